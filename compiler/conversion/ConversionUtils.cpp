@@ -1,0 +1,246 @@
+//===- ConversionUtils.cpp - Helpers shared by the op families ------------===//
+
+#include "compiler/conversion/ConversionUtils.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+Type signlessType(Type t) {
+  if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+int64_t normalizeAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+SmallVector<int64_t> toInts(std::optional<ArrayAttr> attr,
+                            ArrayRef<int64_t> fallback) {
+  if (!attr)
+    return SmallVector<int64_t>(fallback);
+  SmallVector<int64_t> out;
+  for (Attribute a : *attr)
+    out.push_back(cast<IntegerAttr>(a).getInt());
+  return out;
+}
+
+Value toIndex(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isIndex())
+    return v;
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto f = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, value));
+  if (type.isIndex())
+    return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(value));
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(signlessType(type), static_cast<int64_t>(value)));
+}
+
+std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (const APInt &i : attr.getValues<APInt>())
+    out.push_back(i.getSExtValue());
+  return out;
+}
+
+std::optional<SmallVector<double>> getConstantFloats(Value v) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<double> out;
+  for (const APFloat &f : attr.getValues<APFloat>())
+    out.push_back(f.convertToDouble());
+  return out;
+}
+
+Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> sizes) {
+  SmallVector<Value> dyn;
+  for (auto [i, s] : llvm::enumerate(sizes))
+    if (type.isDynamicDim(i))
+      dyn.push_back(getValueOrCreateConstantIndexOp(b, loc, s));
+  return tensor::EmptyOp::create(b, loc, type, dyn);
+}
+
+Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> sizes, Value value) {
+  Value empty = createEmpty(b, loc, type, sizes);
+  return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
+                                         RankedTensorType resultType,
+                                         ValueRange inputs) {
+  int64_t rank = resultType.getRank();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!resultType.isDynamicDim(d)) {
+      sizes.push_back(b.getIndexAttr(resultType.getDimSize(d)));
+      continue;
+    }
+    // Each input's dim is 1 or the result dim, so the max is the result.
+    Value size;
+    for (Value in : inputs) {
+      auto t = cast<RankedTensorType>(in.getType());
+      int64_t id = d - (rank - t.getRank());
+      if (id < 0 || t.getDimSize(id) == 1)
+        continue;
+      Value dim = tensor::DimOp::create(b, loc, in, id);
+      size = size ? arith::MaxUIOp::create(b, loc, size, dim).getResult()
+                  : dim;
+    }
+    sizes.push_back(size ? OpFoldResult(size) : b.getIndexAttr(1));
+  }
+  return sizes;
+}
+
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ScalarBodyFn body) {
+  int64_t rank = resultType.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<OpFoldResult> sizes =
+      broadcastSizes(b, loc, resultType, inputs);
+
+  // An input dim is "ambiguous" when it is dynamic and another input has a
+  // dim at the same position that is not a static 1: whether it broadcasts
+  // is only known at run time.
+  SmallVector<bool> ambiguous(inputs.size(), false);
+  for (int64_t d = 0; d < rank; ++d) {
+    SmallVector<unsigned> nonUnit;
+    bool anyDynamic = false;
+    for (auto [i, in] : llvm::enumerate(inputs)) {
+      auto t = cast<RankedTensorType>(in.getType());
+      int64_t id = d - (rank - t.getRank());
+      if (id < 0 || t.getDimSize(id) == 1)
+        continue;
+      nonUnit.push_back(i);
+      anyDynamic |= t.isDynamicDim(id);
+    }
+    bool resultFixedNonUnit =
+        !resultType.isDynamicDim(d) && resultType.getDimSize(d) != 1;
+    if ((nonUnit.size() > 1 && anyDynamic) ||
+        (nonUnit.size() == 1 && resultFixedNonUnit && anyDynamic))
+      for (unsigned i : nonUnit) {
+        auto t = cast<RankedTensorType>(inputs[i].getType());
+        if (t.isDynamicDim(d - (rank - t.getRank())))
+          ambiguous[i] = true;
+      }
+  }
+
+  SmallVector<Value> genericInputs;
+  SmallVector<AffineMap> maps;
+  SmallVector<int> slot(inputs.size(), -1);
+  for (auto [i, in] : llvm::enumerate(inputs)) {
+    if (ambiguous[i])
+      continue;
+    auto t = cast<RankedTensorType>(in.getType());
+    SmallVector<AffineExpr> exprs;
+    int64_t lead = rank - t.getRank();
+    for (int64_t id = 0; id < t.getRank(); ++id) {
+      bool broadcast = t.getDimSize(id) == 1 &&
+                       resultType.getDimSize(lead + id) != 1;
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                                : getAffineDimExpr(lead + id, ctx));
+    }
+    slot[i] = genericInputs.size();
+    genericInputs.push_back(in);
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value init = createEmpty(b, loc, resultType, sizes);
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, genericInputs, ValueRange{init}, maps,
+      iters, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> scalars;
+        for (auto [i, in] : llvm::enumerate(inputs)) {
+          if (slot[i] >= 0) {
+            scalars.push_back(args[slot[i]]);
+            continue;
+          }
+          // Clamp each index to the input's extent: a dim of size 1
+          // broadcasts, any other size equals the result dim.
+          auto t = cast<RankedTensorType>(in.getType());
+          int64_t lead = rank - t.getRank();
+          SmallVector<Value> idx;
+          Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+          Value one = arith::ConstantIndexOp::create(nb, nloc, 1);
+          for (int64_t id = 0; id < t.getRank(); ++id) {
+            Value iv = linalg::IndexOp::create(nb, nloc, lead + id);
+            if (t.getDimSize(id) == 1) {
+              idx.push_back(zero);
+              continue;
+            }
+            if (!t.isDynamicDim(id)) {
+              idx.push_back(iv);
+              continue;
+            }
+            Value dim = tensor::DimOp::create(nb, nloc, in, id);
+            Value isUnit = arith::CmpIOp::create(
+                nb, nloc, arith::CmpIPredicate::eq, dim, one);
+            idx.push_back(arith::SelectOp::create(nb, nloc, isUnit, zero, iv));
+          }
+          scalars.push_back(tensor::ExtractOp::create(nb, nloc, in, idx));
+        }
+        Value r = body(nb, nloc, scalars);
+        linalg::YieldOp::create(nb, nloc, r);
+      });
+  return generic.getResult(0);
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
+  Type dst = signlessType(to);
+  if (from == to)
+    return v;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  bool fromUnsigned = from.isUnsignedInteger() || from.isInteger(1);
+  if (fromFloat && toFloat) {
+    unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+    if (fw == tw) // f16 <-> bf16 goes through f32.
+      v = arith::ExtFOp::create(b, loc, b.getF32Type(), v), fw = 32;
+    if (fw < tw)
+      return arith::ExtFOp::create(b, loc, dst, v);
+    if (fw > tw)
+      return arith::TruncFOp::create(b, loc, dst, v);
+    return v;
+  }
+  if (!fromFloat && toFloat)
+    return fromUnsigned ? arith::UIToFPOp::create(b, loc, dst, v).getResult()
+                        : arith::SIToFPOp::create(b, loc, dst, v).getResult();
+  if (fromFloat && !toFloat) {
+    if (to.isInteger(1)) {
+      Value zero = scalarConstant(b, loc, from, 0.0);
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
+    }
+    return to.isUnsignedInteger()
+               ? arith::FPToUIOp::create(b, loc, dst, v).getResult()
+               : arith::FPToSIOp::create(b, loc, dst, v).getResult();
+  }
+  // Integer to integer.
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (to.isInteger(1)) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+  }
+  if (fw < tw)
+    return fromUnsigned ? arith::ExtUIOp::create(b, loc, dst, v).getResult()
+                        : arith::ExtSIOp::create(b, loc, dst, v).getResult();
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, dst, v);
+  return v;
+}
+
+} // namespace kiln

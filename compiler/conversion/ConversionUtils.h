@@ -1,0 +1,77 @@
+//===- ConversionUtils.h - Helpers shared by the op families ----*- C++ -*-===//
+
+#ifndef KILN_COMPILER_CONVERSION_CONVERSIONUTILS_H
+#define KILN_COMPILER_CONVERSION_CONVERSIONUTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include <optional>
+
+namespace kiln {
+
+/// Body of an elementwise computation: one scalar per input, in order.
+using ScalarBodyFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// Builds a linalg.generic computing `body` elementwise over the numpy
+/// broadcast of `inputs` into a new tensor of `resultType`. Dynamic result
+/// dims are computed from the inputs at run time. A dynamic input dim that
+/// may be 1 at run time while the result dim is not (so the broadcast is
+/// only known at run time) is read with a clamped index instead of a
+/// broadcasting indexing map, so the result is right for every shape.
+mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType resultType,
+                             mlir::ValueRange inputs, ScalarBodyFn body);
+
+/// The sizes of the numpy broadcast of `inputs` into `resultType`'s rank:
+/// static where the result type says so, computed at run time otherwise.
+llvm::SmallVector<mlir::OpFoldResult>
+broadcastSizes(mlir::OpBuilder &b, mlir::Location loc,
+               mlir::RankedTensorType resultType, mlir::ValueRange inputs);
+
+/// tensor.empty of `type` whose dynamic dims come from `sizes` (one entry
+/// per dim; static entries must agree with the type).
+mlir::Value createEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+/// A tensor of `type` filled with `value` (a scalar of the element type).
+mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                         mlir::Value value);
+
+/// Scalar constant of `type` (int or float) holding `value`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// Converts scalar `v` from ONNX element type `from` to `to` with ONNX Cast
+/// semantics (signedness from the ONNX types, float->int truncates toward
+/// zero, bool is 0/1). `v` and the result carry the signless types.
+mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type from, mlir::Type to);
+
+/// The signless version of an ONNX element type (ui8 -> i8).
+mlir::Type signlessType(mlir::Type t);
+
+/// Integer values of a constant 1-D (or 0-D) tensor, if `v` is one.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
+/// Float values of a constant tensor, if `v` is one.
+std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
+
+/// Maps a possibly negative axis into [0, rank).
+int64_t normalizeAxis(int64_t axis, int64_t rank);
+
+/// Integer attribute array as int64 values.
+llvm::SmallVector<int64_t> toInts(std::optional<mlir::ArrayAttr> attr,
+                                  llvm::ArrayRef<int64_t> fallback = {});
+
+/// `v` (an index or integer scalar) as an index value.
+mlir::Value toIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,46 @@
+//===- OnnxToLinalg.h - onnx to linalg conversion ---------------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_CONVERSION_ONNXTOLINALG_H
+#define KILN_COMPILER_CONVERSION_ONNXTOLINALG_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace kiln {
+
+/// Converts ONNX tensor types to the types linalg works on: unsigned integers
+/// become signless, everything else is kept.
+class OnnxTypeConverter : public mlir::TypeConverter {
+public:
+  OnnxTypeConverter();
+};
+
+// One populate function per op family (one .cpp file each).
+void populateElementwisePatterns(mlir::TypeConverter &tc,
+                                 mlir::RewritePatternSet &patterns);
+void populateLinearAlgebraPatterns(mlir::TypeConverter &tc,
+                                   mlir::RewritePatternSet &patterns);
+void populateConvolutionPatterns(mlir::TypeConverter &tc,
+                                 mlir::RewritePatternSet &patterns);
+void populatePoolingPatterns(mlir::TypeConverter &tc,
+                             mlir::RewritePatternSet &patterns);
+void populateReductionPatterns(mlir::TypeConverter &tc,
+                               mlir::RewritePatternSet &patterns);
+void populateNormalizationPatterns(mlir::TypeConverter &tc,
+                                   mlir::RewritePatternSet &patterns);
+void populateShapeOpPatterns(mlir::TypeConverter &tc,
+                             mlir::RewritePatternSet &patterns);
+void populateDataMovementPatterns(mlir::TypeConverter &tc,
+                                  mlir::RewritePatternSet &patterns);
+void populateControlFlowPatterns(mlir::TypeConverter &tc,
+                                 mlir::RewritePatternSet &patterns);
+
+#define GEN_PASS_DECL
+#include "compiler/conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/conversion/Passes.h.inc"
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,48 @@
+//===- OnnxBase.td - The onnx dialect and its op base class -*- tablegen -*-===//
+//
+// Hand-written part of the dialect: the dialect itself, the op base class,
+// the shape inference interface and the few ops that are not ONNX operators.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_ONNX_BASE_TD
+#define KILN_ONNX_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/BuiltinTypes.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "OnnxInterfaces.td"
+
+def Onnx_Dialect : Dialect {
+  let name = "onnx";
+  let summary = "The ONNX operator set, one op per operator";
+  let description = [{
+    Ops mirror the ONNX operators of the default domain. Tensors are builtin
+    ranked tensors whose `?` dims are ONNX's symbolic dims; absent optional
+    inputs are values of type `none`.
+  }];
+  let cppNamespace = "::kiln::onnx_ir";
+  let hasConstantMaterializer = 0;
+}
+
+class Onnx_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Onnx_Dialect, mnemonic, traits>;
+
+def OnnxNoValueOp : Onnx_Op<"NoValue", [Pure]> {
+  let summary = "An absent optional input";
+  let results = (outs NoneType:$none);
+  let assemblyFormat = "attr-dict";
+}
+
+def OnnxYieldOp : Onnx_Op<"Yield", [Pure, ReturnLike, Terminator]> {
+  let summary = "Returns the outputs of a subgraph (If/Loop/Scan body)";
+  let arguments = (ins Variadic<AnyType>:$operands);
+  let assemblyFormat = "attr-dict ($operands^ `:` type($operands))?";
+}
+
+#endif // KILN_ONNX_BASE_TD

@@ -1,0 +1,218 @@
+/*===- kiln.h - C API of the Kiln runtime ---------------------------------===*
+ *
+ * Loads a compiled Kiln artifact (a shared object exporting `kiln_artifact`,
+ * see kiln_abi.h) and runs it. Modelled on ONNX Runtime's C API so that users
+ * of one feel at home in the other:
+ *
+ *   - every fallible call returns a `kiln_status *`; NULL means success, and a
+ *     non-NULL status owns a code and a message and must be released with
+ *     kiln_status_release();
+ *   - error codes and message texts are those of ONNX Runtime;
+ *   - tensors (`kiln_value`) either own their memory or wrap caller memory
+ *     without copying it;
+ *   - kiln_session_run() may be called concurrently on one session.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef KILN_KILN_H
+#define KILN_KILN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/kiln_abi.h" /* KILN_ELEM_* and KILN_PROVIDER_* */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define KILN_API
+#else
+#define KILN_API __attribute__((visibility("default")))
+#endif
+
+/*===------------------------------------------------------------------===*
+ * Status
+ *===------------------------------------------------------------------===*/
+
+/* The values of ONNX Runtime's OrtErrorCode. */
+typedef enum kiln_error_code {
+  KILN_OK = 0,
+  KILN_FAIL = 1,
+  KILN_INVALID_ARGUMENT = 2,
+  KILN_NO_SUCHFILE = 3,
+  KILN_NO_MODEL = 4,
+  KILN_ENGINE_ERROR = 5,
+  KILN_RUNTIME_EXCEPTION = 6,
+  KILN_INVALID_PROTOBUF = 7,
+  KILN_MODEL_LOADED = 8,
+  KILN_NOT_IMPLEMENTED = 9,
+  KILN_INVALID_GRAPH = 10,
+  KILN_EP_FAIL = 11,
+} kiln_error_code;
+
+typedef struct kiln_status kiln_status;
+
+/* Returns NULL only when allocation fails. */
+KILN_API kiln_status *kiln_status_create(kiln_error_code code,
+                                         const char *message);
+/* KILN_OK for a NULL status. */
+KILN_API kiln_error_code kiln_status_code(const kiln_status *status);
+/* "" for a NULL status; valid until the status is released. */
+KILN_API const char *kiln_status_message(const kiln_status *status);
+KILN_API void kiln_status_release(kiln_status *status);
+/* "INVALID_ARGUMENT" etc., as ONNX Runtime spells them; "UNKNOWN" otherwise. */
+KILN_API const char *kiln_error_code_name(kiln_error_code code);
+
+/*===------------------------------------------------------------------===*
+ * Library information
+ *===------------------------------------------------------------------===*/
+
+KILN_API const char *kiln_runtime_version(void);
+/* The KILN_ABI_VERSION this runtime accepts. */
+KILN_API uint32_t kiln_runtime_abi_version(void);
+/* "float", "int64", ... as in ONNX's "tensor(<name>)"; NULL when unknown. */
+KILN_API const char *kiln_elem_type_name(int32_t elem_type);
+/* Bytes per element; 0 for unknown types and for STRING (unsupported). */
+KILN_API size_t kiln_elem_type_size(int32_t elem_type);
+
+/*===------------------------------------------------------------------===*
+ * Session options
+ *===------------------------------------------------------------------===*/
+
+typedef struct kiln_session_options kiln_session_options;
+
+KILN_API kiln_status *kiln_session_options_create(kiln_session_options **out);
+KILN_API void kiln_session_options_release(kiln_session_options *options);
+/* 0 (the default) means "one per physical core". Negative is invalid. */
+KILN_API kiln_status *
+kiln_session_options_set_intra_op_num_threads(kiln_session_options *options,
+                                              int32_t num_threads);
+KILN_API kiln_status *
+kiln_session_options_set_inter_op_num_threads(kiln_session_options *options,
+                                              int32_t num_threads);
+/* Free-form key/value entries; unknown keys are accepted, as in ORT. */
+KILN_API kiln_status *
+kiln_session_options_add_config_entry(kiln_session_options *options,
+                                      const char *key, const char *value);
+/* *out is NULL when the key is absent; valid until the next add/release. */
+KILN_API kiln_status *
+kiln_session_options_get_config_entry(const kiln_session_options *options,
+                                      const char *key, const char **out);
+
+/*===------------------------------------------------------------------===*
+ * Values (tensors)
+ *===------------------------------------------------------------------===*/
+
+typedef struct kiln_value kiln_value;
+
+/* A tensor owning zero-initialised, 64-byte aligned storage. */
+KILN_API kiln_status *kiln_value_create_tensor(int32_t elem_type,
+                                               const int64_t *shape,
+                                               size_t rank, kiln_value **out);
+/* A tensor viewing `data` (row-major, `data_bytes` long) without copying it;
+ * the caller keeps `data` alive and unchanged for as long as the value is
+ * used. `data_bytes` must be at least element count * element size. */
+KILN_API kiln_status *kiln_value_create_tensor_with_data(
+    int32_t elem_type, void *data, size_t data_bytes, const int64_t *shape,
+    size_t rank, kiln_value **out);
+KILN_API void kiln_value_release(kiln_value *value);
+
+/* Accessors; a NULL value yields 0 / NULL. */
+KILN_API int32_t kiln_value_elem_type(const kiln_value *value);
+KILN_API size_t kiln_value_rank(const kiln_value *value);
+/* `rank` entries (NULL for rank 0); valid while the value lives. */
+KILN_API const int64_t *kiln_value_shape(const kiln_value *value);
+KILN_API int64_t kiln_value_element_count(const kiln_value *value);
+KILN_API size_t kiln_value_byte_size(const kiln_value *value);
+KILN_API void *kiln_value_data(const kiln_value *value);
+/* 1 when the value owns its storage, 0 when it wraps caller memory. */
+KILN_API int kiln_value_is_owning(const kiln_value *value);
+
+/*===------------------------------------------------------------------===*
+ * Sessions
+ *===------------------------------------------------------------------===*/
+
+typedef struct kiln_session kiln_session;
+
+/* Loads the artifact at `so_path`. `options` may be NULL. Fails with
+ * NO_SUCHFILE when the file does not exist, INVALID_GRAPH when it is not a
+ * Kiln artifact of this runtime's ABI version, and NOT_IMPLEMENTED for
+ * providers this runtime cannot drive yet (CUDA). */
+KILN_API kiln_status *kiln_session_create(const char *so_path,
+                                          const kiln_session_options *options,
+                                          kiln_session **out);
+KILN_API void kiln_session_release(kiln_session *session);
+
+/* Graph inputs and outputs in model order. Every returned pointer stays valid
+ * while the session lives. Indices out of range are INVALID_ARGUMENT. */
+KILN_API kiln_status *kiln_session_get_input_count(const kiln_session *session,
+                                                   size_t *out);
+KILN_API kiln_status *kiln_session_get_output_count(const kiln_session *session,
+                                                    size_t *out);
+KILN_API kiln_status *kiln_session_get_input_name(const kiln_session *session,
+                                                  size_t index,
+                                                  const char **out);
+KILN_API kiln_status *kiln_session_get_output_name(const kiln_session *session,
+                                                   size_t index,
+                                                   const char **out);
+KILN_API kiln_status *
+kiln_session_get_input_elem_type(const kiln_session *session, size_t index,
+                                 int32_t *out);
+KILN_API kiln_status *
+kiln_session_get_output_elem_type(const kiln_session *session, size_t index,
+                                  int32_t *out);
+KILN_API kiln_status *kiln_session_get_input_rank(const kiln_session *session,
+                                                  size_t index, size_t *out);
+KILN_API kiln_status *kiln_session_get_output_rank(const kiln_session *session,
+                                                   size_t index, size_t *out);
+/* `rank` entries; -1 marks a dim only known at run time. */
+KILN_API kiln_status *kiln_session_get_input_dims(const kiln_session *session,
+                                                  size_t index,
+                                                  const int64_t **out);
+KILN_API kiln_status *kiln_session_get_output_dims(const kiln_session *session,
+                                                   size_t index,
+                                                   const int64_t **out);
+/* `rank` entries; the ONNX dim_param of a dynamic dim, "" otherwise. */
+KILN_API kiln_status *
+kiln_session_get_input_dim_params(const kiln_session *session, size_t index,
+                                  const char *const **out);
+KILN_API kiln_status *
+kiln_session_get_output_dim_params(const kiln_session *session, size_t index,
+                                   const char *const **out);
+
+/* Model metadata (producer_name, graph_name, custom keys, ...). */
+KILN_API kiln_status *
+kiln_session_get_metadata_count(const kiln_session *session, size_t *out);
+KILN_API kiln_status *
+kiln_session_get_metadata_entry(const kiln_session *session, size_t index,
+                                const char **key, const char **value);
+/* *value is NULL when `key` is absent. */
+KILN_API kiln_status *kiln_session_lookup_metadata(const kiln_session *session,
+                                                   const char *key,
+                                                   const char **value);
+KILN_API kiln_status *
+kiln_session_get_compiler_version(const kiln_session *session,
+                                  const char **out);
+/* KILN_PROVIDER_* the artifact was compiled for. */
+KILN_API kiln_status *kiln_session_get_provider(const kiln_session *session,
+                                                uint32_t *out);
+
+/* Runs the model. `inputs[i]` feeds the graph input named `input_names[i]`;
+ * every graph input must be fed exactly once. For each requested output, a
+ * NULL `outputs[i]` receives a new owning tensor (release it with
+ * kiln_value_release); a non-NULL one is a preallocated tensor the result is
+ * copied into and must have the produced type and shape. On failure no NULL
+ * slot is filled. Safe to call from several threads on one session. */
+KILN_API kiln_status *kiln_session_run(kiln_session *session,
+                                       const char *const *input_names,
+                                       const kiln_value *const *inputs,
+                                       size_t n_in,
+                                       const char *const *output_names,
+                                       size_t n_out, kiln_value **outputs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_KILN_H */

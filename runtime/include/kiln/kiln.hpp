@@ -1,0 +1,743 @@
+//===- kiln.hpp - Header-only C++ API over the Kiln C API -------*- C++ -*-===//
+//
+// RAII wrappers in the spirit of ONNX Runtime's C++ API: failures throw
+// kiln::Exception, whose what() reads like ORT's
+// "[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Invalid input name: foo".
+//
+//   kiln::InferenceSession session("model.so");
+//   std::vector<float> x(2 * 3);
+//   auto input = kiln::Tensor::view(x.data(), x.size(), {2, 3});
+//   std::vector<kiln::Tensor> out = session.run({{"x", input}});
+//   const float *z = out[0].data<float>();
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_KILN_HPP
+#define KILN_KILN_HPP
+
+#include "kiln/kiln.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+enum class ErrorCode : int {
+  Ok = KILN_OK,
+  Fail = KILN_FAIL,
+  InvalidArgument = KILN_INVALID_ARGUMENT,
+  NoSuchFile = KILN_NO_SUCHFILE,
+  NoModel = KILN_NO_MODEL,
+  EngineError = KILN_ENGINE_ERROR,
+  RuntimeException = KILN_RUNTIME_EXCEPTION,
+  InvalidProtobuf = KILN_INVALID_PROTOBUF,
+  ModelLoaded = KILN_MODEL_LOADED,
+  NotImplemented = KILN_NOT_IMPLEMENTED,
+  InvalidGraph = KILN_INVALID_GRAPH,
+  EpFail = KILN_EP_FAIL,
+};
+
+/// "INVALID_ARGUMENT" etc.
+inline const char *errorCodeName(ErrorCode code) {
+  return kiln_error_code_name(static_cast<kiln_error_code>(code));
+}
+
+/// ONNX Runtime's rendering of an error: "[ONNXRuntimeError] : <code> :
+/// <NAME> : <message>".
+inline std::string formatError(ErrorCode code, const std::string &message) {
+  return "[ONNXRuntimeError] : " + std::to_string(static_cast<int>(code)) +
+         " : " + errorCodeName(code) + " : " + message;
+}
+
+/// Thrown by every failing call of this API.
+class Exception : public std::runtime_error {
+public:
+  Exception(ErrorCode code, const std::string &message)
+      : std::runtime_error(formatError(code, message)), code_(code),
+        message_(message) {}
+
+  ErrorCode code() const noexcept { return code_; }
+  /// The bare message, without the "[ONNXRuntimeError] ..." prefix.
+  const std::string &message() const noexcept { return message_; }
+
+private:
+  ErrorCode code_;
+  std::string message_;
+};
+
+/// Owns a kiln_status (NULL = success).
+class Status {
+public:
+  Status() = default;
+  explicit Status(kiln_status *status) : status_(status) {}
+  Status(ErrorCode code, const std::string &message)
+      : status_(kiln_status_create(static_cast<kiln_error_code>(code),
+                                   message.c_str())) {}
+  Status(Status &&other) noexcept : status_(other.release()) {}
+  Status &operator=(Status &&other) noexcept {
+    if (this != &other) {
+      kiln_status_release(status_);
+      status_ = other.release();
+    }
+    return *this;
+  }
+  Status(const Status &) = delete;
+  Status &operator=(const Status &) = delete;
+  ~Status() { kiln_status_release(status_); }
+
+  bool ok() const { return status_ == nullptr; }
+  explicit operator bool() const { return ok(); }
+  ErrorCode code() const {
+    return static_cast<ErrorCode>(kiln_status_code(status_));
+  }
+  std::string message() const { return kiln_status_message(status_); }
+  /// "" when ok, else ORT's formatted text.
+  std::string toString() const {
+    return ok() ? std::string() : formatError(code(), message());
+  }
+  void throwIfError() const {
+    if (!ok())
+      throw Exception(code(), message());
+  }
+  kiln_status *get() const { return status_; }
+  kiln_status *release() {
+    kiln_status *s = status_;
+    status_ = nullptr;
+    return s;
+  }
+
+private:
+  kiln_status *status_ = nullptr;
+};
+
+/// Throws if a C API call failed; releases the status either way.
+inline void check(kiln_status *status) { Status(status).throwIfError(); }
+
+//===----------------------------------------------------------------------===//
+// Element types
+//===----------------------------------------------------------------------===//
+
+enum class ElementType : int32_t {
+  Float = KILN_ELEM_FLOAT,
+  UInt8 = KILN_ELEM_UINT8,
+  Int8 = KILN_ELEM_INT8,
+  UInt16 = KILN_ELEM_UINT16,
+  Int16 = KILN_ELEM_INT16,
+  Int32 = KILN_ELEM_INT32,
+  Int64 = KILN_ELEM_INT64,
+  String = KILN_ELEM_STRING,
+  Bool = KILN_ELEM_BOOL,
+  Float16 = KILN_ELEM_FLOAT16,
+  Double = KILN_ELEM_DOUBLE,
+  UInt32 = KILN_ELEM_UINT32,
+  UInt64 = KILN_ELEM_UINT64,
+  BFloat16 = KILN_ELEM_BFLOAT16,
+};
+
+/// "float", "int64", ...; "unknown" for values outside the enum.
+inline const char *elementTypeName(ElementType type) {
+  const char *name = kiln_elem_type_name(static_cast<int32_t>(type));
+  return name ? name : "unknown";
+}
+
+/// "tensor(float)", as ONNX Runtime's NodeArg.type spells it.
+inline std::string typeString(ElementType type) {
+  return std::string("tensor(") + elementTypeName(type) + ")";
+}
+
+inline size_t elementSize(ElementType type) {
+  return kiln_elem_type_size(static_cast<int32_t>(type));
+}
+
+/// IEEE 754 binary16, stored as its bits.
+struct Float16 {
+  uint16_t bits = 0;
+
+  Float16() = default;
+  explicit Float16(float value) : bits(fromFloat(value)) {}
+  static Float16 fromBits(uint16_t bits) {
+    Float16 h;
+    h.bits = bits;
+    return h;
+  }
+  explicit operator float() const { return toFloat(bits); }
+  bool operator==(Float16 other) const { return bits == other.bits; }
+  bool operator!=(Float16 other) const { return bits != other.bits; }
+
+  static uint16_t fromFloat(float value) {
+    uint32_t f;
+    std::memcpy(&f, &value, 4);
+    const uint32_t sign = (f >> 16) & 0x8000u;
+    const uint32_t absBits = f & 0x7fffffffu;
+    if (absBits >= 0x7f800000u) // Inf or NaN (kept quiet)
+      return static_cast<uint16_t>(sign | 0x7c00u |
+                                   (absBits > 0x7f800000u ? 0x200u : 0u));
+    if (absBits >= 0x477ff000u) // rounds to >= 65520: overflow to Inf
+      return static_cast<uint16_t>(sign | 0x7c00u);
+    if (absBits < 0x38800000u) { // below the smallest normal half: subnormal
+      // value = mant24 * 2^(exp-150) = half * 2^-24, so half = mant24 >>
+      // (126 - exp), rounded to nearest even. Float subnormals flush to 0.
+      const uint32_t shift = 126u - (absBits >> 23);
+      if (shift > 24)
+        return static_cast<uint16_t>(sign);
+      const uint32_t mant = (absBits & 0x7fffffu) | 0x800000u;
+      uint32_t half = mant >> shift;
+      const uint32_t rem = mant & ((1u << shift) - 1);
+      const uint32_t halfway = 1u << (shift - 1);
+      if (rem > halfway || (rem == halfway && (half & 1u)))
+        ++half;
+      return static_cast<uint16_t>(sign | half);
+    }
+    // Normal: rebias the exponent, round the mantissa to nearest even.
+    uint32_t half = ((absBits - 0x38000000u) >> 13);
+    const uint32_t rem = absBits & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (half & 1u)))
+      ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+
+  static float toFloat(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    const uint32_t exp = (h >> 10) & 0x1fu;
+    uint32_t mant = h & 0x3ffu;
+    uint32_t f;
+    if (exp == 0x1f) {
+      f = sign | 0x7f800000u | (mant << 13);
+    } else if (exp != 0) {
+      f = sign | ((exp + 112) << 23) | (mant << 13);
+    } else if (mant == 0) {
+      f = sign;
+    } else { // subnormal: normalise
+      int e = -1;
+      do {
+        ++e;
+        mant <<= 1;
+      } while ((mant & 0x400u) == 0);
+      f = sign | (static_cast<uint32_t>(112 - e) << 23) |
+          ((mant & 0x3ffu) << 13);
+    }
+    float out;
+    std::memcpy(&out, &f, 4);
+    return out;
+  }
+};
+
+/// bfloat16: the upper half of a float32, stored as its bits.
+struct BFloat16 {
+  uint16_t bits = 0;
+
+  BFloat16() = default;
+  explicit BFloat16(float value) : bits(fromFloat(value)) {}
+  static BFloat16 fromBits(uint16_t bits) {
+    BFloat16 b;
+    b.bits = bits;
+    return b;
+  }
+  explicit operator float() const { return toFloat(bits); }
+  bool operator==(BFloat16 other) const { return bits == other.bits; }
+  bool operator!=(BFloat16 other) const { return bits != other.bits; }
+
+  static uint16_t fromFloat(float value) {
+    uint32_t f;
+    std::memcpy(&f, &value, 4);
+    if ((f & 0x7fffffffu) > 0x7f800000u) // NaN: keep it a (quiet) NaN
+      return static_cast<uint16_t>((f >> 16) | 0x40u);
+    // Round to nearest even on the dropped 16 bits.
+    f += 0x7fffu + ((f >> 16) & 1u);
+    return static_cast<uint16_t>(f >> 16);
+  }
+  static float toFloat(uint16_t b) {
+    uint32_t f = static_cast<uint32_t>(b) << 16;
+    float out;
+    std::memcpy(&out, &f, 4);
+    return out;
+  }
+};
+
+/// The ElementType of a C++ element type, e.g. elementTypeOf<float>().
+template <typename T> struct ElementTypeOf;
+#define KILN_ELEMENT_TYPE_OF(CppType, Enum)                                    \
+  template <> struct ElementTypeOf<CppType> {                                  \
+    static constexpr ElementType value = ElementType::Enum;                    \
+  };
+KILN_ELEMENT_TYPE_OF(float, Float)
+KILN_ELEMENT_TYPE_OF(double, Double)
+KILN_ELEMENT_TYPE_OF(int8_t, Int8)
+KILN_ELEMENT_TYPE_OF(uint8_t, UInt8)
+KILN_ELEMENT_TYPE_OF(int16_t, Int16)
+KILN_ELEMENT_TYPE_OF(uint16_t, UInt16)
+KILN_ELEMENT_TYPE_OF(int32_t, Int32)
+KILN_ELEMENT_TYPE_OF(uint32_t, UInt32)
+KILN_ELEMENT_TYPE_OF(int64_t, Int64)
+KILN_ELEMENT_TYPE_OF(uint64_t, UInt64)
+KILN_ELEMENT_TYPE_OF(bool, Bool)
+KILN_ELEMENT_TYPE_OF(Float16, Float16)
+KILN_ELEMENT_TYPE_OF(BFloat16, BFloat16)
+#undef KILN_ELEMENT_TYPE_OF
+
+template <typename T> constexpr ElementType elementTypeOf() {
+  return ElementTypeOf<std::remove_cv_t<T>>::value;
+}
+
+static_assert(sizeof(bool) == 1, "Kiln bool tensors hold one byte per element");
+static_assert(sizeof(Float16) == 2 && sizeof(BFloat16) == 2,
+              "16-bit float wrappers must be exactly 2 bytes");
+
+//===----------------------------------------------------------------------===//
+// Tensor
+//===----------------------------------------------------------------------===//
+
+/// A dense row-major tensor owning its memory or viewing the caller's.
+/// Move-only, like Ort::Value.
+class Tensor {
+public:
+  Tensor() = default;
+  /// Takes ownership of `value`.
+  explicit Tensor(kiln_value *value) : value_(value) {}
+  Tensor(Tensor &&other) noexcept : value_(other.release()) {}
+  Tensor &operator=(Tensor &&other) noexcept {
+    if (this != &other) {
+      kiln_value_release(value_);
+      value_ = other.release();
+    }
+    return *this;
+  }
+  Tensor(const Tensor &) = delete;
+  Tensor &operator=(const Tensor &) = delete;
+  ~Tensor() { kiln_value_release(value_); }
+
+  /// A zero-filled tensor owning its storage.
+  static Tensor zeros(ElementType type, const std::vector<int64_t> &shape) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_tensor(static_cast<int32_t>(type), shape.data(),
+                                   shape.size(), &value));
+    return Tensor(value);
+  }
+  template <typename T> static Tensor zeros(const std::vector<int64_t> &shape) {
+    return zeros(elementTypeOf<T>(), shape);
+  }
+
+  /// An owning tensor holding a copy of `data` (row-major, one element per
+  /// entry of the shape's product).
+  template <typename T>
+  static Tensor fromVector(const std::vector<int64_t> &shape,
+                           const std::vector<T> &data) {
+    Tensor t = zeros<T>(shape);
+    if (static_cast<int64_t>(data.size()) != t.elementCount())
+      throw Exception(ErrorCode::InvalidArgument,
+                      "fromVector: " + std::to_string(data.size()) +
+                          " values for a shape of " +
+                          std::to_string(t.elementCount()) + " elements");
+    copyInto(data, t.rawData());
+    return t;
+  }
+
+  /// An owning rank-0 tensor.
+  template <typename T> static Tensor scalar(T value) {
+    return fromVector<T>({}, std::vector<T>{value});
+  }
+
+  /// A tensor viewing `count` elements at `data` without copying them; the
+  /// caller keeps them alive while the tensor is used.
+  template <typename T>
+  static Tensor view(T *data, size_t count, const std::vector<int64_t> &shape) {
+    static_assert(!std::is_same<std::remove_cv_t<T>, std::string>::value,
+                  "string tensors are not supported");
+    return view(elementTypeOf<T>(),
+                const_cast<std::remove_cv_t<T> *>(data), count * sizeof(T),
+                shape);
+  }
+  static Tensor view(ElementType type, void *data, size_t byteSize,
+                     const std::vector<int64_t> &shape) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_tensor_with_data(static_cast<int32_t>(type), data,
+                                             byteSize, shape.data(),
+                                             shape.size(), &value));
+    return Tensor(value);
+  }
+
+  /// A deep copy that owns its storage.
+  Tensor clone() const {
+    Tensor t = zeros(elementType(), shape());
+    if (byteSize())
+      std::memcpy(t.rawData(), rawData(), byteSize());
+    return t;
+  }
+
+  explicit operator bool() const { return value_ != nullptr; }
+  kiln_value *get() const { return value_; }
+  kiln_value *release() {
+    kiln_value *v = value_;
+    value_ = nullptr;
+    return v;
+  }
+
+  ElementType elementType() const {
+    return static_cast<ElementType>(kiln_value_elem_type(value_));
+  }
+  size_t rank() const { return kiln_value_rank(value_); }
+  std::vector<int64_t> shape() const {
+    const int64_t *dims = kiln_value_shape(value_);
+    return dims ? std::vector<int64_t>(dims, dims + rank())
+                : std::vector<int64_t>();
+  }
+  int64_t elementCount() const { return kiln_value_element_count(value_); }
+  size_t byteSize() const { return kiln_value_byte_size(value_); }
+  bool isOwning() const { return kiln_value_is_owning(value_) != 0; }
+
+  void *rawData() { return kiln_value_data(value_); }
+  const void *rawData() const { return kiln_value_data(value_); }
+
+  /// Typed access; throws INVALID_ARGUMENT when T is not the element type.
+  template <typename T> T *data() {
+    requireType<T>();
+    return static_cast<T *>(rawData());
+  }
+  template <typename T> const T *data() const {
+    requireType<T>();
+    return static_cast<const T *>(rawData());
+  }
+  template <typename T> std::vector<T> toVector() const {
+    const T *p = data<T>();
+    return std::vector<T>(p, p + elementCount());
+  }
+
+private:
+  template <typename T> void requireType() const {
+    if (!value_)
+      throw Exception(ErrorCode::InvalidArgument, "empty kiln::Tensor");
+    if (elementType() != elementTypeOf<T>())
+      throw Exception(ErrorCode::InvalidArgument,
+                      "tensor holds " + typeString(elementType()) +
+                          ", not " + typeString(elementTypeOf<T>()));
+  }
+
+  template <typename T>
+  static void copyInto(const std::vector<T> &data, void *dst) {
+    if constexpr (std::is_same<T, bool>::value) {
+      // std::vector<bool> is packed; unpack one byte per element.
+      auto *out = static_cast<uint8_t *>(dst);
+      for (size_t i = 0; i < data.size(); ++i)
+        out[i] = data[i] ? 1 : 0;
+    } else if (!data.empty()) {
+      std::memcpy(dst, data.data(), data.size() * sizeof(T));
+    }
+  }
+
+  kiln_value *value_ = nullptr;
+};
+
+/// std::vector<bool> cannot hand out a pointer; read bool tensors as bytes.
+template <> inline std::vector<bool> Tensor::toVector<bool>() const {
+  const bool *p = data<bool>();
+  return std::vector<bool>(p, p + elementCount());
+}
+
+//===----------------------------------------------------------------------===//
+// Session
+//===----------------------------------------------------------------------===//
+
+/// A graph input or output, like ORT's NodeArg.
+struct TensorInfo {
+  std::string name;
+  ElementType elementType = ElementType::Float;
+  /// -1 marks a dim only known at run time.
+  std::vector<int64_t> shape;
+  /// The dim_param of each dynamic dim ("batch"), "" otherwise.
+  std::vector<std::string> dimParams;
+
+  /// "tensor(float)"
+  std::string type() const { return typeString(elementType); }
+  bool isDynamic(size_t axis) const { return shape.at(axis) < 0; }
+
+  /// NodeArg(name='x', type='tensor(float)', shape=['batch', 3]); anonymous
+  /// dynamic dims print as None, as in ORT.
+  std::string toString() const {
+    std::string out = "NodeArg(name='" + name + "', type='" + type() +
+                      "', shape=[";
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (d)
+        out += ", ";
+      if (shape[d] >= 0)
+        out += std::to_string(shape[d]);
+      else if (d < dimParams.size() && !dimParams[d].empty())
+        out += "'" + dimParams[d] + "'";
+      else
+        out += "None";
+    }
+    return out + "])";
+  }
+};
+
+class SessionOptions {
+public:
+  SessionOptions() { check(kiln_session_options_create(&options_)); }
+  SessionOptions(SessionOptions &&other) noexcept : options_(other.options_) {
+    other.options_ = nullptr;
+  }
+  SessionOptions &operator=(SessionOptions &&other) noexcept {
+    std::swap(options_, other.options_);
+    return *this;
+  }
+  SessionOptions(const SessionOptions &) = delete;
+  SessionOptions &operator=(const SessionOptions &) = delete;
+  ~SessionOptions() { kiln_session_options_release(options_); }
+
+  SessionOptions &setIntraOpNumThreads(int32_t n) {
+    check(kiln_session_options_set_intra_op_num_threads(options_, n));
+    return *this;
+  }
+  SessionOptions &setInterOpNumThreads(int32_t n) {
+    check(kiln_session_options_set_inter_op_num_threads(options_, n));
+    return *this;
+  }
+  SessionOptions &addConfigEntry(const std::string &key,
+                                 const std::string &value) {
+    check(kiln_session_options_add_config_entry(options_, key.c_str(),
+                                                value.c_str()));
+    return *this;
+  }
+  std::optional<std::string> configEntry(const std::string &key) const {
+    const char *value = nullptr;
+    check(kiln_session_options_get_config_entry(options_, key.c_str(), &value));
+    if (!value)
+      return std::nullopt;
+    return std::string(value);
+  }
+
+  const kiln_session_options *get() const { return options_; }
+
+private:
+  kiln_session_options *options_ = nullptr;
+};
+
+/// Feeds by name, viewing tensors the caller owns: run({{"x", x}, {"y", y}}).
+using Feeds =
+    std::vector<std::pair<std::string, std::reference_wrapper<const Tensor>>>;
+
+/// A loaded artifact. run() may be called from several threads at once.
+class InferenceSession {
+public:
+  explicit InferenceSession(const std::string &path,
+                            const SessionOptions &options = SessionOptions()) {
+    check(kiln_session_create(path.c_str(), options.get(), &session_));
+    try {
+      loadSignature();
+    } catch (...) {
+      kiln_session_release(session_);
+      throw;
+    }
+  }
+  InferenceSession(InferenceSession &&other) noexcept
+      : session_(other.session_), inputs_(std::move(other.inputs_)),
+        outputs_(std::move(other.outputs_)) {
+    other.session_ = nullptr;
+  }
+  InferenceSession &operator=(InferenceSession &&other) noexcept {
+    std::swap(session_, other.session_);
+    std::swap(inputs_, other.inputs_);
+    std::swap(outputs_, other.outputs_);
+    return *this;
+  }
+  InferenceSession(const InferenceSession &) = delete;
+  InferenceSession &operator=(const InferenceSession &) = delete;
+  ~InferenceSession() { kiln_session_release(session_); }
+
+  const std::vector<TensorInfo> &inputs() const { return inputs_; }
+  const std::vector<TensorInfo> &outputs() const { return outputs_; }
+  std::vector<std::string> inputNames() const { return namesOf(inputs_); }
+  std::vector<std::string> outputNames() const { return namesOf(outputs_); }
+
+  /// producer_name, graph_name, ... and custom keys.
+  std::map<std::string, std::string> metadata() const {
+    size_t count = 0;
+    check(kiln_session_get_metadata_count(session_, &count));
+    std::map<std::string, std::string> out;
+    for (size_t i = 0; i < count; ++i) {
+      const char *key = nullptr, *value = nullptr;
+      check(kiln_session_get_metadata_entry(session_, i, &key, &value));
+      out.emplace(key, value);
+    }
+    return out;
+  }
+  std::string compilerVersion() const {
+    const char *version = nullptr;
+    check(kiln_session_get_compiler_version(session_, &version));
+    return version;
+  }
+  /// KILN_PROVIDER_*
+  uint32_t provider() const {
+    uint32_t provider = 0;
+    check(kiln_session_get_provider(session_, &provider));
+    return provider;
+  }
+
+  /// Runs with `inputs[i]` feeding `inputNames[i]`. An empty `outputNames`
+  /// means every output in model order (as ORT's Python run(None, ...)).
+  std::vector<Tensor> run(const std::vector<std::string> &inputNames,
+                          const std::vector<Tensor> &inputs,
+                          const std::vector<std::string> &outputNames = {}) {
+    std::vector<const kiln_value *> values;
+    values.reserve(inputs.size());
+    for (const Tensor &t : inputs)
+      values.push_back(t.get());
+    return runValues(inputNames, values, outputNames);
+  }
+
+  /// run({{"x", x}, {"y", y}}, {"z"})
+  std::vector<Tensor> run(const Feeds &feeds,
+                          const std::vector<std::string> &outputNames = {}) {
+    std::vector<std::string> names;
+    std::vector<const kiln_value *> values;
+    for (const auto &feed : feeds) {
+      names.push_back(feed.first);
+      values.push_back(feed.second.get().get());
+    }
+    return runValues(names, values, outputNames);
+  }
+
+  std::vector<Tensor> run(const std::map<std::string, Tensor> &feeds,
+                          const std::vector<std::string> &outputNames = {}) {
+    std::vector<std::string> names;
+    std::vector<const kiln_value *> values;
+    for (const auto &feed : feeds) {
+      names.push_back(feed.first);
+      values.push_back(feed.second.get());
+    }
+    return runValues(names, values, outputNames);
+  }
+
+  /// Runs into caller-provided tensors: a non-empty `outputs[i]` receives
+  /// output `outputNames[i]` in place (it must have the produced type and
+  /// shape); an empty one is filled with a new tensor.
+  void runInto(const std::vector<std::string> &inputNames,
+               const std::vector<Tensor> &inputs,
+               const std::vector<std::string> &outputNames,
+               std::vector<Tensor> &outputs) {
+    if (outputs.size() != outputNames.size())
+      throw Exception(ErrorCode::InvalidArgument,
+                      "runInto: " + std::to_string(outputs.size()) +
+                          " output tensors for " +
+                          std::to_string(outputNames.size()) + " names");
+    std::vector<const kiln_value *> values;
+    for (const Tensor &t : inputs)
+      values.push_back(t.get());
+    std::vector<kiln_value *> slots;
+    for (Tensor &t : outputs)
+      slots.push_back(t.get());
+    invoke(inputNames, values, outputNames, slots);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (!outputs[i])
+        outputs[i] = Tensor(slots[i]);
+  }
+
+  kiln_session *get() const { return session_; }
+
+private:
+  static std::vector<std::string>
+  namesOf(const std::vector<TensorInfo> &infos) {
+    std::vector<std::string> names;
+    for (const TensorInfo &info : infos)
+      names.push_back(info.name);
+    return names;
+  }
+
+  std::vector<Tensor> runValues(const std::vector<std::string> &inputNames,
+                                const std::vector<const kiln_value *> &values,
+                                const std::vector<std::string> &outputNames) {
+    const std::vector<std::string> &wanted =
+        outputNames.empty() ? allOutputNames_ : outputNames;
+    std::vector<kiln_value *> slots(wanted.size(), nullptr);
+    invoke(inputNames, values, wanted, slots);
+    std::vector<Tensor> results;
+    results.reserve(slots.size());
+    for (kiln_value *slot : slots)
+      results.emplace_back(slot);
+    return results;
+  }
+
+  void invoke(const std::vector<std::string> &inputNames,
+              const std::vector<const kiln_value *> &values,
+              const std::vector<std::string> &outputNames,
+              std::vector<kiln_value *> &slots) {
+    if (inputNames.size() != values.size())
+      throw Exception(ErrorCode::InvalidArgument,
+                      "Size mismatch: feed_names has " +
+                          std::to_string(inputNames.size()) +
+                          " elements, but feeds has " +
+                          std::to_string(values.size()) + " elements.");
+    std::vector<const char *> in, out;
+    for (const std::string &name : inputNames)
+      in.push_back(name.c_str());
+    for (const std::string &name : outputNames)
+      out.push_back(name.c_str());
+    check(kiln_session_run(session_, in.data(), values.data(), values.size(),
+                           out.data(), out.size(), slots.data()));
+  }
+
+  template <typename GetCount, typename GetName, typename GetType,
+            typename GetRank, typename GetDims, typename GetParams>
+  std::vector<TensorInfo> readInfos(GetCount getCount, GetName getName,
+                                    GetType getType, GetRank getRank,
+                                    GetDims getDims, GetParams getParams) {
+    size_t count = 0;
+    check(getCount(session_, &count));
+    std::vector<TensorInfo> infos(count);
+    for (size_t i = 0; i < count; ++i) {
+      const char *name = nullptr;
+      int32_t type = 0;
+      size_t rank = 0;
+      const int64_t *dims = nullptr;
+      const char *const *params = nullptr;
+      check(getName(session_, i, &name));
+      check(getType(session_, i, &type));
+      check(getRank(session_, i, &rank));
+      check(getDims(session_, i, &dims));
+      check(getParams(session_, i, &params));
+      infos[i].name = name;
+      infos[i].elementType = static_cast<ElementType>(type);
+      if (rank) {
+        infos[i].shape.assign(dims, dims + rank);
+        infos[i].dimParams.assign(params, params + rank);
+      }
+    }
+    return infos;
+  }
+
+  void loadSignature() {
+    inputs_ = readInfos(kiln_session_get_input_count,
+                        kiln_session_get_input_name,
+                        kiln_session_get_input_elem_type,
+                        kiln_session_get_input_rank,
+                        kiln_session_get_input_dims,
+                        kiln_session_get_input_dim_params);
+    outputs_ = readInfos(kiln_session_get_output_count,
+                         kiln_session_get_output_name,
+                         kiln_session_get_output_elem_type,
+                         kiln_session_get_output_rank,
+                         kiln_session_get_output_dims,
+                         kiln_session_get_output_dim_params);
+    allOutputNames_ = namesOf(outputs_);
+  }
+
+  kiln_session *session_ = nullptr;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+  std::vector<std::string> allOutputNames_;
+};
+
+} // namespace kiln
+
+#endif // KILN_KILN_HPP

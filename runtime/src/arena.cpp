@@ -1,0 +1,176 @@
+//===- arena.cpp - Per-run size-class allocator ---------------------------===//
+
+#include "arena.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace kiln::rt {
+
+namespace {
+
+unsigned log2Floor(uint64_t v) { return 63u - __builtin_clzll(v); }
+
+uint64_t roundUpToPowerOfTwo(uint64_t v) {
+  if (v <= 1)
+    return 1;
+  return uint64_t{1} << (log2Floor(v - 1) + 1);
+}
+
+// Requests above this are refused rather than rounded past 2^63.
+constexpr uint64_t kMaxRequest = uint64_t{1} << 62;
+
+} // namespace
+
+unsigned Arena::sizeClassOf(uint64_t size) {
+  if (size <= 512)
+    return size == 0 ? 0 : static_cast<unsigned>((size - 1) / 64);
+  // 2^e < size <= 2^(e+1), split into four steps of 2^(e-2).
+  unsigned e = log2Floor(size - 1);
+  uint64_t step = uint64_t{1} << (e - 2);
+  uint64_t sub = (size - (uint64_t{1} << e) + step - 1) / step; // 1..4
+  return 8 + (e - 9) * 4 + static_cast<unsigned>(sub - 1);
+}
+
+uint64_t Arena::sizeOfClass(unsigned sizeClass) {
+  if (sizeClass < 8)
+    return 64 * (uint64_t{sizeClass} + 1);
+  unsigned e = 9 + (sizeClass - 8) / 4;
+  uint64_t sub = (sizeClass - 8) % 4 + 1;
+  return (uint64_t{1} << e) + sub * (uint64_t{1} << (e - 2));
+}
+
+Arena::Arena() = default;
+
+Arena::~Arena() {
+  for (const Block &block : blocks_)
+    std::free(block.ptr);
+}
+
+void *Arena::allocate(uint64_t size, uint64_t alignment) {
+  if (size > kMaxRequest || alignment > kMaxRequest)
+    return nullptr;
+  alignment = roundUpToPowerOfTwo(alignment);
+  if (alignment < kMinAlignment)
+    alignment = kMinAlignment;
+  unsigned sizeClass = sizeClassOf(size);
+
+  // Reuse the most recently freed block of this class that is aligned enough
+  // (in practice every block has the default alignment, so this is the back).
+  std::vector<uint32_t> &freeList = freeLists_[sizeClass];
+  for (size_t i = freeList.size(); i-- > 0;) {
+    Block &block = blocks_[freeList[i]];
+    if (block.alignment < alignment)
+      continue;
+    freeList[i] = freeList.back();
+    freeList.pop_back();
+    block.live = true;
+    block.lastUsedRun = runCounter_;
+    stats_.liveBytes += block.size;
+    if (stats_.liveBytes > stats_.peakLiveBytes)
+      stats_.peakLiveBytes = stats_.liveBytes;
+    ++stats_.allocations;
+    return block.ptr;
+  }
+
+  uint64_t blockSize = sizeOfClass(sizeClass);
+  void *ptr = nullptr;
+  if (posix_memalign(&ptr, alignment, blockSize) != 0)
+    return nullptr;
+  try {
+    uint32_t index = static_cast<uint32_t>(blocks_.size());
+    blocks_.push_back(
+        Block{ptr, blockSize, alignment, runCounter_, sizeClass, true});
+    indexOf_.emplace(ptr, index);
+    ++blocksInClass_[sizeClass];
+    reserveFreeList(sizeClass);
+  } catch (...) {
+    // Out of memory for bookkeeping: undo whatever was recorded.
+    if (!blocks_.empty() && blocks_.back().ptr == ptr) {
+      blocks_.pop_back();
+      if (indexOf_.erase(ptr))
+        --blocksInClass_[sizeClass];
+    }
+    std::free(ptr);
+    return nullptr;
+  }
+  ++stats_.systemAllocations;
+  ++stats_.blockCount;
+  stats_.reservedBytes += blockSize;
+  stats_.liveBytes += blockSize;
+  if (stats_.liveBytes > stats_.peakLiveBytes)
+    stats_.peakLiveBytes = stats_.liveBytes;
+  ++stats_.allocations;
+  return ptr;
+}
+
+void Arena::reserveFreeList(unsigned sizeClass) {
+  // Done when a block is created so that freeing blocks never reallocates.
+  std::vector<uint32_t> &freeList = freeLists_[sizeClass];
+  size_t needed = blocksInClass_[sizeClass];
+  if (freeList.capacity() < needed)
+    freeList.reserve(std::max(needed, 2 * freeList.capacity()));
+}
+
+void Arena::markFree(uint32_t index) {
+  Block &block = blocks_[index];
+  block.live = false;
+  stats_.liveBytes -= block.size;
+  // Cannot reallocate: capacity was reserved when the block was created.
+  freeLists_[block.sizeClass].push_back(index);
+}
+
+bool Arena::deallocate(void *ptr) {
+  if (!ptr)
+    return false;
+  auto it = indexOf_.find(ptr);
+  if (it == indexOf_.end() || !blocks_[it->second].live)
+    return false;
+  markFree(it->second);
+  return true;
+}
+
+bool Arena::isLive(void *ptr) const {
+  auto it = indexOf_.find(ptr);
+  return it != indexOf_.end() && blocks_[it->second].live;
+}
+
+void Arena::endRun() {
+  bool anyIdle = false;
+  for (uint32_t i = 0; i < blocks_.size(); ++i) {
+    if (blocks_[i].live)
+      markFree(i);
+    else if (runCounter_ - blocks_[i].lastUsedRun >= kIdleRunsBeforeTrim)
+      anyIdle = true;
+  }
+  if (anyIdle)
+    trimIdleBlocks();
+  ++runCounter_;
+}
+
+void Arena::trimIdleBlocks() {
+  // Rare (shapes changed a while ago), so rebuilding the indices is fine.
+  std::vector<Block> kept;
+  kept.reserve(blocks_.size());
+  for (const Block &block : blocks_) {
+    if (runCounter_ - block.lastUsedRun >= kIdleRunsBeforeTrim) {
+      std::free(block.ptr);
+      --blocksInClass_[block.sizeClass];
+      ++stats_.systemFrees;
+      --stats_.blockCount;
+      stats_.reservedBytes -= block.size;
+    } else {
+      kept.push_back(block);
+    }
+  }
+  blocks_.swap(kept);
+  indexOf_.clear();
+  for (auto &freeList : freeLists_)
+    freeList.clear();
+  for (uint32_t i = 0; i < blocks_.size(); ++i) {
+    indexOf_.emplace(blocks_[i].ptr, i);
+    freeLists_[blocks_[i].sizeClass].push_back(i); // all free at end of run
+  }
+}
+
+} // namespace kiln::rt

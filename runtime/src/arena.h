@@ -1,0 +1,96 @@
+//===- arena.h - Per-run size-class allocator ----------------*- C++ -*-===//
+//
+// Serves the artifact's hooks->alloc/free during one run. Blocks are kept
+// after the run ends and handed out again by later runs, so once a model has
+// run with a given set of shapes, further runs never call the system
+// allocator. Not thread-safe: each concurrent run uses its own arena.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_ARENA_H
+#define KILN_RUNTIME_ARENA_H
+
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace kiln::rt {
+
+struct ArenaStats {
+  uint64_t reservedBytes = 0;     ///< Bytes held from the system.
+  uint64_t blockCount = 0;        ///< Blocks held from the system.
+  uint64_t liveBytes = 0;         ///< Bytes handed out and not yet freed.
+  uint64_t peakLiveBytes = 0;     ///< Highest liveBytes ever seen.
+  uint64_t systemAllocations = 0; ///< Blocks ever obtained from the system.
+  uint64_t systemFrees = 0;       ///< Blocks ever returned to the system.
+  uint64_t allocations = 0;       ///< allocate() calls served.
+};
+
+class Arena {
+public:
+  /// Every block is aligned at least this much.
+  static constexpr uint64_t kMinAlignment = 64;
+  /// A free block not reused for this many runs goes back to the system, so
+  /// that a long-lived session whose shapes change does not hoard memory.
+  static constexpr uint64_t kIdleRunsBeforeTrim = 64;
+
+  Arena();
+  ~Arena();
+  Arena(const Arena &) = delete;
+  Arena &operator=(const Arena &) = delete;
+
+  /// Returns a block of at least `size` bytes aligned to
+  /// max(kMinAlignment, alignment) (rounded up to a power of two), or nullptr
+  /// when the system is out of memory or the request is absurd.
+  void *allocate(uint64_t size, uint64_t alignment);
+
+  /// Returns the block to its free list. Returns false, and does nothing,
+  /// when `ptr` is not a live block of this arena: the artifact may "free"
+  /// an output that aliases a weight or an input, or free a block twice.
+  bool deallocate(void *ptr);
+
+  /// True when `ptr` is a live block of this arena.
+  bool isLive(void *ptr) const;
+
+  /// Ends a run: every block still live becomes free again, and blocks idle
+  /// for kIdleRunsBeforeTrim runs are returned to the system.
+  void endRun();
+
+  const ArenaStats &stats() const { return stats_; }
+
+  /// Size class of a request and the block size that class hands out.
+  static unsigned sizeClassOf(uint64_t size);
+  static uint64_t sizeOfClass(unsigned sizeClass);
+
+private:
+  struct Block {
+    void *ptr;
+    uint64_t size;
+    uint64_t alignment;
+    uint64_t lastUsedRun;
+    unsigned sizeClass;
+    bool live;
+  };
+
+  // 8 classes of 64-byte steps up to 512 bytes, then 4 classes per doubling
+  // up to 2^63, so a block wastes at most 25% of its size.
+  static constexpr unsigned kNumSizeClasses = 8 + 4 * 54;
+
+  void markFree(uint32_t index);
+  void reserveFreeList(unsigned sizeClass);
+  void trimIdleBlocks();
+
+  std::vector<Block> blocks_;
+  // Block lookup for deallocate(); only changes when blocks are created or
+  // trimmed, so steady-state runs never allocate in here.
+  std::unordered_map<void *, uint32_t> indexOf_;
+  std::array<std::vector<uint32_t>, kNumSizeClasses> freeLists_;
+  // Blocks per class: bounds the length of each free list.
+  std::array<uint32_t, kNumSizeClasses> blocksInClass_{};
+  uint64_t runCounter_ = 0;
+  ArenaStats stats_;
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_ARENA_H

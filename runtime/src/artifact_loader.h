@@ -1,0 +1,38 @@
+//===- artifact_loader.h - dlopen and vet a Kiln artifact ----*- C++ -*-===//
+#ifndef KILN_RUNTIME_ARTIFACT_LOADER_H
+#define KILN_RUNTIME_ARTIFACT_LOADER_H
+
+#include "kiln/kiln_abi.h"
+
+#include <memory>
+#include <string>
+
+namespace kiln::rt {
+
+/// An artifact mapped into the process; unmapped on destruction.
+class LoadedArtifact {
+public:
+  /// Loads and validates the artifact at `path` and installs the runtime's
+  /// alloc/free hooks into it. Throws KilnError with ORT-style messages.
+  static std::unique_ptr<LoadedArtifact> load(const std::string &path);
+
+  ~LoadedArtifact();
+  LoadedArtifact(const LoadedArtifact &) = delete;
+  LoadedArtifact &operator=(const LoadedArtifact &) = delete;
+
+  const kiln_artifact_t &artifact() const { return *artifact_; }
+  const std::string &path() const { return path_; }
+
+private:
+  LoadedArtifact(void *handle, const kiln_artifact_t *artifact,
+                 std::string path)
+      : handle_(handle), artifact_(artifact), path_(std::move(path)) {}
+
+  void *handle_;
+  const kiln_artifact_t *artifact_;
+  std::string path_;
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_ARTIFACT_LOADER_H

@@ -1,0 +1,62 @@
+//===- run_context.h - Per-run state reused across runs ------*- C++ -*-===//
+#ifndef KILN_RUNTIME_RUN_CONTEXT_H
+#define KILN_RUNTIME_RUN_CONTEXT_H
+
+#include "arena.h"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+struct kiln_value;
+
+namespace kiln::rt {
+
+/// Everything one run needs besides the session: the arena serving the
+/// artifact's allocations, and scratch vectors whose capacity survives so a
+/// steady-state run does little allocation of its own.
+struct RunContext {
+  Arena arena;
+  std::vector<const kiln_value *> byInput;
+  std::vector<uint32_t> outputIndices;
+  std::vector<int64_t> inputWords;
+  std::vector<int64_t> resultWords;
+  std::vector<size_t> resultOffsets;
+  std::vector<void *> args;
+};
+
+/// One RunContext per concurrently running call; contexts are created on
+/// demand and kept, so the pool's size is the peak concurrency seen.
+class RunContextPool {
+public:
+  /// Hands out an idle context (or a new one) until the lease ends.
+  class Lease {
+  public:
+    explicit Lease(RunContextPool &pool) : pool_(pool), ctx_(pool.take()) {}
+    ~Lease() { pool_.give(ctx_); }
+    Lease(const Lease &) = delete;
+    Lease &operator=(const Lease &) = delete;
+    RunContext &operator*() const { return *ctx_; }
+    RunContext *operator->() const { return ctx_; }
+
+  private:
+    RunContextPool &pool_;
+    RunContext *ctx_;
+  };
+
+  /// Sums the stats of the idle arenas; `busy` receives the number of
+  /// contexts in use, whose arenas cannot be read safely.
+  ArenaStats idleStats(size_t &contexts, size_t &busy) const;
+
+private:
+  RunContext *take();
+  void give(RunContext *ctx);
+
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<RunContext>> all_;
+  std::vector<RunContext *> idle_;
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_RUN_CONTEXT_H

@@ -1,0 +1,35 @@
+//===- session.h - The kiln_session object -------------------*- C++ -*-===//
+#ifndef KILN_RUNTIME_SESSION_H
+#define KILN_RUNTIME_SESSION_H
+
+#include "artifact_loader.h"
+#include "io_signature.h"
+#include "run_context.h"
+#include "session_options.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct kiln_session {
+  kiln_session(std::unique_ptr<kiln::rt::LoadedArtifact> loaded,
+               kiln_session_options options);
+
+  /// Implements kiln_session_run; throws KilnError.
+  void run(const char *const *inputNames, const kiln_value *const *inputs,
+           size_t numInputs, const char *const *outputNames,
+           size_t numOutputs, kiln_value **outputs);
+
+  const kiln_artifact_t &artifact() const { return loaded->artifact(); }
+
+  std::unique_ptr<kiln::rt::LoadedArtifact> loaded;
+  kiln_session_options options;
+  kiln::rt::IoSignature signature;
+  /// Key/value pairs viewing the artifact's metadata string.
+  std::vector<std::pair<const char *, const char *>> metadata;
+  bool checkSymbolicDims;
+  kiln::rt::RunContextPool contexts;
+};
+
+#endif // KILN_RUNTIME_SESSION_H

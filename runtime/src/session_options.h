@@ -1,0 +1,33 @@
+//===- session_options.h - The kiln_session_options object ---*- C++ -*-===//
+#ifndef KILN_RUNTIME_SESSION_OPTIONS_H
+#define KILN_RUNTIME_SESSION_OPTIONS_H
+
+#include "kiln/kiln.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+struct kiln_session_options {
+  /// 0 = one per physical core. Recorded for when artifacts can use a
+  /// runtime-provided thread pool; the current ABI has no way to pass one.
+  int32_t intraOpNumThreads = 0;
+  int32_t interOpNumThreads = 0;
+  std::map<std::string, std::string> config;
+
+  /// The value of `key`, or `fallback` when it is not set.
+  std::string configOr(const std::string &key,
+                       const std::string &fallback) const {
+    auto it = config.find(key);
+    return it == config.end() ? fallback : it->second;
+  }
+};
+
+namespace kiln::rt {
+/// Config key: "0" disables the check that inputs sharing a dim_param agree
+/// on its value (on by default; ORT has no such check).
+inline constexpr const char *kConfigCheckSymbolicDims =
+    "kiln.check_symbolic_dims";
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_SESSION_OPTIONS_H

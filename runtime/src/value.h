@@ -1,0 +1,39 @@
+//===- value.h - The kiln_value tensor object ----------------*- C++ -*-===//
+#ifndef KILN_RUNTIME_VALUE_H
+#define KILN_RUNTIME_VALUE_H
+
+#include "kiln/kiln.h"
+
+#include <cstdint>
+#include <vector>
+
+/// A dense row-major tensor, owning its storage or viewing caller memory.
+struct kiln_value {
+  kiln_value() = default;
+  kiln_value(const kiln_value &) = delete;
+  kiln_value &operator=(const kiln_value &) = delete;
+  ~kiln_value();
+
+  int32_t elemType = 0;
+  std::vector<int64_t> shape;
+  int64_t elementCount = 0;
+  size_t byteSize = 0;
+  void *data = nullptr;
+  bool owning = false;
+};
+
+namespace kiln::rt {
+
+/// Product of `shape`, throwing INVALID_ARGUMENT for negative dims and for
+/// sizes whose byte count would not fit in memory.
+int64_t checkedElementCount(const int64_t *shape, size_t rank,
+                            size_t elemSize);
+
+/// A new owning tensor, zero-filled unless the caller is about to overwrite
+/// every byte. Throws on invalid type or shape.
+kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
+                               size_t rank, bool zeroFill = true);
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_VALUE_H

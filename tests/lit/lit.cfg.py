@@ -1,0 +1,16 @@
+# lit configuration for Kiln's FileCheck tests.
+import os
+import lit.formats
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(not lit.util.which("bash"))
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "tests", "lit")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+tools_dir = os.path.join(config.kiln_obj_root, "bin")
+config.environment["PATH"] = os.pathsep.join(
+    [tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%python", config.python_executable or "python3"))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
