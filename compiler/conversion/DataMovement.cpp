@@ -1,9 +1,1141 @@
-//===- DataMovement.cpp - onnx to linalg: DataMovement ops ---------------------------===//
+//===- DataMovement.cpp - onnx to linalg: data movement ops ---------------===//
 //
-// Placeholder: the patterns of this op family are being written.
+// Transpose, Concat, Slice, Gather, GatherElements, Split, Pad, Tile,
+// Resize and Upsample.
+//
+// Strided and contiguous copies become tensor.extract_slice /
+// tensor.insert_slice / tensor.pad / linalg.transpose so later passes see
+// their structure; data-dependent reads (gathers, reflect padding,
+// resampling) become a linalg.generic over the result with tensor.extract.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/ShapeHelpers.h"
+#include "dialects/onnx/OnnxDialect.h"
 
-void kiln::populateDataMovementPatterns(mlir::TypeConverter &, mlir::RewritePatternSet &) {}
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_ir;
+using namespace kiln::shape_helpers;
+
+namespace {
+
+template <typename Op>
+RankedTensorType resultTypeOf(const OpConversionPattern<Op> &p, Operation *op,
+                              unsigned i = 0) {
+  return dyn_cast_or_null<RankedTensorType>(
+      p.getTypeConverter()->convertType(op->getResult(i).getType()));
+}
+
+Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return tensor::CastOp::create(b, loc, type, v);
+}
+
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v) {
+  SmallVector<OpFoldResult> out;
+  for (int64_t d = 0; d < cast<RankedTensorType>(v.getType()).getRank(); ++d)
+    out.push_back(dimOf(b, loc, v, d));
+  return out;
+}
+
+/// Sizes for a result: static where `resTy` says so, `computed` elsewhere.
+SmallVector<OpFoldResult> refineSizes(OpBuilder &b, RankedTensorType resTy,
+                                      ArrayRef<OpFoldResult> computed) {
+  SmallVector<OpFoldResult> out(computed);
+  for (auto [i, s] : llvm::enumerate(out))
+    if (!resTy.isDynamicDim(i))
+      s = b.getIndexAttr(resTy.getDimSize(i));
+  return out;
+}
+
+/// linalg.generic over a fresh tensor of `sizes` whose body builds each
+/// element from the iteration indices (gathers and resampling).
+Value generateTensor(
+    OpBuilder &b, Location loc, RankedTensorType resTy,
+    ArrayRef<OpFoldResult> sizes, ValueRange inputs,
+    ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange ivs, ValueRange args)>
+        body) {
+  int64_t rank = resTy.getRank();
+  auto ty = RankedTensorType::get(staticSizes(sizes), resTy.getElementType());
+  Value init = createEmpty(b, loc, ty, sizes);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{ty}, inputs, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> ivs;
+        for (int64_t d = 0; d < rank; ++d)
+          ivs.push_back(linalg::IndexOp::create(nb, nl, d));
+        Value r = body(nb, nl, ivs, args.drop_back());
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return castTo(b, loc, generic.getResult(0), resTy);
+}
+
+Value cIdx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// Scalar of a rank-0 or one-element tensor.
+Value extractScalar(OpBuilder &b, Location loc, Value t) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  SmallVector<Value> zeros(ty.getRank(), cIdx(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, t, zeros);
+}
+
+/// An index read from a gather-style indices tensor: wrapped when negative.
+Value wrapIndex(OpBuilder &b, Location loc, Value i, Value dim) {
+  i = toIndex(b, loc, i);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,
+                                    cIdx(b, loc, 0));
+  return arith::SelectOp::create(b, loc, neg,
+                                 arith::AddIOp::create(b, loc, i, dim), i);
+}
+
+//===----------------------------------------------------------------------===//
+// Transpose
+//===----------------------------------------------------------------------===//
+
+struct TransposeLowering : OpConversionPattern<OnnxTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxTransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getData();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    if (!resTy || !inTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t rank = inTy.getRank();
+    SmallVector<int64_t> rev;
+    for (int64_t d = rank - 1; d >= 0; --d)
+      rev.push_back(d);
+    SmallVector<int64_t> perm = toInts(op.getPerm(), rev);
+    if ((int64_t)perm.size() != rank)
+      return rewriter.notifyMatchFailure(op, "perm length != rank");
+    SmallVector<bool> seen(rank, false);
+    for (int64_t &p : perm) {
+      p = normalizeAxis(p, rank);
+      if (p < 0 || p >= rank || seen[p])
+        return rewriter.notifyMatchFailure(op, "perm is not a permutation");
+      seen[p] = true;
+    }
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t p : perm)
+      sizes.push_back(dimOf(rewriter, loc, in, p));
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Value init = createEmpty(rewriter, loc, resTy, sizes);
+    auto t = linalg::TransposeOp::create(rewriter, loc, in, init, perm);
+    rewriter.replaceOp(op, t->getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Concat
+//===----------------------------------------------------------------------===//
+
+struct ConcatLowering : OpConversionPattern<OnnxConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    if (!resTy || adaptor.getInputs().empty())
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t rank = resTy.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), rank);
+    if (axis < 0 || axis >= rank)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    ValueRange inputs = adaptor.getInputs();
+    for (Value in : inputs)
+      if (!isa<RankedTensorType>(in.getType()))
+        return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    // Non-axis dims are equal in all inputs; take the most static one.
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, inputs[0]);
+    for (int64_t d = 0; d < rank; ++d)
+      for (Value in : inputs)
+        if (d != axis && !cast<RankedTensorType>(in.getType()).isDynamicDim(d))
+          sizes[d] = dimOf(rewriter, loc, in, d);
+    OpFoldResult total = idx(rewriter, 0);
+    for (Value in : inputs)
+      total = addI(rewriter, loc, total, dimOf(rewriter, loc, in, axis));
+    sizes[axis] = total;
+    sizes = refineSizes(rewriter, resTy, sizes);
+    // Inserting into an empty tensor keeps the IR in plain tensor ops that
+    // one-shot-bufferize turns into in-place copies.
+    Value acc = createEmpty(rewriter, loc, resTy, sizes);
+    OpFoldResult offset = idx(rewriter, 0);
+    SmallVector<OpFoldResult> strides(rank, idx(rewriter, 1));
+    for (Value in : inputs) {
+      SmallVector<OpFoldResult> offsets(rank, idx(rewriter, 0));
+      offsets[axis] = offset;
+      SmallVector<OpFoldResult> inSizes = sizesOf(rewriter, loc, in);
+      acc = tensor::InsertSliceOp::create(rewriter, loc, in, acc, offsets,
+                                          inSizes, strides);
+      offset = addI(rewriter, loc, offset, inSizes[axis]);
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Slice
+//===----------------------------------------------------------------------===//
+
+/// ONNX Slice bounds along one axis: the first element read, the element
+/// count and the step. Folds when everything is constant.
+struct SliceBounds {
+  OpFoldResult start, count;
+  int64_t step;
+};
+
+SliceBounds sliceBounds(OpBuilder &b, Location loc, OpFoldResult start,
+                        OpFoldResult end, int64_t step, OpFoldResult dim) {
+  auto cs = getConstantIntValue(start), ce = getConstantIntValue(end),
+       cd = getConstantIntValue(dim);
+  if (cs && ce && cd) {
+    int64_t d = *cd, s = *cs, e = *ce;
+    if (s < 0)
+      s += d;
+    if (e < 0)
+      e += d;
+    int64_t count;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, d);
+      e = std::clamp<int64_t>(e, 0, d);
+      count = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, d - 1);
+      e = std::clamp<int64_t>(e, -1, d - 1);
+      count = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+    }
+    return {b.getIndexAttr(std::max<int64_t>(s, 0)), b.getIndexAttr(count),
+            step};
+  }
+  // Run time: same rules with index arithmetic. Values like INT64_MAX
+  // only wrap in the branch the select discards.
+  Value zero = cIdx(b, loc, 0);
+  Value d = val(b, loc, dim), s = val(b, loc, start), e = val(b, loc, end);
+  auto wrapNeg = [&](Value x) -> Value {
+    Value neg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+    return arith::SelectOp::create(b, loc, neg,
+                                   arith::AddIOp::create(b, loc, x, d), x);
+  };
+  auto clamp = [&](Value x, Value lo, Value hi) -> Value {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, x, lo),
+                                  hi);
+  };
+  s = wrapNeg(s);
+  e = wrapNeg(e);
+  Value count;
+  if (step > 0) {
+    s = clamp(s, zero, d);
+    e = clamp(e, zero, d);
+    count = arith::CeilDivSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, e, s), cIdx(b, loc, step));
+  } else {
+    Value dm1 = arith::SubIOp::create(b, loc, d, cIdx(b, loc, 1));
+    s = clamp(s, zero, dm1);
+    e = clamp(e, cIdx(b, loc, -1), dm1);
+    count = arith::CeilDivSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, s, e), cIdx(b, loc, -step));
+    // An empty axis makes dm1 = -1: keep the start in range.
+    s = arith::MaxSIOp::create(b, loc, s, zero);
+  }
+  count = arith::MaxSIOp::create(b, loc, count, zero);
+  return {s, count, step};
+}
+
+struct SliceLowering : OpConversionPattern<OnnxSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    if (!resTy || !dataTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    Location loc = op.getLoc();
+    int64_t rank = dataTy.getRank();
+    auto starts = intsOrRuntime(rewriter, loc, adaptor.getStarts());
+    auto ends = intsOrRuntime(rewriter, loc, adaptor.getEnds());
+    if (!starts || !ends || starts->size() != ends->size())
+      return rewriter.notifyMatchFailure(
+          op, "starts/ends must be 1-D with the same static length");
+    size_t n = starts->size();
+    SmallVector<int64_t> axes, steps(n, 1);
+    if (isNoValue(adaptor.getAxes())) {
+      for (size_t i = 0; i < n; ++i)
+        axes.push_back(i);
+    } else if (auto a = constInts(adaptor.getAxes())) {
+      axes = *a;
+    } else {
+      return rewriter.notifyMatchFailure(op, "axes must be a constant");
+    }
+    if (!isNoValue(adaptor.getSteps())) {
+      auto s = constInts(adaptor.getSteps());
+      if (!s)
+        return rewriter.notifyMatchFailure(op, "steps must be a constant");
+      steps = *s;
+    }
+    if (axes.size() != n || steps.size() != n)
+      return rewriter.notifyMatchFailure(op, "axes/steps length mismatch");
+
+    SmallVector<OpFoldResult> offsets(rank, idx(rewriter, 0));
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, data);
+    SmallVector<int64_t> strides(rank, 1);
+    SmallVector<bool> seen(rank, false);
+    for (size_t i = 0; i < n; ++i) {
+      int64_t a = normalizeAxis(axes[i], rank);
+      if (a < 0 || a >= rank || seen[a])
+        return rewriter.notifyMatchFailure(op, "invalid or repeated axis");
+      if (steps[i] == 0)
+        return rewriter.notifyMatchFailure(op, "step must not be 0");
+      seen[a] = true;
+      SliceBounds sb = sliceBounds(rewriter, loc, (*starts)[i], (*ends)[i],
+                                   steps[i], sizes[a]);
+      offsets[a] = sb.start;
+      sizes[a] = sb.count;
+      strides[a] = sb.step;
+    }
+    sizes = refineSizes(rewriter, resTy, sizes);
+
+    if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
+      SmallVector<OpFoldResult> st;
+      for (int64_t s : strides)
+        st.push_back(idx(rewriter, s));
+      auto sliceTy =
+          RankedTensorType::get(staticSizes(sizes), dataTy.getElementType());
+      Value r = tensor::ExtractSliceOp::create(rewriter, loc, sliceTy, data,
+                                               offsets, sizes, st);
+      rewriter.replaceOp(op, castTo(rewriter, loc, r, resTy));
+      return success();
+    }
+    // Negative steps read backwards: out[i] = in[start + i * step].
+    SmallVector<Value> offs;
+    for (OpFoldResult o : offsets)
+      offs.push_back(val(rewriter, loc, o));
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d)
+            at.push_back(arith::AddIOp::create(
+                b, l, offs[d],
+                arith::MulIOp::create(b, l, ivs[d], cIdx(b, l, strides[d]))));
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Gather, GatherElements
+//===----------------------------------------------------------------------===//
+
+struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxGatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
+    if (!resTy || !dataTy || !idxTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t r = dataTy.getRank(), q = idxTy.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), r);
+    if (axis < 0 || axis >= r)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    OpFoldResult axisDim = dimOf(rewriter, loc, data, axis);
+
+    // A constant scalar index is a slice (common after Shape).
+    if (auto c = constInts(indices); c && q == 0) {
+      int64_t i = (*c)[0];
+      auto cd = getConstantIntValue(axisDim);
+      if (i < 0 && cd)
+        i += *cd;
+      if (i >= 0) {
+        SmallVector<OpFoldResult> offsets(r, idx(rewriter, 0)),
+            sizes = sizesOf(rewriter, loc, data), strides(r, idx(rewriter, 1));
+        offsets[axis] = idx(rewriter, i);
+        sizes[axis] = idx(rewriter, 1);
+        SmallVector<int64_t> shape = staticSizes(sizes);
+        shape.erase(shape.begin() + axis);
+        auto sliceTy = RankedTensorType::get(shape, dataTy.getElementType());
+        Value s = tensor::ExtractSliceOp::create(rewriter, loc, sliceTy, data,
+                                                 offsets, sizes, strides);
+        rewriter.replaceOp(op, castTo(rewriter, loc, s, resTy));
+        return success();
+      }
+    }
+
+    // out[a.., i.., b..] = data[a.., indices[i..], b..]
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < axis; ++d)
+      sizes.push_back(dimOf(rewriter, loc, data, d));
+    for (int64_t d = 0; d < q; ++d)
+      sizes.push_back(dimOf(rewriter, loc, indices, d));
+    for (int64_t d = axis + 1; d < r; ++d)
+      sizes.push_back(dimOf(rewriter, loc, data, d));
+    sizes = refineSizes(rewriter, resTy, sizes);
+    int64_t outRank = r - 1 + q;
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t d = 0; d < q; ++d)
+      idxExprs.push_back(rewriter.getAffineDimExpr(axis + d));
+    AffineMap idxMap =
+        AffineMap::get(outRank, 0, idxExprs, rewriter.getContext());
+    Value dimV = val(rewriter, loc, axisDim);
+    Value res = generateTensor(
+        rewriter, loc, resTy, sizes, {indices}, {idxMap},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < axis; ++d)
+            at.push_back(ivs[d]);
+          at.push_back(wrapIndex(b, l, args[0], dimV));
+          for (int64_t d = axis + 1; d < r; ++d)
+            at.push_back(ivs[d - 1 + q]);
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+
+struct GatherElementsLowering : OpConversionPattern<OnnxGatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxGatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
+    if (!resTy || !dataTy || !idxTy || dataTy.getRank() != idxTy.getRank())
+      return rewriter.notifyMatchFailure(op, "same-rank tensors expected");
+    int64_t r = dataTy.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), r);
+    if (axis < 0 || axis >= r)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    Value dimV = val(rewriter, loc, dimOf(rewriter, loc, data, axis));
+    SmallVector<OpFoldResult> sizes =
+        refineSizes(rewriter, resTy, sizesOf(rewriter, loc, indices));
+    Value res = generateTensor(
+        rewriter, loc, resTy, sizes, {indices},
+        {AffineMap::getMultiDimIdentityMap(r, rewriter.getContext())},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
+          SmallVector<Value> at(ivs);
+          at[axis] = wrapIndex(b, l, args[0], dimV);
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Split
+//===----------------------------------------------------------------------===//
+
+struct SplitLowering : OpConversionPattern<OnnxSplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxSplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value in = adaptor.getInput();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    if (!inTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t rank = inTy.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), rank);
+    if (axis < 0 || axis >= rank)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    int64_t n = op.getNumResults();
+    OpFoldResult dim = dimOf(rewriter, loc, in, axis);
+    SmallVector<OpFoldResult> offsets, lengths;
+    if (!isNoValue(adaptor.getSplit())) {
+      auto split = intsOrRuntime(rewriter, loc, adaptor.getSplit());
+      if (!split || (int64_t)split->size() != n)
+        return rewriter.notifyMatchFailure(
+            op, "split must have one static entry per output");
+      OpFoldResult off = idx(rewriter, 0);
+      for (OpFoldResult s : *split) {
+        offsets.push_back(off);
+        lengths.push_back(s);
+        off = addI(rewriter, loc, off, s);
+      }
+    } else {
+      // Equal parts; with num_outputs (opset 18) the last one may be
+      // smaller: every part has ceil(dim / n) elements while they last.
+      if (auto no = op.getNumOutputs(); no && *no != n)
+        return rewriter.notifyMatchFailure(op, "num_outputs != #results");
+      OpFoldResult chunk = ceilDivI(rewriter, loc, dim, idx(rewriter, n));
+      for (int64_t i = 0; i < n; ++i) {
+        OpFoldResult off = minI(
+            rewriter, loc, mulI(rewriter, loc, idx(rewriter, i), chunk), dim);
+        offsets.push_back(off);
+        lengths.push_back(
+            minI(rewriter, loc, chunk, subI(rewriter, loc, dim, off)));
+      }
+    }
+    SmallVector<Value> results;
+    for (int64_t i = 0; i < n; ++i) {
+      auto resTy = resultTypeOf(*this, op, i);
+      if (!resTy)
+        return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+      SmallVector<OpFoldResult> offs(rank, idx(rewriter, 0)),
+          sizes = sizesOf(rewriter, loc, in), strides(rank, idx(rewriter, 1));
+      offs[axis] = offsets[i];
+      sizes[axis] = lengths[i];
+      sizes = refineSizes(rewriter, resTy, sizes);
+      auto ty =
+          RankedTensorType::get(staticSizes(sizes), inTy.getElementType());
+      Value s = tensor::ExtractSliceOp::create(rewriter, loc, ty, in, offs,
+                                               sizes, strides);
+      results.push_back(castTo(rewriter, loc, s, resTy));
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pad
+//===----------------------------------------------------------------------===//
+
+struct PadLowering : OpConversionPattern<OnnxPadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxPadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    if (!resTy || !dataTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    Location loc = op.getLoc();
+    int64_t rank = dataTy.getRank();
+    Type elt = dataTy.getElementType();
+
+    SmallVector<OpFoldResult> pads;
+    if (!isNoValue(adaptor.getPads())) {
+      auto p = intsOrRuntime(rewriter, loc, adaptor.getPads());
+      if (!p)
+        return rewriter.notifyMatchFailure(op, "pads must have static length");
+      pads = *p;
+    } else if (auto attr = op.getPaddings()) {
+      for (int64_t v : toInts(attr))
+        pads.push_back(idx(rewriter, v));
+    } else {
+      return rewriter.notifyMatchFailure(op, "missing pads");
+    }
+    SmallVector<int64_t> axes;
+    if (isNoValue(adaptor.getAxes())) {
+      for (int64_t d = 0; d < rank; ++d)
+        axes.push_back(d);
+    } else if (auto a = constInts(adaptor.getAxes())) {
+      for (int64_t v : *a)
+        axes.push_back(normalizeAxis(v, rank));
+    } else {
+      return rewriter.notifyMatchFailure(op, "axes must be a constant");
+    }
+    int64_t k = axes.size();
+    if ((int64_t)pads.size() != 2 * k)
+      return rewriter.notifyMatchFailure(op, "pads length != 2 * #axes");
+    SmallVector<OpFoldResult> lo(rank, idx(rewriter, 0)),
+        hi(rank, idx(rewriter, 0));
+    for (int64_t i = 0; i < k; ++i) {
+      if (axes[i] < 0 || axes[i] >= rank)
+        return rewriter.notifyMatchFailure(op, "axis out of range");
+      lo[axes[i]] = pads[i];
+      hi[axes[i]] = pads[i + k];
+    }
+    SmallVector<OpFoldResult> inSizes = sizesOf(rewriter, loc, data), outSizes;
+    for (int64_t d = 0; d < rank; ++d)
+      outSizes.push_back(
+          addI(rewriter, loc, addI(rewriter, loc, inSizes[d], lo[d]), hi[d]));
+    outSizes = refineSizes(rewriter, resTy, outSizes);
+
+    StringRef mode = op.getMode();
+    if (mode == "constant") {
+      Value padValue;
+      if (!isNoValue(adaptor.getConstantValue()))
+        padValue = extractScalar(rewriter, loc, adaptor.getConstantValue());
+      else
+        padValue =
+            scalarConstant(rewriter, loc, elt, op.getValue().convertToDouble());
+      // Negative pads crop: slice first, then pad by the positive parts.
+      SmallVector<OpFoldResult> cropOff, cropSize, padLo, padHi;
+      bool crop = false;
+      for (int64_t d = 0; d < rank; ++d) {
+        OpFoldResult cl = maxI(rewriter, loc, idx(rewriter, 0),
+                               subI(rewriter, loc, idx(rewriter, 0), lo[d]));
+        OpFoldResult ch = maxI(rewriter, loc, idx(rewriter, 0),
+                               subI(rewriter, loc, idx(rewriter, 0), hi[d]));
+        crop |= getConstantIntValue(cl) != 0 || getConstantIntValue(ch) != 0;
+        cropOff.push_back(cl);
+        cropSize.push_back(
+            subI(rewriter, loc, subI(rewriter, loc, inSizes[d], cl), ch));
+        padLo.push_back(maxI(rewriter, loc, lo[d], idx(rewriter, 0)));
+        padHi.push_back(maxI(rewriter, loc, hi[d], idx(rewriter, 0)));
+      }
+      Value src = data;
+      if (crop)
+        src = tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get(staticSizes(cropSize), elt),
+            data, cropOff, cropSize,
+            SmallVector<OpFoldResult>(rank, idx(rewriter, 1)));
+      SmallVector<OpFoldResult> padded;
+      for (int64_t d = 0; d < rank; ++d)
+        padded.push_back(addI(rewriter, loc,
+                              addI(rewriter, loc, cropSize[d], padLo[d]),
+                              padHi[d]));
+      auto padTy = RankedTensorType::get(staticSizes(padded), elt);
+      Value r = tensor::PadOp::create(rewriter, loc, padTy, src, padLo, padHi,
+                                      padValue);
+      rewriter.replaceOp(op, castTo(rewriter, loc, r, resTy));
+      return success();
+    }
+    if (mode != "edge" && mode != "reflect" && mode != "wrap")
+      return rewriter.notifyMatchFailure(op, "unsupported pad mode");
+
+    // Index math per output element: j = i - lo, mapped back into range.
+    SmallVector<Value> loV, dimV;
+    for (int64_t d = 0; d < rank; ++d) {
+      loV.push_back(val(rewriter, loc, lo[d]));
+      dimV.push_back(val(rewriter, loc, inSizes[d]));
+    }
+    Value r = generateTensor(
+        rewriter, loc, resTy, outSizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          SmallVector<Value> at;
+          Value zero = cIdx(b, l, 0), one = cIdx(b, l, 1);
+          for (int64_t d = 0; d < rank; ++d) {
+            if (getConstantIntValue(lo[d]) == 0 &&
+                getConstantIntValue(hi[d]) == 0) {
+              at.push_back(ivs[d]);
+              continue;
+            }
+            Value j = arith::SubIOp::create(b, l, ivs[d], loV[d]);
+            Value last = arith::SubIOp::create(b, l, dimV[d], one);
+            if (mode == "edge") {
+              j = arith::MaxSIOp::create(b, l, j, zero);
+              j = arith::MinSIOp::create(b, l, j, last);
+            } else if (mode == "reflect") {
+              // -j before the start, 2 * last - j after the end (pads
+              // smaller than the dim, as ONNX requires).
+              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                j, zero);
+              j = arith::SelectOp::create(
+                  b, l, neg, arith::SubIOp::create(b, l, zero, j), j);
+              Value past = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::sgt, j, last);
+              Value twice = arith::AddIOp::create(b, l, last, last);
+              j = arith::SelectOp::create(
+                  b, l, past, arith::SubIOp::create(b, l, twice, j), j);
+              j = arith::MaxSIOp::create(b, l, j, zero);
+            } else { // wrap
+              Value m = arith::RemSIOp::create(b, l, j, dimV[d]);
+              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                m, zero);
+              j = arith::SelectOp::create(
+                  b, l, neg, arith::AddIOp::create(b, l, m, dimV[d]), m);
+            }
+            at.push_back(j);
+          }
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Tile
+//===----------------------------------------------------------------------===//
+
+struct TileLowering : OpConversionPattern<OnnxTileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxTileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    if (!resTy || !inTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    Location loc = op.getLoc();
+    int64_t rank = inTy.getRank();
+    auto repeats = intsOrRuntime(rewriter, loc, adaptor.getRepeats());
+    if (!repeats || (int64_t)repeats->size() != rank)
+      return rewriter.notifyMatchFailure(op, "repeats must have rank entries");
+    if (rank == 0) {
+      rewriter.replaceOp(op, castTo(rewriter, loc, in, resTy));
+      return success();
+    }
+    // Broadcast to [r0, d0, r1, d1, ...] (structured, fusible), then merge
+    // each (ri, di) pair: row-major that is exactly the tiling.
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<OpFoldResult> sizes;
+    SmallVector<AffineExpr> inExprs;
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d < rank; ++d) {
+      sizes.push_back((*repeats)[d]);
+      sizes.push_back(dimOf(rewriter, loc, in, d));
+      inExprs.push_back(getAffineDimExpr(2 * d + 1, ctx));
+      groups.push_back({2 * d, 2 * d + 1});
+    }
+    auto wideTy =
+        RankedTensorType::get(staticSizes(sizes), inTy.getElementType());
+    Value init = createEmpty(rewriter, loc, wideTy, sizes);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{wideTy}, ValueRange{in}, ValueRange{init},
+        ArrayRef<AffineMap>{AffineMap::get(2 * rank, 0, inExprs, ctx),
+                            AffineMap::getMultiDimIdentityMap(2 * rank, ctx)},
+        SmallVector<utils::IteratorType>(2 * rank,
+                                         utils::IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, args[0]);
+        });
+    SmallVector<OpFoldResult> outSizes;
+    for (int64_t d = 0; d < rank; ++d)
+      outSizes.push_back(mulI(rewriter, loc, sizes[2 * d], sizes[2 * d + 1]));
+    auto outTy =
+        RankedTensorType::get(staticSizes(outSizes), inTy.getElementType());
+    Value r = tensor::CollapseShapeOp::create(rewriter, loc, outTy,
+                                              generic.getResult(0), groups);
+    rewriter.replaceOp(op, castTo(rewriter, loc, r, resTy));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Resize, Upsample
+//===----------------------------------------------------------------------===//
+
+/// How one axis of a resize maps output indices to input coordinates.
+struct ResizeAxis {
+  bool identity = true;
+  Value scale;           // f32, used by the coordinate transform.
+  Value inLenF, outLenF; // f32 lengths.
+  Value inLen;           // index.
+  Value scaleBelowOneV;  // i1 at run time, for legacy nearest.
+};
+
+struct ResizeConfig {
+  StringRef mode, coordMode, nearestMode; // nearestMode "simple" = legacy.
+};
+
+/// Builds the resampling generic shared by Resize and Upsample.
+/// `scales[d]` / `outSizes[d]`: per-dim scale (f32 value or null) and output
+/// size; `fromSizes` says the scale is out/in (sizes input).
+FailureOr<Value> buildResize(OpBuilder &b, Location loc, Operation *op, Value x,
+                             RankedTensorType resTy,
+                             ArrayRef<std::optional<double>> constScales,
+                             ArrayRef<Value> runtimeScales,
+                             ArrayRef<OpFoldResult> sizesIn, bool haveSizes,
+                             const ResizeConfig &cfg) {
+  auto xTy = cast<RankedTensorType>(x.getType());
+  int64_t rank = xTy.getRank();
+  Type f32 = b.getF32Type();
+  auto toF32 = [&](OpBuilder &nb, Location l, Value i) -> Value {
+    Value i64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), i);
+    return arith::SIToFPOp::create(nb, l, f32, i64);
+  };
+  auto fconst = [&](OpBuilder &nb, Location l, double v) -> Value {
+    return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
+  };
+
+  SmallVector<ResizeAxis> axes(rank);
+  SmallVector<OpFoldResult> outSizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    ResizeAxis &ax = axes[d];
+    OpFoldResult inLen = dimOf(b, loc, x, d);
+    OpFoldResult outLen;
+    if (haveSizes) {
+      outLen = sizesIn[d];
+    } else if (constScales[d] && getConstantIntValue(inLen)) {
+      outLen = b.getIndexAttr((int64_t)std::floor(
+          (float)*getConstantIntValue(inLen) * (float)*constScales[d]));
+    } else if (!resTy.isDynamicDim(d)) {
+      outLen = b.getIndexAttr(resTy.getDimSize(d));
+    } else {
+      Value s =
+          constScales[d] ? fconst(b, loc, *constScales[d]) : runtimeScales[d];
+      Value prod =
+          arith::MulFOp::create(b, loc, toF32(b, loc, val(b, loc, inLen)), s);
+      outLen =
+          toIndex(b, loc,
+                  arith::FPToSIOp::create(b, loc, b.getI64Type(),
+                                          math::FloorOp::create(b, loc, prod)));
+    }
+    if (!resTy.isDynamicDim(d))
+      outLen = b.getIndexAttr(resTy.getDimSize(d));
+    outSizes.push_back(outLen);
+
+    // An axis that keeps its length with scale 1 reads input[i] exactly
+    // under every transform but tf_half_pixel_for_nn (which shifts by 0.5).
+    auto ci = getConstantIntValue(inLen), co = getConstantIntValue(outLen);
+    bool unit = haveSizes ? (ci && co && *ci == *co)
+                          : (constScales[d] && *constScales[d] == 1.0);
+    if (unit && cfg.coordMode != "tf_half_pixel_for_nn") {
+      ax.identity = true;
+      continue;
+    }
+    ax.identity = false;
+    ax.inLen = val(b, loc, inLen);
+    ax.inLenF = toF32(b, loc, ax.inLen);
+    ax.outLenF = toF32(b, loc, val(b, loc, outLen));
+    if (haveSizes)
+      ax.scale = arith::DivFOp::create(b, loc, ax.outLenF, ax.inLenF);
+    else if (constScales[d])
+      ax.scale = fconst(b, loc, *constScales[d]);
+    else
+      ax.scale = runtimeScales[d];
+    ax.scaleBelowOneV = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                              ax.scale, fconst(b, loc, 1.0));
+  }
+
+  bool linear = cfg.mode == "linear";
+  Type elt = xTy.getElementType();
+  if (linear && !isa<FloatType>(elt))
+    return failure();
+  Type calcTy = elt.isF64() ? (Type)b.getF64Type() : f32;
+
+  auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
+                  ValueRange) -> Value {
+    Value half = fconst(nb, l, 0.5), zeroF = fconst(nb, l, 0.0),
+          oneF = fconst(nb, l, 1.0);
+    // Source coordinate of output index `i` along axis `ax`.
+    auto coord = [&](const ResizeAxis &ax, Value i) -> Value {
+      Value xo = toF32(nb, l, i);
+      Value s = ax.scale;
+      StringRef m = cfg.coordMode;
+      auto halfPixel = [&]() -> Value {
+        Value t = arith::DivFOp::create(
+            nb, l, arith::AddFOp::create(nb, l, xo, half), s);
+        return arith::SubFOp::create(nb, l, t, half);
+      };
+      if (m == "asymmetric")
+        return arith::DivFOp::create(nb, l, xo, s);
+      if (m == "tf_half_pixel_for_nn")
+        return arith::DivFOp::create(nb, l,
+                                     arith::AddFOp::create(nb, l, xo, half), s);
+      if (m == "pytorch_half_pixel") {
+        Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                          ax.outLenF, oneF);
+        return arith::SelectOp::create(nb, l, big, halfPixel(), zeroF);
+      }
+      if (m == "align_corners") {
+        Value num = arith::MulFOp::create(
+            nb, l, xo, arith::SubFOp::create(nb, l, ax.inLenF, oneF));
+        Value den = arith::SubFOp::create(nb, l, ax.outLenF, oneF);
+        Value one = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                          ax.outLenF, oneF);
+        // Avoid 0/0 on one-element outputs.
+        Value safeDen = arith::SelectOp::create(nb, l, one, oneF, den);
+        return arith::SelectOp::create(
+            nb, l, one, zeroF, arith::DivFOp::create(nb, l, num, safeDen));
+      }
+      if (m == "half_pixel_symmetric") {
+        // adjustment = out / (scale * in); offset = in / 2 * (1 - adj).
+        Value adj = arith::DivFOp::create(
+            nb, l, ax.outLenF, arith::MulFOp::create(nb, l, s, ax.inLenF));
+        Value center = arith::MulFOp::create(nb, l, ax.inLenF, half);
+        Value off = arith::MulFOp::create(
+            nb, l, center, arith::SubFOp::create(nb, l, oneF, adj));
+        return arith::AddFOp::create(nb, l, off, halfPixel());
+      }
+      return halfPixel(); // half_pixel
+    };
+    auto clampIdx = [&](Value i, const ResizeAxis &ax) -> Value {
+      Value last = arith::SubIOp::create(nb, l, ax.inLen, cIdx(nb, l, 1));
+      i = arith::MaxSIOp::create(nb, l, i, cIdx(nb, l, 0));
+      return arith::MinSIOp::create(nb, l, i, last);
+    };
+    auto fToIdx = [&](Value f) -> Value {
+      return toIndex(nb, l, arith::FPToSIOp::create(nb, l, nb.getI64Type(), f));
+    };
+
+    if (!linear) {
+      SmallVector<Value> at;
+      for (int64_t d = 0; d < rank; ++d) {
+        const ResizeAxis &ax = axes[d];
+        if (ax.identity) {
+          at.push_back(ivs[d]);
+          continue;
+        }
+        Value c = coord(ax, ivs[d]);
+        Value r;
+        StringRef nm = cfg.nearestMode;
+        if (nm == "floor")
+          r = math::FloorOp::create(nb, l, c);
+        else if (nm == "ceil")
+          r = math::CeilOp::create(nb, l, c);
+        else if (nm == "round_prefer_ceil")
+          r = math::FloorOp::create(nb, l,
+                                    arith::AddFOp::create(nb, l, c, half));
+        else if (nm == "simple")
+          // Upsample / Resize-10: ceil when downsampling, else truncate.
+          r = arith::SelectOp::create(nb, l, ax.scaleBelowOneV,
+                                      math::CeilOp::create(nb, l, c),
+                                      math::FloorOp::create(nb, l, c));
+        else // round_prefer_floor
+          r = math::CeilOp::create(nb, l,
+                                   arith::SubFOp::create(nb, l, c, half));
+        at.push_back(clampIdx(fToIdx(r), ax));
+      }
+      return tensor::ExtractOp::create(nb, l, x, at);
+    }
+
+    // Linear: clamp the coordinate into the input, then blend the 2^k
+    // neighbours over the k resampled axes.
+    SmallVector<int64_t> interp;
+    SmallVector<Value> lo(rank), hi(rank), w(rank);
+    for (int64_t d = 0; d < rank; ++d) {
+      const ResizeAxis &ax = axes[d];
+      if (ax.identity) {
+        lo[d] = hi[d] = ivs[d];
+        continue;
+      }
+      interp.push_back(d);
+      Value c = coord(ax, ivs[d]);
+      Value lastF = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
+      c = arith::MaximumFOp::create(nb, l, c, zeroF);
+      c = arith::MinimumFOp::create(nb, l, c, lastF);
+      Value fl = math::FloorOp::create(nb, l, c);
+      lo[d] = clampIdx(fToIdx(fl), ax);
+      hi[d] = clampIdx(arith::AddIOp::create(nb, l, lo[d], cIdx(nb, l, 1)), ax);
+      w[d] = arith::SubFOp::create(nb, l, c, fl);
+      if (calcTy != f32)
+        w[d] = arith::ExtFOp::create(nb, l, calcTy, w[d]);
+    }
+    Value oneC = scalarConstant(nb, l, calcTy, 1.0);
+    Value acc;
+    for (int64_t mask = 0; mask < (int64_t(1) << interp.size()); ++mask) {
+      SmallVector<Value> at;
+      for (int64_t d = 0; d < rank; ++d)
+        at.push_back(lo[d]);
+      Value weight;
+      for (auto [bit, d] : llvm::enumerate(interp)) {
+        bool upper = mask & (int64_t(1) << bit);
+        at[d] = upper ? hi[d] : lo[d];
+        Value wd =
+            upper ? w[d] : arith::SubFOp::create(nb, l, oneC, w[d]).getResult();
+        weight =
+            weight ? arith::MulFOp::create(nb, l, weight, wd).getResult() : wd;
+      }
+      Value v = tensor::ExtractOp::create(nb, l, x, at);
+      if (v.getType() != calcTy)
+        v = arith::ExtFOp::create(nb, l, calcTy, v);
+      Value term =
+          weight ? arith::MulFOp::create(nb, l, v, weight).getResult() : v;
+      acc = acc ? arith::AddFOp::create(nb, l, acc, term).getResult() : term;
+    }
+    if (acc.getType() != elt)
+      acc = arith::TruncFOp::create(nb, l, elt, acc);
+    return acc;
+  };
+  return generateTensor(b, loc, resTy, outSizes, {}, {}, body);
+}
+
+/// Opset of the default domain recorded by the importer (-1 if unknown).
+int64_t opsetOf(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  if (auto a = module ? module->getAttrOfType<IntegerAttr>("kiln.opset")
+                      : IntegerAttr())
+    return a.getInt();
+  return -1;
+}
+
+struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxResizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    if (!resTy || !xTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    Location loc = op.getLoc();
+    int64_t rank = xTy.getRank();
+    ResizeConfig cfg{op.getMode(), op.getCoordinateTransformationMode(),
+                     op.getNearestMode()};
+    int64_t opset = opsetOf(op);
+    if (opset >= 0 && opset < 11) {
+      // Resize-10 had neither attribute: asymmetric, legacy rounding.
+      cfg.coordMode = "asymmetric";
+      cfg.nearestMode = "simple";
+    }
+    if (cfg.mode != "nearest" && cfg.mode != "linear")
+      return rewriter.notifyMatchFailure(op, "only nearest and linear modes "
+                                             "are supported (not cubic)");
+    if (cfg.coordMode == "tf_crop_and_resize")
+      return rewriter.notifyMatchFailure(
+          op, "coordinate_transformation_mode tf_crop_and_resize is "
+              "unsupported");
+    if (!llvm::is_contained({"half_pixel", "asymmetric", "align_corners",
+                             "pytorch_half_pixel", "tf_half_pixel_for_nn",
+                             "half_pixel_symmetric"},
+                            cfg.coordMode))
+      return rewriter.notifyMatchFailure(op, "unknown coordinate mode");
+    if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor",
+                             "ceil", "simple"},
+                            cfg.nearestMode))
+      return rewriter.notifyMatchFailure(op, "unknown nearest_mode");
+    if (op.getAntialias() != 0 && cfg.mode == "linear")
+      return rewriter.notifyMatchFailure(op, "antialias is unsupported");
+
+    // Dims the scales/sizes talk about (opset 18 `axes`).
+    SmallVector<int64_t> axes;
+    if (auto a = op.getAxes()) {
+      for (int64_t v : toInts(a))
+        axes.push_back(normalizeAxis(v, rank));
+    } else {
+      for (int64_t d = 0; d < rank; ++d)
+        axes.push_back(d);
+    }
+    auto tensorLen = [](Value v) -> int64_t {
+      if (isNoValue(v))
+        return 0;
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      return t && t.getRank() == 1 && !t.isDynamicDim(0) ? t.getDimSize(0) : -1;
+    };
+    int64_t nScales = tensorLen(adaptor.getScales());
+    int64_t nSizes = tensorLen(adaptor.getSizes());
+    if (nScales < 0 || nSizes < 0)
+      return rewriter.notifyMatchFailure(op,
+                                         "scales/sizes need a static length");
+    bool haveSizes = nSizes > 0;
+    if (!haveSizes && nScales == 0)
+      return rewriter.notifyMatchFailure(op, "neither scales nor sizes given");
+    if ((int64_t)axes.size() != (haveSizes ? nSizes : nScales))
+      return rewriter.notifyMatchFailure(op, "scales/sizes length mismatch");
+
+    SmallVector<std::optional<double>> constScales(rank, 1.0);
+    SmallVector<Value> runtimeScales(rank);
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
+    if (haveSizes) {
+      if (op.getKeepAspectRatioPolicy() != "stretch")
+        return rewriter.notifyMatchFailure(
+            op, "keep_aspect_ratio_policy other than stretch is unsupported");
+      auto s = intsOrRuntime(rewriter, loc, adaptor.getSizes());
+      if (!s)
+        return rewriter.notifyMatchFailure(op, "bad sizes");
+      for (auto [i, a] : llvm::enumerate(axes))
+        sizes[a] = (*s)[i];
+    } else {
+      auto c = constFloats(adaptor.getScales());
+      for (auto [i, a] : llvm::enumerate(axes)) {
+        if (c) {
+          constScales[a] = (*c)[i];
+        } else {
+          constScales[a] = std::nullopt;
+          Value e =
+              tensor::ExtractOp::create(rewriter, loc, adaptor.getScales(),
+                                        ValueRange{cIdx(rewriter, loc, i)});
+          if (!e.getType().isF32())
+            e = e.getType().getIntOrFloatBitWidth() < 32
+                    ? arith::ExtFOp::create(rewriter, loc,
+                                            rewriter.getF32Type(), e)
+                          .getResult()
+                    : arith::TruncFOp::create(rewriter, loc,
+                                              rewriter.getF32Type(), e)
+                          .getResult();
+          runtimeScales[a] = e;
+        }
+      }
+    }
+    auto r = buildResize(rewriter, loc, op, x, resTy, constScales,
+                         runtimeScales, sizes, haveSizes, cfg);
+    if (failed(r))
+      return rewriter.notifyMatchFailure(op, "linear resize needs float data");
+    rewriter.replaceOp(op, *r);
+    return success();
+  }
+};
+
+struct UpsampleLowering : OpConversionPattern<OnnxUpsampleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxUpsampleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    if (!resTy || !xTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    Location loc = op.getLoc();
+    int64_t rank = xTy.getRank();
+    StringRef mode = op.getMode();
+    ResizeConfig cfg{mode == "bilinear" ? "linear" : mode, "asymmetric",
+                     "simple"};
+    if (cfg.mode != "nearest" && cfg.mode != "linear")
+      return rewriter.notifyMatchFailure(op, "unsupported upsample mode");
+    SmallVector<std::optional<double>> constScales(rank, 1.0);
+    SmallVector<Value> runtimeScales(rank);
+    if (isNoValue(adaptor.getScales())) {
+      // Upsample-1: height_scale / width_scale on NCHW.
+      if (rank != 4 || !op.getHeightScale() || !op.getWidthScale())
+        return rewriter.notifyMatchFailure(op, "missing scales");
+      constScales[2] = op.getHeightScale()->convertToDouble();
+      constScales[3] = op.getWidthScale()->convertToDouble();
+    } else if (auto c = constFloats(adaptor.getScales())) {
+      if ((int64_t)c->size() != rank)
+        return rewriter.notifyMatchFailure(op, "scales length != rank");
+      for (int64_t d = 0; d < rank; ++d)
+        constScales[d] = (*c)[d];
+    } else {
+      for (int64_t d = 0; d < rank; ++d) {
+        constScales[d] = std::nullopt;
+        runtimeScales[d] =
+            tensor::ExtractOp::create(rewriter, loc, adaptor.getScales(),
+                                      ValueRange{cIdx(rewriter, loc, d)});
+        if (!runtimeScales[d].getType().isF32())
+          return rewriter.notifyMatchFailure(op, "f32 scales expected");
+      }
+    }
+    auto r = buildResize(rewriter, loc, op, x, resTy, constScales,
+                         runtimeScales, sizesOf(rewriter, loc, x),
+                         /*haveSizes=*/false, cfg);
+    if (failed(r))
+      return rewriter.notifyMatchFailure(op,
+                                         "linear upsample needs float data");
+    rewriter.replaceOp(op, *r);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateDataMovementPatterns(TypeConverter &tc,
+                                        RewritePatternSet &patterns) {
+  patterns.add<TransposeLowering, ConcatLowering, SliceLowering, GatherLowering,
+               GatherElementsLowering, SplitLowering, PadLowering, TileLowering,
+               ResizeLowering, UpsampleLowering>(tc, patterns.getContext());
+}

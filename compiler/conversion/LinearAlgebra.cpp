@@ -1,9 +1,599 @@
-//===- LinearAlgebra.cpp - onnx to linalg: LinearAlgebra ops ---------------------------===//
+//===- LinearAlgebra.cpp - onnx to linalg: MatMul, Gemm, MatMulInteger ----===//
 //
-// Placeholder: the patterns of this op family are being written.
+// MatMul follows numpy: a 1-D operand is promoted to a matrix (a row for A,
+// a column for B) and the promoted dim is removed from the result; the batch
+// dims broadcast. The lowering reshapes every case onto the two contraction
+// named ops:
+//   - no batch dims on either side      -> linalg.matmul
+//   - batch dims only on A              -> collapse them into M, linalg.matmul
+//   - batch dims only on B              -> linalg.batch_matmul with A read
+//                                          through a broadcasting map
+//   - batch dims on both                -> linalg.batch_matmul on the
+//                                          collapsed batch
+// An operand whose batch dims differ from the result's (a static 1 that
+// broadcasts, or a dynamic dim that may be 1 at run time) is first
+// materialized at the result's batch shape.
+//
+// 16-bit floats accumulate in f32; integers multiply in their own width (ONNX
+// MatMul keeps the element type), MatMulInteger widens to i32 first.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/SlidingWindow.h"
+#include "dialects/onnx/OnnxDialect.h"
 
-void kiln::populateLinearAlgebraPatterns(mlir::TypeConverter &, mlir::RewritePatternSet &) {}
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_ir;
+
+namespace {
+
+/// Element type a product of `t` values accumulates in.
+Type accumulatorType(Type t) {
+  if (t.isF16() || t.isBF16())
+    return Float32Type::get(t.getContext());
+  return t;
+}
+
+/// Converts every element of `v` to `elem` (16-bit float results of an f32
+/// accumulation).
+Value truncateTo(OpBuilder &b, Location loc, Value v, Type elem) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == elem)
+    return v;
+  return buildElementwise(
+      b, loc, t.clone(elem), ValueRange{v},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::TruncFOp::create(nb, nloc, elem, args[0]);
+      });
+}
+
+/// Collapses `v` with `reassoc`, unless the reassociation is the identity.
+Value collapse(OpBuilder &b, Location loc, Value v,
+               ArrayRef<ReassociationIndices> reassoc) {
+  if (reassoc.size() ==
+      static_cast<size_t>(cast<RankedTensorType>(v.getType()).getRank()))
+    return v;
+  return tensor::CollapseShapeOp::create(b, loc, v, reassoc);
+}
+
+/// Expands `v` into `shape`/`sizes` with `reassoc`, unless it is the identity.
+Value expand(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape,
+             ArrayRef<OpFoldResult> sizes,
+             ArrayRef<ReassociationIndices> reassoc) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (static_cast<int64_t>(shape.size()) == t.getRank())
+    return v;
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), v, reassoc,
+      sizes);
+}
+
+/// Groups [0, n) so that group i ends at `ends[i]` (inclusive).
+SmallVector<ReassociationIndices> groupsEndingAt(ArrayRef<int64_t> ends) {
+  SmallVector<ReassociationIndices> out;
+  int64_t start = 0;
+  for (int64_t e : ends) {
+    ReassociationIndices g;
+    for (int64_t i = start; i <= e; ++i)
+      g.push_back(i);
+    out.push_back(g);
+    start = e + 1;
+  }
+  return out;
+}
+
+/// Removes the unit dims `drop` of `v` (each merged into a neighbour group).
+Value dropUnitDims(OpBuilder &b, Location loc, Value v,
+                   ArrayRef<int64_t> drop) {
+  if (drop.empty())
+    return v;
+  int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending; // Dropped dims before the first kept one.
+  for (int64_t d = 0; d < rank; ++d) {
+    if (llvm::is_contained(drop, d)) {
+      if (groups.empty())
+        pending.push_back(d);
+      else
+        groups.back().push_back(d);
+      continue;
+    }
+    ReassociationIndices g = pending;
+    pending.clear();
+    g.push_back(d);
+    groups.push_back(g);
+  }
+  // A rank-0 result has no groups at all.
+  return tensor::CollapseShapeOp::create(b, loc, v, groups);
+}
+
+/// Zero-filled accumulator of `shape`/`sizes`.
+Value zeroInit(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+               ArrayRef<OpFoldResult> sizes, Type acc) {
+  return createFilled(b, loc, RankedTensorType::get(shape, acc), sizes,
+                      scalarConstant(b, loc, acc, 0.0));
+}
+
+/// numpy matmul of `a` and `bm` (converted tensors of rank >= 1, the same
+/// element type). The product has element type `outElem`, accumulated in
+/// accumulatorType(outElem). Returns a tensor of the inferred static shape.
+Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
+                  Type outElem) {
+  MLIRContext *ctx = b.getContext();
+  Type acc = accumulatorType(outElem);
+  auto aT = cast<RankedTensorType>(a.getType());
+  auto bT = cast<RankedTensorType>(bm.getType());
+  bool aVec = aT.getRank() == 1, bVec = bT.getRank() == 1;
+  // Promote vectors: A [K] -> [1, K], B [K] -> [K, 1].
+  if (aVec)
+    a = expand(b, loc, a, {1, aT.getDimSize(0)},
+               {b.getIndexAttr(1), tensor::getMixedSize(b, loc, a, 0)},
+               {{0, 1}});
+  if (bVec)
+    bm = expand(b, loc, bm, {bT.getDimSize(0), 1},
+                {tensor::getMixedSize(b, loc, bm, 0), b.getIndexAttr(1)},
+                {{0, 1}});
+  aT = cast<RankedTensorType>(a.getType());
+  bT = cast<RankedTensorType>(bm.getType());
+  int64_t la = aT.getRank() - 2, lb = bT.getRank() - 2;
+  int64_t R = std::max(la, lb);
+
+  // Result batch dims (numpy broadcast), static and as sizes.
+  SmallVector<int64_t> batch;
+  SmallVector<OpFoldResult> batchSizes;
+  // Whether each operand's batch dim d is known to equal the result's.
+  SmallVector<bool> aFull(R, false), bFull(R, false);
+  for (int64_t d = 0; d < R; ++d) {
+    int64_t ad = d - (R - la), bd = d - (R - lb);
+    int64_t as = ad >= 0 ? aT.getDimSize(ad) : 1;
+    int64_t bs = bd >= 0 ? bT.getDimSize(bd) : 1;
+    bool aDyn = ShapedType::isDynamic(as), bDyn = ShapedType::isDynamic(bs);
+    if (!aDyn && !bDyn) {
+      int64_t s = as == 1 ? bs : as;
+      batch.push_back(s);
+      batchSizes.push_back(b.getIndexAttr(s));
+      aFull[d] = ad >= 0 && as == s;
+      bFull[d] = bd >= 0 && bs == s;
+    } else if (aDyn && bDyn) {
+      batch.push_back(ShapedType::kDynamic);
+      batchSizes.push_back(
+          arith::MaxUIOp::create(b, loc, tensor::DimOp::create(b, loc, a, ad),
+                                 tensor::DimOp::create(b, loc, bm, bd))
+              .getResult());
+      // Either may be 1 at run time and broadcast.
+    } else if (aDyn) {
+      bool otherUnit = bs == 1;
+      batch.push_back(otherUnit ? ShapedType::kDynamic : bs);
+      batchSizes.push_back(otherUnit ? tensor::getMixedSize(b, loc, a, ad)
+                                     : b.getIndexAttr(bs));
+      aFull[d] = otherUnit;
+      bFull[d] = !otherUnit && bd >= 0;
+    } else {
+      bool otherUnit = as == 1;
+      batch.push_back(otherUnit ? ShapedType::kDynamic : as);
+      batchSizes.push_back(otherUnit ? tensor::getMixedSize(b, loc, bm, bd)
+                                     : b.getIndexAttr(as));
+      bFull[d] = otherUnit;
+      aFull[d] = !otherUnit && ad >= 0;
+    }
+  }
+
+  // Classify each operand: `trivial` when it has no batch (all static 1s),
+  // else it must be at the result's batch shape, materialized if needed.
+  auto prepare = [&](Value v, int64_t l, ArrayRef<bool> full) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    bool trivial = llvm::all_of(t.getShape().drop_back(2),
+                                [](int64_t s) { return s == 1; });
+    if (trivial) // [1, .., 1, r, c] -> [r, c]
+      return collapse(b, loc, v, groupsEndingAt({l, l + 1}));
+    if (l == R && llvm::all_of(full, [](bool f) { return f; }))
+      return v;
+    // Missing leading dims where the result's batch is 1 are unit dims.
+    bool onlyLeadingUnits = true;
+    for (int64_t d = 0; d < R; ++d)
+      onlyLeadingUnits &= full[d] || (d < R - l && batch[d] == 1);
+    if (onlyLeadingUnits) {
+      SmallVector<int64_t> shape(R - l, 1);
+      llvm::append_range(shape, t.getShape());
+      SmallVector<OpFoldResult> sizes(R - l, b.getIndexAttr(1));
+      llvm::append_range(sizes, tensor::getMixedSizes(b, loc, v));
+      SmallVector<ReassociationIndices> groups = {{}};
+      for (int64_t d = 0; d < R + 2; ++d) {
+        groups.back().push_back(d);
+        if (d >= R - l && d != R + 1)
+          groups.push_back({});
+      }
+      return expand(b, loc, v, shape, sizes, groups);
+    }
+    // Broadcast to [batch..., r, c]. A dim known to broadcast reads index 0;
+    // a dynamic dim that may or may not broadcast reads a clamped index.
+    SmallVector<int64_t> shape(batch);
+    SmallVector<OpFoldResult> sizes(batchSizes);
+    for (int64_t i = 0; i < 2; ++i) {
+      shape.push_back(t.getDimSize(l + i));
+      sizes.push_back(tensor::getMixedSize(b, loc, v, l + i));
+    }
+    auto outT = RankedTensorType::get(shape, t.getElementType());
+    Value empty = createEmpty(b, loc, outT, sizes);
+    int64_t rank = R + 2;
+    SmallVector<utils::IteratorType> iters(rank,
+                                           utils::IteratorType::parallel);
+    bool ambiguous = false;
+    SmallVector<AffineExpr> exprs;
+    for (int64_t sd = 0; sd < t.getRank(); ++sd) {
+      int64_t d = sd + (rank - t.getRank());
+      bool isBatch = sd < l;
+      if (isBatch && t.getDimSize(sd) == 1 && batch[d] != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      else
+        exprs.push_back(getAffineDimExpr(d, ctx));
+      ambiguous |= isBatch && t.isDynamicDim(sd) && !full[d];
+    }
+    if (!ambiguous) {
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(rank, 0, exprs, ctx),
+          AffineMap::getMultiDimIdentityMap(rank, ctx)};
+      return linalg::GenericOp::create(
+                 b, loc, TypeRange{outT}, ValueRange{v}, ValueRange{empty},
+                 maps, iters,
+                 [](OpBuilder &nb, Location nloc, ValueRange args) {
+                   linalg::YieldOp::create(nb, nloc, args[0]);
+                 })
+          .getResult(0);
+    }
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{outT}, ValueRange{}, ValueRange{empty}, maps,
+               iters,
+               [&](OpBuilder &nb, Location nloc, ValueRange) {
+                 Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+                 Value one = arith::ConstantIndexOp::create(nb, nloc, 1);
+                 SmallVector<Value> idx;
+                 for (int64_t sd = 0; sd < t.getRank(); ++sd) {
+                   int64_t d = sd + (rank - t.getRank());
+                   Value iv = linalg::IndexOp::create(nb, nloc, d);
+                   if (sd < l && t.getDimSize(sd) == 1) {
+                     idx.push_back(zero);
+                   } else if (sd < l && t.isDynamicDim(sd) && !full[d]) {
+                     Value dim = tensor::DimOp::create(nb, nloc, v, sd);
+                     Value unit = arith::CmpIOp::create(
+                         nb, nloc, arith::CmpIPredicate::eq, dim, one);
+                     idx.push_back(
+                         arith::SelectOp::create(nb, nloc, unit, zero, iv));
+                   } else {
+                     idx.push_back(iv);
+                   }
+                 }
+                 linalg::YieldOp::create(
+                     nb, nloc, tensor::ExtractOp::create(nb, nloc, v, idx).getResult());
+               })
+        .getResult(0);
+  };
+  // Batch dims aligned to the right: pad the flags of the shorter operand.
+  SmallVector<bool> aFlags(aFull), bFlags(bFull);
+  a = prepare(a, la, aFlags);
+  bm = prepare(bm, lb, bFlags);
+  aT = cast<RankedTensorType>(a.getType());
+  bT = cast<RankedTensorType>(bm.getType());
+  bool aBatched = aT.getRank() > 2, bBatched = bT.getRank() > 2;
+
+  int64_t M = aT.getDimSize(aT.getRank() - 2);
+  int64_t N = bT.getDimSize(bT.getRank() - 1);
+  OpFoldResult mSize = tensor::getMixedSize(b, loc, a, aT.getRank() - 2);
+  OpFoldResult nSize = tensor::getMixedSize(b, loc, bm, bT.getRank() - 1);
+  SmallVector<int64_t> fullShape(batch);
+  fullShape.append({M, N});
+  SmallVector<OpFoldResult> fullSizes(batchSizes);
+  fullSizes.append({mSize, nSize});
+
+  Value result;
+  if (!bBatched) {
+    // [batch..., M, K] -> [P*M, K]; the batch folds into the rows.
+    SmallVector<ReassociationIndices> rows = groupsEndingAt({R, R + 1});
+    Value a2 = aBatched ? collapse(b, loc, a, rows) : a;
+    auto a2T = cast<RankedTensorType>(a2.getType());
+    IndexMath m{b, loc};
+    OpFoldResult rowsSize = mSize;
+    for (OpFoldResult s : batchSizes)
+      rowsSize = m.mul(rowsSize, s);
+    Value init = zeroInit(b, loc, {a2T.getDimSize(0), N},
+                          {aBatched ? rowsSize : mSize, nSize}, acc);
+    Value mm = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                        ValueRange{a2, bm}, ValueRange{init})
+                   .getResult(0);
+    mm = truncateTo(b, loc, mm, outElem);
+    // Back to [batch..., M, N] (also when the batch is all ones).
+    result = expand(b, loc, mm, fullShape, fullSizes, rows);
+  } else {
+    // [batch..., X, Y] -> [P, X, Y].
+    SmallVector<ReassociationIndices> groups =
+        groupsEndingAt({R - 1, R, R + 1});
+    Value b3 = collapse(b, loc, bm, groups);
+    Value a3 = aBatched ? collapse(b, loc, a, groups) : a;
+    auto b3T = cast<RankedTensorType>(b3.getType());
+    IndexMath m{b, loc};
+    OpFoldResult p = m.c(1);
+    for (OpFoldResult s : batchSizes)
+      p = m.mul(p, s);
+    Value init = zeroInit(b, loc, {b3T.getDimSize(0), M, N},
+                          {p, mSize, nSize}, acc);
+    auto bmm = linalg::BatchMatmulOp::create(b, loc, TypeRange{init.getType()},
+                                             ValueRange{a3, b3},
+                                             ValueRange{init});
+    if (!aBatched) {
+      // A is shared by every batch: read it through (b, m, n, k) -> (m, k).
+      AffineExpr bb, mm, nn, kk;
+      bindDims(ctx, bb, mm, nn, kk);
+      SmallVector<Attribute> maps = {
+          AffineMapAttr::get(AffineMap::get(4, 0, {mm, kk}, ctx)),
+          AffineMapAttr::get(AffineMap::get(4, 0, {bb, kk, nn}, ctx)),
+          AffineMapAttr::get(AffineMap::get(4, 0, {bb, mm, nn}, ctx))};
+      bmm.setIndexingMapsAttr(b.getArrayAttr(maps));
+    }
+    Value r = truncateTo(b, loc, bmm.getResult(0), outElem);
+    result = expand(b, loc, r, fullShape, fullSizes, groups);
+  }
+
+  SmallVector<int64_t> drop;
+  if (aVec)
+    drop.push_back(R);
+  if (bVec)
+    drop.push_back(R + 1);
+  return dropUnitDims(b, loc, result, drop);
+}
+
+/// Static shape numpy matmul gives for `a` x `b` (for checking the declared
+/// result type before building anything).
+std::optional<SmallVector<int64_t>> matMulShape(RankedTensorType a,
+                                                RankedTensorType b) {
+  SmallVector<int64_t> as(a.getShape()), bs(b.getShape());
+  bool aVec = as.size() == 1, bVec = bs.size() == 1;
+  if (aVec)
+    as.insert(as.begin(), 1);
+  if (bVec)
+    bs.push_back(1);
+  int64_t la = as.size() - 2, lb = bs.size() - 2, R = std::max(la, lb);
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < R; ++d) {
+    int64_t ad = d - (R - la), bd = d - (R - lb);
+    int64_t x = ad >= 0 ? as[ad] : 1, y = bd >= 0 ? bs[bd] : 1;
+    if (x == 1)
+      out.push_back(y);
+    else if (y == 1)
+      out.push_back(x);
+    else if (ShapedType::isDynamic(x))
+      out.push_back(y);
+    else if (ShapedType::isDynamic(y) || x == y)
+      out.push_back(x);
+    else
+      return std::nullopt;
+  }
+  int64_t k1 = as.back(), k2 = bs[bs.size() - 2];
+  if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
+    return std::nullopt;
+  if (!aVec)
+    out.push_back(as[as.size() - 2]);
+  if (!bVec)
+    out.push_back(bs.back());
+  return out;
+}
+
+struct MatMulLowering : OpConversionPattern<OnnxMatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+    auto bT = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+    auto resT = dyn_cast_or_null<RankedTensorType>(
+        getTypeConverter()->convertType(op.getY().getType()));
+    if (!aT || !bT || !resT)
+      return rewriter.notifyMatchFailure(op, "operands must be ranked");
+    if (aT.getElementType() != bT.getElementType() ||
+        aT.getElementType() != resT.getElementType())
+      return rewriter.notifyMatchFailure(op, "element types differ");
+    auto shape = matMulShape(aT, bT);
+    if (!shape || !isShapeCastCompatible(*shape, resT))
+      return rewriter.notifyMatchFailure(
+          op, "operand shapes do not multiply to the declared result shape");
+    Value y = buildMatMul(rewriter, op.getLoc(), adaptor.getA(),
+                          adaptor.getB(), resT.getElementType());
+    rewriter.replaceOp(op, castToResultType(rewriter, op.getLoc(), y, resT));
+    return success();
+  }
+};
+
+/// Y = alpha * A' B' + beta * C with A' = transA ? A^T : A, B' likewise and C
+/// broadcast to [M, N]. The transposes are indexing maps of linalg.matmul;
+/// the scaling and C go into one elementwise linalg.generic.
+struct GemmLowering : OpConversionPattern<OnnxGemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxGemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value a = adaptor.getA(), bm = adaptor.getB(), c = adaptor.getC();
+    auto aT = dyn_cast<RankedTensorType>(a.getType());
+    auto bT = dyn_cast<RankedTensorType>(bm.getType());
+    auto resT = dyn_cast_or_null<RankedTensorType>(
+        getTypeConverter()->convertType(op.getY().getType()));
+    if (!aT || !bT || !resT || aT.getRank() != 2 || bT.getRank() != 2)
+      return rewriter.notifyMatchFailure(op, "A and B must be ranked 2-D");
+    Type elem = resT.getElementType();
+    if (aT.getElementType() != elem || bT.getElementType() != elem)
+      return rewriter.notifyMatchFailure(op, "element types differ");
+    bool hasC = !isNoValue(op.getC());
+    auto cT = hasC ? dyn_cast<RankedTensorType>(c.getType()) : nullptr;
+    if (hasC && (!cT || cT.getRank() > 2 || cT.getElementType() != elem))
+      return rewriter.notifyMatchFailure(
+          op, "C must be a ranked tensor of rank <= 2 and A's element type");
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    if (isa<IntegerType>(elem) &&
+        (alpha != static_cast<int64_t>(alpha) ||
+         beta != static_cast<int64_t>(beta)))
+      return rewriter.notifyMatchFailure(
+          op, "non-integral alpha or beta with an integer Gemm");
+    bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
+    int64_t mDim = transA ? 1 : 0, kDimA = transA ? 0 : 1;
+    int64_t nDim = transB ? 0 : 1, kDimB = transB ? 1 : 0;
+    int64_t K1 = aT.getDimSize(kDimA), K2 = bT.getDimSize(kDimB);
+    if (!ShapedType::isDynamic(K1) && !ShapedType::isDynamic(K2) && K1 != K2)
+      return rewriter.notifyMatchFailure(op, "A and B disagree on K");
+    SmallVector<int64_t> shape = {aT.getDimSize(mDim), bT.getDimSize(nDim)};
+    if (!isShapeCastCompatible(shape, resT))
+      return rewriter.notifyMatchFailure(
+          op, "A and B do not give the declared result shape");
+
+    MLIRContext *ctx = rewriter.getContext();
+    Type acc = accumulatorType(elem);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, a, mDim),
+        tensor::getMixedSize(rewriter, loc, bm, nDim)};
+    Value init = zeroInit(rewriter, loc, shape, sizes, acc);
+    auto mm = linalg::MatmulOp::create(rewriter, loc,
+                                       TypeRange{init.getType()},
+                                       ValueRange{a, bm}, ValueRange{init});
+    if (transA || transB) {
+      AffineExpr m, n, k;
+      bindDims(ctx, m, n, k);
+      SmallVector<Attribute> maps = {
+          AffineMapAttr::get(
+              AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{k, m}
+                                          : ArrayRef<AffineExpr>{m, k},
+                             ctx)),
+          AffineMapAttr::get(
+              AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{n, k}
+                                          : ArrayRef<AffineExpr>{k, n},
+                             ctx)),
+          AffineMapAttr::get(AffineMap::get(3, 0, {m, n}, ctx))};
+      mm.setIndexingMapsAttr(rewriter.getArrayAttr(maps));
+    }
+    Value y = mm.getResult(0);
+
+    bool useC = hasC && beta != 0.0;
+    if (alpha != 1.0 || useC || acc != elem) {
+      SmallVector<Value> inputs = {y};
+      if (useC)
+        inputs.push_back(c);
+      bool isFloat = isa<FloatType>(acc);
+      y = buildElementwise(
+          rewriter, loc, RankedTensorType::get(shape, elem), inputs,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+            auto mul = [&](Value x, Value s) -> Value {
+              return isFloat ? arith::MulFOp::create(nb, nloc, x, s)
+                                   .getResult()
+                             : arith::MulIOp::create(nb, nloc, x, s)
+                                   .getResult();
+            };
+            Value r = args[0];
+            if (alpha != 1.0)
+              r = mul(r, scalarConstant(nb, nloc, acc, alpha));
+            if (useC) {
+              Value cv = args[1];
+              if (cv.getType() != acc)
+                cv = arith::ExtFOp::create(nb, nloc, acc, cv);
+              if (beta != 1.0)
+                cv = mul(cv, scalarConstant(nb, nloc, acc, beta));
+              r = isFloat ? arith::AddFOp::create(nb, nloc, r, cv).getResult()
+                          : arith::AddIOp::create(nb, nloc, r, cv).getResult();
+            }
+            if (acc != elem)
+              r = arith::TruncFOp::create(nb, nloc, elem, r);
+            return r;
+          });
+    }
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    return success();
+  }
+};
+
+/// MatMulInteger: (A - a_zero_point) x (B - b_zero_point) in i32. Both
+/// operands are widened to i32 (with their zero points subtracted) by an
+/// elementwise generic, then multiplied like MatMul.
+struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+    auto bT = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+    auto resT = dyn_cast_or_null<RankedTensorType>(
+        getTypeConverter()->convertType(op.getY().getType()));
+    if (!aT || !bT || !resT || !resT.getElementType().isInteger(32))
+      return rewriter.notifyMatchFailure(
+          op, "operands must be ranked and the result i32");
+    auto shape = matMulShape(aT, bT);
+    if (!shape || !isShapeCastCompatible(*shape, resT))
+      return rewriter.notifyMatchFailure(
+          op, "operand shapes do not multiply to the declared result shape");
+    Type i32 = rewriter.getI32Type();
+
+    // Widens `x` (ONNX element type from `onnxX`) minus its zero point.
+    auto widen = [&](Value x, Value onnxX, Value zp, Value onnxZp,
+                     bool perRow) -> FailureOr<Value> {
+      auto xT = cast<RankedTensorType>(x.getType());
+      Type from = cast<ShapedType>(onnxX.getType()).getElementType();
+      SmallVector<Value> inputs = {x};
+      Type zpFrom;
+      if (!isNoValue(onnxZp)) {
+        auto zT = dyn_cast<RankedTensorType>(zp.getType());
+        if (!zT)
+          return failure();
+        zpFrom = cast<ShapedType>(onnxZp.getType()).getElementType();
+        // A per-row zero point of a matrix A is a vector of M values: one
+        // per row, so it broadcasts along the columns.
+        if (perRow && zT.getRank() == 1 && xT.getRank() >= 2)
+          zp = tensor::ExpandShapeOp::create(
+              rewriter, loc,
+              RankedTensorType::get({zT.getDimSize(0), 1},
+                                    zT.getElementType()),
+              zp, ArrayRef<ReassociationIndices>{{0, 1}},
+              ArrayRef<OpFoldResult>{
+                  tensor::getMixedSize(rewriter, loc, zp, 0),
+                  rewriter.getIndexAttr(1)});
+        if (cast<RankedTensorType>(zp.getType()).getRank() > xT.getRank())
+          return failure();
+        inputs.push_back(zp);
+      }
+      return buildElementwise(
+          rewriter, loc, xT.clone(i32), inputs,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+            Value v = castScalar(nb, nloc, args[0], from, i32);
+            if (args.size() > 1)
+              v = arith::SubIOp::create(
+                  nb, nloc, v, castScalar(nb, nloc, args[1], zpFrom, i32));
+            return v;
+          });
+    };
+    auto a = widen(adaptor.getA(), op.getA(), adaptor.getAZeroPoint(),
+                   op.getAZeroPoint(), true);
+    auto bm = widen(adaptor.getB(), op.getB(), adaptor.getBZeroPoint(),
+                    op.getBZeroPoint(), false);
+    if (failed(a) || failed(bm))
+      return rewriter.notifyMatchFailure(
+          op, "zero points must be ranked and broadcast to their operand");
+    Value y = buildMatMul(rewriter, loc, *a, *bm, i32);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateLinearAlgebraPatterns(TypeConverter &tc,
+                                         RewritePatternSet &patterns) {
+  patterns.add<MatMulLowering, GemmLowering, MatMulIntegerLowering>(
+      tc, patterns.getContext());
+}

@@ -1,9 +1,445 @@
-//===- Pooling.cpp - onnx to linalg: Pooling ops ---------------------------===//
+//===- Pooling.cpp - onnx to linalg: pooling ops --------------------------===//
 //
-// Placeholder: the patterns of this op family are being written.
+// MaxPool, AveragePool, GlobalMaxPool and GlobalAveragePool over N, C,
+// spatial... tensors with 1 to 3 spatial dims.
+//
+// Windowed pooling pads the input (with the lowest value for max, zero for
+// sum) and reduces with linalg.pooling_ncw_* / pooling_nchw_* where linalg
+// has the NC-first named op, and with an equivalent linalg.generic otherwise
+// (3-D, and unsigned max which the named ops would compare as signed).
+// AveragePool divides by the number of counted elements of each window,
+// computed from the output index (no second pooling pass).
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/SlidingWindow.h"
+#include "dialects/onnx/OnnxDialect.h"
 
-void kiln::populatePoolingPatterns(mlir::TypeConverter &, mlir::RewritePatternSet &) {}
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_ir;
+
+namespace {
+
+enum class PoolKind { Max, Sum };
+
+/// The identity of max for ONNX element type `onnxType`: -inf for floats,
+/// the minimum for signed integers, 0 for unsigned ones.
+Value lowestValue(OpBuilder &b, Location loc, Type onnxType) {
+  if (auto f = dyn_cast<FloatType>(onnxType))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(f, APFloat::getInf(f.getFloatSemantics(), true)));
+  auto it = cast<IntegerType>(onnxType);
+  unsigned w = it.getWidth();
+  APInt v = it.isUnsigned() ? APInt::getZero(w) : APInt::getSignedMinValue(w);
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(b.getIntegerType(w), v));
+}
+
+/// Accumulator type of a sum of `t` values: f32 for the 16-bit floats.
+Type sumAccumulatorType(Type t) {
+  if (t.isF16() || t.isBF16())
+    return Float32Type::get(t.getContext());
+  return t;
+}
+
+/// Combines accumulator `acc` with input element `in` (already of the
+/// accumulator type for max).
+Value combine(OpBuilder &b, Location loc, PoolKind kind, bool isUnsigned,
+              Value acc, Value in) {
+  Type t = acc.getType();
+  if (in.getType() != t) // Sum of 16-bit floats accumulates in f32.
+    in = arith::ExtFOp::create(b, loc, t, in);
+  if (kind == PoolKind::Sum)
+    return isa<FloatType>(t) ? arith::AddFOp::create(b, loc, acc, in)
+                                   .getResult()
+                             : arith::AddIOp::create(b, loc, acc, in)
+                                   .getResult();
+  if (isa<FloatType>(t))
+    return arith::MaximumFOp::create(b, loc, acc, in);
+  if (isUnsigned)
+    return arith::MaxUIOp::create(b, loc, acc, in);
+  return arith::MaxSIOp::create(b, loc, acc, in);
+}
+
+/// Reduces the windows of `padded` (N, C, spatial...) into `init` (N, C,
+/// out...). Uses the linalg named pooling op where one exists for the NC-first
+/// layout and the rank, an equivalent linalg.generic otherwise.
+Value buildWindowPool(OpBuilder &b, Location loc, Value padded, Value init,
+                      ArrayRef<WindowDim> windows, PoolKind kind,
+                      bool isUnsigned) {
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type accType = initType.getElementType();
+  int64_t rank = windows.size();
+  SmallVector<int64_t> kernel, strides, dilations;
+  for (const WindowDim &w : windows) {
+    kernel.push_back(w.kernel);
+    strides.push_back(w.stride);
+    dilations.push_back(w.dilation);
+  }
+  // The named ops and the generic take the window shape from a tensor whose
+  // values are never read.
+  Value window = tensor::EmptyOp::create(b, loc, kernel, accType);
+  DenseIntElementsAttr sAttr = i64TensorAttr(b, strides);
+  DenseIntElementsAttr dAttr = i64TensorAttr(b, dilations);
+  // Named locals: a ValueRange over a braced list would dangle.
+  SmallVector<Type> resTypes = {initType};
+  SmallVector<Value> ins = {padded, window}, outs = {init};
+  // The named max ops compare integers as signed.
+  bool named = kind == PoolKind::Sum || !isUnsigned;
+  if (named && rank == 1)
+    return kind == PoolKind::Max
+               ? linalg::PoolingNcwMaxOp::create(b, loc, resTypes, ins, outs,
+                                                 sAttr, dAttr)
+                     .getResult(0)
+               : linalg::PoolingNcwSumOp::create(b, loc, resTypes, ins, outs,
+                                                 sAttr, dAttr)
+                     .getResult(0);
+  if (named && rank == 2)
+    return kind == PoolKind::Max
+               ? linalg::PoolingNchwMaxOp::create(b, loc, resTypes, ins, outs,
+                                                  sAttr, dAttr)
+                     .getResult(0)
+               : linalg::PoolingNchwSumOp::create(b, loc, resTypes, ins, outs,
+                                                  sAttr, dAttr)
+                     .getResult(0);
+
+  // Loops: n, c, out_0..out_{r-1} (parallel), k_0..k_{r-1} (reduction).
+  MLIRContext *ctx = b.getContext();
+  int64_t numLoops = 2 + 2 * rank;
+  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
+                                     getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> winExprs, outExprs = inExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx);
+    AffineExpr k = getAffineDimExpr(2 + rank + i, ctx);
+    inExprs.push_back(o * strides[i] + k * dilations[i]);
+    winExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, winExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iters(2 + rank,
+                                         utils::IteratorType::parallel);
+  iters.append(rank, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, resTypes, ins, outs, maps, iters,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value r =
+                   combine(nb, nloc, kind, isUnsigned, args[2], args[0]);
+               linalg::YieldOp::create(nb, nloc, r);
+             })
+      .getResult(0);
+}
+
+/// Reads the window attributes shared by MaxPool and AveragePool.
+template <typename OpTy>
+std::optional<std::string> readWindowAttrs(OpTy op, int64_t spatialRank,
+                                           WindowAttrs &attrs) {
+  attrs.kernel = toInts(std::optional<ArrayAttr>(op.getKernelShape()));
+  attrs.strides = toInts(op.getStrides());
+  attrs.dilations = toInts(op.getDilations());
+  attrs.pads = toInts(op.getPads());
+  attrs.autoPad = op.getAutoPad();
+  attrs.ceilMode = op.getCeilMode() != 0;
+  return normalizeWindowAttrs(attrs, spatialRank);
+}
+
+/// Checks the input of a pooling op: a ranked tensor with 1 to 3 spatial dims.
+template <typename OpTy>
+FailureOr<RankedTensorType> poolInputType(OpTy op, Value x,
+                                          ConversionPatternRewriter &rewriter) {
+  auto t = dyn_cast<RankedTensorType>(x.getType());
+  if (!t)
+    return rewriter.notifyMatchFailure(op, "input must be a ranked tensor");
+  if (t.getRank() < 3 || t.getRank() > 5)
+    return rewriter.notifyMatchFailure(
+        op, "only 1-D, 2-D and 3-D pooling (input rank 3 to 5) is supported");
+  return t;
+}
+
+struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMaxPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!op.getIndices().use_empty())
+      return rewriter.notifyMatchFailure(
+          op, "the Indices output of MaxPool is not supported");
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = poolInputType(op, x, rewriter);
+    if (failed(xType))
+      return failure();
+    Type onnxElem = cast<ShapedType>(op.getX().getType()).getElementType();
+    WindowAttrs attrs;
+    if (auto reason = readWindowAttrs(op, xType->getRank() - 2, attrs))
+      return rewriter.notifyMatchFailure(op, *reason);
+    Type resType = getTypeConverter()->convertType(op.getY().getType());
+
+    SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
+    SmallVector<int64_t> outShape = windowOutputShape(
+        xType->getDimSize(0), xType->getDimSize(1), windows);
+    if (!isShapeCastCompatible(outShape, resType))
+      return rewriter.notifyMatchFailure(
+          op, "the declared result shape disagrees with the ONNX output size "
+              "formula");
+    Value lowest = lowestValue(rewriter, loc, onnxElem);
+    Value padded = padSpatial(rewriter, loc, x, windows, lowest);
+    auto outType = RankedTensorType::get(outShape, xType->getElementType());
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
+                                       tensor::getMixedSize(rewriter, loc, x, 1)};
+    for (const WindowDim &w : windows)
+      sizes.push_back(w.out);
+    Value init = createFilled(rewriter, loc, outType, sizes, lowest);
+    Value y = buildWindowPool(rewriter, loc, padded, init, windows,
+                              PoolKind::Max, onnxElem.isUnsignedInteger());
+    y = castToResultType(rewriter, loc, y, resType);
+    // Indices has no uses: it is dropped.
+    rewriter.replaceOpWithMultiple(op, {{y}, {}});
+    return success();
+  }
+};
+
+struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxAveragePoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = poolInputType(op, x, rewriter);
+    if (failed(xType))
+      return failure();
+    Type elem = xType->getElementType();
+    if (!isa<FloatType>(elem))
+      return rewriter.notifyMatchFailure(op, "AveragePool needs a float input");
+    WindowAttrs attrs;
+    int64_t rank = xType->getRank() - 2;
+    if (auto reason = readWindowAttrs(op, rank, attrs))
+      return rewriter.notifyMatchFailure(op, *reason);
+    bool countPad = op.getCountIncludePad() != 0;
+    Type resType = getTypeConverter()->convertType(op.getY().getType());
+
+    SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
+    SmallVector<int64_t> outShape = windowOutputShape(
+        xType->getDimSize(0), xType->getDimSize(1), windows);
+    if (!isShapeCastCompatible(outShape, resType))
+      return rewriter.notifyMatchFailure(
+          op, "the declared result shape disagrees with the ONNX output size "
+              "formula");
+    Value zero = scalarConstant(rewriter, loc, elem, 0.0);
+    Value padded = padSpatial(rewriter, loc, x, windows, zero);
+    Type accType = sumAccumulatorType(elem);
+    auto sumType = RankedTensorType::get(outShape, accType);
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
+                                       tensor::getMixedSize(rewriter, loc, x, 1)};
+    for (const WindowDim &w : windows)
+      sizes.push_back(w.out);
+    Value init = createFilled(rewriter, loc, sumType, sizes,
+                              scalarConstant(rewriter, loc, accType, 0.0));
+    Value sum = buildWindowPool(rewriter, loc, padded, init, windows,
+                                PoolKind::Sum, false);
+
+    // The divisor of each window: with count_include_pad the taps inside the
+    // explicitly padded input [-padBegin, in + padEnd), else the taps inside
+    // the input [0, in). Taps in the extra ceil_mode padding never count. A
+    // dim whose windows all lie inside the counted range contributes its
+    // kernel size.
+    SmallVector<bool> constantCount;
+    int64_t constantPart = 1;
+    for (const WindowDim &w : windows) {
+      auto isZero = [](OpFoldResult v) {
+        auto c = getConstantIntValue(v);
+        return c && *c == 0;
+      };
+      bool allInside = isZero(w.extraEnd) &&
+                       (countPad || (isZero(w.padBegin) && isZero(w.padEnd)));
+      constantCount.push_back(allInside);
+      if (allInside)
+        constantPart *= w.kernel;
+    }
+
+    auto outType = RankedTensorType::get(outShape, elem);
+    Value empty = createEmpty(rewriter, loc, outType, sizes);
+    int64_t numLoops = 2 + rank;
+    SmallVector<AffineMap> maps(
+        2, rewriter.getMultiDimIdentityMap(numLoops));
+    SmallVector<utils::IteratorType> iters(numLoops,
+                                           utils::IteratorType::parallel);
+    Value y =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{outType}, ValueRange{sum},
+            ValueRange{empty}, maps, iters,
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              IndexMath m{nb, nloc};
+              OpFoldResult count = m.c(constantPart);
+              for (auto [i, w] : llvm::enumerate(windows)) {
+                if (constantCount[i])
+                  continue;
+                Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
+                // First input position of the window: o * s - padBegin.
+                // Counted taps j satisfy lo <= start + j * d <= hi - 1.
+                OpFoldResult ext = m.mul(o, m.c(w.stride));
+                OpFoldResult jMin, last;
+                if (countPad) {
+                  jMin = m.c(0); // The window never starts before -padBegin.
+                  // hi - 1 - start = in + padEnd + padBegin - 1 - o * s.
+                  last = m.sub(
+                      m.sub(m.add(m.add(w.in, w.padEnd), w.padBegin), m.c(1)),
+                      ext);
+                } else {
+                  // lo - start = padBegin - o * s.
+                  OpFoldResult before = m.max(m.c(0), m.sub(w.padBegin, ext));
+                  jMin = m.ceilDiv(before, m.c(w.dilation));
+                  // hi - 1 - start = in + padBegin - 1 - o * s.
+                  last = m.sub(m.sub(m.add(w.in, w.padBegin), m.c(1)), ext);
+                }
+                OpFoldResult jMax =
+                    m.min(m.c(w.kernel - 1),
+                          m.div(m.max(m.c(0), last), m.c(w.dilation)));
+                OpFoldResult n =
+                    m.max(m.c(0), m.add(m.sub(jMax, jMin), m.c(1)));
+                count = m.mul(count, n);
+              }
+              Value countF;
+              if (auto c = getConstantIntValue(count)) {
+                countF = scalarConstant(nb, nloc, accType, *c);
+              } else {
+                Value i64 = arith::IndexCastOp::create(
+                    nb, nloc, nb.getI64Type(), m.value(count));
+                countF = arith::SIToFPOp::create(nb, nloc, accType, i64);
+              }
+              Value r = arith::DivFOp::create(nb, nloc, args[0], countF);
+              if (accType != elem)
+                r = arith::TruncFOp::create(nb, nloc, elem, r);
+              linalg::YieldOp::create(nb, nloc, r);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resType));
+    return success();
+  }
+};
+
+/// GlobalMaxPool / GlobalAveragePool: reduce all spatial dims to 1.
+template <typename OpTy, PoolKind kind>
+struct GlobalPoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    if (!xType || xType.getRank() < 3)
+      return rewriter.notifyMatchFailure(
+          op, "input must be a ranked tensor of rank >= 3");
+    Type elem = xType.getElementType();
+    Type onnxElem = cast<ShapedType>(op.getX().getType()).getElementType();
+    if (kind == PoolKind::Sum && !isa<FloatType>(elem))
+      return rewriter.notifyMatchFailure(op, "GlobalAveragePool needs floats");
+    Type resType =
+        this->getTypeConverter()->convertType(op.getY().getType());
+    int64_t rank = xType.getRank();
+    SmallVector<int64_t> outShape = {xType.getDimSize(0), xType.getDimSize(1)};
+    outShape.append(rank - 2, 1);
+    if (!isShapeCastCompatible(outShape, resType))
+      return rewriter.notifyMatchFailure(
+          op, "the declared result shape is not N x C x 1 x ...");
+
+    Type accType = kind == PoolKind::Sum ? sumAccumulatorType(elem) : elem;
+    Value initValue = kind == PoolKind::Sum
+                          ? scalarConstant(rewriter, loc, accType, 0.0)
+                          : lowestValue(rewriter, loc, onnxElem);
+    SmallVector<OpFoldResult> nc = {tensor::getMixedSize(rewriter, loc, x, 0),
+                                    tensor::getMixedSize(rewriter, loc, x, 1)};
+    auto ncType = RankedTensorType::get(
+        {xType.getDimSize(0), xType.getDimSize(1)}, accType);
+    Value init = createFilled(rewriter, loc, ncType, nc, initValue);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(rank, ctx),
+        AffineMap::get(rank, 0,
+                       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)},
+                       ctx)};
+    SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
+    iters.append(rank - 2, utils::IteratorType::reduction);
+    bool isUnsigned = onnxElem.isUnsignedInteger();
+    Value red =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{ncType}, ValueRange{x}, ValueRange{init},
+            maps, iters,
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, nloc,
+                  combine(nb, nloc, kind, isUnsigned, args[1], args[0]));
+            })
+            .getResult(0);
+
+    if (kind == PoolKind::Sum) {
+      // Divide by the number of spatial elements (known at run time only
+      // when a spatial dim is dynamic).
+      IndexMath m{rewriter, loc};
+      OpFoldResult count = m.c(1);
+      for (int64_t d = 2; d < rank; ++d)
+        count = m.mul(count, tensor::getMixedSize(rewriter, loc, x, d));
+      Value countF;
+      if (auto c = getConstantIntValue(count)) {
+        countF = scalarConstant(rewriter, loc, accType, *c);
+      } else {
+        Value i64 = arith::IndexCastOp::create(
+            rewriter, loc, rewriter.getI64Type(), m.value(count));
+        countF = arith::SIToFPOp::create(rewriter, loc, accType, i64);
+      }
+      auto avgType = RankedTensorType::get(ncType.getShape(), elem);
+      Value empty = createEmpty(rewriter, loc, avgType, nc);
+      SmallVector<AffineMap> idMaps(2,
+                                    AffineMap::getMultiDimIdentityMap(2, ctx));
+      red = linalg::GenericOp::create(
+                rewriter, loc, TypeRange{avgType}, ValueRange{red},
+                ValueRange{empty}, idMaps,
+                SmallVector<utils::IteratorType>(
+                    2, utils::IteratorType::parallel),
+                [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                  Value r = arith::DivFOp::create(nb, nloc, args[0], countF);
+                  if (accType != elem)
+                    r = arith::TruncFOp::create(nb, nloc, elem, r);
+                  linalg::YieldOp::create(nb, nloc, r);
+                })
+                .getResult(0);
+    }
+
+    // N x C -> N x C x 1 x ... x 1.
+    SmallVector<ReassociationIndices> reassoc = {{0}, {}};
+    for (int64_t d = 1; d < rank; ++d)
+      reassoc[1].push_back(d);
+    SmallVector<OpFoldResult> outSizes = nc;
+    outSizes.append(rank - 2, rewriter.getIndexAttr(1));
+    auto outType = RankedTensorType::get(outShape, elem);
+    Value y = tensor::ExpandShapeOp::create(rewriter, loc, outType, red,
+                                            reassoc, outSizes);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resType));
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populatePoolingPatterns(TypeConverter &tc,
+                                   RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<MaxPoolLowering, AveragePoolLowering,
+               GlobalPoolLowering<OnnxGlobalMaxPoolOp, PoolKind::Max>,
+               GlobalPoolLowering<OnnxGlobalAveragePoolOp, PoolKind::Sum>>(
+      tc, ctx);
+}

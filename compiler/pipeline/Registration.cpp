@@ -1,12 +1,16 @@
 //===- Registration.cpp - Everything kiln-opt can parse and run -----------===//
 
 #include "compiler/pipeline/Registration.h"
+#include "compiler/codegen/cpu/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/pipeline/Compiler.h"
+#include "compiler/transforms/Passes.h"
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
 
 void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
   registry.insert<kiln::onnx_ir::OnnxDialect>();
@@ -17,4 +21,11 @@ void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
 void kiln::registerKilnPasses() {
   mlir::registerAllPasses();
   kiln::registerKilnConversionPasses();
+  kiln::registerKilnTransformsPasses();
+  kiln::registerKilnCpuCodegenPasses();
+  kiln::registerCpuCodegenPipeline();
+  mlir::PassPipelineRegistration<>(
+      "kiln-cpu-pipeline",
+      "The whole CPU pipeline, onnx dialect to LLVM dialect (level ALL)",
+      [](mlir::OpPassManager &pm) { kiln::buildCpuPipeline(pm, 3); });
 }

@@ -193,14 +193,13 @@ def op_structure(versions):
 def gen_table(by_name):
     print("// One row per onnx op: name, input kinds, output kinds (S single,")
     print("// O optional, V variadic), the ONNX names of its attributes and of")
-    print("// its regions, in declaration order. Consumed by the importer.")
+    print("// its regions (comma-separated), in declaration order. Consumed by")
+    print("// the importer.")
     for name in sorted(by_name):
         versions = sorted(by_name[name], key=lambda s: s.since_version)
         ins, outs, attrs, regions = op_structure(versions)
-        attr_list = ", ".join(f'"{a}"' for a in attrs)
-        region_list = ", ".join(f'"{r}"' for r in regions)
-        print(f'KILN_ONNX_OP("{name}", "{ins}", "{outs}", {{{attr_list}}}, '
-              f'{{{region_list}}})')
+        print(f'KILN_ONNX_OP("{name}", "{ins}", "{outs}", "{",".join(attrs)}", '
+              f'"{",".join(regions)}")')
 
 
 def main():

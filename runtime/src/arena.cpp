@@ -55,23 +55,14 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
     alignment = kMinAlignment;
   unsigned sizeClass = sizeClassOf(size);
 
-  // Reuse the most recently freed block of this class that is aligned enough
-  // (in practice every block has the default alignment, so this is the back).
-  std::vector<uint32_t> &freeList = freeLists_[sizeClass];
-  for (size_t i = freeList.size(); i-- > 0;) {
-    Block &block = blocks_[freeList[i]];
-    if (block.alignment < alignment)
-      continue;
-    freeList[i] = freeList.back();
-    freeList.pop_back();
-    block.live = true;
-    block.lastUsedRun = runCounter_;
-    stats_.liveBytes += block.size;
-    if (stats_.liveBytes > stats_.peakLiveBytes)
-      stats_.peakLiveBytes = stats_.liveBytes;
-    ++stats_.allocations;
-    return block.ptr;
-  }
+  // Reuse a free block of this class or, failing that, of one of the next
+  // few classes (at most one doubling of waste), so that runs with smaller
+  // shapes than before are served from the blocks already held.
+  const unsigned lastClass =
+      std::min(sizeClass + kMaxClassesUp, kNumSizeClasses - 1);
+  for (unsigned c = sizeClass; c <= lastClass; ++c)
+    if (void *ptr = takeFree(c, alignment))
+      return ptr;
 
   uint64_t blockSize = sizeOfClass(sizeClass);
   void *ptr = nullptr;
@@ -102,6 +93,27 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
     stats_.peakLiveBytes = stats_.liveBytes;
   ++stats_.allocations;
   return ptr;
+}
+
+void *Arena::takeFree(unsigned sizeClass, uint64_t alignment) {
+  // Most recently freed first (warm in cache). In practice every block has
+  // the default alignment, so this looks at the back only.
+  std::vector<uint32_t> &freeList = freeLists_[sizeClass];
+  for (size_t i = freeList.size(); i-- > 0;) {
+    Block &block = blocks_[freeList[i]];
+    if (block.alignment < alignment)
+      continue;
+    freeList[i] = freeList.back();
+    freeList.pop_back();
+    block.live = true;
+    block.lastUsedRun = runCounter_;
+    stats_.liveBytes += block.size;
+    if (stats_.liveBytes > stats_.peakLiveBytes)
+      stats_.peakLiveBytes = stats_.liveBytes;
+    ++stats_.allocations;
+    return block.ptr;
+  }
+  return nullptr;
 }
 
 void Arena::reserveFreeList(unsigned sizeClass) {

@@ -75,7 +75,10 @@ private:
   // 8 classes of 64-byte steps up to 512 bytes, then 4 classes per doubling
   // up to 2^63, so a block wastes at most 25% of its size.
   static constexpr unsigned kNumSizeClasses = 8 + 4 * 54;
+  // How many classes above the requested one a free block may come from.
+  static constexpr unsigned kMaxClassesUp = 4;
 
+  void *takeFree(unsigned sizeClass, uint64_t alignment);
   void markFree(uint32_t index);
   void reserveFreeList(unsigned sizeClass);
   void trimIdleBlocks();

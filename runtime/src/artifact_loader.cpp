@@ -118,8 +118,8 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
   std::unique_ptr<LoadedArtifact> loaded;
   try {
     ::dlerror();
-    auto *artifact = static_cast<kiln_artifact_t *>(
-        ::dlsym(handle, KILN_ARTIFACT_SYMBOL));
+    auto *artifact =
+        static_cast<kiln_artifact_t *>(::dlsym(handle, KILN_ARTIFACT_SYMBOL));
     if (!artifact)
       failLoad(KILN_INVALID_GRAPH, path,
                "not a Kiln artifact: it does not export the symbol '" +

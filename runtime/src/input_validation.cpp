@@ -60,10 +60,10 @@ template <typename Range> std::string pythonList(const Range &names) {
   return out + "]";
 }
 
-[[noreturn]] void failMissingInputs(const IoSignature &signature,
-                                    const char *const *inputNames,
-                                    size_t numFeeds,
-                                    const std::vector<const kiln_value *> &byInput) {
+[[noreturn]] void
+failMissingInputs(const IoSignature &signature, const char *const *inputNames,
+                  size_t numFeeds,
+                  const std::vector<const kiln_value *> &byInput) {
   std::vector<std::string> missing, fed;
   for (uint32_t i = 0; i < signature.numInputs; ++i)
     if (!byInput[i])
@@ -79,9 +79,8 @@ void checkShape(const kiln_tensor_info_t &info, const kiln_value &value) {
   const size_t rank = value.shape.size();
   if (rank != static_cast<size_t>(info.rank))
     fail(KILN_INVALID_ARGUMENT,
-         "Invalid rank for input: " + std::string(info.name) +
-             " Got: " + std::to_string(rank) +
-             " Expected: " + std::to_string(info.rank) +
+         "Invalid rank for input: " + std::string(info.name) + " Got: " +
+             std::to_string(rank) + " Expected: " + std::to_string(info.rank) +
              " Please fix either the inputs/outputs or the model.");
   bool ok = true;
   for (size_t d = 0; d < rank && ok; ++d)
@@ -127,8 +126,7 @@ void checkSymbolicDims(const IoSignature &signature,
 
 } // namespace
 
-void validateFeeds(const IoSignature &signature,
-                   const char *const *inputNames,
+void validateFeeds(const IoSignature &signature, const char *const *inputNames,
                    const kiln_value *const *inputs, size_t numFeeds,
                    bool checkSymbolic,
                    std::vector<const kiln_value *> &byInput) {
@@ -140,8 +138,8 @@ void validateFeeds(const IoSignature &signature,
   // session sees the feed, so that error takes precedence.
   for (size_t f = 0; f < numFeeds; ++f) {
     if (!inputNames[f])
-      fail(KILN_INVALID_ARGUMENT, "input name " + std::to_string(f) +
-                                      " is NULL");
+      fail(KILN_INVALID_ARGUMENT,
+           "input name " + std::to_string(f) + " is NULL");
     auto it = signature.inputIndex.find(inputNames[f]);
     if (it == signature.inputIndex.end())
       continue; // reported below, after missing inputs
@@ -186,8 +184,8 @@ void resolveOutputs(const IoSignature &signature,
   indices.resize(numOutputs);
   for (size_t o = 0; o < numOutputs; ++o) {
     if (!outputNames[o])
-      fail(KILN_INVALID_ARGUMENT, "output name " + std::to_string(o) +
-                                      " is NULL");
+      fail(KILN_INVALID_ARGUMENT,
+           "output name " + std::to_string(o) + " is NULL");
     auto it = signature.outputIndex.find(outputNames[o]);
     if (it == signature.outputIndex.end())
       fail(KILN_INVALID_ARGUMENT,

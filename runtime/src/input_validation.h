@@ -15,8 +15,7 @@ struct IoSignature;
 /// Checks the feeds against the model's inputs and returns, in `byInput`
 /// (resized to the number of model inputs), the value feeding each input.
 /// Throws INVALID_ARGUMENT with ONNX Runtime's exact message texts.
-void validateFeeds(const IoSignature &signature,
-                   const char *const *inputNames,
+void validateFeeds(const IoSignature &signature, const char *const *inputNames,
                    const kiln_value *const *inputs, size_t numFeeds,
                    bool checkSymbolicDims,
                    std::vector<const kiln_value *> &byInput);

@@ -1,4 +1,5 @@
-//===- io_signature.h - Name lookup over an artifact's inputs/outputs -*- C++ -*-===//
+//===- io_signature.h - Name lookup over an artifact's inputs/outputs -*- C++
+//-*-===//
 #ifndef KILN_RUNTIME_IO_SIGNATURE_H
 #define KILN_RUNTIME_IO_SIGNATURE_H
 

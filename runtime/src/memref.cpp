@@ -9,7 +9,8 @@
 namespace kiln::rt {
 
 void writeInputDescriptor(int64_t *words, const kiln_value &value) {
-  auto pointerWord = static_cast<int64_t>(reinterpret_cast<uintptr_t>(value.data));
+  auto pointerWord =
+      static_cast<int64_t>(reinterpret_cast<uintptr_t>(value.data));
   size_t rank = value.shape.size();
   words[0] = pointerWord;
   words[1] = pointerWord;

@@ -1,4 +1,5 @@
-//===- memref.h - MLIR memref descriptors as the ABI lays them out -*- C++ -*-===//
+//===- memref.h - MLIR memref descriptors as the ABI lays them out -*- C++
+//-*-===//
 //
 // A rank-r descriptor is 3 + 2r 8-byte words:
 //   { allocated, aligned, offset, sizes[r], strides[r] }.

@@ -170,14 +170,12 @@ template <typename T> T &requireOut(T *out) {
   return *out;
 }
 
-const kiln_tensor_info_t &inputInfo(const kiln_session *session,
-                                    size_t index) {
+const kiln_tensor_info_t &inputInfo(const kiln_session *session, size_t index) {
   const IoSignature &sig = requireSession(session).signature;
   if (index >= sig.numInputs)
     fail(KILN_INVALID_ARGUMENT, "input index " + std::to_string(index) +
                                     " is out of range (the model has " +
-                                    std::to_string(sig.numInputs) +
-                                    " inputs)");
+                                    std::to_string(sig.numInputs) + " inputs)");
   return sig.inputs[index];
 }
 
@@ -321,16 +319,15 @@ kiln_status *kiln_session_get_metadata_entry(const kiln_session *session,
   if (!key || !value)
     fail(KILN_INVALID_ARGUMENT, "key and value must not be NULL");
   if (index >= metadata.size())
-    fail(KILN_INVALID_ARGUMENT, "metadata index " + std::to_string(index) +
-                                    " is out of range");
+    fail(KILN_INVALID_ARGUMENT,
+         "metadata index " + std::to_string(index) + " is out of range");
   *key = metadata[index].first;
   *value = metadata[index].second;
   KILN_API_END
 }
 
 kiln_status *kiln_session_lookup_metadata(const kiln_session *session,
-                                          const char *key,
-                                          const char **value) {
+                                          const char *key, const char **value) {
   KILN_API_BEGIN
   const auto &metadata = requireSession(session).metadata;
   if (!key)

@@ -18,8 +18,8 @@ struct kiln_session {
 
   /// Implements kiln_session_run; throws KilnError.
   void run(const char *const *inputNames, const kiln_value *const *inputs,
-           size_t numInputs, const char *const *outputNames,
-           size_t numOutputs, kiln_value **outputs);
+           size_t numInputs, const char *const *outputNames, size_t numOutputs,
+           kiln_value **outputs);
 
   const kiln_artifact_t &artifact() const { return loaded->artifact(); }
 

@@ -10,7 +10,8 @@ namespace kiln::rt {
 // real message is still better than NULL, which would mean success.
 static kiln_status outOfMemoryStatus{KILN_RUNTIME_EXCEPTION, "out of memory"};
 
-kiln_status *makeStatus(kiln_error_code code, const std::string &message) noexcept {
+kiln_status *makeStatus(kiln_error_code code,
+                        const std::string &message) noexcept {
   try {
     return new kiln_status{code, message};
   } catch (...) {

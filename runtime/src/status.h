@@ -1,4 +1,5 @@
-//===- status.h - The kiln_status object and helpers to make one -*- C++ -*-===//
+//===- status.h - The kiln_status object and helpers to make one -*- C++
+//-*-===//
 //
 // Internal to the runtime. Errors travel inside the runtime as KilnError
 // exceptions and are turned into a kiln_status at the C API boundary, so that
@@ -32,12 +33,14 @@ private:
   kiln_error_code code_;
 };
 
-[[noreturn]] inline void fail(kiln_error_code code, const std::string &message) {
+[[noreturn]] inline void fail(kiln_error_code code,
+                              const std::string &message) {
   throw KilnError(code, message);
 }
 
 /// Never throws: a status is what we return when things already went wrong.
-kiln_status *makeStatus(kiln_error_code code, const std::string &message) noexcept;
+kiln_status *makeStatus(kiln_error_code code,
+                        const std::string &message) noexcept;
 
 /// Converts the exception in flight into a status. Call only from a catch.
 kiln_status *statusFromCurrentException() noexcept;

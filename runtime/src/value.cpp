@@ -28,8 +28,8 @@ namespace kiln::rt {
 int64_t checkedElementCount(const int64_t *shape, size_t rank,
                             size_t elemSize) {
   if (rank > 0 && !shape)
-    fail(KILN_INVALID_ARGUMENT, "shape is NULL but rank is " +
-                                    std::to_string(rank));
+    fail(KILN_INVALID_ARGUMENT,
+         "shape is NULL but rank is " + std::to_string(rank));
   const uint64_t limit =
       static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) /
       (elemSize ? elemSize : 1);

@@ -26,8 +26,7 @@ namespace kiln::rt {
 
 /// Product of `shape`, throwing INVALID_ARGUMENT for negative dims and for
 /// sizes whose byte count would not fit in memory.
-int64_t checkedElementCount(const int64_t *shape, size_t rank,
-                            size_t elemSize);
+int64_t checkedElementCount(const int64_t *shape, size_t rank, size_t elemSize);
 
 /// A new owning tensor, zero-filled unless the caller is about to overwrite
 /// every byte. Throws on invalid type or shape.

@@ -113,9 +113,10 @@ KILN_API kiln_status *kiln_value_create_tensor(int32_t elem_type,
 /* A tensor viewing `data` (row-major, `data_bytes` long) without copying it;
  * the caller keeps `data` alive and unchanged for as long as the value is
  * used. `data_bytes` must be at least element count * element size. */
-KILN_API kiln_status *kiln_value_create_tensor_with_data(
-    int32_t elem_type, void *data, size_t data_bytes, const int64_t *shape,
-    size_t rank, kiln_value **out);
+KILN_API kiln_status *
+kiln_value_create_tensor_with_data(int32_t elem_type, void *data,
+                                   size_t data_bytes, const int64_t *shape,
+                                   size_t rank, kiln_value **out);
 KILN_API void kiln_value_release(kiln_value *value);
 
 /* Accessors; a NULL value yields 0 / NULL. */

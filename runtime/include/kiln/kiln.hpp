@@ -355,9 +355,8 @@ public:
   static Tensor view(T *data, size_t count, const std::vector<int64_t> &shape) {
     static_assert(!std::is_same<std::remove_cv_t<T>, std::string>::value,
                   "string tensors are not supported");
-    return view(elementTypeOf<T>(),
-                const_cast<std::remove_cv_t<T> *>(data), count * sizeof(T),
-                shape);
+    return view(elementTypeOf<T>(), const_cast<std::remove_cv_t<T> *>(data),
+                count * sizeof(T), shape);
   }
   static Tensor view(ElementType type, void *data, size_t byteSize,
                      const std::vector<int64_t> &shape) {
@@ -420,8 +419,8 @@ private:
       throw Exception(ErrorCode::InvalidArgument, "empty kiln::Tensor");
     if (elementType() != elementTypeOf<T>())
       throw Exception(ErrorCode::InvalidArgument,
-                      "tensor holds " + typeString(elementType()) +
-                          ", not " + typeString(elementTypeOf<T>()));
+                      "tensor holds " + typeString(elementType()) + ", not " +
+                          typeString(elementTypeOf<T>()));
   }
 
   template <typename T>
@@ -465,8 +464,8 @@ struct TensorInfo {
   /// NodeArg(name='x', type='tensor(float)', shape=['batch', 3]); anonymous
   /// dynamic dims print as None, as in ORT.
   std::string toString() const {
-    std::string out = "NodeArg(name='" + name + "', type='" + type() +
-                      "', shape=[";
+    std::string out =
+        "NodeArg(name='" + name + "', type='" + type() + "', shape=[";
     for (size_t d = 0; d < shape.size(); ++d) {
       if (d)
         out += ", ";
@@ -542,13 +541,15 @@ public:
   }
   InferenceSession(InferenceSession &&other) noexcept
       : session_(other.session_), inputs_(std::move(other.inputs_)),
-        outputs_(std::move(other.outputs_)) {
+        outputs_(std::move(other.outputs_)),
+        allOutputNames_(std::move(other.allOutputNames_)) {
     other.session_ = nullptr;
   }
   InferenceSession &operator=(InferenceSession &&other) noexcept {
     std::swap(session_, other.session_);
     std::swap(inputs_, other.inputs_);
     std::swap(outputs_, other.outputs_);
+    std::swap(allOutputNames_, other.allOutputNames_);
     return *this;
   }
   InferenceSession(const InferenceSession &) = delete;
@@ -717,18 +718,14 @@ private:
   }
 
   void loadSignature() {
-    inputs_ = readInfos(kiln_session_get_input_count,
-                        kiln_session_get_input_name,
-                        kiln_session_get_input_elem_type,
-                        kiln_session_get_input_rank,
-                        kiln_session_get_input_dims,
-                        kiln_session_get_input_dim_params);
-    outputs_ = readInfos(kiln_session_get_output_count,
-                         kiln_session_get_output_name,
-                         kiln_session_get_output_elem_type,
-                         kiln_session_get_output_rank,
-                         kiln_session_get_output_dims,
-                         kiln_session_get_output_dim_params);
+    inputs_ = readInfos(
+        kiln_session_get_input_count, kiln_session_get_input_name,
+        kiln_session_get_input_elem_type, kiln_session_get_input_rank,
+        kiln_session_get_input_dims, kiln_session_get_input_dim_params);
+    outputs_ = readInfos(
+        kiln_session_get_output_count, kiln_session_get_output_name,
+        kiln_session_get_output_elem_type, kiln_session_get_output_rank,
+        kiln_session_get_output_dims, kiln_session_get_output_dim_params);
     allOutputNames_ = namesOf(outputs_);
   }
 

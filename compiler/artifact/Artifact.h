@@ -1,0 +1,64 @@
+//===- Artifact.h - Packing code, weights and signature into a .so -*- C++ -*-//
+
+#ifndef KILN_COMPILER_ARTIFACT_ARTIFACT_H
+#define KILN_COMPILER_ARTIFACT_ARTIFACT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// One graph input or output as the runtime will see it.
+struct TensorSignature {
+  std::string name;
+  int32_t elemType = 0; // ONNX TensorProto.DataType
+  std::vector<int64_t> dims; // -1 for dynamic
+  std::vector<std::string> dimParams;
+};
+
+struct Signature {
+  std::vector<TensorSignature> inputs, outputs;
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+/// Reads the signature from `func.func @main`'s kiln.* argument and result
+/// attributes (set by the importer) and its types.
+mlir::FailureOr<Signature> extractSignature(mlir::ModuleOp module);
+
+/// A target machine for the host (or `cpu` when not empty), PIC, for
+/// emitting shared objects.
+std::unique_ptr<llvm::TargetMachine>
+createCpuTargetMachine(const std::string &cpu, int optLevel,
+                       std::string &error);
+
+/// Adds to the translated `llvm` module everything the runtime relies on:
+/// the `kiln_artifact` descriptor, the hooks the generated allocation calls
+/// go through, the `entry` wrapper around `_mlir_ciface_main`, and the
+/// weight bytes listed in `mlirModule`'s kiln.weights attribute. Everything
+/// but `kiln_artifact` gets internal linkage.
+mlir::LogicalResult finalizeArtifactModule(llvm::Module &llvm,
+                                           mlir::ModuleOp mlirModule,
+                                           const Signature &signature,
+                                           uint32_t provider,
+                                           std::string &error);
+
+/// Runs LLVM's optimization pipeline and emits an object file.
+mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+                               int optLevel,
+                               llvm::SmallVectorImpl<char> &object,
+                               std::string &error);
+
+/// Links `object` into the shared object `outPath` with lld, in process.
+mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
+                                     const std::string &outPath,
+                                     std::string &error);
+
+} // namespace kiln
+
+#endif

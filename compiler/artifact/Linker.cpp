@@ -1,0 +1,51 @@
+//===- Linker.cpp - Object to shared object with lld, in process ----------===//
+
+#include "compiler/artifact/Artifact.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <mutex>
+
+LLD_HAS_DRIVER(elf)
+
+namespace kiln {
+
+mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
+                                     const std::string &outPath,
+                                     std::string &error) {
+  llvm::SmallString<128> objPath;
+  int fd;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("kiln", "o", fd, objPath)) {
+    error = "cannot create a temporary object file: " + ec.message();
+    return mlir::failure();
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(object.data(), object.size());
+  }
+  std::vector<const char *> args = {
+      "ld.lld", "-shared", "--hash-style=gnu", "-z", "noexecstack",
+      "-z", "relro", "-z", "now", "-o", outPath.c_str(), objPath.c_str(),
+      "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
+      // libm for the math the generated code calls (expf, erff, ...).
+      "--as-needed", "-lm", "-lc"};
+  std::string out, err;
+  llvm::raw_string_ostream outs(out), errs(err);
+  // lld keeps global state: one link at a time per process.
+  static std::mutex lldMutex;
+  lld::Result result;
+  {
+    std::lock_guard<std::mutex> lock(lldMutex);
+    result = lld::lldMain(args, outs, errs, {{lld::Gnu, &lld::elf::link}});
+  }
+  llvm::sys::fs::remove(objPath);
+  if (result.retCode != 0) {
+    error = "linking " + outPath + " failed: " + err;
+    return mlir::failure();
+  }
+  return mlir::success();
+}
+
+} // namespace kiln

@@ -1,0 +1,38 @@
+//===- Passes.h - CPU code generation ---------------------------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_CODEGEN_CPU_PASSES_H
+#define KILN_COMPILER_CODEGEN_CPU_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln {
+#define GEN_PASS_DECL
+#include "compiler/codegen/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/codegen/cpu/Passes.h.inc"
+
+/// Name of the byte buffer holding every weight.
+constexpr const char *kWeightsSymbol = "__kiln_weights";
+/// Module attribute listing the weights: an array of
+/// `[offset : i64, dense_resource value]` pairs.
+constexpr const char *kWeightsAttr = "kiln.weights";
+
+struct CpuCodegenOptions {
+  /// 0: straight lowering to loops; 1+: elementwise fusion; 3: tiling and
+  /// vectorization of the heavy ops.
+  int optLevel = 3;
+};
+
+/// linalg-on-tensors -> LLVM dialect, ready for translation.
+void buildCpuCodegenPipeline(mlir::OpPassManager &pm,
+                             const CpuCodegenOptions &options);
+
+void registerCpuCodegenPipeline();
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,241 @@
+//===- ShapeHelpers.h - Index math shared by shape/data movement -*- C++
+//-*-===//
+//
+// Small helpers used by ShapeOps.cpp and DataMovement.cpp: reading constant
+// shape-like inputs (dense or resource-backed) and index arithmetic on
+// OpFoldResults that folds when both sides are known, so that static shapes
+// stay static in the lowered IR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_CONVERSION_SHAPEHELPERS_H
+#define KILN_COMPILER_CONVERSION_SHAPEHELPERS_H
+
+#include "compiler/conversion/ConversionUtils.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cstring>
+
+namespace kiln {
+namespace shape_helpers {
+
+/// The elements attribute behind `v` when `v` is a constant (arith.constant,
+/// onnx.Constant with `value`, or anything constant-like).
+inline mlir::ElementsAttr constantElements(mlir::Value v) {
+  if (!v)
+    return {};
+  mlir::Operation *def = v.getDefiningOp();
+  if (auto c = llvm::dyn_cast_or_null<onnx_ir::OnnxConstantOp>(def))
+    return c.getValueAttr();
+  // The pattern sees converted operands, which may sit behind a cast that
+  // the conversion driver inserted for unsigned element types.
+  if (auto cast = llvm::dyn_cast_or_null<mlir::UnrealizedConversionCastOp>(def))
+    if (cast->getNumOperands() == 1)
+      return constantElements(cast->getOperand(0));
+  mlir::Attribute attr;
+  if (def && mlir::matchPattern(v, mlir::m_Constant(&attr)))
+    return llvm::dyn_cast<mlir::ElementsAttr>(attr);
+  return {};
+}
+
+/// Integer values of a constant integer tensor (dense or resource-backed),
+/// sign-extended.
+inline std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Value v) {
+  mlir::ElementsAttr attr = constantElements(v);
+  if (!attr)
+    return std::nullopt;
+  auto intTy = llvm::dyn_cast<mlir::IntegerType>(attr.getElementType());
+  if (!intTy)
+    return std::nullopt;
+  llvm::SmallVector<int64_t> out;
+  if (auto dense = llvm::dyn_cast<mlir::DenseIntElementsAttr>(attr)) {
+    for (const llvm::APInt &i : dense.getValues<llvm::APInt>())
+      out.push_back(intTy.isUnsigned() ? (int64_t)i.getZExtValue()
+                                       : i.getSExtValue());
+    return out;
+  }
+  if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
+    unsigned width = intTy.getWidth();
+    if (width != 8 && width != 16 && width != 32 && width != 64)
+      return std::nullopt;
+    llvm::ArrayRef<char> data = res.getData();
+    int64_t n = attr.getNumElements();
+    if ((int64_t)data.size() < n * (width / 8))
+      return std::nullopt; // Blob not loaded.
+    for (int64_t i = 0; i < n; ++i) {
+      const char *p = data.data() + i * (width / 8);
+      int64_t val = 0;
+      switch (width) {
+      case 8: {
+        int8_t x;
+        std::memcpy(&x, p, 1);
+        val = intTy.isUnsigned() ? (uint8_t)x : x;
+        break;
+      }
+      case 16: {
+        int16_t x;
+        std::memcpy(&x, p, 2);
+        val = intTy.isUnsigned() ? (uint16_t)x : x;
+        break;
+      }
+      case 32: {
+        int32_t x;
+        std::memcpy(&x, p, 4);
+        val = intTy.isUnsigned() ? (uint32_t)x : x;
+        break;
+      }
+      default:
+        std::memcpy(&val, p, 8);
+        break;
+      }
+      out.push_back(val);
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+/// Float values of a constant float tensor (dense or resource-backed f32/f64).
+inline std::optional<llvm::SmallVector<double>> constFloats(mlir::Value v) {
+  mlir::ElementsAttr attr = constantElements(v);
+  if (!attr || !llvm::isa<mlir::FloatType>(attr.getElementType()))
+    return std::nullopt;
+  llvm::SmallVector<double> out;
+  if (auto dense = llvm::dyn_cast<mlir::DenseFPElementsAttr>(attr)) {
+    for (const llvm::APFloat &f : dense.getValues<llvm::APFloat>()) {
+      llvm::APFloat d = f;
+      bool lost;
+      d.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+                &lost);
+      out.push_back(d.convertToDouble());
+    }
+    return out;
+  }
+  if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
+    unsigned width = attr.getElementType().getIntOrFloatBitWidth();
+    llvm::ArrayRef<char> data = res.getData();
+    int64_t n = attr.getNumElements();
+    if ((width != 32 && width != 64) || (int64_t)data.size() < n * (width / 8))
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i) {
+      if (width == 32) {
+        float f;
+        std::memcpy(&f, data.data() + i * 4, 4);
+        out.push_back(f);
+      } else {
+        double d;
+        std::memcpy(&d, data.data() + i * 8, 8);
+        out.push_back(d);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Folding index arithmetic on OpFoldResults (signed semantics).
+//===----------------------------------------------------------------------===//
+
+inline mlir::Value val(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::OpFoldResult x) {
+  return mlir::getValueOrCreateConstantIndexOp(b, loc, x);
+}
+
+inline mlir::OpFoldResult idx(mlir::OpBuilder &b, int64_t v) {
+  return b.getIndexAttr(v);
+}
+
+#define KILN_FOLDING_BINOP(NAME, EXPR, OP)                                     \
+  inline mlir::OpFoldResult NAME(mlir::OpBuilder &b, mlir::Location loc,       \
+                                 mlir::OpFoldResult x, mlir::OpFoldResult y) { \
+    auto cx = mlir::getConstantIntValue(x), cy = mlir::getConstantIntValue(y); \
+    if (cx && cy) {                                                            \
+      int64_t a = *cx, c = *cy;                                                \
+      (void)a;                                                                 \
+      (void)c;                                                                 \
+      return b.getIndexAttr(EXPR);                                             \
+    }                                                                          \
+    return mlir::arith::OP::create(b, loc, val(b, loc, x), val(b, loc, y))     \
+        .getResult();                                                          \
+  }
+KILN_FOLDING_BINOP(addI, a + c, AddIOp)
+KILN_FOLDING_BINOP(subI, a - c, SubIOp)
+KILN_FOLDING_BINOP(mulI, a *c, MulIOp)
+KILN_FOLDING_BINOP(minI, std::min(a, c), MinSIOp)
+KILN_FOLDING_BINOP(maxI, std::max(a, c), MaxSIOp)
+// Callers guarantee c > 0 where these fold.
+KILN_FOLDING_BINOP(floorDivI, (a >= 0 ? a / c : -((-a + c - 1) / c)),
+                   FloorDivSIOp)
+KILN_FOLDING_BINOP(ceilDivI, (a >= 0 ? (a + c - 1) / c : -((-a) / c)),
+                   CeilDivSIOp)
+#undef KILN_FOLDING_BINOP
+
+/// Signed remainder with the sign of the divisor (Python %, c > 0).
+inline mlir::OpFoldResult modI(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::OpFoldResult x, mlir::OpFoldResult y) {
+  return subI(b, loc, x, mulI(b, loc, floorDivI(b, loc, x, y), y));
+}
+
+/// The size of `v` along `dim` as an OpFoldResult.
+inline mlir::OpFoldResult dimOf(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value v, int64_t dim) {
+  auto t = llvm::cast<mlir::RankedTensorType>(v.getType());
+  if (!t.isDynamicDim(dim))
+    return b.getIndexAttr(t.getDimSize(dim));
+  return mlir::tensor::DimOp::create(b, loc, v, dim).getResult();
+}
+
+/// Static sizes of `sizes` (kDynamic where not constant).
+inline llvm::SmallVector<int64_t>
+staticSizes(llvm::ArrayRef<mlir::OpFoldResult> sizes) {
+  llvm::SmallVector<int64_t> out;
+  for (mlir::OpFoldResult s : sizes)
+    out.push_back(
+        mlir::getConstantIntValue(s).value_or(mlir::ShapedType::kDynamic));
+  return out;
+}
+
+/// Element `i` of the 1-D integer tensor `t` as an index (run time).
+inline mlir::Value extractIndex(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value t, int64_t i) {
+  mlir::Value pos = mlir::arith::ConstantIndexOp::create(b, loc, i);
+  mlir::Value e = mlir::tensor::ExtractOp::create(b, loc, t, pos);
+  return toIndex(b, loc, e);
+}
+
+/// Values of a 1-D integer tensor input: constants when known, extracted at
+/// run time otherwise. `n` is its static length (fails when unknown).
+inline std::optional<llvm::SmallVector<mlir::OpFoldResult>>
+intsOrRuntime(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t) {
+  llvm::SmallVector<mlir::OpFoldResult> out;
+  if (auto c = constInts(t)) {
+    for (int64_t v : *c)
+      out.push_back(b.getIndexAttr(v));
+    return out;
+  }
+  auto tt = llvm::dyn_cast<mlir::RankedTensorType>(t.getType());
+  if (!tt || tt.getRank() > 1 || (tt.getRank() == 1 && tt.isDynamicDim(0)))
+    return std::nullopt;
+  int64_t n = tt.getRank() == 0 ? 1 : tt.getDimSize(0);
+  for (int64_t i = 0; i < n; ++i) {
+    if (tt.getRank() == 0)
+      out.push_back(toIndex(
+          b, loc,
+          mlir::tensor::ExtractOp::create(b, loc, t, mlir::ValueRange{})));
+    else
+      out.push_back(extractIndex(b, loc, t, i));
+  }
+  return out;
+}
+
+} // namespace shape_helpers
+} // namespace kiln
+
+#endif

@@ -1,0 +1,197 @@
+//===- ModelLoader.cpp - Reads an ONNX model and prepares it --------------===//
+//
+// Built with exceptions on: libonnx reports shape inference errors by
+// throwing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/ModelLoader.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace kiln {
+
+LoadedModel::LoadedModel() = default;
+LoadedModel::~LoadedModel() = default;
+LoadedModel::LoadedModel(LoadedModel &&) = default;
+
+namespace {
+
+bool readFile(const std::string &path, std::string &data) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  data = ss.str();
+  return true;
+}
+
+/// Replaces each external-data tensor's reference by its bytes, so the
+/// importer sees every initializer the same way.
+bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
+                      std::string &error) {
+  if (t.data_location() != onnx::TensorProto::EXTERNAL)
+    return true;
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &kv : t.external_data()) {
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::stoll(kv.value());
+    else if (kv.key() == "length")
+      length = std::stoll(kv.value());
+  }
+  if (location.empty() || location.find("..") != std::string::npos ||
+      location[0] == '/') {
+    error = "tensor '" + t.name() + "' has an invalid external data location '" +
+            location + "'";
+    return false;
+  }
+  std::string path = baseDir.empty() ? location : baseDir + "/" + location;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open external data file '" + path + "' of tensor '" +
+            t.name() + "'";
+    return false;
+  }
+  in.seekg(0, std::ios::end);
+  int64_t size = in.tellg();
+  if (length < 0)
+    length = size - offset;
+  if (offset < 0 || offset + length > size) {
+    error = "external data of tensor '" + t.name() + "' lies outside '" +
+            path + "'";
+    return false;
+  }
+  std::string bytes(length, '\0');
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  t.set_raw_data(std::move(bytes));
+  t.clear_external_data();
+  t.set_data_location(onnx::TensorProto::DEFAULT);
+  return true;
+}
+
+bool loadGraphExternalData(onnx::GraphProto &g, const std::string &baseDir,
+                           std::string &error) {
+  for (auto &t : *g.mutable_initializer())
+    if (!loadExternalData(t, baseDir, error))
+      return false;
+  for (auto &node : *g.mutable_node())
+    for (auto &attr : *node.mutable_attribute()) {
+      if (attr.has_t() && !loadExternalData(*attr.mutable_t(), baseDir, error))
+        return false;
+      if (attr.has_g() &&
+          !loadGraphExternalData(*attr.mutable_g(), baseDir, error))
+        return false;
+      for (auto &sub : *attr.mutable_graphs())
+        if (!loadGraphExternalData(sub, baseDir, error))
+          return false;
+    }
+  return true;
+}
+
+void applyShapeOptions(onnx::GraphProto &g, const ShapeOptions &shapes) {
+  std::set<std::string> initializers;
+  for (const auto &t : g.initializer())
+    initializers.insert(t.name());
+  for (auto &input : *g.mutable_input()) {
+    if (initializers.count(input.name()) ||
+        !input.type().has_tensor_type() ||
+        !input.type().tensor_type().has_shape())
+      continue;
+    auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    auto it = shapes.inputShapes.find(input.name());
+    if (it != shapes.inputShapes.end()) {
+      shape->clear_dim();
+      for (int64_t d : it->second)
+        shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    for (int i = 0; i < shape->dim_size(); ++i) {
+      auto *dim = shape->mutable_dim(i);
+      if (dim->has_dim_param()) {
+        auto o = shapes.dimOverrides.find(dim->dim_param());
+        if (o != shapes.dimOverrides.end())
+          dim->set_dim_value(o->second);
+      } else if (shapes.allDynamic || !dim->has_dim_value()) {
+        dim->set_dim_param(input.name() + "_d" + std::to_string(i));
+      }
+    }
+  }
+  if (shapes.allDynamic || !shapes.inputShapes.empty() ||
+      !shapes.dimOverrides.empty()) {
+    // Shapes recorded for the old input shapes would contradict the new
+    // ones; shape inference recomputes them.
+    g.clear_value_info();
+    for (auto &out : *g.mutable_output())
+      if (out.type().has_tensor_type())
+        out.mutable_type()->mutable_tensor_type()->clear_shape();
+  }
+}
+
+} // namespace
+
+bool loadModel(const std::string &path, const std::string &bytes,
+               const ShapeOptions &shapes, LoadedModel &out,
+               std::string &error, int &errorCode) {
+  std::string data;
+  if (!path.empty()) {
+    if (!readFile(path, data)) {
+      errorCode = 3;
+      error = "Load model from " + path + " failed:" +
+              (std::ifstream(path) ? "cannot read file" : "No such file");
+      return false;
+    }
+    auto slash = path.find_last_of('/');
+    out.baseDir = slash == std::string::npos ? "." : path.substr(0, slash);
+  }
+  const std::string &buffer = path.empty() ? bytes : data;
+  out.model = std::make_unique<onnx::ModelProto>();
+  if (!out.model->ParseFromString(buffer) || !out.model->has_graph()) {
+    errorCode = 7;
+    error = "Load model " + (path.empty() ? std::string("from bytes")
+                                          : "from " + path) +
+            " failed: protobuf parsing failed (not an ONNX model)";
+    return false;
+  }
+  errorCode = 10;
+  auto &graph = *out.model->mutable_graph();
+  if (!loadGraphExternalData(graph, out.baseDir, error))
+    return false;
+  applyShapeOptions(graph, shapes);
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                        /*strict_mode=*/0,
+                                        /*data_prop=*/true);
+    onnx::shape_inference::InferShapes(*out.model,
+                                       onnx::OpSchemaRegistry::Instance(),
+                                       options);
+  } catch (const std::exception &e) {
+    error = std::string("ONNX shape inference failed: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+bool lookupSchema(const std::string &opType, int opset,
+                  std::vector<const onnx::AttributeProto *> &defaults) {
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(opType, opset, "");
+  if (!schema)
+    return false;
+  for (const auto &[name, attr] : schema->attributes())
+    if (attr.default_value.has_name())
+      defaults.push_back(&attr.default_value);
+  return true;
+}
+
+} // namespace kiln

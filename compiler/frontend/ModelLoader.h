@@ -1,0 +1,61 @@
+//===- ModelLoader.h - Reads an ONNX model and prepares it ------*- C++ -*-===//
+//
+// Everything that touches libonnx's C++ code (which throws) lives behind this
+// interface, so the MLIR side can be built without exceptions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_FRONTEND_MODELLOADER_H
+#define KILN_COMPILER_FRONTEND_MODELLOADER_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class AttributeProto;
+class ModelProto;
+} // namespace onnx
+
+namespace kiln {
+
+/// How to fix or free the shapes of the graph inputs before importing.
+struct ShapeOptions {
+  /// Symbolic dim name -> value ("batch" -> 1), as ONNX Runtime's
+  /// add_free_dimension_override_by_name.
+  std::map<std::string, int64_t> dimOverrides;
+  /// Input name -> full shape; replaces the declared shape.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Make every input dim symbolic (named "<input>_d<i>").
+  bool allDynamic = false;
+};
+
+struct LoadedModel {
+  std::unique_ptr<onnx::ModelProto> model;
+  /// Directory external data paths are relative to.
+  std::string baseDir;
+  LoadedModel();
+  ~LoadedModel();
+  LoadedModel(LoadedModel &&);
+};
+
+/// Loads `path` (or `bytes` when `path` is empty), resolves external data,
+/// applies `shapes` and runs ONNX shape inference. On failure returns false
+/// and sets `error` to a message that names the cause; `errorCode` is the
+/// ONNX Runtime status code (3 NO_SUCHFILE, 7 INVALID_PROTOBUF, 10
+/// INVALID_GRAPH).
+bool loadModel(const std::string &path, const std::string &bytes,
+               const ShapeOptions &shapes, LoadedModel &out,
+               std::string &error, int &errorCode);
+
+/// The schema of default-domain operator `opType` as of `opset`: whether it
+/// exists, and the default values of its attributes (which can differ
+/// between versions).
+bool lookupSchema(const std::string &opType, int opset,
+                  std::vector<const onnx::AttributeProto *> &defaults);
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,681 @@
+//===- OnnxImporter.cpp - ONNX protobuf to the onnx dialect ---------------===//
+//
+// Walks the (shape-inferred) ModelProto once and builds one onnx op per node.
+// The dialect's op table (generated with the ODS) says how each op's operands
+// and results are laid out; old opset forms whose attributes later became
+// inputs are rewritten into the newest form here, so every later pass sees
+// one form per op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/OnnxImporter.h"
+#include "compiler/frontend/TensorConversion.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <unordered_map>
+
+using namespace mlir;
+using namespace kiln::onnx_ir;
+
+namespace kiln {
+namespace {
+
+/// How an op's operands, results, attributes and regions are laid out.
+struct OpLayout {
+  const char *inputs;  // one char per formal input: S, O or V
+  const char *outputs; // same for outputs
+  std::vector<std::string> attrs;
+  std::vector<std::string> regions;
+};
+
+std::vector<std::string> splitList(StringRef list) {
+  SmallVector<StringRef> parts;
+  list.split(parts, ',', -1, /*KeepEmpty=*/false);
+  return std::vector<std::string>(parts.begin(), parts.end());
+}
+
+const llvm::StringMap<OpLayout> &opTable() {
+  static const llvm::StringMap<OpLayout> table = [] {
+    llvm::StringMap<OpLayout> t;
+#define KILN_ONNX_OP(NAME, INS, OUTS, ATTRS, REGIONS)                          \
+  t[NAME] = OpLayout{INS, OUTS, splitList(ATTRS), splitList(REGIONS)};
+#include "dialects/onnx/OnnxOpTable.inc"
+#undef KILN_ONNX_OP
+    return t;
+  }();
+  return table;
+}
+
+/// The ODS name of an ONNX attribute (see RENAMED_ATTRS in the generator).
+std::string odsAttrName(const std::string &onnxName) {
+  return onnxName == "type" ? "type_proto" : onnxName;
+}
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, const onnx::ModelProto &model, std::string path)
+      : ctx(ctx), model(model), b(ctx), path(std::move(path)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  // Values visible in the graph being imported; subgraphs push a scope and
+  // see the outer graphs' values.
+  using Scope = std::unordered_map<std::string, Value>;
+  std::vector<Scope> scopes;
+  std::vector<std::unordered_map<std::string, const onnx::TypeProto *>>
+      typeScopes;
+
+  MLIRContext *ctx;
+  const onnx::ModelProto &model;
+  OpBuilder b;
+  std::string path;
+  int64_t opset = 1;
+  Location unknownLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
+
+  Value lookup(const std::string &name) {
+    for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+      if (auto f = it->find(name); f != it->end())
+        return f->second;
+    return {};
+  }
+  const onnx::TypeProto *lookupType(const std::string &name) {
+    for (auto it = typeScopes.rbegin(); it != typeScopes.rend(); ++it)
+      if (auto f = it->find(name); f != it->end())
+        return f->second;
+    return nullptr;
+  }
+
+  LogicalResult importGraph(const onnx::GraphProto &g, bool isMain,
+                            Block *block, SmallVectorImpl<Value> &outputs);
+  LogicalResult importNode(const onnx::NodeProto &node);
+  Value createConstant(Location loc, const onnx::TensorProto &t);
+  Value constantOf(Location loc, ElementsAttr value);
+  Value i64Constant(Location loc, ArrayRef<int64_t> values, bool scalar);
+  Value noValue(Location loc);
+  FailureOr<Type> typeOf(const std::string &name, Location loc);
+  FailureOr<Attribute> convertAttribute(const onnx::AttributeProto &a,
+                                        Location loc);
+  LogicalResult normalizeLegacy(const onnx::NodeProto &node, Location loc,
+                                SmallVectorImpl<Value> &inputs,
+                                SmallVectorImpl<NamedAttribute> &attrs,
+                                bool &handled);
+  LogicalResult emitCoercedSoftmax(const onnx::NodeProto &node, Location loc,
+                                   Value input, int64_t axis);
+  InFlightDiagnostic nodeError(const onnx::NodeProto &node, Location loc) {
+    return emitError(loc) << "node '" << node.name() << "' ("
+                          << node.op_type() << "): ";
+  }
+};
+
+Value Importer::noValue(Location loc) {
+  return OnnxNoValueOp::create(b, loc, NoneType::get(ctx));
+}
+
+Value Importer::constantOf(Location loc, ElementsAttr value) {
+  OperationState state(loc, "onnx.Constant");
+  state.addTypes(value.getType());
+  state.addAttribute("value", value);
+  return b.create(state)->getResult(0);
+}
+
+Value Importer::i64Constant(Location loc, ArrayRef<int64_t> values,
+                            bool scalar) {
+  auto type = RankedTensorType::get(
+      scalar ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{(int64_t)values.size()},
+      b.getI64Type());
+  return constantOf(loc, DenseIntElementsAttr::get(type, values));
+}
+
+Value Importer::createConstant(Location loc, const onnx::TensorProto &t) {
+  std::string error;
+  ElementsAttr value = tensorProtoToAttr(ctx, t, error);
+  if (!value) {
+    emitError(loc) << "initializer '" << t.name() << "': " << error;
+    return {};
+  }
+  return constantOf(loc, value);
+}
+
+FailureOr<Type> Importer::typeOf(const std::string &name, Location loc) {
+  const onnx::TypeProto *tp = lookupType(name);
+  if (!tp || !tp->has_tensor_type() ||
+      !tp->tensor_type().has_elem_type()) {
+    emitError(loc) << "cannot determine the type of value '" << name
+                   << "' (ONNX shape inference gave none; only tensors are "
+                      "supported)";
+    return failure();
+  }
+  std::string error;
+  Type elem = onnxElementType(ctx, tp->tensor_type().elem_type(), error);
+  if (!elem) {
+    emitError(loc) << "value '" << name << "': " << error;
+    return failure();
+  }
+  if (!tp->tensor_type().has_shape())
+    return Type(UnrankedTensorType::get(elem));
+  SmallVector<int64_t> dims;
+  for (const auto &d : tp->tensor_type().shape().dim())
+    dims.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
+  return Type(RankedTensorType::get(dims, elem));
+}
+
+FailureOr<Attribute> Importer::convertAttribute(const onnx::AttributeProto &a,
+                                                Location loc) {
+  switch (a.type()) {
+  case onnx::AttributeProto::INT:
+    return Attribute(b.getI64IntegerAttr(a.i()));
+  case onnx::AttributeProto::FLOAT:
+    return Attribute(b.getF32FloatAttr(a.f()));
+  case onnx::AttributeProto::STRING:
+    return Attribute(b.getStringAttr(a.s()));
+  case onnx::AttributeProto::INTS: {
+    SmallVector<int64_t> v(a.ints().begin(), a.ints().end());
+    return Attribute(b.getI64ArrayAttr(v));
+  }
+  case onnx::AttributeProto::FLOATS: {
+    SmallVector<float> v(a.floats().begin(), a.floats().end());
+    return Attribute(b.getF32ArrayAttr(v));
+  }
+  case onnx::AttributeProto::STRINGS: {
+    SmallVector<StringRef> v(a.strings().begin(), a.strings().end());
+    return Attribute(b.getStrArrayAttr(v));
+  }
+  case onnx::AttributeProto::TENSOR: {
+    std::string error;
+    ElementsAttr value = tensorProtoToAttr(ctx, a.t(), error);
+    if (!value) {
+      emitError(loc) << "attribute '" << a.name() << "': " << error;
+      return failure();
+    }
+    return Attribute(value);
+  }
+  default:
+    emitError(loc) << "attribute '" << a.name() << "' has a type Kiln does "
+                   << "not support (" << a.type() << ")";
+    return failure();
+  }
+}
+
+/// Softmax, LogSoftmax and Hardmax before opset 13 flatten the input to 2-D
+/// at `axis` and normalize over the whole second dim.
+LogicalResult Importer::emitCoercedSoftmax(const onnx::NodeProto &node,
+                                           Location loc, Value input,
+                                           int64_t axis) {
+  auto inType = dyn_cast<RankedTensorType>(input.getType());
+  FailureOr<Type> outType = typeOf(node.output(0), loc);
+  if (failed(outType))
+    return failure();
+  std::string name = "onnx." + node.op_type();
+  if (!inType) {
+    return nodeError(node, loc) << "opset < 13 " << node.op_type()
+                                << " needs an input of known rank";
+  }
+  int64_t rank = inType.getRank();
+  if (axis < 0)
+    axis += rank;
+  auto build = [&](Value in, Type type, int64_t ax) {
+    OperationState s(loc, name);
+    s.addOperands(in);
+    s.addTypes(type);
+    s.addAttribute("axis", b.getI64IntegerAttr(ax));
+    return b.create(s)->getResult(0);
+  };
+  if (axis == rank - 1) {
+    scopes.back()[node.output(0)] = build(input, *outType, -1);
+    return success();
+  }
+  auto product = [&](ArrayRef<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (ShapedType::isDynamic(d))
+        return ShapedType::kDynamic;
+      p *= d;
+    }
+    return p;
+  };
+  auto flatType = RankedTensorType::get(
+      {product(inType.getShape().take_front(axis)),
+       product(inType.getShape().drop_front(axis))},
+      inType.getElementType());
+  OperationState flat(loc, "onnx.Flatten");
+  flat.addOperands(input);
+  flat.addTypes(flatType);
+  flat.addAttribute("axis", b.getI64IntegerAttr(axis));
+  Value flattened = b.create(flat)->getResult(0);
+  Value normalized = build(flattened, flatType, 1);
+  OperationState shape(loc, "onnx.Shape");
+  shape.addOperands(input);
+  shape.addTypes(RankedTensorType::get({rank}, b.getI64Type()));
+  Value shapeV = b.create(shape)->getResult(0);
+  OperationState reshape(loc, "onnx.Reshape");
+  reshape.addOperands({normalized, shapeV});
+  reshape.addTypes(*outType);
+  scopes.back()[node.output(0)] = b.create(reshape)->getResult(0);
+  return success();
+}
+
+/// Rewrites the forms of old opsets into the newest form: attributes that
+/// later became inputs are turned into constant inputs.
+LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
+                                        Location loc,
+                                        SmallVectorImpl<Value> &inputs,
+                                        SmallVectorImpl<NamedAttribute> &attrs,
+                                        bool &handled) {
+  const std::string &op = node.op_type();
+  auto take = [&](StringRef name) -> std::optional<Attribute> {
+    for (auto *it = attrs.begin(); it != attrs.end(); ++it)
+      if (it->getName() == name) {
+        Attribute a = it->getValue();
+        attrs.erase(it);
+        return a;
+      }
+    return std::nullopt;
+  };
+  auto ints = [](Attribute a) {
+    SmallVector<int64_t> v;
+    for (Attribute e : cast<ArrayAttr>(a))
+      v.push_back(cast<IntegerAttr>(e).getInt());
+    return v;
+  };
+  auto setInput = [&](size_t idx, Value v) {
+    if (inputs.size() <= idx)
+      inputs.resize(idx + 1);
+    inputs[idx] = v;
+  };
+  auto elemScalar = [&](double value) -> Value {
+    Type elem = b.getF32Type();
+    if (!inputs.empty() && inputs[0])
+      if (auto t = dyn_cast<ShapedType>(inputs[0].getType()))
+        elem = t.getElementType();
+    auto type = RankedTensorType::get({}, elem);
+    if (isa<FloatType>(elem))
+      return constantOf(loc, DenseElementsAttr::get(
+                                 type, b.getFloatAttr(elem, value)));
+    return constantOf(loc, DenseElementsAttr::get(
+                               type, b.getIntegerAttr(elem, (int64_t)value)));
+  };
+
+  if (op == "Clip" && opset < 11) {
+    auto mn = take("min"), mx = take("max");
+    if (mn)
+      setInput(1, elemScalar(cast<FloatAttr>(*mn).getValueAsDouble()));
+    if (mx)
+      setInput(2, elemScalar(cast<FloatAttr>(*mx).getValueAsDouble()));
+  } else if (op == "Slice" && opset < 10) {
+    auto starts = take("starts"), ends = take("ends"), axes = take("axes");
+    if (!starts || !ends)
+      return nodeError(node, loc) << "Slice-1 needs starts and ends";
+    setInput(1, i64Constant(loc, ints(*starts), false));
+    setInput(2, i64Constant(loc, ints(*ends), false));
+    if (axes)
+      setInput(3, i64Constant(loc, ints(*axes), false));
+  } else if (op == "Pad" && opset < 11) {
+    if (auto pads = take("pads"))
+      setInput(1, i64Constant(loc, ints(*pads), false));
+    if (auto value = take("value"))
+      setInput(2, elemScalar(cast<FloatAttr>(*value).getValueAsDouble()));
+  } else if ((op == "Squeeze" || op == "Unsqueeze") && opset < 13) {
+    if (auto axes = take("axes"))
+      setInput(1, i64Constant(loc, ints(*axes), false));
+  } else if (StringRef(op).starts_with("Reduce") &&
+             opset < (op == "ReduceSum" ? 13 : 18)) {
+    if (auto axes = take("axes"))
+      setInput(1, i64Constant(loc, ints(*axes), false));
+  } else if (op == "Split" && opset < 13) {
+    if (auto split = take("split"))
+      setInput(1, i64Constant(loc, ints(*split), false));
+  } else if (op == "Upsample" && opset < 9) {
+    if (auto scales = take("scales")) {
+      SmallVector<float> v;
+      for (Attribute e : cast<ArrayAttr>(*scales))
+        v.push_back(cast<FloatAttr>(e).getValueAsDouble());
+      auto type = RankedTensorType::get({(int64_t)v.size()}, b.getF32Type());
+      setInput(1, constantOf(loc, DenseFPElementsAttr::get(type, v)));
+    }
+  } else if (op == "TopK" && opset < 10) {
+    if (auto k = take("k"))
+      setInput(1, i64Constant(loc, {cast<IntegerAttr>(*k).getInt()}, false));
+  } else if (op == "Dropout" && opset < 12) {
+    if (auto ratio = take("ratio")) {
+      auto type = RankedTensorType::get({}, b.getF32Type());
+      setInput(1, constantOf(loc, DenseElementsAttr::get(
+                                      type, b.getF32FloatAttr(
+                                                cast<FloatAttr>(*ratio)
+                                                    .getValueAsDouble()))));
+    }
+  } else if (op == "Resize" && opset < 11) {
+    // Resize-10 is (X, scales); later versions are (X, roi, scales, sizes).
+    Value scales = inputs.size() > 1 ? inputs[1] : Value();
+    inputs.resize(1);
+    setInput(2, scales);
+  } else if ((op == "Softmax" || op == "LogSoftmax" || op == "Hardmax") &&
+             opset < 13) {
+    int64_t axis = 1;
+    if (auto a = take("axis"))
+      axis = cast<IntegerAttr>(*a).getInt();
+    handled = true;
+    return emitCoercedSoftmax(node, loc, inputs[0], axis);
+  }
+  return success();
+}
+
+LogicalResult Importer::importNode(const onnx::NodeProto &node) {
+  std::string nodeName =
+      node.name().empty() ? node.op_type() + "_" + node.output(0) : node.name();
+  Location loc = NameLoc::get(b.getStringAttr(nodeName),
+                              FileLineColLoc::get(ctx, path, 0, 0));
+  const std::string &domain = node.domain();
+  if (!domain.empty() && domain != "ai.onnx") {
+    int64_t domainOpset = -1;
+    for (const auto &o : model.opset_import())
+      if (o.domain() == domain)
+        domainOpset = o.version();
+    return emitError(loc) << "unsupported ONNX operator '" << node.op_type()
+                          << "' (domain " << domain << ", opset "
+                          << domainOpset << ") in node '" << nodeName
+                          << "': Kiln only compiles the default ai.onnx "
+                             "domain";
+  }
+  auto layoutIt = opTable().find(node.op_type());
+  std::vector<const onnx::AttributeProto *> defaults;
+  bool schema = lookupSchema(node.op_type(), static_cast<int>(opset), defaults);
+  if (layoutIt == opTable().end() || !schema) {
+    return emitError(loc) << "unsupported ONNX operator '" << node.op_type()
+                          << "' (domain ai.onnx, opset " << opset
+                          << ") in node '" << nodeName
+                          << "': no such operator in this opset";
+  }
+  const OpLayout &layout = layoutIt->second;
+
+  // Inputs by position; an empty name is an absent optional input.
+  SmallVector<Value> inputs;
+  for (const std::string &name : node.input()) {
+    if (name.empty()) {
+      inputs.push_back({});
+      continue;
+    }
+    Value v = lookup(name);
+    if (!v)
+      return emitError(loc) << "node '" << nodeName << "' uses value '" << name
+                            << "', which no node or graph input defines";
+    inputs.push_back(v);
+  }
+
+  // Attributes: the ones given, then the defaults of this opset version (they
+  // can differ from the newest version's defaults the dialect declares).
+  SmallVector<NamedAttribute> attrs;
+  llvm::StringSet<llvm::MallocAllocator> known;
+  for (const std::string &a : layout.attrs)
+    known.insert(a);
+  for (const auto &a : node.attribute()) {
+    if (a.type() == onnx::AttributeProto::GRAPH)
+      continue;
+    FailureOr<Attribute> attr = convertAttribute(a, loc);
+    if (failed(attr))
+      return failure();
+    attrs.push_back(b.getNamedAttr(odsAttrName(a.name()), *attr));
+  }
+  for (const onnx::AttributeProto *d : defaults) {
+    const std::string &name = d->name();
+    if (!known.contains(name) || llvm::any_of(attrs, [&](NamedAttribute n) {
+          return n.getName() == odsAttrName(name);
+        }))
+      continue;
+    FailureOr<Attribute> value = convertAttribute(*d, loc);
+    if (succeeded(value))
+      attrs.push_back(b.getNamedAttr(odsAttrName(name), *value));
+  }
+
+  bool handled = false;
+  if (failed(normalizeLegacy(node, loc, inputs, attrs, handled)))
+    return failure();
+  if (handled)
+    return success();
+  for (const NamedAttribute &a : attrs)
+    if (!known.contains(a.getName().getValue()) &&
+        a.getName().getValue() != "type_proto")
+      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
+                            << ", opset " << opset << ") has attribute '"
+                            << a.getName().getValue()
+                            << "' that Kiln cannot represent";
+
+  OperationState state(loc, "onnx." + node.op_type());
+  size_t next = 0;
+  for (const char *k = layout.inputs; *k; ++k) {
+    if (*k == 'V') {
+      for (; next < inputs.size(); ++next)
+        state.addOperands(inputs[next] ? inputs[next] : noValue(loc));
+      break;
+    }
+    Value v = next < inputs.size() ? inputs[next] : Value();
+    state.addOperands(v ? v : noValue(loc));
+    ++next;
+  }
+  if (next < inputs.size())
+    return emitError(loc) << "node '" << nodeName << "' has " << inputs.size()
+                          << " inputs, more than " << node.op_type()
+                          << " accepts";
+  state.addAttributes(attrs);
+
+  // Results: declared outputs get the inferred types, absent ones `none`.
+  SmallVector<std::string> resultNames;
+  int nOut = node.output_size(), pos = 0;
+  for (const char *k = layout.outputs; *k; ++k) {
+    int count = *k == 'V' ? std::max(0, nOut - pos) : 1;
+    for (int i = 0; i < count; ++i, ++pos) {
+      std::string name = pos < nOut ? node.output(pos) : "";
+      if (name.empty()) {
+        state.addTypes(NoneType::get(ctx));
+      } else {
+        FailureOr<Type> t = typeOf(name, loc);
+        if (failed(t))
+          return failure();
+        state.addTypes(*t);
+      }
+      resultNames.push_back(name);
+    }
+  }
+
+  // Regions from GRAPH attributes.
+  for (const std::string &regionName : layout.regions) {
+    Region *region = state.addRegion();
+    const onnx::GraphProto *g = nullptr;
+    for (const auto &a : node.attribute())
+      if (a.name() == regionName && a.type() == onnx::AttributeProto::GRAPH)
+        g = &a.g();
+    if (!g)
+      continue;
+    Block *block = new Block();
+    region->push_back(block);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(block);
+    SmallVector<Value> yields;
+    if (failed(importGraph(*g, /*isMain=*/false, block, yields)))
+      return failure();
+    OnnxYieldOp::create(b, loc, yields);
+  }
+
+  Operation *op = b.create(state);
+  for (auto [i, name] : llvm::enumerate(resultNames))
+    if (!name.empty())
+      scopes.back()[name] = op->getResult(i);
+  return success();
+}
+
+LogicalResult Importer::importGraph(const onnx::GraphProto &g, bool isMain,
+                                    Block *block,
+                                    SmallVectorImpl<Value> &outputs) {
+  scopes.emplace_back();
+  typeScopes.emplace_back();
+  auto &types = typeScopes.back();
+  for (const auto &vi : g.input())
+    types[vi.name()] = &vi.type();
+  for (const auto &vi : g.value_info())
+    types[vi.name()] = &vi.type();
+  for (const auto &vi : g.output())
+    types[vi.name()] = &vi.type();
+
+  Location loc = unknownLoc();
+  std::set<std::string> initNames;
+  for (const auto &t : g.initializer()) {
+    initNames.insert(t.name());
+    Value c = createConstant(NameLoc::get(b.getStringAttr(t.name()), loc), t);
+    if (!c)
+      return failure();
+    scopes.back()[t.name()] = c;
+  }
+  if (!isMain) {
+    // Subgraph inputs (Loop/Scan bodies) are block arguments.
+    for (const auto &vi : g.input()) {
+      FailureOr<Type> t = typeOf(vi.name(), loc);
+      if (failed(t))
+        return failure();
+      scopes.back()[vi.name()] = block->addArgument(*t, loc);
+    }
+  }
+  for (const auto &node : g.node())
+    if (failed(importNode(node)))
+      return failure();
+  for (const auto &vi : g.output()) {
+    Value v = lookup(vi.name());
+    if (!v)
+      return emitError(loc) << "graph output '" << vi.name()
+                            << "' is not produced by any node";
+    outputs.push_back(v);
+  }
+  scopes.pop_back();
+  typeScopes.pop_back();
+  return success();
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  for (const auto &o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      opset = o.version();
+  const onnx::GraphProto &g = model.graph();
+  Location loc = unknownLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  module->getOperation()->setAttr("kiln.opset", b.getI64IntegerAttr(opset));
+
+  SmallVector<NamedAttribute> meta = {
+      b.getNamedAttr("producer_name", b.getStringAttr(model.producer_name())),
+      b.getNamedAttr("producer_version",
+                     b.getStringAttr(model.producer_version())),
+      b.getNamedAttr("graph_name", b.getStringAttr(g.name())),
+      b.getNamedAttr("domain", b.getStringAttr(model.domain())),
+      b.getNamedAttr("description", b.getStringAttr(model.doc_string())),
+      b.getNamedAttr("graph_description", b.getStringAttr(g.doc_string())),
+      b.getNamedAttr("version",
+                     b.getStringAttr(std::to_string(model.model_version())))};
+  for (const auto &p : model.metadata_props())
+    meta.push_back(
+        b.getNamedAttr("custom." + p.key(), b.getStringAttr(p.value())));
+  module->getOperation()->setAttr("kiln.metadata",
+                                  b.getDictionaryAttr(meta));
+
+  // Signature: graph inputs that are not initializers, and graph outputs.
+  std::set<std::string> initNames;
+  for (const auto &t : g.initializer())
+    initNames.insert(t.name());
+  typeScopes.emplace_back();
+  for (const auto &vi : g.input())
+    typeScopes.back()[vi.name()] = &vi.type();
+  for (const auto &vi : g.output())
+    typeScopes.back()[vi.name()] = &vi.type();
+
+  auto sigAttrs = [&](const onnx::ValueInfoProto &vi) {
+    SmallVector<Attribute> params;
+    if (vi.type().tensor_type().has_shape())
+      for (const auto &d : vi.type().tensor_type().shape().dim())
+        params.push_back(b.getStringAttr(d.has_dim_value() ? ""
+                                                           : d.dim_param()));
+    return b.getDictionaryAttr(
+        {b.getNamedAttr("kiln.name", b.getStringAttr(vi.name())),
+         b.getNamedAttr("kiln.elem_type",
+                        b.getI32IntegerAttr(vi.type().tensor_type().elem_type())),
+         b.getNamedAttr("kiln.dim_params", b.getArrayAttr(params))});
+  };
+  SmallVector<Type> argTypes, resultTypes;
+  SmallVector<Attribute> argAttrs, resAttrs;
+  for (const auto &vi : g.input()) {
+    if (initNames.count(vi.name()))
+      continue;
+    FailureOr<Type> t = typeOf(vi.name(), loc);
+    if (failed(t) || !isa<RankedTensorType>(*t)) {
+      if (succeeded(t))
+        emitError(loc) << "graph input '" << vi.name()
+                       << "' has no shape; give one with --shape";
+      return nullptr;
+    }
+    argTypes.push_back(*t);
+    argAttrs.push_back(sigAttrs(vi));
+  }
+  for (const auto &vi : g.output()) {
+    FailureOr<Type> t = typeOf(vi.name(), loc);
+    if (failed(t))
+      return nullptr;
+    resultTypes.push_back(*t);
+    resAttrs.push_back(sigAttrs(vi));
+  }
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(b, loc, "main",
+                                   b.getFunctionType(argTypes, resultTypes));
+  func.setAllArgAttrs(argAttrs);
+  func.setAllResultAttrs(resAttrs);
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+
+  scopes.emplace_back();
+  unsigned argIdx = 0;
+  for (const auto &vi : g.input())
+    if (!initNames.count(vi.name()))
+      scopes.back()[vi.name()] = entry->getArgument(argIdx++);
+  SmallVector<Value> outputs;
+  if (failed(importGraph(g, /*isMain=*/true, entry, outputs)))
+    return nullptr;
+  // Graph outputs whose inferred type is more precise than declared: keep
+  // the declared signature and let shape inference refine.
+  for (auto [i, v] : llvm::enumerate(outputs))
+    if (v.getType() != resultTypes[i])
+      resultTypes[i] = v.getType();
+  func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  func::ReturnOp::create(b, loc, outputs);
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *ctx,
+                                      const std::string &path,
+                                      const std::string &bytes,
+                                      const ShapeOptions &shapes,
+                                      int *errorCode) {
+  ctx->loadDialect<OnnxDialect, func::FuncDialect>();
+  LoadedModel loaded;
+  std::string error;
+  int code = 0;
+  if (!loadModel(path, bytes, shapes, loaded, error, code)) {
+    if (errorCode)
+      *errorCode = code;
+    emitError(FileLineColLoc::get(ctx, path.empty() ? "<bytes>" : path, 0, 0))
+        << error;
+    return nullptr;
+  }
+  Importer importer(ctx, *loaded.model, path.empty() ? "<bytes>" : path);
+  OwningOpRef<ModuleOp> module = importer.run();
+  if (!module && errorCode)
+    *errorCode = 10;
+  return module;
+}
+
+} // namespace kiln

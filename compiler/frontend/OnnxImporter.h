@@ -1,0 +1,27 @@
+//===- OnnxImporter.h - ONNX protobuf to the onnx dialect -------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_FRONTEND_ONNXIMPORTER_H
+#define KILN_COMPILER_FRONTEND_ONNXIMPORTER_H
+
+#include "compiler/frontend/ModelLoader.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace kiln {
+
+/// Imports a model into a module holding `func.func @main`. Graph inputs and
+/// outputs carry `kiln.name`, `kiln.elem_type` and `kiln.dim_params`
+/// argument/result attributes; the module carries `kiln.opset` and
+/// `kiln.metadata`. Initializers become onnx.Constant ops whose large values
+/// are DenseResourceElementsAttr blobs (never expanded into attributes).
+/// Errors are emitted as diagnostics on `ctx`; `errorCode` gets the ONNX
+/// Runtime status code of the failure.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxModel(mlir::MLIRContext *ctx, const std::string &path,
+                const std::string &bytes, const ShapeOptions &shapes,
+                int *errorCode = nullptr);
+
+} // namespace kiln
+
+#endif

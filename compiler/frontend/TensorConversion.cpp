@@ -1,0 +1,131 @@
+//===- TensorConversion.cpp - ONNX TensorProto to MLIR attributes ---------===//
+
+#include "compiler/frontend/TensorConversion.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace kiln {
+
+Type onnxElementType(MLIRContext *ctx, int dataType, std::string &error) {
+  Builder b(ctx);
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT: return b.getF32Type();
+  case onnx::TensorProto::UINT8: return b.getIntegerType(8, false);
+  case onnx::TensorProto::INT8: return b.getIntegerType(8);
+  case onnx::TensorProto::UINT16: return b.getIntegerType(16, false);
+  case onnx::TensorProto::INT16: return b.getIntegerType(16);
+  case onnx::TensorProto::INT32: return b.getI32Type();
+  case onnx::TensorProto::INT64: return b.getI64Type();
+  case onnx::TensorProto::BOOL: return b.getI1Type();
+  case onnx::TensorProto::FLOAT16: return b.getF16Type();
+  case onnx::TensorProto::DOUBLE: return b.getF64Type();
+  case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
+  case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
+  case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
+  default:
+    error = "element type " + std::to_string(dataType) +
+            (dataType == onnx::TensorProto::STRING ? " (string)" : "") +
+            " is not supported";
+    return {};
+  }
+}
+
+namespace {
+/// Copies the typed repeated field of `t` into little-endian bytes of the
+/// element type (ONNX stores small ints, bool and 16-bit floats widened in
+/// int32_data).
+bool typedFieldBytes(const onnx::TensorProto &t, unsigned elemBytes,
+                     int64_t n, std::vector<char> &bytes) {
+  bytes.assign(n * elemBytes, 0);
+  auto put = [&](int64_t i, uint64_t bits) {
+    std::memcpy(bytes.data() + i * elemBytes, &bits, elemBytes);
+  };
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    if (t.float_data_size() != n) return false;
+    std::memcpy(bytes.data(), t.float_data().data(), n * 4);
+    return true;
+  case onnx::TensorProto::DOUBLE:
+    if (t.double_data_size() != n) return false;
+    std::memcpy(bytes.data(), t.double_data().data(), n * 8);
+    return true;
+  case onnx::TensorProto::INT64:
+    if (t.int64_data_size() != n) return false;
+    std::memcpy(bytes.data(), t.int64_data().data(), n * 8);
+    return true;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    if (t.uint64_data_size() != n) return false;
+    for (int64_t i = 0; i < n; ++i)
+      put(i, t.uint64_data(i));
+    return true;
+  default:
+    if (t.int32_data_size() != n) return false;
+    for (int64_t i = 0; i < n; ++i)
+      put(i, static_cast<uint64_t>(static_cast<int64_t>(t.int32_data(i))));
+    return true;
+  }
+}
+} // namespace
+
+ElementsAttr tensorProtoToAttr(MLIRContext *ctx, const onnx::TensorProto &t,
+                               std::string &error) {
+  Type elem = onnxElementType(ctx, t.data_type(), error);
+  if (!elem)
+    return {};
+  SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) {
+      error = "negative dim in tensor '" + t.name() + "'";
+      return {};
+    }
+    n *= d;
+  }
+  auto type = RankedTensorType::get(dims, elem);
+  unsigned elemBytes = elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8;
+
+  std::vector<char> owned;
+  ArrayRef<char> bytes;
+  if (t.has_raw_data()) {
+    if (static_cast<int64_t>(t.raw_data().size()) != n * elemBytes) {
+      error = "tensor '" + t.name() + "' has " +
+              std::to_string(t.raw_data().size()) + " bytes of data, " +
+              "expected " + std::to_string(n * elemBytes);
+      return {};
+    }
+    bytes = ArrayRef<char>(t.raw_data().data(), t.raw_data().size());
+  } else {
+    if (!typedFieldBytes(t, elemBytes, n, owned)) {
+      error = "tensor '" + t.name() + "' holds the wrong number of values "
+              "for its dims";
+      return {};
+    }
+    bytes = owned;
+  }
+
+  if (elem.isInteger(1)) {
+    SmallVector<bool> values;
+    for (char c : bytes)
+      values.push_back(c != 0);
+    return DenseElementsAttr::get(type, values);
+  }
+  if (n <= kInlineConstantLimit)
+    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+  std::string name = t.name().empty() ? "weight" : t.name();
+  return DenseResourceElementsAttr::get(
+      type, name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+}
+
+} // namespace kiln

@@ -1,0 +1,178 @@
+//===- Compiler.cpp - Session options to a compiled artifact --------------===//
+
+#include "compiler/pipeline/Compiler.h"
+#include "compiler/artifact/Artifact.h"
+#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/frontend/OnnxImporter.h"
+#include "compiler/pipeline/Registration.h"
+#include "compiler/transforms/Passes.h"
+#include "kiln/kiln_abi.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace kiln {
+
+void buildGraphPipeline(OpPassManager &pm, int optLevel) {
+  pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
+  if (optLevel >= 1) {
+    // BASIC: folding and redundant node elimination.
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
+  }
+}
+
+void buildCpuPipeline(OpPassManager &pm, int optLevel) {
+  buildGraphPipeline(pm, optLevel);
+  pm.addPass(createConvertOnnxToLinalg());
+  buildCpuCodegenPipeline(pm, CpuCodegenOptions{optLevel});
+}
+
+namespace {
+
+/// Collects every error diagnostic as "location: message" lines.
+struct DiagnosticCollector {
+  DiagnosticCollector(MLIRContext &ctx)
+      : handler(&ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          std::string line;
+          llvm::raw_string_ostream os(line);
+          os << d.getLocation() << ": " << d;
+          for (Diagnostic &note : d.getNotes())
+            if (!StringRef(note.str()).starts_with("see current operation"))
+              os << "\n  note: " << note;
+          messages += (messages.empty() ? "" : "\n") + line;
+          return success();
+        }) {}
+  ScopedDiagnosticHandler handler;
+  std::string messages;
+};
+
+bool writeText(const std::string &path, llvm::function_ref<void(
+                                             llvm::raw_ostream &)> print,
+               std::string &error) {
+  if (path == "-") {
+    print(llvm::outs());
+    return true;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  print(os);
+  return true;
+}
+
+} // namespace
+
+bool compileModel(const std::string &modelPath, const std::string &bytes,
+                  const CompileOptions &options, const std::string &outPath,
+                  std::string &error, int &code) {
+  // Pipelines are spelled as textual pass pipelines: register the passes.
+  static std::once_flag registered;
+  std::call_once(registered, registerKilnPasses);
+  DialectRegistry registry;
+  registerKilnDialects(registry);
+  registerAllToLLVMIRTranslations(registry);
+  MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
+  DiagnosticCollector diags(ctx);
+
+  OwningOpRef<ModuleOp> module =
+      importOnnxModel(&ctx, modelPath, bytes, options.shapes, &code);
+  auto fail = [&](int c, const std::string &what) {
+    code = c;
+    error = what.empty() ? diags.messages
+                         : (diags.messages.empty() ? what
+                                                   : what + "\n" +
+                                                         diags.messages);
+    return false;
+  };
+  if (!module)
+    return fail(code ? code : 10, "");
+
+  PassManager pm(&ctx);
+  if (options.printIRAfterAll) {
+    ctx.disableMultithreading();
+    pm.enableIRPrinting();
+  }
+  if (options.emit == EmitKind::Onnx) {
+    buildGraphPipeline(pm, options.optLevel);
+  } else {
+    buildGraphPipeline(pm, options.optLevel);
+    pm.addPass(createConvertOnnxToLinalg());
+  }
+  // The signature is read before lowering erases the kiln.* attributes.
+  if (failed(pm.run(*module)))
+    return fail(9, "");
+  FailureOr<Signature> sig = extractSignature(*module);
+  if (failed(sig))
+    return fail(10, "");
+  if (options.emit == EmitKind::Onnx || options.emit == EmitKind::Linalg)
+    return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
+                     error) || fail(1, error);
+
+  module->lookupSymbol<func::FuncOp>("main")->setAttr(
+      "llvm.emit_c_interface", UnitAttr::get(&ctx));
+  PassManager codegen(&ctx);
+  if (options.printIRAfterAll)
+    codegen.enableIRPrinting();
+  buildCpuCodegenPipeline(codegen, CpuCodegenOptions{options.optLevel});
+  if (failed(codegen.run(*module)))
+    return fail(5, "code generation failed");
+  if (options.emit == EmitKind::Mlir)
+    return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
+                     error) || fail(1, error);
+
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmCtx, "kiln_model");
+  if (!llvmModule)
+    return fail(5, "translation to LLVM IR failed");
+  std::string err;
+  if (failed(finalizeArtifactModule(*llvmModule, *module, *sig,
+                                    KILN_PROVIDER_CPU, err)))
+    return fail(5, err);
+  auto tm = createCpuTargetMachine(options.mcpu, options.optLevel, err);
+  if (!tm)
+    return fail(2, err);
+  if (options.emit == EmitKind::Llvm) {
+    llvmModule->setDataLayout(tm->createDataLayout());
+    llvmModule->setTargetTriple(tm->getTargetTriple());
+    return writeText(outPath,
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
+                     error) || fail(1, error);
+  }
+  llvm::SmallVector<char, 0> object;
+  if (failed(emitObject(*llvmModule, *tm, options.optLevel, object, err)))
+    return fail(5, err);
+  // Weights are in the object now; release the MLIR copy early.
+  module = nullptr;
+  if (options.emit == EmitKind::Object)
+    return writeText(outPath,
+                     [&](llvm::raw_ostream &os) {
+                       os.write(object.data(), object.size());
+                     },
+                     error) || fail(1, error);
+  if (failed(linkSharedObject(object, outPath, err)))
+    return fail(1, err);
+  return true;
+}
+
+} // namespace kiln

@@ -1,0 +1,44 @@
+//===- Compiler.h - Session options to a compiled artifact ------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_PIPELINE_COMPILER_H
+#define KILN_COMPILER_PIPELINE_COMPILER_H
+
+#include "compiler/frontend/ModelLoader.h"
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace kiln {
+
+/// What the compiler stops at and writes out.
+enum class EmitKind { Onnx, Linalg, Mlir, Llvm, Object, SharedObject };
+
+struct CompileOptions {
+  /// 0 DISABLE_ALL, 1 BASIC, 2 EXTENDED, 3 ALL (ONNX Runtime's levels).
+  int optLevel = 3;
+  /// Target CPU for x86-64 code; empty or "native" means this machine.
+  std::string mcpu;
+  ShapeOptions shapes;
+  EmitKind emit = EmitKind::SharedObject;
+  /// Print the IR after every pass to stderr (debugging).
+  bool printIRAfterAll = false;
+};
+
+/// Graph passes on the onnx dialect for an optimization level.
+void buildGraphPipeline(mlir::OpPassManager &pm, int optLevel);
+
+/// The whole pipeline from the onnx dialect to the LLVM dialect.
+void buildCpuPipeline(mlir::OpPassManager &pm, int optLevel);
+
+/// Compiles an ONNX model (a path, or serialized `bytes` when `modelPath`
+/// is empty) into `outPath`. On failure returns false with a message in
+/// `error` (every diagnostic, with the node it concerns) and an ONNX Runtime
+/// status code in `code`.
+bool compileModel(const std::string &modelPath, const std::string &bytes,
+                  const CompileOptions &options, const std::string &outPath,
+                  std::string &error, int &code);
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,77 @@
+"""Compile-and-run helpers shared by Kiln's end-to-end tests.
+
+Models are compiled with `kiln-compile`, run with `kiln-run` on .npy or .pb
+inputs, and the outputs compared with a reference (ONNX's reference outputs
+or ONNX Runtime on the same inputs).
+"""
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+
+class Kiln:
+    def __init__(self, build_dir):
+        self.compile_bin = os.path.join(build_dir, "bin", "kiln-compile")
+        self.run_bin = os.path.join(build_dir, "bin", "kiln-run")
+
+    def compile(self, model_path, out_so, args=()):
+        """Returns (ok, stderr)."""
+        proc = subprocess.run([self.compile_bin, model_path, "-o", out_so, *args],
+                              capture_output=True, text=True, timeout=600)
+        return proc.returncode == 0, proc.stderr
+
+    def run(self, so_path, inputs, outdir, args=()):
+        """inputs: list of (name, path). Returns (ok, stderr, {name: array})."""
+        cmd = [self.run_bin, so_path, "-o", outdir, *args]
+        cmd += [f"{name}={path}" for name, path in inputs]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            return False, proc.stderr, {}
+        outs = {}
+        for f in os.listdir(outdir):
+            if f.endswith(".npy"):
+                outs[f[:-4]] = np.load(os.path.join(outdir, f))
+        return True, proc.stderr, outs
+
+
+def sanitize(name):
+    """The file name kiln-run gives an output."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def compare(actual, expected, rtol=1e-3, atol=1e-5):
+    """Returns None when equal, else a one-line reason. Floats within
+    rtol/atol with NaN == NaN; integers and bools exactly."""
+    expected = np.asarray(expected)
+    actual = np.asarray(actual)
+    if actual.shape != expected.shape:
+        return f"shape {actual.shape} != expected {expected.shape}"
+    if actual.dtype != expected.dtype:
+        return f"dtype {actual.dtype} != expected {expected.dtype}"
+    if expected.dtype.kind in "fc" or expected.dtype.name == "bfloat16":
+        a = actual.astype(np.float64)
+        e = expected.astype(np.float64)
+        ok = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+        if not ok.all():
+            idx = np.unravel_index(np.argmin(ok), ok.shape)
+            return (f"{(~ok).sum()} of {ok.size} values differ; first at {idx}: "
+                    f"{a[idx]} vs expected {e[idx]}")
+        return None
+    if not np.array_equal(actual, expected):
+        bad = actual != expected
+        idx = np.unravel_index(np.argmax(bad), bad.shape)
+        return (f"{bad.sum()} of {bad.size} values differ; first at {idx}: "
+                f"{actual[idx]} vs expected {expected[idx]}")
+    return None
+
+
+def write_inputs(feed, directory):
+    """Saves a {name: array} feed as .npy files; returns [(name, path)]."""
+    paths = []
+    for i, (name, arr) in enumerate(feed.items()):
+        p = os.path.join(directory, f"in{i}.npy")
+        np.save(p, arr)
+        paths.append((name, p))
+    return paths

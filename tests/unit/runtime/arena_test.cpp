@@ -1,0 +1,139 @@
+//===- arena_test.cpp - The per-run size-class allocator ------------------===//
+
+#include "arena.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <set>
+
+using kiln::rt::Arena;
+
+TEST(ArenaSizeClassTest, ClassesCoverEverySizeWithBoundedWaste) {
+  unsigned previous = 0;
+  for (uint64_t size = 1; size < (uint64_t{1} << 20); size += 1 + size / 97) {
+    unsigned c = Arena::sizeClassOf(size);
+    uint64_t block = Arena::sizeOfClass(c);
+    ASSERT_GE(block, size) << size;
+    // 64-byte steps up to 512 bytes, then at most 25% waste.
+    ASSERT_LE(block, std::max((size + 63) / 64 * 64, size + size / 4 + 1))
+        << size;
+    ASSERT_EQ(block % 64, 0u) << size;
+    ASSERT_GE(c, previous) << "classes must grow with size";
+    previous = c;
+    if (c > 0) {
+      ASSERT_LT(Arena::sizeOfClass(c - 1), size) << "smallest fitting class";
+    }
+  }
+  EXPECT_EQ(Arena::sizeOfClass(Arena::sizeClassOf(0)), 64u);
+  EXPECT_EQ(Arena::sizeOfClass(Arena::sizeClassOf(uint64_t{1} << 62)),
+            uint64_t{1} << 62);
+}
+
+TEST(ArenaTest, AlignmentIsHonoured) {
+  Arena arena;
+  for (uint64_t alignment : {0, 1, 8, 64, 128, 4096, 65536}) {
+    void *p = arena.allocate(100, alignment);
+    ASSERT_NE(p, nullptr);
+    uint64_t want = std::max<uint64_t>(64, alignment);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % want, 0u) << alignment;
+    std::memset(p, 0xab, 100);
+  }
+  // Not a power of two: rounded up.
+  void *p = arena.allocate(10, 96);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 128, 0u);
+}
+
+TEST(ArenaTest, FreedBlocksAreReused) {
+  Arena arena;
+  void *a = arena.allocate(1000, 64);
+  EXPECT_TRUE(arena.deallocate(a));
+  void *b = arena.allocate(900, 64); // same size class
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(arena.stats().systemAllocations, 1u);
+}
+
+TEST(ArenaTest, ForeignAndDoubleFreesAreIgnored) {
+  Arena arena;
+  int local = 0;
+  void *a = arena.allocate(64, 64);
+  EXPECT_FALSE(arena.deallocate(&local));
+  EXPECT_FALSE(arena.deallocate(nullptr));
+  EXPECT_TRUE(arena.deallocate(a));
+  EXPECT_FALSE(arena.deallocate(a));
+  EXPECT_EQ(arena.stats().liveBytes, 0u);
+  // The double free did not put the block on the free list twice.
+  void *b = arena.allocate(64, 64);
+  void *c = arena.allocate(64, 64);
+  EXPECT_NE(b, c);
+}
+
+TEST(ArenaTest, LargerAlignmentIsNotServedFromSmallerAlignedBlocks) {
+  Arena arena;
+  void *a = arena.allocate(5000, 64);
+  // Find an address that is not 64K-aligned so reuse would be wrong.
+  arena.deallocate(a);
+  void *b = arena.allocate(5000, 65536);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % 65536, 0u);
+}
+
+TEST(ArenaTest, EndRunReclaimsLiveBlocksAndSteadyStateDoesNotAllocate) {
+  Arena arena;
+  auto oneRun = [&] {
+    std::set<void *> seen;
+    for (uint64_t size : {64, 200, 4096, 100000, 200}) {
+      void *p = arena.allocate(size, 64);
+      ASSERT_NE(p, nullptr);
+      ASSERT_TRUE(seen.insert(p).second) << "live blocks must be distinct";
+    }
+    arena.deallocate(*seen.begin());
+    arena.endRun();
+  };
+  oneRun();
+  auto warm = arena.stats();
+  EXPECT_EQ(warm.liveBytes, 0u);
+  for (int i = 0; i < 100; ++i)
+    oneRun();
+  EXPECT_EQ(arena.stats().systemAllocations, warm.systemAllocations);
+  EXPECT_EQ(arena.stats().reservedBytes, warm.reservedBytes);
+  EXPECT_EQ(arena.stats().allocations, 101u * 5);
+  EXPECT_EQ(arena.stats().liveBytes, 0u);
+}
+
+TEST(ArenaTest, IdleBlocksAreReturnedEventually) {
+  Arena arena;
+  arena.allocate(1 << 20, 64);
+  arena.allocate(128, 64);
+  arena.endRun();
+  EXPECT_EQ(arena.stats().blockCount, 2u);
+  for (uint64_t i = 0; i < Arena::kIdleRunsBeforeTrim + 1; ++i) {
+    void *p = arena.allocate(128, 64); // keeps the small block in use
+    ASSERT_NE(p, nullptr);
+    arena.endRun();
+  }
+  EXPECT_EQ(arena.stats().blockCount, 1u);
+  EXPECT_EQ(arena.stats().systemFrees, 1u);
+  EXPECT_EQ(arena.stats().reservedBytes, 128u);
+  // The surviving block is still found by deallocate after the rebuild.
+  void *p = arena.allocate(100, 64);
+  EXPECT_TRUE(arena.isLive(p));
+  EXPECT_TRUE(arena.deallocate(p));
+  EXPECT_EQ(arena.stats().systemAllocations, 2u);
+}
+
+TEST(ArenaTest, SmallRequestsMayUseSomewhatLargerFreeBlocks) {
+  Arena arena;
+  void *big = arena.allocate(1000, 64);
+  arena.endRun();
+  EXPECT_EQ(arena.allocate(600, 64), big) << "within one doubling";
+  arena.endRun();
+  EXPECT_NE(arena.allocate(100, 64), big) << "too wasteful";
+  EXPECT_EQ(arena.stats().systemAllocations, 2u);
+}
+
+TEST(ArenaTest, AbsurdRequestsFail) {
+  Arena arena;
+  EXPECT_EQ(arena.allocate(uint64_t{1} << 63, 64), nullptr);
+  EXPECT_EQ(arena.allocate(64, uint64_t{1} << 63), nullptr);
+  EXPECT_EQ(arena.stats().blockCount, 0u);
+}

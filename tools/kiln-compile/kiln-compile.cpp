@@ -1,0 +1,141 @@
+//===- kiln-compile.cpp - Compiles an ONNX model to a shared object -------===//
+//
+//   kiln-compile model.onnx -o model.so [-O0..-O3] [--shape x=1x3x224x224]
+//                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so]
+//                [--mcpu=native]
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/pipeline/Compiler.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <vector>
+
+using namespace llvm;
+
+static cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx>"),
+                                  cl::Required);
+static cl::opt<std::string> output("o", cl::desc("Output file ('-' = stdout)"),
+                                   cl::value_desc("file"), cl::init(""));
+static cl::opt<char> optLevel(
+    "O", cl::desc("Optimization level 0-3 (ONNX Runtime's DISABLE_ALL, BASIC, "
+                  "EXTENDED, ALL); default 3"),
+    cl::Prefix, cl::init('3'));
+static cl::list<std::string>
+    shapes("shape", cl::desc("Pin an input's shape: name=1x3x224x224"));
+static cl::list<std::string>
+    dims("dim", cl::desc("Pin a symbolic dim everywhere: batch=1"));
+static cl::opt<bool> dynamic("all-dynamic",
+                             cl::desc("Make every input dim symbolic"));
+static cl::opt<std::string> emit(
+    "emit", cl::desc("What to write: onnx, linalg, mlir, llvm, obj, so"),
+    cl::init("so"));
+// Registered as "target-cpu": the in-process linker registers LLVM's own
+// "mcpu" option when it first runs, so main() maps --mcpu onto this one.
+static cl::opt<std::string> mcpu("target-cpu",
+                                 cl::desc("Target CPU (default: this host); "
+                                          "also spelled --mcpu"),
+                                 cl::init("native"));
+static cl::opt<bool> printIR("print-ir-after-all",
+                             cl::desc("Print the IR after every pass"));
+
+static bool parseKeyValue(const std::string &arg, std::string &key,
+                          std::string &value) {
+  size_t eq = arg.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return false;
+  key = arg.substr(0, eq);
+  value = arg.substr(eq + 1);
+  return true;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  std::vector<std::string> argStorage(argv, argv + argc);
+  for (std::string &a : argStorage)
+    for (const char *spelling : {"--mcpu", "-mcpu"})
+      if (StringRef(a).starts_with(std::string(spelling) + "=") ||
+          a == spelling)
+        a = "--target-cpu" + a.substr(std::string(spelling).size());
+  std::vector<const char *> args;
+  for (std::string &a : argStorage)
+    args.push_back(a.c_str());
+  cl::ParseCommandLineOptions(args.size(), args.data(),
+                              "Kiln ONNX compiler\n");
+
+  kiln::CompileOptions options;
+  if (optLevel < '0' || optLevel > '3') {
+    errs() << "kiln-compile: -O" << optLevel << " is not a level (0-3)\n";
+    return 2;
+  }
+  options.optLevel = optLevel - '0';
+  options.mcpu = mcpu;
+  options.printIRAfterAll = printIR;
+  options.shapes.allDynamic = dynamic;
+  for (const std::string &s : shapes) {
+    std::string name, value;
+    if (!parseKeyValue(s, name, value)) {
+      errs() << "kiln-compile: --shape expects name=AxBxC, got '" << s << "'\n";
+      return 2;
+    }
+    std::vector<int64_t> dimsOut;
+    SmallVector<StringRef> parts;
+    StringRef(value).split(parts, 'x');
+    for (StringRef part : parts) {
+      int64_t d;
+      if (part.getAsInteger(10, d) || d < 0) {
+        errs() << "kiln-compile: bad dim '" << part << "' in --shape " << s
+               << "\n";
+        return 2;
+      }
+      dimsOut.push_back(d);
+    }
+    options.shapes.inputShapes[name] = dimsOut;
+  }
+  for (const std::string &s : dims) {
+    std::string name, value;
+    int64_t d;
+    if (!parseKeyValue(s, name, value) || StringRef(value).getAsInteger(10, d)) {
+      errs() << "kiln-compile: --dim expects name=value, got '" << s << "'\n";
+      return 2;
+    }
+    options.shapes.dimOverrides[name] = d;
+  }
+  static const std::map<std::string, kiln::EmitKind> kinds = {
+      {"onnx", kiln::EmitKind::Onnx},   {"linalg", kiln::EmitKind::Linalg},
+      {"mlir", kiln::EmitKind::Mlir},   {"llvm", kiln::EmitKind::Llvm},
+      {"obj", kiln::EmitKind::Object},  {"so", kiln::EmitKind::SharedObject}};
+  auto kind = kinds.find(emit);
+  if (kind == kinds.end()) {
+    errs() << "kiln-compile: unknown --emit=" << emit << "\n";
+    return 2;
+  }
+  options.emit = kind->second;
+  std::string out = output;
+  if (out.empty()) {
+    bool text = options.emit != kiln::EmitKind::Object &&
+                options.emit != kiln::EmitKind::SharedObject;
+    if (text) {
+      out = "-";
+    } else {
+      out = input;
+      if (StringRef(out).ends_with(".onnx"))
+        out.resize(out.size() - 5);
+      out += options.emit == kiln::EmitKind::Object ? ".o" : ".so";
+    }
+  }
+
+  std::string error;
+  int code = 0;
+  if (!kiln::compileModel(input, "", options, out, error, code)) {
+    errs() << "kiln-compile: error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}
