@@ -623,11 +623,25 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
     if (mode != "edge" && mode != "reflect" && mode != "wrap")
       return rewriter.notifyMatchFailure(op, "unsupported pad mode");
 
-    // Index math per output element: j = i - lo, mapped back into range.
-    SmallVector<Value> loV, dimV;
+    // Negative pads crop first (as the ONNX reference does): the padding
+    // modes then read within the cropped window [cl, dim - ch), which
+    // matters for wrap. Per output element: j = i - max(lo, 0), mapped into
+    // [0, window) by the mode, plus cl.
+    SmallVector<Value> padLoV, cropLoV, winV;
+    SmallVector<bool> untouched;
     for (int64_t d = 0; d < rank; ++d) {
-      loV.push_back(val(rewriter, loc, lo[d]));
-      dimV.push_back(val(rewriter, loc, inSizes[d]));
+      OpFoldResult zero = idx(rewriter, 0);
+      OpFoldResult cl =
+          maxI(rewriter, loc, zero, subI(rewriter, loc, zero, lo[d]));
+      OpFoldResult ch =
+          maxI(rewriter, loc, zero, subI(rewriter, loc, zero, hi[d]));
+      untouched.push_back(getConstantIntValue(lo[d]) == 0 &&
+                          getConstantIntValue(hi[d]) == 0);
+      padLoV.push_back(val(rewriter, loc, maxI(rewriter, loc, lo[d], zero)));
+      cropLoV.push_back(val(rewriter, loc, cl));
+      winV.push_back(
+          val(rewriter, loc,
+              subI(rewriter, loc, subI(rewriter, loc, inSizes[d], cl), ch)));
     }
     Value r = generateTensor(
         rewriter, loc, resTy, outSizes, {}, {},
@@ -635,13 +649,12 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
           SmallVector<Value> at;
           Value zero = cIdx(b, l, 0), one = cIdx(b, l, 1);
           for (int64_t d = 0; d < rank; ++d) {
-            if (getConstantIntValue(lo[d]) == 0 &&
-                getConstantIntValue(hi[d]) == 0) {
+            if (untouched[d]) {
               at.push_back(ivs[d]);
               continue;
             }
-            Value j = arith::SubIOp::create(b, l, ivs[d], loV[d]);
-            Value last = arith::SubIOp::create(b, l, dimV[d], one);
+            Value j = arith::SubIOp::create(b, l, ivs[d], padLoV[d]);
+            Value last = arith::SubIOp::create(b, l, winV[d], one);
             if (mode == "edge") {
               j = arith::MaxSIOp::create(b, l, j, zero);
               j = arith::MinSIOp::create(b, l, j, last);
@@ -659,13 +672,13 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
                   b, l, past, arith::SubIOp::create(b, l, twice, j), j);
               j = arith::MaxSIOp::create(b, l, j, zero);
             } else { // wrap
-              Value m = arith::RemSIOp::create(b, l, j, dimV[d]);
+              Value m = arith::RemSIOp::create(b, l, j, winV[d]);
               Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
                                                 m, zero);
               j = arith::SelectOp::create(
-                  b, l, neg, arith::AddIOp::create(b, l, m, dimV[d]), m);
+                  b, l, neg, arith::AddIOp::create(b, l, m, winV[d]), m);
             }
-            at.push_back(j);
+            at.push_back(arith::AddIOp::create(b, l, j, cropLoV[d]));
           }
           return tensor::ExtractOp::create(b, l, data, at);
         });

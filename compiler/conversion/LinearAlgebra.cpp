@@ -165,10 +165,10 @@ Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
       bFull[d] = bd >= 0 && bs == s;
     } else if (aDyn && bDyn) {
       batch.push_back(ShapedType::kDynamic);
+      Value aDim = tensor::DimOp::create(b, loc, a, ad);
+      Value bDim = tensor::DimOp::create(b, loc, bm, bd);
       batchSizes.push_back(
-          arith::MaxUIOp::create(b, loc, tensor::DimOp::create(b, loc, a, ad),
-                                 tensor::DimOp::create(b, loc, bm, bd))
-              .getResult());
+          arith::MaxUIOp::create(b, loc, aDim, bDim).getResult());
       // Either may be 1 at run time and broadcast.
     } else if (aDyn) {
       bool otherUnit = bs == 1;

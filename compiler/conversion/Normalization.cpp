@@ -261,9 +261,9 @@ struct LayerNormalizationLowering
 
     // Mean and InvStdDev keep the normalized dims as unit dims.
     SmallVector<Value> results{castToDeclaredType(rewriter, loc, y, outType)};
-    for (auto [stat, result] :
-         llvm::zip(ArrayRef<Value>{mean, inv},
-                   ArrayRef<Value>{op.getMean(), op.getInvStdDev()})) {
+    Value stats[] = {mean, inv};
+    Value statResults[] = {op.getMean(), op.getInvStdDev()};
+    for (auto [stat, result] : llvm::zip(stats, statResults)) {
       if (result.use_empty()) {
         results.push_back(nullptr);
         continue;

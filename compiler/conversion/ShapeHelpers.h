@@ -152,6 +152,46 @@ inline mlir::OpFoldResult idx(mlir::OpBuilder &b, int64_t v) {
   return b.getIndexAttr(v);
 }
 
+// x + 0, x - 0, x * 1, x / 1 are x; no op is emitted for them.
+using OptOfr = std::optional<mlir::OpFoldResult>;
+inline OptOfr identityRight(std::optional<int64_t> cy, mlir::OpFoldResult x,
+                            int64_t unit) {
+  return cy == unit ? OptOfr(x) : std::nullopt;
+}
+inline OptOfr foldIdentityaddI(std::optional<int64_t> cx,
+                               std::optional<int64_t> cy, mlir::OpFoldResult x,
+                               mlir::OpFoldResult y) {
+  return cx == 0 ? OptOfr(y) : identityRight(cy, x, 0);
+}
+inline OptOfr foldIdentitysubI(std::optional<int64_t>,
+                               std::optional<int64_t> cy, mlir::OpFoldResult x,
+                               mlir::OpFoldResult) {
+  return identityRight(cy, x, 0);
+}
+inline OptOfr foldIdentitymulI(std::optional<int64_t> cx,
+                               std::optional<int64_t> cy, mlir::OpFoldResult x,
+                               mlir::OpFoldResult y) {
+  return cx == 1 ? OptOfr(y) : identityRight(cy, x, 1);
+}
+inline OptOfr foldIdentityfloorDivI(std::optional<int64_t>,
+                                    std::optional<int64_t> cy,
+                                    mlir::OpFoldResult x, mlir::OpFoldResult) {
+  return identityRight(cy, x, 1);
+}
+inline OptOfr foldIdentityceilDivI(std::optional<int64_t>,
+                                   std::optional<int64_t> cy,
+                                   mlir::OpFoldResult x, mlir::OpFoldResult) {
+  return identityRight(cy, x, 1);
+}
+inline OptOfr foldIdentityminI(std::optional<int64_t>, std::optional<int64_t>,
+                               mlir::OpFoldResult, mlir::OpFoldResult) {
+  return std::nullopt;
+}
+inline OptOfr foldIdentitymaxI(std::optional<int64_t>, std::optional<int64_t>,
+                               mlir::OpFoldResult, mlir::OpFoldResult) {
+  return std::nullopt;
+}
+
 #define KILN_FOLDING_BINOP(NAME, EXPR, OP)                                     \
   inline mlir::OpFoldResult NAME(mlir::OpBuilder &b, mlir::Location loc,       \
                                  mlir::OpFoldResult x, mlir::OpFoldResult y) { \
@@ -162,6 +202,8 @@ inline mlir::OpFoldResult idx(mlir::OpBuilder &b, int64_t v) {
       (void)c;                                                                 \
       return b.getIndexAttr(EXPR);                                             \
     }                                                                          \
+    if (auto r = foldIdentity##NAME(cx, cy, x, y))                             \
+      return *r;                                                               \
     return mlir::arith::OP::create(b, loc, val(b, loc, x), val(b, loc, y))     \
         .getResult();                                                          \
   }

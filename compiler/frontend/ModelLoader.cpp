@@ -8,6 +8,7 @@
 #include "compiler/frontend/ModelLoader.h"
 
 #include <onnx/checker.h>
+#include <onnx/defs/parser.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -156,7 +157,19 @@ bool loadModel(const std::string &path, const std::string &bytes,
   }
   const std::string &buffer = path.empty() ? bytes : data;
   out.model = std::make_unique<onnx::ModelProto>();
-  if (!out.model->ParseFromString(buffer) || !out.model->has_graph()) {
+  // ONNX's textual syntax (onnx.parser) is accepted for hand-written models,
+  // which keeps lit tests of the importer readable.
+  bool text = path.size() > 8 && path.substr(path.size() - 8) == ".onnxtxt";
+  if (text) {
+    onnx::OnnxParser parser(buffer.c_str());
+    auto status = parser.Parse(*out.model);
+    if (!status.IsOK()) {
+      errorCode = 7;
+      error = "Load model from " + path +
+              " failed: syntax error: " + status.ErrorMessage();
+      return false;
+    }
+  } else if (!out.model->ParseFromString(buffer) || !out.model->has_graph()) {
     errorCode = 7;
     error = "Load model " + (path.empty() ? std::string("from bytes")
                                           : "from " + path) +

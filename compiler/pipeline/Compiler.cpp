@@ -44,6 +44,20 @@ void buildCpuPipeline(OpPassManager &pm, int optLevel) {
 
 namespace {
 
+/// "file: " for locations that name one; node names are in the messages.
+std::string describeLocation(Location loc) {
+  std::string out;
+  loc->walk([&](Location l) {
+    if (auto f = dyn_cast<FileLineColLoc>(l)) {
+      out = f.getFilename().str() +
+            (f.getLine() ? ":" + std::to_string(f.getLine()) : "") + ": ";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return out;
+}
+
 /// Collects every error diagnostic as "location: message" lines.
 struct DiagnosticCollector {
   DiagnosticCollector(MLIRContext &ctx)
@@ -52,7 +66,7 @@ struct DiagnosticCollector {
             return success();
           std::string line;
           llvm::raw_string_ostream os(line);
-          os << d.getLocation() << ": " << d;
+          os << describeLocation(d.getLocation()) << "error: " << d;
           for (Diagnostic &note : d.getNotes())
             if (!StringRef(note.str()).starts_with("see current operation"))
               os << "\n  note: " << note;

@@ -30,6 +30,12 @@ def Onnx_Dialect : Dialect {
   let hasConstantMaterializer = 0;
 }
 
+// ONNX INT attributes are signed (axis = -1); I64Attr would return uint64_t.
+def OnnxI64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+                                               "64-bit signed integer attribute"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
 class Onnx_Op<string mnemonic, list<Trait> traits = []>
     : Op<Onnx_Dialect, mnemonic, traits>;
 

@@ -56,9 +56,9 @@ def OnnxAddOp : Onnx_Op<"Add", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
+    OptionalAttr<OnnxI64Attr>:$axis,
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -75,7 +75,7 @@ def OnnxAffineGridOp : Onnx_Op<"AffineGrid", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$theta,
     AnyType:$size,
-    DefaultValuedAttr<I64Attr, "0">:$align_corners);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$align_corners);
   let results = (outs
     AnyType:$grid);
   let assemblyFormat = [{
@@ -92,8 +92,8 @@ def OnnxAndOp : Onnx_Op<"And", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -109,9 +109,9 @@ def OnnxArgMaxOp : Onnx_Op<"ArgMax", [Pure, OnnxShapeInference]> {
   let summary = "ONNX ArgMax operator";
   let arguments = (ins
     AnyType:$data,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$select_last_index);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -127,9 +127,9 @@ def OnnxArgMinOp : Onnx_Op<"ArgMin", [Pure, OnnxShapeInference]> {
   let summary = "ONNX ArgMin operator";
   let arguments = (ins
     AnyType:$data,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$select_last_index);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -211,15 +211,15 @@ def OnnxAttentionOp : Onnx_Op<"Attention", [Pure, OnnxShapeInference]> {
     AnyType:$past_key,
     AnyType:$past_value,
     AnyType:$nonpad_kv_seqlen,
-    DefaultValuedAttr<I64Attr, "0">:$qk_matmul_output_mode,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$qk_matmul_output_mode,
     DefaultValuedAttr<F32Attr, "0.0">:$softcap,
-    OptionalAttr<I64Attr>:$softmax_precision,
-    OptionalAttr<I64Attr>:$kv_num_heads,
-    OptionalAttr<I64Attr>:$q_num_heads,
+    OptionalAttr<OnnxI64Attr>:$softmax_precision,
+    OptionalAttr<OnnxI64Attr>:$kv_num_heads,
+    OptionalAttr<OnnxI64Attr>:$q_num_heads,
     OptionalAttr<F32Attr>:$scale,
-    DefaultValuedAttr<I64Attr, "0">:$is_causal,
-    DefaultValuedAttr<I64Attr, "-1">:$right_window_size,
-    DefaultValuedAttr<I64Attr, "-1">:$left_window_size);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$is_causal,
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$right_window_size,
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$left_window_size);
   let results = (outs
     AnyType:$Y,
     AnyType:$present_key,
@@ -242,8 +242,8 @@ def OnnxAveragePoolOp : Onnx_Op<"AveragePool", [Pure, OnnxShapeInference]> {
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
     OptionalAttr<I64ArrayAttr>:$strides,
     I64ArrayAttr:$kernel_shape,
-    DefaultValuedAttr<I64Attr, "0">:$count_include_pad,
-    DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$count_include_pad,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$ceil_mode,
     OptionalAttr<I64ArrayAttr>:$dilations);
   let results = (outs
     AnyType:$Y);
@@ -267,9 +267,9 @@ def OnnxBatchNormalizationOp : Onnx_Op<"BatchNormalization", [Pure, DeclareOpInt
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
     DefaultValuedAttr<F32Attr, "0.8999999761581421">:$momentum,
     DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon,
-    DefaultValuedAttr<I64Attr, "0">:$is_test,
-    DefaultValuedAttr<I64Attr, "1">:$spatial,
-    DefaultValuedAttr<I64Attr, "0">:$training_mode);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$is_test,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$spatial,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$training_mode);
   let results = (outs
     AnyType:$Y,
     AnyType:$running_mean,
@@ -287,7 +287,7 @@ def OnnxBernoulliOp : Onnx_Op<"Bernoulli", [OnnxShapeInference]> {
   let summary = "ONNX Bernoulli operator";
   let arguments = (ins
     AnyType:$input,
-    OptionalAttr<I64Attr>:$dtype,
+    OptionalAttr<OnnxI64Attr>:$dtype,
     OptionalAttr<F32Attr>:$seed);
   let results = (outs
     AnyType:$output);
@@ -304,7 +304,7 @@ def OnnxBitCastOp : Onnx_Op<"BitCast", [Pure, OnnxShapeInference]> {
   let summary = "ONNX BitCast operator";
   let arguments = (ins
     AnyType:$input,
-    I64Attr:$to);
+    OnnxI64Attr:$to);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -400,8 +400,8 @@ def OnnxBlackmanWindowOp : Onnx_Op<"BlackmanWindow", [Pure, OnnxShapeInference]>
   let summary = "ONNX BlackmanWindow operator";
   let arguments = (ins
     AnyType:$size,
-    DefaultValuedAttr<I64Attr, "1">:$periodic,
-    DefaultValuedAttr<I64Attr, "1">:$output_datatype);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$periodic,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$output_datatype);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -417,8 +417,8 @@ def OnnxCastOp : Onnx_Op<"Cast", [Pure, DeclareOpInterfaceMethods<OnnxShapeInfer
   let summary = "ONNX Cast operator";
   let arguments = (ins
     AnyType:$input,
-    I64Attr:$to,
-    DefaultValuedAttr<I64Attr, "1">:$saturate,
+    OnnxI64Attr:$to,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$saturate,
     DefaultValuedStrAttr<StrAttr, "up">:$round_mode);
   let results = (outs
     AnyType:$output);
@@ -437,7 +437,7 @@ def OnnxCastLikeOp : Onnx_Op<"CastLike", [Pure, DeclareOpInterfaceMethods<OnnxSh
   let arguments = (ins
     AnyType:$input,
     AnyType:$target_type,
-    DefaultValuedAttr<I64Attr, "1">:$saturate,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$saturate,
     DefaultValuedStrAttr<StrAttr, "up">:$round_mode);
   let results = (outs
     AnyType:$output);
@@ -562,7 +562,7 @@ def OnnxCompressOp : Onnx_Op<"Compress", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$input,
     AnyType:$condition,
-    OptionalAttr<I64Attr>:$axis);
+    OptionalAttr<OnnxI64Attr>:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -578,7 +578,7 @@ def OnnxConcatOp : Onnx_Op<"Concat", [Pure, OnnxShapeInference]> {
   let summary = "ONNX Concat operator";
   let arguments = (ins
     Variadic<AnyType>:$inputs,
-    I64Attr:$axis);
+    OnnxI64Attr:$axis);
   let results = (outs
     AnyType:$concat_result);
   let assemblyFormat = [{
@@ -595,8 +595,8 @@ def OnnxConcatFromSequenceOp : Onnx_Op<"ConcatFromSequence", [Pure, OnnxShapeInf
   let summary = "ONNX ConcatFromSequence operator";
   let arguments = (ins
     AnyType:$input_sequence,
-    DefaultValuedAttr<I64Attr, "0">:$new_axis,
-    I64Attr:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$new_axis,
+    OnnxI64Attr:$axis);
   let results = (outs
     AnyType:$concat_result);
   let assemblyFormat = [{
@@ -618,7 +618,7 @@ def OnnxConstantOp : Onnx_Op<"Constant", [Pure, OnnxShapeInference]> {
     OptionalAttr<F32ArrayAttr>:$value_floats,
     OptionalAttr<F32Attr>:$value_float,
     OptionalAttr<I64ArrayAttr>:$value_ints,
-    OptionalAttr<I64Attr>:$value_int);
+    OptionalAttr<OnnxI64Attr>:$value_int);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -652,7 +652,7 @@ def OnnxConvOp : Onnx_Op<"Conv", [Pure, OnnxShapeInference]> {
     AnyType:$X,
     AnyType:$W,
     AnyType:$B,
-    DefaultValuedAttr<I64Attr, "1">:$group,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$group,
     OptionalAttr<I64ArrayAttr>:$pads,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
     OptionalAttr<I64ArrayAttr>:$strides,
@@ -677,7 +677,7 @@ def OnnxConvIntegerOp : Onnx_Op<"ConvInteger", [Pure, OnnxShapeInference]> {
     AnyType:$w,
     AnyType:$x_zero_point,
     AnyType:$w_zero_point,
-    DefaultValuedAttr<I64Attr, "1">:$group,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$group,
     OptionalAttr<I64ArrayAttr>:$pads,
     OptionalAttr<I64ArrayAttr>:$strides,
     OptionalAttr<I64ArrayAttr>:$dilations,
@@ -700,7 +700,7 @@ def OnnxConvTransposeOp : Onnx_Op<"ConvTranspose", [Pure, OnnxShapeInference]> {
     AnyType:$X,
     AnyType:$W,
     AnyType:$B,
-    DefaultValuedAttr<I64Attr, "1">:$group,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$group,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
     OptionalAttr<I64ArrayAttr>:$strides,
     OptionalAttr<I64ArrayAttr>:$pads,
@@ -754,8 +754,8 @@ def OnnxCumProdOp : Onnx_Op<"CumProd", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$x,
     AnyType:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$reverse,
-    DefaultValuedAttr<I64Attr, "0">:$exclusive);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$reverse,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$exclusive);
   let results = (outs
     AnyType:$y);
   let assemblyFormat = [{
@@ -772,8 +772,8 @@ def OnnxCumSumOp : Onnx_Op<"CumSum", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$x,
     AnyType:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$reverse,
-    DefaultValuedAttr<I64Attr, "0">:$exclusive);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$reverse,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$exclusive);
   let results = (outs
     AnyType:$y);
   let assemblyFormat = [{
@@ -791,8 +791,8 @@ def OnnxDFTOp : Onnx_Op<"DFT", [Pure, OnnxShapeInference]> {
     AnyType:$input,
     AnyType:$dft_length,
     AnyType:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$inverse,
-    DefaultValuedAttr<I64Attr, "0">:$onesided);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$inverse,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$onesided);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -814,9 +814,9 @@ def OnnxDeformConvOp : Onnx_Op<"DeformConv", [Pure, OnnxShapeInference]> {
     AnyType:$mask,
     OptionalAttr<I64ArrayAttr>:$strides,
     OptionalAttr<I64ArrayAttr>:$pads,
-    DefaultValuedAttr<I64Attr, "1">:$offset_group,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$offset_group,
     OptionalAttr<I64ArrayAttr>:$kernel_shape,
-    DefaultValuedAttr<I64Attr, "1">:$group,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$group,
     OptionalAttr<I64ArrayAttr>:$dilations);
   let results = (outs
     AnyType:$Y);
@@ -833,7 +833,7 @@ def OnnxDepthToSpaceOp : Onnx_Op<"DepthToSpace", [Pure, OnnxShapeInference]> {
   let summary = "ONNX DepthToSpace operator";
   let arguments = (ins
     AnyType:$input,
-    I64Attr:$blocksize,
+    OnnxI64Attr:$blocksize,
     DefaultValuedStrAttr<StrAttr, "DCR">:$mode);
   let results = (outs
     AnyType:$output);
@@ -852,9 +852,9 @@ def OnnxDequantizeLinearOp : Onnx_Op<"DequantizeLinear", [Pure, OnnxShapeInferen
     AnyType:$x,
     AnyType:$x_scale,
     AnyType:$x_zero_point,
-    DefaultValuedAttr<I64Attr, "1">:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$block_size,
-    DefaultValuedAttr<I64Attr, "0">:$output_dtype);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$block_size,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$output_dtype);
   let results = (outs
     AnyType:$y);
   let assemblyFormat = [{
@@ -886,9 +886,9 @@ def OnnxDivOp : Onnx_Op<"Div", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
+    OptionalAttr<OnnxI64Attr>:$axis,
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -906,9 +906,9 @@ def OnnxDropoutOp : Onnx_Op<"Dropout", [OnnxShapeInference]> {
     AnyType:$data,
     AnyType:$ratio,
     AnyType:$training_mode,
-    DefaultValuedAttr<I64Attr, "0">:$is_test,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$is_test,
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
-    OptionalAttr<I64Attr>:$seed);
+    OptionalAttr<OnnxI64Attr>:$seed);
   let results = (outs
     AnyType:$output,
     AnyType:$mask);
@@ -976,8 +976,8 @@ def OnnxEqualOp : Onnx_Op<"Equal", [Pure, DeclareOpInterfaceMethods<OnnxShapeInf
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -1040,8 +1040,8 @@ def OnnxEyeLikeOp : Onnx_Op<"EyeLike", [Pure, OnnxShapeInference]> {
   let summary = "ONNX EyeLike operator";
   let arguments = (ins
     AnyType:$input,
-    OptionalAttr<I64Attr>:$dtype,
-    DefaultValuedAttr<I64Attr, "0">:$k);
+    OptionalAttr<OnnxI64Attr>:$dtype,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$k);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1057,7 +1057,7 @@ def OnnxFlattenOp : Onnx_Op<"Flatten", [Pure, DeclareOpInterfaceMethods<OnnxShap
   let summary = "ONNX Flatten operator";
   let arguments = (ins
     AnyType:$input,
-    DefaultValuedAttr<I64Attr, "1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1097,13 +1097,13 @@ def OnnxGRUOp : Onnx_Op<"GRU", [Pure, OnnxShapeInference]> {
     AnyType:$initial_h,
     OptionalAttr<F32Attr>:$clip,
     OptionalAttr<F32ArrayAttr>:$activation_beta,
-    DefaultValuedAttr<I64Attr, "0">:$output_sequence,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$output_sequence,
     OptionalAttr<F32ArrayAttr>:$activation_alpha,
-    OptionalAttr<I64Attr>:$hidden_size,
+    OptionalAttr<OnnxI64Attr>:$hidden_size,
     DefaultValuedStrAttr<StrAttr, "forward">:$direction,
     OptionalAttr<StrArrayAttr>:$activations,
-    DefaultValuedAttr<I64Attr, "0">:$linear_before_reset,
-    DefaultValuedAttr<I64Attr, "0">:$layout);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$linear_before_reset,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$layout);
   let results = (outs
     AnyType:$Y,
     AnyType:$Y_h);
@@ -1121,7 +1121,7 @@ def OnnxGatherOp : Onnx_Op<"Gather", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$indices,
-    DefaultValuedAttr<I64Attr, "0">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1139,7 +1139,7 @@ def OnnxGatherElementsOp : Onnx_Op<"GatherElements", [Pure, OnnxShapeInference]>
   let arguments = (ins
     AnyType:$data,
     AnyType:$indices,
-    DefaultValuedAttr<I64Attr, "0">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1156,7 +1156,7 @@ def OnnxGatherNDOp : Onnx_Op<"GatherND", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$indices,
-    DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$batch_dims);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1191,10 +1191,10 @@ def OnnxGemmOp : Onnx_Op<"Gemm", [Pure, DeclareOpInterfaceMethods<OnnxShapeInfer
     AnyType:$B,
     AnyType:$C,
     DefaultValuedAttr<F32Attr, "1.0">:$beta,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast,
-    DefaultValuedAttr<I64Attr, "0">:$transB,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$transB,
     DefaultValuedAttr<F32Attr, "1.0">:$alpha,
-    DefaultValuedAttr<I64Attr, "0">:$transA);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$transA);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -1226,7 +1226,7 @@ def OnnxGlobalLpPoolOp : Onnx_Op<"GlobalLpPool", [Pure, OnnxShapeInference]> {
   let summary = "ONNX GlobalLpPool operator";
   let arguments = (ins
     AnyType:$X,
-    DefaultValuedAttr<I64Attr, "2">:$p);
+    DefaultValuedAttr<OnnxI64Attr, "2">:$p);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -1258,8 +1258,8 @@ def OnnxGreaterOp : Onnx_Op<"Greater", [Pure, DeclareOpInterfaceMethods<OnnxShap
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -1292,7 +1292,7 @@ def OnnxGridSampleOp : Onnx_Op<"GridSample", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$X,
     AnyType:$grid,
-    DefaultValuedAttr<I64Attr, "0">:$align_corners,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$align_corners,
     DefaultValuedStrAttr<StrAttr, "zeros">:$padding_mode,
     DefaultValuedStrAttr<StrAttr, "linear">:$mode);
   let results = (outs
@@ -1312,9 +1312,9 @@ def OnnxGroupNormalizationOp : Onnx_Op<"GroupNormalization", [Pure, OnnxShapeInf
     AnyType:$X,
     AnyType:$scale,
     AnyType:$bias,
-    I64Attr:$num_groups,
+    OnnxI64Attr:$num_groups,
     DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon,
-    DefaultValuedAttr<I64Attr, "1">:$stash_type);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$stash_type);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -1330,8 +1330,8 @@ def OnnxHammingWindowOp : Onnx_Op<"HammingWindow", [Pure, OnnxShapeInference]> {
   let summary = "ONNX HammingWindow operator";
   let arguments = (ins
     AnyType:$size,
-    DefaultValuedAttr<I64Attr, "1">:$periodic,
-    DefaultValuedAttr<I64Attr, "1">:$output_datatype);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$periodic,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$output_datatype);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1347,8 +1347,8 @@ def OnnxHannWindowOp : Onnx_Op<"HannWindow", [Pure, OnnxShapeInference]> {
   let summary = "ONNX HannWindow operator";
   let arguments = (ins
     AnyType:$size,
-    DefaultValuedAttr<I64Attr, "1">:$periodic,
-    DefaultValuedAttr<I64Attr, "1">:$output_datatype);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$periodic,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$output_datatype);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1397,7 +1397,7 @@ def OnnxHardmaxOp : Onnx_Op<"Hardmax", [Pure, DeclareOpInterfaceMethods<OnnxShap
   let summary = "ONNX Hardmax operator";
   let arguments = (ins
     AnyType:$input,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1477,8 +1477,8 @@ def OnnxIsInfOp : Onnx_Op<"IsInf", [Pure, DeclareOpInterfaceMethods<OnnxShapeInf
   let summary = "ONNX IsInf operator";
   let arguments = (ins
     AnyType:$X,
-    DefaultValuedAttr<I64Attr, "1">:$detect_negative,
-    DefaultValuedAttr<I64Attr, "1">:$detect_positive);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$detect_negative,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$detect_positive);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -1512,7 +1512,7 @@ def OnnxLRNOp : Onnx_Op<"LRN", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
     DefaultValuedAttr<F32Attr, "1.0">:$bias,
     DefaultValuedAttr<F32Attr, "0.75">:$beta,
     DefaultValuedAttr<F32Attr, "9.999999747378752e-05">:$alpha,
-    I64Attr:$size);
+    OnnxI64Attr:$size);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -1537,13 +1537,13 @@ def OnnxLSTMOp : Onnx_Op<"LSTM", [Pure, OnnxShapeInference]> {
     AnyType:$P,
     OptionalAttr<F32Attr>:$clip,
     OptionalAttr<F32ArrayAttr>:$activation_beta,
-    DefaultValuedAttr<I64Attr, "0">:$output_sequence,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$output_sequence,
     OptionalAttr<F32ArrayAttr>:$activation_alpha,
-    OptionalAttr<I64Attr>:$hidden_size,
+    OptionalAttr<OnnxI64Attr>:$hidden_size,
     DefaultValuedStrAttr<StrAttr, "forward">:$direction,
-    DefaultValuedAttr<I64Attr, "0">:$input_forget,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$input_forget,
     OptionalAttr<StrArrayAttr>:$activations,
-    DefaultValuedAttr<I64Attr, "0">:$layout);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$layout);
   let results = (outs
     AnyType:$Y,
     AnyType:$Y_h,
@@ -1563,9 +1563,9 @@ def OnnxLayerNormalizationOp : Onnx_Op<"LayerNormalization", [Pure, DeclareOpInt
     AnyType:$X,
     AnyType:$Scale,
     AnyType:$B,
-    DefaultValuedAttr<I64Attr, "1">:$stash_type,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$stash_type,
     DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$Y,
     AnyType:$Mean,
@@ -1601,8 +1601,8 @@ def OnnxLessOp : Onnx_Op<"Less", [Pure, DeclareOpInterfaceMethods<OnnxShapeInfer
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -1639,9 +1639,9 @@ def OnnxLinearAttentionOp : Onnx_Op<"LinearAttention", [Pure, OnnxShapeInference
     AnyType:$past_state,
     AnyType:$decay,
     AnyType:$beta,
-    DefaultValuedAttr<I64Attr, "64">:$chunk_size,
-    I64Attr:$kv_num_heads,
-    I64Attr:$q_num_heads,
+    DefaultValuedAttr<OnnxI64Attr, "64">:$chunk_size,
+    OnnxI64Attr:$kv_num_heads,
+    OnnxI64Attr:$q_num_heads,
     DefaultValuedAttr<F32Attr, "0.0">:$scale,
     DefaultValuedStrAttr<StrAttr, "gated_delta">:$update_rule);
   let results = (outs
@@ -1676,7 +1676,7 @@ def OnnxLogSoftmaxOp : Onnx_Op<"LogSoftmax", [Pure, DeclareOpInterfaceMethods<On
   let summary = "ONNX LogSoftmax operator";
   let arguments = (ins
     AnyType:$input,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1707,8 +1707,8 @@ def OnnxLpNormalizationOp : Onnx_Op<"LpNormalization", [Pure, OnnxShapeInference
   let summary = "ONNX LpNormalization operator";
   let arguments = (ins
     AnyType:$input,
-    DefaultValuedAttr<I64Attr, "2">:$p,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "2">:$p,
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1724,12 +1724,12 @@ def OnnxLpPoolOp : Onnx_Op<"LpPool", [Pure, OnnxShapeInference]> {
   let summary = "ONNX LpPool operator";
   let arguments = (ins
     AnyType:$X,
-    DefaultValuedAttr<I64Attr, "2">:$p,
+    DefaultValuedAttr<OnnxI64Attr, "2">:$p,
     OptionalAttr<I64ArrayAttr>:$pads,
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
     OptionalAttr<I64ArrayAttr>:$strides,
     I64ArrayAttr:$kernel_shape,
-    DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$ceil_mode,
     OptionalAttr<I64ArrayAttr>:$dilations);
   let results = (outs
     AnyType:$Y);
@@ -1801,9 +1801,9 @@ def OnnxMaxPoolOp : Onnx_Op<"MaxPool", [Pure, OnnxShapeInference]> {
     DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
     OptionalAttr<I64ArrayAttr>:$strides,
     I64ArrayAttr:$kernel_shape,
-    DefaultValuedAttr<I64Attr, "0">:$storage_order,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$storage_order,
     OptionalAttr<I64ArrayAttr>:$dilations,
-    DefaultValuedAttr<I64Attr, "0">:$ceil_mode);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$ceil_mode);
   let results = (outs
     AnyType:$Y,
     AnyType:$Indices);
@@ -1894,7 +1894,7 @@ def OnnxMelWeightMatrixOp : Onnx_Op<"MelWeightMatrix", [Pure, OnnxShapeInference
     AnyType:$sample_rate,
     AnyType:$lower_edge_hertz,
     AnyType:$upper_edge_hertz,
-    DefaultValuedAttr<I64Attr, "1">:$output_datatype);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$output_datatype);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -1942,7 +1942,7 @@ def OnnxModOp : Onnx_Op<"Mod", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    DefaultValuedAttr<I64Attr, "0">:$fmod);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$fmod);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -1959,9 +1959,9 @@ def OnnxMulOp : Onnx_Op<"Mul", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
+    OptionalAttr<OnnxI64Attr>:$axis,
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -1977,9 +1977,9 @@ def OnnxMultinomialOp : Onnx_Op<"Multinomial", [OnnxShapeInference]> {
   let summary = "ONNX Multinomial operator";
   let arguments = (ins
     AnyType:$input,
-    DefaultValuedAttr<I64Attr, "6">:$dtype,
+    DefaultValuedAttr<OnnxI64Attr, "6">:$dtype,
     OptionalAttr<F32Attr>:$seed,
-    DefaultValuedAttr<I64Attr, "1">:$sample_size);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$sample_size);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -2013,7 +2013,7 @@ def OnnxNegativeLogLikelihoodLossOp : Onnx_Op<"NegativeLogLikelihoodLoss", [Pure
     AnyType:$input,
     AnyType:$target,
     AnyType:$weight,
-    OptionalAttr<I64Attr>:$ignore_index,
+    OptionalAttr<OnnxI64Attr>:$ignore_index,
     DefaultValuedStrAttr<StrAttr, "mean">:$reduction);
   let results = (outs
     AnyType:$loss);
@@ -2034,7 +2034,7 @@ def OnnxNonMaxSuppressionOp : Onnx_Op<"NonMaxSuppression", [Pure, OnnxShapeInfer
     AnyType:$max_output_boxes_per_class,
     AnyType:$iou_threshold,
     AnyType:$score_threshold,
-    DefaultValuedAttr<I64Attr, "0">:$center_point_box);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$center_point_box);
   let results = (outs
     AnyType:$selected_indices);
   let assemblyFormat = [{
@@ -2082,7 +2082,7 @@ def OnnxOneHotOp : Onnx_Op<"OneHot", [Pure, OnnxShapeInference]> {
     AnyType:$indices,
     AnyType:$depth,
     AnyType:$values,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -2145,8 +2145,8 @@ def OnnxOrOp : Onnx_Op<"Or", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -2201,8 +2201,8 @@ def OnnxPowOp : Onnx_Op<"Pow", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$X,
     AnyType:$Y,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$Z);
   let assemblyFormat = [{
@@ -2226,7 +2226,7 @@ def OnnxQLinearConvOp : Onnx_Op<"QLinearConv", [Pure, OnnxShapeInference]> {
     AnyType:$y_scale,
     AnyType:$y_zero_point,
     AnyType:$B,
-    DefaultValuedAttr<I64Attr, "1">:$group,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$group,
     OptionalAttr<I64ArrayAttr>:$pads,
     OptionalAttr<I64ArrayAttr>:$strides,
     OptionalAttr<I64ArrayAttr>:$dilations,
@@ -2271,11 +2271,11 @@ def OnnxQuantizeLinearOp : Onnx_Op<"QuantizeLinear", [Pure, OnnxShapeInference]>
     AnyType:$x,
     AnyType:$y_scale,
     AnyType:$y_zero_point,
-    DefaultValuedAttr<I64Attr, "1">:$axis,
-    DefaultValuedAttr<I64Attr, "1">:$saturate,
-    DefaultValuedAttr<I64Attr, "0">:$output_dtype,
-    DefaultValuedAttr<I64Attr, "0">:$block_size,
-    DefaultValuedAttr<I64Attr, "0">:$precision);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$saturate,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$output_dtype,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$block_size,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$precision);
   let results = (outs
     AnyType:$y);
   let assemblyFormat = [{
@@ -2292,9 +2292,9 @@ def OnnxRMSNormalizationOp : Onnx_Op<"RMSNormalization", [Pure, OnnxShapeInferen
   let arguments = (ins
     AnyType:$X,
     AnyType:$scale,
-    DefaultValuedAttr<I64Attr, "1">:$stash_type,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$stash_type,
     DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -2317,12 +2317,12 @@ def OnnxRNNOp : Onnx_Op<"RNN", [Pure, OnnxShapeInference]> {
     AnyType:$initial_h,
     OptionalAttr<F32Attr>:$clip,
     OptionalAttr<F32ArrayAttr>:$activation_beta,
-    DefaultValuedAttr<I64Attr, "0">:$output_sequence,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$output_sequence,
     OptionalAttr<F32ArrayAttr>:$activation_alpha,
-    OptionalAttr<I64Attr>:$hidden_size,
+    OptionalAttr<OnnxI64Attr>:$hidden_size,
     DefaultValuedStrAttr<StrAttr, "forward">:$direction,
     OptionalAttr<StrArrayAttr>:$activations,
-    DefaultValuedAttr<I64Attr, "0">:$layout);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$layout);
   let results = (outs
     AnyType:$Y,
     AnyType:$Y_h);
@@ -2339,7 +2339,7 @@ def OnnxRandomNormalOp : Onnx_Op<"RandomNormal", [OnnxShapeInference]> {
   let summary = "ONNX RandomNormal operator";
   let arguments = (ins
     I64ArrayAttr:$shape,
-    DefaultValuedAttr<I64Attr, "1">:$dtype,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$dtype,
     OptionalAttr<F32Attr>:$seed,
     DefaultValuedAttr<F32Attr, "1.0">:$scale,
     DefaultValuedAttr<F32Attr, "0.0">:$mean);
@@ -2358,7 +2358,7 @@ def OnnxRandomNormalLikeOp : Onnx_Op<"RandomNormalLike", [OnnxShapeInference]> {
   let summary = "ONNX RandomNormalLike operator";
   let arguments = (ins
     AnyType:$input,
-    OptionalAttr<I64Attr>:$dtype,
+    OptionalAttr<OnnxI64Attr>:$dtype,
     OptionalAttr<F32Attr>:$seed,
     DefaultValuedAttr<F32Attr, "1.0">:$scale,
     DefaultValuedAttr<F32Attr, "0.0">:$mean);
@@ -2377,7 +2377,7 @@ def OnnxRandomUniformOp : Onnx_Op<"RandomUniform", [OnnxShapeInference]> {
   let summary = "ONNX RandomUniform operator";
   let arguments = (ins
     I64ArrayAttr:$shape,
-    DefaultValuedAttr<I64Attr, "1">:$dtype,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$dtype,
     OptionalAttr<F32Attr>:$seed,
     DefaultValuedAttr<F32Attr, "1.0">:$high,
     DefaultValuedAttr<F32Attr, "0.0">:$low);
@@ -2396,7 +2396,7 @@ def OnnxRandomUniformLikeOp : Onnx_Op<"RandomUniformLike", [OnnxShapeInference]>
   let summary = "ONNX RandomUniformLike operator";
   let arguments = (ins
     AnyType:$input,
-    OptionalAttr<I64Attr>:$dtype,
+    OptionalAttr<OnnxI64Attr>:$dtype,
     OptionalAttr<F32Attr>:$seed,
     DefaultValuedAttr<F32Attr, "1.0">:$high,
     DefaultValuedAttr<F32Attr, "0.0">:$low);
@@ -2417,7 +2417,7 @@ def OnnxRangeOp : Onnx_Op<"Range", [Pure, OnnxShapeInference]> {
     AnyType:$start,
     AnyType:$limit,
     AnyType:$delta,
-    DefaultValuedAttr<I64Attr, "1">:$stash_type);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$stash_type);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -2450,8 +2450,8 @@ def OnnxReduceL1Op : Onnx_Op<"ReduceL1", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2468,8 +2468,8 @@ def OnnxReduceL2Op : Onnx_Op<"ReduceL2", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2486,8 +2486,8 @@ def OnnxReduceLogSumOp : Onnx_Op<"ReduceLogSum", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2504,8 +2504,8 @@ def OnnxReduceLogSumExpOp : Onnx_Op<"ReduceLogSumExp", [Pure, OnnxShapeInference
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2522,8 +2522,8 @@ def OnnxReduceMaxOp : Onnx_Op<"ReduceMax", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2540,8 +2540,8 @@ def OnnxReduceMeanOp : Onnx_Op<"ReduceMean", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2558,8 +2558,8 @@ def OnnxReduceMinOp : Onnx_Op<"ReduceMin", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2576,8 +2576,8 @@ def OnnxReduceProdOp : Onnx_Op<"ReduceProd", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2594,8 +2594,8 @@ def OnnxReduceSumOp : Onnx_Op<"ReduceSum", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2612,8 +2612,8 @@ def OnnxReduceSumSquareOp : Onnx_Op<"ReduceSumSquare", [Pure, OnnxShapeInference
   let arguments = (ins
     AnyType:$data,
     AnyType:$axes,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$noop_with_empty_axes);
   let results = (outs
     AnyType:$reduced);
   let assemblyFormat = [{
@@ -2663,7 +2663,7 @@ def OnnxReshapeOp : Onnx_Op<"Reshape", [Pure, OnnxShapeInference]> {
     AnyType:$data,
     AnyType:$shape,
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
-    DefaultValuedAttr<I64Attr, "0">:$allowzero);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$allowzero);
   let results = (outs
     AnyType:$reshaped);
   let assemblyFormat = [{
@@ -2685,13 +2685,13 @@ def OnnxResizeOp : Onnx_Op<"Resize", [Pure, OnnxShapeInference]> {
     AnyType:$sizes,
     DefaultValuedStrAttr<StrAttr, "nearest">:$mode,
     DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value,
-    DefaultValuedAttr<I64Attr, "0">:$exclude_outside,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$exclude_outside,
     DefaultValuedStrAttr<StrAttr, "round_prefer_floor">:$nearest_mode,
     DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_transformation_mode,
     DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
     DefaultValuedStrAttr<StrAttr, "stretch">:$keep_aspect_ratio_policy,
     OptionalAttr<I64ArrayAttr>:$axes,
-    DefaultValuedAttr<I64Attr, "0">:$antialias);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$antialias);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -2708,8 +2708,8 @@ def OnnxReverseSequenceOp : Onnx_Op<"ReverseSequence", [Pure, OnnxShapeInference
   let arguments = (ins
     AnyType:$input,
     AnyType:$sequence_lens,
-    DefaultValuedAttr<I64Attr, "1">:$batch_axis,
-    DefaultValuedAttr<I64Attr, "0">:$time_axis);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$batch_axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$time_axis);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -2728,9 +2728,9 @@ def OnnxRoiAlignOp : Onnx_Op<"RoiAlign", [Pure, OnnxShapeInference]> {
     AnyType:$rois,
     AnyType:$batch_indices,
     DefaultValuedStrAttr<StrAttr, "avg">:$mode,
-    DefaultValuedAttr<I64Attr, "1">:$output_height,
-    DefaultValuedAttr<I64Attr, "0">:$sampling_ratio,
-    DefaultValuedAttr<I64Attr, "1">:$output_width,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$output_height,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$sampling_ratio,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$output_width,
     DefaultValuedAttr<F32Attr, "1.0">:$spatial_scale,
     DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_transformation_mode);
   let results = (outs
@@ -2751,9 +2751,9 @@ def OnnxRotaryEmbeddingOp : Onnx_Op<"RotaryEmbedding", [Pure, OnnxShapeInference
     AnyType:$cos_cache,
     AnyType:$sin_cache,
     AnyType:$position_ids,
-    OptionalAttr<I64Attr>:$num_heads,
-    DefaultValuedAttr<I64Attr, "0">:$rotary_embedding_dim,
-    DefaultValuedAttr<I64Attr, "0">:$interleaved);
+    OptionalAttr<OnnxI64Attr>:$num_heads,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$rotary_embedding_dim,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$interleaved);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -2787,7 +2787,7 @@ def OnnxSTFTOp : Onnx_Op<"STFT", [Pure, OnnxShapeInference]> {
     AnyType:$frame_step,
     AnyType:$window,
     AnyType:$frame_length,
-    DefaultValuedAttr<I64Attr, "1">:$onesided);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$onesided);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -2804,7 +2804,7 @@ def OnnxScanOp : Onnx_Op<"Scan", [RecursiveMemoryEffects, OnnxShapeInference]> {
   let arguments = (ins
     Variadic<AnyType>:$initial_state_and_scan_inputs,
     OptionalAttr<I64ArrayAttr>:$directions,
-    I64Attr:$num_scan_inputs,
+    OnnxI64Attr:$num_scan_inputs,
     OptionalAttr<I64ArrayAttr>:$scan_input_axes,
     OptionalAttr<I64ArrayAttr>:$scan_output_axes,
     OptionalAttr<I64ArrayAttr>:$scan_output_directions,
@@ -2824,7 +2824,7 @@ def OnnxScatterOp : Onnx_Op<"Scatter", [Pure, OnnxShapeInference]> {
     AnyType:$data,
     AnyType:$indices,
     AnyType:$updates,
-    DefaultValuedAttr<I64Attr, "0">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -2842,7 +2842,7 @@ def OnnxScatterElementsOp : Onnx_Op<"ScatterElements", [Pure, OnnxShapeInference
     AnyType:$data,
     AnyType:$indices,
     AnyType:$updates,
-    DefaultValuedAttr<I64Attr, "0">:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis,
     DefaultValuedStrAttr<StrAttr, "none">:$reduction);
   let results = (outs
     AnyType:$output);
@@ -2925,7 +2925,7 @@ def OnnxSequenceConstructOp : Onnx_Op<"SequenceConstruct", [Pure, OnnxShapeInfer
 def OnnxSequenceEmptyOp : Onnx_Op<"SequenceEmpty", [Pure, OnnxShapeInference]> {
   let summary = "ONNX SequenceEmpty operator";
   let arguments = (ins
-    OptionalAttr<I64Attr>:$dtype);
+    OptionalAttr<OnnxI64Attr>:$dtype);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -3003,8 +3003,8 @@ def OnnxShapeOp : Onnx_Op<"Shape", [Pure, DeclareOpInterfaceMethods<OnnxShapeInf
   let summary = "ONNX Shape operator";
   let arguments = (ins
     AnyType:$data,
-    OptionalAttr<I64Attr>:$end,
-    DefaultValuedAttr<I64Attr, "0">:$start);
+    OptionalAttr<OnnxI64Attr>:$end,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$start);
   let results = (outs
     AnyType:$shape);
   let assemblyFormat = [{
@@ -3132,7 +3132,7 @@ def OnnxSoftmaxOp : Onnx_Op<"Softmax", [Pure, DeclareOpInterfaceMethods<OnnxShap
   let summary = "ONNX Softmax operator";
   let arguments = (ins
     AnyType:$input,
-    DefaultValuedAttr<I64Attr, "-1">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -3151,7 +3151,7 @@ def OnnxSoftmaxCrossEntropyLossOp : Onnx_Op<"SoftmaxCrossEntropyLoss", [Pure, On
     AnyType:$scores,
     AnyType:$labels,
     AnyType:$weights,
-    OptionalAttr<I64Attr>:$ignore_index,
+    OptionalAttr<OnnxI64Attr>:$ignore_index,
     DefaultValuedStrAttr<StrAttr, "mean">:$reduction);
   let results = (outs
     AnyType:$output,
@@ -3199,7 +3199,7 @@ def OnnxSpaceToDepthOp : Onnx_Op<"SpaceToDepth", [Pure, OnnxShapeInference]> {
   let summary = "ONNX SpaceToDepth operator";
   let arguments = (ins
     AnyType:$input,
-    I64Attr:$blocksize,
+    OnnxI64Attr:$blocksize,
     DefaultValuedStrAttr<StrAttr, "DCR">:$mode);
   let results = (outs
     AnyType:$output);
@@ -3217,8 +3217,8 @@ def OnnxSplitOp : Onnx_Op<"Split", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$input,
     AnyType:$split,
-    DefaultValuedAttr<I64Attr, "0">:$axis,
-    OptionalAttr<I64Attr>:$num_outputs);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis,
+    OptionalAttr<OnnxI64Attr>:$num_outputs);
   let results = (outs
     Variadic<AnyType>:$outputs);
   let assemblyFormat = [{
@@ -3236,8 +3236,8 @@ def OnnxSplitToSequenceOp : Onnx_Op<"SplitToSequence", [Pure, OnnxShapeInference
   let arguments = (ins
     AnyType:$input,
     AnyType:$split,
-    DefaultValuedAttr<I64Attr, "1">:$keepdims,
-    DefaultValuedAttr<I64Attr, "0">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$keepdims,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$axis);
   let results = (outs
     AnyType:$output_sequence);
   let assemblyFormat = [{
@@ -3303,7 +3303,7 @@ def OnnxStringNormalizerOp : Onnx_Op<"StringNormalizer", [Pure, OnnxShapeInferen
     AnyType:$X,
     OptionalAttr<StrArrayAttr>:$stopwords,
     OptionalAttr<StrAttr>:$locale,
-    DefaultValuedAttr<I64Attr, "0">:$is_case_sensitive,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$is_case_sensitive,
     DefaultValuedStrAttr<StrAttr, "NONE">:$case_change_action);
   let results = (outs
     AnyType:$Y);
@@ -3320,7 +3320,7 @@ def OnnxStringSplitOp : Onnx_Op<"StringSplit", [Pure, OnnxShapeInference]> {
   let summary = "ONNX StringSplit operator";
   let arguments = (ins
     AnyType:$X,
-    OptionalAttr<I64Attr>:$maxsplit,
+    OptionalAttr<OnnxI64Attr>:$maxsplit,
     OptionalAttr<StrAttr>:$delimiter);
   let results = (outs
     AnyType:$Y,
@@ -3339,9 +3339,9 @@ def OnnxSubOp : Onnx_Op<"Sub", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
+    OptionalAttr<OnnxI64Attr>:$axis,
     OptionalAttr<I64ArrayAttr>:$consumed_inputs,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{
@@ -3440,7 +3440,7 @@ def OnnxTensorScatterOp : Onnx_Op<"TensorScatter", [Pure, OnnxShapeInference]> {
     AnyType:$update,
     AnyType:$write_indices,
     DefaultValuedStrAttr<StrAttr, "linear">:$mode,
-    DefaultValuedAttr<I64Attr, "-2">:$axis);
+    DefaultValuedAttr<OnnxI64Attr, "-2">:$axis);
   let results = (outs
     AnyType:$present_cache);
   let assemblyFormat = [{
@@ -3462,9 +3462,9 @@ def OnnxTfIdfVectorizerOp : Onnx_Op<"TfIdfVectorizer", [Pure, OnnxShapeInference
     I64ArrayAttr:$ngram_counts,
     OptionalAttr<I64ArrayAttr>:$pool_int64s,
     OptionalAttr<StrArrayAttr>:$pool_strings,
-    I64Attr:$max_skip_count,
-    I64Attr:$min_gram_length,
-    I64Attr:$max_gram_length);
+    OnnxI64Attr:$max_skip_count,
+    OnnxI64Attr:$min_gram_length,
+    OnnxI64Attr:$max_gram_length);
   let results = (outs
     AnyType:$Y);
   let assemblyFormat = [{
@@ -3513,9 +3513,9 @@ def OnnxTopKOp : Onnx_Op<"TopK", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$X,
     AnyType:$K,
-    DefaultValuedAttr<I64Attr, "-1">:$axis,
-    DefaultValuedAttr<I64Attr, "1">:$sorted,
-    DefaultValuedAttr<I64Attr, "1">:$largest);
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$sorted,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$largest);
   let results = (outs
     AnyType:$Values,
     AnyType:$Indices);
@@ -3550,7 +3550,7 @@ def OnnxTriluOp : Onnx_Op<"Trilu", [Pure, OnnxShapeInference]> {
   let arguments = (ins
     AnyType:$input,
     AnyType:$k,
-    DefaultValuedAttr<I64Attr, "1">:$upper);
+    DefaultValuedAttr<OnnxI64Attr, "1">:$upper);
   let results = (outs
     AnyType:$output);
   let assemblyFormat = [{
@@ -3566,8 +3566,8 @@ def OnnxUniqueOp : Onnx_Op<"Unique", [Pure, OnnxShapeInference]> {
   let summary = "ONNX Unique operator";
   let arguments = (ins
     AnyType:$X,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "1">:$sorted);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$sorted);
   let results = (outs
     AnyType:$Y,
     AnyType:$indices,
@@ -3639,8 +3639,8 @@ def OnnxXorOp : Onnx_Op<"Xor", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   let arguments = (ins
     AnyType:$A,
     AnyType:$B,
-    OptionalAttr<I64Attr>:$axis,
-    DefaultValuedAttr<I64Attr, "0">:$broadcast);
+    OptionalAttr<OnnxI64Attr>:$axis,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$broadcast);
   let results = (outs
     AnyType:$C);
   let assemblyFormat = [{

@@ -61,7 +61,7 @@ IMPURE = {
 RENAMED_ATTRS = {"type": "type_proto"}  # `type` would clash with getType().
 
 ODS_ATTR = {
-    "INT": ("I64Attr", lambda d: str(d.i)),
+    "INT": ("OnnxI64Attr", lambda d: str(d.i)),
     "FLOAT": ("F32Attr", lambda d: repr(float(d.f)) if d.f == d.f else None),
     "STRING": ("StrAttr", lambda d: '"' + d.s.decode().replace('"', '\\"') + '"'),
     "INTS": ("I64ArrayAttr", lambda d: None),

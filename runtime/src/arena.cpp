@@ -147,7 +147,7 @@ bool Arena::isLive(void *ptr) const {
   return it != indexOf_.end() && blocks_[it->second].live;
 }
 
-void Arena::endRun() {
+void Arena::endRun() noexcept {
   bool anyIdle = false;
   for (uint32_t i = 0; i < blocks_.size(); ++i) {
     if (blocks_[i].live)
@@ -155,34 +155,47 @@ void Arena::endRun() {
     else if (runCounter_ - blocks_[i].lastUsedRun >= kIdleRunsBeforeTrim)
       anyIdle = true;
   }
-  if (anyIdle)
-    trimIdleBlocks();
+  if (anyIdle) {
+    // Trimming is an optimisation: if its bookkeeping cannot allocate, the
+    // blocks are simply kept (endRun runs in destructors and must not throw).
+    try {
+      trimIdleBlocks();
+    } catch (...) {
+    }
+  }
   ++runCounter_;
 }
 
 void Arena::trimIdleBlocks() {
   // Rare (shapes changed a while ago), so rebuilding the indices is fine.
+  // Only the first step allocates; if it throws nothing has changed.
   std::vector<Block> kept;
   kept.reserve(blocks_.size());
-  for (const Block &block : blocks_) {
-    if (runCounter_ - block.lastUsedRun >= kIdleRunsBeforeTrim) {
-      std::free(block.ptr);
-      --blocksInClass_[block.sizeClass];
-      ++stats_.systemFrees;
-      --stats_.blockCount;
-      stats_.reservedBytes -= block.size;
-    } else {
+  for (const Block &block : blocks_)
+    if (runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
       kept.push_back(block);
-    }
+  for (const Block &block : blocks_) {
+    if (runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
+      continue;
+    std::free(block.ptr);
+    --blocksInClass_[block.sizeClass];
+    ++stats_.systemFrees;
+    --stats_.blockCount;
+    stats_.reservedBytes -= block.size;
   }
   blocks_.swap(kept);
-  indexOf_.clear();
+  // Every block is free at the end of a run. The free lists keep their
+  // capacity, which only shrinks in need.
   for (auto &freeList : freeLists_)
     freeList.clear();
-  for (uint32_t i = 0; i < blocks_.size(); ++i) {
+  for (uint32_t i = 0; i < blocks_.size(); ++i)
+    freeLists_[blocks_[i].sizeClass].push_back(i);
+  // Should this run out of memory part-way, blocks missing from the index
+  // are still served and reclaimed by endRun(); only deallocate() misses
+  // them, which just keeps them live until the end of the run.
+  indexOf_.clear();
+  for (uint32_t i = 0; i < blocks_.size(); ++i)
     indexOf_.emplace(blocks_[i].ptr, i);
-    freeLists_[blocks_[i].sizeClass].push_back(i); // all free at end of run
-  }
 }
 
 } // namespace kiln::rt

@@ -54,7 +54,7 @@ public:
 
   /// Ends a run: every block still live becomes free again, and blocks idle
   /// for kIdleRunsBeforeTrim runs are returned to the system.
-  void endRun();
+  void endRun() noexcept;
 
   const ArenaStats &stats() const { return stats_; }
 

@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
   std::string error;
   int code = 0;
   if (!kiln::compileModel(input, "", options, out, error, code)) {
-    errs() << "kiln-compile: error: " << error << "\n";
+    errs() << error << "\n";
     return 1;
   }
   return 0;
