@@ -125,7 +125,9 @@ struct ConvertOnnxToLinalgPass
                            tensor::TensorDialect,
                            bufferization::BufferizationDialect>();
     target.addIllegalDialect<OnnxDialect>();
-    target.addLegalOp<OnnxYieldOp>(); // Rewritten with its parent op.
+    // Yields are rewritten with their parent op; absent-input markers are
+    // consumed by their users' patterns and erased below.
+    target.addLegalOp<OnnxYieldOp, OnnxNoValueOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return tc.isSignatureLegal(f.getFunctionType());
     });
@@ -133,7 +135,11 @@ struct ConvertOnnxToLinalgPass
         [&](func::ReturnOp r) { return tc.isLegal(r.getOperandTypes()); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    module.walk([](OnnxNoValueOp op) {
+      if (op->use_empty())
+        op->erase();
+    });
   }
 };
 } // namespace

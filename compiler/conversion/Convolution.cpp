@@ -89,7 +89,8 @@ Value buildGroupedConvGeneric(OpBuilder &b, Location loc, Value input,
                  w = arith::ExtFOp::create(nb, nloc, acc, w);
                Value p = arith::MulFOp::create(nb, nloc, x, w);
                linalg::YieldOp::create(
-                   nb, nloc, arith::AddFOp::create(nb, nloc, args[2], p).getResult());
+                   nb, nloc,
+                   arith::AddFOp::create(nb, nloc, args[2], p).getResult());
              })
       .getResult(0);
 }
@@ -197,8 +198,8 @@ struct ConvLowering : OpConversionPattern<OnnxConvOp> {
         conv = createConv<linalg::Conv2DNchwFchwOp>(rewriter, loc, padded, w,
                                                     init, sAttr, dAttr);
       else
-        conv = createConv<linalg::Conv3DNcdhwFcdhwOp>(rewriter, loc, padded,
-                                                      w, init, sAttr, dAttr);
+        conv = createConv<linalg::Conv3DNcdhwFcdhwOp>(rewriter, loc, padded, w,
+                                                      init, sAttr, dAttr);
     } else if (depthwise) {
       // W [C, 1, k...] -> [C, k...].
       SmallVector<ReassociationIndices> groups = {{0, 1}};

@@ -478,7 +478,7 @@ struct SplitLowering : OpConversionPattern<OnnxSplitOp> {
     OpFoldResult dim = dimOf(rewriter, loc, in, axis);
     SmallVector<OpFoldResult> offsets, lengths;
     if (!isNoValue(adaptor.getSplit())) {
-      auto split = intsOrRuntime(rewriter, loc, adaptor.getSplit());
+      auto split = intsOrRuntime(rewriter, loc, adaptor.getSplit(), n);
       if (!split || (int64_t)split->size() != n)
         return rewriter.notifyMatchFailure(
             op, "split must have one static entry per output");
@@ -543,7 +543,8 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
 
     SmallVector<OpFoldResult> pads;
     if (!isNoValue(adaptor.getPads())) {
-      auto p = intsOrRuntime(rewriter, loc, adaptor.getPads());
+      auto p = intsOrRuntime(rewriter, loc, adaptor.getPads(),
+                             isNoValue(adaptor.getAxes()) ? 2 * rank : -1);
       if (!p)
         return rewriter.notifyMatchFailure(op, "pads must have static length");
       pads = *p;
@@ -703,7 +704,7 @@ struct TileLowering : OpConversionPattern<OnnxTileOp> {
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     Location loc = op.getLoc();
     int64_t rank = inTy.getRank();
-    auto repeats = intsOrRuntime(rewriter, loc, adaptor.getRepeats());
+    auto repeats = intsOrRuntime(rewriter, loc, adaptor.getRepeats(), rank);
     if (!repeats || (int64_t)repeats->size() != rank)
       return rewriter.notifyMatchFailure(op, "repeats must have rank entries");
     if (rank == 0) {
@@ -810,12 +811,13 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Operation *op, Value x,
       outLen = b.getIndexAttr(resTy.getDimSize(d));
     outSizes.push_back(outLen);
 
-    // An axis that keeps its length with scale 1 reads input[i] exactly
-    // under every transform but tf_half_pixel_for_nn (which shifts by 0.5).
+    // An axis that keeps its length with scale 1 reads input[i]: ORT
+    // short-circuits such axes under every coordinate transform (even
+    // tf_half_pixel_for_nn, whose formula would shift by 0.5).
     auto ci = getConstantIntValue(inLen), co = getConstantIntValue(outLen);
     bool unit = haveSizes ? (ci && co && *ci == *co)
                           : (constScales[d] && *constScales[d] == 1.0);
-    if (unit && cfg.coordMode != "tf_half_pixel_for_nn") {
+    if (unit) {
       ax.identity = true;
       continue;
     }
@@ -881,7 +883,11 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Operation *op, Value x,
         Value center = arith::MulFOp::create(nb, l, ax.inLenF, half);
         Value off = arith::MulFOp::create(
             nb, l, center, arith::SubFOp::create(nb, l, oneF, adj));
-        return arith::AddFOp::create(nb, l, off, halfPixel());
+        // (offset + (x + 0.5) / scale) - 0.5, in ORT's evaluation order.
+        Value t = arith::DivFOp::create(
+            nb, l, arith::AddFOp::create(nb, l, xo, half), s);
+        return arith::SubFOp::create(
+            nb, l, arith::AddFOp::create(nb, l, off, t), half);
       }
       return halfPixel(); // half_pixel
     };

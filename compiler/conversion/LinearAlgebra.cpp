@@ -126,8 +126,7 @@ Value zeroInit(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// numpy matmul of `a` and `bm` (converted tensors of rank >= 1, the same
 /// element type). The product has element type `outElem`, accumulated in
 /// accumulatorType(outElem). Returns a tensor of the inferred static shape.
-Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
-                  Type outElem) {
+Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm, Type outElem) {
   MLIRContext *ctx = b.getContext();
   Type acc = accumulatorType(outElem);
   auto aT = cast<RankedTensorType>(a.getType());
@@ -225,8 +224,7 @@ Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
     auto outT = RankedTensorType::get(shape, t.getElementType());
     Value empty = createEmpty(b, loc, outT, sizes);
     int64_t rank = R + 2;
-    SmallVector<utils::IteratorType> iters(rank,
-                                           utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     bool ambiguous = false;
     SmallVector<AffineExpr> exprs;
     for (int64_t sd = 0; sd < t.getRank(); ++sd) {
@@ -275,7 +273,8 @@ Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
                    }
                  }
                  linalg::YieldOp::create(
-                     nb, nloc, tensor::ExtractOp::create(nb, nloc, v, idx).getResult());
+                     nb, nloc,
+                     tensor::ExtractOp::create(nb, nloc, v, idx).getResult());
                })
         .getResult(0);
   };
@@ -325,11 +324,11 @@ Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
     OpFoldResult p = m.c(1);
     for (OpFoldResult s : batchSizes)
       p = m.mul(p, s);
-    Value init = zeroInit(b, loc, {b3T.getDimSize(0), M, N},
-                          {p, mSize, nSize}, acc);
-    auto bmm = linalg::BatchMatmulOp::create(b, loc, TypeRange{init.getType()},
-                                             ValueRange{a3, b3},
-                                             ValueRange{init});
+    Value init =
+        zeroInit(b, loc, {b3T.getDimSize(0), M, N}, {p, mSize, nSize}, acc);
+    auto bmm =
+        linalg::BatchMatmulOp::create(b, loc, TypeRange{init.getType()},
+                                      ValueRange{a3, b3}, ValueRange{init});
     if (!aBatched) {
       // A is shared by every batch: read it through (b, m, n, k) -> (m, k).
       AffineExpr bb, mm, nn, kk;
@@ -406,8 +405,8 @@ struct MatMulLowering : OpConversionPattern<OnnxMatMulOp> {
     if (!shape || !isShapeCastCompatible(*shape, resT))
       return rewriter.notifyMatchFailure(
           op, "operand shapes do not multiply to the declared result shape");
-    Value y = buildMatMul(rewriter, op.getLoc(), adaptor.getA(),
-                          adaptor.getB(), resT.getElementType());
+    Value y = buildMatMul(rewriter, op.getLoc(), adaptor.getA(), adaptor.getB(),
+                          resT.getElementType());
     rewriter.replaceOp(op, castToResultType(rewriter, op.getLoc(), y, resT));
     return success();
   }
@@ -439,9 +438,8 @@ struct GemmLowering : OpConversionPattern<OnnxGemmOp> {
           op, "C must be a ranked tensor of rank <= 2 and A's element type");
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
-    if (isa<IntegerType>(elem) &&
-        (alpha != static_cast<int64_t>(alpha) ||
-         beta != static_cast<int64_t>(beta)))
+    if (isa<IntegerType>(elem) && (alpha != static_cast<int64_t>(alpha) ||
+                                   beta != static_cast<int64_t>(beta)))
       return rewriter.notifyMatchFailure(
           op, "non-integral alpha or beta with an integer Gemm");
     bool transA = op.getTransA() != 0, transB = op.getTransB() != 0;
@@ -461,21 +459,20 @@ struct GemmLowering : OpConversionPattern<OnnxGemmOp> {
         tensor::getMixedSize(rewriter, loc, a, mDim),
         tensor::getMixedSize(rewriter, loc, bm, nDim)};
     Value init = zeroInit(rewriter, loc, shape, sizes, acc);
-    auto mm = linalg::MatmulOp::create(rewriter, loc,
-                                       TypeRange{init.getType()},
+    auto mm = linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
                                        ValueRange{a, bm}, ValueRange{init});
     if (transA || transB) {
       AffineExpr m, n, k;
       bindDims(ctx, m, n, k);
       SmallVector<Attribute> maps = {
-          AffineMapAttr::get(
-              AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{k, m}
-                                          : ArrayRef<AffineExpr>{m, k},
-                             ctx)),
-          AffineMapAttr::get(
-              AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{n, k}
-                                          : ArrayRef<AffineExpr>{k, n},
-                             ctx)),
+          AffineMapAttr::get(AffineMap::get(3, 0,
+                                            transA ? ArrayRef<AffineExpr>{k, m}
+                                                   : ArrayRef<AffineExpr>{m, k},
+                                            ctx)),
+          AffineMapAttr::get(AffineMap::get(3, 0,
+                                            transB ? ArrayRef<AffineExpr>{n, k}
+                                                   : ArrayRef<AffineExpr>{k, n},
+                                            ctx)),
           AffineMapAttr::get(AffineMap::get(3, 0, {m, n}, ctx))};
       mm.setIndexingMapsAttr(rewriter.getArrayAttr(maps));
     }
@@ -491,10 +488,9 @@ struct GemmLowering : OpConversionPattern<OnnxGemmOp> {
           rewriter, loc, RankedTensorType::get(shape, elem), inputs,
           [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
             auto mul = [&](Value x, Value s) -> Value {
-              return isFloat ? arith::MulFOp::create(nb, nloc, x, s)
-                                   .getResult()
-                             : arith::MulIOp::create(nb, nloc, x, s)
-                                   .getResult();
+              return isFloat
+                         ? arith::MulFOp::create(nb, nloc, x, s).getResult()
+                         : arith::MulIOp::create(nb, nloc, x, s).getResult();
             };
             Value r = args[0];
             if (alpha != 1.0)
@@ -557,12 +553,10 @@ struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
         if (perRow && zT.getRank() == 1 && xT.getRank() >= 2)
           zp = tensor::ExpandShapeOp::create(
               rewriter, loc,
-              RankedTensorType::get({zT.getDimSize(0), 1},
-                                    zT.getElementType()),
+              RankedTensorType::get({zT.getDimSize(0), 1}, zT.getElementType()),
               zp, ArrayRef<ReassociationIndices>{{0, 1}},
-              ArrayRef<OpFoldResult>{
-                  tensor::getMixedSize(rewriter, loc, zp, 0),
-                  rewriter.getIndexAttr(1)});
+              ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, zp, 0),
+                                     rewriter.getIndexAttr(1)});
         if (cast<RankedTensorType>(zp.getType()).getRank() > xT.getRank())
           return failure();
         inputs.push_back(zp);

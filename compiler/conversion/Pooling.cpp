@@ -41,8 +41,8 @@ Value lowestValue(OpBuilder &b, Location loc, Type onnxType) {
   auto it = cast<IntegerType>(onnxType);
   unsigned w = it.getWidth();
   APInt v = it.isUnsigned() ? APInt::getZero(w) : APInt::getSignedMinValue(w);
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(b.getIntegerType(w), v));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(b.getIntegerType(w), v));
 }
 
 /// Accumulator type of a sum of `t` values: f32 for the 16-bit floats.
@@ -60,10 +60,9 @@ Value combine(OpBuilder &b, Location loc, PoolKind kind, bool isUnsigned,
   if (in.getType() != t) // Sum of 16-bit floats accumulates in f32.
     in = arith::ExtFOp::create(b, loc, t, in);
   if (kind == PoolKind::Sum)
-    return isa<FloatType>(t) ? arith::AddFOp::create(b, loc, acc, in)
-                                   .getResult()
-                             : arith::AddIOp::create(b, loc, acc, in)
-                                   .getResult();
+    return isa<FloatType>(t)
+               ? arith::AddFOp::create(b, loc, acc, in).getResult()
+               : arith::AddIOp::create(b, loc, acc, in).getResult();
   if (isa<FloatType>(t))
     return arith::MaximumFOp::create(b, loc, acc, in);
   if (isUnsigned)
@@ -135,8 +134,7 @@ Value buildWindowPool(OpBuilder &b, Location loc, Value padded, Value init,
   return linalg::GenericOp::create(
              b, loc, resTypes, ins, outs, maps, iters,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value r =
-                   combine(nb, nloc, kind, isUnsigned, args[2], args[0]);
+               Value r = combine(nb, nloc, kind, isUnsigned, args[2], args[0]);
                linalg::YieldOp::create(nb, nloc, r);
              })
       .getResult(0);
@@ -188,8 +186,8 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
     Type resType = getTypeConverter()->convertType(op.getY().getType());
 
     SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
-    SmallVector<int64_t> outShape = windowOutputShape(
-        xType->getDimSize(0), xType->getDimSize(1), windows);
+    SmallVector<int64_t> outShape =
+        windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), windows);
     if (!isShapeCastCompatible(outShape, resType))
       return rewriter.notifyMatchFailure(
           op, "the declared result shape disagrees with the ONNX output size "
@@ -197,8 +195,9 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
     Value lowest = lowestValue(rewriter, loc, onnxElem);
     Value padded = padSpatial(rewriter, loc, x, windows, lowest);
     auto outType = RankedTensorType::get(outShape, xType->getElementType());
-    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
-                                       tensor::getMixedSize(rewriter, loc, x, 1)};
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        tensor::getMixedSize(rewriter, loc, x, 1)};
     for (const WindowDim &w : windows)
       sizes.push_back(w.out);
     Value init = createFilled(rewriter, loc, outType, sizes, lowest);
@@ -232,8 +231,8 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
     Type resType = getTypeConverter()->convertType(op.getY().getType());
 
     SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
-    SmallVector<int64_t> outShape = windowOutputShape(
-        xType->getDimSize(0), xType->getDimSize(1), windows);
+    SmallVector<int64_t> outShape =
+        windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), windows);
     if (!isShapeCastCompatible(outShape, resType))
       return rewriter.notifyMatchFailure(
           op, "the declared result shape disagrees with the ONNX output size "
@@ -242,8 +241,9 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
     Value padded = padSpatial(rewriter, loc, x, windows, zero);
     Type accType = sumAccumulatorType(elem);
     auto sumType = RankedTensorType::get(outShape, accType);
-    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
-                                       tensor::getMixedSize(rewriter, loc, x, 1)};
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        tensor::getMixedSize(rewriter, loc, x, 1)};
     for (const WindowDim &w : windows)
       sizes.push_back(w.out);
     Value init = createFilled(rewriter, loc, sumType, sizes,
@@ -273,8 +273,7 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
     auto outType = RankedTensorType::get(outShape, elem);
     Value empty = createEmpty(rewriter, loc, outType, sizes);
     int64_t numLoops = 2 + rank;
-    SmallVector<AffineMap> maps(
-        2, rewriter.getMultiDimIdentityMap(numLoops));
+    SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(numLoops));
     SmallVector<utils::IteratorType> iters(numLoops,
                                            utils::IteratorType::parallel);
     Value y =
@@ -348,8 +347,7 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
     Type onnxElem = cast<ShapedType>(op.getX().getType()).getElementType();
     if (kind == PoolKind::Sum && !isa<FloatType>(elem))
       return rewriter.notifyMatchFailure(op, "GlobalAveragePool needs floats");
-    Type resType =
-        this->getTypeConverter()->convertType(op.getY().getType());
+    Type resType = this->getTypeConverter()->convertType(op.getY().getType());
     int64_t rank = xType.getRank();
     SmallVector<int64_t> outShape = {xType.getDimSize(0), xType.getDimSize(1)};
     outShape.append(rank - 2, 1);
@@ -408,8 +406,8 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
       red = linalg::GenericOp::create(
                 rewriter, loc, TypeRange{avgType}, ValueRange{red},
                 ValueRange{empty}, idMaps,
-                SmallVector<utils::IteratorType>(
-                    2, utils::IteratorType::parallel),
+                SmallVector<utils::IteratorType>(2,
+                                                 utils::IteratorType::parallel),
                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
                   Value r = arith::DivFOp::create(nb, nloc, args[0], countF);
                   if (accType != elem)
@@ -440,6 +438,6 @@ void kiln::populatePoolingPatterns(TypeConverter &tc,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<MaxPoolLowering, AveragePoolLowering,
                GlobalPoolLowering<OnnxGlobalMaxPoolOp, PoolKind::Max>,
-               GlobalPoolLowering<OnnxGlobalAveragePoolOp, PoolKind::Sum>>(
-      tc, ctx);
+               GlobalPoolLowering<OnnxGlobalAveragePoolOp, PoolKind::Sum>>(tc,
+                                                                           ctx);
 }

@@ -328,7 +328,8 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       return rewriter.notifyMatchFailure(op, "expected ranked tensors");
     Type elem = getElementTypeOrSelf(op.getData().getType()); // ONNX type.
     bool isFloat = isa<FloatType>(elem);
-    bool isUnsigned = elem.isUnsignedInteger();
+    // Bools order like unsigned integers (false < true).
+    bool isUnsigned = elem.isUnsignedInteger() || elem.isInteger(1);
     if (!isFloat && !isa<IntegerType>(elem))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     if (!isFloat && Kind == ReduceKind::LogSumExp)

@@ -253,9 +253,11 @@ inline mlir::Value extractIndex(mlir::OpBuilder &b, mlir::Location loc,
 }
 
 /// Values of a 1-D integer tensor input: constants when known, extracted at
-/// run time otherwise. `n` is its static length (fails when unknown).
+/// run time otherwise. Its length must be static, or given as `expected`
+/// (e.g. the result rank for a shape input).
 inline std::optional<llvm::SmallVector<mlir::OpFoldResult>>
-intsOrRuntime(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t) {
+intsOrRuntime(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t,
+              int64_t expected = -1) {
   llvm::SmallVector<mlir::OpFoldResult> out;
   if (auto c = constInts(t)) {
     for (int64_t v : *c)
@@ -263,9 +265,12 @@ intsOrRuntime(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t) {
     return out;
   }
   auto tt = llvm::dyn_cast<mlir::RankedTensorType>(t.getType());
-  if (!tt || tt.getRank() > 1 || (tt.getRank() == 1 && tt.isDynamicDim(0)))
+  if (!tt || tt.getRank() > 1 ||
+      (tt.getRank() == 1 && tt.isDynamicDim(0) && expected < 0))
     return std::nullopt;
-  int64_t n = tt.getRank() == 0 ? 1 : tt.getDimSize(0);
+  int64_t n = tt.getRank() == 0    ? 1
+              : tt.isDynamicDim(0) ? expected
+                                   : tt.getDimSize(0);
   for (int64_t i = 0; i < n; ++i) {
     if (tt.getRank() == 0)
       out.push_back(toIndex(

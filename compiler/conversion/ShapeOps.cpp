@@ -187,48 +187,61 @@ Value reshapeTo(OpBuilder &b, Location loc, Value src, ArrayRef<SymDim> dst,
   SmallVector<SymDim> srcDims = sourceDims(b, loc, src);
   auto groups = groupDims(srcDims, dst);
   if (!groups) {
-    // No reassociation is valid for all run-time sizes: go through 1-D.
-    ReassociationIndices all;
+    // No finer reassociation is valid for all run-time sizes: one group.
+    ReassociationIndices all, allDst;
     for (int64_t d = 0; d < srcTy.getRank(); ++d)
       all.push_back(d);
-    SymDim total = productOf(b, loc, srcDims);
-    Value flat = src;
-    if (srcTy.getRank() != 1)
-      flat = tensor::CollapseShapeOp::create(
-          b, loc, typeWithSizes({total.size}, elt), src,
-          ArrayRef<ReassociationIndices>{all});
-    ReassociationIndices allDst;
     for (int64_t d = 0; d < dstTy.getRank(); ++d)
       allDst.push_back(d);
-    Value out = flat;
-    if (dstTy.getRank() != 1)
-      out = tensor::ExpandShapeOp::create(
-          b, loc, dstTy, flat, ArrayRef<ReassociationIndices>{allDst},
-          dstSizes);
-    return castTo(b, loc, out, resultType);
+    groups.emplace();
+    groups->push_back({all, allDst});
   }
 
   SmallVector<ReassociationIndices> collapse, expand;
-  SmallVector<OpFoldResult> midSizes;
-  bool needCollapse = false, needExpand = false;
+  SmallVector<OpFoldResult> collapsedSizes, midSizes;
+  bool needCollapse = false, needExpand = false, multiDynamic = false;
   for (auto &[a, c] : *groups) {
     collapse.push_back(a);
     expand.push_back(c);
     needCollapse |= a.size() > 1;
     needExpand |= c.size() > 1;
-    SmallVector<SymDim> part;
+    SmallVector<SymDim> srcPart, dstPart;
     for (int64_t i : a)
-      part.push_back(srcDims[i]);
-    midSizes.push_back(productOf(b, loc, part).size);
+      srcPart.push_back(srcDims[i]);
+    for (int64_t i : c)
+      dstPart.push_back(dst[i]);
+    int64_t dynamicOut =
+        llvm::count_if(c, [&](int64_t i) { return dstTy.isDynamicDim(i); });
+    multiDynamic |= dynamicOut > 1;
+    OpFoldResult fromSrc = productOf(b, loc, srcPart).size;
+    collapsedSizes.push_back(fromSrc);
+    // A group of static target dims has a static size even when the
+    // source dims are dynamic (expand_shape insists on it).
+    midSizes.push_back(dynamicOut == 0 ? productOf(b, loc, dstPart).size
+                                       : fromSrc);
   }
+
+  // expand_shape groups with several dynamic dims are valid IR but MLIR 22's
+  // expand-strided-metadata crashes on them: use tensor.reshape instead.
+  if (multiDynamic) {
+    SmallVector<Value> elems;
+    for (OpFoldResult s : dstSizes)
+      elems.push_back(
+          arith::IndexCastOp::create(b, loc, b.getI64Type(), val(b, loc, s)));
+    Value shape = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({dstTy.getRank()}, b.getI64Type()),
+        elems);
+    Value r = tensor::ReshapeOp::create(b, loc, dstTy, src, shape);
+    return castTo(b, loc, r, resultType);
+  }
+
   Value v = src;
   if (needCollapse)
-    v = tensor::CollapseShapeOp::create(b, loc, typeWithSizes(midSizes, elt), v,
-                                        collapse);
-  if (needExpand) {
-    // The mid type may be more dynamic than the collapse would infer.
+    v = tensor::CollapseShapeOp::create(
+        b, loc, typeWithSizes(collapsedSizes, elt), v, collapse);
+  v = castTo(b, loc, v, typeWithSizes(midSizes, elt));
+  if (needExpand)
     v = tensor::ExpandShapeOp::create(b, loc, dstTy, v, expand, dstSizes);
-  }
   return castTo(b, loc, v, resultType);
 }
 
@@ -389,10 +402,10 @@ struct ReshapeLowering : OpConversionPattern<OnnxReshapeOp> {
       }
     } else {
       // Run-time shape: decode 0 / -1 with index arithmetic.
-      if (shapeTy.getRank() != 1 || shapeTy.isDynamicDim(0) ||
-          shapeTy.getDimSize(0) != rank)
+      if (shapeTy.getRank() != 1 ||
+          (!shapeTy.isDynamicDim(0) && shapeTy.getDimSize(0) != rank))
         return rewriter.notifyMatchFailure(
-            op, "run-time shape must be 1-D with static length");
+            op, "run-time shape must be 1-D with result-rank entries");
       Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
       Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
       Value minusOne = arith::ConstantIndexOp::create(rewriter, loc, -1);
@@ -671,7 +684,8 @@ struct ConstantOfShapeLowering : OpConversionPattern<OnnxConstantOfShapeOp> {
     if (!resTy)
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     Location loc = op.getLoc();
-    auto shape = intsOrRuntime(rewriter, loc, adaptor.getInput());
+    auto shape =
+        intsOrRuntime(rewriter, loc, adaptor.getInput(), resTy.getRank());
     if (!shape || (int64_t)shape->size() != resTy.getRank())
       return rewriter.notifyMatchFailure(op, "shape must have a static length");
     for (auto [i, s] : llvm::enumerate(*shape))

@@ -76,15 +76,14 @@ OpFoldResult IndexMath::min(OpFoldResult x, OpFoldResult y) {
   return arith::MinSIOp::create(b, loc, value(x), value(y)).getResult();
 }
 
-OpFoldResult IndexMath::selectGE(OpFoldResult x, OpFoldResult y,
-                                 OpFoldResult t, OpFoldResult f) {
+OpFoldResult IndexMath::selectGE(OpFoldResult x, OpFoldResult y, OpFoldResult t,
+                                 OpFoldResult f) {
   auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
   if (cx && cy)
     return *cx >= *cy ? t : f;
   Value cond = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
                                      value(x), value(y));
-  return arith::SelectOp::create(b, loc, cond, value(t), value(f))
-      .getResult();
+  return arith::SelectOp::create(b, loc, cond, value(t), value(f)).getResult();
 }
 
 std::optional<std::string> normalizeWindowAttrs(WindowAttrs &attrs,
@@ -147,8 +146,7 @@ SmallVector<WindowDim> computeWindows(OpBuilder &b, Location loc, Value input,
       w.padEnd = m.c(attrs.pads[n + i]);
     }
     // Positions a window can start at, minus the first.
-    OpFoldResult span =
-        m.sub(m.add(m.add(w.in, w.padBegin), w.padEnd), ext);
+    OpFoldResult span = m.sub(m.add(m.add(w.in, w.padBegin), w.padEnd), ext);
     if (!attrs.ceilMode) {
       w.out = m.add(m.div(span, s), m.c(1));
       w.extraEnd = m.c(0);
@@ -156,8 +154,8 @@ SmallVector<WindowDim> computeWindows(OpBuilder &b, Location loc, Value input,
       OpFoldResult out = m.add(m.ceilDiv(span, s), m.c(1));
       // A window starting in the end padding is dropped.
       OpFoldResult lastStart = m.mul(m.sub(out, m.c(1)), s);
-      out = m.selectGE(lastStart, m.add(w.in, w.padBegin),
-                       m.sub(out, m.c(1)), out);
+      out = m.selectGE(lastStart, m.add(w.in, w.padBegin), m.sub(out, m.c(1)),
+                       out);
       w.out = out;
       // The padded input must hold (out - 1) * stride + extent elements.
       OpFoldResult needed = m.add(m.mul(m.sub(out, m.c(1)), s), ext);

@@ -65,8 +65,8 @@ struct WindowAttrs {
 
 /// Fills in defaults and checks the attribute sizes for `spatialRank` dims.
 /// Returns a reason on failure.
-std::optional<std::string>
-normalizeWindowAttrs(WindowAttrs &attrs, int64_t spatialRank);
+std::optional<std::string> normalizeWindowAttrs(WindowAttrs &attrs,
+                                                int64_t spatialRank);
 
 /// Computes the window geometry of each spatial dim of `input` (N, C,
 /// spatial...) with ONNX semantics:
@@ -100,8 +100,8 @@ mlir::DenseIntElementsAttr i64TensorAttr(mlir::OpBuilder &b,
 
 /// `v` as a tensor of type `want` (a tensor.cast when only the static
 /// information differs). The caller checks compatibility first.
-mlir::Value castToResultType(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                       mlir::Type want);
+mlir::Value castToResultType(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value v, mlir::Type want);
 
 /// True when a tensor of static shape `shape` can be cast to `want`.
 bool isShapeCastCompatible(llvm::ArrayRef<int64_t> shape, mlir::Type want);

@@ -1,0 +1,233 @@
+// RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file | FileCheck %s
+
+// Softmax along axis 1: max pass, sum of exp(x - max) reading the max
+// through the kept-dims map, then exp(x - max) / sum.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @softmax
+// CHECK-SAME: (%[[X:.+]]: tensor<2x?x4xf32>)
+// CHECK: %[[NINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[MI:.+]] = linalg.fill ins(%[[NINF]] : f32) outs(%{{.+}} : tensor<2x4xf32>)
+// CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[X]] : tensor<2x?x4xf32>) outs(%[[MI]] : tensor<2x4xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]] : tensor<2x?x4xf32>, tensor<2x4xf32>)
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[M:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT: %[[D:.+]] = arith.subf %[[A]], %[[M]] : f32
+// CHECK-NEXT: %[[E:.+]] = math.exp %[[D]] : f32
+// CHECK-NEXT: %[[S:.+]] = arith.addf %[[E]], %[[ACC]] : f32
+// CHECK: %[[DIM:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<2x?x4xf32>
+// CHECK: %[[OUT:.+]] = tensor.empty(%[[DIM]]) : tensor<2x?x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MAX]], %[[SUM]] : tensor<2x?x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) outs(%[[OUT]] : tensor<2x?x4xf32>)
+// CHECK: ^bb0(%[[A2:.+]]: f32, %[[M2:.+]]: f32, %[[S2:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[D2:.+]] = arith.subf %[[A2]], %[[M2]] : f32
+// CHECK-NEXT: %[[E2:.+]] = math.exp %[[D2]] : f32
+// CHECK-NEXT: %[[R:.+]] = arith.divf %[[E2]], %[[S2]] : f32
+// CHECK-NEXT: linalg.yield %[[R]] : f32
+func.func @softmax(%x: tensor<2x?x4xf32>) -> tensor<2x?x4xf32> {
+  %0 = onnx.Softmax(%x) {axis = 1 : i64} : (tensor<2x?x4xf32>) -> tensor<2x?x4xf32>
+  return %0 : tensor<2x?x4xf32>
+}
+
+// -----
+
+// LogSoftmax = (x - max) - log(sum); the default axis is the last one.
+// CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @log_softmax
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[M:.+]]: f32, %[[S:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[D:.+]] = arith.subf %[[A]], %[[M]] : f32
+// CHECK-NEXT: %[[L:.+]] = math.log %[[S]] : f32
+// CHECK-NEXT: %[[R:.+]] = arith.subf %[[D]], %[[L]] : f32
+// CHECK-NEXT: linalg.yield %[[R]] : f32
+func.func @log_softmax(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %0 = onnx.LogSoftmax(%x) : (tensor<3x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// Half-precision softmax: max in f16, exp and sum in f32, one rounding.
+// CHECK-LABEL: func.func @softmax_f16
+// CHECK: arith.maximumf %{{.+}}, %{{.+}} : f16
+// CHECK: ^bb0(%[[A:.+]]: f16, %[[M:.+]]: f16, %[[ACC:.+]]: f32):
+// CHECK-DAG: %[[AE:.+]] = arith.extf %[[A]] : f16 to f32
+// CHECK-DAG: %[[ME:.+]] = arith.extf %[[M]] : f16 to f32
+// CHECK: arith.subf %[[AE]], %[[ME]] : f32
+// CHECK: arith.truncf %{{.+}} : f32 to f16
+func.func @softmax_f16(%x: tensor<3x5xf16>) -> tensor<3x5xf16> {
+  %0 = onnx.Softmax(%x) : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  return %0 : tensor<3x5xf16>
+}
+
+// -----
+
+// Hardmax: arg max (first index) along the axis, then 1 where the iteration
+// index equals it.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @hardmax
+// CHECK: %[[ARG:.+]]:2 = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]]], iterator_types = ["parallel", "reduction"]}
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.generic {indexing_maps = [#[[KEPT]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[ARG]]#1 : tensor<3xi64>)
+// CHECK: ^bb0(%[[BEST:.+]]: i64, %{{.+}}: f32):
+// CHECK: %[[I:.+]] = linalg.index 1 : index
+// CHECK: %[[I64:.+]] = arith.index_cast %[[I]] : index to i64
+// CHECK: %[[HIT:.+]] = arith.cmpi eq, %[[I64]], %[[BEST]] : i64
+// CHECK-DAG: %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: arith.select %[[HIT]], %[[ONE]], %[[ZERO]] : f32
+func.func @hardmax(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %0 = onnx.Hardmax(%x) {axis = -1 : i64} : (tensor<3x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// Inference BatchNormalization: per-channel parameters read through (d1);
+// the unused running mean/var results are dropped.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CH:.+]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @batchnorm
+// CHECK-SAME: (%[[X:.+]]: tensor<?x3x4x4xf32>, %[[S:.+]]: tensor<3xf32>, %[[B:.+]]: tensor<3xf32>, %[[M:.+]]: tensor<3xf32>, %[[V:.+]]: tensor<3xf32>)
+// CHECK: %[[N:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<?x3x4x4xf32>
+// CHECK: %[[E:.+]] = tensor.empty(%[[N]]) : tensor<?x3x4x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[S]], %[[B]], %[[M]], %[[V]] : {{.+}}) outs(%[[E]] : tensor<?x3x4x4xf32>)
+// CHECK: ^bb0(%[[XV:.+]]: f32, %[[SV:.+]]: f32, %[[BV:.+]]: f32, %[[MV:.+]]: f32, %[[VV:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[EPS:.+]] = arith.constant 1.000000e-03 : f32
+// CHECK: %[[VE:.+]] = arith.addf %[[VV]], %[[EPS]] : f32
+// CHECK: %[[SD:.+]] = math.sqrt %[[VE]] : f32
+// CHECK: %[[F:.+]] = arith.divf %[[SV]], %[[SD]] : f32
+// CHECK: %[[C:.+]] = arith.subf %[[XV]], %[[MV]] : f32
+// CHECK: %[[P:.+]] = arith.mulf %[[C]], %[[F]] : f32
+// CHECK: %[[Y:.+]] = arith.addf %[[P]], %[[BV]] : f32
+// CHECK: linalg.yield %[[Y]] : f32
+func.func @batchnorm(%x: tensor<?x3x4x4xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>) -> tensor<?x3x4x4xf32> {
+  %0, %1, %2 = onnx.BatchNormalization(%x, %s, %b, %m, %v) {epsilon = 1.0e-3 : f32} : (tensor<?x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<?x3x4x4xf32>, none, none)
+  return %0 : tensor<?x3x4x4xf32>
+}
+
+// -----
+
+// LayerNormalization over the last dim of an f16 input: statistics in f32
+// (stash_type 1), two passes (mean, then squared deviations), Scale and B
+// broadcast over the normalized dims; InvStdDev keeps a unit dim.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[LAST:.+]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func.func @layernorm
+// CHECK-SAME: (%[[X:.+]]: tensor<?x3x8xf16>, %[[S:.+]]: tensor<8xf16>, %[[B:.+]]: tensor<8xf16>)
+// CHECK-DAG: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[CNT:.+]] = arith.constant 8.000000e+00 : f32
+// CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: arith.extf %{{.+}} : f16 to f32
+// CHECK: %[[MEAN:.+]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[SUM]] : tensor<?x3xf32>)
+// CHECK: arith.divf %{{.+}}, %[[CNT]] : f32
+// CHECK: %[[SQ:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<?x3x8xf16>, tensor<?x3xf32>)
+// CHECK: ^bb0(%[[A:.+]]: f16, %[[MU:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT: %[[AE:.+]] = arith.extf %[[A]] : f16 to f32
+// CHECK-NEXT: %[[D:.+]] = arith.subf %[[AE]], %[[MU]] : f32
+// CHECK-NEXT: %[[D2:.+]] = arith.mulf %[[D]], %[[D]] : f32
+// CHECK-NEXT: arith.addf %[[D2]], %[[ACC]] : f32
+// CHECK: %[[INV:.+]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[SQ]] : tensor<?x3xf32>)
+// CHECK: %[[VAR:.+]] = arith.divf %{{.+}}, %[[CNT]] : f32
+// CHECK: %[[EPS:.+]] = arith.constant 1.000000e-03 : f32
+// CHECK: %[[VE:.+]] = arith.addf %[[VAR]], %[[EPS]] : f32
+// CHECK: %[[SD:.+]] = math.sqrt %[[VE]] : f32
+// CHECK: arith.divf %{{.+}}, %[[SD]] : f32
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[KEPT]], #[[LAST]], #[[LAST]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MEAN]], %[[INV]], %[[S]], %[[B]] : {{.+}})
+// CHECK: arith.truncf %{{.+}} : f32 to f16
+// CHECK: %[[IE:.+]] = tensor.expand_shape %[[INV]] {{\[}}[0], [1, 2]] output_shape [%{{.+}}, 3, 1] : tensor<?x3xf32> into tensor<?x3x1xf32>
+// CHECK: return %[[Y]], %[[IE]]
+func.func @layernorm(%x: tensor<?x3x8xf16>, %s: tensor<8xf16>, %b: tensor<8xf16>) -> (tensor<?x3x8xf16>, tensor<?x3x1xf32>) {
+  %0, %1, %2 = onnx.LayerNormalization(%x, %s, %b) {epsilon = 1.0e-3 : f32} : (tensor<?x3x8xf16>, tensor<8xf16>, tensor<8xf16>) -> (tensor<?x3x8xf16>, tensor<?x3x1xf32>, tensor<?x3x1xf32>)
+  return %0, %2 : tensor<?x3x8xf16>, tensor<?x3x1xf32>
+}
+
+// -----
+
+// axis=1 normalizes dims 1 and 2; the count of dynamic dims is computed at
+// run time.
+// CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1, d2) -> (d0)>
+// CHECK-DAG: #[[NORM:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @layernorm_axis1
+// CHECK-SAME: (%[[X:.+]]: tensor<2x?x4xf32>
+// CHECK: %[[D:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<2x?x4xf32>
+// CHECK: %[[C4:.+]] = arith.constant 4 : index
+// CHECK: %[[N:.+]] = arith.muli %[[D]], %[[C4]] : index
+// CHECK: iterator_types = ["parallel", "reduction", "reduction"]
+// CHECK: iterator_types = ["parallel", "reduction", "reduction"]
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[KEPT]], #[[KEPT]], #[[NORM]], #[[NORM]], #{{.+}}]
+func.func @layernorm_axis1(%x: tensor<2x?x4xf32>, %s: tensor<?x4xf32>, %b: tensor<?x4xf32>) -> tensor<2x?x4xf32> {
+  %0, %1, %2 = onnx.LayerNormalization(%x, %s, %b) {axis = 1 : i64} : (tensor<2x?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) -> (tensor<2x?x4xf32>, none, none)
+  return %0 : tensor<2x?x4xf32>
+}
+
+// -----
+
+// InstanceNormalization: statistics over the spatial dims per (n, c);
+// scale and B per channel.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[NC:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-DAG: #[[CH:.+]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @instancenorm
+// CHECK: %[[CNT:.+]] = arith.constant 2.000000e+01 : f32
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[NC]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+// CHECK: arith.constant 9.99999974E-6 : f32
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[NC]], #[[NC]], #[[CH]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK: ^bb0(%[[XV:.+]]: f32, %[[MV:.+]]: f32, %[[IV:.+]]: f32, %[[SV:.+]]: f32, %[[BV:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[D:.+]] = arith.subf %[[XV]], %[[MV]] : f32
+// CHECK-NEXT: %[[N:.+]] = arith.mulf %[[D]], %[[IV]] : f32
+// CHECK-NEXT: %[[SC:.+]] = arith.mulf %[[N]], %[[SV]] : f32
+// CHECK-NEXT: %[[Y:.+]] = arith.addf %[[SC]], %[[BV]] : f32
+// CHECK-NEXT: linalg.yield %[[Y]] : f32
+func.func @instancenorm(%x: tensor<2x3x4x5xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<2x3x4x5xf32> {
+  %0 = onnx.InstanceNormalization(%x, %s, %b) : (tensor<2x3x4x5xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x5xf32>
+  return %0 : tensor<2x3x4x5xf32>
+}
+
+// -----
+
+// LpNormalization p=2: sqrt of the sum of squares; an all-zero slice stays 0.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[KEPT:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @lpnorm
+// CHECK: %[[SS:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]]], iterator_types = ["reduction", "parallel"]}
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT: %[[SQ:.+]] = arith.mulf %[[A]], %[[A]] : f32
+// CHECK-NEXT: arith.addf %[[SQ]], %[[ACC]] : f32
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[KEPT]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%{{.+}}, %[[SS]] : tensor<3x4xf32>, tensor<4xf32>)
+// CHECK: ^bb0(%[[X:.+]]: f32, %[[S:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[N:.+]] = math.sqrt %[[S]] : f32
+// CHECK: %[[Z:.+]] = arith.cmpf oeq, %[[N]], %{{.+}} : f32
+// CHECK: %[[Q:.+]] = arith.divf %[[X]], %[[N]] : f32
+// CHECK: arith.select %[[Z]], %{{.+}}, %[[Q]] : f32
+func.func @lpnorm(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %0 = onnx.LpNormalization(%x) {axis = 0 : i64} : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// LayerNormalization without B: no bias input, no add after the scale.
+// CHECK-DAG: #[[LAST:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @layernorm_no_bias
+// CHECK-SAME: (%[[X:.+]]: tensor<2x8xf32>, %[[S:.+]]: tensor<8xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}, #[[LAST]], #{{.+}}], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %{{.+}}, %{{.+}}, %[[S]] : tensor<2x8xf32>, tensor<2xf32>, tensor<2xf32>, tensor<8xf32>)
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[M:.+]]: f32, %[[I:.+]]: f32, %[[SC:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[D:.+]] = arith.subf %[[A]], %[[M]] : f32
+// CHECK-NEXT: %[[N:.+]] = arith.mulf %[[D]], %[[I]] : f32
+// CHECK-NEXT: %[[Y:.+]] = arith.mulf %[[N]], %[[SC]] : f32
+// CHECK-NEXT: linalg.yield %[[Y]] : f32
+func.func @layernorm_no_bias(%x: tensor<2x8xf32>, %s: tensor<8xf32>) -> tensor<2x8xf32> {
+  %n = onnx.NoValue
+  %0, %1, %2 = onnx.LayerNormalization(%x, %s, %n) : (tensor<2x8xf32>, tensor<8xf32>, none) -> (tensor<2x8xf32>, none, none)
+  return %0 : tensor<2x8xf32>
+}
