@@ -63,11 +63,17 @@ struct IfLowering : OpConversionPattern<OnnxIfOp> {
       SmallVector<Value> values;
       for (auto [v, ty] : llvm::zip(yield.getOperands(), resultTypes)) {
         Value out = v;
-        auto vt = cast<RankedTensorType>(v.getType());
+        // Values from outside the branch were converted already.
+        Operation *def = v.getDefiningOp();
+        if (!def || !to->findAncestorOpInRegion(*def))
+          if (Value m = rewriter.getRemappedValue(v))
+            out = m;
+        auto vt = cast<RankedTensorType>(out.getType());
         auto rt = cast<RankedTensorType>(ty);
-        // Unsigned element types: the producer is converted later and the
-        // driver bridges its new (signless) value back to `v`; this cast
-        // pairs with that bridge and both fold away.
+        // Unsigned element types produced inside the branch: the producer
+        // is converted later and the driver bridges its new (signless)
+        // value back to `v`; this cast pairs with that bridge
+        // (reconcile-unrealized-casts folds the pair).
         if (vt.getElementType() != rt.getElementType())
           out = UnrealizedConversionCastOp::create(
                     rewriter, loc, vt.clone(rt.getElementType()), out)

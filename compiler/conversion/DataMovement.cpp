@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -1146,6 +1147,157 @@ struct UpsampleLowering : OpConversionPattern<OnnxUpsampleOp> {
       return rewriter.notifyMatchFailure(op,
                                          "linear upsample needs float data");
     rewriter.replaceOp(op, *r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// ScatterElements, ScatterND
+//===----------------------------------------------------------------------===//
+
+/// Combines the current element with an update per the `reduction`
+/// attribute; `elt` is the ONNX element type (signedness for max/min).
+FailureOr<Value> combineScatter(OpBuilder &b, Location loc, StringRef red,
+                                Type elt, Value cur, Value upd) {
+  if (red == "none")
+    return upd;
+  bool isFloat = isa<FloatType>(elt);
+  if (elt.isInteger(1))
+    return failure();
+  bool isUnsigned = elt.isUnsignedInteger();
+  if (red == "add")
+    return isFloat ? arith::AddFOp::create(b, loc, cur, upd).getResult()
+                   : arith::AddIOp::create(b, loc, cur, upd).getResult();
+  if (red == "mul")
+    return isFloat ? arith::MulFOp::create(b, loc, cur, upd).getResult()
+                   : arith::MulIOp::create(b, loc, cur, upd).getResult();
+  if (red == "max")
+    return isFloat ? arith::MaximumFOp::create(b, loc, cur, upd).getResult()
+           : isUnsigned ? arith::MaxUIOp::create(b, loc, cur, upd).getResult()
+                        : arith::MaxSIOp::create(b, loc, cur, upd).getResult();
+  if (red == "min")
+    return isFloat ? arith::MinimumFOp::create(b, loc, cur, upd).getResult()
+           : isUnsigned ? arith::MinUIOp::create(b, loc, cur, upd).getResult()
+                        : arith::MinSIOp::create(b, loc, cur, upd).getResult();
+  return failure();
+}
+
+/// Scatters sequentially (later updates win, as in ONNX's reference) with an
+/// scf.for nest over `loopSizes` carrying the output tensor; `body` returns
+/// the destination index and the update for one iteration.
+Value scatterLoop(OpBuilder &b, Location loc, Value init,
+                  ArrayRef<OpFoldResult> loopSizes, StringRef red, Type onnxElt,
+                  function_ref<std::pair<SmallVector<Value>, Value>(
+                      OpBuilder &, Location, ValueRange)>
+                      body) {
+  SmallVector<Value> lbs, ubs, steps;
+  for (OpFoldResult s : loopSizes) {
+    lbs.push_back(cIdx(b, loc, 0));
+    ubs.push_back(val(b, loc, s));
+    steps.push_back(cIdx(b, loc, 1));
+  }
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{init},
+      [&](OpBuilder &nb, Location l, ValueRange ivs,
+          ValueRange iter) -> scf::ValueVector {
+        auto [at, upd] = body(nb, l, ivs);
+        Value cur = iter[0];
+        Value v = upd;
+        if (red != "none") {
+          Value old = tensor::ExtractOp::create(nb, l, cur, at);
+          v = *combineScatter(nb, l, red, onnxElt, old, upd);
+        }
+        return {tensor::InsertOp::create(nb, l, v, cur, at).getResult()};
+      });
+  return nest.results.front();
+}
+
+struct ScatterElementsLowering : OpConversionPattern<OnnxScatterElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxScatterElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData(), indices = adaptor.getIndices(),
+          updates = adaptor.getUpdates();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    if (!resTy || !dataTy || !isa<RankedTensorType>(indices.getType()))
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    Type onnxElt = cast<ShapedType>(op.getData().getType()).getElementType();
+    StringRef red = op.getReduction();
+    Location loc = op.getLoc();
+    Value probe = scalarConstant(rewriter, loc, dataTy.getElementType(), 0);
+    if (failed(combineScatter(rewriter, loc, red, onnxElt, probe, probe)))
+      return rewriter.notifyMatchFailure(op, "unsupported reduction");
+    int64_t r = dataTy.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), r);
+    if (axis < 0 || axis >= r)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Value dimV = val(rewriter, loc, dimOf(rewriter, loc, data, axis));
+    Value res =
+        scatterLoop(rewriter, loc, data, sizesOf(rewriter, loc, indices), red,
+                    onnxElt, [&](OpBuilder &b, Location l, ValueRange ivs) {
+                      Value i = tensor::ExtractOp::create(b, l, indices, ivs);
+                      SmallVector<Value> at(ivs);
+                      at[axis] = wrapIndex(b, l, i, dimV);
+                      Value u = tensor::ExtractOp::create(b, l, updates, ivs);
+                      return std::make_pair(at, u);
+                    });
+    rewriter.replaceOp(op, castTo(rewriter, loc, res, resTy));
+    return success();
+  }
+};
+
+struct ScatterNDLowering : OpConversionPattern<OnnxScatterNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxScatterNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData(), indices = adaptor.getIndices(),
+          updates = adaptor.getUpdates();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
+    if (!resTy || !dataTy || !idxTy || idxTy.getRank() < 1 ||
+        idxTy.isDynamicDim(idxTy.getRank() - 1))
+      return rewriter.notifyMatchFailure(
+          op, "indices need a static last dim (the index depth)");
+    Type onnxElt = cast<ShapedType>(op.getData().getType()).getElementType();
+    StringRef red = op.getReduction();
+    Location loc = op.getLoc();
+    Value probe = scalarConstant(rewriter, loc, dataTy.getElementType(), 0);
+    if (failed(combineScatter(rewriter, loc, red, onnxElt, probe, probe)))
+      return rewriter.notifyMatchFailure(op, "unsupported reduction");
+    int64_t q = idxTy.getRank(), r = dataTy.getRank();
+    int64_t k = idxTy.getDimSize(q - 1);
+    if (k > r)
+      return rewriter.notifyMatchFailure(op, "index depth exceeds data rank");
+    // Loop over indices[:-1] and then over the data dims the slice covers.
+    SmallVector<OpFoldResult> loop;
+    for (int64_t d = 0; d < q - 1; ++d)
+      loop.push_back(dimOf(rewriter, loc, indices, d));
+    for (int64_t d = k; d < r; ++d)
+      loop.push_back(dimOf(rewriter, loc, data, d));
+    SmallVector<Value> dims;
+    for (int64_t d = 0; d < k; ++d)
+      dims.push_back(val(rewriter, loc, dimOf(rewriter, loc, data, d)));
+    Value res =
+        scatterLoop(rewriter, loc, data, loop, red, onnxElt,
+                    [&](OpBuilder &b, Location l, ValueRange ivs) {
+                      SmallVector<Value> at, idxAt(ivs.take_front(q - 1));
+                      idxAt.push_back(Value());
+                      for (int64_t j = 0; j < k; ++j) {
+                        idxAt.back() = cIdx(b, l, j);
+                        Value i =
+                            tensor::ExtractOp::create(b, l, indices, idxAt);
+                        at.push_back(wrapIndex(b, l, i, dims[j]));
+                      }
+                      for (Value iv : ivs.drop_front(q - 1))
+                        at.push_back(iv);
+                      Value u = tensor::ExtractOp::create(b, l, updates, ivs);
+                      return std::make_pair(at, u);
+                    });
+    rewriter.replaceOp(op, castTo(rewriter, loc, res, resTy));
     return success();
   }
 };

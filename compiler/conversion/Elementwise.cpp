@@ -285,7 +285,8 @@ Value sigmoidBody(OnnxSigmoidOp, OpBuilder &b, Location loc, ValueRange a,
                   const ElemTypes &et) {
   return unaryF(b, loc, a[0], et.out, [&](Value x, Type t) {
     Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    return divF(b, loc, cst(b, loc, t, 1.0), addF(b, loc, cst(b, loc, t, 1.0), e));
+    return divF(b, loc, cst(b, loc, t, 1.0),
+                addF(b, loc, cst(b, loc, t, 1.0), e));
   });
 }
 
@@ -321,8 +322,8 @@ Value hardSwishBody(OnnxHardSwishOp, OpBuilder &b, Location loc, ValueRange a,
   return unaryF(b, loc, a[0], et.out, [&](Value x, Type t) {
     Value y = addF(b, loc, mulF(b, loc, x, cst(b, loc, t, 1.0 / 6.0)),
                    cst(b, loc, t, 0.5));
-    Value hs = maxF(b, loc, cst(b, loc, t, 0.0),
-                    minF(b, loc, cst(b, loc, t, 1.0), y));
+    Value hs =
+        maxF(b, loc, cst(b, loc, t, 0.0), minF(b, loc, cst(b, loc, t, 1.0), y));
     return mulF(b, loc, x, hs);
   });
 }
@@ -432,8 +433,8 @@ Value notBody(OnnxNotOp, OpBuilder &b, Location loc, ValueRange a,
   return arith::XOrIOp::create(b, loc, a[0], t);
 }
 
-Value reciprocalBody(OnnxReciprocalOp, OpBuilder &b, Location loc,
-                     ValueRange a, const ElemTypes &et) {
+Value reciprocalBody(OnnxReciprocalOp, OpBuilder &b, Location loc, ValueRange a,
+                     const ElemTypes &et) {
   return unaryF(b, loc, a[0], et.out, [&](Value x, Type t) {
     return divF(b, loc, cst(b, loc, t, 1.0), x);
   });
@@ -457,7 +458,8 @@ Value signBody(OnnxSignOp, OpBuilder &b, Location loc, ValueRange a,
                   zero);
   Value pos = cmpI(b, loc, arith::CmpIPredicate::sgt, x, zero);
   Value neg = cmpI(b, loc, arith::CmpIPredicate::slt, x, zero);
-  return select(b, loc, pos, one, select(b, loc, neg, cst(b, loc, st, -1), zero));
+  return select(b, loc, pos, one,
+                select(b, loc, neg, cst(b, loc, st, -1), zero));
 }
 
 Value eluBody(OnnxEluOp op, OpBuilder &b, Location loc, ValueRange a,
@@ -475,10 +477,10 @@ Value seluBody(OnnxSeluOp op, OpBuilder &b, Location loc, ValueRange a,
   double alpha = op.getAlpha().convertToDouble();
   double gamma = op.getGamma().convertToDouble();
   return unaryF(b, loc, a[0], et.out, [&](Value x, Type t) {
-    Value neg = subF(b, loc,
-                     mulF(b, loc, cst(b, loc, t, alpha),
-                          math::ExpOp::create(b, loc, x)),
-                     cst(b, loc, t, alpha));
+    Value neg = subF(
+        b, loc,
+        mulF(b, loc, cst(b, loc, t, alpha), math::ExpOp::create(b, loc, x)),
+        cst(b, loc, t, alpha));
     Value pos = cmpF(b, loc, arith::CmpFPredicate::OGT, x, cst(b, loc, t, 0));
     return mulF(b, loc, cst(b, loc, t, gamma), select(b, loc, pos, x, neg));
   });
@@ -489,18 +491,18 @@ Value celuBody(OnnxCeluOp op, OpBuilder &b, Location loc, ValueRange a,
   double alpha = op.getAlpha().convertToDouble();
   return unaryF(b, loc, a[0], et.out, [&](Value x, Type t) {
     Value zero = cst(b, loc, t, 0);
-    Value e = math::ExpOp::create(b, loc, divF(b, loc, x, cst(b, loc, t, alpha)));
-    Value neg = mulF(b, loc, cst(b, loc, t, alpha),
-                     subF(b, loc, e, cst(b, loc, t, 1)));
+    Value e =
+        math::ExpOp::create(b, loc, divF(b, loc, x, cst(b, loc, t, alpha)));
+    Value neg =
+        mulF(b, loc, cst(b, loc, t, alpha), subF(b, loc, e, cst(b, loc, t, 1)));
     return addF(b, loc, maxF(b, loc, zero, x), minF(b, loc, zero, neg));
   });
 }
 
 Value softplusBody(OnnxSoftplusOp, OpBuilder &b, Location loc, ValueRange a,
                    const ElemTypes &et) {
-  return unaryF(b, loc, a[0], et.out, [&](Value x, Type) {
-    return softplus(b, loc, x);
-  });
+  return unaryF(b, loc, a[0], et.out,
+                [&](Value x, Type) { return softplus(b, loc, x); });
 }
 
 Value softsignBody(OnnxSoftsignOp, OpBuilder &b, Location loc, ValueRange a,
@@ -536,7 +538,8 @@ Value geluBody(OnnxGeluOp op, OpBuilder &b, Location loc, ValueRange a,
       Value x3 = mulF(b, loc, mulF(b, loc, x, x), x);
       Value s = addF(b, loc, x, mulF(b, loc, cst(b, loc, t, 0.044715), x3));
       inner = math::TanhOp::create(
-          b, loc, mulF(b, loc, cst(b, loc, t, 0.7978845608028654 /* sqrt(2/pi) */), s));
+          b, loc,
+          mulF(b, loc, cst(b, loc, t, 0.7978845608028654 /* sqrt(2/pi) */), s));
     } else {
       inner = math::ErfOp::create(
           b, loc, mulF(b, loc, x, cst(b, loc, t, 1.0 / std::sqrt(2.0))));
@@ -549,8 +552,7 @@ Value geluBody(OnnxGeluOp op, OpBuilder &b, Location loc, ValueRange a,
 Value thresholdedReluBody(OnnxThresholdedReluOp op, OpBuilder &b, Location loc,
                           ValueRange a, const ElemTypes &et) {
   double alpha = op.getAlpha().convertToDouble();
-  return unaryF(b, loc, a[0], et.out,
-                                       [&](Value x, Type t) {
+  return unaryF(b, loc, a[0], et.out, [&](Value x, Type t) {
     Value gt =
         cmpF(b, loc, arith::CmpFPredicate::OGT, x, cst(b, loc, t, alpha));
     return select(b, loc, gt, x, cst(b, loc, t, 0));
@@ -565,12 +567,12 @@ Value shrinkBody(OnnxShrinkOp op, OpBuilder &b, Location loc, ValueRange a,
   // Integers are shrunk in f32 and truncated back, as ONNX Runtime does.
   Type ct = isFloat(t) ? mathComputeType(t) : b.getF32Type();
   Value x = castScalar(b, loc, a[0], t, ct);
-  Value lo = cmpF(b, loc, arith::CmpFPredicate::OLT, x, cst(b, loc, ct, -lambd));
+  Value lo =
+      cmpF(b, loc, arith::CmpFPredicate::OLT, x, cst(b, loc, ct, -lambd));
   Value hi = cmpF(b, loc, arith::CmpFPredicate::OGT, x, cst(b, loc, ct, lambd));
-  Value r = select(
-      b, loc, lo, addF(b, loc, x, cst(b, loc, ct, bias)),
-      select(b, loc, hi, subF(b, loc, x, cst(b, loc, ct, bias)),
-             cst(b, loc, ct, 0)));
+  Value r = select(b, loc, lo, addF(b, loc, x, cst(b, loc, ct, bias)),
+                   select(b, loc, hi, subF(b, loc, x, cst(b, loc, ct, bias)),
+                          cst(b, loc, ct, 0)));
   return castScalar(b, loc, r, ct, t);
 }
 
@@ -697,17 +699,17 @@ struct ClipLowering : OpConversionPattern<OnnxClipOp> {
     for (Value v : inputs)
       if (!isa<RankedTensorType>(v.getType()))
         return rewriter.notifyMatchFailure(op, "expected ranked tensors");
-    Value r = buildElementwise(
-        rewriter, op.getLoc(), resultType, inputs,
-        [&](OpBuilder &b, Location loc, ValueRange a) {
-          Value x = a[0];
-          unsigned i = 1;
-          if (hasMin)
-            x = maxOf(b, loc, t, x, a[i++], /*max=*/true);
-          if (hasMax)
-            x = maxOf(b, loc, t, x, a[i++], /*max=*/false);
-          return x;
-        });
+    Value r =
+        buildElementwise(rewriter, op.getLoc(), resultType, inputs,
+                         [&](OpBuilder &b, Location loc, ValueRange a) {
+                           Value x = a[0];
+                           unsigned i = 1;
+                           if (hasMin)
+                             x = maxOf(b, loc, t, x, a[i++], /*max=*/true);
+                           if (hasMax)
+                             x = maxOf(b, loc, t, x, a[i++], /*max=*/false);
+                           return x;
+                         });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -846,12 +848,12 @@ void kiln::populateElementwisePatterns(TypeConverter &tc,
                               sameTypes<OnnxPReluOp>);
 
   // Comparisons and logic.
-  addElementwise<OnnxEqualOp>(
-      tc, patterns, Types::Any,
-      compareBody<OnnxEqualOp, P::OEQ, I::eq, I::eq>, sameTypes<OnnxEqualOp>);
-  addElementwise<OnnxLessOp>(
-      tc, patterns, Types::Numeric,
-      compareBody<OnnxLessOp, P::OLT, I::slt, I::ult>, sameTypes<OnnxLessOp>);
+  addElementwise<OnnxEqualOp>(tc, patterns, Types::Any,
+                              compareBody<OnnxEqualOp, P::OEQ, I::eq, I::eq>,
+                              sameTypes<OnnxEqualOp>);
+  addElementwise<OnnxLessOp>(tc, patterns, Types::Numeric,
+                             compareBody<OnnxLessOp, P::OLT, I::slt, I::ult>,
+                             sameTypes<OnnxLessOp>);
   addElementwise<OnnxGreaterOp>(
       tc, patterns, Types::Numeric,
       compareBody<OnnxGreaterOp, P::OGT, I::sgt, I::ugt>,
@@ -875,8 +877,7 @@ void kiln::populateElementwisePatterns(TypeConverter &tc,
                             bitwiseBody<OnnxXorOp, XOrIOp>);
   addElementwise<OnnxBitShiftOp>(tc, patterns, Types::Int, bitShiftBody,
                                  bitShiftCheck);
-  addElementwise<OnnxWhereOp>(tc, patterns, Types::Bool, whereBody,
-                              whereCheck);
+  addElementwise<OnnxWhereOp>(tc, patterns, Types::Bool, whereBody, whereCheck);
 
   // Conversions and plumbing.
   addElementwise<OnnxCastOp>(tc, patterns, Types::Any, castBody, castCheck);

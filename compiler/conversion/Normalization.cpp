@@ -65,8 +65,9 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
     MLIRContext *ctx = op.getContext();
 
     Value max = buildReduction(
-        rewriter, loc, x, {axis}, extremeValue(rewriter, loc, elem, true, false),
-        {}, [](OpBuilder &b, Location l, ValueRange a, Value acc) -> Value {
+        rewriter, loc, x, {axis},
+        extremeValue(rewriter, loc, elem, true, false), {},
+        [](OpBuilder &b, Location l, ValueRange a, Value acc) -> Value {
           return arith::MaximumFOp::create(b, l, a[0], acc);
         });
     Value sum = buildReduction(
@@ -83,13 +84,12 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
         {id, kept, kept}, [&](OpBuilder &b, Location l, ValueRange a) {
           Value d = arith::SubFOp::create(b, l, toF(b, l, a[0], ct),
                                           toF(b, l, a[1], ct));
-          Value y =
-              IsLog ? arith::SubFOp::create(b, l, d,
-                                            math::LogOp::create(b, l, a[2]))
-                          .getResult()
-                    : arith::DivFOp::create(b, l, math::ExpOp::create(b, l, d),
-                                            a[2])
-                          .getResult();
+          Value y = IsLog ? arith::SubFOp::create(
+                                b, l, d, math::LogOp::create(b, l, a[2]))
+                                .getResult()
+                          : arith::DivFOp::create(
+                                b, l, math::ExpOp::create(b, l, d), a[2])
+                                .getResult();
           return toF(b, l, y, elem);
         });
     rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, r, outType));
@@ -105,8 +105,7 @@ struct HardmaxLowering : OpConversionPattern<OnnxHardmaxOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
-    auto [inType, outType] =
-        floatTypes(getTypeConverter(), x, op.getResult());
+    auto [inType, outType] = floatTypes(getTypeConverter(), x, op.getResult());
     if (!inType)
       return rewriter.notifyMatchFailure(op, "expected ranked float tensors");
     int64_t rank = inType.getRank();
@@ -147,13 +146,14 @@ std::pair<Value, Value> meanAndInvStdDev(OpBuilder &b, Location loc, Value x,
         return arith::AddFOp::create(nb, l, toF(nb, l, a[0], ct), acc);
       });
   auto rt = cast<RankedTensorType>(sum.getType());
-  AffineMap id = AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
+  AffineMap id =
+      AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
   SmallVector<OpFoldResult> sizes = tensorSizes(b, loc, sum);
-  Value mean = buildMapped(b, loc, rt, sizes, {sum}, {id},
-                           [&](OpBuilder &nb, Location l, ValueRange a) {
-                             return arith::DivFOp::create(nb, l, a[0], count)
-                                 .getResult();
-                           });
+  Value mean = buildMapped(
+      b, loc, rt, sizes, {sum}, {id},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::DivFOp::create(nb, l, a[0], count).getResult();
+      });
   Value sq = buildReduction(
       b, loc, x, dims, zero, {mean},
       [&](OpBuilder &nb, Location l, ValueRange a, Value acc) -> Value {
@@ -232,8 +232,8 @@ struct LayerNormalizationLowering
     SmallVector<int64_t> dims;
     for (int64_t d = axis; d < rank; ++d)
       dims.push_back(d);
-    auto [mean, inv] = meanAndInvStdDev(
-        rewriter, loc, x, dims, ct, op.getEpsilon().convertToDouble());
+    auto [mean, inv] = meanAndInvStdDev(rewriter, loc, x, dims, ct,
+                                        op.getEpsilon().convertToDouble());
 
     MLIRContext *ctx = op.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
@@ -271,12 +271,12 @@ struct LayerNormalizationLowering
       auto rt = dyn_cast_or_null<RankedTensorType>(
           getTypeConverter()->convertType(result.getType()));
       if (!rt || rt.getRank() != rank || rt.getElementType() != stash)
-        return rewriter.notifyMatchFailure(op, "unexpected Mean/InvStdDev type");
+        return rewriter.notifyMatchFailure(op,
+                                           "unexpected Mean/InvStdDev type");
       Value s = stat;
       if (ct != stash) {
         auto st = cast<RankedTensorType>(s.getType());
-        AffineMap sid =
-            AffineMap::getMultiDimIdentityMap(st.getRank(), ctx);
+        AffineMap sid = AffineMap::getMultiDimIdentityMap(st.getRank(), ctx);
         s = buildMapped(rewriter, loc,
                         RankedTensorType::get(st.getShape(), stash),
                         tensorSizes(rewriter, loc, s), {s}, {sid},
@@ -313,8 +313,8 @@ struct InstanceNormalizationLowering
     SmallVector<int64_t> dims;
     for (int64_t d = 2; d < rank; ++d)
       dims.push_back(d);
-    auto [mean, inv] = meanAndInvStdDev(
-        rewriter, loc, x, dims, ct, op.getEpsilon().convertToDouble());
+    auto [mean, inv] = meanAndInvStdDev(rewriter, loc, x, dims, ct,
+                                        op.getEpsilon().convertToDouble());
     MLIRContext *ctx = op.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap kept = keptDimsMap(ctx, rank, dims);
@@ -354,8 +354,7 @@ struct BatchNormalizationLowering
               "running mean/var outputs) is not supported");
     auto [inType, outType] = floatTypes(getTypeConverter(), x, op.getY());
     if (!inType || inType.getRank() < 2)
-      return rewriter.notifyMatchFailure(op,
-                                         "expected a float X of rank >= 2");
+      return rewriter.notifyMatchFailure(op, "expected a float X of rank >= 2");
     int64_t rank = inType.getRank();
     MLIRContext *ctx = op.getContext();
     SmallVector<Value> params{adaptor.getScale(), adaptor.getB(),
@@ -372,8 +371,7 @@ struct BatchNormalizationLowering
             op, "expected float scale/B/mean/var of shape [C] (or [C, D...])");
       SmallVector<AffineExpr> exprs;
       for (int64_t i = 0; i < pt.getRank(); ++i)
-        exprs.push_back(pt.getDimSize(i) == 1 &&
-                                inType.getDimSize(1 + i) != 1
+        exprs.push_back(pt.getDimSize(i) == 1 && inType.getDimSize(1 + i) != 1
                             ? getAffineConstantExpr(0, ctx)
                             : getAffineDimExpr(1 + i, ctx));
       maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
@@ -396,13 +394,13 @@ struct BatchNormalizationLowering
           Value f = arith::DivFOp::create(b, l, scale, s);
           Value r = arith::AddFOp::create(
               b, l,
-              arith::MulFOp::create(
-                  b, l, arith::SubFOp::create(b, l, xv, mean), f),
+              arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, xv, mean),
+                                    f),
               bias);
           return toF(b, l, r, elem);
         });
-    rewriter.replaceOp(op, {castToDeclaredType(rewriter, loc, y, outType), nullptr,
-                            nullptr});
+    rewriter.replaceOp(
+        op, {castToDeclaredType(rewriter, loc, y, outType), nullptr, nullptr});
     return success();
   }
 };
@@ -441,8 +439,8 @@ struct LpNormalizationLowering : OpConversionPattern<OnnxLpNormalizationOp> {
         {AffineMap::getMultiDimIdentityMap(rank, ctx),
          keptDimsMap(ctx, rank, {axis})},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value n = p == 2 ? math::SqrtOp::create(b, l, a[1]).getResult()
-                           : a[1];
+          Value n =
+              p == 2 ? math::SqrtOp::create(b, l, a[1]).getResult() : a[1];
           Value zero = scalarConstant(b, l, ct, 0.0);
           Value isZero =
               arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, n, zero);

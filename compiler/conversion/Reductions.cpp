@@ -29,10 +29,10 @@ SmallVector<OpFoldResult> tensorSizes(OpBuilder &b, Location loc, Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < t.getRank(); ++d)
-    sizes.push_back(t.isDynamicDim(d)
-                        ? OpFoldResult(tensor::DimOp::create(b, loc, v, d)
-                                           .getResult())
-                        : OpFoldResult(b.getIndexAttr(t.getDimSize(d))));
+    sizes.push_back(
+        t.isDynamicDim(d)
+            ? OpFoldResult(tensor::DimOp::create(b, loc, v, d).getResult())
+            : OpFoldResult(b.getIndexAttr(t.getDimSize(d))));
   return sizes;
 }
 
@@ -108,8 +108,8 @@ std::pair<Value, Value> buildArgReduction(OpBuilder &b, Location loc,
   Value initIdx = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
   Value vals = createFilled(b, loc, RankedTensorType::get(shape, elem),
                             outSizes, initVal);
-  Value idxs = createFilled(b, loc, RankedTensorType::get(shape, b.getI64Type()),
-                            outSizes, initIdx);
+  Value idxs = createFilled(
+      b, loc, RankedTensorType::get(shape, b.getI64Type()), outSizes, initIdx);
   AffineMap kept = keptDimsMap(ctx, rank, {axis});
   SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx),
                               kept, kept};
@@ -209,10 +209,10 @@ Value countElements(OpBuilder &b, Location loc, Value input,
       continue;
     }
     Value dim = tensor::DimOp::create(b, loc, input, d);
-    dynamicCount = dynamicCount
-                       ? arith::MulIOp::create(b, loc, dynamicCount, dim)
-                             .getResult()
-                       : dim;
+    dynamicCount =
+        dynamicCount
+            ? arith::MulIOp::create(b, loc, dynamicCount, dim).getResult()
+            : dim;
   }
   if (!dynamicCount)
     return scalarConstant(b, loc, type, static_cast<double>(staticCount));
@@ -222,8 +222,7 @@ Value countElements(OpBuilder &b, Location loc, Value input,
         arith::ConstantIndexOp::create(b, loc, staticCount));
   if (auto it = dyn_cast<IntegerType>(type))
     return arith::IndexCastOp::create(b, loc, signlessType(it), dynamicCount);
-  Value i64 =
-      arith::IndexCastOp::create(b, loc, b.getI64Type(), dynamicCount);
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), dynamicCount);
   return arith::SIToFPOp::create(b, loc, type, i64);
 }
 
@@ -243,14 +242,16 @@ Value extremeValue(OpBuilder &b, Location loc, Type type, bool lowest,
                    bool isUnsigned) {
   if (auto f = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
-        b, loc, b.getFloatAttr(f, APFloat::getInf(f.getFloatSemantics(),
-                                                  /*Negative=*/lowest)));
+        b, loc,
+        b.getFloatAttr(f, APFloat::getInf(f.getFloatSemantics(),
+                                          /*Negative=*/lowest)));
   unsigned w = type.getIntOrFloatBitWidth();
-  APInt v = isUnsigned ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
-                       : (lowest ? APInt::getSignedMinValue(w)
-                                 : APInt::getSignedMaxValue(w));
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(signlessType(type), v));
+  APInt v = isUnsigned
+                ? (lowest ? APInt::getMinValue(w) : APInt::getMaxValue(w))
+                : (lowest ? APInt::getSignedMinValue(w)
+                          : APInt::getSignedMaxValue(w));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(signlessType(type), v));
 }
 
 } // namespace kiln
@@ -369,7 +370,8 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
 
     // Accumulate half floats in f32; max/min are exact in any type.
     bool isMinMax = Kind == ReduceKind::Max || Kind == ReduceKind::Min;
-    Type acc = isFloat && !isMinMax ? mathComputeType(elem) : signlessType(elem);
+    Type acc =
+        isFloat && !isMinMax ? mathComputeType(elem) : signlessType(elem);
     Value init;
     switch (Kind) {
     case ReduceKind::Prod:
