@@ -1182,6 +1182,13 @@ FailureOr<Value> combineScatter(OpBuilder &b, Location loc, StringRef red,
   return failure();
 }
 
+bool scatterReductionSupported(StringRef red, Type elt) {
+  if (red == "none")
+    return true;
+  return !elt.isInteger(1) &&
+         llvm::is_contained({"add", "mul", "max", "min"}, red);
+}
+
 /// Scatters sequentially (later updates win, as in ONNX's reference) with an
 /// scf.for nest over `loopSizes` carrying the output tensor; `body` returns
 /// the destination index and the update for one iteration.
@@ -1226,8 +1233,7 @@ struct ScatterElementsLowering : OpConversionPattern<OnnxScatterElementsOp> {
     Type onnxElt = cast<ShapedType>(op.getData().getType()).getElementType();
     StringRef red = op.getReduction();
     Location loc = op.getLoc();
-    Value probe = scalarConstant(rewriter, loc, dataTy.getElementType(), 0);
-    if (failed(combineScatter(rewriter, loc, red, onnxElt, probe, probe)))
+    if (!scatterReductionSupported(red, onnxElt))
       return rewriter.notifyMatchFailure(op, "unsupported reduction");
     int64_t r = dataTy.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), r);
@@ -1265,8 +1271,7 @@ struct ScatterNDLowering : OpConversionPattern<OnnxScatterNDOp> {
     Type onnxElt = cast<ShapedType>(op.getData().getType()).getElementType();
     StringRef red = op.getReduction();
     Location loc = op.getLoc();
-    Value probe = scalarConstant(rewriter, loc, dataTy.getElementType(), 0);
-    if (failed(combineScatter(rewriter, loc, red, onnxElt, probe, probe)))
+    if (!scatterReductionSupported(red, onnxElt))
       return rewriter.notifyMatchFailure(op, "unsupported reduction");
     int64_t q = idxTy.getRank(), r = dataTy.getRank();
     int64_t k = idxTy.getDimSize(q - 1);
@@ -1308,5 +1313,6 @@ void kiln::populateDataMovementPatterns(TypeConverter &tc,
                                         RewritePatternSet &patterns) {
   patterns.add<TransposeLowering, ConcatLowering, SliceLowering, GatherLowering,
                GatherElementsLowering, SplitLowering, PadLowering, TileLowering,
-               ResizeLowering, UpsampleLowering>(tc, patterns.getContext());
+               ResizeLowering, UpsampleLowering, ScatterElementsLowering,
+               ScatterNDLowering>(tc, patterns.getContext());
 }
