@@ -45,4 +45,45 @@ def StridedCopyToLinalg
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Tile, fuse and vectorize matmul/batch_matmul/conv on tensors";
+  let description = [{
+    Runs on linalg on tensors, before bufferization. Every linalg.matmul,
+    linalg.batch_matmul and linalg.conv_2d_nchw_fchw becomes a register tile
+    computed inside scf.for loops:
+
+    1. The op (or its single elementwise consumer, so bias/activation are
+       computed while the tile is in registers) is tiled along its parallel
+       dims with scf::tileConsumerAndFuseProducersUsingSCF; the heavy op and
+       the linalg.fill initialising its accumulator are fused into the tile.
+    2. The reduction dims of the fused heavy op are tiled with
+       scf::tileUsingSCF (convolutions: kh and kw to 1, so the tile
+       decomposes into a 1-D convolution).
+    3. Loops whose trip count is dynamic or not a multiple of the tile size
+       are peeled: the main loop gets static tiles, the remainder keeps
+       dynamic ones.
+    4. Every static tile is vectorized with linalg::vectorize; dynamic
+       remainder tiles stay linalg ops and later become scalar loops.
+    5. The accumulator's transfer_read/transfer_write pair is hoisted out of
+       the reduction loop, and vector.contract is lowered to outer products
+       and vector.fma, which the LLVM backend turns into FMA instructions.
+
+    Tile sizes are options; the defaults fit 32 vector registers of 512 bits
+    (AVX-512) and still work (with spills) on AVX2.
+  }];
+  let options = [
+    ListOption<"matmulTileSizes", "matmul-tile-sizes", "int64_t",
+               "M,N,K tile of (batch_)matmul (default 8,32,16)">,
+    ListOption<"convTileSizes", "conv-tile-sizes", "int64_t",
+               "F,OW,C tile of conv_2d_nchw_fchw (default 16,8,8)">,
+    Option<"lowerVectors", "lower-vectors", "bool", /*default=*/"true",
+           "Lower vector.contract to outer products and FMAs">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD
