@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Single-op models for the elementwise, reduction and normalization
+families, compiled with Kiln with every input dim symbolic (--all-dynamic),
+run on two input shapes and compared with ONNX Runtime on the same inputs.
+Covers the dtypes each lowering distinguishes (f32/f16/f64, signed and
+unsigned ints, bool) and the attribute variants.
+
+  test_op_families.py --build-dir build [-k name] [-O 3]
+
+Ends with the summary line `N passed, N failed`.
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kiln_harness import Kiln, compare, sanitize, write_inputs  # noqa: E402
+
+RNG = np.random.default_rng(1)
+ONNX_TYPE = {np.dtype(k): v for k, v in {
+    np.float32: TensorProto.FLOAT, np.float16: TensorProto.FLOAT16,
+    np.float64: TensorProto.DOUBLE, np.int8: TensorProto.INT8,
+    np.int16: TensorProto.INT16, np.int32: TensorProto.INT32,
+    np.int64: TensorProto.INT64, np.uint8: TensorProto.UINT8,
+    np.uint16: TensorProto.UINT16, np.uint32: TensorProto.UINT32,
+    np.uint64: TensorProto.UINT64, np.bool_: TensorProto.BOOL}.items()}
+
+
+def rand(shape, dtype, lo=-3.0, hi=3.0):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return RNG.random(shape) > 0.5
+    if dtype.kind == "f":
+        return RNG.uniform(lo, hi, shape).astype(dtype)
+    if dtype.kind == "u":
+        lo = max(lo, 0)
+    return RNG.integers(int(lo), int(hi) + 1, shape).astype(dtype)
+
+
+class Case:
+    """One node. `inputs` are generators: shape -> array, one per input, or
+    an np.ndarray for a constant initializer (axes, bounds), or None for an
+    absent input. `shapes` are the (per input) shapes of each feed."""
+
+    def __init__(self, name, op, inputs, shapes, attrs=None, opset=17,
+                 outputs=1, rtol=1e-4, atol=1e-5):
+        self.name, self.op, self.inputs, self.shapes = name, op, inputs, shapes
+        self.attrs, self.opset, self.outputs = attrs or {}, opset, outputs
+        self.rtol, self.atol = rtol, atol
+
+    def build(self):
+        names, vis, inits, feeds = [], [], [], [{} for _ in self.shapes]
+        for i, inp in enumerate(self.inputs):
+            if inp is None:
+                names.append("")
+                continue
+            n = f"x{i}"
+            names.append(n)
+            if isinstance(inp, np.ndarray):
+                inits.append(numpy_helper.from_array(inp, n))
+                continue
+            arrays = [inp(s[i]) for s in self.shapes]
+            rank = arrays[0].ndim
+            vis.append(helper.make_tensor_value_info(
+                n, ONNX_TYPE[arrays[0].dtype], [f"d{i}_{k}" for k in range(rank)]))
+            for f, a in zip(feeds, arrays):
+                f[n] = a
+        outs = [f"y{i}" for i in range(self.outputs)]
+        node = helper.make_node(self.op, names, outs, name=self.name, **self.attrs)
+        graph = helper.make_graph([node], self.name, vis,
+                                  [onnx.ValueInfoProto(name=o) for o in outs], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
+        model.ir_version = 8
+        model = onnx.shape_inference.infer_shapes(model)
+        # Outputs need a type for the importer; take the inferred one.
+        inferred = {v.name: v for v in model.graph.value_info}
+        for o in model.graph.output:
+            if o.name in inferred:
+                o.CopyFrom(inferred[o.name])
+        return model, feeds
+
+
+def f(dtype=np.float32, lo=-3.0, hi=3.0):
+    return lambda s: rand(s, dtype, lo, hi)
+
+
+def cases():
+    out = []
+    add = out.append
+    S2 = [[(2, 3), (3,)], [(4, 5), (5,)]]      # broadcast a row
+    S1 = [[(2, 3, 4)], [(1, 5, 2)]]
+    for op in ["Add", "Sub", "Mul", "Div"]:
+        for dt in [np.float32, np.float16, np.int32, np.int64, np.uint8]:
+            lo = 1 if op == "Div" else -20
+            add(Case(f"{op}_{np.dtype(dt).name}", op,
+                     [f(dt, -20, 20), f(dt, lo, 9)], S2,
+                     rtol=2e-3 if dt == np.float16 else 1e-4))
+    add(Case("Div_i32_negative", "Div", [f(np.int32, -20, 20), f(np.int32, -9, -1)], S2))
+    add(Case("Pow_f32", "Pow", [f(lo=0.1), f()], S2))
+    add(Case("Pow_f32_i32", "Pow", [f(), f(np.int32, -3, 3)], S2))
+    add(Case("Pow_i64", "Pow", [f(np.int64, -5, 5), f(np.int64, 0, 4)], S2))
+    for op, dts in [("Neg", [np.float32, np.int32, np.int8]),
+                    ("Abs", [np.float32, np.int32, np.uint8]),
+                    ("Sign", [np.float32, np.int64, np.uint16]),
+                    ("Relu", [np.float32, np.int32])]:
+        for dt in dts:
+            add(Case(f"{op}_{np.dtype(dt).name}", op, [f(dt, -9, 9)], S1))
+    for op in ["Sqrt", "Log"]:
+        add(Case(op, op, [f(lo=0.1, hi=9)], S1))
+    for op in ["Exp", "Tanh", "Sigmoid", "Erf", "Floor", "Ceil", "Round", "Sin",
+               "Cos", "Tan", "Atan", "Sinh", "Cosh", "Asinh", "Reciprocal",
+               "Softplus", "Softsign", "HardSwish", "Selu", "Elu", "Celu",
+               "HardSigmoid", "LeakyRelu", "ThresholdedRelu", "Shrink", "IsNaN",
+               "IsInf"]:
+        add(Case(op, op, [f()], S1))
+    add(Case("Exp_f16", "Exp", [f(np.float16)], S1, rtol=2e-3, atol=1e-3))
+    add(Case("Tanh_f64", "Tanh", [f(np.float64)], S1))
+    add(Case("Asin", "Asin", [f(lo=-1, hi=1)], S1))
+    add(Case("Acos", "Acos", [f(lo=-1, hi=1)], S1))
+    add(Case("Atanh", "Atanh", [f(lo=-0.9, hi=0.9)], S1))
+    add(Case("Acosh", "Acosh", [f(lo=1, hi=5)], S1))
+    add(Case("Mish", "Mish", [f()], S1, opset=18))
+    add(Case("Gelu", "Gelu", [f()], S1, opset=20))
+    add(Case("Gelu_tanh", "Gelu", [f()], S1, attrs={"approximate": "tanh"}, opset=20))
+    add(Case("PRelu", "PRelu", [f(), f()], [[(2, 3, 4), (3, 1)], [(1, 5, 2), (5, 1)]]))
+    add(Case("Clip", "Clip", [f(), np.array(-0.5, np.float32), np.array(1.0, np.float32)], S1))
+    add(Case("Clip_min_only_i32", "Clip", [f(np.int32, -9, 9), np.array(-2, np.int32), None], S1))
+    add(Case("Clip_none_u8", "Clip", [f(np.uint8, 0, 255), None, np.array(100, np.uint8)], S1))
+    V3 = [[(2, 3), (3,), (2, 1)], [(4, 1), (1,), (4, 5)]]
+    for op in ["Max", "Min", "Sum", "Mean"]:
+        add(Case(op, op, [f(), f(), f()], V3))
+    add(Case("Max_u8", "Max", [f(np.uint8, 0, 255), f(np.uint8, 0, 255)], S2))
+    add(Case("Min_i64", "Min", [f(np.int64, -9, 9), f(np.int64, -9, 9)], S2))
+    for op in ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"]:
+        add(Case(op, op, [f(np.float32, -2, 2), f(np.float32, -2, 2)], S2))
+        add(Case(f"{op}_u32", op, [f(np.uint32, 0, 4), f(np.uint32, 0, 4)], S2))
+        add(Case(f"{op}_i32", op, [f(np.int32, -3, 3), f(np.int32, -3, 3)], S2))
+    add(Case("Equal_bool", "Equal", [f(np.bool_), f(np.bool_)], S2))
+    add(Case("Where", "Where", [f(np.bool_), f(), f()],
+             [[(2, 1), (2, 3), (3,)], [(1, 4), (3, 4), (1,)]]))
+    add(Case("Not", "Not", [f(np.bool_)], S1))
+    for op in ["And", "Or", "Xor"]:
+        add(Case(op, op, [f(np.bool_), f(np.bool_)], S2))
+    for to, dt in [(TensorProto.INT32, np.float32), (TensorProto.FLOAT, np.uint8),
+                   (TensorProto.BOOL, np.float32), (TensorProto.FLOAT16, np.bool_),
+                   (TensorProto.INT64, np.uint16), (TensorProto.DOUBLE, np.int8),
+                   (TensorProto.UINT8, np.int32), (TensorProto.FLOAT, np.float16)]:
+        add(Case(f"Cast_{np.dtype(dt).name}_to_{to}", "Cast", [f(dt, 0 if to == TensorProto.UINT8 else -9, 9)],
+                 S1, attrs={"to": to}))
+    add(Case("Mod_i32", "Mod", [f(np.int32, -20, 20), f(np.int32, 1, 7)],
+             [[(2, 3), (3,)], [(4, 5), (5,)]]))
+    add(Case("Mod_i64_neg_divisor", "Mod", [f(np.int64, -20, 20), f(np.int64, -7, -1)], S2))
+    add(Case("Mod_f32_fmod", "Mod", [f(), f(lo=0.5, hi=2)], S2, attrs={"fmod": 1}))
+    add(Case("BitShift_u8", "BitShift", [f(np.uint8, 0, 255), f(np.uint8, 0, 7)], S2,
+             attrs={"direction": "LEFT"}))
+    add(Case("BitShift_u32", "BitShift", [f(np.uint32, 0, 1000), f(np.uint32, 0, 9)], S2,
+             attrs={"direction": "RIGHT"}))
+    add(Case("Identity", "Identity", [f()], S1))
+
+    # Reductions.
+    R = [[(2, 3, 4)], [(3, 1, 5)]]
+    for op in ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+               "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+               "ReduceSumSquare"]:
+        lo = 0.1 if op == "ReduceLogSum" else -1.5
+        for axes, kd in [([1], 1), ([0, 2], 0), ([-1], 1), (None, 0)]:
+            ins = [f(lo=lo, hi=1.5), None if axes is None else np.array(axes, np.int64)]
+            add(Case(f"{op}_{axes}_kd{kd}", op, ins, R, attrs={"keepdims": kd}, opset=18))
+        add(Case(f"{op}_noop", op, [f(lo=lo, hi=1.5), None], R,
+                 attrs={"noop_with_empty_axes": 1}, opset=18))
+        add(Case(f"{op}_f16", op, [f(np.float16, lo, 1.5), np.array([1], np.int64)], R,
+                 opset=18, rtol=3e-3, atol=3e-3))
+    for op in ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"]:
+        add(Case(f"{op}_i32", op, [f(np.int32, -9, 9), np.array([1], np.int64)], R, opset=18))
+    for op in ["ArgMax", "ArgMin"]:
+        for axis, kd, last in [(1, 1, 0), (-1, 0, 1), (0, 1, 1)]:
+            add(Case(f"{op}_a{axis}_kd{kd}_last{last}", op, [f(np.int32, 0, 3)], R,
+                     attrs={"axis": axis, "keepdims": kd, "select_last_index": last}))
+        add(Case(f"{op}_f32", op, [f()], R, attrs={"axis": 2}))
+
+    # Normalizations.
+    for op in ["Softmax", "LogSoftmax", "Hardmax"]:
+        for axis in [0, 1, -1]:
+            add(Case(f"{op}_a{axis}", op, [f(lo=-5, hi=5)], R, attrs={"axis": axis}))
+    add(Case("Softmax_f16", "Softmax", [f(np.float16)], R, rtol=3e-3, atol=3e-3))
+    C = lambda s: rand(s, np.float32, 0.5, 1.5)  # noqa: E731
+    add(Case("BatchNormalization", "BatchNormalization", [f(), C, f(), f(), C],
+             [[(2, 3, 4, 5), (3,), (3,), (3,), (3,)], [(1, 2, 3, 1), (2,), (2,), (2,), (2,)]],
+             attrs={"epsilon": 1e-3}, opset=15))
+    add(Case("InstanceNormalization", "InstanceNormalization", [f(), C, f()],
+             [[(2, 3, 4, 5), (3,), (3,)], [(1, 2, 7), (2,), (2,)]]))
+    add(Case("LayerNormalization", "LayerNormalization", [f(), C, f()],
+             [[(2, 3, 8), (8,), (8,)], [(4, 1, 5), (5,), (5,)]], outputs=3))
+    add(Case("LayerNormalization_axis1_noB", "LayerNormalization", [f(), C, None],
+             [[(2, 3, 8), (3, 8)], [(4, 1, 5), (1, 5)]], attrs={"axis": 1}))
+    add(Case("LayerNormalization_f16", "LayerNormalization",
+             [f(np.float16), lambda s: rand(s, np.float16, 0.5, 1.5), f(np.float16)],
+             [[(2, 3, 8), (8,), (8,)], [(4, 1, 5), (5,), (5,)]], rtol=5e-3, atol=5e-3))
+    for p in [1, 2]:
+        add(Case(f"LpNormalization_p{p}", "LpNormalization", [f()], R,
+                 attrs={"p": p, "axis": 1}))
+    return out
+
+
+def check(kiln, case, opt_level):
+    model, feeds = case.build()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.onnx")
+        onnx.save(model, path)
+        so = os.path.join(tmp, "m.so")
+        ok, err = kiln.compile(path, so, [f"-O{opt_level}", "--all-dynamic"])
+        if not ok:
+            return f"compile failed: {err.strip()[-800:]}"
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        out_names = [o.name for o in sess.get_outputs()]
+        for i, feed in enumerate(feeds):
+            expected = sess.run(None, feed)
+            d = os.path.join(tmp, f"run{i}")
+            os.makedirs(d)
+            ok, err, outs = kiln.run(so, write_inputs(feed, d), d)
+            if not ok:
+                return f"feed {i}: run failed: {err.strip()[-800:]}"
+            for oname, exp in zip(out_names, expected):
+                act = outs.get(sanitize(oname))
+                if act is None:
+                    return f"feed {i}: output {oname} missing"
+                why = compare(act, exp, rtol=case.rtol, atol=case.atol)
+                if why:
+                    return f"feed {i}: output {oname}: {why}"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("-k", default="")
+    ap.add_argument("-O", default="3")
+    args = ap.parse_args()
+    kiln = Kiln(os.path.abspath(args.build_dir))
+    passed = failed = 0
+    for case in cases():
+        if args.k not in case.name:
+            continue
+        why = check(kiln, case, args.O)
+        if why:
+            failed += 1
+            print(f"FAIL {case.name}: {why}", flush=True)
+        else:
+            passed += 1
+            print(f"PASS {case.name}", flush=True)
+    print(f"op families vs onnxruntime: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
