@@ -171,6 +171,12 @@ inline OptOfr foldIdentitysubI(std::optional<int64_t>,
 inline OptOfr foldIdentitymulI(std::optional<int64_t> cx,
                                std::optional<int64_t> cy, mlir::OpFoldResult x,
                                mlir::OpFoldResult y) {
+  if (cx == 0 || cy == 0)
+    return OptOfr(mlir::OpFoldResult(mlir::IntegerAttr::get(
+        mlir::IndexType::get(llvm::isa<mlir::Value>(x)
+                                 ? llvm::cast<mlir::Value>(x).getContext()
+                                 : llvm::cast<mlir::Attribute>(x).getContext()),
+        0)));
   return cx == 1 ? OptOfr(y) : identityRight(cy, x, 1);
 }
 inline OptOfr foldIdentityfloorDivI(std::optional<int64_t>,

@@ -14,7 +14,7 @@ using namespace mlir;
 
 namespace kiln {
 
-static void addPipeline(OpPassManager &pm, StringRef text) {
+static void addPipeline(OpPassManager &pm, const std::string &text) {
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error("kiln: invalid built-in pass pipeline");
 }
@@ -24,23 +24,36 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   addPipeline(pm, "canonicalize,cse");
   if (options.optLevel >= 1)
     addPipeline(pm, "func.func(linalg-fuse-elementwise-ops),canonicalize,cse");
+  // After elementwise fusion, so a heavy op's bias/activation is one generic
+  // that can be fused into its register tiles.
+  bool vectorize = options.optLevel >= 3;
+  if (vectorize)
+    addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
+  // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
+  // temporaries), which convert-vector-to-llvm turns into (masked) loads.
+  std::string vectorToScf =
+      vectorize ? ",convert-vector-to-scf{full-unroll=1 target-rank=1}" : "";
+  std::string vectorToLLVM = vectorize ? "convert-vector-to-llvm," : "";
   addPipeline(pm,
               "one-shot-bufferize{bufferize-function-boundaries=1 "
               "function-boundary-type-conversion=identity-layout-map},"
               "canonicalize,"
               "buffer-deallocation-pipeline,"
-              "func.func(kiln-strided-copy-to-linalg,convert-linalg-to-loops),"
-              "kiln-externalize-weights,"
-              "lower-affine,convert-scf-to-cf,canonicalize,"
-              "func.func(kiln-lower-dynamic-expand-shape),"
-              "expand-strided-metadata,lower-affine,"
-              "finalize-memref-to-llvm{use-generic-functions=1},"
-              "convert-math-to-llvm,convert-math-to-libm,"
-              "convert-arith-to-llvm,convert-index-to-llvm,"
-              "convert-func-to-llvm,convert-cf-to-llvm,"
-              "reconcile-unrealized-casts,canonicalize");
+              "func.func(kiln-strided-copy-to-linalg,convert-linalg-to-loops" +
+                  vectorToScf +
+                  "),"
+                  "kiln-externalize-weights,"
+                  "lower-affine,convert-scf-to-cf,canonicalize,"
+                  "func.func(kiln-lower-dynamic-expand-shape),"
+                  "expand-strided-metadata,lower-affine," +
+                  vectorToLLVM +
+                  "finalize-memref-to-llvm{use-generic-functions=1},"
+                  "convert-math-to-llvm,convert-math-to-libm,"
+                  "convert-arith-to-llvm,convert-index-to-llvm,"
+                  "convert-func-to-llvm,convert-cf-to-llvm,"
+                  "reconcile-unrealized-casts,canonicalize");
 }
 
 void registerCpuCodegenPipeline() {

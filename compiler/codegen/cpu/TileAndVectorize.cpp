@@ -1,0 +1,283 @@
+//===- TileAndVectorize.cpp - Register tiles for the heavy ops ------------===//
+//
+// linalg.matmul / batch_matmul / conv_2d_nchw_fchw on tensors become loops
+// over register-sized tiles whose body is vector code. Without this the
+// pipeline lowers them with convert-linalg-to-loops, i.e. one scalar
+// multiply-add per iteration with the accumulator in memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_TILEANDVECTORIZE
+#include "compiler/codegen/cpu/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+bool isHeavyOp(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp>(
+      op);
+}
+
+/// The elementwise op that consumes all of `heavy`'s result, if there is one
+/// that can share its tiles: all-parallel, one init, and reading the heavy
+/// result with the same (identity) map as it writes its own result, so a tile
+/// of the consumer needs exactly the same tile of the heavy op.
+linalg::GenericOp getFusableConsumer(linalg::LinalgOp heavy) {
+  Value result = heavy->getResult(0);
+  if (!result.hasOneUse())
+    return nullptr;
+  auto consumer = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!consumer || consumer.getNumDpsInits() != 1 ||
+      consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+      consumer->getResult(0).getType() != result.getType())
+    return nullptr;
+  for (OpOperand &use : result.getUses()) {
+    if (consumer.isDpsInit(&use) ||
+        !consumer.getMatchingIndexingMap(&use).isIdentity())
+      return nullptr;
+  }
+  if (!consumer.getIndexingMapMatchingResult(consumer->getResult(0))
+           .isIdentity())
+    return nullptr;
+  return consumer;
+}
+
+SmallVector<OpFoldResult> toOfrs(MLIRContext *ctx, ArrayRef<int64_t> sizes) {
+  Builder b(ctx);
+  return llvm::map_to_vector(
+      sizes, [&](int64_t s) -> OpFoldResult { return b.getIndexAttr(s); });
+}
+
+struct TileAndVectorizePass
+    : kiln::impl::TileAndVectorizeBase<TileAndVectorizePass> {
+  using Base::Base;
+
+  /// Parallel and reduction tile sizes of `heavy`, over all its loops.
+  void getTileSizes(linalg::LinalgOp heavy, SmallVector<int64_t> &parallel,
+                    SmallVector<int64_t> &reduction) {
+    SmallVector<int64_t> mm(matmulTileSizes.begin(), matmulTileSizes.end());
+    if (mm.size() != 3)
+      mm = {8, 32, 16};
+    SmallVector<int64_t> conv(convTileSizes.begin(), convTileSizes.end());
+    if (conv.size() != 3)
+      conv = {16, 8, 8};
+    if (isa<linalg::MatmulOp>(heavy)) {
+      parallel = {mm[0], mm[1], 0};
+      reduction = {0, 0, mm[2]};
+    } else if (isa<linalg::BatchMatmulOp>(heavy)) {
+      parallel = {1, mm[0], mm[1], 0};
+      reduction = {0, 0, 0, mm[2]};
+    } else {
+      // (n, f, oh, ow, c, kh, kw). oh and kh go to 1 so that the tile is a
+      // 1-D convolution, the only rank linalg::vectorize handles.
+      parallel = {1, conv[0], 1, conv[1], 0, 0, 0};
+      reduction = {0, 0, 0, 0, conv[2], 1, 1};
+    }
+  }
+
+  /// Tiles `heavy` (through its consumer if it has one) and returns the
+  /// loops created, outermost first, or an empty list if tiling failed.
+  SmallVector<scf::ForOp> tileHeavyOp(RewriterBase &rewriter,
+                                      linalg::LinalgOp heavy) {
+    SmallVector<int64_t> parallel, reduction;
+    getTileSizes(heavy, parallel, reduction);
+    linalg::GenericOp consumer = getFusableConsumer(heavy);
+    auto root = consumer ? cast<TilingInterface>(consumer.getOperation())
+                         : cast<TilingInterface>(heavy.getOperation());
+    // The consumer's loops are the heavy op's output dims, which are its
+    // parallel loops in order for every op handled here.
+    SmallVector<int64_t> rootSizes = llvm::to_vector(parallel);
+    if (consumer)
+      rootSizes.resize(consumer.getNumLoops());
+
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(
+        scf::SCFTilingOptions().setTileSizes(toOfrs(&getContext(), rootSizes)));
+    // Fuse only the heavy op and the fill of its accumulator: a fused
+    // tensor.pad or transpose would be recomputed per tile, and a
+    // dynamically shaped one would also block vectorization.
+    Operation *heavyOp = heavy.getOperation();
+    Value acc = heavy.getDpsInits()[0];
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer, bool)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          Operation *op = producer.getOwner();
+          if (op == heavyOp ||
+              (isa<linalg::FillOp>(op) && op->getResult(0) == acc))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(root);
+    FailureOr<scf::SCFTileAndFuseResult> tiled =
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+    if (failed(tiled))
+      return {};
+    for (auto [orig, repl] : tiled->replacements)
+      rewriter.replaceAllUsesWith(orig, repl);
+
+    SmallVector<scf::ForOp> loops;
+    for (LoopLikeOpInterface loop : tiled->loops)
+      loops.push_back(cast<scf::ForOp>(loop.getOperation()));
+
+    // Find the tile of the heavy op among the fused ops and tile its
+    // reduction dims. Tiling the fill along with the parallel dims first
+    // keeps it out of the reduction loop, where it would reset the
+    // accumulator on every step.
+    linalg::LinalgOp heavyTile;
+    for (Operation *op : tiled->tiledAndFusedOps)
+      if (op->getName() == heavyOp->getName())
+        heavyTile = cast<linalg::LinalgOp>(op);
+    if (!heavyTile)
+      return loops;
+    rewriter.setInsertionPoint(heavyTile);
+    FailureOr<scf::SCFTilingResult> reduced = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(heavyTile.getOperation()),
+        scf::SCFTilingOptions().setTileSizes(toOfrs(&getContext(), reduction)));
+    if (failed(reduced))
+      return loops;
+    rewriter.replaceOp(heavyTile, reduced->replacements);
+    for (LoopLikeOpInterface loop : reduced->loops)
+      loops.push_back(cast<scf::ForOp>(loop.getOperation()));
+    return loops;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+
+    SmallVector<linalg::LinalgOp> heavyOps;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isHeavyOp(op) && op.hasPureTensorSemantics())
+        heavyOps.push_back(op);
+    });
+    if (heavyOps.empty())
+      return;
+
+    // Outermost loop of every tiled nest: vectorization looks only inside
+    // these, so elementwise ops elsewhere keep their existing lowering.
+    SmallVector<scf::ForOp> nests;
+    for (linalg::LinalgOp heavy : heavyOps) {
+      SmallVector<scf::ForOp> loops = tileHeavyOp(rewriter, heavy);
+      if (loops.empty())
+        continue;
+      // Peel innermost first so that the remainder of an outer loop holds
+      // already-peeled copies of the inner ones. The main loops then have
+      // static tiles; remainders are static too when the bounds are.
+      for (scf::ForOp loop : llvm::reverse(loops)) {
+        scf::ForOp partial;
+        rewriter.setInsertionPoint(loop);
+        if (succeeded(
+                scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial)) &&
+            loop == loops.front())
+          nests.push_back(partial);
+      }
+      nests.push_back(loops.front());
+    }
+
+    // Fold the affine.min tile sizes and the tensor.dim of static tiles, and
+    // turn conv_2d tiles with unit oh/kh into conv_1d.
+    {
+      RewritePatternSet patterns(ctx);
+      linalg::populateDecomposeConvolutionPatterns(patterns);
+      scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
+      affine::AffineMinOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::DimOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::populateFoldTensorEmptyPatterns(patterns);
+      linalg::FillOp::getCanonicalizationPatterns(patterns, ctx);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // Vectorize the static tiles; dynamic ones stay linalg (scalar loops).
+    SmallVector<linalg::LinalgOp> toVectorize;
+    for (scf::ForOp nest : nests) {
+      if (!nest->getParentOp())
+        continue; // folded away by the canonicalization above
+      nest.walk([&](linalg::LinalgOp op) {
+        if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+            succeeded(linalg::vectorizeOpPrecondition(op)))
+          toVectorize.push_back(op);
+      });
+    }
+    for (linalg::LinalgOp op : toVectorize) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (succeeded(result))
+        rewriter.replaceOp(op, result->replacements);
+    }
+
+    // Clean up the vector IR so the accumulator reads/writes of the tile
+    // meet across the extract_slice/insert_slice of the loop iter_args.
+    {
+      RewritePatternSet patterns(ctx);
+      vector::populateVectorReductionToContractPatterns(patterns);
+      vector::populateSinkVectorOpsPatterns(patterns);
+      vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+      vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+      scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // Keep the accumulator in registers across the reduction loop: the
+    // read/write pair of the output tile is loop-invariant.
+    func.walk([&](scf::ForOp loop) {
+      hoistLoopInvariantSubsets(rewriter,
+                                cast<LoopLikeOpInterface>(loop.getOperation()));
+    });
+
+    if (!lowerVectors)
+      return;
+    // Contractions to outer products to vector.fma: one broadcast of an
+    // lhs element times one row of rhs per FMA, no horizontal reductions.
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorTransposeLoweringPatterns(
+        patterns, vector::VectorTransposeLowering::EltWise);
+    vector::populateVectorBroadcastLoweringPatterns(patterns);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        patterns, vector::VectorMultiReductionLowering::InnerParallel);
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+    vector::populateVectorMaskOpLoweringPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
