@@ -1,6 +1,8 @@
 """Small real-architecture models built with onnx.helper, with initialised
 weights (no model hub is reachable). Each builder returns (model, feeds): the
 feeds exercise several shapes of the symbolic dims."""
+import os
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -182,3 +184,27 @@ ZOO = {
     "shape_logic": shape_logic,
     "resize_and_if": resize_and_if,
 }
+
+
+EXPORTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exported")
+
+
+def _exported(name, shapes):
+    def build():
+        model = onnx.load(os.path.join(EXPORTED, name + ".onnx"))
+        feeds = [{"input": RNG.standard_normal(s).astype(np.float32)}
+                 for s in shapes]
+        return model, feeds
+    return build
+
+
+# Exported by PyTorch (export_torch_models.py), with symbolic batch and
+# spatial/sequence dims.
+ZOO.update({
+    "torch_mobilenet_v2": _exported(
+        "mobilenet_v2_035", [(1, 3, 64, 64), (2, 3, 48, 80)]),
+    "torch_mobilenet_v3_small": _exported(
+        "mobilenet_v3_small_050", [(1, 3, 64, 64), (2, 3, 40, 56)]),
+    "torch_tiny_encoder": _exported(
+        "tiny_encoder", [(1, 5, 32), (3, 9, 32)]),
+})
