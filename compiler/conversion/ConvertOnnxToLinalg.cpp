@@ -65,8 +65,7 @@ int64_t opsetOf(Operation *op) {
 }
 
 /// Name of the ONNX node an op came from (the importer puts it in the loc).
-std::string nodeNameOf(Operation *op) {
-  Location loc = op->getLoc();
+std::string nodeNameOf(Location loc) {
   if (auto fused = dyn_cast<FusedLoc>(loc))
     for (Location l : fused.getLocations())
       if (auto n = dyn_cast<NameLoc>(l))
@@ -75,6 +74,61 @@ std::string nodeNameOf(Operation *op) {
     return n.getName().str();
   return "";
 }
+
+std::string nodeNameOf(Operation *op) { return nodeNameOf(op->getLoc()); }
+
+/// Records the reasons patterns give for not matching, once per location.
+struct ReasonCollector {
+  void add(Location loc, std::string why) {
+    for (auto &[l, w] : reasons)
+      if (l == loc && w == why)
+        return;
+    // Generic driver messages say nothing a user can act on.
+    if (StringRef(why).contains("pattern failed to match") ||
+        StringRef(why).contains("no matched legalization pattern"))
+      return;
+    reasons.emplace_back(loc, why);
+  }
+  SmallVector<std::pair<Location, std::string>> reasons;
+};
+
+/// Intercepts notifyMatchFailure and forwards everything else to the
+/// conversion rewriter's own listener.
+struct ReasonListener : public RewriterBase::ForwardingListener {
+  ReasonListener(OpBuilder::Listener *inner, ReasonCollector &reasons)
+      : ForwardingListener(inner), reasons(reasons) {}
+  void notifyMatchFailure(
+      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic d(loc, DiagnosticSeverity::Remark);
+    reasonCallback(d);
+    reasons.add(loc, d.str());
+    ForwardingListener::notifyMatchFailure(loc, reasonCallback);
+  }
+  ReasonCollector &reasons;
+};
+
+/// Runs a conversion pattern with a ReasonListener installed: in release
+/// builds the conversion driver drops the reasons patterns give.
+struct ReasonRecordingPattern : public RewritePattern {
+  ReasonRecordingPattern(std::unique_ptr<RewritePattern> inner,
+                         ReasonCollector &reasons)
+      : RewritePattern(inner->getRootKind()->getStringRef(),
+                       inner->getBenefit(), inner->getContext()),
+        inner(std::move(inner)), reasons(reasons) {
+    setHasBoundedRewriteRecursion(this->inner->hasBoundedRewriteRecursion());
+  }
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    OpBuilder::Listener *previous = rewriter.getListener();
+    ReasonListener listener(previous, reasons);
+    rewriter.setListener(&listener);
+    LogicalResult result = inner->matchAndRewrite(op, rewriter);
+    rewriter.setListener(previous);
+    return result;
+  }
+  std::unique_ptr<RewritePattern> inner;
+  ReasonCollector &reasons;
+};
 
 struct ConvertOnnxToLinalgPass
     : kiln::impl::ConvertOnnxToLinalgBase<ConvertOnnxToLinalgPass> {
@@ -134,8 +188,27 @@ struct ConvertOnnxToLinalgPass
     target.addDynamicallyLegalOp<func::ReturnOp>(
         [&](func::ReturnOp r) { return tc.isLegal(r.getOperandTypes()); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+    // Patterns explain why they decline an op variant (an attribute value,
+    // a dtype); the driver would only say "failed to legalize", so the
+    // reasons are kept and reported if the conversion fails.
+    ReasonCollector reasons;
+    RewritePatternSet wrapped(ctx);
+    for (auto &p : patterns.getNativePatterns()) {
+      if (p->getRootKind())
+        wrapped.add(std::make_unique<ReasonRecordingPattern>(std::move(p),
+                                                             reasons));
+      else
+        wrapped.add(std::move(p));
+    }
+    if (failed(applyPartialConversion(module, target, std::move(wrapped)))) {
+      for (auto &[loc, why] : reasons.reasons) {
+        std::string node = nodeNameOf(loc);
+        emitError(loc) << "cannot lower "
+                       << (node.empty() ? "this op" : "node '" + node + "'")
+                       << ": " << why;
+      }
       return signalPassFailure();
+    }
     module.walk([](OnnxNoValueOp op) {
       if (op->use_empty())
         op->erase();

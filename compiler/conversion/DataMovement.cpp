@@ -766,14 +766,15 @@ struct ResizeConfig {
 };
 
 /// Builds the resampling generic shared by Resize and Upsample.
-/// `scales[d]` / `outSizes[d]`: per-dim scale (f32 value or null) and output
-/// size; `fromSizes` says the scale is out/in (sizes input).
-FailureOr<Value> buildResize(OpBuilder &b, Location loc, Operation *op, Value x,
+/// Per dim: `constScales[d]` (or `runtimeScales[d]` when that is empty) is
+/// the scale; with `haveSizes`, `sizesIn[d]` is the output size, and with
+/// `scaleFromSizes` the scale used by the transform is out / in instead.
+FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
                              RankedTensorType resTy,
                              ArrayRef<std::optional<double>> constScales,
                              ArrayRef<Value> runtimeScales,
                              ArrayRef<OpFoldResult> sizesIn, bool haveSizes,
-                             const ResizeConfig &cfg) {
+                             bool scaleFromSizes, const ResizeConfig &cfg) {
   auto xTy = cast<RankedTensorType>(x.getType());
   int64_t rank = xTy.getRank();
   Type f32 = b.getF32Type();
@@ -816,8 +817,8 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Operation *op, Value x,
     // short-circuits such axes under every coordinate transform (even
     // tf_half_pixel_for_nn, whose formula would shift by 0.5).
     auto ci = getConstantIntValue(inLen), co = getConstantIntValue(outLen);
-    bool unit = haveSizes ? (ci && co && *ci == *co)
-                          : (constScales[d] && *constScales[d] == 1.0);
+    bool unit = scaleFromSizes ? (ci && co && *ci == *co)
+                               : (constScales[d] && *constScales[d] == 1.0);
     if (unit) {
       ax.identity = true;
       continue;
@@ -826,7 +827,7 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Operation *op, Value x,
     ax.inLen = val(b, loc, inLen);
     ax.inLenF = toF32(b, loc, ax.inLen);
     ax.outLenF = toF32(b, loc, val(b, loc, outLen));
-    if (haveSizes)
+    if (scaleFromSizes)
       ax.scale = arith::DivFOp::create(b, loc, ax.outLenF, ax.inLenF);
     else if (constScales[d])
       ax.scale = fconst(b, loc, *constScales[d]);
@@ -1060,10 +1061,34 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
     SmallVector<std::optional<double>> constScales(rank, 1.0);
     SmallVector<Value> runtimeScales(rank);
     SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
-    if (haveSizes) {
-      if (op.getKeepAspectRatioPolicy() != "stretch")
+    bool scaleFromSizes = haveSizes;
+    StringRef policy = op.getKeepAspectRatioPolicy();
+    if (haveSizes && policy != "stretch") {
+      // One scale for all `axes`: the smallest (not_larger) or largest
+      // (not_smaller) sizes[i] / in[i]; sizes become round(scale * in).
+      if (policy != "not_larger" && policy != "not_smaller")
+        return rewriter.notifyMatchFailure(op, "unknown aspect ratio policy");
+      auto s = constInts(adaptor.getSizes());
+      if (!s)
         return rewriter.notifyMatchFailure(
-            op, "keep_aspect_ratio_policy other than stretch is unsupported");
+            op, "keep_aspect_ratio_policy needs constant sizes");
+      std::optional<float> scale;
+      for (auto [i, a] : llvm::enumerate(axes)) {
+        if (xTy.isDynamicDim(a))
+          return rewriter.notifyMatchFailure(
+              op, "keep_aspect_ratio_policy needs static resized dims");
+        float r = (float)(*s)[i] / (float)xTy.getDimSize(a);
+        scale = !scale                   ? r
+                : policy == "not_larger" ? std::min(*scale, r)
+                                         : std::max(*scale, r);
+      }
+      for (int64_t a : axes) {
+        constScales[a] = *scale;
+        sizes[a] = rewriter.getIndexAttr(
+            (int64_t)std::floor(*scale * (float)xTy.getDimSize(a) + 0.5f));
+      }
+      scaleFromSizes = false;
+    } else if (haveSizes) {
       auto s = intsOrRuntime(rewriter, loc, adaptor.getSizes());
       if (!s)
         return rewriter.notifyMatchFailure(op, "bad sizes");
@@ -1091,8 +1116,8 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
         }
       }
     }
-    auto r = buildResize(rewriter, loc, op, x, resTy, constScales,
-                         runtimeScales, sizes, haveSizes, cfg);
+    auto r = buildResize(rewriter, loc, x, resTy, constScales, runtimeScales,
+                         sizes, haveSizes, scaleFromSizes, cfg);
     if (failed(r))
       return rewriter.notifyMatchFailure(op, "linear resize needs float data");
     rewriter.replaceOp(op, *r);
@@ -1140,9 +1165,9 @@ struct UpsampleLowering : OpConversionPattern<OnnxUpsampleOp> {
           return rewriter.notifyMatchFailure(op, "f32 scales expected");
       }
     }
-    auto r = buildResize(rewriter, loc, op, x, resTy, constScales,
-                         runtimeScales, sizesOf(rewriter, loc, x),
-                         /*haveSizes=*/false, cfg);
+    auto r = buildResize(rewriter, loc, x, resTy, constScales, runtimeScales,
+                         sizesOf(rewriter, loc, x),
+                         /*haveSizes=*/false, /*scaleFromSizes=*/false, cfg);
     if (failed(r))
       return rewriter.notifyMatchFailure(op,
                                          "linear upsample needs float data");

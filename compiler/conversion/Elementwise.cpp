@@ -104,6 +104,15 @@ Value maxOf(OpBuilder &b, Location loc, Type t, Value x, Value y, bool max) {
              : arith::MinSIOp::create(b, loc, x, y).getResult();
 }
 
+/// The element types the lowerings handle (no float8/float4, complex or
+/// strings).
+bool isSupportedType(Type t) {
+  if (isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(t))
+    return true;
+  auto i = dyn_cast<IntegerType>(t);
+  return i && llvm::is_contained({1u, 8u, 16u, 32u, 64u}, i.getWidth());
+}
+
 /// What kinds of element types an op accepts (checked before building, so
 /// a bad type is a clear error instead of an invalid arith op).
 enum class Types { Any, Numeric, Float, Int, Bool };
@@ -167,8 +176,10 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
       ok = t.isInteger(1);
       break;
     }
-    if (!ok || isa<Float8E4M3FNType, Float8E5M2Type, Float8E4M3FNUZType,
-                   Float8E5M2FNUZType, Float4E2M1FNType>(t))
+    ok &= isSupportedType(et.out);
+    for (Type in : et.in)
+      ok &= isSupportedType(in);
+    if (!ok)
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     if (check && failed(check(op, et, rewriter)))
       return failure();

@@ -152,7 +152,13 @@ inline mlir::OpFoldResult idx(mlir::OpBuilder &b, int64_t v) {
   return b.getIndexAttr(v);
 }
 
-// x + 0, x - 0, x * 1, x / 1 are x; no op is emitted for them.
+inline mlir::MLIRContext *ctxOf(mlir::OpFoldResult x) {
+  if (auto v = llvm::dyn_cast<mlir::Value>(x))
+    return v.getContext();
+  return llvm::cast<mlir::Attribute>(x).getContext();
+}
+
+// x + 0, x - 0, x * 1, x / 1 are x and x * 0 is 0: no op is emitted.
 using OptOfr = std::optional<mlir::OpFoldResult>;
 inline OptOfr identityRight(std::optional<int64_t> cy, mlir::OpFoldResult x,
                             int64_t unit) {
@@ -172,11 +178,7 @@ inline OptOfr foldIdentitymulI(std::optional<int64_t> cx,
                                std::optional<int64_t> cy, mlir::OpFoldResult x,
                                mlir::OpFoldResult y) {
   if (cx == 0 || cy == 0)
-    return OptOfr(mlir::OpFoldResult(mlir::IntegerAttr::get(
-        mlir::IndexType::get(llvm::isa<mlir::Value>(x)
-                                 ? llvm::cast<mlir::Value>(x).getContext()
-                                 : llvm::cast<mlir::Attribute>(x).getContext()),
-        0)));
+    return OptOfr(mlir::Builder(ctxOf(x)).getIndexAttr(0));
   return cx == 1 ? OptOfr(y) : identityRight(cy, x, 1);
 }
 inline OptOfr foldIdentityfloorDivI(std::optional<int64_t>,

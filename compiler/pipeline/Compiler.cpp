@@ -29,10 +29,13 @@ namespace kiln {
 void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
   if (optLevel >= 1) {
-    // BASIC: folding and redundant node elimination.
-    pm.addPass(createCanonicalizerPass());
+    // BASIC: constant folding and redundant node elimination. Folding can
+    // make shapes static, so types are refined again after it.
+    pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass());
     pm.addPass(createCSEPass());
     pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
+    pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass());
+    pm.addPass(createCanonicalizerPass());
   }
 }
 

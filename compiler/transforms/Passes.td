@@ -15,4 +15,16 @@ def OnnxShapeInferencePass
   }];
 }
 
+def OnnxConstantFoldingPass
+    : Pass<"kiln-fold-constants", "mlir::func::FuncOp"> {
+  let summary = "Evaluate onnx ops whose inputs are small constants";
+  let description = [{
+    Replaces Shape/Size of static tensors, and Cast, Reshape, Squeeze,
+    Unsqueeze, Flatten, Identity, Concat, Gather, Slice, ConstantOfShape,
+    Range, Add/Sub/Mul/Div/Equal whose inputs are small constants (at most
+    1024 elements) by onnx.Constant. This removes the shape arithmetic
+    exporters emit around reshapes. Weights are never evaluated.
+  }];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

@@ -29,13 +29,14 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   bool vectorize = options.optLevel >= 3;
   if (vectorize)
     addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
-  // Function boundaries use identity layouts: the runtime passes and
-  // receives plain strided buffers.
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.
   std::string vectorToScf =
       vectorize ? ",convert-vector-to-scf{full-unroll=1 target-rank=1}" : "";
-  std::string vectorToLLVM = vectorize ? "convert-vector-to-llvm," : "";
+  std::string vectorToLLVM =
+      vectorize ? "convert-vector-to-llvm,convert-ub-to-llvm," : "";
+  // Function boundaries use identity layouts: the runtime passes and
+  // receives plain strided buffers.
   addPipeline(pm,
               "one-shot-bufferize{bufferize-function-boundaries=1 "
               "function-boundary-type-conversion=identity-layout-map},"

@@ -196,27 +196,31 @@ struct TileAndVectorizePass
       nests.push_back(loops.front());
     }
 
-    // Fold the affine.min tile sizes and the tensor.dim of static tiles, and
-    // turn conv_2d tiles with unit oh/kh into conv_1d.
-    {
-      RewritePatternSet patterns(ctx);
-      linalg::populateDecomposeConvolutionPatterns(patterns);
-      scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
-      affine::AffineMinOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::DimOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::populateFoldTensorEmptyPatterns(patterns);
-      linalg::FillOp::getCanonicalizationPatterns(patterns, ctx);
-      if (failed(applyPatternsGreedily(func, std::move(patterns))))
-        return signalPassFailure();
-    }
+    // Fold the affine.min tile sizes of the peeled loops and the
+    // tensor.casts tiling put around them, so the main tiles get static
+    // types.
+    if (failed(applyPatternsGreedily(func, getCanonicalizationPatterns())))
+      return signalPassFailure();
 
     // Vectorize the static tiles; dynamic ones stay linalg (scalar loops).
     SmallVector<linalg::LinalgOp> toVectorize;
     for (scf::ForOp nest : nests) {
       if (!nest->getParentOp())
         continue; // folded away by the canonicalization above
+      SmallVector<linalg::Conv2DNchwFchwOp> convs;
+      nest.walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
+      // Static conv tiles have unit oh/kh: make them 1-D convolutions, the
+      // only rank linalg::vectorize handles.
+      PatternRewriter patternRewriter(ctx);
+      linalg::DownscaleSizeOneWindowed2DConvolution<linalg::Conv2DNchwFchwOp,
+                                                    linalg::Conv1DNcwFcwOp>
+          downscale(ctx);
+      for (linalg::Conv2DNchwFchwOp conv : convs) {
+        if (conv.hasDynamicShape())
+          continue;
+        patternRewriter.setInsertionPoint(conv);
+        (void)downscale.returningMatchAndRewrite(conv, patternRewriter);
+      }
       nest.walk([&](linalg::LinalgOp op) {
         if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
             succeeded(linalg::vectorizeOpPrecondition(op)))
@@ -238,14 +242,10 @@ struct TileAndVectorizePass
     // meet across the extract_slice/insert_slice of the loop iter_args.
     {
       RewritePatternSet patterns(ctx);
+      addCanonicalizationPatterns(patterns);
       vector::populateVectorReductionToContractPatterns(patterns);
       vector::populateSinkVectorOpsPatterns(patterns);
-      vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
-      vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
       tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
-      scf::ForOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
-      tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }
@@ -273,10 +273,24 @@ struct TileAndVectorizePass
         patterns, vector::VectorMultiReductionLowering::InnerParallel);
     vector::populateVectorShapeCastLoweringPatterns(patterns);
     vector::populateVectorMaskOpLoweringPatterns(patterns);
-    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
-    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    addCanonicalizationPatterns(patterns);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+  }
+
+  /// The patterns of the canonicalize pass (every loaded dialect and op).
+  void addCanonicalizationPatterns(RewritePatternSet &patterns) {
+    MLIRContext *ctx = patterns.getContext();
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, ctx);
+  }
+
+  FrozenRewritePatternSet getCanonicalizationPatterns() {
+    RewritePatternSet patterns(&getContext());
+    addCanonicalizationPatterns(patterns);
+    return FrozenRewritePatternSet(std::move(patterns));
   }
 };
 

@@ -2,6 +2,7 @@
 
 // Training-mode BatchNormalization (batch statistics) is not supported.
 func.func @batchnorm_training(%x: tensor<2x3x4xf32>, %p: tensor<3xf32>) -> tensor<2x3x4xf32> {
+  // expected-error @+2 {{cannot lower this op: training mode BatchNormalization (batch statistics or running mean/var outputs) is not supported}}
   // expected-error @+1 {{failed to legalize operation 'onnx.BatchNormalization'}}
   %0, %1, %2 = onnx.BatchNormalization(%x, %p, %p, %p, %p) {training_mode = 1 : i64} : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, none, none)
   return %0 : tensor<2x3x4xf32>
@@ -11,6 +12,7 @@ func.func @batchnorm_training(%x: tensor<2x3x4xf32>, %p: tensor<3xf32>) -> tenso
 
 // Neither are uses of the updated running mean/var.
 func.func @batchnorm_running_stats_used(%x: tensor<2x3x4xf32>, %p: tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>) {
+  // expected-error @+2 {{cannot lower this op: training mode BatchNormalization (batch statistics or running mean/var outputs) is not supported}}
   // expected-error @+1 {{failed to legalize operation 'onnx.BatchNormalization'}}
   %0, %1, %2 = onnx.BatchNormalization(%x, %p, %p, %p, %p) : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>)
   return %0, %1 : tensor<2x3x4xf32>, tensor<3xf32>
@@ -19,6 +21,7 @@ func.func @batchnorm_running_stats_used(%x: tensor<2x3x4xf32>, %p: tensor<3xf32>
 // -----
 
 func.func @lpnorm_p3(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+2 {{cannot lower this op: p must be 1 or 2}}
   // expected-error @+1 {{failed to legalize operation 'onnx.LpNormalization'}}
   %0 = onnx.LpNormalization(%x) {p = 3 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
@@ -28,6 +31,7 @@ func.func @lpnorm_p3(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // stash_type must name a float type.
 func.func @layernorm_bad_stash(%x: tensor<2x3xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+2 {{cannot lower this op: unsupported stash_type}}
   // expected-error @+1 {{failed to legalize operation 'onnx.LayerNormalization'}}
   %0, %1, %2 = onnx.LayerNormalization(%x, %s, %b) {stash_type = 7 : i64} : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, none, none)
   return %0 : tensor<2x3xf32>
@@ -36,6 +40,7 @@ func.func @layernorm_bad_stash(%x: tensor<2x3xf32>, %s: tensor<3xf32>, %b: tenso
 // -----
 
 func.func @softmax_int(%x: tensor<2x3xi32>) -> tensor<2x3xi32> {
+  // expected-error @+2 {{cannot lower this op: expected ranked float tensors}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Softmax'}}
   %0 = onnx.Softmax(%x) : (tensor<2x3xi32>) -> tensor<2x3xi32>
   return %0 : tensor<2x3xi32>

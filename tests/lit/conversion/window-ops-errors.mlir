@@ -2,6 +2,7 @@
 
 // The Indices output of MaxPool is not supported.
 func.func @maxpool_indices(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xi64> {
+  // expected-error @+2 {{cannot lower this op: the Indices output of MaxPool is not supported}}
   // expected-error @+1 {{failed to legalize operation 'onnx.MaxPool'}}
   %y, %i = onnx.MaxPool(%x) {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
   return %i : tensor<1x1x2x2xi64>
@@ -11,6 +12,7 @@ func.func @maxpool_indices(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xi64> {
 
 // 4 spatial dims: no lowering.
 func.func @maxpool_4d(%x: tensor<1x1x4x4x4x4xf32>) -> tensor<1x1x2x2x2x2xf32> {
+  // expected-error @+2 {{cannot lower this op: only 1-D, 2-D and 3-D pooling (input rank 3 to 5) is supported}}
   // expected-error @+1 {{failed to legalize operation 'onnx.MaxPool'}}
   %y, %i = onnx.MaxPool(%x) {kernel_shape = [2, 2, 2, 2], strides = [2, 2, 2, 2]} : (tensor<1x1x4x4x4x4xf32>) -> (tensor<1x1x2x2x2x2xf32>, none)
   return %y : tensor<1x1x2x2x2x2xf32>
@@ -21,6 +23,7 @@ func.func @maxpool_4d(%x: tensor<1x1x4x4x4x4xf32>) -> tensor<1x1x2x2x2x2xf32> {
 // A declared result shape that contradicts the ONNX output size formula
 // (ceil_mode drops the window starting in the end padding: 2, not 3).
 func.func @maxpool_bad_shape(%x: tensor<1x1x4xf32>) -> tensor<1x1x3xf32> {
+  // expected-error @+2 {{cannot lower this op: the declared result shape disagrees with the ONNX output size formula}}
   // expected-error @+1 {{failed to legalize operation 'onnx.MaxPool'}}
   %y, %i = onnx.MaxPool(%x) {kernel_shape = [2], strides = [2], pads = [0, 1], ceil_mode = 1 : i64} : (tensor<1x1x4xf32>) -> (tensor<1x1x3xf32>, none)
   return %y : tensor<1x1x3xf32>
@@ -30,6 +33,7 @@ func.func @maxpool_bad_shape(%x: tensor<1x1x4xf32>) -> tensor<1x1x3xf32> {
 
 // A kernel size known neither from W nor from kernel_shape.
 func.func @conv_dynamic_kernel(%x: tensor<1x2x8x8xf32>, %w: tensor<3x2x?x?xf32>, %b: tensor<3xf32>) -> tensor<1x3x?x?xf32> {
+  // expected-error @+2 {{cannot lower this op: the kernel size must be static (from W or kernel_shape)}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Conv'}}
   %0 = onnx.Conv(%x, %w, %b) : (tensor<1x2x8x8xf32>, tensor<3x2x?x?xf32>, tensor<3xf32>) -> tensor<1x3x?x?xf32>
   return %0 : tensor<1x3x?x?xf32>
@@ -39,6 +43,7 @@ func.func @conv_dynamic_kernel(%x: tensor<1x2x8x8xf32>, %w: tensor<3x2x?x?xf32>,
 
 // kernel_shape contradicting W.
 func.func @conv_kernel_mismatch(%x: tensor<1x2x8x8xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x7x7xf32> {
+  // expected-error @+2 {{cannot lower this op: kernel_shape disagrees with the shape of W}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Conv'}}
   %0 = onnx.Conv(%x, %w, %b) {kernel_shape = [2, 2]} : (tensor<1x2x8x8xf32>, tensor<3x2x3x3xf32>, tensor<3xf32>) -> tensor<1x3x7x7xf32>
   return %0 : tensor<1x3x7x7xf32>
@@ -48,6 +53,7 @@ func.func @conv_kernel_mismatch(%x: tensor<1x2x8x8xf32>, %w: tensor<3x2x3x3xf32>
 
 // Integer Gemm with a fractional alpha.
 func.func @gemm_int_alpha(%a: tensor<2x3xi32>, %b: tensor<3x4xi32>, %c: tensor<2x4xi32>) -> tensor<2x4xi32> {
+  // expected-error @+2 {{cannot lower this op: non-integral alpha or beta with an integer Gemm}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Gemm'}}
   %0 = onnx.Gemm(%a, %b, %c) {alpha = 5.000000e-01 : f32} : (tensor<2x3xi32>, tensor<3x4xi32>, tensor<2x4xi32>) -> tensor<2x4xi32>
   return %0 : tensor<2x4xi32>

@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Kiln vs ONNX Runtime: latency and peak memory on a few models.
+
+  bench/run_bench.py --build-dir build [-k name] [--runs N] [--warmup N]
+                     [-O 3] [--threads 1] [--keep DIR]
+
+Every model is compiled with kiln-compile, then run in its own process by
+`kiln-run --bench N` and by ONNX Runtime (this script re-invoked as a worker,
+intra_op_num_threads=1 by default) on the same inputs, with the same number
+of timed runs after the same number of warm-up runs. Peak RSS is that of
+each process (os.wait4's ru_maxrss), so ORT's includes the Python
+interpreter: the `ort base` column is that of a worker that imports
+onnxruntime and numpy and stops there. Outputs are compared too (`ok`).
+
+This is a benchmark, not a test: it is not registered with ctest and its
+numbers depend on the machine and its load.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "models"))
+
+
+# --------------------------------------------------------------------------
+# Models: (name, builder) where builder() returns (model, feed, flops|None).
+
+def _zoo(name, feed_index=0):
+    def build():
+        from model_zoo import ZOO
+        model, feeds = ZOO[name]()
+        return model, feeds[feed_index], None
+    return build
+
+
+def _matmul(m, k, n):
+    def build():
+        import onnx
+        from onnx import TensorProto, helper
+        a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [m, k])
+        b = helper.make_tensor_value_info("b", TensorProto.FLOAT, [k, n])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])
+        g = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                              f"matmul_{m}x{k}x{n}", [a, b], [y])
+        model = helper.make_model(
+            g, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        rng = np.random.default_rng(0)
+        feed = {"a": rng.standard_normal((m, k)).astype(np.float32),
+                "b": rng.standard_normal((k, n)).astype(np.float32)}
+        return model, feed, 2.0 * m * n * k
+    return build
+
+
+def _resnet_block(c=64, hw=56):
+    """conv3x3-relu-conv3x3 + identity, relu: a ResNet basic block (BN
+    folded into the conv bias, as exporters do for inference)."""
+    def build():
+        from onnx import TensorProto, helper, numpy_helper
+        rng = np.random.default_rng(0)
+
+        def w(name, *shape, scale=0.05):
+            return numpy_helper.from_array(
+                (rng.standard_normal(shape) * scale).astype(np.float32), name)
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                          [1, c, hw, hw])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                          [1, c, hw, hw])
+        inits = [w("w1", c, c, 3, 3), w("b1", c), w("w2", c, c, 3, 3),
+                 w("b2", c)]
+        nodes = [
+            helper.make_node("Conv", ["x", "w1", "b1"], ["c1"],
+                             pads=[1, 1, 1, 1], name="conv1"),
+            helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+            helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"],
+                             pads=[1, 1, 1, 1], name="conv2"),
+            helper.make_node("Add", ["c2", "x"], ["s"], name="residual"),
+            helper.make_node("Relu", ["s"], ["y"], name="relu2"),
+        ]
+        g = helper.make_graph(nodes, "resnet_block", [x], [y], inits)
+        model = helper.make_model(
+            g, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        feed = {"x": rng.standard_normal((1, c, hw, hw)).astype(np.float32)}
+        return model, feed, 2 * 2.0 * c * hw * hw * c * 9
+    return build
+
+
+MODELS = [
+    ("mobilenet_like", _zoo("mobilenet_like", 0)),
+    ("transformer_block", _zoo("transformer_block", 1)),
+    ("matmul_512", _matmul(512, 512, 512)),
+    ("matmul_1024", _matmul(1024, 1024, 1024)),
+    ("resnet_block_64x56x56", _resnet_block()),
+]
+
+
+# --------------------------------------------------------------------------
+# Processes.
+
+def run_measured(cmd, timeout=3600):
+    """Runs cmd; returns (returncode, stdout, stderr, peak RSS in MiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        start = time.monotonic()
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > timeout:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.01)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (proc.returncode, out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"), usage.ru_maxrss / 1024.0)
+
+
+def ort_worker(args):
+    """--ort-worker MODEL INPUTS.npz OUT.npz RUNS WARMUP THREADS, or
+    --ort-worker BASE: import only (the baseline RSS)."""
+    import onnxruntime as ort
+    if args[0] == "BASE":
+        return 0
+    model, inputs, out, runs, warmup, threads = args
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(threads)
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(model, opts,
+                                providers=["CPUExecutionProvider"])
+    feed = dict(np.load(inputs))
+    for _ in range(int(warmup)):
+        outs = sess.run(None, feed)
+    times = []
+    for _ in range(int(runs)):
+        t = time.perf_counter()
+        outs = sess.run(None, feed)
+        times.append((time.perf_counter() - t) * 1e3)
+    names = [o.name for o in sess.get_outputs()]
+    np.savez(out, **{f"o{i}": v for i, v in enumerate(outs)})
+    print("output names: " + ",".join(names))
+    print(f"median latency: {np.median(times):.4f} ms")
+    return 0
+
+
+MEDIAN_RE = re.compile(r"median(?: latency)?[:=]\s*([0-9.eE+-]+)\s*ms")
+
+
+def bench_model(args, name, build, tmp):
+    from kiln_harness import compare, sanitize
+    import onnx
+    model, feed, flops = build()
+    d = os.path.join(tmp, name)
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "model.onnx")
+    onnx.save(model, path)
+    row = {"name": name, "flops": flops}
+
+    so = os.path.join(d, "model.so")
+    t = time.monotonic()
+    rc, _, err, _ = run_measured([os.path.join(args.build_dir, "bin",
+                                               "kiln-compile"), path, "-o",
+                                  so, f"-O{args.opt}"])
+    row["compile_s"] = time.monotonic() - t
+    if rc != 0:
+        row["error"] = "compile failed: " + err.strip().splitlines()[-1]
+        return row
+
+    inputs = []
+    for i, (k, v) in enumerate(feed.items()):
+        p = os.path.join(d, f"in{i}.npy")
+        np.save(p, v)
+        inputs.append(f"{k}={p}")
+    kout = os.path.join(d, "kiln_out")
+    os.makedirs(kout, exist_ok=True)
+    rc, out, err, rss = run_measured(
+        [os.path.join(args.build_dir, "bin", "kiln-run"), so, *inputs,
+         "-o", kout, "--bench", str(args.runs), "--warmup", str(args.warmup),
+         "--threads", str(args.threads)])
+    m = MEDIAN_RE.search(out + err)
+    if rc != 0 or not m:
+        row["error"] = f"kiln-run failed ({rc}): " + (err or out).strip()[-200:]
+        return row
+    row["kiln_ms"], row["kiln_mb"] = float(m.group(1)), rss
+
+    npz = os.path.join(d, "inputs.npz")
+    np.savez(npz, **feed)
+    oout = os.path.join(d, "ort_out.npz")
+    rc, out, err, rss = run_measured(
+        [sys.executable, os.path.abspath(__file__), "--ort-worker", path, npz,
+         oout, str(args.runs), str(args.warmup), str(args.threads)])
+    m = MEDIAN_RE.search(out)
+    if rc != 0 or not m:
+        row["error"] = f"onnxruntime failed ({rc}): " + err.strip()[-200:]
+        return row
+    row["ort_ms"], row["ort_mb"] = float(m.group(1)), rss
+
+    names = out.split("output names: ")[1].splitlines()[0].split(",")
+    expected = np.load(oout)
+    row["ok"] = "yes"
+    for i, oname in enumerate(names):
+        p = os.path.join(kout, sanitize(oname) + ".npy")
+        why = (compare(np.load(p), expected[f"o{i}"], rtol=1e-3, atol=1e-4)
+               if os.path.exists(p) else "missing")
+        if why:
+            row["ok"] = f"NO ({oname}: {why[:60]})"
+            break
+    return row
+
+
+def fmt_table(rows, base_mb):
+    head = ["model", "kiln ms", "ort ms", "lat k/o", "kiln MB", "ort MB",
+            "ort-base MB", "mem k/o", "kiln GF/s", "ort GF/s", "compile s",
+            "ok"]
+    lines = []
+    for r in rows:
+        if "error" in r:
+            lines.append([r["name"], "ERROR: " + r["error"]])
+            continue
+        net = max(r["ort_mb"] - base_mb, 1e-9)
+        gf = lambda ms: (f"{r['flops'] / (ms * 1e-3) / 1e9:.1f}"
+                         if r["flops"] else "-")
+        lines.append([
+            r["name"], f"{r['kiln_ms']:.3f}", f"{r['ort_ms']:.3f}",
+            f"{r['kiln_ms'] / r['ort_ms']:.2f}", f"{r['kiln_mb']:.1f}",
+            f"{r['ort_mb']:.1f}", f"{net:.1f}",
+            f"{r['kiln_mb'] / r['ort_mb']:.2f}", gf(r["kiln_ms"]),
+            gf(r["ort_ms"]), f"{r['compile_s']:.1f}", r["ok"]])
+    widths = [max(len(h), *(len(l[i]) for l in lines if len(l) > i))
+              for i, h in enumerate(head)]
+    out = ["  ".join(h.rjust(w) if i else h.ljust(w)
+                     for i, (h, w) in enumerate(zip(head, widths)))]
+    for l in lines:
+        if len(l) == 2:
+            out.append(l[0].ljust(widths[0]) + "  " + l[1])
+        else:
+            out.append("  ".join(c.rjust(w) if i else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(l, widths))))
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--ort-worker":
+        return ort_worker(sys.argv[2:])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("-k", default="", help="only models whose name has this")
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("-O", dest="opt", default="3")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--keep", help="keep models, artifacts and outputs here")
+    args = ap.parse_args()
+    args.build_dir = os.path.abspath(args.build_dir)
+
+    rc, _, err, base_mb = run_measured(
+        [sys.executable, os.path.abspath(__file__), "--ort-worker", "BASE"])
+    if rc != 0:
+        print("cannot import onnxruntime: " + err, file=sys.stderr)
+        return 1
+    rows = []
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = args.keep or tmpdir
+        for name, build in MODELS:
+            if args.k not in name:
+                continue
+            print(f"... {name}", file=sys.stderr, flush=True)
+            rows.append(bench_model(args, name, build, tmp))
+    print(f"Kiln -O{args.opt} vs onnxruntime, {args.threads} thread(s), "
+          f"median of {args.runs} runs after {args.warmup} warm-up; "
+          f"ort base RSS (python+numpy+onnxruntime import) {base_mb:.1f} MB")
+    print(fmt_table(rows, base_mb))
+    return 1 if any("error" in r or r.get("ok") != "yes" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

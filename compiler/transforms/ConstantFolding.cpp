@@ -1,0 +1,272 @@
+//===- ConstantFolding.cpp - Evaluate small constant subgraphs ------------===//
+//
+// Exporters wrap every Reshape/Expand/Slice in shape arithmetic:
+// Shape -> Gather -> Unsqueeze -> Concat -> Reshape. With static (or pinned)
+// shapes that arithmetic is constant; folding it turns dynamic reshapes into
+// static ones, which lower to cheap collapse/expand_shape instead of run-time
+// shape tensors. Only small tensors (kInlineLimit elements) are evaluated, so
+// compile time stays linear; weights are never touched.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/transforms/Passes.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_ONNXCONSTANTFOLDINGPASS
+#include "compiler/transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln::onnx_ir;
+
+namespace {
+
+constexpr int64_t kInlineLimit = 1024;
+
+/// A small constant tensor held as doubles (exact for the int64 values
+/// shapes use, and for every float type) plus its type.
+struct Const {
+  RankedTensorType type;
+  SmallVector<double> values;
+  bool isInt() const { return isa<IntegerType>(type.getElementType()); }
+};
+
+std::optional<Const> getConst(Value v) {
+  auto c = v.getDefiningOp<OnnxConstantOp>();
+  if (!c || !c.getValueAttr())
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(c.getValueAttr());
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!dense || !type || dense.getNumElements() > kInlineLimit)
+    return std::nullopt;
+  Const out{type, {}};
+  Type elem = type.getElementType();
+  if (isa<FloatType>(elem)) {
+    for (APFloat f : dense.getValues<APFloat>())
+      out.values.push_back(f.convertToDouble());
+  } else if (auto i = dyn_cast<IntegerType>(elem)) {
+    for (APInt a : dense.getValues<APInt>())
+      out.values.push_back(i.isUnsigned() || i.getWidth() == 1
+                               ? (double)a.getZExtValue()
+                               : (double)a.getSExtValue());
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+DenseElementsAttr toAttr(RankedTensorType type, ArrayRef<double> values) {
+  Type elem = type.getElementType();
+  if (auto f = dyn_cast<FloatType>(elem)) {
+    SmallVector<APFloat> v;
+    for (double d : values) {
+      APFloat a(d);
+      bool lost;
+      a.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      v.push_back(a);
+    }
+    return DenseElementsAttr::get(type, v);
+  }
+  auto i = cast<IntegerType>(elem);
+  SmallVector<APInt> v;
+  for (double d : values)
+    v.push_back(APInt(i.getWidth(), (uint64_t)(int64_t)d, !i.isUnsigned()));
+  return DenseElementsAttr::get(type, v);
+}
+
+/// Result type of `op` if it is a static ranked tensor small enough to fold.
+RankedTensorType foldableResult(Operation *op, unsigned idx = 0) {
+  auto t = dyn_cast<RankedTensorType>(op->getResult(idx).getType());
+  if (!t || !t.hasStaticShape() || t.getNumElements() > kInlineLimit)
+    return {};
+  if (!isa<FloatType, IntegerType>(t.getElementType()))
+    return {};
+  return t;
+}
+
+/// Evaluates `op` if it is a foldable op whose inputs are constants.
+std::optional<SmallVector<double>> evaluate(Operation *op,
+                                            RankedTensorType resultType) {
+  MLIRContext *ctx = op->getContext();
+  (void)ctx;
+  // Ops that only need their input's type.
+  if (auto shape = dyn_cast<OnnxShapeOp>(op)) {
+    auto in = dyn_cast<RankedTensorType>(shape.getData().getType());
+    if (!in)
+      return std::nullopt;
+    int64_t rank = in.getRank();
+    auto clampIdx = [&](int64_t i) {
+      return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank);
+    };
+    int64_t start = clampIdx(shape.getStart());
+    int64_t end = clampIdx(shape.getEnd() ? *shape.getEnd() : rank);
+    SmallVector<double> out;
+    for (int64_t i = start; i < end; ++i) {
+      if (in.isDynamicDim(i))
+        return std::nullopt;
+      out.push_back(in.getDimSize(i));
+    }
+    return out;
+  }
+  if (auto size = dyn_cast<OnnxSizeOp>(op)) {
+    auto in = dyn_cast<RankedTensorType>(size.getData().getType());
+    if (!in || !in.hasStaticShape())
+      return std::nullopt;
+    return SmallVector<double>{(double)in.getNumElements()};
+  }
+
+  SmallVector<Const> args;
+  for (Value v : op->getOperands()) {
+    if (isNoValue(v)) {
+      args.push_back(Const{});
+      continue;
+    }
+    auto c = getConst(v);
+    if (!c)
+      return std::nullopt;
+    args.push_back(*c);
+  }
+  if (args.empty())
+    return std::nullopt;
+
+  // Shape-preserving or reshaping ops: values are unchanged.
+  if (isa<OnnxIdentityOp, OnnxReshapeOp, OnnxSqueezeOp, OnnxUnsqueezeOp,
+          OnnxFlattenOp>(op))
+    return args[0].values;
+  if (auto cast = dyn_cast<OnnxCastOp>(op)) {
+    SmallVector<double> out;
+    bool toInt = isa<IntegerType>(resultType.getElementType());
+    for (double d : args[0].values)
+      out.push_back(resultType.getElementType().isInteger(1) ? (d != 0)
+                    : toInt                                  ? std::trunc(d)
+                                                             : d);
+    return out;
+  }
+  if (auto concat = dyn_cast<OnnxConcatOp>(op)) {
+    if (resultType.getRank() != 1)
+      return std::nullopt;
+    SmallVector<double> out;
+    for (const Const &c : args)
+      out.append(c.values.begin(), c.values.end());
+    return out;
+  }
+  if (auto gather = dyn_cast<OnnxGatherOp>(op)) {
+    if (args[0].type.getRank() != 1)
+      return std::nullopt;
+    int64_t n = args[0].values.size();
+    SmallVector<double> out;
+    for (double idx : args[1].values) {
+      int64_t i = (int64_t)idx < 0 ? (int64_t)idx + n : (int64_t)idx;
+      if (i < 0 || i >= n)
+        return std::nullopt;
+      out.push_back(args[0].values[i]);
+    }
+    return out;
+  }
+  if (auto slice = dyn_cast<OnnxSliceOp>(op)) {
+    if (args[0].type.getRank() != 1 || (args.size() > 3 && args[3].type &&
+                                        args[3].values != SmallVector<double>{0}))
+      return std::nullopt;
+    int64_t n = args[0].values.size();
+    int64_t start = args[1].values[0], end = args[2].values[0];
+    int64_t step = args.size() > 4 && args[4].type ? args[4].values[0] : 1;
+    if (step != 1)
+      return std::nullopt;
+    start = std::clamp<int64_t>(start < 0 ? start + n : start, 0, n);
+    end = std::clamp<int64_t>(end < 0 ? end + n : end, 0, n);
+    return SmallVector<double>(args[0].values.begin() + start,
+                               args[0].values.begin() +
+                                   std::max(start, end));
+  }
+  if (auto cos = dyn_cast<OnnxConstantOfShapeOp>(op)) {
+    double fill = 0;
+    if (auto v = cos.getValueAttr()) {
+      auto dense = dyn_cast<DenseElementsAttr>(v);
+      if (!dense || dense.getNumElements() != 1)
+        return std::nullopt;
+      Type elem = dense.getElementType();
+      fill = isa<FloatType>(elem)
+                 ? (*dense.getValues<APFloat>().begin()).convertToDouble()
+                 : (double)(*dense.getValues<APInt>().begin()).getSExtValue();
+    }
+    return SmallVector<double>(resultType.getNumElements(), fill);
+  }
+  if (auto range = dyn_cast<OnnxRangeOp>(op)) {
+    double start = args[0].values[0], limit = args[1].values[0],
+           delta = args[2].values[0];
+    SmallVector<double> out;
+    for (int64_t i = 0; i < resultType.getNumElements(); ++i)
+      out.push_back(start + i * delta);
+    (void)limit;
+    return out;
+  }
+  // Binary arithmetic with numpy broadcasting of a scalar or equal shapes.
+  if (isa<OnnxAddOp, OnnxSubOp, OnnxMulOp, OnnxDivOp, OnnxEqualOp>(op)) {
+    const Const &a = args[0], &b = args[1];
+    size_t n = resultType.getNumElements();
+    if ((a.values.size() != n && a.values.size() != 1) ||
+        (b.values.size() != n && b.values.size() != 1))
+      return std::nullopt;
+    bool integer = a.isInt();
+    SmallVector<double> out;
+    for (size_t i = 0; i < n; ++i) {
+      double x = a.values[a.values.size() == 1 ? 0 : i];
+      double y = b.values[b.values.size() == 1 ? 0 : i];
+      if (isa<OnnxAddOp>(op))
+        out.push_back(x + y);
+      else if (isa<OnnxSubOp>(op))
+        out.push_back(x - y);
+      else if (isa<OnnxMulOp>(op))
+        out.push_back(x * y);
+      else if (isa<OnnxEqualOp>(op))
+        out.push_back(x == y);
+      else if (integer && y == 0)
+        return std::nullopt; // Division by zero is left to run time.
+      else
+        out.push_back(integer ? std::trunc(x / y) : x / y);
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+struct OnnxConstantFoldingPass
+    : kiln::impl::OnnxConstantFoldingPassBase<OnnxConstantFoldingPass> {
+  void runOnOperation() override {
+    // Ops are visited in order, so a folded producer is a constant by the
+    // time its users are visited.
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (op->getNumResults() == 1 && !isa<OnnxConstantOp>(op) &&
+          isa_and_nonnull<OnnxDialect>(op->getDialect()) &&
+          op->getNumRegions() == 0)
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      RankedTensorType type = foldableResult(op);
+      if (!type)
+        continue;
+      std::optional<SmallVector<double>> values = evaluate(op, type);
+      if (!values || (int64_t)values->size() != type.getNumElements())
+        continue;
+      OpBuilder b(op);
+      OperationState state(op->getLoc(), "onnx.Constant");
+      state.addTypes(type);
+      state.addAttribute("value", toAttr(type, *values));
+      Operation *c = b.create(state);
+      op->getResult(0).replaceAllUsesWith(c->getResult(0));
+      op->erase();
+    }
+    // Drop constants and absent-input markers nothing uses any more.
+    getOperation().walk([](Operation *op) {
+      if (isa<OnnxConstantOp, OnnxNoValueOp>(op) && op->use_empty())
+        op->erase();
+    });
+  }
+};
+
+} // namespace

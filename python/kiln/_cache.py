@@ -1,0 +1,160 @@
+"""Compiles ONNX models into a cache of Kiln artifacts.
+
+An artifact is stored as ``<cache dir>/<key>.so``, where the key is the
+sha256 of everything that changes the generated code: the model bytes, the
+Kiln optimization level, free dimension overrides, the target CPU and the
+compiler (its version and the identity of the ``_compiler`` extension file,
+so that rebuilding the compiler during development invalidates old entries).
+A hit costs one read and hash of the model plus a dlopen: the compiler, and
+with it LLVM, is only imported on a miss.
+"""
+
+import functools
+import hashlib
+import importlib.util
+import json
+import os
+import tempfile
+
+from . import _errors
+
+_KEY_SCHEMA = "kiln-cache-1"
+
+
+def cache_dir():
+    """$KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else ~/.cache/kiln."""
+    explicit = os.environ.get("KILN_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
+    return os.path.join(base, "kiln")
+
+
+@functools.lru_cache(maxsize=None)
+def _host_cpu_identity():
+    """What "native" compiles for, read without loading LLVM: the CPU model
+    and its feature flags (a different machine sharing the cache directory
+    must not pick up code using instructions it lacks)."""
+    model, flags = "", ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and not model:
+                    model = value.strip()
+                elif key == "flags" and not flags:
+                    flags = value.strip()
+                elif not line.strip() and model:
+                    break
+    except OSError:
+        pass
+    import platform
+
+    return f"{platform.machine()}|{model}|{flags}"
+
+
+@functools.lru_cache(maxsize=None)
+def _compiler_identity():
+    """Version and file identity of the compiler extension, found without
+    importing it (importing loads libLLVM, which a cache hit must not)."""
+    spec = importlib.util.find_spec(__package__ + "._compiler")
+    if spec is None or not spec.origin:
+        return None
+    st = os.stat(spec.origin)
+    return f"{spec.origin}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def cache_key(model_bytes, opt_level, free_dims, target_cpu):
+    compiler = _compiler_identity()
+    cpu = target_cpu if target_cpu not in ("", "native") else (
+        "native:" + _host_cpu_identity()
+    )
+    options = json.dumps(
+        {
+            "schema": _KEY_SCHEMA,
+            "opt_level": opt_level,
+            "free_dims": sorted(free_dims.items()),
+            "target_cpu": cpu,
+            "compiler": compiler,
+        },
+        sort_keys=True,
+    ).encode()
+    h = hashlib.sha256()
+    h.update(hashlib.sha256(model_bytes).digest())
+    h.update(options)
+    return h.hexdigest()
+
+
+def _import_compiler():
+    try:
+        from . import _compiler
+    except ImportError as e:
+        raise _errors.make_error(
+            9,
+            "this kiln package has no compiler (kiln._compiler: "
+            f"{e}); load a compiled .so instead",
+        ) from None
+    return _compiler
+
+
+def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
+                  out_path, emit="so"):
+    """Compiles `model_path` (or `model_bytes` when it is None) to
+    `out_path`; raises ORT's exception class for the compiler's code."""
+    compiler = _import_compiler()
+    code, message = compiler.compile(
+        model_path or "",
+        b"" if model_path else model_bytes,
+        opt_level,
+        target_cpu or "native",
+        sorted(free_dims.items()),
+        [],
+        emit,
+        out_path,
+    )
+    if code:
+        raise _errors.make_error(code, message)
+
+
+def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
+                    free_dims, target_cpu):
+    # Compile next to the final name, then rename: concurrent sessions (or
+    # processes) on one model never see a half-written artifact.
+    fd, tmp = tempfile.mkstemp(prefix=".kiln-", suffix=".so", dir=directory)
+    os.close(fd)
+    try:
+        compile_model(model_path, model_bytes, opt_level, free_dims,
+                      target_cpu, tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu):
+    """The cached artifact for the model, compiling it on a miss.
+
+    Returns (path of the .so, True when it came from the cache).
+    `model_bytes` is always the model's content (it is what gets hashed);
+    `model_path`, when given, is what gets compiled, so that external data
+    resolves relative to the model's directory.
+    """
+    key = cache_key(model_bytes, opt_level, free_dims, target_cpu)
+    directory = cache_dir()
+    final = os.path.join(directory, key + ".so")
+    if os.path.isfile(final):
+        return final, True
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        directory = tempfile.mkdtemp(prefix="kiln-")
+        final = os.path.join(directory, key + ".so")
+    _atomic_compile(directory, final, model_path, model_bytes, opt_level,
+                    free_dims, target_cpu)
+    return final, False

@@ -1,0 +1,338 @@
+//===- runtime_module.cpp - kiln._runtime: the C API of libkilnrt ---------===//
+//
+// A thin layer over kiln.h: sessions, their signature and metadata, and runs
+// that take and return numpy arrays without copying them. Everything that
+// makes the module look like ONNX Runtime (NodeArg, SessionOptions, the
+// providers list, the missing-input ValueError) lives in Python on top of it,
+// so that this file stays a plain binding.
+//
+// This module must never link LLVM or MLIR: importing it is what an
+// application that only loads compiled models pays for.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/kiln.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nb = nanobind;
+
+namespace {
+
+/// A failed C API call, carried to the exception translator below.
+struct StatusError {
+  int code;
+  std::string message;
+};
+
+/// The Python classes for ONNX Runtime's status codes 1..11; index 0 is
+/// unused. Created once at import, alive as long as the interpreter.
+std::array<PyObject *, 12> errorClasses{};
+
+/// Throws when `status` is an error and always releases it.
+void check(kiln_status *status) {
+  if (!status)
+    return;
+  StatusError error{static_cast<int>(kiln_status_code(status)),
+                    kiln_status_message(status)};
+  kiln_status_release(status);
+  throw error;
+}
+
+std::string formatError(int code, const std::string &message) {
+  return "[ONNXRuntimeError] : " + std::to_string(code) + " : " +
+         kiln_error_code_name(static_cast<kiln_error_code>(code)) + " : " +
+         message;
+}
+
+/// numpy has no bfloat16: such outputs are returned as uint16 and the Python
+/// layer reinterprets them (as ml_dtypes.bfloat16 when that is installed).
+nb::dlpack::dtype dlpackType(int32_t elemType) {
+  using nb::dlpack::dtype_code;
+  auto make = [](dtype_code code, int bits) {
+    return nb::dlpack::dtype{static_cast<uint8_t>(code),
+                             static_cast<uint8_t>(bits), 1};
+  };
+  switch (elemType) {
+  case KILN_ELEM_FLOAT:
+    return make(dtype_code::Float, 32);
+  case KILN_ELEM_DOUBLE:
+    return make(dtype_code::Float, 64);
+  case KILN_ELEM_FLOAT16:
+    return make(dtype_code::Float, 16);
+  case KILN_ELEM_BFLOAT16:
+  case KILN_ELEM_UINT16:
+    return make(dtype_code::UInt, 16);
+  case KILN_ELEM_UINT8:
+    return make(dtype_code::UInt, 8);
+  case KILN_ELEM_UINT32:
+    return make(dtype_code::UInt, 32);
+  case KILN_ELEM_UINT64:
+    return make(dtype_code::UInt, 64);
+  case KILN_ELEM_INT8:
+    return make(dtype_code::Int, 8);
+  case KILN_ELEM_INT16:
+    return make(dtype_code::Int, 16);
+  case KILN_ELEM_INT32:
+    return make(dtype_code::Int, 32);
+  case KILN_ELEM_INT64:
+    return make(dtype_code::Int, 64);
+  case KILN_ELEM_BOOL:
+    return make(dtype_code::Bool, 8);
+  default:
+    throw StatusError{KILN_NOT_IMPLEMENTED,
+                      "Kiln cannot return tensors of element type " +
+                          std::to_string(elemType) + " to Python"};
+  }
+}
+
+/// One graph input or output: (name, elem_type, dims) where each dim is an
+/// int when fixed, the dim_param str when symbolic, or None when unknown.
+using IoInfo = std::pair<std::string, std::pair<int32_t, nb::list>>;
+
+class Session {
+public:
+  Session(const std::string &path, int intraOpThreads, int interOpThreads,
+          const std::vector<std::pair<std::string, std::string>> &config) {
+    kiln_session_options *options = nullptr;
+    check(kiln_session_options_create(&options));
+    // Released on every path, including the throwing ones.
+    struct Release {
+      kiln_session_options *o;
+      ~Release() { kiln_session_options_release(o); }
+    } release{options};
+    check(kiln_session_options_set_intra_op_num_threads(options,
+                                                        intraOpThreads));
+    check(kiln_session_options_set_inter_op_num_threads(options,
+                                                        interOpThreads));
+    for (const auto &[key, value] : config)
+      check(kiln_session_options_add_config_entry(options, key.c_str(),
+                                                  value.c_str()));
+    // dlopen of a large artifact maps its weights; let other threads run.
+    kiln_status *status;
+    {
+      nb::gil_scoped_release noGil;
+      status = kiln_session_create(path.c_str(), options, &session_);
+    }
+    check(status);
+  }
+  ~Session() { kiln_session_release(session_); }
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  std::vector<IoInfo> inputs() const { return signature(true); }
+  std::vector<IoInfo> outputs() const { return signature(false); }
+
+  std::vector<std::pair<std::string, std::string>> metadata() const {
+    size_t count = 0;
+    check(kiln_session_get_metadata_count(session_, &count));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t i = 0; i < count; ++i) {
+      const char *key = nullptr, *value = nullptr;
+      check(kiln_session_get_metadata_entry(session_, i, &key, &value));
+      out.emplace_back(key ? key : "", value ? value : "");
+    }
+    return out;
+  }
+
+  std::string compilerVersion() const {
+    const char *version = nullptr;
+    check(kiln_session_get_compiler_version(session_, &version));
+    return version ? version : "";
+  }
+
+  uint32_t provider() const {
+    uint32_t provider = 0;
+    check(kiln_session_get_provider(session_, &provider));
+    return provider;
+  }
+
+  /// `feeds` are (name, elem_type, C-contiguous array): the Python layer
+  /// derives the element type from the numpy dtype, so that types numpy
+  /// spells differently (bfloat16) need nothing here.
+  nb::list run(const std::vector<std::string> &outputNames,
+               const std::vector<std::pair<
+                   std::string,
+                   std::pair<int32_t, nb::ndarray<nb::ro, nb::c_contig,
+                                                  nb::device::cpu>>>> &feeds) {
+    std::vector<kiln_value *> values;
+    struct ReleaseAll {
+      std::vector<kiln_value *> &v;
+      ~ReleaseAll() {
+        for (kiln_value *x : v)
+          kiln_value_release(x);
+      }
+    } releaseInputs{values};
+    std::vector<const char *> inNames;
+    for (const auto &[name, typed] : feeds) {
+      const auto &[elemType, array] = typed;
+      std::vector<int64_t> shape(array.ndim());
+      for (size_t d = 0; d < shape.size(); ++d)
+        shape[d] = static_cast<int64_t>(array.shape(d));
+      kiln_value *value = nullptr;
+      // The runtime only reads inputs: wrapping the numpy buffer is safe.
+      check(kiln_value_create_tensor_with_data(
+          elemType, const_cast<void *>(array.data()), array.nbytes(),
+          shape.data(), shape.size(), &value));
+      values.push_back(value);
+      inNames.push_back(name.c_str());
+    }
+    std::vector<const char *> outNames;
+    for (const std::string &name : outputNames)
+      outNames.push_back(name.c_str());
+    std::vector<kiln_value *> results(outNames.size(), nullptr);
+    kiln_status *status;
+    {
+      nb::gil_scoped_release noGil;
+      status = kiln_session_run(session_, inNames.data(), values.data(),
+                                values.size(), outNames.data(),
+                                outNames.size(), results.data());
+    }
+    check(status);
+
+    // Hand each result to numpy without copying: a capsule owns it. Until
+    // its capsule exists a result is owned here, so nothing leaks should a
+    // conversion throw.
+    std::vector<std::unique_ptr<kiln_value, void (*)(kiln_value *)>> owned;
+    for (kiln_value *value : results)
+      owned.emplace_back(value, kiln_value_release);
+    nb::list out;
+    for (auto &value : owned) {
+      nb::dlpack::dtype dtype = dlpackType(kiln_value_elem_type(value.get()));
+      size_t rank = kiln_value_rank(value.get());
+      const int64_t *dims = kiln_value_shape(value.get());
+      std::vector<size_t> shape(dims, dims + rank);
+      void *data = kiln_value_data(value.get());
+      nb::capsule owner(value.get(), [](void *p) noexcept {
+        kiln_value_release(static_cast<kiln_value *>(p));
+      });
+      value.release();
+      out.append(nb::ndarray<nb::numpy>(data, rank, shape.data(), owner,
+                                        nullptr, dtype)
+                     .cast());
+    }
+    return out;
+  }
+
+private:
+  std::vector<IoInfo> signature(bool inputs) const {
+    size_t count = 0;
+    check(inputs ? kiln_session_get_input_count(session_, &count)
+                 : kiln_session_get_output_count(session_, &count));
+    std::vector<IoInfo> out;
+    for (size_t i = 0; i < count; ++i) {
+      const char *name = nullptr;
+      int32_t elemType = 0;
+      size_t rank = 0;
+      const int64_t *dims = nullptr;
+      const char *const *params = nullptr;
+      if (inputs) {
+        check(kiln_session_get_input_name(session_, i, &name));
+        check(kiln_session_get_input_elem_type(session_, i, &elemType));
+        check(kiln_session_get_input_rank(session_, i, &rank));
+        check(kiln_session_get_input_dims(session_, i, &dims));
+        check(kiln_session_get_input_dim_params(session_, i, &params));
+      } else {
+        check(kiln_session_get_output_name(session_, i, &name));
+        check(kiln_session_get_output_elem_type(session_, i, &elemType));
+        check(kiln_session_get_output_rank(session_, i, &rank));
+        check(kiln_session_get_output_dims(session_, i, &dims));
+        check(kiln_session_get_output_dim_params(session_, i, &params));
+      }
+      nb::list shape;
+      for (size_t d = 0; d < rank; ++d) {
+        if (dims[d] >= 0)
+          shape.append(nb::int_(dims[d]));
+        else if (params && params[d] && *params[d])
+          shape.append(nb::str(params[d]));
+        else
+          shape.append(nb::none());
+      }
+      out.push_back({name ? name : "", {elemType, shape}});
+    }
+    return out;
+  }
+
+  kiln_session *session_ = nullptr;
+};
+
+struct ErrorName {
+  int code;
+  const char *name;
+};
+
+// Named as ONNX Runtime's Python classes are (onnxruntime_pybind11_state).
+constexpr ErrorName errorNames[] = {
+    {KILN_FAIL, "Fail"},
+    {KILN_INVALID_ARGUMENT, "InvalidArgument"},
+    {KILN_NO_SUCHFILE, "NoSuchFile"},
+    {KILN_NO_MODEL, "NoModel"},
+    {KILN_ENGINE_ERROR, "EngineError"},
+    {KILN_RUNTIME_EXCEPTION, "RuntimeException"},
+    {KILN_INVALID_PROTOBUF, "InvalidProtobuf"},
+    {KILN_MODEL_LOADED, "ModelLoaded"},
+    {KILN_NOT_IMPLEMENTED, "NotImplemented"},
+    {KILN_INVALID_GRAPH, "InvalidGraph"},
+    {KILN_EP_FAIL, "EPFail"},
+};
+
+} // namespace
+
+NB_MODULE(_runtime, m) {
+  m.doc() = "Kiln runtime: loads and runs compiled Kiln artifacts.";
+
+  for (const ErrorName &e : errorNames) {
+    std::string qualified = std::string("kiln.") + e.name;
+    PyObject *cls =
+        PyErr_NewException(qualified.c_str(), PyExc_Exception, nullptr);
+    if (!cls)
+      throw nb::python_error();
+    errorClasses[e.code] = cls;
+    m.attr(e.name) = nb::handle(cls);
+  }
+  nb::register_exception_translator(
+      [](const std::exception_ptr &p, void *) {
+        try {
+          std::rethrow_exception(p);
+        } catch (const StatusError &e) {
+          PyObject *cls = e.code > 0 && e.code < (int)errorClasses.size()
+                              ? errorClasses[e.code]
+                              : errorClasses[KILN_FAIL];
+          PyErr_SetString(cls, formatError(e.code, e.message).c_str());
+        }
+      });
+
+  m.def(
+      "format_error", &formatError, nb::arg("code"), nb::arg("message"),
+      "'[ONNXRuntimeError] : <code> : <NAME> : <message>', as ORT prints it.");
+  m.def("runtime_version", [] { return std::string(kiln_runtime_version()); });
+  m.def("abi_version", [] { return kiln_runtime_abi_version(); });
+  m.def("elem_type_name", [](int32_t elemType) -> nb::object {
+    const char *name = kiln_elem_type_name(elemType);
+    return name ? nb::object(nb::str(name)) : nb::none();
+  });
+
+  nb::class_<Session>(m, "Session")
+      .def(nb::init<const std::string &, int, int,
+                    const std::vector<std::pair<std::string, std::string>> &>(),
+           nb::arg("path"), nb::arg("intra_op_num_threads") = 0,
+           nb::arg("inter_op_num_threads") = 0,
+           nb::arg("config") =
+               std::vector<std::pair<std::string, std::string>>())
+      .def("inputs", &Session::inputs)
+      .def("outputs", &Session::outputs)
+      .def("metadata", &Session::metadata)
+      .def("compiler_version", &Session::compilerVersion)
+      .def("provider", &Session::provider)
+      .def("run", &Session::run, nb::arg("output_names"), nb::arg("feeds"));
+}

@@ -1,0 +1,54 @@
+// RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
+
+func.func @resize_cubic(%a: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  %sc = onnx.Constant() {value = dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %n = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: only nearest and linear modes are supported (not cubic)}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Resize'}}
+  %0 = onnx.Resize(%a, %n, %sc, %n) {mode = "cubic"} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>, none) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @resize_crop(%a: tensor<1x1x2x2xf32>, %roi: tensor<8xf32>) -> tensor<1x1x4x4xf32> {
+  %sc = onnx.Constant() {value = dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %n = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: coordinate_transformation_mode tf_crop_and_resize is unsupported}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Resize'}}
+  %0 = onnx.Resize(%a, %roi, %sc, %n) {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize"} : (tensor<1x1x2x2xf32>, tensor<8xf32>, tensor<4xf32>, none) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @slice_runtime_steps(%a: tensor<10xf32>, %s: tensor<1xi64>) -> tensor<?xf32> {
+  %b = onnx.Constant() {value = dense<[0]> : tensor<1xi64>} : () -> tensor<1xi64>
+  %e = onnx.Constant() {value = dense<[10]> : tensor<1xi64>} : () -> tensor<1xi64>
+  // expected-error @+2 {{cannot lower this op: steps must be a constant}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Slice'}}
+  %0 = onnx.Slice(%a, %b, %e, %b, %s) : (tensor<10xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @pad_unknown_mode(%a: tensor<4xf32>) -> tensor<6xf32> {
+  %p = onnx.Constant() {value = dense<[1, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %n = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: unsupported pad mode}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Pad'}}
+  %0 = onnx.Pad(%a, %p, %n, %n) {mode = "mirror"} : (tensor<4xf32>, tensor<2xi64>, none, none) -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+
+// -----
+
+func.func @resize_linear_int(%a: tensor<2xi32>) -> tensor<4xi32> {
+  %sc = onnx.Constant() {value = dense<[2.0]> : tensor<1xf32>} : () -> tensor<1xf32>
+  %n = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: linear resize needs float data}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Resize'}}
+  %0 = onnx.Resize(%a, %n, %sc, %n) {mode = "linear"} : (tensor<2xi32>, none, tensor<1xf32>, none) -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}

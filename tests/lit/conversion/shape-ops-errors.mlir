@@ -1,0 +1,20 @@
+// RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
+
+func.func @unsqueeze_runtime_axes(%a: tensor<3xf32>, %ax: tensor<1xi64>) -> tensor<1x3xf32> {
+  // expected-error @+2 {{cannot lower this op: axes must be a constant}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Unsqueeze'}}
+  %0 = onnx.Unsqueeze(%a, %ax) : (tensor<3xf32>, tensor<1xi64>) -> tensor<1x3xf32>
+  return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+// Without axes, the result type says the dynamic dim is squeezed too, but
+// which dims are 1 is only known at run time: not supported.
+func.func @squeeze_all_dynamic(%a: tensor<1x?xf32>) -> tensor<f32> {
+  %n = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: Squeeze without axes on dynamic dims that may be 1}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Squeeze'}}
+  %0 = onnx.Squeeze(%a, %n) : (tensor<1x?xf32>, none) -> tensor<f32>
+  return %0 : tensor<f32>
+}
