@@ -41,7 +41,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "one-shot-bufferize{bufferize-function-boundaries=1 "
               "function-boundary-type-conversion=identity-layout-map},"
               "canonicalize,"
-              "buffer-deallocation-pipeline,"
+              "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
               "func.func(kiln-strided-copy-to-linalg,convert-linalg-to-loops" +
                   vectorToScf +
                   "),"

@@ -34,6 +34,9 @@ using namespace mlir;
 
 namespace {
 
+/// Marks the linalg ops of the tiled loop nests until they are vectorized.
+constexpr const char *kTileMarker = "__kiln_tile__";
+
 bool isHeavyOp(Operation *op) {
   return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNchwFchwOp>(
       op);
@@ -175,9 +178,8 @@ struct TileAndVectorizePass
     if (heavyOps.empty())
       return;
 
-    // Outermost loop of every tiled nest: vectorization looks only inside
-    // these, so elementwise ops elsewhere keep their existing lowering.
-    SmallVector<scf::ForOp> nests;
+    // Tiles are marked rather than tracked by handle: the canonicalization
+    // below may replace both the loops and the ops in them.
     for (linalg::LinalgOp heavy : heavyOps) {
       SmallVector<scf::ForOp> loops = tileHeavyOp(rewriter, heavy);
       if (loops.empty())
@@ -185,6 +187,7 @@ struct TileAndVectorizePass
       // Peel innermost first so that the remainder of an outer loop holds
       // already-peeled copies of the inner ones. The main loops then have
       // static tiles; remainders are static too when the bounds are.
+      SmallVector<scf::ForOp> nests = {loops.front()};
       for (scf::ForOp loop : llvm::reverse(loops)) {
         scf::ForOp partial;
         rewriter.setInsertionPoint(loop);
@@ -193,7 +196,10 @@ struct TileAndVectorizePass
             loop == loops.front())
           nests.push_back(partial);
       }
-      nests.push_back(loops.front());
+      for (scf::ForOp nest : nests)
+        nest.walk([&](linalg::LinalgOp op) {
+          op->setAttr(kTileMarker, UnitAttr::get(ctx));
+        });
     }
 
     // Fold the affine.min tile sizes of the peeled loops and the
@@ -202,31 +208,35 @@ struct TileAndVectorizePass
     if (failed(applyPatternsGreedily(func, getCanonicalizationPatterns())))
       return signalPassFailure();
 
+    // Static conv tiles have unit oh/kh: make them 1-D convolutions, the
+    // only rank linalg::vectorize handles.
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    func.walk([&](linalg::Conv2DNchwFchwOp op) {
+      if (op->hasAttr(kTileMarker) && !op.hasDynamicShape())
+        convs.push_back(op);
+    });
+    PatternRewriter patternRewriter(ctx);
+    linalg::DownscaleSizeOneWindowed2DConvolution<linalg::Conv2DNchwFchwOp,
+                                                  linalg::Conv1DNcwFcwOp>
+        downscale(ctx);
+    for (linalg::Conv2DNchwFchwOp conv : convs) {
+      patternRewriter.setInsertionPoint(conv);
+      FailureOr<linalg::Conv1DNcwFcwOp> conv1d =
+          downscale.returningMatchAndRewrite(conv, patternRewriter);
+      if (succeeded(conv1d))
+        (*conv1d)->setAttr(kTileMarker, UnitAttr::get(ctx));
+    }
+
     // Vectorize the static tiles; dynamic ones stay linalg (scalar loops).
     SmallVector<linalg::LinalgOp> toVectorize;
-    for (scf::ForOp nest : nests) {
-      if (!nest->getParentOp())
-        continue; // folded away by the canonicalization above
-      SmallVector<linalg::Conv2DNchwFchwOp> convs;
-      nest.walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
-      // Static conv tiles have unit oh/kh: make them 1-D convolutions, the
-      // only rank linalg::vectorize handles.
-      PatternRewriter patternRewriter(ctx);
-      linalg::DownscaleSizeOneWindowed2DConvolution<linalg::Conv2DNchwFchwOp,
-                                                    linalg::Conv1DNcwFcwOp>
-          downscale(ctx);
-      for (linalg::Conv2DNchwFchwOp conv : convs) {
-        if (conv.hasDynamicShape())
-          continue;
-        patternRewriter.setInsertionPoint(conv);
-        (void)downscale.returningMatchAndRewrite(conv, patternRewriter);
-      }
-      nest.walk([&](linalg::LinalgOp op) {
-        if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
-            succeeded(linalg::vectorizeOpPrecondition(op)))
-          toVectorize.push_back(op);
-      });
-    }
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->hasAttr(kTileMarker))
+        return;
+      op->removeAttr(kTileMarker);
+      if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+          succeeded(linalg::vectorizeOpPrecondition(op)))
+        toVectorize.push_back(op);
+    });
     for (linalg::LinalgOp op : toVectorize) {
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
@@ -273,7 +283,8 @@ struct TileAndVectorizePass
         patterns, vector::VectorMultiReductionLowering::InnerParallel);
     vector::populateVectorShapeCastLoweringPatterns(patterns);
     vector::populateVectorMaskOpLoweringPatterns(patterns);
-    addCanonicalizationPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
   }

@@ -466,3 +466,22 @@ func.func @scatter_nd_max_unsigned(%a: tensor<4x5xui8>, %i: tensor<2x1xi64>, %u:
   %0 = onnx.ScatterND(%a, %i, %u) {reduction = "max"} : (tensor<4x5xui8>, tensor<2x1xi64>, tensor<2x5xui8>) -> tensor<4x5xui8>
   return %0 : tensor<4x5xui8>
 }
+
+// -----
+
+// not_larger: one scale min(7/4, 7/6) = 7/6 for both axes, so the output is
+// round(4 * 7/6) x round(6 * 7/6) = 5 x 7 and the transform divides by 7/6.
+// CHECK-LABEL: func.func @resize_keep_aspect
+// CHECK: %[[S0:.*]] = arith.constant 1.16666663 : f32
+// CHECK: %[[S1:.*]] = arith.constant 1.16666663 : f32
+// CHECK: tensor.empty() : tensor<1x1x5x7xf32>
+// CHECK: linalg.generic
+// CHECK: arith.divf %{{.*}}, %[[S0]] : f32
+// CHECK: arith.divf %{{.*}}, %[[S1]] : f32
+// CHECK: -> tensor<1x1x5x7xf32>
+func.func @resize_keep_aspect(%a: tensor<1x1x4x6xf32>) -> tensor<1x1x5x7xf32> {
+  %sz = onnx.Constant() {value = dense<[7, 7]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %n = onnx.NoValue
+  %0 = onnx.Resize(%a, %n, %n, %sz) {mode = "nearest", keep_aspect_ratio_policy = "not_larger", axes = [2, 3]} : (tensor<1x1x4x6xf32>, none, none, tensor<2xi64>) -> tensor<1x1x5x7xf32>
+  return %0 : tensor<1x1x5x7xf32>
+}
