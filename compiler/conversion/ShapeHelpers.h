@@ -227,12 +227,6 @@ KILN_FOLDING_BINOP(ceilDivI, (a >= 0 ? (a + c - 1) / c : -((-a) / c)),
                    CeilDivSIOp)
 #undef KILN_FOLDING_BINOP
 
-/// Signed remainder with the sign of the divisor (Python %, c > 0).
-inline mlir::OpFoldResult modI(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::OpFoldResult x, mlir::OpFoldResult y) {
-  return subI(b, loc, x, mulI(b, loc, floorDivI(b, loc, x, y), y));
-}
-
 /// The size of `v` along `dim` as an OpFoldResult.
 inline mlir::OpFoldResult dimOf(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value v, int64_t dim) {

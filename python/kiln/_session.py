@@ -248,7 +248,16 @@ class InferenceSession:
         self._verbose = 0 <= opts.log_severity_level <= 1
         self._quiet = opts.log_severity_level >= 3
 
-        normalized = _normalize_providers(providers, provider_options)
+        try:
+            normalized = _normalize_providers(providers, provider_options)
+        except ValueError as e:
+            # ORT catches its own argument errors here and retries on the
+            # fallback providers (the CPU), printing this block.
+            print("*************** EP Error ***************")
+            print(f"EP Error {e} when using {providers}")
+            print(f"Falling back to ['{CPU_PROVIDER}'] and retrying.")
+            print("****************************************")
+            normalized = []
         self._providers, self._provider_options = self._select_providers(
             normalized)
 
@@ -261,9 +270,18 @@ class InferenceSession:
         self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
                                       opts.inter_op_num_threads, config)
         self._so_path = so_path
-        self._inputs = [NodeArg(n, t, s) for n, (t, s) in self._sess.inputs()]
-        self._outputs = [NodeArg(n, t, s)
-                         for n, (t, s) in self._sess.outputs()]
+        inputs, outputs = self._sess.inputs(), self._sess.outputs()
+        # The compiler names every anonymous input dim "<input>_d<index>"
+        # (ModelLoader); ORT reports those dims as None.
+        synthesized = {f"{n}_d{i}" for n, (_, s) in inputs
+                       for i in range(len(s))}
+
+        def node_arg(name, elem, shape):
+            return NodeArg(name, elem, [None if d in synthesized else d
+                                        for d in shape])
+
+        self._inputs = [node_arg(n, t, s) for n, (t, s) in inputs]
+        self._outputs = [node_arg(n, t, s) for n, (t, s) in outputs]
         self._output_names = [o.name for o in self._outputs]
         if opts.optimized_model_filepath:
             shutil.copyfile(so_path, opts.optimized_model_filepath)

@@ -45,8 +45,7 @@ NB_MODULE(_compiler, m) {
       },
       nb::arg("model_path"), nb::arg("model_bytes"), nb::arg("opt_level") = 3,
       nb::arg("mcpu") = "native",
-      nb::arg("dim_overrides") =
-          std::vector<std::pair<std::string, int64_t>>(),
+      nb::arg("dim_overrides") = std::vector<std::pair<std::string, int64_t>>(),
       nb::arg("input_shapes") =
           std::vector<std::pair<std::string, std::vector<int64_t>>>(),
       nb::arg("emit") = "so", nb::arg("out_path") = "",

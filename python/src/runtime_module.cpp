@@ -111,10 +111,10 @@ public:
       kiln_session_options *o;
       ~Release() { kiln_session_options_release(o); }
     } release{options};
-    check(kiln_session_options_set_intra_op_num_threads(options,
-                                                        intraOpThreads));
-    check(kiln_session_options_set_inter_op_num_threads(options,
-                                                        interOpThreads));
+    check(
+        kiln_session_options_set_intra_op_num_threads(options, intraOpThreads));
+    check(
+        kiln_session_options_set_inter_op_num_threads(options, interOpThreads));
     for (const auto &[key, value] : config)
       check(kiln_session_options_add_config_entry(options, key.c_str(),
                                                   value.c_str()));
@@ -160,11 +160,12 @@ public:
   /// `feeds` are (name, elem_type, C-contiguous array): the Python layer
   /// derives the element type from the numpy dtype, so that types numpy
   /// spells differently (bfloat16) need nothing here.
-  nb::list run(const std::vector<std::string> &outputNames,
-               const std::vector<std::pair<
-                   std::string,
-                   std::pair<int32_t, nb::ndarray<nb::ro, nb::c_contig,
-                                                  nb::device::cpu>>>> &feeds) {
+  nb::list
+  run(const std::vector<std::string> &outputNames,
+      const std::vector<std::pair<
+          std::string, std::pair<int32_t, nb::ndarray<nb::ro, nb::c_contig,
+                                                      nb::device::cpu>>>>
+          &feeds) {
     std::vector<kiln_value *> values;
     struct ReleaseAll {
       std::vector<kiln_value *> &v;
@@ -195,8 +196,8 @@ public:
     {
       nb::gil_scoped_release noGil;
       status = kiln_session_run(session_, inNames.data(), values.data(),
-                                values.size(), outNames.data(),
-                                outNames.size(), results.data());
+                                values.size(), outNames.data(), outNames.size(),
+                                results.data());
     }
     check(status);
 
@@ -300,17 +301,16 @@ NB_MODULE(_runtime, m) {
     errorClasses[e.code] = cls;
     m.attr(e.name) = nb::handle(cls);
   }
-  nb::register_exception_translator(
-      [](const std::exception_ptr &p, void *) {
-        try {
-          std::rethrow_exception(p);
-        } catch (const StatusError &e) {
-          PyObject *cls = e.code > 0 && e.code < (int)errorClasses.size()
-                              ? errorClasses[e.code]
-                              : errorClasses[KILN_FAIL];
-          PyErr_SetString(cls, formatError(e.code, e.message).c_str());
-        }
-      });
+  nb::register_exception_translator([](const std::exception_ptr &p, void *) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const StatusError &e) {
+      PyObject *cls = e.code > 0 && e.code < (int)errorClasses.size()
+                          ? errorClasses[e.code]
+                          : errorClasses[KILN_FAIL];
+      PyErr_SetString(cls, formatError(e.code, e.message).c_str());
+    }
+  });
 
   m.def(
       "format_error", &formatError, nb::arg("code"), nb::arg("message"),
