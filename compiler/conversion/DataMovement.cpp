@@ -184,6 +184,10 @@ struct ConcatLowering : OpConversionPattern<OnnxConcatOp> {
     OpFoldResult offset = idx(rewriter, 0);
     SmallVector<OpFoldResult> strides(rank, idx(rewriter, 1));
     for (Value in : inputs) {
+      // An input empty along the axis adds nothing (and its offset may be
+      // the end of the axis, which tensor.insert_slice rejects).
+      if (cast<RankedTensorType>(in.getType()).getDimSize(axis) == 0)
+        continue;
       SmallVector<OpFoldResult> offsets(rank, idx(rewriter, 0));
       offsets[axis] = offset;
       SmallVector<OpFoldResult> inSizes = sizesOf(rewriter, loc, in);
@@ -320,6 +324,14 @@ struct SliceLowering : OpConversionPattern<OnnxSliceOp> {
     }
     sizes = refineSizes(rewriter, resTy, sizes);
 
+    // An empty slice may start at the end of its axis, which
+    // tensor.extract_slice rejects: it is just an empty tensor.
+    if (llvm::is_contained(staticSizes(sizes), 0)) {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                            dataTy.getElementType());
+      rewriter.replaceOp(op, castTo(rewriter, loc, empty, resTy));
+      return success();
+    }
     if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
       SmallVector<OpFoldResult> st;
       for (int64_t s : strides)

@@ -28,13 +28,12 @@ namespace kiln {
 
 void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
+  // Even DISABLE_ALL evaluates the small shape arithmetic exporters emit:
+  // without it some tensors have no rank and cannot be compiled at all.
+  pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass());
   if (optLevel >= 1) {
-    // BASIC: constant folding and redundant node elimination. Folding can
-    // make shapes static, so types are refined again after it.
-    pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass());
+    // BASIC: redundant node elimination (and, in codegen, fusion).
     pm.addPass(createCSEPass());
-    pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
-    pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass());
     pm.addPass(createCanonicalizerPass());
   }
 }
@@ -71,7 +70,7 @@ struct DiagnosticCollector {
           llvm::raw_string_ostream os(line);
           os << describeLocation(d.getLocation()) << "error: " << d;
           for (Diagnostic &note : d.getNotes())
-            if (!StringRef(note.str()).starts_with("see current operation"))
+            if (getenv("KILN_DEBUG_DIAGNOSTICS") || !StringRef(note.str()).starts_with("see current operation"))
               os << "\n  note: " << note;
           messages += (messages.empty() ? "" : "\n") + line;
           return success();

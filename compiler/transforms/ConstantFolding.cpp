@@ -13,6 +13,7 @@
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 
 namespace kiln {
@@ -205,7 +206,8 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
     return out;
   }
   // Binary arithmetic with numpy broadcasting of a scalar or equal shapes.
-  if (isa<OnnxAddOp, OnnxSubOp, OnnxMulOp, OnnxDivOp, OnnxEqualOp>(op)) {
+  if (isa<OnnxAddOp, OnnxSubOp, OnnxMulOp, OnnxDivOp, OnnxEqualOp,
+          OnnxModOp>(op)) {
     const Const &a = args[0], &b = args[1];
     size_t n = resultType.getNumElements();
     if ((a.values.size() != n && a.values.size() != 1) ||
@@ -224,6 +226,13 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
         out.push_back(x * y);
       else if (isa<OnnxEqualOp>(op))
         out.push_back(x == y);
+      else if (isa<OnnxModOp>(op)) {
+        // Integer Mod without fmod takes the divisor's sign (like Python).
+        if (!integer || y == 0 || cast<OnnxModOp>(op).getFmod())
+          return std::nullopt;
+        double r = std::fmod(x, y);
+        out.push_back(r != 0 && ((r < 0) != (y < 0)) ? r + y : r);
+      }
       else if (integer && y == 0)
         return std::nullopt; // Division by zero is left to run time.
       else
@@ -247,6 +256,9 @@ struct OnnxConstantFoldingPass
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      // Refine first: a folded producer can make this op's type static.
+      if (auto si = dyn_cast<OnnxShapeInference>(op))
+        (void)si.inferShapes();
       RankedTensorType type = foldableResult(op);
       if (!type)
         continue;
@@ -266,6 +278,10 @@ struct OnnxConstantFoldingPass
       if (isa<OnnxConstantOp, OnnxNoValueOp>(op) && op->use_empty())
         op->erase();
     });
+    func::FuncOp func = getOperation();
+    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    func.setFunctionType(FunctionType::get(
+        &getContext(), func.getArgumentTypes(), ret.getOperandTypes()));
   }
 };
 

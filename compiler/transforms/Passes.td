@@ -23,7 +23,9 @@ def OnnxConstantFoldingPass
     Unsqueeze, Flatten, Identity, Concat, Gather, Slice, ConstantOfShape,
     Range, Add/Sub/Mul/Div/Equal whose inputs are small constants (at most
     1024 elements) by onnx.Constant. This removes the shape arithmetic
-    exporters emit around reshapes. Weights are never evaluated.
+    exporters emit around reshapes. Weights are never evaluated. Each op's
+    type is refined (OnnxShapeInference) just before it is considered, so
+    one walk folds whole chains.
   }];
 }
 

@@ -574,7 +574,7 @@ def OnnxCompressOp : Onnx_Op<"Compress", [Pure, OnnxShapeInference]> {
 }
 
 // Concat: opset versions 1, 4, 11, 13.
-def OnnxConcatOp : Onnx_Op<"Concat", [Pure, OnnxShapeInference]> {
+def OnnxConcatOp : Onnx_Op<"Concat", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Concat operator";
   let arguments = (ins
     Variadic<AnyType>:$inputs,
@@ -630,7 +630,7 @@ def OnnxConstantOp : Onnx_Op<"Constant", [Pure, OnnxShapeInference]> {
 }
 
 // ConstantOfShape: opset versions 9, 20, 21, 23, 24, 25.
-def OnnxConstantOfShapeOp : Onnx_Op<"ConstantOfShape", [Pure, OnnxShapeInference]> {
+def OnnxConstantOfShapeOp : Onnx_Op<"ConstantOfShape", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ConstantOfShape operator";
   let arguments = (ins
     AnyType:$input,
@@ -1020,7 +1020,7 @@ def OnnxExpOp : Onnx_Op<"Exp", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
 }
 
 // Expand: opset versions 8, 13.
-def OnnxExpandOp : Onnx_Op<"Expand", [Pure, OnnxShapeInference]> {
+def OnnxExpandOp : Onnx_Op<"Expand", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Expand operator";
   let arguments = (ins
     AnyType:$input,
@@ -1116,7 +1116,7 @@ def OnnxGRUOp : Onnx_Op<"GRU", [Pure, OnnxShapeInference]> {
 }
 
 // Gather: opset versions 1, 11, 13.
-def OnnxGatherOp : Onnx_Op<"Gather", [Pure, OnnxShapeInference]> {
+def OnnxGatherOp : Onnx_Op<"Gather", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Gather operator";
   let arguments = (ins
     AnyType:$data,
@@ -2411,7 +2411,7 @@ def OnnxRandomUniformLikeOp : Onnx_Op<"RandomUniformLike", [OnnxShapeInference]>
 }
 
 // Range: opset versions 11, 27.
-def OnnxRangeOp : Onnx_Op<"Range", [Pure, OnnxShapeInference]> {
+def OnnxRangeOp : Onnx_Op<"Range", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Range operator";
   let arguments = (ins
     AnyType:$start,
@@ -2657,7 +2657,7 @@ def OnnxReluOp : Onnx_Op<"Relu", [Pure, DeclareOpInterfaceMethods<OnnxShapeInfer
 }
 
 // Reshape: opset versions 1, 5, 13, 14, 19, 21, 23, 24, 25.
-def OnnxReshapeOp : Onnx_Op<"Reshape", [Pure, OnnxShapeInference]> {
+def OnnxReshapeOp : Onnx_Op<"Reshape", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Reshape operator";
   let arguments = (ins
     AnyType:$data,
@@ -3109,7 +3109,7 @@ def OnnxSizeOp : Onnx_Op<"Size", [Pure, DeclareOpInterfaceMethods<OnnxShapeInfer
 }
 
 // Slice: opset versions 1, 10, 11, 13.
-def OnnxSliceOp : Onnx_Op<"Slice", [Pure, OnnxShapeInference]> {
+def OnnxSliceOp : Onnx_Op<"Slice", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Slice operator";
   let arguments = (ins
     AnyType:$data,
@@ -3265,7 +3265,7 @@ def OnnxSqrtOp : Onnx_Op<"Sqrt", [Pure, DeclareOpInterfaceMethods<OnnxShapeInfer
 }
 
 // Squeeze: opset versions 1, 11, 13, 21, 23, 24, 25.
-def OnnxSqueezeOp : Onnx_Op<"Squeeze", [Pure, OnnxShapeInference]> {
+def OnnxSqueezeOp : Onnx_Op<"Squeeze", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Squeeze operator";
   let arguments = (ins
     AnyType:$data,
@@ -3582,7 +3582,7 @@ def OnnxUniqueOp : Onnx_Op<"Unique", [Pure, OnnxShapeInference]> {
 }
 
 // Unsqueeze: opset versions 1, 11, 13, 21, 23, 24, 25.
-def OnnxUnsqueezeOp : Onnx_Op<"Unsqueeze", [Pure, OnnxShapeInference]> {
+def OnnxUnsqueezeOp : Onnx_Op<"Unsqueeze", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Unsqueeze operator";
   let arguments = (ins
     AnyType:$data,

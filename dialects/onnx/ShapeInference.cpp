@@ -340,3 +340,266 @@ LogicalResult OnnxFlattenOp::inferShapes() {
                              product(s.drop_front(axis))},
                             in.getElementType()));
 }
+
+//===----------------------------------------------------------------------===//
+// Shape ops. Exporters compute their shape operands at run time; these
+// functions recover the rank (and the dims that are constants), so later
+// passes see ranked tensors.
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Integer values of `v` if it is an onnx.Constant (any size).
+std::optional<SmallVector<int64_t>> constInts(Value v) {
+  auto c = v.getDefiningOp<OnnxConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto dense = dyn_cast_or_null<DenseIntElementsAttr>(c.getValueAttr());
+  if (!dense)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (const APInt &i : dense.getValues<APInt>())
+    out.push_back(i.getSExtValue());
+  return out;
+}
+
+/// The values of a 1-D shape tensor with `?` where they are only known at
+/// run time; nullopt when even its length is unknown.
+std::optional<SmallVector<int64_t>> shapeValues(Value v) {
+  if (auto c = constInts(v))
+    return c;
+  if (auto concat = v.getDefiningOp<OnnxConcatOp>()) {
+    SmallVector<int64_t> out;
+    for (Value in : concat.getInputs()) {
+      auto part = shapeValues(in);
+      if (!part)
+        return std::nullopt;
+      out.append(*part);
+    }
+    return out;
+  }
+  auto t = ranked(v);
+  if (!t || t.getRank() != 1 || t.isDynamicDim(0))
+    return std::nullopt;
+  return SmallVector<int64_t>(t.getDimSize(0), ShapedType::kDynamic);
+}
+
+Type elemOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+} // namespace
+
+LogicalResult OnnxSliceOp::inferShapes() {
+  auto in = ranked(getData());
+  if (!in)
+    return failure();
+  SmallVector<int64_t> shape(in.getShape());
+  auto starts = constInts(getStarts()), ends = constInts(getEnds());
+  std::optional<SmallVector<int64_t>> axes, steps;
+  if (!isNoValue(getAxes()))
+    axes = constInts(getAxes());
+  if (!isNoValue(getSteps()))
+    steps = constInts(getSteps());
+  bool known = starts && ends && (isNoValue(getAxes()) || axes) &&
+               (isNoValue(getSteps()) || steps);
+  int64_t n = known ? starts->size() : 0;
+  if (!known) {
+    // Which axes are sliced is unknown: every dim may change.
+    auto ax = isNoValue(getAxes()) ? std::nullopt : constInts(getAxes());
+    if (ax) {
+      for (int64_t a : *ax)
+        shape[a < 0 ? a + in.getRank() : a] = ShapedType::kDynamic;
+    } else {
+      for (int64_t &d : shape)
+        d = ShapedType::kDynamic;
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t axis = axes ? (*axes)[i] : i;
+    if (axis < 0)
+      axis += in.getRank();
+    if (axis < 0 || axis >= in.getRank())
+      return emitOpError() << "axis out of range";
+    int64_t step = steps ? (*steps)[i] : 1;
+    int64_t dim = in.getDimSize(axis);
+    if (ShapedType::isDynamic(dim) || step == 0) {
+      shape[axis] = ShapedType::kDynamic;
+      continue;
+    }
+    int64_t s = (*starts)[i], e = (*ends)[i];
+    s = s < 0 ? s + dim : s;
+    e = e < 0 ? e + dim : e;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      shape[axis] = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      shape[axis] = s > e ? (s - e - step - 1) / -step : 0;
+    }
+  }
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, in.getElementType()));
+}
+
+LogicalResult OnnxConcatOp::inferShapes() {
+  RankedTensorType first;
+  for (Value v : getInputs())
+    if ((first = ranked(v)))
+      break;
+  if (!first)
+    return failure();
+  int64_t rank = first.getRank();
+  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  if (axis < 0 || axis >= rank)
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : getInputs()) {
+    auto t = ranked(v);
+    if (!t || t.getRank() != rank) {
+      shape[axis] = ShapedType::kDynamic;
+      continue;
+    }
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis) {
+        if (!ShapedType::isDynamic(shape[axis]))
+          shape[axis] = t.isDynamicDim(d) ? ShapedType::kDynamic
+                                          : shape[axis] + t.getDimSize(d);
+      } else if (ShapedType::isDynamic(shape[d])) {
+        shape[d] = t.getDimSize(d);
+      }
+    }
+  }
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, first.getElementType()));
+}
+
+LogicalResult OnnxReshapeOp::inferShapes() {
+  auto values = shapeValues(getShape());
+  if (!values)
+    return failure();
+  auto in = ranked(getData());
+  SmallVector<int64_t> shape(*values);
+  int64_t known = 1, inferIdx = -1;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (d == 0 && !getAllowzero())
+      d = in && (int64_t)i < in.getRank() ? in.getDimSize(i)
+                                          : ShapedType::kDynamic;
+    if (d == -1)
+      inferIdx = i, d = ShapedType::kDynamic;
+    else if (ShapedType::isDynamic(d) || known == ShapedType::kDynamic)
+      known = ShapedType::kDynamic;
+    else
+      known *= d;
+  }
+  if (inferIdx >= 0 && in && in.hasStaticShape() &&
+      !ShapedType::isDynamic(known) && known > 0)
+    shape[inferIdx] = in.getNumElements() / known;
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, elemOf(getData())));
+}
+
+LogicalResult OnnxUnsqueezeOp::inferShapes() {
+  auto in = ranked(getData());
+  auto axes = constInts(getAxes());
+  if (!in || !axes)
+    return failure();
+  int64_t rank = in.getRank() + axes->size();
+  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+  SmallVector<bool> inserted(rank, false);
+  for (int64_t a : *axes) {
+    a = a < 0 ? a + rank : a;
+    if (a < 0 || a >= rank)
+      return emitOpError() << "axis out of range";
+    inserted[a] = true;
+    shape[a] = 1;
+  }
+  int64_t j = 0;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!inserted[i])
+      shape[i] = in.getDimSize(j++);
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, in.getElementType()));
+}
+
+LogicalResult OnnxSqueezeOp::inferShapes() {
+  auto in = ranked(getData());
+  if (!in)
+    return failure();
+  SmallVector<bool> drop(in.getRank(), false);
+  if (isNoValue(getAxes())) {
+    for (int64_t i = 0; i < in.getRank(); ++i) {
+      if (in.isDynamicDim(i))
+        return failure(); // Whether it is squeezed is a run-time question.
+      drop[i] = in.getDimSize(i) == 1;
+    }
+  } else {
+    auto axes = constInts(getAxes());
+    if (!axes)
+      return failure();
+    for (int64_t a : *axes)
+      drop[a < 0 ? a + in.getRank() : a] = true;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    if (!drop[i])
+      shape.push_back(in.getDimSize(i));
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, in.getElementType()));
+}
+
+LogicalResult OnnxGatherOp::inferShapes() {
+  auto data = ranked(getData()), idx = ranked(getIndices());
+  if (!data || !idx)
+    return failure();
+  int64_t axis = getAxis() < 0 ? getAxis() + data.getRank() : getAxis();
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  shape.append(idx.getShape().begin(), idx.getShape().end());
+  shape.append(data.getShape().begin() + axis + 1, data.getShape().end());
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, data.getElementType()));
+}
+
+LogicalResult OnnxExpandOp::inferShapes() {
+  auto in = ranked(getInput());
+  auto values = shapeValues(getShape());
+  if (!in || !values)
+    return failure();
+  // Each target dim broadcasts against the input dim; an unknown target dim
+  // may be 1, so only the input's non-1 dims are certain.
+  SmallVector<int64_t> target(*values);
+  size_t rank = std::max<size_t>(target.size(), in.getRank());
+  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t t = i + target.size() >= rank ? target[i + target.size() - rank]
+                                          : 1;
+    int64_t d = i + in.getRank() >= rank ? in.getDimSize(i + in.getRank() - rank)
+                                         : 1;
+    if (!ShapedType::isDynamic(t) && t != 1)
+      shape[i] = t;
+    else if (!ShapedType::isDynamic(d) && d != 1)
+      shape[i] = d;
+    else if (t == 1 && d == 1)
+      shape[i] = 1;
+  }
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, in.getElementType()));
+}
+
+LogicalResult OnnxConstantOfShapeOp::inferShapes() {
+  auto values = shapeValues(getInput());
+  if (!values)
+    return failure();
+  Type elem = Float32Type::get(getContext());
+  if (auto v = getValueAttr())
+    elem = cast<ShapedType>(v.getType()).getElementType();
+  return refineResultType(*this, 0, RankedTensorType::get(*values, elem));
+}
+
+LogicalResult OnnxRangeOp::inferShapes() {
+  auto start = ranked(getStart());
+  if (!start)
+    return failure();
+  return refineResultType(
+      *this, 0,
+      RankedTensorType::get({ShapedType::kDynamic}, start.getElementType()));
+}

@@ -51,7 +51,8 @@ ELEMENTWISE_BROADCAST = {
 WITH_SHAPE_INFERENCE = ELEMENTWISE_UNARY | ELEMENTWISE_BROADCAST | {
     "MatMul", "Gemm", "Transpose", "BatchNormalization",
     "LayerNormalization", "GlobalAveragePool", "GlobalMaxPool", "Shape",
-    "Size", "Flatten",
+    "Size", "Flatten", "Slice", "Concat", "Reshape", "Unsqueeze", "Squeeze",
+    "Gather", "Expand", "ConstantOfShape", "Range",
 }
 # Nondeterministic ops must not be CSE'd or folded.
 IMPURE = {

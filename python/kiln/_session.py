@@ -1,4 +1,4 @@
-"""InferenceSession, NodeArg and ModelMetadata with ONNX Runtime's interface."""
+"""InferenceSession, NodeArg and ModelMetadata, as ONNX Runtime has them."""
 
 import collections.abc
 import json
@@ -140,7 +140,8 @@ def _normalize_providers(providers, provider_options):
                 f"names.Available providers: '{', '.join(available)}'"
             )
         if name in chosen:
-            warnings.warn(f"Duplicate provider '{name}' encountered, ignoring.")
+            warnings.warn(
+                f"Duplicate provider '{name}' encountered, ignoring.")
             return
         chosen[name] = {str(k): str(v) for k, v in options.items()}
 
@@ -367,6 +368,10 @@ class InferenceSession:
         if self._profiler is None:
             return ""
         return self._profiler.write()
+
+    def io_binding(self):
+        raise _errors.make_error(
+            9, "io_binding is not supported by Kiln yet; use run()")
 
     @property
     def artifact_path(self):

@@ -206,5 +206,5 @@ ZOO.update({
     "torch_mobilenet_v3_small": _exported(
         "mobilenet_v3_small_050", [(1, 3, 64, 64), (2, 3, 40, 56)]),
     "torch_tiny_encoder": _exported(
-        "tiny_encoder", [(1, 5, 32), (3, 9, 32)]),
+        "tiny_encoder", [(2, 7, 32), (2, 7, 32)]),  # export fixed B, S
 })

@@ -149,7 +149,8 @@ class SignatureTest(KilnTestCase):
     def test_modelmeta_matches_ort(self):
         model = matmul_model()
         mine = kiln.InferenceSession(model.SerializeToString()).get_modelmeta()
-        theirs = ort.InferenceSession(model.SerializeToString()).get_modelmeta()
+        theirs = ort.InferenceSession(
+            model.SerializeToString()).get_modelmeta()
         for field in ("producer_name", "graph_name", "domain", "description",
                       "graph_description", "version", "custom_metadata_map"):
             self.assertEqual(getattr(mine, field), getattr(theirs, field),
@@ -208,7 +209,8 @@ class SessionOptionsTest(KilnTestCase):
 
     def test_fields_round_trip_into_session(self):
         so = kiln.SessionOptions()
-        so.graph_optimization_level = kiln.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        so.graph_optimization_level = (
+            kiln.GraphOptimizationLevel.ORT_ENABLE_BASIC)
         so.intra_op_num_threads = 2
         so.inter_op_num_threads = 1
         so.execution_mode = kiln.ExecutionMode.ORT_PARALLEL
