@@ -28,9 +28,11 @@ namespace kiln {
 
 void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
-  // Even DISABLE_ALL evaluates the small shape arithmetic exporters emit:
-  // without it some tensors have no rank and cannot be compiled at all.
-  pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass());
+  // Even DISABLE_ALL evaluates the small integer shape arithmetic exporters
+  // emit: without it some tensors have no rank and cannot be compiled.
+  OnnxConstantFoldingPassOptions folding;
+  folding.integerOnly = optLevel == 0;
+  pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass(folding));
   if (optLevel >= 1) {
     // BASIC: redundant node elimination (and, in codegen, fusion).
     pm.addPass(createCSEPass());

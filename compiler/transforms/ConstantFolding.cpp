@@ -245,6 +245,7 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
 
 struct OnnxConstantFoldingPass
     : kiln::impl::OnnxConstantFoldingPassBase<OnnxConstantFoldingPass> {
+  using Base::Base;
   void runOnOperation() override {
     // Ops are visited in order, so a folded producer is a constant by the
     // time its users are visited.
@@ -260,7 +261,7 @@ struct OnnxConstantFoldingPass
       if (auto si = dyn_cast<OnnxShapeInference>(op))
         (void)si.inferShapes();
       RankedTensorType type = foldableResult(op);
-      if (!type)
+      if (!type || (integerOnly && !isa<IntegerType>(type.getElementType())))
         continue;
       std::optional<SmallVector<double>> values = evaluate(op, type);
       if (!values || (int64_t)values->size() != type.getNumElements())

@@ -27,6 +27,11 @@ def OnnxConstantFoldingPass
     type is refined (OnnxShapeInference) just before it is considered, so
     one walk folds whole chains.
   }];
+  let options = [
+    Option<"integerOnly", "integer-only", "bool", /*default=*/"false",
+           "Only fold ops with integer results (shape arithmetic); used "
+           "at DISABLE_ALL, where types must still be resolved">
+  ];
 }
 
 #endif // KILN_TRANSFORMS_PASSES_TD
