@@ -55,6 +55,25 @@ const llvm::StringMap<OpLayout> &opTable() {
   return table;
 }
 
+/// The ONNX TensorProto.DataType of an element type, 0 if none.
+int onnxTypeOf(Type t) {
+  if (t.isF32()) return 1;
+  if (t.isF16()) return 10;
+  if (t.isF64()) return 11;
+  if (t.isBF16()) return 16;
+  if (t.isInteger(1)) return 9;
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    bool u = i.isUnsigned();
+    switch (i.getWidth()) {
+    case 8: return u ? 2 : 3;
+    case 16: return u ? 4 : 5;
+    case 32: return u ? 12 : 6;
+    case 64: return u ? 13 : 7;
+    }
+  }
+  return 0;
+}
+
 /// The ODS name of an ONNX attribute (see RENAMED_ATTRS in the generator).
 std::string odsAttrName(const std::string &onnxName) {
   return onnxName == "type" ? "type_proto" : onnxName;
@@ -345,19 +364,50 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
   } else if (op == "TopK" && opset < 10) {
     if (auto k = take("k"))
       setInput(1, i64Constant(loc, {cast<IntegerAttr>(*k).getInt()}, false));
-  } else if (op == "Dropout" && opset < 12) {
-    if (auto ratio = take("ratio")) {
-      auto type = RankedTensorType::get({}, b.getF32Type());
-      setInput(1, constantOf(loc, DenseElementsAttr::get(
-                                      type, b.getF32FloatAttr(
-                                                cast<FloatAttr>(*ratio)
-                                                    .getValueAsDouble()))));
-    }
   } else if (op == "Resize" && opset < 11) {
     // Resize-10 is (X, scales); later versions are (X, roi, scales, sizes).
     Value scales = inputs.size() > 1 ? inputs[1] : Value();
     inputs.resize(1);
     setInput(2, scales);
+  } else if (op == "CastLike" && inputs.size() == 2 && inputs[1]) {
+    // CastLike is Cast to the element type of its second input.
+    int onnxType = onnxTypeOf(
+        cast<ShapedType>(inputs[1].getType()).getElementType());
+    FailureOr<Type> outType = typeOf(node.output(0), loc);
+    if (!onnxType || failed(outType))
+      return nodeError(node, loc) << "unsupported CastLike target type";
+    OperationState s(loc, "onnx.Cast");
+    s.addOperands(inputs[0]);
+    s.addTypes(*outType);
+    s.addAttribute("to", b.getI64IntegerAttr(onnxType));
+    scopes.back()[node.output(0)] = b.create(s)->getResult(0);
+    handled = true;
+  } else if (op == "Dropout" && (inputs.size() < 3 || !inputs[2])) {
+    // Without a training_mode input Dropout runs in inference mode: the
+    // identity, with an all-true mask. Ratio and seed do not matter.
+    scopes.back()[node.output(0)] = inputs[0];
+    if (node.output_size() > 1 && !node.output(1).empty()) {
+      FailureOr<Type> maskType = typeOf(node.output(1), loc);
+      auto in = dyn_cast<RankedTensorType>(inputs[0].getType());
+      if (failed(maskType) || !in)
+        return nodeError(node, loc) << "Dropout mask needs a ranked input";
+      OperationState shape(loc, "onnx.Shape");
+      shape.addOperands(inputs[0]);
+      shape.addTypes(RankedTensorType::get({in.getRank()}, b.getI64Type()));
+      Value shapeV = b.create(shape)->getResult(0);
+      OperationState fill(loc, "onnx.ConstantOfShape");
+      fill.addOperands(shapeV);
+      fill.addTypes(*maskType);
+      Type maskElem = cast<ShapedType>(*maskType).getElementType();
+      auto one = RankedTensorType::get({1}, maskElem);
+      fill.addAttribute("value",
+                        maskElem.isInteger(1)
+                            ? DenseElementsAttr::get(one, true)
+                            : DenseElementsAttr::get(
+                                  one, b.getFloatAttr(maskElem, 1.0)));
+      scopes.back()[node.output(1)] = b.create(fill)->getResult(0);
+    }
+    handled = true;
   } else if ((op == "Softmax" || op == "LogSoftmax" || op == "Hardmax") &&
              opset < 13) {
     int64_t axis = 1;
