@@ -324,7 +324,50 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
                                type, b.getIntegerAttr(elem, (int64_t)value)));
   };
 
-  if (op == "Clip" && opset < 11) {
+  // Unsqueezes `v` (of rank `rank`) to `rank + extra` dims by appending 1s.
+  auto appendUnitDims = [&](Value v, int64_t extra) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> axes, shape(t.getShape());
+    for (int64_t i = 0; i < extra; ++i) {
+      axes.push_back(t.getRank() + i);
+      shape.push_back(1);
+    }
+    OperationState s(loc, "onnx.Unsqueeze");
+    s.addOperands({v, i64Constant(loc, axes, false)});
+    s.addTypes(RankedTensorType::get(shape, t.getElementType()));
+    return b.create(s)->getResult(0);
+  };
+  static const llvm::StringSet<> legacyBroadcastOps = {
+      "Add", "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor", "Equal",
+      "Less", "Greater"};
+
+  if (legacyBroadcastOps.contains(op) && opset < 7) {
+    // Before opset 7, B broadcasts into A only with broadcast=1, aligned at
+    // `axis` (default: the trailing dims, as numpy does).
+    auto bcast = take("broadcast");
+    auto axis = take("axis");
+    auto ta = inputs.size() == 2 && inputs[0]
+                  ? dyn_cast<RankedTensorType>(inputs[0].getType())
+                  : RankedTensorType();
+    auto tb = inputs.size() == 2 && inputs[1]
+                  ? dyn_cast<RankedTensorType>(inputs[1].getType())
+                  : RankedTensorType();
+    if (bcast && cast<IntegerAttr>(*bcast).getInt() && axis && ta && tb) {
+      int64_t a = cast<IntegerAttr>(*axis).getInt();
+      if (a < 0)
+        a += ta.getRank();
+      int64_t trailing = ta.getRank() - a - tb.getRank();
+      if (trailing > 0)
+        inputs[1] = appendUnitDims(inputs[1], trailing);
+    }
+  } else if (op == "PRelu" && opset < 7 && inputs.size() == 2) {
+    // PRelu-6 broadcasts a [C] slope along the channel axis 1.
+    auto tx = dyn_cast<RankedTensorType>(inputs[0].getType());
+    auto ts = dyn_cast<RankedTensorType>(inputs[1].getType());
+    if (tx && ts && ts.getRank() == 1 && tx.getRank() > 2 &&
+        ts.getDimSize(0) != 1)
+      inputs[1] = appendUnitDims(inputs[1], tx.getRank() - 2);
+  } else if (op == "Clip" && opset < 11) {
     auto mn = take("min"), mx = take("max");
     if (mn)
       setInput(1, elemScalar(cast<FloatAttr>(*mn).getValueAsDouble()));
