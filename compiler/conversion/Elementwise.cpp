@@ -726,16 +726,6 @@ struct ClipLowering : OpConversionPattern<OnnxClipOp> {
   }
 };
 
-struct IdentityLowering : OpConversionPattern<OnnxIdentityOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OnnxIdentityOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, adaptor.getInput());
-    return success();
-  }
-};
-
 /// Cast to the same type is a no-op; other casts go through the generic
 /// pattern. (Registered with a higher benefit.)
 struct TrivialCastLowering : OpConversionPattern<OnnxCastOp> {
@@ -893,5 +883,6 @@ void kiln::populateElementwisePatterns(TypeConverter &tc,
   // Conversions and plumbing.
   addElementwise<OnnxCastOp>(tc, patterns, Types::Any, castBody, castCheck);
   patterns.add<TrivialCastLowering>(tc, ctx, /*benefit=*/2);
-  patterns.add<ClipLowering, IdentityLowering>(tc, ctx);
+  // Identity is lowered with the shape ops (ShapeOps.cpp).
+  patterns.add<ClipLowering>(tc, ctx);
 }
