@@ -123,7 +123,8 @@ void applyShapeOptions(onnx::GraphProto &g, const ShapeOptions &shapes) {
         auto o = shapes.dimOverrides.find(dim->dim_param());
         if (o != shapes.dimOverrides.end())
           dim->set_dim_value(o->second);
-      } else if (shapes.allDynamic || !dim->has_dim_value()) {
+      } else if (shapes.allDynamic && dim->has_dim_value()) {
+        // Named so the signature can tell which dim it was.
         dim->set_dim_param(input.name() + "_d" + std::to_string(i));
       }
     }

@@ -668,8 +668,11 @@ OwningOpRef<ModuleOp> Importer::run() {
       b.getNamedAttr("domain", b.getStringAttr(model.domain())),
       b.getNamedAttr("description", b.getStringAttr(model.doc_string())),
       b.getNamedAttr("graph_description", b.getStringAttr(g.doc_string())),
+      // ONNX Runtime reports an unset model_version as INT64_MAX.
       b.getNamedAttr("version",
-                     b.getStringAttr(std::to_string(model.model_version())))};
+                     b.getStringAttr(model.has_model_version()
+                                         ? std::to_string(model.model_version())
+                                         : "9223372036854775807"))};
   for (const auto &p : model.metadata_props())
     meta.push_back(
         b.getNamedAttr("custom." + p.key(), b.getStringAttr(p.value())));
