@@ -57,7 +57,9 @@ mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 /// The signless version of an ONNX element type (ui8 -> i8).
 mlir::Type signlessType(mlir::Type t);
 
-/// Integer values of a constant 1-D (or 0-D) tensor, if `v` is one.
+/// Integer values of a constant tensor, if `v` is one: an arith.constant or
+/// onnx.Constant, dense or resource-backed, possibly behind the
+/// unrealized casts the conversion driver inserts for unsigned types.
 std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
 /// Float values of a constant tensor, if `v` is one.
 std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);

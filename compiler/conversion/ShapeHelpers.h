@@ -25,118 +25,13 @@
 namespace kiln {
 namespace shape_helpers {
 
-/// The elements attribute behind `v` when `v` is a constant (arith.constant,
-/// onnx.Constant with `value`, or anything constant-like).
-inline mlir::ElementsAttr constantElements(mlir::Value v) {
-  if (!v)
-    return {};
-  mlir::Operation *def = v.getDefiningOp();
-  if (auto c = llvm::dyn_cast_or_null<onnx_ir::OnnxConstantOp>(def))
-    return c.getValueAttr();
-  // The pattern sees converted operands, which may sit behind a cast that
-  // the conversion driver inserted for unsigned element types.
-  if (auto cast = llvm::dyn_cast_or_null<mlir::UnrealizedConversionCastOp>(def))
-    if (cast->getNumOperands() == 1)
-      return constantElements(cast->getOperand(0));
-  mlir::Attribute attr;
-  if (def && mlir::matchPattern(v, mlir::m_Constant(&attr)))
-    return llvm::dyn_cast<mlir::ElementsAttr>(attr);
-  return {};
-}
-
-/// Integer values of a constant integer tensor (dense or resource-backed),
-/// sign-extended.
+/// Values of a constant tensor (dense or resource-backed, possibly behind
+/// the casts the conversion driver inserts); see ConversionUtils.h.
 inline std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Value v) {
-  mlir::ElementsAttr attr = constantElements(v);
-  if (!attr)
-    return std::nullopt;
-  auto intTy = llvm::dyn_cast<mlir::IntegerType>(attr.getElementType());
-  if (!intTy)
-    return std::nullopt;
-  llvm::SmallVector<int64_t> out;
-  if (auto dense = llvm::dyn_cast<mlir::DenseIntElementsAttr>(attr)) {
-    for (const llvm::APInt &i : dense.getValues<llvm::APInt>())
-      out.push_back(intTy.isUnsigned() ? (int64_t)i.getZExtValue()
-                                       : i.getSExtValue());
-    return out;
-  }
-  if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
-    unsigned width = intTy.getWidth();
-    if (width != 8 && width != 16 && width != 32 && width != 64)
-      return std::nullopt;
-    llvm::ArrayRef<char> data = res.getData();
-    int64_t n = attr.getNumElements();
-    if ((int64_t)data.size() < n * (width / 8))
-      return std::nullopt; // Blob not loaded.
-    for (int64_t i = 0; i < n; ++i) {
-      const char *p = data.data() + i * (width / 8);
-      int64_t val = 0;
-      switch (width) {
-      case 8: {
-        int8_t x;
-        std::memcpy(&x, p, 1);
-        val = intTy.isUnsigned() ? (uint8_t)x : x;
-        break;
-      }
-      case 16: {
-        int16_t x;
-        std::memcpy(&x, p, 2);
-        val = intTy.isUnsigned() ? (uint16_t)x : x;
-        break;
-      }
-      case 32: {
-        int32_t x;
-        std::memcpy(&x, p, 4);
-        val = intTy.isUnsigned() ? (uint32_t)x : x;
-        break;
-      }
-      default:
-        std::memcpy(&val, p, 8);
-        break;
-      }
-      out.push_back(val);
-    }
-    return out;
-  }
-  return std::nullopt;
+  return getConstantInts(v);
 }
-
-/// Float values of a constant float tensor (dense or resource-backed f32/f64).
 inline std::optional<llvm::SmallVector<double>> constFloats(mlir::Value v) {
-  mlir::ElementsAttr attr = constantElements(v);
-  if (!attr || !llvm::isa<mlir::FloatType>(attr.getElementType()))
-    return std::nullopt;
-  llvm::SmallVector<double> out;
-  if (auto dense = llvm::dyn_cast<mlir::DenseFPElementsAttr>(attr)) {
-    for (const llvm::APFloat &f : dense.getValues<llvm::APFloat>()) {
-      llvm::APFloat d = f;
-      bool lost;
-      d.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
-                &lost);
-      out.push_back(d.convertToDouble());
-    }
-    return out;
-  }
-  if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
-    unsigned width = attr.getElementType().getIntOrFloatBitWidth();
-    llvm::ArrayRef<char> data = res.getData();
-    int64_t n = attr.getNumElements();
-    if ((width != 32 && width != 64) || (int64_t)data.size() < n * (width / 8))
-      return std::nullopt;
-    for (int64_t i = 0; i < n; ++i) {
-      if (width == 32) {
-        float f;
-        std::memcpy(&f, data.data() + i * 4, 4);
-        out.push_back(f);
-      } else {
-        double d;
-        std::memcpy(&d, data.data() + i * 8, 8);
-        out.push_back(d);
-      }
-    }
-    return out;
-  }
-  return std::nullopt;
+  return getConstantFloats(v);
 }
 
 //===----------------------------------------------------------------------===//
