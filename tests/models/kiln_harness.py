@@ -75,3 +75,38 @@ def write_inputs(feed, directory):
         np.save(p, arr)
         paths.append((name, p))
     return paths
+
+
+def check_against_onnxruntime(kiln, model, feeds, compile_args, rtol, atol,
+                              name="model"):
+    """Compiles `model` with `compile_args`, runs it on every feed and
+    compares each output with ONNX Runtime on the same feed. Returns None
+    when all match, else a one-line reason."""
+    import onnx
+    import onnxruntime as ort
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"{name}.onnx")
+        onnx.save(model, path)
+        so = os.path.join(tmp, f"{name}.so")
+        ok, err = kiln.compile(path, so, compile_args)
+        if not ok:
+            return f"compile failed: {err.strip()[-800:]}"
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        out_names = [o.name for o in sess.get_outputs()]
+        for i, feed in enumerate(feeds):
+            expected = sess.run(None, feed)
+            d = os.path.join(tmp, f"run{i}")
+            os.makedirs(d)
+            ok, err, outs = kiln.run(so, write_inputs(feed, d), d)
+            if not ok:
+                return f"feed {i}: run failed: {err.strip()[-800:]}"
+            for oname, exp in zip(out_names, expected):
+                act = outs.get(sanitize(oname))
+                if act is None:
+                    return f"feed {i}: output {oname} missing"
+                why = compare(act, exp, rtol=rtol, atol=atol)
+                if why:
+                    shapes = {k: v.shape for k, v in feed.items()}
+                    return f"feed {i} {shapes}: output {oname}: {why}"
+    return None

@@ -12,15 +12,13 @@ Ends with the summary line `N passed, N failed`.
 import argparse
 import os
 import sys
-import tempfile
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiln_harness import Kiln, compare, sanitize, write_inputs  # noqa: E402
+from kiln_harness import Kiln, check_against_onnxruntime  # noqa: E402
 
 RNG = np.random.default_rng(1)
 ONNX_TYPE = {np.dtype(k): v for k, v in {
@@ -209,30 +207,9 @@ def cases():
 
 def check(kiln, case, opt_level):
     model, feeds = case.build()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "m.onnx")
-        onnx.save(model, path)
-        so = os.path.join(tmp, "m.so")
-        ok, err = kiln.compile(path, so, [f"-O{opt_level}", "--all-dynamic"])
-        if not ok:
-            return f"compile failed: {err.strip()[-800:]}"
-        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        out_names = [o.name for o in sess.get_outputs()]
-        for i, feed in enumerate(feeds):
-            expected = sess.run(None, feed)
-            d = os.path.join(tmp, f"run{i}")
-            os.makedirs(d)
-            ok, err, outs = kiln.run(so, write_inputs(feed, d), d)
-            if not ok:
-                return f"feed {i}: run failed: {err.strip()[-800:]}"
-            for oname, exp in zip(out_names, expected):
-                act = outs.get(sanitize(oname))
-                if act is None:
-                    return f"feed {i}: output {oname} missing"
-                why = compare(act, exp, rtol=case.rtol, atol=case.atol)
-                if why:
-                    return f"feed {i}: output {oname}: {why}"
-    return None
+    return check_against_onnxruntime(
+        kiln, model, feeds, [f"-O{opt_level}", "--all-dynamic"],
+        rtol=case.rtol, atol=case.atol, name="m")
 
 
 def main():

@@ -10,44 +10,17 @@ Ends with the summary line `N passed, N failed`.
 import argparse
 import os
 import sys
-import tempfile
 
-import numpy as np
-import onnx
-import onnxruntime as ort
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiln_harness import Kiln, compare, sanitize, write_inputs  # noqa: E402
+from kiln_harness import Kiln, check_against_onnxruntime  # noqa: E402
 from model_zoo import ZOO  # noqa: E402
 
 
 def check_model(kiln, name, build, opt_level):
     model, feeds = build()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, f"{name}.onnx")
-        onnx.save(model, path)
-        so = os.path.join(tmp, f"{name}.so")
-        ok, err = kiln.compile(path, so, [f"-O{opt_level}"])
-        if not ok:
-            return f"compile failed: {err.strip()}"
-        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        out_names = [o.name for o in sess.get_outputs()]
-        for i, feed in enumerate(feeds):
-            expected = sess.run(None, feed)
-            d = os.path.join(tmp, f"run{i}")
-            os.makedirs(d)
-            ok, err, outs = kiln.run(so, write_inputs(feed, d), d)
-            if not ok:
-                return f"feed {i}: run failed: {err.strip()}"
-            for oname, exp in zip(out_names, expected):
-                act = outs.get(sanitize(oname))
-                if act is None:
-                    return f"feed {i}: output {oname} missing"
-                why = compare(act, exp, rtol=1e-4, atol=1e-5)
-                if why:
-                    shapes = {k: v.shape for k, v in feed.items()}
-                    return f"feed {i} {shapes}: output {oname}: {why}"
-    return None
+    return check_against_onnxruntime(kiln, model, feeds, [f"-O{opt_level}"],
+                                     rtol=1e-4, atol=1e-5, name=name)
 
 
 def main():
