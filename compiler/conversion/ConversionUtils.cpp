@@ -3,13 +3,17 @@
 #include "compiler/conversion/ConversionUtils.h"
 #include "dialects/onnx/OnnxDialect.h"
 
+#include "compiler/conversion/ShapeHelpers.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
 
 using namespace mlir;
+using kiln::shape_helpers::dimOf;
+using kiln::shape_helpers::staticSizes;
 
 namespace kiln {
 
@@ -45,7 +49,8 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (type.isIndex())
     return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(value));
   return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(signlessType(type), static_cast<int64_t>(value)));
+      b, loc,
+      b.getIntegerAttr(signlessType(type), static_cast<int64_t>(value)));
 }
 
 /// The elements attribute behind `v` when `v` is a constant (arith.constant,
@@ -195,8 +200,7 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
       if (id < 0 || t.getDimSize(id) == 1)
         continue;
       Value dim = tensor::DimOp::create(b, loc, in, id);
-      size = size ? arith::MaxUIOp::create(b, loc, size, dim).getResult()
-                  : dim;
+      size = size ? arith::MaxUIOp::create(b, loc, size, dim).getResult() : dim;
     }
     sizes.push_back(size ? OpFoldResult(size) : b.getIndexAttr(1));
   }
@@ -207,8 +211,7 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange inputs, ScalarBodyFn body) {
   int64_t rank = resultType.getRank();
   MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> sizes =
-      broadcastSizes(b, loc, resultType, inputs);
+  SmallVector<OpFoldResult> sizes = broadcastSizes(b, loc, resultType, inputs);
 
   // An input dim is "ambiguous" when it is dynamic and another input has a
   // dim at the same position that is not a static 1: whether it broadcasts
@@ -246,8 +249,8 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
     SmallVector<AffineExpr> exprs;
     int64_t lead = rank - t.getRank();
     for (int64_t id = 0; id < t.getRank(); ++id) {
-      bool broadcast = t.getDimSize(id) == 1 &&
-                       resultType.getDimSize(lead + id) != 1;
+      bool broadcast =
+          t.getDimSize(id) == 1 && resultType.getDimSize(lead + id) != 1;
       exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
                                 : getAffineDimExpr(lead + id, ctx));
     }
@@ -329,7 +332,8 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
   // Integer to integer.
   unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
   if (to.isInteger(1)) {
-    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), 0));
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), 0));
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
   }
   if (fw < tw)
@@ -338,6 +342,81 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
   if (fw > tw)
     return arith::TruncIOp::create(b, loc, dst, v);
   return v;
+}
+
+int64_t opsetOf(Operation *op) {
+  auto module =
+      isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
+  if (auto a = module ? module->getAttrOfType<IntegerAttr>("kiln.opset")
+                      : IntegerAttr())
+    return a.getInt();
+  return -1;
+}
+
+Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return tensor::CastOp::create(b, loc, type, v);
+}
+
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v) {
+  SmallVector<OpFoldResult> out;
+  for (int64_t d = 0; d < cast<RankedTensorType>(v.getType()).getRank(); ++d)
+    out.push_back(dimOf(b, loc, v, d));
+  return out;
+}
+
+/// Sizes for a result: static where `resTy` says so, `computed` elsewhere.
+SmallVector<OpFoldResult> refineSizes(OpBuilder &b, RankedTensorType resTy,
+                                      ArrayRef<OpFoldResult> computed) {
+  SmallVector<OpFoldResult> out(computed);
+  for (auto [i, s] : llvm::enumerate(out))
+    if (!resTy.isDynamicDim(i))
+      s = b.getIndexAttr(resTy.getDimSize(i));
+  return out;
+}
+
+/// linalg.generic over a fresh tensor of `sizes` whose body builds each
+/// element from the iteration indices (gathers and resampling).
+Value generateTensor(OpBuilder &b, Location loc, RankedTensorType resTy,
+                     ArrayRef<OpFoldResult> sizes, ValueRange inputs,
+                     ArrayRef<AffineMap> inputMaps, IndexedBodyFn body) {
+  int64_t rank = resTy.getRank();
+  auto ty = RankedTensorType::get(staticSizes(sizes), resTy.getElementType());
+  Value init = createEmpty(b, loc, ty, sizes);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{ty}, inputs, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> ivs;
+        for (int64_t d = 0; d < rank; ++d)
+          ivs.push_back(linalg::IndexOp::create(nb, nl, d));
+        Value r = body(nb, nl, ivs, args.drop_back());
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return castTo(b, loc, generic.getResult(0), resTy);
+}
+
+Value cIdx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// Scalar of a rank-0 or one-element tensor.
+Value extractScalar(OpBuilder &b, Location loc, Value t) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  SmallVector<Value> zeros(ty.getRank(), cIdx(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, t, zeros);
+}
+
+/// An index read from a gather-style indices tensor: wrapped when negative.
+Value wrapIndex(OpBuilder &b, Location loc, Value i, Value dim) {
+  i = toIndex(b, loc, i);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,
+                                    cIdx(b, loc, 0));
+  return arith::SelectOp::create(b, loc, neg,
+                                 arith::AddIOp::create(b, loc, i, dim), i);
 }
 
 } // namespace kiln

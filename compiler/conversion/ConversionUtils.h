@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include <optional>
 
@@ -73,6 +74,57 @@ llvm::SmallVector<int64_t> toInts(std::optional<mlir::ArrayAttr> attr,
 
 /// `v` (an index or integer scalar) as an index value.
 mlir::Value toIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+
+/// Opset of the default domain recorded by the importer (-1 if unknown).
+int64_t opsetOf(mlir::Operation *op);
+
+/// The converted type of result `i` of `op`, if it is a ranked tensor.
+template <typename Op>
+mlir::RankedTensorType resultTypeOf(const mlir::OpConversionPattern<Op> &p,
+                                    mlir::Operation *op, unsigned i = 0) {
+  return llvm::dyn_cast_or_null<mlir::RankedTensorType>(
+      p.getTypeConverter()->convertType(op->getResult(i).getType()));
+}
+
+/// `v` cast (tensor.cast) to `type` unless it already has it.
+mlir::Value castTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                   mlir::Type type);
+
+/// The sizes of every dim of the ranked tensor `v`, static where known.
+llvm::SmallVector<mlir::OpFoldResult>
+sizesOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+
+/// Sizes for a result: static where `resTy` says so, `computed` elsewhere.
+llvm::SmallVector<mlir::OpFoldResult>
+refineSizes(mlir::OpBuilder &b, mlir::RankedTensorType resTy,
+            llvm::ArrayRef<mlir::OpFoldResult> computed);
+
+/// Body of an index-driven generic: the iteration indices and the scalars of
+/// the inputs (read through their maps).
+using IndexedBodyFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange ivs,
+    mlir::ValueRange args)>;
+
+/// linalg.generic over a fresh tensor of `sizes` whose body builds each
+/// element from the iteration indices (gathers, resampling, masks). The
+/// result is cast to `resTy`.
+mlir::Value generateTensor(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::RankedTensorType resTy,
+                           llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                           mlir::ValueRange inputs,
+                           llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                           IndexedBodyFn body);
+
+/// An index constant.
+mlir::Value cIdx(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+
+/// Scalar of a rank-0 or one-element tensor.
+mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value t);
+
+/// An index read from a gather-style indices tensor: wrapped when negative.
+mlir::Value wrapIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
+                      mlir::Value dim);
 
 } // namespace kiln
 

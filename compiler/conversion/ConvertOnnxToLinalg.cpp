@@ -1,5 +1,6 @@
 //===- ConvertOnnxToLinalg.cpp - The onnx to linalg conversion pass -------===//
 
+#include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "dialects/onnx/OnnxDialect.h"
 
@@ -29,8 +30,7 @@ OnnxTypeConverter::OnnxTypeConverter() {
     return IntegerType::get(t.getContext(), t.getWidth());
   });
   addConversion([this](RankedTensorType t) -> Type {
-    return RankedTensorType::get(t.getShape(),
-                                 convertType(t.getElementType()));
+    return RankedTensorType::get(t.getShape(), convertType(t.getElementType()));
   });
   auto cast = [](OpBuilder &b, Type type, ValueRange inputs,
                  Location loc) -> Value {
@@ -54,15 +54,6 @@ struct EraseNoValue : OpConversionPattern<OnnxNoValueOp> {
     return success();
   }
 };
-
-/// The opset of the default domain, recorded by the importer.
-int64_t opsetOf(Operation *op) {
-  auto module = op->getParentOfType<ModuleOp>();
-  if (auto a = module ? module->getAttrOfType<IntegerAttr>("kiln.opset")
-                      : IntegerAttr())
-    return a.getInt();
-  return -1;
-}
 
 /// Name of the ONNX node an op came from (the importer puts it in the loc).
 std::string nodeNameOf(Location loc) {
@@ -97,8 +88,9 @@ struct ReasonCollector {
 struct ReasonListener : public RewriterBase::ForwardingListener {
   ReasonListener(OpBuilder::Listener *inner, ReasonCollector &reasons)
       : ForwardingListener(inner), reasons(reasons) {}
-  void notifyMatchFailure(
-      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+  void
+  notifyMatchFailure(Location loc,
+                     function_ref<void(Diagnostic &)> reasonCallback) override {
     Diagnostic d(loc, DiagnosticSeverity::Remark);
     reasonCallback(d);
     reasons.add(loc, d.str());
@@ -147,6 +139,16 @@ struct ConvertOnnxToLinalgPass
     populateShapeOpPatterns(tc, patterns);
     populateDataMovementPatterns(tc, patterns);
     populateControlFlowPatterns(tc, patterns);
+    populateLoopsPatterns(tc, patterns);
+    populateImageOpsPatterns(tc, patterns);
+    populateRandomPatterns(tc, patterns);
+    populateIndexingOpsPatterns(tc, patterns);
+    populateQuantizationPatterns(tc, patterns);
+    populateConvTransposePatterns(tc, patterns);
+    populateSortingPatterns(tc, patterns);
+    populateEinsumPatterns(tc, patterns);
+    populateRecurrentPatterns(tc, patterns);
+    populateResizePatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    tc);
     populateReturnOpTypeConversionPattern(patterns, tc);
@@ -195,8 +197,8 @@ struct ConvertOnnxToLinalgPass
     RewritePatternSet wrapped(ctx);
     for (auto &p : patterns.getNativePatterns()) {
       if (p->getRootKind())
-        wrapped.add(std::make_unique<ReasonRecordingPattern>(std::move(p),
-                                                             reasons));
+        wrapped.add(
+            std::make_unique<ReasonRecordingPattern>(std::move(p), reasons));
       else
         wrapped.add(std::move(p));
     }

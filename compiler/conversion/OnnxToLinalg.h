@@ -34,6 +34,26 @@ void populateDataMovementPatterns(mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &patterns);
 void populateControlFlowPatterns(mlir::TypeConverter &tc,
                                  mlir::RewritePatternSet &patterns);
+void populateLoopsPatterns(mlir::TypeConverter &tc,
+                           mlir::RewritePatternSet &patterns);
+void populateImageOpsPatterns(mlir::TypeConverter &tc,
+                              mlir::RewritePatternSet &patterns);
+void populateRandomPatterns(mlir::TypeConverter &tc,
+                            mlir::RewritePatternSet &patterns);
+void populateIndexingOpsPatterns(mlir::TypeConverter &tc,
+                                 mlir::RewritePatternSet &patterns);
+void populateQuantizationPatterns(mlir::TypeConverter &tc,
+                                  mlir::RewritePatternSet &patterns);
+void populateConvTransposePatterns(mlir::TypeConverter &tc,
+                                   mlir::RewritePatternSet &patterns);
+void populateSortingPatterns(mlir::TypeConverter &tc,
+                             mlir::RewritePatternSet &patterns);
+void populateEinsumPatterns(mlir::TypeConverter &tc,
+                            mlir::RewritePatternSet &patterns);
+void populateRecurrentPatterns(mlir::TypeConverter &tc,
+                               mlir::RewritePatternSet &patterns);
+void populateResizePatterns(mlir::TypeConverter &tc,
+                            mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL
 #include "compiler/conversion/Passes.h.inc"

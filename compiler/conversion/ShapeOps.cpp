@@ -99,12 +99,6 @@ RankedTensorType typeWithSizes(ArrayRef<OpFoldResult> sizes, Type elt) {
   return RankedTensorType::get(staticSizes(sizes), elt);
 }
 
-Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
-  if (v.getType() == type)
-    return v;
-  return tensor::CastOp::create(b, loc, type, v);
-}
-
 /// Groups source and target dims so that each group has equal products.
 /// Fails when the fingerprints do not allow it.
 std::optional<
@@ -243,13 +237,6 @@ Value reshapeTo(OpBuilder &b, Location loc, Value src, ArrayRef<SymDim> dst,
   if (needExpand)
     v = tensor::ExpandShapeOp::create(b, loc, dstTy, v, expand, dstSizes);
   return castTo(b, loc, v, resultType);
-}
-
-template <typename Op>
-RankedTensorType resultTypeOf(const OpConversionPattern<Op> &p, Operation *op,
-                              unsigned i = 0) {
-  return dyn_cast_or_null<RankedTensorType>(
-      p.getTypeConverter()->convertType(op->getResult(i).getType()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -712,13 +699,6 @@ struct ConstantOfShapeLowering : OpConversionPattern<OnnxConstantOfShapeOp> {
 //===----------------------------------------------------------------------===//
 // Range, EyeLike
 //===----------------------------------------------------------------------===//
-
-Value extractScalar(OpBuilder &b, Location loc, Value t) {
-  auto ty = cast<RankedTensorType>(t.getType());
-  SmallVector<Value> zeros(ty.getRank(),
-                           arith::ConstantIndexOp::create(b, loc, 0));
-  return tensor::ExtractOp::create(b, loc, t, zeros);
-}
 
 struct RangeLowering : OpConversionPattern<OnnxRangeOp> {
   using OpConversionPattern::OpConversionPattern;

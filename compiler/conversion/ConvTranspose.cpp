@@ -1,0 +1,20 @@
+//===- ConvTranspose.cpp
+//-----------------------------------------------------===//
+//
+// ConvTranspose: transposed convolution.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/OnnxToLinalg.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_ir;
+
+void kiln::populateConvTransposePatterns(TypeConverter &tc,
+                                         RewritePatternSet &patterns) {
+  (void)tc;
+  (void)patterns;
+}
