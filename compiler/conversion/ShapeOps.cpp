@@ -13,6 +13,7 @@
 
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/RuntimeAxes.h"
 #include "compiler/conversion/ShapeHelpers.h"
 #include "dialects/onnx/OnnxDialect.h"
 
@@ -484,7 +485,7 @@ struct SqueezeLowering : OpConversionPattern<OnnxSqueezeOp> {
     } else {
       auto axes = constInts(adaptor.getAxes());
       if (!axes)
-        return rewriter.notifyMatchFailure(op, "axes must be a constant");
+        return squeezeRuntimeAxes(op, adaptor, resTy, rewriter);
       for (int64_t a : *axes) {
         a = normalizeAxis(a, rank);
         if (a < 0 || a >= rank || dataTy.getDimSize(a) > 1 ||
@@ -507,6 +508,37 @@ struct SqueezeLowering : OpConversionPattern<OnnxSqueezeOp> {
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, data, dst, resTy));
     return success();
   }
+
+  /// Axes known only at run time: the result rank is static, so the result
+  /// sizes are the input sizes minus the flagged dims, built at run time.
+  /// The squeezed dims are not checked to be 1 (ONNX requires it).
+  LogicalResult squeezeRuntimeAxes(OnnxSqueezeOp op, OpAdaptor adaptor,
+                                   RankedTensorType resTy,
+                                   ConversionPatternRewriter &rewriter) const {
+    Value data = adaptor.getData();
+    int64_t rank = cast<RankedTensorType>(data.getType()).getRank();
+    auto axesTy = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
+    if (!axesTy || axesTy.getRank() > 1)
+      return rewriter.notifyMatchFailure(op, "axes must be a 1-D tensor");
+    if (resTy.getRank() > rank ||
+        (axesTy.getRank() == 1 && !axesTy.isDynamicDim(0) &&
+         axesTy.getDimSize(0) != rank - resTy.getRank()))
+      return rewriter.notifyMatchFailure(
+          op, "result rank != input rank - number of axes");
+    Location loc = op.getLoc();
+    Value noFlag =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(false));
+    SmallVector<Value> flags =
+        runtimeAxisFlags(rewriter, loc, adaptor.getAxes(), rank, noFlag);
+    SmallVector<Value> sizes;
+    for (OpFoldResult s : sizesOf(rewriter, loc, data))
+      sizes.push_back(val(rewriter, loc, s));
+    SmallVector<Value> out =
+        dropFlaggedSizes(rewriter, loc, sizes, flags, resTy.getRank());
+    rewriter.replaceOp(op,
+                       reshapeToRuntimeSizes(rewriter, loc, data, out, resTy));
+    return success();
+  }
 };
 
 struct UnsqueezeLowering : OpConversionPattern<OnnxUnsqueezeOp> {
@@ -521,7 +553,7 @@ struct UnsqueezeLowering : OpConversionPattern<OnnxUnsqueezeOp> {
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     auto axes = constInts(adaptor.getAxes());
     if (!axes)
-      return rewriter.notifyMatchFailure(op, "axes must be a constant");
+      return unsqueezeRuntimeAxes(op, adaptor, resTy, rewriter);
     int64_t outRank = dataTy.getRank() + axes->size();
     SmallVector<bool> inserted(outRank, false);
     for (int64_t a : *axes) {
@@ -537,6 +569,36 @@ struct UnsqueezeLowering : OpConversionPattern<OnnxUnsqueezeOp> {
       dst.push_back(inserted[d] ? SymDim{rewriter.getIndexAttr(1), fpConst(1)}
                                 : src[next++]);
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, data, dst, resTy));
+    return success();
+  }
+
+  /// Axes known only at run time: the result rank (input rank + number of
+  /// axes) is static; 1s go where the axes say, the input sizes elsewhere.
+  LogicalResult
+  unsqueezeRuntimeAxes(OnnxUnsqueezeOp op, OpAdaptor adaptor,
+                       RankedTensorType resTy,
+                       ConversionPatternRewriter &rewriter) const {
+    Value data = adaptor.getData();
+    int64_t rank = cast<RankedTensorType>(data.getType()).getRank();
+    auto axesTy = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
+    if (!axesTy || axesTy.getRank() > 1)
+      return rewriter.notifyMatchFailure(op, "axes must be a 1-D tensor");
+    int64_t outRank = resTy.getRank();
+    if (outRank < rank || (axesTy.getRank() == 1 && !axesTy.isDynamicDim(0) &&
+                           axesTy.getDimSize(0) != outRank - rank))
+      return rewriter.notifyMatchFailure(
+          op, "result rank != input rank + number of axes");
+    Location loc = op.getLoc();
+    Value noFlag =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getBoolAttr(false));
+    SmallVector<Value> flags =
+        runtimeAxisFlags(rewriter, loc, adaptor.getAxes(), outRank, noFlag);
+    SmallVector<Value> sizes;
+    for (OpFoldResult s : sizesOf(rewriter, loc, data))
+      sizes.push_back(val(rewriter, loc, s));
+    SmallVector<Value> out = insertUnitSizes(rewriter, loc, sizes, flags);
+    rewriter.replaceOp(op,
+                       reshapeToRuntimeSizes(rewriter, loc, data, out, resTy));
     return success();
   }
 };
