@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/frontend/ModelLoader.h"
+#include "compiler/frontend/FunctionExpansion.h"
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
@@ -52,8 +53,8 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
   }
   if (location.empty() || location.find("..") != std::string::npos ||
       location[0] == '/') {
-    error = "tensor '" + t.name() + "' has an invalid external data location '" +
-            location + "'";
+    error = "tensor '" + t.name() +
+            "' has an invalid external data location '" + location + "'";
     return false;
   }
   std::string path = baseDir.empty() ? location : baseDir + "/" + location;
@@ -68,8 +69,8 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
   if (length < 0)
     length = size - offset;
   if (offset < 0 || offset + length > size) {
-    error = "external data of tensor '" + t.name() + "' lies outside '" +
-            path + "'";
+    error = "external data of tensor '" + t.name() + "' lies outside '" + path +
+            "'";
     return false;
   }
   std::string bytes(length, '\0');
@@ -105,8 +106,7 @@ void applyShapeOptions(onnx::GraphProto &g, const ShapeOptions &shapes) {
   for (const auto &t : g.initializer())
     initializers.insert(t.name());
   for (auto &input : *g.mutable_input()) {
-    if (initializers.count(input.name()) ||
-        !input.type().has_tensor_type() ||
+    if (initializers.count(input.name()) || !input.type().has_tensor_type() ||
         !input.type().tensor_type().has_shape())
       continue;
     auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
@@ -143,8 +143,8 @@ void applyShapeOptions(onnx::GraphProto &g, const ShapeOptions &shapes) {
 } // namespace
 
 bool loadModel(const std::string &path, const std::string &bytes,
-               const ShapeOptions &shapes, LoadedModel &out,
-               std::string &error, int &errorCode) {
+               const ShapeOptions &shapes, LoadedModel &out, std::string &error,
+               int &errorCode) {
   std::string data;
   if (!path.empty()) {
     if (!readFile(path, data)) {
@@ -172,8 +172,8 @@ bool loadModel(const std::string &path, const std::string &bytes,
     }
   } else if (!out.model->ParseFromString(buffer) || !out.model->has_graph()) {
     errorCode = 7;
-    error = "Load model " + (path.empty() ? std::string("from bytes")
-                                          : "from " + path) +
+    error = "Load model " +
+            (path.empty() ? std::string("from bytes") : "from " + path) +
             " failed: protobuf parsing failed (not an ONNX model)";
     return false;
   }
@@ -182,13 +182,35 @@ bool loadModel(const std::string &path, const std::string &bytes,
   if (!loadGraphExternalData(graph, out.baseDir, error))
     return false;
   applyShapeOptions(graph, shapes);
+  std::string recursive = recursiveFunction(*out.model);
+  if (!recursive.empty()) {
+    error = "function '" + recursive +
+            "' calls itself; recursive functions cannot be inlined";
+    return false;
+  }
+  onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                      /*strict_mode=*/0,
+                                      /*data_prop=*/true);
   try {
-    onnx::ShapeInferenceOptions options(/*check_type=*/false,
-                                        /*strict_mode=*/0,
-                                        /*data_prop=*/true);
-    onnx::shape_inference::InferShapes(*out.model,
-                                       onnx::OpSchemaRegistry::Instance(),
-                                       options);
+    onnx::shape_inference::InferShapes(
+        *out.model, onnx::OpSchemaRegistry::Instance(), options);
+    // Function bodies are built from the types inferred above; a body's
+    // own calls are expanded in the next round, after inference typed it.
+    constexpr int kMaxRounds = 16;
+    for (int round = 0;; ++round) {
+      bool expanded = false;
+      if (!expandFunctions(*out.model, out.nodeOpsets, expanded, error))
+        return false;
+      if (!expanded)
+        break;
+      if (round == kMaxRounds) {
+        error = "function calls nest deeper than " +
+                std::to_string(kMaxRounds) + " levels (recursive function?)";
+        return false;
+      }
+      onnx::shape_inference::InferShapes(
+          *out.model, onnx::OpSchemaRegistry::Instance(), options);
+    }
   } catch (const std::exception &e) {
     error = std::string("ONNX shape inference failed: ") + e.what();
     return false;

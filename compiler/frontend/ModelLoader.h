@@ -36,6 +36,9 @@ struct LoadedModel {
   std::unique_ptr<onnx::ModelProto> model;
   /// Directory external data paths are relative to.
   std::string baseDir;
+  /// Nodes imported in the form of another default-domain opset than the
+  /// model's (from function bodies written against it): name -> opset.
+  std::map<std::string, int64_t> nodeOpsets;
   LoadedModel();
   ~LoadedModel();
   LoadedModel(LoadedModel &&);

@@ -18,6 +18,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/SaveAndRestore.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -57,18 +58,27 @@ const llvm::StringMap<OpLayout> &opTable() {
 
 /// The ONNX TensorProto.DataType of an element type, 0 if none.
 int onnxTypeOf(Type t) {
-  if (t.isF32()) return 1;
-  if (t.isF16()) return 10;
-  if (t.isF64()) return 11;
-  if (t.isBF16()) return 16;
-  if (t.isInteger(1)) return 9;
+  if (t.isF32())
+    return 1;
+  if (t.isF16())
+    return 10;
+  if (t.isF64())
+    return 11;
+  if (t.isBF16())
+    return 16;
+  if (t.isInteger(1))
+    return 9;
   if (auto i = dyn_cast<IntegerType>(t)) {
     bool u = i.isUnsigned();
     switch (i.getWidth()) {
-    case 8: return u ? 2 : 3;
-    case 16: return u ? 4 : 5;
-    case 32: return u ? 12 : 6;
-    case 64: return u ? 13 : 7;
+    case 8:
+      return u ? 2 : 3;
+    case 16:
+      return u ? 4 : 5;
+    case 32:
+      return u ? 12 : 6;
+    case 64:
+      return u ? 13 : 7;
     }
   }
   return 0;
@@ -81,8 +91,10 @@ std::string odsAttrName(const std::string &onnxName) {
 
 class Importer {
 public:
-  Importer(MLIRContext *ctx, const onnx::ModelProto &model, std::string path)
-      : ctx(ctx), model(model), b(ctx), path(std::move(path)) {}
+  Importer(MLIRContext *ctx, const onnx::ModelProto &model, std::string path,
+           const std::map<std::string, int64_t> &nodeOpsets)
+      : ctx(ctx), model(model), b(ctx), path(std::move(path)),
+        nodeOpsets(nodeOpsets) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -98,6 +110,8 @@ private:
   const onnx::ModelProto &model;
   OpBuilder b;
   std::string path;
+  /// Nodes of expanded function bodies written against another opset.
+  const std::map<std::string, int64_t> &nodeOpsets;
   int64_t opset = 1;
   Location unknownLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
 
@@ -131,8 +145,8 @@ private:
   LogicalResult emitCoercedSoftmax(const onnx::NodeProto &node, Location loc,
                                    Value input, int64_t axis);
   InFlightDiagnostic nodeError(const onnx::NodeProto &node, Location loc) {
-    return emitError(loc) << "node '" << node.name() << "' ("
-                          << node.op_type() << "): ";
+    return emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
+                          << "): ";
   }
 };
 
@@ -167,8 +181,7 @@ Value Importer::createConstant(Location loc, const onnx::TensorProto &t) {
 
 FailureOr<Type> Importer::typeOf(const std::string &name, Location loc) {
   const onnx::TypeProto *tp = lookupType(name);
-  if (!tp || !tp->has_tensor_type() ||
-      !tp->tensor_type().has_elem_type()) {
+  if (!tp || !tp->has_tensor_type() || !tp->tensor_type().has_elem_type()) {
     emitError(loc) << "cannot determine the type of value '" << name
                    << "' (ONNX shape inference gave none; only tensors are "
                       "supported)";
@@ -262,10 +275,10 @@ LogicalResult Importer::emitCoercedSoftmax(const onnx::NodeProto &node,
     }
     return p;
   };
-  auto flatType = RankedTensorType::get(
-      {product(inType.getShape().take_front(axis)),
-       product(inType.getShape().drop_front(axis))},
-      inType.getElementType());
+  auto flatType =
+      RankedTensorType::get({product(inType.getShape().take_front(axis)),
+                             product(inType.getShape().drop_front(axis))},
+                            inType.getElementType());
   OperationState flat(loc, "onnx.Flatten");
   flat.addOperands(input);
   flat.addTypes(flatType);
@@ -318,8 +331,8 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
         elem = t.getElementType();
     auto type = RankedTensorType::get({}, elem);
     if (isa<FloatType>(elem))
-      return constantOf(loc, DenseElementsAttr::get(
-                                 type, b.getFloatAttr(elem, value)));
+      return constantOf(
+          loc, DenseElementsAttr::get(type, b.getFloatAttr(elem, value)));
     return constantOf(loc, DenseElementsAttr::get(
                                type, b.getIntegerAttr(elem, (int64_t)value)));
   };
@@ -338,8 +351,8 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
     return b.create(s)->getResult(0);
   };
   static const llvm::StringSet<> legacyBroadcastOps = {
-      "Add", "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor", "Equal",
-      "Less", "Greater"};
+      "Add", "Sub", "Mul",   "Div",  "Pow",    "And",
+      "Or",  "Xor", "Equal", "Less", "Greater"};
 
   if (legacyBroadcastOps.contains(op) && opset < 7) {
     // Before opset 7, B broadcasts into A only with broadcast=1, aligned at
@@ -404,6 +417,24 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
       auto type = RankedTensorType::get({(int64_t)v.size()}, b.getF32Type());
       setInput(1, constantOf(loc, DenseFPElementsAttr::get(type, v)));
     }
+  } else if (op == "DFT" && opset < 20) {
+    // DFT-17 takes the axis as an attribute (default 1, counted like the
+    // later input's non-negative values).
+    int64_t axis = 1;
+    if (auto a = take("axis"))
+      axis = cast<IntegerAttr>(*a).getInt();
+    setInput(2, i64Constant(loc, {axis}, true));
+  } else if (op == "Scatter") {
+    // Scatter (opsets 9-10) is ScatterElements under its earlier name.
+    FailureOr<Type> type = typeOf(node.output(0), loc);
+    if (failed(type))
+      return failure();
+    OperationState s(loc, "onnx.ScatterElements");
+    s.addOperands(inputs);
+    s.addAttributes(attrs);
+    s.addTypes(*type);
+    scopes.back()[node.output(0)] = b.create(s)->getResult(0);
+    handled = true;
   } else if (op == "TopK" && opset < 10) {
     if (auto k = take("k"))
       setInput(1, i64Constant(loc, {cast<IntegerAttr>(*k).getInt()}, false));
@@ -414,8 +445,8 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
     setInput(2, scales);
   } else if (op == "CastLike" && inputs.size() == 2 && inputs[1]) {
     // CastLike is Cast to the element type of its second input.
-    int onnxType = onnxTypeOf(
-        cast<ShapedType>(inputs[1].getType()).getElementType());
+    int onnxType =
+        onnxTypeOf(cast<ShapedType>(inputs[1].getType()).getElementType());
     FailureOr<Type> outType = typeOf(node.output(0), loc);
     if (!onnxType || failed(outType))
       return nodeError(node, loc) << "unsupported CastLike target type";
@@ -443,11 +474,10 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
       fill.addTypes(*maskType);
       Type maskElem = cast<ShapedType>(*maskType).getElementType();
       auto one = RankedTensorType::get({1}, maskElem);
-      fill.addAttribute("value",
-                        maskElem.isInteger(1)
-                            ? DenseElementsAttr::get(one, true)
-                            : DenseElementsAttr::get(
-                                  one, b.getFloatAttr(maskElem, 1.0)));
+      fill.addAttribute("value", maskElem.isInteger(1)
+                                     ? DenseElementsAttr::get(one, true)
+                                     : DenseElementsAttr::get(
+                                           one, b.getFloatAttr(maskElem, 1.0)));
       scopes.back()[node.output(1)] = b.create(fill)->getResult(0);
     }
     handled = true;
@@ -467,6 +497,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       node.name().empty() ? node.op_type() + "_" + node.output(0) : node.name();
   Location loc = NameLoc::get(b.getStringAttr(nodeName),
                               FileLineColLoc::get(ctx, path, 0, 0));
+  auto nodeOpset = nodeOpsets.find(node.name());
+  llvm::SaveAndRestore<int64_t> opsetOfNode(
+      opset, nodeOpset == nodeOpsets.end() ? opset : nodeOpset->second);
   const std::string &domain = node.domain();
   if (!domain.empty() && domain != "ai.onnx") {
     int64_t domainOpset = -1;
@@ -474,8 +507,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       if (o.domain() == domain)
         domainOpset = o.version();
     return emitError(loc) << "unsupported ONNX operator '" << node.op_type()
-                          << "' (domain " << domain << ", opset "
-                          << domainOpset << ") in node '" << nodeName
+                          << "' (domain " << domain << ", opset " << domainOpset
+                          << ") in node '" << nodeName
                           << "': Kiln only compiles the default ai.onnx "
                              "domain";
   }
@@ -537,10 +570,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   for (const NamedAttribute &a : attrs)
     if (!known.contains(a.getName().getValue()) &&
         a.getName().getValue() != "type_proto")
-      return emitError(loc) << "node '" << nodeName << "' (" << node.op_type()
-                            << ", opset " << opset << ") has attribute '"
-                            << a.getName().getValue()
-                            << "' that Kiln cannot represent";
+      return emitError(loc)
+             << "node '" << nodeName << "' (" << node.op_type() << ", opset "
+             << opset << ") has attribute '" << a.getName().getValue()
+             << "' that Kiln cannot represent";
 
   OperationState state(loc, "onnx." + node.op_type());
   size_t next = 0;
@@ -676,8 +709,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &p : model.metadata_props())
     meta.push_back(
         b.getNamedAttr("custom." + p.key(), b.getStringAttr(p.value())));
-  module->getOperation()->setAttr("kiln.metadata",
-                                  b.getDictionaryAttr(meta));
+  module->getOperation()->setAttr("kiln.metadata", b.getDictionaryAttr(meta));
 
   // Signature: graph inputs that are not initializers, and graph outputs.
   std::set<std::string> initNames;
@@ -693,12 +725,13 @@ OwningOpRef<ModuleOp> Importer::run() {
     SmallVector<Attribute> params;
     if (vi.type().tensor_type().has_shape())
       for (const auto &d : vi.type().tensor_type().shape().dim())
-        params.push_back(b.getStringAttr(d.has_dim_value() ? ""
-                                                           : d.dim_param()));
+        params.push_back(
+            b.getStringAttr(d.has_dim_value() ? "" : d.dim_param()));
     return b.getDictionaryAttr(
         {b.getNamedAttr("kiln.name", b.getStringAttr(vi.name())),
-         b.getNamedAttr("kiln.elem_type",
-                        b.getI32IntegerAttr(vi.type().tensor_type().elem_type())),
+         b.getNamedAttr(
+             "kiln.elem_type",
+             b.getI32IntegerAttr(vi.type().tensor_type().elem_type())),
          b.getNamedAttr("kiln.dim_params", b.getArrayAttr(params))});
   };
   SmallVector<Type> argTypes, resultTypes;
@@ -751,8 +784,7 @@ OwningOpRef<ModuleOp> Importer::run() {
 
 } // namespace
 
-OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *ctx,
-                                      const std::string &path,
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *ctx, const std::string &path,
                                       const std::string &bytes,
                                       const ShapeOptions &shapes,
                                       int *errorCode) {
@@ -767,7 +799,8 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *ctx,
         << error;
     return nullptr;
   }
-  Importer importer(ctx, *loaded.model, path.empty() ? "<bytes>" : path);
+  Importer importer(ctx, *loaded.model, path.empty() ? "<bytes>" : path,
+                    loaded.nodeOpsets);
   OwningOpRef<ModuleOp> module = importer.run();
   if (!module && errorCode)
     *errorCode = 10;
