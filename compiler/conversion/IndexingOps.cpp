@@ -1,21 +1,733 @@
-//===- IndexingOps.cpp
-//-------------------------------------------------------===//
+//===- IndexingOps.cpp - onnx to linalg: index-computed ops ---------------===//
 //
 // Trilu, CumSum, OneHot, GatherND, ReverseSequence, Compress, NonZero,
 // DepthToSpace, SpaceToDepth, MaxUnpool: index-computed reads and writes.
+//
+// Reads whose source index is a function of the output index become a
+// linalg.generic over the result (generateTensor) with tensor.extract.
+// Scans (CumSum) and writes to computed places (MaxUnpool) are scf.for loops
+// carrying the result tensor. Ops whose output size depends on the data
+// (Compress, NonZero) count first, allocate a tensor of the counted size and
+// fill it in a loop.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/ShapeHelpers.h"
 #include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_ir;
+using namespace kiln::shape_helpers;
+
+namespace {
+
+/// The ONNX element type of `v` (signedness kept).
+Type onnxElemOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+/// Scalar `v` of ONNX element type `from` as an index (floats truncate).
+Value scalarToIndex(OpBuilder &b, Location loc, Value v, Type from) {
+  return toIndex(b, loc, castScalar(b, loc, v, from, b.getI64Type()));
+}
+
+/// The single element of the scalar-like tensor `t` (converted) whose ONNX
+/// form is `onnxT`, as an index.
+Value scalarInputToIndex(OpBuilder &b, Location loc, Value t, Value onnxT) {
+  return scalarToIndex(b, loc, extractScalar(b, loc, t), onnxElemOf(onnxT));
+}
+
+Value cmpIdx(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x,
+             Value y) {
+  return arith::CmpIOp::create(b, loc, p, x, y);
+}
+
+/// x != 0 for a scalar of any element type (NaN counts as non-zero).
+Value isNonZero(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value zero = scalarConstant(b, loc, t, 0.0);
+  if (isa<FloatType>(t))
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
+}
+
+Value addScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, y);
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+SmallVector<OpFoldResult> unitStrides(OpBuilder &b, int64_t rank) {
+  return SmallVector<OpFoldResult>(rank, idx(b, 1));
+}
+
+/// The slice of `t` at position `pos` along `axis` (size 1 there).
+Value sliceAt(OpBuilder &b, Location loc, Value t, int64_t axis,
+              OpFoldResult pos) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  SmallVector<OpFoldResult> offsets(ty.getRank(), idx(b, 0));
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, t);
+  offsets[axis] = pos;
+  sizes[axis] = idx(b, 1);
+  auto sliceTy = RankedTensorType::get(staticSizes(sizes), ty.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, sliceTy, t, offsets, sizes,
+                                        unitStrides(b, ty.getRank()));
+}
+
+/// Inserts `slice` (size 1 along `axis`) into `dest` at `pos` along `axis`.
+Value insertAt(OpBuilder &b, Location loc, Value slice, Value dest,
+               int64_t axis, OpFoldResult pos) {
+  int64_t rank = cast<RankedTensorType>(dest.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, idx(b, 0));
+  offsets[axis] = pos;
+  return tensor::InsertSliceOp::create(b, loc, slice, dest, offsets,
+                                       sizesOf(b, loc, slice),
+                                       unitStrides(b, rank));
+}
+
+//===----------------------------------------------------------------------===//
+// Trilu
+//===----------------------------------------------------------------------===//
+
+struct TriluLowering : OpConversionPattern<OnnxTriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxTriluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    if (!resTy || !inTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t rank = inTy.getRank();
+    if (rank < 2)
+      return rewriter.notifyMatchFailure(op, "input must have rank >= 2");
+    Location loc = op.getLoc();
+    // k is an optional run-time scalar: the diagonal kept, counted upwards.
+    Value k =
+        isNoValue(adaptor.getK())
+            ? cIdx(rewriter, loc, 0)
+            : scalarInputToIndex(rewriter, loc, adaptor.getK(), op.getK());
+    bool upper = op.getUpper() != 0;
+    Value zero = scalarConstant(rewriter, loc, inTy.getElementType(), 0.0);
+    SmallVector<OpFoldResult> sizes =
+        refineSizes(rewriter, resTy, sizesOf(rewriter, loc, in));
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {in},
+        {AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
+          // Element (i, j) lies on diagonal j - i.
+          Value diag =
+              arith::SubIOp::create(b, l, ivs[rank - 1], ivs[rank - 2]);
+          Value keep = cmpIdx(b, l,
+                              upper ? arith::CmpIPredicate::sge
+                                    : arith::CmpIPredicate::sle,
+                              diag, k);
+          return arith::SelectOp::create(b, l, keep, args[0], zero);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// CumSum
+//===----------------------------------------------------------------------===//
+
+/// Cumulative sum of `x` along the static `axis`: an scf.for over the axis
+/// carrying the result and the running sum (one slice wide), so each step
+/// is an elementwise add over a whole slice.
+Value cumsumAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                  bool reverse, bool exclusive) {
+  auto ty = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  SmallVector<OpFoldResult> sliceSizes(sizes);
+  sliceSizes[axis] = idx(b, 1);
+  auto sliceTy =
+      RankedTensorType::get(staticSizes(sliceSizes), ty.getElementType());
+  Value zero = scalarConstant(b, loc, ty.getElementType(), 0.0);
+  Value out = createEmpty(b, loc, ty, sizes);
+  Value acc = createFilled(b, loc, sliceTy, sliceSizes, zero);
+  Value n = val(b, loc, sizes[axis]);
+  Value one = cIdx(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, cIdx(b, loc, 0), n, one, ValueRange{out, acc},
+      [&](OpBuilder &nb, Location l, Value t, ValueRange iter) {
+        Value p = t;
+        if (reverse)
+          p = arith::SubIOp::create(nb, l, arith::SubIOp::create(nb, l, n, one),
+                                    t);
+        Value xs = sliceAt(nb, l, x, axis, p);
+        Value sum =
+            buildElementwise(nb, l, sliceTy, {iter[1], xs},
+                             [](OpBuilder &eb, Location el, ValueRange a) {
+                               return addScalars(eb, el, a[0], a[1]);
+                             });
+        // Exclusive sums write the total before this element.
+        Value written = exclusive ? iter[1] : sum;
+        Value o = insertAt(nb, l, written, iter[0], axis, p);
+        scf::YieldOp::create(nb, l, ValueRange{o, sum});
+      });
+  return loop.getResult(0);
+}
+
+/// Cumulative sum along a run-time axis: one branch per possible axis.
+Value cumsumDispatch(OpBuilder &b, Location loc, Value x, Value axis,
+                     int64_t first, bool reverse, bool exclusive) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  if (first == rank - 1)
+    return cumsumAlong(b, loc, x, first, reverse, exclusive);
+  Value isFirst =
+      cmpIdx(b, loc, arith::CmpIPredicate::eq, axis, cIdx(b, loc, first));
+  auto ifOp = scf::IfOp::create(
+      b, loc, isFirst,
+      [&](OpBuilder &tb, Location l) {
+        scf::YieldOp::create(tb, l,
+                             cumsumAlong(tb, l, x, first, reverse, exclusive));
+      },
+      [&](OpBuilder &eb, Location l) {
+        scf::YieldOp::create(
+            eb, l,
+            cumsumDispatch(eb, l, x, axis, first + 1, reverse, exclusive));
+      });
+  return ifOp.getResult(0);
+}
+
+struct CumSumLowering : OpConversionPattern<OnnxCumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxCumSumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    if (!resTy || !xTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t rank = xTy.getRank();
+    if (rank < 1)
+      return rewriter.notifyMatchFailure(op, "input must have rank >= 1");
+    if (xTy.getElementType().isInteger(1))
+      return rewriter.notifyMatchFailure(op, "bool input is not supported");
+    Location loc = op.getLoc();
+    bool reverse = op.getReverse() != 0, exclusive = op.getExclusive() != 0;
+    Value r;
+    if (auto c = getConstantInts(adaptor.getAxis()); c && c->size() == 1) {
+      int64_t axis = normalizeAxis((*c)[0], rank);
+      if (axis < 0 || axis >= rank)
+        return rewriter.notifyMatchFailure(op, "axis out of range");
+      r = cumsumAlong(rewriter, loc, x, axis, reverse, exclusive);
+    } else {
+      // The axis is a graph input: pick the branch at run time (an axis
+      // out of range takes the last one).
+      Value a =
+          scalarInputToIndex(rewriter, loc, adaptor.getAxis(), op.getAxis());
+      Value neg = cmpIdx(rewriter, loc, arith::CmpIPredicate::slt, a,
+                         cIdx(rewriter, loc, 0));
+      a = arith::SelectOp::create(
+          rewriter, loc, neg,
+          arith::AddIOp::create(rewriter, loc, a, cIdx(rewriter, loc, rank)),
+          a);
+      r = cumsumDispatch(rewriter, loc, x, a, 0, reverse, exclusive);
+    }
+    rewriter.replaceOp(op, castTo(rewriter, loc, r, resTy));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// OneHot
+//===----------------------------------------------------------------------===//
+
+struct OneHotLowering : OpConversionPattern<OnnxOneHotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxOneHotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value indices = adaptor.getIndices(), values = adaptor.getValues();
+    auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
+    auto valTy = dyn_cast<RankedTensorType>(values.getType());
+    if (!resTy || !idxTy || !valTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    if (valTy.getRank() != 1 || valTy.getDimSize(0) == 0)
+      return rewriter.notifyMatchFailure(op, "values must be [off, on]");
+    int64_t outRank = idxTy.getRank() + 1;
+    int64_t axis = normalizeAxis(op.getAxis(), outRank);
+    if (axis < 0 || axis >= outRank)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Location loc = op.getLoc();
+    Value depth =
+        scalarInputToIndex(rewriter, loc, adaptor.getDepth(), op.getDepth());
+    Value off = tensor::ExtractOp::create(rewriter, loc, values,
+                                          ValueRange{cIdx(rewriter, loc, 0)});
+    Value on = tensor::ExtractOp::create(rewriter, loc, values,
+                                         ValueRange{cIdx(rewriter, loc, 1)});
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, indices);
+    sizes.insert(sizes.begin() + axis, depth);
+    sizes = refineSizes(rewriter, resTy, sizes);
+    // The indices are read at every output dim but the one-hot axis.
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < outRank; ++d)
+      if (d != axis)
+        exprs.push_back(rewriter.getAffineDimExpr(d));
+    AffineMap idxMap = AffineMap::get(outRank, 0, exprs, rewriter.getContext());
+    Type idxElt = onnxElemOf(op.getIndices());
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {indices}, {idxMap},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
+          Value i =
+              wrapIndex(b, l, scalarToIndex(b, l, args[0], idxElt), depth);
+          Value hit = cmpIdx(b, l, arith::CmpIPredicate::eq, i, ivs[axis]);
+          return arith::SelectOp::create(b, l, hit, on, off);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// GatherND
+//===----------------------------------------------------------------------===//
+
+struct GatherNDLowering : OpConversionPattern<OnnxGatherNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxGatherNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataTy = dyn_cast<RankedTensorType>(data.getType());
+    auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
+    if (!resTy || !dataTy || !idxTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t r = dataTy.getRank(), q = idxTy.getRank();
+    int64_t bd = op.getBatchDims();
+    if (q < 1 || idxTy.isDynamicDim(q - 1))
+      return rewriter.notifyMatchFailure(
+          op, "indices need a static last dim (the index depth)");
+    int64_t k = idxTy.getDimSize(q - 1);
+    if (bd < 0 || bd >= q || bd >= r || bd + k > r)
+      return rewriter.notifyMatchFailure(
+          op, "batch_dims + index depth exceed the data rank");
+    Location loc = op.getLoc();
+    // out[i.., rest..] = data[i[:bd].., indices[i..][0..k), rest..]
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < q - 1; ++d)
+      sizes.push_back(dimOf(rewriter, loc, indices, d));
+    for (int64_t d = bd + k; d < r; ++d)
+      sizes.push_back(dimOf(rewriter, loc, data, d));
+    sizes = refineSizes(rewriter, resTy, sizes);
+    SmallVector<Value> dims;
+    for (int64_t j = 0; j < k; ++j)
+      dims.push_back(val(rewriter, loc, dimOf(rewriter, loc, data, bd + j)));
+    Value res = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          SmallVector<Value> at(ivs.take_front(bd));
+          SmallVector<Value> idxAt(ivs.take_front(q - 1));
+          idxAt.push_back(Value());
+          for (int64_t j = 0; j < k; ++j) {
+            idxAt.back() = cIdx(b, l, j);
+            Value i = tensor::ExtractOp::create(b, l, indices, idxAt);
+            at.push_back(wrapIndex(b, l, i, dims[j]));
+          }
+          for (Value iv : ivs.drop_front(q - 1))
+            at.push_back(iv);
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// ReverseSequence
+//===----------------------------------------------------------------------===//
+
+struct ReverseSequenceLowering : OpConversionPattern<OnnxReverseSequenceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxReverseSequenceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput(), lens = adaptor.getSequenceLens();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    auto lensTy = dyn_cast<RankedTensorType>(lens.getType());
+    if (!resTy || !inTy || !lensTy || lensTy.getRank() != 1)
+      return rewriter.notifyMatchFailure(
+          op, "ranked input and 1-D sequence_lens expected");
+    int64_t rank = inTy.getRank();
+    int64_t batch = op.getBatchAxis(), time = op.getTimeAxis();
+    if (rank < 2 || batch < 0 || batch > 1 || time < 0 || time > 1 ||
+        batch == time)
+      return rewriter.notifyMatchFailure(
+          op, "batch_axis and time_axis must be 0 and 1 in some order");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes =
+        refineSizes(rewriter, resTy, sizesOf(rewriter, loc, in));
+    Value timeDim = val(rewriter, loc, dimOf(rewriter, loc, in, time));
+    Type lensElt = onnxElemOf(op.getSequenceLens());
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          // The first len steps of each batch entry are reversed.
+          Value len = scalarToIndex(
+              b, l, tensor::ExtractOp::create(b, l, lens, ivs[batch]), lensElt);
+          len = arith::MinSIOp::create(b, l, len, timeDim);
+          Value t = ivs[time];
+          Value inSeq = cmpIdx(b, l, arith::CmpIPredicate::slt, t, len);
+          Value mirrored = arith::SubIOp::create(
+              b, l, arith::SubIOp::create(b, l, len, cIdx(b, l, 1)), t);
+          SmallVector<Value> at(ivs);
+          at[time] = arith::SelectOp::create(b, l, inSeq, mirrored, t);
+          return tensor::ExtractOp::create(b, l, in, at);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// DepthToSpace, SpaceToDepth
+//===----------------------------------------------------------------------===//
+
+struct DepthToSpaceLowering : OpConversionPattern<OnnxDepthToSpaceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxDepthToSpaceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    if (!resTy || !inTy || inTy.getRank() != 4)
+      return rewriter.notifyMatchFailure(op, "4-D NCHW input expected");
+    int64_t bs = op.getBlocksize();
+    StringRef mode = op.getMode();
+    if (bs <= 0)
+      return rewriter.notifyMatchFailure(op, "blocksize must be positive");
+    if (mode != "DCR" && mode != "CRD")
+      return rewriter.notifyMatchFailure(op, "mode must be DCR or CRD");
+    bool dcr = mode == "DCR";
+    Location loc = op.getLoc();
+    OpFoldResult bs2 = idx(rewriter, bs * bs), bsF = idx(rewriter, bs);
+    SmallVector<OpFoldResult> sizes = {
+        dimOf(rewriter, loc, in, 0),
+        floorDivI(rewriter, loc, dimOf(rewriter, loc, in, 1), bs2),
+        mulI(rewriter, loc, dimOf(rewriter, loc, in, 2), bsF),
+        mulI(rewriter, loc, dimOf(rewriter, loc, in, 3), bsF)};
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Value outC = val(rewriter, loc, sizes[1]);
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          Value bsV = cIdx(b, l, bs);
+          Value bh = arith::RemUIOp::create(b, l, ivs[2], bsV);
+          Value bw = arith::RemUIOp::create(b, l, ivs[3], bsV);
+          Value h = arith::DivUIOp::create(b, l, ivs[2], bsV);
+          Value w = arith::DivUIOp::create(b, l, ivs[3], bsV);
+          // The block offset bh * bs + bw is the outer part of the input
+          // channel in DCR mode and the inner part in CRD mode.
+          Value block = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, bh, bsV), bw);
+          Value c;
+          if (dcr)
+            c = arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, block, outC), ivs[1]);
+          else
+            c = arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, ivs[1], cIdx(b, l, bs * bs)),
+                block);
+          return tensor::ExtractOp::create(b, l, in,
+                                           ValueRange{ivs[0], c, h, w});
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct SpaceToDepthLowering : OpConversionPattern<OnnxSpaceToDepthOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxSpaceToDepthOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    if (!resTy || !inTy || inTy.getRank() != 4)
+      return rewriter.notifyMatchFailure(op, "4-D NCHW input expected");
+    int64_t bs = op.getBlocksize();
+    if (bs <= 0)
+      return rewriter.notifyMatchFailure(op, "blocksize must be positive");
+    Location loc = op.getLoc();
+    OpFoldResult bsF = idx(rewriter, bs);
+    OpFoldResult inC = dimOf(rewriter, loc, in, 1);
+    SmallVector<OpFoldResult> sizes = {
+        dimOf(rewriter, loc, in, 0),
+        mulI(rewriter, loc, inC, idx(rewriter, bs * bs)),
+        floorDivI(rewriter, loc, dimOf(rewriter, loc, in, 2), bsF),
+        floorDivI(rewriter, loc, dimOf(rewriter, loc, in, 3), bsF)};
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Value inCV = val(rewriter, loc, inC);
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          // Output channel = (bh * bs + bw) * C + c.
+          Value bsV = cIdx(b, l, bs);
+          Value c = arith::RemUIOp::create(b, l, ivs[1], inCV);
+          Value block = arith::DivUIOp::create(b, l, ivs[1], inCV);
+          Value bh = arith::DivUIOp::create(b, l, block, bsV);
+          Value bw = arith::RemUIOp::create(b, l, block, bsV);
+          Value h = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, ivs[2], bsV), bh);
+          Value w = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, ivs[3], bsV), bw);
+          return tensor::ExtractOp::create(b, l, in,
+                                           ValueRange{ivs[0], c, h, w});
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// MaxUnpool
+//===----------------------------------------------------------------------===//
+
+struct MaxUnpoolLowering : OpConversionPattern<OnnxMaxUnpoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMaxUnpoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX(), indices = adaptor.getI();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    auto iTy = dyn_cast<RankedTensorType>(indices.getType());
+    if (!resTy || !xTy || !iTy || xTy.getRank() != iTy.getRank())
+      return rewriter.notifyMatchFailure(op, "same-rank X and I expected");
+    int64_t rank = xTy.getRank(), n = rank - 2;
+    if (n < 1)
+      return rewriter.notifyMatchFailure(op, "X must have spatial dims");
+    SmallVector<int64_t> kernel = toInts(op.getKernelShape());
+    SmallVector<int64_t> strides =
+        toInts(op.getStrides(), SmallVector<int64_t>(n, 1));
+    SmallVector<int64_t> pads =
+        toInts(op.getPads(), SmallVector<int64_t>(2 * n, 0));
+    if ((int64_t)kernel.size() != n || (int64_t)strides.size() != n ||
+        (int64_t)pads.size() != 2 * n)
+      return rewriter.notifyMatchFailure(
+          op, "kernel_shape/strides/pads do not match the spatial rank");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes;
+    if (!isNoValue(adaptor.getOutputShape())) {
+      auto shape = intsOrRuntime(rewriter, loc, adaptor.getOutputShape(), rank);
+      if (!shape || (int64_t)shape->size() != rank)
+        return rewriter.notifyMatchFailure(
+            op, "output_shape must have one entry per dim");
+      sizes = *shape;
+    } else {
+      sizes = {dimOf(rewriter, loc, x, 0), dimOf(rewriter, loc, x, 1)};
+      for (int64_t d = 0; d < n; ++d) {
+        // (in - 1) * stride - pad_begin - pad_end + kernel
+        OpFoldResult s =
+            mulI(rewriter, loc,
+                 subI(rewriter, loc, dimOf(rewriter, loc, x, d + 2),
+                      idx(rewriter, 1)),
+                 idx(rewriter, strides[d]));
+        sizes.push_back(addI(rewriter, loc, s,
+                             idx(rewriter, kernel[d] - pads[d] - pads[d + n])));
+      }
+    }
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Type elt = xTy.getElementType();
+    auto outTy = RankedTensorType::get(staticSizes(sizes), elt);
+    Value out = createFilled(rewriter, loc, outTy, sizes,
+                             scalarConstant(rewriter, loc, elt, 0.0));
+    SmallVector<Value> outDims, lbs, ubs, steps;
+    for (OpFoldResult s : sizes)
+      outDims.push_back(val(rewriter, loc, s));
+    for (OpFoldResult s : sizesOf(rewriter, loc, x)) {
+      lbs.push_back(cIdx(rewriter, loc, 0));
+      ubs.push_back(val(rewriter, loc, s));
+      steps.push_back(cIdx(rewriter, loc, 1));
+    }
+    Type iElt = onnxElemOf(op.getI());
+    // Each input element goes to its flat index in the whole output tensor
+    // (MaxPool's Indices), later elements winning on collisions.
+    scf::LoopNest nest = scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps, ValueRange{out},
+        [&](OpBuilder &b, Location l, ValueRange ivs,
+            ValueRange iter) -> scf::ValueVector {
+          Value flat = scalarToIndex(
+              b, l, tensor::ExtractOp::create(b, l, indices, ivs), iElt);
+          SmallVector<Value> at(rank);
+          for (int64_t d = rank - 1; d >= 0; --d) {
+            at[d] = arith::RemUIOp::create(b, l, flat, outDims[d]);
+            flat = arith::DivUIOp::create(b, l, flat, outDims[d]);
+          }
+          Value v = tensor::ExtractOp::create(b, l, x, ivs);
+          return {tensor::InsertOp::create(b, l, v, iter[0], at).getResult()};
+        });
+    rewriter.replaceOp(op, castTo(rewriter, loc, nest.results.front(), resTy));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Compress, NonZero: outputs sized by the data
+//===----------------------------------------------------------------------===//
+
+struct CompressLowering : OpConversionPattern<OnnxCompressOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxCompressOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput(), cond = adaptor.getCondition();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    auto condTy = dyn_cast<RankedTensorType>(cond.getType());
+    if (!resTy || !inTy || !condTy || condTy.getRank() != 1)
+      return rewriter.notifyMatchFailure(
+          op, "ranked input and 1-D condition expected");
+    Location loc = op.getLoc();
+    int64_t axis = 0;
+    if (auto a = op.getAxis()) {
+      axis = normalizeAxis(*a, inTy.getRank());
+      if (axis < 0 || axis >= inTy.getRank())
+        return rewriter.notifyMatchFailure(op, "axis out of range");
+    } else {
+      // Without an axis the input is read flattened.
+      if (inTy.getRank() == 0)
+        return rewriter.notifyMatchFailure(op, "rank-0 input needs an axis");
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t d = 0; d < inTy.getRank(); ++d)
+        all[0].push_back(d);
+      if (inTy.getRank() != 1)
+        in = tensor::CollapseShapeOp::create(rewriter, loc, in, all);
+    }
+    // Only the first min(len(condition), dim) entries select anything.
+    Value n = arith::MinSIOp::create(
+        rewriter, loc, val(rewriter, loc, dimOf(rewriter, loc, cond, 0)),
+        val(rewriter, loc, dimOf(rewriter, loc, in, axis)));
+    Value zero = cIdx(rewriter, loc, 0), one = cIdx(rewriter, loc, 1);
+    auto count = scf::ForOp::create(
+        rewriter, loc, zero, n, one, ValueRange{zero},
+        [&](OpBuilder &b, Location l, Value j, ValueRange iter) {
+          Value c = isNonZero(b, l, tensor::ExtractOp::create(b, l, cond, j));
+          Value next = arith::SelectOp::create(
+              b, l, c, arith::AddIOp::create(b, l, iter[0], one), iter[0]);
+          scf::YieldOp::create(b, l, next);
+        });
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, in);
+    sizes[axis] = count.getResult(0);
+    auto outTy =
+        RankedTensorType::get(staticSizes(sizes), inTy.getElementType());
+    Value out = createEmpty(rewriter, loc, outTy, sizes);
+    auto fill = scf::ForOp::create(
+        rewriter, loc, zero, n, one, ValueRange{out, zero},
+        [&](OpBuilder &b, Location l, Value j, ValueRange iter) {
+          Value c = isNonZero(b, l, tensor::ExtractOp::create(b, l, cond, j));
+          auto ifOp = scf::IfOp::create(
+              b, l, c,
+              [&](OpBuilder &tb, Location tl) {
+                Value s = sliceAt(tb, tl, in, axis, j);
+                Value o = insertAt(tb, tl, s, iter[0], axis, iter[1]);
+                Value pos = arith::AddIOp::create(tb, tl, iter[1], one);
+                scf::YieldOp::create(tb, tl, ValueRange{o, pos});
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, iter);
+              });
+          scf::YieldOp::create(b, l, ifOp.getResults());
+        });
+    rewriter.replaceOp(op, castTo(rewriter, loc, fill.getResult(0), resTy));
+    return success();
+  }
+};
+
+struct NonZeroLowering : OpConversionPattern<OnnxNonZeroOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxNonZeroOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    if (!resTy || !xTy || resTy.getRank() != 2 ||
+        !resTy.getElementType().isInteger(64))
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    int64_t rank = xTy.getRank();
+    if (rank < 1)
+      return rewriter.notifyMatchFailure(op, "rank-0 input is not supported");
+    Location loc = op.getLoc();
+    SmallVector<Value> lbs, ubs, steps;
+    for (OpFoldResult s : sizesOf(rewriter, loc, x)) {
+      lbs.push_back(cIdx(rewriter, loc, 0));
+      ubs.push_back(val(rewriter, loc, s));
+      steps.push_back(cIdx(rewriter, loc, 1));
+    }
+    Value zero = cIdx(rewriter, loc, 0), one = cIdx(rewriter, loc, 1);
+    auto bump = [&](OpBuilder &b, Location l, ValueRange ivs, Value n) {
+      Value nz = isNonZero(b, l, tensor::ExtractOp::create(b, l, x, ivs));
+      return std::make_pair(
+          nz, arith::SelectOp::create(b, l, nz,
+                                      arith::AddIOp::create(b, l, n, one), n)
+                  .getResult());
+    };
+    scf::LoopNest counted =
+        scf::buildLoopNest(rewriter, loc, lbs, ubs, steps, ValueRange{zero},
+                           [&](OpBuilder &b, Location l, ValueRange ivs,
+                               ValueRange iter) -> scf::ValueVector {
+                             return {bump(b, l, ivs, iter[0]).second};
+                           });
+    Value count = counted.results.front();
+    // One column per non-zero element, in row-major order.
+    auto outTy = RankedTensorType::get({rank, ShapedType::kDynamic},
+                                       rewriter.getI64Type());
+    Value out = createEmpty(rewriter, loc, outTy, {idx(rewriter, rank), count});
+    scf::LoopNest filled = scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps, ValueRange{out, zero},
+        [&](OpBuilder &b, Location l, ValueRange ivs,
+            ValueRange iter) -> scf::ValueVector {
+          auto [nz, next] = bump(b, l, ivs, iter[1]);
+          auto ifOp = scf::IfOp::create(
+              b, l, nz,
+              [&](OpBuilder &tb, Location tl) {
+                Value o = iter[0];
+                for (int64_t d = 0; d < rank; ++d) {
+                  Value v = arith::IndexCastOp::create(tb, tl, tb.getI64Type(),
+                                                       ivs[d]);
+                  o = tensor::InsertOp::create(
+                      tb, tl, v, o, ValueRange{cIdx(tb, tl, d), iter[1]});
+                }
+                scf::YieldOp::create(tb, tl, o);
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, iter[0]);
+              });
+          return {ifOp.getResult(0), next};
+        });
+    rewriter.replaceOp(op,
+                       castTo(rewriter, loc, filled.results.front(), resTy));
+    return success();
+  }
+};
+
+} // namespace
 
 void kiln::populateIndexingOpsPatterns(TypeConverter &tc,
                                        RewritePatternSet &patterns) {
-  (void)tc;
-  (void)patterns;
+  patterns
+      .add<TriluLowering, CumSumLowering, OneHotLowering, GatherNDLowering,
+           ReverseSequenceLowering, DepthToSpaceLowering, SpaceToDepthLowering,
+           MaxUnpoolLowering, CompressLowering, NonZeroLowering>(
+          tc, patterns.getContext());
 }
