@@ -1,8 +1,8 @@
 //===- Resize.cpp - Resize and Upsample to linalg -------------------------===//
 //
 // Resampling: every output element maps back to input coordinates per axis
-// (coordinate transformation mode) and is read by nearest or linear
-// interpolation.
+// (coordinate transformation mode, including tf_crop_and_resize's roi) and
+// is read by nearest, linear or cubic interpolation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,29 +33,71 @@ namespace {
 /// How one axis of a resize maps output indices to input coordinates.
 struct ResizeAxis {
   bool identity = true;
-  Value scale;           // f32, used by the coordinate transform.
-  Value inLenF, outLenF; // f32 lengths.
-  Value inLen;           // index.
-  Value scaleBelowOneV;  // i1 at run time, for legacy nearest.
+  Value scale;            // f32, used by the coordinate transform.
+  Value inLenF, outLenF;  // f32 lengths.
+  Value resizedLenF;      // f32: in * scale with scales, out with sizes.
+  Value inLen;            // index.
+  Value scaleBelowOneV;   // i1 at run time, for legacy nearest.
+  Value roiStart, roiEnd; // f32, tf_crop_and_resize only.
 };
 
 struct ResizeConfig {
   StringRef mode, coordMode, nearestMode; // nearestMode "simple" = legacy.
+  double cubicA = -0.75;
+  bool excludeOutside = false;
+  double extrapolation = 0.0;
 };
 
+/// What the scales/sizes/roi inputs say, per dim of the input.
+struct ResizeParams {
+  // The scale of each dim: a constant, or else `runtimeScales[d]` (f32).
+  SmallVector<std::optional<double>> constScales;
+  SmallVector<Value> runtimeScales;
+  // With `haveSizes`, the output size of each dim; with `scaleFromSizes` the
+  // scale used by the transform is out / in instead of `constScales`.
+  SmallVector<OpFoldResult> sizes;
+  bool haveSizes = false, scaleFromSizes = false;
+  // tf_crop_and_resize: the crop of each dim (f32, normalized), and whether
+  // it is known to be the whole axis [0, 1].
+  SmallVector<Value> roiStart, roiEnd;
+  SmallVector<bool> roiFull;
+};
+
+/// Keys cubic convolution weights of the 4 taps floor(x)-1 .. floor(x)+2 at
+/// fractional offset `r` (Keys 1981, with coefficient `a`).
+static SmallVector<Value> cubicWeights(OpBuilder &b, Location l, Value r,
+                                       double a) {
+  auto c = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, l, x, y);
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, l, x, y);
+  };
+  // |t| in [1, 2]: ((a t - 5a) t + 8a) t - 4a.
+  auto outer = [&](Value t) {
+    return add(mul(add(mul(add(mul(c(a), t), c(-5 * a)), t), c(8 * a)), t),
+               c(-4 * a));
+  };
+  // |t| in [0, 1]: ((a + 2) t - (a + 3)) t t + 1.
+  auto inner = [&](Value t) {
+    return add(mul(mul(add(mul(c(a + 2), t), c(-(a + 3))), t), t), c(1.0));
+  };
+  Value oneMinusR = arith::SubFOp::create(b, l, c(1.0), r);
+  return {outer(add(r, c(1.0))), inner(r), inner(oneMinusR),
+          outer(add(oneMinusR, c(1.0)))};
+}
+
 /// Builds the resampling generic shared by Resize and Upsample.
-/// Per dim: `constScales[d]` (or `runtimeScales[d]` when that is empty) is
-/// the scale; with `haveSizes`, `sizesIn[d]` is the output size, and with
-/// `scaleFromSizes` the scale used by the transform is out / in instead.
 FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
-                             RankedTensorType resTy,
-                             ArrayRef<std::optional<double>> constScales,
-                             ArrayRef<Value> runtimeScales,
-                             ArrayRef<OpFoldResult> sizesIn, bool haveSizes,
-                             bool scaleFromSizes, const ResizeConfig &cfg) {
+                             RankedTensorType resTy, const ResizeParams &p,
+                             const ResizeConfig &cfg) {
   auto xTy = cast<RankedTensorType>(x.getType());
   int64_t rank = xTy.getRank();
   Type f32 = b.getF32Type();
+  bool crop = cfg.coordMode == "tf_crop_and_resize";
   auto toF32 = [&](OpBuilder &nb, Location l, Value i) -> Value {
     Value i64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), i);
     return arith::SIToFPOp::create(nb, l, f32, i64);
@@ -68,18 +110,18 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
   SmallVector<OpFoldResult> outSizes;
   for (int64_t d = 0; d < rank; ++d) {
     ResizeAxis &ax = axes[d];
+    std::optional<double> cs = p.constScales[d];
     OpFoldResult inLen = dimOf(b, loc, x, d);
     OpFoldResult outLen;
-    if (haveSizes) {
-      outLen = sizesIn[d];
-    } else if (constScales[d] && getConstantIntValue(inLen)) {
-      outLen = b.getIndexAttr((int64_t)std::floor(
-          (float)*getConstantIntValue(inLen) * (float)*constScales[d]));
+    if (p.haveSizes) {
+      outLen = p.sizes[d];
+    } else if (cs && getConstantIntValue(inLen)) {
+      outLen = b.getIndexAttr(
+          (int64_t)std::floor((float)*getConstantIntValue(inLen) * (float)*cs));
     } else if (!resTy.isDynamicDim(d)) {
       outLen = b.getIndexAttr(resTy.getDimSize(d));
     } else {
-      Value s =
-          constScales[d] ? fconst(b, loc, *constScales[d]) : runtimeScales[d];
+      Value s = cs ? fconst(b, loc, *cs) : p.runtimeScales[d];
       Value prod =
           arith::MulFOp::create(b, loc, toF32(b, loc, val(b, loc, inLen)), s);
       outLen =
@@ -93,11 +135,12 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
 
     // An axis that keeps its length with scale 1 reads input[i]: ORT
     // short-circuits such axes under every coordinate transform (even
-    // tf_half_pixel_for_nn, whose formula would shift by 0.5).
+    // tf_half_pixel_for_nn, whose formula would shift by 0.5), except a crop
+    // that is not the whole axis.
     auto ci = getConstantIntValue(inLen), co = getConstantIntValue(outLen);
-    bool unit = scaleFromSizes ? (ci && co && *ci == *co)
-                               : (constScales[d] && *constScales[d] == 1.0);
-    if (unit) {
+    bool unit =
+        p.scaleFromSizes ? (ci && co && *ci == *co) : (cs && *cs == 1.0);
+    if (unit && (!crop || p.roiFull[d])) {
       ax.identity = true;
       continue;
     }
@@ -105,19 +148,27 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
     ax.inLen = val(b, loc, inLen);
     ax.inLenF = toF32(b, loc, ax.inLen);
     ax.outLenF = toF32(b, loc, val(b, loc, outLen));
-    if (scaleFromSizes)
+    if (p.scaleFromSizes)
       ax.scale = arith::DivFOp::create(b, loc, ax.outLenF, ax.inLenF);
-    else if (constScales[d])
-      ax.scale = fconst(b, loc, *constScales[d]);
     else
-      ax.scale = runtimeScales[d];
+      ax.scale = cs ? fconst(b, loc, *cs) : p.runtimeScales[d];
+    // align_corners maps onto the unrounded resized length in * scale when
+    // scales are given (ONNX reference; 4 * 0.6 resizes over 2.4, not 2).
+    ax.resizedLenF =
+        p.scaleFromSizes
+            ? ax.outLenF
+            : arith::MulFOp::create(b, loc, ax.inLenF, ax.scale).getResult();
     ax.scaleBelowOneV = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
                                               ax.scale, fconst(b, loc, 1.0));
+    if (crop) {
+      ax.roiStart = p.roiStart[d];
+      ax.roiEnd = p.roiEnd[d];
+    }
   }
 
-  bool linear = cfg.mode == "linear";
+  bool nearest = cfg.mode == "nearest", cubic = cfg.mode == "cubic";
   Type elt = xTy.getElementType();
-  if (linear && !isa<FloatType>(elt))
+  if (!nearest && !isa<FloatType>(elt))
     return failure();
   Type calcTy = elt.isF64() ? (Type)b.getF64Type() : f32;
 
@@ -148,13 +199,37 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
       if (m == "align_corners") {
         Value num = arith::MulFOp::create(
             nb, l, xo, arith::SubFOp::create(nb, l, ax.inLenF, oneF));
-        Value den = arith::SubFOp::create(nb, l, ax.outLenF, oneF);
+        Value den = arith::SubFOp::create(nb, l, ax.resizedLenF, oneF);
         Value one = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
-                                          ax.outLenF, oneF);
+                                          ax.resizedLenF, oneF);
         // Avoid 0/0 on one-element outputs.
         Value safeDen = arith::SelectOp::create(nb, l, one, oneF, den);
         return arith::SelectOp::create(
             nb, l, one, zeroF, arith::DivFOp::create(nb, l, num, safeDen));
+      }
+      if (m == "tf_crop_and_resize") {
+        // start * (in - 1) + x * (end - start) * (in - 1) / (out - 1), or
+        // the middle of the crop for a one-element output (ORT's form).
+        Value inM1 = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
+        Value span = arith::SubFOp::create(nb, l, ax.roiEnd, ax.roiStart);
+        Value outM1 = arith::SubFOp::create(nb, l, ax.outLenF, oneF);
+        Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                          ax.outLenF, oneF);
+        Value safeDen = arith::SelectOp::create(nb, l, big, outM1, oneF);
+        Value step = arith::DivFOp::create(
+            nb, l,
+            arith::MulFOp::create(nb, l, arith::MulFOp::create(nb, l, xo, span),
+                                  inM1),
+            safeDen);
+        Value many = arith::AddFOp::create(
+            nb, l, arith::MulFOp::create(nb, l, ax.roiStart, inM1), step);
+        Value mid = arith::MulFOp::create(
+            nb, l,
+            arith::MulFOp::create(
+                nb, l, half,
+                arith::AddFOp::create(nb, l, ax.roiStart, ax.roiEnd)),
+            inM1);
+        return arith::SelectOp::create(nb, l, big, many, mid);
       }
       if (m == "half_pixel_symmetric") {
         // adjustment = out / (scale * in); offset = in / 2 * (1 - adj).
@@ -179,8 +254,28 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
     auto fToIdx = [&](Value f) -> Value {
       return toIndex(nb, l, arith::FPToSIOp::create(nb, l, nb.getI64Type(), f));
     };
+    // tf_crop_and_resize: an element whose coordinate leaves the input on
+    // any axis is the extrapolation value.
+    Value outside;
+    auto noteOutside = [&](const ResizeAxis &ax, Value c) {
+      if (!crop)
+        return;
+      Value lastF = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
+      Value o = arith::OrIOp::create(
+          nb, l,
+          arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, c, zeroF),
+          arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, c, lastF));
+      outside =
+          outside ? arith::OrIOp::create(nb, l, outside, o).getResult() : o;
+    };
+    auto extrapolate = [&](Value v) -> Value {
+      if (!outside)
+        return v;
+      return arith::SelectOp::create(
+          nb, l, outside, scalarConstant(nb, l, elt, cfg.extrapolation), v);
+    };
 
-    if (!linear) {
+    if (nearest) {
       SmallVector<Value> at;
       for (int64_t d = 0; d < rank; ++d) {
         const ResizeAxis &ax = axes[d];
@@ -189,6 +284,7 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
           continue;
         }
         Value c = coord(ax, ivs[d]);
+        noteOutside(ax, c);
         Value r;
         StringRef nm = cfg.nearestMode;
         if (nm == "floor")
@@ -208,45 +304,81 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
                                    arith::SubFOp::create(nb, l, c, half));
         at.push_back(clampIdx(fToIdx(r), ax));
       }
-      return tensor::ExtractOp::create(nb, l, x, at);
+      return extrapolate(tensor::ExtractOp::create(nb, l, x, at));
     }
 
-    // Linear: clamp the coordinate into the input, then blend the 2^k
-    // neighbours over the k resampled axes.
-    SmallVector<int64_t> interp;
-    SmallVector<Value> lo(rank), hi(rank), w(rank);
+    // Linear and cubic: per resampled axis, the taps (input indices, clamped
+    // to the edge) and their weights; the result sums over every
+    // combination of taps with the product of the axes' weights.
+    struct AxisTaps {
+      int64_t d;
+      SmallVector<Value> idx, w;
+    };
+    SmallVector<AxisTaps> taps;
     for (int64_t d = 0; d < rank; ++d) {
       const ResizeAxis &ax = axes[d];
-      if (ax.identity) {
-        lo[d] = hi[d] = ivs[d];
+      if (ax.identity)
         continue;
-      }
-      interp.push_back(d);
+      AxisTaps &t = taps.emplace_back();
+      t.d = d;
       Value c = coord(ax, ivs[d]);
-      Value lastF = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
-      c = arith::MaximumFOp::create(nb, l, c, zeroF);
-      c = arith::MinimumFOp::create(nb, l, c, lastF);
-      Value fl = math::FloorOp::create(nb, l, c);
-      lo[d] = clampIdx(fToIdx(fl), ax);
-      hi[d] = clampIdx(arith::AddIOp::create(nb, l, lo[d], cIdx(nb, l, 1)), ax);
-      w[d] = arith::SubFOp::create(nb, l, c, fl);
+      noteOutside(ax, c);
+      if (!cubic) {
+        // Clamping the coordinate is the same as reading edge-padded input.
+        Value lastF = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
+        c = arith::MaximumFOp::create(nb, l, c, zeroF);
+        c = arith::MinimumFOp::create(nb, l, c, lastF);
+        Value fl = math::FloorOp::create(nb, l, c);
+        Value lo = clampIdx(fToIdx(fl), ax);
+        Value r = arith::SubFOp::create(nb, l, c, fl);
+        t.idx = {
+            lo, clampIdx(arith::AddIOp::create(nb, l, lo, cIdx(nb, l, 1)), ax)};
+        t.w = {arith::SubFOp::create(nb, l, oneF, r), r};
+      } else {
+        Value fl = math::FloorOp::create(nb, l, c);
+        Value base = fToIdx(fl);
+        t.w = cubicWeights(nb, l, arith::SubFOp::create(nb, l, c, fl),
+                           cfg.cubicA);
+        Value sum;
+        for (int64_t j = 0; j < 4; ++j) {
+          Value raw = arith::AddIOp::create(nb, l, base, cIdx(nb, l, j - 1));
+          t.idx.push_back(clampIdx(raw, ax));
+          if (!cfg.excludeOutside)
+            continue;
+          // Taps outside the input get no weight; the rest are renormalized.
+          Value in = arith::AndIOp::create(
+              nb, l,
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, raw,
+                                    cIdx(nb, l, 0)),
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, raw,
+                                    ax.inLen));
+          t.w[j] = arith::SelectOp::create(nb, l, in, t.w[j], zeroF);
+          sum = sum ? arith::AddFOp::create(nb, l, sum, t.w[j]).getResult()
+                    : t.w[j];
+        }
+        if (cfg.excludeOutside)
+          for (Value &w : t.w)
+            w = arith::DivFOp::create(nb, l, w, sum);
+      }
       if (calcTy != f32)
-        w[d] = arith::ExtFOp::create(nb, l, calcTy, w[d]);
+        for (Value &w : t.w)
+          w = arith::ExtFOp::create(nb, l, calcTy, w);
     }
-    Value oneC = scalarConstant(nb, l, calcTy, 1.0);
+    int64_t combos = 1;
+    for (const AxisTaps &t : taps)
+      combos *= t.idx.size();
     Value acc;
-    for (int64_t mask = 0; mask < (int64_t(1) << interp.size()); ++mask) {
-      SmallVector<Value> at;
-      for (int64_t d = 0; d < rank; ++d)
-        at.push_back(lo[d]);
+    for (int64_t k = 0; k < combos; ++k) {
+      SmallVector<Value> at(ivs.begin(), ivs.end());
       Value weight;
-      for (auto [bit, d] : llvm::enumerate(interp)) {
-        bool upper = mask & (int64_t(1) << bit);
-        at[d] = upper ? hi[d] : lo[d];
-        Value wd =
-            upper ? w[d] : arith::SubFOp::create(nb, l, oneC, w[d]).getResult();
-        weight =
-            weight ? arith::MulFOp::create(nb, l, weight, wd).getResult() : wd;
+      int64_t rest = k;
+      for (const AxisTaps &t : taps) {
+        int64_t j = rest % t.idx.size();
+        rest /= t.idx.size();
+        at[t.d] = t.idx[j];
+        weight = weight
+                     ? arith::MulFOp::create(nb, l, weight, t.w[j]).getResult()
+                     : t.w[j];
       }
       Value v = tensor::ExtractOp::create(nb, l, x, at);
       if (v.getType() != calcTy)
@@ -257,9 +389,29 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
     }
     if (acc.getType() != elt)
       acc = arith::TruncFOp::create(nb, l, elt, acc);
-    return acc;
+    return extrapolate(acc);
   };
   return generateTensor(b, loc, resTy, outSizes, {}, {}, body);
+}
+
+/// `v` (a float scalar) as f32.
+static Value toF32Scalar(OpBuilder &b, Location loc, Value v) {
+  unsigned w = v.getType().getIntOrFloatBitWidth();
+  if (w < 32 || (w == 32 && !v.getType().isF32()))
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  if (w > 32)
+    return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+  return v;
+}
+
+/// Element `i` of the 1-D float tensor `t` as f32: a constant when known.
+static Value floatAt(OpBuilder &b, Location loc, Value t,
+                     const std::optional<SmallVector<double>> &known,
+                     int64_t i) {
+  if (known)
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr((*known)[i]));
+  Value e = tensor::ExtractOp::create(b, loc, t, ValueRange{cIdx(b, loc, i)});
+  return toF32Scalar(b, loc, e);
 }
 
 struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
@@ -276,29 +428,27 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
     int64_t rank = xTy.getRank();
     ResizeConfig cfg{op.getMode(), op.getCoordinateTransformationMode(),
                      op.getNearestMode()};
+    cfg.cubicA = op.getCubicCoeffA().convertToDouble();
+    cfg.excludeOutside = op.getExcludeOutside() != 0;
+    cfg.extrapolation = op.getExtrapolationValue().convertToDouble();
     int64_t opset = opsetOf(op);
     if (opset >= 0 && opset < 11) {
       // Resize-10 had neither attribute: asymmetric, legacy rounding.
       cfg.coordMode = "asymmetric";
       cfg.nearestMode = "simple";
     }
-    if (cfg.mode != "nearest" && cfg.mode != "linear")
-      return rewriter.notifyMatchFailure(op, "only nearest and linear modes "
-                                             "are supported (not cubic)");
-    if (cfg.coordMode == "tf_crop_and_resize")
-      return rewriter.notifyMatchFailure(
-          op, "coordinate_transformation_mode tf_crop_and_resize is "
-              "unsupported");
+    if (!llvm::is_contained({"nearest", "linear", "cubic"}, cfg.mode))
+      return rewriter.notifyMatchFailure(op, "unknown mode");
     if (!llvm::is_contained({"half_pixel", "asymmetric", "align_corners",
                              "pytorch_half_pixel", "tf_half_pixel_for_nn",
-                             "half_pixel_symmetric"},
+                             "half_pixel_symmetric", "tf_crop_and_resize"},
                             cfg.coordMode))
       return rewriter.notifyMatchFailure(op, "unknown coordinate mode");
     if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor",
                              "ceil", "simple"},
                             cfg.nearestMode))
       return rewriter.notifyMatchFailure(op, "unknown nearest_mode");
-    if (op.getAntialias() != 0 && cfg.mode == "linear")
+    if (op.getAntialias() != 0 && cfg.mode != "nearest")
       return rewriter.notifyMatchFailure(op, "antialias is unsupported");
 
     // Dims the scales/sizes talk about (opset 18 `axes`).
@@ -310,6 +460,8 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
       for (int64_t d = 0; d < rank; ++d)
         axes.push_back(d);
     }
+    int64_t nAxes = axes.size();
+    // Length of an optional 1-D input: 0 when absent, -1 when dynamic.
     auto tensorLen = [](Value v) -> int64_t {
       if (isNoValue(v))
         return 0;
@@ -318,19 +470,25 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
     };
     int64_t nScales = tensorLen(adaptor.getScales());
     int64_t nSizes = tensorLen(adaptor.getSizes());
-    if (nScales < 0 || nSizes < 0)
-      return rewriter.notifyMatchFailure(op,
-                                         "scales/sizes need a static length");
-    bool haveSizes = nSizes > 0;
+    // Only one of scales/sizes is non-empty; a graph input of unknown length
+    // is taken to be the one in use when the other is absent or empty.
+    if (nSizes < 0 && nScales != 0)
+      return rewriter.notifyMatchFailure(
+          op, "cannot tell whether scales or sizes is used: both are given "
+              "with unknown lengths");
+    bool haveSizes = nSizes != 0;
     if (!haveSizes && nScales == 0)
       return rewriter.notifyMatchFailure(op, "neither scales nor sizes given");
-    if ((int64_t)axes.size() != (haveSizes ? nSizes : nScales))
+    int64_t nGiven = haveSizes ? nSizes : nScales;
+    if (nGiven >= 0 && nGiven != nAxes)
       return rewriter.notifyMatchFailure(op, "scales/sizes length mismatch");
 
-    SmallVector<std::optional<double>> constScales(rank, 1.0);
-    SmallVector<Value> runtimeScales(rank);
-    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
-    bool scaleFromSizes = haveSizes;
+    ResizeParams p;
+    p.constScales.assign(rank, 1.0);
+    p.runtimeScales.resize(rank);
+    p.sizes = sizesOf(rewriter, loc, x);
+    p.haveSizes = haveSizes;
+    p.scaleFromSizes = haveSizes;
     StringRef policy = op.getKeepAspectRatioPolicy();
     if (haveSizes && policy != "stretch") {
       // One scale for all `axes`: the smallest (not_larger) or largest
@@ -352,43 +510,57 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
                                          : std::max(*scale, r);
       }
       for (int64_t a : axes) {
-        constScales[a] = *scale;
-        sizes[a] = rewriter.getIndexAttr(
+        p.constScales[a] = *scale;
+        p.sizes[a] = rewriter.getIndexAttr(
             (int64_t)std::floor(*scale * (float)xTy.getDimSize(a) + 0.5f));
       }
-      scaleFromSizes = false;
+      p.scaleFromSizes = false;
     } else if (haveSizes) {
-      auto s = intsOrRuntime(rewriter, loc, adaptor.getSizes());
+      auto s = intsOrRuntime(rewriter, loc, adaptor.getSizes(), nAxes);
       if (!s)
         return rewriter.notifyMatchFailure(op, "bad sizes");
       for (auto [i, a] : llvm::enumerate(axes))
-        sizes[a] = (*s)[i];
+        p.sizes[a] = (*s)[i];
     } else {
       auto c = constFloats(adaptor.getScales());
       for (auto [i, a] : llvm::enumerate(axes)) {
         if (c) {
-          constScales[a] = (*c)[i];
+          p.constScales[a] = (*c)[i];
         } else {
-          constScales[a] = std::nullopt;
-          Value e =
-              tensor::ExtractOp::create(rewriter, loc, adaptor.getScales(),
-                                        ValueRange{cIdx(rewriter, loc, i)});
-          if (!e.getType().isF32())
-            e = e.getType().getIntOrFloatBitWidth() < 32
-                    ? arith::ExtFOp::create(rewriter, loc,
-                                            rewriter.getF32Type(), e)
-                          .getResult()
-                    : arith::TruncFOp::create(rewriter, loc,
-                                              rewriter.getF32Type(), e)
-                          .getResult();
-          runtimeScales[a] = e;
+          p.constScales[a] = std::nullopt;
+          p.runtimeScales[a] =
+              floatAt(rewriter, loc, adaptor.getScales(), std::nullopt, i);
         }
       }
     }
-    auto r = buildResize(rewriter, loc, x, resTy, constScales, runtimeScales,
-                         sizes, haveSizes, scaleFromSizes, cfg);
+
+    if (cfg.coordMode == "tf_crop_and_resize") {
+      // roi is [starts..., ends...] over `axes`; other dims are not cropped.
+      Value roi = adaptor.getRoi();
+      int64_t nRoi = tensorLen(roi);
+      if (nRoi == 0)
+        return rewriter.notifyMatchFailure(
+            op, "tf_crop_and_resize needs a non-empty roi");
+      if (nRoi > 0 && nRoi != 2 * nAxes)
+        return rewriter.notifyMatchFailure(op, "roi length mismatch");
+      auto known = constFloats(roi);
+      p.roiStart.assign(rank, arith::ConstantOp::create(
+                                  rewriter, loc, rewriter.getF32FloatAttr(0)));
+      p.roiEnd.assign(rank, arith::ConstantOp::create(
+                                rewriter, loc, rewriter.getF32FloatAttr(1)));
+      p.roiFull.assign(rank, true);
+      for (auto [i, a] : llvm::enumerate(axes)) {
+        p.roiStart[a] = floatAt(rewriter, loc, roi, known, i);
+        p.roiEnd[a] = floatAt(rewriter, loc, roi, known, nAxes + i);
+        p.roiFull[a] =
+            known && (*known)[i] == 0.0 && (*known)[nAxes + i] == 1.0;
+      }
+    }
+
+    auto r = buildResize(rewriter, loc, x, resTy, p, cfg);
     if (failed(r))
-      return rewriter.notifyMatchFailure(op, "linear resize needs float data");
+      return rewriter.notifyMatchFailure(
+          op, "linear and cubic resize need float data");
     rewriter.replaceOp(op, *r);
     return success();
   }
@@ -411,32 +583,29 @@ struct UpsampleLowering : OpConversionPattern<OnnxUpsampleOp> {
                      "simple"};
     if (cfg.mode != "nearest" && cfg.mode != "linear")
       return rewriter.notifyMatchFailure(op, "unsupported upsample mode");
-    SmallVector<std::optional<double>> constScales(rank, 1.0);
-    SmallVector<Value> runtimeScales(rank);
+    ResizeParams p;
+    p.constScales.assign(rank, 1.0);
+    p.runtimeScales.resize(rank);
+    p.sizes = sizesOf(rewriter, loc, x);
     if (isNoValue(adaptor.getScales())) {
       // Upsample-1: height_scale / width_scale on NCHW.
       if (rank != 4 || !op.getHeightScale() || !op.getWidthScale())
         return rewriter.notifyMatchFailure(op, "missing scales");
-      constScales[2] = op.getHeightScale()->convertToDouble();
-      constScales[3] = op.getWidthScale()->convertToDouble();
+      p.constScales[2] = op.getHeightScale()->convertToDouble();
+      p.constScales[3] = op.getWidthScale()->convertToDouble();
     } else if (auto c = constFloats(adaptor.getScales())) {
       if ((int64_t)c->size() != rank)
         return rewriter.notifyMatchFailure(op, "scales length != rank");
       for (int64_t d = 0; d < rank; ++d)
-        constScales[d] = (*c)[d];
+        p.constScales[d] = (*c)[d];
     } else {
       for (int64_t d = 0; d < rank; ++d) {
-        constScales[d] = std::nullopt;
-        runtimeScales[d] =
-            tensor::ExtractOp::create(rewriter, loc, adaptor.getScales(),
-                                      ValueRange{cIdx(rewriter, loc, d)});
-        if (!runtimeScales[d].getType().isF32())
-          return rewriter.notifyMatchFailure(op, "f32 scales expected");
+        p.constScales[d] = std::nullopt;
+        p.runtimeScales[d] =
+            floatAt(rewriter, loc, adaptor.getScales(), std::nullopt, d);
       }
     }
-    auto r = buildResize(rewriter, loc, x, resTy, constScales, runtimeScales,
-                         sizesOf(rewriter, loc, x),
-                         /*haveSizes=*/false, /*scaleFromSizes=*/false, cfg);
+    auto r = buildResize(rewriter, loc, x, resTy, p, cfg);
     if (failed(r))
       return rewriter.notifyMatchFailure(op,
                                          "linear upsample needs float data");
