@@ -1,20 +1,322 @@
-//===- ConvTranspose.cpp
-//-----------------------------------------------------===//
+//===- ConvTranspose.cpp - onnx to linalg: ConvTranspose ------------------===//
 //
-// ConvTranspose: transposed convolution.
+// ConvTranspose (the gradient of Conv) becomes a regular convolution:
+//
+//   Y[o] = sum_k Z[o + padBegin - k * d] W[k],  Z = X with stride - 1 zeros
+//                                                   between its elements
+//
+// With k' = K - 1 - k (the kernel flipped) this is a stride-1 convolution of
+// Zp[j] = Z[j - P], P = (K - 1) * d - padBegin, of length
+// out + (K - 1) * d, with the flipped kernel at dilation d. Zp (the
+// zero-inserted, padded or cropped input) is one index-driven generic, so
+// any padding (also larger than the kernel, which crops) and dynamic kernel
+// sizes work. W [C, M/group, k...] becomes the Conv filter
+// [M, C/group, k...] by swapping its channel dims within each group and
+// flipping its spatial dims. The convolution itself is the shared core of
+// Conv (Convolution.h).
+//
+// Output sizes and pads follow the ONNX reference implementation:
+//   explicit pads (NOTSET, VALID: none): out = output_shape if given, else
+//     stride * (in - 1) + output_padding + extent - padBegin - padEnd;
+//   SAME_UPPER/SAME_LOWER: out = output_shape if given, else in * stride;
+//     total = stride * (in - 1) + output_padding + extent - out,
+//     padBegin = floor(total / 2) (UPPER) or total - floor(total / 2).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/Convolution.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/SlidingWindow.h"
 #include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_ir;
 
+namespace {
+
+/// Static dims of `sizes` (dynamic where not constant).
+SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes) {
+  SmallVector<int64_t> shape;
+  for (OpFoldResult s : sizes)
+    shape.push_back(getConstantIntValue(s).value_or(ShapedType::kDynamic));
+  return shape;
+}
+
+/// floor(x / 2) for any sign of x (an arithmetic shift at run time).
+OpFoldResult floorHalf(IndexMath &m, OpFoldResult x) {
+  if (auto c = getConstantIntValue(x))
+    return m.c(*c >= 0 ? *c / 2 : -((-*c + 1) / 2));
+  return arith::ShRSIOp::create(m.b, m.loc, m.value(x), m.value(m.c(1)))
+      .getResult();
+}
+
+/// Geometry of one spatial dim of a ConvTranspose.
+struct TransposedDim {
+  OpFoldResult in, kernel, out;
+  /// Left offset of the zero-inserted input in the convolution input:
+  /// (K - 1) * dilation - padBegin (negative crops).
+  OpFoldResult offset;
+  /// Length of the convolution input: out + (K - 1) * dilation.
+  OpFoldResult length;
+  int64_t stride, dilation;
+};
+
+struct ConvTransposeLowering : OpConversionPattern<OnnxConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OnnxConvTransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), w = adaptor.getW(), bias = adaptor.getB();
+    auto xT = dyn_cast<RankedTensorType>(x.getType());
+    auto wT = dyn_cast<RankedTensorType>(w.getType());
+    auto resT = resultTypeOf(*this, op);
+    if (!xT || !wT || !resT)
+      return rewriter.notifyMatchFailure(op, "X, W and Y must be ranked");
+    int64_t rank = xT.getRank() - 2;
+    if (rank < 1 || rank > 3 || wT.getRank() != xT.getRank())
+      return rewriter.notifyMatchFailure(
+          op, "only 1-D, 2-D and 3-D ConvTranspose (X and W of rank 3 to 5)");
+    Type elem = xT.getElementType();
+    if (!isa<FloatType>(elem) || wT.getElementType() != elem ||
+        resT.getElementType() != elem)
+      return rewriter.notifyMatchFailure(
+          op, "ConvTranspose needs X, W and Y of one float type");
+    bool hasBias = !isNoValue(op.getB());
+    if (hasBias) {
+      auto bT = dyn_cast<RankedTensorType>(bias.getType());
+      if (!bT || bT.getRank() != 1 || bT.getElementType() != elem)
+        return rewriter.notifyMatchFailure(op, "B must be a 1-D tensor");
+    }
+    int64_t group = op.getGroup();
+    if (group < 1)
+      return rewriter.notifyMatchFailure(op, "group must be positive");
+    int64_t C = xT.getDimSize(1), WC = wT.getDimSize(0);
+    if (!ShapedType::isDynamic(C) && !ShapedType::isDynamic(WC) && C != WC)
+      return rewriter.notifyMatchFailure(
+          op, "W's first dim must equal X's channels");
+    if (!ShapedType::isDynamic(C) && C % group != 0)
+      return rewriter.notifyMatchFailure(
+          op, "X's channels are not a multiple of group");
+
+    FailureOr<SmallVector<TransposedDim>> dims =
+        computeDims(rewriter, loc, op, x, w, rank);
+    if (failed(dims))
+      return failure();
+
+    // Output: [N, M = W.dim(1) * group, out...].
+    IndexMath m{rewriter, loc};
+    SmallVector<OpFoldResult> outSizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        m.mul(tensor::getMixedSize(rewriter, loc, w, 1), m.c(group))};
+    for (const TransposedDim &d : *dims)
+      outSizes.push_back(d.out);
+    SmallVector<int64_t> outShape = staticShape(outSizes);
+    if (!isShapeCastCompatible(outShape, resT))
+      return rewriter.notifyMatchFailure(
+          op, "the declared result shape disagrees with the ONNX output size "
+              "formula");
+
+    Value input = buildConvInput(rewriter, loc, x, *dims);
+    Value filter = buildConvFilter(rewriter, loc, w, group, *dims);
+    SmallVector<int64_t> ones(rank, 1), dilations;
+    for (const TransposedDim &d : *dims)
+      dilations.push_back(d.dilation);
+    Value conv =
+        buildConvolution(rewriter, loc, input, filter, group, ones, dilations,
+                         outShape, outSizes, convAccumulatorType(elem));
+    Value y = addChannelBias(rewriter, loc, conv, hasBias ? bias : Value(),
+                             elem, outSizes);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    return success();
+  }
+
+private:
+  /// Sizes, pads and offsets of every spatial dim (see the file header).
+  FailureOr<SmallVector<TransposedDim>>
+  computeDims(ConversionPatternRewriter &rewriter, Location loc,
+              OnnxConvTransposeOp op, Value x, Value w, int64_t rank) const {
+    auto wT = cast<RankedTensorType>(w.getType());
+    auto n = static_cast<size_t>(rank);
+    SmallVector<int64_t> kernel = toInts(op.getKernelShape());
+    SmallVector<int64_t> strides = toInts(op.getStrides());
+    SmallVector<int64_t> dilations = toInts(op.getDilations());
+    SmallVector<int64_t> pads = toInts(op.getPads());
+    SmallVector<int64_t> outPad = toInts(op.getOutputPadding());
+    SmallVector<int64_t> outShape = toInts(op.getOutputShape());
+    // Older exporters give output_shape with the N and C dims.
+    if (outShape.size() == n + 2)
+      outShape.erase(outShape.begin(), outShape.begin() + 2);
+    if (strides.empty())
+      strides.assign(n, 1);
+    if (dilations.empty())
+      dilations.assign(n, 1);
+    if (pads.empty())
+      pads.assign(2 * n, 0);
+    if (outPad.empty())
+      outPad.assign(n, 0);
+    if ((!kernel.empty() && kernel.size() != n) || strides.size() != n ||
+        dilations.size() != n || pads.size() != 2 * n || outPad.size() != n ||
+        (!outShape.empty() && outShape.size() != n))
+      return rewriter.notifyMatchFailure(
+          op, "kernel_shape, strides, dilations, pads, output_padding or "
+              "output_shape have the wrong number of entries");
+    for (size_t i = 0; i < n; ++i)
+      if (strides[i] < 1 || dilations[i] < 1)
+        return rewriter.notifyMatchFailure(
+            op, "strides and dilations must be positive");
+    StringRef autoPad = op.getAutoPad();
+    bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+    if (!same && autoPad != "NOTSET" && autoPad != "VALID")
+      return rewriter.notifyMatchFailure(op, "unknown auto_pad value");
+
+    IndexMath m{rewriter, loc};
+    SmallVector<TransposedDim> dims;
+    for (size_t i = 0; i < n; ++i) {
+      TransposedDim d;
+      d.stride = strides[i];
+      d.dilation = dilations[i];
+      d.in = tensor::getMixedSize(rewriter, loc, x, 2 + i);
+      int64_t k = wT.getDimSize(2 + i);
+      if (!kernel.empty()) {
+        if (!ShapedType::isDynamic(k) && k != kernel[i])
+          return rewriter.notifyMatchFailure(
+              op, "kernel_shape disagrees with the shape of W");
+        if (kernel[i] < 1)
+          return rewriter.notifyMatchFailure(op,
+                                             "kernel sizes must be positive");
+        d.kernel = m.c(kernel[i]);
+      } else {
+        d.kernel = tensor::getMixedSize(rewriter, loc, w, 2 + i);
+      }
+      OpFoldResult s = m.c(d.stride);
+      OpFoldResult span = m.mul(m.sub(d.kernel, m.c(1)), m.c(d.dilation));
+      // stride * (in - 1) + output_padding + extent.
+      OpFoldResult full =
+          m.add(m.add(m.mul(m.sub(d.in, m.c(1)), s), m.c(outPad[i])),
+                m.add(span, m.c(1)));
+      OpFoldResult padBegin;
+      if (same) {
+        d.out = outShape.empty() ? m.mul(d.in, s) : m.c(outShape[i]);
+        OpFoldResult total = m.sub(full, d.out);
+        OpFoldResult half = floorHalf(m, total);
+        padBegin = autoPad == "SAME_UPPER" ? half : m.sub(total, half);
+      } else {
+        bool valid = autoPad == "VALID";
+        padBegin = m.c(valid ? 0 : pads[i]);
+        OpFoldResult padEnd = m.c(valid ? 0 : pads[n + i]);
+        d.out = outShape.empty() ? m.sub(m.sub(full, padBegin), padEnd)
+                                 : m.c(outShape[i]);
+      }
+      if (auto out = getConstantIntValue(d.out); out && *out < 0)
+        return rewriter.notifyMatchFailure(op, "negative output size");
+      d.offset = m.sub(span, padBegin);
+      d.length = m.add(d.out, span);
+      dims.push_back(d);
+    }
+    return dims;
+  }
+
+  /// The convolution input [N, C, length...]: X's elements at offset +
+  /// i * stride, zeros elsewhere.
+  static Value buildConvInput(OpBuilder &b, Location loc, Value x,
+                              ArrayRef<TransposedDim> dims) {
+    auto xT = cast<RankedTensorType>(x.getType());
+    Type elem = xT.getElementType();
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, x, 0),
+                                       tensor::getMixedSize(b, loc, x, 1)};
+    for (const TransposedDim &d : dims)
+      sizes.push_back(d.length);
+    IndexMath m{b, loc};
+    SmallVector<Value> offsets, ins;
+    for (const TransposedDim &d : dims) {
+      offsets.push_back(m.value(d.offset));
+      ins.push_back(m.value(d.in));
+    }
+    auto resTy = RankedTensorType::get(staticShape(sizes), elem);
+    return generateTensor(
+        b, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
+          Value zero = cIdx(nb, nl, 0);
+          Value valid;
+          SmallVector<Value> idx = {ivs[0], ivs[1]};
+          for (auto [i, d] : llvm::enumerate(dims)) {
+            // t = j - offset must be a non-negative multiple of the stride
+            // below in * stride.
+            Value t = arith::SubIOp::create(nb, nl, ivs[2 + i], offsets[i]);
+            Value ok = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                             t, zero);
+            Value src = t;
+            if (d.stride != 1) {
+              Value s = cIdx(nb, nl, d.stride);
+              Value rem = arith::RemSIOp::create(nb, nl, t, s);
+              ok = arith::AndIOp::create(
+                  nb, nl, ok,
+                  arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, rem,
+                                        zero));
+              src = arith::DivSIOp::create(nb, nl, t, s);
+            }
+            ok = arith::AndIOp::create(
+                nb, nl, ok,
+                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, src,
+                                      ins[i]));
+            valid = valid ? arith::AndIOp::create(nb, nl, valid, ok) : ok;
+            idx.push_back(arith::SelectOp::create(nb, nl, ok, src, zero));
+          }
+          // Reading index 0 of an empty dim would be out of bounds, but then
+          // the output is empty too and the body never runs.
+          Value v = tensor::ExtractOp::create(nb, nl, x, idx);
+          return arith::SelectOp::create(nb, nl, valid, v,
+                                         scalarConstant(nb, nl, elem, 0.0));
+        });
+  }
+
+  /// The Conv filter [M, C/group, K...] of W [C, M/group, K...]:
+  /// F[g * Mg + f, c, k] = W[g * Cg + c, f, K - 1 - k].
+  static Value buildConvFilter(OpBuilder &b, Location loc, Value w,
+                               int64_t group, ArrayRef<TransposedDim> dims) {
+    auto wT = cast<RankedTensorType>(w.getType());
+    IndexMath m{b, loc};
+    OpFoldResult mg = tensor::getMixedSize(b, loc, w, 1);
+    OpFoldResult cg = m.div(tensor::getMixedSize(b, loc, w, 0), m.c(group));
+    SmallVector<OpFoldResult> sizes = {m.mul(mg, m.c(group)), cg};
+    SmallVector<Value> lasts;
+    for (const TransposedDim &d : dims) {
+      sizes.push_back(d.kernel);
+      lasts.push_back(m.value(m.sub(d.kernel, m.c(1))));
+    }
+    Value mgV = m.value(mg), cgV = m.value(cg);
+    auto resTy = RankedTensorType::get(staticShape(sizes), wT.getElementType());
+    return generateTensor(
+        b, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
+          Value c = ivs[1], f = ivs[0];
+          if (group != 1) {
+            Value g = arith::DivUIOp::create(nb, nl, ivs[0], mgV);
+            f = arith::RemUIOp::create(nb, nl, ivs[0], mgV);
+            c = arith::AddIOp::create(nb, nl,
+                                      arith::MulIOp::create(nb, nl, g, cgV), c);
+          }
+          SmallVector<Value> idx = {c, f};
+          for (size_t i = 0; i < dims.size(); ++i)
+            idx.push_back(arith::SubIOp::create(nb, nl, lasts[i], ivs[2 + i]));
+          return tensor::ExtractOp::create(nb, nl, w, idx);
+        });
+  }
+};
+
+} // namespace
+
 void kiln::populateConvTransposePatterns(TypeConverter &tc,
                                          RewritePatternSet &patterns) {
-  (void)tc;
-  (void)patterns;
+  patterns.add<ConvTransposeLowering>(tc, patterns.getContext());
 }
