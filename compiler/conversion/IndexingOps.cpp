@@ -167,14 +167,26 @@ Value cumsumAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
           p = arith::SubIOp::create(nb, l, arith::SubIOp::create(nb, l, n, one),
                                     t);
         Value xs = sliceAt(nb, l, x, axis, p);
-        Value sum =
-            buildElementwise(nb, l, sliceTy, {iter[1], xs},
-                             [](OpBuilder &eb, Location el, ValueRange a) {
-                               return addScalars(eb, el, a[0], a[1]);
-                             });
         // Exclusive sums write the total before this element.
-        Value written = exclusive ? iter[1] : sum;
-        Value o = insertAt(nb, l, written, iter[0], axis, p);
+        Value o = iter[0];
+        if (exclusive)
+          o = insertAt(nb, l, iter[1], o, axis, p);
+        // The running sum is updated in place (a loop-carried tensor must
+        // stay in its buffer).
+        int64_t rank = sliceTy.getRank();
+        AffineMap id = AffineMap::getMultiDimIdentityMap(rank, nb.getContext());
+        Value sum = linalg::GenericOp::create(
+                        nb, l, TypeRange{sliceTy}, ValueRange{xs},
+                        ValueRange{iter[1]}, ArrayRef<AffineMap>{id, id},
+                        SmallVector<utils::IteratorType>(
+                            rank, utils::IteratorType::parallel),
+                        [](OpBuilder &eb, Location el, ValueRange a) {
+                          linalg::YieldOp::create(
+                              eb, el, addScalars(eb, el, a[1], a[0]));
+                        })
+                        .getResult(0);
+        if (!exclusive)
+          o = insertAt(nb, l, sum, o, axis, p);
         scf::YieldOp::create(nb, l, ValueRange{o, sum});
       });
   return loop.getResult(0);
@@ -526,42 +538,47 @@ struct MaxUnpoolLowering : OpConversionPattern<OnnxMaxUnpoolOp> {
       return rewriter.notifyMatchFailure(
           op, "kernel_shape/strides/pads do not match the spatial rank");
     Location loc = op.getLoc();
-    SmallVector<OpFoldResult> sizes;
-    if (!isNoValue(adaptor.getOutputShape())) {
+    // The indices are flat positions in the default output shape (that of
+    // the MaxPool which made them); an explicit output_shape only pads that
+    // shape at the end of each dim, as in the ONNX reference.
+    SmallVector<OpFoldResult> inferred = {dimOf(rewriter, loc, x, 0),
+                                          dimOf(rewriter, loc, x, 1)};
+    for (int64_t d = 0; d < n; ++d) {
+      // (in - 1) * stride - pad_begin - pad_end + kernel
+      OpFoldResult s = mulI(
+          rewriter, loc,
+          subI(rewriter, loc, dimOf(rewriter, loc, x, d + 2), idx(rewriter, 1)),
+          idx(rewriter, strides[d]));
+      inferred.push_back(addI(
+          rewriter, loc, s, idx(rewriter, kernel[d] - pads[d] - pads[d + n])));
+    }
+    SmallVector<OpFoldResult> sizes = inferred;
+    bool explicitShape = !isNoValue(adaptor.getOutputShape());
+    if (explicitShape) {
       auto shape = intsOrRuntime(rewriter, loc, adaptor.getOutputShape(), rank);
       if (!shape || (int64_t)shape->size() != rank)
         return rewriter.notifyMatchFailure(
             op, "output_shape must have one entry per dim");
       sizes = *shape;
-    } else {
-      sizes = {dimOf(rewriter, loc, x, 0), dimOf(rewriter, loc, x, 1)};
-      for (int64_t d = 0; d < n; ++d) {
-        // (in - 1) * stride - pad_begin - pad_end + kernel
-        OpFoldResult s =
-            mulI(rewriter, loc,
-                 subI(rewriter, loc, dimOf(rewriter, loc, x, d + 2),
-                      idx(rewriter, 1)),
-                 idx(rewriter, strides[d]));
-        sizes.push_back(addI(rewriter, loc, s,
-                             idx(rewriter, kernel[d] - pads[d] - pads[d + n])));
-      }
     }
     sizes = refineSizes(rewriter, resTy, sizes);
     Type elt = xTy.getElementType();
     auto outTy = RankedTensorType::get(staticSizes(sizes), elt);
     Value out = createFilled(rewriter, loc, outTy, sizes,
                              scalarConstant(rewriter, loc, elt, 0.0));
-    SmallVector<Value> outDims, lbs, ubs, steps;
+    SmallVector<Value> outDims, inferredDims, lbs, ubs, steps;
     for (OpFoldResult s : sizes)
       outDims.push_back(val(rewriter, loc, s));
+    for (OpFoldResult s : inferred)
+      inferredDims.push_back(val(rewriter, loc, s));
     for (OpFoldResult s : sizesOf(rewriter, loc, x)) {
       lbs.push_back(cIdx(rewriter, loc, 0));
       ubs.push_back(val(rewriter, loc, s));
       steps.push_back(cIdx(rewriter, loc, 1));
     }
     Type iElt = onnxElemOf(op.getI());
-    // Each input element goes to its flat index in the whole output tensor
-    // (MaxPool's Indices), later elements winning on collisions.
+    // Each input element goes to its place, later elements winning on
+    // collisions; places outside a smaller output_shape are dropped.
     scf::LoopNest nest = scf::buildLoopNest(
         rewriter, loc, lbs, ubs, steps, ValueRange{out},
         [&](OpBuilder &b, Location l, ValueRange ivs,
@@ -569,12 +586,29 @@ struct MaxUnpoolLowering : OpConversionPattern<OnnxMaxUnpoolOp> {
           Value flat = scalarToIndex(
               b, l, tensor::ExtractOp::create(b, l, indices, ivs), iElt);
           SmallVector<Value> at(rank);
+          Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
           for (int64_t d = rank - 1; d >= 0; --d) {
-            at[d] = arith::RemUIOp::create(b, l, flat, outDims[d]);
-            flat = arith::DivUIOp::create(b, l, flat, outDims[d]);
+            at[d] = arith::RemUIOp::create(b, l, flat, inferredDims[d]);
+            flat = arith::DivUIOp::create(b, l, flat, inferredDims[d]);
+            inside = arith::AndIOp::create(
+                b, l, inside,
+                cmpIdx(b, l, arith::CmpIPredicate::ult, at[d], outDims[d]));
           }
           Value v = tensor::ExtractOp::create(b, l, x, ivs);
-          return {tensor::InsertOp::create(b, l, v, iter[0], at).getResult()};
+          if (!explicitShape)
+            return {tensor::InsertOp::create(b, l, v, iter[0], at).getResult()};
+          auto ifOp = scf::IfOp::create(
+              b, l, inside,
+              [&](OpBuilder &tb, Location tl) {
+                scf::YieldOp::create(
+                    tb, tl,
+                    tensor::InsertOp::create(tb, tl, v, iter[0], at)
+                        .getResult());
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, iter[0]);
+              });
+          return {ifOp.getResult(0)};
         });
     rewriter.replaceOp(op, castTo(rewriter, loc, nest.results.front(), resTy));
     return success();
