@@ -12,6 +12,7 @@
 
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/RuntimeAxes.h"
 #include "compiler/conversion/ShapeHelpers.h"
 #include "dialects/onnx/OnnxDialect.h"
 
@@ -193,6 +194,44 @@ SliceBounds sliceBounds(OpBuilder &b, Location loc, OpFoldResult start,
   return {s, count, step};
 }
 
+/// ONNX Slice bounds along one axis of size `dim` when the step is only
+/// known at run time: the first element read and the element count. Both
+/// step directions are computed and the sign of the step selects one.
+std::pair<Value, Value> runtimeSliceBounds(OpBuilder &b, Location loc, Value s,
+                                           Value e, Value step, Value dim) {
+  Value zero = cIdx(b, loc, 0), minusOne = cIdx(b, loc, -1);
+  // Values like INT64_MAX only wrap in the branch the select discards.
+  auto wrapNeg = [&](Value x) -> Value {
+    Value neg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+    return arith::SelectOp::create(b, loc, neg,
+                                   arith::AddIOp::create(b, loc, x, dim), x);
+  };
+  auto clamp = [&](Value x, Value lo, Value hi) -> Value {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, x, lo),
+                                  hi);
+  };
+  s = wrapNeg(s);
+  e = wrapNeg(e);
+  // Forward: [s, e) clamped to [0, dim].
+  Value sf = clamp(s, zero, dim), ef = clamp(e, zero, dim);
+  Value cf = arith::CeilDivSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, ef, sf), step);
+  // Backward: s clamped to [0, dim - 1], e to [-1, dim - 1].
+  Value last = arith::SubIOp::create(b, loc, dim, cIdx(b, loc, 1));
+  Value sb = clamp(s, zero, last), eb = clamp(e, minusOne, last);
+  Value cb =
+      arith::CeilDivSIOp::create(b, loc, arith::SubIOp::create(b, loc, sb, eb),
+                                 arith::SubIOp::create(b, loc, zero, step));
+  // An empty axis makes last = -1: keep the start in range.
+  sb = arith::MaxSIOp::create(b, loc, sb, zero);
+  Value forward =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, step, zero);
+  Value start = arith::SelectOp::create(b, loc, forward, sf, sb);
+  Value count = arith::SelectOp::create(b, loc, forward, cf, cb);
+  return {start, arith::MaxSIOp::create(b, loc, count, zero)};
+}
+
 struct SliceLowering : OpConversionPattern<OnnxSliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -205,27 +244,38 @@ struct SliceLowering : OpConversionPattern<OnnxSliceOp> {
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     Location loc = op.getLoc();
     int64_t rank = dataTy.getRank();
+    for (Value v : {adaptor.getStarts(), adaptor.getEnds(), adaptor.getAxes(),
+                    adaptor.getSteps()}) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!isNoValue(v) && (!t || t.getRank() != 1))
+        return rewriter.notifyMatchFailure(
+            op, "starts/ends/axes/steps must be 1-D tensors");
+    }
+    // Axes and steps decide the structure (which dims, read direction):
+    // when they or the number of entries are only known at run time, every
+    // dim's bounds are computed at run time.
+    std::optional<SmallVector<int64_t>> constAxes, constSteps;
+    if (!isNoValue(adaptor.getAxes()))
+      constAxes = constInts(adaptor.getAxes());
+    if (!isNoValue(adaptor.getSteps()))
+      constSteps = constInts(adaptor.getSteps());
     auto starts = intsOrRuntime(rewriter, loc, adaptor.getStarts());
     auto ends = intsOrRuntime(rewriter, loc, adaptor.getEnds());
-    if (!starts || !ends || starts->size() != ends->size())
-      return rewriter.notifyMatchFailure(
-          op, "starts/ends must be 1-D with the same static length");
+    if (!starts || !ends || (!isNoValue(adaptor.getAxes()) && !constAxes) ||
+        (!isNoValue(adaptor.getSteps()) && !constSteps))
+      return sliceRuntime(op, adaptor, resTy, rewriter);
+    if (starts->size() != ends->size())
+      return rewriter.notifyMatchFailure(op, "starts/ends length mismatch");
     size_t n = starts->size();
     SmallVector<int64_t> axes, steps(n, 1);
-    if (isNoValue(adaptor.getAxes())) {
+    if (constAxes) {
+      axes = *constAxes;
+    } else {
       for (size_t i = 0; i < n; ++i)
         axes.push_back(i);
-    } else if (auto a = constInts(adaptor.getAxes())) {
-      axes = *a;
-    } else {
-      return rewriter.notifyMatchFailure(op, "axes must be a constant");
     }
-    if (!isNoValue(adaptor.getSteps())) {
-      auto s = constInts(adaptor.getSteps());
-      if (!s)
-        return rewriter.notifyMatchFailure(op, "steps must be a constant");
-      steps = *s;
-    }
+    if (constSteps)
+      steps = *constSteps;
     if (axes.size() != n || steps.size() != n)
       return rewriter.notifyMatchFailure(op, "axes/steps length mismatch");
 
@@ -279,6 +329,68 @@ struct SliceLowering : OpConversionPattern<OnnxSliceOp> {
             at.push_back(arith::AddIOp::create(
                 b, l, offs[d],
                 arith::MulIOp::create(b, l, ivs[d], cIdx(b, l, strides[d]))));
+          return tensor::ExtractOp::create(b, l, data, at);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+
+  /// Slice whose axes, steps or entry count are only known at run time: an
+  /// scf.for over the entries computes every dim's start, count and step
+  /// (dims no entry names keep 0, their size and 1), and a gather reads
+  /// out[i] = in[start + i * step].
+  LogicalResult sliceRuntime(OnnxSliceOp op, OpAdaptor adaptor,
+                             RankedTensorType resTy,
+                             ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    int64_t rank = cast<RankedTensorType>(data.getType()).getRank();
+    Value axesT = adaptor.getAxes(), stepsT = adaptor.getSteps();
+    bool hasAxes = !isNoValue(axesT), hasSteps = !isNoValue(stepsT);
+    SmallVector<Value> dims;
+    for (OpFoldResult s : sizesOf(rewriter, loc, data))
+      dims.push_back(val(rewriter, loc, s));
+    // Iteration state: starts, then counts, then steps of every dim.
+    SmallVector<Value> init(rank, cIdx(rewriter, loc, 0));
+    init.append(dims);
+    init.append(rank, cIdx(rewriter, loc, 1));
+    Value n = lengthOf(rewriter, loc, adaptor.getStarts());
+    auto loop = scf::ForOp::create(
+        rewriter, loc, cIdx(rewriter, loc, 0), n, cIdx(rewriter, loc, 1), init,
+        [&](OpBuilder &b, Location l, Value i, ValueRange state) {
+          auto read = [&](Value t) {
+            return toIndex(b, l, tensor::ExtractOp::create(b, l, t, i));
+          };
+          Value s = read(adaptor.getStarts()), e = read(adaptor.getEnds());
+          Value a =
+              hasAxes ? wrapIndex(b, l, read(axesT), cIdx(b, l, rank)) : i;
+          Value st = hasSteps ? read(stepsT) : cIdx(b, l, 1);
+          SmallVector<Value> next(state);
+          for (int64_t d = 0; d < rank; ++d) {
+            auto [start, count] = runtimeSliceBounds(b, l, s, e, st, dims[d]);
+            Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a,
+                                              cIdx(b, l, d));
+            next[d] = arith::SelectOp::create(b, l, hit, start, state[d]);
+            next[rank + d] =
+                arith::SelectOp::create(b, l, hit, count, state[rank + d]);
+            next[2 * rank + d] =
+                arith::SelectOp::create(b, l, hit, st, state[2 * rank + d]);
+          }
+          scf::YieldOp::create(b, l, next);
+        });
+    ValueRange res = loop.getResults();
+    SmallVector<OpFoldResult> sizes;
+    for (Value c : res.slice(rank, rank))
+      sizes.push_back(c);
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d)
+            at.push_back(arith::AddIOp::create(
+                b, l, res[d],
+                arith::MulIOp::create(b, l, ivs[d], res[2 * rank + d])));
           return tensor::ExtractOp::create(b, l, data, at);
         });
     rewriter.replaceOp(op, r);
