@@ -149,6 +149,7 @@ struct ConvertOnnxToLinalgPass
     populateEinsumPatterns(tc, patterns);
     populateRecurrentPatterns(tc, patterns);
     populateResizePatterns(tc, patterns);
+    populateSignalPatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    tc);
     populateReturnOpTypeConversionPattern(patterns, tc);

@@ -54,6 +54,8 @@ void populateRecurrentPatterns(mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
 void populateResizePatterns(mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &patterns);
+void populateSignalPatterns(mlir::TypeConverter &tc,
+                            mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL
 #include "compiler/conversion/Passes.h.inc"
