@@ -9,11 +9,13 @@
 
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/conversion/ReductionUtils.h"
+#include "compiler/conversion/RuntimeAxes.h"
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -312,6 +314,47 @@ Value finiteShift(OpBuilder &b, Location loc, Value m) {
                                  scalarConstant(b, loc, m.getType(), 0.0), m);
 }
 
+/// Reduces `input` over the dims whose run-time `flags` are true, keeping
+/// them as unit dims: `preMap` turns every element into the accumulator type
+/// once, then each dim is reduced with `combine` (starting from `init`)
+/// inside an scf.if on its flag. The dims of the result are dynamic.
+Value reduceFlaggedDims(
+    OpBuilder &b, Location loc, Value input, ArrayRef<Value> flags, Value init,
+    function_ref<Value(OpBuilder &, Location, Value)> preMap,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto inTy = cast<RankedTensorType>(input.getType());
+  int64_t rank = inTy.getRank();
+  auto accTy = RankedTensorType::get(inTy.getShape(), init.getType());
+  Value t =
+      buildMapped(b, loc, accTy, tensorSizes(b, loc, input), {input},
+                  {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
+                  [&](OpBuilder &nb, Location l, ValueRange a) {
+                    return preMap(nb, l, a[0]);
+                  });
+  SmallVector<int64_t> shape(inTy.getShape());
+  for (int64_t d = 0; d < rank; ++d) {
+    shape[d] = ShapedType::kDynamic;
+    auto ty = RankedTensorType::get(shape, init.getType());
+    Value cur = t;
+    auto ifOp = scf::IfOp::create(
+        b, loc, flags[d],
+        [&](OpBuilder &nb, Location l) {
+          Value r = buildReduction(
+              nb, l, cur, {d}, init, {},
+              [&](OpBuilder &bb, Location ll, ValueRange a, Value acc) {
+                return combine(bb, ll, a[0], acc);
+              });
+          r = expandReducedDims(nb, l, r, {d}, rank);
+          scf::YieldOp::create(nb, l, castTo(nb, l, r, ty));
+        },
+        [&](OpBuilder &nb, Location l) {
+          scf::YieldOp::create(nb, l, castTo(nb, l, cur, ty));
+        });
+    t = ifOp.getResult(0);
+  }
+  return t;
+}
+
 template <typename OpTy, ReduceKind Kind>
 struct ReduceLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
@@ -342,14 +385,27 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     // none at all with noop_with_empty_axes.
     SmallVector<int64_t> dims;
     SmallVector<int64_t> axes;
+    // Axes only known at run time: one i1 per dim says whether it is reduced.
+    bool runtimeAxes = false;
     if (!isNoValue(op.getAxes())) {
       auto ints = constantIntsOf(op.getAxes(), adaptor.getAxes());
-      if (!ints)
-        return rewriter.notifyMatchFailure(
-            op, "axes must be a constant (run-time axes are not supported)");
-      axes = *ints;
+      if (ints) {
+        axes = *ints;
+      } else {
+        runtimeAxes = true;
+        auto axesTy = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
+        if (!axesTy || axesTy.getRank() != 1)
+          return rewriter.notifyMatchFailure(op, "axes must be a 1-D tensor");
+        if (Kind == ReduceKind::LogSumExp)
+          return rewriter.notifyMatchFailure(
+              op, "ReduceLogSumExp with run-time axes is not supported");
+      }
     }
-    if (axes.empty()) {
+    bool keepDims = op.getKeepdims() != 0;
+    if (runtimeAxes) {
+      if (keepDims && resType.getRank() != rank)
+        return rewriter.notifyMatchFailure(op, "result rank does not match");
+    } else if (axes.empty()) {
       if (!op.getNoopWithEmptyAxes())
         for (int64_t d = 0; d < rank; ++d)
           dims.push_back(d);
@@ -363,9 +419,8 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       llvm::sort(dims);
       dims.erase(llvm::unique(dims), dims.end());
     }
-    bool keepDims = op.getKeepdims() != 0;
     int64_t outRank = keepDims ? rank : rank - (int64_t)dims.size();
-    if (resType.getRank() != outRank)
+    if (!runtimeAxes && resType.getRank() != outRank)
       return rewriter.notifyMatchFailure(op, "result rank does not match");
 
     // Accumulate half floats in f32; max/min are exact in any type.
@@ -390,8 +445,41 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       return castScalar(b, l, x, elem, acc);
     };
 
-    SmallVector<Value> extras;
-    if (Kind == ReduceKind::LogSumExp) {
+    SmallVector<Value> extras, flags;
+    Value reduced, count;
+    if (runtimeAxes) {
+      // Empty axes reduce every dim, or none with noop_with_empty_axes.
+      Value none = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq,
+          lengthOf(rewriter, loc, adaptor.getAxes()), cIdx(rewriter, loc, 0));
+      Value initial = op.getNoopWithEmptyAxes()
+                          ? arith::ConstantOp::create(
+                                rewriter, loc, rewriter.getBoolAttr(false))
+                          : none;
+      flags = runtimeAxisFlags(rewriter, loc, adaptor.getAxes(), rank, initial);
+      reduced = reduceFlaggedDims(
+          rewriter, loc, data, flags, init,
+          [&](OpBuilder &b, Location l, Value x) {
+            return preMap(b, l, toAcc(b, l, x), isFloat, isUnsigned);
+          },
+          [&](OpBuilder &b, Location l, Value x, Value a) {
+            return combineAcc(b, l, x, a, isFloat, isUnsigned);
+          });
+      if (Kind == ReduceKind::Mean) {
+        // The reduced element count: the product of the flagged dims.
+        Value n = cIdx(rewriter, loc, 1);
+        for (auto [d, f] : llvm::enumerate(flags)) {
+          Value dim = tensor::DimOp::create(rewriter, loc, data, d);
+          n = arith::MulIOp::create(
+              rewriter, loc, n,
+              arith::SelectOp::create(rewriter, loc, f, dim,
+                                      cIdx(rewriter, loc, 1)));
+        }
+        Value i64 =
+            arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), n);
+        count = castScalar(rewriter, loc, i64, rewriter.getI64Type(), acc);
+      }
+    } else if (Kind == ReduceKind::LogSumExp) {
       Value lowest = extremeValue(rewriter, loc, acc, true, false);
       Value max = buildReduction(
           rewriter, loc, data, dims, lowest, {},
@@ -401,46 +489,19 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       extras.push_back(max);
     }
 
-    Value reduced = buildReduction(
-        rewriter, loc, data, dims, init, extras,
-        [&](OpBuilder &b, Location l, ValueRange args, Value a) -> Value {
-          Value x = toAcc(b, l, args[0]);
-          switch (Kind) {
-          case ReduceKind::L1:
-            x = absOf(b, l, x, isUnsigned);
-            break;
-          case ReduceKind::L2:
-          case ReduceKind::SumSquare:
-            x = isFloat ? arith::MulFOp::create(b, l, x, x).getResult()
-                        : arith::MulIOp::create(b, l, x, x).getResult();
-            break;
-          case ReduceKind::LogSumExp:
-            x = math::ExpOp::create(
-                b, l,
-                arith::SubFOp::create(b, l, x, finiteShift(b, l, args[1])));
-            break;
-          default:
-            break;
-          }
-          switch (Kind) {
-          case ReduceKind::Prod:
-            return isFloat ? arith::MulFOp::create(b, l, x, a).getResult()
-                           : arith::MulIOp::create(b, l, x, a).getResult();
-          case ReduceKind::Max:
-            if (isFloat)
-              return arith::MaximumFOp::create(b, l, x, a);
-            return isUnsigned ? arith::MaxUIOp::create(b, l, x, a).getResult()
-                              : arith::MaxSIOp::create(b, l, x, a).getResult();
-          case ReduceKind::Min:
-            if (isFloat)
-              return arith::MinimumFOp::create(b, l, x, a);
-            return isUnsigned ? arith::MinUIOp::create(b, l, x, a).getResult()
-                              : arith::MinSIOp::create(b, l, x, a).getResult();
-          default:
-            return isFloat ? arith::AddFOp::create(b, l, x, a).getResult()
-                           : arith::AddIOp::create(b, l, x, a).getResult();
-          }
-        });
+    if (!runtimeAxes)
+      reduced = buildReduction(
+          rewriter, loc, data, dims, init, extras,
+          [&](OpBuilder &b, Location l, ValueRange args, Value a) -> Value {
+            Value x = toAcc(b, l, args[0]);
+            if (Kind == ReduceKind::LogSumExp)
+              x = math::ExpOp::create(
+                  b, l,
+                  arith::SubFOp::create(b, l, x, finiteShift(b, l, args[1])));
+            else
+              x = preMap(b, l, x, isFloat, isUnsigned);
+            return combineAcc(b, l, x, a, isFloat, isUnsigned);
+          });
 
     // Finish: mean/sqrt/log and back to the element type.
     bool needsFinish = acc != signlessType(elem) || Kind == ReduceKind::Mean ||
@@ -449,8 +510,7 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     if (needsFinish) {
       auto rt = cast<RankedTensorType>(reduced.getType());
       auto outType = RankedTensorType::get(rt.getShape(), signlessType(elem));
-      Value count;
-      if (Kind == ReduceKind::Mean)
+      if (Kind == ReduceKind::Mean && !count)
         count = countElements(rewriter, loc, data, dims, acc);
       SmallVector<Value> ins{reduced};
       ins.append(extras);
@@ -493,10 +553,57 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
             return isFloat ? castScalar(b, l, r, acc, elem) : r;
           });
     }
-    if (keepDims)
+    if (runtimeAxes && !keepDims) {
+      // Drop the flagged (now unit) dims with a shape built at run time.
+      SmallVector<Value> sizes;
+      for (OpFoldResult s : tensorSizes(rewriter, loc, reduced))
+        sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, s));
+      SmallVector<Value> out =
+          dropFlaggedSizes(rewriter, loc, sizes, flags, resType.getRank());
+      reduced = reshapeToRuntimeSizes(rewriter, loc, reduced, out, resType);
+    } else if (keepDims && !runtimeAxes) {
       reduced = expandReducedDims(rewriter, loc, reduced, dims, rank);
+    }
     rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, reduced, resType));
     return success();
+  }
+
+  /// The element transform applied before combining (|x|, x * x).
+  static Value preMap(OpBuilder &b, Location l, Value x, bool isFloat,
+                      bool isUnsigned) {
+    switch (Kind) {
+    case ReduceKind::L1:
+      return absOf(b, l, x, isUnsigned);
+    case ReduceKind::L2:
+    case ReduceKind::SumSquare:
+      return isFloat ? arith::MulFOp::create(b, l, x, x).getResult()
+                     : arith::MulIOp::create(b, l, x, x).getResult();
+    default:
+      return x;
+    }
+  }
+
+  /// Combines a (transformed) element with the accumulator.
+  static Value combineAcc(OpBuilder &b, Location l, Value x, Value a,
+                          bool isFloat, bool isUnsigned) {
+    switch (Kind) {
+    case ReduceKind::Prod:
+      return isFloat ? arith::MulFOp::create(b, l, x, a).getResult()
+                     : arith::MulIOp::create(b, l, x, a).getResult();
+    case ReduceKind::Max:
+      if (isFloat)
+        return arith::MaximumFOp::create(b, l, x, a);
+      return isUnsigned ? arith::MaxUIOp::create(b, l, x, a).getResult()
+                        : arith::MaxSIOp::create(b, l, x, a).getResult();
+    case ReduceKind::Min:
+      if (isFloat)
+        return arith::MinimumFOp::create(b, l, x, a);
+      return isUnsigned ? arith::MinUIOp::create(b, l, x, a).getResult()
+                        : arith::MinSIOp::create(b, l, x, a).getResult();
+    default:
+      return isFloat ? arith::AddFOp::create(b, l, x, a).getResult()
+                     : arith::AddIOp::create(b, l, x, a).getResult();
+    }
   }
 };
 
