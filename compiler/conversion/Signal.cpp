@@ -71,7 +71,8 @@ FailureOr<OpFoldResult> scalarIndex(OpBuilder &b, Location loc, Value t) {
 }
 
 /// Reads the (re, im) parts, as f64, of the sample at `k` for the output
-/// position `ivs` (the output dims without the trailing complex dim).
+/// position `ivs` (the output dims without the trailing complex dim); im is
+/// null for a real signal.
 using SampleFn = llvm::function_ref<std::pair<Value, Value>(
     OpBuilder &, Location, ValueRange ivs, Value k)>;
 
@@ -133,13 +134,16 @@ std::pair<Value, Value> buildDftSums(OpBuilder &b, Location loc,
         if (!spec.inverse)
           s = arith::NegFOp::create(nb, nl, s);
         auto [xr, xi] = sample(nb, nl, ivs, k);
-        // (xr + i xi) * (c + i s)
-        Value re =
-            arith::SubFOp::create(nb, nl, arith::MulFOp::create(nb, nl, xr, c),
-                                  arith::MulFOp::create(nb, nl, xi, s));
-        Value im =
-            arith::AddFOp::create(nb, nl, arith::MulFOp::create(nb, nl, xi, c),
-                                  arith::MulFOp::create(nb, nl, xr, s));
+        // (xr + i xi) * (c + i s); a real sample (xi null) skips the
+        // imaginary terms.
+        Value re = arith::MulFOp::create(nb, nl, xr, c);
+        Value im = arith::MulFOp::create(nb, nl, xr, s);
+        if (xi) {
+          re = arith::SubFOp::create(nb, nl, re,
+                                     arith::MulFOp::create(nb, nl, xi, s));
+          im = arith::AddFOp::create(nb, nl, im,
+                                     arith::MulFOp::create(nb, nl, xi, c));
+        }
         if (spec.hermitian) {
           // Bins 0 and n/2 are their own mirror; the others stand for two.
           Value isDc = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
@@ -200,13 +204,14 @@ struct ComplexReader {
       imagPos = cIdx(b, loc, 1);
     }
   }
-  /// (re, im) as f64 at `idx` (the indices of every dim but the last).
+  /// (re, im) as f64 at `idx` (the indices of every dim but the last); im
+  /// is null when the signal is known to be real.
   std::pair<Value, Value> read(OpBuilder &b, Location loc,
                                SmallVector<Value> idx) const {
     idx.push_back(cIdx(b, loc, 0));
     Value re = toF64(b, loc, tensor::ExtractOp::create(b, loc, x, idx));
     if (!imagPos)
-      return {re, f64Const(b, loc, 0.0)};
+      return {re, Value()};
     idx.back() = imagPos;
     Value im = toF64(b, loc, tensor::ExtractOp::create(b, loc, x, idx));
     if (isComplex)
@@ -467,8 +472,9 @@ struct StftLowering : OpConversionPattern<OnnxSTFTOp> {
             w = arith::MulFOp::create(
                 b, l, w,
                 toF64(b, l, tensor::ExtractOp::create(b, l, window, k)));
-          return std::make_pair(arith::MulFOp::create(b, l, xr, w).getResult(),
-                                arith::MulFOp::create(b, l, xi, w).getResult());
+          Value wr = arith::MulFOp::create(b, l, xr, w);
+          Value wi = xi ? arith::MulFOp::create(b, l, xi, w).getResult() : xi;
+          return std::make_pair(wr, wi);
         });
     Value out = interleave(rewriter, loc, resTy, sizes, re, im, 2, Value());
     rewriter.replaceOp(op, out);
@@ -543,8 +549,9 @@ struct MelWeightMatrixLowering : OpConversionPattern<OnnxMelWeightMatrixOp> {
       Value mel = arith::AddFOp::create(
           b, l, arith::MulFOp::create(b, l, indexToF64(b, l, m), melStep),
           lowMel);
-      Value e = arith::MulFOp::create(b, l, mel,
-                                      f64Const(b, l, std::log(10.0) / 2595.0));
+      Value e = arith::MulFOp::create(
+          b, l, arith::DivFOp::create(b, l, mel, f64Const(b, l, 2595.0)),
+          f64Const(b, l, std::log(10.0)));
       Value hz = arith::MulFOp::create(b, l, math::ExpM1Op::create(b, l, e),
                                        f64Const(b, l, 700.0));
       Value q = math::FloorOp::create(
