@@ -1,20 +1,443 @@
-//===- ImageOps.cpp
-//----------------------------------------------------------===//
+//===- ImageOps.cpp - GridSample, RoiAlign to linalg ----------------------===//
 //
-// GridSample, RoiAlign: image sampling ops.
+// Image sampling ops: every output element reads the input at a fractional
+// location (from a grid, or from a region of interest) with nearest, bilinear
+// or bicubic interpolation. Each becomes one index-driven linalg.generic;
+// RoiAlign's per-bin sampling grid, whose size may depend on the region, is
+// an scf.for nest inside the body. Semantics follow ONNX Runtime's kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/Interpolation.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/ShapeHelpers.h"
 #include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_ir;
+using namespace kiln::shape_helpers;
+
+namespace {
+
+/// Scalar float arithmetic in one type at one place, so that the coordinate
+/// math below reads like the formulas it implements.
+struct FMath {
+  OpBuilder &b;
+  Location l;
+  Type t;
+
+  Value c(double v) {
+    return arith::ConstantOp::create(b, l, b.getFloatAttr(t, v));
+  }
+  Value add(Value x, Value y) { return arith::AddFOp::create(b, l, x, y); }
+  Value sub(Value x, Value y) { return arith::SubFOp::create(b, l, x, y); }
+  Value mul(Value x, Value y) { return arith::MulFOp::create(b, l, x, y); }
+  Value div(Value x, Value y) { return arith::DivFOp::create(b, l, x, y); }
+  Value max(Value x, Value y) { return arith::MaximumFOp::create(b, l, x, y); }
+  Value min(Value x, Value y) { return arith::MinimumFOp::create(b, l, x, y); }
+  Value floor(Value x) { return math::FloorOp::create(b, l, x); }
+  Value lt(Value x, Value y) {
+    return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, y);
+  }
+  Value gt(Value x, Value y) {
+    return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, y);
+  }
+  Value ge(Value x, Value y) {
+    return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, x, y);
+  }
+  Value sel(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, l, cond, x, y);
+  }
+  Value orI(Value x, Value y) { return arith::OrIOp::create(b, l, x, y); }
+  /// An index (or integer) as a float of type `t`.
+  Value fromIndex(Value i) {
+    if (i.getType().isIndex())
+      i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+    return arith::SIToFPOp::create(b, l, t, i);
+  }
+  /// A float truncated toward zero, as an index.
+  Value toIdx(Value f) {
+    return toIndex(b, l, arith::FPToSIOp::create(b, l, b.getI64Type(), f));
+  }
+  /// A float scalar of any float type converted to `t`.
+  Value cast(Value v) {
+    unsigned from = v.getType().getIntOrFloatBitWidth();
+    unsigned to = t.getIntOrFloatBitWidth();
+    if (v.getType() == t)
+      return v;
+    if (from < to)
+      return arith::ExtFOp::create(b, l, t, v);
+    return arith::TruncFOp::create(b, l, t, v);
+  }
+};
+
+/// The type interpolation is computed in: f64 for f64 data, f32 otherwise.
+Type computeTypeFor(Type elt) {
+  return elt.isF64() ? elt : Float32Type::get(elt.getContext());
+}
+
+Value clampIndex(OpBuilder &b, Location l, Value i, Value len) {
+  Value last = arith::SubIOp::create(b, l, len, cIdx(b, l, 1));
+  i = arith::MaxSIOp::create(b, l, i, cIdx(b, l, 0));
+  return arith::MinSIOp::create(b, l, i, last);
+}
+
+//===----------------------------------------------------------------------===//
+// GridSample
+//===----------------------------------------------------------------------===//
+
+enum class GridPadding { Zeros, Border, Reflection };
+
+/// ORT's GsReflect: folds `x` back into [lo, hi] by reflecting at the
+/// bounds as often as needed.
+Value reflect(FMath &m, Value x, Value lo, Value hi) {
+  Value range = m.sub(hi, lo);
+  Value below = m.lt(x, lo), above = m.gt(x, hi);
+  Value dx = m.sel(below, m.sub(lo, x), m.sub(x, hi));
+  Value n = m.floor(m.div(dx, range));
+  Value r = m.sub(dx, m.mul(n, range));
+  Value nI = arith::FPToSIOp::create(m.b, m.l, m.b.getI64Type(), n);
+  Value odd = arith::TruncIOp::create(m.b, m.l, m.b.getI1Type(), nI);
+  Value fromLo = m.add(lo, r), fromHi = m.sub(hi, r);
+  Value lowSide = m.sel(odd, fromHi, fromLo);
+  Value highSide = m.sel(odd, fromLo, fromHi);
+  return m.sel(below, lowSide, m.sel(above, highSide, x));
+}
+
+struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxGridSampleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX(), grid = adaptor.getGrid();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    auto gTy = dyn_cast<RankedTensorType>(grid.getType());
+    if (!resTy || !xTy || !gTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    if (xTy.getRank() != 4 || gTy.getRank() != 4)
+      return rewriter.notifyMatchFailure(
+          op, "only 2-D sampling (4-D input and grid) is supported");
+    if (!isa<FloatType>(xTy.getElementType()) ||
+        !isa<FloatType>(gTy.getElementType()))
+      return rewriter.notifyMatchFailure(op, "float input and grid expected");
+    // Opset 16 spells the modes bilinear/bicubic, opset 20 linear/cubic.
+    StringRef mode = op.getMode();
+    bool nearest = mode == "nearest";
+    bool cubic = mode == "bicubic" || mode == "cubic";
+    if (!nearest && !cubic && mode != "bilinear" && mode != "linear")
+      return rewriter.notifyMatchFailure(op, "unknown mode");
+    GridPadding pad;
+    StringRef padStr = op.getPaddingMode();
+    if (padStr == "zeros")
+      pad = GridPadding::Zeros;
+    else if (padStr == "border")
+      pad = GridPadding::Border;
+    else if (padStr == "reflection")
+      pad = GridPadding::Reflection;
+    else
+      return rewriter.notifyMatchFailure(op, "unknown padding_mode");
+    bool alignCorners = op.getAlignCorners() != 0;
+
+    Location loc = op.getLoc();
+    Type elt = xTy.getElementType();
+    FMath top{rewriter, loc, computeTypeFor(elt)};
+    Value hLen = val(rewriter, loc, dimOf(rewriter, loc, x, 2));
+    Value wLen = val(rewriter, loc, dimOf(rewriter, loc, x, 3));
+    Value hF = top.fromIndex(hLen), wF = top.fromIndex(wLen);
+    // The valid coordinate range: pixel centres with align_corners, else
+    // pixel edges.
+    Value xMin = top.c(alignCorners ? 0.0 : -0.5);
+    Value yMin = xMin;
+    Value xMax = top.sub(wF, top.c(alignCorners ? 1.0 : 0.5));
+    Value yMax = top.sub(hF, top.c(alignCorners ? 1.0 : 0.5));
+
+    SmallVector<OpFoldResult> sizes = {
+        dimOf(rewriter, loc, x, 0), dimOf(rewriter, loc, x, 1),
+        dimOf(rewriter, loc, grid, 1), dimOf(rewriter, loc, grid, 2)};
+    sizes = refineSizes(rewriter, resTy, sizes);
+
+    auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
+                    ValueRange) -> Value {
+      FMath m{nb, l, top.t};
+      Value n = ivs[0], ch = ivs[1];
+      auto gridAt = [&](int64_t k) {
+        return m.cast(tensor::ExtractOp::create(
+            nb, l, grid, ValueRange{n, ivs[2], ivs[3], cIdx(nb, l, k)}));
+      };
+      // [-1, 1] to pixel coordinates.
+      auto denorm = [&](Value g, Value len) {
+        Value g1 = m.add(g, m.c(1.0));
+        if (alignCorners)
+          return m.mul(m.div(g1, m.c(2.0)), m.sub(len, m.c(1.0)));
+        return m.div(m.sub(m.mul(g1, len), m.c(1.0)), m.c(2.0));
+      };
+      Value xc = denorm(gridAt(0), wF), yc = denorm(gridAt(1), hF);
+      if (nearest) {
+        xc = math::RoundEvenOp::create(nb, l, xc);
+        yc = math::RoundEvenOp::create(nb, l, yc);
+      }
+      // Coordinates outside the image move in for border and reflection
+      // padding (both are the identity inside the valid range).
+      if (pad == GridPadding::Border) {
+        xc = m.min(m.max(xc, m.c(0.0)), m.sub(wF, m.c(1.0)));
+        yc = m.min(m.max(yc, m.c(0.0)), m.sub(hF, m.c(1.0)));
+      } else if (pad == GridPadding::Reflection) {
+        xc = reflect(m, xc, xMin, xMax);
+        yc = reflect(m, yc, yMin, yMax);
+      }
+
+      // The pixel at integer (r, c), which may lie outside the image.
+      auto pixel = [&](Value r, Value c) -> Value {
+        Value valid;
+        if (pad == GridPadding::Zeros) {
+          auto inside = [&](Value i, Value len) {
+            return arith::AndIOp::create(
+                nb, l,
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, i,
+                                      cIdx(nb, l, 0)),
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, i,
+                                      len));
+          };
+          valid =
+              arith::AndIOp::create(nb, l, inside(r, hLen), inside(c, wLen));
+        } else if (pad == GridPadding::Reflection) {
+          c = m.toIdx(reflect(m, m.fromIndex(c), xMin, xMax));
+          r = m.toIdx(reflect(m, m.fromIndex(r), yMin, yMax));
+        }
+        // Clamping also keeps the zero-padded reads in bounds.
+        Value v = tensor::ExtractOp::create(
+            nb, l, x,
+            ValueRange{n, ch, clampIndex(nb, l, r, hLen),
+                       clampIndex(nb, l, c, wLen)});
+        v = m.cast(v);
+        return valid ? m.sel(valid, v, m.c(0.0)) : v;
+      };
+
+      Value result;
+      if (nearest) {
+        result = pixel(m.toIdx(yc), m.toIdx(xc));
+      } else {
+        Value x0F = m.floor(xc), y0F = m.floor(yc);
+        Value x0 = m.toIdx(x0F), y0 = m.toIdx(y0F);
+        Value dx = m.sub(xc, x0F), dy = m.sub(yc, y0F);
+        // Taps at offsets `first`.. from floor(coordinate), with weights.
+        SmallVector<Value> wx, wy;
+        int64_t first;
+        if (cubic) {
+          wx = cubicWeights(nb, l, dx, -0.75);
+          wy = cubicWeights(nb, l, dy, -0.75);
+          first = -1;
+        } else {
+          wx = {m.sub(m.c(1.0), dx), dx};
+          wy = {m.sub(m.c(1.0), dy), dy};
+          first = 0;
+        }
+        for (auto [i, wyi] : llvm::enumerate(wy)) {
+          Value r =
+              arith::AddIOp::create(nb, l, y0, cIdx(nb, l, first + (int64_t)i));
+          Value row;
+          for (auto [j, wxj] : llvm::enumerate(wx)) {
+            Value c = arith::AddIOp::create(nb, l, x0,
+                                            cIdx(nb, l, first + (int64_t)j));
+            Value term = m.mul(wxj, pixel(r, c));
+            row = row ? m.add(row, term) : term;
+          }
+          Value term = m.mul(wyi, row);
+          result = result ? m.add(result, term) : term;
+        }
+      }
+      return result.getType() == elt
+                 ? result
+                 : arith::TruncFOp::create(nb, l, elt, result).getResult();
+    };
+    rewriter.replaceOp(
+        op, generateTensor(rewriter, loc, resTy, sizes, {}, {}, body));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// RoiAlign
+//===----------------------------------------------------------------------===//
+
+struct RoiAlignLowering : OpConversionPattern<OnnxRoiAlignOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxRoiAlignOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX(), rois = adaptor.getRois(),
+          batch = adaptor.getBatchIndices();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    auto rTy = dyn_cast<RankedTensorType>(rois.getType());
+    auto bTy = dyn_cast<RankedTensorType>(batch.getType());
+    if (!resTy || !xTy || !rTy || !bTy)
+      return rewriter.notifyMatchFailure(op, "ranked tensors expected");
+    if (xTy.getRank() != 4 || rTy.getRank() != 2 || bTy.getRank() != 1)
+      return rewriter.notifyMatchFailure(
+          op, "expected 4-D input, 2-D rois and 1-D batch_indices");
+    if (!isa<FloatType>(xTy.getElementType()) ||
+        !isa<FloatType>(rTy.getElementType()))
+      return rewriter.notifyMatchFailure(op, "float input and rois expected");
+    StringRef mode = op.getMode();
+    if (mode != "avg" && mode != "max")
+      return rewriter.notifyMatchFailure(op, "unknown mode");
+    bool isMax = mode == "max";
+    StringRef coordMode = op.getCoordinateTransformationMode();
+    // RoiAlign-10 had no coordinate_transformation_mode and behaved as
+    // output_half_pixel.
+    int64_t opset = opsetOf(op);
+    if (opset >= 0 && opset < 16)
+      coordMode = "output_half_pixel";
+    if (coordMode != "half_pixel" && coordMode != "output_half_pixel")
+      return rewriter.notifyMatchFailure(
+          op, "unknown coordinate_transformation_mode");
+    bool halfPixel = coordMode == "half_pixel";
+    int64_t outH = op.getOutputHeight(), outW = op.getOutputWidth();
+    if (outH <= 0 || outW <= 0)
+      return rewriter.notifyMatchFailure(
+          op, "output_height and output_width must be positive");
+    int64_t samplingRatio = op.getSamplingRatio();
+    double spatialScale = op.getSpatialScale().convertToDouble();
+
+    Location loc = op.getLoc();
+    Type elt = xTy.getElementType();
+    FMath top{rewriter, loc, computeTypeFor(elt)};
+    Value hLen = val(rewriter, loc, dimOf(rewriter, loc, x, 2));
+    Value wLen = val(rewriter, loc, dimOf(rewriter, loc, x, 3));
+    Value hF = top.fromIndex(hLen), wF = top.fromIndex(wLen);
+
+    SmallVector<OpFoldResult> sizes = {
+        dimOf(rewriter, loc, rois, 0), dimOf(rewriter, loc, x, 1),
+        rewriter.getIndexAttr(outH), rewriter.getIndexAttr(outW)};
+    sizes = refineSizes(rewriter, resTy, sizes);
+
+    auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
+                    ValueRange) -> Value {
+      FMath m{nb, l, top.t};
+      Value roi = ivs[0], ch = ivs[1];
+      Value n = toIndex(nb, l, tensor::ExtractOp::create(nb, l, batch, roi));
+      auto roiAt = [&](int64_t k) {
+        Value v = m.cast(tensor::ExtractOp::create(
+            nb, l, rois, ValueRange{roi, cIdx(nb, l, k)}));
+        return m.sub(m.mul(v, m.c(spatialScale)), m.c(halfPixel ? 0.5 : 0.0));
+      };
+      Value startW = roiAt(0), startH = roiAt(1);
+      Value roiW = m.sub(roiAt(2), startW), roiH = m.sub(roiAt(3), startH);
+      if (!halfPixel) {
+        // Malformed regions are forced to 1x1.
+        roiW = m.max(roiW, m.c(1.0));
+        roiH = m.max(roiH, m.c(1.0));
+      }
+      Value binH = m.div(roiH, m.c(outH)), binW = m.div(roiW, m.c(outW));
+      // Samples per bin along each axis: fixed, or adaptive to the region.
+      auto gridLen = [&](Value bin) -> Value {
+        if (samplingRatio > 0)
+          return cIdx(nb, l, samplingRatio);
+        return m.toIdx(math::CeilOp::create(nb, l, bin));
+      };
+      Value gridH = gridLen(binH), gridW = gridLen(binW);
+      Value gridHF = m.fromIndex(gridH), gridWF = m.fromIndex(gridW);
+      Value baseY = m.add(startH, m.mul(m.fromIndex(ivs[2]), binH));
+      Value baseX = m.add(startW, m.mul(m.fromIndex(ivs[3]), binW));
+
+      // One bilinear sample, as ORT computes it: samples beyond one pixel
+      // outside the map contribute 0, others clamp to the edge. Returns the
+      // four weighted corner values.
+      auto sample = [&](OpBuilder &sb, Location sl, Value yy,
+                        Value xx) -> SmallVector<Value, 4> {
+        FMath s{sb, sl, top.t};
+        Value empty = s.orI(s.orI(s.lt(yy, s.c(-1.0)), s.gt(yy, hF)),
+                            s.orI(s.lt(xx, s.c(-1.0)), s.gt(xx, wF)));
+        // Per axis: low/high indices and the fraction towards high.
+        auto axis = [&](Value p, Value len, Value lenF) {
+          p = s.max(p, s.c(0.0));
+          Value lastF = s.sub(lenF, s.c(1.0));
+          Value atEnd = s.ge(s.floor(p), lastF);
+          p = s.sel(atEnd, lastF, p);
+          Value lo = clampIndex(sb, sl, s.toIdx(p), len);
+          Value hi = clampIndex(
+              sb, sl, arith::AddIOp::create(sb, sl, lo, cIdx(sb, sl, 1)), len);
+          Value frac = s.sub(p, s.fromIndex(lo));
+          return std::make_tuple(lo, hi, frac);
+        };
+        auto [yLo, yHi, ly] = axis(yy, hLen, hF);
+        auto [xLo, xHi, lx] = axis(xx, wLen, wF);
+        Value hy = s.sub(s.c(1.0), ly), hx = s.sub(s.c(1.0), lx);
+        Value zero = s.c(0.0);
+        auto term = [&](Value w, Value r, Value c) {
+          Value v = s.cast(
+              tensor::ExtractOp::create(sb, sl, x, ValueRange{n, ch, r, c}));
+          return s.sel(empty, zero, s.mul(w, v));
+        };
+        return {term(s.mul(hy, hx), yLo, xLo), term(s.mul(hy, lx), yLo, xHi),
+                term(s.mul(ly, hx), yHi, xLo), term(s.mul(ly, lx), yHi, xHi)};
+      };
+
+      // acc over the gridH x gridW samples of this bin: sum (avg) or max.
+      Value init =
+          isMax ? m.c(-std::numeric_limits<double>::infinity()) : m.c(0.0);
+      Value zeroI = cIdx(nb, l, 0), oneI = cIdx(nb, l, 1);
+      auto outer = scf::ForOp::create(
+          nb, l, zeroI, gridH, oneI, ValueRange{init},
+          [&](OpBuilder &ob, Location ol, Value iy, ValueRange oArgs) {
+            FMath o{ob, ol, top.t};
+            Value yy = o.add(
+                baseY,
+                o.div(o.mul(o.add(o.fromIndex(iy), o.c(0.5)), binH), gridHF));
+            auto inner = scf::ForOp::create(
+                ob, ol, zeroI, gridW, oneI, oArgs,
+                [&](OpBuilder &ib, Location il, Value ix, ValueRange iArgs) {
+                  FMath i{ib, il, top.t};
+                  Value xx =
+                      i.add(baseX,
+                            i.div(i.mul(i.add(i.fromIndex(ix), i.c(0.5)), binW),
+                                  gridWF));
+                  SmallVector<Value, 4> t = sample(ib, il, yy, xx);
+                  Value acc = iArgs[0];
+                  if (isMax)
+                    acc =
+                        i.max(acc, i.max(i.max(i.max(t[0], t[1]), t[2]), t[3]));
+                  else
+                    acc =
+                        i.add(acc, i.add(i.add(i.add(t[0], t[1]), t[2]), t[3]));
+                  scf::YieldOp::create(ib, il, acc);
+                });
+            scf::YieldOp::create(ob, ol, inner.getResult(0));
+          });
+      Value acc = outer.getResult(0);
+      Value count = m.fromIndex(arith::MulIOp::create(nb, l, gridH, gridW));
+      Value none = arith::CmpIOp::create(
+          nb, l, arith::CmpIPredicate::eq,
+          arith::MulIOp::create(nb, l, gridH, gridW), zeroI);
+      Value result = isMax ? acc : m.div(acc, m.max(count, m.c(1.0)));
+      // A bin without samples is 0 (ORT's initial value).
+      result = m.sel(none, m.c(0.0), result);
+      return result.getType() == elt
+                 ? result
+                 : arith::TruncFOp::create(nb, l, elt, result).getResult();
+    };
+    rewriter.replaceOp(
+        op, generateTensor(rewriter, loc, resTy, sizes, {}, {}, body));
+    return success();
+  }
+};
+
+} // namespace
 
 void kiln::populateImageOpsPatterns(TypeConverter &tc,
                                     RewritePatternSet &patterns) {
-  (void)tc;
-  (void)patterns;
+  patterns.add<GridSampleLowering, RoiAlignLowering>(tc, patterns.getContext());
 }

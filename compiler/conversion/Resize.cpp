@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/Interpolation.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/conversion/ShapeHelpers.h"
 #include "dialects/onnx/OnnxDialect.h"
@@ -62,33 +63,6 @@ struct ResizeParams {
   SmallVector<Value> roiStart, roiEnd;
   SmallVector<bool> roiFull;
 };
-
-/// Keys cubic convolution weights of the 4 taps floor(x)-1 .. floor(x)+2 at
-/// fractional offset `r` (Keys 1981, with coefficient `a`).
-static SmallVector<Value> cubicWeights(OpBuilder &b, Location l, Value r,
-                                       double a) {
-  auto c = [&](double v) -> Value {
-    return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
-  };
-  auto mul = [&](Value x, Value y) -> Value {
-    return arith::MulFOp::create(b, l, x, y);
-  };
-  auto add = [&](Value x, Value y) -> Value {
-    return arith::AddFOp::create(b, l, x, y);
-  };
-  // |t| in [1, 2]: ((a t - 5a) t + 8a) t - 4a.
-  auto outer = [&](Value t) {
-    return add(mul(add(mul(add(mul(c(a), t), c(-5 * a)), t), c(8 * a)), t),
-               c(-4 * a));
-  };
-  // |t| in [0, 1]: ((a + 2) t - (a + 3)) t t + 1.
-  auto inner = [&](Value t) {
-    return add(mul(mul(add(mul(c(a + 2), t), c(-(a + 3))), t), t), c(1.0));
-  };
-  Value oneMinusR = arith::SubFOp::create(b, l, c(1.0), r);
-  return {outer(add(r, c(1.0))), inner(r), inner(oneMinusR),
-          outer(add(oneMinusR, c(1.0)))};
-}
 
 /// Builds the resampling generic shared by Resize and Upsample.
 FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
