@@ -1,4 +1,5 @@
-//===- LinearAlgebra.cpp - onnx to linalg: MatMul, Gemm, MatMulInteger ----===//
+//===- LinearAlgebra.cpp - onnx to linalg: MatMul, Gemm, MatMulInteger, Det
+//===//
 //
 // MatMul follows numpy: a 1-D operand is promoted to a matrix (a row for A,
 // a column for B) and the promoted dim is removed from the result; the batch
@@ -19,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/conversion/LinearAlgebra.h"
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/conversion/SlidingWindow.h"
@@ -26,6 +28,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -123,10 +127,13 @@ Value zeroInit(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                       scalarConstant(b, loc, acc, 0.0));
 }
 
+} // namespace
+
 /// numpy matmul of `a` and `bm` (converted tensors of rank >= 1, the same
 /// element type). The product has element type `outElem`, accumulated in
 /// accumulatorType(outElem). Returns a tensor of the inferred static shape.
-Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm, Type outElem) {
+Value kiln::buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
+                        Type outElem) {
   MLIRContext *ctx = b.getContext();
   Type acc = accumulatorType(outElem);
   auto aT = cast<RankedTensorType>(a.getType());
@@ -353,8 +360,8 @@ Value buildMatMul(OpBuilder &b, Location loc, Value a, Value bm, Type outElem) {
 
 /// Static shape numpy matmul gives for `a` x `b` (for checking the declared
 /// result type before building anything).
-std::optional<SmallVector<int64_t>> matMulShape(RankedTensorType a,
-                                                RankedTensorType b) {
+std::optional<SmallVector<int64_t>> kiln::matMulShape(RankedTensorType a,
+                                                      RankedTensorType b) {
   SmallVector<int64_t> as(a.getShape()), bs(b.getShape());
   bool aVec = as.size() == 1, bVec = bs.size() == 1;
   if (aVec)
@@ -386,6 +393,8 @@ std::optional<SmallVector<int64_t>> matMulShape(RankedTensorType a,
     out.push_back(bs.back());
   return out;
 }
+
+namespace {
 
 struct MatMulLowering : OpConversionPattern<OnnxMatMulOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -584,10 +593,186 @@ struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
   }
 };
 
+/// Det: the product of the pivots of an LU factorization with partial
+/// pivoting (negated per row swap), one matrix at a time. The batch dims are
+/// collapsed into one, walked by an scf.for; the elimination is scf.for
+/// loops updating the matrix as a tensor (bufferized in place). A zero pivot
+/// means a singular matrix: its column below is all zeros, so the
+/// elimination step is skipped (its factors are 0) and the product is 0.
+struct DetLowering : OpConversionPattern<OnnxDetOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxDetOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xT = dyn_cast<RankedTensorType>(x.getType());
+    auto resT = resultTypeOf(*this, op);
+    if (!xT || !resT || xT.getRank() < 2)
+      return rewriter.notifyMatchFailure(
+          op, "X must be a ranked tensor of rank >= 2");
+    Type elem = xT.getElementType();
+    if (!isa<FloatType>(elem) || resT.getElementType() != elem)
+      return rewriter.notifyMatchFailure(op, "X and Y must be one float type");
+    int64_t r = xT.getRank();
+    int64_t n1 = xT.getDimSize(r - 2), n2 = xT.getDimSize(r - 1);
+    if (!ShapedType::isDynamic(n1) && !ShapedType::isDynamic(n2) && n1 != n2)
+      return rewriter.notifyMatchFailure(op, "X's matrices must be square");
+    if (!isShapeCastCompatible(xT.getShape().drop_back(2), resT))
+      return rewriter.notifyMatchFailure(
+          op, "the declared result shape is not X's batch shape");
+
+    // [b..., n, n] -> [B, n, n].
+    IndexMath m{rewriter, loc};
+    SmallVector<OpFoldResult> batchSizes;
+    OpFoldResult total = m.c(1);
+    for (int64_t d = 0; d < r - 2; ++d) {
+      batchSizes.push_back(tensor::getMixedSize(rewriter, loc, x, d));
+      total = m.mul(total, batchSizes.back());
+    }
+    SmallVector<ReassociationIndices> groups =
+        groupsEndingAt({r - 3, r - 2, r - 1});
+    Value x3;
+    if (r == 2) {
+      x3 = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({1, n1, n2}, elem), x,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}},
+          ArrayRef<OpFoldResult>{m.c(1),
+                                 tensor::getMixedSize(rewriter, loc, x, 0),
+                                 tensor::getMixedSize(rewriter, loc, x, 1)});
+    } else {
+      x3 = collapse(rewriter, loc, x, groups);
+    }
+    int64_t B = getConstantIntValue(total).value_or(ShapedType::kDynamic);
+    Value dets =
+        createEmpty(rewriter, loc, RankedTensorType::get({B}, elem), {total});
+    Value zero = cIdx(rewriter, loc, 0), one = cIdx(rewriter, loc, 1);
+    Value n = tensor::DimOp::create(rewriter, loc, x3, 1);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, m.value(total), one, ValueRange{dets},
+        [&](OpBuilder &b, Location l, Value bi, ValueRange args) {
+          Value det = determinant(b, l, x3, bi, n, elem);
+          Value out = tensor::InsertOp::create(b, l, det, args[0], bi);
+          scf::YieldOp::create(b, l, out);
+        });
+    Value y = loop.getResult(0);
+    if (r == 2)
+      y = tensor::CollapseShapeOp::create(rewriter, loc,
+                                          RankedTensorType::get({}, elem), y,
+                                          ArrayRef<ReassociationIndices>{});
+    else if (r > 3)
+      y = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(xT.getShape().drop_back(2), elem), y,
+          ArrayRef<ReassociationIndices>{groups[0]}, batchSizes);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    return success();
+  }
+
+private:
+  /// Determinant of matrix `bi` of `x3` [B, n, n], as `elem`.
+  static Value determinant(OpBuilder &b, Location loc, Value x3, Value bi,
+                           Value n, Type elem) {
+    Type acc = accumulatorType(elem);
+    Value zero = cIdx(b, loc, 0), one = cIdx(b, loc, 1);
+    // The working copy [n, n] in the accumulator type.
+    auto matT = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, elem);
+    Value mat = tensor::ExtractSliceOp::create(
+        b, loc, matT, x3,
+        ArrayRef<OpFoldResult>{bi, b.getIndexAttr(0), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), n, n},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
+    if (acc != elem)
+      mat = buildElementwise(
+          b, loc, matT.clone(acc), ValueRange{mat},
+          [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+            return arith::ExtFOp::create(nb, nl, acc, args[0]);
+          });
+    Value accZero = scalarConstant(b, loc, acc, 0.0);
+    auto outer = scf::ForOp::create(
+        b, loc, zero, n, one, ValueRange{mat, scalarConstant(b, loc, acc, 1.0)},
+        [&](OpBuilder &b, Location l, Value k, ValueRange args) {
+          Value a = args[0], det = args[1];
+          Value k1 = arith::AddIOp::create(b, l, k, one);
+          // The pivot: the row at or below k with the largest |A[i, k]|.
+          Value diag = tensor::ExtractOp::create(b, l, a, ValueRange{k, k});
+          auto search = scf::ForOp::create(
+              b, l, k1, n, one,
+              ValueRange{k, math::AbsFOp::create(b, l, diag).getResult()},
+              [&](OpBuilder &b, Location l, Value i, ValueRange best) {
+                Value v = math::AbsFOp::create(
+                    b, l, tensor::ExtractOp::create(b, l, a, ValueRange{i, k}));
+                Value gt = arith::CmpFOp::create(
+                    b, l, arith::CmpFPredicate::OGT, v, best[1]);
+                scf::YieldOp::create(
+                    b, l,
+                    ValueRange{arith::SelectOp::create(b, l, gt, i, best[0]),
+                               arith::SelectOp::create(b, l, gt, v, best[1])});
+              });
+          Value p = search.getResult(0);
+          // Swap rows k and p (a no-op when p == k).
+          auto swap = scf::ForOp::create(
+              b, l, zero, n, one, ValueRange{a},
+              [&](OpBuilder &b, Location l, Value j, ValueRange s) {
+                Value rk =
+                    tensor::ExtractOp::create(b, l, s[0], ValueRange{k, j});
+                Value rp =
+                    tensor::ExtractOp::create(b, l, s[0], ValueRange{p, j});
+                Value t =
+                    tensor::InsertOp::create(b, l, rp, s[0], ValueRange{k, j});
+                t = tensor::InsertOp::create(b, l, rk, t, ValueRange{p, j});
+                scf::YieldOp::create(b, l, t);
+              });
+          a = swap.getResult(0);
+          Value swapped =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, p, k);
+          det = arith::SelectOp::create(b, l, swapped,
+                                        arith::NegFOp::create(b, l, det), det);
+          Value piv = tensor::ExtractOp::create(b, l, a, ValueRange{k, k});
+          det = arith::MulFOp::create(b, l, det, piv);
+          Value singular = arith::CmpFOp::create(
+              b, l, arith::CmpFPredicate::OEQ, piv, accZero);
+          // Eliminate below the pivot.
+          auto rows = scf::ForOp::create(
+              b, l, k1, n, one, ValueRange{a},
+              [&](OpBuilder &b, Location l, Value i, ValueRange ra) {
+                Value f = arith::DivFOp::create(
+                    b, l,
+                    tensor::ExtractOp::create(b, l, ra[0], ValueRange{i, k}),
+                    piv);
+                f = arith::SelectOp::create(b, l, singular, accZero, f);
+                auto cols = scf::ForOp::create(
+                    b, l, k1, n, one, ValueRange{ra[0]},
+                    [&](OpBuilder &b, Location l, Value j, ValueRange ca) {
+                      Value akj = tensor::ExtractOp::create(b, l, ca[0],
+                                                            ValueRange{k, j});
+                      Value aij = tensor::ExtractOp::create(b, l, ca[0],
+                                                            ValueRange{i, j});
+                      Value v = arith::SubFOp::create(
+                          b, l, aij, arith::MulFOp::create(b, l, f, akj));
+                      scf::YieldOp::create(b, l,
+                                           tensor::InsertOp::create(
+                                               b, l, v, ca[0], ValueRange{i, j})
+                                               .getResult());
+                    });
+                scf::YieldOp::create(b, l, cols.getResult(0));
+              });
+          scf::YieldOp::create(b, l, ValueRange{rows.getResult(0), det});
+        });
+    Value det = outer.getResult(1);
+    if (acc != elem)
+      det = arith::TruncFOp::create(b, loc, elem, det);
+    return det;
+  }
+};
+
 } // namespace
 
 void kiln::populateLinearAlgebraPatterns(TypeConverter &tc,
                                          RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, GemmLowering, MatMulIntegerLowering>(
-      tc, patterns.getContext());
+  patterns
+      .add<MatMulLowering, GemmLowering, MatMulIntegerLowering, DetLowering>(
+          tc, patterns.getContext());
 }

@@ -1,21 +1,447 @@
-//===- Quantization.cpp
-//------------------------------------------------------===//
+//===- Quantization.cpp - onnx to linalg: quantized tensors ---------------===//
 //
-// QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, ConvInteger:
-// quantized tensors and the integer kernels that consume them.
+// QuantizeLinear, DequantizeLinear, ConvInteger, QLinearConv and
+// QLinearMatMul. Quantized tensors are 8- or 16-bit integers whose ONNX
+// signedness (lost by the type converter) is read from the onnx op's types.
+//
+//   QuantizeLinear    y = saturate(round_half_even(x / scale) + zero_point)
+//   DequantizeLinear  y = (x - zero_point) * scale
+// with a scalar (per-tensor) or 1-D (per-axis, along `axis`) scale and zero
+// point; a 1-D one is reshaped to [C, 1, ...] so numpy broadcasting puts it
+// on `axis` (also when its size is only known at run time).
+//
+// The integer kernels widen their operands to i32 minus their zero points,
+// then reuse the float kernels' structure (Convolution.h, LinearAlgebra.h)
+// on i32. QLinear* requantize the i32 accumulator in f32:
+//   y = saturate(round_half_even(acc * (s_in * s_w / s_y)) + y_zero_point)
+// as the ONNX reference and ONNX Runtime do.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/Convolution.h"
+#include "compiler/conversion/LinearAlgebra.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/SlidingWindow.h"
 #include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_ir;
 
+namespace {
+
+/// ONNX element type of `v` (keeps the signedness of unsigned ints).
+Type onnxElem(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+/// A quantized integer type the lowerings handle: 8 or 16 bits.
+bool isQuantInt(Type t) {
+  auto it = dyn_cast<IntegerType>(t);
+  return it && (it.getWidth() == 8 || it.getWidth() == 16);
+}
+
+/// Puts a 1-D per-axis parameter `p` (scale or zero point) on dim `axis` of
+/// a rank-`rank` tensor by appending unit dims: [C] -> [C, 1, ..., 1].
+/// Scalars and rank-`rank` parameters are returned as they are (they
+/// broadcast already). Fails on other ranks.
+FailureOr<Value> alongAxis(OpBuilder &b, Location loc, Value p, int64_t axis,
+                           int64_t rank) {
+  auto t = dyn_cast<RankedTensorType>(p.getType());
+  if (!t)
+    return failure();
+  if (t.getRank() == 0)
+    return p;
+  if (t.getRank() != 1 || axis < 0 || axis >= rank)
+    return failure();
+  int64_t trailing = rank - axis - 1;
+  if (trailing == 0)
+    return p;
+  SmallVector<int64_t> shape = {t.getDimSize(0)};
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, p, 0)};
+  ReassociationIndices all = {0};
+  for (int64_t i = 0; i < trailing; ++i) {
+    shape.push_back(1);
+    sizes.push_back(b.getIndexAttr(1));
+    all.push_back(i + 1);
+  }
+  return tensor::ExpandShapeOp::create(
+             b, loc, RankedTensorType::get(shape, t.getElementType()), p,
+             ArrayRef<ReassociationIndices>{all}, sizes)
+      .getResult();
+}
+
+/// round_half_even(v) + zp (f32), saturated to the range of the ONNX
+/// integer type `to` and converted to it.
+Value saturateTo(OpBuilder &b, Location loc, Value v, Value zp, Type to) {
+  Type f32 = b.getF32Type();
+  v = math::RoundEvenOp::create(b, loc, v);
+  if (zp)
+    v = arith::AddFOp::create(b, loc, v, zp);
+  unsigned w = to.getIntOrFloatBitWidth();
+  bool isUnsigned = to.isUnsignedInteger();
+  double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, w - 1);
+  double hi = isUnsigned ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
+  v = arith::MaximumFOp::create(b, loc, v, scalarConstant(b, loc, f32, lo));
+  v = arith::MinimumFOp::create(b, loc, v, scalarConstant(b, loc, f32, hi));
+  return castScalar(b, loc, v, f32, to);
+}
+
+/// i32 tensor `x - zp` of the quantized tensor `x` (ONNX type of `onnxX`)
+/// and the optional zero point `zp` (already shaped to broadcast to x).
+Value widenMinusZeroPoint(OpBuilder &b, Location loc, Value x, Value onnxX,
+                          Value zp, Value onnxZp) {
+  Type i32 = b.getI32Type();
+  Type from = onnxElem(onnxX);
+  Type zpFrom = zp ? onnxElem(onnxZp) : Type();
+  SmallVector<Value> inputs = {x};
+  if (zp)
+    inputs.push_back(zp);
+  auto xT = cast<RankedTensorType>(x.getType());
+  return buildElementwise(
+      b, loc, xT.clone(i32), inputs,
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value v = castScalar(nb, nl, args[0], from, i32);
+        if (args.size() > 1)
+          v = arith::SubIOp::create(nb, nl, v,
+                                    castScalar(nb, nl, args[1], zpFrom, i32));
+        return v;
+      });
+}
+
+/// Requantizes the i32 tensor `acc` into a tensor of `resT`'s element type
+/// (ONNX type `to`) with the float scales `inScale`, `wScale`, `outScale`
+/// and the zero point `outZp` (may be null; its ONNX type is `onnxOutZp`'s),
+/// all already shaped to broadcast to `acc`.
+Value requantize(OpBuilder &b, Location loc, RankedTensorType resT, Value acc,
+                 Value inScale, Value wScale, Value outScale, Value outZp,
+                 Value onnxOutZp, Type to) {
+  Type f32 = b.getF32Type();
+  SmallVector<Value> inputs = {acc, inScale, wScale, outScale};
+  SmallVector<Type> from = {b.getI32Type(), onnxElem(inScale), onnxElem(wScale),
+                            onnxElem(outScale)};
+  if (outZp) {
+    inputs.push_back(outZp);
+    from.push_back(onnxElem(onnxOutZp));
+  }
+  auto accT = cast<RankedTensorType>(acc.getType());
+  auto outT = RankedTensorType::get(accT.getShape(), resT.getElementType());
+  return buildElementwise(
+      b, loc, outT, inputs,
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        SmallVector<Value> f;
+        for (auto [v, t] : llvm::zip(args, from))
+          f.push_back(castScalar(nb, nl, v, t, f32));
+        Value mult = arith::DivFOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, f[1], f[2]), f[3]);
+        Value v = arith::MulFOp::create(nb, nl, f[0], mult);
+        return saturateTo(nb, nl, v, f.size() > 4 ? f[4] : Value(), to);
+      });
+}
+
+struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxQuantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto resT = resultTypeOf(*this, op);
+    if (!xT || !resT)
+      return rewriter.notifyMatchFailure(op, "x and y must be ranked");
+    Type to = onnxElem(op.getY());
+    if (!isQuantInt(to))
+      return rewriter.notifyMatchFailure(
+          op, "only 8- and 16-bit integer outputs (no float8 or 4-bit)");
+    Type xElem = xT.getElementType();
+    if (!isa<FloatType>(xElem) && !xElem.isInteger(32))
+      return rewriter.notifyMatchFailure(op, "x must be float or int32");
+    if (op.getBlockSize() != 0)
+      return rewriter.notifyMatchFailure(op,
+                                         "blocked quantization (block_size)");
+    int64_t rank = xT.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
+    auto scale = alongAxis(rewriter, loc, adaptor.getYScale(), axis, rank);
+    bool hasZp = !isNoValue(op.getYZeroPoint());
+    FailureOr<Value> zp = Value();
+    if (hasZp)
+      zp = alongAxis(rewriter, loc, adaptor.getYZeroPoint(), axis, rank);
+    if (failed(scale) || failed(zp))
+      return rewriter.notifyMatchFailure(
+          op, "y_scale and y_zero_point must be scalars or 1-D along axis");
+    Type f32 = rewriter.getF32Type();
+    Type xFrom = onnxElem(op.getX()), sFrom = onnxElem(op.getYScale());
+    Type zFrom = hasZp ? onnxElem(op.getYZeroPoint()) : Type();
+    SmallVector<Value> inputs = {adaptor.getX(), *scale};
+    if (hasZp)
+      inputs.push_back(*zp);
+    Value y = buildElementwise(
+        rewriter, loc, resT, inputs,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value x = castScalar(nb, nl, args[0], xFrom, f32);
+          Value s = castScalar(nb, nl, args[1], sFrom, f32);
+          Value z = hasZp ? castScalar(nb, nl, args[2], zFrom, f32) : Value();
+          return saturateTo(nb, nl, arith::DivFOp::create(nb, nl, x, s), z, to);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct DequantizeLinearLowering : OpConversionPattern<OnnxDequantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxDequantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto resT = resultTypeOf(*this, op);
+    if (!xT || !resT)
+      return rewriter.notifyMatchFailure(op, "x and y must be ranked");
+    Type from = onnxElem(op.getX());
+    if (!isQuantInt(from) && !from.isInteger(32))
+      return rewriter.notifyMatchFailure(
+          op, "only 8-, 16- and 32-bit integer inputs (no float8 or 4-bit)");
+    Type outElem = resT.getElementType();
+    if (!isa<FloatType>(outElem))
+      return rewriter.notifyMatchFailure(op, "y must be float");
+    if (op.getBlockSize() != 0)
+      return rewriter.notifyMatchFailure(op,
+                                         "blocked quantization (block_size)");
+    int64_t rank = xT.getRank();
+    int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
+    auto scale = alongAxis(rewriter, loc, adaptor.getXScale(), axis, rank);
+    bool hasZp = !isNoValue(op.getXZeroPoint());
+    FailureOr<Value> zp = Value();
+    if (hasZp)
+      zp = alongAxis(rewriter, loc, adaptor.getXZeroPoint(), axis, rank);
+    if (failed(scale) || failed(zp))
+      return rewriter.notifyMatchFailure(
+          op, "x_scale and x_zero_point must be scalars or 1-D along axis");
+    Type f32 = rewriter.getF32Type();
+    Type sFrom = onnxElem(op.getXScale());
+    Type zFrom = hasZp ? onnxElem(op.getXZeroPoint()) : Type();
+    SmallVector<Value> inputs = {adaptor.getX(), *scale};
+    if (hasZp)
+      inputs.push_back(*zp);
+    Value y = buildElementwise(
+        rewriter, loc, resT, inputs,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          Value x = castScalar(nb, nl, args[0], from, f32);
+          if (hasZp)
+            x = arith::SubFOp::create(nb, nl, x,
+                                      castScalar(nb, nl, args[2], zFrom, f32));
+          Value s = castScalar(nb, nl, args[1], sFrom, f32);
+          return castScalar(nb, nl, arith::MulFOp::create(nb, nl, x, s), f32,
+                            outElem);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// The i32 convolution of ConvInteger and QLinearConv: (x - x_zp) conv
+/// (w - w_zp), with w_zp per output channel or per tensor. Returns the
+/// accumulator and fills `geo`, or a failure reason.
+template <typename Op>
+FailureOr<Value> integerConv(ConversionPatternRewriter &rewriter, Op op,
+                             Value x, Value onnxX, Value xZp, Value onnxXZp,
+                             Value w, Value onnxW, Value wZp, Value onnxWZp,
+                             RankedTensorType resT, ConvGeometry &geo) {
+  Location loc = op.getLoc();
+  auto xT = dyn_cast<RankedTensorType>(x.getType());
+  auto wT = dyn_cast<RankedTensorType>(w.getType());
+  if (!xT || !wT)
+    return rewriter.notifyMatchFailure(op, "x and w must be ranked");
+  if (!isQuantInt(onnxElem(onnxX)) || !isQuantInt(onnxElem(onnxW)))
+    return rewriter.notifyMatchFailure(op,
+                                       "x and w must be 8- or 16-bit integers");
+  if (xT.getRank() != wT.getRank() || xT.getRank() < 3)
+    return rewriter.notifyMatchFailure(op, "x and w must have one rank >= 3");
+  Value xz, wz;
+  if (!isNoValue(onnxXZp)) {
+    auto zT = dyn_cast<RankedTensorType>(xZp.getType());
+    if (!zT || zT.getRank() > 1)
+      return rewriter.notifyMatchFailure(op, "x_zero_point must be a scalar");
+    xz = xZp;
+  }
+  if (!isNoValue(onnxWZp)) {
+    auto z = alongAxis(rewriter, loc, wZp, 0, wT.getRank());
+    if (failed(z))
+      return rewriter.notifyMatchFailure(
+          op, "w_zero_point must be a scalar or one per output channel");
+    wz = *z;
+  }
+  Value x32 = widenMinusZeroPoint(rewriter, loc, x, onnxX, xz, onnxXZp);
+  Value w32 = widenMinusZeroPoint(rewriter, loc, w, onnxW, wz, onnxWZp);
+  if (auto reason =
+          analyzeConv(rewriter, loc, x32, w32, op.getGroup(),
+                      op.getKernelShape(), op.getStrides(), op.getDilations(),
+                      op.getPads(), op.getAutoPad(), resT, geo))
+    return rewriter.notifyMatchFailure(op, *reason);
+  // Padding with zeros after the zero point is subtracted is padding the
+  // quantized input with its zero point, as ONNX specifies.
+  Type i32 = rewriter.getI32Type();
+  Value padded = padSpatial(rewriter, loc, x32, geo.windows,
+                            scalarConstant(rewriter, loc, i32, 0.0));
+  return buildConvolution(rewriter, loc, padded, w32, op.getGroup(),
+                          geo.attrs.strides, geo.attrs.dilations, geo.outShape,
+                          geo.outSizes, i32);
+}
+
+struct ConvIntegerLowering : OpConversionPattern<OnnxConvIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxConvIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resT = resultTypeOf(*this, op);
+    if (!resT || !resT.getElementType().isInteger(32))
+      return rewriter.notifyMatchFailure(op, "y must be a ranked int32 tensor");
+    ConvGeometry geo;
+    FailureOr<Value> y = integerConv(
+        rewriter, op, adaptor.getX(), op.getX(), adaptor.getXZeroPoint(),
+        op.getXZeroPoint(), adaptor.getW(), op.getW(), adaptor.getWZeroPoint(),
+        op.getWZeroPoint(), resT, geo);
+    if (failed(y))
+      return failure();
+    rewriter.replaceOp(op, castToResultType(rewriter, op.getLoc(), *y, resT));
+    return success();
+  }
+};
+
+struct QLinearConvLowering : OpConversionPattern<OnnxQLinearConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxQLinearConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resT = resultTypeOf(*this, op);
+    if (!resT)
+      return rewriter.notifyMatchFailure(op, "y must be ranked");
+    Type to = onnxElem(op.getY());
+    if (!isQuantInt(to))
+      return rewriter.notifyMatchFailure(op,
+                                         "y must be an 8- or 16-bit integer");
+    ConvGeometry geo;
+    FailureOr<Value> acc = integerConv(
+        rewriter, op, adaptor.getX(), op.getX(), adaptor.getXZeroPoint(),
+        op.getXZeroPoint(), adaptor.getW(), op.getW(), adaptor.getWZeroPoint(),
+        op.getWZeroPoint(), resT, geo);
+    if (failed(acc))
+      return failure();
+    int64_t rank = cast<RankedTensorType>(acc->getType()).getRank();
+    // The bias (i32, one per output channel) joins the accumulator.
+    if (!isNoValue(op.getB())) {
+      auto bT = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+      if (!bT || bT.getRank() != 1 || !bT.getElementType().isInteger(32))
+        return rewriter.notifyMatchFailure(op, "B must be a 1-D int32 tensor");
+      Value bias = *alongAxis(rewriter, loc, adaptor.getB(), 1, rank);
+      *acc = buildElementwise(
+          rewriter, loc, cast<RankedTensorType>(acc->getType()),
+          ValueRange{*acc, bias},
+          [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+            return arith::AddIOp::create(nb, nl, args[0], args[1]);
+          });
+    }
+    // w_scale may be one per output channel (dim 1 of y).
+    auto wScale = alongAxis(rewriter, loc, adaptor.getWScale(), 1, rank);
+    auto xScale = dyn_cast<RankedTensorType>(adaptor.getXScale().getType());
+    auto yScale = dyn_cast<RankedTensorType>(adaptor.getYScale().getType());
+    if (failed(wScale) || !xScale || !yScale || xScale.getRank() > 1 ||
+        yScale.getRank() > 1)
+      return rewriter.notifyMatchFailure(
+          op, "x_scale and y_scale must be scalars, w_scale a scalar or one "
+              "per output channel");
+    Value yZp;
+    if (!isNoValue(op.getYZeroPoint())) {
+      auto zT = dyn_cast<RankedTensorType>(adaptor.getYZeroPoint().getType());
+      if (!zT || zT.getRank() > 1)
+        return rewriter.notifyMatchFailure(op, "y_zero_point must be a scalar");
+      yZp = adaptor.getYZeroPoint();
+    }
+    Value y =
+        requantize(rewriter, loc, resT, *acc, adaptor.getXScale(), *wScale,
+                   adaptor.getYScale(), yZp, op.getYZeroPoint(), to);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    return success();
+  }
+};
+
+struct QLinearMatMulLowering : OpConversionPattern<OnnxQLinearMatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxQLinearMatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+    auto bT = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+    auto resT = resultTypeOf(*this, op);
+    if (!aT || !bT || !resT)
+      return rewriter.notifyMatchFailure(op, "a, b and y must be ranked");
+    Type to = onnxElem(op.getY());
+    if (!isQuantInt(onnxElem(op.getA())) || !isQuantInt(onnxElem(op.getB())) ||
+        !isQuantInt(to))
+      return rewriter.notifyMatchFailure(
+          op, "a, b and y must be 8- or 16-bit integers");
+    if (aT.getRank() < 2 || bT.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "a and b must be at least 2-D");
+    auto shape = matMulShape(aT, bT);
+    if (!shape || !isShapeCastCompatible(*shape, resT))
+      return rewriter.notifyMatchFailure(
+          op, "a and b do not multiply to the declared result shape");
+    // a's parameters may be one per row: [M] -> [M, 1]; b's one per column,
+    // which broadcasts as it is.
+    int64_t aRank = aT.getRank();
+    auto perRow = [&](Value v) {
+      return alongAxis(rewriter, loc, v, aRank - 2, aRank);
+    };
+    auto perCol = [&](Value v) -> FailureOr<Value> {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || t.getRank() > 1)
+        return failure();
+      return v;
+    };
+    FailureOr<Value> aZp = Value(), bZp = Value(), yZp = Value();
+    if (!isNoValue(op.getAZeroPoint()))
+      aZp = perRow(adaptor.getAZeroPoint());
+    if (!isNoValue(op.getBZeroPoint()))
+      bZp = perCol(adaptor.getBZeroPoint());
+    if (!isNoValue(op.getYZeroPoint()))
+      yZp = perCol(adaptor.getYZeroPoint());
+    auto aScale = perRow(adaptor.getAScale());
+    auto bScale = perCol(adaptor.getBScale());
+    auto yScale = perCol(adaptor.getYScale());
+    if (failed(aZp) || failed(bZp) || failed(yZp) || failed(aScale) ||
+        failed(bScale) || failed(yScale))
+      return rewriter.notifyMatchFailure(
+          op, "scales and zero points must be scalars, per row of a or per "
+              "column of b");
+    Value a32 = widenMinusZeroPoint(rewriter, loc, adaptor.getA(), op.getA(),
+                                    *aZp, op.getAZeroPoint());
+    Value b32 = widenMinusZeroPoint(rewriter, loc, adaptor.getB(), op.getB(),
+                                    *bZp, op.getBZeroPoint());
+    Value acc = buildMatMul(rewriter, loc, a32, b32, rewriter.getI32Type());
+    Value y = requantize(rewriter, loc, resT, acc, *aScale, *bScale, *yScale,
+                         *yZp, op.getYZeroPoint(), to);
+    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    return success();
+  }
+};
+
+} // namespace
+
 void kiln::populateQuantizationPatterns(TypeConverter &tc,
                                         RewritePatternSet &patterns) {
-  (void)tc;
-  (void)patterns;
+  patterns.add<QuantizeLinearLowering, DequantizeLinearLowering,
+               ConvIntegerLowering, QLinearConvLowering, QLinearMatMulLowering>(
+      tc, patterns.getContext());
 }
