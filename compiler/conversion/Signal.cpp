@@ -431,7 +431,8 @@ struct StftLowering : OpConversionPattern<OnnxSTFTOp> {
     // Each frame holds as many samples as the window (zero-padded or cut to
     // the DFT length, frame_length).
     OpFoldResult winLen = window ? dimOf(rewriter, loc, window, 0) : frameLen;
-    OpFoldResult kLen = minI(rewriter, loc, winLen, frameLen);
+    OpFoldResult kLen =
+        window ? minI(rewriter, loc, winLen, frameLen) : frameLen;
 
     bool onesided = op.getOnesided() != 0;
     OpFoldResult frames = addI(
