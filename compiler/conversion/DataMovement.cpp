@@ -563,6 +563,14 @@ struct SplitLowering : OpConversionPattern<OnnxSplitOp> {
       sizes = refineSizes(rewriter, resTy, sizes);
       auto ty =
           RankedTensorType::get(staticSizes(sizes), inTy.getElementType());
+      // An empty part may start at the end of the axis (or the input may be
+      // empty), which tensor.extract_slice rejects: it is just empty.
+      if (llvm::is_contained(ty.getShape(), 0)) {
+        Value e = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                          inTy.getElementType());
+        results.push_back(castTo(rewriter, loc, e, resTy));
+        continue;
+      }
       Value s = tensor::ExtractSliceOp::create(rewriter, loc, ty, in, offs,
                                                sizes, strides);
       results.push_back(castTo(rewriter, loc, s, resTy));

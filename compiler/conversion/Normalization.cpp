@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -133,11 +134,10 @@ struct HardmaxLowering : OpConversionPattern<OnnxHardmaxOp> {
   }
 };
 
-/// Mean and 1/sqrt(variance + eps) of `x` over `dims`, in `ct`, as tensors
+/// Mean and (population) variance of `x` over `dims`, in `ct`, as tensors
 /// of the other dims.
-std::pair<Value, Value> meanAndInvStdDev(OpBuilder &b, Location loc, Value x,
-                                         ArrayRef<int64_t> dims, Type ct,
-                                         double eps) {
+std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
+                                        ArrayRef<int64_t> dims, Type ct) {
   Value zero = scalarConstant(b, loc, ct, 0.0);
   Value count = countElements(b, loc, x, dims, ct);
   Value sum = buildReduction(
@@ -161,13 +161,29 @@ std::pair<Value, Value> meanAndInvStdDev(OpBuilder &b, Location loc, Value x,
         return arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, d, d),
                                      acc);
       });
+  Value var =
+      buildMapped(b, loc, rt, sizes, {sq}, {id},
+                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                    return arith::DivFOp::create(nb, l, a[0], count);
+                  });
+  return {mean, var};
+}
+
+/// Mean and 1/sqrt(variance + eps) of `x` over `dims`, in `ct`, as tensors
+/// of the other dims.
+std::pair<Value, Value> meanAndInvStdDev(OpBuilder &b, Location loc, Value x,
+                                         ArrayRef<int64_t> dims, Type ct,
+                                         double eps) {
+  auto [mean, var] = meanAndVariance(b, loc, x, dims, ct);
+  auto rt = cast<RankedTensorType>(var.getType());
+  AffineMap id =
+      AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
   Value inv = buildMapped(
-      b, loc, rt, sizes, {sq}, {id},
+      b, loc, rt, tensorSizes(b, loc, var), {var}, {id},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value var = arith::DivFOp::create(nb, l, a[0], count);
         Value s = math::SqrtOp::create(
             nb, l,
-            arith::AddFOp::create(nb, l, var, scalarConstant(nb, l, ct, eps)));
+            arith::AddFOp::create(nb, l, a[0], scalarConstant(nb, l, ct, eps)));
         return arith::DivFOp::create(nb, l, scalarConstant(nb, l, ct, 1.0), s);
       });
   return {mean, inv};
@@ -347,14 +363,15 @@ struct BatchNormalizationLowering
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
-    if (op.getTrainingMode() != 0 || !op.getRunningMean().use_empty() ||
-        !op.getRunningVar().use_empty())
-      return rewriter.notifyMatchFailure(
-          op, "training mode BatchNormalization (batch statistics or "
-              "running mean/var outputs) is not supported");
     auto [inType, outType] = floatTypes(getTypeConverter(), x, op.getY());
     if (!inType || inType.getRank() < 2)
       return rewriter.notifyMatchFailure(op, "expected a float X of rank >= 2");
+    if (op.getTrainingMode() != 0)
+      return lowerTraining(op, adaptor, inType, outType, rewriter);
+    if (!op.getRunningMean().use_empty() || !op.getRunningVar().use_empty())
+      return rewriter.notifyMatchFailure(
+          op, "inference-mode BatchNormalization with mean/var outputs (the "
+              "opset < 14 training outputs) is not supported");
     int64_t rank = inType.getRank();
     MLIRContext *ctx = op.getContext();
     SmallVector<Value> params{adaptor.getScale(), adaptor.getB(),
@@ -401,6 +418,172 @@ struct BatchNormalizationLowering
         });
     rewriter.replaceOp(
         op, {castToDeclaredType(rewriter, loc, y, outType), nullptr, nullptr});
+    return success();
+  }
+
+  /// Training mode (opset 14+): normalizes with the batch statistics (mean
+  /// and population variance over every dim but the channel) and outputs
+  /// running_mean/var = input * momentum + batch * (1 - momentum).
+  LogicalResult lowerTraining(OnnxBatchNormalizationOp op, OpAdaptor adaptor,
+                              RankedTensorType inType, RankedTensorType outType,
+                              ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    int64_t rank = inType.getRank();
+    SmallVector<Value> params{adaptor.getScale(), adaptor.getB(),
+                              adaptor.getInputMean(), adaptor.getInputVar()};
+    for (Value p : params) {
+      auto pt = dyn_cast<RankedTensorType>(p.getType());
+      if (!pt || pt.getRank() != 1 || !isa<FloatType>(pt.getElementType()))
+        return rewriter.notifyMatchFailure(
+            op, "training mode needs float scale/B/mean/var of shape [C]");
+    }
+    Type elem = inType.getElementType();
+    Type ct = mathComputeType(elem);
+    SmallVector<int64_t> dims{0};
+    for (int64_t d = 2; d < rank; ++d)
+      dims.push_back(d);
+    auto [mean, var] = meanAndVariance(rewriter, loc, x, dims, ct);
+    double eps = op.getEpsilon().convertToDouble();
+    MLIRContext *ctx = op.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap channel =
+        AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    Value y = buildMapped(
+        rewriter, loc, inType, tensorSizes(rewriter, loc, x),
+        {x, mean, var, params[0], params[1]},
+        {id, channel, channel, channel, channel},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value s = math::SqrtOp::create(
+              b, l,
+              arith::AddFOp::create(b, l, a[2], scalarConstant(b, l, ct, eps)));
+          Value n = arith::DivFOp::create(
+              b, l, arith::SubFOp::create(b, l, toF(b, l, a[0], ct), a[1]), s);
+          Value r = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, n, toF(b, l, a[3], ct)),
+              toF(b, l, a[4], ct));
+          return toF(b, l, r, elem);
+        });
+    SmallVector<Value> results{castToDeclaredType(rewriter, loc, y, outType)};
+    double momentum = op.getMomentum().convertToDouble();
+    Value batch[] = {mean, var};
+    Value running[] = {params[2], params[3]};
+    Value outs[] = {op.getRunningMean(), op.getRunningVar()};
+    for (int i = 0; i < 2; ++i) {
+      if (outs[i].use_empty()) {
+        results.push_back(nullptr);
+        continue;
+      }
+      auto rt = dyn_cast_or_null<RankedTensorType>(
+          getTypeConverter()->convertType(outs[i].getType()));
+      auto pt = cast<RankedTensorType>(running[i].getType());
+      if (!rt || rt.getRank() != 1)
+        return rewriter.notifyMatchFailure(op, "running mean/var must be [C]");
+      Type pe = pt.getElementType();
+      auto ty = RankedTensorType::get(pt.getShape(), pe);
+      AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+      Value r = buildMapped(
+          rewriter, loc, ty, tensorSizes(rewriter, loc, running[i]),
+          {running[i], batch[i]}, {id1, id1},
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value m = scalarConstant(b, l, ct, momentum);
+            Value rest = scalarConstant(b, l, ct, 1.0 - momentum);
+            Value v = arith::AddFOp::create(
+                b, l, arith::MulFOp::create(b, l, toF(b, l, a[0], ct), m),
+                arith::MulFOp::create(b, l, a[1], rest));
+            return toF(b, l, v, pe);
+          });
+      results.push_back(castToDeclaredType(rewriter, loc, r, rt));
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// LRN across channels: x / (bias + alpha / size * sum of x^2 over the
+/// channel window [c - floor((size-1)/2), c + ceil((size-1)/2)])^beta. The
+/// squares are zero-padded along C and summed by a generic whose window
+/// size comes from an unread tensor (as in pooling).
+struct LRNLowering : OpConversionPattern<OnnxLRNOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxLRNOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto [inType, outType] = floatTypes(getTypeConverter(), x, op.getY());
+    if (!inType || inType.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "expected a float X of rank >= 2");
+    int64_t size = op.getSize();
+    if (size < 1)
+      return rewriter.notifyMatchFailure(op, "size must be positive");
+    int64_t rank = inType.getRank();
+    Type elem = inType.getElementType();
+    Type ct = mathComputeType(elem);
+    MLIRContext *ctx = op.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    SmallVector<OpFoldResult> sizes = tensorSizes(rewriter, loc, x);
+    auto ctType = RankedTensorType::get(inType.getShape(), ct);
+    Value sq =
+        buildMapped(rewriter, loc, ctType, sizes, {x}, {id},
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value v = toF(b, l, a[0], ct);
+                      return arith::MulFOp::create(b, l, v, v).getResult();
+                    });
+    int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+    SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0)),
+        high(rank, rewriter.getIndexAttr(0));
+    low[1] = rewriter.getIndexAttr(lo);
+    high[1] = rewriter.getIndexAttr(hi);
+    SmallVector<int64_t> padShape(inType.getShape());
+    if (!ShapedType::isDynamic(padShape[1]))
+      padShape[1] += size - 1;
+    Value padded = tensor::PadOp::create(
+        rewriter, loc, RankedTensorType::get(padShape, ct), sq, low, high,
+        scalarConstant(rewriter, loc, ct, 0.0));
+    Value window =
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{size}, ct);
+    Value zeros = createFilled(rewriter, loc, ctType, sizes,
+                               scalarConstant(rewriter, loc, ct, 0.0));
+    // Loops: the dims of x (parallel), then the window (reduction).
+    SmallVector<AffineExpr> inExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      inExprs.push_back(getAffineDimExpr(d, ctx));
+    inExprs[1] = inExprs[1] + getAffineDimExpr(rank, ctx);
+    SmallVector<AffineExpr> outExprs(inExprs);
+    outExprs[1] = getAffineDimExpr(1, ctx);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(rank + 1, 0, inExprs, ctx),
+        AffineMap::get(rank + 1, 0, {getAffineDimExpr(rank, ctx)}, ctx),
+        AffineMap::get(rank + 1, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    Value sum =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{ctType}, ValueRange{padded, window},
+            ValueRange{zeros}, maps, iters,
+            [](OpBuilder &b, Location l, ValueRange a) {
+              linalg::YieldOp::create(
+                  b, l, arith::AddFOp::create(b, l, a[0], a[2]).getResult());
+            })
+            .getResult(0);
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    double bias = op.getBias().convertToDouble();
+    Value y = buildMapped(
+        rewriter, loc, inType, sizes, {x, sum}, {id, id},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value scaled = arith::MulFOp::create(
+              b, l, a[1], scalarConstant(b, l, ct, alpha / size));
+          Value base = arith::AddFOp::create(b, l, scaled,
+                                             scalarConstant(b, l, ct, bias));
+          Value den =
+              math::PowFOp::create(b, l, base, scalarConstant(b, l, ct, beta));
+          return toF(b, l,
+                     arith::DivFOp::create(b, l, toF(b, l, a[0], ct), den),
+                     elem);
+        });
+    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, y, outType));
     return success();
   }
 };
@@ -457,9 +640,10 @@ struct LpNormalizationLowering : OpConversionPattern<OnnxLpNormalizationOp> {
 
 void kiln::populateNormalizationPatterns(TypeConverter &tc,
                                          RewritePatternSet &patterns) {
-  patterns.add<SoftmaxLowering<OnnxSoftmaxOp, false>,
-               SoftmaxLowering<OnnxLogSoftmaxOp, true>, HardmaxLowering,
-               LayerNormalizationLowering, InstanceNormalizationLowering,
-               BatchNormalizationLowering, LpNormalizationLowering>(
-      tc, patterns.getContext());
+  patterns
+      .add<SoftmaxLowering<OnnxSoftmaxOp, false>,
+           SoftmaxLowering<OnnxLogSoftmaxOp, true>, HardmaxLowering,
+           LayerNormalizationLowering, InstanceNormalizationLowering,
+           BatchNormalizationLowering, LpNormalizationLowering, LRNLowering>(
+          tc, patterns.getContext());
 }
