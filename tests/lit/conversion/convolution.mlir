@@ -42,8 +42,8 @@ func.func @conv2d_valid(%x: tensor<1x4x9x8xf32>, %w: tensor<3x4x2x2xf32>, %b: te
 // CHECK: %[[SPAN:.*]] = arith.subi %[[HP2]], %{{.*}} : index
 // CHECK: %[[OH:.*]] = arith.addi %[[SPAN]], %{{.*}} : index
 // CHECK: %[[WD:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4x?x?xf32>
-// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4x?x?xf32>
+// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: tensor.empty(%[[N]], %[[OH]], %{{.*}}) : tensor<?x5x?x?xf32>
 // CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[P]], %{{.*}} : tensor<?x4x?x?xf32>, tensor<5x4x3x3xf32>) outs(%{{.*}} : tensor<?x5x?x?xf32>)
 func.func @conv2d_dynamic(%x: tensor<?x4x?x?xf32>, %w: tensor<5x4x3x3xf32>, %b: tensor<5xf32>) -> tensor<?x5x?x?xf32> {

@@ -239,3 +239,50 @@ func.func @matmul_integer(%a: tensor<3x4xui8>, %b: tensor<4x5xi8>, %azp: tensor<
   %0 = onnx.MatMulInteger(%a, %b, %azp, %bzp) : (tensor<3x4xui8>, tensor<4x5xi8>, tensor<3xui8>, tensor<i8>) -> tensor<3x5xi32>
   return %0 : tensor<3x5xi32>
 }
+
+// -----
+
+// Det of a batch: one scf.for per matrix, LU with partial pivoting in scf
+// loops on a tensor copy of the matrix: the pivot search (largest |A[i,k]|),
+// the row swap (negating the product when the pivot row moved), the product
+// of the pivots and the elimination below the pivot (factor 0 for a zero
+// pivot, so a singular matrix gives 0, not NaN).
+// CHECK-LABEL: func.func @det
+// CHECK-SAME: (%[[X:.*]]: tensor<3x2x2xf32>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<3xf32>
+// CHECK: %[[R:.*]] = scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %[[E]]) -> (tensor<3xf32>)
+// CHECK: %[[M:.*]] = tensor.extract_slice %[[X]][%[[B]], 0, 0]
+// CHECK: %[[LU:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[M]], %{{.*}} = %{{.*}}) -> (tensor<?x?xf32>, f32)
+// CHECK: math.absf
+// CHECK: scf.for {{.*}} -> (index, f32)
+// CHECK: arith.cmpf ogt
+// CHECK: scf.for {{.*}} -> (tensor<?x?xf32>)
+// CHECK: tensor.insert
+// CHECK: tensor.insert
+// CHECK: arith.negf
+// CHECK: arith.mulf
+// CHECK: arith.cmpf oeq
+// CHECK: scf.for {{.*}} -> (tensor<?x?xf32>)
+// CHECK: arith.divf
+// CHECK: scf.for {{.*}} -> (tensor<?x?xf32>)
+// CHECK: arith.subf
+// CHECK: tensor.insert %[[LU]]#1 into %[[OUT]][%[[B]]] : tensor<3xf32>
+// CHECK: return %[[R]] : tensor<3xf32>
+func.func @det(%x: tensor<3x2x2xf32>) -> tensor<3xf32> {
+  %0 = onnx.Det(%x) : (tensor<3x2x2xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// A single dynamic f16 matrix: it gets a unit batch dim, is factored in f32
+// and the rank-0 result drops the batch again.
+// CHECK-LABEL: func.func @det_single
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [1, %{{.*}}, %{{.*}}] : tensor<?x?xf16> into tensor<1x?x?xf16>
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: tensor.collapse_shape %{{.*}} [] : tensor<1xf16> into tensor<f16>
+func.func @det_single(%x: tensor<?x?xf16>) -> tensor<f16> {
+  %0 = onnx.Det(%x) : (tensor<?x?xf16>) -> tensor<f16>
+  return %0 : tensor<f16>
+}

@@ -1,0 +1,40 @@
+// RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
+
+// Blocked quantization (opset 21 block_size) has no lowering.
+func.func @quantize_blocked(%x: tensor<2x4xf32>, %s: tensor<2x2xf32>, %z: tensor<2x2xui8>) -> tensor<2x4xui8> {
+  // expected-error @+2 {{cannot lower this op: blocked quantization (block_size)}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.QuantizeLinear'}}
+  %0 = onnx.QuantizeLinear(%x, %s, %z) {block_size = 2 : i64} : (tensor<2x4xf32>, tensor<2x2xf32>, tensor<2x2xui8>) -> tensor<2x4xui8>
+  return %0 : tensor<2x4xui8>
+}
+
+// -----
+
+// Float8 outputs are not supported.
+func.func @quantize_float8(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<f8E4M3FN>) -> tensor<4xf8E4M3FN> {
+  // expected-error @+2 {{cannot lower this op: only 8- and 16-bit integer outputs (no float8 or 4-bit)}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.QuantizeLinear'}}
+  %0 = onnx.QuantizeLinear(%x, %s, %z) : (tensor<4xf32>, tensor<f32>, tensor<f8E4M3FN>) -> tensor<4xf8E4M3FN>
+  return %0 : tensor<4xf8E4M3FN>
+}
+
+// -----
+
+// x_zero_point of ConvInteger is per tensor.
+func.func @convinteger_zp(%x: tensor<1x1x3x3xui8>, %w: tensor<1x1x2x2xui8>, %xz: tensor<1x1xui8>) -> tensor<1x1x2x2xi32> {
+  %none = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: x_zero_point must be a scalar}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ConvInteger'}}
+  %0 = onnx.ConvInteger(%x, %w, %xz, %none) : (tensor<1x1x3x3xui8>, tensor<1x1x2x2xui8>, tensor<1x1xui8>, none) -> tensor<1x1x2x2xi32>
+  return %0 : tensor<1x1x2x2xi32>
+}
+
+// -----
+
+// A 2-D y_scale of QLinearMatMul is neither per tensor nor per column.
+func.func @qlinearmatmul_scale(%a: tensor<2x4xui8>, %as: tensor<f32>, %az: tensor<ui8>, %b: tensor<4x3xui8>, %bs: tensor<f32>, %bz: tensor<ui8>, %ys: tensor<2x3xf32>, %yz: tensor<ui8>) -> tensor<2x3xui8> {
+  // expected-error @+2 {{cannot lower this op: scales and zero points must be scalars, per row of a or per column of b}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.QLinearMatMul'}}
+  %0 = onnx.QLinearMatMul(%a, %as, %az, %b, %bs, %bz, %ys, %yz) : (tensor<2x4xui8>, tensor<f32>, tensor<ui8>, tensor<4x3xui8>, tensor<f32>, tensor<ui8>, tensor<2x3xf32>, tensor<ui8>) -> tensor<2x3xui8>
+  return %0 : tensor<2x3xui8>
+}
