@@ -380,9 +380,9 @@ struct MultinomialLowering : OpConversionPattern<OnnxMultinomialOp> {
           // The first class whose running weight passes the target; the
           // last class if rounding leaves none.
           Value last = arith::SubIOp::create(b, l, classes, one);
-          Value notFound = arith::ConstantIntOp::create(b, l, 1, 0);
+          Value found0 = arith::ConstantIntOp::create(b, l, b.getI1Type(), 0);
           auto pick = scf::ForOp::create(
-              b, l, zero, classes, one, ValueRange{fzero, last, notFound},
+              b, l, zero, classes, one, ValueRange{fzero, last, found0},
               [&](OpBuilder &lb, Location ll, Value c, ValueRange it) {
                 Value acc =
                     arith::AddFOp::create(lb, ll, it[0], weight(lb, ll, c));
@@ -435,7 +435,8 @@ struct DropoutLowering : OpConversionPattern<OnnxDropoutOp> {
       ratio = castScalar(
           rewriter, loc, extractScalar(rewriter, loc, adaptor.getRatio()),
           cast<ShapedType>(op.getRatio().getType()).getElementType(), f64);
-    Value training = arith::ConstantIntOp::create(rewriter, loc, 1, 0);
+    Value training =
+        arith::ConstantIntOp::create(rewriter, loc, rewriter.getI1Type(), 0);
     if (!isNoValue(adaptor.getTrainingMode()))
       training = isNonZeroScalar(
           rewriter, loc,
