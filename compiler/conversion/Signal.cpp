@@ -5,9 +5,10 @@
 // DFT and STFT are direct O(n^2) transforms: one linalg.generic whose
 // parallel dims are the output positions (the frequency among them) and
 // whose one reduction dim is the sample index k. It accumulates the real and
-// imaginary parts in f64 (two outputs), with the twiddle angle computed from
-// (j * k) mod n so that it stays in [0, 2*pi) and keeps its precision for
-// long transforms. A second generic interleaves the two parts into the
+// imaginary parts in f64 (two outputs). The twiddle factors come from a
+// table of the n roots of unity indexed by (j * k) mod n: 2n sines and
+// cosines in all, each angle in [0, 2*pi) so that long transforms keep
+// their precision. A second generic interleaves the two parts into the
 // trailing [re, im] dim of the ONNX result, scales (inverse) and narrows to
 // the element type. Samples are read with tensor.extract in the body, so
 // the frame step, the DFT length and the axis length may all be run-time
@@ -87,6 +88,29 @@ struct DftSpec {
   bool hermitian;
 };
 
+/// The n twiddle factors exp(-+ 2 pi i p / n) as an [n, 2] f64 table of
+/// (cos, +-sin): the sums index it with (j * k) mod n, so the transform
+/// evaluates 2n sines and cosines instead of two per term.
+Value buildTwiddles(OpBuilder &b, Location loc, Value n, bool inverse) {
+  Value twoPiOverN = arith::DivFOp::create(b, loc, f64Const(b, loc, 2 * M_PI),
+                                           indexToF64(b, loc, n));
+  SmallVector<OpFoldResult> sizes = {getAsOpFoldResult(n), b.getIndexAttr(2)};
+  auto ty = RankedTensorType::get(staticSizes(sizes), b.getF64Type());
+  return generateTensor(
+      b, loc, ty, sizes, ValueRange{}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
+        Value theta = arith::MulFOp::create(nb, nl, indexToF64(nb, nl, ivs[0]),
+                                            twoPiOverN);
+        Value isCos = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                            ivs[1], cIdx(nb, nl, 0));
+        Value s = math::SinOp::create(nb, nl, theta);
+        if (!inverse)
+          s = arith::NegFOp::create(nb, nl, s);
+        return arith::SelectOp::create(nb, nl, isCos,
+                                       math::CosOp::create(nb, nl, theta), s);
+      });
+}
+
 /// For every position of `sizes` (the output without its complex dim) the
 /// sums over k of sample(k) * exp(-+ 2 pi i j k / n), as two f64 tensors
 /// (real, imaginary).
@@ -113,9 +137,7 @@ std::pair<Value, Value> buildDftSums(OpBuilder &b, Location loc,
       AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank)};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters.push_back(utils::IteratorType::reduction);
-  Value nF = indexToF64(b, loc, spec.n);
-  Value twoPiOverN =
-      arith::DivFOp::create(b, loc, f64Const(b, loc, 2 * M_PI), nF);
+  Value table = buildTwiddles(b, loc, spec.n, spec.inverse);
 
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{accTy, accTy}, ValueRange{kShape},
@@ -127,12 +149,10 @@ std::pair<Value, Value> buildDftSums(OpBuilder &b, Location loc,
         Value k = linalg::IndexOp::create(nb, nl, rank);
         Value jk = arith::MulIOp::create(nb, nl, ivs[spec.freqDim], k);
         Value p = arith::RemUIOp::create(nb, nl, jk, spec.n);
-        Value theta =
-            arith::MulFOp::create(nb, nl, indexToF64(nb, nl, p), twoPiOverN);
-        Value c = math::CosOp::create(nb, nl, theta);
-        Value s = math::SinOp::create(nb, nl, theta);
-        if (!spec.inverse)
-          s = arith::NegFOp::create(nb, nl, s);
+        Value c = tensor::ExtractOp::create(nb, nl, table,
+                                            ValueRange{p, cIdx(nb, nl, 0)});
+        Value s = tensor::ExtractOp::create(nb, nl, table,
+                                            ValueRange{p, cIdx(nb, nl, 1)});
         auto [xr, xi] = sample(nb, nl, ivs, k);
         // (xr + i xi) * (c + i s); a real sample (xi null) skips the
         // imaginary terms.

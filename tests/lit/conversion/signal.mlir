@@ -1,9 +1,10 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file | FileCheck %s
 
-// A real DFT along axis 1 (opset 20 default -2): the sums over k accumulate
-// in two f64 tensors, with the angle 2 pi ((j k) mod n) / n and the
-// forward sign (negated sine); a real sample has no imaginary terms. A
-// second generic interleaves [re, im] and narrows to f32.
+// A real DFT along axis 1 (opset 20 default -2): a table of the 8 twiddle
+// factors (cos, -sin) of the forward transform, then the sums over k in two
+// f64 accumulators, reading the table at (j k) mod n; a real sample has no
+// imaginary terms. A second generic interleaves [re, im] and narrows to f32.
+// CHECK-DAG: #[[TAB:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2) -> (d2)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -13,19 +14,23 @@
 // CHECK: %[[RE0:.*]] = linalg.fill ins(%[[ZERO]] : f64) outs(%{{.*}} : tensor<2x8xf64>)
 // CHECK: %[[IM0:.*]] = linalg.fill ins(%[[ZERO]] : f64) outs(%{{.*}} : tensor<2x8xf64>)
 // CHECK: %[[KS:.*]] = tensor.empty() : tensor<8xf64>
+// CHECK: %[[TABLE:.*]] = linalg.generic {indexing_maps = [#[[TAB]]], iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<8x2xf64>)
+// CHECK: %[[S:.*]] = math.sin
+// CHECK: %[[NS:.*]] = arith.negf %[[S]]
+// CHECK: %[[C:.*]] = math.cos
+// CHECK: arith.select %{{.*}}, %[[C]], %[[NS]]
 // CHECK: %[[SUMS:.*]]:2 = linalg.generic {indexing_maps = [#[[K]], #[[OUT]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[KS]] : tensor<8xf64>) outs(%[[RE0]], %[[IM0]] : tensor<2x8xf64>, tensor<2x8xf64>)
 // CHECK: %[[B:.*]] = linalg.index 0
 // CHECK: %[[J:.*]] = linalg.index 1
 // CHECK: %[[KI:.*]] = linalg.index 2
 // CHECK: %[[JK:.*]] = arith.muli %[[J]], %[[KI]]
-// CHECK: arith.remui %[[JK]], %[[N]]
-// CHECK: %[[C:.*]] = math.cos
-// CHECK: %[[S:.*]] = math.sin
-// CHECK: %[[NS:.*]] = arith.negf %[[S]]
+// CHECK: %[[P:.*]] = arith.remui %[[JK]], %[[N]]
+// CHECK: %[[COS:.*]] = tensor.extract %[[TABLE]][%[[P]], %{{.*}}] : tensor<8x2xf64>
+// CHECK: %[[SIN:.*]] = tensor.extract %[[TABLE]][%[[P]], %{{.*}}] : tensor<8x2xf64>
 // CHECK: %[[X:.*]] = tensor.extract %{{.*}}[%[[B]], %[[KI]], %{{.*}}] : tensor<2x8x1xf32>
 // CHECK: %[[XF:.*]] = arith.extf %[[X]] : f32 to f64
-// CHECK: %[[R:.*]] = arith.mulf %[[XF]], %[[C]]
-// CHECK: %[[I:.*]] = arith.mulf %[[XF]], %[[NS]]
+// CHECK: %[[R:.*]] = arith.mulf %[[XF]], %[[COS]]
+// CHECK: %[[I:.*]] = arith.mulf %[[XF]], %[[SIN]]
 // CHECK: %[[RA:.*]] = arith.addf %{{.*}}, %[[R]]
 // CHECK: %[[IA:.*]] = arith.addf %{{.*}}, %[[I]]
 // CHECK: linalg.yield %[[RA]], %[[IA]]
@@ -43,10 +48,11 @@ func.func @dft_real(%x: tensor<2x8x1xf32>) -> tensor<2x8x2xf32> {
 // Inverse DFT of a complex signal along the constant axis 0: positive sine,
 // both components read, the result scaled by 1 / n.
 // CHECK-LABEL: func.func @dft_inverse_complex
+// CHECK: math.sin
+// CHECK-NOT: arith.negf
+// CHECK: math.cos
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<3xf64>) outs(%{{.*}}, %{{.*}} : tensor<3x4xf64>, tensor<3x4xf64>)
 // CHECK: %[[K:.*]] = linalg.index 2
-// CHECK: %[[S:.*]] = math.sin
-// CHECK-NOT: arith.negf
 // CHECK: tensor.extract %{{.*}}[%[[K]], %{{.*}}, %{{.*}}] : tensor<3x4x2xf32>
 // CHECK: tensor.extract %{{.*}}[%[[K]], %{{.*}}, %{{.*}}] : tensor<3x4x2xf32>
 // CHECK: arith.subf
