@@ -140,6 +140,95 @@ Value buildWindowPool(OpBuilder &b, Location loc, Value padded, Value init,
       .getResult(0);
 }
 
+/// MaxPool with its Indices output: one generic over (n, c, out..., k...)
+/// keeps the first maximum of each window and its index into the unpadded
+/// input `x`, flattened as (n * C + c) * prod(spatial) + the spatial
+/// position, row-major or (`columnMajor`, storage_order=1) column-major.
+std::pair<Value, Value>
+buildMaxPoolWithIndices(OpBuilder &b, Location loc, Value x, Value padded,
+                        Value init, Value idxInit, ArrayRef<WindowDim> windows,
+                        bool isUnsigned, bool columnMajor) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = windows.size();
+  int64_t numLoops = 2 + 2 * rank;
+  Type elem = cast<RankedTensorType>(init.getType()).getElementType();
+  SmallVector<int64_t> kernel;
+  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
+                                     getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> winExprs, outExprs = inExprs;
+  for (auto [i, w] : llvm::enumerate(windows)) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx);
+    AffineExpr k = getAffineDimExpr(2 + rank + i, ctx);
+    inExprs.push_back(o * w.stride + k * w.dilation);
+    winExprs.push_back(k);
+    outExprs.push_back(o);
+    kernel.push_back(w.kernel);
+  }
+  Value window = tensor::EmptyOp::create(b, loc, kernel, elem);
+  AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, winExprs, ctx),
+                                 outMap, outMap};
+  SmallVector<utils::IteratorType> iters(2 + rank,
+                                         utils::IteratorType::parallel);
+  iters.append(rank, utils::IteratorType::reduction);
+  // Sizes the flattening needs, read outside the loops.
+  IndexMath m{b, loc};
+  Value channels = m.value(tensor::getMixedSize(b, loc, x, 1));
+  SmallVector<Value> ins, padBegin;
+  OpFoldResult plane = m.c(1);
+  for (const WindowDim &w : windows) {
+    ins.push_back(m.value(w.in));
+    padBegin.push_back(m.value(w.padBegin));
+    plane = m.mul(plane, w.in);
+  }
+  Value planeV = m.value(plane);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType(), idxInit.getType()},
+      ValueRange{padded, window}, ValueRange{init, idxInit}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = args[0], best = args[2], bestIdx = args[3];
+        // Strictly greater: the first maximum in window order wins.
+        Value better;
+        if (isa<FloatType>(elem))
+          better =
+              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, v, best);
+        else
+          better = arith::CmpIOp::create(nb, l,
+                                         isUnsigned ? arith::CmpIPredicate::ugt
+                                                    : arith::CmpIPredicate::sgt,
+                                         v, best);
+        // Input position of this tap along each spatial dim.
+        SmallVector<Value> pos;
+        for (auto [i, w] : llvm::enumerate(windows)) {
+          Value o = linalg::IndexOp::create(nb, l, 2 + i);
+          Value k = linalg::IndexOp::create(nb, l, 2 + rank + i);
+          Value p = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, o, cIdx(nb, l, w.stride)),
+              arith::MulIOp::create(nb, l, k, cIdx(nb, l, w.dilation)));
+          pos.push_back(arith::SubIOp::create(nb, l, p, padBegin[i]));
+        }
+        Value spatial = cIdx(nb, l, 0);
+        for (int64_t j = 0; j < rank; ++j) {
+          int64_t i = columnMajor ? rank - 1 - j : j;
+          spatial = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, spatial, ins[i]), pos[i]);
+        }
+        Value n = linalg::IndexOp::create(nb, l, 0);
+        Value c = linalg::IndexOp::create(nb, l, 1);
+        Value nc = arith::AddIOp::create(
+            nb, l, arith::MulIOp::create(nb, l, n, channels), c);
+        Value flat = arith::AddIOp::create(
+            nb, l, arith::MulIOp::create(nb, l, nc, planeV), spatial);
+        Value idx = arith::IndexCastOp::create(nb, l, nb.getI64Type(), flat);
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, better, v, best),
+                       arith::SelectOp::create(nb, l, better, idx, bestIdx)});
+      });
+  return {generic.getResult(0), generic.getResult(1)};
+}
+
 /// Reads the window attributes shared by MaxPool and AveragePool.
 template <typename OpTy>
 std::optional<std::string> readWindowAttrs(OpTy op, int64_t spatialRank,
@@ -171,9 +260,6 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
   LogicalResult
   matchAndRewrite(OnnxMaxPoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!op.getIndices().use_empty())
-      return rewriter.notifyMatchFailure(
-          op, "the Indices output of MaxPool is not supported");
     Location loc = op.getLoc();
     Value x = adaptor.getX();
     auto xType = poolInputType(op, x, rewriter);
@@ -201,6 +287,28 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
     for (const WindowDim &w : windows)
       sizes.push_back(w.out);
     Value init = createFilled(rewriter, loc, outType, sizes, lowest);
+    if (!op.getIndices().use_empty()) {
+      auto idxType = dyn_cast_or_null<RankedTensorType>(
+          getTypeConverter()->convertType(op.getIndices().getType()));
+      if (!idxType || !idxType.getElementType().isInteger(64) ||
+          !isShapeCastCompatible(outShape, idxType))
+        return rewriter.notifyMatchFailure(
+            op, "Indices must be an i64 tensor of the output shape");
+      if (op.getStorageOrder() != 0 && op.getStorageOrder() != 1)
+        return rewriter.notifyMatchFailure(op, "storage_order must be 0 or 1");
+      Value zero = arith::ConstantOp::create(rewriter, loc,
+                                             rewriter.getI64IntegerAttr(0));
+      Value idxInit = createFilled(
+          rewriter, loc, RankedTensorType::get(outShape, rewriter.getI64Type()),
+          sizes, zero);
+      auto [y, indices] = buildMaxPoolWithIndices(
+          rewriter, loc, x, padded, init, idxInit, windows,
+          onnxElem.isUnsignedInteger(), op.getStorageOrder() == 1);
+      rewriter.replaceOp(op,
+                         {castToResultType(rewriter, loc, y, resType),
+                          castToResultType(rewriter, loc, indices, idxType)});
+      return success();
+    }
     Value y = buildWindowPool(rewriter, loc, padded, init, windows,
                               PoolKind::Max, onnxElem.isUnsignedInteger());
     y = castToResultType(rewriter, loc, y, resType);
