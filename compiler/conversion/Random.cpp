@@ -154,10 +154,10 @@ Value randomTensor(OpBuilder &b, Location loc, RankedTensorType resTy,
   return generateTensor(
       b, loc, resTy, sizes, inputs, maps,
       [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange args) {
-        Value lin = cIdx(nb, l, 0);
-        for (auto [iv, d] : llvm::zip(ivs, dims))
-          lin = arith::AddIOp::create(nb, l,
-                                      arith::MulIOp::create(nb, l, lin, d), iv);
+        Value lin = ivs.empty() ? cIdx(nb, l, 0) : ivs[0];
+        for (size_t d = 1; d < ivs.size(); ++d)
+          lin = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, lin, dims[d]), ivs[d]);
         Value ctr = arith::IndexCastOp::create(nb, l, nb.getI64Type(), lin);
         return body(nb, l, ctr, ivs, args);
       });
@@ -468,9 +468,13 @@ struct DropoutLowering : OpConversionPattern<OnnxDropoutOp> {
         one);
     scale = castScalar(rewriter, loc, scale, f64, elt);
     Value zero = scalarConstant(rewriter, loc, elt, 0.0);
-    Value y = buildElementwise(
-        rewriter, loc, resTy, {x, mask},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+    // The mask has the data's shape: both are read with identity maps.
+    AffineMap id =
+        AffineMap::getMultiDimIdentityMap(xTy.getRank(), rewriter.getContext());
+    Value y = generateTensor(
+        rewriter, loc, resTy, refineSizes(rewriter, resTy, sizes), {x, mask},
+        {id, id},
+        [&](OpBuilder &b, Location l, ValueRange, ValueRange a) -> Value {
           Value scaled = arith::MulFOp::create(b, l, a[0], scale);
           return arith::SelectOp::create(b, l, a[1], scaled, zero);
         });
