@@ -41,19 +41,33 @@ namespace {
 // Scalar ordering shared by the three ops
 //===----------------------------------------------------------------------===//
 
+Value isNaN(OpBuilder &b, Location loc, Value x) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+}
+
 /// `x < y` for scalars of ONNX element type `onnxTy` (signedness from it).
+/// Floats are totally ordered with NaN above every number, as ONNX Runtime
+/// and ONNX's reference order them in TopK (and numpy in unique).
 Value lessThan(OpBuilder &b, Location loc, Value x, Value y, Type onnxTy) {
-  if (isa<FloatType>(onnxTy))
-    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, y);
+  if (isa<FloatType>(onnxTy)) {
+    Value lt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, y);
+    Value numBelowNaN = arith::AndIOp::create(
+        b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, x, x),
+        isNaN(b, loc, y));
+    return arith::OrIOp::create(b, loc, lt, numBelowNaN);
+  }
   bool isUnsigned = onnxTy.isUnsignedInteger() || onnxTy.isInteger(1);
   return arith::CmpIOp::create(
       b, loc,
       isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt, x, y);
 }
 
+/// `x == y` in the order of lessThan: NaNs are equal to each other.
 Value equalTo(OpBuilder &b, Location loc, Value x, Value y, Type onnxTy) {
   if (isa<FloatType>(onnxTy))
-    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, y);
+    return arith::OrIOp::create(
+        b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, y),
+        arith::AndIOp::create(b, loc, isNaN(b, loc, x), isNaN(b, loc, y)));
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
 }
 
@@ -611,10 +625,16 @@ struct NonMaxSuppressionLowering
         return rewriter.notifyMatchFailure(
             op, "thresholds must have the type of the boxes");
 
-    // Worst case: every class of every batch keeps maxOut boxes.
-    Value capacity = arith::MulIOp::create(
+    // Worst case: every class of every batch keeps maxOut boxes. At least
+    // one row, so that the slice of the used rows never starts past the
+    // end of a buffer that folding made statically empty.
+    Value capacity = arith::MaxSIOp::create(
         rewriter, loc,
-        arith::MulIOp::create(rewriter, loc, numBatches, numClasses), maxOut);
+        arith::MulIOp::create(
+            rewriter, loc,
+            arith::MulIOp::create(rewriter, loc, numBatches, numClasses),
+            maxOut),
+        one);
     auto bufTy =
         RankedTensorType::get({ShapedType::kDynamic, 3}, rewriter.getI64Type());
     Value buffer =
