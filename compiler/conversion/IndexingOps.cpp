@@ -586,17 +586,19 @@ struct MaxUnpoolLowering : OpConversionPattern<OnnxMaxUnpoolOp> {
           Value flat = scalarToIndex(
               b, l, tensor::ExtractOp::create(b, l, indices, ivs), iElt);
           SmallVector<Value> at(rank);
-          Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
           for (int64_t d = rank - 1; d >= 0; --d) {
             at[d] = arith::RemUIOp::create(b, l, flat, inferredDims[d]);
             flat = arith::DivUIOp::create(b, l, flat, inferredDims[d]);
-            inside = arith::AndIOp::create(
-                b, l, inside,
-                cmpIdx(b, l, arith::CmpIPredicate::ult, at[d], outDims[d]));
           }
           Value v = tensor::ExtractOp::create(b, l, x, ivs);
           if (!explicitShape)
             return {tensor::InsertOp::create(b, l, v, iter[0], at).getResult()};
+          Value inside =
+              cmpIdx(b, l, arith::CmpIPredicate::ult, at[0], outDims[0]);
+          for (int64_t d = 1; d < rank; ++d)
+            inside = arith::AndIOp::create(
+                b, l, inside,
+                cmpIdx(b, l, arith::CmpIPredicate::ult, at[d], outDims[d]));
           auto ifOp = scf::IfOp::create(
               b, l, inside,
               [&](OpBuilder &tb, Location tl) {
