@@ -188,11 +188,17 @@ struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
         xc = math::RoundEvenOp::create(nb, l, xc);
         yc = math::RoundEvenOp::create(nb, l, yc);
       }
-      // Coordinates outside the image move in for border and reflection
-      // padding (both are the identity inside the valid range).
+      // Coordinates outside [min, max] move in for border and reflection
+      // padding (ONNX reference and PyTorch; this matters for bicubic only,
+      // where ORT instead pads per pixel).
       if (pad == GridPadding::Border) {
-        xc = m.min(m.max(xc, m.c(0.0)), m.sub(wF, m.c(1.0)));
-        yc = m.min(m.max(yc, m.c(0.0)), m.sub(hF, m.c(1.0)));
+        auto clampOut = [&](Value v, Value lo, Value hi, Value len) {
+          Value out = m.orI(m.lt(v, lo), m.gt(v, hi));
+          Value clamped = m.min(m.max(v, m.c(0.0)), m.sub(len, m.c(1.0)));
+          return m.sel(out, clamped, v);
+        };
+        xc = clampOut(xc, xMin, xMax, wF);
+        yc = clampOut(yc, yMin, yMax, hF);
       } else if (pad == GridPadding::Reflection) {
         xc = reflect(m, xc, xMin, xMax);
         yc = reflect(m, yc, yMin, yMax);

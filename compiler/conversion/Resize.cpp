@@ -126,8 +126,10 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
       ax.scale = arith::DivFOp::create(b, loc, ax.outLenF, ax.inLenF);
     else
       ax.scale = cs ? fconst(b, loc, *cs) : p.runtimeScales[d];
-    // align_corners maps onto the unrounded resized length in * scale when
-    // scales are given (ONNX reference; 4 * 0.6 resizes over 2.4, not 2).
+    // align_corners and tf_crop_and_resize map onto the unrounded resized
+    // length in * scale when scales are given (the ONNX reference, which the
+    // backend tests follow: 4 * 0.6 resizes over 2.4, not 2; ORT uses the
+    // rounded length).
     ax.resizedLenF =
         p.scaleFromSizes
             ? ax.outLenF
@@ -186,9 +188,9 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
         // the middle of the crop for a one-element output (ORT's form).
         Value inM1 = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
         Value span = arith::SubFOp::create(nb, l, ax.roiEnd, ax.roiStart);
-        Value outM1 = arith::SubFOp::create(nb, l, ax.outLenF, oneF);
+        Value outM1 = arith::SubFOp::create(nb, l, ax.resizedLenF, oneF);
         Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
-                                          ax.outLenF, oneF);
+                                          ax.resizedLenF, oneF);
         Value safeDen = arith::SelectOp::create(nb, l, big, outM1, oneF);
         Value step = arith::DivFOp::create(
             nb, l,
