@@ -127,15 +127,25 @@ Value emptyStack(OpBuilder &b, Location loc, RankedTensorType row) {
   return createEmpty(b, loc, stackedType(row), sizes);
 }
 
-/// Writes `row` as row `pos` of `buf`.
+Value sliceAt(OpBuilder &b, Location loc, Value t, int64_t axis, Value pos);
+
+/// Writes `row` as row `pos` of `buf`. The row is copied into the slice by
+/// a linalg.copy, which bufferizes in place into the subview (a plain
+/// insert_slice would become a memref.copy that, with dynamic sizes, calls
+/// a runtime library function).
 Value insertRow(OpBuilder &b, Location loc, Value row, Value buf, Value pos) {
   auto bufTy = cast<RankedTensorType>(buf.getType());
+  Value slice = sliceAt(b, loc, buf, 0, pos);
+  Value copied = linalg::CopyOp::create(
+                     b, loc, castTo(b, loc, row, slice.getType()), slice)
+                     .getResult(0);
   SmallVector<OpFoldResult> offsets(bufTy.getRank(), b.getIndexAttr(0));
   offsets[0] = pos;
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
-  llvm::append_range(sizes, sizesOf(b, loc, row));
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, buf);
+  sizes[0] = b.getIndexAttr(1);
   SmallVector<OpFoldResult> ones(bufTy.getRank(), b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, row, buf, offsets, sizes, ones);
+  return tensor::InsertSliceOp::create(b, loc, copied, buf, offsets, sizes,
+                                       ones);
 }
 
 /// Writes `row` at index `pos` of the stack `buf`, of which `written` rows
@@ -698,7 +708,11 @@ private:
     for (auto [i, t] : llvm::enumerate(entryTys)) {
       std::optional<SmallVector<OpFoldResult>> sizes;
       if (i < nState) {
-        sizes = staticSizes(rewriter, t);
+        // A state that keeps its shape has the one the body declares.
+        sizes = staticSizes(rewriter, cfg.stateInPlace[i]
+                                          ? cast<RankedTensorType>(
+                                                body.getArgument(i).getType())
+                                          : t);
       } else if (auto row = staticSizes(rewriter, rowTys[i - nState])) {
         sizes = SmallVector<OpFoldResult>{len};
         llvm::append_range(*sizes, *row);
