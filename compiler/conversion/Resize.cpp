@@ -536,7 +536,8 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
     auto r = buildResize(rewriter, loc, x, resTy, p, cfg);
     if (failed(r))
       return rewriter.notifyMatchFailure(
-          op, "linear and cubic resize need float data");
+          op, cfg.mode == "cubic" ? "cubic resize needs float data"
+                                  : "linear resize needs float data");
     rewriter.replaceOp(op, *r);
     return success();
   }

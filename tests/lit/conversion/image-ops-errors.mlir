@@ -1,0 +1,35 @@
+// RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
+
+func.func @gridsample_3d(%x: tensor<1x1x2x2x2xf32>, %g: tensor<1x2x2x2x3xf32>) -> tensor<1x1x2x2x2xf32> {
+  // expected-error @+2 {{cannot lower this op: only 2-D sampling (4-D input and grid) is supported}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.GridSample'}}
+  %0 = onnx.GridSample(%x, %g) : (tensor<1x1x2x2x2xf32>, tensor<1x2x2x2x3xf32>) -> tensor<1x1x2x2x2xf32>
+  return %0 : tensor<1x1x2x2x2xf32>
+}
+
+// -----
+
+func.func @gridsample_bad_padding(%x: tensor<1x1x2x2xf32>, %g: tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+2 {{cannot lower this op: unknown padding_mode}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.GridSample'}}
+  %0 = onnx.GridSample(%x, %g) {padding_mode = "wrap"} : (tensor<1x1x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @roialign_bad_mode(%x: tensor<1x1x4x4xf32>, %r: tensor<1x4xf32>, %b: tensor<1xi64>) -> tensor<1x1x1x1xf32> {
+  // expected-error @+2 {{cannot lower this op: unknown mode}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.RoiAlign'}}
+  %0 = onnx.RoiAlign(%x, %r, %b) {mode = "sum"} : (tensor<1x1x4x4xf32>, tensor<1x4xf32>, tensor<1xi64>) -> tensor<1x1x1x1xf32>
+  return %0 : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+func.func @roialign_bad_coord(%x: tensor<1x1x4x4xf32>, %r: tensor<1x4xf32>, %b: tensor<1xi64>) -> tensor<1x1x1x1xf32> {
+  // expected-error @+2 {{cannot lower this op: unknown coordinate_transformation_mode}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.RoiAlign'}}
+  %0 = onnx.RoiAlign(%x, %r, %b) {coordinate_transformation_mode = "align_corners"} : (tensor<1x1x4x4xf32>, tensor<1x4xf32>, tensor<1xi64>) -> tensor<1x1x1x1xf32>
+  return %0 : tensor<1x1x1x1xf32>
+}
