@@ -135,9 +135,11 @@ struct HardmaxLowering : OpConversionPattern<OnnxHardmaxOp> {
 };
 
 /// Mean and (population) variance of `x` over `dims`, in `ct`, as tensors
-/// of the other dims.
-std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
-                                        ArrayRef<int64_t> dims, Type ct) {
+/// of the other dims; with `invEps`, 1/sqrt(variance + invEps) instead of
+/// the variance (computed in the same generic).
+std::pair<Value, Value>
+meanAndVariance(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> dims,
+                Type ct, std::optional<double> invEps = std::nullopt) {
   Value zero = scalarConstant(b, loc, ct, 0.0);
   Value count = countElements(b, loc, x, dims, ct);
   Value sum = buildReduction(
@@ -161,11 +163,18 @@ std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
         return arith::AddFOp::create(nb, l, arith::MulFOp::create(nb, l, d, d),
                                      acc);
       });
-  Value var =
-      buildMapped(b, loc, rt, sizes, {sq}, {id},
-                  [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                    return arith::DivFOp::create(nb, l, a[0], count);
-                  });
+  Value var = buildMapped(
+      b, loc, rt, sizes, {sq}, {id},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value var = arith::DivFOp::create(nb, l, a[0], count);
+        if (!invEps)
+          return var;
+        Value s = math::SqrtOp::create(
+            nb, l,
+            arith::AddFOp::create(nb, l, var,
+                                  scalarConstant(nb, l, ct, *invEps)));
+        return arith::DivFOp::create(nb, l, scalarConstant(nb, l, ct, 1.0), s);
+      });
   return {mean, var};
 }
 
@@ -174,19 +183,7 @@ std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
 std::pair<Value, Value> meanAndInvStdDev(OpBuilder &b, Location loc, Value x,
                                          ArrayRef<int64_t> dims, Type ct,
                                          double eps) {
-  auto [mean, var] = meanAndVariance(b, loc, x, dims, ct);
-  auto rt = cast<RankedTensorType>(var.getType());
-  AffineMap id =
-      AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
-  Value inv = buildMapped(
-      b, loc, rt, tensorSizes(b, loc, var), {var}, {id},
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value s = math::SqrtOp::create(
-            nb, l,
-            arith::AddFOp::create(nb, l, a[0], scalarConstant(nb, l, ct, eps)));
-        return arith::DivFOp::create(nb, l, scalarConstant(nb, l, ct, 1.0), s);
-      });
-  return {mean, inv};
+  return meanAndVariance(b, loc, x, dims, ct, eps);
 }
 
 /// Reads a tensor of rank <= `rank` broadcast (numpy-aligned to the trailing

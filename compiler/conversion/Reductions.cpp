@@ -315,9 +315,10 @@ Value finiteShift(OpBuilder &b, Location loc, Value m) {
 }
 
 /// Reduces `input` over the dims whose run-time `flags` are true, keeping
-/// them as unit dims: `preMap` turns every element into the accumulator type
-/// once, then each dim is reduced with `combine` (starting from `init`)
-/// inside an scf.if on its flag. The dims of the result are dynamic.
+/// them as unit dims: `preMap` (if any) turns every element into the
+/// accumulator type once, then each dim is reduced with `combine` (starting
+/// from `init`) inside an scf.if on its flag. The dims of the result are
+/// dynamic.
 Value reduceFlaggedDims(
     OpBuilder &b, Location loc, Value input, ArrayRef<Value> flags, Value init,
     function_ref<Value(OpBuilder &, Location, Value)> preMap,
@@ -325,12 +326,13 @@ Value reduceFlaggedDims(
   auto inTy = cast<RankedTensorType>(input.getType());
   int64_t rank = inTy.getRank();
   auto accTy = RankedTensorType::get(inTy.getShape(), init.getType());
-  Value t =
-      buildMapped(b, loc, accTy, tensorSizes(b, loc, input), {input},
-                  {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
-                  [&](OpBuilder &nb, Location l, ValueRange a) {
-                    return preMap(nb, l, a[0]);
-                  });
+  Value t = input;
+  if (preMap)
+    t = buildMapped(b, loc, accTy, tensorSizes(b, loc, input), {input},
+                    {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      return preMap(nb, l, a[0]);
+                    });
   SmallVector<int64_t> shape(inTy.getShape());
   for (int64_t d = 0; d < rank; ++d) {
     shape[d] = ShapedType::kDynamic;
@@ -457,11 +459,16 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
                                 rewriter, loc, rewriter.getBoolAttr(false))
                           : none;
       flags = runtimeAxisFlags(rewriter, loc, adaptor.getAxes(), rank, initial);
+      // Sum, max, min, prod in the element type need no element transform.
+      bool transform = acc != signlessType(elem) || Kind == ReduceKind::L1 ||
+                       Kind == ReduceKind::L2 || Kind == ReduceKind::SumSquare;
+      auto pre = [&](OpBuilder &b, Location l, Value x) {
+        return preMap(b, l, toAcc(b, l, x), isFloat, isUnsigned);
+      };
       reduced = reduceFlaggedDims(
           rewriter, loc, data, flags, init,
-          [&](OpBuilder &b, Location l, Value x) {
-            return preMap(b, l, toAcc(b, l, x), isFloat, isUnsigned);
-          },
+          transform ? function_ref<Value(OpBuilder &, Location, Value)>(pre)
+                    : nullptr,
           [&](OpBuilder &b, Location l, Value x, Value a) {
             return combineAcc(b, l, x, a, isFloat, isUnsigned);
           });

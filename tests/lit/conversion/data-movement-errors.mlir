@@ -22,12 +22,13 @@ func.func @resize_crop(%a: tensor<1x1x2x2xf32>, %roi: tensor<8xf32>) -> tensor<1
 
 // -----
 
-func.func @slice_runtime_steps(%a: tensor<10xf32>, %s: tensor<1xi64>) -> tensor<?xf32> {
+// Starts, ends, axes and steps are 1-D, even when read at run time.
+func.func @slice_runtime_2d_steps(%a: tensor<10xf32>, %s: tensor<1x1xi64>) -> tensor<?xf32> {
   %b = onnx.Constant() {value = dense<[0]> : tensor<1xi64>} : () -> tensor<1xi64>
   %e = onnx.Constant() {value = dense<[10]> : tensor<1xi64>} : () -> tensor<1xi64>
-  // expected-error @+2 {{cannot lower this op: steps must be a constant}}
+  // expected-error @+2 {{cannot lower this op: starts/ends/axes/steps must be 1-D tensors}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Slice'}}
-  %0 = onnx.Slice(%a, %b, %e, %b, %s) : (tensor<10xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?xf32>
+  %0 = onnx.Slice(%a, %b, %e, %b, %s) : (tensor<10xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1x1xi64>) -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
 

@@ -485,3 +485,38 @@ func.func @resize_keep_aspect(%a: tensor<1x1x4x6xf32>) -> tensor<1x1x5x7xf32> {
   %0 = onnx.Resize(%a, %n, %n, %sz) {mode = "nearest", keep_aspect_ratio_policy = "not_larger", axes = [2, 3]} : (tensor<1x1x4x6xf32>, none, none, tensor<2xi64>) -> tensor<1x1x5x7xf32>
   return %0 : tensor<1x1x5x7xf32>
 }
+
+// -----
+
+// Axes and steps read at run time (any number of entries): an scf.for
+// computes every dim's start, count and step, and a gather reads
+// out[i] = in[start + i * step].
+// CHECK-LABEL: func.func @slice_runtime
+// CHECK: %[[N:.+]] = tensor.dim %arg1, %{{.+}} : tensor<?xi64>
+// CHECK: %[[B:.+]]:6 = scf.for %{{.+}} = %{{.+}} to %[[N]] step %{{.+}} iter_args({{.+}}) -> (index, index, index, index, index, index)
+// CHECK: tensor.extract %arg3[%{{.+}}] : tensor<?xi64>
+// CHECK: tensor.extract %arg4[%{{.+}}] : tensor<?xi64>
+// CHECK: arith.ceildivsi
+// CHECK: scf.yield
+// CHECK: %[[E:.+]] = tensor.empty(%[[B]]#2, %[[B]]#3) : tensor<?x?xf32>
+// CHECK: linalg.generic {{.+}} outs(%[[E]] : tensor<?x?xf32>)
+// CHECK: arith.muli %{{.+}}, %[[B]]#4 : index
+// CHECK: tensor.extract %arg0[%{{.+}}, %{{.+}}] : tensor<20x10xf32>
+func.func @slice_runtime(%a: tensor<20x10xf32>, %s: tensor<?xi64>, %e: tensor<?xi64>, %ax: tensor<?xi64>, %st: tensor<?xi64>) -> tensor<?x?xf32> {
+  %0 = onnx.Slice(%a, %s, %e, %ax, %st) : (tensor<20x10xf32>, tensor<?xi64>, tensor<?xi64>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// Empty Split parts are empty tensors (no extract_slice at the end of an
+// empty axis).
+// CHECK-LABEL: func.func @split_empty
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[A:.+]] = tensor.empty() : tensor<0xf32>
+// CHECK: %[[B:.+]] = tensor.empty() : tensor<0xf32>
+// CHECK: return %[[A]], %[[B]]
+func.func @split_empty(%a: tensor<0xf32>, %s: tensor<2xi64>) -> (tensor<0xf32>, tensor<0xf32>) {
+  %0:2 = onnx.Split(%a, %s) : (tensor<0xf32>, tensor<2xi64>) -> (tensor<0xf32>, tensor<0xf32>)
+  return %0#0, %0#1 : tensor<0xf32>, tensor<0xf32>
+}

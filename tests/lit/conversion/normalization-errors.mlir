@@ -1,18 +1,20 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-// Training-mode BatchNormalization (batch statistics) is not supported.
-func.func @batchnorm_training(%x: tensor<2x3x4xf32>, %p: tensor<3xf32>) -> tensor<2x3x4xf32> {
-  // expected-error @+2 {{cannot lower this op: training mode BatchNormalization (batch statistics or running mean/var outputs) is not supported}}
+// Training mode computes per-channel statistics: the old spatial=0 form
+// with [C, D] parameters is not supported there.
+func.func @batchnorm_training_spatial_params(%x: tensor<2x3x4xf32>, %p: tensor<3x4xf32>) -> tensor<2x3x4xf32> {
+  // expected-error @+2 {{cannot lower this op: training mode needs float scale/B/mean/var of shape [C]}}
   // expected-error @+1 {{failed to legalize operation 'onnx.BatchNormalization'}}
-  %0, %1, %2 = onnx.BatchNormalization(%x, %p, %p, %p, %p) {training_mode = 1 : i64} : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, none, none)
+  %0, %1, %2 = onnx.BatchNormalization(%x, %p, %p, %p, %p) {training_mode = 1 : i64} : (tensor<2x3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> (tensor<2x3x4xf32>, none, none)
   return %0 : tensor<2x3x4xf32>
 }
 
 // -----
 
-// Neither are uses of the updated running mean/var.
+// Mean/var outputs used without training_mode (the opset < 14 training
+// form) are not supported.
 func.func @batchnorm_running_stats_used(%x: tensor<2x3x4xf32>, %p: tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>) {
-  // expected-error @+2 {{cannot lower this op: training mode BatchNormalization (batch statistics or running mean/var outputs) is not supported}}
+  // expected-error @+2 {{cannot lower this op: inference-mode BatchNormalization with mean/var outputs (the opset < 14 training outputs) is not supported}}
   // expected-error @+1 {{failed to legalize operation 'onnx.BatchNormalization'}}
   %0, %1, %2 = onnx.BatchNormalization(%x, %p, %p, %p, %p) : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>)
   return %0, %1 : tensor<2x3x4xf32>, tensor<3xf32>

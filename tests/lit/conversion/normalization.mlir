@@ -231,3 +231,45 @@ func.func @layernorm_no_bias(%x: tensor<2x8xf32>, %s: tensor<8xf32>) -> tensor<2
   %0, %1, %2 = onnx.LayerNormalization(%x, %s, %n) : (tensor<2x8xf32>, tensor<8xf32>, none) -> (tensor<2x8xf32>, none, none)
   return %0 : tensor<2x8xf32>
 }
+
+// -----
+
+// LRN: squares zero-padded along C by (size-1)/2 before and size/2 after,
+// summed over a window of `size` channels, then x / (bias + alpha/size *
+// sum)^beta.
+// CHECK-DAG: #[[WIN_IN:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 + d4, d2, d3)>
+// CHECK-DAG: #[[WIN:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d4)>
+// CHECK-LABEL: func.func @lrn
+// CHECK: %[[SQ:.+]] = linalg.generic
+// CHECK: arith.mulf %[[IN:.+]], %[[IN]] : f32
+// CHECK: %[[P:.+]] = tensor.pad %[[SQ]] low[0, 1, 0, 0] high[0, 1, 0, 0]
+// CHECK: %[[W:.+]] = tensor.empty() : tensor<3xf32>
+// CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[WIN_IN]], #[[WIN]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[P]], %[[W]] : tensor<1x7x4x4xf32>
+// CHECK-SAME: tensor<3xf32>
+// CHECK: linalg.generic {{.+}} ins(%arg0, %[[SUM]]
+// CHECK: math.powf
+// CHECK: arith.divf
+func.func @lrn(%x: tensor<1x5x4x4xf32>) -> tensor<1x5x4x4xf32> {
+  %0 = onnx.LRN(%x) {size = 3 : i64, alpha = 2.0e-4 : f32, beta = 0.5 : f32, bias = 2.0 : f32} : (tensor<1x5x4x4xf32>) -> tensor<1x5x4x4xf32>
+  return %0 : tensor<1x5x4x4xf32>
+}
+
+// -----
+
+// Training-mode BatchNormalization: batch mean and variance over all dims
+// but C, and running stats mixed with the momentum (0.9 by default).
+// CHECK-DAG: #[[C:map[0-9]*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @batchnorm_training
+// CHECK: %[[SUM:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[C]]], iterator_types = ["reduction", "parallel", "reduction"]}
+// CHECK: %[[MEAN:.+]] = linalg.generic {{.+}} ins(%[[SUM]] : tensor<3xf32>)
+// CHECK: %[[SQ:.+]] = linalg.generic {{.+}} iterator_types = ["reduction", "parallel", "reduction"]} ins(%arg0, %[[MEAN]]
+// CHECK: %[[VAR:.+]] = linalg.generic {{.+}} ins(%[[SQ]] : tensor<3xf32>)
+// CHECK: %[[Y:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[C]], #[[C]], #[[C]], #[[C]], #{{.+}}], {{.+}} ins(%arg0, %[[MEAN]], %[[VAR]], %arg1, %arg2
+// CHECK: math.sqrt
+// CHECK: %[[RM:.+]] = linalg.generic {{.+}} ins(%arg3, %[[MEAN]] : tensor<3xf32>, tensor<3xf32>)
+// CHECK: %[[RV:.+]] = linalg.generic {{.+}} ins(%arg4, %[[VAR]] : tensor<3xf32>, tensor<3xf32>)
+// CHECK: return %[[Y]], %[[RM]], %[[RV]]
+func.func @batchnorm_training(%x: tensor<2x3x4xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %0, %1, %2 = onnx.BatchNormalization(%x, %s, %b, %m, %v) {training_mode = 1 : i64} : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>)
+  return %0, %1, %2 : tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>
+}

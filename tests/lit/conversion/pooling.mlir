@@ -281,3 +281,22 @@ func.func @global_maxpool(%x: tensor<2x3x9xf32>) -> tensor<2x3x1xf32> {
   %y = onnx.GlobalMaxPool(%x) : (tensor<2x3x9xf32>) -> tensor<2x3x1xf32>
   return %y : tensor<2x3x1xf32>
 }
+
+// -----
+
+// MaxPool with Indices: one generic with two outputs keeps the first
+// maximum of each window and its flattened input index (storage_order=1:
+// column-major over the spatial dims, h + w * H, plus (n * C + c) * H * W).
+// CHECK-LABEL: func.func @maxpool_indices
+// CHECK: %[[V:.+]] = linalg.fill {{.+}} -> tensor<1x1x2x2xf32>
+// CHECK: %[[I:.+]] = linalg.fill {{.+}} -> tensor<1x1x2x2xi64>
+// CHECK: %[[R:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%arg0, %{{.+}} : tensor<1x1x4x4xf32>, tensor<2x2xf32>) outs(%[[V]], %[[I]] : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+// CHECK: %[[GT:.+]] = arith.cmpf ogt
+// CHECK: arith.index_cast %{{.+}} : index to i64
+// CHECK: arith.select %[[GT]]
+// CHECK: arith.select %[[GT]]
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @maxpool_indices(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>) {
+  %y, %i = onnx.MaxPool(%x) {kernel_shape = [2, 2], storage_order = 1 : i64, strides = [2, 2]} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+  return %y, %i : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
+}

@@ -288,3 +288,43 @@ func.func @reduce_mean_noop(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %0 = onnx.ReduceMean(%x, %n) {noop_with_empty_axes = 1 : i64} : (tensor<2x3xf32>, none) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+// Run-time axes (any count): a flag per dim (all dims when the axes are
+// empty), each dim reduced to a unit dim under an scf.if on its flag, and
+// for keepdims=0 a reshape to the sizes of the unflagged dims.
+// CHECK-LABEL: func.func @reduce_sum_runtime_axes
+// CHECK: %[[N:.+]] = tensor.dim %arg1, %{{.+}} : tensor<?xi64>
+// CHECK: %[[EMPTY:.+]] = arith.cmpi eq, %[[N]], %{{.+}} : index
+// CHECK: %[[F:.+]]:2 = scf.for {{.+}} iter_args(%{{.+}} = %[[EMPTY]], %{{.+}} = %[[EMPTY]]) -> (i1, i1)
+// CHECK: %[[R0:.+]] = scf.if %[[F]]#0 -> (tensor<?x3xf32>)
+// CHECK: linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%arg0 : tensor<2x3xf32>)
+// CHECK: tensor.expand_shape
+// CHECK: } else {
+// CHECK: tensor.cast %arg0 : tensor<2x3xf32> to tensor<?x3xf32>
+// CHECK: %[[R1:.+]] = scf.if %[[F]]#1 -> (tensor<?x?xf32>)
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %{{.+}} : tensor<1xi64>
+// CHECK: tensor.reshape %[[R1]](%[[SHAPE]]) : (tensor<?x?xf32>, tensor<1xi64>) -> tensor<?xf32>
+func.func @reduce_sum_runtime_axes(%x: tensor<2x3xf32>, %axes: tensor<?xi64>) -> tensor<?xf32> {
+  %0 = onnx.ReduceSum(%x, %axes) {keepdims = 0 : i64} : (tensor<2x3xf32>, tensor<?xi64>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+// With noop_with_empty_axes, empty run-time axes reduce nothing; the mean
+// divides by the product of the flagged dims.
+// CHECK-LABEL: func.func @reduce_mean_runtime_axes_noop
+// CHECK: %[[FALSE:.+]] = arith.constant false
+// CHECK: %[[F:.+]]:2 = scf.for {{.+}} iter_args(%{{.+}} = %[[FALSE]], %{{.+}} = %[[FALSE]]) -> (i1, i1)
+// CHECK: scf.if %[[F]]#0
+// CHECK: scf.if %[[F]]#1
+// CHECK: arith.select %[[F]]#0
+// CHECK: arith.select %[[F]]#1
+// CHECK: arith.divf
+func.func @reduce_mean_runtime_axes_noop(%x: tensor<2x?xf32>, %axes: tensor<1xi64>) -> tensor<?x?xf32> {
+  %0 = onnx.ReduceMean(%x, %axes) {noop_with_empty_axes = 1 : i64} : (tensor<2x?xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

@@ -1,10 +1,20 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-func.func @unsqueeze_runtime_axes(%a: tensor<3xf32>, %ax: tensor<1xi64>) -> tensor<1x3xf32> {
-  // expected-error @+2 {{cannot lower this op: axes must be a constant}}
+// Run-time axes: the result rank must be the input rank plus their count.
+func.func @unsqueeze_runtime_axes_bad_rank(%a: tensor<3xf32>, %ax: tensor<2xi64>) -> tensor<1x3xf32> {
+  // expected-error @+2 {{cannot lower this op: result rank != input rank + number of axes}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Unsqueeze'}}
-  %0 = onnx.Unsqueeze(%a, %ax) : (tensor<3xf32>, tensor<1xi64>) -> tensor<1x3xf32>
+  %0 = onnx.Unsqueeze(%a, %ax) : (tensor<3xf32>, tensor<2xi64>) -> tensor<1x3xf32>
   return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @squeeze_runtime_axes_bad_rank(%a: tensor<1x3x1xf32>, %ax: tensor<1xi64>) -> tensor<3xf32> {
+  // expected-error @+2 {{cannot lower this op: result rank != input rank - number of axes}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Squeeze'}}
+  %0 = onnx.Squeeze(%a, %ax) : (tensor<1x3x1xf32>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
 }
 
 // -----

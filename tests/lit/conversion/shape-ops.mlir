@@ -393,3 +393,33 @@ func.func @flatten_default(%a: tensor<?x3x4xf32>) -> tensor<?x12xf32> {
   %0 = onnx.Flatten(%a) : (tensor<?x3x4xf32>) -> tensor<?x12xf32>
   return %0 : tensor<?x12xf32>
 }
+
+// -----
+
+// Run-time axes: one flag per input dim from an scf.for over the axes, the
+// result sizes built from them, then tensor.reshape.
+// CHECK-LABEL: func.func @squeeze_runtime_axes
+// CHECK: %[[F:.+]]:3 = scf.for {{.+}} iter_args({{.+}}) -> (i1, i1, i1)
+// CHECK: tensor.extract %arg1[%{{.+}}] : tensor<1xi64>
+// CHECK: arith.ori
+// CHECK: scf.yield
+// CHECK: %[[DIM:.+]] = tensor.dim %arg0, %{{.+}} : tensor<1x3x?xf32>
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %{{.+}}, %{{.+}} : tensor<2xi64>
+// CHECK: %[[R:.+]] = tensor.reshape %arg0(%[[SHAPE]]) : (tensor<1x3x?xf32>, tensor<2xi64>) -> tensor<3x?xf32>
+// CHECK: return %[[R]]
+func.func @squeeze_runtime_axes(%a: tensor<1x3x?xf32>, %ax: tensor<1xi64>) -> tensor<3x?xf32> {
+  %0 = onnx.Squeeze(%a, %ax) : (tensor<1x3x?xf32>, tensor<1xi64>) -> tensor<3x?xf32>
+  return %0 : tensor<3x?xf32>
+}
+
+// -----
+
+// Unsqueeze with run-time axes: flags per result dim (rank 2 + 1).
+// CHECK-LABEL: func.func @unsqueeze_runtime_axes
+// CHECK: scf.for {{.+}} -> (i1, i1, i1)
+// CHECK: %[[SHAPE:.+]] = tensor.from_elements %{{.+}}, %{{.+}}, %{{.+}} : tensor<3xi64>
+// CHECK: tensor.reshape %arg0(%[[SHAPE]]) : (tensor<3x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+func.func @unsqueeze_runtime_axes(%a: tensor<3x?xf32>, %ax: tensor<1xi64>) -> tensor<?x?x?xf32> {
+  %0 = onnx.Unsqueeze(%a, %ax) : (tensor<3x?xf32>, tensor<1xi64>) -> tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
+}

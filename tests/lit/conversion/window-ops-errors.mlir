@@ -1,10 +1,10 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-// The Indices output of MaxPool is not supported.
-func.func @maxpool_indices(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xi64> {
-  // expected-error @+2 {{cannot lower this op: the Indices output of MaxPool is not supported}}
+// The Indices output flattens row-major (0) or column-major (1) only.
+func.func @maxpool_indices_storage_order(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xi64> {
+  // expected-error @+2 {{cannot lower this op: storage_order must be 0 or 1}}
   // expected-error @+1 {{failed to legalize operation 'onnx.MaxPool'}}
-  %y, %i = onnx.MaxPool(%x) {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+  %y, %i = onnx.MaxPool(%x) {kernel_shape = [2, 2], storage_order = 2 : i64, strides = [2, 2]} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
   return %i : tensor<1x1x2x2xi64>
 }
 
