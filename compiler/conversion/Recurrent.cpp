@@ -14,9 +14,9 @@
 // positions after the loop. Without sequence_lens, the reverse direction
 // reads and writes step T-1-t directly.
 //
-// Layout 1 ([batch, seq, ...]) is handled by the slice offsets of X and the
-// initial states and by where the results are inserted, so nothing but Y is
-// transposed.
+// Layout 1 ([batch, seq, ...]) is handled by the slice offsets of X, the
+// maps reading the initial states and those writing the results, so nothing
+// is transposed but the weights.
 //
 //===----------------------------------------------------------------------===//
 
@@ -273,11 +273,66 @@ private:
                                           sizes, ones);
   }
 
-  Value insert(Value src, Value dest, ArrayRef<OpFoldResult> offsets,
-               ArrayRef<OpFoldResult> sizes) {
-    SmallVector<OpFoldResult> ones(sizes.size(), idx(1));
-    return tensor::InsertSliceOp::create(b, loc, src, dest, offsets, sizes,
-                                         ones);
+  /// A linalg.generic copying `src`, read through `srcMap`, into `init`.
+  Value copyInto(Value src, AffineMap srcMap, Value init) {
+    int64_t rank = cast<RankedTensorType>(init.getType()).getRank();
+    SmallVector<AffineMap> maps{
+        srcMap, AffineMap::getMultiDimIdentityMap(rank, b.getContext())};
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{src},
+               ValueRange{init}, maps,
+               SmallVector<utils::IteratorType>(rank,
+                                                utils::IteratorType::parallel),
+               [](OpBuilder &nb, Location nl, ValueRange args) {
+                 linalg::YieldOp::create(nb, nl, args[0]);
+               })
+        .getResult(0);
+  }
+
+  /// `y` [T, batch, hidden] with row `pos` set to `row` [batch, hidden],
+  /// element by element: tensor.insert into the carried tensor bufferizes in
+  /// place, where an insert_slice would become a memref.copy into a dynamic
+  /// strided subview, which the CPU pipeline lowers to a call to memrefCopy.
+  Value storeRow(Value row, Value y, OpFoldResult pos) {
+    Value zero = cIdx(b, loc, 0), one = cIdx(b, loc, 1);
+    Value p = getValueOrCreateConstantIndexOp(b, loc, pos);
+    auto outer = scf::ForOp::create(
+        b, loc, zero, getValueOrCreateConstantIndexOp(b, loc, batch), one,
+        ValueRange{y}, [&](OpBuilder &, Location, Value bi, ValueRange yb) {
+          auto inner = scf::ForOp::create(
+              b, loc, zero, getValueOrCreateConstantIndexOp(b, loc, hidden),
+              one, yb, [&](OpBuilder &, Location, Value hi, ValueRange yh) {
+                Value v =
+                    tensor::ExtractOp::create(b, loc, row, ValueRange{bi, hi});
+                Value next = tensor::InsertOp::create(b, loc, v, yh[0],
+                                                      ValueRange{p, bi, hi});
+                scf::YieldOp::create(b, loc, next);
+              });
+          scf::YieldOp::create(b, loc, inner.getResult(0));
+        });
+    return outer.getResult(0);
+  }
+
+  /// A result of `sizes` built from one source per direction: source dim i
+  /// is result dim srcDims[i], and result dim `dirDim` picks the source.
+  Value assemble(ArrayRef<Value> sources, ArrayRef<OpFoldResult> sizes,
+                 ArrayRef<unsigned> srcDims, unsigned dirDim) {
+    MLIRContext *ctx = b.getContext();
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : srcDims)
+      exprs.push_back(getAffineDimExpr(d, ctx));
+    AffineMap map = AffineMap::get(sizes.size(), 0, exprs, ctx);
+    SmallVector<AffineMap> maps(sources.size(), map);
+    return generateTensor(
+        b, loc, typeOf(sizes), sizes, sources, maps,
+        [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange args) {
+          if (args.size() == 1)
+            return args[0];
+          Value first = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                              ivs[dirDim], cIdx(nb, nl, 0));
+          return arith::SelectOp::create(nb, nl, first, args[0], args[1])
+              .getResult();
+        });
   }
 
   /// Row `d` of a [D, rows, cols] weight, transposed to [cols, rows].
@@ -365,9 +420,17 @@ private:
     if (!v)
       return createFilled(b, loc, typeOf({batch, hidden}), {batch, hidden},
                           c(b, 0));
-    if (s.layout1)
-      return slice(v, {idx(0), idx(d), idx(0)}, {batch, idx(1), hidden}, {1});
-    return slice(v, {idx(d), idx(0), idx(0)}, {idx(1), batch, hidden}, {0});
+    // A fresh tensor rather than a slice of `v`: the loop writes its state
+    // in place.
+    MLIRContext *ctx = b.getContext();
+    AffineExpr bi = getAffineDimExpr(0, ctx), hi = getAffineDimExpr(1, ctx),
+               di = getAffineConstantExpr(d, ctx);
+    AffineMap map = AffineMap::get(2, 0,
+                                   s.layout1 ? ArrayRef<AffineExpr>{bi, di, hi}
+                                             : ArrayRef<AffineExpr>{di, bi, hi},
+                                   ctx);
+    return copyInto(
+        v, map, createEmpty(b, loc, typeOf({batch, hidden}), {batch, hidden}));
   }
 
   /// The per-direction weights, sliced and transposed before the loop.
@@ -578,8 +641,7 @@ private:
                         b, loc,
                         arith::SubIOp::create(b, loc, ub, cIdx(b, loc, 1)), t)
                         .getResult();
-            next.push_back(insert(yOut, carried.back(), {pos, idx(0), idx(0)},
-                                  {idx(1), batch, hidden}));
+            next.push_back(storeRow(yOut, carried.back(), pos));
           }
           scf::YieldOp::create(b, loc, next);
         });
@@ -614,44 +676,17 @@ private:
   /// Y: [T, D, batch, hidden], or [batch, T, D, hidden] in layout 1.
   Value assembleY(ArrayRef<Value> ys) {
     OpFoldResult dirs = idx(ys.size());
-    if (!s.layout1) {
-      SmallVector<OpFoldResult> sizes{seq, dirs, batch, hidden};
-      Value out = createEmpty(b, loc, typeOf(sizes), sizes);
-      for (auto [d, y] : llvm::enumerate(ys))
-        out = insert(y, out, {idx(0), idx(d), idx(0), idx(0)},
-                     {seq, idx(1), batch, hidden});
-      return out;
-    }
-    SmallVector<OpFoldResult> sizes{batch, seq, dirs, hidden};
-    Value out = createEmpty(b, loc, typeOf(sizes), sizes);
-    for (auto [d, y] : llvm::enumerate(ys)) {
-      Value tInit = createEmpty(b, loc, typeOf({batch, seq, hidden}),
-                                {batch, seq, hidden});
-      Value yt = linalg::TransposeOp::create(b, loc, y, tInit,
-                                             ArrayRef<int64_t>{1, 0, 2})
-                     .getResult()[0];
-      out = insert(yt, out, {idx(0), idx(0), idx(d), idx(0)},
-                   {batch, seq, idx(1), hidden});
-    }
-    return out;
+    if (s.layout1)
+      return assemble(ys, {batch, seq, dirs, hidden}, {1, 0, 3}, 2);
+    return assemble(ys, {seq, dirs, batch, hidden}, {0, 2, 3}, 1);
   }
 
   /// Y_h / Y_c: [D, batch, hidden], or [batch, D, hidden] in layout 1.
   Value assembleState(ArrayRef<Value> states) {
     OpFoldResult dirs = idx(states.size());
-    SmallVector<OpFoldResult> sizes =
-        s.layout1 ? SmallVector<OpFoldResult>{batch, dirs, hidden}
-                  : SmallVector<OpFoldResult>{dirs, batch, hidden};
-    Value out = createEmpty(b, loc, typeOf(sizes), sizes);
-    for (auto [d, st] : llvm::enumerate(states)) {
-      if (s.layout1)
-        out =
-            insert(st, out, {idx(0), idx(d), idx(0)}, {batch, idx(1), hidden});
-      else
-        out =
-            insert(st, out, {idx(d), idx(0), idx(0)}, {idx(1), batch, hidden});
-    }
-    return out;
+    if (s.layout1)
+      return assemble(states, {batch, dirs, hidden}, {0, 2}, 1);
+    return assemble(states, {dirs, batch, hidden}, {1, 2}, 0);
   }
 };
 
