@@ -316,6 +316,9 @@ struct GatherNDLowering : OpConversionPattern<OnnxGatherNDOp> {
   matchAndRewrite(OnnxGatherNDOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto resTy = resultTypeOf(*this, op);
+    if (!resTy)
+      return rewriter.notifyMatchFailure(
+          op, "the result rank is unknown (shape inference gave none)");
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     auto dataTy = dyn_cast<RankedTensorType>(data.getType());
     auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
@@ -520,6 +523,9 @@ struct MaxUnpoolLowering : OpConversionPattern<OnnxMaxUnpoolOp> {
   matchAndRewrite(OnnxMaxUnpoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto resTy = resultTypeOf(*this, op);
+    if (!resTy)
+      return rewriter.notifyMatchFailure(
+          op, "the result rank is unknown (shape inference gave none)");
     Value x = adaptor.getX(), indices = adaptor.getI();
     auto xTy = dyn_cast<RankedTensorType>(x.getType());
     auto iTy = dyn_cast<RankedTensorType>(indices.getType());
@@ -627,6 +633,9 @@ struct CompressLowering : OpConversionPattern<OnnxCompressOp> {
   matchAndRewrite(OnnxCompressOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto resTy = resultTypeOf(*this, op);
+    if (!resTy)
+      return rewriter.notifyMatchFailure(
+          op, "the result rank is unknown (shape inference gave none)");
     Value in = adaptor.getInput(), cond = adaptor.getCondition();
     auto inTy = dyn_cast<RankedTensorType>(in.getType());
     auto condTy = dyn_cast<RankedTensorType>(cond.getType());
