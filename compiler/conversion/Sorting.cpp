@@ -651,14 +651,18 @@ struct NonMaxSuppressionLowering
                                   centerPoint, iters[0], iters[1]);
           return {r.first, r.second};
         });
-    Value used = nest.results[1];
-    Value selected = tensor::ExtractSliceOp::create(
-        rewriter, loc, bufTy, nest.results[0],
-        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                               rewriter.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{used, rewriter.getIndexAttr(3)},
-        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
-                               rewriter.getIndexAttr(1)});
+    // The used rows, copied rather than sliced: when folding makes the
+    // buffer static, bufferization returns a slice of it through a
+    // memref.copy with a strided source, which the LLVM lowering turns into
+    // a call to the runner library's memrefCopy (absent from artifacts).
+    Value buf = nest.results[0];
+    SmallVector<OpFoldResult> usedSizes{nest.results[1],
+                                        rewriter.getIndexAttr(3)};
+    Value selected = generateTensor(
+        rewriter, loc, bufTy, usedSizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+          return tensor::ExtractOp::create(b, l, buf, ivs);
+        });
     rewriter.replaceOp(op, castTo(rewriter, loc, selected, resTy));
     return success();
   }
