@@ -134,15 +134,6 @@ selectNext(OpBuilder &b, Location loc, Value n, Type onnxTy, bool largest,
   return {scan.getResult(0), scan.getResult(1), scan.getResult(2)};
 }
 
-/// Index values of `sizes`.
-SmallVector<Value> indexValues(OpBuilder &b, Location loc,
-                               ArrayRef<OpFoldResult> sizes) {
-  SmallVector<Value> out;
-  for (OpFoldResult s : sizes)
-    out.push_back(val(b, loc, s));
-  return out;
-}
-
 Value toI64(OpBuilder &b, Location loc, Value index) {
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
 }
@@ -199,7 +190,8 @@ struct TopKLowering : OpConversionPattern<OnnxTopKOp> {
       ubs.push_back(val(rewriter, loc, sizes[d]));
       steps.push_back(cIdx(rewriter, loc, 1));
     }
-    Value k0 = val(rewriter, loc, sizes[axis]);
+    // The declared size when static, else k.
+    Value numPicks = val(rewriter, loc, sizes[axis]);
     Value initV = scalarConstant(rewriter, loc, xTy.getElementType(), 0);
     auto nest = scf::buildLoopNest(
         rewriter, loc, lbs, ubs, steps, ValueRange{values, indices},
@@ -211,7 +203,7 @@ struct TopKLowering : OpConversionPattern<OnnxTopKOp> {
             return pos;
           };
           auto pick = scf::ForOp::create(
-              b, l, cIdx(b, l, 0), k0, cIdx(b, l, 1),
+              b, l, cIdx(b, l, 0), numPicks, cIdx(b, l, 1),
               ValueRange{initV, cIdx(b, l, 0), boolConst(b, l, false), iters[0],
                          iters[1]},
               [&](OpBuilder &jb, Location jl, Value j, ValueRange it) {
