@@ -535,7 +535,8 @@ struct ScanLowering : OpConversionPattern<OnnxScanOp> {
     const TypeConverter *tc = getTypeConverter();
     // Scan-8 has a leading sequence_lens input and a batch dim on every
     // input and output; its scan axis is 1.
-    bool batched = opsetOf(op) < 9;
+    int64_t opset = opsetOf(op);
+    bool batched = opset >= 0 && opset < 9;
     SmallVector<Value> operands(adaptor.getInitialStateAndScanInputs());
     if (batched) {
       if (operands.empty() || !isa<NoneType>(operands[0].getType()))
