@@ -630,6 +630,42 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       return failure();
     OnnxYieldOp::create(b, loc, yields);
   }
+  // ONNX shape inference often leaves Loop-carried values untyped, which
+  // would leave the Loop's results (possibly graph outputs) without a rank:
+  // untyped carried body arguments get the rank of their initial values
+  // (dims open: they may change across iterations), the body is re-typed
+  // from them and untyped results get the rank of what the body yields.
+  if (node.op_type() == "Loop" && !state.regions.empty() &&
+      !state.regions[0]->empty()) {
+    Block &body = state.regions[0]->front();
+    auto yield = cast<OnnxYieldOp>(body.getTerminator());
+    unsigned nCarried = state.operands.size() - 2;
+    bool retyped = false;
+    for (unsigned k = 0; k < nCarried && k + 2 < body.getNumArguments(); ++k) {
+      BlockArgument arg = body.getArgument(k + 2);
+      auto init = dyn_cast<RankedTensorType>(state.operands[2 + k].getType());
+      auto untyped = dyn_cast<UnrankedTensorType>(arg.getType());
+      if (!init || !untyped)
+        continue;
+      arg.setType(RankedTensorType::get(
+          SmallVector<int64_t>(init.getRank(), ShapedType::kDynamic),
+          untyped.getElementType()));
+      retyped = true;
+    }
+    if (retyped)
+      body.walk<WalkOrder::PreOrder>(
+          [](OnnxShapeInference inferable) { (void)inferable.inferShapes(); });
+    for (unsigned i = 0;
+         i < state.types.size() && i + 1 < yield.getNumOperands(); ++i) {
+      auto y = dyn_cast<RankedTensorType>(yield.getOperand(i + 1).getType());
+      if (!isa<UnrankedTensorType>(state.types[i]) || !y)
+        continue;
+      // Scan outputs have one more (leading) dim: the iterations.
+      int64_t rank = y.getRank() + (i < nCarried ? 0 : 1);
+      state.types[i] = RankedTensorType::get(
+          SmallVector<int64_t>(rank, ShapedType::kDynamic), y.getElementType());
+    }
+  }
 
   Operation *op = b.create(state);
   for (auto [i, name] : llvm::enumerate(resultNames))
