@@ -6,7 +6,8 @@
 // and H * R^T are linalg.matmuls against weights transposed once before the
 // loop; the gates are linalg.generics over [batch, hidden] reading column
 // blocks of those products (the ONNX gate order: RNN i; GRU z, r, h;
-// LSTM i, o, f, c).
+// LSTM i, o, f, c). Activations (with their alpha/beta), clip on the gate
+// pre-activations and LSTM's input_forget (f = 1 - i) follow ONNX Runtime.
 //
 // sequence_lens: a batch entry past its length keeps its state and gets 0 in
 // Y. The reverse direction then starts at each entry's own last step, so X
