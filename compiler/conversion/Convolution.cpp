@@ -171,11 +171,17 @@ std::optional<std::string> kiln::analyzeConv(
         return std::string("kernel_shape disagrees with the shape of W");
       k = attrKernel[i];
     }
-    if (ShapedType::isDynamic(k))
-      return std::string(
-          "the kernel size must be static (from W or kernel_shape)");
     attrs.kernel.push_back(k);
   }
+  // A kernel size known only at run time works with explicit pads; auto_pad
+  // SAME needs it to split the padding.
+  bool dynamicKernel = llvm::any_of(attrs.kernel, ShapedType::isDynamic);
+  if (dynamicKernel && autoPad != "NOTSET" && autoPad != "VALID")
+    return std::string("auto_pad SAME needs a static kernel size (from W or "
+                       "kernel_shape)");
+  SmallVector<int64_t> kernel = attrs.kernel;
+  if (dynamicKernel) // Checked below at run-time sizes instead.
+    attrs.kernel.assign(rank, 1);
   attrs.strides = toInts(strides);
   attrs.dilations = toInts(dilations);
   attrs.pads = toInts(pads);
@@ -193,6 +199,21 @@ std::optional<std::string> kiln::analyzeConv(
     return std::string("W's output channels are not a multiple of group");
 
   geo.windows = computeWindows(b, loc, x, attrs);
+  if (dynamicKernel) {
+    // out = (in + pads - extent) / stride + 1 with the extent from W.
+    IndexMath m{b, loc};
+    for (int64_t i = 0; i < rank; ++i) {
+      WindowDim &wd = geo.windows[i];
+      wd.kernel = kernel[i];
+      OpFoldResult k = tensor::getMixedSize(b, loc, w, 2 + i);
+      OpFoldResult ext =
+          m.add(m.mul(m.sub(k, m.c(1)), m.c(wd.dilation)), m.c(1));
+      OpFoldResult span =
+          m.sub(m.add(m.add(wd.in, wd.padBegin), wd.padEnd), ext);
+      wd.out = m.add(m.div(span, m.c(wd.stride)), m.c(1));
+    }
+    attrs.kernel = kernel;
+  }
   geo.outShape = windowOutputShape(xT.getDimSize(0), M, geo.windows);
   if (!isShapeCastCompatible(geo.outShape, resT))
     return std::string("the declared result shape disagrees with the ONNX "

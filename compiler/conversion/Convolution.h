@@ -35,7 +35,8 @@ struct ConvGeometry {
 
 /// Checks X [N, C, s...] and W [M, C/group, k...] against the Conv
 /// attributes and computes the output geometry. The kernel size comes from W
-/// or kernel_shape and must be static. Returns the reason on failure.
+/// or kernel_shape; it may be dynamic only with explicit pads (auto_pad
+/// NOTSET or VALID). Returns the reason on failure.
 std::optional<std::string>
 analyzeConv(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
             mlir::Value w, int64_t group,

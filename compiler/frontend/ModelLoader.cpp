@@ -134,9 +134,41 @@ void applyShapeOptions(onnx::GraphProto &g, const ShapeOptions &shapes) {
     // Shapes recorded for the old input shapes would contradict the new
     // ones; shape inference recomputes them.
     g.clear_value_info();
+    // Outputs keep their rank, which shape inference cannot always recover
+    // (STFT's depends on input values), but not their sizes.
     for (auto &out : *g.mutable_output())
-      if (out.type().has_tensor_type())
-        out.mutable_type()->mutable_tensor_type()->clear_shape();
+      if (out.type().has_tensor_type() && out.type().tensor_type().has_shape())
+        for (auto &dim : *out.mutable_type()
+                              ->mutable_tensor_type()
+                              ->mutable_shape()
+                              ->mutable_dim())
+          dim.Clear();
+  }
+}
+
+/// Writes out attribute defaults that ONNX's shape inference gets wrong when
+/// they are left implicit (STFT's inference takes onesided as 0, its schema
+/// default is 1).
+void spellOutDefaults(onnx::GraphProto &g) {
+  for (auto &node : *g.mutable_node()) {
+    if (node.op_type() == "STFT" &&
+        (node.domain().empty() || node.domain() == "ai.onnx")) {
+      bool given = false;
+      for (const auto &a : node.attribute())
+        given |= a.name() == "onesided";
+      if (!given) {
+        auto *a = node.add_attribute();
+        a->set_name("onesided");
+        a->set_type(onnx::AttributeProto::INT);
+        a->set_i(1);
+      }
+    }
+    for (auto &attr : *node.mutable_attribute()) {
+      if (attr.has_g())
+        spellOutDefaults(*attr.mutable_g());
+      for (auto &sub : *attr.mutable_graphs())
+        spellOutDefaults(sub);
+    }
   }
 }
 
@@ -182,6 +214,7 @@ bool loadModel(const std::string &path, const std::string &bytes,
   if (!loadGraphExternalData(graph, out.baseDir, error))
     return false;
   applyShapeOptions(graph, shapes);
+  spellOutDefaults(graph);
   std::string recursive = recursiveFunction(*out.model);
   if (!recursive.empty()) {
     error = "function '" + recursive +

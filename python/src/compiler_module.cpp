@@ -24,7 +24,7 @@ NB_MODULE(_compiler, m) {
          const std::vector<std::pair<std::string, int64_t>> &dimOverrides,
          const std::vector<std::pair<std::string, std::vector<int64_t>>>
              &inputShapes,
-         const std::string &emit, const std::string &outPath) {
+         const std::string &emit, const std::string &outPath, bool allDynamic) {
         kiln::python::CompileRequest request;
         request.modelPath = modelPath;
         request.bytes.assign(bytes.c_str(), bytes.size());
@@ -34,6 +34,7 @@ NB_MODULE(_compiler, m) {
         request.inputShapes = inputShapes;
         request.emit = emit;
         request.outPath = outPath;
+        request.allDynamic = allDynamic;
         std::string error;
         int code;
         {
@@ -49,7 +50,9 @@ NB_MODULE(_compiler, m) {
       nb::arg("input_shapes") =
           std::vector<std::pair<std::string, std::vector<int64_t>>>(),
       nb::arg("emit") = "so", nb::arg("out_path") = "",
+      nb::arg("all_dynamic") = false,
       "Compiles `model_path` (or `model_bytes` when the path is empty) into "
-      "`out_path`. Returns (0, '') on success, else (ONNX Runtime status "
+      "`out_path`; `all_dynamic` makes every input dim symbolic first. Returns "
+      "(0, '') on success, else (ONNX Runtime status "
       "code, every diagnostic).");
 }

@@ -36,6 +36,7 @@ int compile(const CompileRequest &request, std::string &error) {
     options.shapes.dimOverrides[name] = value;
   for (const auto &[name, shape] : request.inputShapes)
     options.shapes.inputShapes[name] = shape;
+  options.shapes.allDynamic = request.allDynamic;
   int code = 0;
   if (compileModel(request.modelPath, request.bytes, options, request.outPath,
                    error, code))

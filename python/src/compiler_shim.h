@@ -29,6 +29,8 @@ struct CompileRequest {
   std::vector<std::pair<std::string, int64_t>> dimOverrides;
   /// Input name -> full shape (kiln-compile --shape).
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
+  /// Make every input dim symbolic (kiln-compile --all-dynamic).
+  bool allDynamic = false;
   /// onnx, linalg, mlir, llvm, obj or so.
   std::string emit = "so";
   std::string outPath;

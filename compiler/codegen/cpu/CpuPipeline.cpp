@@ -39,7 +39,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // receives plain strided buffers.
   addPipeline(pm,
               "one-shot-bufferize{bufferize-function-boundaries=1 "
-              "function-boundary-type-conversion=identity-layout-map},"
+              "function-boundary-type-conversion=identity-layout-map "
+              // Loops whose carried tensors change size (a Loop's growing
+              // scan outputs) yield new buffers.
+              "allow-return-allocs-from-loops=1},"
               "canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
               "func.func(kiln-strided-copy-to-linalg,convert-linalg-to-loops" +

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_STRIDEDCOPYTOLINALG
@@ -13,9 +14,15 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
-bool isContiguous(Value v) {
+/// Mirrors the memref-to-LLVM lowering of memref.copy: it emits a memcpy
+/// only when both sides have the identity layout or a static contiguous
+/// shape, and otherwise calls `memrefCopy` from the runner utilities, which
+/// artifacts do not link (a strided<[3, 1], offset: ?> view of dynamic
+/// size is contiguous but still takes that path).
+bool lowersToMemcpy(Value v) {
   auto t = cast<MemRefType>(v.getType());
-  return t.getLayout().isIdentity() || t.areTrailingDimsContiguous(t.getRank());
+  return t.getLayout().isIdentity() ||
+         memref::isStaticShapeAndContiguousRowMajor(t);
 }
 
 struct StridedCopyToLinalgPass
@@ -23,7 +30,8 @@ struct StridedCopyToLinalgPass
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp copy) {
-      if (!isContiguous(copy.getSource()) || !isContiguous(copy.getTarget()))
+      if (!lowersToMemcpy(copy.getSource()) ||
+          !lowersToMemcpy(copy.getTarget()))
         copies.push_back(copy);
     });
     for (memref::CopyOp copy : copies) {

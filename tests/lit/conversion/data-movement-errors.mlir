@@ -1,27 +1,5 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-func.func @resize_cubic(%a: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
-  %sc = onnx.Constant() {value = dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>} : () -> tensor<4xf32>
-  %n = onnx.NoValue
-  // expected-error @+2 {{cannot lower this op: only nearest and linear modes are supported (not cubic)}}
-  // expected-error @+1 {{failed to legalize operation 'onnx.Resize'}}
-  %0 = onnx.Resize(%a, %n, %sc, %n) {mode = "cubic"} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>, none) -> tensor<1x1x4x4xf32>
-  return %0 : tensor<1x1x4x4xf32>
-}
-
-// -----
-
-func.func @resize_crop(%a: tensor<1x1x2x2xf32>, %roi: tensor<8xf32>) -> tensor<1x1x4x4xf32> {
-  %sc = onnx.Constant() {value = dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>} : () -> tensor<4xf32>
-  %n = onnx.NoValue
-  // expected-error @+2 {{cannot lower this op: coordinate_transformation_mode tf_crop_and_resize is unsupported}}
-  // expected-error @+1 {{failed to legalize operation 'onnx.Resize'}}
-  %0 = onnx.Resize(%a, %roi, %sc, %n) {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize"} : (tensor<1x1x2x2xf32>, tensor<8xf32>, tensor<4xf32>, none) -> tensor<1x1x4x4xf32>
-  return %0 : tensor<1x1x4x4xf32>
-}
-
-// -----
-
 // Starts, ends, axes and steps are 1-D, even when read at run time.
 func.func @slice_runtime_2d_steps(%a: tensor<10xf32>, %s: tensor<1x1xi64>) -> tensor<?xf32> {
   %b = onnx.Constant() {value = dense<[0]> : tensor<1xi64>} : () -> tensor<1xi64>

@@ -31,11 +31,11 @@ func.func @maxpool_bad_shape(%x: tensor<1x1x4xf32>) -> tensor<1x1x3xf32> {
 
 // -----
 
-// A kernel size known neither from W nor from kernel_shape.
-func.func @conv_dynamic_kernel(%x: tensor<1x2x8x8xf32>, %w: tensor<3x2x?x?xf32>, %b: tensor<3xf32>) -> tensor<1x3x?x?xf32> {
-  // expected-error @+2 {{cannot lower this op: the kernel size must be static (from W or kernel_shape)}}
+// A kernel size known only at run time cannot split SAME padding.
+func.func @conv_dynamic_kernel_same(%x: tensor<1x2x8x8xf32>, %w: tensor<3x2x?x?xf32>, %b: tensor<3xf32>) -> tensor<1x3x?x?xf32> {
+  // expected-error @+2 {{cannot lower this op: auto_pad SAME needs a static kernel size (from W or kernel_shape)}}
   // expected-error @+1 {{failed to legalize operation 'onnx.Conv'}}
-  %0 = onnx.Conv(%x, %w, %b) : (tensor<1x2x8x8xf32>, tensor<3x2x?x?xf32>, tensor<3xf32>) -> tensor<1x3x?x?xf32>
+  %0 = onnx.Conv(%x, %w, %b) {auto_pad = "SAME_UPPER"} : (tensor<1x2x8x8xf32>, tensor<3x2x?x?xf32>, tensor<3xf32>) -> tensor<1x3x?x?xf32>
   return %0 : tensor<1x3x?x?xf32>
 }
 

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""ONNX backend conformance: compiles every case of the suites with Kiln,
+runs every data set and compares with the reference outputs, in two modes:
+`static` (shapes as the model gives them) and `dynamic` (every input dim
+made symbolic before compiling).
+
+  run_conformance.py --build-dir build [--suite debian|onnx-pip|all]
+                     [--mode static|dynamic|both] [-j 2] [--filter REGEX]
+                     [--expectations FILE] [--update-expectations]
+
+The expectations file lists every case that does not pass yet, one per line,
+with the modes it fails in and a reason:
+
+  both debian/node/test_cast_STRING_to_FLOAT: string tensors are not supported
+
+The run fails when the results and the file disagree: a listed case that
+passes, or a failing case that is not listed. --update-expectations rewrites
+the file from the results, keeping the reasons already written for cases
+that still fail. Prints one summary per suite, mode and folder, and closes
+with `N passed, N failed, N skipped`.
+"""
+import argparse
+import collections
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import suites  # noqa: E402
+
+MODES = ("static", "dynamic")
+CASE_TIMEOUT_S = 300
+
+
+class Worker:
+    """A worker.py child process; restarted after a crash or a timeout."""
+
+    def __init__(self, build_dir):
+        self.build_dir = build_dir
+        self.proc = None
+
+    def _start(self):
+        env = dict(os.environ)
+        # Compiled cases run one at a time per worker: the workers are the
+        # parallelism.
+        env.setdefault("OMP_NUM_THREADS", "1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", os.path.join(HERE, "worker.py"),
+             self.build_dir],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, env=env)
+
+    def run(self, request):
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        answer = []
+        reader = threading.Thread(
+            target=lambda: answer.append(self.proc.stdout.readline()),
+            daemon=True)
+        reader.start()
+        reader.join(CASE_TIMEOUT_S)
+        if reader.is_alive():
+            self.stop()
+            return f"timeout: no result after {CASE_TIMEOUT_S} s"
+        if not answer or not answer[0]:
+            code = self.proc.wait()
+            self.proc = None
+            return f"crash: the compiler or the generated code died ({code})"
+        return json.loads(answer[0])["reason"]
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+def read_expectations(path):
+    """{(case key, mode): reason} from the expectations file."""
+    expected = {}
+    if not os.path.exists(path):
+        return expected
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r"(static|dynamic|both)\s+(\S+):\s*(.*)$", line)
+            if not m or not m.group(3):
+                sys.exit(f"{path}:{n}: expected '<static|dynamic|both> "
+                         f"<suite/folder/case>: <reason>', got: {line}")
+            modes = MODES if m.group(1) == "both" else (m.group(1),)
+            for mode in modes:
+                expected[(m.group(2), mode)] = m.group(3)
+    return expected
+
+
+def write_expectations(path, results, previous, header):
+    """Rewrites the file: one line per failing case (modes merged)."""
+    failing = collections.defaultdict(dict)
+    for (key, mode), why in results.items():
+        if why is not None:
+            failing[key][mode] = previous.get((key, mode)) or why
+    lines = []
+    for key in sorted(failing):
+        modes = failing[key]
+        if set(modes) == set(MODES) and modes["static"] == modes["dynamic"]:
+            lines.append(f"both {key}: {modes['static']}")
+        else:
+            for mode in MODES:
+                if mode in modes:
+                    lines.append(f"{mode} {key}: {modes[mode]}")
+    with open(path, "w") as f:
+        f.write(header)
+        f.write("\n".join(lines) + "\n")
+
+
+def clean_reason(why):
+    """Reasons without run-specific paths, on one line."""
+    why = re.sub(r"/\S*/(model\.onnx|model\.so)", r"\1", why)
+    return " ".join(why.split())[:300]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--suite", choices=["debian", "onnx-pip", "all"],
+                    default="all")
+    ap.add_argument("--mode", choices=["static", "dynamic", "both"],
+                    default="both")
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("-O", dest="opt_level", type=int, default=3)
+    ap.add_argument("--filter", help="only cases whose key matches")
+    ap.add_argument("--expectations",
+                    default=os.path.join(HERE, "expectations.txt"))
+    ap.add_argument("--update-expectations", action="store_true")
+    ap.add_argument("-v", action="store_true", help="print every result")
+    args = ap.parse_args()
+    build_dir = os.path.abspath(args.build_dir)
+
+    cases = []
+    if args.suite in ("debian", "all"):
+        cases += suites.debian_cases()
+    if args.suite in ("onnx-pip", "all"):
+        cases += suites.pip_cases(os.path.join(build_dir, "conformance-data"))
+    if args.filter:
+        cases = [c for c in cases if re.search(args.filter, c.key)]
+    modes = MODES if args.mode == "both" else (args.mode,)
+
+    work = queue.Queue()
+    for mode in modes:
+        for c in cases:
+            if c.path:
+                work.put((c, mode))
+    results, lock = {}, threading.Lock()
+    expected = read_expectations(args.expectations)
+    disagreements = []
+
+    def report(case, mode, why):
+        key = (case.key, mode)
+        with lock:
+            results[key] = why
+            listed = key in expected
+            if why is not None and not listed:
+                disagreements.append(f"UNEXPECTED FAIL [{mode}] {case.key}: "
+                                     f"{why}")
+                print(disagreements[-1], flush=True)
+            elif why is None and listed:
+                disagreements.append(f"UNEXPECTED PASS [{mode}] {case.key} "
+                                     f"(listed: {expected[key]})")
+                print(disagreements[-1], flush=True)
+            elif args.v:
+                print(f"{'PASS' if why is None else 'xfail'} [{mode}] "
+                      f"{case.key}{': ' + why if why else ''}", flush=True)
+
+    def drain():
+        worker = Worker(build_dir)
+        try:
+            while True:
+                try:
+                    case, mode = work.get_nowait()
+                except queue.Empty:
+                    return
+                why = worker.run({"path": case.path,
+                                  "dynamic": mode == "dynamic",
+                                  "opt_level": args.opt_level})
+                report(case, mode, clean_reason(why) if why else None)
+        finally:
+            worker.stop()
+
+    start = time.time()
+    threads = [threading.Thread(target=drain) for _ in range(args.j)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    # Summaries per suite, mode and folder.
+    total = collections.Counter()
+    for suite in sorted({c.suite for c in cases}):
+        for mode in modes:
+            print(f"== {suite}, {mode} ==")
+            per = collections.OrderedDict()
+            for c in cases:
+                if c.suite != suite:
+                    continue
+                cnt = per.setdefault(c.folder, collections.Counter())
+                if not c.path:
+                    cnt["skipped"] += 1
+                elif results.get((c.key, mode)) is None:
+                    cnt["passed"] += 1
+                else:
+                    cnt["failed"] += 1
+            sums = collections.Counter()
+            for folder, cnt in per.items():
+                print(f"  {folder:20s} {cnt['passed']:5d} passed "
+                      f"{cnt['failed']:5d} failed {cnt['skipped']:3d} skipped")
+                sums.update(cnt)
+            print(f"  {'total':20s} {sums['passed']:5d} passed "
+                  f"{sums['failed']:5d} failed {sums['skipped']:3d} skipped")
+            total.update(sums)
+
+    if args.update_expectations:
+        # Keep entries of cases and modes this run did not cover.
+        covered = set(results)
+        kept = {k: v for k, v in expected.items() if k not in covered}
+        merged = dict(results)
+        for k, v in kept.items():
+            merged[k] = v
+        with open(args.expectations) if os.path.exists(
+                args.expectations) else open(os.devnull) as f:
+            header = "".join(l for l in f if l.startswith("#"))
+        write_expectations(args.expectations, merged, expected, header)
+        print(f"expectations rewritten: {args.expectations}")
+        disagreements = []
+    else:
+        # A listed case the run did not reach (renamed, removed) is stale.
+        present = {(c.key, m) for c in cases for m in modes}
+        if args.suite == "all" and not args.filter:
+            for key in expected:
+                if key not in present and key[1] in modes:
+                    disagreements.append(f"STALE [{key[1]}] {key[0]}: not in "
+                                         "any suite")
+
+    print(f"conformance: {len(disagreements)} disagreements with "
+          f"{os.path.basename(args.expectations)} "
+          f"({time.time() - start:.0f} s)")
+    for d in disagreements:
+        print("  " + d)
+    print(f"{total['passed']} passed, {total['failed']} failed, "
+          f"{total['skipped']} skipped")
+    return 1 if disagreements else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
