@@ -678,6 +678,28 @@ struct SizeLowering : OpConversionPattern<OnnxSizeOp> {
 // Expand, ConstantOfShape
 //===----------------------------------------------------------------------===//
 
+/// The `rank` trailing-aligned entries of the 1-D shape tensor `t` whose
+/// length is only known at run time (it is at most `rank`, as ONNX's Expand
+/// result rank is max(rank(input), len(shape))): entry i reads
+/// t[len - rank + i], or is 1 where that position precedes the shape. The
+/// read index is clamped so it stays in bounds when it is not used.
+SmallVector<OpFoldResult> alignedRuntimeShape(OpBuilder &b, Location loc,
+                                              Value t, int64_t rank) {
+  Value len = tensor::DimOp::create(b, loc, t, 0);
+  Value zero = cIdx(b, loc, 0), one = cIdx(b, loc, 1);
+  Value offset = arith::SubIOp::create(b, loc, len, cIdx(b, loc, rank));
+  SmallVector<OpFoldResult> out;
+  for (int64_t i = 0; i < rank; ++i) {
+    Value k = arith::AddIOp::create(b, loc, offset, cIdx(b, loc, i));
+    Value inside =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, k, zero);
+    Value safe = arith::MaxSIOp::create(b, loc, k, zero);
+    Value v = toIndex(b, loc, tensor::ExtractOp::create(b, loc, t, safe));
+    out.push_back(arith::SelectOp::create(b, loc, inside, v, one).getResult());
+  }
+  return out;
+}
+
 struct ExpandLowering : OpConversionPattern<OnnxExpandOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -688,7 +710,15 @@ struct ExpandLowering : OpConversionPattern<OnnxExpandOp> {
     if (!resTy || !inTy)
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     Location loc = op.getLoc();
+    auto shapeTy = dyn_cast<RankedTensorType>(adaptor.getShape().getType());
+    if (!shapeTy || shapeTy.getRank() != 1)
+      return rewriter.notifyMatchFailure(op, "shape must be a 1-D tensor");
     auto shape = intsOrRuntime(rewriter, loc, adaptor.getShape());
+    // A shape whose length is only known at run time is read aligned to the
+    // (known) result rank.
+    if (!shape && shapeTy.isDynamicDim(0))
+      shape = alignedRuntimeShape(rewriter, loc, adaptor.getShape(),
+                                  resTy.getRank());
     if (!shape)
       return rewriter.notifyMatchFailure(op, "shape must have a static length");
     if ((int64_t)shape->size() > resTy.getRank())

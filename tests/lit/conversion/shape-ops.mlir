@@ -286,6 +286,29 @@ func.func @expand_runtime(%a: tensor<?x1xf32>, %s: tensor<2xi64>) -> tensor<?x?x
 
 // -----
 
+// A shape of run-time length is read aligned to the result rank: entry i is
+// shape[len - 3 + i] (clamped read) where that index is >= 0, else 1.
+// CHECK-LABEL: func.func @expand_runtime_length
+// CHECK: %[[LEN:.*]] = tensor.dim %arg1, %c0
+// CHECK: %[[OFF:.*]] = arith.subi %[[LEN]], %c3
+// CHECK: %[[K0:.*]] = arith.addi %[[OFF]], %c0
+// CHECK: %[[IN0:.*]] = arith.cmpi sge, %[[K0]]
+// CHECK: %[[SAFE0:.*]] = arith.maxsi %[[K0]]
+// CHECK: %[[E0:.*]] = tensor.extract %arg1[%[[SAFE0]]]
+// CHECK: %[[V0:.*]] = arith.index_cast %[[E0]]
+// CHECK: %[[S0:.*]] = arith.select %[[IN0]], %[[V0]], %c1
+// CHECK: %[[S1:.*]] = arith.select
+// CHECK: %[[S2:.*]] = arith.select
+// CHECK: tensor.empty(%[[S0]], %[[S1]], %[[S2]]) : tensor<?x?x?xi1>
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<?x?x?xf32>)
+func.func @expand_runtime_length(%a: tensor<?x?xf32>, %s: tensor<?xi64>) -> tensor<?x?x?xf32> {
+  %0 = onnx.Expand(%a, %s) : (tensor<?x?xf32>, tensor<?xi64>) -> tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @constant_of_shape_runtime
 // CHECK: %[[A:.*]] = arith.index_cast %{{.*}} : i64 to index
 // CHECK: %[[B:.*]] = arith.index_cast %{{.*}} : i64 to index
