@@ -132,7 +132,10 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level):
         if code:
             return "compile: " + first_line(message)
         try:
-            sess = kiln.InferenceSession(so)
+            # One thread per case: the runner's workers are the parallelism.
+            options = kiln.SessionOptions()
+            options.intra_op_num_threads = 1
+            sess = kiln.InferenceSession(so, options)
         except Exception as e:  # noqa: BLE001 - reported as the reason
             return f"load: {e}"
         sets = sorted(glob.glob(os.path.join(case_dir, "test_data_set_*")))
