@@ -13,6 +13,10 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "models"))
+from kiln_harness import compare  # noqa: E402
+
 # Ops whose values are implementation-defined: only shapes and dtypes are
 # compared for them.
 RANDOM_OPS = {"RandomUniform", "RandomNormal", "RandomUniformLike",
@@ -79,33 +83,6 @@ def load_value(path, declared=0):
     return None, "the data set holds a sequence, map or optional value"
 
 
-def compare(actual, expected, values=True, rtol=1e-3, atol=1e-5):
-    """None when equal, else a one-line reason. Floats within rtol/atol with
-    NaN equal to NaN; integers, bools and strings exactly."""
-    expected = np.asarray(expected)
-    actual = np.asarray(actual)
-    if actual.shape != expected.shape:
-        return f"shape {actual.shape} != expected {expected.shape}"
-    if actual.dtype != expected.dtype:
-        return f"dtype {actual.dtype} != expected {expected.dtype}"
-    if not values:
-        return None
-    if expected.dtype.kind in "fc" or expected.dtype.name in (
-            "bfloat16", "float8_e4m3fn", "float8_e5m2"):
-        a = actual.astype(np.float64)
-        e = expected.astype(np.float64)
-        ok = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        ok = actual == expected
-    ok = np.asarray(ok)
-    if not ok.all():
-        idx = np.unravel_index(np.argmin(ok), ok.shape) if ok.ndim else ()
-        first = tuple(int(i) for i in idx)
-        return (f"{int((~ok).sum())} of {ok.size} values differ; first at "
-                f"{first}: {actual[idx]!r} vs expected {expected[idx]!r}")
-    return None
-
-
 def first_line(message):
     lines = [l for l in message.strip().splitlines() if l.strip()]
     for l in lines:
@@ -161,7 +138,7 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level):
                 expected, why = load_value(p, elem)
                 if why:
                     return f"{tag}: output {name}: {why}"
-                why = compare(results[i], expected, values)
+                why = compare(results[i], expected, values=values)
                 if why:
                     return f"{tag}: output {name}: {why}"
     return None
