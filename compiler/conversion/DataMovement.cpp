@@ -917,19 +917,23 @@ struct ScatterNDLowering : OpConversionPattern<OnnxScatterNDOp> {
           updates = adaptor.getUpdates();
     auto dataTy = dyn_cast<RankedTensorType>(data.getType());
     auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
-    if (!resTy || !dataTy || !idxTy || idxTy.getRank() < 1 ||
-        idxTy.isDynamicDim(idxTy.getRank() - 1))
+    auto updTy = dyn_cast<RankedTensorType>(updates.getType());
+    if (!resTy || !dataTy || !idxTy || !updTy || idxTy.getRank() < 1)
       return rewriter.notifyMatchFailure(
-          op, "indices need a static last dim (the index depth)");
+          op, "ranked tensors expected, indices of rank >= 1");
     Type onnxElt = cast<ShapedType>(op.getData().getType()).getElementType();
     StringRef red = op.getReduction();
     Location loc = op.getLoc();
     if (!scatterReductionSupported(red, onnxElt))
       return rewriter.notifyMatchFailure(op, "unsupported reduction");
     int64_t q = idxTy.getRank(), r = dataTy.getRank();
-    int64_t k = idxTy.getDimSize(q - 1);
-    if (k > r)
-      return rewriter.notifyMatchFailure(op, "index depth exceeds data rank");
+    // The index depth k is indices' last dim; when that is symbolic, the
+    // rank of updates, (q - 1) + (r - k), still determines it.
+    int64_t k = idxTy.isDynamicDim(q - 1) ? q - 1 + r - updTy.getRank()
+                                          : idxTy.getDimSize(q - 1);
+    if (k < 0 || k > r)
+      return rewriter.notifyMatchFailure(
+          op, "the index depth (indices' last dim) must be in [0, data rank]");
     // Loop over indices[:-1] and then over the data dims the slice covers.
     SmallVector<OpFoldResult> loop;
     for (int64_t d = 0; d < q - 1; ++d)

@@ -326,10 +326,15 @@ struct GatherNDLowering : OpConversionPattern<OnnxGatherNDOp> {
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     int64_t r = dataTy.getRank(), q = idxTy.getRank();
     int64_t bd = op.getBatchDims();
-    if (q < 1 || idxTy.isDynamicDim(q - 1))
+    if (q < 1)
+      return rewriter.notifyMatchFailure(op, "indices must have rank >= 1");
+    // The index depth k is indices' last dim; when that is symbolic, the
+    // result rank (q - 1) + (r - batch_dims - k) still determines it.
+    int64_t k = idxTy.isDynamicDim(q - 1) ? q - 1 + r - bd - resTy.getRank()
+                                          : idxTy.getDimSize(q - 1);
+    if (k < 0)
       return rewriter.notifyMatchFailure(
-          op, "indices need a static last dim (the index depth)");
-    int64_t k = idxTy.getDimSize(q - 1);
+          op, "result rank exceeds what indices and data allow");
     if (bd < 0 || bd >= q || bd >= r || bd + k > r)
       return rewriter.notifyMatchFailure(
           op, "batch_dims + index depth exceed the data rank");

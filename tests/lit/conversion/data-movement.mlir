@@ -469,6 +469,25 @@ func.func @scatter_nd_max_unsigned(%a: tensor<4x5xui8>, %i: tensor<2x1xi64>, %u:
 
 // -----
 
+// A symbolic index depth follows from the rank of updates: (2 - 1) + (2 - k)
+// = 2 gives k = 1: one index row, then the loop over the last data dim.
+// CHECK-LABEL: func.func @scatter_nd_dynamic_depth
+// CHECK: %[[N:.*]] = tensor.dim %arg1, %c0
+// CHECK: %[[C:.*]] = tensor.dim %arg0, %c1
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[N]]
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[C]]
+// CHECK: tensor.extract %arg1[%[[I]], %c0{{.*}}] : tensor<?x?xi64>
+// CHECK-NOT: tensor.extract %arg1
+// CHECK: %[[W:.*]] = arith.select
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[I]], %[[J]]]
+// CHECK: tensor.insert %[[U]] into %{{.*}}[%[[W]], %[[J]]]
+func.func @scatter_nd_dynamic_depth(%a: tensor<?x?xf32>, %i: tensor<?x?xi64>, %u: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %0 = onnx.ScatterND(%a, %i, %u) : (tensor<?x?xf32>, tensor<?x?xi64>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
 // not_larger: one scale min(7/4, 7/6) = 7/6 for both axes, so the output is
 // round(4 * 7/6) x round(6 * 7/6) = 5 x 7 and the transform divides by 7/6.
 // CHECK-LABEL: func.func @resize_keep_aspect

@@ -19,11 +19,13 @@ func.func @cumsum_bool(%a: tensor<4xi1>, %ax: tensor<i64>) -> tensor<4xi1> {
 
 // -----
 
-func.func @gathernd_dynamic_depth(%d: tensor<2x3xf32>, %i: tensor<2x?xi64>) -> tensor<?xf32> {
-  // expected-error @+2 {{cannot lower this op: indices need a static last dim (the index depth)}}
+// A symbolic index depth is taken from the result rank, which must leave
+// a depth >= 0.
+func.func @gathernd_dynamic_depth_bad_rank(%d: tensor<2x3xf32>, %i: tensor<2x?xi64>) -> tensor<?x?x?x?xf32> {
+  // expected-error @+2 {{cannot lower this op: result rank exceeds what indices and data allow}}
   // expected-error @+1 {{failed to legalize operation 'onnx.GatherND'}}
-  %0 = onnx.GatherND(%d, %i) : (tensor<2x3xf32>, tensor<2x?xi64>) -> tensor<?xf32>
-  return %0 : tensor<?xf32>
+  %0 = onnx.GatherND(%d, %i) : (tensor<2x3xf32>, tensor<2x?xi64>) -> tensor<?x?x?x?xf32>
+  return %0 : tensor<?x?x?x?xf32>
 }
 
 // -----

@@ -103,6 +103,26 @@ func.func @gathernd(%d: tensor<2x3x4xf32>, %i: tensor<2x1xi64>) -> tensor<2x4xf3
 
 // -----
 
+// A symbolic index depth follows from the result rank: (2 - 1) + (3 - 1 - k)
+// = 2 gives k = 1, so one index is read and the last data dim is copied.
+// CHECK-LABEL: func.func @gathernd_dynamic_depth
+// CHECK: %[[N:.*]] = tensor.dim %arg1, %c0
+// CHECK: %[[L:.*]] = tensor.dim %arg0, %c2
+// CHECK: tensor.empty(%[[N]], %[[L]]) : tensor<?x?xf32>
+// CHECK: linalg.generic
+// CHECK: %[[B:.*]] = linalg.index 0
+// CHECK: %[[R:.*]] = linalg.index 1
+// CHECK: tensor.extract %arg1[%[[B]], %c0{{.*}}] : tensor<?x?xi64>
+// CHECK-NOT: tensor.extract %arg1
+// CHECK: %[[I:.*]] = arith.select
+// CHECK: tensor.extract %arg0[%[[B]], %[[I]], %[[R]]] : tensor<?x?x?xf32>
+func.func @gathernd_dynamic_depth(%d: tensor<?x?x?xf32>, %i: tensor<?x?xi64>) -> tensor<?x?xf32> {
+  %0 = onnx.GatherND(%d, %i) {batch_dims = 1 : i64} : (tensor<?x?x?xf32>, tensor<?x?xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @reverse_sequence
 // CHECK: linalg.generic
 // CHECK: %[[B:.*]] = linalg.index 0
