@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/YieldedValues.h"
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -61,28 +62,14 @@ struct IfLowering : OpConversionPattern<OnnxIfOp> {
       auto yield = cast<OnnxYieldOp>(to->front().getTerminator());
       rewriter.setInsertionPoint(yield);
       SmallVector<Value> values;
-      for (auto [v, ty] : llvm::zip(yield.getOperands(), resultTypes)) {
-        Value out = v;
-        // Values from outside the branch were converted already.
-        Operation *def = v.getDefiningOp();
-        if (!def || !to->findAncestorOpInRegion(*def))
-          if (Value m = rewriter.getRemappedValue(v))
-            out = m;
-        auto vt = cast<RankedTensorType>(out.getType());
-        auto rt = cast<RankedTensorType>(ty);
-        // Unsigned element types produced inside the branch: the producer
-        // is converted later and the driver bridges its new (signless)
-        // value back to `v`; this cast pairs with that bridge
-        // (reconcile-unrealized-casts folds the pair).
-        if (vt.getElementType() != rt.getElementType())
-          out = UnrealizedConversionCastOp::create(
-                    rewriter, loc, vt.clone(rt.getElementType()), out)
-                    .getResult(0);
-        // Branches may disagree on static dims; the op's type is the join.
-        if (out.getType() != rt)
-          out = tensor::CastOp::create(rewriter, loc, rt, out);
-        values.push_back(out);
-      }
+      // Values from outside the branch were converted already; branch
+      // values may keep unsigned element types, and branches may disagree
+      // on static dims (the op's type is the join).
+      for (auto [v, ty] : llvm::zip(yield.getOperands(), resultTypes))
+        values.push_back(
+            adapt(rewriter, loc,
+                  resolveYielded(rewriter, v, *to, to->front(), /*args=*/{}),
+                  cast<RankedTensorType>(ty)));
       rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, values);
     }
     rewriter.replaceOp(op, ifOp.getResults());

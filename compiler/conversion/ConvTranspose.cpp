@@ -27,6 +27,7 @@
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/Convolution.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/ShapeHelpers.h"
 #include "compiler/conversion/SlidingWindow.h"
 #include "dialects/onnx/OnnxDialect.h"
 
@@ -39,16 +40,9 @@
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_ir;
+using kiln::shape_helpers::staticSizes;
 
 namespace {
-
-/// Static dims of `sizes` (dynamic where not constant).
-SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes) {
-  SmallVector<int64_t> shape;
-  for (OpFoldResult s : sizes)
-    shape.push_back(getConstantIntValue(s).value_or(ShapedType::kDynamic));
-  return shape;
-}
 
 /// floor(x / 2) for any sign of x (an arithmetic shift at run time).
 OpFoldResult floorHalf(IndexMath &m, OpFoldResult x) {
@@ -120,7 +114,7 @@ struct ConvTransposeLowering : OpConversionPattern<OnnxConvTransposeOp> {
         m.mul(tensor::getMixedSize(rewriter, loc, w, 1), m.c(group))};
     for (const TransposedDim &d : *dims)
       outSizes.push_back(d.out);
-    SmallVector<int64_t> outShape = staticShape(outSizes);
+    SmallVector<int64_t> outShape = staticSizes(outSizes);
     if (!isShapeCastCompatible(outShape, resT))
       return rewriter.notifyMatchFailure(
           op, "the declared result shape disagrees with the ONNX output size "
@@ -133,10 +127,10 @@ struct ConvTransposeLowering : OpConversionPattern<OnnxConvTransposeOp> {
       dilations.push_back(d.dilation);
     Value conv =
         buildConvolution(rewriter, loc, input, filter, group, ones, dilations,
-                         outShape, outSizes, convAccumulatorType(elem));
+                         outShape, outSizes, accumulatorType(elem));
     Value y = addChannelBias(rewriter, loc, conv, hasBias ? bias : Value(),
                              elem, outSizes);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }
 
@@ -242,7 +236,7 @@ private:
       offsets.push_back(m.value(d.offset));
       ins.push_back(m.value(d.in));
     }
-    auto resTy = RankedTensorType::get(staticShape(sizes), elem);
+    auto resTy = RankedTensorType::get(staticSizes(sizes), elem);
     return generateTensor(
         b, loc, resTy, sizes, {}, {},
         [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
@@ -295,7 +289,7 @@ private:
       lasts.push_back(m.value(m.sub(d.kernel, m.c(1))));
     }
     Value mgV = m.value(mg), cgV = m.value(cg);
-    auto resTy = RankedTensorType::get(staticShape(sizes), wT.getElementType());
+    auto resTy = RankedTensorType::get(staticSizes(sizes), wT.getElementType());
     return generateTensor(
         b, loc, resTy, sizes, {}, {},
         [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {

@@ -419,4 +419,61 @@ Value wrapIndex(OpBuilder &b, Location loc, Value i, Value dim) {
                                  arith::AddIOp::create(b, loc, i, dim), i);
 }
 
+Value clampIndex(OpBuilder &b, Location loc, Value i, Value len) {
+  Value last = arith::SubIOp::create(b, loc, len, cIdx(b, loc, 1));
+  i = arith::MaxSIOp::create(b, loc, i, cIdx(b, loc, 0));
+  return arith::MinSIOp::create(b, loc, i, last);
+}
+
+Value indexToFloat(OpBuilder &b, Location loc, Value i, Type floatType) {
+  if (i.getType().isIndex())
+    i = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
+  return arith::SIToFPOp::create(b, loc, floatType, i);
+}
+
+Value floatToIndex(OpBuilder &b, Location loc, Value f) {
+  return toIndex(b, loc, arith::FPToSIOp::create(b, loc, b.getI64Type(), f));
+}
+
+Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  return arith::TruncFOp::create(b, loc, to, v);
+}
+
+Type accumulatorType(Type t) {
+  if (t.isF16() || t.isBF16())
+    return Float32Type::get(t.getContext());
+  return t;
+}
+
+FailureOr<Value> alongAxis(OpBuilder &b, Location loc, Value p, int64_t axis,
+                           int64_t rank) {
+  auto t = dyn_cast<RankedTensorType>(p.getType());
+  if (!t)
+    return failure();
+  if (t.getRank() == 0)
+    return p;
+  if (t.getRank() != 1 || axis < 0 || axis >= rank)
+    return failure();
+  int64_t trailing = rank - axis - 1;
+  if (trailing == 0)
+    return p;
+  SmallVector<int64_t> shape = {t.getDimSize(0)};
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, p, 0)};
+  ReassociationIndices all = {0};
+  for (int64_t i = 0; i < trailing; ++i) {
+    shape.push_back(1);
+    sizes.push_back(b.getIndexAttr(1));
+    all.push_back(i + 1);
+  }
+  return tensor::ExpandShapeOp::create(
+             b, loc, RankedTensorType::get(shape, t.getElementType()), p,
+             ArrayRef<ReassociationIndices>{all}, sizes)
+      .getResult();
+}
+
 } // namespace kiln

@@ -126,6 +126,34 @@ mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value wrapIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
                       mlir::Value dim);
 
+/// Index `i` clamped into [0, len - 1] (edge replication when resampling).
+mlir::Value clampIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
+                       mlir::Value len);
+
+/// An index (or signless integer, read as signed) as a float of `floatType`.
+mlir::Value indexToFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
+                         mlir::Type floatType);
+
+/// A float truncated toward zero, as an index.
+mlir::Value floatToIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value f);
+
+/// A float scalar converted to the float type `to` (extended when `to` is
+/// wider, truncated otherwise).
+mlir::Value castFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                      mlir::Type to);
+
+/// The element type sums and products of `t` values accumulate in: f32 for
+/// the 16-bit floats (as ONNX Runtime's kernels do), `t` otherwise.
+mlir::Type accumulatorType(mlir::Type t);
+
+/// Puts a 1-D per-axis parameter `p` (a scale, zero point or bias) on dim
+/// `axis` of a rank-`rank` tensor by appending unit dims: [C] -> [C, 1, ...,
+/// 1], so that numpy broadcasting lines it up with that dim. Scalars are
+/// returned as they are (they broadcast already). Fails on other ranks.
+mlir::FailureOr<mlir::Value> alongAxis(mlir::OpBuilder &b, mlir::Location loc,
+                                       mlir::Value p, int64_t axis,
+                                       int64_t rank);
+
 } // namespace kiln
 
 #endif

@@ -61,36 +61,16 @@ struct FMath {
   }
   Value orI(Value x, Value y) { return arith::OrIOp::create(b, l, x, y); }
   /// An index (or integer) as a float of type `t`.
-  Value fromIndex(Value i) {
-    if (i.getType().isIndex())
-      i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
-    return arith::SIToFPOp::create(b, l, t, i);
-  }
+  Value fromIndex(Value i) { return indexToFloat(b, l, i, t); }
   /// A float truncated toward zero, as an index.
-  Value toIdx(Value f) {
-    return toIndex(b, l, arith::FPToSIOp::create(b, l, b.getI64Type(), f));
-  }
+  Value toIdx(Value f) { return floatToIndex(b, l, f); }
   /// A float scalar of any float type converted to `t`.
-  Value cast(Value v) {
-    unsigned from = v.getType().getIntOrFloatBitWidth();
-    unsigned to = t.getIntOrFloatBitWidth();
-    if (v.getType() == t)
-      return v;
-    if (from < to)
-      return arith::ExtFOp::create(b, l, t, v);
-    return arith::TruncFOp::create(b, l, t, v);
-  }
+  Value cast(Value v) { return castFloat(b, l, v, t); }
 };
 
 /// The type interpolation is computed in: f64 for f64 data, f32 otherwise.
 Type computeTypeFor(Type elt) {
   return elt.isF64() ? elt : Float32Type::get(elt.getContext());
-}
-
-Value clampIndex(OpBuilder &b, Location l, Value i, Value len) {
-  Value last = arith::SubIOp::create(b, l, len, cIdx(b, l, 1));
-  i = arith::MaxSIOp::create(b, l, i, cIdx(b, l, 0));
-  return arith::MinSIOp::create(b, l, i, last);
 }
 
 //===----------------------------------------------------------------------===//

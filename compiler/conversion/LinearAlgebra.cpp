@@ -40,13 +40,6 @@ using namespace kiln::onnx_ir;
 
 namespace {
 
-/// Element type a product of `t` values accumulates in.
-Type accumulatorType(Type t) {
-  if (t.isF16() || t.isBF16())
-    return Float32Type::get(t.getContext());
-  return t;
-}
-
 /// Converts every element of `v` to `elem` (16-bit float results of an f32
 /// accumulation).
 Value truncateTo(OpBuilder &b, Location loc, Value v, Type elem) {
@@ -416,7 +409,7 @@ struct MatMulLowering : OpConversionPattern<OnnxMatMulOp> {
           op, "operand shapes do not multiply to the declared result shape");
     Value y = buildMatMul(rewriter, op.getLoc(), adaptor.getA(), adaptor.getB(),
                           resT.getElementType());
-    rewriter.replaceOp(op, castToResultType(rewriter, op.getLoc(), y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, op.getLoc(), y, resT));
     return success();
   }
 };
@@ -518,7 +511,7 @@ struct GemmLowering : OpConversionPattern<OnnxGemmOp> {
             return r;
           });
     }
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }
 };
@@ -560,12 +553,7 @@ struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
         // A per-row zero point of a matrix A is a vector of M values: one
         // per row, so it broadcasts along the columns.
         if (perRow && zT.getRank() == 1 && xT.getRank() >= 2)
-          zp = tensor::ExpandShapeOp::create(
-              rewriter, loc,
-              RankedTensorType::get({zT.getDimSize(0), 1}, zT.getElementType()),
-              zp, ArrayRef<ReassociationIndices>{{0, 1}},
-              ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, zp, 0),
-                                     rewriter.getIndexAttr(1)});
+          zp = *alongAxis(rewriter, loc, zp, 0, 2);
         if (cast<RankedTensorType>(zp.getType()).getRank() > xT.getRank())
           return failure();
         inputs.push_back(zp);
@@ -588,7 +576,7 @@ struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
       return rewriter.notifyMatchFailure(
           op, "zero points must be ranked and broadcast to their operand");
     Value y = buildMatMul(rewriter, loc, *a, *bm, i32);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }
 };
@@ -665,7 +653,7 @@ struct DetLowering : OpConversionPattern<OnnxDetOp> {
           rewriter, loc,
           RankedTensorType::get(xT.getShape().drop_back(2), elem), y,
           ArrayRef<ReassociationIndices>{groups[0]}, batchSizes);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }
 

@@ -19,6 +19,7 @@
 
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/YieldedValues.h"
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -79,39 +80,6 @@ void refineBody(ConversionPatternRewriter &rewriter, Block &body,
     rewriter.modifyOpInPlace(op.getOperation(),
                              [&] { (void)op.inferShapes(); });
   });
-}
-
-/// `v` as a value of type `to`, which may differ from v's type in static
-/// dims and in signedness (body values keep their ONNX unsigned types until
-/// the driver converts their producers; the unrealized cast is kept next
-/// to the unsigned side so that it pairs with the driver's own bridge).
-Value adapt(OpBuilder &b, Location loc, Value v, RankedTensorType to) {
-  auto vt = cast<RankedTensorType>(v.getType());
-  Type from = vt.getElementType(), elem = to.getElementType();
-  auto elemCast = [&](Value x, Type t) {
-    return UnrealizedConversionCastOp::create(b, loc, t, x).getResult(0);
-  };
-  if (from == elem)
-    return castTo(b, loc, v, to);
-  if (elem.isUnsignedInteger())
-    return elemCast(castTo(b, loc, v, to.clone(from)), to);
-  return castTo(b, loc, elemCast(v, vt.clone(elem)), to);
-}
-
-/// A yielded value as seen from the new loop body: the replacement of a
-/// body argument, the converted value of an outer value, or a body value
-/// (still unconverted: the driver bridges it when its producer is lowered).
-Value resolveYielded(ConversionPatternRewriter &rewriter, Value v,
-                     Region &newBody, Block &oldBody,
-                     ArrayRef<Value> argReplacements) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    if (arg.getOwner() == &oldBody)
-      return argReplacements[arg.getArgNumber()];
-  Operation *def = v.getDefiningOp();
-  if (!def || !newBody.findAncestorOpInRegion(*def))
-    if (Value m = rewriter.getRemappedValue(v))
-      return m;
-  return v;
 }
 
 /// The type of the buffer stacking rows of type `row` along a new dim 0.
@@ -332,8 +300,8 @@ struct LoopLowering : OpConversionPattern<OnnxLoopOp> {
           op, "expects one result per loop-carried value and scan output");
 
     Value tripCount = adaptor.getM(), condIn = adaptor.getCond();
-    bool hasM = !isa<NoneType>(tripCount.getType());
-    bool hasCond = !isa<NoneType>(condIn.getType());
+    bool hasM = !isNoValue(tripCount);
+    bool hasCond = !isNoValue(condIn);
     if (!hasM && !hasCond)
       return rewriter.notifyMatchFailure(
           op, "a Loop with neither trip count nor condition never ends");
@@ -539,7 +507,7 @@ struct ScanLowering : OpConversionPattern<OnnxScanOp> {
     bool batched = opset >= 0 && opset < 9;
     SmallVector<Value> operands(adaptor.getInitialStateAndScanInputs());
     if (batched) {
-      if (operands.empty() || !isa<NoneType>(operands[0].getType()))
+      if (operands.empty() || !isNoValue(operands[0]))
         return rewriter.notifyMatchFailure(
             op, "Scan-8 with sequence_lens is not supported");
       operands.erase(operands.begin());

@@ -81,7 +81,7 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap kept = keptDimsMap(ctx, rank, {axis});
     Value r = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x), {x, max, sum},
+        rewriter, loc, inType, sizesOf(rewriter, loc, x), {x, max, sum},
         {id, kept, kept}, [&](OpBuilder &b, Location l, ValueRange a) {
           Value d = arith::SubFOp::create(b, l, toF(b, l, a[0], ct),
                                           toF(b, l, a[1], ct));
@@ -93,7 +93,7 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
                                 .getResult();
           return toF(b, l, y, elem);
         });
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, r, outType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, r, outType));
     return success();
   }
 };
@@ -118,7 +118,7 @@ struct HardmaxLowering : OpConversionPattern<OnnxHardmaxOp> {
                                   /*last=*/false, false)
                     .first;
     Value r = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x), {idx},
+        rewriter, loc, inType, sizesOf(rewriter, loc, x), {idx},
         {keptDimsMap(op.getContext(), rank, {axis})},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value i = arith::IndexCastOp::create(
@@ -129,7 +129,7 @@ struct HardmaxLowering : OpConversionPattern<OnnxHardmaxOp> {
                                          scalarConstant(b, l, elem, 1.0),
                                          scalarConstant(b, l, elem, 0.0));
         });
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, r, outType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, r, outType));
     return success();
   }
 };
@@ -150,7 +150,7 @@ meanAndVariance(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> dims,
   auto rt = cast<RankedTensorType>(sum.getType());
   AffineMap id =
       AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
-  SmallVector<OpFoldResult> sizes = tensorSizes(b, loc, sum);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, sum);
   Value mean = buildMapped(
       b, loc, rt, sizes, {sum}, {id},
       [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -176,14 +176,6 @@ meanAndVariance(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> dims,
         return arith::DivFOp::create(nb, l, scalarConstant(nb, l, ct, 1.0), s);
       });
   return {mean, var};
-}
-
-/// Mean and 1/sqrt(variance + eps) of `x` over `dims`, in `ct`, as tensors
-/// of the other dims.
-std::pair<Value, Value> meanAndInvStdDev(OpBuilder &b, Location loc, Value x,
-                                         ArrayRef<int64_t> dims, Type ct,
-                                         double eps) {
-  return meanAndVariance(b, loc, x, dims, ct, eps);
 }
 
 /// Reads a tensor of rank <= `rank` broadcast (numpy-aligned to the trailing
@@ -245,8 +237,8 @@ struct LayerNormalizationLowering
     SmallVector<int64_t> dims;
     for (int64_t d = axis; d < rank; ++d)
       dims.push_back(d);
-    auto [mean, inv] = meanAndInvStdDev(rewriter, loc, x, dims, ct,
-                                        op.getEpsilon().convertToDouble());
+    auto [mean, inv] = meanAndVariance(rewriter, loc, x, dims, ct,
+                                       op.getEpsilon().convertToDouble());
 
     MLIRContext *ctx = op.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
@@ -261,7 +253,7 @@ struct LayerNormalizationLowering
     }
     Type scaleElem = getElementTypeOrSelf(scale.getType());
     Value y = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x), ins, maps,
+        rewriter, loc, inType, sizesOf(rewriter, loc, x), ins, maps,
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value d = arith::SubFOp::create(b, l, toF(b, l, a[0], ct), a[1]);
           Value n = arith::MulFOp::create(b, l, d, a[2]);
@@ -273,7 +265,7 @@ struct LayerNormalizationLowering
         });
 
     // Mean and InvStdDev keep the normalized dims as unit dims.
-    SmallVector<Value> results{castToDeclaredType(rewriter, loc, y, outType)};
+    SmallVector<Value> results{castTo(rewriter, loc, y, outType)};
     Value stats[] = {mean, inv};
     Value statResults[] = {op.getMean(), op.getInvStdDev()};
     for (auto [stat, result] : llvm::zip(stats, statResults)) {
@@ -292,13 +284,13 @@ struct LayerNormalizationLowering
         AffineMap sid = AffineMap::getMultiDimIdentityMap(st.getRank(), ctx);
         s = buildMapped(rewriter, loc,
                         RankedTensorType::get(st.getShape(), stash),
-                        tensorSizes(rewriter, loc, s), {s}, {sid},
+                        sizesOf(rewriter, loc, s), {s}, {sid},
                         [&](OpBuilder &b, Location l, ValueRange a) {
                           return toF(b, l, a[0], stash);
                         });
       }
       s = expandReducedDims(rewriter, loc, s, dims, rank);
-      results.push_back(castToDeclaredType(rewriter, loc, s, rt));
+      results.push_back(castTo(rewriter, loc, s, rt));
     }
     rewriter.replaceOp(op, results);
     return success();
@@ -326,15 +318,15 @@ struct InstanceNormalizationLowering
     SmallVector<int64_t> dims;
     for (int64_t d = 2; d < rank; ++d)
       dims.push_back(d);
-    auto [mean, inv] = meanAndInvStdDev(rewriter, loc, x, dims, ct,
-                                        op.getEpsilon().convertToDouble());
+    auto [mean, inv] = meanAndVariance(rewriter, loc, x, dims, ct,
+                                       op.getEpsilon().convertToDouble());
     MLIRContext *ctx = op.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap kept = keptDimsMap(ctx, rank, dims);
     AffineMap channel =
         AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx);
     Value y = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x),
+        rewriter, loc, inType, sizesOf(rewriter, loc, x),
         {x, mean, inv, adaptor.getScale(), adaptor.getB()},
         {id, kept, kept, channel, channel},
         [&](OpBuilder &b, Location l, ValueRange a) {
@@ -345,7 +337,7 @@ struct InstanceNormalizationLowering
               toF(b, l, a[4], ct));
           return toF(b, l, r, elem);
         });
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, y, outType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, outType));
     return success();
   }
 };
@@ -397,7 +389,7 @@ struct BatchNormalizationLowering
     SmallVector<Value> ins{x};
     ins.append(params);
     Value y = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x), ins, maps,
+        rewriter, loc, inType, sizesOf(rewriter, loc, x), ins, maps,
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value xv = toF(b, l, a[0], ct);
           Value scale = toF(b, l, a[1], ct), bias = toF(b, l, a[2], ct);
@@ -413,8 +405,8 @@ struct BatchNormalizationLowering
               bias);
           return toF(b, l, r, elem);
         });
-    rewriter.replaceOp(
-        op, {castToDeclaredType(rewriter, loc, y, outType), nullptr, nullptr});
+    rewriter.replaceOp(op,
+                       {castTo(rewriter, loc, y, outType), nullptr, nullptr});
     return success();
   }
 
@@ -447,7 +439,7 @@ struct BatchNormalizationLowering
     AffineMap channel =
         AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx);
     Value y = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x),
+        rewriter, loc, inType, sizesOf(rewriter, loc, x),
         {x, mean, var, params[0], params[1]},
         {id, channel, channel, channel, channel},
         [&](OpBuilder &b, Location l, ValueRange a) {
@@ -461,7 +453,7 @@ struct BatchNormalizationLowering
               toF(b, l, a[4], ct));
           return toF(b, l, r, elem);
         });
-    SmallVector<Value> results{castToDeclaredType(rewriter, loc, y, outType)};
+    SmallVector<Value> results{castTo(rewriter, loc, y, outType)};
     double momentum = op.getMomentum().convertToDouble();
     Value batch[] = {mean, var};
     Value running[] = {params[2], params[3]};
@@ -480,7 +472,7 @@ struct BatchNormalizationLowering
       auto ty = RankedTensorType::get(pt.getShape(), pe);
       AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
       Value r = buildMapped(
-          rewriter, loc, ty, tensorSizes(rewriter, loc, running[i]),
+          rewriter, loc, ty, sizesOf(rewriter, loc, running[i]),
           {running[i], batch[i]}, {id1, id1},
           [&](OpBuilder &b, Location l, ValueRange a) {
             Value m = scalarConstant(b, l, ct, momentum);
@@ -490,7 +482,7 @@ struct BatchNormalizationLowering
                 arith::MulFOp::create(b, l, a[1], rest));
             return toF(b, l, v, pe);
           });
-      results.push_back(castToDeclaredType(rewriter, loc, r, rt));
+      results.push_back(castTo(rewriter, loc, r, rt));
     }
     rewriter.replaceOp(op, results);
     return success();
@@ -519,7 +511,7 @@ struct LRNLowering : OpConversionPattern<OnnxLRNOp> {
     Type ct = mathComputeType(elem);
     MLIRContext *ctx = op.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    SmallVector<OpFoldResult> sizes = tensorSizes(rewriter, loc, x);
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
     auto ctType = RankedTensorType::get(inType.getShape(), ct);
     Value sq =
         buildMapped(rewriter, loc, ctType, sizes, {x}, {id},
@@ -580,7 +572,7 @@ struct LRNLowering : OpConversionPattern<OnnxLRNOp> {
                      arith::DivFOp::create(b, l, toF(b, l, a[0], ct), den),
                      elem);
         });
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, y, outType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, outType));
     return success();
   }
 };
@@ -615,7 +607,7 @@ struct LpNormalizationLowering : OpConversionPattern<OnnxLpNormalizationOp> {
         });
     MLIRContext *ctx = op.getContext();
     Value y = buildMapped(
-        rewriter, loc, inType, tensorSizes(rewriter, loc, x), {x, norm},
+        rewriter, loc, inType, sizesOf(rewriter, loc, x), {x, norm},
         {AffineMap::getMultiDimIdentityMap(rank, ctx),
          keptDimsMap(ctx, rank, {axis})},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
@@ -628,7 +620,7 @@ struct LpNormalizationLowering : OpConversionPattern<OnnxLpNormalizationOp> {
           return toF(b, l, arith::SelectOp::create(b, l, isZero, zero, r),
                      elem);
         });
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, y, outType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, outType));
     return success();
   }
 };

@@ -45,13 +45,6 @@ Value lowestValue(OpBuilder &b, Location loc, Type onnxType) {
                                    b.getIntegerAttr(b.getIntegerType(w), v));
 }
 
-/// Accumulator type of a sum of `t` values: f32 for the 16-bit floats.
-Type sumAccumulatorType(Type t) {
-  if (t.isF16() || t.isBF16())
-    return Float32Type::get(t.getContext());
-  return t;
-}
-
 /// Combines accumulator `acc` with input element `in` (already of the
 /// accumulator type for max).
 Value combine(OpBuilder &b, Location loc, PoolKind kind, bool isUnsigned,
@@ -304,14 +297,13 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
       auto [y, indices] = buildMaxPoolWithIndices(
           rewriter, loc, x, padded, init, idxInit, windows,
           onnxElem.isUnsignedInteger(), op.getStorageOrder() == 1);
-      rewriter.replaceOp(op,
-                         {castToResultType(rewriter, loc, y, resType),
-                          castToResultType(rewriter, loc, indices, idxType)});
+      rewriter.replaceOp(op, {castTo(rewriter, loc, y, resType),
+                              castTo(rewriter, loc, indices, idxType)});
       return success();
     }
     Value y = buildWindowPool(rewriter, loc, padded, init, windows,
                               PoolKind::Max, onnxElem.isUnsignedInteger());
-    y = castToResultType(rewriter, loc, y, resType);
+    y = castTo(rewriter, loc, y, resType);
     // Indices has no uses: it is dropped.
     rewriter.replaceOpWithMultiple(op, {{y}, {}});
     return success();
@@ -347,7 +339,7 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
               "formula");
     Value zero = scalarConstant(rewriter, loc, elem, 0.0);
     Value padded = padSpatial(rewriter, loc, x, windows, zero);
-    Type accType = sumAccumulatorType(elem);
+    Type accType = accumulatorType(elem);
     auto sumType = RankedTensorType::get(outShape, accType);
     SmallVector<OpFoldResult> sizes = {
         tensor::getMixedSize(rewriter, loc, x, 0),
@@ -423,9 +415,7 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
               if (auto c = getConstantIntValue(count)) {
                 countF = scalarConstant(nb, nloc, accType, *c);
               } else {
-                Value i64 = arith::IndexCastOp::create(
-                    nb, nloc, nb.getI64Type(), m.value(count));
-                countF = arith::SIToFPOp::create(nb, nloc, accType, i64);
+                countF = indexToFloat(nb, nloc, m.value(count), accType);
               }
               Value r = arith::DivFOp::create(nb, nloc, args[0], countF);
               if (accType != elem)
@@ -433,7 +423,7 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
               linalg::YieldOp::create(nb, nloc, r);
             })
             .getResult(0);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resType));
     return success();
   }
 };
@@ -463,7 +453,7 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
       return rewriter.notifyMatchFailure(
           op, "the declared result shape is not N x C x 1 x ...");
 
-    Type accType = kind == PoolKind::Sum ? sumAccumulatorType(elem) : elem;
+    Type accType = kind == PoolKind::Sum ? accumulatorType(elem) : elem;
     Value initValue = kind == PoolKind::Sum
                           ? scalarConstant(rewriter, loc, accType, 0.0)
                           : lowestValue(rewriter, loc, onnxElem);
@@ -503,9 +493,7 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
       if (auto c = getConstantIntValue(count)) {
         countF = scalarConstant(rewriter, loc, accType, *c);
       } else {
-        Value i64 = arith::IndexCastOp::create(
-            rewriter, loc, rewriter.getI64Type(), m.value(count));
-        countF = arith::SIToFPOp::create(rewriter, loc, accType, i64);
+        countF = indexToFloat(rewriter, loc, m.value(count), accType);
       }
       auto avgType = RankedTensorType::get(ncType.getShape(), elem);
       Value empty = createEmpty(rewriter, loc, avgType, nc);
@@ -534,7 +522,7 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
     auto outType = RankedTensorType::get(outShape, elem);
     Value y = tensor::ExpandShapeOp::create(rewriter, loc, outType, red,
                                             reassoc, outSizes);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resType));
     return success();
   }
 };

@@ -50,36 +50,6 @@ bool isQuantInt(Type t) {
   return it && (it.getWidth() == 8 || it.getWidth() == 16);
 }
 
-/// Puts a 1-D per-axis parameter `p` (scale or zero point) on dim `axis` of
-/// a rank-`rank` tensor by appending unit dims: [C] -> [C, 1, ..., 1].
-/// Scalars and rank-`rank` parameters are returned as they are (they
-/// broadcast already). Fails on other ranks.
-FailureOr<Value> alongAxis(OpBuilder &b, Location loc, Value p, int64_t axis,
-                           int64_t rank) {
-  auto t = dyn_cast<RankedTensorType>(p.getType());
-  if (!t)
-    return failure();
-  if (t.getRank() == 0)
-    return p;
-  if (t.getRank() != 1 || axis < 0 || axis >= rank)
-    return failure();
-  int64_t trailing = rank - axis - 1;
-  if (trailing == 0)
-    return p;
-  SmallVector<int64_t> shape = {t.getDimSize(0)};
-  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, p, 0)};
-  ReassociationIndices all = {0};
-  for (int64_t i = 0; i < trailing; ++i) {
-    shape.push_back(1);
-    sizes.push_back(b.getIndexAttr(1));
-    all.push_back(i + 1);
-  }
-  return tensor::ExpandShapeOp::create(
-             b, loc, RankedTensorType::get(shape, t.getElementType()), p,
-             ArrayRef<ReassociationIndices>{all}, sizes)
-      .getResult();
-}
-
 /// round_half_even(v) + zp (f32), saturated to the range of the ONNX
 /// integer type `to` and converted to it.
 Value saturateTo(OpBuilder &b, Location loc, Value v, Value zp, Type to) {
@@ -313,7 +283,7 @@ struct ConvIntegerLowering : OpConversionPattern<OnnxConvIntegerOp> {
         op.getWZeroPoint(), resT, geo);
     if (failed(y))
       return failure();
-    rewriter.replaceOp(op, castToResultType(rewriter, op.getLoc(), *y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, op.getLoc(), *y, resT));
     return success();
   }
 };
@@ -371,7 +341,7 @@ struct QLinearConvLowering : OpConversionPattern<OnnxQLinearConvOp> {
     Value y =
         requantize(rewriter, loc, resT, *acc, adaptor.getXScale(), *wScale,
                    adaptor.getYScale(), yZp, op.getYZeroPoint(), to);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }
 };
@@ -432,7 +402,7 @@ struct QLinearMatMulLowering : OpConversionPattern<OnnxQLinearMatMulOp> {
     Value acc = buildMatMul(rewriter, loc, a32, b32, rewriter.getI32Type());
     Value y = requantize(rewriter, loc, resT, acc, *aScale, *bScale, *yScale,
                          *yZp, op.getYZeroPoint(), to);
-    rewriter.replaceOp(op, castToResultType(rewriter, loc, y, resT));
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }
 };

@@ -424,7 +424,7 @@ struct DropoutLowering : OpConversionPattern<OnnxDropoutOp> {
     auto xTy = dyn_cast<RankedTensorType>(x.getType());
     if (!resTy || !xTy || !isa<FloatType>(xTy.getElementType()))
       return rewriter.notifyMatchFailure(op, "a ranked float input expected");
-    bool hasMask = !isa<NoneType>(op.getMask().getType());
+    bool hasMask = !isNoValue(op.getMask());
     auto maskTy = hasMask ? resultTypeOf(*this, op, 1) : RankedTensorType();
     if (hasMask && (!maskTy || !maskTy.getElementType().isInteger(1)))
       return rewriter.notifyMatchFailure(op, "a ranked bool mask expected");

@@ -18,10 +18,6 @@ namespace kiln {
 using ReduceBodyFn = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::ValueRange, mlir::Value)>;
 
-/// The sizes of `v` (a ranked tensor), tensor.dim for its dynamic dims.
-llvm::SmallVector<mlir::OpFoldResult>
-tensorSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
-
 /// The map from the iteration space of rank `rank` to the dims that are not
 /// in `reducedDims` (which is sorted).
 mlir::AffineMap keptDimsMap(mlir::MLIRContext *ctx, int64_t rank,
@@ -66,11 +62,6 @@ mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value countElements(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value input, llvm::ArrayRef<int64_t> dims,
                           mlir::Type type);
-
-/// `v` cast to `type` with tensor.cast when the static shape info differs
-/// (e.g. the op's declared result type knows more or less than we do).
-mlir::Value castToDeclaredType(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::Value v, mlir::Type type);
 
 /// The type float math runs in for element type `t`: f32 for f16/bf16
 /// (LLVM has no half variants of most math functions), `t` otherwise.

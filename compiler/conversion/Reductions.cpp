@@ -27,17 +27,6 @@ using namespace kiln::onnx_ir;
 
 namespace kiln {
 
-SmallVector<OpFoldResult> tensorSizes(OpBuilder &b, Location loc, Value v) {
-  auto t = cast<RankedTensorType>(v.getType());
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d < t.getRank(); ++d)
-    sizes.push_back(
-        t.isDynamicDim(d)
-            ? OpFoldResult(tensor::DimOp::create(b, loc, v, d).getResult())
-            : OpFoldResult(b.getIndexAttr(t.getDimSize(d))));
-  return sizes;
-}
-
 AffineMap keptDimsMap(MLIRContext *ctx, int64_t rank,
                       ArrayRef<int64_t> reducedDims) {
   SmallVector<AffineExpr> exprs;
@@ -53,7 +42,7 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
   auto t = cast<RankedTensorType>(input.getType());
   int64_t rank = t.getRank();
   MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> sizes = tensorSizes(b, loc, input);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, input);
   SmallVector<int64_t> shape;
   SmallVector<OpFoldResult> outSizes;
   SmallVector<utils::IteratorType> iters;
@@ -92,7 +81,7 @@ std::pair<Value, Value> buildArgReduction(OpBuilder &b, Location loc,
   int64_t rank = t.getRank();
   MLIRContext *ctx = b.getContext();
   Type elem = t.getElementType();
-  SmallVector<OpFoldResult> sizes = tensorSizes(b, loc, input);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, input);
   SmallVector<int64_t> shape;
   SmallVector<OpFoldResult> outSizes;
   SmallVector<utils::IteratorType> iters;
@@ -173,7 +162,7 @@ Value expandReducedDims(OpBuilder &b, Location loc, Value reduced,
   if (reducedDims.empty())
     return reduced;
   auto rt = cast<RankedTensorType>(reduced.getType());
-  SmallVector<OpFoldResult> inSizes = tensorSizes(b, loc, reduced);
+  SmallVector<OpFoldResult> inSizes = sizesOf(b, loc, reduced);
   SmallVector<int64_t> shape;
   SmallVector<OpFoldResult> outSizes;
   SmallVector<ReassociationIndices> groups;
@@ -224,14 +213,7 @@ Value countElements(OpBuilder &b, Location loc, Value input,
         arith::ConstantIndexOp::create(b, loc, staticCount));
   if (auto it = dyn_cast<IntegerType>(type))
     return arith::IndexCastOp::create(b, loc, signlessType(it), dynamicCount);
-  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), dynamicCount);
-  return arith::SIToFPOp::create(b, loc, type, i64);
-}
-
-Value castToDeclaredType(OpBuilder &b, Location loc, Value v, Type type) {
-  if (v.getType() == type)
-    return v;
-  return tensor::CastOp::create(b, loc, type, v);
+  return indexToFloat(b, loc, dynamicCount, type);
 }
 
 Type mathComputeType(Type t) {
@@ -328,7 +310,7 @@ Value reduceFlaggedDims(
   auto accTy = RankedTensorType::get(inTy.getShape(), init.getType());
   Value t = input;
   if (preMap)
-    t = buildMapped(b, loc, accTy, tensorSizes(b, loc, input), {input},
+    t = buildMapped(b, loc, accTy, sizesOf(b, loc, input), {input},
                     {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
                     [&](OpBuilder &nb, Location l, ValueRange a) {
                       return preMap(nb, l, a[0]);
@@ -526,8 +508,8 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       SmallVector<AffineMap> maps(ins.size(), id);
       Type f64 = rewriter.getF64Type();
       reduced = buildMapped(
-          rewriter, loc, outType, tensorSizes(rewriter, loc, reduced), ins,
-          maps, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          rewriter, loc, outType, sizesOf(rewriter, loc, reduced), ins, maps,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
             Value r = args[0];
             switch (Kind) {
             case ReduceKind::Mean:
@@ -563,7 +545,7 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     if (runtimeAxes && !keepDims) {
       // Drop the flagged (now unit) dims with a shape built at run time.
       SmallVector<Value> sizes;
-      for (OpFoldResult s : tensorSizes(rewriter, loc, reduced))
+      for (OpFoldResult s : sizesOf(rewriter, loc, reduced))
         sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, s));
       SmallVector<Value> out =
           dropFlaggedSizes(rewriter, loc, sizes, flags, resType.getRank());
@@ -571,7 +553,7 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     } else if (keepDims && !runtimeAxes) {
       reduced = expandReducedDims(rewriter, loc, reduced, dims, rank);
     }
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, reduced, resType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, reduced, resType));
     return success();
   }
 
@@ -646,7 +628,7 @@ struct ArgReduceLowering : OpConversionPattern<OpTy> {
                     .first;
     if (keepDims)
       idx = expandReducedDims(rewriter, loc, idx, {axis}, rank);
-    rewriter.replaceOp(op, castToDeclaredType(rewriter, loc, idx, resType));
+    rewriter.replaceOp(op, castTo(rewriter, loc, idx, resType));
     return success();
   }
 };

@@ -73,8 +73,7 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
   Type f32 = b.getF32Type();
   bool crop = cfg.coordMode == "tf_crop_and_resize";
   auto toF32 = [&](OpBuilder &nb, Location l, Value i) -> Value {
-    Value i64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), i);
-    return arith::SIToFPOp::create(nb, l, f32, i64);
+    return indexToFloat(nb, l, i, f32);
   };
   auto fconst = [&](OpBuilder &nb, Location l, double v) -> Value {
     return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
@@ -223,13 +222,9 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
       return halfPixel(); // half_pixel
     };
     auto clampIdx = [&](Value i, const ResizeAxis &ax) -> Value {
-      Value last = arith::SubIOp::create(nb, l, ax.inLen, cIdx(nb, l, 1));
-      i = arith::MaxSIOp::create(nb, l, i, cIdx(nb, l, 0));
-      return arith::MinSIOp::create(nb, l, i, last);
+      return clampIndex(nb, l, i, ax.inLen);
     };
-    auto fToIdx = [&](Value f) -> Value {
-      return toIndex(nb, l, arith::FPToSIOp::create(nb, l, nb.getI64Type(), f));
-    };
+    auto fToIdx = [&](Value f) -> Value { return floatToIndex(nb, l, f); };
     // tf_crop_and_resize: an element whose coordinate leaves the input on
     // any axis is the extrapolation value.
     Value outside;
@@ -370,16 +365,6 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
   return generateTensor(b, loc, resTy, outSizes, {}, {}, body);
 }
 
-/// `v` (a float scalar) as f32.
-static Value toF32Scalar(OpBuilder &b, Location loc, Value v) {
-  unsigned w = v.getType().getIntOrFloatBitWidth();
-  if (w < 32 || (w == 32 && !v.getType().isF32()))
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  if (w > 32)
-    return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
-  return v;
-}
-
 /// Element `i` of the 1-D float tensor `t` as f32: a constant when known.
 static Value floatAt(OpBuilder &b, Location loc, Value t,
                      const std::optional<SmallVector<double>> &known,
@@ -387,7 +372,7 @@ static Value floatAt(OpBuilder &b, Location loc, Value t,
   if (known)
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr((*known)[i]));
   Value e = tensor::ExtractOp::create(b, loc, t, ValueRange{cIdx(b, loc, i)});
-  return toF32Scalar(b, loc, e);
+  return castFloat(b, loc, e, b.getF32Type());
 }
 
 struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {

@@ -38,20 +38,6 @@ using namespace kiln::shape_helpers;
 
 namespace {
 
-bool isAbsent(Value v) { return !v || isa<NoneType>(v.getType()); }
-
-Value toF64(OpBuilder &b, Location loc, Value v) {
-  if (v.getType().isF64())
-    return v;
-  return arith::ExtFOp::create(b, loc, b.getF64Type(), v);
-}
-
-/// An index as f64 (indices here are never negative).
-Value indexToF64(OpBuilder &b, Location loc, Value i) {
-  Value i64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), i);
-  return arith::UIToFPOp::create(b, loc, b.getF64Type(), i64);
-}
-
 Value f64Const(OpBuilder &b, Location loc, double v) {
   return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
 }
@@ -92,15 +78,16 @@ struct DftSpec {
 /// (cos, +-sin): the sums index it with (j * k) mod n, so the transform
 /// evaluates 2n sines and cosines instead of two per term.
 Value buildTwiddles(OpBuilder &b, Location loc, Value n, bool inverse) {
-  Value twoPiOverN = arith::DivFOp::create(b, loc, f64Const(b, loc, 2 * M_PI),
-                                           indexToF64(b, loc, n));
+  Value twoPiOverN =
+      arith::DivFOp::create(b, loc, f64Const(b, loc, 2 * M_PI),
+                            indexToFloat(b, loc, n, b.getF64Type()));
   SmallVector<OpFoldResult> sizes = {getAsOpFoldResult(n), b.getIndexAttr(2)};
   auto ty = RankedTensorType::get(staticSizes(sizes), b.getF64Type());
   return generateTensor(
       b, loc, ty, sizes, ValueRange{}, {},
       [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
-        Value theta = arith::MulFOp::create(nb, nl, indexToF64(nb, nl, ivs[0]),
-                                            twoPiOverN);
+        Value theta = arith::MulFOp::create(
+            nb, nl, indexToFloat(nb, nl, ivs[0], nb.getF64Type()), twoPiOverN);
         Value isCos = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
                                             ivs[1], cIdx(nb, nl, 0));
         Value s = math::SinOp::create(nb, nl, theta);
@@ -229,11 +216,13 @@ struct ComplexReader {
   std::pair<Value, Value> read(OpBuilder &b, Location loc,
                                SmallVector<Value> idx) const {
     idx.push_back(cIdx(b, loc, 0));
-    Value re = toF64(b, loc, tensor::ExtractOp::create(b, loc, x, idx));
+    Value re = castFloat(b, loc, tensor::ExtractOp::create(b, loc, x, idx),
+                         b.getF64Type());
     if (!imagPos)
       return {re, Value()};
     idx.back() = imagPos;
-    Value im = toF64(b, loc, tensor::ExtractOp::create(b, loc, x, idx));
+    Value im = castFloat(b, loc, tensor::ExtractOp::create(b, loc, x, idx),
+                         b.getF64Type());
     if (isComplex)
       im = arith::SelectOp::create(b, loc, isComplex, im, f64Const(b, loc, 0));
     return {re, im};
@@ -316,7 +305,7 @@ struct DftLowering : OpConversionPattern<OnnxDFTOp> {
     // Opset 17 had `axis` as an attribute (default 1), which the importer
     // passes as a constant operand; opset 20 made it an input (default -2).
     int64_t axis = opsetOf(op) >= 0 && opsetOf(op) < 20 ? 1 : -2;
-    if (!isAbsent(adaptor.getAxis())) {
+    if (!isNoValue(adaptor.getAxis())) {
       auto c = getConstantInts(adaptor.getAxis());
       if (!c || c->size() != 1)
         return rewriter.notifyMatchFailure(
@@ -342,7 +331,7 @@ struct DftLowering : OpConversionPattern<OnnxDFTOp> {
 
     OpFoldResult inLen = dimOf(rewriter, loc, x, axis);
     OpFoldResult n;
-    if (!isAbsent(adaptor.getDftLength())) {
+    if (!isNoValue(adaptor.getDftLength())) {
       auto len = scalarIndex(rewriter, loc, adaptor.getDftLength());
       if (failed(len))
         return rewriter.notifyMatchFailure(
@@ -383,8 +372,9 @@ struct DftLowering : OpConversionPattern<OnnxDFTOp> {
                      });
     Value scale;
     if (inverse)
-      scale = arith::DivFOp::create(rewriter, loc, f64Const(rewriter, loc, 1),
-                                    indexToF64(rewriter, loc, spec.n));
+      scale = arith::DivFOp::create(
+          rewriter, loc, f64Const(rewriter, loc, 1),
+          indexToFloat(rewriter, loc, spec.n, rewriter.getF64Type()));
     Value out =
         interleave(rewriter, loc, resTy, sizes, re, im, components, scale);
     rewriter.replaceOp(op, out);
@@ -427,7 +417,7 @@ struct StftLowering : OpConversionPattern<OnnxSTFTOp> {
       return rewriter.notifyMatchFailure(op, "frame_step must be positive");
 
     Value window = adaptor.getWindow();
-    if (!isAbsent(window)) {
+    if (!isNoValue(window)) {
       auto wTy = dyn_cast<RankedTensorType>(window.getType());
       if (!wTy || wTy.getRank() != 1 || !isa<FloatType>(wTy.getElementType()))
         return rewriter.notifyMatchFailure(
@@ -437,7 +427,7 @@ struct StftLowering : OpConversionPattern<OnnxSTFTOp> {
     }
     OpFoldResult sigLen = dimOf(rewriter, loc, x, 1);
     OpFoldResult frameLen;
-    if (!isAbsent(adaptor.getFrameLength())) {
+    if (!isNoValue(adaptor.getFrameLength())) {
       auto fl = scalarIndex(rewriter, loc, adaptor.getFrameLength());
       if (failed(fl))
         return rewriter.notifyMatchFailure(
@@ -492,7 +482,8 @@ struct StftLowering : OpConversionPattern<OnnxSTFTOp> {
           if (window)
             w = arith::MulFOp::create(
                 b, l, w,
-                toF64(b, l, tensor::ExtractOp::create(b, l, window, k)));
+                castFloat(b, l, tensor::ExtractOp::create(b, l, window, k),
+                          b.getF64Type()));
           Value wr = arith::MulFOp::create(b, l, xr, w);
           Value wi = xi ? arith::MulFOp::create(b, l, xi, w).getResult() : xi;
           return std::make_pair(wr, wi);
@@ -514,7 +505,7 @@ Value hertzToMel(OpBuilder &b, Location loc, Value hz) {
   Value r = arith::DivFOp::create(b, loc, hz, scalarConstant(b, loc, f32, 700));
   r = math::Log1pOp::create(b, loc, r);
   r = arith::MulFOp::create(b, loc, r, scalarConstant(b, loc, f32, 2595));
-  return arith::DivFOp::create(b, loc, toF64(b, loc, r),
+  return arith::DivFOp::create(b, loc, castFloat(b, loc, r, b.getF64Type()),
                                f64Const(b, loc, std::log(10.0)));
 }
 
@@ -557,18 +548,22 @@ struct MelWeightMatrixLowering : OpConversionPattern<OnnxMelWeightMatrixOp> {
         arith::AddIOp::create(rewriter, loc, binsV, cIdx(rewriter, loc, 2));
     Value melStep = arith::DivFOp::create(
         rewriter, loc, arith::SubFOp::create(rewriter, loc, highMel, lowMel),
-        indexToF64(rewriter, loc, points));
+        indexToFloat(rewriter, loc, points, rewriter.getF64Type()));
     Value dftLenV = val(rewriter, loc, *dftLen);
-    Value dftPlusOne = indexToF64(
+    Value dftPlusOne = indexToFloat(
         rewriter, loc,
-        arith::AddIOp::create(rewriter, loc, dftLenV, cIdx(rewriter, loc, 1)));
-    Value rateF = indexToF64(rewriter, loc, val(rewriter, loc, *rate));
+        arith::AddIOp::create(rewriter, loc, dftLenV, cIdx(rewriter, loc, 1)),
+        rewriter.getF64Type());
+    Value rateF = indexToFloat(rewriter, loc, val(rewriter, loc, *rate),
+                               rewriter.getF64Type());
 
     // FFT bin of mel point m: floor((n + 1) * hz(m) / rate), hz(m) =
     // 700 * (10^(mel(m) / 2595) - 1) with mel(m) = low + m * step.
     auto binOf = [&](OpBuilder &b, Location l, Value m) -> Value {
       Value mel = arith::AddFOp::create(
-          b, l, arith::MulFOp::create(b, l, indexToF64(b, l, m), melStep),
+          b, l,
+          arith::MulFOp::create(b, l, indexToFloat(b, l, m, b.getF64Type()),
+                                melStep),
           lowMel);
       Value e = arith::MulFOp::create(
           b, l, arith::DivFOp::create(b, l, mel, f64Const(b, l, 2595.0)),

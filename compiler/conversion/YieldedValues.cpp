@@ -1,0 +1,36 @@
+//===- YieldedValues.cpp - Values leaving a region being converted --------===//
+
+#include "compiler/conversion/YieldedValues.h"
+#include "compiler/conversion/ConversionUtils.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+Value adapt(OpBuilder &b, Location loc, Value v, RankedTensorType to) {
+  auto vt = cast<RankedTensorType>(v.getType());
+  Type from = vt.getElementType(), elem = to.getElementType();
+  auto elemCast = [&](Value x, Type t) {
+    return UnrealizedConversionCastOp::create(b, loc, t, x).getResult(0);
+  };
+  if (from == elem)
+    return castTo(b, loc, v, to);
+  if (elem.isUnsignedInteger())
+    return elemCast(castTo(b, loc, v, to.clone(from)), to);
+  return castTo(b, loc, elemCast(v, vt.clone(elem)), to);
+}
+
+Value resolveYielded(ConversionPatternRewriter &rewriter, Value v,
+                     Region &newBody, Block &oldBody,
+                     ArrayRef<Value> argReplacements) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    if (arg.getOwner() == &oldBody)
+      return argReplacements[arg.getArgNumber()];
+  Operation *def = v.getDefiningOp();
+  if (!def || !newBody.findAncestorOpInRegion(*def))
+    if (Value m = rewriter.getRemappedValue(v))
+      return m;
+  return v;
+}
+
+} // namespace kiln
