@@ -17,7 +17,7 @@ namespace kiln {
 /// One graph input or output as the runtime will see it.
 struct TensorSignature {
   std::string name;
-  int32_t elemType = 0; // ONNX TensorProto.DataType
+  int32_t elemType = 0;      // ONNX TensorProto.DataType
   std::vector<int64_t> dims; // -1 for dynamic
   std::vector<std::string> dimParams;
 };
@@ -38,8 +38,9 @@ createCpuTargetMachine(const std::string &cpu, int optLevel,
                        std::string &error);
 
 /// Adds to the translated `llvm` module everything the runtime relies on:
-/// the `kiln_artifact` descriptor, the hooks the generated allocation calls
-/// go through, the `entry` wrapper around `_mlir_ciface_main`, and the
+/// the `kiln_artifact` descriptor, the functions through which the generated
+/// allocation and parallel_for calls reach the run context, the `entry`
+/// wrapper around `_mlir_ciface_main`, and the
 /// weight bytes listed in `mlirModule`'s kiln.weights attribute. Everything
 /// but `kiln_artifact` gets internal linkage.
 mlir::LogicalResult finalizeArtifactModule(llvm::Module &llvm,

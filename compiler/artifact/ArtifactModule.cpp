@@ -118,7 +118,8 @@ public:
           tensorInfoType(),
           {cString(s.name), llvm::ConstantInt::get(i32, s.elemType),
            llvm::ConstantInt::get(i32, s.dims.size()),
-           array(i64, dims, ".kiln.dims"), array(ptr, params, ".kiln.params")}));
+           array(i64, dims, ".kiln.dims"),
+           array(ptr, params, ".kiln.params")}));
     }
     return array(tensorInfoType(), infos, ".kiln.tensors");
   }
@@ -129,73 +130,183 @@ public:
   llvm::IntegerType *i32, *i64;
 };
 
-/// Gives the allocation functions the memref lowering calls
-/// (`use-generic-functions`) bodies that go through the runtime's hooks.
-void defineAllocationHooks(llvm::Module &m, llvm::GlobalVariable *hooks) {
-  llvm::LLVMContext &ctx = m.getContext();
-  auto *ptr = llvm::PointerType::get(ctx, 0);
-  auto *i64 = llvm::Type::getInt64Ty(ctx);
-  auto *hooksType = hooks->getValueType();
-  auto *allocType = llvm::FunctionType::get(ptr, {i64, i64}, false);
-  auto *freeType =
-      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+/// Field indices of kiln_run_context_t { ptr runtime, alloc, free,
+/// parallel_for, kernel_begin, kernel_end; }.
+enum RunContextField : unsigned {
+  kCtxAlloc = 1,
+  kCtxFree = 2,
+  kCtxParallelFor = 3,
+  kCtxKernelBegin = 4,
+  kCtxKernelEnd = 5,
+  kCtxNumFields = 6,
+};
 
-  auto define = [&](const char *name, llvm::FunctionType *type) {
+/// The generated code reaches the run context through a thread-local of the
+/// artifact: the allocation functions MLIR's memref lowering calls take no
+/// context argument. `entry` sets it on the calling thread and the parallel
+/// trampoline on every thread that runs a chunk, so it always names the run
+/// the code is working for.
+class RunContextAccess {
+public:
+  RunContextAccess(llvm::Module &m)
+      : m(m), ctx(m.getContext()), ptr(llvm::PointerType::get(ctx, 0)),
+        i64(llvm::Type::getInt64Ty(ctx)),
+        ctxType(llvm::StructType::get(
+            ctx, llvm::SmallVector<llvm::Type *>(kCtxNumFields, ptr))) {
+    tls = new llvm::GlobalVariable(
+        m, ptr, false, llvm::GlobalValue::InternalLinkage,
+        llvm::ConstantPointerNull::get(ptr), "kiln_current_run");
+    tls->setThreadLocal(true);
+  }
+
+  llvm::Value *current(llvm::IRBuilder<> &b) { return b.CreateLoad(ptr, tls); }
+
+  /// Points the thread-local at `run` and returns what it held before.
+  llvm::Value *enter(llvm::IRBuilder<> &b, llvm::Value *run) {
+    llvm::Value *previous = current(b);
+    b.CreateStore(run, tls);
+    return previous;
+  }
+  void leave(llvm::IRBuilder<> &b, llvm::Value *previous) {
+    b.CreateStore(previous, tls);
+  }
+
+  llvm::Value *hook(llvm::IRBuilder<> &b, llvm::Value *run, unsigned field) {
+    return b.CreateLoad(ptr, b.CreateStructGEP(ctxType, run, field));
+  }
+
+  /// The function `name` with internal linkage if the module declares it
+  /// (or `always`), ready for a body; null if it already has one or is not
+  /// needed.
+  llvm::Function *defineIfUsed(const char *name, llvm::FunctionType *type,
+                               bool always = false) {
     llvm::Function *f = m.getFunction(name);
+    if (!f && !always)
+      return nullptr;
     if (!f)
-      f = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage,
-                                 name, m);
+      f = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name,
+                                 m);
     if (!f->isDeclaration())
-      return (llvm::Function *)nullptr;
+      return nullptr;
     f->setLinkage(llvm::GlobalValue::InternalLinkage);
     return f;
-  };
-  auto hookField = [&](llvm::IRBuilder<> &b, unsigned idx) {
-    llvm::Value *slot = b.CreateStructGEP(hooksType, hooks, idx);
-    return b.CreateLoad(ptr, slot);
-  };
-  if (auto *f = define("_mlir_memref_to_llvm_alloc",
-                       llvm::FunctionType::get(ptr, {i64}, false))) {
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
-    llvm::Value *fn = hookField(b, 0);
-    b.CreateRet(b.CreateCall(allocType, fn,
-                             {f->getArg(0), llvm::ConstantInt::get(i64, 64)}));
   }
-  if (auto *f = define("_mlir_memref_to_llvm_aligned_alloc",
-                       llvm::FunctionType::get(ptr, {i64, i64}, false))) {
+
+  llvm::Module &m;
+  llvm::LLVMContext &ctx;
+  llvm::PointerType *ptr;
+  llvm::IntegerType *i64;
+  llvm::StructType *ctxType;
+  llvm::GlobalVariable *tls;
+};
+
+/// Gives the allocation functions the memref lowering calls
+/// (`use-generic-functions`) bodies that go through the run's hooks.
+void defineAllocationHooks(RunContextAccess &rc) {
+  llvm::LLVMContext &ctx = rc.ctx;
+  auto *ptr = rc.ptr;
+  auto *i64 = rc.i64;
+  auto *allocType = llvm::FunctionType::get(ptr, {ptr, i64, i64}, false);
+  auto *freeHookType =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr}, false);
+  if (auto *f = rc.defineIfUsed("_mlir_memref_to_llvm_alloc",
+                                llvm::FunctionType::get(ptr, {i64}, false))) {
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
-    llvm::Value *fn = hookField(b, 0);
+    llvm::Value *run = rc.current(b);
+    llvm::Value *fn = rc.hook(b, run, kCtxAlloc);
+    b.CreateRet(b.CreateCall(
+        allocType, fn, {run, f->getArg(0), llvm::ConstantInt::get(i64, 64)}));
+  }
+  if (auto *f =
+          rc.defineIfUsed("_mlir_memref_to_llvm_aligned_alloc",
+                          llvm::FunctionType::get(ptr, {i64, i64}, false))) {
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+    llvm::Value *run = rc.current(b);
+    llvm::Value *fn = rc.hook(b, run, kCtxAlloc);
     // MLIR passes (alignment, size); the hook takes (size, alignment).
-    b.CreateRet(b.CreateCall(allocType, fn, {f->getArg(1), f->getArg(0)}));
+    b.CreateRet(b.CreateCall(allocType, fn, {run, f->getArg(1), f->getArg(0)}));
   }
-  if (auto *f = define("_mlir_memref_to_llvm_free", freeType)) {
+  if (auto *f = rc.defineIfUsed(
+          "_mlir_memref_to_llvm_free",
+          llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false))) {
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
-    llvm::Value *fn = hookField(b, 1);
-    b.CreateCall(freeType, fn, {f->getArg(0)});
+    llvm::Value *run = rc.current(b);
+    llvm::Value *fn = rc.hook(b, run, kCtxFree);
+    b.CreateCall(freeHookType, fn, {run, f->getArg(0)});
     b.CreateRetVoid();
   }
 }
 
-/// void entry(void **args): calls _mlir_ciface_main(args[0], args[1], ...).
-llvm::Function *defineEntry(llvm::Module &m, std::string &error) {
+/// kiln_parallel_for(begin, end, grain, body, captures), which
+/// kiln-dispatch-parallel-loops calls, forwards to the run's parallel_for
+/// with a trampoline that enters the run on the chunk's thread and calls
+/// body(captures, chunkBegin, chunkEnd).
+void defineParallelFor(RunContextAccess &rc) {
+  llvm::LLVMContext &ctx = rc.ctx;
+  auto *ptr = rc.ptr;
+  auto *i64 = rc.i64;
+  auto *voidTy = llvm::Type::getVoidTy(ctx);
+  llvm::Function *f = rc.defineIfUsed(
+      "kiln_parallel_for",
+      llvm::FunctionType::get(voidTy, {i64, i64, i64, ptr, ptr}, false));
+  if (!f)
+    return;
+  // { body, captures }: the closure the runtime hands back to each chunk.
+  auto *closureType = llvm::StructType::get(ctx, {ptr, ptr});
+  auto *trampolineType =
+      llvm::FunctionType::get(voidTy, {ptr, ptr, i64, i64}, false);
+  auto *trampoline =
+      llvm::Function::Create(trampolineType, llvm::GlobalValue::InternalLinkage,
+                             "kiln_parallel_trampoline", rc.m);
+  {
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", trampoline));
+    llvm::Value *previous = rc.enter(b, trampoline->getArg(0));
+    llvm::Value *closure = trampoline->getArg(1);
+    llvm::Value *body =
+        b.CreateLoad(ptr, b.CreateStructGEP(closureType, closure, 0));
+    llvm::Value *captures =
+        b.CreateLoad(ptr, b.CreateStructGEP(closureType, closure, 1));
+    b.CreateCall(llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false), body,
+                 {captures, trampoline->getArg(2), trampoline->getArg(3)});
+    rc.leave(b, previous);
+    b.CreateRetVoid();
+  }
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+  llvm::Value *closure = b.CreateAlloca(closureType);
+  b.CreateStore(f->getArg(3), b.CreateStructGEP(closureType, closure, 0));
+  b.CreateStore(f->getArg(4), b.CreateStructGEP(closureType, closure, 1));
+  llvm::Value *run = rc.current(b);
+  llvm::Value *fn = rc.hook(b, run, kCtxParallelFor);
+  b.CreateCall(
+      llvm::FunctionType::get(voidTy, {ptr, i64, i64, i64, ptr, ptr}, false),
+      fn, {run, f->getArg(0), f->getArg(1), f->getArg(2), trampoline, closure});
+  b.CreateRetVoid();
+}
+
+/// void entry(void **args, kiln_run_context_t *ctx): enters the run and
+/// calls _mlir_ciface_main(args[0], args[1], ...).
+llvm::Function *defineEntry(RunContextAccess &rc, std::string &error) {
+  llvm::Module &m = rc.m;
   llvm::Function *ciface = m.getFunction("_mlir_ciface_main");
   if (!ciface) {
     error = "the lowered module has no _mlir_ciface_main";
     return nullptr;
   }
   llvm::LLVMContext &ctx = m.getContext();
-  auto *ptr = llvm::PointerType::get(ctx, 0);
+  auto *ptr = rc.ptr;
   auto *type =
-      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr}, false);
   auto *entry = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage,
                                        "kiln_entry", m);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::Value *previous = rc.enter(b, entry->getArg(1));
   std::vector<llvm::Value *> args;
   for (unsigned i = 0; i < ciface->arg_size(); ++i) {
     llvm::Value *slot = b.CreateConstGEP1_64(ptr, entry->getArg(0), i);
     args.push_back(b.CreateLoad(ptr, slot));
   }
   b.CreateCall(ciface, args);
+  rc.leave(b, previous);
   b.CreateRetVoid();
   return entry;
 }
@@ -212,7 +323,8 @@ LogicalResult defineWeights(llvm::Module &m, ModuleOp mlirModule,
   for (Attribute e : entries) {
     auto pair = cast<ArrayAttr>(e);
     int64_t offset = cast<IntegerAttr>(pair[0]).getInt();
-    auto blob = cast<DenseResourceElementsAttr>(pair[1]).getRawHandle().getBlob();
+    auto blob =
+        cast<DenseResourceElementsAttr>(pair[1]).getRawHandle().getBlob();
     if (!blob) {
       error = "a weight blob was released before emission";
       return failure();
@@ -224,8 +336,8 @@ LogicalResult defineWeights(llvm::Module &m, ModuleOp mlirModule,
     }
     std::memcpy(data.data() + offset, bytes.data(), bytes.size());
   }
-  auto *init = llvm::ConstantDataArray::getRaw(data, total,
-                                               llvm::Type::getInt8Ty(m.getContext()));
+  auto *init = llvm::ConstantDataArray::getRaw(
+      data, total, llvm::Type::getInt8Ty(m.getContext()));
   g->setInitializer(init);
   g->setConstant(true);
   g->setLinkage(llvm::GlobalValue::InternalLinkage);
@@ -254,21 +366,19 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   if (failed(defineWeights(m, mlirModule, error)))
     return failure();
   ArtifactBuilder ab(m);
-  auto *hooksType = llvm::StructType::get(ab.ctx, {ab.ptr, ab.ptr});
-  auto *hooks = new llvm::GlobalVariable(
-      m, hooksType, false, llvm::GlobalValue::InternalLinkage,
-      llvm::ConstantAggregateZero::get(hooksType), "kiln_hooks");
-  defineAllocationHooks(m, hooks);
-  llvm::Function *entry = defineEntry(m, error);
+  RunContextAccess rc(m);
+  defineAllocationHooks(rc);
+  defineParallelFor(rc);
+  llvm::Function *entry = defineEntry(rc, error);
   if (!entry)
     return failure();
 
   // kiln_artifact_t { i32 abi_version, provider, num_inputs, num_outputs;
-  //                   ptr inputs, outputs, entry, hooks, metadata,
-  //                   compiler_version; }
+  //                   ptr inputs, outputs, entry, kernel_names, metadata,
+  //                   compiler_version; i32 num_kernels; }
   auto *artifactType = llvm::StructType::get(
       ab.ctx, {ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr, ab.ptr,
-               ab.ptr, ab.ptr});
+               ab.ptr, ab.ptr, ab.i32});
   llvm::Constant *fields[] = {
       llvm::ConstantInt::get(ab.i32, KILN_ABI_VERSION),
       llvm::ConstantInt::get(ab.i32, provider),
@@ -277,13 +387,13 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       ab.tensorInfos(sig.inputs),
       ab.tensorInfos(sig.outputs),
       entry,
-      hooks,
+      llvm::ConstantPointerNull::get(ab.ptr),
       ab.bytes(encodeMetadata(sig)),
-      ab.cString(KILN_COMPILER_VERSION)};
-  new llvm::GlobalVariable(m, artifactType, true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantStruct::get(artifactType, fields),
-                           KILN_ARTIFACT_SYMBOL);
+      ab.cString(KILN_COMPILER_VERSION),
+      llvm::ConstantInt::get(ab.i32, 0)};
+  new llvm::GlobalVariable(
+      m, artifactType, true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantStruct::get(artifactType, fields), KILN_ARTIFACT_SYMBOL);
 
   // Only the descriptor is exported; the rest may be inlined and dropped.
   for (llvm::Function &f : m)

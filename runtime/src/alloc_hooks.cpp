@@ -1,78 +1,65 @@
-//===- alloc_hooks.cpp - The artifact's alloc/free hooks ------------------===//
+//===- alloc_hooks.cpp - The run context handed to the artifact -----------===//
 
 #include "alloc_hooks.h"
 
-#include "arena.h"
+#include "run_context.h"
+#include "thread_pool.h"
 
-#include <atomic>
 #include <mutex>
 
 namespace kiln::rt {
 
 namespace {
 
-thread_local Arena *currentArena = nullptr;
-
-// Serves calls made on threads that are not inside a run (for instance worker
-// threads the generated code may start itself). Its blocks are only reclaimed
-// when the artifact frees them, so it stays empty for well-behaved code.
-struct FallbackArena {
-  std::mutex mutex;
-  Arena arena;
-  std::atomic<uint64_t> liveBlocks{0};
-};
-
-FallbackArena &fallback() {
-  // Leaked on purpose: hooks may still run during static destruction.
-  static FallbackArena *instance = new FallbackArena;
-  return *instance;
+RunContext &runOf(kiln_run_context_t *ctx) {
+  return *static_cast<RunContext *>(ctx->runtime);
 }
 
-void *hookAlloc(uint64_t size, uint64_t alignment) {
-  if (Arena *arena = currentArena)
-    return arena->allocate(size, alignment);
-  FallbackArena &fb = fallback();
-  std::lock_guard<std::mutex> lock(fb.mutex);
-  void *ptr = fb.arena.allocate(size, alignment);
-  if (ptr)
-    ++fb.liveBlocks;
-  return ptr;
+void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
+  RunContext &run = runOf(ctx);
+  std::lock_guard<std::mutex> lock(run.allocMutex);
+  return run.arena.allocate(size, alignment);
 }
 
-void hookFree(void *ptr) {
+void hookFree(kiln_run_context_t *ctx, void *ptr) {
   if (!ptr)
     return;
-  if (Arena *arena = currentArena)
-    if (arena->deallocate(ptr))
-      return;
-  // Not a live block of this run: a fallback block, or a pointer the arena
-  // never handed out (weight, input) or already took back. The last two are
-  // ignored, which is what makes aliasing outputs and double frees harmless.
-  FallbackArena &fb = fallback();
-  if (fb.liveBlocks.load(std::memory_order_relaxed) == 0)
-    return;
-  std::lock_guard<std::mutex> lock(fb.mutex);
-  if (fb.arena.deallocate(ptr))
-    --fb.liveBlocks;
+  RunContext &run = runOf(ctx);
+  std::lock_guard<std::mutex> lock(run.allocMutex);
+  // False for pointers the arena never handed out (weights, inputs) or
+  // already took back: ignoring them makes aliasing outputs and double frees
+  // harmless.
+  (void)run.arena.deallocate(ptr);
 }
 
-std::mutex installMutex;
+/// What a chunk needs to call back into the artifact.
+struct ParallelCall {
+  kiln_run_context_t *ctx;
+  kiln_parallel_body_fn body;
+  void *closure;
+};
+
+void runChunk(void *arg, int64_t begin, int64_t end) {
+  auto *call = static_cast<ParallelCall *>(arg);
+  call->body(call->ctx, call->closure, begin, end);
+}
+
+void hookParallelFor(kiln_run_context_t *ctx, int64_t begin, int64_t end,
+                     int64_t grain, kiln_parallel_body_fn body, void *closure) {
+  ParallelCall call{ctx, body, closure};
+  runOf(ctx).pool->parallelFor(begin, end, grain, &runChunk, &call);
+}
 
 } // namespace
 
-void installAllocHooks(kiln_hooks_t *hooks) {
-  std::lock_guard<std::mutex> lock(installMutex);
-  // Only write when needed: another session may be running this artifact.
-  if (hooks->alloc != &hookAlloc)
-    hooks->alloc = &hookAlloc;
-  if (hooks->free != &hookFree)
-    hooks->free = &hookFree;
+void bindRunContext(RunContext &ctx, ThreadPool &pool) {
+  ctx.pool = &pool;
+  ctx.abi.runtime = &ctx;
+  ctx.abi.alloc = &hookAlloc;
+  ctx.abi.free = &hookFree;
+  ctx.abi.parallel_for = &hookParallelFor;
+  ctx.abi.kernel_begin = nullptr;
+  ctx.abi.kernel_end = nullptr;
 }
-
-ScopedRunArena::ScopedRunArena(Arena &arena) : previous_(currentArena) {
-  currentArena = &arena;
-}
-
-ScopedRunArena::~ScopedRunArena() { currentArena = previous_; }
 
 } // namespace kiln::rt

@@ -1,9 +1,9 @@
-//===- alloc_hooks.h - The artifact's alloc/free hooks -------*- C++ -*-===//
+//===- alloc_hooks.h - The run context handed to the artifact -*- C++ -*-===//
 //
-// kiln_hooks_t lives in the artifact and is shared by every session and every
-// run of it, and its functions take no context argument. So the runtime
-// installs one pair of global functions that find the calling run's arena
-// through a thread_local set around the call to `entry`.
+// ABI v2 passes every run its own kiln_run_context_t, so the hooks find the
+// run's arena and the session's thread pool through their context argument
+// rather than through global or thread-local state. Chunks of a parallel loop
+// may allocate from worker threads, so the arena is locked around each call.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_ALLOC_HOOKS_H
@@ -13,23 +13,12 @@
 
 namespace kiln::rt {
 
-class Arena;
+struct RunContext;
+class ThreadPool;
 
-/// Points the hooks of this artifact at the runtime's allocator. Idempotent
-/// and safe to call from several threads.
-void installAllocHooks(kiln_hooks_t *hooks);
-
-/// Makes `arena` serve the hooks on this thread for the object's lifetime.
-class ScopedRunArena {
-public:
-  explicit ScopedRunArena(Arena &arena);
-  ~ScopedRunArena();
-  ScopedRunArena(const ScopedRunArena &) = delete;
-  ScopedRunArena &operator=(const ScopedRunArena &) = delete;
-
-private:
-  Arena *previous_;
-};
+/// Points `ctx.abi` at the runtime's hooks, bound to `ctx`'s arena and to
+/// `pool`. Cheap; done at the start of every run.
+void bindRunContext(RunContext &ctx, ThreadPool &pool);
 
 } // namespace kiln::rt
 

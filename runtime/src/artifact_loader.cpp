@@ -2,7 +2,6 @@
 
 #include "artifact_loader.h"
 
-#include "alloc_hooks.h"
 #include "elem_type.h"
 #include "status.h"
 
@@ -46,9 +45,6 @@ void checkTensorInfo(const std::string &path, const char *role, uint32_t index,
   if (!info.name)
     failLoad(KILN_INVALID_GRAPH, path, what + " has no name");
   what += " ('" + std::string(info.name) + "')";
-  if (info.elem_type == KILN_ELEM_STRING)
-    failLoad(KILN_NOT_IMPLEMENTED, path,
-             what + " is a string tensor, which Kiln does not support");
   if (elemTypeSize(info.elem_type) == 0)
     failLoad(KILN_INVALID_GRAPH, path,
              what + " has unknown element type " +
@@ -84,8 +80,8 @@ void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
              "unknown provider " + std::to_string(a.provider));
   if (!a.entry)
     failLoad(KILN_INVALID_GRAPH, path, "the artifact has no entry function");
-  if (!a.hooks)
-    failLoad(KILN_INVALID_GRAPH, path, "the artifact has no hooks");
+  if (a.num_kernels > 0 && !a.kernel_names)
+    failLoad(KILN_INVALID_GRAPH, path, "the artifact has no kernel names");
   if (a.num_inputs > 0 && !a.inputs)
     failLoad(KILN_INVALID_GRAPH, path, "the artifact has no input table");
   if (a.num_outputs > 0 && !a.outputs)
@@ -130,7 +126,6 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
     ::dlclose(handle);
     throw;
   }
-  installAllocHooks(loaded->artifact_->hooks);
   return loaded;
 }
 

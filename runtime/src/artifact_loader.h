@@ -12,8 +12,7 @@ namespace kiln::rt {
 /// An artifact mapped into the process; unmapped on destruction.
 class LoadedArtifact {
 public:
-  /// Loads and validates the artifact at `path` and installs the runtime's
-  /// alloc/free hooks into it. Throws KilnError with ORT-style messages.
+  /// Loads and validates the artifact at `path`. Throws KilnError with ORT-style messages.
   static std::unique_ptr<LoadedArtifact> load(const std::string &path);
 
   ~LoadedArtifact();

@@ -30,6 +30,20 @@ KILN_API kiln_status *
 kiln_internal_session_arena_stats(const kiln_session *session,
                                   kiln_arena_stats *out);
 
+typedef struct kiln_thread_stats {
+  uint64_t pool_threads;     /* threads of the pool, the caller included */
+  uint64_t parallel_loops;   /* parallel_for calls spread over the pool */
+  uint64_t inline_loops;     /* parallel_for calls run on the caller only */
+  uint64_t chunks;           /* chunks run, on any thread */
+  uint64_t worker_chunks;    /* chunks run by the pool's workers */
+  uint64_t max_participants; /* most threads that ran chunks of one loop */
+} kiln_thread_stats;
+
+/* Counters of the session's thread pool since the session was created. */
+KILN_API kiln_status *
+kiln_internal_session_thread_stats(const kiln_session *session,
+                                   kiln_thread_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

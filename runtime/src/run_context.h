@@ -3,6 +3,7 @@
 #define KILN_RUNTIME_RUN_CONTEXT_H
 
 #include "arena.h"
+#include "kiln/kiln_abi.h"
 
 #include <memory>
 #include <mutex>
@@ -12,10 +13,18 @@ struct kiln_value;
 
 namespace kiln::rt {
 
-/// Everything one run needs besides the session: the arena serving the
-/// artifact's allocations, and scratch vectors whose capacity survives so a
-/// steady-state run does little allocation of its own.
+class ThreadPool;
+
+/// Everything one run needs besides the session: the context handed to the
+/// artifact, the arena serving its allocations, and scratch vectors whose
+/// capacity survives so a steady-state run does little allocation of its own.
 struct RunContext {
+  /// What `entry` receives; its `runtime` field points back here.
+  kiln_run_context_t abi{};
+  /// The session's pool, for abi.parallel_for.
+  ThreadPool *pool = nullptr;
+  /// Serialises the arena between the threads running chunks of this run.
+  std::mutex allocMutex;
   Arena arena;
   std::vector<const kiln_value *> byInput;
   std::vector<uint32_t> outputIndices;

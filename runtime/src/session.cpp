@@ -3,11 +3,13 @@
 #include "session.h"
 
 #include "alloc_hooks.h"
+#include "artifact_bytes.h"
 #include "elem_type.h"
 #include "input_validation.h"
 #include "kiln_internal.h"
 #include "memref.h"
 #include "status.h"
+#include "string_values.h"
 #include "value.h"
 
 #include <algorithm>
@@ -20,8 +22,8 @@ kiln_session::kiln_session(std::unique_ptr<LoadedArtifact> loadedArtifact,
                            kiln_session_options sessionOptions)
     : loaded(std::move(loadedArtifact)), options(std::move(sessionOptions)),
       signature(loaded->artifact()),
-      checkSymbolicDims(options.configOr(kConfigCheckSymbolicDims, "1") !=
-                        "0") {
+      checkSymbolicDims(options.configOr(kConfigCheckSymbolicDims, "1") != "0"),
+      threads(options.intraOpNumThreads) {
   // "key\0value\0key\0value\0\0"
   if (const char *p = artifact().metadata) {
     while (*p) {
@@ -95,13 +97,16 @@ void kiln_session::run(const char *const *inputNames,
   RunContextPool::Lease ctx(contexts);
   validateFeeds(signature, inputNames, inputs, numFeeds, checkSymbolicDims,
                 ctx->byInput);
+  checkStringInputs(signature, ctx->byInput);
   resolveOutputs(signature, outputNames, numRequested, ctx->outputIndices);
   if (!outputs)
     fail(KILN_INVALID_ARGUMENT, "outputs must not be NULL");
   for (size_t o = 0; o < numRequested; ++o)
-    if (outputs[o])
+    if (outputs[o]) {
       validatePreallocatedOutputType(signature, ctx->outputIndices[o],
                                      *outputs[o]);
+      rejectPreallocatedString(*outputs[o]);
+    }
 
   // args[0] -> result block, args[1 + i] -> descriptor of input i.
   const uint32_t numInputs = signature.numInputs;
@@ -127,10 +132,8 @@ void kiln_session::run(const char *const *inputNames,
   ctx->args[0] = ctx->resultWords.data();
 
   EndRunGuard endRun{ctx->arena};
-  {
-    ScopedRunArena scope(ctx->arena);
-    artifact().entry(ctx->args.data());
-  }
+  bindRunContext(*ctx, threads);
+  artifact().entry(ctx->args.data(), &ctx->abi);
 
   // Copy out every requested output before publishing any, so that a failure
   // leaves the caller's NULL slots untouched.
@@ -150,6 +153,9 @@ void kiln_session::run(const char *const *inputNames,
       dst = created[o].get();
     }
     copyToDense(view, elemTypeSize(info.elem_type), dst->data);
+    // Strings point into the arena, which is reset when the run ends.
+    if (info.elem_type == KILN_ELEM_STRING)
+      ownStrings(*dst);
   }
   for (size_t o = 0; o < numRequested; ++o)
     if (!outputs[o])
@@ -211,6 +217,17 @@ kiln_status *kiln_session_create(const char *so_path,
   if (!so_path)
     fail(KILN_INVALID_ARGUMENT, "model path is NULL");
   auto loaded = LoadedArtifact::load(so_path);
+  *out = new kiln_session(std::move(loaded),
+                          options ? *options : kiln_session_options());
+  KILN_API_END
+}
+
+kiln_status *kiln_session_create_from_bytes(const void *data, size_t size,
+                                            const kiln_session_options *options,
+                                            kiln_session **out) {
+  KILN_API_BEGIN
+  requireOut(out) = nullptr;
+  auto loaded = loadArtifactFromBytes(data, size);
   *out = new kiln_session(std::move(loaded),
                           options ? *options : kiln_session_options());
   KILN_API_END
@@ -383,6 +400,28 @@ kiln_status *kiln_internal_session_arena_stats(const kiln_session *session,
   result.allocations = s.allocations;
   result.arena_count = contexts;
   result.busy_arenas = busy;
+  KILN_API_END
+}
+
+kiln_status *kiln_session_get_intra_op_num_threads(const kiln_session *session,
+                                                   int32_t *out) {
+  KILN_API_BEGIN
+  requireOut(out) = requireSession(session).threads.numThreads();
+  KILN_API_END
+}
+
+kiln_status *kiln_internal_session_thread_stats(const kiln_session *session,
+                                                kiln_thread_stats *out) {
+  KILN_API_BEGIN
+  kiln_thread_stats &result = requireOut(out);
+  const ThreadPool &pool = requireSession(session).threads;
+  ThreadPoolStats s = pool.stats();
+  result.pool_threads = static_cast<uint64_t>(pool.numThreads());
+  result.parallel_loops = s.parallelLoops;
+  result.inline_loops = s.inlineLoops;
+  result.chunks = s.chunks;
+  result.worker_chunks = s.workerChunks;
+  result.max_participants = s.maxParticipants;
   KILN_API_END
 }
 

@@ -6,6 +6,7 @@
 #include "io_signature.h"
 #include "run_context.h"
 #include "session_options.h"
+#include "thread_pool.h"
 
 #include <memory>
 #include <string>
@@ -30,6 +31,9 @@ struct kiln_session {
   std::vector<std::pair<const char *, const char *>> metadata;
   bool checkSymbolicDims;
   kiln::rt::RunContextPool contexts;
+  /// intra_op_num_threads threads (the caller included), shared by the
+  /// session's concurrent runs.
+  kiln::rt::ThreadPool threads;
 };
 
 #endif // KILN_RUNTIME_SESSION_H

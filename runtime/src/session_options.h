@@ -9,8 +9,8 @@
 #include <string>
 
 struct kiln_session_options {
-  /// 0 = one per physical core. Recorded for when artifacts can use a
-  /// runtime-provided thread pool; the current ABI has no way to pass one.
+  /// Size of the session's thread pool, the calling thread included:
+  /// 0 = one per hardware thread, 1 = run parallel loops inline.
   int32_t intraOpNumThreads = 0;
   int32_t interOpNumThreads = 0;
   std::map<std::string, std::string> config;

@@ -73,7 +73,7 @@ KILN_API const char *kiln_runtime_version(void);
 KILN_API uint32_t kiln_runtime_abi_version(void);
 /* "float", "int64", ... as in ONNX's "tensor(<name>)"; NULL when unknown. */
 KILN_API const char *kiln_elem_type_name(int32_t elem_type);
-/* Bytes per element; 0 for unknown types and for STRING (unsupported). */
+/* Bytes per element; 0 for unknown types; 8 for STRING (a pointer). */
 KILN_API size_t kiln_elem_type_size(int32_t elem_type);
 
 /*===------------------------------------------------------------------===*
@@ -105,6 +105,13 @@ kiln_session_options_get_config_entry(const kiln_session_options *options,
  *===------------------------------------------------------------------===*/
 
 typedef struct kiln_value kiln_value;
+
+/* String tensors (KILN_ELEM_STRING): the data is an array of `const char *`,
+ * one per element, each a NUL-terminated UTF-8 string. For an input, the
+ * caller keeps the array and the strings alive during the run; no element
+ * may be NULL. A string output is always allocated by the runtime (pass a
+ * NULL output slot): the value owns the array and the strings, which live
+ * until it is released. */
 
 /* A tensor owning zero-initialised, 64-byte aligned storage. */
 KILN_API kiln_status *kiln_value_create_tensor(int32_t elem_type,
@@ -198,6 +205,12 @@ kiln_session_get_compiler_version(const kiln_session *session,
 /* KILN_PROVIDER_* the artifact was compiled for. */
 KILN_API kiln_status *kiln_session_get_provider(const kiln_session *session,
                                                 uint32_t *out);
+/* The number of threads the session runs parallel loops on, the calling
+ * thread included: intra_op_num_threads, or the hardware's thread count when
+ * that was 0. */
+KILN_API kiln_status *
+kiln_session_get_intra_op_num_threads(const kiln_session *session,
+                                      int32_t *out);
 
 /* Runs the model. `inputs[i]` feeds the graph input named `input_names[i]`;
  * every graph input must be fed exactly once. For each requested output, a
@@ -211,6 +224,126 @@ KILN_API kiln_status *kiln_session_run(kiln_session *session,
                                        size_t n_in,
                                        const char *const *output_names,
                                        size_t n_out, kiln_value **outputs);
+
+/*===------------------------------------------------------------------===*
+ * Environment
+ *===------------------------------------------------------------------===*/
+
+/* The values of ONNX Runtime's OrtLoggingLevel. */
+typedef enum kiln_logging_level {
+  KILN_LOGGING_LEVEL_VERBOSE = 0,
+  KILN_LOGGING_LEVEL_INFO = 1,
+  KILN_LOGGING_LEVEL_WARNING = 2,
+  KILN_LOGGING_LEVEL_ERROR = 3,
+  KILN_LOGGING_LEVEL_FATAL = 4,
+} kiln_logging_level;
+
+typedef struct kiln_env kiln_env;
+
+/* Process-wide settings, the counterpart of ORT's OrtEnv. Kiln keeps no
+ * global state that needs one (sessions are independent and the runtime
+ * does not log yet), so an env only records the logging level and id for
+ * code ported from ONNX Runtime; several envs may coexist. `logid` may be
+ * NULL (""). Release with kiln_env_release(). */
+KILN_API kiln_status *kiln_env_create(kiln_logging_level level,
+                                      const char *logid, kiln_env **out);
+KILN_API void kiln_env_release(kiln_env *env);
+KILN_API kiln_status *kiln_env_get_logging_level(const kiln_env *env,
+                                                 kiln_logging_level *out);
+/* Valid while the env lives. */
+KILN_API kiln_status *kiln_env_get_log_id(const kiln_env *env,
+                                          const char **out);
+
+/*===------------------------------------------------------------------===*
+ * Session options that only matter when compiling
+ *===------------------------------------------------------------------===*/
+
+/* A loaded artifact was compiled already, so the runtime cannot honour
+ * these; they are recorded (as the config entries named below) for the
+ * code that compiles a model from these options, and read back with
+ * kiln_session_options_get_config_entry(). */
+
+/* ORT's GraphOptimizationLevel: 0 DISABLE_ALL, 1 ENABLE_BASIC,
+ * 2 ENABLE_EXTENDED, 99 ENABLE_ALL; others are INVALID_ARGUMENT.
+ * Config key "kiln.graph_optimization_level". */
+KILN_API kiln_status *
+kiln_session_options_set_graph_optimization_level(kiln_session_options *options,
+                                                  int32_t level);
+/* Pins the symbolic dim `dim_name` to `dim_value` (>= 0) before compiling.
+ * Config key "kiln.free_dimension_override.<dim_name>". */
+KILN_API kiln_status *
+kiln_session_options_add_free_dimension_override(kiln_session_options *options,
+                                                 const char *dim_name,
+                                                 int64_t dim_value);
+/* Records a profile file prefix (NULL or "" = ORT's "onnxruntime_profile_")
+ * under "kiln.profile_file_prefix" and "kiln.enable_profiling" = "1"; the
+ * runtime does not write profiles yet. */
+KILN_API kiln_status *
+kiln_session_options_enable_profiling(kiln_session_options *options,
+                                      const char *profile_file_prefix);
+KILN_API kiln_status *
+kiln_session_options_disable_profiling(kiln_session_options *options);
+
+/*===------------------------------------------------------------------===*
+ * Sessions from memory
+ *===------------------------------------------------------------------===*/
+
+/* Loads an artifact from the `size` bytes of a compiled .so at `data` (for
+ * example embedded in the application). The bytes are copied into an
+ * anonymous in-memory file and loaded from there, so `data` may be freed as
+ * soon as this returns and nothing is written to disk. Errors are those of
+ * kiln_session_create() with "Load model from memory failed:". */
+KILN_API kiln_status *
+kiln_session_create_from_bytes(const void *data, size_t size,
+                               const kiln_session_options *options,
+                               kiln_session **out);
+
+/*===------------------------------------------------------------------===*
+ * Run options
+ *===------------------------------------------------------------------===*/
+
+typedef struct kiln_run_options kiln_run_options;
+
+KILN_API kiln_status *kiln_run_options_create(kiln_run_options **out);
+KILN_API void kiln_run_options_release(kiln_run_options *options);
+/* A tag naming the run in logs; `tag` is copied. */
+KILN_API kiln_status *kiln_run_options_set_run_tag(kiln_run_options *options,
+                                                   const char *tag);
+/* Valid until the next set or release. */
+KILN_API kiln_status *
+kiln_run_options_get_run_tag(const kiln_run_options *options, const char **out);
+/* 0 verbose .. 4 fatal, as OrtLoggingLevel; default 2. */
+KILN_API kiln_status *
+kiln_run_options_set_log_severity_level(kiln_run_options *options,
+                                        int32_t level);
+KILN_API kiln_status *
+kiln_run_options_get_log_severity_level(const kiln_run_options *options,
+                                        int32_t *out);
+/* While set, every run using these options fails with FAIL "Exiting due to
+ * terminate flag being set to true." May be set from another thread. The
+ * flag is read when a run starts and when it ends: the artifact ABI has no
+ * cancellation point, so a run already inside the compiled code finishes
+ * it, then fails and releases the outputs it allocated (preallocated
+ * outputs may have been written). */
+KILN_API kiln_status *kiln_run_options_set_terminate(kiln_run_options *options);
+KILN_API kiln_status *
+kiln_run_options_unset_terminate(kiln_run_options *options);
+/* Free-form key/value entries, as ORT's AddRunConfigEntry. */
+KILN_API kiln_status *
+kiln_run_options_add_config_entry(kiln_run_options *options, const char *key,
+                                  const char *value);
+/* *out is NULL when the key is absent; valid until the next add/release. */
+KILN_API kiln_status *
+kiln_run_options_get_config_entry(const kiln_run_options *options,
+                                  const char *key, const char **out);
+
+/* kiln_session_run() with run options (NULL = defaults). Ownership of the
+ * outputs is as for kiln_session_run(). */
+KILN_API kiln_status *kiln_session_run_with_options(
+    kiln_session *session, const kiln_run_options *run_options,
+    const char *const *input_names, const kiln_value *const *inputs,
+    size_t n_in, const char *const *output_names, size_t n_out,
+    kiln_value **outputs);
 
 #ifdef __cplusplus
 }

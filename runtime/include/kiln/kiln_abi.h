@@ -16,7 +16,9 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 1u
+/* 2: entry takes a run context (per-run alloc/free, parallel_for, profiling
+ *    hooks) instead of a global hooks struct; kernel names for profiling. */
+#define KILN_ABI_VERSION 2u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
 /* Where the artifact's code runs. */
@@ -55,28 +57,56 @@ typedef struct kiln_tensor_info_t {
   const char *const *dim_params;
 } kiln_tensor_info_t;
 
-/* Services the generated code calls back into. The artifact owns the storage
- * (a writable global); the runtime fills it in once after loading, before the
- * first call to `entry`. Allocations made during one call to `entry` are
- * served from the calling run's arena. */
-typedef struct kiln_hooks_t {
-  void *(*alloc)(uint64_t size, uint64_t alignment);
-  void (*free)(void *ptr);
-} kiln_hooks_t;
+/* The run context: what the generated code may call back into during one
+ * call to `entry`. The runtime owns it and passes it to `entry`; it stays
+ * valid until `entry` returns. Every hook takes the context itself first, so
+ * it is bound to the run (its arena, its session's thread pool, its
+ * profiler) without any global state in the runtime. */
+typedef struct kiln_run_context_t kiln_run_context_t;
+
+/* One chunk [begin, end) of a parallel loop. `closure` is the pointer given
+ * to parallel_for. Called on the calling thread or on a worker of the
+ * session's pool, with the same `ctx`. */
+typedef void (*kiln_parallel_body_fn)(kiln_run_context_t *ctx, void *closure,
+                                      int64_t begin, int64_t end);
+
+struct kiln_run_context_t {
+  /* Owned by the runtime; the artifact never reads it. */
+  void *runtime;
+  /* Blocks come from the run's arena; both are safe to call from any thread
+   * running a chunk of this run. alloc returns NULL only when out of
+   * memory; free ignores NULL, pointers it never handed out and blocks
+   * already freed. */
+  void *(*alloc)(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment);
+  void (*free)(kiln_run_context_t *ctx, void *ptr);
+  /* Runs body over [begin, end) split in chunks of at least `grain`
+   * iterations on the session's thread pool (intra_op_num_threads threads,
+   * the caller included), and returns when every chunk is done. A range of
+   * at most `grain` iterations, or a pool of one thread, runs inline. */
+  void (*parallel_for)(kiln_run_context_t *ctx, int64_t begin, int64_t end,
+                       int64_t grain, kiln_parallel_body_fn body,
+                       void *closure);
+  /* Profiling: bracket kernel `kernel` (an index into the artifact's
+   * kernel_names). Only called by artifacts compiled with profiling; NULL
+   * when the session does not profile, and then never called. */
+  void (*kernel_begin)(kiln_run_context_t *ctx, uint32_t kernel);
+  void (*kernel_end)(kiln_run_context_t *ctx, uint32_t kernel);
+};
 
 /*
- * Calling convention of `entry(args)`:
+ * Calling convention of `entry(args, ctx)`:
  *   args[0]     points to the result block: one memref descriptor per output,
  *               laid out back to back, which `entry` fills in;
- *   args[1 + i] points to the memref descriptor of input i.
+ *   args[1 + i] points to the memref descriptor of input i;
+ *   ctx         is this run's context (see above).
  * A memref descriptor of rank r is, with every field 8 bytes wide:
  *   { void *allocated; void *aligned; int64_t offset;
  *     int64_t sizes[r]; int64_t strides[r]; }
  * Element (i0..ir-1) lives at aligned + (offset + sum(ik * strides[k])) * esize.
- * Output buffers were obtained from hooks->alloc, or alias an input or a
+ * Output buffers were obtained from ctx->alloc, or alias an input or a
  * weight; the runtime copies them out and releases the ones it allocated.
  */
-typedef void (*kiln_entry_fn)(void **args);
+typedef void (*kiln_entry_fn)(void **args, kiln_run_context_t *ctx);
 
 typedef struct kiln_artifact_t {
   uint32_t abi_version; /* KILN_ABI_VERSION of the compiler that built it */
@@ -86,11 +116,14 @@ typedef struct kiln_artifact_t {
   const kiln_tensor_info_t *inputs;
   const kiln_tensor_info_t *outputs;
   kiln_entry_fn entry;
-  kiln_hooks_t *hooks;
+  /* `num_kernels` names of the instrumented kernels (the ONNX nodes each
+   * covers), or NULL when the artifact was compiled without profiling. */
+  const char *const *kernel_names;
   /* Model metadata as NUL-separated key/value pairs ending with an empty key:
    * "producer_name\0pytorch\0graph_name\0main\0\0". */
   const char *metadata;
   const char *compiler_version;
+  uint32_t num_kernels;
 } kiln_artifact_t;
 
 #ifdef __cplusplus

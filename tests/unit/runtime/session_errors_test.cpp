@@ -64,7 +64,18 @@ TEST(LoadErrorsTest, AbiMismatchNamesBothVersions) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_BAD_ABI) +
                        " failed:artifact ABI version 999 does not match the "
-                       "runtime's ABI version 1; recompile the model with a "
+                       "runtime's ABI version 2; recompile the model with a "
+                       "Kiln compiler matching this runtime");
+}
+
+TEST(LoadErrorsTest, AbiV1ArtifactIsRejected) {
+  // v1's entry took no run context: calling it would crash, so the version
+  // check must refuse it before anything else is read.
+  std::string error = loadError(KILN_FAKE_ABI_V1);
+  EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
+                       std::string(KILN_FAKE_ABI_V1) +
+                       " failed:artifact ABI version 1 does not match the "
+                       "runtime's ABI version 2; recompile the model with a "
                        "Kiln compiler matching this runtime");
 }
 

@@ -4,7 +4,6 @@
 #include "test_support.h"
 
 #include <cstring>
-#include <dlfcn.h>
 #include <numeric>
 
 using namespace kiln_test;
@@ -230,30 +229,4 @@ TEST(SharedArtifactTest, TwoSessionsOnOneSharedObject) {
   EXPECT_EQ(runAdd(first->session, 3), expectedAdd(3));
   delete first; // the artifact must stay mapped for the other session
   EXPECT_EQ(runAdd(second.session, 3), expectedAdd(3));
-}
-
-TEST(HooksTest, InstalledAtLoadAndUsableOutsideARun) {
-  SessionHolder add(KILN_FAKE_ADD);
-  // Same handle as the session's (dlopen reference-counts it).
-  void *handle = dlopen(KILN_FAKE_ADD, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(handle, nullptr);
-  auto *artifact =
-      static_cast<const kiln_artifact_t *>(dlsym(handle, KILN_ARTIFACT_SYMBOL));
-  ASSERT_NE(artifact, nullptr);
-  ASSERT_NE(artifact->hooks->alloc, nullptr);
-  ASSERT_NE(artifact->hooks->free, nullptr);
-
-  // A thread that is not inside a run (e.g. a worker the generated code
-  // started itself) is served by the fallback arena.
-  void *p = artifact->hooks->alloc(1000, 256);
-  ASSERT_NE(p, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 256, 0u);
-  std::memset(p, 1, 1000);
-  artifact->hooks->free(p);
-  artifact->hooks->free(p); // double free: ignored
-  int local = 0;
-  artifact->hooks->free(&local); // foreign: ignored
-  artifact->hooks->free(nullptr);
-  EXPECT_EQ(runAdd(add.session, 2), expectedAdd(2));
-  dlclose(handle);
 }

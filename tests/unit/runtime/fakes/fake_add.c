@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-static kiln_hooks_t hooks;
 
 static const int64_t x_dims[2] = {-1, 3};
 static const char *const x_params[2] = {"batch", ""};
@@ -26,21 +25,21 @@ static float at(const memref2 *m, int64_t i, int64_t j) {
   return base[i * m->strides[0] + j * m->strides[1]];
 }
 
-static void entry(void **args) {
+static void entry(void **args, kiln_run_context_t *ctx) {
   memref2 *z = (memref2 *)args[0];
   const memref2 *x = (const memref2 *)args[1];
   const memref2 *y = (const memref2 *)args[2];
   int64_t batch = x->sizes[0];
 
-  float *scratch = (float *)hooks.alloc(3 * sizeof(float), 16);
+  float *scratch = (float *)ctx->alloc(ctx, 3 * sizeof(float), 16);
   for (int64_t j = 0; j < 3; ++j)
     scratch[j] = at(y, 0, j);
 
-  float *out = (float *)hooks.alloc((uint64_t)batch * 3 * sizeof(float), 64);
+  float *out = (float *)ctx->alloc(ctx, (uint64_t)batch * 3 * sizeof(float), 64);
   for (int64_t i = 0; i < batch; ++i)
     for (int64_t j = 0; j < 3; ++j)
       out[i * 3 + j] = at(x, i, j) + scratch[j];
-  hooks.free(scratch);
+  ctx->free(ctx, scratch);
 
   z->allocated = out;
   z->aligned = out;
@@ -59,7 +58,7 @@ KILN_EXPORT const kiln_artifact_t kiln_artifact = {
     inputs,
     outputs,
     entry,
-    &hooks,
+    NULL, /* kernel_names */
     "producer_name\0kiln-tests\0graph_name\0add\0custom\0value\0",
     "fake-compiler 1.0",
 };

@@ -2,7 +2,6 @@
  * element type; each output aliases its input (an identity model). */
 #include "fake_memref.h"
 
-static kiln_hooks_t hooks;
 
 static const int64_t dims[1] = {2};
 static const char *const params[1] = {""};
@@ -28,7 +27,8 @@ static const char *const params[1] = {""};
 static const kiln_tensor_info_t inputs[NUM_TYPES] = {ALL_TYPES("in_")};
 static const kiln_tensor_info_t outputs[NUM_TYPES] = {ALL_TYPES("out_")};
 
-static void entry(void **args) {
+static void entry(void **args, kiln_run_context_t *ctx) {
+  (void)ctx;
   memref1 *out = (memref1 *)args[0];
   for (int i = 0; i < NUM_TYPES; ++i)
     out[i] = *(const memref1 *)args[1 + i];
@@ -41,6 +41,6 @@ KILN_EXPORT const kiln_artifact_t kiln_artifact = {KILN_ABI_VERSION,
                                                    inputs,
                                                    outputs,
                                                    entry,
-                                                   &hooks,
+                                                   NULL, /* kernel_names */
                                                    NULL,
                                                    "fake"};

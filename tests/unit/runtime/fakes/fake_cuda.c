@@ -1,13 +1,15 @@
 /* A well-formed artifact compiled for the CUDA provider. */
 #include "fake_memref.h"
 
-static kiln_hooks_t hooks;
 static const int64_t dims[1] = {4};
 static const char *const params[1] = {""};
 static const kiln_tensor_info_t io[1] = {
     {"x", KILN_ELEM_FLOAT, 1, dims, params}};
 
-static void entry(void **args) { (void)args; }
+static void entry(void **args, kiln_run_context_t *ctx) {
+  (void)args;
+  (void)ctx;
+}
 
 KILN_EXPORT const kiln_artifact_t kiln_artifact = {KILN_ABI_VERSION,
                                                    KILN_PROVIDER_CUDA,
@@ -16,6 +18,6 @@ KILN_EXPORT const kiln_artifact_t kiln_artifact = {KILN_ABI_VERSION,
                                                    io,
                                                    io,
                                                    entry,
-                                                   &hooks,
+                                                   NULL, /* kernel_names */
                                                    NULL,
                                                    NULL};

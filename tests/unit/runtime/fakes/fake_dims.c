@@ -2,7 +2,6 @@
  * dim "n" is shared, so both inputs must agree on it. */
 #include "fake_memref.h"
 
-static kiln_hooks_t hooks;
 
 static const int64_t a_dims[3] = {2, -1, 4};
 static const char *const a_params[3] = {"", "n", ""};
@@ -17,7 +16,7 @@ static const kiln_tensor_info_t outputs[1] = {
     {"s", KILN_ELEM_FLOAT, 0, NULL, NULL},
 };
 
-static void entry(void **args) {
+static void entry(void **args, kiln_run_context_t *ctx) {
   memref0 *s = (memref0 *)args[0];
   const memref3 *a = (const memref3 *)args[1];
   const memref1 *b = (const memref1 *)args[2];
@@ -28,7 +27,7 @@ static void entry(void **args) {
   const float *bd = (const float *)b->aligned + b->offset;
   for (int64_t i = 0; i < b->sizes[0]; ++i)
     sum += bd[i * b->strides[0]];
-  float *out = (float *)hooks.alloc(sizeof(float), 4);
+  float *out = (float *)ctx->alloc(ctx, sizeof(float), 4);
   *out = sum;
   s->allocated = out;
   s->aligned = out;
@@ -43,7 +42,7 @@ KILN_EXPORT const kiln_artifact_t kiln_artifact = {
     inputs,
     outputs,
     entry,
-    &hooks,
+    NULL, /* kernel_names */
     NULL,
     NULL,
 };

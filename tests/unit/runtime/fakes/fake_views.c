@@ -10,7 +10,6 @@
 
 #include <stdint.h>
 
-static kiln_hooks_t hooks;
 
 static const int64_t weights[5] = {10, 20, 30, 40, 50};
 
@@ -39,12 +38,12 @@ typedef struct results {
   memref1 checks;
 } results;
 
-static void entry(void **args) {
+static void entry(void **args, kiln_run_context_t *ctx) {
   results *r = (results *)args[0];
   const memref2 *m = (const memref2 *)args[1];
   const int64_t *mdata = (const int64_t *)m->aligned + m->offset;
 
-  int64_t *total = (int64_t *)hooks.alloc(sizeof(int64_t), 8);
+  int64_t *total = (int64_t *)ctx->alloc(ctx, sizeof(int64_t), 8);
   *total = 0;
   for (int64_t i = 0; i < 2; ++i)
     for (int64_t j = 0; j < 3; ++j)
@@ -67,10 +66,10 @@ static void entry(void **args) {
   r->w.sizes[0] = 4;
   r->w.strides[0] = 1;
 
-  void *small = hooks.alloc(24, 1);
-  void *page = hooks.alloc(100, 4096);
-  void *empty = hooks.alloc(0, 64);
-  int32_t *checks = (int32_t *)hooks.alloc(3 * sizeof(int32_t), 4);
+  void *small = ctx->alloc(ctx, 24, 1);
+  void *page = ctx->alloc(ctx, 100, 4096);
+  void *empty = ctx->alloc(ctx, 0, 64);
+  int32_t *checks = (int32_t *)ctx->alloc(ctx, 3 * sizeof(int32_t), 4);
   checks[0] = small && ((uintptr_t)small % 64) == 0;
   checks[1] = page && ((uintptr_t)page % 4096) == 0;
   checks[2] = empty != NULL;
@@ -80,12 +79,12 @@ static void entry(void **args) {
   r->checks.sizes[0] = 3;
   r->checks.strides[0] = 1;
 
-  hooks.free(small);
-  hooks.free(small);           /* double free */
-  hooks.free(m->allocated);    /* not the arena's: an input */
-  hooks.free((void *)weights); /* not the arena's: a weight */
-  hooks.free(NULL);
-  hooks.free(page);
+  ctx->free(ctx, small);
+  ctx->free(ctx, small);           /* double free */
+  ctx->free(ctx, m->allocated);    /* not the arena's: an input */
+  ctx->free(ctx, (void *)weights); /* not the arena's: a weight */
+  ctx->free(ctx, NULL);
+  ctx->free(ctx, page);
   /* `empty` is deliberately leaked: the runtime reclaims it after the run. */
 }
 
@@ -97,7 +96,7 @@ KILN_EXPORT const kiln_artifact_t kiln_artifact = {
     inputs,
     outputs,
     entry,
-    &hooks,
+    NULL, /* kernel_names */
     NULL,
     NULL,
 };

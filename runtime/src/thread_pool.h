@@ -1,0 +1,70 @@
+//===- thread_pool.h - A session's intra-op thread pool ------*- C++ -*-===//
+//
+// Backs kiln_run_context_t::parallel_for. The calling thread always works on
+// its own loop, so a pool of N threads has N - 1 workers, a pool of one
+// thread runs everything inline, and a parallel_for issued while every worker
+// is busy (concurrent runs on one session) still makes progress.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_THREAD_POOL_H
+#define KILN_RUNTIME_THREAD_POOL_H
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace kiln::rt {
+
+/// Counters the runtime tests read to check that work was spread.
+struct ThreadPoolStats {
+  uint64_t parallelLoops = 0;   ///< parallel_for calls that used the pool
+  uint64_t inlineLoops = 0;     ///< parallel_for calls run inline
+  uint64_t chunks = 0;          ///< chunks run, on any thread
+  uint64_t workerChunks = 0;    ///< chunks run by worker threads
+  uint64_t maxParticipants = 0; ///< most threads that ran chunks of one loop
+};
+
+class ThreadPool {
+public:
+  using Body = void (*)(void *arg, int64_t begin, int64_t end);
+
+  /// `numThreads` counts the caller: 0 means one per hardware thread.
+  explicit ThreadPool(int32_t numThreads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  int32_t numThreads() const { return numThreads_; }
+
+  /// Runs body(arg, b, e) over chunks of [begin, end) of at least `grain`
+  /// iterations, on the caller and the workers; returns when all are done.
+  void parallelFor(int64_t begin, int64_t end, int64_t grain, Body body,
+                   void *arg);
+
+  ThreadPoolStats stats() const;
+
+private:
+  struct Loop;
+  void workerMain();
+  /// Claims and runs chunks of `loop` until none are left; returns how many.
+  static uint64_t runChunks(Loop &loop);
+  void finishChunks(Loop &loop, uint64_t count, bool worker);
+
+  int32_t numThreads_;
+  std::vector<std::thread> workers_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Loop *> queue_; ///< loops that may still have unclaimed chunks
+  bool stopping_ = false;
+
+  std::atomic<uint64_t> parallelLoops_{0}, inlineLoops_{0}, chunks_{0},
+      workerChunks_{0}, maxParticipants_{0};
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_THREAD_POOL_H
