@@ -34,10 +34,21 @@ void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   folding.integerOnly = optLevel == 0;
   pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass(folding));
   if (optLevel >= 1) {
-    // BASIC: redundant node elimination (and, in codegen, fusion).
+    // BASIC: redundant node elimination and exact-enough folds into Conv
+    // (and, in codegen, elementwise fusion).
+    pm.addNestedPass<func::FuncOp>(createOnnxSimplifyGraphPass());
+    pm.addNestedPass<func::FuncOp>(createOnnxFoldIntoConvPass());
     pm.addPass(createCSEPass());
     pm.addPass(createCanonicalizerPass());
   }
+  if (optLevel >= 2) {
+    // EXTENDED: fusions into bigger ONNX ops. After CSE, so a duplicated
+    // subexpression does not hide a pattern.
+    pm.addNestedPass<func::FuncOp>(createOnnxFuseGeluPass());
+    pm.addNestedPass<func::FuncOp>(createOnnxFuseLayerNormPass());
+    pm.addNestedPass<func::FuncOp>(createOnnxFuseGemmPass());
+  }
+  // ALL (O3) adds tile-and-vectorize in the CPU codegen.
 }
 
 void buildCpuPipeline(OpPassManager &pm, int optLevel) {
