@@ -24,6 +24,7 @@ size_t elemTypeSize(int32_t elemType) {
   case KILN_ELEM_DOUBLE:
   case KILN_ELEM_INT64:
   case KILN_ELEM_UINT64:
+  case KILN_ELEM_STRING: // a const char * per element (see kiln.h)
     return 8;
   default:
     return 0;
@@ -73,8 +74,6 @@ std::string tensorTypeString(int32_t elemType) {
 }
 
 void requireSupportedElemType(int32_t elemType) {
-  if (elemType == KILN_ELEM_STRING)
-    fail(KILN_NOT_IMPLEMENTED, "string tensors are not supported by Kiln");
   if (elemTypeSize(elemType) == 0)
     fail(KILN_INVALID_ARGUMENT,
          "unknown tensor element type " + std::to_string(elemType));
