@@ -16,11 +16,16 @@
 
 #include "kiln/kiln.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -68,8 +73,14 @@ public:
       : std::runtime_error(formatError(code, message)), code_(code),
         message_(message) {}
 
+  /// Ort::Exception's argument order.
+  Exception(std::string message, ErrorCode code) : Exception(code, message) {}
+
   ErrorCode code() const noexcept { return code_; }
-  /// The bare message, without the "[ONNXRuntimeError] ..." prefix.
+  /// Ort::Exception::GetOrtErrorCode.
+  ErrorCode GetOrtErrorCode() const noexcept { return code_; }
+  /// The bare message, without the "[ONNXRuntimeError] ..." prefix (what()
+  /// carries the prefix, as ORT's Python errors print).
   const std::string &message() const noexcept { return message_; }
 
 private:
@@ -480,6 +491,14 @@ struct TensorInfo {
   }
 };
 
+/// ORT's GraphOptimizationLevel, with its values.
+enum class GraphOptimizationLevel : int32_t {
+  DisableAll = 0,
+  EnableBasic = 1,
+  EnableExtended = 2,
+  EnableAll = 99,
+};
+
 class SessionOptions {
 public:
   SessionOptions() { check(kiln_session_options_create(&options_)); }
@@ -514,6 +533,64 @@ public:
     if (!value)
       return std::nullopt;
     return std::string(value);
+  }
+
+  //--- ONNX Runtime's names (Ort::SessionOptions) -----------------------//
+
+  /// Threads of the session's pool; 0 = one per physical core. Honoured when
+  /// the session is created.
+  SessionOptions &SetIntraOpNumThreads(int n) {
+    return setIntraOpNumThreads(n);
+  }
+  /// Accepted; runs are not scheduled across operators.
+  SessionOptions &SetInterOpNumThreads(int n) {
+    return setInterOpNumThreads(n);
+  }
+  /// Only matters when compiling: an artifact is loaded as it was compiled.
+  /// Recorded as config entry "kiln.graph_optimization_level".
+  SessionOptions &SetGraphOptimizationLevel(GraphOptimizationLevel level) {
+    check(kiln_session_options_set_graph_optimization_level(
+        options_, static_cast<int32_t>(level)));
+    return *this;
+  }
+  /// Only matters when compiling: pins a symbolic dim before code is
+  /// generated. Recorded as "kiln.free_dimension_override.<name>".
+  SessionOptions &AddFreeDimensionOverrideByName(const char *dimName,
+                                                 int64_t dimValue) {
+    check(kiln_session_options_add_free_dimension_override(options_, dimName,
+                                                           dimValue));
+    return *this;
+  }
+  /// Recorded ("kiln.enable_profiling", "kiln.profile_file_prefix"); the
+  /// runtime does not write profiles yet.
+  SessionOptions &EnableProfiling(const char *profileFilePrefix) {
+    check(kiln_session_options_enable_profiling(options_, profileFilePrefix));
+    return *this;
+  }
+  SessionOptions &DisableProfiling() {
+    check(kiln_session_options_disable_profiling(options_));
+    return *this;
+  }
+  /// Free-form entries; "kiln.check_symbolic_dims" = "0" is read at load.
+  SessionOptions &AddConfigEntry(const char *key, const char *value) {
+    check(kiln_session_options_add_config_entry(options_, key, value));
+    return *this;
+  }
+  bool HasConfigEntry(const char *key) const {
+    return configEntry(key).has_value();
+  }
+  /// Throws INVALID_ARGUMENT for an absent key, as ORT does.
+  std::string GetConfigEntry(const char *key) const {
+    std::optional<std::string> value = configEntry(key);
+    if (!value)
+      throw Exception(ErrorCode::InvalidArgument,
+                      std::string("Session config entry with key '") + key +
+                          "' was not found.");
+    return *value;
+  }
+  std::string GetConfigEntryOrDefault(const char *key,
+                                      const std::string &fallback) const {
+    return configEntry(key).value_or(fallback);
   }
 
   const kiln_session_options *get() const { return options_; }
@@ -733,6 +810,579 @@ private:
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
   std::vector<std::string> allOutputNames_;
+};
+
+//===----------------------------------------------------------------------===//
+// ONNX Runtime's C++ API: Env, SessionOptions, Session, Value, RunOptions
+//===----------------------------------------------------------------------===//
+//
+// The classes below follow onnxruntime_cxx_api.h name for name (hence their
+// PascalCase methods), so code written against Ort:: ports by switching the
+// namespace and spelling enums as kiln::ElementType, kiln::LoggingLevel,
+// kiln::GraphOptimizationLevel:
+//
+//   kiln::Env env(kiln::LoggingLevel::Warning, "app");
+//   kiln::SessionOptions options;
+//   kiln::Session session(env, "model.so", options);
+//   auto info = kiln::MemoryInfo::CreateCpu();
+//   kiln::Value x = kiln::Value::CreateTensor<float>(info, data, n, shape, 2);
+//   const char *in[] = {"x"}, *out[] = {"y"};
+//   std::vector<kiln::Value> y =
+//       session.Run(kiln::RunOptions{nullptr}, in, &x, 1, out, 1);
+//
+// A Session loads a compiled artifact (.so path or its bytes), not an .onnx
+// model: compile with kiln-compile or the Python package first.
+
+/// ORT's OrtLoggingLevel.
+enum class LoggingLevel : int32_t {
+  Verbose = KILN_LOGGING_LEVEL_VERBOSE,
+  Info = KILN_LOGGING_LEVEL_INFO,
+  Warning = KILN_LOGGING_LEVEL_WARNING,
+  Error = KILN_LOGGING_LEVEL_ERROR,
+  Fatal = KILN_LOGGING_LEVEL_FATAL,
+};
+
+/// ORT's ONNXType; Kiln artifacts only take and return tensors.
+enum class ONNXType : int32_t { Unknown = 0, Tensor = 1 };
+
+/// ORT's OrtAllocatorType and OrtMemType. Kiln has one CPU memory kind, so
+/// they only exist to keep MemoryInfo::CreateCpu calls unchanged.
+enum class AllocatorType : int32_t { Device = 0, Arena = 1 };
+enum class MemType : int32_t { CPUInput = -2, CPUOutput = -1, Default = 0 };
+
+/// The process-wide environment (Ort::Env). Kiln sessions share no global
+/// state, so it only records the logging level and id; it must still be
+/// created first, as with ONNX Runtime, and outlive nothing in particular.
+class Env {
+public:
+  explicit Env(LoggingLevel level = LoggingLevel::Warning,
+               const char *logId = "") {
+    check(
+        kiln_env_create(static_cast<kiln_logging_level>(level), logId, &env_));
+  }
+  explicit Env(std::nullptr_t) {}
+  Env(Env &&other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
+  Env &operator=(Env &&other) noexcept {
+    std::swap(env_, other.env_);
+    return *this;
+  }
+  Env(const Env &) = delete;
+  Env &operator=(const Env &) = delete;
+  ~Env() { kiln_env_release(env_); }
+
+  LoggingLevel GetLoggingLevel() const {
+    kiln_logging_level level = KILN_LOGGING_LEVEL_WARNING;
+    check(kiln_env_get_logging_level(env_, &level));
+    return static_cast<LoggingLevel>(level);
+  }
+  std::string GetLogId() const {
+    const char *id = nullptr;
+    check(kiln_env_get_log_id(env_, &id));
+    return id;
+  }
+  kiln_env *get() const { return env_; }
+
+private:
+  kiln_env *env_ = nullptr;
+};
+
+/// Where tensor memory lives (Ort::MemoryInfo): always host memory here.
+class MemoryInfo {
+public:
+  static MemoryInfo CreateCpu(AllocatorType type = AllocatorType::Arena,
+                              MemType memType = MemType::Default) {
+    return MemoryInfo(type, memType);
+  }
+  AllocatorType GetAllocatorType() const { return type_; }
+  MemType GetMemoryType() const { return memType_; }
+  /// "Cpu", as ORT names its CPU allocator.
+  std::string GetAllocatorName() const { return "Cpu"; }
+
+private:
+  MemoryInfo(AllocatorType type, MemType memType)
+      : type_(type), memType_(memType) {}
+  AllocatorType type_;
+  MemType memType_;
+};
+
+/// Frees strings handed out by the *Allocated getters.
+struct AllocatedFree {
+  void operator()(char *p) const { std::free(p); }
+};
+/// ORT's AllocatedStringPtr: a NUL-terminated string the caller owns.
+using AllocatedStringPtr = std::unique_ptr<char, AllocatedFree>;
+
+/// Ort::AllocatorWithDefaultOptions: the runtime's host allocator, used to
+/// return names and to create owning tensors.
+class AllocatorWithDefaultOptions {
+public:
+  AllocatedStringPtr MakeString(const char *text) const {
+    size_t size = std::strlen(text) + 1;
+    char *copy = static_cast<char *>(std::malloc(size));
+    if (!copy)
+      throw std::bad_alloc();
+    std::memcpy(copy, text, size);
+    return AllocatedStringPtr(copy);
+  }
+  MemoryInfo GetInfo() const { return MemoryInfo::CreateCpu(); }
+};
+
+/// Element type and dims of a tensor or of a declared input/output
+/// (Ort::TensorTypeAndShapeInfo). Declared dims known only at run time are
+/// -1, with their dim_param in GetSymbolicDimensions().
+class TensorTypeAndShapeInfo {
+public:
+  TensorTypeAndShapeInfo(ElementType type, std::vector<int64_t> shape,
+                         std::vector<std::string> symbolic = {})
+      : type_(type), shape_(std::move(shape)), symbolic_(std::move(symbolic)) {
+    symbolic_.resize(shape_.size());
+  }
+
+  ElementType GetElementType() const { return type_; }
+  size_t GetDimensionsCount() const { return shape_.size(); }
+  std::vector<int64_t> GetShape() const { return shape_; }
+  void GetDimensions(int64_t *values, size_t count) const {
+    std::copy_n(shape_.begin(), std::min(count, shape_.size()), values);
+  }
+  /// "" for fixed or anonymous dims; pointers live as long as this object.
+  std::vector<const char *> GetSymbolicDimensions() const {
+    std::vector<const char *> out;
+    for (const std::string &name : symbolic_)
+      out.push_back(name.c_str());
+    return out;
+  }
+  /// The product of the dims; SIZE_MAX when one is unknown (-1), as ORT's
+  /// GetTensorShapeElementCount returns -1.
+  size_t GetElementCount() const {
+    size_t count = 1;
+    for (int64_t d : shape_) {
+      if (d < 0)
+        return static_cast<size_t>(-1);
+      count *= static_cast<size_t>(d);
+    }
+    return count;
+  }
+
+private:
+  ElementType type_;
+  std::vector<int64_t> shape_;
+  std::vector<std::string> symbolic_;
+};
+
+/// The type of an input, output or value (Ort::TypeInfo).
+class TypeInfo {
+public:
+  explicit TypeInfo(TensorTypeAndShapeInfo tensorInfo)
+      : tensorInfo_(std::move(tensorInfo)) {}
+  ONNXType GetONNXType() const { return ONNXType::Tensor; }
+  const TensorTypeAndShapeInfo &GetTensorTypeAndShapeInfo() const {
+    return tensorInfo_;
+  }
+
+private:
+  TensorTypeAndShapeInfo tensorInfo_;
+};
+
+/// A tensor (Ort::Value): owns runtime-allocated memory or wraps the
+/// caller's without copying. Move-only; Value(nullptr) is empty and, as an
+/// output slot of Session::Run, asks the runtime to allocate the result.
+class Value {
+public:
+  Value(std::nullptr_t = nullptr) {}
+  /// Takes ownership of `value`.
+  explicit Value(kiln_value *value) : value_(value) {}
+  Value(Value &&other) noexcept : value_(other.release()) {}
+  Value &operator=(Value &&other) noexcept {
+    if (this != &other) {
+      kiln_value_release(value_);
+      value_ = other.release();
+    }
+    return *this;
+  }
+  Value(const Value &) = delete;
+  Value &operator=(const Value &) = delete;
+  ~Value() { kiln_value_release(value_); }
+
+  /// Wraps `count` elements at `data` without copying: the tensor's data
+  /// pointer is `data`, and runs read or write it in place. The caller keeps
+  /// the memory alive while the value is used. Fails with INVALID_ARGUMENT
+  /// ("not enough space: expected N, got M") if `count` is too small.
+  template <typename T>
+  static Value CreateTensor(const MemoryInfo &info, T *data, size_t count,
+                            const int64_t *shape, size_t shapeLen) {
+    return CreateTensor(info, static_cast<void *>(data), count * sizeof(T),
+                        shape, shapeLen, elementTypeOf<T>());
+  }
+  static Value CreateTensor(const MemoryInfo &, void *data, size_t byteCount,
+                            const int64_t *shape, size_t shapeLen,
+                            ElementType type) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_tensor_with_data(
+        static_cast<int32_t>(type), data, byteCount, shape, shapeLen, &value));
+    return Value(value);
+  }
+  /// A zero-filled tensor owning 64-byte aligned memory.
+  template <typename T>
+  static Value CreateTensor(const AllocatorWithDefaultOptions &allocator,
+                            const int64_t *shape, size_t shapeLen) {
+    return CreateTensor(allocator, shape, shapeLen, elementTypeOf<T>());
+  }
+  static Value CreateTensor(const AllocatorWithDefaultOptions &,
+                            const int64_t *shape, size_t shapeLen,
+                            ElementType type) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_tensor(static_cast<int32_t>(type), shape, shapeLen,
+                                   &value));
+    return Value(value);
+  }
+
+  explicit operator bool() const { return value_ != nullptr; }
+  bool IsTensor() const { return value_ != nullptr; }
+
+  /// The element storage; T is not checked against the element type, as in
+  /// ORT (use GetTensorTypeAndShapeInfo()).
+  template <typename T> T *GetTensorMutableData() {
+    return static_cast<T *>(GetTensorMutableRawData());
+  }
+  template <typename T> const T *GetTensorData() const {
+    return static_cast<const T *>(GetTensorRawData());
+  }
+  void *GetTensorMutableRawData() {
+    requireValue();
+    return kiln_value_data(value_);
+  }
+  const void *GetTensorRawData() const {
+    requireValue();
+    return kiln_value_data(value_);
+  }
+  size_t GetTensorSizeInBytes() const {
+    requireValue();
+    return kiln_value_byte_size(value_);
+  }
+  /// 0 when the value wraps caller memory (CreateTensor with a MemoryInfo).
+  bool IsOwning() const { return kiln_value_is_owning(value_) != 0; }
+
+  TensorTypeAndShapeInfo GetTensorTypeAndShapeInfo() const {
+    requireValue();
+    const int64_t *dims = kiln_value_shape(value_);
+    std::vector<int64_t> shape;
+    if (dims)
+      shape.assign(dims, dims + kiln_value_rank(value_));
+    return TensorTypeAndShapeInfo(
+        static_cast<ElementType>(kiln_value_elem_type(value_)),
+        std::move(shape));
+  }
+  TypeInfo GetTypeInfo() const { return TypeInfo(GetTensorTypeAndShapeInfo()); }
+
+  kiln_value *get() const { return value_; }
+  kiln_value *release() { return std::exchange(value_, nullptr); }
+
+private:
+  void requireValue() const {
+    if (!value_)
+      throw Exception(ErrorCode::InvalidArgument, "the kiln::Value is empty");
+  }
+
+  kiln_value *value_ = nullptr;
+};
+
+/// Options of one Run call (Ort::RunOptions). RunOptions(nullptr) means the
+/// defaults. SetTerminate() may be called from another thread to stop runs
+/// using these options (see kiln_run_options_set_terminate for when).
+class RunOptions {
+public:
+  RunOptions() { check(kiln_run_options_create(&options_)); }
+  explicit RunOptions(std::nullptr_t) {}
+  RunOptions(RunOptions &&other) noexcept
+      : options_(std::exchange(other.options_, nullptr)) {}
+  RunOptions &operator=(RunOptions &&other) noexcept {
+    std::swap(options_, other.options_);
+    return *this;
+  }
+  RunOptions(const RunOptions &) = delete;
+  RunOptions &operator=(const RunOptions &) = delete;
+  ~RunOptions() { kiln_run_options_release(options_); }
+
+  RunOptions &SetRunTag(const char *tag) {
+    check(kiln_run_options_set_run_tag(options_, tag));
+    return *this;
+  }
+  std::string GetRunTag() const {
+    const char *tag = nullptr;
+    check(kiln_run_options_get_run_tag(options_, &tag));
+    return tag;
+  }
+  RunOptions &SetRunLogSeverityLevel(int level) {
+    check(kiln_run_options_set_log_severity_level(options_, level));
+    return *this;
+  }
+  int GetRunLogSeverityLevel() const {
+    int32_t level = 0;
+    check(kiln_run_options_get_log_severity_level(options_, &level));
+    return level;
+  }
+  RunOptions &SetTerminate() {
+    check(kiln_run_options_set_terminate(options_));
+    return *this;
+  }
+  RunOptions &UnsetTerminate() {
+    check(kiln_run_options_unset_terminate(options_));
+    return *this;
+  }
+  RunOptions &AddConfigEntry(const char *key, const char *value) {
+    check(kiln_run_options_add_config_entry(options_, key, value));
+    return *this;
+  }
+
+  const kiln_run_options *get() const { return options_; }
+
+private:
+  kiln_run_options *options_ = nullptr;
+};
+
+/// Model metadata (Ort::ModelMetadata), read from the artifact. Custom keys
+/// are the model's metadata_props.
+class ModelMetadata {
+public:
+  explicit ModelMetadata(std::map<std::string, std::string> entries)
+      : entries_(std::move(entries)) {}
+
+  AllocatedStringPtr
+  GetProducerNameAllocated(const AllocatorWithDefaultOptions &a) const {
+    return a.MakeString(lookup("producer_name").c_str());
+  }
+  AllocatedStringPtr
+  GetGraphNameAllocated(const AllocatorWithDefaultOptions &a) const {
+    return a.MakeString(lookup("graph_name").c_str());
+  }
+  AllocatedStringPtr
+  GetDomainAllocated(const AllocatorWithDefaultOptions &a) const {
+    return a.MakeString(lookup("domain").c_str());
+  }
+  AllocatedStringPtr
+  GetDescriptionAllocated(const AllocatorWithDefaultOptions &a) const {
+    return a.MakeString(lookup("description").c_str());
+  }
+  AllocatedStringPtr
+  GetGraphDescriptionAllocated(const AllocatorWithDefaultOptions &a) const {
+    return a.MakeString(lookup("graph_description").c_str());
+  }
+  /// INT64_MAX when the model sets no version, as in ORT.
+  int64_t GetVersion() const {
+    std::string version = lookup("version");
+    return version.empty() ? INT64_MAX : std::stoll(version);
+  }
+  /// A null pointer when the model has no such custom key.
+  AllocatedStringPtr
+  LookupCustomMetadataMapAllocated(const char *key,
+                                   const AllocatorWithDefaultOptions &a) const {
+    auto it = entries_.find(kCustomPrefix + std::string(key));
+    return it == entries_.end() ? AllocatedStringPtr()
+                                : a.MakeString(it->second.c_str());
+  }
+  std::vector<AllocatedStringPtr> GetCustomMetadataMapKeysAllocated(
+      const AllocatorWithDefaultOptions &a) const {
+    std::vector<AllocatedStringPtr> keys;
+    for (const auto &entry : entries_)
+      if (entry.first.rfind(kCustomPrefix, 0) == 0)
+        keys.push_back(
+            a.MakeString(entry.first.c_str() + std::strlen(kCustomPrefix)));
+    return keys;
+  }
+
+private:
+  // How the compiler stores a model's metadata_props in the artifact.
+  static constexpr const char *kCustomPrefix = "custom.";
+
+  std::string lookup(const std::string &key) const {
+    auto it = entries_.find(key);
+    return it == entries_.end() ? std::string() : it->second;
+  }
+
+  std::map<std::string, std::string> entries_;
+};
+
+/// A loaded artifact (Ort::Session). Run may be called from several
+/// threads at once.
+class Session {
+public:
+  explicit Session(std::nullptr_t) {}
+  /// Loads the compiled artifact at `modelPath`.
+  Session(const Env &, const char *modelPath, const SessionOptions &options) {
+    check(kiln_session_create(modelPath, options.get(), &session_));
+  }
+  Session(const Env &env, const std::string &modelPath,
+          const SessionOptions &options)
+      : Session(env, modelPath.c_str(), options) {}
+  /// Loads the compiled artifact from the bytes of its .so; `modelData` may
+  /// be freed once the constructor returns.
+  Session(const Env &, const void *modelData, size_t modelDataLength,
+          const SessionOptions &options) {
+    check(kiln_session_create_from_bytes(modelData, modelDataLength,
+                                         options.get(), &session_));
+  }
+  Session(Session &&other) noexcept
+      : session_(std::exchange(other.session_, nullptr)) {}
+  Session &operator=(Session &&other) noexcept {
+    std::swap(session_, other.session_);
+    return *this;
+  }
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+  ~Session() { kiln_session_release(session_); }
+
+  size_t GetInputCount() const {
+    size_t count = 0;
+    check(kiln_session_get_input_count(session_, &count));
+    return count;
+  }
+  size_t GetOutputCount() const {
+    size_t count = 0;
+    check(kiln_session_get_output_count(session_, &count));
+    return count;
+  }
+  AllocatedStringPtr
+  GetInputNameAllocated(size_t index,
+                        const AllocatorWithDefaultOptions &allocator) const {
+    return allocator.MakeString(inputName(index));
+  }
+  AllocatedStringPtr
+  GetOutputNameAllocated(size_t index,
+                         const AllocatorWithDefaultOptions &allocator) const {
+    return allocator.MakeString(outputName(index));
+  }
+  std::vector<std::string> GetInputNames() const {
+    std::vector<std::string> names;
+    for (size_t i = 0, e = GetInputCount(); i < e; ++i)
+      names.emplace_back(inputName(i));
+    return names;
+  }
+  std::vector<std::string> GetOutputNames() const {
+    std::vector<std::string> names;
+    for (size_t i = 0, e = GetOutputCount(); i < e; ++i)
+      names.emplace_back(outputName(i));
+    return names;
+  }
+  TypeInfo GetInputTypeInfo(size_t index) const {
+    return typeInfo(index, kiln_session_get_input_elem_type,
+                    kiln_session_get_input_rank, kiln_session_get_input_dims,
+                    kiln_session_get_input_dim_params);
+  }
+  TypeInfo GetOutputTypeInfo(size_t index) const {
+    return typeInfo(index, kiln_session_get_output_elem_type,
+                    kiln_session_get_output_rank, kiln_session_get_output_dims,
+                    kiln_session_get_output_dim_params);
+  }
+  ModelMetadata GetModelMetadata() const {
+    size_t count = 0;
+    check(kiln_session_get_metadata_count(session_, &count));
+    std::map<std::string, std::string> entries;
+    for (size_t i = 0; i < count; ++i) {
+      const char *key = nullptr, *value = nullptr;
+      check(kiln_session_get_metadata_entry(session_, i, &key, &value));
+      entries.emplace(key, value);
+    }
+    return ModelMetadata(std::move(entries));
+  }
+
+  /// Runs with `inputValues[i]` feeding `inputNames[i]` and returns the
+  /// outputs named in `outputNames`, allocated by the runtime.
+  std::vector<Value> Run(const RunOptions &runOptions,
+                         const char *const *inputNames,
+                         const Value *inputValues, size_t inputCount,
+                         const char *const *outputNames, size_t outputCount) {
+    std::vector<Value> outputs(outputCount);
+    Run(runOptions, inputNames, inputValues, inputCount, outputNames,
+        outputs.data(), outputCount);
+    return outputs;
+  }
+
+  /// As above, into `outputValues`: a non-empty value is a preallocated
+  /// tensor the result is written into in place (its type and shape must be
+  /// the produced ones); an empty one receives a runtime-allocated tensor.
+  void Run(const RunOptions &runOptions, const char *const *inputNames,
+           const Value *inputValues, size_t inputCount,
+           const char *const *outputNames, Value *outputValues,
+           size_t outputCount) {
+    std::vector<const kiln_value *> inputs(inputCount);
+    for (size_t i = 0; i < inputCount; ++i)
+      inputs[i] = inputValues[i].get();
+    std::vector<kiln_value *> slots(outputCount);
+    for (size_t o = 0; o < outputCount; ++o)
+      slots[o] = outputValues[o].get();
+    check(kiln_session_run_with_options(session_, runOptions.get(), inputNames,
+                                        inputs.data(), inputCount, outputNames,
+                                        outputCount, slots.data()));
+    for (size_t o = 0; o < outputCount; ++o)
+      if (!outputValues[o])
+        outputValues[o] = Value(slots[o]);
+  }
+
+  /// Convenience: names as strings, every output when `outputNames` is
+  /// empty.
+  std::vector<Value> Run(const RunOptions &runOptions,
+                         const std::vector<std::string> &inputNames,
+                         const std::vector<Value> &inputValues,
+                         const std::vector<std::string> &outputNames = {}) {
+    if (inputNames.size() != inputValues.size())
+      throw Exception(ErrorCode::InvalidArgument,
+                      "Size mismatch: feed_names has " +
+                          std::to_string(inputNames.size()) +
+                          " elements, but feeds has " +
+                          std::to_string(inputValues.size()) + " elements.");
+    std::vector<std::string> wanted =
+        outputNames.empty() ? GetOutputNames() : outputNames;
+    std::vector<const char *> in = cStrings(inputNames);
+    std::vector<const char *> out = cStrings(wanted);
+    return Run(runOptions, in.data(), inputValues.data(), in.size(), out.data(),
+               out.size());
+  }
+
+  kiln_session *get() const { return session_; }
+
+private:
+  static std::vector<const char *>
+  cStrings(const std::vector<std::string> &strings) {
+    std::vector<const char *> out;
+    for (const std::string &s : strings)
+      out.push_back(s.c_str());
+    return out;
+  }
+
+  const char *inputName(size_t index) const {
+    const char *name = nullptr;
+    check(kiln_session_get_input_name(session_, index, &name));
+    return name;
+  }
+  const char *outputName(size_t index) const {
+    const char *name = nullptr;
+    check(kiln_session_get_output_name(session_, index, &name));
+    return name;
+  }
+
+  template <typename GetType, typename GetRank, typename GetDims,
+            typename GetParams>
+  TypeInfo typeInfo(size_t index, GetType getType, GetRank getRank,
+                    GetDims getDims, GetParams getParams) const {
+    int32_t type = 0;
+    size_t rank = 0;
+    const int64_t *dims = nullptr;
+    const char *const *params = nullptr;
+    check(getType(session_, index, &type));
+    check(getRank(session_, index, &rank));
+    check(getDims(session_, index, &dims));
+    check(getParams(session_, index, &params));
+    std::vector<int64_t> shape;
+    std::vector<std::string> symbolic;
+    if (rank) {
+      shape.assign(dims, dims + rank);
+      symbolic.assign(params, params + rank);
+    }
+    return TypeInfo(TensorTypeAndShapeInfo(
+        static_cast<ElementType>(type), std::move(shape), std::move(symbolic)));
+  }
+
+  kiln_session *session_ = nullptr;
 };
 
 } // namespace kiln
