@@ -1,6 +1,7 @@
 //===- Linker.cpp - Object to shared object with lld, in process ----------===//
 
 #include "compiler/artifact/Artifact.h"
+#include "compiler/artifact/support/SupportArchive.h"
 
 #include "lld/Common/Driver.h"
 #include "llvm/Support/FileSystem.h"
@@ -25,9 +26,23 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
+  // The support library (kiln_str_* functions) as an archive: lld pulls in
+  // only what the object calls.
+  llvm::SmallString<128> supportPath;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("kiln-support", "a", fd,
+                                                   supportPath)) {
+    llvm::sys::fs::remove(objPath);
+    error = "cannot create a temporary archive file: " + ec.message();
+    return mlir::failure();
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(supportArchive().data(), supportArchive().size());
+  }
   std::vector<const char *> args = {
       "ld.lld", "-shared", "--hash-style=gnu", "-z", "noexecstack",
       "-z", "relro", "-z", "now", "-o", outPath.c_str(), objPath.c_str(),
+      supportPath.c_str(),
       "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
       // libm for the math the generated code calls (expf, erff, ...).
       "--as-needed", "-lm", "-lc"};
@@ -41,6 +56,7 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
     result = lld::lldMain(args, outs, errs, {{lld::Gnu, &lld::elf::link}});
   }
   llvm::sys::fs::remove(objPath);
+  llvm::sys::fs::remove(supportPath);
   if (result.retCode != 0) {
     error = "linking " + outPath + " failed: " + err;
     return mlir::failure();

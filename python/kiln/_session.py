@@ -1,6 +1,7 @@
 """InferenceSession, NodeArg and ModelMetadata, as ONNX Runtime has them."""
 
 import collections.abc
+import ctypes
 import json
 import os
 import shutil
@@ -68,6 +69,31 @@ def _elem_of(array):
     if dtype.kind in "USO":
         return 8
     return _ELEM_OF_DTYPE.get((dtype.kind, dtype.itemsize), 0)
+
+
+def _string_addresses(array):
+    """A str/bytes/object array as the runtime takes string tensors: the
+    address of one NUL-terminated UTF-8 string per element (uint64, same
+    shape). Returns (addresses, buffer); the buffer holds the bytes and must
+    outlive the run."""
+    parts = [p if isinstance(p, bytes) else str(p).encode("utf-8")
+             for p in array.ravel().tolist()]
+    sizes = np.fromiter((len(p) + 1 for p in parts), dtype=np.uint64,
+                        count=len(parts))
+    offsets = np.cumsum(sizes, dtype=np.uint64) - sizes
+    buffer = np.frombuffer(b"\0".join(parts) + b"\0", dtype=np.uint8)
+    addresses = offsets + np.uint64(buffer.ctypes.data)
+    return addresses.reshape(array.shape), buffer
+
+
+def _decode_strings(addresses):
+    """The object array of str of a string output (see _string_addresses);
+    `addresses` keeps the runtime's value, which owns the bytes, alive."""
+    out = np.empty(addresses.shape, dtype=object)
+    flat = out.reshape(-1)
+    for i, a in enumerate(addresses.reshape(-1).tolist()):
+        flat[i] = ctypes.string_at(a).decode("utf-8", errors="replace")
+    return out
 
 
 def _type_string(elem):
@@ -406,6 +432,8 @@ class InferenceSession:
             raise RuntimeError(
                 f"Unable to handle object of type {type(value)}")
         elem = _elem_of(array)
+        if elem == 8:
+            return elem, array  # converted by run(): see _string_addresses
         if elem not in _KILN_ELEMS:
             # The runtime cannot wrap these; report them as ORT would.
             if elem != expected:
@@ -432,10 +460,19 @@ class InferenceSession:
             output_names = self._output_names
         expected = {i.name: i._elem for i in self._inputs}
         feeds = []
+        string_bytes = []  # alive until the run returns
         for name, value in input_feed.items():
             elem, array = self._to_array(name, value, expected.get(name, 0))
+            if elem == 8:
+                array, buffer = _string_addresses(array)
+                string_bytes.append(buffer)
             feeds.append((name, (elem, array)))
         results = self._sess.run(list(output_names), feeds)
+        del string_bytes
+        if any(o._elem == 8 for o in self._outputs):
+            elems = {o.name: o._elem for o in self._outputs}
+            results = [_decode_strings(r) if elems.get(n) == 8 else r
+                       for n, r in zip(output_names, results)]
         if any(o._elem == 16 for o in self._outputs):
             results = self._bfloat16_outputs(output_names, results)
         if self._profiler:

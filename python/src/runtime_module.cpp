@@ -78,6 +78,9 @@ nb::dlpack::dtype dlpackType(int32_t elemType) {
   case KILN_ELEM_UINT32:
     return make(dtype_code::UInt, 32);
   case KILN_ELEM_UINT64:
+  // String outputs go out as their element addresses; the Python layer
+  // decodes them into str while the array (and so the value) is alive.
+  case KILN_ELEM_STRING:
     return make(dtype_code::UInt, 64);
   case KILN_ELEM_INT8:
     return make(dtype_code::Int, 8);
