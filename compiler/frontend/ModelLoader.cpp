@@ -7,6 +7,7 @@
 
 #include "compiler/frontend/ModelLoader.h"
 #include "compiler/frontend/FunctionExpansion.h"
+#include "compiler/frontend/TrainingOps.h"
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
@@ -234,6 +235,12 @@ bool loadModel(const std::string &path, const std::string &bytes,
       bool expanded = false;
       if (!expandFunctions(*out.model, out.nodeOpsets, expanded, error))
         return false;
+      // The training optimizers work in the element type of the tensors
+      // they update, which inference has just given them.
+      bool trainingExpanded = false;
+      if (!expandTrainingOps(*out.model, trainingExpanded, error))
+        return false;
+      expanded |= trainingExpanded;
       if (!expanded)
         break;
       if (round == kMaxRounds) {
