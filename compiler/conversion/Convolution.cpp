@@ -47,6 +47,18 @@ Value createConv(OpBuilder &b, Location loc, Value input, Value filter,
       .getResult(0);
 }
 
+/// `v` with dim `dim` cast to the static `size` where it is dynamic (a no-op
+/// when `size` is dynamic too).
+Value castDimToStatic(OpBuilder &b, Location loc, Value v, int64_t dim,
+                      int64_t size) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.isDynamicDim(dim) || ShapedType::isDynamic(size))
+    return v;
+  SmallVector<int64_t> shape(t.getShape());
+  shape[dim] = size;
+  return tensor::CastOp::create(b, loc, t.clone(shape), v);
+}
+
 /// Grouped convolution as a linalg.generic: input [N, G, Cg, s...], filter
 /// [G, F, Cg, k...], init [N, G, F, o...] (the layout of
 /// linalg.conv_2d_ngchw_gfchw, for any number of spatial dims).
@@ -279,6 +291,16 @@ Value kiln::buildConvolution(OpBuilder &b, Location loc, Value padded, Value w,
   }
   // Split the channel dims: X [N, C, s...] -> [N, G, Cg, s...],
   // W [M, Cg, k...] -> [G, M/G, Cg, k...], Y [N, G, M/G, o...].
+  // tensor.expand_shape needs a static collapsed dim when its group is all
+  // static, so when only one of C (symbolic input) and Cg (constant weights)
+  // is known, the other operand is cast to the known channel count first.
+  if (ShapedType::isDynamic(Cg) && !pT.isDynamicDim(1))
+    Cg = pT.getDimSize(1) / group;
+  padded = castDimToStatic(b, loc, padded, 1,
+                           ShapedType::isDynamic(Cg) ? Cg : Cg * group);
+  w = castDimToStatic(b, loc, w, 1, Cg);
+  pT = cast<RankedTensorType>(padded.getType());
+  wT = cast<RankedTensorType>(w.getType());
   IndexMath m{b, loc};
   OpFoldResult g = m.c(group);
   OpFoldResult cg = tensor::getMixedSize(b, loc, w, 1);

@@ -126,6 +126,34 @@ func.func @conv_grouped(%x: tensor<?x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: te
 
 // -----
 
+// Grouped with symbolic input channels and constant weights: X is cast to
+// group x W's channels per group first (expand_shape needs a static
+// collapsed dim when its group is all static).
+// CHECK-LABEL: func.func @conv_grouped_dynamic_channels
+// CHECK: %[[C:.*]] = tensor.cast %arg0 : tensor<?x?x5x5xf32> to tensor<?x4x5x5xf32>
+// CHECK: %[[X5:.*]] = tensor.expand_shape %[[C]] {{\[\[}}0], [1, 2], [3], [4]] output_shape [%{{.*}}, 2, 2, 5, 5] : tensor<?x4x5x5xf32> into tensor<?x2x2x5x5xf32>
+// CHECK: linalg.conv_2d_ngchw_gfchw {{.*}} ins(%[[X5]], %{{.*}} : tensor<?x2x2x5x5xf32>, tensor<2x3x2x3x3xf32>)
+func.func @conv_grouped_dynamic_channels(%x: tensor<?x?x5x5xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<?x6x3x3xf32> {
+  %n = onnx.NoValue
+  %0 = onnx.Conv(%x, %w, %n) {group = 2 : i64} : (tensor<?x?x5x5xf32>, tensor<6x2x3x3xf32>, none) -> tensor<?x6x3x3xf32>
+  return %0 : tensor<?x6x3x3xf32>
+}
+
+// -----
+
+// Grouped with run-time weights and static input channels: W's channels per
+// group become C / group.
+// CHECK-LABEL: func.func @conv_grouped_dynamic_weights
+// CHECK: %[[WC:.*]] = tensor.cast %arg1 : tensor<?x?x3x3xf32> to tensor<?x2x3x3xf32>
+// CHECK: tensor.expand_shape %[[WC]] {{\[\[}}0, 1], [2], [3], [4]] output_shape [2, %{{.*}}, 2, 3, 3] : tensor<?x2x3x3xf32> into tensor<2x?x2x3x3xf32>
+func.func @conv_grouped_dynamic_weights(%x: tensor<?x4x5x5xf32>, %w: tensor<?x?x3x3xf32>) -> tensor<?x?x3x3xf32> {
+  %n = onnx.NoValue
+  %0 = onnx.Conv(%x, %w, %n) {group = 2 : i64} : (tensor<?x4x5x5xf32>, tensor<?x?x3x3xf32>, none) -> tensor<?x?x3x3xf32>
+  return %0 : tensor<?x?x3x3xf32>
+}
+
+// -----
+
 // Grouped 1-D has no named op: a generic in the ngc/gfc layout, reduction
 // over the channels per group and the kernel.
 // CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d3 * 2 + d5)>
