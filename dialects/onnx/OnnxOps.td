@@ -557,7 +557,7 @@ def OnnxCol2ImOp : Onnx_Op<"Col2Im", [Pure, OnnxShapeInference]> {
 }
 
 // Compress: opset versions 9, 11, 28.
-def OnnxCompressOp : Onnx_Op<"Compress", [Pure, OnnxShapeInference]> {
+def OnnxCompressOp : Onnx_Op<"Compress", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Compress operator";
   let arguments = (ins
     AnyType:$input,
@@ -670,7 +670,7 @@ def OnnxConvOp : Onnx_Op<"Conv", [Pure, OnnxShapeInference]> {
 }
 
 // ConvInteger: opset versions 10.
-def OnnxConvIntegerOp : Onnx_Op<"ConvInteger", [Pure, OnnxShapeInference]> {
+def OnnxConvIntegerOp : Onnx_Op<"ConvInteger", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ConvInteger operator";
   let arguments = (ins
     AnyType:$x,
@@ -694,7 +694,7 @@ def OnnxConvIntegerOp : Onnx_Op<"ConvInteger", [Pure, OnnxShapeInference]> {
 }
 
 // ConvTranspose: opset versions 1, 11, 22.
-def OnnxConvTransposeOp : Onnx_Op<"ConvTranspose", [Pure, OnnxShapeInference]> {
+def OnnxConvTransposeOp : Onnx_Op<"ConvTranspose", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ConvTranspose operator";
   let arguments = (ins
     AnyType:$X,
@@ -1151,7 +1151,7 @@ def OnnxGatherElementsOp : Onnx_Op<"GatherElements", [Pure, OnnxShapeInference]>
 }
 
 // GatherND: opset versions 11, 12, 13.
-def OnnxGatherNDOp : Onnx_Op<"GatherND", [Pure, OnnxShapeInference]> {
+def OnnxGatherNDOp : Onnx_Op<"GatherND", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX GatherND operator";
   let arguments = (ins
     AnyType:$data,
@@ -1834,7 +1834,7 @@ def OnnxMaxRoiPoolOp : Onnx_Op<"MaxRoiPool", [Pure, OnnxShapeInference]> {
 }
 
 // MaxUnpool: opset versions 9, 11, 22.
-def OnnxMaxUnpoolOp : Onnx_Op<"MaxUnpool", [Pure, OnnxShapeInference]> {
+def OnnxMaxUnpoolOp : Onnx_Op<"MaxUnpool", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX MaxUnpool operator";
   let arguments = (ins
     AnyType:$X,
@@ -2046,7 +2046,7 @@ def OnnxNonMaxSuppressionOp : Onnx_Op<"NonMaxSuppression", [Pure, OnnxShapeInfer
 }
 
 // NonZero: opset versions 9, 13.
-def OnnxNonZeroOp : Onnx_Op<"NonZero", [Pure, OnnxShapeInference]> {
+def OnnxNonZeroOp : Onnx_Op<"NonZero", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX NonZero operator";
   let arguments = (ins
     AnyType:$X);
@@ -2214,7 +2214,7 @@ def OnnxPowOp : Onnx_Op<"Pow", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
 }
 
 // QLinearConv: opset versions 10.
-def OnnxQLinearConvOp : Onnx_Op<"QLinearConv", [Pure, OnnxShapeInference]> {
+def OnnxQLinearConvOp : Onnx_Op<"QLinearConv", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX QLinearConv operator";
   let arguments = (ins
     AnyType:$x,

@@ -80,6 +80,7 @@ RankedTensorType ranked(Value v) {
 
 Type onnxElemType(MLIRContext *ctx, int64_t onnxType) {
   Builder b(ctx);
+  // clang-format off
   switch (onnxType) {
   case 1: return b.getF32Type();
   case 2: return b.getIntegerType(8, false);
@@ -96,6 +97,7 @@ Type onnxElemType(MLIRContext *ctx, int64_t onnxType) {
   case 16: return b.getBF16Type();
   default: return {};
   }
+  // clang-format on
 }
 
 /// Unary elementwise: same shape as the first operand.
@@ -120,9 +122,8 @@ LogicalResult inferBroadcast(Operation *op, Type elemOverride = {},
   auto out = kiln::onnx_ir::broadcastShapes(shapes);
   if (!out)
     return op->emitOpError() << "operands are not broadcastable";
-  Type elem = elemOverride
-                  ? elemOverride
-                  : ranked(op->getOperand(elemFrom)).getElementType();
+  Type elem = elemOverride ? elemOverride
+                           : ranked(op->getOperand(elemFrom)).getElementType();
   return refineResultType(op, 0, RankedTensorType::get(*out, elem));
 }
 } // namespace
@@ -334,11 +335,10 @@ LogicalResult OnnxFlattenOp::inferShapes() {
     return p;
   };
   ArrayRef<int64_t> s = in.getShape();
-  return refineResultType(
-      *this, 0,
-      RankedTensorType::get({product(s.take_front(axis)),
-                             product(s.drop_front(axis))},
-                            in.getElementType()));
+  return refineResultType(*this, 0,
+                          RankedTensorType::get({product(s.take_front(axis)),
+                                                 product(s.drop_front(axis))},
+                                                in.getElementType()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -570,10 +570,10 @@ LogicalResult OnnxExpandOp::inferShapes() {
   size_t rank = std::max<size_t>(target.size(), in.getRank());
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
   for (size_t i = 0; i < rank; ++i) {
-    int64_t t = i + target.size() >= rank ? target[i + target.size() - rank]
-                                          : 1;
-    int64_t d = i + in.getRank() >= rank ? in.getDimSize(i + in.getRank() - rank)
-                                         : 1;
+    int64_t t =
+        i + target.size() >= rank ? target[i + target.size() - rank] : 1;
+    int64_t d =
+        i + in.getRank() >= rank ? in.getDimSize(i + in.getRank() - rank) : 1;
     if (!ShapedType::isDynamic(t) && t != 1)
       shape[i] = t;
     else if (!ShapedType::isDynamic(d) && d != 1)
@@ -602,4 +602,206 @@ LogicalResult OnnxRangeOp::inferShapes() {
   return refineResultType(
       *this, 0,
       RankedTensorType::get({ShapedType::kDynamic}, start.getElementType()));
+}
+
+//===----------------------------------------------------------------------===//
+// Ops whose result ONNX's shape inference may leave unranked (symbolic index
+// depths, run-time output shapes, data-dependent sizes) while the rank, and
+// often some dims, are still known.
+//===----------------------------------------------------------------------===//
+
+namespace {
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+/// Entry `i` of an optional INTS attribute, `dflt` when it is absent.
+int64_t attrAt(std::optional<ArrayAttr> a, size_t i, int64_t dflt) {
+  if (!a || i >= a->size())
+    return dflt;
+  return cast<IntegerAttr>((*a)[i]).getInt();
+}
+
+bool isSamePad(StringRef autoPad) {
+  return autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+}
+
+/// The Conv-like window attributes shared by Conv, ConvInteger, QLinearConv
+/// and ConvTranspose.
+struct ConvWindow {
+  std::optional<ArrayAttr> kernelShape, strides, dilations, pads;
+  StringRef autoPad;
+
+  /// Kernel size along spatial dim `i`: kernel_shape, else W's dim 2 + i.
+  int64_t kernel(RankedTensorType w, size_t i) const {
+    if (kernelShape)
+      return attrAt(kernelShape, i, kDyn);
+    return w.getDimSize(2 + i);
+  }
+  /// Pads at the begin and the end of spatial dim `i` of `rank`.
+  std::pair<int64_t, int64_t> padsAt(size_t i, size_t rank) const {
+    if (autoPad == "VALID")
+      return {0, 0};
+    return {attrAt(pads, i, 0), attrAt(pads, rank + i, 0)};
+  }
+};
+
+/// ONNX's Conv output size: floor((in + pads - extent) / stride) + 1, or
+/// ceil(in / stride) with SAME padding; `?` when an input to it is unknown.
+int64_t convOutDim(const ConvWindow &cw, int64_t in, int64_t k, size_t i,
+                   size_t rank) {
+  int64_t stride = attrAt(cw.strides, i, 1);
+  if (ShapedType::isDynamic(in) || stride < 1)
+    return kDyn;
+  if (isSamePad(cw.autoPad))
+    return (in + stride - 1) / stride;
+  if (ShapedType::isDynamic(k))
+    return kDyn;
+  auto [pb, pe] = cw.padsAt(i, rank);
+  int64_t extent = (k - 1) * attrAt(cw.dilations, i, 1) + 1;
+  int64_t span = in + pb + pe - extent;
+  return span < 0 ? kDyn : span / stride + 1;
+}
+
+/// Y [N, M, o...] of a Conv-like op on X [N, C, s...] and W [M, C/g, k...],
+/// with element type `elem`.
+LogicalResult inferConvLike(Operation *op, Value x, Value w,
+                            const ConvWindow &cw, Type elem) {
+  auto xt = ranked(x), wt = ranked(w);
+  if (!xt || xt.getRank() < 3 || !elem)
+    return failure();
+  size_t rank = xt.getRank() - 2;
+  bool wOk = wt && wt.getRank() == xt.getRank();
+  SmallVector<int64_t> shape = {xt.getDimSize(0),
+                                wOk ? wt.getDimSize(0) : kDyn};
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t k = wOk ? cw.kernel(wt, i) : attrAt(cw.kernelShape, i, kDyn);
+    shape.push_back(convOutDim(cw, xt.getDimSize(2 + i), k, i, rank));
+  }
+  return refineResultType(op, 0, RankedTensorType::get(shape, elem));
+}
+} // namespace
+
+LogicalResult OnnxConvIntegerOp::inferShapes() {
+  ConvWindow cw{getKernelShape(), getStrides(), getDilations(), getPads(),
+                getAutoPad()};
+  return inferConvLike(*this, getX(), getW(), cw,
+                       IntegerType::get(getContext(), 32));
+}
+
+LogicalResult OnnxQLinearConvOp::inferShapes() {
+  ConvWindow cw{getKernelShape(), getStrides(), getDilations(), getPads(),
+                getAutoPad()};
+  // The output has the type of y_zero_point.
+  auto yzp = ranked(getYZeroPoint());
+  return inferConvLike(*this, getX(), getW(), cw,
+                       yzp ? yzp.getElementType() : Type());
+}
+
+LogicalResult OnnxConvTransposeOp::inferShapes() {
+  auto xt = ranked(getX()), wt = ranked(getW());
+  if (!xt || xt.getRank() < 3)
+    return failure();
+  size_t rank = xt.getRank() - 2;
+  bool wOk = wt && wt.getRank() == xt.getRank();
+  // Y [N, W[1] * group, o...].
+  int64_t c = wOk ? wt.getDimSize(1) : kDyn;
+  SmallVector<int64_t> shape = {
+      xt.getDimSize(0), ShapedType::isDynamic(c) ? kDyn : c * getGroup()};
+  ConvWindow cw{getKernelShape(), getStrides(), getDilations(), getPads(),
+                getAutoPad()};
+  std::optional<ArrayAttr> outShape = getOutputShape();
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t in = xt.getDimSize(2 + i);
+    int64_t stride = attrAt(getStrides(), i, 1);
+    int64_t k = wOk ? cw.kernel(wt, i) : attrAt(getKernelShape(), i, kDyn);
+    int64_t out = kDyn;
+    // output_shape gives the spatial dims (its trailing entries).
+    if (outShape && outShape->size() >= rank)
+      out = attrAt(outShape, outShape->size() - rank + i, kDyn);
+    else if (ShapedType::isDynamic(in))
+      out = kDyn;
+    else if (isSamePad(getAutoPad()))
+      out = in * stride;
+    else if (!ShapedType::isDynamic(k)) {
+      auto [pb, pe] = cw.padsAt(i, rank);
+      int64_t extent = (k - 1) * attrAt(getDilations(), i, 1) + 1;
+      out = stride * (in - 1) + attrAt(getOutputPadding(), i, 0) + extent - pb -
+            pe;
+    }
+    shape.push_back(out);
+  }
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, xt.getElementType()));
+}
+
+LogicalResult OnnxMaxUnpoolOp::inferShapes() {
+  auto xt = ranked(getX());
+  if (!xt || xt.getRank() < 3)
+    return failure();
+  size_t rank = xt.getRank() - 2;
+  SmallVector<int64_t> shape(xt.getShape().take_front(2));
+  if (!isNoValue(getOutputShape())) {
+    // The whole output shape is an input: its constant values where known.
+    auto values = shapeValues(getOutputShape());
+    shape.assign(xt.getRank(), kDyn);
+    if (values && values->size() == shape.size())
+      shape = *values;
+  } else {
+    // (in - 1) * stride + kernel - pads, the inverse of MaxPool's size.
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t in = xt.getDimSize(2 + i);
+      int64_t out = kDyn;
+      if (!ShapedType::isDynamic(in))
+        out = (in - 1) * attrAt(getStrides(), i, 1) +
+              attrAt(getKernelShape(), i, kDyn) - attrAt(getPads(), i, 0) -
+              attrAt(getPads(), rank + i, 0);
+      shape.push_back(out);
+    }
+  }
+  for (int64_t &d : shape)
+    if (!ShapedType::isDynamic(d) && d < 0)
+      d = kDyn;
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, xt.getElementType()));
+}
+
+LogicalResult OnnxCompressOp::inferShapes() {
+  auto in = ranked(getInput());
+  if (!in)
+    return failure();
+  // Without an axis the input is flattened: 1-D of run-time length.
+  SmallVector<int64_t> shape = {kDyn};
+  if (auto axisAttr = getAxis()) {
+    int64_t axis = *axisAttr < 0 ? *axisAttr + in.getRank() : *axisAttr;
+    if (axis < 0 || axis >= in.getRank())
+      return emitOpError() << "axis out of range";
+    shape.assign(in.getShape().begin(), in.getShape().end());
+    shape[axis] = kDyn;
+  }
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, in.getElementType()));
+}
+
+LogicalResult OnnxNonZeroOp::inferShapes() {
+  auto in = ranked(getX());
+  if (!in)
+    return failure();
+  return refineResultType(
+      *this, 0,
+      RankedTensorType::get({in.getRank(), kDyn},
+                            IntegerType::get(getContext(), 64)));
+}
+
+LogicalResult OnnxGatherNDOp::inferShapes() {
+  auto data = ranked(getData()), idx = ranked(getIndices());
+  if (!data || !idx || idx.getRank() < 1 || idx.isDynamicDim(idx.getRank() - 1))
+    return failure();
+  // indices[:-1] then the data dims after batch_dims + the index depth.
+  int64_t q = idx.getRank(), r = data.getRank(), bd = getBatchDims();
+  int64_t k = idx.getDimSize(q - 1);
+  if (bd < 0 || bd >= q || bd + k > r)
+    return emitOpError() << "batch_dims + index depth exceed the data rank";
+  SmallVector<int64_t> shape(idx.getShape().drop_back());
+  shape.append(data.getShape().begin() + bd + k, data.getShape().end());
+  return refineResultType(*this, 0,
+                          RankedTensorType::get(shape, data.getElementType()));
 }

@@ -52,7 +52,9 @@ WITH_SHAPE_INFERENCE = ELEMENTWISE_UNARY | ELEMENTWISE_BROADCAST | {
     "MatMul", "Gemm", "Transpose", "BatchNormalization",
     "LayerNormalization", "GlobalAveragePool", "GlobalMaxPool", "Shape",
     "Size", "Flatten", "Slice", "Concat", "Reshape", "Unsqueeze", "Squeeze",
-    "Gather", "Expand", "ConstantOfShape", "Range",
+    "Gather", "Expand", "ConstantOfShape", "Range", "ConvTranspose",
+    "ConvInteger", "QLinearConv", "Compress", "MaxUnpool", "NonZero",
+    "GatherND",
 }
 # Nondeterministic ops must not be CSE'd or folded.
 IMPURE = {

@@ -1,0 +1,103 @@
+// RUN: kiln-opt %s --kiln-shape-inference -split-input-file -verify-diagnostics | FileCheck %s
+
+// Ops that ONNX's shape inference may leave unranked get a ranked result
+// where the rank is knowable.
+
+// Convolutions: N from X, channels from W, spatial dims by ONNX's formulas
+// where the sizes are static.
+// CHECK-LABEL: func.func @conv_integer
+// CHECK: onnx.ConvInteger({{.*}}) -> tensor<?x8x3x?xi32>
+// CHECK: onnx.QLinearConv({{.*}}) -> tensor<?x8x2x?xui8>
+func.func @conv_integer(%x: tensor<?x4x5x?xui8>, %w: tensor<8x4x3x3xui8>, %xs: tensor<f32>, %xz: tensor<ui8>, %ws: tensor<f32>, %wz: tensor<ui8>, %ys: tensor<f32>, %yz: tensor<ui8>) -> (tensor<*xi32>, tensor<*xui8>) {
+  %n = onnx.NoValue
+  %0 = onnx.ConvInteger(%x, %w, %n, %n) : (tensor<?x4x5x?xui8>, tensor<8x4x3x3xui8>, none, none) -> tensor<*xi32>
+  %1 = onnx.QLinearConv(%x, %xs, %xz, %w, %ws, %wz, %ys, %yz, %n) {pads = [1, 1, 1, 1], strides = [3, 1]} : (tensor<?x4x5x?xui8>, tensor<f32>, tensor<ui8>, tensor<8x4x3x3xui8>, tensor<f32>, tensor<ui8>, tensor<f32>, tensor<ui8>, none) -> tensor<*xui8>
+  return %0, %1 : tensor<*xi32>, tensor<*xui8>
+}
+
+// -----
+
+// ConvTranspose: channels are W[1] * group; stride * (in - 1) +
+// output_padding + extent - pads, in * stride with SAME, or output_shape.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: onnx.ConvTranspose({{.*}}) -> tensor<?x6x10x?xf32>
+// CHECK: onnx.ConvTranspose({{.*}}) -> tensor<?x6x8x?xf32>
+// CHECK: onnx.ConvTranspose({{.*}}) -> tensor<?x6x9x7xf32>
+func.func @conv_transpose(%x: tensor<?x4x4x?xf32>, %w: tensor<4x3x3x3xf32>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+  %n = onnx.NoValue
+  %0 = onnx.ConvTranspose(%x, %w, %n) {group = 2 : i64, strides = [2, 2], output_padding = [1, 0]} : (tensor<?x4x4x?xf32>, tensor<4x3x3x3xf32>, none) -> tensor<*xf32>
+  %1 = onnx.ConvTranspose(%x, %w, %n) {group = 2 : i64, strides = [2, 2], auto_pad = "SAME_UPPER"} : (tensor<?x4x4x?xf32>, tensor<4x3x3x3xf32>, none) -> tensor<*xf32>
+  %2 = onnx.ConvTranspose(%x, %w, %n) {group = 2 : i64, output_shape = [9, 7]} : (tensor<?x4x4x?xf32>, tensor<4x3x3x3xf32>, none) -> tensor<*xf32>
+  return %0, %1, %2 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// Compress keeps the rank with an axis and is 1-D without one.
+// CHECK-LABEL: func.func @compress
+// CHECK: onnx.Compress({{.*}}) {axis = -1 : i64} : ({{.*}}) -> tensor<3x?xf32>
+// CHECK: onnx.Compress({{.*}}) : ({{.*}}) -> tensor<?xf32>
+func.func @compress(%x: tensor<3x4xf32>, %c: tensor<?xi1>) -> (tensor<*xf32>, tensor<*xf32>) {
+  %0 = onnx.Compress(%x, %c) {axis = -1 : i64} : (tensor<3x4xf32>, tensor<?xi1>) -> tensor<*xf32>
+  %1 = onnx.Compress(%x, %c) : (tensor<3x4xf32>, tensor<?xi1>) -> tensor<*xf32>
+  return %0, %1 : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// MaxUnpool: (in - 1) * stride + kernel - pads, or the constant
+// output_shape; a run-time output_shape still gives the rank of X.
+// CHECK-LABEL: func.func @max_unpool
+// CHECK: onnx.MaxUnpool({{.*}}) -> tensor<1x3x4x?xf32>
+// CHECK: onnx.MaxUnpool({{.*}}) -> tensor<1x3x5x5xf32>
+// CHECK: onnx.MaxUnpool({{.*}}) -> tensor<?x?x?x?xf32>
+func.func @max_unpool(%x: tensor<1x3x2x?xf32>, %i: tensor<1x3x2x?xi64>, %s: tensor<4xi64>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+  %n = onnx.NoValue
+  %0 = onnx.MaxUnpool(%x, %i, %n) {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x3x2x?xf32>, tensor<1x3x2x?xi64>, none) -> tensor<*xf32>
+  %c = onnx.Constant() {value = dense<[1, 3, 5, 5]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %1 = onnx.MaxUnpool(%x, %i, %c) {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x3x2x?xf32>, tensor<1x3x2x?xi64>, tensor<4xi64>) -> tensor<*xf32>
+  %2 = onnx.MaxUnpool(%x, %i, %s) {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x3x2x?xf32>, tensor<1x3x2x?xi64>, tensor<4xi64>) -> tensor<*xf32>
+  return %0, %1, %2 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// NonZero is [rank(X), ?] of i64.
+// CHECK-LABEL: func.func @non_zero
+// CHECK: onnx.NonZero({{.*}}) : (tensor<?x?x?xf32>) -> tensor<3x?xi64>
+func.func @non_zero(%x: tensor<?x?x?xf32>) -> tensor<*xi64> {
+  %0 = onnx.NonZero(%x) : (tensor<?x?x?xf32>) -> tensor<*xi64>
+  return %0 : tensor<*xi64>
+}
+
+// -----
+
+// GatherND with a static index depth: indices[:-1] + data[batch_dims + k:];
+// a symbolic depth leaves the result as it is.
+// CHECK-LABEL: func.func @gather_nd
+// CHECK: onnx.GatherND({{.*}}) {batch_dims = 1 : i64} : ({{.*}}) -> tensor<2x?x5xf32>
+// CHECK: onnx.GatherND({{.*}}) : ({{.*}}) -> tensor<*xf32>
+func.func @gather_nd(%d: tensor<2x3x4x5xf32>, %i: tensor<2x?x2xi64>, %j: tensor<2x?xi64>) -> (tensor<*xf32>, tensor<*xf32>) {
+  %0 = onnx.GatherND(%d, %i) {batch_dims = 1 : i64} : (tensor<2x3x4x5xf32>, tensor<2x?x2xi64>) -> tensor<*xf32>
+  %1 = onnx.GatherND(%d, %j) : (tensor<2x3x4x5xf32>, tensor<2x?xi64>) -> tensor<*xf32>
+  return %0, %1 : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+func.func @gather_nd_too_deep(%d: tensor<2x3xf32>, %i: tensor<4x3xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{batch_dims + index depth exceed the data rank}}
+  %0 = onnx.GatherND(%d, %i) : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// Expand: rank max(rank(x), len(shape)) even when the shape values are
+// only known at run time.
+// CHECK-LABEL: func.func @expand_rank
+// CHECK: onnx.Expand({{.*}}) : (tensor<3x1xf32>, tensor<4xi64>) -> tensor<?x?x3x?xf32>
+func.func @expand_rank(%x: tensor<3x1xf32>, %s: tensor<4xi64>) -> tensor<*xf32> {
+  %0 = onnx.Expand(%x, %s) : (tensor<3x1xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
