@@ -136,6 +136,8 @@ private:
   Value i64Constant(Location loc, ArrayRef<int64_t> values, bool scalar);
   Value noValue(Location loc);
   FailureOr<Type> typeOf(const std::string &name, Location loc);
+  FailureOr<Type> convertType(const onnx::TypeProto &tp,
+                              const std::string &name, Location loc);
   FailureOr<Attribute> convertAttribute(const onnx::AttributeProto &a,
                                         Location loc);
   LogicalResult normalizeLegacy(const onnx::NodeProto &node, Location loc,
@@ -179,24 +181,69 @@ Value Importer::createConstant(Location loc, const onnx::TensorProto &t) {
   return constantOf(loc, value);
 }
 
+/// Why a graph input or output of sequence or optional type is refused.
+static std::string describeNonTensor(Type t) {
+  return std::string(isa<SeqType>(t) ? "a sequence" : "an optional") +
+         ": sequence and optional inputs/outputs are not supported by the "
+         "runtime ABI yet";
+}
+
 FailureOr<Type> Importer::typeOf(const std::string &name, Location loc) {
   const onnx::TypeProto *tp = lookupType(name);
-  if (!tp || !tp->has_tensor_type() || !tp->tensor_type().has_elem_type()) {
+  if (!tp || tp->value_case() == onnx::TypeProto::VALUE_NOT_SET) {
     emitError(loc) << "cannot determine the type of value '" << name
-                   << "' (ONNX shape inference gave none; only tensors are "
-                      "supported)";
+                   << "' (ONNX shape inference gave none)";
+    return failure();
+  }
+  return convertType(*tp, name, loc);
+}
+
+FailureOr<Type> Importer::convertType(const onnx::TypeProto &tp,
+                                      const std::string &name, Location loc) {
+  // Sequences and optionals of tensors exist inside a model until
+  // kiln-resolve-sequences replaces them by the tensors they hold.
+  if (tp.has_sequence_type()) {
+    if (!tp.sequence_type().has_elem_type() ||
+        !tp.sequence_type().elem_type().has_tensor_type()) {
+      emitError(loc) << "value '" << name
+                     << "': only sequences of tensors are supported";
+      return failure();
+    }
+    FailureOr<Type> elem =
+        convertType(tp.sequence_type().elem_type(), name, loc);
+    if (failed(elem))
+      return failure();
+    return Type(SeqType::get(ctx, cast<TensorType>(*elem)));
+  }
+  if (tp.has_optional_type()) {
+    const onnx::TypeProto &inner = tp.optional_type().elem_type();
+    if (!tp.optional_type().has_elem_type() ||
+        !(inner.has_tensor_type() || inner.has_sequence_type())) {
+      emitError(loc) << "value '" << name
+                     << "': only optional tensors and sequences are supported";
+      return failure();
+    }
+    FailureOr<Type> elem = convertType(inner, name, loc);
+    if (failed(elem))
+      return failure();
+    return Type(OptType::get(ctx, *elem));
+  }
+  if (!tp.has_tensor_type() || !tp.tensor_type().has_elem_type()) {
+    emitError(loc) << "cannot determine the type of value '" << name
+                   << "' (ONNX shape inference gave none; only tensors, "
+                      "sequences and optionals are supported)";
     return failure();
   }
   std::string error;
-  Type elem = onnxElementType(ctx, tp->tensor_type().elem_type(), error);
+  Type elem = onnxElementType(ctx, tp.tensor_type().elem_type(), error);
   if (!elem) {
     emitError(loc) << "value '" << name << "': " << error;
     return failure();
   }
-  if (!tp->tensor_type().has_shape())
+  if (!tp.tensor_type().has_shape())
     return Type(UnrankedTensorType::get(elem));
   SmallVector<int64_t> dims;
-  for (const auto &d : tp->tensor_type().shape().dim())
+  for (const auto &d : tp.tensor_type().shape().dim())
     dims.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
   return Type(RankedTensorType::get(dims, elem));
 }
@@ -776,6 +823,11 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (initNames.count(vi.name()))
       continue;
     FailureOr<Type> t = typeOf(vi.name(), loc);
+    if (succeeded(t) && isSeqOrOpt(*t)) {
+      emitError(loc) << "graph input '" << vi.name() << "' is "
+                     << describeNonTensor(*t);
+      return nullptr;
+    }
     if (failed(t) || !isa<RankedTensorType>(*t)) {
       if (succeeded(t))
         emitError(loc) << "graph input '" << vi.name()
@@ -787,6 +839,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   for (const auto &vi : g.output()) {
     FailureOr<Type> t = typeOf(vi.name(), loc);
+    if (succeeded(t) && isSeqOrOpt(*t)) {
+      emitError(loc) << "graph output '" << vi.name() << "' is "
+                     << describeNonTensor(*t);
+      return nullptr;
+    }
     if (failed(t))
       return nullptr;
     resultTypes.push_back(*t);

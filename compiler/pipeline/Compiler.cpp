@@ -33,6 +33,7 @@ void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   OnnxConstantFoldingPassOptions folding;
   folding.integerOnly = optLevel == 0;
   pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass(folding));
+  pm.addNestedPass<func::FuncOp>(createOnnxResolveSequencesPass());
   if (optLevel >= 1) {
     // BASIC: redundant node elimination and exact-enough folds into Conv
     // (and, in codegen, elementwise fusion).

@@ -123,4 +123,26 @@ def OnnxFuseGemmPass : Pass<"kiln-fuse-gemm", "mlir::func::FuncOp"> {
   ];
 }
 
+def OnnxResolveSequencesPass
+    : Pass<"kiln-resolve-sequences", "mlir::func::FuncOp"> {
+  let summary = "Resolve ONNX sequences and optionals at compile time";
+  let description = [{
+    Evaluates sequence and optional ops symbolically: a sequence is the list
+    of tensor values it holds, an optional the value it holds or nothing.
+    SequenceEmpty/Construct/Insert/Erase edit the list (constant positions,
+    negative ones counted from the back, Insert without a position appends,
+    Erase without one drops the last); SequenceAt becomes the element
+    (tensor.cast when the declared type is less precise); SequenceLength a
+    constant; SplitToSequence onnx.Split (+ Squeeze for keepdims = 0) along
+    a dim of static size, or by a 1-D split of static length;
+    ConcatFromSequence onnx.Concat (+ Unsqueeze for new_axis);
+    Optional/OptionalHasElement/OptionalGetElement are resolved when the
+    optional is built in the model. Anything else (run-time positions,
+    sequences crossing If/Loop/Scan subgraphs, SequenceMap) is an error
+    naming the node. Afterwards no sequence or optional value remains;
+    types refined by resolution are propagated by shape inference.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

@@ -24,10 +24,52 @@ def Onnx_Dialect : Dialect {
   let description = [{
     Ops mirror the ONNX operators of the default domain. Tensors are builtin
     ranked tensors whose `?` dims are ONNX's symbolic dims; absent optional
-    inputs are values of type `none`.
+    inputs are values of type `none`. ONNX sequences and optionals inside a
+    model are `!onnx.Seq<...>` and `!onnx.Opt<...>` until they are resolved
+    at compile time.
   }];
   let cppNamespace = "::kiln::onnx_ir";
   let hasConstantMaterializer = 0;
+  let useDefaultTypePrinterParser = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+class Onnx_Type<string name, string typeMnemonic>
+    : TypeDef<Onnx_Dialect, name> {
+  let mnemonic = typeMnemonic;
+}
+
+def Onnx_SeqType : Onnx_Type<"Seq", "Seq"> {
+  let summary = "An ONNX sequence of tensors";
+  let description = [{
+    ONNX's `seq(tensor(T))`: an ordered list of tensors of one element type
+    whose shapes may differ. `elementType` is the type every element has in
+    common (dims that differ are `?`, an unknown rank is unranked). Kiln
+    resolves sequences at compile time (`kiln-resolve-sequences`): no value
+    of this type reaches the conversion to linalg.
+
+    Example: `!onnx.Seq<tensor<?x3x4xf32>>`
+  }];
+  let parameters = (ins "::mlir::TensorType":$elementType);
+  let assemblyFormat = "`<` $elementType `>`";
+  let genVerifyDecl = 1;
+}
+
+def Onnx_OptType : Onnx_Type<"Opt", "Opt"> {
+  let summary = "An ONNX optional value";
+  let description = [{
+    ONNX's `optional(T)` for a tensor or a sequence of tensors: either a
+    value of type `elementType` or nothing. Like sequences, optionals are
+    resolved at compile time.
+
+    Example: `!onnx.Opt<tensor<2xf32>>`, `!onnx.Opt<!onnx.Seq<tensor<f32>>>`
+  }];
+  let parameters = (ins "::mlir::Type":$elementType);
+  let assemblyFormat = "`<` $elementType `>`";
+  let genVerifyDecl = 1;
 }
 
 // ONNX INT attributes are signed (axis = -1); I64Attr would return uint64_t.

@@ -17,7 +17,10 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/onnx/OnnxDialect.h.inc"
+
+#define GET_TYPEDEF_CLASSES
 #include "dialects/onnx/OnnxInterfaces.h.inc"
+#include "dialects/onnx/OnnxTypes.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/onnx/OnnxOps.h.inc"
@@ -28,6 +31,10 @@ namespace kiln::onnx_ir {
 inline bool isNoValue(mlir::Value v) {
   return !v || mlir::isa<mlir::NoneType>(v.getType());
 }
+
+/// True for the types that exist only until sequences and optionals are
+/// resolved at compile time: `!onnx.Seq<...>` and `!onnx.Opt<...>`.
+inline bool isSeqOrOpt(mlir::Type t) { return mlir::isa<SeqType, OptType>(t); }
 
 } // namespace kiln::onnx_ir
 

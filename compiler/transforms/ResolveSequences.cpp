@@ -1,0 +1,523 @@
+//===- ResolveSequences.cpp - Sequences and optionals at compile time -----===//
+//
+// ONNX sequences and optionals inside a model are evaluated symbolically: a
+// sequence is the list of the tensor SSA values it holds, an optional is the
+// value it holds or nothing. Every op that builds, edits or reads them is
+// replaced by plain tensor ops (Split, Squeeze, Unsqueeze, Concat, Constant)
+// or by the element itself, so the conversion to linalg never sees them.
+// This needs every position to be a compile-time constant, which ONNX
+// exporters give (initializers, or shape arithmetic folded before this pass).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/transforms/Passes.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_ONNXRESOLVESEQUENCESPASS
+#include "compiler/transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln::onnx_ir;
+
+namespace {
+
+/// "node 'name' (Op): " from the NameLoc the importer gives every node.
+std::string nodePrefix(Operation *op) {
+  std::string name;
+  op->getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  StringRef opName = op->getName().getStringRef();
+  opName.consume_front("onnx.");
+  if (name.empty())
+    return opName.str() + ": ";
+  return "node '" + name + "' (" + opName.str() + "): ";
+}
+
+bool touchesSeqOrOpt(Operation *op) {
+  auto isNonTensor = [](Value v) { return isSeqOrOpt(v.getType()); };
+  if (llvm::any_of(op->getOperands(), isNonTensor) ||
+      llvm::any_of(op->getResults(), isNonTensor))
+    return true;
+  for (Region &r : op->getRegions())
+    for (Block &block : r)
+      if (llvm::any_of(block.getArguments(), isNonTensor))
+        return true;
+  return false;
+}
+
+/// `have` is `want` with some `?` dims (or the rank) made known.
+bool refines(Type have, Type want) {
+  auto h = dyn_cast<RankedTensorType>(have);
+  auto w = dyn_cast<TensorType>(want);
+  if (!h || !w || h.getElementType() != w.getElementType())
+    return false;
+  if (!w.hasRank())
+    return true;
+  if (h.getRank() != w.getRank())
+    return false;
+  for (auto [hd, wd] : llvm::zip(h.getShape(), w.getShape()))
+    if (!ShapedType::isDynamic(wd) && hd != wd)
+      return false;
+  return true;
+}
+
+class Resolver {
+public:
+  explicit Resolver(func::FuncOp func) : func(func), b(func.getContext()) {}
+
+  /// Resolves every sequence and optional; sets `refined` when a value was
+  /// replaced by one of a more precise type (users need re-inference).
+  LogicalResult run(bool &refined);
+
+private:
+  LogicalResult visit(Operation *op);
+  LogicalResult construct(OnnxSequenceConstructOp op);
+  LogicalResult insert(OnnxSequenceInsertOp op);
+  LogicalResult erase(OnnxSequenceEraseOp op);
+  LogicalResult at(OnnxSequenceAtOp op);
+  LogicalResult length(OnnxSequenceLengthOp op);
+  LogicalResult splitToSequence(OnnxSplitToSequenceOp op);
+  LogicalResult concatFromSequence(OnnxConcatFromSequenceOp op);
+  LogicalResult optional(OnnxOptionalOp op);
+  LogicalResult hasElement(OnnxOptionalHasElementOp op);
+  LogicalResult getElement(OnnxOptionalGetElementOp op);
+  LogicalResult forward(Operation *op, Value from);
+
+  InFlightDiagnostic error(Operation *op) {
+    return op->emitError() << nodePrefix(op);
+  }
+  FailureOr<SmallVector<Value> *> elementsOf(Operation *op, Value seq);
+  FailureOr<int64_t> position(Operation *op, Value pos, int64_t size,
+                              bool allowEnd);
+  LogicalResult replaceByTensor(Operation *op, Value result, Value element);
+  Value i64Constant(Location loc, ArrayRef<int64_t> values, bool scalar);
+  Value constantOf(Location loc, DenseElementsAttr value);
+  void splitPieces(OnnxSplitToSequenceOp op, Value split,
+                   ArrayRef<int64_t> sizes, bool squeeze);
+
+  func::FuncOp func;
+  OpBuilder b;
+  /// The elements of each sequence value, in order.
+  DenseMap<Value, SmallVector<Value>> sequences;
+  /// The element of each optional value; a null Value for an empty one.
+  DenseMap<Value, Value> optionals;
+  /// Ops replaced (erased at the end, users first) and ops created (erased
+  /// when nothing used them, e.g. the pieces of a split only counted).
+  SmallVector<Operation *> resolved, created;
+  bool refined = false;
+};
+
+LogicalResult Resolver::run(bool &refinedOut) {
+  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    // The function's own arguments are operands of the ops that use them.
+    if (op == func)
+      return WalkResult::advance();
+    return failed(visit(op)) ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  for (Operation *op : llvm::reverse(resolved)) {
+    if (!op->use_empty())
+      return error(op) << "a result is still used after resolution";
+    op->erase();
+  }
+  for (Operation *op : llvm::reverse(created))
+    if (op->use_empty())
+      op->erase();
+  refinedOut = refined;
+  return success();
+}
+
+LogicalResult Resolver::visit(Operation *op) {
+  b.setInsertionPoint(op);
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](OnnxSequenceEmptyOp op) {
+        sequences[op.getResult()] = {};
+        resolved.push_back(op);
+        return success();
+      })
+      .Case([&](OnnxSequenceConstructOp op) { return construct(op); })
+      .Case([&](OnnxSequenceInsertOp op) { return insert(op); })
+      .Case([&](OnnxSequenceEraseOp op) { return erase(op); })
+      .Case([&](OnnxSequenceAtOp op) { return at(op); })
+      .Case([&](OnnxSequenceLengthOp op) { return length(op); })
+      .Case([&](OnnxSplitToSequenceOp op) { return splitToSequence(op); })
+      .Case([&](OnnxConcatFromSequenceOp op) { return concatFromSequence(op); })
+      .Case([&](OnnxOptionalOp op) { return optional(op); })
+      .Case([&](OnnxOptionalHasElementOp op) { return hasElement(op); })
+      .Case([&](OnnxOptionalGetElementOp op) { return getElement(op); })
+      .Case([&](OnnxIdentityOp op) {
+        return isSeqOrOpt(op.getInput().getType()) ? forward(op, op.getInput())
+                                                   : success();
+      })
+      .Case([&](OnnxSequenceMapOp op) {
+        return error(op) << "SequenceMap is not supported: Kiln resolves "
+                            "sequences at compile time and does not expand "
+                            "its body per element yet";
+      })
+      .Default([&](Operation *op) -> LogicalResult {
+        if (!touchesSeqOrOpt(op))
+          return success();
+        if (isa<OnnxYieldOp>(op))
+          op = op->getParentOp();
+        if (op->getNumRegions() != 0 || isa<OnnxYieldOp>(op))
+          return error(op) << "a sequence or optional value crosses the "
+                              "boundary of its subgraph; Kiln resolves them "
+                              "at compile time and cannot carry them through "
+                              "If/Loop/Scan";
+        return error(op) << "takes or returns a sequence or optional value, "
+                            "which only sequence and optional operators can "
+                            "use in Kiln";
+      });
+}
+
+FailureOr<SmallVector<Value> *> Resolver::elementsOf(Operation *op, Value seq) {
+  auto it = sequences.find(seq);
+  if (it == sequences.end())
+    return error(op) << "its sequence operand is not built inside the model "
+                        "(a graph input or a subgraph argument), so it "
+                        "cannot be resolved at compile time";
+  return &it->second;
+}
+
+/// The value of a one-element integer onnx.Constant.
+std::optional<int64_t> constantInt(Value v) {
+  auto c = v.getDefiningOp<OnnxConstantOp>();
+  auto dense = c ? dyn_cast_or_null<DenseIntElementsAttr>(c.getValueAttr())
+                 : DenseIntElementsAttr();
+  if (!dense || dense.getNumElements() != 1)
+    return std::nullopt;
+  return (*dense.getValues<APInt>().begin()).getSExtValue();
+}
+
+FailureOr<int64_t> Resolver::position(Operation *op, Value pos, int64_t size,
+                                      bool allowEnd) {
+  std::optional<int64_t> c = constantInt(pos);
+  if (!c)
+    return error(op) << "the position is not a compile-time constant; Kiln "
+                        "resolves sequences at compile time";
+  int64_t p = *c;
+  int64_t hi = allowEnd ? size : size - 1;
+  if (p < -size || p > hi)
+    return error(op) << "position " << p << " is out of range [" << -size
+                     << ", " << hi << "] for a sequence of " << size
+                     << " tensors";
+  return p < 0 ? p + size : p;
+}
+
+LogicalResult Resolver::replaceByTensor(Operation *op, Value result,
+                                        Value element) {
+  Type want = result.getType(), have = element.getType();
+  if (have != want) {
+    if (refines(have, want)) {
+      refined = true;
+    } else if (tensor::CastOp::areCastCompatible(have, want)) {
+      // The element is less precise than ONNX inferred (e.g. a run-time
+      // split size): keep the declared type for the users.
+      element = tensor::CastOp::create(b, op->getLoc(), want, element);
+    } else {
+      return error(op) << "the element has type " << have
+                       << ", incompatible with the declared " << want;
+    }
+  }
+  result.replaceAllUsesWith(element);
+  resolved.push_back(op);
+  return success();
+}
+
+Value Resolver::constantOf(Location loc, DenseElementsAttr value) {
+  Operation *c = OnnxConstantOp::create(
+      b, loc, TypeRange{value.getType()}, ValueRange{},
+      ArrayRef<NamedAttribute>{b.getNamedAttr("value", value)});
+  created.push_back(c);
+  return c->getResult(0);
+}
+
+Value Resolver::i64Constant(Location loc, ArrayRef<int64_t> values,
+                            bool scalar) {
+  auto type = RankedTensorType::get(
+      scalar ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{(int64_t)values.size()},
+      b.getI64Type());
+  return constantOf(loc, DenseIntElementsAttr::get(type, values));
+}
+
+LogicalResult Resolver::forward(Operation *op, Value from) {
+  if (isa<SeqType>(from.getType())) {
+    FailureOr<SmallVector<Value> *> elems = elementsOf(op, from);
+    if (failed(elems))
+      return failure();
+    sequences[op->getResult(0)] = **elems;
+  } else if (isa<OptType>(from.getType())) {
+    auto it = optionals.find(from);
+    if (it == optionals.end())
+      return error(op) << "its optional operand is not built inside the "
+                          "model, so it cannot be resolved at compile time";
+    optionals[op->getResult(0)] = it->second;
+  } else {
+    return replaceByTensor(op, op->getResult(0), from);
+  }
+  resolved.push_back(op);
+  return success();
+}
+
+LogicalResult Resolver::construct(OnnxSequenceConstructOp op) {
+  sequences[op.getResult()] = SmallVector<Value>(op.getInputs());
+  resolved.push_back(op);
+  return success();
+}
+
+LogicalResult Resolver::insert(OnnxSequenceInsertOp op) {
+  FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
+  if (failed(elems))
+    return failure();
+  SmallVector<Value> out = **elems;
+  int64_t at = out.size(); // No position: append.
+  if (!isNoValue(op.getPosition())) {
+    FailureOr<int64_t> p =
+        position(op, op.getPosition(), out.size(), /*allowEnd=*/true);
+    if (failed(p))
+      return failure();
+    at = *p;
+  }
+  out.insert(out.begin() + at, op.getTensor());
+  sequences[op.getResult()] = std::move(out);
+  resolved.push_back(op);
+  return success();
+}
+
+LogicalResult Resolver::erase(OnnxSequenceEraseOp op) {
+  FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
+  if (failed(elems))
+    return failure();
+  SmallVector<Value> out = **elems;
+  if (out.empty())
+    return error(op) << "erases from an empty sequence";
+  int64_t at = out.size() - 1; // No position: the last one.
+  if (!isNoValue(op.getPosition())) {
+    FailureOr<int64_t> p =
+        position(op, op.getPosition(), out.size(), /*allowEnd=*/false);
+    if (failed(p))
+      return failure();
+    at = *p;
+  }
+  out.erase(out.begin() + at);
+  sequences[op.getResult()] = std::move(out);
+  resolved.push_back(op);
+  return success();
+}
+
+LogicalResult Resolver::at(OnnxSequenceAtOp op) {
+  FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
+  if (failed(elems))
+    return failure();
+  FailureOr<int64_t> p =
+      position(op, op.getPosition(), (*elems)->size(), /*allowEnd=*/false);
+  if (failed(p))
+    return failure();
+  return replaceByTensor(op, op.getResult(), (**elems)[*p]);
+}
+
+LogicalResult Resolver::length(OnnxSequenceLengthOp op) {
+  FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
+  if (failed(elems))
+    return failure();
+  Value n = i64Constant(op.getLoc(), {(int64_t)(*elems)->size()},
+                        /*scalar=*/true);
+  return replaceByTensor(op, op.getResult(), n);
+}
+
+/// The pieces of `op`'s input along its axis: one onnx.Split by `split`
+/// (sizes are the static piece sizes, `?` where unknown), each squeezed
+/// when `squeeze`.
+void Resolver::splitPieces(OnnxSplitToSequenceOp op, Value split,
+                           ArrayRef<int64_t> sizes, bool squeeze) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  int64_t axis =
+      op.getAxis() < 0 ? op.getAxis() + inType.getRank() : op.getAxis();
+  SmallVector<Type> pieceTypes;
+  for (int64_t size : sizes) {
+    SmallVector<int64_t> dims(inType.getShape());
+    dims[axis] = size;
+    pieceTypes.push_back(inType.clone(dims));
+  }
+  SmallVector<Value> pieces;
+  if (!sizes.empty()) {
+    Operation *s = OnnxSplitOp::create(b, op.getLoc(), pieceTypes,
+                                       ValueRange{op.getInput(), split},
+                                       ArrayRef<NamedAttribute>{b.getNamedAttr(
+                                           "axis", b.getI64IntegerAttr(axis))});
+    created.push_back(s);
+    pieces.assign(s->result_begin(), s->result_end());
+  }
+  if (squeeze) {
+    Value axes = i64Constant(op.getLoc(), {axis}, /*scalar=*/false);
+    SmallVector<int64_t> dims(inType.getShape());
+    dims.erase(dims.begin() + axis);
+    for (Value &piece : pieces) {
+      Operation *sq = OnnxSqueezeOp::create(
+          b, op.getLoc(), TypeRange{inType.clone(dims)},
+          ValueRange{piece, axes}, ArrayRef<NamedAttribute>{});
+      created.push_back(sq);
+      piece = sq->getResult(0);
+    }
+  }
+  sequences[op.getResult()] = std::move(pieces);
+}
+
+LogicalResult Resolver::splitToSequence(OnnxSplitToSequenceOp op) {
+  auto inType = dyn_cast<RankedTensorType>(op.getInput().getType());
+  if (!inType || inType.getRank() == 0)
+    return error(op) << "the input needs a known rank of at least 1";
+  int64_t rank = inType.getRank();
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  if (axis < 0 || axis >= rank)
+    return error(op) << "axis " << op.getAxis() << " is out of range for rank "
+                     << rank;
+  int64_t dim = inType.getDimSize(axis);
+  Value split = op.getSplit();
+  auto splitType = dyn_cast<RankedTensorType>(split.getType());
+  resolved.push_back(op);
+
+  // A 1-D split: one piece per entry, whose sizes may be known at run time
+  // only (the number of pieces is the static length of `split`).
+  if (splitType && splitType.getRank() == 1) {
+    if (splitType.isDynamicDim(0))
+      return error(op) << "the number of pieces (the length of 'split') is "
+                          "not known at compile time";
+    SmallVector<int64_t> sizes(splitType.getDimSize(0), ShapedType::kDynamic);
+    if (auto c = split.getDefiningOp<OnnxConstantOp>())
+      if (auto dense = dyn_cast_or_null<DenseIntElementsAttr>(c.getValueAttr()))
+        for (auto [i, v] : llvm::enumerate(dense.getValues<APInt>()))
+          sizes[i] = v.getSExtValue();
+    splitPieces(op, split, sizes, /*squeeze=*/false);
+    return success();
+  }
+  if (ShapedType::isDynamic(dim))
+    return error(op) << "the split dim " << axis
+                     << " has no static size, so the number of pieces is not "
+                        "known at compile time";
+  // No split: pieces of size 1, squeezed unless keepdims. A scalar split:
+  // pieces of that size, the last one possibly smaller (keepdims ignored).
+  int64_t chunk = 1;
+  bool squeeze = op.getKeepdims() == 0;
+  if (!isNoValue(split)) {
+    std::optional<int64_t> c = constantInt(split);
+    if (!c)
+      return error(op) << "a scalar split must be a compile-time constant";
+    if (*c <= 0)
+      return error(op) << "split must be positive, got " << *c;
+    chunk = *c;
+    squeeze = false;
+  }
+  SmallVector<int64_t> sizes;
+  for (int64_t start = 0; start < dim; start += chunk)
+    sizes.push_back(std::min(chunk, dim - start));
+  splitPieces(op, i64Constant(op.getLoc(), sizes, /*scalar=*/false), sizes,
+              squeeze);
+  return success();
+}
+
+LogicalResult Resolver::concatFromSequence(OnnxConcatFromSequenceOp op) {
+  FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
+  if (failed(elems))
+    return failure();
+  if ((*elems)->empty())
+    return error(op) << "concatenates an empty sequence";
+  SmallVector<Value> inputs = **elems;
+  // new_axis: stack along a new axis; Unsqueeze and ConcatFromSequence
+  // agree on negative axes (counted in the output's rank).
+  if (op.getNewAxis() != 0) {
+    Value axes = i64Constant(op.getLoc(), {op.getAxis()}, /*scalar=*/false);
+    for (Value &in : inputs) {
+      auto type = cast<TensorType>(in.getType());
+      Operation *u = OnnxUnsqueezeOp::create(
+          b, op.getLoc(),
+          TypeRange{UnrankedTensorType::get(type.getElementType())},
+          ValueRange{in, axes}, ArrayRef<NamedAttribute>{});
+      created.push_back(u);
+      (void)cast<OnnxShapeInference>(u).inferShapes();
+      in = u->getResult(0);
+    }
+  }
+  Operation *concat = OnnxConcatOp::create(
+      b, op.getLoc(), TypeRange{op.getResult().getType()}, inputs,
+      ArrayRef<NamedAttribute>{
+          b.getNamedAttr("axis", b.getI64IntegerAttr(op.getAxis()))});
+  (void)cast<OnnxShapeInference>(concat).inferShapes();
+  return replaceByTensor(op, op.getResult(), concat->getResult(0));
+}
+
+LogicalResult Resolver::optional(OnnxOptionalOp op) {
+  optionals[op.getResult()] =
+      isNoValue(op.getInput()) ? Value() : op.getInput();
+  resolved.push_back(op);
+  return success();
+}
+
+LogicalResult Resolver::hasElement(OnnxOptionalHasElementOp op) {
+  // Opset 18 also accepts a tensor or sequence (always present) and an
+  // absent input (never present).
+  Value in = op.getInput();
+  bool present = !isNoValue(in);
+  if (isa<OptType>(in.getType())) {
+    auto it = optionals.find(in);
+    if (it == optionals.end())
+      return error(op) << "its optional operand is not built inside the "
+                          "model, so it cannot be resolved at compile time";
+    present = static_cast<bool>(it->second);
+  }
+  auto type = RankedTensorType::get({}, b.getI1Type());
+  Value c = constantOf(op.getLoc(), DenseElementsAttr::get(type, present));
+  return replaceByTensor(op, op.getResult(), c);
+}
+
+LogicalResult Resolver::getElement(OnnxOptionalGetElementOp op) {
+  Value in = op.getInput();
+  if (!isa<OptType>(in.getType()))
+    return forward(op, in); // Opset 18: a tensor or sequence passes through.
+  auto it = optionals.find(in);
+  if (it == optionals.end())
+    return error(op) << "its optional operand is not built inside the "
+                        "model, so it cannot be resolved at compile time";
+  if (!it->second)
+    return error(op) << "the optional is empty (ONNX makes this an error)";
+  return forward(op, it->second);
+}
+
+struct OnnxResolveSequencesPass
+    : kiln::impl::OnnxResolveSequencesPassBase<OnnxResolveSequencesPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    bool hasAny = false;
+    func.walk([&](Operation *op) {
+      hasAny |= touchesSeqOrOpt(op);
+      return hasAny ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    if (!hasAny)
+      return;
+    bool refined = false;
+    if (failed(Resolver(func).run(refined)))
+      return signalPassFailure();
+    // Elements are often more precise than the merged type ONNX inferred
+    // for the sequence: let the users (and the function's results) follow.
+    if (refined) {
+      OpPassManager pm(func::FuncOp::getOperationName());
+      pm.addPass(kiln::createOnnxShapeInferencePass());
+      if (failed(runPipeline(pm, func)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

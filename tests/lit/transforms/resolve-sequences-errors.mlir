@@ -1,0 +1,96 @@
+// RUN: kiln-opt %s --kiln-resolve-sequences -split-input-file -verify-diagnostics
+
+func.func @runtime_position(%x: tensor<2xf32>, %p: tensor<i64>) -> tensor<2xf32> {
+  %s = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{SequenceAt: the position is not a compile-time constant}}
+  %a = onnx.SequenceAt(%s, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+func.func @out_of_range(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %p = onnx.Constant() {value = dense<-3> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{position -3 is out of range [-2, 1] for a sequence of 2 tensors}}
+  %a = onnx.SequenceAt(%s, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+func.func @insert_out_of_range(%x: tensor<2xf32>) -> tensor<i64> {
+  %p = onnx.Constant() {value = dense<2> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{position 2 is out of range [-1, 1]}}
+  %t = onnx.SequenceInsert(%s, %x, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i64>) -> !onnx.Seq<tensor<2xf32>>
+  %n = onnx.SequenceLength(%t) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
+
+// -----
+
+func.func @sequence_argument(%s: !onnx.Seq<tensor<2xf32>>) -> tensor<i64> {
+  // expected-error @+1 {{its sequence operand is not built inside the model}}
+  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
+
+// -----
+
+func.func @through_loop(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
+  %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{Loop: a sequence or optional value crosses the boundary of its subgraph}}
+  %r = "onnx.Loop"(%m, %c, %s) ({
+  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<2xf32>>):
+    %t = onnx.SequenceInsert(%si, %x, %ci) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i1>) -> !onnx.Seq<tensor<2xf32>>
+    onnx.Yield %ci, %t : tensor<i1>, !onnx.Seq<tensor<2xf32>>
+  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<2xf32>>) -> !onnx.Seq<tensor<2xf32>>
+  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
+
+// -----
+
+func.func @split_dynamic_dim(%x: tensor<?x3xf32>) -> tensor<i64> {
+  %none = onnx.NoValue
+  // expected-error @+1 {{the split dim 0 has no static size}}
+  %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
+  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
+
+// -----
+
+func.func @concat_empty() -> tensor<*xf32> {
+  %s = onnx.SequenceEmpty() {dtype = 1 : i64} : () -> !onnx.Seq<tensor<*xf32>>
+  // expected-error @+1 {{concatenates an empty sequence}}
+  %c = onnx.ConcatFromSequence(%s) {axis = 0 : i64} : (!onnx.Seq<tensor<*xf32>>) -> tensor<*xf32>
+  return %c : tensor<*xf32>
+}
+
+// -----
+
+func.func @empty_optional() -> tensor<2xf32> {
+  %none = onnx.NoValue
+  %e = onnx.Optional(%none) {type_proto = tensor<2xf32>} : (none) -> !onnx.Opt<tensor<2xf32>>
+  // expected-error @+1 {{the optional is empty}}
+  %v = onnx.OptionalGetElement(%e) : (!onnx.Opt<tensor<2xf32>>) -> tensor<2xf32>
+  return %v : tensor<2xf32>
+}
+
+// -----
+
+func.func @other_user(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{takes or returns a sequence or optional value}}
+  %a = onnx.Relu(%s) : (!onnx.Seq<tensor<2xf32>>) -> tensor<2xf32>
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{optional element type must be a tensor or a sequence, got 'f32'}}
+func.func @bad_type(%s: !onnx.Opt<f32>) {
+  return
+}
