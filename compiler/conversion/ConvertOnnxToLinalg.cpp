@@ -8,8 +8,10 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -28,6 +30,10 @@ OnnxTypeConverter::OnnxTypeConverter() {
   addConversion([](Type t) { return t; });
   addConversion([](IntegerType t) -> Type {
     return IntegerType::get(t.getContext(), t.getWidth());
+  });
+  // A string is a pointer to NUL-terminated UTF-8 (docs/architecture.md).
+  addConversion([](StringType t) -> Type {
+    return IntegerType::get(t.getContext(), 64);
   });
   addConversion([this](RankedTensorType t) -> Type {
     return RankedTensorType::get(t.getShape(), convertType(t.getElementType()));
@@ -150,6 +156,8 @@ struct ConvertOnnxToLinalgPass
     populateRecurrentPatterns(tc, patterns);
     populateResizePatterns(tc, patterns);
     populateSignalPatterns(tc, patterns);
+    populateTextOpsPatterns(tc, patterns);
+    populateStringOpsPatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    tc);
     populateReturnOpTypeConversionPattern(patterns, tc);

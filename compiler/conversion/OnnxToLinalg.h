@@ -56,6 +56,10 @@ void populateResizePatterns(mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &patterns);
 void populateSignalPatterns(mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &patterns);
+void populateTextOpsPatterns(mlir::TypeConverter &tc,
+                             mlir::RewritePatternSet &patterns);
+void populateStringOpsPatterns(mlir::TypeConverter &tc,
+                               mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL
 #include "compiler/conversion/Passes.h.inc"

@@ -18,7 +18,9 @@ def ConvertOnnxToLinalg : Pass<"convert-onnx-to-linalg", "mlir::ModuleOp"> {
     "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
     "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
     "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
-    "mlir::bufferization::BufferizationDialect"
+    "mlir::bufferization::BufferizationDialect",
+    // String ops allocate run-lifetime bytes with llvm.call (StringOps.cpp).
+    "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect"
   ];
 }
 

@@ -58,6 +58,8 @@ const llvm::StringMap<OpLayout> &opTable() {
 
 /// The ONNX TensorProto.DataType of an element type, 0 if none.
 int onnxTypeOf(Type t) {
+  if (isa<StringType>(t))
+    return 8;
   if (t.isF32())
     return 1;
   if (t.isF16())

@@ -1,6 +1,7 @@
 //===- TensorConversion.cpp - ONNX TensorProto to MLIR attributes ---------===//
 
 #include "compiler/frontend/TensorConversion.h"
+#include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
@@ -32,10 +33,9 @@ Type onnxElementType(MLIRContext *ctx, int dataType, std::string &error) {
   case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
   case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
   case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
+  case onnx::TensorProto::STRING: return onnx_ir::StringType::get(ctx);
   default:
-    error = "element type " + std::to_string(dataType) +
-            (dataType == onnx::TensorProto::STRING ? " (string)" : "") +
-            " is not supported";
+    error = "element type " + std::to_string(dataType) + " is not supported";
     return {};
   }
 }
@@ -93,6 +93,17 @@ ElementsAttr tensorProtoToAttr(MLIRContext *ctx, const onnx::TensorProto &t,
     n *= d;
   }
   auto type = RankedTensorType::get(dims, elem);
+  if (isa<onnx_ir::StringType>(elem)) {
+    // Strings are never in raw_data; the attribute owns copies of them.
+    if (t.string_data_size() != n) {
+      error = "tensor '" + t.name() + "' holds the wrong number of strings "
+              "for its dims";
+      return {};
+    }
+    SmallVector<StringRef> strings(t.string_data().begin(),
+                                   t.string_data().end());
+    return DenseStringElementsAttr::get(type, strings);
+  }
   unsigned elemBytes = elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8;
 
   std::vector<char> owned;

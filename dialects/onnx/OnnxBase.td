@@ -72,6 +72,16 @@ def Onnx_OptType : Onnx_Type<"Opt", "Opt"> {
   let genVerifyDecl = 1;
 }
 
+def Onnx_StringType : Onnx_Type<"String", "String"> {
+  let summary = "The element type of ONNX string tensors";
+  let description = [{
+    ONNX's `tensor(string)` is `tensor<...x!onnx.String>`. The conversion to
+    linalg maps the element to `i64`: a string tensor is an array of
+    pointers to NUL-terminated UTF-8 strings, so data movement ops work on
+    it unchanged (see docs/architecture.md, "String tensors").
+  }];
+}
+
 // ONNX INT attributes are signed (axis = -1); I64Attr would return uint64_t.
 def OnnxI64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
                                                "64-bit signed integer attribute"> {
