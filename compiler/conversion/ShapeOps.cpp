@@ -414,8 +414,11 @@ struct ReshapeLowering : OpConversionPattern<OnnxReshapeOp> {
             rewriter, loc, known,
             arith::SelectOp::create(rewriter, loc, isInf, one, s));
       }
+      // A 0 among the other dims (allowzero, or an empty input) makes the
+      // product 0; divide by at least 1 so the generated code never traps.
+      Value divisor = arith::MaxUIOp::create(rewriter, loc, known, one);
       Value inferred = arith::DivUIOp::create(
-          rewriter, loc, val(rewriter, loc, total.size), known);
+          rewriter, loc, val(rewriter, loc, total.size), divisor);
       for (int64_t i = 0; i < rank; ++i) {
         if (!resTy.isDynamicDim(i)) {
           dst.push_back({rewriter.getIndexAttr(resTy.getDimSize(i)),

@@ -119,8 +119,9 @@ func.func @reshape_dyn_to_static(%a: tensor<?x?xf32>) -> tensor<6x4xf32> {
 
 // -----
 
-// Run-time shape: 0 selects the input dim, -1 is total / product(others);
-// several dynamic dims in one group go through tensor.reshape.
+// Run-time shape: 0 selects the input dim, -1 is total / product(others)
+// (divided by at least 1: a 0 among the others must not trap); several
+// dynamic dims in one group go through tensor.reshape.
 // CHECK-LABEL: func.func @reshape_runtime
 // CHECK-DAG: %[[D0:.*]] = tensor.dim %arg0, %c0
 // CHECK-DAG: %[[D1:.*]] = tensor.dim %arg0, %c1
@@ -129,7 +130,8 @@ func.func @reshape_dyn_to_static(%a: tensor<?x?xf32>) -> tensor<6x4xf32> {
 // CHECK: %[[I0:.*]] = arith.index_cast %[[E0]] : i64 to index
 // CHECK: %[[Z0:.*]] = arith.cmpi eq, %[[I0]], %{{.*}} : index
 // CHECK: %[[S0:.*]] = arith.select %[[Z0]], %[[D0]], %[[I0]] : index
-// CHECK: arith.divui %[[TOTAL]]
+// CHECK: %[[DIV:.*]] = arith.maxui %{{.*}}, %c1
+// CHECK: arith.divui %[[TOTAL]], %[[DIV]]
 // CHECK: %[[SH:.*]] = tensor.from_elements %{{.*}}, %{{.*}} : tensor<2xi64>
 // CHECK: tensor.reshape %arg0(%[[SH]]) : (tensor<?x?xf32>, tensor<2xi64>) -> tensor<?x?xf32>
 func.func @reshape_runtime(%a: tensor<?x?xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
