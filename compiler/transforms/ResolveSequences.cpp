@@ -72,6 +72,17 @@ bool refines(Type have, Type want) {
   return true;
 }
 
+/// A SplitToSequence whose number of pieces is only known at run time (a
+/// dynamic split dim, or a 1-D split of dynamic length): its length and its
+/// pieces at constant positions can still be computed.
+struct RuntimeSplit {
+  Value input;
+  int64_t axis;
+  Value split;   // none, a scalar chunk size or a 1-D list of sizes
+  int64_t chunk; // the chunk size when `split` is not 1-D
+  bool squeeze;
+};
+
 class Resolver {
 public:
   explicit Resolver(func::FuncOp func) : func(func), b(func.getContext()) {}
@@ -93,6 +104,11 @@ private:
   LogicalResult hasElement(OnnxOptionalHasElementOp op);
   LogicalResult getElement(OnnxOptionalGetElementOp op);
   LogicalResult forward(Operation *op, Value from);
+  Value runtimeLength(Location loc, const RuntimeSplit &split);
+  FailureOr<Value> runtimePiece(Operation *op, const RuntimeSplit &split,
+                                Value pos);
+  Operation *createOp(Location loc, StringRef name, TypeRange types,
+                      ValueRange operands, ArrayRef<NamedAttribute> attrs = {});
 
   InFlightDiagnostic error(Operation *op) {
     return op->emitError() << nodePrefix(op);
@@ -110,6 +126,9 @@ private:
   OpBuilder b;
   /// The elements of each sequence value, in order.
   DenseMap<Value, SmallVector<Value>> sequences;
+  /// SplitToSequence results whose number of pieces is only known at run
+  /// time.
+  DenseMap<Value, RuntimeSplit> runtimeSplits;
   /// The element of each optional value; a null Value for an empty one.
   DenseMap<Value, Value> optionals;
   /// Ops replaced (erased at the end, users first) and ops created (erased
@@ -183,6 +202,10 @@ LogicalResult Resolver::visit(Operation *op) {
 }
 
 FailureOr<SmallVector<Value> *> Resolver::elementsOf(Operation *op, Value seq) {
+  if (runtimeSplits.count(seq))
+    return error(op) << "the number of elements of its sequence (from "
+                        "SplitToSequence) is only known at run time; Kiln "
+                        "supports SequenceLength and SequenceAt on it";
   auto it = sequences.find(seq);
   if (it == sequences.end())
     return error(op) << "its sequence operand is not built inside the model "
@@ -253,7 +276,9 @@ Value Resolver::i64Constant(Location loc, ArrayRef<int64_t> values,
 }
 
 LogicalResult Resolver::forward(Operation *op, Value from) {
-  if (isa<SeqType>(from.getType())) {
+  if (auto rs = runtimeSplits.find(from); rs != runtimeSplits.end()) {
+    runtimeSplits[op->getResult(0)] = rs->second;
+  } else if (isa<SeqType>(from.getType())) {
     FailureOr<SmallVector<Value> *> elems = elementsOf(op, from);
     if (failed(elems))
       return failure();
@@ -318,6 +343,13 @@ LogicalResult Resolver::erase(OnnxSequenceEraseOp op) {
 }
 
 LogicalResult Resolver::at(OnnxSequenceAtOp op) {
+  if (auto rs = runtimeSplits.find(op.getInputSequence());
+      rs != runtimeSplits.end()) {
+    FailureOr<Value> piece = runtimePiece(op, rs->second, op.getPosition());
+    if (failed(piece))
+      return failure();
+    return replaceByTensor(op, op.getResult(), *piece);
+  }
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
   if (failed(elems))
     return failure();
@@ -329,6 +361,10 @@ LogicalResult Resolver::at(OnnxSequenceAtOp op) {
 }
 
 LogicalResult Resolver::length(OnnxSequenceLengthOp op) {
+  if (auto rs = runtimeSplits.find(op.getInputSequence());
+      rs != runtimeSplits.end())
+    return replaceByTensor(op, op.getResult(),
+                           runtimeLength(op.getLoc(), rs->second));
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
   if (failed(elems))
     return failure();
@@ -392,9 +428,10 @@ LogicalResult Resolver::splitToSequence(OnnxSplitToSequenceOp op) {
   // A 1-D split: one piece per entry, whose sizes may be known at run time
   // only (the number of pieces is the static length of `split`).
   if (splitType && splitType.getRank() == 1) {
-    if (splitType.isDynamicDim(0))
-      return error(op) << "the number of pieces (the length of 'split') is "
-                          "not known at compile time";
+    if (splitType.isDynamicDim(0)) {
+      runtimeSplits[op.getResult()] = {op.getInput(), axis, split, 0, false};
+      return success();
+    }
     SmallVector<int64_t> sizes(splitType.getDimSize(0), ShapedType::kDynamic);
     if (auto c = split.getDefiningOp<OnnxConstantOp>())
       if (auto dense = dyn_cast_or_null<DenseIntElementsAttr>(c.getValueAttr()))
@@ -403,10 +440,6 @@ LogicalResult Resolver::splitToSequence(OnnxSplitToSequenceOp op) {
     splitPieces(op, split, sizes, /*squeeze=*/false);
     return success();
   }
-  if (ShapedType::isDynamic(dim))
-    return error(op) << "the split dim " << axis
-                     << " has no static size, so the number of pieces is not "
-                        "known at compile time";
   // No split: pieces of size 1, squeezed unless keepdims. A scalar split:
   // pieces of that size, the last one possibly smaller (keepdims ignored).
   int64_t chunk = 1;
@@ -420,12 +453,94 @@ LogicalResult Resolver::splitToSequence(OnnxSplitToSequenceOp op) {
     chunk = *c;
     squeeze = false;
   }
+  if (ShapedType::isDynamic(dim)) {
+    runtimeSplits[op.getResult()] = {op.getInput(), axis, split, chunk,
+                                     squeeze};
+    return success();
+  }
   SmallVector<int64_t> sizes;
   for (int64_t start = 0; start < dim; start += chunk)
     sizes.push_back(std::min(chunk, dim - start));
   splitPieces(op, i64Constant(op.getLoc(), sizes, /*scalar=*/false), sizes,
               squeeze);
   return success();
+}
+
+Operation *Resolver::createOp(Location loc, StringRef name, TypeRange types,
+                              ValueRange operands,
+                              ArrayRef<NamedAttribute> attrs) {
+  OperationState state(loc, name);
+  state.addTypes(types);
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  Operation *op = b.create(state);
+  created.push_back(op);
+  return op;
+}
+
+/// The number of pieces as a run-time scalar: the length of a 1-D split, or
+/// ceil(dim / chunk).
+Value Resolver::runtimeLength(Location loc, const RuntimeSplit &split) {
+  auto scalar = RankedTensorType::get({}, b.getI64Type());
+  auto gatherDim = [&](Value of, int64_t d) {
+    auto rank = cast<RankedTensorType>(of.getType()).getRank();
+    Value shape = createOp(loc, "onnx.Shape",
+                           RankedTensorType::get({rank}, b.getI64Type()), of)
+                      ->getResult(0);
+    Value idx = i64Constant(loc, {d}, /*scalar=*/true);
+    return createOp(loc, "onnx.Gather", scalar, {shape, idx})->getResult(0);
+  };
+  if (!isNoValue(split.split) &&
+      cast<RankedTensorType>(split.split.getType()).getRank() == 1)
+    return gatherDim(split.split, 0);
+  Value dim = gatherDim(split.input, split.axis);
+  if (split.chunk == 1)
+    return dim;
+  Value up = createOp(loc, "onnx.Add", scalar,
+                      {dim, i64Constant(loc, {split.chunk - 1}, true)})
+                 ->getResult(0);
+  return createOp(loc, "onnx.Div", scalar,
+                  {up, i64Constant(loc, {split.chunk}, true)})
+      ->getResult(0);
+}
+
+/// Piece `pos` (a constant) of a split whose piece count is only known at
+/// run time: a Slice of the input (squeezed for keepdims = 0). Negative
+/// positions need equal pieces, i.e. size-1 chunks.
+FailureOr<Value> Resolver::runtimePiece(Operation *op,
+                                        const RuntimeSplit &split, Value pos) {
+  if (!isNoValue(split.split) &&
+      cast<RankedTensorType>(split.split.getType()).getRank() == 1)
+    return error(op) << "reading an element of a sequence split by sizes "
+                        "known only at run time is not supported";
+  std::optional<int64_t> p = constantInt(pos);
+  if (!p)
+    return error(op) << "the position is not a compile-time constant; Kiln "
+                        "resolves sequences at compile time";
+  if (*p < 0 && split.chunk != 1)
+    return error(op) << "a negative position into chunks of " << split.chunk
+                     << " whose count is only known at run time is not "
+                        "supported";
+  int64_t start = *p * split.chunk;
+  int64_t end = *p == -1 ? INT64_MAX : start + split.chunk;
+  auto inType = cast<RankedTensorType>(split.input.getType());
+  SmallVector<int64_t> dims(inType.getShape());
+  dims[split.axis] = split.chunk == 1 ? 1 : ShapedType::kDynamic;
+  Location loc = op->getLoc();
+  Value piece =
+      createOp(
+          loc, "onnx.Slice", inType.clone(dims),
+          {split.input, i64Constant(loc, {start}, false),
+           i64Constant(loc, {end}, false),
+           i64Constant(loc, {split.axis}, false),
+           createOp(loc, "onnx.NoValue", b.getNoneType(), {})->getResult(0)})
+          ->getResult(0);
+  if (!split.squeeze)
+    return piece;
+  dims.erase(dims.begin() + split.axis);
+  return createOp(loc, "onnx.Squeeze", inType.clone(dims),
+                  {piece, i64Constant(loc, {split.axis}, false)})
+      ->getResult(0);
 }
 
 LogicalResult Resolver::concatFromSequence(OnnxConcatFromSequenceOp op) {

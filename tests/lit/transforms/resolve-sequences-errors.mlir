@@ -52,12 +52,24 @@ func.func @through_loop(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<2xf32>) -> t
 
 // -----
 
-func.func @split_dynamic_dim(%x: tensor<?x3xf32>) -> tensor<i64> {
+func.func @runtime_count_insert(%x: tensor<?x3xf32>) -> tensor<i64> {
   %none = onnx.NoValue
-  // expected-error @+1 {{the split dim 0 has no static size}}
   %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
-  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
+  // expected-error @+1 {{the number of elements of its sequence (from SplitToSequence) is only known at run time}}
+  %t = onnx.SequenceErase(%s, %none) : (!onnx.Seq<tensor<1x3xf32>>, none) -> !onnx.Seq<tensor<1x3xf32>>
+  %n = onnx.SequenceLength(%t) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
   return %n : tensor<i64>
+}
+
+// -----
+
+func.func @runtime_count_negative_chunk(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %two = onnx.Constant() {value = dense<2> : tensor<i64>} : () -> tensor<i64>
+  %last = onnx.Constant() {value = dense<-1> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SplitToSequence(%x, %two) {axis = 0 : i64} : (tensor<?xf32>, tensor<i64>) -> !onnx.Seq<tensor<?xf32>>
+  // expected-error @+1 {{a negative position into chunks of 2 whose count is only known at run time is not supported}}
+  %a = onnx.SequenceAt(%s, %last) : (!onnx.Seq<tensor<?xf32>>, tensor<i64>) -> tensor<?xf32>
+  return %a : tensor<?xf32>
 }
 
 // -----

@@ -170,3 +170,37 @@ func.func @read_in_subgraph(%c: tensor<i1>, %x: tensor<2xf32>, %y: tensor<2xf32>
   }) : (tensor<i1>) -> tensor<2xf32>
   return %r : tensor<2xf32>
 }
+
+// -----
+
+// A split dim known only at run time: the length is read from the shape
+// (ceil(dim / chunk) for chunks) and a piece at a constant position is a
+// Slice (squeezed for keepdims = 0; -1 slices to the end).
+// CHECK-LABEL: func.func @runtime_count
+// CHECK: %[[SH:.*]] = onnx.Shape(%arg0) : (tensor<2x?xf32>) -> tensor<2xi64>
+// CHECK: %[[D:.*]] = onnx.Gather(%[[SH]], %{{.*}}) : (tensor<2xi64>, tensor<i64>) -> tensor<i64>
+// CHECK: %[[P:.*]] = onnx.Slice(%arg0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (tensor<2x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<2x1xf32>
+// CHECK: %[[Q:.*]] = onnx.Squeeze(%[[P]], %{{.*}}) : (tensor<2x1xf32>, tensor<1xi64>) -> tensor<2xf32>
+// CHECK: %[[SH2:.*]] = onnx.Shape(%arg0)
+// CHECK: %[[D2:.*]] = onnx.Gather(%[[SH2]], %{{.*}})
+// CHECK: %[[UP:.*]] = onnx.Add(%[[D2]], %{{.*}}) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+// CHECK: %[[N:.*]] = onnx.Div(%[[UP]], %{{.*}}) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+// CHECK: %[[C:.*]] = onnx.Slice(%arg0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (tensor<2x?xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<2x?xf32>
+// CHECK: %[[SL:.*]] = onnx.Shape(%arg1) : (tensor<?xi64>) -> tensor<1xi64>
+// CHECK: %[[L:.*]] = onnx.Gather(%[[SL]], %{{.*}})
+// CHECK: return %[[D]], %[[Q]], %[[N]], %[[C]], %[[L]]
+func.func @runtime_count(%x: tensor<2x?xf32>, %split: tensor<?xi64>) -> (tensor<i64>, tensor<2xf32>, tensor<i64>, tensor<2x?xf32>, tensor<i64>) {
+  %none = onnx.NoValue
+  %last = onnx.Constant() {value = dense<-1> : tensor<i64>} : () -> tensor<i64>
+  %one = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %three = onnx.Constant() {value = dense<3> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SplitToSequence(%x, %none) {axis = -1 : i64, keepdims = 0 : i64} : (tensor<2x?xf32>, none) -> !onnx.Seq<tensor<2xf32>>
+  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+  %a = onnx.SequenceAt(%s, %last) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  %c = onnx.SplitToSequence(%x, %three) {axis = 1 : i64} : (tensor<2x?xf32>, tensor<i64>) -> !onnx.Seq<tensor<2x?xf32>>
+  %cn = onnx.SequenceLength(%c) : (!onnx.Seq<tensor<2x?xf32>>) -> tensor<i64>
+  %c1 = onnx.SequenceAt(%c, %one) : (!onnx.Seq<tensor<2x?xf32>>, tensor<i64>) -> tensor<2x?xf32>
+  %r = onnx.SplitToSequence(%x, %split) {axis = 1 : i64} : (tensor<2x?xf32>, tensor<?xi64>) -> !onnx.Seq<tensor<2x?xf32>>
+  %rn = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2x?xf32>>) -> tensor<i64>
+  return %n, %a, %cn, %c1, %rn : tensor<i64>, tensor<2xf32>, tensor<i64>, tensor<2x?xf32>, tensor<i64>
+}
