@@ -152,4 +152,28 @@ int kiln_value_is_owning(const kiln_value *value) {
   return value && value->owning ? 1 : 0;
 }
 
+kiln_status *kiln_value_get_type_and_shape(const kiln_value *value,
+                                           int32_t *elem_type, size_t *rank,
+                                           const int64_t **shape) {
+  KILN_API_BEGIN
+  if (!value)
+    fail(KILN_INVALID_ARGUMENT, "value is NULL");
+  if (!elem_type || !rank || !shape)
+    fail(KILN_INVALID_ARGUMENT, "elem_type, rank and shape must not be NULL");
+  *elem_type = value->elemType;
+  *rank = value->shape.size();
+  *shape = value->shape.empty() ? nullptr : value->shape.data();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_get_tensor_data(const kiln_value *value, void **out) {
+  KILN_API_BEGIN
+  if (!value)
+    fail(KILN_INVALID_ARGUMENT, "value is NULL");
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  *out = value->data;
+  KILN_API_END
+}
+
 } // extern "C"

@@ -137,6 +137,17 @@ KILN_API void *kiln_value_data(const kiln_value *value);
 /* 1 when the value owns its storage, 0 when it wraps caller memory. */
 KILN_API int kiln_value_is_owning(const kiln_value *value);
 
+/* The accessors above as status-returning calls, like ORT's
+ * GetTensorTypeAndShape and GetTensorMutableData: a NULL value or out
+ * pointer is INVALID_ARGUMENT instead of a silent 0. `*shape` has `*rank`
+ * entries (NULL for rank 0) and lives as long as the value. */
+KILN_API kiln_status *kiln_value_get_type_and_shape(const kiln_value *value,
+                                                    int32_t *elem_type,
+                                                    size_t *rank,
+                                                    const int64_t **shape);
+KILN_API kiln_status *kiln_value_get_tensor_data(const kiln_value *value,
+                                                 void **out);
+
 /*===------------------------------------------------------------------===*
  * Sessions
  *===------------------------------------------------------------------===*/

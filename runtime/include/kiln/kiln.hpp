@@ -1048,12 +1048,14 @@ public:
     return static_cast<const T *>(GetTensorRawData());
   }
   void *GetTensorMutableRawData() {
-    requireValue();
-    return kiln_value_data(value_);
+    void *data = nullptr;
+    check(kiln_value_get_tensor_data(value_, &data));
+    return data;
   }
   const void *GetTensorRawData() const {
-    requireValue();
-    return kiln_value_data(value_);
+    void *data = nullptr;
+    check(kiln_value_get_tensor_data(value_, &data));
+    return data;
   }
   size_t GetTensorSizeInBytes() const {
     requireValue();
@@ -1063,14 +1065,15 @@ public:
   bool IsOwning() const { return kiln_value_is_owning(value_) != 0; }
 
   TensorTypeAndShapeInfo GetTensorTypeAndShapeInfo() const {
-    requireValue();
-    const int64_t *dims = kiln_value_shape(value_);
+    int32_t type = 0;
+    size_t rank = 0;
+    const int64_t *dims = nullptr;
+    check(kiln_value_get_type_and_shape(value_, &type, &rank, &dims));
     std::vector<int64_t> shape;
-    if (dims)
-      shape.assign(dims, dims + kiln_value_rank(value_));
-    return TensorTypeAndShapeInfo(
-        static_cast<ElementType>(kiln_value_elem_type(value_)),
-        std::move(shape));
+    if (rank)
+      shape.assign(dims, dims + rank);
+    return TensorTypeAndShapeInfo(static_cast<ElementType>(type),
+                                  std::move(shape));
   }
   TypeInfo GetTypeInfo() const { return TypeInfo(GetTensorTypeAndShapeInfo()); }
 

@@ -279,3 +279,35 @@ TEST(SessionFromBytesTest, ErrorsNameMemory) {
       describe(kiln_session_create_from_bytes(nullptr, 10, nullptr, &session)),
       "INVALID_ARGUMENT: model data is NULL");
 }
+
+TEST(ValueAccessorTest, StatusReturningAccessors) {
+  Wrapped<int32_t> v(KILN_ELEM_INT32, {1, 2, 3, 4, 5, 6}, {2, 3});
+  int32_t type = 0;
+  size_t rank = 0;
+  const int64_t *shape = nullptr;
+  EXPECT_EQ(
+      describe(kiln_value_get_type_and_shape(v.value, &type, &rank, &shape)),
+      "");
+  EXPECT_EQ(type, KILN_ELEM_INT32);
+  ASSERT_EQ(rank, 2u);
+  EXPECT_EQ(std::vector<int64_t>(shape, shape + 2),
+            (std::vector<int64_t>{2, 3}));
+  void *data = nullptr;
+  EXPECT_EQ(describe(kiln_value_get_tensor_data(v.value, &data)), "");
+  EXPECT_EQ(data, v.data.data());
+
+  EXPECT_EQ(describe(kiln_value_get_tensor_data(nullptr, &data)),
+            "INVALID_ARGUMENT: value is NULL");
+  EXPECT_EQ(describe(kiln_value_get_tensor_data(v.value, nullptr)),
+            "INVALID_ARGUMENT: out is NULL");
+  EXPECT_EQ(
+      describe(kiln_value_get_type_and_shape(v.value, &type, nullptr, &shape)),
+      "INVALID_ARGUMENT: elem_type, rank and shape must not be NULL");
+
+  Wrapped<float> scalar(KILN_ELEM_FLOAT, {2.5f}, {});
+  EXPECT_EQ(describe(kiln_value_get_type_and_shape(scalar.value, &type, &rank,
+                                                   &shape)),
+            "");
+  EXPECT_EQ(rank, 0u);
+  EXPECT_EQ(shape, nullptr);
+}

@@ -169,7 +169,10 @@ TEST(OrtValueTest, CreateTensorErrorsUseOrtTexts) {
             "Tried creating tensor with negative value in shape");
   kiln::Value empty(nullptr);
   EXPECT_FALSE(empty);
-  EXPECT_THROW(empty.GetTensorTypeAndShapeInfo(), kiln::Exception);
+  EXPECT_EQ(thrown([&] { empty.GetTensorTypeAndShapeInfo(); }).message(),
+            "value is NULL");
+  EXPECT_EQ(thrown([&] { empty.GetTensorMutableData<float>(); }).code(),
+            kiln::ErrorCode::InvalidArgument);
 }
 
 TEST(OrtValueTest, AllocatorTensorsOwnZeroedMemory) {
