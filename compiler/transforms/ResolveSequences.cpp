@@ -616,7 +616,9 @@ struct OnnxResolveSequencesPass
     func::FuncOp func = getOperation();
     bool hasAny = false;
     func.walk([&](Operation *op) {
-      hasAny |= touchesSeqOrOpt(op);
+      // Opset 18 optional ops also take plain tensors or nothing.
+      hasAny |= touchesSeqOrOpt(op) ||
+                isa<OnnxOptionalHasElementOp, OnnxOptionalGetElementOp>(op);
       return hasAny ? WalkResult::interrupt() : WalkResult::advance();
     });
     if (!hasAny)

@@ -204,3 +204,20 @@ func.func @runtime_count(%x: tensor<2x?xf32>, %split: tensor<?xi64>) -> (tensor<
   %rn = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2x?xf32>>) -> tensor<i64>
   return %n, %a, %cn, %c1, %rn : tensor<i64>, tensor<2xf32>, tensor<i64>, tensor<2x?xf32>, tensor<i64>
 }
+
+// -----
+
+// Opset 18: OptionalHasElement of a tensor is true, of nothing false;
+// OptionalGetElement of a tensor is the tensor.
+// CHECK-LABEL: func.func @optional_ops_on_tensors
+// CHECK-DAG: %[[T:.*]] = onnx.Constant() {value = dense<true> : tensor<i1>}
+// CHECK-DAG: %[[F:.*]] = onnx.Constant() {value = dense<false> : tensor<i1>}
+// CHECK-NOT: onnx.Optional
+// CHECK: return %[[T]], %[[F]], %arg0
+func.func @optional_ops_on_tensors(%x: tensor<2xf32>) -> (tensor<i1>, tensor<i1>, tensor<2xf32>) {
+  %none = onnx.NoValue
+  %h = onnx.OptionalHasElement(%x) : (tensor<2xf32>) -> tensor<i1>
+  %e = onnx.OptionalHasElement(%none) : (none) -> tensor<i1>
+  %v = onnx.OptionalGetElement(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  return %h, %e, %v : tensor<i1>, tensor<i1>, tensor<2xf32>
+}
