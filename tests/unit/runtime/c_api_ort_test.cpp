@@ -311,3 +311,31 @@ TEST(ValueAccessorTest, StatusReturningAccessors) {
   EXPECT_EQ(rank, 0u);
   EXPECT_EQ(shape, nullptr);
 }
+
+TEST(SessionFromBytesTest, ConcurrentLoadsGetTheirOwnModels) {
+  std::vector<char> add = readFile(KILN_FAKE_ADD);
+  std::vector<char> views = readFile(KILN_FAKE_VIEWS);
+  constexpr int kThreads = 4, kRounds = 10;
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      const std::vector<char> &bytes = t % 2 ? views : add;
+      const char *expected = t % 2 ? "m" : "x";
+      for (int round = 0; round < kRounds && errors[t].empty(); ++round) {
+        kiln_session *session = nullptr;
+        errors[t] = describe(kiln_session_create_from_bytes(
+            bytes.data(), bytes.size(), nullptr, &session));
+        const char *name = nullptr;
+        if (errors[t].empty())
+          errors[t] = describe(kiln_session_get_input_name(session, 0, &name));
+        if (errors[t].empty() && std::string(name) != expected)
+          errors[t] = std::string("got the model with input ") + name;
+        kiln_session_release(session);
+      }
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(errors[t], "") << "thread " << t;
+}
