@@ -499,6 +499,9 @@ enum class GraphOptimizationLevel : int32_t {
   EnableAll = 99,
 };
 
+/// ORT's ExecutionMode.
+enum class ExecutionMode : int32_t { Sequential = 0, Parallel = 1 };
+
 class SessionOptions {
 public:
   SessionOptions() { check(kiln_session_options_create(&options_)); }
@@ -571,6 +574,40 @@ public:
     check(kiln_session_options_disable_profiling(options_));
     return *this;
   }
+  /// Accepted for code ported from ONNX Runtime and recorded as config
+  /// entries ("kiln.log_id", "kiln.log_severity_level", "kiln.execution_mode",
+  /// "kiln.enable_cpu_mem_arena", "kiln.enable_mem_pattern",
+  /// "kiln.optimized_model_filepath"); none changes how an artifact runs:
+  /// the runtime does not log yet, runs one operator at a time, always uses
+  /// its per-run arena, and a loaded artifact is already the optimized model.
+  SessionOptions &SetLogId(const char *logId) {
+    return AddConfigEntry("kiln.log_id", logId);
+  }
+  SessionOptions &SetLogSeverityLevel(int level) {
+    return AddConfigEntry("kiln.log_severity_level",
+                          std::to_string(level).c_str());
+  }
+  SessionOptions &SetExecutionMode(ExecutionMode mode) {
+    return AddConfigEntry("kiln.execution_mode", mode == ExecutionMode::Parallel
+                                                     ? "parallel"
+                                                     : "sequential");
+  }
+  SessionOptions &EnableCpuMemArena() {
+    return AddConfigEntry("kiln.enable_cpu_mem_arena", "1");
+  }
+  SessionOptions &DisableCpuMemArena() {
+    return AddConfigEntry("kiln.enable_cpu_mem_arena", "0");
+  }
+  SessionOptions &EnableMemPattern() {
+    return AddConfigEntry("kiln.enable_mem_pattern", "1");
+  }
+  SessionOptions &DisableMemPattern() {
+    return AddConfigEntry("kiln.enable_mem_pattern", "0");
+  }
+  SessionOptions &SetOptimizedModelFilePath(const char *path) {
+    return AddConfigEntry("kiln.optimized_model_filepath", path);
+  }
+
   /// Free-form entries; "kiln.check_symbolic_dims" = "0" is read at load.
   SessionOptions &AddConfigEntry(const char *key, const char *value) {
     check(kiln_session_options_add_config_entry(options_, key, value));

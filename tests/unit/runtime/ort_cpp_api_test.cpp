@@ -80,6 +80,25 @@ TEST(OrtSessionOptionsTest, OrtNamesRecordSettings) {
             kiln::ErrorCode::InvalidArgument);
 }
 
+TEST(OrtSessionOptionsTest, AcceptedOptionsAreRecordedAndLoadStillWorks) {
+  kiln::SessionOptions options;
+  options.SetLogId("svc")
+      .SetLogSeverityLevel(3)
+      .SetExecutionMode(kiln::ExecutionMode::Parallel)
+      .DisableCpuMemArena()
+      .DisableMemPattern()
+      .SetOptimizedModelFilePath("out.so");
+  EXPECT_EQ(options.GetConfigEntry("kiln.log_id"), "svc");
+  EXPECT_EQ(options.GetConfigEntry("kiln.log_severity_level"), "3");
+  EXPECT_EQ(options.GetConfigEntry("kiln.execution_mode"), "parallel");
+  EXPECT_EQ(options.GetConfigEntry("kiln.enable_cpu_mem_arena"), "0");
+  EXPECT_EQ(options.GetConfigEntry("kiln.enable_mem_pattern"), "0");
+  EXPECT_EQ(options.GetConfigEntry("kiln.optimized_model_filepath"), "out.so");
+  kiln::Env env;
+  kiln::Session session(env, KILN_FAKE_ADD, options);
+  EXPECT_EQ(session.GetInputCount(), 2u);
+}
+
 TEST(OrtSessionTest, SignatureAndMetadata) {
   AddModel m;
   EXPECT_EQ(m.session.GetInputCount(), 2u);
