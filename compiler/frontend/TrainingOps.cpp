@@ -202,6 +202,15 @@ public:
           if (!expandGraph(sub, scopes, error))
             return false;
       }
+      if (node.domain() == kTrainingDomain && node.op_type() == "Gradient") {
+        // Differentiating the graph needs a derivative rule per operator
+        // and un-broadcasting with run-time shapes; not done yet.
+        error = "node '" + nodeName(node) + "' (Gradient, domain " +
+                kTrainingDomain +
+                "): differentiating the graph is not supported; export the "
+                "gradients as ordinary nodes instead";
+        return false;
+      }
       if (node.domain() != kTrainingDomain ||
           (node.op_type() != "Adagrad" && node.op_type() != "Adam" &&
            node.op_type() != "Momentum")) {
