@@ -48,9 +48,8 @@ namespace {
 
 /// ONNX's TensorProto.DataType of strings.
 constexpr int64_t kOnnxString = 8;
-/// Bytes reserved per number formatted by Cast to string: the longest
-/// shortest-round-trip form ("-2.2250738585072014e-308",
-/// "-9223372036854775808") with its NUL fits.
+/// Bytes reserved per number formatted by Cast to string: the longest form
+/// ("-2.2250738585072014e-308", "-9223372036854775808") with its NUL fits.
 constexpr int64_t kNumberChars = 32;
 /// StringNormalizer's case_change_action as kiln_str_case_copy takes it.
 enum CaseAction : int32_t { kCaseNone = 0, kCaseLower = 1, kCaseUpper = 2 };

@@ -37,7 +37,9 @@ static int formatNonFinite(double v, char *dst) {
   return 0;
 }
 
-/* The shortest %g form that parses back to `v` as a float. */
+/* The shortest "%.{p}g" form that parses back to `v`, as ONNX's reference
+ * (numpy's str) formats floats: 0.6048455, 0.3. ONNX Runtime prints "%.8g"
+ * instead (0.60484552, 0.30000001), which fails ONNX's own Cast tests. */
 KILN_HIDDEN char *kiln_str_from_f32(float v, char *dst) {
   if (formatNonFinite(v, dst))
     return dst;
@@ -49,7 +51,7 @@ KILN_HIDDEN char *kiln_str_from_f32(float v, char *dst) {
   return dst;
 }
 
-/* The shortest %g form that parses back to `v` as a double. */
+/* As kiln_str_from_f32, for doubles (up to 17 digits). */
 KILN_HIDDEN char *kiln_str_from_f64(double v, char *dst) {
   if (formatNonFinite(v, dst))
     return dst;
