@@ -646,7 +646,7 @@ def OnnxConstantOfShapeOp : Onnx_Op<"ConstantOfShape", [Pure, DeclareOpInterface
 }
 
 // Conv: opset versions 1, 11, 22.
-def OnnxConvOp : Onnx_Op<"Conv", [Pure, OnnxShapeInference]> {
+def OnnxConvOp : Onnx_Op<"Conv", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Conv operator";
   let arguments = (ins
     AnyType:$X,

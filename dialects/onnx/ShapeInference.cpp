@@ -680,6 +680,14 @@ LogicalResult inferConvLike(Operation *op, Value x, Value w,
 }
 } // namespace
 
+LogicalResult OnnxConvOp::inferShapes() {
+  ConvWindow cw{getKernelShape(), getStrides(), getDilations(), getPads(),
+                getAutoPad()};
+  auto x = ranked(getX());
+  return inferConvLike(*this, getX(), getW(), cw,
+                       x ? x.getElementType() : Type());
+}
+
 LogicalResult OnnxConvIntegerOp::inferShapes() {
   ConvWindow cw{getKernelShape(), getStrides(), getDilations(), getPads(),
                 getAutoPad()};

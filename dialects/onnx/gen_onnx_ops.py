@@ -52,7 +52,7 @@ WITH_SHAPE_INFERENCE = ELEMENTWISE_UNARY | ELEMENTWISE_BROADCAST | {
     "MatMul", "Gemm", "Transpose", "BatchNormalization",
     "LayerNormalization", "GlobalAveragePool", "GlobalMaxPool", "Shape",
     "Size", "Flatten", "Slice", "Concat", "Reshape", "Unsqueeze", "Squeeze",
-    "Gather", "Expand", "ConstantOfShape", "Range", "ConvTranspose",
+    "Gather", "Expand", "ConstantOfShape", "Range", "Conv", "ConvTranspose",
     "ConvInteger", "QLinearConv", "Compress", "MaxUnpool", "NonZero",
     "GatherND",
 }

@@ -5,6 +5,18 @@
 
 // Convolutions: N from X, channels from W, spatial dims by ONNX's formulas
 // where the sizes are static.
+// CHECK-LABEL: func.func @conv
+// CHECK: onnx.Conv({{.*}}) -> tensor<?x?x?xf32>
+// CHECK: onnx.Conv({{.*}}) -> tensor<2x8x3xf32>
+func.func @conv(%x: tensor<?x?x?xf32>, %w: tensor<?x?x?xf32>, %y: tensor<2x4x9xf32>, %v: tensor<8x2x3xf32>) -> (tensor<*xf32>, tensor<*xf32>) {
+  %n = onnx.NoValue
+  %0 = onnx.Conv(%x, %w, %n) {group = 4 : i64} : (tensor<?x?x?xf32>, tensor<?x?x?xf32>, none) -> tensor<*xf32>
+  %1 = onnx.Conv(%y, %v, %n) {group = 2 : i64, auto_pad = "SAME_LOWER", strides = [3]} : (tensor<2x4x9xf32>, tensor<8x2x3xf32>, none) -> tensor<*xf32>
+  return %0, %1 : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @conv_integer
 // CHECK: onnx.ConvInteger({{.*}}) -> tensor<?x8x3x?xi32>
 // CHECK: onnx.QLinearConv({{.*}}) -> tensor<?x8x2x?xui8>
