@@ -35,6 +35,12 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
       vectorize ? ",convert-vector-to-scf{full-unroll=1 target-rank=1}" : "";
   std::string vectorToLLVM =
       vectorize ? "convert-vector-to-llvm,convert-ub-to-llvm," : "";
+  // O1+: parallel dims become scf.parallel, and the outermost parallel
+  // loops run on the session's thread pool through the run context.
+  bool threads = options.optLevel >= 1;
+  std::string linalgToLoops =
+      threads ? "convert-linalg-to-parallel-loops" : "convert-linalg-to-loops";
+  std::string dispatch = threads ? "kiln-dispatch-parallel-loops," : "";
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
   addPipeline(pm,
@@ -45,9 +51,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "allow-return-allocs-from-loops=1},"
               "canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-              "func.func(kiln-strided-copy-to-linalg,convert-linalg-to-loops" +
-                  vectorToScf +
-                  "),"
+              "func.func(kiln-strided-copy-to-linalg," +
+                  linalgToLoops + vectorToScf + ")," + dispatch +
                   "kiln-externalize-weights,"
                   "lower-affine,convert-scf-to-cf,canonicalize,"
                   "func.func(kiln-lower-dynamic-expand-shape),"

@@ -86,4 +86,35 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def DispatchParallelLoops
+    : Pass<"kiln-dispatch-parallel-loops", "mlir::ModuleOp"> {
+  let summary = "Run the outermost parallel loops on the runtime's thread pool";
+  let description = [{
+    Runs on bufferized loops, before the LLVM lowering. Every outermost
+    scf.parallel (and every scf.for marked `kiln.parallel` without
+    loop-carried values) is outlined into a function
+    `@<func>_parallel_<n>(!llvm.ptr captures, i64 begin, i64 end)` that runs
+    iterations [begin, end) of its leading dims (linearized until there are
+    enough of them to share), and replaced by a call to
+    `kiln_parallel_for(begin, end, grain, body, captures)`, which the
+    artifact forwards to the run context's `parallel_for` (kiln_abi.h).
+    Values used from above travel in an LLVM struct (memrefs as descriptors,
+    bridged by unrealized_conversion_cast); constants are cloned into the
+    body. A loop of fewer than 8 static iterations hands the choice to the
+    parallel loops nested in it.
+
+    The grain is ceil(min-work / estimated ops per iteration), so the
+    runtime keeps small ranges on the calling thread; loops whose static
+    size is below min-work are left alone.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "Estimated operations a chunk must have to be worth a thread">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD

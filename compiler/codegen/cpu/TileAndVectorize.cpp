@@ -139,9 +139,13 @@ struct TileAndVectorizePass
     for (auto [orig, repl] : tiled->replacements)
       rewriter.replaceAllUsesWith(orig, repl);
 
+    // The tile loops of the parallel dims write disjoint tiles:
+    // kiln-dispatch-parallel-loops may run their iterations on threads.
     SmallVector<scf::ForOp> loops;
-    for (LoopLikeOpInterface loop : tiled->loops)
+    for (LoopLikeOpInterface loop : tiled->loops) {
       loops.push_back(cast<scf::ForOp>(loop.getOperation()));
+      loop->setAttr("kiln.parallel", UnitAttr::get(&getContext()));
+    }
 
     // Find the tile of the heavy op among the fused ops and tile its
     // reduction dims. Tiling the fill along with the parallel dims first

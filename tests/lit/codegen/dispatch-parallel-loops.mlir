@@ -1,0 +1,122 @@
+// RUN: kiln-opt %s --split-input-file --kiln-dispatch-parallel-loops | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-dispatch-parallel-loops="min-work=1000000000" | FileCheck %s --check-prefix=SERIAL
+
+// A 2-D elementwise loop: the rows are dispatched, each chunk loops over its
+// rows and keeps the columns as an inner loop. Memrefs travel as LLVM
+// descriptors in a struct on the caller's stack; constants are cloned.
+
+// CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
+// CHECK-LABEL: func.func private @add_parallel_0(
+// CHECK-SAME:      %[[CAP:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64) attributes {kiln.parallel_body}
+// CHECK:         %[[S:.*]] = llvm.load %[[CAP]] : !llvm.ptr -> !llvm.struct<(struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>, struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)>
+// CHECK:         %[[A:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<256x1024xf32>
+// CHECK:         %[[LB:.*]] = arith.index_cast %[[B]] : i64 to index
+// CHECK:         %[[UB:.*]] = arith.index_cast %[[E]] : i64 to index
+// CHECK:         scf.for %[[R:.*]] = %[[LB]] to %[[UB]]
+// CHECK:           scf.parallel (%[[J:.*]]) =
+// CHECK:             memref.load %[[A]][%{{.*}}, %[[J]]]
+// CHECK:             arith.addf
+// CHECK-LABEL: func.func @add(
+// CHECK:         %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<
+// CHECK:         llvm.store %{{.*}}, %[[SLOT]]
+// CHECK:         %[[N:.*]] = arith.index_cast %{{.*}} : index to i64
+// Grain: 1024 columns x 5 ops per row, 32768 ops per chunk -> 7 rows.
+// CHECK:         %[[GRAIN:.*]] = llvm.mlir.constant(7 : i64) : i64
+// CHECK:         %[[F:.*]] = constant @add_parallel_0
+// CHECK:         %[[FP:.*]] = builtin.unrealized_conversion_cast %[[F]] {{.*}} to !llvm.ptr
+// CHECK:         call @kiln_parallel_for(%{{.*}}, %[[N]], %[[GRAIN]], %[[FP]], %[[SLOT]])
+// CHECK-NOT:     scf.parallel
+
+// SERIAL-LABEL: func.func @add(
+// SERIAL:         scf.parallel
+// SERIAL-NOT:     kiln_parallel_for
+// SERIAL:         return
+func.func @add(%a: memref<256x1024xf32>, %b: memref<1024xf32>, %c: memref<256x1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c256 = arith.constant 256 : index
+  %c1024 = arith.constant 1024 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c256, %c1024) step (%c1, %c1) {
+    %x = memref.load %a[%i, %j] : memref<256x1024xf32>
+    %y = memref.load %b[%j] : memref<1024xf32>
+    %z = arith.addf %x, %y : f32
+    memref.store %z, %c[%i, %j] : memref<256x1024xf32>
+  }
+  return
+}
+
+// -----
+
+// Too little work to be worth a thread: left alone.
+// CHECK-LABEL: func.func @small(
+// CHECK:         scf.parallel
+// CHECK-NOT:     kiln_parallel_for
+// CHECK:         return
+func.func @small(%a: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    memref.store %f, %a[%i] : memref<4xf32>
+  }
+  return
+}
+
+// -----
+
+// A dynamic size: dispatched with a run-time range; index captures cross
+// as i64. The leading dim of one static iteration is linearized with the
+// next, which needs no division.
+// CHECK-LABEL: func.func private @dyn_parallel_0(
+// CHECK:         %[[N:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:         scf.for
+// CHECK-NOT:       arith.remui
+// CHECK:           memref.store
+// CHECK-LABEL: func.func @dyn(
+// CHECK:         llvm.insertvalue
+// CHECK:         call @kiln_parallel_for
+func.func @dyn(%a: memref<1x?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c1, %n) step (%c1, %c1) {
+    memref.store %f, %a[%i, %j] : memref<1x?xf32>
+  }
+  return
+}
+
+// -----
+
+// Tile loops marked by kiln-tile-and-vectorize (scf.for without results)
+// become scf.parallel; the outer ones have fewer than 8 iterations, so the
+// innermost marked loop is the one dispatched, once per outer iteration.
+// CHECK-LABEL: func.func private @tiles_parallel_0(
+// CHECK:         scf.for
+// CHECK:           memref.store
+// CHECK-LABEL: func.func @tiles(
+// CHECK:         scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// CHECK:           scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// CHECK:             call @kiln_parallel_for
+func.func @tiles(%a: memref<4x4096x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %c4096 = arith.constant 4096 : index
+  %f = arith.constant 1.0 : f32
+  scf.for %k = %c0 to %c1 step %c1 {
+    scf.for %i = %c0 to %c4 step %c1 {
+      scf.for %j = %c0 to %c4096 step %c8 {
+        scf.for %r = %c0 to %c8 step %c1 {
+          %row = arith.addi %j, %r : index
+          scf.for %col = %c0 to %c64 step %c1 {
+            memref.store %f, %a[%i, %row, %col] : memref<4x4096x64xf32>
+          }
+        }
+      } {kiln.parallel}
+    } {kiln.parallel}
+  } {kiln.parallel}
+  return
+}
