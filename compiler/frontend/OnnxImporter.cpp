@@ -510,10 +510,21 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
     // identity, with an all-true mask. Ratio and seed do not matter.
     scopes.back()[node.output(0)] = inputs[0];
     if (node.output_size() > 1 && !node.output(1).empty()) {
-      FailureOr<Type> maskType = typeOf(node.output(1), loc);
       auto in = dyn_cast<RankedTensorType>(inputs[0].getType());
-      if (failed(maskType) || !in)
+      if (!in)
         return nodeError(node, loc) << "Dropout mask needs a ranked input";
+      // ONNX's inference leaves the mask untyped when the input's dims are
+      // symbolic; it has the input's shape, bool since opset 10 and the
+      // input's element type before.
+      const onnx::TypeProto *declared = lookupType(node.output(1));
+      FailureOr<Type> maskType =
+          declared && declared->value_case() != onnx::TypeProto::VALUE_NOT_SET
+              ? typeOf(node.output(1), loc)
+              : FailureOr<Type>(RankedTensorType::get(
+                    in.getShape(),
+                    opset >= 10 ? b.getI1Type() : in.getElementType()));
+      if (failed(maskType))
+        return failure();
       OperationState shape(loc, "onnx.Shape");
       shape.addOperands(inputs[0]);
       shape.addTypes(RankedTensorType::get({in.getRank()}, b.getI64Type()));
