@@ -283,6 +283,56 @@ void defineParallelFor(RunContextAccess &rc) {
   b.CreateRetVoid();
 }
 
+/// kiln_kernel_begin/kiln_kernel_end(i32 id), which kiln-instrument-kernels
+/// puts around every kernel, call the run's hook of that name when the
+/// session profiles; otherwise the hook is NULL and the cost is this check.
+void defineKernelHooks(RunContextAccess &rc) {
+  llvm::LLVMContext &ctx = rc.ctx;
+  auto *voidTy = llvm::Type::getVoidTy(ctx);
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *type = llvm::FunctionType::get(voidTy, {i32}, false);
+  auto *hookType = llvm::FunctionType::get(voidTy, {rc.ptr, i32}, false);
+  for (auto [name, field] : {std::pair{"kiln_kernel_begin", kCtxKernelBegin},
+                             std::pair{"kiln_kernel_end", kCtxKernelEnd}}) {
+    llvm::Function *f = rc.defineIfUsed(name, type);
+    if (!f)
+      continue;
+    auto *entry = llvm::BasicBlock::Create(ctx, "entry", f);
+    auto *call = llvm::BasicBlock::Create(ctx, "call", f);
+    auto *done = llvm::BasicBlock::Create(ctx, "done", f);
+    llvm::IRBuilder<> b(entry);
+    llvm::Value *run = rc.current(b);
+    llvm::Value *fn = rc.hook(b, run, field);
+    b.CreateCondBr(b.CreateIsNull(fn), done, call);
+    b.SetInsertPoint(call);
+    b.CreateCall(hookType, fn, {run, f->getArg(0)});
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    b.CreateRetVoid();
+  }
+}
+
+/// The kernel names kiln-instrument-kernels listed, as `const char *[n]`;
+/// each name is followed, after its NUL, by the kernel's op name and a NUL.
+llvm::Constant *kernelNames(ArtifactBuilder &ab, ModuleOp mlirModule,
+                            uint32_t &count) {
+  auto names = mlirModule->getAttrOfType<ArrayAttr>("kiln.kernels");
+  auto ops = mlirModule->getAttrOfType<ArrayAttr>("kiln.kernel_ops");
+  count = names ? names.size() : 0;
+  if (!count)
+    return llvm::ConstantPointerNull::get(ab.ptr);
+  std::vector<llvm::Constant *> entries;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string record = cast<StringAttr>(names[i]).str();
+    record.push_back('\0');
+    if (ops && i < ops.size())
+      record += cast<StringAttr>(ops[i]).str();
+    record.push_back('\0');
+    entries.push_back(ab.bytes(record));
+  }
+  return ab.array(ab.ptr, entries, ".kiln.kernels");
+}
+
 /// void entry(void **args, kiln_run_context_t *ctx): enters the run and
 /// calls _mlir_ciface_main(args[0], args[1], ...).
 llvm::Function *defineEntry(RunContextAccess &rc, std::string &error) {
@@ -369,9 +419,13 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   RunContextAccess rc(m);
   defineAllocationHooks(rc);
   defineParallelFor(rc);
+  defineKernelHooks(rc);
   llvm::Function *entry = defineEntry(rc, error);
   if (!entry)
     return failure();
+
+  uint32_t numKernels = 0;
+  llvm::Constant *kernelTable = kernelNames(ab, mlirModule, numKernels);
 
   // kiln_artifact_t { i32 abi_version, provider, num_inputs, num_outputs;
   //                   ptr inputs, outputs, entry, kernel_names, metadata,
@@ -387,10 +441,10 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       ab.tensorInfos(sig.inputs),
       ab.tensorInfos(sig.outputs),
       entry,
-      llvm::ConstantPointerNull::get(ab.ptr),
+      kernelTable,
       ab.bytes(encodeMetadata(sig)),
       ab.cString(KILN_COMPILER_VERSION),
-      llvm::ConstantInt::get(ab.i32, 0)};
+      llvm::ConstantInt::get(ab.i32, numKernels)};
   new llvm::GlobalVariable(
       m, artifactType, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(artifactType, fields), KILN_ARTIFACT_SYMBOL);

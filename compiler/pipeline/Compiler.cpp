@@ -163,7 +163,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   PassManager codegen(&ctx);
   if (options.printIRAfterAll)
     codegen.enableIRPrinting();
-  buildCpuCodegenPipeline(codegen, CpuCodegenOptions{options.optLevel});
+  buildCpuCodegenPipeline(codegen,
+                          CpuCodegenOptions{options.optLevel, options.profile});
   if (failed(codegen.run(*module)))
     return fail(5, "code generation failed");
   if (options.emit == EmitKind::Mlir)

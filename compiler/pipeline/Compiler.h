@@ -23,6 +23,9 @@ struct CompileOptions {
   EmitKind emit = EmitKind::SharedObject;
   /// Print the IR after every pass to stderr (debugging).
   bool printIRAfterAll = false;
+  /// Call the run context's kernel_begin/kernel_end around every kernel and
+  /// list the kernel names in the artifact (session profiling).
+  bool profile = false;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.

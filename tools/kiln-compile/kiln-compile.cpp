@@ -2,7 +2,7 @@
 //
 //   kiln-compile model.onnx -o model.so [-O0..-O3] [--shape x=1x3x224x224]
 //                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so]
-//                [--mcpu=native]
+//                [--mcpu=native] [--profile]
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +31,9 @@ static cl::list<std::string>
     shapes("shape", cl::desc("Pin an input's shape: name=1x3x224x224"));
 static cl::list<std::string>
     dims("dim", cl::desc("Pin a symbolic dim everywhere: batch=1"));
+static cl::opt<bool>
+    profile("profile", cl::desc("Instrument every kernel for session profiling "
+                                "(enable_profiling)"));
 static cl::opt<bool> dynamic("all-dynamic",
                              cl::desc("Make every input dim symbolic"));
 static cl::opt<std::string> emit(
@@ -77,6 +80,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel - '0';
   options.mcpu = mcpu;
   options.printIRAfterAll = printIR;
+  options.profile = profile;
   options.shapes.allDynamic = dynamic;
   for (const std::string &s : shapes) {
     std::string name, value;

@@ -21,6 +21,11 @@ static void addPipeline(OpPassManager &pm, const std::string &text) {
 
 void buildCpuCodegenPipeline(OpPassManager &pm,
                              const CpuCodegenOptions &options) {
+  // Profiling brackets each kernel while it is still one op; the brackets
+  // are named after bufferization, once fusion and tiling have decided what
+  // each holds.
+  if (options.profile)
+    addPipeline(pm, "kiln-instrument-kernels");
   addPipeline(pm, "canonicalize,cse");
   if (options.optLevel >= 1)
     addPipeline(pm, "func.func(linalg-fuse-elementwise-ops),canonicalize,cse");
@@ -41,6 +46,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   std::string linalgToLoops =
       threads ? "convert-linalg-to-parallel-loops" : "convert-linalg-to-loops";
   std::string dispatch = threads ? "kiln-dispatch-parallel-loops," : "";
+  std::string profile = options.profile ? "kiln-name-kernels," : "";
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
   addPipeline(pm,
@@ -50,8 +56,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               // scan outputs) yield new buffers.
               "allow-return-allocs-from-loops=1},"
               "canonicalize,"
-              "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-              "func.func(kiln-strided-copy-to-linalg," +
+              "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
+                  profile + "func.func(kiln-strided-copy-to-linalg," +
                   linalgToLoops + vectorToScf + ")," + dispatch +
                   "kiln-externalize-weights,"
                   "lower-affine,convert-scf-to-cf,canonicalize,"

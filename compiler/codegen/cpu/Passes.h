@@ -25,6 +25,8 @@ struct CpuCodegenOptions {
   /// 0: straight lowering to loops; 1+: elementwise fusion; 3: tiling and
   /// vectorization of the heavy ops.
   int optLevel = 3;
+  /// Bracket every kernel with the run context's profiling hooks.
+  bool profile = false;
 };
 
 /// linalg-on-tensors -> LLVM dialect, ready for translation.

@@ -117,4 +117,39 @@ def DispatchParallelLoops
                            "mlir::arith::ArithDialect"];
 }
 
+def InstrumentKernels : Pass<"kiln-instrument-kernels", "mlir::ModuleOp"> {
+  let summary = "Bracket every kernel of @main with profiling calls";
+  let description = [{
+    Runs first in the codegen pipeline, on linalg on tensors. Every
+    top-level op of @main's body that will become a kernel (a linalg op or
+    an scf loop) is wrapped in
+
+      func.call @kiln_kernel_begin(%id) : (i32) -> ()
+      <kernel>
+      func.call @kiln_kernel_end(%id) : (i32) -> ()
+
+    which the artifact forwards to the run context's kernel_begin/kernel_end
+    hooks (kiln_abi.h). The calls have side effects, so fusion, tiling and
+    bufferization produce a kernel's code between its two calls; a bracket
+    left empty (its op fused into another) is dropped by
+    kiln-name-kernels, which also numbers and names the kernels.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def NameKernels : Pass<"kiln-name-kernels", "mlir::ModuleOp"> {
+  let summary = "Number and name the kernels kiln-instrument-kernels bracketed";
+  let description = [{
+    Runs after bufferization, while ops still carry their locations. Each
+    kiln_kernel_begin/kiln_kernel_end pair in @main that encloses code is
+    numbered 0..n-1 in program order; empty pairs are erased. The module
+    attribute `kiln.kernels` gets the name of each kernel: the distinct ONNX
+    node names (NameLocs, also inside FusedLocs) of the ops in the bracket,
+    nested ones included, joined with '+' in order of appearance, or the op
+    name of the first op when no location names a node. `kiln.kernel_ops`
+    gets that op name ("linalg.generic", "scf.for").
+  }];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD
