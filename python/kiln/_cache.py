@@ -2,7 +2,8 @@
 
 An artifact is stored as ``<cache dir>/<key>.so``, where the key is the
 sha256 of everything that changes the generated code: the model bytes, the
-Kiln optimization level, free dimension overrides, the target CPU and the
+Kiln optimization level, free dimension overrides, the target CPU, whether
+kernels are instrumented for profiling, and the
 compiler (its version and the identity of the ``_compiler`` extension file,
 so that rebuilding the compiler during development invalidates old entries).
 A hit costs one read and hash of the model plus a dlopen: the compiler, and
@@ -67,7 +68,7 @@ def _compiler_identity():
     return f"{spec.origin}|{st.st_size}|{st.st_mtime_ns}"
 
 
-def cache_key(model_bytes, opt_level, free_dims, target_cpu):
+def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False):
     compiler = _compiler_identity()
     cpu = target_cpu if target_cpu not in ("", "native") else (
         "native:" + _host_cpu_identity()
@@ -79,6 +80,9 @@ def cache_key(model_bytes, opt_level, free_dims, target_cpu):
             "free_dims": sorted(free_dims.items()),
             "target_cpu": cpu,
             "compiler": compiler,
+            # Profiled artifacts call the profiling hooks around every
+            # kernel: never hand one to a session that does not profile.
+            "profile": bool(profile),
         },
         sort_keys=True,
     ).encode()
@@ -101,7 +105,7 @@ def _import_compiler():
 
 
 def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
-                  out_path, emit="so"):
+                  out_path, emit="so", profile=False):
     """Compiles `model_path` (or `model_bytes` when it is None) to
     `out_path`; raises ORT's exception class for the compiler's code."""
     compiler = _import_compiler()
@@ -114,20 +118,21 @@ def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
         [],
         emit,
         out_path,
+        profile=bool(profile),
     )
     if code:
         raise _errors.make_error(code, message)
 
 
 def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
-                    free_dims, target_cpu):
+                    free_dims, target_cpu, profile):
     # Compile next to the final name, then rename: concurrent sessions (or
     # processes) on one model never see a half-written artifact.
     fd, tmp = tempfile.mkstemp(prefix=".kiln-", suffix=".so", dir=directory)
     os.close(fd)
     try:
         compile_model(model_path, model_bytes, opt_level, free_dims,
-                      target_cpu, tmp)
+                      target_cpu, tmp, profile=profile)
         os.replace(tmp, final)
     except BaseException:
         try:
@@ -137,7 +142,8 @@ def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
         raise
 
 
-def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu):
+def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
+                 profile=False):
     """The cached artifact for the model, compiling it on a miss.
 
     Returns (path of the .so, True when it came from the cache).
@@ -145,7 +151,7 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu):
     `model_path`, when given, is what gets compiled, so that external data
     resolves relative to the model's directory.
     """
-    key = cache_key(model_bytes, opt_level, free_dims, target_cpu)
+    key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile)
     directory = cache_dir()
     final = os.path.join(directory, key + ".so")
     if os.path.isfile(final):
@@ -156,5 +162,5 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu):
         directory = tempfile.mkdtemp(prefix="kiln-")
         final = os.path.join(directory, key + ".so")
     _atomic_compile(directory, final, model_path, model_bytes, opt_level,
-                    free_dims, target_cpu)
+                    free_dims, target_cpu, profile)
     return final, False

@@ -206,8 +206,10 @@ def _normalize_providers(providers, provider_options):
 
 
 class _Profiler:
-    """Chrome-trace events in ORT's format, written by end_profiling().
-    Session-level events only; per-kernel events need runtime support."""
+    """Chrome-trace events in ORT's format, written by end_profiling():
+    session events recorded here ("Session") and the runtime's kernel events
+    ("Node", one per compiled kernel per run, named after the ONNX nodes the
+    kernel covers). Both use CLOCK_MONOTONIC, perf_counter_ns's clock."""
 
     def __init__(self, prefix):
         self._prefix = prefix
@@ -226,11 +228,30 @@ class _Profiler:
         with self._lock:
             self._events.append(event)
 
+    def record_kernels(self, kernels, events):
+        """`kernels`: (name, op_name) by kernel index; `events`: (kernel,
+        thread id, start ns, duration ns) from the runtime."""
+        pid = os.getpid()
+        converted = []
+        for kernel, tid, start_ns, duration_ns in events:
+            name, op_name = kernels[kernel]
+            converted.append({
+                "cat": "Node", "pid": pid, "tid": tid,
+                "dur": duration_ns // 1000,
+                "ts": (start_ns - self._start) // 1000,
+                "ph": "X", "name": name,
+                "args": {"op_name": op_name,
+                         "provider": CPU_PROVIDER},
+            })
+        with self._lock:
+            self._events.extend(converted)
+
     def write(self):
         stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
         path = f"{self._prefix}_{stamp}.json"
         with self._lock:
             events, self._events = self._events, []
+        events.sort(key=lambda e: e["ts"])
         with open(path, "w", encoding="utf-8") as f:
             f.write("[\n")
             f.write(",\n".join(json.dumps(e, separators=(",", ":"))
@@ -294,6 +315,10 @@ class InferenceSession:
         so_path = self._artifact_path()
         loaded = time.perf_counter_ns()
         config = list(opts._config.items())
+        if self._profiler:
+            # The runtime records kernel events for artifacts compiled with
+            # profiling (see _artifact_path).
+            config.append(("kiln.enable_profiling", "1"))
         self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
                                       opts.inter_op_num_threads, config)
         self._so_path = so_path
@@ -355,7 +380,8 @@ class InferenceSession:
         level = kiln_opt_level(opts.graph_optimization_level)
         target_cpu = opts._config.get("kiln.target_cpu", "native")
         so_path, hit = _cache.get_artifact(
-            path, content, level, opts._free_dims, target_cpu)
+            path, content, level, opts._free_dims, target_cpu,
+            profile=opts.enable_profiling)
         self.cache_hit = hit
         if self._verbose:
             print(f"kiln: {'loaded' if hit else 'compiled'} "
@@ -393,6 +419,8 @@ class InferenceSession:
     def end_profiling(self):
         if self._profiler is None:
             return ""
+        self._profiler.record_kernels(self._sess.kernels(),
+                                      self._sess.take_profile_events())
         return self._profiler.write()
 
     def io_binding(self):

@@ -24,7 +24,8 @@ NB_MODULE(_compiler, m) {
          const std::vector<std::pair<std::string, int64_t>> &dimOverrides,
          const std::vector<std::pair<std::string, std::vector<int64_t>>>
              &inputShapes,
-         const std::string &emit, const std::string &outPath, bool allDynamic) {
+         const std::string &emit, const std::string &outPath, bool allDynamic,
+         bool profile) {
         kiln::python::CompileRequest request;
         request.modelPath = modelPath;
         request.bytes.assign(bytes.c_str(), bytes.size());
@@ -35,6 +36,7 @@ NB_MODULE(_compiler, m) {
         request.emit = emit;
         request.outPath = outPath;
         request.allDynamic = allDynamic;
+        request.profile = profile;
         std::string error;
         int code;
         {
@@ -50,9 +52,11 @@ NB_MODULE(_compiler, m) {
       nb::arg("input_shapes") =
           std::vector<std::pair<std::string, std::vector<int64_t>>>(),
       nb::arg("emit") = "so", nb::arg("out_path") = "",
-      nb::arg("all_dynamic") = false,
+      nb::arg("all_dynamic") = false, nb::arg("profile") = false,
       "Compiles `model_path` (or `model_bytes` when the path is empty) into "
-      "`out_path`; `all_dynamic` makes every input dim symbolic first. Returns "
+      "`out_path`; `all_dynamic` makes every input dim symbolic first, "
+      "`profile` "
+      "instruments every kernel for session profiling. Returns "
       "(0, '') on success, else (ONNX Runtime status "
       "code, every diagnostic).");
 }

@@ -37,6 +37,7 @@ int compile(const CompileRequest &request, std::string &error) {
   for (const auto &[name, shape] : request.inputShapes)
     options.shapes.inputShapes[name] = shape;
   options.shapes.allDynamic = request.allDynamic;
+  options.profile = request.profile;
   int code = 0;
   if (compileModel(request.modelPath, request.bytes, options, request.outPath,
                    error, code))

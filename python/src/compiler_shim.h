@@ -31,6 +31,8 @@ struct CompileRequest {
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
   /// Make every input dim symbolic (kiln-compile --all-dynamic).
   bool allDynamic = false;
+  /// Instrument every kernel for session profiling (kiln-compile --profile).
+  bool profile = false;
   /// onnx, linalg, mlir, llvm, obj or so.
   std::string emit = "so";
   std::string outPath;

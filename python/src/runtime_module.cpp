@@ -17,11 +17,13 @@
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include <array>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -152,6 +154,37 @@ public:
     const char *version = nullptr;
     check(kiln_session_get_compiler_version(session_, &version));
     return version ? version : "";
+  }
+
+  /// (name, op_name) of every instrumented kernel, by kernel index.
+  std::vector<std::pair<std::string, std::string>> kernels() const {
+    size_t count = 0;
+    check(kiln_session_get_kernel_count(session_, &count));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t k = 0; k < count; ++k) {
+      const char *name = nullptr, *opName = nullptr;
+      check(kiln_session_get_kernel_name(session_, k, &name, &opName));
+      out.emplace_back(name, opName);
+    }
+    return out;
+  }
+
+  /// Removes and returns the recorded kernel events as (kernel, thread id,
+  /// start ns, duration ns), oldest first.
+  std::vector<std::tuple<uint32_t, uint64_t, int64_t, int64_t>>
+  takeProfileEvents() {
+    std::vector<std::tuple<uint32_t, uint64_t, int64_t, int64_t>> out;
+    std::vector<kiln_profile_event> chunk(4096);
+    for (;;) {
+      size_t count = 0;
+      check(kiln_session_take_profile_events(session_, chunk.data(),
+                                             chunk.size(), &count));
+      for (size_t i = 0; i < count; ++i)
+        out.emplace_back(chunk[i].kernel, chunk[i].thread_id, chunk[i].start_ns,
+                         chunk[i].duration_ns);
+      if (count < chunk.size())
+        return out;
+    }
   }
 
   uint32_t provider() const {
@@ -337,5 +370,7 @@ NB_MODULE(_runtime, m) {
       .def("metadata", &Session::metadata)
       .def("compiler_version", &Session::compilerVersion)
       .def("provider", &Session::provider)
+      .def("kernels", &Session::kernels)
+      .def("take_profile_events", &Session::takeProfileEvents)
       .def("run", &Session::run, nb::arg("output_names"), nb::arg("feeds"));
 }

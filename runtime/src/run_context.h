@@ -15,6 +15,14 @@ namespace kiln::rt {
 
 class ThreadPool;
 
+/// One kernel execution, as kiln_profile_event.
+struct KernelEvent {
+  uint32_t kernel;
+  uint64_t threadId;
+  int64_t startNs;
+  int64_t durationNs;
+};
+
 /// Everything one run needs besides the session: the context handed to the
 /// artifact, the arena serving its allocations, and scratch vectors whose
 /// capacity survives so a steady-state run does little allocation of its own.
@@ -32,6 +40,13 @@ struct RunContext {
   std::vector<int64_t> resultWords;
   std::vector<size_t> resultOffsets;
   std::vector<void *> args;
+  /// Profiling (only when the session profiles): the start of each kernel
+  /// in progress, indexed by kernel, and this run's finished kernels, which
+  /// the session collects when the run ends. Only the run's calling thread
+  /// brackets kernels, so neither needs a lock.
+  std::vector<int64_t> kernelStarts;
+  std::vector<KernelEvent> kernelEvents;
+  uint64_t threadId = 0;
 };
 
 /// One RunContext per concurrently running call; contexts are created on

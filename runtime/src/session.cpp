@@ -24,6 +24,8 @@ kiln_session::kiln_session(std::unique_ptr<LoadedArtifact> loadedArtifact,
       signature(loaded->artifact()),
       checkSymbolicDims(options.configOr(kConfigCheckSymbolicDims, "1") != "0"),
       threads(options.intraOpNumThreads) {
+  if (options.configOr(kConfigEnableProfiling, "0") == "1")
+    profiler = std::make_unique<Profiler>(artifact());
   // "key\0value\0key\0value\0\0"
   if (const char *p = artifact().metadata) {
     while (*p) {
@@ -133,7 +135,11 @@ void kiln_session::run(const char *const *inputNames,
 
   EndRunGuard endRun{ctx->arena};
   bindRunContext(*ctx, threads);
+  if (profiler)
+    profiler->beginRun(*ctx);
   artifact().entry(ctx->args.data(), &ctx->abi);
+  if (profiler)
+    profiler->endRun(*ctx);
 
   // Copy out every requested output before publishing any, so that a failure
   // leaves the caller's NULL slots untouched.

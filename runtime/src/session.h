@@ -4,6 +4,7 @@
 
 #include "artifact_loader.h"
 #include "io_signature.h"
+#include "profiler.h"
 #include "run_context.h"
 #include "session_options.h"
 #include "thread_pool.h"
@@ -34,6 +35,8 @@ struct kiln_session {
   /// intra_op_num_threads threads (the caller included), shared by the
   /// session's concurrent runs.
   kiln::rt::ThreadPool threads;
+  /// Set when the options enable profiling: runs record kernel events.
+  std::unique_ptr<kiln::rt::Profiler> profiler;
 };
 
 #endif // KILN_RUNTIME_SESSION_H

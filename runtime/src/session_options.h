@@ -28,6 +28,9 @@ namespace kiln::rt {
 /// on its value (on by default; ORT has no such check).
 inline constexpr const char *kConfigCheckSymbolicDims =
     "kiln.check_symbolic_dims";
+/// Config key: "1" makes the session record kernel events
+/// (kiln_session_options_enable_profiling).
+inline constexpr const char *kConfigEnableProfiling = "kiln.enable_profiling";
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_SESSION_OPTIONS_H

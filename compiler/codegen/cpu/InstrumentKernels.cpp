@@ -41,6 +41,9 @@ constexpr const char *kEndSymbol = "kiln_kernel_end";
 /// Module attributes: the name of each kernel, and the op doing its work.
 constexpr const char *kKernelsAttr = "kiln.kernels";
 constexpr const char *kKernelOpsAttr = "kiln.kernel_ops";
+/// On a begin call: the op the bracket was made for, which names the
+/// kernel's kind better than the vector code it may have become.
+constexpr const char *kKernelOpAttr = "kiln.kernel_op";
 
 bool isKernel(Operation &op) {
   return isa<linalg::LinalgOp, scf::ForOp, scf::ParallelOp, scf::ForallOp,
@@ -90,8 +93,10 @@ struct InstrumentKernelsPass
       Location loc = op->getLoc();
       b.setInsertionPoint(op);
       Value idValue = arith::ConstantIntOp::create(b, loc, id, 32);
-      func::CallOp::create(b, loc, kBeginSymbol, TypeRange{},
-                           ValueRange{idValue});
+      auto begin = func::CallOp::create(b, loc, kBeginSymbol, TypeRange{},
+                                        ValueRange{idValue});
+      begin->setAttr(kKernelOpAttr,
+                     b.getStringAttr(op->getName().getStringRef()));
       b.setInsertionPointAfter(op);
       func::CallOp::create(b, loc, kEndSymbol, TypeRange{},
                            ValueRange{idValue});
@@ -138,7 +143,8 @@ bool describe(Kernel &k) {
   }
   if (!first)
     return false;
-  k.opName = first->getName().getStringRef().str();
+  auto kind = k.begin->getAttrOfType<StringAttr>(kKernelOpAttr);
+  k.opName = kind ? kind.str() : first->getName().getStringRef().str();
   k.name = names.empty() ? k.opName : llvm::join(names.getArrayRef(), "+");
   return true;
 }

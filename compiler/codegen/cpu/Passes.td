@@ -129,7 +129,8 @@ def InstrumentKernels : Pass<"kiln-instrument-kernels", "mlir::ModuleOp"> {
       func.call @kiln_kernel_end(%id) : (i32) -> ()
 
     which the artifact forwards to the run context's kernel_begin/kernel_end
-    hooks (kiln_abi.h). The calls have side effects, so fusion, tiling and
+    hooks (kiln_abi.h); the begin call carries the op's name as
+    `kiln.kernel_op`. The calls have side effects, so fusion, tiling and
     bufferization produce a kernel's code between its two calls; a bracket
     left empty (its op fused into another) is dropped by
     kiln-name-kernels, which also numbers and names the kernels.
@@ -148,7 +149,8 @@ def NameKernels : Pass<"kiln-name-kernels", "mlir::ModuleOp"> {
     node names (NameLocs, also inside FusedLocs) of the ops in the bracket,
     nested ones included, joined with '+' in order of appearance, or the op
     name of the first op when no location names a node. `kiln.kernel_ops`
-    gets that op name ("linalg.generic", "scf.for").
+    gets the op each bracket was made for (the `kiln.kernel_op` attribute
+    of its begin call: "linalg.matmul", "scf.for"), else that first op.
   }];
 }
 

@@ -287,8 +287,12 @@ kiln_session_options_add_free_dimension_override(kiln_session_options *options,
                                                  const char *dim_name,
                                                  int64_t dim_value);
 /* Records a profile file prefix (NULL or "" = ORT's "onnxruntime_profile_")
- * under "kiln.profile_file_prefix" and "kiln.enable_profiling" = "1"; the
- * runtime does not write profiles yet. */
+ * under "kiln.profile_file_prefix" and "kiln.enable_profiling" = "1". A
+ * session created with profiling enabled records one kiln_profile_event per
+ * kernel per run when its artifact was compiled with profiling
+ * (kiln-compile --profile); the code compiling the model reads the entry to
+ * turn that on. Writing the trace file is up to the caller (the Python
+ * layer writes ONNX Runtime's JSON). */
 KILN_API kiln_status *
 kiln_session_options_enable_profiling(kiln_session_options *options,
                                       const char *profile_file_prefix);
@@ -355,6 +359,39 @@ KILN_API kiln_status *kiln_session_run_with_options(
     const char *const *input_names, const kiln_value *const *inputs,
     size_t n_in, const char *const *output_names, size_t n_out,
     kiln_value **outputs);
+
+/*===------------------------------------------------------------------===*
+ * Profiling
+ *===------------------------------------------------------------------===*/
+
+/* One execution of one kernel in one run. */
+typedef struct kiln_profile_event {
+  uint32_t kernel;   /* index for kiln_session_get_kernel_name() */
+  uint32_t reserved; /* 0 */
+  uint64_t thread_id; /* OS thread id (gettid) of the thread that ran it */
+  int64_t start_ns;   /* CLOCK_MONOTONIC, as Python's perf_counter_ns() */
+  int64_t duration_ns;
+} kiln_profile_event;
+
+/* Number of instrumented kernels in the session's artifact: 0 unless it was
+ * compiled with profiling. */
+KILN_API kiln_status *kiln_session_get_kernel_count(const kiln_session *session,
+                                                    size_t *out);
+/* Kernel `index`: `name` is the ONNX node names it covers joined with '+'
+ * (or an op name when it covers none), `op_name` the compiled op doing its
+ * work ("linalg.matmul", "scf.for", "" if unknown). Both live as long as
+ * the session. */
+KILN_API kiln_status *kiln_session_get_kernel_name(const kiln_session *session,
+                                                   size_t index,
+                                                   const char **name,
+                                                   const char **op_name);
+/* Moves up to `capacity` of the oldest recorded events into `out` and sets
+ * *count to how many were moved; with `out` NULL (or `capacity` 0) only sets
+ * *count to the number recorded. Safe while other threads run the session:
+ * a run's events are added when the run ends. */
+KILN_API kiln_status *
+kiln_session_take_profile_events(kiln_session *session, kiln_profile_event *out,
+                                 size_t capacity, size_t *count);
 
 #ifdef __cplusplus
 }

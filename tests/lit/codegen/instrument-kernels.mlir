@@ -8,18 +8,18 @@
 // BRACKET-LABEL: func.func @main
 // BRACKET: tensor.empty
 // BRACKET: %[[A:.*]] = arith.constant 0 : i32
-// BRACKET-NEXT: call @kiln_kernel_begin(%[[A]])
+// BRACKET-NEXT: call @kiln_kernel_begin(%[[A]]) {kiln.kernel_op = "linalg.generic"} : (i32) -> ()
 // BRACKET-NEXT: linalg.generic
 // BRACKET: call @kiln_kernel_end(%[[A]])
 // BRACKET: %[[B:.*]] = arith.constant 1 : i32
-// BRACKET-NEXT: call @kiln_kernel_begin(%[[B]])
+// BRACKET-NEXT: call @kiln_kernel_begin(%[[B]]) {kiln.kernel_op = "linalg.generic"} : (i32) -> ()
 // BRACKET-NEXT: linalg.generic
 // BRACKET: call @kiln_kernel_end(%[[B]])
 // BRACKET: %[[C:.*]] = arith.constant 2 : i32
-// BRACKET-NEXT: call @kiln_kernel_begin(%[[C]])
+// BRACKET-NEXT: call @kiln_kernel_begin(%[[C]]) {kiln.kernel_op = "linalg.fill"} : (i32) -> ()
 // BRACKET-NEXT: linalg.fill
 // BRACKET-NEXT: call @kiln_kernel_end(%[[C]])
-// BRACKET: call @kiln_kernel_begin
+// BRACKET: call @kiln_kernel_begin({{.*}}) {kiln.kernel_op = "linalg.matmul"} : (i32) -> ()
 // BRACKET-NEXT: linalg.matmul
 // BRACKET-NEXT: call @kiln_kernel_end
 // BRACKET-LABEL: func.func @helper
@@ -34,13 +34,13 @@
 // NAME-DAG: %[[A:.*]] = arith.constant 0 : i32
 // NAME-DAG: %[[B:.*]] = arith.constant 1 : i32
 // NAME-DAG: %[[C:.*]] = arith.constant 2 : i32
-// NAME: call @kiln_kernel_begin(%[[A]])
+// NAME: call @kiln_kernel_begin(%[[A]]) {{.*}} : (i32) -> ()
 // NAME-NEXT: linalg.generic
 // NAME: call @kiln_kernel_end(%[[A]])
-// NAME: call @kiln_kernel_begin(%[[B]])
+// NAME: call @kiln_kernel_begin(%[[B]]) {{.*}} : (i32) -> ()
 // NAME-NEXT: linalg.fill
 // NAME-NEXT: call @kiln_kernel_end(%[[B]])
-// NAME-NEXT: call @kiln_kernel_begin(%[[C]])
+// NAME-NEXT: call @kiln_kernel_begin(%[[C]]) {{.*}} : (i32) -> ()
 // NAME-NEXT: linalg.matmul
 // NAME-NEXT: call @kiln_kernel_end(%[[C]])
 // NAME-NOT: kiln_kernel_begin
