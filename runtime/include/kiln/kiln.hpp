@@ -564,8 +564,10 @@ public:
                                                            dimValue));
     return *this;
   }
-  /// Recorded ("kiln.enable_profiling", "kiln.profile_file_prefix"); the
-  /// runtime does not write profiles yet.
+  /// Records one event per kernel per run when the artifact was compiled
+  /// with profiling (kiln-compile --profile); read them with
+  /// kiln_session_take_profile_events. The C/C++ runtime writes no trace
+  /// file itself (the Python layer writes ONNX Runtime's JSON).
   SessionOptions &EnableProfiling(const char *profileFilePrefix) {
     check(kiln_session_options_enable_profiling(options_, profileFilePrefix));
     return *this;
