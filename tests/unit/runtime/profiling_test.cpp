@@ -83,9 +83,10 @@ TEST(ProfilingTest, OneEventPerKernelPerRun) {
     EXPECT_EQ(events[i].kernel, i % 2);
     EXPECT_EQ(events[i].thread_id, tid);
     EXPECT_GE(events[i].duration_ns, 0);
-    if (i)
+    if (i) {
       EXPECT_GE(events[i].start_ns,
                 events[i - 1].start_ns + events[i - 1].duration_ns);
+    }
   }
   EXPECT_EQ(pending(s.session), 2u);
   ASSERT_EQ(describe(kiln_session_take_profile_events(s.session, events.data(),
