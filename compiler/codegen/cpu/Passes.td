@@ -33,6 +33,19 @@ def LowerDynamicExpandShape
                            "mlir::arith::ArithDialect"];
 }
 
+def ProtectInputs : Pass<"kiln-protect-inputs", "mlir::ModuleOp"> {
+  let summary = "Mark the tensor arguments of public functions read-only";
+  let description = [{
+    The runtime passes the caller's input buffers to the model without
+    copying them. Every tensor argument of a public function gets
+    `bufferization.writable = false`, so one-shot bufferization copies an
+    input before writing into it in place (a scatter that starts from its
+    data input, a loop carrying an input) instead of overwriting the
+    caller's data. Private functions are left alone.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 def StridedCopyToLinalg
     : Pass<"kiln-strided-copy-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";
