@@ -118,6 +118,33 @@ Value requantize(OpBuilder &b, Location loc, RankedTensorType resT, Value acc,
       });
 }
 
+/// The elementwise operands of Quantize/DequantizeLinear: x, then the scale
+/// and the optional zero point reshaped to broadcast along `axis`, with their
+/// ONNX element types (zFrom is null without a zero point).
+struct QuantOperands {
+  SmallVector<Value> inputs;
+  Type sFrom, zFrom;
+  bool hasZp() const { return inputs.size() == 3; }
+};
+
+FailureOr<QuantOperands> quantOperands(OpBuilder &b, Location loc, Value x,
+                                       Value scale, Value onnxScale, Value zp,
+                                       Value onnxZp, int64_t axis,
+                                       int64_t rank) {
+  FailureOr<Value> s = alongAxis(b, loc, scale, axis, rank);
+  if (failed(s))
+    return failure();
+  QuantOperands q{{x, *s}, onnxElem(onnxScale), Type()};
+  if (!isNoValue(onnxZp)) {
+    FailureOr<Value> z = alongAxis(b, loc, zp, axis, rank);
+    if (failed(z))
+      return failure();
+    q.inputs.push_back(*z);
+    q.zFrom = onnxElem(onnxZp);
+  }
+  return q;
+}
+
 struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -140,22 +167,17 @@ struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
                                          "blocked quantization (block_size)");
     int64_t rank = xT.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
-    auto scale = alongAxis(rewriter, loc, adaptor.getYScale(), axis, rank);
-    bool hasZp = !isNoValue(op.getYZeroPoint());
-    FailureOr<Value> zp = Value();
-    if (hasZp)
-      zp = alongAxis(rewriter, loc, adaptor.getYZeroPoint(), axis, rank);
-    if (failed(scale) || failed(zp))
+    FailureOr<QuantOperands> q = quantOperands(
+        rewriter, loc, adaptor.getX(), adaptor.getYScale(), op.getYScale(),
+        adaptor.getYZeroPoint(), op.getYZeroPoint(), axis, rank);
+    if (failed(q))
       return rewriter.notifyMatchFailure(
           op, "y_scale and y_zero_point must be scalars or 1-D along axis");
     Type f32 = rewriter.getF32Type();
-    Type xFrom = onnxElem(op.getX()), sFrom = onnxElem(op.getYScale());
-    Type zFrom = hasZp ? onnxElem(op.getYZeroPoint()) : Type();
-    SmallVector<Value> inputs = {adaptor.getX(), *scale};
-    if (hasZp)
-      inputs.push_back(*zp);
+    Type xFrom = onnxElem(op.getX()), sFrom = q->sFrom, zFrom = q->zFrom;
+    bool hasZp = q->hasZp();
     Value y = buildElementwise(
-        rewriter, loc, resT, inputs,
+        rewriter, loc, resT, q->inputs,
         [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
           Value x = castScalar(nb, nl, args[0], xFrom, f32);
           Value s = castScalar(nb, nl, args[1], sFrom, f32);
@@ -189,22 +211,17 @@ struct DequantizeLinearLowering : OpConversionPattern<OnnxDequantizeLinearOp> {
                                          "blocked quantization (block_size)");
     int64_t rank = xT.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
-    auto scale = alongAxis(rewriter, loc, adaptor.getXScale(), axis, rank);
-    bool hasZp = !isNoValue(op.getXZeroPoint());
-    FailureOr<Value> zp = Value();
-    if (hasZp)
-      zp = alongAxis(rewriter, loc, adaptor.getXZeroPoint(), axis, rank);
-    if (failed(scale) || failed(zp))
+    FailureOr<QuantOperands> q = quantOperands(
+        rewriter, loc, adaptor.getX(), adaptor.getXScale(), op.getXScale(),
+        adaptor.getXZeroPoint(), op.getXZeroPoint(), axis, rank);
+    if (failed(q))
       return rewriter.notifyMatchFailure(
           op, "x_scale and x_zero_point must be scalars or 1-D along axis");
     Type f32 = rewriter.getF32Type();
-    Type sFrom = onnxElem(op.getXScale());
-    Type zFrom = hasZp ? onnxElem(op.getXZeroPoint()) : Type();
-    SmallVector<Value> inputs = {adaptor.getX(), *scale};
-    if (hasZp)
-      inputs.push_back(*zp);
+    Type sFrom = q->sFrom, zFrom = q->zFrom;
+    bool hasZp = q->hasZp();
     Value y = buildElementwise(
-        rewriter, loc, resT, inputs,
+        rewriter, loc, resT, q->inputs,
         [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
           Value x = castScalar(nb, nl, args[0], from, f32);
           if (hasZp)
