@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Installs every package Kiln's build and tests need. Idempotent: re-running it
 # only installs what is missing.
+#
+# Python: $PYTHON if set, else `python3` from PATH. Debian's own python3 is
+# "externally managed" (PEP 668) and refuses pip installs, so for it the
+# packages go into a virtual environment, $KILN_VENV (default
+# ~/.cache/kiln/venv). The last line printed is `KILN_PYTHON=<interpreter>`:
+# scripts/test.sh and scripts/demo.sh configure the build with it.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -9,8 +15,11 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libonnx-testdata
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
+  python3 python3-dev python3-venv python3-pip
 )
 PIP_PACKAGES=(numpy onnx onnxruntime nanobind scikit-build-core)
+# The module each pip package is imported as.
+PIP_MODULES=(numpy onnx onnxruntime nanobind scikit_build_core)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -27,13 +36,30 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
+PY=$(command -v "$PY")
+externally_managed() {
+  "$1" - <<'EOF'
+import os, sys, sysconfig
+marker = os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")
+sys.exit(0 if sys.prefix == sys.base_prefix and os.path.exists(marker) else 1)
+EOF
+}
+if [ -z "${PYTHON:-}" ] && externally_managed "$PY"; then
+  venv=${KILN_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln/venv}
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "bootstrap: $PY is externally managed; creating the venv $venv"
+    "$PY" -m venv "$venv"
+  fi
+  PY=$venv/bin/python
+fi
+
 need_pip=0
-for p in "${PIP_PACKAGES[@]}"; do
-  mod=${p//-/_}
+for mod in "${PIP_MODULES[@]}"; do
   "$PY" -c "import $mod" 2>/dev/null || need_pip=1
 done
 if [ $need_pip = 1 ]; then
-  echo "bootstrap: pip installing ${PIP_PACKAGES[*]}"
-  "$PY" -m pip install -q "${PIP_PACKAGES[@]}"
+  echo "bootstrap: pip installing ${PIP_PACKAGES[*]} for $PY"
+  "$PY" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
 fi
 echo "bootstrap: ok"
+echo "KILN_PYTHON=$PY"

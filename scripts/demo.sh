@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-./scripts/bootstrap.sh
+python=$(./scripts/bootstrap.sh | tee /dev/stderr | sed -n 's/^KILN_PYTHON=//p')
 export CCACHE_BASEDIR=$PWD
-cmake -G Ninja -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -G Ninja -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+  -DPython3_EXECUTABLE="$python" >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target kiln-compile kiln-run
 model=examples/models/mobilenet_like.onnx
 out="$BUILD_DIR/examples/mobilenet_like.so"

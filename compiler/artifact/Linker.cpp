@@ -44,6 +44,12 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
       "-z", "relro", "-z", "now", "-o", outPath.c_str(), objPath.c_str(),
       supportPath.c_str(),
       "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
+      // An artifact must be self-contained: every symbol it references is
+      // defined in it (the support archive supplies the compiler-runtime
+      // helpers) or by the libraries linked here. Without `-z defs` a
+      // missing helper only shows when a process that happens not to
+      // define it loads the artifact.
+      "-z", "defs",
       // libm for the math the generated code calls (expf, erff, ...).
       "--as-needed", "-lm", "-lc"};
   std::string out, err;

@@ -8,6 +8,7 @@ starts a new worker.
 import glob
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -91,6 +92,17 @@ def first_line(message):
     return lines[-1].strip() if lines else "?"
 
 
+_LOADCHECK = []
+
+
+def loadcheck(so):
+    """None if `so` loads with RTLD_NOW in a bare process, else why not."""
+    proc = subprocess.run([_LOADCHECK[0], so], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    return first_line(proc.stdout + proc.stderr)
+
+
 def run_case(kiln, compiler, case_dir, dynamic, opt_level):
     import onnx
     model_path = os.path.join(case_dir, "model.onnx")
@@ -108,6 +120,12 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level):
                                          all_dynamic=dynamic)
         if code:
             return "compile: " + first_line(message)
+        # The artifact must load in a process that links only libc: the
+        # Python process may define helpers (from LLVM, libgcc_s) that a
+        # user's process does not.
+        why = loadcheck(so)
+        if why:
+            return "loadcheck: " + why
         try:
             # One thread per case: the runner's workers are the parallelism.
             options = kiln.SessionOptions()
@@ -149,6 +167,7 @@ def main():
     sys.path.insert(0, os.path.join(build_dir, "python"))
     import kiln
     from kiln import _compiler
+    _LOADCHECK.append(os.path.join(build_dir, "bin", "kiln-loadcheck"))
     _ML_DTYPES.update(_ml_dtypes())
     for line in sys.stdin:
         req = json.loads(line)

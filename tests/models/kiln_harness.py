@@ -15,12 +15,21 @@ class Kiln:
     def __init__(self, build_dir):
         self.compile_bin = os.path.join(build_dir, "bin", "kiln-compile")
         self.run_bin = os.path.join(build_dir, "bin", "kiln-run")
+        self.loadcheck_bin = os.path.join(build_dir, "bin", "kiln-loadcheck")
 
     def compile(self, model_path, out_so, args=()):
-        """Returns (ok, stderr)."""
+        """Returns (ok, stderr). A compiled shared object must also load in
+        a process that links only libc (kiln-loadcheck)."""
         proc = subprocess.run([self.compile_bin, model_path, "-o", out_so, *args],
                               capture_output=True, text=True, timeout=600)
-        return proc.returncode == 0, proc.stderr
+        if proc.returncode != 0:
+            return False, proc.stderr
+        if out_so.endswith(".so"):
+            check = subprocess.run([self.loadcheck_bin, out_so],
+                                   capture_output=True, text=True)
+            if check.returncode != 0:
+                return False, "kiln-loadcheck: " + check.stdout + check.stderr
+        return True, proc.stderr
 
     def run(self, so_path, inputs, outdir, args=()):
         """inputs: list of (name, path). Returns (ok, stderr, {name: array})."""
