@@ -1,6 +1,8 @@
 //===- Compiler.cpp - Session options to a compiled artifact --------------===//
 
 #include "compiler/pipeline/Compiler.h"
+
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "compiler/artifact/Artifact.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
@@ -17,6 +19,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -160,11 +163,20 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
 
   module->lookupSymbol<func::FuncOp>("main")->setAttr(
       "llvm.emit_c_interface", UnitAttr::get(&ctx));
+  // The target machine first: code generation picks kernels by its features.
+  std::string err;
+  auto tm = createCpuTargetMachine(options.mcpu, options.optLevel, err);
+  if (!tm)
+    return fail(2, err);
+  const llvm::MCSubtargetInfo *subtarget = tm->getMCSubtargetInfo();
+  CpuCodegenOptions codegenOptions{options.optLevel, options.profile};
+  codegenOptions.gemmIsa = selectGemmIsa([&](llvm::StringRef feature) {
+    return subtarget->checkFeatures(("+" + feature).str());
+  });
   PassManager codegen(&ctx);
   if (options.printIRAfterAll)
     codegen.enableIRPrinting();
-  buildCpuCodegenPipeline(codegen,
-                          CpuCodegenOptions{options.optLevel, options.profile});
+  buildCpuCodegenPipeline(codegen, codegenOptions);
   if (failed(codegen.run(*module)))
     return fail(5, "code generation failed");
   if (options.emit == EmitKind::Mlir)
@@ -176,13 +188,9 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
       translateModuleToLLVMIR(*module, llvmCtx, "kiln_model");
   if (!llvmModule)
     return fail(5, "translation to LLVM IR failed");
-  std::string err;
   if (failed(finalizeArtifactModule(*llvmModule, *module, *sig,
                                     KILN_PROVIDER_CPU, err)))
     return fail(5, err);
-  auto tm = createCpuTargetMachine(options.mcpu, options.optLevel, err);
-  if (!tm)
-    return fail(2, err);
   if (options.emit == EmitKind::Llvm) {
     llvmModule->setDataLayout(tm->createDataLayout());
     llvmModule->setTargetTriple(tm->getTargetTriple());

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Single-op models for the elementwise, reduction and normalization
-families, compiled with Kiln with every input dim symbolic (--all-dynamic),
+"""Single-op models for the elementwise, reduction, normalization and
+dense math (MatMul, Gemm) families, compiled with Kiln with every input dim symbolic (--all-dynamic),
 run on two input shapes and compared with ONNX Runtime on the same inputs.
 Covers the dtypes each lowering distinguishes (f32/f16/f64, signed and
 unsigned ints, bool) and the attribute variants.
@@ -202,6 +202,41 @@ def cases():
     for p in [1, 2]:
         add(Case(f"LpNormalization_p{p}", "LpNormalization", [f()], R,
                  attrs={"p": p, "axis": 1}))
+
+    # Dense math (the packed GEMM): sizes of 1, primes, and sizes past the
+    # register tile (6 or 12 rows, 16 or 32 columns) and the packing blocks
+    # (256 along K and N), with every dim symbolic or the weight constant.
+    u = f(lo=-1, hi=1)
+    mm = dict(rtol=1e-4, atol=1e-3)
+    add(Case("MatMul_edges", "MatMul", [u, u],
+             [[(1, 7), (7, 13)], [(31, 300), (300, 257)]], **mm))
+    add(Case("MatMul_tiles", "MatMul", [u, u],
+             [[(13, 97), (97, 33)], [(64, 5), (5, 70)]], **mm))
+    add(Case("MatMul_matvec", "MatMul", [u, u],
+             [[(1, 384), (384, 70)], [(3, 5), (5, 1)]], **mm))
+    add(Case("MatMul_k1", "MatMul", [u, u], [[(5, 1), (1, 8)], [(1, 1), (1, 1)]], **mm))
+    add(Case("MatMul_vectors", "MatMul", [u, u], [[(7,), (7, 5)], [(300,), (300, 3)]], **mm))
+    add(Case("MatMul_vector_right", "MatMul", [u, u], [[(4, 7), (7,)], [(2, 9), (9,)]], **mm))
+    add(Case("MatMul_batch_broadcast", "MatMul", [u, u],
+             [[(2, 1, 5, 7), (3, 7, 4)], [(2, 1, 3, 6), (4, 6, 9)]], **mm))
+    add(Case("MatMul_shared_a", "MatMul", [u, u], [[(5, 7), (3, 7, 4)], [(13, 2), (2, 2, 33)]], **mm))
+    add(Case("MatMul_const_weight", "MatMul",
+             [u, RNG.uniform(-1, 1, (300, 40)).astype(np.float32)],
+             [[(2, 3, 300), None], [(1, 1, 300), None]], **mm))
+    add(Case("Gemm_transB_bias", "Gemm", [u, u, u],
+             [[(5, 17), (9, 17), (9,)], [(33, 300), (70, 300), (1,)]],
+             attrs={"transB": 1, "alpha": 0.5, "beta": 2.0}, **mm))
+    add(Case("Gemm_transA", "Gemm", [u, u, u],
+             [[(17, 5), (17, 9), (5, 9)], [(3, 1), (3, 40), (1, 40)]],
+             attrs={"transA": 1}, **mm))
+    add(Case("Gemm_transA_transB", "Gemm", [u, u, u],
+             [[(17, 5), (9, 17), (5, 1)], [(260, 7), (2, 260), (7, 2)]],
+             attrs={"transA": 1, "transB": 1, "beta": -1.0}, **mm))
+    add(Case("Gemm_no_c", "Gemm", [u, u], [[(6, 16), (16, 32)], [(12, 32), (32, 16)]], **mm))
+    add(Case("Gemm_const_weight_transB", "Gemm",
+             [u, RNG.uniform(-1, 1, (50, 64)).astype(np.float32),
+              RNG.uniform(-1, 1, (50,)).astype(np.float32)],
+             [[(1, 64), None, None], [(29, 64), None, None]], attrs={"transB": 1}, **mm))
     return out
 
 

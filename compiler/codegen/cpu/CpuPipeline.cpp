@@ -32,8 +32,14 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // After elementwise fusion, so a heavy op's bias/activation is one generic
   // that can be fused into its register tiles.
   bool vectorize = options.optLevel >= 3;
+  // O1+: f32 contractions call the packed GEMM of the support library.
+  bool gemmUkernel = options.optLevel >= 1 && !options.gemmIsa.empty();
   if (vectorize)
-    addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
+    addPipeline(pm, std::string("func.func(kiln-tile-and-vectorize") +
+                        (gemmUkernel ? "{skip-f32-matmuls=1}" : "") +
+                        "),canonicalize,cse");
+  std::string gemm =
+      gemmUkernel ? "kiln-gemm-ukernel{isa=" + options.gemmIsa + "}," : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.
   std::string vectorToScf =
@@ -58,7 +64,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "allow-return-allocs-from-loops=1},"
               "canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
-                  profile + "func.func(kiln-strided-copy-to-linalg," +
+                  gemm + profile + "func.func(kiln-strided-copy-to-linalg," +
                   linalgToLoops + vectorToScf + ")," + dispatch +
                   "kiln-externalize-weights,"
                   "lower-affine,convert-scf-to-cf,canonicalize,"
@@ -70,6 +76,15 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                   "convert-arith-to-llvm,convert-index-to-llvm,"
                   "convert-func-to-llvm,convert-cf-to-llvm,"
                   "reconcile-unrealized-casts,canonicalize");
+}
+
+std::string
+selectGemmIsa(llvm::function_ref<bool(llvm::StringRef)> hasFeature) {
+  if (hasFeature("avx512f"))
+    return "avx512";
+  if (hasFeature("avx2") && hasFeature("fma"))
+    return "avx2";
+  return "sse";
 }
 
 void registerCpuCodegenPipeline() {

@@ -28,7 +28,15 @@ struct CpuCodegenOptions {
   int optLevel = 3;
   /// Bracket every kernel with the run context's profiling hooks.
   bool profile = false;
+  /// The GEMM kernel variant f32 contractions call at O1+ (kiln-gemm-ukernel:
+  /// avx512, avx2, sse), chosen from the target's features by
+  /// selectGemmIsa; empty: lower them like every other op.
+  std::string gemmIsa;
 };
+
+/// The kiln-gemm-ukernel variant for a CPU with `hasFeature` (LLVM feature
+/// names: "avx512f", "avx2", "fma").
+std::string selectGemmIsa(llvm::function_ref<bool(llvm::StringRef)> hasFeature);
 
 /// linalg-on-tensors -> LLVM dialect, ready for translation.
 void buildCpuCodegenPipeline(mlir::OpPassManager &pm,

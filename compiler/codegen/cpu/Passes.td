@@ -91,11 +91,43 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
                "F,OW,C tile of conv_2d_nchw_fchw (default 16,8,8)">,
     Option<"lowerVectors", "lower-vectors", "bool", /*default=*/"true",
            "Lower vector.contract to outer products and FMAs">,
+    Option<"skipF32Matmuls", "skip-f32-matmuls", "bool", /*default=*/"false",
+           "Leave f32 matmul/batch_matmul alone (kiln-gemm-ukernel takes "
+           "them after bufferization)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
+  let summary = "fp32 contractions on buffers as calls to the packed GEMM";
+  let description = [{
+    Runs after bufferization and buffer deallocation. Every linalg op on
+    f32 buffers that is a contraction with one m, one n, one k and at most
+    one batch dim, and whose indexing maps are projected permutations
+    (linalg.matmul and batch_matmul with transposing or broadcasting maps,
+    equivalent generics), becomes a call
+
+      func.call @kiln_sgemm_<isa>(batch, M, N, K,
+                                  a, a_stride_b, a_stride_m, a_stride_k,
+                                  b, b_stride_b, b_stride_k, b_stride_n,
+                                  c, c_stride_b, c_stride_m, c_stride_n)
+
+    with pointers and strides as index values (a stride of 0 for a batch
+    dim the operand does not index). The kernel, in the support library the
+    artifact links (compiler/artifact/support/gemm), accumulates into C:
+    the fill or bias that initialised it stays as it was lowered. Sizes may
+    be symbolic: the kernel reads them at run time.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
+           "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];
 }
 

@@ -176,8 +176,15 @@ struct TileAndVectorizePass
 
     SmallVector<linalg::LinalgOp> heavyOps;
     func.walk([&](linalg::LinalgOp op) {
-      if (isHeavyOp(op) && op.hasPureTensorSemantics())
-        heavyOps.push_back(op);
+      if (!isHeavyOp(op) || !op.hasPureTensorSemantics())
+        return;
+      bool f32 = llvm::all_of(op->getOperandTypes(), [](Type t) {
+        return getElementTypeOrSelf(t).isF32();
+      });
+      if (skipF32Matmuls && f32 &&
+          isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+        return;
+      heavyOps.push_back(op);
     });
     if (heavyOps.empty())
       return;

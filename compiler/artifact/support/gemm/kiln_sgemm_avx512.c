@@ -1,0 +1,14 @@
+/* The fp32 GEMM kernel for AVX-512F: 12 x 32 tile in 24 zmm accumulators.
+ * See kiln_sgemm_impl.h; CMake compiles this file with the ISA's flags. */
+#include <immintrin.h>
+
+typedef __m512 kg_vec;
+#define KG_NAME(x) x##_avx512
+#define KG_W 16
+#define KG_MR 12
+#define KG_LOADU(p) _mm512_loadu_ps(p)
+#define KG_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define KG_SET1(x) _mm512_set1_ps(x)
+#define KG_BCAST(p) _mm512_set1_ps(*(p))
+#define KG_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#include "kiln_sgemm_impl.h"

@@ -1,0 +1,276 @@
+/*===- kiln_sgemm_impl.h - The fp32 GEMM kernel, once per ISA -----------===*
+ *
+ * Included by one source file per instruction set, each compiled with that
+ * ISA's flags and defining
+ *
+ *   KG_NAME(x)  the suffixed name of x (kiln_sgemm_avx2, ...)
+ *   KG_W        floats per vector register (4, 8, 16)
+ *   KG_MR       rows of the register tile
+ *   kg_vec, KG_LOADU, KG_STOREU, KG_SET1, KG_BCAST, KG_FMA
+ *               the vector type and its operations, as intrinsics
+ *
+ * The register tile is KG_MR x (2 * KG_W) of C: 2 * KG_MR accumulators,
+ * two vectors of packed B and one broadcast of A per step. KG_MR is 6 with
+ * 16 vector registers (AVX2: 12 accumulators, as in ONNX Runtime's MLAS
+ * FMA3 kernel) and 12 with 32 (AVX-512: 24 accumulators).
+ *
+ * The entry computes, for every batch b,
+ *
+ *   C[b] += A[b] * B[b]      (M x K times K x N)
+ *
+ * with every operand addressed through element strides per dim, so
+ * transposed, broadcast (stride 0) and strided views need no copies: the
+ * caller (the code kiln-gemm-ukernel emits) passes the buffer's strides.
+ * C holds its initial value (zeros, or a bias) and is accumulated into.
+ *
+ * Blocking follows the usual GotoBLAS scheme: B in blocks of KG_KC x KG_NC
+ * packed into panels of 2 * KG_W columns (zero-padded), A in micro-panels
+ * of KG_MR rows (zero-padded), so the inner kernel reads both contiguously
+ * and the edges of M and N cost a padded tile, never scalar loops. With
+ * at most KG_SMALL_M rows, B is not packed at all: a matrix-vector product
+ * reads every element of B once, and packing would double that.
+ *
+ *===--------------------------------------------------------------------===*/
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KG_NAME
+#error "define KG_NAME, KG_W, KG_MR and the vector operations first"
+#endif
+
+#define KG_NR (2 * KG_W)
+/* K and N block of packed B: 256 x 256 floats (256 KiB) stay in L2. */
+#define KG_KC 256
+#define KG_NC 256
+#define KG_SMALL_M 4
+
+#define KG_HIDDEN __attribute__((visibility("hidden")))
+
+/* The ISA file defines kg_vec (its vector type) and these operations as
+ * intrinsics: GCC's generic vector code reshuffles the broadcasts of A
+ * (loads four, permutes) and spills accumulators. */
+static inline kg_vec KG_NAME(load)(const float *p) { return KG_LOADU(p); }
+static inline void KG_NAME(store)(float *p, kg_vec v) { KG_STOREU(p, v); }
+static inline kg_vec KG_NAME(splat)(float x) { return KG_SET1(x); }
+
+/* Scratch for the packed blocks, one per thread, grown on demand and kept:
+ * a run of many GEMMs allocates once. */
+static __thread float *KG_NAME(scratch);
+static __thread size_t KG_NAME(scratchFloats);
+
+static float *KG_NAME(getScratch)(size_t floats) {
+  if (KG_NAME(scratchFloats) < floats) {
+    free(KG_NAME(scratch));
+    KG_NAME(scratch) = (float *)aligned_alloc(64, (floats * 4 + 63) & ~63ul);
+    KG_NAME(scratchFloats) = KG_NAME(scratch) ? floats : 0;
+  }
+  return KG_NAME(scratch);
+}
+
+/* The register tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap holds
+ * KG_MR values of A per step and Bp KG_NR values of B per step. */
+static inline void KG_NAME(tile)(int64_t kc, const float *restrict ap,
+                                 const float *restrict bp, float *c,
+                                 int64_t scm, int64_t scn, int64_t mr,
+                                 int64_t nr) {
+  kg_vec acc0[KG_MR], acc1[KG_MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < KG_MR; ++i)
+    acc0[i] = acc1[i] = KG_SET1(0);
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    kg_vec b0 = *(const kg_vec *)bp, b1 = *(const kg_vec *)(bp + KG_W);
+#pragma GCC unroll 16
+    for (int i = 0; i < KG_MR; ++i) {
+      kg_vec a = KG_BCAST(ap + i);
+      acc0[i] = KG_FMA(a, b0, acc0[i]);
+      acc1[i] = KG_FMA(a, b1, acc1[i]);
+    }
+    ap += KG_MR;
+    bp += KG_NR;
+  }
+  if (mr == KG_MR && nr == KG_NR && scn == 1) {
+#pragma GCC unroll 16
+    for (int i = 0; i < KG_MR; ++i) {
+      float *row = c + i * scm;
+      KG_NAME(store)(row, KG_NAME(load)(row) + acc0[i]);
+      KG_NAME(store)(row + KG_W, KG_NAME(load)(row + KG_W) + acc1[i]);
+    }
+    return;
+  }
+  /* An edge tile: the padded rows and columns are dropped here. */
+  float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
+  for (int i = 0; i < KG_MR; ++i) {
+    *(kg_vec *)&tmp[i][0] = acc0[i];
+    *(kg_vec *)&tmp[i][KG_W] = acc1[i];
+  }
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nr; ++j)
+      c[i * scm + j * scn] += tmp[i][j];
+}
+
+/* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
+static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
+                           int64_t sbk, int64_t sbn, float *restrict out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
+    int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
+    const float *src = b + j0 * sbn;
+    if (nr == KG_NR && sbn == 1) {
+      for (int64_t k = 0; k < kc; ++k, out += KG_NR) {
+        *(kg_vec *)out = KG_NAME(load)(src + k * sbk);
+        *(kg_vec *)(out + KG_W) = KG_NAME(load)(src + k * sbk + KG_W);
+      }
+      continue;
+    }
+    for (int64_t k = 0; k < kc; ++k, out += KG_NR) {
+      int64_t j = 0;
+      for (; j < nr; ++j)
+        out[j] = src[k * sbk + j * sbn];
+      for (; j < KG_NR; ++j)
+        out[j] = 0;
+    }
+  }
+}
+
+/* A[m0:m0+mr, k0:k0+kc] as kc steps of KG_MR values, zero-padded rows. */
+static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
+                           int64_t sam, int64_t sak, float *restrict out) {
+  if (mr == KG_MR && sak == 1) {
+    for (int64_t k = 0; k < kc; ++k, out += KG_MR)
+#pragma GCC unroll 16
+      for (int i = 0; i < KG_MR; ++i)
+        out[i] = a[i * sam + k];
+    return;
+  }
+  for (int64_t k = 0; k < kc; ++k, out += KG_MR) {
+    int64_t i = 0;
+    for (; i < mr; ++i)
+      out[i] = a[i * sam + k * sak];
+    for (; i < KG_MR; ++i)
+      out[i] = 0;
+  }
+}
+
+/* Few rows: C[m, :] += A[m, :] * B without packing. B with unit stride
+ * along N streams rows of B into 4-vector accumulators; B with unit stride
+ * along K (a transposed weight, Gemm transB) is a dot product per column. */
+static int KG_NAME(smallM)(int64_t M, int64_t N, int64_t K, const float *a,
+                           int64_t sam, int64_t sak, const float *b,
+                           int64_t sbk, int64_t sbn, float *c, int64_t scm,
+                           int64_t scn) {
+  if (sbn == 1) {
+    for (int64_t m = 0; m < M; ++m) {
+      const float *arow = a + m * sam;
+      float *crow = c + m * scm;
+      int64_t n = 0;
+      for (; n + 4 * KG_W <= N; n += 4 * KG_W) {
+        kg_vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+        const float *bp = b + n;
+        for (int64_t k = 0; k < K; ++k, bp += sbk) {
+          kg_vec x = KG_NAME(splat)(arow[k * sak]);
+          s0 += x * KG_NAME(load)(bp);
+          s1 += x * KG_NAME(load)(bp + KG_W);
+          s2 += x * KG_NAME(load)(bp + 2 * KG_W);
+          s3 += x * KG_NAME(load)(bp + 3 * KG_W);
+        }
+        kg_vec s[4] = {s0, s1, s2, s3};
+        for (int q = 0; q < 4; ++q)
+          for (int j = 0; j < KG_W; ++j)
+            crow[(n + q * KG_W + j) * scn] += s[q][j];
+      }
+      for (; n + KG_W <= N; n += KG_W) {
+        kg_vec s0 = {0};
+        const float *bp = b + n;
+        for (int64_t k = 0; k < K; ++k, bp += sbk)
+          s0 += KG_NAME(splat)(arow[k * sak]) * KG_NAME(load)(bp);
+        for (int j = 0; j < KG_W; ++j)
+          crow[(n + j) * scn] += s0[j];
+      }
+      if (n < N) {
+        /* The last columns: a vector of B read through a zero-padded copy
+         * of each row's tail. */
+        int64_t rest = N - n;
+        kg_vec s0 = {0};
+        for (int64_t k = 0; k < K; ++k) {
+          float tail[KG_W] __attribute__((aligned(64))) = {0};
+          memcpy(tail, b + k * sbk + n, rest * sizeof(float));
+          s0 += KG_NAME(splat)(arow[k * sak]) * *(const kg_vec *)tail;
+        }
+        for (int64_t j = 0; j < rest; ++j)
+          crow[(n + j) * scn] += s0[j];
+      }
+    }
+    return 1;
+  }
+  if (sbk == 1 && sak == 1) {
+    for (int64_t m = 0; m < M; ++m) {
+      const float *arow = a + m * sam;
+      for (int64_t n = 0; n < N; ++n) {
+        const float *bcol = b + n * sbn;
+        kg_vec s0 = {0}, s1 = {0};
+        int64_t k = 0;
+        for (; k + 2 * KG_W <= K; k += 2 * KG_W) {
+          s0 += KG_NAME(load)(arow + k) * KG_NAME(load)(bcol + k);
+          s1 += KG_NAME(load)(arow + k + KG_W) * KG_NAME(load)(bcol + k + KG_W);
+        }
+        s0 += s1;
+        float sum = 0;
+        for (int j = 0; j < KG_W; ++j)
+          sum += s0[j];
+        for (; k < K; ++k)
+          sum += arow[k] * bcol[k];
+        c[m * scm + n * scn] += sum;
+      }
+    }
+    return 1;
+  }
+  return 0;
+}
+
+static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
+                         int64_t sam, int64_t sak, const float *b,
+                         int64_t sbk, int64_t sbn, float *c, int64_t scm,
+                         int64_t scn) {
+  if (M <= KG_SMALL_M &&
+      KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
+    return;
+  float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
+                                     (size_t)KG_KC * KG_MR);
+  if (!bPack)
+    abort(); /* 1 MiB of scratch: nothing sensible is left to do */
+  float *aPack = bPack + (size_t)KG_KC * (KG_NC + KG_NR);
+  for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
+    int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
+    for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
+      int64_t kc = K - k0 < KG_KC ? K - k0 : KG_KC;
+      KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
+      for (int64_t m0 = 0; m0 < M; m0 += KG_MR) {
+        int64_t mr = M - m0 < KG_MR ? M - m0 : KG_MR;
+        KG_NAME(packA)(mr, kc, a + m0 * sam + k0 * sak, sam, sak, aPack);
+        for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
+          int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
+          KG_NAME(tile)(kc, aPack, bPack + j0 * kc,
+                        c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr);
+        }
+      }
+    }
+  }
+}
+
+/* The entry kiln-gemm-ukernel calls: `batch` products over rows
+ * [mBegin, mEnd) of C. Pointers travel as integers (MLIR index values). */
+KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
+                                   int64_t K, intptr_t a, int64_t sab,
+                                   int64_t sam, int64_t sak, intptr_t b,
+                                   int64_t sbb, int64_t sbk, int64_t sbn,
+                                   intptr_t c, int64_t scb, int64_t scm,
+                                   int64_t scn) {
+  if (M <= 0 || N <= 0 || K <= 0)
+    return;
+  for (int64_t i = 0; i < batch; ++i)
+    KG_NAME(one)(M, N, K, (const float *)a + i * sab, sam, sak,
+                 (const float *)b + i * sbb, sbk, sbn, (float *)c + i * scb,
+                 scm, scn);
+}
