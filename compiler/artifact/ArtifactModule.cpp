@@ -453,6 +453,14 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   for (llvm::Function &f : m)
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  // The support library's GEMM calls kiln_parallel_for: it stays visible to
+  // the linker, but hidden, so the artifact still exports only its
+  // descriptor.
+  if (llvm::Function *f = m.getFunction("kiln_parallel_for");
+      f && !f->isDeclaration()) {
+    f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    f->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  }
   return success();
 }
 

@@ -5,7 +5,8 @@ runs every data set and compares with the reference outputs, in two modes:
 made symbolic before compiling).
 
   run_conformance.py --build-dir build [--suite debian|onnx-pip|all]
-                     [--mode static|dynamic|both] [-j 2] [--filter REGEX]
+                     [--mode static|dynamic|both] [-j 2] [-O 3]
+                     [--filter REGEX] [--sample N]
                      [--expectations FILE] [--update-expectations]
 
 The expectations file lists every case that does not pass yet, one per line,
@@ -139,6 +140,9 @@ def main():
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("-O", dest="opt_level", type=int, default=3)
     ap.add_argument("--filter", help="only cases whose key matches")
+    ap.add_argument("--sample", type=int, default=1, metavar="N",
+                    help="only every Nth case (by key): a deterministic "
+                    "slice, e.g. for a more expensive -O")
     ap.add_argument("--expectations",
                     default=os.path.join(HERE, "expectations.txt"))
     ap.add_argument("--update-expectations", action="store_true")
@@ -153,6 +157,8 @@ def main():
         cases += suites.pip_cases(os.path.join(build_dir, "conformance-data"))
     if args.filter:
         cases = [c for c in cases if re.search(args.filter, c.key)]
+    if args.sample > 1:
+        cases = sorted(cases, key=lambda c: c.key)[::args.sample]
     modes = MODES if args.mode == "both" else (args.mode,)
 
     work = queue.Queue()
@@ -245,7 +251,7 @@ def main():
         # A listed case the run did not reach (renamed, removed) is stale.
         present = {(c.key, m) for c in cases for m in modes}
         suites_run = {c.suite for c in cases}
-        if not args.filter:
+        if not args.filter and args.sample == 1:
             for key in expected:
                 if (key not in present and key[1] in modes
                         and key[0].split("/")[0] in suites_run):

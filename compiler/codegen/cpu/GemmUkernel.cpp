@@ -13,6 +13,7 @@
 #include "compiler/codegen/cpu/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -83,6 +84,17 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     auto f = func::FuncOp::create(b, module.getLoc(), name,
                                   b.getFunctionType(args, {}));
     f.setPrivate();
+    // The kernel runs its tasks through the artifact's kiln_parallel_for
+    // (the same declaration kiln-dispatch-parallel-loops makes), which the
+    // artifact defines only when the module declares it.
+    if (!module.lookupSymbol("kiln_parallel_for")) {
+      auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+      auto i64 = b.getI64Type();
+      func::FuncOp::create(
+          b, module.getLoc(), "kiln_parallel_for",
+          b.getFunctionType({i64, i64, i64, ptr, ptr}, {}))
+          .setPrivate();
+    }
     return f;
   }
 

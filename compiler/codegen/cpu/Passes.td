@@ -120,13 +120,16 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
     dim the operand does not index). The kernel, in the support library the
     artifact links (compiler/artifact/support/gemm), accumulates into C:
     the fill or bias that initialised it stays as it was lowered. Sizes may
-    be symbolic: the kernel reads them at run time.
+    be symbolic: the kernel reads them at run time. The kernel splits big
+    products into tasks it runs through `kiln_parallel_for` (the session's
+    thread pool), which the pass declares for the artifact to define.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
            "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
   ];
   let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];
 }

@@ -3,9 +3,11 @@
 
 // A plain matmul with a symbolic M: the sizes come from the buffers at run
 // time, the strides from their layouts, the pointers from the buffers'
-// aligned pointers plus their offsets in bytes.
+// aligned pointers plus their offsets in bytes. The kernel runs its tasks
+// through kiln_parallel_for, which the pass declares for the artifact.
 
 // CHECK-LABEL: func.func private @kiln_sgemm_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // AVX512-LABEL: func.func private @kiln_sgemm_avx512(
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:.*]]: memref<?x384xf32>, %[[B:.*]]: memref<384x1536xf32>, %[[C:.*]]: memref<?x1536xf32>

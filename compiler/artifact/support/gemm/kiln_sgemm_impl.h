@@ -259,18 +259,80 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   }
 }
 
-/* The entry kiln-gemm-ukernel calls: `batch` products over rows
- * [mBegin, mEnd) of C. Pointers travel as integers (MLIR index values). */
+/* Defined by every artifact that calls this kernel (kiln-gemm-ukernel
+ * declares it, compiler/artifact defines it): runs body(captures, b, e) over
+ * chunks of [begin, end) on the session's thread pool, inline when the
+ * session has one thread. */
+KG_HIDDEN void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
+                                 void (*body)(void *, int64_t, int64_t),
+                                 void *captures);
+
+typedef struct {
+  int64_t M, N, K;
+  const float *a;
+  int64_t sab, sam, sak;
+  const float *b;
+  int64_t sbb, sbk, sbn;
+  float *c;
+  int64_t scb, scm, scn;
+  /* Tasks: batch x mTasks x nTasks blocks of mChunk x nChunk of C. */
+  int64_t mTasks, nTasks, mChunk, nChunk;
+} KG_NAME(job);
+
+static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(job) *j = (const KG_NAME(job) *)p;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t bi = t / (j->mTasks * j->nTasks);
+    int64_t r = t % (j->mTasks * j->nTasks);
+    int64_t m0 = r / j->nTasks * j->mChunk, n0 = r % j->nTasks * j->nChunk;
+    int64_t mc = j->M - m0 < j->mChunk ? j->M - m0 : j->mChunk;
+    int64_t nc = j->N - n0 < j->nChunk ? j->N - n0 : j->nChunk;
+    KG_NAME(one)(mc, nc, j->K, j->a + bi * j->sab + m0 * j->sam, j->sam,
+                 j->sak, j->b + bi * j->sbb + n0 * j->sbn, j->sbk, j->sbn,
+                 j->c + bi * j->scb + m0 * j->scm + n0 * j->scn, j->scm,
+                 j->scn);
+  }
+}
+
+/* Below this many multiply-adds (about 30 us on one core) a GEMM runs on
+ * the calling thread: waking a worker costs more than it saves. */
+#define KG_PARALLEL_MIN_FMAS (1 << 21)
+/* Enough tasks to balance 4 threads with a few chunks each. */
+#define KG_TASKS 16
+
+/* The entry kiln-gemm-ukernel calls. Pointers travel as integers (MLIR
+ * index values). The work is cut into tasks that cost no repeated packing:
+ * along N in blocks of KG_NC (each task packs only its own columns of B),
+ * and along M only when N and the batch give too few tasks (each M task
+ * packs B again: K x N copies against mChunk x K x N multiply-adds). */
 KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
                                    int64_t K, intptr_t a, int64_t sab,
                                    int64_t sam, int64_t sak, intptr_t b,
                                    int64_t sbb, int64_t sbk, int64_t sbn,
                                    intptr_t c, int64_t scb, int64_t scm,
                                    int64_t scn) {
-  if (M <= 0 || N <= 0 || K <= 0)
+  if (batch <= 0 || M <= 0 || N <= 0 || K <= 0)
     return;
-  for (int64_t i = 0; i < batch; ++i)
-    KG_NAME(one)(M, N, K, (const float *)a + i * sab, sam, sak,
-                 (const float *)b + i * sbb, sbk, sbn, (float *)c + i * scb,
-                 scm, scn);
+  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
+                    (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
+                    scn, 1, 1, M, N};
+  if ((double)batch * M * N * K < KG_PARALLEL_MIN_FMAS) {
+    KG_NAME(runTasks)(&j, 0, batch);
+    return;
+  }
+  {
+    j.nChunk = KG_NC;
+    j.nTasks = (N + KG_NC - 1) / KG_NC;
+    int64_t tasks = batch * j.nTasks;
+    if (tasks < KG_TASKS && M >= 128) {
+      int64_t want = (KG_TASKS + tasks - 1) / tasks;
+      int64_t most = M / 64;
+      j.mTasks = want < most ? want : most;
+      j.mChunk = (M + j.mTasks - 1) / j.mTasks;
+      j.mChunk = (j.mChunk + KG_MR - 1) / KG_MR * KG_MR;
+      j.mTasks = (M + j.mChunk - 1) / j.mChunk;
+    }
+  }
+  int64_t tasks = batch * j.mTasks * j.nTasks;
+  kiln_parallel_for(0, tasks, 1, KG_NAME(runTasks), &j);
 }
