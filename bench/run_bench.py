@@ -93,11 +93,71 @@ def _resnet_block(c=64, hw=56):
     return build
 
 
+def _single(op, inputs, weights, attrs, flops, opset=17):
+    """A one-node model. inputs: [(name, shape with symbolic dims as
+    strings, feed shape)]; weights: {name: array} (initializers)."""
+    def build():
+        from onnx import TensorProto, helper, numpy_helper
+        rng = np.random.default_rng(0)
+        vis = [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s))
+               for n, s, _ in inputs]
+        inits = [numpy_helper.from_array(v, n) for n, v in weights.items()]
+        names = [n for n, _, _ in inputs] + list(weights)
+        node = helper.make_node(op, names, ["y"], **attrs)
+        g = helper.make_graph([node], op.lower(), vis,
+                              [helper.make_tensor_value_info(
+                                  "y", TensorProto.FLOAT, None)], inits)
+        model = helper.make_model(
+            g, opset_imports=[helper.make_opsetid("", opset)])
+        model.ir_version = 8
+        feed = {n: rng.standard_normal(f).astype(np.float32)
+                for n, _, f in inputs}
+        return model, feed, flops
+    return build
+
+
+def _w(*shape):
+    return (np.random.default_rng(1).standard_normal(shape) * 0.05).astype(
+        np.float32)
+
+
+def _conv(n, c, hw, f, k, stride=1, pad=0, group=1, dims=2):
+    """Conv with constant weights and bias; FLOPs 2*N*F*O*C/g*K."""
+    spatial = [hw] * dims
+    out = [(hw + 2 * pad - k) // stride + 1] * dims
+    flops = 2.0 * n * f * np.prod(out) * (c // group) * k ** dims
+    return _single("Conv", [("x", [n, c, *spatial], [n, c, *spatial])],
+                   {"w": _w(f, c // group, *([k] * dims)), "b": _w(f)},
+                   {"kernel_shape": [k] * dims, "strides": [stride] * dims,
+                    "pads": [pad] * (2 * dims), "group": group}, flops)
+
+
 MODELS = [
     ("mobilenet_like", _zoo("mobilenet_like", 0)),
     ("transformer_block", _zoo("transformer_block", 1)),
     ("matmul_512", _matmul(512, 512, 512)),
     ("matmul_1024", _matmul(1024, 1024, 1024)),
+    # The op classes of dense math (docs/performance.md).
+    ("matmul_symbolic_S384x384x1536",
+     _single("MatMul", [("a", [1, "S", 384], [1, 384, 384])],
+             {"w": _w(384, 1536)}, {}, 2.0 * 384 * 384 * 1536)),
+    ("matvec_1x384x1536",
+     _single("MatMul", [("a", [1, 384], [1, 384])], {"w": _w(384, 1536)},
+             {}, 2.0 * 384 * 1536)),
+    ("gemm_transB_bias_M64x256x1024",
+     _single("Gemm", [("a", ["M", 256], [64, 256])],
+             {"w": _w(1024, 256), "c": _w(1024)}, {"transB": 1},
+             2.0 * 64 * 256 * 1024)),
+    ("batched_matmul_12xSx64xS",
+     _single("MatMul", [("q", [12, "S", 64], [12, 128, 64]),
+                        ("k", [12, 64, "S"], [12, 64, 128])], {}, {},
+             2.0 * 12 * 128 * 64 * 128)),
+    ("conv3x3_64_56", _conv(1, 64, 56, 64, 3, pad=1)),
+    ("conv1x1_128to256_28", _conv(1, 128, 28, 256, 1)),
+    ("conv3x3_s2_3to32_224", _conv(1, 3, 224, 32, 3, stride=2, pad=1)),
+    ("depthwise3x3_144_56", _conv(1, 144, 56, 144, 3, pad=1, group=144)),
+    ("conv1d_k512_s160_1to257", _conv(1, 1, 16000, 257, 512, stride=160,
+                                      dims=1)),
     ("resnet_block_64x56x56", _resnet_block()),
 ]
 

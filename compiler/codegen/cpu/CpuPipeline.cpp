@@ -34,6 +34,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   bool vectorize = options.optLevel >= 3;
   // O1+: f32 contractions call the packed GEMM of the support library.
   bool gemmUkernel = options.optLevel >= 1 && !options.gemmIsa.empty();
+  // Convolutions take the GEMM too (im2col, or none for pointwise ones).
+  if (gemmUkernel)
+    addPipeline(pm, "func.func(kiln-conv-to-gemm),canonicalize,cse");
   if (vectorize)
     addPipeline(pm, std::string("func.func(kiln-tile-and-vectorize") +
                         (gemmUkernel ? "{skip-f32-matmuls=1}" : "") +

@@ -102,6 +102,26 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def ConvToGemm : Pass<"kiln-conv-to-gemm", "mlir::func::FuncOp"> {
+  let summary = "f32 convolutions as im2col + a contraction for the GEMM";
+  let description = [{
+    Runs on linalg on tensors. Every f32 conv_1d_ncw_fcw, conv_2d_nchw_fchw
+    and conv_3d_ncdhw_fcdhw with static kernel sizes becomes
+
+      col[n, c, k..., o...] = x[n, c, o * stride + k * dilation ...]
+      y[n, f, p] += w[f, (c, k...)] * col[n, (c, k...), p]
+
+    (collapse_shapes around a linalg.generic contraction over (n, f, p, k)),
+    which kiln-gemm-ukernel turns into one packed GEMM with the weights
+    shared by every image. A pointwise convolution (kernel and strides all
+    1) reads x as [N, C, pixels] without a col. Batch and spatial sizes may
+    be symbolic.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
   let summary = "fp32 contractions on buffers as calls to the packed GEMM";
   let description = [{

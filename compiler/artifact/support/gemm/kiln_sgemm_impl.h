@@ -124,6 +124,24 @@ static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
       }
       continue;
     }
+    if (sbk == 1) {
+      /* A transposed B (Gemm transB, a weight stored [N, K]): each column
+       * is contiguous along K, so read columns and write them strided into
+       * the panel, which stays in L1, rather than gather one cache line
+       * per element. */
+      for (int64_t j = 0; j < KG_NR; ++j) {
+        const float *col = src + j * sbn;
+        float *dst = out + j;
+        if (j < nr)
+          for (int64_t k = 0; k < kc; ++k)
+            dst[k * KG_NR] = col[k];
+        else
+          for (int64_t k = 0; k < kc; ++k)
+            dst[k * KG_NR] = 0;
+      }
+      out += kc * KG_NR;
+      continue;
+    }
     for (int64_t k = 0; k < kc; ++k, out += KG_NR) {
       int64_t j = 0;
       for (; j < nr; ++j)
@@ -297,8 +315,8 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
 /* Below this many multiply-adds (about 30 us on one core) a GEMM runs on
  * the calling thread: waking a worker costs more than it saves. */
 #define KG_PARALLEL_MIN_FMAS (1 << 21)
-/* Enough tasks to balance 4 threads with a few chunks each. */
-#define KG_TASKS 16
+/* Tasks enough for a few threads: more would repack B on one thread. */
+#define KG_TASKS 4
 
 /* The entry kiln-gemm-ukernel calls. Pointers travel as integers (MLIR
  * index values). The work is cut into tasks that cost no repeated packing:
@@ -326,7 +344,7 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
     int64_t tasks = batch * j.nTasks;
     if (tasks < KG_TASKS && M >= 128) {
       int64_t want = (KG_TASKS + tasks - 1) / tasks;
-      int64_t most = M / 64;
+      int64_t most = M / 128;
       j.mTasks = want < most ? want : most;
       j.mChunk = (M + j.mTasks - 1) / j.mTasks;
       j.mChunk = (j.mChunk + KG_MR - 1) / KG_MR * KG_MR;
