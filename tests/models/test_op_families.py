@@ -47,10 +47,11 @@ class Case:
     absent input. `shapes` are the (per input) shapes of each feed."""
 
     def __init__(self, name, op, inputs, shapes, attrs=None, opset=17,
-                 outputs=1, rtol=1e-4, atol=1e-5):
+                 outputs=1, rtol=1e-4, atol=1e-5, args=()):
         self.name, self.op, self.inputs, self.shapes = name, op, inputs, shapes
         self.attrs, self.opset, self.outputs = attrs or {}, opset, outputs
         self.rtol, self.atol = rtol, atol
+        self.args = tuple(args)  # extra kiln-compile arguments
 
     def build(self):
         names, vis, inits, feeds = [], [], [], [{} for _ in self.shapes]
@@ -237,13 +238,54 @@ def cases():
              [u, RNG.uniform(-1, 1, (50, 64)).astype(np.float32),
               RNG.uniform(-1, 1, (50,)).astype(np.float32)],
              [[(1, 64), None, None], [(29, 64), None, None]], attrs={"transB": 1}, **mm))
+
+    # Convolutions with constant weights (the packed GEMM through im2col or
+    # as pointwise, the depthwise kernel) and symbolic batch and sizes.
+    def wt(*shape):
+        return RNG.uniform(-1, 1, shape).astype(np.float32)
+    cv = dict(rtol=1e-4, atol=1e-3)
+    add(Case("Conv_3x3_pad", "Conv", [u, wt(8, 3, 3, 3), wt(8)],
+             [[(1, 3, 9, 11), None, None], [(2, 3, 5, 4), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **cv))
+    add(Case("Conv_3x3_s2_dil2", "Conv", [u, wt(5, 4, 3, 3)],
+             [[(1, 4, 13, 12), None], [(3, 4, 9, 9), None]],
+             attrs={"strides": [2, 2], "dilations": [2, 2], "pads": [2, 1, 0, 2]}, **cv))
+    add(Case("Conv_pointwise", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
+             [[(1, 17, 7, 9), None, None], [(2, 17, 1, 30), None, None]], **cv))
+    add(Case("Conv_pointwise_s2", "Conv", [u, wt(6, 5, 1, 1)],
+             [[(1, 5, 7, 9), None], [(2, 5, 4, 4), None]], attrs={"strides": [2, 2]}, **cv))
+    add(Case("Conv_1d_long_kernel", "Conv", [u, wt(13, 1, 40), wt(13)],
+             [[(1, 1, 400), None, None], [(2, 1, 97), None, None]],
+             attrs={"strides": [16]}, **cv))
+    add(Case("Conv_3d", "Conv", [u, wt(4, 2, 3, 3, 3)],
+             [[(1, 2, 5, 6, 7), None], [(2, 2, 3, 3, 4), None]],
+             attrs={"pads": [1, 0, 1, 1, 0, 1]}, **cv))
+    add(Case("Conv_grouped", "Conv", [u, wt(6, 2, 3, 3)],
+             [[(1, 6, 6, 7), None], [(2, 6, 5, 5), None]], attrs={"group": 3}, **cv))
+    for stride, dil in [(1, 1), (2, 1), (1, 2)]:
+        add(Case(f"Conv_depthwise_s{stride}_d{dil}", "Conv",
+                 [u, wt(12, 1, 3, 3), wt(12)],
+                 [[(1, 12, 70, 37), None, None], [(2, 12, 9, 5), None, None]],
+                 attrs={"group": 12, "strides": [stride, stride],
+                        "dilations": [dil, dil], "pads": [1, 1, 1, 1]}, **cv))
+
+    # The kernels of the other ISAs, whatever this CPU has: AVX2 (haswell)
+    # and baseline x86-64 (SSE2) variants of the GEMM and depthwise cases.
+    for mcpu in ["haswell", "x86-64"]:
+        for case in [c for c in out if c.name in (
+                "MatMul_edges", "MatMul_tiles", "Gemm_transB_bias",
+                "Conv_3x3_pad", "Conv_depthwise_s1_d1",
+                "Conv_depthwise_s2_d1")]:
+            add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
+                     case.attrs, case.opset, case.outputs, case.rtol,
+                     case.atol, args=[f"--mcpu={mcpu}"]))
     return out
 
 
 def check(kiln, case, opt_level):
     model, feeds = case.build()
     return check_against_onnxruntime(
-        kiln, model, feeds, [f"-O{opt_level}", "--all-dynamic"],
+        kiln, model, feeds, [f"-O{opt_level}", "--all-dynamic", *case.args],
         rtol=case.rtol, atol=case.atol, name="m")
 
 

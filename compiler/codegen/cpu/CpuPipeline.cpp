@@ -42,7 +42,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                         (gemmUkernel ? "{skip-f32-matmuls=1}" : "") +
                         "),canonicalize,cse");
   std::string gemm =
-      gemmUkernel ? "kiln-gemm-ukernel{isa=" + options.gemmIsa + "}," : "";
+      gemmUkernel ? "kiln-gemm-ukernel{isa=" + options.gemmIsa +
+                        "},kiln-depthwise-ukernel{isa=" + options.gemmIsa +
+                        "},"
+                  : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.
   std::string vectorToScf =

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cpu/UkernelCall.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -27,10 +28,6 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
-
-bool isKnownIsa(llvm::StringRef isa) {
-  return isa == "avx512" || isa == "avx2" || isa == "sse";
-}
 
 /// The loop dims (batch or -1, m, n, k) of a single-m/n/k contraction on
 /// fp32 buffers whose maps are projected permutations, or nothing.
@@ -72,32 +69,6 @@ std::optional<std::array<int64_t, 4>> matchF32Gemm(linalg::LinalgOp op) {
 struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   using Base::Base;
 
-  /// @kiln_sgemm_<isa>(batch, M, N, K, a, a strides (b, m, k), b, b strides
-  /// (b, k, n), c, c strides (b, m, n)), every argument an index.
-  func::FuncOp getOrDeclareKernel(ModuleOp module) {
-    std::string name = "kiln_sgemm_" + isa;
-    if (auto f = module.lookupSymbol<func::FuncOp>(name))
-      return f;
-    OpBuilder b(module.getBodyRegion());
-    b.setInsertionPointToStart(module.getBody());
-    SmallVector<Type> args(16, b.getIndexType());
-    auto f = func::FuncOp::create(b, module.getLoc(), name,
-                                  b.getFunctionType(args, {}));
-    f.setPrivate();
-    // The kernel runs its tasks through the artifact's kiln_parallel_for
-    // (the same declaration kiln-dispatch-parallel-loops makes), which the
-    // artifact defines only when the module declares it.
-    if (!module.lookupSymbol("kiln_parallel_for")) {
-      auto ptr = LLVM::LLVMPointerType::get(b.getContext());
-      auto i64 = b.getI64Type();
-      func::FuncOp::create(
-          b, module.getLoc(), "kiln_parallel_for",
-          b.getFunctionType({i64, i64, i64, ptr, ptr}, {}))
-          .setPrivate();
-    }
-    return f;
-  }
-
   void lower(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
              func::FuncOp kernel) {
     OpBuilder b(op);
@@ -111,7 +82,6 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     SmallVector<Value> args = {size(loopDims[0]), size(loopDims[1]),
                                size(loopDims[2]), size(loopDims[3])};
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value four = arith::ConstantIndexOp::create(b, loc, 4);
     // Operand dims in the order the kernel takes their strides.
     std::array<std::array<int64_t, 3>, 3> strideDims = {{
         {loopDims[0], loopDims[1], loopDims[3]}, // A: b, m, k
@@ -119,12 +89,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         {loopDims[0], loopDims[1], loopDims[2]}, // C: b, m, n
     }};
     for (auto [index, operand] : llvm::enumerate(op->getOpOperands())) {
-      Value buffer = operand.get();
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-      Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc,
-                                                                  buffer);
-      Value offset = arith::MulIOp::create(b, loc, meta.getOffset(), four);
-      args.push_back(arith::AddIOp::create(b, loc, base, offset));
+      kiln::BufferArg buffer = kiln::getBufferArg(b, loc, operand.get());
+      args.push_back(buffer.address);
       AffineMap map = op.getMatchingIndexingMap(&operand);
       for (int64_t dim : strideDims[index]) {
         // A loop dim the operand does not index (a broadcast batch) moves
@@ -132,7 +98,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         Value stride = zero;
         for (unsigned r = 0; r < map.getNumResults(); ++r)
           if (dim >= 0 && map.getDimPosition(r) == dim)
-            stride = meta.getStrides()[r];
+            stride = buffer.strides[r];
         args.push_back(stride);
       }
     }
@@ -142,7 +108,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (!isKnownIsa(isa)) {
+    if (!kiln::isKnownUkernelIsa(isa)) {
       module.emitError()
           << "kiln-gemm-ukernel: unknown isa '" << isa
           << "' (expected avx512, avx2 or sse)";
@@ -155,7 +121,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     });
     if (gemms.empty())
       return;
-    func::FuncOp kernel = getOrDeclareKernel(module);
+    func::FuncOp kernel =
+        kiln::declareUkernel(module, "kiln_sgemm_" + isa, /*numArgs=*/16);
     for (auto [op, dims] : gemms)
       lower(op, dims, kernel);
   }

@@ -154,6 +154,32 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def DepthwiseUkernel : Pass<"kiln-depthwise-ukernel", "mlir::ModuleOp"> {
+  let summary = "f32 depthwise 2-D convolutions as calls to a vector kernel";
+  let description = [{
+    Runs after bufferization and buffer deallocation, beside
+    kiln-gemm-ukernel. Every linalg.depthwise_conv_2d_nchw_chw on f32
+    buffers becomes
+
+      func.call @kiln_dwconv2d_<isa>(N, C, OH, OW, KH, KW, stride_h,
+          stride_w, dilation_h, dilation_w,
+          x, x strides (n, c, h, w), w, w strides (c, kh, kw),
+          y, y strides (n, c, oh, ow))
+
+    (index values; x is the padded input). The kernel accumulates into y,
+    computes rows of output in vector registers when the row strides are 1,
+    and runs the (image, channel) planes on the session's thread pool.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
+           "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def DispatchParallelLoops
     : Pass<"kiln-dispatch-parallel-loops", "mlir::ModuleOp"> {
   let summary = "Run the outermost parallel loops on the runtime's thread pool";

@@ -15,10 +15,10 @@
 // CHECK-DAG:     %[[ONE:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[N:.*]] = arith.constant 1536 : index
 // CHECK-DAG:     %[[K:.*]] = arith.constant 384 : index
-// CHECK-DAG:     %[[FOUR:.*]] = arith.constant 4 : index
 // CHECK-DAG:     %[[M:.*]] = memref.dim %[[A]], %[[ZERO]]
 // CHECK:         %{{.*}}, %[[OA:.*]], %{{.*}}:2, %[[STA:.*]]:2 = memref.extract_strided_metadata %[[A]]
 // CHECK:         %[[PA:.*]] = memref.extract_aligned_pointer_as_index %[[A]]
+// CHECK:         %[[FOUR:.*]] = arith.constant 4 : index
 // CHECK:         %[[BYTES:.*]] = arith.muli %[[OA]], %[[FOUR]]
 // CHECK:         %[[PTRA:.*]] = arith.addi %[[PA]], %[[BYTES]]
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[STB:.*]]:2 = memref.extract_strided_metadata %[[B]]

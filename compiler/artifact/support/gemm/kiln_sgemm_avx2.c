@@ -11,4 +11,15 @@ typedef __m256 kg_vec;
 #define KG_SET1(x) _mm256_set1_ps(x)
 #define KG_BCAST(p) _mm256_broadcast_ss(p)
 #define KG_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+/* The first n (< 8) floats at p, the rest zero; and their store. */
+static inline __m256i kg_mask(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline kg_vec kg_loadn(const float *p, int64_t n) {
+  return _mm256_maskload_ps(p, kg_mask(n));
+}
+static inline void kg_storen(float *p, kg_vec v, int64_t n) {
+  _mm256_maskstore_ps(p, kg_mask(n), v);
+}
 #include "kiln_sgemm_impl.h"

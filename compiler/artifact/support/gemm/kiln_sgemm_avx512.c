@@ -11,4 +11,11 @@ typedef __m512 kg_vec;
 #define KG_SET1(x) _mm512_set1_ps(x)
 #define KG_BCAST(p) _mm512_set1_ps(*(p))
 #define KG_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+/* The first n (< 16) floats at p, the rest zero; and their store. */
+static inline kg_vec kg_loadn(const float *p, int64_t n) {
+  return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+}
+static inline void kg_storen(float *p, kg_vec v, int64_t n) {
+  _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v);
+}
 #include "kiln_sgemm_impl.h"

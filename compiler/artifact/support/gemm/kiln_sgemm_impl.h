@@ -8,13 +8,18 @@
  *   KG_MR       rows of the register tile
  *   kg_vec, KG_LOADU, KG_STOREU, KG_SET1, KG_BCAST, KG_FMA
  *               the vector type and its operations, as intrinsics
+ *   kg_loadn, kg_storen
+ *               the first n < KG_W floats (masked where the ISA can)
  *
  * The register tile is KG_MR x (2 * KG_W) of C: 2 * KG_MR accumulators,
  * two vectors of packed B and one broadcast of A per step. KG_MR is 6 with
  * 16 vector registers (AVX2: 12 accumulators, as in ONNX Runtime's MLAS
  * FMA3 kernel) and 12 with 32 (AVX-512: 24 accumulators).
  *
- * The entry computes, for every batch b,
+ * It also holds the depthwise 2-D convolution (kiln_dwconv2d_<isa>), which
+ * shares the vector operations and the thread-pool entry.
+ *
+ * The GEMM entry computes, for every batch b,
  *
  *   C[b] += A[b] * B[b]      (M x K times K x N)
  *
@@ -353,4 +358,117 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
   }
   int64_t tasks = batch * j.mTasks * j.nTasks;
   kiln_parallel_for(0, tasks, 1, KG_NAME(runTasks), &j);
+}
+
+/*--- Depthwise 2-D convolution ---------------------------------------------*/
+
+/* One (image, channel) plane: y[oh, ow] += sum w[kh, kw] * x[oh * sh + kh *
+ * dh, ow * sw + kw * dw]. With unit strides along the rows the output row
+ * is computed four vectors at a time in registers, every tap a broadcast
+ * weight times an unaligned row of x; otherwise one element at a time. */
+static void KG_NAME(dwPlane)(const float *x, int64_t sxh, int64_t sxw,
+                             const float *w, int64_t swh, int64_t sww,
+                             float *y, int64_t syh, int64_t syw, int64_t OH,
+                             int64_t OW, int64_t KH, int64_t KW, int64_t sh,
+                             int64_t sw, int64_t dh, int64_t dw) {
+  int unit = sw == 1 && sxw == 1 && syw == 1;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    float *yrow = y + oh * syh;
+    const float *xrow = x + oh * sh * sxh;
+    int64_t ow = 0;
+    if (unit) {
+      for (; ow + 4 * KG_W <= OW; ow += 4 * KG_W) {
+        kg_vec a0 = KG_LOADU(yrow + ow), a1 = KG_LOADU(yrow + ow + KG_W);
+        kg_vec a2 = KG_LOADU(yrow + ow + 2 * KG_W);
+        kg_vec a3 = KG_LOADU(yrow + ow + 3 * KG_W);
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const float *xs = xrow + kh * dh * sxh + ow;
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            kg_vec wv = KG_SET1(w[kh * swh + kw * sww]);
+            const float *p = xs + kw * dw;
+            a0 = KG_FMA(wv, KG_LOADU(p), a0);
+            a1 = KG_FMA(wv, KG_LOADU(p + KG_W), a1);
+            a2 = KG_FMA(wv, KG_LOADU(p + 2 * KG_W), a2);
+            a3 = KG_FMA(wv, KG_LOADU(p + 3 * KG_W), a3);
+          }
+        }
+        KG_STOREU(yrow + ow, a0);
+        KG_STOREU(yrow + ow + KG_W, a1);
+        KG_STOREU(yrow + ow + 2 * KG_W, a2);
+        KG_STOREU(yrow + ow + 3 * KG_W, a3);
+      }
+      for (; ow + KG_W <= OW; ow += KG_W) {
+        kg_vec a0 = KG_LOADU(yrow + ow);
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
+                        KG_LOADU(xrow + kh * dh * sxh + ow + kw * dw), a0);
+        KG_STOREU(yrow + ow, a0);
+      }
+    }
+    if (unit && ow < OW) {
+      /* The last OW % KG_W columns: masked loads and stores, which never
+       * touch memory past the row. */
+      int64_t n = OW - ow;
+      kg_vec a0 = kg_loadn(yrow + ow, n);
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw)
+          a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
+                      kg_loadn(xrow + kh * dh * sxh + ow + kw * dw, n), a0);
+      kg_storen(yrow + ow, a0, n);
+      ow = OW;
+    }
+    for (; ow < OW; ++ow) {
+      float acc = yrow[ow * syw];
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw)
+          acc += w[kh * swh + kw * sww] *
+                 xrow[kh * dh * sxh + (ow * sw + kw * dw) * sxw];
+      yrow[ow * syw] = acc;
+    }
+  }
+}
+
+typedef struct {
+  const float *x;
+  int64_t sxn, sxc, sxh, sxw;
+  const float *w;
+  int64_t swc, swh, sww;
+  float *y;
+  int64_t syn, syc, syh, syw;
+  int64_t C, OH, OW, KH, KW, sh, sw, dh, dw;
+} KG_NAME(dwJob);
+
+static void KG_NAME(dwTasks)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t n = t / j->C, c = t % j->C;
+    KG_NAME(dwPlane)(j->x + n * j->sxn + c * j->sxc, j->sxh, j->sxw,
+                     j->w + c * j->swc, j->swh, j->sww,
+                     j->y + n * j->syn + c * j->syc, j->syh, j->syw, j->OH,
+                     j->OW, j->KH, j->KW, j->sh, j->sw, j->dh, j->dw);
+  }
+}
+
+/* linalg.depthwise_conv_2d_nchw_chw on buffers (kiln-depthwise-ukernel):
+ * x [N, C, H, W] (already padded), w [C, KH, KW], y [N, C, OH, OW]
+ * accumulated into, every buffer with its element strides. Planes run as
+ * tasks on the session's pool when there is enough work. */
+KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
+    int64_t N, int64_t C, int64_t OH, int64_t OW, int64_t KH, int64_t KW,
+    int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x, int64_t sxn,
+    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t w, int64_t swc,
+    int64_t swh, int64_t sww, intptr_t y, int64_t syn, int64_t syc,
+    int64_t syh, int64_t syw) {
+  if (N <= 0 || C <= 0 || OH <= 0 || OW <= 0)
+    return;
+  KG_NAME(dwJob) j = {(const float *)x, sxn, sxc, sxh, sxw, (const float *)w,
+                      swc, swh, sww, (float *)y, syn, syc, syh, syw,
+                      C, OH, OW, KH, KW, sh, sw, dh, dw};
+  int64_t planes = N * C;
+  if ((double)planes * OH * OW * KH * KW < KG_PARALLEL_MIN_FMAS) {
+    KG_NAME(dwTasks)(&j, 0, planes);
+    return;
+  }
+  kiln_parallel_for(0, planes, 1, KG_NAME(dwTasks), &j);
 }

@@ -11,4 +11,17 @@ typedef __m128 kg_vec;
 #define KG_SET1(x) _mm_set1_ps(x)
 #define KG_BCAST(p) _mm_load1_ps(p)
 #define KG_FMA(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c)
+#include <string.h>
+/* The first n (< 4) floats at p, the rest zero; and their store (SSE2 has
+ * no masked moves: through a copy). */
+static inline kg_vec kg_loadn(const float *p, int64_t n) {
+  float tmp[4] = {0, 0, 0, 0};
+  memcpy(tmp, p, n * sizeof(float));
+  return _mm_loadu_ps(tmp);
+}
+static inline void kg_storen(float *p, kg_vec v, int64_t n) {
+  float tmp[4];
+  _mm_storeu_ps(tmp, v);
+  memcpy(p, tmp, n * sizeof(float));
+}
 #include "kiln_sgemm_impl.h"

@@ -1,0 +1,86 @@
+//===- DepthwiseUkernel.cpp - f32 depthwise convolutions as kernel calls --===//
+//
+// linalg.depthwise_conv_2d_nchw_chw on f32 buffers becomes one call to
+// kiln_dwconv2d_<isa> of the support library, which computes each
+// (image, channel) plane with vector rows of the output in registers and
+// runs the planes on the session's thread pool. Without it the op lowers to
+// scalar loops: a depthwise convolution has no reduction over channels for
+// tiling to vectorize.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cpu/UkernelCall.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_DEPTHWISEUKERNEL
+#include "compiler/codegen/cpu/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+bool isF32Buffer(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getElementType().isF32();
+}
+
+struct DepthwiseUkernelPass
+    : kiln::impl::DepthwiseUkernelBase<DepthwiseUkernelPass> {
+  using Base::Base;
+
+  void lower(linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp kernel) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value x = op.getInputs()[0], w = op.getInputs()[1];
+    Value y = op.getOutputs()[0];
+    auto dim = [&](Value v, int64_t d) -> Value {
+      return memref::DimOp::create(b, loc, v, d);
+    };
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+    SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+    // N, C, OH, OW, KH, KW, sh, sw, dh, dw, then x, w, y with strides.
+    SmallVector<Value> args = {dim(x, 0),         dim(x, 1),
+                               dim(y, 2),         dim(y, 3),
+                               dim(w, 1),         dim(w, 2),
+                               index(strides[0]), index(strides[1]),
+                               index(dilations[0]), index(dilations[1])};
+    for (Value buffer : {x, w, y}) {
+      kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
+      args.push_back(arg.address);
+      args.append(arg.strides.begin(), arg.strides.end());
+    }
+    func::CallOp::create(b, loc, kernel, args);
+    op->erase();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!kiln::isKnownUkernelIsa(isa)) {
+      module.emitError() << "kiln-depthwise-ukernel: unknown isa '" << isa
+                         << "' (expected avx512, avx2 or sse)";
+      return signalPassFailure();
+    }
+    SmallVector<linalg::DepthwiseConv2DNchwChwOp> convs;
+    module.walk([&](linalg::DepthwiseConv2DNchwChwOp op) {
+      if (op.hasPureBufferSemantics() &&
+          llvm::all_of(op->getOperands(), isF32Buffer))
+        convs.push_back(op);
+    });
+    if (convs.empty())
+      return;
+    func::FuncOp kernel = kiln::declareUkernel(
+        module, "kiln_dwconv2d_" + isa, /*numArgs=*/24);
+    for (linalg::DepthwiseConv2DNchwChwOp op : convs)
+      lower(op, kernel);
+  }
+};
+
+} // namespace
