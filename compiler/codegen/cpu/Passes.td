@@ -102,6 +102,21 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def FoldBiasIntoInit : Pass<"kiln-fold-bias-into-init", "mlir::func::FuncOp"> {
+  let summary = "Start a matmul's or convolution's accumulator at its bias";
+  let description = [{
+    Runs on linalg on tensors, after elementwise fusion. Where a contraction
+    or convolution accumulates into a zero linalg.fill, and its only user is
+    an all-parallel linalg.generic whose body adds another input (the bias,
+    broadcast by its indexing map) to the heavy op's element and uses
+    neither elsewhere, the fill becomes a broadcast of the bias and the add
+    leaves the consumer: a consumer left forwarding the heavy result is
+    replaced by it; one with more work (a fused activation) keeps the rest
+    of its body without the bias operand.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def ConvToGemm : Pass<"kiln-conv-to-gemm", "mlir::func::FuncOp"> {
   let summary = "f32 convolutions as im2col + a contraction for the GEMM";
   let description = [{

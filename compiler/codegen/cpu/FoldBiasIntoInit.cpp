@@ -1,0 +1,174 @@
+//===- FoldBiasIntoInit.cpp - Start a contraction's accumulator at the bias ===//
+//
+// A matmul or convolution lowered from ONNX starts its accumulator at zero
+// (linalg.fill) and a consumer adds the bias afterwards:
+//
+//   %acc = linalg.fill 0 -> %e
+//   %r   = <heavy op> ins(...) outs(%acc)
+//   %y   = linalg.generic ins(%r, %bias) { yield f(addf(%r_elem, %bias_elem)) }
+//
+// The heavy ops accumulate into their init, so the accumulator can start at
+// the broadcast bias instead: the fill becomes a broadcast of %bias (the
+// same number of stores), and the consumer loses the addition. When the
+// consumer computed nothing else it disappears; otherwise (a fused
+// activation) it keeps the rest of its body. Saves one read of the bias and
+// one add per output element, and for a plain bias the whole pass over the
+// output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_FOLDBIASINTOINIT
+#include "compiler/codegen/cpu/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// Ops that compute init + sum(products) into their single init.
+bool accumulatesIntoInit(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || linalgOp.getNumDpsInits() != 1 ||
+      !linalgOp.hasPureTensorSemantics())
+    return false;
+  return linalg::isaContractionOpInterface(linalgOp) ||
+         linalg::isaConvolutionOpInterface(linalgOp);
+}
+
+bool isZero(Value v) {
+  FloatAttr f;
+  return matchPattern(v, m_Constant(&f)) && f.getValue().isZero();
+}
+
+struct FoldBias : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    if (consumer.getNumDpsInits() != 1 ||
+        consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+        !consumer.hasPureTensorSemantics() ||
+        !consumer.getIndexingMapMatchingResult(consumer->getResult(0))
+             .isIdentity())
+      return failure();
+    Block &body = consumer.getRegion().front();
+    for (OpOperand *input : consumer.getDpsInputOperands()) {
+      Value r = input->get();
+      auto heavy = r.getDefiningOp<linalg::LinalgOp>();
+      if (!heavy || !accumulatesIntoInit(heavy) || !r.hasOneUse() ||
+          !consumer.getMatchingIndexingMap(input).isIdentity() ||
+          r.getType() != consumer->getResult(0).getType())
+        continue;
+      auto fill =
+          heavy.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+      if (!fill || !fill->getResult(0).hasOneUse() ||
+          !isZero(fill.getInputs()[0]))
+        continue;
+      // The heavy op's element is used once, by an addf with another
+      // input's element that nothing else uses.
+      BlockArgument rArg = consumer.getMatchingBlockArgument(input);
+      if (!rArg.hasOneUse())
+        continue;
+      auto add = dyn_cast<arith::AddFOp>(*rArg.getUsers().begin());
+      if (!add)
+        continue;
+      Value other = add.getLhs() == rArg ? add.getRhs() : add.getLhs();
+      auto biasArg = dyn_cast<BlockArgument>(other);
+      if (!biasArg || biasArg.getOwner() != &body || !biasArg.hasOneUse() ||
+          biasArg.getArgNumber() >= consumer.getNumDpsInputs() ||
+          biasArg == rArg)
+        continue;
+      OpOperand *biasOperand = consumer.getDpsInputOperand(
+          biasArg.getArgNumber());
+      if (getElementTypeOrSelf(biasOperand->get().getType()) !=
+          getElementTypeOrSelf(r.getType()))
+        continue;
+      return fold(rewriter, consumer, heavy, fill, biasOperand, add, rArg);
+    }
+    return failure();
+  }
+
+  LogicalResult fold(PatternRewriter &rewriter, linalg::GenericOp consumer,
+                     linalg::LinalgOp heavy, linalg::FillOp fill,
+                     OpOperand *biasOperand,
+                     arith::AddFOp add, BlockArgument rArg) const {
+    Location loc = fill.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    // The accumulator's start: the bias broadcast as the consumer read it.
+    rewriter.setInsertionPoint(fill);
+    unsigned rank = consumer.getNumLoops();
+    SmallVector<AffineMap> maps = {
+        consumer.getMatchingIndexingMap(biasOperand),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    Value start =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{fill->getResult(0).getType()},
+            ValueRange{biasOperand->get()}, ValueRange{fill.getOutputs()[0]},
+            maps, iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, args[0]);
+            })
+            .getResult(0);
+    rewriter.replaceOp(fill, start);
+    // The consumer reads the heavy result where it read the sum.
+    rewriter.replaceAllUsesWith(add.getResult(), rArg);
+    rewriter.eraseOp(add);
+    // Drop the bias input when nothing else reads it; a consumer that only
+    // forwards the heavy result is the heavy result.
+    Block &body = consumer.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (yield.getValues()[0] == rArg && &body.front() == yield) {
+      rewriter.replaceOp(consumer, heavy->getResult(0));
+      return success();
+    }
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> consumerMaps;
+    SmallVector<unsigned> dropped;
+    for (OpOperand *in : consumer.getDpsInputOperands()) {
+      if (in == biasOperand) {
+        dropped.push_back(consumer.getMatchingBlockArgument(in).getArgNumber());
+        continue;
+      }
+      inputs.push_back(in->get());
+      consumerMaps.push_back(consumer.getMatchingIndexingMap(in));
+    }
+    consumerMaps.push_back(
+        consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)));
+    rewriter.setInsertionPoint(consumer);
+    auto replacement = linalg::GenericOp::create(
+        rewriter, consumer.getLoc(), consumer->getResultTypes(), inputs,
+        consumer.getDpsInits(), consumerMaps, consumer.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(consumer.getRegion(), replacement.getRegion(),
+                                replacement.getRegion().begin());
+    Block &newBody = replacement.getRegion().front();
+    for (unsigned arg : llvm::reverse(dropped))
+      newBody.eraseArgument(arg);
+    rewriter.replaceOp(consumer, replacement->getResults());
+    return success();
+  }
+};
+
+struct FoldBiasIntoInitPass
+    : kiln::impl::FoldBiasIntoInitBase<FoldBiasIntoInitPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FoldBias>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
