@@ -8,7 +8,7 @@ Every model is compiled with kiln-compile, then run in its own process by
 `kiln-run --bench N` and by ONNX Runtime (this script re-invoked as a worker,
 intra_op_num_threads=1 by default) on the same inputs, with the same number
 of timed runs after the same number of warm-up runs. Peak RSS is that of
-each process (os.wait4's ru_maxrss), so ORT's includes the Python
+each process (its VmHWM, sampled every 10 ms), so ORT's includes the Python
 interpreter: the `ort base` column is that of a worker that imports
 onnxruntime and numpy and stops there. Outputs are compared too (`ok`).
 
@@ -165,12 +165,30 @@ MODELS = [
 # --------------------------------------------------------------------------
 # Processes.
 
+def _vm_hwm_kb(pid):
+    """The process's peak RSS so far (VmHWM), or 0 if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run_measured(cmd, timeout=3600):
-    """Runs cmd; returns (returncode, stdout, stderr, peak RSS in MiB)."""
+    """Runs cmd; returns (returncode, stdout, stderr, peak RSS in MiB).
+
+    The peak is the child's VmHWM, sampled every 10 ms: ru_maxrss would not
+    do, because Linux carries it across exec, so every child reported at
+    least the RSS of this (much bigger) Python process at fork time."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err)
         start = time.monotonic()
+        hwm_kb = 0
         while True:
+            hwm_kb = max(hwm_kb, _vm_hwm_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -183,14 +201,22 @@ def run_measured(cmd, timeout=3600):
         out.seek(0)
         err.seek(0)
         return (proc.returncode, out.read().decode(errors="replace"),
-                err.read().decode(errors="replace"), usage.ru_maxrss / 1024.0)
+                err.read().decode(errors="replace"),
+                (hwm_kb or usage.ru_maxrss) / 1024.0)
 
 
 def ort_worker(args):
     """--ort-worker MODEL INPUTS.npz OUT.npz RUNS WARMUP THREADS, or
     --ort-worker BASE: import only (the baseline RSS)."""
     import onnxruntime as ort
+
+    def print_peak():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    print("peak rss: " + line.split(":", 1)[1].strip())
     if args[0] == "BASE":
+        print_peak()
         return 0
     model, inputs, out, runs, warmup, threads = args
     opts = ort.SessionOptions()
@@ -210,10 +236,19 @@ def ort_worker(args):
     np.savez(out, **{f"o{i}": v for i, v in enumerate(outs)})
     print("output names: " + ",".join(names))
     print(f"median latency: {np.median(times):.4f} ms")
+    print_peak()
     return 0
 
 
 MEDIAN_RE = re.compile(r"median(?: latency)?[:=]\s*([0-9.eE+-]+)\s*ms")
+PEAK_RE = re.compile(r"peak rss:\s*([0-9]+)\s*kB")
+
+
+def peak_mb(output, sampled_mb):
+    """The peak RSS a process printed for itself (exact), else the sampled
+    one."""
+    m = PEAK_RE.search(output)
+    return int(m.group(1)) / 1024.0 if m else sampled_mb
 
 
 def bench_model(args, name, build, tmp):
@@ -251,7 +286,7 @@ def bench_model(args, name, build, tmp):
     if rc != 0 or not m:
         row["error"] = f"kiln-run failed ({rc}): " + (err or out).strip()[-200:]
         return row
-    row["kiln_ms"], row["kiln_mb"] = float(m.group(1)), rss
+    row["kiln_ms"], row["kiln_mb"] = float(m.group(1)), peak_mb(out, rss)
 
     npz = os.path.join(d, "inputs.npz")
     np.savez(npz, **feed)
@@ -263,7 +298,7 @@ def bench_model(args, name, build, tmp):
     if rc != 0 or not m:
         row["error"] = f"onnxruntime failed ({rc}): " + err.strip()[-200:]
         return row
-    row["ort_ms"], row["ort_mb"] = float(m.group(1)), rss
+    row["ort_ms"], row["ort_mb"] = float(m.group(1)), peak_mb(out, rss)
 
     names = out.split("output names: ")[1].splitlines()[0].split(",")
     expected = np.load(oout)
@@ -278,10 +313,31 @@ def bench_model(args, name, build, tmp):
     return row
 
 
-def fmt_table(rows, base_mb):
+def fma_peak(build_dir):
+    """GFLOP/s of kiln-fma-peak (one core, fp32 FMA), or None."""
+    probe = os.path.join(build_dir, "bin", "kiln-fma-peak")
+    if not os.path.exists(probe):
+        return None
+    out = subprocess.run([probe], capture_output=True, text=True).stdout
+    m = re.search(r"fma peak: ([0-9.]+) GFLOP/s", out)
+    return float(m.group(1)) if m else None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def fmt_table(rows, base_mb, peak=None):
     head = ["model", "kiln ms", "ort ms", "lat k/o", "kiln MB", "ort MB",
-            "ort-base MB", "mem k/o", "kiln GF/s", "ort GF/s", "compile s",
-            "ok"]
+            "ort-base MB", "mem k/o", "kiln GF/s", "ort GF/s", "kiln %peak",
+            "ort %peak", "compile s", "ok"]
     lines = []
     for r in rows:
         if "error" in r:
@@ -290,12 +346,16 @@ def fmt_table(rows, base_mb):
         net = max(r["ort_mb"] - base_mb, 1e-9)
         gf = lambda ms: (f"{r['flops'] / (ms * 1e-3) / 1e9:.1f}"
                          if r["flops"] else "-")
+        share = lambda ms: (
+            f"{100 * r['flops'] / (ms * 1e-3) / 1e9 / peak:.0f}%"
+            if r["flops"] and peak else "-")
         lines.append([
             r["name"], f"{r['kiln_ms']:.3f}", f"{r['ort_ms']:.3f}",
             f"{r['kiln_ms'] / r['ort_ms']:.2f}", f"{r['kiln_mb']:.1f}",
             f"{r['ort_mb']:.1f}", f"{net:.1f}",
             f"{r['kiln_mb'] / r['ort_mb']:.2f}", gf(r["kiln_ms"]),
-            gf(r["ort_ms"]), f"{r['compile_s']:.1f}", r["ok"]])
+            gf(r["ort_ms"]), share(r["kiln_ms"]), share(r["ort_ms"]),
+            f"{r['compile_s']:.1f}", r["ok"]])
     widths = [max(len(h), *(len(l[i]) for l in lines if len(l) > i))
               for i, h in enumerate(head)]
     out = ["  ".join(h.rjust(w) if i else h.ljust(w)
@@ -323,8 +383,9 @@ def main():
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)
 
-    rc, _, err, base_mb = run_measured(
+    rc, out, err, base_mb = run_measured(
         [sys.executable, os.path.abspath(__file__), "--ort-worker", "BASE"])
+    base_mb = peak_mb(out, base_mb)
     if rc != 0:
         print("cannot import onnxruntime: " + err, file=sys.stderr)
         return 1
@@ -336,10 +397,17 @@ def main():
                 continue
             print(f"... {name}", file=sys.stderr, flush=True)
             rows.append(bench_model(args, name, build, tmp))
+    peak = fma_peak(args.build_dir)
     print(f"Kiln -O{args.opt} vs onnxruntime, {args.threads} thread(s), "
           f"median of {args.runs} runs after {args.warmup} warm-up; "
           f"ort base RSS (python+numpy+onnxruntime import) {base_mb:.1f} MB")
-    print(fmt_table(rows, base_mb))
+    print(f"CPU: {cpu_model()}; fp32 FMA peak of one core, measured now: "
+          + (f"{peak:.1f} GFLOP/s" if peak else "unknown"))
+    print(fmt_table(rows, base_mb, peak))
+    ratios = [r["kiln_ms"] / r["ort_ms"] for r in rows if "error" not in r]
+    if ratios:
+        print(f"geomean Kiln/ORT latency over {len(ratios)} models: "
+              f"{float(np.exp(np.mean(np.log(ratios)))):.2f}")
     return 1 if any("error" in r or r.get("ok") != "yes" for r in rows) else 0
 
 

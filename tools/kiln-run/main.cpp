@@ -187,6 +187,13 @@ int runTool(const std::vector<std::string> &args) {
               << "p90 latency: " << stats.p90 << " ms\n"
               << "max latency: " << stats.max << " ms\n";
     std::cout.unsetf(std::ios::fixed);
+    // The process's peak resident memory (bench/run_bench.py reads it).
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmHWM:", 0) == 0) {
+        std::string value = line.substr(line.find_first_not_of(" \t", 6));
+        std::cout << "peak rss: " << value << "\n";
+      }
   } else {
     outputs = session.run(feedRefs);
   }

@@ -177,30 +177,20 @@ KILN_HIDDEN uint16_t __gnu_f2h_ieee(float x) {
 }
 
 /* x^n for an integer n by squaring, as llvm.powi is defined. */
-KILN_HIDDEN double __powidf2(double a, int b) {
-  const int recip = b < 0;
-  double r = 1;
-  for (;;) {
-    if (b & 1)
-      r *= a;
-    b /= 2;
-    if (b == 0)
-      break;
-    a *= a;
+#define KILN_POWI(name, T)                                                     \
+  KILN_HIDDEN T name(T a, int b) {                                             \
+    const int recip = b < 0;                                                   \
+    T r = 1;                                                                   \
+    for (;;) {                                                                 \
+      if (b & 1)                                                               \
+        r *= a;                                                                \
+      b /= 2;                                                                  \
+      if (b == 0)                                                              \
+        break;                                                                 \
+      a *= a;                                                                  \
+    }                                                                          \
+    return recip ? 1 / r : r;                                                  \
   }
-  return recip ? 1 / r : r;
-}
 
-KILN_HIDDEN float __powisf2(float a, int b) {
-  const int recip = b < 0;
-  float r = 1;
-  for (;;) {
-    if (b & 1)
-      r *= a;
-    b /= 2;
-    if (b == 0)
-      break;
-    a *= a;
-  }
-  return recip ? 1 / r : r;
-}
+KILN_POWI(__powidf2, double)
+KILN_POWI(__powisf2, float)
