@@ -92,6 +92,17 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
       if (getElementTypeOrSelf(biasOperand->get().getType()) !=
           getElementTypeOrSelf(r.getType()))
         continue;
+      // The accumulator's start is built before the heavy op: the bias
+      // must already exist there (it may be computed after it).
+      Value bias = biasOperand->get();
+      if (Operation *def = bias.getDefiningOp()) {
+        if (def->getBlock() != heavy->getBlock() ||
+            !def->isBeforeInBlock(heavy))
+          continue;
+      } else if (!cast<BlockArgument>(bias).getOwner()->findAncestorOpInBlock(
+                     *heavy.getOperation())) {
+        continue;
+      }
       return fold(rewriter, consumer, heavy, fill, biasOperand, add, rArg);
     }
     return failure();
@@ -103,8 +114,9 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
                      arith::AddFOp add, BlockArgument rArg) const {
     Location loc = fill.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    // The accumulator's start: the bias broadcast as the consumer read it.
-    rewriter.setInsertionPoint(fill);
+    // The accumulator's start: the bias broadcast as the consumer read it,
+    // right before the heavy op (after both the fill's init and the bias).
+    rewriter.setInsertionPoint(heavy);
     unsigned rank = consumer.getNumLoops();
     SmallVector<AffineMap> maps = {
         consumer.getMatchingIndexingMap(biasOperand),
