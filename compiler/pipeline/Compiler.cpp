@@ -1,8 +1,6 @@
 //===- Compiler.cpp - Session options to a compiled artifact --------------===//
 
 #include "compiler/pipeline/Compiler.h"
-
-#include "llvm/MC/MCSubtargetInfo.h"
 #include "compiler/artifact/Artifact.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"

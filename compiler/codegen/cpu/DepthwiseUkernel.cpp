@@ -63,11 +63,8 @@ struct DepthwiseUkernelPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (!kiln::isKnownUkernelIsa(isa)) {
-      module.emitError() << "kiln-depthwise-ukernel: unknown isa '" << isa
-                         << "' (expected avx512, avx2 or sse)";
+    if (failed(kiln::verifyUkernelIsa(module, "kiln-depthwise-ukernel", isa)))
       return signalPassFailure();
-    }
     SmallVector<linalg::DepthwiseConv2DNchwChwOp> convs;
     module.walk([&](linalg::DepthwiseConv2DNchwChwOp op) {
       if (op.hasPureBufferSemantics() &&

@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cpu/UkernelCall.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -346,13 +347,7 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
   }
 
   // The call site: pack the captures and hand the range to the runtime.
-  if (!module.lookupSymbol<func::FuncOp>(kParallelForSymbol)) {
-    b.setInsertionPointToStart(module.getBody());
-    auto decl = func::FuncOp::create(
-        b, loc, kParallelForSymbol,
-        FunctionType::get(ctx, {i64, i64, i64, ptrType, ptrType}, {}));
-    decl.setPrivate();
-  }
+  kiln::declareParallelFor(module);
   Value capturesPtr;
   if (captures.empty()) {
     b.setInsertionPoint(par);

@@ -108,12 +108,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (!kiln::isKnownUkernelIsa(isa)) {
-      module.emitError()
-          << "kiln-gemm-ukernel: unknown isa '" << isa
-          << "' (expected avx512, avx2 or sse)";
+    if (failed(kiln::verifyUkernelIsa(module, "kiln-gemm-ukernel", isa)))
       return signalPassFailure();
-    }
     SmallVector<std::pair<linalg::LinalgOp, std::array<int64_t, 4>>> gemms;
     module.walk([&](linalg::LinalgOp op) {
       if (auto dims = matchF32Gemm(op))

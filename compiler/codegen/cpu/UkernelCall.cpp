@@ -10,28 +10,36 @@ using namespace mlir;
 
 namespace kiln {
 
-bool isKnownUkernelIsa(llvm::StringRef isa) {
-  return isa == "avx512" || isa == "avx2" || isa == "sse";
+LogicalResult verifyUkernelIsa(ModuleOp module, llvm::StringRef pass,
+                               llvm::StringRef isa) {
+  if (isa == "avx512" || isa == "avx2" || isa == "sse")
+    return success();
+  return module.emitError() << pass << ": unknown isa '" << isa
+                            << "' (expected avx512, avx2 or sse)";
+}
+
+void declareParallelFor(ModuleOp module) {
+  if (module.lookupSymbol("kiln_parallel_for"))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  auto i64 = b.getI64Type();
+  func::FuncOp::create(b, module.getLoc(), "kiln_parallel_for",
+                       b.getFunctionType({i64, i64, i64, ptr, ptr}, {}))
+      .setPrivate();
 }
 
 func::FuncOp declareUkernel(ModuleOp module, llvm::StringRef name,
                             unsigned numArgs) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
-  OpBuilder b(module.getBodyRegion());
-  b.setInsertionPointToStart(module.getBody());
+  // The kernels run their tasks through the session's thread pool.
+  declareParallelFor(module);
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   SmallVector<Type> args(numArgs, b.getIndexType());
   auto f =
       func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
   f.setPrivate();
-  // The same declaration kiln-dispatch-parallel-loops makes.
-  if (!module.lookupSymbol("kiln_parallel_for")) {
-    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
-    auto i64 = b.getI64Type();
-    func::FuncOp::create(b, module.getLoc(), "kiln_parallel_for",
-                         b.getFunctionType({i64, i64, i64, ptr, ptr}, {}))
-        .setPrivate();
-  }
   return f;
 }
 

@@ -14,8 +14,16 @@
 
 namespace kiln {
 
-/// The ISAs the support library has kernels for (the `isa` pass option).
-bool isKnownUkernelIsa(llvm::StringRef isa);
+/// Fails, with an error on `module` naming `pass`, unless `isa` is one the
+/// support library has kernels for (avx512, avx2, sse): the `isa` option of
+/// the ukernel passes.
+mlir::LogicalResult verifyUkernelIsa(mlir::ModuleOp module,
+                                     llvm::StringRef pass, llvm::StringRef isa);
+
+/// `func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr,
+/// !llvm.ptr)`, declared once per module: the artifact's entry into the
+/// session's thread pool, which it defines only when the module declares it.
+void declareParallelFor(mlir::ModuleOp module);
 
 /// `func.func private @name(index x numArgs)`, declared once per module,
 /// together with `kiln_parallel_for`, through which the kernels run their
