@@ -250,6 +250,14 @@ def cases():
     add(Case("Conv_3x3_s2_dil2", "Conv", [u, wt(5, 4, 3, 3)],
              [[(1, 4, 13, 12), None], [(3, 4, 9, 9), None]],
              attrs={"strides": [2, 2], "dilations": [2, 2], "pads": [2, 1, 0, 2]}, **cv))
+    # The implicit GEMM: rows of pixels across panels, K over one block,
+    # F off the tile sizes; a height stride and a width dilation.
+    add(Case("Conv_3x3_wide_K", "Conv", [u, wt(20, 40, 3, 3), wt(20)],
+             [[(1, 40, 9, 70), None, None], [(2, 40, 5, 3), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **cv))
+    add(Case("Conv_5x3_sh2_dw2", "Conv", [u, wt(7, 3, 5, 3)],
+             [[(1, 3, 20, 41), None], [(2, 3, 7, 9), None]],
+             attrs={"strides": [2, 1], "dilations": [1, 2], "pads": [2, 0, 1, 3]}, **cv))
     add(Case("Conv_pointwise", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
              [[(1, 17, 7, 9), None, None], [(2, 17, 1, 30), None, None]], **cv))
     add(Case("Conv_pointwise_s2", "Conv", [u, wt(6, 5, 1, 1)],
@@ -274,7 +282,7 @@ def cases():
     for mcpu in ["haswell", "x86-64"]:
         for case in [c for c in out if c.name in (
                 "MatMul_edges", "MatMul_tiles", "Gemm_transB_bias",
-                "Conv_3x3_pad", "Conv_depthwise_s1_d1",
+                "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

@@ -36,14 +36,15 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   bool gemmUkernel = options.optLevel >= 1 && !options.gemmIsa.empty();
   // Convolutions take the GEMM too (im2col, or none for pointwise ones).
   if (gemmUkernel)
-    addPipeline(pm, "func.func(kiln-fold-bias-into-init,kiln-conv-to-gemm),"
-                    "canonicalize,cse");
+    addPipeline(pm, "func.func(kiln-fold-bias-into-init,"
+                    "kiln-conv-to-gemm{keep-2d=1}),canonicalize,cse");
   if (vectorize)
     addPipeline(pm, std::string("func.func(kiln-tile-and-vectorize") +
-                        (gemmUkernel ? "{skip-f32-matmuls=1}" : "") +
+                        (gemmUkernel ? "{skip-f32-ukernels=1}" : "") +
                         "),canonicalize,cse");
   std::string gemm =
       gemmUkernel ? "kiln-gemm-ukernel{isa=" + options.gemmIsa +
+                        "},kiln-conv-ukernel{isa=" + options.gemmIsa +
                         "},kiln-depthwise-ukernel{isa=" + options.gemmIsa +
                         "},"
                   : "";

@@ -91,9 +91,10 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
                "F,OW,C tile of conv_2d_nchw_fchw (default 16,8,8)">,
     Option<"lowerVectors", "lower-vectors", "bool", /*default=*/"true",
            "Lower vector.contract to outer products and FMAs">,
-    Option<"skipF32Matmuls", "skip-f32-matmuls", "bool", /*default=*/"false",
-           "Leave f32 matmul/batch_matmul alone (kiln-gemm-ukernel takes "
-           "them after bufferization)">,
+    Option<"skipF32Ukernels", "skip-f32-ukernels", "bool", /*default=*/"false",
+           "Leave f32 matmul, batch_matmul and conv_2d_nchw_fchw alone "
+           "(kiln-gemm-ukernel and kiln-conv-ukernel take them after "
+           "bufferization)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
@@ -132,6 +133,12 @@ def ConvToGemm : Pass<"kiln-conv-to-gemm", "mlir::func::FuncOp"> {
     1) reads x as [N, C, pixels] without a col. Batch and spatial sizes may
     be symbolic.
   }];
+  let options = [
+    Option<"keep2D", "keep-2d", "bool", /*default=*/"false",
+           "Leave 2-D convolutions with unit W stride that need columns to "
+           "kiln-conv-ukernel (implicit im2col); pointwise ones still "
+           "become contractions">,
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect"];
@@ -158,6 +165,32 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
     be symbolic: the kernel reads them at run time. The kernel splits big
     products into tasks it runs through `kiln_parallel_for` (the session's
     thread pool), which the pass declares for the artifact to define.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
+           "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def ConvUkernel : Pass<"kiln-conv-ukernel", "mlir::ModuleOp"> {
+  let summary = "f32 2-D convolutions as calls to the implicit-GEMM kernel";
+  let description = [{
+    Runs after bufferization and buffer deallocation, beside
+    kiln-gemm-ukernel. Every linalg.conv_2d_nchw_fchw on f32 buffers with
+    identity layouts becomes
+
+      func.call @kiln_sconv2d_<isa>(N, F, C, OH, OW, KH, KW, stride_h,
+          stride_w, dilation_h, dilation_w,
+          x, x strides (n, c, h, w), w, w stride (f), y, y strides (n, f))
+
+    (index values; x is the padded input): the packed GEMM of the support
+    library with the weights as A and im2col columns of x gathered while B
+    is packed, so no column buffer is materialized. The kernel accumulates
+    into y.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",

@@ -181,8 +181,9 @@ struct TileAndVectorizePass
       bool f32 = llvm::all_of(op->getOperandTypes(), [](Type t) {
         return getElementTypeOrSelf(t).isF32();
       });
-      if (skipF32Matmuls && f32 &&
-          isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+      if (skipF32Ukernels && f32 &&
+          isa<linalg::MatmulOp, linalg::BatchMatmulOp,
+              linalg::Conv2DNchwFchwOp>(op))
         return;
       heavyOps.push_back(op);
     });

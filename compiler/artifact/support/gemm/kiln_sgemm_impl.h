@@ -75,20 +75,21 @@ static float *KG_NAME(getScratch)(size_t floats) {
 }
 
 /* The register tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap holds
- * KG_MR values of A per step and Bp KG_NR values of B per step. */
-static inline void KG_NAME(tile)(int64_t kc, const float *restrict ap,
-                                 const float *restrict bp, float *c,
-                                 int64_t scm, int64_t scn, int64_t mr,
-                                 int64_t nr) {
+ * KG_MR values of A per step (the first `rows` of them used, rows >= mr)
+ * and Bp KG_NR values of B per step. Inlined with a constant `rows`. */
+static inline __attribute__((always_inline)) void
+KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
+                  const float *restrict bp, float *c, int64_t scm,
+                  int64_t scn, int64_t mr, int64_t nr, const int rows) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
 #pragma GCC unroll 16
-  for (int i = 0; i < KG_MR; ++i)
+  for (int i = 0; i < rows; ++i)
     acc0[i] = acc1[i] = KG_SET1(0);
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k) {
     kg_vec b0 = *(const kg_vec *)bp, b1 = *(const kg_vec *)(bp + KG_W);
 #pragma GCC unroll 16
-    for (int i = 0; i < KG_MR; ++i) {
+    for (int i = 0; i < rows; ++i) {
       kg_vec a = KG_BCAST(ap + i);
       acc0[i] = KG_FMA(a, b0, acc0[i]);
       acc1[i] = KG_FMA(a, b1, acc1[i]);
@@ -96,9 +97,9 @@ static inline void KG_NAME(tile)(int64_t kc, const float *restrict ap,
     ap += KG_MR;
     bp += KG_NR;
   }
-  if (mr == KG_MR && nr == KG_NR && scn == 1) {
+  if (mr == rows && nr == KG_NR && scn == 1) {
 #pragma GCC unroll 16
-    for (int i = 0; i < KG_MR; ++i) {
+    for (int i = 0; i < rows; ++i) {
       float *row = c + i * scm;
       KG_NAME(store)(row, KG_NAME(load)(row) + acc0[i]);
       KG_NAME(store)(row + KG_W, KG_NAME(load)(row + KG_W) + acc1[i]);
@@ -107,13 +108,27 @@ static inline void KG_NAME(tile)(int64_t kc, const float *restrict ap,
   }
   /* An edge tile: the padded rows and columns are dropped here. */
   float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
-  for (int i = 0; i < KG_MR; ++i) {
+  for (int i = 0; i < rows; ++i) {
     *(kg_vec *)&tmp[i][0] = acc0[i];
     *(kg_vec *)&tmp[i][KG_W] = acc1[i];
   }
   for (int64_t i = 0; i < mr; ++i)
     for (int64_t j = 0; j < nr; ++j)
       c[i * scm + j * scn] += tmp[i][j];
+}
+
+/* The tile for mr rows: a third, two thirds or all of KG_MR register
+ * rows, so an edge of M (64 rows are 5 full AVX-512 tiles and 4 rows)
+ * does not cost a full tile. */
+static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
+                          const float *restrict bp, float *c, int64_t scm,
+                          int64_t scn, int64_t mr, int64_t nr) {
+  if (mr > 2 * KG_MR / 3)
+    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, KG_MR);
+  else if (mr > KG_MR / 3)
+    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, 2 * KG_MR / 3);
+  else
+    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, KG_MR / 3);
 }
 
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
@@ -252,11 +267,104 @@ static int KG_NAME(smallM)(int64_t M, int64_t N, int64_t K, const float *a,
   return 0;
 }
 
+/* An implicit B for a 2-D convolution: B[k, p] with k = (c, kh, kw) and
+ * p = (oh, ow) - pBase is x[c, oh * sh + kh * dh, ow * sw + kw * dw] of one
+ * (padded) image, read while packing instead of from an im2col copy. */
+typedef struct {
+  const float *x;
+  int64_t sxc, sxh, sxw;
+  int64_t KH, KW, OW, sh, sw, dh, dw;
+  int64_t pBase; /* the first pixel of the task's columns */
+} KG_NAME(convB);
+
+/* B[k0:k0+kc, n0:n0+nc] of an implicit convolution B, packed as packB
+ * does. With a unit input stride along W, the pixels of a panel fall into
+ * a few runs (one per output row it touches), each contiguous in x for
+ * every k: they are copied a vector at a time, masked at their ends.
+ * Other strides gather element by element (kiln-conv-to-gemm keeps those
+ * convolutions on im2col, so this is the rare path). */
+static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
+                               int64_t kc, int64_t n0, int64_t nc,
+                               float *restrict out) {
+  /* The offset in x of each k = (c, kh, kw) of the block. */
+  int64_t kOff[KG_KC];
+  {
+    const int64_t taps = g->KH * g->KW;
+    int64_t c = k0 / taps, r = k0 % taps;
+    int64_t kh = r / g->KW, kw = r % g->KW;
+    for (int64_t k = 0; k < kc; ++k) {
+      kOff[k] = c * g->sxc + kh * g->dh * g->sxh + kw * g->dw * g->sxw;
+      if (++kw == g->KW) {
+        kw = 0;
+        if (++kh == g->KH)
+          kh = 0, ++c;
+      }
+    }
+  }
+  const int unit = g->sw * g->sxw == 1;
+  for (int64_t j0 = 0; j0 < nc; j0 += KG_NR, out += kc * KG_NR) {
+    int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
+    int64_t off[KG_NR];
+    for (int64_t j = 0; j < nr; ++j) {
+      int64_t p = g->pBase + n0 + j0 + j;
+      int64_t oh = p / g->OW, ow = p % g->OW;
+      off[j] = oh * g->sh * g->sxh + ow * g->sw * g->sxw;
+    }
+    if (!unit) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float *src = g->x + kOff[k];
+        float *dst = out + k * KG_NR;
+        int64_t j = 0;
+        for (; j < nr; ++j)
+          dst[j] = src[off[j]];
+        for (; j < KG_NR; ++j)
+          dst[j] = 0;
+      }
+      continue;
+    }
+    if (nr < KG_NR)
+      for (int64_t k = 0; k < kc; ++k) {
+        *(kg_vec *)(out + k * KG_NR) = KG_SET1(0);
+        *(kg_vec *)(out + k * KG_NR + KG_W) = KG_SET1(0);
+      }
+    /* Each run of consecutive pixels [j, end) for every k. */
+    for (int64_t j = 0; j < nr;) {
+      int64_t end = j + 1;
+      while (end < nr && off[end] == off[end - 1] + 1)
+        ++end;
+      const float *src = g->x + off[j];
+      float *dst = out + j;
+      if (end - j == KG_NR) {
+        for (int64_t k = 0; k < kc; ++k) {
+          const float *s = src + kOff[k];
+          KG_STOREU(dst + k * KG_NR, KG_LOADU(s));
+          KG_STOREU(dst + k * KG_NR + KG_W, KG_LOADU(s + KG_W));
+        }
+      } else {
+        for (int64_t q = j; q < end; q += KG_W) {
+          int64_t n = end - q < KG_W ? end - q : KG_W;
+          if (n == KG_W)
+            for (int64_t k = 0; k < kc; ++k)
+              KG_STOREU(dst + k * KG_NR, KG_LOADU(src + kOff[k]));
+          else
+            for (int64_t k = 0; k < kc; ++k)
+              kg_storen(dst + k * KG_NR, kg_loadn(src + kOff[k], n), n);
+          src += KG_W;
+          dst += KG_W;
+        }
+      }
+      j = end;
+    }
+  }
+}
+
+/* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
+ * the implicit convolution B. */
 static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
-                         int64_t scn) {
-  if (M <= KG_SMALL_M &&
+                         int64_t scn, const KG_NAME(convB) *conv) {
+  if (!conv && M <= KG_SMALL_M &&
       KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
     return;
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
@@ -268,7 +376,10 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
     int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
     for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
       int64_t kc = K - k0 < KG_KC ? K - k0 : KG_KC;
-      KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
+      if (conv)
+        KG_NAME(packConvB)(conv, k0, kc, n0, nc, bPack);
+      else
+        KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
       for (int64_t m0 = 0; m0 < M; m0 += KG_MR) {
         int64_t mr = M - m0 < KG_MR ? M - m0 : KG_MR;
         KG_NAME(packA)(mr, kc, a + m0 * sam + k0 * sak, sam, sak, aPack);
@@ -300,6 +411,8 @@ typedef struct {
   int64_t scb, scm, scn;
   /* Tasks: batch x mTasks x nTasks blocks of mChunk x nChunk of C. */
   int64_t mTasks, nTasks, mChunk, nChunk;
+  /* A convolution: B is implicit, one image per batch (x moves by sbb). */
+  const KG_NAME(convB) *conv;
 } KG_NAME(job);
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
@@ -310,10 +423,16 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
     int64_t m0 = r / j->nTasks * j->mChunk, n0 = r % j->nTasks * j->nChunk;
     int64_t mc = j->M - m0 < j->mChunk ? j->M - m0 : j->mChunk;
     int64_t nc = j->N - n0 < j->nChunk ? j->N - n0 : j->nChunk;
+    KG_NAME(convB) image;
+    if (j->conv) {
+      image = *j->conv;
+      image.x += bi * j->sbb;
+      image.pBase = n0;
+    }
     KG_NAME(one)(mc, nc, j->K, j->a + bi * j->sab + m0 * j->sam, j->sam,
                  j->sak, j->b + bi * j->sbb + n0 * j->sbn, j->sbk, j->sbn,
                  j->c + bi * j->scb + m0 * j->scm + n0 * j->scn, j->scm,
-                 j->scn);
+                 j->scn, j->conv ? &image : NULL);
   }
 }
 
@@ -322,6 +441,8 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
 #define KG_PARALLEL_MIN_FMAS (1 << 21)
 /* Tasks enough for a few threads: more would repack B on one thread. */
 #define KG_TASKS 4
+
+static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch);
 
 /* The entry kiln-gemm-ukernel calls. Pointers travel as integers (MLIR
  * index values). The work is cut into tasks that cost no repeated packing:
@@ -338,7 +459,14 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
     return;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
-                    scn, 1, 1, M, N};
+                    scn, 1, 1, M, N, NULL};
+  KG_NAME(run)(&j, batch);
+}
+
+/* Cuts a job into tasks and runs them (see kiln_sgemm below). */
+static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
+  KG_NAME(job) j = *jp;
+  int64_t M = j.M, N = j.N, K = j.K;
   if ((double)batch * M * N * K < KG_PARALLEL_MIN_FMAS) {
     KG_NAME(runTasks)(&j, 0, batch);
     return;
@@ -471,4 +599,30 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
     return;
   }
   kiln_parallel_for(0, planes, 1, KG_NAME(dwTasks), &j);
+}
+
+/*--- 2-D convolution as an implicit GEMM -----------------------------------*/
+
+/* linalg.conv_2d_nchw_fchw on buffers (kiln-conv-ukernel): per image,
+ *
+ *   y[f, (oh, ow)] += w[f, (c, kh, kw)] * B[(c, kh, kw), (oh, ow)]
+ *
+ * with B read from the padded input x while packing (packConvB), so no
+ * im2col buffer is written and read back. w must be contiguous over
+ * (c, kh, kw) and y over (oh, ow): the GEMM's A and C then have one stride
+ * each, which kiln-conv-ukernel checks on the buffers' layouts. */
+KG_HIDDEN void KG_NAME(kiln_sconv2d)(
+    int64_t N, int64_t F, int64_t C, int64_t OH, int64_t OW, int64_t KH,
+    int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x,
+    int64_t sxn, int64_t sxc, int64_t sxh, int64_t sxw, intptr_t w,
+    int64_t swf, intptr_t y, int64_t syn, int64_t syf) {
+  int64_t K = C * KH * KW, P = OH * OW;
+  if (N <= 0 || F <= 0 || P <= 0 || K <= 0)
+    return;
+  KG_NAME(convB) geometry = {(const float *)x, sxc, sxh, sxw, KH, KW,
+                             OW, sh, sw, dh, dw, 0};
+  KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, 1,
+                    (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
+                    1, 1, 1, F, P, &geometry};
+  KG_NAME(run)(&j, N);
 }
