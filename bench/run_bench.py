@@ -356,7 +356,7 @@ def fmt_table(rows, base_mb, peak=None):
             f"{r['kiln_mb'] / r['ort_mb']:.2f}", gf(r["kiln_ms"]),
             gf(r["ort_ms"]), share(r["kiln_ms"]), share(r["ort_ms"]),
             f"{r['compile_s']:.1f}", r["ok"]])
-    widths = [max(len(h), *(len(l[i]) for l in lines if len(l) > i))
+    widths = [max([len(h)] + [len(l[i]) for l in lines if len(l) > i])
               for i, h in enumerate(head)]
     out = ["  ".join(h.rjust(w) if i else h.ljust(w)
                      for i, (h, w) in enumerate(zip(head, widths)))]
@@ -374,7 +374,7 @@ def main():
         return ort_worker(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", required=True)
-    ap.add_argument("-k", default="", help="only models whose name has this")
+    ap.add_argument("-k", default="", help="only models whose name matches this regular expression")
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("-O", dest="opt", default="3")
@@ -393,7 +393,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = args.keep or tmpdir
         for name, build in MODELS:
-            if args.k not in name:
+            if not re.search(args.k, name):
                 continue
             print(f"... {name}", file=sys.stderr, flush=True)
             rows.append(bench_model(args, name, build, tmp))

@@ -277,12 +277,22 @@ def cases():
                  attrs={"group": 12, "strides": [stride, stride],
                         "dilations": [dil, dil], "pads": [1, 1, 1, 1]}, **cv))
 
+    # Padding the kernel skips (asymmetric, wider than the kernel reach on
+    # small inputs) and no bias: the output accumulates from zeros.
+    add(Case("Conv_depthwise_5x5_asym", "Conv", [u, wt(8, 1, 5, 5)],
+             [[(1, 8, 23, 40), None], [(2, 8, 4, 6), None]],
+             attrs={"group": 8, "pads": [2, 0, 1, 3]}, **cv))
+    add(Case("Conv_depthwise_s2_wide", "Conv", [u, wt(16, 1, 3, 3), wt(16)],
+             [[(1, 16, 9, 131), None, None], [(1, 16, 3, 3), None, None]],
+             attrs={"group": 16, "strides": [2, 2], "pads": [0, 1, 1, 1]}, **cv))
+
     # The kernels of the other ISAs, whatever this CPU has: AVX2 (haswell)
     # and baseline x86-64 (SSE2) variants of the GEMM and depthwise cases.
     for mcpu in ["haswell", "x86-64"]:
         for case in [c for c in out if c.name in (
                 "MatMul_edges", "MatMul_tiles", "Gemm_transB_bias",
                 "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
+                "Conv_depthwise_s2_wide",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

@@ -5,10 +5,13 @@
 // (image, channel) plane with vector rows of the output in registers and
 // runs the planes on the session's thread pool. Without it the op lowers to
 // scalar loops: a depthwise convolution has no reduction over channels for
-// tiling to vectorize.
+// tiling to vectorize. The kernel also takes over the zero padding of the
+// input (it skips taps outside the unpadded input) and a bias the output
+// starts from, so neither a padded copy nor a broadcast pass is made.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/cpu/AbsorbedOperands.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
 
@@ -44,21 +47,42 @@ struct DepthwiseUkernelPass
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
+    std::optional<kiln::AbsorbedPadding> padding =
+        kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2);
+    std::optional<kiln::AbsorbedBias> bias =
+        kiln::matchBiasInit(op, y, /*channelDim=*/1);
+    Value source = padding ? padding->source : x;
     SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-    // N, C, OH, OW, KH, KW, sh, sw, dh, dw, then x, w, y with strides.
-    SmallVector<Value> args = {dim(x, 0),         dim(x, 1),
-                               dim(y, 2),         dim(y, 3),
-                               dim(w, 1),         dim(w, 2),
-                               index(strides[0]), index(strides[1]),
-                               index(dilations[0]), index(dilations[1])};
-    for (Value buffer : {x, w, y}) {
+    // N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, then x, w,
+    // bias (or 0 and 0) and y, each an address and element strides.
+    SmallVector<Value> args = {
+        dim(source, 0),      dim(source, 1),
+        dim(source, 2),      dim(source, 3),
+        dim(y, 2),           dim(y, 3),
+        dim(w, 1),           dim(w, 2),
+        index(strides[0]),   index(strides[1]),
+        index(dilations[0]), index(dilations[1]),
+        index(padding ? padding->low[0] : 0),
+        index(padding ? padding->low[1] : 0)};
+    auto pushBuffer = [&](Value buffer) {
       kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
       args.push_back(arg.address);
       args.append(arg.strides.begin(), arg.strides.end());
-    }
+    };
+    pushBuffer(source);
+    pushBuffer(w);
+    if (bias)
+      pushBuffer(bias->bias);
+    else
+      args.append({index(0), index(0)});
+    pushBuffer(y);
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
+    if (bias)
+      bias->init->erase();
+    if (padding)
+      kiln::eraseDeadOps(padding->deadOps);
   }
 
   void runOnOperation() override {
@@ -74,7 +98,7 @@ struct DepthwiseUkernelPass
     if (convs.empty())
       return;
     func::FuncOp kernel = kiln::declareUkernel(
-        module, "kiln_dwconv2d_" + isa, /*numArgs=*/24);
+        module, "kiln_dwconv2d_" + isa, /*numArgs=*/30);
     for (linalg::DepthwiseConv2DNchwChwOp op : convs)
       lower(op, kernel);
   }

@@ -22,4 +22,11 @@ static inline kg_vec kg_loadn(const float *p, int64_t n) {
 static inline void kg_storen(float *p, kg_vec v, int64_t n) {
   _mm256_maskstore_ps(p, kg_mask(n), v);
 }
+/* Every other float of p[0, 2 * 8): the taps of a stride-2 row. */
+static inline kg_vec kg_load_even(const float *p) {
+  __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
+                                   _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_ps(
+      _mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
+}
 #include "kiln_sgemm_impl.h"

@@ -18,4 +18,11 @@ static inline kg_vec kg_loadn(const float *p, int64_t n) {
 static inline void kg_storen(float *p, kg_vec v, int64_t n) {
   _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v);
 }
+/* Every other float of p[0, 2 * 16): the taps of a stride-2 row. */
+static inline kg_vec kg_load_even(const float *p) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even,
+                                _mm512_loadu_ps(p + 16));
+}
 #include "kiln_sgemm_impl.h"

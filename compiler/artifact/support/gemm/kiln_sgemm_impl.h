@@ -10,6 +10,8 @@
  *               the vector type and its operations, as intrinsics
  *   kg_loadn, kg_storen
  *               the first n < KG_W floats (masked where the ISA can)
+ *   kg_load_even
+ *               every other float of 2 * KG_W (a stride-2 row of taps)
  *
  * The register tile is KG_MR x (2 * KG_W) of C: 2 * KG_MR accumulators,
  * two vectors of packed B and one broadcast of A per step. KG_MR is 6 with
@@ -490,27 +492,156 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
 
 /*--- Depthwise 2-D convolution ---------------------------------------------*/
 
-/* One (image, channel) plane: y[oh, ow] += sum w[kh, kw] * x[oh * sh + kh *
- * dh, ow * sw + kw * dw]. With unit strides along the rows the output row
- * is computed four vectors at a time in registers, every tap a broadcast
- * weight times an unaligned row of x; otherwise one element at a time. */
-static void KG_NAME(dwPlane)(const float *x, int64_t sxh, int64_t sxw,
-                             const float *w, int64_t swh, int64_t sww,
-                             float *y, int64_t syh, int64_t syw, int64_t OH,
-                             int64_t OW, int64_t KH, int64_t KW, int64_t sh,
-                             int64_t sw, int64_t dh, int64_t dw) {
+/* The geometry of a depthwise convolution and its operands. x is the
+ * unpadded input [N, C, H, W]: taps that fall outside it (the zero padding
+ * of padT rows on top and padL columns on the left, and whatever the
+ * output size implies at the bottom and right) are skipped. */
+typedef struct {
+  const float *x;
+  int64_t sxn, sxc, sxh, sxw;
+  const float *w;
+  int64_t swc, swh, sww;
+  const float *bias; /* NULL: accumulate into y */
+  int64_t sbc;
+  float *y;
+  int64_t syn, syc, syh, syw;
+  int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL;
+} KG_NAME(dwJob);
+
+/* Output rows oh and oh + 1 of a 3x3 convolution with unit strides and
+ * dilation along H, over the interior columns [owLo, owHi): the four
+ * input rows they read are each loaded once and serve both (12 loads for
+ * 18 FMAs, against 9 for 9 one row at a time), the nine weights stay in
+ * registers. xr points at input row oh - padT, column -padL. */
+static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
+                                const kg_vec wv[9], float *y0, float *y1,
+                                int64_t owLo, int64_t owHi,
+                                const float *bias) {
+  int64_t ow = owLo;
+  kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
+  for (; ow + 2 * KG_W <= owHi; ow += 2 * KG_W) {
+    kg_vec a0 = bias ? b : KG_LOADU(y0 + ow);
+    kg_vec a1 = bias ? b : KG_LOADU(y0 + ow + KG_W);
+    kg_vec c0 = bias ? b : KG_LOADU(y1 + ow);
+    kg_vec c1 = bias ? b : KG_LOADU(y1 + ow + KG_W);
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) {
+      const float *row = xr + r * sxh + ow;
+#pragma GCC unroll 3
+      for (int kw = 0; kw < 3; ++kw) {
+        kg_vec v0 = KG_LOADU(row + kw * dw);
+        kg_vec v1 = KG_LOADU(row + kw * dw + KG_W);
+        if (r < 3) {
+          a0 = KG_FMA(wv[r * 3 + kw], v0, a0);
+          a1 = KG_FMA(wv[r * 3 + kw], v1, a1);
+        }
+        if (r > 0) {
+          c0 = KG_FMA(wv[(r - 1) * 3 + kw], v0, c0);
+          c1 = KG_FMA(wv[(r - 1) * 3 + kw], v1, c1);
+        }
+      }
+    }
+    KG_STOREU(y0 + ow, a0);
+    KG_STOREU(y0 + ow + KG_W, a1);
+    KG_STOREU(y1 + ow, c0);
+    KG_STOREU(y1 + ow + KG_W, c1);
+  }
+  for (; ow < owHi; ow += KG_W) {
+    int64_t n = owHi - ow < KG_W ? owHi - ow : KG_W;
+    kg_vec a0 = bias ? b : kg_loadn(y0 + ow, n);
+    kg_vec c0 = bias ? b : kg_loadn(y1 + ow, n);
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) {
+      const float *row = xr + r * sxh + ow;
+#pragma GCC unroll 3
+      for (int kw = 0; kw < 3; ++kw) {
+        kg_vec v0 = kg_loadn(row + kw * dw, n);
+        if (r < 3)
+          a0 = KG_FMA(wv[r * 3 + kw], v0, a0);
+        if (r > 0)
+          c0 = KG_FMA(wv[(r - 1) * 3 + kw], v0, c0);
+      }
+    }
+    kg_storen(y0 + ow, a0, n);
+    kg_storen(y1 + ow, c0, n);
+  }
+}
+
+/* One (image, channel) plane: y[oh, ow] = start + sum w[kh, kw] * x[oh * sh
+ * - padT + kh * dh, ow * sw - padL + kw * dw] over the taps inside x, where
+ * start is the channel's bias or y itself. Columns whose taps are all
+ * inside x are computed a vector (four, where they fit) at a time with
+ * unit strides, every tap a broadcast weight times an unaligned row of x;
+ * the border columns and other strides one element at a time. */
+static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
+                             const float *w, float *y, const float *bias) {
+  const int64_t sxh = j->sxh, sxw = j->sxw, swh = j->swh, sww = j->sww;
+  const int64_t syh = j->syh, syw = j->syw, OW = j->OW, KW = j->KW;
+  const int64_t sw = j->sw, dh = j->dh, dw = j->dw, padL = j->padL;
   int unit = sw == 1 && sxw == 1 && syw == 1;
-  for (int64_t oh = 0; oh < OH; ++oh) {
+  /* Columns [owLo, owHi) read only inside x. */
+  int64_t owLo = (padL + sw - 1) / sw;
+  int64_t lastIn = j->W - 1 - (KW - 1) * dw + padL; /* ow * sw <= lastIn */
+  int64_t owHi = lastIn < 0 ? 0 : lastIn / sw + 1;
+  if (owHi > OW)
+    owHi = OW;
+  if (owLo > owHi)
+    owLo = owHi;
+  /* 3x3, unit strides, no dilation along H: interior pairs of rows. */
+  int pairs = unit && j->KH == 3 && KW == 3 && j->sh == 1 && dh == 1;
+  kg_vec wv[9];
+  if (pairs)
+    for (int t = 0; t < 9; ++t)
+      wv[t] = KG_SET1(w[t / 3 * swh + t % 3 * sww]);
+  /* Stride 2 along W: vectors of every other tap. */
+  int even = sw == 2 && sxw == 1 && syw == 1;
+  for (int64_t oh = 0; oh < j->OH; ++oh) {
     float *yrow = y + oh * syh;
-    const float *xrow = x + oh * sh * sxh;
-    int64_t ow = 0;
+    int64_t ih0 = oh * j->sh - j->padT;
+    if (pairs && oh + 1 < j->OH && ih0 >= 0 && ih0 + 3 < j->H) {
+      KG_NAME(dw3x3Rows2)(x + ih0 * sxh - padL, sxh, dw, wv, yrow,
+                          yrow + syh, owLo, owHi, bias);
+      /* The border columns of both rows, one element at a time. */
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t o = 0; o < OW; ++o) {
+          if (o == owLo)
+            o = owHi;
+          if (o >= OW)
+            break;
+          float *out = yrow + r * syh + o;
+          float acc = bias ? *bias : *out;
+          int64_t iw0 = o - padL;
+          for (int64_t kh = 0; kh < 3; ++kh)
+            for (int64_t kw = 0; kw < 3; ++kw) {
+              int64_t iw = iw0 + kw * dw;
+              if (iw >= 0 && iw < j->W)
+                acc += w[kh * swh + kw * sww] *
+                       x[(ih0 + r + kh) * sxh + iw];
+            }
+          *out = acc;
+        }
+      ++oh;
+      continue;
+    }
+    /* Taps [khLo, khHi) inside x. */
+    int64_t khLo = ih0 >= 0 ? 0 : (-ih0 + dh - 1) / dh;
+    int64_t khHi = j->KH;
+    while (khHi > khLo && ih0 + (khHi - 1) * dh >= j->H)
+      --khHi;
+    const float *xrow = x + ih0 * sxh;
+    int64_t ow = owLo;
     if (unit) {
-      for (; ow + 4 * KG_W <= OW; ow += 4 * KG_W) {
-        kg_vec a0 = KG_LOADU(yrow + ow), a1 = KG_LOADU(yrow + ow + KG_W);
-        kg_vec a2 = KG_LOADU(yrow + ow + 2 * KG_W);
-        kg_vec a3 = KG_LOADU(yrow + ow + 3 * KG_W);
-        for (int64_t kh = 0; kh < KH; ++kh) {
-          const float *xs = xrow + kh * dh * sxh + ow;
+      kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
+      const float *xs0 = xrow - padL;
+      for (; ow + 4 * KG_W <= owHi; ow += 4 * KG_W) {
+        kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
+        if (!bias) {
+          a0 = KG_LOADU(yrow + ow), a1 = KG_LOADU(yrow + ow + KG_W);
+          a2 = KG_LOADU(yrow + ow + 2 * KG_W);
+          a3 = KG_LOADU(yrow + ow + 3 * KG_W);
+        }
+        for (int64_t kh = khLo; kh < khHi; ++kh) {
+          const float *xs = xs0 + kh * dh * sxh + ow;
           for (int64_t kw = 0; kw < KW; ++kw) {
             kg_vec wv = KG_SET1(w[kh * swh + kw * sww]);
             const float *p = xs + kw * dw;
@@ -525,74 +656,92 @@ static void KG_NAME(dwPlane)(const float *x, int64_t sxh, int64_t sxw,
         KG_STOREU(yrow + ow + 2 * KG_W, a2);
         KG_STOREU(yrow + ow + 3 * KG_W, a3);
       }
-      for (; ow + KG_W <= OW; ow += KG_W) {
-        kg_vec a0 = KG_LOADU(yrow + ow);
-        for (int64_t kh = 0; kh < KH; ++kh)
+      for (; ow + KG_W <= owHi; ow += KG_W) {
+        kg_vec a0 = bias ? b : KG_LOADU(yrow + ow);
+        for (int64_t kh = khLo; kh < khHi; ++kh)
           for (int64_t kw = 0; kw < KW; ++kw)
             a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
-                        KG_LOADU(xrow + kh * dh * sxh + ow + kw * dw), a0);
+                        KG_LOADU(xs0 + kh * dh * sxh + ow + kw * dw), a0);
+        KG_STOREU(yrow + ow, a0);
+      }
+      if (ow < owHi) {
+        /* The last columns of the interior: masked loads and stores, which
+         * never touch memory past the row. */
+        int64_t n = owHi - ow;
+        kg_vec a0 = bias ? b : kg_loadn(yrow + ow, n);
+        for (int64_t kh = khLo; kh < khHi; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
+                        kg_loadn(xs0 + kh * dh * sxh + ow + kw * dw, n), a0);
+        kg_storen(yrow + ow, a0, n);
+        ow = owHi;
+      }
+    }
+    if (even) {
+      /* Full vectors while their 2 * KG_W taps stay inside the row. */
+      kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
+      for (; ow + KG_W <= owHi &&
+             (ow + KG_W) * 2 - padL + (KW - 1) * dw <= j->W;
+           ow += KG_W) {
+        kg_vec a0 = bias ? b : KG_LOADU(yrow + ow);
+        for (int64_t kh = khLo; kh < khHi; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
+                        kg_load_even(xrow + kh * dh * sxh + ow * 2 - padL +
+                                     kw * dw),
+                        a0);
         KG_STOREU(yrow + ow, a0);
       }
     }
-    if (unit && ow < OW) {
-      /* The last OW % KG_W columns: masked loads and stores, which never
-       * touch memory past the row. */
-      int64_t n = OW - ow;
-      kg_vec a0 = kg_loadn(yrow + ow, n);
-      for (int64_t kh = 0; kh < KH; ++kh)
-        for (int64_t kw = 0; kw < KW; ++kw)
-          a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
-                      kg_loadn(xrow + kh * dh * sxh + ow + kw * dw, n), a0);
-      kg_storen(yrow + ow, a0, n);
-      ow = OW;
-    }
-    for (; ow < OW; ++ow) {
-      float acc = yrow[ow * syw];
-      for (int64_t kh = 0; kh < KH; ++kh)
-        for (int64_t kw = 0; kw < KW; ++kw)
-          acc += w[kh * swh + kw * sww] *
-                 xrow[kh * dh * sxh + (ow * sw + kw * dw) * sxw];
-      yrow[ow * syw] = acc;
+    /* Everything else one element at a time: the border columns, whose
+     * taps are checked against W, and the interior with other strides. */
+    for (int64_t o = 0; o < OW; ++o) {
+      if (o == owLo)
+        o = ow;
+      if (o >= OW)
+        break;
+      float acc = bias ? *bias : yrow[o * syw];
+      int64_t iw0 = o * sw - padL;
+      for (int64_t kh = khLo; kh < khHi; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          int64_t iw = iw0 + kw * dw;
+          if (iw >= 0 && iw < j->W)
+            acc += w[kh * swh + kw * sww] * xrow[kh * dh * sxh + iw * sxw];
+        }
+      yrow[o * syw] = acc;
     }
   }
 }
-
-typedef struct {
-  const float *x;
-  int64_t sxn, sxc, sxh, sxw;
-  const float *w;
-  int64_t swc, swh, sww;
-  float *y;
-  int64_t syn, syc, syh, syw;
-  int64_t C, OH, OW, KH, KW, sh, sw, dh, dw;
-} KG_NAME(dwJob);
 
 static void KG_NAME(dwTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
   for (int64_t t = begin; t < end; ++t) {
     int64_t n = t / j->C, c = t % j->C;
-    KG_NAME(dwPlane)(j->x + n * j->sxn + c * j->sxc, j->sxh, j->sxw,
-                     j->w + c * j->swc, j->swh, j->sww,
-                     j->y + n * j->syn + c * j->syc, j->syh, j->syw, j->OH,
-                     j->OW, j->KH, j->KW, j->sh, j->sw, j->dh, j->dw);
+    KG_NAME(dwPlane)(j, j->x + n * j->sxn + c * j->sxc, j->w + c * j->swc,
+                     j->y + n * j->syn + c * j->syc,
+                     j->bias ? j->bias + c * j->sbc : NULL);
   }
 }
 
 /* linalg.depthwise_conv_2d_nchw_chw on buffers (kiln-depthwise-ukernel):
- * x [N, C, H, W] (already padded), w [C, KH, KW], y [N, C, OH, OW]
- * accumulated into, every buffer with its element strides. Planes run as
- * tasks on the session's pool when there is enough work. */
+ * x [N, C, H, W] unpadded (padT rows and padL columns of zeros before it,
+ * as many after as OH and OW need), w [C, KH, KW], y [N, C, OH, OW]
+ * computed from the bias b [C] (b = 0: accumulated into y), every buffer
+ * with its element strides. Planes run as tasks on the session's pool when
+ * there is enough work. */
 KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
-    int64_t N, int64_t C, int64_t OH, int64_t OW, int64_t KH, int64_t KW,
-    int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x, int64_t sxn,
-    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t w, int64_t swc,
-    int64_t swh, int64_t sww, intptr_t y, int64_t syn, int64_t syc,
-    int64_t syh, int64_t syw) {
+    int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW,
+    int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+    int64_t padT, int64_t padL, intptr_t x, int64_t sxn, int64_t sxc,
+    int64_t sxh, int64_t sxw, intptr_t w, int64_t swc, int64_t swh,
+    int64_t sww, intptr_t b, int64_t sbc, intptr_t y, int64_t syn,
+    int64_t syc, int64_t syh, int64_t syw) {
   if (N <= 0 || C <= 0 || OH <= 0 || OW <= 0)
     return;
   KG_NAME(dwJob) j = {(const float *)x, sxn, sxc, sxh, sxw, (const float *)w,
-                      swc, swh, sww, (float *)y, syn, syc, syh, syw,
-                      C, OH, OW, KH, KW, sh, sw, dh, dw};
+                      swc, swh, sww, (const float *)b, sbc, (float *)y, syn,
+                      syc, syh, syw, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw,
+                      padT, padL};
   int64_t planes = N * C;
   if ((double)planes * OH * OW * KH * KW < KG_PARALLEL_MIN_FMAS) {
     KG_NAME(dwTasks)(&j, 0, planes);

@@ -24,4 +24,9 @@ static inline void kg_storen(float *p, kg_vec v, int64_t n) {
   _mm_storeu_ps(tmp, v);
   memcpy(p, tmp, n * sizeof(float));
 }
+/* Every other float of p[0, 2 * 4): the taps of a stride-2 row. */
+static inline kg_vec kg_load_even(const float *p) {
+  return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4),
+                        _MM_SHUFFLE(2, 0, 2, 0));
+}
 #include "kiln_sgemm_impl.h"

@@ -1,0 +1,207 @@
+//===- AbsorbedOperands.cpp - What a convolution kernel takes over --------===//
+
+#include "compiler/codegen/cpu/AbsorbedOperands.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// The buffer a view was taken from (through subviews, reshapes, casts).
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `from` comes before `to` in one block and every op between them
+/// writes (or frees) only fresh allocations other than `kept`: what is read
+/// from `kept` at `to` is what was there at `from`. Ops with unknown
+/// effects (calls, loops) count as writing anything.
+bool keptBetween(Operation *from, Operation *to, Value kept) {
+  if (from->getBlock() != to->getBlock() || !from->isBeforeInBlock(to))
+    return false;
+  for (Operation *op = from->getNextNode(); op != to; op = op->getNextNode()) {
+    if (isMemoryEffectFree(op))
+      continue;
+    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!iface)
+      return false;
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    iface.getEffects(effects);
+    for (MemoryEffects::EffectInstance &effect : effects) {
+      if (!isa<MemoryEffects::Write, MemoryEffects::Free>(effect.getEffect()))
+        continue;
+      Value written = effect.getValue();
+      if (!written)
+        return false;
+      Value root = rootBuffer(written);
+      if (root == kept || !root.getDefiningOp<memref::AllocOp>())
+        return false;
+    }
+  }
+  return true;
+}
+
+/// The value a single-block linalg body yields, seen through its block
+/// arguments: the operand a `linalg.fill` or `linalg.map` yields unchanged.
+Value yieldedValue(linalg::LinalgOp op) {
+  auto yield = cast<linalg::YieldOp>(op.getBlock()->getTerminator());
+  if (yield.getNumOperands() != 1)
+    return {};
+  Value v = yield.getOperand(0);
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg)
+    return v;
+  if (arg.getOwner() != op.getBlock())
+    return v;
+  OpOperand *operand = op.getMatchingOpOperand(arg);
+  if (op.isDpsInit(operand))
+    return {};
+  return operand->get();
+}
+
+bool allParallelWithIdentityInit(linalg::LinalgOp op, Value buffer) {
+  return op.getNumDpsInits() == 1 && op.getDpsInits()[0] == buffer &&
+         op.getNumParallelLoops() == op.getNumLoops() &&
+         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
+}
+
+/// Whether `op` writes +0.0 to every element of `buffer` and nothing else.
+bool isZeroFill(Operation *op, Value buffer) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !allParallelWithIdentityInit(linalgOp, buffer))
+    return false;
+  Value value = yieldedValue(linalgOp);
+  return value && !isa<ShapedType>(value.getType()) &&
+         matchPattern(value, m_PosZeroFloat());
+}
+
+/// Whether `a` and `b` are the same size: one constant, one SSA value, or
+/// `memref.dim` of one buffer at one index.
+bool sameSize(OpFoldResult a, OpFoldResult b) {
+  std::optional<int64_t> ca = getConstantIntValue(a),
+                         cb = getConstantIntValue(b);
+  if (ca || cb)
+    return ca && cb && *ca == *cb;
+  Value va = cast<Value>(a), vb = cast<Value>(b);
+  if (va == vb)
+    return true;
+  auto da = va.getDefiningOp<memref::DimOp>(),
+       db = vb.getDefiningOp<memref::DimOp>();
+  return da && db && da.getSource() == db.getSource() &&
+         getConstantIntValue(da.getIndex()) &&
+         getConstantIntValue(da.getIndex()) ==
+             getConstantIntValue(db.getIndex());
+}
+
+} // namespace
+
+std::optional<AbsorbedPadding>
+matchZeroPaddedInput(Operation *conv, Value x, unsigned firstSpatialDim) {
+  auto alloc = x.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return std::nullopt;
+  Operation *fill = nullptr;
+  memref::SubViewOp view;
+  SmallVector<Operation *> deallocs;
+  for (Operation *user : x.getUsers()) {
+    if (user == conv)
+      continue;
+    if (isa<memref::DeallocOp>(user)) {
+      deallocs.push_back(user);
+      continue;
+    }
+    if (!fill && isZeroFill(user, x)) {
+      fill = user;
+      continue;
+    }
+    auto subview = dyn_cast<memref::SubViewOp>(user);
+    if (!subview || view)
+      return std::nullopt;
+    view = subview;
+  }
+  if (!fill || !view || !view->hasOneUse())
+    return std::nullopt;
+  auto copy = dyn_cast<memref::CopyOp>(*view->getUsers().begin());
+  if (!copy || copy.getTarget() != view.getResult())
+    return std::nullopt;
+  Value source = copy.getSource();
+  if (fill->getBlock() != copy->getBlock() || !fill->isBeforeInBlock(copy) ||
+      !keptBetween(copy, conv, rootBuffer(source)))
+    return std::nullopt;
+
+  AbsorbedPadding padding;
+  padding.source = source;
+  auto type = cast<MemRefType>(x.getType());
+  SmallVector<OpFoldResult> offsets = view.getMixedOffsets();
+  SmallVector<OpFoldResult> sizes = view.getMixedSizes();
+  SmallVector<OpFoldResult> strides = view.getMixedStrides();
+  OpBuilder b(conv);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    std::optional<int64_t> offset = getConstantIntValue(offsets[d]);
+    if (!offset || getConstantIntValue(strides[d]) != 1)
+      return std::nullopt;
+    if (d >= firstSpatialDim) {
+      padding.low.push_back(*offset);
+      continue;
+    }
+    // Dims before the spatial ones are copied whole: the kernel takes
+    // their sizes from the source.
+    OpFoldResult allocSize =
+        type.isDynamicDim(d)
+            ? OpFoldResult(alloc.getDynamicSizes()[type.getDynamicDimIndex(d)])
+            : OpFoldResult(b.getIndexAttr(type.getDimSize(d)));
+    if (*offset != 0 || !sameSize(sizes[d], allocSize))
+      return std::nullopt;
+  }
+  padding.deadOps = {copy, view, fill};
+  padding.deadOps.append(deallocs.begin(), deallocs.end());
+  padding.deadOps.push_back(alloc);
+  return padding;
+}
+
+std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
+                                          unsigned channelDim) {
+  if (!y.getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  Block *block = conv->getBlock();
+  linalg::GenericOp init;
+  for (Operation *user : y.getUsers()) {
+    if (user == conv || isa<memref::DeallocOp>(user))
+      continue;
+    Operation *ancestor = block->findAncestorOpInBlock(*user);
+    if (!ancestor)
+      return std::nullopt;
+    if (conv->isBeforeInBlock(ancestor))
+      continue;
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (init || !generic || generic != ancestor)
+      return std::nullopt;
+    init = generic;
+  }
+  if (!init || !allParallelWithIdentityInit(init, y) ||
+      init.getNumDpsInputs() != 1)
+    return std::nullopt;
+  Value bias = init.getDpsInputs()[0];
+  auto biasType = dyn_cast<MemRefType>(bias.getType());
+  AffineMap map = init.getMatchingIndexingMap(init.getDpsInputOperand(0));
+  if (!biasType || biasType.getRank() != 1 || map.getNumResults() != 1 ||
+      map.getResult(0) != getAffineDimExpr(channelDim, init.getContext()) ||
+      yieldedValue(init) != bias || !keptBetween(init, conv, rootBuffer(bias)))
+    return std::nullopt;
+  return AbsorbedBias{bias, init};
+}
+
+void eraseDeadOps(ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    op->erase();
+}
+
+} // namespace kiln

@@ -1,0 +1,61 @@
+//===- AbsorbedOperands.h - What a convolution kernel takes over -*- C++ -*-===//
+//
+// A convolution kernel of the support library can do more than the linalg
+// op: read an unpadded input (padding is a bounds check), and start from a
+// per-channel bias instead of an initialized output. On buffers, after
+// bufferization, those two show up as ops around the convolution:
+//
+//   %p = memref.alloc                       the padded input
+//   linalg.map / linalg.fill of zero into %p
+//   memref.copy %x, (memref.subview %p[0, 0, top, left] ...)
+//   linalg.generic broadcasting %bias[c] into %y     (kiln-fold-bias-into-init)
+//   linalg.<conv> ins(%p, %w) outs(%y)
+//
+// These helpers recognize them, so the ukernel passes can pass %x, the
+// padding and %bias to the kernel and erase the rest.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_CODEGEN_CPU_ABSORBEDOPERANDS_H
+#define KILN_COMPILER_CODEGEN_CPU_ABSORBEDOPERANDS_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+
+#include <optional>
+
+namespace kiln {
+
+/// The input of `conv` was `source` padded with zeros: `low` elements
+/// before it along each spatial dim (the dims from `firstSpatialDim` on; the
+/// dims before it are not padded), as many after it as the op reads.
+struct AbsorbedPadding {
+  mlir::Value source;
+  llvm::SmallVector<int64_t> low;
+  /// The copy, the fill, the subview, the deallocations and the allocation
+  /// of the padded buffer: dead once `conv` reads `source` instead.
+  llvm::SmallVector<mlir::Operation *> deadOps;
+};
+
+/// Matches a padded input `x` of `conv` built only for it: an allocation
+/// filled with +0.0, `source` copied into a subview at static offsets, read
+/// by no other op, and `source` not written between the copy and `conv`.
+std::optional<AbsorbedPadding>
+matchZeroPaddedInput(mlir::Operation *conv, mlir::Value x,
+                     unsigned firstSpatialDim);
+
+/// The output `y` of `conv` is a fresh buffer whose only writer before
+/// `conv` broadcasts the rank-1 `bias` along `channelDim`.
+struct AbsorbedBias {
+  mlir::Value bias;
+  mlir::Operation *init;
+};
+std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv,
+                                          mlir::Value y, unsigned channelDim);
+
+/// Erases `ops` (each once, users first).
+void eraseDeadOps(llvm::ArrayRef<mlir::Operation *> ops);
+
+} // namespace kiln
+
+#endif
