@@ -19,34 +19,46 @@
 
 using namespace llvm;
 
+// --help lists these; LLVM's own options (hundreds, linked in with the
+// backends) still parse but stay out of it (--help-hidden shows them).
+static cl::OptionCategory kilnCategory("kiln-compile options");
+
 static cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx>"),
-                                  cl::Required);
+                                  cl::Required, cl::cat(kilnCategory));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' = stdout)"),
-                                   cl::value_desc("file"), cl::init(""));
+                                   cl::value_desc("file"), cl::init(""),
+                                   cl::cat(kilnCategory));
 static cl::opt<char> optLevel(
-    "O", cl::desc("Optimization level 0-3 (ONNX Runtime's DISABLE_ALL, BASIC, "
-                  "EXTENDED, ALL); default 3"),
-    cl::Prefix, cl::init('3'));
+    "O",
+    cl::desc("Optimization level 0-3 (ONNX Runtime's DISABLE_ALL, BASIC, "
+             "EXTENDED, ALL); default 3"),
+    cl::Prefix, cl::init('3'), cl::cat(kilnCategory));
 static cl::list<std::string>
-    shapes("shape", cl::desc("Pin an input's shape: name=1x3x224x224"));
+    shapes("shape", cl::desc("Pin an input's shape: name=1x3x224x224"),
+           cl::cat(kilnCategory));
 static cl::list<std::string>
-    dims("dim", cl::desc("Pin a symbolic dim everywhere: batch=1"));
+    dims("dim", cl::desc("Pin a symbolic dim everywhere: batch=1"),
+         cl::cat(kilnCategory));
 static cl::opt<bool>
-    profile("profile", cl::desc("Instrument every kernel for session profiling "
-                                "(enable_profiling)"));
+    profile("profile",
+            cl::desc("Instrument every kernel for session profiling "
+                     "(enable_profiling)"),
+            cl::cat(kilnCategory));
 static cl::opt<bool> dynamic("all-dynamic",
-                             cl::desc("Make every input dim symbolic"));
-static cl::opt<std::string> emit(
-    "emit", cl::desc("What to write: onnx, linalg, mlir, llvm, obj, so"),
-    cl::init("so"));
+                             cl::desc("Make every input dim symbolic"),
+                             cl::cat(kilnCategory));
+static cl::opt<std::string>
+    emit("emit", cl::desc("What to write: onnx, linalg, mlir, llvm, obj, so"),
+         cl::init("so"), cl::cat(kilnCategory));
 // Registered as "target-cpu": the in-process linker registers LLVM's own
 // "mcpu" option when it first runs, so main() maps --mcpu onto this one.
 static cl::opt<std::string> mcpu("target-cpu",
                                  cl::desc("Target CPU (default: this host); "
                                           "also spelled --mcpu"),
-                                 cl::init("native"));
+                                 cl::init("native"), cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
-                             cl::desc("Print the IR after every pass"));
+                             cl::desc("Print the IR after every pass"),
+                             cl::cat(kilnCategory));
 
 static bool parseKeyValue(const std::string &arg, std::string &key,
                           std::string &value) {
@@ -69,6 +81,7 @@ int main(int argc, char **argv) {
   std::vector<const char *> args;
   for (std::string &a : argStorage)
     args.push_back(a.c_str());
+  cl::HideUnrelatedOptions(kilnCategory);
   cl::ParseCommandLineOptions(args.size(), args.data(),
                               "Kiln ONNX compiler\n");
 

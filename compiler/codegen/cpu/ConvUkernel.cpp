@@ -7,10 +7,13 @@
 // layout (a slice of a larger tensor); the kernel needs the weights
 // contiguous over (c, kh, kw) and the output over (oh, ow), which buffers
 // with identity layouts are. Others (an output written in place into a
-// slice of a concatenation) go through a contiguous copy.
+// slice of a concatenation) go through a contiguous copy. Like the
+// depthwise kernel, it takes over the zero padding of the input and a bias
+// the output starts from (AbsorbedOperands.h).
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/cpu/AbsorbedOperands.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
 
@@ -79,8 +82,17 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     OpBuilder b(op);
     Location loc = op.getLoc();
     Value x = op.getInputs()[0];
-    Value w = contiguousBuffer(b, loc, op.getInputs()[1], 3);
+    std::optional<kiln::AbsorbedPadding> padding =
+        kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2);
     Value yOriginal = op.getOutputs()[0];
+    bool yContiguous = innerDimsContiguous(yOriginal, 2);
+    // A bias goes with an output computed in place; a copied output is
+    // accumulated into (it holds the bias already).
+    std::optional<kiln::AbsorbedBias> bias;
+    if (yContiguous)
+      bias = kiln::matchBiasInit(op, yOriginal, /*channelDim=*/1);
+    Value source = padding ? padding->source : x;
+    Value w = contiguousBuffer(b, loc, op.getInputs()[1], 3);
     Value y = contiguousBuffer(b, loc, yOriginal, 2);
     auto dim = [&](Value v, int64_t d) -> Value {
       return memref::DimOp::create(b, loc, v, d);
@@ -90,20 +102,37 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     };
     SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-    kiln::BufferArg xa = kiln::getBufferArg(b, loc, x);
+    kiln::BufferArg xa = kiln::getBufferArg(b, loc, source);
     kiln::BufferArg wa = kiln::getBufferArg(b, loc, w);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
-    // N, F, C, OH, OW, KH, KW, sh, sw, dh, dw, x and its strides (n, c, h,
-    // w), w and its f stride, y and its n and f strides.
-    SmallVector<Value> args = {dim(x, 0),          dim(w, 0),
-                               dim(w, 1),          dim(y, 2),
-                               dim(y, 3),          dim(w, 2),
-                               dim(w, 3),          index(strides[0]),
-                               index(strides[1]),  index(dilations[0]),
-                               index(dilations[1]), xa.address};
+    // N, F, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, x and its
+    // strides (n, c, h, w), w and its f stride, the bias and its stride (or
+    // 0 and 0), y and its n and f strides.
+    SmallVector<Value> args = {dim(source, 0),
+                               dim(w, 0),
+                               dim(w, 1),
+                               dim(source, 2),
+                               dim(source, 3),
+                               dim(y, 2),
+                               dim(y, 3),
+                               dim(w, 2),
+                               dim(w, 3),
+                               index(strides[0]),
+                               index(strides[1]),
+                               index(dilations[0]),
+                               index(dilations[1]),
+                               index(padding ? padding->low[0] : 0),
+                               index(padding ? padding->low[1] : 0),
+                               xa.address};
     args.append(xa.strides.begin(), xa.strides.end());
-    args.append({wa.address, wa.strides[0], ya.address, ya.strides[0],
-                 ya.strides[1]});
+    args.append({wa.address, wa.strides[0]});
+    if (bias) {
+      kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
+      args.append({ba.address, ba.strides[0]});
+    } else {
+      args.append({index(0), index(0)});
+    }
+    args.append({ya.address, ya.strides[0], ya.strides[1]});
     func::CallOp::create(b, loc, kernel, args);
     if (y != yOriginal) {
       memref::CopyOp::create(b, loc, y, yOriginal);
@@ -112,6 +141,10 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     if (w != op.getInputs()[1])
       memref::DeallocOp::create(b, loc, w);
     op->erase();
+    if (bias)
+      bias->init->erase();
+    if (padding)
+      kiln::eraseDeadOps(padding->deadOps);
   }
 
   void runOnOperation() override {
@@ -127,7 +160,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     if (convs.empty())
       return;
     func::FuncOp kernel =
-        kiln::declareUkernel(module, "kiln_sconv2d_" + isa, /*numArgs=*/21);
+        kiln::declareUkernel(module, "kiln_sconv2d_" + isa, /*numArgs=*/27);
     for (linalg::Conv2DNchwFchwOp op : convs)
       lower(op, kernel);
   }

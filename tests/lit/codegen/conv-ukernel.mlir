@@ -2,11 +2,11 @@
 // RUN: kiln-opt %s --split-input-file --kiln-conv-ukernel="isa=avx2" | FileCheck %s --check-prefix=AVX2
 
 // A dilated 2-D convolution with symbolic batch and sizes: N from x, F and
-// C from w, OH and OW from y, KH and KW from w, strides and dilations as
-// constants, then x with its four strides, w with its F stride and y with
-// its N and F strides.
+// C from w, H and W from x, OH and OW from y, KH and KW from w, strides,
+// dilations and no padding as constants, then x with its four strides, w
+// with its F stride, no bias (0, 0) and y with its N and F strides.
 
-// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // AVX2-LABEL: func.func private @kiln_sconv2d_avx2(
 // CHECK-LABEL: func.func @conv(
@@ -21,11 +21,13 @@
 // CHECK-DAG:     %[[N:.*]] = memref.dim %[[X]], %[[C0]]
 // CHECK-DAG:     %[[F:.*]] = memref.dim %[[W]], %[[C0]]
 // CHECK-DAG:     %[[C:.*]] = memref.dim %[[W]], %[[C1]]
+// CHECK-DAG:     %[[H:.*]] = memref.dim %[[X]], %[[C2]]
+// CHECK-DAG:     %[[IW:.*]] = memref.dim %[[X]], %[[C3]]
 // CHECK-DAG:     %[[OH:.*]] = memref.dim %[[Y]], %[[C2]]
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C3]]
 // CHECK-DAG:     %[[KH:.*]] = memref.dim %[[W]], %[[C2]]
 // CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C3]]
-// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[F]], %[[C]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[SW]]#0, %{{.*}}, %[[SY]]#0, %[[SY]]#1)
+// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[SW]]#0, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1)
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 // AVX2:          call @kiln_sconv2d_avx2(
 func.func @conv(%x: memref<?x16x?x?xf32>, %w: memref<32x16x3x3xf32>, %y: memref<?x32x?x?xf32>) {
@@ -54,6 +56,43 @@ func.func @strided_output(%x: memref<1x8x10x10xf32, strided<[1600, 100, 10, 1], 
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %w : memref<1x8x10x10xf32, strided<[1600, 100, 10, 1], offset: 5>>, memref<4x8x3x3xf32>) outs(%y : memref<1x4x8x8xf32, strided<[512, 128, 16, 2]>>)
   return
+}
+
+// -----
+
+// A zero-padded input and a bias-initialized output, as bufferization
+// leaves them: the kernel reads the unpadded input with padding (2, 1) and
+// starts from the bias; the padded buffer, its fill and copy and the
+// broadcast are gone.
+
+// CHECK-LABEL: func.func @padded_with_bias(
+// CHECK-SAME:      %[[X:.*]]: memref<2x3x9x9xf32>, %[[W:.*]]: memref<5x3x3x3xf32>, %[[B:.*]]: memref<5xf32>
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<2x5x11x9xf32>
+// CHECK-NOT:     memref.copy
+// CHECK-NOT:     linalg.
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT:     linalg.
+// CHECK:         return %[[Y]]
+func.func @padded_with_bias(%x: memref<2x3x9x9xf32>, %w: memref<5x3x3x3xf32>, %b: memref<5xf32>) -> memref<2x5x11x9xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<2x3x13x11xf32>
+  linalg.fill ins(%zero : f32) outs(%p : memref<2x3x13x11xf32>)
+  %interior = memref.subview %p[0, 0, 2, 1] [2, 3, 9, 9] [1, 1, 1, 1] : memref<2x3x13x11xf32> to memref<2x3x9x9xf32, strided<[429, 143, 11, 1], offset: 23>>
+  memref.copy %x, %interior : memref<2x3x9x9xf32> to memref<2x3x9x9xf32, strided<[429, 143, 11, 1], offset: 23>>
+  %y = memref.alloc() : memref<2x5x11x9xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (c)>, affine_map<(n, c, h, w) -> (n, c, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%b : memref<5xf32>) outs(%y : memref<2x5x11x9xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<2x3x13x11xf32>, memref<5x3x3x3xf32>) outs(%y : memref<2x5x11x9xf32>)
+  memref.dealloc %p : memref<2x3x13x11xf32>
+  return %y : memref<2x5x11x9xf32>
 }
 
 // -----

@@ -82,7 +82,8 @@ static float *KG_NAME(getScratch)(size_t floats) {
 static inline __attribute__((always_inline)) void
 KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
                   const float *restrict bp, float *c, int64_t scm,
-                  int64_t scn, int64_t mr, int64_t nr, const int rows) {
+                  int64_t scn, int64_t mr, int64_t nr, const float *bias,
+                  int64_t sbias, const int rows) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i)
@@ -103,8 +104,10 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
 #pragma GCC unroll 16
     for (int i = 0; i < rows; ++i) {
       float *row = c + i * scm;
-      KG_NAME(store)(row, KG_NAME(load)(row) + acc0[i]);
-      KG_NAME(store)(row + KG_W, KG_NAME(load)(row + KG_W) + acc1[i]);
+      kg_vec s0 = bias ? KG_SET1(bias[i * sbias]) : KG_NAME(load)(row);
+      kg_vec s1 = bias ? KG_SET1(bias[i * sbias]) : KG_NAME(load)(row + KG_W);
+      KG_NAME(store)(row, s0 + acc0[i]);
+      KG_NAME(store)(row + KG_W, s1 + acc1[i]);
     }
     return;
   }
@@ -115,22 +118,28 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
     *(kg_vec *)&tmp[i][KG_W] = acc1[i];
   }
   for (int64_t i = 0; i < mr; ++i)
-    for (int64_t j = 0; j < nr; ++j)
-      c[i * scm + j * scn] += tmp[i][j];
+    for (int64_t j = 0; j < nr; ++j) {
+      float *out = c + i * scm + j * scn;
+      *out = (bias ? bias[i * sbias] : *out) + tmp[i][j];
+    }
 }
 
 /* The tile for mr rows: a third, two thirds or all of KG_MR register
  * rows, so an edge of M (64 rows are 5 full AVX-512 tiles and 4 rows)
- * does not cost a full tile. */
+ * does not cost a full tile. With a bias, C[i, :] is bias[i * sbias] plus
+ * the product instead of C plus the product (the first block of K). */
 static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
                           const float *restrict bp, float *c, int64_t scm,
-                          int64_t scn, int64_t mr, int64_t nr) {
+                          int64_t scn, int64_t mr, int64_t nr,
+                          const float *bias, int64_t sbias) {
   if (mr > 2 * KG_MR / 3)
-    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, KG_MR);
+    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, KG_MR);
   else if (mr > KG_MR / 3)
-    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, 2 * KG_MR / 3);
+    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, bias, sbias,
+                      2 * KG_MR / 3);
   else
-    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, KG_MR / 3);
+    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, bias, sbias,
+                      KG_MR / 3);
 }
 
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
@@ -270,32 +279,50 @@ static int KG_NAME(smallM)(int64_t M, int64_t N, int64_t K, const float *a,
 }
 
 /* An implicit B for a 2-D convolution: B[k, p] with k = (c, kh, kw) and
- * p = (oh, ow) - pBase is x[c, oh * sh + kh * dh, ow * sw + kw * dw] of one
- * (padded) image, read while packing instead of from an im2col copy. */
+ * p = (oh, ow) - pBase is x[c, oh * sh - padT + kh * dh, ow * sw - padL +
+ * kw * dw] of one unpadded image [C, H, W], zero outside it, read while
+ * packing instead of from an im2col copy. */
 typedef struct {
   const float *x;
   int64_t sxc, sxh, sxw;
-  int64_t KH, KW, OW, sh, sw, dh, dw;
+  int64_t H, W, KH, KW, OW, sh, sw, dh, dw, padT, padL;
   int64_t pBase; /* the first pixel of the task's columns */
 } KG_NAME(convB);
+
+/* dst[0, n) = src[0, n) with n <= 2 * KG_W, or zeros with src NULL. */
+static inline void KG_NAME(copyRun)(float *dst, const float *src, int64_t n) {
+  for (int64_t q = 0; q < n; q += KG_W) {
+    int64_t m = n - q < KG_W ? n - q : KG_W;
+    kg_vec v = src ? (m == KG_W ? KG_LOADU(src + q) : kg_loadn(src + q, m))
+                   : KG_SET1(0);
+    if (m == KG_W)
+      KG_STOREU(dst + q, v);
+    else
+      kg_storen(dst + q, v, m);
+  }
+}
 
 /* B[k0:k0+kc, n0:n0+nc] of an implicit convolution B, packed as packB
  * does. With a unit input stride along W, the pixels of a panel fall into
  * a few runs (one per output row it touches), each contiguous in x for
- * every k: they are copied a vector at a time, masked at their ends.
- * Other strides gather element by element (kiln-conv-to-gemm keeps those
- * convolutions on im2col, so this is the rare path). */
+ * every k: they are copied a vector at a time, masked at their ends; a run
+ * whose taps all lie inside x needs no bounds checks, one at the border
+ * copies the part inside and zeros the rest. Other strides gather element
+ * by element (kiln-conv-to-gemm keeps those convolutions on im2col, so
+ * this is the rare path). */
 static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
                                int64_t kc, int64_t n0, int64_t nc,
                                float *restrict out) {
-  /* The offset in x of each k = (c, kh, kw) of the block. */
-  int64_t kOff[KG_KC];
+  /* Per k = (c, kh, kw) of the block: its offset in x and its tap. */
+  int64_t kOff[KG_KC], kH[KG_KC], kW[KG_KC];
   {
     const int64_t taps = g->KH * g->KW;
     int64_t c = k0 / taps, r = k0 % taps;
     int64_t kh = r / g->KW, kw = r % g->KW;
     for (int64_t k = 0; k < kc; ++k) {
-      kOff[k] = c * g->sxc + kh * g->dh * g->sxh + kw * g->dw * g->sxw;
+      kH[k] = kh * g->dh;
+      kW[k] = kw * g->dw;
+      kOff[k] = c * g->sxc + kH[k] * g->sxh + kW[k] * g->sxw;
       if (++kw == g->KW) {
         kw = 0;
         if (++kh == g->KH)
@@ -303,56 +330,67 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
       }
     }
   }
-  const int unit = g->sw * g->sxw == 1;
+  const int64_t H = g->H, W = g->W;
+  const int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
+  const int unit = g->sw == 1 && g->sxw == 1;
   for (int64_t j0 = 0; j0 < nc; j0 += KG_NR, out += kc * KG_NR) {
     int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
-    int64_t off[KG_NR];
-    for (int64_t j = 0; j < nr; ++j) {
-      int64_t p = g->pBase + n0 + j0 + j;
-      int64_t oh = p / g->OW, ow = p % g->OW;
-      off[j] = oh * g->sh * g->sxh + ow * g->sw * g->sxw;
-    }
+    int64_t p0 = g->pBase + n0 + j0;
     if (!unit) {
-      for (int64_t k = 0; k < kc; ++k) {
-        const float *src = g->x + kOff[k];
-        float *dst = out + k * KG_NR;
-        int64_t j = 0;
-        for (; j < nr; ++j)
-          dst[j] = src[off[j]];
-        for (; j < KG_NR; ++j)
-          dst[j] = 0;
+      for (int64_t j = 0; j < KG_NR; ++j) {
+        int64_t p = p0 + j;
+        int64_t ih0 = p / g->OW * g->sh - g->padT;
+        int64_t iw0 = p % g->OW * g->sw - g->padL;
+        for (int64_t k = 0; k < kc; ++k) {
+          int64_t ih = ih0 + kH[k], iw = iw0 + kW[k];
+          out[k * KG_NR + j] =
+              j < nr && ih >= 0 && ih < H && iw >= 0 && iw < W
+                  ? g->x[kOff[k] + (ih0 * g->sxh + iw0 * g->sxw)]
+                  : 0;
+        }
       }
       continue;
     }
     if (nr < KG_NR)
-      for (int64_t k = 0; k < kc; ++k) {
-        *(kg_vec *)(out + k * KG_NR) = KG_SET1(0);
-        *(kg_vec *)(out + k * KG_NR + KG_W) = KG_SET1(0);
-      }
-    /* Each run of consecutive pixels [j, end) for every k. */
+      for (int64_t k = 0; k < kc; ++k)
+        KG_NAME(copyRun)(out + k * KG_NR + nr, NULL, KG_NR - nr);
+    /* Each run of pixels [j, end) along one output row. */
     for (int64_t j = 0; j < nr;) {
-      int64_t end = j + 1;
-      while (end < nr && off[end] == off[end - 1] + 1)
-        ++end;
-      const float *src = g->x + off[j];
+      int64_t oh = (p0 + j) / g->OW, ow = (p0 + j) % g->OW;
+      int64_t end = j + (g->OW - ow);
+      if (end > nr)
+        end = nr;
+      int64_t len = end - j;
+      int64_t ih0 = oh * g->sh - g->padT, iw0 = ow - g->padL;
+      const float *src = g->x + ih0 * g->sxh + iw0;
       float *dst = out + j;
-      if (end - j == KG_NR) {
-        for (int64_t k = 0; k < kc; ++k) {
-          const float *s = src + kOff[k];
-          KG_STOREU(dst + k * KG_NR, KG_LOADU(s));
-          KG_STOREU(dst + k * KG_NR + KG_W, KG_LOADU(s + KG_W));
+      if (ih0 >= 0 && ih0 + reachH < H && iw0 >= 0 &&
+          iw0 + len - 1 + reachW < W) {
+        if (len == KG_NR) {
+          for (int64_t k = 0; k < kc; ++k) {
+            const float *s = src + kOff[k];
+            KG_STOREU(dst + k * KG_NR, KG_LOADU(s));
+            KG_STOREU(dst + k * KG_NR + KG_W, KG_LOADU(s + KG_W));
+          }
+        } else {
+          for (int64_t k = 0; k < kc; ++k)
+            KG_NAME(copyRun)(dst + k * KG_NR, src + kOff[k], len);
         }
       } else {
-        for (int64_t q = j; q < end; q += KG_W) {
-          int64_t n = end - q < KG_W ? end - q : KG_W;
-          if (n == KG_W)
-            for (int64_t k = 0; k < kc; ++k)
-              KG_STOREU(dst + k * KG_NR, KG_LOADU(src + kOff[k]));
-          else
-            for (int64_t k = 0; k < kc; ++k)
-              kg_storen(dst + k * KG_NR, kg_loadn(src + kOff[k], n), n);
-          src += KG_W;
-          dst += KG_W;
+        for (int64_t k = 0; k < kc; ++k) {
+          float *d = dst + k * KG_NR;
+          int64_t ih = ih0 + kH[k], iw = iw0 + kW[k];
+          int64_t lo = iw < 0 ? -iw : 0;
+          int64_t hi = W - iw < len ? W - iw : len;
+          if (ih < 0 || ih >= H || lo >= hi) {
+            KG_NAME(copyRun)(d, NULL, len);
+            continue;
+          }
+          if (lo > 0)
+            KG_NAME(copyRun)(d, NULL, lo);
+          KG_NAME(copyRun)(d + lo, src + kOff[k] + lo, hi - lo);
+          if (hi < len)
+            KG_NAME(copyRun)(d + hi, NULL, len - hi);
         }
       }
       j = end;
@@ -361,12 +399,14 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
 }
 
 /* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
- * the implicit convolution B. */
+ * the implicit convolution B. With a bias, C = bias[m] + A * B (C is not
+ * read). */
 static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
-                         int64_t scn, const KG_NAME(convB) *conv) {
-  if (!conv && M <= KG_SMALL_M &&
+                         int64_t scn, const KG_NAME(convB) *conv,
+                         const float *bias, int64_t sbias) {
+  if (!conv && !bias && M <= KG_SMALL_M &&
       KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
     return;
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
@@ -388,7 +428,8 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
         for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
           int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
           KG_NAME(tile)(kc, aPack, bPack + j0 * kc,
-                        c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr);
+                        c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr,
+                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias);
         }
       }
     }
@@ -415,6 +456,9 @@ typedef struct {
   int64_t mTasks, nTasks, mChunk, nChunk;
   /* A convolution: B is implicit, one image per batch (x moves by sbb). */
   const KG_NAME(convB) *conv;
+  /* C starts from bias[m] (shared by every batch) instead of its value. */
+  const float *bias;
+  int64_t sbias;
 } KG_NAME(job);
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
@@ -434,7 +478,8 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
     KG_NAME(one)(mc, nc, j->K, j->a + bi * j->sab + m0 * j->sam, j->sam,
                  j->sak, j->b + bi * j->sbb + n0 * j->sbn, j->sbk, j->sbn,
                  j->c + bi * j->scb + m0 * j->scm + n0 * j->scn, j->scm,
-                 j->scn, j->conv ? &image : NULL);
+                 j->scn, j->conv ? &image : NULL,
+                 j->bias ? j->bias + m0 * j->sbias : NULL, j->sbias);
   }
 }
 
@@ -461,7 +506,7 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
     return;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
-                    scn, 1, 1, M, N, NULL};
+                    scn, 1, 1, M, N, NULL, NULL, 0};
   KG_NAME(run)(&j, batch);
 }
 
@@ -754,24 +799,36 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
 
 /* linalg.conv_2d_nchw_fchw on buffers (kiln-conv-ukernel): per image,
  *
- *   y[f, (oh, ow)] += w[f, (c, kh, kw)] * B[(c, kh, kw), (oh, ow)]
+ *   y[f, (oh, ow)] = b[f] + w[f, (c, kh, kw)] * B[(c, kh, kw), (oh, ow)]
  *
- * with B read from the padded input x while packing (packConvB), so no
- * im2col buffer is written and read back. w must be contiguous over
- * (c, kh, kw) and y over (oh, ow): the GEMM's A and C then have one stride
- * each, which kiln-conv-ukernel checks on the buffers' layouts. */
+ * with B read from the unpadded input x [N, C, H, W] while packing
+ * (packConvB: padT rows and padL columns of zeros before x, as many after
+ * it as OH and OW need), so no padded copy and no im2col buffer is written
+ * and read back. Without a bias (b = 0) y is accumulated into. w must be
+ * contiguous over (c, kh, kw) and y over (oh, ow): the GEMM's A and C then
+ * have one stride each, which kiln-conv-ukernel ensures. */
 KG_HIDDEN void KG_NAME(kiln_sconv2d)(
-    int64_t N, int64_t F, int64_t C, int64_t OH, int64_t OW, int64_t KH,
-    int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x,
-    int64_t sxn, int64_t sxc, int64_t sxh, int64_t sxw, intptr_t w,
-    int64_t swf, intptr_t y, int64_t syn, int64_t syf) {
+    int64_t N, int64_t F, int64_t C, int64_t H, int64_t W, int64_t OH,
+    int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh,
+    int64_t dw, int64_t padT, int64_t padL, intptr_t x, int64_t sxn,
+    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t w, int64_t swf,
+    intptr_t b, int64_t sb, intptr_t y, int64_t syn, int64_t syf) {
   int64_t K = C * KH * KW, P = OH * OW;
-  if (N <= 0 || F <= 0 || P <= 0 || K <= 0)
+  if (N <= 0 || F <= 0 || P <= 0)
     return;
-  KG_NAME(convB) geometry = {(const float *)x, sxc, sxh, sxw, KH, KW,
-                             OW, sh, sw, dh, dw, 0};
+  KG_NAME(convB) geometry = {(const float *)x, sxc, sxh, sxw, H, W, KH, KW,
+                             OW, sh, sw, dh, dw, padT, padL, 0};
   KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, 1,
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
-                    1, 1, 1, F, P, &geometry};
+                    1, 1, 1, F, P, &geometry, (const float *)b, sb};
+  if (K <= 0) {
+    /* No taps: y is the bias (or stays). */
+    if (b)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t f = 0; f < F; ++f)
+          for (int64_t p = 0; p < P; ++p)
+            ((float *)y)[n * syn + f * syf + p] = ((const float *)b)[f * sb];
+    return;
+  }
   KG_NAME(run)(&j, N);
 }
