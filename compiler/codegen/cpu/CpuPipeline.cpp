@@ -60,6 +60,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   std::string linalgToLoops =
       threads ? "convert-linalg-to-parallel-loops" : "convert-linalg-to-loops";
   std::string dispatch = threads ? "kiln-dispatch-parallel-loops," : "";
+  // O1+: no libm calls for exp/log/tanh/erf in loop bodies, so LLVM
+  // vectorizes softmax, sigmoid and GELU loops. O0 keeps libm's results.
+  std::string approximate = options.optLevel >= 1 ? "kiln-approximate-math," : "";
   std::string profile = options.profile ? "kiln-name-kernels," : "";
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
@@ -73,7 +76,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
                   gemm + profile + "func.func(kiln-strided-copy-to-linalg," +
-                  linalgToLoops + vectorToScf + ")," + dispatch +
+                  linalgToLoops + vectorToScf + ")," + dispatch + approximate +
                   "kiln-externalize-weights,"
                   "lower-affine,convert-scf-to-cf,canonicalize,"
                   "func.func(kiln-lower-dynamic-expand-shape),"

@@ -259,6 +259,26 @@ def DispatchParallelLoops
                            "mlir::arith::ArithDialect"];
 }
 
+def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
+  let summary = "f32 exp, log, tanh and erf as polynomials instead of libm calls";
+  let description = [{
+    Rewrites math.exp, expm1, log, log1p, log2, tanh and erf on f32 (scalars
+    and vectors) into MLIR's polynomial approximations (a few ulp; ONNX
+    Runtime's MLAS kernels are approximations too), so that the loops of
+    softmax, sigmoid, SiLU, GELU and friends contain no calls and LLVM
+    vectorizes them. Other element types and other functions keep their
+    libm calls.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "The math ops to approximate, without the dialect prefix "
+               "(default: exp, expm1, log, log1p, log2, tanh, erf)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def InstrumentKernels : Pass<"kiln-instrument-kernels", "mlir::ModuleOp"> {
   let summary = "Bracket every kernel of @main with profiling calls";
   let description = [{
