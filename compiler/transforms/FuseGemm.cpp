@@ -103,6 +103,35 @@ struct TransposeIntoGemm : OpRewritePattern<OnnxGemmOp> {
   }
 };
 
+/// Gemm(A, W, C) with transB and a constant W -> Gemm(A, Wt, C) with Wt =
+/// transpose(W) computed here: the GEMM kernel packs B from rows of N, and
+/// a transposed weight (what exporters write for Linear layers) would be
+/// packed from columns on every run instead of once at compile time.
+struct PretransposeConstantB : OpRewritePattern<OnnxGemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxGemmOp gemm,
+                                PatternRewriter &rewriter) const override {
+    if (!gemm.getTransB())
+      return rewriter.notifyMatchFailure(gemm, "B is not transposed");
+    std::optional<FloatConstant> w = readFloatConstant(gemm.getB());
+    if (!w || w->type.getRank() != 2)
+      return rewriter.notifyMatchFailure(gemm, "B is not a constant matrix");
+    int64_t n = w->type.getDimSize(0), k = w->type.getDimSize(1);
+    SmallVector<double> transposed(w->values.size());
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        transposed[j * n + i] = w->values[i * k + j];
+    auto type = RankedTensorType::get({k, n}, w->type.getElementType());
+    Value b = createFloatConstant(rewriter, gemm.getLoc(), type, transposed,
+                                  "pretransposed_gemm_b");
+    rewriter.modifyOpInPlace(gemm, [&] {
+      gemm.getBMutable().assign(b);
+      gemm.setTransBAttr(rewriter.getI64IntegerAttr(0));
+    });
+    return success();
+  }
+};
+
 /// MatMul(Transpose(A), B) or MatMul(A, Transpose(B)), 2-D -> Gemm with
 /// transA/transB and no bias.
 struct TransposedMatMulToGemm : OpRewritePattern<OnnxMatMulOp> {
@@ -126,7 +155,7 @@ struct OnnxFuseGemmPass : kiln::impl::OnnxFuseGemmPassBase<OnnxFuseGemmPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatMulAddToGemm>(&getContext());
+    patterns.add<MatMulAddToGemm, PretransposeConstantB>(&getContext());
     if (foldTranspose)
       patterns.add<TransposeIntoGemm, TransposedMatMulToGemm>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -115,7 +115,9 @@ def OnnxFuseGemmPass : Pass<"kiln-fuse-gemm", "mlir::func::FuncOp"> {
     A 2-D MatMul whose only user adds a bias of rank <= 2 that broadcasts to
     the product becomes Gemm(A, B, C). With `fold-transpose`, a 2-D
     Transpose feeding a Gemm (or a 2-D MatMul, which then becomes a Gemm)
-    flips transA/transB instead of being materialized.
+    flips transA/transB instead of being materialized. A Gemm with transB
+    and a constant B gets B transposed here, once, so that the GEMM kernel
+    packs it from rows at run time.
   }];
   let options = [
     Option<"foldTranspose", "fold-transpose", "bool", /*default=*/"true",

@@ -64,3 +64,20 @@ func.func @not_gemm(%a3: tensor<2x4x8xf32>, %a: tensor<4x8xf32>, %b: tensor<8x16
   %7 = onnx.Add(%6, %ci) : (tensor<4x16xi32>, tensor<16xi32>) -> tensor<4x16xi32>
   return %1, %3, %4, %5, %7 : tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xi32>
 }
+
+// -----
+
+// A constant B read transposed is transposed once here: the Gemm reads a
+// [K, N] constant without transB. A B that is not a constant keeps transB.
+// CHECK-LABEL: func.func @constant_transB
+// CHECK: %[[WT:.*]] = onnx.Constant() {value = dense<{{\[}}[1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>}
+// CHECK: onnx.Gemm(%arg0, %[[WT]], %arg1) : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+// CHECK: onnx.Gemm(%arg0, %arg2, %arg1) {transB = 1 : i64}
+// NOTR-LABEL: func.func @constant_transB
+// NOTR: onnx.Gemm(%arg0, %{{.*}}, %arg1) : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>)
+func.func @constant_transB(%a: tensor<4x3xf32>, %c: tensor<2xf32>, %v: tensor<2x3xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %w = onnx.Constant() {value = dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>} : () -> tensor<2x3xf32>
+  %0 = onnx.Gemm(%a, %w, %c) {transB = 1 : i64} : (tensor<4x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %1 = onnx.Gemm(%a, %v, %c) {transB = 1 : i64} : (tensor<4x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  return %0, %1 : tensor<4x2xf32>, tensor<4x2xf32>
+}
