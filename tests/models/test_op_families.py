@@ -224,6 +224,11 @@ def cases():
     add(Case("MatMul_const_weight", "MatMul",
              [u, RNG.uniform(-1, 1, (300, 40)).astype(np.float32)],
              [[(2, 3, 300), None], [(1, 1, 300), None]], **mm))
+    # Packed at compile time: two K blocks, M past the small-M path, N off
+    # the panel width.
+    add(Case("MatMul_const_weight_tiles", "MatMul",
+             [u, RNG.uniform(-1, 1, (300, 70)).astype(np.float32)],
+             [[(37, 300), None], [(5, 300), None]], **mm))
     add(Case("Gemm_transB_bias", "Gemm", [u, u, u],
              [[(5, 17), (9, 17), (9,)], [(33, 300), (70, 300), (1,)]],
              attrs={"transB": 1, "alpha": 0.5, "beta": 2.0}, **mm))
@@ -292,7 +297,8 @@ def cases():
         for case in [c for c in out if c.name in (
                 "MatMul_edges", "MatMul_tiles", "Gemm_transB_bias",
                 "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
-                "Conv_depthwise_s2_wide",
+                "Conv_depthwise_s2_wide", "MatMul_const_weight",
+                "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

@@ -6,19 +6,27 @@
 // packed GEMM of the support library, kiln_sgemm_<isa>
 // (compiler/artifact/support/gemm). The kernel reads every operand through
 // per-dim element strides, so transposes and broadcast batch dims cost no
-// copies, and symbolic sizes take the same path as static ones.
+// copies, and symbolic sizes take the same path as static ones. A constant
+// B (a weight, a global shared by every batch) is packed here, at compile
+// time, into the kernel's panel layout: kiln_sgemm_packed_<isa> reads it
+// in place and packs only A at run time.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
-#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cstring>
 
 namespace kiln {
 #define GEN_PASS_DEF_GEMMUKERNEL
@@ -66,8 +74,133 @@ std::optional<std::array<int64_t, 4>> matchF32Gemm(linalg::LinalgOp op) {
   return std::array<int64_t, 4>{batch, dims->m[0], dims->n[0], dims->k[0]};
 }
 
+/// Columns per panel of packed B: two vector registers of the ISA.
+int64_t panelWidth(StringRef isa) {
+  return isa == "avx512" ? 32 : isa == "avx2" ? 16 : 8;
+}
+
+/// The f32 values of a constant global (dense or resource-backed), or
+/// nothing.
+std::optional<SmallVector<float>> readF32Global(memref::GlobalOp global) {
+  if (!global.getConstant() || !global.getInitialValue())
+    return std::nullopt;
+  Attribute init = *global.getInitialValue();
+  int64_t count = global.getType().getNumElements();
+  SmallVector<float> values(count);
+  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    llvm::copy(dense.getValues<float>(), values.begin());
+    return values;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(init);
+  if (!resource || !resource.getElementType().isF32())
+    return std::nullopt;
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob || blob->getData().size() != static_cast<size_t>(count) * 4)
+    return std::nullopt;
+  std::memcpy(values.data(), blob->getData().data(), count * 4);
+  return values;
+}
+
 struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   using Base::Base;
+
+  /// Packed copies made so far, by source global and B's (k, n) dims in it.
+  llvm::DenseMap<std::pair<Operation *, unsigned>, memref::GlobalOp> packed;
+
+  /// A packed copy of B when B is a whole constant global with a static
+  /// shape that every batch shares: (k, n) or (n, k) dims, identity layout.
+  memref::GlobalOp getPackedB(linalg::LinalgOp op,
+                              std::array<int64_t, 4> loopDims) {
+    OpOperand *operand = op.getDpsInputOperand(1);
+    auto get = operand->get().getDefiningOp<memref::GetGlobalOp>();
+    auto type = cast<MemRefType>(operand->get().getType());
+    if (!get || type.getRank() != 2 || !type.hasStaticShape() ||
+        !type.getLayout().isIdentity())
+      return nullptr;
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    // Which memref dim holds k (the other holds n).
+    unsigned kDim = map.getDimPosition(0) == loopDims[3] ? 0 : 1;
+    if (map.getDimPosition(kDim) != loopDims[3] ||
+        map.getDimPosition(1 - kDim) != loopDims[2])
+      return nullptr;
+    auto module = op->getParentOfType<ModuleOp>();
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        op, get.getNameAttr());
+    if (!global)
+      return nullptr;
+    auto key = std::make_pair(global.getOperation(), kDim);
+    if (auto it = packed.find(key); it != packed.end())
+      return it->second;
+    std::optional<SmallVector<float>> values = readF32Global(global);
+    if (!values)
+      return nullptr;
+    int64_t K = type.getDimSize(kDim), N = type.getDimSize(1 - kDim);
+    int64_t nr = panelWidth(isa), panels = (N + nr - 1) / nr;
+    SmallVector<float> layout(panels * K * nr, 0.0f);
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n)
+        layout[(n / nr * K + k) * nr + n % nr] =
+            (*values)[kDim == 0 ? k * N + n : n * K + k];
+    auto packedType =
+        MemRefType::get({panels * K * nr}, Float32Type::get(&getContext()));
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(layout.data()),
+                         layout.size() * sizeof(float));
+    std::string name =
+        (global.getSymName() + "_packed_" + isa + (kDim ? "_t" : "")).str();
+    auto init = DenseResourceElementsAttr::get(
+        RankedTensorType::get(packedType.getShape(),
+                              packedType.getElementType()),
+        name, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
+    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+    auto result = memref::GlobalOp::create(
+        b, global.getLoc(), name, b.getStringAttr("private"), packedType, init,
+        /*constant=*/true, b.getI64IntegerAttr(64));
+    SymbolTable(module).insert(result);
+    packed[key] = result;
+    return result;
+  }
+
+  /// C[b] += A[b] * B through kiln_sgemm_packed_<isa>, B the packed copy.
+  void lowerPacked(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
+                   memref::GlobalOp bPacked, func::FuncOp kernel) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
+    auto size = [&](int64_t dim) -> Value {
+      if (dim < 0)
+        return arith::ConstantIndexOp::create(b, loc, 1);
+      return getValueOrCreateConstantIndexOp(b, loc, ranges[dim].size);
+    };
+    SmallVector<Value> args = {size(loopDims[0]), size(loopDims[1]),
+                               size(loopDims[2]), size(loopDims[3])};
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    auto pushStrides = [&](OpOperand &operand, kiln::BufferArg &buffer,
+                           std::array<int64_t, 3> dims) {
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      for (int64_t dim : dims) {
+        Value stride = zero;
+        for (unsigned r = 0; r < map.getNumResults(); ++r)
+          if (dim >= 0 && map.getDimPosition(r) == dim)
+            stride = buffer.strides[r];
+        args.push_back(stride);
+      }
+    };
+    OpOperand &aOperand = *op.getDpsInputOperand(0);
+    kiln::BufferArg a = kiln::getBufferArg(b, loc, aOperand.get());
+    args.push_back(a.address);
+    pushStrides(aOperand, a, {loopDims[0], loopDims[1], loopDims[3]});
+    Value bBuffer = memref::GetGlobalOp::create(b, loc, bPacked.getType(),
+                                                bPacked.getSymName());
+    args.push_back(kiln::getBufferArg(b, loc, bBuffer).address);
+    OpOperand &cOperand = *op.getDpsInitOperand(0);
+    kiln::BufferArg c = kiln::getBufferArg(b, loc, cOperand.get());
+    args.push_back(c.address);
+    pushStrides(cOperand, c, {loopDims[0], loopDims[1], loopDims[2]});
+    func::CallOp::create(b, loc, kernel, args);
+    op->erase();
+  }
 
   void lower(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
              func::FuncOp kernel) {
@@ -110,6 +243,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     ModuleOp module = getOperation();
     if (failed(kiln::verifyUkernelIsa(module, "kiln-gemm-ukernel", isa)))
       return signalPassFailure();
+    packed.clear();
     SmallVector<std::pair<linalg::LinalgOp, std::array<int64_t, 4>>> gemms;
     module.walk([&](linalg::LinalgOp op) {
       if (auto dims = matchF32Gemm(op))
@@ -117,10 +251,36 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     });
     if (gemms.empty())
       return;
-    func::FuncOp kernel =
-        kiln::declareUkernel(module, "kiln_sgemm_" + isa, /*numArgs=*/16);
-    for (auto [op, dims] : gemms)
-      lower(op, dims, kernel);
+    // Each kernel is declared once, when first called.
+    func::FuncOp kernel;
+    func::FuncOp packedKernel;
+    SmallVector<memref::GlobalOp> sources;
+    for (auto [op, dims] : gemms) {
+      memref::GlobalOp bPacked = packConstants ? getPackedB(op, dims) : nullptr;
+      if (!bPacked) {
+        if (!kernel)
+          kernel = kiln::declareUkernel(module, "kiln_sgemm_" + isa,
+                                        /*numArgs=*/16);
+        lower(op, dims, kernel);
+        continue;
+      }
+      if (!packedKernel)
+        packedKernel = kiln::declareUkernel(module, "kiln_sgemm_packed_" + isa,
+                                            /*numArgs=*/13);
+      sources.push_back(SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          op, op.getDpsInputOperand(1)
+                  ->get()
+                  .getDefiningOp<memref::GetGlobalOp>()
+                  .getNameAttr()));
+      Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
+      lowerPacked(op, dims, bPacked, packedKernel);
+      if (get->use_empty())
+        get->erase();
+    }
+    // A weight read only packed is not kept twice.
+    for (memref::GlobalOp global : sources)
+      if (global && SymbolTable::symbolKnownUseEmpty(global, module))
+        global.erase();
   }
 };
 

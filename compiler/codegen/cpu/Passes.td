@@ -165,10 +165,25 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
     be symbolic: the kernel reads them at run time. The kernel splits big
     products into tasks it runs through `kiln_parallel_for` (the session's
     thread pool), which the pass declares for the artifact to define.
+
+    With `pack-constants`, a B that is a whole constant global with a
+    static 2-D shape (a weight, shared by every batch) is packed now into
+    the kernel's panel layout (panels of two vector registers of columns,
+    all K rows each, zero-padded), a new constant global
+    `<name>_packed_<isa>`, and the call is
+
+      func.call @kiln_sgemm_packed_<isa>(batch, M, N, K,
+                                         a, a_stride_b, a_stride_m, a_stride_k,
+                                         b_packed,
+                                         c, c_stride_b, c_stride_m, c_stride_n)
+
+    The original global goes when nothing else reads it.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
            "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
+    Option<"packConstants", "pack-constants", "bool", /*default=*/"true",
+           "Pack constant B operands at compile time">,
   ];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",

@@ -1,3 +1,5 @@
+// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=sse" | FileCheck %s --check-prefix=PACK
+// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=sse pack-constants=0" | FileCheck %s --check-prefix=NOPACK
 // RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=avx2" -cse | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=avx512" | FileCheck %s --check-prefix=AVX512
 
@@ -79,4 +81,35 @@ func.func @f64(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>) {
 func.func @tensors(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %r : tensor<4x4xf32>
+}
+
+// -----
+
+// A constant B (a weight global, shared by the batch) is packed at compile
+// time: the 20x3 weight, read transposed (n, k), becomes three panels of 8
+// columns (SSE: two 4-float registers) by 3 rows, the last zero-padded
+// (four ones, four zeros per row), in a new global; the call passes only
+// its address, and the original global, read by nothing else, is gone.
+
+// PACK-LABEL: func.func private @kiln_sgemm_packed_sse(index, index, index, index, index, index, index, index, index, index, index, index, index)
+// PACK-NOT:   func.func private @kiln_sgemm_sse(
+// PACK:       memref.global "private" constant @w_packed_sse_t : memref<72xf32> = dense_resource<w_packed_sse_t> {alignment = 64 : i64}
+// PACK-NOT:   memref.global "private" constant @w :
+// PACK-LABEL: func.func @packed(
+// PACK-SAME:      %[[A:.*]]: memref<?x3xf32>, %[[C:.*]]: memref<?x20xf32>
+// PACK:         memref.extract_strided_metadata %[[A]]
+// PACK:         %[[P:.*]] = memref.get_global @w_packed_sse_t : memref<72xf32>
+// PACK:         memref.extract_aligned_pointer_as_index %[[P]]
+// PACK:         call @kiln_sgemm_packed_sse(
+// PACK-NOT:     linalg.matmul
+// PACK:       w_packed_sse_t: "0x400000000000803F
+// PACK-SAME:  0000803F0000803F0000803F0000803F00000000000000000000000000000000"
+// NOPACK-LABEL: func.func @packed(
+// NOPACK:         call @kiln_sgemm_sse(
+memref.global "private" constant @w : memref<20x3xf32> = dense<1.0> {alignment = 64 : i64}
+func.func @packed(%a: memref<?x3xf32>, %c: memref<?x20xf32>) {
+  %w = memref.get_global @w : memref<20x3xf32>
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+    ins(%a, %w : memref<?x3xf32>, memref<20x3xf32>) outs(%c : memref<?x20xf32>)
+  return
 }

@@ -398,6 +398,60 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
   }
 }
 
+/* Few rows against B packed at compile time: every panel is read once,
+ * straight from the packed constant, with `rows` rows of C in registers
+ * (no packing of A, no partly used register tile). Inlined per rows. */
+static inline __attribute__((always_inline)) void
+KG_NAME(smallPackedRows)(int64_t N, int64_t K, const float *a, int64_t sam,
+                         int64_t sak, const float *bPacked, float *c,
+                         int64_t scm, int64_t scn, const int rows) {
+  for (int64_t n0 = 0; n0 < N; n0 += KG_NR) {
+    const float *panel = bPacked + n0 / KG_NR * K * KG_NR;
+    kg_vec acc0[KG_SMALL_M], acc1[KG_SMALL_M];
+#pragma GCC unroll 4
+    for (int i = 0; i < rows; ++i)
+      acc0[i] = acc1[i] = KG_SET1(0);
+    for (int64_t k = 0; k < K; ++k, panel += KG_NR) {
+      kg_vec b0 = *(const kg_vec *)panel, b1 = *(const kg_vec *)(panel + KG_W);
+#pragma GCC unroll 4
+      for (int i = 0; i < rows; ++i) {
+        kg_vec x = KG_SET1(a[i * sam + k * sak]);
+        acc0[i] = KG_FMA(x, b0, acc0[i]);
+        acc1[i] = KG_FMA(x, b1, acc1[i]);
+      }
+    }
+    int64_t nr = N - n0 < KG_NR ? N - n0 : KG_NR;
+    for (int i = 0; i < rows; ++i) {
+      float tmp[KG_NR] __attribute__((aligned(64)));
+      *(kg_vec *)tmp = acc0[i];
+      *(kg_vec *)(tmp + KG_W) = acc1[i];
+      float *row = c + i * scm + n0 * scn;
+      for (int64_t j = 0; j < nr; ++j)
+        row[j * scn] += tmp[j];
+    }
+  }
+}
+
+static void KG_NAME(smallPacked)(int64_t M, int64_t N, int64_t K,
+                                 const float *a, int64_t sam, int64_t sak,
+                                 const float *bPacked, float *c, int64_t scm,
+                                 int64_t scn) {
+  switch (M) {
+  case 1:
+    KG_NAME(smallPackedRows)(N, K, a, sam, sak, bPacked, c, scm, scn, 1);
+    return;
+  case 2:
+    KG_NAME(smallPackedRows)(N, K, a, sam, sak, bPacked, c, scm, scn, 2);
+    return;
+  case 3:
+    KG_NAME(smallPackedRows)(N, K, a, sam, sak, bPacked, c, scm, scn, 3);
+    return;
+  default:
+    KG_NAME(smallPackedRows)(N, K, a, sam, sak, bPacked, c, scm, scn, 4);
+    return;
+  }
+}
+
 /* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
  * the implicit convolution B. With a bias, C = bias[m] + A * B (C is not
  * read). */
@@ -405,8 +459,13 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
                          int64_t scn, const KG_NAME(convB) *conv,
-                         const float *bias, int64_t sbias) {
-  if (!conv && !bias && M <= KG_SMALL_M &&
+                         const float *bias, int64_t sbias,
+                         const float *bPacked) {
+  if (bPacked && !bias && M <= KG_SMALL_M) {
+    KG_NAME(smallPacked)(M, N, K, a, sam, sak, bPacked, c, scm, scn);
+    return;
+  }
+  if (!conv && !bias && !bPacked && M <= KG_SMALL_M &&
       KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
     return;
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
@@ -420,14 +479,19 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
       int64_t kc = K - k0 < KG_KC ? K - k0 : KG_KC;
       if (conv)
         KG_NAME(packConvB)(conv, k0, kc, n0, nc, bPack);
-      else
+      else if (!bPacked)
         KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
       for (int64_t m0 = 0; m0 < M; m0 += KG_MR) {
         int64_t mr = M - m0 < KG_MR ? M - m0 : KG_MR;
         KG_NAME(packA)(mr, kc, a + m0 * sam + k0 * sak, sam, sak, aPack);
         for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
           int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
-          KG_NAME(tile)(kc, aPack, bPack + j0 * kc,
+          /* Panels packed at compile time hold all K rows of their
+           * columns: this block's rows start at k0. */
+          const float *panel =
+              bPacked ? bPacked + ((n0 + j0) / KG_NR * K + k0) * KG_NR
+                      : bPack + j0 * kc;
+          KG_NAME(tile)(kc, aPack, panel,
                         c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr,
                         bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias);
         }
@@ -459,6 +523,8 @@ typedef struct {
   /* C starts from bias[m] (shared by every batch) instead of its value. */
   const float *bias;
   int64_t sbias;
+  /* B packed at compile time (shared by every batch), see kiln_sgemm_packed. */
+  const float *bPacked;
 } KG_NAME(job);
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
@@ -479,7 +545,8 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
                  j->sak, j->b + bi * j->sbb + n0 * j->sbn, j->sbk, j->sbn,
                  j->c + bi * j->scb + m0 * j->scm + n0 * j->scn, j->scm,
                  j->scn, j->conv ? &image : NULL,
-                 j->bias ? j->bias + m0 * j->sbias : NULL, j->sbias);
+                 j->bias ? j->bias + m0 * j->sbias : NULL, j->sbias,
+                 j->bPacked ? j->bPacked + n0 / KG_NR * j->K * KG_NR : NULL);
   }
 }
 
@@ -506,7 +573,32 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
     return;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
-                    scn, 1, 1, M, N, NULL, NULL, 0};
+                    scn, 1, 1, M, N, NULL, NULL, 0, NULL};
+  KG_NAME(run)(&j, batch);
+}
+
+/* kiln_sgemm with B a constant packed at compile time by kiln-gemm-ukernel:
+ * for each panel of KG_NR columns (the last zero-padded), all K rows of
+ * it, KG_NR floats per row:
+ *
+ *   bPacked[(n / KG_NR * K + k) * KG_NR + n % KG_NR] = B[k, n]
+ *
+ * The tiles read it in place: no packing of B at run time. B is shared by
+ * every batch. */
+KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(int64_t batch, int64_t M,
+                                          int64_t N, int64_t K, intptr_t a,
+                                          int64_t sab, int64_t sam,
+                                          int64_t sak, intptr_t bPacked,
+                                          intptr_t c, int64_t scb,
+                                          int64_t scm, int64_t scn) {
+  if (batch <= 0 || M <= 0 || N <= 0 || K <= 0)
+    return;
+  KG_NAME(job) j = {M,    N,    K,   (const float *)a,
+                    sab,  sam,  sak, NULL,
+                    0,    0,    0,   (float *)c,
+                    scb,  scm,  scn, 1,
+                    1,    M,    N,   NULL,
+                    NULL, 0,    (const float *)bPacked};
   KG_NAME(run)(&j, batch);
 }
 
@@ -820,7 +912,7 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
                              OW, sh, sw, dh, dw, padT, padL, 0};
   KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, 1,
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
-                    1, 1, 1, F, P, &geometry, (const float *)b, sb};
+                    1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL};
   if (K <= 0) {
     /* No taps: y is the bias (or stays). */
     if (b)
