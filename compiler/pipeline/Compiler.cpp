@@ -22,6 +22,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <mutex>
+#include <unistd.h>
 
 using namespace mlir;
 
@@ -168,9 +169,26 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
     return fail(2, err);
   const llvm::MCSubtargetInfo *subtarget = tm->getMCSubtargetInfo();
   CpuCodegenOptions codegenOptions{options.optLevel, options.profile};
-  codegenOptions.gemmIsa = selectGemmIsa([&](llvm::StringRef feature) {
-    return subtarget->checkFeatures(("+" + feature).str());
-  });
+  // The target description the strategy layer reads: the ISA from the
+  // target machine's features, the caches of this host when compiling for
+  // it (typical sizes otherwise).
+  ctx.getOrLoadDialect<codegen::KilnCodegenDialect>();
+  int64_t l1 = 32 * 1024, l2 = 1024 * 1024;
+  if (options.mcpu == "native") {
+    if (long size = sysconf(_SC_LEVEL1_DCACHE_SIZE); size > 0)
+      l1 = size;
+    if (long size = sysconf(_SC_LEVEL2_CACHE_SIZE); size >= l1)
+      l2 = size;
+  }
+  (*module)->setAttr(codegen::kTargetAttrName,
+                     describeCpuTarget(
+                         &ctx,
+                         [&](llvm::StringRef feature) {
+                           return subtarget->checkFeatures(
+                               ("+" + feature).str());
+                         },
+                         l1, l2));
+  codegenOptions.selectLowering = true;
   PassManager codegen(&ctx);
   if (options.printIRAfterAll)
     codegen.enableIRPrinting();

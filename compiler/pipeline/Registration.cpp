@@ -1,6 +1,7 @@
 //===- Registration.cpp - Everything kiln-opt can parse and run -----------===//
 
 #include "compiler/pipeline/Registration.h"
+#include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/pipeline/Compiler.h"
@@ -13,7 +14,8 @@
 #include "mlir/Pass/PassRegistry.h"
 
 void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
-  registry.insert<kiln::onnx_ir::OnnxDialect>();
+  registry.insert<kiln::onnx_ir::OnnxDialect,
+                  kiln::codegen::KilnCodegenDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 }

@@ -13,8 +13,13 @@
 // columns its B, read with unit stride along the pixels. Sizes of N and of
 // the spatial dims may be symbolic; the kernel sizes must be static.
 //
+// It rewrites the convolutions whose lowering configuration is im2col_gemm
+// (kiln-select-lowering chooses it) and gives the contraction the
+// gemm_ukernel strategy for the same ISA.
+//
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cpu/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -29,6 +34,7 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln::codegen;
 
 namespace {
 
@@ -41,9 +47,10 @@ SmallVector<ReassociationIndices> leadingTwoThenRest(int64_t rank) {
 }
 
 template <typename ConvOp>
-LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op, bool keep2D) {
+LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
+                         LoweringConfigAttr config) {
   if (!op.hasPureTensorSemantics())
-    return failure();
+    return op.emitOpError("im2col_gemm needs tensor operands");
   Value x = op.getInputs()[0], w = op.getInputs()[1];
   Value init = op.getOutputs()[0];
   auto xT = cast<RankedTensorType>(x.getType());
@@ -51,23 +58,18 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op, bool keep2D) {
   auto yT = cast<RankedTensorType>(init.getType());
   if (!xT.getElementType().isF32() || !wT.getElementType().isF32() ||
       !yT.getElementType().isF32())
-    return failure();
+    return op.emitOpError("im2col_gemm needs f32 operands");
   int64_t rank = xT.getRank() - 2;
   SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
   if (llvm::any_of(kernel, ShapedType::isDynamic) ||
       ShapedType::isDynamic(wT.getDimSize(1)))
-    return failure();
+    return op.emitOpError("im2col_gemm needs static channel and kernel "
+                          "sizes");
   SmallVector<int64_t> strides(op.getStrides().template getValues<int64_t>());
   SmallVector<int64_t> dilations(
       op.getDilations().template getValues<int64_t>());
   bool pointwise = llvm::all_of(kernel, [](int64_t k) { return k == 1; }) &&
                    llvm::all_of(strides, [](int64_t s) { return s == 1; });
-  // A 2-D convolution with unit stride along W reads runs of contiguous
-  // input per output row: the implicit-GEMM kernel (kiln-conv-ukernel)
-  // packs those straight from the input. Strided ones gather element by
-  // element there, where an im2col copy measured faster.
-  if (keep2D && rank == 2 && !pointwise && strides[1] == 1)
-    return failure();
 
   Location loc = op.getLoc();
   MLIRContext *ctx = rewriter.getContext();
@@ -148,6 +150,9 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op, bool keep2D) {
                                         .getResult());
           })
           .getResult(0);
+  setLoweringConfig(product.getDefiningOp(),
+                    LoweringConfigAttr::get(ctx, Strategy::gemm_ukernel,
+                                            config.getIsa(), {}, {}));
   SmallVector<OpFoldResult> ySizes =
       tensor::getMixedSizes(rewriter, loc, init);
   Value y = tensor::ExpandShapeOp::create(rewriter, loc, yT, product, yGroups,
@@ -160,22 +165,36 @@ struct ConvToGemmPass : kiln::impl::ConvToGemmBase<ConvToGemmPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<Operation *> convs;
+    SmallVector<std::pair<Operation *, LoweringConfigAttr>> convs;
+    bool misconfigured = false;
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp,
-              linalg::Conv3DNcdhwFcdhwOp>(op))
-        convs.push_back(op);
+      LoweringConfigAttr config =
+          getLoweringConfig(op, Strategy::im2col_gemm);
+      if (!config)
+        return;
+      if (!isa<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp,
+               linalg::Conv3DNcdhwFcdhwOp>(op)) {
+        op->emitOpError("has the im2col_gemm strategy but is not a "
+                        "conv_1d_ncw_fcw, conv_2d_nchw_fchw or "
+                        "conv_3d_ncdhw_fcdhw");
+        misconfigured = true;
+        return;
+      }
+      convs.push_back({op, config});
     });
+    if (misconfigured)
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
-    for (Operation *op : convs) {
-      // Not every convolution qualifies (other element types, dynamic
-      // kernels): those keep their lowering.
+    for (auto [op, config] : convs) {
+      LogicalResult done = failure();
       if (auto c = dyn_cast<linalg::Conv1DNcwFcwOp>(op))
-        (void)convToGemm(rewriter, c, keep2D);
+        done = convToGemm(rewriter, c, config);
       else if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        (void)convToGemm(rewriter, c, keep2D);
+        done = convToGemm(rewriter, c, config);
       else if (auto c = dyn_cast<linalg::Conv3DNcdhwFcdhwOp>(op))
-        (void)convToGemm(rewriter, c, keep2D);
+        done = convToGemm(rewriter, c, config);
+      if (failed(done))
+        return signalPassFailure();
     }
   }
 };

@@ -30,10 +30,6 @@ using namespace mlir;
 
 namespace {
 
-bool isF32Buffer(Value v) {
-  auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.getElementType().isF32();
-}
 
 /// Whether the innermost `dims` dims of `v` are contiguous (row-major with
 /// unit stride), as far as its type says.
@@ -149,20 +145,15 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(kiln::verifyUkernelIsa(module, "kiln-conv-ukernel", isa)))
+    auto ops = kiln::collectConfiguredOps<linalg::Conv2DNchwFchwOp>(
+        module, kiln::codegen::Strategy::conv_ukernel,
+        "a linalg.conv_2d_nchw_fchw");
+    if (failed(ops))
       return signalPassFailure();
-    SmallVector<linalg::Conv2DNchwFchwOp> convs;
-    module.walk([&](linalg::Conv2DNchwFchwOp op) {
-      if (op.hasPureBufferSemantics() &&
-          llvm::all_of(op->getOperands(), isF32Buffer))
-        convs.push_back(op);
-    });
-    if (convs.empty())
-      return;
-    func::FuncOp kernel =
-        kiln::declareUkernel(module, "kiln_sconv2d_" + isa, /*numArgs=*/27);
-    for (linalg::Conv2DNchwFchwOp op : convs)
-      lower(op, kernel);
+    for (auto [op, isa] : *ops)
+      lower(op, kiln::declareUkernel(
+                    module, ("kiln_sconv2d_" + kiln::codegen::isaSuffix(isa)).str(),
+                    /*numArgs=*/27));
   }
 };
 

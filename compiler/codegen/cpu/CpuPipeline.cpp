@@ -32,22 +32,20 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // After elementwise fusion, so a heavy op's bias/activation is one generic
   // that can be fused into its register tiles.
   bool vectorize = options.optLevel >= 3;
-  // O1+: f32 contractions call the packed GEMM of the support library.
-  bool gemmUkernel = options.optLevel >= 1 && !options.gemmIsa.empty();
-  // Convolutions take the GEMM too (im2col, or none for pointwise ones).
-  if (gemmUkernel)
-    addPipeline(pm, "func.func(kiln-fold-bias-into-init,"
-                    "kiln-conv-to-gemm{keep-2d=1}),canonicalize,cse");
-  if (vectorize)
-    addPipeline(pm, std::string("func.func(kiln-tile-and-vectorize") +
-                        (gemmUkernel ? "{skip-f32-ukernels=1}" : "") +
-                        "),canonicalize,cse");
-  std::string gemm =
-      gemmUkernel ? "kiln-gemm-ukernel{isa=" + options.gemmIsa +
-                        "},kiln-conv-ukernel{isa=" + options.gemmIsa +
-                        "},kiln-depthwise-ukernel{isa=" + options.gemmIsa +
-                        "},"
-                  : "";
+  // O1+: the strategy layer gives every heavy op a lowering configuration
+  // (ukernels of the support library, im2col, register tiles at O3); the
+  // passes below follow it. Ops it leaves alone become loops.
+  bool strategies = options.optLevel >= 1 && options.selectLowering;
+  if (strategies)
+    addPipeline(pm, std::string("kiln-select-lowering{vectorize=") +
+                        (vectorize ? "1" : "0") +
+                        "},func.func(kiln-fold-bias-into-init,"
+                        "kiln-conv-to-gemm),canonicalize,cse");
+  if (strategies && vectorize)
+    addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
+  std::string gemm = strategies ? "kiln-gemm-ukernel,kiln-conv-ukernel,"
+                                  "kiln-depthwise-ukernel,"
+                                : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.
   std::string vectorToScf =
@@ -89,13 +87,18 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                   "reconcile-unrealized-casts,canonicalize");
 }
 
-std::string
-selectGemmIsa(llvm::function_ref<bool(llvm::StringRef)> hasFeature) {
+codegen::TargetAttr
+describeCpuTarget(MLIRContext *ctx,
+                  llvm::function_ref<bool(llvm::StringRef)> hasFeature,
+                  int64_t l1Bytes, int64_t l2Bytes) {
+  using codegen::Isa;
   if (hasFeature("avx512f"))
-    return "avx512";
+    return codegen::TargetAttr::get(ctx, Isa::avx512, 512, 32, l1Bytes,
+                                    l2Bytes);
   if (hasFeature("avx2") && hasFeature("fma"))
-    return "avx2";
-  return "sse";
+    return codegen::TargetAttr::get(ctx, Isa::avx2, 256, 16, l1Bytes,
+                                    l2Bytes);
+  return codegen::TargetAttr::get(ctx, Isa::sse, 128, 16, l1Bytes, l2Bytes);
 }
 
 void registerCpuCodegenPipeline() {

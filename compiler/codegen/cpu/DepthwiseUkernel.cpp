@@ -27,10 +27,6 @@ using namespace mlir;
 
 namespace {
 
-bool isF32Buffer(Value v) {
-  auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.getElementType().isF32();
-}
 
 struct DepthwiseUkernelPass
     : kiln::impl::DepthwiseUkernelBase<DepthwiseUkernelPass> {
@@ -87,20 +83,15 @@ struct DepthwiseUkernelPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(kiln::verifyUkernelIsa(module, "kiln-depthwise-ukernel", isa)))
+    auto ops = kiln::collectConfiguredOps<linalg::DepthwiseConv2DNchwChwOp>(
+        module, kiln::codegen::Strategy::depthwise_ukernel,
+        "a linalg.depthwise_conv_2d_nchw_chw");
+    if (failed(ops))
       return signalPassFailure();
-    SmallVector<linalg::DepthwiseConv2DNchwChwOp> convs;
-    module.walk([&](linalg::DepthwiseConv2DNchwChwOp op) {
-      if (op.hasPureBufferSemantics() &&
-          llvm::all_of(op->getOperands(), isF32Buffer))
-        convs.push_back(op);
-    });
-    if (convs.empty())
-      return;
-    func::FuncOp kernel = kiln::declareUkernel(
-        module, "kiln_dwconv2d_" + isa, /*numArgs=*/30);
-    for (linalg::DepthwiseConv2DNchwChwOp op : convs)
-      lower(op, kernel);
+    for (auto [op, isa] : *ops)
+      lower(op, kiln::declareUkernel(
+                    module, ("kiln_dwconv2d_" + kiln::codegen::isaSuffix(isa)).str(),
+                    /*numArgs=*/30));
   }
 };
 

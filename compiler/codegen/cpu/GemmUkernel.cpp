@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
 
@@ -26,7 +27,11 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <cstring>
+#include <map>
+#include <tuple>
 
 namespace kiln {
 #define GEN_PASS_DEF_GEMMUKERNEL
@@ -34,49 +39,13 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln::codegen;
 
 namespace {
 
-/// The loop dims (batch or -1, m, n, k) of a single-m/n/k contraction on
-/// fp32 buffers whose maps are projected permutations, or nothing.
-std::optional<std::array<int64_t, 4>> matchF32Gemm(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
-    return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32())
-      return std::nullopt;
-    if (!op.getMatchingIndexingMap(&operand).isProjectedPermutation())
-      return std::nullopt;
-  }
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
-  if (failed(dims))
-    return std::nullopt;
-  // A batch dim that only one operand indexes (an A or B shared by every
-  // batch) is inferred as a second m or n dim; it is the batch when it is
-  // C's outermost dim, and the operand without it moves by 0 per batch.
-  unsigned outer =
-      op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getDimPosition(0);
-  for (SmallVector<unsigned, 2> *group : {&dims->m, &dims->n})
-    if (group->size() == 2 && dims->batch.empty() &&
-        llvm::is_contained(*group, outer)) {
-      dims->batch.push_back(outer);
-      llvm::erase(*group, outer);
-    }
-  if (dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1 ||
-      dims->batch.size() > 1)
-    return std::nullopt;
-  // The dims are unsigned: no batch is -1 only as an int64_t.
-  int64_t batch =
-      dims->batch.empty() ? int64_t{-1} : static_cast<int64_t>(dims->batch[0]);
-  return std::array<int64_t, 4>{batch, dims->m[0], dims->n[0], dims->k[0]};
-}
-
 /// Columns per panel of packed B: two vector registers of the ISA.
-int64_t panelWidth(StringRef isa) {
-  return isa == "avx512" ? 32 : isa == "avx2" ? 16 : 8;
+int64_t panelWidth(Isa isa) {
+  return isa == Isa::avx512 ? 32 : isa == Isa::avx2 ? 16 : 8;
 }
 
 /// The f32 values of a constant global (dense or resource-backed), or
@@ -107,12 +76,12 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   using Base::Base;
 
   /// Packed copies made so far, by source global and B's (k, n) dims in it.
-  llvm::DenseMap<std::pair<Operation *, unsigned>, memref::GlobalOp> packed;
+  std::map<std::tuple<Operation *, unsigned, Isa>, memref::GlobalOp> packed;
 
   /// A packed copy of B when B is a whole constant global with a static
   /// shape that every batch shares: (k, n) or (n, k) dims, identity layout.
   memref::GlobalOp getPackedB(linalg::LinalgOp op,
-                              std::array<int64_t, 4> loopDims) {
+                              std::array<int64_t, 4> loopDims, Isa isa) {
     OpOperand *operand = op.getDpsInputOperand(1);
     auto get = operand->get().getDefiningOp<memref::GetGlobalOp>();
     auto type = cast<MemRefType>(operand->get().getType());
@@ -130,7 +99,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         op, get.getNameAttr());
     if (!global)
       return nullptr;
-    auto key = std::make_pair(global.getOperation(), kDim);
+    auto key = std::make_tuple(global.getOperation(), kDim, isa);
     if (auto it = packed.find(key); it != packed.end())
       return it->second;
     std::optional<SmallVector<float>> values = readF32Global(global);
@@ -147,8 +116,9 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         MemRefType::get({panels * K * nr}, Float32Type::get(&getContext()));
     ArrayRef<char> bytes(reinterpret_cast<const char *>(layout.data()),
                          layout.size() * sizeof(float));
-    std::string name =
-        (global.getSymName() + "_packed_" + isa + (kDim ? "_t" : "")).str();
+    std::string name = (global.getSymName() + "_packed_" + isaSuffix(isa) +
+                        (kDim ? "_t" : ""))
+                           .str();
     auto init = DenseResourceElementsAttr::get(
         RankedTensorType::get(packedType.getShape(),
                               packedType.getElementType()),
@@ -241,39 +211,51 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(kiln::verifyUkernelIsa(module, "kiln-gemm-ukernel", isa)))
-      return signalPassFailure();
     packed.clear();
-    SmallVector<std::pair<linalg::LinalgOp, std::array<int64_t, 4>>> gemms;
-    module.walk([&](linalg::LinalgOp op) {
-      if (auto dims = matchF32Gemm(op))
-        gemms.push_back({op, *dims});
+    SmallVector<std::tuple<linalg::LinalgOp, std::array<int64_t, 4>, Isa>>
+        gemms;
+    WalkResult walk = module.walk([&](linalg::LinalgOp op) {
+      LoweringConfigAttr config =
+          getLoweringConfig(op, Strategy::gemm_ukernel);
+      if (!config)
+        return WalkResult::advance();
+      std::optional<std::array<int64_t, 4>> dims =
+          op.hasPureBufferSemantics() ? kiln::matchF32Contraction(op)
+                                      : std::nullopt;
+      if (!dims) {
+        op->emitOpError("has the gemm_ukernel strategy but is not an f32 "
+                        "contraction on buffers with one m, n and k dim, at "
+                        "most one batch dim and projected-permutation maps");
+        return WalkResult::interrupt();
+      }
+      gemms.push_back({op, *dims, config.getIsa()});
+      return WalkResult::advance();
     });
-    if (gemms.empty())
-      return;
-    // Each kernel is declared once, when first called.
-    func::FuncOp kernel;
-    func::FuncOp packedKernel;
-    SmallVector<memref::GlobalOp> sources;
-    for (auto [op, dims] : gemms) {
-      memref::GlobalOp bPacked = packConstants ? getPackedB(op, dims) : nullptr;
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    llvm::SetVector<memref::GlobalOp> sources;
+    for (auto [op, dims, isa] : gemms) {
+      // Each kernel is declared once, when first called.
+      memref::GlobalOp bPacked =
+          packConstants ? getPackedB(op, dims, isa) : nullptr;
       if (!bPacked) {
-        if (!kernel)
-          kernel = kiln::declareUkernel(module, "kiln_sgemm_" + isa,
-                                        /*numArgs=*/16);
-        lower(op, dims, kernel);
+        lower(op, dims,
+              kiln::declareUkernel(module,
+                                   ("kiln_sgemm_" + isaSuffix(isa)).str(),
+                                   /*numArgs=*/16));
         continue;
       }
-      if (!packedKernel)
-        packedKernel = kiln::declareUkernel(module, "kiln_sgemm_packed_" + isa,
-                                            /*numArgs=*/13);
-      sources.push_back(SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      sources.insert(SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
           op, op.getDpsInputOperand(1)
                   ->get()
                   .getDefiningOp<memref::GetGlobalOp>()
                   .getNameAttr()));
       Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
-      lowerPacked(op, dims, bPacked, packedKernel);
+      lowerPacked(
+          op, dims, bPacked,
+          kiln::declareUkernel(module,
+                               ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
+                               /*numArgs=*/13));
       if (get->use_empty())
         get->erase();
     }

@@ -3,6 +3,8 @@
 #ifndef KILN_COMPILER_CODEGEN_CPU_PASSES_H
 #define KILN_COMPILER_CODEGEN_CPU_PASSES_H
 
+#include "compiler/codegen/common/KilnCodegen.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -28,15 +30,18 @@ struct CpuCodegenOptions {
   int optLevel = 3;
   /// Bracket every kernel with the run context's profiling hooks.
   bool profile = false;
-  /// The GEMM kernel variant f32 contractions call at O1+ (kiln-gemm-ukernel:
-  /// avx512, avx2, sse), chosen from the target's features by
-  /// selectGemmIsa; empty: lower them like every other op.
-  std::string gemmIsa;
+  /// O1+: choose a strategy per heavy op (kiln-select-lowering) from the
+  /// module's `kiln.target`, which the caller sets (describeCpuTarget).
+  /// Without it every op lowers to loops.
+  bool selectLowering = false;
 };
 
-/// The kiln-gemm-ukernel variant for a CPU with `hasFeature` (LLVM feature
-/// names: "avx512f", "avx2", "fma").
-std::string selectGemmIsa(llvm::function_ref<bool(llvm::StringRef)> hasFeature);
+/// The target description of a CPU with `hasFeature` (LLVM feature names:
+/// "avx512f", "avx2", "fma") and the given cache sizes.
+codegen::TargetAttr
+describeCpuTarget(mlir::MLIRContext *ctx,
+                  llvm::function_ref<bool(llvm::StringRef)> hasFeature,
+                  int64_t l1Bytes, int64_t l2Bytes);
 
 /// linalg-on-tensors -> LLVM dialect, ready for translation.
 void buildCpuCodegenPipeline(mlir::OpPassManager &pm,

@@ -58,12 +58,45 @@ def StridedCopyToLinalg
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def SelectLowering : Pass<"kiln-select-lowering", "mlir::ModuleOp"> {
+  let summary = "Attach a lowering configuration to every root op";
+  let description = [{
+    The CPU strategy layer. Reads the target description on the module
+    (`kiln.target = #kiln.target<isa = ..., vector_bits = ...,
+    vector_registers = ..., l1_bytes = ..., l2_bytes = ...>`; without one,
+    an error) and gives every heavy linalg op on tensors a
+    `kiln.lowering_config`: the first registered CPU strategy that takes
+    the op, in this order:
+
+      depthwise_ukernel   f32 depthwise_conv_2d_nchw_chw
+      conv_ukernel        f32 conv_2d_nchw_fchw with unit W stride that is
+                          not pointwise (implicit GEMM)
+      im2col_gemm         other f32 conv_1d/2d/3d with static channel and
+                          kernel sizes (strided along W, pointwise)
+      gemm_ukernel        f32 contractions with one m, n, k, at most one
+                          batch dim (matmul, batch_matmul, generics)
+      tile_and_vectorize  other matmul, batch_matmul, conv_2d_nchw_fchw,
+                          with register tiles sized from vector_bits and
+                          vector_registers (only with `vectorize`)
+
+    Ops no strategy takes (and ops that already have a configuration: a
+    test or a user may write one) are left alone; the passes after it
+    follow the configurations and nothing else.
+  }];
+  let options = [
+    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
+           "Offer tile_and_vectorize (the O3 pipeline)">,
+  ];
+  let dependentDialects = ["kiln::codegen::KilnCodegenDialect"];
+}
+
 def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile, fuse and vectorize matmul/batch_matmul/conv on tensors";
   let description = [{
     Runs on linalg on tensors, before bufferization. Every linalg.matmul,
-    linalg.batch_matmul and linalg.conv_2d_nchw_fchw becomes a register tile
-    computed inside scf.for loops:
+    linalg.batch_matmul and linalg.conv_2d_nchw_fchw whose lowering
+    configuration is tile_and_vectorize (other ops with it are an error)
+    becomes a register tile computed inside scf.for loops:
 
     1. The op (or its single elementwise consumer, so bias/activation are
        computed while the tile is in registers) is tiled along its parallel
@@ -81,20 +114,13 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
        the reduction loop, and vector.contract is lowered to outer products
        and vector.fma, which the LLVM backend turns into FMA instructions.
 
-    Tile sizes are options; the defaults fit 32 vector registers of 512 bits
-    (AVX-512) and still work (with spills) on AVX2.
+    The tile sizes are the configuration's parallel and reduction sizes,
+    one per loop of the op (kiln-select-lowering sizes them for the
+    target's vector registers).
   }];
   let options = [
-    ListOption<"matmulTileSizes", "matmul-tile-sizes", "int64_t",
-               "M,N,K tile of (batch_)matmul (default 8,32,16)">,
-    ListOption<"convTileSizes", "conv-tile-sizes", "int64_t",
-               "F,OW,C tile of conv_2d_nchw_fchw (default 16,8,8)">,
     Option<"lowerVectors", "lower-vectors", "bool", /*default=*/"true",
            "Lower vector.contract to outer products and FMAs">,
-    Option<"skipF32Ukernels", "skip-f32-ukernels", "bool", /*default=*/"false",
-           "Leave f32 matmul, batch_matmul and conv_2d_nchw_fchw alone "
-           "(kiln-gemm-ukernel and kiln-conv-ukernel take them after "
-           "bufferization)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
@@ -121,37 +147,35 @@ def FoldBiasIntoInit : Pass<"kiln-fold-bias-into-init", "mlir::func::FuncOp"> {
 def ConvToGemm : Pass<"kiln-conv-to-gemm", "mlir::func::FuncOp"> {
   let summary = "f32 convolutions as im2col + a contraction for the GEMM";
   let description = [{
-    Runs on linalg on tensors. Every f32 conv_1d_ncw_fcw, conv_2d_nchw_fchw
-    and conv_3d_ncdhw_fcdhw with static kernel sizes becomes
+    Runs on linalg on tensors. Every conv_1d_ncw_fcw, conv_2d_nchw_fchw and
+    conv_3d_ncdhw_fcdhw whose lowering configuration is im2col_gemm (f32,
+    static channel and kernel sizes; anything else is an error) becomes
 
       col[n, c, k..., o...] = x[n, c, o * stride + k * dilation ...]
       y[n, f, p] += w[f, (c, k...)] * col[n, (c, k...), p]
 
     (collapse_shapes around a linalg.generic contraction over (n, f, p, k)),
     which kiln-gemm-ukernel turns into one packed GEMM with the weights
-    shared by every image. A pointwise convolution (kernel and strides all
-    1) reads x as [N, C, pixels] without a col. Batch and spatial sizes may
-    be symbolic.
+    shared by every image: the contraction gets the gemm_ukernel strategy.
+    A pointwise convolution (kernel and strides all 1) reads x as
+    [N, C, pixels] without a col. Batch and spatial sizes may be symbolic.
   }];
-  let options = [
-    Option<"keep2D", "keep-2d", "bool", /*default=*/"false",
-           "Leave 2-D convolutions with unit W stride that need columns to "
-           "kiln-conv-ukernel (implicit im2col); pointwise ones still "
-           "become contractions">,
-  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect"];
+                           "mlir::arith::ArithDialect",
+                           "kiln::codegen::KilnCodegenDialect"];
 }
 
 def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
   let summary = "fp32 contractions on buffers as calls to the packed GEMM";
   let description = [{
-    Runs after bufferization and buffer deallocation. Every linalg op on
-    f32 buffers that is a contraction with one m, one n, one k and at most
-    one batch dim, and whose indexing maps are projected permutations
-    (linalg.matmul and batch_matmul with transposing or broadcasting maps,
-    equivalent generics), becomes a call
+    Runs after bufferization and buffer deallocation. Every linalg op whose
+    lowering configuration is gemm_ukernel becomes a call to the kernel of
+    the configuration's ISA. It must be a contraction on f32 buffers with
+    one m, one n, one k and at most one batch dim, and indexing maps that
+    are projected permutations (linalg.matmul and batch_matmul with
+    transposing or broadcasting maps, equivalent generics); anything else
+    is an error. The call is
 
       func.call @kiln_sgemm_<isa>(batch, M, N, K,
                                   a, a_stride_b, a_stride_m, a_stride_k,
@@ -180,8 +204,6 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
     The original global goes when nothing else reads it.
   }];
   let options = [
-    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
-           "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
     Option<"packConstants", "pack-constants", "bool", /*default=*/"true",
            "Pack constant B operands at compile time">,
   ];
@@ -195,22 +217,24 @@ def ConvUkernel : Pass<"kiln-conv-ukernel", "mlir::ModuleOp"> {
   let summary = "f32 2-D convolutions as calls to the implicit-GEMM kernel";
   let description = [{
     Runs after bufferization and buffer deallocation, beside
-    kiln-gemm-ukernel. Every linalg.conv_2d_nchw_fchw on f32 buffers with
-    identity layouts becomes
+    kiln-gemm-ukernel. Every linalg.conv_2d_nchw_fchw whose lowering
+    configuration is conv_ukernel (f32 buffers; anything else is an error)
+    becomes
 
-      func.call @kiln_sconv2d_<isa>(N, F, C, OH, OW, KH, KW, stride_h,
-          stride_w, dilation_h, dilation_w,
-          x, x strides (n, c, h, w), w, w stride (f), y, y strides (n, f))
+      func.call @kiln_sconv2d_<isa>(N, F, C, H, W, OH, OW, KH, KW,
+          stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left,
+          x, x strides (n, c, h, w), w, w stride (f), bias, bias stride,
+          y, y strides (n, f))
 
-    (index values; x is the padded input): the packed GEMM of the support
-    library with the weights as A and im2col columns of x gathered while B
-    is packed, so no column buffer is materialized. The kernel accumulates
-    into y.
+    (index values): the packed GEMM of the support library with the
+    weights as A and im2col columns of x gathered while B is packed, so no
+    column buffer is materialized. A zero-padded copy of the input and a
+    bias broadcast into the output, as bufferization leaves them, are
+    absorbed (x is then the unpadded input, bias the bias; otherwise the
+    padding is 0, bias and its stride 0, and y is accumulated into).
+    Weights not contiguous over (c, kh, kw) and outputs not contiguous over
+    (oh, ow) go through contiguous copies.
   }];
-  let options = [
-    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
-           "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
-  ];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect",
@@ -221,22 +245,21 @@ def DepthwiseUkernel : Pass<"kiln-depthwise-ukernel", "mlir::ModuleOp"> {
   let summary = "f32 depthwise 2-D convolutions as calls to a vector kernel";
   let description = [{
     Runs after bufferization and buffer deallocation, beside
-    kiln-gemm-ukernel. Every linalg.depthwise_conv_2d_nchw_chw on f32
-    buffers becomes
+    kiln-gemm-ukernel. Every linalg.depthwise_conv_2d_nchw_chw whose
+    lowering configuration is depthwise_ukernel (f32 buffers; anything else
+    is an error) becomes
 
-      func.call @kiln_dwconv2d_<isa>(N, C, OH, OW, KH, KW, stride_h,
-          stride_w, dilation_h, dilation_w,
+      func.call @kiln_dwconv2d_<isa>(N, C, H, W, OH, OW, KH, KW, stride_h,
+          stride_w, dilation_h, dilation_w, pad_top, pad_left,
           x, x strides (n, c, h, w), w, w strides (c, kh, kw),
-          y, y strides (n, c, oh, ow))
+          bias, bias stride, y, y strides (n, c, oh, ow))
 
-    (index values; x is the padded input). The kernel accumulates into y,
-    computes rows of output in vector registers when the row strides are 1,
-    and runs the (image, channel) planes on the session's thread pool.
+    (index values), absorbing the zero padding of the input and a bias
+    broadcast into the output as kiln-conv-ukernel does. The kernel
+    computes rows of output in vector registers (two rows at a time for
+    3x3), and runs the (image, channel) planes on the session's thread
+    pool.
   }];
-  let options = [
-    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
-           "Kernel variant: avx512, avx2 or sse (baseline x86-64)">,
-  ];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect",

@@ -1,12 +1,14 @@
 //===- TileAndVectorize.cpp - Register tiles for the heavy ops ------------===//
 //
-// linalg.matmul / batch_matmul / conv_2d_nchw_fchw on tensors become loops
-// over register-sized tiles whose body is vector code. Without this the
+// linalg.matmul / batch_matmul / conv_2d_nchw_fchw on tensors whose lowering
+// configuration is tile_and_vectorize become loops over tiles of the sizes
+// the configuration gives, whose body is vector code. Without this the
 // pipeline lowers them with convert-linalg-to-loops, i.e. one scalar
 // multiply-add per iteration with the accumulator in memory.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cpu/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -76,35 +78,13 @@ struct TileAndVectorizePass
     : kiln::impl::TileAndVectorizeBase<TileAndVectorizePass> {
   using Base::Base;
 
-  /// Parallel and reduction tile sizes of `heavy`, over all its loops.
-  void getTileSizes(linalg::LinalgOp heavy, SmallVector<int64_t> &parallel,
-                    SmallVector<int64_t> &reduction) {
-    SmallVector<int64_t> mm(matmulTileSizes.begin(), matmulTileSizes.end());
-    if (mm.size() != 3)
-      mm = {8, 32, 16};
-    SmallVector<int64_t> conv(convTileSizes.begin(), convTileSizes.end());
-    if (conv.size() != 3)
-      conv = {16, 8, 8};
-    if (isa<linalg::MatmulOp>(heavy)) {
-      parallel = {mm[0], mm[1], 0};
-      reduction = {0, 0, mm[2]};
-    } else if (isa<linalg::BatchMatmulOp>(heavy)) {
-      parallel = {1, mm[0], mm[1], 0};
-      reduction = {0, 0, 0, mm[2]};
-    } else {
-      // (n, f, oh, ow, c, kh, kw). oh and kh go to 1 so that the tile is a
-      // 1-D convolution, the only rank linalg::vectorize handles.
-      parallel = {1, conv[0], 1, conv[1], 0, 0, 0};
-      reduction = {0, 0, 0, 0, conv[2], 1, 1};
-    }
-  }
-
   /// Tiles `heavy` (through its consumer if it has one) and returns the
   /// loops created, outermost first, or an empty list if tiling failed.
   SmallVector<scf::ForOp> tileHeavyOp(RewriterBase &rewriter,
                                       linalg::LinalgOp heavy) {
-    SmallVector<int64_t> parallel, reduction;
-    getTileSizes(heavy, parallel, reduction);
+    auto config = kiln::codegen::getLoweringConfig(heavy);
+    SmallVector<int64_t> parallel(config.getParallelTiles());
+    SmallVector<int64_t> reduction(config.getReductionTiles());
     linalg::GenericOp consumer = getFusableConsumer(heavy);
     auto root = consumer ? cast<TilingInterface>(consumer.getOperation())
                          : cast<TilingInterface>(heavy.getOperation());
@@ -175,18 +155,28 @@ struct TileAndVectorizePass
     IRRewriter rewriter(ctx);
 
     SmallVector<linalg::LinalgOp> heavyOps;
-    func.walk([&](linalg::LinalgOp op) {
-      if (!isHeavyOp(op) || !op.hasPureTensorSemantics())
-        return;
-      bool f32 = llvm::all_of(op->getOperandTypes(), [](Type t) {
-        return getElementTypeOrSelf(t).isF32();
-      });
-      if (skipF32Ukernels && f32 &&
-          isa<linalg::MatmulOp, linalg::BatchMatmulOp,
-              linalg::Conv2DNchwFchwOp>(op))
-        return;
+    WalkResult walk = func.walk([&](linalg::LinalgOp op) {
+      auto config = kiln::codegen::getLoweringConfig(
+          op, kiln::codegen::Strategy::tile_and_vectorize);
+      if (!config)
+        return WalkResult::advance();
+      if (!isHeavyOp(op) || !op.hasPureTensorSemantics()) {
+        op->emitOpError("has the tile_and_vectorize strategy but is not a "
+                        "linalg.matmul, batch_matmul or conv_2d_nchw_fchw "
+                        "on tensors");
+        return WalkResult::interrupt();
+      }
+      if (config.getParallelTiles().size() != op.getNumLoops()) {
+        op->emitOpError() << "has tile sizes for "
+                          << config.getParallelTiles().size()
+                          << " loops, but it has " << op.getNumLoops();
+        return WalkResult::interrupt();
+      }
       heavyOps.push_back(op);
+      return WalkResult::advance();
     });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
     if (heavyOps.empty())
       return;
 

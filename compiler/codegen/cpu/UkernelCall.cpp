@@ -3,6 +3,8 @@
 #include "compiler/codegen/cpu/UkernelCall.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -10,13 +12,41 @@ using namespace mlir;
 
 namespace kiln {
 
-LogicalResult verifyUkernelIsa(ModuleOp module, llvm::StringRef pass,
-                               llvm::StringRef isa) {
-  if (isa == "avx512" || isa == "avx2" || isa == "sse")
-    return success();
-  return module.emitError() << pass << ": unknown isa '" << isa
-                            << "' (expected avx512, avx2 or sse)";
+std::optional<std::array<int64_t, 4>> matchF32Contraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<ShapedType>(operand.get().getType());
+    if (!type || !type.getElementType().isF32())
+      return std::nullopt;
+    if (!op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+      return std::nullopt;
+  }
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims))
+    return std::nullopt;
+  // A batch dim that only one operand indexes (an A or B shared by every
+  // batch) is inferred as a second m or n dim; it is the batch when it is
+  // C's outermost dim, and the operand without it moves by 0 per batch.
+  unsigned outer =
+      op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getDimPosition(0);
+  for (SmallVector<unsigned, 2> *group : {&dims->m, &dims->n})
+    if (group->size() == 2 && dims->batch.empty() &&
+        llvm::is_contained(*group, outer)) {
+      dims->batch.push_back(outer);
+      llvm::erase(*group, outer);
+    }
+  if (dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1 ||
+      dims->batch.size() > 1)
+    return std::nullopt;
+  // The dims are unsigned: no batch is -1 only as an int64_t.
+  int64_t batch =
+      dims->batch.empty() ? int64_t{-1} : static_cast<int64_t>(dims->batch[0]);
+  return std::array<int64_t, 4>{batch, dims->m[0], dims->n[0], dims->k[0]};
 }
+
 
 void declareParallelFor(ModuleOp module) {
   if (module.lookupSymbol("kiln_parallel_for"))

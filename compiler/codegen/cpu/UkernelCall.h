@@ -1,6 +1,6 @@
 //===- UkernelCall.h - Calls into the support library's kernels -*- C++ -*-===//
 //
-// What kiln-gemm-ukernel and kiln-depthwise-ukernel share: declaring a
+// What the ukernel passes share: finding the ops configured for them, declaring a
 // kernel of the support library (compiler/artifact/support/gemm) and
 // passing buffers to it as an address and element strides.
 //
@@ -9,16 +9,56 @@
 #ifndef KILN_COMPILER_CODEGEN_CPU_UKERNELCALL_H
 #define KILN_COMPILER_CODEGEN_CPU_UKERNELCALL_H
 
+#include "compiler/codegen/common/KilnCodegen.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/BuiltinOps.h"
+
+#include <array>
+#include <optional>
 
 namespace kiln {
 
-/// Fails, with an error on `module` naming `pass`, unless `isa` is one the
-/// support library has kernels for (avx512, avx2, sse): the `isa` option of
-/// the ukernel passes.
-mlir::LogicalResult verifyUkernelIsa(mlir::ModuleOp module,
-                                     llvm::StringRef pass, llvm::StringRef isa);
+/// The ops of `module` whose lowering configuration has `strategy`, each
+/// with its ISA, when every one is an OpTy on f32 buffers; otherwise an
+/// error on the first that is not (`expected` names what it should be) and
+/// failure: a configuration a kernel cannot follow is a bug upstream.
+template <typename OpTy>
+mlir::FailureOr<llvm::SmallVector<std::pair<OpTy, codegen::Isa>>>
+collectConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
+                     llvm::StringRef expected) {
+  llvm::SmallVector<std::pair<OpTy, codegen::Isa>> ops;
+  mlir::WalkResult walk = module.walk([&](mlir::Operation *op) {
+    codegen::LoweringConfigAttr config =
+        codegen::getLoweringConfig(op, strategy);
+    if (!config)
+      return mlir::WalkResult::advance();
+    auto typed = llvm::dyn_cast<OpTy>(op);
+    bool f32Buffers = llvm::all_of(op->getOperandTypes(), [](mlir::Type t) {
+      auto memref = llvm::dyn_cast<mlir::MemRefType>(t);
+      return memref && memref.getElementType().isF32();
+    });
+    if (!typed || !f32Buffers) {
+      op->emitOpError() << "has the "
+                        << codegen::stringifyStrategy(strategy)
+                        << " strategy but is not " << expected
+                        << " on f32 buffers";
+      return mlir::WalkResult::interrupt();
+    }
+    ops.push_back({typed, config.getIsa()});
+    return mlir::WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return mlir::failure();
+  return ops;
+}
+
+/// The loop dims (batch or -1, m, n, k) of `op` when it is a contraction
+/// with one m, n and k dim and at most one batch dim over f32 tensors or
+/// buffers, with projected-permutation maps: what the packed GEMM computes.
+std::optional<std::array<int64_t, 4>>
+matchF32Contraction(mlir::linalg::LinalgOp op);
 
 /// `func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr,
 /// !llvm.ptr)`, declared once per module: the artifact's entry into the

@@ -1,5 +1,9 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(kiln-conv-to-gemm),canonicalize,cse)" | FileCheck %s
 
+// The pass rewrites the convolutions whose lowering configuration is
+// im2col_gemm; the contraction it makes takes the gemm_ukernel strategy
+// for the same ISA.
+
 // A strided 3x3 convolution with symbolic batch and image sizes: an im2col
 // generic reading x at o * 2 + k, then one contraction over (n, f, p, k)
 // with the weights shared by every image, expanded back to NCHW.
@@ -15,12 +19,14 @@
 // CHECK:         %[[W2:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<8x3x3x3xf32> into tensor<8x27xf32>
 // CHECK:         %[[Y3:.*]] = tensor.collapse_shape %arg2 {{\[}}[0], [1], [2, 3]] : tensor<?x8x?x?xf32> into tensor<?x8x?xf32>
 // CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #[[Y]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[W2]], %[[C2]] : tensor<8x27xf32>, tensor<?x27x?xf32>) outs(%[[Y3]] : tensor<?x8x?xf32>)
+// CHECK-SAME:        attrs = {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>}
 // CHECK:           arith.mulf
 // CHECK:           arith.addf
 // CHECK:         tensor.expand_shape %[[P]] {{\[}}[0], [1], [2, 3]]
 // CHECK-NOT:     linalg.conv_2d
 func.func @strided(%x: tensor<?x3x?x?xf32>, %w: tensor<8x3x3x3xf32>, %y: tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32> {
-  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                                kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx2>}
     ins(%x, %w : tensor<?x3x?x?xf32>, tensor<8x3x3x3xf32>) outs(%y : tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32>
   return %r : tensor<?x8x?x?xf32>
 }
@@ -35,7 +41,8 @@ func.func @strided(%x: tensor<?x3x?x?xf32>, %w: tensor<8x3x3x3xf32>, %y: tensor<
 // CHECK:         %[[W2:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<256x128x1x1xf32> into tensor<256x128xf32>
 // CHECK:         linalg.generic {{.*}} ins(%[[W2]], %[[X3]] : tensor<256x128xf32>, tensor<1x128x784xf32>)
 func.func @pointwise(%x: tensor<1x128x28x28xf32>, %w: tensor<256x128x1x1xf32>, %y: tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> {
-  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>}
     ins(%x, %w : tensor<1x128x28x28xf32>, tensor<256x128x1x1xf32>) outs(%y : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
   return %r : tensor<1x256x28x28xf32>
 }
@@ -49,27 +56,20 @@ func.func @pointwise(%x: tensor<1x128x28x28xf32>, %w: tensor<256x128x1x1xf32>, %
 // CHECK:         linalg.generic {indexing_maps = [#[[COL1]], {{.*}}]{{.*}} outs(%{{.*}} : tensor<?x1x512x?xf32>)
 // CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3]] : tensor<?x1x512x?xf32> into tensor<?x512x?xf32>
 func.func @conv1d(%x: tensor<?x1x?xf32>, %w: tensor<257x1x512xf32>, %y: tensor<?x257x?xf32>) -> tensor<?x257x?xf32> {
-  %r = linalg.conv_1d_ncw_fcw {dilations = dense<2> : tensor<1xi64>, strides = dense<160> : tensor<1xi64>}
+  %r = linalg.conv_1d_ncw_fcw {dilations = dense<2> : tensor<1xi64>, strides = dense<160> : tensor<1xi64>,
+                             kiln.lowering_config = #kiln.lowering_config<im2col_gemm, sse>}
     ins(%x, %w : tensor<?x1x?xf32>, tensor<257x1x512xf32>) outs(%y : tensor<?x257x?xf32>) -> tensor<?x257x?xf32>
   return %r : tensor<?x257x?xf32>
 }
 
 // -----
 
-// f64 and dynamic kernel sizes keep their convolution.
+// A convolution without the im2col_gemm strategy keeps its op.
 
-// CHECK-LABEL: func.func @f64(
+// CHECK-LABEL: func.func @unconfigured(
 // CHECK:         linalg.conv_2d_nchw_fchw
-func.func @f64(%x: tensor<1x2x5x5xf64>, %w: tensor<2x2x3x3xf64>, %y: tensor<1x2x3x3xf64>) -> tensor<1x2x3x3xf64> {
+func.func @unconfigured(%x: tensor<1x2x5x5xf32>, %w: tensor<2x2x3x3xf32>, %y: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : tensor<1x2x5x5xf64>, tensor<2x2x3x3xf64>) outs(%y : tensor<1x2x3x3xf64>) -> tensor<1x2x3x3xf64>
-  return %r : tensor<1x2x3x3xf64>
-}
-
-// CHECK-LABEL: func.func @dynamic_kernel(
-// CHECK:         linalg.conv_2d_nchw_fchw
-func.func @dynamic_kernel(%x: tensor<1x2x5x5xf32>, %w: tensor<2x2x?x?xf32>, %y: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
-  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : tensor<1x2x5x5xf32>, tensor<2x2x?x?xf32>) outs(%y : tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32>
-  return %r : tensor<1x2x?x?xf32>
+    ins(%x, %w : tensor<1x2x5x5xf32>, tensor<2x2x3x3xf32>) outs(%y : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %r : tensor<1x2x3x3xf32>
 }

@@ -1,5 +1,7 @@
-// RUN: kiln-opt %s --split-input-file --kiln-depthwise-ukernel="isa=avx512" -cse | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-depthwise-ukernel="isa=sse" | FileCheck %s --check-prefix=SSE
+// RUN: kiln-opt %s --split-input-file --kiln-depthwise-ukernel -cse | FileCheck %s
+
+// The pass lowers the depthwise convolutions whose lowering configuration
+// is depthwise_ukernel, to the kernel of the configuration's ISA.
 
 // A strided, dilated depthwise convolution with symbolic batch and sizes:
 // N, C, H and W from x, OH and OW from y, KH and KW from w, strides,
@@ -8,7 +10,6 @@
 
 // CHECK-LABEL: func.func private @kiln_dwconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
-// SSE-LABEL: func.func private @kiln_dwconv2d_sse(
 // CHECK-LABEL: func.func @depthwise(
 // CHECK-SAME:      %[[X:.*]]: memref<?x144x?x?xf32>, %[[W:.*]]: memref<144x3x3xf32>, %[[Y:.*]]: memref<?x144x?x?xf32>
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
@@ -28,9 +29,9 @@
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SY:.*]]:4 = memref.extract_strided_metadata %[[Y]]
 // CHECK:         call @kiln_dwconv2d_avx512(%[[N]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C2]], %[[C2]], %[[C1]], %[[C3]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[SW]]#0, %[[SW]]#1, %[[SW]]#2, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3)
 // CHECK-NOT:     linalg.depthwise_conv_2d_nchw_chw
-// SSE:           call @kiln_dwconv2d_sse(
 func.func @depthwise(%x: memref<?x144x?x?xf32>, %w: memref<144x3x3xf32>, %y: memref<?x144x?x?xf32>) {
-  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<[1, 3]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<[1, 3]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                                     kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>}
     ins(%x, %w : memref<?x144x?x?xf32>, memref<144x3x3xf32>) outs(%y : memref<?x144x?x?xf32>)
   return
 }
@@ -73,7 +74,8 @@ func.func @padded_with_bias(%x: memref<1x8x10x12xf32>, %w: memref<8x3x3xf32>, %b
   ^bb0(%in: f32, %out: f32):
     linalg.yield %in : f32
   }
-  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                     kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>}
     ins(%p, %w : memref<1x8x12x16xf32>, memref<8x3x3xf32>) outs(%y : memref<1x8x10x14xf32>)
   memref.dealloc %p : memref<1x8x12x16xf32>
   return %y : memref<1x8x10x14xf32>
@@ -106,7 +108,8 @@ func.func @not_absorbed(%x: memref<1x8x10x12xf32>, %w: memref<8x3x3xf32>, %w2: m
     }
   %i = memref.subview %p[0, 0, 1, 2] [1, 8, 10, 12] [1, 1, 1, 1] : memref<1x8x12x16xf32> to memref<1x8x10x12xf32, strided<[1536, 192, 16, 1], offset: 18>>
   memref.copy %x, %i : memref<1x8x10x12xf32> to memref<1x8x10x12xf32, strided<[1536, 192, 16, 1], offset: 18>>
-  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                     kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>}
     ins(%p, %w : memref<1x8x12x16xf32>, memref<8x3x3xf32>) outs(%y : memref<1x8x10x14xf32>)
 
   %q = memref.alloc() : memref<1x8x12x16xf32>
@@ -114,35 +117,29 @@ func.func @not_absorbed(%x: memref<1x8x10x12xf32>, %w: memref<8x3x3xf32>, %w2: m
   %j = memref.subview %q[0, 0, 1, 2] [1, 8, 10, 12] [1, 1, 1, 1] : memref<1x8x12x16xf32> to memref<1x8x10x12xf32, strided<[1536, 192, 16, 1], offset: 18>>
   memref.copy %x, %j : memref<1x8x10x12xf32> to memref<1x8x10x12xf32, strided<[1536, 192, 16, 1], offset: 18>>
   linalg.fill ins(%one : f32) outs(%x : memref<1x8x10x12xf32>)
-  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                     kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>}
     ins(%q, %w : memref<1x8x12x16xf32>, memref<8x3x3xf32>) outs(%y : memref<1x8x10x14xf32>)
 
   %r = memref.alloc() : memref<1x9x12x16xf32>
   linalg.fill ins(%zero : f32) outs(%r : memref<1x9x12x16xf32>)
   %k = memref.subview %r[0, 1, 1, 2] [1, 8, 10, 12] [1, 1, 1, 1] : memref<1x9x12x16xf32> to memref<1x8x10x12xf32, strided<[1728, 192, 16, 1], offset: 210>>
   memref.copy %x, %k : memref<1x8x10x12xf32> to memref<1x8x10x12xf32, strided<[1728, 192, 16, 1], offset: 210>>
-  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                     kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>}
     ins(%r, %w2 : memref<1x9x12x16xf32>, memref<9x3x3xf32>) outs(%y2 : memref<1x9x10x14xf32>)
   return
 }
 
 // -----
 
-// f64 and tensors are left alone.
+// Without the depthwise_ukernel strategy: left alone.
 
-// CHECK-LABEL: func.func @f64(
+// CHECK-LABEL: func.func @unconfigured(
 // CHECK:         linalg.depthwise_conv_2d_nchw_chw
 // CHECK-NOT:     call @kiln_dwconv2d
-func.func @f64(%x: memref<1x2x5x5xf64>, %w: memref<2x3x3xf64>, %y: memref<1x2x3x3xf64>) {
+func.func @unconfigured(%x: memref<1x2x5x5xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x3x3xf32>) {
   linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : memref<1x2x5x5xf64>, memref<2x3x3xf64>) outs(%y : memref<1x2x3x3xf64>)
+    ins(%x, %w : memref<1x2x5x5xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x3x3xf32>)
   return
-}
-
-// CHECK-LABEL: func.func @tensors(
-// CHECK:         linalg.depthwise_conv_2d_nchw_chw
-func.func @tensors(%x: tensor<1x2x5x5xf32>, %w: tensor<2x3x3xf32>, %y: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
-  %r = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : tensor<1x2x5x5xf32>, tensor<2x3x3xf32>) outs(%y : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
-  return %r : tensor<1x2x3x3xf32>
 }

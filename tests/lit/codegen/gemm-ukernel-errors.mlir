@@ -1,8 +1,35 @@
-// RUN: kiln-opt %s --kiln-gemm-ukernel="isa=avx3" -verify-diagnostics
+// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel -verify-diagnostics
 
-// expected-error @below {{kiln-gemm-ukernel: unknown isa 'avx3' (expected avx512, avx2 or sse)}}
-module {
-  func.func @f() {
-    return
-  }
+// A configuration the kernel cannot follow is an error, not a silent
+// fallback: an f64 matmul, a matmul on tensors.
+
+func.func @f64(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>) {
+  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction on buffers}}
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  return
+}
+
+// -----
+
+func.func @tensors(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction on buffers}}
+  %r = linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %r : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @bad_isa(%a: memref<4x4xf32>, %c: memref<4x4xf32>) {
+  // expected-error @below {{expected ::kiln::codegen::Isa to be one of: sse, avx2, avx512}}
+  // expected-error @below {{failed to parse Kiln_LoweringConfigAttr parameter 'isa'}}
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx3>} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+func.func @tiles(%a: memref<4x4xf32>, %c: memref<4x4xf32>) {
+  // expected-error @below {{kiln.lowering_config: gemm_ukernel takes no tile sizes (its kernel has its own)}}
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2, parallel = [8, 32, 0]>} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  return
 }

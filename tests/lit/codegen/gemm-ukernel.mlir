@@ -1,7 +1,9 @@
-// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=sse" | FileCheck %s --check-prefix=PACK
-// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=sse pack-constants=0" | FileCheck %s --check-prefix=NOPACK
-// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=avx2" -cse | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="isa=avx512" | FileCheck %s --check-prefix=AVX512
+// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel | FileCheck %s --check-prefix=PACK
+// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel="pack-constants=0" | FileCheck %s --check-prefix=NOPACK
+// RUN: kiln-opt %s --split-input-file --kiln-gemm-ukernel -cse | FileCheck %s
+
+// The pass lowers the ops whose lowering configuration is gemm_ukernel, to
+// the kernel of the configuration's ISA.
 
 // A plain matmul with a symbolic M: the sizes come from the buffers at run
 // time, the strides from their layouts, the pointers from the buffers'
@@ -10,7 +12,6 @@
 
 // CHECK-LABEL: func.func private @kiln_sgemm_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
-// AVX512-LABEL: func.func private @kiln_sgemm_avx512(
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:.*]]: memref<?x384xf32>, %[[B:.*]]: memref<384x1536xf32>, %[[C:.*]]: memref<?x1536xf32>
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : index
@@ -27,22 +28,24 @@
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[STC:.*]]:2 = memref.extract_strided_metadata %[[C]]
 // CHECK:         call @kiln_sgemm_avx2(%[[ONE]], %[[M]], %[[N]], %[[K]], %[[PTRA]], %[[ZERO]], %[[STA]]#0, %[[STA]]#1, %{{.*}}, %[[ZERO]], %[[STB]]#0, %[[STB]]#1, %{{.*}}, %[[ZERO]], %[[STC]]#0, %[[STC]]#1)
 // CHECK-NOT:     linalg.matmul
-// AVX512:        call @kiln_sgemm_avx512(
 func.func @matmul(%a: memref<?x384xf32>, %b: memref<384x1536xf32>, %c: memref<?x1536xf32>) {
-  linalg.matmul ins(%a, %b : memref<?x384xf32>, memref<384x1536xf32>) outs(%c : memref<?x1536xf32>)
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<?x384xf32>, memref<384x1536xf32>) outs(%c : memref<?x1536xf32>)
   return
 }
 
 // -----
 
 // Gemm transB: B is read through (n, k), so its k stride is its dim-1
-// stride and its n stride its dim-0 stride; no copy.
+// stride and its n stride its dim-0 stride; no copy. Configured for
+// AVX-512, it calls that kernel.
 
+// CHECK-LABEL: func.func private @kiln_sgemm_avx512(
 // CHECK-LABEL: func.func @transposed_b(
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[STB:.*]]:2 = memref.extract_strided_metadata %arg1
-// CHECK:         call @kiln_sgemm_avx2({{.*}}, %[[STB]]#1, %[[STB]]#0, {{.*}})
+// CHECK:         call @kiln_sgemm_avx512({{.*}}, %[[STB]]#1, %[[STB]]#0, {{.*}})
 func.func @transposed_b(%a: memref<64x256xf32>, %b: memref<1024x256xf32>, %c: memref<64x1024xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+    {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
     ins(%a, %b : memref<64x256xf32>, memref<1024x256xf32>) outs(%c : memref<64x1024xf32>)
   return
 }
@@ -60,19 +63,20 @@ func.func @transposed_b(%a: memref<64x256xf32>, %b: memref<1024x256xf32>, %c: me
 // CHECK:         call @kiln_sgemm_avx2(%[[BATCH]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %[[STA]]#0, %[[STA]]#1, %{{.*}}, %[[STB]]#0, %[[STB]]#1, %[[STB]]#2,
 func.func @shared_a(%a: memref<8x16xf32>, %b: memref<?x16x32xf32>, %c: memref<?x8x32xf32>) {
   linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+    {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>}
     ins(%a, %b : memref<8x16xf32>, memref<?x16x32xf32>) outs(%c : memref<?x8x32xf32>)
   return
 }
 
 // -----
 
-// Not f32, or on tensors: left alone.
+// Ops without the gemm_ukernel strategy are left alone, even f32 ones.
 
-// CHECK-LABEL: func.func @f64(
+// CHECK-LABEL: func.func @unconfigured(
 // CHECK:         linalg.matmul
 // CHECK-NOT:     call @kiln_sgemm
-func.func @f64(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>) {
-  linalg.matmul ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+func.func @unconfigured(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
   return
 }
 
@@ -110,6 +114,7 @@ memref.global "private" constant @w : memref<20x3xf32> = dense<1.0> {alignment =
 func.func @packed(%a: memref<?x3xf32>, %c: memref<?x20xf32>) {
   %w = memref.get_global @w : memref<20x3xf32>
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+    {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, sse>}
     ins(%a, %w : memref<?x3xf32>, memref<20x3xf32>) outs(%c : memref<?x20xf32>)
   return
 }

@@ -1,0 +1,41 @@
+//===- KilnCodegen.h - Targets and lowering configurations ------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_CODEGEN_COMMON_KILNCODEGEN_H
+#define KILN_COMPILER_CODEGEN_COMMON_KILNCODEGEN_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/DialectImplementation.h"
+
+#include "compiler/codegen/common/KilnCodegenDialect.h.inc"
+#include "compiler/codegen/common/KilnCodegenEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "compiler/codegen/common/KilnCodegenAttrs.h.inc"
+
+namespace kiln::codegen {
+
+/// The discardable attributes the strategy layer uses.
+inline constexpr llvm::StringLiteral kTargetAttrName = "kiln.target";
+inline constexpr llvm::StringLiteral kLoweringConfigAttrName =
+    "kiln.lowering_config";
+
+/// The lowering configuration of `op`, or null.
+LoweringConfigAttr getLoweringConfig(mlir::Operation *op);
+void setLoweringConfig(mlir::Operation *op, LoweringConfigAttr config);
+
+/// The configuration of `op` when its strategy is `strategy`, or null.
+LoweringConfigAttr getLoweringConfig(mlir::Operation *op, Strategy strategy);
+
+/// The target description on `module`, or null.
+TargetAttr getTarget(mlir::ModuleOp module);
+
+/// The support-library name suffix of `isa`: the kernels are
+/// kiln_sgemm_avx512, kiln_sgemm_avx2, kiln_sgemm_sse, ...
+llvm::StringRef isaSuffix(Isa isa);
+
+} // namespace kiln::codegen
+
+#endif

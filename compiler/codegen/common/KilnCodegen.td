@@ -1,0 +1,89 @@
+//===- KilnCodegen.td - Targets and lowering configurations --*- tablegen -*-===//
+//
+// The strategy layer's vocabulary: a target description the selection pass
+// reads (`kiln.target` on the module) and the lowering configuration it
+// attaches to every root op (`kiln.lowering_config`), which the rest of
+// code generation follows. Target-independent: the CPU strategies live in
+// codegen/cpu, a GPU target adds its own beside them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_COMMON_KILNCODEGEN_TD
+#define KILN_CODEGEN_COMMON_KILNCODEGEN_TD
+
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/DialectBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Kiln_CodegenDialect : Dialect {
+  let name = "kiln";
+  let cppNamespace = "::kiln::codegen";
+  let summary = "Kiln's code generation attributes";
+  let description = [{
+    Attributes only: `#kiln.target<...>` describes the machine code is
+    generated for, `#kiln.lowering_config<...>` says how one op is lowered.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+def Kiln_Isa : I32EnumAttr<"Isa", "vector instruction set of a CPU target", [
+  I32EnumAttrCase<"sse", 0>,
+  I32EnumAttrCase<"avx2", 1>,
+  I32EnumAttrCase<"avx512", 2>,
+]> {
+  let cppNamespace = "::kiln::codegen";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_Strategy : I32EnumAttr<"Strategy", "how a root op is lowered", [
+  // The packed GEMM of the support library (kiln_sgemm_<isa>).
+  I32EnumAttrCase<"gemm_ukernel", 0>,
+  // A 2-D convolution as an implicit GEMM (kiln_sconv2d_<isa>).
+  I32EnumAttrCase<"conv_ukernel", 1>,
+  // A convolution rewritten into a contraction over im2col columns (none
+  // for pointwise ones), which then takes the gemm_ukernel strategy.
+  I32EnumAttrCase<"im2col_gemm", 2>,
+  // A depthwise 2-D convolution kernel (kiln_dwconv2d_<isa>).
+  I32EnumAttrCase<"depthwise_ukernel", 3>,
+  // Register tiles of static shape vectorized by linalg::vectorize.
+  I32EnumAttrCase<"tile_and_vectorize", 4>,
+]> {
+  let cppNamespace = "::kiln::codegen";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_TargetAttr : AttrDef<Kiln_CodegenDialect, "Target"> {
+  let mnemonic = "target";
+  let summary = "the CPU code is generated for";
+  let parameters = (ins EnumParameter<Kiln_Isa>:$isa,
+                        "int64_t":$vector_bits,
+                        "int64_t":$vector_registers,
+                        "int64_t":$l1_bytes,
+                        "int64_t":$l2_bytes);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Kiln_LoweringConfigAttr : AttrDef<Kiln_CodegenDialect, "LoweringConfig"> {
+  let mnemonic = "lowering_config";
+  let summary = "the strategy and tile sizes one root op is lowered with";
+  let description = [{
+    `#kiln.lowering_config<gemm_ukernel, avx512>`,
+    `#kiln.lowering_config<tile_and_vectorize, avx2, parallel = [4, 16, 0],
+    reduction = [0, 0, 8]>`: `parallel` and `reduction` give a tile size per loop of the
+    op (0: not tiled at that level), for strategies that tile; the kernels
+    of the ukernel strategies have their own blocking, for `isa`.
+  }];
+  let parameters = (ins EnumParameter<Kiln_Strategy>:$strategy,
+                        EnumParameter<Kiln_Isa>:$isa,
+                        OptionalArrayRefParameter<"int64_t">:$parallel_tiles,
+                        OptionalArrayRefParameter<"int64_t">:$reduction_tiles);
+  let assemblyFormat = [{
+    `<` $strategy `,` $isa
+        (`,` `parallel` `=` `[` $parallel_tiles^ `]`)?
+        (`,` `reduction` `=` `[` $reduction_tiles^ `]`)? `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
+#endif

@@ -1,0 +1,159 @@
+//===- SelectLowering.cpp - The CPU strategy layer ------------------------===//
+//
+// Chooses how every heavy op is lowered, once, from the target description,
+// and records it as a typed attribute on the op. The passes after it
+// (kiln-conv-to-gemm, kiln-tile-and-vectorize, the ukernel passes) act on
+// the ops configured for them and on nothing else, so a configuration
+// written by hand in a test replays exactly, and a strategy for a new op
+// class is one more entry in the table below.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cpu/UkernelCall.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_SELECTLOWERING
+#include "compiler/codegen/cpu/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln::codegen;
+
+namespace {
+
+bool allF32(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type t) {
+    auto shaped = dyn_cast<RankedTensorType>(t);
+    return shaped && shaped.getElementType().isF32();
+  });
+}
+
+/// What a strategy sees of the op and the target.
+struct Candidate {
+  linalg::LinalgOp op;
+  TargetAttr target;
+  bool vectorize;
+};
+
+/// A CPU strategy: whether it takes the op, and then its tile sizes (one
+/// per loop, parallel and reduction; empty for kernels with their own).
+struct CpuStrategy {
+  Strategy strategy;
+  bool (*takes)(Candidate c, SmallVector<int64_t> &parallel,
+                SmallVector<int64_t> &reduction);
+};
+
+/// Static channel and kernel sizes of a convolution's weights.
+bool staticKernel(linalg::LinalgOp op) {
+  auto w = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  return llvm::none_of(w.getShape().drop_front(1), ShapedType::isDynamic);
+}
+
+bool takesDepthwise(Candidate c, SmallVector<int64_t> &,
+                    SmallVector<int64_t> &) {
+  return isa<linalg::DepthwiseConv2DNchwChwOp>(c.op) && allF32(c.op);
+}
+
+bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
+  auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  return w.getDimSize(2) == 1 && w.getDimSize(3) == 1 &&
+         llvm::all_of(conv.getStrides().getValues<int64_t>(),
+                      [](int64_t s) { return s == 1; });
+}
+
+/// A 2-D convolution with unit stride along W reads runs of contiguous
+/// input per output row: the implicit-GEMM kernel packs those straight
+/// from the input. Strided ones would gather element by element there,
+/// where an im2col copy measured faster; pointwise ones need no columns.
+bool takesConvUkernel(Candidate c, SmallVector<int64_t> &,
+                      SmallVector<int64_t> &) {
+  auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(c.op.getOperation());
+  return conv && allF32(conv) && !isPointwise(conv) &&
+         conv.getStrides().getValues<int64_t>()[1] == 1;
+}
+
+bool takesIm2colGemm(Candidate c, SmallVector<int64_t> &,
+                     SmallVector<int64_t> &) {
+  return isa<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp,
+             linalg::Conv3DNcdhwFcdhwOp>(c.op) &&
+         allF32(c.op) && staticKernel(c.op);
+}
+
+bool takesGemmUkernel(Candidate c, SmallVector<int64_t> &,
+                      SmallVector<int64_t> &) {
+  return allF32(c.op) && kiln::matchF32Contraction(c.op).has_value();
+}
+
+/// Register tiles: N two vectors wide, M a quarter of the registers (so
+/// M x 2 accumulators, the A broadcasts and the B vectors fit), K 16; for
+/// convolutions half the registers of output channels by half a vector
+/// of pixels, 8 input channels per step.
+bool takesTileAndVectorize(Candidate c, SmallVector<int64_t> &parallel,
+                           SmallVector<int64_t> &reduction) {
+  if (!c.vectorize)
+    return false;
+  int64_t lanes = c.target.getVectorBits() / 32;
+  int64_t regs = c.target.getVectorRegisters();
+  if (isa<linalg::MatmulOp>(c.op)) {
+    parallel = {regs / 4, 2 * lanes, 0};
+    reduction = {0, 0, 16};
+    return true;
+  }
+  if (isa<linalg::BatchMatmulOp>(c.op)) {
+    parallel = {1, regs / 4, 2 * lanes, 0};
+    reduction = {0, 0, 0, 16};
+    return true;
+  }
+  if (isa<linalg::Conv2DNchwFchwOp>(c.op)) {
+    // (n, f, oh, ow, c, kh, kw): oh and kh go to 1 so that the tile is a
+    // 1-D convolution, the only rank linalg::vectorize handles.
+    parallel = {1, regs / 2, 1, lanes / 2, 0, 0, 0};
+    reduction = {0, 0, 0, 0, 8, 1, 1};
+    return true;
+  }
+  return false;
+}
+
+/// The CPU strategies, in order of preference.
+const CpuStrategy kCpuStrategies[] = {
+    {Strategy::depthwise_ukernel, takesDepthwise},
+    {Strategy::conv_ukernel, takesConvUkernel},
+    {Strategy::im2col_gemm, takesIm2colGemm},
+    {Strategy::gemm_ukernel, takesGemmUkernel},
+    {Strategy::tile_and_vectorize, takesTileAndVectorize},
+};
+
+struct SelectLoweringPass
+    : kiln::impl::SelectLoweringBase<SelectLoweringPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    TargetAttr target = getTarget(module);
+    if (!target) {
+      module.emitError() << "kiln-select-lowering: the module has no "
+                         << kTargetAttrName << " (#kiln.target<...>)";
+      return signalPassFailure();
+    }
+    module.walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureTensorSemantics() || getLoweringConfig(op))
+        return;
+      Candidate candidate{op, target, vectorize};
+      for (const CpuStrategy &strategy : kCpuStrategies) {
+        SmallVector<int64_t> parallel, reduction;
+        if (!strategy.takes(candidate, parallel, reduction))
+          continue;
+        setLoweringConfig(op, LoweringConfigAttr::get(
+                                  &getContext(), strategy.strategy,
+                                  target.getIsa(), parallel, reduction));
+        return;
+      }
+    });
+  }
+};
+
+} // namespace

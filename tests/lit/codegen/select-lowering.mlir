@@ -1,0 +1,91 @@
+// RUN: kiln-opt %s --split-input-file --kiln-select-lowering | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-select-lowering=vectorize=0 | FileCheck %s --check-prefix=NOVEC
+
+// The CPU strategy layer on an AVX-512 target: the ukernels for f32
+// depthwise, unit-W-stride and other convolutions and contractions;
+// register tiles for the rest (8x32 for 32 zmm registers); a configuration
+// already there is kept. Without vectorize, no tile_and_vectorize.
+
+// CHECK-LABEL: func.func @ops(
+// CHECK:         linalg.depthwise_conv_2d_nchw_chw {{.*}}kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
+// CHECK:         linalg.conv_1d_ncw_fcw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
+// CHECK:         linalg.batch_matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx512, parallel = [8, 32, 0], reduction = [0, 0, 16]>}
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, sse>}
+// CHECK:         linalg.generic
+// CHECK-NOT:       kiln.lowering_config
+// CHECK:         return
+// NOVEC-LABEL: func.func @ops(
+// NOVEC:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
+// NOVEC:         linalg.batch_matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
+// NOVEC:         linalg.matmul ins
+module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576>} {
+  func.func @ops(%x: tensor<1x8x10x10xf32>, %dw: tensor<8x3x3xf32>, %ydw: tensor<1x8x8x8xf32>,
+                 %w: tensor<4x8x3x3xf32>, %y: tensor<1x4x8x8xf32>, %y2: tensor<1x4x4x4xf32>,
+                 %w1: tensor<4x8x1x1xf32>, %y1: tensor<1x4x10x10xf32>,
+                 %x1d: tensor<1x1x100xf32>, %w1d: tensor<3x1x10xf32>, %y1d: tensor<1x3x10xf32>,
+                 %a: tensor<?x16xf32>, %b: tensor<16x32xf32>, %c: tensor<?x32xf32>,
+                 %ba: tensor<2x4x16xf32>, %bb: tensor<2x16x8xf32>, %bc: tensor<2x4x8xf32>,
+                 %h: tensor<4x16xf16>, %hb: tensor<16x32xf16>, %hc: tensor<4x32xf16>) {
+    %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %dw : tensor<1x8x10x10xf32>, tensor<8x3x3xf32>) outs(%ydw : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x10x10xf32>, tensor<4x8x3x3xf32>) outs(%y : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+    %2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x10x10xf32>, tensor<4x8x3x3xf32>) outs(%y2 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+    %3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w1 : tensor<1x8x10x10xf32>, tensor<4x8x1x1xf32>) outs(%y1 : tensor<1x4x10x10xf32>) -> tensor<1x4x10x10xf32>
+    %4 = linalg.conv_1d_ncw_fcw {dilations = dense<1> : tensor<1xi64>, strides = dense<10> : tensor<1xi64>}
+      ins(%x1d, %w1d : tensor<1x1x100xf32>, tensor<3x1x10xf32>) outs(%y1d : tensor<1x3x10xf32>) -> tensor<1x3x10xf32>
+    %5 = linalg.matmul ins(%a, %b : tensor<?x16xf32>, tensor<16x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
+    %6 = linalg.batch_matmul ins(%ba, %bb : tensor<2x4x16xf32>, tensor<2x16x8xf32>) outs(%bc : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+    %7 = linalg.matmul ins(%h, %hb : tensor<4x16xf16>, tensor<16x32xf16>) outs(%hc : tensor<4x32xf16>) -> tensor<4x32xf16>
+    %8 = linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, sse>} ins(%a, %b : tensor<?x16xf32>, tensor<16x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
+    %9 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} outs(%c : tensor<?x32xf32>) {
+    ^bb0(%out: f32):
+      linalg.yield %out : f32
+    } -> tensor<?x32xf32>
+    return
+  }
+}
+
+// -----
+
+// AVX2 (16 ymm registers of 8 floats): the same ukernels, 4x16 tiles.
+
+// CHECK-LABEL: func.func @avx2(
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>}
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx2, parallel = [4, 16, 0], reduction = [0, 0, 16]>}
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx2, parallel = [1, 8, 1, 4, 0, 0, 0], reduction = [0, 0, 0, 0, 8, 1, 1]>
+module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vector_registers = 16, l1_bytes = 32768, l2_bytes = 524288>} {
+  func.func @avx2(%a: tensor<?x16xf32>, %b: tensor<16x32xf32>, %c: tensor<?x32xf32>,
+                  %h: tensor<4x16xf16>, %hb: tensor<16x32xf16>, %hc: tensor<4x32xf16>,
+                  %x: tensor<1x8x10x10xf16>, %w: tensor<4x8x3x3xf16>, %y: tensor<1x4x8x8xf16>) {
+    %0 = linalg.matmul ins(%a, %b : tensor<?x16xf32>, tensor<16x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
+    %1 = linalg.matmul ins(%h, %hb : tensor<4x16xf16>, tensor<16x32xf16>) outs(%hc : tensor<4x32xf16>) -> tensor<4x32xf16>
+    %2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x10x10xf16>, tensor<4x8x3x3xf16>) outs(%y : tensor<1x4x8x8xf16>) -> tensor<1x4x8x8xf16>
+    return
+  }
+}
+
+// -----
+
+// Baseline x86-64 (SSE2: 16 xmm registers of 4 floats).
+
+// CHECK-LABEL: func.func @sse(
+// CHECK:         linalg.depthwise_conv_2d_nchw_chw {{.*}}kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, sse>
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, sse, parallel = [4, 8, 0], reduction = [0, 0, 16]>}
+module attributes {kiln.target = #kiln.target<isa = sse, vector_bits = 128, vector_registers = 16, l1_bytes = 32768, l2_bytes = 262144>} {
+  func.func @sse(%x: tensor<1x8x10x10xf32>, %dw: tensor<8x3x3xf32>, %ydw: tensor<1x8x8x8xf32>,
+                 %h: tensor<4x16xf16>, %hb: tensor<16x32xf16>, %hc: tensor<4x32xf16>) {
+    %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %dw : tensor<1x8x10x10xf32>, tensor<8x3x3xf32>) outs(%ydw : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    %1 = linalg.matmul ins(%h, %hb : tensor<4x16xf16>, tensor<16x32xf16>) outs(%hc : tensor<4x32xf16>) -> tensor<4x32xf16>
+    return
+  }
+}
