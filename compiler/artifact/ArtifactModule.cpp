@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/artifact/Artifact.h"
-#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/common/Passes.h"
 #include "kiln/kiln_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -2,6 +2,7 @@
 
 #include "compiler/pipeline/Registration.h"
 #include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/common/Passes.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/pipeline/Compiler.h"
@@ -24,6 +25,7 @@ void kiln::registerKilnPasses() {
   mlir::registerAllPasses();
   kiln::registerKilnConversionPasses();
   kiln::registerKilnTransformsPasses();
+  kiln::registerKilnCodegenCommonPasses();
   kiln::registerKilnCpuCodegenPasses();
   kiln::registerCpuCodegenPipeline();
   mlir::PassPipelineRegistration<>(

@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/codegen/cpu/AbsorbedOperands.h"
+#include "compiler/codegen/common/AbsorbedOperands.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
 

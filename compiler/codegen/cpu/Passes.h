@@ -4,6 +4,7 @@
 #define KILN_COMPILER_CODEGEN_CPU_PASSES_H
 
 #include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -17,12 +18,6 @@ namespace kiln {
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/codegen/cpu/Passes.h.inc"
-
-/// Name of the byte buffer holding every weight.
-constexpr const char *kWeightsSymbol = "__kiln_weights";
-/// Module attribute listing the weights: an array of
-/// `[offset : i64, dense_resource value]` pairs.
-constexpr const char *kWeightsAttr = "kiln.weights";
 
 struct CpuCodegenOptions {
   /// 0: straight lowering to loops; 1+: elementwise fusion; 3: tiling and

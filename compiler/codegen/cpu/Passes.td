@@ -5,59 +5,6 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ExternalizeWeights : Pass<"kiln-externalize-weights", "mlir::ModuleOp"> {
-  let summary = "Move resource-backed constant globals into one weight blob";
-  let description = [{
-    Every `memref.global` initialised from a dense_resource blob is replaced
-    by a `memref.view` into one external byte buffer, `__kiln_weights`, at a
-    64-byte aligned offset. The blobs are listed in the module attribute
-    `kiln.weights` so the artifact writer emits their bytes straight into
-    the object's read-only data; they never become LLVM IR constants element
-    by element, so compile time and memory stay linear in the model size.
-  }];
-  let dependentDialects = ["mlir::memref::MemRefDialect",
-                           "mlir::arith::ArithDialect"];
-}
-
-def LowerDynamicExpandShape
-    : Pass<"kiln-lower-dynamic-expand-shape", "mlir::func::FuncOp"> {
-  let summary = "Lower memref.expand_shape with several dynamic sizes per group";
-  let description = [{
-    MLIR 22's expand-strided-metadata crashes on a memref.expand_shape whose
-    reassociation group has more than one dynamic size (it cannot derive
-    them from the source). Such ops are rewritten here into
-    extract_strided_metadata + reinterpret_cast, taking the sizes from the
-    op's output_shape operands and the strides as suffix products of them.
-  }];
-  let dependentDialects = ["mlir::memref::MemRefDialect",
-                           "mlir::arith::ArithDialect"];
-}
-
-def ProtectInputs : Pass<"kiln-protect-inputs", "mlir::ModuleOp"> {
-  let summary = "Mark the tensor arguments of public functions read-only";
-  let description = [{
-    The runtime passes the caller's input buffers to the model without
-    copying them. Every tensor argument of a public function gets
-    `bufferization.writable = false`, so one-shot bufferization copies an
-    input before writing into it in place (a scatter that starts from its
-    data input, a loop carrying an input) instead of overwriting the
-    caller's data. Private functions are left alone.
-  }];
-  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
-}
-
-def StridedCopyToLinalg
-    : Pass<"kiln-strided-copy-to-linalg", "mlir::func::FuncOp"> {
-  let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";
-  let description = [{
-    The LLVM lowering turns a memref.copy between strided (non-identity)
-    layouts into a call to `memrefCopy` from MLIR's C runner utilities,
-    which an artifact cannot depend on. As linalg.copy the copy becomes
-    plain loops (or vector code) instead. Contiguous copies stay memcpy.
-  }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect"];
-}
-
 def SelectLowering : Pass<"kiln-select-lowering", "mlir::ModuleOp"> {
   let summary = "Attach a lowering configuration to every root op";
   let description = [{
@@ -127,43 +74,6 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect",
                            "mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect"];
-}
-
-def FoldBiasIntoInit : Pass<"kiln-fold-bias-into-init", "mlir::func::FuncOp"> {
-  let summary = "Start a matmul's or convolution's accumulator at its bias";
-  let description = [{
-    Runs on linalg on tensors, after elementwise fusion. Where a contraction
-    or convolution accumulates into a zero linalg.fill, and its only user is
-    an all-parallel linalg.generic whose body adds another input (the bias,
-    broadcast by its indexing map) to the heavy op's element and uses
-    neither elsewhere, the fill becomes a broadcast of the bias and the add
-    leaves the consumer: a consumer left forwarding the heavy result is
-    replaced by it; one with more work (a fused activation) keeps the rest
-    of its body without the bias operand.
-  }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect"];
-}
-
-def ConvToGemm : Pass<"kiln-conv-to-gemm", "mlir::func::FuncOp"> {
-  let summary = "f32 convolutions as im2col + a contraction for the GEMM";
-  let description = [{
-    Runs on linalg on tensors. Every conv_1d_ncw_fcw, conv_2d_nchw_fchw and
-    conv_3d_ncdhw_fcdhw whose lowering configuration is im2col_gemm (f32,
-    static channel and kernel sizes; anything else is an error) becomes
-
-      col[n, c, k..., o...] = x[n, c, o * stride + k * dilation ...]
-      y[n, f, p] += w[f, (c, k...)] * col[n, (c, k...), p]
-
-    (collapse_shapes around a linalg.generic contraction over (n, f, p, k)),
-    which kiln-gemm-ukernel turns into one packed GEMM with the weights
-    shared by every image: the contraction gets the gemm_ukernel strategy.
-    A pointwise convolution (kernel and strides all 1) reads x as
-    [N, C, pixels] without a col. Batch and spatial sizes may be symbolic.
-  }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect",
-                           "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect",
-                           "kiln::codegen::KilnCodegenDialect"];
 }
 
 def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
@@ -295,26 +205,6 @@ def DispatchParallelLoops
                            "mlir::func::FuncDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect"];
-}
-
-def ApproximateMath : Pass<"kiln-approximate-math", "mlir::ModuleOp"> {
-  let summary = "f32 exp, log, tanh and erf as polynomials instead of libm calls";
-  let description = [{
-    Rewrites math.exp, expm1, log, log1p, log2, tanh and erf on f32 (scalars
-    and vectors) into MLIR's polynomial approximations (a few ulp; ONNX
-    Runtime's MLAS kernels are approximations too), so that the loops of
-    softmax, sigmoid, SiLU, GELU and friends contain no calls and LLVM
-    vectorizes them. Other element types and other functions keep their
-    libm calls.
-  }];
-  let options = [
-    ListOption<"ops", "ops", "std::string",
-               "The math ops to approximate, without the dialect prefix "
-               "(default: exp, expm1, log, log1p, log2, tanh, erf)">,
-  ];
-  let dependentDialects = ["mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect",
-                           "mlir::vector::VectorDialect"];
 }
 
 def InstrumentKernels : Pass<"kiln-instrument-kernels", "mlir::ModuleOp"> {

@@ -20,7 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/KilnCodegen.h"
-#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,7 +30,7 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVTOGEMM
-#include "compiler/codegen/cpu/Passes.h.inc"
+#include "compiler/codegen/common/Passes.h.inc"
 } // namespace kiln
 
 using namespace mlir;

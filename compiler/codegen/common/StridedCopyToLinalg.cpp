@@ -1,6 +1,6 @@
 //===- StridedCopyToLinalg.cpp - Keep copies inside the artifact ----------===//
 
-#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -8,7 +8,7 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_STRIDEDCOPYTOLINALG
-#include "compiler/codegen/cpu/Passes.h.inc"
+#include "compiler/codegen/common/Passes.h.inc"
 } // namespace kiln
 
 using namespace mlir;

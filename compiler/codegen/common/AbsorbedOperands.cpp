@@ -1,6 +1,6 @@
 //===- AbsorbedOperands.cpp - What a convolution kernel takes over --------===//
 
-#include "compiler/codegen/cpu/AbsorbedOperands.h"
+#include "compiler/codegen/common/AbsorbedOperands.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -21,7 +21,7 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_APPROXIMATEMATH
-#include "compiler/codegen/cpu/Passes.h.inc"
+#include "compiler/codegen/common/Passes.h.inc"
 } // namespace kiln
 
 using namespace mlir;

@@ -16,8 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KILN_COMPILER_CODEGEN_CPU_ABSORBEDOPERANDS_H
-#define KILN_COMPILER_CODEGEN_CPU_ABSORBEDOPERANDS_H
+#ifndef KILN_COMPILER_CODEGEN_COMMON_ABSORBEDOPERANDS_H
+#define KILN_COMPILER_CODEGEN_COMMON_ABSORBEDOPERANDS_H
 
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"

@@ -1,6 +1,6 @@
 //===- ExternalizeWeights.cpp - One blob for all weights ------------------===//
 
-#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/common/Passes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -8,7 +8,7 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_EXTERNALIZEWEIGHTS
-#include "compiler/codegen/cpu/Passes.h.inc"
+#include "compiler/codegen/common/Passes.h.inc"
 } // namespace kiln
 
 using namespace mlir;
