@@ -103,8 +103,8 @@ bool sameSize(OpFoldResult a, OpFoldResult b) {
 
 } // namespace
 
-std::optional<AbsorbedPadding>
-matchZeroPaddedInput(Operation *conv, Value x, unsigned firstSpatialDim) {
+std::optional<AbsorbedPadding> matchZeroPaddedInput(Operation *conv, Value x,
+                                                    unsigned firstSpatialDim) {
   auto alloc = x.getDefiningOp<memref::AllocOp>();
   if (!alloc)
     return std::nullopt;
@@ -199,9 +199,13 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
   return AbsorbedBias{bias, init};
 }
 
-void eraseDeadOps(ArrayRef<Operation *> ops) {
-  for (Operation *op : ops)
-    op->erase();
+void eraseAbsorbed(const std::optional<AbsorbedBias> &bias,
+                   const std::optional<AbsorbedPadding> &padding) {
+  if (bias)
+    bias->init->erase();
+  if (padding)
+    for (Operation *op : padding->deadOps)
+      op->erase();
 }
 
 } // namespace kiln

@@ -1,4 +1,5 @@
-//===- AbsorbedOperands.h - What a convolution kernel takes over -*- C++ -*-===//
+//===- AbsorbedOperands.h - What a convolution kernel takes over -*- C++
+//-*-===//
 //
 // A convolution kernel of the support library can do more than the linalg
 // op: read an unpadded input (padding is a bounds check), and start from a
@@ -40,9 +41,9 @@ struct AbsorbedPadding {
 /// Matches a padded input `x` of `conv` built only for it: an allocation
 /// filled with +0.0, `source` copied into a subview at static offsets, read
 /// by no other op, and `source` not written between the copy and `conv`.
-std::optional<AbsorbedPadding>
-matchZeroPaddedInput(mlir::Operation *conv, mlir::Value x,
-                     unsigned firstSpatialDim);
+std::optional<AbsorbedPadding> matchZeroPaddedInput(mlir::Operation *conv,
+                                                    mlir::Value x,
+                                                    unsigned firstSpatialDim);
 
 /// The output `y` of `conv` is a fresh buffer whose only writer before
 /// `conv` broadcasts the rank-1 `bias` along `channelDim`.
@@ -50,11 +51,13 @@ struct AbsorbedBias {
   mlir::Value bias;
   mlir::Operation *init;
 };
-std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv,
-                                          mlir::Value y, unsigned channelDim);
+std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv, mlir::Value y,
+                                          unsigned channelDim);
 
-/// Erases `ops` (each once, users first).
-void eraseDeadOps(llvm::ArrayRef<mlir::Operation *> ops);
+/// Erases what a kernel took over once the op that had them is replaced:
+/// the bias broadcast, and the padded buffer with its fill and copy.
+void eraseAbsorbed(const std::optional<AbsorbedBias> &bias,
+                   const std::optional<AbsorbedPadding> &padding);
 
 } // namespace kiln
 

@@ -21,12 +21,13 @@ void KilnCodegenDialect::initialize() {
       >();
 }
 
-LogicalResult
-TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError, Isa isa,
-                   int64_t vectorBits, int64_t vectorRegisters,
-                   int64_t l1Bytes, int64_t l2Bytes) {
-  int64_t expectedBits = isa == Isa::avx512 ? 512 : isa == Isa::avx2 ? 256
-                                                                      : 128;
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 Isa isa, int64_t vectorBits,
+                                 int64_t vectorRegisters, int64_t l1Bytes,
+                                 int64_t l2Bytes) {
+  int64_t expectedBits = isa == Isa::avx512 ? 512
+                         : isa == Isa::avx2 ? 256
+                                            : 128;
   if (vectorBits != expectedBits)
     return emitError() << "kiln.target: " << stringifyIsa(isa) << " has "
                        << expectedBits << "-bit vectors, not " << vectorBits;
@@ -51,11 +52,12 @@ LogicalResult LoweringConfigAttr::verify(
                             "parallel_tiles and reduction_tiles, one size "
                             "per loop each";
   } else if (tiles) {
-    return emitError() << "kiln.lowering_config: " << stringifyStrategy(strategy)
+    return emitError() << "kiln.lowering_config: "
+                       << stringifyStrategy(strategy)
                        << " takes no tile sizes (its kernel has its own)";
   }
-  for (int64_t size : llvm::concat<const int64_t>(parallelTiles,
-                                                  reductionTiles))
+  for (int64_t size :
+       llvm::concat<const int64_t>(parallelTiles, reductionTiles))
     if (size < 0)
       return emitError() << "kiln.lowering_config: tile sizes must be >= 0";
   return success();

@@ -1,4 +1,5 @@
-//===- Passes.h - Target-independent code generation -------------*- C++ -*-===//
+//===- Passes.h - Target-independent code generation -------------*- C++
+//-*-===//
 
 #ifndef KILN_COMPILER_CODEGEN_COMMON_PASSES_H
 #define KILN_COMPILER_CODEGEN_COMMON_PASSES_H

@@ -30,7 +30,6 @@ using namespace mlir;
 
 namespace {
 
-
 /// Whether the innermost `dims` dims of `v` are contiguous (row-major with
 /// unit stride), as far as its type says.
 bool innerDimsContiguous(Value v, unsigned dims) {
@@ -137,23 +136,17 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     if (w != op.getInputs()[1])
       memref::DeallocOp::create(b, loc, w);
     op->erase();
-    if (bias)
-      bias->init->erase();
-    if (padding)
-      kiln::eraseDeadOps(padding->deadOps);
+    kiln::eraseAbsorbed(bias, padding);
   }
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto ops = kiln::collectConfiguredOps<linalg::Conv2DNchwFchwOp>(
-        module, kiln::codegen::Strategy::conv_ukernel,
-        "a linalg.conv_2d_nchw_fchw");
-    if (failed(ops))
+    if (failed(kiln::lowerConfiguredOps<linalg::Conv2DNchwFchwOp>(
+            getOperation(), kiln::codegen::Strategy::conv_ukernel,
+            "a linalg.conv_2d_nchw_fchw", "kiln_sconv2d_", /*numArgs=*/27,
+            [&](linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
+              lower(op, kernel);
+            })))
       return signalPassFailure();
-    for (auto [op, isa] : *ops)
-      lower(op, kiln::declareUkernel(
-                    module, ("kiln_sconv2d_" + kiln::codegen::isaSuffix(isa)).str(),
-                    /*numArgs=*/27));
   }
 };
 

@@ -27,7 +27,6 @@ using namespace mlir;
 
 namespace {
 
-
 struct DepthwiseUkernelPass
     : kiln::impl::DepthwiseUkernelBase<DepthwiseUkernelPass> {
   using Base::Base;
@@ -52,15 +51,20 @@ struct DepthwiseUkernelPass
     SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
     // N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, then x, w,
     // bias (or 0 and 0) and y, each an address and element strides.
-    SmallVector<Value> args = {
-        dim(source, 0),      dim(source, 1),
-        dim(source, 2),      dim(source, 3),
-        dim(y, 2),           dim(y, 3),
-        dim(w, 1),           dim(w, 2),
-        index(strides[0]),   index(strides[1]),
-        index(dilations[0]), index(dilations[1]),
-        index(padding ? padding->low[0] : 0),
-        index(padding ? padding->low[1] : 0)};
+    SmallVector<Value> args = {dim(source, 0),
+                               dim(source, 1),
+                               dim(source, 2),
+                               dim(source, 3),
+                               dim(y, 2),
+                               dim(y, 3),
+                               dim(w, 1),
+                               dim(w, 2),
+                               index(strides[0]),
+                               index(strides[1]),
+                               index(dilations[0]),
+                               index(dilations[1]),
+                               index(padding ? padding->low[0] : 0),
+                               index(padding ? padding->low[1] : 0)};
     auto pushBuffer = [&](Value buffer) {
       kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
       args.push_back(arg.address);
@@ -75,23 +79,18 @@ struct DepthwiseUkernelPass
     pushBuffer(y);
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
-    if (bias)
-      bias->init->erase();
-    if (padding)
-      kiln::eraseDeadOps(padding->deadOps);
+    kiln::eraseAbsorbed(bias, padding);
   }
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto ops = kiln::collectConfiguredOps<linalg::DepthwiseConv2DNchwChwOp>(
-        module, kiln::codegen::Strategy::depthwise_ukernel,
-        "a linalg.depthwise_conv_2d_nchw_chw");
-    if (failed(ops))
+    if (failed(kiln::lowerConfiguredOps<linalg::DepthwiseConv2DNchwChwOp>(
+            getOperation(), kiln::codegen::Strategy::depthwise_ukernel,
+            "a linalg.depthwise_conv_2d_nchw_chw", "kiln_dwconv2d_",
+            /*numArgs=*/30,
+            [&](linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp kernel) {
+              lower(op, kernel);
+            })))
       return signalPassFailure();
-    for (auto [op, isa] : *ops)
-      lower(op, kiln::declareUkernel(
-                    module, ("kiln_dwconv2d_" + kiln::codegen::isaSuffix(isa)).str(),
-                    /*numArgs=*/30));
   }
 };
 

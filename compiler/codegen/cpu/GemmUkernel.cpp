@@ -116,9 +116,9 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         MemRefType::get({panels * K * nr}, Float32Type::get(&getContext()));
     ArrayRef<char> bytes(reinterpret_cast<const char *>(layout.data()),
                          layout.size() * sizeof(float));
-    std::string name = (global.getSymName() + "_packed_" + isaSuffix(isa) +
-                        (kDim ? "_t" : ""))
-                           .str();
+    std::string name =
+        (global.getSymName() + "_packed_" + isaSuffix(isa) + (kDim ? "_t" : ""))
+            .str();
     auto init = DenseResourceElementsAttr::get(
         RankedTensorType::get(packedType.getShape(),
                               packedType.getElementType()),
@@ -132,48 +132,12 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     return result;
   }
 
-  /// C[b] += A[b] * B through kiln_sgemm_packed_<isa>, B the packed copy.
-  void lowerPacked(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
-                   memref::GlobalOp bPacked, func::FuncOp kernel) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
-    auto size = [&](int64_t dim) -> Value {
-      if (dim < 0)
-        return arith::ConstantIndexOp::create(b, loc, 1);
-      return getValueOrCreateConstantIndexOp(b, loc, ranges[dim].size);
-    };
-    SmallVector<Value> args = {size(loopDims[0]), size(loopDims[1]),
-                               size(loopDims[2]), size(loopDims[3])};
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    auto pushStrides = [&](OpOperand &operand, kiln::BufferArg &buffer,
-                           std::array<int64_t, 3> dims) {
-      AffineMap map = op.getMatchingIndexingMap(&operand);
-      for (int64_t dim : dims) {
-        Value stride = zero;
-        for (unsigned r = 0; r < map.getNumResults(); ++r)
-          if (dim >= 0 && map.getDimPosition(r) == dim)
-            stride = buffer.strides[r];
-        args.push_back(stride);
-      }
-    };
-    OpOperand &aOperand = *op.getDpsInputOperand(0);
-    kiln::BufferArg a = kiln::getBufferArg(b, loc, aOperand.get());
-    args.push_back(a.address);
-    pushStrides(aOperand, a, {loopDims[0], loopDims[1], loopDims[3]});
-    Value bBuffer = memref::GetGlobalOp::create(b, loc, bPacked.getType(),
-                                                bPacked.getSymName());
-    args.push_back(kiln::getBufferArg(b, loc, bBuffer).address);
-    OpOperand &cOperand = *op.getDpsInitOperand(0);
-    kiln::BufferArg c = kiln::getBufferArg(b, loc, cOperand.get());
-    args.push_back(c.address);
-    pushStrides(cOperand, c, {loopDims[0], loopDims[1], loopDims[2]});
-    func::CallOp::create(b, loc, kernel, args);
-    op->erase();
-  }
-
+  /// The call to `kernel` replacing `op`: sizes, then A, B and C as
+  /// addresses with their strides per (batch, row, column) dim; with
+  /// `bPacked`, B is that packed global's address alone
+  /// (kiln_sgemm_packed_<isa>).
   void lower(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
-             func::FuncOp kernel) {
+             func::FuncOp kernel, memref::GlobalOp bPacked = nullptr) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
@@ -192,6 +156,12 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         {loopDims[0], loopDims[1], loopDims[2]}, // C: b, m, n
     }};
     for (auto [index, operand] : llvm::enumerate(op->getOpOperands())) {
+      if (index == 1 && bPacked) {
+        Value packed = memref::GetGlobalOp::create(b, loc, bPacked.getType(),
+                                                   bPacked.getSymName());
+        args.push_back(kiln::getBufferArg(b, loc, packed).address);
+        continue;
+      }
       kiln::BufferArg buffer = kiln::getBufferArg(b, loc, operand.get());
       args.push_back(buffer.address);
       AffineMap map = op.getMatchingIndexingMap(&operand);
@@ -215,8 +185,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     SmallVector<std::tuple<linalg::LinalgOp, std::array<int64_t, 4>, Isa>>
         gemms;
     WalkResult walk = module.walk([&](linalg::LinalgOp op) {
-      LoweringConfigAttr config =
-          getLoweringConfig(op, Strategy::gemm_ukernel);
+      LoweringConfigAttr config = getLoweringConfig(op, Strategy::gemm_ukernel);
       if (!config)
         return WalkResult::advance();
       std::optional<std::array<int64_t, 4>> dims =
@@ -251,11 +220,11 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
                   .getDefiningOp<memref::GetGlobalOp>()
                   .getNameAttr()));
       Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
-      lowerPacked(
-          op, dims, bPacked,
-          kiln::declareUkernel(module,
-                               ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
-                               /*numArgs=*/13));
+      lower(op, dims,
+            kiln::declareUkernel(module,
+                                 ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
+                                 /*numArgs=*/13),
+            bPacked);
       if (get->use_empty())
         get->erase();
     }

@@ -127,8 +127,7 @@ const CpuStrategy kCpuStrategies[] = {
     {Strategy::tile_and_vectorize, takesTileAndVectorize},
 };
 
-struct SelectLoweringPass
-    : kiln::impl::SelectLoweringBase<SelectLoweringPass> {
+struct SelectLoweringPass : kiln::impl::SelectLoweringBase<SelectLoweringPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -147,9 +146,9 @@ struct SelectLoweringPass
         SmallVector<int64_t> parallel, reduction;
         if (!strategy.takes(candidate, parallel, reduction))
           continue;
-        setLoweringConfig(op, LoweringConfigAttr::get(
-                                  &getContext(), strategy.strategy,
-                                  target.getIsa(), parallel, reduction));
+        setLoweringConfig(
+            op, LoweringConfigAttr::get(&getContext(), strategy.strategy,
+                                        target.getIsa(), parallel, reduction));
         return;
       }
     });

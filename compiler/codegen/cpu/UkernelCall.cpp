@@ -3,9 +3,9 @@
 #include "compiler/codegen/cpu/UkernelCall.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 using namespace mlir;
@@ -13,8 +13,8 @@ using namespace mlir;
 namespace kiln {
 
 std::optional<std::array<int64_t, 4>> matchF32Contraction(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op))
     return std::nullopt;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<ShapedType>(operand.get().getType());
@@ -47,7 +47,6 @@ std::optional<std::array<int64_t, 4>> matchF32Contraction(linalg::LinalgOp op) {
   return std::array<int64_t, 4>{batch, dims->m[0], dims->n[0], dims->k[0]};
 }
 
-
 void declareParallelFor(ModuleOp module) {
   if (module.lookupSymbol("kiln_parallel_for"))
     return;
@@ -67,8 +66,8 @@ func::FuncOp declareUkernel(ModuleOp module, llvm::StringRef name,
   declareParallelFor(module);
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   SmallVector<Type> args(numArgs, b.getIndexType());
-  auto f =
-      func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
+  auto f = func::FuncOp::create(b, module.getLoc(), name,
+                                b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
 }

@@ -1,8 +1,8 @@
 //===- UkernelCall.h - Calls into the support library's kernels -*- C++ -*-===//
 //
-// What the ukernel passes share: finding the ops configured for them, declaring a
-// kernel of the support library (compiler/artifact/support/gemm) and
-// passing buffers to it as an address and element strides.
+// What the ukernel passes share: finding the ops configured for them, declaring
+// a kernel of the support library (compiler/artifact/support/gemm) and passing
+// buffers to it as an address and element strides.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,8 +40,7 @@ collectConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
       return memref && memref.getElementType().isF32();
     });
     if (!typed || !f32Buffers) {
-      op->emitOpError() << "has the "
-                        << codegen::stringifyStrategy(strategy)
+      op->emitOpError() << "has the " << codegen::stringifyStrategy(strategy)
                         << " strategy but is not " << expected
                         << " on f32 buffers";
       return mlir::WalkResult::interrupt();
@@ -70,6 +69,23 @@ void declareParallelFor(mlir::ModuleOp module);
 /// tasks and which the artifact defines only when the module declares it.
 mlir::func::FuncOp declareUkernel(mlir::ModuleOp module, llvm::StringRef name,
                                   unsigned numArgs);
+
+/// Replaces every op configured with `strategy` by `lower(op, kernel)`,
+/// where kernel is `<prefix><isa>` of the op's configuration, declared with
+/// `numArgs` index arguments.
+template <typename OpTy, typename LowerFn>
+mlir::LogicalResult
+lowerConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
+                   llvm::StringRef expected, llvm::StringRef prefix,
+                   unsigned numArgs, LowerFn lower) {
+  auto ops = collectConfiguredOps<OpTy>(module, strategy, expected);
+  if (mlir::failed(ops))
+    return mlir::failure();
+  for (auto [op, isa] : *ops)
+    lower(op, declareUkernel(module, (prefix + codegen::isaSuffix(isa)).str(),
+                             numArgs));
+  return mlir::success();
+}
 
 /// A buffer as the kernels take it: the address of its first element and
 /// its element strides (an index each).
