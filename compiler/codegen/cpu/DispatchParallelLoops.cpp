@@ -156,11 +156,18 @@ struct DispatchParallelLoopsPass
   /// Product of the static trip counts of the first `n` dims (unknown ones
   /// count as kUnknownTrips).
   static int64_t totalStaticTrips(scf::ParallelOp par, unsigned n) {
+    return tripsOfLeadingDims(par, n, kUnknownTrips);
+  }
+
+  /// Product of the trip counts of the first `n` dims, those known only at
+  /// run time counting as `unknown`.
+  static int64_t tripsOfLeadingDims(scf::ParallelOp par, unsigned n,
+                                    int64_t unknown) {
     int64_t total = 1;
     for (unsigned d = 0; d < n; ++d)
       total *= staticTrips(par.getLowerBound()[d], par.getUpperBound()[d],
                            par.getStep()[d])
-                   .value_or(kUnknownTrips);
+                   .value_or(unknown);
     return total;
   }
 
@@ -183,11 +190,23 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
   unsigned numLoops = par.getNumLoops();
 
   // Dispatch the leading dims until there are enough iterations to share;
-  // the others stay a loop inside each iteration.
+  // the others stay a loop inside each iteration. A dim known only at run
+  // time counts as one iteration here: a symbolic batch is 1 more often
+  // than not, and dispatching it alone would leave every thread but one
+  // idle. A symbolic innermost dim stays an inner loop when the dims
+  // before it may have enough iterations, so that the iterations are rows
+  // rather than elements to delinearize one by one.
   unsigned numDispatched = 1;
   while (numDispatched < numLoops &&
-         totalStaticTrips(par, numDispatched) < kMinDispatchTrips)
+         tripsOfLeadingDims(par, numDispatched, /*unknown=*/1) <
+             kMinDispatchTrips)
     ++numDispatched;
+  if (numDispatched == numLoops && numLoops > 1 &&
+      !staticTrips(par.getLowerBound()[numLoops - 1],
+                   par.getUpperBound()[numLoops - 1],
+                   par.getStep()[numLoops - 1]) &&
+      totalStaticTrips(par, numLoops - 1) >= kMinDispatchTrips)
+    --numDispatched;
 
   // Work: per dispatched iteration, and in total when known.
   int64_t innerTrips = 1;

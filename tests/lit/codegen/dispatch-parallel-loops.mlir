@@ -120,3 +120,27 @@ func.func @tiles(%a: memref<4x4096x64xf32>) {
   } {kiln.parallel}
   return
 }
+
+// -----
+
+// A symbolic batch (1 more often than not) is dispatched together with the
+// static channels after it, so the threads share N x 144 planes, not N
+// images; the symbolic rows and columns stay an inner loop.
+// CHECK-LABEL: func.func private @batch_parallel_0(
+// CHECK:         scf.for
+// CHECK:           arith.remui
+// CHECK:           arith.divui
+// CHECK:           scf.parallel (%{{.*}}, %{{.*}}) =
+// CHECK:             memref.store
+// CHECK-LABEL: func.func @batch(
+// CHECK:         call @kiln_parallel_for
+func.func @batch(%a: memref<?x144x?x?xf32>, %n: index, %h: index, %w: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c144 = arith.constant 144 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c144, %h, %w) step (%c1, %c1, %c1, %c1) {
+    memref.store %f, %a[%i, %j, %k, %l] : memref<?x144x?x?xf32>
+  }
+  return
+}
