@@ -70,17 +70,31 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
     return nullptr;
   try {
     uint32_t index = static_cast<uint32_t>(blocks_.size());
-    blocks_.push_back(
-        Block{ptr, blockSize, alignment, runCounter_, sizeClass, true});
+    Block block{ptr, blockSize, alignment, runCounter_, sizeClass, true};
+    if (!detachedSlots_.empty()) {
+      index = detachedSlots_.back();
+      blocks_[index] = block;
+      detachedSlots_.pop_back();
+    } else {
+      blocks_.push_back(block);
+    }
     indexOf_.emplace(ptr, index);
     ++blocksInClass_[sizeClass];
     reserveFreeList(sizeClass);
   } catch (...) {
     // Out of memory for bookkeeping: undo whatever was recorded.
-    if (!blocks_.empty() && blocks_.back().ptr == ptr) {
+    if (auto found = indexOf_.find(ptr); found != indexOf_.end()) {
+      // Recorded but not reserved: forget it (an empty slot).
+      uint32_t index = found->second;
+      indexOf_.erase(found);
+      --blocksInClass_[sizeClass];
+      blocks_[index] = Block{nullptr, 0, 0, runCounter_, sizeClass, false};
+      if (index + 1 == blocks_.size())
+        blocks_.pop_back();
+      else
+        detachedSlots_.push_back(index);
+    } else if (!blocks_.empty() && blocks_.back().ptr == ptr) {
       blocks_.pop_back();
-      if (indexOf_.erase(ptr))
-        --blocksInClass_[sizeClass];
     }
     std::free(ptr);
     return nullptr;
@@ -142,6 +156,30 @@ bool Arena::deallocate(void *ptr) {
   return true;
 }
 
+void *Arena::detach(void *ptr) {
+  auto it = ptr ? indexOf_.find(ptr) : indexOf_.end();
+  if (it == indexOf_.end() || !blocks_[it->second].live)
+    return nullptr;
+  uint32_t index = it->second;
+  Block &block = blocks_[index];
+  try {
+    detachedSlots_.push_back(index);
+  } catch (...) {
+    return nullptr;
+  }
+  indexOf_.erase(it);
+  --blocksInClass_[block.sizeClass];
+  --stats_.blockCount;
+  stats_.reservedBytes -= block.size;
+  stats_.liveBytes -= block.size;
+  ++stats_.handedOver;
+  // An empty slot until allocate() needs a new block: that one comes from
+  // the system after the caller has freed earlier outputs, so it reuses
+  // their (already mapped) memory rather than faulting in fresh pages.
+  block = Block{nullptr, 0, 0, runCounter_, block.sizeClass, false};
+  return ptr;
+}
+
 bool Arena::isLive(void *ptr) const {
   auto it = indexOf_.find(ptr);
   return it != indexOf_.end() && blocks_[it->second].live;
@@ -152,7 +190,8 @@ void Arena::endRun() noexcept {
   for (uint32_t i = 0; i < blocks_.size(); ++i) {
     if (blocks_[i].live)
       markFree(i);
-    else if (runCounter_ - blocks_[i].lastUsedRun >= kIdleRunsBeforeTrim)
+    else if (blocks_[i].ptr &&
+             runCounter_ - blocks_[i].lastUsedRun >= kIdleRunsBeforeTrim)
       anyIdle = true;
   }
   if (anyIdle) {
@@ -172,10 +211,11 @@ void Arena::trimIdleBlocks() {
   std::vector<Block> kept;
   kept.reserve(blocks_.size());
   for (const Block &block : blocks_)
-    if (runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
+    if (block.ptr && runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
       kept.push_back(block);
   for (const Block &block : blocks_) {
-    if (runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
+    // Empty slots (blocks handed over) are dropped with no accounting.
+    if (!block.ptr || runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
       continue;
     std::free(block.ptr);
     --blocksInClass_[block.sizeClass];
@@ -184,6 +224,7 @@ void Arena::trimIdleBlocks() {
     stats_.reservedBytes -= block.size;
   }
   blocks_.swap(kept);
+  detachedSlots_.clear();
   // Every block is free at the end of a run. The free lists keep their
   // capacity, which only shrinks in need.
   for (auto &freeList : freeLists_)

@@ -3,7 +3,10 @@
 // Serves the artifact's hooks->alloc/free during one run. Blocks are kept
 // after the run ends and handed out again by later runs, so once a model has
 // run with a given set of shapes, further runs never call the system
-// allocator. Not thread-safe: each concurrent run uses its own arena.
+// allocator for their intermediates (an output handed over to the caller
+// without a copy leaves a slot that the next run fills with a new block:
+// the one allocation the output would have needed anyway). Not
+// thread-safe: each concurrent run uses its own arena.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_ARENA_H
@@ -24,6 +27,7 @@ struct ArenaStats {
   uint64_t systemAllocations = 0; ///< Blocks ever obtained from the system.
   uint64_t systemFrees = 0;       ///< Blocks ever returned to the system.
   uint64_t allocations = 0;       ///< allocate() calls served.
+  uint64_t handedOver = 0;        ///< Blocks detach()ed to the caller.
 };
 
 class Arena {
@@ -51,6 +55,12 @@ public:
 
   /// True when `ptr` is a live block of this arena.
   bool isLive(void *ptr) const;
+
+  /// Hands the live block at `ptr` over to the caller, who frees it with
+  /// std::free: an output leaves the run without a copy. The arena forgets
+  /// it and takes a new block when a later run needs one. Returns nullptr,
+  /// and changes nothing, when `ptr` is not a live block.
+  void *detach(void *ptr);
 
   /// Ends a run: every block still live becomes free again, and blocks idle
   /// for kIdleRunsBeforeTrim runs are returned to the system.
@@ -87,6 +97,8 @@ private:
   // Block lookup for deallocate(); only changes when blocks are created or
   // trimmed, so steady-state runs never allocate in here.
   std::unordered_map<void *, uint32_t> indexOf_;
+  // Slots of blocks handed over by detach(), reused by the next new block.
+  std::vector<uint32_t> detachedSlots_;
   std::array<std::vector<uint32_t>, kNumSizeClasses> freeLists_;
   // Blocks per class: bounds the length of each free list.
   std::array<uint32_t, kNumSizeClasses> blocksInClass_{};

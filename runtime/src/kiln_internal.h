@@ -23,6 +23,7 @@ typedef struct kiln_arena_stats {
   uint64_t allocations;        /* hooks->alloc calls served */
   uint64_t arena_count;        /* arenas in the session (peak concurrency) */
   uint64_t busy_arenas;        /* arenas in use now, not included above */
+  uint64_t handed_over;        /* blocks given to callers as outputs */
 } kiln_arena_stats;
 
 /* Sums the stats of the session's idle arenas. */

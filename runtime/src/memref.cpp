@@ -38,6 +38,18 @@ void copyRow(const char *src, int64_t count, int64_t strideBytes,
 
 } // namespace
 
+bool isDenseRowMajor(const DescriptorView &view) {
+  const int64_t *sizes = view.sizes();
+  const int64_t *strides = view.strides();
+  int64_t expected = 1;
+  for (int32_t d = view.rank(); d-- > 0;) {
+    if (sizes[d] != 1 && strides[d] != expected)
+      return false;
+    expected *= sizes[d];
+  }
+  return true;
+}
+
 void copyToDense(const DescriptorView &src, size_t elemSize, void *dst) {
   const int32_t rank = src.rank();
   const int64_t *sizes = src.sizes();
@@ -52,16 +64,7 @@ void copyToDense(const DescriptorView &src, size_t elemSize, void *dst) {
   char *out = static_cast<char *>(dst);
 
   // Dense row-major (strides of size-1 dims do not matter): one memcpy.
-  bool dense = true;
-  int64_t expected = 1;
-  for (int32_t d = rank; d-- > 0;) {
-    if (sizes[d] != 1 && strides[d] != expected) {
-      dense = false;
-      break;
-    }
-    expected *= sizes[d];
-  }
-  if (dense) {
+  if (isDenseRowMajor(src)) {
     std::memcpy(out, base, static_cast<size_t>(count) * elemSize);
     return;
   }

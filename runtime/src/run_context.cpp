@@ -34,6 +34,7 @@ ArenaStats RunContextPool::idleStats(size_t &contexts, size_t &busy) const {
     sum.systemAllocations += s.systemAllocations;
     sum.systemFrees += s.systemFrees;
     sum.allocations += s.allocations;
+    sum.handedOver += s.handedOver;
   }
   contexts = all_.size();
   busy = all_.size() - idle_.size();

@@ -90,6 +90,16 @@ void checkPreallocatedShape(const kiln_value &value,
            "same size) in shapes in the model.");
 }
 
+/// Outputs at least this big are handed over from the arena, not copied.
+constexpr size_t kAdoptMinBytes = 4096;
+
+size_t denseBytes(const DescriptorView &view, size_t elemSize) {
+  size_t bytes = elemSize;
+  for (int32_t d = 0; d < view.rank(); ++d)
+    bytes *= static_cast<size_t>(view.sizes()[d]);
+  return bytes;
+}
+
 } // namespace
 
 void kiln_session::run(const char *const *inputNames,
@@ -153,6 +163,25 @@ void kiln_session::run(const char *const *inputNames,
     if (dst) {
       checkPreallocatedShape(*dst, view);
     } else {
+      // An output that is a whole dense block of the run's arena leaves the
+      // run as it is, without a copy: the arena takes a fresh block in its
+      // place. (Small ones are copied: the same one allocation either way.)
+      size_t elemSize = elemTypeSize(info.elem_type);
+      if (info.elem_type != KILN_ELEM_STRING && view.offset() == 0 &&
+          view.aligned() == view.allocated() && isDenseRowMajor(view) &&
+          denseBytes(view, elemSize) >= kAdoptMinBytes) {
+        if (void *block = ctx->arena.detach(view.allocated())) {
+          try {
+            created[o].reset(adoptTensor(info.elem_type, view.sizes(),
+                                         static_cast<size_t>(info.rank),
+                                         block));
+          } catch (...) {
+            std::free(block);
+            throw;
+          }
+          continue;
+        }
+      }
       created[o].reset(createOwningTensor(info.elem_type, view.sizes(),
                                           static_cast<size_t>(info.rank),
                                           /*zeroFill=*/false));
@@ -406,6 +435,7 @@ kiln_status *kiln_internal_session_arena_stats(const kiln_session *session,
   result.allocations = s.allocations;
   result.arena_count = contexts;
   result.busy_arenas = busy;
+  result.handed_over = s.handedOver;
   KILN_API_END
 }
 

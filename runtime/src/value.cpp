@@ -78,6 +78,21 @@ kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
   return value.release();
 }
 
+kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
+                        void *data) {
+  requireSupportedElemType(elemType);
+  size_t elemSize = elemTypeSize(elemType);
+  int64_t count = checkedElementCount(shape, rank, elemSize);
+  auto value = std::make_unique<kiln_value>();
+  value->elemType = elemType;
+  value->shape.assign(shape, shape + rank);
+  value->elementCount = count;
+  value->byteSize = static_cast<size_t>(count) * elemSize;
+  value->data = data;
+  value->owning = true;
+  return value.release();
+}
+
 } // namespace kiln::rt
 
 using namespace kiln::rt;

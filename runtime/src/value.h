@@ -33,6 +33,12 @@ int64_t checkedElementCount(const int64_t *shape, size_t rank, size_t elemSize);
 kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
                                size_t rank, bool zeroFill = true);
 
+/// A new tensor owning `data` (freed with std::free), which holds its
+/// elements densely. Throws on invalid type or shape, leaving `data` to the
+/// caller.
+kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
+                        void *data);
+
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_VALUE_H

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <cstdlib>
 #include <set>
 
 using kiln::rt::Arena;
@@ -66,6 +67,47 @@ TEST(ArenaTest, ForeignAndDoubleFreesAreIgnored) {
   void *b = arena.allocate(64, 64);
   void *c = arena.allocate(64, 64);
   EXPECT_NE(b, c);
+}
+
+TEST(ArenaTest, DetachedBlocksLeaveTheArenaAndAreReplaced) {
+  Arena arena;
+  auto *a = static_cast<unsigned char *>(arena.allocate(100000, 64));
+  ASSERT_NE(a, nullptr);
+  a[0] = 7;
+  a[99999] = 9;
+  int local = 0;
+  EXPECT_EQ(arena.detach(&local), nullptr);
+  EXPECT_EQ(arena.detach(nullptr), nullptr);
+  EXPECT_EQ(arena.detach(a), a);
+  // The caller owns it now: not live, not freed or reused by the arena.
+  EXPECT_FALSE(arena.isLive(a));
+  EXPECT_FALSE(arena.deallocate(a));
+  EXPECT_EQ(arena.detach(a), nullptr);
+  EXPECT_EQ(arena.stats().blockCount, 0u);
+  EXPECT_EQ(arena.stats().reservedBytes, 0u);
+  arena.endRun();
+  // The next run takes a new block into the empty slot: one block held.
+  void *b = arena.allocate(100000, 64);
+  EXPECT_NE(b, a);
+  EXPECT_EQ(a[0], 7);
+  EXPECT_EQ(a[99999], 9);
+  EXPECT_EQ(arena.stats().blockCount, 1u);
+  EXPECT_EQ(arena.stats().systemAllocations, 2u);
+  EXPECT_EQ(arena.stats().handedOver, 1u);
+  std::free(a);
+  // Many runs handing their output over do not grow the bookkeeping: the
+  // slot of each output is filled by the next run's.
+  for (int i = 0; i < 200; ++i) {
+    void *out = arena.allocate(100000, 64);
+    void *tmp = arena.allocate(3000, 64);
+    ASSERT_NE(out, nullptr);
+    ASSERT_NE(tmp, nullptr);
+    ASSERT_EQ(arena.detach(out), out);
+    arena.endRun();
+    std::free(out);
+  }
+  EXPECT_EQ(arena.stats().blockCount, 1u);
+  EXPECT_EQ(arena.stats().liveBytes, 0u);
 }
 
 TEST(ArenaTest, LargerAlignmentIsNotServedFromSmallerAlignedBlocks) {
