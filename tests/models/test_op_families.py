@@ -275,6 +275,13 @@ def cases():
              attrs={"pads": [1, 0, 1, 1, 0, 1]}, **cv))
     add(Case("Conv_grouped", "Conv", [u, wt(6, 2, 3, 3)],
              [[(1, 6, 6, 7), None], [(2, 6, 5, 5), None]], attrs={"group": 3}, **cv))
+    # Grouped: one implicit GEMM per image and group; strided ones gather.
+    add(Case("Conv_grouped_bias_pad_s2", "Conv", [u, wt(8, 4, 3, 3), wt(8)],
+             [[(1, 8, 11, 13), None, None], [(2, 8, 5, 6), None, None]],
+             attrs={"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, **cv))
+    add(Case("Conv_grouped_wide", "Conv", [u, wt(64, 8, 3, 3), wt(64)],
+             [[(1, 32, 9, 40), None, None], [(2, 32, 3, 3), None, None]],
+             attrs={"group": 4, "pads": [1, 1, 1, 1]}, **cv))
     for stride, dil in [(1, 1), (2, 1), (1, 2)]:
         add(Case(f"Conv_depthwise_s{stride}_d{dil}", "Conv",
                  [u, wt(12, 1, 3, 3), wt(12)],
@@ -299,6 +306,7 @@ def cases():
                 "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
                 "Conv_depthwise_s2_wide", "MatMul_const_weight",
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
+                "Conv_grouped_wide",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

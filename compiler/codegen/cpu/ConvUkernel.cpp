@@ -1,6 +1,7 @@
 //===- ConvUkernel.cpp - f32 2-D convolutions as implicit-GEMM calls ------===//
 //
-// linalg.conv_2d_nchw_fchw on f32 buffers becomes one call to
+// linalg.conv_2d_nchw_fchw and the grouped conv_2d_ngchw_gfchw on f32
+// buffers become one call to
 // kiln_sconv2d_<isa> of the support library: the packed GEMM with the
 // weights as A and the input read as im2col columns while B is packed, so
 // no column buffer is written and read back. The input may have any strided
@@ -73,21 +74,26 @@ Value contiguousBuffer(OpBuilder &b, Location loc, Value v, unsigned dims) {
 struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   using Base::Base;
 
-  void lower(linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
+  /// Replaces `op`, a conv_2d_nchw_fchw or (grouped) conv_2d_ngchw_gfchw,
+  /// by a call to `kernel`.
+  void lower(linalg::LinalgOp op, func::FuncOp kernel) {
+    bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op);
+    // Dims of x and y: (n, [g,] c or f, h, w); of w: ([g,] f, c, kh, kw).
+    unsigned lead = grouped ? 1 : 0;
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Value x = op.getInputs()[0];
+    Value x = op.getDpsInputs()[0], wOriginal = op.getDpsInputs()[1];
     std::optional<kiln::AbsorbedPadding> padding =
-        kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2);
-    Value yOriginal = op.getOutputs()[0];
-    bool yContiguous = innerDimsContiguous(yOriginal, 2);
+        kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2 + lead);
+    Value yOriginal = op.getDpsInits()[0];
     // A bias goes with an output computed in place; a copied output is
-    // accumulated into (it holds the bias already).
+    // accumulated into (it holds the bias already). A grouped convolution's
+    // bias is [G, F]: not absorbed, y starts from it.
     std::optional<kiln::AbsorbedBias> bias;
-    if (yContiguous)
+    if (!grouped && innerDimsContiguous(yOriginal, 2))
       bias = kiln::matchBiasInit(op, yOriginal, /*channelDim=*/1);
     Value source = padding ? padding->source : x;
-    Value w = contiguousBuffer(b, loc, op.getInputs()[1], 3);
+    Value w = contiguousBuffer(b, loc, wOriginal, 3);
     Value y = contiguousBuffer(b, loc, yOriginal, 2);
     auto dim = [&](Value v, int64_t d) -> Value {
       return memref::DimOp::create(b, loc, v, d);
@@ -95,56 +101,73 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
-    SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+    auto attrValues = [&](StringRef name) {
+      return SmallVector<int64_t>(
+          op->getAttrOfType<DenseIntElementsAttr>(name).getValues<int64_t>());
+    };
+    SmallVector<int64_t> strides = attrValues("strides");
+    SmallVector<int64_t> dilations = attrValues("dilations");
     kiln::BufferArg xa = kiln::getBufferArg(b, loc, source);
     kiln::BufferArg wa = kiln::getBufferArg(b, loc, w);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
-    // N, F, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, x and its
-    // strides (n, c, h, w), w and its f stride, the bias and its stride (or
-    // 0 and 0), y and its n and f strides.
+    Value zero = index(0);
+    // x and y are (n, g, ...): their group dim is dim 1.
+    auto groupStride = [&](kiln::BufferArg &arg) {
+      return grouped ? arg.strides[1] : zero;
+    };
+    // N, G, F, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL; x and
+    // its strides (n, g, c, h, w); w and its g and f strides; the bias and
+    // its g and f strides (or 0, 0, 0); y and its n, g and f strides. An
+    // ungrouped convolution has G = 1 and group strides 0.
     SmallVector<Value> args = {dim(source, 0),
-                               dim(w, 0),
-                               dim(w, 1),
-                               dim(source, 2),
-                               dim(source, 3),
-                               dim(y, 2),
-                               dim(y, 3),
-                               dim(w, 2),
-                               dim(w, 3),
+                               grouped ? dim(w, 0) : index(1),
+                               dim(w, lead),
+                               dim(w, lead + 1),
+                               dim(source, lead + 2),
+                               dim(source, lead + 3),
+                               dim(y, lead + 2),
+                               dim(y, lead + 3),
+                               dim(w, lead + 2),
+                               dim(w, lead + 3),
                                index(strides[0]),
                                index(strides[1]),
                                index(dilations[0]),
                                index(dilations[1]),
                                index(padding ? padding->low[0] : 0),
                                index(padding ? padding->low[1] : 0),
-                               xa.address};
-    args.append(xa.strides.begin(), xa.strides.end());
-    args.append({wa.address, wa.strides[0]});
+                               xa.address,
+                               xa.strides[0],
+                               groupStride(xa)};
+    args.append(xa.strides.begin() + 1 + lead, xa.strides.end());
+    // w is (g, f, c, kh, kw): its group dim leads.
+    args.append({wa.address, grouped ? wa.strides[0] : zero, wa.strides[lead]});
     if (bias) {
       kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
-      args.append({ba.address, ba.strides[0]});
+      args.append({ba.address, zero, ba.strides[0]});
     } else {
-      args.append({index(0), index(0)});
+      args.append({zero, zero, zero});
     }
-    args.append({ya.address, ya.strides[0], ya.strides[1]});
+    args.append(
+        {ya.address, ya.strides[0], groupStride(ya), ya.strides[lead + 1]});
     func::CallOp::create(b, loc, kernel, args);
     if (y != yOriginal) {
       memref::CopyOp::create(b, loc, y, yOriginal);
       memref::DeallocOp::create(b, loc, y);
     }
-    if (w != op.getInputs()[1])
+    if (w != wOriginal)
       memref::DeallocOp::create(b, loc, w);
     op->erase();
     kiln::eraseAbsorbed(bias, padding);
   }
 
   void runOnOperation() override {
-    if (failed(kiln::lowerConfiguredOps<linalg::Conv2DNchwFchwOp>(
+    if (failed(kiln::lowerConfiguredOps<linalg::Conv2DNchwFchwOp,
+                                        linalg::Conv2DNgchwGfchwOp>(
             getOperation(), kiln::codegen::Strategy::conv_ukernel,
-            "a linalg.conv_2d_nchw_fchw", "kiln_sconv2d_", /*numArgs=*/27,
-            [&](linalg::Conv2DNchwFchwOp op, func::FuncOp kernel) {
-              lower(op, kernel);
+            "a linalg.conv_2d_nchw_fchw or conv_2d_ngchw_gfchw",
+            "kiln_sconv2d_", /*numArgs=*/32,
+            [&](Operation *op, func::FuncOp kernel) {
+              lower(cast<linalg::LinalgOp>(op), kernel);
             })))
       return signalPassFailure();
   }

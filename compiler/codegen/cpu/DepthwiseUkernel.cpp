@@ -86,9 +86,8 @@ struct DepthwiseUkernelPass
     if (failed(kiln::lowerConfiguredOps<linalg::DepthwiseConv2DNchwChwOp>(
             getOperation(), kiln::codegen::Strategy::depthwise_ukernel,
             "a linalg.depthwise_conv_2d_nchw_chw", "kiln_dwconv2d_",
-            /*numArgs=*/30,
-            [&](linalg::DepthwiseConv2DNchwChwOp op, func::FuncOp kernel) {
-              lower(op, kernel);
+            /*numArgs=*/30, [&](Operation *op, func::FuncOp kernel) {
+              lower(cast<linalg::DepthwiseConv2DNchwChwOp>(op), kernel);
             })))
       return signalPassFailure();
   }

@@ -17,7 +17,8 @@ def SelectLowering : Pass<"kiln-select-lowering", "mlir::ModuleOp"> {
 
       depthwise_ukernel   f32 depthwise_conv_2d_nchw_chw
       conv_ukernel        f32 conv_2d_nchw_fchw with unit W stride that is
-                          not pointwise (implicit GEMM)
+                          not pointwise, f32 conv_2d_ngchw_gfchw (implicit
+                          GEMM per image and group)
       im2col_gemm         other f32 conv_1d/2d/3d with static channel and
                           kernel sizes (strided along W, pointwise)
       gemm_ukernel        f32 contractions with one m, n, k, at most one
@@ -127,21 +128,22 @@ def ConvUkernel : Pass<"kiln-conv-ukernel", "mlir::ModuleOp"> {
   let summary = "f32 2-D convolutions as calls to the implicit-GEMM kernel";
   let description = [{
     Runs after bufferization and buffer deallocation, beside
-    kiln-gemm-ukernel. Every linalg.conv_2d_nchw_fchw whose lowering
-    configuration is conv_ukernel (f32 buffers; anything else is an error)
-    becomes
+    kiln-gemm-ukernel. Every linalg.conv_2d_nchw_fchw and grouped
+    linalg.conv_2d_ngchw_gfchw whose lowering configuration is conv_ukernel
+    (f32 buffers; anything else is an error) becomes
 
-      func.call @kiln_sconv2d_<isa>(N, F, C, H, W, OH, OW, KH, KW,
+      func.call @kiln_sconv2d_<isa>(N, G, F, C, H, W, OH, OW, KH, KW,
           stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left,
-          x, x strides (n, c, h, w), w, w stride (f), bias, bias stride,
-          y, y strides (n, f))
+          x, x strides (n, g, c, h, w), w, w strides (g, f),
+          bias, bias strides (g, f), y, y strides (n, g, f))
 
-    (index values): the packed GEMM of the support library with the
-    weights as A and im2col columns of x gathered while B is packed, so no
+    (index values; G = 1 and group strides 0 without groups): the packed
+    GEMM of the support library with the weights as A and im2col columns
+    of x gathered while B is packed, one GEMM per image and group, so no
     column buffer is materialized. A zero-padded copy of the input and a
     bias broadcast into the output, as bufferization leaves them, are
     absorbed (x is then the unpadded input, bias the bias; otherwise the
-    padding is 0, bias and its stride 0, and y is accumulated into).
+    padding is 0, the bias and its strides 0, and y is accumulated into).
     Weights not contiguous over (c, kh, kw) and outputs not contiguous over
     (oh, ow) go through contiguous copies.
   }];

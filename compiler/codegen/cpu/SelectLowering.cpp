@@ -69,8 +69,12 @@ bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
 /// input per output row: the implicit-GEMM kernel packs those straight
 /// from the input. Strided ones would gather element by element there,
 /// where an im2col copy measured faster; pointwise ones need no columns.
+/// Grouped convolutions have no im2col path: the kernel takes them all,
+/// one GEMM per image and group.
 bool takesConvUkernel(Candidate c, SmallVector<int64_t> &,
                       SmallVector<int64_t> &) {
+  if (isa<linalg::Conv2DNgchwGfchwOp>(c.op))
+    return allF32(c.op);
   auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(c.op.getOperation());
   return conv && allF32(conv) && !isPointwise(conv) &&
          conv.getStrides().getValues<int64_t>()[1] == 1;

@@ -21,20 +21,20 @@
 namespace kiln {
 
 /// The ops of `module` whose lowering configuration has `strategy`, each
-/// with its ISA, when every one is an OpTy on f32 buffers; otherwise an
-/// error on the first that is not (`expected` names what it should be) and
-/// failure: a configuration a kernel cannot follow is a bug upstream.
-template <typename OpTy>
-mlir::FailureOr<llvm::SmallVector<std::pair<OpTy, codegen::Isa>>>
+/// with its ISA, when every one is one of OpTys on f32 buffers; otherwise
+/// an error on the first that is not (`expected` names what it should be)
+/// and failure: a configuration a kernel cannot follow is a bug upstream.
+template <typename... OpTys>
+mlir::FailureOr<llvm::SmallVector<std::pair<mlir::Operation *, codegen::Isa>>>
 collectConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
                      llvm::StringRef expected) {
-  llvm::SmallVector<std::pair<OpTy, codegen::Isa>> ops;
+  llvm::SmallVector<std::pair<mlir::Operation *, codegen::Isa>> ops;
   mlir::WalkResult walk = module.walk([&](mlir::Operation *op) {
     codegen::LoweringConfigAttr config =
         codegen::getLoweringConfig(op, strategy);
     if (!config)
       return mlir::WalkResult::advance();
-    auto typed = llvm::dyn_cast<OpTy>(op);
+    bool typed = llvm::isa<OpTys...>(op);
     bool f32Buffers = llvm::all_of(op->getOperandTypes(), [](mlir::Type t) {
       auto memref = llvm::dyn_cast<mlir::MemRefType>(t);
       return memref && memref.getElementType().isF32();
@@ -45,7 +45,7 @@ collectConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
                         << " on f32 buffers";
       return mlir::WalkResult::interrupt();
     }
-    ops.push_back({typed, config.getIsa()});
+    ops.push_back({op, config.getIsa()});
     return mlir::WalkResult::advance();
   });
   if (walk.wasInterrupted())
@@ -73,12 +73,12 @@ mlir::func::FuncOp declareUkernel(mlir::ModuleOp module, llvm::StringRef name,
 /// Replaces every op configured with `strategy` by `lower(op, kernel)`,
 /// where kernel is `<prefix><isa>` of the op's configuration, declared with
 /// `numArgs` index arguments.
-template <typename OpTy, typename LowerFn>
+template <typename... OpTys, typename LowerFn>
 mlir::LogicalResult
 lowerConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
                    llvm::StringRef expected, llvm::StringRef prefix,
                    unsigned numArgs, LowerFn lower) {
-  auto ops = collectConfiguredOps<OpTy>(module, strategy, expected);
+  auto ops = collectConfiguredOps<OpTys...>(module, strategy, expected);
   if (mlir::failed(ops))
     return mlir::failure();
   for (auto [op, isa] : *ops)

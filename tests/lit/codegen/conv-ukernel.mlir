@@ -3,12 +3,13 @@
 // The pass lowers the convolutions whose lowering configuration is
 // conv_ukernel, to the kernel of the configuration's ISA.
 
-// A dilated 2-D convolution with symbolic batch and sizes: N from x, F and
-// C from w, H and W from x, OH and OW from y, KH and KW from w, strides,
-// dilations and no padding as constants, then x with its four strides, w
-// with its F stride, no bias (0, 0) and y with its N and F strides.
+// A dilated 2-D convolution with symbolic batch and sizes: N from x, one
+// group, F and C from w, H and W from x, OH and OW from y, KH and KW from
+// w, strides, dilations and no padding as constants, then x with its n,
+// (no) g, c, h and w strides, w with its (no) g and f strides, no bias
+// (0, 0, 0) and y with its n, (no) g and f strides.
 
-// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-LABEL: func.func @conv(
 // CHECK-SAME:      %[[X:.*]]: memref<?x16x?x?xf32>, %[[W:.*]]: memref<32x16x3x3xf32>, %[[Y:.*]]: memref<?x32x?x?xf32>
@@ -28,7 +29,7 @@
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C3]]
 // CHECK-DAG:     %[[KH:.*]] = memref.dim %[[W]], %[[C2]]
 // CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C3]]
-// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[SW]]#0, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1)
+// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[C1]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1)
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 func.func @conv(%x: memref<?x16x?x?xf32>, %w: memref<32x16x3x3xf32>, %y: memref<?x32x?x?xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
@@ -76,7 +77,7 @@ func.func @strided_output(%x: memref<1x8x10x10xf32, strided<[1600, 100, 10, 1], 
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
-// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.
 // CHECK:         return %[[Y]]
 func.func @padded_with_bias(%x: memref<2x3x9x9xf32>, %w: memref<5x3x3x3xf32>, %b: memref<5xf32>) -> memref<2x5x11x9xf32> {
@@ -97,6 +98,34 @@ func.func @padded_with_bias(%x: memref<2x3x9x9xf32>, %w: memref<5x3x3x3xf32>, %b
     ins(%p, %w : memref<2x3x13x11xf32>, memref<5x3x3x3xf32>) outs(%y : memref<2x5x11x9xf32>)
   memref.dealloc %p : memref<2x3x13x11xf32>
   return %y : memref<2x5x11x9xf32>
+}
+
+// -----
+
+// A grouped convolution (x [N, G, C, H, W], w [G, F, C, KH, KW], y
+// [N, G, F, OH, OW]): G from w's dim 0, the group strides of x and y from
+// their dim 1 and of w from its dim 0; its 2-D padding is absorbed.
+
+// CHECK-LABEL: func.func @grouped(
+// CHECK-SAME:      %[[X:.*]]: memref<1x4x8x10x10xf32>, %[[W:.*]]: memref<4x16x8x3x3xf32>, %[[Y:.*]]: memref<1x4x16x10x10xf32>
+// CHECK-NOT:     memref.copy
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:5, %[[SX:.*]]:5 = memref.extract_strided_metadata %[[X]]
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:5, %[[SW:.*]]:5 = memref.extract_strided_metadata %[[W]]
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:5, %[[SY:.*]]:5 = memref.extract_strided_metadata %[[Y]]
+// CHECK:         %[[G:.*]] = memref.dim %[[W]], %{{.*}} : memref<4x16x8x3x3xf32>
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %[[G]], {{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %[[SX]]#4, %{{.*}}, %[[SW]]#0, %[[SW]]#1, {{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2)
+// CHECK-NOT:     linalg.
+func.func @grouped(%x: memref<1x4x8x10x10xf32>, %w: memref<4x16x8x3x3xf32>, %y: memref<1x4x16x10x10xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x4x8x12x12xf32>
+  linalg.fill ins(%zero : f32) outs(%p : memref<1x4x8x12x12xf32>)
+  %interior = memref.subview %p[0, 0, 0, 1, 1] [1, 4, 8, 10, 10] [1, 1, 1, 1, 1] : memref<1x4x8x12x12xf32> to memref<1x4x8x10x10xf32, strided<[4608, 1152, 144, 12, 1], offset: 13>>
+  memref.copy %x, %interior : memref<1x4x8x10x10xf32> to memref<1x4x8x10x10xf32, strided<[4608, 1152, 144, 12, 1], offset: 13>>
+  linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                             kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%p, %w : memref<1x4x8x12x12xf32>, memref<4x16x8x3x3xf32>) outs(%y : memref<1x4x16x10x10xf32>)
+  memref.dealloc %p : memref<1x4x8x12x12xf32>
+  return
 }
 
 // -----

@@ -55,20 +55,25 @@ module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, v
 
 // -----
 
-// AVX2 (16 ymm registers of 8 floats): the same ukernels, 4x16 tiles.
+// AVX2 (16 ymm registers of 8 floats): the same ukernels, 4x16 tiles; a
+// grouped convolution, even strided, takes the implicit GEMM.
 
 // CHECK-LABEL: func.func @avx2(
 // CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>}
 // CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx2, parallel = [4, 16, 0], reduction = [0, 0, 16]>}
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx2, parallel = [1, 8, 1, 4, 0, 0, 0], reduction = [0, 0, 0, 0, 8, 1, 1]>
+// CHECK:         linalg.conv_2d_ngchw_gfchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>
 module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vector_registers = 16, l1_bytes = 32768, l2_bytes = 524288>} {
   func.func @avx2(%a: tensor<?x16xf32>, %b: tensor<16x32xf32>, %c: tensor<?x32xf32>,
                   %h: tensor<4x16xf16>, %hb: tensor<16x32xf16>, %hc: tensor<4x32xf16>,
-                  %x: tensor<1x8x10x10xf16>, %w: tensor<4x8x3x3xf16>, %y: tensor<1x4x8x8xf16>) {
+                  %x: tensor<1x8x10x10xf16>, %w: tensor<4x8x3x3xf16>, %y: tensor<1x4x8x8xf16>,
+                  %gx: tensor<1x2x4x9x9xf32>, %gw: tensor<2x3x4x3x3xf32>, %gy: tensor<1x2x3x4x4xf32>) {
     %0 = linalg.matmul ins(%a, %b : tensor<?x16xf32>, tensor<16x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
     %1 = linalg.matmul ins(%h, %hb : tensor<4x16xf16>, tensor<16x32xf16>) outs(%hc : tensor<4x32xf16>) -> tensor<4x32xf16>
     %2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x8x10x10xf16>, tensor<4x8x3x3xf16>) outs(%y : tensor<1x4x8x8xf16>) -> tensor<1x4x8x8xf16>
+    %3 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%gx, %gw : tensor<1x2x4x9x9xf32>, tensor<2x3x4x3x3xf32>) outs(%gy : tensor<1x2x3x4x4xf32>) -> tensor<1x2x3x4x4xf32>
     return
   }
 }

@@ -525,6 +525,10 @@ typedef struct {
   int64_t sbias;
   /* B packed at compile time (shared by every batch), see kiln_sgemm_packed. */
   const float *bPacked;
+  /* Groups of a grouped convolution (0 or 1: none): the batch index is
+   * image * groups + group, and A, B, C and the bias move by these strides
+   * per group on top of their batch strides. */
+  int64_t groups, sag, sbg, scg, sbiasg;
 } KG_NAME(job);
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
@@ -535,17 +539,26 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
     int64_t m0 = r / j->nTasks * j->mChunk, n0 = r % j->nTasks * j->nChunk;
     int64_t mc = j->M - m0 < j->mChunk ? j->M - m0 : j->mChunk;
     int64_t nc = j->N - n0 < j->nChunk ? j->N - n0 : j->nChunk;
+    int64_t g = 0;
+    if (j->groups > 1) {
+      g = bi % j->groups;
+      bi /= j->groups;
+    }
+    const float *a = j->a + bi * j->sab + g * j->sag;
+    const float *b = j->b + bi * j->sbb + g * j->sbg;
+    float *c = j->c + bi * j->scb + g * j->scg;
+    const float *bias = j->bias ? j->bias + g * j->sbiasg : NULL;
     KG_NAME(convB) image;
     if (j->conv) {
       image = *j->conv;
-      image.x += bi * j->sbb;
+      image.x = b;
       image.pBase = n0;
     }
-    KG_NAME(one)(mc, nc, j->K, j->a + bi * j->sab + m0 * j->sam, j->sam,
-                 j->sak, j->b + bi * j->sbb + n0 * j->sbn, j->sbk, j->sbn,
-                 j->c + bi * j->scb + m0 * j->scm + n0 * j->scn, j->scm,
-                 j->scn, j->conv ? &image : NULL,
-                 j->bias ? j->bias + m0 * j->sbias : NULL, j->sbias,
+    KG_NAME(one)(mc, nc, j->K, a + m0 * j->sam, j->sam, j->sak,
+                 b + n0 * j->sbn, j->sbk, j->sbn,
+                 c + m0 * j->scm + n0 * j->scn, j->scm, j->scn,
+                 j->conv ? &image : NULL,
+                 bias ? bias + m0 * j->sbias : NULL, j->sbias,
                  j->bPacked ? j->bPacked + n0 / KG_NR * j->K * KG_NR : NULL);
   }
 }
@@ -889,38 +902,44 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
 
 /*--- 2-D convolution as an implicit GEMM -----------------------------------*/
 
-/* linalg.conv_2d_nchw_fchw on buffers (kiln-conv-ukernel): per image,
+/* linalg.conv_2d_nchw_fchw and conv_2d_ngchw_gfchw on buffers
+ * (kiln-conv-ukernel): per image and group g,
  *
- *   y[f, (oh, ow)] = b[f] + w[f, (c, kh, kw)] * B[(c, kh, kw), (oh, ow)]
+ *   y[g, f, (oh, ow)] = b[g, f] + w[g, f, (c, kh, kw)] * B[(c, kh, kw), (oh, ow)]
  *
- * with B read from the unpadded input x [N, C, H, W] while packing
- * (packConvB: padT rows and padL columns of zeros before x, as many after
- * it as OH and OW need), so no padded copy and no im2col buffer is written
- * and read back. Without a bias (b = 0) y is accumulated into. w must be
- * contiguous over (c, kh, kw) and y over (oh, ow): the GEMM's A and C then
- * have one stride each, which kiln-conv-ukernel ensures. */
+ * with B read from the unpadded input x [N, G, C, H, W] of group g while
+ * packing (packConvB: padT rows and padL columns of zeros before x, as many
+ * after it as OH and OW need), so no padded copy and no im2col buffer is
+ * written and read back. Without a bias (b = 0) y is accumulated into. w
+ * must be contiguous over (c, kh, kw) and y over (oh, ow): the GEMM's A and
+ * C then have one stride each, which kiln-conv-ukernel ensures. G = 1 and
+ * zero group strides for an ungrouped convolution. */
 KG_HIDDEN void KG_NAME(kiln_sconv2d)(
-    int64_t N, int64_t F, int64_t C, int64_t H, int64_t W, int64_t OH,
-    int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh,
-    int64_t dw, int64_t padT, int64_t padL, intptr_t x, int64_t sxn,
-    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t w, int64_t swf,
-    intptr_t b, int64_t sb, intptr_t y, int64_t syn, int64_t syf) {
+    int64_t N, int64_t G, int64_t F, int64_t C, int64_t H, int64_t W,
+    int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw,
+    int64_t dh, int64_t dw, int64_t padT, int64_t padL, intptr_t x,
+    int64_t sxn, int64_t sxg, int64_t sxc, int64_t sxh, int64_t sxw,
+    intptr_t w, int64_t swg, int64_t swf, intptr_t b, int64_t sbg,
+    int64_t sb, intptr_t y, int64_t syn, int64_t syg, int64_t syf) {
   int64_t K = C * KH * KW, P = OH * OW;
-  if (N <= 0 || F <= 0 || P <= 0)
+  if (N <= 0 || G <= 0 || F <= 0 || P <= 0)
     return;
   KG_NAME(convB) geometry = {(const float *)x, sxc, sxh, sxw, H, W, KH, KW,
                              OW, sh, sw, dh, dw, padT, padL, 0};
   KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, 1,
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
-                    1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL};
+                    1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL,
+                    G, swg, sxg, syg, sbg};
   if (K <= 0) {
     /* No taps: y is the bias (or stays). */
     if (b)
       for (int64_t n = 0; n < N; ++n)
-        for (int64_t f = 0; f < F; ++f)
-          for (int64_t p = 0; p < P; ++p)
-            ((float *)y)[n * syn + f * syf + p] = ((const float *)b)[f * sb];
+        for (int64_t g = 0; g < G; ++g)
+          for (int64_t f = 0; f < F; ++f)
+            for (int64_t p = 0; p < P; ++p)
+              ((float *)y)[n * syn + g * syg + f * syf + p] =
+                  ((const float *)b)[g * sbg + f * sb];
     return;
   }
-  KG_NAME(run)(&j, N);
+  KG_NAME(run)(&j, N * G);
 }
