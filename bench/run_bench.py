@@ -156,6 +156,7 @@ MODELS = [
     ("conv1x1_128to256_28", _conv(1, 128, 28, 256, 1)),
     ("conv3x3_s2_3to32_224", _conv(1, 3, 224, 32, 3, stride=2, pad=1)),
     ("depthwise3x3_144_56", _conv(1, 144, 56, 144, 3, pad=1, group=144)),
+    ("grouped3x3_g8_128_28", _conv(1, 128, 28, 128, 3, pad=1, group=8)),
     ("conv1d_k512_s160_1to257", _conv(1, 1, 16000, 257, 512, stride=160,
                                       dims=1)),
     ("resnet_block_64x56x56", _resnet_block()),
