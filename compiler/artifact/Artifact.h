@@ -3,6 +3,7 @@
 #ifndef KILN_COMPILER_ARTIFACT_ARTIFACT_H
 #define KILN_COMPILER_ARTIFACT_ARTIFACT_H
 
+#include "mlir/Support/Timing.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/IR/Module.h"
@@ -53,7 +54,8 @@ mlir::LogicalResult finalizeArtifactModule(llvm::Module &llvm,
 mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
                                int optLevel,
                                llvm::SmallVectorImpl<char> &object,
-                               std::string &error);
+                               std::string &error,
+                               mlir::TimingScope *timing = nullptr);
 
 /// Links `object` into the shared object `outPath` with lld, in process.
 mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,

@@ -52,7 +52,9 @@ createCpuTargetMachine(const std::string &cpu, int optLevel,
 mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
                                int optLevel,
                                llvm::SmallVectorImpl<char> &object,
-                               std::string &error) {
+                               std::string &error, mlir::TimingScope *timing) {
+  mlir::TimingScope optTimer =
+      timing ? timing->nest("LLVM optimization") : mlir::TimingScope();
   module.setDataLayout(tm.createDataLayout());
   module.setTargetTriple(tm.getTargetTriple());
   auto optimize = mlir::makeOptimizingTransformer(
@@ -61,6 +63,10 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
     error = "LLVM optimization failed: " + llvm::toString(std::move(e));
     return mlir::failure();
   }
+  optTimer.stop();
+  mlir::TimingScope codegenTimer =
+      timing ? timing->nest("instruction selection and object emission")
+             : mlir::TimingScope();
   llvm::raw_svector_ostream os(object);
   llvm::legacy::PassManager pm;
   if (tm.addPassesToEmitFile(pm, os, nullptr,

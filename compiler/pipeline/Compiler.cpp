@@ -13,6 +13,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -125,6 +126,13 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   registerAllToLLVMIRTranslations(registry);
   MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
   DiagnosticCollector diags(ctx);
+  // --time-report: one tree of timers, printed to stderr when the compile
+  // ends (also on failure), the MLIR pass managers' timings nested in it.
+  DefaultTimingManager timing;
+  timing.setEnabled(options.timeReport);
+  timing.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  TimingScope rootTimer = timing.getRootScope();
+  TimingScope stageTimer = rootTimer.nest("import (ONNX to the onnx dialect)");
 
   OwningOpRef<ModuleOp> module =
       importOnnxModel(&ctx, modelPath, bytes, options.shapes, &code);
@@ -139,7 +147,10 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   if (!module)
     return fail(code ? code : 10, "");
 
+  stageTimer.stop();
+  stageTimer = rootTimer.nest("graph passes and conversion to linalg");
   PassManager pm(&ctx);
+  pm.enableTiming(stageTimer);
   if (options.printIRAfterAll) {
     ctx.disableMultithreading();
     pm.enableIRPrinting();
@@ -189,7 +200,10 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
                          },
                          l1, l2));
   codegenOptions.selectLowering = true;
+  stageTimer.stop();
+  stageTimer = rootTimer.nest("code generation (linalg to the LLVM dialect)");
   PassManager codegen(&ctx);
+  codegen.enableTiming(stageTimer);
   if (options.printIRAfterAll)
     codegen.enableIRPrinting();
   buildCpuCodegenPipeline(codegen, codegenOptions);
@@ -199,6 +213,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
     return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
                      error) || fail(1, error);
 
+  stageTimer.stop();
+  stageTimer = rootTimer.nest("translation to LLVM IR and artifact globals");
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmCtx, "kiln_model");
@@ -214,8 +230,11 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
                      [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); },
                      error) || fail(1, error);
   }
+  stageTimer.stop();
+  stageTimer = rootTimer.nest("LLVM");
   llvm::SmallVector<char, 0> object;
-  if (failed(emitObject(*llvmModule, *tm, options.optLevel, object, err)))
+  if (failed(emitObject(*llvmModule, *tm, options.optLevel, object, err,
+                        &stageTimer)))
     return fail(5, err);
   // Weights are in the object now; release the MLIR copy early.
   module = nullptr;
@@ -225,6 +244,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
                        os.write(object.data(), object.size());
                      },
                      error) || fail(1, error);
+  stageTimer.stop();
+  stageTimer = rootTimer.nest("linking");
   if (failed(linkSharedObject(object, outPath, err)))
     return fail(1, err);
   return true;

@@ -26,6 +26,10 @@ struct CompileOptions {
   /// Call the run context's kernel_begin/kernel_end around every kernel and
   /// list the kernel names in the artifact (session profiling).
   bool profile = false;
+  /// Print to stderr where the compile time went: per stage (import, graph
+  /// passes and conversion, code generation, LLVM IR, LLVM optimization and
+  /// instruction selection, linking) and per MLIR pass.
+  bool timeReport = false;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.

@@ -56,6 +56,12 @@ static cl::opt<std::string> mcpu("target-cpu",
                                  cl::desc("Target CPU (default: this host); "
                                           "also spelled --mcpu"),
                                  cl::init("native"), cl::cat(kilnCategory));
+static cl::opt<bool>
+    timeReport("time-report",
+               cl::desc("Print where the compile time goes: per stage "
+                        "(MLIR passes, LLVM optimization and instruction "
+                        "selection, linking) and per MLIR pass"),
+               cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -94,6 +100,7 @@ int main(int argc, char **argv) {
   options.mcpu = mcpu;
   options.printIRAfterAll = printIR;
   options.profile = profile;
+  options.timeReport = timeReport;
   options.shapes.allDynamic = dynamic;
   for (const std::string &s : shapes) {
     std::string name, value;

@@ -473,6 +473,13 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   if (!bPack)
     abort(); /* 1 MiB of scratch: nothing sensible is left to do */
   float *aPack = bPack + (size_t)KG_KC * (KG_NC + KG_NR);
+  /* Rows per register tile: as few tiles as KG_MR allows, of even height
+   * in thirds of KG_MR (the heights tile() has), so 16 rows are two tiles
+   * of 8 rather than 12 and a mostly empty 4. */
+  const int64_t third = KG_MR / 3;
+  int64_t mTiles = (M + KG_MR - 1) / KG_MR;
+  int64_t mStep = (M + mTiles - 1) / mTiles;
+  mStep = (mStep + third - 1) / third * third;
   for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
     int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
     for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
@@ -481,8 +488,8 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
         KG_NAME(packConvB)(conv, k0, kc, n0, nc, bPack);
       else if (!bPacked)
         KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
-      for (int64_t m0 = 0; m0 < M; m0 += KG_MR) {
-        int64_t mr = M - m0 < KG_MR ? M - m0 : KG_MR;
+      for (int64_t m0 = 0; m0 < M; m0 += mStep) {
+        int64_t mr = M - m0 < mStep ? M - m0 : mStep;
         KG_NAME(packA)(mr, kc, a + m0 * sam + k0 * sak, sam, sak, aPack);
         for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
           int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
