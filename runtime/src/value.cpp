@@ -53,8 +53,11 @@ int64_t checkedElementCount(const int64_t *shape, size_t rank,
   return static_cast<int64_t>(count);
 }
 
-kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
-                               size_t rank, bool zeroFill) {
+namespace {
+
+/// A tensor of `shape` with no storage yet, its sizes checked.
+std::unique_ptr<kiln_value> newTensor(int32_t elemType, const int64_t *shape,
+                                      size_t rank) {
   requireSupportedElemType(elemType);
   size_t elemSize = elemTypeSize(elemType);
   int64_t count = checkedElementCount(shape, rank, elemSize);
@@ -63,6 +66,14 @@ kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
   value->shape.assign(shape, shape + rank);
   value->elementCount = count;
   value->byteSize = static_cast<size_t>(count) * elemSize;
+  return value;
+}
+
+} // namespace
+
+kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
+                               size_t rank, bool zeroFill) {
+  std::unique_ptr<kiln_value> value = newTensor(elemType, shape, rank);
   // Even empty tensors get a real pointer: callers may not expect NULL data.
   size_t allocBytes = (value->byteSize + kTensorAlignment - 1) /
                       kTensorAlignment * kTensorAlignment;
@@ -80,14 +91,7 @@ kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
 
 kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
                         void *data) {
-  requireSupportedElemType(elemType);
-  size_t elemSize = elemTypeSize(elemType);
-  int64_t count = checkedElementCount(shape, rank, elemSize);
-  auto value = std::make_unique<kiln_value>();
-  value->elemType = elemType;
-  value->shape.assign(shape, shape + rank);
-  value->elementCount = count;
-  value->byteSize = static_cast<size_t>(count) * elemSize;
+  std::unique_ptr<kiln_value> value = newTensor(elemType, shape, rank);
   value->data = data;
   value->owning = true;
   return value.release();
