@@ -111,7 +111,29 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
     }
     return;
   }
-  /* An edge tile: the padded rows and columns are dropped here. */
+  /* An edge tile: the padded rows and columns are dropped here, with
+   * masked loads and stores when C's rows are contiguous. */
+  if (scn == 1) {
+    int64_t n0 = nr < KG_W ? nr : KG_W, n1 = nr - n0;
+#pragma GCC unroll 16
+    for (int i = 0; i < rows; ++i) {
+      if (i >= mr)
+        break;
+      float *row = c + i * scm;
+      kg_vec s = bias ? KG_SET1(bias[i * sbias]) : KG_SET1(0);
+      if (n0 == KG_W)
+        KG_NAME(store)(row, (bias ? s : KG_NAME(load)(row)) + acc0[i]);
+      else
+        kg_storen(row, (bias ? s : kg_loadn(row, n0)) + acc0[i], n0);
+      if (n1 == KG_W)
+        KG_NAME(store)(row + KG_W,
+                       (bias ? s : KG_NAME(load)(row + KG_W)) + acc1[i]);
+      else if (n1 > 0)
+        kg_storen(row + KG_W, (bias ? s : kg_loadn(row + KG_W, n1)) + acc1[i],
+                  n1);
+    }
+    return;
+  }
   float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
   for (int i = 0; i < rows; ++i) {
     *(kg_vec *)&tmp[i][0] = acc0[i];
