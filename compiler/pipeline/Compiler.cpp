@@ -167,25 +167,23 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   FailureOr<Signature> sig = extractSignature(*module);
   if (failed(sig))
     return fail(10, "");
-  if (options.emit == EmitKind::Onnx || options.emit == EmitKind::Linalg)
+  if (options.emit == EmitKind::Onnx)
     return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
                      error) || fail(1, error);
 
-  module->lookupSymbol<func::FuncOp>("main")->setAttr(
-      "llvm.emit_c_interface", UnitAttr::get(&ctx));
-  // The target machine first: code generation picks kernels by its features.
+  // The target machine first: code generation picks kernels by its
+  // features. The target description the strategy layer reads is the ISA
+  // from those features and the caches of this host when compiling for it
+  // (typical sizes otherwise); --emit=linalg writes it too, so that
+  // `kiln-opt --kiln-cpu-codegen="select-lowering=1"` replays the rest.
   std::string err;
   auto tm = createCpuTargetMachine(options.mcpu, options.optLevel, err);
   if (!tm)
     return fail(2, err);
   const llvm::MCSubtargetInfo *subtarget = tm->getMCSubtargetInfo();
-  CpuCodegenOptions codegenOptions{options.optLevel, options.profile};
-  // The target description the strategy layer reads: the ISA from the
-  // target machine's features, the caches of this host when compiling for
-  // it (typical sizes otherwise).
   ctx.getOrLoadDialect<codegen::KilnCodegenDialect>();
   int64_t l1 = 32 * 1024, l2 = 1024 * 1024;
-  if (options.mcpu == "native") {
+  if (options.mcpu.empty() || options.mcpu == "native") {
     if (long size = sysconf(_SC_LEVEL1_DCACHE_SIZE); size > 0)
       l1 = size;
     if (long size = sysconf(_SC_LEVEL2_CACHE_SIZE); size >= l1)
@@ -199,6 +197,13 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
                                ("+" + feature).str());
                          },
                          l1, l2));
+  if (options.emit == EmitKind::Linalg)
+    return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
+                     error) || fail(1, error);
+
+  module->lookupSymbol<func::FuncOp>("main")->setAttr(
+      "llvm.emit_c_interface", UnitAttr::get(&ctx));
+  CpuCodegenOptions codegenOptions{options.optLevel, options.profile};
   codegenOptions.selectLowering = true;
   stageTimer.stop();
   stageTimer = rootTimer.nest("code generation (linalg to the LLVM dialect)");

@@ -101,11 +101,39 @@ describeCpuTarget(MLIRContext *ctx,
   return codegen::TargetAttr::get(ctx, Isa::sse, 128, 16, l1Bytes, l2Bytes);
 }
 
+namespace {
+/// The options of the kiln-cpu-codegen pipeline: CpuCodegenOptions.
+struct CpuCodegenPipelineOptions
+    : PassPipelineOptions<CpuCodegenPipelineOptions> {
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("Optimization level 0-3"),
+                       llvm::cl::init(3)};
+  Option<bool> selectLowering{
+      *this, "select-lowering",
+      llvm::cl::desc("Choose a strategy per heavy op from the module's "
+                     "kiln.target (as kiln-compile does)"),
+      llvm::cl::init(false)};
+  Option<bool> profile{*this, "profile",
+                       llvm::cl::desc("Bracket every kernel for profiling"),
+                       llvm::cl::init(false)};
+};
+} // namespace
+
 void registerCpuCodegenPipeline() {
-  PassPipelineRegistration<>(
+  // `kiln-compile --emit=linalg` writes the module with its kiln.target:
+  // `kiln-opt --kiln-cpu-codegen="select-lowering=1"` replays the compiler's
+  // code generation on it, and any lowering configuration written into the
+  // IR by hand is followed as it is.
+  PassPipelineRegistration<CpuCodegenPipelineOptions>(
       "kiln-cpu-codegen",
-      "Lower linalg on tensors to the LLVM dialect for the CPU (O3)",
-      [](OpPassManager &pm) { buildCpuCodegenPipeline(pm, {}); });
+      "Lower linalg on tensors to the LLVM dialect for the CPU",
+      [](OpPassManager &pm, const CpuCodegenPipelineOptions &options) {
+        CpuCodegenOptions codegen;
+        codegen.optLevel = options.optLevel;
+        codegen.selectLowering = options.selectLowering;
+        codegen.profile = options.profile;
+        buildCpuCodegenPipeline(pm, codegen);
+      });
 }
 
 } // namespace kiln
