@@ -68,32 +68,38 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
   void *ptr = nullptr;
   if (posix_memalign(&ptr, alignment, blockSize) != 0)
     return nullptr;
+  // A slot left by a block handed over (detach) is filled first; it is
+  // taken only once the index has the block, so that a failure below
+  // leaves it free.
+  bool reuseSlot = !detachedSlots_.empty();
+  uint32_t index =
+      reuseSlot ? detachedSlots_.back() : static_cast<uint32_t>(blocks_.size());
+  Block block{ptr, blockSize, alignment, runCounter_, sizeClass, true};
   try {
-    uint32_t index = static_cast<uint32_t>(blocks_.size());
-    Block block{ptr, blockSize, alignment, runCounter_, sizeClass, true};
-    if (!detachedSlots_.empty()) {
-      index = detachedSlots_.back();
+    if (!reuseSlot)
+      blocks_.push_back(block);
+    indexOf_.emplace(ptr, index);
+    if (reuseSlot) {
       blocks_[index] = block;
       detachedSlots_.pop_back();
-    } else {
-      blocks_.push_back(block);
     }
-    indexOf_.emplace(ptr, index);
     ++blocksInClass_[sizeClass];
     reserveFreeList(sizeClass);
   } catch (...) {
     // Out of memory for bookkeeping: undo whatever was recorded.
     if (auto found = indexOf_.find(ptr); found != indexOf_.end()) {
-      // Recorded but not reserved: forget it (an empty slot).
-      uint32_t index = found->second;
+      // Recorded but not reserved: forget it. A new last block goes; a
+      // reused slot is empty again (the slot list held its index a moment
+      // ago, so it has the capacity).
       indexOf_.erase(found);
       --blocksInClass_[sizeClass];
-      blocks_[index] = Block{nullptr, 0, 0, runCounter_, sizeClass, false};
-      if (index + 1 == blocks_.size())
+      if (!reuseSlot) {
         blocks_.pop_back();
-      else
+      } else {
+        blocks_[index] = Block{nullptr, 0, 0, runCounter_, sizeClass, false};
         detachedSlots_.push_back(index);
-    } else if (!blocks_.empty() && blocks_.back().ptr == ptr) {
+      }
+    } else if (!reuseSlot && !blocks_.empty() && blocks_.back().ptr == ptr) {
       blocks_.pop_back();
     }
     std::free(ptr);

@@ -45,12 +45,12 @@ private:
   int32_t rank_;
 };
 
-/// Copies the (possibly strided, offset) memref `src` into the dense
-/// row-major buffer `dst`, which holds product(sizes) elements.
 /// Whether `view`'s elements are laid out densely in row-major order from
 /// its offset (the strides of size-1 dims do not matter).
 bool isDenseRowMajor(const DescriptorView &view);
 
+/// Copies the (possibly strided, offset) memref `src` into the dense
+/// row-major buffer `dst`, which holds product(sizes) elements.
 void copyToDense(const DescriptorView &src, size_t elemSize, void *dst);
 
 } // namespace kiln::rt

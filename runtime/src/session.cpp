@@ -164,8 +164,9 @@ void kiln_session::run(const char *const *inputNames,
       checkPreallocatedShape(*dst, view);
     } else {
       // An output that is a whole dense block of the run's arena leaves the
-      // run as it is, without a copy: the arena takes a fresh block in its
-      // place. (Small ones are copied: the same one allocation either way.)
+      // run as it is, without a copy: the arena takes a new block in its
+      // slot when a later run needs one. (Small ones are copied: the same
+      // one allocation either way.)
       size_t elemSize = elemTypeSize(info.elem_type);
       if (info.elem_type != KILN_ELEM_STRING && view.offset() == 0 &&
           view.aligned() == view.allocated() && isDenseRowMajor(view) &&

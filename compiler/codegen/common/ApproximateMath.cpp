@@ -17,6 +17,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace kiln {
@@ -52,8 +53,10 @@ struct ApproximateMathPass
       if (!llvm::is_contained(kApproximable, name)) {
         getOperation().emitError()
             << "kiln-approximate-math: no approximation for '" << name
-            << "' (expected one of exp, expm1, log, log1p, log2, tanh, erf, "
-               "atan, atan2, sin, cos)";
+            << "' (expected one of "
+            << llvm::join(std::begin(kApproximable), std::end(kApproximable),
+                          ", ")
+            << ")";
         return signalPassFailure();
       }
       selected.insert(name);

@@ -25,9 +25,7 @@ LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  Isa isa, int64_t vectorBits,
                                  int64_t vectorRegisters, int64_t l1Bytes,
                                  int64_t l2Bytes) {
-  int64_t expectedBits = isa == Isa::avx512 ? 512
-                         : isa == Isa::avx2 ? 256
-                                            : 128;
+  int64_t expectedBits = kiln::codegen::vectorBits(isa);
   if (vectorBits != expectedBits)
     return emitError() << "kiln.target: " << stringifyIsa(isa) << " has "
                        << expectedBits << "-bit vectors, not " << vectorBits;
@@ -80,6 +78,18 @@ LoweringConfigAttr getLoweringConfig(Operation *op, Strategy strategy) {
 
 TargetAttr getTarget(ModuleOp module) {
   return module->getAttrOfType<TargetAttr>(kTargetAttrName);
+}
+
+int64_t vectorBits(Isa isa) {
+  switch (isa) {
+  case Isa::avx512:
+    return 512;
+  case Isa::avx2:
+    return 256;
+  case Isa::sse:
+    return 128;
+  }
+  llvm_unreachable("unknown Isa");
 }
 
 llvm::StringRef isaSuffix(Isa isa) { return stringifyIsa(isa); }

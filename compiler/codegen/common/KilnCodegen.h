@@ -32,6 +32,9 @@ LoweringConfigAttr getLoweringConfig(mlir::Operation *op, Strategy strategy);
 /// The target description on `module`, or null.
 TargetAttr getTarget(mlir::ModuleOp module);
 
+/// The width of `isa`'s vector registers in bits (512, 256, 128).
+int64_t vectorBits(Isa isa);
+
 /// The support-library name suffix of `isa`: the kernels are
 /// kiln_sgemm_avx512, kiln_sgemm_avx2, kiln_sgemm_sse, ...
 llvm::StringRef isaSuffix(Isa isa);

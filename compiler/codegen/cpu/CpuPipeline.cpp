@@ -60,7 +60,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   std::string dispatch = threads ? "kiln-dispatch-parallel-loops," : "";
   // O1+: no libm calls for exp/log/tanh/erf in loop bodies, so LLVM
   // vectorizes softmax, sigmoid and GELU loops. O0 keeps libm's results.
-  std::string approximate = options.optLevel >= 1 ? "kiln-approximate-math," : "";
+  std::string approximate =
+      options.optLevel >= 1 ? "kiln-approximate-math," : "";
   std::string profile = options.profile ? "kiln-name-kernels," : "";
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
@@ -92,13 +93,13 @@ describeCpuTarget(MLIRContext *ctx,
                   llvm::function_ref<bool(llvm::StringRef)> hasFeature,
                   int64_t l1Bytes, int64_t l2Bytes) {
   using codegen::Isa;
-  if (hasFeature("avx512f"))
-    return codegen::TargetAttr::get(ctx, Isa::avx512, 512, 32, l1Bytes,
-                                    l2Bytes);
-  if (hasFeature("avx2") && hasFeature("fma"))
-    return codegen::TargetAttr::get(ctx, Isa::avx2, 256, 16, l1Bytes,
-                                    l2Bytes);
-  return codegen::TargetAttr::get(ctx, Isa::sse, 128, 16, l1Bytes, l2Bytes);
+  Isa isa = hasFeature("avx512f")                     ? Isa::avx512
+            : hasFeature("avx2") && hasFeature("fma") ? Isa::avx2
+                                                      : Isa::sse;
+  // AVX-512 has 32 vector registers, the others 16.
+  return codegen::TargetAttr::get(ctx, isa, codegen::vectorBits(isa),
+                                  isa == Isa::avx512 ? 32 : 16, l1Bytes,
+                                  l2Bytes);
 }
 
 namespace {

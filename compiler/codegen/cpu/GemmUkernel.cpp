@@ -43,10 +43,9 @@ using namespace kiln::codegen;
 
 namespace {
 
-/// Columns per panel of packed B: two vector registers of the ISA.
-int64_t panelWidth(Isa isa) {
-  return isa == Isa::avx512 ? 32 : isa == Isa::avx2 ? 16 : 8;
-}
+/// Columns per panel of packed B: two vector registers of f32 (KG_NR of
+/// the support library's kernel for the ISA).
+int64_t panelWidth(Isa isa) { return 2 * vectorBits(isa) / 32; }
 
 /// The f32 values of a constant global (dense or resource-backed), or
 /// nothing.
@@ -77,6 +76,9 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
 
   /// Packed copies made so far, by source global and B's (k, n) dims in it.
   std::map<std::tuple<Operation *, unsigned, Isa>, memref::GlobalOp> packed;
+  /// The globals packed copies were made from: erased at the end when
+  /// nothing reads them any more.
+  llvm::SetVector<memref::GlobalOp> packedSources;
 
   /// A packed copy of B when B is a whole constant global with a static
   /// shape that every batch shares: (k, n) or (n, k) dims, identity layout.
@@ -100,8 +102,10 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     if (!global)
       return nullptr;
     auto key = std::make_tuple(global.getOperation(), kDim, isa);
-    if (auto it = packed.find(key); it != packed.end())
+    if (auto it = packed.find(key); it != packed.end()) {
+      packedSources.insert(global);
       return it->second;
+    }
     std::optional<SmallVector<float>> values = readF32Global(global);
     if (!values)
       return nullptr;
@@ -129,6 +133,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         /*constant=*/true, b.getI64IntegerAttr(64));
     SymbolTable(module).insert(result);
     packed[key] = result;
+    packedSources.insert(global);
     return result;
   }
 
@@ -182,6 +187,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     packed.clear();
+    packedSources.clear();
     SmallVector<std::tuple<linalg::LinalgOp, std::array<int64_t, 4>, Isa>>
         gemms;
     WalkResult walk = module.walk([&](linalg::LinalgOp op) {
@@ -202,7 +208,6 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
-    llvm::SetVector<memref::GlobalOp> sources;
     for (auto [op, dims, isa] : gemms) {
       // Each kernel is declared once, when first called.
       memref::GlobalOp bPacked =
@@ -214,11 +219,6 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
                                    /*numArgs=*/16));
         continue;
       }
-      sources.insert(SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-          op, op.getDpsInputOperand(1)
-                  ->get()
-                  .getDefiningOp<memref::GetGlobalOp>()
-                  .getNameAttr()));
       Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
       lower(op, dims,
             kiln::declareUkernel(module,
@@ -229,8 +229,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         get->erase();
     }
     // A weight read only packed is not kept twice.
-    for (memref::GlobalOp global : sources)
-      if (global && SymbolTable::symbolKnownUseEmpty(global, module))
+    for (memref::GlobalOp global : packedSources)
+      if (SymbolTable::symbolKnownUseEmpty(global, module))
         global.erase();
   }
 };
