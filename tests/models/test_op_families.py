@@ -263,6 +263,15 @@ def cases():
     add(Case("Conv_5x3_sh2_dw2", "Conv", [u, wt(7, 3, 5, 3)],
              [[(1, 3, 20, 41), None], [(2, 3, 7, 9), None]],
              attrs={"strides": [2, 1], "dilations": [1, 2], "pads": [2, 0, 1, 3]}, **cv))
+    # The direct path (unit strides): a width dilation with asymmetric pads,
+    # rows narrower and wider than a tile, and many output channels on
+    # narrow rows (the packed path takes those).
+    add(Case("Conv_3x3_direct_dw2", "Conv", [u, wt(13, 6, 3, 3), wt(13)],
+             [[(1, 6, 17, 45), None, None], [(2, 6, 4, 7), None, None]],
+             attrs={"dilations": [1, 2], "pads": [0, 3, 2, 1]}, **cv))
+    add(Case("Conv_3x3_narrow_many_f", "Conv", [u, wt(48, 8, 3, 3)],
+             [[(1, 8, 7, 7), None], [(3, 8, 30, 6), None]],
+             attrs={"pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_pointwise", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
              [[(1, 17, 7, 9), None, None], [(2, 17, 1, 30), None, None]], **cv))
     add(Case("Conv_pointwise_s2", "Conv", [u, wt(6, 5, 1, 1)],
@@ -306,7 +315,7 @@ def cases():
                 "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
                 "Conv_depthwise_s2_wide", "MatMul_const_weight",
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
-                "Conv_grouped_wide",
+                "Conv_grouped_wide", "Conv_3x3_direct_dw2",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

@@ -52,6 +52,9 @@
 #define KG_KC 256
 #define KG_NC 256
 #define KG_SMALL_M 4
+#ifndef KG_DKC
+#define KG_DKC 1024
+#endif
 
 #define KG_HIDDEN __attribute__((visibility("hidden")))
 
@@ -76,30 +79,13 @@ static float *KG_NAME(getScratch)(size_t floats) {
   return KG_NAME(scratch);
 }
 
-/* The register tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap holds
- * KG_MR values of A per step (the first `rows` of them used, rows >= mr)
- * and Bp KG_NR values of B per step. Inlined with a constant `rows`. */
+/* Stores the accumulators of a register tile: C[0:mr, 0:nr] plus the tile,
+ * or with a bias, bias[i * sbias] plus the tile (C is not read). Inlined
+ * into each tile with a constant `rows`, so acc0/acc1 stay in registers. */
 static inline __attribute__((always_inline)) void
-KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
-                  const float *restrict bp, float *c, int64_t scm,
-                  int64_t scn, int64_t mr, int64_t nr, const float *bias,
-                  int64_t sbias, const int rows) {
-  kg_vec acc0[KG_MR], acc1[KG_MR];
-#pragma GCC unroll 16
-  for (int i = 0; i < rows; ++i)
-    acc0[i] = acc1[i] = KG_SET1(0);
-#pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k) {
-    kg_vec b0 = *(const kg_vec *)bp, b1 = *(const kg_vec *)(bp + KG_W);
-#pragma GCC unroll 16
-    for (int i = 0; i < rows; ++i) {
-      kg_vec a = KG_BCAST(ap + i);
-      acc0[i] = KG_FMA(a, b0, acc0[i]);
-      acc1[i] = KG_FMA(a, b1, acc1[i]);
-    }
-    ap += KG_MR;
-    bp += KG_NR;
-  }
+KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
+                   int64_t scm, int64_t scn, int64_t mr, int64_t nr,
+                   const float *bias, int64_t sbias, const int rows) {
   if (mr == rows && nr == KG_NR && scn == 1) {
 #pragma GCC unroll 16
     for (int i = 0; i < rows; ++i) {
@@ -144,6 +130,33 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
       float *out = c + i * scm + j * scn;
       *out = (bias ? bias[i * sbias] : *out) + tmp[i][j];
     }
+}
+
+/* The register tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap holds
+ * KG_MR values of A per step (the first `rows` of them used, rows >= mr)
+ * and Bp KG_NR values of B per step. Inlined with a constant `rows`. */
+static inline __attribute__((always_inline)) void
+KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
+                  const float *restrict bp, float *c, int64_t scm,
+                  int64_t scn, int64_t mr, int64_t nr, const float *bias,
+                  int64_t sbias, const int rows) {
+  kg_vec acc0[KG_MR], acc1[KG_MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i)
+    acc0[i] = acc1[i] = KG_SET1(0);
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    kg_vec b0 = *(const kg_vec *)bp, b1 = *(const kg_vec *)(bp + KG_W);
+#pragma GCC unroll 16
+    for (int i = 0; i < rows; ++i) {
+      kg_vec a = KG_BCAST(ap + i);
+      acc0[i] = KG_FMA(a, b0, acc0[i]);
+      acc1[i] = KG_FMA(a, b1, acc1[i]);
+    }
+    ap += KG_MR;
+    bp += KG_NR;
+  }
+  KG_NAME(storeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, rows);
 }
 
 /* The tile for mr rows: a third, two thirds or all of KG_MR register
@@ -420,6 +433,198 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
   }
 }
 
+/*--- Direct convolution ------------------------------------------------------
+ *
+ * A convolution with unit strides reads, for every tap k = (c, kh, kw), a
+ * contiguous run of input per output row. The rows a task needs are
+ * copied once with their zero padding into rows of Wp = OW + (KW - 1) * dw
+ * floats (C x (rows + KH - 1) x Wp in all, about a ninth of what packing
+ * an implicit B copies for a 3x3 kernel). In that copy, output pixel (oh,
+ * ow) of tap k reads xp[kOff[k] + oh * Wp + ow]: numbering the pixels q =
+ * oh * Wp + ow makes B's row for every tap one contiguous run, across
+ * output rows, so the register tile loads it straight from the copy. The
+ * price is (KW - 1) * dw computed and dropped columns per output row, 3%
+ * of a 56-wide 3x3 layer; tiles of one output row each would drop 12%
+ * there and more on narrow rows.
+ */
+
+/* Adds the first len floats of src to dst (or with a bias, stores bias
+ * plus them), a vector at a time. */
+static inline void KG_NAME(addRun)(float *dst, const float *src, int64_t len,
+                                   const float *bias) {
+  for (int64_t q = 0; q < len; q += KG_W) {
+    int64_t m = len - q < KG_W ? len - q : KG_W;
+    kg_vec v = m == KG_W ? KG_LOADU(src + q) : kg_loadn(src + q, m);
+    kg_vec s = bias ? KG_SET1(*bias)
+                    : (m == KG_W ? KG_LOADU(dst + q) : kg_loadn(dst + q, m));
+    if (m == KG_W)
+      KG_STOREU(dst + q, s + v);
+    else
+      kg_storen(dst + q, s + v, m);
+  }
+}
+
+/* Where the pixels of a direct tile go: q0 .. q0 + nq in the numbering
+ * above, output row oh at c + oh * OW - pBase. */
+typedef struct {
+  int64_t q0, nq, Wp, OW, pOff;
+} KG_NAME(directOut);
+
+/* The direct tile: like tileRows, with B's row for step k at src + kOff[k],
+ * and the columns that fall in an output row's dropped tail skipped. */
+static inline __attribute__((always_inline)) void
+KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
+                    const int64_t *restrict kOff, float *c, int64_t scm,
+                    int64_t mr, const KG_NAME(directOut) *o,
+                    const float *bias, int64_t sbias, const int rows) {
+  kg_vec acc0[KG_MR], acc1[KG_MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i)
+    acc0[i] = acc1[i] = KG_SET1(0);
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *row = src + kOff[k];
+    kg_vec b0 = KG_LOADU(row), b1 = KG_LOADU(row + KG_W);
+#pragma GCC unroll 16
+    for (int i = 0; i < rows; ++i) {
+      kg_vec a = KG_BCAST(ap + i);
+      acc0[i] = KG_FMA(a, b0, acc0[i]);
+      acc1[i] = KG_FMA(a, b1, acc1[i]);
+    }
+    ap += KG_MR;
+  }
+  int64_t r = o->q0 / o->Wp, col = o->q0 % o->Wp;
+  if (col + o->nq <= o->OW) {
+    /* All in one output row. */
+    KG_NAME(storeTile)(acc0, acc1, c + r * o->OW + col + o->pOff, scm, 1, mr,
+                       o->nq, bias, sbias, rows);
+    return;
+  }
+  float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i) {
+    *(kg_vec *)&tmp[i][0] = acc0[i];
+    *(kg_vec *)&tmp[i][KG_W] = acc1[i];
+  }
+  for (int64_t q = o->q0, end = o->q0 + o->nq; q < end;) {
+    r = q / o->Wp, col = q % o->Wp;
+    int64_t rowEnd = (r + 1) * o->Wp < end ? (r + 1) * o->Wp : end;
+    int64_t len = (r * o->Wp + o->OW < rowEnd ? r * o->Wp + o->OW : rowEnd) - q;
+    for (int64_t i = 0; len > 0 && i < mr; ++i)
+      KG_NAME(addRun)(c + i * scm + r * o->OW + col + o->pOff,
+                      &tmp[i][q - o->q0], len, bias ? bias + i * sbias : NULL);
+    q = rowEnd;
+  }
+}
+
+static void KG_NAME(directTile)(int64_t kc, const float *restrict ap,
+                                const float *src, const int64_t *kOff,
+                                float *c, int64_t scm, int64_t mr,
+                                const KG_NAME(directOut) *o, const float *bias,
+                                int64_t sbias) {
+  if (mr > 2 * KG_MR / 3)
+    KG_NAME(directRows)(kc, ap, src, kOff, c, scm, mr, o, bias, sbias, KG_MR);
+  else if (mr > KG_MR / 3)
+    KG_NAME(directRows)(kc, ap, src, kOff, c, scm, mr, o, bias, sbias,
+                        2 * KG_MR / 3);
+  else
+    KG_NAME(directRows)(kc, ap, src, kOff, c, scm, mr, o, bias, sbias,
+                        KG_MR / 3);
+}
+
+/* Whether the direct path takes a convolution: unit strides in x, y and
+ * the taps' steps, and few dropped columns per row (at most 1/8), or so
+ * few output channels that packing B would cost more than they waste. */
+static int KG_NAME(directOk)(const KG_NAME(convB) *g, int64_t M,
+                             int64_t scn) {
+  int64_t reachW = (g->KW - 1) * g->dw;
+  return g->sw == 1 && g->sh == 1 && g->sxw == 1 && scn == 1 &&
+         (8 * reachW <= g->OW + reachW || M <= 32);
+}
+
+/* Rows of register tiles for M rows: as few tiles as KG_MR allows, of even
+ * height in thirds of KG_MR (the heights tile() has), so 16 rows are two
+ * tiles of 8 rather than 12 and a mostly empty 4. */
+static int64_t KG_NAME(mStepFor)(int64_t M) {
+  const int64_t third = KG_MR / 3;
+  int64_t mTiles = (M + KG_MR - 1) / KG_MR;
+  int64_t mStep = (M + mTiles - 1) / mTiles;
+  return (mStep + third - 1) / third * third;
+}
+
+/* C[0:M, pixels pBase .. pBase + N) += A * B of the convolution g, directly
+ * (see above); a bias as in one(). Returns 0 when out of memory. */
+static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
+                               const float *a, int64_t sam, int64_t sak,
+                               const KG_NAME(convB) *g, float *c, int64_t scm,
+                               const float *bias, int64_t sbias) {
+  const int64_t OW = g->OW, taps = g->KH * g->KW, C = K / taps;
+  const int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
+  const int64_t p0 = g->pBase, ohA = p0 / OW, ohB = (p0 + N - 1) / OW;
+  /* Input rows ihLo .. ihLo + R - 1, columns -padL .. -padL + Wp - 1, zero
+   * outside x; KG_NR floats of slack for the last tile's reads. */
+  const int64_t ihLo = ohA - g->padT, R = ohB - ohA + reachH + 1;
+  const int64_t Wp = OW + reachW, plane = R * Wp;
+  const int64_t mStep = KG_NAME(mStepFor)(M);
+  const int64_t mTiles = (M + mStep - 1) / mStep;
+  const size_t xFloats = (size_t)(C * plane + 2 * KG_NR);
+  const size_t aFloats = (size_t)(mTiles * KG_MR * KG_DKC);
+  float *xp = KG_NAME(getScratch)(xFloats + aFloats + 2 * KG_DKC);
+  if (!xp)
+    return 0;
+  float *aPack = xp + xFloats;
+  int64_t *kOff = (int64_t *)(aPack + aFloats);
+  const int64_t lo = g->padL < Wp ? g->padL : Wp;
+  const int64_t hi = g->padL + g->W < Wp ? g->padL + g->W : Wp;
+  for (int64_t ch = 0; ch < C; ++ch)
+    for (int64_t r = 0; r < R; ++r) {
+      float *dst = xp + ch * plane + r * Wp;
+      int64_t ih = ihLo + r;
+      if (ih < 0 || ih >= g->H || lo >= hi) {
+        memset(dst, 0, (size_t)Wp * sizeof(float));
+        continue;
+      }
+      memset(dst, 0, (size_t)lo * sizeof(float));
+      memcpy(dst + lo, g->x + ch * g->sxc + ih * g->sxh + (lo - g->padL),
+             (size_t)(hi - lo) * sizeof(float));
+      memset(dst + hi, 0, (size_t)(Wp - hi) * sizeof(float));
+    }
+  memset(xp + C * plane, 0, 2 * KG_NR * sizeof(float));
+  /* The task's pixels in the numbering q = (oh - ohA) * Wp + ow. */
+  const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wp + (p0 + N - 1) % OW + 1;
+  for (int64_t k0 = 0; k0 < K; k0 += KG_DKC) {
+    int64_t kc = K - k0 < KG_DKC ? K - k0 : KG_DKC;
+    {
+      int64_t ch = k0 / taps, r = k0 % taps, kh = r / g->KW, kw = r % g->KW;
+      for (int64_t k = 0; k < kc; ++k) {
+        kOff[k] = ch * plane + kh * g->dh * Wp + kw * g->dw;
+        if (++kw == g->KW) {
+          kw = 0;
+          if (++kh == g->KH)
+            kh = 0, ++ch;
+        }
+      }
+    }
+    for (int64_t t = 0; t < mTiles; ++t) {
+      int64_t m0 = t * mStep, mr = M - m0 < mStep ? M - m0 : mStep;
+      KG_NAME(packA)(mr, kc, a + m0 * sam + k0 * sak, sam, sak,
+                     aPack + t * KG_MR * kc);
+    }
+    for (int64_t t = 0; t < mTiles; ++t) {
+      int64_t m0 = t * mStep, mr = M - m0 < mStep ? M - m0 : mStep;
+      for (int64_t q0 = qA; q0 < qB; q0 += KG_NR) {
+        KG_NAME(directOut) o = {q0, qB - q0 < KG_NR ? qB - q0 : KG_NR, Wp, OW,
+                                ohA * OW - p0};
+        KG_NAME(directTile)(kc, aPack + t * KG_MR * kc, xp + q0, kOff,
+                            c + m0 * scm, scm, mr, &o,
+                            bias && k0 == 0 ? bias + m0 * sbias : NULL,
+                            sbias);
+      }
+    }
+  }
+  return 1;
+}
+
 /* Few rows against B packed at compile time: every panel is read once,
  * straight from the packed constant, with `rows` rows of C in registers
  * (no packing of A, no partly used register tile). Inlined per rows. */
@@ -490,18 +695,15 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   if (!conv && !bias && !bPacked && M <= KG_SMALL_M &&
       KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
     return;
-  float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
+  if (conv && KG_NAME(directOk)(conv, M, scn) &&
+      KG_NAME(directConv)(M, N, K, a, sam, sak, conv, c, scm, bias, sbias))
+    return;
+  float *bPack = KG_NAME(getScratch)((size_t)KG_DKC * (KG_NC + KG_NR) +
                                      (size_t)KG_KC * KG_MR);
   if (!bPack)
     abort(); /* 1 MiB of scratch: nothing sensible is left to do */
   float *aPack = bPack + (size_t)KG_KC * (KG_NC + KG_NR);
-  /* Rows per register tile: as few tiles as KG_MR allows, of even height
-   * in thirds of KG_MR (the heights tile() has), so 16 rows are two tiles
-   * of 8 rather than 12 and a mostly empty 4. */
-  const int64_t third = KG_MR / 3;
-  int64_t mTiles = (M + KG_MR - 1) / KG_MR;
-  int64_t mStep = (M + mTiles - 1) / mTiles;
-  mStep = (mStep + third - 1) / third * third;
+  const int64_t mStep = KG_NAME(mStepFor)(M);
   for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
     int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
     for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
@@ -654,7 +856,13 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
   }
   {
     j.nChunk = KG_NC;
-    j.nTasks = (N + KG_NC - 1) / KG_NC;
+    /* A convolution's tasks take whole output rows (about KG_NC pixels):
+     * the direct path then has no partial rows, and copies each input row
+     * into fewer tasks. */
+    if (j.conv)
+      j.nChunk = j.conv->OW < KG_NC ? KG_NC / j.conv->OW * j.conv->OW
+                                    : j.conv->OW;
+    j.nTasks = (N + j.nChunk - 1) / j.nChunk;
     int64_t tasks = batch * j.nTasks;
     if (tasks < KG_TASKS && M >= 128) {
       int64_t want = (KG_TASKS + tasks - 1) / tasks;
