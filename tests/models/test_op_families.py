@@ -279,6 +279,12 @@ def cases():
     add(Case("Conv_1d_long_kernel", "Conv", [u, wt(13, 1, 40), wt(13)],
              [[(1, 1, 400), None, None], [(2, 1, 97), None, None]],
              attrs={"strides": [16]}, **cv))
+    add(Case("Conv_1d_pad_dil_s2", "Conv", [u, wt(21, 3, 5), wt(21)],
+             [[(1, 3, 150), None, None], [(2, 3, 11), None, None]],
+             attrs={"strides": [2], "dilations": [3], "pads": [4, 1]}, **cv))
+    add(Case("Conv_3x3_s2_wide", "Conv", [u, wt(24, 5, 3, 3), wt(24)],
+             [[(1, 5, 41, 99), None, None], [(2, 5, 6, 5), None, None]],
+             attrs={"strides": [2, 2], "pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_3d", "Conv", [u, wt(4, 2, 3, 3, 3)],
              [[(1, 2, 5, 6, 7), None], [(2, 2, 3, 3, 4), None]],
              attrs={"pads": [1, 0, 1, 1, 0, 1]}, **cv))
@@ -316,6 +322,7 @@ def cases():
                 "Conv_depthwise_s2_wide", "MatMul_const_weight",
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
                 "Conv_grouped_wide", "Conv_3x3_direct_dw2",
+                "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

@@ -1,10 +1,11 @@
 //===- ConvUkernel.cpp - f32 2-D convolutions as implicit-GEMM calls ------===//
 //
-// linalg.conv_2d_nchw_fchw and the grouped conv_2d_ngchw_gfchw on f32
-// buffers become one call to
-// kiln_sconv2d_<isa> of the support library: the packed GEMM with the
-// weights as A and the input read as im2col columns while B is packed, so
-// no column buffer is written and read back. The input may have any strided
+// linalg.conv_2d_nchw_fchw, the grouped conv_2d_ngchw_gfchw and
+// conv_1d_ncw_fcw (a 2-D one of height 1) on f32 buffers become one call
+// to kiln_sconv2d_<isa> of the support library: the packed GEMM with the
+// weights as A and the input as B, read per tap from a copy of the rows
+// each task needs (split by the strides into phase planes) or packed
+// from the input, so no im2col buffer is written and read back. The input may have any strided
 // layout (a slice of a larger tensor); the kernel needs the weights
 // contiguous over (c, kh, kw) and the output over (oh, ow), which buffers
 // with identity layouts are. Others (an output written in place into a
@@ -74,11 +75,13 @@ Value contiguousBuffer(OpBuilder &b, Location loc, Value v, unsigned dims) {
 struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   using Base::Base;
 
-  /// Replaces `op`, a conv_2d_nchw_fchw or (grouped) conv_2d_ngchw_gfchw,
-  /// by a call to `kernel`.
+  /// Replaces `op`, a conv_2d_nchw_fchw, (grouped) conv_2d_ngchw_gfchw or
+  /// conv_1d_ncw_fcw, by a call to `kernel`.
   void lower(linalg::LinalgOp op, func::FuncOp kernel) {
     bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op);
-    // Dims of x and y: (n, [g,] c or f, h, w); of w: ([g,] f, c, kh, kw).
+    bool oneD = isa<linalg::Conv1DNcwFcwOp>(op);
+    // Dims of x and y: (n, [g,] c or f, [h,] w); of w: ([g,] f, c, [kh,]
+    // kw). A 1-D convolution is a 2-D one with H = OH = KH = 1.
     unsigned lead = grouped ? 1 : 0;
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -93,8 +96,8 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     if (!grouped && innerDimsContiguous(yOriginal, 2))
       bias = kiln::matchBiasInit(op, yOriginal, /*channelDim=*/1);
     Value source = padding ? padding->source : x;
-    Value w = contiguousBuffer(b, loc, wOriginal, 3);
-    Value y = contiguousBuffer(b, loc, yOriginal, 2);
+    Value w = contiguousBuffer(b, loc, wOriginal, oneD ? 2 : 3);
+    Value y = contiguousBuffer(b, loc, yOriginal, oneD ? 1 : 2);
     auto dim = [&](Value v, int64_t d) -> Value {
       return memref::DimOp::create(b, loc, v, d);
     };
@@ -107,6 +110,13 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     };
     SmallVector<int64_t> strides = attrValues("strides");
     SmallVector<int64_t> dilations = attrValues("dilations");
+    SmallVector<int64_t> padLow(2, 0);
+    if (padding)
+      llvm::copy(padding->low, padLow.begin() + (oneD ? 1 : 0));
+    if (oneD) {
+      strides.insert(strides.begin(), 1);
+      dilations.insert(dilations.begin(), 1);
+    }
     kiln::BufferArg xa = kiln::getBufferArg(b, loc, source);
     kiln::BufferArg wa = kiln::getBufferArg(b, loc, w);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
@@ -119,26 +129,37 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     // its strides (n, g, c, h, w); w and its g and f strides; the bias and
     // its g and f strides (or 0, 0, 0); y and its n, g and f strides. An
     // ungrouped convolution has G = 1 and group strides 0.
+    // The size of spatial dim `d` (0: h, 1: w) of v from its dim `first`
+    // on: 1 for the height of a 1-D convolution.
+    auto spatial = [&](Value v, unsigned first, unsigned d) -> Value {
+      if (oneD)
+        return d == 0 ? index(1) : dim(v, first);
+      return dim(v, first + d);
+    };
     SmallVector<Value> args = {dim(source, 0),
                                grouped ? dim(w, 0) : index(1),
                                dim(w, lead),
                                dim(w, lead + 1),
-                               dim(source, lead + 2),
-                               dim(source, lead + 3),
-                               dim(y, lead + 2),
-                               dim(y, lead + 3),
-                               dim(w, lead + 2),
-                               dim(w, lead + 3),
+                               spatial(source, lead + 2, 0),
+                               spatial(source, lead + 2, 1),
+                               spatial(y, lead + 2, 0),
+                               spatial(y, lead + 2, 1),
+                               spatial(w, lead + 2, 0),
+                               spatial(w, lead + 2, 1),
                                index(strides[0]),
                                index(strides[1]),
                                index(dilations[0]),
                                index(dilations[1]),
-                               index(padding ? padding->low[0] : 0),
-                               index(padding ? padding->low[1] : 0),
+                               index(padLow[0]),
+                               index(padLow[1]),
                                xa.address,
                                xa.strides[0],
                                groupStride(xa)};
-    args.append(xa.strides.begin() + 1 + lead, xa.strides.end());
+    // x's c, h and w strides (h: 0 for a 1-D convolution).
+    args.push_back(xa.strides[lead + 1]);
+    if (oneD)
+      args.push_back(zero);
+    args.append(xa.strides.begin() + 2 + lead, xa.strides.end());
     // w is (g, f, c, kh, kw): its group dim leads.
     args.append({wa.address, grouped ? wa.strides[0] : zero, wa.strides[lead]});
     if (bias) {
@@ -162,9 +183,11 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
 
   void runOnOperation() override {
     if (failed(kiln::lowerConfiguredOps<linalg::Conv2DNchwFchwOp,
-                                        linalg::Conv2DNgchwGfchwOp>(
+                                        linalg::Conv2DNgchwGfchwOp,
+                                        linalg::Conv1DNcwFcwOp>(
             getOperation(), kiln::codegen::Strategy::conv_ukernel,
-            "a linalg.conv_2d_nchw_fchw or conv_2d_ngchw_gfchw",
+            "a linalg.conv_2d_nchw_fchw, conv_2d_ngchw_gfchw or "
+            "conv_1d_ncw_fcw",
             "kiln_sconv2d_", /*numArgs=*/32,
             [&](Operation *op, func::FuncOp kernel) {
               lower(cast<linalg::LinalgOp>(op), kernel);

@@ -65,19 +65,17 @@ bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
                       [](int64_t s) { return s == 1; });
 }
 
-/// A 2-D convolution with unit stride along W reads runs of contiguous
-/// input per output row: the implicit-GEMM kernel packs those straight
-/// from the input. Strided ones would gather element by element there,
-/// where an im2col copy measured faster; pointwise ones need no columns.
-/// Grouped convolutions have no im2col path: the kernel takes them all,
-/// one GEMM per image and group.
+/// The convolution kernel copies the input rows a task needs once, split
+/// into phase planes by the strides, and its register tile reads every
+/// tap's pixels as one contiguous run of that copy: no im2col buffer, any
+/// strides and dilations, grouped or not. Unit-stride pointwise ones are
+/// plain GEMMs and need no copy at all.
 bool takesConvUkernel(Candidate c, SmallVector<int64_t> &,
                       SmallVector<int64_t> &) {
-  if (isa<linalg::Conv2DNgchwGfchwOp>(c.op))
+  if (isa<linalg::Conv2DNgchwGfchwOp, linalg::Conv1DNcwFcwOp>(c.op))
     return allF32(c.op);
   auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(c.op.getOperation());
-  return conv && allF32(conv) && !isPointwise(conv) &&
-         conv.getStrides().getValues<int64_t>()[1] == 1;
+  return conv && allF32(conv) && !isPointwise(conv);
 }
 
 bool takesIm2colGemm(Candidate c, SmallVector<int64_t> &,

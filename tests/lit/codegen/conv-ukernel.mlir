@@ -141,3 +141,32 @@ func.func @unconfigured(%x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: me
     ins(%x, %w : memref<1x2x5x5xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
   return
 }
+
+// -----
+
+// A 1-D convolution is a 2-D one of height 1: H, OH and KH are 1, the
+// height stride, dilation and padding 1, 1 and 0, and x's height stride 0.
+
+// CHECK-LABEL: func.func @conv1d(
+// CHECK-SAME:      %[[X:.*]]: memref<?x2x?xf32>, %[[W:.*]]: memref<5x2x7xf32>, %[[Y:.*]]: memref<?x5x?xf32>
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SX:.*]]:3 = memref.extract_strided_metadata %[[X]]
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SW:.*]]:3 = memref.extract_strided_metadata %[[W]]
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SY:.*]]:3 = memref.extract_strided_metadata %[[Y]]
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[N:.*]] = memref.dim %[[X]], %[[C0]]
+// CHECK-DAG:     %[[F:.*]] = memref.dim %[[W]], %[[C0]]
+// CHECK-DAG:     %[[C:.*]] = memref.dim %[[W]], %[[C1]]
+// CHECK-DAG:     %[[IW:.*]] = memref.dim %[[X]], %[[C2]]
+// CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C2]]
+// CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C2]]
+// CHECK:         call @kiln_sconv2d_avx2(%[[N]], %[[C1]], %[[F]], %[[C]], %[[C1]], %[[IW]], %[[C1]], %[[OW]], %[[C1]], %[[KW]], %[[C1]], %[[C3]], %[[C1]], %[[C2]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[C0]], %[[SX]]#2, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1)
+// CHECK-NOT:     linalg.conv_1d_ncw_fcw
+func.func @conv1d(%x: memref<?x2x?xf32>, %w: memref<5x2x7xf32>, %y: memref<?x5x?xf32>) {
+  linalg.conv_1d_ncw_fcw {dilations = dense<2> : tensor<1xi64>, strides = dense<3> : tensor<1xi64>,
+                         kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>}
+    ins(%x, %w : memref<?x2x?xf32>, memref<5x2x7xf32>) outs(%y : memref<?x5x?xf32>)
+  return
+}

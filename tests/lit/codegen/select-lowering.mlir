@@ -2,16 +2,19 @@
 // RUN: kiln-opt %s --split-input-file --kiln-select-lowering=vectorize=0 | FileCheck %s --check-prefix=NOVEC
 
 // The CPU strategy layer on an AVX-512 target: the ukernels for f32
-// depthwise, unit-W-stride and other convolutions and contractions;
+// depthwise and 1-D and 2-D convolutions (any strides; pointwise ones with
+// unit strides go to im2col_gemm, which makes them a GEMM), im2col for 3-D
+// ones, the GEMM kernel for contractions;
 // register tiles for the rest (8x32 for 32 zmm registers); a configuration
 // already there is kept. Without vectorize, no tile_and_vectorize.
 
 // CHECK-LABEL: func.func @ops(
 // CHECK:         linalg.depthwise_conv_2d_nchw_chw {{.*}}kiln.lowering_config = #kiln.lowering_config<depthwise_ukernel, avx512>
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
-// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
-// CHECK:         linalg.conv_1d_ncw_fcw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
+// CHECK:         linalg.conv_1d_ncw_fcw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
+// CHECK:         linalg.conv_3d_ncdhw_fcdhw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx512>
 // CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
 // CHECK:         linalg.batch_matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
 // CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx512, parallel = [8, 32, 0], reduction = [0, 0, 16]>}
@@ -28,6 +31,7 @@ module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, v
                  %w: tensor<4x8x3x3xf32>, %y: tensor<1x4x8x8xf32>, %y2: tensor<1x4x4x4xf32>,
                  %w1: tensor<4x8x1x1xf32>, %y1: tensor<1x4x10x10xf32>,
                  %x1d: tensor<1x1x100xf32>, %w1d: tensor<3x1x10xf32>, %y1d: tensor<1x3x10xf32>,
+                 %x3d: tensor<1x2x4x4x4xf32>, %w3d: tensor<3x2x3x3x3xf32>, %y3d: tensor<1x3x2x2x2xf32>,
                  %a: tensor<?x16xf32>, %b: tensor<16x32xf32>, %c: tensor<?x32xf32>,
                  %ba: tensor<2x4x16xf32>, %bb: tensor<2x16x8xf32>, %bc: tensor<2x4x8xf32>,
                  %h: tensor<4x16xf16>, %hb: tensor<16x32xf16>, %hc: tensor<4x32xf16>) {
@@ -41,6 +45,8 @@ module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, v
       ins(%x, %w1 : tensor<1x8x10x10xf32>, tensor<4x8x1x1xf32>) outs(%y1 : tensor<1x4x10x10xf32>) -> tensor<1x4x10x10xf32>
     %4 = linalg.conv_1d_ncw_fcw {dilations = dense<1> : tensor<1xi64>, strides = dense<10> : tensor<1xi64>}
       ins(%x1d, %w1d : tensor<1x1x100xf32>, tensor<3x1x10xf32>) outs(%y1d : tensor<1x3x10xf32>) -> tensor<1x3x10xf32>
+    %c3d = linalg.conv_3d_ncdhw_fcdhw {dilations = dense<1> : tensor<3xi64>, strides = dense<1> : tensor<3xi64>}
+      ins(%x3d, %w3d : tensor<1x2x4x4x4xf32>, tensor<3x2x3x3x3xf32>) outs(%y3d : tensor<1x3x2x2x2xf32>) -> tensor<1x3x2x2x2xf32>
     %5 = linalg.matmul ins(%a, %b : tensor<?x16xf32>, tensor<16x32xf32>) outs(%c : tensor<?x32xf32>) -> tensor<?x32xf32>
     %6 = linalg.batch_matmul ins(%ba, %bb : tensor<2x4x16xf32>, tensor<2x16x8xf32>) outs(%bc : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
     %7 = linalg.matmul ins(%h, %hb : tensor<4x16xf16>, tensor<16x32xf16>) outs(%hc : tensor<4x32xf16>) -> tensor<4x32xf16>

@@ -139,19 +139,21 @@ static inline __attribute__((always_inline)) void
 KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
                   const float *restrict bp, float *c, int64_t scm,
                   int64_t scn, int64_t mr, int64_t nr, const float *bias,
-                  int64_t sbias, const int rows) {
+                  int64_t sbias, const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i)
     acc0[i] = acc1[i] = KG_SET1(0);
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k) {
-    kg_vec b0 = *(const kg_vec *)bp, b1 = *(const kg_vec *)(bp + KG_W);
+    kg_vec b0 = *(const kg_vec *)bp;
+    kg_vec b1 = vecs == 2 ? *(const kg_vec *)(bp + KG_W) : b0;
 #pragma GCC unroll 16
     for (int i = 0; i < rows; ++i) {
       kg_vec a = KG_BCAST(ap + i);
       acc0[i] = KG_FMA(a, b0, acc0[i]);
-      acc1[i] = KG_FMA(a, b1, acc1[i]);
+      if (vecs == 2)
+        acc1[i] = KG_FMA(a, b1, acc1[i]);
     }
     ap += KG_MR;
     bp += KG_NR;
@@ -160,21 +162,28 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
 }
 
 /* The tile for mr rows: a third, two thirds or all of KG_MR register
- * rows, so an edge of M (64 rows are 5 full AVX-512 tiles and 4 rows)
- * does not cost a full tile. With a bias, C[i, :] is bias[i * sbias] plus
- * the product instead of C plus the product (the first block of K). */
+ * rows (so an edge of M, 64 rows as 5 full AVX-512 tiles and 4 rows, does
+ * not cost a full tile), and one vector of columns when nr fits in one (N
+ * = 97 is three full tiles and a half one, not two). */
+#define KG_BY_ROWS(call, mr, ...)                                              \
+  do {                                                                         \
+    if ((mr) > 2 * KG_MR / 3)                                                  \
+      call(__VA_ARGS__, KG_MR);                                                \
+    else if ((mr) > KG_MR / 3)                                                 \
+      call(__VA_ARGS__, 2 * KG_MR / 3);                                        \
+    else                                                                       \
+      call(__VA_ARGS__, KG_MR / 3);                                            \
+  } while (0)
+#define KG_TILE1(...) KG_NAME(tileRows)(__VA_ARGS__, 1)
+#define KG_TILE2(...) KG_NAME(tileRows)(__VA_ARGS__, 2)
 static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
                           const float *restrict bp, float *c, int64_t scm,
                           int64_t scn, int64_t mr, int64_t nr,
                           const float *bias, int64_t sbias) {
-  if (mr > 2 * KG_MR / 3)
-    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, KG_MR);
-  else if (mr > KG_MR / 3)
-    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, bias, sbias,
-                      2 * KG_MR / 3);
+  if (nr > KG_W)
+    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias);
   else
-    KG_NAME(tileRows)(kc, ap, bp, c, scm, scn, mr, nr, bias, sbias,
-                      KG_MR / 3);
+    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias);
 }
 
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
@@ -435,17 +444,22 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
 
 /*--- Direct convolution ------------------------------------------------------
  *
- * A convolution with unit strides reads, for every tap k = (c, kh, kw), a
- * contiguous run of input per output row. The rows a task needs are
- * copied once with their zero padding into rows of Wp = OW + (KW - 1) * dw
- * floats (C x (rows + KH - 1) x Wp in all, about a ninth of what packing
- * an implicit B copies for a 3x3 kernel). In that copy, output pixel (oh,
- * ow) of tap k reads xp[kOff[k] + oh * Wp + ow]: numbering the pixels q =
- * oh * Wp + ow makes B's row for every tap one contiguous run, across
- * output rows, so the register tile loads it straight from the copy. The
- * price is (KW - 1) * dw computed and dropped columns per output row, 3%
- * of a 56-wide 3x3 layer; tiles of one output row each would drop 12%
- * there and more on narrow rows.
+ * A convolution's taps k = (c, kh, kw) each read, per output row, a run of
+ * input with the stride sw between pixels. The rows a task needs are
+ * copied once with their zero padding into sh x sw phase planes per
+ * channel (space-to-depth: padded row i, column j goes to plane (i % sh, j
+ * % sw), row i / sh, column j / sw), each Wq = OW + (KW - 1) * dw / sw
+ * floats wide. There, output pixel (oh, ow) of tap k reads
+ *
+ *   xq[kOff[k] + oh * Wq + ow]
+ *
+ * whatever the strides: numbering the pixels q = oh * Wq + ow makes B's
+ * row for every tap one contiguous run, across output rows, so the
+ * register tile loads it straight from the copy. The copy holds each input
+ * element once (against KH x KW times for packing an implicit B); the
+ * price is (KW - 1) * dw / sw computed and dropped columns per output row,
+ * 3% of a 56-wide 3x3 layer (tiles of one output row each would drop 12%
+ * there, and more on narrow rows).
  */
 
 /* Adds the first len floats of src to dst (or with a bias, stores bias
@@ -465,9 +479,9 @@ static inline void KG_NAME(addRun)(float *dst, const float *src, int64_t len,
 }
 
 /* Where the pixels of a direct tile go: q0 .. q0 + nq in the numbering
- * above, output row oh at c + oh * OW - pBase. */
+ * above, output row oh at c + oh * OW + pOff. */
 typedef struct {
-  int64_t q0, nq, Wp, OW, pOff;
+  int64_t q0, nq, Wq, OW, pOff;
 } KG_NAME(directOut);
 
 /* The direct tile: like tileRows, with B's row for step k at src + kOff[k],
@@ -476,7 +490,8 @@ static inline __attribute__((always_inline)) void
 KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
                     const int64_t *restrict kOff, float *c, int64_t scm,
                     int64_t mr, const KG_NAME(directOut) *o,
-                    const float *bias, int64_t sbias, const int rows) {
+                    const float *bias, int64_t sbias, const int rows,
+                    const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i)
@@ -484,16 +499,18 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k) {
     const float *row = src + kOff[k];
-    kg_vec b0 = KG_LOADU(row), b1 = KG_LOADU(row + KG_W);
+    kg_vec b0 = KG_LOADU(row);
+    kg_vec b1 = vecs == 2 ? KG_LOADU(row + KG_W) : b0;
 #pragma GCC unroll 16
     for (int i = 0; i < rows; ++i) {
       kg_vec a = KG_BCAST(ap + i);
       acc0[i] = KG_FMA(a, b0, acc0[i]);
-      acc1[i] = KG_FMA(a, b1, acc1[i]);
+      if (vecs == 2)
+        acc1[i] = KG_FMA(a, b1, acc1[i]);
     }
     ap += KG_MR;
   }
-  int64_t r = o->q0 / o->Wp, col = o->q0 % o->Wp;
+  int64_t r = o->q0 / o->Wq, col = o->q0 % o->Wq;
   if (col + o->nq <= o->OW) {
     /* All in one output row. */
     KG_NAME(storeTile)(acc0, acc1, c + r * o->OW + col + o->pOff, scm, 1, mr,
@@ -507,9 +524,9 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
     *(kg_vec *)&tmp[i][KG_W] = acc1[i];
   }
   for (int64_t q = o->q0, end = o->q0 + o->nq; q < end;) {
-    r = q / o->Wp, col = q % o->Wp;
-    int64_t rowEnd = (r + 1) * o->Wp < end ? (r + 1) * o->Wp : end;
-    int64_t len = (r * o->Wp + o->OW < rowEnd ? r * o->Wp + o->OW : rowEnd) - q;
+    r = q / o->Wq, col = q % o->Wq;
+    int64_t rowEnd = (r + 1) * o->Wq < end ? (r + 1) * o->Wq : end;
+    int64_t len = (r * o->Wq + o->OW < rowEnd ? r * o->Wq + o->OW : rowEnd) - q;
     for (int64_t i = 0; len > 0 && i < mr; ++i)
       KG_NAME(addRun)(c + i * scm + r * o->OW + col + o->pOff,
                       &tmp[i][q - o->q0], len, bias ? bias + i * sbias : NULL);
@@ -517,29 +534,30 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
   }
 }
 
+#define KG_DIRECT1(...) KG_NAME(directRows)(__VA_ARGS__, 1)
+#define KG_DIRECT2(...) KG_NAME(directRows)(__VA_ARGS__, 2)
 static void KG_NAME(directTile)(int64_t kc, const float *restrict ap,
                                 const float *src, const int64_t *kOff,
                                 float *c, int64_t scm, int64_t mr,
                                 const KG_NAME(directOut) *o, const float *bias,
                                 int64_t sbias) {
-  if (mr > 2 * KG_MR / 3)
-    KG_NAME(directRows)(kc, ap, src, kOff, c, scm, mr, o, bias, sbias, KG_MR);
-  else if (mr > KG_MR / 3)
-    KG_NAME(directRows)(kc, ap, src, kOff, c, scm, mr, o, bias, sbias,
-                        2 * KG_MR / 3);
+  if (o->nq > KG_W)
+    KG_BY_ROWS(KG_DIRECT2, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias);
   else
-    KG_NAME(directRows)(kc, ap, src, kOff, c, scm, mr, o, bias, sbias,
-                        KG_MR / 3);
+    KG_BY_ROWS(KG_DIRECT1, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias);
 }
 
-/* Whether the direct path takes a convolution: unit strides in x, y and
- * the taps' steps, and few dropped columns per row (at most 1/8), or so
- * few output channels that packing B would cost more than they waste. */
+/* Whether the direct path takes a convolution: x unit-strided along W, y
+ * contiguous along pixels, and, with unit strides, few dropped columns per
+ * row (at most 1/8) or so few output channels that packing B would cost
+ * more than they waste. (With strides, packing B gathers element by
+ * element: the direct path is always faster.) */
 static int KG_NAME(directOk)(const KG_NAME(convB) *g, int64_t M,
                              int64_t scn) {
-  int64_t reachW = (g->KW - 1) * g->dw;
-  return g->sw == 1 && g->sh == 1 && g->sxw == 1 && scn == 1 &&
-         (8 * reachW <= g->OW + reachW || M <= 32);
+  int64_t dropped = (g->KW - 1) * g->dw / g->sw;
+  if (g->sxw != 1 || scn != 1)
+    return 0;
+  return g->sw > 1 || g->sh > 1 || 8 * dropped <= g->OW + dropped || M <= 32;
 }
 
 /* Rows of register tiles for M rows: as few tiles as KG_MR allows, of even
@@ -559,45 +577,74 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
                                const KG_NAME(convB) *g, float *c, int64_t scm,
                                const float *bias, int64_t sbias) {
   const int64_t OW = g->OW, taps = g->KH * g->KW, C = K / taps;
+  const int64_t sh = g->sh, sw = g->sw;
   const int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
   const int64_t p0 = g->pBase, ohA = p0 / OW, ohB = (p0 + N - 1) / OW;
-  /* Input rows ihLo .. ihLo + R - 1, columns -padL .. -padL + Wp - 1, zero
-   * outside x; KG_NR floats of slack for the last tile's reads. */
-  const int64_t ihLo = ohA - g->padT, R = ohB - ohA + reachH + 1;
-  const int64_t Wp = OW + reachW, plane = R * Wp;
+  /* Each phase plane: Rq rows of Wq floats, from padded input row ihLo and
+   * column -padL on; zero outside x. */
+  const int64_t ihLo = ohA * sh - g->padT;
+  const int64_t Rq = ohB - ohA + reachH / sh + 1, Wq = OW + reachW / sw;
+  const int64_t plane = Rq * Wq, phases = sh * sw;
   const int64_t mStep = KG_NAME(mStepFor)(M);
   const int64_t mTiles = (M + mStep - 1) / mStep;
-  const size_t xFloats = (size_t)(C * plane + 2 * KG_NR);
+  /* KG_NR floats of slack for the last tile's reads. */
+  const size_t xFloats = (size_t)(C * phases * plane + 2 * KG_NR);
   const size_t aFloats = (size_t)(mTiles * KG_MR * KG_DKC);
-  float *xp = KG_NAME(getScratch)(xFloats + aFloats + 2 * KG_DKC);
-  if (!xp)
+  float *xq = KG_NAME(getScratch)(xFloats + aFloats + 2 * KG_DKC);
+  if (!xq)
     return 0;
-  float *aPack = xp + xFloats;
+  float *aPack = xq + xFloats;
   int64_t *kOff = (int64_t *)(aPack + aFloats);
-  const int64_t lo = g->padL < Wp ? g->padL : Wp;
-  const int64_t hi = g->padL + g->W < Wp ? g->padL + g->W : Wp;
+  memset(xq, 0, xFloats * sizeof(float));
+  /* The columns of x a phase plane row holds: padded columns j = jq * sw +
+   * pw for jq < Wq, input column j - padL. */
   for (int64_t ch = 0; ch < C; ++ch)
-    for (int64_t r = 0; r < R; ++r) {
-      float *dst = xp + ch * plane + r * Wp;
-      int64_t ih = ihLo + r;
-      if (ih < 0 || ih >= g->H || lo >= hi) {
-        memset(dst, 0, (size_t)Wp * sizeof(float));
-        continue;
+    for (int64_t ph = 0; ph < sh; ++ph)
+      for (int64_t rq = 0; rq < Rq; ++rq) {
+        int64_t ih = ihLo + rq * sh + ph;
+        if (ih < 0 || ih >= g->H)
+          continue;
+        const float *src = g->x + ch * g->sxc + ih * g->sxh;
+        for (int64_t pw = 0; pw < sw; ++pw) {
+          float *dst = xq + ((ch * sh + ph) * sw + pw) * plane + rq * Wq;
+          /* jq with 0 <= jq * sw + pw - padL < W. */
+          int64_t first = g->padL - pw, jLo = 0, jHi;
+          if (first > 0)
+            jLo = (first + sw - 1) / sw;
+          jHi = (g->W - 1 + g->padL - pw) / sw + 1;
+          if (g->W - 1 + g->padL - pw < 0)
+            jHi = 0;
+          if (jHi > Wq)
+            jHi = Wq;
+          if (sw == 1) {
+            if (jLo < jHi)
+              memcpy(dst + jLo, src + jLo - g->padL,
+                     (size_t)(jHi - jLo) * sizeof(float));
+          } else {
+            int64_t jq = jLo;
+            if (sw == 2)
+              /* Every other input column, a vector at a time while two
+               * vectors of the row remain. */
+              for (; jq + KG_W <= jHi &&
+                     jq * 2 + pw - g->padL + 2 * KG_W <= g->W;
+                   jq += KG_W)
+                KG_STOREU(dst + jq,
+                          kg_load_even(src + jq * 2 + pw - g->padL));
+            for (; jq < jHi; ++jq)
+              dst[jq] = src[jq * sw + pw - g->padL];
+          }
+        }
       }
-      memset(dst, 0, (size_t)lo * sizeof(float));
-      memcpy(dst + lo, g->x + ch * g->sxc + ih * g->sxh + (lo - g->padL),
-             (size_t)(hi - lo) * sizeof(float));
-      memset(dst + hi, 0, (size_t)(Wp - hi) * sizeof(float));
-    }
-  memset(xp + C * plane, 0, 2 * KG_NR * sizeof(float));
-  /* The task's pixels in the numbering q = (oh - ohA) * Wp + ow. */
-  const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wp + (p0 + N - 1) % OW + 1;
+  /* The task's pixels in the numbering q = (oh - ohA) * Wq + ow. */
+  const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wq + (p0 + N - 1) % OW + 1;
   for (int64_t k0 = 0; k0 < K; k0 += KG_DKC) {
     int64_t kc = K - k0 < KG_DKC ? K - k0 : KG_DKC;
     {
       int64_t ch = k0 / taps, r = k0 % taps, kh = r / g->KW, kw = r % g->KW;
       for (int64_t k = 0; k < kc; ++k) {
-        kOff[k] = ch * plane + kh * g->dh * Wp + kw * g->dw;
+        int64_t i = kh * g->dh, j = kw * g->dw;
+        kOff[k] = ((ch * sh + i % sh) * sw + j % sw) * plane + i / sh * Wq +
+                  j / sw;
         if (++kw == g->KW) {
           kw = 0;
           if (++kh == g->KH)
@@ -613,9 +660,9 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
     for (int64_t t = 0; t < mTiles; ++t) {
       int64_t m0 = t * mStep, mr = M - m0 < mStep ? M - m0 : mStep;
       for (int64_t q0 = qA; q0 < qB; q0 += KG_NR) {
-        KG_NAME(directOut) o = {q0, qB - q0 < KG_NR ? qB - q0 : KG_NR, Wp, OW,
+        KG_NAME(directOut) o = {q0, qB - q0 < KG_NR ? qB - q0 : KG_NR, Wq, OW,
                                 ohA * OW - p0};
-        KG_NAME(directTile)(kc, aPack + t * KG_MR * kc, xp + q0, kOff,
+        KG_NAME(directTile)(kc, aPack + t * KG_MR * kc, xq + q0, kOff,
                             c + m0 * scm, scm, mr, &o,
                             bias && k0 == 0 ? bias + m0 * sbias : NULL,
                             sbias);
