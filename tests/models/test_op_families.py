@@ -309,6 +309,13 @@ def cases():
     add(Case("Conv_depthwise_5x5_asym", "Conv", [u, wt(8, 1, 5, 5)],
              [[(1, 8, 23, 40), None], [(2, 8, 4, 6), None]],
              attrs={"group": 8, "pads": [2, 0, 1, 3]}, **cv))
+    # Through a padded copy: stride 3, and a 7x7 kernel on narrow planes.
+    add(Case("Conv_depthwise_s3_padded", "Conv", [u, wt(6, 1, 3, 3), wt(6)],
+             [[(1, 6, 31, 47), None, None], [(2, 6, 5, 4), None, None]],
+             attrs={"group": 6, "strides": [3, 3], "pads": [1, 2, 0, 1]}, **cv))
+    add(Case("Conv_depthwise_7x7_narrow", "Conv", [u, wt(5, 1, 7, 7)],
+             [[(1, 5, 14, 14), None], [(2, 5, 9, 20), None]],
+             attrs={"group": 5, "pads": [3, 3, 3, 3], "dilations": [1, 2]}, **cv))
     add(Case("Conv_depthwise_s2_wide", "Conv", [u, wt(16, 1, 3, 3), wt(16)],
              [[(1, 16, 9, 131), None, None], [(1, 16, 3, 3), None, None]],
              attrs={"group": 16, "strides": [2, 2], "pads": [0, 1, 1, 1]}, **cv))
@@ -323,6 +330,7 @@ def cases():
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
                 "Conv_grouped_wide", "Conv_3x3_direct_dw2",
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
+                "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,

@@ -462,6 +462,48 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
  * there, and more on narrow rows).
  */
 
+/* One channel of x (rows sxh, columns sxw apart, H x W) into its sh x sw
+ * phase planes at dst, each Rq x Wq floats and `plane` apart: plane (ph,
+ * pw) row rq column jq holds x[ihLo + rq * sh + ph, jq * sw + pw - padL],
+ * or zero outside x. dst is zeroed first by the caller. */
+static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
+                                int64_t sxw, int64_t H, int64_t W,
+                                int64_t ihLo, int64_t padL, int64_t Rq,
+                                int64_t Wq, int64_t sh, int64_t sw,
+                                int64_t plane) {
+  for (int64_t ph = 0; ph < sh; ++ph)
+    for (int64_t rq = 0; rq < Rq; ++rq) {
+      int64_t ih = ihLo + rq * sh + ph;
+      if (ih < 0 || ih >= H)
+        continue;
+      const float *src = x + ih * sxh;
+      for (int64_t pw = 0; pw < sw; ++pw) {
+        float *out = dst + (ph * sw + pw) * plane + rq * Wq;
+        /* jq with 0 <= jq * sw + pw - padL < W. */
+        int64_t first = padL - pw, last = W - 1 + padL - pw;
+        if (last < 0)
+          continue;
+        int64_t jLo = first > 0 ? (first + sw - 1) / sw : 0;
+        int64_t jHi = last / sw + 1 < Wq ? last / sw + 1 : Wq;
+        int64_t jq = jLo;
+        if (sxw == 1 && sw == 1) {
+          if (jLo < jHi)
+            memcpy(out + jLo, src + jLo - padL,
+                   (size_t)(jHi - jLo) * sizeof(float));
+          continue;
+        }
+        if (sxw == 1 && sw == 2)
+          /* Every other input column, a vector at a time while two vectors
+           * of the row remain. */
+          for (; jq + KG_W <= jHi && jq * 2 + pw - padL + 2 * KG_W <= W;
+               jq += KG_W)
+            KG_STOREU(out + jq, kg_load_even(src + jq * 2 + pw - padL));
+        for (; jq < jHi; ++jq)
+          out[jq] = src[(jq * sw + pw - padL) * sxw];
+      }
+    }
+}
+
 /* Adds the first len floats of src to dst (or with a bias, stores bias
  * plus them), a vector at a time. */
 static inline void KG_NAME(addRun)(float *dst, const float *src, int64_t len,
@@ -596,45 +638,9 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
   float *aPack = xq + xFloats;
   int64_t *kOff = (int64_t *)(aPack + aFloats);
   memset(xq, 0, xFloats * sizeof(float));
-  /* The columns of x a phase plane row holds: padded columns j = jq * sw +
-   * pw for jq < Wq, input column j - padL. */
   for (int64_t ch = 0; ch < C; ++ch)
-    for (int64_t ph = 0; ph < sh; ++ph)
-      for (int64_t rq = 0; rq < Rq; ++rq) {
-        int64_t ih = ihLo + rq * sh + ph;
-        if (ih < 0 || ih >= g->H)
-          continue;
-        const float *src = g->x + ch * g->sxc + ih * g->sxh;
-        for (int64_t pw = 0; pw < sw; ++pw) {
-          float *dst = xq + ((ch * sh + ph) * sw + pw) * plane + rq * Wq;
-          /* jq with 0 <= jq * sw + pw - padL < W. */
-          int64_t first = g->padL - pw, jLo = 0, jHi;
-          if (first > 0)
-            jLo = (first + sw - 1) / sw;
-          jHi = (g->W - 1 + g->padL - pw) / sw + 1;
-          if (g->W - 1 + g->padL - pw < 0)
-            jHi = 0;
-          if (jHi > Wq)
-            jHi = Wq;
-          if (sw == 1) {
-            if (jLo < jHi)
-              memcpy(dst + jLo, src + jLo - g->padL,
-                     (size_t)(jHi - jLo) * sizeof(float));
-          } else {
-            int64_t jq = jLo;
-            if (sw == 2)
-              /* Every other input column, a vector at a time while two
-               * vectors of the row remain. */
-              for (; jq + KG_W <= jHi &&
-                     jq * 2 + pw - g->padL + 2 * KG_W <= g->W;
-                   jq += KG_W)
-                KG_STOREU(dst + jq,
-                          kg_load_even(src + jq * 2 + pw - g->padL));
-            for (; jq < jHi; ++jq)
-              dst[jq] = src[jq * sw + pw - g->padL];
-          }
-        }
-      }
+    KG_NAME(fillPhases)(xq + ch * phases * plane, g->x + ch * g->sxc, g->sxh,
+                        1, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw, plane);
   /* The task's pixels in the numbering q = (oh - ohA) * Wq + ow. */
   const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wq + (p0 + N - 1) % OW + 1;
   for (int64_t k0 = 0; k0 < K; k0 += KG_DKC) {
@@ -1001,6 +1007,84 @@ static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
   }
 }
 
+/* One plane through a zero-padded copy of x split into phase planes (as
+ * the convolution kernel's fillPhases does): every tap of every output
+ * row is then one contiguous run of the copy, so all columns, the border
+ * ones included, are computed a vector at a time with no bounds checks,
+ * for any strides and dilations. Needs y unit-strided along W; returns 0
+ * when out of memory. */
+static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
+                                  const float *w, float *y,
+                                  const float *bias) {
+  const int64_t sh = j->sh, sw = j->sw, KH = j->KH, KW = j->KW;
+  const int64_t OH = j->OH, OW = j->OW, syh = j->syh, taps = KH * KW;
+  const int64_t reachH = (KH - 1) * j->dh, reachW = (KW - 1) * j->dw;
+  const int64_t Wq = OW + reachW / sw, Rq = OH + reachH / sh;
+  const int64_t plane = Rq * Wq;
+  /* 4 * KG_W floats of slack for the last row's reads. */
+  const size_t floats = (size_t)(sh * sw * plane + 4 * KG_W);
+  float *xq = KG_NAME(getScratch)(floats + 3 * (size_t)taps);
+  if (!xq)
+    return 0;
+  int64_t *off = (int64_t *)(xq + floats);
+  float *wt = (float *)(off + taps);
+  memset(xq, 0, floats * sizeof(float));
+  KG_NAME(fillPhases)(xq, x, j->sxh, j->sxw, j->H, j->W, -j->padT, j->padL,
+                      Rq, Wq, sh, sw, plane);
+  for (int64_t t = 0; t < taps; ++t) {
+    int64_t kh = t / KW, kw = t % KW, i = kh * j->dh, jj = kw * j->dw;
+    off[t] = ((i % sh) * sw + jj % sw) * plane + i / sh * Wq + jj / sw;
+    wt[t] = w[kh * j->swh + kw * j->sww];
+  }
+  int64_t oh = 0;
+  if (KH == 3 && KW == 3 && sh == 1 && sw == 1 && j->dh == 1) {
+    kg_vec wv[9];
+    for (int t = 0; t < 9; ++t)
+      wv[t] = KG_SET1(wt[t]);
+    for (; oh + 1 < OH; oh += 2)
+      KG_NAME(dw3x3Rows2)(xq + oh * Wq, Wq, j->dw, wv, y + oh * syh,
+                          y + (oh + 1) * syh, 0, OW, bias);
+  }
+  const kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
+  for (; oh < OH; ++oh) {
+    const float *xr = xq + oh * Wq;
+    float *yr = y + oh * syh;
+    int64_t ow = 0;
+    for (; ow + 4 * KG_W <= OW; ow += 4 * KG_W) {
+      kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
+      if (!bias) {
+        a0 = KG_LOADU(yr + ow), a1 = KG_LOADU(yr + ow + KG_W);
+        a2 = KG_LOADU(yr + ow + 2 * KG_W), a3 = KG_LOADU(yr + ow + 3 * KG_W);
+      }
+      for (int64_t t = 0; t < taps; ++t) {
+        kg_vec wv = KG_SET1(wt[t]);
+        const float *p = xr + off[t] + ow;
+        a0 = KG_FMA(wv, KG_LOADU(p), a0);
+        a1 = KG_FMA(wv, KG_LOADU(p + KG_W), a1);
+        a2 = KG_FMA(wv, KG_LOADU(p + 2 * KG_W), a2);
+        a3 = KG_FMA(wv, KG_LOADU(p + 3 * KG_W), a3);
+      }
+      KG_STOREU(yr + ow, a0);
+      KG_STOREU(yr + ow + KG_W, a1);
+      KG_STOREU(yr + ow + 2 * KG_W, a2);
+      KG_STOREU(yr + ow + 3 * KG_W, a3);
+    }
+    for (; ow < OW; ow += KG_W) {
+      int64_t n = OW - ow < KG_W ? OW - ow : KG_W;
+      kg_vec a0 = bias ? b : (n == KG_W ? KG_LOADU(yr + ow)
+                                        : kg_loadn(yr + ow, n));
+      /* Reads past the row stay inside the copy (its slack). */
+      for (int64_t t = 0; t < taps; ++t)
+        a0 = KG_FMA(KG_SET1(wt[t]), KG_LOADU(xr + off[t] + ow), a0);
+      if (n == KG_W)
+        KG_STOREU(yr + ow, a0);
+      else
+        kg_storen(yr + ow, a0, n);
+    }
+  }
+  return 1;
+}
+
 /* One (image, channel) plane: y[oh, ow] = start + sum w[kh, kw] * x[oh * sh
  * - padT + kh * dh, ow * sw - padL + kw * dw] over the taps inside x, where
  * start is the channel's bias or y itself. Columns whose taps are all
@@ -1021,6 +1105,15 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
     owHi = OW;
   if (owLo > owHi)
     owLo = owHi;
+  /* Below, the interior columns go a vector at a time for strides 1 and 2
+   * and the border ones an element at a time. A padded copy costs about
+   * as much as the vectors of a 3x3 plane: it pays where this would be
+   * scalar, on other strides or where a quarter of the columns are
+   * border ones (narrow planes, wide kernels). */
+  if (syw == 1 &&
+      (sxw != 1 || j->sw > 2 || 4 * (OW - (owHi - owLo)) > OW) &&
+      KG_NAME(dwPlanePadded)(j, x, w, y, bias))
+    return;
   /* 3x3, unit strides, no dilation along H: interior pairs of rows. */
   int pairs = unit && j->KH == 3 && KW == 3 && j->sh == 1 && dh == 1;
   kg_vec wv[9];
