@@ -27,6 +27,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "models"))
+sys.path.insert(0, HERE)
 
 
 # --------------------------------------------------------------------------
@@ -163,6 +164,11 @@ MODELS = [
 ]
 
 
+# The whole-model suite (bench/model_suite.py): real architectures.
+from model_suite import SUITE  # noqa: E402
+MODELS += SUITE
+
+
 # --------------------------------------------------------------------------
 # Processes.
 
@@ -253,25 +259,38 @@ def peak_mb(output, sampled_mb):
 
 
 def bench_model(args, name, build, tmp):
-    from kiln_harness import compare, sanitize
+    """Compiles the model once and runs it at every thread count of
+    args.threads: one row per count."""
     import onnx
     model, feed, flops = build()
     d = os.path.join(tmp, name)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
     onnx.save(model, path)
-    row = {"name": name, "flops": flops}
 
     so = os.path.join(d, "model.so")
     t = time.monotonic()
-    rc, _, err, _ = run_measured([os.path.join(args.build_dir, "bin",
-                                               "kiln-compile"), path, "-o",
-                                  so, f"-O{args.opt}"])
-    row["compile_s"] = time.monotonic() - t
-    if rc != 0:
-        row["error"] = "compile failed: " + err.strip().splitlines()[-1]
-        return row
+    rc, _, err, compile_mb = run_measured(
+        [os.path.join(args.build_dir, "bin", "kiln-compile"), path, "-o", so,
+         f"-O{args.opt}"])
+    compile_s = time.monotonic() - t
+    rows = []
+    for threads in args.threads:
+        row = {"name": name if len(args.threads) == 1 else f"{name}@{threads}t",
+               "model": name, "threads": threads, "flops": flops,
+               "compile_s": compile_s, "compile_mb": compile_mb}
+        if rc != 0:
+            row["error"] = "compile failed: " + err.strip().splitlines()[-1]
+        else:
+            run_model(args, row, d, path, so, feed, threads)
+        rows.append(row)
+    return rows
 
+
+def run_model(args, row, d, path, so, feed, threads):
+    """Runs the compiled model and ONNX Runtime at `threads` threads; fills
+    row (latencies, memory, whether the outputs agree) or row["error"]."""
+    from kiln_harness import compare, sanitize
     inputs = []
     for i, (k, v) in enumerate(feed.items()):
         p = os.path.join(d, f"in{i}.npy")
@@ -282,11 +301,11 @@ def bench_model(args, name, build, tmp):
     rc, out, err, rss = run_measured(
         [os.path.join(args.build_dir, "bin", "kiln-run"), so, *inputs,
          "-o", kout, "--bench", str(args.runs), "--warmup", str(args.warmup),
-         "--threads", str(args.threads)])
+         "--threads", str(threads)])
     m = MEDIAN_RE.search(out + err)
     if rc != 0 or not m:
         row["error"] = f"kiln-run failed ({rc}): " + (err or out).strip()[-200:]
-        return row
+        return
     row["kiln_ms"], row["kiln_mb"] = float(m.group(1)), peak_mb(out, rss)
 
     npz = os.path.join(d, "inputs.npz")
@@ -294,11 +313,11 @@ def bench_model(args, name, build, tmp):
     oout = os.path.join(d, "ort_out.npz")
     rc, out, err, rss = run_measured(
         [sys.executable, os.path.abspath(__file__), "--ort-worker", path, npz,
-         oout, str(args.runs), str(args.warmup), str(args.threads)])
+         oout, str(args.runs), str(args.warmup), str(threads)])
     m = MEDIAN_RE.search(out)
     if rc != 0 or not m:
         row["error"] = f"onnxruntime failed ({rc}): " + err.strip()[-200:]
-        return row
+        return
     row["ort_ms"], row["ort_mb"] = float(m.group(1)), peak_mb(out, rss)
 
     names = out.split("output names: ")[1].splitlines()[0].split(",")
@@ -311,7 +330,6 @@ def bench_model(args, name, build, tmp):
         if why:
             row["ok"] = f"NO ({oname}: {why[:60]})"
             break
-    return row
 
 
 def fma_peak(build_dir):
@@ -338,7 +356,7 @@ def cpu_model():
 def fmt_table(rows, base_mb, peak=None):
     head = ["model", "kiln ms", "ort ms", "lat k/o", "kiln MB", "ort MB",
             "ort-base MB", "mem k/o", "kiln GF/s", "ort GF/s", "kiln %peak",
-            "ort %peak", "compile s", "ok"]
+            "ort %peak", "compile s", "compile MB", "ok"]
     lines = []
     for r in rows:
         if "error" in r:
@@ -356,7 +374,7 @@ def fmt_table(rows, base_mb, peak=None):
             f"{r['ort_mb']:.1f}", f"{net:.1f}",
             f"{r['kiln_mb'] / r['ort_mb']:.2f}", gf(r["kiln_ms"]),
             gf(r["ort_ms"]), share(r["kiln_ms"]), share(r["ort_ms"]),
-            f"{r['compile_s']:.1f}", r["ok"]])
+            f"{r['compile_s']:.1f}", f"{r['compile_mb']:.0f}", r["ok"]])
     widths = [max([len(h)] + [len(l[i]) for l in lines if len(l) > i])
               for i, h in enumerate(head)]
     out = ["  ".join(h.rjust(w) if i else h.ljust(w)
@@ -370,6 +388,27 @@ def fmt_table(rows, base_mb, peak=None):
     return "\n".join(out)
 
 
+def fmt_speedups(rows, counts):
+    """Each model's speedup from the first thread count to the others, for
+    Kiln and for ONNX Runtime."""
+    by = {(r["model"], r["threads"]): r for r in rows if "error" not in r}
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    lines = ["speedup over " + f"{counts[0]} thread(s): " +
+             "  ".join(f"kiln {t}t  ort {t}t" for t in counts[1:])]
+    for m in models:
+        base = by.get((m, counts[0]))
+        cells = []
+        for t in counts[1:]:
+            r = by.get((m, t))
+            if not base or not r:
+                cells.append("   -        -   ")
+                continue
+            cells.append(f"{base['kiln_ms'] / r['kiln_ms']:6.2f}x  "
+                         f"{base['ort_ms'] / r['ort_ms']:6.2f}x")
+        lines.append(f"  {m:32s} " + "  ".join(cells))
+    return "\n".join(lines)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--ort-worker":
         return ort_worker(sys.argv[2:])
@@ -379,10 +418,13 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("-O", dest="opt", default="3")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", default="1",
+                    help="intra-op threads, or a comma-separated list of "
+                    "counts (a row per model and count, and the speedups)")
     ap.add_argument("--keep", help="keep models, artifacts and outputs here")
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)
+    args.threads = [int(t) for t in args.threads.split(",")]
 
     rc, out, err, base_mb = run_measured(
         [sys.executable, os.path.abspath(__file__), "--ort-worker", "BASE"])
@@ -397,18 +439,25 @@ def main():
             if not re.search(args.k, name):
                 continue
             print(f"... {name}", file=sys.stderr, flush=True)
-            rows.append(bench_model(args, name, build, tmp))
+            rows.extend(bench_model(args, name, build, tmp))
     peak = fma_peak(args.build_dir)
-    print(f"Kiln -O{args.opt} vs onnxruntime, {args.threads} thread(s), "
+    print(f"Kiln -O{args.opt} vs onnxruntime, "
+          f"{','.join(map(str, args.threads))} thread(s), "
           f"median of {args.runs} runs after {args.warmup} warm-up; "
           f"ort base RSS (python+numpy+onnxruntime import) {base_mb:.1f} MB")
     print(f"CPU: {cpu_model()}; fp32 FMA peak of one core, measured now: "
           + (f"{peak:.1f} GFLOP/s" if peak else "unknown"))
     print(fmt_table(rows, base_mb, peak))
-    ratios = [r["kiln_ms"] / r["ort_ms"] for r in rows if "error" not in r]
-    if ratios:
-        print(f"geomean Kiln/ORT latency over {len(ratios)} models: "
-              f"{float(np.exp(np.mean(np.log(ratios)))):.2f}")
+    geomean = lambda xs: float(np.exp(np.mean(np.log(xs))))
+    for threads in args.threads:
+        ratios = [r["kiln_ms"] / r["ort_ms"] for r in rows
+                  if "error" not in r and r["threads"] == threads]
+        if ratios:
+            print(f"geomean Kiln/ORT latency over {len(ratios)} models at "
+                  f"{threads} thread(s): {geomean(ratios):.2f} "
+                  f"(worst {max(ratios):.2f})")
+    if len(args.threads) > 1:
+        print(fmt_speedups(rows, args.threads))
     return 1 if any("error" in r or r.get("ok") != "yes" for r in rows) else 0
 
 
