@@ -64,6 +64,26 @@ def StridedCopyToLinalg
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Elementwise fusion that leaves contractions and convolutions named";
+  let description = [{
+    linalg-fuse-elementwise-ops with one difference: a reshape is not
+    propagated through an op with reduction loops. Upstream, a collapse of
+    batch dims before a linalg.batch_matmul (or an expand of its result) is
+    folded by expanding the op into a higher-rank linalg.generic, which
+    then fuses its transposed operands in: attention's QK^T and PV become
+    5-D generics, and a projection whose K came from merged heads one with
+    two reduction loops. None of those is a contraction the strategy layer
+    recognizes any more, so they ran as scalar loops. Here contractions and
+    convolutions keep their named form (and their strided operands, which
+    the GEMM kernel reads in place); elementwise ops still fuse with each
+    other and reshapes still move through them.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 def FoldBiasIntoInit : Pass<"kiln-fold-bias-into-init", "mlir::func::FuncOp"> {
   let summary = "Start a matmul's or convolution's accumulator at its bias";
   let description = [{

@@ -28,7 +28,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
     addPipeline(pm, "kiln-instrument-kernels");
   addPipeline(pm, "canonicalize,cse");
   if (options.optLevel >= 1)
-    addPipeline(pm, "func.func(linalg-fuse-elementwise-ops),canonicalize,cse");
+    addPipeline(pm, "func.func(kiln-fuse-elementwise),canonicalize,cse");
   // After elementwise fusion, so a heavy op's bias/activation is one generic
   // that can be fused into its register tiles.
   bool vectorize = options.optLevel >= 3;

@@ -47,6 +47,11 @@ constexpr const char *kParallelForSymbol = "kiln_parallel_for";
 constexpr int64_t kMinDispatchTrips = 8;
 /// Trip count assumed for a loop whose bounds are only known at run time.
 constexpr int64_t kUnknownTrips = 32;
+/// When every dim of a nest is dispatched, the innermost one is dispatched
+/// in blocks of this many iterations, each an inner loop: a body per
+/// element would delinearize its index with a division per dim (by a run-
+/// time size where dims are symbolic), and LLVM cannot vectorize it.
+constexpr int64_t kInnerBlock = 256;
 
 std::optional<int64_t> staticTrips(Value lb, Value ub, Value step) {
   std::optional<int64_t> l = getConstantIntValue(lb),
@@ -208,8 +213,26 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
       totalStaticTrips(par, numLoops - 1) >= kMinDispatchTrips)
     --numDispatched;
 
+  // With every dim dispatched, the innermost goes in blocks (kInnerBlock).
+  unsigned innermost = numLoops - 1;
+  bool blocked = numLoops > 1 && numDispatched == numLoops;
+  std::optional<int64_t> innermostTrips =
+      staticTrips(par.getLowerBound()[innermost],
+                  par.getUpperBound()[innermost], par.getStep()[innermost]);
+  int64_t block = innermostTrips ? std::min(*innermostTrips, kInnerBlock)
+                                 : kInnerBlock;
+  block = std::max<int64_t>(block, 1);
+  // Trip count of dispatched dim d: blocks for a blocked innermost one.
+  auto dispatchedTripsOf = [&](unsigned d) -> std::optional<int64_t> {
+    std::optional<int64_t> trips = staticTrips(
+        par.getLowerBound()[d], par.getUpperBound()[d], par.getStep()[d]);
+    if (blocked && d == innermost && trips)
+      return (*trips + block - 1) / block;
+    return trips;
+  };
+
   // Work: per dispatched iteration, and in total when known.
-  int64_t innerTrips = 1;
+  int64_t innerTrips = blocked ? block : 1;
   for (unsigned d = numDispatched; d < numLoops; ++d)
     innerTrips *= staticTrips(par.getLowerBound()[d], par.getUpperBound()[d],
                               par.getStep()[d])
@@ -217,11 +240,12 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
   int64_t perIteration =
       std::max<int64_t>(1, innerTrips * estimateWork(par.getRegion()));
   bool allStatic = true;
-  for (unsigned d = 0; d < numDispatched; ++d)
-    allStatic &= staticTrips(par.getLowerBound()[d], par.getUpperBound()[d],
-                             par.getStep()[d])
-                     .has_value();
-  int64_t dispatchedTrips = totalStaticTrips(par, numDispatched);
+  int64_t dispatchedTrips = 1;
+  for (unsigned d = 0; d < numDispatched; ++d) {
+    std::optional<int64_t> trips = dispatchedTripsOf(d);
+    allStatic &= trips.has_value();
+    dispatchedTrips *= trips.value_or(kUnknownTrips);
+  }
   if (allStatic && dispatchedTrips * perIteration < minWork)
     return success();
   int64_t grain =
@@ -318,11 +342,12 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
       return true;
     };
     SmallVector<Value> ivs(numLoops);
+    Value blockEnd; // the blocked innermost dim's end, after ivs[innermost]
     for (int d = numDispatched - 1; d >= 0; --d) {
       Value lb = lookup(par.getLowerBound()[d]);
       Value step = lookup(par.getStep()[d]);
-      std::optional<int64_t> trips = staticTrips(
-          par.getLowerBound()[d], par.getUpperBound()[d], par.getStep()[d]);
+      std::optional<int64_t> trips = dispatchedTripsOf(d);
+      bool isBlocked = blocked && unsigned(d) == innermost;
       Value index;
       if (trips && *trips == 1) {
         index = arith::ConstantIndexOp::create(b, loc, 0);
@@ -333,8 +358,23 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
         Value ub = lookup(par.getUpperBound()[d]);
         Value span = arith::SubIOp::create(b, loc, ub, lb);
         Value n = arith::CeilDivUIOp::create(b, loc, span, step);
+        if (isBlocked)
+          n = arith::CeilDivUIOp::create(
+              b, loc, n, arith::ConstantIndexOp::create(b, loc, block));
         index = arith::RemUIOp::create(b, loc, rest, n);
         rest = arith::DivUIOp::create(b, loc, rest, n);
+      }
+      if (isBlocked) {
+        // Iterations [index * block, min((index + 1) * block, trips)).
+        Value stride = arith::MulIOp::create(
+            b, loc, step, arith::ConstantIndexOp::create(b, loc, block));
+        Value lo = arith::AddIOp::create(
+            b, loc, lb, arith::MulIOp::create(b, loc, index, stride));
+        blockEnd = arith::MinSIOp::create(
+            b, loc, lookup(par.getUpperBound()[d]),
+            arith::AddIOp::create(b, loc, lo, stride));
+        ivs[d] = lo;
+        continue;
       }
       ivs[d] = arith::AddIOp::create(
           b, loc, lb, arith::MulIOp::create(b, loc, index, step));
@@ -345,7 +385,14 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
     };
     for (unsigned d = 0; d < numDispatched; ++d)
       map.map(par.getInductionVars()[d], ivs[d]);
-    if (numDispatched == numLoops) {
+    if (blocked) {
+      // The block of the innermost dim: a plain loop LLVM can vectorize.
+      auto inner = scf::ForOp::create(b, loc, ivs[innermost], blockEnd,
+                                      lookup(par.getStep()[innermost]));
+      map.map(par.getInductionVars()[innermost], inner.getInductionVar());
+      OpBuilder ib = OpBuilder::atBlockBegin(inner.getBody());
+      cloneBody(ib);
+    } else if (numDispatched == numLoops) {
       cloneBody(b);
     } else {
       SmallVector<Value> lbs, ubs, steps;
@@ -396,6 +443,9 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
     Value span = arith::SubIOp::create(b, loc, par.getUpperBound()[d],
                                        par.getLowerBound()[d]);
     Value n = arith::CeilDivUIOp::create(b, loc, span, par.getStep()[d]);
+    if (blocked && d == innermost)
+      n = arith::CeilDivUIOp::create(
+          b, loc, n, arith::ConstantIndexOp::create(b, loc, block));
     // An empty range (ub < lb) has no iterations.
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value empty =

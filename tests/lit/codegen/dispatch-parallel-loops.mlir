@@ -144,3 +144,32 @@ func.func @batch(%a: memref<?x144x?x?xf32>, %n: index, %h: index, %w: index) {
   }
   return
 }
+
+// -----
+
+// Every dim dispatched ([B, S, 1024], B and S symbolic): the innermost one
+// goes in blocks of 256 iterations, each a plain loop, so an iteration
+// divides to find its row once per block, not once per element. The
+// runtime splits B x S x 4 blocks.
+// CHECK-LABEL: func.func private @rows_parallel_0(
+// CHECK:         scf.for %[[IT:.*]] = %{{.*}} to %{{.*}}
+// CHECK:           %[[BLK:.*]] = arith.remui %[[IT]], %{{.*}}
+// CHECK:           %[[LO:.*]] = arith.addi %{{.*}}, %{{.*}}
+// CHECK:           %[[HI:.*]] = arith.minsi %{{.*}}, %{{.*}}
+// CHECK:           scf.for %[[J:.*]] = %[[LO]] to %[[HI]]
+// CHECK-NOT:         arith.remui
+// CHECK:             memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %[[J]]]
+// CHECK-LABEL: func.func @rows(
+// CHECK:         %[[C256:.*]] = arith.constant 256 : index
+// CHECK:         arith.ceildivui %{{.*}}, %[[C256]]
+// CHECK:         call @kiln_parallel_for
+func.func @rows(%a: memref<?x?x1024xf32>, %b: index, %s: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c1024 = arith.constant 1024 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%b, %s, %c1024) step (%c1, %c1, %c1) {
+    memref.store %f, %a[%i, %j, %k] : memref<?x?x1024xf32>
+  }
+  return
+}

@@ -1,0 +1,76 @@
+//===- FuseElementwise.cpp - Elementwise fusion around named heavy ops ----===//
+//
+// The patterns of MLIR's linalg-fuse-elementwise-ops (elementwise producer
+// into consumer, reshapes folded by expansion, constant folding), with
+// control functions that keep every op with a reduction loop out of
+// reshape propagation: such an op would be rewritten into a higher-rank
+// linalg.generic, and a matmul the strategy layer no longer recognizes
+// runs as scalar loops. See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/common/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_FUSEELEMENTWISE
+#include "compiler/codegen/common/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// Whether `op` is a linalg op with a reduction loop (a contraction, a
+/// convolution, a reduction).
+bool hasReduction(Operation *op) {
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.getNumReductionLoops() > 0;
+}
+
+struct FuseElementwisePass
+    : kiln::impl::FuseElementwiseBase<FuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    // As upstream: fuse a producer only into its single user, so no work
+    // is duplicated.
+    linalg::ControlFusionFn singleUse = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      return producer && producer->hasOneUse();
+    };
+    // A reshape moves through a linalg op by expanding it: the op is the
+    // operand's owner (a collapse feeding it) or its producer (its result
+    // feeding an expand). Never one with reduction loops.
+    linalg::ControlFusionFn reshape = [&](OpOperand *fused) {
+      if (hasReduction(fused->getOwner()) ||
+          hasReduction(fused->get().getDefiningOp()))
+        return false;
+      return singleUse(fused);
+    };
+    RewritePatternSet patterns(ctx);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, singleUse);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, reshape);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
+        patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, singleUse);
+    GreedyRewriteConfig config;
+    config.setUseTopDownTraversal(true);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
