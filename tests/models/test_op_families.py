@@ -213,6 +213,12 @@ def cases():
              [[(1, 7), (7, 13)], [(31, 300), (300, 257)]], **mm))
     add(Case("MatMul_tiles", "MatMul", [u, u],
              [[(13, 97), (97, 33)], [(64, 5), (5, 70)]], **mm))
+    # Many rows, few columns: computed as C^T = B^T A^T (and one that is
+    # not, for contrast), a bias-free and a batched case.
+    add(Case("MatMul_transposed", "MatMul", [u, u],
+             [[(300, 64), (64, 20)], [(250, 40), (40, 9)]], **mm))
+    add(Case("MatMul_transposed_batched", "MatMul", [u, u],
+             [[(2, 250, 40), (2, 40, 9)], [(3, 97, 33), (3, 33, 4)]], **mm))
     add(Case("MatMul_matvec", "MatMul", [u, u],
              [[(1, 384), (384, 70)], [(3, 5), (5, 1)]], **mm))
     add(Case("MatMul_k1", "MatMul", [u, u], [[(5, 1), (1, 8)], [(1, 1), (1, 1)]], **mm))
@@ -272,6 +278,11 @@ def cases():
     add(Case("Conv_3x3_narrow_many_f", "Conv", [u, wt(48, 8, 3, 3)],
              [[(1, 8, 7, 7), None], [(3, 8, 30, 6), None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
+    # Many filters on few pixels: the convolution runs transposed on an
+    # explicit im2col (40 pixels of 256 filters), with its bias.
+    add(Case("Conv_3x3_transposed", "Conv", [u, wt(256, 8, 3, 3), wt(256)],
+             [[(1, 8, 5, 8), None, None], [(2, 8, 4, 9), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_pointwise", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
              [[(1, 17, 7, 9), None, None], [(2, 17, 1, 30), None, None]], **cv))
     add(Case("Conv_pointwise_s2", "Conv", [u, wt(6, 5, 1, 1)],
@@ -330,6 +341,7 @@ def cases():
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
                 "Conv_grouped_wide", "Conv_3x3_direct_dw2",
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
+                "MatMul_transposed", "Conv_3x3_transposed",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,

@@ -52,9 +52,9 @@
 #define KG_KC 256
 #define KG_NC 256
 #define KG_SMALL_M 4
-#ifndef KG_DKC
+/* K block of the direct convolution: its A is read from L2 a line per
+ * step either way, and fewer blocks mean fewer passes over C. */
 #define KG_DKC 1024
-#endif
 
 #define KG_HIDDEN __attribute__((visibility("hidden")))
 
@@ -186,6 +186,32 @@ static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
     KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias);
 }
 
+#ifdef __AVX__
+/* dst[i * ds + j] = src[j * ss + i] for i, j < 8: an 8 x 8 block
+ * transposed in ymm registers (unpack, shuffle, swap 128-bit halves). */
+static inline void KG_NAME(transpose8)(const float *src, int64_t ss,
+                                       float *dst, int64_t ds) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i)
+    r[i] = _mm256_loadu_ps(src + i * ss);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ds,
+                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+#endif
+
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
 static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
                            int64_t sbk, int64_t sbn, float *restrict out) {
@@ -200,18 +226,28 @@ static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
       continue;
     }
     if (sbk == 1) {
-      /* A transposed B (Gemm transB, a weight stored [N, K]): each column
-       * is contiguous along K, so read columns and write them strided into
-       * the panel, which stays in L1, rather than gather one cache line
-       * per element. */
+      /* A transposed B (Gemm transB, a weight stored [N, K], the weights
+       * of a transposed convolution): each column is contiguous along K.
+       * With AVX, 8 x 8 blocks are transposed in registers; the rest reads
+       * columns and writes them strided into the panel, which stays in L1,
+       * rather than gather one cache line per element. */
+      int64_t k8 = 0;
+#ifdef __AVX__
+      if (nr == KG_NR) {
+        for (; k8 + 8 <= kc; k8 += 8)
+          for (int64_t j = 0; j < KG_NR; j += 8)
+            KG_NAME(transpose8)(src + j * sbn + k8, sbn,
+                                out + k8 * KG_NR + j, KG_NR);
+      }
+#endif
       for (int64_t j = 0; j < KG_NR; ++j) {
         const float *col = src + j * sbn;
         float *dst = out + j;
         if (j < nr)
-          for (int64_t k = 0; k < kc; ++k)
+          for (int64_t k = k8; k < kc; ++k)
             dst[k * KG_NR] = col[k];
         else
-          for (int64_t k = 0; k < kc; ++k)
+          for (int64_t k = k8; k < kc; ++k)
             dst[k * KG_NR] = 0;
       }
       out += kc * KG_NR;
@@ -732,6 +768,144 @@ static void KG_NAME(smallPacked)(int64_t M, int64_t N, int64_t K,
   }
 }
 
+/*--- Transposed problems -----------------------------------------------------
+ *
+ * The register tile is KG_MR rows by two vectors: C's columns come in
+ * vectors, its rows in thirds of KG_MR. A product with few columns and
+ * many rows (a 1x1 convolution on a 7x7 image: 512 rows, 49 columns, three
+ * quarters of the lanes used) wastes less as C^T = B^T A^T, whose columns
+ * are then the many rows. The cost of a shape is the multiply-adds its
+ * tiles issue, padding included.
+ */
+
+/* Tile rows issued for M rows (the heights tile() has). */
+static int64_t KG_NAME(rowsIssued)(int64_t M) {
+  const int64_t mStep = KG_NAME(mStepFor)(M);
+  int64_t rows = 0;
+  for (int64_t m0 = 0; m0 < M; m0 += mStep) {
+    int64_t mr = M - m0 < mStep ? M - m0 : mStep;
+    rows += mr > 2 * KG_MR / 3 ? KG_MR : mr > KG_MR / 3 ? 2 * KG_MR / 3
+                                                        : KG_MR / 3;
+  }
+  return rows;
+}
+
+/* Tile columns issued for N columns (half tiles for a last vector). */
+static int64_t KG_NAME(colsIssued)(int64_t N) {
+  int64_t rest = N % KG_NR;
+  return N - rest + (rest == 0 ? 0 : rest <= KG_W ? KG_W : KG_NR);
+}
+
+/* The columns the direct convolution issues for pixels pBase .. + N. */
+static int64_t KG_NAME(directCols)(const KG_NAME(convB) *g, int64_t N) {
+  int64_t ohA = g->pBase / g->OW, ohB = (g->pBase + N - 1) / g->OW;
+  int64_t Wq = g->OW + (g->KW - 1) * g->dw / g->sw;
+  return KG_NAME(colsIssued)((ohB - ohA) * Wq + (g->pBase + N - 1) % g->OW +
+                             1 - g->pBase % g->OW);
+}
+
+/* Whether C^T = B^T A^T costs at most 85% of C = A B (the margin pays for
+ * its strided packing of A and scattered stores), with K deep enough that
+ * those are a small part of each tile. Per step of K, a shape costs the
+ * multiply-adds its tiles issue plus its B's packing, a packed float
+ * counted as 4 (a column-major B, as A^T is, is transposed 8 x 8 in
+ * registers). */
+static int KG_NAME(transposeWins)(int64_t M, int64_t N, int64_t K,
+                                  int64_t colsAsIs) {
+  if (K < 32)
+    return 0;
+  int64_t asIs = KG_NAME(rowsIssued)(M) * colsAsIs + 4 * N;
+  int64_t transposed =
+      KG_NAME(rowsIssued)(N) * KG_NAME(colsIssued)(M) + 4 * M;
+  return 20 * transposed < 17 * asIs;
+}
+
+/* Scratch of its own for an explicit im2col matrix: the GEMM it feeds
+ * packs into the other one. */
+static __thread float *KG_NAME(colScratch);
+static __thread size_t KG_NAME(colScratchFloats);
+
+/* B[k, n] of the convolution g for pixels pBase .. pBase + N, written out
+ * as a K x N matrix (rows of N floats): the taps' runs of a phase-plane
+ * copy (see directConv), one output row's worth at a time. NULL when out
+ * of memory. */
+static float *KG_NAME(im2col)(const KG_NAME(convB) *g, int64_t N, int64_t K) {
+  const int64_t OW = g->OW, taps = g->KH * g->KW, C = K / taps;
+  const int64_t sh = g->sh, sw = g->sw;
+  const int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
+  const int64_t p0 = g->pBase, ohA = p0 / OW, ohB = (p0 + N - 1) / OW;
+  const int64_t ihLo = ohA * sh - g->padT;
+  const int64_t Rq = ohB - ohA + reachH / sh + 1, Wq = OW + reachW / sw;
+  const int64_t plane = Rq * Wq, phases = sh * sw;
+  const size_t xFloats = (size_t)(C * phases * plane);
+  float *xq = KG_NAME(getScratch)(xFloats);
+  size_t colFloats = (size_t)(K * N);
+  if (KG_NAME(colScratchFloats) < colFloats) {
+    free(KG_NAME(colScratch));
+    KG_NAME(colScratch) =
+        (float *)aligned_alloc(64, (colFloats * 4 + 63) & ~63ul);
+    KG_NAME(colScratchFloats) = KG_NAME(colScratch) ? colFloats : 0;
+  }
+  float *col = KG_NAME(colScratch);
+  if (!xq || !col)
+    return NULL;
+  memset(xq, 0, xFloats * sizeof(float));
+  for (int64_t ch = 0; ch < C; ++ch)
+    KG_NAME(fillPhases)(xq + ch * phases * plane, g->x + ch * g->sxc, g->sxh,
+                        g->sxw, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw,
+                        plane);
+  for (int64_t k = 0; k < K; ++k) {
+    int64_t ch = k / taps, kh = k % taps / g->KW, kw = k % g->KW;
+    int64_t i = kh * g->dh, j = kw * g->dw;
+    const float *src =
+        xq + ((ch * sh + i % sh) * sw + j % sw) * plane + i / sh * Wq + j / sw;
+    float *dst = col + k * N;
+    for (int64_t n = 0; n < N;) {
+      int64_t oh = (p0 + n) / OW, ow = (p0 + n) % OW;
+      int64_t len = OW - ow < N - n ? OW - ow : N - n;
+      memcpy(dst + n, src + (oh - ohA) * Wq + ow, (size_t)len * sizeof(float));
+      n += len;
+    }
+  }
+  return col;
+}
+
+static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
+                         int64_t sam, int64_t sak, const float *b,
+                         int64_t sbk, int64_t sbn, float *c, int64_t scm,
+                         int64_t scn, const KG_NAME(convB) *conv,
+                         const float *bias, int64_t sbias,
+                         const float *bPacked);
+
+/* C = A B as C^T = B^T A^T when transposeWins (a convolution's B written
+ * out first). Returns 0 when it does not win or is out of memory. */
+static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
+                               const float *a, int64_t sam, int64_t sak,
+                               const float *b, int64_t sbk, int64_t sbn,
+                               float *c, int64_t scm, int64_t scn,
+                               const KG_NAME(convB) *conv, const float *bias,
+                               int64_t sbias) {
+  int64_t asIs = conv && KG_NAME(directOk)(conv, M, scn)
+                     ? KG_NAME(directCols)(conv, N)
+                     : KG_NAME(colsIssued)(N);
+  if (!KG_NAME(transposeWins)(M, N, K, asIs))
+    return 0;
+  if (conv) {
+    b = KG_NAME(im2col)(conv, N, K);
+    if (!b)
+      return 0;
+    sbk = N, sbn = 1;
+  }
+  /* The bias runs along C's rows, C^T's columns: C starts from it. */
+  if (bias)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n)
+        c[m * scm + n * scn] = bias[m * sbias];
+  KG_NAME(one)(N, M, K, b, sbn, sbk, a, sak, sam, c, scn, scm, NULL, NULL, 0,
+               NULL);
+  return 1;
+}
+
 /* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
  * the implicit convolution B. With a bias, C = bias[m] + A * B (C is not
  * read). */
@@ -748,10 +922,13 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   if (!conv && !bias && !bPacked && M <= KG_SMALL_M &&
       KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
     return;
+  if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
+                                     scm, scn, conv, bias, sbias))
+    return;
   if (conv && KG_NAME(directOk)(conv, M, scn) &&
       KG_NAME(directConv)(M, N, K, a, sam, sak, conv, c, scm, bias, sbias))
     return;
-  float *bPack = KG_NAME(getScratch)((size_t)KG_DKC * (KG_NC + KG_NR) +
+  float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
                                      (size_t)KG_KC * KG_MR);
   if (!bPack)
     abort(); /* 1 MiB of scratch: nothing sensible is left to do */
@@ -922,7 +1099,10 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
       int64_t most = M / 128;
       j.mTasks = want < most ? want : most;
       j.mChunk = (M + j.mTasks - 1) / j.mTasks;
-      j.mChunk = (j.mChunk + KG_MR - 1) / KG_MR * KG_MR;
+      /* Whole vectors of rows: a task that runs transposed (few columns)
+       * has them as its columns. The row tiles are even in thirds of
+       * KG_MR, which cost at most a few padded rows at the chunk's end. */
+      j.mChunk = (j.mChunk + KG_NR - 1) / KG_NR * KG_NR;
       j.mTasks = (M + j.mChunk - 1) / j.mChunk;
     }
   }
