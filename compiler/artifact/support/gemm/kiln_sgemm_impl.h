@@ -1085,24 +1085,32 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
     return;
   }
   {
-    j.nChunk = KG_NC;
-    /* A convolution's tasks take whole output rows (about KG_NC pixels):
-     * the direct path then has no partial rows, and copies each input row
-     * into fewer tasks. */
-    if (j.conv)
-      j.nChunk = j.conv->OW < KG_NC ? KG_NC / j.conv->OW * j.conv->OW
-                                    : j.conv->OW;
+    /* Columns in tasks of about KG_NC, in whole units: vectors, or for a
+     * convolution output rows (the direct path then has no partial rows,
+     * and copies each input row into fewer tasks). An even number of
+     * tasks of near-equal size, so that two threads finish together
+     * (784 columns: 208, 208, 208, 160 rather than 256, 256, 256, 16). */
+    int64_t unit = j.conv ? j.conv->OW : KG_W;
+    int64_t units = (N + unit - 1) / unit;
+    int64_t per = KG_NC / unit > 1 ? KG_NC / unit : 1;
+    int64_t nTasks = (units + per - 1) / per;
+    if (nTasks > 1 && nTasks % 2)
+      ++nTasks;
+    per = (units + nTasks - 1) / nTasks;
+    j.nChunk = per * unit;
     j.nTasks = (N + j.nChunk - 1) / j.nChunk;
     int64_t tasks = batch * j.nTasks;
-    if (tasks < KG_TASKS && M >= 128) {
+    /* Too few tasks: split M too, in chunks of at least 32 rows (each
+     * packs B again, K x N copies against mChunk x K x N multiply-adds). */
+    if (tasks < KG_TASKS && M >= 64) {
       int64_t want = (KG_TASKS + tasks - 1) / tasks;
-      int64_t most = M / 128;
+      int64_t most = M / 32;
       j.mTasks = want < most ? want : most;
       j.mChunk = (M + j.mTasks - 1) / j.mTasks;
       /* Whole vectors of rows: a task that runs transposed (few columns)
        * has them as its columns. The row tiles are even in thirds of
        * KG_MR, which cost at most a few padded rows at the chunk's end. */
-      j.mChunk = (j.mChunk + KG_NR - 1) / KG_NR * KG_NR;
+      j.mChunk = (j.mChunk + KG_W - 1) / KG_W * KG_W;
       j.mTasks = (M + j.mChunk - 1) / j.mChunk;
     }
   }
@@ -1450,7 +1458,9 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
                       syc, syh, syw, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw,
                       padT, padL};
   int64_t planes = N * C;
-  if ((double)planes * OH * OW * KH * KW < KG_PARALLEL_MIN_FMAS) {
+  /* A depthwise multiply-add costs about 8 of a GEMM's (it streams its
+   * input through once per channel): a lower bar for the pool. */
+  if ((double)planes * OH * OW * KH * KW < KG_PARALLEL_MIN_FMAS / 8) {
     KG_NAME(dwTasks)(&j, 0, planes);
     return;
   }
