@@ -3,8 +3,36 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define KILN_CPU_RELAX() _mm_pause()
+#else
+#define KILN_CPU_RELAX() std::this_thread::yield()
+#endif
 
 namespace kiln::rt {
+
+namespace {
+/// How long an idle thread polls before it blocks: long enough to bridge
+/// the gap between the parallel loops of one run (kernels of tens of
+/// microseconds), short enough that a pool with no work stops using its
+/// cores at once (ONNX Runtime's pool spins in the same way).
+constexpr std::chrono::microseconds kSpin{100};
+
+/// Polls `ready` until it returns true or kSpin has passed.
+template <typename Ready> bool spinUntil(Ready ready) {
+  auto start = std::chrono::steady_clock::now();
+  for (unsigned i = 1;; ++i) {
+    if (ready())
+      return true;
+    KILN_CPU_RELAX();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpin)
+      return ready();
+  }
+}
+} // namespace
 
 /// One parallel_for in flight. Lives on the caller's stack: the caller does
 /// not return before `pending` reaches zero, and workers stop touching the
@@ -23,6 +51,9 @@ struct ThreadPool::Loop {
   std::condition_variable done;
   int64_t pending;
   int64_t workersInside = 0;
+  /// Set (under doneMutex) when pending and workersInside reach zero: the
+  /// caller polls it before it blocks on `done`.
+  std::atomic<bool> finished{false};
 };
 
 ThreadPool::ThreadPool(int32_t numThreads) {
@@ -39,6 +70,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    stoppingFlag_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
   for (std::thread &t : workers_)
@@ -67,14 +99,28 @@ void ThreadPool::finishChunks(Loop &loop, uint64_t count, bool worker) {
   loop.pending -= static_cast<int64_t>(count);
   if (worker)
     --loop.workersInside;
-  if (loop.pending == 0 && loop.workersInside == 0)
+  if (loop.pending == 0 && loop.workersInside == 0) {
+    loop.finished.store(true, std::memory_order_release);
     loop.done.notify_one();
+  }
 }
 
 void ThreadPool::workerMain() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (!stopping_ && queue_.empty()) {
+      // Poll a while before sleeping: the next loop is usually close.
+      uint64_t seen = posted_.load(std::memory_order_acquire);
+      lock.unlock();
+      spinUntil([&] {
+        return posted_.load(std::memory_order_acquire) != seen ||
+               stoppingFlag_.load(std::memory_order_acquire);
+      });
+      lock.lock();
+      ++sleepers_;
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      --sleepers_;
+    }
     if (stopping_)
       return;
     Loop *loop = queue_.front();
@@ -121,12 +167,15 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   loop.numChunks = (range + loop.chunkSize - 1) / loop.chunkSize;
   loop.pending = loop.numChunks;
   parallelLoops_.fetch_add(1, std::memory_order_relaxed);
+  int64_t sleeping;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(&loop);
+    posted_.fetch_add(1, std::memory_order_release);
+    sleeping = sleepers_;
   }
-  int64_t helpers = std::min<int64_t>(loop.numChunks - 1,
-                                      static_cast<int64_t>(workers_.size()));
+  // Spinning workers see posted_ change; only sleeping ones need a wake-up.
+  int64_t helpers = std::min<int64_t>(loop.numChunks - 1, sleeping);
   for (int64_t i = 0; i < helpers; ++i)
     wake_.notify_one();
 
@@ -138,10 +187,16 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
     if (it != queue_.end())
       queue_.erase(it);
   }
-  {
+  if (!spinUntil(
+          [&] { return loop.finished.load(std::memory_order_acquire); })) {
     std::unique_lock<std::mutex> lock(loop.doneMutex);
     loop.done.wait(
         lock, [&] { return loop.pending == 0 && loop.workersInside == 0; });
+  }
+  {
+    // The last finisher may still hold doneMutex (it notifies under it):
+    // take it once, so `loop` outlives that critical section.
+    std::lock_guard<std::mutex> lock(loop.doneMutex);
   }
   uint64_t seen = loop.participants.load(std::memory_order_relaxed);
   uint64_t prev = maxParticipants_.load(std::memory_order_relaxed);
