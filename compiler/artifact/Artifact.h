@@ -57,10 +57,23 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
                                std::string &error,
                                mlir::TimingScope *timing = nullptr);
 
-/// Links `object` into the shared object `outPath` with lld, in process.
-mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
-                                     const std::string &outPath,
-                                     std::string &error);
+/// Optimizes and emits `module` as `parts` objects, each a partition of its
+/// functions and globals (llvm::SplitModule) optimized and compiled on its
+/// own thread in its own LLVM context, with a target machine for `cpu`;
+/// one part is emitObject on the calling thread. Functions are optimized
+/// apart from those of other parts: the artifact's kernels call each other
+/// only through the run context, so nothing is lost that inlining across
+/// them would have found.
+mlir::LogicalResult
+emitObjects(std::unique_ptr<llvm::Module> module, const std::string &cpu,
+            int optLevel, unsigned parts,
+            std::vector<llvm::SmallVector<char, 0>> &objects,
+            std::string &error, mlir::TimingScope *timing = nullptr);
+
+/// Links `objects` into the shared object `outPath` with lld, in process.
+mlir::LogicalResult
+linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
+                 const std::string &outPath, std::string &error);
 
 } // namespace kiln
 

@@ -13,16 +13,24 @@ LLD_HAS_DRIVER(elf)
 
 namespace kiln {
 
-mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
-                                     const std::string &outPath,
-                                     std::string &error) {
-  llvm::SmallString<128> objPath;
+mlir::LogicalResult
+linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
+                 const std::string &outPath, std::string &error) {
+  std::vector<llvm::SmallString<128>> objPaths;
+  auto removeObjects = [&] {
+    for (auto &path : objPaths)
+      llvm::sys::fs::remove(path);
+  };
   int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("kiln", "o", fd, objPath)) {
-    error = "cannot create a temporary object file: " + ec.message();
-    return mlir::failure();
-  }
-  {
+  for (const auto &object : objects) {
+    llvm::SmallString<128> objPath;
+    if (auto ec =
+            llvm::sys::fs::createTemporaryFile("kiln", "o", fd, objPath)) {
+      removeObjects();
+      error = "cannot create a temporary object file: " + ec.message();
+      return mlir::failure();
+    }
+    objPaths.push_back(objPath);
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
@@ -31,7 +39,7 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
   llvm::SmallString<128> supportPath;
   if (auto ec = llvm::sys::fs::createTemporaryFile("kiln-support", "a", fd,
                                                    supportPath)) {
-    llvm::sys::fs::remove(objPath);
+    removeObjects();
     error = "cannot create a temporary archive file: " + ec.message();
     return mlir::failure();
   }
@@ -41,8 +49,10 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
   }
   std::vector<const char *> args = {
       "ld.lld", "-shared", "--hash-style=gnu", "-z", "noexecstack",
-      "-z", "relro", "-z", "now", "-o", outPath.c_str(), objPath.c_str(),
-      supportPath.c_str(),
+      "-z", "relro", "-z", "now", "-o", outPath.c_str()};
+  for (auto &path : objPaths)
+    args.push_back(path.c_str());
+  args.insert(args.end(), {supportPath.c_str(),
       "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
       // An artifact must be self-contained: every symbol it references is
       // defined in it (the support archive supplies the compiler-runtime
@@ -51,7 +61,7 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
       // define it loads the artifact.
       "-z", "defs",
       // libm for the math the generated code calls (expf, erff, ...).
-      "--as-needed", "-lm", "-lc"};
+      "--as-needed", "-lm", "-lc"});
   std::string out, err;
   llvm::raw_string_ostream outs(out), errs(err);
   // lld keeps global state: one link at a time per process.
@@ -61,7 +71,7 @@ mlir::LogicalResult linkSharedObject(llvm::ArrayRef<char> object,
     std::lock_guard<std::mutex> lock(lldMutex);
     result = lld::lldMain(args, outs, errs, {{lld::Gnu, &lld::elf::link}});
   }
-  llvm::sys::fs::remove(objPath);
+  removeObjects();
   llvm::sys::fs::remove(supportPath);
   if (result.retCode != 0) {
     error = "linking " + outPath + " failed: " + err;

@@ -3,12 +3,18 @@
 #include "compiler/artifact/Artifact.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+
+#include <thread>
 
 namespace kiln {
 
@@ -75,6 +81,75 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
     return mlir::failure();
   }
   pm.run(module);
+  return mlir::success();
+}
+
+mlir::LogicalResult
+emitObjects(std::unique_ptr<llvm::Module> module, const std::string &cpu,
+            int optLevel, unsigned parts,
+            std::vector<llvm::SmallVector<char, 0>> &objects,
+            std::string &error, mlir::TimingScope *timing) {
+  // The first target machine also initializes LLVM's targets, once, before
+  // any thread needs them.
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createCpuTargetMachine(cpu, optLevel, error);
+  if (!tm)
+    return mlir::failure();
+  objects.clear();
+  if (parts <= 1) {
+    objects.emplace_back();
+    return emitObject(*module, *tm, optLevel, objects.back(), error, timing);
+  }
+  mlir::TimingScope splitTimer =
+      timing ? timing->nest("splitting into parts") : mlir::TimingScope();
+  module->setDataLayout(tm->createDataLayout());
+  module->setTargetTriple(tm->getTargetTriple());
+  // An LLVM context is not thread-safe: each part crosses to its thread's
+  // own context as bitcode.
+  std::vector<llvm::SmallVector<char, 0>> bitcode;
+  llvm::SplitModule(*module, parts, [&](std::unique_ptr<llvm::Module> part) {
+    bitcode.emplace_back();
+    llvm::raw_svector_ostream os(bitcode.back());
+    llvm::WriteBitcodeToFile(*part, os);
+  });
+  module.reset();
+  splitTimer.stop();
+  mlir::TimingScope partsTimer =
+      timing ? timing->nest("optimization and instruction selection of " +
+                            std::to_string(bitcode.size()) +
+                            " parts in parallel")
+             : mlir::TimingScope();
+  objects.resize(bitcode.size());
+  std::vector<std::string> errors(bitcode.size());
+  auto compilePart = [&](size_t i) {
+    llvm::LLVMContext ctx;
+    llvm::Expected<std::unique_ptr<llvm::Module>> part =
+        llvm::parseBitcodeFile(
+            llvm::MemoryBufferRef(
+                llvm::StringRef(bitcode[i].data(), bitcode[i].size()),
+                "part"),
+            ctx);
+    if (!part) {
+      errors[i] = "cannot read back part " + std::to_string(i) + ": " +
+                  llvm::toString(part.takeError());
+      return;
+    }
+    std::unique_ptr<llvm::TargetMachine> partTm =
+        createCpuTargetMachine(cpu, optLevel, errors[i]);
+    if (partTm)
+      (void)emitObject(**part, *partTm, optLevel, objects[i], errors[i]);
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < bitcode.size(); ++i)
+    threads.emplace_back(compilePart, i);
+  compilePart(0);
+  for (std::thread &t : threads)
+    t.join();
+  for (std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return mlir::failure();
+    }
   return mlir::success();
 }
 

@@ -22,7 +22,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 #include <unistd.h>
 
 using namespace mlir;
@@ -62,6 +64,10 @@ void buildCpuPipeline(OpPassManager &pm, int optLevel) {
 }
 
 namespace {
+
+/// Below this many function definitions a module is compiled as one part:
+/// splitting and reading back costs more than the threads save.
+constexpr unsigned kMinFunctionsToSplit = 24;
 
 /// "file: " for locations that name one; node names are in the messages.
 std::string describeLocation(Location loc) {
@@ -237,21 +243,31 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   }
   stageTimer.stop();
   stageTimer = rootTimer.nest("LLVM");
-  llvm::SmallVector<char, 0> object;
-  if (failed(emitObject(*llvmModule, *tm, options.optLevel, object, err,
-                        &stageTimer)))
+  // LLVM optimizes and selects instructions on one thread per module: a
+  // model of many kernels is split into a part per hardware thread (up to
+  // 4), compiled in parallel and linked together. An object file asked for
+  // on its own stays one part.
+  unsigned definitions = 0;
+  for (llvm::Function &f : *llvmModule)
+    definitions += !f.isDeclaration();
+  unsigned parts = 1;
+  if (options.emit != EmitKind::Object && definitions >= kMinFunctionsToSplit)
+    parts = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<llvm::SmallVector<char, 0>> objects;
+  if (failed(emitObjects(std::move(llvmModule), options.mcpu,
+                         options.optLevel, parts, objects, err, &stageTimer)))
     return fail(5, err);
-  // Weights are in the object now; release the MLIR copy early.
+  // Weights are in the objects now; release the MLIR copy early.
   module = nullptr;
   if (options.emit == EmitKind::Object)
     return writeText(outPath,
                      [&](llvm::raw_ostream &os) {
-                       os.write(object.data(), object.size());
+                       os.write(objects[0].data(), objects[0].size());
                      },
                      error) || fail(1, error);
   stageTimer.stop();
   stageTimer = rootTimer.nest("linking");
-  if (failed(linkSharedObject(object, outPath, err)))
+  if (failed(linkSharedObject(objects, outPath, err)))
     return fail(1, err);
   return true;
 }

@@ -100,3 +100,18 @@ module attributes {kiln.target = #kiln.target<isa = sse, vector_bits = 128, vect
     return
   }
 }
+
+// -----
+
+// A batched matmul of 16-bit floats gets no configuration (its vectors
+// would be 3-D): it runs as loops.
+
+// CHECK-LABEL: func.func @batch_f16(
+// CHECK:         linalg.batch_matmul ins
+// CHECK-NOT:     kiln.lowering_config
+module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576>} {
+  func.func @batch_f16(%a: tensor<1x4x8xf16>, %b: tensor<1x8x6xf16>, %c: tensor<1x4x6xf16>) -> tensor<1x4x6xf16> {
+    %0 = linalg.batch_matmul ins(%a, %b : tensor<1x4x8xf16>, tensor<1x8x6xf16>) outs(%c : tensor<1x4x6xf16>) -> tensor<1x4x6xf16>
+    return %0 : tensor<1x4x6xf16>
+  }
+}
