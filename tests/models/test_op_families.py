@@ -216,7 +216,7 @@ def cases():
     # Many rows, few columns: computed as C^T = B^T A^T (and one that is
     # not, for contrast), a bias-free and a batched case.
     add(Case("MatMul_transposed", "MatMul", [u, u],
-             [[(300, 64), (64, 20)], [(250, 40), (40, 9)]], **mm))
+             [[(300, 256), (256, 20)], [(250, 40), (40, 9)]], **mm))
     add(Case("MatMul_transposed_batched", "MatMul", [u, u],
              [[(2, 250, 40), (2, 40, 9)], [(3, 97, 33), (3, 33, 4)]], **mm))
     add(Case("MatMul_matvec", "MatMul", [u, u],
@@ -279,9 +279,9 @@ def cases():
              [[(1, 8, 7, 7), None], [(3, 8, 30, 6), None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
     # Many filters on few pixels: the convolution runs transposed on an
-    # explicit im2col (40 pixels of 256 filters), with its bias.
-    add(Case("Conv_3x3_transposed", "Conv", [u, wt(256, 8, 3, 3), wt(256)],
-             [[(1, 8, 5, 8), None, None], [(2, 8, 4, 9), None, None]],
+    # explicit im2col (18 pixels of 256 filters), with its bias.
+    add(Case("Conv_3x3_transposed", "Conv", [u, wt(256, 64, 3, 3), wt(256)],
+             [[(1, 64, 3, 6), None, None], [(2, 64, 4, 9), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_pointwise", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
              [[(1, 17, 7, 9), None, None], [(2, 17, 1, 30), None, None]], **cv))

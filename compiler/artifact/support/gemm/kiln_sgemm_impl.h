@@ -805,18 +805,19 @@ static int64_t KG_NAME(directCols)(const KG_NAME(convB) *g, int64_t N) {
 }
 
 /* Whether C^T = B^T A^T costs at most 85% of C = A B (the margin pays for
- * its strided packing of A and scattered stores), with K deep enough that
- * those are a small part of each tile. Per step of K, a shape costs the
- * multiply-adds its tiles issue plus its B's packing, a packed float
- * counted as 4 (a column-major B, as A^T is, is transposed 8 x 8 in
- * registers). */
+ * its strided packing of A), with K deep enough that its scattered stores
+ * are a small part of each tile. Per step of K, in lane multiply-adds: the
+ * tiles' issued multiply-adds, plus B's packing (a float counted as 4: a
+ * column-major B, as A^T is, is transposed 8 x 8 in registers), plus for
+ * the transposed shape its stores of C^T one float at a time (32 each,
+ * spread over K) and, for a convolution, the im2col it writes first. */
 static int KG_NAME(transposeWins)(int64_t M, int64_t N, int64_t K,
-                                  int64_t colsAsIs) {
+                                  int64_t colsAsIs, int conv) {
   if (K < 32)
     return 0;
   int64_t asIs = KG_NAME(rowsIssued)(M) * colsAsIs + 4 * N;
-  int64_t transposed =
-      KG_NAME(rowsIssued)(N) * KG_NAME(colsIssued)(M) + 4 * M;
+  int64_t transposed = KG_NAME(rowsIssued)(N) * KG_NAME(colsIssued)(M) +
+                       4 * M + 32 * M * N / K + (conv ? 4 * N : 0);
   return 20 * transposed < 17 * asIs;
 }
 
@@ -888,7 +889,7 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
   int64_t asIs = conv && KG_NAME(directOk)(conv, M, scn)
                      ? KG_NAME(directCols)(conv, N)
                      : KG_NAME(colsIssued)(N);
-  if (!KG_NAME(transposeWins)(M, N, K, asIs))
+  if (!KG_NAME(transposeWins)(M, N, K, asIs, conv != NULL))
     return 0;
   if (conv) {
     b = KG_NAME(im2col)(conv, N, K);
