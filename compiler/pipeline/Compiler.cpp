@@ -253,12 +253,13 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   unsigned parts = 1;
   if (options.emit != EmitKind::Object && definitions >= kMinFunctionsToSplit)
     parts = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  // The weights are in the LLVM module now: release the MLIR copy before
+  // LLVM makes more (bitcode of the parts, the objects).
+  module = nullptr;
   std::vector<llvm::SmallVector<char, 0>> objects;
   if (failed(emitObjects(std::move(llvmModule), options.mcpu,
                          options.optLevel, parts, objects, err, &stageTimer)))
     return fail(5, err);
-  // Weights are in the objects now; release the MLIR copy early.
-  module = nullptr;
   if (options.emit == EmitKind::Object)
     return writeText(outPath,
                      [&](llvm::raw_ostream &os) {
