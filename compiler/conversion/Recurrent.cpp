@@ -357,6 +357,34 @@ private:
     return slice(v, {idx(d), times(g, hidden)}, {idx(1), hidden}, {0});
   }
 
+  /// X * W^T for every step at once: X's two leading dims (steps and
+  /// batch, in the layout's order) collapsed into the rows of one
+  /// linalg.matmul, expanded back to [X0, X1, G*hidden]. One GEMM over the
+  /// sequence packs W^T once and fills every register tile, where one per
+  /// step multiplies a handful of rows.
+  Value projectAll(Value wT) {
+    OpFoldResult d0 = tensor::getMixedSize(b, loc, s.x, 0);
+    OpFoldResult d1 = tensor::getMixedSize(b, loc, s.x, 1);
+    OpFoldResult n = tensor::getMixedSize(b, loc, wT, 1);
+    OpFoldResult rows;
+    int64_t s0 = staticOf(d0), s1 = staticOf(d1);
+    if (!ShapedType::isDynamic(s0) && !ShapedType::isDynamic(s1))
+      rows = idx(s0 * s1);
+    else
+      rows = arith::MulIOp::create(b, loc,
+                                   getValueOrCreateConstantIndexOp(b, loc, d0),
+                                   getValueOrCreateConstantIndexOp(b, loc, d1))
+                 .getResult();
+    SmallVector<ReassociationIndices> merge{{0, 1}, {2}};
+    Value x2 = tensor::CollapseShapeOp::create(b, loc, s.x, merge);
+    Value init = createFilled(b, loc, typeOf({rows, n}), {rows, n}, c(b, 0));
+    Value xw = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                        ValueRange{x2, wT}, ValueRange{init})
+                   .getResult(0);
+    return tensor::ExpandShapeOp::create(b, loc, typeOf({d0, d1, n}), xw,
+                                         merge, {d0, d1, n});
+  }
+
   /// a [batch, K] x bT [K, N] as a [batch, N] linalg.matmul.
   Value matmul(Value a, Value bT) {
     OpFoldResult n = tensor::getMixedSize(b, loc, bT, 1);
@@ -471,10 +499,11 @@ private:
     return t;
   }
 
-  /// One step of the cell: the new hidden state (and cell state).
+  /// One step of the cell: the new hidden state (and cell state), from
+  /// X_t * W^T computed before the loop (xwt) or, when that is null, here.
   std::pair<Value, Value> step(const Weights &w, ArrayRef<Activation> acts,
-                               Value xt, Value h, Value cPrev) {
-    Value xw = matmul(xt, w.wT);
+                               Value xt, Value xwt, Value h, Value cPrev) {
+    Value xw = xwt ? xwt : matmul(xt, w.wT);
     switch (s.cell) {
     case Cell::RNN:
       return {gate(terms(w, xw, matmul(h, w.rT), 0), {}, &acts[0]), nullptr};
@@ -610,11 +639,31 @@ private:
       init.push_back(createEmpty(b, loc, typeOf({seq, batch, hidden}),
                                  {seq, batch, hidden}));
     Value ub = getValueOrCreateConstantIndexOp(b, loc, seq);
+    // The input projection of every step up front, except where the reverse
+    // direction gathers each entry's own steps (sequence_lens).
+    Value xwAll = reverse && s.seqLens ? Value() : projectAll(w.wT);
     auto loop = scf::ForOp::create(
         b, loc, cIdx(b, loc, 0), ub, cIdx(b, loc, 1), init,
         [&](OpBuilder &, Location, Value t, ValueRange carried) {
           Value h = carried[0], cPrev = lstm ? carried[1] : Value();
-          auto [hNew, cNew] = step(w, acts, inputAt(t, reverse), h, cPrev);
+          Value xt, xwt;
+          if (xwAll) {
+            OpFoldResult pos = t;
+            if (reverse)
+              pos = arith::SubIOp::create(
+                        b, loc,
+                        arith::SubIOp::create(b, loc, ub, cIdx(b, loc, 1)), t)
+                        .getResult();
+            OpFoldResult n = tensor::getMixedSize(b, loc, xwAll, 2);
+            xwt = s.layout1
+                      ? slice(xwAll, {idx(0), pos, idx(0)}, {batch, idx(1), n},
+                              {1})
+                      : slice(xwAll, {pos, idx(0), idx(0)}, {idx(1), batch, n},
+                              {0});
+          } else {
+            xt = inputAt(t, reverse);
+          }
+          auto [hNew, cNew] = step(w, acts, xt, xwt, h, cPrev);
           Value yOut = hNew;
           if (s.seqLens) {
             yOut = masked(t, hNew, nullptr);

@@ -1,17 +1,22 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file | FileCheck %s
 
-// RNN with a dynamic sequence length: W and R are transposed once, then an
-// scf.for over tensor.dim(X, 0) carries H; per step X_t * W^T and H * R^T
-// are matmuls, the gate a generic, and H is yielded in its own buffer.
+// RNN with a dynamic sequence length: W and R are transposed once, X * W^T
+// is one matmul over every step ([T * batch, input] rows) before the loop,
+// then an scf.for over tensor.dim(X, 0) carries H; per step H * R^T is a
+// matmul next to the step's rows of X * W^T, the gate a generic, and H is
+// yielded in its own buffer.
 // CHECK-LABEL: func.func @rnn
 // CHECK-SAME: (%[[X:.+]]: tensor<?x2x3xf32>
 // CHECK: %[[T:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<?x2x3xf32>
 // CHECK: %[[WT:.+]] = linalg.transpose ins(%{{.+}} : tensor<4x3xf32>) outs(%{{.+}} : tensor<3x4xf32>) permutation = [1, 0]
 // CHECK: %[[RT:.+]] = linalg.transpose ins(%{{.+}} : tensor<4x4xf32>) outs(%{{.+}} : tensor<4x4xf32>) permutation = [1, 0]
 // CHECK: %[[H0:.+]] = linalg.fill
+// CHECK: %[[X2:.+]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<?x2x3xf32> into tensor<?x3xf32>
+// CHECK: %[[XW:.+]] = linalg.matmul ins(%[[X2]], %[[WT]] : tensor<?x3xf32>, tensor<3x4xf32>)
+// CHECK: %[[XW3:.+]] = tensor.expand_shape %[[XW]] {{\[\[}}0, 1], [2]] output_shape [%{{.+}}, 2, 4] : tensor<?x4xf32> into tensor<?x2x4xf32>
 // CHECK: %[[LOOP:.+]] = scf.for %[[I:[^ ]+]] = %{{.+}} to %[[T]] step %{{.+}} iter_args(%[[H:[^ ]+]] = %[[H0]]) -> (tensor<2x4xf32>)
-// CHECK: %[[XT:.+]] = tensor.extract_slice %[[X]][%[[I]], 0, 0] [1, 2, 3] [1, 1, 1] : tensor<?x2x3xf32> to tensor<2x3xf32>
-// CHECK: linalg.matmul ins(%[[XT]], %[[WT]] : tensor<2x3xf32>, tensor<3x4xf32>)
+// CHECK: tensor.extract_slice %[[XW3]][%[[I]], 0, 0] [1, 2, 4] [1, 1, 1] : tensor<?x2x4xf32> to tensor<2x4xf32>
+// CHECK-NOT: linalg.matmul ins(%{{.+}}, %[[WT]]
 // CHECK: linalg.matmul ins(%[[H]], %[[RT]] : tensor<2x4xf32>, tensor<4x4xf32>)
 // CHECK: %[[G:.+]] = linalg.generic
 // CHECK: math.tanh
@@ -26,19 +31,22 @@ func.func @rnn(%x: tensor<?x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf3
 
 // -----
 
-// Bidirectional LSTM with peepholes: one loop per direction carrying H, C
-// and the direction's Y; the reverse loop reads and writes step T-1-t. Y and Y_c pick
+// Bidirectional LSTM with peepholes: X * W^T for every step before each
+// direction's loop, which carries H, C and the direction's Y; the reverse
+// loop reads and writes step T-1-t. Y and Y_c pick
 // their direction with a select on the direction index.
 // CHECK-LABEL: func.func @lstm_bidirectional
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<10x3xf32>, tensor<3x16xf32>)
 // CHECK: %[[FWD:.+]]:3 = scf.for %[[I:[^ ]+]] = {{.+}} iter_args(%[[H:[^ ]+]] = %{{.+}}, %[[C:[^ ]+]] = %{{.+}}, %[[Y:[^ ]+]] = %{{.+}}) -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<5x2x4xf32>)
-// CHECK-COUNT-2: linalg.matmul
+// CHECK: linalg.matmul ins(%[[H]], %{{.+}} : tensor<2x4xf32>, tensor<4x16xf32>)
 // CHECK: bufferization.materialize_in_destination %{{.+}} in %[[H]]
 // CHECK: bufferization.materialize_in_destination %{{.+}} in %[[C]]
 // CHECK: tensor.insert %{{.+}} into %{{.+}}[%[[I]], %{{.+}}, %{{.+}}] : tensor<5x2x4xf32>
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<10x3xf32>, tensor<3x16xf32>)
 // CHECK: %[[BWD:.+]]:3 = scf.for %[[J:[^ ]+]] = {{.+}} -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<5x2x4xf32>)
 // CHECK: %[[LAST:.+]] = arith.subi %{{.+}}, %{{.+}} : index
 // CHECK: %[[POS:.+]] = arith.subi %[[LAST]], %[[J]] : index
-// CHECK: tensor.extract_slice %{{.+}}[%[[POS]], 0, 0] [1, 2, 3]
+// CHECK: tensor.extract_slice %{{.+}}[%[[POS]], 0, 0] [1, 2, 16]
 // CHECK: %[[LAST2:.+]] = arith.subi %{{.+}}, %{{.+}} : index
 // CHECK: %[[POS2:.+]] = arith.subi %[[LAST2]], %[[J]] : index
 // CHECK: tensor.insert %{{.+}} into %{{.+}}[%[[POS2]], %{{.+}}, %{{.+}}] : tensor<5x2x4xf32>
@@ -56,8 +64,9 @@ func.func @lstm_bidirectional(%x: tensor<5x2x3xf32>, %w: tensor<2x16x3xf32>, %r:
 // GRU with sequence_lens: the new state is selected against t < len[b].
 // Without linear_before_reset, (r * H) is multiplied by R_h^T separately.
 // CHECK-LABEL: func.func @gru_seq_lens
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<6x3xf32>, tensor<3x15xf32>)
 // CHECK: scf.for %[[I:[^ ]+]] = {{.+}} -> (tensor<2x5xf32>)
-// CHECK-COUNT-2: linalg.matmul
+// CHECK: linalg.matmul
 // CHECK: arith.mulf
 // CHECK: linalg.matmul
 // CHECK: math.tanh
@@ -70,4 +79,19 @@ func.func @gru_seq_lens(%x: tensor<3x2x3xf32>, %w: tensor<1x15x3xf32>, %r: tenso
   %none = onnx.NoValue
   %y, %yh = onnx.GRU(%x, %w, %r, %none, %sl, %none) {hidden_size = 5 : i64} : (tensor<3x2x3xf32>, tensor<1x15x3xf32>, tensor<1x15x5xf32>, none, tensor<2xi32>, none) -> (none, tensor<1x2x5xf32>)
   return %yh : tensor<1x2x5xf32>
+}
+
+// -----
+
+// Reverse with sequence_lens: each entry starts at its own last step, so X
+// is gathered per step and X_t * W^T stays in the loop.
+// CHECK-LABEL: func.func @rnn_reverse_seq_lens
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.for
+// CHECK: linalg.generic
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<2x3xf32>, tensor<3x4xf32>)
+func.func @rnn_reverse_seq_lens(%x: tensor<3x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>, %sl: tensor<2xi32>) -> tensor<1x2x4xf32> {
+  %none = onnx.NoValue
+  %y, %yh = onnx.RNN(%x, %w, %r, %none, %sl, %none) {hidden_size = 4 : i64, direction = "reverse"} : (tensor<3x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, none, tensor<2xi32>, none) -> (none, tensor<1x2x4xf32>)
+  return %yh : tensor<1x2x4xf32>
 }

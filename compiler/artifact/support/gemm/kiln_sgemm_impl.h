@@ -498,22 +498,39 @@ static void KG_NAME(packConvB)(const KG_NAME(convB) *g, int64_t k0,
  * there, and more on narrow rows).
  */
 
+/* The phases (t * d) % s that taps t < k of step d read, as a bit mask
+ * (every phase when s > 64): a 1x1 convolution of stride 2 reads one of
+ * four phase planes. */
+static uint64_t KG_NAME(usedPhases)(int64_t k, int64_t d, int64_t s) {
+  if (s > 64)
+    return ~(uint64_t)0;
+  uint64_t all = s == 64 ? ~(uint64_t)0 : ((uint64_t)1 << s) - 1, used = 0;
+  for (int64_t t = 0; t < k && used != all; ++t)
+    used |= (uint64_t)1 << (t * d % s);
+  return used;
+}
+
 /* One channel of x (rows sxh, columns sxw apart, H x W) into its sh x sw
  * phase planes at dst, each Rq x Wq floats and `plane` apart: plane (ph,
  * pw) row rq column jq holds x[ihLo + rq * sh + ph, jq * sw + pw - padL],
- * or zero outside x. dst is zeroed first by the caller. */
+ * or zero outside x. dst is zeroed first by the caller; planes of row
+ * phases not in rowMask or column phases not in colMask (usedPhases) are
+ * left so. */
 static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
                                 int64_t sxw, int64_t H, int64_t W,
                                 int64_t ihLo, int64_t padL, int64_t Rq,
                                 int64_t Wq, int64_t sh, int64_t sw,
-                                int64_t plane) {
+                                int64_t plane, uint64_t rowMask,
+                                uint64_t colMask) {
   for (int64_t ph = 0; ph < sh; ++ph)
-    for (int64_t rq = 0; rq < Rq; ++rq) {
+    for (int64_t rq = 0; rq < Rq && (ph >= 64 || (rowMask >> ph & 1)); ++rq) {
       int64_t ih = ihLo + rq * sh + ph;
       if (ih < 0 || ih >= H)
         continue;
       const float *src = x + ih * sxh;
       for (int64_t pw = 0; pw < sw; ++pw) {
+        if (pw < 64 && !(colMask >> pw & 1))
+          continue;
         float *out = dst + (ph * sw + pw) * plane + rq * Wq;
         /* jq with 0 <= jq * sw + pw - padL < W. */
         int64_t first = padL - pw, last = W - 1 + padL - pw;
@@ -625,19 +642,6 @@ static void KG_NAME(directTile)(int64_t kc, const float *restrict ap,
     KG_BY_ROWS(KG_DIRECT1, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias);
 }
 
-/* Whether the direct path takes a convolution: x unit-strided along W, y
- * contiguous along pixels, and, with unit strides, few dropped columns per
- * row (at most 1/8) or so few output channels that packing B would cost
- * more than they waste. (With strides, packing B gathers element by
- * element: the direct path is always faster.) */
-static int KG_NAME(directOk)(const KG_NAME(convB) *g, int64_t M,
-                             int64_t scn) {
-  int64_t dropped = (g->KW - 1) * g->dw / g->sw;
-  if (g->sxw != 1 || scn != 1)
-    return 0;
-  return g->sw > 1 || g->sh > 1 || 8 * dropped <= g->OW + dropped || M <= 32;
-}
-
 /* Rows of register tiles for M rows: as few tiles as KG_MR allows, of even
  * height in thirds of KG_MR (the heights tile() has), so 16 rows are two
  * tiles of 8 rather than 12 and a mostly empty 4. */
@@ -646,6 +650,51 @@ static int64_t KG_NAME(mStepFor)(int64_t M) {
   int64_t mTiles = (M + KG_MR - 1) / KG_MR;
   int64_t mStep = (M + mTiles - 1) / mTiles;
   return (mStep + third - 1) / third * third;
+}
+
+/* Tile rows issued for M rows (the heights tile() has). */
+static int64_t KG_NAME(rowsIssued)(int64_t M) {
+  const int64_t mStep = KG_NAME(mStepFor)(M);
+  int64_t rows = 0;
+  for (int64_t m0 = 0; m0 < M; m0 += mStep) {
+    int64_t mr = M - m0 < mStep ? M - m0 : mStep;
+    rows += mr > 2 * KG_MR / 3 ? KG_MR : mr > KG_MR / 3 ? 2 * KG_MR / 3
+                                                        : KG_MR / 3;
+  }
+  return rows;
+}
+
+/* Tile columns issued for N columns (half tiles for a last vector). */
+static int64_t KG_NAME(colsIssued)(int64_t N) {
+  int64_t rest = N % KG_NR;
+  return N - rest + (rest == 0 ? 0 : rest <= KG_W ? KG_W : KG_NR);
+}
+
+/* The columns the direct convolution issues for pixels pBase .. + N. */
+static int64_t KG_NAME(directCols)(const KG_NAME(convB) *g, int64_t N) {
+  int64_t ohA = g->pBase / g->OW, ohB = (g->pBase + N - 1) / g->OW;
+  int64_t Wq = g->OW + (g->KW - 1) * g->dw / g->sw;
+  return KG_NAME(colsIssued)((ohB - ohA) * Wq + (g->pBase + N - 1) % g->OW +
+                             1 - g->pBase % g->OW);
+}
+
+/* Whether the direct path takes a convolution: x unit-strided along W and
+ * y contiguous along pixels; with strides always (packing B would gather
+ * element by element); with unit strides when few output channels make
+ * packing B a large part of the work, or when its dropped columns cost no
+ * more tile columns than packing B would (plus that packing, a float of
+ * packConvB measured at about 8 lane multiply-adds per step of K): 56- and
+ * 14-wide 3x3 layers, or a 7x7 one whose 49 pixels fill two 32-lane tiles
+ * either way. */
+static int KG_NAME(directOk)(const KG_NAME(convB) *g, int64_t M, int64_t N,
+                             int64_t scn) {
+  if (g->sxw != 1 || scn != 1)
+    return 0;
+  if (g->sw > 1 || g->sh > 1 || M <= 32)
+    return 1;
+  int64_t rows = KG_NAME(rowsIssued)(M);
+  return rows * KG_NAME(directCols)(g, N) <=
+         rows * KG_NAME(colsIssued)(N) + 8 * N;
 }
 
 /* C[0:M, pixels pBase .. pBase + N) += A * B of the convolution g, directly
@@ -674,9 +723,12 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
   float *aPack = xq + xFloats;
   int64_t *kOff = (int64_t *)(aPack + aFloats);
   memset(xq, 0, xFloats * sizeof(float));
+  const uint64_t rowMask = KG_NAME(usedPhases)(g->KH, g->dh, sh);
+  const uint64_t colMask = KG_NAME(usedPhases)(g->KW, g->dw, sw);
   for (int64_t ch = 0; ch < C; ++ch)
     KG_NAME(fillPhases)(xq + ch * phases * plane, g->x + ch * g->sxc, g->sxh,
-                        1, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw, plane);
+                        1, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw, plane,
+                        rowMask, colMask);
   /* The task's pixels in the numbering q = (oh - ohA) * Wq + ow. */
   const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wq + (p0 + N - 1) % OW + 1;
   for (int64_t k0 = 0; k0 < K; k0 += KG_DKC) {
@@ -778,32 +830,6 @@ static void KG_NAME(smallPacked)(int64_t M, int64_t N, int64_t K,
  * tiles issue, padding included.
  */
 
-/* Tile rows issued for M rows (the heights tile() has). */
-static int64_t KG_NAME(rowsIssued)(int64_t M) {
-  const int64_t mStep = KG_NAME(mStepFor)(M);
-  int64_t rows = 0;
-  for (int64_t m0 = 0; m0 < M; m0 += mStep) {
-    int64_t mr = M - m0 < mStep ? M - m0 : mStep;
-    rows += mr > 2 * KG_MR / 3 ? KG_MR : mr > KG_MR / 3 ? 2 * KG_MR / 3
-                                                        : KG_MR / 3;
-  }
-  return rows;
-}
-
-/* Tile columns issued for N columns (half tiles for a last vector). */
-static int64_t KG_NAME(colsIssued)(int64_t N) {
-  int64_t rest = N % KG_NR;
-  return N - rest + (rest == 0 ? 0 : rest <= KG_W ? KG_W : KG_NR);
-}
-
-/* The columns the direct convolution issues for pixels pBase .. + N. */
-static int64_t KG_NAME(directCols)(const KG_NAME(convB) *g, int64_t N) {
-  int64_t ohA = g->pBase / g->OW, ohB = (g->pBase + N - 1) / g->OW;
-  int64_t Wq = g->OW + (g->KW - 1) * g->dw / g->sw;
-  return KG_NAME(colsIssued)((ohB - ohA) * Wq + (g->pBase + N - 1) % g->OW +
-                             1 - g->pBase % g->OW);
-}
-
 /* Whether C^T = B^T A^T costs at most 85% of C = A B (the margin pays for
  * its strided packing of A), with K deep enough that its scattered stores
  * are a small part of each tile. Per step of K, in lane multiply-adds: the
@@ -851,10 +877,12 @@ static float *KG_NAME(im2col)(const KG_NAME(convB) *g, int64_t N, int64_t K) {
   if (!xq || !col)
     return NULL;
   memset(xq, 0, xFloats * sizeof(float));
+  const uint64_t rowMask = KG_NAME(usedPhases)(g->KH, g->dh, sh);
+  const uint64_t colMask = KG_NAME(usedPhases)(g->KW, g->dw, sw);
   for (int64_t ch = 0; ch < C; ++ch)
     KG_NAME(fillPhases)(xq + ch * phases * plane, g->x + ch * g->sxc, g->sxh,
                         g->sxw, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw,
-                        plane);
+                        plane, rowMask, colMask);
   for (int64_t k = 0; k < K; ++k) {
     int64_t ch = k / taps, kh = k % taps / g->KW, kw = k % g->KW;
     int64_t i = kh * g->dh, j = kw * g->dw;
@@ -886,7 +914,7 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
                                float *c, int64_t scm, int64_t scn,
                                const KG_NAME(convB) *conv, const float *bias,
                                int64_t sbias) {
-  int64_t asIs = conv && KG_NAME(directOk)(conv, M, scn)
+  int64_t asIs = conv && KG_NAME(directOk)(conv, M, N, scn)
                      ? KG_NAME(directCols)(conv, N)
                      : KG_NAME(colsIssued)(N);
   if (!KG_NAME(transposeWins)(M, N, K, asIs, conv != NULL))
@@ -926,7 +954,7 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
                                      scm, scn, conv, bias, sbias))
     return;
-  if (conv && KG_NAME(directOk)(conv, M, scn) &&
+  if (conv && KG_NAME(directOk)(conv, M, N, scn) &&
       KG_NAME(directConv)(M, N, K, a, sam, sak, conv, c, scm, bias, sbias))
     return;
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
@@ -1219,7 +1247,9 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
   float *wt = (float *)(off + taps);
   memset(xq, 0, floats * sizeof(float));
   KG_NAME(fillPhases)(xq, x, j->sxh, j->sxw, j->H, j->W, -j->padT, j->padL,
-                      Rq, Wq, sh, sw, plane);
+                      Rq, Wq, sh, sw, plane,
+                      KG_NAME(usedPhases)(KH, j->dh, sh),
+                      KG_NAME(usedPhases)(KW, j->dw, sw));
   for (int64_t t = 0; t < taps; ++t) {
     int64_t kh = t / KW, kw = t % KW, i = kh * j->dh, jj = kw * j->dw;
     off[t] = ((i % sh) * sw + jj % sw) * plane + i / sh * Wq + jj / sw;
