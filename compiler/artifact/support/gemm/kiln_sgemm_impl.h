@@ -522,39 +522,46 @@ static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
                                 int64_t Wq, int64_t sh, int64_t sw,
                                 int64_t plane, uint64_t rowMask,
                                 uint64_t colMask) {
-  for (int64_t ph = 0; ph < sh; ++ph)
-    for (int64_t rq = 0; rq < Rq && (ph >= 64 || (rowMask >> ph & 1)); ++rq) {
-      int64_t ih = ihLo + rq * sh + ph;
-      if (ih < 0 || ih >= H)
+  /* The rows of x each row phase holds: rq in [rqLo[ph], rqHi[ph]). */
+  for (int64_t pw = 0; pw < sw; ++pw) {
+    if (pw < 64 && !(colMask >> pw & 1))
+      continue;
+    /* Columns jq with 0 <= jq * sw + pw - padL < W, the same on every row
+     * (divisions once per phase, not per row). */
+    int64_t first = padL - pw, last = W - 1 + padL - pw;
+    if (last < 0)
+      continue;
+    int64_t jLo = first > 0 ? (first + sw - 1) / sw : 0;
+    int64_t jHi = last / sw + 1 < Wq ? last / sw + 1 : Wq;
+    if (jLo >= jHi)
+      continue;
+    /* Columns of the even-lane vector loop (stride 2): while two vectors
+     * of the row remain. */
+    int64_t jVec = jLo;
+    if (sxw == 1 && sw == 2)
+      while (jVec + KG_W <= jHi && jVec * 2 + pw - padL + 2 * KG_W <= W)
+        jVec += KG_W;
+    for (int64_t ph = 0; ph < sh; ++ph) {
+      if (ph < 64 && !(rowMask >> ph & 1))
         continue;
-      const float *src = x + ih * sxh;
-      for (int64_t pw = 0; pw < sw; ++pw) {
-        if (pw < 64 && !(colMask >> pw & 1))
+      float *planeRows = dst + (ph * sw + pw) * plane;
+      for (int64_t rq = 0, ih = ihLo + ph; rq < Rq; ++rq, ih += sh) {
+        if (ih < 0 || ih >= H)
           continue;
-        float *out = dst + (ph * sw + pw) * plane + rq * Wq;
-        /* jq with 0 <= jq * sw + pw - padL < W. */
-        int64_t first = padL - pw, last = W - 1 + padL - pw;
-        if (last < 0)
-          continue;
-        int64_t jLo = first > 0 ? (first + sw - 1) / sw : 0;
-        int64_t jHi = last / sw + 1 < Wq ? last / sw + 1 : Wq;
-        int64_t jq = jLo;
+        const float *src = x + ih * sxh + (pw - padL) * sxw;
+        float *out = planeRows + rq * Wq;
         if (sxw == 1 && sw == 1) {
-          if (jLo < jHi)
-            memcpy(out + jLo, src + jLo - padL,
-                   (size_t)(jHi - jLo) * sizeof(float));
+          memcpy(out + jLo, src + jLo, (size_t)(jHi - jLo) * sizeof(float));
           continue;
         }
-        if (sxw == 1 && sw == 2)
-          /* Every other input column, a vector at a time while two vectors
-           * of the row remain. */
-          for (; jq + KG_W <= jHi && jq * 2 + pw - padL + 2 * KG_W <= W;
-               jq += KG_W)
-            KG_STOREU(out + jq, kg_load_even(src + jq * 2 + pw - padL));
+        int64_t jq = jLo;
+        for (; jq < jVec; jq += KG_W)
+          KG_STOREU(out + jq, kg_load_even(src + jq * 2));
         for (; jq < jHi; ++jq)
-          out[jq] = src[(jq * sw + pw - padL) * sxw];
+          out[jq] = src[jq * sw * sxw];
       }
     }
+  }
 }
 
 /* Adds the first len floats of src to dst (or with a bias, stores bias
@@ -1230,16 +1237,69 @@ static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
  * ones included, are computed a vector at a time with no bounds checks,
  * for any strides and dilations. Needs y unit-strided along W; returns 0
  * when out of memory. */
+/* The rows of a padded plane: output row yr from xr, the taps at off[]
+ * (with `even`, every other input column: stride 2 along W read from the
+ * plain padded rows, two input vectors per output vector). */
+static inline __attribute__((always_inline)) void
+KG_NAME(dwPaddedRow)(const float *xr, const int64_t *off, const float *wt,
+                     int64_t taps, float *yr, int64_t OW, const float *bias,
+                     const int even) {
+  const int cs = even ? 2 : 1;
+#define KG_DW_LOAD(p) (even ? kg_load_even(p) : KG_LOADU(p))
+  const kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
+  int64_t ow = 0;
+  for (; ow + 4 * KG_W <= OW; ow += 4 * KG_W) {
+    kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
+    if (!bias) {
+      a0 = KG_LOADU(yr + ow), a1 = KG_LOADU(yr + ow + KG_W);
+      a2 = KG_LOADU(yr + ow + 2 * KG_W), a3 = KG_LOADU(yr + ow + 3 * KG_W);
+    }
+    for (int64_t t = 0; t < taps; ++t) {
+      kg_vec wv = KG_SET1(wt[t]);
+      const float *p = xr + off[t] + cs * ow;
+      a0 = KG_FMA(wv, KG_DW_LOAD(p), a0);
+      a1 = KG_FMA(wv, KG_DW_LOAD(p + cs * KG_W), a1);
+      a2 = KG_FMA(wv, KG_DW_LOAD(p + 2 * cs * KG_W), a2);
+      a3 = KG_FMA(wv, KG_DW_LOAD(p + 3 * cs * KG_W), a3);
+    }
+    KG_STOREU(yr + ow, a0);
+    KG_STOREU(yr + ow + KG_W, a1);
+    KG_STOREU(yr + ow + 2 * KG_W, a2);
+    KG_STOREU(yr + ow + 3 * KG_W, a3);
+  }
+  for (; ow < OW; ow += KG_W) {
+    int64_t n = OW - ow < KG_W ? OW - ow : KG_W;
+    kg_vec a0 =
+        bias ? b : (n == KG_W ? KG_LOADU(yr + ow) : kg_loadn(yr + ow, n));
+    /* Reads past the row stay inside the copy (its slack). */
+    for (int64_t t = 0; t < taps; ++t)
+      a0 = KG_FMA(KG_SET1(wt[t]), KG_DW_LOAD(xr + off[t] + cs * ow), a0);
+    if (n == KG_W)
+      KG_STOREU(yr + ow, a0);
+    else
+      kg_storen(yr + ow, a0, n);
+  }
+#undef KG_DW_LOAD
+}
+
 static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
                                   const float *w, float *y,
                                   const float *bias) {
   const int64_t sh = j->sh, sw = j->sw, KH = j->KH, KW = j->KW;
   const int64_t OH = j->OH, OW = j->OW, syh = j->syh, taps = KH * KW;
   const int64_t reachH = (KH - 1) * j->dh, reachW = (KW - 1) * j->dw;
-  const int64_t Wq = OW + reachW / sw, Rq = OH + reachH / sh;
+  /* Stride 2 along W reads the plain padded rows with even-lane loads
+   * (its copy is then one memcpy per row, where splitting the columns in
+   * two phases copies one float at a time); other strides use phase
+   * planes. The copy: row phases ch x column phases cw, Rq x Wq each. */
+  const int even = sw == 2 && j->sxw == 1;
+  const int64_t ch = even ? 1 : sh, cw = even ? 1 : sw;
+  const int64_t Wq = even ? 2 * OW + reachW : OW + reachW / sw;
+  const int64_t Rq = even ? (OH - 1) * sh + reachH + 1 : OH + reachH / sh;
+  const int64_t rowStep = even ? sh * Wq : Wq;
   const int64_t plane = Rq * Wq;
-  /* 4 * KG_W floats of slack for the last row's reads. */
-  const size_t floats = (size_t)(sh * sw * plane + 4 * KG_W);
+  /* 8 * KG_W floats of slack for the last row's reads. */
+  const size_t floats = (size_t)(ch * cw * plane + 8 * KG_W);
   float *xq = KG_NAME(getScratch)(floats + 3 * (size_t)taps);
   if (!xq)
     return 0;
@@ -1247,12 +1307,12 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
   float *wt = (float *)(off + taps);
   memset(xq, 0, floats * sizeof(float));
   KG_NAME(fillPhases)(xq, x, j->sxh, j->sxw, j->H, j->W, -j->padT, j->padL,
-                      Rq, Wq, sh, sw, plane,
-                      KG_NAME(usedPhases)(KH, j->dh, sh),
-                      KG_NAME(usedPhases)(KW, j->dw, sw));
+                      Rq, Wq, ch, cw, plane,
+                      KG_NAME(usedPhases)(KH, j->dh, ch),
+                      KG_NAME(usedPhases)(KW, j->dw, cw));
   for (int64_t t = 0; t < taps; ++t) {
     int64_t kh = t / KW, kw = t % KW, i = kh * j->dh, jj = kw * j->dw;
-    off[t] = ((i % sh) * sw + jj % sw) * plane + i / sh * Wq + jj / sw;
+    off[t] = ((i % ch) * cw + jj % cw) * plane + i / ch * Wq + jj / cw;
     wt[t] = w[kh * j->swh + kw * j->sww];
   }
   int64_t oh = 0;
@@ -1264,42 +1324,13 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
       KG_NAME(dw3x3Rows2)(xq + oh * Wq, Wq, j->dw, wv, y + oh * syh,
                           y + (oh + 1) * syh, 0, OW, bias);
   }
-  const kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
   for (; oh < OH; ++oh) {
-    const float *xr = xq + oh * Wq;
-    float *yr = y + oh * syh;
-    int64_t ow = 0;
-    for (; ow + 4 * KG_W <= OW; ow += 4 * KG_W) {
-      kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
-      if (!bias) {
-        a0 = KG_LOADU(yr + ow), a1 = KG_LOADU(yr + ow + KG_W);
-        a2 = KG_LOADU(yr + ow + 2 * KG_W), a3 = KG_LOADU(yr + ow + 3 * KG_W);
-      }
-      for (int64_t t = 0; t < taps; ++t) {
-        kg_vec wv = KG_SET1(wt[t]);
-        const float *p = xr + off[t] + ow;
-        a0 = KG_FMA(wv, KG_LOADU(p), a0);
-        a1 = KG_FMA(wv, KG_LOADU(p + KG_W), a1);
-        a2 = KG_FMA(wv, KG_LOADU(p + 2 * KG_W), a2);
-        a3 = KG_FMA(wv, KG_LOADU(p + 3 * KG_W), a3);
-      }
-      KG_STOREU(yr + ow, a0);
-      KG_STOREU(yr + ow + KG_W, a1);
-      KG_STOREU(yr + ow + 2 * KG_W, a2);
-      KG_STOREU(yr + ow + 3 * KG_W, a3);
-    }
-    for (; ow < OW; ow += KG_W) {
-      int64_t n = OW - ow < KG_W ? OW - ow : KG_W;
-      kg_vec a0 = bias ? b : (n == KG_W ? KG_LOADU(yr + ow)
-                                        : kg_loadn(yr + ow, n));
-      /* Reads past the row stay inside the copy (its slack). */
-      for (int64_t t = 0; t < taps; ++t)
-        a0 = KG_FMA(KG_SET1(wt[t]), KG_LOADU(xr + off[t] + ow), a0);
-      if (n == KG_W)
-        KG_STOREU(yr + ow, a0);
-      else
-        kg_storen(yr + ow, a0, n);
-    }
+    if (even)
+      KG_NAME(dwPaddedRow)(xq + oh * rowStep, off, wt, taps, y + oh * syh, OW,
+                           bias, 1);
+    else
+      KG_NAME(dwPaddedRow)(xq + oh * rowStep, off, wt, taps, y + oh * syh, OW,
+                           bias, 0);
   }
   return 1;
 }
@@ -1324,13 +1355,15 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
     owHi = OW;
   if (owLo > owHi)
     owLo = owHi;
-  /* Below, the interior columns go a vector at a time for strides 1 and 2
-   * and the border ones an element at a time. A padded copy costs about
-   * as much as the vectors of a 3x3 plane: it pays where this would be
-   * scalar, on other strides or where a quarter of the columns are
-   * border ones (narrow planes, wide kernels). */
+  /* Below, the interior columns go a vector at a time (for stride 2 only
+   * while two vectors of input remain in the row) and the border ones an
+   * element at a time. A padded copy costs about as much as the vectors of
+   * a 3x3 plane of stride 1: it pays where this would leave many columns
+   * scalar: strides above 1 (a third of a 56-wide row of stride 2 was
+   * scalar, 4 GFLOP/s) and planes whose border is an eighth of the row
+   * (14 wide and narrower for 3x3, wide kernels). */
   if (syw == 1 &&
-      (sxw != 1 || j->sw > 2 || 4 * (OW - (owHi - owLo)) > OW) &&
+      (sxw != 1 || j->sw > 1 || 8 * (OW - (owHi - owLo)) > OW) &&
       KG_NAME(dwPlanePadded)(j, x, w, y, bias))
     return;
   /* 3x3, unit strides, no dilation along H: interior pairs of rows. */
