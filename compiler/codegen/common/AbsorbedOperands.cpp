@@ -173,8 +173,13 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
     return std::nullopt;
   Block *block = conv->getBlock();
   linalg::GenericOp init;
+  // A view of y that only conv uses is conv's access to y.
+  auto viewForConv = [&](Operation *user) {
+    return isa<ViewLikeOpInterface>(user) && user->hasOneUse() &&
+           *user->getUsers().begin() == conv;
+  };
   for (Operation *user : y.getUsers()) {
-    if (user == conv || isa<memref::DeallocOp>(user))
+    if (user == conv || isa<memref::DeallocOp>(user) || viewForConv(user))
       continue;
     Operation *ancestor = block->findAncestorOpInBlock(*user);
     if (!ancestor)

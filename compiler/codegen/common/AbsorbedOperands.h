@@ -46,7 +46,8 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(mlir::Operation *conv,
                                                     unsigned firstSpatialDim);
 
 /// The output `y` of `conv` is a fresh buffer whose only writer before
-/// `conv` broadcasts the rank-1 `bias` along `channelDim`.
+/// `conv` broadcasts the rank-1 `bias` along `channelDim`. `conv` may write
+/// `y` through a view (a collapse_shape that only it uses).
 struct AbsorbedBias {
   mlir::Value bias;
   mlir::Operation *init;

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/common/AbsorbedOperands.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
 
@@ -137,12 +138,43 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     return result;
   }
 
+  /// A bias C starts from, broadcast along C's rows (a convolution turned
+  /// into a contraction by kiln-conv-to-gemm: C is a collapsed view of the
+  /// output the bias was broadcast into): the kernel then writes bias plus
+  /// product without reading C, and the broadcast goes.
+  std::optional<kiln::AbsorbedBias>
+  matchRowBias(linalg::LinalgOp op, std::array<int64_t, 4> loopDims) {
+    OpOperand *c = op.getDpsInitOperand(0);
+    AffineMap map = op.getMatchingIndexingMap(c);
+    // C's dim that the m loop indexes.
+    std::optional<unsigned> mDim;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      if (map.getDimPosition(r) == loopDims[1])
+        mDim = r;
+    if (!mDim)
+      return std::nullopt;
+    Value y = c->get();
+    unsigned channelDim = *mDim;
+    if (auto collapse = y.getDefiningOp<memref::CollapseShapeOp>()) {
+      // The m dim must be one dim of the collapsed buffer.
+      ReassociationIndices group =
+          collapse.getReassociationIndices()[channelDim];
+      if (group.size() != 1)
+        return std::nullopt;
+      channelDim = group[0];
+      y = collapse.getSrc();
+    }
+    return kiln::matchBiasInit(op, y, channelDim);
+  }
+
   /// The call to `kernel` replacing `op`: sizes, then A, B and C as
   /// addresses with their strides per (batch, row, column) dim; with
   /// `bPacked`, B is that packed global's address alone
-  /// (kiln_sgemm_packed_<isa>).
+  /// (kiln_sgemm_packed_<isa>); with `bias`, its address and stride last
+  /// (kiln_sgemm_bias_<isa>).
   void lower(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
-             func::FuncOp kernel, memref::GlobalOp bPacked = nullptr) {
+             func::FuncOp kernel, memref::GlobalOp bPacked = nullptr,
+             std::optional<kiln::AbsorbedBias> bias = std::nullopt) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
@@ -180,8 +212,13 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         args.push_back(stride);
       }
     }
+    if (bias) {
+      kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
+      args.append({ba.address, ba.strides[0]});
+    }
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
+    kiln::eraseAbsorbed(bias, std::nullopt);
   }
 
   void runOnOperation() override {
@@ -213,6 +250,14 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
       memref::GlobalOp bPacked =
           packConstants ? getPackedB(op, dims, isa) : nullptr;
       if (!bPacked) {
+        if (std::optional<kiln::AbsorbedBias> bias = matchRowBias(op, dims)) {
+          lower(op, dims,
+                kiln::declareUkernel(
+                    module, ("kiln_sgemm_bias_" + isaSuffix(isa)).str(),
+                    /*numArgs=*/18),
+                nullptr, bias);
+          continue;
+        }
         lower(op, dims,
               kiln::declareUkernel(module,
                                    ("kiln_sgemm_" + isaSuffix(isa)).str(),

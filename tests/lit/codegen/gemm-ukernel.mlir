@@ -118,3 +118,54 @@ func.func @packed(%a: memref<?x3xf32>, %c: memref<?x20xf32>) {
     ins(%a, %w : memref<?x3xf32>, memref<20x3xf32>) outs(%c : memref<?x20xf32>)
   return
 }
+
+// -----
+
+// A pointwise convolution as kiln-conv-to-gemm writes it: C is a collapsed
+// view of an output the bias was broadcast into along the channels, which
+// are C's rows. The kernel starts C from the bias (its address and stride
+// last) and the broadcast goes. A broadcast along C's columns stays.
+
+// CHECK-LABEL: func.func private @kiln_sgemm_bias_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func @conv_bias(
+// CHECK-SAME:      %[[W:.*]]: memref<4x3xf32>, %[[X:.*]]: memref<1x3x36xf32>, %[[B:.*]]: memref<4xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<1x4x6x6xf32>
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
+// CHECK:         call @kiln_sgemm_bias_avx2({{.*}}, %{{.*}}, %[[SB]])
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[Y]]
+#bcast = affine_map<(n, f, h, w) -> (f)>
+#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @conv_bias(%w: memref<4x3xf32>, %x: memref<1x3x36xf32>, %b: memref<4xf32>) -> memref<1x4x6x6xf32> {
+  %y = memref.alloc() : memref<1x4x6x6xf32>
+  linalg.generic {indexing_maps = [#bcast, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<4xf32>) outs(%y : memref<1x4x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %c = memref.collapse_shape %y [[0], [1], [2, 3]] : memref<1x4x6x6xf32> into memref<1x4x36xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, f, p, k) -> (f, k)>, affine_map<(n, f, p, k) -> (n, k, p)>, affine_map<(n, f, p, k) -> (n, f, p)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"], kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%w, %x : memref<4x3xf32>, memref<1x3x36xf32>) outs(%c : memref<1x4x36xf32>) {
+  ^bb0(%a: f32, %bb: f32, %acc: f32):
+    %m = arith.mulf %a, %bb : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return %y : memref<1x4x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @col_bias(
+// CHECK:         linalg.generic
+// CHECK:         call @kiln_sgemm_avx2(
+#cb = affine_map<(m, n) -> (n)>
+#id2 = affine_map<(m, n) -> (m, n)>
+func.func @col_bias(%a: memref<5x3xf32>, %x: memref<3x8xf32>, %b: memref<8xf32>) -> memref<5x8xf32> {
+  %y = memref.alloc() : memref<5x8xf32>
+  linalg.generic {indexing_maps = [#cb, #id2], iterator_types = ["parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<5x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %x : memref<5x3xf32>, memref<3x8xf32>) outs(%y : memref<5x8xf32>)
+  return %y : memref<5x8xf32>
+}

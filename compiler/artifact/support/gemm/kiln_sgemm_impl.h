@@ -1087,6 +1087,31 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
   KG_NAME(run)(&j, batch);
 }
 
+/* kiln_sgemm with C starting from bias[m * sbias] (shared by every batch)
+ * instead of its contents, which are not read: a convolution's bias that
+ * kiln-gemm-ukernel took over from the broadcast into C. */
+KG_HIDDEN void KG_NAME(kiln_sgemm_bias)(
+    int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t a, int64_t sab,
+    int64_t sam, int64_t sak, intptr_t b, int64_t sbb, int64_t sbk,
+    int64_t sbn, intptr_t c, int64_t scb, int64_t scm, int64_t scn,
+    intptr_t bias, int64_t sbias) {
+  if (batch <= 0 || M <= 0 || N <= 0)
+    return;
+  if (K <= 0) {
+    /* No products: C is the bias. */
+    for (int64_t bi = 0; bi < batch; ++bi)
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n)
+          ((float *)c)[bi * scb + m * scm + n * scn] =
+              ((const float *)bias)[m * sbias];
+    return;
+  }
+  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
+                    (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
+                    scn, 1, 1, M, N, NULL, (const float *)bias, sbias, NULL};
+  KG_NAME(run)(&j, batch);
+}
+
 /* kiln_sgemm with B a constant packed at compile time by kiln-gemm-ukernel:
  * for each panel of KG_NR columns (the last zero-padded), all K rows of
  * it, KG_NR floats per row:
