@@ -93,11 +93,29 @@ class Graph:
             y = self.op("Add", [y, self.weight(n, scale=0.01, base="b")])
         return y
 
+    def gelu_erf(self, x):
+        """x / 2 * (1 + erf(x / sqrt(2))), as exporters write GELU."""
+        e = self.op("Erf", [self.op("Div", [x, self.const(2 ** 0.5,
+                                                          np.float32)])])
+        return self.op("Mul", [self.op("Mul", [x, self.const(0.5,
+                                                             np.float32)]),
+                               self.op("Add", [e, self.const(1.0,
+                                                             np.float32)])])
+
     def layernorm(self, x, c):
         return self.op("LayerNormalization",
                        [x, self.const(np.ones(c), np.float32),
                         self.const(np.zeros(c), np.float32)],
                        axis=-1, epsilon=1e-5)
+
+
+def _classifier(g, y, channels):
+    """Global average pool, flatten and a 1000-class Gemm named logits."""
+    y = g.op("Flatten", [g.op("GlobalAveragePool", [y])])
+    g.op("Gemm", [y, g.weight(1000, channels), g.weight(1000, scale=0.01)],
+         transB=1)
+    g.flops += 2.0 * channels * 1000
+    g.nodes[-1].output[0] = "logits"
 
 
 def _model(g, name, inputs, outputs, opset=17):
@@ -137,11 +155,7 @@ def resnet18():
                 skip = g.conv(y, c, cout, 1, stride, pad=0, hw=(ohw, ohw))
             y = g.op("Relu", [g.op("Add", [b, skip])])
             c, hw = cout, ohw
-    y = g.op("Flatten", [g.op("GlobalAveragePool", [y])])
-    logits = g.op("Gemm", [y, g.weight(1000, 512), g.weight(1000, scale=0.01)],
-                  transB=1)
-    g.flops += 2.0 * 512 * 1000
-    g.nodes[-1].output[0] = "logits"
+    _classifier(g, y, 512)
     model = _model(g, "resnet18", [_image_input(x, 3, 224, 224)],
                    [_out("logits")])
     feed = {x: g.rng.standard_normal((1, 3, 224, 224)).astype(np.float32)}
@@ -174,11 +188,7 @@ def mobilenet_v2():
                 h = g.op("Add", [h, y])
             y, c, hw = h, cout, ohw
     y = relu6(g.conv(y, c, 1280, 1, pad=0, hw=(hw, hw)))
-    y = g.op("Flatten", [g.op("GlobalAveragePool", [y])])
-    g.op("Gemm", [y, g.weight(1000, 1280), g.weight(1000, scale=0.01)],
-         transB=1)
-    g.flops += 2.0 * 1280 * 1000
-    g.nodes[-1].output[0] = "logits"
+    _classifier(g, y, 1280)
     model = _model(g, "mobilenet_v2", [_image_input(x, 3, 224, 224)],
                    [_out("logits")])
     feed = {x: g.rng.standard_normal((1, 3, 224, 224)).astype(np.float32)}
@@ -290,9 +300,7 @@ def _attention_layer(g, x, rows, seq, hidden, heads, mask_add=None,
     h = g.layernorm(x, hidden) if pre_norm else x
     f = g.matmul(h, hidden, 4 * hidden, rows)
     if gelu == "erf":
-        e = g.op("Erf", [g.op("Div", [f, g.const(2 ** 0.5, np.float32)])])
-        f = g.op("Mul", [g.op("Mul", [f, g.const(0.5, np.float32)]),
-                         g.op("Add", [e, g.const(1.0, np.float32)])])
+        f = g.gelu_erf(f)
     else:
         cube = g.op("Mul", [g.op("Mul", [f, f]), f])
         inner = g.op("Mul", [g.op("Add", [f, g.op("Mul", [
@@ -403,9 +411,7 @@ def audio_frontend(samples=16000, channels=256, dim=256):
         y = g.op("Conv", [y, g.weight(channels, c, k)], kernel_shape=[k],
                  strides=[s])
         g.flops += 2.0 * channels * n * c * k
-        e = g.op("Erf", [g.op("Div", [y, g.const(2 ** 0.5, np.float32)])])
-        y = g.op("Mul", [g.op("Mul", [y, g.const(0.5, np.float32)]),
-                         g.op("Add", [e, g.const(1.0, np.float32)])])
+        y = g.gelu_erf(y)
         c = channels
     y = g.layernorm(g.op("Transpose", [y], perm=[0, 2, 1]), c)
     g.matmul(y, c, dim, n)

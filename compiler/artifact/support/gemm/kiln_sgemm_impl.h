@@ -132,6 +132,34 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
     }
 }
 
+/* The register tile's products over kc steps: acc = Ap * B, where Ap holds
+ * KG_MR values of A per step (the first `rows` used) and B's row for step
+ * k is bp + k * KG_NR (a packed panel) or, with kOff, bp + kOff[k] (a
+ * convolution's tap in its input copy); `vecs` vectors of it. Inlined with
+ * constant rows, vecs and kOff-ness, so acc0/acc1 stay in registers. */
+static inline __attribute__((always_inline)) void
+KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
+                    const int64_t *restrict kOff, kg_vec *acc0, kg_vec *acc1,
+                    const int rows, const int vecs) {
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i)
+    acc0[i] = acc1[i] = KG_SET1(0);
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *row = kOff ? bp + kOff[k] : bp + k * KG_NR;
+    kg_vec b0 = KG_LOADU(row);
+    kg_vec b1 = vecs == 2 ? KG_LOADU(row + KG_W) : b0;
+#pragma GCC unroll 16
+    for (int i = 0; i < rows; ++i) {
+      kg_vec a = KG_BCAST(ap + i);
+      acc0[i] = KG_FMA(a, b0, acc0[i]);
+      if (vecs == 2)
+        acc1[i] = KG_FMA(a, b1, acc1[i]);
+    }
+    ap += KG_MR;
+  }
+}
+
 /* The register tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap holds
  * KG_MR values of A per step (the first `rows` of them used, rows >= mr)
  * and Bp KG_NR values of B per step. Inlined with a constant `rows`. */
@@ -141,23 +169,7 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
                   int64_t scn, int64_t mr, int64_t nr, const float *bias,
                   int64_t sbias, const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
-#pragma GCC unroll 16
-  for (int i = 0; i < rows; ++i)
-    acc0[i] = acc1[i] = KG_SET1(0);
-#pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k) {
-    kg_vec b0 = *(const kg_vec *)bp;
-    kg_vec b1 = vecs == 2 ? *(const kg_vec *)(bp + KG_W) : b0;
-#pragma GCC unroll 16
-    for (int i = 0; i < rows; ++i) {
-      kg_vec a = KG_BCAST(ap + i);
-      acc0[i] = KG_FMA(a, b0, acc0[i]);
-      if (vecs == 2)
-        acc1[i] = KG_FMA(a, b1, acc1[i]);
-    }
-    ap += KG_MR;
-    bp += KG_NR;
-  }
+  KG_NAME(accumulate)(kc, ap, bp, NULL, acc0, acc1, rows, vecs);
   KG_NAME(storeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, rows);
 }
 
@@ -595,23 +607,7 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
                     const float *bias, int64_t sbias, const int rows,
                     const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
-#pragma GCC unroll 16
-  for (int i = 0; i < rows; ++i)
-    acc0[i] = acc1[i] = KG_SET1(0);
-#pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k) {
-    const float *row = src + kOff[k];
-    kg_vec b0 = KG_LOADU(row);
-    kg_vec b1 = vecs == 2 ? KG_LOADU(row + KG_W) : b0;
-#pragma GCC unroll 16
-    for (int i = 0; i < rows; ++i) {
-      kg_vec a = KG_BCAST(ap + i);
-      acc0[i] = KG_FMA(a, b0, acc0[i]);
-      if (vecs == 2)
-        acc1[i] = KG_FMA(a, b1, acc1[i]);
-    }
-    ap += KG_MR;
-  }
+  KG_NAME(accumulate)(kc, ap, src, kOff, acc0, acc1, rows, vecs);
   int64_t r = o->q0 / o->Wq, col = o->q0 % o->Wq;
   if (col + o->nq <= o->OW) {
     /* All in one output row. */
@@ -704,38 +700,71 @@ static int KG_NAME(directOk)(const KG_NAME(convB) *g, int64_t M, int64_t N,
          rows * KG_NAME(colsIssued)(N) + 8 * N;
 }
 
+/* The phase-plane copy of the input rows a task's pixels pBase .. pBase +
+ * N read (see above): C channels of sh x sw planes, each Rq rows of Wq
+ * floats from padded input row ihLo and column -padL on; the task's
+ * output rows are ohA .. ohB. */
+typedef struct {
+  int64_t C, ohA, ohB, ihLo, Rq, Wq, plane, phases;
+} KG_NAME(phaseCopy);
+
+static KG_NAME(phaseCopy) KG_NAME(phaseGeometry)(const KG_NAME(convB) *g,
+                                                 int64_t N, int64_t K) {
+  KG_NAME(phaseCopy) p;
+  int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
+  p.C = K / (g->KH * g->KW);
+  p.ohA = g->pBase / g->OW;
+  p.ohB = (g->pBase + N - 1) / g->OW;
+  p.ihLo = p.ohA * g->sh - g->padT;
+  p.Rq = p.ohB - p.ohA + reachH / g->sh + 1;
+  p.Wq = g->OW + reachW / g->sw;
+  p.plane = p.Rq * p.Wq;
+  p.phases = g->sh * g->sw;
+  return p;
+}
+
+/* Zeroes `floats` of xq and copies the task's input rows into it. */
+static void KG_NAME(copyPhases)(const KG_NAME(convB) *g,
+                                const KG_NAME(phaseCopy) *p, float *xq,
+                                size_t floats) {
+  memset(xq, 0, floats * sizeof(float));
+  const uint64_t rowMask = KG_NAME(usedPhases)(g->KH, g->dh, g->sh);
+  const uint64_t colMask = KG_NAME(usedPhases)(g->KW, g->dw, g->sw);
+  for (int64_t ch = 0; ch < p->C; ++ch)
+    KG_NAME(fillPhases)(xq + ch * p->phases * p->plane, g->x + ch * g->sxc,
+                        g->sxh, g->sxw, g->H, g->W, p->ihLo, g->padL, p->Rq,
+                        p->Wq, g->sh, g->sw, p->plane, rowMask, colMask);
+}
+
+/* Where tap k = (c, kh, kw) of output pixel (ohA, 0) is in the copy. */
+static inline int64_t KG_NAME(tapOffset)(const KG_NAME(convB) *g,
+                                         const KG_NAME(phaseCopy) *p,
+                                         int64_t ch, int64_t kh, int64_t kw) {
+  int64_t i = kh * g->dh, j = kw * g->dw;
+  return ((ch * g->sh + i % g->sh) * g->sw + j % g->sw) * p->plane +
+         i / g->sh * p->Wq + j / g->sw;
+}
+
 /* C[0:M, pixels pBase .. pBase + N) += A * B of the convolution g, directly
  * (see above); a bias as in one(). Returns 0 when out of memory. */
 static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
                                const float *a, int64_t sam, int64_t sak,
                                const KG_NAME(convB) *g, float *c, int64_t scm,
                                const float *bias, int64_t sbias) {
-  const int64_t OW = g->OW, taps = g->KH * g->KW, C = K / taps;
-  const int64_t sh = g->sh, sw = g->sw;
-  const int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
-  const int64_t p0 = g->pBase, ohA = p0 / OW, ohB = (p0 + N - 1) / OW;
-  /* Each phase plane: Rq rows of Wq floats, from padded input row ihLo and
-   * column -padL on; zero outside x. */
-  const int64_t ihLo = ohA * sh - g->padT;
-  const int64_t Rq = ohB - ohA + reachH / sh + 1, Wq = OW + reachW / sw;
-  const int64_t plane = Rq * Wq, phases = sh * sw;
+  const int64_t OW = g->OW, taps = g->KH * g->KW, p0 = g->pBase;
+  const KG_NAME(phaseCopy) p = KG_NAME(phaseGeometry)(g, N, K);
+  const int64_t ohA = p.ohA, ohB = p.ohB, Wq = p.Wq;
   const int64_t mStep = KG_NAME(mStepFor)(M);
   const int64_t mTiles = (M + mStep - 1) / mStep;
   /* KG_NR floats of slack for the last tile's reads. */
-  const size_t xFloats = (size_t)(C * phases * plane + 2 * KG_NR);
+  const size_t xFloats = (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
   const size_t aFloats = (size_t)(mTiles * KG_MR * KG_DKC);
   float *xq = KG_NAME(getScratch)(xFloats + aFloats + 2 * KG_DKC);
   if (!xq)
     return 0;
   float *aPack = xq + xFloats;
   int64_t *kOff = (int64_t *)(aPack + aFloats);
-  memset(xq, 0, xFloats * sizeof(float));
-  const uint64_t rowMask = KG_NAME(usedPhases)(g->KH, g->dh, sh);
-  const uint64_t colMask = KG_NAME(usedPhases)(g->KW, g->dw, sw);
-  for (int64_t ch = 0; ch < C; ++ch)
-    KG_NAME(fillPhases)(xq + ch * phases * plane, g->x + ch * g->sxc, g->sxh,
-                        1, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw, plane,
-                        rowMask, colMask);
+  KG_NAME(copyPhases)(g, &p, xq, xFloats);
   /* The task's pixels in the numbering q = (oh - ohA) * Wq + ow. */
   const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wq + (p0 + N - 1) % OW + 1;
   for (int64_t k0 = 0; k0 < K; k0 += KG_DKC) {
@@ -743,9 +772,7 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
     {
       int64_t ch = k0 / taps, r = k0 % taps, kh = r / g->KW, kw = r % g->KW;
       for (int64_t k = 0; k < kc; ++k) {
-        int64_t i = kh * g->dh, j = kw * g->dw;
-        kOff[k] = ((ch * sh + i % sh) * sw + j % sw) * plane + i / sh * Wq +
-                  j / sw;
+        kOff[k] = KG_NAME(tapOffset)(g, &p, ch, kh, kw);
         if (++kw == g->KW) {
           kw = 0;
           if (++kh == g->KH)
@@ -864,14 +891,9 @@ static __thread size_t KG_NAME(colScratchFloats);
  * copy (see directConv), one output row's worth at a time. NULL when out
  * of memory. */
 static float *KG_NAME(im2col)(const KG_NAME(convB) *g, int64_t N, int64_t K) {
-  const int64_t OW = g->OW, taps = g->KH * g->KW, C = K / taps;
-  const int64_t sh = g->sh, sw = g->sw;
-  const int64_t reachH = (g->KH - 1) * g->dh, reachW = (g->KW - 1) * g->dw;
-  const int64_t p0 = g->pBase, ohA = p0 / OW, ohB = (p0 + N - 1) / OW;
-  const int64_t ihLo = ohA * sh - g->padT;
-  const int64_t Rq = ohB - ohA + reachH / sh + 1, Wq = OW + reachW / sw;
-  const int64_t plane = Rq * Wq, phases = sh * sw;
-  const size_t xFloats = (size_t)(C * phases * plane);
+  const int64_t OW = g->OW, taps = g->KH * g->KW, p0 = g->pBase;
+  const KG_NAME(phaseCopy) p = KG_NAME(phaseGeometry)(g, N, K);
+  const size_t xFloats = (size_t)(p.C * p.phases * p.plane);
   float *xq = KG_NAME(getScratch)(xFloats);
   size_t colFloats = (size_t)(K * N);
   if (KG_NAME(colScratchFloats) < colFloats) {
@@ -883,23 +905,16 @@ static float *KG_NAME(im2col)(const KG_NAME(convB) *g, int64_t N, int64_t K) {
   float *col = KG_NAME(colScratch);
   if (!xq || !col)
     return NULL;
-  memset(xq, 0, xFloats * sizeof(float));
-  const uint64_t rowMask = KG_NAME(usedPhases)(g->KH, g->dh, sh);
-  const uint64_t colMask = KG_NAME(usedPhases)(g->KW, g->dw, sw);
-  for (int64_t ch = 0; ch < C; ++ch)
-    KG_NAME(fillPhases)(xq + ch * phases * plane, g->x + ch * g->sxc, g->sxh,
-                        g->sxw, g->H, g->W, ihLo, g->padL, Rq, Wq, sh, sw,
-                        plane, rowMask, colMask);
+  KG_NAME(copyPhases)(g, &p, xq, xFloats);
   for (int64_t k = 0; k < K; ++k) {
-    int64_t ch = k / taps, kh = k % taps / g->KW, kw = k % g->KW;
-    int64_t i = kh * g->dh, j = kw * g->dw;
-    const float *src =
-        xq + ((ch * sh + i % sh) * sw + j % sw) * plane + i / sh * Wq + j / sw;
+    const float *src = xq + KG_NAME(tapOffset)(g, &p, k / taps,
+                                               k % taps / g->KW, k % g->KW);
     float *dst = col + k * N;
     for (int64_t n = 0; n < N;) {
       int64_t oh = (p0 + n) / OW, ow = (p0 + n) % OW;
       int64_t len = OW - ow < N - n ? OW - ow : N - n;
-      memcpy(dst + n, src + (oh - ohA) * Wq + ow, (size_t)len * sizeof(float));
+      memcpy(dst + n, src + (oh - p.ohA) * p.Wq + ow,
+             (size_t)len * sizeof(float));
       n += len;
     }
   }
