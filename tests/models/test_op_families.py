@@ -341,7 +341,7 @@ def cases():
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
                 "Conv_grouped_wide", "Conv_3x3_direct_dw2",
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
-                "MatMul_transposed", "Conv_3x3_transposed",
+                "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
                 "Conv_depthwise_s2_d1")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,

@@ -173,10 +173,22 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
     return std::nullopt;
   Block *block = conv->getBlock();
   linalg::GenericOp init;
-  // A view of y that only conv uses is conv's access to y.
+  // A view of y that conv writes through, read otherwise only after conv
+  // (the expand back to y's shape that is returned), is conv's access to y.
   auto viewForConv = [&](Operation *user) {
-    return isa<ViewLikeOpInterface>(user) && user->hasOneUse() &&
-           *user->getUsers().begin() == conv;
+    if (!isa<ViewLikeOpInterface>(user) || user->getBlock() != block)
+      return false;
+    bool usedByConv = false;
+    for (Operation *viewUser : user->getUsers()) {
+      if (viewUser == conv) {
+        usedByConv = true;
+        continue;
+      }
+      Operation *ancestor = block->findAncestorOpInBlock(*viewUser);
+      if (!ancestor || !conv->isBeforeInBlock(ancestor))
+        return false;
+    }
+    return usedByConv;
   };
   for (Operation *user : y.getUsers()) {
     if (user == conv || isa<memref::DeallocOp>(user) || viewForConv(user))

@@ -47,7 +47,7 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(mlir::Operation *conv,
 
 /// The output `y` of `conv` is a fresh buffer whose only writer before
 /// `conv` broadcasts the rank-1 `bias` along `channelDim`. `conv` may write
-/// `y` through a view (a collapse_shape that only it uses).
+/// `y` through a view (a collapse_shape read otherwise only after `conv`).
 struct AbsorbedBias {
   mlir::Value bias;
   mlir::Operation *init;

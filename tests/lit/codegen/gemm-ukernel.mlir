@@ -169,3 +169,31 @@ func.func @col_bias(%a: memref<5x3xf32>, %x: memref<3x8xf32>, %b: memref<8xf32>)
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %x : memref<5x3xf32>, memref<3x8xf32>) outs(%y : memref<5x8xf32>)
   return %y : memref<5x8xf32>
 }
+
+// -----
+
+// With symbolic sizes the collapsed output is also expanded back after the
+// GEMM (what the function returns): still the GEMM's view of the output,
+// and the bias is taken over.
+// CHECK-LABEL: func.func @conv_bias_dynamic(
+// CHECK-NOT:     linalg.generic
+// CHECK:         call @kiln_sgemm_bias_avx2(
+// CHECK:         memref.expand_shape
+#bcastd = affine_map<(n, f, h, w) -> (f)>
+#id4d = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @conv_bias_dynamic(%w: memref<4x3xf32>, %x: memref<?x3x?xf32>, %b: memref<4xf32>, %n: index, %h: index, %wd: index) -> memref<?x4x?x?xf32> {
+  %y = memref.alloc(%n, %h, %wd) : memref<?x4x?x?xf32>
+  linalg.generic {indexing_maps = [#bcastd, #id4d], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<4xf32>) outs(%y : memref<?x4x?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %c = memref.collapse_shape %y [[0], [1], [2, 3]] : memref<?x4x?x?xf32> into memref<?x4x?xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, f, p, k) -> (f, k)>, affine_map<(n, f, p, k) -> (n, k, p)>, affine_map<(n, f, p, k) -> (n, f, p)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"], kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%w, %x : memref<4x3xf32>, memref<?x3x?xf32>) outs(%c : memref<?x4x?xf32>) {
+  ^bb0(%a: f32, %bb: f32, %acc: f32):
+    %m = arith.mulf %a, %bb : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  %e = memref.expand_shape %c [[0], [1], [2, 3]] output_shape [%n, 4, %h, %wd] : memref<?x4x?xf32> into memref<?x4x?x?xf32>
+  return %e : memref<?x4x?x?xf32>
+}
