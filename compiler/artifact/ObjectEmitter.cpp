@@ -134,6 +134,8 @@ emitObjects(std::unique_ptr<llvm::Module> module, const std::string &cpu,
                   llvm::toString(part.takeError());
       return;
     }
+    // Read in full: the bytes (weights included) are not needed again.
+    llvm::SmallVector<char, 0>().swap(bitcode[i]);
     std::unique_ptr<llvm::TargetMachine> partTm =
         createCpuTargetMachine(cpu, optLevel, errors[i]);
     if (partTm)
