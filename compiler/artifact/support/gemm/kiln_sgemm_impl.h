@@ -736,13 +736,21 @@ static void KG_NAME(copyPhases)(const KG_NAME(convB) *g,
                         p->Wq, g->sh, g->sw, p->plane, rowMask, colMask);
 }
 
+/* Where padded row i, column j of a channel's first plane row and column
+ * is among its sh x sw phase planes (fillPhases' layout). */
+static inline int64_t KG_NAME(phaseOffset)(int64_t i, int64_t j, int64_t sh,
+                                           int64_t sw, int64_t plane,
+                                           int64_t Wq) {
+  return ((i % sh) * sw + j % sw) * plane + i / sh * Wq + j / sw;
+}
+
 /* Where tap k = (c, kh, kw) of output pixel (ohA, 0) is in the copy. */
 static inline int64_t KG_NAME(tapOffset)(const KG_NAME(convB) *g,
                                          const KG_NAME(phaseCopy) *p,
                                          int64_t ch, int64_t kh, int64_t kw) {
-  int64_t i = kh * g->dh, j = kw * g->dw;
-  return ((ch * g->sh + i % g->sh) * g->sw + j % g->sw) * p->plane +
-         i / g->sh * p->Wq + j / g->sw;
+  return ch * p->phases * p->plane +
+         KG_NAME(phaseOffset)(kh * g->dh, kw * g->dw, g->sh, g->sw, p->plane,
+                              p->Wq);
 }
 
 /* C[0:M, pixels pBase .. pBase + N) += A * B of the convolution g, directly
@@ -929,16 +937,16 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          const float *bPacked);
 
 /* C = A B as C^T = B^T A^T when transposeWins (a convolution's B written
- * out first). Returns 0 when it does not win or is out of memory. */
+ * out first; `direct`: the convolution would otherwise take the direct
+ * path). Returns 0 when it does not win or is out of memory. */
 static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
                                const float *a, int64_t sam, int64_t sak,
                                const float *b, int64_t sbk, int64_t sbn,
                                float *c, int64_t scm, int64_t scn,
-                               const KG_NAME(convB) *conv, const float *bias,
-                               int64_t sbias) {
-  int64_t asIs = conv && KG_NAME(directOk)(conv, M, N, scn)
-                     ? KG_NAME(directCols)(conv, N)
-                     : KG_NAME(colsIssued)(N);
+                               const KG_NAME(convB) *conv, int direct,
+                               const float *bias, int64_t sbias) {
+  int64_t asIs =
+      direct ? KG_NAME(directCols)(conv, N) : KG_NAME(colsIssued)(N);
   if (!KG_NAME(transposeWins)(M, N, K, asIs, conv != NULL))
     return 0;
   if (conv) {
@@ -973,10 +981,11 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   if (!conv && !bias && !bPacked && M <= KG_SMALL_M &&
       KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
     return;
+  const int direct = conv && KG_NAME(directOk)(conv, M, N, scn);
   if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
-                                     scm, scn, conv, bias, sbias))
+                                     scm, scn, conv, direct, bias, sbias))
     return;
-  if (conv && KG_NAME(directOk)(conv, M, N, scn) &&
+  if (direct &&
       KG_NAME(directConv)(M, N, K, a, sam, sak, conv, c, scm, bias, sbias))
     return;
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
@@ -1271,12 +1280,6 @@ static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
   }
 }
 
-/* One plane through a zero-padded copy of x split into phase planes (as
- * the convolution kernel's fillPhases does): every tap of every output
- * row is then one contiguous run of the copy, so all columns, the border
- * ones included, are computed a vector at a time with no bounds checks,
- * for any strides and dilations. Needs y unit-strided along W; returns 0
- * when out of memory. */
 /* The rows of a padded plane: output row yr from xr, the taps at off[]
  * (with `even`, every other input column: stride 2 along W read from the
  * plain padded rows, two input vectors per output vector). */
@@ -1322,6 +1325,12 @@ KG_NAME(dwPaddedRow)(const float *xr, const int64_t *off, const float *wt,
 #undef KG_DW_LOAD
 }
 
+/* One plane through a zero-padded copy of x split into phase planes (as
+ * the convolution kernel's fillPhases does): every tap of every output
+ * row is then one contiguous run of the copy, so all columns, the border
+ * ones included, are computed a vector at a time with no bounds checks,
+ * for any strides and dilations. Needs y unit-strided along W; returns 0
+ * when out of memory. */
 static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
                                   const float *w, float *y,
                                   const float *bias) {
@@ -1351,8 +1360,8 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
                       KG_NAME(usedPhases)(KH, j->dh, ch),
                       KG_NAME(usedPhases)(KW, j->dw, cw));
   for (int64_t t = 0; t < taps; ++t) {
-    int64_t kh = t / KW, kw = t % KW, i = kh * j->dh, jj = kw * j->dw;
-    off[t] = ((i % ch) * cw + jj % cw) * plane + i / ch * Wq + jj / cw;
+    int64_t kh = t / KW, kw = t % KW;
+    off[t] = KG_NAME(phaseOffset)(kh * j->dh, kw * j->dw, ch, cw, plane, Wq);
     wt[t] = w[kh * j->swh + kw * j->sww];
   }
   int64_t oh = 0;
@@ -1395,13 +1404,14 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
     owHi = OW;
   if (owLo > owHi)
     owLo = owHi;
-  /* Below, the interior columns go a vector at a time (for stride 2 only
-   * while two vectors of input remain in the row) and the border ones an
-   * element at a time. A padded copy costs about as much as the vectors of
-   * a 3x3 plane of stride 1: it pays where this would leave many columns
-   * scalar: strides above 1 (a third of a 56-wide row of stride 2 was
-   * scalar, 4 GFLOP/s) and planes whose border is an eighth of the row
-   * (14 wide and narrower for 3x3, wide kernels). */
+  /* Below, with unit strides, the interior columns go a vector at a time
+   * and the border ones an element at a time; everything else goes one
+   * element at a time. A padded copy costs about as much as the vectors
+   * of a 3x3 plane of stride 1: it pays where this would leave many
+   * columns scalar: strides above 1 (a third of a 56-wide row of stride 2
+   * was scalar, 4 GFLOP/s) and planes whose border is an eighth of the row
+   * (14 wide and narrower for 3x3, wide kernels). The code below is then
+   * also the fallback when the copy cannot be allocated. */
   if (syw == 1 &&
       (sxw != 1 || j->sw > 1 || 8 * (OW - (owHi - owLo)) > OW) &&
       KG_NAME(dwPlanePadded)(j, x, w, y, bias))
@@ -1412,8 +1422,6 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
   if (pairs)
     for (int t = 0; t < 9; ++t)
       wv[t] = KG_SET1(w[t / 3 * swh + t % 3 * sww]);
-  /* Stride 2 along W: vectors of every other tap. */
-  int even = sw == 2 && sxw == 1 && syw == 1;
   for (int64_t oh = 0; oh < j->OH; ++oh) {
     float *yrow = y + oh * syh;
     int64_t ih0 = oh * j->sh - j->padT;
@@ -1494,22 +1502,6 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
                         kg_loadn(xs0 + kh * dh * sxh + ow + kw * dw, n), a0);
         kg_storen(yrow + ow, a0, n);
         ow = owHi;
-      }
-    }
-    if (even) {
-      /* Full vectors while their 2 * KG_W taps stay inside the row. */
-      kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
-      for (; ow + KG_W <= owHi &&
-             (ow + KG_W) * 2 - padL + (KW - 1) * dw <= j->W;
-           ow += KG_W) {
-        kg_vec a0 = bias ? b : KG_LOADU(yrow + ow);
-        for (int64_t kh = khLo; kh < khHi; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw)
-            a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
-                        kg_load_even(xrow + kh * dh * sxh + ow * 2 - padL +
-                                     kw * dw),
-                        a0);
-        KG_STOREU(yrow + ow, a0);
       }
     }
     /* Everything else one element at a time: the border columns, whose
