@@ -377,22 +377,21 @@ private:
                  .getResult();
     SmallVector<ReassociationIndices> merge{{0, 1}, {2}};
     Value x2 = tensor::CollapseShapeOp::create(b, loc, s.x, merge);
-    Value init = createFilled(b, loc, typeOf({rows, n}), {rows, n}, c(b, 0));
-    Value xw = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                        ValueRange{x2, wT}, ValueRange{init})
-                   .getResult(0);
-    return tensor::ExpandShapeOp::create(b, loc, typeOf({d0, d1, n}), xw,
-                                         merge, {d0, d1, n});
+    return tensor::ExpandShapeOp::create(b, loc, typeOf({d0, d1, n}),
+                                         matmul(x2, wT, rows), merge,
+                                         {d0, d1, n});
   }
 
-  /// a [batch, K] x bT [K, N] as a [batch, N] linalg.matmul.
-  Value matmul(Value a, Value bT) {
+  /// a [rows, K] x bT [K, N] as a [rows, N] linalg.matmul; rows defaults
+  /// to the batch.
+  Value matmul(Value a, Value bT, OpFoldResult rows) {
     OpFoldResult n = tensor::getMixedSize(b, loc, bT, 1);
-    Value init = createFilled(b, loc, typeOf({batch, n}), {batch, n}, c(b, 0));
+    Value init = createFilled(b, loc, typeOf({rows, n}), {rows, n}, c(b, 0));
     return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
                                     ValueRange{a, bT}, ValueRange{init})
         .getResult(0);
   }
+  Value matmul(Value a, Value bT) { return matmul(a, bT, batch); }
 
   /// An elementwise generic over [batch, hidden]; rank-1 inputs ([hidden])
   /// broadcast over the batch.
@@ -578,24 +577,30 @@ private:
         nb, nl, tensor::ExtractOp::create(nb, nl, s.seqLens, ValueRange{bi}));
   }
 
+  /// The sequence position of step t: t, or T - 1 - t in reverse.
+  OpFoldResult stepPosition(Value t, bool reverse) {
+    if (!reverse)
+      return t;
+    Value last = arith::SubIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, seq), cIdx(b, loc, 1));
+    return arith::SubIOp::create(b, loc, last, t).getResult();
+  }
+
+  /// The [batch, width] rows of sequence position `pos` of `src`, a
+  /// [T, batch, width] tensor in the layout's order ([batch, T, width] for
+  /// layout 1).
+  Value rowsAt(Value src, OpFoldResult pos, OpFoldResult width) {
+    if (s.layout1)
+      return slice(src, {idx(0), pos, idx(0)}, {batch, idx(1), width}, {1});
+    return slice(src, {pos, idx(0), idx(0)}, {idx(1), batch, width}, {0});
+  }
+
   /// X at step `t`: [batch, input]. With sequence_lens, the reverse
   /// direction reads each entry's step len - 1 - t (clamped at 0; such
   /// entries are masked anyway).
   Value inputAt(Value t, bool reverse) {
-    if (!reverse || !s.seqLens) {
-      OpFoldResult pos = t;
-      if (reverse)
-        pos = arith::SubIOp::create(
-                  b, loc,
-                  arith::SubIOp::create(
-                      b, loc, getValueOrCreateConstantIndexOp(b, loc, seq),
-                      cIdx(b, loc, 1)),
-                  t)
-                  .getResult();
-      if (s.layout1)
-        return slice(s.x, {idx(0), pos, idx(0)}, {batch, idx(1), input}, {1});
-      return slice(s.x, {pos, idx(0), idx(0)}, {idx(1), batch, input}, {0});
-    }
+    if (!reverse || !s.seqLens)
+      return rowsAt(s.x, stepPosition(t, reverse), input);
     return generateTensor(
         b, loc, typeOf({batch, input}), {batch, input}, {}, {},
         [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) {
@@ -647,22 +652,11 @@ private:
         [&](OpBuilder &, Location, Value t, ValueRange carried) {
           Value h = carried[0], cPrev = lstm ? carried[1] : Value();
           Value xt, xwt;
-          if (xwAll) {
-            OpFoldResult pos = t;
-            if (reverse)
-              pos = arith::SubIOp::create(
-                        b, loc,
-                        arith::SubIOp::create(b, loc, ub, cIdx(b, loc, 1)), t)
-                        .getResult();
-            OpFoldResult n = tensor::getMixedSize(b, loc, xwAll, 2);
-            xwt = s.layout1
-                      ? slice(xwAll, {idx(0), pos, idx(0)}, {batch, idx(1), n},
-                              {1})
-                      : slice(xwAll, {pos, idx(0), idx(0)}, {idx(1), batch, n},
-                              {0});
-          } else {
+          if (xwAll)
+            xwt = rowsAt(xwAll, stepPosition(t, reverse),
+                         tensor::getMixedSize(b, loc, xwAll, 2));
+          else
             xt = inputAt(t, reverse);
-          }
           auto [hNew, cNew] = step(w, acts, xt, xwt, h, cPrev);
           Value yOut = hNew;
           if (s.seqLens) {
@@ -685,12 +679,7 @@ private:
             next.push_back(inPlace(cNew, cPrev));
           if (useY()) {
             // Step order with sequence_lens in reverse (reordered below).
-            OpFoldResult pos = t;
-            if (reverse && !s.seqLens)
-              pos = arith::SubIOp::create(
-                        b, loc,
-                        arith::SubIOp::create(b, loc, ub, cIdx(b, loc, 1)), t)
-                        .getResult();
+            OpFoldResult pos = stepPosition(t, reverse && !s.seqLens);
             next.push_back(storeRow(yOut, carried.back(), pos));
           }
           scf::YieldOp::create(b, loc, next);
