@@ -59,13 +59,14 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Loop *> queue_; ///< loops that may still have unclaimed chunks
-  bool stopping_ = false;
+  /// Set (under mutex_) when the pool is destroyed; atomic so that a
+  /// polling worker sees it without the lock.
+  std::atomic<bool> stopping_{false};
   int32_t sleepers_ = 0; ///< workers blocked on wake_ (guarded by mutex_)
   /// Loops posted so far: an idle worker spins on it for a while before it
   /// sleeps, so that the next loop of a run (often microseconds later)
   /// starts without a futex wake-up.
   std::atomic<uint64_t> posted_{0};
-  std::atomic<bool> stoppingFlag_{false};
 
   std::atomic<uint64_t> parallelLoops_{0}, inlineLoops_{0}, chunks_{0},
       workerChunks_{0}, maxParticipants_{0};
