@@ -59,14 +59,15 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
 
 /// Optimizes and emits `module` as `parts` objects, each a partition of its
 /// functions and globals (llvm::SplitModule) optimized and compiled on its
-/// own thread in its own LLVM context, with a target machine for `cpu`;
-/// one part is emitObject on the calling thread. Functions are optimized
+/// own thread in its own LLVM context, with a target machine for `cpu` made
+/// like `tm` (createCpuTargetMachine); one part is emitObject with `tm` on
+/// the calling thread. Functions are optimized
 /// apart from those of other parts: the artifact's kernels call each other
 /// only through the run context, so nothing is lost that inlining across
 /// them would have found.
 mlir::LogicalResult
-emitObjects(std::unique_ptr<llvm::Module> module, const std::string &cpu,
-            int optLevel, unsigned parts,
+emitObjects(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
+            const std::string &cpu, int optLevel, unsigned parts,
             std::vector<llvm::SmallVector<char, 0>> &objects,
             std::string &error, mlir::TimingScope *timing = nullptr);
 

@@ -85,25 +85,19 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
 }
 
 mlir::LogicalResult
-emitObjects(std::unique_ptr<llvm::Module> module, const std::string &cpu,
-            int optLevel, unsigned parts,
+emitObjects(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
+            const std::string &cpu, int optLevel, unsigned parts,
             std::vector<llvm::SmallVector<char, 0>> &objects,
             std::string &error, mlir::TimingScope *timing) {
-  // The first target machine also initializes LLVM's targets, once, before
-  // any thread needs them.
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createCpuTargetMachine(cpu, optLevel, error);
-  if (!tm)
-    return mlir::failure();
   objects.clear();
   if (parts <= 1) {
     objects.emplace_back();
-    return emitObject(*module, *tm, optLevel, objects.back(), error, timing);
+    return emitObject(*module, tm, optLevel, objects.back(), error, timing);
   }
   mlir::TimingScope splitTimer =
       timing ? timing->nest("splitting into parts") : mlir::TimingScope();
-  module->setDataLayout(tm->createDataLayout());
-  module->setTargetTriple(tm->getTargetTriple());
+  module->setDataLayout(tm.createDataLayout());
+  module->setTargetTriple(tm.getTargetTriple());
   // An LLVM context is not thread-safe: each part crosses to its thread's
   // own context as bitcode.
   std::vector<llvm::SmallVector<char, 0>> bitcode;
@@ -136,6 +130,8 @@ emitObjects(std::unique_ptr<llvm::Module> module, const std::string &cpu,
     }
     // Read in full: the bytes (weights included) are not needed again.
     llvm::SmallVector<char, 0>().swap(bitcode[i]);
+    // A target machine is not shared between threads: one per part, like
+    // `tm` (which made LLVM's targets ready before any thread started).
     std::unique_ptr<llvm::TargetMachine> partTm =
         createCpuTargetMachine(cpu, optLevel, errors[i]);
     if (partTm)

@@ -257,7 +257,7 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   // LLVM makes more (bitcode of the parts, the objects).
   module = nullptr;
   std::vector<llvm::SmallVector<char, 0>> objects;
-  if (failed(emitObjects(std::move(llvmModule), options.mcpu,
+  if (failed(emitObjects(std::move(llvmModule), *tm, options.mcpu,
                          options.optLevel, parts, objects, err, &stageTimer)))
     return fail(5, err);
   if (options.emit == EmitKind::Object)
