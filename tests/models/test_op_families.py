@@ -44,37 +44,63 @@ def rand(shape, dtype, lo=-3.0, hi=3.0):
 class Case:
     """One node. `inputs` are generators: shape -> array, one per input, or
     an np.ndarray for a constant initializer (axes, bounds), or None for an
-    absent input. `shapes` are the (per input) shapes of each feed."""
+    absent input. `shapes` are the (per input) shapes of each feed.
+
+    `chain` adds nodes after it, (op, inputs[, attrs]) each, whose inputs
+    are "y" (the node's first output), "p" (the previous chain node's
+    output), "c<k>" (chain node k's output) or as above, their feeds'
+    shapes following the node's in `shapes`; the graph's output is then the
+    last chain node's (and the node's too with `keep`)."""
 
     def __init__(self, name, op, inputs, shapes, attrs=None, opset=17,
-                 outputs=1, rtol=1e-4, atol=1e-5, args=()):
+                 outputs=1, rtol=1e-4, atol=1e-5, args=(), chain=(),
+                 keep=False, static=False):
         self.name, self.op, self.inputs, self.shapes = name, op, inputs, shapes
         self.attrs, self.opset, self.outputs = attrs or {}, opset, outputs
         self.rtol, self.atol = rtol, atol
         self.args = tuple(args)  # extra kiln-compile arguments
+        self.chain, self.keep = tuple(chain), keep
+        # Static: the model has the first feeds' shapes and runs on them
+        # alone (not --all-dynamic).
+        self.static = static
 
     def build(self):
-        names, vis, inits, feeds = [], [], [], [{} for _ in self.shapes]
-        for i, inp in enumerate(self.inputs):
+        vis, inits, feeds = [], [], [{} for _ in self.shapes]
+        count = [0]
+
+        def tensor(inp):
             if inp is None:
-                names.append("")
-                continue
+                return ""
+            i = count[0]
+            count[0] += 1
             n = f"x{i}"
-            names.append(n)
             if isinstance(inp, np.ndarray):
                 inits.append(numpy_helper.from_array(inp, n))
-                continue
+                return n
             arrays = [inp(s[i]) for s in self.shapes]
             rank = arrays[0].ndim
+            dims = (list(arrays[0].shape) if self.static
+                    else [f"d{i}_{k}" for k in range(rank)])
             vis.append(helper.make_tensor_value_info(
-                n, ONNX_TYPE[arrays[0].dtype], [f"d{i}_{k}" for k in range(rank)]))
+                n, ONNX_TYPE[arrays[0].dtype], dims))
             for f, a in zip(feeds, arrays):
                 f[n] = a
+            return n
+
+        names = [tensor(inp) for inp in self.inputs]
         while names and not names[-1]:
             names.pop()  # Trailing absent inputs are left out.
         outs = [f"y{i}" for i in range(self.outputs)]
-        node = helper.make_node(self.op, names, outs, name=self.name, **self.attrs)
-        graph = helper.make_graph([node], self.name, vis,
+        nodes = [helper.make_node(self.op, names, outs, name=self.name, **self.attrs)]
+        prev = outs[0]
+        for k, (op, inputs, *attrs) in enumerate(self.chain):
+            ins = [{"y": outs[0], "p": prev}.get(i, i) if isinstance(i, str)
+                   else tensor(i) for i in inputs]
+            prev = f"c{k}"
+            nodes.append(helper.make_node(op, ins, [prev], **(attrs[0] if attrs else {})))
+        if self.chain:
+            outs = ([outs[0]] if self.keep else []) + [prev]
+        graph = helper.make_graph(nodes, self.name, vis,
                                   [onnx.ValueInfoProto(name=o) for o in outs], inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
         model.ir_version = 8
@@ -84,7 +110,7 @@ class Case:
         for o in model.graph.output:
             if o.name in inferred:
                 o.CopyFrom(inferred[o.name])
-        return model, feeds
+        return model, feeds[:1] if self.static else feeds
 
 
 def f(dtype=np.float32, lo=-3.0, hi=3.0):
@@ -331,6 +357,67 @@ def cases():
              [[(1, 16, 9, 131), None, None], [(1, 16, 3, 3), None, None]],
              attrs={"group": 16, "strides": [2, 2], "pads": [0, 1, 1, 1]}, **cv))
 
+    # Epilogues: the residual Add and activation after a matmul or
+    # convolution, which its kernel applies to each finished block (every
+    # path of the GEMM and depthwise kernels), and forms it must leave
+    # alone (a broadcast Add, an output that is read twice).
+    def c32(v):
+        return np.array(v, np.float32)
+    conv3 = ([u, wt(13, 6, 3, 3), wt(13)], {"pads": [1, 1, 1, 1]})
+    for act, chain in [
+            ("Relu", [("Add", ["y", f()]), ("Relu", ["p"])]),
+            ("Clip", [("Clip", ["y", c32(-0.5), c32(1.5)])]),
+            ("LeakyRelu", [("LeakyRelu", ["y"], {"alpha": 0.2})]),
+            ("HardSigmoid", [("Add", [f(), "y"]), ("HardSigmoid", ["p"], {"alpha": 0.3, "beta": 0.4})]),
+            ("HardSwish", [("HardSwish", ["y"])]),
+            ("Sigmoid", [("Sigmoid", ["y"])]),
+            ("SiLU", [("Add", ["y", f()]), ("Sigmoid", ["p"]), ("Mul", ["p", "c0"])]),
+            ("Tanh", [("Tanh", ["y"])]),
+            ("Gelu", [("Div", ["y", c32(1.4142135)]), ("Erf", ["p"]), ("Add", ["p", c32(1)]),
+                      ("Mul", ["y", "p"]), ("Mul", ["p", c32(0.5)])])]:
+        extra = sum(1 for _, ins, *r in chain for i in ins if callable(i))
+        add(Case(f"Epilogue_conv_{act}", "Conv", *conv3[:1],
+                 [[(1, 6, 17, 45), None, None] + [(1, 13, 17, 45)] * extra,
+                  [(2, 6, 4, 7), None, None] + [(2, 13, 4, 7)] * extra],
+                 attrs=conv3[1], chain=chain, static=extra > 0, **cv))
+    add(Case("Epilogue_depthwise_clip", "Conv", [u, wt(12, 1, 3, 3), wt(12)],
+             [[(1, 12, 30, 37), None, None], [(2, 12, 9, 5), None, None]],
+             attrs={"group": 12, "strides": [2, 2], "pads": [1, 1, 1, 1]},
+             chain=[("Clip", ["y", c32(0), c32(6)])], **cv))
+    add(Case("Epilogue_pointwise_residual_hardswish", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
+             [[(1, 17, 7, 9), None, None, (1, 40, 7, 9)], [(2, 17, 1, 30), None, None, (2, 40, 1, 30)]],
+             chain=[("Add", ["y", f()]), ("HardSwish", ["p"])], static=True, **cv))
+    add(Case("Epilogue_transposed_sigmoid", "Conv", [u, wt(256, 64, 3, 3), wt(256)],
+             [[(1, 64, 3, 6), None, None], [(2, 64, 4, 9), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, chain=[("Sigmoid", ["y"])], **cv))
+    add(Case("Epilogue_grouped_leaky", "Conv", [u, wt(64, 8, 3, 3), wt(64)],
+             [[(1, 32, 9, 40), None, None], [(2, 32, 3, 3), None, None]],
+             attrs={"group": 4, "pads": [1, 1, 1, 1]},
+             chain=[("LeakyRelu", ["y"], {"alpha": 0.1})], **cv))
+    add(Case("Epilogue_conv1d_residual_tanh", "Conv", [u, wt(21, 3, 5), wt(21)],
+             [[(1, 3, 150), None, None, (1, 21, 146)], [(2, 3, 11), None, None, (2, 21, 7)]],
+             chain=[("Add", [f(), "y"]), ("Tanh", ["p"])], static=True, **cv))
+    add(Case("Epilogue_matmul_bias_relu", "MatMul", [u, wt(70, 37)],
+             [[(5, 70), None], [(1, 70), None]],
+             chain=[("Add", ["y", wt(37)]), ("Relu", ["p"])], **cv))
+    add(Case("Epilogue_gemm_residual_gelu", "Gemm", [u, wt(33, 50), wt(33)],
+             [[(20, 50), None, None, (20, 33)], [(3, 50), None, None, (3, 33)]],
+             attrs={"transB": 1},
+             chain=[("Add", ["y", f()]), ("Div", ["p", c32(1.4142135)]), ("Erf", ["p"]),
+                    ("Add", ["p", c32(1)]), ("Mul", ["c0", "p"]), ("Mul", ["p", c32(0.5)])],
+             static=True, **cv))
+    add(Case("Epilogue_batched_matmul_residual_silu", "MatMul", [u, u],
+             [[(3, 9, 20), (3, 20, 40), (3, 9, 40)], [(2, 1, 7), (2, 7, 5), (2, 1, 5)]],
+             chain=[("Add", ["y", f()]), ("Sigmoid", ["p"]), ("Mul", ["p", "c0"])], static=True, **cv))
+    # Not epilogues: a per-channel Add (broadcast), and an output also
+    # read by the graph (not overwritten in place).
+    add(Case("Epilogue_conv_channel_add_relu", "Conv", *conv3[:1],
+             [[(1, 6, 17, 45), None, None, (13, 1, 1)], [(2, 6, 4, 7), None, None, (13, 1, 1)]],
+             attrs=conv3[1], chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
+    add(Case("Epilogue_conv_output_kept", "Conv", *conv3[:1],
+             [[(1, 6, 17, 45), None, None, (1, 13, 17, 45)], [(2, 6, 4, 7), None, None, (2, 13, 4, 7)]],
+             attrs=conv3[1], chain=[("Add", ["y", f()]), ("Relu", ["p"])], keep=True, static=True, **cv))
+
     # The kernels of the other ISAs, whatever this CPU has: AVX2 (haswell)
     # and baseline x86-64 (SSE2) variants of the GEMM and depthwise cases.
     for mcpu in ["haswell", "x86-64"]:
@@ -343,17 +430,22 @@ def cases():
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
-                "Conv_depthwise_s2_d1")]:
+                "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
+                "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
+                "Epilogue_depthwise_clip",
+                "Epilogue_pointwise_residual_hardswish")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
-                     case.atol, args=[f"--mcpu={mcpu}"]))
+                     case.atol, args=[f"--mcpu={mcpu}"], chain=case.chain,
+                     keep=case.keep, static=case.static))
     return out
 
 
 def check(kiln, case, opt_level):
     model, feeds = case.build()
     return check_against_onnxruntime(
-        kiln, model, feeds, [f"-O{opt_level}", "--all-dynamic", *case.args],
+        kiln, model, feeds,
+        [f"-O{opt_level}", *([] if case.static else ["--all-dynamic"]), *case.args],
         rtol=case.rtol, atol=case.atol, name="m")
 
 

@@ -13,42 +13,6 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// The buffer a view was taken from (through subviews, reshapes, casts).
-Value rootBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
-/// Whether `from` comes before `to` in one block and every op between them
-/// writes (or frees) only fresh allocations other than `kept`: what is read
-/// from `kept` at `to` is what was there at `from`. Ops with unknown
-/// effects (calls, loops) count as writing anything.
-bool keptBetween(Operation *from, Operation *to, Value kept) {
-  if (from->getBlock() != to->getBlock() || !from->isBeforeInBlock(to))
-    return false;
-  for (Operation *op = from->getNextNode(); op != to; op = op->getNextNode()) {
-    if (isMemoryEffectFree(op))
-      continue;
-    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
-    if (!iface)
-      return false;
-    SmallVector<MemoryEffects::EffectInstance> effects;
-    iface.getEffects(effects);
-    for (MemoryEffects::EffectInstance &effect : effects) {
-      if (!isa<MemoryEffects::Write, MemoryEffects::Free>(effect.getEffect()))
-        continue;
-      Value written = effect.getValue();
-      if (!written)
-        return false;
-      Value root = rootBuffer(written);
-      if (root == kept || !root.getDefiningOp<memref::AllocOp>())
-        return false;
-    }
-  }
-  return true;
-}
-
 /// The value a single-block linalg body yields, seen through its block
 /// arguments: the operand a `linalg.fill` or `linalg.map` yields unchanged.
 Value yieldedValue(linalg::LinalgOp op) {
@@ -102,6 +66,37 @@ bool sameSize(OpFoldResult a, OpFoldResult b) {
 }
 
 } // namespace
+
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+bool keptBetween(Operation *from, Operation *to, Value kept) {
+  if (from->getBlock() != to->getBlock() || !from->isBeforeInBlock(to))
+    return false;
+  for (Operation *op = from->getNextNode(); op != to; op = op->getNextNode()) {
+    if (isMemoryEffectFree(op))
+      continue;
+    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!iface)
+      return false;
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    iface.getEffects(effects);
+    for (MemoryEffects::EffectInstance &effect : effects) {
+      if (!isa<MemoryEffects::Write, MemoryEffects::Free>(effect.getEffect()))
+        continue;
+      Value written = effect.getValue();
+      if (!written)
+        return false;
+      Value root = rootBuffer(written);
+      if (root == kept || !root.getDefiningOp<memref::AllocOp>())
+        return false;
+    }
+  }
+  return true;
+}
 
 std::optional<AbsorbedPadding> matchZeroPaddedInput(Operation *conv, Value x,
                                                     unsigned firstSpatialDim) {

@@ -55,6 +55,15 @@ struct AbsorbedBias {
 std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv, mlir::Value y,
                                           unsigned channelDim);
 
+/// The buffer a view was taken from (through subviews, reshapes, casts).
+mlir::Value rootBuffer(mlir::Value v);
+
+/// Whether `from` comes before `to` in one block and every op between them
+/// writes (or frees) only fresh allocations other than `kept`: what is read
+/// from `kept` at `to` is what was there at `from`. Ops with unknown
+/// effects (calls, loops) count as writing anything.
+bool keptBetween(mlir::Operation *from, mlir::Operation *to, mlir::Value kept);
+
 /// Erases what a kernel took over once the op that had them is replaced:
 /// the bias broadcast, and the padded buffer with its fill and copy.
 void eraseAbsorbed(const std::optional<AbsorbedBias> &bias,

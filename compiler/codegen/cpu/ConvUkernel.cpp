@@ -170,6 +170,11 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     }
     args.append(
         {ya.address, ya.strides[0], groupStride(ya), ya.strides[lead + 1]});
+    // An epilogue goes with an output computed in place, like a bias.
+    std::optional<kiln::AbsorbedEpilogue> epilogue;
+    if (y == yOriginal)
+      epilogue = kiln::matchEpilogue(op, y);
+    kiln::appendEpilogueArgs(b, loc, epilogue, args);
     func::CallOp::create(b, loc, kernel, args);
     if (y != yOriginal) {
       memref::CopyOp::create(b, loc, y, yOriginal);
@@ -179,6 +184,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       memref::DeallocOp::create(b, loc, w);
     op->erase();
     kiln::eraseAbsorbed(bias, padding);
+    kiln::eraseAbsorbed(epilogue);
   }
 
   void runOnOperation() override {
@@ -188,7 +194,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
             getOperation(), kiln::codegen::Strategy::conv_ukernel,
             "a linalg.conv_2d_nchw_fchw, conv_2d_ngchw_gfchw or "
             "conv_1d_ncw_fcw",
-            "kiln_sconv2d_", /*numArgs=*/32,
+            "kiln_sconv2d_", /*numArgs=*/36,
             [&](Operation *op, func::FuncOp kernel) {
               lower(cast<linalg::LinalgOp>(op), kernel);
             })))

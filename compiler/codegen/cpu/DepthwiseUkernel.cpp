@@ -77,16 +77,20 @@ struct DepthwiseUkernelPass
     else
       args.append({index(0), index(0)});
     pushBuffer(y);
+    std::optional<kiln::AbsorbedEpilogue> epilogue =
+        kiln::matchEpilogue(op, y);
+    kiln::appendEpilogueArgs(b, loc, epilogue, args);
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
     kiln::eraseAbsorbed(bias, padding);
+    kiln::eraseAbsorbed(epilogue);
   }
 
   void runOnOperation() override {
     if (failed(kiln::lowerConfiguredOps<linalg::DepthwiseConv2DNchwChwOp>(
             getOperation(), kiln::codegen::Strategy::depthwise_ukernel,
             "a linalg.depthwise_conv_2d_nchw_chw", "kiln_dwconv2d_",
-            /*numArgs=*/30, [&](Operation *op, func::FuncOp kernel) {
+            /*numArgs=*/34, [&](Operation *op, func::FuncOp kernel) {
               lower(cast<linalg::DepthwiseConv2DNchwChwOp>(op), kernel);
             })))
       return signalPassFailure();

@@ -216,9 +216,13 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
       kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
       args.append({ba.address, ba.strides[0]});
     }
+    std::optional<kiln::AbsorbedEpilogue> epilogue =
+        kiln::matchEpilogue(op, op.getDpsInitOperand(0)->get());
+    kiln::appendEpilogueArgs(b, loc, epilogue, args);
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
     kiln::eraseAbsorbed(bias, std::nullopt);
+    kiln::eraseAbsorbed(epilogue);
   }
 
   void runOnOperation() override {
@@ -254,21 +258,21 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
           lower(op, dims,
                 kiln::declareUkernel(
                     module, ("kiln_sgemm_bias_" + isaSuffix(isa)).str(),
-                    /*numArgs=*/18),
+                    /*numArgs=*/22),
                 nullptr, bias);
           continue;
         }
         lower(op, dims,
               kiln::declareUkernel(module,
                                    ("kiln_sgemm_" + isaSuffix(isa)).str(),
-                                   /*numArgs=*/16));
+                                   /*numArgs=*/20));
         continue;
       }
       Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
       lower(op, dims,
             kiln::declareUkernel(module,
                                  ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
-                                 /*numArgs=*/13),
+                                 /*numArgs=*/17),
             bPacked);
       if (get->use_empty())
         get->erase();

@@ -87,4 +87,18 @@ BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   return arg;
 }
 
+void appendEpilogueArgs(OpBuilder &b, Location loc,
+                        const std::optional<AbsorbedEpilogue> &epilogue,
+                        SmallVectorImpl<Value> &args) {
+  AbsorbedEpilogue none;
+  const AbsorbedEpilogue &e = epilogue ? *epilogue : none;
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  args.append({index(e.act), index(llvm::bit_cast<uint32_t>(e.alpha)),
+               index(llvm::bit_cast<uint32_t>(e.beta))});
+  args.push_back(e.residual ? getBufferArg(b, loc, e.residual).address
+                            : index(0));
+}
+
 } // namespace kiln

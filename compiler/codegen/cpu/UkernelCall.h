@@ -9,6 +9,7 @@
 #ifndef KILN_COMPILER_CODEGEN_CPU_UKERNELCALL_H
 #define KILN_COMPILER_CODEGEN_CPU_UKERNELCALL_H
 
+#include "compiler/codegen/common/FusedEpilogue.h"
 #include "compiler/codegen/common/KilnCodegen.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -95,6 +96,13 @@ struct BufferArg {
 };
 BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
+
+/// The four arguments every kernel takes last (kiln_epilogue.h): the
+/// epilogue's activation, its alpha and beta as bit patterns and the
+/// residual's address; zeros without an epilogue.
+void appendEpilogueArgs(mlir::OpBuilder &b, mlir::Location loc,
+                        const std::optional<AbsorbedEpilogue> &epilogue,
+                        llvm::SmallVectorImpl<mlir::Value> &args);
 
 } // namespace kiln
 

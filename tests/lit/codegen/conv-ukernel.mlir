@@ -9,7 +9,7 @@
 // (no) g, c, h and w strides, w with its (no) g and f strides, no bias
 // (0, 0, 0) and y with its n, (no) g and f strides.
 
-// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-LABEL: func.func @conv(
 // CHECK-SAME:      %[[X:.*]]: memref<?x16x?x?xf32>, %[[W:.*]]: memref<32x16x3x3xf32>, %[[Y:.*]]: memref<?x32x?x?xf32>
@@ -29,7 +29,7 @@
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C3]]
 // CHECK-DAG:     %[[KH:.*]] = memref.dim %[[W]], %[[C2]]
 // CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C3]]
-// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[C1]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1)
+// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[C1]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 func.func @conv(%x: memref<?x16x?x?xf32>, %w: memref<32x16x3x3xf32>, %y: memref<?x32x?x?xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
@@ -77,7 +77,7 @@ func.func @strided_output(%x: memref<1x8x10x10xf32, strided<[1600, 100, 10, 1], 
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
-// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.
 // CHECK:         return %[[Y]]
 func.func @padded_with_bias(%x: memref<2x3x9x9xf32>, %w: memref<5x3x3x3xf32>, %b: memref<5xf32>) -> memref<2x5x11x9xf32> {
@@ -113,7 +113,7 @@ func.func @padded_with_bias(%x: memref<2x3x9x9xf32>, %w: memref<5x3x3x3xf32>, %b
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:5, %[[SW:.*]]:5 = memref.extract_strided_metadata %[[W]]
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:5, %[[SY:.*]]:5 = memref.extract_strided_metadata %[[Y]]
 // CHECK:         %[[G:.*]] = memref.dim %[[W]], %{{.*}} : memref<4x16x8x3x3xf32>
-// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %[[G]], {{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %[[SX]]#4, %{{.*}}, %[[SW]]#0, %[[SW]]#1, {{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2)
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %[[G]], {{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %[[SX]]#4, %{{.*}}, %[[SW]]#0, %[[SW]]#1, {{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.
 func.func @grouped(%x: memref<1x4x8x10x10xf32>, %w: memref<4x16x8x3x3xf32>, %y: memref<1x4x16x10x10xf32>) {
   %zero = arith.constant 0.0 : f32
@@ -162,7 +162,7 @@ func.func @unconfigured(%x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: me
 // CHECK-DAG:     %[[IW:.*]] = memref.dim %[[X]], %[[C2]]
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C2]]
 // CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C2]]
-// CHECK:         call @kiln_sconv2d_avx2(%[[N]], %[[C1]], %[[F]], %[[C]], %[[C1]], %[[IW]], %[[C1]], %[[OW]], %[[C1]], %[[KW]], %[[C1]], %[[C3]], %[[C1]], %[[C2]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[C0]], %[[SX]]#2, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1)
+// CHECK:         call @kiln_sconv2d_avx2(%[[N]], %[[C1]], %[[F]], %[[C]], %[[C1]], %[[IW]], %[[C1]], %[[OW]], %[[C1]], %[[KW]], %[[C1]], %[[C3]], %[[C1]], %[[C2]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[C0]], %[[SX]]#2, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_1d_ncw_fcw
 func.func @conv1d(%x: memref<?x2x?xf32>, %w: memref<5x2x7xf32>, %y: memref<?x5x?xf32>) {
   linalg.conv_1d_ncw_fcw {dilations = dense<2> : tensor<1xi64>, strides = dense<3> : tensor<1xi64>,

@@ -8,7 +8,7 @@
 // dilations and no padding, then x, w, no bias (0, 0) and y as addresses
 // and element strides.
 
-// CHECK-LABEL: func.func private @kiln_dwconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_dwconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-LABEL: func.func @depthwise(
 // CHECK-SAME:      %[[X:.*]]: memref<?x144x?x?xf32>, %[[W:.*]]: memref<144x3x3xf32>, %[[Y:.*]]: memref<?x144x?x?xf32>
@@ -27,7 +27,7 @@
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SX:.*]]:4 = memref.extract_strided_metadata %[[X]]
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SW:.*]]:3 = memref.extract_strided_metadata %[[W]]
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SY:.*]]:4 = memref.extract_strided_metadata %[[Y]]
-// CHECK:         call @kiln_dwconv2d_avx512(%[[N]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C2]], %[[C2]], %[[C1]], %[[C3]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[SW]]#0, %[[SW]]#1, %[[SW]]#2, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3)
+// CHECK:         call @kiln_dwconv2d_avx512(%[[N]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C2]], %[[C2]], %[[C1]], %[[C3]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[SW]]#0, %[[SW]]#1, %[[SW]]#2, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.depthwise_conv_2d_nchw_chw
 func.func @depthwise(%x: memref<?x144x?x?xf32>, %w: memref<144x3x3xf32>, %y: memref<?x144x?x?xf32>) {
   linalg.depthwise_conv_2d_nchw_chw {dilations = dense<[1, 3]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,

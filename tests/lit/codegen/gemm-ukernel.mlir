@@ -10,7 +10,7 @@
 // aligned pointers plus their offsets in bytes. The kernel runs its tasks
 // through kiln_parallel_for, which the pass declares for the artifact.
 
-// CHECK-LABEL: func.func private @kiln_sgemm_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_sgemm_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:.*]]: memref<?x384xf32>, %[[B:.*]]: memref<384x1536xf32>, %[[C:.*]]: memref<?x1536xf32>
@@ -26,7 +26,7 @@
 // CHECK:         %[[PTRA:.*]] = arith.addi %[[PA]], %[[BYTES]]
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[STB:.*]]:2 = memref.extract_strided_metadata %[[B]]
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[STC:.*]]:2 = memref.extract_strided_metadata %[[C]]
-// CHECK:         call @kiln_sgemm_avx2(%[[ONE]], %[[M]], %[[N]], %[[K]], %[[PTRA]], %[[ZERO]], %[[STA]]#0, %[[STA]]#1, %{{.*}}, %[[ZERO]], %[[STB]]#0, %[[STB]]#1, %{{.*}}, %[[ZERO]], %[[STC]]#0, %[[STC]]#1)
+// CHECK:         call @kiln_sgemm_avx2(%[[ONE]], %[[M]], %[[N]], %[[K]], %[[PTRA]], %[[ZERO]], %[[STA]]#0, %[[STA]]#1, %{{.*}}, %[[ZERO]], %[[STB]]#0, %[[STB]]#1, %{{.*}}, %[[ZERO]], %[[STC]]#0, %[[STC]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.matmul
 func.func @matmul(%a: memref<?x384xf32>, %b: memref<384x1536xf32>, %c: memref<?x1536xf32>) {
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<?x384xf32>, memref<384x1536xf32>) outs(%c : memref<?x1536xf32>)
@@ -95,7 +95,7 @@ func.func @tensors(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>
 // (four ones, four zeros per row), in a new global; the call passes only
 // its address, and the original global, read by nothing else, is gone.
 
-// PACK-LABEL: func.func private @kiln_sgemm_packed_sse(index, index, index, index, index, index, index, index, index, index, index, index, index)
+// PACK-LABEL: func.func private @kiln_sgemm_packed_sse(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // PACK-NOT:   func.func private @kiln_sgemm_sse(
 // PACK:       memref.global "private" constant @w_packed_sse_t : memref<72xf32> = dense_resource<w_packed_sse_t> {alignment = 64 : i64}
 // PACK-NOT:   memref.global "private" constant @w :
@@ -126,13 +126,13 @@ func.func @packed(%a: memref<?x3xf32>, %c: memref<?x20xf32>) {
 // are C's rows. The kernel starts C from the bias (its address and stride
 // last) and the broadcast goes. A broadcast along C's columns stays.
 
-// CHECK-LABEL: func.func private @kiln_sgemm_bias_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_sgemm_bias_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func @conv_bias(
 // CHECK-SAME:      %[[W:.*]]: memref<4x3xf32>, %[[X:.*]]: memref<1x3x36xf32>, %[[B:.*]]: memref<4xf32>
 // CHECK-NOT:     linalg.generic
 // CHECK:         %[[Y:.*]] = memref.alloc() : memref<1x4x6x6xf32>
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
-// CHECK:         call @kiln_sgemm_bias_avx2({{.*}}, %{{.*}}, %[[SB]])
+// CHECK:         call @kiln_sgemm_bias_avx2({{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.generic
 // CHECK:         return %[[Y]]
 #bcast = affine_map<(n, f, h, w) -> (f)>

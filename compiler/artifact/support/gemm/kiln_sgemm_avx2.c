@@ -11,6 +11,10 @@ typedef __m256 kg_vec;
 #define KG_SET1(x) _mm256_set1_ps(x)
 #define KG_BCAST(p) _mm256_broadcast_ss(p)
 #define KG_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+/* The larger (smaller) of a and b, b when either is NaN: with a bound as
+ * a, a NaN in b stays NaN. */
+#define KG_MAX(a, b) _mm256_max_ps(a, b)
+#define KG_MIN(a, b) _mm256_min_ps(a, b)
 /* The first n (< 8) floats at p, the rest zero; and their store. */
 static inline __m256i kg_mask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n),

@@ -11,6 +11,10 @@ typedef __m512 kg_vec;
 #define KG_SET1(x) _mm512_set1_ps(x)
 #define KG_BCAST(p) _mm512_set1_ps(*(p))
 #define KG_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+/* The larger (smaller) of a and b, b when either is NaN: with a bound as
+ * a, a NaN in b stays NaN. */
+#define KG_MAX(a, b) _mm512_max_ps(a, b)
+#define KG_MIN(a, b) _mm512_min_ps(a, b)
 /* The first n (< 16) floats at p, the rest zero; and their store. */
 static inline kg_vec kg_loadn(const float *p, int64_t n) {
   return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);

@@ -79,6 +79,8 @@ static float *KG_NAME(getScratch)(size_t floats) {
   return KG_NAME(scratch);
 }
 
+#include "kiln_sgemm_epilogue.h"
+
 /* Stores the accumulators of a register tile: C[0:mr, 0:nr] plus the tile,
  * or with a bias, bias[i * sbias] plus the tile (C is not read). Inlined
  * into each tile with a constant `rows`, so acc0/acc1 stay in registers. */
@@ -1050,6 +1052,8 @@ typedef struct {
    * image * groups + group, and A, B, C and the bias move by these strides
    * per group on top of their batch strides. */
   int64_t groups, sag, sbg, scg, sbiasg;
+  /* Applied to each task's block of C once it is complete (or NULL). */
+  const KG_NAME(epi) *epi;
 } KG_NAME(job);
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
@@ -1075,12 +1079,20 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
       image.x = b;
       image.pBase = n0;
     }
-    KG_NAME(one)(mc, nc, j->K, a + m0 * j->sam, j->sam, j->sak,
-                 b + n0 * j->sbn, j->sbk, j->sbn,
-                 c + m0 * j->scm + n0 * j->scn, j->scm, j->scn,
-                 j->conv ? &image : NULL,
-                 bias ? bias + m0 * j->sbias : NULL, j->sbias,
-                 j->bPacked ? j->bPacked + n0 / KG_NR * j->K * KG_NR : NULL);
+    float *block = c + m0 * j->scm + n0 * j->scn;
+    if (j->K > 0)
+      KG_NAME(one)(mc, nc, j->K, a + m0 * j->sam, j->sam, j->sak,
+                   b + n0 * j->sbn, j->sbk, j->sbn, block, j->scm, j->scn,
+                   j->conv ? &image : NULL,
+                   bias ? bias + m0 * j->sbias : NULL, j->sbias,
+                   j->bPacked ? j->bPacked + n0 / KG_NR * j->K * KG_NR
+                              : NULL);
+    else if (bias)
+      /* No products: C is the bias. */
+      for (int64_t m = 0; m < mc; ++m)
+        for (int64_t n = 0; n < nc; ++n)
+          block[m * j->scm + n * j->scn] = bias[(m0 + m) * j->sbias];
+    KG_NAME(finish)(j->epi, block, j->scm, j->scn, mc, nc);
   }
 }
 
@@ -1097,17 +1109,18 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch);
  * along N in blocks of KG_NC (each task packs only its own columns of B),
  * and along M only when N and the batch give too few tasks (each M task
  * packs B again: K x N copies against mChunk x K x N multiply-adds). */
-KG_HIDDEN void KG_NAME(kiln_sgemm)(int64_t batch, int64_t M, int64_t N,
-                                   int64_t K, intptr_t a, int64_t sab,
-                                   int64_t sam, int64_t sak, intptr_t b,
-                                   int64_t sbb, int64_t sbk, int64_t sbn,
-                                   intptr_t c, int64_t scb, int64_t scm,
-                                   int64_t scn) {
-  if (batch <= 0 || M <= 0 || N <= 0 || K <= 0)
+KG_HIDDEN void KG_NAME(kiln_sgemm)(
+    int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t a, int64_t sab,
+    int64_t sam, int64_t sak, intptr_t b, int64_t sbb, int64_t sbk,
+    int64_t sbn, intptr_t c, int64_t scb, int64_t scm, int64_t scn,
+    int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
+  if (batch <= 0 || M <= 0 || N <= 0)
     return;
+  KG_NAME(epi) e;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
                     scn, 1, 1, M, N, NULL, NULL, 0, NULL};
+  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, c);
   KG_NAME(run)(&j, batch);
 }
 
@@ -1118,21 +1131,15 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_bias)(
     int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t a, int64_t sab,
     int64_t sam, int64_t sak, intptr_t b, int64_t sbb, int64_t sbk,
     int64_t sbn, intptr_t c, int64_t scb, int64_t scm, int64_t scn,
-    intptr_t bias, int64_t sbias) {
+    intptr_t bias, int64_t sbias, int64_t act, int64_t alpha, int64_t beta,
+    intptr_t res) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  if (K <= 0) {
-    /* No products: C is the bias. */
-    for (int64_t bi = 0; bi < batch; ++bi)
-      for (int64_t m = 0; m < M; ++m)
-        for (int64_t n = 0; n < N; ++n)
-          ((float *)c)[bi * scb + m * scm + n * scn] =
-              ((const float *)bias)[m * sbias];
-    return;
-  }
+  KG_NAME(epi) e;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
                     scn, 1, 1, M, N, NULL, (const float *)bias, sbias, NULL};
+  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, c);
   KG_NAME(run)(&j, batch);
 }
 
@@ -1149,15 +1156,19 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(int64_t batch, int64_t M,
                                           int64_t sab, int64_t sam,
                                           int64_t sak, intptr_t bPacked,
                                           intptr_t c, int64_t scb,
-                                          int64_t scm, int64_t scn) {
-  if (batch <= 0 || M <= 0 || N <= 0 || K <= 0)
+                                          int64_t scm, int64_t scn,
+                                          int64_t act, int64_t alpha,
+                                          int64_t beta, intptr_t res) {
+  if (batch <= 0 || M <= 0 || N <= 0)
     return;
+  KG_NAME(epi) e;
   KG_NAME(job) j = {M,    N,    K,   (const float *)a,
                     sab,  sam,  sak, NULL,
                     0,    0,    0,   (float *)c,
                     scb,  scm,  scn, 1,
                     1,    M,    N,   NULL,
                     NULL, 0,    (const float *)bPacked};
+  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, c);
   KG_NAME(run)(&j, batch);
 }
 
@@ -1219,6 +1230,7 @@ typedef struct {
   float *y;
   int64_t syn, syc, syh, syw;
   int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL;
+  const KG_NAME(epi) *epi; /* applied to each finished plane, or NULL */
 } KG_NAME(dwJob);
 
 /* Output rows oh and oh + 1 of a 3x3 convolution with unit strides and
@@ -1528,9 +1540,10 @@ static void KG_NAME(dwTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
   for (int64_t t = begin; t < end; ++t) {
     int64_t n = t / j->C, c = t % j->C;
-    KG_NAME(dwPlane)(j, j->x + n * j->sxn + c * j->sxc, j->w + c * j->swc,
-                     j->y + n * j->syn + c * j->syc,
+    float *y = j->y + n * j->syn + c * j->syc;
+    KG_NAME(dwPlane)(j, j->x + n * j->sxn + c * j->sxc, j->w + c * j->swc, y,
                      j->bias ? j->bias + c * j->sbc : NULL);
+    KG_NAME(finish)(j->epi, y, j->syh, j->syw, j->OH, j->OW);
   }
 }
 
@@ -1546,13 +1559,16 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
     int64_t padT, int64_t padL, intptr_t x, int64_t sxn, int64_t sxc,
     int64_t sxh, int64_t sxw, intptr_t w, int64_t swc, int64_t swh,
     int64_t sww, intptr_t b, int64_t sbc, intptr_t y, int64_t syn,
-    int64_t syc, int64_t syh, int64_t syw) {
+    int64_t syc, int64_t syh, int64_t syw, int64_t act, int64_t alpha,
+    int64_t beta, intptr_t res) {
   if (N <= 0 || C <= 0 || OH <= 0 || OW <= 0)
     return;
+  KG_NAME(epi) e;
   KG_NAME(dwJob) j = {(const float *)x, sxn, sxc, sxh, sxw, (const float *)w,
                       swc, swh, sww, (const float *)b, sbc, (float *)y, syn,
                       syc, syh, syw, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw,
-                      padT, padL};
+                      padT, padL, NULL};
+  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, y);
   int64_t planes = N * C;
   /* A depthwise multiply-add costs about 8 of a GEMM's (it streams its
    * input through once per channel): a lower bar for the pool. */
@@ -1583,7 +1599,8 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
     int64_t dh, int64_t dw, int64_t padT, int64_t padL, intptr_t x,
     int64_t sxn, int64_t sxg, int64_t sxc, int64_t sxh, int64_t sxw,
     intptr_t w, int64_t swg, int64_t swf, intptr_t b, int64_t sbg,
-    int64_t sb, intptr_t y, int64_t syn, int64_t syg, int64_t syf) {
+    int64_t sb, intptr_t y, int64_t syn, int64_t syg, int64_t syf,
+    int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
   int64_t K = C * KH * KW, P = OH * OW;
   if (N <= 0 || G <= 0 || F <= 0 || P <= 0)
     return;
@@ -1593,16 +1610,7 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
                     1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL,
                     G, swg, sxg, syg, sbg};
-  if (K <= 0) {
-    /* No taps: y is the bias (or stays). */
-    if (b)
-      for (int64_t n = 0; n < N; ++n)
-        for (int64_t g = 0; g < G; ++g)
-          for (int64_t f = 0; f < F; ++f)
-            for (int64_t p = 0; p < P; ++p)
-              ((float *)y)[n * syn + g * syg + f * syf + p] =
-                  ((const float *)b)[g * sbg + f * sb];
-    return;
-  }
+  KG_NAME(epi) e;
+  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, y);
   KG_NAME(run)(&j, N * G);
 }

@@ -11,6 +11,10 @@ typedef __m128 kg_vec;
 #define KG_SET1(x) _mm_set1_ps(x)
 #define KG_BCAST(p) _mm_load1_ps(p)
 #define KG_FMA(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c)
+/* The larger (smaller) of a and b, b when either is NaN: with a bound as
+ * a, a NaN in b stays NaN. */
+#define KG_MAX(a, b) _mm_max_ps(a, b)
+#define KG_MIN(a, b) _mm_min_ps(a, b)
 #include <string.h>
 /* The first n (< 4) floats at p, the rest zero; and their store (SSE2 has
  * no masked moves: through a copy). */

@@ -1,0 +1,215 @@
+/*===- kiln_sgemm_epilogue.h - Residual and activation on a finished block -===*
+ *
+ * Included by kiln_sgemm_impl.h, once per ISA, after the vector operations
+ * are defined (KG_MAX and KG_MIN too). A kernel calls finish() on each
+ * block of its output as soon as the block is complete, while it is still
+ * in cache, instead of the separate pass over the whole output that the
+ * Add and activation after it would cost (see kiln_epilogue.h).
+ *
+ * The transcendental activations use polynomial approximations accurate
+ * to a few float ulps (exp, tanh) or 1.5e-7 absolute (erf), well inside the
+ * tolerances of the ONNX test data; no libm call per element.
+ *
+ *===--------------------------------------------------------------------===*/
+
+#include "kiln_epilogue.h"
+
+typedef int32_t kg_ivec __attribute__((vector_size(sizeof(kg_vec))));
+
+static inline kg_vec KG_NAME(select)(kg_ivec mask, kg_vec a, kg_vec b) {
+  return (kg_vec)(((kg_ivec)a & mask) | ((kg_ivec)b & ~mask));
+}
+
+/* exp(x), x clamped to [-87, 88] (where 2^n stays a normal float): 2^n *
+ * p(r) with n = round(x / ln 2) (the 1.5 * 2^23 trick), r = x - n ln 2 with
+ * ln 2 in two parts so r is exact, and p exp's Taylor polynomial of degree
+ * 7 on |r| <= ln 2 / 2 (truncation below 1e-8 relative). */
+static inline kg_vec KG_NAME(vexp)(kg_vec x) {
+  const kg_vec magic = KG_SET1(12582912.0f);
+  x = KG_MIN(KG_SET1(88.0f), KG_MAX(KG_SET1(-87.0f), x));
+  kg_vec t = x * KG_SET1(1.44269504088896341f) + magic;
+  kg_vec n = t - magic;
+  kg_vec r = x - n * KG_SET1(0.693359375f) + n * KG_SET1(2.12194440e-4f);
+  kg_vec p = KG_SET1(1.0f / 5040);
+  p = p * r + KG_SET1(1.0f / 720);
+  p = p * r + KG_SET1(1.0f / 120);
+  p = p * r + KG_SET1(1.0f / 24);
+  p = p * r + KG_SET1(1.0f / 6);
+  p = p * r + KG_SET1(0.5f);
+  p = p * r + KG_SET1(1.0f);
+  p = p * r + KG_SET1(1.0f);
+  kg_ivec bits = ((kg_ivec)t - (kg_ivec)magic + 127) << 23;
+  return p * (kg_vec)bits;
+}
+
+static inline kg_vec KG_NAME(vsigmoid)(kg_vec x) {
+  return KG_SET1(1.0f) / (KG_SET1(1.0f) + KG_NAME(vexp)(-x));
+}
+
+/* tanh: below |x| = 1/2 its odd Taylor polynomial to x^15 (the next term
+ * is 2e-8 of x), above it 1 - 2 / (exp(2|x|) + 1), which has no
+ * cancellation there; the sign restored from x. */
+static inline kg_vec KG_NAME(vtanh)(kg_vec x) {
+  const kg_ivec signBit = (kg_ivec)KG_SET1(-0.0f);
+  kg_vec ax = (kg_vec)((kg_ivec)x & ~signBit);
+  kg_vec x2 = x * x;
+  kg_vec p = KG_SET1(-929569.0f / 638512875);
+  p = p * x2 + KG_SET1(21844.0f / 6081075);
+  p = p * x2 + KG_SET1(-1382.0f / 155925);
+  p = p * x2 + KG_SET1(62.0f / 2835);
+  p = p * x2 + KG_SET1(-17.0f / 315);
+  p = p * x2 + KG_SET1(2.0f / 15);
+  p = p * x2 + KG_SET1(-1.0f / 3);
+  kg_vec small = x + x * x2 * p;
+  kg_vec large =
+      KG_SET1(1.0f) -
+      KG_SET1(2.0f) / (KG_NAME(vexp)(ax + ax) + KG_SET1(1.0f));
+  large = (kg_vec)((kg_ivec)large | ((kg_ivec)x & signBit));
+  return KG_NAME(select)((kg_ivec)(ax < KG_SET1(0.5f)), small, large);
+}
+
+/* GELU, y / 2 * (1 + erf(z)) with z = y / sqrt(2). 1 + erf(z) is
+ * erfc(|z|) for z < 0 and 2 - erfc(|z|) otherwise, with erfc(a) =
+ * poly(t) exp(-a^2), t = 1 / (1 + p a) (Abramowitz and Stegun 7.1.26,
+ * 1.5e-7 absolute): no cancellation for large negative y. */
+static inline kg_vec KG_NAME(vgelu)(kg_vec y) {
+  const kg_ivec signBit = (kg_ivec)KG_SET1(-0.0f);
+  kg_vec z = y * KG_SET1(0.70710678118654752f);
+  kg_vec a = (kg_vec)((kg_ivec)z & ~signBit);
+  kg_vec t = KG_SET1(1.0f) / (KG_SET1(1.0f) + KG_SET1(0.3275911f) * a);
+  kg_vec p = KG_SET1(1.061405429f);
+  p = p * t + KG_SET1(-1.453152027f);
+  p = p * t + KG_SET1(1.421413741f);
+  p = p * t + KG_SET1(-0.284496736f);
+  p = p * t + KG_SET1(0.254829592f);
+  kg_vec erfc = p * t * KG_NAME(vexp)(-(a * a));
+  kg_vec onePlusErf = KG_NAME(select)((kg_ivec)(z < KG_SET1(0.0f)), erfc,
+                                      KG_SET1(2.0f) - erfc);
+  return KG_SET1(0.5f) * y * onePlusErf;
+}
+
+/* act(y) with the activation's parameters alpha and beta. Inlined with a
+ * constant act. NaN stays NaN: the bounds are KG_MAX's and KG_MIN's first
+ * operands. */
+static inline __attribute__((always_inline)) kg_vec
+KG_NAME(activate)(kg_vec y, const int act, kg_vec alpha, kg_vec beta) {
+  const kg_vec zero = KG_SET1(0.0f), one = KG_SET1(1.0f);
+  switch (act) {
+  case KILN_ACT_RELU:
+    return KG_MAX(zero, y);
+  case KILN_ACT_CLIP:
+    return KG_MIN(beta, KG_MAX(alpha, y));
+  case KILN_ACT_LEAKY_RELU:
+    return KG_NAME(select)((kg_ivec)(y < zero), alpha * y, y);
+  case KILN_ACT_HARD_SIGMOID:
+    return KG_MAX(zero, KG_MIN(one, alpha * y + beta));
+  case KILN_ACT_HARD_SWISH:
+    return y * KG_MAX(zero, KG_MIN(one, y * KG_SET1(1.0f / 6) +
+                                            KG_SET1(0.5f)));
+  case KILN_ACT_SIGMOID:
+    return KG_NAME(vsigmoid)(y);
+  case KILN_ACT_SILU:
+    return y * KG_NAME(vsigmoid)(y);
+  case KILN_ACT_TANH:
+    return KG_NAME(vtanh)(y);
+  case KILN_ACT_GELU:
+    return KG_NAME(vgelu)(y);
+  default:
+    return y;
+  }
+}
+
+/* An output's epilogue: act(y + residual), the residual at the same offset
+ * from res as y from c0 (the output's address). */
+typedef struct {
+  int act;
+  float alpha, beta;
+  const float *res;
+  const float *c0;
+} KG_NAME(epi);
+
+/* The epilogue of a kernel entry's last four arguments for output c, in
+ * *e; NULL when there is none. */
+static const KG_NAME(epi) *KG_NAME(makeEpi)(KG_NAME(epi) *e, int64_t act,
+                                            int64_t alphaBits,
+                                            int64_t betaBits, intptr_t res,
+                                            intptr_t c) {
+  if (act <= KILN_ACT_NONE && !res)
+    return NULL;
+  uint32_t a = (uint32_t)alphaBits, b = (uint32_t)betaBits;
+  e->act = act < KILN_ACT_COUNT ? (int)act : KILN_ACT_NONE;
+  memcpy(&e->alpha, &a, sizeof a);
+  memcpy(&e->beta, &b, sizeof b);
+  e->res = (const float *)res;
+  e->c0 = (const float *)c;
+  return e;
+}
+
+/* One vector of row[j * s] for j < n (n <= KG_W), the rest zero. */
+static inline kg_vec KG_NAME(loadRun)(const float *row, int64_t s,
+                                      int64_t n) {
+  if (s == 1)
+    return n == KG_W ? KG_LOADU(row) : kg_loadn(row, n);
+  float tmp[KG_W] __attribute__((aligned(64))) = {0};
+  for (int64_t j = 0; j < n; ++j)
+    tmp[j] = row[j * s];
+  return *(const kg_vec *)tmp;
+}
+
+static inline void KG_NAME(storeRun)(float *row, int64_t s, int64_t n,
+                                     kg_vec v) {
+  if (s == 1) {
+    if (n == KG_W)
+      KG_STOREU(row, v);
+    else
+      kg_storen(row, v, n);
+    return;
+  }
+  float tmp[KG_W] __attribute__((aligned(64)));
+  *(kg_vec *)tmp = v;
+  for (int64_t j = 0; j < n; ++j)
+    row[j * s] = tmp[j];
+}
+
+static inline __attribute__((always_inline)) void
+KG_NAME(finishRows)(const KG_NAME(epi) *e, float *c, int64_t scm,
+                    int64_t scn, int64_t rows, int64_t cols, const int act) {
+  const kg_vec alpha = KG_SET1(e->alpha), beta = KG_SET1(e->beta);
+  for (int64_t i = 0; i < rows; ++i) {
+    float *row = c + i * scm;
+    const float *res = e->res ? e->res + (row - e->c0) : NULL;
+    for (int64_t j = 0; j < cols; j += KG_W) {
+      int64_t n = cols - j < KG_W ? cols - j : KG_W;
+      kg_vec v = KG_NAME(loadRun)(row + j * scn, scn, n);
+      if (res)
+        v += KG_NAME(loadRun)(res + j * scn, scn, n);
+      KG_NAME(storeRun)(row + j * scn, scn, n,
+                        KG_NAME(activate)(v, act, alpha, beta));
+    }
+  }
+}
+
+/* Applies e (if any) to the finished block c[0:rows, 0:cols] (element
+ * strides scm, scn). */
+static void KG_NAME(finish)(const KG_NAME(epi) *e, float *c, int64_t scm,
+                            int64_t scn, int64_t rows, int64_t cols) {
+  if (!e)
+    return;
+#define KG_FINISH_CASE(act)                                                    \
+  case act:                                                                    \
+    KG_NAME(finishRows)(e, c, scm, scn, rows, cols, act);                      \
+    return;
+  switch (e->act) {
+    KG_FINISH_CASE(KILN_ACT_NONE)
+    KG_FINISH_CASE(KILN_ACT_RELU)
+    KG_FINISH_CASE(KILN_ACT_CLIP)
+    KG_FINISH_CASE(KILN_ACT_LEAKY_RELU)
+    KG_FINISH_CASE(KILN_ACT_HARD_SIGMOID)
+    KG_FINISH_CASE(KILN_ACT_HARD_SWISH)
+    KG_FINISH_CASE(KILN_ACT_SIGMOID)
+    KG_FINISH_CASE(KILN_ACT_SILU)
+    KG_FINISH_CASE(KILN_ACT_TANH)
+    KG_FINISH_CASE(KILN_ACT_GELU)
+  }
+#undef KG_FINISH_CASE
+}

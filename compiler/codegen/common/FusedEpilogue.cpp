@@ -1,0 +1,341 @@
+//===- FusedEpilogue.cpp - The Add and activation a kernel takes over -----===//
+//
+// The activations are recognized in the form the ONNX lowering gives them
+// (compiler/conversion/Elementwise.cpp), with commutative operands in
+// either order: a body that computes the same thing another way is left as
+// it is, which costs a pass over the output and nothing else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/common/FusedEpilogue.h"
+#include "compiler/codegen/common/AbsorbedOperands.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Matches the scalar body of an epilogue generic against the activations
+/// of kiln_epilogue.h. `pre` is the value the activation applies to: the
+/// op's output element, or it plus the residual's.
+class ActivationMatcher {
+public:
+  explicit ActivationMatcher(Value pre) : pre(pre) {}
+
+  std::optional<AbsorbedEpilogue> match(Value v) {
+    AbsorbedEpilogue e;
+    auto with = [&](kiln_activation act, float alpha = 0, float beta = 0) {
+      e.act = act;
+      e.alpha = alpha;
+      e.beta = beta;
+      return e;
+    };
+    if (v == pre)
+      return with(KILN_ACT_NONE);
+    float lo, hi, alpha, beta;
+    if (binary<arith::MaximumFOp>(v, isPre, constant(0.0f)))
+      return with(KILN_ACT_RELU);
+    if (binary<arith::MinimumFOp>(v, maxOfPre(lo), anyConstant(hi)))
+      return with(KILN_ACT_CLIP, lo, hi);
+    if (binary<arith::MaximumFOp>(v, isPre, anyConstant(lo)))
+      return with(KILN_ACT_CLIP, lo, std::numeric_limits<float>::infinity());
+    if (binary<arith::MinimumFOp>(v, isPre, anyConstant(hi)))
+      return with(KILN_ACT_CLIP, -std::numeric_limits<float>::infinity(), hi);
+    if (leakyRelu(v, alpha))
+      return with(KILN_ACT_LEAKY_RELU, alpha);
+    if (hardSigmoid(v, alpha, beta))
+      return with(KILN_ACT_HARD_SIGMOID, alpha, beta);
+    if (binary<arith::MulFOp>(v, isPre, [&](Value s) {
+          return hardSigmoid(s, alpha, beta) && alpha == 1.0f / 6 &&
+                 beta == 0.5f;
+        }))
+      return with(KILN_ACT_HARD_SWISH);
+    if (sigmoid(v))
+      return with(KILN_ACT_SIGMOID);
+    if (binary<arith::MulFOp>(v, isPre, [&](Value s) { return sigmoid(s); }))
+      return with(KILN_ACT_SILU);
+    if (auto tanh = v.getDefiningOp<math::TanhOp>();
+        tanh && tanh.getOperand() == pre)
+      return with(KILN_ACT_TANH);
+    if (gelu(v))
+      return with(KILN_ACT_GELU);
+    return std::nullopt;
+  }
+
+private:
+  using Pred = std::function<bool(Value)>;
+  Value pre;
+  Pred isPre = [this](Value v) { return v == pre; };
+
+  /// `v` is OpTy(a, b) with its operands matching the predicates in either
+  /// order.
+  template <typename OpTy>
+  static bool binary(Value v, const Pred &a, const Pred &b) {
+    auto op = v.getDefiningOp<OpTy>();
+    if (!op)
+      return false;
+    Value x = op->getOperand(0), y = op->getOperand(1);
+    return (a(x) && b(y)) || (a(y) && b(x));
+  }
+
+  static Pred anyConstant(float &out) {
+    return [&out](Value v) {
+      FloatAttr attr;
+      if (!matchPattern(v, m_Constant(&attr)))
+        return false;
+      out = static_cast<float>(attr.getValueAsDouble());
+      return true;
+    };
+  }
+
+  static Pred constant(float expected) {
+    return [expected](Value v) {
+      float value;
+      return anyConstant(value)(v) && value == expected;
+    };
+  }
+
+  Pred maxOfPre(float &lo) {
+    return [this, &lo](Value v) {
+      return binary<arith::MaximumFOp>(v, isPre, anyConstant(lo));
+    };
+  }
+
+  /// select(pre < 0, pre * alpha, pre).
+  bool leakyRelu(Value v, float &alpha) {
+    auto select = v.getDefiningOp<arith::SelectOp>();
+    if (!select || select.getFalseValue() != pre)
+      return false;
+    auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
+    return cmp && cmp.getPredicate() == arith::CmpFPredicate::OLT &&
+           cmp.getLhs() == pre && constant(0.0f)(cmp.getRhs()) &&
+           binary<arith::MulFOp>(select.getTrueValue(), isPre,
+                                 anyConstant(alpha));
+  }
+
+  /// max(0, min(1, pre * alpha + beta)).
+  bool hardSigmoid(Value v, float &alpha, float &beta) {
+    return binary<arith::MaximumFOp>(v, constant(0.0f), [&](Value m) {
+      return binary<arith::MinimumFOp>(m, constant(1.0f), [&](Value a) {
+        return binary<arith::AddFOp>(
+            a,
+            [&](Value p) {
+              return binary<arith::MulFOp>(p, isPre, anyConstant(alpha));
+            },
+            anyConstant(beta));
+      });
+    });
+  }
+
+  /// 1 / (1 + exp(-pre)).
+  bool sigmoid(Value v) {
+    auto div = v.getDefiningOp<arith::DivFOp>();
+    return div && constant(1.0f)(div.getLhs()) &&
+           binary<arith::AddFOp>(div.getRhs(), constant(1.0f), [&](Value e) {
+             auto exp = e.getDefiningOp<math::ExpOp>();
+             auto neg = exp ? exp.getOperand().getDefiningOp<arith::NegFOp>()
+                            : nullptr;
+             return neg && neg.getOperand() == pre;
+           });
+  }
+
+  /// (0.5 * pre) * (1 + erf(pre * 1/sqrt(2))).
+  bool gelu(Value v) {
+    Pred half = [&](Value h) {
+      return binary<arith::MulFOp>(h, isPre, constant(0.5f));
+    };
+    Pred onePlusErf = [&](Value s) {
+      return binary<arith::AddFOp>(s, constant(1.0f), [&](Value e) {
+        auto erf = e.getDefiningOp<math::ErfOp>();
+        return erf &&
+               binary<arith::MulFOp>(erf.getOperand(), isPre,
+                                     constant(static_cast<float>(
+                                         1.0 / std::sqrt(2.0))));
+      });
+    };
+    return binary<arith::MulFOp>(v, half, onePlusErf);
+  }
+};
+
+/// `v` and the views reshaping it, where `v` is the buffer they were taken
+/// from: a reshape keeps every element's offset.
+bool isReshapeOf(Value view, Value v) {
+  while (view != v) {
+    Operation *def = view.getDefiningOp();
+    if (!isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(def))
+      return false;
+    view = def->getOperand(0);
+  }
+  return true;
+}
+
+/// Whether `op` or an op nested in it uses `v` or a view of it.
+bool touches(Operation *op, Value v) {
+  bool found = false;
+  op->walk([&](Operation *nested) {
+    for (Value operand : nested->getOperands())
+      if (rootBuffer(operand) == v)
+        found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+/// Whether `root`, written by an op before `generic`, can stand for
+/// `fresh`, the buffer `generic` writes: `fresh` is an allocation of the
+/// same type that nothing touches before `generic`, and nothing but
+/// deallocations touches `root` after it.
+bool canTakeOver(Value root, Value fresh, linalg::GenericOp generic) {
+  if (fresh.getType() != root.getType() ||
+      !fresh.getDefiningOp<memref::AllocOp>() ||
+      !root.getDefiningOp<memref::AllocOp>())
+    return false;
+  Block *block = generic->getBlock();
+  for (Operation *user : fresh.getUsers()) {
+    Operation *ancestor = block->findAncestorOpInBlock(*user);
+    if (!ancestor ||
+        (ancestor != generic && ancestor->isBeforeInBlock(generic)))
+      return false;
+  }
+  SmallVector<Value> views = {root};
+  for (size_t i = 0; i < views.size(); ++i)
+    for (Operation *user : views[i].getUsers()) {
+      if (isa<memref::DeallocOp>(user) && views[i] == root)
+        continue;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
+          view && view.getViewSource() == views[i]) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      Operation *ancestor = block->findAncestorOpInBlock(*user);
+      if (!ancestor ||
+          (ancestor != generic && generic->isBeforeInBlock(ancestor)))
+        return false;
+    }
+  return true;
+}
+
+} // namespace
+
+std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
+  Value root = output;
+  while (Operation *def = root.getDefiningOp()) {
+    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(def))
+      break;
+    root = def->getOperand(0);
+  }
+  auto type = dyn_cast<MemRefType>(root.getType());
+  if (!type || !type.getLayout().isIdentity() ||
+      !type.getElementType().isF32() || !isReshapeOf(output, root))
+    return std::nullopt;
+  // The first op after `op` that touches the output.
+  auto generic = [&]() -> linalg::GenericOp {
+    for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
+      if (touches(next, root))
+        return dyn_cast<linalg::GenericOp>(next);
+    return nullptr;
+  }();
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return std::nullopt;
+  // Out of place, into a fresh buffer of the same type: the output can
+  // take its place when it is dead after the generic.
+  Value init = generic.getDpsInits()[0];
+  if (init != root && !canTakeOver(root, init, generic))
+    return std::nullopt;
+  Block *body = generic.getBlock();
+  Value x, residual, residualArg;
+  for (OpOperand &operand : generic->getOpOperands()) {
+    BlockArgument arg = generic.getMatchingBlockArgument(&operand);
+    bool identity = generic.getMatchingIndexingMap(&operand).isIdentity();
+    if (generic.isDpsInit(&operand)) {
+      if (!identity)
+        return std::nullopt;
+      // In place, the init's element is the output's.
+      if (!arg.use_empty() && (x || init != root))
+        return std::nullopt;
+      if (!arg.use_empty())
+        x = arg;
+      continue;
+    }
+    if (arg.use_empty())
+      continue;
+    Value v = operand.get();
+    if (!identity || v.getType() != type)
+      return std::nullopt;
+    if (v == root) {
+      if (x)
+        return std::nullopt;
+      x = arg;
+      continue;
+    }
+    // Another buffer: the residual, read by the kernel as it writes the
+    // output, so it must be another buffer holding at the kernel what it
+    // holds at the generic.
+    if (residual || rootBuffer(v) == root ||
+        !DominanceInfo().properlyDominates(v, op) ||
+        !keptBetween(op, generic, rootBuffer(v)))
+      return std::nullopt;
+    residual = v;
+    residualArg = arg;
+  }
+  if (!x)
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (yield.getNumOperands() != 1)
+    return std::nullopt;
+  // The activation's argument: x, or x plus the residual.
+  Value pre = x;
+  if (residual) {
+    pre = nullptr;
+    for (Operation &inner : body->without_terminator())
+      if (auto add = dyn_cast<arith::AddFOp>(inner);
+          add && ((add.getLhs() == x && add.getRhs() == residualArg) ||
+                  (add.getLhs() == residualArg && add.getRhs() == x)))
+        pre = add;
+    if (!pre)
+      return std::nullopt;
+  }
+  std::optional<AbsorbedEpilogue> epilogue =
+      ActivationMatcher(pre).match(yield.getOperand(0));
+  if (!epilogue)
+    return std::nullopt;
+  epilogue->residual = residual;
+  epilogue->generic = generic;
+  epilogue->output = root;
+  if (init != root)
+    epilogue->replaced = init;
+  return epilogue;
+}
+
+void eraseAbsorbed(const std::optional<AbsorbedEpilogue> &epilogue) {
+  if (!epilogue)
+    return;
+  epilogue->generic->erase();
+  if (Value replaced = epilogue->replaced) {
+    Value output = epilogue->output;
+    // The output now holds what `replaced` held: its readers and its
+    // deallocation take the output, whose own deallocation goes.
+    for (Operation *user : llvm::make_early_inc_range(output.getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
+    Operation *alloc = replaced.getDefiningOp();
+    replaced.replaceAllUsesWith(output);
+    alloc->erase();
+  }
+}
+
+} // namespace kiln
