@@ -1292,49 +1292,87 @@ static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
   }
 }
 
-/* The rows of a padded plane: output row yr from xr, the taps at off[]
- * (with `even`, every other input column: stride 2 along W read from the
- * plain padded rows, two input vectors per output vector). */
+/* `vecs` vectors of output row yr from column ow on (`rest` columns left
+ * in the row) from a padded plane: xr is the row's first input row, the
+ * taps at off[] (with `even`, every other input column: stride 2 along W
+ * read from the plain padded rows, two input vectors per output vector). */
 static inline __attribute__((always_inline)) void
-KG_NAME(dwPaddedRow)(const float *xr, const int64_t *off, const float *wt,
-                     int64_t taps, float *yr, int64_t OW, const float *bias,
-                     const int even) {
+KG_NAME(dwPaddedVecs)(const float *xr, const int64_t *off, const float *wt,
+                      int64_t taps, float *yr, int64_t ow, int64_t rest,
+                      const float *bias, const int even, const int fixedTaps,
+                      const int vecs) {
   const int cs = even ? 2 : 1;
+  const int64_t T = fixedTaps ? fixedTaps : taps;
 #define KG_DW_LOAD(p) (even ? kg_load_even(p) : KG_LOADU(p))
-  const kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
-  int64_t ow = 0;
-  for (; ow + 4 * KG_W <= OW; ow += 4 * KG_W) {
-    kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
-    if (!bias) {
-      a0 = KG_LOADU(yr + ow), a1 = KG_LOADU(yr + ow + KG_W);
-      a2 = KG_LOADU(yr + ow + 2 * KG_W), a3 = KG_LOADU(yr + ow + 3 * KG_W);
-    }
-    for (int64_t t = 0; t < taps; ++t) {
-      kg_vec wv = KG_SET1(wt[t]);
-      const float *p = xr + off[t] + cs * ow;
-      a0 = KG_FMA(wv, KG_DW_LOAD(p), a0);
-      a1 = KG_FMA(wv, KG_DW_LOAD(p + cs * KG_W), a1);
-      a2 = KG_FMA(wv, KG_DW_LOAD(p + 2 * cs * KG_W), a2);
-      a3 = KG_FMA(wv, KG_DW_LOAD(p + 3 * cs * KG_W), a3);
-    }
-    KG_STOREU(yr + ow, a0);
-    KG_STOREU(yr + ow + KG_W, a1);
-    KG_STOREU(yr + ow + 2 * KG_W, a2);
-    KG_STOREU(yr + ow + 3 * KG_W, a3);
+  kg_vec acc[4];
+  int64_t n[4];
+#pragma GCC unroll 4
+  for (int v = 0; v < vecs; ++v) {
+    int64_t left = rest - v * KG_W;
+    n[v] = left < 0 ? 0 : left < KG_W ? left : KG_W;
+    acc[v] = bias ? KG_SET1(*bias)
+                  : n[v] == KG_W ? KG_LOADU(yr + ow + v * KG_W)
+                                 : kg_loadn(yr + ow + v * KG_W, n[v]);
   }
-  for (; ow < OW; ow += KG_W) {
-    int64_t n = OW - ow < KG_W ? OW - ow : KG_W;
-    kg_vec a0 =
-        bias ? b : (n == KG_W ? KG_LOADU(yr + ow) : kg_loadn(yr + ow, n));
-    /* Reads past the row stay inside the copy (its slack). */
-    for (int64_t t = 0; t < taps; ++t)
-      a0 = KG_FMA(KG_SET1(wt[t]), KG_DW_LOAD(xr + off[t] + cs * ow), a0);
-    if (n == KG_W)
-      KG_STOREU(yr + ow, a0);
-    else
-      kg_storen(yr + ow, a0, n);
+#pragma GCC unroll 9
+  for (int64_t t = 0; t < T; ++t) {
+    kg_vec wv = KG_SET1(wt[t]);
+    const float *p = xr + off[t] + cs * ow;
+#pragma GCC unroll 4
+    for (int v = 0; v < vecs; ++v)
+      acc[v] = KG_FMA(wv, KG_DW_LOAD(p + v * cs * KG_W), acc[v]);
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < vecs; ++v) {
+    if (n[v] == KG_W)
+      KG_STOREU(yr + ow + v * KG_W, acc[v]);
+    else if (n[v] > 0)
+      kg_storen(yr + ow + v * KG_W, acc[v], n[v]);
   }
 #undef KG_DW_LOAD
+}
+
+/* One output row from a padded copy: up to four vectors of columns at a
+ * time, each with its own accumulator (the taps' FMAs of one vector are a
+ * dependency chain: a row of one or two vectors at a time waited on it).
+ * The columns of a row's end are masked; reads past the row stay inside
+ * the copy (its slack). Inlined with constant even-ness and, for 3x3,
+ * nine taps. */
+static inline __attribute__((always_inline)) void
+KG_NAME(dwPaddedRowT)(const float *xr, const int64_t *off, const float *wt,
+                      int64_t taps, float *yr, int64_t OW, const float *bias,
+                      const int even, const int fixedTaps) {
+  for (int64_t ow = 0; ow < OW; ow += 4 * KG_W) {
+    int64_t rest = OW - ow;
+    if (rest > 3 * KG_W)
+      KG_NAME(dwPaddedVecs)(xr, off, wt, taps, yr, ow, rest, bias, even,
+                            fixedTaps, 4);
+    else if (rest > 2 * KG_W)
+      KG_NAME(dwPaddedVecs)(xr, off, wt, taps, yr, ow, rest, bias, even,
+                            fixedTaps, 3);
+    else if (rest > KG_W)
+      KG_NAME(dwPaddedVecs)(xr, off, wt, taps, yr, ow, rest, bias, even,
+                            fixedTaps, 2);
+    else
+      KG_NAME(dwPaddedVecs)(xr, off, wt, taps, yr, ow, rest, bias, even,
+                            fixedTaps, 1);
+  }
+}
+
+static void KG_NAME(dwPaddedRow)(const float *xr, const int64_t *off,
+                                 const float *wt, int64_t taps, float *yr,
+                                 int64_t OW, const float *bias,
+                                 const int even) {
+  if (taps == 9) {
+    if (even)
+      KG_NAME(dwPaddedRowT)(xr, off, wt, taps, yr, OW, bias, 1, 9);
+    else
+      KG_NAME(dwPaddedRowT)(xr, off, wt, taps, yr, OW, bias, 0, 9);
+  } else if (even) {
+    KG_NAME(dwPaddedRowT)(xr, off, wt, taps, yr, OW, bias, 1, 0);
+  } else {
+    KG_NAME(dwPaddedRowT)(xr, off, wt, taps, yr, OW, bias, 0, 0);
+  }
 }
 
 /* One plane through a zero-padded copy of x split into phase planes (as
@@ -1366,7 +1404,26 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
     return 0;
   int64_t *off = (int64_t *)(xq + floats);
   float *wt = (float *)(off + taps);
-  memset(xq, 0, floats * sizeof(float));
+  if (ch == 1 && cw == 1) {
+    /* One plane, whose rows inside x are copied whole: only the padding
+     * around them and the slack need zeros (a memset of the whole plane
+     * cost a tenth of a stride-2 convolution of 112 x 112). */
+    const int64_t jLo = j->padL < Wq ? j->padL : Wq;
+    const int64_t jHi = j->W + j->padL < Wq ? j->W + j->padL : Wq;
+    for (int64_t rq = 0; rq < Rq; ++rq) {
+      int64_t ih = rq - j->padT;
+      float *row = xq + rq * Wq;
+      if (ih < 0 || ih >= j->H) {
+        memset(row, 0, (size_t)Wq * sizeof(float));
+        continue;
+      }
+      memset(row, 0, (size_t)jLo * sizeof(float));
+      memset(row + jHi, 0, (size_t)(Wq - jHi) * sizeof(float));
+    }
+    memset(xq + plane, 0, (floats - (size_t)plane) * sizeof(float));
+  } else {
+    memset(xq, 0, floats * sizeof(float));
+  }
   KG_NAME(fillPhases)(xq, x, j->sxh, j->sxw, j->H, j->W, -j->padT, j->padL,
                       Rq, Wq, ch, cw, plane,
                       KG_NAME(usedPhases)(KH, j->dh, ch),
