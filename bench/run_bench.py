@@ -157,6 +157,11 @@ MODELS = [
     ("conv1x1_128to256_28", _conv(1, 128, 28, 256, 1)),
     ("conv3x3_s2_3to32_224", _conv(1, 3, 224, 32, 3, stride=2, pad=1)),
     ("depthwise3x3_144_56", _conv(1, 144, 56, 144, 3, pad=1, group=144)),
+    # MobileNetV2's expensive shapes: a stride-2 depthwise on a large
+    # plane, and a pointwise with many channels on a 7 x 7 image.
+    ("depthwise3x3_s2_96_112", _conv(1, 96, 112, 96, 3, stride=2, pad=1,
+                                     group=96)),
+    ("conv1x1_320to1280_7", _conv(1, 320, 7, 1280, 1)),
     ("grouped3x3_g8_128_28", _conv(1, 128, 28, 128, 3, pad=1, group=8)),
     ("conv1d_k512_s160_1to257", _conv(1, 1, 16000, 257, 512, stride=160,
                                       dims=1)),

@@ -6,6 +6,8 @@
 #include "compiler/conversion/ShapeHelpers.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -207,6 +209,53 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
   return sizes;
 }
 
+namespace {
+
+/// Where dim `d` of tensor `v` comes from, followed through what keeps a
+/// dim: an op's destination (a linalg result has its init's shape), the
+/// sizes of a tensor.empty (a `tensor.dim` of another tensor, or an index
+/// value), an unpadded dim of a tensor.pad, a tensor.cast. Two dims with
+/// the same source are equal at run time: a symbolic batch that flowed
+/// through convolutions and activations into both inputs of an Add.
+std::pair<Value, int64_t> dimSource(Value v, int64_t d) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto empty = dyn_cast<tensor::EmptyOp>(def)) {
+      if (!empty.getType().isDynamicDim(d))
+        break;
+      Value size = empty.getDynamicSize(d);
+      auto dim = size.getDefiningOp<tensor::DimOp>();
+      std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+      if (!index)
+        return {size, -1};
+      v = dim.getSource();
+      d = *index;
+      continue;
+    }
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(def)) {
+      OpOperand *init = dps.getTiedOpOperand(cast<OpResult>(v));
+      if (!init || !isa<RankedTensorType>(init->get().getType()))
+        break;
+      v = init->get();
+      continue;
+    }
+    if (auto pad = dyn_cast<tensor::PadOp>(def)) {
+      if (getConstantIntValue(pad.getMixedLowPad()[d]) != 0 ||
+          getConstantIntValue(pad.getMixedHighPad()[d]) != 0)
+        break;
+      v = pad.getSource();
+      continue;
+    }
+    if (auto castOp = dyn_cast<tensor::CastOp>(def)) {
+      v = castOp.getSource();
+      continue;
+    }
+    break;
+  }
+  return {v, d};
+}
+
+} // namespace
+
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange inputs, ScalarBodyFn body) {
   int64_t rank = resultType.getRank();
@@ -230,6 +279,19 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
     }
     bool resultFixedNonUnit =
         !resultType.isDynamicDim(d) && resultType.getDimSize(d) != 1;
+    // Dynamic dims of one source are equal: nothing broadcasts there.
+    auto source = [&](unsigned i) -> std::optional<std::pair<Value, int64_t>> {
+      auto t = cast<RankedTensorType>(inputs[i].getType());
+      int64_t id = d - (rank - t.getRank());
+      if (!t.isDynamicDim(id))
+        return std::nullopt;
+      return dimSource(inputs[i], id);
+    };
+    if (nonUnit.size() > 1 && source(nonUnit[0]) &&
+        llvm::all_of(nonUnit, [&](unsigned i) {
+          return source(i) == source(nonUnit[0]);
+        }))
+      continue;
     if ((nonUnit.size() > 1 && anyDynamic) ||
         (nonUnit.size() == 1 && resultFixedNonUnit && anyDynamic))
       for (unsigned i : nonUnit) {

@@ -70,8 +70,10 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
         continue;
       auto fill =
           heavy.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-      if (!fill || !fill->getResult(0).hasOneUse() ||
-          !isZero(fill.getInputs()[0]))
+      // A fill CSE merged with other ops' (every convolution of one output
+      // shape starts from the same zeros) stays theirs: this op gets its
+      // own start.
+      if (!fill || !isZero(fill.getInputs()[0]))
         continue;
       // The heavy op's element is used once, by an addf with another
       // input's element that nothing else uses.
@@ -132,7 +134,11 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
               linalg::YieldOp::create(b, l, args[0]);
             })
             .getResult(0);
-    rewriter.replaceOp(fill, start);
+    if (fill->getResult(0).hasOneUse())
+      rewriter.replaceOp(fill, start);
+    else
+      rewriter.modifyOpInPlace(
+          heavy, [&] { heavy.getDpsInitsMutable()[0].set(start); });
     // The consumer reads the heavy result where it read the sum.
     rewriter.replaceAllUsesWith(add.getResult(), rArg);
     rewriter.eraseOp(add);

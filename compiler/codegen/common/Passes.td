@@ -52,6 +52,23 @@ def ProtectInputs : Pass<"kiln-protect-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }
 
+def UntieEmptyTensors : Pass<"kiln-untie-empty-tensors", "mlir::ModuleOp"> {
+  let summary = "Give every user of a tensor.empty one of its own";
+  let description = [{
+    CSE merges the tensor.empty ops of one shape, so unrelated ops (every
+    convolution with a 32 x 112 x 112 output) start from one value, and
+    one-shot bufferization then writes their results into one allocation
+    whenever the earlier result is dead. Correct, but it makes an op's
+    output the buffer its own input was read from: a depthwise convolution
+    wrote into the buffer its padded input was copied from, so its kernel
+    could not read the input unpadded, and every such layer paid a
+    zero-fill and a copy of its input. Run right before bufferization, this
+    clones the tensor.empty for each use after the first, so each op gets
+    an allocation of its own (freed after its last use as before).
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def StridedCopyToLinalg
     : Pass<"kiln-strided-copy-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Turn memref.copy of non-contiguous buffers into linalg.copy";

@@ -66,7 +66,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
   addPipeline(pm,
-              "kiln-protect-inputs,"
+              "kiln-protect-inputs,kiln-untie-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries=1 "
               "function-boundary-type-conversion=identity-layout-map "
               // Loops whose carried tensors change size (a Loop's growing

@@ -97,3 +97,46 @@ func.func @two_uses(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32
   } -> tensor<4x16xf32>
   return %y, %mm : tensor<4x16xf32>, tensor<4x16xf32>
 }
+
+// -----
+
+// Two convolutions of one output shape whose zero starts CSE merged: each
+// gets its own bias start, and the shared fill stays for whatever else
+// reads it (here a third convolution without a bias).
+
+// CHECK-LABEL: func.func @shared_fill(
+// CHECK:         %[[FILL:.*]] = linalg.fill
+// CHECK:         %[[START1:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<8xf32>)
+// CHECK:         %[[C1:.*]] = linalg.conv_2d_nchw_fchw {{.*}} outs(%[[START1]] : tensor<1x8x7x7xf32>)
+// CHECK:         %[[START2:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<8xf32>)
+// CHECK:         %[[C2:.*]] = linalg.conv_2d_nchw_fchw {{.*}} outs(%[[START2]] : tensor<1x8x7x7xf32>)
+// CHECK:         %[[C3:.*]] = linalg.conv_2d_nchw_fchw {{.*}} outs(%[[FILL]] : tensor<1x8x7x7xf32>)
+// CHECK-NOT:     arith.addf
+// CHECK:         return %[[C1]], %[[C2]], %[[C3]]
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @shared_fill(%x: tensor<1x3x9x9xf32>, %w: tensor<8x3x3x3xf32>, %b1: tensor<8xf32>, %b2: tensor<8xf32>)
+    -> (tensor<1x8x7x7xf32>, tensor<1x8x7x7xf32>, tensor<1x8x7x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x7x7xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  %c1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x3x9x9xf32>, tensor<8x3x3x3xf32>) outs(%acc : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  %y1 = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%c1, %b1 : tensor<1x8x7x7xf32>, tensor<8xf32>) outs(%e : tensor<1x8x7x7xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x7x7xf32>
+  %c2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x3x9x9xf32>, tensor<8x3x3x3xf32>) outs(%acc : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  %y2 = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+    ins(%c2, %b2 : tensor<1x8x7x7xf32>, tensor<8xf32>) outs(%e : tensor<1x8x7x7xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %bias, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x7x7xf32>
+  %c3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x3x9x9xf32>, tensor<8x3x3x3xf32>) outs(%acc : tensor<1x8x7x7xf32>) -> tensor<1x8x7x7xf32>
+  return %y1, %y2, %c3 : tensor<1x8x7x7xf32>, tensor<1x8x7x7xf32>, tensor<1x8x7x7xf32>
+}

@@ -598,3 +598,24 @@ func.func @clip_none(%x: tensor<4xi32>) -> tensor<4xi32> {
   %0 = onnx.Clip(%x, %n, %n) : (tensor<4xi32>, none, none) -> tensor<4xi32>
   return %0 : tensor<4xi32>
 }
+
+// -----
+
+// Dynamic dims of one source do not broadcast: two values computed from
+// one input (its symbolic batch reaches both through their inits) are
+// added with identity maps, no per-element index clamping. Against an
+// independent input, the batch dim may be 1 at run time: clamped loads.
+
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @same_source_dims
+// CHECK:         %[[R:.+]] = linalg.generic
+// CHECK:         %[[S:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]]
+// CHECK-NOT:       tensor.extract
+// CHECK:         linalg.generic
+// CHECK:           tensor.extract
+func.func @same_source_dims(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  %0 = onnx.Relu(%a) : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %1 = onnx.Add(%0, %a) : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+  %2 = onnx.Add(%1, %b) : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %1, %2 : tensor<?x3xf32>, tensor<?x3xf32>
+}

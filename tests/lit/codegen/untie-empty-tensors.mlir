@@ -1,0 +1,33 @@
+// RUN: kiln-opt %s --kiln-untie-empty-tensors | FileCheck %s
+
+// Each user of a tensor.empty that CSE shared gets one of its own, with
+// the same sizes, so bufferization allocates one buffer per op.
+
+// CHECK-LABEL: func.func @shared(
+// CHECK-SAME:      %[[N:.*]]: index
+// CHECK-DAG:     %[[E0:.*]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK-DAG:     %[[E1:.*]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK-DAG:     %[[E2:.*]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[E0]] : tensor<?x4xf32>)
+// CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[E1]] : tensor<?x4xf32>)
+// CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[E2]] : tensor<?x4xf32>)
+func.func @shared(%n: index) -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %two = arith.constant 2.0 : f32
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %a = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %b = linalg.fill ins(%one : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %c = linalg.fill ins(%two : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %a, %b, %c : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
+}
+
+// CHECK-LABEL: func.func @single(
+// CHECK-COUNT-1: tensor.empty
+// CHECK-NOT:     tensor.empty
+func.func @single() -> tensor<4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %a = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  return %a : tensor<4xf32>
+}
