@@ -384,6 +384,12 @@ def cases():
              [[(1, 12, 30, 37), None, None], [(2, 12, 9, 5), None, None]],
              attrs={"group": 12, "strides": [2, 2], "pads": [1, 1, 1, 1]},
              chain=[("Clip", ["y", c32(0), c32(6)])], **cv))
+    # Narrow planes go in channel blocks (channels in the vector lanes):
+    # 20 channels are a full block and a partial one, with a residual.
+    add(Case("Epilogue_depthwise_narrow_residual_relu", "Conv", [u, wt(20, 1, 3, 3), wt(20)],
+             [[(1, 20, 9, 11), None, None, (1, 20, 9, 11)]],
+             attrs={"group": 20, "pads": [1, 1, 1, 1]},
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     add(Case("Epilogue_pointwise_residual_hardswish", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
              [[(1, 17, 7, 9), None, None, (1, 40, 7, 9)], [(2, 17, 1, 30), None, None, (2, 40, 1, 30)]],
              chain=[("Add", ["y", f()]), ("HardSwish", ["p"])], static=True, **cv))
@@ -432,7 +438,7 @@ def cases():
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
-                "Epilogue_depthwise_clip",
+                "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",
                 "Epilogue_pointwise_residual_hardswish")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
