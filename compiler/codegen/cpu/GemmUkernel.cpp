@@ -9,7 +9,9 @@
 // copies, and symbolic sizes take the same path as static ones. A constant
 // B (a weight, a global shared by every batch) is packed here, at compile
 // time, into the kernel's panel layout: kiln_sgemm_packed_<isa> reads it
-// in place and packs only A at run time.
+// in place and packs only A at run time. Otherwise a constant A (the
+// weights of a 1x1 convolution, C = W X) is packed into panels of the
+// register tile's rows for kiln_sgemm_apacked_<isa>.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +50,10 @@ namespace {
 /// the support library's kernel for the ISA).
 int64_t panelWidth(Isa isa) { return 2 * vectorBits(isa) / 32; }
 
+/// Rows per panel of packed A: the rows of the kernel's register tile for
+/// the ISA (KG_MR: 12 with AVX-512's 32 vector registers, 6 with 16).
+int64_t panelHeight(Isa isa) { return isa == Isa::avx512 ? 12 : 6; }
+
 /// The f32 values of a constant global (dense or resource-backed), or
 /// nothing.
 std::optional<SmallVector<float>> readF32Global(memref::GlobalOp global) {
@@ -75,34 +81,47 @@ std::optional<SmallVector<float>> readF32Global(memref::GlobalOp global) {
 struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   using Base::Base;
 
-  /// Packed copies made so far, by source global and B's (k, n) dims in it.
-  std::map<std::tuple<Operation *, unsigned, Isa>, memref::GlobalOp> packed;
+  /// Packed copies made so far, by source global, which of its dims is k,
+  /// ISA and operand (0: A, 1: B).
+  std::map<std::tuple<Operation *, unsigned, Isa, unsigned>, memref::GlobalOp>
+      packed;
   /// The globals packed copies were made from: erased at the end when
   /// nothing reads them any more.
   llvm::SetVector<memref::GlobalOp> packedSources;
 
-  /// A packed copy of B when B is a whole constant global with a static
-  /// shape that every batch shares: (k, n) or (n, k) dims, identity layout.
-  memref::GlobalOp getPackedB(linalg::LinalgOp op,
-                              std::array<int64_t, 4> loopDims, Isa isa) {
-    OpOperand *operand = op.getDpsInputOperand(1);
-    auto get = operand->get().getDefiningOp<memref::GetGlobalOp>();
+  /// A packed copy of input `index` of `op` (0: A, 1: B) when it is a
+  /// whole constant global with a static shape that every batch shares,
+  /// 2-D or collapsed to 2-D (a 1x1 convolution's weights): (k, p) or (p, k)
+  /// dims with p the loop dim `pDim` (m for A, n for B), identity layout.
+  /// The layout is the kernel's: panels of `width` along p (the last
+  /// zero-padded), all K of a panel in turn, `width` floats per k:
+  ///
+  ///   packed[(p / width * K + k) * width + p % width] = X[p, k]
+  memref::GlobalOp getPacked(linalg::LinalgOp op, unsigned index,
+                             int64_t pDim, int64_t kLoop, int64_t width,
+                             Isa isa) {
+    OpOperand *operand = op.getDpsInputOperand(index);
+    Value source = operand->get();
+    if (auto collapse = source.getDefiningOp<memref::CollapseShapeOp>())
+      source = collapse.getSrc();
+    auto get = source.getDefiningOp<memref::GetGlobalOp>();
     auto type = cast<MemRefType>(operand->get().getType());
     if (!get || type.getRank() != 2 || !type.hasStaticShape() ||
-        !type.getLayout().isIdentity())
+        !type.getLayout().isIdentity() ||
+        !cast<MemRefType>(source.getType()).getLayout().isIdentity())
       return nullptr;
     AffineMap map = op.getMatchingIndexingMap(operand);
-    // Which memref dim holds k (the other holds n).
-    unsigned kDim = map.getDimPosition(0) == loopDims[3] ? 0 : 1;
-    if (map.getDimPosition(kDim) != loopDims[3] ||
-        map.getDimPosition(1 - kDim) != loopDims[2])
+    // Which memref dim holds k (the other holds p).
+    unsigned kDim = map.getDimPosition(0) == kLoop ? 0 : 1;
+    if (map.getDimPosition(kDim) != kLoop ||
+        map.getDimPosition(1 - kDim) != pDim)
       return nullptr;
     auto module = op->getParentOfType<ModuleOp>();
     auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
         op, get.getNameAttr());
     if (!global)
       return nullptr;
-    auto key = std::make_tuple(global.getOperation(), kDim, isa);
+    auto key = std::make_tuple(global.getOperation(), kDim, isa, index);
     if (auto it = packed.find(key); it != packed.end()) {
       packedSources.insert(global);
       return it->second;
@@ -110,20 +129,22 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     std::optional<SmallVector<float>> values = readF32Global(global);
     if (!values)
       return nullptr;
-    int64_t K = type.getDimSize(kDim), N = type.getDimSize(1 - kDim);
-    int64_t nr = panelWidth(isa), panels = (N + nr - 1) / nr;
-    SmallVector<float> layout(panels * K * nr, 0.0f);
+    int64_t K = type.getDimSize(kDim), P = type.getDimSize(1 - kDim);
+    int64_t panels = (P + width - 1) / width;
+    SmallVector<float> layout(panels * K * width, 0.0f);
     for (int64_t k = 0; k < K; ++k)
-      for (int64_t n = 0; n < N; ++n)
-        layout[(n / nr * K + k) * nr + n % nr] =
-            (*values)[kDim == 0 ? k * N + n : n * K + k];
-    auto packedType =
-        MemRefType::get({panels * K * nr}, Float32Type::get(&getContext()));
+      for (int64_t p = 0; p < P; ++p)
+        layout[(p / width * K + k) * width + p % width] =
+            (*values)[kDim == 0 ? k * P + p : p * K + k];
+    auto packedType = MemRefType::get({panels * K * width},
+                                      Float32Type::get(&getContext()));
     ArrayRef<char> bytes(reinterpret_cast<const char *>(layout.data()),
                          layout.size() * sizeof(float));
-    std::string name =
-        (global.getSymName() + "_packed_" + isaSuffix(isa) + (kDim ? "_t" : ""))
-            .str();
+    // "_t": stored transposed, A as (k, m) or B as (n, k).
+    bool transposed = index == 0 ? kDim == 0 : kDim == 1;
+    std::string name = (global.getSymName() + "_packed_" + isaSuffix(isa) +
+                        (index == 0 ? "_a" : "") + (transposed ? "_t" : ""))
+                           .str();
     auto init = DenseResourceElementsAttr::get(
         RankedTensorType::get(packedType.getShape(),
                               packedType.getElementType()),
@@ -174,7 +195,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   /// (kiln_sgemm_bias_<isa>).
   void lower(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
              func::FuncOp kernel, memref::GlobalOp bPacked = nullptr,
-             std::optional<kiln::AbsorbedBias> bias = std::nullopt) {
+             std::optional<kiln::AbsorbedBias> bias = std::nullopt,
+             memref::GlobalOp aPacked = nullptr) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
@@ -193,9 +215,11 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         {loopDims[0], loopDims[1], loopDims[2]}, // C: b, m, n
     }};
     for (auto [index, operand] : llvm::enumerate(op->getOpOperands())) {
-      if (index == 1 && bPacked) {
-        Value packed = memref::GetGlobalOp::create(b, loc, bPacked.getType(),
-                                                   bPacked.getSymName());
+      memref::GlobalOp packedCopy =
+          index == 0 ? aPacked : index == 1 ? bPacked : nullptr;
+      if (packedCopy) {
+        Value packed = memref::GetGlobalOp::create(
+            b, loc, packedCopy.getType(), packedCopy.getSymName());
         args.push_back(kiln::getBufferArg(b, loc, packed).address);
         continue;
       }
@@ -215,6 +239,9 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     if (bias) {
       kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
       args.append({ba.address, ba.strides[0]});
+    } else if (aPacked) {
+      // kiln_sgemm_apacked always takes a bias: none.
+      args.append({zero, zero});
     }
     std::optional<kiln::AbsorbedEpilogue> epilogue =
         kiln::matchEpilogue(op, op.getDpsInitOperand(0)->get());
@@ -223,6 +250,17 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     op->erase();
     kiln::eraseAbsorbed(bias, std::nullopt);
     kiln::eraseAbsorbed(epilogue);
+  }
+
+  /// Erases a get_global (through a collapse of it) nothing reads any more.
+  static void eraseIfUnused(Operation *op) {
+    if (!op || !op->use_empty())
+      return;
+    Operation *source = nullptr;
+    if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op))
+      source = collapse.getSrc().getDefiningOp();
+    op->erase();
+    eraseIfUnused(source);
   }
 
   void runOnOperation() override {
@@ -252,7 +290,25 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     for (auto [op, dims, isa] : gemms) {
       // Each kernel is declared once, when first called.
       memref::GlobalOp bPacked =
-          packConstants ? getPackedB(op, dims, isa) : nullptr;
+          packConstants ? getPacked(op, 1, dims[2], dims[3], panelWidth(isa),
+                                    isa)
+                        : nullptr;
+      // A constant A (the weights of a 1x1 convolution) packed in panels
+      // of the register tile's rows, with or without a bias.
+      memref::GlobalOp aPacked =
+          packConstants && !bPacked
+              ? getPacked(op, 0, dims[1], dims[3], panelHeight(isa), isa)
+              : nullptr;
+      if (aPacked) {
+        Operation *get = op.getDpsInputOperand(0)->get().getDefiningOp();
+        lower(op, dims,
+              kiln::declareUkernel(
+                  module, ("kiln_sgemm_apacked_" + isaSuffix(isa)).str(),
+                  /*numArgs=*/19),
+              nullptr, matchRowBias(op, dims), aPacked);
+        eraseIfUnused(get);
+        continue;
+      }
       if (!bPacked) {
         if (std::optional<kiln::AbsorbedBias> bias = matchRowBias(op, dims)) {
           lower(op, dims,
@@ -274,8 +330,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
                                  ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
                                  /*numArgs=*/17),
             bPacked);
-      if (get->use_empty())
-        get->erase();
+      eraseIfUnused(get);
     }
     // A weight read only packed is not kept twice.
     for (memref::GlobalOp global : packedSources)

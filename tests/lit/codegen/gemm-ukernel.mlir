@@ -121,6 +121,43 @@ func.func @packed(%a: memref<?x3xf32>, %c: memref<?x20xf32>) {
 
 // -----
 
+// A constant A (a 1x1 convolution's weights [8, 3, 1, 1] collapsed to
+// [8, 3]) with B not constant is packed at compile time in panels of the
+// register tile's rows (SSE: 6), the last zero-padded: two panels by 3
+// columns of 6 floats, 36 in all. kiln_sgemm_apacked takes its address
+// alone and always a bias (here none: 0, 0), then the epilogue.
+
+// PACK-LABEL: func.func private @kiln_sgemm_apacked_sse(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// PACK:       memref.global "private" constant @cw_packed_sse_a : memref<36xf32> = dense_resource<cw_packed_sse_a> {alignment = 64 : i64}
+// PACK-NOT:   memref.global "private" constant @cw :
+// PACK-LABEL: func.func @packed_a(
+// PACK:         %[[P:.*]] = memref.get_global @cw_packed_sse_a : memref<36xf32>
+// PACK:         %[[PA:.*]] = memref.extract_aligned_pointer_as_index %[[P]]
+// PACK:         %[[ADDR:.*]] = arith.addi %[[PA]], %{{.*}}
+// PACK:         call @kiln_sgemm_apacked_sse(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ADDR]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Z:.*]], %[[Z]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// PACK-NOT:     linalg.generic
+// PACK:       cw_packed_sse_a: "0x40000000
+// PACK-SAME:  0000803F0000803F0000803F0000803F0000803F0000803F
+// NOPACK-LABEL: func.func @packed_a(
+// NOPACK:         call @kiln_sgemm_sse(
+memref.global "private" constant @cw : memref<8x3x1x1xf32> = dense<1.0> {alignment = 64 : i64}
+func.func @packed_a(%x: memref<1x3x36xf32>, %y: memref<1x8x36xf32>) {
+  %w = memref.get_global @cw : memref<8x3x1x1xf32>
+  %a = memref.collapse_shape %w [[0], [1, 2, 3]] : memref<8x3x1x1xf32> into memref<8x3xf32>
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+    {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, sse>}
+    ins(%a, %x : memref<8x3xf32>, memref<1x3x36xf32>) outs(%y : memref<1x8x36xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %m = arith.mulf %in, %in_0 : f32
+    %s = arith.addf %out, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A pointwise convolution as kiln-conv-to-gemm writes it: C is a collapsed
 // view of an output the bias was broadcast into along the channels, which
 // are C's rows. The kernel starts C from the bias (its address and stride

@@ -1056,7 +1056,42 @@ typedef struct {
   int64_t groups, sag, sbg, scg, sbiasg;
   /* Applied to each task's block of C once it is complete (or NULL). */
   const KG_NAME(epi) *epi;
+  /* A packed at compile time (shared by every batch), see
+   * kiln_sgemm_apacked; then mChunk is a multiple of KG_MR. */
+  const float *aPacked;
 } KG_NAME(job);
+
+/* C[0:M, 0:N] += A * B (from bias[m] with one) with A packed at compile
+ * time in panels of KG_MR rows (see kiln_sgemm_apacked), read in place: a
+ * constant A that each call would otherwise pack again, the weights of a
+ * 1x1 convolution on a small image (320 x 1280 of them used 49 times
+ * each: packing them cost 15% of the convolution). */
+static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
+                                const float *aPacked, const float *b,
+                                int64_t sbk, int64_t sbn, float *c,
+                                int64_t scm, int64_t scn, const float *bias,
+                                int64_t sbias) {
+  float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR));
+  if (!bPack)
+    abort(); /* 2 MiB of scratch: nothing sensible is left to do */
+  for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
+    int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
+    for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
+      int64_t kc = K - k0 < KG_KC ? K - k0 : KG_KC;
+      KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
+      for (int64_t m0 = 0; m0 < M; m0 += KG_MR) {
+        int64_t mr = M - m0 < KG_MR ? M - m0 : KG_MR;
+        const float *ap = aPacked + (m0 / KG_MR * K + k0) * KG_MR;
+        for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
+          int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
+          KG_NAME(tile)(kc, ap, bPack + j0 * kc,
+                        c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr,
+                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias);
+        }
+      }
+    }
+  }
+}
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(job) *j = (const KG_NAME(job) *)p;
@@ -1082,7 +1117,13 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
       image.pBase = n0;
     }
     float *block = c + m0 * j->scm + n0 * j->scn;
-    if (j->K > 0)
+    if (j->K > 0 && j->aPacked)
+      KG_NAME(onePackedA)(mc, nc, j->K,
+                          j->aPacked + m0 / KG_MR * j->K * KG_MR,
+                          b + n0 * j->sbn, j->sbk, j->sbn, block, j->scm,
+                          j->scn, bias ? bias + m0 * j->sbias : NULL,
+                          j->sbias);
+    else if (j->K > 0)
       KG_NAME(one)(mc, nc, j->K, a + m0 * j->sam, j->sam, j->sak,
                    b + n0 * j->sbn, j->sbk, j->sbn, block, j->scm, j->scn,
                    j->conv ? &image : NULL,
@@ -1106,6 +1147,15 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
 
 static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch);
 
+/* Runs j with the epilogue of an entry's last four arguments. */
+static void KG_NAME(runWithEpilogue)(KG_NAME(job) *j, int64_t batch,
+                                     int64_t act, int64_t alpha, int64_t beta,
+                                     intptr_t res) {
+  KG_NAME(epi) e;
+  j->epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, (intptr_t)j->c);
+  KG_NAME(run)(j, batch);
+}
+
 /* The entry kiln-gemm-ukernel calls. Pointers travel as integers (MLIR
  * index values). The work is cut into tasks that cost no repeated packing:
  * along N in blocks of KG_NC (each task packs only its own columns of B),
@@ -1118,12 +1168,10 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(
     int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  KG_NAME(epi) e;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
                     scn, 1, 1, M, N, NULL, NULL, 0, NULL};
-  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, c);
-  KG_NAME(run)(&j, batch);
+  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
 /* kiln_sgemm with C starting from bias[m * sbias] (shared by every batch)
@@ -1137,12 +1185,10 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_bias)(
     intptr_t res) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  KG_NAME(epi) e;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
                     scn, 1, 1, M, N, NULL, (const float *)bias, sbias, NULL};
-  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, c);
-  KG_NAME(run)(&j, batch);
+  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
 /* kiln_sgemm with B a constant packed at compile time by kiln-gemm-ukernel:
@@ -1163,15 +1209,35 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(int64_t batch, int64_t M,
                                           int64_t beta, intptr_t res) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  KG_NAME(epi) e;
   KG_NAME(job) j = {M,    N,    K,   (const float *)a,
                     sab,  sam,  sak, NULL,
                     0,    0,    0,   (float *)c,
                     scb,  scm,  scn, 1,
                     1,    M,    N,   NULL,
                     NULL, 0,    (const float *)bPacked};
-  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, c);
-  KG_NAME(run)(&j, batch);
+  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
+}
+
+/* kiln_sgemm with A a constant packed at compile time by
+ * kiln-gemm-ukernel: for each panel of KG_MR rows (the last zero-padded),
+ * all K columns of it, KG_MR floats per column:
+ *
+ *   aPacked[(m / KG_MR * K + k) * KG_MR + m % KG_MR] = A[m, k]
+ *
+ * and C starting from bias[m * sbias] when bias is not 0, as with
+ * kiln_sgemm_bias. A is shared by every batch. */
+KG_HIDDEN void KG_NAME(kiln_sgemm_apacked)(
+    int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t aPacked,
+    intptr_t b, int64_t sbb, int64_t sbk, int64_t sbn, intptr_t c,
+    int64_t scb, int64_t scm, int64_t scn, intptr_t bias, int64_t sbias,
+    int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
+  if (batch <= 0 || M <= 0 || N <= 0)
+    return;
+  KG_NAME(job) j = {M, N, K, NULL, 0, 0, 0, (const float *)b, sbb, sbk, sbn,
+                    (float *)c, scb, scm, scn, 1, 1, M, N, NULL,
+                    (const float *)bias, sbias, NULL};
+  j.aPacked = (const float *)aPacked;
+  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
 /* Cuts a job into tasks and runs them (see kiln_sgemm below). */
@@ -1209,6 +1275,9 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
        * has them as its columns. The row tiles are even in thirds of
        * KG_MR, which cost at most a few padded rows at the chunk's end. */
       j.mChunk = (j.mChunk + KG_W - 1) / KG_W * KG_W;
+      /* Packed A: whole panels. */
+      if (j.aPacked)
+        j.mChunk = (j.mChunk + KG_MR - 1) / KG_MR * KG_MR;
       j.mTasks = (M + j.mChunk - 1) / j.mChunk;
     }
   }
@@ -1811,7 +1880,5 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
                     1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL,
                     G, swg, sxg, syg, sbg};
-  KG_NAME(epi) e;
-  j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, y);
-  KG_NAME(run)(&j, N * G);
+  KG_NAME(runWithEpilogue)(&j, N * G, act, alpha, beta, res);
 }
