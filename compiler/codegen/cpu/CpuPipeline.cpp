@@ -58,6 +58,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   std::string linalgToLoops =
       threads ? "convert-linalg-to-parallel-loops" : "convert-linalg-to-loops";
   std::string dispatch = threads ? "kiln-dispatch-parallel-loops," : "";
+  // O1+: innermost reductions keep their accumulator in a register and
+  // may reassociate, so LLVM vectorizes them.
+  std::string reductions = threads ? "kiln-reduction-accumulators," : "";
   // O1+: no libm calls for exp/log/tanh/erf in loop bodies, so LLVM
   // vectorizes softmax, sigmoid and GELU loops. O0 keeps libm's results.
   std::string approximate =
@@ -75,7 +78,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
                   gemm + profile + "func.func(kiln-strided-copy-to-linalg," +
-                  linalgToLoops + vectorToScf + ")," + dispatch + approximate +
+                  reductions + linalgToLoops + vectorToScf + ")," + dispatch + approximate +
                   "kiln-externalize-weights,"
                   "lower-affine,convert-scf-to-cf,canonicalize,"
                   "func.func(kiln-lower-dynamic-expand-shape),"
