@@ -169,16 +169,15 @@ private:
   }
 };
 
-/// `v` and the views reshaping it, where `v` is the buffer they were taken
-/// from: a reshape keeps every element's offset.
-bool isReshapeOf(Value view, Value v) {
-  while (view != v) {
-    Operation *def = view.getDefiningOp();
-    if (!isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(def))
-      return false;
+/// The buffer `view` reshapes (through collapse_shape and expand_shape, which
+/// keep every element's offset), or `view` itself.
+Value reshapeSource(Value view) {
+  while (Operation *def = view.getDefiningOp()) {
+    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(def))
+      break;
     view = def->getOperand(0);
   }
-  return true;
+  return view;
 }
 
 /// Whether `op` or an op nested in it uses `v` or a view of it.
@@ -230,15 +229,10 @@ bool canTakeOver(Value root, Value fresh, linalg::GenericOp generic) {
 } // namespace
 
 std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
-  Value root = output;
-  while (Operation *def = root.getDefiningOp()) {
-    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(def))
-      break;
-    root = def->getOperand(0);
-  }
+  Value root = reshapeSource(output);
   auto type = dyn_cast<MemRefType>(root.getType());
   if (!type || !type.getLayout().isIdentity() ||
-      !type.getElementType().isF32() || !isReshapeOf(output, root))
+      !type.getElementType().isF32())
     return std::nullopt;
   // The first op after `op` that touches the output.
   auto generic = [&]() -> linalg::GenericOp {
@@ -285,9 +279,10 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
     // Another buffer: the residual, read by the kernel as it writes the
     // output, so it must be another buffer holding at the kernel what it
     // holds at the generic.
-    if (residual || rootBuffer(v) == root ||
+    Value residualRoot = rootBuffer(v);
+    if (residual || residualRoot == root ||
         !DominanceInfo().properlyDominates(v, op) ||
-        !keptBetween(op, generic, rootBuffer(v)))
+        !keptBetween(op, generic, residualRoot))
       return std::nullopt;
     residual = v;
     residualArg = arg;

@@ -1783,6 +1783,15 @@ static int KG_NAME(dwBlocked)(const KG_NAME(dwJob) *j) {
   return j->OW <= KG_W;
 }
 
+/* Plane (image n, channel c) on its own, then its epilogue. */
+static void KG_NAME(dwOnePlane)(const KG_NAME(dwJob) *j, int64_t n,
+                                int64_t c) {
+  float *y = j->y + n * j->syn + c * j->syc;
+  KG_NAME(dwPlane)(j, j->x + n * j->sxn + c * j->sxc, j->w + c * j->swc, y,
+                   j->bias ? j->bias + c * j->sbc : NULL);
+  KG_NAME(finish)(j->epi, y, j->syh, j->syw, j->OH, j->OW);
+}
+
 static void KG_NAME(dwBlockTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
   const int64_t blocks = (j->C + KG_W - 1) / KG_W;
@@ -1792,24 +1801,15 @@ static void KG_NAME(dwBlockTasks)(void *p, int64_t begin, int64_t end) {
       continue;
     /* Out of memory for the copy: plane by plane. */
     int64_t c1 = j->C - c0 < KG_W ? j->C : c0 + KG_W;
-    for (int64_t c = c0; c < c1; ++c) {
-      float *y = j->y + n * j->syn + c * j->syc;
-      KG_NAME(dwPlane)(j, j->x + n * j->sxn + c * j->sxc, j->w + c * j->swc,
-                       y, j->bias ? j->bias + c * j->sbc : NULL);
-      KG_NAME(finish)(j->epi, y, j->syh, j->syw, j->OH, j->OW);
-    }
+    for (int64_t c = c0; c < c1; ++c)
+      KG_NAME(dwOnePlane)(j, n, c);
   }
 }
 
 static void KG_NAME(dwTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
-  for (int64_t t = begin; t < end; ++t) {
-    int64_t n = t / j->C, c = t % j->C;
-    float *y = j->y + n * j->syn + c * j->syc;
-    KG_NAME(dwPlane)(j, j->x + n * j->sxn + c * j->sxc, j->w + c * j->swc, y,
-                     j->bias ? j->bias + c * j->sbc : NULL);
-    KG_NAME(finish)(j->epi, y, j->syh, j->syw, j->OH, j->OW);
-  }
+  for (int64_t t = begin; t < end; ++t)
+    KG_NAME(dwOnePlane)(j, t / j->C, t % j->C);
 }
 
 /* linalg.depthwise_conv_2d_nchw_chw on buffers (kiln-depthwise-ukernel):
