@@ -346,6 +346,12 @@ def cases():
     add(Case("Conv_depthwise_5x5_asym", "Conv", [u, wt(8, 1, 5, 5)],
              [[(1, 8, 23, 40), None], [(2, 8, 4, 6), None]],
              attrs={"group": 8, "pads": [2, 0, 1, 3]}, **cv))
+    # Unit strides: border columns through masked taps, with pads wider
+    # than the kernel's reach (whole taps outside x) and a row shorter
+    # than a vector.
+    add(Case("Conv_depthwise_5x5_wide_pads", "Conv", [u, wt(7, 1, 5, 5), wt(7)],
+             [[(1, 7, 20, 45), None, None], [(2, 7, 3, 2), None, None]],
+             attrs={"group": 7, "pads": [1, 6, 3, 2]}, **cv))
     # Through a padded copy: stride 3, and a 7x7 kernel on narrow planes.
     add(Case("Conv_depthwise_s3_padded", "Conv", [u, wt(6, 1, 3, 3), wt(6)],
              [[(1, 6, 31, 47), None, None], [(2, 6, 5, 4), None, None]],
@@ -436,6 +442,7 @@ def cases():
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
+                "Conv_depthwise_5x5_wide_pads",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",

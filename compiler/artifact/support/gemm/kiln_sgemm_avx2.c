@@ -26,6 +26,15 @@ static inline kg_vec kg_loadn(const float *p, int64_t n) {
 static inline void kg_storen(float *p, kg_vec v, int64_t n) {
   _mm256_maskstore_ps(p, kg_mask(n), v);
 }
+/* Lanes [lo, hi) of p, zeros elsewhere; the other lanes' memory is not
+ * touched (masked loads do not fault). */
+static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i in = _mm256_and_si256(
+      _mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int)lo - 1)),
+      _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane));
+  return _mm256_maskload_ps(p, in);
+}
 /* Every other float of p[0, 2 * 8): the taps of a stride-2 row. */
 static inline kg_vec kg_load_even(const float *p) {
   __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),

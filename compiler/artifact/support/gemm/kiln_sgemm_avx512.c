@@ -22,6 +22,12 @@ static inline kg_vec kg_loadn(const float *p, int64_t n) {
 static inline void kg_storen(float *p, kg_vec v, int64_t n) {
   _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v);
 }
+/* Lanes [lo, hi) of p, zeros elsewhere; the other lanes' memory is not
+ * touched (masked loads do not fault). */
+static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
+  return _mm512_maskz_loadu_ps(
+      (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1)), p);
+}
 /* Every other float of p[0, 2 * 16): the taps of a stride-2 row. */
 static inline kg_vec kg_load_even(const float *p) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,

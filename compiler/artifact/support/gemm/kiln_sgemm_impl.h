@@ -10,6 +10,9 @@
  *               the vector type and its operations, as intrinsics
  *   kg_loadn, kg_storen
  *               the first n < KG_W floats (masked where the ISA can)
+ *   kg_loadrange
+ *               lanes [lo, hi) of a vector, zeros elsewhere, touching no
+ *               memory outside them
  *   kg_load_even
  *               every other float of 2 * KG_W (a stride-2 row of taps)
  *
@@ -1304,46 +1307,63 @@ typedef struct {
   const KG_NAME(epi) *epi; /* applied to each finished plane, or NULL */
 } KG_NAME(dwJob);
 
+/* Lanes [*lo, *hi) of the n output columns from ow whose tap reads input
+ * column ow + lane + d: those inside [0, W). The border columns of a
+ * unit-stride plane are computed a vector at a time with loads of just
+ * these lanes (the padding reads as zeros); one element at a time they had
+ * cost a 56 x 56 plane a third of its time. */
+static inline void KG_NAME(inLanes)(int64_t ow, int64_t n, int64_t d,
+                                    int64_t W, int64_t *lo, int64_t *hi) {
+  int64_t l = -(ow + d), h = W - (ow + d);
+  *lo = l < 0 ? 0 : l > n ? n : l;
+  *hi = h < *lo ? *lo : h > n ? n : h;
+}
+
 /* Output rows oh and oh + 1 of a 3x3 convolution with unit strides and
- * dilation along H, over the interior columns [owLo, owHi): the four
- * input rows they read are each loaded once and serve both (12 loads for
- * 18 FMAs, against 9 for 9 one row at a time), the nine weights stay in
- * registers. xr points at input row oh - padT, column -padL. */
+ * dilation along H, all OW columns: the four input rows they read are each
+ * loaded once and serve both (12 loads for 18 FMAs, against 9 for 9 one
+ * row at a time), the nine weights stay in registers. Columns [owLo, owHi)
+ * read only inside x and go two vectors at a time; the others a vector at
+ * a time with their taps' lanes inside x (inLanes). xr points at input row
+ * oh - padT, column -padL. */
 static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
                                 const kg_vec wv[9], float *y0, float *y1,
-                                int64_t owLo, int64_t owHi,
-                                const float *bias) {
-  int64_t ow = owLo;
+                                int64_t owLo, int64_t owHi, int64_t OW,
+                                int64_t W, int64_t padL, const float *bias) {
   kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
-  for (; ow + 2 * KG_W <= owHi; ow += 2 * KG_W) {
-    kg_vec a0 = bias ? b : KG_LOADU(y0 + ow);
-    kg_vec a1 = bias ? b : KG_LOADU(y0 + ow + KG_W);
-    kg_vec c0 = bias ? b : KG_LOADU(y1 + ow);
-    kg_vec c1 = bias ? b : KG_LOADU(y1 + ow + KG_W);
+  for (int64_t ow = 0; ow < OW;) {
+    if (ow >= owLo && ow + 2 * KG_W <= owHi) {
+      kg_vec a0 = bias ? b : KG_LOADU(y0 + ow);
+      kg_vec a1 = bias ? b : KG_LOADU(y0 + ow + KG_W);
+      kg_vec c0 = bias ? b : KG_LOADU(y1 + ow);
+      kg_vec c1 = bias ? b : KG_LOADU(y1 + ow + KG_W);
 #pragma GCC unroll 4
-    for (int r = 0; r < 4; ++r) {
-      const float *row = xr + r * sxh + ow;
+      for (int r = 0; r < 4; ++r) {
+        const float *row = xr + r * sxh + ow;
 #pragma GCC unroll 3
-      for (int kw = 0; kw < 3; ++kw) {
-        kg_vec v0 = KG_LOADU(row + kw * dw);
-        kg_vec v1 = KG_LOADU(row + kw * dw + KG_W);
-        if (r < 3) {
-          a0 = KG_FMA(wv[r * 3 + kw], v0, a0);
-          a1 = KG_FMA(wv[r * 3 + kw], v1, a1);
-        }
-        if (r > 0) {
-          c0 = KG_FMA(wv[(r - 1) * 3 + kw], v0, c0);
-          c1 = KG_FMA(wv[(r - 1) * 3 + kw], v1, c1);
+        for (int kw = 0; kw < 3; ++kw) {
+          kg_vec v0 = KG_LOADU(row + kw * dw);
+          kg_vec v1 = KG_LOADU(row + kw * dw + KG_W);
+          if (r < 3) {
+            a0 = KG_FMA(wv[r * 3 + kw], v0, a0);
+            a1 = KG_FMA(wv[r * 3 + kw], v1, a1);
+          }
+          if (r > 0) {
+            c0 = KG_FMA(wv[(r - 1) * 3 + kw], v0, c0);
+            c1 = KG_FMA(wv[(r - 1) * 3 + kw], v1, c1);
+          }
         }
       }
+      KG_STOREU(y0 + ow, a0);
+      KG_STOREU(y0 + ow + KG_W, a1);
+      KG_STOREU(y1 + ow, c0);
+      KG_STOREU(y1 + ow + KG_W, c1);
+      ow += 2 * KG_W;
+      continue;
     }
-    KG_STOREU(y0 + ow, a0);
-    KG_STOREU(y0 + ow + KG_W, a1);
-    KG_STOREU(y1 + ow, c0);
-    KG_STOREU(y1 + ow + KG_W, c1);
-  }
-  for (; ow < owHi; ow += KG_W) {
-    int64_t n = owHi - ow < KG_W ? owHi - ow : KG_W;
+    int64_t n = OW - ow < KG_W ? OW - ow : KG_W, lo[3], hi[3];
+    for (int kw = 0; kw < 3; ++kw)
+      KG_NAME(inLanes)(ow, n, kw * dw - padL, W, &lo[kw], &hi[kw]);
     kg_vec a0 = bias ? b : kg_loadn(y0 + ow, n);
     kg_vec c0 = bias ? b : kg_loadn(y1 + ow, n);
 #pragma GCC unroll 4
@@ -1351,7 +1371,7 @@ static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
       const float *row = xr + r * sxh + ow;
 #pragma GCC unroll 3
       for (int kw = 0; kw < 3; ++kw) {
-        kg_vec v0 = kg_loadn(row + kw * dw, n);
+        kg_vec v0 = kg_loadrange(row + kw * dw, lo[kw], hi[kw]);
         if (r < 3)
           a0 = KG_FMA(wv[r * 3 + kw], v0, a0);
         if (r > 0)
@@ -1360,6 +1380,7 @@ static void KG_NAME(dw3x3Rows2)(const float *xr, int64_t sxh, int64_t dw,
     }
     kg_storen(y0 + ow, a0, n);
     kg_storen(y1 + ow, c0, n);
+    ow += n;
   }
 }
 
@@ -1511,7 +1532,7 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
       wv[t] = KG_SET1(wt[t]);
     for (; oh + 1 < OH; oh += 2)
       KG_NAME(dw3x3Rows2)(xq + oh * Wq, Wq, j->dw, wv, y + oh * syh,
-                          y + (oh + 1) * syh, 0, OW, bias);
+                          y + (oh + 1) * syh, 0, OW, OW, Wq, 0, bias);
   }
   for (; oh < OH; ++oh) {
     if (even)
@@ -1544,17 +1565,12 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
     owHi = OW;
   if (owLo > owHi)
     owLo = owHi;
-  /* Below, with unit strides, the interior columns go a vector at a time
-   * and the border ones an element at a time; everything else goes one
-   * element at a time. A padded copy costs about as much as the vectors
-   * of a 3x3 plane of stride 1: it pays where this would leave many
-   * columns scalar: strides above 1 (a third of a 56-wide row of stride 2
-   * was scalar, 4 GFLOP/s) and planes whose border is an eighth of the row
-   * (14 wide and narrower for 3x3, wide kernels). The code below is then
-   * also the fallback when the copy cannot be allocated. */
-  if (syw == 1 &&
-      (sxw != 1 || j->sw > 1 || 8 * (OW - (owHi - owLo)) > OW) &&
-      KG_NAME(dwPlanePadded)(j, x, w, y, bias))
+  /* With unit strides every column goes a vector at a time, the border
+   * ones with their taps' lanes inside x (inLanes); other strides go
+   * through a padded copy (a third of a 56-wide row of stride 2 was
+   * scalar, 4 GFLOP/s), and one element at a time only when the copy
+   * cannot be allocated. */
+  if (!unit && syw == 1 && KG_NAME(dwPlanePadded)(j, x, w, y, bias))
     return;
   /* 3x3, unit strides, no dilation along H: interior pairs of rows. */
   int pairs = unit && j->KH == 3 && KW == 3 && j->sh == 1 && dh == 1;
@@ -1567,26 +1583,7 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
     int64_t ih0 = oh * j->sh - j->padT;
     if (pairs && oh + 1 < j->OH && ih0 >= 0 && ih0 + 3 < j->H) {
       KG_NAME(dw3x3Rows2)(x + ih0 * sxh - padL, sxh, dw, wv, yrow,
-                          yrow + syh, owLo, owHi, bias);
-      /* The border columns of both rows, one element at a time. */
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t o = 0; o < OW; ++o) {
-          if (o == owLo)
-            o = owHi;
-          if (o >= OW)
-            break;
-          float *out = yrow + r * syh + o;
-          float acc = bias ? *bias : *out;
-          int64_t iw0 = o - padL;
-          for (int64_t kh = 0; kh < 3; ++kh)
-            for (int64_t kw = 0; kw < 3; ++kw) {
-              int64_t iw = iw0 + kw * dw;
-              if (iw >= 0 && iw < j->W)
-                acc += w[kh * swh + kw * sww] *
-                       x[(ih0 + r + kh) * sxh + iw];
-            }
-          *out = acc;
-        }
+                          yrow + syh, owLo, owHi, OW, j->W, padL, bias);
       ++oh;
       continue;
     }
@@ -1596,61 +1593,54 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
     while (khHi > khLo && ih0 + (khHi - 1) * dh >= j->H)
       --khHi;
     const float *xrow = x + ih0 * sxh;
-    int64_t ow = owLo;
     if (unit) {
       kg_vec b = bias ? KG_SET1(*bias) : KG_SET1(0);
       const float *xs0 = xrow - padL;
-      for (; ow + 4 * KG_W <= owHi; ow += 4 * KG_W) {
-        kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
-        if (!bias) {
-          a0 = KG_LOADU(yrow + ow), a1 = KG_LOADU(yrow + ow + KG_W);
-          a2 = KG_LOADU(yrow + ow + 2 * KG_W);
-          a3 = KG_LOADU(yrow + ow + 3 * KG_W);
-        }
-        for (int64_t kh = khLo; kh < khHi; ++kh) {
-          const float *xs = xs0 + kh * dh * sxh + ow;
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            kg_vec wv = KG_SET1(w[kh * swh + kw * sww]);
-            const float *p = xs + kw * dw;
-            a0 = KG_FMA(wv, KG_LOADU(p), a0);
-            a1 = KG_FMA(wv, KG_LOADU(p + KG_W), a1);
-            a2 = KG_FMA(wv, KG_LOADU(p + 2 * KG_W), a2);
-            a3 = KG_FMA(wv, KG_LOADU(p + 3 * KG_W), a3);
+      for (int64_t ow = 0; ow < OW;) {
+        if (ow >= owLo && ow + 4 * KG_W <= owHi) {
+          kg_vec a0 = b, a1 = b, a2 = b, a3 = b;
+          if (!bias) {
+            a0 = KG_LOADU(yrow + ow), a1 = KG_LOADU(yrow + ow + KG_W);
+            a2 = KG_LOADU(yrow + ow + 2 * KG_W);
+            a3 = KG_LOADU(yrow + ow + 3 * KG_W);
           }
+          for (int64_t kh = khLo; kh < khHi; ++kh) {
+            const float *xs = xs0 + kh * dh * sxh + ow;
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              kg_vec wv = KG_SET1(w[kh * swh + kw * sww]);
+              const float *p = xs + kw * dw;
+              a0 = KG_FMA(wv, KG_LOADU(p), a0);
+              a1 = KG_FMA(wv, KG_LOADU(p + KG_W), a1);
+              a2 = KG_FMA(wv, KG_LOADU(p + 2 * KG_W), a2);
+              a3 = KG_FMA(wv, KG_LOADU(p + 3 * KG_W), a3);
+            }
+          }
+          KG_STOREU(yrow + ow, a0);
+          KG_STOREU(yrow + ow + KG_W, a1);
+          KG_STOREU(yrow + ow + 2 * KG_W, a2);
+          KG_STOREU(yrow + ow + 3 * KG_W, a3);
+          ow += 4 * KG_W;
+          continue;
         }
-        KG_STOREU(yrow + ow, a0);
-        KG_STOREU(yrow + ow + KG_W, a1);
-        KG_STOREU(yrow + ow + 2 * KG_W, a2);
-        KG_STOREU(yrow + ow + 3 * KG_W, a3);
-      }
-      for (; ow + KG_W <= owHi; ow += KG_W) {
-        kg_vec a0 = bias ? b : KG_LOADU(yrow + ow);
-        for (int64_t kh = khLo; kh < khHi; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw)
-            a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
-                        KG_LOADU(xs0 + kh * dh * sxh + ow + kw * dw), a0);
-        KG_STOREU(yrow + ow, a0);
-      }
-      if (ow < owHi) {
-        /* The last columns of the interior: masked loads and stores, which
-         * never touch memory past the row. */
-        int64_t n = owHi - ow;
+        /* A vector of columns, those of the border with masked taps. */
+        int64_t n = OW - ow < KG_W ? OW - ow : KG_W;
         kg_vec a0 = bias ? b : kg_loadn(yrow + ow, n);
-        for (int64_t kh = khLo; kh < khHi; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw)
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          int64_t lo, hi;
+          KG_NAME(inLanes)(ow, n, kw * dw - padL, j->W, &lo, &hi);
+          for (int64_t kh = khLo; kh < khHi; ++kh)
             a0 = KG_FMA(KG_SET1(w[kh * swh + kw * sww]),
-                        kg_loadn(xs0 + kh * dh * sxh + ow + kw * dw, n), a0);
+                        kg_loadrange(xs0 + kh * dh * sxh + ow + kw * dw, lo,
+                                     hi),
+                        a0);
+        }
         kg_storen(yrow + ow, a0, n);
-        ow = owHi;
+        ow += n;
       }
+      continue;
     }
-    /* Everything else one element at a time: the border columns, whose
-     * taps are checked against W, and the interior with other strides. */
+    /* Other strides, one element at a time. */
     for (int64_t o = 0; o < OW; ++o) {
-      if (o == owLo)
-        o = ow;
-      if (o >= OW)
-        break;
       float acc = bias ? *bias : yrow[o * syw];
       int64_t iw0 = o * sw - padL;
       for (int64_t kh = khLo; kh < khHi; ++kh)

@@ -28,6 +28,14 @@ static inline void kg_storen(float *p, kg_vec v, int64_t n) {
   _mm_storeu_ps(tmp, v);
   memcpy(p, tmp, n * sizeof(float));
 }
+/* Lanes [lo, hi) of p, zeros elsewhere; the other lanes' memory is not
+ * touched. */
+static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
+  float tmp[4] = {0, 0, 0, 0};
+  if (hi > lo)
+    memcpy(tmp + lo, p + lo, (hi - lo) * sizeof(float));
+  return _mm_loadu_ps(tmp);
+}
 /* Every other float of p[0, 2 * 4): the taps of a stride-2 row. */
 static inline kg_vec kg_load_even(const float *p) {
   return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4),
