@@ -334,6 +334,11 @@ def cases():
     add(Case("Conv_grouped_wide", "Conv", [u, wt(64, 8, 3, 3), wt(64)],
              [[(1, 32, 9, 40), None, None], [(2, 32, 3, 3), None, None]],
              attrs={"group": 4, "pads": [1, 1, 1, 1]}, **cv))
+    # Enough work for several tasks per group: the weights packed once per
+    # call for all of them (prepackA), two row tiles per group.
+    add(Case("Conv_grouped_tasks", "Conv", [u, wt(60, 12, 3, 3), wt(60)],
+             [[(1, 36, 30, 41), None, None], [(2, 36, 17, 9), None, None]],
+             attrs={"group": 3, "pads": [1, 1, 1, 1]}, **cv))
     for stride, dil in [(1, 1), (2, 1), (1, 2)]:
         add(Case(f"Conv_depthwise_s{stride}_d{dil}", "Conv",
                  [u, wt(12, 1, 3, 3), wt(12)],
@@ -438,7 +443,7 @@ def cases():
                 "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
                 "Conv_depthwise_s2_wide", "MatMul_const_weight",
                 "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
-                "Conv_grouped_wide", "Conv_3x3_direct_dw2",
+                "Conv_grouped_wide", "Conv_grouped_tasks", "Conv_3x3_direct_dw2",
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",

@@ -163,7 +163,7 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(Operation *conv, Value x,
 }
 
 std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
-                                          unsigned channelDim) {
+                                          ArrayRef<unsigned> channelDims) {
   if (!y.getDefiningOp<memref::AllocOp>())
     return std::nullopt;
   Block *block = conv->getBlock();
@@ -204,10 +204,13 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
   Value bias = init.getDpsInputs()[0];
   auto biasType = dyn_cast<MemRefType>(bias.getType());
   AffineMap map = init.getMatchingIndexingMap(init.getDpsInputOperand(0));
-  if (!biasType || biasType.getRank() != 1 || map.getNumResults() != 1 ||
-      map.getResult(0) != getAffineDimExpr(channelDim, init.getContext()) ||
+  if (!biasType || biasType.getRank() != (int64_t)channelDims.size() ||
+      map.getNumResults() != channelDims.size() ||
       yieldedValue(init) != bias || !keptBetween(init, conv, rootBuffer(bias)))
     return std::nullopt;
+  for (auto [expr, dim] : llvm::zip(map.getResults(), channelDims))
+    if (expr != getAffineDimExpr(dim, init.getContext()))
+      return std::nullopt;
   return AbsorbedBias{bias, init};
 }
 

@@ -46,14 +46,16 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(mlir::Operation *conv,
                                                     unsigned firstSpatialDim);
 
 /// The output `y` of `conv` is a fresh buffer whose only writer before
-/// `conv` broadcasts the rank-1 `bias` along `channelDim`. `conv` may write
-/// `y` through a view (a collapse_shape read otherwise only after `conv`).
+/// `conv` broadcasts `bias`, of rank channelDims.size(), along
+/// `channelDims` (a grouped convolution's [G, F] bias along its group and
+/// filter dims). `conv` may write `y` through a view (a collapse_shape read
+/// otherwise only after `conv`).
 struct AbsorbedBias {
   mlir::Value bias;
   mlir::Operation *init;
 };
 std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv, mlir::Value y,
-                                          unsigned channelDim);
+                                          llvm::ArrayRef<unsigned> channelDims);
 
 /// The buffer a view was taken from (through subviews, reshapes, casts).
 mlir::Value rootBuffer(mlir::Value v);

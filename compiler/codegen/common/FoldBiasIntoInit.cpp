@@ -15,12 +15,17 @@
 // one add per output element, and for a plain bias the whole pass over the
 // output.
 //
+// A grouped convolution's result is (n, g, f, ...) and reaches the consumer
+// through a collapse_shape to (n, g * f, ...): the bias is then expanded to
+// (g, f) and broadcast along both dims.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -44,6 +49,46 @@ bool accumulatesIntoInit(Operation *op) {
          linalg::isaConvolutionOpInterface(linalgOp);
 }
 
+/// The bias as the heavy op's init reads it when the consumer reads the
+/// heavy result through `collapse`: each of the consumer's dims the bias map
+/// names becomes that dim's group of the heavy result's dims, and the bias
+/// is expanded to match (static groups only).
+struct ExpandedBias {
+  AffineMap map;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<int64_t> shape;
+};
+
+std::optional<ExpandedBias> expandBias(tensor::CollapseShapeOp collapse,
+                                       AffineMap biasMap,
+                                       RankedTensorType biasType) {
+  auto expandedType = collapse.getSrcType();
+  SmallVector<ReassociationIndices> reassociation =
+      collapse.getReassociationIndices();
+  ExpandedBias out;
+  SmallVector<AffineExpr> exprs;
+  for (auto [k, e] : llvm::enumerate(biasMap.getResults())) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d)
+      return std::nullopt;
+    const ReassociationIndices &group = reassociation[d.getPosition()];
+    if (group.size() > 1 && biasType.isDynamicDim(k))
+      return std::nullopt;
+    ReassociationIndices biasGroup;
+    for (int64_t x : group) {
+      if (group.size() > 1 && expandedType.isDynamicDim(x))
+        return std::nullopt;
+      biasGroup.push_back(exprs.size());
+      exprs.push_back(getAffineDimExpr(x, collapse.getContext()));
+      out.shape.push_back(expandedType.getDimSize(x));
+    }
+    out.groups.push_back(biasGroup);
+  }
+  out.map = AffineMap::get(expandedType.getRank(), 0, exprs,
+                           collapse.getContext());
+  return out;
+}
+
 bool isZero(Value v) {
   FloatAttr f;
   return matchPattern(v, m_Constant(&f)) && f.getValue().isZero();
@@ -63,8 +108,11 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
     Block &body = consumer.getRegion().front();
     for (OpOperand *input : consumer.getDpsInputOperands()) {
       Value r = input->get();
-      auto heavy = r.getDefiningOp<linalg::LinalgOp>();
+      auto collapse = r.getDefiningOp<tensor::CollapseShapeOp>();
+      Value heavyResult = collapse ? collapse.getSrc() : r;
+      auto heavy = heavyResult.getDefiningOp<linalg::LinalgOp>();
       if (!heavy || !accumulatesIntoInit(heavy) || !r.hasOneUse() ||
+          !heavyResult.hasOneUse() ||
           !consumer.getMatchingIndexingMap(input).isIdentity() ||
           r.getType() != consumer->getResult(0).getType())
         continue;
@@ -105,7 +153,19 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
                      *heavy.getOperation())) {
         continue;
       }
-      return fold(rewriter, consumer, heavy, fill, biasOperand, add, rArg);
+      std::optional<ExpandedBias> expanded;
+      if (collapse) {
+        auto biasType =
+            dyn_cast<RankedTensorType>(biasOperand->get().getType());
+        if (biasType)
+          expanded = expandBias(
+              collapse, consumer.getMatchingIndexingMap(biasOperand),
+              biasType);
+        if (!expanded)
+          continue;
+      }
+      return fold(rewriter, consumer, heavy, fill, biasOperand, expanded, add,
+                  rArg, r);
     }
     return failure();
   }
@@ -113,23 +173,35 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
   LogicalResult fold(PatternRewriter &rewriter, linalg::GenericOp consumer,
                      linalg::LinalgOp heavy, linalg::FillOp fill,
                      OpOperand *biasOperand,
-                     arith::AddFOp add, BlockArgument rArg) const {
+                     const std::optional<ExpandedBias> &expanded,
+                     arith::AddFOp add, BlockArgument rArg,
+                     Value result) const {
     Location loc = fill.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    // The accumulator's start: the bias broadcast as the consumer read it,
-    // right before the heavy op (after both the fill's init and the bias).
+    // The accumulator's start: the bias broadcast as the consumer read it
+    // (expanded for a collapsed result), right before the heavy op (after
+    // both the fill's init and the bias).
     rewriter.setInsertionPoint(heavy);
-    unsigned rank = consumer.getNumLoops();
+    auto fillType = cast<RankedTensorType>(fill->getResult(0).getType());
+    unsigned rank = fillType.getRank();
+    Value bias = biasOperand->get();
+    AffineMap biasMap = consumer.getMatchingIndexingMap(biasOperand);
+    if (expanded) {
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      bias = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(expanded->shape, biasType.getElementType()),
+          bias, expanded->groups);
+      biasMap = expanded->map;
+    }
     SmallVector<AffineMap> maps = {
-        consumer.getMatchingIndexingMap(biasOperand),
-        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+        biasMap, AffineMap::getMultiDimIdentityMap(rank, ctx)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     Value start =
         linalg::GenericOp::create(
-            rewriter, loc, TypeRange{fill->getResult(0).getType()},
-            ValueRange{biasOperand->get()}, ValueRange{fill.getOutputs()[0]},
-            maps, iterators,
+            rewriter, loc, TypeRange{fillType}, ValueRange{bias},
+            ValueRange{fill.getOutputs()[0]}, maps, iterators,
             [](OpBuilder &b, Location l, ValueRange args) {
               linalg::YieldOp::create(b, l, args[0]);
             })
@@ -147,7 +219,7 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
     Block &body = consumer.getRegion().front();
     auto yield = cast<linalg::YieldOp>(body.getTerminator());
     if (yield.getValues()[0] == rArg && &body.front() == yield) {
-      rewriter.replaceOp(consumer, heavy->getResult(0));
+      rewriter.replaceOp(consumer, result);
       return success();
     }
     SmallVector<Value> inputs;

@@ -91,10 +91,11 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     Value yOriginal = op.getDpsInits()[0];
     // A bias goes with an output computed in place; a copied output is
     // accumulated into (it holds the bias already). A grouped convolution's
-    // bias is [G, F]: not absorbed, y starts from it.
+    // bias is [G, F], along y's dims 1 and 2.
     std::optional<kiln::AbsorbedBias> bias;
-    if (!grouped && innerDimsContiguous(yOriginal, 2))
-      bias = kiln::matchBiasInit(op, yOriginal, /*channelDim=*/1);
+    if (innerDimsContiguous(yOriginal, 2))
+      bias = grouped ? kiln::matchBiasInit(op, yOriginal, {1, 2})
+                     : kiln::matchBiasInit(op, yOriginal, {1});
     Value source = padding ? padding->source : x;
     Value w = contiguousBuffer(b, loc, wOriginal, oneD ? 2 : 3);
     Value y = contiguousBuffer(b, loc, yOriginal, oneD ? 1 : 2);
@@ -164,7 +165,8 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     args.append({wa.address, grouped ? wa.strides[0] : zero, wa.strides[lead]});
     if (bias) {
       kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
-      args.append({ba.address, zero, ba.strides[0]});
+      args.append({ba.address, grouped ? ba.strides[0] : zero,
+                   ba.strides[grouped ? 1 : 0]});
     } else {
       args.append({zero, zero, zero});
     }

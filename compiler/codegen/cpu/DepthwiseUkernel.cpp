@@ -45,7 +45,7 @@ struct DepthwiseUkernelPass
     std::optional<kiln::AbsorbedPadding> padding =
         kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2);
     std::optional<kiln::AbsorbedBias> bias =
-        kiln::matchBiasInit(op, y, /*channelDim=*/1);
+        kiln::matchBiasInit(op, y, /*channelDims=*/{1});
     Value source = padding ? padding->source : x;
     SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());

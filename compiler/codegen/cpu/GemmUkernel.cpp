@@ -185,7 +185,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
       channelDim = group[0];
       y = collapse.getSrc();
     }
-    return kiln::matchBiasInit(op, y, channelDim);
+    return kiln::matchBiasInit(op, y, {channelDim});
   }
 
   /// The call to `kernel` replacing `op`: sizes, then A, B and C as

@@ -130,6 +130,55 @@ func.func @grouped(%x: memref<1x4x8x10x10xf32>, %w: memref<4x16x8x3x3xf32>, %y: 
 
 // -----
 
+// A grouped convolution's bias [G, F], broadcast along y's dims 1 and 2:
+// the kernel starts from it with its group and filter strides.
+
+// CHECK-LABEL: func.func @grouped_with_bias(
+// CHECK-SAME:      %[[X:.*]]: memref<1x2x3x7x7xf32>, %[[W:.*]]: memref<2x4x3x3x3xf32>, %[[B:.*]]: memref<2x4xf32>
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<1x2x4x5x5xf32>
+// CHECK-NOT:     linalg.
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[SB:.*]]:2 = memref.extract_strided_metadata %[[B]]
+// CHECK:         call @kiln_sconv2d_avx512({{.*}}, %[[SB]]#0, %[[SB]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT:     linalg.
+// CHECK:         return %[[Y]]
+func.func @grouped_with_bias(%x: memref<1x2x3x7x7xf32>, %w: memref<2x4x3x3x3xf32>, %b: memref<2x4xf32>) -> memref<1x2x4x5x5xf32> {
+  %y = memref.alloc() : memref<1x2x4x5x5xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, g, f, h, w) -> (g, f)>, affine_map<(n, g, f, h, w) -> (n, g, f, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+    ins(%b : memref<2x4xf32>) outs(%y : memref<1x2x4x5x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                             kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %w : memref<1x2x3x7x7xf32>, memref<2x4x3x3x3xf32>) outs(%y : memref<1x2x4x5x5xf32>)
+  return %y : memref<1x2x4x5x5xf32>
+}
+
+// -----
+
+// A grouped convolution whose bias runs along the filters only (the same
+// for every group) is not the [G, F] form: y starts from its broadcast.
+
+// CHECK-LABEL: func.func @grouped_filter_bias(
+// CHECK:         linalg.generic
+// CHECK:         call @kiln_sconv2d_avx512
+func.func @grouped_filter_bias(%x: memref<1x2x3x7x7xf32>, %w: memref<2x4x3x3x3xf32>, %b: memref<4xf32>) -> memref<1x2x4x5x5xf32> {
+  %y = memref.alloc() : memref<1x2x4x5x5xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, g, f, h, w) -> (f)>, affine_map<(n, g, f, h, w) -> (n, g, f, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+    ins(%b : memref<4xf32>) outs(%y : memref<1x2x4x5x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                             kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %w : memref<1x2x3x7x7xf32>, memref<2x4x3x3x3xf32>) outs(%y : memref<1x2x4x5x5xf32>)
+  return %y : memref<1x2x4x5x5xf32>
+}
+
+// -----
+
 // A convolution without the conv_ukernel strategy is left alone, and no
 // kernel is declared.
 
