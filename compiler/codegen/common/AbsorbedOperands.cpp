@@ -162,12 +162,13 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(Operation *conv, Value x,
   return padding;
 }
 
-std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
-                                          ArrayRef<unsigned> channelDims) {
+/// The one op that writes the fresh buffer `y` before `conv` (which may
+/// write it through a view read otherwise only after `conv`), or null.
+static Operation *soleWriterBefore(Operation *conv, Value y) {
   if (!y.getDefiningOp<memref::AllocOp>())
-    return std::nullopt;
+    return nullptr;
   Block *block = conv->getBlock();
-  linalg::GenericOp init;
+  Operation *init = nullptr;
   // A view of y that conv writes through, read otherwise only after conv
   // (the expand back to y's shape that is returned), is conv's access to y.
   auto viewForConv = [&](Operation *user) {
@@ -190,14 +191,19 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
       continue;
     Operation *ancestor = block->findAncestorOpInBlock(*user);
     if (!ancestor)
-      return std::nullopt;
+      return nullptr;
     if (conv->isBeforeInBlock(ancestor))
       continue;
-    auto generic = dyn_cast<linalg::GenericOp>(user);
-    if (init || !generic || generic != ancestor)
-      return std::nullopt;
-    init = generic;
+    if (init || user != ancestor)
+      return nullptr;
+    init = user;
   }
+  return init;
+}
+
+std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
+                                          ArrayRef<unsigned> channelDims) {
+  auto init = dyn_cast_or_null<linalg::GenericOp>(soleWriterBefore(conv, y));
   if (!init || !allParallelWithIdentityInit(init, y) ||
       init.getNumDpsInputs() != 1)
     return std::nullopt;
@@ -212,6 +218,23 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
     if (expr != getAffineDimExpr(dim, init.getContext()))
       return std::nullopt;
   return AbsorbedBias{bias, init};
+}
+
+std::optional<AbsorbedBias> matchZeroInit(Operation *conv, Value y) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(soleWriterBefore(conv, y));
+  FloatAttr value;
+  if (!fill || fill.getOutputs()[0] != y ||
+      !matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
+      !value.getValue().isPosZero())
+    return std::nullopt;
+  return AbsorbedBias{Value(), fill};
+}
+
+std::optional<AbsorbedBias> matchStart(Operation *conv, Value y,
+                                       ArrayRef<unsigned> channelDims) {
+  if (std::optional<AbsorbedBias> bias = matchBiasInit(conv, y, channelDims))
+    return bias;
+  return matchZeroInit(conv, y);
 }
 
 void eraseAbsorbed(const std::optional<AbsorbedBias> &bias,

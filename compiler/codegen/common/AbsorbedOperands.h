@@ -57,6 +57,17 @@ struct AbsorbedBias {
 std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv, mlir::Value y,
                                           llvm::ArrayRef<unsigned> channelDims);
 
+/// The output `y` of `conv` is a fresh buffer whose only writer before
+/// `conv` fills it with +0.0: the kernel can start from zero without
+/// reading y (a memset of the whole output less). The result's `bias` is
+/// null and its `init` the fill.
+std::optional<AbsorbedBias> matchZeroInit(mlir::Operation *conv,
+                                          mlir::Value y);
+
+/// matchBiasInit, or else matchZeroInit.
+std::optional<AbsorbedBias> matchStart(mlir::Operation *conv, mlir::Value y,
+                                       llvm::ArrayRef<unsigned> channelDims);
+
 /// The buffer a view was taken from (through subviews, reshapes, casts).
 mlir::Value rootBuffer(mlir::Value v);
 

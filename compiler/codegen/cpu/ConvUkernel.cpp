@@ -89,13 +89,13 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     std::optional<kiln::AbsorbedPadding> padding =
         kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2 + lead);
     Value yOriginal = op.getDpsInits()[0];
-    // A bias goes with an output computed in place; a copied output is
-    // accumulated into (it holds the bias already). A grouped convolution's
-    // bias is [G, F], along y's dims 1 and 2.
+    // A bias (or a start at zero) goes with an output computed in place; a
+    // copied output is accumulated into (it holds the bias already). A
+    // grouped convolution's bias is [G, F], along y's dims 1 and 2.
     std::optional<kiln::AbsorbedBias> bias;
     if (innerDimsContiguous(yOriginal, 2))
-      bias = grouped ? kiln::matchBiasInit(op, yOriginal, {1, 2})
-                     : kiln::matchBiasInit(op, yOriginal, {1});
+      bias = grouped ? kiln::matchStart(op, yOriginal, {1, 2})
+                     : kiln::matchStart(op, yOriginal, {1});
     Value source = padding ? padding->source : x;
     Value w = contiguousBuffer(b, loc, wOriginal, oneD ? 2 : 3);
     Value y = contiguousBuffer(b, loc, yOriginal, oneD ? 1 : 2);
@@ -163,13 +163,9 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     args.append(xa.strides.begin() + 2 + lead, xa.strides.end());
     // w is (g, f, c, kh, kw): its group dim leads.
     args.append({wa.address, grouped ? wa.strides[0] : zero, wa.strides[lead]});
-    if (bias) {
-      kiln::BufferArg ba = kiln::getBufferArg(b, loc, bias->bias);
-      args.append({ba.address, grouped ? ba.strides[0] : zero,
-                   ba.strides[grouped ? 1 : 0]});
-    } else {
-      args.append({zero, zero, zero});
-    }
+    kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, grouped ? 2 : 1);
+    args.append({ba.address, grouped ? ba.strides[0] : zero,
+                 ba.strides[grouped ? 1 : 0]});
     args.append(
         {ya.address, ya.strides[0], groupStride(ya), ya.strides[lead + 1]});
     // An epilogue goes with an output computed in place, like a bias.

@@ -44,8 +44,9 @@ struct DepthwiseUkernelPass
     };
     std::optional<kiln::AbsorbedPadding> padding =
         kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2);
+    // The output starts from the bias or from zero without being read.
     std::optional<kiln::AbsorbedBias> bias =
-        kiln::matchBiasInit(op, y, /*channelDims=*/{1});
+        kiln::matchStart(op, y, /*channelDims=*/{1});
     Value source = padding ? padding->source : x;
     SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
@@ -72,10 +73,8 @@ struct DepthwiseUkernelPass
     };
     pushBuffer(source);
     pushBuffer(w);
-    if (bias)
-      pushBuffer(bias->bias);
-    else
-      args.append({index(0), index(0)});
+    kiln::BufferArg biasArg = kiln::getBiasArg(b, loc, bias, /*rank=*/1);
+    args.append({biasArg.address, biasArg.strides[0]});
     pushBuffer(y);
     std::optional<kiln::AbsorbedEpilogue> epilogue =
         kiln::matchEpilogue(op, y);

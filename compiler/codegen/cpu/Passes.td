@@ -95,8 +95,11 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
 
     with pointers and strides as index values (a stride of 0 for a batch
     dim the operand does not index). The kernel, in the support library the
-    artifact links (compiler/artifact/support/gemm), accumulates into C:
-    the fill or bias that initialised it stays as it was lowered. Sizes may
+    artifact links (compiler/artifact/support/gemm), accumulates into C,
+    except where C is a fresh buffer whose only writer before the op fills
+    it with +0.0 or broadcasts a bias along its rows: that writer goes, and
+    the kernel's bias entry starts C from the bias (for zero, a constant
+    +0.0 global `__kiln_zero_f32` with stride 0) without reading it. Sizes may
     be symbolic: the kernel reads them at run time. The kernel splits big
     products into tasks it runs through `kiln_parallel_for` (the session's
     thread pool), which the pass declares for the artifact to define.
@@ -110,7 +113,8 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
       func.call @kiln_sgemm_packed_<isa>(batch, M, N, K,
                                          a, a_stride_b, a_stride_m, a_stride_k,
                                          b_packed,
-                                         c, c_stride_b, c_stride_m, c_stride_n)
+                                         c, c_stride_b, c_stride_m, c_stride_n,
+                                         bias, bias_stride, <epilogue>)
 
     The original global goes when nothing else reads it.
   }];

@@ -87,6 +87,36 @@ BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   return arg;
 }
 
+BufferArg getBiasArg(OpBuilder &b, Location loc,
+                     const std::optional<AbsorbedBias> &start, unsigned rank) {
+  if (start && start->bias)
+    return getBufferArg(b, loc, start->bias);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  BufferArg arg;
+  arg.strides.assign(rank, zero);
+  if (!start) {
+    arg.address = zero;
+    return arg;
+  }
+  // One constant +0.0 per module, the bias of every output that starts
+  // from zero.
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  constexpr StringLiteral name = "__kiln_zero_f32";
+  auto type = MemRefType::get({1}, b.getF32Type());
+  if (!SymbolTable::lookupSymbolIn(module, name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    memref::GlobalOp::create(
+        b, loc, name, b.getStringAttr("private"), type,
+        DenseElementsAttr::get(RankedTensorType::get({1}, b.getF32Type()),
+                               b.getF32FloatAttr(0.0f).getValue()),
+        /*constant=*/true, /*alignment=*/nullptr);
+  }
+  Value global = memref::GetGlobalOp::create(b, loc, type, name);
+  arg.address = getBufferArg(b, loc, global).address;
+  return arg;
+}
+
 void appendEpilogueArgs(OpBuilder &b, Location loc,
                         const std::optional<AbsorbedEpilogue> &epilogue,
                         SmallVectorImpl<Value> &args) {

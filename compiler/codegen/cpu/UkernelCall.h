@@ -9,6 +9,7 @@
 #ifndef KILN_COMPILER_CODEGEN_CPU_UKERNELCALL_H
 #define KILN_COMPILER_CODEGEN_CPU_UKERNELCALL_H
 
+#include "compiler/codegen/common/AbsorbedOperands.h"
 #include "compiler/codegen/common/FusedEpilogue.h"
 #include "compiler/codegen/common/KilnCodegen.h"
 
@@ -96,6 +97,14 @@ struct BufferArg {
 };
 BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
+
+/// A kernel's bias operand for `start` (matchStart): the bias's address
+/// and strides; for a start at zero, the address of a constant +0.0 (one
+/// per module) with `rank` zero strides, which the kernels read as a bias
+/// broadcast everywhere; with no start, address 0 (C is accumulated into)
+/// and `rank` zero strides.
+BufferArg getBiasArg(mlir::OpBuilder &b, mlir::Location loc,
+                     const std::optional<AbsorbedBias> &start, unsigned rank);
 
 /// The four arguments every kernel takes last (kiln_epilogue.h): the
 /// epilogue's activation, its alpha and beta as bit patterns and the

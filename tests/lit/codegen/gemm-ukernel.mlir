@@ -94,8 +94,9 @@ func.func @tensors(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>
 // columns (SSE: two 4-float registers) by 3 rows, the last zero-padded
 // (four ones, four zeros per row), in a new global; the call passes only
 // its address, and the original global, read by nothing else, is gone.
+// It always takes a start (here none: C accumulates).
 
-// PACK-LABEL: func.func private @kiln_sgemm_packed_sse(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// PACK-LABEL: func.func private @kiln_sgemm_packed_sse(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // PACK-NOT:   func.func private @kiln_sgemm_sse(
 // PACK:       memref.global "private" constant @w_packed_sse_t : memref<72xf32> = dense_resource<w_packed_sse_t> {alignment = 64 : i64}
 // PACK-NOT:   memref.global "private" constant @w :
@@ -233,4 +234,58 @@ func.func @conv_bias_dynamic(%w: memref<4x3xf32>, %x: memref<?x3x?xf32>, %b: mem
   }
   %e = memref.expand_shape %c [[0], [1], [2, 3]] output_shape [%n, 4, %h, %wd] : memref<?x4x?xf32> into memref<?x4x?x?xf32>
   return %e : memref<?x4x?x?xf32>
+}
+
+// -----
+
+// An output filled with +0.0 right before the matmul starts from zero in
+// the kernel instead: the fill goes, and the bias operands are the
+// address of one constant +0.0 per module with stride 0.
+
+// CHECK:       memref.global "private" constant @__kiln_zero_f32 : memref<1xf32> = dense<0.000000e+00>
+// CHECK-LABEL: func.func @zero_start(
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[Z:.*]] = memref.get_global @__kiln_zero_f32 : memref<1xf32>
+// CHECK:         %[[ZP:.*]] = memref.extract_aligned_pointer_as_index %[[Z]]
+// CHECK:         %[[ZA:.*]] = arith.addi %[[ZP]], %{{.*}}
+// CHECK:         call @kiln_sgemm_bias_avx2({{.*}}, %[[ZA]], %[[ZERO:.*]], %[[ZERO]], %[[ZERO]], %[[ZERO]], %[[ZERO]])
+// CHECK:         call @kiln_sgemm_bias_avx2(
+// CHECK-NOT:     linalg.
+func.func @zero_start(%a: memref<12x?x64xf32>, %b: memref<12x64x?xf32>) -> (memref<12x?x?xf32>, memref<12x?x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %m = memref.dim %a, %c1 : memref<12x?x64xf32>
+  %n = memref.dim %b, %c2 : memref<12x64x?xf32>
+  %c = memref.alloc(%m, %n) : memref<12x?x?xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<12x?x?xf32>)
+  linalg.batch_matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<12x?x64xf32>, memref<12x64x?xf32>) outs(%c : memref<12x?x?xf32>)
+  %d = memref.alloc(%m, %n) : memref<12x?x?xf32>
+  linalg.fill ins(%zero : f32) outs(%d : memref<12x?x?xf32>)
+  linalg.batch_matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<12x?x64xf32>, memref<12x64x?xf32>) outs(%d : memref<12x?x?xf32>)
+  return %c, %d : memref<12x?x?xf32>, memref<12x?x?xf32>
+}
+
+// -----
+
+// A fill that is not +0.0, or an output read between its fill and the
+// matmul, is C's value to accumulate into: both stay.
+
+// CHECK-LABEL: func.func @kept_fills(
+// CHECK:         linalg.fill
+// CHECK:         call @kiln_sgemm_avx2(
+// CHECK:         linalg.fill
+// CHECK:         memref.copy
+// CHECK:         call @kiln_sgemm_avx2(
+func.func @kept_fills(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %e: memref<4x16xf32>) -> (memref<4x16xf32>, memref<4x16xf32>) {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<4x16xf32>
+  linalg.fill ins(%one : f32) outs(%c : memref<4x16xf32>)
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  %d = memref.alloc() : memref<4x16xf32>
+  linalg.fill ins(%zero : f32) outs(%d : memref<4x16xf32>)
+  memref.copy %d, %e : memref<4x16xf32> to memref<4x16xf32>
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%d : memref<4x16xf32>)
+  return %c, %d : memref<4x16xf32>, memref<4x16xf32>
 }

@@ -987,6 +987,13 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t scn, const KG_NAME(convB) *conv,
                          const float *bias, int64_t sbias,
                          const float *bPacked) {
+  if (bias && !conv && M <= KG_SMALL_M) {
+    /* The few-row paths accumulate: C starts from the bias here. */
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n)
+        c[m * scm + n * scn] = bias[m * sbias];
+    bias = NULL;
+  }
   if (bPacked && !bias && M <= KG_SMALL_M) {
     KG_NAME(smallPacked)(M, N, K, a, sam, sak, bPacked, c, scm, scn);
     return;
@@ -1216,23 +1223,18 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_bias)(
  *   bPacked[(n / KG_NR * K + k) * KG_NR + n % KG_NR] = B[k, n]
  *
  * The tiles read it in place: no packing of B at run time. B is shared by
- * every batch. */
-KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(int64_t batch, int64_t M,
-                                          int64_t N, int64_t K, intptr_t a,
-                                          int64_t sab, int64_t sam,
-                                          int64_t sak, intptr_t bPacked,
-                                          intptr_t c, int64_t scb,
-                                          int64_t scm, int64_t scn,
-                                          int64_t act, int64_t alpha,
-                                          int64_t beta, intptr_t res) {
+ * every batch. C starts from bias[m * sbias] when bias is not 0, as with
+ * kiln_sgemm_bias (a constant zero with stride 0: C is not read). */
+KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(
+    int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t a, int64_t sab,
+    int64_t sam, int64_t sak, intptr_t bPacked, intptr_t c, int64_t scb,
+    int64_t scm, int64_t scn, intptr_t bias, int64_t sbias, int64_t act,
+    int64_t alpha, int64_t beta, intptr_t res) {
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
-  KG_NAME(job) j = {M,    N,    K,   (const float *)a,
-                    sab,  sam,  sak, NULL,
-                    0,    0,    0,   (float *)c,
-                    scb,  scm,  scn, 1,
-                    1,    M,    N,   NULL,
-                    NULL, 0,    (const float *)bPacked};
+  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
+                    (float *)c, scb, scm, scn, 1, 1, M, N, NULL,
+                    (const float *)bias, sbias, (const float *)bPacked};
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
