@@ -166,6 +166,14 @@ MODELS = [
     ("conv1d_k512_s160_1to257", _conv(1, 1, 16000, 257, 512, stride=160,
                                       dims=1)),
     ("resnet_block_64x56x56", _resnet_block()),
+    # The other ops of a transformer layer: attention's softmax over keys
+    # and a layer normalization (opset 17), no FLOP count.
+    ("softmax_12x128x128",
+     _single("Softmax", [("x", [12, "S", 128], [12, 128, 128])], {},
+             {"axis": -1}, None)),
+    ("layernorm_128x768",
+     _single("LayerNormalization", [("x", ["S", 768], [128, 768])],
+             {"g": _w(768), "b": _w(768)}, {"axis": -1}, None)),
 ]
 
 

@@ -65,6 +65,18 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
     Type ct = mathComputeType(elem);
     MLIRContext *ctx = op.getContext();
 
+    // f32 Softmax stays one op, which code generation may give a kernel
+    // of its own or decompose (kiln-decompose-aggregates).
+    if (!IsLog && elem.isF32()) {
+      Value init = tensor::EmptyOp::create(rewriter, loc,
+                                           sizesOf(rewriter, loc, x), elem);
+      Value r = linalg::SoftmaxOp::create(rewriter, loc, TypeRange{inType},
+                                          x, init, (uint64_t)axis)
+                    .getResult()[0];
+      rewriter.replaceOp(op, castTo(rewriter, loc, r, outType));
+      return success();
+    }
+
     Value max = buildReduction(
         rewriter, loc, x, {axis},
         extremeValue(rewriter, loc, elem, true, false), {},

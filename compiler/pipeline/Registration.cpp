@@ -17,6 +17,8 @@
 void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
   registry.insert<kiln::onnx_ir::OnnxDialect,
                   kiln::codegen::KilnCodegenDialect>();
+  // Before MLIR's models: the first registered for an op is kept.
+  kiln::codegen::registerSoftmaxBufferization(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 }

@@ -213,6 +213,22 @@ def cases():
         for axis in [0, 1, -1]:
             add(Case(f"{op}_a{axis}", op, [f(lo=-5, hi=5)], R, attrs={"axis": axis}))
     add(Case("Softmax_f16", "Softmax", [f(np.float16)], R, rtol=3e-3, atol=3e-3))
+
+    # The row kernel (f32 along the last dim): rows of whole vectors and a
+    # tail, rows shorter than a vector, rank 5 (leading dims collapsed),
+    # rows long enough for several tasks, and rows with NaN, -inf (a
+    # masked score) and all -inf (NaN, as in ORT).
+    def special(shape):
+        x = rand(shape, np.float32, -30.0, 30.0)
+        x[..., 1, 3] = np.nan
+        x[..., 2, ::2] = -np.inf
+        x[..., 3, :] = -np.inf
+        return x
+    add(Case("Softmax_rows", "Softmax", [f(lo=-20, hi=20)],
+             [[(3, 37, 53)], [(2, 2, 3)], [(1, 4, 16)]]))
+    add(Case("Softmax_rank5", "Softmax", [f()], [[(2, 3, 2, 4, 35)], [(1, 1, 1, 1, 1)]]))
+    add(Case("Softmax_long_rows", "Softmax", [f(lo=-50, hi=50)], [[(40, 1000)], [(3, 4099)]]))
+    add(Case("Softmax_special", "Softmax", [special], [[(2, 5, 21)], [(1, 4, 19)]]))
     C = lambda s: rand(s, np.float32, 0.5, 1.5)  # noqa: E731
     add(Case("BatchNormalization", "BatchNormalization", [f(), C, f(), f(), C],
              [[(2, 3, 4, 5), (3,), (3,), (3,), (3,)], [(1, 2, 3, 1), (2,), (2,), (2,), (2,)]],
@@ -447,7 +463,7 @@ def cases():
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
-                "Conv_depthwise_5x5_wide_pads",
+                "Conv_depthwise_5x5_wide_pads", "Softmax_rows", "Softmax_special",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",

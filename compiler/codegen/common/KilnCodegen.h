@@ -29,6 +29,11 @@ void setLoweringConfig(mlir::Operation *op, LoweringConfigAttr config);
 /// The configuration of `op` when its strategy is `strategy`, or null.
 LoweringConfigAttr getLoweringConfig(mlir::Operation *op, Strategy strategy);
 
+/// Registers a bufferization model for linalg.softmax that keeps the op's
+/// lowering configuration (MLIR's drops it); call before MLIR's models are
+/// registered (registerAllDialects), since an op keeps its first model.
+void registerSoftmaxBufferization(mlir::DialectRegistry &registry);
+
 /// The target description on `module`, or null.
 TargetAttr getTarget(mlir::ModuleOp module);
 

@@ -47,6 +47,9 @@ def Kiln_Strategy : I32EnumAttr<"Strategy", "how a root op is lowered", [
   I32EnumAttrCase<"depthwise_ukernel", 3>,
   // Register tiles of static shape vectorized by linalg::vectorize.
   I32EnumAttrCase<"tile_and_vectorize", 4>,
+  // linalg.softmax along the last dim, a row at a time
+  // (kiln_softmax_<isa>).
+  I32EnumAttrCase<"softmax_ukernel", 5>,
 ]> {
   let cppNamespace = "::kiln::codegen";
   let genSpecializedAttr = 0;

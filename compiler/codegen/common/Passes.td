@@ -69,6 +69,23 @@ def UntieEmptyTensors : Pass<"kiln-untie-empty-tensors", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def DecomposeAggregates
+    : Pass<"kiln-decompose-aggregates", "mlir::func::FuncOp"> {
+  let summary = "Decompose the aggregate linalg ops no strategy took";
+  let description = [{
+    The frontend lowers ONNX Softmax on f32 to `linalg.softmax`, which a
+    target's strategy layer may give a kernel of its own (on the CPU,
+    softmax_ukernel along the last dim). Every `linalg.softmax` on tensors
+    without a lowering configuration is decomposed here into the linalg
+    generics of its AggregatedOpInterface (max, exp, sum, divide), which
+    lower to loops like any other.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ReductionAccumulators
     : Pass<"kiln-reduction-accumulators", "mlir::func::FuncOp"> {
   let summary = "Innermost reductions with their accumulator in a register";

@@ -41,10 +41,13 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                         (vectorize ? "1" : "0") +
                         "},func.func(kiln-fold-bias-into-init,"
                         "kiln-conv-to-gemm),canonicalize,cse");
+  // The aggregate ops no strategy took (every linalg.softmax without one)
+  // become generics.
+  addPipeline(pm, "func.func(kiln-decompose-aggregates)");
   if (strategies && vectorize)
     addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
   std::string gemm = strategies ? "kiln-gemm-ukernel,kiln-conv-ukernel,"
-                                  "kiln-depthwise-ukernel,"
+                                  "kiln-depthwise-ukernel,kiln-softmax-ukernel,"
                                 : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.

@@ -46,8 +46,8 @@ constexpr const char *kKernelOpsAttr = "kiln.kernel_ops";
 constexpr const char *kKernelOpAttr = "kiln.kernel_op";
 
 bool isKernel(Operation &op) {
-  return isa<linalg::LinalgOp, scf::ForOp, scf::ParallelOp, scf::ForallOp,
-             scf::WhileOp>(op);
+  return isa<linalg::LinalgOp, linalg::SoftmaxOp, scf::ForOp, scf::ParallelOp,
+             scf::ForallOp, scf::WhileOp>(op);
 }
 
 void declare(OpBuilder &b, ModuleOp module, StringRef name) {

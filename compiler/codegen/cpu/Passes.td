@@ -27,6 +27,8 @@ def SelectLowering : Pass<"kiln-select-lowering", "mlir::ModuleOp"> {
                           with register tiles sized from vector_bits and
                           vector_registers (only with `vectorize`)
 
+    and every f32 linalg.softmax along its last dim softmax_ukernel.
+
     Ops no strategy takes (and ops that already have a configuration: a
     test or a user may write one) are left alone; the passes after it
     follow the configurations and nothing else.
@@ -175,6 +177,28 @@ def DepthwiseUkernel : Pass<"kiln-depthwise-ukernel", "mlir::ModuleOp"> {
     computes rows of output in vector registers (two rows at a time for
     3x3), and runs the (image, channel) planes on the session's thread
     pool.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def SoftmaxUkernel : Pass<"kiln-softmax-ukernel", "mlir::ModuleOp"> {
+  let summary = "f32 softmax along the last dim as calls to a row kernel";
+  let description = [{
+    Runs after bufferization, beside kiln-gemm-ukernel. Every linalg.softmax
+    whose lowering configuration is softmax_ukernel (f32 buffers along the
+    last dim; anything else is an error) becomes
+
+      func.call @kiln_softmax_<isa>(d0, d1, d2, n, x, x strides (d0, d1,
+          d2, n), y, y strides (d0, d1, d2, n))
+
+    (index values): up to three leading dims (size 1 and stride 0 where the
+    buffer has fewer), each row of n elements one max, one exp-and-sum and
+    one scaling pass in vector registers; rows run on the session's thread
+    pool. Buffers of rank above 4 are collapsed to rank 4 (copied first
+    when their layout cannot be).
   }];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",

@@ -142,6 +142,18 @@ struct SelectLoweringPass : kiln::impl::SelectLoweringBase<SelectLoweringPass> {
                          << kTargetAttrName << " (#kiln.target<...>)";
       return signalPassFailure();
     }
+    // Softmax along the last dim of f32 rows: the row kernel (exp once per
+    // element, no divisions). Other dims are decomposed into generics by
+    // kiln-decompose-aggregates.
+    module.walk([&](linalg::SoftmaxOp op) {
+      auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+      if (!op.hasPureTensorSemantics() || getLoweringConfig(op) || !type ||
+          !allF32(op) || (int64_t)op.getDimension() != type.getRank() - 1)
+        return;
+      setLoweringConfig(op, LoweringConfigAttr::get(
+                                &getContext(), Strategy::softmax_ukernel,
+                                target.getIsa(), {}, {}));
+    });
     module.walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics() || getLoweringConfig(op))
         return;

@@ -115,3 +115,23 @@ module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, v
     return %0 : tensor<1x4x6xf16>
   }
 }
+
+// -----
+
+// Softmax: f32 along the last dim takes the row kernel; along another dim,
+// or on f64, it is left for kiln-decompose-aggregates.
+
+// CHECK-LABEL: func.func @softmax(
+// CHECK:         linalg.softmax {kiln.lowering_config = #kiln.lowering_config<softmax_ukernel, avx2>} dimension(2)
+// CHECK:         linalg.softmax dimension(1)
+// CHECK:         linalg.softmax dimension(1)
+module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vector_registers = 16, l1_bytes = 32768, l2_bytes = 1048576>} {
+  func.func @softmax(%x: tensor<2x3x4xf32>, %d: tensor<2x3xf64>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3xf64>) {
+    %e = tensor.empty() : tensor<2x3x4xf32>
+    %a = linalg.softmax dimension(2) ins(%x : tensor<2x3x4xf32>) outs(%e : tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+    %b = linalg.softmax dimension(1) ins(%x : tensor<2x3x4xf32>) outs(%e : tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+    %e2 = tensor.empty() : tensor<2x3xf64>
+    %c = linalg.softmax dimension(1) ins(%d : tensor<2x3xf64>) outs(%e2 : tensor<2x3xf64>) -> tensor<2x3xf64>
+    return %a, %b, %c : tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3xf64>
+  }
+}

@@ -43,3 +43,4 @@ static inline kg_vec kg_load_even(const float *p) {
       _mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 #include "kiln_sgemm_impl.h"
+#include "kiln_softmax_impl.h"

@@ -36,3 +36,4 @@ static inline kg_vec kg_load_even(const float *p) {
                                 _mm512_loadu_ps(p + 16));
 }
 #include "kiln_sgemm_impl.h"
+#include "kiln_softmax_impl.h"

@@ -42,3 +42,4 @@ static inline kg_vec kg_load_even(const float *p) {
                         _MM_SHUFFLE(2, 0, 2, 0));
 }
 #include "kiln_sgemm_impl.h"
+#include "kiln_softmax_impl.h"
