@@ -209,14 +209,6 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
   return sizes;
 }
 
-namespace {
-
-/// Where dim `d` of tensor `v` comes from, followed through what keeps a
-/// dim: an op's destination (a linalg result has its init's shape), the
-/// sizes of a tensor.empty (a `tensor.dim` of another tensor, or an index
-/// value), an unpadded dim of a tensor.pad, a tensor.cast. Two dims with
-/// the same source are equal at run time: a symbolic batch that flowed
-/// through convolutions and activations into both inputs of an Add.
 std::pair<Value, int64_t> dimSource(Value v, int64_t d) {
   while (Operation *def = v.getDefiningOp()) {
     if (auto empty = dyn_cast<tensor::EmptyOp>(def)) {
@@ -249,12 +241,30 @@ std::pair<Value, int64_t> dimSource(Value v, int64_t d) {
       v = castOp.getSource();
       continue;
     }
+    // A reshape keeps a dim it does not merge or split; an expanded dim's
+    // size may be a tensor.dim of another tensor.
+    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def)) {
+      ReassociationIndices group = collapse.getReassociationIndices()[d];
+      if (group.size() != 1)
+        break;
+      v = collapse.getSrc();
+      d = group[0];
+      continue;
+    }
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def)) {
+      auto size = dyn_cast<Value>(expand.getMixedOutputShape()[d]);
+      auto dim = size ? size.getDefiningOp<tensor::DimOp>() : nullptr;
+      std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+      if (!index)
+        return size ? std::make_pair(size, int64_t(-1)) : std::make_pair(v, d);
+      v = dim.getSource();
+      d = *index;
+      continue;
+    }
     break;
   }
   return {v, d};
 }
-
-} // namespace
 
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange inputs, ScalarBodyFn body) {

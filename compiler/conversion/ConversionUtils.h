@@ -58,6 +58,16 @@ mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 /// The signless version of an ONNX element type (ui8 -> i8).
 mlir::Type signlessType(mlir::Type t);
 
+/// Where dim `d` of tensor `v` comes from, followed through what keeps a
+/// dim: an op's destination (a linalg result has its init's shape), the
+/// sizes of a tensor.empty or tensor.expand_shape (a `tensor.dim` of
+/// another tensor, or an index value), an unpadded dim of a tensor.pad, a
+/// tensor.cast, a dim a collapse_shape keeps. Two dims with the same source
+/// are equal at run time: a symbolic batch that flowed through
+/// convolutions and activations into both inputs of an Add, or through
+/// reshapes and transposes into both operands of attention's MatMuls.
+std::pair<mlir::Value, int64_t> dimSource(mlir::Value v, int64_t d);
+
 /// Integer values of a constant tensor, if `v` is one: an arith.constant or
 /// onnx.Constant, dense or resource-backed, possibly behind the
 /// unrealized casts the conversion driver inserts for unsigned types.

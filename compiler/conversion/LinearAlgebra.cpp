@@ -165,6 +165,13 @@ Value kiln::buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
     } else if (aDyn && bDyn) {
       batch.push_back(ShapedType::kDynamic);
       Value aDim = tensor::DimOp::create(b, loc, a, ad);
+      // Dims of one source are equal (attention's batch, through the
+      // reshapes and transposes of both operands): nothing broadcasts.
+      if (dimSource(a, ad) == dimSource(bm, bd)) {
+        batchSizes.push_back(aDim);
+        aFull[d] = bFull[d] = true;
+        continue;
+      }
       Value bDim = tensor::DimOp::create(b, loc, bm, bd);
       batchSizes.push_back(
           arith::MaxUIOp::create(b, loc, aDim, bDim).getResult());

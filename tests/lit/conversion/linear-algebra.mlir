@@ -139,6 +139,23 @@ func.func @matmul_batch_runtime_broadcast(%a: tensor<?x3x4xf32>, %b: tensor<?x4x
 
 // -----
 
+// Dynamic batch dims of one source are equal (attention: Q and K^T of one
+// input, through a transpose and a reshape): nothing is materialized, the
+// batch size is the first operand's.
+// CHECK-LABEL: func.func @matmul_batch_same_source
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8x16xf32>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<?x8x16xf32>)
+// CHECK-NOT: arith.maxui
+// CHECK-NOT: tensor.extract
+// CHECK: linalg.batch_matmul ins(%[[X]], %[[T]] : tensor<?x8x16xf32>, tensor<?x16x8xf32>)
+func.func @matmul_batch_same_source(%x: tensor<?x8x16xf32>) -> tensor<?x8x8xf32> {
+  %t = onnx.Transpose(%x) {perm = [0, 2, 1]} : (tensor<?x8x16xf32>) -> tensor<?x16x8xf32>
+  %0 = onnx.MatMul(%x, %t) : (tensor<?x8x16xf32>, tensor<?x16x8xf32>) -> tensor<?x8x8xf32>
+  return %0 : tensor<?x8x8xf32>
+}
+
+// -----
+
 // f16 accumulates in f32 and is narrowed after the matmul.
 // CHECK-LABEL: func.func @matmul_f16
 // CHECK: %[[R:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xf16>, tensor<4x5xf16>) outs(%{{.*}} : tensor<3x5xf32>)
