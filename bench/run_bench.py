@@ -168,6 +168,13 @@ MODELS = [
     ("conv1d_k512_s160_1to257", _conv(1, 1, 16000, 257, 512, stride=160,
                                       dims=1)),
     ("resnet_block_64x56x56", _resnet_block()),
+    # A decoder's upsampling: ConvTranspose 4x4 stride 2, 64 -> 32 channels,
+    # 28x28 -> 56x56 (FLOPs of the transposed convolution itself).
+    ("convtranspose4x4_s2_64to32_28",
+     _single("ConvTranspose", [("x", [1, 64, 28, 28], [1, 64, 28, 28])],
+             {"w": _w(64, 32, 4, 4), "b": _w(32)},
+             {"strides": [2, 2], "pads": [1, 1, 1, 1]},
+             2.0 * 64 * 32 * 16 * 28 * 28)),
     # The other ops of a transformer layer: attention's softmax over keys
     # and a layer normalization (opset 17), no FLOP count.
     ("softmax_12x128x128",

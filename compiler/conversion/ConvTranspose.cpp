@@ -15,8 +15,26 @@
 // flipping its spatial dims. The convolution itself is the shared core of
 // Conv (Convolution.h).
 //
+// With strides above 1 most of that convolution's products are with the
+// inserted zeros (three quarters at stride 2). When the kernel sizes and
+// padBegin are static and there is no dilation, it is computed by phases
+// instead: the outputs o = u * s + phi of one phase phi in [0, s) (per
+// spatial dim) read only the kernel taps k = rho + s * j with
+// rho = (phi + padBegin) mod s,
+//
+//   Y[u * s + phi] = sum_j X[u + delta - j] W[rho + s * j],
+//   delta = floor((phi + padBegin) / s),
+//
+// a stride-1 convolution of X itself (padded by K_rho - 1 - delta before)
+// with the sub-kernel of K_rho = ceil((K - rho) / s) taps, flipped. Each
+// phase is one Conv on the shared core (the convolution kernel of the
+// CPU), its bias added there, and its result inserted into Y with stride s.
+//
 // Output sizes and pads follow the ONNX reference implementation:
-//   explicit pads (NOTSET, VALID: none): out = output_shape if given, else
+//   output_shape given (NOTSET, VALID): out = output_shape; pads are
+//     ignored: total = stride * (in - 1) + output_padding + extent - out,
+//     padBegin = total - floor(total / 2);
+//   explicit pads (NOTSET, VALID: none): out =
 //     stride * (in - 1) + output_padding + extent - padBegin - padEnd;
 //   SAME_UPPER/SAME_LOWER: out = output_shape if given, else in * stride;
 //     total = stride * (in - 1) + output_padding + extent - out,
@@ -60,7 +78,21 @@ struct TransposedDim {
   OpFoldResult offset;
   /// Length of the convolution input: out + (K - 1) * dilation.
   OpFoldResult length;
+  OpFoldResult padBegin;
   int64_t stride, dilation;
+};
+
+/// floor(a / b) for b > 0 and any sign of a.
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/// One spatial dim of one phase of a phased ConvTranspose (see the file
+/// header): taps k = rho + stride * j for j < taps, outputs phi + u *
+/// stride for u < count, reading X from index lowPad before its start.
+struct PhaseDim {
+  int64_t phi, rho, taps, lowPad;
+  OpFoldResult count;
 };
 
 struct ConvTransposeLowering : OpConversionPattern<OnnxConvTransposeOp> {
@@ -120,6 +152,11 @@ struct ConvTransposeLowering : OpConversionPattern<OnnxConvTransposeOp> {
           op, "the declared result shape disagrees with the ONNX output size "
               "formula");
 
+    if (Value y = buildPhased(rewriter, loc, x, w, hasBias ? bias : Value(),
+                              group, *dims, outSizes, elem)) {
+      rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
+      return success();
+    }
     Value input = buildConvInput(rewriter, loc, x, *dims);
     Value filter = buildConvFilter(rewriter, loc, w, group, *dims);
     SmallVector<int64_t> ones(rank, 1), dilations;
@@ -204,20 +241,197 @@ private:
         OpFoldResult total = m.sub(full, d.out);
         OpFoldResult half = floorHalf(m, total);
         padBegin = autoPad == "SAME_UPPER" ? half : m.sub(total, half);
+      } else if (!outShape.empty()) {
+        // output_shape overrides pads: the total padding is split with
+        // the larger half first (the reference's total - total // 2).
+        d.out = m.c(outShape[i]);
+        OpFoldResult total = m.sub(full, d.out);
+        padBegin = m.sub(total, floorHalf(m, total));
       } else {
         bool valid = autoPad == "VALID";
         padBegin = m.c(valid ? 0 : pads[i]);
         OpFoldResult padEnd = m.c(valid ? 0 : pads[n + i]);
-        d.out = outShape.empty() ? m.sub(m.sub(full, padBegin), padEnd)
-                                 : m.c(outShape[i]);
+        d.out = m.sub(m.sub(full, padBegin), padEnd);
       }
       if (auto out = getConstantIntValue(d.out); out && *out < 0)
         return rewriter.notifyMatchFailure(op, "negative output size");
       d.offset = m.sub(span, padBegin);
+      d.padBegin = padBegin;
       d.length = m.add(d.out, span);
       dims.push_back(d);
     }
     return dims;
+  }
+
+  /// Y by phases (see the file header), or null where the geometry does
+  /// not allow them: no stride above 1, a dilation, a dynamic kernel size
+  /// or padBegin.
+  static Value buildPhased(OpBuilder &b, Location loc, Value x, Value w,
+                           Value bias, int64_t group,
+                           ArrayRef<TransposedDim> dims,
+                           ArrayRef<OpFoldResult> outSizes, Type elem) {
+    bool strided = false;
+    for (const TransposedDim &d : dims) {
+      if (d.dilation != 1 || !getConstantIntValue(d.kernel) ||
+          !getConstantIntValue(d.padBegin))
+        return Value();
+      strided |= d.stride > 1;
+    }
+    if (!strided)
+      return Value();
+    IndexMath m{b, loc};
+    Type acc = accumulatorType(elem);
+    Value y = createEmpty(
+        b, loc, RankedTensorType::get(staticSizes(outSizes), elem), outSizes);
+    // Every phase: a mixed-radix count over the strides.
+    SmallVector<int64_t> phi(dims.size(), 0);
+    while (true) {
+      SmallVector<PhaseDim> phase;
+      for (auto [i, d] : llvm::enumerate(dims)) {
+        int64_t s = d.stride, k = *getConstantIntValue(d.kernel);
+        int64_t t = phi[i] + *getConstantIntValue(d.padBegin);
+        PhaseDim p;
+        p.phi = phi[i];
+        p.rho = t - floorDiv(t, s) * s;
+        p.taps = p.rho < k ? (k - p.rho + s - 1) / s : 0;
+        p.lowPad = p.taps - 1 - floorDiv(t, s);
+        // ceil((out - phi) / s): out - phi + s - 1 >= 0.
+        p.count = m.div(m.add(d.out, m.c(s - 1 - phi[i])), m.c(s));
+        phase.push_back(p);
+      }
+      y = insertPhase(b, loc, y, buildPhase(b, loc, x, w, bias, group, dims,
+                                            phase, outSizes, elem, acc),
+                      dims, phase, outSizes);
+      // Next phase.
+      size_t i = 0;
+      for (; i < dims.size(); ++i) {
+        if (++phi[i] < dims[i].stride)
+          break;
+        phi[i] = 0;
+      }
+      if (i == dims.size())
+        break;
+    }
+    return y;
+  }
+
+  /// One phase's outputs [N, M, count...] in `elem`, bias added.
+  static Value buildPhase(OpBuilder &b, Location loc, Value x, Value w,
+                          Value bias, int64_t group,
+                          ArrayRef<TransposedDim> dims,
+                          ArrayRef<PhaseDim> phase,
+                          ArrayRef<OpFoldResult> outSizes, Type elem,
+                          Type acc) {
+    IndexMath m{b, loc};
+    SmallVector<OpFoldResult> sizes = {outSizes[0], outSizes[1]};
+    for (const PhaseDim &p : phase)
+      sizes.push_back(p.count);
+    SmallVector<int64_t> shape = staticSizes(sizes);
+    if (llvm::any_of(phase, [](const PhaseDim &p) { return p.taps == 0; })) {
+      // No tap reaches these outputs: the bias alone.
+      Value zeros = linalg::FillOp::create(
+                        b, loc, scalarConstant(b, loc, acc, 0.0),
+                        createEmpty(b, loc, RankedTensorType::get(shape, acc),
+                                    sizes))
+                        .getResult(0);
+      return addChannelBias(b, loc, zeros, bias, elem, sizes);
+    }
+    // X padded by lowPad before (cropped where negative) and, after, to
+    // the count + taps - 1 the convolution reads.
+    auto xT = cast<RankedTensorType>(x.getType());
+    SmallVector<OpFoldResult> offsets(xT.getRank(), m.c(0)),
+        cropSizes = tensor::getMixedSizes(b, loc, x),
+        steps(xT.getRank(), m.c(1));
+    SmallVector<OpFoldResult> low(xT.getRank(), m.c(0)),
+        high(xT.getRank(), m.c(0));
+    bool crop = false;
+    for (auto [i, p] : llvm::enumerate(phase)) {
+      int64_t start = p.lowPad < 0 ? -p.lowPad : 0;
+      if (start) {
+        crop = true;
+        offsets[2 + i] = m.c(start);
+        cropSizes[2 + i] = m.max(m.sub(cropSizes[2 + i], m.c(start)), m.c(0));
+      }
+      low[2 + i] = m.c(std::max<int64_t>(p.lowPad, 0));
+      OpFoldResult need = m.add(p.count, m.c(p.taps - 1 - std::max<int64_t>(
+                                                              p.lowPad, 0)));
+      high[2 + i] = m.max(m.sub(need, cropSizes[2 + i]), m.c(0));
+    }
+    Value input = x;
+    if (crop)
+      input = tensor::ExtractSliceOp::create(b, loc, input, offsets,
+                                             cropSizes, steps);
+    input = tensor::PadOp::create(
+        b, loc, Type(), input, low, high,
+        scalarConstant(b, loc, xT.getElementType(), 0.0));
+    // Exactly count + taps - 1 along each spatial dim: the convolution's
+    // shapes must agree where they are static.
+    SmallVector<OpFoldResult> exact = tensor::getMixedSizes(b, loc, input);
+    for (auto [i, p] : llvm::enumerate(phase))
+      exact[2 + i] = m.add(p.count, m.c(p.taps - 1));
+    input = tensor::ExtractSliceOp::create(
+        b, loc, input, SmallVector<OpFoldResult>(xT.getRank(), m.c(0)), exact,
+        steps);
+    Value filter = buildPhaseFilter(b, loc, w, group, dims, phase);
+    SmallVector<int64_t> ones(phase.size(), 1);
+    Value conv = buildConvolution(b, loc, input, filter, group, ones, ones,
+                                  shape, sizes, acc);
+    return addChannelBias(b, loc, conv, bias, elem, sizes);
+  }
+
+  /// The phase's Conv filter [M, C/group, taps...] of W [C, M/group, K...]:
+  /// F[g * Mg + f, c, j] = W[g * Cg + c, f, rho + s * (taps - 1 - j)].
+  static Value buildPhaseFilter(OpBuilder &b, Location loc, Value w,
+                                int64_t group, ArrayRef<TransposedDim> dims,
+                                ArrayRef<PhaseDim> phase) {
+    auto wT = cast<RankedTensorType>(w.getType());
+    IndexMath m{b, loc};
+    OpFoldResult mg = tensor::getMixedSize(b, loc, w, 1);
+    OpFoldResult cg = m.div(tensor::getMixedSize(b, loc, w, 0), m.c(group));
+    SmallVector<OpFoldResult> sizes = {m.mul(mg, m.c(group)), cg};
+    for (const PhaseDim &p : phase)
+      sizes.push_back(m.c(p.taps));
+    Value mgV = m.value(mg), cgV = m.value(cg);
+    auto resTy = RankedTensorType::get(staticSizes(sizes), wT.getElementType());
+    return generateTensor(
+        b, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
+          Value c = ivs[1], f = ivs[0];
+          if (group != 1) {
+            Value g = arith::DivUIOp::create(nb, nl, ivs[0], mgV);
+            f = arith::RemUIOp::create(nb, nl, ivs[0], mgV);
+            c = arith::AddIOp::create(nb, nl,
+                                      arith::MulIOp::create(nb, nl, g, cgV), c);
+          }
+          SmallVector<Value> idx = {c, f};
+          for (auto [i, p] : llvm::enumerate(phase)) {
+            // rho + s * (taps - 1) - s * j.
+            Value sj = arith::MulIOp::create(nb, nl, ivs[2 + i],
+                                             cIdx(nb, nl, dims[i].stride));
+            idx.push_back(arith::SubIOp::create(
+                nb, nl,
+                cIdx(nb, nl, p.rho + dims[i].stride * (p.taps - 1)), sj));
+          }
+          return tensor::ExtractOp::create(nb, nl, w, idx);
+        });
+  }
+
+  /// `y` with `phaseY` at offsets phi and strides s of the spatial dims.
+  static Value insertPhase(OpBuilder &b, Location loc, Value y, Value phaseY,
+                           ArrayRef<TransposedDim> dims,
+                           ArrayRef<PhaseDim> phase,
+                           ArrayRef<OpFoldResult> outSizes) {
+    IndexMath m{b, loc};
+    SmallVector<OpFoldResult> offsets = {m.c(0), m.c(0)},
+                              sizes = {outSizes[0], outSizes[1]},
+                              strides = {m.c(1), m.c(1)};
+    for (auto [i, p] : llvm::enumerate(phase)) {
+      offsets.push_back(m.c(p.phi));
+      sizes.push_back(p.count);
+      strides.push_back(m.c(dims[i].stride));
+    }
+    return tensor::InsertSliceOp::create(b, loc, phaseY, y, offsets, sizes,
+                                         strides);
   }
 
   /// The convolution input [N, C, length...]: X's elements at offset +

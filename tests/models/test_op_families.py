@@ -367,6 +367,37 @@ def cases():
     add(Case("Conv_depthwise_5x5_asym", "Conv", [u, wt(8, 1, 5, 5)],
              [[(1, 8, 23, 40), None], [(2, 8, 4, 6), None]],
              attrs={"group": 8, "pads": [2, 0, 1, 3]}, **cv))
+    # ConvTranspose by phases (one stride-1 convolution per output phase;
+    # see ConvTranspose.cpp): a decoder's 4x4 stride 2, unequal strides with
+    # pads that crop and output_padding, groups, a kernel smaller than the
+    # stride (phases with no tap: the bias alone), 1-D and 3-D, SAME_UPPER,
+    # output_shape; a dilated one takes the zero-insertion path.
+    add(Case("ConvTranspose_4x4_s2", "ConvTranspose", [u, wt(16, 8, 4, 4), wt(8)],
+             [[(1, 16, 9, 11), None, None], [(2, 16, 3, 1), None, None]],
+             attrs={"strides": [2, 2], "pads": [1, 1, 1, 1]}, **cv))
+    add(Case("ConvTranspose_s3x2_crop_outpad", "ConvTranspose", [u, wt(5, 6, 3, 3), wt(6)],
+             [[(1, 5, 7, 6), None, None], [(2, 5, 2, 3), None, None]],
+             attrs={"strides": [3, 2], "pads": [1, 2, 2, 0],
+                    "output_padding": [2, 1]}, **cv))
+    add(Case("ConvTranspose_group_k1_s2", "ConvTranspose", [u, wt(8, 3, 1, 3), wt(6)],
+             [[(1, 8, 5, 7), None, None], [(1, 8, 1, 2), None, None]],
+             attrs={"strides": [2, 3], "group": 2}, **cv))
+    add(Case("ConvTranspose_1d_s4", "ConvTranspose", [u, wt(6, 4, 7)],
+             [[(2, 6, 13), None], [(1, 6, 1), None]],
+             attrs={"strides": [4], "pads": [2, 3]}, **cv))
+    add(Case("ConvTranspose_3d_s2", "ConvTranspose", [u, wt(3, 2, 3, 2, 3), wt(2)],
+             [[(1, 3, 4, 5, 3), None, None], [(1, 3, 2, 1, 2), None, None]],
+             attrs={"strides": [2, 2, 2], "pads": [1, 0, 1, 0, 1, 1]}, **cv))
+    add(Case("ConvTranspose_same_upper", "ConvTranspose", [u, wt(4, 5, 3, 3), wt(5)],
+             [[(1, 4, 6, 7), None, None], [(1, 4, 3, 2), None, None]],
+             attrs={"strides": [2, 2], "auto_pad": "SAME_UPPER"}, **cv))
+    add(Case("ConvTranspose_output_shape", "ConvTranspose", [u, wt(4, 3, 3, 3)],
+             [[(1, 4, 5, 5), None]],
+             attrs={"strides": [2, 2], "output_shape": [10, 11]}, static=True, **cv))
+    add(Case("ConvTranspose_dilated", "ConvTranspose", [u, wt(4, 3, 3, 3), wt(3)],
+             [[(1, 4, 6, 5), None, None], [(1, 4, 2, 2), None, None]],
+             attrs={"strides": [2, 2], "dilations": [2, 1], "pads": [1, 1, 1, 1]}, **cv))
+
     # Unit strides: border columns through masked taps, with pads wider
     # than the kernel's reach (whole taps outside x) and a row shorter
     # than a vector.
@@ -464,6 +495,7 @@ def cases():
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
                 "Conv_depthwise_5x5_wide_pads", "Softmax_rows", "Softmax_special",
+                "ConvTranspose_4x4_s2", "ConvTranspose_s3x2_crop_outpad",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",
