@@ -117,6 +117,38 @@ def _single(op, inputs, weights, attrs, flops, opset=17):
     return build
 
 
+def _qw(*shape):
+    return np.random.default_rng(1).integers(-127, 128, shape).astype(np.int8)
+
+
+def _single_typed(op, inputs, weights, order, out_type, flops, attrs=None,
+                  opset=17):
+    """A one-node model with typed inputs: [(name, numpy dtype name,
+    shape, feed shape)]; `order` lists the node's inputs (feeds and
+    initializers) by name."""
+    def build():
+        from onnx import helper, numpy_helper
+        from onnx.helper import np_dtype_to_tensor_dtype as tt
+        rng = np.random.default_rng(0)
+        vis = [helper.make_tensor_value_info(n, tt(np.dtype(t)), list(s))
+               for n, t, s, _ in inputs]
+        inits = [numpy_helper.from_array(v, n) for n, v in weights.items()]
+        node = helper.make_node(op, order, ["y"], **(attrs or {}))
+        g = helper.make_graph([node], op.lower(), vis,
+                              [helper.make_tensor_value_info(
+                                  "y", tt(np.dtype(out_type)), None)], inits)
+        model = helper.make_model(
+            g, opset_imports=[helper.make_opsetid("", opset)])
+        model.ir_version = 8
+        feed = {}
+        for n, t, _, f in inputs:
+            info = np.iinfo(t) if np.dtype(t).kind in "iu" else None
+            feed[n] = (rng.integers(info.min, info.max + 1, f).astype(t)
+                       if info else rng.standard_normal(f).astype(t))
+        return model, feed, flops
+    return build
+
+
 def _w(*shape):
     return (np.random.default_rng(1).standard_normal(shape) * 0.05).astype(
         np.float32)
@@ -175,6 +207,15 @@ MODELS = [
              {"w": _w(64, 32, 4, 4), "b": _w(32)},
              {"strides": [2, 2], "pads": [1, 1, 1, 1]},
              2.0 * 64 * 32 * 16 * 28 * 28)),
+    # A quantized transformer's projection: uint8 activations times int8
+    # weights with zero points, int32 out (DynamicQuantizeLinear exports).
+    ("matmulinteger_u8s8_128x768x768",
+     _single_typed("MatMulInteger",
+                   [("a", "uint8", ["S", 768], [128, 768])],
+                   {"w": _qw(768, 768), "a_zp": np.array(128, np.uint8),
+                    "w_zp": np.array(0, np.int8)},
+                   ["a", "w", "a_zp", "w_zp"], "int32",
+                   2.0 * 128 * 768 * 768)),
     # The other ops of a transformer layer: attention's softmax over keys
     # and a layer normalization (opset 17), no FLOP count.
     ("softmax_12x128x128",

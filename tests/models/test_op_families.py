@@ -367,6 +367,26 @@ def cases():
     add(Case("Conv_depthwise_5x5_asym", "Conv", [u, wt(8, 1, 5, 5)],
              [[(1, 8, 23, 40), None], [(2, 8, 4, 6), None]],
              attrs={"group": 8, "pads": [2, 0, 1, 3]}, **cv))
+    # MatMulInteger on the int16 GEMM kernel (operands minus their zero
+    # points, exact in 16 bits): every signedness, scalar and per-column
+    # (B) zero points, a constant B widened at compile time,
+    # batches, odd K and edge tiles, values at the ends of the ranges.
+    u8, s8 = f(np.uint8, 0, 255), f(np.int8, -128, 127)
+    for an, a in [("u8", u8), ("s8", s8)]:
+        for bn, bgen in [("u8", u8), ("s8", s8)]:
+            dt = {"u8": np.uint8, "s8": np.int8}
+            add(Case(f"MatMulInteger_{an}{bn}", "MatMulInteger",
+                     [a, bgen, np.array(7, dt[an]), np.array(-3 if bn == "s8" else 250, dt[bn])],
+                     [[(13, 37), (37, 45)], [(1, 2), (2, 1)], [(40, 130), (130, 70)]],
+                     outputs=1, rtol=0, atol=0))
+    add(Case("MatMulInteger_batched_no_zp", "MatMulInteger", [s8, s8],
+             [[(3, 9, 33), (3, 33, 20)], [(1, 1, 4), (1, 4, 3)]], rtol=0, atol=0))
+    wq = np.random.default_rng(5).integers(-128, 128, (50, 66)).astype(np.int8)
+    add(Case("MatMulInteger_const_b_per_column_zp", "MatMulInteger",
+             [u8, wq, np.array(128, np.uint8),
+              np.random.default_rng(6).integers(-5, 6, (66,)).astype(np.int8)],
+             [[(17, 50)], [(2, 50)]], rtol=0, atol=0))
+
     # ConvTranspose by phases (one stride-1 convolution per output phase;
     # see ConvTranspose.cpp): a decoder's 4x4 stride 2, unequal strides with
     # pads that crop and output_padding, groups, a kernel smaller than the
@@ -496,6 +516,8 @@ def cases():
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
                 "Conv_depthwise_5x5_wide_pads", "Softmax_rows", "Softmax_special",
                 "ConvTranspose_4x4_s2", "ConvTranspose_s3x2_crop_outpad",
+                "MatMulInteger_u8s8", "MatMulInteger_s8u8",
+                "MatMulInteger_batched_no_zp",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",

@@ -99,7 +99,7 @@ describeCpuTarget(MLIRContext *ctx,
                   llvm::function_ref<bool(llvm::StringRef)> hasFeature,
                   int64_t l1Bytes, int64_t l2Bytes) {
   using codegen::Isa;
-  Isa isa = hasFeature("avx512f")                     ? Isa::avx512
+  Isa isa = hasFeature("avx512f") && hasFeature("avx512bw") ? Isa::avx512
             : hasFeature("avx2") && hasFeature("fma") ? Isa::avx2
                                                       : Isa::sse;
   // AVX-512 has 32 vector registers, the others 16.

@@ -200,7 +200,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   void lower(linalg::LinalgOp op, std::array<int64_t, 4> loopDims,
              func::FuncOp kernel, memref::GlobalOp bPacked = nullptr,
              std::optional<kiln::AbsorbedBias> bias = std::nullopt,
-             memref::GlobalOp aPacked = nullptr) {
+             memref::GlobalOp aPacked = nullptr, bool epilogueArgs = true) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
@@ -244,9 +244,11 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
       kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, /*rank=*/1);
       args.append({ba.address, ba.strides[0]});
     }
-    std::optional<kiln::AbsorbedEpilogue> epilogue =
-        kiln::matchEpilogue(op, op.getDpsInitOperand(0)->get());
-    kiln::appendEpilogueArgs(b, loc, epilogue, args);
+    std::optional<kiln::AbsorbedEpilogue> epilogue;
+    if (epilogueArgs) {
+      epilogue = kiln::matchEpilogue(op, op.getDpsInitOperand(0)->get());
+      kiln::appendEpilogueArgs(b, loc, epilogue, args);
+    }
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
     kiln::eraseAbsorbed(bias, std::nullopt);
@@ -269,18 +271,25 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     packed.clear();
     packedSources.clear();
     SmallVector<std::tuple<linalg::LinalgOp, std::array<int64_t, 4>, Isa>>
-        gemms;
+        gemms, i16Gemms;
     WalkResult walk = module.walk([&](linalg::LinalgOp op) {
       LoweringConfigAttr config = getLoweringConfig(op, Strategy::gemm_ukernel);
       if (!config)
         return WalkResult::advance();
-      std::optional<std::array<int64_t, 4>> dims =
-          op.hasPureBufferSemantics() ? kiln::matchF32Contraction(op)
-                                      : std::nullopt;
+      std::optional<std::array<int64_t, 4>> dims, i16Dims;
+      if (op.hasPureBufferSemantics()) {
+        dims = kiln::matchF32Contraction(op);
+        i16Dims = kiln::matchI16Contraction(op);
+      }
+      if (i16Dims) {
+        i16Gemms.push_back({op, *i16Dims, config.getIsa()});
+        return WalkResult::advance();
+      }
       if (!dims) {
         op->emitOpError("has the gemm_ukernel strategy but is not an f32 "
-                        "contraction on buffers with one m, n and k dim, at "
-                        "most one batch dim and projected-permutation maps");
+                        "contraction (or an i16 x i16 -> i32 matmul) on "
+                        "buffers with one m, n and k dim, at most one batch "
+                        "dim and projected-permutation maps");
         return WalkResult::interrupt();
       }
       gemms.push_back({op, *dims, config.getIsa()});
@@ -288,6 +297,14 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
+    // MatMulInteger's products: C accumulates (its fill stays), no packed
+    // constants and no epilogue.
+    for (auto [op, dims, isa] : i16Gemms)
+      lower(op, dims,
+            kiln::declareUkernel(module,
+                                 ("kiln_igemm16_" + isaSuffix(isa)).str(),
+                                 /*numArgs=*/16),
+            nullptr, std::nullopt, nullptr, /*epilogue=*/false);
     for (auto [op, dims, isa] : gemms) {
       // Each kernel is declared once, when first called.
       memref::GlobalOp bPacked =

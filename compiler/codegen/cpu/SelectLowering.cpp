@@ -85,9 +85,12 @@ bool takesIm2colGemm(Candidate c, SmallVector<int64_t> &,
          allF32(c.op) && staticKernel(c.op);
 }
 
+/// f32 contractions, and MatMulInteger's i16 x i16 -> i32 ones (the int16
+/// kernel).
 bool takesGemmUkernel(Candidate c, SmallVector<int64_t> &,
                       SmallVector<int64_t> &) {
-  return allF32(c.op) && kiln::matchF32Contraction(c.op).has_value();
+  return (allF32(c.op) && kiln::matchF32Contraction(c.op).has_value()) ||
+         kiln::matchI16Contraction(c.op).has_value();
 }
 
 /// Register tiles: N two vectors wide, M a quarter of the registers (so

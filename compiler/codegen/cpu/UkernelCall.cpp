@@ -12,13 +12,16 @@ using namespace mlir;
 
 namespace kiln {
 
-std::optional<std::array<int64_t, 4>> matchF32Contraction(linalg::LinalgOp op) {
+/// The loop dims (batch or -1, m, n, k) of a contraction whose operands
+/// have the element types `types` (A, B, C) and projected-permutation maps.
+static std::optional<std::array<int64_t, 4>>
+matchContraction(linalg::LinalgOp op, std::array<Type, 3> types) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !linalg::isaContractionOpInterface(op))
     return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands()) {
+  for (auto [operand, elem] : llvm::zip(op->getOpOperands(), types)) {
     auto type = dyn_cast<ShapedType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32())
+    if (!type || type.getElementType() != elem)
       return std::nullopt;
     if (!op.getMatchingIndexingMap(&operand).isProjectedPermutation())
       return std::nullopt;
@@ -45,6 +48,28 @@ std::optional<std::array<int64_t, 4>> matchF32Contraction(linalg::LinalgOp op) {
   int64_t batch =
       dims->batch.empty() ? int64_t{-1} : static_cast<int64_t>(dims->batch[0]);
   return std::array<int64_t, 4>{batch, dims->m[0], dims->n[0], dims->k[0]};
+}
+
+std::optional<std::array<int64_t, 4>> matchF32Contraction(linalg::LinalgOp op) {
+  Type f32 = Float32Type::get(op.getContext());
+  return matchContraction(op, {f32, f32, f32});
+}
+
+std::optional<std::array<int64_t, 4>> matchI16Contraction(linalg::LinalgOp op) {
+  // Named ops whose i16 operands are sign-extended (the default cast).
+  auto signedCast = [](auto named) {
+    return named.getCast() == linalg::TypeFn::cast_signed;
+  };
+  bool isSigned = false;
+  if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+    isSigned = signedCast(mm);
+  else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation()))
+    isSigned = signedCast(bmm);
+  if (!isSigned)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  Type i16 = IntegerType::get(ctx, 16), i32 = IntegerType::get(ctx, 32);
+  return matchContraction(op, {i16, i16, i32});
 }
 
 void declareParallelFor(ModuleOp module) {

@@ -61,6 +61,12 @@ collectConfiguredOps(mlir::ModuleOp module, codegen::Strategy strategy,
 std::optional<std::array<int64_t, 4>>
 matchF32Contraction(mlir::linalg::LinalgOp op);
 
+/// The same for a linalg.matmul or batch_matmul of i16 operands
+/// sign-extended into an i32 result (MatMulInteger's, see
+/// kiln_igemm_impl.h).
+std::optional<std::array<int64_t, 4>>
+matchI16Contraction(mlir::linalg::LinalgOp op);
+
 /// `func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr,
 /// !llvm.ptr)`, declared once per module: the artifact's entry into the
 /// session's thread pool, which it defines only when the module declares it.

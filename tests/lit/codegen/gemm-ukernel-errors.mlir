@@ -4,7 +4,7 @@
 // fallback: an f64 matmul, a matmul on tensors.
 
 func.func @f64(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>) {
-  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction on buffers}}
+  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction (or an i16 x i16 -> i32 matmul) on buffers}}
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
   return
 }
@@ -12,7 +12,7 @@ func.func @f64(%a: memref<4x4xf64>, %b: memref<4x4xf64>, %c: memref<4x4xf64>) {
 // -----
 
 func.func @tensors(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction on buffers}}
+  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction (or an i16 x i16 -> i32 matmul) on buffers}}
   %r = linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %r : tensor<4x4xf32>
 }
@@ -31,5 +31,16 @@ func.func @bad_isa(%a: memref<4x4xf32>, %c: memref<4x4xf32>) {
 func.func @tiles(%a: memref<4x4xf32>, %c: memref<4x4xf32>) {
   // expected-error @below {{kiln.lowering_config: gemm_ukernel takes no tile sizes (its kernel has its own)}}
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2, parallel = [8, 32, 0]>} ins(%a, %a : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  return
+}
+
+// -----
+
+// An i16 matmul whose operands are zero-extended is not the int16 kernel's
+// (it sign-extends).
+
+func.func @unsigned_i16(%a: memref<4x4xi16>, %b: memref<4x4xi16>, %c: memref<4x4xi32>) {
+  // expected-error @below {{has the gemm_ukernel strategy but is not an f32 contraction (or an i16 x i16 -> i32 matmul) on buffers}}
+  linalg.matmul {cast = #linalg.type_fn<cast_unsigned>, kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<4x4xi16>, memref<4x4xi16>) outs(%c : memref<4x4xi32>)
   return
 }

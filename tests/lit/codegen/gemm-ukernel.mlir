@@ -289,3 +289,25 @@ func.func @kept_fills(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %e: memref<4x16
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%d : memref<4x16xf32>)
   return %c, %d : memref<4x16xf32>, memref<4x16xf32>
 }
+
+// -----
+
+// MatMulInteger's i16 x i16 -> i32 matmul calls the int16 kernel: sizes,
+// then A, B and C with their (batch, row, column) strides, 16 arguments,
+// no start and no epilogue: C keeps its zero fill and accumulates.
+
+// CHECK-LABEL: func.func private @kiln_igemm16_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func @int16(
+// CHECK:         linalg.fill
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:2, %[[SA:.*]]:2 = memref.extract_strided_metadata %arg0
+// CHECK:         call @kiln_igemm16_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SA]]#0, %[[SA]]#1, {{.*}}) : (index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index) -> ()
+// CHECK-NOT:     linalg.matmul
+func.func @int16(%a: memref<?x768xi16>, %b: memref<768x768xi16>) -> memref<?x768xi32> {
+  %zero = arith.constant 0 : i32
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %a, %c0 : memref<?x768xi16>
+  %c = memref.alloc(%m) : memref<?x768xi32>
+  linalg.fill ins(%zero : i32) outs(%c : memref<?x768xi32>)
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>} ins(%a, %b : memref<?x768xi16>, memref<768x768xi16>) outs(%c : memref<?x768xi32>)
+  return %c : memref<?x768xi32>
+}

@@ -135,3 +135,19 @@ module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vec
     return %a, %b, %c : tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3xf64>
   }
 }
+
+// -----
+
+// An i16 x i16 -> i32 matmul (MatMulInteger's) takes the GEMM kernel when
+// its operands are sign-extended; zero-extended ones get register tiles.
+
+// CHECK-LABEL: func.func @int16(
+// CHECK:         linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>}
+// CHECK:         linalg.matmul {cast = #linalg.type_fn<cast_unsigned>, kiln.lowering_config = #kiln.lowering_config<tile_and_vectorize, avx2
+module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vector_registers = 16, l1_bytes = 32768, l2_bytes = 1048576>} {
+  func.func @int16(%a: tensor<4x8xi16>, %b: tensor<8x5xi16>, %c: tensor<4x5xi32>) -> (tensor<4x5xi32>, tensor<4x5xi32>) {
+    %r = linalg.matmul ins(%a, %b : tensor<4x8xi16>, tensor<8x5xi16>) outs(%c : tensor<4x5xi32>) -> tensor<4x5xi32>
+    %u = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %b : tensor<4x8xi16>, tensor<8x5xi16>) outs(%c : tensor<4x5xi32>) -> tensor<4x5xi32>
+    return %r, %u : tensor<4x5xi32>, tensor<4x5xi32>
+  }
+}

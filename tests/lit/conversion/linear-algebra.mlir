@@ -236,25 +236,43 @@ func.func @gemm_f16(%a: tensor<3x4xf16>, %b: tensor<4x5xf16>, %c: tensor<3x5xf16
 
 // -----
 
-// MatMulInteger: each operand widened to i32 minus its zero point (ui8
-// zero-extends, i8 sign-extends; A's per-row zero point becomes [M, 1]), then
-// an i32 linalg.matmul.
+// MatMulInteger: each operand widened to i16 minus its zero point (ui8
+// zero-extends, i8 sign-extends; A's per-row zero point becomes [M, 1];
+// exact in 16 bits), then a linalg.matmul of i16 into i32 (sign-extending),
+// the int16 GEMM kernel's form.
 // CHECK-DAG: #[[PERROW:.*]] = affine_map<(d0, d1) -> (d0, 0)>
 // CHECK-DAG: #[[SCALAR:.*]] = affine_map<(d0, d1) -> ()>
 // CHECK-LABEL: func.func @matmul_integer
 // CHECK: %[[AZP:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [3, 1] : tensor<3xi8> into tensor<3x1xi8>
-// CHECK: %[[A32:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[PERROW]], #{{.*}}]{{.*}} ins(%{{.*}}, %[[AZP]] : tensor<3x4xi8>, tensor<3x1xi8>) outs(%{{.*}} : tensor<3x4xi32>)
-// CHECK: arith.extui %{{.*}} : i8 to i32
-// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: %[[A16:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[PERROW]], #{{.*}}]{{.*}} ins(%{{.*}}, %[[AZP]] : tensor<3x4xi8>, tensor<3x1xi8>) outs(%{{.*}} : tensor<3x4xi16>)
+// CHECK: arith.extui %{{.*}} : i8 to i16
+// CHECK: arith.extui %{{.*}} : i8 to i16
 // CHECK: arith.subi
-// CHECK: %[[B32:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[SCALAR]], #{{.*}}]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x5xi8>, tensor<i8>) outs(%{{.*}} : tensor<4x5xi32>)
-// CHECK: arith.extsi %{{.*}} : i8 to i32
-// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[B16:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[SCALAR]], #{{.*}}]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x5xi8>, tensor<i8>) outs(%{{.*}} : tensor<4x5xi16>)
+// CHECK: arith.extsi %{{.*}} : i8 to i16
+// CHECK: arith.extsi %{{.*}} : i8 to i16
 // CHECK: arith.subi
-// CHECK: linalg.matmul ins(%[[A32]], %[[B32]] : tensor<3x4xi32>, tensor<4x5xi32>) outs(%{{.*}} : tensor<3x5xi32>)
+// CHECK: linalg.matmul ins(%[[A16]], %[[B16]] : tensor<3x4xi16>, tensor<4x5xi16>) outs(%{{.*}} : tensor<3x5xi32>)
 func.func @matmul_integer(%a: tensor<3x4xui8>, %b: tensor<4x5xi8>, %azp: tensor<3xui8>, %bzp: tensor<i8>) -> tensor<3x5xi32> {
   %0 = onnx.MatMulInteger(%a, %b, %azp, %bzp) : (tensor<3x4xui8>, tensor<4x5xi8>, tensor<3xui8>, tensor<i8>) -> tensor<3x5xi32>
   return %0 : tensor<3x5xi32>
+}
+
+// -----
+
+// A constant B (a weight) with a per-column zero point is widened at
+// compile time: B - zp as an i16 constant blob (64-byte aligned; [[-2,
+// -3, -3], [3, -10, 6]]), no generic for it.
+// CHECK-LABEL: func.func @matmul_integer_const_b
+// CHECK: %[[B:.*]] = arith.constant dense_resource<matmulinteger_b{{.*}}> : tensor<2x3xi16>
+// CHECK: linalg.matmul ins(%{{.*}}, %[[B]] : tensor<4x2xi16>, tensor<2x3xi16>) outs(%{{.*}} : tensor<4x3xi32>)
+// CHECK: matmulinteger_b{{.*}}: "0x40000000FEFFFDFFFDFF0300F6FF0600"
+func.func @matmul_integer_const_b(%a: tensor<4x2xui8>) -> tensor<4x3xi32> {
+  %b = onnx.Constant() {value = dense<[[-1, 2, -3], [4, -5, 6]]> : tensor<2x3xi8>} : () -> tensor<2x3xi8>
+  %bzp = onnx.Constant() {value = dense<[1, 5, 0]> : tensor<3xi8>} : () -> tensor<3xi8>
+  %n = onnx.NoValue
+  %0 = onnx.MatMulInteger(%a, %b, %n, %bzp) : (tensor<4x2xui8>, tensor<2x3xi8>, none, tensor<3xi8>) -> tensor<4x3xi32>
+  return %0 : tensor<4x3xi32>
 }
 
 // -----

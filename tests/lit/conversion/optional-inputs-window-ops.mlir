@@ -41,9 +41,9 @@ func.func @conv_no_bias(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) -> ten
 
 // -----
 
-// MatMulInteger without zero points: plain widening.
+// MatMulInteger without zero points: plain widening (to i16).
 // CHECK-LABEL: func.func @matmul_integer_no_zp
-// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.extui %{{.*}} : i8 to i16
 // CHECK-NOT: arith.subi
 // CHECK: linalg.matmul {{.*}} outs(%{{.*}} : tensor<3x5xi32>)
 func.func @matmul_integer_no_zp(%a: tensor<3x4xui8>, %b: tensor<4x5xui8>) -> tensor<3x5xi32> {

@@ -44,3 +44,12 @@ static inline kg_vec kg_load_even(const float *p) {
 }
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+/* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
+typedef __m256i ki_vec;
+#define KI_MR 4
+#define KI_LOAD(p) _mm256_loadu_si256((const __m256i *)(p))
+#define KI_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+#define KI_SET1(x) _mm256_set1_epi32(x)
+#define KI_ADD(a, b) _mm256_add_epi32(a, b)
+#define KI_MADD(a, b) _mm256_madd_epi16(a, b)
+#include "kiln_igemm_impl.h"

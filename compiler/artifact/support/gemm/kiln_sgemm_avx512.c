@@ -37,3 +37,12 @@ static inline kg_vec kg_load_even(const float *p) {
 }
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+/* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
+typedef __m512i ki_vec;
+#define KI_MR 8
+#define KI_LOAD(p) _mm512_loadu_si512((const void *)(p))
+#define KI_STORE(p, v) _mm512_storeu_si512((void *)(p), v)
+#define KI_SET1(x) _mm512_set1_epi32(x)
+#define KI_ADD(a, b) _mm512_add_epi32(a, b)
+#define KI_MADD(a, b) _mm512_madd_epi16(a, b)
+#include "kiln_igemm_impl.h"

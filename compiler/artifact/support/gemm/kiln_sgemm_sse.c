@@ -43,3 +43,12 @@ static inline kg_vec kg_load_even(const float *p) {
 }
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+/* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
+typedef __m128i ki_vec;
+#define KI_MR 4
+#define KI_LOAD(p) _mm_loadu_si128((const __m128i *)(p))
+#define KI_STORE(p, v) _mm_storeu_si128((__m128i *)(p), v)
+#define KI_SET1(x) _mm_set1_epi32(x)
+#define KI_ADD(a, b) _mm_add_epi32(a, b)
+#define KI_MADD(a, b) _mm_madd_epi16(a, b)
+#include "kiln_igemm_impl.h"
