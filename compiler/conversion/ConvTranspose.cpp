@@ -384,35 +384,19 @@ private:
   static Value buildPhaseFilter(OpBuilder &b, Location loc, Value w,
                                 int64_t group, ArrayRef<TransposedDim> dims,
                                 ArrayRef<PhaseDim> phase) {
-    auto wT = cast<RankedTensorType>(w.getType());
     IndexMath m{b, loc};
-    OpFoldResult mg = tensor::getMixedSize(b, loc, w, 1);
-    OpFoldResult cg = m.div(tensor::getMixedSize(b, loc, w, 0), m.c(group));
-    SmallVector<OpFoldResult> sizes = {m.mul(mg, m.c(group)), cg};
+    SmallVector<OpFoldResult> taps;
     for (const PhaseDim &p : phase)
-      sizes.push_back(m.c(p.taps));
-    Value mgV = m.value(mg), cgV = m.value(cg);
-    auto resTy = RankedTensorType::get(staticSizes(sizes), wT.getElementType());
-    return generateTensor(
-        b, loc, resTy, sizes, {}, {},
-        [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange) -> Value {
-          Value c = ivs[1], f = ivs[0];
-          if (group != 1) {
-            Value g = arith::DivUIOp::create(nb, nl, ivs[0], mgV);
-            f = arith::RemUIOp::create(nb, nl, ivs[0], mgV);
-            c = arith::AddIOp::create(nb, nl,
-                                      arith::MulIOp::create(nb, nl, g, cgV), c);
-          }
-          SmallVector<Value> idx = {c, f};
-          for (auto [i, p] : llvm::enumerate(phase)) {
-            // rho + s * (taps - 1) - s * j.
-            Value sj = arith::MulIOp::create(nb, nl, ivs[2 + i],
-                                             cIdx(nb, nl, dims[i].stride));
-            idx.push_back(arith::SubIOp::create(
-                nb, nl,
-                cIdx(nb, nl, p.rho + dims[i].stride * (p.taps - 1)), sj));
-          }
-          return tensor::ExtractOp::create(nb, nl, w, idx);
+      taps.push_back(m.c(p.taps));
+    return buildFilter(
+        b, loc, w, group, taps,
+        [&](OpBuilder &nb, Location nl, size_t i, Value j) -> Value {
+          // rho + s * (taps - 1) - s * j.
+          int64_t s = dims[i].stride;
+          Value sj = arith::MulIOp::create(nb, nl, j, cIdx(nb, nl, s));
+          return arith::SubIOp::create(
+              nb, nl, cIdx(nb, nl, phase[i].rho + s * (phase[i].taps - 1)),
+              sj);
         });
   }
 
@@ -492,16 +476,34 @@ private:
   /// F[g * Mg + f, c, k] = W[g * Cg + c, f, K - 1 - k].
   static Value buildConvFilter(OpBuilder &b, Location loc, Value w,
                                int64_t group, ArrayRef<TransposedDim> dims) {
+    IndexMath m{b, loc};
+    SmallVector<OpFoldResult> kernel;
+    SmallVector<Value> lasts;
+    for (const TransposedDim &d : dims) {
+      kernel.push_back(d.kernel);
+      lasts.push_back(m.value(m.sub(d.kernel, m.c(1))));
+    }
+    return buildFilter(
+        b, loc, w, group, kernel,
+        [&](OpBuilder &nb, Location nl, size_t i, Value k) -> Value {
+          return arith::SubIOp::create(nb, nl, lasts[i], k);
+        });
+  }
+
+  /// A Conv filter [M, C/group, sizes...] of W [C, M/group, K...] with its
+  /// channel dims swapped within each group: F[g * Mg + f, c, j] =
+  /// W[g * Cg + c, f, tap(i, j_i)...], where tap gives W's index along
+  /// spatial dim i for the filter's index j_i.
+  static Value buildFilter(
+      OpBuilder &b, Location loc, Value w, int64_t group,
+      ArrayRef<OpFoldResult> spatialSizes,
+      function_ref<Value(OpBuilder &, Location, size_t, Value)> tap) {
     auto wT = cast<RankedTensorType>(w.getType());
     IndexMath m{b, loc};
     OpFoldResult mg = tensor::getMixedSize(b, loc, w, 1);
     OpFoldResult cg = m.div(tensor::getMixedSize(b, loc, w, 0), m.c(group));
     SmallVector<OpFoldResult> sizes = {m.mul(mg, m.c(group)), cg};
-    SmallVector<Value> lasts;
-    for (const TransposedDim &d : dims) {
-      sizes.push_back(d.kernel);
-      lasts.push_back(m.value(m.sub(d.kernel, m.c(1))));
-    }
+    llvm::append_range(sizes, spatialSizes);
     Value mgV = m.value(mg), cgV = m.value(cg);
     auto resTy = RankedTensorType::get(staticSizes(sizes), wT.getElementType());
     return generateTensor(
@@ -515,8 +517,8 @@ private:
                                       arith::MulIOp::create(nb, nl, g, cgV), c);
           }
           SmallVector<Value> idx = {c, f};
-          for (size_t i = 0; i < dims.size(); ++i)
-            idx.push_back(arith::SubIOp::create(nb, nl, lasts[i], ivs[2 + i]));
+          for (size_t i = 0; i < spatialSizes.size(); ++i)
+            idx.push_back(tap(nb, nl, i, ivs[2 + i]));
           return tensor::ExtractOp::create(nb, nl, w, idx);
         });
   }

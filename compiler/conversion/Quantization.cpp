@@ -66,11 +66,12 @@ Value saturateTo(OpBuilder &b, Location loc, Value v, Value zp, Type to) {
   return castScalar(b, loc, v, f32, to);
 }
 
-/// i32 tensor `x - zp` of the quantized tensor `x` (ONNX type of `onnxX`)
-/// and the optional zero point `zp` (already shaped to broadcast to x).
+/// i32 tensor (or `wide`, when given) `x - zp` of the quantized tensor `x`
+/// (ONNX type of `onnxX`) and the optional zero point `zp` (already shaped
+/// to broadcast to x).
 Value widenMinusZeroPoint(OpBuilder &b, Location loc, Value x, Value onnxX,
-                          Value zp, Value onnxZp) {
-  Type i32 = b.getI32Type();
+                          Value zp, Value onnxZp, Type wide = Type()) {
+  Type i32 = wide ? wide : b.getI32Type();
   Type from = onnxElem(onnxX);
   Type zpFrom = zp ? onnxElem(onnxZp) : Type();
   SmallVector<Value> inputs = {x};
@@ -412,10 +413,16 @@ struct QLinearMatMulLowering : OpConversionPattern<OnnxQLinearMatMulOp> {
       return rewriter.notifyMatchFailure(
           op, "scales and zero points must be scalars, per row of a or per "
               "column of b");
+    // 8-bit operands minus their zero points fit in i16 (exact, and the
+    // int16 GEMM kernel's form); 16-bit ones need i32.
+    Type wide = onnxElem(op.getA()).getIntOrFloatBitWidth() <= 8 &&
+                        onnxElem(op.getB()).getIntOrFloatBitWidth() <= 8
+                    ? rewriter.getI16Type()
+                    : rewriter.getI32Type();
     Value a32 = widenMinusZeroPoint(rewriter, loc, adaptor.getA(), op.getA(),
-                                    *aZp, op.getAZeroPoint());
+                                    *aZp, op.getAZeroPoint(), wide);
     Value b32 = widenMinusZeroPoint(rewriter, loc, adaptor.getB(), op.getB(),
-                                    *bZp, op.getBZeroPoint());
+                                    *bZp, op.getBZeroPoint(), wide);
     Value acc = buildMatMul(rewriter, loc, a32, b32, rewriter.getI32Type());
     Value y = requantize(rewriter, loc, resT, acc, *aScale, *bScale, *yScale,
                          *yZp, op.getYZeroPoint(), to);

@@ -387,6 +387,18 @@ def cases():
               np.random.default_rng(6).integers(-5, 6, (66,)).astype(np.int8)],
              [[(17, 50)], [(2, 50)]], rtol=0, atol=0))
 
+    # QLinearMatMul takes the same int16 kernel, then requantizes.
+    fs = lambda v: np.array(v, np.float32)  # noqa: E731
+    add(Case("QLinearMatMul_u8s8", "QLinearMatMul",
+             [u8, fs(0.02), np.array(120, np.uint8), s8, fs(0.01), np.array(3, np.int8),
+              fs(0.5), np.array(128, np.uint8)],
+             [[(13, 37), (), (), (37, 45)], [(2, 3), (), (), (3, 1)]], rtol=0, atol=1))
+    add(Case("QLinearMatMul_s8s8_per_column", "QLinearMatMul",
+             [s8, fs(0.03), np.array(-2, np.int8), s8,
+              np.linspace(0.005, 0.02, 20).astype(np.float32), np.zeros(20, np.int8),
+              fs(0.7), np.array(5, np.int8)],
+             [[(9, 70), (), (), (70, 20)]], static=True, rtol=0, atol=1))
+
     # ConvTranspose by phases (one stride-1 convolution per output phase;
     # see ConvTranspose.cpp): a decoder's 4x4 stride 2, unequal strides with
     # pads that crop and output_padding, groups, a kernel smaller than the

@@ -57,10 +57,11 @@ func.func @convinteger(%x: tensor<1x1x3x3xui8>, %w: tensor<2x1x2x2xui8>, %xz: te
 
 // -----
 
-// QLinearMatMul: an i32 linalg.matmul of the widened operands, then one
+// QLinearMatMul: a linalg.matmul of the operands widened to i16 (8-bit
+// values minus their zero points are exact there) into i32, then one
 // generic requantizing with a_scale * b_scale / y_scale.
 // CHECK-LABEL: func.func @qlinearmatmul
-// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x4xi32>, tensor<4x3xi32>) outs(%{{.*}} : tensor<2x3xi32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x4xi16>, tensor<4x3xi16>) outs(%{{.*}} : tensor<2x3xi32>)
 // CHECK: linalg.generic {{.*}} ins(%[[MM]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xi32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<i8>)
 // CHECK: %[[ACC:.*]] = arith.sitofp %{{.*}} : i32 to f32
 // CHECK: %[[AB:.*]] = arith.mulf

@@ -134,6 +134,8 @@ static void KG_NAME(itile)(int64_t pairs, const int16_t *ap,
     KI_CASE(6)
     KI_CASE(7)
     KI_CASE(8)
+#endif
+#if KI_MR > 8
     KI_CASE(9)
     KI_CASE(10)
     KI_CASE(11)
@@ -156,26 +158,13 @@ typedef struct {
   int64_t nTasks;
 } KG_NAME(ijob);
 
-/* Scratch of its own (the f32 kernels' may be in use by no one else on
- * this thread, but the sizes differ). */
-static __thread int16_t *KG_NAME(iscratch);
-static __thread size_t KG_NAME(iscratchElems);
-
-static int16_t *KG_NAME(getIScratch)(size_t elems) {
-  if (KG_NAME(iscratchElems) < elems) {
-    free(KG_NAME(iscratch));
-    KG_NAME(iscratch) =
-        (int16_t *)aligned_alloc(64, (elems * 2 + 63) & ~(size_t)63);
-    KG_NAME(iscratchElems) = KG_NAME(iscratch) ? elems : 0;
-  }
-  return KG_NAME(iscratch);
-}
-
 /* Task t: batch t / nTasks, columns in block t % nTasks of KI_NC. */
 static void KG_NAME(itasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(ijob) *j = (const KG_NAME(ijob) *)p;
   const size_t bElems = (size_t)KI_KC * (KI_NC + KI_NR);
-  int16_t *bPack = KG_NAME(getIScratch)(bElems + (size_t)KI_KC * KI_MR);
+  /* The f32 kernels' per-thread scratch, in 16-bit elements. */
+  int16_t *bPack = (int16_t *)KG_NAME(getScratch)(
+      (bElems + (size_t)KI_KC * KI_MR + 1) / 2);
   if (!bPack)
     abort(); /* 600 KiB of scratch: nothing sensible is left to do */
   int16_t *aPack = bPack + bElems;
