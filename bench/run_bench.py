@@ -149,6 +149,37 @@ def _single_typed(op, inputs, weights, order, out_type, flops, attrs=None,
     return build
 
 
+def _mlp(widths):
+    """Gemm + Relu layers of the given widths on one input row."""
+    def build():
+        from onnx import TensorProto, helper, numpy_helper
+        nodes, inits, prev = [], [], "x"
+        for i, (a, b) in enumerate(zip(widths, widths[1:])):
+            inits += [numpy_helper.from_array(_w(b, a), f"w{i}"),
+                      numpy_helper.from_array(_w(b), f"b{i}")]
+            nodes.append(helper.make_node("Gemm", [prev, f"w{i}", f"b{i}"],
+                                          [f"g{i}"], transB=1))
+            prev = f"g{i}"
+            if i + 2 < len(widths):
+                nodes.append(helper.make_node("Relu", [prev], [f"r{i}"]))
+                prev = f"r{i}"
+        nodes[-1].output[0] = "y"
+        g = helper.make_graph(
+            nodes, "mlp",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                           ["N", widths[0]])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+            inits)
+        model = helper.make_model(
+            g, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        feed = {"x": np.random.default_rng(0).standard_normal(
+            (1, widths[0])).astype(np.float32)}
+        flops = 2.0 * sum(a * b for a, b in zip(widths, widths[1:]))
+        return model, feed, flops
+    return build
+
+
 def _w(*shape):
     return (np.random.default_rng(1).standard_normal(shape) * 0.05).astype(
         np.float32)
@@ -216,6 +247,9 @@ MODELS = [
                     "w_zp": np.array(0, np.int8)},
                    ["a", "w", "a_zp", "w_zp"], "int32",
                    2.0 * 128 * 768 * 768)),
+    # Small-model overhead: an MLP of three small Gemms (a tabular model),
+    # where validation, allocation and dispatch are most of the time.
+    ("mlp_3gemm_1x64", _mlp([64, 128, 64, 10])),
     # The other ops of a transformer layer: attention's softmax over keys
     # and a layer normalization (opset 17), no FLOP count.
     ("softmax_12x128x128",

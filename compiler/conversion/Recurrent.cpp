@@ -31,6 +31,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -339,10 +340,40 @@ private:
   /// Row `d` of a [D, rows, cols] weight, transposed to [cols, rows].
   Value transposedWeight(Value w, int64_t d, OpFoldResult rows,
                          OpFoldResult cols) {
+    if (Value folded = constantTransposed(w, d))
+      return folded;
     Value m = slice(w, {idx(d), idx(0), idx(0)}, {idx(1), rows, cols}, {0});
     Value init = createEmpty(b, loc, typeOf({cols, rows}), {cols, rows});
     return linalg::TransposeOp::create(b, loc, m, init, ArrayRef<int64_t>{1, 0})
         .getResult()[0];
+  }
+
+  /// Direction d of a constant f32 weight [D, rows, cols] transposed now,
+  /// as a [cols, rows] constant blob, or null when `w` is not one: the
+  /// GEMM kernel then packs it at compile time too, and the recurrent
+  /// product of each step (one row against R^T) reads the packed panels
+  /// straight, where it had read R^T transposed on every run.
+  Value constantTransposed(Value w, int64_t d) {
+    auto t = dyn_cast<RankedTensorType>(w.getType());
+    if (!t || !t.hasStaticShape() || t.getRank() != 3 ||
+        !t.getElementType().isF32())
+      return nullptr;
+    std::optional<SmallVector<double>> values = getConstantFloats(w);
+    if (!values || (int64_t)values->size() != t.getNumElements())
+      return nullptr;
+    int64_t rows = t.getDimSize(1), cols = t.getDimSize(2);
+    SmallVector<float> out(rows * cols);
+    const double *m = values->data() + d * rows * cols;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        out[c * rows + r] = (float)m[r * cols + c];
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(out.data()),
+                         out.size() * sizeof(float));
+    auto type = RankedTensorType::get({cols, rows}, t.getElementType());
+    auto attr = DenseResourceElementsAttr::get(
+        type, "recurrent_weight_t",
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+    return arith::ConstantOp::create(b, loc, type, attr).getResult();
   }
 
   /// Columns [from, from + n) * hidden of a [K, G*hidden] matrix.

@@ -387,6 +387,26 @@ def cases():
               np.random.default_rng(6).integers(-5, 6, (66,)).astype(np.int8)],
              [[(17, 50)], [(2, 50)]], rtol=0, atol=0))
 
+    # Recurrent layers with constant weights (transposed per direction at
+    # compile time, then packed for the GEMM kernel), both directions, the
+    # GRU's split recurrent weight, and a batch of several.
+    rw = lambda *sh: (np.random.default_rng(sum(sh)).standard_normal(sh) * 0.3).astype(np.float32)  # noqa: E731
+    H, I = 24, 10
+    add(Case("LSTM_const_bidirectional", "LSTM",
+             [f(lo=-1, hi=1), rw(2, 4 * H, I), rw(2, 4 * H, H), rw(2, 8 * H)],
+             [[(7, 3, I)], [(2, 1, I)]],
+             attrs={"hidden_size": H, "direction": "bidirectional"}, outputs=3,
+             rtol=1e-4, atol=1e-5))
+    add(Case("GRU_const_reset_after", "GRU",
+             [f(lo=-1, hi=1), rw(1, 3 * H, I), rw(1, 3 * H, H), rw(1, 6 * H)],
+             [[(5, 2, I)], [(1, 4, I)]],
+             attrs={"hidden_size": H}, outputs=2, rtol=1e-4, atol=1e-5))
+    add(Case("RNN_const_reverse", "RNN",
+             [f(lo=-1, hi=1), rw(1, H, I), rw(1, H, H)],
+             [[(6, 2, I)], [(3, 1, I)]],
+             attrs={"hidden_size": H, "direction": "reverse"}, outputs=2,
+             rtol=1e-4, atol=1e-5))
+
     # QLinearMatMul takes the same int16 kernel, then requantizes.
     fs = lambda v: np.array(v, np.float32)  # noqa: E731
     add(Case("QLinearMatMul_u8s8", "QLinearMatMul",
@@ -529,7 +549,7 @@ def cases():
                 "Conv_depthwise_5x5_wide_pads", "Softmax_rows", "Softmax_special",
                 "ConvTranspose_4x4_s2", "ConvTranspose_s3x2_crop_outpad",
                 "MatMulInteger_u8s8", "MatMulInteger_s8u8",
-                "MatMulInteger_batched_no_zp",
+                "MatMulInteger_batched_no_zp", "LSTM_const_bidirectional",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",

@@ -95,3 +95,25 @@ func.func @rnn_reverse_seq_lens(%x: tensor<3x2x3xf32>, %w: tensor<1x4x3xf32>, %r
   %y, %yh = onnx.RNN(%x, %w, %r, %none, %sl, %none) {hidden_size = 4 : i64, direction = "reverse"} : (tensor<3x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, none, tensor<2xi32>, none) -> (none, tensor<1x2x4xf32>)
   return %yh : tensor<1x2x4xf32>
 }
+
+// -----
+
+// Constant weights are transposed at compile time, per direction: W^T
+// [3, 2] and R^T [2, 2] constant blobs (W = [[1, 2, 3], [4, 5, 6]] gives
+// W^T = [[1, 4], [2, 5], [3, 6]]), no linalg.transpose; the step's matmul
+// reads R^T directly.
+// CHECK-LABEL: func.func @rnn_const_weights
+// CHECK-NOT: linalg.transpose
+// CHECK-DAG: %[[WT:.*]] = arith.constant dense_resource<recurrent_weight_t{{.*}}> : tensor<3x2xf32>
+// CHECK-DAG: %[[RT:.*]] = arith.constant dense_resource<recurrent_weight_t{{.*}}> : tensor<2x2xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %[[WT]] : tensor<?x3xf32>, tensor<3x2xf32>)
+// CHECK: scf.for
+// CHECK: linalg.matmul ins(%{{.*}}, %[[RT]] : tensor<1x2xf32>, tensor<2x2xf32>)
+// CHECK: recurrent_weight_t{{.*}}: "0x400000000000803F000080400000004000
+func.func @rnn_const_weights(%x: tensor<?x1x3xf32>) -> tensor<1x1x2xf32> {
+  %none = onnx.NoValue
+  %w = onnx.Constant() {value = dense<[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]> : tensor<1x2x3xf32>} : () -> tensor<1x2x3xf32>
+  %r = onnx.Constant() {value = dense<[[[0.5, -0.5], [0.25, 1.0]]]> : tensor<1x2x2xf32>} : () -> tensor<1x2x2xf32>
+  %y, %yh = onnx.RNN(%x, %w, %r, %none, %none, %none) {hidden_size = 2 : i64} : (tensor<?x1x3xf32>, tensor<1x2x3xf32>, tensor<1x2x2xf32>, none, none, none) -> (none, tensor<1x1x2xf32>)
+  return %yh : tensor<1x1x2xf32>
+}
