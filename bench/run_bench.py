@@ -225,6 +225,9 @@ MODELS = [
     ("depthwise3x3_s2_96_112", _conv(1, 96, 112, 96, 3, stride=2, pad=1,
                                      group=96)),
     ("conv1x1_320to1280_7", _conv(1, 320, 7, 1280, 1)),
+    # Its narrow depthwise layers (channel blocks: channels in the lanes).
+    ("depthwise3x3_576_14", _conv(1, 576, 14, 576, 3, pad=1, group=576)),
+    ("depthwise3x3_960_7", _conv(1, 960, 7, 960, 3, pad=1, group=960)),
     # and its first expansion: few input channels on a large image.
     ("conv1x1_16to96_112", _conv(1, 16, 112, 96, 1)),
     ("grouped3x3_g8_128_28", _conv(1, 128, 28, 128, 3, pad=1, group=8)),

@@ -494,10 +494,11 @@ def cases():
              [[(1, 12, 30, 37), None, None], [(2, 12, 9, 5), None, None]],
              attrs={"group": 12, "strides": [2, 2], "pads": [1, 1, 1, 1]},
              chain=[("Clip", ["y", c32(0), c32(6)])], **cv))
-    # Narrow planes go in channel blocks (channels in the vector lanes):
-    # 20 channels are a full block and a partial one, with a residual.
+    # Narrow planes (at most half a vector wide) go in channel blocks
+    # (channels in the vector lanes): 20 channels are a full block and a
+    # partial one, with a residual.
     add(Case("Epilogue_depthwise_narrow_residual_relu", "Conv", [u, wt(20, 1, 3, 3), wt(20)],
-             [[(1, 20, 9, 11), None, None, (1, 20, 9, 11)]],
+             [[(1, 20, 6, 4), None, None, (1, 20, 6, 4)]],
              attrs={"group": 20, "pads": [1, 1, 1, 1]},
              chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     add(Case("Epilogue_pointwise_residual_hardswish", "Conv", [u, wt(40, 17, 1, 1), wt(40)],

@@ -1820,13 +1820,15 @@ static int KG_NAME(dwBlock)(const KG_NAME(dwJob) *j, int64_t n, int64_t c0) {
   return 1;
 }
 
-/* Whether planes are narrow enough for channel blocks: at most a vector of
- * output columns. On AVX-512, a 7 x 7 plane of 960 channels took 0.23 ms a
- * plane at a time and 0.075 ms in blocks, 14 x 14 (384) 0.15 and 0.10 ms,
- * but 28 x 28 (192) 0.20 and 0.26 ms: the transposes in and out cost more
- * than the lanes a 28-wide row leaves idle. */
+/* Whether planes are narrow enough for channel blocks: at most half a
+ * vector of output columns. On AVX-512, a 7 x 7 plane of 960 channels took
+ * 0.23 ms a plane at a time and 0.075 ms in blocks; since the border
+ * columns of a plane go a vector at a time with masked taps, 14 x 14 (576)
+ * is faster by plane (0.10 ms against 0.14 in blocks: the transposes in and
+ * out cost more than the lanes a 14-wide row leaves idle), as 28 x 28
+ * always was. */
 static int KG_NAME(dwBlocked)(const KG_NAME(dwJob) *j) {
-  return j->OW <= KG_W;
+  return 2 * j->OW <= KG_W;
 }
 
 /* Plane (image n, channel c) on its own, then its epilogue. */
