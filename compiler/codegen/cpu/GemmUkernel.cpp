@@ -54,27 +54,37 @@ int64_t panelWidth(Isa isa) { return 2 * vectorBits(isa) / 32; }
 /// the ISA (KG_MR: 12 with AVX-512's 32 vector registers, 6 with 16).
 int64_t panelHeight(Isa isa) { return isa == Isa::avx512 ? 12 : 6; }
 
-/// The f32 values of a constant global (dense or resource-backed), or
-/// nothing.
-std::optional<SmallVector<float>> readF32Global(memref::GlobalOp global) {
+/// The bytes of a constant global of f32 or i16 elements (dense or
+/// resource-backed), row-major, or nothing.
+std::optional<SmallVector<char>> readGlobalBytes(memref::GlobalOp global) {
   if (!global.getConstant() || !global.getInitialValue())
     return std::nullopt;
   Attribute init = *global.getInitialValue();
-  int64_t count = global.getType().getNumElements();
-  SmallVector<float> values(count);
+  Type elem = global.getType().getElementType();
+  if (!elem.isF32() && !elem.isInteger(16))
+    return std::nullopt;
+  size_t count = global.getType().getNumElements();
+  size_t bytes = count * elem.getIntOrFloatBitWidth() / 8;
+  SmallVector<char> values(bytes);
   if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
-    if (!dense.getElementType().isF32())
+    if (dense.getElementType() != elem)
       return std::nullopt;
-    llvm::copy(dense.getValues<float>(), values.begin());
+    if (elem.isF32()) {
+      auto *out = reinterpret_cast<float *>(values.data());
+      llvm::copy(dense.getValues<float>(), out);
+    } else {
+      auto *out = reinterpret_cast<int16_t *>(values.data());
+      llvm::copy(dense.getValues<int16_t>(), out);
+    }
     return values;
   }
   auto resource = dyn_cast<DenseResourceElementsAttr>(init);
-  if (!resource || !resource.getElementType().isF32())
+  if (!resource || resource.getElementType() != elem)
     return std::nullopt;
   AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-  if (!blob || blob->getData().size() != static_cast<size_t>(count) * 4)
+  if (!blob || blob->getData().size() != bytes)
     return std::nullopt;
-  std::memcpy(values.data(), blob->getData().data(), count * 4);
+  std::memcpy(values.data(), blob->getData().data(), bytes);
   return values;
 }
 
@@ -97,9 +107,14 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   /// zero-padded), all K of a panel in turn, `width` floats per k:
   ///
   ///   packed[(p / width * K + k) * width + p % width] = X[p, k]
+  ///
+  /// or for an i16 operand (the int16 GEMM, `pairs`) the same by pairs of
+  /// k, the two of a pair side by side (K rounded up to even, zeros):
+  ///
+  ///   packed[((p / width * K2 + k / 2) * width + p % width) * 2 + k % 2]
   memref::GlobalOp getPacked(linalg::LinalgOp op, unsigned index,
                              int64_t pDim, int64_t kLoop, int64_t width,
-                             Isa isa) {
+                             Isa isa, bool pairs = false) {
     OpOperand *operand = op.getDpsInputOperand(index);
     Value source = operand->get();
     if (auto collapse = source.getDefiningOp<memref::CollapseShapeOp>())
@@ -126,20 +141,30 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
       packedSources.insert(global);
       return it->second;
     }
-    std::optional<SmallVector<float>> values = readF32Global(global);
+    Type elem = type.getElementType();
+    if (pairs != elem.isInteger(16))
+      return nullptr;
+    std::optional<SmallVector<char>> values = readGlobalBytes(global);
     if (!values)
       return nullptr;
+    size_t size = elem.getIntOrFloatBitWidth() / 8;
     int64_t K = type.getDimSize(kDim), P = type.getDimSize(1 - kDim);
     int64_t panels = (P + width - 1) / width;
-    SmallVector<float> layout(panels * K * width, 0.0f);
+    // Steps of K per panel: K, or pairs of it.
+    int64_t steps = pairs ? (K + 1) / 2 * 2 : K;
+    SmallVector<char> layout(panels * steps * width * size, 0);
     for (int64_t k = 0; k < K; ++k)
-      for (int64_t p = 0; p < P; ++p)
-        layout[(p / width * K + k) * width + p % width] =
-            (*values)[kDim == 0 ? k * P + p : p * K + k];
-    auto packedType = MemRefType::get({panels * K * width},
-                                      Float32Type::get(&getContext()));
-    ArrayRef<char> bytes(reinterpret_cast<const char *>(layout.data()),
-                         layout.size() * sizeof(float));
+      for (int64_t p = 0; p < P; ++p) {
+        int64_t at = pairs ? ((p / width * steps / 2 + k / 2) * width +
+                              p % width) * 2 + k % 2
+                           : (p / width * K + k) * width + p % width;
+        std::memcpy(layout.data() + at * size,
+                    values->data() + (kDim == 0 ? k * P + p : p * K + k) *
+                                         size,
+                    size);
+      }
+    auto packedType = MemRefType::get({panels * steps * width}, elem);
+    ArrayRef<char> bytes(layout.data(), layout.size());
     // "_t": stored transposed, A as (k, m) or B as (n, k).
     bool transposed = index == 0 ? kDim == 0 : kDim == 1;
     std::string name = (global.getSymName() + "_packed_" + isaSuffix(isa) +
@@ -240,7 +265,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         args.push_back(stride);
       }
     }
-    if (bias || aPacked || bPacked) {
+    // The f32 kernels' start (the int16 kernel has none).
+    if ((bias || aPacked || bPacked) && epilogueArgs) {
       kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, /*rank=*/1);
       args.append({ba.address, ba.strides[0]});
     }
@@ -299,12 +325,22 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
       return signalPassFailure();
     // MatMulInteger's products: C accumulates (its fill stays), no packed
     // constants and no epilogue.
-    for (auto [op, dims, isa] : i16Gemms)
+    // A constant B (a weight widened at compile time) is packed now in
+    // the kernel's pairs of K.
+    for (auto [op, dims, isa] : i16Gemms) {
+      memref::GlobalOp bPacked =
+          packConstants ? getPacked(op, 1, dims[2], dims[3], panelWidth(isa),
+                                    isa, /*pairs=*/true)
+                        : nullptr;
+      Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
+      std::string name = (bPacked ? "kiln_igemm16_packed_" : "kiln_igemm16_") +
+                         isaSuffix(isa).str();
       lower(op, dims,
-            kiln::declareUkernel(module,
-                                 ("kiln_igemm16_" + isaSuffix(isa)).str(),
-                                 /*numArgs=*/16),
-            nullptr, std::nullopt, nullptr, /*epilogue=*/false);
+            kiln::declareUkernel(module, name, bPacked ? 13 : 16), bPacked,
+            std::nullopt, nullptr, /*epilogueArgs=*/false);
+      if (bPacked)
+        eraseIfUnused(get);
+    }
     for (auto [op, dims, isa] : gemms) {
       // Each kernel is declared once, when first called.
       memref::GlobalOp bPacked =

@@ -118,7 +118,10 @@ def GemmUkernel : Pass<"kiln-gemm-ukernel", "mlir::ModuleOp"> {
                                          c, c_stride_b, c_stride_m, c_stride_n,
                                          bias, bias_stride, <epilogue>)
 
-    The original global goes when nothing else reads it.
+    The original global goes when nothing else reads it. An i16 x i16 ->
+    i32 matmul (MatMulInteger's) calls `kiln_igemm16_<isa>` with the same
+    sizes and strides and no start or epilogue, or with a constant B packed
+    in pairs of K `kiln_igemm16_packed_<isa>` (13 arguments).
   }];
   let options = [
     Option<"packConstants", "pack-constants", "bool", /*default=*/"true",

@@ -311,3 +311,26 @@ func.func @int16(%a: memref<?x768xi16>, %b: memref<768x768xi16>) -> memref<?x768
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>} ins(%a, %b : memref<?x768xi16>, memref<768x768xi16>) outs(%c : memref<?x768xi32>)
   return %c : memref<?x768xi32>
 }
+
+// -----
+
+// A constant i16 B (MatMulInteger's weight, widened at compile time) is
+// packed in pairs of K: the 3x2 weight [[1, 2], [3, 4], [5, 6]] becomes
+// one SSE panel of 8 columns by 2 pairs, each column's pair side by side
+// ((1, 3), (2, 4), zeros; then (5, 0), (6, 0), zeros), and the call passes
+// its address alone (13 arguments); the original global goes.
+
+// PACK-LABEL: func.func private @kiln_igemm16_packed_sse(index, index, index, index, index, index, index, index, index, index, index, index, index)
+// PACK:       memref.global "private" constant @wi_packed_sse : memref<32xi16> = dense_resource<wi_packed_sse>
+// PACK-NOT:   memref.global "private" constant @wi :
+// PACK-LABEL: func.func @int16_packed(
+// PACK:         call @kiln_igemm16_packed_sse(
+// PACK:       wi_packed_sse: "0x4000000001000300020004000000000000000000000000000000000000000000000000000500000006000000000000000000000000000000000000000000000000000000"
+// NOPACK-LABEL: func.func @int16_packed(
+// NOPACK:         call @kiln_igemm16_sse(
+memref.global "private" constant @wi : memref<3x2xi16> = dense<[[1, 2], [3, 4], [5, 6]]> {alignment = 64 : i64}
+func.func @int16_packed(%a: memref<?x3xi16>, %c: memref<?x2xi32>) {
+  %w = memref.get_global @wi : memref<3x2xi16>
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, sse>} ins(%a, %w : memref<?x3xi16>, memref<3x2xi16>) outs(%c : memref<?x2xi32>)
+  return
+}

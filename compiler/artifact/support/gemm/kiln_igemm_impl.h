@@ -156,6 +156,8 @@ typedef struct {
   int32_t *c;
   int64_t scb, scm, scn;
   int64_t nTasks;
+  /* B packed at compile time (see kiln_igemm16_packed), or NULL. */
+  const int16_t *bPacked;
 } KG_NAME(ijob);
 
 /* Task t: batch t / nTasks, columns in block t % nTasks of KI_NC. */
@@ -172,25 +174,42 @@ static void KG_NAME(itasks)(void *p, int64_t begin, int64_t end) {
     int64_t bi = t / j->nTasks, n0 = t % j->nTasks * KI_NC;
     int64_t nc = j->N - n0 < KI_NC ? j->N - n0 : KI_NC;
     const int16_t *a = j->a + bi * j->sab;
-    const int16_t *b = j->b + bi * j->sbb + n0 * j->sbn;
+    const int16_t *b = j->b ? j->b + bi * j->sbb + n0 * j->sbn : NULL;
     int32_t *c = j->c + bi * j->scb + n0 * j->scn;
     for (int64_t k0 = 0; k0 < j->K; k0 += KI_KC) {
       int64_t kc = j->K - k0 < KI_KC ? j->K - k0 : KI_KC;
       int64_t pairs = (kc + 1) / 2;
-      KG_NAME(ipackB)(kc, nc, b + k0 * j->sbk, j->sbk, j->sbn, bPack);
+      /* Packed B: each panel holds all K (in pairs) of its columns; this
+       * block's start at pair k0 / 2 (KI_KC is even). */
+      const int64_t panelPairs = (j->K + 1) / 2;
+      if (!j->bPacked)
+        KG_NAME(ipackB)(kc, nc, b + k0 * j->sbk, j->sbk, j->sbn, bPack);
       for (int64_t m0 = 0; m0 < j->M; m0 += KI_MR) {
         int64_t mr = j->M - m0 < KI_MR ? j->M - m0 : KI_MR;
         KG_NAME(ipackA)(mr, kc, a + m0 * j->sam + k0 * j->sak, j->sam,
                         j->sak, aPack);
         for (int64_t j0 = 0; j0 < nc; j0 += KI_NR) {
           int64_t nr = nc - j0 < KI_NR ? nc - j0 : KI_NR;
-          KG_NAME(itile)(pairs, aPack, bPack + j0 / KI_NR * pairs * KI_NR * 2,
-                         c + m0 * j->scm + j0 * j->scn, j->scm, j->scn, mr,
-                         nr);
+          const int16_t *panel =
+              j->bPacked ? j->bPacked + ((n0 + j0) / KI_NR * panelPairs +
+                                         k0 / 2) * KI_NR * 2
+                         : bPack + j0 / KI_NR * pairs * KI_NR * 2;
+          KG_NAME(itile)(pairs, aPack, panel, c + m0 * j->scm + j0 * j->scn,
+                         j->scm, j->scn, mr, nr);
         }
       }
     }
   }
+}
+
+/* The job's tasks, on the pool when they are worth it. */
+static void KG_NAME(irun)(KG_NAME(ijob) *j, int64_t batch) {
+  int64_t tasks = batch * j->nTasks;
+  if ((double)batch * j->M * j->N * j->K < KG_PARALLEL_MIN_FMAS) {
+    KG_NAME(itasks)(j, 0, tasks);
+    return;
+  }
+  kiln_parallel_for(0, tasks, 1, KG_NAME(itasks), j);
 }
 
 KG_HIDDEN void KG_NAME(kiln_igemm16)(int64_t batch, int64_t M, int64_t N,
@@ -203,11 +222,27 @@ KG_HIDDEN void KG_NAME(kiln_igemm16)(int64_t batch, int64_t M, int64_t N,
     return;
   KG_NAME(ijob) j = {M,   N,   K,   (const int16_t *)a, sab, sam, sak,
                      (const int16_t *)b, sbb, sbk, sbn, (int32_t *)c, scb,
-                     scm, scn, (N + KI_NC - 1) / KI_NC};
-  int64_t tasks = batch * j.nTasks;
-  if ((double)batch * M * N * K < KG_PARALLEL_MIN_FMAS) {
-    KG_NAME(itasks)(&j, 0, tasks);
+                     scm, scn, (N + KI_NC - 1) / KI_NC, NULL};
+  KG_NAME(irun)(&j, batch);
+}
+
+/* kiln_igemm16 with B a constant packed at compile time by
+ * kiln-gemm-ukernel, in panels of KI_NR columns holding all K of them in
+ * pairs (K rounded up to even, zeros):
+ *
+ *   bPacked[((n / KI_NR * K2 + k / 2) * KI_NR + n % KI_NR) * 2 + k % 2]
+ *
+ * read in place; B is shared by every batch. */
+KG_HIDDEN void KG_NAME(kiln_igemm16_packed)(int64_t batch, int64_t M,
+                                            int64_t N, int64_t K, intptr_t a,
+                                            int64_t sab, int64_t sam,
+                                            int64_t sak, intptr_t bPacked,
+                                            intptr_t c, int64_t scb,
+                                            int64_t scm, int64_t scn) {
+  if (batch <= 0 || M <= 0 || N <= 0 || K <= 0)
     return;
-  }
-  kiln_parallel_for(0, tasks, 1, KG_NAME(itasks), &j);
+  KG_NAME(ijob) j = {M,   N,   K,   (const int16_t *)a, sab, sam, sak,
+                     NULL, 0,  0,   0, (int32_t *)c, scb, scm, scn,
+                     (N + KI_NC - 1) / KI_NC, (const int16_t *)bPacked};
+  KG_NAME(irun)(&j, batch);
 }
