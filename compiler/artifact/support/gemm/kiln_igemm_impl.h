@@ -8,6 +8,7 @@
  *               32-bit lane (pmaddwd, SSE2 on), exact for the operands
  *               MatMulInteger gives it
  *   KI_MR       rows of the register tile
+ *   KI_VNNI     (AVX-512) the 8-bit path of kiln_igemm_vnni.h too
  *
  * kiln-gemm-ukernel calls, for a contraction of i16 operands into i32,
  *
@@ -158,7 +159,14 @@ typedef struct {
   int64_t nTasks;
   /* B packed at compile time (see kiln_igemm16_packed), or NULL. */
   const int16_t *bPacked;
+  /* Its 8-bit copy and column sums (KI_VNNI: kiln_igemm_vnni.h), or NULL. */
+  const int8_t *bQuads;
+  const int32_t *bColsum;
 } KG_NAME(ijob);
+
+#ifdef KI_VNNI
+#include "kiln_igemm_vnni.h"
+#endif
 
 /* Task t: batch t / nTasks, columns in block t % nTasks of KI_NC. */
 static void KG_NAME(itasks)(void *p, int64_t begin, int64_t end) {
@@ -171,6 +179,12 @@ static void KG_NAME(itasks)(void *p, int64_t begin, int64_t end) {
     abort(); /* 600 KiB of scratch: nothing sensible is left to do */
   int16_t *aPack = bPack + bElems;
   for (int64_t t = begin; t < end; ++t) {
+#ifdef KI_VNNI
+    if (j->bQuads) {
+      KG_NAME(qtasks)(j, t, (uint8_t *)bPack);
+      continue;
+    }
+#endif
     int64_t bi = t / j->nTasks, n0 = t % j->nTasks * KI_NC;
     int64_t nc = j->N - n0 < KI_NC ? j->N - n0 : KI_NC;
     const int16_t *a = j->a + bi * j->sab;
@@ -222,7 +236,7 @@ KG_HIDDEN void KG_NAME(kiln_igemm16)(int64_t batch, int64_t M, int64_t N,
     return;
   KG_NAME(ijob) j = {M,   N,   K,   (const int16_t *)a, sab, sam, sak,
                      (const int16_t *)b, sbb, sbk, sbn, (int32_t *)c, scb,
-                     scm, scn, (N + KI_NC - 1) / KI_NC, NULL};
+                     scm, scn, (N + KI_NC - 1) / KI_NC, NULL, NULL, NULL};
   KG_NAME(irun)(&j, batch);
 }
 
@@ -243,6 +257,11 @@ KG_HIDDEN void KG_NAME(kiln_igemm16_packed)(int64_t batch, int64_t M,
     return;
   KG_NAME(ijob) j = {M,   N,   K,   (const int16_t *)a, sab, sam, sak,
                      NULL, 0,  0,   0, (int32_t *)c, scb, scm, scn,
-                     (N + KI_NC - 1) / KI_NC, (const int16_t *)bPacked};
+                     (N + KI_NC - 1) / KI_NC, (const int16_t *)bPacked, NULL,
+                     NULL};
+#ifdef KI_VNNI
+  if (KG_NAME(hasVnni)() && KG_NAME(fitsInt8)(&j, batch))
+    (void)KG_NAME(quadsOf)(j.bPacked, K, N, &j.bQuads, &j.bColsum);
+#endif
   KG_NAME(irun)(&j, batch);
 }

@@ -45,4 +45,5 @@ typedef __m512i ki_vec;
 #define KI_SET1(x) _mm512_set1_epi32(x)
 #define KI_ADD(a, b) _mm512_add_epi32(a, b)
 #define KI_MADD(a, b) _mm512_madd_epi16(a, b)
+#define KI_VNNI 1
 #include "kiln_igemm_impl.h"
