@@ -218,6 +218,9 @@ MODELS = [
              2.0 * 12 * 128 * 64 * 128)),
     ("conv3x3_64_56", _conv(1, 64, 56, 64, 3, pad=1)),
     ("conv1x1_128to256_28", _conv(1, 128, 28, 256, 1)),
+    # ResNet-18's later stages: few pixels, many channels.
+    ("conv3x3_256_14", _conv(1, 256, 14, 256, 3, pad=1)),
+    ("conv3x3_512_7", _conv(1, 512, 7, 512, 3, pad=1)),
     ("conv3x3_s2_3to32_224", _conv(1, 3, 224, 32, 3, stride=2, pad=1)),
     ("depthwise3x3_144_56", _conv(1, 144, 56, 144, 3, pad=1, group=144)),
     # MobileNetV2's expensive shapes: a stride-2 depthwise on a large

@@ -343,6 +343,16 @@ def cases():
              attrs={"pads": [1, 0, 1, 1, 0, 1]}, **cv))
     add(Case("Conv_grouped", "Conv", [u, wt(6, 2, 3, 3)],
              [[(1, 6, 6, 7), None], [(2, 6, 5, 5), None]], attrs={"group": 3}, **cv))
+    # Small images with many filters: im2col with the pixels as the GEMM's
+    # rows (static shapes), with a bias, a stride and a fused Relu.
+    add(Case("Conv_pixel_rows_7x7", "Conv", [u, wt(136, 64, 3, 3), wt(136)],
+             [[(1, 64, 7, 7), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    add(Case("Conv_pixel_rows_s2_relu", "Conv", [u, wt(128, 60, 3, 3), wt(128)],
+             [[(2, 60, 13, 15), None, None]],
+             attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]},
+             chain=[("Relu", ["y"])], static=True, **cv))
+
     # Grouped: one implicit GEMM per image and group; strided ones gather.
     add(Case("Conv_grouped_bias_pad_s2", "Conv", [u, wt(8, 4, 3, 3), wt(8)],
              [[(1, 8, 11, 13), None, None], [(2, 8, 5, 6), None, None]],
@@ -562,6 +572,7 @@ def cases():
                 "ConvTranspose_4x4_s2", "ConvTranspose_s3x2_crop_outpad",
                 "MatMulInteger_u8s8", "MatMulInteger_s8u8",
                 "MatMulInteger_batched_no_zp", "LSTM_const_bidirectional",
+                "Conv_pixel_rows_7x7",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",

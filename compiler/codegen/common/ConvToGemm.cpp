@@ -13,9 +13,19 @@
 // columns its B, read with unit stride along the pixels. Sizes of N and of
 // the spatial dims may be symbolic; the kernel sizes must be static.
 //
+// With im2col_gemm_pixels the operands trade places: the columns are
+// written [N, P, C*K] and are the GEMM's A, the weights its B,
+//
+//   y[n, p, f] += col[n, p, c k...] * w[f, c k...]   (y transposed in and out)
+//
+// so the filters run along the vector lanes and the pixels along the
+// register tile's rows: a 7x7 image has 49 pixels, three quarters of two
+// 32-lane vectors, but 512 filters fill every lane; the weights, a constant
+// B, are packed at compile time.
+//
 // It rewrites the convolutions whose lowering configuration is im2col_gemm
-// (kiln-select-lowering chooses it) and gives the contraction the
-// gemm_ukernel strategy for the same ISA.
+// or im2col_gemm_pixels (kiln-select-lowering chooses them) and gives the
+// contraction the gemm_ukernel strategy for the same ISA.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,6 +59,7 @@ SmallVector<ReassociationIndices> leadingTwoThenRest(int64_t rank) {
 template <typename ConvOp>
 LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
                          LoweringConfigAttr config) {
+  const bool pixelRows = config.getStrategy() == Strategy::im2col_gemm_pixels;
   if (!op.hasPureTensorSemantics())
     return op.emitOpError("im2col_gemm needs tensor operands");
   Value x = op.getInputs()[0], w = op.getInputs()[1];
@@ -76,33 +87,51 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
   rewriter.setInsertionPoint(op);
   int64_t C = wT.getDimSize(1);
 
-  // The columns, [N, C*K, P].
+  // The columns, [N, C*K, P] (pixel rows: [N, P, C*K]).
   Value cols;
-  if (pointwise) {
+  if (pointwise && !pixelRows) {
     cols = tensor::CollapseShapeOp::create(rewriter, loc, x,
                                            leadingTwoThenRest(xT.getRank()));
   } else {
-    // col[n, c, k..., o...]: the input map reads x at o * s + k * d.
+    // col[n, c, k..., o...] = x[n, c, o * s + k * d], sizes in that order.
     SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
                                        rewriter.getIndexAttr(C)};
-    SmallVector<int64_t> shape = {xT.getDimSize(0), C};
-    for (int64_t k : kernel) {
+    for (int64_t k : kernel)
       sizes.push_back(rewriter.getIndexAttr(k));
-      shape.push_back(k);
-    }
-    for (int64_t i = 0; i < rank; ++i) {
-      sizes.push_back(tensor::getMixedSize(rewriter, loc, init, 2 + i));
-      shape.push_back(yT.getDimSize(2 + i));
-    }
-    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getF32Type());
-    int64_t dims = 2 + 2 * rank;
-    SmallVector<AffineExpr> reads = {getAffineDimExpr(0, ctx),
-                                     getAffineDimExpr(1, ctx)};
     for (int64_t i = 0; i < rank; ++i)
-      reads.push_back(getAffineDimExpr(2 + rank + i, ctx) * strides[i] +
-                      getAffineDimExpr(2 + i, ctx) * dilations[i]);
-    SmallVector<AffineMap> maps = {AffineMap::get(dims, 0, reads, ctx),
-                                   AffineMap::getMultiDimIdentityMap(dims, ctx)};
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, init, 2 + i));
+    int64_t dims = 2 + 2 * rank;
+    // The col tensor's dims, which are also the generic's loops (so its
+    // innermost loop writes contiguously): (n, c, k..., o...), or with
+    // pixel rows (n, o..., c, k...). `order` lists them by their place in
+    // (n, c, k..., o...); `at` is the inverse.
+    SmallVector<unsigned> order = {0};
+    for (int64_t i = 0; i < rank; ++i)
+      if (pixelRows)
+        order.push_back(2 + rank + i);
+    order.push_back(1);
+    for (int64_t i = 0; i < rank; ++i)
+      order.push_back(2 + i);
+    if (!pixelRows)
+      for (int64_t i = 0; i < rank; ++i)
+        order.push_back(2 + rank + i);
+    SmallVector<unsigned> at(dims);
+    for (auto [i, d] : llvm::enumerate(order))
+      at[d] = i;
+    auto dim = [&](unsigned d) { return getAffineDimExpr(at[d], ctx); };
+    SmallVector<OpFoldResult> storedSizes;
+    for (unsigned d : order)
+      storedSizes.push_back(sizes[d]);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, storedSizes,
+                                          rewriter.getF32Type());
+    // The input map reads x at o * s + k * d.
+    SmallVector<AffineExpr> reads = {dim(0), dim(1)};
+    for (int64_t i = 0; i < rank; ++i)
+      reads.push_back(dim(2 + rank + i) * strides[i] +
+                      dim(2 + i) * dilations[i]);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(dims, 0, reads, ctx),
+        AffineMap::getMultiDimIdentityMap(dims, ctx)};
     SmallVector<utils::IteratorType> iterators(dims,
                                                utils::IteratorType::parallel);
     Value col = linalg::GenericOp::create(
@@ -112,13 +141,15 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
                       linalg::YieldOp::create(b, l, args[0]);
                     })
                     .getResult(0);
-    ReassociationIndices ck = {1}, pixels;
+    ReassociationIndices ck = {pixelRows ? 1 + rank : 1}, pixels;
     for (int64_t i = 0; i < rank; ++i) {
-      ck.push_back(2 + i);
-      pixels.push_back(2 + rank + i);
+      ck.push_back(ck.front() + 1 + i);
+      pixels.push_back(pixelRows ? 1 + i : 2 + rank + i);
     }
     cols = tensor::CollapseShapeOp::create(
-        rewriter, loc, col, SmallVector<ReassociationIndices>{{0}, ck, pixels});
+        rewriter, loc, col,
+        pixelRows ? SmallVector<ReassociationIndices>{{0}, pixels, ck}
+                  : SmallVector<ReassociationIndices>{{0}, ck, pixels});
   }
 
   // w [F, C, k...] -> [F, C*K]; y [N, F, o...] -> [N, F, P].
@@ -130,19 +161,41 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
   SmallVector<ReassociationIndices> yGroups = leadingTwoThenRest(yT.getRank());
   Value y3 = tensor::CollapseShapeOp::create(rewriter, loc, init, yGroups);
 
-  // y[n, f, p] += w[f, k] * col[n, k, p] over (n, f, p, k).
+  // y[n, f, p] += w[f, k] * col[n, k, p] over (n, f, p, k); with pixel
+  // rows col[n, p, k] * w[f, k], col first (the GEMM's A).
   AffineExpr n, f, p, k;
   bindDims(ctx, n, f, p, k);
   SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {f, k}, ctx),
                                  AffineMap::get(4, 0, {n, k, p}, ctx),
                                  AffineMap::get(4, 0, {n, f, p}, ctx)};
+  SmallVector<Value> operands = {w2, cols};
+  // With pixel rows the product is [N, P, F], the filters contiguous (the
+  // GEMM's columns: written straight from the register tile, where F's
+  // stride of P made every K block store C one float at a time), and is
+  // transposed back afterwards: its init in, its result out.
+  Value acc = y3;
+  auto transposed = [&](Value v, ArrayRef<OpFoldResult> sizes) -> Value {
+    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                          rewriter.getF32Type());
+    return linalg::TransposeOp::create(rewriter, loc, v, empty,
+                                       ArrayRef<int64_t>{0, 2, 1})
+        .getResult()[0];
+  };
+  SmallVector<OpFoldResult> y3Sizes = tensor::getMixedSizes(rewriter, loc, y3);
+  if (pixelRows) {
+    maps = {AffineMap::get(4, 0, {n, p, k}, ctx),
+            AffineMap::get(4, 0, {f, k}, ctx),
+            AffineMap::get(4, 0, {n, p, f}, ctx)};
+    operands = {cols, w2};
+    acc = transposed(y3, {y3Sizes[0], y3Sizes[2], y3Sizes[1]});
+  }
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel,
       utils::IteratorType::parallel, utils::IteratorType::reduction};
   Value product =
       linalg::GenericOp::create(
-          rewriter, loc, TypeRange{y3.getType()}, ValueRange{w2, cols},
-          ValueRange{y3}, maps, iterators,
+          rewriter, loc, TypeRange{acc.getType()}, operands,
+          ValueRange{acc}, maps, iterators,
           [](OpBuilder &b, Location l, ValueRange args) {
             Value mul = arith::MulFOp::create(b, l, args[0], args[1]);
             linalg::YieldOp::create(b, l,
@@ -153,9 +206,10 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
   setLoweringConfig(product.getDefiningOp(),
                     LoweringConfigAttr::get(ctx, Strategy::gemm_ukernel,
                                             config.getIsa(), {}, {}));
+  Value result = pixelRows ? transposed(product, y3Sizes) : product;
   SmallVector<OpFoldResult> ySizes =
       tensor::getMixedSizes(rewriter, loc, init);
-  Value y = tensor::ExpandShapeOp::create(rewriter, loc, yT, product, yGroups,
+  Value y = tensor::ExpandShapeOp::create(rewriter, loc, yT, result, yGroups,
                                           ySizes);
   rewriter.replaceOp(op, y);
   return success();
@@ -170,6 +224,8 @@ struct ConvToGemmPass : kiln::impl::ConvToGemmBase<ConvToGemmPass> {
     getOperation().walk([&](Operation *op) {
       LoweringConfigAttr config =
           getLoweringConfig(op, Strategy::im2col_gemm);
+      if (!config)
+        config = getLoweringConfig(op, Strategy::im2col_gemm_pixels);
       if (!config)
         return;
       if (!isa<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp,

@@ -50,6 +50,9 @@ def Kiln_Strategy : I32EnumAttr<"Strategy", "how a root op is lowered", [
   // linalg.softmax along the last dim, a row at a time
   // (kiln_softmax_<isa>).
   I32EnumAttrCase<"softmax_ukernel", 5>,
+  // im2col_gemm with the pixels as the GEMM's rows and the filters as its
+  // columns (the vector lanes): for small images with many filters.
+  I32EnumAttrCase<"im2col_gemm_pixels", 6>,
 ]> {
   let cppNamespace = "::kiln::codegen";
   let genSpecializedAttr = 0;

@@ -163,6 +163,10 @@ def ConvToGemm : Pass<"kiln-conv-to-gemm", "mlir::func::FuncOp"> {
     (collapse_shapes around a linalg.generic contraction over (n, f, p, k)),
     which kiln-gemm-ukernel turns into one packed GEMM with the weights
     shared by every image: the contraction gets the gemm_ukernel strategy.
+    With im2col_gemm_pixels the columns are written [N, P, (c, k...)] and
+    are the contraction's first operand, the weights its second, into the
+    output transposed to [N, P, F] (and back): the pixels are the GEMM's
+    rows, the filters its columns.
     A pointwise convolution (kernel and strides all 1) reads x as
     [N, C, pixels] without a col. Batch and spatial sizes may be symbolic.
   }];

@@ -16,6 +16,9 @@ def SelectLowering : Pass<"kiln-select-lowering", "mlir::ModuleOp"> {
     the op, in this order:
 
       depthwise_ukernel   f32 depthwise_conv_2d_nchw_chw
+      im2col_gemm_pixels  f32 conv_2d_nchw_fchw with static output sizes of
+                          at most 64 pixels, at least 128 filters and
+                          C * KH * KW >= 512 (filters in the vector lanes)
       conv_ukernel        f32 conv_2d_nchw_fchw with unit W stride that is
                           not pointwise, f32 conv_2d_ngchw_gfchw (implicit
                           GEMM per image and group)
