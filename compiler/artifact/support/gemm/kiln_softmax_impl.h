@@ -11,8 +11,8 @@
  * operand with element strides. Each row is read three times, as the
  * decomposed form would, but with one exp per element instead of two and
  * no divisions: max, then e = exp(x - max) stored into y while summing it,
- * then y *= 1 / sum (at most an ulp from e / sum; ONNX Runtime's MLAS
- * scales the same way).
+ * then y *= 1 / sum (at most an ulp from e / sum, well inside the
+ * conformance tolerances; the op-family tests compare with ORT).
  *
  * NaN in a row makes the whole row NaN, as the reference's exp(NaN - max)
  * in the sum does; a row of -inf is NaN (exp(-inf - -inf)), like ORT's.
