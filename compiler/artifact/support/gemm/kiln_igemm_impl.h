@@ -75,6 +75,32 @@ static void KG_NAME(ipackA)(int64_t mr, int64_t kc, const int16_t *a,
   }
 }
 
+/* C[0:rows, 0:nr] += a register tile's accumulators. Inlined into each
+ * tile with a constant `rows`, every row index constant (unrolled), so
+ * the accumulators stay in registers. */
+static inline __attribute__((always_inline)) void
+KG_NAME(istoreTile)(const ki_vec *acc0, const ki_vec *acc1, int32_t *c,
+                    int64_t scm, int64_t scn, int64_t nr, const int rows) {
+  if (nr == KI_NR && scn == 1) {
+#pragma GCC unroll 16
+    for (int i = 0; i < rows; ++i) {
+      int32_t *row = c + i * scm;
+      KI_STORE(row, KI_ADD(KI_LOAD(row), acc0[i]));
+      KI_STORE(row + KG_W, KI_ADD(KI_LOAD(row + KG_W), acc1[i]));
+    }
+    return;
+  }
+  int32_t tmp[KI_MR][KI_NR] __attribute__((aligned(64)));
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i) {
+    KI_STORE(tmp[i], acc0[i]);
+    KI_STORE(tmp[i] + KG_W, acc1[i]);
+  }
+  for (int i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < nr; ++j)
+      c[i * scm + j * scn] += tmp[i][j];
+}
+
 /* One register tile: C[0:mr, 0:nr] += packed A x packed B over `pairs`
  * K pairs. Inlined per row count. */
 static inline __attribute__((always_inline)) void
@@ -96,26 +122,7 @@ KG_NAME(itileRows)(int64_t pairs, const int16_t *restrict ap,
       acc1[i] = KI_ADD(acc1[i], KI_MADD(x, b1));
     }
   }
-  /* Every row index constant (unrolled), so the accumulators stay in
-   * registers. */
-  if (nr == KI_NR && scn == 1) {
-#pragma GCC unroll 16
-    for (int i = 0; i < rows; ++i) {
-      int32_t *row = c + i * scm;
-      KI_STORE(row, KI_ADD(KI_LOAD(row), acc0[i]));
-      KI_STORE(row + KG_W, KI_ADD(KI_LOAD(row + KG_W), acc1[i]));
-    }
-    return;
-  }
-  int32_t tmp[KI_MR][KI_NR] __attribute__((aligned(64)));
-#pragma GCC unroll 16
-  for (int i = 0; i < rows; ++i) {
-    KI_STORE(tmp[i], acc0[i]);
-    KI_STORE(tmp[i] + KG_W, acc1[i]);
-  }
-  for (int i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < nr; ++j)
-      c[i * scm + j * scn] += tmp[i][j];
+  KG_NAME(istoreTile)(acc0, acc1, c, scm, scn, nr, rows);
 }
 
 static void KG_NAME(itile)(int64_t pairs, const int16_t *ap,
@@ -178,24 +185,24 @@ static void KG_NAME(itasks)(void *p, int64_t begin, int64_t end) {
   if (!bPack)
     abort(); /* 600 KiB of scratch: nothing sensible is left to do */
   int16_t *aPack = bPack + bElems;
+  /* Packed B: each panel holds all K (in pairs) of its columns; a K
+   * block's start at pair k0 / 2 (KI_KC is even). */
+  const int64_t panelPairs = (j->K + 1) / 2;
   for (int64_t t = begin; t < end; ++t) {
-#ifdef KI_VNNI
-    if (j->bQuads) {
-      KG_NAME(qtasks)(j, t, (uint8_t *)bPack);
-      continue;
-    }
-#endif
     int64_t bi = t / j->nTasks, n0 = t % j->nTasks * KI_NC;
     int64_t nc = j->N - n0 < KI_NC ? j->N - n0 : KI_NC;
     const int16_t *a = j->a + bi * j->sab;
     const int16_t *b = j->b ? j->b + bi * j->sbb + n0 * j->sbn : NULL;
     int32_t *c = j->c + bi * j->scb + n0 * j->scn;
+#ifdef KI_VNNI
+    if (j->bQuads) {
+      KG_NAME(qtask)(j, a, c, n0, nc, (uint8_t *)bPack);
+      continue;
+    }
+#endif
     for (int64_t k0 = 0; k0 < j->K; k0 += KI_KC) {
       int64_t kc = j->K - k0 < KI_KC ? j->K - k0 : KI_KC;
       int64_t pairs = (kc + 1) / 2;
-      /* Packed B: each panel holds all K (in pairs) of its columns; this
-       * block's start at pair k0 / 2 (KI_KC is even). */
-      const int64_t panelPairs = (j->K + 1) / 2;
       if (!j->bPacked)
         KG_NAME(ipackB)(kc, nc, b + k0 * j->sbk, j->sbk, j->sbn, bPack);
       for (int64_t m0 = 0; m0 < j->M; m0 += KI_MR) {

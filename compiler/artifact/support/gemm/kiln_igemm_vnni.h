@@ -191,29 +191,7 @@ __attribute__((target("avx512vnni"))) static inline
       acc1[i] = _mm512_dpbusd_epi32(acc1[i], x, b1);
     }
   }
-  if (nr == KI_NR && scn == 1) {
-#pragma GCC unroll 16
-    for (int i = 0; i < rows; ++i) {
-      int32_t *row = c + i * scm;
-      _mm512_storeu_si512(
-          (void *)row,
-          _mm512_add_epi32(_mm512_loadu_si512((const void *)row), acc0[i]));
-      _mm512_storeu_si512(
-          (void *)(row + 16),
-          _mm512_add_epi32(_mm512_loadu_si512((const void *)(row + 16)),
-                           acc1[i]));
-    }
-    return;
-  }
-  int32_t tmp[KI_MR][KI_NR] __attribute__((aligned(64)));
-#pragma GCC unroll 16
-  for (int i = 0; i < rows; ++i) {
-    _mm512_storeu_si512((void *)tmp[i], acc0[i]);
-    _mm512_storeu_si512((void *)(tmp[i] + 16), acc1[i]);
-  }
-  for (int i = 0; i < rows; ++i)
-    for (int64_t jj = 0; jj < nr; ++jj)
-      c[i * scm + jj * scn] += tmp[i][jj];
+  KG_NAME(istoreTile)(acc0, acc1, c, scm, scn, nr, rows);
 }
 
 __attribute__((target("avx512vnni"))) static void
@@ -239,16 +217,12 @@ KG_NAME(qtile)(int64_t quads, const uint8_t *ap, const int8_t *bp,
   }
 }
 
-/* Task t of an 8-bit job (see itasks): batch t / nTasks, the columns of
- * block t % nTasks, all K in blocks of KI_KC (a multiple of 4), the
- * correction with the first block. */
-static void KG_NAME(qtasks)(const KG_NAME(ijob) *j, int64_t t,
-                            uint8_t *aq) {
+/* The columns n0 .. n0 + nc of an 8-bit job for one batch (A at a, C at c;
+ * see itasks), all K in blocks of KI_KC (a multiple of 4), the correction
+ * with the first block. */
+static void KG_NAME(qtask)(const KG_NAME(ijob) *j, const int16_t *a,
+                           int32_t *c, int64_t n0, int64_t nc, uint8_t *aq) {
   const int64_t Q = (j->K + 3) / 4;
-  int64_t bi = t / j->nTasks, n0 = t % j->nTasks * KI_NC;
-  int64_t nc = j->N - n0 < KI_NC ? j->N - n0 : KI_NC;
-  const int16_t *a = j->a + bi * j->sab;
-  int32_t *c = j->c + bi * j->scb + n0 * j->scn;
   for (int64_t k0 = 0; k0 < j->K; k0 += KI_KC) {
     int64_t kc = j->K - k0 < KI_KC ? j->K - k0 : KI_KC;
     int64_t quads = (kc + 3) / 4;

@@ -665,6 +665,17 @@ static int64_t KG_NAME(mStepFor)(int64_t M) {
   return (mStep + third - 1) / third * third;
 }
 
+/* A[0:M, k0:k0+kc] (a at its column k0) as the register tiles of
+ * mStepFor(M) rows take it: tile t's kc steps of KG_MR floats at
+ * out + t * KG_MR * kc. */
+static void KG_NAME(packATiles)(int64_t M, int64_t kc, const float *a,
+                                int64_t sam, int64_t sak, float *out) {
+  const int64_t mStep = KG_NAME(mStepFor)(M);
+  for (int64_t m0 = 0, t = 0; m0 < M; m0 += mStep, ++t)
+    KG_NAME(packA)(M - m0 < mStep ? M - m0 : mStep, kc, a + m0 * sam, sam,
+                   sak, out + t * KG_MR * kc);
+}
+
 /* Tile rows issued for M rows (the heights tile() has). */
 static int64_t KG_NAME(rowsIssued)(int64_t M) {
   const int64_t mStep = KG_NAME(mStepFor)(M);
@@ -799,11 +810,7 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
       }
     }
     if (!g->aPre)
-      for (int64_t t = 0; t < mTiles; ++t) {
-        int64_t m0 = t * mStep, mr = M - m0 < mStep ? M - m0 : mStep;
-        KG_NAME(packA)(mr, kc, a + m0 * sam + k0 * sak, sam, sak,
-                       aPack + t * KG_MR * kc);
-      }
+      KG_NAME(packATiles)(M, kc, a + k0 * sak, sam, sak, aPack);
     for (int64_t t = 0; t < mTiles; ++t) {
       int64_t m0 = t * mStep, mr = M - m0 < mStep ? M - m0 : mStep;
       const float *ap = g->aPre ? g->aPre + (t * K + k0) * KG_MR
@@ -1273,18 +1280,14 @@ static float *KG_NAME(prepackA)(KG_NAME(job) *j, int64_t tasks) {
       tasks <= groups || j->M <= KG_SMALL_M || j->K <= 0)
     return NULL;
   const int64_t M = j->M, K = j->K, mStep = KG_NAME(mStepFor)(M);
-  const int64_t mTiles = (M + mStep - 1) / mStep;
-  const int64_t perGroup = mTiles * K * KG_MR;
+  const int64_t perGroup = (M + mStep - 1) / mStep * K * KG_MR;
   float *aPre = (float *)aligned_alloc(
       64, ((size_t)(groups * perGroup) * sizeof(float) + 63) & ~(size_t)63);
   if (!aPre)
     return NULL;
   for (int64_t g = 0; g < groups; ++g)
-    for (int64_t t = 0; t < mTiles; ++t) {
-      int64_t m0 = t * mStep, mr = M - m0 < mStep ? M - m0 : mStep;
-      KG_NAME(packA)(mr, K, j->a + g * j->sag + m0 * j->sam, j->sam, j->sak,
-                     aPre + g * perGroup + t * K * KG_MR);
-    }
+    KG_NAME(packATiles)(M, K, j->a + g * j->sag, j->sam, j->sak,
+                        aPre + g * perGroup);
   j->aPre = aPre;
   j->aPreGroup = perGroup;
   return aPre;
