@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
@@ -76,6 +77,14 @@ static mlir::ElementsAttr constantElements(mlir::Value v) {
 
 /// Integer values of a constant integer tensor (dense or resource-backed),
 /// sign-extended.
+Value resourceConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                       StringRef name, ArrayRef<char> bytes) {
+  auto attr = DenseResourceElementsAttr::get(
+      type, name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+  return arith::ConstantOp::create(b, loc, type, attr).getResult();
+}
+
 std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
   mlir::ElementsAttr attr = constantElements(v);
   if (!attr)

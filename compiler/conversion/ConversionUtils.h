@@ -68,6 +68,14 @@ mlir::Type signlessType(mlir::Type t);
 /// reshapes and transposes into both operands of attention's MatMuls.
 std::pair<mlir::Value, int64_t> dimSource(mlir::Value v, int64_t d);
 
+/// An arith.constant of `type` holding `bytes` (row-major elements) as a
+/// 64-byte aligned resource blob named after `name`, like the importer's
+/// weights: code generation keeps it out of the IR and externalizes it.
+mlir::Value resourceConstant(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType type,
+                             llvm::StringRef name,
+                             llvm::ArrayRef<char> bytes);
+
 /// Integer values of a constant tensor, if `v` is one: an arith.constant or
 /// onnx.Constant, dense or resource-backed, possibly behind the
 /// unrealized casts the conversion driver inserts for unsigned types.

@@ -28,8 +28,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/AsmState.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -127,6 +125,33 @@ Value zeroInit(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// numpy matmul of `a` and `bm` (converted tensors of rank >= 1, the same
 /// element type). The product has element type `outElem`, accumulated in
 /// accumulatorType(outElem). Returns a tensor of the inferred static shape.
+Type kiln::quantizedOperandType(OpBuilder &b, Type a, Type b2) {
+  return a.getIntOrFloatBitWidth() <= 8 && b2.getIntOrFloatBitWidth() <= 8
+             ? Type(b.getI16Type())
+             : Type(b.getI32Type());
+}
+
+Value kiln::widenMinusZeroPoint(OpBuilder &b, Location loc, Value x,
+                                Value onnxX, Value zp, Value onnxZp,
+                                Type wide) {
+  Type from = cast<ShapedType>(onnxX.getType()).getElementType();
+  Type zpFrom =
+      zp ? cast<ShapedType>(onnxZp.getType()).getElementType() : Type();
+  SmallVector<Value> inputs = {x};
+  if (zp)
+    inputs.push_back(zp);
+  auto xT = cast<RankedTensorType>(x.getType());
+  return buildElementwise(
+      b, loc, xT.clone(wide), inputs,
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value v = castScalar(nb, nl, args[0], from, wide);
+        if (args.size() > 1)
+          v = arith::SubIOp::create(nb, nl, v,
+                                    castScalar(nb, nl, args[1], zpFrom, wide));
+        return v;
+      });
+}
+
 Value kiln::buildMatMul(OpBuilder &b, Location loc, Value a, Value bm,
                         Type outElem) {
   MLIRContext *ctx = b.getContext();
@@ -537,31 +562,28 @@ static FailureOr<Value> constantWidened(OpBuilder &b, Location loc,
   std::optional<SmallVector<int64_t>> values = getConstantInts(op.getB());
   if (!values || (int64_t)values->size() != bT.getNumElements())
     return failure();
+  int64_t n = bT.getShape().back();
   SmallVector<int64_t> zp = {0};
   if (!isNoValue(op.getBZeroPoint())) {
     std::optional<SmallVector<int64_t>> z =
         getConstantInts(op.getBZeroPoint());
-    int64_t n = bT.getShape().back();
     if (!z || (z->size() != 1 && (int64_t)z->size() != n))
       return failure();
     zp = *z;
   }
-  int64_t n = bT.getShape().back();
   SmallVector<int16_t> widened(values->size());
   for (auto [i, v] : llvm::enumerate(*values))
     widened[i] = (int16_t)(v - zp[zp.size() == 1 ? 0 : i % n]);
   ArrayRef<char> bytes(reinterpret_cast<const char *>(widened.data()),
                        widened.size() * sizeof(int16_t));
-  auto type = RankedTensorType::get(bT.getShape(), wide);
-  auto attr = DenseResourceElementsAttr::get(
-      type, "matmulinteger_b",
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
-  return arith::ConstantOp::create(b, loc, type, attr).getResult();
+  return resourceConstant(b, loc, RankedTensorType::get(bT.getShape(), wide),
+                          "matmulinteger_b", bytes);
 }
 
 /// MatMulInteger: (A - a_zero_point) x (B - b_zero_point) in i32. Both
-/// operands are widened to i32 (with their zero points subtracted) by an
-/// elementwise generic, then multiplied like MatMul.
+/// operands are widened (to i16 for 8-bit ones, see quantizedOperandType)
+/// with their zero points subtracted by an elementwise generic, or for a
+/// constant B at compile time, then multiplied like MatMul.
 struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -579,48 +601,28 @@ struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
     if (!shape || !isShapeCastCompatible(*shape, resT))
       return rewriter.notifyMatchFailure(
           op, "operand shapes do not multiply to the declared result shape");
-    Type i32 = rewriter.getI32Type();
-    // (u)int8 minus a zero point of its type fits in 16 bits, and the
-    // matmul sign-extends into i32: exact, and half the width for the
-    // integer GEMM kernel (pmaddwd). Wider ONNX types (none in the spec)
-    // would widen to i32.
-    auto narrow = [](Value onnxX) {
-      return cast<ShapedType>(onnxX.getType()).getElementType()
-                 .getIntOrFloatBitWidth() <= 8;
-    };
-    Type wide = narrow(op.getA()) && narrow(op.getB())
-                    ? Type(rewriter.getI16Type())
-                    : i32;
+    Type wide = quantizedOperandType(
+        rewriter, cast<ShapedType>(op.getA().getType()).getElementType(),
+        cast<ShapedType>(op.getB().getType()).getElementType());
 
     // Widens `x` (ONNX element type from `onnxX`) minus its zero point.
     auto widen = [&](Value x, Value onnxX, Value zp, Value onnxZp,
                      bool perRow) -> FailureOr<Value> {
       auto xT = cast<RankedTensorType>(x.getType());
-      Type from = cast<ShapedType>(onnxX.getType()).getElementType();
-      SmallVector<Value> inputs = {x};
-      Type zpFrom;
       if (!isNoValue(onnxZp)) {
         auto zT = dyn_cast<RankedTensorType>(zp.getType());
         if (!zT)
           return failure();
-        zpFrom = cast<ShapedType>(onnxZp.getType()).getElementType();
         // A per-row zero point of a matrix A is a vector of M values: one
         // per row, so it broadcasts along the columns.
         if (perRow && zT.getRank() == 1 && xT.getRank() >= 2)
           zp = *alongAxis(rewriter, loc, zp, 0, 2);
         if (cast<RankedTensorType>(zp.getType()).getRank() > xT.getRank())
           return failure();
-        inputs.push_back(zp);
+      } else {
+        zp = Value();
       }
-      return buildElementwise(
-          rewriter, loc, xT.clone(wide), inputs,
-          [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-            Value v = castScalar(nb, nloc, args[0], from, wide);
-            if (args.size() > 1)
-              v = arith::SubIOp::create(
-                  nb, nloc, v, castScalar(nb, nloc, args[1], zpFrom, wide));
-            return v;
-          });
+      return widenMinusZeroPoint(rewriter, loc, x, onnxX, zp, onnxZp, wide);
     };
     auto a = widen(adaptor.getA(), op.getA(), adaptor.getAZeroPoint(),
                    op.getAZeroPoint(), true);
@@ -632,7 +634,7 @@ struct MatMulIntegerLowering : OpConversionPattern<OnnxMatMulIntegerOp> {
     if (failed(a) || failed(bm))
       return rewriter.notifyMatchFailure(
           op, "zero points must be ranked and broadcast to their operand");
-    Value y = buildMatMul(rewriter, loc, *a, *bm, i32);
+    Value y = buildMatMul(rewriter, loc, *a, *bm, rewriter.getI32Type());
     rewriter.replaceOp(op, castTo(rewriter, loc, y, resT));
     return success();
   }

@@ -66,29 +66,6 @@ Value saturateTo(OpBuilder &b, Location loc, Value v, Value zp, Type to) {
   return castScalar(b, loc, v, f32, to);
 }
 
-/// i32 tensor (or `wide`, when given) `x - zp` of the quantized tensor `x`
-/// (ONNX type of `onnxX`) and the optional zero point `zp` (already shaped
-/// to broadcast to x).
-Value widenMinusZeroPoint(OpBuilder &b, Location loc, Value x, Value onnxX,
-                          Value zp, Value onnxZp, Type wide = Type()) {
-  Type i32 = wide ? wide : b.getI32Type();
-  Type from = onnxElem(onnxX);
-  Type zpFrom = zp ? onnxElem(onnxZp) : Type();
-  SmallVector<Value> inputs = {x};
-  if (zp)
-    inputs.push_back(zp);
-  auto xT = cast<RankedTensorType>(x.getType());
-  return buildElementwise(
-      b, loc, xT.clone(i32), inputs,
-      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-        Value v = castScalar(nb, nl, args[0], from, i32);
-        if (args.size() > 1)
-          v = arith::SubIOp::create(nb, nl, v,
-                                    castScalar(nb, nl, args[1], zpFrom, i32));
-        return v;
-      });
-}
-
 /// Requantizes the i32 tensor `acc` into a tensor of `resT`'s element type
 /// (ONNX type `to`) with the float scales `inScale`, `wScale`, `outScale`
 /// and the zero point `outZp` (may be null; its ONNX type is `onnxOutZp`'s),
@@ -269,8 +246,9 @@ FailureOr<Value> integerConv(ConversionPatternRewriter &rewriter, Op op,
           op, "w_zero_point must be a scalar or one per output channel");
     wz = *z;
   }
-  Value x32 = widenMinusZeroPoint(rewriter, loc, x, onnxX, xz, onnxXZp);
-  Value w32 = widenMinusZeroPoint(rewriter, loc, w, onnxW, wz, onnxWZp);
+  Type i32 = rewriter.getI32Type();
+  Value x32 = widenMinusZeroPoint(rewriter, loc, x, onnxX, xz, onnxXZp, i32);
+  Value w32 = widenMinusZeroPoint(rewriter, loc, w, onnxW, wz, onnxWZp, i32);
   if (auto reason =
           analyzeConv(rewriter, loc, x32, w32, op.getGroup(),
                       op.getKernelShape(), op.getStrides(), op.getDilations(),
@@ -278,7 +256,6 @@ FailureOr<Value> integerConv(ConversionPatternRewriter &rewriter, Op op,
     return rewriter.notifyMatchFailure(op, *reason);
   // Padding with zeros after the zero point is subtracted is padding the
   // quantized input with its zero point, as ONNX specifies.
-  Type i32 = rewriter.getI32Type();
   Value padded = padSpatial(rewriter, loc, x32, geo.windows,
                             scalarConstant(rewriter, loc, i32, 0.0));
   return buildConvolution(rewriter, loc, padded, w32, op.getGroup(),
@@ -413,12 +390,8 @@ struct QLinearMatMulLowering : OpConversionPattern<OnnxQLinearMatMulOp> {
       return rewriter.notifyMatchFailure(
           op, "scales and zero points must be scalars, per row of a or per "
               "column of b");
-    // 8-bit operands minus their zero points fit in i16 (exact, and the
-    // int16 GEMM kernel's form); 16-bit ones need i32.
-    Type wide = onnxElem(op.getA()).getIntOrFloatBitWidth() <= 8 &&
-                        onnxElem(op.getB()).getIntOrFloatBitWidth() <= 8
-                    ? rewriter.getI16Type()
-                    : rewriter.getI32Type();
+    Type wide = quantizedOperandType(rewriter, onnxElem(op.getA()),
+                                     onnxElem(op.getB()));
     Value a32 = widenMinusZeroPoint(rewriter, loc, adaptor.getA(), op.getA(),
                                     *aZp, op.getAZeroPoint(), wide);
     Value b32 = widenMinusZeroPoint(rewriter, loc, adaptor.getB(), op.getB(),

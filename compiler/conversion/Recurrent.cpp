@@ -31,7 +31,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
@@ -369,11 +368,9 @@ private:
         out[c * rows + r] = (float)m[r * cols + c];
     ArrayRef<char> bytes(reinterpret_cast<const char *>(out.data()),
                          out.size() * sizeof(float));
-    auto type = RankedTensorType::get({cols, rows}, t.getElementType());
-    auto attr = DenseResourceElementsAttr::get(
-        type, "recurrent_weight_t",
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
-    return arith::ConstantOp::create(b, loc, type, attr).getResult();
+    return resourceConstant(
+        b, loc, RankedTensorType::get({cols, rows}, t.getElementType()),
+        "recurrent_weight_t", bytes);
   }
 
   /// Columns [from, from + n) * hidden of a [K, G*hidden] matrix.

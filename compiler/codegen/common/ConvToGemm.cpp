@@ -105,16 +105,14 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
     // innermost loop writes contiguously): (n, c, k..., o...), or with
     // pixel rows (n, o..., c, k...). `order` lists them by their place in
     // (n, c, k..., o...); `at` is the inverse.
+    SmallVector<unsigned> channels = {1}, pixelDims;
+    for (int64_t i = 0; i < rank; ++i) {
+      channels.push_back(2 + i);
+      pixelDims.push_back(2 + rank + i);
+    }
     SmallVector<unsigned> order = {0};
-    for (int64_t i = 0; i < rank; ++i)
-      if (pixelRows)
-        order.push_back(2 + rank + i);
-    order.push_back(1);
-    for (int64_t i = 0; i < rank; ++i)
-      order.push_back(2 + i);
-    if (!pixelRows)
-      for (int64_t i = 0; i < rank; ++i)
-        order.push_back(2 + rank + i);
+    llvm::append_range(order, pixelRows ? pixelDims : channels);
+    llvm::append_range(order, pixelRows ? channels : pixelDims);
     SmallVector<unsigned> at(dims);
     for (auto [i, d] : llvm::enumerate(order))
       at[d] = i;

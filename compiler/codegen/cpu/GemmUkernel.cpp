@@ -323,10 +323,9 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
-    // MatMulInteger's products: C accumulates (its fill stays), no packed
-    // constants and no epilogue.
-    // A constant B (a weight widened at compile time) is packed now in
-    // the kernel's pairs of K.
+    // MatMulInteger's products: C accumulates (its fill stays), no
+    // epilogue; a constant B (a weight widened at compile time) is packed
+    // now in the kernel's pairs of K.
     for (auto [op, dims, isa] : i16Gemms) {
       memref::GlobalOp bPacked =
           packConstants ? getPacked(op, 1, dims[2], dims[3], panelWidth(isa),
