@@ -31,10 +31,11 @@ namespace {
 constexpr int64_t kMaxRank = 4;
 
 /// `v` with its leading dims collapsed so that at most kMaxRank remain;
-/// through an identity-layout copy when its layout cannot be collapsed.
-/// `copied` is set to the copy, which the caller frees (and, for an
-/// output, copies back).
-Value collapseLeading(OpBuilder &b, Location loc, Value v, Value &copied) {
+/// through an identity-layout buffer when its layout cannot be collapsed
+/// (holding v's values when `read`: an input). `copied` is set to that
+/// buffer, which the caller frees (and, for an output, copies back).
+Value collapseLeading(OpBuilder &b, Location loc, Value v, bool read,
+                      Value &copied) {
   auto type = cast<MemRefType>(v.getType());
   int64_t rank = type.getRank();
   if (rank <= kMaxRank)
@@ -52,7 +53,8 @@ Value collapseLeading(OpBuilder &b, Location loc, Value v, Value &copied) {
     copied = memref::AllocOp::create(
         b, loc, MemRefType::get(type.getShape(), type.getElementType()),
         dynamicSizes);
-    memref::CopyOp::create(b, loc, v, copied);
+    if (read)
+      memref::CopyOp::create(b, loc, v, copied);
     v = copied;
   }
   return memref::CollapseShapeOp::create(b, loc, v, groups);
@@ -66,8 +68,8 @@ struct SoftmaxUkernelPass
     OpBuilder b(op);
     Location loc = op.getLoc();
     Value xCopy, yCopy;
-    Value x = collapseLeading(b, loc, op.getInput(), xCopy);
-    Value y = collapseLeading(b, loc, op.getOutput(), yCopy);
+    Value x = collapseLeading(b, loc, op.getInput(), /*read=*/true, xCopy);
+    Value y = collapseLeading(b, loc, op.getOutput(), /*read=*/false, yCopy);
     int64_t rank = cast<MemRefType>(x.getType()).getRank();
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
