@@ -484,6 +484,20 @@ def cases():
     add(Case("Conv_depthwise_7x7_narrow", "Conv", [u, wt(5, 1, 7, 7)],
              [[(1, 5, 14, 14), None], [(2, 5, 9, 20), None]],
              attrs={"group": 5, "pads": [3, 3, 3, 3], "dilations": [1, 2]}, **cv))
+    # "Same" planes that do not fill whole vectors go flat: one run of OH x
+    # OW outputs with the taps' lanes masked (row wraps and padding): 7x7
+    # and 14x14 planes, a dilated 5x5 without bias, an even kernel with
+    # its padding on one side, partial vectors at a plane's end.
+    add(Case("Conv_depthwise_flat_3x3", "Conv", [u, wt(40, 1, 3, 3), wt(40)],
+             [[(1, 40, 7, 7), None, None], [(2, 40, 14, 14), None, None], [(1, 40, 1, 3), None, None]],
+             attrs={"group": 40, "pads": [1, 1, 1, 1]},
+             chain=[("Clip", ["y", np.array(0, np.float32), np.array(6, np.float32)])], **cv))
+    add(Case("Conv_depthwise_flat_5x5_dil", "Conv", [u, wt(9, 1, 5, 5)],
+             [[(1, 9, 11, 13), None], [(1, 9, 3, 2), None]],
+             attrs={"group": 9, "pads": [4, 4, 4, 4], "dilations": [2, 2]}, **cv))
+    add(Case("Conv_depthwise_flat_even_kernel", "Conv", [u, wt(17, 1, 2, 2), wt(17)],
+             [[(1, 17, 10, 10), None, None], [(2, 17, 5, 9), None, None]],
+             attrs={"group": 17, "pads": [0, 0, 1, 1]}, **cv))
     add(Case("Conv_depthwise_s2_wide", "Conv", [u, wt(16, 1, 3, 3), wt(16)],
              [[(1, 16, 9, 131), None, None], [(1, 16, 3, 3), None, None]],
              attrs={"group": 16, "strides": [2, 2], "pads": [0, 1, 1, 1]}, **cv))
@@ -568,7 +582,8 @@ def cases():
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",
                 "Conv_depthwise_s3_padded", "Conv_depthwise_7x7_narrow",
-                "Conv_depthwise_5x5_wide_pads", "Softmax_rows", "Softmax_special",
+                "Conv_depthwise_5x5_wide_pads", "Conv_depthwise_flat_3x3",
+                "Conv_depthwise_flat_5x5_dil", "Softmax_rows", "Softmax_special",
                 "ConvTranspose_4x4_s2", "ConvTranspose_s3x2_crop_outpad",
                 "MatMulInteger_u8s8", "MatMulInteger_s8u8",
                 "MatMulInteger_batched_no_zp", "LSTM_const_bidirectional",

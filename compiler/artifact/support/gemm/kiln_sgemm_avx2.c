@@ -1,6 +1,7 @@
 /* The fp32 GEMM kernel for AVX2 + FMA: 6 x 16 tile in 12 ymm accumulators.
  * See kiln_sgemm_impl.h; CMake compiles this file with the ISA's flags. */
 #include <immintrin.h>
+#include <stdint.h>
 
 typedef __m256 kg_vec;
 #define KG_NAME(x) x##_avx2
@@ -36,6 +37,14 @@ static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
   return _mm256_maskload_ps(p, in);
 }
 /* Every other float of p[0, 2 * 8): the taps of a stride-2 row. */
+/* Lanes whose bit is set in `bits`; the others read as zeros and are not
+ * accessed (they may lie outside any buffer). */
+static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
+  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  __m256i in = _mm256_cmpeq_epi32(
+      _mm256_and_si256(_mm256_set1_epi32((int)bits), bit), bit);
+  return _mm256_maskload_ps(p, in);
+}
 static inline kg_vec kg_load_even(const float *p) {
   __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
                                    _MM_SHUFFLE(2, 0, 2, 0));

@@ -1364,6 +1364,11 @@ typedef struct {
   int64_t syn, syc, syh, syw;
   int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL;
   const KG_NAME(epi) *epi; /* applied to each finished plane, or NULL */
+  /* For flat planes (dwFlat), the lanes of vector v inside x for tap t:
+   * flatMask[v * taps + t], and tap t's offsets in x (from the output
+   * pixel's) and in w: flatOff[t], flatOff[taps + t]; NULL otherwise. */
+  const uint32_t *flatMask;
+  const int64_t *flatOff;
 } KG_NAME(dwJob);
 
 /* Lanes [*lo, *hi) of the n output columns from ow whose tap reads input
@@ -1602,6 +1607,156 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
                            bias, 0);
   }
   return 1;
+}
+
+/* Whether a plane can go flat: with unit strides, x's rows OW apart and
+ * y contiguous, output pixel p = oh * OW + ow reads x at p plus a constant
+ * per tap, so the plane is one run of P outputs computed KG_W at a time
+ * regardless of its rows: taps outside x (the padding, and the columns a
+ * row would wrap into) are masked off per lane. Narrow planes waste no
+ * lanes on row ends (a 7 x 7 plane is 4 vectors, not 7 rows) and need no
+ * channel-last copies; "same" padding (OW = W) is the common case. Used
+ * where rows do not fill whole vectors, on planes of at most 64 vectors
+ * (the masks, one per vector and tap, are computed once per call). */
+static int KG_NAME(dwFlat)(const KG_NAME(dwJob) *j) {
+  const int64_t P = j->OH * j->OW, V = (P + KG_W - 1) / KG_W;
+  return j->sh == 1 && j->sw == 1 && j->sxw == 1 && j->sxh == j->OW &&
+         j->W <= j->OW && j->syw == 1 && j->syh == j->OW &&
+         j->OW % KG_W != 0 && V <= 64 &&
+         j->KH * j->KW <= 49;
+}
+
+/* The masks and offsets of dwFlat, computed once per call (with a
+ * division per tap, they had cost a 7 x 7 plane a third of its time):
+ * bit l of mask[v * taps + t] says whether output pixel v * KG_W + l exists
+ * and its tap t lies inside x. Returns the offsets, followed by the masks,
+ * in one allocation; NULL when out of memory. */
+static int64_t *KG_NAME(dwFlatTables)(const KG_NAME(dwJob) *j) {
+  const int64_t P = j->OH * j->OW, V = (P + KG_W - 1) / KG_W;
+  const int64_t taps = j->KH * j->KW;
+  int64_t *off = (int64_t *)calloc(
+      1, (size_t)(2 * taps) * sizeof(int64_t) + (size_t)(V * taps) * 4);
+  if (!off)
+    return NULL;
+  uint32_t *m = (uint32_t *)(off + 2 * taps);
+  for (int64_t t = 0; t < taps; ++t) {
+    int64_t kh = t / j->KW, kw = t % j->KW;
+    off[t] = (kh * j->dh - j->padT) * j->OW + kw * j->dw - j->padL;
+    off[taps + t] = kh * j->swh + kw * j->sww;
+  }
+  for (int64_t p = 0; p < P; ++p) {
+    int64_t oh = p / j->OW, ow = p % j->OW;
+    for (int64_t t = 0; t < taps; ++t) {
+      int64_t ih = oh + t / j->KW * j->dh - j->padT;
+      int64_t iw = ow + t % j->KW * j->dw - j->padL;
+      if (ih >= 0 && ih < j->H && iw >= 0 && iw < j->W)
+        m[p / KG_W * taps + t] |= 1u << (p % KG_W);
+    }
+  }
+  return off;
+}
+
+/* `vecs` vectors of `planes` flat planes (channels c and c + 1) from
+ * vector v on: each tap is one masked load per plane at the pixel's offset
+ * plus the tap's. The planes share each tap's masks: loading the mask cost
+ * as much as loading x, and two planes at once do both with half the mask
+ * loads and twice the independent chains. wt holds the planes' taps one
+ * plane after the other, bias a start per plane (NULL: y's values). */
+static inline __attribute__((always_inline)) void
+KG_NAME(dwFlatVecs)(const KG_NAME(dwJob) *j, const float *x, const float *wt,
+                    int64_t taps, float *y, const float *bias, int64_t v,
+                    int64_t P, const int vecs, const int planes) {
+  const uint32_t *mask = j->flatMask + v * taps;
+  const int64_t *off = j->flatOff;
+  kg_vec acc[2][4];
+  int64_t n[4];
+#pragma GCC unroll 4
+  for (int u = 0; u < vecs; ++u) {
+    int64_t left = P - (v + u) * KG_W;
+    n[u] = left < KG_W ? left : KG_W;
+#pragma GCC unroll 2
+    for (int q = 0; q < planes; ++q) {
+      const float *yq = y + q * j->syc + (v + u) * KG_W;
+      acc[q][u] = bias ? KG_SET1(bias[q])
+                  : n[u] == KG_W ? KG_LOADU(yq)
+                                 : kg_loadn(yq, n[u]);
+    }
+  }
+  for (int64_t t = 0; t < taps; ++t) {
+    const float *p = x + off[t] + v * KG_W;
+    kg_vec wv[2];
+#pragma GCC unroll 2
+    for (int q = 0; q < planes; ++q)
+      wv[q] = KG_SET1(wt[q * taps + t]);
+#pragma GCC unroll 4
+    for (int u = 0; u < vecs; ++u) {
+      uint32_t m = mask[u * taps + t];
+#pragma GCC unroll 2
+      for (int q = 0; q < planes; ++q)
+        acc[q][u] = KG_FMA(
+            wv[q], kg_loadmask(p + q * j->sxc + u * KG_W, m), acc[q][u]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int u = 0; u < vecs; ++u)
+#pragma GCC unroll 2
+    for (int q = 0; q < planes; ++q) {
+      float *yq = y + q * j->syc + (v + u) * KG_W;
+      if (n[u] == KG_W)
+        KG_STOREU(yq, acc[q][u]);
+      else
+        kg_storen(yq, acc[q][u], n[u]);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+KG_NAME(dwFlatPlanesT)(const KG_NAME(dwJob) *j, const float *x,
+                       const float *wt, float *y, const float *bias,
+                       const int planes) {
+  const int64_t P = j->OH * j->OW, V = (P + KG_W - 1) / KG_W;
+  const int64_t taps = j->KH * j->KW;
+  int64_t v = 0;
+  for (; v + 4 <= V; v += 4)
+    KG_NAME(dwFlatVecs)(j, x, wt, taps, y, bias, v, P, 4, planes);
+  if (V - v == 3)
+    KG_NAME(dwFlatVecs)(j, x, wt, taps, y, bias, v, P, 3, planes);
+  else if (V - v == 2)
+    KG_NAME(dwFlatVecs)(j, x, wt, taps, y, bias, v, P, 2, planes);
+  else if (V - v == 1)
+    KG_NAME(dwFlatVecs)(j, x, wt, taps, y, bias, v, P, 1, planes);
+}
+
+/* Channels [c, c + planes) of image n, flat (planes is 1 or 2), then their
+ * epilogue. */
+static void KG_NAME(dwFlatPlanes)(const KG_NAME(dwJob) *j, int64_t n,
+                                  int64_t c, int planes) {
+  const int64_t taps = j->KH * j->KW, *woff = j->flatOff + taps;
+  float wt[2 * 49], b[2];
+  for (int q = 0; q < planes; ++q) {
+    const float *w = j->w + (c + q) * j->swc;
+    for (int64_t t = 0; t < taps; ++t)
+      wt[q * taps + t] = w[woff[t]];
+    if (j->bias)
+      b[q] = j->bias[(c + q) * j->sbc];
+  }
+  const float *x = j->x + n * j->sxn + c * j->sxc;
+  float *y = j->y + n * j->syn + c * j->syc;
+  if (planes == 2)
+    KG_NAME(dwFlatPlanesT)(j, x, wt, y, j->bias ? b : NULL, 2);
+  else
+    KG_NAME(dwFlatPlanesT)(j, x, wt, y, j->bias ? b : NULL, 1);
+  for (int q = 0; q < planes; ++q)
+    KG_NAME(finish)(j->epi, y + q * j->syc, j->syh, j->syw, j->OH, j->OW);
+}
+
+/* Flat planes two channels per task. */
+static void KG_NAME(dwFlatTasks)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
+  const int64_t pairs = (j->C + 1) / 2;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t n = t / pairs, c = t % pairs * 2;
+    KG_NAME(dwFlatPlanes)(j, n, c, c + 1 < j->C ? 2 : 1);
+  }
 }
 
 /* One (image, channel) plane: y[oh, ow] = start + sum w[kh, kw] * x[oh * sh
@@ -1883,21 +2038,31 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
   KG_NAME(dwJob) j = {(const float *)x, sxn, sxc, sxh, sxw, (const float *)w,
                       swc, swh, sww, (const float *)b, sbc, (float *)y, syn,
                       syc, syh, syw, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw,
-                      padT, padL, NULL};
+                      padT, padL, NULL, NULL, NULL};
   j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, y);
   int64_t planes = N * C;
-  /* Tasks: planes, or on narrow planes blocks of KG_W channels. */
-  const int blocked = KG_NAME(dwBlocked)(&j);
-  int64_t tasks = blocked ? N * ((C + KG_W - 1) / KG_W) : planes;
+  int64_t *flat = KG_NAME(dwFlat)(&j) ? KG_NAME(dwFlatTables)(&j) : NULL;
+  if (flat) {
+    j.flatOff = flat;
+    j.flatMask = (const uint32_t *)(flat + 2 * KH * KW);
+  }
+  /* Tasks: pairs of flat planes, blocks of KG_W channels on other narrow
+   * planes, or planes. */
+  const int blocked = !flat && KG_NAME(dwBlocked)(&j);
+  int64_t tasks = flat      ? N * ((C + 1) / 2)
+                  : blocked ? N * ((C + KG_W - 1) / KG_W)
+                            : planes;
   void (*body)(void *, int64_t, int64_t) =
-      blocked ? KG_NAME(dwBlockTasks) : KG_NAME(dwTasks);
+      flat      ? KG_NAME(dwFlatTasks)
+      : blocked ? KG_NAME(dwBlockTasks)
+                : KG_NAME(dwTasks);
   /* A depthwise multiply-add costs about 8 of a GEMM's (it streams its
    * input through once per channel): a lower bar for the pool. */
-  if ((double)planes * OH * OW * KH * KW < KG_PARALLEL_MIN_FMAS / 8) {
+  if ((double)planes * OH * OW * KH * KW < KG_PARALLEL_MIN_FMAS / 8)
     body(&j, 0, tasks);
-    return;
-  }
-  kiln_parallel_for(0, tasks, 1, body, &j);
+  else
+    kiln_parallel_for(0, tasks, 1, body, &j);
+  free(flat);
 }
 
 /*--- 2-D convolution as an implicit GEMM -----------------------------------*/

@@ -1,6 +1,7 @@
 /* The fp32 GEMM kernel for baseline x86-64 (SSE2, no FMA): 6 x 8 tile in 12 xmm accumulators.
  * See kiln_sgemm_impl.h; CMake compiles this file with the ISA's flags. */
 #include <emmintrin.h>
+#include <stdint.h>
 
 typedef __m128 kg_vec;
 #define KG_NAME(x) x##_sse
@@ -37,6 +38,15 @@ static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
   return _mm_loadu_ps(tmp);
 }
 /* Every other float of p[0, 2 * 4): the taps of a stride-2 row. */
+/* Lanes whose bit is set in `bits`; the others read as zeros and are not
+ * accessed (they may lie outside any buffer). */
+static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
+  float tmp[4] = {0, 0, 0, 0};
+  for (int l = 0; l < 4; ++l)
+    if (bits >> l & 1)
+      tmp[l] = p[l];
+  return _mm_loadu_ps(tmp);
+}
 static inline kg_vec kg_load_even(const float *p) {
   return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4),
                         _MM_SHUFFLE(2, 0, 2, 0));
