@@ -156,6 +156,18 @@ static inline kg_vec KG_NAME(loadRun)(const float *row, int64_t s,
   return *(const kg_vec *)tmp;
 }
 
+/* e applied to v, the accumulator of the n contiguous outputs at y, before
+ * it is stored: for kernels whose tiles are too small for a pass of
+ * finish over the stored block to pay (its call and row setup cost a
+ * 7 x 7 plane as much as its convolution). */
+static inline kg_vec KG_NAME(epiVec)(const KG_NAME(epi) *e, kg_vec v,
+                                     const float *y, int64_t n) {
+  if (e->res)
+    v += n == KG_W ? KG_LOADU(e->res + (y - e->c0))
+                   : kg_loadn(e->res + (y - e->c0), n);
+  return KG_NAME(activate)(v, e->act, KG_SET1(e->alpha), KG_SET1(e->beta));
+}
+
 static inline void KG_NAME(storeRun)(float *row, int64_t s, int64_t n,
                                      kg_vec v) {
   if (s == 1) {
@@ -195,6 +207,13 @@ static void KG_NAME(finish)(const KG_NAME(epi) *e, float *c, int64_t scm,
                             int64_t scn, int64_t rows, int64_t cols) {
   if (!e)
     return;
+  /* Contiguous rows are one run: a 7 x 7 depthwise plane is then four
+   * vectors, not seven rows of seven (row by row, a ReLU6 after 960 such
+   * planes cost more than the convolution). */
+  if (scn == 1 && scm == cols) {
+    cols *= rows;
+    rows = 1;
+  }
 #define KG_FINISH_CASE(act)                                                    \
   case act:                                                                    \
     KG_NAME(finishRows)(e, c, scm, scn, rows, cols, act);                      \

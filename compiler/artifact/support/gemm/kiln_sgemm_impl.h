@@ -86,26 +86,12 @@ static float *KG_NAME(getScratch)(size_t floats) {
 
 #include "kiln_sgemm_epilogue.h"
 
-/* Stores the accumulators of a register tile: C[0:mr, 0:nr] plus the tile,
- * or with a bias, bias[i * sbias] plus the tile (C is not read). Inlined
- * into each tile with a constant `rows`, so acc0/acc1 stay in registers. */
+/* Stores an edge tile (see storeTile): the padded rows and columns are
+ * dropped here, with masked loads and stores when C's rows are contiguous. */
 static inline __attribute__((always_inline)) void
-KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
-                   int64_t scm, int64_t scn, int64_t mr, int64_t nr,
-                   const float *bias, int64_t sbias, const int rows) {
-  if (mr == rows && nr == KG_NR && scn == 1) {
-#pragma GCC unroll 16
-    for (int i = 0; i < rows; ++i) {
-      float *row = c + i * scm;
-      kg_vec s0 = bias ? KG_SET1(bias[i * sbias]) : KG_NAME(load)(row);
-      kg_vec s1 = bias ? KG_SET1(bias[i * sbias]) : KG_NAME(load)(row + KG_W);
-      KG_NAME(store)(row, s0 + acc0[i]);
-      KG_NAME(store)(row + KG_W, s1 + acc1[i]);
-    }
-    return;
-  }
-  /* An edge tile: the padded rows and columns are dropped here, with
-   * masked loads and stores when C's rows are contiguous. */
+KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
+                       int64_t scm, int64_t scn, int64_t mr, int64_t nr,
+                       const float *bias, int64_t sbias, const int rows) {
   if (scn == 1) {
     int64_t n0 = nr < KG_W ? nr : KG_W, n1 = nr - n0;
 #pragma GCC unroll 16
@@ -137,6 +123,80 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
       float *out = c + i * scm + j * scn;
       *out = (bias ? bias[i * sbias] : *out) + tmp[i][j];
     }
+}
+
+/* A full register tile stored as act(start + tile + residual), start the
+ * bias or C, res the residual's tile or NULL. Inlined with a constant act
+ * and `rows`. */
+static inline __attribute__((always_inline)) void
+KG_NAME(storeFullTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
+                       int64_t scm, const float *bias, int64_t sbias,
+                       const float *res, const KG_NAME(epi) *e,
+                       const int act, const int rows) {
+  const kg_vec alpha = KG_SET1(e ? e->alpha : 0), beta = KG_SET1(e ? e->beta : 0);
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i) {
+    float *row = c + i * scm;
+    kg_vec s0 = bias ? KG_SET1(bias[i * sbias]) : KG_NAME(load)(row);
+    kg_vec s1 = bias ? KG_SET1(bias[i * sbias]) : KG_NAME(load)(row + KG_W);
+    kg_vec v0 = s0 + acc0[i], v1 = s1 + acc1[i];
+    if (res) {
+      v0 += KG_LOADU(res + i * scm);
+      v1 += KG_LOADU(res + i * scm + KG_W);
+    }
+    KG_NAME(store)(row, KG_NAME(activate)(v0, act, alpha, beta));
+    KG_NAME(store)(row + KG_W, KG_NAME(activate)(v1, act, alpha, beta));
+  }
+}
+
+/* Stores the accumulators of a register tile: C[0:mr, 0:nr] plus the tile,
+ * or with a bias, bias[i * sbias] plus the tile (C is not read), then the
+ * epilogue e (NULL: none; given only with a tile's last products). A full
+ * tile with rows of C contiguous applies the residual and the cheap
+ * activations to its registers: as a pass over the finished block it had
+ * cost MobileNetV2 5%, and as a pass over each stored tile more. The
+ * transcendental ones, and edge tiles, go through finish on the stored tile
+ * (in L1). Inlined into each tile with a constant `rows`, so acc0/acc1 stay
+ * in registers. */
+static inline __attribute__((always_inline)) void
+KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
+                   int64_t scm, int64_t scn, int64_t mr, int64_t nr,
+                   const float *bias, int64_t sbias,
+                   const KG_NAME(epi) *e, const int rows) {
+  if (mr == rows && nr == KG_NR && scn == 1) {
+    const float *res = e && e->res ? e->res + (c - e->c0) : NULL;
+#define KG_STORE_FULL(act)                                                     \
+  KG_NAME(storeFullTile)(acc0, acc1, c, scm, bias, sbias, res, e, act, rows)
+    switch (e ? e->act : KILN_ACT_NONE) {
+    case KILN_ACT_RELU:
+      KG_STORE_FULL(KILN_ACT_RELU);
+      return;
+    case KILN_ACT_CLIP:
+      KG_STORE_FULL(KILN_ACT_CLIP);
+      return;
+    case KILN_ACT_LEAKY_RELU:
+      KG_STORE_FULL(KILN_ACT_LEAKY_RELU);
+      return;
+    case KILN_ACT_HARD_SIGMOID:
+      KG_STORE_FULL(KILN_ACT_HARD_SIGMOID);
+      return;
+    case KILN_ACT_HARD_SWISH:
+      KG_STORE_FULL(KILN_ACT_HARD_SWISH);
+      return;
+    case KILN_ACT_NONE:
+      KG_STORE_FULL(KILN_ACT_NONE);
+      return;
+    default: {
+      KG_NAME(storeFullTile)(acc0, acc1, c, scm, bias, sbias, NULL, NULL,
+                             KILN_ACT_NONE, rows);
+      KG_NAME(finish)(e, c, scm, scn, mr, nr);
+      return;
+    }
+    }
+#undef KG_STORE_FULL
+  }
+  KG_NAME(storeEdgeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, rows);
+  KG_NAME(finish)(e, c, scm, scn, mr, nr);
 }
 
 /* The register tile's products over kc steps: acc = Ap * B, where Ap holds
@@ -174,10 +234,11 @@ static inline __attribute__((always_inline)) void
 KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
                   const float *restrict bp, float *c, int64_t scm,
                   int64_t scn, int64_t mr, int64_t nr, const float *bias,
-                  int64_t sbias, const int rows, const int vecs) {
+                  int64_t sbias, const KG_NAME(epi) *e, const int rows,
+                  const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
   KG_NAME(accumulate)(kc, ap, bp, NULL, acc0, acc1, rows, vecs);
-  KG_NAME(storeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, rows);
+  KG_NAME(storeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, e, rows);
 }
 
 /* The tile for mr rows: a third, two thirds or all of KG_MR register
@@ -198,11 +259,12 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
 static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
                           const float *restrict bp, float *c, int64_t scm,
                           int64_t scn, int64_t mr, int64_t nr,
-                          const float *bias, int64_t sbias) {
+                          const float *bias, int64_t sbias,
+                          const KG_NAME(epi) *e) {
   if (nr > KG_W)
-    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias);
+    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, e);
   else
-    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias);
+    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, e);
 }
 
 #ifdef __AVX__
@@ -614,15 +676,15 @@ static inline __attribute__((always_inline)) void
 KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
                     const int64_t *restrict kOff, float *c, int64_t scm,
                     int64_t mr, const KG_NAME(directOut) *o,
-                    const float *bias, int64_t sbias, const int rows,
-                    const int vecs) {
+                    const float *bias, int64_t sbias, const KG_NAME(epi) *e,
+                    const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
   KG_NAME(accumulate)(kc, ap, src, kOff, acc0, acc1, rows, vecs);
   int64_t r = o->q0 / o->Wq, col = o->q0 % o->Wq;
   if (col + o->nq <= o->OW) {
     /* All in one output row. */
     KG_NAME(storeTile)(acc0, acc1, c + r * o->OW + col + o->pOff, scm, 1, mr,
-                       o->nq, bias, sbias, rows);
+                       o->nq, bias, sbias, e, rows);
     return;
   }
   float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
@@ -638,6 +700,8 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
     for (int64_t i = 0; len > 0 && i < mr; ++i)
       KG_NAME(addRun)(c + i * scm + r * o->OW + col + o->pOff,
                       &tmp[i][q - o->q0], len, bias ? bias + i * sbias : NULL);
+    if (len > 0)
+      KG_NAME(finish)(e, c + r * o->OW + col + o->pOff, scm, 1, mr, len);
     q = rowEnd;
   }
 }
@@ -648,11 +712,13 @@ static void KG_NAME(directTile)(int64_t kc, const float *restrict ap,
                                 const float *src, const int64_t *kOff,
                                 float *c, int64_t scm, int64_t mr,
                                 const KG_NAME(directOut) *o, const float *bias,
-                                int64_t sbias) {
+                                int64_t sbias, const KG_NAME(epi) *e) {
   if (o->nq > KG_W)
-    KG_BY_ROWS(KG_DIRECT2, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias);
+    KG_BY_ROWS(KG_DIRECT2, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias,
+               e);
   else
-    KG_BY_ROWS(KG_DIRECT1, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias);
+    KG_BY_ROWS(KG_DIRECT1, mr, kc, ap, src, kOff, c, scm, mr, o, bias, sbias,
+               e);
 }
 
 /* Rows of register tiles for M rows: as few tiles as KG_MR allows, of even
@@ -779,7 +845,8 @@ static inline int64_t KG_NAME(tapOffset)(const KG_NAME(convB) *g,
 static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
                                const float *a, int64_t sam, int64_t sak,
                                const KG_NAME(convB) *g, float *c, int64_t scm,
-                               const float *bias, int64_t sbias) {
+                               const float *bias, int64_t sbias,
+                               const KG_NAME(epi) *e) {
   const int64_t OW = g->OW, taps = g->KH * g->KW, p0 = g->pBase;
   const KG_NAME(phaseCopy) p = KG_NAME(phaseGeometry)(g, N, K);
   const int64_t ohA = p.ohA, ohB = p.ohB, Wq = p.Wq;
@@ -821,7 +888,7 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
         KG_NAME(directTile)(kc, ap, xq + q0, kOff,
                             c + m0 * scm, scm, mr, &o,
                             bias && k0 == 0 ? bias + m0 * sbias : NULL,
-                            sbias);
+                            sbias, k0 + kc >= K ? e : NULL);
       }
     }
   }
@@ -954,7 +1021,7 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
                          int64_t scn, const KG_NAME(convB) *conv,
                          const float *bias, int64_t sbias,
-                         const float *bPacked);
+                         const float *bPacked, const KG_NAME(epi) *e);
 
 /* C = A B as C^T = B^T A^T when transposeWins (a convolution's B written
  * out first; `direct`: the convolution would otherwise take the direct
@@ -964,7 +1031,8 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
                                const float *b, int64_t sbk, int64_t sbn,
                                float *c, int64_t scm, int64_t scn,
                                const KG_NAME(convB) *conv, int direct,
-                               const float *bias, int64_t sbias) {
+                               const float *bias, int64_t sbias,
+                               const KG_NAME(epi) *e) {
   int64_t asIs =
       direct ? KG_NAME(directCols)(conv, N) : KG_NAME(colsIssued)(N);
   if (!KG_NAME(transposeWins)(M, N, K, asIs, conv != NULL))
@@ -981,19 +1049,21 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
       for (int64_t n = 0; n < N; ++n)
         c[m * scm + n * scn] = bias[m * sbias];
   KG_NAME(one)(N, M, K, b, sbn, sbk, a, sak, sam, c, scn, scm, NULL, NULL, 0,
-               NULL);
+               NULL, e);
   return 1;
 }
 
 /* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
  * the implicit convolution B. With a bias, C = bias[m] + A * B (C is not
- * read). */
+ * read). Then the epilogue e (or none): on each register tile as it is
+ * finished, while it is in L1, on the packed path; on the whole block
+ * otherwise. */
 static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
                          int64_t scn, const KG_NAME(convB) *conv,
                          const float *bias, int64_t sbias,
-                         const float *bPacked) {
+                         const float *bPacked, const KG_NAME(epi) *e) {
   if (bias && !conv && M <= KG_SMALL_M) {
     /* The few-row paths accumulate: C starts from the bias here. */
     for (int64_t m = 0; m < M; ++m)
@@ -1003,17 +1073,20 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   }
   if (bPacked && !bias && M <= KG_SMALL_M) {
     KG_NAME(smallPacked)(M, N, K, a, sam, sak, bPacked, c, scm, scn);
+    KG_NAME(finish)(e, c, scm, scn, M, N);
     return;
   }
   if (!conv && !bias && !bPacked && M <= KG_SMALL_M &&
-      KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn))
+      KG_NAME(smallM)(M, N, K, a, sam, sak, b, sbk, sbn, c, scm, scn)) {
+    KG_NAME(finish)(e, c, scm, scn, M, N);
     return;
+  }
   const int direct = conv && KG_NAME(directOk)(conv, M, N, scn);
   if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
-                                     scm, scn, conv, direct, bias, sbias))
+                                     scm, scn, conv, direct, bias, sbias, e))
     return;
-  if (direct &&
-      KG_NAME(directConv)(M, N, K, a, sam, sak, conv, c, scm, bias, sbias))
+  if (direct && KG_NAME(directConv)(M, N, K, a, sam, sak, conv, c, scm, bias,
+                                     sbias, e))
     return;
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
                                      (size_t)KG_KC * KG_MR);
@@ -1043,9 +1116,10 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
           const float *panel =
               bPacked ? bPacked + ((n0 + j0) / KG_NR * K + k0) * KG_NR
                       : bPack + j0 * kc;
-          KG_NAME(tile)(kc, ap, panel,
-                        c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr,
-                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias);
+          KG_NAME(tile)(kc, ap, panel, c + m0 * scm + (n0 + j0) * scn, scm,
+                        scn, mr, nr,
+                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias,
+                        k0 + kc >= K ? e : NULL);
         }
       }
     }
@@ -1081,7 +1155,8 @@ typedef struct {
    * image * groups + group, and A, B, C and the bias move by these strides
    * per group on top of their batch strides. */
   int64_t groups, sag, sbg, scg, sbiasg;
-  /* Applied to each task's block of C once it is complete (or NULL). */
+  /* Applied to C once it is complete (or NULL): by the packed paths to
+   * each register tile, by the others to each task's block. */
   const KG_NAME(epi) *epi;
   /* A packed at compile time (shared by every batch), see
    * kiln_sgemm_apacked; then mChunk is a multiple of KG_MR. */
@@ -1101,7 +1176,7 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
                                 const float *aPacked, const float *b,
                                 int64_t sbk, int64_t sbn, float *c,
                                 int64_t scm, int64_t scn, const float *bias,
-                                int64_t sbias) {
+                                int64_t sbias, const KG_NAME(epi) *e) {
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR));
   if (!bPack)
     abort(); /* 2 MiB of scratch: nothing sensible is left to do */
@@ -1117,7 +1192,8 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
           int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
           KG_NAME(tile)(kc, ap, bPack + j0 * kc,
                         c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr,
-                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias);
+                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias,
+                        k0 + kc >= K ? e : NULL);
         }
       }
     }
@@ -1154,20 +1230,23 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
                           j->aPacked + m0 / KG_MR * j->K * KG_MR,
                           b + n0 * j->sbn, j->sbk, j->sbn, block, j->scm,
                           j->scn, bias ? bias + m0 * j->sbias : NULL,
-                          j->sbias);
+                          j->sbias, j->epi);
     else if (j->K > 0)
       KG_NAME(one)(mc, nc, j->K, a + m0 * j->sam, j->sam, j->sak,
                    b + n0 * j->sbn, j->sbk, j->sbn, block, j->scm, j->scn,
                    j->conv ? &image : NULL,
                    bias ? bias + m0 * j->sbias : NULL, j->sbias,
                    j->bPacked ? j->bPacked + n0 / KG_NR * j->K * KG_NR
-                              : NULL);
-    else if (bias)
+                              : NULL,
+                   j->epi);
+    else {
       /* No products: C is the bias. */
-      for (int64_t m = 0; m < mc; ++m)
-        for (int64_t n = 0; n < nc; ++n)
-          block[m * j->scm + n * j->scn] = bias[(m0 + m) * j->sbias];
-    KG_NAME(finish)(j->epi, block, j->scm, j->scn, mc, nc);
+      if (bias)
+        for (int64_t m = 0; m < mc; ++m)
+          for (int64_t n = 0; n < nc; ++n)
+            block[m * j->scm + n * j->scn] = bias[(m0 + m) * j->sbias];
+      KG_NAME(finish)(j->epi, block, j->scm, j->scn, mc, nc);
+    }
   }
 }
 
@@ -1702,6 +1781,8 @@ KG_NAME(dwFlatVecs)(const KG_NAME(dwJob) *j, const float *x, const float *wt,
 #pragma GCC unroll 2
     for (int q = 0; q < planes; ++q) {
       float *yq = y + q * j->syc + (v + u) * KG_W;
+      if (j->epi)
+        acc[q][u] = KG_NAME(epiVec)(j->epi, acc[q][u], yq, n[u]);
       if (n[u] == KG_W)
         KG_STOREU(yq, acc[q][u]);
       else
@@ -1726,8 +1807,8 @@ KG_NAME(dwFlatPlanesT)(const KG_NAME(dwJob) *j, const float *x,
     KG_NAME(dwFlatVecs)(j, x, wt, taps, y, bias, v, P, 1, planes);
 }
 
-/* Channels [c, c + planes) of image n, flat (planes is 1 or 2), then their
- * epilogue. */
+/* Channels [c, c + planes) of image n, flat (planes is 1 or 2), their
+ * epilogue applied to the accumulators. */
 static void KG_NAME(dwFlatPlanes)(const KG_NAME(dwJob) *j, int64_t n,
                                   int64_t c, int planes) {
   const int64_t taps = j->KH * j->KW, *woff = j->flatOff + taps;
@@ -1745,8 +1826,6 @@ static void KG_NAME(dwFlatPlanes)(const KG_NAME(dwJob) *j, int64_t n,
     KG_NAME(dwFlatPlanesT)(j, x, wt, y, j->bias ? b : NULL, 2);
   else
     KG_NAME(dwFlatPlanesT)(j, x, wt, y, j->bias ? b : NULL, 1);
-  for (int q = 0; q < planes; ++q)
-    KG_NAME(finish)(j->epi, y + q * j->syc, j->syh, j->syw, j->OH, j->OW);
 }
 
 /* Flat planes two channels per task. */
