@@ -348,6 +348,9 @@ def cases():
     add(Case("Conv_pixel_rows_7x7", "Conv", [u, wt(136, 64, 3, 3), wt(136)],
              [[(1, 64, 7, 7), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    # Pointwise: x read in place as the GEMM's transposed A.
+    add(Case("Conv_pixel_rows_pointwise", "Conv", [u, wt(130, 520, 1, 1), wt(130)],
+             [[(2, 520, 5, 9), None, None]], static=True, **cv))
     add(Case("Conv_pixel_rows_s2_relu", "Conv", [u, wt(128, 60, 3, 3), wt(128)],
              [[(2, 60, 13, 15), None, None]],
              attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]},
@@ -587,7 +590,7 @@ def cases():
                 "ConvTranspose_4x4_s2", "ConvTranspose_s3x2_crop_outpad",
                 "MatMulInteger_u8s8", "MatMulInteger_s8u8",
                 "MatMulInteger_batched_no_zp", "LSTM_const_bidirectional",
-                "Conv_pixel_rows_7x7",
+                "Conv_pixel_rows_7x7", "Conv_pixel_rows_pointwise",
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",

@@ -98,3 +98,23 @@ func.func @pixel_rows(%x: tensor<1x8x9x9xf32>, %w: tensor<130x8x3x3xf32>, %y: te
     ins(%x, %w : tensor<1x8x9x9xf32>, tensor<130x8x3x3xf32>) outs(%y : tensor<1x130x4x4xf32>) -> tensor<1x130x4x4xf32>
   return %r : tensor<1x130x4x4xf32>
 }
+
+// -----
+
+// im2col_gemm_pixels, pointwise: no columns either; the GEMM's A is x
+// [N, C, P] read transposed (its map (n, k, p)), the product [N, P, F].
+
+// CHECK-DAG: #[[AT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[BW:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-LABEL: func.func @pixel_rows_pointwise(
+// CHECK-NOT:     linalg.generic {{.*}} ins(%arg0
+// CHECK:         %[[X3:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<1x520x7x7xf32> into tensor<1x520x49xf32>
+// CHECK:         %[[W2:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<160x520x1x1xf32> into tensor<160x520xf32>
+// CHECK:         %[[IN:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x160x49xf32>) outs(%{{.*}} : tensor<1x49x160xf32>) permutation = [0, 2, 1]
+// CHECK:         linalg.generic {indexing_maps = [#[[AT]], #[[BW]], #{{.*}}]{{.*}} ins(%[[X3]], %[[W2]] : tensor<1x520x49xf32>, tensor<160x520xf32>) outs(%[[IN]] : tensor<1x49x160xf32>)
+func.func @pixel_rows_pointwise(%x: tensor<1x520x7x7xf32>, %w: tensor<160x520x1x1xf32>, %y: tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                 kiln.lowering_config = #kiln.lowering_config<im2col_gemm_pixels, avx512>}
+    ins(%x, %w : tensor<1x520x7x7xf32>, tensor<160x520x1x1xf32>) outs(%y : tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32>
+  return %r : tensor<1x160x7x7xf32>
+}

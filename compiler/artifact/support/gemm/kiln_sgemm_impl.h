@@ -354,6 +354,18 @@ static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
         out[i] = a[i * sam + k];
     return;
   }
+  if (sam == 1) {
+    /* A transposed (a pointwise convolution's pixels as rows): a step's
+     * values are contiguous, a vector or two of them. */
+    for (int64_t k = 0; k < kc; ++k, out += KG_MR)
+      for (int64_t i = 0; i < KG_MR; i += KG_W) {
+        int64_t n = mr - i < KG_W ? mr - i : KG_W;
+        int64_t room = KG_MR - i < KG_W ? KG_MR - i : KG_W;
+        kg_vec v = n <= 0 ? KG_SET1(0) : kg_loadn(a + k * sak + i, n);
+        kg_storen(out + i, v, room);
+      }
+    return;
+  }
   for (int64_t k = 0; k < kc; ++k, out += KG_MR) {
     int64_t i = 0;
     for (; i < mr; ++i)
