@@ -228,7 +228,10 @@ MODELS = [
     ("depthwise3x3_s2_96_112", _conv(1, 96, 112, 96, 3, stride=2, pad=1,
                                      group=96)),
     ("conv1x1_320to1280_7", _conv(1, 320, 7, 1280, 1)),
-    # Its narrow depthwise layers (channel blocks: channels in the lanes).
+    # A projection with a deep reduction: pixel rows, x read in place.
+    ("conv1x1_960to160_7", _conv(1, 960, 7, 160, 1)),
+    # Its narrow depthwise layers ("same" planes go flat: one run of
+    # outputs, masked taps).
     ("depthwise3x3_576_14", _conv(1, 576, 14, 576, 3, pad=1, group=576)),
     ("depthwise3x3_960_7", _conv(1, 960, 7, 960, 3, pad=1, group=960)),
     # and its first expansion: few input channels on a large image.
