@@ -36,7 +36,6 @@ static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
       _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane));
   return _mm256_maskload_ps(p, in);
 }
-/* Every other float of p[0, 2 * 8): the taps of a stride-2 row. */
 /* Lanes whose bit is set in `bits`; the others read as zeros and are not
  * accessed (they may lie outside any buffer). */
 static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
@@ -45,6 +44,7 @@ static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
       _mm256_and_si256(_mm256_set1_epi32((int)bits), bit), bit);
   return _mm256_maskload_ps(p, in);
 }
+/* Every other float of p[0, 2 * 8): the taps of a stride-2 row. */
 static inline kg_vec kg_load_even(const float *p) {
   __m256 evens = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8),
                                    _MM_SHUFFLE(2, 0, 2, 0));

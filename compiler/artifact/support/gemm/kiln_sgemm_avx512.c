@@ -29,12 +29,12 @@ static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
   return _mm512_maskz_loadu_ps(
       (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1)), p);
 }
-/* Every other float of p[0, 2 * 16): the taps of a stride-2 row. */
 /* Lanes whose bit is set in `bits`; the others read as zeros and are not
  * accessed (they may lie outside any buffer). */
 static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
   return _mm512_maskz_loadu_ps((__mmask16)bits, p);
 }
+/* Every other float of p[0, 2 * 16): the taps of a stride-2 row. */
 static inline kg_vec kg_load_even(const float *p) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                          20, 22, 24, 26, 28, 30);

@@ -163,8 +163,7 @@ static inline kg_vec KG_NAME(loadRun)(const float *row, int64_t s,
 static inline kg_vec KG_NAME(epiVec)(const KG_NAME(epi) *e, kg_vec v,
                                      const float *y, int64_t n) {
   if (e->res)
-    v += n == KG_W ? KG_LOADU(e->res + (y - e->c0))
-                   : kg_loadn(e->res + (y - e->c0), n);
+    v += KG_NAME(loadRun)(e->res + (y - e->c0), 1, n);
   return KG_NAME(activate)(v, e->act, KG_SET1(e->alpha), KG_SET1(e->beta));
 }
 

@@ -133,7 +133,8 @@ KG_NAME(storeFullTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                        int64_t scm, const float *bias, int64_t sbias,
                        const float *res, const KG_NAME(epi) *e,
                        const int act, const int rows) {
-  const kg_vec alpha = KG_SET1(e ? e->alpha : 0), beta = KG_SET1(e ? e->beta : 0);
+  const kg_vec alpha = KG_SET1(e ? e->alpha : 0);
+  const kg_vec beta = KG_SET1(e ? e->beta : 0);
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i) {
     float *row = c + i * scm;
@@ -186,12 +187,11 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
     case KILN_ACT_NONE:
       KG_STORE_FULL(KILN_ACT_NONE);
       return;
-    default: {
+    default:
       KG_NAME(storeFullTile)(acc0, acc1, c, scm, bias, sbias, NULL, NULL,
                              KILN_ACT_NONE, rows);
       KG_NAME(finish)(e, c, scm, scn, mr, nr);
       return;
-    }
     }
 #undef KG_STORE_FULL
   }
@@ -1067,9 +1067,9 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
 
 /* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
  * the implicit convolution B. With a bias, C = bias[m] + A * B (C is not
- * read). Then the epilogue e (or none): on each register tile as it is
- * finished, while it is in L1, on the packed path; on the whole block
- * otherwise. */
+ * read). Then the epilogue e (or none): the packed and direct paths apply
+ * it with each register tile's last products (storeTile), the few-row
+ * paths to the finished block. */
 static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
@@ -1167,8 +1167,7 @@ typedef struct {
    * image * groups + group, and A, B, C and the bias move by these strides
    * per group on top of their batch strides. */
   int64_t groups, sag, sbg, scg, sbiasg;
-  /* Applied to C once it is complete (or NULL): by the packed paths to
-   * each register tile, by the others to each task's block. */
+  /* Applied to C once it is complete (or NULL): see one(). */
   const KG_NAME(epi) *epi;
   /* A packed at compile time (shared by every batch), see
    * kiln_sgemm_apacked; then mChunk is a multiple of KG_MR. */
@@ -1709,12 +1708,12 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
  * channel-last copies; "same" padding (OW = W) is the common case. Used
  * where rows do not fill whole vectors, on planes of at most 64 vectors
  * (the masks, one per vector and tap, are computed once per call). */
+#define KG_DW_FLAT_TAPS 49 /* up to 7 x 7 kernels: dwFlatPlanes' weights */
 static int KG_NAME(dwFlat)(const KG_NAME(dwJob) *j) {
   const int64_t P = j->OH * j->OW, V = (P + KG_W - 1) / KG_W;
   return j->sh == 1 && j->sw == 1 && j->sxw == 1 && j->sxh == j->OW &&
          j->W <= j->OW && j->syw == 1 && j->syh == j->OW &&
-         j->OW % KG_W != 0 && V <= 64 &&
-         j->KH * j->KW <= 49;
+         j->OW % KG_W != 0 && V <= 64 && j->KH * j->KW <= KG_DW_FLAT_TAPS;
 }
 
 /* The masks and offsets of dwFlat, computed once per call (with a
@@ -1726,7 +1725,8 @@ static int64_t *KG_NAME(dwFlatTables)(const KG_NAME(dwJob) *j) {
   const int64_t P = j->OH * j->OW, V = (P + KG_W - 1) / KG_W;
   const int64_t taps = j->KH * j->KW;
   int64_t *off = (int64_t *)calloc(
-      1, (size_t)(2 * taps) * sizeof(int64_t) + (size_t)(V * taps) * 4);
+      1, (size_t)(2 * taps) * sizeof(int64_t) +
+             (size_t)(V * taps) * sizeof(uint32_t));
   if (!off)
     return NULL;
   uint32_t *m = (uint32_t *)(off + 2 * taps);
@@ -1768,9 +1768,7 @@ KG_NAME(dwFlatVecs)(const KG_NAME(dwJob) *j, const float *x, const float *wt,
 #pragma GCC unroll 2
     for (int q = 0; q < planes; ++q) {
       const float *yq = y + q * j->syc + (v + u) * KG_W;
-      acc[q][u] = bias ? KG_SET1(bias[q])
-                  : n[u] == KG_W ? KG_LOADU(yq)
-                                 : kg_loadn(yq, n[u]);
+      acc[q][u] = bias ? KG_SET1(bias[q]) : KG_NAME(loadRun)(yq, 1, n[u]);
     }
   }
   for (int64_t t = 0; t < taps; ++t) {
@@ -1795,10 +1793,7 @@ KG_NAME(dwFlatVecs)(const KG_NAME(dwJob) *j, const float *x, const float *wt,
       float *yq = y + q * j->syc + (v + u) * KG_W;
       if (j->epi)
         acc[q][u] = KG_NAME(epiVec)(j->epi, acc[q][u], yq, n[u]);
-      if (n[u] == KG_W)
-        KG_STOREU(yq, acc[q][u]);
-      else
-        kg_storen(yq, acc[q][u], n[u]);
+      KG_NAME(storeRun)(yq, 1, n[u], acc[q][u]);
     }
 }
 
@@ -1824,7 +1819,7 @@ KG_NAME(dwFlatPlanesT)(const KG_NAME(dwJob) *j, const float *x,
 static void KG_NAME(dwFlatPlanes)(const KG_NAME(dwJob) *j, int64_t n,
                                   int64_t c, int planes) {
   const int64_t taps = j->KH * j->KW, *woff = j->flatOff + taps;
-  float wt[2 * 49], b[2];
+  float wt[2 * KG_DW_FLAT_TAPS], b[2];
   for (int q = 0; q < planes; ++q) {
     const float *w = j->w + (c + q) * j->swc;
     for (int64_t t = 0; t < taps; ++t)

@@ -37,7 +37,6 @@ static inline kg_vec kg_loadrange(const float *p, int64_t lo, int64_t hi) {
     memcpy(tmp + lo, p + lo, (hi - lo) * sizeof(float));
   return _mm_loadu_ps(tmp);
 }
-/* Every other float of p[0, 2 * 4): the taps of a stride-2 row. */
 /* Lanes whose bit is set in `bits`; the others read as zeros and are not
  * accessed (they may lie outside any buffer). */
 static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
@@ -47,6 +46,7 @@ static inline kg_vec kg_loadmask(const float *p, uint32_t bits) {
       tmp[l] = p[l];
   return _mm_loadu_ps(tmp);
 }
+/* Every other float of p[0, 2 * 4): the taps of a stride-2 row. */
 static inline kg_vec kg_load_even(const float *p) {
   return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4),
                         _MM_SHUFFLE(2, 0, 2, 0));
