@@ -423,13 +423,15 @@ def cases():
     # The 8-bit (VNNI) path where the CPU has it: int8 weights without a
     # zero point and uint8 activations around 128 fit int8 after their
     # zero points; K past one block (600: the correction with the first
-    # block only) and not a multiple of 4, edge tiles. With zero point 0
+    # block only; 603: the second block ends inside a quad of K steps and
+    # inside the 32 steps A is packed by), edge tiles. With zero point 0
     # the activations do not fit and take the 16-bit path.
-    wq8 = np.random.default_rng(7).integers(-128, 128, (600, 66)).astype(np.int8)
-    for name, azp in [("vnni", 128), ("a_unfit", 0)]:
+    for name, azp, k in [("vnni", 128, 600), ("vnni_k603", 128, 603),
+                         ("a_unfit", 0, 600)]:
+        wq8 = np.random.default_rng(7).integers(-128, 128, (k, 66)).astype(np.int8)
         add(Case(f"MatMulInteger_const_b_{name}", "MatMulInteger",
                  [u8, wq8, np.array(azp, np.uint8)],
-                 [[(17, 600)], [(2, 600)]], rtol=0, atol=0))
+                 [[(17, k)], [(2, k)]], rtol=0, atol=0))
 
     # QLinearMatMul takes the same int16 kernel, then requantizes.
     fs = lambda v: np.array(v, np.float32)  # noqa: E731

@@ -149,7 +149,32 @@ static int KG_NAME(quadsOf)(const int16_t *packed, int64_t K, int64_t N,
 static void KG_NAME(qpackA)(int64_t mr, int64_t kc, const int16_t *a,
                             int64_t sam, int64_t sak, uint8_t *out) {
   const int64_t quads = (kc + 3) / 4;
-  for (int64_t q = 0; q < quads; ++q)
+  int64_t q = 0;
+  if (sak == 1) {
+    /* Eight quads (32 K steps) of each row as one ymm of uint8, then an
+     * 8 x 8 transpose of 32-bit quads puts the eight rows of each quad
+     * side by side. Steps past kc are not read (the row may end there):
+     * they pack as 0 + 128, against B's zero padding. */
+    const __m512i bias = _mm512_set1_epi16(128);
+    for (; q < quads; q += 8) {
+      const int64_t k = 4 * q, left = kc - k;
+      const __mmask32 live =
+          left >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << left) - 1);
+      __m256 rows[8];
+#pragma GCC unroll 8
+      for (int64_t i = 0; i < 8; ++i) {
+        __m512i v = i < mr ? _mm512_maskz_loadu_epi16(live, a + i * sam + k)
+                           : _mm512_setzero_si512();
+        rows[i] = _mm256_castsi256_ps(
+            _mm512_cvtepi16_epi8(_mm512_add_epi16(v, bias)));
+      }
+      /* Quads past the end land in out's slack (KI_KC is a multiple of
+       * 32; the scratch holds a full block). */
+      KG_NAME(transpose8r)(rows, (float *)(out + q * KI_MR * 4), 8);
+    }
+    return;
+  }
+  for (; q < quads; ++q)
     for (int64_t i = 0; i < KI_MR; ++i) {
       uint8_t *dst = out + (q * KI_MR + i) * 4;
       for (int64_t s = 0; s < 4; ++s) {
@@ -175,10 +200,9 @@ __attribute__((target("avx512vnni"))) static inline
     k1 = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(colsum + 16)), 7);
   }
 #pragma GCC unroll 16
-  for (int i = 0; i < rows; ++i) {
-    acc0[i] = _mm512_sub_epi32(_mm512_setzero_si512(), k0);
-    acc1[i] = _mm512_sub_epi32(_mm512_setzero_si512(), k1);
-  }
+  for (int i = 0; i < rows; ++i)
+    acc0[i] = acc1[i] = _mm512_setzero_si512();
+#pragma GCC unroll 2
   for (int64_t q = 0; q < quads; ++q, ap += KI_MR * 4, bp += KI_NR * 4) {
     __m512i b0 = _mm512_loadu_si512((const void *)bp);
     __m512i b1 = _mm512_loadu_si512((const void *)(bp + 64));
@@ -190,6 +214,11 @@ __attribute__((target("avx512vnni"))) static inline
       acc0[i] = _mm512_dpbusd_epi32(acc0[i], x, b0);
       acc1[i] = _mm512_dpbusd_epi32(acc1[i], x, b1);
     }
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < rows; ++i) {
+    acc0[i] = _mm512_sub_epi32(acc0[i], k0);
+    acc1[i] = _mm512_sub_epi32(acc1[i], k1);
   }
   KG_NAME(istoreTile)(acc0, acc1, c, scm, scn, nr, rows);
 }

@@ -268,13 +268,11 @@ static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
 }
 
 #ifdef __AVX__
-/* dst[i * ds + j] = src[j * ss + i] for i, j < 8: an 8 x 8 block
+/* dst[i * ds + j] = lane i of r[j] for i, j < 8: an 8 x 8 block
  * transposed in ymm registers (unpack, shuffle, swap 128-bit halves). */
-static inline void KG_NAME(transpose8)(const float *src, int64_t ss,
-                                       float *dst, int64_t ds) {
-  __m256 r[8], t[8], u[8];
-  for (int i = 0; i < 8; ++i)
-    r[i] = _mm256_loadu_ps(src + i * ss);
+static inline void KG_NAME(transpose8r)(const __m256 *r, float *dst,
+                                        int64_t ds) {
+  __m256 t[8], u[8];
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
@@ -290,6 +288,15 @@ static inline void KG_NAME(transpose8)(const float *src, int64_t ss,
     _mm256_storeu_ps(dst + (i + 4) * ds,
                      _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
   }
+}
+
+/* dst[i * ds + j] = src[j * ss + i] for i, j < 8. */
+static inline void KG_NAME(transpose8)(const float *src, int64_t ss,
+                                       float *dst, int64_t ds) {
+  __m256 r[8];
+  for (int i = 0; i < 8; ++i)
+    r[i] = _mm256_loadu_ps(src + i * ss);
+  KG_NAME(transpose8r)(r, dst, ds);
 }
 #endif
 
