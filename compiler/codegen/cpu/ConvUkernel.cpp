@@ -13,6 +13,11 @@
 // depthwise kernel, it takes over the zero padding of the input and a bias
 // the output starts from (AbsorbedOperands.h).
 //
+// With AVX-512, constant weights of layers with enough filters and steps
+// of K are stored transposed here, (g, (c, kh, kw), f) with f padded to
+// whole vectors: the kernel then puts output channels in its vector lanes
+// (kiln_sgemm_chanvec.h), reading each step's weights as whole vectors.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/AbsorbedOperands.h"
@@ -22,6 +27,10 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cstring>
+#include <map>
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVUKERNEL
@@ -72,14 +81,82 @@ Value contiguousBuffer(OpBuilder &b, Location loc, Value v, unsigned dims) {
   return copy;
 }
 
+/// The least filters (per group) and steps of K (c, kh, kw) for which
+/// the weights go transposed to the channel-vector path: with fewer
+/// filters a tile has too few vectors of them to keep the FMA units busy
+/// against its broadcasts, with fewer steps the transposed stores of the
+/// tile cost too much of it.
+constexpr int64_t kChanVecMinFilters = 32;
+constexpr int64_t kChanVecMinSteps = 64;
+/// Output channels per vector of the channel-vector path (AVX-512 floats).
+constexpr int64_t kChanVecLanes = 16;
+
 struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   using Base::Base;
+
+  /// Transposed copies made so far, by source global.
+  std::map<Operation *, memref::GlobalOp> transposed;
+
+  /// The weights `w` of a convolution ([G,] F, C, [KH,] KW) transposed for
+  /// the channel-vector path as a constant global [G, K, Fp], K = C * KH *
+  /// KW and Fp = F rounded up to whole vectors (zeros), when `w` is a
+  /// whole constant f32 global with a static shape (or a reshape of one: a
+  /// grouped convolution's [G, F, ...] view), the ISA AVX-512 and the
+  /// layer large enough (kChanVecMin*); otherwise null.
+  memref::GlobalOp getTransposed(Value w, bool grouped,
+                                 kiln::codegen::Isa isa) {
+    Value source = w;
+    if (auto expand = w.getDefiningOp<memref::ExpandShapeOp>())
+      source = expand.getSrc();
+    else if (auto collapse = w.getDefiningOp<memref::CollapseShapeOp>())
+      source = collapse.getSrc();
+    auto get = source.getDefiningOp<memref::GetGlobalOp>();
+    auto type = cast<MemRefType>(w.getType());
+    if (get && !cast<MemRefType>(source.getType()).getLayout().isIdentity())
+      return nullptr;
+    if (isa != kiln::codegen::Isa::avx512 || !get ||
+        !type.hasStaticShape() || !type.getLayout().isIdentity())
+      return nullptr;
+    ArrayRef<int64_t> shape = type.getShape();
+    unsigned lead = grouped ? 1 : 0;
+    int64_t G = grouped ? shape[0] : 1, F = shape[lead];
+    int64_t K = type.getNumElements() / (G * F);
+    if (F < kChanVecMinFilters || K < kChanVecMinSteps)
+      return nullptr;
+    auto module = get->getParentOfType<ModuleOp>();
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        get, get.getNameAttr());
+    if (!global)
+      return nullptr;
+    if (auto it = transposed.find(global); it != transposed.end())
+      return it->second;
+    std::optional<SmallVector<char>> bytes = kiln::readGlobalBytes(global);
+    if (!bytes)
+      return nullptr;
+    int64_t Fp = (F + kChanVecLanes - 1) / kChanVecLanes * kChanVecLanes;
+    auto *values = reinterpret_cast<const float *>(bytes->data());
+    SmallVector<char> layout(G * K * Fp * sizeof(float), 0);
+    auto *out = reinterpret_cast<float *>(layout.data());
+    for (int64_t g = 0; g < G; ++g)
+      for (int64_t f = 0; f < F; ++f)
+        for (int64_t k = 0; k < K; ++k)
+          out[(g * K + k) * Fp + f] = values[(g * F + f) * K + k];
+    memref::GlobalOp result = kiln::createConstantGlobal(
+        module, global.getLoc(), (global.getSymName() + "_chanvec").str(),
+        MemRefType::get({G, K, Fp}, type.getElementType()), layout);
+    transposed[global] = result;
+    return result;
+  }
 
   /// Replaces `op`, a conv_2d_nchw_fchw, (grouped) conv_2d_ngchw_gfchw or
   /// conv_1d_ncw_fcw, by a call to `kernel`.
   void lower(linalg::LinalgOp op, func::FuncOp kernel) {
     bool grouped = isa<linalg::Conv2DNgchwGfchwOp>(op);
     bool oneD = isa<linalg::Conv1DNcwFcwOp>(op);
+    kiln::codegen::Isa isa =
+        kiln::codegen::getLoweringConfig(op,
+                                         kiln::codegen::Strategy::conv_ukernel)
+            .getIsa();
     // Dims of x and y: (n, [g,] c or f, [h,] w); of w: ([g,] f, c, [kh,]
     // kw). A 1-D convolution is a 2-D one with H = OH = KH = 1.
     unsigned lead = grouped ? 1 : 0;
@@ -97,7 +174,12 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       bias = grouped ? kiln::matchStart(op, yOriginal, {1, 2})
                      : kiln::matchStart(op, yOriginal, {1});
     Value source = padding ? padding->source : x;
-    Value w = contiguousBuffer(b, loc, wOriginal, oneD ? 2 : 3);
+    memref::GlobalOp wTransposed = getTransposed(wOriginal, grouped, isa);
+    Value w = wTransposed
+                  ? memref::GetGlobalOp::create(b, loc, wTransposed.getType(),
+                                                wTransposed.getSymName())
+                        .getResult()
+                  : contiguousBuffer(b, loc, wOriginal, oneD ? 2 : 3);
     Value y = contiguousBuffer(b, loc, yOriginal, oneD ? 1 : 2);
     auto dim = [&](Value v, int64_t d) -> Value {
       return memref::DimOp::create(b, loc, v, d);
@@ -127,7 +209,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       return grouped ? arg.strides[1] : zero;
     };
     // N, G, F, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL; x and
-    // its strides (n, g, c, h, w); w and its g and f strides; the bias and
+    // its strides (n, g, c, h, w); w and its g, f and k strides; the bias and
     // its g and f strides (or 0, 0, 0); y and its n, g and f strides. An
     // ungrouped convolution has G = 1 and group strides 0.
     // The size of spatial dim `d` (0: h, 1: w) of v from its dim `first`
@@ -137,16 +219,27 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
         return d == 0 ? index(1) : dim(v, first);
       return dim(v, first + d);
     };
+    // The weights' sizes as the layer has them (static when transposed).
+    auto wDim = [&](int64_t d) -> Value {
+      if (!wTransposed)
+        return dim(w, d);
+      return index(cast<MemRefType>(wOriginal.getType()).getDimSize(d));
+    };
+    auto wSpatial = [&](unsigned d) -> Value {
+      if (oneD)
+        return d == 0 ? index(1) : wDim(lead + 2);
+      return wDim(lead + 2 + d);
+    };
     SmallVector<Value> args = {dim(source, 0),
-                               grouped ? dim(w, 0) : index(1),
-                               dim(w, lead),
-                               dim(w, lead + 1),
+                               grouped ? wDim(0) : index(1),
+                               wDim(lead),
+                               wDim(lead + 1),
                                spatial(source, lead + 2, 0),
                                spatial(source, lead + 2, 1),
                                spatial(y, lead + 2, 0),
                                spatial(y, lead + 2, 1),
-                               spatial(w, lead + 2, 0),
-                               spatial(w, lead + 2, 1),
+                               wSpatial(0),
+                               wSpatial(1),
                                index(strides[0]),
                                index(strides[1]),
                                index(dilations[0]),
@@ -161,8 +254,13 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     if (oneD)
       args.push_back(zero);
     args.append(xa.strides.begin() + 2 + lead, xa.strides.end());
-    // w is (g, f, c, kh, kw): its group dim leads.
-    args.append({wa.address, grouped ? wa.strides[0] : zero, wa.strides[lead]});
+    // w is (g, f, c, kh, kw): its group dim leads, (c, kh, kw) is
+    // contiguous. Transposed, it is (g, (c, kh, kw), f).
+    if (wTransposed)
+      args.append({wa.address, wa.strides[0], index(1), wa.strides[1]});
+    else
+      args.append({wa.address, grouped ? wa.strides[0] : zero,
+                   wa.strides[lead], index(1)});
     kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, grouped ? 2 : 1);
     args.append({ba.address, grouped ? ba.strides[0] : zero,
                  ba.strides[grouped ? 1 : 0]});
@@ -178,11 +276,37 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       memref::CopyOp::create(b, loc, y, yOriginal);
       memref::DeallocOp::create(b, loc, y);
     }
-    if (w != wOriginal)
+    if (w != wOriginal && !wTransposed)
       memref::DeallocOp::create(b, loc, w);
     op->erase();
+    // A weight read only transposed is not kept twice.
+    if (wTransposed)
+      eraseUnusedWeight(wOriginal.getDefiningOp());
     kiln::eraseAbsorbed(bias, padding);
     kiln::eraseAbsorbed(epilogue);
+  }
+
+  /// Erases `op`, a get_global of weights or a reshape of one, when nothing
+  /// reads it any more, then what it read, down to the global.
+  void eraseUnusedWeight(Operation *op) {
+    if (!op || !op->use_empty())
+      return;
+    if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          get, get.getNameAttr());
+      get->erase();
+      if (global && SymbolTable::symbolKnownUseEmpty(
+                        global, global->getParentOfType<ModuleOp>())) {
+        transposed.erase(global);
+        global.erase();
+      }
+      return;
+    }
+    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
+      return;
+    Operation *source = op->getOperand(0).getDefiningOp();
+    op->erase();
+    eraseUnusedWeight(source);
   }
 
   void runOnOperation() override {
@@ -192,7 +316,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
             getOperation(), kiln::codegen::Strategy::conv_ukernel,
             "a linalg.conv_2d_nchw_fchw, conv_2d_ngchw_gfchw or "
             "conv_1d_ncw_fcw",
-            "kiln_sconv2d_", /*numArgs=*/36,
+            "kiln_sconv2d_", /*numArgs=*/37,
             [&](Operation *op, func::FuncOp kernel) {
               lower(cast<linalg::LinalgOp>(op), kernel);
             })))

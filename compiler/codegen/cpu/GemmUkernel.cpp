@@ -54,40 +54,6 @@ int64_t panelWidth(Isa isa) { return 2 * vectorBits(isa) / 32; }
 /// the ISA (KG_MR: 12 with AVX-512's 32 vector registers, 6 with 16).
 int64_t panelHeight(Isa isa) { return isa == Isa::avx512 ? 12 : 6; }
 
-/// The bytes of a constant global of f32 or i16 elements (dense or
-/// resource-backed), row-major, or nothing.
-std::optional<SmallVector<char>> readGlobalBytes(memref::GlobalOp global) {
-  if (!global.getConstant() || !global.getInitialValue())
-    return std::nullopt;
-  Attribute init = *global.getInitialValue();
-  Type elem = global.getType().getElementType();
-  if (!elem.isF32() && !elem.isInteger(16))
-    return std::nullopt;
-  size_t count = global.getType().getNumElements();
-  size_t bytes = count * elem.getIntOrFloatBitWidth() / 8;
-  SmallVector<char> values(bytes);
-  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
-    if (dense.getElementType() != elem)
-      return std::nullopt;
-    if (elem.isF32()) {
-      auto *out = reinterpret_cast<float *>(values.data());
-      llvm::copy(dense.getValues<float>(), out);
-    } else {
-      auto *out = reinterpret_cast<int16_t *>(values.data());
-      llvm::copy(dense.getValues<int16_t>(), out);
-    }
-    return values;
-  }
-  auto resource = dyn_cast<DenseResourceElementsAttr>(init);
-  if (!resource || resource.getElementType() != elem)
-    return std::nullopt;
-  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-  if (!blob || blob->getData().size() != bytes)
-    return std::nullopt;
-  std::memcpy(values.data(), blob->getData().data(), bytes);
-  return values;
-}
-
 struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   using Base::Base;
 
@@ -144,7 +110,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     Type elem = type.getElementType();
     if (pairs != elem.isInteger(16))
       return nullptr;
-    std::optional<SmallVector<char>> values = readGlobalBytes(global);
+    std::optional<SmallVector<char>> values = kiln::readGlobalBytes(global);
     if (!values)
       return nullptr;
     size_t size = elem.getIntOrFloatBitWidth() / 8;
@@ -163,22 +129,14 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
                                          size,
                     size);
       }
-    auto packedType = MemRefType::get({panels * steps * width}, elem);
-    ArrayRef<char> bytes(layout.data(), layout.size());
     // "_t": stored transposed, A as (k, m) or B as (n, k).
     bool transposed = index == 0 ? kDim == 0 : kDim == 1;
     std::string name = (global.getSymName() + "_packed_" + isaSuffix(isa) +
                         (index == 0 ? "_a" : "") + (transposed ? "_t" : ""))
                            .str();
-    auto init = DenseResourceElementsAttr::get(
-        RankedTensorType::get(packedType.getShape(),
-                              packedType.getElementType()),
-        name, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
-    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-    auto result = memref::GlobalOp::create(
-        b, global.getLoc(), name, b.getStringAttr("private"), packedType, init,
-        /*constant=*/true, b.getI64IntegerAttr(64));
-    SymbolTable(module).insert(result);
+    memref::GlobalOp result = kiln::createConstantGlobal(
+        module, global.getLoc(), name,
+        MemRefType::get({panels * steps * width}, elem), layout);
     packed[key] = result;
     packedSources.insert(global);
     return result;

@@ -7,6 +7,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cstring>
 
 using namespace mlir;
 
@@ -110,6 +114,52 @@ BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   arg.address = arith::AddIOp::create(b, loc, base, offset);
   arg.strides.append(meta.getStrides().begin(), meta.getStrides().end());
   return arg;
+}
+
+std::optional<SmallVector<char>> readGlobalBytes(memref::GlobalOp global) {
+  if (!global.getConstant() || !global.getInitialValue())
+    return std::nullopt;
+  Attribute init = *global.getInitialValue();
+  Type elem = global.getType().getElementType();
+  if (!elem.isF32() && !elem.isInteger(16))
+    return std::nullopt;
+  size_t count = global.getType().getNumElements();
+  size_t bytes = count * elem.getIntOrFloatBitWidth() / 8;
+  SmallVector<char> values(bytes);
+  if (auto dense = dyn_cast<DenseElementsAttr>(init)) {
+    if (dense.getElementType() != elem)
+      return std::nullopt;
+    if (elem.isF32()) {
+      auto *out = reinterpret_cast<float *>(values.data());
+      llvm::copy(dense.getValues<float>(), out);
+    } else {
+      auto *out = reinterpret_cast<int16_t *>(values.data());
+      llvm::copy(dense.getValues<int16_t>(), out);
+    }
+    return values;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(init);
+  if (!resource || resource.getElementType() != elem)
+    return std::nullopt;
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob || blob->getData().size() != bytes)
+    return std::nullopt;
+  std::memcpy(values.data(), blob->getData().data(), bytes);
+  return values;
+}
+
+memref::GlobalOp createConstantGlobal(ModuleOp module, Location loc,
+                                      StringRef name, MemRefType type,
+                                      ArrayRef<char> bytes) {
+  auto init = DenseResourceElementsAttr::get(
+      RankedTensorType::get(type.getShape(), type.getElementType()), name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto global = memref::GlobalOp::create(
+      b, loc, name, b.getStringAttr("private"), type, init,
+      /*constant=*/true, b.getI64IntegerAttr(64));
+  SymbolTable(module).insert(global);
+  return global;
 }
 
 BufferArg getBiasArg(OpBuilder &b, Location loc,

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <array>
@@ -103,6 +104,20 @@ struct BufferArg {
 };
 BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
+
+/// The bytes of a constant global of f32 or i16 elements (dense or
+/// resource-backed), row-major, or nothing.
+std::optional<llvm::SmallVector<char>>
+readGlobalBytes(mlir::memref::GlobalOp global);
+
+/// A private constant global `name` of `type` holding `bytes` (a resource
+/// blob, 64-byte aligned), inserted at the start of `module` under a name
+/// the symbol table makes unique.
+mlir::memref::GlobalOp createConstantGlobal(mlir::ModuleOp module,
+                                            mlir::Location loc,
+                                            llvm::StringRef name,
+                                            mlir::MemRefType type,
+                                            llvm::ArrayRef<char> bytes);
 
 /// A kernel's bias operand for `start` (matchStart): the bias's address
 /// and strides; for a start at zero, the address of a constant +0.0 (one

@@ -9,7 +9,7 @@
 // (no) g, c, h and w strides, w with its (no) g and f strides, no bias
 // (0, 0, 0) and y with its n, (no) g and f strides.
 
-// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func private @kiln_sconv2d_avx512(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func private @kiln_parallel_for(i64, i64, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-LABEL: func.func @conv(
 // CHECK-SAME:      %[[X:.*]]: memref<?x16x?x?xf32>, %[[W:.*]]: memref<32x16x3x3xf32>, %[[Y:.*]]: memref<?x32x?x?xf32>
@@ -29,7 +29,7 @@
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C3]]
 // CHECK-DAG:     %[[KH:.*]] = memref.dim %[[W]], %[[C2]]
 // CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C3]]
-// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[C1]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         call @kiln_sconv2d_avx512(%[[N]], %[[C1]], %[[F]], %[[C]], %[[H]], %[[IW]], %[[OH]], %[[OW]], %[[KH]], %[[KW]], %[[C1]], %[[C1]], %[[C2]], %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C1]], %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 func.func @conv(%x: memref<?x16x?x?xf32>, %w: memref<32x16x3x3xf32>, %y: memref<?x32x?x?xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
@@ -77,7 +77,7 @@ func.func @strided_output(%x: memref<1x8x10x10xf32, strided<[1600, 100, 10, 1], 
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
-// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C2]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SB]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.
 // CHECK:         return %[[Y]]
 func.func @padded_with_bias(%x: memref<2x3x9x9xf32>, %w: memref<5x3x3x3xf32>, %b: memref<5xf32>) -> memref<2x5x11x9xf32> {
@@ -211,11 +211,102 @@ func.func @unconfigured(%x: memref<1x2x5x5xf32>, %w: memref<3x2x3x3xf32>, %y: me
 // CHECK-DAG:     %[[IW:.*]] = memref.dim %[[X]], %[[C2]]
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C2]]
 // CHECK-DAG:     %[[KW:.*]] = memref.dim %[[W]], %[[C2]]
-// CHECK:         call @kiln_sconv2d_avx2(%[[N]], %[[C1]], %[[F]], %[[C]], %[[C1]], %[[IW]], %[[C1]], %[[OW]], %[[C1]], %[[KW]], %[[C1]], %[[C3]], %[[C1]], %[[C2]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[C0]], %[[SX]]#2, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         call @kiln_sconv2d_avx2(%[[N]], %[[C1]], %[[F]], %[[C]], %[[C1]], %[[IW]], %[[C1]], %[[OW]], %[[C1]], %[[KW]], %[[C1]], %[[C3]], %[[C1]], %[[C2]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[C0]], %[[SX]]#1, %[[C0]], %[[SX]]#2, %{{.*}}, %[[C0]], %[[SW]]#0, %[[C1]], %[[C0]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[C0]], %[[SY]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_1d_ncw_fcw
 func.func @conv1d(%x: memref<?x2x?xf32>, %w: memref<5x2x7xf32>, %y: memref<?x5x?xf32>) {
   linalg.conv_1d_ncw_fcw {dilations = dense<2> : tensor<1xi64>, strides = dense<3> : tensor<1xi64>,
                          kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>}
     ins(%x, %w : memref<?x2x?xf32>, memref<5x2x7xf32>) outs(%y : memref<?x5x?xf32>)
+  return
+}
+
+// -----
+
+// With AVX-512, constant weights of a layer with at least 32 filters and
+// 64 steps of K are stored transposed at compile time, (g, (c, kh, kw), f)
+// with f padded to whole vectors of 16 (40 -> 48), for the channel-vector
+// path: w moves by 1 per filter and 48 per step (filter 40 .. 47 zeros).
+// The original global goes; the sizes are the layer's.
+
+// CHECK:       memref.global "private" constant @w40_chanvec : memref<1x72x48xf32> = dense_resource<w40_chanvec> {alignment = 64 : i64}
+// CHECK-NOT:   memref.global "private" constant @w40 :
+// CHECK-LABEL: func.func @chanvec(
+// CHECK:         %[[WT:.*]] = memref.get_global @w40_chanvec : memref<1x72x48xf32>
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SWT:.*]]:3 = memref.extract_strided_metadata %[[WT]]
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C40:.*]] = arith.constant 40 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %[[C1]], %[[C40]], %[[C8]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C3]], %[[C3]], {{.*}}, %[[SWT]]#0, %[[C1]], %[[SWT]]#1, %{{.*}}, %{{.*}}, %{{.*}},
+// CHECK:       w40_chanvec: "0x40000000{{(0000003F)+}}0000000000000000000000000000000000000000000000000000000000000000{{(0000003F)+}}0000000000000000000000000000000000000000000000000000000000000000
+memref.global "private" constant @w40 : memref<40x8x3x3xf32> = dense<0.5>
+func.func @chanvec(%x: memref<1x8x9x9xf32>, %y: memref<1x40x7x7xf32>) {
+  %w = memref.get_global @w40 : memref<40x8x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %w : memref<1x8x9x9xf32>, memref<40x8x3x3xf32>) outs(%y : memref<1x40x7x7xf32>)
+  return
+}
+
+// -----
+
+// A grouped convolution's weights, a [G, F, ...] view of the global, are
+// transposed per group: [2, 72, 32]; the reshape and the global go.
+
+// CHECK:       memref.global "private" constant @wg_chanvec : memref<2x72x32xf32>
+// CHECK-LABEL: func.func @chanvec_grouped(
+// CHECK-NOT:     memref.expand_shape
+// CHECK:         %[[WT:.*]] = memref.get_global @wg_chanvec
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SWT:.*]]:3 = memref.extract_strided_metadata %[[WT]]
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK:         call @kiln_sconv2d_avx512(%{{.*}}, %[[C2]], %[[C32]], {{.*}}, %[[SWT]]#0, %[[C1]], %[[SWT]]#1, %{{.*}}, %{{.*}}, %{{.*}},
+memref.global "private" constant @wg : memref<64x8x3x3xf32> = dense<0.25>
+func.func @chanvec_grouped(%x: memref<1x2x8x9x9xf32>, %y: memref<1x2x32x7x7xf32>) {
+  %w = memref.get_global @wg : memref<64x8x3x3xf32>
+  %v = memref.expand_shape %w [[0, 1], [2], [3], [4]] output_shape [2, 32, 8, 3, 3] : memref<64x8x3x3xf32> into memref<2x32x8x3x3xf32>
+  linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                             kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %v : memref<1x2x8x9x9xf32>, memref<2x32x8x3x3xf32>) outs(%y : memref<1x2x32x7x7xf32>)
+  return
+}
+
+// -----
+
+// Not transposed: for AVX2 (no channel-vector path), with fewer than 32
+// filters, or with fewer than 64 steps of K; the weights stay as they are
+// (k stride 1).
+
+// CHECK-LABEL: func.func @not_chanvec(
+// CHECK:         %[[W1:.*]] = memref.get_global @wa :
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SW1:.*]]:4 = memref.extract_strided_metadata %[[W1]]
+// CHECK:         %[[C1:.*]] = arith.constant 1 : index
+// CHECK:         call @kiln_sconv2d_avx2({{.*}}, %[[SW1]]#0, %[[C1]], %{{.*}}, %{{.*}}, %{{.*}},
+// CHECK-NOT:     _chanvec
+// CHECK:         memref.get_global @wb :
+// CHECK-NOT:     _chanvec
+// CHECK:         call @kiln_sconv2d_avx512(
+// CHECK-NOT:     _chanvec
+// CHECK:         memref.get_global @wc :
+// CHECK-NOT:     _chanvec
+// CHECK:         call @kiln_sconv2d_avx512(
+// CHECK-NOT:     _chanvec
+memref.global "private" constant @wa : memref<40x8x3x3xf32> = dense<0.5>
+memref.global "private" constant @wb : memref<16x8x3x3xf32> = dense<0.5>
+memref.global "private" constant @wc : memref<40x7x3x3xf32> = dense<0.5>
+func.func @not_chanvec(%x: memref<1x8x9x9xf32>, %x7: memref<1x7x9x9xf32>, %y: memref<1x40x7x7xf32>, %y16: memref<1x16x7x7xf32>) {
+  %wa = memref.get_global @wa : memref<40x8x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>}
+    ins(%x, %wa : memref<1x8x9x9xf32>, memref<40x8x3x3xf32>) outs(%y : memref<1x40x7x7xf32>)
+  %wb = memref.get_global @wb : memref<16x8x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %wb : memref<1x8x9x9xf32>, memref<16x8x3x3xf32>) outs(%y16 : memref<1x16x7x7xf32>)
+  %wc = memref.get_global @wc : memref<40x7x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x7, %wc : memref<1x7x9x9xf32>, memref<40x7x3x3xf32>) outs(%y : memref<1x40x7x7xf32>)
   return
 }

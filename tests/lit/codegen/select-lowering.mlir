@@ -155,15 +155,36 @@ module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vec
 // -----
 
 // A 3x3 convolution with at most 64 output pixels, 128 or more filters and
-// K = C * 9 of 512 or more takes im2col with the pixels as rows; a 14x14
-// output (196 pixels) and a symbolic one stay on the convolution kernel.
+// K = C * 9 of 512 or more takes im2col with the pixels as rows (AVX2); a
+// 14x14 output (196 pixels) and a symbolic one stay on the convolution
+// kernel. With AVX-512 all three do: it has the filters in the lanes.
 
 // CHECK-LABEL: func.func @pixel_rows(
-// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm_pixels, avx512>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm_pixels, avx2>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>
+module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vector_registers = 16, l1_bytes = 49152, l2_bytes = 1048576>} {
+  func.func @pixel_rows(%x7: tensor<1x64x9x9xf32>, %x14: tensor<1x64x16x16xf32>, %xd: tensor<1x64x?x?xf32>, %w: tensor<128x64x3x3xf32>,
+                        %y7: tensor<1x128x7x7xf32>, %y14: tensor<1x128x14x14xf32>, %yd: tensor<1x128x?x?xf32>)
+      -> (tensor<1x128x7x7xf32>, tensor<1x128x14x14xf32>, tensor<1x128x?x?xf32>) {
+    %a = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x7, %w : tensor<1x64x9x9xf32>, tensor<128x64x3x3xf32>) outs(%y7 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
+    %b = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x14, %w : tensor<1x64x16x16xf32>, tensor<128x64x3x3xf32>) outs(%y14 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
+    %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%xd, %w : tensor<1x64x?x?xf32>, tensor<128x64x3x3xf32>) outs(%yd : tensor<1x128x?x?xf32>) -> tensor<1x128x?x?xf32>
+    return %a, %b, %c : tensor<1x128x7x7xf32>, tensor<1x128x14x14xf32>, tensor<1x128x?x?xf32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pixel_rows_avx512(
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
 module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576>} {
-  func.func @pixel_rows(%x7: tensor<1x64x9x9xf32>, %x14: tensor<1x64x16x16xf32>, %xd: tensor<1x64x?x?xf32>, %w: tensor<128x64x3x3xf32>,
+  func.func @pixel_rows_avx512(%x7: tensor<1x64x9x9xf32>, %x14: tensor<1x64x16x16xf32>, %xd: tensor<1x64x?x?xf32>, %w: tensor<128x64x3x3xf32>,
                         %y7: tensor<1x128x7x7xf32>, %y14: tensor<1x128x14x14xf32>, %yd: tensor<1x128x?x?xf32>)
       -> (tensor<1x128x7x7xf32>, tensor<1x128x14x14xf32>, tensor<1x128x?x?xf32>) {
     %a = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}

@@ -470,6 +470,10 @@ typedef struct {
   /* A (the weights) packed once per call for all tasks (see prepackA), or
    * NULL: each task packs its own. */
   const float *aPre;
+  /* A stored transposed, aT[k * ldaT + m] with ldaT a multiple of KG_W
+   * (kiln_sgemm_chanvec.h), or NULL. */
+  const float *aT;
+  int64_t ldaT;
 } KG_NAME(convB);
 
 /* dst[0, n) = src[0, n) with n <= 2 * KG_W, or zeros with src NULL. */
@@ -859,6 +863,26 @@ static inline int64_t KG_NAME(tapOffset)(const KG_NAME(convB) *g,
                               p->Wq);
 }
 
+/* kOff[0 .. kc) = tapOffset of steps k0 .. k0 + kc: the taps of channel 0
+ * worked out once (tapOffset divides), then each step one add. */
+static void KG_NAME(tapOffsets)(const KG_NAME(convB) *g,
+                                const KG_NAME(phaseCopy) *p, int64_t k0,
+                                int64_t kc, int64_t *kOff) {
+  const int64_t taps = g->KH * g->KW, chStride = p->phases * p->plane;
+  int64_t first[64];
+  const int64_t cached = taps < 64 ? taps : 64;
+  for (int64_t r = 0; r < cached; ++r)
+    first[r] = KG_NAME(tapOffset)(g, p, 0, r / g->KW, r % g->KW);
+  int64_t ch = k0 / taps, r = k0 % taps;
+  for (int64_t k = 0; k < kc; ++k) {
+    kOff[k] = ch * chStride + (r < cached ? first[r]
+                                          : KG_NAME(tapOffset)(
+                                                g, p, 0, r / g->KW, r % g->KW));
+    if (++r == taps)
+      r = 0, ++ch;
+  }
+}
+
 /* C[0:M, pixels pBase .. pBase + N) += A * B of the convolution g, directly
  * (see above); a bias as in one(). Returns 0 when out of memory. */
 static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
@@ -866,7 +890,7 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
                                const KG_NAME(convB) *g, float *c, int64_t scm,
                                const float *bias, int64_t sbias,
                                const KG_NAME(epi) *e) {
-  const int64_t OW = g->OW, taps = g->KH * g->KW, p0 = g->pBase;
+  const int64_t OW = g->OW, p0 = g->pBase;
   const KG_NAME(phaseCopy) p = KG_NAME(phaseGeometry)(g, N, K);
   const int64_t ohA = p.ohA, ohB = p.ohB, Wq = p.Wq;
   const int64_t mStep = KG_NAME(mStepFor)(M);
@@ -884,17 +908,7 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
   const int64_t qA = p0 % OW, qB = (ohB - ohA) * Wq + (p0 + N - 1) % OW + 1;
   for (int64_t k0 = 0; k0 < K; k0 += KG_DKC) {
     int64_t kc = K - k0 < KG_DKC ? K - k0 : KG_DKC;
-    {
-      int64_t ch = k0 / taps, r = k0 % taps, kh = r / g->KW, kw = r % g->KW;
-      for (int64_t k = 0; k < kc; ++k) {
-        kOff[k] = KG_NAME(tapOffset)(g, &p, ch, kh, kw);
-        if (++kw == g->KW) {
-          kw = 0;
-          if (++kh == g->KH)
-            kh = 0, ++ch;
-        }
-      }
-    }
+    KG_NAME(tapOffsets)(g, &p, k0, kc, kOff);
     if (!g->aPre)
       KG_NAME(packATiles)(M, kc, a + k0 * sak, sam, sak, aPack);
     for (int64_t t = 0; t < mTiles; ++t) {
@@ -1042,6 +1056,10 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          const float *bias, int64_t sbias,
                          const float *bPacked, const KG_NAME(epi) *e);
 
+#if KG_W == 16
+#include "kiln_sgemm_chanvec.h"
+#endif
+
 /* C = A B as C^T = B^T A^T when transposeWins (a convolution's B written
  * out first; `direct`: the convolution would otherwise take the direct
  * path). Returns 0 when it does not win or is out of memory. */
@@ -1100,6 +1118,11 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
     KG_NAME(finish)(e, c, scm, scn, M, N);
     return;
   }
+#if KG_W == 16
+  if (conv && conv->aT && scn == 1 &&
+      KG_NAME(cvConv)(M, N, K, conv, c, scm, bias, sbias, e))
+    return;
+#endif
   const int direct = conv && KG_NAME(directOk)(conv, M, N, scn);
   if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
                                      scm, scn, conv, direct, bias, sbias, e))
@@ -1241,6 +1264,7 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
       image.x = b;
       image.pBase = n0;
       image.aPre = j->aPre ? j->aPre + g * j->aPreGroup : NULL;
+      image.aT = j->conv->aT ? a + m0 * j->sam : NULL;
     }
     float *block = c + m0 * j->scm + n0 * j->scn;
     if (j->K > 0 && j->aPacked)
@@ -1373,7 +1397,8 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_apacked)(
  * free (NULL: none, the tasks pack their own). */
 static float *KG_NAME(prepackA)(KG_NAME(job) *j, int64_t tasks) {
   const int64_t groups = j->groups > 1 ? j->groups : 1;
-  if (!j->conv || j->aPacked || j->sab != 0 || j->mTasks != 1 ||
+  if (!j->conv || j->conv->aT || j->aPacked || j->sab != 0 ||
+      j->mTasks != 1 ||
       tasks <= groups || j->M <= KG_SMALL_M || j->K <= 0)
     return NULL;
   const int64_t M = j->M, K = j->K, mStep = KG_NAME(mStepFor)(M);
@@ -2169,23 +2194,30 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
  * packing (packConvB: padT rows and padL columns of zeros before x, as many
  * after it as OH and OW need), so no padded copy and no im2col buffer is
  * written and read back. Without a bias (b = 0) y is accumulated into. w
- * must be contiguous over (c, kh, kw) and y over (oh, ow): the GEMM's A and
- * C then have one stride each, which kiln-conv-ukernel ensures. G = 1 and
- * zero group strides for an ungrouped convolution. */
+ * moves by swf per filter and swk per (c, kh, kw) step (contiguous over
+ * them, swk = 1, or transposed: swf = 1) and y must be contiguous over (oh,
+ * ow): the GEMM's A and C then have one stride per dim, which
+ * kiln-conv-ukernel ensures. G = 1 and zero group strides for an
+ * ungrouped convolution. */
 KG_HIDDEN void KG_NAME(kiln_sconv2d)(
     int64_t N, int64_t G, int64_t F, int64_t C, int64_t H, int64_t W,
     int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw,
     int64_t dh, int64_t dw, int64_t padT, int64_t padL, intptr_t x,
     int64_t sxn, int64_t sxg, int64_t sxc, int64_t sxh, int64_t sxw,
-    intptr_t w, int64_t swg, int64_t swf, intptr_t b, int64_t sbg,
-    int64_t sb, intptr_t y, int64_t syn, int64_t syg, int64_t syf,
-    int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
+    intptr_t w, int64_t swg, int64_t swf, int64_t swk, intptr_t b,
+    int64_t sbg, int64_t sb, intptr_t y, int64_t syn, int64_t syg,
+    int64_t syf, int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
   int64_t K = C * KH * KW, P = OH * OW;
   if (N <= 0 || G <= 0 || F <= 0 || P <= 0)
     return;
+  /* Weights stored transposed, (k, f) with f padded to whole vectors
+   * (kiln-conv-ukernel does that for constants the channel-vector path
+   * takes), go to it; other paths read them through the strides. */
+  const int transposed = swf == 1 && swk != 1 && swk % KG_W == 0;
   KG_NAME(convB) geometry = {(const float *)x, sxc, sxh, sxw, H, W, KH, KW,
-                             OW, sh, sw, dh, dw, padT, padL, 0};
-  KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, 1,
+                             OW, sh, sw, dh, dw, padT, padL, 0, NULL,
+                             transposed ? (const float *)w : NULL, swk};
+  KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, swk,
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
                     1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL,
                     G, swg, sxg, syg, sbg};

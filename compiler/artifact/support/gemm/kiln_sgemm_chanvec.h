@@ -1,0 +1,185 @@
+/*===- kiln_sgemm_chanvec.h - Convolution with output channels in lanes --===*
+ *
+ * Included by kiln_sgemm_impl.h for AVX-512 (KG_W == 16). The direct path
+ * (directConv) puts pixels in the vector lanes: a row of 14 output pixels
+ * reads 16 lanes of the padded input row, a 7 x 7 image 63 lanes for its
+ * 49 pixels, and the dropped lanes are multiply-adds lost (13% and 23%).
+ * Here the lanes hold output channels instead: a register tile is a run
+ * of up to KG_CV_PIX pixels of one output row times up to KG_CV_VECS
+ * vectors of channels, each step of K one broadcast input value per pixel
+ * (from the same phase-plane copy as directConv) against one vector of
+ * weights per channel vector. Every lane is a channel the layer has
+ * (rounded up to 16), and a row of 14 is two runs of 7: 7 x 4 tiles of 28
+ * accumulators, near the FMA peak on every image width.
+ *
+ * The weights are read transposed, w[k * ldw + m] with ldw a multiple of
+ * 16 (zeros past M): kiln-conv-ukernel writes a constant's that way at
+ * compile time. The tile's accumulators are C^T: each is transposed in
+ * 8 x 8 blocks on the way out and added to (or, from a bias, stored in)
+ * C's rows with masked stores.
+ *
+ *===--------------------------------------------------------------------===*/
+
+/* Pixels and channel vectors per register tile; K steps per block (a
+ * block of 64 channels' weights, 256 KiB, stays in L2). */
+#define KG_CV_PIX 7
+#define KG_CV_VECS 4
+#define KG_CV_KC 512
+
+/* C[i * scm + 0 .. np) (+)= lane i of r[0 .. 8) for the channels i < mr
+ * of an 8 x 8 block: the block transposed in registers, each channel's
+ * pixels one masked store. */
+static inline __attribute__((always_inline)) void
+KG_NAME(cvStore8)(const __m256 *r, float *c, int64_t scm, int64_t np,
+                  int64_t mr, int add) {
+  /* Masked zmm accesses of which only the low 8 lanes can be live
+   * (AVX512F alone, no VL). */
+  const __mmask16 live = (__mmask16)((1u << np) - 1);
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 8; ++i) {
+    if (i >= mr)
+      break;
+    __m256 v = _mm256_permute2f128_ps(u[i % 4], u[i % 4 + 4],
+                                      i < 4 ? 0x20 : 0x31);
+    float *row = c + i * scm;
+    if (add)
+      v = _mm256_add_ps(
+          v, _mm512_castps512_ps256(_mm512_maskz_loadu_ps(live, row)));
+    _mm512_mask_storeu_ps(row, live, _mm512_castps256_ps512(v));
+  }
+}
+
+/* One register tile: C[0:mr, 0:np] (+)= W^T X over kc steps, with
+ * `pixels` = np pixels whose step-k inputs are at src + kOff[k] + i and
+ * `vecs` vectors of weights at w + k * ldw. From `start` (16 * vecs
+ * floats, C not read) or added to C. Inlined per (pixels, vecs). */
+static inline __attribute__((always_inline)) void
+KG_NAME(cvRows)(int64_t kc, const float *src, const int64_t *restrict kOff,
+                const float *restrict w, int64_t ldw, float *c, int64_t scm,
+                int64_t mr, const float *start, const int pixels,
+                const int vecs) {
+  kg_vec acc[KG_CV_PIX][KG_CV_VECS];
+#pragma GCC unroll 8
+  for (int i = 0; i < pixels; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < vecs; ++v)
+      acc[i][v] = start ? KG_LOADU(start + 16 * v) : KG_SET1(0);
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k, w += ldw) {
+    kg_vec b[KG_CV_VECS];
+#pragma GCC unroll 4
+    for (int v = 0; v < vecs; ++v)
+      b[v] = KG_LOADU(w + 16 * v);
+    const float *x = src + kOff[k];
+#pragma GCC unroll 8
+    for (int i = 0; i < pixels; ++i) {
+      kg_vec a = KG_BCAST(x + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < vecs; ++v)
+        acc[i][v] = KG_FMA(a, b[v], acc[i][v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < vecs; ++v)
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      int64_t m = 16 * v + 8 * h;
+      if (m >= mr)
+        break;
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i)
+        r[i] = i >= pixels ? _mm256_setzero_ps()
+               : h         ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                 _mm512_castps_pd(acc[i][v]), 1))
+                           : _mm512_castps512_ps256(acc[i][v]);
+      KG_NAME(cvStore8)(r, c + m * scm, scm, pixels, mr - m, start == NULL);
+    }
+}
+
+static void KG_NAME(cvTile)(int64_t kc, const float *src, const int64_t *kOff,
+                            const float *w, int64_t ldw, float *c,
+                            int64_t scm, int64_t np, int64_t mr,
+                            const float *start) {
+  const int64_t vecs = (mr + 15) / 16;
+#define KG_CV_CASE(p, v)                                                       \
+  case (p - 1) * KG_CV_VECS + v - 1:                                           \
+    KG_NAME(cvRows)(kc, src, kOff, w, ldw, c, scm, mr, start, p, v);           \
+    return;
+#define KG_CV_CASES(p)                                                         \
+  KG_CV_CASE(p, 1) KG_CV_CASE(p, 2) KG_CV_CASE(p, 3) KG_CV_CASE(p, 4)
+  switch ((np - 1) * KG_CV_VECS + vecs - 1) {
+    KG_CV_CASES(1)
+    KG_CV_CASES(2)
+    KG_CV_CASES(3)
+    KG_CV_CASES(4)
+    KG_CV_CASES(5)
+    KG_CV_CASES(6)
+    KG_CV_CASES(7)
+  default:
+    return;
+  }
+#undef KG_CV_CASES
+#undef KG_CV_CASE
+}
+
+/* C[0:M, pixels pBase .. pBase + N) (+)= A * B of the convolution g with A
+ * transposed (g->aT, g->ldaT), a bias as in one() and the epilogue e.
+ * Returns 0 when out of memory. */
+static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
+                           const KG_NAME(convB) *g, float *c, int64_t scm,
+                           const float *bias, int64_t sbias,
+                           const KG_NAME(epi) *e) {
+  const int64_t OW = g->OW, p0 = g->pBase;
+  const KG_NAME(phaseCopy) p = KG_NAME(phaseGeometry)(g, N, K);
+  const size_t xFloats = (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
+  float *xq = KG_NAME(getScratch)(xFloats + 2 * (size_t)K);
+  if (!xq)
+    return 0;
+  int64_t *kOff = (int64_t *)(xq + xFloats);
+  KG_NAME(copyPhases)(g, &p, xq, xFloats);
+  KG_NAME(tapOffsets)(g, &p, 0, K, kOff);
+  float start[16 * KG_CV_VECS] __attribute__((aligned(64)));
+  const int64_t mStep = 16 * KG_CV_VECS;
+  for (int64_t k0 = 0; k0 < K; k0 += KG_CV_KC) {
+    const int64_t kc = K - k0 < KG_CV_KC ? K - k0 : KG_CV_KC;
+    const int last = k0 + kc >= K;
+    for (int64_t m0 = 0; m0 < M; m0 += mStep) {
+      const int64_t mr = M - m0 < mStep ? M - m0 : mStep;
+      const float *s = NULL;
+      if (bias && k0 == 0) {
+        for (int64_t i = 0; i < mStep; ++i)
+          start[i] = i < mr ? bias[(m0 + i) * sbias] : 0.0f;
+        s = start;
+      }
+      const float *w = g->aT + k0 * g->ldaT + m0;
+      /* Output rows ohA .. ohB, each the part of it in the task's pixels,
+       * in runs of at most KG_CV_PIX of near-equal length (13: 7 and 6). */
+      for (int64_t oh = p.ohA; oh <= p.ohB; ++oh) {
+        int64_t lo = oh * OW < p0 ? p0 - oh * OW : 0;
+        int64_t hi = (oh + 1) * OW > p0 + N ? p0 + N - oh * OW : OW;
+        int64_t runs = (hi - lo + KG_CV_PIX - 1) / KG_CV_PIX;
+        for (int64_t r = 0, ow = lo; r < runs; ++r) {
+          int64_t np = (hi - ow + (runs - r) - 1) / (runs - r);
+          float *out = c + m0 * scm + oh * OW + ow - p0;
+          KG_NAME(cvTile)(kc, xq + (oh - p.ohA) * p.Wq + ow, kOff + k0, w,
+                          g->ldaT, out, scm, np, mr, s);
+          if (last)
+            KG_NAME(finish)(e, out, scm, 1, mr, np);
+          ow += np;
+        }
+      }
+    }
+  }
+  return 1;
+}
