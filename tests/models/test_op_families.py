@@ -277,6 +277,11 @@ def cases():
     add(Case("MatMul_const_weight_tiles", "MatMul",
              [u, RNG.uniform(-1, 1, (300, 70)).astype(np.float32)],
              [[(37, 300), None], [(5, 300), None]], **mm))
+    # Enough work for several tasks along N (960 columns in 4): each must
+    # start at a packed panel (tasks of 240 columns read panel 7 from 240).
+    add(Case("MatMul_const_weight_n_tasks", "MatMul",
+             [u, RNG.uniform(-1, 1, (160, 960)).astype(np.float32)],
+             [[(49, 160), None], [(300, 160), None]], **mm))
     add(Case("Gemm_transB_bias", "Gemm", [u, u, u],
              [[(5, 17), (9, 17), (9,)], [(33, 300), (70, 300), (1,)]],
              attrs={"transB": 1, "alpha": 0.5, "beta": 2.0}, **mm))
@@ -372,6 +377,12 @@ def cases():
     # Pointwise: x read in place as the GEMM's transposed A.
     add(Case("Conv_pixel_rows_pointwise", "Conv", [u, wt(130, 520, 1, 1), wt(130)],
              [[(2, 520, 5, 9), None, None]], static=True, **cv))
+    # Its tiles are C^T: stored transposed 8 x 8 at a time, then the
+    # epilogue by columns (a residual and a HardSwish here).
+    add(Case("Conv_pixel_rows_pointwise_residual_hardswish", "Conv",
+             [u, wt(96, 80, 1, 1), wt(96)],
+             [[(1, 80, 7, 7), None, None, (1, 96, 7, 7)]],
+             chain=[("Add", ["y", f()]), ("HardSwish", ["p"])], static=True, **cv))
     add(Case("Conv_pixel_rows_s2_relu", "Conv", [u, wt(128, 60, 3, 3), wt(128)],
              [[(2, 60, 13, 15), None, None]],
              attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]},
@@ -603,7 +614,8 @@ def cases():
                 "MatMul_edges", "MatMul_tiles", "Gemm_transB_bias",
                 "Conv_3x3_pad", "Conv_3x3_wide_K", "Conv_depthwise_s1_d1",
                 "Conv_depthwise_s2_wide", "MatMul_const_weight",
-                "MatMul_const_weight_tiles", "Gemm_const_weight_transB",
+                "MatMul_const_weight_tiles", "MatMul_const_weight_n_tasks",
+                "Gemm_const_weight_transB",
                 "Conv_grouped_wide", "Conv_grouped_tasks", "Conv_3x3_direct_dw2",
                 "Conv_1d_pad_dil_s2", "Conv_3x3_s2_wide",
                 "MatMul_transposed", "Conv_3x3_transposed", "Conv_pointwise",

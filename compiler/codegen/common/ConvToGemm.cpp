@@ -171,28 +171,18 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
                                  AffineMap::get(4, 0, {n, k, p}, ctx),
                                  AffineMap::get(4, 0, {n, f, p}, ctx)};
   SmallVector<Value> operands = {w2, cols};
-  // With pixel rows the product is [N, P, F], the filters contiguous (the
-  // GEMM's columns: written straight from the register tile, where F's
-  // stride of P made every K block store C one float at a time), and is
-  // transposed back afterwards: its init in, its result out.
+  // With pixel rows the GEMM's rows are the pixels and its columns the
+  // filters: it writes y [N, F, P] as C^T, each register tile transposed
+  // in registers on the way out (kiln_transpose8.h).
   Value acc = y3;
-  auto transposed = [&](Value v, ArrayRef<OpFoldResult> sizes) -> Value {
-    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes,
-                                          rewriter.getF32Type());
-    return linalg::TransposeOp::create(rewriter, loc, v, empty,
-                                       ArrayRef<int64_t>{0, 2, 1})
-        .getResult()[0];
-  };
-  SmallVector<OpFoldResult> y3Sizes = tensor::getMixedSizes(rewriter, loc, y3);
   if (pixelRows) {
     maps = {AffineMap::get(4, 0,
                            pointwise ? ArrayRef<AffineExpr>{n, k, p}
                                      : ArrayRef<AffineExpr>{n, p, k},
                            ctx),
             AffineMap::get(4, 0, {f, k}, ctx),
-            AffineMap::get(4, 0, {n, p, f}, ctx)};
+            AffineMap::get(4, 0, {n, f, p}, ctx)};
     operands = {cols, w2};
-    acc = transposed(y3, {y3Sizes[0], y3Sizes[2], y3Sizes[1]});
   }
   SmallVector<utils::IteratorType> iterators = {
       utils::IteratorType::parallel, utils::IteratorType::parallel,
@@ -211,10 +201,9 @@ LogicalResult convToGemm(RewriterBase &rewriter, ConvOp op,
   setLoweringConfig(product.getDefiningOp(),
                     LoweringConfigAttr::get(ctx, Strategy::gemm_ukernel,
                                             config.getIsa(), {}, {}));
-  Value result = pixelRows ? transposed(product, y3Sizes) : product;
   SmallVector<OpFoldResult> ySizes =
       tensor::getMixedSizes(rewriter, loc, init);
-  Value y = tensor::ExpandShapeOp::create(rewriter, loc, yT, result, yGroups,
+  Value y = tensor::ExpandShapeOp::create(rewriter, loc, yT, product, yGroups,
                                           ySizes);
   rewriter.replaceOp(op, y);
   return success();

@@ -78,20 +78,22 @@ func.func @unconfigured(%x: tensor<1x2x5x5xf32>, %w: tensor<2x2x3x3xf32>, %y: te
 
 // im2col_gemm_pixels: the columns are written [N, P, C*K] (the generic's
 // loops in that order, so it stores contiguously) and are the GEMM's A,
-// the weights [F, C*K] its B; the product is [N, P, F] (the filters
-// contiguous), its init the output transposed in and its result
-// transposed back.
+// the weights [F, C*K] its B; the product is written into y [N, F, P]
+// through the map (n, f, p): the GEMM's C^T, no transposes.
 
 // CHECK-DAG: #[[COLS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 2 + d4, d2 * 2 + d5)>
 // CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
 // CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[CT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @pixel_rows(
 // CHECK:         %[[COL:.*]] = linalg.generic {indexing_maps = [#[[COLS]], #{{.*}}]{{.*}} ins(%arg0 : tensor<1x8x9x9xf32>) outs(%{{.*}} : tensor<1x4x4x8x3x3xf32>)
 // CHECK:         %[[A2:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0], [1, 2], [3, 4, 5]] : tensor<1x4x4x8x3x3xf32> into tensor<1x16x72xf32>
 // CHECK:         %[[W2:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<130x8x3x3xf32> into tensor<130x72xf32>
-// CHECK:         %[[IN:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x130x16xf32>) outs(%{{.*}} : tensor<1x16x130xf32>) permutation = [0, 2, 1]
-// CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], #{{.*}}]{{.*}} ins(%[[A2]], %[[W2]] : tensor<1x16x72xf32>, tensor<130x72xf32>) outs(%[[IN]] : tensor<1x16x130xf32>) attrs = {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
-// CHECK:         linalg.transpose ins(%[[P]] : tensor<1x16x130xf32>) outs(%{{.*}} : tensor<1x130x16xf32>) permutation = [0, 2, 1]
+// CHECK:         %[[Y3:.*]] = tensor.collapse_shape %arg2 {{\[}}[0], [1], [2, 3]] : tensor<1x130x4x4xf32> into tensor<1x130x16xf32>
+// CHECK-NOT:     linalg.transpose
+// CHECK:         %[[P:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[CT]]]{{.*}} ins(%[[A2]], %[[W2]] : tensor<1x16x72xf32>, tensor<130x72xf32>) outs(%[[Y3]] : tensor<1x130x16xf32>) attrs = {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx512>}
+// CHECK-NOT:     linalg.transpose
+// CHECK:         tensor.expand_shape %[[P]]
 func.func @pixel_rows(%x: tensor<1x8x9x9xf32>, %w: tensor<130x8x3x3xf32>, %y: tensor<1x130x4x4xf32>) -> tensor<1x130x4x4xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
                                  kiln.lowering_config = #kiln.lowering_config<im2col_gemm_pixels, avx512>}
@@ -102,16 +104,19 @@ func.func @pixel_rows(%x: tensor<1x8x9x9xf32>, %w: tensor<130x8x3x3xf32>, %y: te
 // -----
 
 // im2col_gemm_pixels, pointwise: no columns either; the GEMM's A is x
-// [N, C, P] read transposed (its map (n, k, p)), the product [N, P, F].
+// [N, C, P] read transposed (its map (n, k, p)), its C^T y [N, F, P].
 
 // CHECK-DAG: #[[AT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
 // CHECK-DAG: #[[BW:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[CT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @pixel_rows_pointwise(
 // CHECK-NOT:     linalg.generic {{.*}} ins(%arg0
 // CHECK:         %[[X3:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<1x520x7x7xf32> into tensor<1x520x49xf32>
 // CHECK:         %[[W2:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<160x520x1x1xf32> into tensor<160x520xf32>
-// CHECK:         %[[IN:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x160x49xf32>) outs(%{{.*}} : tensor<1x49x160xf32>) permutation = [0, 2, 1]
-// CHECK:         linalg.generic {indexing_maps = [#[[AT]], #[[BW]], #{{.*}}]{{.*}} ins(%[[X3]], %[[W2]] : tensor<1x520x49xf32>, tensor<160x520xf32>) outs(%[[IN]] : tensor<1x49x160xf32>)
+// CHECK:         %[[Y3:.*]] = tensor.collapse_shape %arg2
+// CHECK-NOT:     linalg.transpose
+// CHECK:         linalg.generic {indexing_maps = [#[[AT]], #[[BW]], #[[CT]]]{{.*}} ins(%[[X3]], %[[W2]] : tensor<1x520x49xf32>, tensor<160x520xf32>) outs(%[[Y3]] : tensor<1x160x49xf32>)
+// CHECK-NOT:     linalg.transpose
 func.func @pixel_rows_pointwise(%x: tensor<1x520x7x7xf32>, %w: tensor<160x520x1x1xf32>, %y: tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                                  kiln.lowering_config = #kiln.lowering_config<im2col_gemm_pixels, avx512>}

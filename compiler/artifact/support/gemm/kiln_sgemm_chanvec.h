@@ -26,39 +26,6 @@
 #define KG_CV_VECS 4
 #define KG_CV_KC 512
 
-/* C[i * scm + 0 .. np) (+)= lane i of r[0 .. 8) for the channels i < mr
- * of an 8 x 8 block: the block transposed in registers, each channel's
- * pixels one masked store. */
-static inline __attribute__((always_inline)) void
-KG_NAME(cvStore8)(const __m256 *r, float *c, int64_t scm, int64_t np,
-                  int64_t mr, int add) {
-  /* Masked zmm accesses of which only the low 8 lanes can be live
-   * (AVX512F alone, no VL). */
-  const __mmask16 live = (__mmask16)((1u << np) - 1);
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 8; ++i) {
-    if (i >= mr)
-      break;
-    __m256 v = _mm256_permute2f128_ps(u[i % 4], u[i % 4 + 4],
-                                      i < 4 ? 0x20 : 0x31);
-    float *row = c + i * scm;
-    if (add)
-      v = _mm256_add_ps(
-          v, _mm512_castps512_ps256(_mm512_maskz_loadu_ps(live, row)));
-    _mm512_mask_storeu_ps(row, live, _mm512_castps256_ps512(v));
-  }
-}
-
 /* One register tile: C[0:mr, 0:np] (+)= W^T X over kc steps, with
  * `pixels` = np pixels whose step-k inputs are at src + kOff[k] + i and
  * `vecs` vectors of weights at w + k * ldw. From `start` (16 * vecs
@@ -100,10 +67,8 @@ KG_NAME(cvRows)(int64_t kc, const float *src, const int64_t *restrict kOff,
 #pragma GCC unroll 8
       for (int i = 0; i < 8; ++i)
         r[i] = i >= pixels ? _mm256_setzero_ps()
-               : h         ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                 _mm512_castps_pd(acc[i][v]), 1))
-                           : _mm512_castps512_ps256(acc[i][v]);
-      KG_NAME(cvStore8)(r, c + m * scm, scm, pixels, mr - m, start == NULL);
+                           : KG_NAME(lanes8)(acc[i][v], h);
+      KG_NAME(storeT8)(r, c + m * scm, scm, pixels, mr - m, start == NULL);
     }
 }
 

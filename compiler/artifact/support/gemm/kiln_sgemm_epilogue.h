@@ -206,6 +206,12 @@ static void KG_NAME(finish)(const KG_NAME(epi) *e, float *c, int64_t scm,
                             int64_t scn, int64_t rows, int64_t cols) {
   if (!e)
     return;
+  /* Contiguous columns (C^T): by columns, each a run. */
+  if (scm == 1 && scn != 1) {
+    int64_t t = rows;
+    rows = cols, cols = t;
+    scm = scn, scn = 1;
+  }
   /* Contiguous rows are one run: a 7 x 7 depthwise plane is then four
    * vectors, not seven rows of seven (row by row, a ReLU6 after 960 such
    * planes cost more than the convolution). */

@@ -85,13 +85,58 @@ static float *KG_NAME(getScratch)(size_t floats) {
 }
 
 #include "kiln_sgemm_epilogue.h"
+#include "kiln_transpose8.h"
+
+#if KG_W >= 8
+/* Stores a register tile of C^T (C's columns contiguous, scm == 1: a
+ * product computed transposed): each 8 x 8 block of the tile transposed
+ * in registers and stored as runs of up to 8 along C's columns, instead of
+ * a float at a time. */
+static inline __attribute__((always_inline)) void
+KG_NAME(storeTileT)(const kg_vec *acc0, const kg_vec *acc1, float *c,
+                    int64_t scn, int64_t mr, int64_t nr, const float *bias,
+                    int64_t sbias, const int rows) {
+  const int perVec = KG_W / 8;
+#pragma GCC unroll 2
+  for (int g = 0; g < rows; g += 8) {
+    if (g >= mr)
+      break;
+#pragma GCC unroll 4
+    for (int l = 0; l < KG_NR / 8; ++l) {
+      if (8 * l >= nr)
+        break;
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i) {
+        const int row = g + i;
+        if (row >= rows || row >= mr) {
+          r[i] = _mm256_setzero_ps();
+          continue;
+        }
+        r[i] = KG_NAME(lanes8)(l < perVec ? acc0[row] : acc1[row], l % perVec);
+        if (bias)
+          r[i] = _mm256_add_ps(r[i], _mm256_set1_ps(bias[row * sbias]));
+      }
+      KG_NAME(storeT8)(r, c + 8 * l * scn + g, scn, mr - g < 8 ? mr - g : 8,
+                       nr - 8 * l, bias == NULL);
+    }
+  }
+}
+#endif
 
 /* Stores an edge tile (see storeTile): the padded rows and columns are
- * dropped here, with masked loads and stores when C's rows are contiguous. */
+ * dropped here, with masked loads and stores when C's rows are contiguous
+ * (or, with AVX, its columns). */
 static inline __attribute__((always_inline)) void
 KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                        int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                        const float *bias, int64_t sbias, const int rows) {
+#if KG_W >= 8
+  if (scm == 1 && scn != 1) {
+    KG_NAME(storeTileT)(acc0, acc1, c, scn, mr, nr, bias, sbias, rows);
+    return;
+  }
+#endif
   if (scn == 1) {
     int64_t n0 = nr < KG_W ? nr : KG_W, n1 = nr - n0;
 #pragma GCC unroll 16
@@ -267,38 +312,6 @@ static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
     KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, e);
 }
 
-#ifdef __AVX__
-/* dst[i * ds + j] = lane i of r[j] for i, j < 8: an 8 x 8 block
- * transposed in ymm registers (unpack, shuffle, swap 128-bit halves). */
-static inline void KG_NAME(transpose8r)(const __m256 *r, float *dst,
-                                        int64_t ds) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-    _mm256_storeu_ps(dst + (i + 4) * ds,
-                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
-  }
-}
-
-/* dst[i * ds + j] = src[j * ss + i] for i, j < 8. */
-static inline void KG_NAME(transpose8)(const float *src, int64_t ss,
-                                       float *dst, int64_t ds) {
-  __m256 r[8];
-  for (int i = 0; i < 8; ++i)
-    r[i] = _mm256_loadu_ps(src + i * ss);
-  KG_NAME(transpose8r)(r, dst, ds);
-}
-#endif
 
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
 static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
@@ -1444,6 +1457,11 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
       ++nTasks;
     per = (units + nTasks - 1) / nTasks;
     j.nChunk = per * unit;
+    /* B packed at compile time: whole panels (a task's columns start at
+     * a panel's first; 960 columns in tasks of 240 read panel 7 from
+     * column 240 on, a silently wrong half of C). */
+    if (j.bPacked)
+      j.nChunk = (j.nChunk + KG_NR - 1) / KG_NR * KG_NR;
     j.nTasks = (N + j.nChunk - 1) / j.nChunk;
     int64_t tasks = batch * j.nTasks;
     /* Too few tasks: split M too, in chunks of at least 32 rows (each
