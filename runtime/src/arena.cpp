@@ -65,8 +65,9 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
       return ptr;
 
   uint64_t blockSize = sizeOfClass(sizeClass);
-  void *ptr = nullptr;
-  if (posix_memalign(&ptr, alignment, blockSize) != 0)
+  void *ptr = recycler_ ? recycler_->take(blockSize, alignment) : nullptr;
+  const bool recycled = ptr != nullptr;
+  if (!ptr && posix_memalign(&ptr, alignment, blockSize) != 0)
     return nullptr;
   // A slot left by a block handed over (detach) is filled first; it is
   // taken only once the index has the block, so that a failure below
@@ -102,10 +103,14 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
     } else if (!reuseSlot && !blocks_.empty() && blocks_.back().ptr == ptr) {
       blocks_.pop_back();
     }
-    std::free(ptr);
+    if (!recycled || !recycler_->give(ptr, blockSize, alignment))
+      std::free(ptr);
     return nullptr;
   }
-  ++stats_.systemAllocations;
+  if (recycled)
+    ++stats_.recycled;
+  else
+    ++stats_.systemAllocations;
   ++stats_.blockCount;
   stats_.reservedBytes += blockSize;
   stats_.liveBytes += blockSize;
@@ -162,7 +167,7 @@ bool Arena::deallocate(void *ptr) {
   return true;
 }
 
-void *Arena::detach(void *ptr) {
+void *Arena::detach(void *ptr, uint64_t &size, uint64_t &alignment) {
   auto it = ptr ? indexOf_.find(ptr) : indexOf_.end();
   if (it == indexOf_.end() || !blocks_[it->second].live)
     return nullptr;
@@ -173,15 +178,17 @@ void *Arena::detach(void *ptr) {
   } catch (...) {
     return nullptr;
   }
+  size = block.size;
+  alignment = block.alignment;
   indexOf_.erase(it);
   --blocksInClass_[block.sizeClass];
   --stats_.blockCount;
   stats_.reservedBytes -= block.size;
   stats_.liveBytes -= block.size;
   ++stats_.handedOver;
-  // An empty slot until allocate() needs a new block: that one comes from
-  // the system after the caller has freed earlier outputs, so it reuses
-  // their (already mapped) memory rather than faulting in fresh pages.
+  // An empty slot until allocate() needs a new block: from the recycler
+  // when the caller has released an earlier output of this size (its
+  // pages already mapped), else from the system.
   block = Block{nullptr, 0, 0, runCounter_, block.sizeClass, false};
   return ptr;
 }

@@ -12,8 +12,11 @@
 #ifndef KILN_RUNTIME_ARENA_H
 #define KILN_RUNTIME_ARENA_H
 
+#include "block_recycler.h"
+
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +31,7 @@ struct ArenaStats {
   uint64_t systemFrees = 0;       ///< Blocks ever returned to the system.
   uint64_t allocations = 0;       ///< allocate() calls served.
   uint64_t handedOver = 0;        ///< Blocks detach()ed to the caller.
+  uint64_t recycled = 0; ///< New blocks taken from the recycler, not the system.
 };
 
 class Arena {
@@ -57,10 +61,19 @@ public:
   bool isLive(void *ptr) const;
 
   /// Hands the live block at `ptr` over to the caller, who frees it with
-  /// std::free: an output leaves the run without a copy. The arena forgets
-  /// it and takes a new block when a later run needs one. Returns nullptr,
-  /// and changes nothing, when `ptr` is not a live block.
-  void *detach(void *ptr);
+  /// std::free or gives it to recycler(): an output leaves the run without
+  /// a copy. The arena forgets it and takes a new block when a later run
+  /// needs one (from the recycler when it has one). Returns nullptr, and
+  /// changes nothing, when `ptr` is not a live block; else the block's
+  /// size and alignment are in `size` and `alignment`.
+  void *detach(void *ptr, uint64_t &size, uint64_t &alignment);
+
+  /// Where new blocks come from before the system, and where the caller
+  /// returns detached ones (or null: none).
+  void setRecycler(std::shared_ptr<BlockRecycler> recycler) {
+    recycler_ = std::move(recycler);
+  }
+  const std::shared_ptr<BlockRecycler> &recycler() const { return recycler_; }
 
   /// Ends a run: every block still live becomes free again, and blocks idle
   /// for kIdleRunsBeforeTrim runs are returned to the system.
@@ -104,6 +117,7 @@ private:
   std::array<uint32_t, kNumSizeClasses> blocksInClass_{};
   uint64_t runCounter_ = 0;
   ArenaStats stats_;
+  std::shared_ptr<BlockRecycler> recycler_;
 };
 
 } // namespace kiln::rt

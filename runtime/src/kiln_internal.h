@@ -24,6 +24,7 @@ typedef struct kiln_arena_stats {
   uint64_t arena_count;        /* arenas in the session (peak concurrency) */
   uint64_t busy_arenas;        /* arenas in use now, not included above */
   uint64_t handed_over;        /* blocks given to callers as outputs */
+  uint64_t recycled;           /* new blocks that were released outputs */
 } kiln_arena_stats;
 
 /* Sums the stats of the session's idle arenas. */

@@ -12,6 +12,7 @@ RunContext *RunContextPool::take() {
     return ctx;
   }
   all_.push_back(std::make_unique<RunContext>());
+  all_.back()->arena.setRecycler(recycler_);
   // Reserve so that give() never allocates (it runs in a destructor).
   idle_.reserve(all_.size());
   return all_.back().get();
@@ -35,6 +36,7 @@ ArenaStats RunContextPool::idleStats(size_t &contexts, size_t &busy) const {
     sum.systemFrees += s.systemFrees;
     sum.allocations += s.allocations;
     sum.handedOver += s.handedOver;
+    sum.recycled += s.recycled;
   }
   contexts = all_.size();
   busy = all_.size() - idle_.size();

@@ -72,10 +72,16 @@ public:
   /// contexts in use, whose arenas cannot be read safely.
   ArenaStats idleStats(size_t &contexts, size_t &busy) const;
 
+  /// The output blocks every context's arena shares (see BlockRecycler).
+  const std::shared_ptr<BlockRecycler> &recycler() const { return recycler_; }
+
 private:
   RunContext *take();
   void give(RunContext *ctx);
 
+  /// Up to 256 MiB in 64 blocks: a few runs' worth of outputs.
+  std::shared_ptr<BlockRecycler> recycler_ =
+      std::make_shared<BlockRecycler>(uint64_t{256} << 20, 64);
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<RunContext>> all_;
   std::vector<RunContext *> idle_;

@@ -171,7 +171,9 @@ void kiln_session::run(const char *const *inputNames,
       if (info.elem_type != KILN_ELEM_STRING && view.offset() == 0 &&
           view.aligned() == view.allocated() && isDenseRowMajor(view) &&
           denseBytes(view, elemSize) >= kAdoptMinBytes) {
-        if (void *block = ctx->arena.detach(view.allocated())) {
+        uint64_t blockSize = 0, blockAlignment = 0;
+        if (void *block = ctx->arena.detach(view.allocated(), blockSize,
+                                            blockAlignment)) {
           try {
             created[o].reset(adoptTensor(info.elem_type, view.sizes(),
                                          static_cast<size_t>(info.rank),
@@ -180,6 +182,10 @@ void kiln_session::run(const char *const *inputNames,
             std::free(block);
             throw;
           }
+          // Released, the block goes back for the next run's output.
+          created[o]->recycler = ctx->arena.recycler();
+          created[o]->blockSize = blockSize;
+          created[o]->blockAlignment = blockAlignment;
           continue;
         }
       }
@@ -437,6 +443,7 @@ kiln_status *kiln_internal_session_arena_stats(const kiln_session *session,
   result.arena_count = contexts;
   result.busy_arenas = busy;
   result.handed_over = s.handedOver;
+  result.recycled = s.recycled;
   KILN_API_END
 }
 

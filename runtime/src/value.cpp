@@ -2,6 +2,8 @@
 
 #include "value.h"
 
+#include "block_recycler.h"
+
 #include "elem_type.h"
 #include "status.h"
 
@@ -19,7 +21,7 @@ constexpr size_t kTensorAlignment = 64;
 } // namespace
 
 kiln_value::~kiln_value() {
-  if (owning)
+  if (owning && !(recycler && recycler->give(data, blockSize, blockAlignment)))
     std::free(data);
 }
 

@@ -5,9 +5,14 @@
 #include "kiln/kiln.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 /// A dense row-major tensor, owning its storage or viewing caller memory.
+namespace kiln::rt {
+class BlockRecycler;
+} // namespace kiln::rt
+
 struct kiln_value {
   kiln_value() = default;
   kiln_value(const kiln_value &) = delete;
@@ -20,6 +25,10 @@ struct kiln_value {
   size_t byteSize = 0;
   void *data = nullptr;
   bool owning = false;
+  /// Where an owned block handed over from a run goes back when the value
+  /// is released (null: std::free), with its size and alignment.
+  std::shared_ptr<kiln::rt::BlockRecycler> recycler;
+  uint64_t blockSize = 0, blockAlignment = 0;
 };
 
 namespace kiln::rt {

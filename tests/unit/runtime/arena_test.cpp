@@ -6,9 +6,11 @@
 
 #include <cstring>
 #include <cstdlib>
+#include <memory>
 #include <set>
 
 using kiln::rt::Arena;
+using kiln::rt::BlockRecycler;
 
 TEST(ArenaSizeClassTest, ClassesCoverEverySizeWithBoundedWaste) {
   unsigned previous = 0;
@@ -76,13 +78,17 @@ TEST(ArenaTest, DetachedBlocksLeaveTheArenaAndAreReplaced) {
   a[0] = 7;
   a[99999] = 9;
   int local = 0;
-  EXPECT_EQ(arena.detach(&local), nullptr);
-  EXPECT_EQ(arena.detach(nullptr), nullptr);
-  EXPECT_EQ(arena.detach(a), a);
+  uint64_t size = 0, alignment = 0;
+  EXPECT_EQ(arena.detach(&local, size, alignment), nullptr);
+  EXPECT_EQ(arena.detach(nullptr, size, alignment), nullptr);
+  EXPECT_EQ(size, 0u);
+  EXPECT_EQ(arena.detach(a, size, alignment), a);
+  EXPECT_EQ(size, Arena::sizeOfClass(Arena::sizeClassOf(100000)));
+  EXPECT_EQ(alignment, 64u);
   // The caller owns it now: not live, not freed or reused by the arena.
   EXPECT_FALSE(arena.isLive(a));
   EXPECT_FALSE(arena.deallocate(a));
-  EXPECT_EQ(arena.detach(a), nullptr);
+  EXPECT_EQ(arena.detach(a, size, alignment), nullptr);
   EXPECT_EQ(arena.stats().blockCount, 0u);
   EXPECT_EQ(arena.stats().reservedBytes, 0u);
   arena.endRun();
@@ -102,12 +108,62 @@ TEST(ArenaTest, DetachedBlocksLeaveTheArenaAndAreReplaced) {
     void *tmp = arena.allocate(3000, 64);
     ASSERT_NE(out, nullptr);
     ASSERT_NE(tmp, nullptr);
-    ASSERT_EQ(arena.detach(out), out);
+    uint64_t outSize = 0, outAlignment = 0;
+    ASSERT_EQ(arena.detach(out, outSize, outAlignment), out);
     arena.endRun();
     std::free(out);
   }
   EXPECT_EQ(arena.stats().blockCount, 1u);
   EXPECT_EQ(arena.stats().liveBytes, 0u);
+}
+
+TEST(ArenaTest, DetachedBlocksGivenBackAreTakenByTheNextRun) {
+  auto recycler = std::make_shared<BlockRecycler>(uint64_t{1} << 20, 4);
+  Arena arena;
+  arena.setRecycler(recycler);
+  void *out = arena.allocate(300000, 64);
+  ASSERT_NE(out, nullptr);
+  uint64_t size = 0, alignment = 0;
+  ASSERT_EQ(arena.detach(out, size, alignment), out);
+  arena.endRun();
+  // The caller releases the output: the next run's block is the same one,
+  // not a new one from the system.
+  ASSERT_TRUE(recycler->give(out, size, alignment));
+  EXPECT_EQ(recycler->keptBytes(), size);
+  void *again = arena.allocate(300000, 64);
+  EXPECT_EQ(again, out);
+  EXPECT_EQ(arena.stats().recycled, 1u);
+  EXPECT_EQ(arena.stats().systemAllocations, 1u);
+  EXPECT_EQ(recycler->keptBytes(), 0u);
+  // Another size, or a stricter alignment, is not served from it.
+  ASSERT_EQ(arena.detach(again, size, alignment), again);
+  ASSERT_TRUE(recycler->give(again, size, alignment));
+  void *other = arena.allocate(100000, 64);
+  EXPECT_NE(other, again);
+  void *aligned = arena.allocate(300000, 1 << 16);
+  EXPECT_NE(aligned, again);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(aligned) % (1 << 16), 0u);
+  arena.endRun();
+}
+
+TEST(ArenaTest, RecyclerKeepsNoMoreThanItsCapacity) {
+  BlockRecycler recycler(1000, 2);
+  void *a = std::malloc(600), *b = std::malloc(300), *c = std::malloc(300);
+  EXPECT_TRUE(recycler.give(a, 600, 16));
+  EXPECT_TRUE(recycler.give(b, 300, 16));
+  // Two blocks kept: a third is the caller's to free, as is one past the
+  // byte capacity.
+  EXPECT_FALSE(recycler.give(c, 300, 16));
+  EXPECT_FALSE(recycler.give(nullptr, 1, 16));
+  EXPECT_EQ(recycler.take(600, 16), a);
+  EXPECT_FALSE(recycler.give(c, 701, 16));
+  EXPECT_TRUE(recycler.give(c, 300, 16));
+  // The most recent of a size first.
+  EXPECT_EQ(recycler.take(300, 16), c);
+  EXPECT_EQ(recycler.take(300, 32), nullptr);
+  std::free(a);
+  std::free(c);
+  // b is freed by the recycler.
 }
 
 TEST(ArenaTest, LargerAlignmentIsNotServedFromSmallerAlignedBlocks) {
