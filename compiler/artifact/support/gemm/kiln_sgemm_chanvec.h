@@ -29,12 +29,13 @@
 /* One register tile: C[0:mr, 0:np] (+)= W^T X over kc steps, with
  * `pixels` = np pixels whose step-k inputs are at src + kOff[k] + i and
  * `vecs` vectors of weights at w + k * ldw. From `start` (16 * vecs
- * floats, C not read) or added to C. Inlined per (pixels, vecs). */
+ * floats, C not read) or added to C, then the epilogue e (NULL: none).
+ * Inlined per (pixels, vecs). */
 static inline __attribute__((always_inline)) void
 KG_NAME(cvRows)(int64_t kc, const float *src, const int64_t *restrict kOff,
                 const float *restrict w, int64_t ldw, float *c, int64_t scm,
-                int64_t mr, const float *start, const int pixels,
-                const int vecs) {
+                int64_t mr, const float *start, const KG_NAME(epi) *e,
+                const int pixels, const int vecs) {
   kg_vec acc[KG_CV_PIX][KG_CV_VECS];
 #pragma GCC unroll 8
   for (int i = 0; i < pixels; ++i)
@@ -68,18 +69,18 @@ KG_NAME(cvRows)(int64_t kc, const float *src, const int64_t *restrict kOff,
       for (int i = 0; i < 8; ++i)
         r[i] = i >= pixels ? _mm256_setzero_ps()
                            : KG_NAME(lanes8)(acc[i][v], h);
-      KG_NAME(storeT8)(r, c + m * scm, scm, pixels, mr - m, start == NULL);
+      KG_NAME(storeT8)(r, c + m * scm, scm, pixels, mr - m, start == NULL, e);
     }
 }
 
 static void KG_NAME(cvTile)(int64_t kc, const float *src, const int64_t *kOff,
                             const float *w, int64_t ldw, float *c,
                             int64_t scm, int64_t np, int64_t mr,
-                            const float *start) {
+                            const float *start, const KG_NAME(epi) *e) {
   const int64_t vecs = (mr + 15) / 16;
 #define KG_CV_CASE(p, v)                                                       \
   case (p - 1) * KG_CV_VECS + v - 1:                                           \
-    KG_NAME(cvRows)(kc, src, kOff, w, ldw, c, scm, mr, start, p, v);           \
+    KG_NAME(cvRows)(kc, src, kOff, w, ldw, c, scm, mr, start, e, p, v);        \
     return;
 #define KG_CV_CASES(p)                                                         \
   KG_CV_CASE(p, 1) KG_CV_CASE(p, 2) KG_CV_CASE(p, 3) KG_CV_CASE(p, 4)
@@ -138,9 +139,7 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
           int64_t np = (hi - ow + (runs - r) - 1) / (runs - r);
           float *out = c + m0 * scm + oh * OW + ow - p0;
           KG_NAME(cvTile)(kc, xq + (oh - p.ohA) * p.Wq + ow, kOff + k0, w,
-                          g->ldaT, out, scm, np, mr, s);
-          if (last)
-            KG_NAME(finish)(e, out, scm, 1, mr, np);
+                          g->ldaT, out, scm, np, mr, s, last ? e : NULL);
           ow += np;
         }
       }

@@ -95,7 +95,7 @@ static float *KG_NAME(getScratch)(size_t floats) {
 static inline __attribute__((always_inline)) void
 KG_NAME(storeTileT)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                     int64_t scn, int64_t mr, int64_t nr, const float *bias,
-                    int64_t sbias, const int rows) {
+                    int64_t sbias, const KG_NAME(epi) *e, const int rows) {
   const int perVec = KG_W / 8;
 #pragma GCC unroll 2
   for (int g = 0; g < rows; g += 8) {
@@ -118,25 +118,18 @@ KG_NAME(storeTileT)(const kg_vec *acc0, const kg_vec *acc1, float *c,
           r[i] = _mm256_add_ps(r[i], _mm256_set1_ps(bias[row * sbias]));
       }
       KG_NAME(storeT8)(r, c + 8 * l * scn + g, scn, mr - g < 8 ? mr - g : 8,
-                       nr - 8 * l, bias == NULL);
+                       nr - 8 * l, bias == NULL, e);
     }
   }
 }
 #endif
 
 /* Stores an edge tile (see storeTile): the padded rows and columns are
- * dropped here, with masked loads and stores when C's rows are contiguous
- * (or, with AVX, its columns). */
+ * dropped here, with masked loads and stores when C's rows are contiguous. */
 static inline __attribute__((always_inline)) void
 KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                        int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                        const float *bias, int64_t sbias, const int rows) {
-#if KG_W >= 8
-  if (scm == 1 && scn != 1) {
-    KG_NAME(storeTileT)(acc0, acc1, c, scn, mr, nr, bias, sbias, rows);
-    return;
-  }
-#endif
   if (scn == 1) {
     int64_t n0 = nr < KG_W ? nr : KG_W, n1 = nr - n0;
 #pragma GCC unroll 16
@@ -197,7 +190,8 @@ KG_NAME(storeFullTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
 
 /* Stores the accumulators of a register tile: C[0:mr, 0:nr] plus the tile,
  * or with a bias, bias[i * sbias] plus the tile (C is not read), then the
- * epilogue e (NULL: none; given only with a tile's last products). A full
+ * epilogue e (NULL: none; given only with a tile's last products). C^T
+ * (contiguous columns) goes 8 x 8 blocks at a time (storeTileT). A full
  * tile with rows of C contiguous applies the residual and the cheap
  * activations to its registers: as a pass over the finished block it had
  * cost MobileNetV2 5%, and as a pass over each stored tile more. The
@@ -209,6 +203,12 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                    int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                    const float *bias, int64_t sbias,
                    const KG_NAME(epi) *e, const int rows) {
+#if KG_W >= 8
+  if (scm == 1 && scn != 1) {
+    KG_NAME(storeTileT)(acc0, acc1, c, scn, mr, nr, bias, sbias, e, rows);
+    return;
+  }
+#endif
   if (mr == rows && nr == KG_NR && scn == 1) {
     const float *res = e && e->res ? e->res + (c - e->c0) : NULL;
 #define KG_STORE_FULL(act)                                                     \

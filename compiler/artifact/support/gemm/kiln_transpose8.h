@@ -79,12 +79,25 @@ static inline __m256 KG_NAME(lanes8)(kg_vec v, int g) {
 #endif
 }
 
+/* e applied to the n <= 8 outputs v at y (epiVec on 8 lanes). */
+static inline __m256 KG_NAME(epi8)(const KG_NAME(epi) *e, __m256 v,
+                                   const float *y, int64_t n) {
+#if KG_W == 16
+  return _mm512_castps512_ps256(
+      KG_NAME(epiVec)(e, _mm512_zextps256_ps512(v), y, n));
+#else
+  return KG_NAME(epiVec)(e, v, y, n);
+#endif
+}
+
 /* dst[i * ds + 0 .. n) (+)= lane i of r[0 .. n) for i < rows (rows may
  * exceed 8: only 8 are stored): the block transposed, each of its rows
- * one masked store of n <= 8 floats, added to dst with `add`. */
+ * one masked store of n <= 8 floats, added to dst with `add`, then the
+ * epilogue e (or none) applied before the store: after the tile, a pass
+ * over 64 rows of 7 pixels cost ResNet-18 5%. */
 static inline __attribute__((always_inline)) void
 KG_NAME(storeT8)(const __m256 *r, float *dst, int64_t ds, int64_t n,
-                 int64_t rows, int add) {
+                 int64_t rows, int add, const KG_NAME(epi) *e) {
   __m256 t[8];
   KG_NAME(transpose8x8)(r, t);
   for (int i = 0; i < 8; ++i) {
@@ -94,6 +107,8 @@ KG_NAME(storeT8)(const __m256 *r, float *dst, int64_t ds, int64_t n,
     __m256 v = t[i];
     if (add)
       v = _mm256_add_ps(v, KG_NAME(load8n)(row, n));
+    if (e)
+      v = KG_NAME(epi8)(e, v, row, n);
     KG_NAME(store8n)(row, v, n);
   }
 }
