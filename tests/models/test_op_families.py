@@ -332,17 +332,22 @@ def cases():
              attrs={"pads": [1, 1, 1, 1]}, **cv))
     # Output channels in the vector lanes (AVX-512, weights transposed at
     # compile time): 40 filters (a half-used vector, rows of C dropped),
-    # K = 630 over two blocks, rows of 13 and 23 pixels in runs of at most
+    # K = 1080 over two blocks, rows of 13 and 23 pixels in runs of at most
     # 7; 80 filters (a full panel and one vector) with a stride and a
     # dilation; a residual and a Relu, and a grouped one with a LeakyRelu,
     # applied to the stored tiles.
-    add(Case("Conv_chanvec_edges", "Conv", [u, wt(40, 70, 3, 3), wt(40)],
-             [[(1, 70, 13, 13), None, None], [(2, 70, 4, 23), None, None]],
+    add(Case("Conv_chanvec_edges", "Conv", [u, wt(40, 120, 3, 3), wt(40)],
+             [[(1, 120, 13, 13), None, None], [(2, 120, 4, 23), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_chanvec_panels_s2_dil", "Conv", [u, wt(80, 8, 3, 3)],
              [[(1, 8, 17, 30), None], [(3, 8, 9, 9), None]],
              attrs={"strides": [2, 2], "dilations": [2, 2], "pads": [2, 1, 2, 2]},
              **cv))
+    # 200 filters on few pixels: tasks split the filters too, each at a
+    # panel of 64 of the transposed weights (the last panel 16 wide).
+    add(Case("Conv_chanvec_filter_tasks", "Conv", [u, wt(200, 64, 3, 3), wt(200)],
+             [[(1, 64, 5, 6), None, None], [(2, 64, 4, 7), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_chanvec_residual_relu", "Conv", [u, wt(48, 16, 3, 3), wt(48)],
              [[(2, 16, 15, 19), None, None, (2, 48, 15, 19)]],
              attrs={"pads": [1, 1, 1, 1]},

@@ -29,6 +29,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -88,8 +89,11 @@ Value contiguousBuffer(OpBuilder &b, Location loc, Value v, unsigned dims) {
 /// tile cost too much of it.
 constexpr int64_t kChanVecMinFilters = 32;
 constexpr int64_t kChanVecMinSteps = 64;
-/// Output channels per vector of the channel-vector path (AVX-512 floats).
+/// Output channels per vector of the channel-vector path (AVX-512 floats),
+/// and per panel of its transposed weights (its register tile's filters:
+/// KG_CV_LANES of kiln_sgemm_chanvec.h).
 constexpr int64_t kChanVecLanes = 16;
+constexpr int64_t kChanVecPanel = 64;
 
 struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   using Base::Base;
@@ -99,7 +103,9 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
 
   /// The weights `w` of a convolution ([G,] F, C, [KH,] KW) transposed for
   /// the channel-vector path as a constant global [G, K, Fp], K = C * KH *
-  /// KW and Fp = F rounded up to whole vectors (zeros), when `w` is a
+  /// KW and Fp = F rounded up to whole vectors (zeros), laid out per group
+  /// in panels of kChanVecPanel filters (the last one narrower), each K
+  /// rows of its width in turn, when `w` is a
   /// whole constant f32 global with a static shape (or a reshape of one: a
   /// grouped convolution's [G, F, ...] view), the ISA AVX-512 and the
   /// layer large enough (kChanVecMin*); otherwise null.
@@ -138,9 +144,13 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     SmallVector<char> layout(G * K * Fp * sizeof(float), 0);
     auto *out = reinterpret_cast<float *>(layout.data());
     for (int64_t g = 0; g < G; ++g)
-      for (int64_t f = 0; f < F; ++f)
+      for (int64_t f = 0; f < F; ++f) {
+        int64_t first = f / kChanVecPanel * kChanVecPanel;
+        int64_t width = std::min(kChanVecPanel, Fp - first);
         for (int64_t k = 0; k < K; ++k)
-          out[(g * K + k) * Fp + f] = values[(g * F + f) * K + k];
+          out[g * K * Fp + first * K + k * width + f - first] =
+              values[(g * F + f) * K + k];
+      }
     memref::GlobalOp result = kiln::createConstantGlobal(
         module, global.getLoc(), (global.getSymName() + "_chanvec").str(),
         MemRefType::get({G, K, Fp}, type.getElementType()), layout);

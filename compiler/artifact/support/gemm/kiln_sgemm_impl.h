@@ -483,10 +483,11 @@ typedef struct {
   /* A (the weights) packed once per call for all tasks (see prepackA), or
    * NULL: each task packs its own. */
   const float *aPre;
-  /* A stored transposed, aT[k * ldaT + m] with ldaT a multiple of KG_W
-   * (kiln_sgemm_chanvec.h), or NULL. */
+  /* A stored transposed in panels of KG_CV_LANES filters (the group's
+   * aTM filters rounded up to KG_W, zeros; see kiln_sgemm_chanvec.h) for
+   * the task's filters from aTm0 on, or NULL. */
   const float *aT;
-  int64_t ldaT;
+  int64_t aTm0, aTM;
 } KG_NAME(convB);
 
 /* dst[0, n) = src[0, n) with n <= 2 * KG_W, or zeros with src NULL. */
@@ -1132,9 +1133,12 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
     return;
   }
 #if KG_W == 16
-  if (conv && conv->aT && scn == 1 &&
-      KG_NAME(cvConv)(M, N, K, conv, c, scm, bias, sbias, e))
+  if (conv && conv->aT) {
+    /* The weights have no other layout to fall back on. */
+    if (!KG_NAME(cvConv)(M, N, K, conv, c, scm, bias, sbias, e))
+      abort(); /* out of memory for the input copy */
     return;
+  }
 #endif
   const int direct = conv && KG_NAME(directOk)(conv, M, N, scn);
   if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
@@ -1277,7 +1281,8 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
       image.x = b;
       image.pBase = n0;
       image.aPre = j->aPre ? j->aPre + g * j->aPreGroup : NULL;
-      image.aT = j->conv->aT ? a + m0 * j->sam : NULL;
+      image.aT = j->conv->aT ? a : NULL;
+      image.aTm0 = m0;
     }
     float *block = c + m0 * j->scm + n0 * j->scn;
     if (j->K > 0 && j->aPacked)
@@ -1478,6 +1483,10 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
       /* Packed A: whole panels. */
       if (j.aPacked)
         j.mChunk = (j.mChunk + KG_MR - 1) / KG_MR * KG_MR;
+#if KG_W == 16
+      if (j.conv && j.conv->aT)
+        j.mChunk = (j.mChunk + KG_CV_LANES - 1) / KG_CV_LANES * KG_CV_LANES;
+#endif
       j.mTasks = (M + j.mChunk - 1) / j.mChunk;
     }
   }
@@ -2228,13 +2237,17 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
   int64_t K = C * KH * KW, P = OH * OW;
   if (N <= 0 || G <= 0 || F <= 0 || P <= 0)
     return;
-  /* Weights stored transposed, (k, f) with f padded to whole vectors
-   * (kiln-conv-ukernel does that for constants the channel-vector path
-   * takes), go to it; other paths read them through the strides. */
-  const int transposed = swf == 1 && swk != 1 && swk % KG_W == 0;
+  /* Weights stored transposed (swf = 1), in panels of filters
+   * (kiln-conv-ukernel does that for the constants of the AVX-512
+   * channel-vector path), go to that path. */
+  const int transposed = swf == 1 && swk != 1;
+#if KG_W != 16
+  if (transposed)
+    abort(); /* the compiler transposes weights for AVX-512 only */
+#endif
   KG_NAME(convB) geometry = {(const float *)x, sxc, sxh, sxw, H, W, KH, KW,
                              OW, sh, sw, dh, dw, padT, padL, 0, NULL,
-                             transposed ? (const float *)w : NULL, swk};
+                             transposed ? (const float *)w : NULL, 0, F};
   KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, swk,
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
                     1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL,
