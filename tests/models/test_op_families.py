@@ -348,6 +348,16 @@ def cases():
     add(Case("Conv_chanvec_filter_tasks", "Conv", [u, wt(200, 64, 3, 3), wt(200)],
              [[(1, 64, 5, 6), None, None], [(2, 64, 4, 7), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
+    # Pointwise ones: on small images read by runs of pixels straight from
+    # x (here with a residual and a Relu), with a stride through the
+    # phase-plane copy.
+    add(Case("Conv_chanvec_pointwise_residual_relu", "Conv",
+             [u, wt(128, 96, 1, 1), wt(128)],
+             [[(1, 96, 7, 7), None, None, (1, 128, 7, 7)]],
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
+    add(Case("Conv_chanvec_pointwise_s2", "Conv", [u, wt(64, 80, 1, 1), wt(64)],
+             [[(1, 80, 13, 13), None, None], [(2, 80, 6, 9), None, None]],
+             attrs={"strides": [2, 2]}, **cv))
     add(Case("Conv_chanvec_residual_relu", "Conv", [u, wt(48, 16, 3, 3), wt(48)],
              [[(2, 16, 15, 19), None, None, (2, 48, 15, 19)]],
              attrs={"pads": [1, 1, 1, 1]},

@@ -199,19 +199,26 @@ module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, v
 
 // -----
 
-// Pointwise on a small image: with AVX-512, 64 or more filters and K of 64
+// Pointwise on a small image: with AVX-512, filters in whole panels of 64
+// (or more than 256) and K of 64 or more take the convolution kernel
+// (filters in the lanes); other counts of 64 or more filters with K of 64
 // or more take pixel rows (the GEMM stores C^T tiles transposed in
 // registers); with AVX2 only K of 512 or more (here 320: a plain GEMM).
 
 // CHECK-LABEL: func.func @pointwise_pixel_rows(
+// CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm_pixels, avx512>
 // CHECK-LABEL: func.func @pointwise_pixel_rows_avx2(
 // CHECK:         linalg.conv_2d_nchw_fchw {{.*}}kiln.lowering_config = #kiln.lowering_config<im2col_gemm, avx2>
 module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576>} {
-  func.func @pointwise_pixel_rows(%x: tensor<1x320x7x7xf32>, %w: tensor<1280x320x1x1xf32>, %y: tensor<1x1280x7x7xf32>) -> tensor<1x1280x7x7xf32> {
+  func.func @pointwise_pixel_rows(%x: tensor<1x320x7x7xf32>, %w: tensor<1280x320x1x1xf32>, %y: tensor<1x1280x7x7xf32>,
+                                  %x2: tensor<1x960x7x7xf32>, %w2: tensor<160x960x1x1xf32>, %y2: tensor<1x160x7x7xf32>)
+      -> (tensor<1x1280x7x7xf32>, tensor<1x160x7x7xf32>) {
     %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x320x7x7xf32>, tensor<1280x320x1x1xf32>) outs(%y : tensor<1x1280x7x7xf32>) -> tensor<1x1280x7x7xf32>
-    return %r : tensor<1x1280x7x7xf32>
+    %r2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x2, %w2 : tensor<1x960x7x7xf32>, tensor<160x960x1x1xf32>) outs(%y2 : tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32>
+    return %r, %r2 : tensor<1x1280x7x7xf32>, tensor<1x160x7x7xf32>
   }
 }
 
