@@ -18,9 +18,11 @@
  * block of K steps of a panel is one contiguous run (a 3x3 layer of 512
  * filters has 9.4 MB of them: read as rows of a [K, 512] matrix, each step
  * touched four lines 2 KiB apart). kiln-conv-ukernel writes a constant's
- * that way at compile time. The tile's accumulators are C^T: each is transposed in
- * 8 x 8 blocks on the way out and added to (or, from a bias, stored in)
- * C's rows with masked stores.
+ * that way at compile time. The tile's accumulators are C^T: they are
+ * transposed in 8 x 8 blocks on the way out (kiln_transpose8.h) and added
+ * to (or, from a bias, stored in) C's rows with masked stores, the
+ * epilogue applied to each run. Pointwise layers read their input
+ * rearranged by runs of pixels (see cvConv).
  *
  *===--------------------------------------------------------------------===*/
 
