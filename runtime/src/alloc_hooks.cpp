@@ -5,7 +5,9 @@
 #include "run_context.h"
 #include "thread_pool.h"
 
+#include <csetjmp>
 #include <mutex>
+#include <thread>
 
 namespace kiln::rt {
 
@@ -17,8 +19,22 @@ RunContext &runOf(kiln_run_context_t *ctx) {
 
 void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
   RunContext &run = runOf(ctx);
-  std::lock_guard<std::mutex> lock(run.allocMutex);
-  return run.arena.allocate(size, alignment);
+  void *ptr;
+  {
+    std::lock_guard<std::mutex> lock(run.allocMutex);
+    ptr = run.arena.allocate(size, alignment);
+  }
+  if (!ptr) {
+    run.failedBytes.store(size ? size : 1);
+    // Nothing with a destructor is live between here and callEntry's
+    // sigsetjmp: the generated code's frames and this one (the lock is
+    // released above). Not from a worker, nor from the caller inside a
+    // parallel loop, whose chunks other threads may still be running.
+    if (run.mayEscape && run.parallelDepth == 0 &&
+        std::this_thread::get_id() == run.caller)
+      siglongjmp(run.allocEscape, 1);
+  }
+  return ptr;
 }
 
 void hookFree(kiln_run_context_t *ctx, void *ptr) {
@@ -47,10 +63,31 @@ void runChunk(void *arg, int64_t begin, int64_t end) {
 void hookParallelFor(kiln_run_context_t *ctx, int64_t begin, int64_t end,
                      int64_t grain, kiln_parallel_body_fn body, void *closure) {
   ParallelCall call{ctx, body, closure};
-  runOf(ctx).pool->parallelFor(begin, end, grain, &runChunk, &call);
+  RunContext &run = runOf(ctx);
+  // Only the calling thread counts: workers never escape.
+  const bool caller = std::this_thread::get_id() == run.caller;
+  if (caller)
+    ++run.parallelDepth;
+  run.pool->parallelFor(begin, end, grain, &runChunk, &call);
+  if (caller)
+    --run.parallelDepth;
 }
 
 } // namespace
+
+bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args) {
+  ctx.caller = std::this_thread::get_id();
+  ctx.parallelDepth = 0;
+  ctx.failedBytes.store(0);
+  if (sigsetjmp(ctx.allocEscape, 0)) {
+    ctx.mayEscape = false;
+    return false;
+  }
+  ctx.mayEscape = true;
+  entry(args, &ctx.abi);
+  ctx.mayEscape = false;
+  return ctx.failedBytes.load() == 0;
+}
 
 void bindRunContext(RunContext &ctx, ThreadPool &pool) {
   ctx.pool = &pool;

@@ -20,6 +20,13 @@ class ThreadPool;
 /// `pool`. Cheap; done at the start of every run.
 void bindRunContext(RunContext &ctx, ThreadPool &pool);
 
+/// Calls the artifact's `entry`. Returns false when an allocation of the
+/// generated code failed on the calling thread outside a parallel loop:
+/// the hook then returns here (siglongjmp) instead of handing the code a
+/// null pointer it would write through (a SIGSEGV), and the size is in
+/// ctx.failedBytes. A failure elsewhere leaves failedBytes set too.
+bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args);
+
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_ALLOC_HOOKS_H

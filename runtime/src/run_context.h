@@ -3,6 +3,10 @@
 #define KILN_RUNTIME_RUN_CONTEXT_H
 
 #include "arena.h"
+
+#include <atomic>
+#include <csetjmp>
+#include <thread>
 #include "kiln/kiln_abi.h"
 
 #include <memory>
@@ -34,6 +38,14 @@ struct RunContext {
   /// Serialises the arena between the threads running chunks of this run.
   std::mutex allocMutex;
   Arena arena;
+  /// A failed allocation of the generated code (callEntry): where the
+  /// calling thread escapes to, whether it may (inside `entry`, outside any
+  /// parallel loop), and the size that failed.
+  sigjmp_buf allocEscape;
+  std::thread::id caller;
+  bool mayEscape = false;
+  int parallelDepth = 0;
+  std::atomic<uint64_t> failedBytes{0};
   std::vector<const kiln_value *> byInput;
   std::vector<uint32_t> outputIndices;
   std::vector<int64_t> inputWords;

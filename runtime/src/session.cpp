@@ -147,9 +147,14 @@ void kiln_session::run(const char *const *inputNames,
   bindRunContext(*ctx, threads);
   if (profiler)
     profiler->beginRun(*ctx);
-  artifact().entry(ctx->args.data(), &ctx->abi);
+  const bool allocated = callEntry(*ctx, artifact().entry, ctx->args.data());
   if (profiler)
     profiler->endRun(*ctx);
+  if (!allocated)
+    fail(KILN_FAIL, "Failed to allocate memory for requested buffer of size " +
+                        std::to_string(ctx->failedBytes.load()) +
+                        " (a tensor the model computes: out of memory, or a "
+                        "shape no machine can hold)");
 
   // Copy out every requested output before publishing any, so that a failure
   // leaves the caller's NULL slots untouched.

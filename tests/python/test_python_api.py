@@ -461,6 +461,28 @@ class ErrorsTest(KilnTestCase):
         self.assertIn("unsupported ONNX operator 'FusedGelu'", msg)
 
 
+    def test_failed_allocation_is_an_error(self):
+        # Expand to 2^20 x 2^20 floats (4 TiB): the generated code's
+        # allocation fails; the run raises (ONNX Runtime's class) instead
+        # of writing through a null pointer, and the session still runs.
+        model = _model(
+            [oh.make_node("Expand", ["x", "s"], ["y"])],
+            [oh.make_tensor_value_info("x", TensorProto.FLOAT, [1]),
+             oh.make_tensor_value_info("s", TensorProto.INT64, [2])],
+            [oh.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        x = np.ones(1, np.float32)
+        huge = {"x": x, "s": np.array([1 << 20, 1 << 20], np.int64)}
+        session = kiln.InferenceSession(model.SerializeToString())
+        cls, msg = error_of(lambda: session.run(None, huge))
+        self.assertEqual(cls, error_of(lambda: ort.InferenceSession(
+            model.SerializeToString()).run(None, huge))[0])
+        self.assertIn(
+            "Failed to allocate memory for requested buffer of size 4398046511",
+            msg)
+        y, = session.run(None, {"x": x, "s": np.array([2, 3], np.int64)})
+        np.testing.assert_array_equal(y, np.ones((2, 3), np.float32))
+
+
 class RunTest(KilnTestCase):
     def test_output_selection_and_order(self):
         model = _model(
