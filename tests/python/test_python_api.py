@@ -479,6 +479,13 @@ class ErrorsTest(KilnTestCase):
         self.assertIn(
             "Failed to allocate memory for requested buffer of size 4398046511",
             msg)
+        # Shapes whose byte count wraps 64 bits (2^31 x 2^31 floats is 2^64
+        # bytes, a request of 0 before) fail the same way.
+        for dims in ([1 << 31, 1 << 31], [1 << 62, 4]):
+            wrapped = {"x": x, "s": np.array(dims, np.int64)}
+            cls, msg = error_of(lambda: session.run(None, wrapped))
+            self.assertEqual(cls, "Fail", dims)
+            self.assertIn("Failed to allocate memory", msg)
         y, = session.run(None, {"x": x, "s": np.array([2, 3], np.int64)})
         np.testing.assert_array_equal(y, np.ones((2, 3), np.float32))
 

@@ -25,6 +25,23 @@ def ExternalizeWeights : Pass<"kiln-externalize-weights", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def CheckAllocSizes : Pass<"kiln-check-alloc-sizes", "mlir::func::FuncOp"> {
+  let summary = "Make allocations whose byte size overflows fail";
+  let description = [{
+    The LLVM lowering of memref.alloc multiplies the sizes into a byte
+    count that wraps modulo 2^64: an Expand to [2^31, 2^31] floats asks for
+    0 bytes and then writes 2^64 of them. Before every memref.alloc with
+    dynamic sizes this pass computes the byte count with
+    arith.mului_extended; when it overflows, or passes 2^62 (more than any
+    system can map), the allocation's dynamic sizes are replaced (selects)
+    by ones that ask for just over 2^62 bytes without wrapping, which the
+    runtime refuses, so the run ends with an allocation error instead of a
+    crash.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def LowerDynamicExpandShape
     : Pass<"kiln-lower-dynamic-expand-shape", "mlir::func::FuncOp"> {
   let summary = "Lower memref.expand_shape with several dynamic sizes per group";

@@ -82,6 +82,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
                   gemm + profile + "func.func(kiln-strided-copy-to-linalg," +
                   reductions + linalgToLoops + vectorToScf + ")," + dispatch + approximate +
+                  // Allocations whose byte size would wrap fail instead.
+                  "func.func(kiln-check-alloc-sizes),"
                   "kiln-externalize-weights,"
                   "lower-affine,convert-scf-to-cf,canonicalize,"
                   "func.func(kiln-lower-dynamic-expand-shape),"
