@@ -1011,8 +1011,10 @@ static void KG_NAME(smallPacked)(int64_t M, int64_t N, int64_t K,
  * are a small part of each tile. Per step of K, in lane multiply-adds: the
  * tiles' issued multiply-adds, plus B's packing (a float counted as 4: a
  * column-major B, as A^T is, is transposed 8 x 8 in registers), plus for
- * the transposed shape its stores of C^T one float at a time (32 each,
- * spread over K) and, for a convolution, the im2col it writes first. */
+ * the transposed shape its stores of C^T (32 each, spread over K: as one
+ * float at a time, which SSE2 still does; with AVX they go as 8 x 8
+ * transposed blocks, storeTileT, so the charge is conservative there and
+ * left as measured) and, for a convolution, the im2col it writes first. */
 static int KG_NAME(transposeWins)(int64_t M, int64_t N, int64_t K,
                                   int64_t colsAsIs, int conv) {
   if (K < 32)
