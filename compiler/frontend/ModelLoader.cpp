@@ -14,7 +14,10 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -36,6 +39,16 @@ bool readFile(const std::string &path, std::string &data) {
   return true;
 }
 
+/// `text` as a non-negative decimal int64 (the whole of it), or nothing.
+std::optional<int64_t> parseByteCount(const std::string &text) {
+  int64_t value = 0;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+    return std::nullopt;
+  return value;
+}
+
 /// Replaces each external-data tensor's reference by its bytes, so the
 /// importer sees every initializer the same way.
 bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
@@ -45,12 +58,20 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &kv : t.external_data()) {
-    if (kv.key() == "location")
+    if (kv.key() == "location") {
       location = kv.value();
-    else if (kv.key() == "offset")
-      offset = std::stoll(kv.value());
-    else if (kv.key() == "length")
-      length = std::stoll(kv.value());
+      continue;
+    }
+    if (kv.key() != "offset" && kv.key() != "length")
+      continue;
+    std::optional<int64_t> value = parseByteCount(kv.value());
+    if (!value) {
+      error = "tensor '" + t.name() + "' has an invalid external data " +
+              kv.key() + " '" + kv.value() +
+              "' (a non-negative byte count expected)";
+      return false;
+    }
+    (kv.key() == "offset" ? offset : length) = *value;
   }
   if (location.empty() || location.find("..") != std::string::npos ||
       location[0] == '/') {
@@ -59,6 +80,26 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
     return false;
   }
   std::string path = baseDir.empty() ? location : baseDir + "/" + location;
+  // Links may not lead outside the model's folder (ONNX Runtime refuses
+  // them too): the bytes of any file could come back as an output.
+  {
+    std::error_code baseError, fileError;
+    std::filesystem::path base = std::filesystem::canonical(
+        baseDir.empty() ? std::filesystem::path(".")
+                        : std::filesystem::path(baseDir),
+        baseError);
+    std::filesystem::path file = std::filesystem::canonical(path, fileError);
+    // A file that does not exist is reported below.
+    if (!baseError && !fileError) {
+      auto rel = file.lexically_relative(base);
+      if (rel.empty() || *rel.begin() == "..") {
+        error = "External data path validation failed: the external data "
+                "of tensor '" + t.name() + "' ('" + location +
+                "') resolves outside the model's folder";
+        return false;
+      }
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open external data file '" + path + "' of tensor '" +
@@ -68,8 +109,8 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
   in.seekg(0, std::ios::end);
   int64_t size = in.tellg();
   if (length < 0)
-    length = size - offset;
-  if (offset < 0 || offset + length > size) {
+    length = size > offset ? size - offset : 0;
+  if (offset > size || length > size - offset) {
     error = "external data of tensor '" + t.name() + "' lies outside '" + path +
             "'";
     return false;

@@ -490,6 +490,52 @@ class ErrorsTest(KilnTestCase):
         np.testing.assert_array_equal(y, np.ones((2, 3), np.float32))
 
 
+    def test_bad_external_data_is_an_error(self):
+        # Offsets that are not byte counts, reach past the file or near
+        # 2^63 (an uncaught std::stoll exception and an overflowed bounds
+        # check before), and a link leading out of the model's folder
+        # (whose bytes came back as the output): each a clear error.
+        folder = os.path.join(self.tmp, "external")
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(folder)
+        os.makedirs(outside)
+        with open(os.path.join(folder, "w.bin"), "wb") as f:
+            f.write(np.arange(4, dtype=np.float32).tobytes())
+        with open(os.path.join(outside, "secret.bin"), "wb") as f:
+            f.write(np.full(4, 7, np.float32).tobytes())
+        os.symlink(os.path.join(outside, "secret.bin"),
+                   os.path.join(folder, "link.bin"))
+
+        def model(location, **fields):
+            w = onnx.numpy_helper.from_array(np.zeros(4, np.float32), "w")
+            w.ClearField("raw_data")
+            w.data_location = TensorProto.EXTERNAL
+            for key, value in [("location", location), *fields.items()]:
+                entry = w.external_data.add()
+                entry.key, entry.value = key, value
+            return _model(
+                [oh.make_node("Add", ["x", "w"], ["y"])],
+                [oh.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                [oh.make_tensor_value_info("y", TensorProto.FLOAT, [4])], [w])
+
+        cases = {"ok": ("w.bin", {}, None),
+                 "text": ("w.bin", {"offset": "abc"}, "invalid external data offset 'abc'"),
+                 "negative": ("w.bin", {"length": "-4"}, "invalid external data length '-4'"),
+                 "huge": ("w.bin", {"offset": str(2**63 - 1), "length": "16"}, "lies outside"),
+                 "link": ("link.bin", {}, "External data path validation failed")}
+        for name, (location, fields, expected) in cases.items():
+            path = os.path.join(folder, name + ".onnx")
+            onnx.save(model(location, **fields), path)
+            if expected is None:
+                y, = kiln.InferenceSession(path).run(
+                    None, {"x": np.zeros(4, np.float32)})
+                np.testing.assert_array_equal(y, np.arange(4, dtype=np.float32))
+                continue
+            cls, msg = error_of(lambda: kiln.InferenceSession(path))
+            self.assertEqual(cls, "InvalidGraph", name)
+            self.assertIn(expected, msg, name)
+
+
 class RunTest(KilnTestCase):
     def test_output_selection_and_order(self):
         model = _model(
