@@ -118,10 +118,9 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       source = collapse.getSrc();
     auto get = source.getDefiningOp<memref::GetGlobalOp>();
     auto type = cast<MemRefType>(w.getType());
-    if (get && !cast<MemRefType>(source.getType()).getLayout().isIdentity())
-      return nullptr;
     if (isa != kiln::codegen::Isa::avx512 || !get ||
-        !type.hasStaticShape() || !type.getLayout().isIdentity())
+        !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        !cast<MemRefType>(source.getType()).getLayout().isIdentity())
       return nullptr;
     ArrayRef<int64_t> shape = type.getShape();
     unsigned lead = grouped ? 1 : 0;
@@ -130,8 +129,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     if (F < kChanVecMinFilters || K < kChanVecMinSteps)
       return nullptr;
     auto module = get->getParentOfType<ModuleOp>();
-    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-        get, get.getNameAttr());
+    memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
       return nullptr;
     if (auto it = transposed.find(global); it != transposed.end())
@@ -291,32 +289,15 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     op->erase();
     // A weight read only transposed is not kept twice.
     if (wTransposed)
-      eraseUnusedWeight(wOriginal.getDefiningOp());
-    kiln::eraseAbsorbed(bias, padding);
-    kiln::eraseAbsorbed(epilogue);
-  }
-
-  /// Erases `op`, a get_global of weights or a reshape of one, when nothing
-  /// reads it any more, then what it read, down to the global.
-  void eraseUnusedWeight(Operation *op) {
-    if (!op || !op->use_empty())
-      return;
-    if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
-      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-          get, get.getNameAttr());
-      get->erase();
-      if (global && SymbolTable::symbolKnownUseEmpty(
+      if (memref::GlobalOp global =
+              kiln::eraseUnusedGlobalRead(wOriginal.getDefiningOp());
+          global && SymbolTable::symbolKnownUseEmpty(
                         global, global->getParentOfType<ModuleOp>())) {
         transposed.erase(global);
         global.erase();
       }
-      return;
-    }
-    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
-      return;
-    Operation *source = op->getOperand(0).getDefiningOp();
-    op->erase();
-    eraseUnusedWeight(source);
+    kiln::eraseAbsorbed(bias, padding);
+    kiln::eraseAbsorbed(epilogue);
   }
 
   void runOnOperation() override {

@@ -98,8 +98,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         map.getDimPosition(1 - kDim) != pDim)
       return nullptr;
     auto module = op->getParentOfType<ModuleOp>();
-    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-        op, get.getNameAttr());
+    memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
       return nullptr;
     auto key = std::make_tuple(global.getOperation(), kDim, isa, index);
@@ -239,17 +238,6 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     kiln::eraseAbsorbed(epilogue);
   }
 
-  /// Erases a get_global (through a collapse of it) nothing reads any more.
-  static void eraseIfUnused(Operation *op) {
-    if (!op || !op->use_empty())
-      return;
-    Operation *source = nullptr;
-    if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op))
-      source = collapse.getSrc().getDefiningOp();
-    op->erase();
-    eraseIfUnused(source);
-  }
-
   void runOnOperation() override {
     ModuleOp module = getOperation();
     packed.clear();
@@ -296,7 +284,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
             kiln::declareUkernel(module, name, bPacked ? 13 : 16), bPacked,
             std::nullopt, nullptr, /*epilogueArgs=*/false);
       if (bPacked)
-        eraseIfUnused(get);
+        kiln::eraseUnusedGlobalRead(get);
     }
     for (auto [op, dims, isa] : gemms) {
       // Each kernel is declared once, when first called.
@@ -317,7 +305,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
                   module, ("kiln_sgemm_apacked_" + isaSuffix(isa)).str(),
                   /*numArgs=*/19),
               nullptr, matchRowStart(op, dims), aPacked);
-        eraseIfUnused(get);
+        kiln::eraseUnusedGlobalRead(get);
         continue;
       }
       if (!bPacked) {
@@ -341,7 +329,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
                                  ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
                                  /*numArgs=*/19),
             bPacked, matchRowStart(op, dims));
-      eraseIfUnused(get);
+      kiln::eraseUnusedGlobalRead(get);
     }
     // A weight read only packed is not kept twice.
     for (memref::GlobalOp global : packedSources)

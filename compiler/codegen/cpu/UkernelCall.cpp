@@ -148,6 +148,26 @@ std::optional<SmallVector<char>> readGlobalBytes(memref::GlobalOp global) {
   return values;
 }
 
+memref::GlobalOp globalOf(memref::GetGlobalOp get) {
+  return SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+}
+
+memref::GlobalOp eraseUnusedGlobalRead(Operation *op) {
+  if (!op || !op->use_empty())
+    return nullptr;
+  if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+    memref::GlobalOp global = globalOf(get);
+    get->erase();
+    return global;
+  }
+  if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op))
+    return nullptr;
+  Operation *source = op->getOperand(0).getDefiningOp();
+  op->erase();
+  return eraseUnusedGlobalRead(source);
+}
+
 memref::GlobalOp createConstantGlobal(ModuleOp module, Location loc,
                                       StringRef name, MemRefType type,
                                       ArrayRef<char> bytes) {

@@ -110,6 +110,15 @@ BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
 std::optional<llvm::SmallVector<char>>
 readGlobalBytes(mlir::memref::GlobalOp global);
 
+/// The global `get` names.
+mlir::memref::GlobalOp globalOf(mlir::memref::GetGlobalOp get);
+
+/// Erases `op`, a memref.get_global of weights or a reshape
+/// (expand/collapse_shape) of one, when nothing reads it any more, then
+/// what it read in turn. Returns the global named by the get_global so
+/// erased (the caller decides whether it goes too), or null.
+mlir::memref::GlobalOp eraseUnusedGlobalRead(mlir::Operation *op);
+
 /// A private constant global `name` of `type` holding `bytes` (a resource
 /// blob, 64-byte aligned), inserted at the start of `module` under a name
 /// the symbol table makes unique.

@@ -150,12 +150,12 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
   /* Unit strides, no padding, contiguous rows: the rearranged copy comes
    * straight from x (the phase-plane copy of 960 channels of 7 x 7 cost
    * as much as the products). */
-  const int direct = pointwise && g->sh == 1 && g->sw == 1 && g->padT == 0 &&
-                     g->padL == 0 && g->sxw == 1;
+  const int fromX = pointwise && g->sh == 1 && g->sw == 1 && g->padT == 0 &&
+                    g->padL == 0 && g->sxw == 1;
   const int64_t maxRuns =
       (p.ohB - p.ohA + 1) * ((OW + KG_CV_PIX - 1) / KG_CV_PIX);
   const size_t xFloats =
-      direct ? 0 : (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
+      fromX ? 0 : (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
   const size_t runFloats = pointwise ? (size_t)(maxRuns * K * 8) : 0;
   /* The copy, its rearrangement, K offsets and the runs (int64s, two
    * floats each). */
@@ -167,7 +167,7 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
   int64_t *kOff = (int64_t *)(xr + runFloats);
   KG_NAME(cvRun) *runs = (KG_NAME(cvRun) *)(kOff + K);
   const int64_t nRuns = KG_NAME(cvRuns)(p.ohA, p.ohB, OW, p0, N, runs);
-  if (direct) {
+  if (fromX) {
     for (int64_t k = 0; k < K; ++k)
       kOff[k] = k * g->sxc;
   } else {
@@ -177,9 +177,9 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
   if (pointwise) {
     /* Channel by channel: each one's pixels are read in sequence. */
     for (int64_t k = 0; k < K; ++k) {
-      const float *src = (direct ? g->x : xq) + kOff[k];
+      const float *src = (fromX ? g->x : xq) + kOff[k];
       for (int64_t i = 0; i < nRuns; ++i) {
-        const int64_t at = direct ? runs[i].oh * g->sxh + runs[i].ow
+        const int64_t at = fromX ? runs[i].oh * g->sxh + runs[i].ow
                                   : (runs[i].oh - p.ohA) * p.Wq + runs[i].ow;
         const __mmask16 live = (__mmask16)((1u << runs[i].np) - 1);
         _mm512_mask_storeu_ps(xr + (i * K + k) * 8, live,

@@ -2223,11 +2223,11 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
  * packing (packConvB: padT rows and padL columns of zeros before x, as many
  * after it as OH and OW need), so no padded copy and no im2col buffer is
  * written and read back. Without a bias (b = 0) y is accumulated into. w
- * moves by swf per filter and swk per (c, kh, kw) step (contiguous over
- * them, swk = 1, or transposed: swf = 1) and y must be contiguous over (oh,
- * ow): the GEMM's A and C then have one stride per dim, which
- * kiln-conv-ukernel ensures. G = 1 and zero group strides for an
- * ungrouped convolution. */
+ * moves by swf per filter and is contiguous over (c, kh, kw) (swk = 1), or
+ * (swf = 1, swk != 1) is the AVX-512 channel-vector path's transposed
+ * layout in panels of filters (kiln_sgemm_chanvec.h), which only that path
+ * reads; y must be contiguous over (oh, ow). kiln-conv-ukernel ensures
+ * both. G = 1 and zero group strides for an ungrouped convolution. */
 KG_HIDDEN void KG_NAME(kiln_sconv2d)(
     int64_t N, int64_t G, int64_t F, int64_t C, int64_t H, int64_t W,
     int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw,
