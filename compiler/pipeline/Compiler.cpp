@@ -211,6 +211,7 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
       "llvm.emit_c_interface", UnitAttr::get(&ctx));
   CpuCodegenOptions codegenOptions{options.optLevel, options.profile};
   codegenOptions.selectLowering = true;
+  codegenOptions.winograd = options.winograd;
   stageTimer.stop();
   stageTimer = rootTimer.nest("code generation (linalg to the LLVM dialect)");
   PassManager codegen(&ctx);

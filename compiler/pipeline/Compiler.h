@@ -30,6 +30,9 @@ struct CompileOptions {
   /// passes and conversion, code generation, LLVM IR, LLVM optimization and
   /// instruction selection, linking) and per MLIR pass.
   bool timeReport = false;
+  /// Stride-1 3x3 convolutions of constant weights by Winograd F(4x4, 3x3)
+  /// where they are large enough (kiln-conv-ukernel's `winograd`).
+  bool winograd = true;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.

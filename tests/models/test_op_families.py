@@ -329,16 +329,19 @@ def cases():
     # explicit im2col (18 pixels of 256 filters), with its bias.
     add(Case("Conv_3x3_transposed", "Conv", [u, wt(256, 64, 3, 3), wt(256)],
              [[(1, 64, 3, 6), None, None], [(2, 64, 4, 9), None, None]],
-             attrs={"pads": [1, 1, 1, 1]}, **cv))
+             attrs={"pads": [1, 1, 1, 1]}, args=["--winograd=false"], **cv))
     # Output channels in the vector lanes (AVX-512, weights transposed at
     # compile time): 40 filters (a half-used vector, rows of C dropped),
     # K = 1080 over two blocks, rows of 13 and 23 pixels in runs of at most
     # 7; 80 filters (a full panel and one vector) with a stride and a
     # dilation; a residual and a Relu, and a grouped one with a LeakyRelu,
     # applied to the stored tiles.
+    # (Without Winograd, which takes such layers when their sizes are
+    # symbolic.)
+    nowino = dict(args=["--winograd=false"])
     add(Case("Conv_chanvec_edges", "Conv", [u, wt(40, 120, 3, 3), wt(40)],
              [[(1, 120, 13, 13), None, None], [(2, 120, 4, 23), None, None]],
-             attrs={"pads": [1, 1, 1, 1]}, **cv))
+             attrs={"pads": [1, 1, 1, 1]}, **nowino, **cv))
     add(Case("Conv_chanvec_panels_s2_dil", "Conv", [u, wt(80, 8, 3, 3)],
              [[(1, 8, 17, 30), None], [(3, 8, 9, 9), None]],
              attrs={"strides": [2, 2], "dilations": [2, 2], "pads": [2, 1, 2, 2]},
@@ -347,7 +350,33 @@ def cases():
     # panel of 64 of the transposed weights (the last panel 16 wide).
     add(Case("Conv_chanvec_filter_tasks", "Conv", [u, wt(200, 64, 3, 3), wt(200)],
              [[(1, 64, 5, 6), None, None], [(2, 64, 4, 7), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **nowino, **cv))
+    # Winograd F(4x4, 3x3) (stride 1, 3x3, at least 32 channels and
+    # filters): 40 filters (panels of 12, the last 4 rows), partial tiles at
+    # the bottom and right (13 x 19), images smaller than a tile; no padding
+    # and no bias (y accumulated into from zero), rows of 18 tiles (two
+    # vectors with AVX-512); padding on two sides only; a residual and a
+    # Relu on the tiles; 130 filters of 140 channels on 14 x 14 (blocks of
+    # all tiles, 10 rows in the last panel); two images of 64 x 64 (tasks
+    # over blocks of tile rows).
+    add(Case("Conv_winograd_edges", "Conv", [u, wt(40, 33, 3, 3), wt(40)],
+             [[(1, 33, 13, 19), None, None], [(2, 33, 3, 5), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
+    add(Case("Conv_winograd_no_pad_no_bias", "Conv", [u, wt(36, 48, 3, 3)],
+             [[(1, 48, 30, 72), None], [(3, 48, 5, 9), None]], **cv))
+    add(Case("Conv_winograd_asymmetric_pads", "Conv", [u, wt(32, 32, 3, 3), wt(32)],
+             [[(1, 32, 21, 17), None, None], [(2, 32, 9, 30), None, None]],
+             attrs={"pads": [0, 2, 1, 0]}, **cv))
+    add(Case("Conv_winograd_residual_relu", "Conv", [u, wt(64, 64, 3, 3), wt(64)],
+             [[(1, 64, 28, 28), None, None, (1, 64, 28, 28)]],
+             attrs={"pads": [1, 1, 1, 1]},
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
+    add(Case("Conv_winograd_wide_channels", "Conv", [u, wt(130, 140, 3, 3), wt(130)],
+             [[(1, 140, 14, 14), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    add(Case("Conv_winograd_tasks", "Conv", [u, wt(32, 32, 3, 3), wt(32)],
+             [[(2, 32, 64, 64), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
     # Pointwise ones: on small images read by runs of pixels straight from
     # x (here with a residual and a Relu), with a stride through the
     # phase-plane copy.
@@ -644,10 +673,11 @@ def cases():
                 "Conv_depthwise_s2_d1", "Epilogue_conv_SiLU",
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",
-                "Epilogue_pointwise_residual_hardswish")]:
+                "Epilogue_pointwise_residual_hardswish", "Conv_winograd_edges",
+                "Conv_winograd_no_pad_no_bias", "Conv_winograd_residual_relu")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
-                     case.atol, args=[f"--mcpu={mcpu}"], chain=case.chain,
+                     case.atol, args=[*case.args, f"--mcpu={mcpu}"], chain=case.chain,
                      keep=case.keep, static=case.static))
     return out
 

@@ -2,7 +2,7 @@
 //
 //   kiln-compile model.onnx -o model.so [-O0..-O3] [--shape x=1x3x224x224]
 //                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so]
-//                [--mcpu=native] [--profile]
+//                [--mcpu=native] [--profile] [--winograd=false]
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +62,12 @@ static cl::opt<bool>
                         "(MLIR passes, LLVM optimization and instruction "
                         "selection, linking) and per MLIR pass"),
                cl::cat(kilnCategory));
+static cl::opt<bool>
+    winograd("winograd",
+             cl::desc("Compute large enough stride-1 3x3 convolutions of "
+                      "constant weights with Winograd F(4x4, 3x3) (default "
+                      "on; --winograd=false keeps them direct)"),
+             cl::init(true), cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -101,6 +107,7 @@ int main(int argc, char **argv) {
   options.printIRAfterAll = printIR;
   options.profile = profile;
   options.timeReport = timeReport;
+  options.winograd = winograd;
   options.shapes.allDynamic = dynamic;
   for (const std::string &s : shapes) {
     std::string name, value;

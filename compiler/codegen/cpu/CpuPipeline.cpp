@@ -46,9 +46,11 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   addPipeline(pm, "func.func(kiln-decompose-aggregates)");
   if (strategies && vectorize)
     addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
-  std::string gemm = strategies ? "kiln-gemm-ukernel,kiln-conv-ukernel,"
-                                  "kiln-depthwise-ukernel,kiln-softmax-ukernel,"
-                                : "";
+  std::string gemm =
+      strategies ? std::string("kiln-gemm-ukernel,kiln-conv-ukernel{winograd=") +
+                       (options.winograd ? "1" : "0") +
+                       "},kiln-depthwise-ukernel,kiln-softmax-ukernel,"
+                 : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.
   std::string vectorToScf =
@@ -125,6 +127,11 @@ struct CpuCodegenPipelineOptions
   Option<bool> profile{*this, "profile",
                        llvm::cl::desc("Bracket every kernel for profiling"),
                        llvm::cl::init(false)};
+  Option<bool> winograd{
+      *this, "winograd",
+      llvm::cl::desc("Winograd F(4x4, 3x3) for the 3x3 convolutions "
+                     "kiln-conv-ukernel finds large enough"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -141,6 +148,7 @@ void registerCpuCodegenPipeline() {
         codegen.optLevel = options.optLevel;
         codegen.selectLowering = options.selectLowering;
         codegen.profile = options.profile;
+        codegen.winograd = options.winograd;
         buildCpuCodegenPipeline(pm, codegen);
       });
 }

@@ -29,6 +29,8 @@ struct CpuCodegenOptions {
   /// module's `kiln.target`, which the caller sets (describeCpuTarget).
   /// Without it every op lowers to loops.
   bool selectLowering = false;
+  /// kiln-conv-ukernel's `winograd` option.
+  bool winograd = true;
 };
 
 /// The target description of a CPU with `hasFeature` (LLVM feature names:

@@ -158,7 +158,22 @@ def ConvUkernel : Pass<"kiln-conv-ukernel", "mlir::ModuleOp"> {
     padding is 0, the bias and its strides 0, and y is accumulated into).
     Weights not contiguous over (c, kh, kw) and outputs not contiguous over
     (oh, ow) go through contiguous copies.
+
+    Stride-1, undilated 3x3 convolutions of constant weights with at least
+    32 channels and filters and enough pixels become instead
+
+      func.call @kiln_swino3x3_<isa>(N, F, C, H, W, OH, OW, pad_top,
+          pad_left, x, x strides (n, c, h, w), u, bias, bias stride,
+          y, y strides (n, f, h, w), act, alpha, beta, residual)
+
+    Winograd F(4x4, 3x3) with the weights transformed here into a new
+    global u [36, P, C, 12] (kiln_swino_impl.h), unless `winograd` is off.
   }];
+  let options = [
+    Option<"winogradOption", "winograd", "bool", /*default=*/"true",
+           "Lower stride-1 3x3 convolutions of constant weights that are "
+           "large enough with Winograd F(4x4, 3x3)">
+  ];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect",

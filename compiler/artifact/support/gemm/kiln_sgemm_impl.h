@@ -2256,3 +2256,5 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
                     G, swg, sxg, syg, sbg};
   KG_NAME(runWithEpilogue)(&j, N * G, act, alpha, beta, res);
 }
+
+#include "kiln_swino_impl.h"

@@ -1,0 +1,418 @@
+/*===- kiln_swino_impl.h - 3x3 convolutions by Winograd F(4x4, 3x3) ------===*
+ *
+ * Included by kiln_sgemm_impl.h once per ISA. A stride-1 3x3 convolution
+ * computes each 4 x 4 block ("tile") of an output plane from the 6 x 6
+ * block of input around it as
+ *
+ *   Y = A^T [ sum over c of (G g G^T)[f, c] . (B^T d B)[c] ] A
+ *
+ * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks"):
+ * 36 products per tile, channel and filter instead of 144. The 36 points
+ * are 36 independent GEMMs M[xi] = U[xi] V[xi] with K = C, where U = G g
+ * G^T are the weights transformed at compile time (kiln-conv-ukernel) and
+ * V = B^T d B the input transformed here, a block of whole tile rows at a
+ * time. Tiles lie in the vector lanes: the input transform reads each lane's
+ * 6 x 6 block from a copy of the rows split into four phases (column mod
+ * 4), so a vector of tiles is one contiguous load per tap; the GEMM
+ * broadcasts weights against vectors of tiles like the packed GEMM; the
+ * output transform writes each lane's 4 x 4 block back into y.
+ *
+ * U is [36, P, C, 12]: for point xi, panels of 12 filters (P of them, the
+ * last one padded with zero filters), each C rows of its 12 weights.
+ *
+ *===--------------------------------------------------------------------===*/
+
+#define KG_WN_POINTS 36
+#define KG_WN_PANEL 12
+/* Floats of transformed input a task keeps for a block (640 KiB: with the
+ * products of a panel, in L2). */
+#define KG_WN_V_FLOATS (160 * 1024)
+
+typedef struct {
+  int64_t N, F, C, H, W, OH, OW, padT, padL;
+  const float *x;
+  int64_t sxn, sxc, sxh, sxw;
+  const float *u;
+  const float *b;
+  int64_t sb;
+  float *y;
+  int64_t syn, syf, syh, syw;
+  const KG_NAME(epi) * e;
+  /* Tiles down and across; tile rows per block, blocks, filter panels,
+   * panels per task; vectors of tiles per tile row; the phase copy's
+   * row length; floats per row of V (and M). */
+  int64_t TH, TW, kr, blocks, panels, panelsPerTask, nvr, pw, ldv;
+} KG_NAME(wnJob);
+
+/* B^T d for the 6 values d of one column (or row) of an input tile. */
+static inline __attribute__((always_inline)) void
+KG_NAME(wnInput6)(const kg_vec *d, kg_vec *r) {
+  const kg_vec two = KG_SET1(2.0f), four = KG_SET1(4.0f);
+  kg_vec d42 = d[4] - d[2], d31 = d[3] - d[1];
+  r[0] = KG_FMA(four, d[0] - d[2], d42);
+  r[1] = KG_FMA(-four, d[1] + d[2], d[3] + d[4]);
+  r[2] = KG_FMA(four, d[1] - d[2], d[4] - d[3]);
+  r[3] = KG_FMA(two, d31, d42);
+  r[4] = KG_FMA(-two, d31, d42);
+  r[5] = KG_FMA(four, d[1] - d[3], d[5] - d[3]);
+}
+
+/* A^T m for the 6 values m of one column (or row) of a product tile. */
+static inline __attribute__((always_inline)) void
+KG_NAME(wnOutput6)(const kg_vec *m, kg_vec *o) {
+  kg_vec s12 = m[1] + m[2], d12 = m[1] - m[2];
+  kg_vec s34 = m[3] + m[4], d34 = m[3] - m[4];
+  o[0] = m[0] + s12 + s34;
+  o[1] = KG_FMA(KG_SET1(2.0f), d34, d12);
+  o[2] = KG_FMA(KG_SET1(4.0f), s34, s12);
+  o[3] = KG_FMA(KG_SET1(8.0f), d34, d12) + m[5];
+}
+
+#if KG_W == 16
+/* x[0, 64) as its four phases, p[k * pw + i] = x[4 i + k] for i < 16, the
+ * floats outside [lo, hi) zeros (and not read). */
+static inline void KG_NAME(wnSplit64)(const float *x, float *p, int64_t pw,
+                                      int64_t lo, int64_t hi) {
+  kg_vec v[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    int64_t a = lo - 16 * i, b = hi - 16 * i;
+    a = a < 0 ? 0 : a > 16 ? 16 : a;
+    b = b < 0 ? 0 : b > 16 ? 16 : b;
+    uint32_t bits = a < b ? ((1u << b) - 1) & ~((1u << a) - 1) : 0;
+    v[i] = kg_loadmask(x + 16 * i, bits);
+  }
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    /* Floats k, k + 4, ..., k + 28 of each pair of vectors. */
+    const __m512i idx =
+        _mm512_add_epi32(_mm512_set1_epi32(k),
+                         _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4,
+                                           8, 12, 16, 20, 24, 28));
+    kg_vec l = _mm512_permutex2var_ps(v[0], idx, v[1]);
+    kg_vec h = _mm512_permutex2var_ps(v[2], idx, v[3]);
+    KG_STOREU(p + k * pw, _mm512_shuffle_f32x4(l, h, 0x44));
+  }
+}
+#endif
+
+/* The rows [4 * th0 - padT, ... + rows) of input channel c, zero-padded,
+ * as four phases: ph[(r * 4 + k) * pw + i] = x[row r][4 i + k - padL].
+ * Only positions inside x are written: the rest stay the zeros the task
+ * started with, the same for every channel. */
+static void KG_NAME(wnSplit)(const KG_NAME(wnJob) * j, const float *xc,
+                             int64_t row0, int64_t rows, float *ph) {
+  int64_t q0 = j->padL, q1 = j->padL + j->W;
+  if (q1 > 4 * j->pw)
+    q1 = 4 * j->pw;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t h = row0 + r;
+    if (h < 0 || h >= j->H)
+      continue;
+    const float *xr = xc + h * j->sxh - j->padL * j->sxw;
+    float *pr = ph + r * 4 * j->pw;
+    if (j->sxw == 1) {
+#if KG_W == 16
+      /* Runs of 64 columns from a multiple of 4: four vectors in, one
+       * vector of each phase out (zeros outside the row, as the copy
+       * has them). */
+      for (int64_t q = q0 & ~(int64_t)3; q < q1; q += 64)
+        KG_NAME(wnSplit64)(xr + q, pr + (q >> 2), j->pw, q0 - q, q1 - q);
+#else
+      for (int64_t q = q0; q < q1; ++q)
+        pr[(q & 3) * j->pw + (q >> 2)] = xr[q];
+#endif
+    } else {
+      for (int64_t q = q0; q < q1; ++q)
+        pr[(q & 3) * j->pw + (q >> 2)] = xr[q * j->sxw];
+    }
+  }
+}
+
+/* Floats between V's (or M's) points: a block's plane plus two lines,
+ * so that the 36 points of a column are not all in one set of L1. */
+static inline int64_t KG_NAME(wnPlane)(const KG_NAME(wnJob) * j) {
+  return j->C * j->ldv + 32;
+}
+
+/* V[xi][c][r * TW + lanes] for the tile rows r < rb of the block, from the
+ * phase copy of channel c, up to column `cols`. Rows go in order, each a
+ * whole number of vectors: the lanes past a row's last tile are
+ * overwritten by the next row's first tiles. */
+static void KG_NAME(wnTransformInput)(const KG_NAME(wnJob) * j,
+                                      const float *ph, int64_t rb,
+                                      int64_t cols, float *v) {
+  const int64_t pw = j->pw, plane = KG_NAME(wnPlane)(j);
+  for (int64_t r = 0; r < rb; ++r) {
+    /* The last row's vectors reach the GEMM's last column (their lanes
+     * past the image read the phase copy's zeros). */
+    int64_t end = r + 1 < rb ? (r + 1) * j->TW : cols;
+    for (int64_t jv = 0; r * j->TW + jv * KG_W < end; ++jv) {
+      kg_vec t[6][6];
+#pragma GCC unroll 6
+      for (int a = 0; a < 6; ++a) {
+        const float *row = ph + (4 * r + a) * 4 * pw + jv * KG_W;
+        kg_vec d[6];
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b)
+          d[b] = KG_LOADU(row + (b & 3) * pw + (b >> 2));
+        KG_NAME(wnInput6)(d, t[a]);
+      }
+      float *dst = v + r * j->TW + jv * KG_W;
+#pragma GCC unroll 6
+      for (int b = 0; b < 6; ++b) {
+        kg_vec col[6], out[6];
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; ++a)
+          col[a] = t[a][b];
+        KG_NAME(wnInput6)(col, out);
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; ++a)
+          KG_STOREU(dst + (a * 6 + b) * plane, out[a]);
+      }
+    }
+  }
+}
+
+/* M[0:mr, 0:nv vectors] = U^T V over C steps: u holds mr (<= KG_MR)
+ * weights per step (a row of a panel: stride KG_WN_PANEL), v nv vectors of
+ * tiles per step (stride ldv). Inlined per (mr, nv). */
+static inline __attribute__((always_inline)) void
+KG_NAME(wnTile)(int64_t C, const float *restrict u,
+                const float *restrict v, int64_t ldv, float *m,
+                const int mr, const int nv) {
+  kg_vec acc[KG_MR][2];
+#pragma GCC unroll 12
+  for (int i = 0; i < mr; ++i)
+#pragma GCC unroll 2
+    for (int n = 0; n < nv; ++n)
+      acc[i][n] = KG_SET1(0.0f);
+  for (int64_t c = 0; c < C; ++c, u += KG_WN_PANEL, v += ldv) {
+    kg_vec b[2];
+#pragma GCC unroll 2
+    for (int n = 0; n < nv; ++n)
+      b[n] = KG_LOADU(v + n * KG_W);
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; ++i) {
+      kg_vec a = KG_BCAST(u + i);
+#pragma GCC unroll 2
+      for (int n = 0; n < nv; ++n)
+        acc[i][n] = KG_FMA(a, b[n], acc[i][n]);
+    }
+  }
+#pragma GCC unroll 12
+  for (int i = 0; i < mr; ++i)
+#pragma GCC unroll 2
+    for (int n = 0; n < nv; ++n)
+      KG_STOREU(m + i * ldv + n * KG_W, acc[i][n]);
+}
+
+/* M for `rows` filters of a panel (the first KG_MR of them) over `cols`
+ * columns: tiles of 2 vectors, then 1; of 4 or 8 rows where fewer filters
+ * are left, so a layer of 64 filters does not compute 72. */
+static void KG_NAME(wnPanelRows)(int64_t C, const float *u, const float *v,
+                                 int64_t ldv, float *m, int64_t rows,
+                                 int64_t cols) {
+#define KG_WN_COLS(mr)                                                         \
+  do {                                                                         \
+    int64_t col = 0;                                                           \
+    for (; col + 2 * KG_W <= cols; col += 2 * KG_W)                           \
+      KG_NAME(wnTile)(C, u, v + col, ldv, m + col, mr, 2);                     \
+    for (; col < cols; col += KG_W)                                            \
+      KG_NAME(wnTile)(C, u, v + col, ldv, m + col, mr, 1);                     \
+  } while (0)
+  if (rows <= 4)
+    KG_WN_COLS(4);
+#if KG_MR > 8
+  else if (rows <= 8)
+    KG_WN_COLS(8);
+#endif
+  else
+    KG_WN_COLS(KG_MR);
+#undef KG_WN_COLS
+}
+
+/* The output tiles of filter f (row fl of the panel's products m) for the
+ * block's rb tile rows from tile row th0: transformed, the bias added (or
+ * y accumulated into without one), written into y, then the epilogue. */
+static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
+                                       const float *m, int64_t fl,
+                                       int64_t f, float *yf, int64_t th0,
+                                       int64_t rb) {
+  const int64_t mplane = KG_WN_PANEL * j->ldv;
+  const float bias = j->b ? j->b[f * j->sb] : 0.0f;
+  float out[16][KG_W] __attribute__((aligned(64)));
+  for (int64_t r = 0; r < rb; ++r)
+    for (int64_t jv = 0; jv < j->nvr; ++jv) {
+      const float *src = m + fl * j->ldv + r * j->TW + jv * KG_W;
+      kg_vec t[6][4];
+#pragma GCC unroll 6
+      for (int a = 0; a < 6; ++a) {
+        kg_vec row[6];
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b)
+          row[b] = KG_LOADU(src + (a * 6 + b) * mplane);
+        KG_NAME(wnOutput6)(row, t[a]);
+      }
+#pragma GCC unroll 4
+      for (int b = 0; b < 4; ++b) {
+        kg_vec col[6], o[4];
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; ++a)
+          col[a] = t[a][b];
+        KG_NAME(wnOutput6)(col, o);
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; ++a)
+          KG_STOREU(out[a * 4 + b], o[a] + KG_SET1(bias));
+      }
+      int64_t lanes = j->TW - jv * KG_W;
+      if (lanes > KG_W)
+        lanes = KG_W;
+      int64_t oh0 = 4 * (th0 + r);
+      int64_t rows = j->OH - oh0 < 4 ? j->OH - oh0 : 4;
+      for (int64_t l = 0; l < lanes; ++l) {
+        int64_t ow0 = 4 * (jv * KG_W + l);
+        int64_t cols = j->OW - ow0 < 4 ? j->OW - ow0 : 4;
+        for (int64_t a = 0; a < rows; ++a) {
+          float *dst = yf + (oh0 + a) * j->syh + ow0 * j->syw;
+          if (j->b)
+            for (int64_t b = 0; b < cols; ++b)
+              dst[b * j->syw] = out[a * 4 + b][l];
+          else
+            for (int64_t b = 0; b < cols; ++b)
+              dst[b * j->syw] += out[a * 4 + b][l];
+        }
+      }
+    }
+  int64_t oh0 = 4 * th0, oh1 = 4 * (th0 + rb);
+  if (oh1 > j->OH)
+    oh1 = j->OH;
+  KG_NAME(finish)(j->e, yf + oh0 * j->syh, j->syh, j->syw, oh1 - oh0, j->OW);
+}
+
+/* Task t: image n, block of tile rows, run of filter panels. */
+static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(wnJob) *j = (const KG_NAME(wnJob) *)p;
+  const int64_t chunks =
+      (j->panels + j->panelsPerTask - 1) / j->panelsPerTask;
+  const int64_t phFloats = (4 * j->kr + 2) * 4 * j->pw;
+  const int64_t vFloats = KG_WN_POINTS * KG_NAME(wnPlane)(j);
+  const int64_t mFloats = KG_WN_POINTS * KG_WN_PANEL * j->ldv;
+  float *scratch = KG_NAME(getScratch)(phFloats + vFloats + mFloats);
+  if (!scratch)
+    abort(); /* out of memory for the transformed blocks */
+  float *ph = scratch, *v = scratch + phFloats, *m = v + vFloats;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t n = t / (j->blocks * chunks), rest = t % (j->blocks * chunks);
+    int64_t block = rest / chunks, chunk = rest % chunks;
+    int64_t th0 = block * j->kr;
+    int64_t rb = j->TH - th0 < j->kr ? j->TH - th0 : j->kr;
+    int64_t p0 = chunk * j->panelsPerTask;
+    int64_t p1 = p0 + j->panelsPerTask < j->panels ? p0 + j->panelsPerTask
+                                                   : j->panels;
+    /* Columns of V the GEMM computes: the block's tiles in whole vectors. */
+    int64_t cols = (rb * j->TW + KG_W - 1) / KG_W * KG_W;
+    memset(ph, 0, phFloats * sizeof(float));
+    const float *xn = j->x + n * j->sxn;
+    for (int64_t c = 0; c < j->C; ++c) {
+      KG_NAME(wnSplit)(j, xn + c * j->sxc, 4 * th0 - j->padT, 4 * rb + 2, ph);
+      KG_NAME(wnTransformInput)(j, ph, rb, cols, v + c * j->ldv);
+    }
+    float *yn = j->y + n * j->syn;
+    for (int64_t pnl = p0; pnl < p1; ++pnl) {
+      int64_t f0 = pnl * KG_WN_PANEL;
+      int64_t nf = j->F - f0 < KG_WN_PANEL ? j->F - f0 : KG_WN_PANEL;
+      for (int64_t xi = 0; xi < KG_WN_POINTS; ++xi) {
+        const float *u =
+            j->u + (xi * j->panels + pnl) * j->C * KG_WN_PANEL;
+        const float *vx = v + xi * KG_NAME(wnPlane)(j);
+        float *mx = m + xi * KG_WN_PANEL * j->ldv;
+        for (int64_t i0 = 0; i0 < nf; i0 += KG_MR)
+          KG_NAME(wnPanelRows)(j->C, u + i0, vx, j->ldv, mx + i0 * j->ldv,
+                               nf - i0, cols);
+      }
+      for (int64_t fl = 0; fl < nf; ++fl)
+        KG_NAME(wnTransformOutput)(j, m, fl, f0 + fl,
+                                   yn + (f0 + fl) * j->syf, th0, rb);
+    }
+  }
+}
+
+/* A stride-1, undilated 3x3 convolution of one group (kiln-conv-ukernel):
+ * x [N, C, H, W] unpadded (padT rows and padL columns of zeros before it,
+ * as many after as OH and OW need), u its weights [F, C, 3, 3] transformed
+ * ([36, P, C, 12], see above), y [N, F, OH, OW] computed from the bias b [F]
+ * (b = 0: accumulated into y), then the epilogue; every buffer with its
+ * element strides. */
+KG_HIDDEN void KG_NAME(kiln_swino3x3)(
+    int64_t N, int64_t F, int64_t C, int64_t H, int64_t W, int64_t OH,
+    int64_t OW, int64_t padT, int64_t padL, intptr_t x, int64_t sxn,
+    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t u, intptr_t b,
+    int64_t sb, intptr_t y, int64_t syn, int64_t syf, int64_t syh,
+    int64_t syw, int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
+  if (N <= 0 || F <= 0 || OH <= 0 || OW <= 0)
+    return;
+  KG_NAME(epi) e;
+  KG_NAME(wnJob) j = {N, F, C, H, W, OH, OW, padT, padL, (const float *)x,
+                      sxn, sxc, sxh, sxw, (const float *)u, (const float *)b,
+                      sb, (float *)y, syn, syf, syh, syw, NULL};
+  j.e = KG_NAME(makeEpi)(&e, act, alpha, beta, res, y);
+  if (C <= 0) {
+    /* No input channels: the bias alone. */
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t f = 0; f < F; ++f) {
+        float *yf = j.y + n * syn + f * syf;
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow)
+            if (j.b)
+              yf[oh * syh + ow * syw] = j.b[f * sb];
+        KG_NAME(finish)(j.e, yf, syh, syw, OH, OW);
+      }
+    return;
+  }
+  j.TH = (OH + 3) / 4;
+  j.TW = (OW + 3) / 4;
+  j.nvr = (j.TW + KG_W - 1) / KG_W;
+  /* A vector past the row's tiles (the last row of a block may compute
+   * it) and the one column its last tap reads. */
+  j.pw = (j.nvr + 1) * KG_W + 1;
+  j.panels = (F + KG_WN_PANEL - 1) / KG_WN_PANEL;
+  /* Tile rows per block: at most as many as keep V near KG_WN_V_FLOATS,
+   * and of those (down to half) the count whose tiles fill their vectors
+   * best (7 rows of 7 tiles: 49 of 64 lanes; 9 rows: 63). */
+  int64_t perRow = KG_WN_POINTS * C * j.TW;
+  int64_t most = KG_WN_V_FLOATS / perRow;
+  /* At least a vector of tiles, whatever V takes: half-empty vectors
+   * cost as much in the GEMM as full ones. */
+  if (most < (KG_W + j.TW - 1) / j.TW)
+    most = (KG_W + j.TW - 1) / j.TW;
+  if (most > j.TH)
+    most = j.TH;
+  j.kr = most;
+  for (int64_t kr = most, best = 0; kr >= 1 && 2 * kr >= most; --kr) {
+    int64_t tiles = kr * j.TW, lanes = (tiles + KG_W - 1) / KG_W * KG_W;
+    /* tiles / lanes, compared as fractions over 1024. */
+    int64_t fill = tiles * 1024 / lanes;
+    if (fill > best)
+      best = fill, j.kr = kr;
+  }
+  j.blocks = (j.TH + j.kr - 1) / j.kr;
+  /* Every block's columns in whole vectors, and a vector for the last
+   * one the input transform writes past them. */
+  j.ldv = (j.kr * j.TW + KG_W - 1) / KG_W * KG_W + KG_W;
+  /* Filters split when images and blocks give fewer than four tasks (the
+   * input transform is then repeated per task). */
+  int64_t chunks = 1, units = N * j.blocks;
+  if (units < 4) {
+    chunks = (4 + units - 1) / units;
+    if (chunks > j.panels)
+      chunks = j.panels;
+  }
+  j.panelsPerTask = (j.panels + chunks - 1) / chunks;
+  chunks = (j.panels + j.panelsPerTask - 1) / j.panelsPerTask;
+  int64_t tasks = units * chunks;
+  if ((double)N * F * C * OH * OW * 4 < KG_PARALLEL_MIN_FMAS)
+    KG_NAME(wnTasks)(&j, 0, tasks);
+  else
+    kiln_parallel_for(0, tasks, 1, KG_NAME(wnTasks), &j);
+}
