@@ -356,9 +356,9 @@ def cases():
     # the bottom and right (13 x 19), images smaller than a tile; no padding
     # and no bias (y accumulated into from zero), rows of 18 tiles (two
     # vectors with AVX-512); padding on two sides only; a residual and a
-    # Relu on the tiles; 130 filters of 140 channels on 14 x 14 (blocks of
-    # all tiles, 10 rows in the last panel); two images of 64 x 64 (tasks
-    # over blocks of tile rows).
+    # Relu on the tiles; 130 filters of 140 channels on 30 x 30 (blocks of
+    # 4 tile rows of 8, 10 rows in the last panel); two images of 64 x 64
+    # (tasks over blocks of tile rows).
     add(Case("Conv_winograd_edges", "Conv", [u, wt(40, 33, 3, 3), wt(40)],
              [[(1, 33, 13, 19), None, None], [(2, 33, 3, 5), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
@@ -372,7 +372,7 @@ def cases():
              attrs={"pads": [1, 1, 1, 1]},
              chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     add(Case("Conv_winograd_wide_channels", "Conv", [u, wt(130, 140, 3, 3), wt(130)],
-             [[(1, 140, 14, 14), None, None]],
+             [[(1, 140, 30, 30), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
     add(Case("Conv_winograd_tasks", "Conv", [u, wt(32, 32, 3, 3), wt(32)],
              [[(2, 32, 64, 64), None, None]],

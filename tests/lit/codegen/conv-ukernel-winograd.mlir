@@ -82,8 +82,8 @@ func.func @strided_output_shared(%x: memref<1x64x30x30xf32>, %y: memref<1x64x28x
 // -----
 
 // Direct, not Winograd: a stride, a dilation, a 5x5 kernel, 16 channels,
-// a 7 x 7 output (4 tiles), 14 x 14 (16 tiles) with fewer than 128
-// channels, and weights that are not a constant.
+// a 7 x 7 output (4 tiles), 14 x 14 (16 tiles), and weights that are not
+// a constant.
 
 // CHECK-LABEL: func.func @not_winograd(
 // CHECK-NOT:     kiln_swino3x3

@@ -42,6 +42,8 @@ typedef struct {
    * panels per task; vectors of tiles per tile row; the phase copy's
    * row length; floats per row of V (and M). */
   int64_t TH, TW, kr, blocks, panels, panelsPerTask, nvr, pw, ldv;
+  /* Columns of V between tile rows: TW, or TW rounded up to vectors. */
+  int64_t rp;
 } KG_NAME(wnJob);
 
 /* B^T d for the 6 values d of one column (or row) of an input tile. */
@@ -146,8 +148,8 @@ static void KG_NAME(wnTransformInput)(const KG_NAME(wnJob) * j,
   for (int64_t r = 0; r < rb; ++r) {
     /* The last row's vectors reach the GEMM's last column (their lanes
      * past the image read the phase copy's zeros). */
-    int64_t end = r + 1 < rb ? (r + 1) * j->TW : cols;
-    for (int64_t jv = 0; r * j->TW + jv * KG_W < end; ++jv) {
+    int64_t end = r + 1 < rb ? r * j->rp + j->TW : cols;
+    for (int64_t jv = 0; r * j->rp + jv * KG_W < end; ++jv) {
       kg_vec t[6][6];
 #pragma GCC unroll 6
       for (int a = 0; a < 6; ++a) {
@@ -158,7 +160,7 @@ static void KG_NAME(wnTransformInput)(const KG_NAME(wnJob) * j,
           d[b] = KG_LOADU(row + (b & 3) * pw + (b >> 2));
         KG_NAME(wnInput6)(d, t[a]);
       }
-      float *dst = v + r * j->TW + jv * KG_W;
+      float *dst = v + r * j->rp + jv * KG_W;
 #pragma GCC unroll 6
       for (int b = 0; b < 6; ++b) {
         kg_vec col[6], out[6];
@@ -232,20 +234,43 @@ static void KG_NAME(wnPanelRows)(int64_t C, const float *u, const float *v,
 #undef KG_WN_COLS
 }
 
+#if KG_W == 16
+/* The 64 floats z[4 l + b] = o[b][l] of four vectors o[0..3] (lane l: tile
+ * l of a row, b its column): one output row of 16 tiles. */
+static inline __attribute__((always_inline)) void
+KG_NAME(wnInterleave4)(const kg_vec *o, kg_vec *z) {
+  kg_vec t0 = _mm512_unpacklo_ps(o[0], o[1]), t1 = _mm512_unpackhi_ps(o[0], o[1]);
+  kg_vec t2 = _mm512_unpacklo_ps(o[2], o[3]), t3 = _mm512_unpackhi_ps(o[2], o[3]);
+  /* u[k]: tiles k, k + 4, k + 8, k + 12, one per 128-bit group. */
+  kg_vec u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xEE);
+  kg_vec u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xEE);
+  kg_vec v0 = _mm512_shuffle_f32x4(u0, u1, 0x44), v1 = _mm512_shuffle_f32x4(u2, u3, 0x44);
+  kg_vec v2 = _mm512_shuffle_f32x4(u0, u1, 0xEE), v3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+  z[0] = _mm512_shuffle_f32x4(v0, v1, 0x88);
+  z[1] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
+  z[2] = _mm512_shuffle_f32x4(v2, v3, 0x88);
+  z[3] = _mm512_shuffle_f32x4(v2, v3, 0xDD);
+}
+#endif
+
 /* The output tiles of filter f (row fl of the panel's products m) for the
  * block's rb tile rows from tile row th0: transformed, the bias added (or
- * y accumulated into without one), written into y, then the epilogue. */
+ * y accumulated into without one), written into y, then the epilogue. With
+ * AVX-512 and contiguous rows, each output row of a vector of tiles is
+ * interleaved in registers and stored as runs with the epilogue applied;
+ * otherwise a float at a time, the epilogue after. */
 static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
                                        const float *m, int64_t fl,
                                        int64_t f, float *yf, int64_t th0,
                                        int64_t rb) {
   const int64_t mplane = KG_WN_PANEL * j->ldv;
-  const float bias = j->b ? j->b[f * j->sb] : 0.0f;
+  const kg_vec bias = KG_SET1(j->b ? j->b[f * j->sb] : 0.0f);
+  const int runs = KG_W == 16 && j->syw == 1;
   float out[16][KG_W] __attribute__((aligned(64)));
   for (int64_t r = 0; r < rb; ++r)
     for (int64_t jv = 0; jv < j->nvr; ++jv) {
-      const float *src = m + fl * j->ldv + r * j->TW + jv * KG_W;
-      kg_vec t[6][4];
+      const float *src = m + fl * j->ldv + r * j->rp + jv * KG_W;
+      kg_vec t[6][4], o[4][4];
 #pragma GCC unroll 6
       for (int a = 0; a < 6; ++a) {
         kg_vec row[6];
@@ -256,20 +281,55 @@ static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
       }
 #pragma GCC unroll 4
       for (int b = 0; b < 4; ++b) {
-        kg_vec col[6], o[4];
+        kg_vec col[6], ob[4];
 #pragma GCC unroll 6
         for (int a = 0; a < 6; ++a)
           col[a] = t[a][b];
-        KG_NAME(wnOutput6)(col, o);
+        KG_NAME(wnOutput6)(col, ob);
 #pragma GCC unroll 4
         for (int a = 0; a < 4; ++a)
-          KG_STOREU(out[a * 4 + b], o[a] + KG_SET1(bias));
+          o[a][b] = ob[a] + bias;
       }
       int64_t lanes = j->TW - jv * KG_W;
       if (lanes > KG_W)
         lanes = KG_W;
       int64_t oh0 = 4 * (th0 + r);
       int64_t rows = j->OH - oh0 < 4 ? j->OH - oh0 : 4;
+#if KG_W == 16
+      if (runs) {
+        int64_t ow0 = 4 * KG_W * jv, width = j->OW - ow0;
+        if (width > 4 * KG_W)
+          width = 4 * KG_W;
+        for (int64_t a = 0; a < rows; ++a) {
+          kg_vec z[4];
+          KG_NAME(wnInterleave4)(o[a], z);
+          float *dst = yf + (oh0 + a) * j->syh + ow0;
+#pragma GCC unroll 4
+          for (int q = 0; q < 4; ++q) {
+            int64_t n = width - 16 * q;
+            if (n <= 0)
+              break;
+            if (n > 16)
+              n = 16;
+            kg_vec v = z[q];
+            if (!j->b)
+              v += n == 16 ? KG_LOADU(dst + 16 * q) : kg_loadn(dst + 16 * q, n);
+            if (j->e)
+              v = KG_NAME(epiVec)(j->e, v, dst + 16 * q, n);
+            if (n == 16)
+              KG_STOREU(dst + 16 * q, v);
+            else
+              kg_storen(dst + 16 * q, v, n);
+          }
+        }
+        continue;
+      }
+#endif
+#pragma GCC unroll 4
+      for (int a = 0; a < 4; ++a)
+#pragma GCC unroll 4
+        for (int b = 0; b < 4; ++b)
+          KG_STOREU(out[a * 4 + b], o[a][b]);
       for (int64_t l = 0; l < lanes; ++l) {
         int64_t ow0 = 4 * (jv * KG_W + l);
         int64_t cols = j->OW - ow0 < 4 ? j->OW - ow0 : 4;
@@ -284,6 +344,8 @@ static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
         }
       }
     }
+  if (runs)
+    return;
   int64_t oh0 = 4 * th0, oh1 = 4 * (th0 + rb);
   if (oh1 > j->OH)
     oh1 = j->OH;
@@ -311,7 +373,7 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
     int64_t p1 = p0 + j->panelsPerTask < j->panels ? p0 + j->panelsPerTask
                                                    : j->panels;
     /* Columns of V the GEMM computes: the block's tiles in whole vectors. */
-    int64_t cols = (rb * j->TW + KG_W - 1) / KG_W * KG_W;
+    int64_t cols = ((rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
     memset(ph, 0, phFloats * sizeof(float));
     const float *xn = j->x + n * j->sxn;
     for (int64_t c = 0; c < j->C; ++c) {
@@ -373,6 +435,10 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   j.TH = (OH + 3) / 4;
   j.TW = (OW + 3) / 4;
   j.nvr = (j.TW + KG_W - 1) / KG_W;
+  /* Tile rows start at whole vectors when that costs at most an eighth of
+   * the lanes (14 tiles: 16): the input transform's stores are then whole
+   * lines, not two halves (a tenth faster on 56 x 56). */
+  j.rp = 8 * (j.nvr * KG_W - j.TW) <= j.nvr * KG_W ? j.nvr * KG_W : j.TW;
   /* A vector past the row's tiles (the last row of a block may compute
    * it) and the one column its last tap reads. */
   j.pw = (j.nvr + 1) * KG_W + 1;
@@ -390,7 +456,8 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
     most = j.TH;
   j.kr = most;
   for (int64_t kr = most, best = 0; kr >= 1 && 2 * kr >= most; --kr) {
-    int64_t tiles = kr * j.TW, lanes = (tiles + KG_W - 1) / KG_W * KG_W;
+    int64_t tiles = kr * j.TW;
+    int64_t lanes = ((kr - 1) * j.rp + j.TW + KG_W - 1) / KG_W * KG_W;
     /* tiles / lanes, compared as fractions over 1024. */
     int64_t fill = tiles * 1024 / lanes;
     if (fill > best)
@@ -399,7 +466,7 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   j.blocks = (j.TH + j.kr - 1) / j.kr;
   /* Every block's columns in whole vectors, and a vector for the last
    * one the input transform writes past them. */
-  j.ldv = (j.kr * j.TW + KG_W - 1) / KG_W * KG_W + KG_W;
+  j.ldv = (j.kr * j.rp + KG_W - 1) / KG_W * KG_W + KG_W;
   /* Filters split when images and blocks give fewer than four tasks (the
    * input transform is then repeated per task). */
   int64_t chunks = 1, units = N * j.blocks;
