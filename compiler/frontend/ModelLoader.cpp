@@ -216,6 +216,66 @@ void spellOutDefaults(onnx::GraphProto &g) {
 
 } // namespace
 
+/// The first name `g` (or a subgraph of it) defines twice, as a graph
+/// input, an initializer not also listed as an input, or a node output:
+/// ONNX graphs are in single static assignment form, and a second writer
+/// would silently replace the first one's value. Empty if none.
+std::string duplicateDefinition(const onnx::GraphProto &g) {
+  std::set<std::string> defined;
+  for (const auto &vi : g.input())
+    defined.insert(vi.name());
+  for (const auto &t : g.initializer())
+    defined.insert(t.name()); // may repeat an input: its default value
+  for (const auto &node : g.node()) {
+    for (const std::string &name : node.output())
+      if (!name.empty() && !defined.insert(name).second)
+        return name;
+    for (const auto &a : node.attribute()) {
+      if (a.has_g())
+        if (std::string d = duplicateDefinition(a.g()); !d.empty())
+          return d;
+      for (const auto &sub : a.graphs())
+        if (std::string d = duplicateDefinition(sub); !d.empty())
+          return d;
+    }
+  }
+  return "";
+}
+
+/// An attribute of a node in `g` (or a subgraph) whose type is not the one
+/// its operator's schema (default domain, at the model's opset) declares:
+/// "Mismatched attribute type in '<node> : <attr>'. Expected: 'INTS',
+/// actual: 'FLOAT'", as ONNX Runtime words it. Empty if none.
+std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
+  for (const auto &node : g.node()) {
+    const onnx::OpSchema *schema =
+        node.domain().empty() || node.domain() == "ai.onnx"
+            ? onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "")
+            : nullptr;
+    for (const auto &a : node.attribute()) {
+      if (schema && a.type() != onnx::AttributeProto::UNDEFINED) {
+        auto it = schema->attributes().find(a.name());
+        if (it != schema->attributes().end() &&
+            static_cast<int>(it->second.type) != static_cast<int>(a.type()))
+          return "Mismatched attribute type in '" + node.name() + " : " +
+                 a.name() + "'. Expected: '" +
+                 onnx::AttributeProto_AttributeType_Name(
+                     static_cast<onnx::AttributeProto_AttributeType>(
+                         it->second.type)) +
+                 "', actual: '" +
+                 onnx::AttributeProto_AttributeType_Name(a.type()) + "'";
+      }
+      if (a.has_g())
+        if (std::string m = mismatchedAttribute(a.g(), opset); !m.empty())
+          return m;
+      for (const auto &sub : a.graphs())
+        if (std::string m = mismatchedAttribute(sub, opset); !m.empty())
+          return m;
+    }
+  }
+  return "";
+}
+
 bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out, std::string &error,
                int &errorCode) {
@@ -251,8 +311,22 @@ bool loadModel(const std::string &path, const std::string &bytes,
             " failed: protobuf parsing failed (not an ONNX model)";
     return false;
   }
-  errorCode = 10;
   auto &graph = *out.model->mutable_graph();
+  if (std::string name = duplicateDefinition(graph); !name.empty()) {
+    errorCode = 1;
+    error = "This is an invalid model. Error: Duplicate definition of name (" +
+            name + ").";
+    return false;
+  }
+  errorCode = 10;
+  int defaultOpset = -1;
+  for (const auto &o : out.model->opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      defaultOpset = static_cast<int>(o.version());
+  if (std::string m = mismatchedAttribute(graph, defaultOpset); !m.empty()) {
+    error = "This is an invalid model. Error: " + m;
+    return false;
+  }
   if (!loadGraphExternalData(graph, out.baseDir, error))
     return false;
   applyShapeOptions(graph, shapes);

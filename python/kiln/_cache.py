@@ -3,7 +3,9 @@
 An artifact is stored as ``<cache dir>/<key>.so``, where the key is the
 sha256 of everything that changes the generated code: the model bytes, the
 Kiln optimization level, free dimension overrides, the target CPU, whether
-kernels are instrumented for profiling, and the
+kernels are instrumented for profiling, where the model's external data
+files resolve and their size, modification time and inode (the weights are
+compiled into the artifact), and the
 compiler (its version and the identity of the ``_compiler`` extension file,
 so that rebuilding the compiler during development invalidates old entries).
 A hit costs one read and hash of the model plus a dlopen: the compiler, and
@@ -68,7 +70,52 @@ def _compiler_identity():
     return f"{spec.origin}|{st.st_size}|{st.st_mtime_ns}"
 
 
-def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False):
+# A TensorProto's external_data entry {key: "location", value: <path>} as
+# protobuf writes it: field 1 (length 8) "location", then field 2 and the
+# varint length of the path.
+_LOCATION_ENTRY = b"\x0a\x08location\x12"
+
+
+def _external_locations(model_bytes):
+    """The external data locations the model's tensors name (found by
+    their encoding, without parsing the model: a cache hit must stay a
+    read and a hash). A stray match only adds a file to the key."""
+    locations = set()
+    start = model_bytes.find(_LOCATION_ENTRY)
+    while start >= 0:
+        i = start + len(_LOCATION_ENTRY)
+        length, shift = 0, 0
+        while i < len(model_bytes) and shift < 35:
+            byte = model_bytes[i]
+            length |= (byte & 0x7F) << shift
+            i += 1
+            shift += 7
+            if not byte & 0x80:
+                break
+        if 0 < length <= 4096 and i + length <= len(model_bytes):
+            locations.add(bytes(model_bytes[i:i + length]))
+        start = model_bytes.find(_LOCATION_ENTRY, start + 1)
+    return sorted(locations)
+
+
+def _external_data_identity(model_bytes, model_path):
+    """Where each external data file of the model resolves and what it is
+    (size, modification time, inode): weights in another folder, or edited
+    in place, are another artifact, not the cached one with stale weights."""
+    folder = os.path.dirname(os.path.abspath(model_path)) if model_path else os.getcwd()
+    identity = []
+    for location in _external_locations(model_bytes):
+        path = os.path.realpath(os.path.join(folder, os.fsdecode(location)))
+        try:
+            st = os.stat(path)
+            identity.append([path, st.st_size, st.st_mtime_ns, st.st_ino])
+        except OSError:
+            identity.append([path, None])
+    return identity
+
+
+def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
+              model_path=None):
     compiler = _compiler_identity()
     cpu = target_cpu if target_cpu not in ("", "native") else (
         "native:" + _host_cpu_identity()
@@ -83,6 +130,7 @@ def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False):
             # Profiled artifacts call the profiling hooks around every
             # kernel: never hand one to a session that does not profile.
             "profile": bool(profile),
+            "external_data": _external_data_identity(model_bytes, model_path),
         },
         sort_keys=True,
     ).encode()
@@ -151,7 +199,8 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
     `model_path`, when given, is what gets compiled, so that external data
     resolves relative to the model's directory.
     """
-    key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile)
+    key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile,
+                    model_path)
     directory = cache_dir()
     final = os.path.join(directory, key + ".so")
     if os.path.isfile(final):

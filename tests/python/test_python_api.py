@@ -490,6 +490,33 @@ class ErrorsTest(KilnTestCase):
         np.testing.assert_array_equal(y, np.ones((2, 3), np.float32))
 
 
+    def test_invalid_graphs_are_refused_like_ort(self):
+        # Two writers of one name, a node writing a graph input, attributes
+        # of the wrong type: ORT refuses each (these ran before, the second
+        # writer silently winning); Kiln gives the same class and message.
+        x = oh.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+        y = oh.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+        any_y = oh.make_tensor_value_info("y", TensorProto.FLOAT, None)
+        w = oh.make_tensor_value_info("w", TensorProto.FLOAT, [3, 3])
+        cases = {
+            "two_writers": _model([oh.make_node("Relu", ["x"], ["y"]),
+                                   oh.make_node("Neg", ["x"], ["y"])], [x], [y]),
+            "writes_input": _model([oh.make_node("Relu", ["x"], ["x"]),
+                                    oh.make_node("Neg", ["x"], ["y"])], [x], [y]),
+            "perm_float": _model([oh.make_node("Transpose", ["x"], ["y"], perm=1.5)],
+                                 [x], [any_y]),
+            "alpha_string": _model([oh.make_node("Gemm", ["x", "w"], ["y"], alpha="two")],
+                                   [x, w], [any_y]),
+        }
+        for name, model in cases.items():
+            data = model.SerializeToString()
+            expected = error_of(lambda: ort.InferenceSession(
+                data, providers=["CPUExecutionProvider"]))
+            got = error_of(lambda: kiln.InferenceSession(data))
+            self.assertEqual(got[0], expected[0], name)
+            detail = expected[1].split("Error ", 1)[-1].split("Error: ", 1)[-1]
+            self.assertIn(detail, got[1], name)
+
     def test_bad_external_data_is_an_error(self):
         # Offsets that are not byte counts, reach past the file or near
         # 2^63 (an uncaught std::stoll exception and an overflowed bounds
@@ -673,6 +700,42 @@ class CacheTest(KilnTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         seconds, hit = result.stdout.split()
         return float(seconds), hit
+
+    def test_external_weights_are_part_of_the_key(self):
+        # The same model bytes with other external weights (another folder,
+        # or the file edited in place) compile anew: the artifact holds the
+        # weights, and a key of the .onnx bytes alone served stale ones.
+        def model():
+            w = onnx.numpy_helper.from_array(np.zeros(4, np.float32), "w")
+            w.ClearField("raw_data")
+            w.data_location = TensorProto.EXTERNAL
+            entry = w.external_data.add()
+            entry.key, entry.value = "location", "w.bin"
+            return _model(
+                [oh.make_node("Add", ["x", "w"], ["y"])],
+                [oh.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                [oh.make_tensor_value_info("y", TensorProto.FLOAT, [4])], [w])
+
+        def place(folder, values):
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "w.bin"), "wb") as f:
+                f.write(np.asarray(values, np.float32).tobytes())
+            path = os.path.join(folder, "m.onnx")
+            onnx.save(model(), path)
+            return path
+
+        def run(path):
+            return kiln.InferenceSession(path).run(
+                None, {"x": np.zeros(4, np.float32)})[0]
+
+        a = place(os.path.join(self.tmp, "ext_a"), [1, 2, 3, 4])
+        b = place(os.path.join(self.tmp, "ext_b"), [5, 6, 7, 8])
+        np.testing.assert_array_equal(run(a), [1, 2, 3, 4])
+        np.testing.assert_array_equal(run(b), [5, 6, 7, 8])
+        time.sleep(0.01)  # a new modification time on any file system
+        with open(os.path.join(os.path.dirname(a), "w.bin"), "wb") as f:
+            f.write(np.asarray([9, 9, 9, 9], np.float32).tobytes())
+        np.testing.assert_array_equal(run(a), [9, 9, 9, 9])
 
     def test_second_session_loads_from_cache_quickly(self):
         # About 5 MB of weights, as in the target.
