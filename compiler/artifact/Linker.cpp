@@ -2,16 +2,56 @@
 
 #include "compiler/artifact/Artifact.h"
 #include "compiler/artifact/support/SupportArchive.h"
+#include "kiln/kiln_integrity.h"
 
 #include "lld/Common/Driver.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
 #include <mutex>
 
 LLD_HAS_DRIVER(elf)
 
 namespace kiln {
+
+namespace {
+
+/// Appends kiln_integrity.h's trailer (magic, size, checksum) to the
+/// shared object at `path`: the runtime refuses a copy that lost bytes or
+/// had some flipped.
+mlir::LogicalResult appendIntegrityTrailer(const std::string &path,
+                                           std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read " + path + " back: " + buffer.getError().message();
+    return mlir::failure();
+  }
+  uint64_t size = (*buffer)->getBufferSize();
+  uint64_t sum = kiln_checksum((*buffer)->getBufferStart(), size);
+  buffer->reset();
+  char trailer[KILN_TRAILER_SIZE];
+  std::memcpy(trailer, KILN_TRAILER_MAGIC, 8);
+  llvm::support::endian::write64le(trailer + 8, size);
+  llvm::support::endian::write64le(trailer + 16, sum);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Append);
+  if (!ec)
+    os.write(trailer, sizeof trailer);
+  os.close();
+  if (ec || os.has_error()) {
+    error = "cannot append the integrity trailer to " + path + ": " +
+            (ec ? ec : os.error()).message();
+    os.clear_error();
+    return mlir::failure();
+  }
+  return mlir::success();
+}
+
+} // namespace
 
 mlir::LogicalResult
 linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
@@ -77,7 +117,7 @@ linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
     error = "linking " + outPath + " failed: " + err;
     return mlir::failure();
   }
-  return mlir::success();
+  return appendIntegrityTrailer(outPath, error);
 }
 
 } // namespace kiln

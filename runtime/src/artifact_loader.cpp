@@ -5,10 +5,20 @@
 #include "elem_type.h"
 #include "status.h"
 
+#include "kiln/kiln_integrity.h"
+
 #include <cerrno>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <fcntl.h>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace kiln::rt {
 
@@ -94,22 +104,172 @@ void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
     checkTensorInfo(path, "output", i, a.outputs[i]);
 }
 
+uint64_t readLe64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/// Whether the ELF file of `size` bytes at `data` holds everything its
+/// headers point at (a 64-bit little-endian one; other files are left to
+/// dlopen's verdict): a truncated artifact, which dlopen maps anyway, dies
+/// of SIGBUS on the first page past the end.
+std::string elfExtentError(const unsigned char *data, uint64_t size) {
+  if (size < EI_NIDENT || std::memcmp(data, ELFMAG, SELFMAG) != 0 ||
+      data[EI_CLASS] != ELFCLASS64 || size < sizeof(Elf64_Ehdr))
+    return "";
+  Elf64_Ehdr eh;
+  std::memcpy(&eh, data, sizeof eh);
+  auto within = [&](uint64_t offset, uint64_t count, uint64_t each) {
+    return offset <= size && count <= (size - offset) / (each ? each : 1);
+  };
+  if (!within(eh.e_phoff, eh.e_phnum, eh.e_phentsize) ||
+      !within(eh.e_shoff, eh.e_shnum, eh.e_shentsize))
+    return "its headers point past its " + std::to_string(size) + " bytes";
+  if (eh.e_phentsize >= sizeof(Elf64_Phdr))
+    for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      std::memcpy(&ph, data + eh.e_phoff + uint64_t(i) * eh.e_phentsize,
+                  sizeof ph);
+      if (ph.p_type == PT_LOAD && !within(ph.p_offset, ph.p_filesz, 1))
+        return "a segment ends at byte " +
+               std::to_string(ph.p_offset + ph.p_filesz) + " of " +
+               std::to_string(size);
+    }
+  return "";
+}
+
+/// Refuses the artifact open as `fd` if it is damaged: its integrity
+/// trailer (kiln_integrity.h) must match its bytes, and without one (an
+/// artifact linked by another tool, or one cut short) its ELF headers must
+/// lie inside it.
+void checkIntegrity(const std::string &path, int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
+    failLoad(KILN_FAIL, path, std::string("fstat: ") + std::strerror(errno));
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size == 0)
+    failLoad(KILN_INVALID_GRAPH, path, "not a Kiln artifact: the file is empty");
+  void *map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED)
+    failLoad(KILN_FAIL, path, std::string("mmap: ") + std::strerror(errno));
+  const auto *data = static_cast<const unsigned char *>(map);
+  std::string problem;
+  if (size >= KILN_TRAILER_SIZE &&
+      std::memcmp(data + size - KILN_TRAILER_SIZE, KILN_TRAILER_MAGIC, 8) ==
+          0) {
+    const unsigned char *trailer = data + size - KILN_TRAILER_SIZE;
+    uint64_t payload = readLe64(trailer + 8), sum = readLe64(trailer + 16);
+    if (payload != size - KILN_TRAILER_SIZE)
+      problem = "it holds " + std::to_string(size - KILN_TRAILER_SIZE) +
+                " bytes where kiln-compile wrote " + std::to_string(payload) +
+                " (a truncated or extended copy)";
+    else if (kiln_checksum(data, payload) != sum)
+      problem = "its checksum does not match its bytes (a damaged copy)";
+  } else {
+    problem = elfExtentError(data, size);
+  }
+  ::munmap(map, size);
+  if (!problem.empty())
+    failLoad(KILN_INVALID_GRAPH, path,
+             "the artifact is damaged: " + problem + "; compile the model again");
+}
+
+/// Every artifact loaded, by dlopen handle: the identity of the file it was
+/// loaded from and how many LoadedArtifacts hold it. glibc hands out the
+/// library it already has for a file with the same device and inode, so a
+/// file rewritten in place would serve the old code (its pages partly the
+/// new bytes): such a load is refused.
+struct FileIdentity {
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+  bool operator==(const FileIdentity &o) const {
+    return dev == o.dev && ino == o.ino && size == o.size &&
+           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+std::mutex loadedMutex;
+std::map<void *, std::pair<FileIdentity, int>> loadedHandles;
+
 } // namespace
+
+std::string unusedProcName(ProcFds &fds) {
+  // The names of the loaded libraries (dlopen with RTLD_NOLOAD would also
+  // match a library loaded from the same file under another name).
+  std::set<std::string> names;
+  ::dl_iterate_phdr(
+      [](struct dl_phdr_info *info, size_t, void *data) {
+        if (info->dlpi_name)
+          static_cast<std::set<std::string> *>(data)->insert(info->dlpi_name);
+        return 0;
+      },
+      &names);
+  constexpr int kMaxAttempts = 64;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::string path = "/proc/self/fd/" + std::to_string(fds.fds.back());
+    if (!names.count(path))
+      return path;
+    int again = ::dup(fds.fds.front());
+    if (again < 0)
+      return "";
+    fds.fds.push_back(again);
+  }
+  return "";
+}
+
+ProcFds::~ProcFds() {
+  for (int fd : fds)
+    ::close(fd);
+}
 
 std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
   checkFileExists(path);
 
-  // dlopen searches the library path for names without a slash; a model path
-  // is always meant relative to the working directory.
-  std::string openPath =
-      path.find('/') == std::string::npos ? "./" + path : path;
+  // The bytes are vetted, then loaded, through one descriptor: what
+  // dlopen maps is what was checked, and a file since replaced at the path
+  // is the new file (glibc matches names before files: the path itself
+  // would return a library loaded from it earlier).
+  ProcFds fds;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    failLoad(KILN_NO_SUCHFILE, path,
+             "Load model " + path + " failed. " + std::strerror(errno));
+  fds.fds.push_back(fd);
+  checkIntegrity(path, fd);
+  struct stat st;
+  ::fstat(fd, &st);
+  FileIdentity identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+  std::string openPath = unusedProcName(fds);
+  if (openPath.empty())
+    failLoad(KILN_RUNTIME_EXCEPTION, path,
+             "no unused name to load the artifact under");
+  std::unique_lock<std::mutex> lock(loadedMutex);
   void *handle = ::dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *err = ::dlerror();
+    std::string reason = err ? err : "dlopen failed";
+    // dlerror names the file by the descriptor it was opened through.
+    for (size_t pos = reason.find(openPath); pos != std::string::npos;
+         pos = reason.find(openPath, pos + path.size()))
+      reason.replace(pos, openPath.size(), path);
+    lock.unlock();
     failLoad(KILN_INVALID_GRAPH, path,
-             std::string("not a loadable Kiln artifact: ") +
-                 (err ? err : "dlopen failed"));
+             "not a loadable Kiln artifact: " + reason);
   }
+  auto [entry, fresh] = loadedHandles.try_emplace(handle, identity, 0);
+  if (!fresh && !(entry->second.first == identity)) {
+    ::dlclose(handle);
+    lock.unlock();
+    failLoad(KILN_FAIL, path,
+             "the artifact was rewritten in place while another session "
+             "holds it (the process would run the old code); write a new "
+             "artifact to another file and rename it over this one");
+  }
+  ++entry->second.second;
+  lock.unlock();
 
   std::unique_ptr<LoadedArtifact> loaded;
   try {
@@ -123,12 +283,22 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
     checkArtifact(path, *artifact);
     loaded.reset(new LoadedArtifact(handle, artifact, path));
   } catch (...) {
-    ::dlclose(handle);
+    release(handle);
     throw;
   }
   return loaded;
 }
 
-LoadedArtifact::~LoadedArtifact() { ::dlclose(handle_); }
+void LoadedArtifact::release(void *handle) {
+  {
+    std::lock_guard<std::mutex> lock(loadedMutex);
+    auto it = loadedHandles.find(handle);
+    if (it != loadedHandles.end() && --it->second.second == 0)
+      loadedHandles.erase(it);
+  }
+  ::dlclose(handle);
+}
+
+LoadedArtifact::~LoadedArtifact() { release(handle_); }
 
 } // namespace kiln::rt

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kiln::rt {
 
@@ -23,6 +24,9 @@ public:
   const std::string &path() const { return path_; }
 
 private:
+  /// Drops one hold on `handle` (and dlcloses it once).
+  static void release(void *handle);
+
   LoadedArtifact(void *handle, const kiln_artifact_t *artifact,
                  std::string path)
       : handle_(handle), artifact_(artifact), path_(std::move(path)) {}
@@ -31,6 +35,19 @@ private:
   const kiln_artifact_t *artifact_;
   std::string path_;
 };
+
+/// Descriptors held while an artifact loads under a /proc/self/fd name;
+/// closed on scope exit (the library stays mapped).
+struct ProcFds {
+  std::vector<int> fds;
+  ~ProcFds();
+};
+
+/// A /proc/self/fd path for the file open as fds.fds.front() under which no
+/// loaded library was opened (glibc identifies libraries by that name
+/// first, and a descriptor number is reused once closed): new duplicates
+/// are kept open in `fds` until loading is done. Empty if none is found.
+std::string unusedProcName(ProcFds &fds);
 
 } // namespace kiln::rt
 

@@ -791,6 +791,58 @@ class CacheTest(KilnTestCase):
         second = kiln.InferenceSession(path)
         self.assertTrue(second.cache_hit)
 
+    def test_damaged_and_replaced_artifacts(self):
+        # A truncated copy (SIGBUS before), flipped bytes (SIGILL, SIGSEGV
+        # or wrong numbers before): clear errors from the integrity
+        # trailer. An artifact replaced by a rename while a session holds
+        # the old one is the new model for a new session (the old one
+        # before); one rewritten in place is refused.
+        def add_model(value):
+            c = onnx.numpy_helper.from_array(np.full(3, value, np.float32), "c")
+            return _model([oh.make_node("Add", ["x", "c"], ["y"])],
+                          [oh.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+                          [oh.make_tensor_value_info("y", TensorProto.FLOAT, [3])],
+                          [c]).SerializeToString()
+
+        def run(session):
+            return session.run(None, {"x": np.zeros(3, np.float32)})[0]
+
+        one = os.path.join(self.tmp, "one.so")
+        two = os.path.join(self.tmp, "two.so")
+        kiln.compile_model(add_model(1.0), one)
+        kiln.compile_model(add_model(2.0), two)
+        data = open(one, "rb").read()
+        for name, damaged in {
+                "truncated": data[:len(data) // 2],
+                "trailer_cut": data[:-30],
+                "flipped": data[:len(data) // 3] + bytes([data[len(data) // 3] ^ 0x40])
+                           + data[len(data) // 3 + 1:]}.items():
+            path = os.path.join(self.tmp, name + ".so")
+            with open(path, "wb") as f:
+                f.write(damaged)
+            cls, msg = error_of(lambda: kiln.InferenceSession(path))
+            self.assertEqual(cls, "InvalidGraph", name)
+            self.assertIn("the artifact is damaged", msg, name)
+
+        model = os.path.join(self.tmp, "model.so")
+        shutil.copy(one, model)
+        first = kiln.InferenceSession(model)
+        np.testing.assert_array_equal(run(first), [1, 1, 1])
+        shutil.copy(two, model + ".new")
+        os.replace(model + ".new", model)
+        second = kiln.InferenceSession(model)
+        np.testing.assert_array_equal(run(second), [2, 2, 2])
+        np.testing.assert_array_equal(run(first), [1, 1, 1])
+        time.sleep(0.01)
+        with open(model, "r+b") as f:  # same inode, other bytes
+            f.write(open(one, "rb").read())
+            f.truncate()
+        cls, msg = error_of(lambda: kiln.InferenceSession(model))
+        self.assertIn("rewritten in place", msg)
+        self.assertEqual(cls, "Fail")
+        del first, second
+        np.testing.assert_array_equal(run(kiln.InferenceSession(model)), [1, 1, 1])
+
     def test_so_loaded_directly_without_the_compiler(self):
         so_path = os.path.join(self.tmp, "direct.so")
         kiln.compile_model(matmul_model().SerializeToString(), so_path)
