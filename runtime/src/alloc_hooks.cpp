@@ -17,6 +17,10 @@ RunContext &runOf(kiln_run_context_t *ctx) {
   return *static_cast<RunContext *>(ctx->runtime);
 }
 
+/// Where the chunk of a parallel loop this thread runs escapes to when an
+/// allocation in it fails (runChunk), or null outside chunks.
+thread_local sigjmp_buf *chunkEscape = nullptr;
+
 void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
   RunContext &run = runOf(ctx);
   void *ptr;
@@ -29,10 +33,14 @@ void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
     // Nothing with a destructor is live between here and callEntry's
     // sigsetjmp: the generated code's frames and this one (the lock is
     // released above). Not from a worker, nor from the caller inside a
-    // parallel loop, whose chunks other threads may still be running.
+    // parallel loop, whose chunks other threads may still be running:
+    // those leave their chunk (runChunk), and the caller escapes once the
+    // loop is over (hookParallelFor).
     if (run.mayEscape && run.parallelDepth == 0 &&
         std::this_thread::get_id() == run.caller)
       siglongjmp(run.allocEscape, 1);
+    if (chunkEscape)
+      siglongjmp(*chunkEscape, 1);
   }
   return ptr;
 }
@@ -55,9 +63,20 @@ struct ParallelCall {
   void *closure;
 };
 
+/// Runs one chunk; a failed allocation in it (failedBytes is then set)
+/// ends the chunk here rather than handing the generated code a null
+/// pointer. The run's result is discarded: its caller fails the run.
 void runChunk(void *arg, int64_t begin, int64_t end) {
   auto *call = static_cast<ParallelCall *>(arg);
+  sigjmp_buf escape;
+  sigjmp_buf *outer = chunkEscape;
+  if (sigsetjmp(escape, 0)) {
+    chunkEscape = outer;
+    return;
+  }
+  chunkEscape = &escape;
   call->body(call->ctx, call->closure, begin, end);
+  chunkEscape = outer;
 }
 
 void hookParallelFor(kiln_run_context_t *ctx, int64_t begin, int64_t end,
@@ -71,6 +90,11 @@ void hookParallelFor(kiln_run_context_t *ctx, int64_t begin, int64_t end,
   run.pool->parallelFor(begin, end, grain, &runChunk, &call);
   if (caller)
     --run.parallelDepth;
+  // A chunk ran out of memory: the loop's results are incomplete, so the
+  // caller leaves the run now that no chunk is running.
+  if (caller && run.parallelDepth == 0 && run.mayEscape &&
+      run.failedBytes.load() != 0)
+    siglongjmp(run.allocEscape, 1);
 }
 
 } // namespace

@@ -21,10 +21,11 @@ class ThreadPool;
 void bindRunContext(RunContext &ctx, ThreadPool &pool);
 
 /// Calls the artifact's `entry`. Returns false when an allocation of the
-/// generated code failed on the calling thread outside a parallel loop:
-/// the hook then returns here (siglongjmp) instead of handing the code a
-/// null pointer it would write through (a SIGSEGV), and the size is in
-/// ctx.failedBytes. A failure elsewhere leaves failedBytes set too.
+/// generated code failed: on the calling thread outside a parallel loop the
+/// hook returns here (siglongjmp) instead of handing the code a null
+/// pointer it would write through (a SIGSEGV); in a chunk of a parallel
+/// loop, on any thread, the chunk ends and the caller returns here once the
+/// loop is over. The size is in ctx.failedBytes.
 bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args);
 
 } // namespace kiln::rt
