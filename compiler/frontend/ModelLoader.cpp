@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/frontend/ModelLoader.h"
+#include "compiler/frontend/ExternalDataRules.h"
 #include "compiler/frontend/FunctionExpansion.h"
 #include "compiler/frontend/TrainingOps.h"
 
@@ -39,16 +40,6 @@ bool readFile(const std::string &path, std::string &data) {
   return true;
 }
 
-/// `text` as a non-negative decimal int64 (the whole of it), or nothing.
-std::optional<int64_t> parseByteCount(const std::string &text) {
-  int64_t value = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
-    return std::nullopt;
-  return value;
-}
-
 /// Replaces each external-data tensor's reference by its bytes, so the
 /// importer sees every initializer the same way.
 bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
@@ -73,32 +64,12 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
     }
     (kv.key() == "offset" ? offset : length) = *value;
   }
-  if (location.empty() || location.find("..") != std::string::npos ||
-      location[0] == '/') {
-    error = "tensor '" + t.name() +
-            "' has an invalid external data location '" + location + "'";
+  std::string path;
+  if (std::string why = checkExternalLocation(baseDir, location, path);
+      !why.empty()) {
+    // ORT's message leads when it has one; the tensor follows.
+    error = why + " (tensor '" + t.name() + "')";
     return false;
-  }
-  std::string path = baseDir.empty() ? location : baseDir + "/" + location;
-  // Links may not lead outside the model's folder (ONNX Runtime refuses
-  // them too): the bytes of any file could come back as an output.
-  {
-    std::error_code baseError, fileError;
-    std::filesystem::path base = std::filesystem::canonical(
-        baseDir.empty() ? std::filesystem::path(".")
-                        : std::filesystem::path(baseDir),
-        baseError);
-    std::filesystem::path file = std::filesystem::canonical(path, fileError);
-    // A file that does not exist is reported below.
-    if (!baseError && !fileError) {
-      auto rel = file.lexically_relative(base);
-      if (rel.empty() || *rel.begin() == "..") {
-        error = "External data path validation failed: the external data "
-                "of tensor '" + t.name() + "' ('" + location +
-                "') resolves outside the model's folder";
-        return false;
-      }
-    }
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -2,6 +2,8 @@
 
 #include "tensor_proto.h"
 
+#include "compiler/frontend/ExternalDataRules.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <cerrno>
@@ -43,38 +45,45 @@ void readExternal(const onnx::TensorProto &proto, const std::string &baseDir,
                   const std::string &what, size_t bytes,
                   std::vector<uint8_t> &out) {
   std::string location;
-  uint64_t offset = 0;
-  int64_t length = -1;
+  int64_t offset = 0, length = -1;
   for (const auto &entry : proto.external_data()) {
-    try {
-      if (entry.key() == "location")
-        location = entry.value();
-      else if (entry.key() == "offset")
-        offset = std::stoull(entry.value());
-      else if (entry.key() == "length")
-        length = std::stoll(entry.value());
-    } catch (const std::exception &) {
-      bad(what, "malformed external data entry '" + entry.key() + "'");
+    if (entry.key() == "location") {
+      location = entry.value();
+      continue;
     }
+    if (entry.key() != "offset" && entry.key() != "length")
+      continue;
+    std::optional<int64_t> value = kiln::parseByteCount(entry.value());
+    if (!value)
+      bad(what, "invalid external data " + entry.key() + " '" +
+                    entry.value() + "' (a non-negative byte count expected)");
+    (entry.key() == "offset" ? offset : length) = *value;
   }
-  if (location.empty())
-    bad(what, "external data without a location");
   if (length >= 0 && static_cast<uint64_t>(length) != bytes)
     bad(what, "external data length " + std::to_string(length) +
                   " does not match the " + std::to_string(bytes) +
                   " bytes the shape needs");
-  std::string path =
-      location.front() == '/' ? location : baseDir + "/" + location;
+  // The rules the compiler applies to a model's external data, with the
+  // .pb file's folder as the model's.
+  std::string path;
+  if (std::string why = kiln::checkExternalLocation(baseDir, location, path);
+      !why.empty())
+    bad(what, why);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     bad(what,
         "cannot open external data " + path + ": " + std::strerror(errno));
+  in.seekg(0, std::ios::end);
+  int64_t size = in.tellg();
+  if (offset > size || static_cast<uint64_t>(size - offset) < bytes)
+    bad(what, "external data " + path + " is shorter than " +
+                  std::to_string(static_cast<uint64_t>(offset) + bytes) +
+                  " bytes");
   in.seekg(static_cast<std::streamoff>(offset));
   out.resize(bytes);
   if (bytes && !in.read(reinterpret_cast<char *>(out.data()),
                         static_cast<std::streamsize>(bytes)))
-    bad(what, "external data " + path + " is shorter than " +
-                  std::to_string(offset + bytes) + " bytes");
+    bad(what, "cannot read external data " + path);
 }
 
 } // namespace

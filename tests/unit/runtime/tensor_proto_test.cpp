@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
 
 using namespace kiln::tools;
 
@@ -164,6 +166,61 @@ TEST(TensorProtoTest, ExternalData) {
   }
   EXPECT_EQ(valuesOf<int32_t>(readTensorProto(path)),
             (std::vector<int32_t>{11, 22, 33}));
+}
+
+TEST(TensorProtoTest, BadExternalDataIsRefused) {
+  // The compiler's rules for a model's external data: byte counts that are
+  // not numbers (an uncaught std::stoll exception before), locations that
+  // leave the .pb file's folder (read from anywhere before), data past the
+  // end of the file.
+  std::string dir = ::testing::TempDir() + "kiln_tp_bad_external";
+  std::string outside = ::testing::TempDir() + "kiln_tp_outside";
+  ::mkdir(dir.c_str(), 0755);
+  ::mkdir(outside.c_str(), 0755);
+  for (const std::string &file : {dir + "/w.bin", outside + "/secret.bin"}) {
+    std::ofstream out(file, std::ios::binary);
+    int32_t values[3] = {1, 2, 3};
+    out.write(reinterpret_cast<const char *>(values), sizeof(values));
+  }
+  ::unlink((dir + "/link.bin").c_str());
+  ASSERT_EQ(::symlink((outside + "/secret.bin").c_str(),
+                      (dir + "/link.bin").c_str()),
+            0);
+  struct Case {
+    std::string location, offset, expected;
+  };
+  for (const Case &c : std::vector<Case>{
+           {"w.bin", "abc", "invalid external data offset 'abc'"},
+           {"w.bin", "-4", "invalid external data offset '-4'"},
+           {"w.bin", "9223372036854775807", "is shorter than"},
+           {"w.bin", "8", "is shorter than"},
+           {"../kiln_tp_outside/secret.bin", "0",
+            "invalid external data location"},
+           {outside + "/secret.bin", "0", "invalid external data location"},
+           {"link.bin", "0", "External data path validation failed"}}) {
+    onnx::TensorProto p;
+    p.set_data_type(onnx::TensorProto::INT32);
+    p.add_dims(3);
+    p.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto *location = p.add_external_data();
+    location->set_key("location");
+    location->set_value(c.location);
+    auto *offset = p.add_external_data();
+    offset->set_key("offset");
+    offset->set_value(c.offset);
+    std::string path = dir + "/t.pb";
+    {
+      std::ofstream out(path, std::ios::binary);
+      ASSERT_TRUE(p.SerializeToOstream(&out));
+    }
+    try {
+      readTensorProto(path);
+      ADD_FAILURE() << c.location << " " << c.offset << ": no error";
+    } catch (const std::exception &e) {
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos)
+          << c.location << " " << c.offset << ": " << e.what();
+    }
+  }
 }
 
 TEST(TensorProtoTest, NameIsReported) {

@@ -1,0 +1,62 @@
+//===- ExternalDataRules.h - Where a tensor's external data may be -*- C++ -*-===//
+//
+// The rules ONNX Runtime applies to a TensorProto's external data, shared by
+// the compiler's model loader and kiln-run's .pb inputs: offsets and lengths
+// are non-negative decimal byte counts, a location is relative, without "..",
+// and does not lead outside the model's folder through a link (the bytes of
+// any file could otherwise come back as an output). Header-only: kiln-run
+// links no compiler library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_COMPILER_FRONTEND_EXTERNALDATARULES_H
+#define KILN_COMPILER_FRONTEND_EXTERNALDATARULES_H
+
+#include <charconv>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace kiln {
+
+/// `text` as a non-negative decimal int64 (the whole of it), or nothing.
+inline std::optional<int64_t> parseByteCount(const std::string &text) {
+  int64_t value = 0;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+    return std::nullopt;
+  return value;
+}
+
+/// Whether `location` may be read for a model in `baseDir` ("" for the
+/// working directory): on success `path` is where to read it and the result
+/// is empty; otherwise the result says why not (a link leading outside the
+/// folder starts with ONNX Runtime's "External data path validation
+/// failed"). A location that names no file passes: opening it reports that.
+inline std::string checkExternalLocation(const std::string &baseDir,
+                                         const std::string &location,
+                                         std::string &path) {
+  if (location.empty() || location.find("..") != std::string::npos ||
+      location[0] == '/')
+    return "invalid external data location '" + location + "'";
+  path = baseDir.empty() ? location : baseDir + "/" + location;
+  std::error_code baseError, fileError;
+  std::filesystem::path base = std::filesystem::canonical(
+      baseDir.empty() ? std::filesystem::path(".")
+                      : std::filesystem::path(baseDir),
+      baseError);
+  std::filesystem::path file = std::filesystem::canonical(path, fileError);
+  if (!baseError && !fileError) {
+    auto rel = file.lexically_relative(base);
+    if (rel.empty() || *rel.begin() == "..")
+      return "External data path validation failed: '" + location +
+             "' resolves outside the model's folder";
+  }
+  return "";
+}
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_FRONTEND_EXTERNALDATARULES_H
