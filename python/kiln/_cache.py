@@ -3,9 +3,8 @@
 An artifact is stored as ``<cache dir>/<key>.so``, where the key is the
 sha256 of everything that changes the generated code: the model bytes, the
 Kiln optimization level, free dimension overrides, the target CPU, whether
-kernels are instrumented for profiling, where the model's external data
-files resolve and their size, modification time and inode (the weights are
-compiled into the artifact), and the
+kernels are instrumented for profiling, the content of the model's external
+data files (the weights are compiled into the artifact), and the
 compiler (its version and the identity of the ``_compiler`` extension file,
 so that rebuilding the compiler during development invalidates old entries).
 A hit costs one read and hash of the model plus a dlopen: the compiler, and
@@ -99,18 +98,23 @@ def _external_locations(model_bytes):
 
 
 def _external_data_identity(model_bytes, model_path):
-    """Where each external data file of the model resolves and what it is
-    (size, modification time, inode): weights in another folder, or edited
-    in place, are another artifact, not the cached one with stale weights."""
+    """Each external data file of the model by its location and the sha256
+    of its content (the weights are compiled into the artifact: the same
+    model bytes with other weights, in another folder or edited in place,
+    is another artifact). A file that cannot be read counts as missing (the
+    compile then reports it)."""
     folder = os.path.dirname(os.path.abspath(model_path)) if model_path else os.getcwd()
     identity = []
     for location in _external_locations(model_bytes):
-        path = os.path.realpath(os.path.join(folder, os.fsdecode(location)))
+        path = os.path.join(folder, os.fsdecode(location))
+        digest = hashlib.sha256()
         try:
-            st = os.stat(path)
-            identity.append([path, st.st_size, st.st_mtime_ns, st.st_ino])
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            identity.append([os.fsdecode(location), digest.hexdigest()])
         except OSError:
-            identity.append([path, None])
+            identity.append([os.fsdecode(location), None])
     return identity
 
 

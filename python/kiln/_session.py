@@ -319,8 +319,21 @@ class InferenceSession:
             # The runtime records kernel events for artifacts compiled with
             # profiling (see _artifact_path).
             config.append(("kiln.enable_profiling", "1"))
-        self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
-                                      opts.inter_op_num_threads, config)
+        try:
+            self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
+                                          opts.inter_op_num_threads, config)
+        except Exception as e:  # noqa: BLE001 (re-raised unless damaged)
+            # A cache entry damaged on disk (truncated, flipped bytes) is
+            # compiled again, not loaded.
+            if not (self.cache_hit and "the artifact is damaged" in str(e)):
+                raise
+            try:
+                os.unlink(so_path)
+            except OSError:
+                pass
+            so_path = self._artifact_path()
+            self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
+                                          opts.inter_op_num_threads, config)
         self._so_path = so_path
         inputs, outputs = self._sess.inputs(), self._sess.outputs()
         # The compiler names every anonymous input dim "<input>_d<index>"

@@ -732,10 +732,30 @@ class CacheTest(KilnTestCase):
         b = place(os.path.join(self.tmp, "ext_b"), [5, 6, 7, 8])
         np.testing.assert_array_equal(run(a), [1, 2, 3, 4])
         np.testing.assert_array_equal(run(b), [5, 6, 7, 8])
-        time.sleep(0.01)  # a new modification time on any file system
-        with open(os.path.join(os.path.dirname(a), "w.bin"), "wb") as f:
+        # Edited in place, its modification time put back: the content
+        # counts, not the file's metadata.
+        weights = os.path.join(os.path.dirname(a), "w.bin")
+        st = os.stat(weights)
+        with open(weights, "r+b") as f:
             f.write(np.asarray([9, 9, 9, 9], np.float32).tobytes())
+        os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))
         np.testing.assert_array_equal(run(a), [9, 9, 9, 9])
+
+    def test_damaged_cache_entry_is_rebuilt(self):
+        model = matmul_model().SerializeToString()
+        first = kiln.InferenceSession(model)
+        self.assertFalse(first.cache_hit)
+        expected = first.run(None, {"x": np.ones((2, 3), np.float32)})[0]
+        entry = first._so_path
+        del first
+        data = open(entry, "rb").read()
+        with open(entry, "wb") as f:  # bytes lost on the way to the disk
+            f.write(data[: len(data) // 2])
+        again = kiln.InferenceSession(model)
+        self.assertFalse(again.cache_hit)
+        np.testing.assert_array_equal(
+            again.run(None, {"x": np.ones((2, 3), np.float32)})[0], expected)
+        self.assertEqual(os.path.getsize(entry), len(data))
 
     def test_second_session_loads_from_cache_quickly(self):
         # About 5 MB of weights, as in the target.
