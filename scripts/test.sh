@@ -45,6 +45,17 @@ log="$BUILD_DIR/ctest.log"
 (cd "$BUILD_DIR" && ctest -j "$JOBS" --output-on-failure --timeout 1500) 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 stage ctest
+
+# A bounded slice of continuous fuzzing: the runtime's fuzzers (artifact
+# checks, run inputs), ASan + UBSan, 30 s each (scripts/fuzz.sh; the
+# importer's fuzzer needs an instrumented compiler: docs/fuzzing.md).
+echo "== fuzzing (log: $BUILD_DIR/fuzz.log)"
+FUZZ_BUILD_DIR="$BUILD_DIR-fuzz" JOBS="$JOBS" \
+  ./scripts/fuzz.sh 30 --runtime-only >"$BUILD_DIR/fuzz.log" 2>&1
+fuzz_status=$?
+grep -E '^== |^Done |ERROR: |SUMMARY: ' "$BUILD_DIR/fuzz.log"
+[ "$fuzz_status" = 0 ] || { status=1; tail -40 "$BUILD_DIR/fuzz.log"; }
+stage fuzz
 print_stages
 # The slowest tests, from ctest's "Test #n: name ....   Passed   12.34 sec".
 echo "== slowest ctest tests"
@@ -55,5 +66,8 @@ grep -E 'Test +#[0-9]+: ' "$log" |
 total=$(grep -oE 'tests failed out of [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
 failed=$(grep -oE '[0-9]+ tests failed out of' "$log" | grep -oE '^[0-9]+' | tail -1)
 total=${total:-0}; failed=${failed:-0}
+# The fuzzing slice counts as one test.
+total=$((total + 1))
+[ "$fuzz_status" = 0 ] || failed=$((failed + 1))
 echo "$((total - failed)) passed, $failed failed"
 exit "$status"

@@ -148,10 +148,7 @@ bool skipChecksum() {
   return value && std::strcmp(value, "1") == 0;
 }
 
-/// Refuses the artifact open as `fd` if it is damaged: its integrity
-/// trailer (kiln_integrity.h) must match its bytes, and without one (an
-/// artifact linked by another tool, or one cut short) its ELF headers must
-/// lie inside it.
+/// Refuses the artifact open as `fd` if it is damaged (artifactDamage).
 void checkIntegrity(const std::string &path, int fd) {
   struct stat st;
   if (::fstat(fd, &st) != 0)
@@ -162,22 +159,8 @@ void checkIntegrity(const std::string &path, int fd) {
   void *map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED)
     failLoad(KILN_FAIL, path, std::string("mmap: ") + std::strerror(errno));
-  const auto *data = static_cast<const unsigned char *>(map);
-  std::string problem;
-  if (size >= KILN_TRAILER_SIZE &&
-      std::memcmp(data + size - KILN_TRAILER_SIZE, KILN_TRAILER_MAGIC, 8) ==
-          0) {
-    const unsigned char *trailer = data + size - KILN_TRAILER_SIZE;
-    uint64_t payload = readLe64(trailer + 8), sum = readLe64(trailer + 16);
-    if (payload != size - KILN_TRAILER_SIZE)
-      problem = "it holds " + std::to_string(size - KILN_TRAILER_SIZE) +
-                " bytes where kiln-compile wrote " + std::to_string(payload) +
-                " (a truncated or extended copy)";
-    else if (!skipChecksum() && kiln_checksum(data, payload) != sum)
-      problem = "its checksum does not match its bytes (a damaged copy)";
-  } else {
-    problem = elfExtentError(data, size);
-  }
+  std::string problem =
+      artifactDamage(static_cast<const unsigned char *>(map), size);
   ::munmap(map, size);
   if (!problem.empty())
     failLoad(KILN_INVALID_GRAPH, path,
@@ -203,6 +186,23 @@ std::mutex loadedMutex;
 std::map<void *, std::pair<FileIdentity, int>> loadedHandles;
 
 } // namespace
+
+std::string artifactDamage(const unsigned char *data, uint64_t size) {
+  if (size >= KILN_TRAILER_SIZE &&
+      std::memcmp(data + size - KILN_TRAILER_SIZE, KILN_TRAILER_MAGIC, 8) ==
+          0) {
+    const unsigned char *trailer = data + size - KILN_TRAILER_SIZE;
+    uint64_t payload = readLe64(trailer + 8), sum = readLe64(trailer + 16);
+    if (payload != size - KILN_TRAILER_SIZE)
+      return "it holds " + std::to_string(size - KILN_TRAILER_SIZE) +
+             " bytes where kiln-compile wrote " + std::to_string(payload) +
+             " (a truncated or extended copy)";
+    if (!skipChecksum() && kiln_checksum(data, payload) != sum)
+      return "its checksum does not match its bytes (a damaged copy)";
+    return "";
+  }
+  return elfExtentError(data, size);
+}
 
 std::string unusedProcName(ProcFds &fds) {
   // The names of the loaded libraries (dlopen with RTLD_NOLOAD would also

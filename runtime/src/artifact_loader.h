@@ -36,6 +36,13 @@ private:
   std::string path_;
 };
 
+/// Why the `size` bytes of an artifact file at `data` are damaged, or ""
+/// when they are not: its integrity trailer (kiln_integrity.h) must match
+/// its bytes, and without one (an artifact linked by another tool, or one
+/// cut short) its ELF headers must lie inside it. Checked before the file
+/// is mapped as a library.
+std::string artifactDamage(const unsigned char *data, uint64_t size);
+
 /// Descriptors held while an artifact loads under a /proc/self/fd name;
 /// closed on scope exit (the library stays mapped).
 struct ProcFds {

@@ -2,6 +2,8 @@
 
 #include "status.h"
 
+#include <cstring>
+
 #include <new>
 
 namespace kiln::rt {
@@ -55,7 +57,11 @@ void kiln_status_release(kiln_status *status) {
 }
 
 const char *kiln_error_code_name(kiln_error_code code) {
-  switch (code) {
+  // C callers may pass any int: read it as one (loading an enum value
+  // outside its range is undefined in C++; UBSan caught 42).
+  int value;
+  std::memcpy(&value, &code, sizeof value);
+  switch (value) {
   case KILN_OK:
     return "OK";
   case KILN_FAIL:
