@@ -31,6 +31,21 @@ std::string convertError(const onnx::TensorProto &proto) {
   return "";
 }
 
+/// Three int32 values in external data described by `entries`.
+onnx::TensorProto
+externalInt32s(const std::vector<std::pair<std::string, std::string>> &entries) {
+  onnx::TensorProto p;
+  p.set_data_type(onnx::TensorProto::INT32);
+  p.add_dims(3);
+  p.set_data_location(onnx::TensorProto::EXTERNAL);
+  for (const auto &[key, value] : entries) {
+    auto *entry = p.add_external_data();
+    entry->set_key(key);
+    entry->set_value(value);
+  }
+  return p;
+}
+
 } // namespace
 
 TEST(TensorProtoTest, RawData) {
@@ -146,19 +161,8 @@ TEST(TensorProtoTest, ExternalData) {
     int32_t values[4] = {0, 11, 22, 33};
     out.write(reinterpret_cast<const char *>(values), sizeof(values));
   }
-  onnx::TensorProto p;
-  p.set_data_type(onnx::TensorProto::INT32);
-  p.add_dims(3);
-  p.set_data_location(onnx::TensorProto::EXTERNAL);
-  auto *location = p.add_external_data();
-  location->set_key("location");
-  location->set_value("weights.bin");
-  auto *offset = p.add_external_data();
-  offset->set_key("offset");
-  offset->set_value("4");
-  auto *length = p.add_external_data();
-  length->set_key("length");
-  length->set_value("12");
+  onnx::TensorProto p = externalInt32s(
+      {{"location", "weights.bin"}, {"offset", "4"}, {"length", "12"}});
   std::string path = dir + "/t.pb";
   {
     std::ofstream out(path, std::ios::binary);
@@ -198,16 +202,8 @@ TEST(TensorProtoTest, BadExternalDataIsRefused) {
             "invalid external data location"},
            {outside + "/secret.bin", "0", "invalid external data location"},
            {"link.bin", "0", "External data path validation failed"}}) {
-    onnx::TensorProto p;
-    p.set_data_type(onnx::TensorProto::INT32);
-    p.add_dims(3);
-    p.set_data_location(onnx::TensorProto::EXTERNAL);
-    auto *location = p.add_external_data();
-    location->set_key("location");
-    location->set_value(c.location);
-    auto *offset = p.add_external_data();
-    offset->set_key("offset");
-    offset->set_value(c.offset);
+    onnx::TensorProto p =
+        externalInt32s({{"location", c.location}, {"offset", c.offset}});
     std::string path = dir + "/t.pb";
     {
       std::ofstream out(path, std::ios::binary);
