@@ -30,17 +30,21 @@ inline std::optional<int64_t> parseByteCount(const std::string &text) {
   return value;
 }
 
-/// Whether `location` may be read for a model in `baseDir` ("" for the
-/// working directory): on success `path` is where to read it and the result
-/// is empty; otherwise the result says why not (a link leading outside the
-/// folder starts with ONNX Runtime's "External data path validation
-/// failed"). A location that names no file passes: opening it reports that.
+/// Why `location` may not be read for a model in `baseDir` ("" for the
+/// working directory), as ONNX Runtime's validation words it ("External
+/// data path escapes model directory. External data path: \"x\""), or
+/// "" when it may: `path` is then where to read it. An absolute location,
+/// one with "..", or one that a link leads outside the folder escapes. A
+/// location that names no file passes: opening it reports that.
 inline std::string checkExternalLocation(const std::string &baseDir,
                                          const std::string &location,
                                          std::string &path) {
-  if (location.empty() || location.find("..") != std::string::npos ||
-      location[0] == '/')
-    return "invalid external data location '" + location + "'";
+  std::string escapes = "External data path escapes model directory. "
+                        "External data path: \"" + location + "\"";
+  if (location.empty())
+    return "External data path is empty";
+  if (location.find("..") != std::string::npos || location[0] == '/')
+    return escapes;
   path = baseDir.empty() ? location : baseDir + "/" + location;
   std::error_code baseError, fileError;
   std::filesystem::path base = std::filesystem::canonical(
@@ -51,8 +55,7 @@ inline std::string checkExternalLocation(const std::string &baseDir,
   if (!baseError && !fileError) {
     auto rel = file.lexically_relative(base);
     if (rel.empty() || *rel.begin() == "..")
-      return "External data path validation failed: '" + location +
-             "' resolves outside the model's folder";
+      return escapes + " resolved path: \"" + file.string() + "\"";
   }
   return "";
 }

@@ -67,8 +67,8 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
   std::string path;
   if (std::string why = checkExternalLocation(baseDir, location, path);
       !why.empty()) {
-    // ORT's message leads when it has one; the tensor follows.
-    error = why + " (tensor '" + t.name() + "')";
+    error = "External data path validation failed for initializer: " +
+            t.name() + ". Error: " + why;
     return false;
   }
   std::ifstream in(path, std::ios::binary);
@@ -283,23 +283,46 @@ bool loadModel(const std::string &path, const std::string &bytes,
     return false;
   }
   auto &graph = *out.model->mutable_graph();
+  // ONNX Runtime's limits (1.32): newer models are refused, as FAIL.
+  constexpr int64_t kMaxIrVersion = 14, kMaxOpset = 28;
+  if (out.model->ir_version() > kMaxIrVersion) {
+    errorCode = 1;
+    error = "Unsupported model IR version: " +
+            std::to_string(out.model->ir_version()) +
+            ", max supported IR version: " + std::to_string(kMaxIrVersion);
+    return false;
+  }
+  for (const auto &o : out.model->opset_import())
+    if ((o.domain().empty() || o.domain() == "ai.onnx") &&
+        o.version() > kMaxOpset) {
+      errorCode = 1;
+      error = "Opset " + std::to_string(o.version()) +
+              " of domain ai.onnx is newer than Kiln supports: current "
+              "official support for domain ai.onnx is till opset " +
+              std::to_string(kMaxOpset);
+      return false;
+    }
   if (std::string name = duplicateDefinition(graph); !name.empty()) {
     errorCode = 1;
     error = "This is an invalid model. Error: Duplicate definition of name (" +
             name + ").";
     return false;
   }
-  errorCode = 10;
   int defaultOpset = -1;
   for (const auto &o : out.model->opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
       defaultOpset = static_cast<int>(o.version());
   if (std::string m = mismatchedAttribute(graph, defaultOpset); !m.empty()) {
+    errorCode = 10;
     error = "This is an invalid model. Error: " + m;
     return false;
   }
+  // External data that cannot be read is FAIL, as in ONNX Runtime; what
+  // follows (shape inference, functions) is an invalid graph.
+  errorCode = 1;
   if (!loadGraphExternalData(graph, out.baseDir, error))
     return false;
+  errorCode = 10;
   applyShapeOptions(graph, shapes);
   spellOutDefaults(graph);
   std::string recursive = recursiveFunction(*out.model);

@@ -68,7 +68,7 @@ void readExternal(const onnx::TensorProto &proto, const std::string &baseDir,
   std::string path;
   if (std::string why = kiln::checkExternalLocation(baseDir, location, path);
       !why.empty())
-    bad(what, why);
+    bad(what, "External data path validation failed. Error: " + why);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     bad(what,
