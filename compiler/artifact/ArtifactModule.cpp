@@ -283,6 +283,28 @@ void defineParallelFor(RunContextAccess &rc) {
   b.CreateRetVoid();
 }
 
+/// kiln_out_of_memory(bytes), which the support library's kernels call when
+/// their scratch cannot be allocated, asks the run's alloc hook for `bytes`
+/// with bit 63 set: a request that fails without being tried, so the run
+/// fails with the size that did (the hook leaves the run, or the chunk of a
+/// parallel loop, and does not return; if it does, the kernel aborts).
+void defineOutOfMemory(RunContextAccess &rc) {
+  llvm::LLVMContext &ctx = rc.ctx;
+  auto *voidTy = llvm::Type::getVoidTy(ctx);
+  llvm::Function *f = rc.defineIfUsed(
+      "kiln_out_of_memory", llvm::FunctionType::get(voidTy, {rc.i64}, false));
+  if (!f)
+    return;
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+  llvm::Value *run = rc.current(b);
+  llvm::Value *fn = rc.hook(b, run, kCtxAlloc);
+  llvm::Value *request =
+      b.CreateOr(f->getArg(0), llvm::ConstantInt::get(rc.i64, 1ull << 63));
+  b.CreateCall(llvm::FunctionType::get(rc.ptr, {rc.ptr, rc.i64, rc.i64}, false),
+               fn, {run, request, llvm::ConstantInt::get(rc.i64, 64)});
+  b.CreateRetVoid();
+}
+
 /// kiln_kernel_begin/kiln_kernel_end(i32 id), which kiln-instrument-kernels
 /// puts around every kernel, call the run's hook of that name when the
 /// session profiles; otherwise the hook is NULL and the cost is this check.
@@ -419,6 +441,7 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   RunContextAccess rc(m);
   defineAllocationHooks(rc);
   defineParallelFor(rc);
+  defineOutOfMemory(rc);
   defineKernelHooks(rc);
   llvm::Function *entry = defineEntry(rc, error);
   if (!entry)
@@ -453,14 +476,14 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   for (llvm::Function &f : m)
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
-  // The support library's GEMM calls kiln_parallel_for: it stays visible to
-  // the linker, but hidden, so the artifact still exports only its
-  // descriptor.
-  if (llvm::Function *f = m.getFunction("kiln_parallel_for");
-      f && !f->isDeclaration()) {
-    f->setLinkage(llvm::GlobalValue::ExternalLinkage);
-    f->setVisibility(llvm::GlobalValue::HiddenVisibility);
-  }
+  // The support library's kernels call kiln_parallel_for and
+  // kiln_out_of_memory: they stay visible to the linker, but hidden, so the
+  // artifact still exports only its descriptor.
+  for (const char *name : {"kiln_parallel_for", "kiln_out_of_memory"})
+    if (llvm::Function *f = m.getFunction(name); f && !f->isDeclaration()) {
+      f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      f->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
   return success();
 }
 

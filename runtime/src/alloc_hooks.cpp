@@ -23,8 +23,13 @@ thread_local sigjmp_buf *chunkEscape = nullptr;
 
 void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
   RunContext &run = runOf(ctx);
-  void *ptr;
-  {
+  void *ptr = nullptr;
+  // Bit 63 set: a kernel of the support library could not allocate `size`
+  // bytes of scratch itself (kiln_out_of_memory); fail as if the arena had.
+  constexpr uint64_t kFailed = uint64_t(1) << 63;
+  if (size & kFailed) {
+    size &= ~kFailed;
+  } else {
     std::lock_guard<std::mutex> lock(run.allocMutex);
     ptr = run.arena.allocate(size, alignment);
   }

@@ -87,10 +87,25 @@ void declareParallelFor(ModuleOp module) {
       .setPrivate();
 }
 
+/// `func.func private @kiln_out_of_memory(i64)`, declared once per module:
+/// the artifact's entry into the run's allocation-failure path, which the
+/// kernels call when their scratch cannot be allocated (the artifact defines
+/// it only when the module declares it).
+void declareOutOfMemory(ModuleOp module) {
+  if (module.lookupSymbol("kiln_out_of_memory"))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  func::FuncOp::create(b, module.getLoc(), "kiln_out_of_memory",
+                       b.getFunctionType({b.getI64Type()}, {}))
+      .setPrivate();
+}
+
 func::FuncOp declareUkernel(ModuleOp module, llvm::StringRef name,
                             unsigned numArgs) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
+  // A kernel whose scratch cannot be allocated fails the run through it.
+  declareOutOfMemory(module);
   // The kernels run their tasks through the session's thread pool.
   declareParallelFor(module);
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());

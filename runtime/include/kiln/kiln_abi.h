@@ -76,7 +76,11 @@ struct kiln_run_context_t {
   /* Blocks come from the run's arena; both are safe to call from any thread
    * running a chunk of this run. alloc returns NULL only when out of
    * memory; free ignores NULL, pointers it never handed out and blocks
-   * already freed. */
+   * already freed. A size with bit 63 set (no real request has it) reports
+   * that the artifact failed to allocate the other bits' bytes itself (its
+   * kernels' scratch): it fails like an allocation of that size. On a
+   * failure the runtime may leave the run (or the chunk) instead of
+   * returning. */
   void *(*alloc)(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment);
   void (*free)(kiln_run_context_t *ctx, void *ptr);
   /* Runs body over [begin, end) split in chunks of at least `grain`

@@ -65,4 +65,30 @@ TEST(AllocHooksTest, FailureInAWorkerChunkFailsTheRun) {
   }
 }
 
+/// A kernel of the support library reporting scratch it could not
+/// allocate (kiln_out_of_memory: the size with bit 63 set), from a chunk.
+void reportingBody(kiln_run_context_t *ctx, void *, int64_t begin,
+                   int64_t end) {
+  for (int64_t i = begin; i < end; ++i)
+    if (i == 5)
+      ctx->alloc(ctx, (uint64_t(1) << 63) | 391008, 64);
+}
+
+void reportingEntry(void **, kiln_run_context_t *ctx) {
+  void *first = ctx->alloc(ctx, 1 << 20, 64); // not refused by the flag
+  std::memset(first, 0, 1 << 20);
+  ctx->parallel_for(ctx, 0, 16, 1, &reportingBody, nullptr);
+  continuedAfterLoop = true;
+}
+
+TEST(AllocHooksTest, KernelScratchFailureFailsTheRunWithItsSize) {
+  kiln::rt::ThreadPool pool(2);
+  RunContext ctx;
+  kiln::rt::bindRunContext(ctx, pool);
+  continuedAfterLoop = false;
+  EXPECT_FALSE(kiln::rt::callEntry(ctx, &reportingEntry, nullptr));
+  EXPECT_EQ(ctx.failedBytes.load(), 391008u);
+  EXPECT_FALSE(continuedAfterLoop.load());
+}
+
 } // namespace

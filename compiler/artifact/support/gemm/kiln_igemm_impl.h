@@ -183,7 +183,7 @@ static void KG_NAME(itasks)(void *p, int64_t begin, int64_t end) {
   int16_t *bPack = (int16_t *)KG_NAME(getScratch)(
       (bElems + (size_t)KI_KC * KI_MR + 1) / 2);
   if (!bPack)
-    abort(); /* 600 KiB of scratch: nothing sensible is left to do */
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* 600 KiB */
   int16_t *aPack = bPack + bElems;
   /* Packed B: each panel holds all K (in pairs) of its columns; a K
    * block's start at pair k0 / 2 (KI_KC is even). */

@@ -70,13 +70,31 @@ static inline kg_vec KG_NAME(load)(const float *p) { return KG_LOADU(p); }
 static inline void KG_NAME(store)(float *p, kg_vec v) { KG_STOREU(p, v); }
 static inline kg_vec KG_NAME(splat)(float x) { return KG_SET1(x); }
 
+/* Defined by every artifact that calls these kernels (kiln-gemm-ukernel
+ * declares it, compiler/artifact defines it): fails the run (or the chunk
+ * of a parallel loop it is in) for `bytes` that could not be allocated, as
+ * the generated code's own allocations do; it does not return. */
+KG_HIDDEN void kiln_out_of_memory(uint64_t bytes);
+
+/* Scratch a kernel cannot do without: the run fails with its size rather
+ * than the process aborting (abort only if the run cannot be left). */
+#define KG_OUT_OF_MEMORY(bytes)                                                \
+  do {                                                                         \
+    kiln_out_of_memory((uint64_t)(bytes));                                     \
+    abort();                                                                   \
+  } while (0)
+
 /* Scratch for the packed blocks, one per thread, grown on demand and kept:
  * a run of many GEMMs allocates once. */
 static __thread float *KG_NAME(scratch);
 static __thread size_t KG_NAME(scratchFloats);
 
+/* The bytes of this thread's last request for scratch that failed. */
+static __thread uint64_t KG_NAME(scratchRequest);
+
 static float *KG_NAME(getScratch)(size_t floats) {
   if (KG_NAME(scratchFloats) < floats) {
+    KG_NAME(scratchRequest) = (uint64_t)floats * sizeof(float);
     free(KG_NAME(scratch));
     KG_NAME(scratch) = (float *)aligned_alloc(64, (floats * 4 + 63) & ~63ul);
     KG_NAME(scratchFloats) = KG_NAME(scratch) ? floats : 0;
@@ -1138,7 +1156,7 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   if (conv && conv->aT) {
     /* The weights have no other layout to fall back on. */
     if (!KG_NAME(cvConv)(M, N, K, conv, c, scm, bias, sbias, e))
-      abort(); /* out of memory for the input copy */
+      KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* the input copy */
     return;
   }
 #endif
@@ -1152,7 +1170,7 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR) +
                                      (size_t)KG_KC * KG_MR);
   if (!bPack)
-    abort(); /* 1 MiB of scratch: nothing sensible is left to do */
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* 1 MiB */
   float *aPack = bPack + (size_t)KG_KC * (KG_NC + KG_NR);
   const int64_t mStep = KG_NAME(mStepFor)(M);
   for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
@@ -1239,7 +1257,7 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
                                 int64_t sbias, const KG_NAME(epi) *e) {
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR));
   if (!bPack)
-    abort(); /* 2 MiB of scratch: nothing sensible is left to do */
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* 2 MiB */
   for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
     int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
     for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {

@@ -80,7 +80,7 @@ static void KG_NAME(softmaxRows)(void *p, int64_t begin, int64_t end) {
   if (j->sxn != 1 || j->syn != 1) {
     buffer = KG_NAME(getScratch)((size_t)(2 * n));
     if (!buffer)
-      abort(); /* 2n floats of scratch: nothing sensible is left to do */
+      KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* 2n floats */
   }
   for (int64_t r = begin; r < end; ++r) {
     int64_t i2 = r % j->d2, i1 = r / j->d2 % j->d1, i0 = r / j->d2 / j->d1;

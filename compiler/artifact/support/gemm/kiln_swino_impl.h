@@ -362,7 +362,7 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
   const int64_t mFloats = KG_WN_POINTS * KG_WN_PANEL * j->ldv;
   float *scratch = KG_NAME(getScratch)(phFloats + vFloats + mFloats);
   if (!scratch)
-    abort(); /* out of memory for the transformed blocks */
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* the transformed blocks */
   float *ph = scratch, *v = scratch + phFloats, *m = v + vFloats;
   for (int64_t t = begin; t < end; ++t) {
     int64_t n = t / (j->blocks * chunks), rest = t % (j->blocks * chunks);
