@@ -367,6 +367,14 @@ bool loadModel(const std::string &path, const std::string &bytes,
   return true;
 }
 
+std::string nodeDisplayName(const onnx::NodeProto &node) {
+  if (!node.name().empty())
+    return node.name();
+  if (node.output_size() == 0)
+    return node.op_type();
+  return node.op_type() + "_" + node.output(0);
+}
+
 bool lookupSchema(const std::string &opType, int opset,
                   std::vector<const onnx::AttributeProto *> &defaults) {
   const onnx::OpSchema *schema =

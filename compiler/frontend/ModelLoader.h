@@ -17,6 +17,7 @@
 namespace onnx {
 class AttributeProto;
 class ModelProto;
+class NodeProto;
 } // namespace onnx
 
 namespace kiln {
@@ -52,6 +53,11 @@ struct LoadedModel {
 bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out,
                std::string &error, int &errorCode);
+
+/// How diagnostics name `node`: its name, else its operator and first
+/// output ("Relu_y"), else its operator (a node without outputs is invalid,
+/// but is reported, not read past).
+std::string nodeDisplayName(const onnx::NodeProto &node);
 
 /// The schema of default-domain operator `opType` as of `opset`: whether it
 /// exists, and the default values of its attributes (which can differ

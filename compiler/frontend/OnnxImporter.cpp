@@ -553,8 +553,7 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
 }
 
 LogicalResult Importer::importNode(const onnx::NodeProto &node) {
-  std::string nodeName =
-      node.name().empty() ? node.op_type() + "_" + node.output(0) : node.name();
+  std::string nodeName = nodeDisplayName(node);
   Location loc = NameLoc::get(b.getStringAttr(nodeName),
                               FileLineColLoc::get(ctx, path, 0, 0));
   auto nodeOpset = nodeOpsets.find(node.name());

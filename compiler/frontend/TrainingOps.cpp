@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/frontend/TrainingOps.h"
+#include "compiler/frontend/ModelLoader.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -232,8 +233,7 @@ public:
 
 private:
   static std::string nodeName(const onnx::NodeProto &node) {
-    return node.name().empty() ? node.op_type() + "_" + node.output(0)
-                               : node.name();
+    return nodeDisplayName(node);
   }
 
   static int32_t typeOf(const std::vector<TypeScope> &scopes,

@@ -532,6 +532,19 @@ class ErrorsTest(KilnTestCase):
             self.assertIn(text, got[1])
             self.assertIn(text, expected[1])
 
+    def test_fuzzer_findings(self):
+        # kiln_fuzz_import found nodes without outputs: naming one for a
+        # diagnostic read output(0) past the end (a protobuf CHECK, abort).
+        x = oh.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+        y = oh.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+        for extra in (oh.make_node("Relu", ["x"], []),
+                      oh.make_node("", [], [])):
+            model = _model([oh.make_node("Relu", ["x"], ["y"]), extra],
+                           [x], [y])
+            cls, msg = error_of(
+                lambda: kiln.InferenceSession(model.SerializeToString()))
+            self.assertEqual(cls, "InvalidGraph", msg)
+
     def test_bad_external_data_is_an_error(self):
         # Offsets that are not byte counts, reach past the file or near
         # 2^63 (an uncaught std::stoll exception and an overflowed bounds
