@@ -187,6 +187,16 @@ void spellOutDefaults(onnx::GraphProto &g) {
 
 } // namespace
 
+std::string nodeDisplayName(const onnx::NodeProto &node) {
+  if (!node.name().empty())
+    return node.name();
+  if (node.output_size() == 0)
+    return node.op_type();
+  return node.op_type() + "_" + node.output(0);
+}
+
+namespace {
+
 /// The first name `g` (or a subgraph of it) defines twice, as a graph
 /// input, an initializer not also listed as an input, or a node output:
 /// ONNX graphs are in single static assignment form, and a second writer
@@ -209,6 +219,37 @@ std::string duplicateDefinition(const onnx::GraphProto &g) {
         if (std::string d = duplicateDefinition(sub); !d.empty())
           return d;
     }
+  }
+  return "";
+}
+
+/// The first value a node of `g` (or of a subgraph) reads that nothing
+/// before it defines, in ONNX Runtime's words (graphs are
+/// topologically sorted; a subgraph also sees its enclosing graphs' names),
+/// or "". libonnx's shape inference dereferences such a value's missing
+/// type (a SIGSEGV the fuzzer found), so this runs before it.
+std::string undefinedInput(const onnx::GraphProto &g,
+                           std::set<std::string> visible) {
+  for (const auto &vi : g.input())
+    visible.insert(vi.name());
+  for (const auto &t : g.initializer())
+    visible.insert(t.name());
+  for (const auto &node : g.node()) {
+    for (const std::string &name : node.input())
+      if (!name.empty() && !visible.count(name))
+        return "Invalid model. Node input '" + name +
+               "' is not a graph input, initializer, or output of a "
+               "previous node (node '" + nodeDisplayName(node) + "')";
+    for (const auto &a : node.attribute()) {
+      if (a.has_g())
+        if (std::string u = undefinedInput(a.g(), visible); !u.empty())
+          return u;
+      for (const auto &sub : a.graphs())
+        if (std::string u = undefinedInput(sub, visible); !u.empty())
+          return u;
+    }
+    for (const std::string &name : node.output())
+      visible.insert(name);
   }
   return "";
 }
@@ -246,6 +287,8 @@ std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
   }
   return "";
 }
+
+} // namespace
 
 bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out, std::string &error,
@@ -312,6 +355,11 @@ bool loadModel(const std::string &path, const std::string &bytes,
   for (const auto &o : out.model->opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
       defaultOpset = static_cast<int>(o.version());
+  if (std::string u = undefinedInput(graph, {}); !u.empty()) {
+    errorCode = 2; // INVALID_ARGUMENT, as ONNX Runtime
+    error = u;
+    return false;
+  }
   if (std::string m = mismatchedAttribute(graph, defaultOpset); !m.empty()) {
     errorCode = 10;
     error = "This is an invalid model. Error: " + m;
@@ -367,13 +415,6 @@ bool loadModel(const std::string &path, const std::string &bytes,
   return true;
 }
 
-std::string nodeDisplayName(const onnx::NodeProto &node) {
-  if (!node.name().empty())
-    return node.name();
-  if (node.output_size() == 0)
-    return node.op_type();
-  return node.op_type() + "_" + node.output(0);
-}
 
 bool lookupSchema(const std::string &opType, int opset,
                   std::vector<const onnx::AttributeProto *> &defaults) {

@@ -544,6 +544,15 @@ class ErrorsTest(KilnTestCase):
             cls, msg = error_of(
                 lambda: kiln.InferenceSession(model.SerializeToString()))
             self.assertEqual(cls, "InvalidGraph", msg)
+        # ... and a value no node defines, which libonnx's shape inference
+        # dereferenced (SIGSEGV): now refused before it, as ORT refuses it.
+        model = _model([oh.make_node("Shape", ["nowhere"], ["s"]),
+                        oh.make_node("Relu", ["x"], ["y"])], [x], [y])
+        data = model.SerializeToString()
+        cls, msg = error_of(lambda: kiln.InferenceSession(data))
+        self.assertEqual(cls, error_of(lambda: ort.InferenceSession(data))[0])
+        self.assertIn("Node input 'nowhere' is not a graph input, "
+                      "initializer, or output of a previous node", msg)
 
     def test_bad_external_data_is_an_error(self):
         # Offsets that are not byte counts, reach past the file or near
