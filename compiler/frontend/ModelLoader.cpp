@@ -254,12 +254,44 @@ std::string undefinedInput(const onnx::GraphProto &g,
   return "";
 }
 
-/// An attribute of a node in `g` (or a subgraph) whose type is not the one
+/// An attribute of a node in `g` (or a subgraph) whose data is not of its
+/// own type, or whose type is not the one
 /// its operator's schema (default domain, at the model's opset) declares:
 /// "Mismatched attribute type in '<node> : <attr>'. Expected: 'INTS',
 /// actual: 'FLOAT'", as ONNX Runtime words it. Empty if none.
+/// Whether attribute `a` holds the field its type names (a type that is
+/// not set, or a singular value missing, as ONNX's checker refuses).
+bool attributeDataMatches(const onnx::AttributeProto &a) {
+  switch (a.type()) {
+  case onnx::AttributeProto::FLOAT:
+    return a.has_f();
+  case onnx::AttributeProto::INT:
+    return a.has_i();
+  case onnx::AttributeProto::STRING:
+    return a.has_s();
+  case onnx::AttributeProto::TENSOR:
+    return a.has_t();
+  case onnx::AttributeProto::GRAPH:
+    return a.has_g();
+  case onnx::AttributeProto::SPARSE_TENSOR:
+    return a.has_sparse_tensor();
+  case onnx::AttributeProto::TYPE_PROTO:
+    return a.has_tp();
+  case onnx::AttributeProto::UNDEFINED:
+    return false;
+  default: // the lists may be empty
+    return true;
+  }
+}
+
 std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
   for (const auto &node : g.node()) {
+    // libonnx's shape inference reads an attribute's value by its type
+    // without checking it is there (a SIGSEGV the fuzzer found).
+    for (const auto &a : node.attribute())
+      if (!attributeDataMatches(a))
+        return "type field and data field mismatch in attribute " + a.name() +
+               ".";
     const onnx::OpSchema *schema =
         node.domain().empty() || node.domain() == "ai.onnx"
             ? onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "")

@@ -553,6 +553,18 @@ class ErrorsTest(KilnTestCase):
         self.assertEqual(cls, error_of(lambda: ort.InferenceSession(data))[0])
         self.assertIn("Node input 'nowhere' is not a graph input, "
                       "initializer, or output of a previous node", msg)
+        # ... and an attribute whose type is not set and holds no value
+        # (libonnx read the value it does not have: SIGSEGV).
+        shape = oh.make_tensor_value_info("shape", TensorProto.INT64, [1])
+        node = oh.make_node("ConstantOfShape", ["shape"], ["y"])
+        node.attribute.add().name = "value"
+        model = _model([node], [shape],
+                       [oh.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        data = model.SerializeToString()
+        cls, msg = error_of(lambda: kiln.InferenceSession(data))
+        self.assertEqual(cls, error_of(lambda: ort.InferenceSession(data))[0])
+        self.assertIn("type field and data field mismatch in attribute value",
+                      msg)
 
     def test_bad_external_data_is_an_error(self):
         # Offsets that are not byte counts, reach past the file or near
