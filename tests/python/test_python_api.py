@@ -488,6 +488,16 @@ class ErrorsTest(KilnTestCase):
             self.assertIn("Failed to allocate memory", msg)
         y, = session.run(None, {"x": x, "s": np.array([2, 3], np.int64)})
         np.testing.assert_array_equal(y, np.ones((2, 3), np.float32))
+        # A static shape that large (a Tile of a constant by [2^40, 2^40])
+        # is refused when compiled: its byte count wrapped into a tiny
+        # buffer written far past its end (SIGSEGV).
+        tiled = _model(
+            [oh.make_node("Tile", ["c", "r"], ["y"])], [],
+            [oh.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+            [onnx.numpy_helper.from_array(np.ones((2, 2), np.float32), "c"),
+             onnx.numpy_helper.from_array(np.array([1 << 40, 1 << 40], np.int64), "r")])
+        cls, msg = error_of(lambda: kiln.InferenceSession(tiled.SerializeToString()))
+        self.assertIn("needs more than 2^62 bytes", msg)
 
 
     def test_invalid_graphs_are_refused_like_ort(self):

@@ -4,13 +4,15 @@
 // count is computed with overflow detection; on overflow (or above 2^62)
 // the allocation's sizes are replaced by ones just over 2^62 bytes, which
 // the runtime refuses (the run then fails with ONNX Runtime's allocation
-// error instead of writing through a wrapped, tiny buffer).
+// error instead of writing through a wrapped, tiny buffer). A static
+// allocation that large is an error at compile time.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 
 #include <algorithm>
@@ -40,10 +42,33 @@ struct CheckAllocSizesPass
     : kiln::impl::CheckAllocSizesBase<CheckAllocSizesPass> {
   void runOnOperation() override {
     SmallVector<memref::AllocOp> allocs;
-    getOperation().walk([&](memref::AllocOp op) {
-      if (!op.getDynamicSizes().empty())
-        allocs.push_back(op);
+    bool tooLarge = false;
+    getOperation().walk([&](Operation *op) {
+      auto alloc = dyn_cast<memref::AllocOp>(op);
+      if (alloc && !alloc.getDynamicSizes().empty()) {
+        allocs.push_back(alloc);
+        return;
+      }
+      // A static shape whose byte count wraps would be lowered to a
+      // wrapped, tiny allocation written far past its end (a Tile of a
+      // constant by [2^40, 2^40]: SIGSEGV): refused here.
+      if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
+        auto type = cast<MemRefType>(op->getResult(0).getType());
+        uint64_t bytes = elementBytes(type.getElementType());
+        for (int64_t size : type.getShape())
+          if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(size),
+                                     &bytes))
+            bytes = kLimit + 1;
+        if (bytes > kLimit) {
+          op->emitError() << "a tensor of type " << type
+                          << " needs more than 2^62 bytes; no run could "
+                             "allocate it";
+          tooLarge = true;
+        }
+      }
     });
+    if (tooLarge)
+      return signalPassFailure();
     for (memref::AllocOp op : allocs)
       guard(op);
   }

@@ -36,7 +36,8 @@ def CheckAllocSizes : Pass<"kiln-check-alloc-sizes", "mlir::func::FuncOp"> {
     system can map), the allocation's dynamic sizes are replaced (selects)
     by ones that ask for just over 2^62 bytes without wrapping, which the
     runtime refuses, so the run ends with an allocation error instead of a
-    crash.
+    crash. A memref.alloc or memref.alloca with a static shape that large
+    (a Tile of a constant by [2^40, 2^40]) is an error.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];
