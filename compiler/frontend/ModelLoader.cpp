@@ -197,6 +197,21 @@ std::string nodeDisplayName(const onnx::NodeProto &node) {
 
 namespace {
 
+/// The first non-empty `check(subgraph)` over the graphs `node`'s
+/// attributes hold (Loop and Scan bodies, If branches), or "".
+template <typename Check>
+std::string firstInSubgraphs(const onnx::NodeProto &node, Check check) {
+  for (const auto &a : node.attribute()) {
+    if (a.has_g())
+      if (std::string r = check(a.g()); !r.empty())
+        return r;
+    for (const auto &sub : a.graphs())
+      if (std::string r = check(sub); !r.empty())
+        return r;
+  }
+  return "";
+}
+
 /// The first name `g` (or a subgraph of it) defines twice, as a graph
 /// input, an initializer not also listed as an input, or a node output:
 /// ONNX graphs are in single static assignment form, and a second writer
@@ -211,14 +226,9 @@ std::string duplicateDefinition(const onnx::GraphProto &g) {
     for (const std::string &name : node.output())
       if (!name.empty() && !defined.insert(name).second)
         return name;
-    for (const auto &a : node.attribute()) {
-      if (a.has_g())
-        if (std::string d = duplicateDefinition(a.g()); !d.empty())
-          return d;
-      for (const auto &sub : a.graphs())
-        if (std::string d = duplicateDefinition(sub); !d.empty())
-          return d;
-    }
+    if (std::string d = firstInSubgraphs(node, duplicateDefinition);
+        !d.empty())
+      return d;
   }
   return "";
 }
@@ -240,25 +250,19 @@ std::string undefinedInput(const onnx::GraphProto &g,
         return "Invalid model. Node input '" + name +
                "' is not a graph input, initializer, or output of a "
                "previous node (node '" + nodeDisplayName(node) + "')";
-    for (const auto &a : node.attribute()) {
-      if (a.has_g())
-        if (std::string u = undefinedInput(a.g(), visible); !u.empty())
-          return u;
-      for (const auto &sub : a.graphs())
-        if (std::string u = undefinedInput(sub, visible); !u.empty())
-          return u;
-    }
+    if (std::string u = firstInSubgraphs(
+            node,
+            [&](const onnx::GraphProto &sub) {
+              return undefinedInput(sub, visible);
+            });
+        !u.empty())
+      return u;
     for (const std::string &name : node.output())
       visible.insert(name);
   }
   return "";
 }
 
-/// An attribute of a node in `g` (or a subgraph) whose data is not of its
-/// own type, or whose type is not the one
-/// its operator's schema (default domain, at the model's opset) declares:
-/// "Mismatched attribute type in '<node> : <attr>'. Expected: 'INTS',
-/// actual: 'FLOAT'", as ONNX Runtime words it. Empty if none.
 /// Whether attribute `a` holds the field its type names (a type that is
 /// not set, or a singular value missing, as ONNX's checker refuses).
 bool attributeDataMatches(const onnx::AttributeProto &a) {
@@ -284,6 +288,12 @@ bool attributeDataMatches(const onnx::AttributeProto &a) {
   }
 }
 
+/// An attribute of a node in `g` (or a subgraph) whose data is not of its
+/// own type ("type field and data field mismatch in attribute x."), or
+/// whose type is not the one its operator's schema (default domain, at the
+/// model's opset) declares: "Mismatched attribute type in '<node> :
+/// <attr>'. Expected: 'INTS', actual: 'FLOAT'", as ONNX Runtime words them.
+/// Empty if none.
 std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
   for (const auto &node : g.node()) {
     // libonnx's shape inference reads an attribute's value by its type
@@ -297,7 +307,7 @@ std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
             ? onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "")
             : nullptr;
     for (const auto &a : node.attribute()) {
-      if (schema && a.type() != onnx::AttributeProto::UNDEFINED) {
+      if (schema) {
         auto it = schema->attributes().find(a.name());
         if (it != schema->attributes().end() &&
             static_cast<int>(it->second.type) != static_cast<int>(a.type()))
@@ -309,13 +319,14 @@ std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
                  "', actual: '" +
                  onnx::AttributeProto_AttributeType_Name(a.type()) + "'";
       }
-      if (a.has_g())
-        if (std::string m = mismatchedAttribute(a.g(), opset); !m.empty())
-          return m;
-      for (const auto &sub : a.graphs())
-        if (std::string m = mismatchedAttribute(sub, opset); !m.empty())
-          return m;
     }
+    if (std::string m = firstInSubgraphs(
+            node,
+            [&](const onnx::GraphProto &sub) {
+              return mismatchedAttribute(sub, opset);
+            });
+        !m.empty())
+      return m;
   }
   return "";
 }
