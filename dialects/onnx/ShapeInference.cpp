@@ -325,13 +325,15 @@ LogicalResult OnnxFlattenOp::inferShapes() {
   if (!in)
     return failure();
   int64_t axis = getAxis() < 0 ? getAxis() + in.getRank() : getAxis();
+  // An axis outside [-rank, rank] is left to the conversion's error (it
+  // sliced the shape past its ends here).
+  if (axis < 0 || axis > in.getRank())
+    return failure();
   auto product = [&](ArrayRef<int64_t> dims) {
     int64_t p = 1;
-    for (int64_t d : dims) {
-      if (ShapedType::isDynamic(d))
+    for (int64_t d : dims)
+      if (ShapedType::isDynamic(d) || __builtin_mul_overflow(p, d, &p))
         return ShapedType::kDynamic;
-      p *= d;
-    }
     return p;
   };
   ArrayRef<int64_t> s = in.getShape();

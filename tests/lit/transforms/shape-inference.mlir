@@ -33,3 +33,25 @@ func.func @conflict(%a: tensor<2x4xf32>, %b: tensor<3x4xf32>) -> tensor<?x4xf32>
   %0 = onnx.Add(%a, %b) : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// A Flatten axis outside [-rank, rank] on an input whose rank only
+// inference learns: the shape is not sliced past its ends (UBSan, found by
+// the importer fuzzer); the verifier then reports the axis.
+func.func @flatten_bad_axis(%a: tensor<2x3xf32>) -> tensor<*xf32> {
+  %u = onnx.Relu(%a) : (tensor<2x3xf32>) -> tensor<*xf32>
+  // expected-error @+1 {{axis 5 is out of range for rank 2}}
+  %0 = onnx.Flatten(%u) {axis = 5 : i64} : (tensor<*xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// A dims product that overflows int64 stays dynamic.
+// CHECK-LABEL: func.func @flatten_huge
+// CHECK: onnx.Flatten(%{{.*}}) {axis = 0 : i64} : (tensor<4294967296x4294967296x4xf32>) -> tensor<1x?xf32>
+func.func @flatten_huge(%b: tensor<4294967296x4294967296x4xf32>) -> tensor<*xf32> {
+  %0 = onnx.Flatten(%b) {axis = 0 : i64} : (tensor<4294967296x4294967296x4xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
