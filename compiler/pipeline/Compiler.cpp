@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Transforms/Passes.h"
@@ -152,6 +153,12 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   };
   if (!module)
     return fail(code ? code : 10, "");
+  // The importer builds ops generically; the pass manager verifies only
+  // after each pass, and the first (shape inference) read a Cast's missing
+  // `to` or a Concat's missing `axis` as null attributes (SIGSEGV, found by
+  // the mutation driver).
+  if (failed(mlir::verify(*module)))
+    return fail(10, "");
 
   stageTimer.stop();
   stageTimer = rootTimer.nest("graph passes and conversion to linalg");

@@ -6,7 +6,7 @@
 // a whole instrumented compiler (scripts/fuzz.sh). Each input is written to
 // `last-input` before it runs, so a crash leaves it to reproduce with.
 //
-//   kiln_mutate_import SECONDS SEED_FILE...
+//   [KILN_MUTATE_SEED=n] kiln_mutate_import SECONDS SEED_FILE...
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,7 +34,10 @@ int main(int argc, char **argv) {
     seeds.emplace_back(std::istreambuf_iterator<char>(in),
                        std::istreambuf_iterator<char>());
   }
-  std::mt19937_64 rng(12345);
+  // KILN_MUTATE_SEED picks another sequence of mutations.
+  const char *seedText = std::getenv("KILN_MUTATE_SEED");
+  std::mt19937_64 rng(seedText ? std::strtoull(seedText, nullptr, 10)
+                               : 12345);
   auto start = std::chrono::steady_clock::now();
   long runs = 0;
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() -

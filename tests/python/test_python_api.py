@@ -575,6 +575,17 @@ class ErrorsTest(KilnTestCase):
         self.assertEqual(cls, error_of(lambda: ort.InferenceSession(data))[0])
         self.assertIn("type field and data field mismatch in attribute value",
                       msg)
+        # The mutation driver: a Cast without `to` and a Concat without
+        # `axis` reached shape inference before the verifier (SIGSEGV on the
+        # null attribute); the module is verified right after import now.
+        for node in (oh.make_node("Cast", ["x"], ["y"]),
+                     oh.make_node("Concat", ["x", "x"], ["y"])):
+            model = _model([node], [x],
+                           [oh.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+            cls, msg = error_of(
+                lambda: kiln.InferenceSession(model.SerializeToString()))
+            self.assertEqual(cls, "InvalidGraph", msg)
+            self.assertIn("requires attribute", msg)
 
     def test_bad_external_data_is_an_error(self):
         # Offsets that are not byte counts, reach past the file or near
