@@ -398,6 +398,16 @@ bool loadModel(const std::string &path, const std::string &bytes,
   for (const auto &o : out.model->opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
       defaultOpset = static_cast<int>(o.version());
+  // A graph input without a type: libonnx's inference dereferences it
+  // (SIGSEGV, found by the mutation driver).
+  for (const auto &vi : graph.input())
+    if (!vi.has_type() || vi.type().value_case() ==
+                              onnx::TypeProto::VALUE_NOT_SET) {
+      errorCode = 1;
+      error = "This is an invalid model. Model input (" + vi.name() +
+              ") does not have type information.";
+      return false;
+    }
   if (std::string u = undefinedInput(graph, {}); !u.empty()) {
     errorCode = 2; // INVALID_ARGUMENT, as ONNX Runtime
     error = u;

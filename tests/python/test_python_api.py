@@ -586,6 +586,14 @@ class ErrorsTest(KilnTestCase):
                 lambda: kiln.InferenceSession(model.SerializeToString()))
             self.assertEqual(cls, "InvalidGraph", msg)
             self.assertIn("requires attribute", msg)
+        # ... and a graph input without a type (libonnx: SIGSEGV).
+        model = _model([oh.make_node("Shape", ["x"], ["y"])],
+                       [onnx.ValueInfoProto(name="x")],
+                       [oh.make_tensor_value_info("y", TensorProto.INT64, None)])
+        data = model.SerializeToString()
+        cls, msg = error_of(lambda: kiln.InferenceSession(data))
+        self.assertEqual(cls, error_of(lambda: ort.InferenceSession(data))[0])
+        self.assertIn("Model input (x) does not have type information.", msg)
 
     def test_bad_external_data_is_an_error(self):
         # Offsets that are not byte counts, reach past the file or near
