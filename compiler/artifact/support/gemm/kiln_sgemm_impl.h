@@ -1712,48 +1712,33 @@ KG_NAME(dwEvenVectors)(const KG_NAME(dwJob) *j, const float *xrow,
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                          20, 22, 24, 26, 28, 30);
   const int64_t KW = j->KW, OW = j->OW;
-  /* Two chains per vector, taps alternating between them: a 3x3 row of
-   * one vector (14 outputs) waited on 9 dependent multiply-adds. */
-  kg_vec acc[2][4];
+  kg_vec acc[4];
 #pragma GCC unroll 4
   for (int i = 0; i < nvv; ++i) {
     int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
-    acc[0][i] = bias ? KG_SET1(*bias) : kg_loadn(yrow + (v0 + i) * KG_W, n);
-    acc[1][i] = KG_SET1(0.0f);
+    acc[i] = bias ? KG_SET1(*bias) : kg_loadn(yrow + (v0 + i) * KG_W, n);
   }
-  int64_t t = 0;
   for (int64_t kh = khLo; kh < khHi; ++kh) {
     const float *xr = xrow + kh * j->dh * j->sxh + 2 * KG_W * v0;
-    for (int64_t kw = 0; kw < KW; ++kw, ++t) {
+    for (int64_t kw = 0; kw < KW; ++kw) {
       kg_vec wt = wv[kh * KW + kw];
-      kg_vec tap[4];
 #pragma GCC unroll 4
       for (int i = 0; i < nvv; ++i) {
         const __mmask16 *m = mask[(v0 + i) * KW + kw];
         const float *p = xr + 2 * KG_W * i + kw;
         kg_vec a = _mm512_maskz_loadu_ps(m[0], p);
         kg_vec b = _mm512_maskz_loadu_ps(m[1], p + 16);
-        tap[i] = _mm512_permutex2var_ps(a, even, b);
-      }
-      if (t & 1) {
-#pragma GCC unroll 4
-        for (int i = 0; i < nvv; ++i)
-          acc[1][i] = KG_FMA(wt, tap[i], acc[1][i]);
-      } else {
-#pragma GCC unroll 4
-        for (int i = 0; i < nvv; ++i)
-          acc[0][i] = KG_FMA(wt, tap[i], acc[0][i]);
+        acc[i] = KG_FMA(wt, _mm512_permutex2var_ps(a, even, b), acc[i]);
       }
     }
   }
 #pragma GCC unroll 4
   for (int i = 0; i < nvv; ++i) {
     int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
-    kg_vec r = acc[0][i] + acc[1][i];
     if (n == KG_W)
-      KG_STOREU(yrow + (v0 + i) * KG_W, r);
+      KG_STOREU(yrow + (v0 + i) * KG_W, acc[i]);
     else
-      kg_storen(yrow + (v0 + i) * KG_W, r, n);
+      kg_storen(yrow + (v0 + i) * KG_W, acc[i], n);
   }
 }
 
