@@ -30,6 +30,35 @@ inline std::optional<int64_t> parseByteCount(const std::string &text) {
   return value;
 }
 
+/// A tensor's external data: its location, first byte and byte count (-1:
+/// to the end of the file).
+struct ExternalDataRef {
+  std::string location;
+  int64_t offset = 0, length = -1;
+};
+
+/// `ref` from a TensorProto's external_data entries (key/value pairs; other
+/// keys are ignored), or why an offset or length is not a byte count
+/// ("invalid external data offset 'abc' (a non-negative byte count
+/// expected)"); "" when they all are.
+template <typename Entries>
+std::string parseExternalData(const Entries &entries, ExternalDataRef &ref) {
+  for (const auto &entry : entries) {
+    if (entry.key() == "location") {
+      ref.location = entry.value();
+      continue;
+    }
+    if (entry.key() != "offset" && entry.key() != "length")
+      continue;
+    std::optional<int64_t> value = parseByteCount(entry.value());
+    if (!value)
+      return "invalid external data " + entry.key() + " '" + entry.value() +
+             "' (a non-negative byte count expected)";
+    (entry.key() == "offset" ? ref.offset : ref.length) = *value;
+  }
+  return "";
+}
+
 /// Why `location` may not be read for a model in `baseDir` ("" for the
 /// working directory), as ONNX Runtime's validation words it ("External
 /// data path escapes model directory. External data path: \"x\""), or

@@ -15,10 +15,7 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
-#include <charconv>
-#include <filesystem>
 #include <fstream>
-#include <optional>
 #include <set>
 #include <sstream>
 
@@ -46,26 +43,15 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
                       std::string &error) {
   if (t.data_location() != onnx::TensorProto::EXTERNAL)
     return true;
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto &kv : t.external_data()) {
-    if (kv.key() == "location") {
-      location = kv.value();
-      continue;
-    }
-    if (kv.key() != "offset" && kv.key() != "length")
-      continue;
-    std::optional<int64_t> value = parseByteCount(kv.value());
-    if (!value) {
-      error = "tensor '" + t.name() + "' has an invalid external data " +
-              kv.key() + " '" + kv.value() +
-              "' (a non-negative byte count expected)";
-      return false;
-    }
-    (kv.key() == "offset" ? offset : length) = *value;
+  ExternalDataRef ref;
+  if (std::string why = parseExternalData(t.external_data(), ref);
+      !why.empty()) {
+    error = "tensor '" + t.name() + "' has an " + why;
+    return false;
   }
+  int64_t offset = ref.offset, length = ref.length;
   std::string path;
-  if (std::string why = checkExternalLocation(baseDir, location, path);
+  if (std::string why = checkExternalLocation(baseDir, ref.location, path);
       !why.empty()) {
     error = "External data path validation failed for initializer: " +
             t.name() + ". Error: " + why;
@@ -378,26 +364,24 @@ bool loadModel(const std::string &path, const std::string &bytes,
             ", max supported IR version: " + std::to_string(kMaxIrVersion);
     return false;
   }
+  int defaultOpset = -1;
   for (const auto &o : out.model->opset_import())
-    if ((o.domain().empty() || o.domain() == "ai.onnx") &&
-        o.version() > kMaxOpset) {
-      errorCode = 1;
-      error = "Opset " + std::to_string(o.version()) +
-              " of domain ai.onnx is newer than Kiln supports: current "
-              "official support for domain ai.onnx is till opset " +
-              std::to_string(kMaxOpset);
-      return false;
-    }
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      defaultOpset = static_cast<int>(o.version());
+  if (defaultOpset > kMaxOpset) {
+    errorCode = 1;
+    error = "Opset " + std::to_string(defaultOpset) +
+            " of domain ai.onnx is newer than Kiln supports: current "
+            "official support for domain ai.onnx is till opset " +
+            std::to_string(kMaxOpset);
+    return false;
+  }
   if (std::string name = duplicateDefinition(graph); !name.empty()) {
     errorCode = 1;
     error = "This is an invalid model. Error: Duplicate definition of name (" +
             name + ").";
     return false;
   }
-  int defaultOpset = -1;
-  for (const auto &o : out.model->opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx")
-      defaultOpset = static_cast<int>(o.version());
   // A graph input without a type: libonnx's inference dereferences it
   // (SIGSEGV, found by the mutation driver).
   for (const auto &vi : graph.input())
@@ -467,7 +451,6 @@ bool loadModel(const std::string &path, const std::string &bytes,
   }
   return true;
 }
-
 
 bool lookupSchema(const std::string &opType, int opset,
                   std::vector<const onnx::AttributeProto *> &defaults) {

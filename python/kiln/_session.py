@@ -319,9 +319,12 @@ class InferenceSession:
             # The runtime records kernel events for artifacts compiled with
             # profiling (see _artifact_path).
             config.append(("kiln.enable_profiling", "1"))
+        def open_session(path):
+            return _runtime.Session(path, opts.intra_op_num_threads,
+                                    opts.inter_op_num_threads, config)
+
         try:
-            self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
-                                          opts.inter_op_num_threads, config)
+            self._sess = open_session(so_path)
         except Exception as e:  # noqa: BLE001 (re-raised unless damaged)
             # A cache entry damaged on disk (truncated, flipped bytes) is
             # compiled again, not loaded.
@@ -332,8 +335,7 @@ class InferenceSession:
             except OSError:
                 pass
             so_path = self._artifact_path()
-            self._sess = _runtime.Session(so_path, opts.intra_op_num_threads,
-                                          opts.inter_op_num_threads, config)
+            self._sess = open_session(so_path)
         self._so_path = so_path
         inputs, outputs = self._sess.inputs(), self._sess.outputs()
         # The compiler names every anonymous input dim "<input>_d<index>"

@@ -148,12 +148,9 @@ bool skipChecksum() {
   return value && std::strcmp(value, "1") == 0;
 }
 
-/// Refuses the artifact open as `fd` if it is damaged (artifactDamage).
-void checkIntegrity(const std::string &path, int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0)
-    failLoad(KILN_FAIL, path, std::string("fstat: ") + std::strerror(errno));
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+/// Refuses the artifact open as `fd`, of `size` bytes, if it is damaged
+/// (artifactDamage).
+void checkIntegrity(const std::string &path, int fd, uint64_t size) {
   if (size == 0)
     failLoad(KILN_INVALID_GRAPH, path, "not a Kiln artifact: the file is empty");
   void *map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -185,25 +182,10 @@ struct FileIdentity {
 std::mutex loadedMutex;
 std::map<void *, std::pair<FileIdentity, int>> loadedHandles;
 
-} // namespace
-
-std::string artifactDamage(const unsigned char *data, uint64_t size) {
-  if (size >= KILN_TRAILER_SIZE &&
-      std::memcmp(data + size - KILN_TRAILER_SIZE, KILN_TRAILER_MAGIC, 8) ==
-          0) {
-    const unsigned char *trailer = data + size - KILN_TRAILER_SIZE;
-    uint64_t payload = readLe64(trailer + 8), sum = readLe64(trailer + 16);
-    if (payload != size - KILN_TRAILER_SIZE)
-      return "it holds " + std::to_string(size - KILN_TRAILER_SIZE) +
-             " bytes where kiln-compile wrote " + std::to_string(payload) +
-             " (a truncated or extended copy)";
-    if (!skipChecksum() && kiln_checksum(data, payload) != sum)
-      return "its checksum does not match its bytes (a damaged copy)";
-    return "";
-  }
-  return elfExtentError(data, size);
-}
-
+/// A /proc/self/fd path for the file open as fds.fds.front() under which no
+/// loaded library was opened (glibc identifies libraries by that name
+/// first, and a descriptor number is reused once closed): new duplicates
+/// are kept open in `fds` until loading is done. Empty if none is found.
 std::string unusedProcName(ProcFds &fds) {
   // The names of the loaded libraries (dlopen with RTLD_NOLOAD would also
   // match a library loaded from the same file under another name).
@@ -228,6 +210,25 @@ std::string unusedProcName(ProcFds &fds) {
   return "";
 }
 
+} // namespace
+
+std::string artifactDamage(const unsigned char *data, uint64_t size) {
+  if (size >= KILN_TRAILER_SIZE &&
+      std::memcmp(data + size - KILN_TRAILER_SIZE, KILN_TRAILER_MAGIC, 8) ==
+          0) {
+    const unsigned char *trailer = data + size - KILN_TRAILER_SIZE;
+    uint64_t payload = readLe64(trailer + 8), sum = readLe64(trailer + 16);
+    if (payload != size - KILN_TRAILER_SIZE)
+      return "it holds " + std::to_string(size - KILN_TRAILER_SIZE) +
+             " bytes where kiln-compile wrote " + std::to_string(payload) +
+             " (a truncated or extended copy)";
+    if (!skipChecksum() && kiln_checksum(data, payload) != sum)
+      return "its checksum does not match its bytes (a damaged copy)";
+    return "";
+  }
+  return elfExtentError(data, size);
+}
+
 ProcFds::~ProcFds() {
   for (int fd : fds)
     ::close(fd);
@@ -246,9 +247,10 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
     failLoad(KILN_NO_SUCHFILE, path,
              "Load model " + path + " failed. " + std::strerror(errno));
   fds.fds.push_back(fd);
-  checkIntegrity(path, fd);
   struct stat st;
-  ::fstat(fd, &st);
+  if (::fstat(fd, &st) != 0)
+    failLoad(KILN_FAIL, path, std::string("fstat: ") + std::strerror(errno));
+  checkIntegrity(path, fd, static_cast<uint64_t>(st.st_size));
   FileIdentity identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim};
   std::string openPath = unusedProcName(fds);
   if (openPath.empty())

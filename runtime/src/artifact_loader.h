@@ -50,12 +50,6 @@ struct ProcFds {
   ~ProcFds();
 };
 
-/// A /proc/self/fd path for the file open as fds.fds.front() under which no
-/// loaded library was opened (glibc identifies libraries by that name
-/// first, and a descriptor number is reused once closed): new duplicates
-/// are kept open in `fds` until loading is done. Empty if none is found.
-std::string unusedProcName(ProcFds &fds);
-
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_ARTIFACT_LOADER_H

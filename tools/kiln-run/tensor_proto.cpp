@@ -44,21 +44,11 @@ void packNarrow(const Repeated &values, size_t elemSize,
 void readExternal(const onnx::TensorProto &proto, const std::string &baseDir,
                   const std::string &what, size_t bytes,
                   std::vector<uint8_t> &out) {
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto &entry : proto.external_data()) {
-    if (entry.key() == "location") {
-      location = entry.value();
-      continue;
-    }
-    if (entry.key() != "offset" && entry.key() != "length")
-      continue;
-    std::optional<int64_t> value = kiln::parseByteCount(entry.value());
-    if (!value)
-      bad(what, "invalid external data " + entry.key() + " '" +
-                    entry.value() + "' (a non-negative byte count expected)");
-    (entry.key() == "offset" ? offset : length) = *value;
-  }
+  kiln::ExternalDataRef ref;
+  if (std::string why = kiln::parseExternalData(proto.external_data(), ref);
+      !why.empty())
+    bad(what, why);
+  int64_t offset = ref.offset, length = ref.length;
   if (length >= 0 && static_cast<uint64_t>(length) != bytes)
     bad(what, "external data length " + std::to_string(length) +
                   " does not match the " + std::to_string(bytes) +
@@ -66,7 +56,8 @@ void readExternal(const onnx::TensorProto &proto, const std::string &baseDir,
   // The rules the compiler applies to a model's external data, with the
   // .pb file's folder as the model's.
   std::string path;
-  if (std::string why = kiln::checkExternalLocation(baseDir, location, path);
+  if (std::string why =
+          kiln::checkExternalLocation(baseDir, ref.location, path);
       !why.empty())
     bad(what, "External data path validation failed. Error: " + why);
   std::ifstream in(path, std::ios::binary);

@@ -95,6 +95,24 @@ constexpr int64_t kChanVecMinSteps = 64;
 constexpr int64_t kChanVecLanes = 16;
 constexpr int64_t kChanVecPanel = 64;
 
+/// The weights [G, F, K] at `values` for the channel-vector path: per group,
+/// panels of kChanVecPanel filters (the last narrower) of Fp = F rounded up
+/// to whole vectors (zeros), each K rows of its width in turn.
+SmallVector<char> transposeForChanVec(const float *values, int64_t G,
+                                      int64_t F, int64_t K, int64_t Fp) {
+  SmallVector<char> bytes(G * K * Fp * sizeof(float), 0);
+  auto *out = reinterpret_cast<float *>(bytes.data());
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t f = 0; f < F; ++f) {
+      int64_t first = f / kChanVecPanel * kChanVecPanel;
+      int64_t width = std::min(kChanVecPanel, Fp - first);
+      for (int64_t k = 0; k < K; ++k)
+        out[g * K * Fp + first * K + k * width + f - first] =
+            values[(g * F + f) * K + k];
+    }
+  return bytes;
+}
+
 /// Winograd F(4x4, 3x3) (kiln_swino_impl.h): points of a transformed
 /// tile, filters per panel of the transformed weights (KG_WN_PANEL), and
 /// the least channels and filters of a layer it takes: with fewer, the
@@ -157,8 +175,29 @@ SmallVector<char> transformForWinograd(const float *values, int64_t F,
 struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   using Base::Base;
 
-  /// Transposed copies made so far, by source global.
-  std::map<Operation *, memref::GlobalOp> transposed;
+  /// Transposed and Winograd-transformed copies made so far, by source
+  /// global.
+  std::map<Operation *, memref::GlobalOp> transposed, winograd;
+
+  /// `global`'s f32 values rewritten by `transform` as a constant global
+  /// `<global><suffix>` of `type`, made once per source global (`cache`);
+  /// null when the global's bytes cannot be read.
+  memref::GlobalOp
+  derivedGlobal(std::map<Operation *, memref::GlobalOp> &cache,
+                memref::GlobalOp global, StringRef suffix, MemRefType type,
+                llvm::function_ref<SmallVector<char>(const float *)> transform) {
+    if (auto it = cache.find(global); it != cache.end())
+      return it->second;
+    std::optional<SmallVector<char>> bytes = kiln::readGlobalBytes(global);
+    if (!bytes)
+      return nullptr;
+    memref::GlobalOp result = kiln::createConstantGlobal(
+        global->getParentOfType<ModuleOp>(), global.getLoc(),
+        (global.getSymName() + suffix).str(), type,
+        transform(reinterpret_cast<const float *>(bytes->data())));
+    cache[global] = result;
+    return result;
+  }
 
   /// The weights `w` of a convolution ([G,] F, C, [KH,] KW) transposed for
   /// the channel-vector path as a constant global [G, K, Fp], K = C * KH *
@@ -187,36 +226,17 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     int64_t K = type.getNumElements() / (G * F);
     if (F < kChanVecMinFilters || K < kChanVecMinSteps)
       return nullptr;
-    auto module = get->getParentOfType<ModuleOp>();
     memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
       return nullptr;
-    if (auto it = transposed.find(global); it != transposed.end())
-      return it->second;
-    std::optional<SmallVector<char>> bytes = kiln::readGlobalBytes(global);
-    if (!bytes)
-      return nullptr;
     int64_t Fp = (F + kChanVecLanes - 1) / kChanVecLanes * kChanVecLanes;
-    auto *values = reinterpret_cast<const float *>(bytes->data());
-    SmallVector<char> layout(G * K * Fp * sizeof(float), 0);
-    auto *out = reinterpret_cast<float *>(layout.data());
-    for (int64_t g = 0; g < G; ++g)
-      for (int64_t f = 0; f < F; ++f) {
-        int64_t first = f / kChanVecPanel * kChanVecPanel;
-        int64_t width = std::min(kChanVecPanel, Fp - first);
-        for (int64_t k = 0; k < K; ++k)
-          out[g * K * Fp + first * K + k * width + f - first] =
-              values[(g * F + f) * K + k];
-      }
-    memref::GlobalOp result = kiln::createConstantGlobal(
-        module, global.getLoc(), (global.getSymName() + "_chanvec").str(),
-        MemRefType::get({G, K, Fp}, type.getElementType()), layout);
-    transposed[global] = result;
-    return result;
+    return derivedGlobal(
+        transposed, global, "_chanvec",
+        MemRefType::get({G, K, Fp}, type.getElementType()),
+        [&](const float *values) {
+          return transposeForChanVec(values, G, F, K, Fp);
+        });
   }
-
-  /// Winograd-transformed copies made so far, by source global.
-  std::map<Operation *, memref::GlobalOp> winograd;
 
   /// The weights of `op` transformed for Winograd F(4x4, 3x3)
   /// (transformForWinograd) as a constant global, when `op` is an
@@ -245,21 +265,14 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
       return nullptr;
-    if (auto it = winograd.find(global); it != winograd.end())
-      return it->second;
-    std::optional<SmallVector<char>> bytes = kiln::readGlobalBytes(global);
-    if (!bytes)
-      return nullptr;
     int64_t P = (F + kWinogradPanel - 1) / kWinogradPanel;
-    memref::GlobalOp result = kiln::createConstantGlobal(
-        get->getParentOfType<ModuleOp>(), global.getLoc(),
-        (global.getSymName() + "_winograd").str(),
+    return derivedGlobal(
+        winograd, global, "_winograd",
         MemRefType::get({kWinogradPoints, P, C, kWinogradPanel},
                         type.getElementType()),
-        transformForWinograd(reinterpret_cast<const float *>(bytes->data()),
-                             F, C));
-    winograd[global] = result;
-    return result;
+        [&](const float *values) {
+          return transformForWinograd(values, F, C);
+        });
   }
 
   /// Erases the read of weights `w` a kernel no longer takes, and their
