@@ -26,10 +26,12 @@ from ._errors import (  # noqa: F401
 )
 from ._options import (  # noqa: F401
     ExecutionMode,
+    ExecutionOrder,
     GraphOptimizationLevel,
     RunOptions,
     SessionOptions,
 )
+from ._ortvalue import IOBinding, OrtValue  # noqa: F401
 from ._session import (  # noqa: F401
     InferenceSession,
     ModelMetadata,
@@ -38,6 +40,85 @@ from ._session import (  # noqa: F401
 from . import _runtime
 
 __version__ = _runtime.runtime_version()
+version = __version__
+package_name = "kiln"
+# ORT's name for the class io_binding() returns.
+SessionIOBinding = IOBinding
+
+_LOGGER = {"severity": 2, "verbosity": 0, "seed": None, "telemetry": False}
+
+
+def set_default_logger_severity(severity):
+    """The default logging severity (0 verbose .. 4 fatal), as ORT checks
+    it. Kiln logs only what log_severity_level <= 1 prints while compiling;
+    the value is kept for get_default_logger_severity (Kiln extension)."""
+    if isinstance(severity, float) or not isinstance(severity, int):
+        raise TypeError(
+            "set_default_logger_severity(): incompatible function arguments."
+            " The following argument types are supported:\n    1. (arg0: "
+            f"typing.SupportsInt | typing.SupportsIndex) -> None\n\n"
+            f"Invoked with: {severity!r}")
+    if not 0 <= severity <= 4:
+        raise RuntimeError(
+            "severity >= 0 && severity <= 4 was false. Invalid logging "
+            "severity. 0:Verbose, 1:Info, 2:Warning, 3:Error, 4:Fatal")
+    _LOGGER["severity"] = int(severity)
+
+
+def get_default_logger_severity():
+    return _LOGGER["severity"]
+
+
+def set_default_logger_verbosity(verbosity):
+    """VLOG level, meaningful only at severity 0; recorded."""
+    if isinstance(verbosity, float) or not isinstance(verbosity, int):
+        raise TypeError(
+            "set_default_logger_verbosity(): incompatible function "
+            "arguments. The following argument types are supported:\n    1. "
+            "(arg0: typing.SupportsInt | typing.SupportsIndex) -> None\n\n"
+            f"Invoked with: {verbosity!r}")
+    _LOGGER["verbosity"] = int(verbosity)
+
+
+def set_seed(seed):
+    """ORT's seed for its random operators. Kiln compiles a random
+    operator's own seed attribute (or a fixed default) into the model, so
+    this only records the value (get_seed, a Kiln extension)."""
+    if isinstance(seed, float) or not isinstance(seed, int):
+        raise TypeError(
+            "set_seed(): incompatible function arguments. The following "
+            "argument types are supported:\n    1. (arg0: typing.SupportsInt"
+            f" | typing.SupportsIndex) -> None\n\nInvoked with: {seed!r}")
+    _LOGGER["seed"] = int(seed)
+
+
+def get_seed():
+    return _LOGGER["seed"]
+
+
+def get_build_info():
+    """What this build is, in ORT's format."""
+    return (f"Kiln Build Info: version={__version__}, "
+            f"abi={_runtime.abi_version()}, build type=Release")
+
+
+def disable_telemetry_events():
+    """Kiln sends no telemetry; nothing to disable."""
+    _LOGGER["telemetry"] = False
+
+
+def enable_telemetry_events():
+    """Kiln sends no telemetry, whatever this says (recorded only)."""
+    _LOGGER["telemetry"] = True
+
+
+def preload_dlls(cuda=True, cudnn=True, msvc=True, directory=None):
+    """ORT loads CUDA/cuDNN/MSVC libraries here; Kiln's runtime needs none
+    (CUDA artifacts are not run yet), so there is nothing to load."""
+
+
+def print_debug_info():
+    print(f"kiln {__version__}: providers {get_available_providers()}")
 
 
 def get_available_providers():

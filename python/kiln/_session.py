@@ -13,6 +13,8 @@ import numpy as np
 
 from . import _cache, _errors, _runtime
 from ._options import SessionOptions, kiln_opt_level
+from ._ortvalue import (IOBinding, OrtValue, bfloat16_dtype, elem_of,
+                        type_string)
 
 CPU_PROVIDER = "CPUExecutionProvider"
 # Names ONNX Runtime knows; Kiln compiles for the CPU only so far, so each of
@@ -33,18 +35,6 @@ _KNOWN_PROVIDERS = (
     CPU_PROVIDER,
 )
 
-_ELEM_NAMES = {
-    1: "float", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32",
-    7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "double",
-    12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128",
-    16: "bfloat16",
-}
-# numpy (kind, itemsize) -> ONNX element type.
-_ELEM_OF_DTYPE = {
-    ("f", 4): 1, ("u", 1): 2, ("i", 1): 3, ("u", 2): 4, ("i", 2): 5,
-    ("i", 4): 6, ("i", 8): 7, ("b", 1): 9, ("f", 2): 10, ("f", 8): 11,
-    ("u", 4): 12, ("u", 8): 13, ("c", 8): 14, ("c", 16): 15,
-}
 _DTYPE_OF_ELEM = {
     1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16,
     6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64,
@@ -52,23 +42,9 @@ _DTYPE_OF_ELEM = {
 }
 # Element types the runtime can take from numpy memory as is.
 _KILN_ELEMS = frozenset(_DTYPE_OF_ELEM) | {16}
-
-
-def _bfloat16_dtype():
-    try:
-        import ml_dtypes
-    except ImportError:
-        return None
-    return np.dtype(ml_dtypes.bfloat16)
-
-
-def _elem_of(array):
-    dtype = array.dtype
-    if dtype.name == "bfloat16":
-        return 16
-    if dtype.kind in "USO":
-        return 8
-    return _ELEM_OF_DTYPE.get((dtype.kind, dtype.itemsize), 0)
+_bfloat16_dtype = bfloat16_dtype
+_elem_of = elem_of
+_type_string = type_string
 
 
 def _string_addresses(array):
@@ -94,10 +70,6 @@ def _decode_strings(addresses):
     for i, a in enumerate(addresses.reshape(-1).tolist()):
         flat[i] = ctypes.string_at(a).decode("utf-8", errors="replace")
     return out
-
-
-def _type_string(elem):
-    return f"tensor({_ELEM_NAMES.get(elem, 'undefined')})"
 
 
 class NodeArg:
@@ -207,13 +179,20 @@ def _normalize_providers(providers, provider_options):
 
 class _Profiler:
     """Chrome-trace events in ORT's format, written by end_profiling():
-    session events recorded here ("Session") and the runtime's kernel events
-    ("Node", one per compiled kernel per run, named after the ONNX nodes the
-    kernel covers). Both use CLOCK_MONOTONIC, perf_counter_ns's clock."""
+    session events recorded here ("Session": model_loading_uri or
+    model_loading_array, session_initialization, and per run model_run
+    around SequentialExecutor::Execute) and the runtime's kernel events
+    ("Node", one per compiled kernel per run, named "<nodes>_kernel_time"
+    after the ONNX nodes the kernel covers). Both use CLOCK_MONOTONIC,
+    perf_counter_ns's clock."""
 
-    def __init__(self, prefix):
+    def __init__(self, prefix, start_ns):
         self._prefix = prefix
-        self._start = time.perf_counter_ns()
+        # `start_ns` (perf_counter_ns) is when the session began loading.
+        self._start = start_ns
+        # What get_profiling_start_time_ns reports: ORT's wall clock start.
+        self.start_time_ns = time.time_ns() - (time.perf_counter_ns() -
+                                               start_ns)
         self._events = []
         self._lock = threading.Lock()
 
@@ -228,27 +207,38 @@ class _Profiler:
         with self._lock:
             self._events.append(event)
 
-    def record_kernels(self, kernels, events):
+    def record_kernels(self, kernels, events, op_types=None):
         """`kernels`: (name, op_name) by kernel index; `events`: (kernel,
-        thread id, start ns, duration ns) from the runtime."""
+        thread id, start ns, duration ns) from the runtime; `op_types`:
+        ONNX node name -> op type, when the model could be read (ORT's
+        op_name is the node's op type; the compiled op is kept as
+        kiln_op)."""
         pid = os.getpid()
         converted = []
         for kernel, tid, start_ns, duration_ns in events:
-            name, op_name = kernels[kernel]
+            name, compiled_op = kernels[kernel]
+            op_name = compiled_op
+            if op_types:
+                types = [op_types.get(n) for n in name.split("+")]
+                if all(types):
+                    op_name = "+".join(dict.fromkeys(types))
             converted.append({
                 "cat": "Node", "pid": pid, "tid": tid,
                 "dur": duration_ns // 1000,
                 "ts": (start_ns - self._start) // 1000,
-                "ph": "X", "name": name,
+                "ph": "X", "name": f"{name}_kernel_time",
                 "args": {"op_name": op_name,
-                         "provider": CPU_PROVIDER},
+                         "provider": CPU_PROVIDER,
+                         "kiln_op": compiled_op},
             })
         with self._lock:
             self._events.extend(converted)
 
     def write(self):
-        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
-        path = f"{self._prefix}_{stamp}.json"
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(now))
+        millis = int(now * 1000) % 1000
+        path = f"{self._prefix}_{stamp}_{millis:03d}.json"
         with self._lock:
             events, self._events = self._events, []
         events.sort(key=lambda e: e["ts"])
@@ -268,6 +258,79 @@ def _is_artifact(path):
             return f.read(4) == b"\x7fELF"
     except OSError:
         return False
+
+
+def _import_onnx(what):
+    """The onnx package, needed to read or rewrite a model in Python."""
+    try:
+        import onnx
+    except ImportError:
+        raise _errors.make_error(
+            9, f"{what} needs the 'onnx' Python package to read the model "
+            "(pip install onnx)") from None
+    return onnx
+
+
+class _ModelEdits:
+    """What the session options change in the ONNX model before it is
+    compiled: initializers replaced (add_initializer,
+    add_external_initializers), dims pinned by denotation, and, for the
+    overridable variant, initializers listed as graph inputs turned into
+    plain graph inputs. Needs the onnx package (only when used)."""
+
+    def __init__(self, opts, demote_initializers=False):
+        self.initializers = dict(opts._initializers)
+        self.external = dict(opts._external_initializers)
+        self.denotations = dict(opts._denotations)
+        self.demote = demote_initializers
+
+    def __bool__(self):
+        return bool(self.initializers or self.external or self.denotations
+                    or self.demote)
+
+    def apply(self, model):
+        onnx = _import_onnx("Changing the model from SessionOptions")
+        from onnx import numpy_helper
+
+        graph = model.graph
+        by_name = {t.name: t for t in graph.initializer}
+        for name, value in self.external.items():
+            tensor = by_name.get(name)
+            if tensor is None:
+                continue
+            if tensor.data_location != onnx.TensorProto.EXTERNAL:
+                raise _errors.make_error(
+                    1, "Trying to replace non-external initializer with "
+                    "external data")
+        for name, value in {**self.external, **self.initializers}.items():
+            tensor = by_name.get(name)
+            if tensor is None:
+                continue  # ORT ignores names the model lacks
+            if value._elem != tensor.data_type:
+                raise _errors.make_error(
+                    2, f"Initializer {name}: the OrtValue is "
+                    f"{value.data_type()} but the model's initializer is "
+                    f"{type_string(tensor.data_type)}")
+            array = value.numpy()
+            if value._elem == 16:
+                array = value._array
+            new = numpy_helper.from_array(np.ascontiguousarray(array), name)
+            new.data_type = tensor.data_type
+            tensor.CopyFrom(new)
+        if self.denotations:
+            for vi in graph.input:
+                if not vi.type.HasField("tensor_type"):
+                    continue
+                for dim in vi.type.tensor_type.shape.dim:
+                    if dim.denotation in self.denotations:
+                        dim.ClearField("dim_param")
+                        dim.dim_value = self.denotations[dim.denotation]
+        if self.demote:
+            inputs = {vi.name for vi in graph.input}
+            kept = [t for t in graph.initializer if t.name not in inputs]
+            del graph.initializer[:]
+            graph.initializer.extend(kept)
+        return model
 
 
 class InferenceSession:
@@ -309,33 +372,18 @@ class InferenceSession:
         self._providers, self._provider_options = self._select_providers(
             normalized)
 
-        self._profiler = (_Profiler(opts.profile_file_prefix)
+        self._profiler = (_Profiler(opts.profile_file_prefix, begin)
                           if opts.enable_profiling else None)
+        # Set once end_profiling() has written the trace: an instrumented
+        # artifact keeps recording, and those events are dropped.
+        self._profiling_ended = False
         self.cache_hit = None
+        self._model_proto = None  # parsed lazily (see _model)
+        self._overridable = None
+        self._override = None     # (session, defaults) once compiled
         so_path = self._artifact_path()
         loaded = time.perf_counter_ns()
-        config = list(opts._config.items())
-        if self._profiler:
-            # The runtime records kernel events for artifacts compiled with
-            # profiling (see _artifact_path).
-            config.append(("kiln.enable_profiling", "1"))
-        def open_session(path):
-            return _runtime.Session(path, opts.intra_op_num_threads,
-                                    opts.inter_op_num_threads, config)
-
-        try:
-            self._sess = open_session(so_path)
-        except Exception as e:  # noqa: BLE001 (re-raised unless damaged)
-            # A cache entry damaged on disk (truncated, flipped bytes) is
-            # compiled again, not loaded.
-            if not (self.cache_hit and "the artifact is damaged" in str(e)):
-                raise
-            try:
-                os.unlink(so_path)
-            except OSError:
-                pass
-            so_path = self._artifact_path()
-            self._sess = open_session(so_path)
+        self._sess, so_path = self._open(so_path, self._artifact_path)
         self._so_path = so_path
         inputs, outputs = self._sess.inputs(), self._sess.outputs()
         # The compiler names every anonymous input dim "<input>_d<index>"
@@ -350,12 +398,45 @@ class InferenceSession:
         self._inputs = [node_arg(n, t, s) for n, (t, s) in inputs]
         self._outputs = [node_arg(n, t, s) for n, (t, s) in outputs]
         self._output_names = [o.name for o in self._outputs]
-        if opts.optimized_model_filepath:
-            shutil.copyfile(so_path, opts.optimized_model_filepath)
+        self._output_elems = {o.name: o._elem for o in self._outputs}
+        self._write_optimized_model()
+        artifact_copy = opts._config.get("kiln.artifact_filepath")
+        if artifact_copy:
+            shutil.copyfile(so_path, artifact_copy)
         if self._profiler:
             end = time.perf_counter_ns()
-            self._profiler.record("model_loading_uri", begin, loaded)
+            loading = ("model_loading_array" if self._model_path is None
+                       else "model_loading_uri")
+            self._profiler.record(loading, begin, loaded)
             self._profiler.record("session_initialization", loaded, end)
+
+    def _open(self, so_path, recompile):
+        """A runtime session on `so_path`; a damaged cache entry is
+        compiled again (`recompile()` gives the new path)."""
+        opts = self._sess_options
+        config = list(opts._config.items())
+        if self._profiler:
+            # The runtime records kernel events for artifacts compiled with
+            # profiling (see _artifact_path).
+            config.append(("kiln.enable_profiling", "1"))
+
+        def open_session(path):
+            return _runtime.Session(path, opts.intra_op_num_threads,
+                                    opts.inter_op_num_threads, config)
+
+        try:
+            return open_session(so_path), so_path
+        except Exception as e:  # noqa: BLE001 (re-raised unless damaged)
+            # A cache entry damaged on disk (truncated, flipped bytes) is
+            # compiled again, not loaded.
+            if not (self.cache_hit and "the artifact is damaged" in str(e)):
+                raise
+            try:
+                os.unlink(so_path)
+            except OSError:
+                pass
+            so_path = recompile()
+            return open_session(so_path), so_path
 
     def _warn(self, message):
         if not self._quiet:
@@ -374,15 +455,37 @@ class InferenceSession:
         cpu_options = dict(normalized).get(CPU_PROVIDER, {})
         return [CPU_PROVIDER], {CPU_PROVIDER: cpu_options}
 
-    def _artifact_path(self):
+    def _is_artifact_model(self):
+        return self._model_path is not None and _is_artifact(self._model_path)
+
+    def _model(self):
+        """The ONNX model as a ModelProto (with its external data when it
+        was given by path), parsed once."""
+        if self._model_proto is None:
+            onnx = _import_onnx("Reading the model in Python")
+            if self._model_path is not None:
+                self._model_proto = onnx.load(self._model_path)
+            else:
+                self._model_proto = onnx.load_from_string(self._model_bytes)
+        return self._model_proto
+
+    def _artifact_path(self, edits=None):
         opts = self._sess_options
         path = self._model_path
+        if edits is None:
+            edits = _ModelEdits(opts)
         if path is not None:
             if not os.path.exists(path):
                 raise _errors.make_error(
                     3, f"Load model from {path} failed:Load model {path} "
                     "failed. File doesn't exist")
             if _is_artifact(path):
+                if edits:
+                    raise _errors.make_error(
+                        2, "add_initializer, add_external_initializers and "
+                        "add_free_dimension_override_by_denotation change "
+                        f"the ONNX model, but {path} is a compiled Kiln "
+                        "artifact")
                 return path
             with open(path, "rb") as f:
                 content = f.read()
@@ -392,16 +495,49 @@ class InferenceSession:
                     2, "a compiled Kiln artifact must be loaded from a path, "
                     "not from bytes")
             content = self._model_bytes
+        compile_path = path
+        if edits:
+            model = self._model().__class__()
+            model.CopyFrom(self._model())
+            content = edits.apply(model).SerializeToString()
+            # External data is inline now (read by onnx.load).
+            compile_path = None
         level = kiln_opt_level(opts.graph_optimization_level)
         target_cpu = opts._config.get("kiln.target_cpu", "native")
         so_path, hit = _cache.get_artifact(
-            path, content, level, opts._free_dims, target_cpu,
+            compile_path, content, level, opts._free_dims, target_cpu,
             profile=opts.enable_profiling)
         self.cache_hit = hit
         if self._verbose:
             print(f"kiln: {'loaded' if hit else 'compiled'} "
                   f"{path or '<bytes>'} -O{level} -> {so_path}")
         return so_path
+
+    def _write_optimized_model(self):
+        """ORT writes its optimized graph to optimized_model_filepath. Kiln's
+        optimized form is native code, so it writes the ONNX model it
+        compiled (after the session options' changes: initializers, dims
+        pinned by denotation); the artifact is kept with the config entry
+        kiln.artifact_filepath."""
+        target = self._sess_options.optimized_model_filepath
+        if not target:
+            return
+        if self._is_artifact_model():
+            self._warn(f"optimized_model_filepath: {self._model_path} is a "
+                       "compiled artifact, there is no ONNX model to write")
+            return
+        edits = _ModelEdits(self._sess_options)
+        if edits:
+            model = self._model().__class__()
+            model.CopyFrom(self._model())
+            data = edits.apply(model).SerializeToString()
+        elif self._model_bytes is not None:
+            data = self._model_bytes
+        else:
+            shutil.copyfile(self._model_path, target)
+            return
+        with open(target, "wb") as f:
+            f.write(data)
 
     # ----------------------------------------------------------- queries
     def get_inputs(self):
@@ -410,9 +546,38 @@ class InferenceSession:
     def get_outputs(self):
         return list(self._outputs)
 
+    def _overridable_args(self):
+        """NodeArgs of the initializers listed as graph inputs (ORT lets a
+        run feed them); none for a compiled artifact."""
+        if self._overridable is None:
+            if self._is_artifact_model():
+                self._overridable = []
+            else:
+                graph = self._model().graph
+                inits = {t.name for t in graph.initializer}
+                args = []
+                for vi in graph.input:
+                    if vi.name not in inits:
+                        continue
+                    tensor = vi.type.tensor_type
+                    shape = []
+                    if tensor.HasField("shape"):
+                        for d in tensor.shape.dim:
+                            if d.HasField("dim_value"):
+                                shape.append(d.dim_value)
+                            elif d.HasField("dim_param"):
+                                shape.append(d.dim_param)
+                            else:
+                                shape.append(None)
+                    args.append(NodeArg(vi.name, tensor.elem_type, shape))
+                self._overridable = args
+        return self._overridable
+
+    def _overridable_names(self):
+        return {a.name for a in self._overridable_args()}
+
     def get_overridable_initializers(self):
-        # Initializers are compiled into the artifact.
-        return []
+        return list(self._overridable_args())
 
     def get_modelmeta(self):
         return ModelMetadata(dict(self._sess.metadata()))
@@ -431,16 +596,63 @@ class InferenceSession:
         self._providers, self._provider_options = self._select_providers(
             normalized)
 
+    def disable_fallback(self):
+        """ORT's provider fallback switch; Kiln has no fallback to disable."""
+
+    def enable_fallback(self):
+        """See disable_fallback."""
+
+    def get_profiling_start_time_ns(self):
+        """When profiling started (ns since the epoch), 0 without it."""
+        return self._profiler.start_time_ns if self._profiler else 0
+
+    def _op_types(self):
+        """ONNX node name -> op type, for the trace's op_name."""
+        if self._is_artifact_model():
+            return None
+        try:
+            model = self._model()
+        except Exception:  # noqa: BLE001 (no onnx: compiled op names)
+            return None
+        types = {}
+
+        def walk(graph):
+            for node in graph.node:
+                if node.name:
+                    types[node.name] = node.op_type
+                for attr in node.attribute:
+                    if attr.HasField("g"):
+                        walk(attr.g)
+                    for g in attr.graphs:
+                        walk(g)
+
+        walk(model.graph)
+        return types
+
     def end_profiling(self):
+        """Writes the trace and returns its path; '' without profiling or
+        once the trace was written (profiling then stops, as in ORT)."""
         if self._profiler is None:
             return ""
-        self._profiler.record_kernels(self._sess.kernels(),
-                                      self._sess.take_profile_events())
-        return self._profiler.write()
+        op_types = self._op_types()
+        for sess in self._runtime_sessions():
+            self._profiler.record_kernels(sess.kernels(),
+                                          sess.take_profile_events(),
+                                          op_types)
+        path = self._profiler.write()
+        self._profiler = None
+        self._profiling_ended = True
+        return path
+
+    def _runtime_sessions(self):
+        sessions = [self._sess]
+        if self._override is not None:
+            sessions.append(self._override[0])
+        return sessions
 
     def io_binding(self):
-        raise _errors.make_error(
-            9, "io_binding is not supported by Kiln yet; use run()")
+        """An IOBinding for run_with_iobinding (see kiln._ortvalue)."""
+        return IOBinding(self)
 
     @property
     def artifact_path(self):
@@ -494,38 +706,160 @@ class InferenceSession:
             array = np.ascontiguousarray(array)
         return elem, array
 
-    def run(self, output_names, input_feed, run_options=None):
-        """Runs the model; returns a list of numpy arrays, one per output
-        in `output_names` (all outputs in model order when None or [])."""
+    def _output_elem(self, name):
+        return self._output_elems.get(name, 0)
+
+    def _override_session(self):
+        """The session of the model compiled with its initializers listed as
+        graph inputs turned into plain inputs (compiled on first use), and
+        the initializers' values to feed when a run does not."""
+        if self._override is None:
+            edits = _ModelEdits(self._sess_options, demote_initializers=True)
+            path = self._artifact_path(edits)
+            sess, _ = self._open(path, lambda: self._artifact_path(edits))
+            from onnx import numpy_helper
+
+            names = self._overridable_names()
+            model = self._model()
+            values = {t.name: t for t in model.graph.initializer
+                      if t.name in names}
+            replaced = {**self._sess_options._external_initializers,
+                        **self._sess_options._initializers}
+            defaults = {}
+            for name, tensor in values.items():
+                if name in replaced:
+                    defaults[name] = replaced[name]._array
+                else:
+                    defaults[name] = numpy_helper.to_array(tensor)
+            self._override = (sess, defaults)
+        return self._override
+
+    def _run_values(self, output_names, feeds, bound=None, run_options=None):
+        """Runs with `feeds` (name -> numpy array or OrtValue) and returns
+        numpy arrays, one per output name; `bound[i]`, when not None, is
+        the OrtValue output i is written into (and returned as)."""
         begin = time.perf_counter_ns()
-        self._validate_input(list(input_feed.keys()))
-        if not output_names:
-            output_names = self._output_names
         expected = {i.name: i._elem for i in self._inputs}
-        feeds = []
+        sess = self._sess
+        extra = [n for n in feeds if n not in expected]
+        if extra and not self._is_artifact_model():
+            overridable = self._overridable_names()
+            if any(n in overridable for n in extra):
+                sess, defaults = self._override_session()
+                feeds = {**defaults, **feeds}
+                expected.update({a.name: a._elem
+                                 for a in self._overridable_args()})
+        converted = []
         string_bytes = []  # alive until the run returns
-        for name, value in input_feed.items():
-            elem, array = self._to_array(name, value, expected.get(name, 0))
+        for name, value in feeds.items():
+            if isinstance(value, OrtValue):
+                elem, array = value._elem, value._array
+                if elem == 16:
+                    array = array.view(np.uint16)
+                elif elem == 8:
+                    array = np.asarray(array, dtype=object)
+            else:
+                elem, array = self._to_array(name, value,
+                                             expected.get(name, 0))
             if elem == 8:
                 array, buffer = _string_addresses(array)
                 string_bytes.append(buffer)
-            feeds.append((name, (elem, array)))
-        results = self._sess.run(list(output_names), feeds)
+            converted.append((name, (elem, array)))
+        preallocated = None
+        if bound is not None and any(v is not None for v in bound):
+            preallocated = []
+            for v in bound:
+                if v is None:
+                    preallocated.append(None)
+                else:
+                    array = v._array.view(np.uint16) if v._elem == 16 else (
+                        v._array)
+                    preallocated.append((v._elem, array))
+        native = run_options._native if run_options is not None else None
+        execute = time.perf_counter_ns()
+        results = sess.run(list(output_names), converted, preallocated,
+                           native)
+        done = time.perf_counter_ns()
         del string_bytes
-        if any(o._elem == 8 for o in self._outputs):
-            elems = {o.name: o._elem for o in self._outputs}
-            results = [_decode_strings(r) if elems.get(n) == 8 else r
-                       for n, r in zip(output_names, results)]
-        if any(o._elem == 16 for o in self._outputs):
-            results = self._bfloat16_outputs(output_names, results)
+        results = list(results)
+        for i, (name, r) in enumerate(zip(output_names, results)):
+            if bound is not None and bound[i] is not None:
+                continue
+            elem = self._output_elem(name)
+            if elem == 8:
+                results[i] = _decode_strings(r)
+            elif elem == 16:
+                bf16 = _bfloat16_dtype()
+                if bf16 is not None:
+                    results[i] = r.view(bf16)
         if self._profiler:
+            self._profiler.record("SequentialExecutor::Execute", execute,
+                                  done)
             self._profiler.record("model_run", begin, time.perf_counter_ns())
+        elif self._profiling_ended:
+            for s in self._runtime_sessions():
+                s.take_profile_events()
         return results
 
-    def _bfloat16_outputs(self, output_names, results):
-        bf16 = _bfloat16_dtype()
-        if bf16 is None:
-            return results  # uint16 bit patterns without ml_dtypes
-        elems = {o.name: o._elem for o in self._outputs}
-        return [r.view(bf16) if elems.get(n) == 16 else r
-                for n, r in zip(output_names, results)]
+    def run(self, output_names, input_feed, run_options=None):
+        """Runs the model; returns a list of numpy arrays, one per output
+        in `output_names` (all outputs in model order when None or [])."""
+        self._validate_input(list(input_feed.keys()))
+        if not output_names:
+            output_names = self._output_names
+        return self._run_values(output_names, dict(input_feed), None,
+                                run_options)
+
+    def run_with_ort_values(self, output_names, input_dict_ort_values,
+                            run_options=None):
+        """run() with OrtValues in and out."""
+        for value in input_dict_ort_values.values():
+            if not isinstance(value, OrtValue):
+                raise AttributeError(f"'{type(value).__module__}."
+                                     f"{type(value).__name__}' object has no "
+                                     "attribute '_get_c_value'")
+        self._validate_input(list(input_dict_ort_values.keys()))
+        if not output_names:
+            output_names = self._output_names
+        arrays = self._run_values(output_names, dict(input_dict_ort_values),
+                                  None, run_options)
+        return [OrtValue._wrap(a, self._output_elem(n))
+                for n, a in zip(output_names, arrays)]
+
+    def run_with_iobinding(self, iobinding, run_options=None):
+        """Runs with the inputs and outputs bound in `iobinding`; the
+        outputs are then read with iobinding.get_outputs()."""
+        iobinding._run(run_options)
+
+    def run_async(self, output_names, input_feed, callback, user_data,
+                  run_options=None):
+        """Runs on a new thread and calls callback(outputs, user_data,
+        error): outputs as run() returns them and '' on success, [] and
+        the error's message on failure. Missing inputs raise here, as in
+        ORT."""
+        self._validate_input(list(input_feed.keys()))
+        if not output_names:
+            output_names = self._output_names
+        feeds = dict(input_feed)
+        names = list(output_names)
+
+        def work():
+            try:
+                outputs = self._run_values(names, feeds, None, run_options)
+            except Exception as e:  # noqa: BLE001 (reported to the callback)
+                from ._ortvalue import _raw_message
+
+                message = _raw_message(e)
+                # ORT's asynchronous path checks output names itself and
+                # words it with a space ('Invalid output name: y'); run()
+                # words it as the runtime does ('Invalid output name:y').
+                prefix = "Invalid output name:"
+                if message.startswith(prefix) and not message.startswith(
+                        prefix + " "):
+                    message = prefix + " " + message[len(prefix):]
+                callback([], user_data, message)
+                return
+            callback(outputs, user_data, "")
+
+        threading.Thread(target=work, name="kiln-run-async",
+                         daemon=True).start()

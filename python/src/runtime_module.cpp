@@ -105,6 +105,35 @@ nb::dlpack::dtype dlpackType(int32_t elemType) {
 /// int when fixed, the dim_param str when symbolic, or None when unknown.
 using IoInfo = std::pair<std::string, std::pair<int32_t, nb::list>>;
 
+/// ORT's RunOptions over kiln_run_options: the Python RunOptions keeps one
+/// so that `terminate`, set from any thread, reaches runs in flight.
+class RunOptions {
+public:
+  RunOptions() { check(kiln_run_options_create(&options_)); }
+  ~RunOptions() { kiln_run_options_release(options_); }
+  RunOptions(const RunOptions &) = delete;
+  RunOptions &operator=(const RunOptions &) = delete;
+
+  void setTerminate(bool terminate) {
+    check(terminate ? kiln_run_options_set_terminate(options_)
+                    : kiln_run_options_unset_terminate(options_));
+  }
+  void setRunTag(const std::string &tag) {
+    check(kiln_run_options_set_run_tag(options_, tag.c_str()));
+  }
+  void setLogSeverityLevel(int32_t level) {
+    check(kiln_run_options_set_log_severity_level(options_, level));
+  }
+  void addConfigEntry(const std::string &key, const std::string &value) {
+    check(kiln_run_options_add_config_entry(options_, key.c_str(),
+                                            value.c_str()));
+  }
+  const kiln_run_options *get() const { return options_; }
+
+private:
+  kiln_run_options *options_ = nullptr;
+};
+
 class Session {
 public:
   Session(const std::string &path, int intraOpThreads, int interOpThreads,
@@ -195,13 +224,18 @@ public:
 
   /// `feeds` are (name, elem_type, C-contiguous array): the Python layer
   /// derives the element type from the numpy dtype, so that types numpy
-  /// spells differently (bfloat16) need nothing here.
+  /// spells differently (bfloat16) need nothing here. `preallocated`, when
+  /// given, has one entry per output name: None for an output the runtime
+  /// allocates (handed to numpy without a copy), or (elem_type, writable
+  /// C-contiguous array) that the result is written into and returned as
+  /// is (IOBinding's bound output buffers). `runOptions` may be None.
   nb::list
   run(const std::vector<std::string> &outputNames,
       const std::vector<std::pair<
           std::string, std::pair<int32_t, nb::ndarray<nb::ro, nb::c_contig,
                                                       nb::device::cpu>>>>
-          &feeds) {
+          &feeds,
+      nb::handle preallocated, const RunOptions *runOptions) {
     std::vector<kiln_value *> values;
     struct ReleaseAll {
       std::vector<kiln_value *> &v;
@@ -228,12 +262,40 @@ public:
     for (const std::string &name : outputNames)
       outNames.push_back(name.c_str());
     std::vector<kiln_value *> results(outNames.size(), nullptr);
+    // Views of the caller's output buffers (released with the inputs) and
+    // the Python objects they return as.
+    std::vector<nb::object> bound(outNames.size());
+    if (!preallocated.is_none()) {
+      nb::sequence slots = nb::borrow<nb::sequence>(preallocated);
+      if (nb::len(slots) != outNames.size())
+        throw StatusError{KILN_INVALID_ARGUMENT,
+                          "one preallocated slot per output name"};
+      for (size_t o = 0; o < outNames.size(); ++o) {
+        nb::handle slot = slots[o];
+        if (slot.is_none())
+          continue;
+        auto [elemType, array] = nb::cast<
+            std::pair<int32_t, nb::ndarray<nb::c_contig, nb::device::cpu>>>(
+            slot);
+        std::vector<int64_t> shape(array.ndim());
+        for (size_t d = 0; d < shape.size(); ++d)
+          shape[d] = static_cast<int64_t>(array.shape(d));
+        kiln_value *value = nullptr;
+        check(kiln_value_create_tensor_with_data(elemType, array.data(),
+                                                 array.nbytes(), shape.data(),
+                                                 shape.size(), &value));
+        values.push_back(value);
+        results[o] = value;
+        bound[o] = nb::borrow(nb::cast<nb::tuple>(slot)[1]);
+      }
+    }
     kiln_status *status;
     {
       nb::gil_scoped_release noGil;
-      status = kiln_session_run(session_, inNames.data(), values.data(),
-                                values.size(), outNames.data(), outNames.size(),
-                                results.data());
+      status = kiln_session_run_with_options(
+          session_, runOptions ? runOptions->get() : nullptr, inNames.data(),
+          values.data(), feeds.size(), outNames.data(), outNames.size(),
+          results.data());
     }
     check(status);
 
@@ -241,10 +303,15 @@ public:
     // its capsule exists a result is owned here, so nothing leaks should a
     // conversion throw.
     std::vector<std::unique_ptr<kiln_value, void (*)(kiln_value *)>> owned;
-    for (kiln_value *value : results)
-      owned.emplace_back(value, kiln_value_release);
+    for (size_t o = 0; o < results.size(); ++o)
+      owned.emplace_back(bound[o] ? nullptr : results[o], kiln_value_release);
     nb::list out;
-    for (auto &value : owned) {
+    for (size_t o = 0; o < owned.size(); ++o) {
+      if (bound[o]) {
+        out.append(bound[o]);
+        continue;
+      }
+      auto &value = owned[o];
       nb::dlpack::dtype dtype = dlpackType(kiln_value_elem_type(value.get()));
       size_t rank = kiln_value_rank(value.get());
       const int64_t *dims = kiln_value_shape(value.get());
@@ -372,5 +439,14 @@ NB_MODULE(_runtime, m) {
       .def("provider", &Session::provider)
       .def("kernels", &Session::kernels)
       .def("take_profile_events", &Session::takeProfileEvents)
-      .def("run", &Session::run, nb::arg("output_names"), nb::arg("feeds"));
+      .def("run", &Session::run, nb::arg("output_names"), nb::arg("feeds"),
+           nb::arg("preallocated") = nb::none(),
+           nb::arg("run_options").none() = nullptr);
+
+  nb::class_<RunOptions>(m, "RunOptions")
+      .def(nb::init<>())
+      .def("set_terminate", &RunOptions::setTerminate)
+      .def("set_run_tag", &RunOptions::setRunTag)
+      .def("set_log_severity_level", &RunOptions::setLogSeverityLevel)
+      .def("add_config_entry", &RunOptions::addConfigEntry);
 }

@@ -181,6 +181,12 @@ struct FileIdentity {
 };
 std::mutex loadedMutex;
 std::map<void *, std::pair<FileIdentity, int>> loadedHandles;
+/// Every name each loaded artifact was dlopened under. glibc remembers a
+/// second name for a library it found already loaded from the same file
+/// (two sessions of one model), but dl_iterate_phdr reports only the first:
+/// without this, a later artifact opened under that descriptor name would
+/// be handed the earlier library.
+std::map<void *, std::set<std::string>> loadedNames;
 
 /// A /proc/self/fd path for the file open as fds.fds.front() under which no
 /// loaded library was opened (glibc identifies libraries by that name
@@ -197,6 +203,8 @@ std::string unusedProcName(ProcFds &fds) {
         return 0;
       },
       &names);
+  for (const auto &entry : loadedNames)
+    names.insert(entry.second.begin(), entry.second.end());
   constexpr int kMaxAttempts = 64;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     std::string path = "/proc/self/fd/" + std::to_string(fds.fds.back());
@@ -252,11 +260,13 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
     failLoad(KILN_FAIL, path, std::string("fstat: ") + std::strerror(errno));
   checkIntegrity(path, fd, static_cast<uint64_t>(st.st_size));
   FileIdentity identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+  std::unique_lock<std::mutex> lock(loadedMutex);
   std::string openPath = unusedProcName(fds);
-  if (openPath.empty())
+  if (openPath.empty()) {
+    lock.unlock();
     failLoad(KILN_RUNTIME_EXCEPTION, path,
              "no unused name to load the artifact under");
-  std::unique_lock<std::mutex> lock(loadedMutex);
+  }
   void *handle = ::dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *err = ::dlerror();
@@ -279,6 +289,7 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
              "artifact to another file and rename it over this one");
   }
   ++entry->second.second;
+  loadedNames[handle].insert(openPath);
   lock.unlock();
 
   std::unique_ptr<LoadedArtifact> loaded;
@@ -303,8 +314,10 @@ void LoadedArtifact::release(void *handle) {
   {
     std::lock_guard<std::mutex> lock(loadedMutex);
     auto it = loadedHandles.find(handle);
-    if (it != loadedHandles.end() && --it->second.second == 0)
+    if (it != loadedHandles.end() && --it->second.second == 0) {
       loadedHandles.erase(it);
+      loadedNames.erase(handle);
+    }
   }
   ::dlclose(handle);
 }

@@ -1,6 +1,7 @@
 """enable_profiling: the trace holds ONNX Runtime's session events and one
-"Node" event per compiled kernel per run, named after the ONNX nodes the
-kernel covers; artifacts compiled with and without profiling never mix."""
+"Node" event per compiled kernel per run, named "<nodes>_kernel_time" after
+the ONNX nodes the kernel covers; artifacts compiled with and without
+profiling never mix."""
 import collections
 import json
 import os
@@ -76,22 +77,29 @@ class ProfilingTest(unittest.TestCase):
             self.assertGreaterEqual(e["dur"], 0)
         session = [e for e in events if e["cat"] == "Session"]
         names = collections.Counter(e["name"] for e in session)
-        self.assertEqual(names["model_loading_uri"], 1)
+        # The model is given as bytes.
+        self.assertEqual(names["model_loading_array"], 1)
         self.assertEqual(names["session_initialization"], 1)
         self.assertEqual(names["model_run"], runs)
+        self.assertEqual(names["SequentialExecutor::Execute"], runs)
 
         nodes = [e for e in events if e["cat"] == "Node"]
         # One event per kernel per run.
         self.assertEqual(len(nodes), runs * len(kernels))
-        expected = collections.Counter(name for name, _ in kernels)
+        expected = collections.Counter(f"{name}_kernel_time"
+                                       for name, _ in kernels)
         got = collections.Counter(e["name"] for e in nodes)
         self.assertEqual(got, {n: c * runs for n, c in expected.items()})
         covered = set()
         for e in nodes:
-            parts = set(e["name"].split("+"))
+            parts = set(e["name"][:-len("_kernel_time")].split("+"))
             self.assertLessEqual(parts, NODES, e["name"])
             covered |= parts
-            self.assertTrue(e["args"]["op_name"])
+            # ORT's op_name: the ONNX op types of the nodes covered.
+            self.assertLessEqual(set(e["args"]["op_name"].split("+")),
+                                 {"Add", "Relu", "MatMul"}, e)
+            self.assertTrue(e["args"]["kiln_op"])
+            self.assertEqual(e["args"]["provider"], "CPUExecutionProvider")
             self.assertEqual(e["pid"], os.getpid())
             # On the session events' clock: inside one of the runs (1 us of
             # rounding either side).
@@ -132,10 +140,11 @@ class ProfilingTest(unittest.TestCase):
         with open(sess.end_profiling(), encoding="utf-8") as f:
             nodes = [e for e in json.load(f) if e["cat"] == "Node"]
         self.assertEqual(len(nodes), 20 * kernels)
-        # end_profiling took them: a second trace has none left.
-        with open(sess.end_profiling(), encoding="utf-8") as f:
-            self.assertEqual([e for e in json.load(f) if e["cat"] == "Node"],
-                             [])
+        # Profiling ends with the trace, as in ORT: a second call returns
+        # '', and later runs record nothing.
+        self.assertEqual(sess.end_profiling(), "")
+        sess.run(None, self.feed)
+        self.assertEqual(sess._sess.take_profile_events(), [])
 
     def test_without_profiling_no_kernel_events(self):
         plain = rt.InferenceSession(_model(), sess_options=self.options(False))

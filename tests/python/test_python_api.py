@@ -263,10 +263,10 @@ class SessionOptionsTest(KilnTestCase):
         self.assertEqual(cls, "InvalidArgument")
         self.assertIn("index: 0 Got: 5 Expected: 2", msg)
 
-    def test_optimized_model_filepath_writes_loadable_so(self):
+    def test_artifact_filepath_writes_loadable_so(self):
         out = os.path.join(self.tmp, "optimized.so")
         so = kiln.SessionOptions()
-        so.optimized_model_filepath = out
+        so.add_session_config_entry("kiln.artifact_filepath", out)
         first = kiln.InferenceSession(matmul_model().SerializeToString(),
                                       sess_options=so)
         self.assertTrue(os.path.isfile(out))
@@ -274,6 +274,18 @@ class SessionOptionsTest(KilnTestCase):
         x = np.random.default_rng(2).random((3, 3), dtype=np.float32)
         np.testing.assert_array_equal(first.run(None, {"x": x})[0],
                                       second.run(None, {"x": x})[0])
+
+    def test_optimized_model_filepath_writes_onnx(self):
+        # ORT's meaning: an ONNX model, which ORT itself can load.
+        out = os.path.join(self.tmp, "optimized.onnx")
+        so = kiln.SessionOptions()
+        so.optimized_model_filepath = out
+        kiln.InferenceSession(matmul_model().SerializeToString(),
+                              sess_options=so)
+        x = np.random.default_rng(2).random((3, 3), dtype=np.float32)
+        np.testing.assert_allclose(
+            ort.InferenceSession(out).run(None, {"x": x})[0],
+            kiln.InferenceSession(out).run(None, {"x": x})[0], rtol=1e-5)
 
     def test_profiling_writes_chrome_trace(self):
         so = kiln.SessionOptions()
@@ -287,8 +299,8 @@ class SessionOptionsTest(KilnTestCase):
         with open(path) as f:
             events = json.load(f)
         names = [e["name"] for e in events]
-        for name in ("model_loading_uri", "session_initialization",
-                     "model_run"):
+        for name in ("model_loading_array", "session_initialization",
+                     "model_run", "SequentialExecutor::Execute"):
             self.assertIn(name, names)
         for e in events:
             self.assertEqual(e["ph"], "X")

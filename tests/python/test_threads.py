@@ -38,7 +38,7 @@ class IntraOpThreadsTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.so = os.path.join(cls.tmp.name, "mm_relu.so")
         opts = rt.SessionOptions()
-        opts.optimized_model_filepath = cls.so
+        opts.add_session_config_entry("kiln.artifact_filepath", cls.so)
         rt.InferenceSession(_matmul_relu_model(), sess_options=opts)
         rng = np.random.default_rng(0)
         cls.feed = {"a": rng.standard_normal((256, 256)).astype(np.float32),

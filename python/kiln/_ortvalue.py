@@ -1,0 +1,363 @@
+"""OrtValue and IOBinding, as ONNX Runtime has them, on the CPU.
+
+An OrtValue here is a tensor whose storage is a numpy array: one made with
+ortvalue_from_numpy views the caller's array (no copy, as ORT on the CPU),
+and one returned by a run owns the runtime's buffer (handed to numpy without
+a copy by kiln._runtime). Kiln runs on the CPU only: any other device is
+refused with ORT's message for a package built without that device.
+"""
+
+import ctypes
+
+import numpy as np
+
+from . import _errors
+
+_ELEM_NAMES = {
+    1: "float", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32",
+    7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "double",
+    12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128",
+    16: "bfloat16",
+}
+# numpy (kind, itemsize) -> ONNX element type.
+_ELEM_OF_DTYPE = {
+    ("f", 4): 1, ("u", 1): 2, ("i", 1): 3, ("u", 2): 4, ("i", 2): 5,
+    ("i", 4): 6, ("i", 8): 7, ("b", 1): 9, ("f", 2): 10, ("f", 8): 11,
+    ("u", 4): 12, ("u", 8): 13, ("c", 8): 14, ("c", 16): 15,
+}
+_DTYPE_OF_ELEM = {
+    1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16,
+    6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64,
+    12: np.uint32, 13: np.uint64, 14: np.complex64, 15: np.complex128,
+}
+
+
+def type_string(elem):
+    return f"tensor({_ELEM_NAMES.get(elem, 'undefined')})"
+
+
+def elem_of(array):
+    """The ONNX element type of a numpy array (0 when it has none)."""
+    dtype = array.dtype
+    if dtype.name == "bfloat16":
+        return 16
+    if dtype.kind in "USO":
+        return 8
+    return _ELEM_OF_DTYPE.get((dtype.kind, dtype.itemsize), 0)
+
+
+def bfloat16_dtype():
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def dtype_of_elem(elem):
+    """The numpy dtype holding ONNX element type `elem` (bfloat16 as
+    ml_dtypes.bfloat16 when installed, else its uint16 bits)."""
+    if elem == 16:
+        return bfloat16_dtype() or np.dtype(np.uint16)
+    if elem == 8:
+        return np.dtype(object)
+    if elem not in _DTYPE_OF_ELEM:
+        raise _errors.make_error(
+            9, f"Kiln has no tensors of ONNX element type {elem}")
+    return np.dtype(_DTYPE_OF_ELEM[elem])
+
+
+def _device_error(device_type):
+    """ORT's message for a device its package was not built for."""
+    name = str(device_type).lower()
+    if name in ("cuda", "gpu"):
+        return RuntimeError(
+            "Can't allocate memory on the CUDA device using this package of "
+            "OnnxRuntime. Please use the CUDA package of OnnxRuntime to use "
+            "this feature.")
+    return RuntimeError(
+        "Can't allocate memory on the device using this package of "
+        "OnnxRuntime. Please use the appropriate package of OnnxRuntime for "
+        "your hardware to use this feature.")
+
+
+def _check_cpu(device_type):
+    if str(device_type).lower() != "cpu":
+        raise _device_error(device_type)
+
+
+def _to_dtype(element_type):
+    """numpy dtype from what ORT accepts: a numpy type or dtype, a type
+    name, or an ONNX element type number."""
+    if isinstance(element_type, (int, np.integer)) and not isinstance(
+            element_type, bool):
+        return dtype_of_elem(int(element_type))
+    return np.dtype(element_type)
+
+
+def _wrap_address(address, dtype, shape):
+    """A numpy array over `nbytes` of memory at `address` (no copy)."""
+    shape = [int(d) for d in shape]
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    nbytes = count * dtype.itemsize
+    if nbytes == 0:
+        return np.empty(shape, dtype)
+    if not address:
+        raise RuntimeError("buffer_ptr must not be 0 (NULL)")
+    buffer = (ctypes.c_byte * nbytes).from_address(int(address))
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
+
+
+class OrtValue:
+    """A tensor value (ORT's OrtValue, CPU tensors only)."""
+
+    __slots__ = ("_array", "_elem", "_numpy_obj")
+
+    def __init__(self, ortvalue, numpy_obj=None):
+        if not isinstance(ortvalue, OrtValue):
+            raise ValueError(
+                "`Provided ortvalue` needs to be of type "
+                "`kiln.capi.onnxruntime_pybind11_state.OrtValue`")
+        self._array = ortvalue._array
+        self._elem = ortvalue._elem
+        # ORT keeps the numpy object alive as long as the value.
+        self._numpy_obj = numpy_obj if numpy_obj is not None else (
+            ortvalue._numpy_obj)
+
+    @classmethod
+    def _wrap(cls, array, elem, owner=None):
+        value = object.__new__(cls)
+        value._array = array
+        value._elem = elem
+        value._numpy_obj = owner
+        return value
+
+    def _get_c_value(self):
+        return self
+
+    # ----------------------------------------------------- construction
+    @staticmethod
+    def ortvalue_from_numpy(numpy_obj, device_type="cpu", device_id=0,
+                            vendor_id=-1):
+        """Views `numpy_obj` without copying it when it is C-contiguous in
+        native byte order (else a contiguous copy is taken); the value keeps
+        the array alive."""
+        _check_cpu(device_type)
+        array = np.asarray(numpy_obj)
+        elem = elem_of(array)
+        if elem == 8:
+            raise RuntimeError("Creation of OrtValues is currently only "
+                               "supported from non-string numpy arrays")
+        if elem == 0:
+            raise RuntimeError(
+                f"Unsupported numpy dtype for an OrtValue: {array.dtype}")
+        if not array.dtype.isnative:
+            array = array.astype(array.dtype.newbyteorder("="))
+        if not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array)
+        return OrtValue._wrap(array, elem, numpy_obj)
+
+    @staticmethod
+    def ortvalue_from_numpy_with_onnx_type(data, onnx_element_type):
+        """Views `data` as ONNX element type `onnx_element_type` (for types
+        numpy lacks, such as bfloat16 held in uint16)."""
+        array = np.ascontiguousarray(data)
+        elem = int(onnx_element_type)
+        if elem == 16:
+            if array.dtype.itemsize != 2:
+                raise RuntimeError("bfloat16 data must have 2-byte elements")
+        elif elem_of(array) != elem:
+            array = array.view(dtype_of_elem(elem))
+        return OrtValue._wrap(array, elem, data)
+
+    @staticmethod
+    def ortvalue_from_shape_and_type(shape, element_type, device_type="cpu",
+                                     device_id=0, vendor_id=-1):
+        """A new tensor of `shape` and `element_type` (a numpy type or an
+        ONNX element type number); its content is not initialised."""
+        _check_cpu(device_type)
+        dtype = _to_dtype(element_type)
+        array = np.empty([int(d) for d in shape], dtype=dtype)
+        return OrtValue._wrap(array, elem_of(array))
+
+    # ----------------------------------------------------------- queries
+    def data_ptr(self):
+        return self._array.ctypes.data
+
+    def device_name(self):
+        return "cpu"
+
+    def shape(self):
+        return list(self._array.shape)
+
+    def data_type(self):
+        return type_string(self._elem)
+
+    def element_type(self):
+        return self._elem
+
+    def has_value(self):
+        return self._array is not None
+
+    def is_tensor(self):
+        return True
+
+    def is_sparse_tensor(self):
+        return False
+
+    def is_tensor_sequence(self):
+        return False
+
+    def tensor_size_in_bytes(self):
+        if self._elem == 8:
+            raise RuntimeError("string tensors have no fixed size in bytes")
+        return int(self._array.nbytes)
+
+    def as_sparse_tensor(self):
+        raise RuntimeError("This OrtValue does not contain SparseTensor. "
+                           "Check data_type() value.")
+
+    def numpy(self):
+        """The tensor as a numpy array sharing its memory (as ORT on the
+        CPU)."""
+        if self._elem == 16:
+            bf16 = bfloat16_dtype()
+            if bf16 is not None and self._array.dtype != bf16:
+                return self._array.view(bf16)
+        return self._array
+
+    def update_inplace(self, np_arr):
+        """Copies `np_arr` into the value's memory (same element count)."""
+        src = np.asarray(np_arr)
+        if src.size != self._array.size:
+            raise RuntimeError("The input size of numpy arrays does not match "
+                               "the size of the OrtValue.")
+        if elem_of(src) != self._elem and not (
+                self._elem == 16 and src.dtype.itemsize == 2):
+            raise RuntimeError(
+                f"The numpy array's type {type_string(elem_of(src))} does "
+                f"not match the OrtValue's {self.data_type()}")
+        np.copyto(self._array.reshape(-1), src.reshape(-1).view(
+            self._array.dtype) if self._elem == 16 else src.reshape(-1))
+
+    def __repr__(self):
+        return (f"<kiln.OrtValue {self.data_type()} shape={self.shape()} "
+                f"at 0x{id(self):x}>")
+
+
+def _raw_message(error):
+    """The message of one of ORT's status errors, without its prefix."""
+    text = str(error)
+    if text.startswith("[ONNXRuntimeError] : "):
+        parts = text.split(" : ", 3)
+        if len(parts) == 4:
+            return parts[3]
+    return text
+
+
+class IOBinding:
+    """ORT's IOBinding on the CPU: inputs are bound without copies (numpy
+    arrays, OrtValues or raw addresses are viewed in place); an output bound
+    to a device is allocated by the runtime and handed over without a copy;
+    an output bound to a buffer (an OrtValue or an address) receives the
+    result in that buffer: the compiled model writes it in the run's arena
+    and the runtime copies it there once (the artifact ABI returns outputs
+    in its own memory)."""
+
+    def __init__(self, session):
+        self._session = session
+        self._inputs = {}
+        self._outputs = {}   # name -> OrtValue (bound buffer) or None
+        self._results = []
+
+    # ------------------------------------------------------------ inputs
+    def _check_input(self, name):
+        if name not in {i.name for i in self._session._inputs} and (
+                name not in self._session._overridable_names()):
+            raise RuntimeError(
+                f"Failed to find NodeArg with name: {name} in the def list")
+
+    def bind_cpu_input(self, name, arr_on_cpu):
+        self._check_input(name)
+        self._inputs[name] = OrtValue.ortvalue_from_numpy(arr_on_cpu)
+
+    def bind_input(self, name, device_type, device_id, element_type, shape,
+                   buffer_ptr):
+        """Binds memory at `buffer_ptr` (on the CPU) as the input."""
+        self._check_input(name)
+        _check_cpu(device_type)
+        dtype = _to_dtype(element_type)
+        array = _wrap_address(buffer_ptr, dtype, shape)
+        self._inputs[name] = OrtValue._wrap(array, elem_of(array))
+
+    def bind_ortvalue_input(self, name, ortvalue):
+        self._check_input(name)
+        self._inputs[name] = ortvalue
+
+    def clear_binding_inputs(self):
+        self._inputs.clear()
+
+    def synchronize_inputs(self):
+        """Nothing to wait for on the CPU."""
+
+    # ----------------------------------------------------------- outputs
+    def bind_output(self, name, device_type="cpu", device_id=0,
+                    element_type=None, shape=None, buffer_ptr=None):
+        """Without `buffer_ptr`, the runtime allocates the output at each
+        run; with it, the output is written to that memory."""
+        _check_cpu(device_type)
+        if buffer_ptr is None:
+            self._outputs[name] = None
+            return
+        if element_type is None or shape is None:
+            raise RuntimeError("element_type and shape are required with "
+                               "buffer_ptr")
+        dtype = _to_dtype(element_type)
+        array = _wrap_address(buffer_ptr, dtype, shape)
+        self._outputs[name] = OrtValue._wrap(array, elem_of(array))
+
+    def bind_ortvalue_output(self, name, ortvalue):
+        self._outputs[name] = ortvalue
+
+    def clear_binding_outputs(self):
+        self._outputs.clear()
+        self._results = []
+
+    def synchronize_outputs(self):
+        """Nothing to wait for on the CPU."""
+
+    def get_outputs(self):
+        """The OrtValues of the last run, in binding order (a bound buffer
+        comes back as the OrtValue it was bound as)."""
+        return list(self._results)
+
+    def get_outputs_as_ortvaluevector(self):
+        return list(self._results)
+
+    def copy_outputs_to_cpu(self):
+        """Copies of the last run's outputs as numpy arrays."""
+        return [np.array(v.numpy(), copy=True) for v in self._results]
+
+    # ---------------------------------------------------------------- run
+    def _run(self, run_options):
+        names = list(self._outputs)
+        if not names:
+            raise RuntimeError(
+                "Error in execution: At least one output should be "
+                "requested.")
+        feeds = {n: v for n, v in self._inputs.items()}
+        bound = [self._outputs[n] for n in names]
+        try:
+            arrays = self._session._run_values(names, feeds, bound,
+                                               run_options)
+        except tuple(_errors._BY_CODE.values()) as e:
+            raise RuntimeError(f"Error in execution: {_raw_message(e)}") \
+                from None
+        results = []
+        for value, array, name in zip(bound, arrays, names):
+            if value is not None:
+                results.append(value)
+            else:
+                results.append(OrtValue._wrap(
+                    array, self._session._output_elem(name)))
+        self._results = results

@@ -1,0 +1,1 @@
+"""ONNX Runtime's `onnxruntime.capi` import paths under `kiln.capi`."""
