@@ -76,6 +76,16 @@ mlir::LogicalResult
 linkSharedObject(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
                  const std::string &outPath, std::string &error);
 
+/// Links `objects` and the support members they call into one relocatable
+/// object whose only global definition is the descriptor, renamed
+/// `entrySymbol`, and writes it as the static library `outPath` (an ar
+/// archive of that one member): a model to link into a program, opened with
+/// kiln_session_create_from_artifact.
+mlir::LogicalResult
+linkStaticLibrary(llvm::ArrayRef<llvm::SmallVector<char, 0>> objects,
+                  const std::string &entrySymbol, const std::string &outPath,
+                  std::string &error);
+
 } // namespace kiln
 
 #endif

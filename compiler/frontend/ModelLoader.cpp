@@ -319,6 +319,50 @@ std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
 
 } // namespace
 
+namespace {
+
+void collectExternalFiles(const onnx::GraphProto &g, const std::string &baseDir,
+                          std::set<std::string> &seen,
+                          std::vector<std::string> &files) {
+  auto add = [&](const onnx::TensorProto &t) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL)
+      return;
+    ExternalDataRef ref;
+    std::string path;
+    if (parseExternalData(t.external_data(), ref).empty() &&
+        checkExternalLocation(baseDir, ref.location, path).empty() &&
+        seen.insert(path).second)
+      files.push_back(path);
+  };
+  for (const auto &t : g.initializer())
+    add(t);
+  for (const auto &node : g.node())
+    for (const auto &attr : node.attribute()) {
+      if (attr.has_t())
+        add(attr.t());
+      if (attr.has_g())
+        collectExternalFiles(attr.g(), baseDir, seen, files);
+      for (const auto &sub : attr.graphs())
+        collectExternalFiles(sub, baseDir, seen, files);
+    }
+}
+
+} // namespace
+
+std::vector<std::string> externalDataFiles(const std::string &path) {
+  std::vector<std::string> files;
+  std::string data;
+  onnx::ModelProto model;
+  bool text = path.size() > 8 && path.substr(path.size() - 8) == ".onnxtxt";
+  if (text || !readFile(path, data) || !model.ParseFromString(data))
+    return files;
+  auto slash = path.find_last_of('/');
+  std::string baseDir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::set<std::string> seen;
+  collectExternalFiles(model.graph(), baseDir, seen, files);
+  return files;
+}
+
 bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out, std::string &error,
                int &errorCode) {

@@ -54,6 +54,13 @@ bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out,
                std::string &error, int &errorCode);
 
+/// The files a compile of the model at `path` reads besides the model
+/// itself: the external data files its tensors name (resolved as the loader
+/// resolves them), each listed once, for build systems' dependency files
+/// (kiln-compile --depfile). A model that cannot be parsed, or a location
+/// the loader would refuse, lists nothing more: the compile reports it.
+std::vector<std::string> externalDataFiles(const std::string &path);
+
 /// How diagnostics name `node`: its name, else its operator and first
 /// output ("Relu_y"), else its operator (a node without outputs is invalid,
 /// but is reported, not read past).

@@ -2,6 +2,7 @@
 
 #include "compiler/pipeline/Compiler.h"
 #include "compiler/artifact/Artifact.h"
+#include "compiler/artifact/ModelInterface.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/frontend/OnnxImporter.h"
@@ -190,6 +191,16 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   // (typical sizes otherwise); --emit=linalg writes it too, so that
   // `kiln-opt --kiln-cpu-codegen="select-lowering=1"` replays the rest.
   std::string err;
+  bool wantsInterface =
+      !options.cHeaderPath.empty() || !options.cSourcePath.empty();
+  if ((options.emit == EmitKind::StaticLibrary || wantsInterface) &&
+      !isValidModelName(options.modelName))
+    return fail(2, "the model name '" + options.modelName +
+                       "' is not a C identifier");
+  if (wantsInterface && options.emit != EmitKind::SharedObject &&
+      options.emit != EmitKind::StaticLibrary)
+    return fail(2, "a C interface is generated only with a shared object or "
+                   "a static library");
   auto tm = createCpuTargetMachine(options.mcpu, options.optLevel, err);
   if (!tm)
     return fail(2, err);
@@ -276,8 +287,27 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
                      error) || fail(1, error);
   stageTimer.stop();
   stageTimer = rootTimer.nest("linking");
-  if (failed(linkSharedObject(objects, outPath, err)))
+  if (options.emit == EmitKind::StaticLibrary) {
+    if (failed(linkStaticLibrary(objects,
+                                 linkedInDescriptorSymbol(options.modelName),
+                                 outPath, err)))
+      return fail(1, err);
+  } else if (failed(linkSharedObject(objects, outPath, err))) {
     return fail(1, err);
+  }
+  if (wantsInterface) {
+    ModelInterfaceOptions iface;
+    iface.name = options.modelName;
+    iface.headerPath = options.cHeaderPath;
+    iface.sourcePath = options.cSourcePath;
+    iface.linkedIn = options.emit == EmitKind::StaticLibrary;
+    iface.modelPath = modelPath;
+    llvm::SmallString<256> absolute(outPath);
+    llvm::sys::fs::make_absolute(absolute);
+    iface.artifactPath = std::string(absolute);
+    if (failed(writeModelInterface(*sig, iface, err)))
+      return fail(1, err);
+  }
   return true;
 }
 

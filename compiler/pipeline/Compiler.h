@@ -12,7 +12,18 @@
 namespace kiln {
 
 /// What the compiler stops at and writes out.
-enum class EmitKind { Onnx, Linalg, Mlir, Llvm, Object, SharedObject };
+/// StaticLibrary: an archive of one relocatable object (code, weights, the
+/// support members it calls) exporting only `<modelName>_kiln_artifact`,
+/// for linking into a program.
+enum class EmitKind {
+  Onnx,
+  Linalg,
+  Mlir,
+  Llvm,
+  Object,
+  SharedObject,
+  StaticLibrary
+};
 
 struct CompileOptions {
   /// 0 DISABLE_ALL, 1 BASIC, 2 EXTENDED, 3 ALL (ONNX Runtime's levels).
@@ -33,6 +44,12 @@ struct CompileOptions {
   /// Stride-1 3x3 convolutions of constant weights by Winograd F(4x4, 3x3)
   /// where they are large enough (kiln-conv-ukernel's `winograd`).
   bool winograd = true;
+  /// The C identifier of the model in a static library's descriptor symbol
+  /// and in the generated C interface (`<modelName>_run`).
+  std::string modelName;
+  /// When set, where to write the model's generated C header and C source
+  /// (ModelInterface.h) once the artifact is written.
+  std::string cHeaderPath, cSourcePath;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.

@@ -310,7 +310,19 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
   return loaded;
 }
 
+std::unique_ptr<LoadedArtifact>
+LoadedArtifact::fromDescriptor(const kiln_artifact_t *artifact,
+                               const std::string &name) {
+  if (!artifact)
+    failLoad(KILN_INVALID_ARGUMENT, name, "the artifact descriptor is NULL");
+  checkArtifact(name, *artifact);
+  return std::unique_ptr<LoadedArtifact>(
+      new LoadedArtifact(nullptr, artifact, name));
+}
+
 void LoadedArtifact::release(void *handle) {
+  if (!handle)
+    return;
   {
     std::lock_guard<std::mutex> lock(loadedMutex);
     auto it = loadedHandles.find(handle);

@@ -15,6 +15,11 @@ class LoadedArtifact {
 public:
   /// Loads and validates the artifact at `path`. Throws KilnError with ORT-style messages.
   static std::unique_ptr<LoadedArtifact> load(const std::string &path);
+  /// Validates a descriptor already in the process (a model linked in
+  /// statically, kiln-compile --emit=lib); `name` stands for the path in
+  /// messages. Nothing is mapped or unmapped.
+  static std::unique_ptr<LoadedArtifact>
+  fromDescriptor(const kiln_artifact_t *artifact, const std::string &name);
 
   ~LoadedArtifact();
   LoadedArtifact(const LoadedArtifact &) = delete;

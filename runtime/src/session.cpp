@@ -280,6 +280,19 @@ kiln_status *kiln_session_create_from_bytes(const void *data, size_t size,
   KILN_API_END
 }
 
+kiln_status *kiln_session_create_from_artifact(
+    const kiln_artifact_t *artifact, const char *name,
+    const kiln_session_options *options, kiln_session **out) {
+  KILN_API_BEGIN
+  requireOut(out) = nullptr;
+  std::string label = std::string("linked-in model '") +
+                      (name && *name ? name : "?") + "'";
+  auto loaded = LoadedArtifact::fromDescriptor(artifact, label);
+  *out = new kiln_session(std::move(loaded),
+                          options ? *options : kiln_session_options());
+  KILN_API_END
+}
+
 void kiln_session_release(kiln_session *session) { delete session; }
 
 kiln_status *kiln_session_get_input_count(const kiln_session *session,

@@ -1,17 +1,23 @@
 //===- kiln-compile.cpp - Compiles an ONNX model to a shared object -------===//
 //
 //   kiln-compile model.onnx -o model.so [-O0..-O3] [--shape x=1x3x224x224]
-//                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so]
+//                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so|lib]
 //                [--mcpu=native] [--profile] [--winograd=false]
+//                [--name=model --c-header=model.h --c-source=model.c]
+//                [--depfile=model.d]
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/frontend/ModelLoader.h"
 #include "compiler/pipeline/Compiler.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -48,8 +54,31 @@ static cl::opt<bool> dynamic("all-dynamic",
                              cl::desc("Make every input dim symbolic"),
                              cl::cat(kilnCategory));
 static cl::opt<std::string>
-    emit("emit", cl::desc("What to write: onnx, linalg, mlir, llvm, obj, so"),
+    emit("emit",
+         cl::desc("What to write: onnx, linalg, mlir, llvm, obj, so, or lib "
+                  "(a static library to link into a program; see --name)"),
          cl::init("so"), cl::cat(kilnCategory));
+static cl::opt<std::string> modelName(
+    "name",
+    cl::desc("The model's C identifier: --emit=lib exports the descriptor "
+             "<name>_kiln_artifact, and the C interface is <name>_open, "
+             "<name>_run (default: the model file's name)"),
+    cl::value_desc("identifier"), cl::cat(kilnCategory));
+static cl::opt<std::string>
+    cHeader("c-header",
+            cl::desc("Also write the model's C/C++ header: its signature as "
+                     "constants, <name>_run() and a C++ class"),
+            cl::value_desc("file.h"), cl::cat(kilnCategory));
+static cl::opt<std::string>
+    cSource("c-source",
+            cl::desc("Also write the C source defining the header's "
+                     "functions"),
+            cl::value_desc("file.c"), cl::cat(kilnCategory));
+static cl::opt<std::string>
+    depfile("depfile",
+            cl::desc("Also write a Makefile-style dependency file naming the "
+                     "model and its external data files (for build systems)"),
+            cl::value_desc("file.d"), cl::cat(kilnCategory));
 // Registered as "target-cpu": the in-process linker registers LLVM's own
 // "mcpu" option when it first runs, so main() maps --mcpu onto this one.
 static cl::opt<std::string> mcpu("target-cpu",
@@ -71,6 +100,30 @@ static cl::opt<bool>
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
+
+/// `path` escaped for a Makefile dependency line.
+static std::string depfileEscape(StringRef path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '#' || c == '\\')
+      out += '\\';
+    else if (c == '$')
+      out += '$';
+    out += c;
+  }
+  return out;
+}
+
+/// The model file's name as a C identifier: "my-model.onnx" -> my_model.
+static std::string defaultModelName(StringRef path) {
+  std::string name = sys::path::stem(path).str();
+  for (char &c : name)
+    if (!isAlnum(c))
+      c = '_';
+  if (name.empty() || isDigit(name[0]))
+    name = "model_" + name;
+  return name;
+}
 
 static bool parseKeyValue(const std::string &arg, std::string &key,
                           std::string &value) {
@@ -141,7 +194,8 @@ int main(int argc, char **argv) {
   static const std::map<std::string, kiln::EmitKind> kinds = {
       {"onnx", kiln::EmitKind::Onnx},   {"linalg", kiln::EmitKind::Linalg},
       {"mlir", kiln::EmitKind::Mlir},   {"llvm", kiln::EmitKind::Llvm},
-      {"obj", kiln::EmitKind::Object},  {"so", kiln::EmitKind::SharedObject}};
+      {"obj", kiln::EmitKind::Object},  {"so", kiln::EmitKind::SharedObject},
+      {"lib", kiln::EmitKind::StaticLibrary}};
   auto kind = kinds.find(emit);
   if (kind == kinds.end()) {
     errs() << "kiln-compile: unknown --emit=" << emit << "\n";
@@ -151,22 +205,52 @@ int main(int argc, char **argv) {
   std::string out = output;
   if (out.empty()) {
     bool text = options.emit != kiln::EmitKind::Object &&
-                options.emit != kiln::EmitKind::SharedObject;
+                options.emit != kiln::EmitKind::SharedObject &&
+                options.emit != kiln::EmitKind::StaticLibrary;
     if (text) {
       out = "-";
     } else {
       out = input;
       if (StringRef(out).ends_with(".onnx"))
         out.resize(out.size() - 5);
-      out += options.emit == kiln::EmitKind::Object ? ".o" : ".so";
+      out += options.emit == kiln::EmitKind::Object          ? ".o"
+             : options.emit == kiln::EmitKind::StaticLibrary ? ".a"
+                                                             : ".so";
     }
   }
+  options.modelName = modelName.empty() ? defaultModelName(input)
+                                        : std::string(modelName);
+  options.cHeaderPath = cHeader;
+  options.cSourcePath = cSource;
+  // Read before compiling: the in-process linker resets every option.
+  std::string depfilePath = depfile, modelPath = input;
 
   std::string error;
   int code = 0;
   if (!kiln::compileModel(input, "", options, out, error, code)) {
     errs() << error << "\n";
     return 1;
+  }
+  if (!depfilePath.empty()) {
+    // The first output is the target; the model and every external data
+    // file it names are its prerequisites.
+    std::error_code ec;
+    raw_fd_ostream os(depfilePath, ec, sys::fs::OF_Text);
+    if (ec) {
+      errs() << "kiln-compile: cannot write " << depfilePath << ": "
+             << ec.message() << "\n";
+      return 1;
+    }
+    os << depfileEscape(out) << ":";
+    SmallString<256> model(modelPath);
+    sys::fs::make_absolute(model);
+    os << " \\\n  " << depfileEscape(model);
+    for (const std::string &file : kiln::externalDataFiles(modelPath)) {
+      SmallString<256> path(file);
+      sys::fs::make_absolute(path);
+      os << " \\\n  " << depfileEscape(path);
+    }
+    os << "\n";
   }
   return 0;
 }

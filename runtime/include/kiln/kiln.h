@@ -313,6 +313,20 @@ kiln_session_create_from_bytes(const void *data, size_t size,
                                const kiln_session_options *options,
                                kiln_session **out);
 
+/* Opens a session on an artifact linked into the process: the descriptor of
+ * a model compiled as a static library (kiln-compile --emit=lib, whose
+ * descriptor symbol is `<name>_kiln_artifact`; kiln_add_model(... STATIC)
+ * generates the call). Nothing is loaded: the descriptor is checked as a
+ * loaded file's would be (ABI version, provider, signature, the CPU
+ * features its code needs) and must outlive the session. `name` labels the
+ * model in error messages ("Load model from linked-in model '<name>'
+ * failed:..."); it may be NULL. */
+KILN_API kiln_status *
+kiln_session_create_from_artifact(const kiln_artifact_t *artifact,
+                                  const char *name,
+                                  const kiln_session_options *options,
+                                  kiln_session **out);
+
 /*===------------------------------------------------------------------===*
  * Run options
  *===------------------------------------------------------------------===*/

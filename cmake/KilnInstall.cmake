@@ -1,0 +1,71 @@
+# `cmake --install <build> --prefix <dir>` lays Kiln out as
+#
+#   bin/                kiln-compile, kiln-opt, kiln-run, kiln-loadcheck
+#   lib/                libkilnrt.so, libkilnrt.a
+#   lib/pkgconfig/      kilnrt.pc
+#   lib/cmake/Kiln/     KilnConfig.cmake (find_package(Kiln)), its version
+#                       file, KilnTargets.cmake, KilnModel.cmake
+#   include/kiln/       kiln.h, kiln.hpp, kiln_abi.h, kiln_integrity.h
+#
+# The compiler is installed as its tools only: its libraries are static and
+# carry MLIR's static libraries, so no compiler library is meant for
+# linking (Python reaches it through its own extension). The tools keep
+# an RPATH to the LLVM/MLIR 22 libraries they link (Debian's llvm-22).
+
+include(CMakePackageConfigHelpers)
+
+set(KILN_INSTALL_BINDIR bin)
+set(KILN_INSTALL_LIBDIR lib)
+set(KILN_INSTALL_INCLUDEDIR include)
+set(KILN_INSTALL_CMAKEDIR lib/cmake/Kiln)
+
+file(STRINGS ${PROJECT_SOURCE_DIR}/runtime/include/kiln/kiln_abi.h abi_line
+  REGEX "^#define KILN_ABI_VERSION [0-9]+u")
+string(REGEX REPLACE ".* ([0-9]+)u" "\\1" KILN_ABI_VERSION "${abi_line}")
+
+# --- the runtime --------------------------------------------------------------
+set_target_properties(kiln_runtime kiln_runtime_static PROPERTIES
+  EXPORT_NAME runtime)
+set_target_properties(kiln_runtime_static PROPERTIES EXPORT_NAME runtime_static)
+install(TARGETS kiln_runtime kiln_runtime_static EXPORT KilnTargets
+  LIBRARY DESTINATION ${KILN_INSTALL_LIBDIR} COMPONENT runtime
+  ARCHIVE DESTINATION ${KILN_INSTALL_LIBDIR} COMPONENT runtime)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/kiln
+  DESTINATION ${KILN_INSTALL_INCLUDEDIR} COMPONENT runtime
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/kilnrt.pc.in
+  ${PROJECT_BINARY_DIR}/kilnrt.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/kilnrt.pc
+  DESTINATION ${KILN_INSTALL_LIBDIR}/pkgconfig COMPONENT runtime)
+
+# --- the tools ----------------------------------------------------------------
+set(kiln_tools kiln-run kiln-loadcheck)
+if(TARGET kiln-compile)
+  list(APPEND kiln_tools kiln-compile kiln-opt)
+endif()
+foreach(tool ${kiln_tools})
+  # kiln-run finds libkilnrt beside it; the compiler keeps the LLVM/MLIR
+  # directory it was linked against.
+  set_target_properties(${tool} PROPERTIES
+    INSTALL_RPATH "$ORIGIN/../${KILN_INSTALL_LIBDIR}"
+    INSTALL_RPATH_USE_LINK_PATH TRUE)
+endforeach()
+install(TARGETS ${kiln_tools} EXPORT KilnTargets
+  RUNTIME DESTINATION ${KILN_INSTALL_BINDIR} COMPONENT tools)
+
+# --- the CMake package --------------------------------------------------------
+install(EXPORT KilnTargets NAMESPACE Kiln::
+  DESTINATION ${KILN_INSTALL_CMAKEDIR} COMPONENT runtime)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/KilnConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/KilnConfig.cmake
+  INSTALL_DESTINATION ${KILN_INSTALL_CMAKEDIR}
+  PATH_VARS KILN_INSTALL_INCLUDEDIR)
+# Artifacts are checked against the runtime's ABI version, not the
+# package's: any 0.1.x finds 0.1.y (SameMinorVersion while before 1.0).
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/KilnConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/KilnConfig.cmake
+  ${PROJECT_BINARY_DIR}/KilnConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/KilnModel.cmake
+  DESTINATION ${KILN_INSTALL_CMAKEDIR} COMPONENT runtime)
