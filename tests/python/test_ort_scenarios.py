@@ -12,8 +12,9 @@ import threading
 import unittest
 
 import numpy as np
+import warnings
+
 import onnx
-import onnx.backend.test
 import onnx.helper as oh
 from onnx import TensorProto, numpy_helper
 
@@ -70,6 +71,40 @@ class SimpleUsageTest(ScenarioCase):
             rt.InferenceSession(datasets.get_example("logreg_iris.onnx"))
         with self.assertRaises(FileNotFoundError):
             datasets.get_example("no_such_model.onnx")
+
+
+class CommonErrorsTest(ScenarioCase):
+    """What a caller gets wrong most often, caught with the classes of
+    onnxruntime.capi.onnxruntime_pybind11_state: the same class and message
+    as ONNX Runtime's for the same model."""
+
+    def test_errors_match_onnxruntime(self):
+        import onnxruntime as ort
+
+        path = datasets.get_example("sigmoid.onnx")
+        mine = rt.InferenceSession(path)
+        theirs = ort.InferenceSession(path,
+                                      providers=["CPUExecutionProvider"])
+        x = np.ones((3, 4, 5), np.float32)
+        mistakes = {
+            "double instead of float": {"x": x.astype(np.float64)},
+            "misspelled input": {"X": x},
+            "wrong rank": {"x": x[0]},
+            "wrong dim": {"x": np.ones((3, 4, 6), np.float32)},
+        }
+        for what, feed in mistakes.items():
+            errors = []
+            for sess in (mine, theirs):
+                try:
+                    sess.run(None, feed)
+                except Exception as e:  # noqa: BLE001 (compared)
+                    errors.append((type(e).__name__, str(e)))
+                else:
+                    errors.append(None)
+            self.assertEqual(errors[0], errors[1], what)
+            self.assertIsNotNone(errors[0], what)
+        with self.assertRaises(InvalidArgument):
+            mine.run(None, mistakes["double instead of float"])
 
 
 def _two_node_model():
@@ -197,7 +232,13 @@ class BackendScenarioTest(ScenarioCase):
 # A slice of ONNX's own backend test suite, run through kiln.backend.
 _BACKEND_SLICE = (r"^test_(relu|sigmoid|add_bcast|matmul_2d|softmax_axis_0"
                   r"|transpose_default)_cpu$")
-_suite = onnx.backend.test.BackendTest(kiln.backend, __name__)
+with warnings.catch_warnings():
+    # Importing the suite computes every case's data with numpy, which warns
+    # about the overflows some cases are made of.
+    warnings.simplefilter("ignore")
+    import onnx.backend.test
+
+    _suite = onnx.backend.test.BackendTest(kiln.backend, __name__)
 _suite.include(_BACKEND_SLICE)
 OnnxBackendNodeModelTest = _suite.test_cases["OnnxBackendNodeModelTest"]
 
