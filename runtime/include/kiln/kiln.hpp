@@ -184,6 +184,8 @@ struct Float16 {
     return h;
   }
   explicit operator float() const { return toFloat(bits); }
+  /// Ort::Float16_t::ToFloat.
+  float ToFloat() const { return toFloat(bits); }
   bool operator==(Float16 other) const { return bits == other.bits; }
   bool operator!=(Float16 other) const { return bits != other.bits; }
 
@@ -257,6 +259,8 @@ struct BFloat16 {
     return b;
   }
   explicit operator float() const { return toFloat(bits); }
+  /// Ort::BFloat16_t::ToFloat.
+  float ToFloat() const { return toFloat(bits); }
   bool operator==(BFloat16 other) const { return bits == other.bits; }
   bool operator!=(BFloat16 other) const { return bits != other.bits; }
 

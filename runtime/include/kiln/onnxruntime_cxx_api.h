@@ -1,0 +1,215 @@
+//===- onnxruntime_cxx_api.h - ONNX Runtime's C++ names over kiln.hpp -----===//
+//
+// A program written against ONNX Runtime's onnxruntime_cxx_api.h compiles
+// with this include instead:
+//
+//   #include <kiln/onnxruntime_cxx_api.h>   // was <onnxruntime_cxx_api.h>
+//
+// It declares ORT's C enums (OrtLoggingLevel, ONNXTensorElementDataType,
+// GraphOptimizationLevel, ExecutionMode, OrtAllocatorType, OrtMemType,
+// OrtErrorCode, ONNXType) with ORT's values, and namespace Ort with ORT's
+// class names mapped onto kiln:: (kiln.hpp). Ort::Exception is
+// kiln::Exception, so `catch (const Ort::Exception &)` catches the runtime's
+// errors. What is covered and what is not: docs/cpp-api.md.
+//
+// Sessions open compiled Kiln artifacts (.so, or their bytes): the C++
+// runtime does not compile .onnx models yet.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_ONNXRUNTIME_CXX_API_H
+#define KILN_ONNXRUNTIME_CXX_API_H
+
+#include "kiln/kiln.hpp"
+
+#include <string>
+#include <vector>
+
+#ifndef ORTCHAR_T
+#define ORTCHAR_T char
+#endif
+#ifndef ORT_TSTR
+#define ORT_TSTR(X) X
+#endif
+
+typedef enum OrtLoggingLevel {
+  ORT_LOGGING_LEVEL_VERBOSE = 0,
+  ORT_LOGGING_LEVEL_INFO = 1,
+  ORT_LOGGING_LEVEL_WARNING = 2,
+  ORT_LOGGING_LEVEL_ERROR = 3,
+  ORT_LOGGING_LEVEL_FATAL = 4,
+} OrtLoggingLevel;
+
+typedef enum OrtErrorCode {
+  ORT_OK = 0,
+  ORT_FAIL = 1,
+  ORT_INVALID_ARGUMENT = 2,
+  ORT_NO_SUCHFILE = 3,
+  ORT_NO_MODEL = 4,
+  ORT_ENGINE_ERROR = 5,
+  ORT_RUNTIME_EXCEPTION = 6,
+  ORT_INVALID_PROTOBUF = 7,
+  ORT_MODEL_LOADED = 8,
+  ORT_NOT_IMPLEMENTED = 9,
+  ORT_INVALID_GRAPH = 10,
+  ORT_EP_FAIL = 11,
+} OrtErrorCode;
+
+typedef enum ONNXTensorElementDataType {
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED = 0,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT = 1,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 = 2,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 = 3,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16 = 4,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 = 5,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 = 6,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 = 7,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING = 8,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL = 9,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 = 10,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE = 11,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32 = 12,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64 = 13,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_COMPLEX64 = 14,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_COMPLEX128 = 15,
+  ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16 = 16,
+} ONNXTensorElementDataType;
+
+typedef enum ONNXType {
+  ONNX_TYPE_UNKNOWN = 0,
+  ONNX_TYPE_TENSOR = 1,
+  ONNX_TYPE_SEQUENCE = 2,
+  ONNX_TYPE_MAP = 3,
+  ONNX_TYPE_OPAQUE = 4,
+  ONNX_TYPE_SPARSETENSOR = 5,
+  ONNX_TYPE_OPTIONAL = 6,
+} ONNXType;
+
+typedef enum GraphOptimizationLevel {
+  ORT_DISABLE_ALL = 0,
+  ORT_ENABLE_BASIC = 1,
+  ORT_ENABLE_EXTENDED = 2,
+  ORT_ENABLE_LAYOUT = 3,
+  ORT_ENABLE_ALL = 99,
+} GraphOptimizationLevel;
+
+typedef enum ExecutionMode {
+  ORT_SEQUENTIAL = 0,
+  ORT_PARALLEL = 1,
+} ExecutionMode;
+
+typedef enum OrtAllocatorType {
+  OrtInvalidAllocator = -1,
+  OrtDeviceAllocator = 0,
+  OrtArenaAllocator = 1,
+} OrtAllocatorType;
+
+typedef enum OrtMemType {
+  OrtMemTypeCPUInput = -2,
+  OrtMemTypeCPUOutput = -1,
+  OrtMemTypeCPU = OrtMemTypeCPUOutput,
+  OrtMemTypeDefault = 0,
+} OrtMemType;
+
+// Kiln's scoped enums compare with ORT's C enums, as ORT code does
+// (`info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT`,
+// `e.GetOrtErrorCode() == ORT_INVALID_ARGUMENT`).
+namespace kiln {
+inline bool operator==(ElementType a, ONNXTensorElementDataType b) {
+  return static_cast<int>(a) == static_cast<int>(b);
+}
+inline bool operator!=(ElementType a, ONNXTensorElementDataType b) {
+  return !(a == b);
+}
+inline bool operator==(ErrorCode a, OrtErrorCode b) {
+  return static_cast<int>(a) == static_cast<int>(b);
+}
+inline bool operator!=(ErrorCode a, OrtErrorCode b) { return !(a == b); }
+inline bool operator==(ONNXType a, ::ONNXType b) {
+  return static_cast<int>(a) == static_cast<int>(b);
+}
+inline bool operator!=(ONNXType a, ::ONNXType b) { return !(a == b); }
+} // namespace kiln
+
+namespace Ort {
+
+using Exception = kiln::Exception;
+using Float16_t = kiln::Float16;
+using BFloat16_t = kiln::BFloat16;
+using Session = kiln::Session;
+using Value = kiln::Value;
+using TypeInfo = kiln::TypeInfo;
+using TensorTypeAndShapeInfo = kiln::TensorTypeAndShapeInfo;
+using ConstTensorTypeAndShapeInfo = kiln::TensorTypeAndShapeInfo;
+using ModelMetadata = kiln::ModelMetadata;
+using AllocatorWithDefaultOptions = kiln::AllocatorWithDefaultOptions;
+using AllocatedStringPtr = kiln::AllocatedStringPtr;
+
+/// Ort::Env: constructed from ORT's logging level.
+class Env : public kiln::Env {
+public:
+  explicit Env(OrtLoggingLevel level = ORT_LOGGING_LEVEL_WARNING,
+               const char *logId = "")
+      : kiln::Env(static_cast<kiln::LoggingLevel>(level), logId) {}
+  explicit Env(std::nullptr_t) : kiln::Env(nullptr) {}
+};
+
+/// Ort::SessionOptions: ORT's enums for the optimization level and the
+/// execution mode; everything else is kiln::SessionOptions'.
+class SessionOptions : public kiln::SessionOptions {
+public:
+  using kiln::SessionOptions::SessionOptions;
+  using kiln::SessionOptions::SetExecutionMode;
+  using kiln::SessionOptions::SetGraphOptimizationLevel;
+  SessionOptions &SetGraphOptimizationLevel(GraphOptimizationLevel level) {
+    // Kiln's enum has no LAYOUT level: it is part of ENABLE_ALL (-O3).
+    kiln::SessionOptions::SetGraphOptimizationLevel(
+        level == ORT_ENABLE_LAYOUT
+            ? kiln::GraphOptimizationLevel::EnableAll
+            : static_cast<kiln::GraphOptimizationLevel>(level));
+    return *this;
+  }
+  SessionOptions &SetExecutionMode(ExecutionMode mode) {
+    kiln::SessionOptions::SetExecutionMode(
+        static_cast<kiln::ExecutionMode>(mode));
+    return *this;
+  }
+};
+
+/// Ort::RunOptions (default-constructed, or `RunOptions{nullptr}` for "no
+/// options", as ORT programs write it).
+using RunOptions = kiln::RunOptions;
+
+/// Ort::MemoryInfo with ORT's enums and its 4-argument constructor (a
+/// "Cpu" allocator on device 0 only: Kiln runs on the host).
+class MemoryInfo : public kiln::MemoryInfo {
+public:
+  static MemoryInfo CreateCpu(OrtAllocatorType type, OrtMemType memType) {
+    return MemoryInfo(kiln::MemoryInfo::CreateCpu(
+        type == OrtDeviceAllocator ? kiln::AllocatorType::Device
+                                   : kiln::AllocatorType::Arena,
+        static_cast<kiln::MemType>(memType)));
+  }
+  MemoryInfo(const char *name, OrtAllocatorType type, int id,
+             OrtMemType memType)
+      : kiln::MemoryInfo(CreateCpu(type, memType)) {
+    if (id != 0 || !name ||
+        (std::string(name) != "Cpu" && std::string(name) != "CPU"))
+      throw Exception("Kiln has host (\"Cpu\", device 0) memory only",
+                      kiln::ErrorCode::NotImplemented);
+  }
+
+private:
+  explicit MemoryInfo(const kiln::MemoryInfo &info) : kiln::MemoryInfo(info) {}
+};
+
+/// The providers this runtime can run artifacts on.
+inline std::vector<std::string> GetAvailableProviders() {
+  return {"CPUExecutionProvider"};
+}
+
+/// The runtime's version string.
+inline std::string GetVersionString() { return kiln_runtime_version(); }
+
+} // namespace Ort
+
+#endif // KILN_ONNXRUNTIME_CXX_API_H
