@@ -33,21 +33,30 @@ struct Signature {
 mlir::FailureOr<Signature> extractSignature(mlir::ModuleOp module);
 
 /// A target machine for the host (or `cpu` when not empty), PIC, for
-/// emitting shared objects.
+/// emitting shared objects. `features` ("+avx2,-avx512f", LLVM's names) are
+/// added to the CPU's own (the host's for "native"); an unknown CPU or
+/// feature is an error.
 std::unique_ptr<llvm::TargetMachine>
-createCpuTargetMachine(const std::string &cpu, int optLevel,
-                       std::string &error);
+createCpuTargetMachine(const std::string &cpu, const std::string &features,
+                       int optLevel, std::string &error);
+
+/// The features of kiln_cpu_features.h that `tm`'s code may use,
+/// comma-separated: what the artifact records and the runtime checks.
+std::string requiredCpuFeatures(const llvm::TargetMachine &tm);
 
 /// Adds to the translated `llvm` module everything the runtime relies on:
 /// the `kiln_artifact` descriptor, the functions through which the generated
 /// allocation and parallel_for calls reach the run context, the `entry`
-/// wrapper around `_mlir_ciface_main`, and the
-/// weight bytes listed in `mlirModule`'s kiln.weights attribute. Everything
-/// but `kiln_artifact` gets internal linkage.
+/// wrapper around `_mlir_ciface_main`, the weight bytes listed in
+/// `mlirModule`'s kiln.weights attribute, and the target (`cpuName`,
+/// `cpuFeatures`: requiredCpuFeatures) the runtime checks before it runs the
+/// code. Everything but `kiln_artifact` gets internal linkage.
 mlir::LogicalResult finalizeArtifactModule(llvm::Module &llvm,
                                            mlir::ModuleOp mlirModule,
                                            const Signature &signature,
                                            uint32_t provider,
+                                           const std::string &cpuName,
+                                           const std::string &cpuFeatures,
                                            std::string &error);
 
 /// Runs LLVM's optimization pipeline and emits an object file.
@@ -59,15 +68,14 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
 
 /// Optimizes and emits `module` as `parts` objects, each a partition of its
 /// functions and globals (llvm::SplitModule) optimized and compiled on its
-/// own thread in its own LLVM context, with a target machine for `cpu` made
-/// like `tm` (createCpuTargetMachine); one part is emitObject with `tm` on
-/// the calling thread. Functions are optimized
+/// own thread in its own LLVM context, with a target machine of `tm`'s CPU
+/// and features; one part is emitObject with `tm` on the calling thread. Functions are optimized
 /// apart from those of other parts: the artifact's kernels call each other
 /// only through the run context, so nothing is lost that inlining across
 /// them would have found.
 mlir::LogicalResult
 emitObjects(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
-            const std::string &cpu, int optLevel, unsigned parts,
+            int optLevel, unsigned parts,
             std::vector<llvm::SmallVector<char, 0>> &objects,
             std::string &error, mlir::TimingScope *timing = nullptr);
 

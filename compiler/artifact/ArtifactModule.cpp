@@ -434,6 +434,8 @@ std::string encodeMetadata(const Signature &sig) {
 
 LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
                                      const Signature &sig, uint32_t provider,
+                                     const std::string &cpuName,
+                                     const std::string &cpuFeatures,
                                      std::string &error) {
   if (failed(defineWeights(m, mlirModule, error)))
     return failure();
@@ -452,10 +454,11 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
 
   // kiln_artifact_t { i32 abi_version, provider, num_inputs, num_outputs;
   //                   ptr inputs, outputs, entry, kernel_names, metadata,
-  //                   compiler_version; i32 num_kernels; }
+  //                   compiler_version; i32 num_kernels; ptr cpu_name,
+  //                   cpu_features; }
   auto *artifactType = llvm::StructType::get(
       ab.ctx, {ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr, ab.ptr,
-               ab.ptr, ab.ptr, ab.i32});
+               ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr});
   llvm::Constant *fields[] = {
       llvm::ConstantInt::get(ab.i32, KILN_ABI_VERSION),
       llvm::ConstantInt::get(ab.i32, provider),
@@ -467,7 +470,9 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       kernelTable,
       ab.bytes(encodeMetadata(sig)),
       ab.cString(KILN_COMPILER_VERSION),
-      llvm::ConstantInt::get(ab.i32, numKernels)};
+      llvm::ConstantInt::get(ab.i32, numKernels),
+      ab.cString(cpuName),
+      ab.cString(cpuFeatures)};
   new llvm::GlobalVariable(
       m, artifactType, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(artifactType, fields), KILN_ARTIFACT_SYMBOL);

@@ -1,6 +1,7 @@
 //===- ObjectEmitter.cpp - LLVM IR to an x86-64 object, in process --------===//
 
 #include "compiler/artifact/Artifact.h"
+#include "kiln/kiln_cpu_features.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -19,8 +20,8 @@
 namespace kiln {
 
 std::unique_ptr<llvm::TargetMachine>
-createCpuTargetMachine(const std::string &cpu, int optLevel,
-                       std::string &error) {
+createCpuTargetMachine(const std::string &cpu, const std::string &extra,
+                       int optLevel, std::string &error) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -39,6 +40,32 @@ createCpuTargetMachine(const std::string &cpu, int optLevel,
     for (auto &f : llvm::sys::getHostCPUFeatures())
       features += (f.second ? "+" : "-") + f.first().str() + ",";
   }
+  if (!extra.empty()) {
+    // LLVM only warns about a feature it does not know, and ignores it.
+    std::unique_ptr<llvm::MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, "generic", ""));
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(extra).split(parts, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef part : parts) {
+      part = part.trim();
+      llvm::StringRef name = part.drop_front(
+          part.starts_with("+") || part.starts_with("-") ? 1 : 0);
+      if (!part.starts_with("+") && !part.starts_with("-")) {
+        error = "--mattr: '" + part.str() +
+                "' is not +feature or -feature (e.g. +avx2,-avx512f)";
+        return nullptr;
+      }
+      if (!llvm::any_of(info->getAllProcessorFeatures(),
+                        [&](const llvm::SubtargetFeatureKV &kv) {
+                          return name == kv.Key;
+                        })) {
+        error = "--mattr: unknown CPU feature '" + name.str() + "' for " +
+                triple.str();
+        return nullptr;
+      }
+      features += part.str() + ",";
+    }
+  }
   llvm::TargetOptions options;
   llvm::CodeGenOptLevel level = optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
                                 : optLevel == 1 ? llvm::CodeGenOptLevel::Default
@@ -53,6 +80,15 @@ createCpuTargetMachine(const std::string &cpu, int optLevel,
                 ->isCPUStringValid(cpuName))
     error = "unknown CPU '" + cpuName + "' for --mcpu", tm.reset();
   return tm;
+}
+
+std::string requiredCpuFeatures(const llvm::TargetMachine &tm) {
+  const llvm::MCSubtargetInfo *info = tm.getMCSubtargetInfo();
+  std::string out;
+  for (const kiln_cpu_feature_t &feature : kiln_cpu_feature_table)
+    if (info->checkFeatures(std::string("+") + feature.name))
+      out += (out.empty() ? "" : ",") + std::string(feature.name);
+  return out;
 }
 
 mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
@@ -86,7 +122,7 @@ mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
 
 mlir::LogicalResult
 emitObjects(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
-            const std::string &cpu, int optLevel, unsigned parts,
+            int optLevel, unsigned parts,
             std::vector<llvm::SmallVector<char, 0>> &objects,
             std::string &error, mlir::TimingScope *timing) {
   objects.clear();
@@ -132,8 +168,9 @@ emitObjects(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
     llvm::SmallVector<char, 0>().swap(bitcode[i]);
     // A target machine is not shared between threads: one per part, like
     // `tm` (which made LLVM's targets ready before any thread started).
-    std::unique_ptr<llvm::TargetMachine> partTm =
-        createCpuTargetMachine(cpu, optLevel, errors[i]);
+    std::unique_ptr<llvm::TargetMachine> partTm = createCpuTargetMachine(
+        tm.getTargetCPU().str(), tm.getTargetFeatureString().str(), optLevel,
+        errors[i]);
     if (partTm)
       (void)emitObject(**part, *partTm, optLevel, objects[i], errors[i]);
   };

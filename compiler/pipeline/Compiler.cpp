@@ -201,7 +201,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
       options.emit != EmitKind::StaticLibrary)
     return fail(2, "a C interface is generated only with a shared object or "
                    "a static library");
-  auto tm = createCpuTargetMachine(options.mcpu, options.optLevel, err);
+  auto tm = createCpuTargetMachine(options.mcpu, options.mattr,
+                                   options.optLevel, err);
   if (!tm)
     return fail(2, err);
   const llvm::MCSubtargetInfo *subtarget = tm->getMCSubtargetInfo();
@@ -251,7 +252,9 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   if (!llvmModule)
     return fail(5, "translation to LLVM IR failed");
   if (failed(finalizeArtifactModule(*llvmModule, *module, *sig,
-                                    KILN_PROVIDER_CPU, err)))
+                                    KILN_PROVIDER_CPU,
+                                    tm->getTargetCPU().str(),
+                                    requiredCpuFeatures(*tm), err)))
     return fail(5, err);
   if (options.emit == EmitKind::Llvm) {
     llvmModule->setDataLayout(tm->createDataLayout());
@@ -276,8 +279,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   // LLVM makes more (bitcode of the parts, the objects).
   module = nullptr;
   std::vector<llvm::SmallVector<char, 0>> objects;
-  if (failed(emitObjects(std::move(llvmModule), *tm, options.mcpu,
-                         options.optLevel, parts, objects, err, &stageTimer)))
+  if (failed(emitObjects(std::move(llvmModule), *tm, options.optLevel, parts,
+                         objects, err, &stageTimer)))
     return fail(5, err);
   if (options.emit == EmitKind::Object)
     return writeText(outPath,

@@ -29,7 +29,10 @@ struct CompileOptions {
   /// 0 DISABLE_ALL, 1 BASIC, 2 EXTENDED, 3 ALL (ONNX Runtime's levels).
   int optLevel = 3;
   /// Target CPU for x86-64 code; empty or "native" means this machine.
+  /// LLVM's names, including the levels x86-64-v2, x86-64-v3, x86-64-v4.
   std::string mcpu;
+  /// Features added to or removed from the CPU's ("+avx2,-avx512f").
+  std::string mattr;
   ShapeOptions shapes;
   EmitKind emit = EmitKind::SharedObject;
   /// Print the IR after every pass to stderr (debugging).

@@ -2,6 +2,7 @@
 
 #include "artifact_loader.h"
 
+#include "cpu_features.h"
 #include "elem_type.h"
 #include "status.h"
 
@@ -89,6 +90,23 @@ void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
   if (a.provider != KILN_PROVIDER_CPU)
     failLoad(KILN_INVALID_GRAPH, path,
              "unknown provider " + std::to_string(a.provider));
+  // Before anything can call its code: an instruction this CPU lacks
+  // would be SIGILL in the first run.
+  std::vector<std::string> missing = missingCpuFeatures(a.cpu_features);
+  if (!missing.empty()) {
+    std::string names;
+    for (const std::string &name : missing)
+      names += (names.empty() ? "" : ", ") + name;
+    std::string cpu = a.cpu_name && *a.cpu_name
+                          ? std::string(" (--mcpu=") + a.cpu_name + ")"
+                          : std::string();
+    failLoad(KILN_FAIL, path,
+             "the artifact was compiled for a CPU" + cpu +
+                 " with features this machine lacks: " + names +
+                 "; recompile the model for this CPU (kiln-compile "
+                 "--mcpu=native) or for a level it has (--mcpu=x86-64-v2, "
+                 "x86-64-v3, x86-64-v4)");
+  }
   if (!a.entry)
     failLoad(KILN_INVALID_GRAPH, path, "the artifact has no entry function");
   if (a.num_kernels > 0 && !a.kernel_names)

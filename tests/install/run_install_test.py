@@ -165,6 +165,20 @@ def main():
         return app
 
     app = check_all(w, b)
+    # A model linked in is checked like a loaded one: on a CPU without the
+    # features it was compiled for (every feature switched off here) it is
+    # refused with their names, not run into SIGILL.
+    every = ("sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma,f16c,bmi,bmi2,"
+             "lzcnt,movbe,cx16,avx512f,avx512bw,avx512vl,avx512dq")
+    refused = subprocess.run(
+        [app], text=True, capture_output=True,
+        env=dict(os.environ, KILN_CPU_FEATURES_DISABLE=every))
+    if (refused.returncode == 0 or "linked-in model 'tiny'" not in
+            refused.stderr or "features this machine lacks" not in
+            refused.stderr):
+        raise SystemExit("FAILED: a linked-in model ran on a CPU without "
+                         "its features:\n" + refused.stderr)
+    print("ok: refused on an older CPU:", refused.stderr.strip())
     needed = run(["readelf", "-d", app]).stdout
     if "kilnrt" in needed:
         raise SystemExit("FAILED: app_cpp needs libkilnrt.so:\n" + needed)

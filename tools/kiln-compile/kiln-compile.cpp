@@ -2,7 +2,8 @@
 //
 //   kiln-compile model.onnx -o model.so [-O0..-O3] [--shape x=1x3x224x224]
 //                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so|lib]
-//                [--mcpu=native] [--profile] [--winograd=false]
+//                [--mcpu=native|x86-64-v3|...] [--mattr=+feat,-feat]
+//                [--profile] [--winograd=false]
 //                [--name=model --c-header=model.h --c-source=model.c]
 //                [--depfile=model.d]
 //
@@ -82,9 +83,18 @@ static cl::opt<std::string>
 // Registered as "target-cpu": the in-process linker registers LLVM's own
 // "mcpu" option when it first runs, so main() maps --mcpu onto this one.
 static cl::opt<std::string> mcpu("target-cpu",
-                                 cl::desc("Target CPU (default: this host); "
-                                          "also spelled --mcpu"),
+                                 cl::desc("Target CPU (default: this host): "
+                                          "LLVM's names (skylake-avx512, "
+                                          "znver3) or a level (x86-64-v2, "
+                                          "x86-64-v3, x86-64-v4); also "
+                                          "spelled --mcpu"),
                                  cl::init("native"), cl::cat(kilnCategory));
+// Registered as "target-features" for the same reason as --mcpu.
+static cl::opt<std::string>
+    mattr("target-features",
+          cl::desc("CPU features to add or remove, LLVM's names: "
+                   "+avx2,-avx512f (also spelled --mattr)"),
+          cl::value_desc("+feat,-feat"), cl::cat(kilnCategory));
 static cl::opt<bool>
     timeReport("time-report",
                cl::desc("Print where the compile time goes: per stage "
@@ -139,10 +149,15 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   std::vector<std::string> argStorage(argv, argv + argc);
   for (std::string &a : argStorage)
-    for (const char *spelling : {"--mcpu", "-mcpu"})
+    for (auto [spelling, name] :
+         {std::pair{"--mcpu", "--target-cpu"}, std::pair{"-mcpu", "--target-cpu"},
+          std::pair{"--mattr", "--target-features"},
+          std::pair{"-mattr", "--target-features"}})
       if (StringRef(a).starts_with(std::string(spelling) + "=") ||
-          a == spelling)
-        a = "--target-cpu" + a.substr(std::string(spelling).size());
+          a == spelling) {
+        a = name + a.substr(std::string(spelling).size());
+        break;
+      }
   std::vector<const char *> args;
   for (std::string &a : argStorage)
     args.push_back(a.c_str());
@@ -157,6 +172,7 @@ int main(int argc, char **argv) {
   }
   options.optLevel = optLevel - '0';
   options.mcpu = mcpu;
+  options.mattr = mattr;
   options.printIRAfterAll = printIR;
   options.profile = profile;
   options.timeReport = timeReport;

@@ -17,8 +17,10 @@ extern "C" {
 #endif
 
 /* 2: entry takes a run context (per-run alloc/free, parallel_for, profiling
- *    hooks) instead of a global hooks struct; kernel names for profiling. */
-#define KILN_ABI_VERSION 2u
+ *    hooks) instead of a global hooks struct; kernel names for profiling.
+ * 3: the CPU the code was compiled for and the features it needs
+ *    (cpu_name, cpu_features), checked when the artifact is opened. */
+#define KILN_ABI_VERSION 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
 /* Where the artifact's code runs. */
@@ -128,6 +130,13 @@ typedef struct kiln_artifact_t {
   const char *metadata;
   const char *compiler_version;
   uint32_t num_kernels;
+  /* LLVM's name of the CPU the code was compiled for ("skylake-avx512",
+   * "x86-64-v3"; "" when unknown), and the instruction-set extensions of
+   * kiln_cpu_features.h its code may use, comma-separated ("avx,avx2,fma";
+   * "" for baseline x86-64). The runtime refuses to open an artifact that
+   * needs a feature the CPU lacks. Either may be NULL (no requirement). */
+  const char *cpu_name;
+  const char *cpu_features;
 } kiln_artifact_t;
 
 #ifdef __cplusplus

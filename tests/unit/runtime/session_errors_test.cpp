@@ -64,7 +64,7 @@ TEST(LoadErrorsTest, AbiMismatchNamesBothVersions) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_BAD_ABI) +
                        " failed:artifact ABI version 999 does not match the "
-                       "runtime's ABI version 2; recompile the model with a "
+                       "runtime's ABI version 3; recompile the model with a "
                        "Kiln compiler matching this runtime");
 }
 
@@ -75,7 +75,7 @@ TEST(LoadErrorsTest, AbiV1ArtifactIsRejected) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_ABI_V1) +
                        " failed:artifact ABI version 1 does not match the "
-                       "runtime's ABI version 2; recompile the model with a "
+                       "runtime's ABI version 3; recompile the model with a "
                        "Kiln compiler matching this runtime");
 }
 
