@@ -20,6 +20,18 @@ void kiln_session_options_release(kiln_session_options *options) {
   delete options;
 }
 
+kiln_status *kiln_session_options_clone(const kiln_session_options *options,
+                                        kiln_session_options **out) {
+  KILN_API_BEGIN
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  if (!options)
+    fail(KILN_INVALID_ARGUMENT, "options is NULL");
+  *out = new kiln_session_options(*options);
+  KILN_API_END
+}
+
 kiln_status *
 kiln_session_options_set_intra_op_num_threads(kiln_session_options *options,
                                               int32_t num_threads) {

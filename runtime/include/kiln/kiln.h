@@ -99,6 +99,11 @@ kiln_session_options_add_config_entry(kiln_session_options *options,
 KILN_API kiln_status *
 kiln_session_options_get_config_entry(const kiln_session_options *options,
                                       const char *key, const char **out);
+/* A new options object with the same settings and entries (ORT's
+ * CloneSessionOptions); release both. */
+KILN_API kiln_status *
+kiln_session_options_clone(const kiln_session_options *options,
+                           kiln_session_options **out);
 
 /*===------------------------------------------------------------------===*
  * Values (tensors)

@@ -16,15 +16,23 @@
 
 #include "kiln/kiln.h"
 
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -636,9 +644,34 @@ public:
     return configEntry(key).value_or(fallback);
   }
 
+  /// A copy with the same settings and entries (Ort::SessionOptions::Clone).
+  SessionOptions Clone() const {
+    kiln_session_options *copy = nullptr;
+    check(kiln_session_options_clone(options_, &copy));
+    return SessionOptions(copy);
+  }
+  /// ORT replaces an initializer of the model with `value` before it is
+  /// optimized. A compiled artifact has its initializers compiled in, so
+  /// there is nothing to replace: NOT_IMPLEMENTED (Python's
+  /// SessionOptions.add_initializer applies them when compiling).
+  template <typename ValueT>
+  SessionOptions &AddInitializer(const char *name, const ValueT & /*value*/) {
+    throw Exception(ErrorCode::NotImplemented,
+                    std::string("AddInitializer('") + (name ? name : "") +
+                        "'): a compiled Kiln artifact has its initializers "
+                        "compiled in; set them when compiling the model");
+  }
+  /// Recorded ("kiln.use_per_session_threads" = "0"); Kiln sessions keep
+  /// their own thread pools (see ThreadingOptions).
+  SessionOptions &DisablePerSessionThreads() {
+    return AddConfigEntry("kiln.use_per_session_threads", "0");
+  }
+
   const kiln_session_options *get() const { return options_; }
 
 private:
+  explicit SessionOptions(kiln_session_options *adopted) : options_(adopted) {}
+
   kiln_session_options *options_ = nullptr;
 };
 
@@ -896,6 +929,39 @@ enum class MemType : int32_t { CPUInput = -2, CPUOutput = -1, Default = 0 };
 /// The process-wide environment (Ort::Env). Kiln sessions share no global
 /// state, so it only records the logging level and id; it must still be
 /// created first, as with ONNX Runtime, and outlive nothing in particular.
+/// ORT's global thread pool settings (Ort::ThreadingOptions). Kiln has no
+/// global pools: every session sizes its own from intra_op_num_threads, so
+/// these values are only recorded (an Env made with them reports them).
+class ThreadingOptions {
+public:
+  ThreadingOptions &SetGlobalIntraOpNumThreads(int n) {
+    intraOp_ = n;
+    return *this;
+  }
+  ThreadingOptions &SetGlobalInterOpNumThreads(int n) {
+    interOp_ = n;
+    return *this;
+  }
+  ThreadingOptions &SetGlobalSpinControl(int allowSpinning) {
+    spin_ = allowSpinning;
+    return *this;
+  }
+  ThreadingOptions &SetGlobalDenormalAsZero() {
+    denormalAsZero_ = true;
+    return *this;
+  }
+  int GetGlobalIntraOpNumThreads() const { return intraOp_; }
+  int GetGlobalInterOpNumThreads() const { return interOp_; }
+  int GetGlobalSpinControl() const { return spin_; }
+  bool GetGlobalDenormalAsZero() const { return denormalAsZero_; }
+
+private:
+  int intraOp_ = 0;
+  int interOp_ = 0;
+  int spin_ = 1;
+  bool denormalAsZero_ = false;
+};
+
 class Env {
 public:
   explicit Env(LoggingLevel level = LoggingLevel::Warning,
@@ -903,6 +969,13 @@ public:
     check(
         kiln_env_create(static_cast<kiln_logging_level>(level), logId, &env_));
   }
+  /// Ort::Env with global thread pools: see ThreadingOptions.
+  Env(const ThreadingOptions &threading, LoggingLevel level,
+      const char *logId = "")
+      : Env(level, logId) {
+    threading_ = threading;
+  }
+  const ThreadingOptions &GetThreadingOptions() const { return threading_; }
   explicit Env(std::nullptr_t) {}
   Env(Env &&other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
   Env &operator=(Env &&other) noexcept {
@@ -924,6 +997,11 @@ public:
     return id;
   }
   kiln_env *get() const { return env_; }
+
+private:
+  ThreadingOptions threading_;
+
+public:
 
 private:
   kiln_env *env_ = nullptr;
@@ -968,6 +1046,16 @@ public:
     return AllocatedStringPtr(copy);
   }
   MemoryInfo GetInfo() const { return MemoryInfo::CreateCpu(); }
+  /// `size` bytes aligned to 64 (Ort::AllocatorWithDefaultOptions::Alloc);
+  /// throws std::bad_alloc when the memory is not there. Free with Free().
+  void *Alloc(size_t size) const {
+    size_t rounded = (std::max<size_t>(size, 1) + 63) / 64 * 64;
+    void *p = std::aligned_alloc(64, rounded);
+    if (!p)
+      throw std::bad_alloc();
+    return p;
+  }
+  void Free(void *p) const { std::free(p); }
 };
 
 /// Element type and dims of a tensor or of a declared input/output
@@ -1081,6 +1169,36 @@ public:
 
   explicit operator bool() const { return value_ != nullptr; }
   bool IsTensor() const { return value_ != nullptr; }
+  /// Ort::Value::HasValue: false for Value(nullptr).
+  bool HasValue() const { return value_ != nullptr; }
+  /// Host memory, always (Ort::Value::GetTensorMemoryInfo).
+  MemoryInfo GetTensorMemoryInfo() const {
+    requireValue();
+    return MemoryInfo::CreateCpu();
+  }
+  /// The element at `location` (one index per dim, row-major), as
+  /// Ort::Value::At; an index outside the shape is INVALID_ARGUMENT.
+  template <typename T> T &At(const std::vector<int64_t> &location) {
+    int32_t type = 0;
+    size_t rank = 0;
+    const int64_t *dims = nullptr;
+    check(kiln_value_get_type_and_shape(value_, &type, &rank, &dims));
+    if (location.size() != rank)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "location has " + std::to_string(location.size()) +
+                          " indices, the tensor has rank " +
+                          std::to_string(rank));
+    int64_t offset = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      if (location[d] < 0 || location[d] >= dims[d])
+        throw Exception(ErrorCode::InvalidArgument,
+                        "index " + std::to_string(location[d]) + " of dim " +
+                            std::to_string(d) + " is outside [0, " +
+                            std::to_string(dims[d]) + ")");
+      offset = offset * dims[d] + location[d];
+    }
+    return GetTensorMutableData<T>()[offset];
+  }
 
   /// The element storage; T is not checked against the element type, as in
   /// ORT (use GetTensorTypeAndShapeInfo()).
@@ -1248,6 +1366,89 @@ private:
   std::map<std::string, std::string> entries_;
 };
 
+class Session;
+
+/// Inputs and outputs bound ahead of Session::Run (Ort::IoBinding), on the
+/// host. Bound values are borrowed, not copied: keep them alive until the
+/// last run using them. An input is read in place; an output bound to a
+/// value receives the result in that value's memory (one copy out of the
+/// run's arena: the artifact ABI returns outputs in its own memory); an
+/// output bound to a MemoryInfo is allocated by the runtime at each run and
+/// handed over without a copy, kept by the binding until the next run or
+/// ClearBoundOutputs().
+class IoBinding {
+public:
+  explicit IoBinding(Session &session) : session_(&session) {}
+
+  void BindInput(const char *name, const Value &value) {
+    bind(inputs_, name, value.get());
+  }
+  void BindOutput(const char *name, const Value &value) {
+    bind(outputs_, name, value.get());
+  }
+  void BindOutput(const char *name, const MemoryInfo &) {
+    bind(outputs_, name, nullptr);
+  }
+  void ClearBoundInputs() { inputs_.clear(); }
+  void ClearBoundOutputs() {
+    outputs_.clear();
+    produced_.clear();
+  }
+  /// Nothing to wait for on the host.
+  void SynchronizeInputs() {}
+  void SynchronizeOutputs() {}
+
+  std::vector<std::string> GetOutputNames() const {
+    std::vector<std::string> names;
+    for (const auto &entry : outputs_)
+      names.push_back(entry.first);
+    return names;
+  }
+  /// The last run's outputs in binding order, as values viewing their
+  /// memory (valid while the binding keeps them: until the next run or
+  /// ClearBoundOutputs(), or while a bound output value lives).
+  std::vector<Value> GetOutputValues() const {
+    std::vector<Value> out;
+    for (size_t o = 0; o < outputs_.size(); ++o) {
+      const kiln_value *value =
+          outputs_[o].second ? outputs_[o].second
+          : o < produced_.size() ? produced_[o].get()
+                                 : nullptr;
+      if (!value) {
+        out.emplace_back(nullptr);
+        continue;
+      }
+      kiln_value *view = nullptr;
+      check(kiln_value_create_tensor_with_data(
+          kiln_value_elem_type(value), kiln_value_data(value),
+          kiln_value_byte_size(value), kiln_value_shape(value),
+          kiln_value_rank(value), &view));
+      out.emplace_back(view);
+    }
+    return out;
+  }
+
+private:
+  friend class Session;
+  using Binding = std::pair<std::string, kiln_value *>;
+  static void bind(std::vector<Binding> &bindings, const char *name,
+                   kiln_value *value) {
+    if (!name)
+      throw Exception(ErrorCode::InvalidArgument, "name is NULL");
+    for (Binding &b : bindings)
+      if (b.first == name) {
+        b.second = value;
+        return;
+      }
+    bindings.emplace_back(name, value);
+  }
+
+  Session *session_;
+  std::vector<Binding> inputs_;
+  std::vector<Binding> outputs_;
+  mutable std::vector<Value> produced_;
+};
+
 /// A loaded artifact (Ort::Session). Run may be called from several
 /// threads at once.
 class Session {
@@ -1256,6 +1457,7 @@ public:
   /// Loads the compiled artifact at `modelPath`.
   Session(const Env &, const char *modelPath, const SessionOptions &options) {
     check(kiln_session_create(modelPath, options.get(), &session_));
+    startProfiling(options);
   }
   Session(const Env &env, const std::string &modelPath,
           const SessionOptions &options)
@@ -1266,11 +1468,14 @@ public:
           const SessionOptions &options) {
     check(kiln_session_create_from_bytes(modelData, modelDataLength,
                                          options.get(), &session_));
+    startProfiling(options);
   }
   Session(Session &&other) noexcept
-      : session_(std::exchange(other.session_, nullptr)) {}
+      : session_(std::exchange(other.session_, nullptr)),
+        profile_(std::move(other.profile_)) {}
   Session &operator=(Session &&other) noexcept {
     std::swap(session_, other.session_);
+    std::swap(profile_, other.profile_);
     return *this;
   }
   Session(const Session &) = delete;
@@ -1319,6 +1524,37 @@ public:
                     kiln_session_get_output_rank, kiln_session_get_output_dims,
                     kiln_session_get_output_dim_params);
   }
+  /// Initializers a run may override: none, an artifact has its
+  /// initializers compiled in (Python's session compiles a variant for
+  /// models that list initializers as inputs).
+  size_t GetOverridableInitializerCount() const { return 0; }
+  AllocatedStringPtr
+  GetOverridableInitializerNameAllocated(size_t index,
+                                         const AllocatorWithDefaultOptions &) const {
+    throw noOverridable(index);
+  }
+  TypeInfo GetOverridableInitializerTypeInfo(size_t index) const {
+    throw noOverridable(index);
+  }
+
+  /// When profiling started, in ns since the epoch; 0 without profiling.
+  uint64_t GetProfilingStartTimeNs() const {
+    return profile_ ? profile_->startWallNs : 0;
+  }
+  /// Writes the profile as ONNX Runtime's JSON trace
+  /// (<prefix>_<date>_<time>_<ms>.json: a "model_run" event per run and a
+  /// "<nodes>_kernel_time" event per compiled kernel per run, for artifacts
+  /// compiled with profiling) and returns its path; profiling then stops.
+  /// "" without profiling.
+  AllocatedStringPtr
+  EndProfilingAllocated(const AllocatorWithDefaultOptions &allocator) {
+    if (!profile_)
+      return allocator.MakeString("");
+    std::string path = writeProfile();
+    profile_.reset();
+    return allocator.MakeString(path.c_str());
+  }
+
   ModelMetadata GetModelMetadata() const {
     size_t count = 0;
     check(kiln_session_get_metadata_count(session_, &count));
@@ -1356,12 +1592,36 @@ public:
     std::vector<kiln_value *> slots(outputCount);
     for (size_t o = 0; o < outputCount; ++o)
       slots[o] = outputValues[o].get();
-    check(kiln_session_run_with_options(session_, runOptions.get(), inputNames,
-                                        inputs.data(), inputCount, outputNames,
-                                        outputCount, slots.data()));
+    run(runOptions, inputNames, inputs.data(), inputCount, outputNames,
+        outputCount, slots.data());
     for (size_t o = 0; o < outputCount; ++o)
       if (!outputValues[o])
         outputValues[o] = Value(slots[o]);
+  }
+
+  /// Runs with the inputs and outputs bound in `binding` (read the outputs
+  /// with binding.GetOutputValues()).
+  void Run(const RunOptions &runOptions, const IoBinding &binding) {
+    std::vector<const char *> inNames, outNames;
+    std::vector<const kiln_value *> inputs;
+    for (const auto &b : binding.inputs_) {
+      inNames.push_back(b.first.c_str());
+      inputs.push_back(b.second);
+    }
+    std::vector<kiln_value *> slots;
+    for (const auto &b : binding.outputs_) {
+      outNames.push_back(b.first.c_str());
+      slots.push_back(b.second);
+    }
+    if (outNames.empty())
+      throw Exception(ErrorCode::InvalidArgument,
+                      "At least one output should be requested.");
+    run(runOptions, inNames.data(), inputs.data(), inputs.size(),
+        outNames.data(), outNames.size(), slots.data());
+    binding.produced_.clear();
+    for (size_t o = 0; o < slots.size(); ++o)
+      binding.produced_.emplace_back(binding.outputs_[o].second ? nullptr
+                                                                : slots[o]);
   }
 
   /// Convenience: names as strings, every output when `outputNames` is
@@ -1428,7 +1688,153 @@ private:
         static_cast<ElementType>(type), std::move(shape), std::move(symbolic)));
   }
 
+  struct Profile {
+    std::string prefix;
+    uint64_t startWallNs = 0;
+    int64_t startMonotonicNs = 0;
+    std::mutex mutex;
+    /// (begin, end) of each run, CLOCK_MONOTONIC ns.
+    std::vector<std::pair<int64_t, int64_t>> runs;
+  };
+
+  static int64_t monotonicNs() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
+
+  static Exception noOverridable(size_t index) {
+    return Exception(ErrorCode::InvalidArgument,
+                     "overridable initializer index " + std::to_string(index) +
+                         " is out of range (a compiled artifact has none)");
+  }
+
+  void startProfiling(const SessionOptions &options) {
+    if (options.GetConfigEntryOrDefault("kiln.enable_profiling", "0") != "1")
+      return;
+    profile_ = std::make_unique<Profile>();
+    profile_->prefix = options.GetConfigEntryOrDefault(
+        "kiln.profile_file_prefix", "onnxruntime_profile_");
+    profile_->startWallNs = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    profile_->startMonotonicNs = monotonicNs();
+  }
+
+  void run(const RunOptions &runOptions, const char *const *inputNames,
+           const kiln_value *const *inputs, size_t inputCount,
+           const char *const *outputNames, size_t outputCount,
+           kiln_value **slots) {
+    int64_t begin = profile_ ? monotonicNs() : 0;
+    check(kiln_session_run_with_options(session_, runOptions.get(), inputNames,
+                                        inputs, inputCount, outputNames,
+                                        outputCount, slots));
+    if (profile_) {
+      int64_t end = monotonicNs();
+      std::lock_guard<std::mutex> lock(profile_->mutex);
+      profile_->runs.emplace_back(begin, end);
+    }
+  }
+
+  static std::string jsonString(const std::string &text) {
+    std::string out = "\"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+        out += escaped;
+      } else {
+        out += c;
+      }
+    }
+    return out + "\"";
+  }
+
+  std::string writeProfile() {
+    Profile &p = *profile_;
+    std::vector<kiln_profile_event> events;
+    for (;;) {
+      std::vector<kiln_profile_event> chunk(1024);
+      size_t count = 0;
+      check(kiln_session_take_profile_events(session_, chunk.data(),
+                                             chunk.size(), &count));
+      events.insert(events.end(), chunk.begin(), chunk.begin() + count);
+      if (count < chunk.size())
+        break;
+    }
+    auto wall = std::chrono::system_clock::now();
+    std::time_t now = std::chrono::system_clock::to_time_t(wall);
+    long millis = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            wall.time_since_epoch())
+            .count() %
+        1000);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char stamp[48];
+    size_t len =
+        std::strftime(stamp, sizeof(stamp), "%Y-%m-%d_%H-%M-%S", &local);
+    std::snprintf(stamp + len, sizeof(stamp) - len, "_%03ld", millis);
+    std::string path = p.prefix + "_" + stamp + ".json";
+    std::FILE *f = std::fopen(path.c_str(), "w");
+    if (!f)
+      throw Exception(ErrorCode::Fail, "cannot write the profile " + path +
+                                           ": " + std::strerror(errno));
+    long pid = static_cast<long>(getpid());
+    bool first = true;
+    auto event = [&](const char *cat, const std::string &name, uint64_t tid,
+                     int64_t beginNs, int64_t durNs, const std::string &args) {
+      std::fprintf(f,
+                   "%s{\"cat\":\"%s\",\"pid\":%ld,\"tid\":%llu,"
+                   "\"dur\":%lld,\"ts\":%lld,\"ph\":\"X\",\"name\":%s,"
+                   "\"args\":{%s}}",
+                   first ? "[\n" : ",\n", cat, pid,
+                   static_cast<unsigned long long>(tid),
+                   static_cast<long long>(durNs / 1000),
+                   static_cast<long long>((beginNs - p.startMonotonicNs) / 1000),
+                   jsonString(name).c_str(), args.c_str());
+      first = false;
+    };
+    {
+      std::lock_guard<std::mutex> lock(p.mutex);
+      for (const auto &[begin, end] : p.runs)
+        event("Session", "model_run", static_cast<uint64_t>(pid), begin,
+              end - begin, "");
+    }
+    for (const kiln_profile_event &e : events) {
+      const char *name = nullptr, *op = nullptr;
+      check(kiln_session_get_kernel_name(session_, e.kernel, &name, &op));
+      event("Node", std::string(name) + "_kernel_time", e.thread_id,
+            e.start_ns, e.duration_ns,
+            "\"op_name\":" + jsonString(op ? op : "") +
+                ",\"provider\":\"CPUExecutionProvider\"");
+    }
+    std::fprintf(f, first ? "[\n]\n" : "\n]\n");
+    if (std::fclose(f) != 0)
+      throw Exception(ErrorCode::Fail, "cannot write the profile " + path);
+    return path;
+  }
+
   kiln_session *session_ = nullptr;
+  std::unique_ptr<Profile> profile_;
+};
+
+/// An allocator of a session's memory (Ort::Allocator): host memory, 64-byte
+/// aligned, whatever the MemoryInfo.
+class Allocator {
+public:
+  Allocator(const Session &, const MemoryInfo &info) : info_(info) {}
+  void *Alloc(size_t size) const { return base_.Alloc(size); }
+  void Free(void *p) const { base_.Free(p); }
+  MemoryInfo GetInfo() const { return info_; }
+
+private:
+  AllocatorWithDefaultOptions base_;
+  MemoryInfo info_;
 };
 
 } // namespace kiln

@@ -143,6 +143,9 @@ using ConstTensorTypeAndShapeInfo = kiln::TensorTypeAndShapeInfo;
 using ModelMetadata = kiln::ModelMetadata;
 using AllocatorWithDefaultOptions = kiln::AllocatorWithDefaultOptions;
 using AllocatedStringPtr = kiln::AllocatedStringPtr;
+using Allocator = kiln::Allocator;
+using IoBinding = kiln::IoBinding;
+using ThreadingOptions = kiln::ThreadingOptions;
 
 /// Ort::Env: constructed from ORT's logging level.
 class Env : public kiln::Env {
@@ -150,16 +153,24 @@ public:
   explicit Env(OrtLoggingLevel level = ORT_LOGGING_LEVEL_WARNING,
                const char *logId = "")
       : kiln::Env(static_cast<kiln::LoggingLevel>(level), logId) {}
+  Env(const ThreadingOptions &threading, OrtLoggingLevel level,
+      const char *logId = "")
+      : kiln::Env(threading, static_cast<kiln::LoggingLevel>(level), logId) {}
   explicit Env(std::nullptr_t) : kiln::Env(nullptr) {}
 };
 
 /// Ort::SessionOptions: ORT's enums for the optimization level and the
-/// execution mode; everything else is kiln::SessionOptions'.
+/// execution mode; the other setters are kiln::SessionOptions', returning
+/// Ort::SessionOptions& so that ORT's chained calls compile.
 class SessionOptions : public kiln::SessionOptions {
 public:
-  using kiln::SessionOptions::SessionOptions;
-  using kiln::SessionOptions::SetExecutionMode;
-  using kiln::SessionOptions::SetGraphOptimizationLevel;
+  SessionOptions() = default;
+  explicit SessionOptions(kiln::SessionOptions &&base)
+      : kiln::SessionOptions(std::move(base)) {}
+
+  SessionOptions Clone() const {
+    return SessionOptions(kiln::SessionOptions::Clone());
+  }
   SessionOptions &SetGraphOptimizationLevel(GraphOptimizationLevel level) {
     // Kiln's enum has no LAYOUT level: it is part of ENABLE_ALL (-O3).
     kiln::SessionOptions::SetGraphOptimizationLevel(
@@ -171,6 +182,34 @@ public:
   SessionOptions &SetExecutionMode(ExecutionMode mode) {
     kiln::SessionOptions::SetExecutionMode(
         static_cast<kiln::ExecutionMode>(mode));
+    return *this;
+  }
+
+#define KILN_ORT_FORWARD(Name, Params, Args)                                   \
+  SessionOptions &Name Params {                                                \
+    kiln::SessionOptions::Name Args;                                           \
+    return *this;                                                              \
+  }
+  KILN_ORT_FORWARD(SetIntraOpNumThreads, (int n), (n))
+  KILN_ORT_FORWARD(SetInterOpNumThreads, (int n), (n))
+  KILN_ORT_FORWARD(AddFreeDimensionOverrideByName,
+                   (const char *name, int64_t value), (name, value))
+  KILN_ORT_FORWARD(EnableProfiling, (const ORTCHAR_T *prefix), (prefix))
+  KILN_ORT_FORWARD(DisableProfiling, (), ())
+  KILN_ORT_FORWARD(SetLogId, (const char *id), (id))
+  KILN_ORT_FORWARD(SetLogSeverityLevel, (int level), (level))
+  KILN_ORT_FORWARD(EnableCpuMemArena, (), ())
+  KILN_ORT_FORWARD(DisableCpuMemArena, (), ())
+  KILN_ORT_FORWARD(EnableMemPattern, (), ())
+  KILN_ORT_FORWARD(DisableMemPattern, (), ())
+  KILN_ORT_FORWARD(SetOptimizedModelFilePath, (const ORTCHAR_T *path), (path))
+  KILN_ORT_FORWARD(AddConfigEntry, (const char *key, const char *value),
+                   (key, value))
+  KILN_ORT_FORWARD(DisablePerSessionThreads, (), ())
+#undef KILN_ORT_FORWARD
+  template <typename ValueT>
+  SessionOptions &AddInitializer(const char *name, const ValueT &value) {
+    kiln::SessionOptions::AddInitializer(name, value);
     return *this;
   }
 };

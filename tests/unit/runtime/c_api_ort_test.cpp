@@ -98,6 +98,41 @@ TEST(CompileOptionsTest, RecordedAsConfigEntries) {
   kiln_session_options_release(options);
 }
 
+TEST(SessionOptionsCloneTest, CopiesSettingsIndependently) {
+  kiln_session_options *options = nullptr;
+  ASSERT_EQ(describe(kiln_session_options_create(&options)), "");
+  ASSERT_EQ(describe(kiln_session_options_set_intra_op_num_threads(options, 2)),
+            "");
+  ASSERT_EQ(describe(kiln_session_options_add_config_entry(options, "k", "v")),
+            "");
+  kiln_session_options *copy = nullptr;
+  ASSERT_EQ(describe(kiln_session_options_clone(options, &copy)), "");
+  ASSERT_NE(copy, nullptr);
+  ASSERT_EQ(describe(kiln_session_options_add_config_entry(copy, "k", "w")),
+            "");
+  const char *value = nullptr;
+  EXPECT_EQ(describe(kiln_session_options_get_config_entry(options, "k",
+                                                           &value)),
+            "");
+  EXPECT_STREQ(value, "v");
+  EXPECT_EQ(describe(kiln_session_options_get_config_entry(copy, "k", &value)),
+            "");
+  EXPECT_STREQ(value, "w");
+  // The thread count travels too: a session made from the copy runs on 2.
+  SessionHolder holder(KILN_FAKE_ADD, copy);
+  int32_t threads = 0;
+  EXPECT_EQ(describe(kiln_session_get_intra_op_num_threads(holder.session,
+                                                           &threads)),
+            "");
+  EXPECT_EQ(threads, 2);
+  kiln_session_options *none = nullptr;
+  EXPECT_EQ(describe(kiln_session_options_clone(nullptr, &none)),
+            "INVALID_ARGUMENT: options is NULL");
+  EXPECT_EQ(none, nullptr);
+  kiln_session_options_release(copy);
+  kiln_session_options_release(options);
+}
+
 TEST(RunOptionsTest, TagLevelAndConfig) {
   kiln_run_options *options = nullptr;
   ASSERT_EQ(describe(kiln_run_options_create(&options)), "");

@@ -4,8 +4,10 @@
 // (Ort::Env, SessionOptions with ORT's enums, allocated names, type info,
 // MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault),
 // Value::CreateTensor, Run with RunOptions{nullptr}, Ort::Exception and
-// OrtErrorCode), compiled with <kiln/onnxruntime_cxx_api.h> instead and run
-// by ctest on the fake `add` artifact (z = x + y, x [N, 3], y [1, 3]).
+// OrtErrorCode, IoBinding, Allocator, ThreadingOptions, profiling), compiled
+// with <kiln/onnxruntime_cxx_api.h> instead and run by ctest on the fake
+// `add` artifact (z = x + y, x [N, 3], y [1, 3]) and the fake `profiled`
+// one (z = 2 * relu(x), x [3], two instrumented kernels).
 // Prints "ok" and exits 0 when every result is what ORT would give.
 //
 //===----------------------------------------------------------------------===//
@@ -14,6 +16,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -31,8 +35,8 @@ void expect(bool ok, const char *what) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s model\n", argv[0]);
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s add-model profiled-model\n", argv[0]);
     return 2;
   }
   const ORTCHAR_T *modelPath = argv[1];
@@ -119,6 +123,105 @@ int main(int argc, char **argv) {
   expect(half.ToFloat() == 1.5f, "Float16_t");
   Ort::BFloat16_t brain(2.0f);
   expect(brain.ToFloat() == 2.0f, "BFloat16_t");
+
+  // --- More of the API ----------------------------------------------------
+  Ort::ThreadingOptions threading;
+  threading.SetGlobalIntraOpNumThreads(2).SetGlobalSpinControl(0);
+  Ort::Env threadedEnv(threading, ORT_LOGGING_LEVEL_ERROR, "threads");
+  Ort::SessionOptions base;
+  base.SetIntraOpNumThreads(2)
+      .SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_BASIC)
+      .DisablePerSessionThreads()
+      .AddConfigEntry("app.key", "v");
+  Ort::SessionOptions copy = base.Clone();
+  expect(copy.GetConfigEntry("app.key") == "v", "Clone keeps entries");
+  copy.AddConfigEntry("app.key", "w");
+  expect(base.GetConfigEntry("app.key") == "v", "Clone is a copy");
+  try {
+    Ort::Value init = Ort::Value::CreateTensor<float>(
+        memoryInfo, y.data(), y.size(), yShape.data(), yShape.size());
+    base.AddInitializer("y", init);
+    expect(false, "AddInitializer throws");
+  } catch (const Ort::Exception &e) {
+    expect(e.GetOrtErrorCode() == ORT_NOT_IMPLEMENTED,
+           "AddInitializer is NOT_IMPLEMENTED");
+  }
+  Ort::Session second(threadedEnv, modelPath, copy);
+  expect(second.GetOverridableInitializerCount() == 0, "no overridable");
+
+  // IoBinding: inputs and a preallocated output in place, then an output
+  // the runtime allocates.
+  Ort::IoBinding binding(second);
+  binding.BindInput("x", inputs[0]);
+  binding.BindInput("y", inputs[1]);
+  std::vector<float> zBuffer(6, 0.f);
+  Ort::Value zValue = Ort::Value::CreateTensor<float>(
+      memoryInfo, zBuffer.data(), zBuffer.size(), xShape.data(),
+      xShape.size());
+  binding.BindOutput("z", zValue);
+  binding.SynchronizeInputs();
+  second.Run(Ort::RunOptions{nullptr}, binding);
+  binding.SynchronizeOutputs();
+  bool inPlace = true;
+  for (int i = 0; i < 6; ++i)
+    inPlace &= zBuffer[i] == expected[i];
+  expect(inPlace, "bound output written in place");
+  binding.ClearBoundOutputs();
+  binding.BindOutput("z", memoryInfo);
+  second.Run(Ort::RunOptions{nullptr}, binding);
+  std::vector<Ort::Value> bound = binding.GetOutputValues();
+  expect(binding.GetOutputNames() == std::vector<std::string>{"z"},
+         "bound output names");
+  expect(bound.size() == 1 && bound[0].HasValue(), "bound output value");
+  expect(bound[0].At<float>({1, 2}) == 36.f, "Value::At");
+  expect(bound[0].GetTensorMemoryInfo().GetAllocatorName() == "Cpu",
+         "GetTensorMemoryInfo");
+  expect(!Ort::Value(nullptr).HasValue(), "empty Value");
+  try {
+    bound[0].At<float>({2, 0});
+    expect(false, "At outside the shape throws");
+  } catch (const Ort::Exception &e) {
+    expect(e.GetOrtErrorCode() == ORT_INVALID_ARGUMENT, "At: INVALID_ARGUMENT");
+  }
+
+  // Allocators.
+  void *block = allocator.Alloc(100);
+  expect(block && reinterpret_cast<uintptr_t>(block) % 64 == 0, "Alloc");
+  allocator.Free(block);
+  Ort::Allocator sessionAllocator(second, memoryInfo);
+  float *floats = static_cast<float *>(sessionAllocator.Alloc(16));
+  floats[3] = 1.f;
+  sessionAllocator.Free(floats);
+
+  // Profiling: ORT's trace, written by EndProfilingAllocated.
+  Ort::SessionOptions profiled;
+  profiled.EnableProfiling(ORT_TSTR("kiln_ort_compat_profile"));
+  Ort::Session profiledSession(env, argv[2], profiled);
+  expect(profiledSession.GetProfilingStartTimeNs() > 0, "profiling start");
+  std::vector<float> px = {-1, 2, 3};
+  int64_t pShape[] = {3};
+  Ort::Value pIn = Ort::Value::CreateTensor<float>(memoryInfo, px.data(), 3,
+                                                   pShape, 1);
+  const char *pInNames[] = {"x"};
+  const char *pOutNames[] = {"z"};
+  profiledSession.Run(Ort::RunOptions{nullptr}, pInNames, &pIn, 1, pOutNames,
+                      1);
+  Ort::AllocatedStringPtr tracePath =
+      profiledSession.EndProfilingAllocated(allocator);
+  std::ifstream trace(tracePath.get());
+  std::string json((std::istreambuf_iterator<char>(trace)),
+                   std::istreambuf_iterator<char>());
+  expect(json.find("\"name\":\"model_run\"") != std::string::npos,
+         "trace: model_run");
+  expect(json.find("_kernel_time\"") != std::string::npos,
+         "trace: kernel events");
+  expect(json.find("\"provider\":\"CPUExecutionProvider\"") !=
+             std::string::npos,
+         "trace: provider");
+  std::remove(tracePath.get());
+  expect(std::string(profiledSession.EndProfilingAllocated(allocator).get())
+             .empty(),
+         "profiling ends with the trace");
 
   if (failures)
     return 1;
