@@ -6,8 +6,8 @@ raised and with what message. Both modules get the same models, arrays and
 files. A probe passes when both outcomes are equal; the few probes where
 Kiln knowingly differs are listed in KNOWN_DIFFERENCES with the reason, and
 the test fails if one of them starts to agree (remove it from the list) or
-if any other probe disagrees. The tally is printed:
-"N of M probe calls behave as ORT's".
+if any other probe disagrees. The tally is printed: "N of M probes behave
+as ORT's" (each probe makes one to a dozen calls).
 """
 
 import os
@@ -512,8 +512,105 @@ def _iobinding_probes():
             "iobinding.rebinding": rebinding}
 
 
+def _more_session_probes():
+    def node_args(rt, env):
+        sess = env.session(rt)
+        return [str(a) for a in sess.get_inputs() + sess.get_outputs()]
+
+    def providers(rt, env):
+        sess = env.session(rt)
+        before = (sess.get_providers(),
+                  sess.get_provider_options()["CPUExecutionProvider"])
+        sess.set_providers(["CPUExecutionProvider"])
+        return before, sess.get_providers()
+
+    def session_options_kept(rt, env):
+        so = rt.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.add_session_config_entry("session.k", "v")
+        got = env.session(rt, so).get_session_options()
+        return got.intra_op_num_threads, got.get_session_config_entry(
+            "session.k")
+
+    def output_selection(rt, env):
+        sess = env.session(rt)
+        return ([o.tolist() for o in sess.run([], {"x": X})],
+                [o.tolist() for o in sess.run(["z", "y"], {"x": X})],
+                [o.tolist() for o in sess.run(None, {"x": X.tolist()})])
+
+    def non_contiguous(rt, env):
+        sess = env.session(rt)
+        wide = np.arange(12, dtype=np.float32).reshape(2, 6)
+        return sess.run(["y"], {"x": wide[:, ::2]})[0].tolist()
+
+    def load_errors(rt, env):
+        missing = os.path.join(env.tmp, "missing.onnx")
+        cls, message = raised(lambda: rt.InferenceSession(missing))
+        return (cls, strip_status(message),
+                raised(lambda: rt.InferenceSession(3), False))
+
+    def free_dim_override(rt, env):
+        so = rt.SessionOptions()
+        so.add_free_dimension_override_by_name("N", 2)
+        sess = env.session(rt, so)
+        cls, message = raised(lambda: sess.run(None, {"x": np.ones(
+            (4, 3), np.float32)}))
+        return sess.get_inputs()[0].shape, cls, strip_status(message)
+
+    def run_options_fields(rt, env):
+        ro = rt.RunOptions()
+        ro.logid = "run-1"
+        ro.log_severity_level = 1
+        ro.add_run_config_entry("k", "v")
+        out = env.session(rt).run(["y"], {"x": X}, ro)[0].tolist()
+        return ro.logid, ro.log_severity_level, ro.get_run_config_entry(
+            "k"), out
+
+    def ort_values_all_outputs(rt, env):
+        values = env.session(rt).run_with_ort_values(
+            None, {"x": rt.OrtValue.ortvalue_from_numpy(X)})
+        return [(v.shape(), v.element_type()) for v in values]
+
+    def ortvalue_int_roundtrip(rt, env):
+        a = np.arange(6, dtype=np.int64).reshape(3, 2)
+        v = rt.OrtValue.ortvalue_from_numpy(a)
+        return v.numpy().dtype.str, v.numpy().tolist(), v.data_type()
+
+    def binding_rebind_and_empty(rt, env):
+        sess = env.session(rt)
+        binding = sess.io_binding()
+        empty = binding.get_outputs()
+        binding.bind_cpu_input("x", X)
+        binding.bind_output("y")
+        binding.bind_output("y")
+        sess.run_with_iobinding(binding)
+        first = [o.numpy().tolist() for o in binding.get_outputs()]
+        binding.bind_cpu_input("x", X * 0)
+        sess.run_with_iobinding(binding)
+        return (len(empty), first,
+                [o.numpy().tolist() for o in binding.get_outputs()])
+
+    def modelmeta(rt, env):
+        meta = env.session(rt).get_modelmeta()
+        return (meta.producer_name, meta.graph_name, meta.domain,
+                meta.description, meta.version, meta.custom_metadata_map)
+
+    return {"session.node_args": node_args, "session.providers": providers,
+            "session.options_kept": session_options_kept,
+            "session.output_selection": output_selection,
+            "session.non_contiguous": non_contiguous,
+            "session.load_errors": load_errors,
+            "session.free_dim_override": free_dim_override,
+            "session.run_options_fields": run_options_fields,
+            "session.ort_values_all_outputs": ort_values_all_outputs,
+            "ortvalue.int_roundtrip": ortvalue_int_roundtrip,
+            "iobinding.rebind_and_empty": binding_rebind_and_empty,
+            "session.modelmeta": modelmeta}
+
+
 PROBES = {**_module_probes(), **_options_probes(), **_session_probes(),
-          **_ortvalue_probes(), **_iobinding_probes()}
+          **_ortvalue_probes(), **_iobinding_probes(),
+          **_more_session_probes()}
 
 # Probes where Kiln knowingly behaves differently, and why.
 KNOWN_DIFFERENCES = {
@@ -562,7 +659,7 @@ class OrtProbeTest(unittest.TestCase):
                 same.append(name)
             else:
                 differ[name] = (theirs, mine)
-        print(f"\n{len(same)} of {len(PROBES)} probe calls behave as ORT's")
+        print(f"\n{len(same)} of {len(PROBES)} probes behave as ORT's")
         unexpected = {k: v for k, v in differ.items()
                       if k not in KNOWN_DIFFERENCES}
         self.assertEqual(unexpected, {})
