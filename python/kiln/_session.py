@@ -399,6 +399,10 @@ class InferenceSession:
         self._outputs = [node_arg(n, t, s) for n, (t, s) in outputs]
         self._output_names = [o.name for o in self._outputs]
         self._output_elems = {o.name: o._elem for o in self._outputs}
+        self._input_elems = {i.name: i._elem for i in self._inputs}
+        # Outputs run() converts (strings decoded, bfloat16 viewed).
+        self._converted_outputs = any(e in (8, 16)
+                                      for e in self._output_elems.values())
         self._write_optimized_model()
         artifact_copy = opts._config.get("kiln.artifact_filepath")
         if artifact_copy:
@@ -739,16 +743,19 @@ class InferenceSession:
         numpy arrays, one per output name; `bound[i]`, when not None, is
         the OrtValue output i is written into (and returned as)."""
         begin = time.perf_counter_ns()
-        expected = {i.name: i._elem for i in self._inputs}
+        expected = self._input_elems
         sess = self._sess
-        extra = [n for n in feeds if n not in expected]
-        if extra and not self._is_artifact_model():
-            overridable = self._overridable_names()
-            if any(n in overridable for n in extra):
-                sess, defaults = self._override_session()
-                feeds = {**defaults, **feeds}
-                expected.update({a.name: a._elem
-                                 for a in self._overridable_args()})
+        if len(feeds) > len(expected) or any(n not in expected
+                                              for n in feeds):
+            extra = [n for n in feeds if n not in expected]
+            if not self._is_artifact_model():
+                overridable = self._overridable_names()
+                if any(n in overridable for n in extra):
+                    sess, defaults = self._override_session()
+                    feeds = {**defaults, **feeds}
+                    expected = {**expected,
+                                **{a.name: a._elem
+                                   for a in self._overridable_args()}}
         converted = []
         string_bytes = []  # alive until the run returns
         for name, value in feeds.items():
@@ -781,7 +788,8 @@ class InferenceSession:
                            native)
         done = time.perf_counter_ns()
         del string_bytes
-        results = list(results)
+        if not self._converted_outputs:
+            output_names = ()  # nothing to convert
         for i, (name, r) in enumerate(zip(output_names, results)):
             if bound is not None and bound[i] is not None:
                 continue
