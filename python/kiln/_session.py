@@ -384,7 +384,8 @@ class InferenceSession:
         so_path = self._artifact_path()
         loaded = time.perf_counter_ns()
         self._sess, so_path = self._open(so_path, self._artifact_path)
-        self._so_path = so_path
+        # None for an artifact given as bytes (loaded from memory).
+        self._so_path = so_path if isinstance(so_path, str) else None
         inputs, outputs = self._sess.inputs(), self._sess.outputs()
         # The compiler names every anonymous input dim "<input>_d<index>"
         # (ModelLoader); ORT reports those dims as None.
@@ -406,7 +407,11 @@ class InferenceSession:
         self._write_optimized_model()
         artifact_copy = opts._config.get("kiln.artifact_filepath")
         if artifact_copy:
-            shutil.copyfile(so_path, artifact_copy)
+            if self._so_path is None:
+                with open(artifact_copy, "wb") as f:
+                    f.write(self._model_bytes)
+            else:
+                shutil.copyfile(so_path, artifact_copy)
         if self._profiler:
             end = time.perf_counter_ns()
             loading = ("model_loading_array" if self._model_path is None
@@ -460,7 +465,10 @@ class InferenceSession:
         return [CPU_PROVIDER], {CPU_PROVIDER: cpu_options}
 
     def _is_artifact_model(self):
-        return self._model_path is not None and _is_artifact(self._model_path)
+        """True for a compiled artifact, given by path or by its bytes."""
+        if self._model_path is None:
+            return self._model_bytes[:4] == b"\x7fELF"
+        return _is_artifact(self._model_path)
 
     def _model(self):
         """The ONNX model as a ModelProto (with its external data when it
@@ -494,10 +502,15 @@ class InferenceSession:
             with open(path, "rb") as f:
                 content = f.read()
         else:
-            if self._model_bytes[:4] == b"\x7fELF":
-                raise _errors.make_error(
-                    2, "a compiled Kiln artifact must be loaded from a path, "
-                    "not from bytes")
+            if self._is_artifact_model():
+                if edits:
+                    raise _errors.make_error(
+                        2, "add_initializer, add_external_initializers and "
+                        "add_free_dimension_override_by_denotation change "
+                        "the ONNX model, but these bytes are a compiled Kiln "
+                        "artifact")
+                # The runtime loads artifact bytes from memory.
+                return self._model_bytes
             content = self._model_bytes
         compile_path = path
         if edits:
@@ -660,7 +673,8 @@ class InferenceSession:
 
     @property
     def artifact_path(self):
-        """The compiled .so this session runs (Kiln extension)."""
+        """The compiled .so this session runs, None when it was given as
+        bytes (Kiln extension)."""
         return self._so_path
 
     # ----------------------------------------------------------- running

@@ -136,7 +136,10 @@ private:
 
 class Session {
 public:
-  Session(const std::string &path, int intraOpThreads, int interOpThreads,
+  /// Loads the artifact at `path`, or, when `path` is a bytes object, the
+  /// artifact those bytes are (kiln_session_create_from_bytes: copied into
+  /// an anonymous file, nothing written to disk).
+  Session(nb::handle path, int intraOpThreads, int interOpThreads,
           const std::vector<std::pair<std::string, std::string>> &config) {
     kiln_session_options *options = nullptr;
     check(kiln_session_options_create(&options));
@@ -154,9 +157,16 @@ public:
                                                   value.c_str()));
     // dlopen of a large artifact maps its weights; let other threads run.
     kiln_status *status;
-    {
+    if (nb::isinstance<nb::bytes>(path)) {
+      nb::bytes data = nb::borrow<nb::bytes>(path);
+      const char *bytes = data.c_str();
+      size_t size = data.size();
       nb::gil_scoped_release noGil;
-      status = kiln_session_create(path.c_str(), options, &session_);
+      status = kiln_session_create_from_bytes(bytes, size, options, &session_);
+    } else {
+      std::string file = nb::cast<std::string>(path);
+      nb::gil_scoped_release noGil;
+      status = kiln_session_create(file.c_str(), options, &session_);
     }
     check(status);
   }
@@ -426,7 +436,7 @@ NB_MODULE(_runtime, m) {
   });
 
   nb::class_<Session>(m, "Session")
-      .def(nb::init<const std::string &, int, int,
+      .def(nb::init<nb::handle, int, int,
                     const std::vector<std::pair<std::string, std::string>> &>(),
            nb::arg("path"), nb::arg("intra_op_num_threads") = 0,
            nb::arg("inter_op_num_threads") = 0,

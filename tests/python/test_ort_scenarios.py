@@ -310,6 +310,28 @@ class OverridableAndLoaderTest(ScenarioCase):
         np.testing.assert_array_equal(c.run(None, {"x": x})[0], x + 0.5)
         self.assertEqual(b.get_inputs()[0].name, "x")
 
+    def test_artifact_bytes_are_loaded_from_memory(self):
+        # A compiled .so read into memory (shipped to a worker, embedded in
+        # an application) opens as ORT opens model bytes.
+        so_path = os.path.join(self.tmp, "two_node.so")
+        options = rt.SessionOptions()
+        options.add_session_config_entry("kiln.artifact_filepath", so_path)
+        from_onnx = rt.InferenceSession(_two_node_model(), options)
+        with open(so_path, "rb") as f:
+            artifact = f.read()
+        from_bytes = rt.InferenceSession(artifact)
+        self.assertIsNone(from_bytes.artifact_path)
+        x = np.random.default_rng(3).random((2, 4), dtype=np.float32)
+        np.testing.assert_array_equal(from_bytes.run(None, {"x": x})[0],
+                                      from_onnx.run(None, {"x": x})[0])
+        self.assertEqual(from_bytes.get_overridable_initializers(), [])
+        with self.assertRaises(rt.InvalidGraph):
+            rt.InferenceSession(artifact[:len(artifact) // 2])
+        edits = rt.SessionOptions()
+        edits.add_free_dimension_override_by_denotation("DATA_BATCH", 1)
+        with self.assertRaises(InvalidArgument):
+            rt.InferenceSession(artifact, edits)
+
     def test_initializer_inputs_can_be_fed(self):
         graph = oh.make_graph(
             [oh.make_node("Mul", ["x", "scale"], ["y"])], "g",
