@@ -196,6 +196,17 @@ def _module_probes():
                  getattr(module, n) is getattr(rt, n, getattr(module, n)))
                 for n in names]
 
+    def inference_collection(rt, env):
+        module = __import__(
+            rt.__name__ + ".capi.onnxruntime_inference_collection",
+            fromlist=["x"])
+        sess = module.InferenceSession(env.add_path,
+                                       providers=["CPUExecutionProvider"])
+        value = module.OrtValue.ortvalue_from_numpy(X)
+        return (isinstance(sess, rt.InferenceSession),
+                isinstance(sess.io_binding(), module.IOBinding),
+                value.shape())
+
     def capi_raised_class(rt, env):
         from_capi = __import__(rt.__name__ + ".capi.onnxruntime_pybind11_state",
                                fromlist=["x"])
@@ -259,6 +270,7 @@ def _module_probes():
 
     return {"module.capi_classes": capi_classes,
             "module.capi_raised_class": capi_raised_class,
+            "module.inference_collection": inference_collection,
             "module.datasets": datasets, "module.logger": logger,
             "module.misc_calls": misc_calls,
             "backend.devices": backend_devices, "backend.run": backend_run}
