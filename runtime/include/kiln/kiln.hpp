@@ -999,12 +999,8 @@ public:
   kiln_env *get() const { return env_; }
 
 private:
-  ThreadingOptions threading_;
-
-public:
-
-private:
   kiln_env *env_ = nullptr;
+  ThreadingOptions threading_;
 };
 
 /// Where tensor memory lives (Ort::MemoryInfo): always host memory here.
@@ -1410,10 +1406,9 @@ public:
   std::vector<Value> GetOutputValues() const {
     std::vector<Value> out;
     for (size_t o = 0; o < outputs_.size(); ++o) {
-      const kiln_value *value =
-          outputs_[o].second ? outputs_[o].second
-          : o < produced_.size() ? produced_[o].get()
-                                 : nullptr;
+      const kiln_value *value = outputs_[o].second     ? outputs_[o].second
+                                : o < produced_.size() ? produced_[o].get()
+                                                       : nullptr;
       if (!value) {
         out.emplace_back(nullptr);
         continue;
@@ -1528,9 +1523,8 @@ public:
   /// initializers compiled in (Python's session compiles a variant for
   /// models that list initializers as inputs).
   size_t GetOverridableInitializerCount() const { return 0; }
-  AllocatedStringPtr
-  GetOverridableInitializerNameAllocated(size_t index,
-                                         const AllocatorWithDefaultOptions &) const {
+  AllocatedStringPtr GetOverridableInitializerNameAllocated(
+      size_t index, const AllocatorWithDefaultOptions &) const {
     throw noOverridable(index);
   }
   TypeInfo GetOverridableInitializerTypeInfo(size_t index) const {
@@ -1768,11 +1762,11 @@ private:
     }
     auto wall = std::chrono::system_clock::now();
     std::time_t now = std::chrono::system_clock::to_time_t(wall);
-    long millis = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            wall.time_since_epoch())
-            .count() %
-        1000);
+    long millis =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              wall.time_since_epoch())
+                              .count() %
+                          1000);
     std::tm local{};
     localtime_r(&now, &local);
     char stamp[48];
@@ -1788,15 +1782,15 @@ private:
     bool first = true;
     auto event = [&](const char *cat, const std::string &name, uint64_t tid,
                      int64_t beginNs, int64_t durNs, const std::string &args) {
-      std::fprintf(f,
-                   "%s{\"cat\":\"%s\",\"pid\":%ld,\"tid\":%llu,"
-                   "\"dur\":%lld,\"ts\":%lld,\"ph\":\"X\",\"name\":%s,"
-                   "\"args\":{%s}}",
-                   first ? "[\n" : ",\n", cat, pid,
-                   static_cast<unsigned long long>(tid),
-                   static_cast<long long>(durNs / 1000),
-                   static_cast<long long>((beginNs - p.startMonotonicNs) / 1000),
-                   jsonString(name).c_str(), args.c_str());
+      std::fprintf(
+          f,
+          "%s{\"cat\":\"%s\",\"pid\":%ld,\"tid\":%llu,"
+          "\"dur\":%lld,\"ts\":%lld,\"ph\":\"X\",\"name\":%s,"
+          "\"args\":{%s}}",
+          first ? "[\n" : ",\n", cat, pid, static_cast<unsigned long long>(tid),
+          static_cast<long long>(durNs / 1000),
+          static_cast<long long>((beginNs - p.startMonotonicNs) / 1000),
+          jsonString(name).c_str(), args.c_str());
       first = false;
     };
     {
@@ -1808,8 +1802,8 @@ private:
     for (const kiln_profile_event &e : events) {
       const char *name = nullptr, *op = nullptr;
       check(kiln_session_get_kernel_name(session_, e.kernel, &name, &op));
-      event("Node", std::string(name) + "_kernel_time", e.thread_id,
-            e.start_ns, e.duration_ns,
+      event("Node", std::string(name) + "_kernel_time", e.thread_id, e.start_ns,
+            e.duration_ns,
             "\"op_name\":" + jsonString(op ? op : "") +
                 ",\"provider\":\"CPUExecutionProvider\"");
     }

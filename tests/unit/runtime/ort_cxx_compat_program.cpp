@@ -156,8 +156,7 @@ int main(int argc, char **argv) {
   binding.BindInput("y", inputs[1]);
   std::vector<float> zBuffer(6, 0.f);
   Ort::Value zValue = Ort::Value::CreateTensor<float>(
-      memoryInfo, zBuffer.data(), zBuffer.size(), xShape.data(),
-      xShape.size());
+      memoryInfo, zBuffer.data(), zBuffer.size(), xShape.data(), xShape.size());
   binding.BindOutput("z", zValue);
   binding.SynchronizeInputs();
   second.Run(Ort::RunOptions{nullptr}, binding);
@@ -200,8 +199,8 @@ int main(int argc, char **argv) {
   expect(profiledSession.GetProfilingStartTimeNs() > 0, "profiling start");
   std::vector<float> px = {-1, 2, 3};
   int64_t pShape[] = {3};
-  Ort::Value pIn = Ort::Value::CreateTensor<float>(memoryInfo, px.data(), 3,
-                                                   pShape, 1);
+  Ort::Value pIn =
+      Ort::Value::CreateTensor<float>(memoryInfo, px.data(), 3, pShape, 1);
   const char *pInNames[] = {"x"};
   const char *pOutNames[] = {"z"};
   profiledSession.Run(Ort::RunOptions{nullptr}, pInNames, &pIn, 1, pOutNames,
