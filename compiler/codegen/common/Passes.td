@@ -57,6 +57,29 @@ def LowerDynamicExpandShape
                            "mlir::arith::ArithDialect"];
 }
 
+def ShrinkBufferLifetimes
+    : Pass<"kiln-shrink-buffer-lifetimes", "mlir::func::FuncOp"> {
+  let summary = "Allocate each buffer at its first use, free it after its last";
+  let description = [{
+    Ownership-based buffer deallocation frees every buffer at the end of
+    the block that allocated it, and bufferization leaves the allocations
+    where the tensor.empty ops were: in a model's body that is every
+    intermediate allocated up front and freed when the run ends. The
+    runtime's arena then never hands a freed block out again within a run,
+    so a run touches the sum of all its intermediates (MobileNetV2: about
+    30 MB) and every layer writes into memory that is not in any cache.
+
+    Run once the heavy ops have become kernel calls, this moves, within
+    each block, a `memref.alloc` down to right before the first op that
+    uses it, and its `memref.dealloc` up to right after the last op that
+    uses it or anything derived from it (views, extracted pointers and the
+    index arithmetic on them, results of ops that take it). A buffer whose
+    derived values are stored to memory, yielded or returned keeps its
+    deallocation where it is. A use after the deallocation is an error.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def ProtectInputs : Pass<"kiln-protect-inputs", "mlir::ModuleOp"> {
   let summary = "Mark the tensor arguments of public functions read-only";
   let description = [{

@@ -82,7 +82,11 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "allow-return-allocs-from-loops=1},"
               "canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
-                  gemm + profile + "func.func(kiln-strided-copy-to-linalg," +
+                  gemm + profile +
+                  // Once the kernels are calls: buffers live from their
+                  // first use to their last, so the arena reuses them.
+                  "func.func(kiln-shrink-buffer-lifetimes,"
+                  "kiln-strided-copy-to-linalg," +
                   reductions + linalgToLoops + vectorToScf + ")," + dispatch + approximate +
                   // Allocations whose byte size would wrap fail instead.
                   "func.func(kiln-check-alloc-sizes),"
