@@ -74,11 +74,9 @@ def _convert(kind, value):
     """`value` as pybind11 converts it to `kind`, or raises ValueError."""
     if kind is int:
         # pybind11 takes ints, bools and anything with __index__, not floats.
-        if isinstance(value, float) or not isinstance(
-                value, (numbers.Integral,)) and not hasattr(value, "__index__"):
+        if isinstance(value, float) or not hasattr(value, "__index__"):
             raise ValueError
-        return int(value.__index__() if hasattr(value, "__index__")
-                   else value)
+        return int(value.__index__())
     if kind is bool:
         # pybind11's bool caster (with conversion) takes None and anything
         # with a numeric truth value; strings and containers are refused.

@@ -208,8 +208,8 @@ def _module_probes():
                 value.shape())
 
     def capi_raised_class(rt, env):
-        from_capi = __import__(rt.__name__ + ".capi.onnxruntime_pybind11_state",
-                               fromlist=["x"])
+        from_capi = __import__(
+            rt.__name__ + ".capi.onnxruntime_pybind11_state", fromlist=["x"])
         try:
             rt.InferenceSession(os.path.join(env.tmp, "missing.onnx"))
         except from_capi.NoSuchFile as e:

@@ -46,7 +46,8 @@ class ScenarioCase(unittest.TestCase):
 class SimpleUsageTest(ScenarioCase):
     def test_sigmoid_example(self):
         path = datasets.get_example("sigmoid.onnx")
-        sess = rt.InferenceSession(path, providers=rt.get_available_providers())
+        sess = rt.InferenceSession(path,
+                                   providers=rt.get_available_providers())
         arg = sess.get_inputs()[0]
         self.assertEqual((arg.name, arg.type, arg.shape),
                          ("x", "tensor(float)", [3, 4, 5]))
