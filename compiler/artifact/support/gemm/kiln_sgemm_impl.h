@@ -1129,6 +1129,54 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
  * read). Then the epilogue e (or none): the packed and direct paths apply
  * it with each register tile's last products (storeTile), the few-row
  * paths to the finished block. */
+/* Rows of A packed at once by onePackedB: 1 MiB of panels at KG_KC steps. */
+#define KG_PB_ROWS 512
+
+/* C (+)= A B with B's panels packed at compile time (all K rows of each
+ * KG_NR columns, at bPacked). With no block of B to pack, a block of A's
+ * rows is packed once per KG_KC steps for all of N, not once per KG_NC
+ * columns: a transformer's [128, 256] x [256, 1024] packed every row panel
+ * four times. */
+static int KG_NAME(onePackedB)(int64_t M, int64_t N, int64_t K,
+                               const float *a, int64_t sam, int64_t sak,
+                               float *c, int64_t scm, int64_t scn,
+                               const float *bias, int64_t sbias,
+                               const float *bPacked, const KG_NAME(epi) *e) {
+  const int64_t mStep = KG_NAME(mStepFor)(M);
+  const int64_t rows = KG_PB_ROWS / mStep * mStep;
+  float *aPack =
+      KG_NAME(getScratch)((size_t)(rows / mStep * KG_MR) * KG_KC);
+  if (!aPack)
+    return 0;
+  for (int64_t mb = 0; mb < M; mb += rows) {
+    const int64_t mbr = M - mb < rows ? M - mb : rows;
+    for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
+      const int64_t kc = K - k0 < KG_KC ? K - k0 : KG_KC;
+      for (int64_t m0 = 0, t = 0; m0 < mbr; m0 += mStep, ++t)
+        KG_NAME(packA)(mbr - m0 < mStep ? mbr - m0 : mStep, kc,
+                       a + (mb + m0) * sam + k0 * sak, sam, sak,
+                       aPack + t * KG_MR * kc);
+      const KG_NAME(epi) *last = k0 + kc >= K ? e : NULL;
+      for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
+        const int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
+        for (int64_t m0 = 0, t = 0; m0 < mbr; m0 += mStep, ++t) {
+          const int64_t mr = mbr - m0 < mStep ? mbr - m0 : mStep;
+          const int64_t m = mb + m0;
+          for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
+            const int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
+            KG_NAME(tile)(kc, aPack + t * KG_MR * kc,
+                          bPacked + ((n0 + j0) / KG_NR * K + k0) * KG_NR,
+                          c + m * scm + (n0 + j0) * scn, scm, scn, mr, nr,
+                          bias && k0 == 0 ? bias + m * sbias : NULL, sbias,
+                          last);
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
@@ -1160,6 +1208,12 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
     return;
   }
 #endif
+  if (bPacked && !conv) {
+    if (!KG_NAME(onePackedB)(M, N, K, a, sam, sak, c, scm, scn, bias, sbias,
+                             bPacked, e))
+      KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* A's panels */
+    return;
+  }
   const int direct = conv && KG_NAME(directOk)(conv, M, N, scn);
   if (!bPacked && KG_NAME(transposed)(M, N, K, a, sam, sak, b, sbk, sbn, c,
                                      scm, scn, conv, direct, bias, sbias, e))
