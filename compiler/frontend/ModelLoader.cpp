@@ -219,6 +219,41 @@ std::string duplicateDefinition(const onnx::GraphProto &g) {
   return "";
 }
 
+/// The first node of `g` (or of a subgraph) in a domain Kiln does not
+/// compile, in the importer's words, or "". Kiln compiles the default
+/// domain, ai.onnx.preview.training and the model's own functions. This
+/// runs before libonnx's shape inference, which fails on some of those
+/// operators (ai.onnx.ml's ZipMap and its sequence of maps) with a message
+/// that does not say what is missing.
+std::string unsupportedDomainNode(const onnx::ModelProto &model,
+                                  const onnx::GraphProto &g) {
+  for (const auto &node : g.node()) {
+    const std::string &domain = node.domain();
+    bool supported = domain.empty() || domain == "ai.onnx" ||
+                     domain == "ai.onnx.preview.training";
+    for (const auto &f : model.functions())
+      supported |= f.domain() == domain && f.name() == node.op_type();
+    if (!supported) {
+      int64_t opset = -1;
+      for (const auto &o : model.opset_import())
+        if (o.domain() == domain)
+          opset = o.version();
+      return "unsupported ONNX operator '" + node.op_type() + "' (domain " +
+             domain + ", opset " + std::to_string(opset) + ") in node '" +
+             nodeDisplayName(node) +
+             "': Kiln only compiles the default ai.onnx domain";
+    }
+    if (std::string u = firstInSubgraphs(
+            node,
+            [&](const onnx::GraphProto &sub) {
+              return unsupportedDomainNode(model, sub);
+            });
+        !u.empty())
+      return u;
+  }
+  return "";
+}
+
 /// The first value a node of `g` (or of a subgraph) reads that nothing
 /// before it defines, in ONNX Runtime's words (graphs are
 /// topologically sorted; a subgraph also sees its enclosing graphs' names),
@@ -458,6 +493,10 @@ bool loadModel(const std::string &path, const std::string &bytes,
   if (!recursive.empty()) {
     error = "function '" + recursive +
             "' calls itself; recursive functions cannot be inlined";
+    return false;
+  }
+  if (std::string u = unsupportedDomainNode(*out.model, graph); !u.empty()) {
+    error = u;
     return false;
   }
   onnx::ShapeInferenceOptions options(/*check_type=*/false,

@@ -8,7 +8,8 @@ kept in the compile cache's folder ($KILN_CACHE_DIR/datasets):
 - ``logreg_iris.onnx``: a logistic regression on the iris data set
   (LinearClassifier, Normalizer and ZipMap of ai.onnx.ml). Kiln cannot run
   it yet: ai.onnx.ml operators and sequence-of-map outputs are not
-  supported, so creating a session fails with NOT_IMPLEMENTED.
+  supported, so creating a session fails with INVALID_GRAPH naming the
+  first unsupported operator (LinearClassifier).
 """
 
 import os
