@@ -44,10 +44,11 @@ if(TARGET kiln-compile)
   list(APPEND kiln_tools kiln-compile kiln-opt)
 endif()
 foreach(tool ${kiln_tools})
-  # kiln-run finds libkilnrt beside it; the compiler keeps the LLVM/MLIR
-  # directory it was linked against.
+  # kiln-run finds libkilnrt in ../lib (a prefix) or .. (kiln/bin in the
+  # Python package); the compiler keeps the LLVM/MLIR directory it was
+  # linked against.
   set_target_properties(${tool} PROPERTIES
-    INSTALL_RPATH "$ORIGIN/../${KILN_INSTALL_LIBDIR}"
+    INSTALL_RPATH "$ORIGIN/../${KILN_INSTALL_LIBDIR};$ORIGIN/.."
     INSTALL_RPATH_USE_LINK_PATH TRUE)
 endforeach()
 install(TARGETS ${kiln_tools} EXPORT KilnTargets

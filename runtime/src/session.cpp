@@ -418,6 +418,16 @@ kiln_status *kiln_session_lookup_metadata(const kiln_session *session,
   KILN_API_END
 }
 
+kiln_status *kiln_session_get_target_cpu(const kiln_session *session,
+                                         const char **cpu,
+                                         const char **features) {
+  KILN_API_BEGIN
+  const kiln_artifact_t &a = requireSession(session).artifact();
+  requireOut(cpu) = a.cpu_name ? a.cpu_name : "";
+  requireOut(features) = a.cpu_features ? a.cpu_features : "";
+  KILN_API_END
+}
+
 kiln_status *kiln_session_get_compiler_version(const kiln_session *session,
                                                const char **out) {
   KILN_API_BEGIN

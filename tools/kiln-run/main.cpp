@@ -123,7 +123,12 @@ void printInfo(const kiln::InferenceSession &session, double loadMs) {
   std::cout << "compiler: " << session.compilerVersion() << "\n"
             << "provider: "
             << (session.provider() == KILN_PROVIDER_CPU ? "CPU" : "CUDA")
-            << "\n"
+            << "\n";
+  const char *cpu = "", *features = "";
+  kiln::Status(kiln_session_get_target_cpu(session.get(), &cpu, &features))
+      .throwIfError();
+  std::cout << "target CPU: " << (*cpu ? cpu : "?") << " (features: "
+            << (*features ? features : "none") << ")\n"
             << "load time: " << std::fixed << std::setprecision(3) << loadMs
             << " ms\n";
   std::cout.unsetf(std::ios::fixed);

@@ -218,6 +218,13 @@ KILN_API kiln_status *kiln_session_lookup_metadata(const kiln_session *session,
 KILN_API kiln_status *
 kiln_session_get_compiler_version(const kiln_session *session,
                                   const char **out);
+/* The CPU the artifact was compiled for (LLVM's name, e.g. "x86-64-v3"; ""
+ * when unknown) and the CPU features its code needs, comma-separated (""
+ * for none), as the artifact records them; the session was only opened
+ * because this CPU has them. Valid while the session lives. */
+KILN_API kiln_status *kiln_session_get_target_cpu(const kiln_session *session,
+                                                  const char **cpu,
+                                                  const char **features);
 /* KILN_PROVIDER_* the artifact was compiled for. */
 KILN_API kiln_status *kiln_session_get_provider(const kiln_session *session,
                                                 uint32_t *out);

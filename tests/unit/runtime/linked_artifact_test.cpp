@@ -46,6 +46,11 @@ std::string open(const kiln_artifact_t *a, const char *name) {
     const char *input = nullptr;
     EXPECT_EQ(describe(kiln_session_get_input_name(session, 0, &input)), "");
     EXPECT_STREQ(input, "x");
+    const char *cpu = nullptr, *features = nullptr;
+    EXPECT_EQ(describe(kiln_session_get_target_cpu(session, &cpu, &features)),
+              "");
+    EXPECT_STREQ(cpu, a->cpu_name ? a->cpu_name : "");
+    EXPECT_STREQ(features, a->cpu_features ? a->cpu_features : "");
   } else {
     EXPECT_EQ(session, nullptr);
   }
