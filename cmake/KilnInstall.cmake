@@ -4,7 +4,8 @@
 #   lib/                libkilnrt.so, libkilnrt.a
 #   lib/pkgconfig/      kilnrt.pc
 #   lib/cmake/Kiln/     KilnConfig.cmake (find_package(Kiln)), its version
-#                       file, KilnTargets.cmake, KilnModel.cmake
+#                       file, KilnTargets.cmake (the runtime),
+#                       KilnToolsTargets.cmake (the tools), KilnModel.cmake
 #   include/kiln/       kiln.h, kiln.hpp, kiln_abi.h, kiln_integrity.h
 #
 # The compiler is installed as its tools only: its libraries are static and
@@ -51,8 +52,12 @@ foreach(tool ${kiln_tools})
     INSTALL_RPATH "$ORIGIN/../${KILN_INSTALL_LIBDIR};$ORIGIN/.."
     INSTALL_RPATH_USE_LINK_PATH TRUE)
 endforeach()
-install(TARGETS ${kiln_tools} EXPORT KilnTargets
+# Their own export set, installed with them: a prefix with the runtime alone
+# is a complete package (without Kiln::kiln-compile and kiln_add_model).
+install(TARGETS ${kiln_tools} EXPORT KilnToolsTargets
   RUNTIME DESTINATION ${KILN_INSTALL_BINDIR} COMPONENT tools)
+install(EXPORT KilnToolsTargets NAMESPACE Kiln::
+  DESTINATION ${KILN_INSTALL_CMAKEDIR} COMPONENT tools)
 
 # --- the CMake package --------------------------------------------------------
 install(EXPORT KilnTargets NAMESPACE Kiln::
