@@ -264,19 +264,20 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
 
 /* The register tile's products over kc steps: acc = Ap * B, where Ap holds
  * KG_MR values of A per step (the first `rows` used) and B's row for step
- * k is bp + k * KG_NR (a packed panel) or, with kOff, bp + kOff[k] (a
- * convolution's tap in its input copy); `vecs` vectors of it. Inlined with
- * constant rows, vecs and kOff-ness, so acc0/acc1 stay in registers. */
+ * k is bp + k * ldb (a packed panel: ldb = KG_NR; B read in place: its row
+ * stride) or, with kOff, bp + kOff[k] (a convolution's tap in its input
+ * copy); `vecs` vectors of it. Inlined with constant rows, vecs and
+ * kOff-ness, so acc0/acc1 stay in registers. */
 static inline __attribute__((always_inline)) void
 KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
-                    const int64_t *restrict kOff, kg_vec *acc0, kg_vec *acc1,
-                    const int rows, const int vecs) {
+                    int64_t ldb, const int64_t *restrict kOff, kg_vec *acc0,
+                    kg_vec *acc1, const int rows, const int vecs) {
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i)
     acc0[i] = acc1[i] = KG_SET1(0);
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k) {
-    const float *row = kOff ? bp + kOff[k] : bp + k * KG_NR;
+    const float *row = kOff ? bp + kOff[k] : bp + k * ldb;
     kg_vec b0 = KG_LOADU(row);
     kg_vec b1 = vecs == 2 ? KG_LOADU(row + KG_W) : b0;
 #pragma GCC unroll 16
@@ -292,15 +293,16 @@ KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
 
 /* The register tile: C[0:mr, 0:nr] += Ap * Bp over kc steps, where Ap holds
  * KG_MR values of A per step (the first `rows` of them used, rows >= mr)
- * and Bp KG_NR values of B per step. Inlined with a constant `rows`. */
+ * and Bp a row of B per step, ldb floats apart (KG_NR in a packed panel).
+ * Inlined with a constant `rows`. */
 static inline __attribute__((always_inline)) void
 KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
-                  const float *restrict bp, float *c, int64_t scm,
-                  int64_t scn, int64_t mr, int64_t nr, const float *bias,
-                  int64_t sbias, const KG_NAME(epi) *e, const int rows,
-                  const int vecs) {
+                  const float *restrict bp, int64_t ldb, float *c,
+                  int64_t scm, int64_t scn, int64_t mr, int64_t nr,
+                  const float *bias, int64_t sbias, const KG_NAME(epi) *e,
+                  const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
-  KG_NAME(accumulate)(kc, ap, bp, NULL, acc0, acc1, rows, vecs);
+  KG_NAME(accumulate)(kc, ap, bp, ldb, NULL, acc0, acc1, rows, vecs);
   KG_NAME(storeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, e, rows);
 }
 
@@ -325,9 +327,27 @@ static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
                           const float *bias, int64_t sbias,
                           const KG_NAME(epi) *e) {
   if (nr > KG_W)
-    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, e);
+    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias,
+               sbias, e);
   else
-    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, c, scm, scn, mr, nr, bias, sbias, e);
+    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias,
+               sbias, e);
+}
+
+/* tile() with B read in place, a row per step ldb floats apart: every
+ * vector the tile loads must lie inside B (nr = KG_NR, or KG_W with one
+ * vector). */
+static void KG_NAME(tileInPlace)(int64_t kc, const float *restrict ap,
+                                 const float *restrict bp, int64_t ldb,
+                                 float *c, int64_t scm, int64_t mr,
+                                 int64_t nr, const float *bias,
+                                 int64_t sbias, const KG_NAME(epi) *e) {
+  if (nr > KG_W)
+    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias,
+               e);
+  else
+    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias,
+               e);
 }
 
 
@@ -734,7 +754,7 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
                     const float *bias, int64_t sbias, const KG_NAME(epi) *e,
                     const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
-  KG_NAME(accumulate)(kc, ap, src, kOff, acc0, acc1, rows, vecs);
+  KG_NAME(accumulate)(kc, ap, src, 0, kOff, acc0, acc1, rows, vecs);
   int64_t r = o->q0 / o->Wq, col = o->q0 % o->Wq;
   if (col + o->nq <= o->OW) {
     /* All in one output row. */
@@ -1312,20 +1332,43 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR));
   if (!bPack)
     KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* 2 MiB */
+  /* Rows of B close together (a pointwise convolution of a 14 x 14 or 7 x 7
+   * image: 784 or 196 bytes apart), contiguous along N, and C contiguous
+   * along N: the tiles read B in place, the prefetchers follow the stride,
+   * and only the columns short of a whole tile are packed. Packing B was
+   * a quarter of such a layer's time. */
+  const int inPlace = sbn == 1 && scn == 1 && sbk <= 512;
   for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
     int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
+    /* Columns [n0, n0 + jIn) are read in place. */
+    int64_t jIn = !inPlace            ? 0
+                  : nc % KG_NR < KG_W ? nc / KG_NR * KG_NR
+                                      : nc / KG_NR * KG_NR + KG_W;
     for (int64_t k0 = 0; k0 < K; k0 += KG_KC) {
       int64_t kc = K - k0 < KG_KC ? K - k0 : KG_KC;
-      KG_NAME(packB)(kc, nc, b + k0 * sbk + n0 * sbn, sbk, sbn, bPack);
+      if (jIn < nc)
+        KG_NAME(packB)(kc, nc - jIn, b + k0 * sbk + (n0 + jIn) * sbn, sbk,
+                       sbn, bPack);
       for (int64_t m0 = 0; m0 < M; m0 += KG_MR) {
         int64_t mr = M - m0 < KG_MR ? M - m0 : KG_MR;
         const float *ap = aPacked + (m0 / KG_MR * K + k0) * KG_MR;
+        const float *tileBias = bias && k0 == 0 ? bias + m0 * sbias : NULL;
+        const KG_NAME(epi) *last = k0 + kc >= K ? e : NULL;
         for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
           int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
-          KG_NAME(tile)(kc, ap, bPack + j0 * kc,
-                        c + m0 * scm + (n0 + j0) * scn, scm, scn, mr, nr,
-                        bias && k0 == 0 ? bias + m0 * sbias : NULL, sbias,
-                        k0 + kc >= K ? e : NULL);
+          float *ct = c + m0 * scm + (n0 + j0) * scn;
+          if (j0 + KG_W <= jIn) {
+            nr = jIn - j0 < KG_NR ? jIn - j0 : KG_NR;
+            KG_NAME(tileInPlace)(kc, ap, b + k0 * sbk + n0 + j0, sbk, ct, scm,
+                                 mr, nr, tileBias, sbias, last);
+            /* A last half tile read in place leaves the rest packed. */
+            if (nr == KG_W && j0 + KG_W < nc)
+              KG_NAME(tile)(kc, ap, bPack, ct + KG_W, scm, scn, mr,
+                            nc - j0 - KG_W, tileBias, sbias, last);
+          } else {
+            KG_NAME(tile)(kc, ap, bPack + (j0 - jIn) * kc, ct, scm, scn, mr,
+                          nr, tileBias, sbias, last);
+          }
         }
       }
     }
