@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace kiln::rt {
 
@@ -58,3 +59,75 @@ void ownStrings(kiln_value &value) {
 }
 
 } // namespace kiln::rt
+
+using namespace kiln::rt;
+
+namespace {
+
+/// The owning string tensor `value` (for the fill calls).
+kiln_value &requireOwnedStrings(kiln_value *value) {
+  if (!value)
+    fail(KILN_INVALID_ARGUMENT, "value is NULL");
+  if (value->elemType != KILN_ELEM_STRING)
+    fail(KILN_INVALID_ARGUMENT, "the value is not a string tensor");
+  if (!value->owning)
+    fail(KILN_INVALID_ARGUMENT,
+         "the string tensor wraps caller memory; fill the caller's array "
+         "instead");
+  return *value;
+}
+
+/// Points `value`'s elements at `strings` (NULL read as "") and copies them
+/// into one block the value owns (ownStrings), freeing the old block.
+void ownCopiesOf(kiln_value &value, std::vector<const char *> strings) {
+  for (const char *&s : strings)
+    if (!s)
+      s = "";
+  std::memcpy(value.data, strings.data(), strings.size() * sizeof(char *));
+  ownStrings(value);
+}
+
+} // namespace
+
+extern "C" {
+
+kiln_status *kiln_value_fill_string_tensor(kiln_value *value,
+                                           const char *const *strings,
+                                           size_t count) {
+  KILN_API_BEGIN
+  kiln_value &v = requireOwnedStrings(value);
+  if (count != static_cast<size_t>(v.elementCount))
+    fail(KILN_INVALID_ARGUMENT,
+         "input array doesn't equal tensor size: " + std::to_string(count) +
+             " strings for " + std::to_string(v.elementCount) + " elements");
+  if (count && !strings)
+    fail(KILN_INVALID_ARGUMENT, "strings is NULL");
+  for (size_t e = 0; e < count; ++e)
+    if (!strings[e])
+      fail(KILN_INVALID_ARGUMENT, "string " + std::to_string(e) + " is NULL");
+  ownCopiesOf(v, std::vector<const char *>(strings, strings + count));
+  KILN_API_END
+}
+
+kiln_status *kiln_value_fill_string_tensor_element(kiln_value *value,
+                                                   const char *string,
+                                                   size_t index) {
+  KILN_API_BEGIN
+  kiln_value &v = requireOwnedStrings(value);
+  if (!string)
+    fail(KILN_INVALID_ARGUMENT, "string is NULL");
+  if (index >= static_cast<size_t>(v.elementCount))
+    fail(KILN_INVALID_ARGUMENT, "element index " + std::to_string(index) +
+                                    " is out of range (the tensor has " +
+                                    std::to_string(v.elementCount) +
+                                    " elements)");
+  auto current = static_cast<const char *const *>(v.data);
+  std::vector<const char *> strings(current, current + v.elementCount);
+  // `string` is copied before the old block (which may hold it) is freed.
+  std::string copy(string);
+  strings[index] = copy.c_str();
+  ownCopiesOf(v, std::move(strings));
+  KILN_API_END
+}
+
+} // extern "C"

@@ -152,6 +152,20 @@ KILN_API kiln_status *kiln_value_get_type_and_shape(const kiln_value *value,
                                                     const int64_t **shape);
 KILN_API kiln_status *kiln_value_get_tensor_data(const kiln_value *value,
                                                  void **out);
+/* Sets the elements of a string tensor the value owns (made with
+ * kiln_value_create_tensor, or a string output) to copies of `strings`
+ * (`count` NUL-terminated UTF-8 strings, one per element, none NULL), as
+ * ORT's FillStringTensor; the value owns the copies. A count other than the
+ * element count, a NULL string, a value that is not an owning string tensor
+ * are INVALID_ARGUMENT. */
+KILN_API kiln_status *kiln_value_fill_string_tensor(kiln_value *value,
+                                                    const char *const *strings,
+                                                    size_t count);
+/* Sets element `index` of such a tensor to a copy of `string` (ORT's
+ * FillStringTensorElement); elements not set yet read as "". */
+KILN_API kiln_status *kiln_value_fill_string_tensor_element(kiln_value *value,
+                                                            const char *string,
+                                                            size_t index);
 
 /*===------------------------------------------------------------------===*
  * Sessions

@@ -1154,6 +1154,16 @@ public:
                             const int64_t *shape, size_t shapeLen) {
     return CreateTensor(allocator, shape, shapeLen, elementTypeOf<T>());
   }
+  /// ORT's spelling, with the element type as any enum holding ONNX's
+  /// numbers (ONNXTensorElementDataType).
+  template <typename Enum,
+            typename = std::enable_if_t<std::is_enum_v<Enum> &&
+                                        !std::is_same_v<Enum, ElementType>>>
+  static Value CreateTensor(const AllocatorWithDefaultOptions &allocator,
+                            const int64_t *shape, size_t shapeLen, Enum type) {
+    return CreateTensor(allocator, shape, shapeLen,
+                        static_cast<ElementType>(type));
+  }
   static Value CreateTensor(const AllocatorWithDefaultOptions &,
                             const int64_t *shape, size_t shapeLen,
                             ElementType type) {
@@ -1234,6 +1244,61 @@ public:
   }
   TypeInfo GetTypeInfo() const { return TypeInfo(GetTensorTypeAndShapeInfo()); }
 
+  /// String tensors, as ORT's: fill one the value owns (made with an
+  /// allocator, see CreateTensor) with copies of `count` strings ...
+  void FillStringTensor(const char *const *strings, size_t count) {
+    check(kiln_value_fill_string_tensor(value_, strings, count));
+  }
+  /// ... or one element at a time (elements not set read as "").
+  void FillStringTensorElement(const char *string, size_t index) {
+    check(kiln_value_fill_string_tensor_element(value_, string, index));
+  }
+  /// Element `index` of a string tensor.
+  std::string GetStringTensorElement(size_t index) const {
+    return stringAt(index);
+  }
+  size_t GetStringTensorElementLength(size_t index) const {
+    return std::strlen(stringAt(index));
+  }
+  /// Copies element `index` (without a NUL) into `buffer`, which must hold
+  /// GetStringTensorElementLength(index) bytes.
+  void GetStringTensorElement(size_t bufferLength, size_t index,
+                              void *buffer) const {
+    const char *s = stringAt(index);
+    size_t length = std::strlen(s);
+    if (bufferLength < length)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "buffer size is too small for string element");
+    std::memcpy(buffer, s, length);
+  }
+  /// The total length of a string tensor's elements (without NULs).
+  size_t GetStringTensorDataLength() const {
+    size_t total = 0;
+    for (size_t e = 0, n = stringCount(); e < n; ++e)
+      total += std::strlen(stringAt(e));
+    return total;
+  }
+  /// Every element back to back into `buffer` (no NULs) and each one's
+  /// start into `offsets` (one per element), as ORT's.
+  void GetStringTensorContent(void *buffer, size_t bufferLength,
+                              size_t *offsets, size_t offsetsCount) const {
+    size_t n = stringCount();
+    if (offsetsCount != n)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "offsets buffer is not equal to tensor size");
+    if (bufferLength < GetStringTensorDataLength())
+      throw Exception(ErrorCode::InvalidArgument, "output buffer is too small");
+    char *out = static_cast<char *>(buffer);
+    size_t at = 0;
+    for (size_t e = 0; e < n; ++e) {
+      const char *s = stringAt(e);
+      size_t length = std::strlen(s);
+      offsets[e] = at;
+      std::memcpy(out + at, s, length);
+      at += length;
+    }
+  }
+
   kiln_value *get() const { return value_; }
   kiln_value *release() { return std::exchange(value_, nullptr); }
 
@@ -1241,6 +1306,24 @@ private:
   void requireValue() const {
     if (!value_)
       throw Exception(ErrorCode::InvalidArgument, "the kiln::Value is empty");
+  }
+  size_t stringCount() const {
+    requireValue();
+    if (kiln_value_elem_type(value_) != KILN_ELEM_STRING)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "the value is not a string tensor");
+    return static_cast<size_t>(kiln_value_element_count(value_));
+  }
+  const char *stringAt(size_t index) const {
+    size_t n = stringCount();
+    if (index >= n)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "element index " + std::to_string(index) +
+                          " is out of range (the tensor has " +
+                          std::to_string(n) + " elements)");
+    const char *s =
+        static_cast<const char *const *>(kiln_value_data(value_))[index];
+    return s ? s : "";
   }
 
   kiln_value *value_ = nullptr;

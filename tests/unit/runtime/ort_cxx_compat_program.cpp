@@ -183,6 +183,24 @@ int main(int argc, char **argv) {
     expect(e.GetOrtErrorCode() == ORT_INVALID_ARGUMENT, "At: INVALID_ARGUMENT");
   }
 
+  // String tensors: filled by the program, read back as ORT reads them.
+  int64_t wordsShape[] = {3};
+  Ort::Value words = Ort::Value::CreateTensor(
+      allocator, wordsShape, 1, ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING);
+  const char *texts[] = {"kiln", "", "ort"};
+  words.FillStringTensor(texts, 3);
+  words.FillStringTensorElement("is", 1);
+  expect(words.GetStringTensorElement(1) == "is", "GetStringTensorElement");
+  expect(words.GetStringTensorDataLength() == 9, "GetStringTensorDataLength");
+  std::string content(9, '?');
+  size_t offsets[3] = {};
+  words.GetStringTensorContent(content.data(), content.size(), offsets, 3);
+  expect(content == "kiln"
+                    "is"
+                    "ort" &&
+             offsets[1] == 4 && offsets[2] == 6,
+         "GetStringTensorContent");
+
   // Allocators.
   void *block = allocator.Alloc(100);
   expect(block && reinterpret_cast<uintptr_t>(block) % 64 == 0, "Alloc");

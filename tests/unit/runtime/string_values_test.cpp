@@ -102,3 +102,71 @@ TEST(StringValues, PreallocatedOutputIsRejected) {
 }
 
 } // namespace
+
+TEST(StringValues, FilledTensorFeedsARun) {
+  int64_t n = 3;
+  kiln_value *s = nullptr;
+  ASSERT_EQ(describe(kiln_value_create_tensor(KILN_ELEM_STRING, &n, 1, &s)),
+            "");
+  {
+    // The caller's strings may go away: the value holds copies.
+    std::vector<std::string> words = {"ab", "", "c d"};
+    std::vector<const char *> pointers;
+    for (const std::string &w : words)
+      pointers.push_back(w.c_str());
+    ASSERT_EQ(describe(kiln_value_fill_string_tensor(s, pointers.data(), 3)),
+              "");
+  }
+  ASSERT_EQ(describe(kiln_value_fill_string_tensor_element(s, "xyz", 1)), "");
+  EXPECT_EQ(stringsOf(s), (std::vector<std::string>{"ab", "xyz", "c d"}));
+  SessionHolder holder(KILN_FAKE_STRINGS);
+  const char *names[] = {"s"};
+  const kiln_value *values[] = {s};
+  const char *outputs[] = {"u"};
+  kiln_value *u = nullptr;
+  ASSERT_EQ(describe(kiln_session_run(holder.session, names, values, 1, outputs,
+                                      1, &u)),
+            "");
+  EXPECT_EQ(stringsOf(u), (std::vector<std::string>{"AB", "XYZ", "C D"}));
+  // A string output can be refilled too.
+  ASSERT_EQ(describe(kiln_value_fill_string_tensor_element(u, "q", 0)), "");
+  EXPECT_EQ(stringsOf(u), (std::vector<std::string>{"q", "XYZ", "C D"}));
+  kiln_value_release(u);
+  kiln_value_release(s);
+}
+
+TEST(StringValues, FillErrors) {
+  int64_t n = 2;
+  kiln_value *s = nullptr;
+  ASSERT_EQ(describe(kiln_value_create_tensor(KILN_ELEM_STRING, &n, 1, &s)),
+            "");
+  const char *one[] = {"a"};
+  EXPECT_EQ(describe(kiln_value_fill_string_tensor(s, one, 1)),
+            "INVALID_ARGUMENT: input array doesn't equal tensor size: 1 "
+            "strings for 2 elements");
+  const char *withNull[] = {"a", nullptr};
+  EXPECT_EQ(describe(kiln_value_fill_string_tensor(s, withNull, 2)),
+            "INVALID_ARGUMENT: string 1 is NULL");
+  EXPECT_EQ(describe(kiln_value_fill_string_tensor_element(s, "a", 2)),
+            "INVALID_ARGUMENT: element index 2 is out of range (the tensor "
+            "has 2 elements)");
+  // Unfilled elements read as "" once another one is set.
+  ASSERT_EQ(describe(kiln_value_fill_string_tensor_element(s, "b", 1)), "");
+  EXPECT_EQ(stringsOf(s), (std::vector<std::string>{"", "b"}));
+  kiln_value *floats = nullptr;
+  ASSERT_EQ(describe(kiln_value_create_tensor(KILN_ELEM_FLOAT, &n, 1, &floats)),
+            "");
+  EXPECT_EQ(describe(kiln_value_fill_string_tensor(floats, withNull, 2)),
+            "INVALID_ARGUMENT: the value is not a string tensor");
+  const char *wrapped[] = {"x", "y"};
+  kiln_value *view = nullptr;
+  ASSERT_EQ(describe(kiln_value_create_tensor_with_data(
+                KILN_ELEM_STRING, wrapped, sizeof(wrapped), &n, 1, &view)),
+            "");
+  EXPECT_EQ(describe(kiln_value_fill_string_tensor_element(view, "z", 0)),
+            "INVALID_ARGUMENT: the string tensor wraps caller memory; fill "
+            "the caller's array instead");
+  kiln_value_release(view);
+  kiln_value_release(floats);
+  kiln_value_release(s);
+}
