@@ -10,10 +10,9 @@ import shutil
 import tempfile
 import threading
 import unittest
-
-import numpy as np
 import warnings
 
+import numpy as np
 import onnx
 import onnx.helper as oh
 from onnx import TensorProto, numpy_helper
@@ -21,8 +20,7 @@ from onnx import TensorProto, numpy_helper
 import kiln as rt
 import kiln.backend
 from kiln import datasets
-from kiln.capi.onnxruntime_pybind11_state import (Fail, InvalidArgument,
-                                                  NotImplemented)
+from kiln.capi.onnxruntime_pybind11_state import Fail, InvalidArgument
 
 
 class ScenarioCase(unittest.TestCase):
