@@ -174,9 +174,21 @@ void checkIntegrity(const std::string &path, int fd, uint64_t size) {
   void *map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED)
     failLoad(KILN_FAIL, path, std::string("mmap: ") + std::strerror(errno));
-  std::string problem =
-      artifactDamage(static_cast<const unsigned char *>(map), size);
+  const auto *bytes = static_cast<const unsigned char *>(map);
+  bool elf = size >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' &&
+             bytes[2] == 'L' && bytes[3] == 'F';
+  std::string problem = artifactDamage(bytes, size);
   ::munmap(map, size);
+  // An ONNX model handed to the runtime (as ORT programs do): say what to
+  // do instead of "invalid ELF header".
+  if (!elf && path.size() > 5 &&
+      path.compare(path.size() - 5, 5, ".onnx") == 0)
+    failLoad(KILN_NOT_IMPLEMENTED, path,
+             path + " is an ONNX model, and the C/C++ runtime only loads "
+                    "models compiled by Kiln: compile it first (kiln-compile " +
+                 path +
+                 " -o model.so, or a kiln.InferenceSession in Python, which "
+                 "compiles it)");
   if (!problem.empty())
     failLoad(KILN_INVALID_GRAPH, path,
              "the artifact is damaged: " + problem + "; compile the model again");

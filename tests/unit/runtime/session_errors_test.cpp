@@ -105,6 +105,20 @@ TEST(LoadErrorsTest, NotASharedObject) {
   std::remove(path.c_str());
 }
 
+TEST(LoadErrorsTest, OnnxModelSaysToCompileIt) {
+  // What a program written for ONNX Runtime passes: an .onnx file.
+  std::string path = ::testing::TempDir() + "kiln_model.onnx";
+  std::ofstream(path) << std::string("\x08\x08\x12\x04kiln", 8);
+  EXPECT_EQ(loadError(path),
+            "NOT_IMPLEMENTED: Load model from " + path + " failed:" + path +
+                " is an ONNX model, and the C/C++ runtime only loads models "
+                "compiled by Kiln: compile it first (kiln-compile " +
+                path +
+                " -o model.so, or a kiln.InferenceSession in Python, which "
+                "compiles it)");
+  std::remove(path.c_str());
+}
+
 TEST(LoadErrorsTest, NullArguments) {
   kiln_session *session = nullptr;
   EXPECT_EQ(describe(kiln_session_create(nullptr, nullptr, &session)),
