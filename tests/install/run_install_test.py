@@ -8,8 +8,8 @@ prefix: find_package(Kiln) and kiln_add_model() in SHARED and STATIC forms.
 It runs both programs and checks every number against numpy, checks that the
 static program needs neither libkilnrt.so nor any file of the model, that
 changing the external data file recompiles the model (and nothing else is
-rebuilt on a second build), and that pkg-config's flags for kilnrt link a
-program.
+rebuilt on a second build), that `python -m kiln.compile` and `kiln.run`
+work, and that pkg-config's flags for kilnrt link a program.
 
     run_install_test.py --build-dir build [--work DIR]
 """
@@ -211,6 +211,19 @@ def main():
             raise SystemExit(f"FAILED: a newer kiln-compile did not "
                              f"recompile {name}:\n" + out)
     print("ok: a newer kiln-compile recompiles every model")
+
+    # The package's tools: python -m kiln.compile / kiln.run (the wheel's
+    # console scripts exec the same files; pip install . is a documented
+    # check, too slow here).
+    env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"))
+    so = os.path.join(work, "tiny_py.so")
+    run([sys.executable, "-m", "kiln.compile", os.path.join(models, "tiny.onnx"),
+         "--mcpu=x86-64-v2", "-o", so], env=env, cwd=work)
+    info = run([sys.executable, "-m", "kiln.run", so, "--info"], env=env,
+               cwd=work).stdout
+    if "target CPU: x86-64-v2" not in info:
+        raise SystemExit("FAILED: python -m kiln.run --info:\n" + info)
+    print("ok: python -m kiln.compile and python -m kiln.run")
 
     # pkg-config's flags for the runtime link a C program.
     if shutil.which("pkg-config") and shutil.which("cc"):
