@@ -137,6 +137,8 @@ def main():
     w = np.array([1.0, -2.0, 0.5, 3.0], dtype=np.float32)
     b = np.array([0.25, 0.5, -1.0, 2.0], dtype=np.float32)
     weights = write_models(models, w, b)
+    shutil.copy(os.path.join(HERE, os.pardir, os.pardir, "examples", "models",
+                             "mobilenet_like.onnx"), models)
 
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     run([args.cmake, *generator, "-S", os.path.join(HERE, "consumer"),
@@ -165,6 +167,9 @@ def main():
         return app
 
     app = check_all(w, b)
+    out = run([os.path.join(consumer, "app_mnet")]).stdout
+    print("ok: mobilenet_like linked in computes what its .so does:",
+          out.strip())
     # A model linked in is checked like a loaded one: on a CPU without the
     # features it was compiled for (every feature switched off here) it is
     # refused with their names, not run into SIGILL.
@@ -206,7 +211,7 @@ def main():
     later = time.time() + 2
     os.utime(compiler, (later, later))
     out = run([args.cmake, "--build", consumer]).stdout
-    for name in ("affine_shared", "affine_static", "tiny"):
+    for name in ("affine_shared", "affine_static", "tiny", "mnet_static"):
         if f"Compiling ONNX model {name} " not in out:
             raise SystemExit(f"FAILED: a newer kiln-compile did not "
                              f"recompile {name}:\n" + out)
