@@ -170,6 +170,17 @@ def main():
     out = run([os.path.join(consumer, "app_mnet")]).stdout
     print("ok: mobilenet_like linked in computes what its .so does:",
           out.strip())
+    info = run([os.path.join(prefix, "bin", "kiln-run"),
+                os.path.join(consumer, "mnet_shared.so"), "--info"]).stdout
+    if ("target CPU: x86-64-v2" not in info or
+            "shape=[2, 3, 48, 40]" not in info):
+        raise SystemExit("FAILED: CPU or SHAPES did not reach kiln-compile:\n"
+                         + info)
+    info = run([os.path.join(prefix, "bin", "kiln-run"),
+                os.path.join(consumer, "affine_shared.so"), "--info"]).stdout
+    if "target CPU: x86-64 (features: " not in info or "sse4.2" not in info:
+        raise SystemExit("FAILED: MATTR did not reach kiln-compile:\n" + info)
+    print("ok: SHAPES, CPU, MATTR, OPT_LEVEL and PROFILE reach kiln-compile")
     # A model linked in is checked like a loaded one: on a CPU without the
     # features it was compiled for (every feature switched off here) it is
     # refused with their names, not run into SIGILL.
