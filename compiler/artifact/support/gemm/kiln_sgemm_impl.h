@@ -700,28 +700,29 @@ static uint64_t KG_NAME(usedPhases)(int64_t k, int64_t d, int64_t s) {
 /* One channel of x (rows sxh, columns sxw apart, H x W) into its sh x sw
  * phase planes at dst, each Rq x Wq floats and `plane` apart: plane (ph,
  * pw) row rq column jq holds x[ihLo + rq * sh + ph, jq * sw + pw - padL],
- * or zero outside x. dst is zeroed first by the caller; planes of row
- * phases not in rowMask or column phases not in colMask (usedPhases) are
- * left so. */
+ * or zero outside x. Every float of the planes a tap reads (row phases in
+ * rowMask, column phases in colMask: usedPhases) is written, the padding
+ * as zeros, in one pass: zeroing all of dst first had cost a strided 1-D
+ * layer a third as much again as the copy. Of the other planes only the
+ * first 2 KG_NR floats are zeroed: a tile's vectors reach that far past
+ * the plane before them, into lanes it drops (zeros, not whatever the
+ * scratch held: a subnormal there would cost a microcode assist). */
 static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
                                 int64_t sxw, int64_t H, int64_t W,
                                 int64_t ihLo, int64_t padL, int64_t Rq,
                                 int64_t Wq, int64_t sh, int64_t sw,
                                 int64_t plane, uint64_t rowMask,
                                 uint64_t colMask) {
-  /* The rows of x each row phase holds: rq in [rqLo[ph], rqHi[ph]). */
+  const int64_t reach = plane < 2 * KG_NR ? plane : 2 * KG_NR;
   for (int64_t pw = 0; pw < sw; ++pw) {
-    if (pw < 64 && !(colMask >> pw & 1))
-      continue;
+    const int colUsed = pw >= 64 || (colMask >> pw & 1);
     /* Columns jq with 0 <= jq * sw + pw - padL < W, the same on every row
-     * (divisions once per phase, not per row). */
+     * (divisions once per phase, not per row); none when jLo >= jHi. */
     int64_t first = padL - pw, last = W - 1 + padL - pw;
-    if (last < 0)
-      continue;
     int64_t jLo = first > 0 ? (first + sw - 1) / sw : 0;
-    int64_t jHi = last / sw + 1 < Wq ? last / sw + 1 : Wq;
-    if (jLo >= jHi)
-      continue;
+    int64_t jHi = last < 0 ? 0 : last / sw + 1 < Wq ? last / sw + 1 : Wq;
+    if (jLo > jHi)
+      jLo = jHi;
     /* Columns of the even-lane vector loop (stride 2): while two vectors
      * of the row remain. */
     int64_t jVec = jLo;
@@ -729,14 +730,20 @@ static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
       while (jVec + KG_W <= jHi && jVec * 2 + pw - padL + 2 * KG_W <= W)
         jVec += KG_W;
     for (int64_t ph = 0; ph < sh; ++ph) {
-      if (ph < 64 && !(rowMask >> ph & 1))
-        continue;
       float *planeRows = dst + (ph * sw + pw) * plane;
+      if (!colUsed || (ph < 64 && !(rowMask >> ph & 1))) {
+        memset(planeRows, 0, (size_t)reach * sizeof(float));
+        continue;
+      }
       for (int64_t rq = 0, ih = ihLo + ph; rq < Rq; ++rq, ih += sh) {
-        if (ih < 0 || ih >= H)
-          continue;
-        const float *src = x + ih * sxh + (pw - padL) * sxw;
         float *out = planeRows + rq * Wq;
+        if (ih < 0 || ih >= H || jLo == jHi) {
+          memset(out, 0, (size_t)Wq * sizeof(float));
+          continue;
+        }
+        memset(out, 0, (size_t)jLo * sizeof(float));
+        memset(out + jHi, 0, (size_t)(Wq - jHi) * sizeof(float));
+        const float *src = x + ih * sxh + (pw - padL) * sxw;
         if (sxw == 1 && sw == 1) {
           memcpy(out + jLo, src + jLo, (size_t)(jHi - jLo) * sizeof(float));
           continue;
@@ -913,17 +920,20 @@ static KG_NAME(phaseCopy) KG_NAME(phaseGeometry)(const KG_NAME(convB) *g,
   return p;
 }
 
-/* Zeroes `floats` of xq and copies the task's input rows into it. */
+/* Copies the task's input rows into xq (`floats` of it: the planes, then
+ * slack that is zeroed). */
 static void KG_NAME(copyPhases)(const KG_NAME(convB) *g,
                                 const KG_NAME(phaseCopy) *p, float *xq,
                                 size_t floats) {
-  memset(xq, 0, floats * sizeof(float));
   const uint64_t rowMask = KG_NAME(usedPhases)(g->KH, g->dh, g->sh);
   const uint64_t colMask = KG_NAME(usedPhases)(g->KW, g->dw, g->sw);
+  const size_t planes = (size_t)(p->C * p->phases * p->plane);
   for (int64_t ch = 0; ch < p->C; ++ch)
     KG_NAME(fillPhases)(xq + ch * p->phases * p->plane, g->x + ch * g->sxc,
                         g->sxh, g->sxw, g->H, g->W, p->ihLo, g->padL, p->Rq,
                         p->Wq, g->sh, g->sw, p->plane, rowMask, colMask);
+  if (floats > planes)
+    memset(xq + planes, 0, (floats - planes) * sizeof(float));
 }
 
 /* Where padded row i, column j of a channel's first plane row and column
@@ -1958,26 +1968,9 @@ static int KG_NAME(dwPlanePadded)(const KG_NAME(dwJob) *j, const float *x,
     return 0;
   int64_t *off = (int64_t *)(xq + floats);
   float *wt = (float *)(off + taps);
-  if (ch == 1 && cw == 1) {
-    /* One plane, whose rows inside x are copied whole: only the padding
-     * around them and the slack need zeros (a memset of the whole plane
-     * cost a tenth of a stride-2 convolution of 112 x 112). */
-    const int64_t jLo = j->padL < Wq ? j->padL : Wq;
-    const int64_t jHi = j->W + j->padL < Wq ? j->W + j->padL : Wq;
-    for (int64_t rq = 0; rq < Rq; ++rq) {
-      int64_t ih = rq - j->padT;
-      float *row = xq + rq * Wq;
-      if (ih < 0 || ih >= j->H) {
-        memset(row, 0, (size_t)Wq * sizeof(float));
-        continue;
-      }
-      memset(row, 0, (size_t)jLo * sizeof(float));
-      memset(row + jHi, 0, (size_t)(Wq - jHi) * sizeof(float));
-    }
-    memset(xq + plane, 0, (floats - (size_t)plane) * sizeof(float));
-  } else {
-    memset(xq, 0, floats * sizeof(float));
-  }
+  /* fillPhases writes the padding; the slack after the planes is zeroed. */
+  memset(xq + ch * cw * plane, 0,
+         (floats - (size_t)(ch * cw * plane)) * sizeof(float));
   KG_NAME(fillPhases)(xq, x, j->sxh, j->sxw, j->H, j->W, -j->padT, j->padL,
                       Rq, Wq, ch, cw, plane,
                       KG_NAME(usedPhases)(KH, j->dh, ch),
