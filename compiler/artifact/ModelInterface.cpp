@@ -148,7 +148,7 @@ std::string dimsInit(const TensorSignature &sig) {
 std::vector<Param> makeParams(const Signature &sig, std::string &error) {
   std::vector<Param> params;
   llvm::StringSet<> used;
-  auto add = [&](const TensorSignature &t, bool isOutput, size_t index) {
+  auto add = [&](const TensorSignature &t, bool isOutput) {
     Param p;
     p.sig = &t;
     p.elem = elemInfo(t.elemType);
@@ -175,13 +175,12 @@ std::vector<Param> makeParams(const Signature &sig, std::string &error) {
     used.insert(ident);
     used.insert(ident + "_shape");
     p.ident = ident;
-    (void)index;
     params.push_back(std::move(p));
   };
   for (size_t i = 0; i < sig.inputs.size() && error.empty(); ++i)
-    add(sig.inputs[i], false, i);
+    add(sig.inputs[i], false);
   for (size_t i = 0; i < sig.outputs.size() && error.empty(); ++i)
-    add(sig.outputs[i], true, i);
+    add(sig.outputs[i], true);
   return params;
 }
 
