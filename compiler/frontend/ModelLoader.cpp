@@ -502,6 +502,36 @@ bool loadModel(const std::string &path, const std::string &bytes,
   onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                       /*strict_mode=*/0,
                                       /*data_prop=*/true);
+  // A graph output's declared shape is what the exporter believed, not a
+  // type to force on the node that computes it: exports often declare
+  // fixed dims where the inputs are symbolic, and ONNX's inference merges
+  // them into the node's result (a Transpose of [N, 3, 4] declared
+  // [4, 3, 2] gave linalg.transpose a static dim its input lacks). The
+  // computation takes the shapes inferred from the inputs; the declared
+  // ones stay in the signature, as ONNX Runtime reports them.
+  std::vector<onnx::TypeProto> declaredOutputs;
+  for (onnx::ValueInfoProto &vi : *graph.mutable_output()) {
+    declaredOutputs.push_back(vi.type());
+    if (vi.type().has_tensor_type())
+      vi.mutable_type()->mutable_tensor_type()->clear_shape();
+  }
+  // An output declared without a shape keeps the inferred one; a declared
+  // shape goes back into the signature, the inferred one into value_info
+  // (which the importer prefers for the node's result).
+  auto restoreDeclaredOutputs = [&] {
+    for (int i = 0; i < graph.output_size(); ++i) {
+      onnx::ValueInfoProto &vi = *graph.mutable_output(i);
+      const onnx::TypeProto &declared = declaredOutputs[i];
+      if (!declared.has_tensor_type() || !declared.tensor_type().has_shape())
+        continue;
+      if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) {
+        onnx::ValueInfoProto *inferred = graph.add_value_info();
+        inferred->set_name(vi.name());
+        *inferred->mutable_type() = vi.type();
+      }
+      *vi.mutable_type() = declared;
+    }
+  };
   try {
     onnx::shape_inference::InferShapes(
         *out.model, onnx::OpSchemaRegistry::Instance(), options);
@@ -532,6 +562,7 @@ bool loadModel(const std::string &path, const std::string &bytes,
     error = std::string("ONNX shape inference failed: ") + e.what();
     return false;
   }
+  restoreDeclaredOutputs();
   return true;
 }
 

@@ -743,8 +743,10 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g, bool isMain,
     types[vi.name()] = &vi.type();
   for (const auto &vi : g.value_info())
     types[vi.name()] = &vi.type();
+  // A value_info of a graph output is its inferred type (the loader keeps
+  // declared output shapes out of the computation): it wins.
   for (const auto &vi : g.output())
-    types[vi.name()] = &vi.type();
+    types.emplace(vi.name(), &vi.type());
 
   Location loc = unknownLoc();
   std::set<std::string> initNames;

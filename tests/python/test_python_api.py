@@ -675,6 +675,29 @@ class RunTest(KilnTestCase):
         np.testing.assert_array_equal(a3, -x)
         self.assertEqual(len(sess.run([], {"x": x})), 2)
 
+    def test_declared_output_shape_is_not_forced(self):
+        # Exports declare fixed output dims while the inputs are symbolic:
+        # the computation follows the inputs (a run with another size gets
+        # the right answer, ORT only warns), the declared dims stay what
+        # the exporter wrote.
+        model = _model(
+            [oh.make_node("Transpose", ["x"], ["y"], perm=[2, 1, 0]),
+             oh.make_node("MatMul", ["x", "w"], ["z"])],
+            [oh.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4])],
+            [oh.make_tensor_value_info("y", TensorProto.FLOAT, [4, 3, 2]),
+             oh.make_tensor_value_info("z", TensorProto.FLOAT, [2, 3, 5])],
+            [onnx.numpy_helper.from_array(
+                np.arange(20, dtype=np.float32).reshape(4, 5), "w")])
+        sess = kiln.InferenceSession(model.SerializeToString())
+        ref = ort.InferenceSession(model.SerializeToString())
+        for n in (2, 5):
+            x = np.random.default_rng(n).standard_normal(
+                (n, 3, 4)).astype(np.float32)
+            got, want = sess.run(None, {"x": x}), ref.run(None, {"x": x})
+            for g, w in zip(got, want):
+                self.assertEqual(g.shape, w.shape)
+                np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
     def test_masked_softmax_and_sigmoid_have_no_subnormals(self):
         # exp below ln FLT_MIN is 0 in the kernels: a row masked with -1e9
         # (or a sigmoid of a large input feeding a product) gives exact
