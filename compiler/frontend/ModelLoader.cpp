@@ -53,8 +53,9 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
   std::string path;
   if (std::string why = checkExternalLocation(baseDir, ref.location, path);
       !why.empty()) {
-    error = "External data path validation failed for initializer: " +
-            t.name() + ". Error: " + why;
+    error =
+        "External data path validation failed for initializer: " + t.name() +
+        ". Error: " + why;
     return false;
   }
   std::ifstream in(path, std::ios::binary);
@@ -212,8 +213,7 @@ std::string duplicateDefinition(const onnx::GraphProto &g) {
     for (const std::string &name : node.output())
       if (!name.empty() && !defined.insert(name).second)
         return name;
-    if (std::string d = firstInSubgraphs(node, duplicateDefinition);
-        !d.empty())
+    if (std::string d = firstInSubgraphs(node, duplicateDefinition); !d.empty())
       return d;
   }
   return "";
@@ -243,11 +243,11 @@ std::string unsupportedDomainNode(const onnx::ModelProto &model,
              nodeDisplayName(node) +
              "': Kiln only compiles the default ai.onnx domain";
     }
-    if (std::string u = firstInSubgraphs(
-            node,
-            [&](const onnx::GraphProto &sub) {
-              return unsupportedDomainNode(model, sub);
-            });
+    if (std::string u = firstInSubgraphs(node,
+                                         [&](const onnx::GraphProto &sub) {
+                                           return unsupportedDomainNode(model,
+                                                                        sub);
+                                         });
         !u.empty())
       return u;
   }
@@ -270,12 +270,12 @@ std::string undefinedInput(const onnx::GraphProto &g,
       if (!name.empty() && !visible.count(name))
         return "Invalid model. Node input '" + name +
                "' is not a graph input, initializer, or output of a "
-               "previous node (node '" + nodeDisplayName(node) + "')";
-    if (std::string u = firstInSubgraphs(
-            node,
-            [&](const onnx::GraphProto &sub) {
-              return undefinedInput(sub, visible);
-            });
+               "previous node (node '" +
+               nodeDisplayName(node) + "')";
+    if (std::string u = firstInSubgraphs(node,
+                                         [&](const onnx::GraphProto &sub) {
+                                           return undefinedInput(sub, visible);
+                                         });
         !u.empty())
       return u;
     for (const std::string &name : node.output())
@@ -341,11 +341,11 @@ std::string mismatchedAttribute(const onnx::GraphProto &g, int opset) {
                  onnx::AttributeProto_AttributeType_Name(a.type()) + "'";
       }
     }
-    if (std::string m = firstInSubgraphs(
-            node,
-            [&](const onnx::GraphProto &sub) {
-              return mismatchedAttribute(sub, opset);
-            });
+    if (std::string m = firstInSubgraphs(node,
+                                         [&](const onnx::GraphProto &sub) {
+                                           return mismatchedAttribute(sub,
+                                                                      opset);
+                                         });
         !m.empty())
       return m;
   }
@@ -392,7 +392,8 @@ std::vector<std::string> externalDataFiles(const std::string &path) {
   if (text || !readFile(path, data) || !model.ParseFromString(data))
     return files;
   auto slash = path.find_last_of('/');
-  std::string baseDir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string baseDir =
+      slash == std::string::npos ? "." : path.substr(0, slash);
   std::set<std::string> seen;
   collectExternalFiles(model.graph(), baseDir, seen, files);
   return files;
@@ -464,8 +465,8 @@ bool loadModel(const std::string &path, const std::string &bytes,
   // A graph input without a type: libonnx's inference dereferences it
   // (SIGSEGV, found by the mutation driver).
   for (const auto &vi : graph.input())
-    if (!vi.has_type() || vi.type().value_case() ==
-                              onnx::TypeProto::VALUE_NOT_SET) {
+    if (!vi.has_type() ||
+        vi.type().value_case() == onnx::TypeProto::VALUE_NOT_SET) {
       errorCode = 1;
       error = "This is an invalid model. Model input (" + vi.name() +
               ") does not have type information.";
@@ -517,17 +518,27 @@ bool loadModel(const std::string &path, const std::string &bytes,
   }
   // An output declared without a shape keeps the inferred one; a declared
   // shape goes back into the signature, the inferred one into value_info
-  // (which the importer prefers for the node's result).
+  // (which the importer prefers for the node's result). As in ONNX
+  // Runtime, a declared dim with neither a value nor a name takes the
+  // inferred one's (an output [?, 3] of an input [N, 3] reports N).
   auto restoreDeclaredOutputs = [&] {
     for (int i = 0; i < graph.output_size(); ++i) {
       onnx::ValueInfoProto &vi = *graph.mutable_output(i);
-      const onnx::TypeProto &declared = declaredOutputs[i];
+      onnx::TypeProto declared = declaredOutputs[i];
       if (!declared.has_tensor_type() || !declared.tensor_type().has_shape())
         continue;
       if (vi.type().has_tensor_type() && vi.type().tensor_type().has_shape()) {
-        onnx::ValueInfoProto *inferred = graph.add_value_info();
-        inferred->set_name(vi.name());
-        *inferred->mutable_type() = vi.type();
+        const onnx::TensorShapeProto &inferred =
+            vi.type().tensor_type().shape();
+        onnx::TensorShapeProto &shape =
+            *declared.mutable_tensor_type()->mutable_shape();
+        if (shape.dim_size() == inferred.dim_size())
+          for (int d = 0; d < shape.dim_size(); ++d)
+            if (!shape.dim(d).has_dim_value() && !shape.dim(d).has_dim_param())
+              *shape.mutable_dim(d) = inferred.dim(d);
+        onnx::ValueInfoProto *info = graph.add_value_info();
+        info->set_name(vi.name());
+        *info->mutable_type() = vi.type();
       }
       *vi.mutable_type() = declared;
     }
