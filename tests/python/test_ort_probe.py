@@ -11,8 +11,7 @@ as ORT's" (each probe makes one to a dozen calls).
 """
 
 import os
-import shutil
-import tempfile
+import sys
 import threading
 import unittest
 
@@ -23,6 +22,9 @@ import onnxruntime as ort
 from onnx import TensorProto, numpy_helper
 
 import kiln
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_cache import PrivateCacheCase  # noqa: E402
 
 
 def _add_model():
@@ -645,22 +647,14 @@ def _normalize(value):
     return value
 
 
-class OrtProbeTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kiln-probe-")
-        cls._old_cache = os.environ.get("KILN_CACHE_DIR")
-        os.environ["KILN_CACHE_DIR"] = os.path.join(cls.tmp, "cache")
-        cls.env = Env(cls.tmp)
-        ort.set_default_logger_severity(3)
+class OrtProbeTest(PrivateCacheCase):
+    tmp_prefix = "kiln-probe-"
 
     @classmethod
-    def tearDownClass(cls):
-        if cls._old_cache is None:
-            os.environ.pop("KILN_CACHE_DIR", None)
-        else:
-            os.environ["KILN_CACHE_DIR"] = cls._old_cache
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = Env(cls.tmp)
+        ort.set_default_logger_severity(3)
 
     def test_same_calls_behave_the_same(self):
         same, differ = [], {}

@@ -6,8 +6,7 @@ asynchronous runs — with `import kiln as rt` and nothing else changed.
 
 import json
 import os
-import shutil
-import tempfile
+import sys
 import threading
 import unittest
 import warnings
@@ -22,23 +21,14 @@ import kiln.backend
 from kiln import datasets
 from kiln.capi.onnxruntime_pybind11_state import Fail, InvalidArgument
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_cache import PrivateCacheCase  # noqa: E402
 
-class ScenarioCase(unittest.TestCase):
+
+class ScenarioCase(PrivateCacheCase):
     """A private compile cache per class."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kiln-scenarios-")
-        cls._old_cache = os.environ.get("KILN_CACHE_DIR")
-        os.environ["KILN_CACHE_DIR"] = os.path.join(cls.tmp, "cache")
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls._old_cache is None:
-            os.environ.pop("KILN_CACHE_DIR", None)
-        else:
-            os.environ["KILN_CACHE_DIR"] = cls._old_cache
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    tmp_prefix = "kiln-scenarios-"
 
 
 class SimpleUsageTest(ScenarioCase):

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -26,6 +25,9 @@ import onnxruntime as ort
 from onnx import TensorProto
 
 import kiln
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_cache import PrivateCacheCase  # noqa: E402
 
 
 def _model(nodes, inputs, outputs, initializers=(), **kwargs):
@@ -85,22 +87,8 @@ def error_of(fn):
     raise AssertionError("no exception raised")
 
 
-class KilnTestCase(unittest.TestCase):
+class KilnTestCase(PrivateCacheCase):
     """Every test class gets a private, empty compile cache."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kiln-pytest-")
-        cls._old_cache = os.environ.get("KILN_CACHE_DIR")
-        os.environ["KILN_CACHE_DIR"] = os.path.join(cls.tmp, "cache")
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls._old_cache is None:
-            os.environ.pop("KILN_CACHE_DIR", None)
-        else:
-            os.environ["KILN_CACHE_DIR"] = cls._old_cache
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def save(self, model, name):
         path = os.path.join(self.tmp, name)
