@@ -1,17 +1,17 @@
 # `cmake --install <build> --prefix <dir>` lays Kiln out as
 #
 #   bin/                kiln-compile, kiln-opt, kiln-run, kiln-loadcheck
-#   lib/                libkilnrt.so, libkilnrt.a
-#   lib/pkgconfig/      kilnrt.pc
+#   lib/                libkilnrt.so, libkilnrt.a, libkilncompiler.so
+#   lib/pkgconfig/      kilnrt.pc, kilncompiler.pc
 #   lib/cmake/Kiln/     KilnConfig.cmake (find_package(Kiln)), its version
 #                       file, KilnTargets.cmake (the runtime),
 #                       KilnToolsTargets.cmake (the tools), KilnModel.cmake
 #   include/kiln/       kiln.h, kiln.hpp, kiln_abi.h, kiln_integrity.h
 #
-# The compiler is installed as its tools only: its libraries are static and
-# carry MLIR's static libraries, so no compiler library is meant for
-# linking (Python reaches it through its own extension). The tools keep
-# an RPATH to the LLVM/MLIR 22 libraries they link (Debian's llvm-22).
+# The compiler is installed as its tools and as libkilncompiler.so, whose
+# C interface (kiln/kiln_compiler.h) is all it exports: the compiler's own
+# libraries are static, linked into it and the tools. Both keep an RPATH to
+# the LLVM/MLIR 22 libraries they link (Debian's llvm-22).
 
 include(CMakePackageConfigHelpers)
 
@@ -58,6 +58,20 @@ install(TARGETS ${kiln_tools} EXPORT KilnToolsTargets
   RUNTIME DESTINATION ${KILN_INSTALL_BINDIR} COMPONENT tools)
 install(EXPORT KilnToolsTargets NAMESPACE Kiln::
   DESTINATION ${KILN_INSTALL_CMAKEDIR} COMPONENT tools)
+
+# --- the compiler library -----------------------------------------------------
+if(TARGET kiln_compiler)
+  set_target_properties(kiln_compiler PROPERTIES EXPORT_NAME compiler
+    INSTALL_RPATH_USE_LINK_PATH TRUE)
+  install(TARGETS kiln_compiler EXPORT KilnCompilerTargets
+    LIBRARY DESTINATION ${KILN_INSTALL_LIBDIR} COMPONENT tools)
+  install(EXPORT KilnCompilerTargets NAMESPACE Kiln::
+    DESTINATION ${KILN_INSTALL_CMAKEDIR} COMPONENT tools)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/kilncompiler.pc.in
+    ${PROJECT_BINARY_DIR}/kilncompiler.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/kilncompiler.pc
+    DESTINATION ${KILN_INSTALL_LIBDIR}/pkgconfig COMPONENT tools)
+endif()
 
 # --- the CMake package --------------------------------------------------------
 install(EXPORT KilnTargets NAMESPACE Kiln::

@@ -129,7 +129,9 @@ def main():
                  "lib/libkilnrt.a", "include/kiln/kiln.h",
                  "include/kiln/kiln.hpp", "lib/cmake/Kiln/KilnConfig.cmake",
                  "lib/cmake/Kiln/KilnConfigVersion.cmake",
-                 "lib/pkgconfig/kilnrt.pc"):
+                 "lib/pkgconfig/kilnrt.pc", "lib/libkilncompiler.so",
+                 "include/kiln/kiln_compiler.h",
+                 "lib/pkgconfig/kilncompiler.pc"):
         if not os.path.exists(os.path.join(prefix, path)):
             raise SystemExit(f"FAILED: the prefix has no {path}")
     run([os.path.join(prefix, "bin", "kiln-compile"), "--help"])
@@ -150,6 +152,11 @@ def main():
         x = (np.arange(12, dtype=np.float32) - 5).reshape(3, 4)
         out = run([os.path.join(consumer, "app_c")]).stdout
         check("app_c affine_shared (SHARED, C)", rows(out), x * w + b)
+        out = run([os.path.join(consumer, "app_compile"),
+                   os.path.join(models, "affine.onnx"),
+                   os.path.join(work, "affine_runtime.so")]).stdout
+        check("app_compile affine (compiled at run time, Kiln::compiler)",
+              rows(out), x * w + b)
         # The static program runs from anywhere: nothing of the model is
         # read from disk.
         elsewhere = os.path.join(work, "elsewhere")
@@ -257,6 +264,10 @@ def main():
         run(["cc", source, "-o", exe, *flags,
              "-Wl,-rpath," + os.path.join(prefix, "lib")])
         print("ok: pkg-config kilnrt:", run([exe]).stdout.strip())
+        flags = run(["pkg-config", "--libs", "kilncompiler"], env=env).stdout
+        if "-lkilncompiler" not in flags:
+            raise SystemExit("FAILED: pkg-config kilncompiler: " + flags)
+        print("ok: pkg-config kilncompiler:", flags.strip())
     print(f"install test passed in {time.time() - start:.1f} s")
 
 
