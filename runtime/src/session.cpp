@@ -1,6 +1,7 @@
 //===- session.cpp - kiln_session: loading and running --------------------===//
 
 #include "session.h"
+#include "onnx_compile.h"
 
 #include "alloc_hooks.h"
 #include "artifact_bytes.h"
@@ -263,9 +264,11 @@ kiln_status *kiln_session_create(const char *so_path,
   requireOut(out) = nullptr;
   if (!so_path)
     fail(KILN_INVALID_ARGUMENT, "model path is NULL");
-  auto loaded = LoadedArtifact::load(so_path);
-  *out = new kiln_session(std::move(loaded),
-                          options ? *options : kiln_session_options());
+  kiln_session_options opts = options ? *options : kiln_session_options();
+  // An .onnx model is compiled (through the compiler library, cached) and
+  // its artifact opened; anything else is opened as an artifact.
+  auto loaded = LoadedArtifact::load(artifactForModel(so_path, opts));
+  *out = new kiln_session(std::move(loaded), opts);
   KILN_API_END
 }
 
