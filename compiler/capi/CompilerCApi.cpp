@@ -53,8 +53,8 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
   for (size_t i = 0; i < in->shape_count; ++i) {
     auto [name, value] = llvm::StringRef(in->shapes[i]).split('=');
     if (name.empty() || value.empty()) {
-      message = std::string("a shape is name=AxBxC, got '") + in->shapes[i] +
-                "'";
+      message =
+          std::string("a shape is name=AxBxC, got '") + in->shapes[i] + "'";
       return false;
     }
     std::vector<int64_t> dims;
@@ -63,8 +63,8 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
     for (llvm::StringRef part : parts) {
       int64_t d;
       if (part.getAsInteger(10, d) || d < 0) {
-        message = "bad dim '" + part.str() + "' in shape '" + in->shapes[i] +
-                  "'";
+        message =
+            "bad dim '" + part.str() + "' in shape '" + in->shapes[i] + "'";
         return false;
       }
       dims.push_back(d);

@@ -182,10 +182,10 @@ std::string artifactForModel(const std::string &path,
   if (!endsWith(path, ".onnx"))
     return path;
   std::string model;
-  if (!readFile(path, model) ||
-      (model.size() >= 4 && std::memcmp(model.data(), "\x7f"
-                                                      "ELF",
-                                         4) == 0))
+  if (!readFile(path, model) || (model.size() >= 4 && std::memcmp(model.data(),
+                                                                  "\x7f"
+                                                                  "ELF",
+                                                                  4) == 0))
     return path; // missing, unreadable or an artifact: the loader says so
   const Compiler &c = compiler();
   if (!c.compile)

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <unistd.h>
 
 using namespace kiln::rt;
 
@@ -267,7 +268,17 @@ kiln_status *kiln_session_create(const char *so_path,
   kiln_session_options opts = options ? *options : kiln_session_options();
   // An .onnx model is compiled (through the compiler library, cached) and
   // its artifact opened; anything else is opened as an artifact.
-  auto loaded = LoadedArtifact::load(artifactForModel(so_path, opts));
+  std::string artifact = artifactForModel(so_path, opts);
+  std::unique_ptr<LoadedArtifact> loaded;
+  try {
+    loaded = LoadedArtifact::load(artifact);
+  } catch (const KilnError &e) {
+    if (artifact == so_path || e.code() != KILN_INVALID_GRAPH)
+      throw;
+    // A damaged cache entry is rebuilt, not loaded.
+    ::unlink(artifact.c_str());
+    loaded = LoadedArtifact::load(artifactForModel(so_path, opts));
+  }
   *out = new kiln_session(std::move(loaded), opts);
   KILN_API_END
 }

@@ -6,8 +6,9 @@
 // folder: the runtime compiles the model through libkilncompiler (loaded on
 // demand) into that cache, a second session opens the cached artifact
 // without compiling, both give the same softmax rows, the session options
-// (a free dimension override) reach the compiler, and a file that is not a
-// model is ORT's INVALID_PROTOBUF. Prints "ok" when every check holds.
+// (a free dimension override) reach the compiler, a damaged cache entry is
+// rebuilt, and a file that is not a model is ORT's INVALID_PROTOBUF. Prints
+// "ok" when every check holds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +48,20 @@ int artifactsIn(const std::string &dir) {
   return count;
 }
 
+std::string firstArtifact(const std::string &dir) {
+  std::string found;
+  if (DIR *d = opendir(dir.c_str())) {
+    while (dirent *e = readdir(d)) {
+      std::string name = e->d_name;
+      if (found.empty() && name.size() > 3 && name[0] != '.' &&
+          name.compare(name.size() - 3, 3, ".so") == 0)
+        found = dir + "/" + name;
+    }
+    closedir(d);
+  }
+  return found;
+}
+
 std::vector<float> classify(Ort::Session &session,
                             std::vector<int64_t> &shape) {
   Ort::MemoryInfo memoryInfo =
@@ -55,12 +70,12 @@ std::vector<float> classify(Ort::Session &session,
   for (size_t i = 0; i < image.size(); ++i)
     image[i] = std::sin(0.01f * float(i));
   std::vector<int64_t> imageShape = {2, 3, 48, 40};
-  Ort::Value input = Ort::Value::CreateTensor<float>(
-      memoryInfo, image.data(), image.size(), imageShape.data(),
-      imageShape.size());
+  Ort::Value input =
+      Ort::Value::CreateTensor<float>(memoryInfo, image.data(), image.size(),
+                                      imageShape.data(), imageShape.size());
   const char *inNames[] = {"image"}, *outNames[] = {"probs"};
-  std::vector<Ort::Value> out = session.Run(Ort::RunOptions{nullptr}, inNames,
-                                            &input, 1, outNames, 1);
+  std::vector<Ort::Value> out =
+      session.Run(Ort::RunOptions{nullptr}, inNames, &input, 1, outNames, 1);
   shape = out[0].GetTensorTypeAndShapeInfo().GetShape();
   const float *p = out[0].GetTensorData<float>();
   return std::vector<float>(p, p + 20);
@@ -91,6 +106,7 @@ int main(int argc, char **argv) {
                          std::chrono::steady_clock::now() - start)
                          .count();
   expect(artifactsIn(cache) == 1, "one artifact in the cache");
+  std::string entry = firstArtifact(cache);
   // The override reached the compiler: N is 2 in the signature.
   std::vector<int64_t> inShape =
       first.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
@@ -124,6 +140,19 @@ int main(int argc, char **argv) {
   std::vector<float> c = classify(third, shape);
   for (size_t i = 0; i < c.size(); ++i)
     expect(std::fabs(c[i] - a[i]) < 1e-4f, "levels agree");
+
+  // A damaged cache entry (replaced, as another process would write it) is
+  // rebuilt, not loaded.
+  {
+    std::string damaged = std::string(cache) + "/.damaged";
+    std::ofstream(damaged) << "\x7f"
+                              "ELF truncated";
+    expect(!entry.empty() && std::rename(damaged.c_str(), entry.c_str()) == 0,
+           "replace the cache entry");
+  }
+  Ort::Session rebuilt(env, model.c_str(), options);
+  b = classify(rebuilt, shape);
+  expect(a == b, "the rebuilt artifact computes the same");
 
   // A file that is not a model.
   std::string garbage = scratch + "/not_a_model.onnx";
