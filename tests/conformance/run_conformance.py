@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """ONNX backend conformance: compiles every case of the suites with Kiln,
-runs every data set and compares with the reference outputs, in two modes:
-`static` (shapes as the model gives them) and `dynamic` (every input dim
-made symbolic before compiling).
+runs every data set and compares with the reference outputs, in three modes:
+`static` (shapes as the model gives them), `dynamic` (every input dim made
+symbolic before compiling, the declared output dims dropped) and `inputs`
+(every input dim made symbolic, the declared outputs kept as written, as
+exporters leave them: a declared dim is a fact about one run, not a type
+to force on the computation). `--mode both` is static and dynamic, `all`
+the three.
 
   run_conformance.py --build-dir build [--suite debian|onnx-pip|all]
-                     [--mode static|dynamic|both] [-j 2] [-O 3]
+                     [--mode static|dynamic|inputs|both|all] [-j 2] [-O 3]
                      [--filter REGEX] [--sample N]
                      [--expectations FILE] [--update-expectations]
 
@@ -35,7 +39,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import suites  # noqa: E402
 
-MODES = ("static", "dynamic")
+MODES = ("static", "dynamic", "inputs")
+# What "both" means, in --mode and in the expectations file.
+BOTH = ("static", "dynamic")
 CASE_TIMEOUT_S = 300
 
 
@@ -94,31 +100,40 @@ def read_expectations(path):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            m = re.match(r"(static|dynamic|both)\s+(\S+):\s*(.*)$", line)
+            m = re.match(
+                r"(static|dynamic|inputs|both|all)\s+(\S+):\s*(.*)$", line)
             if not m or not m.group(3):
-                sys.exit(f"{path}:{n}: expected '<static|dynamic|both> "
+                sys.exit(f"{path}:{n}: expected "
+                         "'<static|dynamic|inputs|both|all> "
                          f"<suite/folder/case>: <reason>', got: {line}")
-            modes = MODES if m.group(1) == "both" else (m.group(1),)
+            modes = {"both": BOTH, "all": MODES}.get(m.group(1),
+                                                     (m.group(1),))
             for mode in modes:
                 expected[(m.group(2), mode)] = m.group(3)
     return expected
 
 
 def write_expectations(path, results, previous, header):
-    """Rewrites the file: one line per failing case (modes merged)."""
+    """Rewrites the file: one line per failing case and reason (`all`: the
+    three modes, `both`: static and dynamic)."""
     failing = collections.defaultdict(dict)
     for (key, mode), why in results.items():
         if why is not None:
             failing[key][mode] = previous.get((key, mode)) or why
     lines = []
     for key in sorted(failing):
-        modes = failing[key]
-        if set(modes) == set(MODES) and modes["static"] == modes["dynamic"]:
-            lines.append(f"both {key}: {modes['static']}")
-        else:
-            for mode in MODES:
-                if mode in modes:
-                    lines.append(f"{mode} {key}: {modes[mode]}")
+        modes = dict(failing[key])
+        # One line for the modes that fail alike: all three, or static and
+        # dynamic (both).
+        for word, group in (("all", MODES), ("both", BOTH)):
+            if all(m in modes for m in group) and len(
+                    {modes[m] for m in group}) == 1:
+                lines.append(f"{word} {key}: {modes[group[0]]}")
+                for m in group:
+                    del modes[m]
+        for mode in MODES:
+            if mode in modes:
+                lines.append(f"{mode} {key}: {modes[mode]}")
     with open(path, "w") as f:
         f.write(header)
         f.write("\n".join(lines) + "\n")
@@ -135,7 +150,8 @@ def main():
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--suite", choices=["debian", "onnx-pip", "all"],
                     default="all")
-    ap.add_argument("--mode", choices=["static", "dynamic", "both"],
+    ap.add_argument("--mode",
+                    choices=["static", "dynamic", "inputs", "both", "all"],
                     default="both")
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("-O", dest="opt_level", type=int, default=3)
@@ -159,7 +175,7 @@ def main():
         cases = [c for c in cases if re.search(args.filter, c.key)]
     if args.sample > 1:
         cases = sorted(cases, key=lambda c: c.key)[::args.sample]
-    modes = MODES if args.mode == "both" else (args.mode,)
+    modes = {"both": BOTH, "all": MODES}.get(args.mode, (args.mode,))
 
     work = queue.Queue()
     for mode in modes:
@@ -197,6 +213,7 @@ def main():
                     return
                 why = worker.run({"path": case.path,
                                   "dynamic": mode == "dynamic",
+                                  "inputs_dynamic": mode == "inputs",
                                   "opt_level": args.opt_level})
                 report(case, mode, clean_reason(why) if why else None)
         finally:

@@ -103,7 +103,23 @@ def loadcheck(so):
     return first_line(proc.stdout + proc.stderr)
 
 
-def run_case(kiln, compiler, case_dir, dynamic, opt_level):
+def symbolic_inputs(model_path, out_path):
+    """The model with every input dim symbolic ("<input>_d<i>") and its
+    declared outputs as written (the `inputs` mode)."""
+    import onnx
+    model = onnx.load(model_path)
+    inits = {i.name for i in model.graph.initializer}
+    for vi in model.graph.input:
+        if vi.name in inits or not vi.type.HasField("tensor_type"):
+            continue
+        for i, dim in enumerate(vi.type.tensor_type.shape.dim):
+            if dim.HasField("dim_value"):
+                dim.dim_param = f"{vi.name}_d{i}"
+    onnx.save(model, out_path)
+
+
+def run_case(kiln, compiler, case_dir, dynamic, opt_level,
+             inputs_dynamic=False):
     import onnx
     model_path = os.path.join(case_dir, "model.onnx")
     model = onnx.load(model_path, load_external_data=False)
@@ -115,6 +131,10 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level):
     values = not is_random(model)
     with tempfile.TemporaryDirectory() as tmp:
         so = os.path.join(tmp, "model.so")
+        if inputs_dynamic:
+            rewritten = os.path.join(tmp, "model.onnx")
+            symbolic_inputs(model_path, rewritten)
+            model_path = rewritten
         code, message = compiler.compile(model_path, b"", opt_level, "native",
                                          [], [], "so", so,
                                          all_dynamic=dynamic)
@@ -173,7 +193,7 @@ def main():
         req = json.loads(line)
         try:
             why = run_case(kiln, _compiler, req["path"], req["dynamic"],
-                           req["opt_level"])
+                           req["opt_level"], req.get("inputs_dynamic", False))
         except Exception as e:  # noqa: BLE001 - a harness error is a result
             why = f"harness: {type(e).__name__}: {e}"
         print(json.dumps({"reason": why}), flush=True)
