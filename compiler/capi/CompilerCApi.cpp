@@ -10,11 +10,8 @@
 
 #include "compiler/pipeline/Compiler.h"
 
-#include "llvm/ADT/StringRef.h"
-
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 namespace {
 
@@ -36,9 +33,11 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
   out.emit = kiln::EmitKind::SharedObject;
   if (!in)
     return true;
-  if (in->struct_size < sizeof(size_t)) {
-    message = "kiln_compile_options.struct_size is not set (use "
-              "sizeof(kiln_compile_options))";
+  // Every field of this version is read: a smaller struct is not one.
+  if (in->struct_size < sizeof(kiln_compile_options)) {
+    message = "kiln_compile_options.struct_size is " +
+              std::to_string(in->struct_size) +
+              " (set it to sizeof(kiln_compile_options))";
     return false;
   }
   if (in->opt_level > 3 || in->opt_level < -1) {
@@ -50,36 +49,12 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
   out.mcpu = in->mcpu ? in->mcpu : "";
   out.mattr = in->mattr ? in->mattr : "";
   out.profile = in->profile != 0;
-  for (size_t i = 0; i < in->shape_count; ++i) {
-    auto [name, value] = llvm::StringRef(in->shapes[i]).split('=');
-    if (name.empty() || value.empty()) {
-      message =
-          std::string("a shape is name=AxBxC, got '") + in->shapes[i] + "'";
+  for (size_t i = 0; i < in->shape_count; ++i)
+    if (!kiln::addInputShape(in->shapes[i], out.shapes, message))
       return false;
-    }
-    std::vector<int64_t> dims;
-    llvm::SmallVector<llvm::StringRef> parts;
-    value.split(parts, 'x');
-    for (llvm::StringRef part : parts) {
-      int64_t d;
-      if (part.getAsInteger(10, d) || d < 0) {
-        message =
-            "bad dim '" + part.str() + "' in shape '" + in->shapes[i] + "'";
-        return false;
-      }
-      dims.push_back(d);
-    }
-    out.shapes.inputShapes[name.str()] = dims;
-  }
-  for (size_t i = 0; i < in->dim_count; ++i) {
-    auto [name, value] = llvm::StringRef(in->dims[i]).split('=');
-    int64_t d;
-    if (name.empty() || value.getAsInteger(10, d) || d < 0) {
-      message = std::string("a dim is name=value, got '") + in->dims[i] + "'";
+  for (size_t i = 0; i < in->dim_count; ++i)
+    if (!kiln::addDimOverride(in->dims[i], out.shapes, message))
       return false;
-    }
-    out.shapes.dimOverrides[name.str()] = d;
-  }
   return true;
 }
 

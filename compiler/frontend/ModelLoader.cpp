@@ -577,6 +577,64 @@ bool loadModel(const std::string &path, const std::string &bytes,
   return true;
 }
 
+namespace {
+/// "key=value" split at its last '=', both sides non-empty.
+bool splitSpec(const std::string &spec, std::string &key, std::string &value) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    return false;
+  key = spec.substr(0, eq);
+  value = spec.substr(eq + 1);
+  return true;
+}
+
+/// A non-negative decimal integer, all of `text`.
+bool parseDim(const std::string &text, int64_t &out) {
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  out = std::stoll(text);
+  return true;
+}
+} // namespace
+
+bool addInputShape(const std::string &spec, ShapeOptions &shapes,
+                   std::string &error) {
+  std::string name, value;
+  if (!splitSpec(spec, name, value)) {
+    error = "an input shape is name=AxBxC, got '" + spec + "'";
+    return false;
+  }
+  std::vector<int64_t> dims;
+  for (size_t start = 0;;) {
+    size_t x = value.find('x', start);
+    std::string part = value.substr(start, x - start);
+    int64_t d;
+    if (!parseDim(part, d)) {
+      error = "bad dim '" + part + "' in input shape '" + spec + "'";
+      return false;
+    }
+    dims.push_back(d);
+    if (x == std::string::npos)
+      break;
+    start = x + 1;
+  }
+  shapes.inputShapes[name] = dims;
+  return true;
+}
+
+bool addDimOverride(const std::string &spec, ShapeOptions &shapes,
+                    std::string &error) {
+  std::string name, value;
+  int64_t d;
+  if (!splitSpec(spec, name, value) || !parseDim(value, d)) {
+    error = "a dim override is name=value (value >= 0), got '" + spec + "'";
+    return false;
+  }
+  shapes.dimOverrides[name] = d;
+  return true;
+}
+
 bool lookupSchema(const std::string &opType, int opset,
                   std::vector<const onnx::AttributeProto *> &defaults) {
   const onnx::OpSchema *schema =

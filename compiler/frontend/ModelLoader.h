@@ -33,6 +33,17 @@ struct ShapeOptions {
   bool allDynamic = false;
 };
 
+/// Adds an input shape written "name=1x3x224x224" (kiln-compile --shape,
+/// kiln_compile_options.shapes) to `shapes`; false with `error` set when
+/// it is malformed or a dim is negative.
+bool addInputShape(const std::string &spec, ShapeOptions &shapes,
+                   std::string &error);
+/// Adds a symbolic dim's value written "batch=1" (kiln-compile --dim,
+/// kiln_compile_options.dims); false with `error` set when it is malformed
+/// or negative.
+bool addDimOverride(const std::string &spec, ShapeOptions &shapes,
+                    std::string &error);
+
 struct LoadedModel {
   std::unique_ptr<onnx::ModelProto> model;
   /// Directory external data paths are relative to.

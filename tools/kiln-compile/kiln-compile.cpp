@@ -12,7 +12,6 @@
 #include "compiler/frontend/ModelLoader.h"
 #include "compiler/pipeline/Compiler.h"
 
-#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -135,16 +134,6 @@ static std::string defaultModelName(StringRef path) {
   return name;
 }
 
-static bool parseKeyValue(const std::string &arg, std::string &key,
-                          std::string &value) {
-  size_t eq = arg.rfind('=');
-  if (eq == std::string::npos || eq == 0)
-    return false;
-  key = arg.substr(0, eq);
-  value = arg.substr(eq + 1);
-  return true;
-}
-
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   std::vector<std::string> argStorage(argv, argv + argc);
@@ -178,35 +167,17 @@ int main(int argc, char **argv) {
   options.timeReport = timeReport;
   options.winograd = winograd;
   options.shapes.allDynamic = dynamic;
-  for (const std::string &s : shapes) {
-    std::string name, value;
-    if (!parseKeyValue(s, name, value)) {
-      errs() << "kiln-compile: --shape expects name=AxBxC, got '" << s << "'\n";
+  std::string specError;
+  for (const std::string &s : shapes)
+    if (!kiln::addInputShape(s, options.shapes, specError)) {
+      errs() << "kiln-compile: --shape: " << specError << "\n";
       return 2;
     }
-    std::vector<int64_t> dimsOut;
-    SmallVector<StringRef> parts;
-    StringRef(value).split(parts, 'x');
-    for (StringRef part : parts) {
-      int64_t d;
-      if (part.getAsInteger(10, d) || d < 0) {
-        errs() << "kiln-compile: bad dim '" << part << "' in --shape " << s
-               << "\n";
-        return 2;
-      }
-      dimsOut.push_back(d);
-    }
-    options.shapes.inputShapes[name] = dimsOut;
-  }
-  for (const std::string &s : dims) {
-    std::string name, value;
-    int64_t d;
-    if (!parseKeyValue(s, name, value) || StringRef(value).getAsInteger(10, d)) {
-      errs() << "kiln-compile: --dim expects name=value, got '" << s << "'\n";
+  for (const std::string &s : dims)
+    if (!kiln::addDimOverride(s, options.shapes, specError)) {
+      errs() << "kiln-compile: --dim: " << specError << "\n";
       return 2;
     }
-    options.shapes.dimOverrides[name] = d;
-  }
   static const std::map<std::string, kiln::EmitKind> kinds = {
       {"onnx", kiln::EmitKind::Onnx},   {"linalg", kiln::EmitKind::Linalg},
       {"mlir", kiln::EmitKind::Mlir},   {"llvm", kiln::EmitKind::Llvm},
