@@ -331,17 +331,30 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
   } while (0)
 #define KG_TILE1(...) KG_NAME(tileRows)(__VA_ARGS__, 1)
 #define KG_TILE2(...) KG_NAME(tileRows)(__VA_ARGS__, 2)
+/* The tile's row and column variants, with B's rows ldb floats apart and
+ * `prefetch` as in accumulate (both constants where inlined). */
+static inline __attribute__((always_inline)) void
+KG_NAME(tileVariant)(int64_t kc, const float *restrict ap,
+                     const float *restrict bp, int64_t ldb, float *c,
+                     int64_t scm, int64_t scn, int64_t mr, int64_t nr,
+                     const float *bias, int64_t sbias, const KG_NAME(epi) *e,
+                     const int prefetch) {
+  if (nr > KG_W)
+    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, ldb, c, scm, scn, mr, nr, bias,
+               sbias, e, prefetch);
+  else
+    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, ldb, c, scm, scn, mr, nr, bias,
+               sbias, e, prefetch);
+}
+
+/* A tile on a panel packed at run time (KG_NR floats per step of K). */
 static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
                           const float *restrict bp, float *c, int64_t scm,
                           int64_t scn, int64_t mr, int64_t nr,
                           const float *bias, int64_t sbias,
                           const KG_NAME(epi) *e) {
-  if (nr > KG_W)
-    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias,
-               sbias, e, 0);
-  else
-    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias,
-               sbias, e, 0);
+  KG_NAME(tileVariant)(kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias, sbias, e,
+                       0);
 }
 
 /* tile() on a panel packed at compile time, all K rows of the weights:
@@ -354,12 +367,8 @@ static void KG_NAME(tileStreamed)(int64_t kc, const float *restrict ap,
                                   int64_t scm, int64_t scn, int64_t mr,
                                   int64_t nr, const float *bias,
                                   int64_t sbias, const KG_NAME(epi) *e) {
-  if (nr > KG_W)
-    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias,
-               sbias, e, 1);
-  else
-    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias,
-               sbias, e, 1);
+  KG_NAME(tileVariant)(kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias, sbias, e,
+                       1);
 }
 
 /* tile() with B read in place, a row per step ldb floats apart: every
@@ -370,12 +379,7 @@ static void KG_NAME(tileInPlace)(int64_t kc, const float *restrict ap,
                                  float *c, int64_t scm, int64_t mr,
                                  int64_t nr, const float *bias,
                                  int64_t sbias, const KG_NAME(epi) *e) {
-  if (nr > KG_W)
-    KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias,
-               e, 0);
-  else
-    KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias,
-               e, 0);
+  KG_NAME(tileVariant)(kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias, e, 0);
 }
 
 
