@@ -1,7 +1,8 @@
 # `cmake --install <build> --prefix <dir>` lays Kiln out as
 #
 #   bin/                kiln-compile, kiln-opt, kiln-run, kiln-loadcheck
-#   lib/                libkilnrt.so, libkilnrt.a, libkilncompiler.so
+#   lib/                libkilnrt.so, libkilnrt.a, libkilncompiler.so,
+#                       libkilnonnx.so (the ONNX library the compiler uses)
 #   lib/pkgconfig/      kilnrt.pc, kilncompiler.pc
 #   lib/cmake/Kiln/     KilnConfig.cmake (find_package(Kiln)), its version
 #                       file, KilnTargets.cmake (the runtime),
@@ -59,10 +60,15 @@ install(TARGETS ${kiln_tools} EXPORT KilnToolsTargets
 install(EXPORT KilnToolsTargets NAMESPACE Kiln::
   DESTINATION ${KILN_INSTALL_CMAKEDIR} COMPONENT tools)
 
+# --- the ONNX library ---------------------------------------------------------
+# libkilnonnx.so (cmake/KilnOnnx.cmake): the compiler and kiln-run use it.
+install(TARGETS kiln_onnx LIBRARY DESTINATION ${KILN_INSTALL_LIBDIR}
+  COMPONENT tools)
+
 # --- the compiler library -----------------------------------------------------
 if(TARGET kiln_compiler)
   set_target_properties(kiln_compiler PROPERTIES EXPORT_NAME compiler
-    INSTALL_RPATH_USE_LINK_PATH TRUE)
+    INSTALL_RPATH "$ORIGIN" INSTALL_RPATH_USE_LINK_PATH TRUE)
   install(TARGETS kiln_compiler EXPORT KilnCompilerTargets
     LIBRARY DESTINATION ${KILN_INSTALL_LIBDIR} COMPONENT tools)
   install(EXPORT KilnCompilerTargets NAMESPACE Kiln::

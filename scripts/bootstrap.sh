@@ -13,7 +13,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache git pkg-config
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 liblld-22-dev
   libclang-rt-22-dev  # sanitizers and libFuzzer (scripts/fuzz.sh, scripts/sanitize.sh)
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler
   libgtest-dev libonnx-testdata
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
   python3 python3-dev python3-venv python3-pip

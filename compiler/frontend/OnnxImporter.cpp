@@ -484,6 +484,38 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
     s.addTypes(*type);
     scopes.back()[node.output(0)] = b.create(s)->getResult(0);
     handled = true;
+  } else if (op == "Constant") {
+    // value_float(s)/value_int(s) become `value`, the one form the passes
+    // that read constant operands (axes, pads, shapes) look for; ONNX's own
+    // function bodies write their axes as value_ints.
+    auto floats = [](ArrayRef<Attribute> elems) {
+      SmallVector<float> v;
+      for (Attribute e : elems)
+        v.push_back(cast<FloatAttr>(e).getValueAsDouble());
+      return v;
+    };
+    auto put = [&](DenseElementsAttr value) {
+      attrs.push_back(b.getNamedAttr("value", value));
+    };
+    auto scalarOf = [](Type elem) { return RankedTensorType::get({}, elem); };
+    auto vectorOf = [](Type elem, size_t n) {
+      return RankedTensorType::get({(int64_t)n}, elem);
+    };
+    if (auto f = take("value_float")) {
+      put(DenseElementsAttr::get(scalarOf(b.getF32Type()),
+                                 ArrayRef<float>(floats({*f}))));
+    } else if (auto i = take("value_int")) {
+      put(DenseElementsAttr::get(scalarOf(b.getI64Type()),
+                                 cast<IntegerAttr>(*i).getInt()));
+    } else if (auto fs = take("value_floats")) {
+      SmallVector<float> v = floats(cast<ArrayAttr>(*fs).getValue());
+      put(DenseElementsAttr::get(vectorOf(b.getF32Type(), v.size()),
+                                 ArrayRef<float>(v)));
+    } else if (auto is = take("value_ints")) {
+      SmallVector<int64_t> v = ints(*is);
+      put(DenseElementsAttr::get(vectorOf(b.getI64Type(), v.size()),
+                                 ArrayRef<int64_t>(v)));
+    }
   } else if (op == "TopK" && opset < 10) {
     if (auto k = take("k"))
       setInput(1, i64Constant(loc, {cast<IntegerAttr>(*k).getInt()}, false));
