@@ -158,6 +158,9 @@ struct ConvertOnnxToLinalgPass
     populateSignalPatterns(tc, patterns);
     populateTextOpsPatterns(tc, patterns);
     populateStringOpsPatterns(tc, patterns);
+    populateMlPreprocessingPatterns(tc, patterns);
+    populateMlLinearPatterns(tc, patterns);
+    populateMlTreeEnsemblePatterns(tc, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    tc);
     populateReturnOpTypeConversionPattern(patterns, tc);
@@ -173,11 +176,17 @@ struct ConvertOnnxToLinalgPass
       if (op->getDialect() && isa<OnnxDialect>(op->getDialect()) &&
           !isa<OnnxYieldOp>(op) &&
           !lowered.contains(op->getName().getStringRef())) {
-        op->emitError() << "unsupported ONNX operator '"
-                        << op->getName().stripDialect()
-                        << "' (domain ai.onnx, opset " << opsetOf(op)
-                        << ") in node '" << nodeNameOf(op)
-                        << "': Kiln has no lowering for it";
+        StringRef name = op->getName().stripDialect();
+        InFlightDiagnostic d = op->emitError();
+        // onnx.ml.X is operator X of ai.onnx.ml (whose opset the module does
+        // not record).
+        if (name.consume_front("ml."))
+          d << "unsupported ONNX operator '" << name
+            << "' (domain ai.onnx.ml)";
+        else
+          d << "unsupported ONNX operator '" << name
+            << "' (domain ai.onnx, opset " << opsetOf(op) << ")";
+        d << " in node '" << nodeNameOf(op) << "': Kiln has no lowering for it";
         unsupported = true;
       }
     });

@@ -60,6 +60,13 @@ void populateTextOpsPatterns(mlir::TypeConverter &tc,
                              mlir::RewritePatternSet &patterns);
 void populateStringOpsPatterns(mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
+// The ai.onnx.ml domain (onnx.ml.* ops).
+void populateMlPreprocessingPatterns(mlir::TypeConverter &tc,
+                                     mlir::RewritePatternSet &patterns);
+void populateMlLinearPatterns(mlir::TypeConverter &tc,
+                              mlir::RewritePatternSet &patterns);
+void populateMlTreeEnsemblePatterns(mlir::TypeConverter &tc,
+                                    mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_DECL
 #include "compiler/conversion/Passes.h.inc"

@@ -8,6 +8,7 @@
 #include "compiler/frontend/ModelLoader.h"
 #include "compiler/frontend/ExternalDataRules.h"
 #include "compiler/frontend/FunctionExpansion.h"
+#include "compiler/frontend/MlTypes.h"
 #include "compiler/frontend/TrainingOps.h"
 
 #include <onnx/checker.h>
@@ -221,15 +222,25 @@ std::string duplicateDefinition(const onnx::GraphProto &g) {
 
 /// The first node of `g` (or of a subgraph) in a domain Kiln does not
 /// compile, in the importer's words, or "". Kiln compiles the default
-/// domain, ai.onnx.preview.training and the model's own functions. This
-/// runs before libonnx's shape inference, which fails on some of those
+/// domain, ai.onnx.ml but for its operators on maps and sequences of maps,
+/// ai.onnx.preview.training and the model's own functions. This runs
+/// before libonnx's shape inference, which fails on some of those
 /// operators (ai.onnx.ml's ZipMap and its sequence of maps) with a message
 /// that does not say what is missing.
 std::string unsupportedDomainNode(const onnx::ModelProto &model,
                                   const onnx::GraphProto &g) {
   for (const auto &node : g.node()) {
     const std::string &domain = node.domain();
+    const std::string &op = node.op_type();
+    if (domain == "ai.onnx.ml" &&
+        (op == "ZipMap" || op == "DictVectorizer" || op == "CastMap"))
+      return "unsupported ONNX operator '" + op +
+             "' (domain ai.onnx.ml) in node '" + nodeDisplayName(node) +
+             "': Kiln does not support map and sequence-of-map values yet "
+             "(convert classifiers without ZipMap, e.g. skl2onnx's "
+             "options={id(model): {'zipmap': False}})";
     bool supported = domain.empty() || domain == "ai.onnx" ||
+                     domain == "ai.onnx.ml" ||
                      domain == "ai.onnx.preview.training";
     for (const auto &f : model.functions())
       supported |= f.domain() == domain && f.name() == node.op_type();
@@ -559,6 +570,10 @@ bool loadModel(const std::string &path, const std::string &bytes,
       if (!expandTrainingOps(*out.model, trainingExpanded, error))
         return false;
       expanded |= trainingExpanded;
+      // ai.onnx.ml classifiers and regressors whose outputs inference left
+      // untyped: typed from their definition, then inference types what
+      // follows them.
+      expanded |= typeMlOutputs(*out.model);
       if (!expanded)
         break;
       if (round == kMaxRounds) {
@@ -636,9 +651,10 @@ bool addDimOverride(const std::string &spec, ShapeOptions &shapes,
 }
 
 bool lookupSchema(const std::string &opType, int opset,
-                  std::vector<const onnx::AttributeProto *> &defaults) {
+                  std::vector<const onnx::AttributeProto *> &defaults,
+                  const std::string &domain) {
   const onnx::OpSchema *schema =
-      onnx::OpSchemaRegistry::Schema(opType, opset, "");
+      onnx::OpSchemaRegistry::Schema(opType, opset, domain);
   if (!schema)
     return false;
   for (const auto &[name, attr] : schema->attributes())

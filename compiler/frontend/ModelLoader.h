@@ -77,11 +77,12 @@ std::vector<std::string> externalDataFiles(const std::string &path);
 /// but is reported, not read past).
 std::string nodeDisplayName(const onnx::NodeProto &node);
 
-/// The schema of default-domain operator `opType` as of `opset`: whether it
-/// exists, and the default values of its attributes (which can differ
-/// between versions).
+/// The schema of operator `opType` of `domain` (default: the default
+/// domain) as of `opset`: whether it exists, and the default values of its
+/// attributes (which can differ between versions).
 bool lookupSchema(const std::string &opType, int opset,
-                  std::vector<const onnx::AttributeProto *> &defaults);
+                  std::vector<const onnx::AttributeProto *> &defaults,
+                  const std::string &domain = "");
 
 } // namespace kiln
 

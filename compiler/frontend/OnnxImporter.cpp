@@ -592,7 +592,17 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   llvm::SaveAndRestore<int64_t> opsetOfNode(
       opset, nodeOpset == nodeOpsets.end() ? opset : nodeOpset->second);
   const std::string &domain = node.domain();
-  if (!domain.empty() && domain != "ai.onnx") {
+  // ai.onnx.ml operators are onnx.ml.<Op> (table key "ml.<Op>"), with the
+  // attribute defaults of the model's ai.onnx.ml opset.
+  bool ml = domain == "ai.onnx.ml";
+  int64_t schemaOpset = opset;
+  if (ml) {
+    schemaOpset = -1;
+    for (const auto &o : model.opset_import())
+      if (o.domain() == domain)
+        schemaOpset = o.version();
+  }
+  if (!domain.empty() && domain != "ai.onnx" && !ml) {
     int64_t domainOpset = -1;
     for (const auto &o : model.opset_import())
       if (o.domain() == domain)
@@ -603,13 +613,16 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
                           << "': Kiln only compiles the default ai.onnx "
                              "domain";
   }
-  auto layoutIt = opTable().find(node.op_type());
+  std::string opName = (ml ? "ml." : "") + node.op_type();
+  auto layoutIt = opTable().find(opName);
   std::vector<const onnx::AttributeProto *> defaults;
-  bool schema = lookupSchema(node.op_type(), static_cast<int>(opset), defaults);
+  bool schema = lookupSchema(node.op_type(), static_cast<int>(schemaOpset),
+                             defaults, ml ? domain : "");
   if (layoutIt == opTable().end() || !schema) {
     return emitError(loc) << "unsupported ONNX operator '" << node.op_type()
-                          << "' (domain ai.onnx, opset " << opset
-                          << ") in node '" << nodeName
+                          << "' (domain " << (ml ? domain : "ai.onnx")
+                          << ", opset " << schemaOpset << ") in node '"
+                          << nodeName
                           << "': no such operator in this opset";
   }
   const OpLayout &layout = layoutIt->second;
@@ -654,7 +667,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   }
 
   bool handled = false;
-  if (failed(normalizeLegacy(node, loc, inputs, attrs, handled)))
+  if (!ml && failed(normalizeLegacy(node, loc, inputs, attrs, handled)))
     return failure();
   if (handled)
     return success();
@@ -666,7 +679,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
              << opset << ") has attribute '" << a.getName().getValue()
              << "' that Kiln cannot represent";
 
-  OperationState state(loc, "onnx." + node.op_type());
+  OperationState state(loc, "onnx." + opName);
   size_t next = 0;
   for (const char *k = layout.inputs; *k; ++k) {
     if (*k == 'V') {

@@ -3651,4 +3651,416 @@ def OnnxXorOp : Onnx_Op<"Xor", [Pure, DeclareOpInterfaceMethods<OnnxShapeInferen
   }];
 }
 
+// ArrayFeatureExtractor: opset versions 1 of ai.onnx.ml.
+def OnnxMlArrayFeatureExtractorOp : Onnx_Op<"ml.ArrayFeatureExtractor", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml ArrayFeatureExtractor operator";
+  let arguments = (ins
+    AnyType:$X,
+    AnyType:$Y);
+  let results = (outs
+    AnyType:$Z);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// Binarizer: opset versions 1 of ai.onnx.ml.
+def OnnxMlBinarizerOp : Onnx_Op<"ml.Binarizer", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml Binarizer operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<F32Attr, "0.0">:$threshold);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// CastMap: opset versions 1 of ai.onnx.ml.
+def OnnxMlCastMapOp : Onnx_Op<"ml.CastMap", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml CastMap operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$max_map,
+    DefaultValuedStrAttr<StrAttr, "DENSE">:$map_form,
+    DefaultValuedStrAttr<StrAttr, "TO_FLOAT">:$cast_to);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// CategoryMapper: opset versions 1 of ai.onnx.ml.
+def OnnxMlCategoryMapperOp : Onnx_Op<"ml.CategoryMapper", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml CategoryMapper operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$default_int64,
+    DefaultValuedStrAttr<StrAttr, "_Unused">:$default_string,
+    OptionalAttr<I64ArrayAttr>:$cats_int64s,
+    OptionalAttr<StrArrayAttr>:$cats_strings);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// DictVectorizer: opset versions 1 of ai.onnx.ml.
+def OnnxMlDictVectorizerOp : Onnx_Op<"ml.DictVectorizer", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml DictVectorizer operator";
+  let arguments = (ins
+    AnyType:$X,
+    OptionalAttr<I64ArrayAttr>:$int64_vocabulary,
+    OptionalAttr<StrArrayAttr>:$string_vocabulary);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// FeatureVectorizer: opset versions 1 of ai.onnx.ml.
+def OnnxMlFeatureVectorizerOp : Onnx_Op<"ml.FeatureVectorizer", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml FeatureVectorizer operator";
+  let arguments = (ins
+    Variadic<AnyType>:$X,
+    OptionalAttr<I64ArrayAttr>:$inputdimensions);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// Imputer: opset versions 1 of ai.onnx.ml.
+def OnnxMlImputerOp : Onnx_Op<"ml.Imputer", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml Imputer operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$replaced_value_int64,
+    OptionalAttr<I64ArrayAttr>:$imputed_value_int64s,
+    DefaultValuedAttr<F32Attr, "0.0">:$replaced_value_float,
+    OptionalAttr<F32ArrayAttr>:$imputed_value_floats);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// LabelEncoder: opset versions 1, 2, 4 of ai.onnx.ml.
+def OnnxMlLabelEncoderOp : Onnx_Op<"ml.LabelEncoder", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml LabelEncoder operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedStrAttr<StrAttr, "_Unused">:$default_string,
+    DefaultValuedAttr<OnnxI64Attr, "-1">:$default_int64,
+    OptionalAttr<StrArrayAttr>:$classes_strings,
+    DefaultValuedAttr<F32Attr, "-0.0">:$default_float,
+    OptionalAttr<I64ArrayAttr>:$values_int64s,
+    OptionalAttr<StrArrayAttr>:$values_strings,
+    OptionalAttr<F32ArrayAttr>:$keys_floats,
+    OptionalAttr<F32ArrayAttr>:$values_floats,
+    OptionalAttr<I64ArrayAttr>:$keys_int64s,
+    OptionalAttr<StrArrayAttr>:$keys_strings,
+    OptionalAttr<ElementsAttr>:$default_tensor,
+    OptionalAttr<ElementsAttr>:$values_tensor,
+    OptionalAttr<ElementsAttr>:$keys_tensor);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1, 2, 4};
+  }];
+}
+
+// LinearClassifier: opset versions 1 of ai.onnx.ml.
+def OnnxMlLinearClassifierOp : Onnx_Op<"ml.LinearClassifier", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml LinearClassifier operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedStrAttr<StrAttr, "NONE">:$post_transform,
+    OptionalAttr<I64ArrayAttr>:$classlabels_ints,
+    OptionalAttr<StrArrayAttr>:$classlabels_strings,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$multi_class,
+    OptionalAttr<F32ArrayAttr>:$intercepts,
+    F32ArrayAttr:$coefficients);
+  let results = (outs
+    AnyType:$Y,
+    AnyType:$Z);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// LinearRegressor: opset versions 1 of ai.onnx.ml.
+def OnnxMlLinearRegressorOp : Onnx_Op<"ml.LinearRegressor", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml LinearRegressor operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$targets,
+    OptionalAttr<F32ArrayAttr>:$intercepts,
+    OptionalAttr<F32ArrayAttr>:$coefficients,
+    DefaultValuedStrAttr<StrAttr, "NONE">:$post_transform);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// Normalizer: opset versions 1 of ai.onnx.ml.
+def OnnxMlNormalizerOp : Onnx_Op<"ml.Normalizer", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml Normalizer operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedStrAttr<StrAttr, "MAX">:$norm);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// OneHotEncoder: opset versions 1 of ai.onnx.ml.
+def OnnxMlOneHotEncoderOp : Onnx_Op<"ml.OneHotEncoder", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml OneHotEncoder operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$zeros,
+    OptionalAttr<StrArrayAttr>:$cats_strings,
+    OptionalAttr<I64ArrayAttr>:$cats_int64s);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// SVMClassifier: opset versions 1 of ai.onnx.ml.
+def OnnxMlSVMClassifierOp : Onnx_Op<"ml.SVMClassifier", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml SVMClassifier operator";
+  let arguments = (ins
+    AnyType:$X,
+    OptionalAttr<I64ArrayAttr>:$classlabels_ints,
+    OptionalAttr<F32ArrayAttr>:$rho,
+    OptionalAttr<F32ArrayAttr>:$prob_b,
+    OptionalAttr<F32ArrayAttr>:$coefficients,
+    OptionalAttr<StrArrayAttr>:$classlabels_strings,
+    OptionalAttr<F32ArrayAttr>:$prob_a,
+    OptionalAttr<F32ArrayAttr>:$support_vectors,
+    OptionalAttr<I64ArrayAttr>:$vectors_per_class,
+    DefaultValuedStrAttr<StrAttr, "NONE">:$post_transform,
+    OptionalAttr<F32ArrayAttr>:$kernel_params,
+    DefaultValuedStrAttr<StrAttr, "LINEAR">:$kernel_type);
+  let results = (outs
+    AnyType:$Y,
+    AnyType:$Z);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// SVMRegressor: opset versions 1 of ai.onnx.ml.
+def OnnxMlSVMRegressorOp : Onnx_Op<"ml.SVMRegressor", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml SVMRegressor operator";
+  let arguments = (ins
+    AnyType:$X,
+    OptionalAttr<F32ArrayAttr>:$rho,
+    OptionalAttr<F32ArrayAttr>:$coefficients,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$n_supports,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$one_class,
+    OptionalAttr<F32ArrayAttr>:$support_vectors,
+    DefaultValuedStrAttr<StrAttr, "NONE">:$post_transform,
+    OptionalAttr<F32ArrayAttr>:$kernel_params,
+    DefaultValuedStrAttr<StrAttr, "LINEAR">:$kernel_type);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// Scaler: opset versions 1 of ai.onnx.ml.
+def OnnxMlScalerOp : Onnx_Op<"ml.Scaler", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml Scaler operator";
+  let arguments = (ins
+    AnyType:$X,
+    OptionalAttr<F32ArrayAttr>:$scale,
+    OptionalAttr<F32ArrayAttr>:$offset);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
+// TreeEnsemble: opset versions 5 of ai.onnx.ml.
+def OnnxMlTreeEnsembleOp : Onnx_Op<"ml.TreeEnsemble", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml TreeEnsemble operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedAttr<OnnxI64Attr, "1">:$aggregate_function,
+    DefaultValuedAttr<OnnxI64Attr, "0">:$post_transform,
+    I64ArrayAttr:$tree_roots,
+    OptionalAttr<ElementsAttr>:$nodes_hitrates,
+    OptionalAttr<I64ArrayAttr>:$nodes_missing_value_tracks_true,
+    ElementsAttr:$nodes_modes,
+    ElementsAttr:$leaf_weights,
+    I64ArrayAttr:$leaf_targetids,
+    I64ArrayAttr:$nodes_falsenodeids,
+    OptionalAttr<OnnxI64Attr>:$n_targets,
+    I64ArrayAttr:$nodes_trueleafs,
+    I64ArrayAttr:$nodes_featureids,
+    ElementsAttr:$nodes_splits,
+    I64ArrayAttr:$nodes_falseleafs,
+    I64ArrayAttr:$nodes_truenodeids,
+    OptionalAttr<ElementsAttr>:$membership_values);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {5};
+  }];
+}
+
+// TreeEnsembleClassifier: opset versions 1, 3, 5 of ai.onnx.ml.
+def OnnxMlTreeEnsembleClassifierOp : Onnx_Op<"ml.TreeEnsembleClassifier", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml TreeEnsembleClassifier operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedStrAttr<StrAttr, "NONE">:$post_transform,
+    OptionalAttr<I64ArrayAttr>:$classlabels_int64s,
+    OptionalAttr<I64ArrayAttr>:$nodes_nodeids,
+    OptionalAttr<StrArrayAttr>:$classlabels_strings,
+    OptionalAttr<I64ArrayAttr>:$class_ids,
+    OptionalAttr<F32ArrayAttr>:$class_weights,
+    OptionalAttr<I64ArrayAttr>:$nodes_treeids,
+    OptionalAttr<I64ArrayAttr>:$nodes_featureids,
+    OptionalAttr<F32ArrayAttr>:$nodes_values,
+    OptionalAttr<I64ArrayAttr>:$nodes_falsenodeids,
+    OptionalAttr<F32ArrayAttr>:$nodes_hitrates,
+    OptionalAttr<F32ArrayAttr>:$base_values,
+    OptionalAttr<I64ArrayAttr>:$nodes_missing_value_tracks_true,
+    OptionalAttr<StrArrayAttr>:$nodes_modes,
+    OptionalAttr<I64ArrayAttr>:$nodes_truenodeids,
+    OptionalAttr<I64ArrayAttr>:$class_treeids,
+    OptionalAttr<I64ArrayAttr>:$class_nodeids,
+    OptionalAttr<ElementsAttr>:$base_values_as_tensor,
+    OptionalAttr<ElementsAttr>:$class_weights_as_tensor,
+    OptionalAttr<ElementsAttr>:$nodes_values_as_tensor,
+    OptionalAttr<ElementsAttr>:$nodes_hitrates_as_tensor);
+  let results = (outs
+    AnyType:$Y,
+    AnyType:$Z);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1, 3, 5};
+  }];
+}
+
+// TreeEnsembleRegressor: opset versions 1, 3, 5 of ai.onnx.ml.
+def OnnxMlTreeEnsembleRegressorOp : Onnx_Op<"ml.TreeEnsembleRegressor", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml TreeEnsembleRegressor operator";
+  let arguments = (ins
+    AnyType:$X,
+    DefaultValuedStrAttr<StrAttr, "SUM">:$aggregate_function,
+    DefaultValuedStrAttr<StrAttr, "NONE">:$post_transform,
+    OptionalAttr<OnnxI64Attr>:$n_targets,
+    OptionalAttr<I64ArrayAttr>:$nodes_nodeids,
+    OptionalAttr<I64ArrayAttr>:$target_nodeids,
+    OptionalAttr<I64ArrayAttr>:$nodes_treeids,
+    OptionalAttr<I64ArrayAttr>:$nodes_featureids,
+    OptionalAttr<F32ArrayAttr>:$nodes_values,
+    OptionalAttr<F32ArrayAttr>:$target_weights,
+    OptionalAttr<I64ArrayAttr>:$nodes_falsenodeids,
+    OptionalAttr<F32ArrayAttr>:$nodes_hitrates,
+    OptionalAttr<F32ArrayAttr>:$base_values,
+    OptionalAttr<I64ArrayAttr>:$nodes_missing_value_tracks_true,
+    OptionalAttr<StrArrayAttr>:$nodes_modes,
+    OptionalAttr<I64ArrayAttr>:$nodes_truenodeids,
+    OptionalAttr<I64ArrayAttr>:$target_treeids,
+    OptionalAttr<I64ArrayAttr>:$target_ids,
+    OptionalAttr<ElementsAttr>:$base_values_as_tensor,
+    OptionalAttr<ElementsAttr>:$target_weights_as_tensor,
+    OptionalAttr<ElementsAttr>:$nodes_values_as_tensor,
+    OptionalAttr<ElementsAttr>:$nodes_hitrates_as_tensor);
+  let results = (outs
+    AnyType:$Y);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1, 3, 5};
+  }];
+}
+
+// ZipMap: opset versions 1 of ai.onnx.ml.
+def OnnxMlZipMapOp : Onnx_Op<"ml.ZipMap", [Pure, OnnxShapeInference]> {
+  let summary = "ONNX ai.onnx.ml ZipMap operator";
+  let arguments = (ins
+    AnyType:$X,
+    OptionalAttr<I64ArrayAttr>:$classlabels_int64s,
+    OptionalAttr<StrArrayAttr>:$classlabels_strings);
+  let results = (outs
+    AnyType:$Z);
+  let assemblyFormat = [{
+    `(` operands `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    static constexpr int kSinceVersions[] = {1};
+  }];
+}
+
 #endif // KILN_ONNX_OPS_TD

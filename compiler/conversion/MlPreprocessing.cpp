@@ -1,0 +1,544 @@
+//===- MlPreprocessing.cpp - onnx to linalg: ai.onnx.ml feature ops -------===//
+//
+// The feature transforms of the ai.onnx.ml domain: Scaler, Binarizer,
+// Imputer, Normalizer, OneHotEncoder, LabelEncoder (numbers),
+// ArrayFeatureExtractor and FeatureVectorizer. Each is one or two
+// linalg.generic ops whose per-column parameters (scales, imputed values,
+// categories, keys) are constant vectors read with tensor.extract; where
+// ONNX leaves a choice, ONNX Runtime's kernels decide
+// (onnxruntime/core/providers/cpu/ml).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/MlCommon.h"
+#include "compiler/conversion/OnnxToLinalg.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::ml;
+using namespace kiln::onnx_ir;
+
+namespace {
+
+Type elemOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+
+bool isNumeric(Type t) { return isa<FloatType, IntegerType>(t); }
+
+/// The scalar `values[col]` of a per-column parameter, or its one value
+/// when it has a single one (broadcast over the columns).
+Value perColumn(OpBuilder &b, Location loc, Type elem, ArrayRef<double> values,
+                Value col, StringRef name) {
+  if (values.size() == 1)
+    return scalarConstant(b, loc, elem, values[0]);
+  Value vec = constantVector(b, loc, elem, values, name);
+  return tensor::ExtractOp::create(b, loc, vec, col);
+}
+
+/// `x` (of ONNX element type `from`) as a float of type `to`.
+Value toFloat(OpBuilder &b, Location loc, Value x, Type from, Type to) {
+  return castScalar(b, loc, x, from, to);
+}
+
+/// A generic over the shape of `x` producing `resTy` elementwise from the
+/// element and its indices.
+Value mapElements(OpBuilder &b, Location loc, RankedTensorType resTy, Value x,
+                  IndexedBodyFn body) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> sizes = refineSizes(b, resTy, sizesOf(b, loc, x));
+  return generateTensor(
+      b, loc, resTy, sizes, x,
+      AffineMap::getMultiDimIdentityMap(xt.getRank(), b.getContext()), body);
+}
+
+template <typename Op>
+LogicalResult checkRanked(Op op, ConversionPatternRewriter &rewriter,
+                          RankedTensorType resTy, Value x) {
+  if (!resTy || !isa<RankedTensorType>(x.getType()))
+    return rewriter.notifyMatchFailure(op, "expected ranked tensors");
+  if (cast<RankedTensorType>(x.getType()).getRank() == 0)
+    return rewriter.notifyMatchFailure(op, "expected an input of rank >= 1");
+  return success();
+}
+
+/// Scaler: Y = (X - offset) * scale per column (the last dim), as floats.
+struct ScalerLowering : OpConversionPattern<OnnxMlScalerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlScalerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (failed(checkRanked(op, rewriter, resTy, x)))
+      return failure();
+    SmallVector<double> scale = floatsOf(op.getScaleAttr());
+    SmallVector<double> offset = floatsOf(op.getOffsetAttr());
+    if (scale.empty())
+      scale.push_back(1.0);
+    if (offset.empty())
+      offset.push_back(0.0);
+    auto xt = cast<RankedTensorType>(x.getType());
+    int64_t c = xt.getDimSize(xt.getRank() - 1);
+    for (size_t n : {scale.size(), offset.size()})
+      if (n != 1 && !ShapedType::isDynamic(c) && (int64_t)n != c)
+        return rewriter.notifyMatchFailure(
+            op, "scale and offset need one value or one per column");
+    Type from = elemOf(op.getX()), f = resTy.getElementType();
+    Value y = mapElements(
+        rewriter, op.getLoc(), resTy, x,
+        [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange args) {
+          Value col = ivs.back();
+          Value v = toFloat(b, loc, args[0], from, f);
+          Value off = perColumn(b, loc, f, offset, col, "scaler_offset");
+          Value sc = perColumn(b, loc, f, scale, col, "scaler_scale");
+          return arith::MulFOp::create(
+              b, loc, arith::SubFOp::create(b, loc, v, off), sc);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Binarizer: 1 where X > threshold, else 0, in X's type.
+struct BinarizerLowering : OpConversionPattern<OnnxMlBinarizerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlBinarizerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (failed(checkRanked(op, rewriter, resTy, x)))
+      return failure();
+    Type t = resTy.getElementType();
+    if (!isNumeric(t))
+      return rewriter.notifyMatchFailure(op, "expected numbers");
+    double threshold = op.getThreshold().convertToDouble();
+    bool isUnsigned = elemOf(op.getX()).isUnsignedInteger();
+    Value y = mapElements(
+        rewriter, op.getLoc(), resTy, x,
+        [&](OpBuilder &b, Location loc, ValueRange, ValueRange args) {
+          Value v = args[0], above;
+          if (isa<FloatType>(t)) {
+            above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                          v, scalarConstant(b, loc, t, threshold));
+          } else {
+            // An integer exceeds the threshold when it exceeds its floor.
+            Value thr = scalarConstant(b, loc, t, std::floor(threshold));
+            above = arith::CmpIOp::create(
+                b, loc,
+                isUnsigned ? arith::CmpIPredicate::ugt
+                           : arith::CmpIPredicate::sgt,
+                v, thr);
+          }
+          return arith::SelectOp::create(b, loc, above,
+                                         scalarConstant(b, loc, t, 1.0),
+                                         scalarConstant(b, loc, t, 0.0));
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Imputer: elements equal to the replaced value (NaN matches NaN) become
+/// the column's imputed value.
+struct ImputerLowering : OpConversionPattern<OnnxMlImputerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlImputerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (failed(checkRanked(op, rewriter, resTy, x)))
+      return failure();
+    Type t = resTy.getElementType();
+    bool isFloat = isa<FloatType>(t);
+    if (!isFloat && !t.isInteger(64))
+      return rewriter.notifyMatchFailure(op, "expected float or int64 input");
+    SmallVector<double> imputed;
+    double replaced;
+    if (isFloat) {
+      imputed = floatsOf(op.getImputedValueFloatsAttr());
+      replaced = op.getReplacedValueFloat().convertToDouble();
+    } else {
+      for (int64_t v : intsOf(op.getImputedValueInt64sAttr()))
+        imputed.push_back(v);
+      replaced = op.getReplacedValueInt64();
+    }
+    if (imputed.empty())
+      return rewriter.notifyMatchFailure(
+          op, isFloat ? "imputed_value_floats is empty"
+                      : "imputed_value_int64s is empty");
+    Value y = mapElements(
+        rewriter, op.getLoc(), resTy, x,
+        [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange args) {
+          Value v = args[0], match;
+          if (!isFloat)
+            match = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
+                                          scalarConstant(b, loc, t, replaced));
+          else if (std::isnan(replaced))
+            match = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                          v, v);
+          else
+            match = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          v, scalarConstant(b, loc, t, replaced));
+          Value with = perColumn(b, loc, t, imputed, ivs.back(), "imputed");
+          return arith::SelectOp::create(b, loc, match, with, v);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Normalizer: each row divided by its max, L1 or L2 norm (a zero norm
+/// leaves the row as it is), as floats.
+struct NormalizerLowering : OpConversionPattern<OnnxMlNormalizerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlNormalizerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (failed(checkRanked(op, rewriter, resTy, x)))
+      return failure();
+    StringRef norm = op.getNorm();
+    if (norm != "MAX" && norm != "L1" && norm != "L2")
+      return rewriter.notifyMatchFailure(op, "norm must be MAX, L1 or L2");
+    Value rows = asRows(rewriter, loc, x);
+    if (!rows)
+      return rewriter.notifyMatchFailure(op, "expected a 1-D or 2-D input");
+    Type from = elemOf(op.getX()), f = resTy.getElementType();
+    if (!isNumeric(from))
+      return rewriter.notifyMatchFailure(op, "expected numbers");
+    auto rowsTy = cast<RankedTensorType>(rows.getType());
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, rows);
+    // The per-row norm: a reduction over the columns.
+    auto normTy = RankedTensorType::get({rowsTy.getDimSize(0)}, f);
+    double init = norm == "MAX" ? -INFINITY : 0.0;
+    Value acc = createFilled(rewriter, loc, normTy, {sizes[0]},
+                             scalarConstant(rewriter, loc, f, init));
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap row = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+    Value norms =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{normTy}, rows, acc,
+            ArrayRef<AffineMap>{id, row},
+            {utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value v = toFloat(b, l, args[0], from, f), r;
+              if (norm == "MAX")
+                r = arith::MaxNumFOp::create(b, l, args[1], v);
+              else if (norm == "L1")
+                r = arith::AddFOp::create(b, l, args[1],
+                                          math::AbsFOp::create(b, l, v));
+              else
+                r = arith::AddFOp::create(b, l, args[1],
+                                          arith::MulFOp::create(b, l, v, v));
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+    auto outRowsTy = RankedTensorType::get(rowsTy.getShape(), f);
+    Value y = generateTensor(
+        rewriter, loc, outRowsTy, refineSizes(rewriter, outRowsTy, sizes),
+        {rows, norms}, {id, row},
+        [&](OpBuilder &b, Location l, ValueRange, ValueRange args) {
+          Value v = toFloat(b, l, args[0], from, f), n = args[1];
+          if (norm == "L2")
+            n = math::SqrtOp::create(b, l, n);
+          Value zero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                             n, scalarConstant(b, l, f, 0.0));
+          return arith::SelectOp::create(
+              b, l, zero, v, arith::DivFOp::create(b, l, v, n));
+        });
+    if (resTy.getRank() != 2)
+      y = tensor::CollapseShapeOp::create(
+          rewriter, loc, y, ArrayRef<ReassociationIndices>{{0, 1}});
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resTy));
+    return success();
+  }
+};
+
+/// OneHotEncoder: Y[..., k] = 1 where X[...] is category k (numbers are
+/// compared as int64, as ONNX Runtime does), as floats. An unknown
+/// category gives a row of zeros.
+struct OneHotEncoderLowering : OpConversionPattern<OnnxMlOneHotEncoderOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlOneHotEncoderOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (failed(checkRanked(op, rewriter, resTy, x)))
+      return failure();
+    Type from = elemOf(op.getX());
+    if (!isNumeric(from))
+      return rewriter.notifyMatchFailure(
+          op, "only numeric categories (cats_int64s) are supported");
+    SmallVector<int64_t> cats = intsOf(op.getCatsInt64sAttr());
+    if (cats.empty())
+      return rewriter.notifyMatchFailure(op, "cats_int64s is empty");
+    auto xt = cast<RankedTensorType>(x.getType());
+    if (resTy.getRank() != xt.getRank() + 1)
+      return rewriter.notifyMatchFailure(op, "unexpected result rank");
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
+    sizes.push_back(rewriter.getIndexAttr(cats.size()));
+    SmallVector<double> catValues(cats.begin(), cats.end());
+    Value catVec =
+        constantVector(rewriter, loc, rewriter.getI64Type(), catValues, "cats");
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> dims;
+    for (int64_t d = 0; d < xt.getRank(); ++d)
+      dims.push_back(getAffineDimExpr(d, ctx));
+    AffineMap xMap = AffineMap::get(xt.getRank() + 1, 0, dims, ctx);
+    Type f = resTy.getElementType(), i64 = rewriter.getI64Type();
+    Value y = generateTensor(
+        rewriter, loc, resTy, refineSizes(rewriter, resTy, sizes), x, xMap,
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
+          Value v = castScalar(b, l, args[0], from, i64);
+          Value cat = tensor::ExtractOp::create(b, l, catVec, ivs.back());
+          Value is = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v,
+                                           cat);
+          return arith::SelectOp::create(b, l, is, scalarConstant(b, l, f, 1),
+                                         scalarConstant(b, l, f, 0));
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// LabelEncoder on numbers (opset 2+: keys_int64s/keys_floats/keys_tensor to
+/// values_*): a linear search of the keys per element, NaN matching a NaN
+/// key, the default for keys not found.
+struct LabelEncoderLowering : OpConversionPattern<OnnxMlLabelEncoderOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlLabelEncoderOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (!resTy || !isa<RankedTensorType>(x.getType()))
+      return rewriter.notifyMatchFailure(op, "expected ranked tensors");
+    Type in = elemOf(op.getX()), out = elemOf(op.getY());
+    if (!isNumeric(in) || !isNumeric(out))
+      return rewriter.notifyMatchFailure(
+          op, "string keys or values are not supported yet");
+    // Keys and values: the typed lists, or the tensors of opset 4.
+    auto numbers = [](Attribute list, Attribute tensor) {
+      SmallVector<double> v;
+      if (auto t = dyn_cast_or_null<DenseElementsAttr>(tensor)) {
+        if (isa<FloatType>(t.getElementType()))
+          return floatsOf({}, t);
+        for (const APInt &i : t.getValues<APInt>())
+          v.push_back((double)i.getSExtValue());
+        return v;
+      }
+      if (auto a = dyn_cast_or_null<ArrayAttr>(list))
+        for (Attribute e : a)
+          v.push_back(isa<FloatAttr>(e)
+                          ? cast<FloatAttr>(e).getValueAsDouble()
+                          : (double)cast<IntegerAttr>(e).getInt());
+      return v;
+    };
+    SmallVector<double> keys =
+        isa<FloatType>(in)
+            ? numbers(op.getKeysFloatsAttr(), op.getKeysTensorAttr())
+            : numbers(op.getKeysInt64sAttr(), op.getKeysTensorAttr());
+    SmallVector<double> values =
+        isa<FloatType>(out)
+            ? numbers(op.getValuesFloatsAttr(), op.getValuesTensorAttr())
+            : numbers(op.getValuesInt64sAttr(), op.getValuesTensorAttr());
+    if (keys.size() != values.size() || keys.empty())
+      return rewriter.notifyMatchFailure(
+          op, "keys and values must be non-empty lists of one length");
+    double dflt = isa<FloatType>(out) ? op.getDefaultFloat().convertToDouble()
+                                      : (double)op.getDefaultInt64();
+    if (auto t = dyn_cast_or_null<DenseElementsAttr>(op.getDefaultTensorAttr()))
+      dflt = numbers({}, t)[0];
+    Type inS = signlessType(in), outS = signlessType(out);
+    Value keyVec = constantVector(rewriter, loc, inS, keys, "label_keys");
+    Value valVec = constantVector(rewriter, loc, outS, values, "label_values");
+    int64_t n = keys.size();
+    Value y = mapElements(
+        rewriter, loc, resTy, x,
+        [&](OpBuilder &b, Location l, ValueRange, ValueRange args) {
+          Value v = args[0];
+          Value init = scalarConstant(b, l, outS, dflt);
+          auto loop = scf::ForOp::create(
+              b, l, cIdx(b, l, 0), cIdx(b, l, n), cIdx(b, l, 1), init,
+              [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
+                Value k = tensor::ExtractOp::create(lb, ll, keyVec, i);
+                Value eq;
+                if (isa<FloatType>(inS)) {
+                  Value same = arith::CmpFOp::create(
+                      lb, ll, arith::CmpFPredicate::OEQ, v, k);
+                  Value bothNan = arith::AndIOp::create(
+                      lb, ll,
+                      arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNO,
+                                            v, v),
+                      arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNO,
+                                            k, k));
+                  eq = arith::OrIOp::create(lb, ll, same, bothNan);
+                } else {
+                  eq = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::eq,
+                                             v, k);
+                }
+                Value val = tensor::ExtractOp::create(lb, ll, valVec, i);
+                scf::YieldOp::create(
+                    lb, ll,
+                    ValueRange{arith::SelectOp::create(lb, ll, eq, val,
+                                                       iter[0])});
+              });
+          return loop.getResult(0);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// ArrayFeatureExtractor: Z[..., j] = X[..., Y[j]] (the indices select
+/// columns of the last dim; a 1-D X is one row).
+struct ArrayFeatureExtractorLowering
+    : OpConversionPattern<OnnxMlArrayFeatureExtractorOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlArrayFeatureExtractorOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX(), idx = adaptor.getY();
+    auto xt = dyn_cast<RankedTensorType>(x.getType());
+    auto it = dyn_cast<RankedTensorType>(idx.getType());
+    if (!resTy || !xt || !it || xt.getRank() == 0)
+      return rewriter.notifyMatchFailure(op, "expected ranked tensors");
+    if (xt.getRank() == 1) {
+      x = asRows(rewriter, loc, x);
+      xt = cast<RankedTensorType>(x.getType());
+    }
+    if (resTy.getRank() != xt.getRank())
+      return rewriter.notifyMatchFailure(op, "unexpected result rank");
+    // The indices, flattened.
+    Value flat = idx;
+    if (it.getRank() != 1) {
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t d = 0; d < it.getRank(); ++d)
+        all[0].push_back(d);
+      flat = it.getRank() == 0
+                 ? tensor::ExpandShapeOp::create(
+                       rewriter, loc,
+                       RankedTensorType::get({1}, it.getElementType()), idx,
+                       ArrayRef<ReassociationIndices>{})
+                       .getResult()
+                 : tensor::CollapseShapeOp::create(rewriter, loc, idx, all)
+                       .getResult();
+    }
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
+    sizes.back() = tensor::getMixedSize(rewriter, loc, flat, 0);
+    int64_t last = xt.getRank() - 1;
+    Value lastDim = tensor::DimOp::create(rewriter, loc, x, last);
+    Value y = generateTensor(
+        rewriter, loc, resTy, refineSizes(rewriter, resTy, sizes), {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          Value col = tensor::ExtractOp::create(b, l, flat, ivs.back());
+          // Out-of-range indices are an error in ONNX Runtime; they are
+          // clamped here rather than read out of bounds.
+          col = clampIndex(b, l, wrapIndex(b, l, col, lastDim), lastDim);
+          SmallVector<Value> at(ivs);
+          at.back() = col;
+          return tensor::ExtractOp::create(b, l, x, at);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// FeatureVectorizer: the inputs' columns side by side as floats, each
+/// input truncated or zero-padded to its inputdimensions entry.
+struct FeatureVectorizerLowering
+    : OpConversionPattern<OnnxMlFeatureVectorizerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlFeatureVectorizerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resTy = resultTypeOf(*this, op);
+    SmallVector<int64_t> dims = intsOf(op.getInputdimensionsAttr());
+    if (!resTy || resTy.getRank() != 2 ||
+        dims.size() != adaptor.getX().size())
+      return rewriter.notifyMatchFailure(
+          op, "expected a 2-D result and one inputdimensions entry per input");
+    SmallVector<Value> rows;
+    for (Value v : adaptor.getX()) {
+      Value r = asRows(rewriter, loc, v);
+      if (!r)
+        return rewriter.notifyMatchFailure(op, "expected 1-D or 2-D inputs");
+      rows.push_back(r);
+    }
+    Type f = resTy.getElementType();
+    OpFoldResult n = tensor::getMixedSize(rewriter, loc, rows[0], 0);
+    int64_t total = 0;
+    for (int64_t d : dims)
+      total += d;
+    SmallVector<OpFoldResult> sizes{n, rewriter.getIndexAttr(total)};
+    // Column j of the result comes from input k, column j - start[k].
+    SmallVector<int64_t> starts;
+    for (int64_t d : dims)
+      starts.push_back(starts.empty() ? 0 : starts.back() + dims[starts.size() - 1]);
+    SmallVector<Type> froms;
+    for (Value v : op.getX())
+      froms.push_back(elemOf(v));
+    Value y = generateTensor(
+        rewriter, loc, resTy, refineSizes(rewriter, resTy, sizes), {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          Value result = scalarConstant(b, l, f, 0.0);
+          for (size_t k = 0; k < rows.size(); ++k) {
+            // In input k's range and inside its actual width: read it.
+            Value start = cIdx(b, l, starts[k]);
+            Value local = arith::SubIOp::create(b, l, ivs[1], start);
+            Value width = tensor::DimOp::create(b, l, rows[k], 1);
+            Value inK = arith::AndIOp::create(
+                b, l,
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, ivs[1],
+                                      start),
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, ivs[1],
+                                      cIdx(b, l, starts[k] + dims[k])));
+            Value inside = arith::AndIOp::create(
+                b, l, inK,
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, local,
+                                      width));
+            // Clamped so the read is in bounds; selected away otherwise.
+            Value safe = arith::MinSIOp::create(
+                b, l,
+                arith::MaxSIOp::create(b, l, local, cIdx(b, l, 0)),
+                arith::SubIOp::create(b, l, width, cIdx(b, l, 1)));
+            Value v = tensor::ExtractOp::create(b, l, rows[k],
+                                                ValueRange{ivs[0], safe});
+            v = castScalar(b, l, v, froms[k], f);
+            result = arith::SelectOp::create(b, l, inside, v, result);
+          }
+          return result;
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateMlPreprocessingPatterns(TypeConverter &tc,
+                                           RewritePatternSet &patterns) {
+  patterns.add<ScalerLowering, BinarizerLowering, ImputerLowering,
+               NormalizerLowering, OneHotEncoderLowering, LabelEncoderLowering,
+               ArrayFeatureExtractorLowering, FeatureVectorizerLowering>(
+      tc, patterns.getContext());
+}

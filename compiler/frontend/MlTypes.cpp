@@ -1,0 +1,130 @@
+//===- MlTypes.cpp - Result types of ai.onnx.ml operators -----------------===//
+
+#include "compiler/frontend/MlTypes.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace kiln {
+namespace {
+
+const onnx::AttributeProto *attr(const onnx::NodeProto &node,
+                                 const std::string &name) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t intAttr(const onnx::NodeProto &node, const std::string &name,
+                int64_t dflt) {
+  const onnx::AttributeProto *a = attr(node, name);
+  return a ? a->i() : dflt;
+}
+
+/// The number of entries of a list attribute (ints, floats or strings).
+int64_t listSize(const onnx::NodeProto &node, const std::string &name) {
+  const onnx::AttributeProto *a = attr(node, name);
+  if (!a)
+    return 0;
+  return a->ints_size() + a->floats_size() + a->strings_size();
+}
+
+/// The labels' element type and count of a classifier.
+std::pair<int, int64_t> labelsOf(const onnx::NodeProto &node,
+                                 const std::string &intsName) {
+  int64_t strings = listSize(node, "classlabels_strings");
+  if (strings)
+    return {onnx::TensorProto::STRING, strings};
+  return {onnx::TensorProto::INT64, listSize(node, intsName)};
+}
+
+/// Sets `t` to a tensor of `elem` with dims `n` (the batch dim of X) and,
+/// when cols >= 0, a second dim of `cols`.
+void setRows(onnx::TypeProto &t, int elem, const onnx::TensorShapeProto_Dimension &n,
+             int64_t cols) {
+  auto *tt = t.mutable_tensor_type();
+  tt->set_elem_type(elem);
+  auto *shape = tt->mutable_shape();
+  *shape->add_dim() = n;
+  if (cols >= 0)
+    shape->add_dim()->set_dim_value(cols);
+}
+
+} // namespace
+
+bool typeMlOutputs(onnx::ModelProto &model) {
+  onnx::GraphProto &g = *model.mutable_graph();
+  std::map<std::string, const onnx::TypeProto *> known;
+  for (const auto &vi : g.input())
+    known[vi.name()] = &vi.type();
+  for (const auto &vi : g.value_info())
+    known[vi.name()] = &vi.type();
+  std::set<std::string> outputs;
+  for (const auto &vi : g.output())
+    outputs.insert(vi.name());
+  std::vector<onnx::ValueInfoProto> added;
+  for (const auto &node : g.node()) {
+    if (node.domain() != "ai.onnx.ml" || node.input_size() < 1)
+      continue;
+    auto in = known.find(node.input(0));
+    if (in == known.end() || !in->second->tensor_type().has_shape())
+      continue;
+    const onnx::TensorShapeProto &xs = in->second->tensor_type().shape();
+    if (xs.dim_size() < 1 || xs.dim_size() > 2)
+      continue;
+    onnx::TensorShapeProto_Dimension n;
+    if (xs.dim_size() == 2)
+      n = xs.dim(0);
+    else
+      n.set_dim_value(1);
+    const std::string &op = node.op_type();
+    std::vector<onnx::TypeProto> types;
+    if (op == "TreeEnsembleClassifier" || op == "LinearClassifier" ||
+        op == "SVMClassifier") {
+      auto [labelType, labels] = labelsOf(
+          node, op == "TreeEnsembleClassifier" ? "classlabels_int64s"
+                                               : "classlabels_ints");
+      int64_t cols = labels;
+      if (op == "LinearClassifier") {
+        // One score row with two labels still outputs both classes.
+        cols = listSize(node, "intercepts");
+        if (cols == 1 && labels == 2)
+          cols = 2;
+      }
+      types.resize(2);
+      setRows(types[0], labelType, n, -1);
+      setRows(types[1], onnx::TensorProto::FLOAT, n, cols);
+    } else if (op == "TreeEnsembleRegressor") {
+      types.resize(1);
+      setRows(types[0], onnx::TensorProto::FLOAT, n,
+              intAttr(node, "n_targets", 1));
+    } else if (op == "LinearRegressor") {
+      types.resize(1);
+      setRows(types[0], onnx::TensorProto::FLOAT, n,
+              intAttr(node, "targets", 1));
+    } else if (op == "SVMRegressor") {
+      types.resize(1);
+      setRows(types[0], onnx::TensorProto::FLOAT, n, 1);
+    } else {
+      continue;
+    }
+    for (size_t i = 0; i < types.size() && (int)i < node.output_size(); ++i) {
+      const std::string &name = node.output(i);
+      if (name.empty() || known.count(name) || outputs.count(name))
+        continue;
+      onnx::ValueInfoProto vi;
+      vi.set_name(name);
+      *vi.mutable_type() = types[i];
+      added.push_back(vi);
+    }
+  }
+  for (auto &vi : added)
+    *g.add_value_info() = vi;
+  return !added.empty();
+}
+
+} // namespace kiln

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Compiles the scikit-learn models of sklearn/ (ai.onnx.ml operators,
+converted by export_sklearn_models.py with skl2onnx) with Kiln, keeping the
+symbolic batch dim, runs them on two batch sizes and compares every output
+(labels exactly, scores within rtol 1e-4, atol 1e-5) with ONNX Runtime, at
+-O1 and -O3.
+
+  test_sklearn_models.py --build-dir build [-k name]
+
+Ends with the summary line `N passed, N failed`.
+"""
+import argparse
+import glob
+import os
+import sys
+
+import numpy as np
+import onnx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Models whose operators have no lowering yet: they must fail with the
+# compiler's clear message (and start passing when one lands).
+NO_LOWERING = {"svc_linear": "SVMClassifier", "svc_probability": "SVMClassifier",
+               "svr": "SVMRegressor"}
+sys.path.insert(0, HERE)
+from kiln_harness import Kiln, check_against_onnxruntime  # noqa: E402
+
+
+def feeds_for(model, name):
+    """Inputs like the training data: normal floats (some NaN for the
+    imputer), small category numbers for the one-hot encoder."""
+    rng = np.random.default_rng(0)
+    feeds = []
+    for batch in (1, 37):
+        feed = {}
+        for vi in model.graph.input:
+            dims = [d.dim_value or batch
+                    for d in vi.type.tensor_type.shape.dim]
+            if vi.type.tensor_type.elem_type == onnx.TensorProto.INT64:
+                feed[vi.name] = rng.integers(0, 5, dims).astype(np.int64)
+            else:
+                x = rng.standard_normal(dims).astype(np.float32) * 2
+                if name == "imputer":
+                    x[::3, 1] = np.nan
+                feed[vi.name] = x
+        feeds.append(feed)
+    return feeds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("-k", default="")
+    args = ap.parse_args()
+    kiln = Kiln(os.path.abspath(args.build_dir))
+    passed = failed = 0
+    for path in sorted(glob.glob(os.path.join(HERE, "sklearn", "*.onnx"))):
+        name = os.path.basename(path)[:-5]
+        if args.k not in name:
+            continue
+        model = onnx.load(path)
+        for level in (1, 3):
+            why = check_against_onnxruntime(
+                kiln, model, feeds_for(model, name), [f"-O{level}"],
+                rtol=1e-4, atol=1e-5, name=name)
+            if name in NO_LOWERING:
+                op = NO_LOWERING[name]
+                expected = (f"unsupported ONNX operator '{op}' (domain "
+                            "ai.onnx.ml)")
+                why = None if why and expected in why and \
+                    "Kiln has no lowering for it" in why else \
+                    f"expected the no-lowering error for {op}, got: {why}"
+            if why:
+                failed += 1
+                print(f"FAIL {name} -O{level}: {why}")
+            else:
+                passed += 1
+                print(f"ok   {name} -O{level}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
