@@ -7,7 +7,7 @@
 #   lib/cmake/Kiln/     KilnConfig.cmake (find_package(Kiln)), its version
 #                       file, KilnTargets.cmake (the runtime),
 #                       KilnToolsTargets.cmake (the tools), KilnModel.cmake
-#   include/kiln/       kiln.h, kiln.hpp, kiln_abi.h, kiln_integrity.h
+#   include/kiln/       kiln.h, kiln.hpp, kiln_abi.h, kiln_elem_types.def, kiln_integrity.h
 #
 # The compiler is installed as its tools and as libkilncompiler.so, whose
 # C interface (kiln/kiln_compiler.h) is all it exports: the compiler's own
@@ -34,7 +34,7 @@ install(TARGETS kiln_runtime kiln_runtime_static EXPORT KilnTargets
   ARCHIVE DESTINATION ${KILN_INSTALL_LIBDIR} COMPONENT runtime)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/kiln
   DESTINATION ${KILN_INSTALL_INCLUDEDIR} COMPONENT runtime
-  FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp" PATTERN "*.def")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/kilnrt.pc.in
   ${PROJECT_BINARY_DIR}/kilnrt.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/kilnrt.pc

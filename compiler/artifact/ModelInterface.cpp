@@ -31,21 +31,11 @@ struct ElemInfo {
 
 ElemInfo elemInfo(int32_t elemType) {
   switch (elemType) {
-  case KILN_ELEM_FLOAT: return {"float", "KILN_ELEM_FLOAT", "float"};
-  case KILN_ELEM_UINT8: return {"uint8_t", "KILN_ELEM_UINT8", "uint8"};
-  case KILN_ELEM_INT8: return {"int8_t", "KILN_ELEM_INT8", "int8"};
-  case KILN_ELEM_UINT16: return {"uint16_t", "KILN_ELEM_UINT16", "uint16"};
-  case KILN_ELEM_INT16: return {"int16_t", "KILN_ELEM_INT16", "int16"};
-  case KILN_ELEM_INT32: return {"int32_t", "KILN_ELEM_INT32", "int32"};
-  case KILN_ELEM_INT64: return {"int64_t", "KILN_ELEM_INT64", "int64"};
-  case KILN_ELEM_STRING: return {"const char *", "KILN_ELEM_STRING", "string"};
-  case KILN_ELEM_BOOL: return {"bool", "KILN_ELEM_BOOL", "bool"};
-  // 16-bit floats travel as their bits.
-  case KILN_ELEM_FLOAT16: return {"uint16_t", "KILN_ELEM_FLOAT16", "float16"};
-  case KILN_ELEM_DOUBLE: return {"double", "KILN_ELEM_DOUBLE", "double"};
-  case KILN_ELEM_UINT32: return {"uint32_t", "KILN_ELEM_UINT32", "uint32"};
-  case KILN_ELEM_UINT64: return {"uint64_t", "KILN_ELEM_UINT64", "uint64"};
-  case KILN_ELEM_BFLOAT16: return {"uint16_t", "KILN_ELEM_BFLOAT16", "bfloat16"};
+#define KILN_ELEM_TYPE(NAME, VALUE, ONNX_NAME, BITS, C_TYPE, NUMPY_NAME)      \
+  case VALUE:                                                                  \
+    return {#C_TYPE, "KILN_ELEM_" #NAME, ONNX_NAME};
+#include "kiln/kiln_elem_types.def"
+#undef KILN_ELEM_TYPE
   default: return {nullptr, nullptr};
   }
 }
@@ -407,7 +397,7 @@ void writeSource(llvm::raw_ostream &os, const Signature &sig,
      << "_run: %s is NULL\", what);\n"
      << "    return kiln_status_create(KILN_INVALID_ARGUMENT, message);\n  }\n"
      << "  return kiln_value_create_tensor_with_data(type, (void *)data,\n"
-     << "      count * kiln_elem_type_size(type), shape, rank, out);\n}\n\n";
+     << "      kiln_tensor_data_bytes(type, count), shape, rank, out);\n}\n\n";
   os << "kiln_status *" << o.name << "_run(kiln_session *session, "
      << paramList(params, nIn, false) << ") {\n"
      << "  kiln_value *k_in[" << std::max<size_t>(nIn, 1) << "] = {NULL};\n"

@@ -6,13 +6,16 @@
 #include "compiler/conversion/ShapeHelpers.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 using kiln::shape_helpers::dimOf;
@@ -21,6 +24,8 @@ using kiln::shape_helpers::staticSizes;
 namespace kiln {
 
 Type signlessType(Type t) {
+  if (onnx_ir::isByteStoredType(t))
+    return IntegerType::get(t.getContext(), 8);
   if (auto i = dyn_cast<IntegerType>(t); i && !i.isSignless())
     return IntegerType::get(t.getContext(), i.getWidth());
   return t;
@@ -382,10 +387,287 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
-Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
+namespace {
+
+/// How a float8 or float4 format encodes its values (bit layout as in
+/// APFloat; ONNX's types are MLIR's builtin ones).
+struct MiniFloat {
+  unsigned expBits, manBits;
+  int bias;
+  enum Kind {
+    IEEE, // E5M2: all-ones exponent is inf (mantissa 0) or NaN
+    FN,   // E4M3FN: only S.1111.111 is NaN, no inf
+    FNUZ, // 0x80 is the only NaN, no inf, no -0
+    E8M0, // no sign, no mantissa, 0xFF is NaN
+    None, // E2M1: neither inf nor NaN
+  } kind;
+  unsigned signShift() const { return expBits + manBits; }
+  /// Largest finite value's bits (without sign).
+  uint32_t maxFiniteBits() const {
+    switch (kind) {
+    case IEEE: return ((1u << expBits) - 2) << manBits | ((1u << manBits) - 1);
+    case FN: return (1u << signShift()) - 2;
+    case E8M0: return 0xFE;
+    default: return (1u << signShift()) - 1;
+    }
+  }
+};
+
+MiniFloat miniFloatOf(Type t) {
+  if (isa<Float8E4M3FNType>(t)) return {4, 3, 7, MiniFloat::FN};
+  if (isa<Float8E4M3FNUZType>(t)) return {4, 3, 8, MiniFloat::FNUZ};
+  if (isa<Float8E5M2Type>(t)) return {5, 2, 15, MiniFloat::IEEE};
+  if (isa<Float8E5M2FNUZType>(t)) return {5, 2, 16, MiniFloat::FNUZ};
+  if (isa<Float8E8M0FNUType>(t)) return {8, 0, 127, MiniFloat::E8M0};
+  assert(isa<Float4E2M1FNType>(t) && "not a float8/float4 type");
+  return {2, 1, 1, MiniFloat::None};
+}
+
+Value i32c(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+}
+
+Value f32c(OpBuilder &b, Location loc, float v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+Value bitsToF32(OpBuilder &b, Location loc, Value i) {
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), i);
+}
+
+/// The f32 value of the float8/float4 `fmtType` whose bits are the byte
+/// `bits` (i8). Exact: every such value is an f32.
+Value decodeMiniFloat(OpBuilder &b, Location loc, Value bits, Type fmtType) {
+  MiniFloat f = miniFloatOf(fmtType);
+  using namespace arith;
+  Value u = ExtUIOp::create(b, loc, b.getI32Type(), bits);
+  u = AndIOp::create(b, loc, u, i32c(b, loc, (1 << (f.signShift() + (f.kind == MiniFloat::E8M0 ? 0 : 1))) - 1));
+  Value nan = f32c(b, loc, std::numeric_limits<float>::quiet_NaN());
+  if (f.kind == MiniFloat::E8M0) {
+    // 2^(e - 127); e = 0 is 2^-127, an f32 subnormal.
+    Value isZeroExp = CmpIOp::create(b, loc, CmpIPredicate::eq, u, i32c(b, loc, 0));
+    Value normal = bitsToF32(b, loc, ShLIOp::create(b, loc, u, i32c(b, loc, 23)));
+    Value r = SelectOp::create(b, loc, isZeroExp,
+                               bitsToF32(b, loc, i32c(b, loc, 0x00400000)), normal);
+    Value isNan = CmpIOp::create(b, loc, CmpIPredicate::eq, u, i32c(b, loc, 0xFF));
+    return SelectOp::create(b, loc, isNan, nan, r);
+  }
+  Value sign = ShRUIOp::create(b, loc, u, i32c(b, loc, f.signShift()));
+  Value exp = AndIOp::create(
+      b, loc, ShRUIOp::create(b, loc, u, i32c(b, loc, f.manBits)),
+      i32c(b, loc, (1 << f.expBits) - 1));
+  Value man = AndIOp::create(b, loc, u, i32c(b, loc, (1 << f.manBits) - 1));
+  // Normal: rebias the exponent and widen the mantissa into f32's fields.
+  Value e32 = AddIOp::create(b, loc, exp, i32c(b, loc, 127 - f.bias));
+  Value normalBits = OrIOp::create(
+      b, loc, ShLIOp::create(b, loc, e32, i32c(b, loc, 23)),
+      ShLIOp::create(b, loc, man, i32c(b, loc, 23 - f.manBits)));
+  // Subnormal: man * 2^(1 - bias - manBits), exactly.
+  Value sub = MulFOp::create(
+      b, loc, UIToFPOp::create(b, loc, b.getF32Type(), man),
+      f32c(b, loc, std::ldexp(1.0f, 1 - f.bias - static_cast<int>(f.manBits))));
+  Value isSub = CmpIOp::create(b, loc, CmpIPredicate::eq, exp, i32c(b, loc, 0));
+  Value mag = SelectOp::create(b, loc, isSub, sub, bitsToF32(b, loc, normalBits));
+  Value neg = CmpIOp::create(b, loc, CmpIPredicate::ne, sign, i32c(b, loc, 0));
+  Value r = SelectOp::create(b, loc, neg, NegFOp::create(b, loc, mag), mag);
+  uint32_t expAllOnes = (1u << f.expBits) - 1;
+  uint32_t manAllOnes = (1u << f.manBits) - 1;
+  switch (f.kind) {
+  case MiniFloat::IEEE: {
+    Value special = CmpIOp::create(b, loc, CmpIPredicate::eq, exp,
+                                   i32c(b, loc, expAllOnes));
+    Value manZero = CmpIOp::create(b, loc, CmpIPredicate::eq, man, i32c(b, loc, 0));
+    Value inf = SelectOp::create(b, loc, neg,
+                                 f32c(b, loc, -std::numeric_limits<float>::infinity()),
+                                 f32c(b, loc, std::numeric_limits<float>::infinity()));
+    Value s = SelectOp::create(b, loc, manZero, inf, nan);
+    return SelectOp::create(b, loc, special, s, r);
+  }
+  case MiniFloat::FN: {
+    Value isNan = CmpIOp::create(
+        b, loc, CmpIPredicate::eq,
+        AndIOp::create(b, loc, u, i32c(b, loc, (1u << f.signShift()) - 1)),
+        i32c(b, loc, expAllOnes << f.manBits | manAllOnes));
+    return SelectOp::create(b, loc, isNan, nan, r);
+  }
+  case MiniFloat::FNUZ: {
+    Value isNan = CmpIOp::create(b, loc, CmpIPredicate::eq, u,
+                                 i32c(b, loc, 1u << f.signShift()));
+    return SelectOp::create(b, loc, isNan, nan, r);
+  }
+  default:
+    return r;
+  }
+}
+
+/// The bits (i8) of the float8/float4 `fmtType` nearest to the f32 `x`
+/// (round to nearest even). `saturate`: values beyond the largest finite
+/// one (infinities included) become it, as ONNX's Cast and QuantizeLinear
+/// with saturate=1; otherwise they become inf where the format has one, else
+/// NaN (float4, which has neither, always saturates). `roundMode` is for
+/// E8M0 only ("up", "down", "nearest").
+Value encodeMiniFloat(OpBuilder &b, Location loc, Value x, Type fmtType,
+                      bool saturate, StringRef roundMode) {
+  MiniFloat f = miniFloatOf(fmtType);
+  using namespace arith;
+  Type i32 = b.getI32Type(), i8 = b.getI8Type();
+  Value u = BitcastOp::create(b, loc, i32, x);
+  auto c = [&](int64_t v) { return i32c(b, loc, v); };
+  auto eq = [&](Value a, Value v) {
+    return CmpIOp::create(b, loc, CmpIPredicate::eq, a, v);
+  };
+  auto sel = [&](Value cond, Value t, Value e) {
+    return SelectOp::create(b, loc, cond, t, e).getResult();
+  };
+  if (f.kind == MiniFloat::E8M0) {
+    // onnx.numpy_helper.to_float8e8m0: the f32 exponent, rounded by the
+    // dropped mantissa; the sign is ignored, inf and NaN become 0xFF.
+    Value exp = AndIOp::create(b, loc, ShRUIOp::create(b, loc, u, c(23)), c(0xFF));
+    Value roundUp;
+    if (roundMode == "up") {
+      roundUp = CmpIOp::create(b, loc, CmpIPredicate::ne,
+                               AndIOp::create(b, loc, u, c(0x7FFFFF)), c(0));
+    } else if (roundMode == "nearest") {
+      auto bit = [&](int64_t mask) {
+        return CmpIOp::create(b, loc, CmpIPredicate::ne,
+                              AndIOp::create(b, loc, u, c(mask)), c(0));
+      };
+      Value lsb = CmpIOp::create(b, loc, CmpIPredicate::ne, exp, c(0));
+      roundUp = AndIOp::create(
+          b, loc, bit(0x400000),
+          OrIOp::create(b, loc, OrIOp::create(b, loc, bit(0x200000), bit(0x1FFFFF)),
+                        lsb));
+    } else {
+      roundUp = ConstantOp::create(b, loc, b.getBoolAttr(false));
+    }
+    if (saturate)
+      roundUp = AndIOp::create(
+          b, loc, roundUp,
+          CmpIOp::create(b, loc, CmpIPredicate::ne, exp, c(0xFE)));
+    Value r = AddIOp::create(b, loc, exp, ExtUIOp::create(b, loc, i32, roundUp));
+    r = sel(eq(exp, c(0xFF)), c(0xFF), r);
+    return TruncIOp::create(b, loc, i8, r);
+  }
+  Value sign = AndIOp::create(b, loc, ShRUIOp::create(b, loc, u, c(31)), c(1));
+  Value a = AndIOp::create(b, loc, u, c(0x7FFFFFFF));
+  Value isNan = CmpIOp::create(b, loc, CmpIPredicate::ugt, a, c(0x7F800000));
+  // Values from 2^(emax + 2) on overflow whatever the rounding; clamping
+  // them first keeps the arithmetic below in range.
+  int emin = 1 - f.bias, m = static_cast<int>(f.manBits);
+  int emax = static_cast<int>(f.maxFiniteBits() >> f.manBits) - f.bias;
+  Value overflowAt = c(static_cast<int64_t>(emax + 2 + 127) << 23);
+  Value big = CmpIOp::create(b, loc, CmpIPredicate::uge, a, overflowAt);
+  Value ac = sel(big, overflowAt, a);
+  // The exponent E of the quantum 2^(E - m) at x's magnitude, never below
+  // the subnormals' emin; k = x / 2^(E - m) rounded to even is the
+  // significand, and ((E - emin) << m) + k the bits (a carry into the
+  // exponent and the subnormal/normal boundary come out right by
+  // themselves).
+  Value e = SubIOp::create(b, loc, ShRUIOp::create(b, loc, ac, c(23)), c(127));
+  e = MaxSIOp::create(b, loc, e, c(emin));
+  Value invQuantum = bitsToF32(
+      b, loc, ShLIOp::create(b, loc, SubIOp::create(b, loc, c(127 + m), e), c(23)));
+  Value scaled = MulFOp::create(b, loc, bitsToF32(b, loc, ac), invQuantum);
+  Value k = FPToSIOp::create(b, loc, i32,
+                             math::RoundEvenOp::create(b, loc, scaled));
+  Value mag = AddIOp::create(
+      b, loc, ShLIOp::create(b, loc, SubIOp::create(b, loc, e, c(emin)), c(m)), k);
+  Value over = CmpIOp::create(b, loc, CmpIPredicate::ugt, mag,
+                              c(f.maxFiniteBits()));
+  uint32_t signBit = 1u << f.signShift();
+  Value overValue;
+  if (saturate || f.kind == MiniFloat::None)
+    overValue = c(f.maxFiniteBits());
+  else if (f.kind == MiniFloat::IEEE)
+    overValue = c(((1u << f.expBits) - 1) << f.manBits); // inf
+  else if (f.kind == MiniFloat::FN)
+    overValue = c(signBit - 1); // S.1111.111, NaN
+  else
+    overValue = c(signBit); // FNUZ: 0x80, NaN
+  mag = sel(over, overValue, mag);
+  Value signed_ = OrIOp::create(b, loc, mag,
+                                ShLIOp::create(b, loc, sign, c(f.signShift())));
+  Value r = signed_;
+  switch (f.kind) {
+  case MiniFloat::IEEE:
+    r = sel(isNan, OrIOp::create(b, loc, c(0x7E), ShLIOp::create(b, loc, sign, c(7))), r);
+    break;
+  case MiniFloat::FN:
+    r = sel(isNan, OrIOp::create(b, loc, c(0x7F), ShLIOp::create(b, loc, sign, c(7))), r);
+    break;
+  case MiniFloat::FNUZ:
+    // No negative zero; 0x80 is NaN (also the non-saturated overflow).
+    r = sel(eq(mag, c(0)), c(0), r);
+    r = sel(eq(mag, c(signBit)), c(signBit), r);
+    r = sel(isNan, c(signBit), r);
+    break;
+  default:
+    // float4 has no NaN: ml_dtypes (ONNX's reference) gives 0x8 (-0).
+    r = sel(isNan, c(0x8), r);
+    break;
+  }
+  return TruncIOp::create(b, loc, i8, r);
+}
+
+/// An ONNX int4/int2/uint4/uint2 value stored in the byte `v` (i8, as the
+/// conversion stores them) made of the low bits of `v`: sign- or
+/// zero-extended from its width.
+Value narrowIntToStorage(OpBuilder &b, Location loc, Value v, IntegerType t) {
+  unsigned shift = 8 - t.getWidth();
+  Value s = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(shift));
+  Value up = arith::ShLIOp::create(b, loc, v, s);
+  if (t.isUnsigned())
+    return arith::ShRUIOp::create(b, loc, up, s);
+  return arith::ShRSIOp::create(b, loc, up, s);
+}
+
+} // namespace
+
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to,
+                 bool saturate, StringRef roundMode) {
   Type dst = signlessType(to);
   if (from == to)
     return v;
+  // The byte-stored types (docs/architecture.md): through f32 or a byte.
+  Type f32 = b.getF32Type();
+  if (onnx_ir::isMiniFloatType(from)) {
+    Value x = decodeMiniFloat(b, loc, v, from);
+    return castScalar(b, loc, x, f32, to, saturate, roundMode);
+  }
+  if (onnx_ir::isByteStoredType(from)) {
+    // Already sign- or zero-extended into its byte.
+    auto byte = IntegerType::get(b.getContext(), 8,
+                                 from.isUnsignedInteger()
+                                     ? IntegerType::Unsigned
+                                     : IntegerType::Signless);
+    return castScalar(b, loc, v, byte, to, saturate, roundMode);
+  }
+  if (onnx_ir::isMiniFloatType(to))
+    return encodeMiniFloat(b, loc, castScalar(b, loc, v, from, f32), to,
+                           saturate, roundMode);
+  if (onnx_ir::isByteStoredType(to)) {
+    auto it = cast<IntegerType>(to);
+    unsigned w = it.getWidth();
+    if (isa<FloatType>(from)) {
+      // As ml_dtypes (ONNX's reference) converts: toward zero, and 0 when
+      // that is out of range (or NaN).
+      double lo = it.isUnsigned() ? 0.0 : -std::ldexp(1.0, w - 1);
+      double hi = it.isUnsigned() ? std::ldexp(1.0, w) - 1
+                                  : std::ldexp(1.0, w - 1) - 1;
+      Value x = castScalar(b, loc, v, from, f32);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                f32c(b, loc, lo - 1)),
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                f32c(b, loc, hi + 1)));
+      x = arith::SelectOp::create(b, loc, inRange, x, f32c(b, loc, 0));
+      return arith::FPToSIOp::create(b, loc, b.getI8Type(), x);
+    }
+    // Integers wrap, keeping the low bits.
+    Value byte = castScalar(b, loc, v, from, b.getI8Type());
+    return narrowIntToStorage(b, loc, byte, it);
+  }
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
   bool fromUnsigned = from.isUnsignedInteger() || from.isInteger(1);
   if (fromFloat && toFloat) {

@@ -51,11 +51,19 @@ mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
 
 /// Converts scalar `v` from ONNX element type `from` to `to` with ONNX Cast
 /// semantics (signedness from the ONNX types, float->int truncates toward
-/// zero, bool is 0/1). `v` and the result carry the signless types.
+/// zero, bool is 0/1). `v` and the result carry the converted types (the
+/// float8/float4 and 4-/2-bit types are bytes: see signlessType). To a
+/// float8/float4 type the value rounds to nearest even and, with
+/// `saturate`, clamps to the largest finite value; `roundMode` is Cast's
+/// round_mode for float8e8m0.
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                       mlir::Type from, mlir::Type to);
+                       mlir::Type from, mlir::Type to, bool saturate = true,
+                       llvm::StringRef roundMode = "up");
 
-/// The signless version of an ONNX element type (ui8 -> i8).
+/// The type a value of ONNX element type `t` has once converted: signless
+/// (ui8 -> i8), and i8 for the types stored one per byte (float8, float4,
+/// int4/uint4, int2/uint2: the bits of a float, a sign- or zero-extended
+/// integer).
 mlir::Type signlessType(mlir::Type t);
 
 /// Where dim `d` of tensor `v` comes from, followed through what keeps a

@@ -28,8 +28,16 @@ using namespace kiln::onnx_ir;
 
 OnnxTypeConverter::OnnxTypeConverter() {
   addConversion([](Type t) { return t; });
+  // Signless; the 4- and 2-bit integers take a byte each, sign- or
+  // zero-extended, and the float8/float4 types their bits in a byte: LLVM
+  // has no such floats, and sub-byte integers in memory have no defined
+  // layout (docs/architecture.md, "Narrow element types").
   addConversion([](IntegerType t) -> Type {
-    return IntegerType::get(t.getContext(), t.getWidth());
+    return IntegerType::get(t.getContext(),
+                            isByteStoredType(t) ? 8 : t.getWidth());
+  });
+  addConversion([](FloatType t) -> Type {
+    return isMiniFloatType(t) ? IntegerType::get(t.getContext(), 8) : Type(t);
   });
   // A string is a pointer to NUL-terminated UTF-8 (docs/architecture.md).
   addConversion([](StringType t) -> Type {

@@ -176,9 +176,16 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
       ok = t.isInteger(1);
       break;
     }
-    ok &= isSupportedType(et.out);
+    // The float8/float4 and 4-/2-bit types (bytes once converted) only
+    // pass through Cast's codecs and Where's select: no arithmetic.
+    constexpr bool narrowOk = std::is_same_v<OpTy, OnnxCastOp> ||
+                              std::is_same_v<OpTy, OnnxWhereOp>;
+    auto supported = [&](Type t) {
+      return isSupportedType(t) || (narrowOk && isByteStoredType(t));
+    };
+    ok &= supported(et.out);
     for (Type in : et.in)
-      ok &= isSupportedType(in);
+      ok &= supported(in);
     if (!ok)
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     if (check && failed(check(op, et, rewriter)))
@@ -379,63 +386,32 @@ LogicalResult whereCheck(OnnxWhereOp op, const ElemTypes &et,
   return success();
 }
 
-/// The element type ONNX TensorProto data type `to` stands for.
-Type onnxDataType(MLIRContext *ctx, int64_t to) {
-  Builder b(ctx);
-  auto u = [&](unsigned w) {
-    return IntegerType::get(ctx, w, IntegerType::Unsigned);
-  };
-  switch (to) {
-  case 1:
-    return b.getF32Type();
-  case 2:
-    return u(8);
-  case 3:
-    return b.getIntegerType(8);
-  case 4:
-    return u(16);
-  case 5:
-    return b.getIntegerType(16);
-  case 6:
-    return b.getIntegerType(32);
-  case 7:
-    return b.getIntegerType(64);
-  case 9:
-    return b.getI1Type();
-  case 10:
-    return b.getF16Type();
-  case 11:
-    return b.getF64Type();
-  case 12:
-    return u(32);
-  case 13:
-    return u(64);
-  case 16:
-    return b.getBF16Type();
-  default:
-    return {};
-  }
-}
 
 LogicalResult castCheck(OnnxCastOp op, const ElemTypes &et,
                         ConversionPatternRewriter &rewriter) {
-  Type to = onnxDataType(op.getContext(), (int64_t)op.getTo());
+  Type to = onnxElementType(op.getContext(), (int64_t)op.getTo());
   if (!to)
     return rewriter.notifyMatchFailure(
-        op, "Cast to this data type (strings, complex, float8/4) is not "
+        op, "Cast to this data type (strings, complex, float6) is not "
             "supported");
   if (to != et.out)
     return rewriter.notifyMatchFailure(
         op, "result element type does not match the 'to' attribute");
   if (!isa<Float16Type, BFloat16Type, Float32Type, Float64Type, IntegerType>(
-          et.in[0]))
+          et.in[0]) &&
+      !isMiniFloatType(et.in[0]))
     return rewriter.notifyMatchFailure(op, "unsupported input element type");
+  StringRef mode = op.getRoundMode();
+  if (mode != "up" && mode != "down" && mode != "nearest")
+    return rewriter.notifyMatchFailure(op, "round_mode must be up, down or "
+                                           "nearest");
   return success();
 }
 
-Value castBody(OnnxCastOp, OpBuilder &b, Location loc, ValueRange a,
+Value castBody(OnnxCastOp op, OpBuilder &b, Location loc, ValueRange a,
                const ElemTypes &et) {
-  return castScalar(b, loc, a[0], et.in[0], et.out);
+  return castScalar(b, loc, a[0], et.in[0], et.out, op.getSaturate() != 0,
+                    op.getRoundMode());
 }
 
 Value notBody(OnnxNotOp, OpBuilder &b, Location loc, ValueRange a,

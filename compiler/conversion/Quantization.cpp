@@ -50,6 +50,10 @@ bool isQuantInt(Type t) {
   return it && (it.getWidth() == 8 || it.getWidth() == 16);
 }
 
+/// What Quantize/DequantizeLinear also take: int4/uint4/int2/uint2 and the
+/// float8/float4 types (bytes once converted; castScalar codes them).
+bool isNarrowQuant(Type t) { return isByteStoredType(t); }
+
 /// round_half_even(v) + zp (f32), saturated to the range of the ONNX
 /// integer type `to` and converted to it.
 Value saturateTo(OpBuilder &b, Location loc, Value v, Value zp, Type to) {
@@ -105,16 +109,27 @@ struct QuantOperands {
   bool hasZp() const { return inputs.size() == 3; }
 };
 
+/// A per-tensor parameter written as a one-element 1-D tensor broadcasts as
+/// it is (ONNX's own tests give float8 zero points as [1]); others go along
+/// `axis`.
+FailureOr<Value> paramAlongAxis(OpBuilder &b, Location loc, Value p,
+                                int64_t axis, int64_t rank) {
+  auto t = dyn_cast<RankedTensorType>(p.getType());
+  if (t && rank >= 1 && t.getShape() == ArrayRef<int64_t>{1})
+    return p;
+  return alongAxis(b, loc, p, axis, rank);
+}
+
 FailureOr<QuantOperands> quantOperands(OpBuilder &b, Location loc, Value x,
                                        Value scale, Value onnxScale, Value zp,
                                        Value onnxZp, int64_t axis,
                                        int64_t rank) {
-  FailureOr<Value> s = alongAxis(b, loc, scale, axis, rank);
+  FailureOr<Value> s = paramAlongAxis(b, loc, scale, axis, rank);
   if (failed(s))
     return failure();
   QuantOperands q{{x, *s}, onnxElem(onnxScale), Type()};
   if (!isNoValue(onnxZp)) {
-    FailureOr<Value> z = alongAxis(b, loc, zp, axis, rank);
+    FailureOr<Value> z = paramAlongAxis(b, loc, zp, axis, rank);
     if (failed(z))
       return failure();
     q.inputs.push_back(*z);
@@ -134,9 +149,9 @@ struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
     if (!xT || !resT)
       return rewriter.notifyMatchFailure(op, "x and y must be ranked");
     Type to = onnxElem(op.getY());
-    if (!isQuantInt(to))
+    if (!isQuantInt(to) && !isNarrowQuant(to))
       return rewriter.notifyMatchFailure(
-          op, "only 8- and 16-bit integer outputs (no float8 or 4-bit)");
+          op, "only 2-, 4-, 8- and 16-bit integer, float8 and float4 outputs");
     Type xElem = xT.getElementType();
     if (!isa<FloatType>(xElem) && !xElem.isInteger(32))
       return rewriter.notifyMatchFailure(op, "x must be float or int32");
@@ -154,13 +169,22 @@ struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
     Type f32 = rewriter.getF32Type();
     Type xFrom = onnxElem(op.getX()), sFrom = q->sFrom, zFrom = q->zFrom;
     bool hasZp = q->hasZp();
+    bool saturate = op.getSaturate() != 0;
     Value y = buildElementwise(
         rewriter, loc, resT, q->inputs,
         [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
           Value x = castScalar(nb, nl, args[0], xFrom, f32);
           Value s = castScalar(nb, nl, args[1], sFrom, f32);
           Value z = hasZp ? castScalar(nb, nl, args[2], zFrom, f32) : Value();
-          return saturateTo(nb, nl, arith::DivFOp::create(nb, nl, x, s), z, to);
+          Value q = arith::DivFOp::create(nb, nl, x, s);
+          // As ONNX's reference: float8 ignores the zero point (it must be
+          // 0) and rounds with `saturate`; float4 adds it and always
+          // saturates; integers round half to even and clamp.
+          if (isa<Float4E2M1FNType>(to) && z)
+            q = arith::AddFOp::create(nb, nl, q, z);
+          if (isMiniFloatType(to))
+            return castScalar(nb, nl, q, f32, to, saturate);
+          return saturateTo(nb, nl, q, z, to);
         });
     rewriter.replaceOp(op, y);
     return success();
@@ -178,9 +202,10 @@ struct DequantizeLinearLowering : OpConversionPattern<OnnxDequantizeLinearOp> {
     if (!xT || !resT)
       return rewriter.notifyMatchFailure(op, "x and y must be ranked");
     Type from = onnxElem(op.getX());
-    if (!isQuantInt(from) && !from.isInteger(32))
+    if (!isQuantInt(from) && !from.isInteger(32) && !isNarrowQuant(from))
       return rewriter.notifyMatchFailure(
-          op, "only 8-, 16- and 32-bit integer inputs (no float8 or 4-bit)");
+          op, "only 2-, 4-, 8-, 16- and 32-bit integer, float8 and float4 "
+              "inputs");
     Type outElem = resT.getElementType();
     if (!isa<FloatType>(outElem))
       return rewriter.notifyMatchFailure(op, "y must be float");

@@ -262,9 +262,24 @@ struct ConstantLowering : OpConversionPattern<OnnxConstantOp> {
         if (isa<DenseStringElementsAttr>(dense))
           return rewriter.notifyMatchFailure(op,
                                              "string tensors are unsupported");
-        attr = signless == dense.getType()
-                   ? dense
-                   : dense.bitcast(signless.getElementType());
+        Type elem = ty.getElementType();
+        Type i8 = rewriter.getI8Type();
+        if (auto narrow = dyn_cast<IntegerType>(elem);
+            narrow && onnx_ir::isByteStoredType(narrow)) {
+          // int4/int2 held one per byte, sign- or zero-extended.
+          bool isUnsigned = narrow.isUnsigned();
+          attr = dense.mapValues(i8, [&](const APInt &v) {
+            return isUnsigned ? v.zext(8) : v.sext(8);
+          });
+        } else if (isa<Float4E2M1FNType>(elem)) {
+          attr = dense.mapValues(i8, [](const APFloat &v) {
+            return v.bitcastToAPInt().zext(8);
+          });
+        } else {
+          attr = signless == dense.getType()
+                     ? dense
+                     : dense.bitcast(signless.getElementType());
+        }
       } else if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
         // Same blob, signless type: the weight bytes are not copied.
         attr =

@@ -56,36 +56,6 @@ const llvm::StringMap<OpLayout> &opTable() {
   return table;
 }
 
-/// The ONNX TensorProto.DataType of an element type, 0 if none.
-int onnxTypeOf(Type t) {
-  if (isa<StringType>(t))
-    return 8;
-  if (t.isF32())
-    return 1;
-  if (t.isF16())
-    return 10;
-  if (t.isF64())
-    return 11;
-  if (t.isBF16())
-    return 16;
-  if (t.isInteger(1))
-    return 9;
-  if (auto i = dyn_cast<IntegerType>(t)) {
-    bool u = i.isUnsigned();
-    switch (i.getWidth()) {
-    case 8:
-      return u ? 2 : 3;
-    case 16:
-      return u ? 4 : 5;
-    case 32:
-      return u ? 12 : 6;
-    case 64:
-      return u ? 13 : 7;
-    }
-  }
-  return 0;
-}
-
 /// The ODS name of an ONNX attribute (see RENAMED_ATTRS in the generator).
 std::string odsAttrName(const std::string &onnxName) {
   return onnxName == "type" ? "type_proto" : onnxName;
@@ -526,8 +496,8 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
     setInput(2, scales);
   } else if (op == "CastLike" && inputs.size() == 2 && inputs[1]) {
     // CastLike is Cast to the element type of its second input.
-    int onnxType =
-        onnxTypeOf(cast<ShapedType>(inputs[1].getType()).getElementType());
+    int64_t onnxType = onnxDataTypeOf(
+        cast<ShapedType>(inputs[1].getType()).getElementType());
     FailureOr<Type> outType = typeOf(node.output(0), loc);
     if (!onnxType || failed(outType))
       return nodeError(node, loc) << "unsupported CastLike target type";

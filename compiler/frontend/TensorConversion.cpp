@@ -18,26 +18,10 @@ using namespace mlir;
 namespace kiln {
 
 Type onnxElementType(MLIRContext *ctx, int dataType, std::string &error) {
-  Builder b(ctx);
-  switch (dataType) {
-  case onnx::TensorProto::FLOAT: return b.getF32Type();
-  case onnx::TensorProto::UINT8: return b.getIntegerType(8, false);
-  case onnx::TensorProto::INT8: return b.getIntegerType(8);
-  case onnx::TensorProto::UINT16: return b.getIntegerType(16, false);
-  case onnx::TensorProto::INT16: return b.getIntegerType(16);
-  case onnx::TensorProto::INT32: return b.getI32Type();
-  case onnx::TensorProto::INT64: return b.getI64Type();
-  case onnx::TensorProto::BOOL: return b.getI1Type();
-  case onnx::TensorProto::FLOAT16: return b.getF16Type();
-  case onnx::TensorProto::DOUBLE: return b.getF64Type();
-  case onnx::TensorProto::UINT32: return b.getIntegerType(32, false);
-  case onnx::TensorProto::UINT64: return b.getIntegerType(64, false);
-  case onnx::TensorProto::BFLOAT16: return b.getBF16Type();
-  case onnx::TensorProto::STRING: return onnx_ir::StringType::get(ctx);
-  default:
+  Type type = onnx_ir::onnxElementType(ctx, dataType);
+  if (!type)
     error = "element type " + std::to_string(dataType) + " is not supported";
-    return {};
-  }
+  return type;
 }
 
 namespace {
@@ -76,6 +60,38 @@ bool typedFieldBytes(const onnx::TensorProto &t, unsigned elemBytes,
     return true;
   }
 }
+/// The 4- and 2-bit types: ONNX packs them two or four to a byte, low bits
+/// first, in raw_data or one packed byte per int32_data entry. The attribute
+/// holds one element per byte (its storage for sub-byte types), in the low
+/// bits as APInt writes them. Always a DenseElementsAttr: the conversion
+/// rewrites its elements into bytes, which a blob would need copied anyway.
+ElementsAttr packedTensorToAttr(const onnx::TensorProto &t,
+                                RankedTensorType type, unsigned bits,
+                                int64_t n, std::string &error) {
+  const int64_t perByte = 8 / bits;
+  const int64_t packedBytes = (n + perByte - 1) / perByte;
+  std::string packed;
+  if (t.has_raw_data()) {
+    packed = t.raw_data();
+  } else {
+    for (int32_t v : t.int32_data())
+      packed.push_back(static_cast<char>(v));
+  }
+  if (static_cast<int64_t>(packed.size()) != packedBytes) {
+    error = "tensor '" + t.name() + "' has " + std::to_string(packed.size()) +
+            " bytes of packed " + std::to_string(bits) + "-bit data, " +
+            "expected " + std::to_string(packedBytes);
+    return {};
+  }
+  std::vector<char> bytes(n);
+  const unsigned mask = (1u << bits) - 1;
+  for (int64_t i = 0; i < n; ++i)
+    bytes[i] = static_cast<char>(
+        (static_cast<uint8_t>(packed[i / perByte]) >> ((i % perByte) * bits)) &
+        mask);
+  return DenseElementsAttr::getFromRawBuffer(type, bytes);
+}
+
 } // namespace
 
 ElementsAttr tensorProtoToAttr(MLIRContext *ctx, const onnx::TensorProto &t,
@@ -104,7 +120,10 @@ ElementsAttr tensorProtoToAttr(MLIRContext *ctx, const onnx::TensorProto &t,
                                    t.string_data().end());
     return DenseStringElementsAttr::get(type, strings);
   }
-  unsigned elemBytes = elem.isInteger(1) ? 1 : elem.getIntOrFloatBitWidth() / 8;
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  if (bits < 8 && !elem.isInteger(1))
+    return packedTensorToAttr(t, type, bits, n, error);
+  unsigned elemBytes = elem.isInteger(1) ? 1 : bits / 8;
 
   std::vector<char> owned;
   ArrayRef<char> bytes;

@@ -78,28 +78,6 @@ RankedTensorType ranked(Value v) {
   return dyn_cast<RankedTensorType>(v.getType());
 }
 
-Type onnxElemType(MLIRContext *ctx, int64_t onnxType) {
-  Builder b(ctx);
-  // clang-format off
-  switch (onnxType) {
-  case 1: return b.getF32Type();
-  case 2: return b.getIntegerType(8, false);
-  case 3: return b.getIntegerType(8);
-  case 4: return b.getIntegerType(16, false);
-  case 5: return b.getIntegerType(16);
-  case 6: return b.getI32Type();
-  case 7: return b.getI64Type();
-  case 9: return b.getI1Type();
-  case 10: return b.getF16Type();
-  case 11: return b.getF64Type();
-  case 12: return b.getIntegerType(32, false);
-  case 13: return b.getIntegerType(64, false);
-  case 16: return b.getBF16Type();
-  default: return {};
-  }
-  // clang-format on
-}
-
 /// Unary elementwise: same shape as the first operand.
 LogicalResult inferSameShape(Operation *op, Type elemOverride = {}) {
   auto in = ranked(op->getOperand(0));
@@ -222,7 +200,7 @@ LogicalResult OnnxIsNaNOp::inferShapes() {
   return inferSameShape(*this, IntegerType::get(getContext(), 1));
 }
 LogicalResult OnnxCastOp::inferShapes() {
-  Type elem = onnxElemType(getContext(), getTo());
+  Type elem = onnxElementType(getContext(), getTo());
   return elem ? inferSameShape(*this, elem) : failure();
 }
 LogicalResult OnnxCastLikeOp::inferShapes() {

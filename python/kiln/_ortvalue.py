@@ -11,25 +11,44 @@ import ctypes
 
 import numpy as np
 
-from . import _errors
+from . import _errors, _runtime
 
-_ELEM_NAMES = {
-    1: "float", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32",
-    7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "double",
-    12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128",
-    16: "bfloat16",
-}
-# numpy (kind, itemsize) -> ONNX element type.
-_ELEM_OF_DTYPE = {
-    ("f", 4): 1, ("u", 1): 2, ("i", 1): 3, ("u", 2): 4, ("i", 2): 5,
-    ("i", 4): 6, ("i", 8): 7, ("b", 1): 9, ("f", 2): 10, ("f", 8): 11,
-    ("u", 4): 12, ("u", 8): 13, ("c", 8): 14, ("c", 16): 15,
-}
-_DTYPE_OF_ELEM = {
-    1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16,
-    6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64,
-    12: np.uint32, 13: np.uint64, 14: np.complex64, 15: np.complex128,
-}
+def _element_tables():
+    """ONNX element type -> name and -> numpy dtype, from the runtime's
+    table (kiln_elem_types.def). bfloat16, float8, float4 and the 4- and
+    2-bit integers are ml_dtypes types when that is installed (as
+    onnx.numpy_helper returns them), else their bits: uint16 for bfloat16,
+    one uint8 per element for the others."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        ml_dtypes = None
+    names = {14: "complex64", 15: "complex128"}
+    dtypes = {14: np.dtype(np.complex64), 15: np.dtype(np.complex128)}
+    fallback = {}
+    for elem, onnx_name, bits, numpy_name in _runtime.elem_types():
+        names[elem] = onnx_name
+        if numpy_name == "object":
+            dtypes[elem] = np.dtype(object)
+        elif hasattr(np, numpy_name) and numpy_name != "bfloat16":
+            dtypes[elem] = np.dtype(numpy_name)
+        else:
+            fallback[elem] = np.dtype(np.uint16 if bits == 16 else np.uint8)
+            if ml_dtypes is not None and hasattr(ml_dtypes, numpy_name):
+                dtypes[elem] = np.dtype(getattr(ml_dtypes, numpy_name))
+    return names, dtypes, fallback
+
+
+_ELEM_NAMES, _DTYPES, _BITS_DTYPES = _element_tables()
+# Element types numpy lacks: held as their bits for the runtime, viewed as
+# ml_dtypes types for the caller.
+VIEWED_ELEMS = frozenset(_BITS_DTYPES)
+# numpy (kind, itemsize) -> ONNX element type, for numpy's own types.
+_ELEM_OF_DTYPE = {(np.dtype(d).kind, np.dtype(d).itemsize): e
+                  for e, d in _DTYPES.items()
+                  if e not in VIEWED_ELEMS and e != 8}
+# ml_dtypes' types by name.
+_ELEM_OF_NAME = {_DTYPES[e].name: e for e in VIEWED_ELEMS if e in _DTYPES}
 
 
 def type_string(elem):
@@ -39,32 +58,31 @@ def type_string(elem):
 def elem_of(array):
     """The ONNX element type of a numpy array (0 when it has none)."""
     dtype = array.dtype
-    if dtype.name == "bfloat16":
-        return 16
+    if dtype.name in _ELEM_OF_NAME:
+        return _ELEM_OF_NAME[dtype.name]
     if dtype.kind in "USO":
         return 8
     return _ELEM_OF_DTYPE.get((dtype.kind, dtype.itemsize), 0)
 
 
 def bfloat16_dtype():
-    try:
-        import ml_dtypes
-    except ImportError:
-        return None
-    return np.dtype(ml_dtypes.bfloat16)
+    return _DTYPES.get(16)
+
+
+def bits_dtype(elem):
+    """The plain numpy dtype the runtime reads a VIEWED_ELEMS type as."""
+    return _BITS_DTYPES[elem]
 
 
 def dtype_of_elem(elem):
-    """The numpy dtype holding ONNX element type `elem` (bfloat16 as
-    ml_dtypes.bfloat16 when installed, else its uint16 bits)."""
-    if elem == 16:
-        return bfloat16_dtype() or np.dtype(np.uint16)
-    if elem == 8:
-        return np.dtype(object)
-    if elem not in _DTYPE_OF_ELEM:
-        raise _errors.make_error(
-            9, f"Kiln has no tensors of ONNX element type {elem}")
-    return np.dtype(_DTYPE_OF_ELEM[elem])
+    """The numpy dtype holding ONNX element type `elem` (the ml_dtypes types
+    when installed, else their bits)."""
+    if elem in _DTYPES:
+        return _DTYPES[elem]
+    if elem in _BITS_DTYPES:
+        return _BITS_DTYPES[elem]
+    raise _errors.make_error(
+        9, f"Kiln has no tensors of ONNX element type {elem}")
 
 
 def _device_error(device_type):

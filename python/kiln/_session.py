@@ -13,8 +13,8 @@ import numpy as np
 
 from . import _cache, _errors, _runtime
 from ._options import SessionOptions, kiln_opt_level
-from ._ortvalue import (IOBinding, OrtValue, bfloat16_dtype, elem_of,
-                        type_string)
+from ._ortvalue import (VIEWED_ELEMS, IOBinding, OrtValue, bfloat16_dtype,
+                        bits_dtype, dtype_of_elem, elem_of, type_string)
 
 CPU_PROVIDER = "CPUExecutionProvider"
 # Names ONNX Runtime knows; Kiln compiles for the CPU only so far, so each of
@@ -35,13 +35,10 @@ _KNOWN_PROVIDERS = (
     CPU_PROVIDER,
 )
 
-_DTYPE_OF_ELEM = {
-    1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16,
-    6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64,
-    12: np.uint32, 13: np.uint64,
-}
-# Element types the runtime can take from numpy memory as is.
-_KILN_ELEMS = frozenset(_DTYPE_OF_ELEM) | {16}
+# Element types the runtime can take from numpy memory (those of
+# VIEWED_ELEMS as their bits).
+_KILN_ELEMS = frozenset(e for e in range(1, 27)
+                        if _runtime.elem_type_name(e) and e != 8)
 _bfloat16_dtype = bfloat16_dtype
 _elem_of = elem_of
 _type_string = type_string
@@ -402,7 +399,7 @@ class InferenceSession:
         self._output_elems = {o.name: o._elem for o in self._outputs}
         self._input_elems = {i.name: i._elem for i in self._inputs}
         # Outputs run() converts (strings decoded, bfloat16 viewed).
-        self._converted_outputs = any(e in (8, 16)
+        self._converted_outputs = any(e == 8 or e in VIEWED_ELEMS
                                       for e in self._output_elems.values())
         self._write_optimized_model()
         artifact_copy = opts._config.get("kiln.artifact_filepath")
@@ -693,9 +690,8 @@ class InferenceSession:
         if isinstance(value, np.ndarray):
             array = value
         elif isinstance(value, list):
-            dtype = _DTYPE_OF_ELEM.get(expected)
-            if expected == 16:
-                dtype = _bfloat16_dtype()
+            dtype = (dtype_of_elem(expected) if expected in _KILN_ELEMS
+                     else None)
             array = np.asarray(value, dtype=dtype)
         elif isinstance(value, (str, bytes, tuple, dict)):
             raise RuntimeError(
@@ -716,8 +712,8 @@ class InferenceSession:
                     f"({_type_string(expected)})")
             raise _errors.make_error(
                 9, f"Kiln does not support {_type_string(elem)} inputs yet")
-        if elem == 16:
-            array = array.view(np.uint16)
+        if elem in VIEWED_ELEMS:
+            array = array.view(bits_dtype(elem))
         if not array.dtype.isnative:
             array = array.astype(array.dtype.newbyteorder("="))
         if not array.flags.c_contiguous:
@@ -775,8 +771,8 @@ class InferenceSession:
         for name, value in feeds.items():
             if isinstance(value, OrtValue):
                 elem, array = value._elem, value._array
-                if elem == 16:
-                    array = array.view(np.uint16)
+                if elem in VIEWED_ELEMS:
+                    array = array.view(bits_dtype(elem))
                 elif elem == 8:
                     array = np.asarray(array, dtype=object)
             else:
@@ -810,10 +806,8 @@ class InferenceSession:
             elem = self._output_elem(name)
             if elem == 8:
                 results[i] = _decode_strings(r)
-            elif elem == 16:
-                bf16 = _bfloat16_dtype()
-                if bf16 is not None:
-                    results[i] = r.view(bf16)
+            elif elem in VIEWED_ELEMS:
+                results[i] = r.view(dtype_of_elem(elem))
         if self._profiler:
             self._profiler.record("SequentialExecutor::Execute", execute,
                                   done)

@@ -94,11 +94,42 @@ nb::dlpack::dtype dlpackType(int32_t elemType) {
     return make(dtype_code::Int, 64);
   case KILN_ELEM_BOOL:
     return make(dtype_code::Bool, 8);
+  // One byte per element (the packed types unpacked, see run()); the
+  // Python layer views them as the ml_dtypes types.
+  case KILN_ELEM_FLOAT8E4M3FN:
+  case KILN_ELEM_FLOAT8E4M3FNUZ:
+  case KILN_ELEM_FLOAT8E5M2:
+  case KILN_ELEM_FLOAT8E5M2FNUZ:
+  case KILN_ELEM_FLOAT8E8M0:
+  case KILN_ELEM_UINT4:
+  case KILN_ELEM_INT4:
+  case KILN_ELEM_FLOAT4E2M1:
+  case KILN_ELEM_UINT2:
+  case KILN_ELEM_INT2:
+    return make(dtype_code::UInt, 8);
   default:
     throw StatusError{KILN_NOT_IMPLEMENTED,
                       "Kiln cannot return tensors of element type " +
                           std::to_string(elemType) + " to Python"};
   }
+}
+
+/// Bits per element of the packed 4- and 2-bit types, 0 for the others.
+size_t packedBits(int32_t elemType) {
+  size_t bits = kiln_elem_type_bits(elemType);
+  return bits != 0 && bits < 8 ? bits : 0;
+}
+
+/// numpy holds the packed types (ml_dtypes.int4, ...) one per byte in the
+/// low bits; the C API takes them packed, low bits first, as ONNX does.
+std::vector<uint8_t> packBytes(const uint8_t *in, size_t count, size_t bits) {
+  size_t perByte = 8 / bits;
+  std::vector<uint8_t> out((count + perByte - 1) / perByte, 0);
+  unsigned mask = (1u << bits) - 1;
+  for (size_t i = 0; i < count; ++i)
+    out[i / perByte] |=
+        static_cast<uint8_t>((in[i] & mask) << ((i % perByte) * bits));
+  return out;
 }
 
 /// One graph input or output: (name, elem_type, dims) where each dim is an
@@ -255,16 +286,30 @@ public:
       }
     } releaseInputs{values};
     std::vector<const char *> inNames;
+    std::vector<std::vector<uint8_t>> packedFeeds;
+    packedFeeds.reserve(feeds.size());
     for (const auto &[name, typed] : feeds) {
       const auto &[elemType, array] = typed;
       std::vector<int64_t> shape(array.ndim());
       for (size_t d = 0; d < shape.size(); ++d)
         shape[d] = static_cast<int64_t>(array.shape(d));
       kiln_value *value = nullptr;
+      void *data = const_cast<void *>(array.data());
+      size_t nbytes = array.nbytes();
+      if (size_t bits = packedBits(elemType)) {
+        if (array.itemsize() != 1)
+          throw StatusError{KILN_INVALID_ARGUMENT,
+                            "a packed-type input must hold one byte per "
+                            "element"};
+        packedFeeds.push_back(packBytes(static_cast<const uint8_t *>(data),
+                                        array.size(), bits));
+        data = packedFeeds.back().data();
+        nbytes = packedFeeds.back().size();
+      }
       // The runtime only reads inputs: wrapping the numpy buffer is safe.
-      check(kiln_value_create_tensor_with_data(
-          elemType, const_cast<void *>(array.data()), array.nbytes(),
-          shape.data(), shape.size(), &value));
+      check(kiln_value_create_tensor_with_data(elemType, data, nbytes,
+                                               shape.data(), shape.size(),
+                                               &value));
       values.push_back(value);
       inNames.push_back(name.c_str());
     }
@@ -287,6 +332,10 @@ public:
         auto [elemType, array] = nb::cast<
             std::pair<int32_t, nb::ndarray<nb::c_contig, nb::device::cpu>>>(
             slot);
+        if (packedBits(elemType))
+          throw StatusError{KILN_NOT_IMPLEMENTED,
+                            "outputs of the packed 4- and 2-bit types cannot "
+                            "be bound to a buffer"};
         std::vector<int64_t> shape(array.ndim());
         for (size_t d = 0; d < shape.size(); ++d)
           shape[d] = static_cast<int64_t>(array.shape(d));
@@ -322,10 +371,30 @@ public:
         continue;
       }
       auto &value = owned[o];
-      nb::dlpack::dtype dtype = dlpackType(kiln_value_elem_type(value.get()));
+      int32_t elemType = kiln_value_elem_type(value.get());
+      nb::dlpack::dtype dtype = dlpackType(elemType);
       size_t rank = kiln_value_rank(value.get());
       const int64_t *dims = kiln_value_shape(value.get());
       std::vector<size_t> shape(dims, dims + rank);
+      if (size_t bits = packedBits(elemType)) {
+        // Unpacked into a new buffer, one element per byte (low bits).
+        size_t count = static_cast<size_t>(
+            kiln_value_element_count(value.get()));
+        auto *bytes = new uint8_t[count ? count : 1];
+        const auto *in = static_cast<const uint8_t *>(
+            kiln_value_data(value.get()));
+        size_t perByte = 8 / bits;
+        for (size_t i = 0; i < count; ++i)
+          bytes[i] = (in[i / perByte] >> ((i % perByte) * bits)) &
+                     ((1u << bits) - 1);
+        nb::capsule owner(bytes, [](void *p) noexcept {
+          delete[] static_cast<uint8_t *>(p);
+        });
+        out.append(nb::ndarray<nb::numpy>(bytes, rank, shape.data(), owner,
+                                          nullptr, dtype)
+                       .cast());
+        continue;
+      }
       void *data = kiln_value_data(value.get());
       nb::capsule owner(value.get(), [](void *p) noexcept {
         kiln_value_release(static_cast<kiln_value *>(p));
@@ -430,6 +499,18 @@ NB_MODULE(_runtime, m) {
       "'[ONNXRuntimeError] : <code> : <NAME> : <message>', as ORT prints it.");
   m.def("runtime_version", [] { return std::string(kiln_runtime_version()); });
   m.def("abi_version", [] { return kiln_runtime_abi_version(); });
+  m.def(
+      "elem_types",
+      [] {
+        // kiln_elem_types.def, the one table of element types.
+        nb::list out;
+#define KILN_ELEM_TYPE(NAME, VALUE, ONNX_NAME, BITS, C_TYPE, NUMPY_NAME)      \
+  out.append(nb::make_tuple(VALUE, ONNX_NAME, BITS, #NUMPY_NAME));
+#include "kiln/kiln_elem_types.def"
+#undef KILN_ELEM_TYPE
+        return out;
+      },
+      "(elem_type, onnx_name, bits, numpy_name) for every element type.");
   m.def("elem_type_name", [](int32_t elemType) -> nb::object {
     const char *name = kiln_elem_type_name(elemType);
     return name ? nb::object(nb::str(name)) : nb::none();

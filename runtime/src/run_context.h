@@ -49,6 +49,8 @@ struct RunContext {
   std::vector<const kiln_value *> byInput;
   std::vector<uint32_t> outputIndices;
   std::vector<int64_t> inputWords;
+  /// Inputs of the packed 4- and 2-bit types, one byte per element.
+  std::vector<std::vector<uint8_t>> unpackedInputs;
   std::vector<int64_t> resultWords;
   std::vector<size_t> resultOffsets;
   std::vector<void *> args;

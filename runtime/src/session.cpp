@@ -131,8 +131,20 @@ void kiln_session::run(const char *const *inputNames,
   ctx->inputWords.resize(inputWords);
   ctx->args.resize(1 + numInputs);
   size_t pos = 0;
+  ctx->unpackedInputs.resize(numInputs);
   for (uint32_t i = 0; i < numInputs; ++i) {
-    writeInputDescriptor(&ctx->inputWords[pos], *ctx->byInput[i]);
+    const kiln_value &input = *ctx->byInput[i];
+    writeInputDescriptor(&ctx->inputWords[pos], input);
+    if (isPackedElemType(input.elemType)) {
+      // The artifact takes one byte per element (kiln_elem_types.def).
+      std::vector<uint8_t> &bytes = ctx->unpackedInputs[i];
+      bytes.resize(static_cast<size_t>(input.elementCount) + 1);
+      unpackElements(input.elemType, input.data,
+                     static_cast<size_t>(input.elementCount), bytes.data());
+      auto word = static_cast<int64_t>(reinterpret_cast<uintptr_t>(
+          bytes.data()));
+      ctx->inputWords[pos] = ctx->inputWords[pos + 1] = word;
+    }
     ctx->args[1 + i] = &ctx->inputWords[pos];
     pos += descriptorWords(signature.inputs[i].rank);
   }
@@ -175,7 +187,8 @@ void kiln_session::run(const char *const *inputNames,
       // slot when a later run needs one. (Small ones are copied: the same
       // one allocation either way.)
       size_t elemSize = elemTypeSize(info.elem_type);
-      if (info.elem_type != KILN_ELEM_STRING && view.offset() == 0 &&
+      if (info.elem_type != KILN_ELEM_STRING &&
+          !isPackedElemType(info.elem_type) && view.offset() == 0 &&
           view.aligned() == view.allocated() && isDenseRowMajor(view) &&
           denseBytes(view, elemSize) >= kAdoptMinBytes) {
         uint64_t blockSize = 0, blockAlignment = 0;
@@ -201,7 +214,15 @@ void kiln_session::run(const char *const *inputNames,
                                           /*zeroFill=*/false));
       dst = created[o].get();
     }
-    copyToDense(view, elemTypeSize(info.elem_type), dst->data);
+    if (isPackedElemType(info.elem_type)) {
+      // One byte per element in the artifact, packed in the value.
+      size_t count = static_cast<size_t>(dst->elementCount);
+      std::vector<uint8_t> bytes(count + 1);
+      copyToDense(view, 1, bytes.data());
+      packElements(info.elem_type, bytes.data(), count, dst->data);
+    } else {
+      copyToDense(view, elemTypeSize(info.elem_type), dst->data);
+    }
     // Strings point into the arena, which is reset when the run ends.
     if (info.elem_type == KILN_ELEM_STRING)
       ownStrings(*dst);

@@ -67,7 +67,7 @@ std::unique_ptr<kiln_value> newTensor(int32_t elemType, const int64_t *shape,
   value->elemType = elemType;
   value->shape.assign(shape, shape + rank);
   value->elementCount = count;
-  value->byteSize = static_cast<size_t>(count) * elemSize;
+  value->byteSize = tensorDataBytes(elemType, static_cast<size_t>(count));
   return value;
 }
 
@@ -124,7 +124,7 @@ kiln_status *kiln_value_create_tensor_with_data(int32_t elem_type, void *data,
   requireSupportedElemType(elem_type);
   size_t elemSize = elemTypeSize(elem_type);
   int64_t count = checkedElementCount(shape, rank, elemSize);
-  size_t needed = static_cast<size_t>(count) * elemSize;
+  size_t needed = tensorDataBytes(elem_type, static_cast<size_t>(count));
   // Same wording as ONNX Runtime's CreateTensorWithDataAsOrtValue.
   if (data_bytes < needed)
     fail(KILN_INVALID_ARGUMENT, "not enough space: expected " +

@@ -52,8 +52,9 @@ def sanitize(name):
 
 def compare(actual, expected, rtol=1e-3, atol=1e-5, values=True):
     """Returns None when equal, else a one-line reason. Floats (including
-    bfloat16 and float8) within rtol/atol with NaN == NaN; integers, bools
-    and strings exactly. With values=False only shape and dtype count (for
+    bfloat16) within rtol/atol with NaN == NaN; float8 and float4 exactly
+    with NaN == NaN; integers (int4/int2 included), bools and strings
+    exactly. With values=False only shape and dtype count (for
     random ops, whose values are implementation-defined)."""
     expected = np.asarray(expected)
     actual = np.asarray(actual)
@@ -63,8 +64,14 @@ def compare(actual, expected, rtol=1e-3, atol=1e-5, values=True):
         return f"dtype {actual.dtype} != expected {expected.dtype}"
     if not values:
         return None
-    if expected.dtype.kind in "fc" or expected.dtype.name in (
-            "bfloat16", "float8_e4m3fn", "float8_e5m2"):
+    name = expected.dtype.name
+    if name.startswith(("float8", "float4")):
+        # Exact: one of a few hundred values, NaN equal to NaN.
+        a, e = actual.astype(np.float64), expected.astype(np.float64)
+        ok = (a == e) | (np.isnan(a) & np.isnan(e))
+    elif name in ("int4", "uint4", "int2", "uint2"):
+        ok = actual.astype(np.int64) == expected.astype(np.int64)
+    elif expected.dtype.kind in "fc" or name == "bfloat16":
         ok = np.isclose(actual.astype(np.float64),
                         expected.astype(np.float64), rtol=rtol, atol=atol,
                         equal_nan=True)

@@ -73,8 +73,17 @@ KILN_API const char *kiln_runtime_version(void);
 KILN_API uint32_t kiln_runtime_abi_version(void);
 /* "float", "int64", ... as in ONNX's "tensor(<name>)"; NULL when unknown. */
 KILN_API const char *kiln_elem_type_name(int32_t elem_type);
-/* Bytes per element; 0 for unknown types; 8 for STRING (a pointer). */
+/* Bytes per element; 0 for unknown types and for the packed 4- and 2-bit
+ * types (int4, uint4, float4e2m1, int2, uint2: see kiln_elem_type_bits);
+ * 8 for STRING (a pointer). */
 KILN_API size_t kiln_elem_type_size(int32_t elem_type);
+/* Bits per element of a tensor's data; 0 for unknown types. The 4- and 2-bit
+ * types are packed two or four to a byte, low bits first, as ONNX stores
+ * them. */
+KILN_API size_t kiln_elem_type_bits(int32_t elem_type);
+/* Bytes of the data of a tensor of `count` elements (a [3] int4 tensor holds
+ * 2); 0 for unknown types. */
+KILN_API size_t kiln_tensor_data_bytes(int32_t elem_type, size_t count);
 
 /*===------------------------------------------------------------------===*
  * Session options

@@ -163,6 +163,18 @@ enum class ElementType : int32_t {
   UInt32 = KILN_ELEM_UINT32,
   UInt64 = KILN_ELEM_UINT64,
   BFloat16 = KILN_ELEM_BFLOAT16,
+  // Held as their bits (float8: one byte per element; the 4- and 2-bit
+  // types packed, low bits first): see kiln_elem_types.def.
+  Float8E4M3FN = KILN_ELEM_FLOAT8E4M3FN,
+  Float8E4M3FNUZ = KILN_ELEM_FLOAT8E4M3FNUZ,
+  Float8E5M2 = KILN_ELEM_FLOAT8E5M2,
+  Float8E5M2FNUZ = KILN_ELEM_FLOAT8E5M2FNUZ,
+  UInt4 = KILN_ELEM_UINT4,
+  Int4 = KILN_ELEM_INT4,
+  Float4E2M1 = KILN_ELEM_FLOAT4E2M1,
+  Float8E8M0 = KILN_ELEM_FLOAT8E8M0,
+  UInt2 = KILN_ELEM_UINT2,
+  Int2 = KILN_ELEM_INT2,
 };
 
 /// "float", "int64", ...; "unknown" for values outside the enum.
@@ -176,8 +188,13 @@ inline std::string typeString(ElementType type) {
   return std::string("tensor(") + elementTypeName(type) + ")";
 }
 
+/// Bytes per element; 0 for the packed 4- and 2-bit types (elementBits).
 inline size_t elementSize(ElementType type) {
   return kiln_elem_type_size(static_cast<int32_t>(type));
+}
+
+inline size_t elementBits(ElementType type) {
+  return kiln_elem_type_bits(static_cast<int32_t>(type));
 }
 
 /// IEEE 754 binary16, stored as its bits.

@@ -29,22 +29,14 @@ enum {
   KILN_PROVIDER_CUDA = 1,
 };
 
-/* Element types use the values of ONNX's TensorProto.DataType. */
+/* Element types use the values of ONNX's TensorProto.DataType; the table,
+ * with each type's size and how an artifact holds it, is
+ * kiln_elem_types.def. */
 enum {
-  KILN_ELEM_FLOAT = 1,
-  KILN_ELEM_UINT8 = 2,
-  KILN_ELEM_INT8 = 3,
-  KILN_ELEM_UINT16 = 4,
-  KILN_ELEM_INT16 = 5,
-  KILN_ELEM_INT32 = 6,
-  KILN_ELEM_INT64 = 7,
-  KILN_ELEM_STRING = 8,
-  KILN_ELEM_BOOL = 9,
-  KILN_ELEM_FLOAT16 = 10,
-  KILN_ELEM_DOUBLE = 11,
-  KILN_ELEM_UINT32 = 12,
-  KILN_ELEM_UINT64 = 13,
-  KILN_ELEM_BFLOAT16 = 16,
+#define KILN_ELEM_TYPE(NAME, VALUE, ONNX_NAME, BITS, C_TYPE, NUMPY_NAME)      \
+  KILN_ELEM_##NAME = VALUE,
+#include "kiln/kiln_elem_types.def"
+#undef KILN_ELEM_TYPE
 };
 
 /* One graph input or output as the model declares it. */

@@ -10,12 +10,22 @@ func.func @quantize_blocked(%x: tensor<2x4xf32>, %s: tensor<2x2xf32>, %z: tensor
 
 // -----
 
-// Float8 outputs are not supported.
-func.func @quantize_float8(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<f8E4M3FN>) -> tensor<4xf8E4M3FN> {
-  // expected-error @+2 {{cannot lower this op: only 8- and 16-bit integer outputs (no float8 or 4-bit)}}
+// A 16-bit float is no quantized type (float8 and float4 are).
+func.func @quantize_float16(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<f16>) -> tensor<4xf16> {
+  // expected-error @+2 {{cannot lower this op: only 2-, 4-, 8- and 16-bit integer, float8 and float4 outputs}}
   // expected-error @+1 {{failed to legalize operation 'onnx.QuantizeLinear'}}
-  %0 = onnx.QuantizeLinear(%x, %s, %z) : (tensor<4xf32>, tensor<f32>, tensor<f8E4M3FN>) -> tensor<4xf8E4M3FN>
-  return %0 : tensor<4xf8E4M3FN>
+  %0 = onnx.QuantizeLinear(%x, %s, %z) : (tensor<4xf32>, tensor<f32>, tensor<f16>) -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+// Cast's round_mode (float8e8m0) is one of three words.
+func.func @cast_round_mode(%x: tensor<4xf32>) -> tensor<4xf8E8M0FNU> {
+  // expected-error @+2 {{cannot lower this op: round_mode must be up, down or nearest}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Cast'}}
+  %0 = onnx.Cast(%x) {to = 24 : i64, round_mode = "sideways"} : (tensor<4xf32>) -> tensor<4xf8E8M0FNU>
+  return %0 : tensor<4xf8E8M0FNU>
 }
 
 // -----
