@@ -160,9 +160,15 @@ struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
                                          "blocked quantization (block_size)");
     int64_t rank = xT.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
+    // A float8 zero point only gives the output type: its value (0) is not
+    // used, as in ONNX's reference.
+    Value zp = op.getYZeroPoint();
+    bool useZp = !isNoValue(zp) && !(isMiniFloatType(to) &&
+                                     !isa<Float4E2M1FNType>(to));
     FailureOr<QuantOperands> q = quantOperands(
         rewriter, loc, adaptor.getX(), adaptor.getYScale(), op.getYScale(),
-        adaptor.getYZeroPoint(), op.getYZeroPoint(), axis, rank);
+        useZp ? adaptor.getYZeroPoint() : Value(), useZp ? zp : Value(), axis,
+        rank);
     if (failed(q))
       return rewriter.notifyMatchFailure(
           op, "y_scale and y_zero_point must be scalars or 1-D along axis");

@@ -505,6 +505,10 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
     s.addOperands(inputs[0]);
     s.addTypes(*outType);
     s.addAttribute("to", b.getI64IntegerAttr(onnxType));
+    // Cast and CastLike share saturate (float8) and round_mode (float8e8m0).
+    for (StringRef name : {"saturate", "round_mode"})
+      if (std::optional<Attribute> a = take(name))
+        s.addAttribute(name, *a);
     scopes.back()[node.output(0)] = b.create(s)->getResult(0);
     handled = true;
   } else if (op == "Dropout" && (inputs.size() < 3 || !inputs[2])) {
