@@ -201,6 +201,8 @@ Value constantVector(OpBuilder &b, Location loc, Type elem,
       put(v);
     else if (elem.isInteger(8))
       put((int8_t)v);
+    else if (elem.isInteger(16))
+      put((int16_t)v);
     else if (elem.isInteger(32))
       put((int32_t)v);
     else

@@ -60,9 +60,9 @@ mlir::Value buildRows(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::RankedTensorType type, mlir::OpFoldResult rows,
                       RowFn rowFn);
 
-/// A constant tensor of `elem` (an integer or float type) holding `values`
-/// (1-D, or of `shape`), as a resource blob named `name` (kept out of the
-/// IR text).
+/// A constant tensor of `elem` (8- to 64-bit integers, f32 or f64) holding
+/// `values` (1-D, or of `shape`), as a resource blob named `name` (kept out
+/// of the IR text).
 mlir::Value constantVector(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type elem, llvm::ArrayRef<double> values,
                            llvm::StringRef name,

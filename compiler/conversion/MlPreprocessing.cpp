@@ -1,7 +1,7 @@
 //===- MlPreprocessing.cpp - onnx to linalg: ai.onnx.ml feature ops -------===//
 //
 // The feature transforms of the ai.onnx.ml domain: Scaler, Binarizer,
-// Imputer, Normalizer, OneHotEncoder, LabelEncoder (numbers),
+// Imputer, Normalizer, OneHotEncoder, LabelEncoder, CategoryMapper,
 // ArrayFeatureExtractor and FeatureVectorizer. Each is one or two
 // linalg.generic ops whose per-column parameters (scales, imputed values,
 // categories, keys) are constant vectors read with tensor.extract; where
@@ -13,6 +13,7 @@
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/MlCommon.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/StringSupport.h"
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -316,76 +317,116 @@ struct OneHotEncoderLowering : OpConversionPattern<OnnxMlOneHotEncoderOp> {
   }
 };
 
-/// LabelEncoder on numbers (opset 2+: keys_int64s/keys_floats/keys_tensor to
-/// values_*): a linear search of the keys per element, NaN matching a NaN
-/// key, the default for keys not found.
-struct LabelEncoderLowering : OpConversionPattern<OnnxMlLabelEncoderOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OnnxMlLabelEncoderOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto resTy = resultTypeOf(*this, op);
-    Value x = adaptor.getX();
-    if (!resTy || !isa<RankedTensorType>(x.getType()))
-      return rewriter.notifyMatchFailure(op, "expected ranked tensors");
-    Type in = elemOf(op.getX()), out = elemOf(op.getY());
-    if (!isNumeric(in) || !isNumeric(out))
-      return rewriter.notifyMatchFailure(
-          op, "string keys or values are not supported yet");
-    // Keys and values: the typed lists, or the tensors of opset 4.
-    auto numbers = [](Attribute list, Attribute tensor) {
-      SmallVector<double> v;
-      if (auto t = dyn_cast_or_null<DenseElementsAttr>(tensor)) {
-        if (isa<FloatType>(t.getElementType()))
-          return floatsOf({}, t);
-        for (const APInt &i : t.getValues<APInt>())
-          v.push_back((double)i.getSExtValue());
-        return v;
-      }
-      if (auto a = dyn_cast_or_null<ArrayAttr>(list))
-        for (Attribute e : a)
-          v.push_back(isa<FloatAttr>(e)
-                          ? cast<FloatAttr>(e).getValueAsDouble()
-                          : (double)cast<IntegerAttr>(e).getInt());
-      return v;
-    };
-    SmallVector<double> keys =
-        isa<FloatType>(in)
-            ? numbers(op.getKeysFloatsAttr(), op.getKeysTensorAttr())
-            : numbers(op.getKeysInt64sAttr(), op.getKeysTensorAttr());
-    SmallVector<double> values =
-        isa<FloatType>(out)
-            ? numbers(op.getValuesFloatsAttr(), op.getValuesTensorAttr())
-            : numbers(op.getValuesInt64sAttr(), op.getValuesTensorAttr());
-    if (keys.size() != values.size() || keys.empty())
-      return rewriter.notifyMatchFailure(
-          op, "keys and values must be non-empty lists of one length");
-    double dflt = isa<FloatType>(out) ? op.getDefaultFloat().convertToDouble()
-                                      : (double)op.getDefaultInt64();
-    if (auto t = dyn_cast_or_null<DenseElementsAttr>(op.getDefaultTensorAttr()))
-      dflt = numbers({}, t)[0];
-    Type inS = signlessType(in), outS = signlessType(out);
-    Value keyVec = constantVector(rewriter, loc, inS, keys, "label_keys");
-    Value valVec = constantVector(rewriter, loc, outS, values, "label_values");
-    int64_t n = keys.size();
-    Value y = mapElements(
-        rewriter, loc, resTy, x,
-        [&](OpBuilder &b, Location l, ValueRange, ValueRange args) {
-          Value v = args[0];
-          Value init = scalarConstant(b, l, outS, dflt);
+/// One side of a lookup table (LabelEncoder, CategoryMapper): numbers or
+/// strings.
+struct Column {
+  bool strings = false;
+  SmallVector<double> numbers;
+  SmallVector<std::string> text;
+  size_t size() const { return strings ? text.size() : numbers.size(); }
+};
+
+/// The numbers or strings of a list attribute or of a tensor attribute
+/// (LabelEncoder-4's *_tensor forms win when present).
+Column columnOf(Attribute list, Attribute tensor) {
+  Column c;
+  if (auto t = dyn_cast_or_null<DenseStringElementsAttr>(tensor)) {
+    c.strings = true;
+    for (StringRef v : t.getRawStringData())
+      c.text.push_back(v.str());
+    return c;
+  }
+  if (auto t = dyn_cast_or_null<DenseElementsAttr>(tensor)) {
+    if (isa<FloatType>(t.getElementType()))
+      c.numbers = floatsOf({}, t);
+    else
+      for (const APInt &i : t.getValues<APInt>())
+        c.numbers.push_back((double)i.getSExtValue());
+    return c;
+  }
+  auto a = dyn_cast_or_null<ArrayAttr>(list);
+  if (!a)
+    return c;
+  for (Attribute e : a) {
+    if (auto str = dyn_cast<StringAttr>(e)) {
+      c.strings = true;
+      c.text.push_back(str.str());
+    } else if (auto f = dyn_cast<FloatAttr>(e)) {
+      c.numbers.push_back(f.getValueAsDouble());
+    } else {
+      c.numbers.push_back((double)cast<IntegerAttr>(e).getInt());
+    }
+  }
+  return c;
+}
+
+/// Y = values[position of X among keys], or the default: the keys are
+/// searched linearly (numbers; NaN finds a NaN key) or by kiln_str_index
+/// (strings); a string result is the address of a constant string.
+Value lookUp(ConversionPatternRewriter &rewriter, Operation *op,
+             RankedTensorType resTy, Value x, Type in, const Column &keys,
+             const Column &values, const Column &dflt) {
+  Location loc = op->getLoc();
+  Type i64 = rewriter.getI64Type();
+  int64_t n = keys.size();
+  // Strings as one NUL-separated blob, with each one's offset.
+  auto blob = [](ArrayRef<std::string> strs, SmallVector<double> &offsets) {
+    std::vector<char> bytes;
+    for (const std::string &str : strs) {
+      offsets.push_back(bytes.size());
+      bytes.insert(bytes.end(), str.begin(), str.end());
+      bytes.push_back(0);
+    }
+    return bytes;
+  };
+  Value keyVec, keyAddr, valVec, valAddr;
+  if (keys.strings) {
+    SmallVector<double> unused;
+    std::vector<char> bytes = blob(keys.text, unused);
+    bytes.push_back(0);
+    keyAddr = constantBytesAddress(rewriter, loc, bytes);
+    declareSupport(rewriter, op, "kiln_str_index", {i64, i64, i64}, i64);
+  } else {
+    keyVec = constantVector(rewriter, loc, signlessType(in), keys.numbers,
+                            "lookup_keys");
+  }
+  Type out = resTy.getElementType();
+  if (values.strings) {
+    // The default is the last string.
+    SmallVector<std::string> all(values.text);
+    all.push_back(dflt.text.empty() ? "" : dflt.text[0]);
+    SmallVector<double> offsets;
+    valAddr = constantBytesAddress(rewriter, loc, blob(all, offsets));
+    valVec = constantVector(rewriter, loc, i64, offsets, "lookup_offsets");
+  } else {
+    SmallVector<double> all(values.numbers);
+    all.push_back(dflt.numbers.empty() ? 0.0 : dflt.numbers[0]);
+    valVec = constantVector(rewriter, loc, out, all, "lookup_values");
+  }
+  return mapElements(
+      rewriter, loc, resTy, x,
+      [&](OpBuilder &b, Location l, ValueRange, ValueRange args) {
+        Value v = args[0], idx;
+        if (keys.strings) {
+          idx = callSupport(b, l, "kiln_str_index", i64,
+                            {v, keyAddr, scalarConstant(b, l, i64, n)});
+        } else {
+          Type kt = keyVec.getType();
+          Type ke = cast<ShapedType>(kt).getElementType();
           auto loop = scf::ForOp::create(
-              b, l, cIdx(b, l, 0), cIdx(b, l, n), cIdx(b, l, 1), init,
+              b, l, cIdx(b, l, 0), cIdx(b, l, n), cIdx(b, l, 1),
+              ValueRange{scalarConstant(b, l, i64, -1)},
               [&](OpBuilder &lb, Location ll, Value i, ValueRange iter) {
                 Value k = tensor::ExtractOp::create(lb, ll, keyVec, i);
                 Value eq;
-                if (isa<FloatType>(inS)) {
+                if (isa<FloatType>(ke)) {
+                  Value xv = castFloat(lb, ll, v, ke);
                   Value same = arith::CmpFOp::create(
-                      lb, ll, arith::CmpFPredicate::OEQ, v, k);
+                      lb, ll, arith::CmpFPredicate::OEQ, xv, k);
                   Value bothNan = arith::AndIOp::create(
                       lb, ll,
                       arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNO,
-                                            v, v),
+                                            xv, xv),
                       arith::CmpFOp::create(lb, ll, arith::CmpFPredicate::UNO,
                                             k, k));
                   eq = arith::OrIOp::create(lb, ll, same, bothNan);
@@ -393,15 +434,128 @@ struct LabelEncoderLowering : OpConversionPattern<OnnxMlLabelEncoderOp> {
                   eq = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::eq,
                                              v, k);
                 }
-                Value val = tensor::ExtractOp::create(lb, ll, valVec, i);
+                Value found = arith::AndIOp::create(
+                    lb, ll, eq,
+                    arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::slt,
+                                          iter[0],
+                                          scalarConstant(lb, ll, i64, 0)));
+                Value at = arith::IndexCastOp::create(lb, ll, i64, i);
                 scf::YieldOp::create(
                     lb, ll,
-                    ValueRange{arith::SelectOp::create(lb, ll, eq, val,
-                                                       iter[0])});
+                    ValueRange{
+                        arith::SelectOp::create(lb, ll, found, at, iter[0])});
               });
-          return loop.getResult(0);
-        });
-    rewriter.replaceOp(op, y);
+          idx = loop.getResult(0);
+        }
+        // Not found: the default, stored after the values.
+        Value missing = arith::CmpIOp::create(
+            b, l, arith::CmpIPredicate::slt, idx, scalarConstant(b, l, i64, 0));
+        Value at = arith::IndexCastOp::create(
+            b, l, b.getIndexType(),
+            arith::SelectOp::create(b, l, missing,
+                                    scalarConstant(b, l, i64, n), idx));
+        Value r = tensor::ExtractOp::create(b, l, valVec, at);
+        if (values.strings)
+          r = arith::AddIOp::create(b, l, valAddr, r);
+        return r;
+      });
+}
+
+/// LabelEncoder: opset 1 maps strings to their position in classes_strings
+/// and positions back to strings; opsets 2 and 4 map keys_* to values_*
+/// (numbers or strings either side).
+struct LabelEncoderLowering : OpConversionPattern<OnnxMlLabelEncoderOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlLabelEncoderOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (!resTy || !isa<RankedTensorType>(x.getType()))
+      return rewriter.notifyMatchFailure(op, "expected ranked tensors");
+    Type in = elemOf(op.getX()), out = elemOf(op.getY());
+    bool outStrings = isa<StringType>(out);
+    Column keys, values, dflt;
+    if (auto classes = op.getClassesStringsAttr()) {
+      Column c = columnOf(classes, {});
+      Column positions;
+      for (size_t i = 0; i < c.size(); ++i)
+        positions.numbers.push_back(i);
+      keys = outStrings ? positions : c;
+      values = outStrings ? c : positions;
+    } else {
+      keys = columnOf(isa<StringType>(in)    ? op.getKeysStringsAttr()
+                      : isa<FloatType>(in) ? op.getKeysFloatsAttr()
+                                             : op.getKeysInt64sAttr(),
+                      op.getKeysTensorAttr());
+      values = columnOf(outStrings            ? op.getValuesStringsAttr()
+                        : isa<FloatType>(out) ? op.getValuesFloatsAttr()
+                                              : op.getValuesInt64sAttr(),
+                        op.getValuesTensorAttr());
+    }
+    if (op.getDefaultTensorAttr()) {
+      dflt = columnOf({}, op.getDefaultTensorAttr());
+    } else if (outStrings) {
+      dflt.strings = true;
+      dflt.text.push_back(op.getDefaultString().str());
+    } else {
+      dflt.numbers.push_back(isa<FloatType>(out)
+                                 ? op.getDefaultFloat().convertToDouble()
+                                 : (double)op.getDefaultInt64());
+    }
+    if (keys.size() != values.size() || keys.size() == 0)
+      return rewriter.notifyMatchFailure(
+          op, "keys and values must be non-empty lists of one length");
+    auto storable = [](Type t) {
+      auto i = dyn_cast<IntegerType>(t);
+      return isa<StringType>(t) || t.isF32() || t.isF64() ||
+             (i && llvm::is_contained({8u, 16u, 32u, 64u}, i.getWidth()));
+    };
+    if (!storable(in) || !storable(out))
+      return rewriter.notifyMatchFailure(
+          op, "keys and values must be strings, f32, f64 or integers");
+    if (keys.strings != isa<StringType>(in) || values.strings != outStrings ||
+        dflt.strings != outStrings)
+      return rewriter.notifyMatchFailure(
+          op, "the keys, values and default must have the types of X and Y");
+    rewriter.replaceOp(
+        op, lookUp(rewriter, op, resTy, x, in, keys, values, dflt));
+    return success();
+  }
+};
+
+/// CategoryMapper: strings to the int64 of the same position and back,
+/// default_int64 / default_string for the others.
+struct CategoryMapperLowering : OpConversionPattern<OnnxMlCategoryMapperOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxMlCategoryMapperOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX();
+    if (!resTy || !isa<RankedTensorType>(x.getType()))
+      return rewriter.notifyMatchFailure(op, "expected ranked tensors");
+    Type in = elemOf(op.getX());
+    Column ints = columnOf(op.getCatsInt64sAttr(), {});
+    Column strs = columnOf(op.getCatsStringsAttr(), {});
+    if (ints.size() != strs.size() || ints.size() == 0 ||
+        (strs.size() && !strs.strings))
+      return rewriter.notifyMatchFailure(
+          op, "cats_int64s and cats_strings must be non-empty and of one "
+              "length");
+    bool fromStrings = isa<StringType>(in);
+    if (!fromStrings && !in.isInteger(64))
+      return rewriter.notifyMatchFailure(op, "expected strings or int64");
+    Column dflt;
+    if (fromStrings) {
+      dflt.numbers.push_back(op.getDefaultInt64());
+    } else {
+      dflt.strings = true;
+      dflt.text.push_back(op.getDefaultString().str());
+    }
+    rewriter.replaceOp(op, lookUp(rewriter, op, resTy, x, in,
+                                  fromStrings ? strs : ints,
+                                  fromStrings ? ints : strs, dflt));
     return success();
   }
 };
@@ -539,6 +693,7 @@ void kiln::populateMlPreprocessingPatterns(TypeConverter &tc,
                                            RewritePatternSet &patterns) {
   patterns.add<ScalerLowering, BinarizerLowering, ImputerLowering,
                NormalizerLowering, OneHotEncoderLowering, LabelEncoderLowering,
+               CategoryMapperLowering,
                ArrayFeatureExtractorLowering, FeatureVectorizerLowering>(
       tc, patterns.getContext());
 }

@@ -27,6 +27,7 @@
 
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/StringSupport.h"
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -59,11 +60,10 @@ bool isStringTensor(Type t) {
   return shaped && isa<StringType>(shaped.getElementType());
 }
 
-/// Declares the support library function `name` privately in the module of
-/// `anchor` (once), so that calls built inside regions under construction
-/// can refer to it.
-void declareSupport(OpBuilder &b, Operation *anchor, StringRef name,
-                    TypeRange args, Type result) {
+} // namespace
+
+void kiln::declareSupport(OpBuilder &b, Operation *anchor, StringRef name,
+                          TypeRange args, Type result) {
   auto module = anchor->getParentOfType<ModuleOp>();
   if (module.lookupSymbol<func::FuncOp>(name))
     return;
@@ -74,12 +74,13 @@ void declareSupport(OpBuilder &b, Operation *anchor, StringRef name,
       .setPrivate();
 }
 
-/// Calls the support library function `name` (see declareSupport).
-Value callSupport(OpBuilder &b, Location loc, StringRef name, Type result,
-                  ValueRange args) {
+Value kiln::callSupport(OpBuilder &b, Location loc, StringRef name,
+                        Type result, ValueRange args) {
   return func::CallOp::create(b, loc, name, TypeRange{result}, args)
       .getResult(0);
 }
+
+namespace {
 
 /// `bytes` (i64) of memory that lives until the run ends, as an address.
 Value allocRunBytes(OpBuilder &b, Operation *anchor, Value bytes) {
@@ -98,9 +99,10 @@ Value allocRunBytes(OpBuilder &b, Operation *anchor, Value bytes) {
   return LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), ptr);
 }
 
-/// The address of the bytes of a constant i8 tensor (its global after
-/// bufferization, which is never freed).
-Value constantBytesAddress(OpBuilder &b, Location loc, ArrayRef<char> bytes) {
+} // namespace
+
+Value kiln::constantBytesAddress(OpBuilder &b, Location loc,
+                                 ArrayRef<char> bytes) {
   auto ty = RankedTensorType::get({(int64_t)bytes.size()}, b.getI8Type());
   Value cst = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::getFromRawBuffer(ty, bytes));
@@ -110,6 +112,8 @@ Value constantBytesAddress(OpBuilder &b, Location loc, ArrayRef<char> bytes) {
   Value addr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), addr);
 }
+
+namespace {
 
 Value i64Const(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);

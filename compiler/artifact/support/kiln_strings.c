@@ -208,6 +208,20 @@ KILN_HIDDEN int32_t kiln_str_keep(const char *s, const char *words,
   return 1;
 }
 
+/* The position of `s` among the `n` NUL-separated strings of `keys` (the
+ * first match), -1 when it is none of them: LabelEncoder's and
+ * CategoryMapper's lookups. */
+KILN_HIDDEN int64_t kiln_str_index(const char *s, const char *keys,
+                                   int64_t n) {
+  const char *k = keys;
+  for (int64_t i = 0; i < n; ++i) {
+    if (strcmp(s, k) == 0)
+      return i;
+    k += strlen(k) + 1;
+  }
+  return -1;
+}
+
 /* Makes `dst` the empty string (StringNormalizer's output when every input
  * is a stopword) and returns it. */
 KILN_HIDDEN char *kiln_str_empty(char *dst) {

@@ -1,0 +1,38 @@
+// RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
+
+// A child id that names no node of the tree is refused, not read past.
+func.func @missing_child(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
+  // expected-error @+2 {{cannot lower this op: node 0 of tree 0 has no child node 7}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ml.TreeEnsembleRegressor'}}
+  %r = onnx.ml.TreeEnsembleRegressor(%x) {n_targets = 1 : i64, nodes_falsenodeids = [2, 0, 0], nodes_featureids = [1, 0, 0], nodes_modes = ["BRANCH_LEQ", "LEAF", "LEAF"], nodes_nodeids = [0, 1, 2], nodes_treeids = [0, 0, 0], nodes_truenodeids = [7, 0, 0], nodes_values = [5.000000e-01 : f32, 0.0 : f32, 0.0 : f32], target_ids = [0, 0], target_nodeids = [1, 2], target_treeids = [0, 0], target_weights = [-1.0 : f32, 1.0 : f32]} : (tensor<?x3xf32>) -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+// A feature past the input's columns.
+func.func @feature_out_of_range(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
+  // expected-error @+2 {{cannot lower this op: a node reads feature 5 of an input with 3}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ml.TreeEnsembleRegressor'}}
+  %r = onnx.ml.TreeEnsembleRegressor(%x) {n_targets = 1 : i64, nodes_falsenodeids = [2, 0, 0], nodes_featureids = [5, 0, 0], nodes_modes = ["BRANCH_LEQ", "LEAF", "LEAF"], nodes_nodeids = [0, 1, 2], nodes_treeids = [0, 0, 0], nodes_truenodeids = [1, 0, 0], nodes_values = [5.000000e-01 : f32, 0.0 : f32, 0.0 : f32], target_ids = [0, 0], target_nodeids = [1, 2], target_treeids = [0, 0], target_weights = [-1.0 : f32, 1.0 : f32]} : (tensor<?x3xf32>) -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
+// Coefficients that do not split into one row per class.
+func.func @linear_ragged(%x: tensor<?x3xf32>) -> (tensor<?xi64>, tensor<?x2xf32>) {
+  // expected-error @+2 {{cannot lower this op: coefficients must hold one row of features per target}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ml.LinearClassifier'}}
+  %y, %z = onnx.ml.LinearClassifier(%x) {classlabels_ints = [0, 1], coefficients = [1.0 : f32, 2.0 : f32, 3.0 : f32], intercepts = [0.0 : f32, 0.0 : f32]} : (tensor<?x3xf32>) -> (tensor<?xi64>, tensor<?x2xf32>)
+  return %y, %z : tensor<?xi64>, tensor<?x2xf32>
+}
+
+// -----
+
+func.func @normalizer_norm(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+2 {{cannot lower this op: norm must be MAX, L1 or L2}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ml.Normalizer'}}
+  %y = onnx.ml.Normalizer(%x) {norm = "L3"} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
