@@ -61,7 +61,8 @@ bool typedFieldBytes(const onnx::TensorProto &t, unsigned elemBytes,
   }
 }
 /// The 4- and 2-bit types: ONNX packs them two or four to a byte, low bits
-/// first, in raw_data or one packed byte per int32_data entry. The attribute
+/// first, in raw_data or one packed byte per int32_data entry (ONNX's text
+/// parser writes one element per entry instead: both are read). The attribute
 /// holds one element per byte (its storage for sub-byte types), in the low
 /// bits as APInt writes them. Always a DenseElementsAttr: the conversion
 /// rewrites its elements into bytes, which a blob would need copied anyway.
@@ -73,6 +74,16 @@ ElementsAttr packedTensorToAttr(const onnx::TensorProto &t,
   std::string packed;
   if (t.has_raw_data()) {
     packed = t.raw_data();
+  } else if (t.int32_data_size() != packedBytes &&
+             t.int32_data_size() == n) {
+    // ONNX's text parser writes one element per entry, unpacked.
+    for (int64_t i = 0; i < n; i += perByte) {
+      unsigned byte = 0;
+      for (int64_t j = 0; j < perByte && i + j < n; ++j)
+        byte |= (static_cast<unsigned>(t.int32_data(i + j)) & ((1u << bits) - 1))
+                << (j * bits);
+      packed.push_back(static_cast<char>(byte));
+    }
   } else {
     for (int32_t v : t.int32_data())
       packed.push_back(static_cast<char>(v));
