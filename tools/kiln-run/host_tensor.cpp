@@ -2,64 +2,92 @@
 
 #include "host_tensor.h"
 
+#include <cmath>
 #include <limits>
 
 namespace kiln::tools {
 
-size_t hostElemSize(int32_t elemType) {
+size_t hostElemBits(int32_t elemType) {
   switch (elemType) {
-  case 2: // UINT8
-  case 3: // INT8
-  case 9: // BOOL
-    return 1;
-  case 4:  // UINT16
-  case 5:  // INT16
-  case 10: // FLOAT16
-  case 16: // BFLOAT16
-    return 2;
-  case 1:  // FLOAT
-  case 6:  // INT32
-  case 12: // UINT32
-    return 4;
-  case 7:  // INT64
-  case 11: // DOUBLE
-  case 13: // UINT64
-    return 8;
+#define KILN_ELEM_TYPE(NAME, VALUE, ONNX_NAME, BITS, C_TYPE, NUMPY_NAME)      \
+  case VALUE:                                                                  \
+    return BITS;
+#include "kiln/kiln_elem_types.def"
+#undef KILN_ELEM_TYPE
   default:
     return 0;
   }
 }
 
+size_t hostElemSize(int32_t elemType) {
+  if (elemType == 8) // strings are not read from or written to files
+    return 0;
+  size_t bits = hostElemBits(elemType);
+  return bits == 0 ? 0 : bits < 8 ? 1 : bits / 8;
+}
+
+size_t hostDataBytes(int32_t elemType, int64_t count) {
+  size_t bits = hostElemBits(elemType);
+  size_t n = static_cast<size_t>(count);
+  if (bits >= 8 || bits == 0)
+    return n * hostElemSize(elemType);
+  size_t perByte = 8 / bits;
+  return (n + perByte - 1) / perByte;
+}
+
+uint8_t packedElement(int32_t elemType, const uint8_t *data, size_t i) {
+  size_t bits = hostElemBits(elemType);
+  size_t perByte = 8 / bits;
+  return (data[i / perByte] >> ((i % perByte) * bits)) & ((1u << bits) - 1);
+}
+
+std::vector<uint8_t> packElements(int32_t elemType, const uint8_t *bytes,
+                                  size_t count) {
+  size_t bits = hostElemBits(elemType);
+  size_t perByte = 8 / bits;
+  std::vector<uint8_t> out((count + perByte - 1) / perByte, 0);
+  for (size_t i = 0; i < count; ++i)
+    out[i / perByte] |= static_cast<uint8_t>(
+        (bytes[i] & ((1u << bits) - 1)) << ((i % perByte) * bits));
+  return out;
+}
+
+double narrowFloatValue(int32_t elemType, uint8_t bits) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (elemType == 24) // FLOAT8E8M0: 2^(e - 127), 0xFF is NaN
+    return bits == 0xFF ? nan : std::ldexp(1.0, bits - 127);
+  // exponent bits, mantissa bits, bias, and which encodings are special.
+  int e = 4, m = 3, bias = 7;
+  bool ieee = false, fnuz = false;
+  switch (elemType) {
+  case 17: break;                                // FLOAT8E4M3FN
+  case 18: bias = 8, fnuz = true; break;         // FLOAT8E4M3FNUZ
+  case 19: e = 5, m = 2, bias = 15, ieee = true; break; // FLOAT8E5M2
+  case 20: e = 5, m = 2, bias = 16, fnuz = true; break; // FLOAT8E5M2FNUZ
+  case 23: e = 2, m = 1, bias = 1; break;        // FLOAT4E2M1
+  default: return nan;
+  }
+  unsigned signBit = 1u << (e + m);
+  if (fnuz && bits == signBit)
+    return nan;
+  unsigned exp = (bits >> m) & ((1u << e) - 1), man = bits & ((1u << m) - 1);
+  if (ieee && exp == (1u << e) - 1)
+    return man ? nan : (bits & signBit ? -1 : 1) *
+                           std::numeric_limits<double>::infinity();
+  if (elemType == 17 && exp == 15 && man == 7)
+    return nan;
+  double v = exp ? std::ldexp(1.0 + man / double(1u << m), int(exp) - bias)
+                 : std::ldexp(man / double(1u << m), 1 - bias);
+  return bits & signBit ? -v : v;
+}
+
 const char *numpyTypeName(int32_t elemType) {
   switch (elemType) {
-  case 1:
-    return "float32";
-  case 2:
-    return "uint8";
-  case 3:
-    return "int8";
-  case 4:
-    return "uint16";
-  case 5:
-    return "int16";
-  case 6:
-    return "int32";
-  case 7:
-    return "int64";
-  case 8:
-    return "string";
-  case 9:
-    return "bool";
-  case 10:
-    return "float16";
-  case 11:
-    return "float64";
-  case 12:
-    return "uint32";
-  case 13:
-    return "uint64";
-  case 16:
-    return "bfloat16";
+#define KILN_ELEM_TYPE(NAME, VALUE, ONNX_NAME, BITS, C_TYPE, NUMPY_NAME)      \
+  case VALUE:                                                                  \
+    return VALUE == 8 ? "string" : #NUMPY_NAME;
+#include "kiln/kiln_elem_types.def"
+#undef KILN_ELEM_TYPE
   default:
     return "unknown";
   }

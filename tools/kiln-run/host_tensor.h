@@ -25,8 +25,26 @@ struct HostTensor {
   int64_t elementCount() const;
 };
 
-/// Bytes per element for the ONNX types Kiln supports; 0 otherwise.
+/// Bytes per element for the ONNX types Kiln supports (1 for the packed 4-
+/// and 2-bit types, whose data is packed: see hostDataBytes); 0 otherwise.
 size_t hostElemSize(int32_t elemType);
+
+/// Bits per element (kiln_elem_types.def); 0 for unknown types.
+size_t hostElemBits(int32_t elemType);
+
+/// Bytes of `count` elements: packed two or four to a byte for the 4- and
+/// 2-bit types, low bits first, as ONNX (and the runtime) hold them.
+size_t hostDataBytes(int32_t elemType, int64_t count);
+
+/// Element `i` of packed data, in the low bits (unsigned).
+uint8_t packedElement(int32_t elemType, const uint8_t *data, size_t i);
+
+/// `count` elements of one byte each (their low bits) packed.
+std::vector<uint8_t> packElements(int32_t elemType, const uint8_t *bytes,
+                                  size_t count);
+
+/// The value of a float8/float4 element `bits` of type `elemType`.
+double narrowFloatValue(int32_t elemType, uint8_t bits);
 
 /// numpy's name for an ONNX element type ("float32", "int64", "bfloat16").
 const char *numpyTypeName(int32_t elemType);

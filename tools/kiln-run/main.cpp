@@ -59,11 +59,21 @@ HostTensor readInputFile(const std::string &path) {
   return readTensorProto(path);
 }
 
-/// numpy has no bfloat16: accept raw uint16 bits for bfloat16 inputs.
+/// numpy has no bfloat16 or float8/float4/int4/int2: accept raw uint16 bits
+/// for bfloat16 inputs, and one byte per element (ml_dtypes arrays, saved
+/// as '|V1') for the narrow types, packed here when they are 4- or 2-bit.
 void adaptToModelType(HostTensor &tensor, const kiln::TensorInfo &info) {
   if (info.elementType == kiln::ElementType::BFloat16 &&
       tensor.elemType == static_cast<int32_t>(kiln::ElementType::UInt16))
     tensor.elemType = static_cast<int32_t>(kiln::ElementType::BFloat16);
+  int32_t wanted = static_cast<int32_t>(info.elementType);
+  if (wanted >= 17 && wanted <= 26 &&
+      tensor.elemType == static_cast<int32_t>(kiln::ElementType::UInt8)) {
+    if (hostElemBits(wanted) < 8)
+      tensor.data = packElements(wanted, tensor.data.data(),
+                                 static_cast<size_t>(tensor.elementCount()));
+    tensor.elemType = wanted;
+  }
 }
 
 struct Feed {

@@ -46,7 +46,10 @@ Descr parseDescr(const std::string &descr, const std::string &what) {
     int32_t type;
   } kinds[] = {{"f4", 1},  {"u1", 2},  {"i1", 3}, {"u2", 4},  {"i2", 5},
                {"i4", 6},  {"i8", 7},  {"b1", 9}, {"f2", 10}, {"f8", 11},
-               {"u4", 12}, {"u8", 13}, {"V2", 16}};
+               {"u4", 12}, {"u8", 13}, {"V2", 16},
+               // ml_dtypes' float8/float4/int4/int2 arrays: one byte each,
+               // read as uint8 until the model says which type they are.
+               {"V1", 2}};
   for (const auto &k : kinds)
     if (kind == k.kind)
       return Descr{k.type, order == '>'};
@@ -193,6 +196,10 @@ std::string npyDescr(int32_t elemType) {
   case 16:
     return "|V2";
   default:
+    // float8, float4, int4/uint4, int2/uint2: one byte per element (the
+    // packed ones unpacked), as ml_dtypes arrays are saved.
+    if (elemType >= 17 && elemType <= 26)
+      return "|V1";
     throw std::runtime_error("element type " + std::to_string(elemType) +
                              " cannot be written to .npy");
   }
@@ -304,6 +311,14 @@ void writeNpy(std::ostream &out, const HostTensor &tensor) {
     out.write(len, 2);
   }
   out.write(dict.data(), static_cast<std::streamsize>(dict.size()));
+  if (hostElemBits(tensor.elemType) < 8) {
+    std::vector<uint8_t> bytes(static_cast<size_t>(tensor.elementCount()));
+    for (size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = packedElement(tensor.elemType, tensor.data.data(), i);
+    out.write(reinterpret_cast<const char *>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+    return;
+  }
   out.write(reinterpret_cast<const char *>(tensor.data.data()),
             static_cast<std::streamsize>(tensor.data.size()));
 }

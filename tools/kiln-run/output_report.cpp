@@ -59,6 +59,13 @@ void printElement(std::ostream &os, int32_t type, const uint8_t *p) {
   case 16:
     os << kiln::BFloat16::toFloat(load<uint16_t>(p));
     break;
+  case 17: // the float8 types
+  case 18:
+  case 19:
+  case 20:
+  case 24:
+    os << narrowFloatValue(type, *p);
+    break;
   default:
     os << "?";
   }
@@ -83,10 +90,24 @@ std::string describeTensor(const std::string &name, const HostTensor &tensor,
   os << name << ": shape " << shapeString(tensor.shape) << ", dtype "
      << numpyTypeName(tensor.elemType) << "\n  [";
   const size_t elemSize = hostElemSize(tensor.elemType);
-  const size_t count = elemSize ? tensor.data.size() / elemSize : 0;
+  const size_t bits = hostElemBits(tensor.elemType);
+  const size_t count =
+      bits && bits < 8 ? static_cast<size_t>(tensor.elementCount())
+      : elemSize       ? tensor.data.size() / elemSize
+                       : 0;
   for (size_t i = 0; i < count && i < maxValues; ++i) {
     if (i)
       os << ", ";
+    if (bits && bits < 8) {
+      uint8_t v = packedElement(tensor.elemType, tensor.data.data(), i);
+      if (tensor.elemType == 23) // FLOAT4E2M1
+        os << narrowFloatValue(tensor.elemType, v);
+      else if (tensor.elemType == 22 || tensor.elemType == 26) // INT4, INT2
+        os << (static_cast<int>(v << (32 - bits)) >> (32 - bits));
+      else
+        os << static_cast<unsigned>(v);
+      continue;
+    }
     printElement(os, tensor.elemType, &tensor.data[i * elemSize]);
   }
   if (count > maxValues)

@@ -43,7 +43,7 @@ HostTensor randomTensor(const kiln::TensorInfo &info,
   if (elemSize == 0)
     throw std::runtime_error("cannot generate values for input '" + info.name +
                              "' of type " + info.type());
-  tensor.data.resize(static_cast<size_t>(tensor.elementCount()) * elemSize);
+  tensor.data.resize(hostDataBytes(tensor.elemType, tensor.elementCount()));
 
   std::uniform_real_distribution<float> real(-1.f, 1.f);
   std::uniform_int_distribution<int> small(0, 9);
@@ -91,6 +91,12 @@ HostTensor randomTensor(const kiln::TensorInfo &info,
     fill<uint64_t>(tensor, [&] { return static_cast<uint64_t>(i()); });
     break;
   default:
+    if (hostElemBits(tensor.elemType) <= 8) {
+      // float8, float4, int4/int2: small values' bits in every element.
+      for (uint8_t &b : tensor.data)
+        b = static_cast<uint8_t>(i() * 0x11);
+      break;
+    }
     throw std::runtime_error("cannot generate values for input '" + info.name +
                              "' of type " + info.type());
   }

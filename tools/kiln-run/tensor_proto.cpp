@@ -99,7 +99,7 @@ HostTensor tensorFromProto(const onnx::TensorProto &proto,
   } catch (const FileFormatError &e) {
     bad(what, e.what());
   }
-  const size_t bytes = static_cast<size_t>(count) * elemSize;
+  const size_t bytes = hostDataBytes(tensor.elemType, count);
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     readExternal(proto, baseDir, what, bytes, tensor.data);
@@ -132,7 +132,17 @@ HostTensor tensorFromProto(const onnx::TensorProto &proto,
     found = proto.uint64_data_size();
     packNarrow(proto.uint64_data(), elemSize, tensor.data);
     break;
-  default: // INT32, INT16, INT8, UINT16, UINT8, BOOL, FLOAT16, BFLOAT16
+  default: // INT32, INT16, INT8, UINT16, UINT8, BOOL, FLOAT16, BFLOAT16,
+           // float8 (a byte per entry)
+    if (hostElemBits(tensor.elemType) < 8) {
+      // int4/uint4/float4/int2/uint2: one packed byte per entry.
+      if (static_cast<size_t>(proto.int32_data_size()) != bytes)
+        bad(what, "holds " + std::to_string(proto.int32_data_size()) +
+                      " packed bytes but its shape needs " +
+                      std::to_string(bytes));
+      packNarrow(proto.int32_data(), 1, tensor.data);
+      return tensor;
+    }
     found = proto.int32_data_size();
     packNarrow(proto.int32_data(), elemSize, tensor.data);
     if (tensor.elemType == onnx::TensorProto::BOOL)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <sstream>
 
@@ -141,4 +142,27 @@ TEST(NpyTest, ErrorsAreClear) {
   EXPECT_EQ(readError(std::string("\x93NUMPY\x07\x00", 8)),
             "f.npy: unsupported .npy version 7.0");
   EXPECT_THROW(readNpy("/nonexistent/file.npy"), FileFormatError);
+}
+
+// int4 data is packed in a HostTensor (as in a .pb file and the runtime) and
+// one element per byte in a .npy file ('|V1', as ml_dtypes arrays are
+// saved); read back it is bytes until the model's type packs it.
+TEST(NpyTest, PackedTypesAreWrittenOneElementPerByte) {
+  HostTensor t;
+  t.elemType = 22; // INT4
+  t.shape = {3};
+  t.data = {0xE1, 0x07}; // 1, -2, 7
+  std::stringstream buffer;
+  writeNpy(buffer, t);
+  std::string bytes = buffer.str();
+  EXPECT_NE(bytes.find("'descr': '|V1'"), std::string::npos);
+  EXPECT_EQ(bytes.substr(bytes.size() - 3), std::string("\x01\x0E\x07", 3));
+  HostTensor back = readNpy(buffer, "f.npy");
+  EXPECT_EQ(back.elemType, 2);
+  EXPECT_EQ(packElements(22, back.data.data(), 3), t.data);
+  EXPECT_EQ(hostDataBytes(22, 3), 2u);
+  EXPECT_EQ(hostDataBytes(26, 5), 2u); // INT2
+  EXPECT_EQ(narrowFloatValue(17, 0x3C), 1.5);  // FLOAT8E4M3FN
+  EXPECT_EQ(narrowFloatValue(19, 0xFC), -INFINITY); // FLOAT8E5M2
+  EXPECT_EQ(narrowFloatValue(23, 0x7), 6.0);   // FLOAT4E2M1
 }
