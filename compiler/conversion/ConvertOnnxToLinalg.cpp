@@ -136,6 +136,56 @@ struct ReasonRecordingPattern : public RewritePattern {
   ReasonCollector &reasons;
 };
 
+} // namespace
+
+void kiln::populateOnnxToLinalgPatterns(TypeConverter &tc,
+                                        RewritePatternSet &patterns) {
+  patterns.add<EraseNoValue>(tc, patterns.getContext());
+  populateElementwisePatterns(tc, patterns);
+  populateLinearAlgebraPatterns(tc, patterns);
+  populateConvolutionPatterns(tc, patterns);
+  populatePoolingPatterns(tc, patterns);
+  populateReductionPatterns(tc, patterns);
+  populateNormalizationPatterns(tc, patterns);
+  populateShapeOpPatterns(tc, patterns);
+  populateDataMovementPatterns(tc, patterns);
+  populateControlFlowPatterns(tc, patterns);
+  populateLoopsPatterns(tc, patterns);
+  populateImageOpsPatterns(tc, patterns);
+  populateRandomPatterns(tc, patterns);
+  populateIndexingOpsPatterns(tc, patterns);
+  populateQuantizationPatterns(tc, patterns);
+  populateConvTransposePatterns(tc, patterns);
+  populateSortingPatterns(tc, patterns);
+  populateEinsumPatterns(tc, patterns);
+  populateRecurrentPatterns(tc, patterns);
+  populateResizePatterns(tc, patterns);
+  populateSignalPatterns(tc, patterns);
+  populateTextOpsPatterns(tc, patterns);
+  populateStringOpsPatterns(tc, patterns);
+  populateMlPreprocessingPatterns(tc, patterns);
+  populateMlLinearPatterns(tc, patterns);
+  populateMlTreeEnsemblePatterns(tc, patterns);
+  populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                 tc);
+  populateReturnOpTypeConversionPattern(patterns, tc);
+}
+
+llvm::StringSet<> kiln::onnxOpsWithLowering(MLIRContext *ctx) {
+  ctx->loadDialect<OnnxDialect>();
+  OnnxTypeConverter tc;
+  RewritePatternSet patterns(ctx);
+  populateOnnxToLinalgPatterns(tc, patterns);
+  llvm::StringSet<> names;
+  for (auto &p : patterns.getNativePatterns())
+    if (auto root = p->getRootKind())
+      if (root->getStringRef().starts_with("onnx."))
+        names.insert(root->getStringRef().drop_front(5));
+  return names;
+}
+
+namespace {
+
 struct ConvertOnnxToLinalgPass
     : kiln::impl::ConvertOnnxToLinalgBase<ConvertOnnxToLinalgPass> {
   void runOnOperation() override {
@@ -143,35 +193,7 @@ struct ConvertOnnxToLinalgPass
     ModuleOp module = getOperation();
     OnnxTypeConverter tc;
     RewritePatternSet patterns(ctx);
-    patterns.add<EraseNoValue>(tc, ctx);
-    populateElementwisePatterns(tc, patterns);
-    populateLinearAlgebraPatterns(tc, patterns);
-    populateConvolutionPatterns(tc, patterns);
-    populatePoolingPatterns(tc, patterns);
-    populateReductionPatterns(tc, patterns);
-    populateNormalizationPatterns(tc, patterns);
-    populateShapeOpPatterns(tc, patterns);
-    populateDataMovementPatterns(tc, patterns);
-    populateControlFlowPatterns(tc, patterns);
-    populateLoopsPatterns(tc, patterns);
-    populateImageOpsPatterns(tc, patterns);
-    populateRandomPatterns(tc, patterns);
-    populateIndexingOpsPatterns(tc, patterns);
-    populateQuantizationPatterns(tc, patterns);
-    populateConvTransposePatterns(tc, patterns);
-    populateSortingPatterns(tc, patterns);
-    populateEinsumPatterns(tc, patterns);
-    populateRecurrentPatterns(tc, patterns);
-    populateResizePatterns(tc, patterns);
-    populateSignalPatterns(tc, patterns);
-    populateTextOpsPatterns(tc, patterns);
-    populateStringOpsPatterns(tc, patterns);
-    populateMlPreprocessingPatterns(tc, patterns);
-    populateMlLinearPatterns(tc, patterns);
-    populateMlTreeEnsemblePatterns(tc, patterns);
-    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
-                                                                   tc);
-    populateReturnOpTypeConversionPattern(patterns, tc);
+    populateOnnxToLinalgPatterns(tc, patterns);
 
     // Name every op that no pattern handles before trying: the conversion
     // driver's own message would not say which node or opset it was.

@@ -5,6 +5,7 @@
 
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace kiln {
 
@@ -14,6 +15,15 @@ class OnnxTypeConverter : public mlir::TypeConverter {
 public:
   OnnxTypeConverter();
 };
+
+/// Every pattern of the onnx-to-linalg conversion (all the op families
+/// below).
+void populateOnnxToLinalgPatterns(mlir::TypeConverter &tc,
+                                  mlir::RewritePatternSet &patterns);
+/// The default-domain operators (`Conv`, `Gelu`, ...) that have a pattern:
+/// the importer expands ONNX function ops that are not among them into
+/// their function bodies.
+llvm::StringSet<> onnxOpsWithLowering(mlir::MLIRContext *ctx);
 
 // One populate function per op family (one .cpp file each).
 void populateElementwisePatterns(mlir::TypeConverter &tc,

@@ -33,6 +33,13 @@ const std::set<std::string> &expandedOps() {
   return ops;
 }
 
+/// Operators the importer rewrites into others (CastLike into Cast): no
+/// pattern lowers them, yet they need no function body.
+const std::set<std::string> &rewrittenByImporter() {
+  static const std::set<std::string> ops = {"CastLike"};
+  return ops;
+}
+
 bool isDefaultDomain(const std::string &d) {
   return d.empty() || d == "ai.onnx";
 }
@@ -69,8 +76,9 @@ private:
 
 class Expander {
 public:
-  Expander(onnx::ModelProto &model, std::map<std::string, int64_t> &opsets)
-      : model(model), nodeOpsets(opsets) {
+  Expander(onnx::ModelProto &model, std::map<std::string, int64_t> &opsets,
+           const std::function<bool(const std::string &)> &isLowered)
+      : model(model), nodeOpsets(opsets), isLowered(isLowered) {
     for (const auto &o : model.opset_import())
       if (isDefaultDomain(o.domain()))
         modelOpset = o.version();
@@ -126,7 +134,9 @@ private:
     if (local != localFunctions.end()) {
       fn = local->second;
     } else if (isDefaultDomain(node.domain()) &&
-               expandedOps().count(node.op_type())) {
+               (expandedOps().count(node.op_type()) ||
+                (isLowered && !isLowered(node.op_type()) &&
+                 !rewrittenByImporter().count(node.op_type())))) {
       int64_t opset =
           nodeOpsets.count(node.name()) ? nodeOpsets[node.name()] : modelOpset;
       schema = onnx::OpSchemaRegistry::Schema(node.op_type(),
@@ -202,11 +212,53 @@ private:
         in = mapName(in);
       for (auto &o : *n.mutable_output())
         o = mapName(o);
+      // Subgraphs (Loop, Scan, If bodies) read the body's values by name
+      // from the enclosing scope: those names change with the body's.
+      for (auto &attr : *n.mutable_attribute()) {
+        if (attr.has_g())
+          renameOuterReferences(*attr.mutable_g(), rename);
+        for (auto &sub : *attr.mutable_graphs())
+          renameOuterReferences(sub, rename);
+      }
       if (!resolveAttributes(n, given, schema, error))
         return false;
       body.push_back(std::move(n));
     }
     return true;
+  }
+
+  /// Renames the values `g` (and its subgraphs) read from an enclosing scope
+  /// that are in `rename`, leaving the names `g` defines itself alone.
+  static void
+  renameOuterReferences(onnx::GraphProto &g,
+                        const std::map<std::string, std::string> &rename,
+                        std::set<std::string> local = {}) {
+    for (const auto &v : g.input())
+      local.insert(v.name());
+    for (const auto &t : g.initializer())
+      local.insert(t.name());
+    for (const auto &n : g.node())
+      for (const auto &o : n.output())
+        local.insert(o);
+    auto outer = [&](std::string &name) {
+      if (name.empty() || local.count(name))
+        return;
+      auto it = rename.find(name);
+      if (it != rename.end())
+        name = it->second;
+    };
+    for (auto &n : *g.mutable_node()) {
+      for (auto &in : *n.mutable_input())
+        outer(in);
+      for (auto &attr : *n.mutable_attribute()) {
+        if (attr.has_g())
+          renameOuterReferences(*attr.mutable_g(), rename, local);
+        for (auto &sub : *attr.mutable_graphs())
+          renameOuterReferences(sub, rename, local);
+      }
+    }
+    for (auto &o : *g.mutable_output())
+      outer(*o.mutable_name());
   }
 
   /// Replaces attribute references (`ref_attr_name`) by the calling node's
@@ -247,6 +299,7 @@ private:
 
   onnx::ModelProto &model;
   std::map<std::string, int64_t> &nodeOpsets;
+  const std::function<bool(const std::string &)> &isLowered;
   int64_t modelOpset = 1;
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto *>
       localFunctions;
@@ -290,8 +343,9 @@ std::string recursiveFunction(const onnx::ModelProto &model) {
 
 bool expandFunctions(onnx::ModelProto &model,
                      std::map<std::string, int64_t> &nodeOpsets, bool &changed,
-                     std::string &error) {
-  Expander expander(model, nodeOpsets);
+                     std::string &error,
+                     const std::function<bool(const std::string &)> &isLowered) {
+  Expander expander(model, nodeOpsets, isLowered);
   if (!expander.expandGraph(*model.mutable_graph(), error))
     return false;
   changed = expander.expansions > 0;

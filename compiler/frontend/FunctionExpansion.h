@@ -10,6 +10,7 @@
 #define KILN_COMPILER_FRONTEND_FUNCTIONEXPANSION_H
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -23,9 +24,13 @@ namespace kiln {
 /// an older default-domain opset than the model's keeps its meaning: its
 /// nodes are recorded in `nodeOpsets` (node name -> opset) and imported in
 /// that opset's form. `changed` tells whether anything was expanded.
+/// Default-domain operators with a function body are expanded when they are
+/// in Kiln's own list, or when `isLowered` says Kiln has no lowering for them
+/// (RMSNormalization, Attention, ...).
 bool expandFunctions(onnx::ModelProto &model,
                      std::map<std::string, int64_t> &nodeOpsets, bool &changed,
-                     std::string &error);
+                     std::string &error,
+                     const std::function<bool(const std::string &)> &isLowered);
 
 /// The name of a model-local function that calls itself (directly or not),
 /// or "" when there is none. Such models are rejected before ONNX's shape

@@ -412,7 +412,8 @@ std::vector<std::string> externalDataFiles(const std::string &path) {
 
 bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out, std::string &error,
-               int &errorCode) {
+               int &errorCode,
+               const std::function<bool(const std::string &)> &isLowered) {
   std::string data;
   if (!path.empty()) {
     if (!readFile(path, data)) {
@@ -562,7 +563,8 @@ bool loadModel(const std::string &path, const std::string &bytes,
     constexpr int kMaxRounds = 16;
     for (int round = 0;; ++round) {
       bool expanded = false;
-      if (!expandFunctions(*out.model, out.nodeOpsets, expanded, error))
+      if (!expandFunctions(*out.model, out.nodeOpsets, expanded, error,
+                           isLowered))
         return false;
       // The training optimizers work in the element type of the tensors
       // they update, which inference has just given them.

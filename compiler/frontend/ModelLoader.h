@@ -9,6 +9,7 @@
 #define KILN_COMPILER_FRONTEND_MODELLOADER_H
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -60,10 +61,12 @@ struct LoadedModel {
 /// applies `shapes` and runs ONNX shape inference. On failure returns false
 /// and sets `error` to a message that names the cause; `errorCode` is the
 /// ONNX Runtime status code (3 NO_SUCHFILE, 7 INVALID_PROTOBUF, 10
-/// INVALID_GRAPH).
+/// INVALID_GRAPH). Function ops for which `isLowered` is false are replaced
+/// by their ONNX function bodies (FunctionExpansion.h).
 bool loadModel(const std::string &path, const std::string &bytes,
                const ShapeOptions &shapes, LoadedModel &out,
-               std::string &error, int &errorCode);
+               std::string &error, int &errorCode,
+               const std::function<bool(const std::string &)> &isLowered = {});
 
 /// The files a compile of the model at `path` reads besides the model
 /// itself: the external data files its tensors name (resolved as the loader

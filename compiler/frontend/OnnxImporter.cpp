@@ -216,7 +216,11 @@ FailureOr<Type> Importer::convertType(const onnx::TypeProto &tp,
     return Type(UnrankedTensorType::get(elem));
   SmallVector<int64_t> dims;
   for (const auto &d : tp.tensor_type().shape().dim())
-    dims.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
+    // A negative dim (ONNX's inference writes one for a Split that cannot
+    // happen, in an If branch never taken) is not a size: unknown.
+    dims.push_back(d.has_dim_value() && d.dim_value() >= 0
+                       ? d.dim_value()
+                       : ShapedType::kDynamic);
   return Type(RankedTensorType::get(dims, elem));
 }
 
@@ -913,12 +917,18 @@ OwningOpRef<ModuleOp> Importer::run() {
 OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *ctx, const std::string &path,
                                       const std::string &bytes,
                                       const ShapeOptions &shapes,
-                                      int *errorCode) {
+                                      int *errorCode,
+                                      const llvm::StringSet<> *loweredOps) {
   ctx->loadDialect<OnnxDialect, func::FuncDialect>();
   LoadedModel loaded;
   std::string error;
   int code = 0;
-  if (!loadModel(path, bytes, shapes, loaded, error, code)) {
+  std::function<bool(const std::string &)> isLowered;
+  if (loweredOps)
+    isLowered = [loweredOps](const std::string &op) {
+      return loweredOps->contains(op);
+    };
+  if (!loadModel(path, bytes, shapes, loaded, error, code, isLowered)) {
     if (errorCode)
       *errorCode = code;
     emitError(FileLineColLoc::get(ctx, path.empty() ? "<bytes>" : path, 0, 0))

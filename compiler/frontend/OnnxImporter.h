@@ -7,6 +7,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace kiln {
 
@@ -16,11 +17,14 @@ namespace kiln {
 /// `kiln.metadata`. Initializers become onnx.Constant ops whose large values
 /// are DenseResourceElementsAttr blobs (never expanded into attributes).
 /// Errors are emitted as diagnostics on `ctx`; `errorCode` gets the ONNX
-/// Runtime status code of the failure.
+/// Runtime status code of the failure. Default-domain operators with an ONNX
+/// function body that are not in `loweredOps` (the conversion's
+/// onnxOpsWithLowering) are imported as their bodies.
 mlir::OwningOpRef<mlir::ModuleOp>
 importOnnxModel(mlir::MLIRContext *ctx, const std::string &path,
                 const std::string &bytes, const ShapeOptions &shapes,
-                int *errorCode = nullptr);
+                int *errorCode = nullptr,
+                const llvm::StringSet<> *loweredOps = nullptr);
 
 } // namespace kiln
 

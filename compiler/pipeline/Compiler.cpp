@@ -142,8 +142,10 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   TimingScope rootTimer = timing.getRootScope();
   TimingScope stageTimer = rootTimer.nest("import (ONNX to the onnx dialect)");
 
+  // Function ops Kiln has no pattern for are imported as their bodies.
+  llvm::StringSet<> lowered = onnxOpsWithLowering(&ctx);
   OwningOpRef<ModuleOp> module =
-      importOnnxModel(&ctx, modelPath, bytes, options.shapes, &code);
+      importOnnxModel(&ctx, modelPath, bytes, options.shapes, &code, &lowered);
   auto fail = [&](int c, const std::string &what) {
     code = c;
     error = what.empty() ? diags.messages

@@ -243,23 +243,59 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
   return std::nullopt;
 }
 
+/// Replaces an If whose condition is a constant by the branch it takes. The
+/// other branch may not even type-check for these shapes (AffineGrid's body
+/// splits a 4-element size in its 2-D branch and a 5-element one in its 3-D
+/// branch), and the If's results, unranked when the branches differ, get the
+/// taken branch's types.
+bool inlineConstantIf(OnnxIfOp op) {
+  std::optional<Const> cond = getConst(op.getCond());
+  if (!cond || cond->values.size() != 1)
+    return false;
+  Region &taken = cond->values[0] != 0 ? op.getThenBranch() : op.getElseBranch();
+  if (!taken.hasOneBlock() || taken.front().getNumArguments() != 0)
+    return false;
+  Block &block = taken.front();
+  Operation *yield = block.getTerminator();
+  if (yield->getNumOperands() != op->getNumResults())
+    return false;
+  SmallVector<Value> values(yield->getOperands());
+  yield->erase();
+  op->getBlock()->getOperations().splice(Block::iterator(op),
+                                         block.getOperations());
+  op->replaceAllUsesWith(values);
+  op->erase();
+  return true;
+}
+
 struct OnnxConstantFoldingPass
     : kiln::impl::OnnxConstantFoldingPassBase<OnnxConstantFoldingPass> {
   using Base::Base;
-  void runOnOperation() override {
+
+  /// One pass over the function: refines types, evaluates what is constant,
+  /// inlines Ifs with a constant condition. True when an If was inlined.
+  bool foldOnce() {
     // Ops are visited in order, so a folded producer is a constant by the
-    // time its users are visited.
+    // time its users are visited. The walk is post-order: a branch's ops
+    // come before their If, so erasing the branch not taken never leaves a
+    // visited op dangling.
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (op->getNumResults() == 1 && !isa<OnnxConstantOp>(op) &&
-          isa_and_nonnull<OnnxDialect>(op->getDialect()) &&
-          op->getNumRegions() == 0)
+      if (isa_and_nonnull<OnnxDialect>(op->getDialect()) &&
+          !isa<OnnxConstantOp>(op))
         ops.push_back(op);
     });
+    bool inlined = false;
     for (Operation *op : ops) {
+      if (auto ifOp = dyn_cast<OnnxIfOp>(op)) {
+        inlined |= inlineConstantIf(ifOp);
+        continue;
+      }
       // Refine first: a folded producer can make this op's type static.
       if (auto si = dyn_cast<OnnxShapeInference>(op))
         (void)si.inferShapes();
+      if (op->getNumResults() != 1 || op->getNumRegions() != 0)
+        continue;
       RankedTensorType type = foldableResult(op);
       if (!type || (integerOnly && !isa<IntegerType>(type.getElementType())))
         continue;
@@ -273,6 +309,16 @@ struct OnnxConstantFoldingPass
       Operation *c = b.create(state);
       op->getResult(0).replaceAllUsesWith(c->getResult(0));
       op->erase();
+    }
+    return inlined;
+  }
+
+  void runOnOperation() override {
+    // Inlining an If gives its users (and the ops of the branch, which were
+    // visited inside it) new types and maybe constant inputs: go again,
+    // a bounded number of times (nested Ifs each need a round).
+    constexpr int kMaxRounds = 8;
+    for (int round = 0; round < kMaxRounds && foldOnce(); ++round) {
     }
     // Drop constants and absent-input markers nothing uses any more.
     getOperation().walk([](Operation *op) {

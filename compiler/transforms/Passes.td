@@ -25,7 +25,10 @@ def OnnxConstantFoldingPass
     1024 elements) by onnx.Constant. This removes the shape arithmetic
     exporters emit around reshapes. Weights are never evaluated. Each op's
     type is refined (OnnxShapeInference) just before it is considered, so
-    one walk folds whole chains.
+    one walk folds whole chains. An If whose condition folds to a constant
+    is replaced by the branch it takes (the other may not even type-check
+    for these shapes), and the walk repeats, at most 8 times, while Ifs are
+    inlined.
   }];
   let options = [
     Option<"integerOnly", "integer-only", "bool", /*default=*/"false",

@@ -2445,7 +2445,7 @@ def OnnxReciprocalOp : Onnx_Op<"Reciprocal", [Pure, DeclareOpInterfaceMethods<On
 }
 
 // ReduceL1: opset versions 1, 11, 13, 18.
-def OnnxReduceL1Op : Onnx_Op<"ReduceL1", [Pure, OnnxShapeInference]> {
+def OnnxReduceL1Op : Onnx_Op<"ReduceL1", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceL1 operator";
   let arguments = (ins
     AnyType:$data,
@@ -2463,7 +2463,7 @@ def OnnxReduceL1Op : Onnx_Op<"ReduceL1", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceL2: opset versions 1, 11, 13, 18.
-def OnnxReduceL2Op : Onnx_Op<"ReduceL2", [Pure, OnnxShapeInference]> {
+def OnnxReduceL2Op : Onnx_Op<"ReduceL2", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceL2 operator";
   let arguments = (ins
     AnyType:$data,
@@ -2481,7 +2481,7 @@ def OnnxReduceL2Op : Onnx_Op<"ReduceL2", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceLogSum: opset versions 1, 11, 13, 18, 28.
-def OnnxReduceLogSumOp : Onnx_Op<"ReduceLogSum", [Pure, OnnxShapeInference]> {
+def OnnxReduceLogSumOp : Onnx_Op<"ReduceLogSum", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceLogSum operator";
   let arguments = (ins
     AnyType:$data,
@@ -2499,7 +2499,7 @@ def OnnxReduceLogSumOp : Onnx_Op<"ReduceLogSum", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceLogSumExp: opset versions 1, 11, 13, 18, 28.
-def OnnxReduceLogSumExpOp : Onnx_Op<"ReduceLogSumExp", [Pure, OnnxShapeInference]> {
+def OnnxReduceLogSumExpOp : Onnx_Op<"ReduceLogSumExp", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceLogSumExp operator";
   let arguments = (ins
     AnyType:$data,
@@ -2517,7 +2517,7 @@ def OnnxReduceLogSumExpOp : Onnx_Op<"ReduceLogSumExp", [Pure, OnnxShapeInference
 }
 
 // ReduceMax: opset versions 1, 11, 12, 13, 18, 20.
-def OnnxReduceMaxOp : Onnx_Op<"ReduceMax", [Pure, OnnxShapeInference]> {
+def OnnxReduceMaxOp : Onnx_Op<"ReduceMax", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceMax operator";
   let arguments = (ins
     AnyType:$data,
@@ -2535,7 +2535,7 @@ def OnnxReduceMaxOp : Onnx_Op<"ReduceMax", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceMean: opset versions 1, 11, 13, 18.
-def OnnxReduceMeanOp : Onnx_Op<"ReduceMean", [Pure, OnnxShapeInference]> {
+def OnnxReduceMeanOp : Onnx_Op<"ReduceMean", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceMean operator";
   let arguments = (ins
     AnyType:$data,
@@ -2553,7 +2553,7 @@ def OnnxReduceMeanOp : Onnx_Op<"ReduceMean", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceMin: opset versions 1, 11, 12, 13, 18, 20.
-def OnnxReduceMinOp : Onnx_Op<"ReduceMin", [Pure, OnnxShapeInference]> {
+def OnnxReduceMinOp : Onnx_Op<"ReduceMin", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceMin operator";
   let arguments = (ins
     AnyType:$data,
@@ -2571,7 +2571,7 @@ def OnnxReduceMinOp : Onnx_Op<"ReduceMin", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceProd: opset versions 1, 11, 13, 18.
-def OnnxReduceProdOp : Onnx_Op<"ReduceProd", [Pure, OnnxShapeInference]> {
+def OnnxReduceProdOp : Onnx_Op<"ReduceProd", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceProd operator";
   let arguments = (ins
     AnyType:$data,
@@ -2589,7 +2589,7 @@ def OnnxReduceProdOp : Onnx_Op<"ReduceProd", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceSum: opset versions 1, 11, 13.
-def OnnxReduceSumOp : Onnx_Op<"ReduceSum", [Pure, OnnxShapeInference]> {
+def OnnxReduceSumOp : Onnx_Op<"ReduceSum", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceSum operator";
   let arguments = (ins
     AnyType:$data,
@@ -2607,7 +2607,7 @@ def OnnxReduceSumOp : Onnx_Op<"ReduceSum", [Pure, OnnxShapeInference]> {
 }
 
 // ReduceSumSquare: opset versions 1, 11, 13, 18.
-def OnnxReduceSumSquareOp : Onnx_Op<"ReduceSumSquare", [Pure, OnnxShapeInference]> {
+def OnnxReduceSumSquareOp : Onnx_Op<"ReduceSumSquare", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX ReduceSumSquare operator";
   let arguments = (ins
     AnyType:$data,
@@ -3212,7 +3212,7 @@ def OnnxSpaceToDepthOp : Onnx_Op<"SpaceToDepth", [Pure, OnnxShapeInference]> {
 }
 
 // Split: opset versions 1, 2, 11, 13, 18.
-def OnnxSplitOp : Onnx_Op<"Split", [Pure, OnnxShapeInference]> {
+def OnnxSplitOp : Onnx_Op<"Split", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Split operator";
   let arguments = (ins
     AnyType:$input,

@@ -579,9 +579,129 @@ LogicalResult OnnxRangeOp::inferShapes() {
   auto start = ranked(getStart());
   if (!start)
     return failure();
-  return refineResultType(
-      *this, 0,
-      RankedTensorType::get({ShapedType::kDynamic}, start.getElementType()));
+  // With integer constants the length is known: max(ceil((limit - start) /
+  // delta), 0). ONNX's data propagation does not cover Range, and function
+  // bodies (RMSNormalization's axes) build their axes with it.
+  int64_t length = ShapedType::kDynamic;
+  auto s = constInts(getStart()), l = constInts(getLimit()),
+       d = constInts(getDelta());
+  if (s && l && d && s->size() == 1 && l->size() == 1 && d->size() == 1 &&
+      (*d)[0] != 0) {
+    int64_t span = (*l)[0] - (*s)[0], delta = (*d)[0];
+    int64_t n = span / delta + ((span % delta != 0) && ((span < 0) == (delta < 0)));
+    length = std::max<int64_t>(n, 0);
+  }
+  return refineResultType(*this, 0,
+                          RankedTensorType::get({length},
+                                                start.getElementType()));
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions: the reduced dims become 1 (keepdims) or go; with axes known
+// only at run time the rank is still known when keepdims is set.
+//===----------------------------------------------------------------------===//
+
+namespace {
+template <typename ReduceOp>
+LogicalResult inferReduction(ReduceOp op) {
+  auto in = ranked(op.getData());
+  if (!in)
+    return failure();
+  int64_t rank = in.getRank();
+  bool keep = op.getKeepdims() != 0;
+  Type elem = in.getElementType();
+  std::optional<SmallVector<int64_t>> axes;
+  if (isNoValue(op.getAxes())) {
+    axes = SmallVector<int64_t>{};
+  } else if (auto axesType = ranked(op.getAxes());
+             axesType && axesType.getRank() == 1 &&
+             axesType.getDimSize(0) == 0) {
+    axes = SmallVector<int64_t>{};
+  } else {
+    axes = constInts(op.getAxes());
+  }
+  if (!axes) {
+    if (!keep)
+      return failure();
+    return refineResultType(
+        op, 0,
+        RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
+                              elem));
+  }
+  SmallVector<bool> reduced(rank, false);
+  if (axes->empty()) {
+    // No axes: every dim, unless noop_with_empty_axes makes it the identity.
+    if (op.getNoopWithEmptyAxes() != 0)
+      return refineResultType(op, 0, in);
+    reduced.assign(rank, true);
+  }
+  for (int64_t a : *axes) {
+    if (a < -rank || a >= rank)
+      return op.emitOpError() << "axis " << a << " is out of range for rank "
+                              << rank;
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!reduced[i])
+      shape.push_back(in.getDimSize(i));
+    else if (keep)
+      shape.push_back(1);
+  }
+  return refineResultType(op, 0, RankedTensorType::get(shape, elem));
+}
+} // namespace
+
+#define KILN_REDUCTION_SHAPES(Name)                                            \
+  LogicalResult Onnx##Name##Op::inferShapes() { return inferReduction(*this); }
+KILN_REDUCTION_SHAPES(ReduceL1)
+KILN_REDUCTION_SHAPES(ReduceL2)
+KILN_REDUCTION_SHAPES(ReduceLogSum)
+KILN_REDUCTION_SHAPES(ReduceLogSumExp)
+KILN_REDUCTION_SHAPES(ReduceMax)
+KILN_REDUCTION_SHAPES(ReduceMean)
+KILN_REDUCTION_SHAPES(ReduceMin)
+KILN_REDUCTION_SHAPES(ReduceProd)
+KILN_REDUCTION_SHAPES(ReduceSum)
+KILN_REDUCTION_SHAPES(ReduceSumSquare)
+#undef KILN_REDUCTION_SHAPES
+
+LogicalResult OnnxSplitOp::inferShapes() {
+  auto in = ranked(getInput());
+  if (!in)
+    return failure();
+  int64_t rank = in.getRank(), axis = getAxis();
+  if (axis < -rank || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << rank;
+  if (axis < 0)
+    axis += rank;
+  int64_t n = getNumResults(), dim = in.getDimSize(axis);
+  // The sizes along the axis: the `split` input when it is a constant, else
+  // ceil(dim / n) each but the last, which takes the rest (Split-18 for an
+  // uneven num_outputs; a negative rest cannot run and stays unknown).
+  SmallVector<int64_t> sizes(n, ShapedType::kDynamic);
+  if (!isNoValue(getSplit())) {
+    if (auto split = constInts(getSplit())) {
+      if ((int64_t)split->size() != n)
+        return emitOpError() << "has " << n << " outputs but " << split->size()
+                             << " split sizes";
+      sizes.assign(split->begin(), split->end());
+    }
+  } else if (!ShapedType::isDynamic(dim) && n > 0) {
+    int64_t part = (dim + n - 1) / n, last = dim - part * (n - 1);
+    sizes.assign(n - 1, part);
+    sizes.push_back(last >= 0 ? last : ShapedType::kDynamic);
+  }
+  // Success when any result changed, as refineResultType reports it.
+  bool changed = false;
+  for (int64_t i = 0; i < n; ++i) {
+    SmallVector<int64_t> shape(in.getShape());
+    shape[axis] = sizes[i];
+    changed |= succeeded(refineResultType(
+        *this, i, RankedTensorType::get(shape, in.getElementType())));
+  }
+  return success(changed);
 }
 
 //===----------------------------------------------------------------------===//

@@ -59,6 +59,10 @@ WITH_SHAPE_INFERENCE = ELEMENTWISE_UNARY | ELEMENTWISE_BROADCAST | {
     "Gather", "Expand", "ConstantOfShape", "Range", "Conv", "ConvTranspose",
     "ConvInteger", "QLinearConv", "Compress", "MaxUnpool", "NonZero",
     "GatherND",
+} | {
+    "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+    "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",
+    "Split",
 }
 # Nondeterministic ops must not be CSE'd or folded.
 IMPURE = {

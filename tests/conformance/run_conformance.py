@@ -119,7 +119,12 @@ def write_expectations(path, results, previous, header):
     failing = collections.defaultdict(dict)
     for (key, mode), why in results.items():
         if why is not None:
-            failing[key][mode] = previous.get((key, mode)) or why
+            # Reasons written by hand (data-set defects) are kept; the
+            # compiler's own messages are refreshed, so they stay current.
+            old = previous.get((key, mode))
+            keep = old and not (old.startswith("compile:") and
+                                why.startswith("compile:"))
+            failing[key][mode] = old if keep else why
     lines = []
     for key in sorted(failing):
         modes = dict(failing[key])

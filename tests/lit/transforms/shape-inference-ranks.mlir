@@ -113,3 +113,55 @@ func.func @expand_rank(%x: tensor<3x1xf32>, %s: tensor<4xi64>) -> tensor<*xf32> 
   %0 = onnx.Expand(%x, %s) : (tensor<3x1xf32>, tensor<4xi64>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Reductions: constant axes give the shape (keepdims or not, negative axes,
+// no axes = all, noop_with_empty_axes = identity); run-time axes still give
+// the rank with keepdims.
+// CHECK-LABEL: func.func @reductions
+// CHECK: onnx.ReduceMean({{.*}}) -> tensor<2x1x4xf32>
+// CHECK: onnx.ReduceSum({{.*}}) -> tensor<2xf32>
+// CHECK: onnx.ReduceMax({{.*}}) -> tensor<1x1x1xf32>
+// CHECK: onnx.ReduceL2({{.*}}) -> tensor<2x3x4xf32>
+// CHECK: onnx.ReduceProd({{.*}}) -> tensor<?x?x?xf32>
+func.func @reductions(%x: tensor<2x3x4xf32>, %axes: tensor<1xi64>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+  %n = onnx.NoValue
+  %a1 = onnx.Constant() {value = dense<[-2]> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a2 = onnx.Constant() {value = dense<[1, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %0 = onnx.ReduceMean(%x, %a1) : (tensor<2x3x4xf32>, tensor<1xi64>) -> tensor<*xf32>
+  %1 = onnx.ReduceSum(%x, %a2) {keepdims = 0 : i64} : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<*xf32>
+  %2 = onnx.ReduceMax(%x, %n) : (tensor<2x3x4xf32>, none) -> tensor<*xf32>
+  %3 = onnx.ReduceL2(%x, %n) {noop_with_empty_axes = 1 : i64} : (tensor<2x3x4xf32>, none) -> tensor<*xf32>
+  %4 = onnx.ReduceProd(%x, %axes) : (tensor<2x3x4xf32>, tensor<1xi64>) -> tensor<*xf32>
+  return %0, %1, %2, %3, %4 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// Range of integer constants has a known length; Split's parts come from a
+// constant `split`, or from num_outputs (ceil(dim / n), the rest last).
+// CHECK-LABEL: func.func @range_split
+// CHECK: onnx.Range({{.*}}) -> tensor<4xi64>
+// CHECK: onnx.Split({{.*}}) -> (tensor<2x3xf32>, tensor<5x3xf32>)
+// CHECK: onnx.Split({{.*}}) -> (tensor<3x3xf32>, tensor<3x3xf32>, tensor<1x3xf32>)
+func.func @range_split(%x: tensor<7x3xf32>) -> (tensor<?xi64>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+  %n = onnx.NoValue
+  %s = onnx.Constant() {value = dense<7> : tensor<i64>} : () -> tensor<i64>
+  %l = onnx.Constant() {value = dense<-1> : tensor<i64>} : () -> tensor<i64>
+  %d = onnx.Constant() {value = dense<-2> : tensor<i64>} : () -> tensor<i64>
+  %r = onnx.Range(%s, %l, %d) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %sizes = onnx.Constant() {value = dense<[2, 5]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %a:2 = onnx.Split(%x, %sizes) : (tensor<7x3xf32>, tensor<2xi64>) -> (tensor<*xf32>, tensor<*xf32>)
+  %b:3 = onnx.Split(%x, %n) {num_outputs = 3 : i64} : (tensor<7x3xf32>, none) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>)
+  return %r, %a#0, %a#1, %b#0, %b#1, %b#2 : tensor<?xi64>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+func.func @reduce_bad_axis(%x: tensor<2x3xf32>) -> tensor<*xf32> {
+  %a = onnx.Constant() {value = dense<[2]> : tensor<1xi64>} : () -> tensor<1xi64>
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = onnx.ReduceSum(%x, %a) : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
