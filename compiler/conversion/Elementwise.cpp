@@ -414,6 +414,33 @@ Value castBody(OnnxCastOp op, OpBuilder &b, Location loc, ValueRange a,
                     op.getRoundMode());
 }
 
+/// BitCast-26 reinterprets the bits of each element as another type of the
+/// same size (bool counts as one byte).
+LogicalResult bitCastCheck(OnnxBitCastOp op, const ElemTypes &et,
+                           ConversionPatternRewriter &rewriter) {
+  auto bits = [](Type t) {
+    return t.isInteger(1) ? 8u : t.getIntOrFloatBitWidth();
+  };
+  if (!et.in[0].isIntOrFloat() || !et.out.isIntOrFloat() ||
+      bits(et.in[0]) != bits(et.out) || bits(et.out) < 8)
+    return rewriter.notifyMatchFailure(
+        op, "BitCast needs element types of the same size, in whole bytes");
+  return success();
+}
+
+Value bitCastBody(OnnxBitCastOp, OpBuilder &b, Location loc, ValueRange a,
+                  const ElemTypes &et) {
+  Value v = a[0];
+  Type to = signlessType(et.out);
+  if (v.getType() == to)
+    return v;
+  if (v.getType().isInteger(1))
+    return arith::ExtUIOp::create(b, loc, to, v);
+  if (to.isInteger(1)) // A byte read as bool: any set bit is true.
+    return cmpI(b, loc, arith::CmpIPredicate::ne, v, cst(b, loc, v.getType(), 0));
+  return arith::BitcastOp::create(b, loc, to, v);
+}
+
 Value notBody(OnnxNotOp, OpBuilder &b, Location loc, ValueRange a,
               const ElemTypes &) {
   Value t = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
@@ -583,9 +610,6 @@ LogicalResult modCheck(OnnxModOp op, const ElemTypes &et,
                        ConversionPatternRewriter &rewriter) {
   if (failed(sameInputTypes(op, et, rewriter)))
     return failure();
-  if (isFloat(et.in[0]) && op.getFmod() != 1)
-    return rewriter.notifyMatchFailure(
-        op, "Mod of floating-point inputs requires fmod=1");
   return success();
 }
 
@@ -593,9 +617,23 @@ Value modBody(OnnxModOp op, OpBuilder &b, Location loc, ValueRange a,
               const ElemTypes &et) {
   Type t = et.in[0];
   if (isFloat(t)) {
-    // fmod: the sign of the dividend.
-    Value r = arith::RemFOp::create(b, loc, promote(b, loc, a[0]),
-                                    promote(b, loc, a[1]));
+    // fmod=1: C's fmod, the sign of the dividend. fmod=0 (allowed for
+    // floats since Mod-26): numpy's mod, a nonzero remainder takes the
+    // divisor's sign (x mod inf of the other sign is inf), a zero one
+    // the divisor's sign too.
+    Value x = promote(b, loc, a[0]), y = promote(b, loc, a[1]);
+    Value r = arith::RemFOp::create(b, loc, x, y);
+    if (op.getFmod() != 1) {
+      Value zero = cst(b, loc, r.getType(), 0);
+      Value nonzero = cmpF(b, loc, arith::CmpFPredicate::UNE, r, zero);
+      Value differ = arith::XOrIOp::create(
+          b, loc, cmpF(b, loc, arith::CmpFPredicate::OLT, r, zero),
+          cmpF(b, loc, arith::CmpFPredicate::OLT, y, zero));
+      Value fix = arith::AndIOp::create(b, loc, nonzero, differ);
+      r = select(b, loc, fix, addF(b, loc, r, y),
+                 select(b, loc, nonzero, r,
+                        math::CopySignOp::create(b, loc, zero, y)));
+    }
     return demote(b, loc, r, t);
   }
   if (t.isUnsignedInteger())
@@ -639,8 +677,8 @@ LogicalResult bitShiftCheck(OnnxBitShiftOp op, const ElemTypes &et,
                             ConversionPatternRewriter &rewriter) {
   if (failed(sameInputTypes(op, et, rewriter)))
     return failure();
-  if (!et.in[0].isUnsignedInteger())
-    return rewriter.notifyMatchFailure(op, "BitShift needs unsigned integers");
+  if (et.in[0].isInteger(1))
+    return rewriter.notifyMatchFailure(op, "BitShift needs integers");
   if (op.getDirection() != "LEFT" && op.getDirection() != "RIGHT")
     return rewriter.notifyMatchFailure(op,
                                        "direction must be 'LEFT' or 'RIGHT'");
@@ -650,14 +688,33 @@ LogicalResult bitShiftCheck(OnnxBitShiftOp op, const ElemTypes &et,
 Value bitShiftBody(OnnxBitShiftOp op, OpBuilder &b, Location loc, ValueRange a,
                    const ElemTypes &et) {
   Value x = a[0], y = a[1];
-  Value r = op.getDirection() == "LEFT"
-                ? arith::ShLIOp::create(b, loc, x, y).getResult()
-                : arith::ShRUIOp::create(b, loc, x, y).getResult();
-  // Shifting by the bit width or more gives 0 (arith would give poison).
+  // Signed types (BitShift-28) shift right arithmetically.
+  bool isSigned = !et.in[0].isUnsignedInteger();
+  bool left = op.getDirection() == "LEFT";
+  Value r = left ? arith::ShLIOp::create(b, loc, x, y).getResult()
+            : isSigned ? arith::ShRSIOp::create(b, loc, x, y).getResult()
+                       : arith::ShRUIOp::create(b, loc, x, y).getResult();
+  // A shift by the bit width or more, or (signed) by a negative amount, is
+  // what the sign extension alone gives: 0, or -1 for a right shift of a
+  // negative x (arith would give poison). One unsigned compare catches both.
   unsigned w = et.in[0].getIntOrFloatBitWidth();
   Value tooFar = cmpI(b, loc, arith::CmpIPredicate::uge, y,
                       cst(b, loc, y.getType(), (double)w));
-  return select(b, loc, tooFar, cst(b, loc, x.getType(), 0), r);
+  Value zero = cst(b, loc, x.getType(), 0);
+  Value fill = zero;
+  if (isSigned && !left)
+    fill = arith::ShRSIOp::create(b, loc, x,
+                                  cst(b, loc, x.getType(), (double)(w - 1)));
+  return select(b, loc, tooFar, fill, r);
+}
+
+/// BitwiseNot: x xor all-ones.
+Value bitwiseNotBody(OnnxBitwiseNotOp, OpBuilder &b, Location loc,
+                     ValueRange a, const ElemTypes &) {
+  auto t = cast<IntegerType>(a[0].getType());
+  Value ones = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(t, APInt::getAllOnes(t.getWidth())));
+  return arith::XOrIOp::create(b, loc, a[0], ones);
 }
 
 //===----------------------------------------------------------------------===//
@@ -854,10 +911,22 @@ void kiln::populateElementwisePatterns(TypeConverter &tc,
                             bitwiseBody<OnnxXorOp, XOrIOp>);
   addElementwise<OnnxBitShiftOp>(tc, patterns, Types::Int, bitShiftBody,
                                  bitShiftCheck);
+  addElementwise<OnnxBitwiseAndOp>(tc, patterns, Types::Int,
+                                   bitwiseBody<OnnxBitwiseAndOp, AndIOp>,
+                                   sameTypes<OnnxBitwiseAndOp>);
+  addElementwise<OnnxBitwiseOrOp>(tc, patterns, Types::Int,
+                                  bitwiseBody<OnnxBitwiseOrOp, OrIOp>,
+                                  sameTypes<OnnxBitwiseOrOp>);
+  addElementwise<OnnxBitwiseXorOp>(tc, patterns, Types::Int,
+                                   bitwiseBody<OnnxBitwiseXorOp, XOrIOp>,
+                                   sameTypes<OnnxBitwiseXorOp>);
+  addElementwise<OnnxBitwiseNotOp>(tc, patterns, Types::Int, bitwiseNotBody);
   addElementwise<OnnxWhereOp>(tc, patterns, Types::Bool, whereBody, whereCheck);
 
   // Conversions and plumbing.
   addElementwise<OnnxCastOp>(tc, patterns, Types::Any, castBody, castCheck);
+  addElementwise<OnnxBitCastOp>(tc, patterns, Types::Any, bitCastBody,
+                                bitCastCheck);
   patterns.add<TrivialCastLowering>(tc, ctx, /*benefit=*/2);
   // Identity is lowered with the shape ops (ShapeOps.cpp).
   patterns.add<ClipLowering>(tc, ctx);

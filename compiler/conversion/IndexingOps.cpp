@@ -1,6 +1,6 @@
 //===- IndexingOps.cpp - onnx to linalg: index-computed ops ---------------===//
 //
-// Trilu, CumSum, OneHot, GatherND, ReverseSequence, Compress, NonZero,
+// Trilu, CumSum, CumProd, OneHot, GatherND, ReverseSequence, Compress, NonZero,
 // DepthToSpace, SpaceToDepth, MaxUnpool: index-computed reads and writes.
 //
 // Reads whose source index is a function of the output index become a
@@ -64,6 +64,12 @@ Value addScalars(OpBuilder &b, Location loc, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
     return arith::AddFOp::create(b, loc, x, y);
   return arith::AddIOp::create(b, loc, x, y);
+}
+
+Value mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MulFOp::create(b, loc, x, y);
+  return arith::MulIOp::create(b, loc, x, y);
 }
 
 SmallVector<OpFoldResult> unitStrides(OpBuilder &b, int64_t rank) {
@@ -140,23 +146,24 @@ struct TriluLowering : OpConversionPattern<OnnxTriluOp> {
 };
 
 //===----------------------------------------------------------------------===//
-// CumSum
+// CumSum, CumProd
 //===----------------------------------------------------------------------===//
 
-/// Cumulative sum of `x` along the static `axis`: an scf.for over the axis
-/// carrying the result and the running sum (one slice wide), so each step
-/// is an elementwise add over a whole slice.
-Value cumsumAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
-                  bool reverse, bool exclusive) {
+/// Cumulative sum (or product) of `x` along the static `axis`: an scf.for
+/// over the axis carrying the result and the running total (one slice
+/// wide), so each step is an elementwise add (multiply) over a whole slice.
+Value cumulativeAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                      bool reverse, bool exclusive, bool product) {
   auto ty = cast<RankedTensorType>(x.getType());
   SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
   SmallVector<OpFoldResult> sliceSizes(sizes);
   sliceSizes[axis] = idx(b, 1);
   auto sliceTy =
       RankedTensorType::get(staticSizes(sliceSizes), ty.getElementType());
-  Value zero = scalarConstant(b, loc, ty.getElementType(), 0.0);
+  Value identity =
+      scalarConstant(b, loc, ty.getElementType(), product ? 1.0 : 0.0);
   Value out = createEmpty(b, loc, ty, sizes);
-  Value acc = createFilled(b, loc, sliceTy, sliceSizes, zero);
+  Value acc = createFilled(b, loc, sliceTy, sliceSizes, identity);
   Value n = val(b, loc, sizes[axis]);
   Value one = cIdx(b, loc, 1);
   auto loop = scf::ForOp::create(
@@ -180,9 +187,11 @@ Value cumsumAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
                         ValueRange{iter[1]}, ArrayRef<AffineMap>{id, id},
                         SmallVector<utils::IteratorType>(
                             rank, utils::IteratorType::parallel),
-                        [](OpBuilder &eb, Location el, ValueRange a) {
+                        [&](OpBuilder &eb, Location el, ValueRange a) {
                           linalg::YieldOp::create(
-                              eb, el, addScalars(eb, el, a[1], a[0]));
+                              eb, el,
+                              product ? mulScalars(eb, el, a[1], a[0])
+                                      : addScalars(eb, el, a[1], a[0]));
                         })
                         .getResult(0);
         if (!exclusive)
@@ -192,32 +201,37 @@ Value cumsumAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
   return loop.getResult(0);
 }
 
-/// Cumulative sum along a run-time axis: one branch per possible axis.
-Value cumsumDispatch(OpBuilder &b, Location loc, Value x, Value axis,
-                     int64_t first, bool reverse, bool exclusive) {
+/// Cumulative sum (product) along a run-time axis: one branch per possible
+/// axis.
+Value cumulativeDispatch(OpBuilder &b, Location loc, Value x, Value axis,
+                         int64_t first, bool reverse, bool exclusive,
+                         bool product) {
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   if (first == rank - 1)
-    return cumsumAlong(b, loc, x, first, reverse, exclusive);
+    return cumulativeAlong(b, loc, x, first, reverse, exclusive, product);
   Value isFirst =
       cmpIdx(b, loc, arith::CmpIPredicate::eq, axis, cIdx(b, loc, first));
   auto ifOp = scf::IfOp::create(
       b, loc, isFirst,
       [&](OpBuilder &tb, Location l) {
         scf::YieldOp::create(tb, l,
-                             cumsumAlong(tb, l, x, first, reverse, exclusive));
+                             cumulativeAlong(tb, l, x, first, reverse,
+                                             exclusive, product));
       },
       [&](OpBuilder &eb, Location l) {
-        scf::YieldOp::create(
-            eb, l,
-            cumsumDispatch(eb, l, x, axis, first + 1, reverse, exclusive));
+        scf::YieldOp::create(eb, l,
+                             cumulativeDispatch(eb, l, x, axis, first + 1,
+                                                reverse, exclusive, product));
       });
   return ifOp.getResult(0);
 }
 
-struct CumSumLowering : OpConversionPattern<OnnxCumSumOp> {
-  using OpConversionPattern::OpConversionPattern;
+template <typename OpTy, bool Product>
+struct CumulativeLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
   LogicalResult
-  matchAndRewrite(OnnxCumSumOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto resTy = resultTypeOf(*this, op);
     Value x = adaptor.getX();
@@ -236,7 +250,7 @@ struct CumSumLowering : OpConversionPattern<OnnxCumSumOp> {
       int64_t axis = normalizeAxis((*c)[0], rank);
       if (axis < 0 || axis >= rank)
         return rewriter.notifyMatchFailure(op, "axis out of range");
-      r = cumsumAlong(rewriter, loc, x, axis, reverse, exclusive);
+      r = cumulativeAlong(rewriter, loc, x, axis, reverse, exclusive, Product);
     } else {
       // The axis is a graph input: pick the branch at run time (an axis
       // out of range takes the last one).
@@ -248,7 +262,8 @@ struct CumSumLowering : OpConversionPattern<OnnxCumSumOp> {
           rewriter, loc, neg,
           arith::AddIOp::create(rewriter, loc, a, cIdx(rewriter, loc, rank)),
           a);
-      r = cumsumDispatch(rewriter, loc, x, a, 0, reverse, exclusive);
+      r = cumulativeDispatch(rewriter, loc, x, a, 0, reverse, exclusive,
+                             Product);
     }
     rewriter.replaceOp(op, castTo(rewriter, loc, r, resTy));
     return success();
@@ -776,7 +791,8 @@ struct NonZeroLowering : OpConversionPattern<OnnxNonZeroOp> {
 void kiln::populateIndexingOpsPatterns(TypeConverter &tc,
                                        RewritePatternSet &patterns) {
   patterns
-      .add<TriluLowering, CumSumLowering, OneHotLowering, GatherNDLowering,
+      .add<TriluLowering, CumulativeLowering<OnnxCumSumOp, false>,
+           CumulativeLowering<OnnxCumProdOp, true>, OneHotLowering, GatherNDLowering,
            ReverseSequenceLowering, DepthToSpaceLowering, SpaceToDepthLowering,
            MaxUnpoolLowering, CompressLowering, NonZeroLowering>(
           tc, patterns.getContext());

@@ -1,6 +1,6 @@
 //===- Pooling.cpp - onnx to linalg: pooling ops --------------------------===//
 //
-// MaxPool, AveragePool, GlobalMaxPool and GlobalAveragePool over N, C,
+// MaxPool, AveragePool, LpPool, GlobalMaxPool and GlobalAveragePool over N, C,
 // spatial... tensors with 1 to 3 spatial dims.
 //
 // Windowed pooling pads the input (with the lowest value for max, zero for
@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -428,6 +429,96 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
   }
 };
 
+/// LpPool: (sum over the window of |x|^p)^(1/p), padding counting as 0.
+struct LpPoolLowering : OpConversionPattern<OnnxLpPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxLpPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = poolInputType(op, x, rewriter);
+    if (failed(xType))
+      return failure();
+    Type elem = xType->getElementType();
+    if (!isa<FloatType>(elem))
+      return rewriter.notifyMatchFailure(op, "LpPool needs a float input");
+    int64_t p = op.getP();
+    if (p < 1)
+      return rewriter.notifyMatchFailure(op, "p must be at least 1");
+    WindowAttrs attrs;
+    int64_t rank = xType->getRank() - 2;
+    if (auto reason = readWindowAttrs(op, rank, attrs))
+      return rewriter.notifyMatchFailure(op, *reason);
+    Type resType = getTypeConverter()->convertType(op.getY().getType());
+    SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
+    SmallVector<int64_t> outShape =
+        windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), windows);
+    if (!isShapeCastCompatible(outShape, resType))
+      return rewriter.notifyMatchFailure(
+          op, "the declared result shape disagrees with the ONNX output size "
+              "formula");
+    Type accType = accumulatorType(elem);
+    // An elementwise map over `in` into a fresh tensor of type `type`.
+    auto map = [&](Value in, RankedTensorType type,
+                   ArrayRef<OpFoldResult> sizes,
+                   function_ref<Value(OpBuilder &, Location, Value)> fn) {
+      int64_t n = type.getRank();
+      SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(n));
+      return linalg::GenericOp::create(
+                 rewriter, loc, TypeRange{type}, ValueRange{in},
+                 ValueRange{createEmpty(rewriter, loc, type, sizes)}, maps,
+                 SmallVector<utils::IteratorType>(
+                     n, utils::IteratorType::parallel),
+                 [&](OpBuilder &nb, Location nloc, ValueRange a) {
+                   linalg::YieldOp::create(nb, nloc, fn(nb, nloc, a[0]));
+                 })
+          .getResult(0);
+    };
+    // |x|^p in the accumulator type (p = 1 and 2 without powf).
+    SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(rewriter, loc, x);
+    Value powered = map(
+        x, RankedTensorType::get(xType->getShape(), accType), inSizes,
+        [&](OpBuilder &nb, Location nloc, Value v) -> Value {
+          if (accType != elem)
+            v = arith::ExtFOp::create(nb, nloc, accType, v);
+          Value a = math::AbsFOp::create(nb, nloc, v);
+          if (p == 1)
+            return a;
+          if (p == 2)
+            return arith::MulFOp::create(nb, nloc, a, a);
+          return math::PowFOp::create(
+              nb, nloc, a, scalarConstant(nb, nloc, accType, (double)p));
+        });
+    Value zero = scalarConstant(rewriter, loc, accType, 0.0);
+    Value padded = padSpatial(rewriter, loc, powered, windows, zero);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        tensor::getMixedSize(rewriter, loc, x, 1)};
+    for (const WindowDim &w : windows)
+      sizes.push_back(w.out);
+    Value init = createFilled(
+        rewriter, loc, RankedTensorType::get(outShape, accType), sizes, zero);
+    Value sum = buildWindowPool(rewriter, loc, padded, init, windows,
+                                PoolKind::Sum, false);
+    Value y = map(sum, RankedTensorType::get(outShape, elem), sizes,
+                  [&](OpBuilder &nb, Location nloc, Value s) -> Value {
+                    Value r = s;
+                    if (p == 2)
+                      r = math::SqrtOp::create(nb, nloc, s);
+                    else if (p != 1)
+                      r = math::PowFOp::create(
+                          nb, nloc, s,
+                          scalarConstant(nb, nloc, accType, 1.0 / p));
+                    if (accType != elem)
+                      r = arith::TruncFOp::create(nb, nloc, elem, r);
+                    return r;
+                  });
+    rewriter.replaceOp(op, castTo(rewriter, loc, y, resType));
+    return success();
+  }
+};
+
 /// GlobalMaxPool / GlobalAveragePool: reduce all spatial dims to 1.
 template <typename OpTy, PoolKind kind>
 struct GlobalPoolLowering : OpConversionPattern<OpTy> {
@@ -532,7 +623,7 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
 void kiln::populatePoolingPatterns(TypeConverter &tc,
                                    RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<MaxPoolLowering, AveragePoolLowering,
+  patterns.add<MaxPoolLowering, AveragePoolLowering, LpPoolLowering,
                GlobalPoolLowering<OnnxGlobalMaxPoolOp, PoolKind::Max>,
                GlobalPoolLowering<OnnxGlobalAveragePoolOp, PoolKind::Sum>>(tc,
                                                                            ctx);

@@ -11,16 +11,6 @@ func.func @gelu_bad_approximation(%a: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// ONNX requires fmod=1 for floating-point Mod.
-func.func @mod_float_without_fmod(%a: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+2 {{cannot lower this op: Mod of floating-point inputs requires fmod=1}}
-  // expected-error @+1 {{failed to legalize operation 'onnx.Mod'}}
-  %0 = onnx.Mod(%a, %a) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  return %0 : tensor<4xf32>
-}
-
-// -----
-
 // Cast to COMPLEX64 (14).
 func.func @cast_to_complex(%a: tensor<4xf32>) -> tensor<4xcomplex<f32>> {
   // expected-error @+2 {{cannot lower this op: unsupported element type}}
@@ -51,10 +41,20 @@ func.func @legacy_broadcast_axis(%a: tensor<2x3xf32>, %b: tensor<2xf32>) -> tens
 
 // -----
 
-// BitShift is defined on unsigned integers only.
-func.func @bitshift_signed(%a: tensor<4xi32>) -> tensor<4xi32> {
-  // expected-error @+2 {{cannot lower this op: BitShift needs unsigned integers}}
+// BitShift is defined on integers, not bools.
+func.func @bitshift_bool(%a: tensor<4xi1>) -> tensor<4xi1> {
+  // expected-error @+2 {{cannot lower this op: unsupported element type}}
   // expected-error @+1 {{failed to legalize operation 'onnx.BitShift'}}
-  %0 = onnx.BitShift(%a, %a) {direction = "LEFT"} : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
-  return %0 : tensor<4xi32>
+  %0 = onnx.BitShift(%a, %a) {direction = "LEFT"} : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+// BitCast-26 needs types of one size.
+func.func @bitcast_sizes(%x: tensor<3xf32>) -> tensor<3xi64> {
+  // expected-error @+2 {{cannot lower this op: BitCast needs element types of the same size, in whole bytes}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.BitCast'}}
+  %0 = onnx.BitCast(%x) {to = 7 : i64} : (tensor<3xf32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
 }
