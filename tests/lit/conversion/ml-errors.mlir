@@ -36,3 +36,24 @@ func.func @normalizer_norm(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %y = onnx.ml.Normalizer(%x) {norm = "L3"} : (tensor<?x3xf32>) -> tensor<?x3xf32>
   return %y : tensor<?x3xf32>
 }
+
+// -----
+
+// ZipMap (maps of class scores) has no lowering; the error names its domain.
+// The loader refuses it in models before ONNX's inference; this is the
+// conversion's own check, for IR that reaches it.
+func.func @zipmap(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{unsupported ONNX operator 'ZipMap' (domain ai.onnx.ml) in node '': Kiln has no lowering for it}}
+  %z = onnx.ml.ZipMap(%x) {classlabels_int64s = [0, 1]} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %z : tensor<?x2xf32>
+}
+
+// -----
+
+// libsvm's layout needs one vectors_per_class entry per class.
+func.func @svm_vectors_per_class(%x: tensor<?x2xf32>) -> (tensor<?xi64>, tensor<?x3xf32>) {
+  // expected-error @+2 {{cannot lower this op: expected one vectors_per_class entry per class}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ml.SVMClassifier'}}
+  %y, %z = onnx.ml.SVMClassifier(%x) {classlabels_ints = [0, 1, 2], coefficients = [1.0 : f32, 1.0 : f32, 1.0 : f32, 1.0 : f32], rho = [0.0 : f32, 0.0 : f32, 0.0 : f32], support_vectors = [0.0 : f32, 1.0 : f32, 1.0 : f32, 0.0 : f32], vectors_per_class = [1, 1], kernel_type = "RBF", kernel_params = [0.5 : f32, 0.0 : f32, 3.0 : f32]} : (tensor<?x2xf32>) -> (tensor<?xi64>, tensor<?x3xf32>)
+  return %y, %z : tensor<?xi64>, tensor<?x3xf32>
+}
