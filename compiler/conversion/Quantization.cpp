@@ -138,6 +138,94 @@ FailureOr<QuantOperands> quantOperands(OpBuilder &b, Location loc, Value x,
   return q;
 }
 
+/// Quantize/DequantizeLinear's elementwise computation `body(x, scale, zp)`
+/// (zp null without a zero point) over x, with the scale and zero point
+/// per tensor, per axis, or per block of `blockSize` along `axis` (opset 21:
+/// they have x's rank, dim `axis` being ceil(x's / blockSize)). Blocked
+/// parameters are read at [.., i_axis / blockSize, ..], clamped into their
+/// dims so that shapes that disagree at run time never read out of bounds.
+/// Fails with a reason in `why`.
+using QuantBodyFn = llvm::function_ref<Value(OpBuilder &, Location, Value,
+                                             Value, Value)>;
+FailureOr<Value> buildQuantization(OpBuilder &b, Location loc,
+                                   RankedTensorType resT, Value x,
+                                   Value scale, Value onnxScale, Value zp,
+                                   Value onnxZp, int64_t axisAttr,
+                                   int64_t blockSize, QuantBodyFn body,
+                                   StringRef name, std::string &why) {
+  std::string what = (name + "_scale and " + name + "_zero_point").str();
+  auto xT = cast<RankedTensorType>(x.getType());
+  int64_t rank = xT.getRank();
+  int64_t axis = normalizeAxis(axisAttr, std::max<int64_t>(rank, 1));
+  bool hasZp = !isNoValue(onnxZp);
+  if (blockSize == 0) {
+    FailureOr<QuantOperands> q = quantOperands(
+        b, loc, x, scale, onnxScale, hasZp ? zp : Value(),
+        hasZp ? onnxZp : Value(), axis, rank);
+    if (failed(q)) {
+      why = what + " must be scalars or 1-D along axis";
+      return failure();
+    }
+    return buildElementwise(
+        b, loc, resT, q->inputs,
+        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+          return body(nb, nl, args[0], args[1],
+                      q->hasZp() ? args[2] : Value());
+        });
+  }
+  if (blockSize < 0 || axis < 0 || axis >= rank) {
+    why = "block_size must be positive, along an axis of x";
+    return failure();
+  }
+  SmallVector<Value> params = {scale};
+  if (hasZp)
+    params.push_back(zp);
+  for (Value p : params) {
+    auto pT = dyn_cast<RankedTensorType>(p.getType());
+    if (!pT || pT.getRank() != rank) {
+      why = "blocked " + what + " must have x's rank";
+      return failure();
+    }
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t xd = xT.getDimSize(d), pd = pT.getDimSize(d);
+      if (ShapedType::isDynamic(xd) || ShapedType::isDynamic(pd))
+        continue;
+      int64_t want = d == axis ? (xd + blockSize - 1) / blockSize : xd;
+      if (pd != want) {
+        why = "blocked " + what + " must have x's dims, dim axis being "
+              "ceil(x's / block_size)";
+        return failure();
+      }
+    }
+  }
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  SmallVector<SmallVector<Value>> paramDims;
+  for (Value p : params) {
+    SmallVector<Value> last;
+    for (int64_t d = 0; d < rank; ++d)
+      last.push_back(arith::SubIOp::create(
+          b, loc, tensor::DimOp::create(b, loc, p, d), cIdx(b, loc, 1)));
+    paramDims.push_back(last);
+  }
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  return generateTensor(
+      b, loc, resT, sizes, ValueRange{x}, {id},
+      [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange args) {
+        SmallVector<Value> read;
+        for (auto [p, last] : llvm::zip(params, paramDims)) {
+          SmallVector<Value> idx;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = ivs[d];
+            if (d == axis)
+              i = arith::DivUIOp::create(nb, nl, i, cIdx(nb, nl, blockSize));
+            idx.push_back(arith::MinUIOp::create(nb, nl, i, last[d]));
+          }
+          read.push_back(tensor::ExtractOp::create(nb, nl, p, idx));
+        }
+        return body(nb, nl, args[0], read[0], hasZp ? read[1] : Value());
+      });
+}
+
 struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -155,33 +243,24 @@ struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
     Type xElem = xT.getElementType();
     if (!isa<FloatType>(xElem) && !xElem.isInteger(32))
       return rewriter.notifyMatchFailure(op, "x must be float or int32");
-    if (op.getBlockSize() != 0)
-      return rewriter.notifyMatchFailure(op,
-                                         "blocked quantization (block_size)");
-    int64_t rank = xT.getRank();
-    int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
     // A float8 zero point only gives the output type: its value (0) is not
     // used, as in ONNX's reference.
     Value zp = op.getYZeroPoint();
     bool useZp = !isNoValue(zp) && !(isMiniFloatType(to) &&
                                      !isa<Float4E2M1FNType>(to));
-    FailureOr<QuantOperands> q = quantOperands(
-        rewriter, loc, adaptor.getX(), adaptor.getYScale(), op.getYScale(),
-        useZp ? adaptor.getYZeroPoint() : Value(), useZp ? zp : Value(), axis,
-        rank);
-    if (failed(q))
-      return rewriter.notifyMatchFailure(
-          op, "y_scale and y_zero_point must be scalars or 1-D along axis");
     Type f32 = rewriter.getF32Type();
-    Type xFrom = onnxElem(op.getX()), sFrom = q->sFrom, zFrom = q->zFrom;
-    bool hasZp = q->hasZp();
+    Type xFrom = onnxElem(op.getX()), sFrom = onnxElem(op.getYScale());
+    Type zFrom = useZp ? onnxElem(zp) : Type();
     bool saturate = op.getSaturate() != 0;
-    Value y = buildElementwise(
-        rewriter, loc, resT, q->inputs,
-        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-          Value x = castScalar(nb, nl, args[0], xFrom, f32);
-          Value s = castScalar(nb, nl, args[1], sFrom, f32);
-          Value z = hasZp ? castScalar(nb, nl, args[2], zFrom, f32) : Value();
+    std::string why;
+    FailureOr<Value> y = buildQuantization(
+        rewriter, loc, resT, adaptor.getX(), adaptor.getYScale(),
+        op.getYScale(), useZp ? adaptor.getYZeroPoint() : Value(),
+        useZp ? zp : Value(), op.getAxis(), op.getBlockSize(),
+        [&](OpBuilder &nb, Location nl, Value xv, Value sv, Value zv) {
+          Value x = castScalar(nb, nl, xv, xFrom, f32);
+          Value s = castScalar(nb, nl, sv, sFrom, f32);
+          Value z = zv ? castScalar(nb, nl, zv, zFrom, f32) : Value();
           Value q = arith::DivFOp::create(nb, nl, x, s);
           // As ONNX's reference: float8 ignores the zero point (it must be
           // 0) and rounds with `saturate`; float4 adds it and always
@@ -191,8 +270,11 @@ struct QuantizeLinearLowering : OpConversionPattern<OnnxQuantizeLinearOp> {
           if (isMiniFloatType(to))
             return castScalar(nb, nl, q, f32, to, saturate);
           return saturateTo(nb, nl, q, z, to);
-        });
-    rewriter.replaceOp(op, y);
+        },
+        "y", why);
+    if (failed(y))
+      return rewriter.notifyMatchFailure(op, why);
+    rewriter.replaceOp(op, *y);
     return success();
   }
 };
@@ -215,32 +297,28 @@ struct DequantizeLinearLowering : OpConversionPattern<OnnxDequantizeLinearOp> {
     Type outElem = resT.getElementType();
     if (!isa<FloatType>(outElem))
       return rewriter.notifyMatchFailure(op, "y must be float");
-    if (op.getBlockSize() != 0)
-      return rewriter.notifyMatchFailure(op,
-                                         "blocked quantization (block_size)");
-    int64_t rank = xT.getRank();
-    int64_t axis = normalizeAxis(op.getAxis(), std::max<int64_t>(rank, 1));
-    FailureOr<QuantOperands> q = quantOperands(
-        rewriter, loc, adaptor.getX(), adaptor.getXScale(), op.getXScale(),
-        adaptor.getXZeroPoint(), op.getXZeroPoint(), axis, rank);
-    if (failed(q))
-      return rewriter.notifyMatchFailure(
-          op, "x_scale and x_zero_point must be scalars or 1-D along axis");
     Type f32 = rewriter.getF32Type();
-    Type sFrom = q->sFrom, zFrom = q->zFrom;
-    bool hasZp = q->hasZp();
-    Value y = buildElementwise(
-        rewriter, loc, resT, q->inputs,
-        [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-          Value x = castScalar(nb, nl, args[0], from, f32);
-          if (hasZp)
+    Type sFrom = onnxElem(op.getXScale());
+    Value zp = op.getXZeroPoint();
+    Type zFrom = isNoValue(zp) ? Type() : onnxElem(zp);
+    std::string why;
+    FailureOr<Value> y = buildQuantization(
+        rewriter, loc, resT, adaptor.getX(), adaptor.getXScale(),
+        op.getXScale(), adaptor.getXZeroPoint(), zp, op.getAxis(),
+        op.getBlockSize(),
+        [&](OpBuilder &nb, Location nl, Value xv, Value sv, Value zv) {
+          Value x = castScalar(nb, nl, xv, from, f32);
+          if (zv)
             x = arith::SubFOp::create(nb, nl, x,
-                                      castScalar(nb, nl, args[2], zFrom, f32));
-          Value s = castScalar(nb, nl, args[1], sFrom, f32);
+                                      castScalar(nb, nl, zv, zFrom, f32));
+          Value s = castScalar(nb, nl, sv, sFrom, f32);
           return castScalar(nb, nl, arith::MulFOp::create(nb, nl, x, s), f32,
                             outElem);
-        });
-    rewriter.replaceOp(op, y);
+        },
+        "x", why);
+    if (failed(y))
+      return rewriter.notifyMatchFailure(op, why);
+    rewriter.replaceOp(op, *y);
     return success();
   }
 };

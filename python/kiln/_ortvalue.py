@@ -28,10 +28,14 @@ def _element_tables():
     fallback = {}
     for elem, onnx_name, bits, numpy_name in _runtime.elem_types():
         names[elem] = onnx_name
-        if numpy_name == "object":
-            dtypes[elem] = np.dtype(object)
-        elif hasattr(np, numpy_name) and numpy_name != "bfloat16":
-            dtypes[elem] = np.dtype(numpy_name)
+        try:
+            native = np.dtype(numpy_name)
+        except TypeError:  # numpy does not know the name (no ml_dtypes)
+            native = None
+        # ml_dtypes' types, once imported, are known to numpy by name too.
+        if (native is not None and native.name == numpy_name
+                and native.type.__module__ == "numpy"):
+            dtypes[elem] = native
         else:
             fallback[elem] = np.dtype(np.uint16 if bits == 16 else np.uint8)
             if ml_dtypes is not None and hasattr(ml_dtypes, numpy_name):

@@ -96,3 +96,18 @@ func.func @quantize_int4(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i4>) -> 
   %0 = onnx.QuantizeLinear(%x, %s, %z) : (tensor<4xf32>, tensor<f32>, tensor<i4>) -> tensor<4xi4>
   return %0 : tensor<4xi4>
 }
+
+// Blocked (block_size 2 along axis 1) int4 dequantization: the scale and
+// zero point are read at column j / 2, clamped into their dims.
+// CHECK-LABEL: func.func @dequantize_blocked_int4(
+// CHECK: linalg.generic
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: %[[B:.*]] = arith.divui %[[J]], %c2{{.*}} : index
+// CHECK: %[[C:.*]] = arith.minui %[[B]], %{{.*}} : index
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %[[C]]] : tensor<2x2xf32>
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<2x2xi8>
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+func.func @dequantize_blocked_int4(%x: tensor<2x4xi4>, %s: tensor<2x2xf32>, %z: tensor<2x2xi4>) -> tensor<2x4xf32> {
+  %0 = onnx.DequantizeLinear(%x, %s, %z) {axis = 1 : i64, block_size = 2 : i64} : (tensor<2x4xi4>, tensor<2x2xf32>, tensor<2x2xi4>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

@@ -1,10 +1,11 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-// Blocked quantization (opset 21 block_size) has no lowering.
-func.func @quantize_blocked(%x: tensor<2x4xf32>, %s: tensor<2x2xf32>, %z: tensor<2x2xui8>) -> tensor<2x4xui8> {
-  // expected-error @+2 {{cannot lower this op: blocked quantization (block_size)}}
+// Blocked quantization (opset 21 block_size): x's 4 columns in blocks of 3
+// need 2 scales per row, not 1.
+func.func @quantize_blocked(%x: tensor<2x4xf32>, %s: tensor<2x1xf32>, %z: tensor<2x1xui8>) -> tensor<2x4xui8> {
+  // expected-error @+2 {{cannot lower this op: blocked y_scale and y_zero_point must have x's dims, dim axis being ceil(x's / block_size)}}
   // expected-error @+1 {{failed to legalize operation 'onnx.QuantizeLinear'}}
-  %0 = onnx.QuantizeLinear(%x, %s, %z) {block_size = 2 : i64} : (tensor<2x4xf32>, tensor<2x2xf32>, tensor<2x2xui8>) -> tensor<2x4xui8>
+  %0 = onnx.QuantizeLinear(%x, %s, %z) {block_size = 3 : i64} : (tensor<2x4xf32>, tensor<2x1xf32>, tensor<2x1xui8>) -> tensor<2x4xui8>
   return %0 : tensor<2x4xui8>
 }
 
