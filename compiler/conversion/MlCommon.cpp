@@ -2,6 +2,7 @@
 
 #include "compiler/conversion/MlCommon.h"
 #include "compiler/conversion/ConversionUtils.h"
+#include "compiler/conversion/StringSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -239,6 +240,34 @@ SmallVector<std::string> stringsOf(Attribute strings) {
     for (Attribute e : a)
       out.push_back(cast<StringAttr>(e).str());
   return out;
+}
+
+void LabelTable::materialize(OpBuilder &b, Location loc) {
+  Type i64 = b.getI64Type();
+  if (strings.empty()) {
+    SmallVector<double> v(ints.begin(), ints.end());
+    v.append({0.0, 1.0});
+    table = constantVector(b, loc, i64, v, "class_labels");
+    return;
+  }
+  // The strings back to back, NUL-terminated; the table holds offsets.
+  std::vector<char> bytes;
+  SmallVector<double> offsets;
+  SmallVector<std::string> all(strings);
+  all.append({"0", "1"});
+  for (const std::string &str : all) {
+    offsets.push_back(bytes.size());
+    bytes.insert(bytes.end(), str.begin(), str.end());
+    bytes.push_back(0);
+  }
+  base = constantBytesAddress(b, loc, bytes);
+  table = constantVector(b, loc, i64, offsets, "class_label_offsets");
+}
+
+Value LabelTable::at(OpBuilder &b, Location loc, Value idx) const {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), idx);
+  Value v = tensor::ExtractOp::create(b, loc, table, i);
+  return base ? arith::AddIOp::create(b, loc, base, v).getResult() : v;
 }
 
 Value asRows(OpBuilder &b, Location loc, Value x) {

@@ -77,6 +77,29 @@ llvm::SmallVector<int64_t> intsOf(mlir::Attribute ints);
 /// The strings of a STRINGS attribute; empty when it is not set.
 llvm::SmallVector<std::string> stringsOf(mlir::Attribute strings);
 
+/// A classifier's class labels (classlabels_ints/_int64s or
+/// classlabels_strings), as the label output holds them: an index i < size()
+/// is labels[i]; ONNX Runtime's literal labels of some binary cases, 0 and 1
+/// ("0" and "1" for strings), are the indices negative() and positive().
+class LabelTable {
+public:
+  LabelTable(llvm::ArrayRef<int64_t> ints, llvm::ArrayRef<std::string> strings)
+      : ints(ints), strings(strings) {}
+  size_t size() const { return strings.empty() ? ints.size() : strings.size(); }
+  int64_t negative() const { return size(); }
+  int64_t positive() const { return size() + 1; }
+  /// Builds the constants (before the label's generic, at `b`'s insertion
+  /// point).
+  void materialize(mlir::OpBuilder &b, mlir::Location loc);
+  /// The label (i64, or a string's address) of index `idx` (i64).
+  mlir::Value at(mlir::OpBuilder &b, mlir::Location loc, mlir::Value idx) const;
+
+private:
+  llvm::SmallVector<int64_t> ints;
+  llvm::SmallVector<std::string> strings;
+  mlir::Value table, base;
+};
+
 /// `x` (rank 1 or 2) as a 2-D [N, C] tensor: a 1-D input is one row, as in
 /// ONNX Runtime. Null for other ranks.
 mlir::Value asRows(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);

@@ -153,15 +153,13 @@ struct LinearClassifierLowering
         scoreTy.getRank() != 2 || scoreTy.isDynamicDim(1))
       return rewriter.notifyMatchFailure(
           op, "expected [N] labels and [N, C] scores of known C");
-    if (op.getClasslabelsStrings())
-      return rewriter.notifyMatchFailure(
-          op, "string class labels are not supported yet");
     std::optional<PostTransform> transform =
         parsePostTransform(op.getPostTransform());
     if (!transform)
       return rewriter.notifyMatchFailure(op, "unknown post_transform");
     SmallVector<double> intercepts = floatsOf(op.getInterceptsAttr());
-    SmallVector<int64_t> labels = intsOf(op.getClasslabelsIntsAttr());
+    LabelTable labels(intsOf(op.getClasslabelsIntsAttr()),
+                      stringsOf(op.getClasslabelsStringsAttr()));
     int64_t t = intercepts.size();
     FailureOr<Value> scores = linearScores(
         rewriter, op, adaptor.getX(),
@@ -180,29 +178,32 @@ struct LinearClassifierLowering
                                          "expected one class label per score");
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, s, 0);
     Type i64 = rewriter.getI64Type();
+    labels.materialize(rewriter, loc);
     Value y = buildRows(
         rewriter, loc, labelTy, n, [&](OpBuilder &b, Location l, Value row) {
           SmallVector<Value> r = rowOf(b, l, s, row, t);
-          auto label = [&](int64_t v) { return scalarConstant(b, l, i64, v); };
+          auto index = [&](int64_t v) { return scalarConstant(b, l, i64, v); };
           if (t == 1) {
+            // Without two labels ONNX Runtime answers 1 or 0.
             Value pos = arith::CmpFOp::create(
                 b, l, arith::CmpFPredicate::OGT, r[0],
                 scalarConstant(b, l, r[0].getType(), 0.0));
             bool two = labels.size() == 2;
-            return SmallVector<Value>{arith::SelectOp::create(
-                b, l, pos, label(two ? labels[1] : 1),
-                label(two ? labels[0] : 0))};
+            return SmallVector<Value>{labels.at(
+                b, l,
+                arith::SelectOp::create(
+                    b, l, pos, index(two ? 1 : labels.positive()),
+                    index(two ? 0 : labels.negative())))};
           }
           // The first maximum's label.
-          Value best = r[0], bestLabel = label(labels[0]);
+          Value best = r[0], bestIndex = index(0);
           for (int64_t j = 1; j < t; ++j) {
             Value gt = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
                                              r[j], best);
             best = arith::SelectOp::create(b, l, gt, r[j], best);
-            bestLabel =
-                arith::SelectOp::create(b, l, gt, label(labels[j]), bestLabel);
+            bestIndex = arith::SelectOp::create(b, l, gt, index(j), bestIndex);
           }
-          return SmallVector<Value>{bestLabel};
+          return SmallVector<Value>{labels.at(b, l, bestIndex)};
         });
     Value z = buildRows(
         rewriter, loc, cast<RankedTensorType>(scoreTy), n,
@@ -494,14 +495,12 @@ struct SVMClassifierLowering : OpConversionPattern<OnnxMlSVMClassifierOp> {
         scoreTy.getRank() != 2 || scoreTy.isDynamicDim(1))
       return rewriter.notifyMatchFailure(
           op, "expected [N] labels and [N, C] scores of known C");
-    if (op.getClasslabelsStrings())
-      return rewriter.notifyMatchFailure(
-          op, "string class labels are not supported yet");
     std::optional<PostTransform> transform =
         parsePostTransform(op.getPostTransform());
     if (!transform)
       return rewriter.notifyMatchFailure(op, "unknown post_transform");
-    SmallVector<int64_t> labels = intsOf(op.getClasslabelsIntsAttr());
+    LabelTable labels(intsOf(op.getClasslabelsIntsAttr()),
+                      stringsOf(op.getClasslabelsStringsAttr()));
     SmallVector<int64_t> perClass = intsOf(op.getVectorsPerClassAttr());
     SmallVector<double> coef = floatsOf(op.getCoefficientsAttr());
     SmallVector<double> rho = floatsOf(op.getRhoAttr());
@@ -624,22 +623,15 @@ struct SVMClassifierLowering : OpConversionPattern<OnnxMlSVMClassifierOp> {
       Value maxWeight = svc ? scalarConstant(b, l, f32, 0.0) : best;
       return std::make_pair(cls, maxWeight);
     };
-    Value labelTable =
-        constantVector(rewriter, loc, i64,
-                       SmallVector<double>(labels.begin(), labels.end()),
-                       "class_labels");
+    labels.materialize(rewriter, loc);
     Value y = buildRows(
         rewriter, loc, labelTy, n, [&](OpBuilder &b, Location l, Value r) {
           auto [cls, maxWeight] = winner(b, l, row(b, l, r));
-          Value label = tensor::ExtractOp::create(
-              b, l, labelTable,
-              ValueRange{arith::IndexCastOp::create(b, l, b.getIndexType(),
-                                                    cls)
-                             .getResult()});
+          Value label = cls;
           if (c == 2 && !proba) {
             // ONNX Runtime's ChooseClass for two classes without
             // probabilities.
-            Value second = scalarConstant(b, l, i64, labels[1]);
+            Value second = scalarConstant(b, l, i64, 1);
             Value pick = allPositive
                              ? arith::CmpFOp::create(
                                    b, l, arith::CmpFPredicate::OGE, maxWeight,
@@ -649,7 +641,7 @@ struct SVMClassifierLowering : OpConversionPattern<OnnxMlSVMClassifierOp> {
                                    scalarConstant(b, l, f32, 0.0));
             label = arith::SelectOp::create(b, l, pick, second, label);
           }
-          return SmallVector<Value>{label};
+          return SmallVector<Value>{labels.at(b, l, label)};
         });
     Value z = buildRows(
         rewriter, loc, scoreTy, n, [&](OpBuilder &b, Location l, Value r) {

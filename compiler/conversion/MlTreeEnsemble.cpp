@@ -495,19 +495,21 @@ Value finalizeRegression(OpBuilder &b, Location loc, RankedTensorType resTy,
 /// How a TreeEnsembleClassifier finishes a row (tree_ensemble_aggregator.h):
 /// static facts about the ensemble that decide ONNX Runtime's branches.
 struct ClassifierPlan {
-  SmallVector<int64_t> labels;
+  /// Class count; labels are indices into a LabelTable.
+  int64_t classes = 0;
+  int64_t negative = 0, positive = 0;
   SmallVector<double> base;
   SmallVector<bool> has;
   bool binaryCase = false, allPositive = true;
   PostTransform transform = PostTransform::None;
 };
 
-/// Returns (label, scores) of one row from its class sums `s`.
+/// Returns (label index, scores) of one row from its class sums `s`.
 std::pair<Value, SmallVector<Value>>
 finalizeClassifierRow(OpBuilder &b, Location l, const ClassifierPlan &p,
                       SmallVector<Value> s) {
   Type f = s[0].getType(), i64 = b.getI64Type();
-  int64_t c = p.labels.size();
+  int64_t c = p.classes;
   auto k = [&](double v) { return scalarConstant(b, l, f, v); };
   auto label = [&](int64_t v) { return scalarConstant(b, l, i64, v); };
   SmallVector<bool> has(p.has);
@@ -518,20 +520,19 @@ finalizeClassifierRow(OpBuilder &b, Location l, const ClassifierPlan &p,
       has[j] = true;
     }
     // The first maximum among the classes with a score.
-    Value best, bestLabel = label(p.labels[0]);
+    Value best, bestLabel = label(0);
     for (int64_t j = 0; j < c; ++j) {
       if (!has[j])
         continue;
       if (!best) {
         best = s[j];
-        bestLabel = label(p.labels[j]);
+        bestLabel = label(j);
         continue;
       }
       Value gt = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, s[j],
                                        best);
       best = arith::SelectOp::create(b, l, gt, s[j], best);
-      bestLabel = arith::SelectOp::create(b, l, gt, label(p.labels[j]),
-                                          bestLabel);
+      bestLabel = arith::SelectOp::create(b, l, gt, label(j), bestLabel);
     }
     return {bestLabel, transformScores(b, l, s, p.transform, -1)};
   }
@@ -559,14 +560,15 @@ finalizeClassifierRow(OpBuilder &b, Location l, const ClassifierPlan &p,
   if (p.binaryCase) {
     Value gt = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, pos,
                                      k(p.allPositive ? 0.5 : 0.0));
-    lbl = arith::SelectOp::create(b, l, gt, label(p.labels[1]),
-                                  label(p.labels[0]));
+    lbl = arith::SelectOp::create(b, l, gt, label(1), label(0));
     // 0/1 and 2/3 transform a single score alike; only the group matters.
     addSecond = p.allPositive ? 0 : 2;
   } else {
     Value gt = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, pos,
                                      k(0.0));
-    lbl = arith::SelectOp::create(b, l, gt, label(1), label(0));
+    // ONNX Runtime's literal labels 1 and 0 (not the class labels).
+    lbl = arith::SelectOp::create(b, l, gt, label(p.positive),
+                                  label(p.negative));
   }
   if (!keepSecond)
     s.pop_back();
@@ -735,12 +737,13 @@ struct TreeEnsembleClassifierLowering
         scoreTy.getRank() != 2 || scoreTy.isDynamicDim(1))
       return rewriter.notifyMatchFailure(
           op, "expected [N] labels and [N, C] scores of known C");
-    if (op.getClasslabelsStrings())
-      return rewriter.notifyMatchFailure(
-          op, "string class labels are not supported yet");
+    LabelTable labels(intsOf(op.getClasslabelsInt64sAttr()),
+                      stringsOf(op.getClasslabelsStringsAttr()));
     ClassifierPlan plan;
-    plan.labels = intsOf(op.getClasslabelsInt64sAttr());
-    if (plan.labels.size() < 2)
+    plan.classes = labels.size();
+    plan.negative = labels.negative();
+    plan.positive = labels.positive();
+    if (plan.classes < 2)
       return rewriter.notifyMatchFailure(op, "expected two or more classes");
     std::optional<PostTransform> transform =
         parsePostTransform(op.getPostTransform());
@@ -750,7 +753,7 @@ struct TreeEnsembleClassifierLowering
     plan.base =
         floatsOf(op.getBaseValuesAttr(), op.getBaseValuesAsTensorAttr());
     Forest f;
-    f.targets = plan.labels.size();
+    f.targets = plan.classes;
     std::string why;
     if (failed(legacyForest(op, f, why, true)))
       return rewriter.notifyMatchFailure(op, why);
@@ -779,12 +782,14 @@ struct TreeEnsembleClassifierLowering
                                               ValueRange{row, cIdx(b, l, j)}));
       return s;
     };
+    labels.materialize(rewriter, loc);
     Value y = buildRows(rewriter, loc, labelTy, n,
                         [&](OpBuilder &b, Location l, Value row) {
-                          return SmallVector<Value>{
+                          return SmallVector<Value>{labels.at(
+                              b, l,
                               finalizeClassifierRow(b, l, plan,
                                                     rowSums(b, l, row))
-                                  .first};
+                                  .first)};
                         });
     Value z = buildRows(rewriter, loc, scoreTy, n,
                         [&](OpBuilder &b, Location l, Value row) {

@@ -69,6 +69,15 @@ def main():
                                    random_state=0), xb, yb)
     clf("svc_probability", SVC(probability=True, random_state=0), x, y)
     clf("svc_linear", SVC(kernel="linear"), xb, yb)
+    # String class labels (classlabels_strings): the labels output is a
+    # string tensor.
+    names = np.array(["cat", "dog", "emu"])[y]
+    clf("logistic_regression_strings", LogisticRegression(max_iter=500), x,
+        names)
+    clf("random_forest_strings",
+        RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0),
+        x, names)
+    clf("svc_strings", SVC(kernel="rbf"), x, names)
 
     def reg(name, model, **kw):
         model.fit(xr, yr)
