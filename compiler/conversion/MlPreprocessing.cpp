@@ -269,8 +269,8 @@ struct NormalizerLowering : OpConversionPattern<OnnxMlNormalizerOp> {
 };
 
 /// OneHotEncoder: Y[..., k] = 1 where X[...] is category k (numbers are
-/// compared as int64, as ONNX Runtime does), as floats. An unknown
-/// category gives a row of zeros.
+/// compared as int64, as ONNX Runtime does; strings through
+/// kiln_str_index), as floats. An unknown category gives a row of zeros.
 struct OneHotEncoderLowering : OpConversionPattern<OnnxMlOneHotEncoderOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -282,33 +282,57 @@ struct OneHotEncoderLowering : OpConversionPattern<OnnxMlOneHotEncoderOp> {
     if (failed(checkRanked(op, rewriter, resTy, x)))
       return failure();
     Type from = elemOf(op.getX());
-    if (!isNumeric(from))
-      return rewriter.notifyMatchFailure(
-          op, "only numeric categories (cats_int64s) are supported");
+    bool strings = isa<StringType>(from);
+    if (!strings && !isNumeric(from))
+      return rewriter.notifyMatchFailure(op, "expected numbers or strings");
     SmallVector<int64_t> cats = intsOf(op.getCatsInt64sAttr());
-    if (cats.empty())
-      return rewriter.notifyMatchFailure(op, "cats_int64s is empty");
+    SmallVector<std::string> names = stringsOf(op.getCatsStringsAttr());
+    int64_t k = strings ? names.size() : cats.size();
+    if (k == 0)
+      return rewriter.notifyMatchFailure(
+          op, strings ? "cats_strings is empty" : "cats_int64s is empty");
     auto xt = cast<RankedTensorType>(x.getType());
     if (resTy.getRank() != xt.getRank() + 1)
       return rewriter.notifyMatchFailure(op, "unexpected result rank");
     SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
-    sizes.push_back(rewriter.getIndexAttr(cats.size()));
-    SmallVector<double> catValues(cats.begin(), cats.end());
-    Value catVec =
-        constantVector(rewriter, loc, rewriter.getI64Type(), catValues, "cats");
+    sizes.push_back(rewriter.getIndexAttr(k));
+    Type f = resTy.getElementType(), i64 = rewriter.getI64Type();
+    Value catVec, names0;
+    if (strings) {
+      std::vector<char> bytes;
+      for (const std::string &n : names) {
+        bytes.insert(bytes.end(), n.begin(), n.end());
+        bytes.push_back(0);
+      }
+      names0 = constantBytesAddress(rewriter, loc, bytes);
+      declareSupport(rewriter, op, "kiln_str_index", {i64, i64, i64}, i64);
+    } else {
+      catVec = constantVector(rewriter, loc, i64,
+                              SmallVector<double>(cats.begin(), cats.end()),
+                              "cats");
+    }
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> dims;
     for (int64_t d = 0; d < xt.getRank(); ++d)
       dims.push_back(getAffineDimExpr(d, ctx));
     AffineMap xMap = AffineMap::get(xt.getRank() + 1, 0, dims, ctx);
-    Type f = resTy.getElementType(), i64 = rewriter.getI64Type();
     Value y = generateTensor(
         rewriter, loc, resTy, refineSizes(rewriter, resTy, sizes), x, xMap,
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
-          Value v = castScalar(b, l, args[0], from, i64);
-          Value cat = tensor::ExtractOp::create(b, l, catVec, ivs.back());
-          Value is = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v,
-                                           cat);
+          Value is;
+          if (strings) {
+            // The string's category position against this column's.
+            Value at = callSupport(b, l, "kiln_str_index", i64,
+                                   {args[0], names0,
+                                    scalarConstant(b, l, i64, k)});
+            is = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::eq, at,
+                arith::IndexCastOp::create(b, l, i64, ivs.back()));
+          } else {
+            Value v = castScalar(b, l, args[0], from, i64);
+            Value cat = tensor::ExtractOp::create(b, l, catVec, ivs.back());
+            is = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, cat);
+          }
           return arith::SelectOp::create(b, l, is, scalarConstant(b, l, f, 1),
                                          scalarConstant(b, l, f, 0));
         });

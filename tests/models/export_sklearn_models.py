@@ -107,6 +107,9 @@ def main():
     cats = np.random.RandomState(0).randint(0, 4, (50, 3)).astype(np.int64)
     pre("one_hot_encoder",
         OneHotEncoder(handle_unknown="ignore", sparse_output=False), cats)
+    words = np.array(["red", "green", "blue"])[cats[:, :2] % 3]
+    pre("one_hot_encoder_strings",
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False), words)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ converted by export_sklearn_models.py with skl2onnx) with Kiln, keeping the
 symbolic batch dim, runs them on two batch sizes and compares every output
 (labels exactly, scores within rtol 1e-4, atol 1e-5) with ONNX Runtime, at
 -O1 and -O3: with kiln-compile and kiln-run, or through the Python API
-(`build/python`) for models with string labels.
+(`build/python`) for models with string inputs or labels.
 
   test_sklearn_models.py --build-dir build [-k name]
 
@@ -36,7 +36,11 @@ def feeds_for(model, name):
         for vi in model.graph.input:
             dims = [d.dim_value or batch
                     for d in vi.type.tensor_type.shape.dim]
-            if vi.type.tensor_type.elem_type == onnx.TensorProto.INT64:
+            if vi.type.tensor_type.elem_type == onnx.TensorProto.STRING:
+                # Known categories and one the model has not seen.
+                feed[vi.name] = rng.choice(
+                    ["red", "green", "blue", "mauve"], dims).astype(object)
+            elif vi.type.tensor_type.elem_type == onnx.TensorProto.INT64:
                 feed[vi.name] = rng.integers(0, 5, dims).astype(np.int64)
             else:
                 x = rng.standard_normal(dims).astype(np.float32) * 2
@@ -48,9 +52,10 @@ def feeds_for(model, name):
 
 
 def check_with_python_api(build_dir, model, feeds, level):
-    """kiln-run writes .npy files, which hold no strings: models with string
-    outputs (class labels) run through Kiln's Python API instead, which
-    returns them as ONNX Runtime does (object arrays of str)."""
+    """kiln-run reads and writes .npy files, which hold no strings: models
+    with string inputs or outputs (categories, class labels) run through
+    Kiln's Python API instead, which takes and returns them as ONNX Runtime
+    does (object arrays of str)."""
     sys.path.insert(0, os.path.join(build_dir, "python"))
     import kiln
     import onnxruntime as ort
@@ -78,9 +83,9 @@ def check_with_python_api(build_dir, model, feeds, level):
     return None
 
 
-def has_string_output(model):
-    return any(o.type.tensor_type.elem_type == onnx.TensorProto.STRING
-               for o in model.graph.output)
+def has_strings(model):
+    return any(v.type.tensor_type.elem_type == onnx.TensorProto.STRING
+               for v in list(model.graph.input) + list(model.graph.output))
 
 
 def main():
@@ -96,7 +101,7 @@ def main():
             continue
         model = onnx.load(path)
         for level in (1, 3):
-            if has_string_output(model):
+            if has_strings(model):
                 why = check_with_python_api(os.path.abspath(args.build_dir),
                                             model, feeds_for(model, name),
                                             level)
