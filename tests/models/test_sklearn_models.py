@@ -4,7 +4,10 @@ converted by export_sklearn_models.py with skl2onnx) with Kiln, keeping the
 symbolic batch dim, runs them on two batch sizes and compares every output
 (labels exactly, scores within rtol 1e-4, atol 1e-5) with ONNX Runtime, at
 -O1 and -O3: with kiln-compile and kiln-run, or through the Python API
-(`build/python`) for models with string inputs or labels.
+(`build/python`) for models with string inputs or labels. Random tree
+ensembles built here with onnx.helper add what skl2onnx does not emit:
+every branch mode, NaN inputs with missing-value tracks, the MIN, MAX and
+AVERAGE aggregates, base values and the post transforms.
 
   test_sklearn_models.py --build-dir build [-k name]
 
@@ -49,6 +52,99 @@ def feeds_for(model, name):
                 feed[vi.name] = x
         feeds.append(feed)
     return feeds
+
+
+def random_trees(op, rng, modes, targets=3, aggregate=None, transform="NONE",
+                 missing=False, trees=6, depth=3, features=6, base=None):
+    """A TreeEnsembleRegressor/Classifier of random full trees built with
+    onnx.helper: the branch modes, missing-value tracks, aggregates and post
+    transforms skl2onnx does not emit."""
+    from onnx import helper
+    a = {k: [] for k in ("treeids", "nodeids", "featureids", "modes",
+                         "values", "true", "false", "missing")}
+    w = {k: [] for k in ("treeids", "nodeids", "ids", "weights")}
+    for t in range(trees):
+        for node in range(2 ** (depth + 1) - 1):
+            leaf = node >= 2 ** depth - 1
+            a["treeids"].append(t)
+            a["nodeids"].append(node)
+            a["featureids"].append(0 if leaf else int(rng.integers(features)))
+            a["modes"].append("LEAF" if leaf else str(rng.choice(modes)))
+            # Thresholds on a grid, so that BRANCH_EQ/NEQ meet equal inputs.
+            a["values"].append(0.0 if leaf else float(rng.integers(-2, 3)))
+            a["true"].append(0 if leaf else 2 * node + 1)
+            a["false"].append(0 if leaf else 2 * node + 2)
+            a["missing"].append(int(missing and rng.random() < 0.5))
+            if leaf:
+                for k in rng.choice(targets, int(rng.integers(1, targets + 1)),
+                                    replace=False):
+                    w["treeids"].append(t)
+                    w["nodeids"].append(node)
+                    w["ids"].append(int(k))
+                    w["weights"].append(float(rng.standard_normal()))
+    attrs = dict(nodes_treeids=a["treeids"], nodes_nodeids=a["nodeids"],
+                 nodes_featureids=a["featureids"], nodes_modes=a["modes"],
+                 nodes_values=a["values"], nodes_truenodeids=a["true"],
+                 nodes_falsenodeids=a["false"], post_transform=transform,
+                 nodes_missing_value_tracks_true=a["missing"])
+    if base is not None:
+        attrs["base_values"] = base
+    x = helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT,
+                                      ["N", features])
+    if op == "TreeEnsembleClassifier":
+        node = helper.make_node(
+            op, ["X"], ["label", "scores"], domain="ai.onnx.ml",
+            classlabels_int64s=list(range(10, 10 + targets)),
+            class_treeids=w["treeids"], class_nodeids=w["nodeids"],
+            class_ids=w["ids"], class_weights=w["weights"], **attrs)
+        outs = [helper.make_tensor_value_info("label", onnx.TensorProto.INT64,
+                                              ["N"]),
+                helper.make_tensor_value_info("scores",
+                                              onnx.TensorProto.FLOAT,
+                                              ["N", targets])]
+    else:
+        node = helper.make_node(
+            op, ["X"], ["y"], domain="ai.onnx.ml", n_targets=targets,
+            aggregate_function=aggregate, target_treeids=w["treeids"],
+            target_nodeids=w["nodeids"], target_ids=w["ids"],
+            target_weights=w["weights"], **attrs)
+        outs = [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT,
+                                              ["N", targets])]
+    graph = helper.make_graph([node], "trees", [x], outs)
+    return helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)])
+
+
+def generated_models():
+    """(name, model, feeds) of the random tree ensembles; the inputs are on
+    the thresholds' grid and a third of them NaN where missing values are
+    tracked."""
+    rng = np.random.default_rng(7)
+    all_modes = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT",
+                 "BRANCH_EQ", "BRANCH_NEQ"]
+    cases = []
+    for agg in ("SUM", "AVERAGE", "MIN", "MAX"):
+        cases.append((f"trees_{agg.lower()}", "TreeEnsembleRegressor",
+                      dict(aggregate=agg, base=[0.5, -0.5, 1.0])))
+    for transform in ("SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO"):
+        cases.append((f"trees_{transform.lower()}", "TreeEnsembleRegressor",
+                      dict(aggregate="SUM", transform=transform)))
+    cases.append(("trees_one_target_probit", "TreeEnsembleRegressor",
+                  dict(aggregate="SUM", transform="PROBIT", targets=1)))
+    cases.append(("trees_classifier_softmax", "TreeEnsembleClassifier",
+                  dict(transform="SOFTMAX", base=[0.1, 0.2, 0.3])))
+    cases.append(("trees_classifier_logistic", "TreeEnsembleClassifier",
+                  dict(transform="LOGISTIC")))
+    out = []
+    for name, op, kw in cases:
+        model = random_trees(op, rng, all_modes, missing=True, **kw)
+        feeds = []
+        for batch in (1, 29):
+            x = rng.integers(-3, 4, (batch, 6)).astype(np.float32)
+            x[rng.random(x.shape) < 0.3] = np.nan
+            feeds.append({"X": x})
+        out.append((name, model, feeds))
+    return out
 
 
 def check_with_python_api(build_dir, model, feeds, level):
@@ -116,6 +212,19 @@ def main():
                 why = None if why and expected in why and \
                     "Kiln has no lowering for it" in why else \
                     f"expected the no-lowering error for {op}, got: {why}"
+            if why:
+                failed += 1
+                print(f"FAIL {name} -O{level}: {why}")
+            else:
+                passed += 1
+                print(f"ok   {name} -O{level}")
+    for name, model, feeds in generated_models():
+        if args.k not in name:
+            continue
+        for level in (1, 3):
+            why = check_against_onnxruntime(kiln, model, feeds,
+                                            [f"-O{level}"], rtol=1e-4,
+                                            atol=1e-5, name=name)
             if why:
                 failed += 1
                 print(f"FAIL {name} -O{level}: {why}")
