@@ -181,6 +181,18 @@ class VsReference(unittest.TestCase):
                                      "pads")])
         self.assert_like_reference(model, {"x": x})
 
+    def test_casts_of_constants_are_not_folded_differently(self):
+        # Constant folding must agree with the lowering: 1000 saturates to
+        # 448 in float8e4m3fn, -20 is out of int4's range (0, as ml_dtypes).
+        c = numpy_helper.from_array(
+            np.array([1000.0, -20.0, 7.6, 2.5], np.float32), "c")
+        model = _model(
+            [oh.make_node("Cast", ["c"], ["y"], to=T.FLOAT8E4M3FN),
+             oh.make_node("Cast", ["c"], ["z"], to=T.INT4)],
+            [], [_vi("y", T.FLOAT8E4M3FN, [4]), _vi("z", T.INT4, [4])], [c])
+        with np.errstate(invalid="ignore"):
+            self.assert_like_reference(model, {})
+
     def test_packed_sizes(self):
         # A [3] int4 tensor holds 2 bytes; the runtime says so.
         self.assertEqual(kiln._runtime.elem_types()[-1][2], 2)
