@@ -2799,7 +2799,7 @@ def OnnxSTFTOp : Onnx_Op<"STFT", [Pure, OnnxShapeInference]> {
 }
 
 // Scan: opset versions 8, 9, 11, 16, 19, 21, 23, 24, 25.
-def OnnxScanOp : Onnx_Op<"Scan", [RecursiveMemoryEffects, OnnxShapeInference]> {
+def OnnxScanOp : Onnx_Op<"Scan", [RecursiveMemoryEffects, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX Scan operator";
   let arguments = (ins
     Variadic<AnyType>:$initial_state_and_scan_inputs,

@@ -913,3 +913,54 @@ LogicalResult OnnxGatherNDOp::inferShapes() {
   return refineResultType(*this, 0,
                           RankedTensorType::get(shape, data.getElementType()));
 }
+
+/// Scan (opset 9 and later): final states have the types the body yields;
+/// each scan output is the yielded type with the iteration count inserted at
+/// its scan_output_axes entry. Scan-8 (batched, a leading sequence_lens)
+/// keeps the types ONNX gave it.
+LogicalResult OnnxScanOp::inferShapes() {
+  auto module = (*this)->getParentOfType<ModuleOp>();
+  auto opset = module ? module->getAttrOfType<IntegerAttr>("kiln.opset")
+                      : IntegerAttr();
+  if (opset && opset.getInt() < 9)
+    return failure();
+  if (!getBody().hasOneBlock())
+    return failure();
+  Operation *yield = getBody().front().getTerminator();
+  int64_t nIn = getNumScanInputs();
+  int64_t nOperands = getInitialStateAndScanInputs().size();
+  int64_t nState = nOperands - nIn;
+  if (nIn < 1 || nState < 0 ||
+      yield->getNumOperands() != getNumResults() || nState > getNumResults())
+    return failure();
+  // The iteration count: the first scan input's dim along its scan axis.
+  int64_t count = ShapedType::kDynamic;
+  if (auto first = ranked(getInitialStateAndScanInputs()[nState])) {
+    int64_t axis = attrAt(getScanInputAxes(), 0, 0);
+    if (axis < 0)
+      axis += first.getRank();
+    if (axis >= 0 && axis < first.getRank())
+      count = first.getDimSize(axis);
+  }
+  bool changed = false;
+  for (unsigned i = 0; i < getNumResults(); ++i) {
+    auto y = ranked(yield->getOperand(i));
+    if (!y)
+      continue;
+    if ((int64_t)i < nState) {
+      changed |= succeeded(refineResultType(*this, i, y));
+      continue;
+    }
+    SmallVector<int64_t> shape(y.getShape());
+    int64_t axis = attrAt(getScanOutputAxes(), i - nState, 0);
+    int64_t outRank = y.getRank() + 1;
+    if (axis < 0)
+      axis += outRank;
+    if (axis < 0 || axis >= outRank)
+      continue;
+    shape.insert(shape.begin() + axis, count);
+    changed |= succeeded(refineResultType(
+        *this, i, RankedTensorType::get(shape, y.getElementType())));
+  }
+  return success(changed);
+}

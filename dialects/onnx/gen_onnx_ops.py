@@ -62,7 +62,7 @@ WITH_SHAPE_INFERENCE = ELEMENTWISE_UNARY | ELEMENTWISE_BROADCAST | {
 } | {
     "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
     "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",
-    "Split",
+    "Split", "Scan",
 }
 # Nondeterministic ops must not be CSE'd or folded.
 IMPURE = {

@@ -165,3 +165,18 @@ func.func @reduce_bad_axis(%x: tensor<2x3xf32>) -> tensor<*xf32> {
   %0 = onnx.ReduceSum(%x, %a) : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Scan: the final state has the body's yielded type; a scan output is the
+// yielded type with the iteration count (the scan input's dim 0) in front.
+// CHECK-LABEL: func.func @scan
+// CHECK: }) : (tensor<2x3xf32>, tensor<5x2x3xf32>) -> (tensor<2x3xf32>, tensor<5x2x3xf32>)
+func.func @scan(%s: tensor<2x3xf32>, %xs: tensor<5x2x3xf32>) -> (tensor<?x?xf32>, tensor<*xf32>) {
+  %r:2 = "onnx.Scan"(%s, %xs) <{num_scan_inputs = 1 : i64}> ({
+  ^bb0(%st: tensor<?x?xf32>, %x: tensor<2x3xf32>):
+    %n = onnx.Add(%x, %x) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+    "onnx.Yield"(%n, %n) : (tensor<2x3xf32>, tensor<2x3xf32>) -> ()
+  }) : (tensor<2x3xf32>, tensor<5x2x3xf32>) -> (tensor<?x?xf32>, tensor<*xf32>)
+  return %r#0, %r#1 : tensor<?x?xf32>, tensor<*xf32>
+}
