@@ -19,7 +19,11 @@ extern "C" {
 /* 2: entry takes a run context (per-run alloc/free, parallel_for, profiling
  *    hooks) instead of a global hooks struct; kernel names for profiling.
  * 3: the CPU the code was compiled for and the features it needs
- *    (cpu_name, cpu_features), checked when the artifact is opened. */
+ *    (cpu_name, cpu_features), checked when the artifact is opened.
+ * Still 3: element types 17-26 (float8, float4, int4/uint4, int2/uint2; one
+ *    byte per element in `entry`'s memrefs, see kiln_elem_types.def) changed
+ *    no layout; runtimes before them refuse such artifacts as having an
+ *    unknown element type. */
 #define KILN_ABI_VERSION 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
