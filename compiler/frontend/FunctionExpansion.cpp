@@ -89,6 +89,7 @@ public:
   bool expandGraph(onnx::GraphProto &g, std::string &error) {
     types.add(g);
     std::vector<onnx::NodeProto> out;
+    std::set<std::string> replacedOutputs;
     for (onnx::NodeProto node : g.node()) {
       for (auto &attr : *node.mutable_attribute()) {
         if (attr.has_g() && !expandGraph(*attr.mutable_g(), error))
@@ -106,6 +107,8 @@ public:
         out.push_back(std::move(node));
         continue;
       }
+      for (const std::string &o : node.output())
+        replacedOutputs.insert(o);
       // Body nodes that are calls themselves (SoftmaxCrossEntropyLoss uses
       // NegativeLogLikelihoodLoss) are expanded in the next round, once
       // shape inference has typed their inputs.
@@ -118,6 +121,15 @@ public:
     g.clear_node();
     for (auto &n : out)
       *g.add_node() = std::move(n);
+    // The types inferred from the calls' schemas give way to the bodies':
+    // ONNX 1.23's Attention inference writes a dim 0 for a hidden size it
+    // cannot know (symbolic V), which merged into the body's Reshape.
+    if (!replacedOutputs.empty()) {
+      auto *infos = g.mutable_value_info();
+      for (int i = infos->size() - 1; i >= 0; --i)
+        if (replacedOutputs.count(infos->Get(i).name()))
+          infos->DeleteSubrange(i, 1);
+    }
     return true;
   }
 

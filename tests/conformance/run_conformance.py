@@ -122,8 +122,7 @@ def write_expectations(path, results, previous, header):
             # Reasons written by hand (data-set defects) are kept; the
             # compiler's own messages are refreshed, so they stay current.
             old = previous.get((key, mode))
-            keep = old and not (old.startswith("compile:") and
-                                why.startswith("compile:"))
+            keep = old and not old.startswith("compile:")
             failing[key][mode] = old if keep else why
     lines = []
     for key in sorted(failing):
