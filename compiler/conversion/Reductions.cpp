@@ -380,9 +380,6 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
         auto axesTy = dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
         if (!axesTy || axesTy.getRank() != 1)
           return rewriter.notifyMatchFailure(op, "axes must be a 1-D tensor");
-        if (Kind == ReduceKind::LogSumExp)
-          return rewriter.notifyMatchFailure(
-              op, "ReduceLogSumExp with run-time axes is not supported");
       }
     }
     bool keepDims = op.getKeepdims() != 0;
@@ -422,6 +419,13 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     case ReduceKind::Min:
       init = extremeValue(rewriter, loc, acc, /*lowest=*/false, isUnsigned);
       break;
+    case ReduceKind::LogSumExp:
+      // With run-time axes the accumulator is the running log-sum-exp
+      // itself (log of an empty sum: -inf).
+      init = runtimeAxes
+                 ? extremeValue(rewriter, loc, acc, /*lowest=*/true, false)
+                 : scalarConstant(rewriter, loc, acc, 0.0);
+      break;
     default:
       init = scalarConstant(rewriter, loc, acc, 0.0);
     }
@@ -445,13 +449,22 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
       bool transform = acc != signlessType(elem) || Kind == ReduceKind::L1 ||
                        Kind == ReduceKind::L2 || Kind == ReduceKind::SumSquare;
       auto pre = [&](OpBuilder &b, Location l, Value x) {
-        return preMap(b, l, toAcc(b, l, x), isFloat, isUnsigned);
+        Value v = toAcc(b, l, x);
+        // LogSumExp combines the elements themselves (logaddexp below).
+        return Kind == ReduceKind::LogSumExp
+                   ? v
+                   : preMap(b, l, v, isFloat, isUnsigned);
       };
       reduced = reduceFlaggedDims(
           rewriter, loc, data, flags, init,
           transform ? function_ref<Value(OpBuilder &, Location, Value)>(pre)
                     : nullptr,
           [&](OpBuilder &b, Location l, Value x, Value a) {
+            // One pass without a separate max: the running total is
+            // logaddexp(a, x) = max + log1p(exp(-|a - x|)), stable, and
+            // exact when either side is -inf.
+            if (Kind == ReduceKind::LogSumExp)
+              return logAddExp(b, l, a, x);
             return combineAcc(b, l, x, a, isFloat, isUnsigned);
           });
       if (Kind == ReduceKind::Mean) {
@@ -533,8 +546,10 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
               break;
             }
             case ReduceKind::LogSumExp:
-              r = arith::AddFOp::create(b, l, math::LogOp::create(b, l, r),
-                                        finiteShift(b, l, args[1]));
+              // With run-time axes r is the log-sum-exp already.
+              if (!runtimeAxes)
+                r = arith::AddFOp::create(b, l, math::LogOp::create(b, l, r),
+                                          finiteShift(b, l, args[1]));
               break;
             default:
               break;
@@ -573,6 +588,26 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
   }
 
   /// Combines a (transformed) element with the accumulator.
+  /// log(exp(a) + exp(x)) without overflow; -inf on either side gives the
+  /// other, and +inf on both +inf (their difference would be NaN).
+  static Value logAddExp(OpBuilder &b, Location l, Value a, Value x) {
+    Value hi = arith::MaximumFOp::create(b, l, a, x);
+    Value lo = arith::MinimumFOp::create(b, l, a, x);
+    Value tail = math::Log1pOp::create(
+        b, l,
+        math::ExpOp::create(b, l, arith::SubFOp::create(b, l, lo, hi)));
+    Value sum = arith::AddFOp::create(b, l, hi, tail);
+    Value infinite = arith::OrIOp::create(
+        b, l,
+        arith::CmpFOp::create(
+            b, l, arith::CmpFPredicate::OEQ, lo,
+            extremeValue(b, l, lo.getType(), /*lowest=*/true, false)),
+        arith::CmpFOp::create(
+            b, l, arith::CmpFPredicate::OEQ, hi,
+            extremeValue(b, l, hi.getType(), /*lowest=*/false, false)));
+    return arith::SelectOp::create(b, l, infinite, hi, sum);
+  }
+
   static Value combineAcc(OpBuilder &b, Location l, Value x, Value a,
                           bool isFloat, bool isUnsigned) {
     switch (Kind) {

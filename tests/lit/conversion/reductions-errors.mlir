@@ -1,16 +1,5 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-// Run-time axes reduce one dim at a time; LogSumExp's shift by the max of
-// all reduced elements does not decompose that way.
-func.func @reduce_logsumexp_runtime_axes(%x: tensor<2x3xf32>, %axes: tensor<1xi64>) -> tensor<?x?xf32> {
-  // expected-error @+2 {{cannot lower this op: ReduceLogSumExp with run-time axes is not supported}}
-  // expected-error @+1 {{failed to legalize operation 'onnx.ReduceLogSumExp'}}
-  %0 = onnx.ReduceLogSumExp(%x, %axes) : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<?x?xf32>
-  return %0 : tensor<?x?xf32>
-}
-
-// -----
-
 // With run-time axes and keepdims=1 the result keeps the input rank.
 func.func @reduce_runtime_axes_bad_rank(%x: tensor<2x3xf32>, %axes: tensor<1xi64>) -> tensor<?xf32> {
   // expected-error @+2 {{cannot lower this op: result rank does not match}}

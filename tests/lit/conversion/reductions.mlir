@@ -328,3 +328,20 @@ func.func @reduce_mean_runtime_axes_noop(%x: tensor<2x?xf32>, %axes: tensor<1xi6
   %0 = onnx.ReduceMean(%x, %axes) {noop_with_empty_axes = 1 : i64} : (tensor<2x?xf32>, tensor<1xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// ReduceLogSumExp with axes known only at run time: one pass whose running
+// total is logaddexp(acc, x), starting at -inf (the log of an empty sum).
+// CHECK-LABEL: func.func @log_sum_exp_runtime_axes
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: linalg.fill ins(%[[NEGINF]] : f32)
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: math.exp
+// CHECK: math.log1p
+// CHECK: arith.select
+func.func @log_sum_exp_runtime_axes(%x: tensor<3x4xf32>, %axes: tensor<1xi64>) -> tensor<?x?xf32> {
+  %0 = onnx.ReduceLogSumExp(%x, %axes) : (tensor<3x4xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
