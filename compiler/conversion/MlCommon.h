@@ -28,6 +28,14 @@ enum class PostTransform { None, Logistic, Softmax, SoftmaxZero, Probit };
 std::optional<PostTransform> parsePostTransform(llvm::StringRef s);
 std::optional<PostTransform> postTransformFromInt(int64_t v);
 
+/// Whether a classifier's results are [N] labels and [N, C] scores of a
+/// known C, the form every classifier lowering builds.
+inline bool isClassifierResult(mlir::RankedTensorType labels,
+                               mlir::RankedTensorType scores) {
+  return labels && scores && labels.getRank() == 1 && scores.getRank() == 2 &&
+         !scores.isDynamicDim(1);
+}
+
 /// 1 / (1 + exp(-x)), computed as ONNX Runtime does (from -|x|).
 mlir::Value logistic(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 

@@ -733,8 +733,7 @@ struct TreeEnsembleClassifierLowering
     Location loc = op.getLoc();
     auto labelTy = resultTypeOf(*this, op, 0);
     auto scoreTy = resultTypeOf(*this, op, 1);
-    if (!labelTy || !scoreTy || labelTy.getRank() != 1 ||
-        scoreTy.getRank() != 2 || scoreTy.isDynamicDim(1))
+    if (!isClassifierResult(labelTy, scoreTy))
       return rewriter.notifyMatchFailure(
           op, "expected [N] labels and [N, C] scores of known C");
     LabelTable labels(intsOf(op.getClasslabelsInt64sAttr()),

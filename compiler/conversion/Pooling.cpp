@@ -249,6 +249,36 @@ FailureOr<RankedTensorType> poolInputType(OpTy op, Value x,
   return t;
 }
 
+/// What every windowed pooling lowering starts from: the checked input
+/// type, the windows of its spatial dims and the output shape, which must
+/// agree with the converted result type.
+struct PoolWindows {
+  RankedTensorType xType;
+  Type resType;
+  SmallVector<WindowDim> windows;
+  SmallVector<int64_t> outShape;
+};
+
+template <typename OpTy>
+FailureOr<PoolWindows> poolWindows(OpTy op, Value x, const TypeConverter *tc,
+                                   ConversionPatternRewriter &rewriter) {
+  auto xType = poolInputType(op, x, rewriter);
+  if (failed(xType))
+    return failure();
+  WindowAttrs attrs;
+  if (auto reason = readWindowAttrs(op, xType->getRank() - 2, attrs))
+    return rewriter.notifyMatchFailure(op, *reason);
+  PoolWindows p{*xType, tc->convertType(op.getY().getType()), {}, {}};
+  p.windows = computeWindows(rewriter, op.getLoc(), x, attrs);
+  p.outShape =
+      windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), p.windows);
+  if (!isShapeCastCompatible(p.outShape, p.resType))
+    return rewriter.notifyMatchFailure(
+        op, "the declared result shape disagrees with the ONNX output size "
+            "formula");
+  return p;
+}
+
 struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -256,25 +286,18 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
-    auto xType = poolInputType(op, x, rewriter);
-    if (failed(xType))
-      return failure();
     Type onnxElem = cast<ShapedType>(op.getX().getType()).getElementType();
-    WindowAttrs attrs;
-    if (auto reason = readWindowAttrs(op, xType->getRank() - 2, attrs))
-      return rewriter.notifyMatchFailure(op, *reason);
-    Type resType = getTypeConverter()->convertType(op.getY().getType());
-
-    SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
-    SmallVector<int64_t> outShape =
-        windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), windows);
-    if (!isShapeCastCompatible(outShape, resType))
-      return rewriter.notifyMatchFailure(
-          op, "the declared result shape disagrees with the ONNX output size "
-              "formula");
+    FailureOr<PoolWindows> pool =
+        poolWindows(op, x, getTypeConverter(), rewriter);
+    if (failed(pool))
+      return failure();
+    RankedTensorType xType = pool->xType;
+    Type resType = pool->resType;
+    SmallVector<WindowDim> &windows = pool->windows;
+    SmallVector<int64_t> &outShape = pool->outShape;
     Value lowest = lowestValue(rewriter, loc, onnxElem);
     Value padded = padSpatial(rewriter, loc, x, windows, lowest);
-    auto outType = RankedTensorType::get(outShape, xType->getElementType());
+    auto outType = RankedTensorType::get(outShape, xType.getElementType());
     SmallVector<OpFoldResult> sizes = {
         tensor::getMixedSize(rewriter, loc, x, 0),
         tensor::getMixedSize(rewriter, loc, x, 1)};
@@ -318,26 +341,19 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
-    auto xType = poolInputType(op, x, rewriter);
-    if (failed(xType))
+    FailureOr<PoolWindows> pool =
+        poolWindows(op, x, getTypeConverter(), rewriter);
+    if (failed(pool))
       return failure();
-    Type elem = xType->getElementType();
+    RankedTensorType xType = pool->xType;
+    Type resType = pool->resType;
+    SmallVector<WindowDim> &windows = pool->windows;
+    SmallVector<int64_t> &outShape = pool->outShape;
+    Type elem = xType.getElementType();
     if (!isa<FloatType>(elem))
       return rewriter.notifyMatchFailure(op, "AveragePool needs a float input");
-    WindowAttrs attrs;
-    int64_t rank = xType->getRank() - 2;
-    if (auto reason = readWindowAttrs(op, rank, attrs))
-      return rewriter.notifyMatchFailure(op, *reason);
+    int64_t rank = xType.getRank() - 2;
     bool countPad = op.getCountIncludePad() != 0;
-    Type resType = getTypeConverter()->convertType(op.getY().getType());
-
-    SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
-    SmallVector<int64_t> outShape =
-        windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), windows);
-    if (!isShapeCastCompatible(outShape, resType))
-      return rewriter.notifyMatchFailure(
-          op, "the declared result shape disagrees with the ONNX output size "
-              "formula");
     Value zero = scalarConstant(rewriter, loc, elem, 0.0);
     Value padded = padSpatial(rewriter, loc, x, windows, zero);
     Type accType = accumulatorType(elem);
@@ -437,27 +453,20 @@ struct LpPoolLowering : OpConversionPattern<OnnxLpPoolOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
-    auto xType = poolInputType(op, x, rewriter);
-    if (failed(xType))
+    FailureOr<PoolWindows> pool =
+        poolWindows(op, x, getTypeConverter(), rewriter);
+    if (failed(pool))
       return failure();
-    Type elem = xType->getElementType();
+    RankedTensorType xType = pool->xType;
+    Type resType = pool->resType;
+    SmallVector<WindowDim> &windows = pool->windows;
+    SmallVector<int64_t> &outShape = pool->outShape;
+    Type elem = xType.getElementType();
     if (!isa<FloatType>(elem))
       return rewriter.notifyMatchFailure(op, "LpPool needs a float input");
     int64_t p = op.getP();
     if (p < 1)
       return rewriter.notifyMatchFailure(op, "p must be at least 1");
-    WindowAttrs attrs;
-    int64_t rank = xType->getRank() - 2;
-    if (auto reason = readWindowAttrs(op, rank, attrs))
-      return rewriter.notifyMatchFailure(op, *reason);
-    Type resType = getTypeConverter()->convertType(op.getY().getType());
-    SmallVector<WindowDim> windows = computeWindows(rewriter, loc, x, attrs);
-    SmallVector<int64_t> outShape =
-        windowOutputShape(xType->getDimSize(0), xType->getDimSize(1), windows);
-    if (!isShapeCastCompatible(outShape, resType))
-      return rewriter.notifyMatchFailure(
-          op, "the declared result shape disagrees with the ONNX output size "
-              "formula");
     Type accType = accumulatorType(elem);
     // An elementwise map over `in` into a fresh tensor of type `type`.
     auto map = [&](Value in, RankedTensorType type,
@@ -478,7 +487,7 @@ struct LpPoolLowering : OpConversionPattern<OnnxLpPoolOp> {
     // |x|^p in the accumulator type (p = 1 and 2 without powf).
     SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(rewriter, loc, x);
     Value powered = map(
-        x, RankedTensorType::get(xType->getShape(), accType), inSizes,
+        x, RankedTensorType::get(xType.getShape(), accType), inSizes,
         [&](OpBuilder &nb, Location nloc, Value v) -> Value {
           if (accType != elem)
             v = arith::ExtFOp::create(nb, nloc, accType, v);
