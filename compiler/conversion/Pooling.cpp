@@ -14,6 +14,7 @@
 
 #include "compiler/conversion/ConversionUtils.h"
 #include "compiler/conversion/OnnxToLinalg.h"
+#include "compiler/conversion/ReductionUtils.h"
 #include "compiler/conversion/SlidingWindow.h"
 #include "dialects/onnx/OnnxDialect.h"
 
@@ -257,6 +258,16 @@ struct PoolWindows {
   Type resType;
   SmallVector<WindowDim> windows;
   SmallVector<int64_t> outShape;
+
+  /// The output sizes, static or not: N and C of `x`, each window's count.
+  SmallVector<OpFoldResult> outSizes(OpBuilder &b, Location loc,
+                                     Value x) const {
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, x, 0),
+                                       tensor::getMixedSize(b, loc, x, 1)};
+    for (const WindowDim &w : windows)
+      sizes.push_back(w.out);
+    return sizes;
+  }
 };
 
 template <typename OpTy>
@@ -298,11 +309,7 @@ struct MaxPoolLowering : OpConversionPattern<OnnxMaxPoolOp> {
     Value lowest = lowestValue(rewriter, loc, onnxElem);
     Value padded = padSpatial(rewriter, loc, x, windows, lowest);
     auto outType = RankedTensorType::get(outShape, xType.getElementType());
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, x, 0),
-        tensor::getMixedSize(rewriter, loc, x, 1)};
-    for (const WindowDim &w : windows)
-      sizes.push_back(w.out);
+    SmallVector<OpFoldResult> sizes = pool->outSizes(rewriter, loc, x);
     Value init = createFilled(rewriter, loc, outType, sizes, lowest);
     if (!op.getIndices().use_empty()) {
       auto idxType = dyn_cast_or_null<RankedTensorType>(
@@ -358,11 +365,7 @@ struct AveragePoolLowering : OpConversionPattern<OnnxAveragePoolOp> {
     Value padded = padSpatial(rewriter, loc, x, windows, zero);
     Type accType = accumulatorType(elem);
     auto sumType = RankedTensorType::get(outShape, accType);
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, x, 0),
-        tensor::getMixedSize(rewriter, loc, x, 1)};
-    for (const WindowDim &w : windows)
-      sizes.push_back(w.out);
+    SmallVector<OpFoldResult> sizes = pool->outSizes(rewriter, loc, x);
     Value init = createFilled(rewriter, loc, sumType, sizes,
                               scalarConstant(rewriter, loc, accType, 0.0));
     Value sum = buildWindowPool(rewriter, loc, padded, init, windows,
@@ -468,27 +471,16 @@ struct LpPoolLowering : OpConversionPattern<OnnxLpPoolOp> {
     if (p < 1)
       return rewriter.notifyMatchFailure(op, "p must be at least 1");
     Type accType = accumulatorType(elem);
-    // An elementwise map over `in` into a fresh tensor of type `type`.
-    auto map = [&](Value in, RankedTensorType type,
-                   ArrayRef<OpFoldResult> sizes,
-                   function_ref<Value(OpBuilder &, Location, Value)> fn) {
-      int64_t n = type.getRank();
-      SmallVector<AffineMap> maps(2, rewriter.getMultiDimIdentityMap(n));
-      return linalg::GenericOp::create(
-                 rewriter, loc, TypeRange{type}, ValueRange{in},
-                 ValueRange{createEmpty(rewriter, loc, type, sizes)}, maps,
-                 SmallVector<utils::IteratorType>(
-                     n, utils::IteratorType::parallel),
-                 [&](OpBuilder &nb, Location nloc, ValueRange a) {
-                   linalg::YieldOp::create(nb, nloc, fn(nb, nloc, a[0]));
-                 })
-          .getResult(0);
-    };
     // |x|^p in the accumulator type (p = 1 and 2 without powf).
-    SmallVector<OpFoldResult> inSizes = tensor::getMixedSizes(rewriter, loc, x);
-    Value powered = map(
-        x, RankedTensorType::get(xType.getShape(), accType), inSizes,
-        [&](OpBuilder &nb, Location nloc, Value v) -> Value {
+    auto identity = [&](int64_t rank) {
+      return SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)};
+    };
+    Value powered = buildMapped(
+        rewriter, loc, RankedTensorType::get(xType.getShape(), accType),
+        tensor::getMixedSizes(rewriter, loc, x), ValueRange{x},
+        identity(xType.getRank()),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value v = args[0];
           if (accType != elem)
             v = arith::ExtFOp::create(nb, nloc, accType, v);
           Value a = math::AbsFOp::create(nb, nloc, v);
@@ -501,28 +493,25 @@ struct LpPoolLowering : OpConversionPattern<OnnxLpPoolOp> {
         });
     Value zero = scalarConstant(rewriter, loc, accType, 0.0);
     Value padded = padSpatial(rewriter, loc, powered, windows, zero);
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, x, 0),
-        tensor::getMixedSize(rewriter, loc, x, 1)};
-    for (const WindowDim &w : windows)
-      sizes.push_back(w.out);
+    SmallVector<OpFoldResult> sizes = pool->outSizes(rewriter, loc, x);
     Value init = createFilled(
         rewriter, loc, RankedTensorType::get(outShape, accType), sizes, zero);
     Value sum = buildWindowPool(rewriter, loc, padded, init, windows,
                                 PoolKind::Sum, false);
-    Value y = map(sum, RankedTensorType::get(outShape, elem), sizes,
-                  [&](OpBuilder &nb, Location nloc, Value s) -> Value {
-                    Value r = s;
-                    if (p == 2)
-                      r = math::SqrtOp::create(nb, nloc, s);
-                    else if (p != 1)
-                      r = math::PowFOp::create(
-                          nb, nloc, s,
-                          scalarConstant(nb, nloc, accType, 1.0 / p));
-                    if (accType != elem)
-                      r = arith::TruncFOp::create(nb, nloc, elem, r);
-                    return r;
-                  });
+    Value y = buildMapped(
+        rewriter, loc, RankedTensorType::get(outShape, elem), sizes,
+        ValueRange{sum}, identity((int64_t)outShape.size()),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value r = args[0];
+          if (p == 2)
+            r = math::SqrtOp::create(nb, nloc, r);
+          else if (p != 1)
+            r = math::PowFOp::create(
+                nb, nloc, r, scalarConstant(nb, nloc, accType, 1.0 / p));
+          if (accType != elem)
+            r = arith::TruncFOp::create(nb, nloc, elem, r);
+          return r;
+        });
     rewriter.replaceOp(op, castTo(rewriter, loc, y, resType));
     return success();
   }
