@@ -123,12 +123,19 @@ public:
       *g.add_node() = std::move(n);
     // The types inferred from the calls' schemas give way to the bodies':
     // ONNX 1.23's Attention inference writes a dim 0 for a hidden size it
-    // cannot know (symbolic V), which merged into the body's Reshape.
+    // cannot know (symbolic V), which merged into the body's Reshape. The
+    // main graph's outputs lose their inferred shapes too (the loader puts
+    // the declared ones back at the end); a subgraph's keep what they
+    // declare.
     if (!replacedOutputs.empty()) {
       auto *infos = g.mutable_value_info();
       for (int i = infos->size() - 1; i >= 0; --i)
         if (replacedOutputs.count(infos->Get(i).name()))
           infos->DeleteSubrange(i, 1);
+      if (&g == model.mutable_graph())
+        for (onnx::ValueInfoProto &vi : *g.mutable_output())
+          if (replacedOutputs.count(vi.name()) && vi.type().has_tensor_type())
+            vi.mutable_type()->mutable_tensor_type()->clear_shape();
     }
     return true;
   }

@@ -583,12 +583,6 @@ bool loadModel(const std::string &path, const std::string &bytes,
                 std::to_string(kMaxRounds) + " levels (recursive function?)";
         return false;
       }
-      // The graph outputs' types were inferred from the calls' schemas;
-      // the bodies now decide them (ONNX 1.23's Attention inference writes
-      // a dim 0 for a hidden size it cannot know).
-      for (onnx::ValueInfoProto &vi : *graph.mutable_output())
-        if (vi.type().has_tensor_type())
-          vi.mutable_type()->mutable_tensor_type()->clear_shape();
       onnx::shape_inference::InferShapes(
           *out.model, onnx::OpSchemaRegistry::Instance(), options);
     }
