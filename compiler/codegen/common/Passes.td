@@ -156,6 +156,43 @@ def StridedCopyToLinalg
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CollapseContiguousDims
+    : Pass<"kiln-collapse-contiguous-dims", "mlir::func::FuncOp"> {
+  let summary = "Merge the loops of elementwise ops over contiguous buffers";
+  let description = [{
+    An elementwise linalg.generic or linalg.copy on buffers becomes one loop
+    per dim, so its innermost loop is the innermost dim: 40 iterations on a
+    [1, 192, 40, 40] activation, where LLVM's vectorizer picks 8-float
+    vectors (no remainder) and pays the loop overhead every 40 floats. This
+    pass merges every run of consecutive loops that each operand reads or
+    writes contiguously (identity layouts, or strides that prove it) and
+    whose dims appear together in every indexing map, collapsing the
+    buffers with memref.collapse_shape: the op above becomes one loop over
+    307200 floats, a bias add over [N, C, H*W]. Dims whose strides are
+    only known at run time are left as they are.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
+def InterchangeWindowLoops
+    : Pass<"kiln-interchange-window-loops", "mlir::func::FuncOp"> {
+  let summary = "Walk the output innermost in pooling and strided reductions";
+  let description = [{
+    A pooling op (linalg.pooling_*) or a generic with parallel loops
+    followed by reduction loops, whose last parallel dim is the last dim of
+    its output and of every input it reads, lowers to loops whose innermost
+    one is a reduction over a few window taps (5 for a 5 x 5 max pool): a
+    scalar loop carrying its accumulator through memory. This pass moves
+    the last parallel loop inside the reductions, so the innermost loop
+    walks the output and the input with unit stride (or the pool's stride)
+    and LLVM vectorizes it: out[ow] = max(out[ow], in[ow * s + kw]).
+    Named pooling ops are generalized first.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Elementwise fusion that leaves contractions and convolutions named";
   let description = [{

@@ -66,6 +66,11 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // O1+: innermost reductions keep their accumulator in a register and
   // may reassociate, so LLVM vectorizes them.
   std::string reductions = threads ? "kiln-reduction-accumulators," : "";
+  // O1+: loops LLVM can vectorize: elementwise ops over contiguous buffers
+  // as one long loop, pooling windows with the output row innermost.
+  std::string loopOrder = threads ? "kiln-collapse-contiguous-dims,"
+                                    "kiln-interchange-window-loops,"
+                                  : "";
   // O1+: no libm calls for exp/log/tanh/erf in loop bodies, so LLVM
   // vectorizes softmax, sigmoid and GELU loops. O0 keeps libm's results.
   std::string approximate =
@@ -86,7 +91,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                   // Once the kernels are calls: buffers live from their
                   // first use to their last, so the arena reuses them.
                   "func.func(kiln-shrink-buffer-lifetimes,"
-                  "kiln-strided-copy-to-linalg," +
+                  "kiln-strided-copy-to-linalg," + loopOrder +
                   reductions + linalgToLoops + vectorToScf + ")," + dispatch + approximate +
                   // Allocations whose byte size would wrap fail instead.
                   "func.func(kiln-check-alloc-sizes),"
