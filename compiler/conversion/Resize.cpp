@@ -147,79 +147,134 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
     return failure();
   Type calcTy = elt.isF64() ? (Type)b.getF64Type() : f32;
 
-  auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
-                  ValueRange) -> Value {
+  // Source coordinate of output index `i` along axis `ax`.
+  auto coordOf = [&](OpBuilder &nb, Location l, const ResizeAxis &ax,
+                     Value i) -> Value {
     Value half = fconst(nb, l, 0.5), zeroF = fconst(nb, l, 0.0),
           oneF = fconst(nb, l, 1.0);
-    // Source coordinate of output index `i` along axis `ax`.
+    Value xo = toF32(nb, l, i);
+    Value s = ax.scale;
+    StringRef m = cfg.coordMode;
+    auto halfPixel = [&]() -> Value {
+      Value t = arith::DivFOp::create(
+          nb, l, arith::AddFOp::create(nb, l, xo, half), s);
+      return arith::SubFOp::create(nb, l, t, half);
+    };
+    if (m == "asymmetric")
+      return arith::DivFOp::create(nb, l, xo, s);
+    if (m == "tf_half_pixel_for_nn")
+      return arith::DivFOp::create(nb, l,
+                                   arith::AddFOp::create(nb, l, xo, half), s);
+    if (m == "pytorch_half_pixel") {
+      Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                        ax.outLenF, oneF);
+      return arith::SelectOp::create(nb, l, big, halfPixel(), zeroF);
+    }
+    if (m == "align_corners") {
+      Value num = arith::MulFOp::create(
+          nb, l, xo, arith::SubFOp::create(nb, l, ax.inLenF, oneF));
+      Value den = arith::SubFOp::create(nb, l, ax.resizedLenF, oneF);
+      Value one = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                        ax.resizedLenF, oneF);
+      // Avoid 0/0 on one-element outputs.
+      Value safeDen = arith::SelectOp::create(nb, l, one, oneF, den);
+      return arith::SelectOp::create(
+          nb, l, one, zeroF, arith::DivFOp::create(nb, l, num, safeDen));
+    }
+    if (m == "tf_crop_and_resize") {
+      // start * (in - 1) + x * (end - start) * (in - 1) / (out - 1), or
+      // the middle of the crop for a one-element output (ORT's form).
+      Value inM1 = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
+      Value span = arith::SubFOp::create(nb, l, ax.roiEnd, ax.roiStart);
+      Value outM1 = arith::SubFOp::create(nb, l, ax.resizedLenF, oneF);
+      Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                        ax.resizedLenF, oneF);
+      Value safeDen = arith::SelectOp::create(nb, l, big, outM1, oneF);
+      Value step = arith::DivFOp::create(
+          nb, l,
+          arith::MulFOp::create(nb, l, arith::MulFOp::create(nb, l, xo, span),
+                                inM1),
+          safeDen);
+      Value many = arith::AddFOp::create(
+          nb, l, arith::MulFOp::create(nb, l, ax.roiStart, inM1), step);
+      Value mid = arith::MulFOp::create(
+          nb, l,
+          arith::MulFOp::create(
+              nb, l, half,
+              arith::AddFOp::create(nb, l, ax.roiStart, ax.roiEnd)),
+          inM1);
+      return arith::SelectOp::create(nb, l, big, many, mid);
+    }
+    if (m == "half_pixel_symmetric") {
+      // adjustment = out / (scale * in); offset = in / 2 * (1 - adj).
+      Value adj = arith::DivFOp::create(
+          nb, l, ax.outLenF, arith::MulFOp::create(nb, l, s, ax.inLenF));
+      Value center = arith::MulFOp::create(nb, l, ax.inLenF, half);
+      Value off = arith::MulFOp::create(
+          nb, l, center, arith::SubFOp::create(nb, l, oneF, adj));
+      // (offset + (x + 0.5) / scale) - 0.5, in ORT's evaluation order.
+      Value t = arith::DivFOp::create(
+          nb, l, arith::AddFOp::create(nb, l, xo, half), s);
+      return arith::SubFOp::create(nb, l, arith::AddFOp::create(nb, l, off, t),
+                                   half);
+    }
+    return halfPixel(); // half_pixel
+  };
+
+  // The input index nearest to coordinate c along axis `ax`, clamped.
+  auto nearestOf = [&](OpBuilder &nb, Location l, const ResizeAxis &ax,
+                       Value c) -> Value {
+    Value half = fconst(nb, l, 0.5);
+    Value r;
+    StringRef nm = cfg.nearestMode;
+    if (nm == "floor")
+      r = math::FloorOp::create(nb, l, c);
+    else if (nm == "ceil")
+      r = math::CeilOp::create(nb, l, c);
+    else if (nm == "round_prefer_ceil")
+      r = math::FloorOp::create(nb, l, arith::AddFOp::create(nb, l, c, half));
+    else if (nm == "simple")
+      // Upsample / Resize-10: ceil when downsampling, else truncate.
+      r = arith::SelectOp::create(nb, l, ax.scaleBelowOneV,
+                                  math::CeilOp::create(nb, l, c),
+                                  math::FloorOp::create(nb, l, c));
+    else // round_prefer_floor
+      r = math::CeilOp::create(nb, l, arith::SubFOp::create(nb, l, c, half));
+    return clampIndex(nb, l, floatToIndex(nb, l, r), ax.inLen);
+  };
+
+  // Nearest without a crop: an axis's source index depends on that axis's
+  // output index alone, so each resampled axis gets a table [out] of them
+  // that the resampling generic reads. Per element that is a load per
+  // axis, where it was a float division, a rounding and a clamp per axis
+  // (a 2x upsample of 128 x 20 x 20: 0.41 -> 0.076 ms, ORT 0.17).
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> tables;
+  SmallVector<AffineMap> tableMaps;
+  SmallVector<int64_t> tableOf(rank, -1);
+  if (nearest && !crop) {
+    for (int64_t d = 0; d < rank; ++d) {
+      if (axes[d].identity)
+        continue;
+      std::optional<int64_t> len = getConstantIntValue(outSizes[d]);
+      auto tableTy = RankedTensorType::get({len ? *len : ShapedType::kDynamic},
+                                           b.getIndexType());
+      const ResizeAxis &ax = axes[d];
+      tableOf[d] = tables.size();
+      tables.push_back(generateTensor(
+          b, loc, tableTy, {outSizes[d]}, {}, {},
+          [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange) {
+            return nearestOf(nb, l, ax, coordOf(nb, l, ax, ivs[0]));
+          }));
+      tableMaps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(d, ctx)));
+    }
+  }
+
+  auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
+                  ValueRange tabled) -> Value {
+    Value zeroF = fconst(nb, l, 0.0), oneF = fconst(nb, l, 1.0);
     auto coord = [&](const ResizeAxis &ax, Value i) -> Value {
-      Value xo = toF32(nb, l, i);
-      Value s = ax.scale;
-      StringRef m = cfg.coordMode;
-      auto halfPixel = [&]() -> Value {
-        Value t = arith::DivFOp::create(
-            nb, l, arith::AddFOp::create(nb, l, xo, half), s);
-        return arith::SubFOp::create(nb, l, t, half);
-      };
-      if (m == "asymmetric")
-        return arith::DivFOp::create(nb, l, xo, s);
-      if (m == "tf_half_pixel_for_nn")
-        return arith::DivFOp::create(nb, l,
-                                     arith::AddFOp::create(nb, l, xo, half), s);
-      if (m == "pytorch_half_pixel") {
-        Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
-                                          ax.outLenF, oneF);
-        return arith::SelectOp::create(nb, l, big, halfPixel(), zeroF);
-      }
-      if (m == "align_corners") {
-        Value num = arith::MulFOp::create(
-            nb, l, xo, arith::SubFOp::create(nb, l, ax.inLenF, oneF));
-        Value den = arith::SubFOp::create(nb, l, ax.resizedLenF, oneF);
-        Value one = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
-                                          ax.resizedLenF, oneF);
-        // Avoid 0/0 on one-element outputs.
-        Value safeDen = arith::SelectOp::create(nb, l, one, oneF, den);
-        return arith::SelectOp::create(
-            nb, l, one, zeroF, arith::DivFOp::create(nb, l, num, safeDen));
-      }
-      if (m == "tf_crop_and_resize") {
-        // start * (in - 1) + x * (end - start) * (in - 1) / (out - 1), or
-        // the middle of the crop for a one-element output (ORT's form).
-        Value inM1 = arith::SubFOp::create(nb, l, ax.inLenF, oneF);
-        Value span = arith::SubFOp::create(nb, l, ax.roiEnd, ax.roiStart);
-        Value outM1 = arith::SubFOp::create(nb, l, ax.resizedLenF, oneF);
-        Value big = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
-                                          ax.resizedLenF, oneF);
-        Value safeDen = arith::SelectOp::create(nb, l, big, outM1, oneF);
-        Value step = arith::DivFOp::create(
-            nb, l,
-            arith::MulFOp::create(nb, l, arith::MulFOp::create(nb, l, xo, span),
-                                  inM1),
-            safeDen);
-        Value many = arith::AddFOp::create(
-            nb, l, arith::MulFOp::create(nb, l, ax.roiStart, inM1), step);
-        Value mid = arith::MulFOp::create(
-            nb, l,
-            arith::MulFOp::create(
-                nb, l, half,
-                arith::AddFOp::create(nb, l, ax.roiStart, ax.roiEnd)),
-            inM1);
-        return arith::SelectOp::create(nb, l, big, many, mid);
-      }
-      if (m == "half_pixel_symmetric") {
-        // adjustment = out / (scale * in); offset = in / 2 * (1 - adj).
-        Value adj = arith::DivFOp::create(
-            nb, l, ax.outLenF, arith::MulFOp::create(nb, l, s, ax.inLenF));
-        Value center = arith::MulFOp::create(nb, l, ax.inLenF, half);
-        Value off = arith::MulFOp::create(
-            nb, l, center, arith::SubFOp::create(nb, l, oneF, adj));
-        // (offset + (x + 0.5) / scale) - 0.5, in ORT's evaluation order.
-        Value t = arith::DivFOp::create(
-            nb, l, arith::AddFOp::create(nb, l, xo, half), s);
-        return arith::SubFOp::create(
-            nb, l, arith::AddFOp::create(nb, l, off, t), half);
-      }
-      return halfPixel(); // half_pixel
+      return coordOf(nb, l, ax, i);
     };
     auto clampIdx = [&](Value i, const ResizeAxis &ax) -> Value {
       return clampIndex(nb, l, i, ax.inLen);
@@ -254,26 +309,13 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
           at.push_back(ivs[d]);
           continue;
         }
+        if (tableOf[d] >= 0) {
+          at.push_back(tabled[tableOf[d]]);
+          continue;
+        }
         Value c = coord(ax, ivs[d]);
         noteOutside(ax, c);
-        Value r;
-        StringRef nm = cfg.nearestMode;
-        if (nm == "floor")
-          r = math::FloorOp::create(nb, l, c);
-        else if (nm == "ceil")
-          r = math::CeilOp::create(nb, l, c);
-        else if (nm == "round_prefer_ceil")
-          r = math::FloorOp::create(nb, l,
-                                    arith::AddFOp::create(nb, l, c, half));
-        else if (nm == "simple")
-          // Upsample / Resize-10: ceil when downsampling, else truncate.
-          r = arith::SelectOp::create(nb, l, ax.scaleBelowOneV,
-                                      math::CeilOp::create(nb, l, c),
-                                      math::FloorOp::create(nb, l, c));
-        else // round_prefer_floor
-          r = math::CeilOp::create(nb, l,
-                                   arith::SubFOp::create(nb, l, c, half));
-        at.push_back(clampIdx(fToIdx(r), ax));
+        at.push_back(nearestOf(nb, l, ax, c));
       }
       return extrapolate(tensor::ExtractOp::create(nb, l, x, at));
     }
@@ -362,7 +404,7 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
       acc = arith::TruncFOp::create(nb, l, elt, acc);
     return extrapolate(acc);
   };
-  return generateTensor(b, loc, resTy, outSizes, {}, {}, body);
+  return generateTensor(b, loc, resTy, outSizes, tables, tableMaps, body);
 }
 
 /// Element `i` of the 1-D float tensor `t` as f32: a constant when known.

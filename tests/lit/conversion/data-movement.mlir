@@ -325,13 +325,13 @@ func.func @tile(%a: tensor<2x?xf32>) -> tensor<6x?xf32> {
 
 // -----
 
-// Nearest, asymmetric, floor: in = floor(out / scale), clamped; unit-scale
-// axes read the output index directly.
+// Nearest, asymmetric, floor: in = floor(out / scale), clamped, computed
+// once per resampled axis into an index table [out]; the resampling
+// generic reads the tables, and unit-scale axes read the output index
+// directly.
 // CHECK-LABEL: func.func @resize_nearest_floor
-// CHECK: linalg.generic
-// CHECK: %[[N:.*]] = linalg.index 0
-// CHECK: %[[C:.*]] = linalg.index 1
-// CHECK: %[[H:.*]] = linalg.index 2
+// CHECK: %[[HT:.*]] = linalg.generic
+// CHECK: %[[H:.*]] = linalg.index 0
 // CHECK: %[[HI:.*]] = arith.index_cast %[[H]] : index to i64
 // CHECK: %[[HF:.*]] = arith.sitofp %[[HI]] : i64 to f32
 // CHECK: %[[X:.*]] = arith.divf %[[HF]], %{{.*}} : f32
@@ -339,7 +339,14 @@ func.func @tile(%a: tensor<2x?xf32>) -> tensor<6x?xf32> {
 // CHECK: arith.fptosi %[[FL]] : f32 to i64
 // CHECK: arith.maxsi
 // CHECK: arith.minsi
-// CHECK: tensor.extract %arg0[%[[N]], %[[C]], %{{.*}}, %{{.*}}] : tensor<1x1x2x2xf32>
+// CHECK: -> tensor<4xindex>
+// CHECK: %[[WT:.*]] = linalg.generic
+// CHECK: -> tensor<6xindex>
+// CHECK: linalg.generic {{.*}} ins(%[[HT]], %[[WT]] : tensor<4xindex>, tensor<6xindex>)
+// CHECK: ^bb0(%[[HS:.*]]: index, %[[WS:.*]]: index, %{{.*}}: f32):
+// CHECK: %[[N:.*]] = linalg.index 0
+// CHECK: %[[C:.*]] = linalg.index 1
+// CHECK: tensor.extract %arg0[%[[N]], %[[C]], %[[HS]], %[[WS]]] : tensor<1x1x2x2xf32>
 // CHECK: -> tensor<1x1x4x6xf32>
 func.func @resize_nearest_floor(%a: tensor<1x1x2x2xf32>) -> tensor<1x1x4x6xf32> {
   %sc = onnx.Constant() {value = dense<[1.0, 1.0, 2.0, 3.0]> : tensor<4xf32>} : () -> tensor<4xf32>
@@ -352,11 +359,11 @@ func.func @resize_nearest_floor(%a: tensor<1x1x2x2xf32>) -> tensor<1x1x4x6xf32> 
 
 // Default nearest: half_pixel with round_prefer_floor = ceil(x - 0.5).
 // CHECK-LABEL: func.func @resize_nearest_default
-// CHECK: linalg.generic
-// CHECK: %[[A:.*]] = arith.addf %{{.*}}, %[[HALF:.*]] : f32
+// CHECK: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[A:.*]] = arith.addf %{{.*}}, %[[HALF]] : f32
 // CHECK: %[[B:.*]] = arith.divf %[[A]], %{{.*}} : f32
 // CHECK: %[[X:.*]] = arith.subf %[[B]], %[[HALF]] : f32
-// CHECK: %[[Y:.*]] = arith.subf %[[X]], %[[HALF]] : f32
+// CHECK: %[[Y:.*]] = arith.subf %[[X]], %{{.*}} : f32
 // CHECK: math.ceil %[[Y]] : f32
 func.func @resize_nearest_default(%a: tensor<4xf32>) -> tensor<8xf32> {
   %sc = onnx.Constant() {value = dense<[2.0]> : tensor<1xf32>} : () -> tensor<1xf32>
@@ -493,10 +500,11 @@ func.func @scatter_nd_dynamic_depth(%a: tensor<?x?xf32>, %i: tensor<?x?xi64>, %u
 // CHECK-LABEL: func.func @resize_keep_aspect
 // CHECK: %[[S0:.*]] = arith.constant 1.16666663 : f32
 // CHECK: %[[S1:.*]] = arith.constant 1.16666663 : f32
-// CHECK: tensor.empty() : tensor<1x1x5x7xf32>
-// CHECK: linalg.generic
+// CHECK: tensor.empty() : tensor<5xindex>
 // CHECK: arith.divf %{{.*}}, %[[S0]] : f32
+// CHECK: tensor.empty() : tensor<7xindex>
 // CHECK: arith.divf %{{.*}}, %[[S1]] : f32
+// CHECK: tensor.empty() : tensor<1x1x5x7xf32>
 // CHECK: -> tensor<1x1x5x7xf32>
 func.func @resize_keep_aspect(%a: tensor<1x1x4x6xf32>) -> tensor<1x1x5x7xf32> {
   %sz = onnx.Constant() {value = dense<[7, 7]> : tensor<2xi64>} : () -> tensor<2xi64>
