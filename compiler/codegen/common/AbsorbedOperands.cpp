@@ -38,13 +38,14 @@ bool allParallelWithIdentityInit(linalg::LinalgOp op, Value buffer) {
 }
 
 /// Whether `op` writes +0.0 to every element of `buffer` and nothing else.
-bool isZeroFill(Operation *op, Value buffer) {
+/// Whether `op` fills all of `buffer` with one scalar that `isPad` accepts.
+bool isPadFill(Operation *op, Value buffer,
+               llvm::function_ref<bool(Value)> isPad) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!linalgOp || !allParallelWithIdentityInit(linalgOp, buffer))
     return false;
   Value value = yieldedValue(linalgOp);
-  return value && !isa<ShapedType>(value.getType()) &&
-         matchPattern(value, m_PosZeroFloat());
+  return value && !isa<ShapedType>(value.getType()) && isPad(value);
 }
 
 /// Whether `a` and `b` are the same size: one constant, one SSA value, or
@@ -100,6 +101,14 @@ bool keptBetween(Operation *from, Operation *to, Value kept) {
 
 std::optional<AbsorbedPadding> matchZeroPaddedInput(Operation *conv, Value x,
                                                     unsigned firstSpatialDim) {
+  return matchPaddedInput(conv, x, firstSpatialDim, [](Value v) {
+    return matchPattern(v, m_PosZeroFloat());
+  });
+}
+
+std::optional<AbsorbedPadding>
+matchPaddedInput(Operation *conv, Value x, unsigned firstSpatialDim,
+                 llvm::function_ref<bool(Value)> isPad) {
   auto alloc = x.getDefiningOp<memref::AllocOp>();
   if (!alloc)
     return std::nullopt;
@@ -113,7 +122,7 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(Operation *conv, Value x,
       deallocs.push_back(user);
       continue;
     }
-    if (!fill && isZeroFill(user, x)) {
+    if (!fill && isPadFill(user, x, isPad)) {
       fill = user;
       continue;
     }

@@ -45,6 +45,13 @@ std::optional<AbsorbedPadding> matchZeroPaddedInput(mlir::Operation *conv,
                                                     mlir::Value x,
                                                     unsigned firstSpatialDim);
 
+/// matchZeroPaddedInput with the padding any scalar `isPad` accepts (a max
+/// pool's -inf).
+std::optional<AbsorbedPadding>
+matchPaddedInput(mlir::Operation *conv, mlir::Value x,
+                 unsigned firstSpatialDim,
+                 llvm::function_ref<bool(mlir::Value)> isPad);
+
 /// The output `y` of `conv` is a fresh buffer whose only writer before
 /// `conv` broadcasts `bias`, of rank channelDims.size(), along
 /// `channelDims` (a grouped convolution's [G, F] bias along its group and

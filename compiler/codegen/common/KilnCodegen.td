@@ -53,6 +53,8 @@ def Kiln_Strategy : I32EnumAttr<"Strategy", "how a root op is lowered", [
   // im2col_gemm with the pixels as the GEMM's rows and the filters as its
   // columns (the vector lanes): for small images with many filters.
   I32EnumAttrCase<"im2col_gemm_pixels", 6>,
+  // Max and sum pooling over NCHW / NCW planes (kiln_pool2d_<isa>).
+  I32EnumAttrCase<"pool_ukernel", 7>,
 ]> {
   let cppNamespace = "::kiln::codegen";
   let genSpecializedAttr = 0;

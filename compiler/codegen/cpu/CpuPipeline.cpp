@@ -49,7 +49,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   std::string gemm =
       strategies ? std::string("kiln-gemm-ukernel,kiln-conv-ukernel{winograd=") +
                        (options.winograd ? "1" : "0") +
-                       "},kiln-depthwise-ukernel,kiln-softmax-ukernel,"
+                       "},kiln-depthwise-ukernel,kiln-pool-ukernel,"
+                       "kiln-softmax-ukernel,"
                  : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.

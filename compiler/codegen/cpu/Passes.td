@@ -180,6 +180,30 @@ def ConvUkernel : Pass<"kiln-conv-ukernel", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def PoolUkernel : Pass<"kiln-pool-ukernel", "mlir::ModuleOp"> {
+  let summary = "f32 max and sum pooling as calls to a vector kernel";
+  let description = [{
+    Runs after bufferization, beside kiln-depthwise-ukernel. Every
+    linalg.pooling_nchw_max / pooling_nchw_sum (and the 1-D ncw forms, as
+    H = 1) whose lowering configuration is pool_ukernel (f32 buffers;
+    anything else is an error) becomes
+
+      func.call @kiln_pool2d_<isa>(kind, N, C, H, W, OH, OW, KH, KW,
+          stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left,
+          x, x strides (n, c, h, w), y, y strides (n, c, oh, ow))
+
+    (index values; kind 0 is max, 1 sum). The kernel accumulates into y
+    (its fill stays) and reduces a row of output pixels at a time in
+    vector lanes. It skips taps outside the input, so a padded copy of the
+    input is absorbed when its padding is what the reduction would ignore:
+    -inf for max, +0.0 for sum.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
 def DepthwiseUkernel : Pass<"kiln-depthwise-ukernel", "mlir::ModuleOp"> {
   let summary = "f32 depthwise 2-D convolutions as calls to a vector kernel";
   let description = [{

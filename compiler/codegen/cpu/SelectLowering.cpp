@@ -58,6 +58,14 @@ bool takesDepthwise(Candidate c, SmallVector<int64_t> &,
   return isa<linalg::DepthwiseConv2DNchwChwOp>(c.op) && allF32(c.op);
 }
 
+/// Max and sum pooling of f32 (the 1-D and 2-D named pooling ops; the
+/// 3-D and unsigned pools are generics and stay loops).
+bool takesPool(Candidate c, SmallVector<int64_t> &, SmallVector<int64_t> &) {
+  return isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
+             linalg::PoolingNcwMaxOp, linalg::PoolingNcwSumOp>(c.op) &&
+         allF32(c.op);
+}
+
 bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
   auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
   return w.getDimSize(2) == 1 && w.getDimSize(3) == 1 &&
@@ -177,6 +185,7 @@ bool takesTileAndVectorize(Candidate c, SmallVector<int64_t> &parallel,
 /// The CPU strategies, in order of preference.
 const CpuStrategy kCpuStrategies[] = {
     {Strategy::depthwise_ukernel, takesDepthwise},
+    {Strategy::pool_ukernel, takesPool},
     {Strategy::im2col_gemm_pixels, takesIm2colGemmPixels},
     {Strategy::conv_ukernel, takesConvUkernel},
     {Strategy::im2col_gemm, takesIm2colGemm},

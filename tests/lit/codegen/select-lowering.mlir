@@ -231,3 +231,29 @@ module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vec
     return %r : tensor<1x1280x7x7xf32>
   }
 }
+
+// -----
+
+// f32 max and sum pools, 2-D and 1-D, take the pooling kernel; an f64 one
+// stays a loop nest.
+
+// CHECK-LABEL: func.func @pools(
+// CHECK:         linalg.pooling_nchw_max {{.*}}kiln.lowering_config = #kiln.lowering_config<pool_ukernel, avx512>
+// CHECK:         linalg.pooling_ncw_sum {{.*}}kiln.lowering_config = #kiln.lowering_config<pool_ukernel, avx512>
+// CHECK:         linalg.pooling_nchw_max
+// CHECK-NOT:       kiln.lowering_config
+// CHECK:         return
+module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576>} {
+  func.func @pools(%x: tensor<1x8x10x10xf32>, %w: tensor<3x3xf32>, %y: tensor<1x8x8x8xf32>,
+                   %x1: tensor<1x8x10xf32>, %w1: tensor<3xf32>, %y1: tensor<1x8x8xf32>,
+                   %xd: tensor<1x8x10x10xf64>, %wd: tensor<3x3xf64>, %yd: tensor<1x8x8x8xf64>)
+      -> (tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xf64>) {
+    %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x10x10xf32>, tensor<3x3xf32>) outs(%y : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    %1 = linalg.pooling_ncw_sum {dilations = dense<1> : tensor<1xi64>, strides = dense<1> : tensor<1xi64>}
+      ins(%x1, %w1 : tensor<1x8x10xf32>, tensor<3xf32>) outs(%y1 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
+    %2 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%xd, %wd : tensor<1x8x10x10xf64>, tensor<3x3xf64>) outs(%yd : tensor<1x8x8x8xf64>) -> tensor<1x8x8x8xf64>
+    return %0, %1, %2 : tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xf64>
+  }
+}

@@ -53,6 +53,20 @@ static inline kg_vec kg_load_even(const float *p) {
 }
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+/* Lanes [lo, hi) of p, `fill` elsewhere (kiln_pool_impl.h). */
+static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
+                                     kg_vec fill) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i in = _mm256_and_si256(
+      _mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int)lo - 1)),
+      _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane));
+  return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, in),
+                          _mm256_castsi256_ps(in));
+}
+#define KG_ADD(a, b) _mm256_add_ps(a, b)
+#define KG_OR(a, b) _mm256_or_ps(a, b)
+#define KG_NANMASK(v) _mm256_cmp_ps(v, v, _CMP_UNORD_Q)
+#include "kiln_pool_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
 typedef __m256i ki_vec;
 #define KI_MR 4

@@ -43,6 +43,20 @@ static inline kg_vec kg_load_even(const float *p) {
 }
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+/* Lanes [lo, hi) of p, `fill` elsewhere (kiln_pool_impl.h). */
+static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
+                                     kg_vec fill) {
+  return _mm512_mask_loadu_ps(
+      fill, (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1)), p);
+}
+#define KG_ADD(a, b) _mm512_add_ps(a, b)
+#define KG_OR(a, b)                                                            \
+  _mm512_castsi512_ps(                                                         \
+      _mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
+#define KG_NANMASK(v)                                                          \
+  _mm512_castsi512_ps(_mm512_maskz_mov_epi32(                                  \
+      _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_epi32(-1)))
+#include "kiln_pool_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
 typedef __m512i ki_vec;
 #define KI_MR 8

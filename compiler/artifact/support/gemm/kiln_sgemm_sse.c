@@ -53,6 +53,19 @@ static inline kg_vec kg_load_even(const float *p) {
 }
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+/* Lanes [lo, hi) of p, `fill` elsewhere (kiln_pool_impl.h). */
+static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
+                                     kg_vec fill) {
+  float tmp[4];
+  _mm_storeu_ps(tmp, fill);
+  if (hi > lo)
+    memcpy(tmp + lo, p + lo, (hi - lo) * sizeof(float));
+  return _mm_loadu_ps(tmp);
+}
+#define KG_ADD(a, b) _mm_add_ps(a, b)
+#define KG_OR(a, b) _mm_or_ps(a, b)
+#define KG_NANMASK(v) _mm_cmpunord_ps(v, v)
+#include "kiln_pool_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
 typedef __m128i ki_vec;
 #define KI_MR 4
