@@ -1,0 +1,125 @@
+/* kiln_pool2d_<isa> against a scalar reference: random max and sum pools
+ * with every stride, dilation, padding and window up to 3, 2, 2 and 5, a
+ * strided input row now and then and NaNs in some inputs (max propagates
+ * them, as arith.maximumf does), on each ISA this CPU runs. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void kiln_out_of_memory(uint64_t bytes) {
+  fprintf(stderr, "out of memory: %llu bytes\n", (unsigned long long)bytes);
+  abort();
+}
+
+void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
+                       void (*body)(void *, int64_t, int64_t),
+                       void *captures) {
+  /* Chunks of the grain, as the pool would cut them. */
+  for (int64_t b = begin; b < end; b += grain)
+    body(captures, b, b + grain < end ? b + grain : end);
+}
+
+typedef void (*PoolFn)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                       int64_t, int64_t, int64_t, intptr_t, int64_t, int64_t,
+                       int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t,
+                       int64_t);
+#define DECLARE(isa)                                                           \
+  void kiln_pool2d_##isa(int64_t, int64_t, int64_t, int64_t, int64_t,          \
+                         int64_t, int64_t, int64_t, int64_t, int64_t,          \
+                         int64_t, int64_t, int64_t, int64_t, int64_t,          \
+                         intptr_t, int64_t, int64_t, int64_t, int64_t,         \
+                         intptr_t, int64_t, int64_t, int64_t, int64_t);
+DECLARE(avx512)
+DECLARE(avx2)
+DECLARE(sse)
+
+static int same(float got, float want) {
+  if (isnan(want) || isnan(got))
+    return isnan(want) && isnan(got);
+  if (isinf(want) || isinf(got))
+    return got == want;
+  return fabsf(got - want) <= 1e-5f * (1 + fabsf(want));
+}
+
+int main(void) {
+  struct {
+    const char *name;
+    PoolFn fn;
+    int runs;
+  } isas[] = {{"avx512", kiln_pool2d_avx512,
+               __builtin_cpu_supports("avx512f") &&
+                   __builtin_cpu_supports("avx512bw")},
+              {"avx2", kiln_pool2d_avx2,
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
+              {"sse", kiln_pool2d_sse, 1}};
+  int failures = 0, cases = 0;
+  srand(7);
+  for (int t = 0; t < 2000; ++t) {
+    int kind = rand() % 2, N = 1 + rand() % 2, C = 1 + rand() % 3;
+    int H = 1 + rand() % 20, W = 1 + rand() % 40;
+    int KH = 1 + rand() % 5, KW = 1 + rand() % 5;
+    int sh = 1 + rand() % 3, sw = 1 + rand() % 3;
+    int dh = 1 + rand() % 2, dw = 1 + rand() % 2;
+    int padT = rand() % 3, padL = rand() % 3, padB = rand() % 3,
+        padR = rand() % 3;
+    int OH = (H + padT + padB - dh * (KH - 1) - 1) / sh + 1;
+    int OW = (W + padL + padR - dw * (KW - 1) - 1) / sw + 1;
+    if (OH <= 0 || OW <= 0)
+      continue;
+    int xs = rand() % 4 == 0 ? 2 : 1;
+    int xn = N * C * H * W * xs, yn = N * C * OH * OW;
+    float *x = malloc(sizeof(float) * xn);
+    float *want = malloc(sizeof(float) * yn), *y = malloc(sizeof(float) * yn);
+    for (int i = 0; i < xn; ++i)
+      x[i] = (rand() % 1000) / 100.f - 5;
+    if (rand() % 5 == 0)
+      x[rand() % xn] = NAN;
+    for (int p = 0; p < N * C; ++p)
+      for (int oh = 0; oh < OH; ++oh)
+        for (int ow = 0; ow < OW; ++ow) {
+          float acc = kind == 0 ? -INFINITY : 0;
+          for (int kh = 0; kh < KH; ++kh)
+            for (int kw = 0; kw < KW; ++kw) {
+              int ih = oh * sh + kh * dh - padT, iw = ow * sw + kw * dw - padL;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                continue;
+              float v = x[(p * H + ih) * W * xs + iw * xs];
+              if (kind == 1)
+                acc += v;
+              else if (isnan(v) || isnan(acc))
+                acc = NAN;
+              else if (v > acc)
+                acc = v;
+            }
+          want[(p * OH + oh) * OW + ow] = acc;
+        }
+    for (int f = 0; f < 3; ++f) {
+      if (!isas[f].runs)
+        continue;
+      /* The op accumulates into y's fill. */
+      for (int i = 0; i < yn; ++i)
+        y[i] = kind == 0 ? -INFINITY : 0;
+      isas[f].fn(kind, N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL,
+                 (intptr_t)x, (int64_t)C * H * W * xs, (int64_t)H * W * xs,
+                 (int64_t)W * xs, xs, (intptr_t)y, (int64_t)C * OH * OW,
+                 OH * OW, OW, 1);
+      ++cases;
+      for (int i = 0; i < yn; ++i)
+        if (!same(y[i], want[i])) {
+          if (failures++ < 10)
+            printf("FAIL %s: %s %dx%d window %dx%d stride %d,%d dilation "
+                   "%d,%d pad %d,%d: y[%d] = %g, want %g\n",
+                   isas[f].name, kind ? "sum" : "max", H, W, KH, KW, sh, sw,
+                   dh, dw, padT, padL, i, y[i], want[i]);
+          break;
+        }
+    }
+    free(x);
+    free(want);
+    free(y);
+  }
+  printf("%d cases, %d failed\n", cases, failures);
+  return failures != 0 || cases == 0;
+}
