@@ -12,7 +12,6 @@
 #include "compiler/codegen/common/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -35,24 +34,6 @@ bool hasReduction(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
 }
-
-/// tensor.dim of an expand_shape is the size its output_shape names: the
-/// expand of a contraction's result that only sized an elementwise op's
-/// init then has no use left, and the contraction's result one use.
-struct DimOfExpandShape : OpRewritePattern<tensor::DimOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(tensor::DimOp dim,
-                                PatternRewriter &rewriter) const override {
-    auto expand = dim.getSource().getDefiningOp<tensor::ExpandShapeOp>();
-    std::optional<int64_t> index = dim.getConstantIndex();
-    if (!expand || !index)
-      return failure();
-    OpFoldResult size = expand.getMixedOutputShape()[*index];
-    rewriter.replaceOp(dim, getValueOrCreateConstantIndexOp(
-                                rewriter, dim.getLoc(), size));
-    return success();
-  }
-};
 
 struct FuseElementwisePass
     : kiln::impl::FuseElementwiseBase<FuseElementwisePass> {
@@ -87,29 +68,6 @@ struct FuseElementwisePass
     GreedyRewriteConfig config;
     config.setUseTopDownTraversal(true);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
-      return signalPassFailure();
-
-    // Then the other direction, for one case: an elementwise op reading a
-    // contraction's result through an expand_shape (a MatMul of [B, S, K]
-    // runs on the collapsed [B * S, K], and its bias Add on [B, S, N]) is
-    // collapsed to the contraction's shape, so that it reads the result
-    // directly and becomes the contraction's epilogue (a transformer's
-    // bias adds were separate passes over every projection's output). A
-    // separate round: the expansion patterns above would undo it.
-    linalg::ControlFusionFn intoEpilogue = [&](OpOperand *fused) {
-      auto expand = fused->get().getDefiningOp<tensor::ExpandShapeOp>();
-      return expand && hasReduction(expand.getSrc().getDefiningOp()) &&
-             isa<linalg::GenericOp>(fused->getOwner()) &&
-             !hasReduction(fused->getOwner());
-    };
-    RewritePatternSet collapsing(ctx);
-    linalg::populateFoldReshapeOpsByCollapsingPatterns(collapsing,
-                                                       intoEpilogue);
-    collapsing.add<DimOfExpandShape>(ctx);
-    tensor::ExpandShapeOp::getCanonicalizationPatterns(collapsing, ctx);
-    tensor::CollapseShapeOp::getCanonicalizationPatterns(collapsing, ctx);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(collapsing),
                                      config)))
       return signalPassFailure();
   }

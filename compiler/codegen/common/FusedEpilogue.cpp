@@ -202,12 +202,20 @@ bool canTakeOver(Value root, Value fresh, linalg::GenericOp generic) {
       !root.getDefiningOp<memref::AllocOp>())
     return false;
   Block *block = generic->getBlock();
-  for (Operation *user : fresh.getUsers()) {
-    Operation *ancestor = block->findAncestorOpInBlock(*user);
-    if (!ancestor ||
-        (ancestor != generic && ancestor->isBeforeInBlock(generic)))
-      return false;
-  }
+  // Reshapes of `fresh` made before the generic (the view it writes) touch
+  // no memory: what matters is where the views are used.
+  SmallVector<Value> freshViews = {fresh};
+  for (size_t i = 0; i < freshViews.size(); ++i)
+    for (Operation *user : freshViews[i].getUsers()) {
+      if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user)) {
+        freshViews.push_back(user->getResult(0));
+        continue;
+      }
+      Operation *ancestor = block->findAncestorOpInBlock(*user);
+      if (!ancestor ||
+          (ancestor != generic && ancestor->isBeforeInBlock(generic)))
+        return false;
+    }
   SmallVector<Value> views = {root};
   for (size_t i = 0; i < views.size(); ++i)
     for (Operation *user : views[i].getUsers()) {
@@ -246,9 +254,15 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
       generic.getNumParallelLoops() != generic.getNumLoops())
     return std::nullopt;
   // Out of place, into a fresh buffer of the same type: the output can
-  // take its place when it is dead after the generic.
+  // take its place when it is dead after the generic. The generic may see
+  // both through one reshape (a pointwise convolution's GEMM writes [N, F,
+  // H * W] of an [N, F, H, W] buffer, and its activation runs on the same
+  // view of the next buffer): reshapes of identity layouts keep every
+  // element's offset, so equal view types mean equal elements.
   Value init = generic.getDpsInits()[0];
-  if (init != root && !canTakeOver(root, init, generic))
+  Value fresh = reshapeSource(init);
+  Type viewType = init.getType();
+  if (fresh != root && !canTakeOver(root, fresh, generic))
     return std::nullopt;
   Block *body = generic.getBlock();
   Value x, residual, residualArg;
@@ -259,7 +273,7 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
       if (!identity)
         return std::nullopt;
       // In place, the init's element is the output's.
-      if (!arg.use_empty() && (x || init != root))
+      if (!arg.use_empty() && (x || fresh != root))
         return std::nullopt;
       if (!arg.use_empty())
         x = arg;
@@ -268,9 +282,10 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
     if (arg.use_empty())
       continue;
     Value v = operand.get();
-    if (!identity || v.getType() != type)
+    if (!identity || v.getType() != viewType ||
+        cast<MemRefType>(reshapeSource(v).getType()) != type)
       return std::nullopt;
-    if (v == root) {
+    if (reshapeSource(v) == root) {
       if (x)
         return std::nullopt;
       x = arg;
@@ -311,8 +326,8 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
   epilogue->residual = residual;
   epilogue->generic = generic;
   epilogue->output = root;
-  if (init != root)
-    epilogue->replaced = init;
+  if (fresh != root)
+    epilogue->replaced = fresh;
   return epilogue;
 }
 

@@ -193,6 +193,29 @@ def InterchangeWindowLoops
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def FoldExpandIntoEpilogue
+    : Pass<"kiln-fold-expand-into-epilogue", "mlir::func::FuncOp"> {
+  let summary = "Collapse an elementwise op to the shape of the contraction it follows";
+  let description = [{
+    An elementwise linalg.generic that reads a contraction's or
+    convolution's result through a tensor.expand_shape (a batched MatMul
+    runs on [B * S, K] and its bias Add on [B, S, N]; a pointwise
+    convolution made a GEMM by kiln-conv-to-gemm computes [N, F, H * W] and
+    its activation runs on [N, F, H, W]) is collapsed to the result's shape
+    and the expand moves after it (upstream's fold-by-collapsing patterns,
+    with that one case allowed). The op then reads the result directly:
+    kiln-fold-bias-into-init starts the accumulator at its bias, and the
+    kernels take the rest as their epilogue instead of a separate pass over
+    the output. tensor.dim of an expand_shape folds to the size its
+    output_shape names, so an expand left only to size the op's init goes
+    away. Run after kiln-fuse-elementwise (whose expansion patterns would
+    undo it) and after kiln-conv-to-gemm.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "mlir::func::FuncOp"> {
   let summary = "Elementwise fusion that leaves contractions and convolutions named";
   let description = [{

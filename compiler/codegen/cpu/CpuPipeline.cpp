@@ -28,7 +28,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
     addPipeline(pm, "kiln-instrument-kernels");
   addPipeline(pm, "canonicalize,cse");
   if (options.optLevel >= 1)
-    addPipeline(pm, "func.func(kiln-fuse-elementwise),canonicalize,cse");
+    addPipeline(pm, "func.func(kiln-fuse-elementwise,"
+                    "kiln-fold-expand-into-epilogue),canonicalize,cse");
   // After elementwise fusion, so a heavy op's bias/activation is one generic
   // that can be fused into its register tiles.
   bool vectorize = options.optLevel >= 3;
@@ -40,7 +41,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
     addPipeline(pm, std::string("kiln-select-lowering{vectorize=") +
                         (vectorize ? "1" : "0") +
                         "},func.func(kiln-fold-bias-into-init,"
-                        "kiln-conv-to-gemm),canonicalize,cse");
+                        "kiln-conv-to-gemm,kiln-fold-expand-into-epilogue),"
+                        "canonicalize,cse");
   // The aggregate ops no strategy took (every linalg.softmax without one)
   // become generics.
   addPipeline(pm, "func.func(kiln-decompose-aggregates)");

@@ -199,3 +199,48 @@ func.func @not_epilogues(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4
   }
   return %dst : memref<4x16xf32>
 }
+
+// -----
+
+// A pointwise convolution's GEMM writes the [N, F, H * W] view of its
+// output, and the activation after it reads that view and writes the same
+// view of a fresh buffer (kiln-fold-expand-into-epilogue collapsed it to
+// the GEMM's shape): reshapes of identity layouts keep every element's
+// offset, so the fresh buffer's uses take the GEMM's output and the
+// activation (Relu, 1) is the kernel's.
+
+// CHECK-LABEL: func.func @conv_gemm_relu_views(
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     memref.alloc(%{{.*}}, %{{.*}}) : memref<1x4x?x?xf32>
+// CHECK:         call @kiln_sgemm_bias_avx2({{.*}}, %[[C1]], %[[C0]], %[[C0]], %[[C0]])
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[OUT:.*]] = memref.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]]
+// CHECK:         return %[[OUT]]
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @conv_gemm_relu_views(%w: memref<4x3xf32>, %x: memref<1x3x?xf32>, %h: index, %wd: index) -> memref<1x4x?x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc(%h, %wd) : memref<1x4x?x?xf32>
+  %out = memref.alloc(%h, %wd) : memref<1x4x?x?xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<1x4x?x?xf32>)
+  %c = memref.collapse_shape %acc [[0], [1], [2, 3]] : memref<1x4x?x?xf32> into memref<1x4x?xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, f, p, k) -> (f, k)>, affine_map<(n, f, p, k) -> (n, k, p)>, affine_map<(n, f, p, k) -> (n, f, p)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+    {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>}
+    ins(%w, %x : memref<4x3xf32>, memref<1x3x?xf32>) outs(%c : memref<1x4x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  %oc = memref.collapse_shape %out [[0], [1], [2, 3]] : memref<1x4x?x?xf32> into memref<1x4x?xf32>
+  linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%c : memref<1x4x?xf32>) outs(%oc : memref<1x4x?xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %acc : memref<1x4x?x?xf32>
+  %e = memref.expand_shape %oc [[0], [1], [2, 3]] output_shape [1, 4, %h, %wd] : memref<1x4x?xf32> into memref<1x4x?x?xf32>
+  return %e : memref<1x4x?x?xf32>
+}
