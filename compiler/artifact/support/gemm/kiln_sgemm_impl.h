@@ -459,6 +459,31 @@ static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
         out[i] = a[i * sam + k];
     return;
   }
+#if defined(__AVX__) && KG_MR >= 8
+  if (mr >= 8 && sak == 1) {
+    /* A last panel of 8 or more rows (128 rows are 10 panels of 12 and
+     * one of 8): the same blocks over its rows, zeros after them. */
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+      for (int64_t i0 = 0; i0 < mr; i0 += 8) {
+        int64_t r0 = i0 + 8 <= mr ? i0 : mr - 8;
+        KG_NAME(transpose8)(a + r0 * sam + k, sam, out + k * KG_MR + r0,
+                            KG_MR);
+      }
+      for (int64_t s = k; s < k + 8; ++s)
+        for (int64_t i = mr; i < KG_MR; ++i)
+          out[s * KG_MR + i] = 0;
+    }
+    for (out += k * KG_MR; k < kc; ++k, out += KG_MR) {
+      int64_t i = 0;
+      for (; i < mr; ++i)
+        out[i] = a[i * sam + k];
+      for (; i < KG_MR; ++i)
+        out[i] = 0;
+    }
+    return;
+  }
+#endif
   if (sam == 1) {
     /* A transposed (a pointwise convolution's pixels as rows): a step's
      * values are contiguous, a vector or two of them. */
