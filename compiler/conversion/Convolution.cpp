@@ -263,6 +263,24 @@ Value kiln::buildConvolution(OpBuilder &b, Location loc, Value padded, Value w,
   auto accT = RankedTensorType::get(outShape, acc);
 
   if (group == 1) {
+    // A strided 1x1 convolution reads one pixel in s of each row and row in
+    // s: the strided slice of those pixels, convolved with stride 1, is a
+    // pointwise convolution, which the strategy layer makes a GEMM (ResNet's
+    // downsampling 1x1 convolutions of stride 2 ran as direct convolutions
+    // with phase copies of the input, twice ONNX Runtime's time).
+    if (rank == 2 && wT.getDimSize(2) == 1 && wT.getDimSize(3) == 1 &&
+        llvm::any_of(strides, [](int64_t s) { return s > 1; })) {
+      SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, padded, 0),
+                                         tensor::getMixedSize(b, loc, padded, 1),
+                                         outSizes[2], outSizes[3]};
+      SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                         b.getIndexAttr(strides[0]),
+                                         b.getIndexAttr(strides[1])};
+      padded = tensor::ExtractSliceOp::create(b, loc, padded, offsets, sizes,
+                                              steps);
+      sAttr = i64TensorAttr(b, {1, 1});
+    }
     Value init = createFilled(b, loc, accT, outSizes, zero);
     if (rank == 1)
       return createConv<linalg::Conv1DNcwFcwOp>(b, loc, padded, w, init, sAttr,

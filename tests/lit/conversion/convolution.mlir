@@ -181,3 +181,27 @@ func.func @conv_f16(%x: tensor<1x2x5x5xf16>, %w: tensor<3x2x3x3xf16>, %b: tensor
   %0 = onnx.Conv(%x, %w, %b) : (tensor<1x2x5x5xf16>, tensor<3x2x3x3xf16>, tensor<3xf16>) -> tensor<1x3x3x3xf16>
   return %0 : tensor<1x3x3x3xf16>
 }
+
+// -----
+
+// A 1x1 convolution of stride 2 is a stride-1 one of the strided slice of
+// the pixels it reads (a pointwise convolution, which becomes a GEMM), also
+// with symbolic sizes.
+// CHECK-LABEL: func.func @pointwise_stride2
+// CHECK: %[[S:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 8, 14, 14] [1, 1, 2, 2] : tensor<1x8x28x28xf32> to tensor<1x8x14x14xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[S]], %{{.*}} : tensor<1x8x14x14xf32>, tensor<16x8x1x1xf32>)
+// CHECK-LABEL: func.func @pointwise_stride2_symbolic
+// CHECK: %[[S:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [%{{.*}}, 8, %{{.*}}, %{{.*}}] [1, 1, 2, 3]
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[S]], %{{.*}} : tensor<?x8x?x?xf32>, tensor<16x8x1x1xf32>)
+func.func @pointwise_stride2(%x: tensor<1x8x28x28xf32>) -> tensor<1x16x14x14xf32> {
+  %w = onnx.Constant() {value = dense<1.0> : tensor<16x8x1x1xf32>} : () -> tensor<16x8x1x1xf32>
+  %n = onnx.NoValue
+  %0 = onnx.Conv(%x, %w, %n) {kernel_shape = [1, 1], strides = [2, 2]} : (tensor<1x8x28x28xf32>, tensor<16x8x1x1xf32>, none) -> tensor<1x16x14x14xf32>
+  return %0 : tensor<1x16x14x14xf32>
+}
+func.func @pointwise_stride2_symbolic(%x: tensor<?x8x?x?xf32>) -> tensor<?x16x?x?xf32> {
+  %w = onnx.Constant() {value = dense<1.0> : tensor<16x8x1x1xf32>} : () -> tensor<16x8x1x1xf32>
+  %n = onnx.NoValue
+  %0 = onnx.Conv(%x, %w, %n) {kernel_shape = [1, 1], strides = [2, 3]} : (tensor<?x8x?x?xf32>, tensor<16x8x1x1xf32>, none) -> tensor<?x16x?x?xf32>
+  return %0 : tensor<?x16x?x?xf32>
+}
