@@ -351,6 +351,13 @@ def cases():
     add(Case("Conv_chanvec_filter_tasks", "Conv", [u, wt(200, 64, 3, 3), wt(200)],
              [[(1, 64, 5, 6), None, None], [(2, 64, 4, 7), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **nowino, **cv))
+    # The same with stride 2 on one image: the tasks share one phase-plane
+    # copy of the input made before them (precopyPhases), and on two
+    # images each task copies its own.
+    add(Case("Conv_chanvec_filter_tasks_s2", "Conv",
+             [u, wt(256, 64, 3, 3), wt(256)],
+             [[(1, 64, 14, 13), None, None], [(2, 64, 9, 10), None, None]],
+             attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]}, **nowino, **cv))
     # Winograd F(4x4, 3x3) (stride 1, 3x3, at least 32 channels and
     # filters): 40 filters (panels of 12, the last 4 rows), partial tiles at
     # the bottom and right (13 x 19), images smaller than a tile; no padding

@@ -154,16 +154,19 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
                     g->padL == 0 && g->sxw == 1;
   const int64_t maxRuns =
       (p.ohB - p.ohA + 1) * ((OW + KG_CV_PIX - 1) / KG_CV_PIX);
+  /* The copy precopyPhases made for every task, or this task's own. */
+  const float *shared = g->xPre;
   const size_t xFloats =
-      fromX ? 0 : (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
+      fromX || shared ? 0 : (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
   const size_t runFloats = pointwise ? (size_t)(maxRuns * K * 8) : 0;
   /* The copy, its rearrangement, K offsets and the runs (int64s, two
    * floats each). */
-  float *xq = KG_NAME(getScratch)(xFloats + runFloats + 2 * (size_t)K +
-                                  6 * (size_t)maxRuns);
-  if (!xq)
+  float *scratch = KG_NAME(getScratch)(xFloats + runFloats + 2 * (size_t)K +
+                                       6 * (size_t)maxRuns);
+  if (!scratch)
     return 0;
-  float *xr = xq + xFloats;
+  float *xr = scratch + xFloats;
+  const float *xq = shared ? shared : scratch;
   int64_t *kOff = (int64_t *)(xr + runFloats);
   KG_NAME(cvRun) *runs = (KG_NAME(cvRun) *)(kOff + K);
   const int64_t nRuns = KG_NAME(cvRuns)(p.ohA, p.ohB, OW, p0, N, runs);
@@ -171,7 +174,8 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
     for (int64_t k = 0; k < K; ++k)
       kOff[k] = k * g->sxc;
   } else {
-    KG_NAME(copyPhases)(g, &p, xq, xFloats);
+    if (!shared)
+      KG_NAME(copyPhases)(g, &p, scratch, xFloats);
     KG_NAME(tapOffsets)(g, &p, 0, K, kOff);
   }
   if (pointwise) {

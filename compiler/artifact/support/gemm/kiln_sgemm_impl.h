@@ -598,6 +598,10 @@ typedef struct {
    * the task's filters from aTm0 on, or NULL. */
   const float *aT;
   int64_t aTm0, aTM;
+  /* The phase-plane copy of all the image's rows, made once per call for
+   * tasks that split the filters over the same pixels (see precopyPhases),
+   * or NULL: each task copies its own. */
+  const float *xPre;
 } KG_NAME(convB);
 
 /* dst[0, n) = src[0, n) with n <= 2 * KG_W, or zeros with src NULL. */
@@ -806,6 +810,29 @@ static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
         int64_t jq = jLo;
         for (; jq < jVec; jq += KG_W)
           KG_STOREU(out + jq, kg_load_even(src + jq * 2));
+        if (sxw == 1 && sw == 2)
+          /* The rest a vector at a time too (a 28-float row has 14 columns
+           * per phase, none of them in whole vectors above): the 2 n - 1
+           * floats its columns span, loaded masked (nothing past them is
+           * read) into a staging pair whose even floats are the columns.
+           * One float at a time, this copy was a third of a 3x3 stride-2
+           * convolution on 28 x 28. */
+          for (; jq < jHi; jq += KG_W) {
+            int64_t n = jHi - jq < KG_W ? jHi - jq : KG_W;
+            int64_t span = 2 * n - 1;
+            float both[2 * KG_W];
+            KG_STOREU(both, kg_loadrange(src + jq * 2, 0,
+                                         span < KG_W ? span : KG_W));
+            KG_STOREU(both + KG_W,
+                      span > KG_W ? kg_loadrange(src + jq * 2 + KG_W, 0,
+                                                 span - KG_W)
+                                  : KG_SET1(0.0f));
+            kg_vec v = kg_load_even(both);
+            if (n == KG_W)
+              KG_STOREU(out + jq, v);
+            else
+              kg_storen(out + jq, v, n);
+          }
         for (; jq < jHi; ++jq)
           out[jq] = src[jq * sw * sxw];
       }
@@ -1645,6 +1672,34 @@ static float *KG_NAME(prepackA)(KG_NAME(job) *j, int64_t tasks) {
   return aPre;
 }
 
+/* The input's phase-plane copy made once for a call whose tasks split a
+ * filters-in-lanes convolution (kiln_sgemm_chanvec.h) over the same pixels:
+ * each task copied all of it (a 3x3 stride-2 layer of 256 filters on 14 x
+ * 14 pixels is four tasks of 64 filters, and the copies took a quarter of
+ * its time on one thread). Only for one image whose tasks all cover all
+ * its pixels; sets conv->xPre and returns the buffer to free (NULL: none,
+ * the tasks copy their own). */
+static float *KG_NAME(precopyPhases)(KG_NAME(job) *j, KG_NAME(convB) *conv,
+                                     int64_t batch) {
+  if (!j->conv || !j->conv->aT || j->mTasks == 1 || j->nTasks != 1 ||
+      batch != 1 || j->K <= 0 ||
+      (j->conv->KH == 1 && j->conv->KW == 1))
+    return NULL;
+  *conv = *j->conv;
+  conv->x = j->b;
+  conv->pBase = 0;
+  const KG_NAME(phaseCopy) p = KG_NAME(phaseGeometry)(conv, j->N, j->K);
+  const size_t floats = (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
+  float *xq =
+      (float *)aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
+  if (!xq)
+    return NULL;
+  KG_NAME(copyPhases)(conv, &p, xq, floats);
+  conv->xPre = xq;
+  j->conv = conv;
+  return xq;
+}
+
 /* Cuts a job into tasks and runs them (see kiln_sgemm below). */
 static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
   KG_NAME(job) j = *jp;
@@ -1704,8 +1759,11 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
   }
   int64_t tasks = batch * j.mTasks * j.nTasks;
   float *aPre = KG_NAME(prepackA)(&j, tasks);
+  KG_NAME(convB) shared;
+  float *xPre = KG_NAME(precopyPhases)(&j, &shared, batch);
   kiln_parallel_for(0, tasks, 1, KG_NAME(runTasks), &j);
   free(aPre);
+  free(xPre);
 }
 
 /*--- Depthwise 2-D convolution ---------------------------------------------*/
