@@ -360,19 +360,21 @@ def cases():
              attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]}, **nowino, **cv))
     # Winograd F(4x4, 3x3) (stride 1, 3x3, at least 32 channels and
     # filters): 40 filters (panels of 12, the last 4 rows), partial tiles at
-    # the bottom and right (13 x 19), images smaller than a tile; no padding
+    # the bottom and right (29 x 23: 48 tiles), images with fewer than 40
+    # tiles (their sizes symbolic, the kernel falls back to the direct
+    # convolution at run time: 3 x 5, 5 x 9, 9 x 30); no padding
     # and no bias (y accumulated into from zero), rows of 18 tiles (two
     # vectors with AVX-512); padding on two sides only; a residual and a
     # Relu on the tiles; 130 filters of 140 channels on 30 x 30 (blocks of
     # 4 tile rows of 8, 10 rows in the last panel); two images of 64 x 64
     # (tasks over blocks of tile rows).
     add(Case("Conv_winograd_edges", "Conv", [u, wt(40, 33, 3, 3), wt(40)],
-             [[(1, 33, 13, 19), None, None], [(2, 33, 3, 5), None, None]],
+             [[(1, 33, 29, 23), None, None], [(2, 33, 3, 5), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
     add(Case("Conv_winograd_no_pad_no_bias", "Conv", [u, wt(36, 48, 3, 3)],
              [[(1, 48, 30, 72), None], [(3, 48, 5, 9), None]], **cv))
     add(Case("Conv_winograd_asymmetric_pads", "Conv", [u, wt(32, 32, 3, 3), wt(32)],
-             [[(1, 32, 21, 17), None, None], [(2, 32, 9, 30), None, None]],
+             [[(1, 32, 37, 33), None, None], [(2, 32, 9, 30), None, None]],
              attrs={"pads": [0, 2, 1, 0]}, **cv))
     add(Case("Conv_winograd_residual_relu", "Conv", [u, wt(64, 64, 3, 3), wt(64)],
              [[(1, 64, 28, 28), None, None, (1, 64, 28, 28)]],

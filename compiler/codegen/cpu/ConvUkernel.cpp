@@ -129,7 +129,9 @@ constexpr int64_t kWinogradMinChannels = 32;
 /// on memory. 14 x 14 pixels (16 tiles) of 256 channels were faster alone
 /// (1.27 ms against 1.44, weights in cache) but cost ResNet-18 2.3 ms more
 /// over its three such layers; from 28 x 28 (49 tiles) on it gains.
-/// Symbolic sizes count as large, as detectors' images are.
+/// Symbolic sizes count as large here; the kernel decides at run time with
+/// the same bound (KG_WN_MIN_TILES), falling back to the direct
+/// convolution.
 bool winogradTiles(MemRefType yType) {
   int64_t OH = yType.getDimSize(2), OW = yType.getDimSize(3);
   if (ShapedType::isDynamic(OH) || ShapedType::isDynamic(OW))
@@ -298,7 +300,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     auto module = op->getParentOfType<ModuleOp>();
     func::FuncOp kernel = kiln::declareUkernel(
         module, ("kiln_swino3x3_" + kiln::codegen::isaSuffix(isa)).str(),
-        /*numArgs=*/26);
+        /*numArgs=*/29);
     Value x = op.getDpsInputs()[0], w = op.getDpsInputs()[1];
     Value y = op.getDpsInits()[0];
     std::optional<kiln::AbsorbedPadding> padding =
@@ -320,8 +322,33 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     kiln::BufferArg ua = kiln::getBufferArg(b, loc, uValue);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
     kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, 1);
+    // Symbolic image sizes: the choice winogradTiles makes at compile time
+    // is made by the kernel, which then needs the weights as the direct
+    // convolution takes them (transposed for the filters-in-lanes path
+    // where there is one): on a detector's 10 x 10 and 20 x 20 maps, with
+    // weights four times the layer's, Winograd took three times ONNX
+    // Runtime's time. Static sizes were decided here: no fallback (0).
+    auto yType = cast<MemRefType>(y.getType());
+    bool decideAtRunTime =
+        yType.isDynamicDim(2) || yType.isDynamicDim(3);
+    memref::GlobalOp wTransposed =
+        decideAtRunTime ? getTransposed(w, /*grouped=*/false, isa) : nullptr;
+    Value fallback = index(0), fallbackF = index(0), fallbackK = index(0);
+    if (decideAtRunTime) {
+      Value wf = wTransposed ? memref::GetGlobalOp::create(
+                                   b, loc, wTransposed.getType(),
+                                   wTransposed.getSymName())
+                                   .getResult()
+                             : w;
+      kiln::BufferArg fa = kiln::getBufferArg(b, loc, wf);
+      fallback = fa.address;
+      // Transposed: (g, (c, kh, kw), f); original: (f, c, kh, kw).
+      fallbackF = wTransposed ? index(1) : fa.strides[0];
+      fallbackK = wTransposed ? fa.strides[1] : index(1);
+    }
     // N, F, C, H, W, OH, OW, padT, padL; x and its n, c, h, w strides; u;
-    // the bias and its stride (or 0, 0); y and its n, f, h, w strides.
+    // the fallback weights and their f and k strides (or 0, 0, 0); the
+    // bias and its stride (or 0, 0); y and its n, f, h, w strides.
     SmallVector<Value> args = {dim(source, 0),
                                index(wType.getDimSize(0)),
                                index(wType.getDimSize(1)),
@@ -333,12 +360,15 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
                                index(padding ? padding->low[1] : 0),
                                xa.address};
     args.append(xa.strides.begin(), xa.strides.end());
-    args.append({ua.address, ba.address, ba.strides[0], ya.address});
+    args.append({ua.address, fallback, fallbackF, fallbackK, ba.address,
+                 ba.strides[0], ya.address});
     args.append(ya.strides.begin(), ya.strides.end());
     kiln::appendEpilogueArgs(b, loc, epilogue, args);
     func::CallOp::create(b, loc, kernel, args);
     op->erase();
-    eraseWeightsRead(w);
+    // The original weights stay when they are the fallback's.
+    if (!decideAtRunTime || wTransposed)
+      eraseWeightsRead(w);
     kiln::eraseAbsorbed(bias, padding);
     kiln::eraseAbsorbed(epilogue);
   }

@@ -4,21 +4,25 @@
 // A stride-1, undilated 3x3 convolution of constant weights with at least
 // 32 channels and filters and symbolic sizes goes to Winograd F(4x4, 3x3):
 // its weights transformed into [36 points, 3 panels of 12 filters, C, 12]
-// (the third panel 8 filters and 4 zero ones), the original global gone,
-// and a call with N, F, C, H, W, OH, OW, the padding (none), x and its
-// four strides, the transformed weights, no bias (0, 0: y accumulated
-// into), y and its four strides, no epilogue. Every weight 1: point (0, 0)
-// of G g G^T is the sum of G's first row (1/4, 0, 0) squared, 1/16
-// (0x3D800000).
+// (the third panel 8 filters and 4 zero ones), and a call with N, F, C, H,
+// W, OH, OW, the padding (none), x and its four strides, the transformed
+// weights, the original ones with their f and k strides (the kernel falls
+// back to the direct convolution on images of fewer than 40 tiles, which
+// only the run knows here; AVX2 has no transposed layout, so the original
+// global stays), no bias (0, 0: y accumulated into), y and its four
+// strides, no epilogue. Every weight 1: point (0, 0) of G g G^T is the sum
+// of G's first row (1/4, 0, 0) squared, 1/16 (0x3D800000).
 
-// CHECK-LABEL: func.func private @kiln_swino3x3_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
-// CHECK:       memref.global "private" constant @w_winograd : memref<36x3x32x12xf32> = dense_resource<w_winograd> {alignment = 64 : i64}
-// CHECK-NOT:   memref.global "private" constant @w :
+// CHECK-LABEL: func.func private @kiln_swino3x3_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-DAG:   memref.global "private" constant @w_winograd : memref<36x3x32x12xf32> = dense_resource<w_winograd> {alignment = 64 : i64}
+// CHECK-DAG:   memref.global "private" constant @w : memref<32x32x3x3xf32>
 // CHECK-NOT:   kiln_sconv2d_avx2
 // CHECK-LABEL: func.func @winograd(
 // CHECK-SAME:      %[[X:.*]]: memref<?x32x?x?xf32>, %[[Y:.*]]: memref<?x32x?x?xf32>
-// CHECK:         %[[U:.*]] = memref.get_global @w_winograd : memref<36x3x32x12xf32>
+// CHECK-DAG:     %[[U:.*]] = memref.get_global @w_winograd : memref<36x3x32x12xf32>
+// CHECK-DAG:     %[[WO:.*]] = memref.get_global @w : memref<32x32x3x3xf32>
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
@@ -29,7 +33,8 @@
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C3]]
 // CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SX:.*]]:4 = memref.extract_strided_metadata %[[X]]
 // CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SY:.*]]:4 = memref.extract_strided_metadata %[[Y]]
-// CHECK:         call @kiln_swino3x3_avx2(%[[N]], %[[C32]], %[[C32]], %[[H]], %[[W]], %[[OH]], %[[OW]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SW:.*]]:4 = memref.extract_strided_metadata %[[WO]]
+// CHECK:         call @kiln_swino3x3_avx2(%[[N]], %[[C32]], %[[C32]], %[[H]], %[[W]], %[[OH]], %[[OW]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %{{.*}}, %[[SW]]#0, %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 // CHECK:       w_winograd: "0x40000000{{(0000803D)+}}0000803D0000803D0000803D0000803D0000803D0000803D0000803D0000803D00000000000000000000000000000000{{.*}}"
 
@@ -51,7 +56,8 @@ func.func @winograd(%x: memref<?x32x?x?xf32>, %y: memref<?x32x?x?xf32>) {
 // The output may be any strided view (here every other column of a wider
 // buffer): the kernel writes through its strides, no contiguous copy. Two
 // layers of one global share its transformed copy (6 panels of 12 filters
-// for 64), and the global read by both goes.
+// for 64), and the global read by both goes. Static sizes: no fallback
+// weights (0, 0, 0).
 
 // CHECK-NOT:   memref.global "private" constant @w64 :
 // CHECK-LABEL: func.func @strided_output_shared(
@@ -62,7 +68,7 @@ func.func @winograd(%x: memref<?x32x?x?xf32>, %y: memref<?x32x?x?xf32>) {
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %{{.*}}:4 = memref.extract_strided_metadata %[[U]]
 // CHECK:         %[[UP:.*]] = arith.addi
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SY:.*]]:4 = memref.extract_strided_metadata %[[Y]]
-// CHECK:         call @kiln_swino3x3_avx512({{.*}}, %[[UP]], %{{.*}}, %{{.*}}, %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:         call @kiln_swino3x3_avx512({{.*}}, %[[UP]], %[[Z:[a-z0-9_]+]], %[[Z]], %[[Z]], %{{.*}}, %{{.*}}, %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     memref.get_global
 // CHECK:         call @kiln_swino3x3_avx512({{.*}}, %[[UP]], 
 // CHECK-NOT:     memref.copy
@@ -118,5 +124,27 @@ func.func @not_winograd(%x: memref<1x32x?x?xf32>, %x16: memref<1x16x?x?xf32>, %y
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
     ins(%x, %wv : memref<1x32x?x?xf32>, memref<32x32x3x3xf32>) outs(%y : memref<1x32x?x?xf32>)
+  return
+}
+
+// -----
+
+// Symbolic sizes on AVX-512: the fallback weights are the filters-in-lanes
+// layout [1, K, F] (f stride 1, k stride F), and the original global goes.
+
+// CHECK-DAG:   memref.global "private" constant @wd_winograd : memref<36x6x64x12xf32>
+// CHECK-DAG:   memref.global "private" constant @wd_chanvec : memref<1x576x64xf32>
+// CHECK-NOT:   memref.global "private" constant @wd :
+// CHECK-LABEL: func.func @symbolic_avx512(
+// CHECK-DAG:     %[[T:.*]] = memref.get_global @wd_chanvec : memref<1x576x64xf32>
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:3, %[[ST:.*]]:3 = memref.extract_strided_metadata %[[T]]
+// CHECK:         call @kiln_swino3x3_avx512({{.*}}, %[[C1]], %[[ST]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+memref.global "private" constant @wd : memref<64x64x3x3xf32> = dense<0.25>
+func.func @symbolic_avx512(%x: memref<1x64x?x?xf32>, %y: memref<1x64x?x?xf32>) {
+  %w = memref.get_global @wd : memref<64x64x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %w : memref<1x64x?x?xf32>, memref<64x64x3x3xf32>) outs(%y : memref<1x64x?x?xf32>)
   return
 }

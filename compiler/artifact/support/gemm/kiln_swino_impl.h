@@ -23,6 +23,11 @@
  *===--------------------------------------------------------------------===*/
 
 #define KG_WN_POINTS 36
+/* The tiles (4 x 4 output pixels) per image from which Winograd beats the
+ * direct convolution (kiln-conv-ukernel's winogradTiles: its transformed
+ * weights are four times the layer's, and with few tiles its GEMMs wait on
+ * them). */
+#define KG_WN_MIN_TILES 40
 #define KG_WN_PANEL 12
 /* Floats of transformed input a task keeps for a block (640 KiB: with the
  * products of a panel, in L2). */
@@ -409,11 +414,22 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
 KG_HIDDEN void KG_NAME(kiln_swino3x3)(
     int64_t N, int64_t F, int64_t C, int64_t H, int64_t W, int64_t OH,
     int64_t OW, int64_t padT, int64_t padL, intptr_t x, int64_t sxn,
-    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t u, intptr_t b,
-    int64_t sb, intptr_t y, int64_t syn, int64_t syf, int64_t syh,
-    int64_t syw, int64_t act, int64_t alpha, int64_t beta, intptr_t res) {
+    int64_t sxc, int64_t sxh, int64_t sxw, intptr_t u, intptr_t wf,
+    int64_t swf, int64_t swk, intptr_t b, int64_t sb, intptr_t y,
+    int64_t syn, int64_t syf, int64_t syh, int64_t syw, int64_t act,
+    int64_t alpha, int64_t beta, intptr_t res) {
   if (N <= 0 || F <= 0 || OH <= 0 || OW <= 0)
     return;
+  /* Sizes known only now (wf: the weights as the direct convolution takes
+   * them): too few tiles for Winograd go the direct way (see
+   * KG_WN_MIN_TILES), when y's rows are contiguous as it writes them. */
+  if (wf && ((OH + 3) / 4) * ((OW + 3) / 4) < KG_WN_MIN_TILES &&
+      syw == 1 && syh == OW) {
+    KG_NAME(kiln_sconv2d)(N, 1, F, C, H, W, OH, OW, 3, 3, 1, 1, 1, 1, padT,
+                          padL, x, sxn, 0, sxc, sxh, sxw, wf, 0, swf, swk, b,
+                          0, sb, y, syn, 0, syf, act, alpha, beta, res);
+    return;
+  }
   KG_NAME(epi) e;
   KG_NAME(wnJob) j = {N, F, C, H, W, OH, OW, padT, padL, (const float *)x,
                       sxn, sxc, sxh, sxw, (const float *)u, (const float *)b,
