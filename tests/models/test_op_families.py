@@ -360,9 +360,9 @@ def cases():
              attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]}, **nowino, **cv))
     # Winograd F(4x4, 3x3) (stride 1, 3x3, at least 32 channels and
     # filters): 40 filters (panels of 12, the last 4 rows), partial tiles at
-    # the bottom and right (29 x 23: 48 tiles), images with fewer than 40
+    # the bottom and right (29 x 23: 48 tiles), images with fewer than 16
     # tiles (their sizes symbolic, the kernel falls back to the direct
-    # convolution at run time: 3 x 5, 5 x 9, 9 x 30); no padding
+    # convolution at run time: 3 x 5, 5 x 9); no padding
     # and no bias (y accumulated into from zero), rows of 18 tiles (two
     # vectors with AVX-512); padding on two sides only; a residual and a
     # Relu on the tiles; 130 filters of 140 channels on 30 x 30 (blocks of

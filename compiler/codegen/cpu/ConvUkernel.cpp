@@ -129,9 +129,9 @@ constexpr int64_t kWinogradMinChannels = 32;
 /// on memory. 14 x 14 pixels (16 tiles) of 256 channels were faster alone
 /// (1.27 ms against 1.44, weights in cache) but cost ResNet-18 2.3 ms more
 /// over its three such layers; from 28 x 28 (49 tiles) on it gains.
-/// Symbolic sizes count as large here; the kernel decides at run time with
-/// the same bound (KG_WN_MIN_TILES), falling back to the direct
-/// convolution.
+/// Symbolic sizes count as large here; the kernel decides at run time
+/// (KG_WN_MIN_TILES), falling back to the direct convolution below a
+/// vector of tiles.
 bool winogradTiles(MemRefType yType) {
   int64_t OH = yType.getDimSize(2), OW = yType.getDimSize(3);
   if (ShapedType::isDynamic(OH) || ShapedType::isDynamic(OW))
@@ -322,12 +322,12 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     kiln::BufferArg ua = kiln::getBufferArg(b, loc, uValue);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
     kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, 1);
-    // Symbolic image sizes: the choice winogradTiles makes at compile time
-    // is made by the kernel, which then needs the weights as the direct
+    // Symbolic image sizes: the kernel decides by the tiles it finds
+    // (KG_WN_MIN_TILES) and then needs the weights as the direct
     // convolution takes them (transposed for the filters-in-lanes path
-    // where there is one): on a detector's 10 x 10 and 20 x 20 maps, with
-    // weights four times the layer's, Winograd took three times ONNX
-    // Runtime's time. Static sizes were decided here: no fallback (0).
+    // where there is one): on a detector's 10 x 10 maps, with weights four
+    // times the layer's, Winograd took twice ONNX Runtime's time. Static
+    // sizes were decided here: no fallback (0).
     auto yType = cast<MemRefType>(y.getType());
     bool decideAtRunTime =
         yType.isDynamicDim(2) || yType.isDynamicDim(3);

@@ -7,7 +7,7 @@
 // (the third panel 8 filters and 4 zero ones), and a call with N, F, C, H,
 // W, OH, OW, the padding (none), x and its four strides, the transformed
 // weights, the original ones with their f and k strides (the kernel falls
-// back to the direct convolution on images of fewer than 40 tiles, which
+// back to the direct convolution on images of fewer than 16 tiles, which
 // only the run knows here; AVX2 has no transposed layout, so the original
 // global stays), no bias (0, 0: y accumulated into), y and its four
 // strides, no epilogue. Every weight 1: point (0, 0) of G g G^T is the sum

@@ -23,11 +23,16 @@
  *===--------------------------------------------------------------------===*/
 
 #define KG_WN_POINTS 36
-/* The tiles (4 x 4 output pixels) per image from which Winograd beats the
- * direct convolution (kiln-conv-ukernel's winogradTiles: its transformed
- * weights are four times the layer's, and with few tiles its GEMMs wait on
- * them). */
-#define KG_WN_MIN_TILES 40
+/* The tiles (4 x 4 output pixels) per image below which a layer whose sizes
+ * were symbolic at compile time goes to the direct convolution: less than
+ * a vector of them leaves its GEMMs' lanes partly empty while its weights,
+ * four times the layer's, are read as often (a detector's 10 x 10 maps, 9
+ * tiles: 0.48 ms against 0.21 direct). At 16 tiles and more Winograd stays
+ * ahead in the suite's models (a CRNN's rows of 16 tiles: the whole model
+ * 2.26 ms with it, 2.64 without; at 25 tiles a detector's 20 x 20 maps were
+ * even). Static sizes are decided at compile time by winogradTiles, whose
+ * bound (40) ResNet-18's 14 x 14 layers of 256 channels set. */
+#define KG_WN_MIN_TILES 16
 #define KG_WN_PANEL 12
 /* Floats of transformed input a task keeps for a block (640 KiB: with the
  * products of a panel, in L2). */
