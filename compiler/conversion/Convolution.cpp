@@ -271,9 +271,9 @@ Value kiln::buildConvolution(OpBuilder &b, Location loc, Value padded, Value w,
     if (rank == 2 && wT.getDimSize(2) == 1 && wT.getDimSize(3) == 1 &&
         llvm::any_of(strides, [](int64_t s) { return s > 1; })) {
       SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, padded, 0),
-                                         tensor::getMixedSize(b, loc, padded, 1),
-                                         outSizes[2], outSizes[3]};
+      SmallVector<OpFoldResult> sizes = {
+          tensor::getMixedSize(b, loc, padded, 0),
+          tensor::getMixedSize(b, loc, padded, 1), outSizes[2], outSizes[3]};
       SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
                                          b.getIndexAttr(strides[0]),
                                          b.getIndexAttr(strides[1])};

@@ -35,7 +35,8 @@ bool contiguousPair(MemRefType t, unsigned d) {
   int64_t offset;
   if (failed(t.getStridesAndOffset(strides, offset)))
     return false;
-  int64_t outer = strides[d], inner = strides[d + 1], size = t.getDimSize(d + 1);
+  int64_t outer = strides[d], inner = strides[d + 1],
+          size = t.getDimSize(d + 1);
   return !ShapedType::isDynamic(outer) && !ShapedType::isDynamic(inner) &&
          !ShapedType::isDynamic(size) && outer == inner * size;
 }
@@ -50,8 +51,8 @@ bool mergeable(linalg::LinalgOp op, unsigned l) {
                                 getAffineDimExpr(l, op.getContext())),
                             second = map.getResultPosition(
                                 getAffineDimExpr(l + 1, op.getContext()));
-    bool usesFirst = map.isFunctionOfDim(l), usesSecond =
-                                                 map.isFunctionOfDim(l + 1);
+    bool usesFirst = map.isFunctionOfDim(l),
+         usesSecond = map.isFunctionOfDim(l + 1);
     if (!usesFirst && !usesSecond)
       continue;
     if (!first || !second || *second != *first + 1)

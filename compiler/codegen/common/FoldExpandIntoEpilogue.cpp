@@ -1,4 +1,5 @@
-//===- FoldExpandIntoEpilogue.cpp - Elementwise ops on a contraction's shape ===//
+//===- FoldExpandIntoEpilogue.cpp - Elementwise ops on a contraction's shape
+//===//
 //
 // A contraction often runs on collapsed operands and its result is expanded
 // back: a MatMul of [B, S, K] by [K, N] is a [B * S, K] matmul, a pointwise
@@ -28,11 +29,6 @@ using namespace mlir;
 
 namespace {
 
-bool hasReduction(Operation *op) {
-  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
-  return linalgOp && linalgOp.getNumReductionLoops() > 0;
-}
-
 /// tensor.dim of an expand_shape is the size its output_shape names: the
 /// expand of a contraction's result that only sized an elementwise op's
 /// init then has no use left, and the contraction's result one use.
@@ -45,8 +41,8 @@ struct DimOfExpandShape : OpRewritePattern<tensor::DimOp> {
     if (!expand || !index)
       return failure();
     OpFoldResult size = expand.getMixedOutputShape()[*index];
-    rewriter.replaceOp(dim, getValueOrCreateConstantIndexOp(
-                                rewriter, dim.getLoc(), size));
+    rewriter.replaceOp(
+        dim, getValueOrCreateConstantIndexOp(rewriter, dim.getLoc(), size));
     return success();
   }
 };
@@ -61,9 +57,10 @@ struct FoldExpandIntoEpiloguePass
     // other in one pattern set.
     linalg::ControlFusionFn intoEpilogue = [&](OpOperand *fused) {
       auto expand = fused->get().getDefiningOp<tensor::ExpandShapeOp>();
-      return expand && hasReduction(expand.getSrc().getDefiningOp()) &&
+      return expand &&
+             kiln::codegen::hasReductionLoop(expand.getSrc().getDefiningOp()) &&
              isa<linalg::GenericOp>(fused->getOwner()) &&
-             !hasReduction(fused->getOwner());
+             !kiln::codegen::hasReductionLoop(fused->getOwner());
     };
     RewritePatternSet collapsing(ctx);
     linalg::populateFoldReshapeOpsByCollapsingPatterns(collapsing,

@@ -28,13 +28,6 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` is a linalg op with a reduction loop (a contraction, a
-/// convolution, a reduction).
-bool hasReduction(Operation *op) {
-  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
-  return linalgOp && linalgOp.getNumReductionLoops() > 0;
-}
-
 struct FuseElementwisePass
     : kiln::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
@@ -49,8 +42,8 @@ struct FuseElementwisePass
     // operand's owner (a collapse feeding it) or its producer (its result
     // feeding an expand). Never one with reduction loops.
     linalg::ControlFusionFn reshape = [&](OpOperand *fused) {
-      if (hasReduction(fused->getOwner()) ||
-          hasReduction(fused->get().getDefiningOp()))
+      if (kiln::codegen::hasReductionLoop(fused->getOwner()) ||
+          kiln::codegen::hasReductionLoop(fused->get().getDefiningOp()))
         return false;
       return singleUse(fused);
     };

@@ -2,6 +2,7 @@
 
 #include "compiler/codegen/common/KilnCodegen.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -93,5 +94,10 @@ int64_t vectorBits(Isa isa) {
 }
 
 llvm::StringRef isaSuffix(Isa isa) { return stringifyIsa(isa); }
+
+bool hasReductionLoop(Operation *op) {
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.getNumReductionLoops() > 0;
+}
 
 } // namespace kiln::codegen

@@ -44,6 +44,10 @@ int64_t vectorBits(Isa isa);
 /// kiln_sgemm_avx512, kiln_sgemm_avx2, kiln_sgemm_sse, ...
 llvm::StringRef isaSuffix(Isa isa);
 
+/// Whether `op` is a linalg op with a reduction loop (a contraction, a
+/// convolution, a reduction).
+bool hasReductionLoop(mlir::Operation *op);
+
 } // namespace kiln::codegen
 
 #endif

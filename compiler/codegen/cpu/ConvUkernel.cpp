@@ -414,19 +414,12 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    auto attrValues = [&](StringRef name) {
-      return SmallVector<int64_t>(
-          op->getAttrOfType<DenseIntElementsAttr>(name).getValues<int64_t>());
-    };
-    SmallVector<int64_t> strides = attrValues("strides");
-    SmallVector<int64_t> dilations = attrValues("dilations");
-    SmallVector<int64_t> padLow(2, 0);
-    if (padding)
-      llvm::copy(padding->low, padLow.begin() + (oneD ? 1 : 0));
-    if (oneD) {
-      strides.insert(strides.begin(), 1);
-      dilations.insert(dilations.begin(), 1);
-    }
+    kiln::WindowGeometry geometry = kiln::getWindowGeometry(
+        op, oneD,
+        padding ? ArrayRef<int64_t>(padding->low) : ArrayRef<int64_t>());
+    ArrayRef<int64_t> strides = geometry.strides,
+                      dilations = geometry.dilations,
+                      padLow = geometry.padLow;
     kiln::BufferArg xa = kiln::getBufferArg(b, loc, source);
     kiln::BufferArg wa = kiln::getBufferArg(b, loc, w);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);

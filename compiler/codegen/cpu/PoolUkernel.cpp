@@ -42,8 +42,8 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
     Value x = op.getDpsInputs()[0], window = op.getDpsInputs()[1];
     Value y = op.getDpsInits()[0];
     // Padding the reduction ignores: -inf for max, +0.0 for sum.
-    std::optional<kiln::AbsorbedPadding> padding = kiln::matchPaddedInput(
-        op, x, /*firstSpatialDim=*/2, [&](Value v) {
+    std::optional<kiln::AbsorbedPadding> padding =
+        kiln::matchPaddedInput(op, x, /*firstSpatialDim=*/2, [&](Value v) {
           return max ? matchPattern(v, m_NegInfFloat())
                      : matchPattern(v, m_PosZeroFloat());
         });
@@ -54,19 +54,11 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    auto attrValues = [&](StringRef name) {
-      return SmallVector<int64_t>(
-          op->getAttrOfType<DenseIntElementsAttr>(name).getValues<int64_t>());
-    };
-    SmallVector<int64_t> strides = attrValues("strides");
-    SmallVector<int64_t> dilations = attrValues("dilations");
-    SmallVector<int64_t> padLow(2, 0);
-    if (padding)
-      llvm::copy(padding->low, padLow.begin() + (oneD ? 1 : 0));
-    if (oneD) {
-      strides.insert(strides.begin(), 1);
-      dilations.insert(dilations.begin(), 1);
-    }
+    kiln::WindowGeometry geometry = kiln::getWindowGeometry(
+        op, oneD,
+        padding ? ArrayRef<int64_t>(padding->low) : ArrayRef<int64_t>());
+    ArrayRef<int64_t> strides = geometry.strides,
+                      dilations = geometry.dilations, padLow = geometry.padLow;
     // Spatial dim `d` (0: h, 1: w) of v: 1 for the height of a 1-D pool.
     auto spatial = [&](Value v, unsigned d) -> Value {
       if (oneD)

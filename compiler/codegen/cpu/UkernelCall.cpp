@@ -116,6 +116,21 @@ func::FuncOp declareUkernel(ModuleOp module, llvm::StringRef name,
   return f;
 }
 
+WindowGeometry getWindowGeometry(Operation *op, bool oneD,
+                                 ArrayRef<int64_t> padLow) {
+  auto values = [&](StringRef name) {
+    return SmallVector<int64_t, 2>(
+        op->getAttrOfType<DenseIntElementsAttr>(name).getValues<int64_t>());
+  };
+  WindowGeometry g{values("strides"), values("dilations"), {0, 0}};
+  llvm::copy(padLow, g.padLow.begin() + (oneD ? 1 : 0));
+  if (oneD) {
+    g.strides.insert(g.strides.begin(), 1);
+    g.dilations.insert(g.dilations.begin(), 1);
+  }
+  return g;
+}
+
 BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
   Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);

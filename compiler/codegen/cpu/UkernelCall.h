@@ -105,6 +105,17 @@ struct BufferArg {
 BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
 
+/// The strides, dilations and leading padding (top, left) of a 1-D or 2-D
+/// sliding-window op (a convolution, a pool) as the 2-D kernels take them:
+/// a 1-D op is a 2-D one of height 1 (stride and dilation 1, no padding on
+/// top). `padLow` is what an absorbed padding left on the spatial dims, or
+/// empty.
+struct WindowGeometry {
+  llvm::SmallVector<int64_t, 2> strides, dilations, padLow;
+};
+WindowGeometry getWindowGeometry(mlir::Operation *op, bool oneD,
+                                 llvm::ArrayRef<int64_t> padLow);
+
 /// The bytes of a constant global of f32 or i16 elements (dense or
 /// resource-backed), row-major, or nothing.
 std::optional<llvm::SmallVector<char>>

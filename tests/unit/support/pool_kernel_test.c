@@ -7,18 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void kiln_out_of_memory(uint64_t bytes) {
-  fprintf(stderr, "out of memory: %llu bytes\n", (unsigned long long)bytes);
-  abort();
-}
-
-void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
-                       void (*body)(void *, int64_t, int64_t),
-                       void *captures) {
-  /* Chunks of the grain, as the pool would cut them. */
-  for (int64_t b = begin; b < end; b += grain)
-    body(captures, b, b + grain < end ? b + grain : end);
-}
+#include "support_test.h"
 
 typedef void (*PoolFn)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                        int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
@@ -26,11 +15,11 @@ typedef void (*PoolFn)(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                        int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t,
                        int64_t);
 #define DECLARE(isa)                                                           \
-  void kiln_pool2d_##isa(int64_t, int64_t, int64_t, int64_t, int64_t,          \
-                         int64_t, int64_t, int64_t, int64_t, int64_t,          \
-                         int64_t, int64_t, int64_t, int64_t, int64_t,          \
-                         intptr_t, int64_t, int64_t, int64_t, int64_t,         \
-                         intptr_t, int64_t, int64_t, int64_t, int64_t);
+  void kiln_pool2d_##isa(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                         int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                         int64_t, int64_t, int64_t, intptr_t, int64_t,         \
+                         int64_t, int64_t, int64_t, intptr_t, int64_t,         \
+                         int64_t, int64_t, int64_t);
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(sse)
@@ -48,11 +37,8 @@ int main(void) {
     const char *name;
     PoolFn fn;
     int runs;
-  } isas[] = {{"avx512", kiln_pool2d_avx512,
-               __builtin_cpu_supports("avx512f") &&
-                   __builtin_cpu_supports("avx512bw")},
-              {"avx2", kiln_pool2d_avx2,
-               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
+  } isas[] = {{"avx512", kiln_pool2d_avx512, runsAvx512()},
+              {"avx2", kiln_pool2d_avx2, runsAvx2()},
               {"sse", kiln_pool2d_sse, 1}};
   int failures = 0, cases = 0;
   srand(7);
@@ -111,8 +97,8 @@ int main(void) {
           if (failures++ < 10)
             printf("FAIL %s: %s %dx%d window %dx%d stride %d,%d dilation "
                    "%d,%d pad %d,%d: y[%d] = %g, want %g\n",
-                   isas[f].name, kind ? "sum" : "max", H, W, KH, KW, sh, sw,
-                   dh, dw, padT, padL, i, y[i], want[i]);
+                   isas[f].name, kind ? "sum" : "max", H, W, KH, KW, sh, sw, dh,
+                   dw, padT, padL, i, y[i], want[i]);
           break;
         }
     }

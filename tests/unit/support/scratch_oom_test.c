@@ -35,9 +35,10 @@ void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
 void kiln_swino3x3_sse(int64_t N, int64_t F, int64_t C, int64_t H, int64_t W,
                        int64_t OH, int64_t OW, int64_t padT, int64_t padL,
                        intptr_t x, int64_t sxn, int64_t sxc, int64_t sxh,
-                       int64_t sxw, intptr_t u, intptr_t b, int64_t sb,
-                       intptr_t y, int64_t syn, int64_t syf, int64_t syh,
-                       int64_t syw, int64_t act, int64_t alpha, int64_t beta,
+                       int64_t sxw, intptr_t u, intptr_t wf, int64_t swf,
+                       int64_t swk, intptr_t b, int64_t sb, intptr_t y,
+                       int64_t syn, int64_t syf, int64_t syh, int64_t syw,
+                       int64_t act, int64_t alpha, int64_t beta,
                        intptr_t res);
 
 int main(void) {
@@ -46,7 +47,7 @@ int main(void) {
   failAllocs = 1;
   if (!setjmp(escape)) {
     kiln_swino3x3_sse(1, F, C, H, W, H, W, 1, 1, (intptr_t)x, C * H * W,
-                      H * W, W, 1, (intptr_t)u, (intptr_t)bias, 1,
+                      H * W, W, 1, (intptr_t)u, 0, 0, 0, (intptr_t)bias, 1,
                       (intptr_t)y, F * H * W, H * W, W, 1, 0, 0, 0, 0);
     fprintf(stderr, "FAIL: the kernel ran without its scratch\n");
     return 1;
@@ -62,8 +63,8 @@ int main(void) {
   for (int f = 0; f < F; ++f)
     bias[f] = (float)f;
   kiln_swino3x3_sse(1, F, C, H, W, H, W, 1, 1, (intptr_t)x, C * H * W, H * W,
-                    W, 1, (intptr_t)u, (intptr_t)bias, 1, (intptr_t)y,
-                    F * H * W, H * W, W, 1, 0, 0, 0, 0);
+                    W, 1, (intptr_t)u, 0, 0, 0, (intptr_t)bias, 1,
+                    (intptr_t)y, F * H * W, H * W, W, 1, 0, 0, 0, 0);
   if (y[5 * H * W + 17] != 5.0f) {
     fprintf(stderr, "FAIL: y = %g\n", y[5 * H * W + 17]);
     return 1;

@@ -8,27 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void kiln_out_of_memory(uint64_t bytes) {
-  fprintf(stderr, "out of memory: %llu bytes\n", (unsigned long long)bytes);
-  abort();
-}
-
-void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
-                       void (*body)(void *, int64_t, int64_t),
-                       void *captures) {
-  (void)grain;
-  body(captures, begin, end);
-}
+#include "support_test.h"
 
 typedef void (*GemmFn)(int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t,
                        int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t,
                        intptr_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                        int64_t, intptr_t);
 #define DECLARE(isa)                                                           \
-  void kiln_sgemm_##isa(int64_t, int64_t, int64_t, int64_t, intptr_t,          \
-                        int64_t, int64_t, int64_t, intptr_t, int64_t,          \
-                        int64_t, int64_t, intptr_t, int64_t, int64_t,          \
-                        int64_t, int64_t, int64_t, int64_t, intptr_t);
+  void kiln_sgemm_##isa(int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t, \
+                        int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t, \
+                        intptr_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                        int64_t, intptr_t);
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(sse)
@@ -38,18 +28,16 @@ int main(void) {
     const char *name;
     GemmFn fn;
     int runs;
-  } isas[] = {{"avx512", kiln_sgemm_avx512,
-               __builtin_cpu_supports("avx512f") &&
-                   __builtin_cpu_supports("avx512bw")},
-              {"avx2", kiln_sgemm_avx2,
-               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
+  } isas[] = {{"avx512", kiln_sgemm_avx512, runsAvx512()},
+              {"avx2", kiln_sgemm_avx2, runsAvx2()},
               {"sse", kiln_sgemm_sse, 1}};
   int failures = 0, cases = 0;
   srand(3);
   for (int t = 0; t < 200; ++t) {
     int M = 1 + rand() % 70, N = 1 + rand() % 70, K = 1 + rand() % 300;
     int lda = K + rand() % 5;
-    float *a = malloc(sizeof(float) * M * lda), *b = malloc(sizeof(float) * K * N);
+    float *a = malloc(sizeof(float) * M * lda),
+          *b = malloc(sizeof(float) * K * N);
     float *c = malloc(sizeof(float) * M * N);
     double *want = malloc(sizeof(double) * M * N);
     /* Small integers: every sum is exact in float. */

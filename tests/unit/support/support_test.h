@@ -1,0 +1,34 @@
+/* What an artifact defines for the support library's kernels, as the
+ * kernel tests link them: kiln_out_of_memory aborts with the size, and
+ * kiln_parallel_for runs the range in chunks of the grain on the calling
+ * thread (as a pool would cut it). And which ISAs this CPU runs. */
+#ifndef KILN_TESTS_SUPPORT_TEST_H
+#define KILN_TESTS_SUPPORT_TEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void kiln_out_of_memory(uint64_t bytes) {
+  fprintf(stderr, "out of memory: %llu bytes\n", (unsigned long long)bytes);
+  abort();
+}
+
+void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
+                       void (*body)(void *, int64_t, int64_t), void *captures) {
+  if (grain < 1)
+    grain = 1;
+  for (int64_t b = begin; b < end; b += grain)
+    body(captures, b, b + grain < end ? b + grain : end);
+}
+
+static inline int runsAvx512(void) {
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw");
+}
+
+static inline int runsAvx2(void) {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#endif
