@@ -41,9 +41,10 @@ bool contiguousPair(MemRefType t, unsigned d) {
          !ShapedType::isDynamic(size) && outer == inner * size;
 }
 
-/// Whether loops `l` and `l + 1` of `op` can be one loop: in every operand
-/// they index either neither dim or two adjacent dims of the buffer (loop l
-/// first), each as a plain dim expression, and those dims are contiguous.
+/// Whether loops `l` and `l + 1` of `op` (whose maps are projected
+/// permutations) can be one loop: in every operand they index either
+/// neither dim or two adjacent dims of the buffer (loop l first), and those
+/// dims are contiguous.
 bool mergeable(linalg::LinalgOp op, unsigned l) {
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
@@ -51,9 +52,7 @@ bool mergeable(linalg::LinalgOp op, unsigned l) {
                                 getAffineDimExpr(l, op.getContext())),
                             second = map.getResultPosition(
                                 getAffineDimExpr(l + 1, op.getContext()));
-    bool usesFirst = map.isFunctionOfDim(l),
-         usesSecond = map.isFunctionOfDim(l + 1);
-    if (!usesFirst && !usesSecond)
+    if (!first && !second)
       continue;
     if (!first || !second || *second != *first + 1)
       return false;

@@ -282,10 +282,10 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
     if (arg.use_empty())
       continue;
     Value v = operand.get();
-    if (!identity || v.getType() != viewType ||
-        cast<MemRefType>(reshapeSource(v).getType()) != type)
+    Value vRoot = reshapeSource(v);
+    if (!identity || v.getType() != viewType || vRoot.getType() != type)
       return std::nullopt;
-    if (reshapeSource(v) == root) {
+    if (vRoot == root) {
       if (x)
         return std::nullopt;
       x = arg;

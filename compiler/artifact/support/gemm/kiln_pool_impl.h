@@ -1,11 +1,8 @@
 /*===- kiln_pool_impl.h - Max and sum pooling over NCHW planes, per ISA ---===*
  *
  * Included after kiln_sgemm_impl.h by each ISA's source file, with its
- * vector operations and these:
+ * vector operations (kiln_sgemm_impl.h) and these:
  *
- *   kg_loadrange_or(p, lo, hi, fill)
- *               lanes [lo, hi) of p, `fill` elsewhere, touching no memory
- *               outside them
  *   KG_NANMASK(v), KG_OR(a, b)
  *               all-ones lanes where v is NaN; bitwise or
  *
@@ -74,18 +71,8 @@ static inline kg_vec KG_NAME(loadTap)(const KG_NAME(poolJob) * j,
     return kg_loadrange_or(p, t->lo, t->hi, fill);
   case KG_TAP_EVEN_FULL:
     return kg_load_even(p);
-  case KG_TAP_EVEN_RANGE: {
-    /* The two vectors of floats, each masked to [lo, hi), then their even
-     * floats (stores and loads of the same vectors: forwarded). */
-    float both[2 * KG_W];
-    int64_t lo1 = t->lo > KG_W ? t->lo - KG_W : 0;
-    int64_t hi0 = t->hi < KG_W ? t->hi : KG_W;
-    int64_t hi1 = t->hi > KG_W ? t->hi - KG_W : 0;
-    KG_STOREU(both, t->lo < hi0 ? kg_loadrange_or(p, t->lo, hi0, fill) : fill);
-    KG_STOREU(both + KG_W,
-              lo1 < hi1 ? kg_loadrange_or(p + KG_W, lo1, hi1, fill) : fill);
-    return kg_load_even(both);
-  }
+  case KG_TAP_EVEN_RANGE:
+    return KG_NAME(loadEvenRange)(p, t->lo, t->hi, fill);
   default: {
     float lanes[KG_W], fillLane[KG_W];
     KG_STOREU(fillLane, fill);

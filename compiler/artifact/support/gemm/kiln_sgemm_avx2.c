@@ -51,9 +51,8 @@ static inline kg_vec kg_load_even(const float *p) {
   return _mm256_castpd_ps(
       _mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
 }
-#include "kiln_sgemm_impl.h"
-#include "kiln_softmax_impl.h"
-/* Lanes [lo, hi) of p, `fill` elsewhere (kiln_pool_impl.h). */
+/* Lanes [lo, hi) of p, `fill` elsewhere, the other lanes' memory not
+ * touched (the strided phase copy, kiln_pool_impl.h). */
 static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
                                      kg_vec fill) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -66,6 +65,8 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 #define KG_ADD(a, b) _mm256_add_ps(a, b)
 #define KG_OR(a, b) _mm256_or_ps(a, b)
 #define KG_NANMASK(v) _mm256_cmp_ps(v, v, _CMP_UNORD_Q)
+#include "kiln_sgemm_impl.h"
+#include "kiln_softmax_impl.h"
 #include "kiln_pool_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
 typedef __m256i ki_vec;

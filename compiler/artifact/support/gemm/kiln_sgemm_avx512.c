@@ -41,9 +41,8 @@ static inline kg_vec kg_load_even(const float *p) {
   return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even,
                                 _mm512_loadu_ps(p + 16));
 }
-#include "kiln_sgemm_impl.h"
-#include "kiln_softmax_impl.h"
-/* Lanes [lo, hi) of p, `fill` elsewhere (kiln_pool_impl.h). */
+/* Lanes [lo, hi) of p, `fill` elsewhere, the other lanes' memory not
+ * touched (the strided phase copy, kiln_pool_impl.h). */
 static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
                                      kg_vec fill) {
   return _mm512_mask_loadu_ps(
@@ -56,6 +55,8 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 #define KG_NANMASK(v)                                                          \
   _mm512_castsi512_ps(_mm512_maskz_mov_epi32(                                  \
       _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_epi32(-1)))
+#include "kiln_sgemm_impl.h"
+#include "kiln_softmax_impl.h"
 #include "kiln_pool_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
 typedef __m512i ki_vec;

@@ -15,6 +15,9 @@
  *               memory outside them
  *   kg_load_even
  *               every other float of 2 * KG_W (a stride-2 row of taps)
+ *   kg_loadrange_or
+ *               lanes [lo, hi) of a vector, `fill` elsewhere, touching no
+ *               memory outside them
  *
  * The register tile is KG_MR x (2 * KG_W) of C: 2 * KG_MR accumulators,
  * two vectors of packed B and one broadcast of A per step. KG_MR is 6 with
@@ -102,6 +105,22 @@ static float *KG_NAME(getScratch)(size_t floats) {
     KG_NAME(scratchFloats) = KG_NAME(scratch) ? floats : 0;
   }
   return KG_NAME(scratch);
+}
+
+/* Every other float of p[0, 2 * KG_W) (a stride-2 row of taps) whose index
+ * lies in [lo, hi), `fill` in the other lanes; nothing outside [lo, hi) is
+ * read. The two vectors are loaded masked into a staging pair and its even
+ * floats taken (stores and loads of the same vectors: forwarded). */
+static inline kg_vec KG_NAME(loadEvenRange)(const float *p, int64_t lo,
+                                            int64_t hi, kg_vec fill) {
+  float both[2 * KG_W];
+  int64_t lo1 = lo > KG_W ? lo - KG_W : 0;
+  int64_t hi0 = hi < KG_W ? hi : KG_W;
+  int64_t hi1 = hi > KG_W ? hi - KG_W : 0;
+  KG_STOREU(both, lo < hi0 ? kg_loadrange_or(p, lo, hi0, fill) : fill);
+  KG_STOREU(both + KG_W,
+            lo1 < hi1 ? kg_loadrange_or(p + KG_W, lo1, hi1, fill) : fill);
+  return kg_load_even(both);
 }
 
 #include "kiln_sgemm_epilogue.h"
@@ -435,34 +454,31 @@ static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
 }
 
 /* A[m0:m0+mr, k0:k0+kc] as kc steps of KG_MR values, zero-padded rows. */
+/* Steps [k0, kc) of packA one float at a time: mr rows, zeros after. */
+static inline void KG_NAME(packAScalar)(int64_t mr, int64_t k0, int64_t kc,
+                                        const float *a, int64_t sam,
+                                        int64_t sak, float *restrict out) {
+  for (int64_t k = k0; k < kc; ++k) {
+    float *step = out + k * KG_MR;
+    int64_t i = 0;
+    for (; i < mr; ++i)
+      step[i] = a[i * sam + k * sak];
+    for (; i < KG_MR; ++i)
+      step[i] = 0;
+  }
+}
+
 static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
                            int64_t sam, int64_t sak, float *restrict out) {
-  if (mr == KG_MR && sak == 1) {
-    int64_t k = 0;
-#if defined(__AVX__) && KG_MR >= 8
-    /* Eight steps at a time, rows [i0, i0 + 8) transposed in registers:
-     * a step's values are a column of A, one float from each row, and the
-     * scalar gather below cost a transformer's GEMMs 9% of their time. The
-     * last block of rows starts at KG_MR - 8 (rows 4 to 11 after 0 to 7
-     * for AVX-512's 12): rows in both are written twice, with the same
-     * values. */
-    for (; k + 8 <= kc; k += 8)
-      for (int64_t i0 = 0; i0 < KG_MR; i0 += 8) {
-        int64_t r0 = i0 + 8 <= KG_MR ? i0 : KG_MR - 8;
-        KG_NAME(transpose8)(a + r0 * sam + k, sam, out + k * KG_MR + r0,
-                            KG_MR);
-      }
-#endif
-    for (out += k * KG_MR; k < kc; ++k, out += KG_MR)
-#pragma GCC unroll 16
-      for (int i = 0; i < KG_MR; ++i)
-        out[i] = a[i * sam + k];
-    return;
-  }
 #if defined(__AVX__) && KG_MR >= 8
   if (mr >= 8 && sak == 1) {
-    /* A last panel of 8 or more rows (128 rows are 10 panels of 12 and
-     * one of 8): the same blocks over its rows, zeros after them. */
+    /* Eight steps at a time, blocks of 8 rows transposed in registers: a
+     * step's values are a column of A, one float from each row, and the
+     * scalar gather below cost a transformer's GEMMs 9% of their time. The
+     * last block starts at mr - 8 (rows 4 to 11 after 0 to 7 for AVX-512's
+     * 12): rows in both are written twice, with the same values. A last
+     * panel of 8 to 11 rows (128 rows are 10 panels of 12 and one of 8)
+     * gets zeros after its rows. */
     int64_t k = 0;
     for (; k + 8 <= kc; k += 8) {
       for (int64_t i0 = 0; i0 < mr; i0 += 8) {
@@ -474,16 +490,17 @@ static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
         for (int64_t i = mr; i < KG_MR; ++i)
           out[s * KG_MR + i] = 0;
     }
-    for (out += k * KG_MR; k < kc; ++k, out += KG_MR) {
-      int64_t i = 0;
-      for (; i < mr; ++i)
-        out[i] = a[i * sam + k];
-      for (; i < KG_MR; ++i)
-        out[i] = 0;
-    }
+    KG_NAME(packAScalar)(mr, k, kc, a, sam, 1, out);
     return;
   }
 #endif
+  if (mr == KG_MR && sak == 1) {
+    for (int64_t k = 0; k < kc; ++k, out += KG_MR)
+#pragma GCC unroll 16
+      for (int i = 0; i < KG_MR; ++i)
+        out[i] = a[i * sam + k];
+    return;
+  }
   if (sam == 1) {
     /* A transposed (a pointwise convolution's pixels as rows): a step's
      * values are contiguous, a vector or two of them. */
@@ -496,13 +513,7 @@ static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
       }
     return;
   }
-  for (int64_t k = 0; k < kc; ++k, out += KG_MR) {
-    int64_t i = 0;
-    for (; i < mr; ++i)
-      out[i] = a[i * sam + k * sak];
-    for (; i < KG_MR; ++i)
-      out[i] = 0;
-  }
+  KG_NAME(packAScalar)(mr, 0, kc, a, sam, sak, out);
 }
 
 /* Few rows: C[m, :] += A[m, :] * B without packing. B with unit stride
@@ -813,21 +824,13 @@ static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
         if (sxw == 1 && sw == 2)
           /* The rest a vector at a time too (a 28-float row has 14 columns
            * per phase, none of them in whole vectors above): the 2 n - 1
-           * floats its columns span, loaded masked (nothing past them is
-           * read) into a staging pair whose even floats are the columns.
-           * One float at a time, this copy was a third of a 3x3 stride-2
-           * convolution on 28 x 28. */
+           * floats its columns span, nothing past them read. One float at
+           * a time, this copy was a third of a 3x3 stride-2 convolution on
+           * 28 x 28. */
           for (; jq < jHi; jq += KG_W) {
             int64_t n = jHi - jq < KG_W ? jHi - jq : KG_W;
-            int64_t span = 2 * n - 1;
-            float both[2 * KG_W];
-            KG_STOREU(both, kg_loadrange(src + jq * 2, 0,
-                                         span < KG_W ? span : KG_W));
-            KG_STOREU(both + KG_W,
-                      span > KG_W ? kg_loadrange(src + jq * 2 + KG_W, 0,
-                                                 span - KG_W)
-                                  : KG_SET1(0.0f));
-            kg_vec v = kg_load_even(both);
+            kg_vec v = KG_NAME(loadEvenRange)(src + jq * 2, 0, 2 * n - 1,
+                                              KG_SET1(0.0f));
             if (n == KG_W)
               KG_STOREU(out + jq, v);
             else

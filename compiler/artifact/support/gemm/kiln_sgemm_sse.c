@@ -51,9 +51,8 @@ static inline kg_vec kg_load_even(const float *p) {
   return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4),
                         _MM_SHUFFLE(2, 0, 2, 0));
 }
-#include "kiln_sgemm_impl.h"
-#include "kiln_softmax_impl.h"
-/* Lanes [lo, hi) of p, `fill` elsewhere (kiln_pool_impl.h). */
+/* Lanes [lo, hi) of p, `fill` elsewhere, the other lanes' memory not
+ * touched (the strided phase copy, kiln_pool_impl.h). */
 static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
                                      kg_vec fill) {
   float tmp[4];
@@ -65,6 +64,8 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 #define KG_ADD(a, b) _mm_add_ps(a, b)
 #define KG_OR(a, b) _mm_or_ps(a, b)
 #define KG_NANMASK(v) _mm_cmpunord_ps(v, v)
+#include "kiln_sgemm_impl.h"
+#include "kiln_softmax_impl.h"
 #include "kiln_pool_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */
 typedef __m128i ki_vec;
