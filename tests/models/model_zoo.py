@@ -208,3 +208,53 @@ ZOO.update({
     "torch_tiny_encoder": _exported(
         "tiny_encoder", [(2, 7, 32), (2, 7, 32)]),  # export fixed B, S
 })
+
+
+# The exporter corpus (export_torch_models.py): transformers models from tiny
+# configs with random weights, a small CNN and an LSTM, each exported by
+# PyTorch's dynamo exporter (torch.onnx.export(dynamo=True), opset 20) and
+# its legacy TorchScript exporter (opset 17), with symbolic batch and
+# sequence (or image) dims.
+VOCAB = 100  # the configs' vocabulary size
+
+
+def _tokens(batch, seq, mask=True):
+    """Token ids, and a 0/1 attention mask whose last row is padded."""
+    feed = {"input_ids": RNG.integers(0, VOCAB, (batch, seq), dtype=np.int64)}
+    if mask:
+        m = np.ones((batch, seq), np.int64)
+        m[-1, max(1, seq - 3):] = 0
+        feed["attention_mask"] = m
+    return feed
+
+
+def _floats(name, *shapes):
+    return [{name: RNG.standard_normal(s).astype(np.float32)} for s in shapes]
+
+
+def _corpus(name, feeds):
+    def build():
+        return onnx.load(os.path.join(EXPORTED, name + ".onnx")), feeds()
+    return build
+
+
+for _exporter in ("dynamo", "legacy"):
+    ZOO.update({
+        f"{_exporter}_bert": _corpus(
+            f"bert_{_exporter}", lambda: [_tokens(1, 5), _tokens(3, 9)]),
+        f"{_exporter}_gpt2": _corpus(
+            f"gpt2_{_exporter}", lambda: [_tokens(1, 6), _tokens(2, 11)]),
+        f"{_exporter}_t5_encoder": _corpus(
+            f"t5_encoder_{_exporter}", lambda: [_tokens(1, 4), _tokens(2, 13)]),
+        f"{_exporter}_vit": _corpus(
+            f"vit_{_exporter}",
+            lambda: _floats("pixel_values", (1, 3, 32, 32), (3, 3, 32, 32))),
+        f"{_exporter}_whisper_encoder": _corpus(
+            f"whisper_encoder_{_exporter}",
+            lambda: _floats("input_features", (1, 16, 48), (2, 16, 48))),
+        f"{_exporter}_cnn": _corpus(
+            f"cnn_{_exporter}",
+            lambda: _floats("image", (1, 3, 32, 32), (2, 3, 20, 28))),
+    })
+ZOO["legacy_lstm"] = _corpus(
+    "lstm_legacy", lambda: _floats("x", (1, 5, 8), (3, 9, 8)))
