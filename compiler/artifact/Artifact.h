@@ -23,8 +23,16 @@ struct TensorSignature {
   std::vector<std::string> dimParams;
 };
 
+/// One graph input or output over the slots above (kiln_value_info_t).
+struct ValueSignature {
+  std::string name, type; // type: ONNX Runtime's string
+  uint32_t kind = 0, flags = 0, firstSlot = 0, numSlots = 0;
+};
+
 struct Signature {
   std::vector<TensorSignature> inputs, outputs;
+  /// Empty when every graph value is one tensor slot.
+  std::vector<ValueSignature> inputValues, outputValues;
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 

@@ -56,6 +56,38 @@ FailureOr<Signature> extractSignature(ModuleOp module) {
                         sig.outputs.back())))
       return failure();
   }
+  // Sequences, maps and optionals at the edges (EdgeValues.h): each value
+  // covers the next `count` slots.
+  auto values = [&](const char *attr, size_t numSlots,
+                    std::vector<ValueSignature> &out) -> LogicalResult {
+    auto list = main->getAttrOfType<ArrayAttr>(attr);
+    if (!list)
+      return success();
+    uint32_t next = 0;
+    for (Attribute a : list) {
+      auto d = dyn_cast<DictionaryAttr>(a);
+      auto name = d ? d.getAs<StringAttr>("name") : nullptr;
+      auto type = d ? d.getAs<StringAttr>("type") : nullptr;
+      auto kind = d ? d.getAs<IntegerAttr>("kind") : nullptr;
+      auto flags = d ? d.getAs<IntegerAttr>("flags") : nullptr;
+      auto count = d ? d.getAs<IntegerAttr>("count") : nullptr;
+      if (!name || !type || !kind || !flags || !count || count.getInt() < 0)
+        return main.emitError() << attr << " has a malformed entry " << a;
+      ValueSignature v{name.str(), type.str(), (uint32_t)kind.getInt(),
+                       (uint32_t)flags.getInt(), next,
+                       (uint32_t)count.getInt()};
+      next += v.numSlots;
+      out.push_back(std::move(v));
+    }
+    if (next != numSlots)
+      return main.emitError() << attr << " covers " << next
+                              << " slots, @main has " << numSlots;
+    return success();
+  };
+  if (failed(values("kiln.input_values", sig.inputs.size(), sig.inputValues)) ||
+      failed(values("kiln.output_values", sig.outputs.size(),
+                    sig.outputValues)))
+    return failure();
   if (auto meta = module->getAttrOfType<DictionaryAttr>("kiln.metadata"))
     for (NamedAttribute a : meta)
       if (auto s = dyn_cast<StringAttr>(a.getValue()))
@@ -104,6 +136,23 @@ public:
   ///                      ptr dim_params; }
   llvm::StructType *tensorInfoType() {
     return llvm::StructType::get(ctx, {ptr, i32, i32, ptr, ptr});
+  }
+
+  /// kiln_value_info_t { ptr name, type; i32 kind, flags, first_slot,
+  ///                     num_slots; }
+  llvm::Constant *valueInfos(const std::vector<ValueSignature> &values) {
+    if (values.empty())
+      return llvm::ConstantPointerNull::get(ptr);
+    auto *type = llvm::StructType::get(ctx, {ptr, ptr, i32, i32, i32, i32});
+    std::vector<llvm::Constant *> infos;
+    for (const ValueSignature &v : values)
+      infos.push_back(llvm::ConstantStruct::get(
+          type, {cString(v.name), cString(v.type),
+                 llvm::ConstantInt::get(i32, v.kind),
+                 llvm::ConstantInt::get(i32, v.flags),
+                 llvm::ConstantInt::get(i32, v.firstSlot),
+                 llvm::ConstantInt::get(i32, v.numSlots)}));
+    return array(type, infos, ".kiln.values");
   }
 
   llvm::Constant *tensorInfos(const std::vector<TensorSignature> &sigs) {
@@ -455,10 +504,12 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   // kiln_artifact_t { i32 abi_version, provider, num_inputs, num_outputs;
   //                   ptr inputs, outputs, entry, kernel_names, metadata,
   //                   compiler_version; i32 num_kernels; ptr cpu_name,
-  //                   cpu_features; }
+  //                   cpu_features; i32 num_input_values,
+  //                   num_output_values; ptr input_values, output_values; }
   auto *artifactType = llvm::StructType::get(
       ab.ctx, {ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr, ab.ptr,
-               ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr});
+               ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr, ab.i32, ab.i32, ab.ptr,
+               ab.ptr});
   llvm::Constant *fields[] = {
       llvm::ConstantInt::get(ab.i32, KILN_ABI_VERSION),
       llvm::ConstantInt::get(ab.i32, provider),
@@ -472,7 +523,11 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       ab.cString(KILN_COMPILER_VERSION),
       llvm::ConstantInt::get(ab.i32, numKernels),
       ab.cString(cpuName),
-      ab.cString(cpuFeatures)};
+      ab.cString(cpuFeatures),
+      llvm::ConstantInt::get(ab.i32, sig.inputValues.size()),
+      llvm::ConstantInt::get(ab.i32, sig.outputValues.size()),
+      ab.valueInfos(sig.inputValues),
+      ab.valueInfos(sig.outputValues)};
   new llvm::GlobalVariable(
       m, artifactType, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(artifactType, fields), KILN_ARTIFACT_SYMBOL);

@@ -10,6 +10,7 @@
 
 #include "compiler/pipeline/Compiler.h"
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -33,8 +34,11 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
   out.emit = kiln::EmitKind::SharedObject;
   if (!in)
     return true;
-  // Every field of this version is read: a smaller struct is not one.
-  if (in->struct_size < sizeof(kiln_compile_options)) {
+  // The fields up to dim_count are read always: a smaller struct is not
+  // one. Later fields are read when the caller's struct has them.
+  constexpr size_t firstVersion =
+      offsetof(kiln_compile_options, sequence_lengths);
+  if (in->struct_size < firstVersion) {
     message = "kiln_compile_options.struct_size is " +
               std::to_string(in->struct_size) +
               " (set it to sizeof(kiln_compile_options))";
@@ -55,6 +59,13 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
   for (size_t i = 0; i < in->dim_count; ++i)
     if (!kiln::addDimOverride(in->dims[i], out.shapes, message))
       return false;
+  if (in->struct_size < sizeof(kiln_compile_options))
+    return true;
+  for (size_t i = 0; i < in->sequence_length_count; ++i)
+    if (!kiln::addSequenceLength(in->sequence_lengths[i], out.shapes, message))
+      return false;
+  for (size_t i = 0; i < in->absent_optional_count; ++i)
+    out.shapes.absentOptionals.insert(in->absent_optionals[i]);
   return true;
 }
 

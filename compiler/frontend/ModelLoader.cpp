@@ -114,8 +114,11 @@ void applyShapeOptions(onnx::GraphProto &g, const ShapeOptions &shapes) {
     auto it = shapes.inputShapes.find(input.name());
     if (it != shapes.inputShapes.end()) {
       shape->clear_dim();
-      for (int64_t d : it->second)
-        shape->add_dim()->set_dim_value(d);
+      for (int64_t d : it->second) {
+        auto *dim = shape->add_dim();
+        if (d >= 0)
+          dim->set_dim_value(d);
+      }
       continue;
     }
     for (int i = 0; i < shape->dim_size(); ++i) {
@@ -222,23 +225,14 @@ std::string duplicateDefinition(const onnx::GraphProto &g) {
 
 /// The first node of `g` (or of a subgraph) in a domain Kiln does not
 /// compile, in the importer's words, or "". Kiln compiles the default
-/// domain, ai.onnx.ml but for its operators on maps and sequences of maps,
-/// ai.onnx.preview.training and the model's own functions. This runs
-/// before libonnx's shape inference, which fails on some of those
-/// operators (ai.onnx.ml's ZipMap and its sequence of maps) with a message
-/// that does not say what is missing.
+/// domain, ai.onnx.ml, ai.onnx.preview.training and the model's own
+/// functions. This runs before libonnx's shape inference, which fails on
+/// operators of other domains with a message that does not say what is
+/// missing.
 std::string unsupportedDomainNode(const onnx::ModelProto &model,
                                   const onnx::GraphProto &g) {
   for (const auto &node : g.node()) {
     const std::string &domain = node.domain();
-    const std::string &op = node.op_type();
-    if (domain == "ai.onnx.ml" &&
-        (op == "ZipMap" || op == "DictVectorizer" || op == "CastMap"))
-      return "unsupported ONNX operator '" + op +
-             "' (domain ai.onnx.ml) in node '" + nodeDisplayName(node) +
-             "': Kiln does not support map and sequence-of-map values yet "
-             "(convert classifiers without ZipMap, e.g. skl2onnx's "
-             "options={id(model): {'zipmap': False}})";
     bool supported = domain.empty() || domain == "ai.onnx" ||
                      domain == "ai.onnx.ml" ||
                      domain == "ai.onnx.preview.training";
@@ -626,8 +620,8 @@ bool addInputShape(const std::string &spec, ShapeOptions &shapes,
   for (size_t start = 0;;) {
     size_t x = value.find('x', start);
     std::string part = value.substr(start, x - start);
-    int64_t d;
-    if (!parseDim(part, d)) {
+    int64_t d = -1; // "?": a dim known at run time
+    if (part != "?" && !parseDim(part, d)) {
       error = "bad dim '" + part + "' in input shape '" + spec + "'";
       return false;
     }
@@ -649,6 +643,18 @@ bool addDimOverride(const std::string &spec, ShapeOptions &shapes,
     return false;
   }
   shapes.dimOverrides[name] = d;
+  return true;
+}
+
+bool addSequenceLength(const std::string &spec, ShapeOptions &shapes,
+                       std::string &error) {
+  std::string name, value;
+  int64_t n;
+  if (!splitSpec(spec, name, value) || !parseDim(value, n)) {
+    error = "a sequence length is name=count (count >= 0), got '" + spec + "'";
+    return false;
+  }
+  shapes.sequenceLengths[name] = n;
   return true;
 }
 

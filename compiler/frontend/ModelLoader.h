@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,18 @@ struct ShapeOptions {
   /// Symbolic dim name -> value ("batch" -> 1), as ONNX Runtime's
   /// add_free_dimension_override_by_name.
   std::map<std::string, int64_t> dimOverrides;
-  /// Input name -> full shape; replaces the declared shape.
+  /// Input name -> full shape (-1: a dim known at run time); replaces the
+  /// declared shape. "x[i]" names tensor i of sequence input x.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Make every input dim symbolic (named "<input>_d<i>").
   bool allDynamic = false;
+  /// Sequence input name -> its number of tensors. The generated code only
+  /// handles tensors, so a sequence graph input is compiled as that many
+  /// tensor inputs (kiln-compile --sequence-length).
+  std::map<std::string, int64_t> sequenceLengths;
+  /// Optional graph inputs compiled without a value (fed None); the others
+  /// are compiled as holding one (kiln-compile --optional-absent).
+  std::set<std::string> absentOptionals;
 };
 
 /// Adds an input shape written "name=1x3x224x224" (kiln-compile --shape,
@@ -44,6 +53,10 @@ bool addInputShape(const std::string &spec, ShapeOptions &shapes,
 /// or negative.
 bool addDimOverride(const std::string &spec, ShapeOptions &shapes,
                     std::string &error);
+/// Adds a sequence input's length written "name=3" (kiln-compile
+/// --sequence-length, kiln_compile_options.sequence_lengths).
+bool addSequenceLength(const std::string &spec, ShapeOptions &shapes,
+                       std::string &error);
 
 struct LoadedModel {
   std::unique_ptr<onnx::ModelProto> model;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/frontend/OnnxImporter.h"
+#include "compiler/frontend/EdgeValues.h"
 #include "compiler/frontend/TensorConversion.h"
 #include "dialects/onnx/OnnxDialect.h"
 
@@ -19,6 +20,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/SaveAndRestore.h"
+
+#include "kiln/kiln_abi.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -64,9 +67,10 @@ std::string odsAttrName(const std::string &onnxName) {
 class Importer {
 public:
   Importer(MLIRContext *ctx, const onnx::ModelProto &model, std::string path,
-           const std::map<std::string, int64_t> &nodeOpsets)
+           const std::map<std::string, int64_t> &nodeOpsets,
+           const ShapeOptions &shapes)
       : ctx(ctx), model(model), b(ctx), path(std::move(path)),
-        nodeOpsets(nodeOpsets) {}
+        nodeOpsets(nodeOpsets), shapes(shapes) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -84,6 +88,11 @@ private:
   std::string path;
   /// Nodes of expanded function bodies written against another opset.
   const std::map<std::string, int64_t> &nodeOpsets;
+  /// Sequence lengths and absent optionals of the graph inputs.
+  const ShapeOptions &shapes;
+  /// Maps (graph inputs) and sequences of maps (ZipMap results): their
+  /// tensors, for the ai.onnx.ml operators on maps and the graph outputs.
+  std::unordered_map<std::string, MapSlots> maps;
   int64_t opset = 1;
   Location unknownLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
 
@@ -103,6 +112,8 @@ private:
   LogicalResult importGraph(const onnx::GraphProto &g, bool isMain,
                             Block *block, SmallVectorImpl<Value> &outputs);
   LogicalResult importNode(const onnx::NodeProto &node);
+  /// ai.onnx.ml's operators on maps (EdgeValues.h).
+  LogicalResult importMapOp(const onnx::NodeProto &node, Location loc);
   Value createConstant(Location loc, const onnx::TensorProto &t);
   Value constantOf(Location loc, ElementsAttr value);
   Value i64Constant(Location loc, ArrayRef<int64_t> values, bool scalar);
@@ -151,13 +162,6 @@ Value Importer::createConstant(Location loc, const onnx::TensorProto &t) {
     return {};
   }
   return constantOf(loc, value);
-}
-
-/// Why a graph input or output of sequence or optional type is refused.
-static std::string describeNonTensor(Type t) {
-  return std::string(isa<SeqType>(t) ? "a sequence" : "an optional") +
-         ": sequence and optional inputs/outputs are not supported by the "
-         "runtime ABI yet";
 }
 
 FailureOr<Type> Importer::typeOf(const std::string &name, Location loc) {
@@ -562,6 +566,56 @@ LogicalResult Importer::normalizeLegacy(const onnx::NodeProto &node,
   return success();
 }
 
+LogicalResult Importer::importMapOp(const onnx::NodeProto &node,
+                                    Location loc) {
+  auto nodeError = [&](const onnx::NodeProto &node, Location loc) {
+    return emitError(loc) << "node '" << nodeDisplayName(node) << "' ("
+                          << node.op_type() << "): ";
+  };
+  if (node.input_size() != 1 || node.output_size() != 1 ||
+      node.input(0).empty())
+    return nodeError(node, loc) << "takes one input and makes one output";
+  const std::string &in = node.input(0);
+  if (node.op_type() == "ZipMap") {
+    // A sequence of maps is only carried to a graph output: its keys and
+    // the probabilities they label, [N, C] (a [C] input is one row).
+    Value x = lookup(in);
+    auto xt = x ? dyn_cast<RankedTensorType>(x.getType()) : nullptr;
+    if (!xt || xt.getRank() < 1 || xt.getRank() > 2)
+      return nodeError(node, loc) << "needs a tensor of rank 1 or 2";
+    if (xt.getRank() == 1) {
+      OperationState state(loc, "onnx.Unsqueeze");
+      state.addOperands({x, i64Constant(loc, {0}, /*scalar=*/false)});
+      state.addTypes(RankedTensorType::get({1, xt.getDimSize(0)},
+                                           xt.getElementType()));
+      x = b.create(state)->getResult(0);
+    }
+    Value keys = buildZipMapKeys(b, loc, node);
+    if (!keys)
+      return failure();
+    auto nKeys = cast<RankedTensorType>(keys.getType()).getDimSize(0);
+    auto width = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    if (!ShapedType::isDynamic(width) && width != nKeys)
+      return nodeError(node, loc) << "has " << nKeys << " class labels for "
+                                  << width << " columns";
+    maps[node.output(0)] = MapSlots{keys, x};
+    return success();
+  }
+  auto m = maps.find(in);
+  if (m == maps.end())
+    return nodeError(node, loc)
+           << "reads '" << in
+           << "', which is not a map graph input (Kiln carries maps only at "
+              "the model's edges)";
+  Value out = node.op_type() == "DictVectorizer"
+                  ? buildDictVectorizer(b, loc, m->second, node)
+                  : buildCastMap(b, loc, m->second, node);
+  if (!out)
+    return failure();
+  scopes.back()[node.output(0)] = out;
+  return success();
+}
+
 LogicalResult Importer::importNode(const onnx::NodeProto &node) {
   std::string nodeName = nodeDisplayName(node);
   Location loc = NameLoc::get(b.getStringAttr(nodeName),
@@ -591,6 +645,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
                           << "': Kiln only compiles the default ai.onnx "
                              "domain";
   }
+  if (ml && (node.op_type() == "ZipMap" || node.op_type() == "DictVectorizer" ||
+             node.op_type() == "CastMap"))
+    return importMapOp(node, loc);
   std::string opName = (ml ? "ml." : "") + node.op_type();
   auto layoutIt = opTable().find(opName);
   std::vector<const onnx::AttributeProto *> defaults;
@@ -613,6 +670,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       continue;
     }
     Value v = lookup(name);
+    if (!v && maps.count(name))
+      return emitError(loc)
+             << "node '" << nodeName << "' reads '" << name
+             << "', a map or sequence of maps: Kiln carries those only at "
+                "the model's edges and into DictVectorizer and CastMap";
     if (!v)
       return emitError(loc) << "node '" << nodeName << "' uses value '" << name
                             << "', which no node or graph input defines";
@@ -794,6 +856,12 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g, bool isMain,
       return failure();
   for (const auto &vi : g.output()) {
     Value v = lookup(vi.name());
+    // A sequence of maps (ZipMap's) is carried by its tensors, which run()
+    // returns in its place.
+    if (!v && isMain && maps.count(vi.name())) {
+      outputs.push_back(Value());
+      continue;
+    }
     if (!v)
       return emitError(loc) << "graph output '" << vi.name()
                             << "' is not produced by any node";
@@ -841,74 +909,275 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &vi : g.output())
     typeScopes.back()[vi.name()] = &vi.type();
 
-  auto sigAttrs = [&](const onnx::ValueInfoProto &vi) {
+  // One tensor slot of @main: a graph tensor, or a tensor of a sequence,
+  // map or optional at the edge (named "x[0]", "x.keys", ...).
+  auto slotAttrs = [&](const std::string &name, int32_t elemType,
+                       const onnx::TypeProto *tensor) {
     SmallVector<Attribute> params;
-    if (vi.type().tensor_type().has_shape())
-      for (const auto &d : vi.type().tensor_type().shape().dim())
+    if (tensor && tensor->tensor_type().has_shape())
+      for (const auto &d : tensor->tensor_type().shape().dim())
         params.push_back(
             b.getStringAttr(d.has_dim_value() ? "" : d.dim_param()));
     return b.getDictionaryAttr(
-        {b.getNamedAttr("kiln.name", b.getStringAttr(vi.name())),
-         b.getNamedAttr(
-             "kiln.elem_type",
-             b.getI32IntegerAttr(vi.type().tensor_type().elem_type())),
+        {b.getNamedAttr("kiln.name", b.getStringAttr(name)),
+         b.getNamedAttr("kiln.elem_type", b.getI32IntegerAttr(elemType)),
          b.getNamedAttr("kiln.dim_params", b.getArrayAttr(params))});
   };
+  // How each graph input is made from its slots (filled once @main's
+  // block exists).
+  struct InputPlan {
+    std::string name;
+    unsigned firstArg = 0, numArgs = 0;
+    uint32_t kind = KILN_VALUE_TENSOR, flags = 0;
+    Type type; // the graph value's type (Seq, Opt or tensor)
+  };
+  SmallVector<InputPlan> plans;
   SmallVector<Type> argTypes, resultTypes;
-  SmallVector<Attribute> argAttrs, resAttrs;
+  SmallVector<Attribute> argAttrs, resAttrs, inputValues, outputValues;
+  bool nonTensorEdge = false;
+  auto addSlot = [&](Type t, DictionaryAttr attrs) {
+    argTypes.push_back(t);
+    argAttrs.push_back(attrs);
+  };
   for (const auto &vi : g.input()) {
     if (initNames.count(vi.name()))
       continue;
-    FailureOr<Type> t = typeOf(vi.name(), loc);
-    if (succeeded(t) && isSeqOrOpt(*t)) {
-      emitError(loc) << "graph input '" << vi.name() << "' is "
-                     << describeNonTensor(*t);
-      return nullptr;
+    const std::string &name = vi.name();
+    InputPlan plan;
+    plan.name = name;
+    plan.firstArg = argTypes.size();
+    const onnx::TypeProto *tp = &vi.type();
+    if (tp->has_optional_type()) {
+      plan.flags |= KILN_VALUE_FLAG_OPTIONAL;
+      if (shapes.absentOptionals.count(name))
+        plan.flags |= KILN_VALUE_FLAG_ABSENT;
+      tp = &tp->optional_type().elem_type();
     }
-    if (failed(t) || !isa<RankedTensorType>(*t)) {
-      if (succeeded(t))
-        emitError(loc) << "graph input '" << vi.name()
-                       << "' has no shape; give one with --shape";
-      return nullptr;
+    if (tp->has_map_type()) {
+      // A map: its keys [n] and values [n] (ONNX map values here are
+      // tensors of one element type: a scalar per key).
+      const auto &mt = tp->map_type();
+      if (!mt.value_type().has_tensor_type()) {
+        emitError(loc) << "graph input '" << name
+                       << "': only maps to tensor values are supported";
+        return nullptr;
+      }
+      plan.kind = KILN_VALUE_MAP;
+    } else if (tp->has_sequence_type()) {
+      plan.kind = KILN_VALUE_SEQUENCE;
     }
-    argTypes.push_back(*t);
-    argAttrs.push_back(sigAttrs(vi));
-  }
-  for (const auto &vi : g.output()) {
-    FailureOr<Type> t = typeOf(vi.name(), loc);
-    if (succeeded(t) && isSeqOrOpt(*t)) {
-      emitError(loc) << "graph output '" << vi.name() << "' is "
-                     << describeNonTensor(*t);
-      return nullptr;
-    }
+    FailureOr<Type> t = plan.kind == KILN_VALUE_MAP
+                            ? FailureOr<Type>(Type(NoneType::get(ctx)))
+                            : convertType(*tp, name, loc);
     if (failed(t))
       return nullptr;
-    resultTypes.push_back(*t);
-    resAttrs.push_back(sigAttrs(vi));
+    plan.type = *t;
+    if (plan.flags & KILN_VALUE_FLAG_OPTIONAL)
+      plan.type = OptType::get(ctx, *t);
+    if (plan.flags & KILN_VALUE_FLAG_ABSENT) {
+      // No slots: an onnx.Optional without a value below.
+    } else if (plan.kind == KILN_VALUE_MAP) {
+      const auto &mt = tp->map_type();
+      std::string error;
+      Type key = onnxElementType(ctx, mt.key_type(), error);
+      Type value = onnxElementType(
+          ctx, mt.value_type().tensor_type().elem_type(), error);
+      if (!key || !value) {
+        emitError(loc) << "graph input '" << name << "': " << error;
+        return nullptr;
+      }
+      addSlot(RankedTensorType::get({ShapedType::kDynamic}, key),
+              slotAttrs(name + ".keys", mt.key_type(), nullptr));
+      addSlot(RankedTensorType::get({ShapedType::kDynamic}, value),
+              slotAttrs(name + ".values",
+                        mt.value_type().tensor_type().elem_type(), nullptr));
+    } else if (plan.kind == KILN_VALUE_SEQUENCE) {
+      auto length = shapes.sequenceLengths.find(name);
+      if (length == shapes.sequenceLengths.end()) {
+        emitError(loc) << "graph input '" << name
+                       << "' is a sequence: its length must be fixed to "
+                          "compile it (kiln-compile --sequence-length "
+                       << name << "=N; Python compiles one per length fed)";
+        return nullptr;
+      }
+      // Tensors of one sequence may differ in shape: a dim_param of the
+      // element type is not one size, so every slot's dims are anonymous.
+      // An element type without a shape takes each slot's from --shape
+      // "x[i]=?x?" (what Python passes from the tensors fed).
+      const onnx::TypeProto &elem = tp->sequence_type().elem_type();
+      TensorType elemType = cast<TensorType>(cast<SeqType>(*t).getElementType());
+      for (int64_t i = 0; i < length->second; ++i) {
+        std::string slot = name + "[" + std::to_string(i) + "]";
+        Type slotType = elemType;
+        if (auto given = shapes.inputShapes.find(slot);
+            given != shapes.inputShapes.end()) {
+          SmallVector<int64_t> dims;
+          for (int64_t d : given->second)
+            dims.push_back(d < 0 ? ShapedType::kDynamic : d);
+          slotType = RankedTensorType::get(dims, elemType.getElementType());
+        }
+        if (!isa<RankedTensorType>(slotType)) {
+          emitError(loc) << "graph input '" << name
+                         << "' is a sequence of tensors of unknown rank: "
+                            "give each one's shape (--shape '"
+                         << slot << "=?x?' for rank 2)";
+          return nullptr;
+        }
+        addSlot(slotType,
+                slotAttrs(slot, elem.tensor_type().elem_type(), nullptr));
+      }
+    } else {
+      if (!isa<RankedTensorType>(*t)) {
+        emitError(loc) << "graph input '" << name
+                       << "' has no shape; give one with --shape";
+        return nullptr;
+      }
+      addSlot(*t, slotAttrs(name, tp->tensor_type().elem_type(), tp));
+    }
+    plan.numArgs = argTypes.size() - plan.firstArg;
+    nonTensorEdge |= plan.kind != KILN_VALUE_TENSOR || plan.flags;
+    inputValues.push_back(edgeValueAttr(b, name, ortTypeString(vi.type()),
+                                        plan.kind, plan.flags,
+                                        plan.numArgs));
+    plans.push_back(std::move(plan));
   }
+  for (const auto &[name, length] : shapes.sequenceLengths)
+    if (!llvm::any_of(plans, [&](const InputPlan &p) {
+          return p.name == name && p.kind == KILN_VALUE_SEQUENCE;
+        })) {
+      emitError(loc) << "--sequence-length names '" << name
+                     << "', which is not a sequence graph input";
+      return nullptr;
+    }
+  for (const std::string &name : shapes.absentOptionals)
+    if (!llvm::any_of(plans, [&](const InputPlan &p) {
+          return p.name == name && (p.flags & KILN_VALUE_FLAG_OPTIONAL);
+        })) {
+      emitError(loc) << "--optional-absent names '" << name
+                     << "', which is not an optional graph input";
+      return nullptr;
+    }
   b.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(b, loc, "main",
                                    b.getFunctionType(argTypes, resultTypes));
   func.setAllArgAttrs(argAttrs);
-  func.setAllResultAttrs(resAttrs);
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToEnd(entry);
 
   scopes.emplace_back();
-  unsigned argIdx = 0;
-  for (const auto &vi : g.input())
-    if (!initNames.count(vi.name()))
-      scopes.back()[vi.name()] = entry->getArgument(argIdx++);
+  for (const InputPlan &plan : plans) {
+    auto args = entry->getArguments().slice(plan.firstArg, plan.numArgs);
+    Location at = NameLoc::get(b.getStringAttr(plan.name), loc);
+    Type inner = plan.type;
+    if (auto opt = dyn_cast<OptType>(inner))
+      inner = opt.getElementType();
+    Value v;
+    if (plan.kind == KILN_VALUE_MAP) {
+      if (!(plan.flags & KILN_VALUE_FLAG_ABSENT))
+        maps[plan.name] = MapSlots{args[0], args[1]};
+      if (plan.flags & KILN_VALUE_FLAG_OPTIONAL) {
+        emitError(at) << "graph input '" << plan.name
+                      << "': optional maps are not supported";
+        return nullptr;
+      }
+      continue;
+    }
+    if (plan.flags & KILN_VALUE_FLAG_ABSENT) {
+      v = OnnxOptionalOp::create(b, at, plan.type, noValue(at),
+                                 TypeAttr::get(inner));
+      scopes.back()[plan.name] = v;
+      continue;
+    }
+    if (plan.kind == KILN_VALUE_SEQUENCE) {
+      auto seq = cast<SeqType>(inner);
+      if (args.empty()) {
+        std::string error;
+        OperationState state(at, "onnx.SequenceEmpty");
+        state.addTypes(seq);
+        state.addAttribute(
+            "dtype", b.getI64IntegerAttr(onnxDataTypeOf(
+                         cast<TensorType>(seq.getElementType())
+                             .getElementType())));
+        v = b.create(state)->getResult(0);
+      } else {
+        OperationState state(at, "onnx.SequenceConstruct");
+        state.addOperands(ValueRange(args));
+        state.addTypes(seq);
+        v = b.create(state)->getResult(0);
+      }
+    } else {
+      v = args[0];
+    }
+    if (plan.flags & KILN_VALUE_FLAG_OPTIONAL)
+      v = OnnxOptionalOp::create(b, at, plan.type, v, TypeAttr());
+    scopes.back()[plan.name] = v;
+  }
   SmallVector<Value> outputs;
   if (failed(importGraph(g, /*isMain=*/true, entry, outputs)))
     return nullptr;
-  // Graph outputs whose inferred type is more precise than declared: keep
-  // the declared signature and let shape inference refine.
-  for (auto [i, v] : llvm::enumerate(outputs))
-    if (v.getType() != resultTypes[i])
-      resultTypes[i] = v.getType();
+  // Graph outputs: tensors as ONNX inferred them; sequences and optionals
+  // stay one result here until kiln-resolve-sequences replaces them by the
+  // tensors they hold (and updates kiln.output_values' counts); a sequence
+  // of maps (ZipMap's) is its keys and values.
+  SmallVector<Value> results;
+  for (auto [i, vi] : llvm::enumerate(g.output())) {
+    const std::string &name = vi.name();
+    std::string type = ortTypeString(vi.type());
+    if (auto m = maps.find(name); m != maps.end()) {
+      results.append({m->second.keys, m->second.values});
+      for (auto [j, slot] : llvm::enumerate(ArrayRef(results).take_back(2))) {
+        auto t = cast<RankedTensorType>(slot.getType());
+        resAttrs.push_back(slotAttrs(name + (j ? ".values" : ".keys"),
+                                     onnxDataTypeOf(t.getElementType()),
+                                     nullptr));
+      }
+      // A map graph input passed through is a map; ZipMap's is a
+      // sequence of maps.
+      outputValues.push_back(edgeValueAttr(
+          b, name, type,
+          vi.type().has_sequence_type() ? KILN_VALUE_SEQUENCE_OF_MAPS
+                                        : KILN_VALUE_MAP,
+          0, 2));
+      nonTensorEdge = true;
+      continue;
+    }
+    Value v = outputs[i];
+    if (isSeqOrOpt(v.getType())) {
+      // Typed again by kiln-resolve-sequences once the elements are known.
+      const onnx::TypeProto *tp = &vi.type();
+      uint32_t flags = 0;
+      if (tp->has_optional_type()) {
+        flags = KILN_VALUE_FLAG_OPTIONAL;
+        tp = &tp->optional_type().elem_type();
+      }
+      outputValues.push_back(edgeValueAttr(
+          b, name, type,
+          tp->has_sequence_type() ? KILN_VALUE_SEQUENCE : KILN_VALUE_TENSOR,
+          flags, 1));
+      resAttrs.push_back(slotAttrs(
+          name,
+          tp->has_sequence_type()
+              ? tp->sequence_type().elem_type().tensor_type().elem_type()
+              : tp->tensor_type().elem_type(),
+          tp->has_sequence_type() ? &tp->sequence_type().elem_type() : tp));
+      nonTensorEdge = true;
+    } else {
+      outputValues.push_back(
+          edgeValueAttr(b, name, type, KILN_VALUE_TENSOR, 0, 1));
+      resAttrs.push_back(
+          slotAttrs(name, vi.type().tensor_type().elem_type(), &vi.type()));
+    }
+    results.push_back(v);
+  }
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
   func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
-  func::ReturnOp::create(b, loc, outputs);
+  func.setAllResultAttrs(resAttrs);
+  if (nonTensorEdge) {
+    func->setAttr(kInputValuesAttr, b.getArrayAttr(inputValues));
+    func->setAttr(kOutputValuesAttr, b.getArrayAttr(outputValues));
+  }
+  func::ReturnOp::create(b, loc, results);
   return module;
 }
 
@@ -936,7 +1205,7 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext *ctx, const std::string &path,
     return nullptr;
   }
   Importer importer(ctx, *loaded.model, path.empty() ? "<bytes>" : path,
-                    loaded.nodeOpsets);
+                    loaded.nodeOpsets, shapes);
   OwningOpRef<ModuleOp> module = importer.run();
   if (!module && errorCode)
     *errorCode = 10;

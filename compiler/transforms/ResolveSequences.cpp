@@ -10,9 +10,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/frontend/EdgeValues.h"
 #include "compiler/transforms/Passes.h"
 #include "dialects/onnx/OnnxDialect.h"
 
+#include "kiln/kiln_abi.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -104,6 +108,7 @@ private:
   LogicalResult hasElement(OnnxOptionalHasElementOp op);
   LogicalResult getElement(OnnxOptionalGetElementOp op);
   LogicalResult forward(Operation *op, Value from);
+  LogicalResult flattenResults(func::ReturnOp ret);
   Value runtimeLength(Location loc, const RuntimeSplit &split);
   FailureOr<Value> runtimePiece(Operation *op, const RuntimeSplit &split,
                                 Value pos);
@@ -180,6 +185,7 @@ LogicalResult Resolver::visit(Operation *op) {
         return isSeqOrOpt(op.getInput().getType()) ? forward(op, op.getInput())
                                                    : success();
       })
+      .Case([&](func::ReturnOp op) { return flattenResults(op); })
       .Case([&](OnnxSequenceMapOp op) {
         return error(op) << "SequenceMap is not supported: Kiln resolves "
                             "sequences at compile time and does not expand "
@@ -608,6 +614,82 @@ LogicalResult Resolver::getElement(OnnxOptionalGetElementOp op) {
   if (!it->second)
     return error(op) << "the optional is empty (ONNX makes this an error)";
   return forward(op, it->second);
+}
+
+/// Graph outputs that are sequences or optionals become the tensors they
+/// hold: each result of @main is one tensor slot, and kiln.output_values
+/// (EdgeValues.h) says how many slots each graph output has (0 for an
+/// optional without a value, which is then marked absent).
+LogicalResult Resolver::flattenResults(func::ReturnOp ret) {
+  if (!llvm::any_of(ret.getOperands(),
+                    [](Value v) { return isSeqOrOpt(v.getType()); }))
+    return success();
+  auto values = func->getAttrOfType<ArrayAttr>(kiln::kOutputValuesAttr);
+  if (!values)
+    return ret.emitError("@main returns a sequence or optional without "
+                         "kiln.output_values describing its outputs");
+  SmallVector<Value> slots;
+  SmallVector<Attribute> slotAttrs, newValues;
+  unsigned next = 0;
+  for (Attribute a : values) {
+    auto value = cast<DictionaryAttr>(a);
+    int64_t count = cast<IntegerAttr>(value.get("count")).getInt();
+    Value v = count == 1 && next < ret.getNumOperands() ? ret.getOperand(next)
+                                                        : Value();
+    if (!v || !isSeqOrOpt(v.getType())) {
+      for (int64_t i = 0; i < count; ++i, ++next) {
+        slots.push_back(ret.getOperand(next));
+        slotAttrs.push_back(func.getResultAttrDict(next));
+      }
+      newValues.push_back(value);
+      continue;
+    }
+    DictionaryAttr attrs = func.getResultAttrDict(next++);
+    NamedAttrList fields(value);
+    StringRef name = cast<StringAttr>(value.get("name")).getValue();
+    Value held = v;
+    if (isa<OptType>(v.getType())) {
+      auto it = optionals.find(v);
+      if (it == optionals.end())
+        return error(ret) << "graph output '" << name
+                          << "' is an optional that is not built inside the "
+                             "model, so it cannot be resolved at compile time";
+      held = it->second;
+      if (!held) {
+        fields.set("flags", b.getI32IntegerAttr(KILN_VALUE_FLAG_OPTIONAL |
+                                                KILN_VALUE_FLAG_ABSENT));
+        fields.set("count", b.getI64IntegerAttr(0));
+        newValues.push_back(fields.getDictionary(b.getContext()));
+        continue;
+      }
+    }
+    auto slotAttr = [&](const std::string &slotName) {
+      NamedAttrList named(attrs);
+      named.set("kiln.name", b.getStringAttr(slotName));
+      return named.getDictionary(b.getContext());
+    };
+    if (isa<SeqType>(held.getType())) {
+      FailureOr<SmallVector<Value> *> elems = elementsOf(ret, held);
+      if (failed(elems))
+        return failure();
+      for (auto [i, e] : llvm::enumerate(**elems)) {
+        slots.push_back(e);
+        slotAttrs.push_back(slotAttr((name + "[" + Twine(i) + "]").str()));
+      }
+      fields.set("count", b.getI64IntegerAttr((*elems)->size()));
+    } else {
+      slots.push_back(held);
+      slotAttrs.push_back(slotAttr(name.str()));
+    }
+    newValues.push_back(fields.getDictionary(b.getContext()));
+  }
+  func::ReturnOp::create(b, ret.getLoc(), slots);
+  resolved.push_back(ret);
+  func.setFunctionType(FunctionType::get(
+      func.getContext(), func.getArgumentTypes(), ValueRange(slots).getTypes()));
+  func.setAllResultAttrs(slotAttrs);
+  func->setAttr(kiln::kOutputValuesAttr, b.getArrayAttr(newValues));
+  return success();
 }
 
 struct OnnxResolveSequencesPass

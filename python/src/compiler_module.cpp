@@ -25,7 +25,9 @@ NB_MODULE(_compiler, m) {
          const std::vector<std::pair<std::string, std::vector<int64_t>>>
              &inputShapes,
          const std::string &emit, const std::string &outPath, bool allDynamic,
-         bool profile) {
+         bool profile,
+         const std::vector<std::pair<std::string, int64_t>> &sequenceLengths,
+         const std::vector<std::string> &absentOptionals) {
         kiln::python::CompileRequest request;
         request.modelPath = modelPath;
         request.bytes.assign(bytes.c_str(), bytes.size());
@@ -37,6 +39,8 @@ NB_MODULE(_compiler, m) {
         request.outPath = outPath;
         request.allDynamic = allDynamic;
         request.profile = profile;
+        request.sequenceLengths = sequenceLengths;
+        request.absentOptionals = absentOptionals;
         std::string error;
         int code;
         {
@@ -53,10 +57,15 @@ NB_MODULE(_compiler, m) {
           std::vector<std::pair<std::string, std::vector<int64_t>>>(),
       nb::arg("emit") = "so", nb::arg("out_path") = "",
       nb::arg("all_dynamic") = false, nb::arg("profile") = false,
+      nb::arg("sequence_lengths") =
+          std::vector<std::pair<std::string, int64_t>>(),
+      nb::arg("absent_optionals") = std::vector<std::string>(),
       "Compiles `model_path` (or `model_bytes` when the path is empty) into "
       "`out_path`; `all_dynamic` makes every input dim symbolic first, "
-      "`profile` "
-      "instruments every kernel for session profiling. Returns "
+      "`profile` instruments every kernel for session profiling, "
+      "`sequence_lengths` fixes the number of tensors of sequence inputs "
+      "and `absent_optionals` names the optional inputs compiled without a "
+      "value. Returns "
       "(0, '') on success, else (ONNX Runtime status "
       "code, every diagnostic).");
 }

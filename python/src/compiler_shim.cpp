@@ -37,6 +37,15 @@ int compile(const CompileRequest &request, std::string &error) {
   for (const auto &[name, shape] : request.inputShapes)
     options.shapes.inputShapes[name] = shape;
   options.shapes.allDynamic = request.allDynamic;
+  for (const auto &[name, count] : request.sequenceLengths) {
+    if (count < 0) {
+      error = "the length of sequence input '" + name + "' is negative";
+      return 2;
+    }
+    options.shapes.sequenceLengths[name] = count;
+  }
+  options.shapes.absentOptionals.insert(request.absentOptionals.begin(),
+                                        request.absentOptionals.end());
   options.profile = request.profile;
   int code = 0;
   if (compileModel(request.modelPath, request.bytes, options, request.outPath,

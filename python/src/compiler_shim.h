@@ -29,6 +29,10 @@ struct CompileRequest {
   std::vector<std::pair<std::string, int64_t>> dimOverrides;
   /// Input name -> full shape (kiln-compile --shape).
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
+  /// Sequence input name -> its number of tensors (--sequence-length).
+  std::vector<std::pair<std::string, int64_t>> sequenceLengths;
+  /// Optional inputs compiled without a value (--optional-absent).
+  std::vector<std::string> absentOptionals;
   /// Make every input dim symbolic (kiln-compile --all-dynamic).
   bool allDynamic = false;
   /// Instrument every kernel for session profiling (kiln-compile --profile).

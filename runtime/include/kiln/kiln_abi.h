@@ -23,8 +23,13 @@ extern "C" {
  * Still 3: element types 17-26 (float8, float4, int4/uint4, int2/uint2; one
  *    byte per element in `entry`'s memrefs, see kiln_elem_types.def) changed
  *    no layout; runtimes before them refuse such artifacts as having an
- *    unknown element type. */
-#define KILN_ABI_VERSION 3u
+ *    unknown element type.
+ * 4: graph values (kiln_value_info_t): sequences, maps and optionals at the
+ *    model's edges, each carried by consecutive tensor slots of `inputs` and
+ *    `outputs`; artifacts of ABI 3 (every slot one tensor value) still
+ *    open. */
+#define KILN_ABI_VERSION 4u
+#define KILN_ABI_VERSION_MIN 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
 /* Where the artifact's code runs. */
@@ -43,7 +48,10 @@ enum {
 #undef KILN_ELEM_TYPE
 };
 
-/* One graph input or output as the model declares it. */
+/* One tensor slot of `entry`: a graph input or output as the model declares
+ * it, or one tensor of a sequence, map or optional (see kiln_value_info_t;
+ * its name is then "<value>[i]" for element i, "<value>.keys" and
+ * "<value>.values" for a map's). */
 typedef struct kiln_tensor_info_t {
   const char *name;
   int32_t elem_type;
@@ -54,6 +62,49 @@ typedef struct kiln_tensor_info_t {
    * the dim is fixed or anonymous. */
   const char *const *dim_params;
 } kiln_tensor_info_t;
+
+/* What an ONNX graph input or output is, over the tensor slots `entry`
+ * sees. The generated code only handles tensors: a sequence, map or optional
+ * at the model's edge is compiled as the tensors it holds, and the runtime
+ * builds or takes apart the ONNX value around them. */
+enum {
+  /* One slot. */
+  KILN_VALUE_TENSOR = 0,
+  /* `num_slots` slots, element i in slot first_slot + i: a sequence's
+   * length is fixed when the model is compiled (kiln-compile
+   * --sequence-length NAME=N for an input; the model fixes an output's). */
+  KILN_VALUE_SEQUENCE = 1,
+  /* Two slots: keys [n] and values [n]; entry i maps keys[i] to values[i]
+   * (ONNX's map(K, V) with V a tensor element type: a map's values are
+   * scalars). */
+  KILN_VALUE_MAP = 2,
+  /* Two slots: keys [C] and values [N, C]; a sequence of N maps, map i
+   * pairing keys[j] with values[i, j] (what ZipMap makes). */
+  KILN_VALUE_SEQUENCE_OF_MAPS = 3,
+};
+
+/* kiln_value_info_t.flags */
+enum {
+  /* The graph declares optional(...): `kind` says what it holds. */
+  KILN_VALUE_FLAG_OPTIONAL = 1u,
+  /* An optional compiled without a value (no slots): an input must be fed
+   * None, an output is None. */
+  KILN_VALUE_FLAG_ABSENT = 2u,
+};
+
+typedef struct kiln_value_info_t {
+  /* The graph input or output. */
+  const char *name;
+  /* ONNX Runtime's type string of it: "tensor(float)", "seq(tensor(int64))",
+   * "map(string,tensor(float))", "seq(map(int64,tensor(float)))",
+   * "optional(seq(tensor(float)))". */
+  const char *type;
+  uint32_t kind;  /* KILN_VALUE_* */
+  uint32_t flags; /* KILN_VALUE_FLAG_* */
+  /* The slots of `inputs` (or `outputs`) that carry it. */
+  uint32_t first_slot;
+  uint32_t num_slots;
+} kiln_value_info_t;
 
 /* The run context: what the generated code may call back into during one
  * call to `entry`. The runtime owns it and passes it to `entry`; it stays
@@ -133,6 +184,13 @@ typedef struct kiln_artifact_t {
    * needs a feature the CPU lacks. Either may be NULL (no requirement). */
   const char *cpu_name;
   const char *cpu_features;
+  /* ABI 4: the graph's inputs and outputs, in model order, over the slots
+   * above. NULL (and ABI 3 artifacts) when every slot is one tensor value
+   * named by its kiln_tensor_info_t. */
+  uint32_t num_input_values;
+  uint32_t num_output_values;
+  const kiln_value_info_t *input_values;
+  const kiln_value_info_t *output_values;
 } kiln_artifact_t;
 
 #ifdef __cplusplus

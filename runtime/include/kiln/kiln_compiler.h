@@ -38,6 +38,13 @@ typedef struct kiln_compile_options {
   size_t shape_count;
   const char *const *dims;
   size_t dim_count;
+  /* kiln-compile's --sequence-length ("name=3": the number of tensors a
+   * sequence input holds) and --optional-absent (names of optional inputs
+   * compiled without a value). Read when struct_size covers them. */
+  const char *const *sequence_lengths;
+  size_t sequence_length_count;
+  const char *const *absent_optionals;
+  size_t absent_optional_count;
 } kiln_compile_options;
 
 /* Compiles the ONNX model at `model_path` (its external data beside it)

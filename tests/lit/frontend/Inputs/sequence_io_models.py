@@ -29,3 +29,14 @@ write("opt_input",
       [helper.make_value_info("o", helper.make_optional_type_proto(f2))],
       [helper.make_tensor_value_info("h", TensorProto.BOOL, [])],
       [helper.make_node("OptionalHasElement", ["o"], ["h"])])
+# A sequence whose element type has no shape: each tensor's comes from
+# --shape 'u[i]=?'.
+write("seq_unranked",
+      [helper.make_value_info("u", helper.make_sequence_type_proto(
+          helper.make_tensor_type_proto(TensorProto.INT64, None)))],
+      [helper.make_value_info("v", helper.make_sequence_type_proto(
+          helper.make_tensor_type_proto(TensorProto.INT64, None)))],
+      [helper.make_node("Identity", ["u"], ["v"])])
+write("opt_output", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+      [helper.make_value_info("o", helper.make_optional_type_proto(f2))],
+      [helper.make_node("Optional", ["x"], ["o"])])
