@@ -60,6 +60,15 @@ struct TransposeLowering : OpConversionPattern<OnnxTransposeOp> {
       seen[p] = true;
     }
     Location loc = op.getLoc();
+    // The result type may know more than the input's (a dim an exporter
+    // declared in value_info, which Kiln's inference cannot prove):
+    // linalg.transpose wants both to agree, so the input takes the
+    // result's static dims.
+    SmallVector<int64_t> inShape(inTy.getShape());
+    for (auto [i, p] : llvm::enumerate(perm))
+      if (!resTy.isDynamicDim(i))
+        inShape[p] = resTy.getDimSize(i);
+    in = castTo(rewriter, loc, in, inTy.clone(inShape));
     SmallVector<OpFoldResult> sizes;
     for (int64_t p : perm)
       sizes.push_back(dimOf(rewriter, loc, in, p));

@@ -255,6 +255,6 @@ for _exporter in ("dynamo", "legacy"):
         f"{_exporter}_cnn": _corpus(
             f"cnn_{_exporter}",
             lambda: _floats("image", (1, 3, 32, 32), (2, 3, 20, 28))),
+        f"{_exporter}_lstm": _corpus(
+            f"lstm_{_exporter}", lambda: _floats("x", (1, 5, 8), (3, 9, 8))),
     })
-ZOO["legacy_lstm"] = _corpus(
-    "lstm_legacy", lambda: _floats("x", (1, 5, 8), (3, 9, 8)))
