@@ -491,13 +491,36 @@ struct GatherElementsLowering : OpConversionPattern<OnnxGatherElementsOp> {
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     auto dataTy = dyn_cast<RankedTensorType>(data.getType());
     auto idxTy = dyn_cast<RankedTensorType>(indices.getType());
-    if (!resTy || !dataTy || !idxTy || dataTy.getRank() != idxTy.getRank())
+    Location loc = op.getLoc();
+    // Data, indices and result share one rank: one ranked side is enough.
+    int64_t r = dataTy  ? dataTy.getRank()
+                : idxTy ? idxTy.getRank()
+                : resTy ? resTy.getRank()
+                        : -1;
+    if (r < 0)
+      return rewriter.notifyMatchFailure(op,
+                                         "data and indices of unknown rank");
+    auto rankedAs = [&](Value v) -> Value {
+      auto ty = cast<ShapedType>(v.getType());
+      if (isa<RankedTensorType>(ty))
+        return v;
+      return tensor::CastOp::create(
+          rewriter, loc,
+          RankedTensorType::get(SmallVector<int64_t>(r, ShapedType::kDynamic),
+                                ty.getElementType()),
+          v);
+    };
+    data = rankedAs(data);
+    indices = rankedAs(indices);
+    dataTy = cast<RankedTensorType>(data.getType());
+    idxTy = cast<RankedTensorType>(indices.getType());
+    if (!resTy)
+      resTy = RankedTensorType::get(idxTy.getShape(), dataTy.getElementType());
+    if (dataTy.getRank() != idxTy.getRank() || resTy.getRank() != r)
       return rewriter.notifyMatchFailure(op, "same-rank tensors expected");
-    int64_t r = dataTy.getRank();
     int64_t axis = normalizeAxis(op.getAxis(), r);
     if (axis < 0 || axis >= r)
       return rewriter.notifyMatchFailure(op, "axis out of range");
-    Location loc = op.getLoc();
     Value dimV = val(rewriter, loc, dimOf(rewriter, loc, data, axis));
     SmallVector<OpFoldResult> sizes =
         refineSizes(rewriter, resTy, sizesOf(rewriter, loc, indices));
@@ -509,7 +532,10 @@ struct GatherElementsLowering : OpConversionPattern<OnnxGatherElementsOp> {
           at[axis] = wrapIndex(b, l, args[0], dimV);
           return tensor::ExtractOp::create(b, l, data, at);
         });
-    rewriter.replaceOp(op, res);
+    // An unranked result (its users' view) gets the ranked value cast back.
+    rewriter.replaceOp(op,
+                       castTo(rewriter, loc, res,
+                              getTypeConverter()->convertType(op.getType())));
     return success();
   }
 };

@@ -1134,7 +1134,7 @@ def OnnxGatherOp : Onnx_Op<"Gather", [Pure, DeclareOpInterfaceMethods<OnnxShapeI
 }
 
 // GatherElements: opset versions 11, 13.
-def OnnxGatherElementsOp : Onnx_Op<"GatherElements", [Pure, OnnxShapeInference]> {
+def OnnxGatherElementsOp : Onnx_Op<"GatherElements", [Pure, DeclareOpInterfaceMethods<OnnxShapeInference, ["inferShapes"]>]> {
   let summary = "ONNX GatherElements operator";
   let arguments = (ins
     AnyType:$data,

@@ -899,6 +899,27 @@ LogicalResult OnnxNonZeroOp::inferShapes() {
                             IntegerType::get(getContext(), 64)));
 }
 
+/// GatherElements: the result has the indices' shape; data and indices have
+/// one rank, so either operand gives it (exporters' shape arithmetic can
+/// leave one side, and the result, unranked for ONNX's inference).
+LogicalResult OnnxGatherElementsOp::inferShapes() {
+  auto data = ranked(getData()), idx = ranked(getIndices());
+  if (data && idx && data.getRank() != idx.getRank())
+    return emitOpError() << "data (rank " << data.getRank()
+                         << ") and indices (rank " << idx.getRank()
+                         << ") must have the same rank";
+  Type elem = elemOf(getData());
+  if (idx)
+    return refineResultType(*this, 0,
+                            RankedTensorType::get(idx.getShape(), elem));
+  if (data)
+    return refineResultType(
+        *this, 0,
+        RankedTensorType::get(
+            SmallVector<int64_t>(data.getRank(), ShapedType::kDynamic), elem));
+  return failure();
+}
+
 LogicalResult OnnxGatherNDOp::inferShapes() {
   auto data = ranked(getData()), idx = ranked(getIndices());
   if (!data || !idx || idx.getRank() < 1 || idx.isDynamicDim(idx.getRank() - 1))

@@ -58,7 +58,7 @@ WITH_SHAPE_INFERENCE = ELEMENTWISE_UNARY | ELEMENTWISE_BROADCAST | {
     "Size", "Flatten", "Slice", "Concat", "Reshape", "Unsqueeze", "Squeeze",
     "Gather", "Expand", "ConstantOfShape", "Range", "Conv", "ConvTranspose",
     "ConvInteger", "QLinearConv", "Compress", "MaxUnpool", "NonZero",
-    "GatherND",
+    "GatherND", "GatherElements",
 } | {
     "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
     "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",

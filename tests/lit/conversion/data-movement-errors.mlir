@@ -51,3 +51,13 @@ func.func @scatter_bool_add(%a: tensor<4xi1>, %i: tensor<1xi64>, %u: tensor<1xi1
   %0 = onnx.ScatterElements(%a, %i, %u) {reduction = "add"} : (tensor<4xi1>, tensor<1xi64>, tensor<1xi1>) -> tensor<4xi1>
   return %0 : tensor<4xi1>
 }
+
+// -----
+
+// Nothing gives GatherElements a rank.
+func.func @gather_elements_no_rank(%a: tensor<*xf32>, %i: tensor<*xi64>) -> tensor<*xf32> {
+  // expected-error @+2 {{cannot lower this op: data and indices of unknown rank}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.GatherElements'}}
+  %0 = onnx.GatherElements(%a, %i) : (tensor<*xf32>, tensor<*xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}

@@ -186,6 +186,20 @@ func.func @gather_elements(%a: tensor<3x3xf32>, %i: tensor<2x3xi32>) -> tensor<2
 
 // -----
 
+// Unranked data (shape arithmetic ONNX's inference could not follow) takes
+// the indices' rank; an unranked result gets the ranked value cast back.
+// CHECK-LABEL: func.func @gather_elements_unranked
+// CHECK: %[[D:.*]] = tensor.cast %arg0 : tensor<*xi64> to tensor<?x?xi64>
+// CHECK: linalg.generic
+// CHECK: tensor.extract %[[D]]
+// CHECK: tensor.cast %{{.*}} : tensor<1x?xi64> to tensor<*xi64>
+func.func @gather_elements_unranked(%a: tensor<*xi64>, %i: tensor<1x?xi64>) -> tensor<*xi64> {
+  %0 = onnx.GatherElements(%a, %i) {axis = 1 : i64} : (tensor<*xi64>, tensor<1x?xi64>) -> tensor<*xi64>
+  return %0 : tensor<*xi64>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @split_sizes
 // CHECK: tensor.extract_slice %arg0[0, 0] [2, 2] [1, 1] : tensor<2x6xf32> to tensor<2x2xf32>
 // CHECK: tensor.extract_slice %arg0[0, 2] [2, 4] [1, 1] : tensor<2x6xf32> to tensor<2x4xf32>

@@ -97,6 +97,28 @@ func.func @gather_nd(%d: tensor<2x3x4x5xf32>, %i: tensor<2x?x2xi64>, %j: tensor<
 
 // -----
 
+// GatherElements has the indices' shape, and data, indices and result share
+// one rank, so one ranked operand ranks the result (legacy-exported BERT:
+// `/m/embeddings/GatherElements` was left unranked by ONNX's inference).
+// CHECK-LABEL: func.func @gather_elements
+// CHECK: onnx.GatherElements({{.*}}) -> tensor<1x?xi64>
+// CHECK: onnx.GatherElements({{.*}}) -> tensor<?x?xf32>
+func.func @gather_elements(%d: tensor<?x64xi64>, %i: tensor<1x?xi64>, %u: tensor<*xi64>, %f: tensor<3x4xf32>) -> (tensor<*xi64>, tensor<*xf32>) {
+  %0 = onnx.GatherElements(%d, %i) {axis = 1 : i64} : (tensor<?x64xi64>, tensor<1x?xi64>) -> tensor<*xi64>
+  %1 = onnx.GatherElements(%f, %u) {axis = 0 : i64} : (tensor<3x4xf32>, tensor<*xi64>) -> tensor<*xf32>
+  return %0, %1 : tensor<*xi64>, tensor<*xf32>
+}
+
+// -----
+
+func.func @gather_elements_ranks_differ(%d: tensor<2x3xf32>, %i: tensor<4xi64>) -> tensor<*xf32> {
+  // expected-error @+1 {{data (rank 2) and indices (rank 1) must have the same rank}}
+  %0 = onnx.GatherElements(%d, %i) : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
 func.func @gather_nd_too_deep(%d: tensor<2x3xf32>, %i: tensor<4x3xi64>) -> tensor<*xf32> {
   // expected-error @+1 {{batch_dims + index depth exceed the data rank}}
   %0 = onnx.GatherND(%d, %i) : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<*xf32>
