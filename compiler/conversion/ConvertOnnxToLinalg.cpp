@@ -181,6 +181,9 @@ llvm::StringSet<> kiln::onnxOpsWithLowering(MLIRContext *ctx) {
     if (auto root = p->getRootKind())
       if (root->getStringRef().starts_with("onnx."))
         names.insert(root->getStringRef().drop_front(5));
+  // Resolved before the conversion (kiln-resolve-sequences), each copy of
+  // its body per element: simpler than the Loop of its function body.
+  names.insert("SequenceMap");
   return names;
 }
 

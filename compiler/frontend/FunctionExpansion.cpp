@@ -28,8 +28,7 @@ const std::set<std::string> &expandedOps() {
                                             "DynamicQuantizeLinear",
                                             "HannWindow",
                                             "HammingWindow",
-                                            "BlackmanWindow",
-                                            "SequenceMap"};
+                                            "BlackmanWindow"};
   return ops;
 }
 

@@ -1159,7 +1159,8 @@ OwningOpRef<ModuleOp> Importer::run() {
           tp->has_sequence_type()
               ? tp->sequence_type().elem_type().tensor_type().elem_type()
               : tp->tensor_type().elem_type(),
-          tp->has_sequence_type() ? &tp->sequence_type().elem_type() : tp));
+          // A sequence's tensors differ in shape: their dims are anonymous.
+          tp->has_sequence_type() ? nullptr : tp));
       nonTensorEdge = true;
     } else {
       outputValues.push_back(

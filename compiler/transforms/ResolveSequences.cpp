@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -109,6 +110,10 @@ private:
   LogicalResult getElement(OnnxOptionalGetElementOp op);
   LogicalResult forward(Operation *op, Value from);
   LogicalResult flattenResults(func::ReturnOp ret);
+  LogicalResult sequenceMap(OnnxSequenceMapOp op);
+  LogicalResult unrollLoop(OnnxLoopOp op);
+  FailureOr<SmallVector<Value>> resolveCopy(Operation *owner, Block &body,
+                                            IRMapping &map);
   Value runtimeLength(Location loc, const RuntimeSplit &split);
   FailureOr<Value> runtimePiece(Operation *op, const RuntimeSplit &split,
                                 Value pos);
@@ -147,7 +152,13 @@ LogicalResult Resolver::run(bool &refinedOut) {
     // The function's own arguments are operands of the ops that use them.
     if (op == func)
       return WalkResult::advance();
-    return failed(visit(op)) ? WalkResult::interrupt() : WalkResult::advance();
+    if (failed(visit(op)))
+      return WalkResult::interrupt();
+    // A SequenceMap's body (or an unrolled Loop's) was resolved in its
+    // copies; the original goes.
+    bool copied = isa<OnnxSequenceMapOp>(op) ||
+                  (isa<OnnxLoopOp>(op) && llvm::is_contained(resolved, op));
+    return copied ? WalkResult::skip() : WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
@@ -186,10 +197,9 @@ LogicalResult Resolver::visit(Operation *op) {
                                                    : success();
       })
       .Case([&](func::ReturnOp op) { return flattenResults(op); })
-      .Case([&](OnnxSequenceMapOp op) {
-        return error(op) << "SequenceMap is not supported: Kiln resolves "
-                            "sequences at compile time and does not expand "
-                            "its body per element yet";
+      .Case([&](OnnxSequenceMapOp op) { return sequenceMap(op); })
+      .Case([&](OnnxLoopOp op) {
+        return touchesSeqOrOpt(op) ? unrollLoop(op) : success();
       })
       .Default([&](Operation *op) -> LogicalResult {
         if (!touchesSeqOrOpt(op))
@@ -614,6 +624,202 @@ LogicalResult Resolver::getElement(OnnxOptionalGetElementOp op) {
   if (!it->second)
     return error(op) << "the optional is empty (ONNX makes this an error)";
   return forward(op, it->second);
+}
+
+/// Copies `body`'s ops before `owner` with `map`, resolves the copies, and
+/// returns what the copy yields (after resolution replaced values).
+FailureOr<SmallVector<Value>>
+Resolver::resolveCopy(Operation *owner, Block &body, IRMapping &map) {
+  SmallVector<Operation *> copies;
+  for (Operation &inner : body.without_terminator())
+    copies.push_back(b.clone(inner, map));
+  // Resolving a copy replaces its results: a placeholder use keeps track of
+  // what the body yields.
+  SmallVector<Value> yielded;
+  for (Value v : body.getTerminator()->getOperands())
+    yielded.push_back(map.lookupOrDefault(v));
+  auto holder = UnrealizedConversionCastOp::create(b, owner->getLoc(),
+                                                   TypeRange{}, yielded);
+  for (Operation *copy : copies) {
+    WalkResult walk = copy->walk<WalkOrder::PreOrder>([&](Operation *c) {
+      return failed(visit(c)) ? WalkResult::interrupt()
+                              : WalkResult::advance();
+    });
+    // visit() moves the insertion point to the op it resolves.
+    b.setInsertionPoint(owner);
+    if (walk.wasInterrupted()) {
+      holder->erase();
+      return failure();
+    }
+  }
+  SmallVector<Value> out(holder->getOperands());
+  holder->erase();
+  return out;
+}
+
+/// The value of a scalar boolean, looking through Identity (a Loop body's
+/// condition is often Identity(cond_in)).
+static std::optional<bool> constantBool(Value v) {
+  while (auto id = v.getDefiningOp<OnnxIdentityOp>())
+    v = id.getInput();
+  auto c = v.getDefiningOp<OnnxConstantOp>();
+  auto dense = c ? dyn_cast_or_null<DenseIntElementsAttr>(c.getValueAttr())
+                 : DenseIntElementsAttr();
+  if (!dense || dense.getNumElements() != 1)
+    return std::nullopt;
+  return !(*dense.getValues<APInt>().begin()).isZero();
+}
+
+/// A Loop that carries or builds sequences (or optionals) and runs a number
+/// of times known at compile time is unrolled: its body once per
+/// iteration, each copy resolved in turn. This is what ONNX's function body
+/// of SequenceMap, and exporters' loops over a sequence, look like.
+LogicalResult Resolver::unrollLoop(OnnxLoopOp op) {
+  constexpr int64_t kMaxUnroll = 4096;
+  std::optional<int64_t> trips =
+      isNoValue(op.getM()) ? std::nullopt : constantInt(op.getM());
+  std::optional<bool> cond =
+      isNoValue(op.getCond()) ? std::optional<bool>(true)
+                              : constantBool(op.getCond());
+  if (!trips || !cond)
+    return error(op) << "it carries a sequence or optional value and its "
+                        "trip count or condition is only known at run "
+                        "time; Kiln resolves sequences at compile time and "
+                        "unrolls such loops only when both are constants";
+  if (*trips > kMaxUnroll)
+    return error(op) << "it carries a sequence or optional value through "
+                     << *trips << " iterations; Kiln unrolls such loops up "
+                     << "to " << kMaxUnroll;
+  Block &body = op.getBody().front();
+  unsigned numCarried = op.getVInitial().size();
+  if (body.getNumArguments() != 2 + numCarried)
+    return error(op) << "its body takes " << body.getNumArguments()
+                     << " values for " << 2 + numCarried;
+  Location loc = op.getLoc();
+  SmallVector<Value> carried(op.getVInitial());
+  unsigned numScans = op->getNumResults() - numCarried;
+  SmallVector<SmallVector<Value>> scans(numScans);
+  auto boolType = RankedTensorType::get({}, b.getI1Type());
+  for (int64_t i = 0; i < *trips && *cond; ++i) {
+    IRMapping map;
+    map.map(body.getArgument(0), i64Constant(loc, {i}, /*scalar=*/true));
+    map.map(body.getArgument(1),
+            constantOf(loc, DenseElementsAttr::get(boolType, true)));
+    for (unsigned k = 0; k < numCarried; ++k) {
+      if (carried[k].getType() != body.getArgument(2 + k).getType())
+        refined = true;
+      map.map(body.getArgument(2 + k), carried[k]);
+    }
+    FailureOr<SmallVector<Value>> yielded = resolveCopy(op, body, map);
+    if (failed(yielded))
+      return failure();
+    cond = constantBool((*yielded)[0]);
+    if (!cond)
+      return error(op) << "its condition is only known at run time; Kiln "
+                          "unrolls loops that carry sequences only when it "
+                          "is a constant";
+    for (unsigned k = 0; k < numCarried; ++k)
+      carried[k] = (*yielded)[1 + k];
+    for (unsigned k = 0; k < numScans; ++k)
+      scans[k].push_back((*yielded)[1 + numCarried + k]);
+  }
+  for (unsigned k = 0; k < numCarried; ++k) {
+    Value from = carried[k];
+    Value result = op->getResult(k);
+    if (isa<SeqType>(from.getType())) {
+      FailureOr<SmallVector<Value> *> elems = elementsOf(op, from);
+      if (failed(elems))
+        return failure();
+      sequences[result] = **elems;
+    } else if (isa<OptType>(from.getType())) {
+      auto it = optionals.find(from);
+      if (it == optionals.end())
+        return error(op) << "its optional value is not built inside the "
+                            "model, so it cannot be resolved at compile time";
+      optionals[result] = it->second;
+    } else {
+      if (from.getType() != result.getType())
+        refined = true;
+      result.replaceAllUsesWith(from);
+    }
+  }
+  // Scan outputs stack each iteration's value along a new first axis.
+  for (unsigned k = 0; k < numScans; ++k) {
+    Value result = op->getResult(numCarried + k);
+    if (scans[k].empty())
+      return error(op) << "it makes scan outputs but runs no iteration";
+    Value axes = i64Constant(loc, {0}, /*scalar=*/false);
+    SmallVector<Value> rows;
+    for (Value v : scans[k]) {
+      if (isSeqOrOpt(v.getType()))
+        return error(op) << "a scan output is a sequence or optional";
+      auto t = cast<TensorType>(v.getType());
+      Operation *u = OnnxUnsqueezeOp::create(
+          b, loc, TypeRange{UnrankedTensorType::get(t.getElementType())},
+          ValueRange{v, axes}, ArrayRef<NamedAttribute>{});
+      created.push_back(u);
+      (void)cast<OnnxShapeInference>(u).inferShapes();
+      rows.push_back(u->getResult(0));
+    }
+    Operation *concat = OnnxConcatOp::create(
+        b, loc, TypeRange{result.getType()}, rows,
+        ArrayRef<NamedAttribute>{b.getNamedAttr("axis", b.getI64IntegerAttr(0))});
+    (void)cast<OnnxShapeInference>(concat).inferShapes();
+    refined = true;
+    result.replaceAllUsesWith(concat->getResult(0));
+  }
+  resolved.push_back(op);
+  return success();
+}
+
+/// SequenceMap: its body once per element, each copy reading element i of
+/// every sequence operand (and the tensor operands as they are); output j
+/// is the sequence of the copies' j-th results. The copies are resolved in
+/// turn, so a body may build and read sequences itself.
+LogicalResult Resolver::sequenceMap(OnnxSequenceMapOp op) {
+  SmallVector<SmallVector<Value> *> seqs;
+  int64_t length = -1;
+  for (Value in : op->getOperands()) {
+    if (!isa<SeqType>(in.getType())) {
+      seqs.push_back(nullptr);
+      continue;
+    }
+    FailureOr<SmallVector<Value> *> elems = elementsOf(op, in);
+    if (failed(elems))
+      return failure();
+    if (length >= 0 && (int64_t)(*elems)->size() != length)
+      return error(op) << "its sequences differ in length (" << length
+                       << " and " << (*elems)->size() << ")";
+    length = (*elems)->size();
+    seqs.push_back(*elems);
+  }
+  Block &body = op.getBody().front();
+  if (body.getNumArguments() != op->getNumOperands())
+    return error(op) << "its body takes " << body.getNumArguments()
+                     << " values for " << op->getNumOperands() << " inputs";
+  SmallVector<SmallVector<Value>> outs(op->getNumResults());
+  for (int64_t i = 0; i < length; ++i) {
+    IRMapping map;
+    for (auto [k, arg] : llvm::enumerate(body.getArguments())) {
+      Value in = seqs[k] ? (*seqs[k])[i] : op->getOperand(k);
+      if (in.getType() != arg.getType())
+        refined = true;
+      map.map(arg, in);
+    }
+    FailureOr<SmallVector<Value>> yielded = resolveCopy(op, body, map);
+    if (failed(yielded))
+      return failure();
+    for (auto [j, v] : llvm::enumerate(*yielded)) {
+      if (isSeqOrOpt(v.getType()))
+        return error(op) << "its body returns a sequence or optional, which "
+                            "Kiln does not nest in a sequence";
+      outs[j].push_back(v);
+    }
+  }
+  for (auto [j, result] : llvm::enumerate(op->getResults()))
+    sequences[result] = std::move(outs[j]);
+  resolved.push_back(op);
+  return success();
 }
 
 /// Graph outputs that are sequences or optionals become the tensors they

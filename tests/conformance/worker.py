@@ -60,28 +60,125 @@ def _ml_dtypes():
 _ML_DTYPES = {}
 
 
-def load_value(path, declared=0):
-    """The array in a .pb file, or a reason it is not a plain tensor.
-    `declared` is the element type the model gives the value."""
-    import onnx
+def _tensor_array(t, declared=0):
     from onnx import numpy_helper
+    array = numpy_helper.to_array(t)
+    # Old data sets store 16-bit and 8-bit floats as their raw bits
+    # (bfloat16 as uint16); the model's declared type says what they are.
+    wanted = _ML_DTYPES.get(declared or t.data_type)
+    if (wanted is not None and array.dtype.kind in "iu"
+            and array.itemsize == np.dtype(wanted).itemsize):
+        array = array.view(wanted)
+    return array
+
+
+def _elem_type(type_proto):
+    """The tensor element type inside a (sequence/optional of) tensor type."""
+    kind = type_proto.WhichOneof("value")
+    if kind == "tensor_type":
+        return type_proto.tensor_type.elem_type
+    if kind == "sequence_type":
+        return _elem_type(type_proto.sequence_type.elem_type)
+    if kind == "optional_type":
+        return _elem_type(type_proto.optional_type.elem_type)
+    return 0
+
+
+def _from_proto(proto, declared):
+    """A TensorProto, SequenceProto, MapProto or OptionalProto as the Python
+    value ONNX Runtime takes and returns: an array, a list, a dict or
+    None."""
+    import onnx
+    if isinstance(proto, onnx.TensorProto):
+        return _tensor_array(proto, declared)
+    if isinstance(proto, onnx.SequenceProto):
+        if proto.elem_type == onnx.SequenceProto.TENSOR:
+            return [_tensor_array(t, declared) for t in proto.tensor_values]
+        if proto.elem_type == onnx.SequenceProto.MAP:
+            return [_from_proto(m, declared) for m in proto.map_values]
+        if proto.elem_type == onnx.SequenceProto.SEQUENCE:
+            return [_from_proto(q, declared) for q in proto.sequence_values]
+        return []
+    if isinstance(proto, onnx.MapProto):
+        from onnx import numpy_helper
+        return numpy_helper.to_dict(proto)
+    if isinstance(proto, onnx.OptionalProto):
+        if proto.elem_type == onnx.OptionalProto.TENSOR:
+            return _tensor_array(proto.tensor_value, declared)
+        if proto.elem_type == onnx.OptionalProto.SEQUENCE:
+            return _from_proto(proto.sequence_value, declared)
+        return None
+    raise TypeError(type(proto))
+
+
+def load_value(path, type_proto=None):
+    """The value in a .pb file, read as the model's declared type says
+    (a tensor when it says nothing)."""
+    import onnx
     with open(path, "rb") as f:
         data = f.read()
-    t = onnx.TensorProto()
+    kind = type_proto.WhichOneof("value") if type_proto is not None else None
+    proto = {"sequence_type": onnx.SequenceProto,
+             "map_type": onnx.MapProto,
+             "optional_type": onnx.OptionalProto}.get(kind, onnx.TensorProto)()
+    declared = _elem_type(type_proto) if type_proto is not None else 0
     try:
-        t.ParseFromString(data)
-    except Exception:  # noqa: BLE001 - not a tensor: handled below
-        t.data_type = 0
-    if t.data_type != 0:
-        array = numpy_helper.to_array(t)
-        # Old data sets store 16-bit and 8-bit floats as their raw bits
-        # (bfloat16 as uint16); the model's declared type says what they are.
-        wanted = _ML_DTYPES.get(declared or t.data_type)
-        if (wanted is not None and array.dtype.kind in "iu"
-                and array.itemsize == np.dtype(wanted).itemsize):
-            array = array.view(wanted)
-        return array, None
-    return None, "the data set holds a sequence, map or optional value"
+        proto.ParseFromString(data)
+    except Exception as e:  # noqa: BLE001 - reported as the reason
+        return None, f"unreadable {type(proto).__name__}: {e}"
+    return _from_proto(proto, declared), None
+
+
+def variant_options(model, feeds):
+    """What kiln._compiler.compile needs to compile `model` for `feeds`: the
+    length of each sequence input, the shapes of elements whose rank the
+    model leaves open, the optional inputs fed None."""
+    lengths, shapes, absent = [], [], []
+    for vi in model.graph.input:
+        if vi.name not in feeds:
+            continue
+        t = vi.type
+        value = feeds[vi.name]
+        if t.WhichOneof("value") == "optional_type":
+            if value is None:
+                absent.append(vi.name)
+                continue
+            t = t.optional_type.elem_type
+        if t.WhichOneof("value") != "sequence_type":
+            continue
+        lengths.append((vi.name, len(value)))
+        elem = t.sequence_type.elem_type.tensor_type
+        if not elem.HasField("shape"):
+            for i, e in enumerate(value):
+                shapes.append((f"{vi.name}[{i}]", [-1] * np.ndim(e)))
+    return lengths, shapes, absent
+
+
+def compare_value(got, expected, values):
+    """compare() over lists, dicts and None as well as arrays."""
+    if expected is None or got is None:
+        return None if got is expected else f"got {got!r}, expected {expected!r}"
+    if isinstance(expected, list):
+        if not isinstance(got, list):
+            return (f"got a {type(got).__name__}, expected a list of "
+                    f"{len(expected)}")
+        if len(got) != len(expected):
+            return f"got a list of {len(got)}, expected {len(expected)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            why = compare_value(g, e, values)
+            if why:
+                return f"[{i}]: {why}"
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            return f"got {got!r}, expected the keys {sorted(expected)}"
+        for k in expected:
+            why = compare(np.asarray(got[k]), np.asarray(expected[k]),
+                          values=values)
+            if why:
+                return f"[{k!r}]: {why}"
+        return None
+    return compare(got, expected, values=values)
 
 
 def first_line(message):
@@ -124,59 +221,83 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level,
     model_path = os.path.join(case_dir, "model.onnx")
     model = onnx.load(model_path, load_external_data=False)
     inits = {i.name for i in model.graph.initializer}
-    inputs = [(i.name, i.type.tensor_type.elem_type)
-              for i in model.graph.input if i.name not in inits]
-    outputs = [(o.name, o.type.tensor_type.elem_type)
-               for o in model.graph.output]
+    inputs = [(i.name, i.type) for i in model.graph.input
+              if i.name not in inits]
+    outputs = [(o.name, o.type) for o in model.graph.output]
     values = not is_random(model)
+    sets = sorted(glob.glob(os.path.join(case_dir, "test_data_set_*")))
+    feeds_of = {}
+    for ds in sets:
+        tag = os.path.basename(ds)
+        feeds = {}
+        for i, (name, type_proto) in enumerate(inputs):
+            p = os.path.join(ds, f"input_{i}.pb")
+            if not os.path.exists(p):
+                continue
+            value, why = load_value(p, type_proto)
+            if why:
+                return f"{tag}: input {name}: {why}"
+            feeds[name] = value
+        feeds_of[ds] = feeds
     with tempfile.TemporaryDirectory() as tmp:
-        so = os.path.join(tmp, "model.so")
         if inputs_dynamic:
             rewritten = os.path.join(tmp, "model.onnx")
             symbolic_inputs(model_path, rewritten)
             model_path = rewritten
-        code, message = compiler.compile(model_path, b"", opt_level, "native",
-                                         [], [], "so", so,
-                                         all_dynamic=dynamic)
-        if code:
-            return "compile: " + first_line(message)
-        # The artifact must load in a process that links only libc: the
-        # Python process may define helpers (from LLVM, libgcc_s) that a
-        # user's process does not.
-        why = loadcheck(so)
-        if why:
-            return "loadcheck: " + why
-        try:
-            # One thread per case: the runner's workers are the parallelism.
-            options = kiln.SessionOptions()
-            options.intra_op_num_threads = 1
-            sess = kiln.InferenceSession(so, options)
-        except Exception as e:  # noqa: BLE001 - reported as the reason
-            return f"load: {e}"
-        sets = sorted(glob.glob(os.path.join(case_dir, "test_data_set_*")))
+        # Sequence lengths and absent optionals are fixed at compile time:
+        # one artifact per combination the data sets feed (one without any).
+        sessions = {}
+
+        def session_for(feeds):
+            lengths, shapes, absent = variant_options(model, feeds)
+            key = repr((lengths, shapes, absent))
+            if key in sessions:
+                return sessions[key], None
+            so = os.path.join(tmp, f"model{len(sessions)}.so")
+            code, message = compiler.compile(
+                model_path, b"", opt_level, "native", [], shapes, "so", so,
+                all_dynamic=dynamic, sequence_lengths=lengths,
+                absent_optionals=absent)
+            if code:
+                return None, "compile: " + first_line(message)
+            # The artifact must load in a process that links only libc: the
+            # Python process may define helpers (from LLVM, libgcc_s) that a
+            # user's process does not.
+            why = loadcheck(so)
+            if why:
+                return None, "loadcheck: " + why
+            try:
+                # One thread per case: the runner's workers are the
+                # parallelism.
+                options = kiln.SessionOptions()
+                options.intra_op_num_threads = 1
+                sess = kiln.InferenceSession(so, options)
+            except Exception as e:  # noqa: BLE001 - reported as the reason
+                return None, f"load: {e}"
+            sessions[key] = sess
+            return sess, None
+
+        if not sets:
+            _, why = session_for({})
+            return why
         for ds in sets:
             tag = os.path.basename(ds)
-            feeds = {}
-            for i, (name, elem) in enumerate(inputs):
-                p = os.path.join(ds, f"input_{i}.pb")
-                if not os.path.exists(p):
-                    continue
-                value, why = load_value(p, elem)
-                if why:
-                    return f"{tag}: input {name}: {why}"
-                feeds[name] = value
+            feeds = feeds_of[ds]
+            sess, why = session_for(feeds)
+            if why:
+                return why
             try:
                 results = sess.run(None, feeds)
             except Exception as e:  # noqa: BLE001 - reported as the reason
                 return f"{tag}: run: {first_line(str(e))}"
-            for i, (name, elem) in enumerate(outputs):
+            for i, (name, type_proto) in enumerate(outputs):
                 p = os.path.join(ds, f"output_{i}.pb")
                 if not os.path.exists(p):
                     continue
-                expected, why = load_value(p, elem)
+                expected, why = load_value(p, type_proto)
                 if why:
                     return f"{tag}: output {name}: {why}"
-                why = compare(results[i], expected, values=values)
+                why = compare_value(results[i], expected, values)
                 if why:
                     return f"{tag}: output {name}: {why}"
     return None

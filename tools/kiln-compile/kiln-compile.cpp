@@ -45,6 +45,14 @@ static cl::list<std::string>
 static cl::list<std::string>
     dims("dim", cl::desc("Pin a symbolic dim everywhere: batch=1"),
          cl::cat(kilnCategory));
+static cl::list<std::string> sequenceLengths(
+    "sequence-length",
+    cl::desc("Fix the number of tensors of a sequence input: name=3"),
+    cl::cat(kilnCategory));
+static cl::list<std::string> absentOptionals(
+    "optional-absent",
+    cl::desc("Compile an optional input without a value (fed None)"),
+    cl::cat(kilnCategory));
 static cl::opt<bool>
     profile("profile",
             cl::desc("Instrument every kernel for session profiling "
@@ -178,6 +186,13 @@ int main(int argc, char **argv) {
       errs() << "kiln-compile: --dim: " << specError << "\n";
       return 2;
     }
+  for (const std::string &s : sequenceLengths)
+    if (!kiln::addSequenceLength(s, options.shapes, specError)) {
+      errs() << "kiln-compile: --sequence-length: " << specError << "\n";
+      return 2;
+    }
+  options.shapes.absentOptionals.insert(absentOptionals.begin(),
+                                        absentOptionals.end());
   static const std::map<std::string, kiln::EmitKind> kinds = {
       {"onnx", kiln::EmitKind::Onnx},   {"linalg", kiln::EmitKind::Linalg},
       {"mlir", kiln::EmitKind::Mlir},   {"llvm", kiln::EmitKind::Llvm},

@@ -40,7 +40,7 @@ func.func @sequence_argument(%s: !onnx.Seq<tensor<2xf32>>) -> tensor<i64> {
 
 func.func @through_loop(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
   %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
-  // expected-error @+1 {{Loop: a sequence or optional value crosses the boundary of its subgraph}}
+  // expected-error @+1 {{Loop: it carries a sequence or optional value and its trip count or condition is only known at run time}}
   %r = "onnx.Loop"(%m, %c, %s) ({
   ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<2xf32>>):
     %t = onnx.SequenceInsert(%si, %x, %ci) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i1>) -> !onnx.Seq<tensor<2xf32>>
@@ -105,4 +105,34 @@ func.func @other_user(%x: tensor<2xf32>) -> tensor<2xf32> {
 // expected-error @+1 {{optional element type must be a tensor or a sequence, got 'f32'}}
 func.func @bad_type(%s: !onnx.Opt<f32>) {
   return
+}
+
+// -----
+
+func.func @sequence_map_lengths(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %p0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  %t = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{SequenceMap: its sequences differ in length (2 and 1)}}
+  %m = "onnx.SequenceMap"(%s, %t) ({
+  ^bb0(%a: tensor<2xf32>, %b: tensor<2xf32>):
+    "onnx.Yield"(%a) : (tensor<2xf32>) -> ()
+  }) : (!onnx.Seq<tensor<2xf32>>, !onnx.Seq<tensor<2xf32>>) -> !onnx.Seq<tensor<2xf32>>
+  %r = onnx.SequenceAt(%m, %p0) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @through_if(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
+  // expected-error @+1 {{If: a sequence or optional value crosses the boundary of its subgraph}}
+  %r = "onnx.If"(%c) ({
+    %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+    onnx.Yield %s : !onnx.Seq<tensor<2xf32>>
+  }, {
+    %s = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+    onnx.Yield %s : !onnx.Seq<tensor<2xf32>>
+  }) : (tensor<i1>) -> !onnx.Seq<tensor<2xf32>>
+  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
 }

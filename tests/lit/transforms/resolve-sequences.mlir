@@ -221,3 +221,64 @@ func.func @optional_ops_on_tensors(%x: tensor<2xf32>) -> (tensor<i1>, tensor<i1>
   %v = onnx.OptionalGetElement(%x) : (tensor<2xf32>) -> tensor<2xf32>
   return %h, %e, %v : tensor<i1>, tensor<i1>, tensor<2xf32>
 }
+
+// -----
+
+// SequenceMap: one copy of its body per element, reading element i of each
+// sequence and the tensor operand as it is; sequences built inside the body
+// are resolved too.
+// CHECK-LABEL: func.func @sequence_map
+// CHECK-SAME: (%[[X:.*]]: tensor<2xf32>, %[[Y:.*]]: tensor<2xf32>, %[[T:.*]]: tensor<2xf32>)
+// CHECK-NOT: onnx.Sequence
+// CHECK: %[[A0:.*]] = onnx.Add(%[[X]], %[[T]])
+// CHECK: %[[A1:.*]] = onnx.Add(%[[Y]], %[[T]])
+// CHECK: return %[[A1]], %[[X]]
+func.func @sequence_map(%x: tensor<2xf32>, %y: tensor<2xf32>, %t: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  %p0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %p1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SequenceConstruct(%x, %y) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  %m:2 = "onnx.SequenceMap"(%s, %t) ({
+  ^bb0(%e: tensor<2xf32>, %u: tensor<2xf32>):
+    %a = onnx.Add(%e, %u) : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+    %inner = onnx.SequenceConstruct(%e, %a) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+    %first = onnx.SequenceAt(%inner, %p0) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+    "onnx.Yield"(%a, %first) : (tensor<2xf32>, tensor<2xf32>) -> ()
+  }) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>) -> (!onnx.Seq<tensor<2xf32>>, !onnx.Seq<tensor<2xf32>>)
+  %r0 = onnx.SequenceAt(%m#0, %p1) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  %r1 = onnx.SequenceAt(%m#1, %p0) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %r0, %r1 : tensor<2xf32>, tensor<2xf32>
+}
+
+// -----
+
+// A Loop that carries a sequence and runs a constant number of times is
+// unrolled: each copy of the body reads its iteration number as a
+// constant; the scan output stacks each iteration's value.
+// CHECK-LABEL: func.func @unrolled_loop
+// CHECK-SAME: (%[[X:.*]]: tensor<2xf32>, %[[Y:.*]]: tensor<2xf32>)
+// CHECK-NOT: onnx.Loop
+// CHECK-NOT: onnx.Sequence
+// CHECK: %[[R0:.*]] = onnx.Relu(%[[X]])
+// CHECK: %[[R1:.*]] = onnx.Relu(%[[Y]])
+// CHECK: %[[U0:.*]] = onnx.Unsqueeze(%[[X]],
+// CHECK: %[[U1:.*]] = onnx.Unsqueeze(%[[Y]],
+// CHECK: %[[STACK:.*]] = onnx.Concat(%[[U0]], %[[U1]]) {axis = 0 : i64} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<2x2xf32>
+// CHECK: return %[[R1]], %[[STACK]]
+func.func @unrolled_loop(%x: tensor<2xf32>, %y: tensor<2xf32>) -> (tensor<2xf32>, tensor<?x2xf32>) {
+  %s = onnx.SequenceConstruct(%x, %y) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+  %true = onnx.Constant() {value = dense<true> : tensor<i1>} : () -> tensor<i1>
+  %empty = onnx.SequenceEmpty() {dtype = 1 : i64} : () -> !onnx.Seq<tensor<2xf32>>
+  %out:2 = "onnx.Loop"(%n, %true, %empty) ({
+  ^bb0(%i: tensor<i64>, %c: tensor<i1>, %acc: !onnx.Seq<tensor<2xf32>>):
+    %c2 = onnx.Identity(%c) : (tensor<i1>) -> tensor<i1>
+    %e = onnx.SequenceAt(%s, %i) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+    %r = onnx.Relu(%e) : (tensor<2xf32>) -> tensor<2xf32>
+    %none = onnx.NoValue
+    %acc2 = onnx.SequenceInsert(%acc, %r, %none) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, none) -> !onnx.Seq<tensor<2xf32>>
+    "onnx.Yield"(%c2, %acc2, %e) : (tensor<i1>, !onnx.Seq<tensor<2xf32>>, tensor<2xf32>) -> ()
+  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<2xf32>>) -> (!onnx.Seq<tensor<2xf32>>, tensor<?x2xf32>)
+  %p1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %last = onnx.SequenceAt(%out#0, %p1) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %last, %out#1 : tensor<2xf32>, tensor<?x2xf32>
+}
