@@ -489,6 +489,83 @@ struct DepthToSpaceLowering : OpConversionPattern<OnnxDepthToSpaceOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// TensorScatter (opset 24): a KV cache written at each batch row's index
+//===----------------------------------------------------------------------===//
+
+/// present[b, .., p, ..] = update[b, .., s, ..] where s = p - write[b]
+/// (linear) or (p - write[b]) mod max_seq (circular) lies in [0, seq),
+/// past[b, .., p, ..] elsewhere: the scatter read as a gather, one pass
+/// over the cache.
+struct TensorScatterLowering : OpConversionPattern<OnnxTensorScatterOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxTensorScatterOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value past = adaptor.getPastCache(), update = adaptor.getUpdate();
+    Value write = adaptor.getWriteIndices();
+    auto pastTy = dyn_cast<RankedTensorType>(past.getType());
+    auto updTy = dyn_cast<RankedTensorType>(update.getType());
+    if (!resTy || !pastTy || !updTy || pastTy.getRank() != updTy.getRank())
+      return rewriter.notifyMatchFailure(
+          op, "past_cache and update must be ranked tensors of one rank");
+    int64_t rank = pastTy.getRank();
+    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    if (axis < 1 || axis >= rank)
+      return rewriter.notifyMatchFailure(
+          op, "axis must name a dim after the batch dim");
+    StringRef mode = op.getMode();
+    if (mode != "linear" && mode != "circular")
+      return rewriter.notifyMatchFailure(op,
+                                         "mode must be linear or circular");
+    bool hasWrite = !isa<NoneType>(write.getType());
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, past);
+    Value maxSeq = val(rewriter, loc, sizes[axis]);
+    Value seq = tensor::DimOp::create(rewriter, loc, update, axis);
+    bool circular = mode == "circular";
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          Value p = ivs[axis];
+          Value s = p;
+          if (hasWrite) {
+            Value w = tensor::ExtractOp::create(b, l, write,
+                                                ValueRange{ivs[0]});
+            s = arith::SubIOp::create(b, l, p, toIndex(b, l, w));
+            if (circular) {
+              // A non-negative remainder: (s mod max + max) mod max.
+              Value m = arith::RemSIOp::create(b, l, s, maxSeq);
+              s = arith::RemSIOp::create(
+                  b, l, arith::AddIOp::create(b, l, m, maxSeq), maxSeq);
+            }
+          }
+          Value lo = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, s,
+                                           cIdx(b, l, 0));
+          Value hi =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, s, seq);
+          Value inRange = arith::AndIOp::create(b, l, lo, hi);
+          Value pastElem = tensor::ExtractOp::create(b, l, past, ivs);
+          auto ifOp = scf::IfOp::create(b, l, pastElem.getType(), inRange,
+                                        /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+            SmallVector<Value> at(ivs);
+            at[axis] = s;
+            scf::YieldOp::create(
+                b, l, ValueRange{tensor::ExtractOp::create(b, l, update, at)});
+            b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+            scf::YieldOp::create(b, l, ValueRange{pastElem});
+          }
+          return ifOp.getResult(0);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct SpaceToDepthLowering : OpConversionPattern<OnnxSpaceToDepthOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -502,6 +579,10 @@ struct SpaceToDepthLowering : OpConversionPattern<OnnxSpaceToDepthOp> {
     int64_t bs = op.getBlocksize();
     if (bs <= 0)
       return rewriter.notifyMatchFailure(op, "blocksize must be positive");
+    StringRef mode = op.getMode();
+    if (mode != "DCR" && mode != "CRD")
+      return rewriter.notifyMatchFailure(op, "mode must be DCR or CRD");
+    bool dcr = mode == "DCR";
     Location loc = op.getLoc();
     OpFoldResult bsF = idx(rewriter, bs);
     OpFoldResult inC = dimOf(rewriter, loc, in, 1);
@@ -515,10 +596,16 @@ struct SpaceToDepthLowering : OpConversionPattern<OnnxSpaceToDepthOp> {
     Value r = generateTensor(
         rewriter, loc, resTy, sizes, {}, {},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
-          // Output channel = (bh * bs + bw) * C + c.
+          // Output channel = (bh * bs + bw) * C + c in DCR mode (opset
+          // 25's default, and the only form before), c * bs^2 + bh * bs +
+          // bw in CRD mode.
           Value bsV = cIdx(b, l, bs);
-          Value c = arith::RemUIOp::create(b, l, ivs[1], inCV);
-          Value block = arith::DivUIOp::create(b, l, ivs[1], inCV);
+          Value bs2 = cIdx(b, l, bs * bs);
+          Value c = dcr ? Value(arith::RemUIOp::create(b, l, ivs[1], inCV))
+                        : Value(arith::DivUIOp::create(b, l, ivs[1], bs2));
+          Value block =
+              dcr ? Value(arith::DivUIOp::create(b, l, ivs[1], inCV))
+                  : Value(arith::RemUIOp::create(b, l, ivs[1], bs2));
           Value bh = arith::DivUIOp::create(b, l, block, bsV);
           Value bw = arith::RemUIOp::create(b, l, block, bsV);
           Value h = arith::AddIOp::create(
@@ -794,6 +881,7 @@ void kiln::populateIndexingOpsPatterns(TypeConverter &tc,
       .add<TriluLowering, CumulativeLowering<OnnxCumSumOp, false>,
            CumulativeLowering<OnnxCumProdOp, true>, OneHotLowering, GatherNDLowering,
            ReverseSequenceLowering, DepthToSpaceLowering, SpaceToDepthLowering,
+           TensorScatterLowering,
            MaxUnpoolLowering, CompressLowering, NonZeroLowering>(
           tc, patterns.getContext());
 }

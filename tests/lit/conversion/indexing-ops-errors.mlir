@@ -91,3 +91,21 @@ func.func @nonzero_scalar(%x: tensor<f32>) -> tensor<0x?xi64> {
   %0 = onnx.NonZero(%x) : (tensor<f32>) -> tensor<0x?xi64>
   return %0 : tensor<0x?xi64>
 }
+
+// -----
+
+func.func @space_to_depth_mode(%x: tensor<1x2x4x6xf32>) -> tensor<1x8x2x3xf32> {
+  // expected-error @+2 {{cannot lower this op: mode must be DCR or CRD}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.SpaceToDepth'}}
+  %0 = onnx.SpaceToDepth(%x) {blocksize = 2 : i64, mode = "XYZ"} : (tensor<1x2x4x6xf32>) -> tensor<1x8x2x3xf32>
+  return %0 : tensor<1x8x2x3xf32>
+}
+
+// -----
+
+func.func @tensor_scatter_batch_axis(%past: tensor<2x8xf32>, %upd: tensor<2x1xf32>, %w: tensor<2xi64>) -> tensor<2x8xf32> {
+  // expected-error @+2 {{cannot lower this op: axis must name a dim after the batch dim}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.TensorScatter'}}
+  %0 = onnx.TensorScatter(%past, %upd, %w) {axis = 0 : i64} : (tensor<2x8xf32>, tensor<2x1xf32>, tensor<2xi64>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}

@@ -172,6 +172,21 @@ func.func @space_to_depth(%x: tensor<1x2x?x6xf32>) -> tensor<1x8x?x3xf32> {
 
 // -----
 
+// CRD mode (opset 25): output channel c * 4 + block, read from channel
+// oc / 4; DCR reads channel oc mod C.
+// CHECK-LABEL: func.func @space_to_depth_crd
+// CHECK: linalg.generic
+// CHECK: %[[OC:.*]] = linalg.index 1
+// CHECK: %[[C:.*]] = arith.divui %[[OC]], %c4
+// CHECK: %[[BLOCK:.*]] = arith.remui %[[OC]], %c4
+// CHECK: tensor.extract %arg0[%{{.*}}, %[[C]], %{{.*}}, %{{.*}}]
+func.func @space_to_depth_crd(%x: tensor<1x2x4x6xf32>) -> tensor<1x8x2x3xf32> {
+  %0 = onnx.SpaceToDepth(%x) {blocksize = 2 : i64, mode = "CRD"} : (tensor<1x2x4x6xf32>) -> tensor<1x8x2x3xf32>
+  return %0 : tensor<1x8x2x3xf32>
+}
+
+// -----
+
 // Each input element is written at its flat index into a zero tensor.
 // CHECK-LABEL: func.func @max_unpool
 // CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<1x1x4x4xf32>
@@ -216,4 +231,28 @@ func.func @compress(%x: tensor<3x2xf32>, %c: tensor<?xi1>) -> tensor<?x2xf32> {
 func.func @nonzero(%x: tensor<2x?xf32>) -> tensor<2x?xi64> {
   %0 = onnx.NonZero(%x) : (tensor<2x?xf32>) -> tensor<2x?xi64>
   return %0 : tensor<2x?xi64>
+}
+
+// -----
+
+// TensorScatter reads as a gather: position p of the cache takes update
+// row p - write[b] (circular: modulo the cache length) when that lies in
+// [0, seq), the past cache elsewhere.
+// CHECK-LABEL: func.func @tensor_scatter_circular
+// CHECK: linalg.generic
+// CHECK: %[[B:.*]] = linalg.index 0
+// CHECK: %[[P:.*]] = linalg.index 2
+// CHECK: %[[W:.*]] = tensor.extract %arg2[%[[B]]] : tensor<2xi64>
+// CHECK: %[[WI:.*]] = arith.index_cast %[[W]]
+// CHECK: %[[S:.*]] = arith.subi %[[P]], %[[WI]]
+// CHECK: arith.remsi %[[S]], %c8
+// CHECK: %[[MOD:.*]] = arith.remsi %{{.*}}, %c8
+// CHECK: %[[LO:.*]] = arith.cmpi sge, %[[MOD]], %c0
+// CHECK: %[[HI:.*]] = arith.cmpi slt, %[[MOD]], %{{.*}}
+// CHECK: %[[IN:.*]] = arith.andi %[[LO]], %[[HI]]
+// CHECK: scf.if %[[IN]]
+// CHECK: tensor.extract %arg1[%{{.*}}, %{{.*}}, %[[MOD]], %{{.*}}] : tensor<2x3x?x4xf32>
+func.func @tensor_scatter_circular(%past: tensor<2x3x8x4xf32>, %upd: tensor<2x3x?x4xf32>, %w: tensor<2xi64>) -> tensor<2x3x8x4xf32> {
+  %0 = onnx.TensorScatter(%past, %upd, %w) {mode = "circular"} : (tensor<2x3x8x4xf32>, tensor<2x3x?x4xf32>, tensor<2xi64>) -> tensor<2x3x8x4xf32>
+  return %0 : tensor<2x3x8x4xf32>
 }
