@@ -258,3 +258,18 @@ for _exporter in ("dynamo", "legacy"):
         f"{_exporter}_lstm": _corpus(
             f"lstm_{_exporter}", lambda: _floats("x", (1, 5, 8), (3, 9, 8))),
     })
+# The dynamo exporter at opset 18 (GELU as Erf arithmetic) and 23 (Attention
+# and RMSNormalization function ops, which Kiln expands into their bodies).
+ZOO.update({
+    "dynamo18_bert": _corpus(
+        "bert_dynamo18", lambda: [_tokens(1, 5), _tokens(3, 9)]),
+    "dynamo23_bert": _corpus(
+        "bert_dynamo23", lambda: [_tokens(1, 5), _tokens(3, 9)]),
+    "dynamo23_gpt2": _corpus(
+        "gpt2_dynamo23", lambda: [_tokens(1, 6), _tokens(2, 11)]),
+    "dynamo23_t5_encoder": _corpus(
+        "t5_encoder_dynamo23", lambda: [_tokens(1, 4), _tokens(2, 13)]),
+    "dynamo23_whisper_encoder": _corpus(
+        "whisper_encoder_dynamo23",
+        lambda: _floats("input_features", (1, 16, 48), (2, 16, 48))),
+})
