@@ -119,7 +119,7 @@ def _external_data_identity(model_bytes, model_path):
 
 
 def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
-              model_path=None):
+              model_path=None, sequence_lengths=(), absent_optionals=()):
     compiler = _compiler_identity()
     cpu = target_cpu if target_cpu not in ("", "native") else (
         "native:" + _host_cpu_identity()
@@ -135,6 +135,13 @@ def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
             # kernel: never hand one to a session that does not profile.
             "profile": bool(profile),
             "external_data": _external_data_identity(model_bytes, model_path),
+            # The lengths sequence inputs and the optional inputs compiled
+            # for None (kiln-compile --sequence-length/--optional-absent).
+            # Keys of models without them stay what they were.
+            **({"sequence_lengths": sorted(sequence_lengths)}
+               if sequence_lengths else {}),
+            **({"absent_optionals": sorted(absent_optionals)}
+               if absent_optionals else {}),
         },
         sort_keys=True,
     ).encode()
@@ -157,10 +164,18 @@ def _import_compiler():
 
 
 def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
-                  out_path, emit="so", profile=False):
+                  out_path, emit="so", profile=False, sequence_lengths=(),
+                  absent_optionals=()):
     """Compiles `model_path` (or `model_bytes` when it is None) to
-    `out_path`; raises ORT's exception class for the compiler's code."""
+    `out_path`; raises ORT's exception class for the compiler's code.
+    `sequence_lengths` [(input, n)] fixes sequence inputs' lengths,
+    `absent_optionals` names optional inputs compiled for None."""
     compiler = _import_compiler()
+    variant = {}
+    if sequence_lengths:
+        variant["sequence_lengths"] = sorted(sequence_lengths)
+    if absent_optionals:
+        variant["absent_optionals"] = sorted(absent_optionals)
     code, message = compiler.compile(
         model_path or "",
         b"" if model_path else model_bytes,
@@ -171,20 +186,21 @@ def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
         emit,
         out_path,
         profile=bool(profile),
+        **variant,
     )
     if code:
         raise _errors.make_error(code, message)
 
 
 def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
-                    free_dims, target_cpu, profile):
+                    free_dims, target_cpu, profile, variant=None):
     # Compile next to the final name, then rename: concurrent sessions (or
     # processes) on one model never see a half-written artifact.
     fd, tmp = tempfile.mkstemp(prefix=".kiln-", suffix=".so", dir=directory)
     os.close(fd)
     try:
         compile_model(model_path, model_bytes, opt_level, free_dims,
-                      target_cpu, tmp, profile=profile)
+                      target_cpu, tmp, profile=profile, **(variant or {}))
         os.replace(tmp, final)
     except BaseException:
         try:
@@ -195,7 +211,7 @@ def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
 
 
 def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
-                 profile=False):
+                 profile=False, sequence_lengths=(), absent_optionals=()):
     """The cached artifact for the model, compiling it on a miss.
 
     Returns (path of the .so, True when it came from the cache).
@@ -203,8 +219,10 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
     `model_path`, when given, is what gets compiled, so that external data
     resolves relative to the model's directory.
     """
+    variant = {"sequence_lengths": list(sequence_lengths),
+               "absent_optionals": list(absent_optionals)}
     key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile,
-                    model_path)
+                    model_path, **variant)
     directory = cache_dir()
     final = os.path.join(directory, key + ".so")
     if os.path.isfile(final):
@@ -215,5 +233,5 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
         directory = tempfile.mkdtemp(prefix="kiln-")
         final = os.path.join(directory, key + ".so")
     _atomic_compile(directory, final, model_path, model_bytes, opt_level,
-                    free_dims, target_cpu, profile)
+                    free_dims, target_cpu, profile, variant)
     return final, False

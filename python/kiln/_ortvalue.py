@@ -131,9 +131,11 @@ def _wrap_address(address, dtype, shape):
 
 
 class OrtValue:
-    """A tensor value (ORT's OrtValue, CPU tensors only)."""
+    """A value (ORT's OrtValue): a CPU tensor, or a sequence, map or None
+    from a model's edge (held as the list, dict or None run() returns, with
+    ORT's type string in `_type`)."""
 
-    __slots__ = ("_array", "_elem", "_numpy_obj")
+    __slots__ = ("_array", "_elem", "_numpy_obj", "_type")
 
     def __init__(self, ortvalue, numpy_obj=None):
         if not isinstance(ortvalue, OrtValue):
@@ -142,6 +144,7 @@ class OrtValue:
                 "`kiln.capi.onnxruntime_pybind11_state.OrtValue`")
         self._array = ortvalue._array
         self._elem = ortvalue._elem
+        self._type = ortvalue._type
         # ORT keeps the numpy object alive as long as the value.
         self._numpy_obj = numpy_obj if numpy_obj is not None else (
             ortvalue._numpy_obj)
@@ -152,7 +155,22 @@ class OrtValue:
         value._array = array
         value._elem = elem
         value._numpy_obj = owner
+        value._type = None
         return value
+
+    @classmethod
+    def _wrap_value(cls, obj, type_str, elem=0):
+        """A sequence (list), map (dict) or absent optional (None) of ORT
+        type `type_str` ('seq(tensor(float))')."""
+        value = cls._wrap(obj, elem)
+        value._type = type_str
+        return value
+
+    def _not_tensor(self):
+        # ORT's check in its numpy conversion.
+        raise RuntimeError(
+            "ml_value->IsTensor() was false. Only OrtValues that are Tensors "
+            "are convertible to Numpy objects")
 
     def _get_c_value(self):
         return self
@@ -204,15 +222,21 @@ class OrtValue:
 
     # ----------------------------------------------------------- queries
     def data_ptr(self):
+        if self._type is not None:
+            self._not_tensor()
         return self._array.ctypes.data
 
     def device_name(self):
         return "cpu"
 
     def shape(self):
+        if self._type is not None:
+            self._not_tensor()
         return list(self._array.shape)
 
     def data_type(self):
+        if self._type is not None:
+            return self._type
         return type_string(self._elem)
 
     def element_type(self):
@@ -222,13 +246,13 @@ class OrtValue:
         return self._array is not None
 
     def is_tensor(self):
-        return True
+        return self._type is None
 
     def is_sparse_tensor(self):
         return False
 
     def is_tensor_sequence(self):
-        return False
+        return self._type is not None and self._type.startswith("seq(tensor(")
 
     def tensor_size_in_bytes(self):
         if self._elem == 8:
@@ -242,6 +266,8 @@ class OrtValue:
     def numpy(self):
         """The tensor as a numpy array sharing its memory (as ORT on the
         CPU)."""
+        if self._type is not None:
+            self._not_tensor()
         if self._elem == 16:
             bf16 = bfloat16_dtype()
             if bf16 is not None and self._array.dtype != bf16:
@@ -263,6 +289,8 @@ class OrtValue:
             self._array.dtype) if self._elem == 16 else src.reshape(-1))
 
     def __repr__(self):
+        if self._type is not None:
+            return f"<kiln.OrtValue {self._type} at 0x{id(self):x}>"
         return (f"<kiln.OrtValue {self.data_type()} shape={self.shape()} "
                 f"at 0x{id(self):x}>")
 

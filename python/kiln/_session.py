@@ -44,6 +44,31 @@ _elem_of = elem_of
 _type_string = type_string
 
 
+# kiln_abi.h: how an artifact carries a graph value.
+_VALUE_TENSOR, _VALUE_SEQUENCE, _VALUE_MAP, _VALUE_SEQUENCE_OF_MAPS = 0, 1, 2, 3
+_FLAG_OPTIONAL, _FLAG_ABSENT = 1, 2
+# The compiler's refusal of a sequence input without a length.
+_NEEDS_LENGTH = "is a sequence: its length must be fixed"
+
+
+class _ValueKind:
+    """How one graph input or output is carried: ORT's type string, the
+    artifact's kind and flags, and its number of tensors (a sequence's
+    compiled length)."""
+
+    __slots__ = ("type", "kind", "flags", "slots")
+
+    def __init__(self, type_str, kind, flags, slots):
+        self.type = type_str
+        self.kind = kind
+        self.flags = flags
+        self.slots = slots
+
+    @property
+    def plain(self):
+        return self.kind == _VALUE_TENSOR and not self.flags
+
+
 def _string_addresses(array):
     """A str/bytes/object array as the runtime takes string tensors: the
     address of one NUL-terminated UTF-8 string per element (uint64, same
@@ -69,16 +94,34 @@ def _decode_strings(addresses):
     return out
 
 
+def _convert_output(result, elem):
+    """An output as run() returns it: string tensors decoded into str
+    arrays, bfloat16 and the narrow types viewed as their numpy types, in
+    sequences too (maps come back as dicts already)."""
+    if isinstance(result, list):
+        return [_convert_output(r, elem) for r in result]
+    if not isinstance(result, np.ndarray):
+        return result
+    if elem == 8:
+        return _decode_strings(result)
+    if elem in VIEWED_ELEMS:
+        return result.view(dtype_of_elem(elem))
+    return result
+
+
 class NodeArg:
     """A graph input or output: name, type ('tensor(float)') and shape
     (int for a fixed dim, str for a symbolic one, None when unknown)."""
 
-    __slots__ = ("_name", "_elem", "_shape")
+    __slots__ = ("_name", "_elem", "_shape", "_type")
 
-    def __init__(self, name, elem_type, shape):
+    def __init__(self, name, elem_type, shape, type_str=None):
         self._name = name
         self._elem = elem_type
         self._shape = tuple(shape)
+        # ORT's type string of a sequence, map or optional
+        # ('seq(tensor(float))'); tensors derive theirs from the element.
+        self._type = type_str
 
     @property
     def name(self):
@@ -86,6 +129,8 @@ class NodeArg:
 
     @property
     def type(self):
+        if self._type is not None:
+            return self._type
         return _type_string(self._elem)
 
     @property
@@ -378,9 +423,18 @@ class InferenceSession:
         self._model_proto = None  # parsed lazily (see _model)
         self._overridable = None
         self._override = None     # (session, defaults) once compiled
-        so_path = self._artifact_path()
+        # Sequence inputs are compiled for a length and optional inputs for
+        # a value or None (kiln-compile --sequence-length/--optional-absent):
+        # this session's artifact is compiled for `self._variant`
+        # (sequence lengths, names of absent optionals); runs feeding other
+        # lengths or None compile (through the cache) and keep other
+        # variants here, by variant.
+        self._variant = ((), ())
+        self._variants = {}
+        so_path = self._first_artifact_path()
         loaded = time.perf_counter_ns()
-        self._sess, so_path = self._open(so_path, self._artifact_path)
+        self._sess, so_path = self._open(
+            so_path, lambda: self._artifact_path(variant=self._variant))
         # None for an artifact given as bytes (loaded from memory).
         self._so_path = so_path if isinstance(so_path, str) else None
         inputs, outputs = self._sess.inputs(), self._sess.outputs()
@@ -393,14 +447,35 @@ class InferenceSession:
             return NodeArg(name, elem, [None if d in synthesized else d
                                         for d in shape])
 
-        self._inputs = [node_arg(n, t, s) for n, (t, s) in inputs]
-        self._outputs = [node_arg(n, t, s) for n, (t, s) in outputs]
+        in_kinds = [_ValueKind(*t) for t in self._sess.input_types()]
+        out_kinds = [_ValueKind(*t) for t in self._sess.output_types()]
+        self._input_kinds = {n: k for (n, _), k in zip(inputs, in_kinds)}
+        self._output_kinds = {n: k for (n, _), k in zip(outputs, out_kinds)}
+        # Sequences, maps or optionals at the edges: feeds and outputs
+        # are converted (and variants compiled) only then.
+        self._has_values = not all(
+            k.plain for k in in_kinds + out_kinds)
+
+        def value_arg(name, elem, shape, kind):
+            arg = node_arg(name, elem, shape)
+            if not kind.plain:
+                arg._type = kind.type
+            return arg
+
+        self._inputs = [value_arg(n, t, s, k)
+                        for (n, (t, s)), k in zip(inputs, in_kinds)]
+        self._outputs = [value_arg(n, t, s, k)
+                         for (n, (t, s)), k in zip(outputs, out_kinds)]
         self._output_names = [o.name for o in self._outputs]
         self._output_elems = {o.name: o._elem for o in self._outputs}
         self._input_elems = {i.name: i._elem for i in self._inputs}
         # Outputs run() converts (strings decoded, bfloat16 viewed).
         self._converted_outputs = any(e == 8 or e in VIEWED_ELEMS
                                       for e in self._output_elems.values())
+        # Where sequence lengths and optional presence are read from feeds.
+        self._variant_inputs = [
+            n for n, k in self._input_kinds.items()
+            if k.kind == _VALUE_SEQUENCE or k.flags & _FLAG_OPTIONAL]
         self._write_optimized_model()
         artifact_copy = opts._config.get("kiln.artifact_filepath")
         if artifact_copy:
@@ -478,7 +553,25 @@ class InferenceSession:
                 self._model_proto = onnx.load_from_string(self._model_bytes)
         return self._model_proto
 
-    def _artifact_path(self, edits=None):
+    def _first_artifact_path(self):
+        """The artifact for the session's creation. A model with sequence
+        inputs is compiled for sequences of one tensor each (the compiler
+        needs a length), so that errors in the model surface now, as in
+        ORT; runs with other lengths compile their own variant."""
+        try:
+            return self._artifact_path()
+        except Exception as e:  # noqa: BLE001 (re-raised unless a length)
+            if _NEEDS_LENGTH not in str(e):
+                raise
+        graph = self._model().graph
+        inits = {t.name for t in graph.initializer}
+        lengths = tuple(sorted(
+            (vi.name, 1) for vi in graph.input
+            if vi.name not in inits and vi.type.HasField("sequence_type")))
+        self._variant = (lengths, ())
+        return self._artifact_path(variant=self._variant)
+
+    def _artifact_path(self, edits=None, variant=None):
         opts = self._sess_options
         path = self._model_path
         if edits is None:
@@ -518,9 +611,11 @@ class InferenceSession:
             compile_path = None
         level = kiln_opt_level(opts.graph_optimization_level)
         target_cpu = opts._config.get("kiln.target_cpu", "native")
+        lengths, absent = variant if variant is not None else ((), ())
         so_path, hit = _cache.get_artifact(
             compile_path, content, level, opts._free_dims, target_cpu,
-            profile=opts.enable_profiling)
+            profile=opts.enable_profiling, sequence_lengths=lengths,
+            absent_optionals=absent)
         self.cache_hit = hit
         if self._verbose:
             print(f"kiln: {'loaded' if hit else 'compiled'} "
@@ -662,6 +757,7 @@ class InferenceSession:
         sessions = [self._sess]
         if self._override is not None:
             sessions.append(self._override[0])
+        sessions.extend(self._variants.values())
         return sessions
 
     def io_binding(self):
@@ -729,8 +825,10 @@ class InferenceSession:
         the initializers' values to feed when a run does not."""
         if self._override is None:
             edits = _ModelEdits(self._sess_options, demote_initializers=True)
-            path = self._artifact_path(edits)
-            sess, _ = self._open(path, lambda: self._artifact_path(edits))
+            variant = self._variant
+            path = self._artifact_path(edits, variant)
+            sess, _ = self._open(path,
+                                 lambda: self._artifact_path(edits, variant))
             from onnx import numpy_helper
 
             names = self._overridable_names()
@@ -747,6 +845,115 @@ class InferenceSession:
                     defaults[name] = numpy_helper.to_array(tensor)
             self._override = (sess, defaults)
         return self._override
+
+    def _tensor_feed(self, name, value, expected, string_bytes):
+        """(elem, array) of one tensor of a feed (see _to_array)."""
+        if isinstance(value, OrtValue):
+            elem, array = value._elem, value._array
+            if elem in VIEWED_ELEMS:
+                array = array.view(bits_dtype(elem))
+        else:
+            elem, array = self._to_array(name, value, expected)
+        if elem == 8:
+            array, buffer = _string_addresses(
+                np.asarray(array, dtype=object))
+            string_bytes.append(buffer)
+        return elem, array
+
+    def _map_feed(self, name, mapping, key_type, expected, string_bytes):
+        """("map", keys, values) of a dict, its keys of ORT's `key_type`
+        ('int64', 'string') and its values of element type `expected`."""
+        if not isinstance(mapping, dict):
+            raise RuntimeError(
+                f"Input '{name}' is a map: it is fed a dict, not "
+                f"{type(mapping).__name__}")
+        if key_type == "string":
+            for k in mapping:
+                if not isinstance(k, str):
+                    raise RuntimeError(
+                        f"Unexpected key type  {type(k)}, it cannot be linked "
+                        f"to C type std::string for input '{name}'.")
+            keys = np.array(list(mapping.keys()), dtype=object)
+        else:
+            for k in mapping:
+                if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+                    raise RuntimeError(
+                        f"Unexpected key type  {type(k)}, it cannot be linked "
+                        f"to C type int64_t for input '{name}'.")
+            keys = np.array(list(mapping.keys()), dtype=np.int64)
+        dtype = dtype_of_elem(expected) if expected in _KILN_ELEMS else None
+        values = np.array(list(mapping.values()), dtype=dtype)
+        if expected == 8:
+            values = values.astype(object)
+        return ("map",
+                self._tensor_feed(name, keys.reshape(-1), 0, string_bytes),
+                self._tensor_feed(name, values.reshape(-1), expected,
+                                  string_bytes))
+
+    def _value_feed(self, name, value, kind, expected, string_bytes):
+        """What the runtime takes for a sequence (list), map (dict),
+        sequence of maps (list of dicts) or optional (None or its value)
+        input; the runtime checks it against the compiled variant."""
+        if value is None:
+            return None
+        if kind.kind == _VALUE_SEQUENCE:
+            if not isinstance(value, (list, tuple)):
+                # A tensor where a sequence is expected: the runtime says so.
+                return self._tensor_feed(name, value, expected, string_bytes)
+            return ("seq", [self._tensor_feed(name, v, expected, string_bytes)
+                            for v in value])
+        key_type = kind.type.split("map(", 1)[-1].split(",", 1)[0]
+        if kind.kind == _VALUE_MAP:
+            return self._map_feed(name, value, key_type, expected,
+                                  string_bytes)
+        if kind.kind == _VALUE_SEQUENCE_OF_MAPS:
+            if not isinstance(value, (list, tuple)):
+                raise RuntimeError(
+                    f"Input '{name}' is a sequence of maps: it is fed a list "
+                    f"of dicts, not {type(value).__name__}")
+            return ("seq", [self._map_feed(name, m, key_type, expected,
+                                           string_bytes) for m in value])
+        return self._tensor_feed(name, value, expected, string_bytes)
+
+    def _feed_variant(self, feeds):
+        """The variant (sequence lengths, absent optionals) the feeds need,
+        None when they need the session's own."""
+        lengths, absent = dict(self._variant[0]), set(self._variant[1])
+        for name in self._variant_inputs:
+            if name not in feeds:
+                continue
+            value = feeds[name]
+            if isinstance(value, OrtValue) and value._type is not None:
+                value = value._array
+            kind = self._input_kinds[name]
+            if kind.flags & _FLAG_OPTIONAL:
+                if value is None:
+                    absent.add(name)
+                    continue
+                absent.discard(name)
+            if kind.kind == _VALUE_SEQUENCE and isinstance(value,
+                                                           (list, tuple)):
+                lengths[name] = len(value)
+        variant = (tuple(sorted(lengths.items())), tuple(sorted(absent)))
+        return None if variant == self._variant else variant
+
+    def _variant_session(self, feeds):
+        """The runtime session for the feeds' sequence lengths and Nones:
+        the session's own, or one compiled for them (once, through the
+        cache). A compiled .so has no other variant: its runtime says
+        what it was compiled for."""
+        if self._is_artifact_model():
+            return self._sess
+        variant = self._feed_variant(feeds)
+        if variant is None:
+            return self._sess
+        sess = self._variants.get(variant)
+        if sess is None:
+            path = self._artifact_path(variant=variant)
+            sess, _ = self._open(path,
+                                 lambda: self._artifact_path(variant=variant))
+            self._variants[variant] = sess
+        return sess
 
     def _run_values(self, output_names, feeds, bound=None, run_options=None):
         """Runs with `feeds` (name -> numpy array or OrtValue) and returns
@@ -768,6 +975,23 @@ class InferenceSession:
                                    for a in self._overridable_args()}}
         converted = []
         string_bytes = []  # alive until the run returns
+        if self._has_values:
+            # Sequences, maps and optionals: taken apart here, and run on
+            # the variant compiled for their lengths and Nones.
+            if sess is self._sess:
+                sess = self._variant_session(feeds)
+            values = {}
+            for name, value in feeds.items():
+                if isinstance(value, OrtValue) and value._type is not None:
+                    value = value._array  # a sequence, map or None
+                kind = self._input_kinds.get(name)
+                if kind is not None and not kind.plain:
+                    converted.append((name, self._value_feed(
+                        name, value, kind, expected.get(name, 0),
+                        string_bytes)))
+                else:
+                    values[name] = value
+            feeds = values
         for name, value in feeds.items():
             if isinstance(value, OrtValue):
                 elem, array = value._elem, value._array
@@ -803,11 +1027,7 @@ class InferenceSession:
         for i, (name, r) in enumerate(zip(output_names, results)):
             if bound is not None and bound[i] is not None:
                 continue
-            elem = self._output_elem(name)
-            if elem == 8:
-                results[i] = _decode_strings(r)
-            elif elem in VIEWED_ELEMS:
-                results[i] = r.view(dtype_of_elem(elem))
+            results[i] = _convert_output(r, self._output_elem(name))
         if self._profiler:
             self._profiler.record("SequentialExecutor::Execute", execute,
                                   done)
@@ -829,7 +1049,13 @@ class InferenceSession:
     def run_with_ort_values(self, output_names, input_dict_ort_values,
                             run_options=None):
         """run() with OrtValues in and out."""
-        for value in input_dict_ort_values.values():
+        for name, value in input_dict_ort_values.items():
+            kind = self._input_kinds.get(name)
+            # ORT's Python cannot make OrtValues of sequences, maps or None:
+            # those inputs take the list, dict or None run() takes.
+            if kind is not None and not kind.plain and isinstance(
+                    value, (list, tuple, dict, type(None))):
+                continue
             if not isinstance(value, OrtValue):
                 raise AttributeError(f"'{type(value).__module__}."
                                      f"{type(value).__name__}' object has no "
@@ -839,8 +1065,16 @@ class InferenceSession:
             output_names = self._output_names
         arrays = self._run_values(output_names, dict(input_dict_ort_values),
                                   None, run_options)
-        return [OrtValue._wrap(a, self._output_elem(n))
-                for n, a in zip(output_names, arrays)]
+        values = []
+        for n, a in zip(output_names, arrays):
+            kind = self._output_kinds.get(n)
+            if kind is not None and not kind.plain and not isinstance(
+                    a, np.ndarray):
+                values.append(OrtValue._wrap_value(a, kind.type,
+                                                   self._output_elem(n)))
+            else:
+                values.append(OrtValue._wrap(a, self._output_elem(n)))
+        return values
 
     def run_with_iobinding(self, iobinding, run_options=None):
         """Runs with the inputs and outputs bound in `iobinding`; the

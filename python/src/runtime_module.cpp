@@ -21,6 +21,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -270,13 +271,21 @@ public:
   /// allocates (handed to numpy without a copy), or (elem_type, writable
   /// C-contiguous array) that the result is written into and returned as
   /// is (IOBinding's bound output buffers). `runOptions` may be None.
-  nb::list
-  run(const std::vector<std::string> &outputNames,
-      const std::vector<std::pair<
-          std::string, std::pair<int32_t, nb::ndarray<nb::ro, nb::c_contig,
-                                                      nb::device::cpu>>>>
-          &feeds,
-      nb::handle preallocated, const RunOptions *runOptions) {
+  /// `feeds` are (name, value) where a value is (elem_type, C-contiguous
+  /// array) for a tensor (the Python layer derives the element type from
+  /// the numpy dtype, so that types numpy spells differently (bfloat16) need
+  /// nothing here), None for an absent optional, ("seq", [values]) for a
+  /// sequence and ("map", keys, values) for a map, keys and values being
+  /// tensors. `preallocated`, when given, has one entry per output name:
+  /// None for an output the runtime allocates (handed to numpy without a
+  /// copy), or (elem_type, writable C-contiguous array) that the result is
+  /// written into and returned as is (IOBinding's bound output buffers).
+  /// `runOptions` may be None. Outputs come back as numpy arrays, lists
+  /// (sequences), dicts (maps) and None (absent optionals), as ORT returns
+  /// them.
+  nb::list run(const std::vector<std::string> &outputNames,
+               const std::vector<std::pair<std::string, nb::handle>> &feeds,
+               nb::handle preallocated, const RunOptions *runOptions) {
     std::vector<kiln_value *> values;
     struct ReleaseAll {
       std::vector<kiln_value *> &v;
@@ -288,29 +297,9 @@ public:
     std::vector<const char *> inNames;
     std::vector<std::vector<uint8_t>> packedFeeds;
     packedFeeds.reserve(feeds.size());
-    for (const auto &[name, typed] : feeds) {
-      const auto &[elemType, array] = typed;
-      std::vector<int64_t> shape(array.ndim());
-      for (size_t d = 0; d < shape.size(); ++d)
-        shape[d] = static_cast<int64_t>(array.shape(d));
-      kiln_value *value = nullptr;
-      void *data = const_cast<void *>(array.data());
-      size_t nbytes = array.nbytes();
-      if (size_t bits = packedBits(elemType)) {
-        if (array.itemsize() != 1)
-          throw StatusError{KILN_INVALID_ARGUMENT,
-                            "a packed-type input must hold one byte per "
-                            "element"};
-        packedFeeds.push_back(packBytes(static_cast<const uint8_t *>(data),
-                                        array.size(), bits));
-        data = packedFeeds.back().data();
-        nbytes = packedFeeds.back().size();
-      }
-      // The runtime only reads inputs: wrapping the numpy buffer is safe.
-      check(kiln_value_create_tensor_with_data(elemType, data, nbytes,
-                                               shape.data(), shape.size(),
-                                               &value));
-      values.push_back(value);
+    std::vector<kiln_value *> fedValues;
+    for (const auto &[name, feed] : feeds) {
+      fedValues.push_back(feedValue(feed, values, packedFeeds));
       inNames.push_back(name.c_str());
     }
     std::vector<const char *> outNames;
@@ -353,7 +342,7 @@ public:
       nb::gil_scoped_release noGil;
       status = kiln_session_run_with_options(
           session_, runOptions ? runOptions->get() : nullptr, inNames.data(),
-          values.data(), feeds.size(), outNames.data(), outNames.size(),
+          fedValues.data(), feeds.size(), outNames.data(), outNames.size(),
           results.data());
     }
     check(status);
@@ -371,6 +360,169 @@ public:
         continue;
       }
       auto &value = owned[o];
+      out.append(toPython(value.release()));
+    }
+    return out;
+  }
+
+  /// (type string, kind, flags, number of tensors) of every input or
+  /// output (kiln_session_get_*_type_info).
+  std::vector<std::tuple<std::string, uint32_t, uint32_t, size_t>>
+  valueTypes(bool inputs) const {
+    size_t count = 0;
+    check(inputs ? kiln_session_get_input_count(session_, &count)
+                 : kiln_session_get_output_count(session_, &count));
+    std::vector<std::tuple<std::string, uint32_t, uint32_t, size_t>> out;
+    for (size_t i = 0; i < count; ++i) {
+      const char *type = nullptr;
+      uint32_t kind = 0, flags = 0;
+      size_t slots = 0;
+      check(inputs ? kiln_session_get_input_type_info(session_, i, &type, &kind,
+                                                      &flags, &slots)
+                   : kiln_session_get_output_type_info(session_, i, &type,
+                                                       &kind, &flags, &slots));
+      out.emplace_back(type ? type : "", kind, flags, slots);
+    }
+    return out;
+  }
+
+private:
+  /// A tensor viewing `array`'s memory (kept alive by the caller during
+  /// the run); packed types are packed into `packed` first.
+  static kiln_value *
+  feedTensor(int32_t elemType,
+             const nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu> &array,
+             std::vector<std::vector<uint8_t>> &packed) {
+    std::vector<int64_t> shape(array.ndim());
+    for (size_t d = 0; d < shape.size(); ++d)
+      shape[d] = static_cast<int64_t>(array.shape(d));
+    kiln_value *value = nullptr;
+    void *data = const_cast<void *>(array.data());
+    size_t nbytes = array.nbytes();
+    if (size_t bits = packedBits(elemType)) {
+      if (array.itemsize() != 1)
+        throw StatusError{KILN_INVALID_ARGUMENT,
+                          "a packed-type input must hold one byte per "
+                          "element"};
+      packed.push_back(
+          packBytes(static_cast<const uint8_t *>(data), array.size(), bits));
+      data = packed.back().data();
+      nbytes = packed.back().size();
+    }
+    // The runtime only reads inputs: wrapping the numpy buffer is safe.
+    check(kiln_value_create_tensor_with_data(
+        elemType, data, nbytes, shape.data(), shape.size(), &value));
+    return value;
+  }
+
+  /// The kiln_value for one feed (see run()); every value made is added to
+  /// `made`, which releases them.
+  static kiln_value *feedValue(nb::handle feed, std::vector<kiln_value *> &made,
+                               std::vector<std::vector<uint8_t>> &packed) {
+    kiln_value *value = nullptr;
+    if (feed.is_none()) {
+      check(kiln_value_create_none(&value));
+      made.push_back(value);
+      return value;
+    }
+    nb::tuple parts = nb::cast<nb::tuple>(feed);
+    if (nb::isinstance<nb::str>(parts[0])) {
+      std::string tag = nb::cast<std::string>(parts[0]);
+      if (tag == "seq") {
+        std::vector<kiln_value *> elements;
+        for (nb::handle element : nb::cast<nb::list>(parts[1]))
+          elements.push_back(feedValue(element, made, packed));
+        check(kiln_value_create_sequence(elements.data(), elements.size(),
+                                         &value));
+      } else if (tag == "map") {
+        kiln_value *keys = feedValue(parts[1], made, packed);
+        kiln_value *vals = feedValue(parts[2], made, packed);
+        check(kiln_value_create_map(keys, vals, &value));
+      } else {
+        throw StatusError{KILN_INVALID_ARGUMENT, "unknown feed kind " + tag};
+      }
+      made.push_back(value);
+      return value;
+    }
+    value = feedTensor(
+        nb::cast<int32_t>(parts[0]),
+        nb::cast<nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>>(parts[1]),
+        packed);
+    made.push_back(value);
+    return value;
+  }
+
+  /// One scalar of a map's keys or values as a Python object: int, float
+  /// or str, as ORT converts map entries.
+  static nb::object scalar(int32_t elemType, const void *data, size_t i) {
+    switch (elemType) {
+    case KILN_ELEM_INT64:
+      return nb::int_(static_cast<const int64_t *>(data)[i]);
+    case KILN_ELEM_INT32:
+      return nb::int_(static_cast<const int32_t *>(data)[i]);
+    case KILN_ELEM_FLOAT:
+      return nb::float_(static_cast<const float *>(data)[i]);
+    case KILN_ELEM_DOUBLE:
+      return nb::float_(static_cast<const double *>(data)[i]);
+    case KILN_ELEM_STRING: {
+      const char *text = static_cast<const char *const *>(data)[i];
+      return nb::steal(
+          PyUnicode_DecodeUTF8(text, std::strlen(text), "replace"));
+    }
+    default:
+      throw StatusError{KILN_NOT_IMPLEMENTED,
+                        "Kiln cannot return map entries of element type " +
+                            std::to_string(elemType) + " to Python"};
+    }
+  }
+
+  /// Takes `raw` (an output value) over and returns what ORT's Python
+  /// returns for it: a numpy array (sharing the tensor's memory), a list,
+  /// a dict or None.
+  static nb::object toPython(kiln_value *raw) {
+    std::unique_ptr<kiln_value, void (*)(kiln_value *)> value(
+        raw, kiln_value_release);
+    kiln_onnx_type type = KILN_ONNX_TYPE_TENSOR;
+    check(kiln_value_get_value_type(value.get(), &type));
+    if (type == KILN_ONNX_TYPE_OPTIONAL)
+      return nb::none();
+    if (type == KILN_ONNX_TYPE_SEQUENCE) {
+      size_t count = 0;
+      check(kiln_value_get_count(value.get(), &count));
+      nb::list items;
+      for (size_t i = 0; i < count; ++i) {
+        kiln_value *element = nullptr;
+        check(kiln_value_get_element(value.get(), i, &element));
+        items.append(toPython(element));
+      }
+      return items;
+    }
+    if (type == KILN_ONNX_TYPE_MAP) {
+      kiln_value *keys = nullptr, *vals = nullptr;
+      check(kiln_value_get_element(value.get(), 0, &keys));
+      std::unique_ptr<kiln_value, void (*)(kiln_value *)> k(keys,
+                                                            kiln_value_release);
+      check(kiln_value_get_element(value.get(), 1, &vals));
+      std::unique_ptr<kiln_value, void (*)(kiln_value *)> v(vals,
+                                                            kiln_value_release);
+      nb::dict dict;
+      size_t n = static_cast<size_t>(kiln_value_element_count(keys));
+      int32_t keyType = kiln_value_elem_type(keys);
+      int32_t valueType = kiln_value_elem_type(vals);
+      const void *keyData = kiln_value_data(keys);
+      const void *valueData = kiln_value_data(vals);
+      for (size_t i = 0; i < n; ++i)
+        dict[scalar(keyType, keyData, i)] = scalar(valueType, valueData, i);
+      return dict;
+    }
+    return tensorToNumpy(value.release());
+  }
+
+  /// Hands the tensor `raw` to numpy without copying (a capsule owns it).
+  static nb::object tensorToNumpy(kiln_value *raw) {
+    std::unique_ptr<kiln_value, void (*)(kiln_value *)> value(
+        raw, kiln_value_release);
+    {
       int32_t elemType = kiln_value_elem_type(value.get());
       nb::dlpack::dtype dtype = dlpackType(elemType);
       size_t rank = kiln_value_rank(value.get());
@@ -390,24 +542,21 @@ public:
         nb::capsule owner(bytes, [](void *p) noexcept {
           delete[] static_cast<uint8_t *>(p);
         });
-        out.append(nb::ndarray<nb::numpy>(bytes, rank, shape.data(), owner,
-                                          nullptr, dtype)
-                       .cast());
-        continue;
+        return nb::ndarray<nb::numpy>(bytes, rank, shape.data(), owner, nullptr,
+                                      dtype)
+            .cast();
       }
       void *data = kiln_value_data(value.get());
       nb::capsule owner(value.get(), [](void *p) noexcept {
         kiln_value_release(static_cast<kiln_value *>(p));
       });
       value.release();
-      out.append(nb::ndarray<nb::numpy>(data, rank, shape.data(), owner,
-                                        nullptr, dtype)
-                     .cast());
+      return nb::ndarray<nb::numpy>(data, rank, shape.data(), owner, nullptr,
+                                    dtype)
+          .cast();
     }
-    return out;
   }
 
-private:
   std::vector<IoInfo> signature(bool inputs) const {
     size_t count = 0;
     check(inputs ? kiln_session_get_input_count(session_, &count)
@@ -525,6 +674,8 @@ NB_MODULE(_runtime, m) {
                std::vector<std::pair<std::string, std::string>>())
       .def("inputs", &Session::inputs)
       .def("outputs", &Session::outputs)
+      .def("input_types", [](const Session &s) { return s.valueTypes(true); })
+      .def("output_types", [](const Session &s) { return s.valueTypes(false); })
       .def("metadata", &Session::metadata)
       .def("compiler_version", &Session::compilerVersion)
       .def("provider", &Session::provider)

@@ -72,15 +72,105 @@ void checkTensorInfo(const std::string &path, const char *role, uint32_t index,
                what + " has invalid dim " + std::to_string(info.dims[d]));
 }
 
+/// An ABI 4 table of graph values over `numSlots` tensor slots: every
+/// value's slots in range, every slot carried by exactly one value, each
+/// kind with the slots it needs. Without it the runtime would read or
+/// assemble values from slots that are not there.
+void checkValueTable(const std::string &path, const char *role,
+                     const kiln_value_info_t *values, uint32_t count,
+                     const kiln_tensor_info_t *slots, uint32_t numSlots) {
+  if (!values) {
+    if (count > 0)
+      failLoad(KILN_INVALID_GRAPH, path,
+               std::string("the artifact has no ") + role + " value table");
+    return;
+  }
+  std::vector<bool> covered(numSlots, false);
+  for (uint32_t i = 0; i < count; ++i) {
+    const kiln_value_info_t &v = values[i];
+    std::string what = std::string(role) + " value " + std::to_string(i);
+    if (!v.name)
+      failLoad(KILN_INVALID_GRAPH, path, what + " has no name");
+    what += " ('" + std::string(v.name) + "')";
+    if (!v.type || !*v.type)
+      failLoad(KILN_INVALID_GRAPH, path, what + " has no type");
+    if (v.kind > KILN_VALUE_SEQUENCE_OF_MAPS)
+      failLoad(KILN_INVALID_GRAPH, path,
+               what + " has unknown kind " + std::to_string(v.kind));
+    if (v.flags & ~uint32_t(KILN_VALUE_FLAG_OPTIONAL | KILN_VALUE_FLAG_ABSENT))
+      failLoad(KILN_INVALID_GRAPH, path,
+               what + " has unknown flags " + std::to_string(v.flags));
+    const bool absent = v.flags & KILN_VALUE_FLAG_ABSENT;
+    if (absent && !(v.flags & KILN_VALUE_FLAG_OPTIONAL))
+      failLoad(KILN_INVALID_GRAPH, path, what + " is absent but not optional");
+    if (absent && v.num_slots != 0)
+      failLoad(KILN_INVALID_GRAPH, path,
+               what + " is absent but has " + std::to_string(v.num_slots) +
+                   " slots");
+    if (v.first_slot > numSlots || v.num_slots > numSlots - v.first_slot)
+      failLoad(KILN_INVALID_GRAPH, path,
+               what + " has slots " + std::to_string(v.first_slot) + ".." +
+                   std::to_string(uint64_t(v.first_slot) + v.num_slots) +
+                   " beyond the " + std::to_string(numSlots) + " " + role +
+                   " tensors");
+    for (uint32_t s = v.first_slot; s < v.first_slot + v.num_slots; ++s) {
+      if (covered[s])
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " shares " + role + " tensor " + std::to_string(s) +
+                     " with another value");
+      covered[s] = true;
+    }
+    if (absent)
+      continue;
+    auto needSlots = [&](uint32_t n) {
+      if (v.num_slots != n)
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " needs " + std::to_string(n) + " slots, not " +
+                     std::to_string(v.num_slots));
+    };
+    if (v.kind == KILN_VALUE_TENSOR)
+      needSlots(1);
+    if (v.kind == KILN_VALUE_SEQUENCE)
+      for (uint32_t s = v.first_slot + 1; s < v.first_slot + v.num_slots; ++s)
+        if (slots[s].elem_type != slots[v.first_slot].elem_type)
+          failLoad(KILN_INVALID_GRAPH, path,
+                   what + " is a sequence of tensors of different types");
+    if (v.kind == KILN_VALUE_MAP || v.kind == KILN_VALUE_SEQUENCE_OF_MAPS) {
+      needSlots(2);
+      const kiln_tensor_info_t &keys = slots[v.first_slot];
+      const kiln_tensor_info_t &vals = slots[v.first_slot + 1];
+      int32_t valuesRank = v.kind == KILN_VALUE_MAP ? 1 : 2;
+      if (keys.rank != 1 || vals.rank != valuesRank)
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " needs keys of rank 1 and values of rank " +
+                     std::to_string(valuesRank) + ", not " +
+                     std::to_string(keys.rank) + " and " +
+                     std::to_string(vals.rank));
+      if (keys.elem_type != KILN_ELEM_INT64 &&
+          keys.elem_type != KILN_ELEM_STRING)
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " has keys of type " + std::to_string(keys.elem_type) +
+                     " (a map's keys are int64 or string)");
+    }
+  }
+  for (uint32_t s = 0; s < numSlots; ++s)
+    if (!covered[s])
+      failLoad(KILN_INVALID_GRAPH, path,
+               std::string(role) + " tensor " + std::to_string(s) + " ('" +
+                   slots[s].name + "') belongs to no " + role + " value");
+}
+
 void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
   // The version is checked first: with another version every other field
   // may have a different layout.
-  if (a.abi_version != KILN_ABI_VERSION)
+  if (a.abi_version < KILN_ABI_VERSION_MIN || a.abi_version > KILN_ABI_VERSION)
     failLoad(KILN_INVALID_GRAPH, path,
              "artifact ABI version " + std::to_string(a.abi_version) +
                  " does not match the runtime's ABI version " +
+                 std::to_string(KILN_ABI_VERSION) + " (it reads versions " +
+                 std::to_string(KILN_ABI_VERSION_MIN) + " to " +
                  std::to_string(KILN_ABI_VERSION) +
-                 "; recompile the model with a Kiln compiler matching this "
+                 "); recompile the model with a Kiln compiler matching this "
                  "runtime");
   if (a.provider == KILN_PROVIDER_CUDA)
     failLoad(KILN_NOT_IMPLEMENTED, path,
@@ -121,6 +211,13 @@ void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
     checkTensorInfo(path, "input", i, a.inputs[i]);
   for (uint32_t i = 0; i < a.num_outputs; ++i)
     checkTensorInfo(path, "output", i, a.outputs[i]);
+  // ABI 3 descriptors end before the value tables.
+  if (a.abi_version >= 4) {
+    checkValueTable(path, "input", a.input_values, a.num_input_values, a.inputs,
+                    a.num_inputs);
+    checkValueTable(path, "output", a.output_values, a.num_output_values,
+                    a.outputs, a.num_outputs);
+  }
 }
 
 uint64_t readLe64(const unsigned char *p) {

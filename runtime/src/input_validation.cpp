@@ -64,15 +64,11 @@ template <typename Range> std::string pythonList(const Range &names) {
 failMissingInputs(const IoSignature &signature, const char *const *inputNames,
                   size_t numFeeds,
                   const std::vector<const kiln_value *> &byInput) {
-  std::vector<std::string> missing, fed;
+  std::vector<std::string> missing;
   for (uint32_t i = 0; i < signature.numInputs; ++i)
     if (!byInput[i])
       missing.push_back(signature.inputs[i].name);
-  for (size_t f = 0; f < numFeeds; ++f)
-    fed.push_back(inputNames[f]);
-  fail(KILN_INVALID_ARGUMENT, "Required inputs (" + pythonList(missing) +
-                                  ") are missing from input feed (" +
-                                  pythonList(fed) + ").");
+  failMissingInputNames(missing, inputNames, numFeeds);
 }
 
 void checkShape(const kiln_tensor_info_t &info, const kiln_value &value) {
@@ -126,6 +122,16 @@ void checkSymbolicDims(const IoSignature &signature,
 
 } // namespace
 
+void failMissingInputNames(const std::vector<std::string> &missing,
+                           const char *const *inputNames, size_t numFeeds) {
+  std::vector<std::string> fed;
+  for (size_t f = 0; f < numFeeds; ++f)
+    fed.push_back(inputNames[f]);
+  fail(KILN_INVALID_ARGUMENT, "Required inputs (" + pythonList(missing) +
+                                  ") are missing from input feed (" +
+                                  pythonList(fed) + ").");
+}
+
 void validateFeeds(const IoSignature &signature, const char *const *inputNames,
                    const kiln_value *const *inputs, size_t numFeeds,
                    bool checkSymbolic,
@@ -163,6 +169,11 @@ void validateFeeds(const IoSignature &signature, const char *const *inputNames,
            std::string("Invalid input name: ") + inputNames[f]);
     const kiln_tensor_info_t &info = signature.inputs[it->second];
     const kiln_value &value = *inputs[f];
+    if (value.kind != KILN_ONNX_TYPE_TENSOR)
+      fail(KILN_INVALID_ARGUMENT, "input '" + std::string(info.name) + "' (" +
+                                      tensorTypeString(info.elem_type) +
+                                      ") takes a tensor, not " +
+                                      kindDescription(value));
     if (value.elemType != info.elem_type)
       fail(KILN_INVALID_ARGUMENT, "Unexpected input data type. Actual: (" +
                                       tensorTypeString(value.elemType) +
@@ -197,6 +208,11 @@ void resolveOutputs(const IoSignature &signature,
 void validatePreallocatedOutputType(const IoSignature &signature,
                                     uint32_t output, const kiln_value &value) {
   int32_t expected = signature.outputs[output].elem_type;
+  if (value.kind != KILN_ONNX_TYPE_TENSOR)
+    fail(KILN_INVALID_ARGUMENT,
+         "output '" + std::string(signature.outputs[output].name) +
+             "' is a tensor: it cannot be preallocated as " +
+             kindDescription(value));
   if (value.elemType != expected)
     fail(KILN_INVALID_ARGUMENT, "Unexpected output data type. Actual: (" +
                                     tensorTypeString(value.elemType) +

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 struct kiln_value;
@@ -19,6 +20,12 @@ void validateFeeds(const IoSignature &signature, const char *const *inputNames,
                    const kiln_value *const *inputs, size_t numFeeds,
                    bool checkSymbolicDims,
                    std::vector<const kiln_value *> &byInput);
+
+/// Throws ORT's "Required inputs ([...]) are missing from input feed
+/// ([...])." for the `missing` inputs.
+[[noreturn]] void failMissingInputNames(const std::vector<std::string> &missing,
+                                        const char *const *inputNames,
+                                        size_t numFeeds);
 
 /// Resolves output names to output indices (`indices` is resized), throwing
 /// ORT's "Invalid output name:" error.

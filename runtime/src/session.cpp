@@ -108,6 +108,328 @@ void kiln_session::run(const char *const *inputNames,
                        const kiln_value *const *inputs, size_t numFeeds,
                        const char *const *outputNames, size_t numRequested,
                        kiln_value **outputs) {
+  // Models of tensors only (nearly all) go straight to the slots: nothing
+  // is added to their runs.
+  if (!signature.hasValues)
+    runSlots(inputNames, inputs, numFeeds, outputNames, numRequested, outputs);
+  else
+    runValues(inputNames, inputs, numFeeds, outputNames, numRequested, outputs);
+}
+
+namespace {
+
+std::string describe(const ValueInfo &v) {
+  return "input '" + std::string(v.name) + "' (" + v.type + ")";
+}
+
+/// Appends the slots carrying input `v` fed `fed` to `slotNames` and
+/// `slotValues`, checking that `fed` is what the artifact was compiled
+/// for. Tensors made here (a sequence of maps' keys and values) go to
+/// `temps`, which outlives the run.
+void flattenInput(const IoSignature &sig, const ValueInfo &v,
+                  const kiln_value &fed, std::vector<const char *> &slotNames,
+                  std::vector<const kiln_value *> &slotValues,
+                  std::vector<std::unique_ptr<kiln_value>> &temps) {
+  const std::string name = v.name;
+  if (fed.kind == KILN_ONNX_TYPE_OPTIONAL) {
+    if (!(v.flags & KILN_VALUE_FLAG_OPTIONAL))
+      fail(KILN_INVALID_ARGUMENT,
+           describe(v) + " is not optional: it cannot be fed None");
+    if (!(v.flags & KILN_VALUE_FLAG_ABSENT))
+      fail(KILN_INVALID_ARGUMENT,
+           describe(v) +
+               " was compiled with a value, so it cannot be fed None: compile "
+               "the model for None (kiln-compile --optional-absent " +
+               name + ")");
+    return;
+  }
+  if (v.flags & KILN_VALUE_FLAG_ABSENT)
+    fail(KILN_INVALID_ARGUMENT,
+         describe(v) +
+             " was compiled for None (kiln-compile --optional-absent " + name +
+             "), so it must be fed None; compile the model without "
+             "--optional-absent " +
+             name + " to feed it " + kindDescription(fed));
+  auto expectKind = [&](int32_t kind, const char *what) {
+    if (fed.kind != kind)
+      fail(KILN_INVALID_ARGUMENT,
+           describe(v) + " takes " + what + ", not " + kindDescription(fed));
+  };
+  const kiln_tensor_info_t *slots = sig.inputs + v.firstSlot;
+  auto push = [&](uint32_t slot, const kiln_value *value) {
+    slotNames.push_back(slots[slot].name);
+    slotValues.push_back(value);
+  };
+  switch (v.kind) {
+  case KILN_VALUE_TENSOR:
+    expectKind(KILN_ONNX_TYPE_TENSOR, "a tensor");
+    push(0, &fed);
+    return;
+  case KILN_VALUE_MAP:
+    expectKind(KILN_ONNX_TYPE_MAP, "a map");
+    push(0, fed.elements[0].get());
+    push(1, fed.elements[1].get());
+    return;
+  case KILN_VALUE_SEQUENCE: {
+    expectKind(KILN_ONNX_TYPE_SEQUENCE, "a sequence of tensors");
+    size_t n = fed.elements.size();
+    if (n != v.numSlots)
+      fail(KILN_INVALID_ARGUMENT,
+           "input '" + name + "' is a sequence of " + std::to_string(n) +
+               " tensors; the artifact was compiled for " +
+               std::to_string(v.numSlots) +
+               " (kiln-compile --sequence-length " + name + "=" +
+               std::to_string(n) + ")");
+    for (uint32_t i = 0; i < v.numSlots; ++i) {
+      if (fed.elements[i]->kind != KILN_ONNX_TYPE_TENSOR)
+        fail(KILN_INVALID_ARGUMENT,
+             describe(v) + " takes a sequence of tensors; element " +
+                 std::to_string(i) + " is " +
+                 kindDescription(*fed.elements[i]));
+      push(i, fed.elements[i].get());
+    }
+    return;
+  }
+  case KILN_VALUE_SEQUENCE_OF_MAPS: {
+    expectKind(KILN_ONNX_TYPE_SEQUENCE, "a sequence of maps");
+    // The artifact takes keys [C] and values [N, C]: every map must have
+    // the first one's keys, in its order.
+    const auto &maps = fed.elements;
+    for (size_t i = 0; i < maps.size(); ++i)
+      if (maps[i]->kind != KILN_ONNX_TYPE_MAP)
+        fail(KILN_INVALID_ARGUMENT,
+             describe(v) + " takes a sequence of maps; element " +
+                 std::to_string(i) + " is " + kindDescription(*maps[i]));
+    if (maps.empty()) {
+      int64_t zero[2] = {0, 0};
+      temps.emplace_back(createOwningTensor(slots[0].elem_type, zero, 1));
+      push(0, temps.back().get());
+      temps.emplace_back(createOwningTensor(slots[1].elem_type, zero, 2));
+      push(1, temps.back().get());
+      return;
+    }
+    const kiln_value &keys = *maps[0]->elements[0];
+    const kiln_value &vals0 = *maps[0]->elements[1];
+    const int64_t c = keys.elementCount;
+    const size_t keyBytes = elemTypeSize(keys.elemType);
+    const size_t rowBytes = vals0.byteSize;
+    for (size_t i = 1; i < maps.size(); ++i) {
+      const kiln_value &k = *maps[i]->elements[0];
+      const kiln_value &vals = *maps[i]->elements[1];
+      bool same = k.elemType == keys.elemType && k.elementCount == c &&
+                  vals.elemType == vals0.elemType;
+      for (int64_t j = 0; same && j < c; ++j) {
+        if (keys.elemType == KILN_ELEM_STRING)
+          same =
+              std::strcmp(static_cast<const char *const *>(k.data)[j],
+                          static_cast<const char *const *>(keys.data)[j]) == 0;
+        else
+          same =
+              std::memcmp(static_cast<const char *>(k.data) + j * keyBytes,
+                          static_cast<const char *>(keys.data) + j * keyBytes,
+                          keyBytes) == 0;
+      }
+      if (!same)
+        fail(KILN_INVALID_ARGUMENT,
+             describe(v) + ": map " + std::to_string(i) +
+                 " does not have map 0's keys in map 0's order (the "
+                 "artifact takes one set of keys for all the maps)");
+    }
+    push(0, &keys);
+    int64_t shape[2] = {static_cast<int64_t>(maps.size()), c};
+    temps.emplace_back(
+        createOwningTensor(vals0.elemType, shape, 2, /*zeroFill=*/false));
+    auto *dst = static_cast<char *>(temps.back()->data);
+    for (size_t i = 0; i < maps.size(); ++i)
+      if (rowBytes)
+        std::memcpy(dst + i * rowBytes, maps[i]->elements[1]->data, rowBytes);
+    push(1, temps.back().get());
+    return;
+  }
+  default:
+    fail(KILN_INVALID_GRAPH, describe(v) + " has an unknown kind");
+  }
+}
+
+/// The value of output `v` from its slots' values (taken over).
+std::unique_ptr<kiln_value>
+assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
+               std::vector<std::unique_ptr<kiln_value>> parts) {
+  auto out = std::make_unique<kiln_value>();
+  if (v.flags & KILN_VALUE_FLAG_ABSENT) {
+    out->kind = KILN_ONNX_TYPE_OPTIONAL;
+    return out;
+  }
+  switch (v.kind) {
+  case KILN_VALUE_TENSOR:
+    return std::move(parts[0]);
+  case KILN_VALUE_SEQUENCE:
+    out->kind = KILN_ONNX_TYPE_SEQUENCE;
+    out->elemType = v.numSlots ? slots[0].elem_type : v.elemType;
+    for (auto &part : parts)
+      out->elements.push_back(std::move(part));
+    return out;
+  case KILN_VALUE_MAP:
+    out->kind = KILN_ONNX_TYPE_MAP;
+    out->elements.push_back(std::move(parts[0]));
+    out->elements.push_back(std::move(parts[1]));
+    return out;
+  case KILN_VALUE_SEQUENCE_OF_MAPS: {
+    // keys [C], values [N, C] -> N maps, map i: keys -> values[i, :].
+    out->kind = KILN_ONNX_TYPE_SEQUENCE;
+    const kiln_value &keys = *parts[0];
+    const kiln_value &vals = *parts[1];
+    const int64_t n = vals.shape[0], c = vals.shape[1];
+    if (keys.shape[0] != c)
+      fail(KILN_ENGINE_ERROR, "the artifact produced output " +
+                                  std::string(v.name) + " with " +
+                                  std::to_string(keys.shape[0]) + " keys for " +
+                                  std::to_string(c) + " values per map");
+    const size_t rowBytes = tensorDataBytes(vals.elemType, size_t(c));
+    for (int64_t i = 0; i < n; ++i) {
+      auto map = std::make_unique<kiln_value>();
+      map->kind = KILN_ONNX_TYPE_MAP;
+      map->elements.push_back(cloneValue(keys));
+      std::shared_ptr<kiln_value> row(
+          createOwningTensor(vals.elemType, &c, 1, /*zeroFill=*/false));
+      if (rowBytes)
+        std::memcpy(row->data,
+                    static_cast<const char *>(vals.data) + size_t(i) * rowBytes,
+                    rowBytes);
+      if (vals.elemType == KILN_ELEM_STRING)
+        ownStrings(*row);
+      map->elements.push_back(std::move(row));
+      out->elements.push_back(std::move(map));
+    }
+    return out;
+  }
+  default:
+    fail(KILN_INVALID_GRAPH,
+         "output '" + std::string(v.name) + "' has an unknown kind");
+  }
+}
+
+} // namespace
+
+void kiln_session::runValues(const char *const *inputNames,
+                             const kiln_value *const *inputs, size_t numFeeds,
+                             const char *const *outputNames,
+                             size_t numRequested, kiln_value **outputs) {
+  if (numFeeds > 0 && (!inputNames || !inputs))
+    fail(KILN_INVALID_ARGUMENT, "input_names and inputs must not be NULL");
+  const std::vector<ValueInfo> &inValues = signature.inputValues;
+  std::vector<const kiln_value *> byValue(inValues.size(), nullptr);
+  // The checks of validateFeeds, on graph values.
+  for (size_t f = 0; f < numFeeds; ++f) {
+    if (!inputNames[f])
+      fail(KILN_INVALID_ARGUMENT,
+           "input name " + std::to_string(f) + " is NULL");
+    auto it = signature.inputValueIndex.find(inputNames[f]);
+    if (it == signature.inputValueIndex.end())
+      continue; // reported below, after missing inputs
+    if (byValue[it->second])
+      fail(KILN_INVALID_ARGUMENT,
+           std::string("Input name fed more than once: ") + inputNames[f]);
+    // A NULL value feeds None to an optional input: C++ code written for
+    // ORT has no other way to say it (Ort::Value(nullptr)).
+    static const kiln_value *const none = [] {
+      auto *v = new kiln_value; // lives as long as the process
+      v->kind = KILN_ONNX_TYPE_OPTIONAL;
+      return v;
+    }();
+    if (!inputs[f] && !(inValues[it->second].flags & KILN_VALUE_FLAG_OPTIONAL))
+      fail(KILN_INVALID_ARGUMENT,
+           std::string("Input value is NULL for input: ") + inputNames[f]);
+    byValue[it->second] = inputs[f] ? inputs[f] : none;
+  }
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < inValues.size(); ++i)
+    if (!byValue[i])
+      missing.push_back(inValues[i].name);
+  if (!missing.empty())
+    failMissingInputNames(missing, inputNames, numFeeds);
+  for (size_t f = 0; f < numFeeds; ++f)
+    if (!signature.inputValueIndex.count(inputNames[f]))
+      fail(KILN_INVALID_ARGUMENT,
+           std::string("Invalid input name: ") + inputNames[f]);
+
+  std::vector<const char *> slotNames;
+  std::vector<const kiln_value *> slotValues;
+  std::vector<std::unique_ptr<kiln_value>> temps;
+  for (size_t i = 0; i < inValues.size(); ++i)
+    flattenInput(signature, inValues[i], *byValue[i], slotNames, slotValues,
+                 temps);
+
+  if (numRequested == 0)
+    fail(KILN_INVALID_ARGUMENT, "At least one output should be requested.");
+  if (!outputNames || !outputs)
+    fail(KILN_INVALID_ARGUMENT, "output_names and outputs must not be NULL");
+  std::vector<uint32_t> requested(numRequested);
+  std::vector<const char *> slotOutNames;
+  std::vector<kiln_value *> slotOuts;
+  for (size_t o = 0; o < numRequested; ++o) {
+    if (!outputNames[o])
+      fail(KILN_INVALID_ARGUMENT,
+           "output name " + std::to_string(o) + " is NULL");
+    auto it = signature.outputValueIndex.find(outputNames[o]);
+    if (it == signature.outputValueIndex.end())
+      fail(KILN_INVALID_ARGUMENT,
+           std::string("Invalid output name:") + outputNames[o]);
+    const ValueInfo &v = signature.outputValues[it->second];
+    requested[o] = it->second;
+    if (outputs[o] &&
+        (v.kind != KILN_VALUE_TENSOR || (v.flags & KILN_VALUE_FLAG_ABSENT)))
+      fail(KILN_INVALID_ARGUMENT,
+           "output '" + std::string(v.name) + "' is a " + v.type +
+               (v.flags & KILN_VALUE_FLAG_ABSENT ? " compiled for None" : "") +
+               ": only tensor outputs can be preallocated (pass NULL)");
+    for (uint32_t s = 0; s < v.numSlots; ++s) {
+      slotOutNames.push_back(signature.outputs[v.firstSlot + s].name);
+      slotOuts.push_back(outputs[o]);
+    }
+  }
+  // Every requested output compiled for None: the model still runs once
+  // (its other outputs are dropped), as it would in ORT.
+  const bool onlyAbsent = slotOutNames.empty();
+  if (onlyAbsent) {
+    slotOutNames.push_back(signature.outputs[0].name);
+    slotOuts.push_back(nullptr);
+  }
+  runSlots(slotNames.data(), slotValues.data(), slotNames.size(),
+           slotOutNames.data(), slotOutNames.size(), slotOuts.data());
+  // Own what runSlots made (not the caller's preallocated tensors) before
+  // anything else can throw.
+  std::vector<std::unique_ptr<kiln_value>> made(slotOuts.size());
+  size_t pos = 0;
+  for (size_t o = 0; o < numRequested; ++o) {
+    const ValueInfo &v = signature.outputValues[requested[o]];
+    for (uint32_t s = 0; s < v.numSlots; ++s, ++pos)
+      if (!outputs[o])
+        made[pos].reset(slotOuts[pos]);
+  }
+  if (onlyAbsent)
+    made[0].reset(slotOuts[0]);
+
+  std::vector<std::unique_ptr<kiln_value>> results(numRequested);
+  pos = 0;
+  for (size_t o = 0; o < numRequested; ++o) {
+    const ValueInfo &v = signature.outputValues[requested[o]];
+    std::vector<std::unique_ptr<kiln_value>> parts;
+    for (uint32_t s = 0; s < v.numSlots; ++s, ++pos)
+      parts.push_back(std::move(made[pos]));
+    if (!outputs[o])
+      results[o] =
+          assembleOutput(v, signature.outputs + v.firstSlot, std::move(parts));
+  }
+  for (size_t o = 0; o < numRequested; ++o)
+    if (!outputs[o])
+      outputs[o] = results[o].release();
+}
+
+void kiln_session::runSlots(const char *const *inputNames,
+                            const kiln_value *const *inputs, size_t numFeeds,
+                            const char *const *outputNames, size_t numRequested,
+                            kiln_value **outputs) {
   RunContextPool::Lease ctx(contexts);
   validateFeeds(signature, inputNames, inputs, numFeeds, checkSymbolicDims,
                 ctx->byInput);
@@ -246,33 +568,62 @@ template <typename T> T &requireOut(T *out) {
   return *out;
 }
 
-const kiln_tensor_info_t &inputInfo(const kiln_session *session, size_t index) {
+const ValueInfo &inputValue(const kiln_session *session, size_t index) {
   const IoSignature &sig = requireSession(session).signature;
-  if (index >= sig.numInputs)
+  if (index >= sig.inputValues.size())
     fail(KILN_INVALID_ARGUMENT, "input index " + std::to_string(index) +
                                     " is out of range (the model has " +
-                                    std::to_string(sig.numInputs) + " inputs)");
-  return sig.inputs[index];
+                                    std::to_string(sig.inputValues.size()) +
+                                    " inputs)");
+  return sig.inputValues[index];
 }
 
-const kiln_tensor_info_t &outputInfo(const kiln_session *session,
-                                     size_t index) {
+const ValueInfo &outputValue(const kiln_session *session, size_t index) {
   const IoSignature &sig = requireSession(session).signature;
-  if (index >= sig.numOutputs)
+  if (index >= sig.outputValues.size())
     fail(KILN_INVALID_ARGUMENT, "output index " + std::to_string(index) +
                                     " is out of range (the model has " +
-                                    std::to_string(sig.numOutputs) +
+                                    std::to_string(sig.outputValues.size()) +
                                     " outputs)");
-  return sig.outputs[index];
+  return sig.outputValues[index];
+}
+
+/// The tensor slot describing value `v`'s shape: its only slot when it is
+/// a (present) tensor, else none (rank 0).
+const kiln_tensor_info_t *shapeSlot(const ValueInfo &v,
+                                    const kiln_tensor_info_t *slots) {
+  return v.kind == KILN_VALUE_TENSOR && v.numSlots == 1 ? &slots[v.firstSlot]
+                                                        : nullptr;
+}
+
+const kiln_tensor_info_t *inputSlot(const kiln_session *session, size_t index) {
+  return shapeSlot(inputValue(session, index), session->signature.inputs);
+}
+
+const kiln_tensor_info_t *outputSlot(const kiln_session *session,
+                                     size_t index) {
+  return shapeSlot(outputValue(session, index), session->signature.outputs);
 }
 
 // An artifact may leave dim_params NULL; callers always get `rank` strings
 // (the loader caps ranks at 1024).
-const char *const *dimParamsOf(const kiln_tensor_info_t &info) {
-  if (info.dim_params)
-    return info.dim_params;
+const char *const *dimParamsOf(const kiln_tensor_info_t *info) {
+  if (info && info->dim_params)
+    return info->dim_params;
   static const std::vector<const char *> empties(1024, "");
   return empties.data();
+}
+
+void typeInfo(const ValueInfo &v, const char **type, uint32_t *kind,
+              uint32_t *flags, size_t *numSlots) {
+  if (type)
+    *type = v.type.c_str();
+  if (kind)
+    *kind = v.kind;
+  if (flags)
+    *flags = v.flags;
+  if (numSlots)
+    *numSlots = v.numSlots;
 }
 
 } // namespace
@@ -333,70 +684,78 @@ void kiln_session_release(kiln_session *session) { delete session; }
 kiln_status *kiln_session_get_input_count(const kiln_session *session,
                                           size_t *out) {
   KILN_API_BEGIN
-  requireOut(out) = requireSession(session).signature.numInputs;
+  requireOut(out) = requireSession(session).signature.inputValues.size();
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_output_count(const kiln_session *session,
                                            size_t *out) {
   KILN_API_BEGIN
-  requireOut(out) = requireSession(session).signature.numOutputs;
+  requireOut(out) = requireSession(session).signature.outputValues.size();
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_input_name(const kiln_session *session,
                                          size_t index, const char **out) {
   KILN_API_BEGIN
-  requireOut(out) = inputInfo(session, index).name;
+  requireOut(out) = inputValue(session, index).name;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_output_name(const kiln_session *session,
                                           size_t index, const char **out) {
   KILN_API_BEGIN
-  requireOut(out) = outputInfo(session, index).name;
+  requireOut(out) = outputValue(session, index).name;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_input_elem_type(const kiln_session *session,
                                               size_t index, int32_t *out) {
   KILN_API_BEGIN
-  requireOut(out) = inputInfo(session, index).elem_type;
+  const kiln_tensor_info_t *slot = inputSlot(session, index);
+  requireOut(out) =
+      slot ? slot->elem_type : inputValue(session, index).elemType;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_output_elem_type(const kiln_session *session,
                                                size_t index, int32_t *out) {
   KILN_API_BEGIN
-  requireOut(out) = outputInfo(session, index).elem_type;
+  const kiln_tensor_info_t *slot = outputSlot(session, index);
+  requireOut(out) =
+      slot ? slot->elem_type : outputValue(session, index).elemType;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_input_rank(const kiln_session *session,
                                          size_t index, size_t *out) {
   KILN_API_BEGIN
-  requireOut(out) = static_cast<size_t>(inputInfo(session, index).rank);
+  const kiln_tensor_info_t *slot = inputSlot(session, index);
+  requireOut(out) = slot ? static_cast<size_t>(slot->rank) : 0;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_output_rank(const kiln_session *session,
                                           size_t index, size_t *out) {
   KILN_API_BEGIN
-  requireOut(out) = static_cast<size_t>(outputInfo(session, index).rank);
+  const kiln_tensor_info_t *slot = outputSlot(session, index);
+  requireOut(out) = slot ? static_cast<size_t>(slot->rank) : 0;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_input_dims(const kiln_session *session,
                                          size_t index, const int64_t **out) {
   KILN_API_BEGIN
-  requireOut(out) = inputInfo(session, index).dims;
+  const kiln_tensor_info_t *slot = inputSlot(session, index);
+  requireOut(out) = slot ? slot->dims : nullptr;
   KILN_API_END
 }
 
 kiln_status *kiln_session_get_output_dims(const kiln_session *session,
                                           size_t index, const int64_t **out) {
   KILN_API_BEGIN
-  requireOut(out) = outputInfo(session, index).dims;
+  const kiln_tensor_info_t *slot = outputSlot(session, index);
+  requireOut(out) = slot ? slot->dims : nullptr;
   KILN_API_END
 }
 
@@ -404,7 +763,7 @@ kiln_status *kiln_session_get_input_dim_params(const kiln_session *session,
                                                size_t index,
                                                const char *const **out) {
   KILN_API_BEGIN
-  requireOut(out) = dimParamsOf(inputInfo(session, index));
+  requireOut(out) = dimParamsOf(inputSlot(session, index));
   KILN_API_END
 }
 
@@ -412,7 +771,43 @@ kiln_status *kiln_session_get_output_dim_params(const kiln_session *session,
                                                 size_t index,
                                                 const char *const **out) {
   KILN_API_BEGIN
-  requireOut(out) = dimParamsOf(outputInfo(session, index));
+  requireOut(out) = dimParamsOf(outputSlot(session, index));
+  KILN_API_END
+}
+
+kiln_status *kiln_session_get_input_type_info(const kiln_session *session,
+                                              size_t index, const char **type,
+                                              uint32_t *kind, uint32_t *flags,
+                                              size_t *num_slots) {
+  KILN_API_BEGIN
+  typeInfo(inputValue(session, index), type, kind, flags, num_slots);
+  KILN_API_END
+}
+
+kiln_status *kiln_session_get_output_type_info(const kiln_session *session,
+                                               size_t index, const char **type,
+                                               uint32_t *kind, uint32_t *flags,
+                                               size_t *num_slots) {
+  KILN_API_BEGIN
+  typeInfo(outputValue(session, index), type, kind, flags, num_slots);
+  KILN_API_END
+}
+
+kiln_status *kiln_session_get_input_onnx_type(const kiln_session *session,
+                                              size_t index,
+                                              kiln_onnx_type *out) {
+  KILN_API_BEGIN
+  requireOut(out) =
+      static_cast<kiln_onnx_type>(inputValue(session, index).onnxType);
+  KILN_API_END
+}
+
+kiln_status *kiln_session_get_output_onnx_type(const kiln_session *session,
+                                               size_t index,
+                                               kiln_onnx_type *out) {
+  KILN_API_BEGIN
+  requireOut(out) =
+      static_cast<kiln_onnx_type>(outputValue(session, index).onnxType);
   KILN_API_END
 }
 

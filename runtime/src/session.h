@@ -18,11 +18,25 @@ struct kiln_session {
   kiln_session(std::unique_ptr<kiln::rt::LoadedArtifact> loaded,
                kiln_session_options options);
 
-  /// Implements kiln_session_run; throws KilnError.
+  /// Implements kiln_session_run over graph values; throws KilnError.
   void run(const char *const *inputNames, const kiln_value *const *inputs,
            size_t numInputs, const char *const *outputNames, size_t numOutputs,
            kiln_value **outputs);
 
+  /// Runs over the artifact's tensor slots: the whole run of a model whose
+  /// values are all tensors, and what `run` does for the others once it has
+  /// taken their values apart.
+  void runSlots(const char *const *inputNames, const kiln_value *const *inputs,
+                size_t numInputs, const char *const *outputNames,
+                size_t numOutputs, kiln_value **outputs);
+
+private:
+  /// `run` for models with sequences, maps or optionals at their edges.
+  void runValues(const char *const *inputNames, const kiln_value *const *inputs,
+                 size_t numInputs, const char *const *outputNames,
+                 size_t numOutputs, kiln_value **outputs);
+
+public:
   const kiln_artifact_t &artifact() const { return loaded->artifact(); }
 
   std::unique_ptr<kiln::rt::LoadedArtifact> loaded;

@@ -6,6 +6,7 @@
 
 #include "elem_type.h"
 #include "status.h"
+#include "string_values.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -99,9 +100,81 @@ kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
   return value.release();
 }
 
+std::unique_ptr<kiln_value> cloneValue(const kiln_value &value) {
+  if (value.kind != KILN_ONNX_TYPE_TENSOR) {
+    auto copy = std::make_unique<kiln_value>();
+    copy->kind = value.kind;
+    copy->elemType = value.elemType;
+    for (const auto &part : value.elements)
+      copy->elements.push_back(cloneValue(*part));
+    return copy;
+  }
+  if (!value.owning) {
+    // A view of caller memory stays one (the caller keeps it alive), a
+    // view of another value's part keeps that part alive.
+    auto copy = std::make_unique<kiln_value>();
+    copy->keepAlive = value.keepAlive;
+    copy->elemType = value.elemType;
+    copy->shape = value.shape;
+    copy->elementCount = value.elementCount;
+    copy->byteSize = value.byteSize;
+    copy->data = value.data;
+    return copy;
+  }
+  std::unique_ptr<kiln_value> copy(
+      createOwningTensor(value.elemType, value.shape.data(), value.shape.size(),
+                         /*zeroFill=*/false));
+  if (value.elemType == KILN_ELEM_STRING) {
+    // Pointers first, then the strings copied into the value's own block;
+    // an element never filled is NULL and reads as "".
+    auto *dst = static_cast<const char **>(copy->data);
+    auto *src = static_cast<const char *const *>(value.data);
+    for (int64_t e = 0; e < value.elementCount; ++e)
+      dst[e] = src[e] ? src[e] : "";
+    ownStrings(*copy);
+  } else if (value.byteSize) {
+    std::memcpy(copy->data, value.data, value.byteSize);
+  }
+  return copy;
+}
+
+const char *kindDescription(const kiln_value &value) {
+  switch (value.kind) {
+  case KILN_ONNX_TYPE_TENSOR:
+    return "a tensor";
+  case KILN_ONNX_TYPE_SEQUENCE:
+    return "a sequence";
+  case KILN_ONNX_TYPE_MAP:
+    return "a map";
+  case KILN_ONNX_TYPE_OPTIONAL:
+    return "None";
+  default:
+    return "a value of unknown kind";
+  }
+}
+
 } // namespace kiln::rt
 
 using namespace kiln::rt;
+
+namespace {
+
+const kiln_value &requireValue(const kiln_value *value) {
+  if (!value)
+    fail(KILN_INVALID_ARGUMENT, "value is NULL");
+  return *value;
+}
+
+/// What a sequence's elements must share: "tensor(float)" or
+/// "map(int64,tensor(float))".
+std::string elementTypeString(const kiln_value &value) {
+  if (value.kind == KILN_ONNX_TYPE_MAP)
+    return "map(" + std::string(elemTypeName(value.elements[0]->elemType)) +
+           "," + tensorTypeString(value.elements[1]->elemType) + ")";
+  return tensorTypeString(value.elemType);
+}
+
+} // namespace
 
 extern "C" {
 
@@ -179,6 +252,9 @@ kiln_status *kiln_value_get_type_and_shape(const kiln_value *value,
   KILN_API_BEGIN
   if (!value)
     fail(KILN_INVALID_ARGUMENT, "value is NULL");
+  // ORT's text for GetTensorTypeAndShape on a non-tensor.
+  if (value->kind != KILN_ONNX_TYPE_TENSOR)
+    fail(KILN_INVALID_ARGUMENT, "Argument is not a tensor");
   if (!elem_type || !rank || !shape)
     fail(KILN_INVALID_ARGUMENT, "elem_type, rank and shape must not be NULL");
   *elem_type = value->elemType;
@@ -193,7 +269,146 @@ kiln_status *kiln_value_get_tensor_data(const kiln_value *value, void **out) {
     fail(KILN_INVALID_ARGUMENT, "value is NULL");
   if (!out)
     fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  if (value->kind != KILN_ONNX_TYPE_TENSOR)
+    fail(KILN_INVALID_ARGUMENT, "Argument is not a tensor");
   *out = value->data;
+  KILN_API_END
+}
+
+kiln_status *kiln_value_create_sequence(const kiln_value *const *elements,
+                                        size_t count, kiln_value **out) {
+  KILN_API_BEGIN
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  if (count > 0 && !elements)
+    fail(KILN_INVALID_ARGUMENT, "elements is NULL");
+  auto seq = std::make_unique<kiln_value>();
+  seq->kind = KILN_ONNX_TYPE_SEQUENCE;
+  std::string first;
+  for (size_t i = 0; i < count; ++i) {
+    if (!elements[i])
+      fail(KILN_INVALID_ARGUMENT,
+           "sequence element " + std::to_string(i) + " is NULL");
+    const kiln_value &e = *elements[i];
+    if (e.kind != KILN_ONNX_TYPE_TENSOR && e.kind != KILN_ONNX_TYPE_MAP)
+      fail(KILN_INVALID_ARGUMENT, "sequence element " + std::to_string(i) +
+                                      " is " + kindDescription(e) +
+                                      ": a sequence holds tensors or maps");
+    std::string type = elementTypeString(e);
+    if (i == 0)
+      first = type;
+    else if (type != first)
+      fail(KILN_INVALID_ARGUMENT, "sequence element " + std::to_string(i) +
+                                      " is a " + type + " but element 0 is a " +
+                                      first +
+                                      ": a sequence's elements have one type");
+    seq->elements.push_back(cloneValue(e));
+  }
+  if (count > 0 && elements[0]->kind == KILN_ONNX_TYPE_TENSOR)
+    seq->elemType = elements[0]->elemType;
+  *out = seq.release();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_create_map(const kiln_value *keys,
+                                   const kiln_value *values, kiln_value **out) {
+  KILN_API_BEGIN
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  if (!keys || !values)
+    fail(KILN_INVALID_ARGUMENT, "keys and values must not be NULL");
+  if (keys->kind != KILN_ONNX_TYPE_TENSOR ||
+      values->kind != KILN_ONNX_TYPE_TENSOR)
+    fail(KILN_INVALID_ARGUMENT, "a map's keys and values are tensors");
+  if (keys->elemType != KILN_ELEM_INT64 && keys->elemType != KILN_ELEM_STRING)
+    fail(KILN_INVALID_ARGUMENT, "a map's keys are int64 or string, not " +
+                                    tensorTypeString(keys->elemType));
+  if (keys->shape.size() != 1 || values->shape.size() != 1)
+    fail(KILN_INVALID_ARGUMENT,
+         "a map's keys and values are tensors of one dimension");
+  // ORT's CreateValue(ONNX_TYPE_MAP) words it so.
+  if (keys->shape[0] != values->shape[0])
+    fail(KILN_INVALID_ARGUMENT,
+         "Key and value tensors have unequal number of elements.");
+  auto map = std::make_unique<kiln_value>();
+  map->kind = KILN_ONNX_TYPE_MAP;
+  map->elements.push_back(cloneValue(*keys));
+  map->elements.push_back(cloneValue(*values));
+  *out = map.release();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_create_none(kiln_value **out) {
+  KILN_API_BEGIN
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  auto none = std::make_unique<kiln_value>();
+  none->kind = KILN_ONNX_TYPE_OPTIONAL;
+  *out = none.release();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_get_value_type(const kiln_value *value,
+                                       kiln_onnx_type *out) {
+  KILN_API_BEGIN
+  const kiln_value &v = requireValue(value);
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  *out = static_cast<kiln_onnx_type>(v.kind);
+  KILN_API_END
+}
+
+kiln_status *kiln_value_has_value(const kiln_value *value, int *out) {
+  KILN_API_BEGIN
+  const kiln_value &v = requireValue(value);
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  *out = v.kind != KILN_ONNX_TYPE_OPTIONAL;
+  KILN_API_END
+}
+
+kiln_status *kiln_value_get_count(const kiln_value *value, size_t *out) {
+  KILN_API_BEGIN
+  const kiln_value &v = requireValue(value);
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  if (v.kind != KILN_ONNX_TYPE_SEQUENCE && v.kind != KILN_ONNX_TYPE_MAP)
+    fail(KILN_INVALID_ARGUMENT,
+         std::string("Input is not of type sequence or map: it is ") +
+             kindDescription(v));
+  *out = v.elements.size();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_get_element(const kiln_value *value, size_t index,
+                                    kiln_value **out) {
+  KILN_API_BEGIN
+  const kiln_value &v = requireValue(value);
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  if (v.kind != KILN_ONNX_TYPE_SEQUENCE && v.kind != KILN_ONNX_TYPE_MAP)
+    fail(KILN_INVALID_ARGUMENT,
+         std::string("Input is not of type sequence or map: it is ") +
+             kindDescription(v));
+  if (index >= v.elements.size())
+    fail(KILN_INVALID_ARGUMENT,
+         "index " + std::to_string(index) + " is out of range (the " +
+             (v.kind == KILN_ONNX_TYPE_MAP ? "map" : "sequence") + " has " +
+             std::to_string(v.elements.size()) + " elements)");
+  const std::shared_ptr<kiln_value> &part = v.elements[index];
+  auto view = std::make_unique<kiln_value>();
+  view->kind = part->kind;
+  view->elemType = part->elemType;
+  if (part->kind == KILN_ONNX_TYPE_TENSOR) {
+    view->shape = part->shape;
+    view->elementCount = part->elementCount;
+    view->byteSize = part->byteSize;
+    view->data = part->data;
+  } else {
+    view->elements = part->elements; // shared parts
+  }
+  view->keepAlive = part;
+  *out = view.release();
   KILN_API_END
 }
 

@@ -8,10 +8,13 @@
 #include <memory>
 #include <vector>
 
-/// A dense row-major tensor, owning its storage or viewing caller memory.
 namespace kiln::rt {
 class BlockRecycler;
 } // namespace kiln::rt
+
+/// A value at a model's edge, as ORT's OrtValue: a dense row-major tensor
+/// (owning its storage or viewing caller memory), a sequence, a map, or none
+/// (an absent optional).
 
 struct kiln_value {
   kiln_value() = default;
@@ -29,6 +32,16 @@ struct kiln_value {
   /// is released (null: std::free), with its size and alignment.
   std::shared_ptr<kiln::rt::BlockRecycler> recycler;
   uint64_t blockSize = 0, blockAlignment = 0;
+  /// KILN_ONNX_TYPE_TENSOR (the fields above), _SEQUENCE (its elements),
+  /// _MAP (elements[0] the keys, elements[1] the values, both rank 1) or
+  /// _OPTIONAL (none: no value at all).
+  int32_t kind = KILN_ONNX_TYPE_TENSOR;
+  /// A sequence's or map's parts. Shared so that kiln_value_get_element can
+  /// hand out a view that keeps its part alive without copying it.
+  std::vector<std::shared_ptr<kiln_value>> elements;
+  /// What a view handed out by kiln_value_get_element reads: kept alive as
+  /// long as the view.
+  std::shared_ptr<kiln_value> keepAlive;
 };
 
 namespace kiln::rt {
@@ -47,6 +60,15 @@ kiln_value *createOwningTensor(int32_t elemType, const int64_t *shape,
 /// caller.
 kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
                         void *data);
+
+/// A value holding the same thing as `value`, independent of it: a tensor
+/// viewing caller memory stays a view of that memory, an owning tensor's
+/// data (strings included) is copied, sequences and maps are cloned part
+/// by part. What kiln_value_create_sequence/_map do to their arguments.
+std::unique_ptr<kiln_value> cloneValue(const kiln_value &value);
+
+/// "a tensor", "a sequence", "a map", "None": for messages.
+const char *kindDescription(const kiln_value &value);
 
 } // namespace kiln::rt
 

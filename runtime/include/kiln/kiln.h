@@ -177,6 +177,75 @@ KILN_API kiln_status *kiln_value_fill_string_tensor_element(kiln_value *value,
                                                             size_t index);
 
 /*===------------------------------------------------------------------===*
+ * Values that are not tensors: sequences, maps, none
+ *===------------------------------------------------------------------===*/
+
+/* What a value is: the values of ONNX Runtime's ONNXType. */
+typedef enum kiln_onnx_type {
+  KILN_ONNX_TYPE_UNKNOWN = 0,
+  KILN_ONNX_TYPE_TENSOR = 1,
+  KILN_ONNX_TYPE_SEQUENCE = 2,
+  KILN_ONNX_TYPE_MAP = 3,
+  KILN_ONNX_TYPE_OPAQUE = 4,
+  KILN_ONNX_TYPE_SPARSETENSOR = 5,
+  KILN_ONNX_TYPE_OPTIONAL = 6,
+} kiln_onnx_type;
+
+/* A model's inputs and outputs may be sequences (ONNX's seq(tensor(T)), and
+ * seq(map(K,V)), ZipMap's output), maps (map(K,V): keys of type K, one
+ * scalar of type V per key) and optionals (optional(T): a T, or none), as
+ * ONNX Runtime's OrtValue carries them:
+ *
+ *   - a sequence holds `count` values (tensors of one element type, or
+ *     maps); kiln_value_get_element(seq, i) is element i;
+ *   - a map holds two tensors of one dimension and the same length: the
+ *     keys (int64 or string) and the values; element 0 is the keys,
+ *     element 1 the values (ORT's GetValue on a map);
+ *   - an absent optional is the none value (kind KILN_ONNX_TYPE_OPTIONAL,
+ *     kiln_value_has_value 0); a present one is simply its value.
+ *
+ * The tensor accessors (kiln_value_elem_type, _rank, _shape, _data ...)
+ * return 0/NULL for these values and kiln_value_get_type_and_shape fails.
+ *
+ * Ownership: kiln_value_create_sequence and kiln_value_create_map do not
+ * take their arguments, which the caller releases as usual; the new value
+ * holds its own copies of them, made as cheaply as is safe: a tensor
+ * viewing caller memory (kiln_value_create_tensor_with_data) stays a view
+ * of that memory, which the caller keeps alive as long as the new value is
+ * used, while an owning tensor's data is copied. (ORT's CreateValue shares
+ * a sequence's tensors and copies a map's.) kiln_value_get_element returns
+ * a new value, released by the caller, that views the part without copying
+ * it and keeps it alive, so it may outlive the value it came from. */
+
+/* A sequence of `count` values (`count` may be 0; `elements` may then be
+ * NULL): all tensors of one element type, or all maps. Anything else is
+ * INVALID_ARGUMENT. */
+KILN_API kiln_status *
+kiln_value_create_sequence(const kiln_value *const *elements, size_t count,
+                           kiln_value **out);
+/* A map from `keys` (a rank-1 int64 or string tensor) to `values` (a rank-1
+ * tensor of as many elements). */
+KILN_API kiln_status *kiln_value_create_map(const kiln_value *keys,
+                                            const kiln_value *values,
+                                            kiln_value **out);
+/* The none value: feeds None to an optional input (ORT's Python None). */
+KILN_API kiln_status *kiln_value_create_none(kiln_value **out);
+/* KILN_ONNX_TYPE_TENSOR, _SEQUENCE, _MAP, or _OPTIONAL for none (ORT's
+ * GetValueType). */
+KILN_API kiln_status *kiln_value_get_value_type(const kiln_value *value,
+                                                kiln_onnx_type *out);
+/* 1 unless the value is none (ORT's HasValue). */
+KILN_API kiln_status *kiln_value_has_value(const kiln_value *value, int *out);
+/* A sequence's length, 2 for a map (ORT's GetValueCount); a tensor or none
+ * is INVALID_ARGUMENT. */
+KILN_API kiln_status *kiln_value_get_count(const kiln_value *value,
+                                           size_t *out);
+/* Element `index` of a sequence, or a map's keys (0) or values (1), as a
+ * new value the caller releases (ORT's GetValue; see Ownership above). */
+KILN_API kiln_status *kiln_value_get_element(const kiln_value *value,
+                                             size_t index, kiln_value **out);
+
+/*===------------------------------------------------------------------===*
  * Sessions
  *===------------------------------------------------------------------===*/
 
@@ -228,6 +297,38 @@ KILN_API kiln_status *
 kiln_session_get_output_dim_params(const kiln_session *session, size_t index,
                                    const char *const **out);
 
+/* What graph input (output) `index` is. The counts, names and getters
+ * above describe the model's graph values, whatever tensors carry them in
+ * the artifact. `type` is ONNX Runtime's type string ("tensor(float)",
+ * "seq(tensor(float))", "map(int64,tensor(float))",
+ * "seq(map(string,tensor(float)))", "optional(tensor(float))"); `kind` how
+ * the artifact carries it (KILN_VALUE_TENSOR, _SEQUENCE, _MAP,
+ * _SEQUENCE_OF_MAPS of kiln_abi.h); `flags` KILN_VALUE_FLAG_OPTIONAL
+ * (declared optional) and KILN_VALUE_FLAG_ABSENT (compiled for None: an
+ * input must be fed the none value, an output is none); `num_slots` the
+ * tensors carrying it (a sequence input's length is fixed when compiling,
+ * kiln-compile --sequence-length NAME=N). Any out pointer may be NULL.
+ * For a value that is not a tensor, the elem_type getter gives the type of
+ * its tensors' elements (a map's values), the rank is 0 and the dims are
+ * NULL; a present optional tensor has its tensor's rank and dims. */
+KILN_API kiln_status *
+kiln_session_get_input_type_info(const kiln_session *session, size_t index,
+                                 const char **type, uint32_t *kind,
+                                 uint32_t *flags, size_t *num_slots);
+KILN_API kiln_status *
+kiln_session_get_output_type_info(const kiln_session *session, size_t index,
+                                  const char **type, uint32_t *kind,
+                                  uint32_t *flags, size_t *num_slots);
+/* ORT's ONNXType of input (output) `index`: KILN_ONNX_TYPE_TENSOR,
+ * _SEQUENCE (sequences of maps too), _MAP, or _OPTIONAL for a declared
+ * optional. */
+KILN_API kiln_status *
+kiln_session_get_input_onnx_type(const kiln_session *session, size_t index,
+                                 kiln_onnx_type *out);
+KILN_API kiln_status *
+kiln_session_get_output_onnx_type(const kiln_session *session, size_t index,
+                                  kiln_onnx_type *out);
+
 /* Model metadata (producer_name, graph_name, custom keys, ...). */
 KILN_API kiln_status *
 kiln_session_get_metadata_count(const kiln_session *session, size_t *out);
@@ -260,10 +361,17 @@ kiln_session_get_intra_op_num_threads(const kiln_session *session,
 
 /* Runs the model. `inputs[i]` feeds the graph input named `input_names[i]`;
  * every graph input must be fed exactly once. For each requested output, a
- * NULL `outputs[i]` receives a new owning tensor (release it with
+ * NULL `outputs[i]` receives a new owning value (release it with
  * kiln_value_release); a non-NULL one is a preallocated tensor the result is
  * copied into and must have the produced type and shape. On failure no NULL
- * slot is filled. Safe to call from several threads on one session. */
+ * slot is filled. Safe to call from several threads on one session.
+ * A sequence input is fed a sequence of as many tensors as it was compiled
+ * for, a map input a map, an optional input its value or, when compiled
+ * absent, the none value (INVALID_ARGUMENT otherwise, saying what was
+ * compiled). Sequence outputs come back as sequences of new tensors, map
+ * outputs as maps, a sequence of maps (ZipMap's) as a sequence of maps each
+ * holding its own keys, an absent optional as the none value; only tensor
+ * outputs may be preallocated. */
 KILN_API kiln_status *kiln_session_run(kiln_session *session,
                                        const char *const *input_names,
                                        const kiln_value *const *inputs,

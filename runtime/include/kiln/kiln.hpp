@@ -935,8 +935,17 @@ enum class LoggingLevel : int32_t {
   Fatal = KILN_LOGGING_LEVEL_FATAL,
 };
 
-/// ORT's ONNXType; Kiln artifacts only take and return tensors.
-enum class ONNXType : int32_t { Unknown = 0, Tensor = 1 };
+/// ORT's ONNXType (kiln_onnx_type): what a value or a graph input or
+/// output is.
+enum class ONNXType : int32_t {
+  Unknown = KILN_ONNX_TYPE_UNKNOWN,
+  Tensor = KILN_ONNX_TYPE_TENSOR,
+  Sequence = KILN_ONNX_TYPE_SEQUENCE,
+  Map = KILN_ONNX_TYPE_MAP,
+  Opaque = KILN_ONNX_TYPE_OPAQUE,
+  SparseTensor = KILN_ONNX_TYPE_SPARSETENSOR,
+  Optional = KILN_ONNX_TYPE_OPTIONAL,
+};
 
 /// ORT's OrtAllocatorType and OrtMemType. Kiln has one CPU memory kind, so
 /// they only exist to keep MemoryInfo::CreateCpu calls unchanged.
@@ -1113,19 +1122,137 @@ private:
   std::vector<std::string> symbolic_;
 };
 
-/// The type of an input, output or value (Ort::TypeInfo).
+class TypeInfo;
+
+/// What a sequence holds (Ort::SequenceTypeInfo).
+class SequenceTypeInfo {
+public:
+  explicit SequenceTypeInfo(std::string element) : element_(element) {}
+  TypeInfo GetSequenceElementType() const;
+
+private:
+  std::string element_;
+};
+
+/// A map's key and value types (Ort::MapTypeInfo).
+class MapTypeInfo {
+public:
+  MapTypeInfo(ElementType key, std::string value)
+      : key_(key), value_(std::move(value)) {}
+  ElementType GetMapKeyType() const { return key_; }
+  TypeInfo GetMapValueType() const;
+
+private:
+  ElementType key_;
+  std::string value_;
+};
+
+/// What an optional holds (Ort::OptionalTypeInfo).
+class OptionalTypeInfo {
+public:
+  explicit OptionalTypeInfo(std::string element) : element_(element) {}
+  TypeInfo GetOptionalElementType() const;
+
+private:
+  std::string element_;
+};
+
+/// The type of an input, output or value (Ort::TypeInfo): a tensor's
+/// element type and shape, or a sequence, map or optional described by
+/// ORT's type string ("seq(map(int64,tensor(float)))"), which
+/// GetTypeString() gives (a Kiln addition).
 class TypeInfo {
 public:
   explicit TypeInfo(TensorTypeAndShapeInfo tensorInfo)
-      : tensorInfo_(std::move(tensorInfo)) {}
-  ONNXType GetONNXType() const { return ONNXType::Tensor; }
+      : tensorInfo_(std::move(tensorInfo)) {
+    type_ = "tensor(" + elementName(tensorInfo_.GetElementType()) + ")";
+  }
+  /// The type ORT's string `type` names; `tensorInfo` describes the tensor
+  /// it is or holds, when known.
+  TypeInfo(const std::string &type, TensorTypeAndShapeInfo tensorInfo)
+      : type_(type), tensorInfo_(std::move(tensorInfo)) {
+    if (startsWith("seq("))
+      onnxType_ = ONNXType::Sequence;
+    else if (startsWith("map("))
+      onnxType_ = ONNXType::Map;
+    else if (startsWith("optional("))
+      onnxType_ = ONNXType::Optional;
+  }
+  ONNXType GetONNXType() const { return onnxType_; }
+  /// The tensor's type and shape; for a sequence, map or optional, the
+  /// element type of the tensors it holds and no dims (a present optional
+  /// tensor of a session: its tensor's).
   const TensorTypeAndShapeInfo &GetTensorTypeAndShapeInfo() const {
     return tensorInfo_;
   }
+  const std::string &GetTypeString() const { return type_; }
+  SequenceTypeInfo GetSequenceTypeInfo() const {
+    require(ONNXType::Sequence, "a sequence");
+    return SequenceTypeInfo(inner(4));
+  }
+  MapTypeInfo GetMapTypeInfo() const {
+    require(ONNXType::Map, "a map");
+    std::string both = inner(4);
+    size_t comma = both.find(',');
+    return MapTypeInfo(elementNamed(both.substr(0, comma)),
+                       both.substr(comma + 1));
+  }
+  OptionalTypeInfo GetOptionalTypeInfo() const {
+    require(ONNXType::Optional, "an optional");
+    return OptionalTypeInfo(inner(9));
+  }
+
+  /// The TypeInfo of ORT's type string `type`, for the parts of a
+  /// sequence, map or optional.
+  static TypeInfo FromTypeString(const std::string &type) {
+    ElementType elem = static_cast<ElementType>(0);
+    size_t at = type.rfind("tensor(");
+    if (at != std::string::npos)
+      elem = elementNamed(type.substr(at + 7, type.find(')', at) - at - 7));
+    return TypeInfo(type, TensorTypeAndShapeInfo(elem, {}));
+  }
 
 private:
+  bool startsWith(const char *prefix) const {
+    return type_.compare(0, std::strlen(prefix), prefix) == 0;
+  }
+  /// What the outermost parentheses hold, after a `prefix` characters long
+  /// "seq(" / "map(" / "optional(".
+  std::string inner(size_t prefix) const {
+    return type_.substr(prefix, type_.size() - prefix - 1);
+  }
+  void require(ONNXType type, const char *what) const {
+    if (onnxType_ != type)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "the type " + type_ + " is not " + what);
+  }
+  static std::string elementName(ElementType type) {
+    const char *name = kiln_elem_type_name(static_cast<int32_t>(type));
+    return name ? name : "undefined";
+  }
+  static ElementType elementNamed(const std::string &name) {
+    for (int32_t e = 1; e < 64; ++e) {
+      const char *n = kiln_elem_type_name(e);
+      if (n && name == n)
+        return static_cast<ElementType>(e);
+    }
+    return static_cast<ElementType>(0);
+  }
+
+  ONNXType onnxType_ = ONNXType::Tensor;
+  std::string type_;
   TensorTypeAndShapeInfo tensorInfo_;
 };
+
+inline TypeInfo SequenceTypeInfo::GetSequenceElementType() const {
+  return TypeInfo::FromTypeString(element_);
+}
+inline TypeInfo MapTypeInfo::GetMapValueType() const {
+  return TypeInfo::FromTypeString(value_);
+}
+inline TypeInfo OptionalTypeInfo::GetOptionalElementType() const {
+  return TypeInfo::FromTypeString(element_);
+}
 
 /// A tensor (Ort::Value): owns runtime-allocated memory or wraps the
 /// caller's without copying. Move-only; Value(nullptr) is empty and, as an
@@ -1190,10 +1317,64 @@ public:
     return Value(value);
   }
 
+  /// A sequence of `values` (tensors of one element type, or maps), as
+  /// Ort::Value::CreateSequence. The sequence holds its own copies: a
+  /// tensor wrapping caller memory stays a view of that memory, an owning
+  /// one is copied, so `values` may be destroyed (see kiln.h).
+  static Value CreateSequence(const std::vector<Value> &values) {
+    std::vector<const kiln_value *> elements;
+    for (const Value &v : values)
+      elements.push_back(v.value_);
+    kiln_value *value = nullptr;
+    check(kiln_value_create_sequence(elements.data(), elements.size(), &value));
+    return Value(value);
+  }
+  /// A map from `keys` (a rank-1 int64 or string tensor) to `values` (a
+  /// rank-1 tensor as long), as Ort::Value::CreateMap.
+  static Value CreateMap(const Value &keys, const Value &values) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_map(keys.value_, values.value_, &value));
+    return Value(value);
+  }
+  /// The none value, fed to an optional input compiled for None (ORT's
+  /// Python None; a Kiln addition).
+  static Value CreateNone() {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_none(&value));
+    return Value(value);
+  }
+
   explicit operator bool() const { return value_ != nullptr; }
-  bool IsTensor() const { return value_ != nullptr; }
-  /// Ort::Value::HasValue: false for Value(nullptr).
-  bool HasValue() const { return value_ != nullptr; }
+  bool IsTensor() const { return value_ && onnxType() == ONNXType::Tensor; }
+  /// Ort::Value::HasValue: false for Value(nullptr) and for none (an absent
+  /// optional output).
+  bool HasValue() const {
+    int has = 0;
+    if (value_)
+      check(kiln_value_has_value(value_, &has));
+    return has != 0;
+  }
+  /// A sequence's length, 2 for a map (Ort::Value::GetCount).
+  size_t GetCount() const {
+    size_t count = 0;
+    check(kiln_value_get_count(value_, &count));
+    return count;
+  }
+  /// Element `index` of a sequence, or a map's keys (0) and values (1), as
+  /// Ort::Value::GetValue. The element views the part without copying it
+  /// and keeps it alive; the allocator is not used (host memory).
+  template <typename Allocator>
+  Value GetValue(int index, const Allocator &) const {
+    return GetValue(index);
+  }
+  Value GetValue(int index) const {
+    if (index < 0)
+      throw Exception(ErrorCode::InvalidArgument,
+                      "index " + std::to_string(index) + " is negative");
+    kiln_value *value = nullptr;
+    check(kiln_value_get_element(value_, static_cast<size_t>(index), &value));
+    return Value(value);
+  }
   /// Host memory, always (Ort::Value::GetTensorMemoryInfo).
   MemoryInfo GetTensorMemoryInfo() const {
     requireValue();
@@ -1259,7 +1440,11 @@ public:
     return TensorTypeAndShapeInfo(static_cast<ElementType>(type),
                                   std::move(shape));
   }
-  TypeInfo GetTypeInfo() const { return TypeInfo(GetTensorTypeAndShapeInfo()); }
+  TypeInfo GetTypeInfo() const {
+    if (!value_ || onnxType() == ONNXType::Tensor)
+      return TypeInfo(GetTensorTypeAndShapeInfo());
+    return TypeInfo::FromTypeString(typeString());
+  }
 
   /// String tensors, as ORT's: fill one the value owns (made with an
   /// allocator, see CreateTensor) with copies of `count` strings ...
@@ -1320,6 +1505,33 @@ public:
   kiln_value *release() { return std::exchange(value_, nullptr); }
 
 private:
+  ONNXType onnxType() const {
+    kiln_onnx_type type = KILN_ONNX_TYPE_UNKNOWN;
+    check(kiln_value_get_value_type(value_, &type));
+    return static_cast<ONNXType>(type);
+  }
+  /// ORT's type string of this value ("seq(tensor(float))").
+  std::string typeString() const {
+    switch (onnxType()) {
+    case ONNXType::Tensor: {
+      const char *name = kiln_elem_type_name(kiln_value_elem_type(value_));
+      return std::string("tensor(") + (name ? name : "undefined") + ")";
+    }
+    case ONNXType::Sequence: {
+      if (GetCount() == 0)
+        return "seq(tensor(undefined))";
+      return "seq(" + GetValue(0).typeString() + ")";
+    }
+    case ONNXType::Map: {
+      const char *key =
+          kiln_elem_type_name(kiln_value_elem_type(GetValue(0).value_));
+      return std::string("map(") + (key ? key : "undefined") + "," +
+             GetValue(1).typeString() + ")";
+    }
+    default:
+      return "optional(tensor(undefined))";
+    }
+  }
   void requireValue() const {
     if (!value_)
       throw Exception(ErrorCode::InvalidArgument, "the kiln::Value is empty");
@@ -1612,12 +1824,14 @@ public:
   TypeInfo GetInputTypeInfo(size_t index) const {
     return typeInfo(index, kiln_session_get_input_elem_type,
                     kiln_session_get_input_rank, kiln_session_get_input_dims,
-                    kiln_session_get_input_dim_params);
+                    kiln_session_get_input_dim_params,
+                    kiln_session_get_input_type_info);
   }
   TypeInfo GetOutputTypeInfo(size_t index) const {
     return typeInfo(index, kiln_session_get_output_elem_type,
                     kiln_session_get_output_rank, kiln_session_get_output_dims,
-                    kiln_session_get_output_dim_params);
+                    kiln_session_get_output_dim_params,
+                    kiln_session_get_output_type_info);
   }
   /// Initializers a run may override: none, an artifact has its
   /// initializers compiled in (Python's session compiles a variant for
@@ -1761,9 +1975,10 @@ private:
   }
 
   template <typename GetType, typename GetRank, typename GetDims,
-            typename GetParams>
+            typename GetParams, typename GetTypeString>
   TypeInfo typeInfo(size_t index, GetType getType, GetRank getRank,
-                    GetDims getDims, GetParams getParams) const {
+                    GetDims getDims, GetParams getParams,
+                    GetTypeString getTypeString) const {
     int32_t type = 0;
     size_t rank = 0;
     const int64_t *dims = nullptr;
@@ -1778,8 +1993,15 @@ private:
       shape.assign(dims, dims + rank);
       symbolic.assign(params, params + rank);
     }
-    return TypeInfo(TensorTypeAndShapeInfo(
-        static_cast<ElementType>(type), std::move(shape), std::move(symbolic)));
+    TensorTypeAndShapeInfo tensor(static_cast<ElementType>(type),
+                                  std::move(shape), std::move(symbolic));
+    // Sequences, maps and optionals carry ORT's type string.
+    const char *typeString = nullptr;
+    check(
+        getTypeString(session_, index, &typeString, nullptr, nullptr, nullptr));
+    if (typeString && std::strncmp(typeString, "tensor(", 7) != 0)
+      return TypeInfo(typeString, std::move(tensor));
+    return TypeInfo(std::move(tensor));
   }
 
   struct Profile {

@@ -84,10 +84,12 @@ TEST(LinkedArtifactTest, NullDescriptor) {
 TEST(LinkedArtifactTest, OtherAbiVersion) {
   kiln_artifact_t a = descriptor("");
   a.abi_version = 2;
-  EXPECT_EQ(open(&a, nullptr),
-            "INVALID_GRAPH: Load model from linked-in model '?' failed:artifact "
-            "ABI version 2 does not match the runtime's ABI version 3; "
-            "recompile the model with a Kiln compiler matching this runtime");
+  EXPECT_EQ(
+      open(&a, nullptr),
+      "INVALID_GRAPH: Load model from linked-in model '?' failed:artifact "
+      "ABI version 2 does not match the runtime's ABI version 4 (it "
+      "reads versions 3 to 4); "
+      "recompile the model with a Kiln compiler matching this runtime");
 }
 
 TEST(LinkedArtifactTest, MissingCpuFeaturesAreNamed) {

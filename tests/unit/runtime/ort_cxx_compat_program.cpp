@@ -7,7 +7,8 @@
 // OrtErrorCode, IoBinding, Allocator, ThreadingOptions, profiling), compiled
 // with <kiln/onnxruntime_cxx_api.h> instead and run by ctest on the fake
 // `add` artifact (z = x + y, x [N, 3], y [1, 3]) and the fake `profiled`
-// one (z = 2 * relu(x), x [3], two instrumented kernels).
+// one (z = 2 * relu(x), x [3], two instrumented kernels), and sequences,
+// maps and optionals on the fake `values` one.
 // Prints "ok" and exits 0 when every result is what ORT would give.
 //
 //===----------------------------------------------------------------------===//
@@ -34,9 +35,82 @@ void expect(bool ok, const char *what) {
 
 } // namespace
 
+/// ORT code for a model with a sequence, a map and optionals at its edges
+/// (the fake `values` artifact: see fakes/fake_values.c).
+void runValuesModel(Ort::Env &env, const ORTCHAR_T *path) {
+  Ort::Session session(env, path, Ort::SessionOptions{});
+  Ort::TypeInfo seqInfo = session.GetInputTypeInfo(1);
+  expect(seqInfo.GetONNXType() == ONNX_TYPE_SEQUENCE, "sequence input type");
+  expect(seqInfo.GetSequenceTypeInfo()
+                 .GetSequenceElementType()
+                 .GetTensorTypeAndShapeInfo()
+                 .GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT,
+         "sequence element type");
+  Ort::TypeInfo mapInfo = session.GetInputTypeInfo(2);
+  expect(mapInfo.GetONNXType() == ONNX_TYPE_MAP, "map input type");
+  expect(mapInfo.GetMapTypeInfo().GetMapKeyType() ==
+             ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64,
+         "map key type");
+  expect(session.GetInputTypeInfo(4).GetONNXType() == ONNX_TYPE_OPTIONAL,
+         "optional input type");
+  Ort::TypeInfo zipInfo = session.GetOutputTypeInfo(2);
+  expect(zipInfo.GetONNXType() == ONNX_TYPE_SEQUENCE &&
+             zipInfo.GetSequenceTypeInfo()
+                     .GetSequenceElementType()
+                     .GetONNXType() == ONNX_TYPE_MAP,
+         "sequence of maps output type");
+
+  auto memory =
+      Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<float> x = {1, 2}, s0 = {5, 6}, s1 = {7, 8, 9}, o = {1, 1};
+  std::vector<int64_t> keys = {3, 4, 5};
+  std::vector<float> vals = {0.5f, 1, 2};
+  int64_t two = 2, three = 3;
+  std::vector<Ort::Value> elements;
+  elements.push_back(
+      Ort::Value::CreateTensor<float>(memory, s0.data(), 2, &two, 1));
+  elements.push_back(
+      Ort::Value::CreateTensor<float>(memory, s1.data(), 3, &three, 1));
+  Ort::Value k =
+      Ort::Value::CreateTensor<int64_t>(memory, keys.data(), 3, &three, 1);
+  Ort::Value v =
+      Ort::Value::CreateTensor<float>(memory, vals.data(), 3, &three, 1);
+  Ort::Value inputs[5] = {
+      Ort::Value::CreateTensor<float>(memory, x.data(), 2, &two, 1),
+      Ort::Value::CreateSequence(elements), Ort::Value::CreateMap(k, v),
+      Ort::Value::CreateTensor<float>(memory, o.data(), 2, &two, 1),
+      Ort::Value(nullptr)}; // None for the absent optional
+  const char *inNames[] = {"x", "s", "m", "o", "a"};
+  const char *outNames[] = {"seq", "zip", "none"};
+  std::vector<Ort::Value> out =
+      session.Run(Ort::RunOptions{nullptr}, inNames, inputs, 5, outNames, 3);
+  expect(inputs[1].GetCount() == 2 && inputs[2].GetCount() == 2,
+         "input counts");
+  expect(!out[0].IsTensor() && out[0].GetCount() == 2, "sequence output");
+  Ort::AllocatorWithDefaultOptions allocator;
+  Ort::Value first = out[0].GetValue(0, allocator);
+  expect(first.IsTensor() &&
+             first.GetTensorTypeAndShapeInfo().GetShape() ==
+                 std::vector<int64_t>{3} &&
+             first.GetTensorData<float>()[2] == 9,
+         "sequence element");
+  expect(out[1].GetCount() == 2, "one map per row");
+  Ort::Value map = out[1].GetValue(1, allocator);
+  expect(map.GetTypeInfo().GetONNXType() == ONNX_TYPE_MAP, "map element");
+  Ort::Value mapKeys = map.GetValue(0, allocator);
+  Ort::Value mapValues = map.GetValue(1, allocator);
+  expect(mapKeys.GetTensorData<int64_t>()[1] == 4 &&
+             mapValues.GetTensorData<float>()[2] == 4,
+         "map entries");
+  expect(!out[2].HasValue() &&
+             out[2].GetTypeInfo().GetONNXType() == ONNX_TYPE_OPTIONAL,
+         "absent optional output");
+}
+
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s add-model profiled-model\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: %s add-model profiled-model [values-model]\n",
+                 argv[0]);
     return 2;
   }
   const ORTCHAR_T *modelPath = argv[1];
@@ -239,6 +313,9 @@ int main(int argc, char **argv) {
   expect(std::string(profiledSession.EndProfilingAllocated(allocator).get())
              .empty(),
          "profiling ends with the trace");
+
+  if (argc == 4)
+    runValuesModel(env, argv[3]);
 
   if (failures)
     return 1;

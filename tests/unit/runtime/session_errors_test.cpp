@@ -65,7 +65,8 @@ TEST(LoadErrorsTest, AbiMismatchNamesBothVersions) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_BAD_ABI) +
                        " failed:artifact ABI version 999 does not match the "
-                       "runtime's ABI version 3; recompile the model with a "
+                       "runtime's ABI version 4 (it reads versions 3 to 4); "
+                       "recompile the model with a "
                        "Kiln compiler matching this runtime");
 }
 
@@ -76,7 +77,8 @@ TEST(LoadErrorsTest, AbiV1ArtifactIsRejected) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_ABI_V1) +
                        " failed:artifact ABI version 1 does not match the "
-                       "runtime's ABI version 3; recompile the model with a "
+                       "runtime's ABI version 4 (it reads versions 3 to 4); "
+                       "recompile the model with a "
                        "Kiln compiler matching this runtime");
 }
 

@@ -1,0 +1,252 @@
+"""Sequences, maps and optionals at a model's edges through `kiln`.
+
+Run from the build tree: PYTHONPATH=build/python KILN_BUILD_DIR=build
+python3 -m unittest tests/python/test_graph_values.py.
+
+FakeValuesTest runs the hand-written ABI 4 artifact of
+tests/unit/runtime/fakes/fake_values.c (no compiler): feeds as lists,
+dicts and None, outputs as ORT returns them. The other classes compile real
+models and compare every output with ONNX Runtime's, as it returns them
+(numpy arrays, lists, dicts of Python scalars, None).
+"""
+
+import os
+import sys
+import unittest
+
+import numpy as np
+import onnx.helper as oh
+import onnxruntime as ort
+from onnx import TensorProto
+
+import kiln
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_cache import PrivateCacheCase  # noqa: E402
+
+FLOAT = TensorProto.FLOAT
+INT64 = TensorProto.INT64
+
+
+def _fake(name):
+    build = os.environ.get("KILN_BUILD_DIR", "")
+    return os.path.join(build, "tests", "unit", "runtime", "fakes",
+                        f"fake_{name}.so")
+
+
+@unittest.skipUnless(os.path.exists(_fake("values")),
+                     "needs KILN_BUILD_DIR with the fake artifacts")
+class FakeValuesTest(unittest.TestCase):
+    """fake_values: x tensor, s seq of 2, m map, o optional (present), a
+    optional (absent); outputs y, seq, zip (a sequence of maps), mo (a
+    map), oo (present optional), none (absent)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sess = kiln.InferenceSession(_fake("values"))
+
+    def feeds(self, **changes):
+        feeds = {
+            "x": np.array([1, 2], np.float32),
+            "s": [np.array([5, 6], np.float32),
+                  np.array([7, 8, 9], np.float32)],
+            "m": {10: 1.0, 20: 2.0, 30: 3.0},
+            "o": np.array([0.25, 0.5], np.float32),
+            "a": None,
+        }
+        feeds.update(changes)
+        return feeds
+
+    def test_node_args(self):
+        self.assertEqual(
+            [(a.name, a.type, a.shape) for a in self.sess.get_inputs()],
+            [("x", "tensor(float)", ["n"]),
+             ("s", "seq(tensor(float))", []),
+             ("m", "map(int64,tensor(float))", []),
+             ("o", "optional(tensor(float))", [None]),
+             ("a", "optional(tensor(float))", [])])
+        self.assertEqual(
+            [(a.name, a.type) for a in self.sess.get_outputs()],
+            [("y", "tensor(float)"), ("seq", "seq(tensor(float))"),
+             ("zip", "seq(map(int64,tensor(float)))"),
+             ("mo", "map(int64,tensor(float))"),
+             ("oo", "optional(tensor(float))"),
+             ("none", "optional(tensor(float))")])
+
+    def test_outputs_as_ort_returns_them(self):
+        y, seq, zipped, mo, oo, none = self.sess.run(None, self.feeds())
+        np.testing.assert_array_equal(y, [1.75, 2.75])
+        self.assertIsInstance(seq, list)
+        self.assertEqual([a.tolist() for a in seq], [[7, 8, 9], [5, 6]])
+        self.assertEqual(zipped, [{10: 1.0, 20: 2.0, 30: 3.0},
+                                  {10: 2.0, 20: 4.0, 30: 6.0}])
+        for m in zipped:
+            self.assertTrue(all(type(k) is int and type(v) is float
+                                for k, v in m.items()))
+        self.assertEqual(mo, {10: 2.0, 20: 3.0, 30: 4.0})
+        np.testing.assert_array_equal(oo, [0.5, 1.0])
+        self.assertIsNone(none)
+
+    def test_requested_outputs(self):
+        zipped, none = self.sess.run(["zip", "none"], self.feeds())
+        self.assertEqual(len(zipped), 2)
+        self.assertIsNone(none)
+
+    def test_ort_values_out(self):
+        values = self.sess.run_with_ort_values(
+            ["seq", "zip", "none", "y"],
+            {k: (kiln.OrtValue.ortvalue_from_numpy(v)
+                 if isinstance(v, np.ndarray) else v)
+             for k, v in self.feeds().items()})
+        seq, zipped, none, y = values
+        self.assertEqual(seq.data_type(), "seq(tensor(float))")
+        self.assertFalse(seq.is_tensor())
+        self.assertTrue(seq.is_tensor_sequence())
+        self.assertEqual(zipped.data_type(), "seq(map(int64,tensor(float)))")
+        self.assertFalse(none.has_value())
+        self.assertTrue(y.is_tensor())
+        with self.assertRaisesRegex(RuntimeError, "Only OrtValues that are "
+                                    "Tensors are convertible"):
+            zipped.numpy()
+
+    def test_errors_say_what_was_compiled(self):
+        cases = [
+            ({"s": [np.ones(2, np.float32)]},
+             "input 's' is a sequence of 1 tensors; the artifact was compiled "
+             "for 2 (kiln-compile --sequence-length s=1)"),
+            ({"a": np.ones(2, np.float32)},
+             "was compiled for None (kiln-compile --optional-absent a)"),
+            ({"o": None}, "compile the model for None (kiln-compile "
+             "--optional-absent o)"),
+            ({"s": np.ones(2, np.float32)},
+             "takes a sequence of tensors, not a tensor"),
+            ({"s": [np.ones(2, np.int64), np.ones(2, np.int64)]},
+             "Unexpected input data type. Actual: (tensor(int64))"),
+        ]
+        for change, message in cases:
+            with self.subTest(change=list(change)):
+                with self.assertRaises(kiln.InvalidArgument) as caught:
+                    self.sess.run(None, self.feeds(**change))
+                self.assertIn(message, str(caught.exception))
+
+    def test_none_for_a_tensor(self):
+        # As ORT's Python binding.
+        with self.assertRaisesRegex(RuntimeError, "Unable to handle object"):
+            self.sess.run(None, self.feeds(x=None))
+
+    def test_map_keys_are_checked(self):
+        with self.assertRaisesRegex(RuntimeError, "Unexpected key type"):
+            self.sess.run(None, self.feeds(m={1.5: 2.0}))
+        with self.assertRaisesRegex(RuntimeError, "it is fed a dict"):
+            self.sess.run(None, self.feeds(m=[1.0]))
+
+
+def _sessions(model):
+    data = model.SerializeToString()
+    return (kiln.InferenceSession(data),
+            ort.InferenceSession(data, providers=["CPUExecutionProvider"]))
+
+
+def _same(test, got, want):
+    """ORT's outputs and Kiln's, compared as ORT returns them."""
+    test.assertEqual(type(got), type(want))
+    if isinstance(want, list):
+        test.assertEqual(len(got), len(want))
+        for g, w in zip(got, want):
+            _same(test, g, w)
+    elif isinstance(want, dict):
+        test.assertEqual(list(got.keys()), list(want.keys()))
+        for k in want:
+            test.assertEqual(type(got[k]), type(want[k]))
+            test.assertAlmostEqual(got[k], want[k], places=6)
+    elif want is None:
+        test.assertIsNone(got)
+    else:
+        test.assertEqual(got.dtype, want.dtype)
+        test.assertEqual(got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+class CompiledValuesTest(PrivateCacheCase):
+    """Real models compiled by Kiln, next to ONNX Runtime."""
+
+    def assert_same(self, model, feeds, sessions=None):
+        ours, ref = sessions or _sessions(model)
+        got = ours.run(None, feeds)
+        want = ref.run(None, feeds)
+        _same(self, got, want)
+        self.assertEqual([(a.name, a.type) for a in ours.get_outputs()],
+                         [(a.name, a.type) for a in ref.get_outputs()])
+        return got
+
+    def sequence_model(self):
+        seq = oh.make_tensor_sequence_value_info("s", FLOAT, [2, "n"])
+        # Kiln resolves sequence positions at compile time.
+        graph = oh.make_graph(
+            [oh.make_node("Constant", [], ["i"],
+                          value=oh.make_tensor("i", INT64, [], [-1])),
+             oh.make_node("SequenceAt", ["s", "i"], ["last"]),
+             oh.make_node("ConcatFromSequence", ["s"], ["c"], axis=0),
+             oh.make_node("SplitToSequence", ["c"], ["parts"], axis=0)],
+            "seq", [seq],
+            [oh.make_tensor_value_info("last", FLOAT, None),
+             oh.make_tensor_value_info("c", FLOAT, None),
+             oh.make_tensor_sequence_value_info("parts", FLOAT, None)])
+        return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)])
+
+    def test_sequence_input_and_output(self):
+        model = self.sequence_model()
+        sessions = _sessions(model)
+        ours, ref = sessions
+        self.assertEqual([(a.name, a.type, a.shape) for a in ours.get_inputs()],
+                         [(a.name, a.type, a.shape) for a in ref.get_inputs()])
+        rng = np.random.default_rng(0)
+        for n in (2, 3, 1, 2):
+            seq = [rng.standard_normal((2, 3)).astype(np.float32)
+                   for _ in range(n)]
+            self.assert_same(model, {"s": seq}, sessions)
+        # A length the session had not compiled for, then the same again:
+        # one variant each.
+        self.assertGreaterEqual(len(ours._variants), 2)
+
+    def optional_model(self):
+        opt = oh.make_optional_type_proto(
+            oh.make_tensor_type_proto(FLOAT, [3]))
+        graph = oh.make_graph(
+            [oh.make_node("OptionalHasElement", ["o"], ["has"]),
+             oh.make_node("Identity", ["o"], ["same"])],
+            "opt", [oh.make_value_info("o", opt)],
+            [oh.make_tensor_value_info("has", TensorProto.BOOL, []),
+             oh.make_value_info("same", opt)])
+        return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)])
+
+    def test_optional_present_and_none(self):
+        model = self.optional_model()
+        sessions = _sessions(model)
+        self.assertEqual(
+            [(a.name, a.type, a.shape) for a in sessions[0].get_inputs()],
+            [(a.name, a.type, a.shape) for a in sessions[1].get_inputs()])
+        got = self.assert_same(model, {"o": np.ones(3, np.float32)}, sessions)
+        self.assertTrue(got[0])
+        got = self.assert_same(model, {"o": None}, sessions)
+        self.assertIsNone(got[1])
+        self.assert_same(model, {"o": np.arange(3, dtype=np.float32)},
+                         sessions)
+
+    def test_compiled_artifact_is_not_recompiled(self):
+        model = self.sequence_model()
+        path = os.path.join(self.tmp, "seq.so")
+        opts = kiln.SessionOptions()
+        opts.add_session_config_entry("kiln.artifact_filepath", path)
+        kiln.InferenceSession(model.SerializeToString(), opts)
+        sess = kiln.InferenceSession(path)
+        three = [np.ones((2, 3), np.float32)] * 3
+        with self.assertRaisesRegex(
+                kiln.InvalidArgument,
+                "input 's' is a sequence of 3 tensors; the artifact was "
+                "compiled for 1 \\(kiln-compile --sequence-length s=3\\)"):
+            sess.run(None, {"s": three})
+
+
+if __name__ == "__main__":
+    unittest.main()
