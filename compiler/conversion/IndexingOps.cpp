@@ -566,6 +566,172 @@ struct TensorScatterLowering : OpConversionPattern<OnnxTensorScatterOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Col2Im (opset 18): columns summed back into the image
+//===----------------------------------------------------------------------===//
+
+/// out[n, c, y..] = sum over kernel offsets k.. of
+///   in[n, c * K + flat(k), flat(b..)]  where along each dim
+///   y + padBegin - k * dilation = b * stride with 0 <= b < L (blocks).
+/// The scatter-add of the spec read as a gather: one generic with the
+/// kernel offsets as reduction dims. The image and block shapes may be
+/// known only at run time (they are often graph inputs).
+struct Col2ImLowering : OpConversionPattern<OnnxCol2ImOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxCol2ImOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value in = adaptor.getInput();
+    auto inTy = dyn_cast<RankedTensorType>(in.getType());
+    auto shapeTy =
+        dyn_cast<RankedTensorType>(adaptor.getImageShape().getType());
+    auto blockTy =
+        dyn_cast<RankedTensorType>(adaptor.getBlockShape().getType());
+    if (!resTy || !inTy || inTy.getRank() != 3)
+      return rewriter.notifyMatchFailure(op, "a 3-D [N, C * K, L] input "
+                                             "expected");
+    // The image's rank is the result's less two (image_shape's length may
+    // be symbolic; a static one must agree).
+    int64_t nd = resTy.getRank() - 2;
+    auto lengthIs = [&](RankedTensorType t) {
+      return t && t.getRank() == 1 &&
+             (t.isDynamicDim(0) || t.getDimSize(0) == nd);
+    };
+    if (nd < 1 || !lengthIs(shapeTy) || !lengthIs(blockTy))
+      return rewriter.notifyMatchFailure(
+          op, "image_shape and block_shape must be 1-D with one entry per "
+              "image dim");
+    auto attrOr = [&](std::optional<ArrayAttr> a, int64_t n, int64_t dflt) {
+      SmallVector<int64_t> v(n, dflt);
+      if (a && (int64_t)a->size() == n)
+        for (auto [i, x] : llvm::enumerate(*a))
+          v[i] = cast<IntegerAttr>(x).getInt();
+      return v;
+    };
+    SmallVector<int64_t> strides = attrOr(op.getStrides(), nd, 1);
+    SmallVector<int64_t> dils = attrOr(op.getDilations(), nd, 1);
+    SmallVector<int64_t> pads = attrOr(op.getPads(), 2 * nd, 0);
+    if (llvm::any_of(strides, [](int64_t v) { return v < 1; }) ||
+        llvm::any_of(dils, [](int64_t v) { return v < 1; }))
+      return rewriter.notifyMatchFailure(op, "strides and dilations must be "
+                                             "positive");
+    Location loc = op.getLoc();
+    Type elem = resTy.getElementType();
+    // Image and block sizes as index values (constants fold), the number
+    // of blocks along each dim and the kernel's element count.
+    SmallVector<Value> image, block, blocks;
+    Value kernel = cIdx(rewriter, loc, 1);
+    for (int64_t d = 0; d < nd; ++d) {
+      Value at = cIdx(rewriter, loc, d);
+      image.push_back(toIndex(
+          rewriter, loc,
+          tensor::ExtractOp::create(rewriter, loc, adaptor.getImageShape(),
+                                    ValueRange{at})));
+      block.push_back(toIndex(
+          rewriter, loc,
+          tensor::ExtractOp::create(rewriter, loc, adaptor.getBlockShape(),
+                                    ValueRange{at})));
+      Value extent = arith::AddIOp::create(
+          rewriter, loc,
+          arith::MulIOp::create(
+              rewriter, loc, cIdx(rewriter, loc, dils[d]),
+              arith::SubIOp::create(rewriter, loc, block[d],
+                                    cIdx(rewriter, loc, 1))),
+          cIdx(rewriter, loc, 1));
+      Value span = arith::SubIOp::create(
+          rewriter, loc,
+          arith::AddIOp::create(rewriter, loc, image[d],
+                                cIdx(rewriter, loc, pads[d] + pads[nd + d])),
+          extent);
+      blocks.push_back(arith::AddIOp::create(
+          rewriter, loc,
+          arith::DivSIOp::create(rewriter, loc, span,
+                                 cIdx(rewriter, loc, strides[d])),
+          cIdx(rewriter, loc, 1)));
+      kernel = arith::MulIOp::create(rewriter, loc, kernel, block[d]);
+    }
+    SmallVector<OpFoldResult> sizes = {
+        dimOf(rewriter, loc, in, 0),
+        OpFoldResult(arith::DivUIOp::create(
+            rewriter, loc, val(rewriter, loc, dimOf(rewriter, loc, in, 1)),
+            kernel))};
+    for (Value v : image)
+      sizes.push_back(v);
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Value init = createFilled(rewriter, loc, resTy, sizes,
+                              scalarConstant(rewriter, loc, elem, 0));
+    unsigned loops = 2 + 2 * nd;
+    SmallVector<AffineExpr> outDims, kDims;
+    for (unsigned i = 0; i < 2 + nd; ++i)
+      outDims.push_back(rewriter.getAffineDimExpr(i));
+    for (unsigned i = 0; i < nd; ++i)
+      kDims.push_back(rewriter.getAffineDimExpr(2 + nd + i));
+    // The kernel offsets iterate over a tensor of the block's shape that
+    // is never read: a reduction dim needs a size.
+    SmallVector<OpFoldResult> blockSizes(block.begin(), block.end());
+    Value window = tensor::EmptyOp::create(rewriter, loc, blockSizes, elem);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, kDims, rewriter.getContext()),
+        AffineMap::get(loops, 0, outDims, rewriter.getContext())};
+    SmallVector<utils::IteratorType> iters(2 + nd,
+                                           utils::IteratorType::parallel);
+    iters.append(nd, utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{window},
+        ValueRange{init}, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value zero = cIdx(b, l, 0);
+          Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+          Value col = zero, row = zero;
+          for (int64_t d = 0; d < nd; ++d) {
+            Value y = linalg::IndexOp::create(b, l, 2 + d);
+            Value k = linalg::IndexOp::create(b, l, 2 + nd + d);
+            // pos = y + padBegin - k * dilation = blockIndex * stride.
+            Value pos = arith::SubIOp::create(
+                b, l, arith::AddIOp::create(b, l, y, cIdx(b, l, pads[d])),
+                arith::MulIOp::create(b, l, k, cIdx(b, l, dils[d])));
+            Value stride = cIdx(b, l, strides[d]);
+            Value bIdx = arith::DivSIOp::create(b, l, pos, stride);
+            Value nonNeg =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
+                                      zero);
+            Value onStride = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::eq,
+                arith::RemSIOp::create(b, l, pos, stride), zero);
+            Value inside = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::slt, bIdx, blocks[d]);
+            Value ok = arith::AndIOp::create(
+                b, l, arith::AndIOp::create(b, l, nonNeg, onStride), inside);
+            valid = arith::AndIOp::create(b, l, valid, ok);
+            // Out-of-range block indices read block 0 (then discarded).
+            bIdx = arith::SelectOp::create(b, l, ok, bIdx, zero);
+            col = arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, col, blocks[d]), bIdx);
+            row = arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, row, block[d]), k);
+          }
+          Value channel = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 1),
+                                    kernel),
+              row);
+          Value v = tensor::ExtractOp::create(
+              b, l, in,
+              ValueRange{linalg::IndexOp::create(b, l, 0), channel, col});
+          v = arith::SelectOp::create(b, l, valid, v,
+                                      scalarConstant(b, l, elem, 0));
+          Value acc = args[1];
+          Value sum = isa<FloatType>(elem)
+                          ? Value(arith::AddFOp::create(b, l, acc, v))
+                          : Value(arith::AddIOp::create(b, l, acc, v));
+          linalg::YieldOp::create(b, l, sum);
+        });
+    rewriter.replaceOp(op, castTo(rewriter, loc, generic.getResult(0), resTy));
+    return success();
+  }
+};
+
 struct SpaceToDepthLowering : OpConversionPattern<OnnxSpaceToDepthOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -881,7 +1047,7 @@ void kiln::populateIndexingOpsPatterns(TypeConverter &tc,
       .add<TriluLowering, CumulativeLowering<OnnxCumSumOp, false>,
            CumulativeLowering<OnnxCumProdOp, true>, OneHotLowering, GatherNDLowering,
            ReverseSequenceLowering, DepthToSpaceLowering, SpaceToDepthLowering,
-           TensorScatterLowering,
+           TensorScatterLowering, Col2ImLowering,
            MaxUnpoolLowering, CompressLowering, NonZeroLowering>(
           tc, patterns.getContext());
 }

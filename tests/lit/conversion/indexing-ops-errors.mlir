@@ -109,3 +109,12 @@ func.func @tensor_scatter_batch_axis(%past: tensor<2x8xf32>, %upd: tensor<2x1xf3
   %0 = onnx.TensorScatter(%past, %upd, %w) {axis = 0 : i64} : (tensor<2x8xf32>, tensor<2x1xf32>, tensor<2xi64>) -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }
+
+// -----
+
+func.func @col2im_shape_length(%x: tensor<1x5x25xf32>, %img: tensor<3xi64>, %blk: tensor<3xi64>) -> tensor<1x1x5x5xf32> {
+  // expected-error @+2 {{cannot lower this op: image_shape and block_shape must be 1-D with one entry per image dim}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Col2Im'}}
+  %0 = onnx.Col2Im(%x, %img, %blk) : (tensor<1x5x25xf32>, tensor<3xi64>, tensor<3xi64>) -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}

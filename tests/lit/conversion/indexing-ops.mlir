@@ -256,3 +256,23 @@ func.func @tensor_scatter_circular(%past: tensor<2x3x8x4xf32>, %upd: tensor<2x3x
   %0 = onnx.TensorScatter(%past, %upd, %w) {mode = "circular"} : (tensor<2x3x8x4xf32>, tensor<2x3x?x4xf32>, tensor<2xi64>) -> tensor<2x3x8x4xf32>
   return %0 : tensor<2x3x8x4xf32>
 }
+
+// -----
+
+// Col2Im as a gather: the kernel offsets are reduction dims (over a tensor
+// of the block's shape, read at run time from block_shape); a column
+// contributes where y + pad - k * dilation is a multiple of the stride
+// inside the blocks.
+// CHECK-LABEL: func.func @col2im
+// CHECK: %[[IMG0:.*]] = tensor.extract %arg1[%c0]
+// CHECK: %[[BLK0:.*]] = tensor.extract %arg2[%c0]
+// CHECK: %[[WIN:.*]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[WIN]] : tensor<?x?xf32>)
+// CHECK: arith.remsi
+// CHECK: arith.select
+// CHECK: tensor.extract %arg0[
+// CHECK: arith.addf
+func.func @col2im(%x: tensor<1x5x25xf32>, %img: tensor<2xi64>, %blk: tensor<2xi64>) -> tensor<1x1x5x5xf32> {
+  %0 = onnx.Col2Im(%x, %img, %blk) {pads = [1, 1, 1, 1], strides = [1, 1]} : (tensor<1x5x25xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}
