@@ -496,9 +496,14 @@ struct TensorInfo {
   std::vector<int64_t> shape;
   /// The dim_param of each dynamic dim ("batch"), "" otherwise.
   std::vector<std::string> dimParams;
+  /// ORT's type string of a sequence, map or optional
+  /// ("seq(tensor(float))"); "" for a tensor.
+  std::string valueType;
 
-  /// "tensor(float)"
-  std::string type() const { return typeString(elementType); }
+  /// "tensor(float)", or the value's type string.
+  std::string type() const {
+    return valueType.empty() ? typeString(elementType) : valueType;
+  }
   bool isDynamic(size_t axis) const { return shape.at(axis) < 0; }
 
   /// NodeArg(name='x', type='tensor(float)', shape=['batch', 3]); anonymous
@@ -859,10 +864,12 @@ private:
   }
 
   template <typename GetCount, typename GetName, typename GetType,
-            typename GetRank, typename GetDims, typename GetParams>
+            typename GetRank, typename GetDims, typename GetParams,
+            typename GetTypeInfo>
   std::vector<TensorInfo> readInfos(GetCount getCount, GetName getName,
                                     GetType getType, GetRank getRank,
-                                    GetDims getDims, GetParams getParams) {
+                                    GetDims getDims, GetParams getParams,
+                                    GetTypeInfo getTypeInfo) {
     size_t count = 0;
     check(getCount(session_, &count));
     std::vector<TensorInfo> infos(count);
@@ -877,6 +884,10 @@ private:
       check(getRank(session_, i, &rank));
       check(getDims(session_, i, &dims));
       check(getParams(session_, i, &params));
+      const char *typeName = nullptr;
+      check(getTypeInfo(session_, i, &typeName, nullptr, nullptr, nullptr));
+      if (typeName && std::strncmp(typeName, "tensor(", 7) != 0)
+        infos[i].valueType = typeName;
       infos[i].name = name;
       infos[i].elementType = static_cast<ElementType>(type);
       if (rank) {
@@ -891,11 +902,13 @@ private:
     inputs_ = readInfos(
         kiln_session_get_input_count, kiln_session_get_input_name,
         kiln_session_get_input_elem_type, kiln_session_get_input_rank,
-        kiln_session_get_input_dims, kiln_session_get_input_dim_params);
+        kiln_session_get_input_dims, kiln_session_get_input_dim_params,
+        kiln_session_get_input_type_info);
     outputs_ = readInfos(
         kiln_session_get_output_count, kiln_session_get_output_name,
         kiln_session_get_output_elem_type, kiln_session_get_output_rank,
-        kiln_session_get_output_dims, kiln_session_get_output_dim_params);
+        kiln_session_get_output_dims, kiln_session_get_output_dim_params,
+        kiln_session_get_output_type_info);
     allOutputNames_ = namesOf(outputs_);
   }
 

@@ -10,6 +10,8 @@
 
 #include "test_support.h"
 
+#include "kiln/kiln.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -410,6 +412,55 @@ TEST_F(ValuesSession, ViewedElementsOutliveTheirOutput) {
   Held v(elementOf(map, 1));
   kiln_value_release(map);
   EXPECT_EQ(valuesOf<float>(v.value), (std::vector<float>{2, 4, 6}));
+}
+
+TEST(GraphValuesCppTest, NodeArgsCarryTheTypeString) {
+  // What kiln-run --info prints.
+  kiln::InferenceSession session(KILN_FAKE_VALUES);
+  EXPECT_EQ(session.inputs()[1].toString(),
+            "NodeArg(name='s', type='seq(tensor(float))', shape=[])");
+  EXPECT_EQ(session.outputs()[2].toString(),
+            "NodeArg(name='zip', type='seq(map(int64,tensor(float)))', "
+            "shape=[])");
+  EXPECT_EQ(session.inputs()[0].toString(),
+            "NodeArg(name='x', type='tensor(float)', shape=['n'])");
+}
+
+TEST(GraphValuesCppTest, TypeInfoOfValues) {
+  kiln::Session session(kiln::Env(), KILN_FAKE_VALUES, kiln::SessionOptions());
+  kiln::TypeInfo map = session.GetInputTypeInfo(2);
+  EXPECT_EQ(map.GetONNXType(), kiln::ONNXType::Map);
+  EXPECT_EQ(map.GetMapTypeInfo().GetMapKeyType(), kiln::ElementType::Int64);
+  EXPECT_EQ(map.GetMapTypeInfo()
+                .GetMapValueType()
+                .GetTensorTypeAndShapeInfo()
+                .GetElementType(),
+            kiln::ElementType::Float);
+  kiln::TypeInfo opt = session.GetInputTypeInfo(3);
+  EXPECT_EQ(opt.GetONNXType(), kiln::ONNXType::Optional);
+  EXPECT_EQ(opt.GetOptionalTypeInfo().GetOptionalElementType().GetONNXType(),
+            kiln::ONNXType::Tensor);
+  // A present optional tensor keeps its tensor's shape.
+  EXPECT_EQ(opt.GetTensorTypeAndShapeInfo().GetShape(),
+            std::vector<int64_t>{-1});
+  EXPECT_EQ(session.GetInputTypeInfo(0).GetONNXType(), kiln::ONNXType::Tensor);
+  EXPECT_THROW(session.GetInputTypeInfo(0).GetMapTypeInfo(), kiln::Exception);
+
+  // Values made in C++ describe themselves the same way.
+  std::vector<float> data = {1, 2};
+  int64_t two = 2;
+  std::vector<kiln::Value> elements;
+  elements.push_back(kiln::Value::CreateTensor<float>(
+      kiln::MemoryInfo::CreateCpu(), data.data(), 2, &two, 1));
+  kiln::Value seq = kiln::Value::CreateSequence(elements);
+  EXPECT_FALSE(seq.IsTensor());
+  EXPECT_TRUE(seq.HasValue());
+  EXPECT_EQ(seq.GetTypeInfo().GetTypeString(), "seq(tensor(float))");
+  EXPECT_EQ(seq.GetCount(), 1u);
+  EXPECT_EQ(seq.GetValue(0).GetTensorData<float>(), data.data());
+  kiln::Value none = kiln::Value::CreateNone();
+  EXPECT_FALSE(none.HasValue());
+  EXPECT_EQ(none.GetTypeInfo().GetONNXType(), kiln::ONNXType::Optional);
 }
 
 //--- The loader's checks of the value tables ---------------------------------
