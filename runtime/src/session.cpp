@@ -251,7 +251,38 @@ void flattenInput(const IoSignature &sig, const ValueInfo &v,
   }
 }
 
-/// The value of output `v` from its slots' values (taken over).
+/// The order ORT's std::map iterates `keys` (a rank-1 int64 or string
+/// tensor) in: ascending, stable for equal keys. Empty when already so.
+std::vector<size_t> sortedKeyOrder(const kiln_value &keys) {
+  const size_t n = static_cast<size_t>(keys.elementCount);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i)
+    order[i] = i;
+  auto less = [&](size_t a, size_t b) {
+    if (keys.elemType == KILN_ELEM_STRING) {
+      auto *k = static_cast<const char *const *>(keys.data);
+      return std::strcmp(k[a], k[b]) < 0;
+    }
+    auto *k = static_cast<const int64_t *>(keys.data);
+    return k[a] < k[b];
+  };
+  if (std::is_sorted(order.begin(), order.end(), less))
+    return {};
+  std::stable_sort(order.begin(), order.end(), less);
+  return order;
+}
+
+/// Reorders the `order.size()` elements of `elemSize` bytes at `data`.
+void permute(void *data, size_t elemSize, const std::vector<size_t> &order) {
+  std::vector<char> copy(static_cast<char *>(data),
+                         static_cast<char *>(data) + order.size() * elemSize);
+  for (size_t i = 0; i < order.size(); ++i)
+    std::memcpy(static_cast<char *>(data) + i * elemSize,
+                copy.data() + order[i] * elemSize, elemSize);
+}
+
+/// The value of output `v` from its slots' values (taken over). Maps come
+/// out with their keys in ascending order, as ORT's (a std::map).
 std::unique_ptr<kiln_value>
 assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
                std::vector<std::unique_ptr<kiln_value>> parts) {
@@ -269,11 +300,24 @@ assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
     for (auto &part : parts)
       out->elements.push_back(std::move(part));
     return out;
-  case KILN_VALUE_MAP:
+  case KILN_VALUE_MAP: {
     out->kind = KILN_ONNX_TYPE_MAP;
+    const kiln_value &keys = *parts[0];
+    kiln_value &vals = *parts[1];
+    if (vals.elementCount != keys.elementCount)
+      fail(KILN_ENGINE_ERROR,
+           "the artifact produced output " + std::string(v.name) + " with " +
+               std::to_string(keys.elementCount) + " keys for " +
+               std::to_string(vals.elementCount) + " values");
+    std::vector<size_t> order = sortedKeyOrder(keys);
+    if (!order.empty()) {
+      permute(parts[0]->data, elemTypeSize(keys.elemType), order);
+      permute(vals.data, elemTypeSize(vals.elemType), order);
+    }
     out->elements.push_back(std::move(parts[0]));
     out->elements.push_back(std::move(parts[1]));
     return out;
+  }
   case KILN_VALUE_SEQUENCE_OF_MAPS: {
     // keys [C], values [N, C] -> N maps, map i: keys -> values[i, :].
     out->kind = KILN_ONNX_TYPE_SEQUENCE;
@@ -286,6 +330,9 @@ assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
                                   std::to_string(keys.shape[0]) + " keys for " +
                                   std::to_string(c) + " values per map");
     const size_t rowBytes = tensorDataBytes(vals.elemType, size_t(c));
+    std::vector<size_t> order = sortedKeyOrder(keys);
+    if (!order.empty())
+      permute(parts[0]->data, elemTypeSize(keys.elemType), order);
     for (int64_t i = 0; i < n; ++i) {
       auto map = std::make_unique<kiln_value>();
       map->kind = KILN_ONNX_TYPE_MAP;
@@ -296,6 +343,8 @@ assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
         std::memcpy(row->data,
                     static_cast<const char *>(vals.data) + size_t(i) * rowBytes,
                     rowBytes);
+      if (!order.empty())
+        permute(row->data, elemTypeSize(vals.elemType), order);
       if (vals.elemType == KILN_ELEM_STRING)
         ownStrings(*row);
       map->elements.push_back(std::move(row));

@@ -310,6 +310,26 @@ TEST_F(ValuesSession, RunAssemblesEveryKindOfOutput) {
   EXPECT_EQ(has, 0);
 }
 
+TEST_F(ValuesSession, MapsComeOutInKeyOrderAsOrtsStdMap) {
+  Wrapped<int64_t> k{KILN_ELEM_INT64, {30, 10, 20}, {3}};
+  Wrapped<float> v{KILN_ELEM_FLOAT, {3, 1, 2}, {3}};
+  Held unsorted;
+  ASSERT_EQ(describe(kiln_value_create_map(k.value, v.value, &unsorted.value)),
+            "");
+  OwnedValues outs(2);
+  ASSERT_EQ(run({"x", "s", "m", "o", "a"},
+                {x.value, s.value, unsorted.value, o.value, none.value},
+                {"mo", "zip"}, outs),
+            "");
+  Held mk(elementOf(outs[0], 0)), mv(elementOf(outs[0], 1));
+  EXPECT_EQ(valuesOf<int64_t>(mk.value), (std::vector<int64_t>{10, 20, 30}));
+  EXPECT_EQ(valuesOf<float>(mv.value), (std::vector<float>{2, 3, 4}));
+  Held row(elementOf(outs[1], 1));
+  Held zk(elementOf(row.value, 0)), zv(elementOf(row.value, 1));
+  EXPECT_EQ(valuesOf<int64_t>(zk.value), (std::vector<int64_t>{10, 20, 30}));
+  EXPECT_EQ(valuesOf<float>(zv.value), (std::vector<float>{2, 4, 6}));
+}
+
 TEST_F(ValuesSession, OnlyAnAbsentOutputRequested) {
   OwnedValues outs(1);
   ASSERT_EQ(run({"x", "s", "m", "o", "a"},
