@@ -18,6 +18,8 @@
 #include <onnx/onnx_pb.h>
 
 #include <map>
+#include <optional>
+#include <set>
 #include <vector>
 
 namespace kiln {
@@ -64,7 +66,7 @@ class Emitter {
 public:
   Emitter(std::vector<onnx::NodeProto> &out, std::string prefix,
           int32_t elemType)
-      : out(out), prefix(std::move(prefix)), elemType(elemType) {}
+      : out(out), prefix(std::move(prefix)), elemType_(elemType) {}
 
   /// A node of `opType`; its single output is `result` or a fresh name.
   std::string op(const std::string &opType,
@@ -87,8 +89,8 @@ public:
     attr->set_name("value");
     attr->set_type(onnx::AttributeProto::TENSOR);
     onnx::TensorProto *t = attr->mutable_t();
-    t->set_data_type(elemType);
-    if (elemType == onnx::TensorProto::DOUBLE)
+    t->set_data_type(elemType_);
+    if (elemType_ == onnx::TensorProto::DOUBLE)
       t->add_double_data(value);
     else
       t->add_float_data(static_cast<float>(value));
@@ -98,7 +100,7 @@ public:
   /// `name` converted to the working element type; `from` is its element
   /// type (0 when unknown), and no Cast is added when it already matches.
   std::string cast(const std::string &name, int32_t from) {
-    if (from == elemType)
+    if (from == elemType_)
       return name;
     onnx::NodeProto &n = addNode("Cast");
     n.add_input(name);
@@ -107,7 +109,7 @@ public:
     auto *attr = n.add_attribute();
     attr->set_name("to");
     attr->set_type(onnx::AttributeProto::INT);
-    attr->set_i(elemType);
+    attr->set_i(elemType_);
     return result;
   }
 
@@ -126,6 +128,22 @@ public:
   std::string div(const std::string &a, const std::string &b) {
     return op("Div", {a, b});
   }
+  /// A 1-D int64 constant.
+  std::string i64s(const std::vector<int64_t> &values) {
+    onnx::NodeProto &n = addNode("Constant");
+    std::string name = fresh("Constant");
+    n.add_output(name);
+    auto *attr = n.add_attribute();
+    attr->set_name("value");
+    attr->set_type(onnx::AttributeProto::TENSOR);
+    onnx::TensorProto *t = attr->mutable_t();
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(values.size());
+    for (int64_t v : values)
+      t->add_int64_data(v);
+    return name;
+  }
+  int32_t elemType() const { return elemType_; }
 
 private:
   onnx::NodeProto &addNode(const std::string &opType) {
@@ -141,8 +159,235 @@ private:
 
   std::vector<onnx::NodeProto> &out;
   std::string prefix;
-  int32_t elemType;
+  int32_t elemType_;
   int counter = 0;
+};
+
+//===----------------------------------------------------------------------===//
+// Gradient: reverse-mode differentiation of the graph before the node
+//===----------------------------------------------------------------------===//
+
+/// The declared or inferred type of every value of `g`.
+std::map<std::string, const onnx::TypeProto *>
+typesOf(const onnx::GraphProto &g) {
+  std::map<std::string, const onnx::TypeProto *> types;
+  for (const auto &v : g.input())
+    types[v.name()] = &v.type();
+  for (const auto &v : g.value_info())
+    types[v.name()] = &v.type();
+  for (const auto &v : g.output())
+    types.emplace(v.name(), &v.type());
+  return types;
+}
+
+/// Static dims of a tensor type, or nothing when one is unknown.
+std::optional<std::vector<int64_t>> staticDims(const onnx::TypeProto *t) {
+  if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape())
+    return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto &d : t->tensor_type().shape().dim()) {
+    if (!d.has_dim_value())
+      return std::nullopt;
+    dims.push_back(d.dim_value());
+  }
+  return dims;
+}
+
+/// Builds dy/dx for the Gradient node's xs by walking the nodes before it
+/// backwards from y, with a derivative rule per operator.
+class GradientBuilder {
+public:
+  GradientBuilder(const onnx::GraphProto &g, std::vector<onnx::NodeProto> &out,
+                  const std::string &prefix, int32_t elemType, int64_t opset)
+      : types(typesOf(g)), out(out), e(out, prefix, elemType), opset(opset) {}
+
+  bool build(const onnx::NodeProto &node, std::string &error) {
+    std::vector<std::string> xs, zs;
+    std::string y;
+    for (const auto &a : node.attribute()) {
+      if (a.name() == "xs")
+        xs.assign(a.strings().begin(), a.strings().end());
+      else if (a.name() == "zs")
+        zs.assign(a.strings().begin(), a.strings().end());
+      else if (a.name() == "y")
+        y = a.s();
+    }
+    if (xs.empty() || y.empty() || (int)xs.size() != node.output_size()) {
+      error = "needs the attributes xs and y, and one output per entry of xs";
+      return false;
+    }
+    // The nodes on a path from an x to y, in graph order (the nodes before
+    // the Gradient node, already expanded, are `out`).
+    std::set<std::string> fromX(xs.begin(), xs.end());
+    std::vector<const onnx::NodeProto *> path;
+    size_t before = out.size();
+    for (size_t i = 0; i < before; ++i) {
+      const onnx::NodeProto &n = out[i];
+      bool reads = false;
+      for (const auto &in : n.input())
+        reads |= fromX.count(in) > 0;
+      if (!reads)
+        continue;
+      for (const auto &o : n.output())
+        fromX.insert(o);
+      path.push_back(&out[i]);
+    }
+    if (!fromX.count(y)) {
+      error = "y ('" + y + "') does not depend on xs";
+      return false;
+    }
+    // Copies: the nodes appended below may reallocate `out`.
+    std::vector<onnx::NodeProto> nodes;
+    for (const onnx::NodeProto *n : path)
+      nodes.push_back(*n);
+    grads[y] = e.op("ConstantOfShape", {e.op("Shape", {y})});
+    setValue(out.back(), 1.0);
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+      if (!backward(*it, fromX, error))
+        return false;
+    for (int i = 0; i < node.output_size(); ++i) {
+      auto g = grads.find(xs[i]);
+      if (g == grads.end()) {
+        // y does not depend on this x: a zero gradient of its shape.
+        e.op("ConstantOfShape", {e.op("Shape", {xs[i]})}, node.output(i));
+        setValue(out.back(), 0.0);
+      } else {
+        e.op("Identity", {g->second}, node.output(i));
+      }
+    }
+    return true;
+  }
+
+private:
+  /// ConstantOfShape's value: one element of the working type.
+  void setValue(onnx::NodeProto &n, double v) {
+    auto *attr = n.add_attribute();
+    attr->set_name("value");
+    attr->set_type(onnx::AttributeProto::TENSOR);
+    onnx::TensorProto *t = attr->mutable_t();
+    t->set_data_type(e.elemType());
+    t->add_dims(1);
+    if (e.elemType() == onnx::TensorProto::DOUBLE)
+      t->add_double_data(v);
+    else
+      t->add_float_data(static_cast<float>(v));
+  }
+
+  /// Adds `g` to the gradient of `value`.
+  void accumulate(const std::string &value, const std::string &g) {
+    auto it = grads.find(value);
+    grads[value] = it == grads.end() ? g : e.add(it->second, g);
+  }
+
+  /// `g`, shaped like the output `from`, summed down to the shape of
+  /// `to` (the operand a broadcasting op stretched).
+  bool unbroadcast(const std::string &g, const std::string &from,
+                   const std::string &to, std::string &result,
+                   std::string &error) {
+    const onnx::TypeProto *ft = types.count(from) ? types[from] : nullptr;
+    const onnx::TypeProto *tt = types.count(to) ? types[to] : nullptr;
+    auto fd = staticDims(ft), td = staticDims(tt);
+    if (fd && td && *fd == *td) {
+      result = g;
+      return true;
+    }
+    if (!fd || !td || td->size() > fd->size()) {
+      // Same declared shape (dims or names): nothing was broadcast.
+      if (ft && tt && ft->has_tensor_type() && tt->has_tensor_type() &&
+          ft->tensor_type().shape().SerializeAsString() ==
+              tt->tensor_type().shape().SerializeAsString() &&
+          ft->tensor_type().has_shape()) {
+        result = g;
+        return true;
+      }
+      error = "un-broadcasting the gradient of '" + to +
+              "' needs the static shapes of it and of '" + from + "'";
+      return false;
+    }
+    std::vector<int64_t> axes;
+    size_t lead = fd->size() - td->size();
+    for (size_t i = 0; i < fd->size(); ++i)
+      if (i < lead || ((*td)[i - lead] == 1 && (*fd)[i] != 1))
+        axes.push_back(i);
+    std::string summed = g;
+    if (!axes.empty()) {
+      if (opset >= 13) {
+        summed = e.op("ReduceSum", {g, e.i64s(axes)});
+      } else {
+        summed = e.op("ReduceSum", {g});
+        auto *attr = out.back().add_attribute();
+        attr->set_name("axes");
+        attr->set_type(onnx::AttributeProto::INTS);
+        for (int64_t a : axes)
+          attr->add_ints(a);
+      }
+    }
+    result = e.op("Reshape", {summed, e.i64s(*td)});
+    return true;
+  }
+
+  bool backward(const onnx::NodeProto &n, const std::set<std::string> &fromX,
+                std::string &error) {
+    if (n.output_size() != 1 || !grads.count(n.output(0)))
+      return true; // nothing flows back through this node to y
+    const std::string &op = n.op_type();
+    std::string g = grads[n.output(0)], c = n.output(0);
+    auto in = [&](int i) { return n.input(i); };
+    auto wants = [&](int i) {
+      return i < n.input_size() && fromX.count(n.input(i)) > 0;
+    };
+    auto give = [&](int i, const std::string &gi) {
+      std::string shaped;
+      if (!unbroadcast(gi, c, in(i), shaped, error))
+        return false;
+      accumulate(in(i), shaped);
+      return true;
+    };
+    if (!isDefaultDomain(n.domain()))
+      return fail(n, error);
+    if (op == "Identity")
+      return !wants(0) || give(0, g);
+    if (op == "Neg")
+      return !wants(0) || give(0, e.op("Neg", {g}));
+    if (op == "Add" || op == "Sub") {
+      if (wants(0) && !give(0, g))
+        return false;
+      return !wants(1) || give(1, op == "Add" ? g : e.op("Neg", {g}));
+    }
+    if (op == "Mul") {
+      if (wants(0) && !give(0, e.mul(g, in(1))))
+        return false;
+      return !wants(1) || give(1, e.mul(g, in(0)));
+    }
+    if (op == "Div") {
+      // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -c/b.
+      if (wants(0) && !give(0, e.div(g, in(1))))
+        return false;
+      return !wants(1) ||
+             give(1, e.op("Neg", {e.div(e.mul(g, c), in(1))}));
+    }
+    if (op == "Relu") {
+      std::string zero = e.constant(0.0);
+      return !wants(0) ||
+             give(0, e.op("Where", {e.op("Greater", {in(0), zero}), g, zero}));
+    }
+    return fail(n, error);
+  }
+
+  static bool fail(const onnx::NodeProto &n, std::string &error) {
+    error = "no derivative rule for node '" + nodeDisplayName(n) + "' (" +
+            n.op_type() +
+            "): Kiln differentiates Add, Sub, Mul, Div, Neg, Relu and "
+            "Identity";
+    return false;
+  }
+
+  std::map<std::string, const onnx::TypeProto *> types;
+  std::vector<onnx::NodeProto> &out;
+  Emitter e;
+  int64_t opset;
+  /// The gradient of y with respect to each value, once known.
+  std::map<std::string, std::string> grads;
 };
 
 /// The attributes of an optimizer node, with the schema defaults.
@@ -204,13 +449,14 @@ public:
             return false;
       }
       if (node.domain() == kTrainingDomain && node.op_type() == "Gradient") {
-        // Differentiating the graph needs a derivative rule per operator
-        // and un-broadcasting with run-time shapes; not done yet.
-        error = "node '" + nodeName(node) + "' (Gradient, domain " +
-                kTrainingDomain +
-                "): differentiating the graph is not supported; export the "
-                "gradients as ordinary nodes instead";
-        return false;
+        if (!ensureDefaultOpset(error) ||
+            !expandGradient(node, g, out, defaultOpset(), error)) {
+          error = "node '" + nodeName(node) + "' (Gradient, domain " +
+                  kTrainingDomain + "): " + error;
+          return false;
+        }
+        ++expansions;
+        continue;
       }
       if (node.domain() != kTrainingDomain ||
           (node.op_type() != "Adagrad" && node.op_type() != "Adam" &&
@@ -433,6 +679,34 @@ private:
       e.sub(X, e.mul(R, direction), ops.outputs[0][i]);
     }
     return true;
+  }
+
+  /// Replaces a Gradient node by the nodes computing its outputs.
+  bool expandGradient(const onnx::NodeProto &node, const onnx::GraphProto &g,
+                      std::vector<onnx::NodeProto> &out, int64_t opset,
+                      std::string &error) {
+    std::string y;
+    for (const auto &a : node.attribute())
+      if (a.name() == "y")
+        y = a.s();
+    auto types = typesOf(g);
+    int32_t elem = types.count(y) && types[y]->has_tensor_type()
+                       ? types[y]->tensor_type().elem_type()
+                       : 0;
+    if (elem != onnx::TensorProto::FLOAT &&
+        elem != onnx::TensorProto::DOUBLE) {
+      error = "y must be a float or double tensor of known type";
+      return false;
+    }
+    GradientBuilder builder(g, out, nodeName(node) + "/", elem, opset);
+    return builder.build(node, error);
+  }
+
+  int64_t defaultOpset() const {
+    for (const auto &o : model.opset_import())
+      if (isDefaultDomain(o.domain()))
+        return o.version();
+    return kAddedOpset;
   }
 
   /// The expansion is made of default-domain nodes: the model must import
