@@ -119,7 +119,8 @@ def _external_data_identity(model_bytes, model_path):
 
 
 def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
-              model_path=None, sequence_lengths=(), absent_optionals=()):
+              model_path=None, sequence_lengths=(), absent_optionals=(),
+              input_shapes=()):
     compiler = _compiler_identity()
     cpu = target_cpu if target_cpu not in ("", "native") else (
         "native:" + _host_cpu_identity()
@@ -142,6 +143,8 @@ def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
                if sequence_lengths else {}),
             **({"absent_optionals": sorted(absent_optionals)}
                if absent_optionals else {}),
+            **({"input_shapes": sorted((n, list(s)) for n, s in input_shapes)}
+               if input_shapes else {}),
         },
         sort_keys=True,
     ).encode()
@@ -165,11 +168,13 @@ def _import_compiler():
 
 def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
                   out_path, emit="so", profile=False, sequence_lengths=(),
-                  absent_optionals=()):
+                  absent_optionals=(), input_shapes=()):
     """Compiles `model_path` (or `model_bytes` when it is None) to
     `out_path`; raises ORT's exception class for the compiler's code.
     `sequence_lengths` [(input, n)] fixes sequence inputs' lengths,
-    `absent_optionals` names optional inputs compiled for None."""
+    `absent_optionals` names optional inputs compiled for None,
+    `input_shapes` [(name, dims)] gives shapes (-1: dynamic), such as
+    those of sequence elements ("x[0]") the model leaves unranked."""
     compiler = _import_compiler()
     variant = {}
     if sequence_lengths:
@@ -182,7 +187,7 @@ def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
         opt_level,
         target_cpu or "native",
         sorted(free_dims.items()),
-        [],
+        [(n, list(s)) for n, s in input_shapes],
         emit,
         out_path,
         profile=bool(profile),
@@ -211,7 +216,8 @@ def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
 
 
 def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
-                 profile=False, sequence_lengths=(), absent_optionals=()):
+                 profile=False, sequence_lengths=(), absent_optionals=(),
+                 input_shapes=()):
     """The cached artifact for the model, compiling it on a miss.
 
     Returns (path of the .so, True when it came from the cache).
@@ -220,7 +226,8 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
     resolves relative to the model's directory.
     """
     variant = {"sequence_lengths": list(sequence_lengths),
-               "absent_optionals": list(absent_optionals)}
+               "absent_optionals": list(absent_optionals),
+               "input_shapes": list(input_shapes)}
     key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile,
                     model_path, **variant)
     directory = cache_dir()

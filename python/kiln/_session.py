@@ -49,6 +49,71 @@ _VALUE_TENSOR, _VALUE_SEQUENCE, _VALUE_MAP, _VALUE_SEQUENCE_OF_MAPS = 0, 1, 2, 3
 _FLAG_OPTIONAL, _FLAG_ABSENT = 1, 2
 # The compiler's refusal of a sequence input without a length.
 _NEEDS_LENGTH = "is a sequence: its length must be fixed"
+# ... and of one whose elements' rank the model leaves open.
+_NEEDS_RANK = "is a sequence of tensors of unknown rank"
+
+
+def _graph_inputs(model):
+    """The model's graph inputs that are not initializers."""
+    inits = {t.name for t in model.graph.initializer}
+    return [vi for vi in model.graph.input if vi.name not in inits]
+
+
+def _sequence_type(type_proto):
+    """The SequenceProto type of a seq(...) or optional(seq(...)) type,
+    else None."""
+    if type_proto.HasField("optional_type"):
+        type_proto = type_proto.optional_type.elem_type
+    if type_proto.HasField("sequence_type"):
+        return type_proto.sequence_type
+    return None
+
+
+def _ort_type(type_proto):
+    """(ORT's type string, kind, flags, element type, shape) of an ONNX
+    TypeProto, as the runtime would describe the compiled value."""
+    if type_proto.HasField("optional_type"):
+        t, kind, flags, elem, shape = _ort_type(
+            type_proto.optional_type.elem_type)
+        return (f"optional({t})", kind, flags | _FLAG_OPTIONAL, elem, shape)
+    if type_proto.HasField("sequence_type"):
+        t, kind, _, elem, _ = _ort_type(type_proto.sequence_type.elem_type)
+        kind = (_VALUE_SEQUENCE_OF_MAPS if kind == _VALUE_MAP
+                else _VALUE_SEQUENCE)
+        return f"seq({t})", kind, 0, elem, []
+    if type_proto.HasField("map_type"):
+        m = type_proto.map_type
+        t, _, _, elem, _ = _ort_type(m.value_type)
+        key = _type_string(m.key_type)[len("tensor("):-1]
+        return f"map({key},{t})", _VALUE_MAP, 0, elem, []
+    tensor = type_proto.tensor_type
+    shape = []
+    for d in tensor.shape.dim:
+        if d.HasField("dim_value"):
+            shape.append(d.dim_value)
+        elif d.HasField("dim_param"):
+            shape.append(d.dim_param)
+        else:
+            shape.append(None)
+    return (_type_string(tensor.elem_type), _VALUE_TENSOR, 0,
+            tensor.elem_type, shape)
+
+
+def _model_signature(model):
+    """What a compiled session's inputs(), outputs(), input_types() and
+    output_types() would give, read from the ONNX model (a session whose
+    artifact waits for its first run)."""
+    def describe(values):
+        sig, kinds = [], []
+        for vi in values:
+            t, kind, flags, elem, shape = _ort_type(vi.type)
+            sig.append((vi.name, (elem, shape)))
+            kinds.append(_ValueKind(t, kind, flags, 0))
+        return sig, kinds
+
+    inputs, in_kinds = describe(_graph_inputs(model))
+    outputs, out_kinds = describe(model.graph.output)
+    return inputs, outputs, in_kinds, out_kinds
 
 
 class _ValueKind:
@@ -429,15 +494,29 @@ class InferenceSession:
         # (sequence lengths, names of absent optionals); runs feeding other
         # lengths or None compile (through the cache) and keep other
         # variants here, by variant.
-        self._variant = ((), ())
+        self._variant = ((), (), ())
         self._variants = {}
+        # Sequence inputs whose elements' rank the model leaves open: their
+        # variants also give each element's rank, from the feeds.
+        self._unranked = frozenset()
         so_path = self._first_artifact_path()
         loaded = time.perf_counter_ns()
-        self._sess, so_path = self._open(
-            so_path, lambda: self._artifact_path(variant=self._variant))
-        # None for an artifact given as bytes (loaded from memory).
-        self._so_path = so_path if isinstance(so_path, str) else None
-        inputs, outputs = self._sess.inputs(), self._sess.outputs()
+        if so_path is None:
+            # Nothing can be compiled before the feeds give the elements'
+            # ranks: the signature comes from the model, the artifact with
+            # the first run.
+            self._sess = None
+            self._so_path = None
+            inputs, outputs, in_kinds, out_kinds = _model_signature(
+                self._model())
+        else:
+            self._sess, so_path = self._open(
+                so_path, lambda: self._artifact_path(variant=self._variant))
+            # None for an artifact given as bytes (loaded from memory).
+            self._so_path = so_path if isinstance(so_path, str) else None
+            inputs, outputs = self._sess.inputs(), self._sess.outputs()
+            in_kinds = [_ValueKind(*t) for t in self._sess.input_types()]
+            out_kinds = [_ValueKind(*t) for t in self._sess.output_types()]
         # The compiler names every anonymous input dim "<input>_d<index>"
         # (ModelLoader); ORT reports those dims as None.
         synthesized = {f"{n}_d{i}" for n, (_, s) in inputs
@@ -447,8 +526,6 @@ class InferenceSession:
             return NodeArg(name, elem, [None if d in synthesized else d
                                         for d in shape])
 
-        in_kinds = [_ValueKind(*t) for t in self._sess.input_types()]
-        out_kinds = [_ValueKind(*t) for t in self._sess.output_types()]
         self._input_kinds = {n: k for (n, _), k in zip(inputs, in_kinds)}
         self._output_kinds = {n: k for (n, _), k in zip(outputs, out_kinds)}
         # Sequences, maps or optionals at the edges: feeds and outputs
@@ -557,18 +634,28 @@ class InferenceSession:
         """The artifact for the session's creation. A model with sequence
         inputs is compiled for sequences of one tensor each (the compiler
         needs a length), so that errors in the model surface now, as in
-        ORT; runs with other lengths compile their own variant."""
+        ORT; runs with other lengths compile their own variant. None when
+        a sequence's elements have no rank in the model: the first run's
+        feeds give it (see _variant_session)."""
         try:
             return self._artifact_path()
         except Exception as e:  # noqa: BLE001 (re-raised unless a length)
-            if _NEEDS_LENGTH not in str(e):
+            if _NEEDS_LENGTH not in str(e) and _NEEDS_RANK not in str(e):
                 raise
-        graph = self._model().graph
-        inits = {t.name for t in graph.initializer}
-        lengths = tuple(sorted(
-            (vi.name, 1) for vi in graph.input
-            if vi.name not in inits and vi.type.HasField("sequence_type")))
-        self._variant = (lengths, ())
+        lengths, unranked = [], set()
+        for vi in _graph_inputs(self._model()):
+            seq = _sequence_type(vi.type)
+            if seq is None:
+                continue
+            lengths.append((vi.name, 1))
+            element = seq.elem_type
+            if (element.HasField("tensor_type")
+                    and not element.tensor_type.HasField("shape")):
+                unranked.add(vi.name)
+        self._unranked = frozenset(unranked)
+        self._variant = (tuple(sorted(lengths)), (), ())
+        if unranked:
+            return None
         return self._artifact_path(variant=self._variant)
 
     def _artifact_path(self, edits=None, variant=None):
@@ -611,11 +698,12 @@ class InferenceSession:
             compile_path = None
         level = kiln_opt_level(opts.graph_optimization_level)
         target_cpu = opts._config.get("kiln.target_cpu", "native")
-        lengths, absent = variant if variant is not None else ((), ())
+        lengths, absent, shapes = (variant if variant is not None
+                                   else ((), (), ()))
         so_path, hit = _cache.get_artifact(
             compile_path, content, level, opts._free_dims, target_cpu,
             profile=opts.enable_profiling, sequence_lengths=lengths,
-            absent_optionals=absent)
+            absent_optionals=absent, input_shapes=shapes)
         self.cache_hit = hit
         if self._verbose:
             print(f"kiln: {'loaded' if hit else 'compiled'} "
@@ -689,6 +777,19 @@ class InferenceSession:
         return list(self._overridable_args())
 
     def get_modelmeta(self):
+        if self._sess is None:  # not compiled yet: read from the model
+            model = self._model()
+            entries = {
+                "producer_name": model.producer_name,
+                "graph_name": model.graph.name,
+                "domain": model.domain,
+                "description": model.doc_string,
+                "graph_description": model.graph.doc_string,
+                "version": str(model.model_version),
+            }
+            for prop in model.metadata_props:
+                entries["custom." + prop.key] = prop.value
+            return ModelMetadata(entries)
         return ModelMetadata(dict(self._sess.metadata()))
 
     def get_providers(self):
@@ -754,7 +855,7 @@ class InferenceSession:
         return path
 
     def _runtime_sessions(self):
-        sessions = [self._sess]
+        sessions = [self._sess] if self._sess is not None else []
         if self._override is not None:
             sessions.append(self._override[0])
         sessions.extend(self._variants.values())
@@ -919,6 +1020,7 @@ class InferenceSession:
         """The variant (sequence lengths, absent optionals) the feeds need,
         None when they need the session's own."""
         lengths, absent = dict(self._variant[0]), set(self._variant[1])
+        shapes = dict(self._variant[2])
         for name in self._variant_inputs:
             if name not in feeds:
                 continue
@@ -928,14 +1030,26 @@ class InferenceSession:
             kind = self._input_kinds[name]
             if kind.flags & _FLAG_OPTIONAL:
                 if value is None:
+                    # No slots: nothing to give a length or shapes.
                     absent.add(name)
+                    lengths.pop(name, None)
+                    shapes = {k: v for k, v in shapes.items()
+                              if not k.startswith(name + "[")}
                     continue
                 absent.discard(name)
             if kind.kind == _VALUE_SEQUENCE and isinstance(value,
                                                            (list, tuple)):
                 lengths[name] = len(value)
-        variant = (tuple(sorted(lengths.items())), tuple(sorted(absent)))
-        return None if variant == self._variant else variant
+                if name in self._unranked:
+                    shapes = {k: v for k, v in shapes.items()
+                              if not k.startswith(name + "[")}
+                    for i, e in enumerate(value):
+                        shapes[f"{name}[{i}]"] = (-1,) * np.ndim(e)
+        variant = (tuple(sorted(lengths.items())), tuple(sorted(absent)),
+                   tuple(sorted(shapes.items())))
+        if variant == self._variant and self._sess is not None:
+            return None
+        return variant
 
     def _variant_session(self, feeds):
         """The runtime session for the feeds' sequence lengths and Nones:
@@ -950,9 +1064,15 @@ class InferenceSession:
         sess = self._variants.get(variant)
         if sess is None:
             path = self._artifact_path(variant=variant)
-            sess, _ = self._open(path,
-                                 lambda: self._artifact_path(variant=variant))
-            self._variants[variant] = sess
+            sess, path = self._open(
+                path, lambda: self._artifact_path(variant=variant))
+            if self._sess is None:
+                # The first run of a session that could not compile before
+                # it: this variant becomes the session's own.
+                self._sess, self._variant = sess, variant
+                self._so_path = path if isinstance(path, str) else None
+            else:
+                self._variants[variant] = sess
         return sess
 
     def _run_values(self, output_names, feeds, bound=None, run_options=None):

@@ -292,6 +292,48 @@ class CompiledValuesTest(PrivateCacheCase):
                                  sessions[1].get_inputs()[0].type)
                 self.assert_same(model, {"m": feed}, sessions)
 
+    def test_unranked_sequence_compiles_at_the_first_run(self):
+        # The model leaves the elements' rank open: nothing can be compiled
+        # before a run gives them (ORT's NodeArgs come from the model).
+        seq = oh.make_tensor_sequence_value_info("s", FLOAT, None)
+        graph = oh.make_graph(
+            [oh.make_node("Identity", ["s"], ["same"]),
+             oh.make_node("SequenceLength", ["s"], ["n"])],
+            "unranked", [seq],
+            [oh.make_tensor_sequence_value_info("same", FLOAT, None),
+             oh.make_tensor_value_info("n", INT64, [])])
+        model = oh.make_model(graph,
+                              opset_imports=[oh.make_opsetid("", 18)])
+        sessions = _sessions(model)
+        ours, ref = sessions
+        for mine, theirs in ((ours.get_inputs(), ref.get_inputs()),
+                             (ours.get_outputs(), ref.get_outputs())):
+            self.assertEqual([(a.name, a.type, a.shape) for a in mine],
+                             [(a.name, a.type, a.shape) for a in theirs])
+        self.assertIsNone(ours.artifact_path)
+        self.assert_same(model, {"s": [np.ones((2, 3), np.float32)] * 3},
+                         sessions)
+        self.assertIsNotNone(ours.artifact_path)
+        # Another rank and length: another variant.
+        self.assert_same(model, {"s": [np.arange(4, dtype=np.float32)]},
+                         sessions)
+
+    def test_optional_sequence(self):
+        opt = oh.make_optional_type_proto(oh.make_sequence_type_proto(
+            oh.make_tensor_type_proto(FLOAT, [2])))
+        graph = oh.make_graph(
+            [oh.make_node("OptionalHasElement", ["o"], ["has"])],
+            "optseq", [oh.make_value_info("o", opt)],
+            [oh.make_tensor_value_info("has", TensorProto.BOOL, [])])
+        model = oh.make_model(graph,
+                              opset_imports=[oh.make_opsetid("", 18)])
+        sessions = _sessions(model)
+        self.assertEqual(sessions[0].get_inputs()[0].type,
+                         "optional(seq(tensor(float)))")
+        for feed in ([np.ones(2, np.float32)] * 2, None,
+                     [np.zeros(2, np.float32)]):
+            self.assert_same(model, {"o": feed}, sessions)
+
     def test_compiled_artifact_is_not_recompiled(self):
         model = self.sequence_model()
         path = os.path.join(self.tmp, "seq.so")
