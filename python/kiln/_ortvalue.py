@@ -407,6 +407,12 @@ class IOBinding:
         for value, array, name in zip(bound, arrays, names):
             if value is not None:
                 results.append(value)
+            elif not isinstance(array, np.ndarray):
+                # A sequence, map or None (bound to the device).
+                kind = self._session._output_kinds.get(name)
+                results.append(OrtValue._wrap_value(
+                    array, kind.type if kind else "",
+                    self._session._output_elem(name)))
             else:
                 results.append(OrtValue._wrap(
                     array, self._session._output_elem(name)))

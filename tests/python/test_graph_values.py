@@ -334,6 +334,27 @@ class CompiledValuesTest(PrivateCacheCase):
                      [np.zeros(2, np.float32)]):
             self.assert_same(model, {"o": feed}, sessions)
 
+    def test_sequence_output_through_iobinding(self):
+        graph = oh.make_graph(
+            [oh.make_node("SplitToSequence", ["x"], ["parts"], axis=0,
+                          keepdims=0)],
+            "split", [oh.make_tensor_value_info("x", FLOAT, [3, 2])],
+            [oh.make_tensor_sequence_value_info("parts", FLOAT, None)])
+        model = oh.make_model(graph,
+                              opset_imports=[oh.make_opsetid("", 18)])
+        x = np.arange(6, dtype=np.float32).reshape(3, 2)
+        got = self.assert_same(model, {"x": x})
+        self.assertEqual(len(got[0]), 3)
+        sess = kiln.InferenceSession(model.SerializeToString())
+        binding = sess.io_binding()
+        binding.bind_cpu_input("x", x)
+        binding.bind_output("parts")
+        sess.run_with_iobinding(binding)
+        (parts,) = binding.get_outputs()
+        self.assertEqual(parts.data_type(), "seq(tensor(float))")
+        self.assertFalse(parts.is_tensor())
+        np.testing.assert_array_equal(parts._array[2], x[2])
+
     def test_compiled_artifact_is_not_recompiled(self):
         model = self.sequence_model()
         path = os.path.join(self.tmp, "seq.so")
