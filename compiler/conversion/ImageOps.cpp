@@ -423,7 +423,100 @@ struct RoiAlignLowering : OpConversionPattern<OnnxRoiAlignOp> {
 
 } // namespace
 
+//===----------------------------------------------------------------------===//
+// AffineGrid
+//===----------------------------------------------------------------------===//
+
+/// grid[n, (d,) h, w, k] = sum_j theta[n, k, j] * base[j] with base =
+/// (x_w, y_h, (z_d,) 1), the normalized coordinates of GridSample:
+/// -1 + 2i/(L-1) with align_corners (-1 when L = 1), (2i+1)/L - 1 without.
+/// One index-driven generic: simpler and faster than the function body,
+/// whose Squeeze without axes needs the batch size at compile time.
+struct AffineGridLowering : OpConversionPattern<OnnxAffineGridOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxAffineGridOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType resTy = resultTypeOf(*this, op);
+    Value theta = adaptor.getTheta(), size = adaptor.getSize();
+    auto thetaTy = dyn_cast<RankedTensorType>(theta.getType());
+    if (!resTy || (resTy.getRank() != 4 && resTy.getRank() != 5) ||
+        !thetaTy || thetaTy.getRank() != 3 ||
+        !isa<FloatType>(resTy.getElementType()))
+      return rewriter.notifyMatchFailure(
+          op, "a ranked 2-D or 3-D grid of floats from a [N, r, r+1] theta "
+              "expected");
+    int64_t spatial = resTy.getRank() - 2; // 2 or 3
+    Location loc = op.getLoc();
+    // size = (N, C, (D,) H, W): the grid is [N, (D,) H, W, spatial].
+    SmallVector<OpFoldResult> sizes = {dimOf(rewriter, loc, theta, 0)};
+    SmallVector<Value> lengths;
+    for (int64_t i = 0; i < spatial; ++i) {
+      Value l = toIndex(rewriter, loc,
+                        tensor::ExtractOp::create(
+                            rewriter, loc, size,
+                            ValueRange{cIdx(rewriter, loc, 2 + i)}));
+      lengths.push_back(l);
+      sizes.push_back(l);
+    }
+    sizes.push_back(idx(rewriter, spatial));
+    sizes = refineSizes(rewriter, resTy, sizes);
+    bool align = op.getAlignCorners() != 0;
+    Type elem = resTy.getElementType();
+    Value r = generateTensor(
+        rewriter, loc, resTy, sizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          // f16/bf16 grids are computed in f32, doubles in f64.
+          Type f = elem.isF64() ? elem : b.getF32Type();
+          auto toF = [&](Value i) {
+            return arith::SIToFPOp::create(
+                b, l, f,
+                arith::IndexCastOp::create(b, l, b.getI64Type(), i));
+          };
+          Value one = scalarConstant(b, l, f, 1.0);
+          Value two = scalarConstant(b, l, f, 2.0);
+          // Coordinates in (x, y, z) order: the last spatial dim is x.
+          SmallVector<Value> base;
+          for (int64_t c = 0; c < spatial; ++c) {
+            int64_t dim = spatial - 1 - c; // index into lengths / ivs
+            Value i = toF(ivs[1 + dim]), len = toF(lengths[dim]);
+            Value v;
+            if (align) {
+              Value lm1 = arith::SubFOp::create(b, l, len, one);
+              Value single = arith::CmpFOp::create(
+                  b, l, arith::CmpFPredicate::OLE, lm1,
+                  scalarConstant(b, l, f, 0.0));
+              Value step = arith::DivFOp::create(
+                  b, l, arith::MulFOp::create(b, l, two, i),
+                  arith::SelectOp::create(b, l, single, one, lm1));
+              v = arith::SubFOp::create(b, l, step, one);
+            } else {
+              Value num = arith::AddFOp::create(
+                  b, l, arith::MulFOp::create(b, l, two, i), one);
+              v = arith::SubFOp::create(
+                  b, l, arith::DivFOp::create(b, l, num, len), one);
+            }
+            base.push_back(v);
+          }
+          Value n = ivs[0], k = ivs[1 + spatial];
+          auto thetaAt = [&](int64_t j) {
+            Value t = tensor::ExtractOp::create(b, l, theta,
+                                                ValueRange{n, k, cIdx(b, l, j)});
+            return castScalar(b, l, t, elem, f);
+          };
+          Value acc = thetaAt(spatial); // the translation column
+          for (int64_t j = 0; j < spatial; ++j)
+            acc = arith::AddFOp::create(
+                b, l, acc, arith::MulFOp::create(b, l, thetaAt(j), base[j]));
+          return castScalar(b, l, acc, f, elem);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 void kiln::populateImageOpsPatterns(TypeConverter &tc,
                                     RewritePatternSet &patterns) {
-  patterns.add<GridSampleLowering, RoiAlignLowering>(tc, patterns.getContext());
+  patterns.add<GridSampleLowering, RoiAlignLowering, AffineGridLowering>(
+      tc, patterns.getContext());
 }

@@ -33,3 +33,12 @@ func.func @roialign_bad_coord(%x: tensor<1x1x4x4xf32>, %r: tensor<1x4xf32>, %b: 
   %0 = onnx.RoiAlign(%x, %r, %b) {coordinate_transformation_mode = "align_corners"} : (tensor<1x1x4x4xf32>, tensor<1x4xf32>, tensor<1xi64>) -> tensor<1x1x1x1xf32>
   return %0 : tensor<1x1x1x1xf32>
 }
+
+// -----
+
+func.func @affine_grid_rank(%theta: tensor<2x2x3xf32>, %size: tensor<3xi64>) -> tensor<2x?x2xf32> {
+  // expected-error @+2 {{cannot lower this op: a ranked 2-D or 3-D grid of floats from a [N, r, r+1] theta expected}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.AffineGrid'}}
+  %0 = onnx.AffineGrid(%theta, %size) : (tensor<2x2x3xf32>, tensor<3xi64>) -> tensor<2x?x2xf32>
+  return %0 : tensor<2x?x2xf32>
+}

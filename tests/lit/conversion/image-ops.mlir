@@ -89,3 +89,23 @@ func.func @roialign_max_adaptive(%x: tensor<?x?x?x?xf32>, %r: tensor<?x4xf32>, %
   %0 = onnx.RoiAlign(%x, %r, %b) {mode = "max", output_height = 2 : i64, output_width = 3 : i64} : (tensor<?x?x?x?xf32>, tensor<?x4xf32>, tensor<?xi64>) -> tensor<?x?x2x3xf32>
   return %0 : tensor<?x?x2x3xf32>
 }
+
+// -----
+
+// AffineGrid: one generic over [N, H, W, 2]; H and W are read from `size`
+// at run time; with align_corners the coordinate is -1 + 2i / (L - 1).
+// CHECK-LABEL: func.func @affine_grid_align
+// CHECK: %[[H:.*]] = tensor.extract %arg1[%c2]
+// CHECK: %[[W:.*]] = tensor.extract %arg1[%c3]
+// CHECK: linalg.generic
+// CHECK: arith.cmpf ole
+// CHECK: arith.select
+// CHECK: %[[T:.*]] = tensor.extract %arg0[%{{.*}}, %{{.*}}, %c2{{.*}}]
+// CHECK: tensor.extract %arg0[%{{.*}}, %{{.*}}, %c0]
+// CHECK: arith.mulf
+// CHECK: arith.addf %[[T]]
+// CHECK: tensor.extract %arg0[%{{.*}}, %{{.*}}, %c1]
+func.func @affine_grid_align(%theta: tensor<2x2x3xf32>, %size: tensor<4xi64>) -> tensor<2x?x?x2xf32> {
+  %0 = onnx.AffineGrid(%theta, %size) {align_corners = 1 : i64} : (tensor<2x2x3xf32>, tensor<4xi64>) -> tensor<2x?x?x2xf32>
+  return %0 : tensor<2x?x?x2xf32>
+}
