@@ -464,13 +464,41 @@ struct StringConstantLowering : OpConversionPattern<OnnxConstantOp> {
   }
 };
 
+/// Equal on strings: the addresses are compared by content
+/// (kiln_str_equal), with numpy broadcasting.
+struct StringEqual : OpConversionPattern<OnnxEqualOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxEqualOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isStringTensor(op.getA().getType()) ||
+        !isStringTensor(op.getB().getType()))
+      return failure();
+    auto resTy = resultTypeOf(*this, op);
+    if (!resTy)
+      return rewriter.notifyMatchFailure(op, "a ranked result expected");
+    Type i64 = rewriter.getI64Type(), i32 = rewriter.getI32Type();
+    declareSupport(rewriter, op, "kiln_str_equal", {i64, i64}, i32);
+    Value r = buildElementwise(
+        rewriter, op.getLoc(), resTy, {adaptor.getA(), adaptor.getB()},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value same = callSupport(b, l, "kiln_str_equal", i32, args);
+          return arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::ne, same,
+              arith::ConstantIntOp::create(b, l, i32, 0));
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateStringOpsPatterns(TypeConverter &tc,
                                      RewritePatternSet &patterns) {
   // Above the numeric Cast lowerings (benefit 1 and 2), which would treat
   // the i64 addresses as numbers.
-  patterns.add<CastToString, CastFromString, StringConstantLowering>(
-      tc, patterns.getContext(), /*benefit=*/3);
+  patterns.add<CastToString, CastFromString, StringConstantLowering,
+               StringEqual>(tc, patterns.getContext(), /*benefit=*/3);
   patterns.add<StringNormalizerLowering>(tc, patterns.getContext());
 }

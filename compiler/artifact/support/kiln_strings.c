@@ -222,6 +222,11 @@ KILN_HIDDEN int64_t kiln_str_index(const char *s, const char *keys,
   return -1;
 }
 
+/* 1 when `a` and `b` hold the same bytes: Equal on strings. */
+KILN_HIDDEN int32_t kiln_str_equal(const char *a, const char *b) {
+  return strcmp(a, b) == 0;
+}
+
 /* Makes `dst` the empty string (StringNormalizer's output when every input
  * is a stopword) and returns it. */
 KILN_HIDDEN char *kiln_str_empty(char *dst) {

@@ -27,3 +27,13 @@ func.func @bool_to_string(%x: tensor<3xi1>) -> tensor<3x!onnx.String> {
   %y = onnx.Cast(%x) {to = 8 : i64} : (tensor<3xi1>) -> tensor<3x!onnx.String>
   return %y : tensor<3x!onnx.String>
 }
+
+// -----
+
+// A string compared with a number is no string Equal.
+func.func @equal_string_number(%a: tensor<2x!onnx.String>, %b: tensor<2xi64>) -> tensor<2xi1> {
+  // expected-error @+2 {{cannot lower this op}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Equal'}}
+  %0 = onnx.Equal(%a, %b) : (tensor<2x!onnx.String>, tensor<2xi64>) -> tensor<2xi1>
+  return %0 : tensor<2xi1>
+}

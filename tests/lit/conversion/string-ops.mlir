@@ -141,3 +141,17 @@ func.func @transpose_strings(%x: tensor<2x3x!onnx.String>) -> tensor<3x2x!onnx.S
   %y = onnx.Transpose(%x) {perm = [1, 0]} : (tensor<2x3x!onnx.String>) -> tensor<3x2x!onnx.String>
   return %y : tensor<3x2x!onnx.String>
 }
+
+// -----
+
+// Equal on strings compares contents through kiln_str_equal, broadcasting
+// like any Equal.
+// CHECK-LABEL: func.func @equal_strings
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<2x3xi64>, tensor<3xi64>)
+// CHECK: %[[SAME:.*]] = func.call @kiln_str_equal(%{{.*}}, %{{.*}}) : (i64, i64) -> i32
+// CHECK: arith.cmpi ne, %[[SAME]], %c0_i32
+func.func @equal_strings(%a: tensor<2x3x!onnx.String>, %b: tensor<3x!onnx.String>) -> tensor<2x3xi1> {
+  %0 = onnx.Equal(%a, %b) : (tensor<2x3x!onnx.String>, tensor<3x!onnx.String>) -> tensor<2x3xi1>
+  return %0 : tensor<2x3xi1>
+}
