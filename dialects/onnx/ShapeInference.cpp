@@ -342,25 +342,128 @@ std::optional<SmallVector<int64_t>> constInts(Value v) {
   return out;
 }
 
-/// The values of a 1-D shape tensor with `?` where they are only known at
-/// run time; nullopt when even its length is unknown.
-std::optional<SmallVector<int64_t>> shapeValues(Value v) {
+/// The values of a 0-D or 1-D integer tensor computed from shapes, with `?`
+/// where they are only known at run time; nullopt when even its length is
+/// unknown. Follows the shape arithmetic exporters emit around Reshape and
+/// Expand (Shape, Slice, Gather, Concat, Unsqueeze/Squeeze/Reshape of such
+/// a vector, Cast, Add/Sub/Mul), as ONNX's data propagation does, so a dim
+/// that is a product of fixed dims stays fixed (the dynamo exporter's
+/// `Reshape(y, [a, b, c * d])` after an LSTM).
+std::optional<SmallVector<int64_t>> shapeValues(Value v, int depth = 0) {
   if (auto c = constInts(v))
     return c;
-  if (auto concat = v.getDefiningOp<OnnxConcatOp>()) {
-    SmallVector<int64_t> out;
-    for (Value in : concat.getInputs()) {
-      auto part = shapeValues(in);
-      if (!part)
-        return std::nullopt;
-      out.append(*part);
-    }
-    return out;
-  }
   auto t = ranked(v);
-  if (!t || t.getRank() != 1 || t.isDynamicDim(0))
+  if (!t || t.getRank() > 1 || !t.getElementType().isInteger())
     return std::nullopt;
-  return SmallVector<int64_t>(t.getDimSize(0), ShapedType::kDynamic);
+  // A vector of unknown values of a known length.
+  auto unknown = [&]() -> std::optional<SmallVector<int64_t>> {
+    if (t.getRank() == 0)
+      return SmallVector<int64_t>(1, ShapedType::kDynamic);
+    if (t.isDynamicDim(0))
+      return std::nullopt;
+    return SmallVector<int64_t>(t.getDimSize(0), ShapedType::kDynamic);
+  };
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 32)
+    return unknown();
+  auto operand = [&](Value in) { return shapeValues(in, depth + 1); };
+  std::optional<SmallVector<int64_t>> out;
+  if (auto shape = dyn_cast<OnnxShapeOp>(def)) {
+    if (auto in = ranked(shape.getData())) {
+      int64_t rank = in.getRank();
+      auto clampIdx = [&](int64_t i) {
+        return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank);
+      };
+      int64_t start = clampIdx(shape.getStart());
+      int64_t end = clampIdx(shape.getEnd() ? *shape.getEnd() : rank);
+      out = SmallVector<int64_t>(
+          in.getShape().slice(start, std::max<int64_t>(0, end - start)));
+    }
+  } else if (auto concat = dyn_cast<OnnxConcatOp>(def)) {
+    out.emplace();
+    for (Value in : concat.getInputs()) {
+      auto part = operand(in);
+      if (!part) {
+        out.reset();
+        break;
+      }
+      out->append(*part);
+    }
+  } else if (auto slice = dyn_cast<OnnxSliceOp>(def)) {
+    auto src = operand(slice.getData());
+    auto starts = constInts(slice.getStarts());
+    auto ends = constInts(slice.getEnds());
+    auto steps =
+        isNoValue(slice.getSteps())
+            ? std::optional<SmallVector<int64_t>>(SmallVector<int64_t>{1})
+            : constInts(slice.getSteps());
+    auto axes =
+        isNoValue(slice.getAxes())
+            ? std::optional<SmallVector<int64_t>>(SmallVector<int64_t>{0})
+            : constInts(slice.getAxes());
+    if (src && starts && ends && steps && axes && starts->size() == 1 &&
+        ends->size() == 1 && steps->size() == 1 && axes->size() == 1 &&
+        ((*axes)[0] == 0 || (*axes)[0] == -1) && (*steps)[0] > 0) {
+      int64_t n = src->size(), step = (*steps)[0];
+      auto clampIdx = [&](int64_t i) {
+        return std::clamp<int64_t>(i < 0 ? i + n : i, 0, n);
+      };
+      out.emplace();
+      for (int64_t i = clampIdx((*starts)[0]), e = clampIdx((*ends)[0]); i < e;
+           i += step)
+        out->push_back((*src)[i]);
+    }
+  } else if (auto gather = dyn_cast<OnnxGatherOp>(def)) {
+    auto src = operand(gather.getData());
+    auto idx = constInts(gather.getIndices());
+    if (src && idx) {
+      int64_t n = src->size();
+      out.emplace();
+      for (int64_t i : *idx) {
+        if (i < -n || i >= n) {
+          out.reset();
+          break;
+        }
+        out->push_back((*src)[i < 0 ? i + n : i]);
+      }
+    }
+  } else if (isa<OnnxUnsqueezeOp, OnnxSqueezeOp, OnnxReshapeOp, OnnxCastOp,
+                 OnnxIdentityOp>(def)) {
+    // The same values in a 0-D or 1-D tensor (Cast between integer types:
+    // shapes never overflow them).
+    auto in = ranked(def->getOperand(0));
+    if (in && in.getElementType().isInteger())
+      out = operand(def->getOperand(0));
+  } else if (isa<OnnxAddOp, OnnxSubOp, OnnxMulOp>(def)) {
+    auto a = operand(def->getOperand(0)), b = operand(def->getOperand(1));
+    if (a && b &&
+        (a->size() == b->size() || a->size() == 1 || b->size() == 1)) {
+      size_t n = std::max(a->size(), b->size());
+      out.emplace();
+      for (size_t i = 0; i < n; ++i) {
+        int64_t x = (*a)[a->size() == 1 ? 0 : i];
+        int64_t y = (*b)[b->size() == 1 ? 0 : i];
+        int64_t r = ShapedType::kDynamic;
+        bool overflow = false;
+        if (!ShapedType::isDynamic(x) && !ShapedType::isDynamic(y)) {
+          if (isa<OnnxAddOp>(def))
+            overflow = __builtin_add_overflow(x, y, &r);
+          else if (isa<OnnxSubOp>(def))
+            overflow = __builtin_sub_overflow(x, y, &r);
+          else
+            overflow = __builtin_mul_overflow(x, y, &r);
+        }
+        // A negative value other than Reshape's -1 would be no size.
+        out->push_back(overflow || r < -1 ? ShapedType::kDynamic : r);
+      }
+    }
+  }
+  // The values must fit the type: a 0-D tensor has one, a 1-D one as many
+  // as its static length says.
+  int64_t want = t.getRank() == 0 ? 1 : t.getDimSize(0);
+  if (out && (ShapedType::isDynamic(want) || (int64_t)out->size() == want))
+    return out;
+  return unknown();
 }
 
 Type elemOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }

@@ -55,3 +55,38 @@ func.func @flatten_huge(%b: tensor<4294967296x4294967296x4xf32>) -> tensor<*xf32
   %0 = onnx.Flatten(%b) {axis = 0 : i64} : (tensor<4294967296x4294967296x4xf32>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Shape arithmetic as the dynamo exporter writes it around an LSTM's output:
+// Reshape(y, [d0, d1, d2 * d3]) from Shape/Slice/Mul/Concat. The product
+// of two fixed dims is fixed, the other dims stay symbolic.
+// CHECK-LABEL: func.func @reshape_shape_arith
+// CHECK: onnx.Reshape({{.*}}) -> tensor<?x?x16xf32>
+// CHECK: onnx.Expand({{.*}}) -> tensor<?x4x?x16xf32>
+func.func @reshape_shape_arith(%y: tensor<?x?x1x16xf32>, %x: tensor<?x4x1x1xf32>) -> (tensor<?x?x?xf32>, tensor<*xf32>) {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c4 = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %s0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %n = onnx.NoValue
+  %sh = onnx.Shape(%y) : (tensor<?x?x1x16xf32>) -> tensor<4xi64>
+  %a = onnx.Slice(%sh, %c0, %c1, %n, %n) : (tensor<4xi64>, tensor<1xi64>, tensor<1xi64>, none, none) -> tensor<1xi64>
+  %b = onnx.Slice(%sh, %c1, %c2, %n, %n) : (tensor<4xi64>, tensor<1xi64>, tensor<1xi64>, none, none) -> tensor<1xi64>
+  %c = onnx.Slice(%sh, %c2, %c3, %n, %n) : (tensor<4xi64>, tensor<1xi64>, tensor<1xi64>, none, none) -> tensor<1xi64>
+  %d = onnx.Slice(%sh, %c3, %c4, %n, %n) : (tensor<4xi64>, tensor<1xi64>, tensor<1xi64>, none, none) -> tensor<1xi64>
+  %cd = onnx.Mul(%c, %d) : (tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %new = onnx.Concat(%a, %b, %cd) {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<3xi64>
+  %r = onnx.Reshape(%y, %new) : (tensor<?x?x1x16xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  // [x.dim0, 4 via a scalar Gather and Unsqueeze, y.dim1, 16 via Cast]
+  %xs = onnx.Shape(%x) : (tensor<?x4x1x1xf32>) -> tensor<4xi64>
+  %g = onnx.Gather(%xs, %s0) : (tensor<4xi64>, tensor<i64>) -> tensor<i64>
+  %gu = onnx.Unsqueeze(%g, %c0) : (tensor<i64>, tensor<1xi64>) -> tensor<1xi64>
+  %x1 = onnx.Slice(%xs, %c1, %c2, %c0, %c1) : (tensor<4xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1xi64>
+  %dc = onnx.Cast(%d) {to = 7 : i64} : (tensor<1xi64>) -> tensor<1xi64>
+  %tgt = onnx.Concat(%gu, %x1, %b, %dc) {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<4xi64>
+  %e = onnx.Expand(%x, %tgt) : (tensor<?x4x1x1xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %r, %e : tensor<?x?x?xf32>, tensor<*xf32>
+}
