@@ -1056,8 +1056,9 @@ class InferenceSession:
         the session's own, or one compiled for them (once, through the
         cache). A compiled .so has no other variant: its runtime says
         what it was compiled for."""
-        if self._is_artifact_model():
-            return self._sess
+        if self._sess is not None and (not self._variant_inputs
+                                       or self._is_artifact_model()):
+            return self._sess  # nothing a feed could change
         variant = self._feed_variant(feeds)
         if variant is None:
             return self._sess

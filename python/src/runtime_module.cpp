@@ -476,46 +476,87 @@ private:
     }
   }
 
+  /// The Python keys of the last map converted: the maps of a sequence of
+  /// maps (ZipMap's) share one keys tensor, converted once.
+  struct KeyCache {
+    const void *data = nullptr;
+    size_t count = 0;
+    std::vector<nb::object> keys;
+  };
+
   /// Takes `raw` (an output value) over and returns what ORT's Python
   /// returns for it: a numpy array (sharing the tensor's memory), a list,
   /// a dict or None.
   static nb::object toPython(kiln_value *raw) {
+    KeyCache cache;
+    return toPython(raw, cache);
+  }
+
+  static nb::object toPython(kiln_value *raw, KeyCache &cache) {
     std::unique_ptr<kiln_value, void (*)(kiln_value *)> value(
         raw, kiln_value_release);
     kiln_onnx_type type = KILN_ONNX_TYPE_TENSOR;
     check(kiln_value_get_value_type(value.get(), &type));
     if (type == KILN_ONNX_TYPE_OPTIONAL)
       return nb::none();
+    if (type == KILN_ONNX_TYPE_MAP)
+      return mapToDict(value.get(), cache);
     if (type == KILN_ONNX_TYPE_SEQUENCE) {
       size_t count = 0;
       check(kiln_value_get_count(value.get(), &count));
-      nb::list items;
+      nb::object items = nb::steal(PyList_New(static_cast<Py_ssize_t>(count)));
+      if (!items.ptr())
+        throw nb::python_error();
       for (size_t i = 0; i < count; ++i) {
-        kiln_value *element = nullptr;
-        check(kiln_value_get_element(value.get(), i, &element));
-        items.append(toPython(element));
+        // Maps are read in place (borrowed: no value made per map);
+        // tensors become arrays that keep their element alive.
+        const kiln_value *borrowed = nullptr;
+        check(kiln_value_borrow_element(value.get(), i, &borrowed));
+        kiln_onnx_type elementType = KILN_ONNX_TYPE_TENSOR;
+        check(kiln_value_get_value_type(borrowed, &elementType));
+        nb::object item;
+        if (elementType == KILN_ONNX_TYPE_MAP) {
+          item = mapToDict(borrowed, cache);
+        } else {
+          kiln_value *element = nullptr;
+          check(kiln_value_get_element(value.get(), i, &element));
+          item = toPython(element, cache);
+        }
+        // Steals the reference; the list's slots start out NULL.
+        PyList_SET_ITEM(items.ptr(), static_cast<Py_ssize_t>(i),
+                        item.release().ptr());
       }
       return items;
     }
-    if (type == KILN_ONNX_TYPE_MAP) {
-      kiln_value *keys = nullptr, *vals = nullptr;
-      check(kiln_value_get_element(value.get(), 0, &keys));
-      std::unique_ptr<kiln_value, void (*)(kiln_value *)> k(keys,
-                                                            kiln_value_release);
-      check(kiln_value_get_element(value.get(), 1, &vals));
-      std::unique_ptr<kiln_value, void (*)(kiln_value *)> v(vals,
-                                                            kiln_value_release);
-      nb::dict dict;
-      size_t n = static_cast<size_t>(kiln_value_element_count(keys));
-      int32_t keyType = kiln_value_elem_type(keys);
-      int32_t valueType = kiln_value_elem_type(vals);
-      const void *keyData = kiln_value_data(keys);
-      const void *valueData = kiln_value_data(vals);
-      for (size_t i = 0; i < n; ++i)
-        dict[scalar(keyType, keyData, i)] = scalar(valueType, valueData, i);
-      return dict;
-    }
     return tensorToNumpy(value.release());
+  }
+
+  /// A map as ORT's Python returns it: a dict of Python scalars.
+  static nb::object mapToDict(const kiln_value *map, KeyCache &cache) {
+    const kiln_value *keys = nullptr, *vals = nullptr;
+    check(kiln_value_borrow_element(map, 0, &keys));
+    check(kiln_value_borrow_element(map, 1, &vals));
+    size_t n = static_cast<size_t>(kiln_value_element_count(keys));
+    int32_t keyType = kiln_value_elem_type(keys);
+    int32_t valueType = kiln_value_elem_type(vals);
+    const void *keyData = kiln_value_data(keys);
+    const void *valueData = kiln_value_data(vals);
+    if (cache.data != keyData || cache.count != n) {
+      cache.keys.clear();
+      for (size_t i = 0; i < n; ++i)
+        cache.keys.push_back(scalar(keyType, keyData, i));
+      cache.data = keyData;
+      cache.count = n;
+    }
+    nb::object dict = nb::steal(PyDict_New());
+    if (!dict.ptr())
+      throw nb::python_error();
+    for (size_t i = 0; i < n; ++i) {
+      nb::object item = scalar(valueType, valueData, i);
+      if (PyDict_SetItem(dict.ptr(), cache.keys[i].ptr(), item.ptr()) != 0)
+        throw nb::python_error();
+    }
+    return dict;
   }
 
   /// Hands the tensor `raw` to numpy without copying (a capsule owns it).

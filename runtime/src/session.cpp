@@ -272,10 +272,12 @@ std::vector<size_t> sortedKeyOrder(const kiln_value &keys) {
   return order;
 }
 
-/// Reorders the `order.size()` elements of `elemSize` bytes at `data`.
-void permute(void *data, size_t elemSize, const std::vector<size_t> &order) {
-  std::vector<char> copy(static_cast<char *>(data),
-                         static_cast<char *>(data) + order.size() * elemSize);
+/// Reorders the `order.size()` elements of `elemSize` bytes at `data`
+/// (`copy` is scratch space, reused between calls).
+void permute(void *data, size_t elemSize, const std::vector<size_t> &order,
+             std::vector<char> &copy) {
+  copy.assign(static_cast<char *>(data),
+              static_cast<char *>(data) + order.size() * elemSize);
   for (size_t i = 0; i < order.size(); ++i)
     std::memcpy(static_cast<char *>(data) + i * elemSize,
                 copy.data() + order[i] * elemSize, elemSize);
@@ -311,45 +313,61 @@ assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
                std::to_string(vals.elementCount) + " values");
     std::vector<size_t> order = sortedKeyOrder(keys);
     if (!order.empty()) {
-      permute(parts[0]->data, elemTypeSize(keys.elemType), order);
-      permute(vals.data, elemTypeSize(vals.elemType), order);
+      std::vector<char> scratch;
+      permute(parts[0]->data, elemTypeSize(keys.elemType), order, scratch);
+      permute(vals.data, elemTypeSize(vals.elemType), order, scratch);
     }
     out->elements.push_back(std::move(parts[0]));
     out->elements.push_back(std::move(parts[1]));
     return out;
   }
   case KILN_VALUE_SEQUENCE_OF_MAPS: {
-    // keys [C], values [N, C] -> N maps, map i: keys -> values[i, :].
+    // keys [C], values [N, C] -> N maps, map i: keys -> values[i, :]. The
+    // maps share the keys and view the rows of the values, which they keep
+    // alive: a ZipMap over a large batch makes no copy per row.
     out->kind = KILN_ONNX_TYPE_SEQUENCE;
-    const kiln_value &keys = *parts[0];
-    const kiln_value &vals = *parts[1];
-    const int64_t n = vals.shape[0], c = vals.shape[1];
-    if (keys.shape[0] != c)
-      fail(KILN_ENGINE_ERROR, "the artifact produced output " +
-                                  std::string(v.name) + " with " +
-                                  std::to_string(keys.shape[0]) + " keys for " +
-                                  std::to_string(c) + " values per map");
-    const size_t rowBytes = tensorDataBytes(vals.elemType, size_t(c));
-    std::vector<size_t> order = sortedKeyOrder(keys);
-    if (!order.empty())
-      permute(parts[0]->data, elemTypeSize(keys.elemType), order);
-    for (int64_t i = 0; i < n; ++i) {
-      auto map = std::make_unique<kiln_value>();
-      map->kind = KILN_ONNX_TYPE_MAP;
-      map->elements.push_back(cloneValue(keys));
-      std::shared_ptr<kiln_value> row(
-          createOwningTensor(vals.elemType, &c, 1, /*zeroFill=*/false));
-      if (rowBytes)
-        std::memcpy(row->data,
-                    static_cast<const char *>(vals.data) + size_t(i) * rowBytes,
-                    rowBytes);
-      if (!order.empty())
-        permute(row->data, elemTypeSize(vals.elemType), order);
-      if (vals.elemType == KILN_ELEM_STRING)
-        ownStrings(*row);
-      map->elements.push_back(std::move(row));
-      out->elements.push_back(std::move(map));
+    std::shared_ptr<kiln_value> keys(std::move(parts[0]));
+    std::shared_ptr<kiln_value> vals(std::move(parts[1]));
+    const int64_t n = vals->shape[0], c = vals->shape[1];
+    if (keys->shape[0] != c)
+      fail(KILN_ENGINE_ERROR,
+           "the artifact produced output " + std::string(v.name) + " with " +
+               std::to_string(keys->shape[0]) + " keys for " +
+               std::to_string(c) + " values per map");
+    const size_t rowBytes = tensorDataBytes(vals->elemType, size_t(c));
+    std::vector<size_t> order = sortedKeyOrder(*keys);
+    if (!order.empty()) {
+      std::vector<char> scratch;
+      permute(keys->data, elemTypeSize(keys->elemType), order, scratch);
+      for (int64_t i = 0; i < n; ++i)
+        permute(static_cast<char *>(vals->data) + size_t(i) * rowBytes,
+                elemTypeSize(vals->elemType), order, scratch);
     }
+    // The N maps and their N rows live in two arrays, shared by pointers
+    // into them (shared_ptr's aliasing constructor): a few allocations for
+    // the whole batch instead of a few per map. The maps point at the rows'
+    // array, never the other way, so no cycle keeps them alive.
+    using Values = std::unique_ptr<kiln_value[]>;
+    auto rows = std::make_shared<Values>(new kiln_value[size_t(n)]);
+    auto maps = std::make_shared<Values>(new kiln_value[size_t(n)]);
+    out->elements.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      kiln_value &row = (*rows)[i];
+      row.elemType = vals->elemType;
+      row.shape.assign(1, c);
+      row.elementCount = c;
+      row.byteSize = rowBytes;
+      row.data = static_cast<char *>(vals->data) + size_t(i) * rowBytes;
+      kiln_value &map = (*maps)[i];
+      map.kind = KILN_ONNX_TYPE_MAP;
+      map.elements.reserve(2);
+      map.elements.push_back(keys);
+      map.elements.emplace_back(rows, &row);
+      out->elements.emplace_back(maps, &map);
+    }
+    // The rows view the values: the rows' array keeps them alive.
+    if (n > 0)
+      (*rows)[0].keepAlive = vals;
     return out;
   }
   default:

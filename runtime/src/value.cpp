@@ -176,6 +176,28 @@ std::string elementTypeString(const kiln_value &value) {
 
 } // namespace
 
+namespace {
+
+/// Part `index` of a sequence or map, or INVALID_ARGUMENT.
+const std::shared_ptr<kiln_value> &partOf(const kiln_value *value, size_t index,
+                                          const void *out) {
+  const kiln_value &v = requireValue(value);
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  if (v.kind != KILN_ONNX_TYPE_SEQUENCE && v.kind != KILN_ONNX_TYPE_MAP)
+    fail(KILN_INVALID_ARGUMENT,
+         std::string("Input is not of type sequence or map: it is ") +
+             kindDescription(v));
+  if (index >= v.elements.size())
+    fail(KILN_INVALID_ARGUMENT,
+         "index " + std::to_string(index) + " is out of range (the " +
+             (v.kind == KILN_ONNX_TYPE_MAP ? "map" : "sequence") + " has " +
+             std::to_string(v.elements.size()) + " elements)");
+  return v.elements[index];
+}
+
+} // namespace
+
 extern "C" {
 
 kiln_status *kiln_value_create_tensor(int32_t elem_type, const int64_t *shape,
@@ -380,22 +402,17 @@ kiln_status *kiln_value_get_count(const kiln_value *value, size_t *out) {
   KILN_API_END
 }
 
+kiln_status *kiln_value_borrow_element(const kiln_value *value, size_t index,
+                                       const kiln_value **out) {
+  KILN_API_BEGIN
+  *out = partOf(value, index, out).get();
+  KILN_API_END
+}
+
 kiln_status *kiln_value_get_element(const kiln_value *value, size_t index,
                                     kiln_value **out) {
   KILN_API_BEGIN
-  const kiln_value &v = requireValue(value);
-  if (!out)
-    fail(KILN_INVALID_ARGUMENT, "out is NULL");
-  if (v.kind != KILN_ONNX_TYPE_SEQUENCE && v.kind != KILN_ONNX_TYPE_MAP)
-    fail(KILN_INVALID_ARGUMENT,
-         std::string("Input is not of type sequence or map: it is ") +
-             kindDescription(v));
-  if (index >= v.elements.size())
-    fail(KILN_INVALID_ARGUMENT,
-         "index " + std::to_string(index) + " is out of range (the " +
-             (v.kind == KILN_ONNX_TYPE_MAP ? "map" : "sequence") + " has " +
-             std::to_string(v.elements.size()) + " elements)");
-  const std::shared_ptr<kiln_value> &part = v.elements[index];
+  const std::shared_ptr<kiln_value> &part = partOf(value, index, out);
   auto view = std::make_unique<kiln_value>();
   view->kind = part->kind;
   view->elemType = part->elemType;

@@ -244,6 +244,12 @@ KILN_API kiln_status *kiln_value_get_count(const kiln_value *value,
  * new value the caller releases (ORT's GetValue; see Ownership above). */
 KILN_API kiln_status *kiln_value_get_element(const kiln_value *value,
                                              size_t index, kiln_value **out);
+/* The same element borrowed, without making a value: `*out` lives as long
+ * as `value` and must not be released (for walking a large sequence of
+ * maps without an allocation per map). */
+KILN_API kiln_status *kiln_value_borrow_element(const kiln_value *value,
+                                                size_t index,
+                                                const kiln_value **out);
 
 /*===------------------------------------------------------------------===*
  * Sessions
@@ -370,8 +376,9 @@ kiln_session_get_intra_op_num_threads(const kiln_session *session,
  * absent, the none value (INVALID_ARGUMENT otherwise, saying what was
  * compiled). Sequence outputs come back as sequences of new tensors, map
  * outputs as maps, a sequence of maps (ZipMap's) as a sequence of maps each
- * holding its own keys, an absent optional as the none value; only tensor
- * outputs may be preallocated. */
+ * sharing one keys tensor and viewing the rows of the values (read-only),
+ * map keys in ascending order (ORT's std::map), an absent optional as the
+ * none value; only tensor outputs may be preallocated. */
 KILN_API kiln_status *kiln_session_run(kiln_session *session,
                                        const char *const *input_names,
                                        const kiln_value *const *inputs,

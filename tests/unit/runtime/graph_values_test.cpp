@@ -330,6 +330,29 @@ TEST_F(ValuesSession, MapsComeOutInKeyOrderAsOrtsStdMap) {
   EXPECT_EQ(valuesOf<float>(zv.value), (std::vector<float>{2, 4, 6}));
 }
 
+TEST_F(ValuesSession, BorrowedElementsNeedNoRelease) {
+  OwnedValues outs(1);
+  ASSERT_EQ(run({"x", "s", "m", "o", "a"},
+                {x.value, s.value, m.value, o.value, none.value}, {"zip"},
+                outs),
+            "");
+  const kiln_value *map = nullptr, *keys = nullptr, *values = nullptr;
+  ASSERT_EQ(describe(kiln_value_borrow_element(outs[0], 1, &map)), "");
+  EXPECT_EQ(typeOf(map), KILN_ONNX_TYPE_MAP);
+  ASSERT_EQ(describe(kiln_value_borrow_element(map, 0, &keys)), "");
+  ASSERT_EQ(describe(kiln_value_borrow_element(map, 1, &values)), "");
+  EXPECT_EQ(valuesOf<int64_t>(keys), (std::vector<int64_t>{10, 20, 30}));
+  EXPECT_EQ(valuesOf<float>(values), (std::vector<float>{2, 4, 6}));
+  // The maps of a sequence of maps share their keys.
+  const kiln_value *first = nullptr, *firstKeys = nullptr;
+  ASSERT_EQ(describe(kiln_value_borrow_element(outs[0], 0, &first)), "");
+  ASSERT_EQ(describe(kiln_value_borrow_element(first, 0, &firstKeys)), "");
+  EXPECT_EQ(kiln_value_data(firstKeys), kiln_value_data(keys));
+  EXPECT_EQ(describe(kiln_value_borrow_element(map, 2, &keys)),
+            "INVALID_ARGUMENT: index 2 is out of range (the map has 2 "
+            "elements)");
+}
+
 TEST_F(ValuesSession, OnlyAnAbsentOutputRequested) {
   OwnedValues outs(1);
   ASSERT_EQ(run({"x", "s", "m", "o", "a"},
