@@ -496,6 +496,7 @@ class InferenceSession:
         # variants here, by variant.
         self._variant = ((), (), ())
         self._variants = {}
+        self._variant_lock = threading.Lock()
         # Sequence inputs whose elements' rank the model leaves open: their
         # variants also give each element's rank, from the feeds.
         self._unranked = frozenset()
@@ -1059,6 +1060,10 @@ class InferenceSession:
         if self._sess is not None and (not self._variant_inputs
                                        or self._is_artifact_model()):
             return self._sess  # nothing a feed could change
+        with self._variant_lock:  # runs on several threads compile once
+            return self._variant_session_locked(feeds)
+
+    def _variant_session_locked(self, feeds):
         variant = self._feed_variant(feeds)
         if variant is None:
             return self._sess

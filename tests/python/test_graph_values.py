@@ -209,6 +209,31 @@ class CompiledValuesTest(PrivateCacheCase):
         # one variant each.
         self.assertGreaterEqual(len(ours._variants), 2)
 
+    def test_variants_from_several_threads(self):
+        import threading
+
+        model = self.sequence_model()
+        ours, ref = _sessions(model)
+        rng = np.random.default_rng(2)
+        feeds = [{"s": [rng.standard_normal((2, 3)).astype(np.float32)
+                        for _ in range(n)]} for n in (2, 3, 4, 2, 3, 4)]
+        want = [ref.run(None, f) for f in feeds]
+        got = [None] * len(feeds)
+
+        def work(i):
+            got[i] = ours.run(None, feeds[i])
+
+        threads = [threading.Thread(target=work, args=(i,))
+                   for i in range(len(feeds))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for g, w in zip(got, want):
+            _same(self, g, w)
+        # Lengths 2, 3 and 4 (1 is the session's own): one variant each.
+        self.assertEqual(len(ours._variants), 3)
+
     def optional_model(self):
         opt = oh.make_optional_type_proto(
             oh.make_tensor_type_proto(FLOAT, [3]))
