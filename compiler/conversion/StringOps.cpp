@@ -12,6 +12,9 @@
 // - Cast from string: one linalg.generic parsing each element.
 // - StringNormalizer: a counting loop (kept strings and their bytes), one
 //   byte buffer, then a loop copying the kept strings case-mapped into it.
+// - StringConcat: the broadcast operands, a loop nest counting bytes, one
+//   run allocation, a loop nest writing each concatenation.
+// - Equal: contents compared by kiln_str_equal.
 // - Constants: the strings' bytes become one constant byte tensor and the
 //   elements its base address plus constant offsets.
 //
@@ -464,6 +467,74 @@ struct StringConstantLowering : OpConversionPattern<OnnxConstantOp> {
   }
 };
 
+/// StringConcat with numpy broadcasting: the broadcast operands'
+/// addresses first (two generics), then a loop nest summing the bytes the
+/// results take, one allocation for the run, and a loop nest writing each
+/// concatenation (kiln_str_concat) and pointing the result at it.
+struct StringConcatLowering : OpConversionPattern<OnnxStringConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxStringConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    if (!resTy)
+      return rewriter.notifyMatchFailure(op, "a ranked result expected");
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Type i64 = b.getI64Type();
+    declareSupport(b, op, "kiln_str_size", i64, i64);
+    declareSupport(b, op, "kiln_str_concat", {i64, i64, i64}, i64);
+    SmallVector<Value> ins = {adaptor.getX(), adaptor.getY()};
+    auto pick = [&](unsigned k) {
+      return buildElementwise(
+          b, loc, resTy, ins,
+          [&](OpBuilder &, Location, ValueRange args) { return args[k]; });
+    };
+    Value xs = pick(0), ys = pick(1);
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, xs);
+    SmallVector<Value> lbs(resTy.getRank(), cIdx(b, loc, 0)),
+        steps(resTy.getRank(), cIdx(b, loc, 1)), ubs;
+    for (OpFoldResult s : sizes)
+      ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, s));
+    auto pair = [&](OpBuilder &nb, Location l, ValueRange ivs) {
+      Value x = tensor::ExtractOp::create(nb, l, xs, ivs);
+      Value y = tensor::ExtractOp::create(nb, l, ys, ivs);
+      return std::make_pair(x, y);
+    };
+    // Pass 1: the bytes of every result, one NUL each.
+    scf::LoopNest count = scf::buildLoopNest(
+        b, loc, lbs, ubs, steps, ValueRange{i64Const(b, loc, 0)},
+        [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange acc) {
+          auto [x, y] = pair(nb, l, ivs);
+          Value bytes = arith::AddIOp::create(
+              nb, l, callSupport(nb, l, "kiln_str_size", i64, x),
+              callSupport(nb, l, "kiln_str_size", i64, y));
+          bytes = arith::SubIOp::create(nb, l, bytes, i64Const(nb, l, 1));
+          return scf::ValueVector{arith::AddIOp::create(nb, l, acc[0], bytes)};
+        });
+    Value total = count.results.empty() ? Value(i64Const(b, loc, 0))
+                                        : count.results[0];
+    Value base = allocRunBytes(
+        b, op, arith::AddIOp::create(b, loc, total, i64Const(b, loc, 1)));
+    // Pass 2: write the concatenations one after the other.
+    Value init = createEmpty(b, loc, cast<RankedTensorType>(xs.getType()),
+                             sizes);
+    scf::LoopNest fill = scf::buildLoopNest(
+        b, loc, lbs, ubs, steps, ValueRange{i64Const(b, loc, 0), init},
+        [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange acc) {
+          auto [x, y] = pair(nb, l, ivs);
+          Value dst = arith::AddIOp::create(nb, l, base, acc[0]);
+          Value written =
+              callSupport(nb, l, "kiln_str_concat", i64, {x, y, dst});
+          return scf::ValueVector{
+              arith::AddIOp::create(nb, l, acc[0], written),
+              tensor::InsertOp::create(nb, l, dst, acc[1], ivs)};
+        });
+    rewriter.replaceOp(op, castTo(b, loc, fill.results[1], resTy));
+    return success();
+  }
+};
+
 /// Equal on strings: the addresses are compared by content
 /// (kiln_str_equal), with numpy broadcasting.
 struct StringEqual : OpConversionPattern<OnnxEqualOp> {
@@ -500,5 +571,6 @@ void kiln::populateStringOpsPatterns(TypeConverter &tc,
   // the i64 addresses as numbers.
   patterns.add<CastToString, CastFromString, StringConstantLowering,
                StringEqual>(tc, patterns.getContext(), /*benefit=*/3);
-  patterns.add<StringNormalizerLowering>(tc, patterns.getContext());
+  patterns.add<StringNormalizerLowering, StringConcatLowering>(
+      tc, patterns.getContext());
 }

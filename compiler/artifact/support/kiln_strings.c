@@ -227,6 +227,15 @@ KILN_HIDDEN int32_t kiln_str_equal(const char *a, const char *b) {
   return strcmp(a, b) == 0;
 }
 
+/* Writes `a` then `b` and a NUL at `dst` (StringConcat); returns the bytes
+ * written, the NUL included. */
+KILN_HIDDEN int64_t kiln_str_concat(const char *a, const char *b, char *dst) {
+  size_t la = strlen(a), lb = strlen(b);
+  memcpy(dst, a, la);
+  memcpy(dst + la, b, lb + 1);
+  return (int64_t)(la + lb + 1);
+}
+
 /* Makes `dst` the empty string (StringNormalizer's output when every input
  * is a stopword) and returns it. */
 KILN_HIDDEN char *kiln_str_empty(char *dst) {

@@ -37,3 +37,12 @@ func.func @equal_string_number(%a: tensor<2x!onnx.String>, %b: tensor<2xi64>) ->
   %0 = onnx.Equal(%a, %b) : (tensor<2x!onnx.String>, tensor<2xi64>) -> tensor<2xi1>
   return %0 : tensor<2xi1>
 }
+
+// -----
+
+func.func @string_concat_unranked(%a: tensor<*x!onnx.String>, %b: tensor<3x!onnx.String>) -> tensor<*x!onnx.String> {
+  // expected-error @+2 {{cannot lower this op: a ranked result expected}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.StringConcat'}}
+  %0 = onnx.StringConcat(%a, %b) : (tensor<*x!onnx.String>, tensor<3x!onnx.String>) -> tensor<*x!onnx.String>
+  return %0 : tensor<*x!onnx.String>
+}

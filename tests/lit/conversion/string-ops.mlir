@@ -155,3 +155,24 @@ func.func @equal_strings(%a: tensor<2x3x!onnx.String>, %b: tensor<3x!onnx.String
   %0 = onnx.Equal(%a, %b) : (tensor<2x3x!onnx.String>, tensor<3x!onnx.String>) -> tensor<2x3xi1>
   return %0 : tensor<2x3xi1>
 }
+
+// -----
+
+// StringConcat: the broadcast operands' addresses, a loop nest summing the
+// bytes (one NUL per result), one allocation for the run, then a loop nest
+// writing each concatenation and pointing the result at it.
+// CHECK-LABEL: func.func @string_concat
+// CHECK-COUNT-2: linalg.generic
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: func.call @kiln_str_size
+// CHECK: func.call @kiln_str_size
+// CHECK: %[[BASE:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[N:.*]] = func.call @kiln_str_concat
+// CHECK: tensor.insert
+func.func @string_concat(%a: tensor<2x3x!onnx.String>, %b: tensor<3x!onnx.String>) -> tensor<2x3x!onnx.String> {
+  %0 = onnx.StringConcat(%a, %b) : (tensor<2x3x!onnx.String>, tensor<3x!onnx.String>) -> tensor<2x3x!onnx.String>
+  return %0 : tensor<2x3x!onnx.String>
+}
