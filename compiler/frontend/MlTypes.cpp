@@ -67,6 +67,7 @@ bool typeMlOutputs(onnx::ModelProto &model) {
   for (const auto &vi : g.output())
     outputs.insert(vi.name());
   std::vector<onnx::ValueInfoProto> added;
+  bool changedInPlace = false;
   for (const auto &node : g.node()) {
     if (node.domain() != "ai.onnx.ml" || node.input_size() < 1)
       continue;
@@ -109,13 +110,35 @@ bool typeMlOutputs(onnx::ModelProto &model) {
     } else if (op == "SVMRegressor") {
       types.resize(1);
       setRows(types[0], onnx::TensorProto::FLOAT, n, 1);
+    } else if (op == "Normalizer" || op == "Scaler" || op == "Binarizer" ||
+               op == "Imputer") {
+      // Elementwise: the input's shape; Normalizer and Scaler make floats.
+      // ONNX infers none of them, so what follows (a ZipMap, when the
+      // result is no graph output) had no type.
+      types.resize(1);
+      *types[0].mutable_tensor_type()->mutable_shape() = xs;
+      types[0].mutable_tensor_type()->set_elem_type(
+          op == "Normalizer" || op == "Scaler"
+              ? onnx::TensorProto::FLOAT
+              : in->second->tensor_type().elem_type());
     } else {
       continue;
     }
     for (size_t i = 0; i < types.size() && (int)i < node.output_size(); ++i) {
       const std::string &name = node.output(i);
-      if (name.empty() || known.count(name) || outputs.count(name))
+      if (name.empty() || outputs.count(name))
         continue;
+      if (auto k = known.find(name); k != known.end()) {
+        // Inference may give the element type without a shape (a
+        // TreeEnsembleClassifier's labels): the definition's shape wins.
+        if (k->second->tensor_type().has_shape())
+          continue;
+        for (auto &vi : *g.mutable_value_info())
+          if (vi.name() == name)
+            *vi.mutable_type() = types[i];
+        changedInPlace = true;
+        continue;
+      }
       onnx::ValueInfoProto vi;
       vi.set_name(name);
       *vi.mutable_type() = types[i];
@@ -124,7 +147,7 @@ bool typeMlOutputs(onnx::ModelProto &model) {
   }
   for (auto &vi : added)
     *g.add_value_info() = vi;
-  return !added.empty();
+  return !added.empty() || changedInPlace;
 }
 
 } // namespace kiln

@@ -434,17 +434,12 @@ class SklearnZipMapTest(PrivateCacheCase):
             np.testing.assert_array_equal(got[0], want[0])
         _same(self, got[1], want[1])
 
-    # The compiler side does not take skl2onnx's graphs yet (libonnx's
-    # shape inference leaves LinearClassifier's output untyped; the tree
-    # ensemble needs its class count): remove the markers once they compile.
-    @unittest.expectedFailure
     def test_logistic_regression(self):
         from sklearn.linear_model import LogisticRegression
 
         self.check(LogisticRegression(max_iter=300), [0, 1, 2])
         self.check(LogisticRegression(max_iter=300), ["a", "b", "c"])
 
-    @unittest.expectedFailure
     def test_random_forest(self):
         from sklearn.ensemble import RandomForestClassifier
 

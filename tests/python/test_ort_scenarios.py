@@ -54,10 +54,6 @@ class SimpleUsageTest(ScenarioCase):
         np.testing.assert_array_equal(sess.run(None, {"X": x})[0], x * x)
         self.assertEqual(sess.get_modelmeta().producer_name, "kiln")
 
-    # The compiler side of ZipMap on this model (libonnx's shape inference
-    # gives no type to the Normalizer's output) is not there yet; remove
-    # the marker once it compiles.
-    @unittest.expectedFailure
     def test_scikit_learn_example_runs(self):
         # ORT's scikit-learn example: LinearClassifier, Normalizer and
         # ZipMap, whose sequence of maps comes back as ORT returns it, a

@@ -37,7 +37,8 @@ def _mul_1(oh, TensorProto):
 
 
 def _logreg_iris(oh, TensorProto):
-    # A logistic regression fitted on the iris data set (two features).
+    # A logistic regression fitted on the iris data set (four features, three
+    # classes: 12 coefficients).
     coefficients = [0.3857, 1.3805, -2.1314, -0.9928, 0.6428, -1.7489,
                     0.5151, -1.4053, -1.7241, -1.1595, 2.2479, 2.4284]
     nodes = [
@@ -60,7 +61,7 @@ def _logreg_iris(oh, TensorProto):
             oh.make_tensor_type_proto(TensorProto.FLOAT, None))))
     graph = oh.make_graph(
         nodes, "logreg_iris",
-        [oh.make_tensor_value_info("float_input", TensorProto.FLOAT, [3, 2])],
+        [oh.make_tensor_value_info("float_input", TensorProto.FLOAT, [3, 4])],
         [oh.make_tensor_value_info("label", TensorProto.INT64, [3]),
          probabilities])
     return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 9),
