@@ -8,9 +8,12 @@ ONNX Runtime on them.
   pip install scikit-learn skl2onnx
   python3 tests/models/export_sklearn_models.py
 
-Classifiers are converted without ZipMap (`zipmap: False`): their outputs
-are a label tensor and a probability tensor, not a sequence of maps, which
-Kiln does not support yet.
+Most classifiers are converted without ZipMap (`zipmap: False`: a label
+tensor and a probability tensor); the `*_default` models keep skl2onnx's
+default options, ZipMap included (the probabilities are a sequence of maps,
+a list of {label: probability} dicts in Python), and `column_transformer`
+is a StandardScaler + OneHotEncoder ColumnTransformer pipeline over named
+float and string columns (one graph input each) with its defaults.
 """
 import os
 
@@ -20,7 +23,9 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (GradientBoostingClassifier,
                               GradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
+from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.preprocessing import (Binarizer, MaxAbsScaler, Normalizer,
                                    OneHotEncoder, StandardScaler)
@@ -79,6 +84,25 @@ def main():
         x, names)
     clf("svc_strings", SVC(kernel="rbf"), x, names)
 
+    # skl2onnx's defaults: ZipMap on.
+    def clf_default(name, model, data, labels):
+        model.fit(data, labels)
+        save(name, model, data)
+
+    clf_default("logistic_regression_default",
+                LogisticRegression(max_iter=500), x, y)
+    clf_default("logistic_regression_strings_default",
+                LogisticRegression(max_iter=500), x, names)
+    clf_default("random_forest_default",
+                RandomForestClassifier(n_estimators=8, max_depth=5,
+                                       random_state=0), x, y)
+    clf_default("gradient_boosting_default",
+                GradientBoostingClassifier(n_estimators=10, max_depth=3,
+                                           random_state=0), x, y)
+    clf_default("svc_probability_default",
+                SVC(probability=True, random_state=0), x, y)
+    column_transformer(x, y)
+
     def reg(name, model, **kw):
         model.fit(xr, yr)
         save(name, model, xr, **kw)
@@ -110,6 +134,31 @@ def main():
     words = np.array(["red", "green", "blue"])[cats[:, :2] % 3]
     pre("one_hot_encoder_strings",
         OneHotEncoder(handle_unknown="ignore", sparse_output=False), words)
+
+
+def column_transformer(x, y):
+    """StandardScaler on three float columns and OneHotEncoder on a string
+    column, then LogisticRegression: skl2onnx makes one graph input per
+    DataFrame column, and with its defaults a ZipMap output."""
+    import pandas as pd
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2],
+                          "color": np.array(["red", "green", "blue"])[
+                              (x[:, 3] > 0).astype(int) + (x[:, 4] > 0)]})
+    pipe = make_pipeline(
+        ColumnTransformer([
+            ("num", StandardScaler(), ["a", "b", "c"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["color"])]),
+        LogisticRegression(max_iter=500))
+    pipe.fit(frame, y)
+    types = [(c, FloatTensorType([None, 1])) for c in "abc"]
+    types.append(("color", StringTensorType([None, 1])))
+    onx = to_onnx(pipe, initial_types=types)
+    path = os.path.join(OUT, "column_transformer.onnx")
+    with open(path, "wb") as f:
+        f.write(onx.SerializeToString())
+    print("wrote", path, os.path.getsize(path), "bytes")
 
 
 if __name__ == "__main__":
