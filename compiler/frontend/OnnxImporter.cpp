@@ -249,6 +249,13 @@ FailureOr<Attribute> Importer::convertAttribute(const onnx::AttributeProto &a,
     SmallVector<StringRef> v(a.strings().begin(), a.strings().end());
     return Attribute(b.getStrArrayAttr(v));
   }
+  case onnx::AttributeProto::TYPE_PROTO: {
+    // Optional's `type` (the type of an empty optional).
+    FailureOr<Type> t = convertType(a.tp(), a.name(), loc);
+    if (failed(t))
+      return failure();
+    return Attribute(TypeAttr::get(*t));
+  }
   case onnx::AttributeProto::TENSOR: {
     std::string error;
     ElementsAttr value = tensorProtoToAttr(ctx, a.t(), error);

@@ -112,6 +112,7 @@ private:
   LogicalResult flattenResults(func::ReturnOp ret);
   LogicalResult sequenceMap(OnnxSequenceMapOp op);
   LogicalResult unrollLoop(OnnxLoopOp op);
+  LogicalResult splitIf(OnnxIfOp op);
   FailureOr<SmallVector<Value>> resolveCopy(Operation *owner, Block &body,
                                             IRMapping &map);
   Value runtimeLength(Location loc, const RuntimeSplit &split);
@@ -200,6 +201,10 @@ LogicalResult Resolver::visit(Operation *op) {
       .Case([&](OnnxSequenceMapOp op) { return sequenceMap(op); })
       .Case([&](OnnxLoopOp op) {
         return touchesSeqOrOpt(op) ? unrollLoop(op) : success();
+      })
+      .Case([&](OnnxIfOp op) {
+        return llvm::any_of(op->getResultTypes(), isSeqOrOpt) ? splitIf(op)
+                                                              : success();
       })
       .Default([&](Operation *op) -> LogicalResult {
         if (!touchesSeqOrOpt(op))
@@ -767,6 +772,147 @@ LogicalResult Resolver::unrollLoop(OnnxLoopOp op) {
     (void)cast<OnnxShapeInference>(concat).inferShapes();
     refined = true;
     result.replaceAllUsesWith(concat->getResult(0));
+  }
+  resolved.push_back(op);
+  return success();
+}
+
+/// An If whose results are sequences or optionals: both branches are
+/// resolved first; a sequence result becomes one tensor result per element
+/// (both branches must make as many), an optional result its value (both
+/// must hold one, or neither). The condition stays a run-time value.
+LogicalResult Resolver::splitIf(OnnxIfOp op) {
+  Region *branches[2] = {&op.getThenBranch(), &op.getElseBranch()};
+  for (Region *r : branches) {
+    if (r->empty())
+      return error(op) << "a branch is empty";
+    WalkResult walk = r->walk<WalkOrder::PreOrder>([&](Operation *inner) {
+      // The branches' own yields are rewritten below.
+      if (isa<OnnxYieldOp>(inner) && inner->getParentOp() == op)
+        return WalkResult::advance();
+      return failed(visit(inner)) ? WalkResult::interrupt()
+                                  : WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+  }
+  b.setInsertionPoint(op);
+  auto yields = [&](Region *r) {
+    return cast<OnnxYieldOp>(r->front().getTerminator());
+  };
+  // The values each branch yields for each new result.
+  SmallVector<Value> thenVals, elseVals;
+  // For each old result: the range of new results that carry it.
+  SmallVector<std::pair<unsigned, unsigned>> spans;
+  SmallVector<bool> absent;
+  for (auto [j, result] : llvm::enumerate(op->getResults())) {
+    Value t = yields(branches[0])->getOperand(j);
+    Value e = yields(branches[1])->getOperand(j);
+    unsigned first = thenVals.size();
+    bool none = false;
+    if (isa<OptType>(result.getType())) {
+      auto ti = optionals.find(t), ei = optionals.find(e);
+      if (ti == optionals.end() || ei == optionals.end())
+        return error(op) << "a branch yields an optional that is not built "
+                            "inside it";
+      if (static_cast<bool>(ti->second) != static_cast<bool>(ei->second))
+        return error(op) << "one branch yields an empty optional and the "
+                            "other a value, which only the run-time "
+                            "condition decides; Kiln resolves optionals at "
+                            "compile time";
+      none = !ti->second;
+      t = ti->second;
+      e = ei->second;
+    }
+    if (!none && isa<SeqType>(t.getType())) {
+      FailureOr<SmallVector<Value> *> te = elementsOf(op, t);
+      if (failed(te))
+        return failure();
+      SmallVector<Value> tl = **te;
+      FailureOr<SmallVector<Value> *> ee = elementsOf(op, e);
+      if (failed(ee))
+        return failure();
+      if (tl.size() != (*ee)->size())
+        return error(op) << "its branches make sequences of different "
+                            "lengths ("
+                         << tl.size() << " and " << (*ee)->size()
+                         << "), which only the run-time condition decides";
+      thenVals.append(tl);
+      elseVals.append(**ee);
+    } else if (!none) {
+      thenVals.push_back(t);
+      elseVals.push_back(e);
+    }
+    spans.push_back({first, (unsigned)thenVals.size()});
+    absent.push_back(none);
+  }
+  // Each new result takes the branches' common type (a dim they disagree
+  // on becomes dynamic), each yield casts to it.
+  SmallVector<Type> types;
+  for (auto [t, e] : llvm::zip(thenVals, elseVals)) {
+    auto tt = dyn_cast<RankedTensorType>(t.getType());
+    auto et = dyn_cast<RankedTensorType>(e.getType());
+    if (t.getType() == e.getType()) {
+      types.push_back(t.getType());
+    } else if (tt && et && tt.getRank() == et.getRank() &&
+               tt.getElementType() == et.getElementType()) {
+      SmallVector<int64_t> dims;
+      for (auto [a, c] : llvm::zip(tt.getShape(), et.getShape()))
+        dims.push_back(a == c ? a : ShapedType::kDynamic);
+      types.push_back(tt.clone(dims));
+    } else {
+      return error(op) << "its branches yield elements of types "
+                       << t.getType() << " and " << e.getType();
+    }
+  }
+  auto split = OnnxIfOp::create(b, op.getLoc(), types, op.getCond());
+  split.getThenBranch().takeBody(op.getThenBranch());
+  split.getElseBranch().takeBody(op.getElseBranch());
+  Region *newBranches[2] = {&split.getThenBranch(), &split.getElseBranch()};
+  SmallVector<Value> *branchVals[2] = {&thenVals, &elseVals};
+  for (auto [r, vals] : llvm::zip(newBranches, branchVals)) {
+    Operation *old = r->front().getTerminator();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(old);
+    SmallVector<Value> cast;
+    for (auto [v, type] : llvm::zip(*vals, types))
+      cast.push_back(v.getType() == type
+                         ? v
+                         : Value(tensor::CastOp::create(b, old->getLoc(),
+                                                        type, v)));
+    OnnxYieldOp::create(b, old->getLoc(), cast);
+    old->erase();
+  }
+  for (auto [j, result] : llvm::enumerate(op->getResults())) {
+    auto [first, end] = spans[j];
+    SmallVector<Value> carried(split->getResults().slice(first, end - first));
+    Type type = result.getType();
+    if (auto opt = dyn_cast<OptType>(type)) {
+      if (absent[j]) {
+        optionals[result] = Value();
+        continue;
+      }
+      type = opt.getElementType();
+      if (!isa<SeqType>(type)) {
+        optionals[result] = carried[0];
+        refined = true;
+        continue;
+      }
+      // An optional sequence: the optional holds a sequence value made
+      // of the new results.
+      Operation *seq = createOp(op.getLoc(), "onnx.SequenceConstruct", type,
+                                carried);
+      sequences[seq->getResult(0)] = carried;
+      optionals[result] = seq->getResult(0);
+      continue;
+    }
+    if (isa<SeqType>(type)) {
+      sequences[result] = carried;
+      continue;
+    }
+    if (carried[0].getType() != type)
+      refined = true;
+    result.replaceAllUsesWith(carried[0]);
   }
   resolved.push_back(op);
   return success();

@@ -125,7 +125,7 @@ func.func @sequence_map_lengths(%x: tensor<2xf32>) -> tensor<2xf32> {
 // -----
 
 func.func @through_if(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
-  // expected-error @+1 {{If: a sequence or optional value crosses the boundary of its subgraph}}
+  // expected-error @+1 {{If: its branches make sequences of different lengths (2 and 1), which only the run-time condition decides}}
   %r = "onnx.If"(%c) ({
     %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
     onnx.Yield %s : !onnx.Seq<tensor<2xf32>>
@@ -135,4 +135,20 @@ func.func @through_if(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
   }) : (tensor<i1>) -> !onnx.Seq<tensor<2xf32>>
   %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
   return %n : tensor<i64>
+}
+
+// -----
+
+func.func @if_optional_presence(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i1> {
+  // expected-error @+1 {{If: one branch yields an empty optional and the other a value, which only the run-time condition decides}}
+  %o = "onnx.If"(%c) ({
+    %none = onnx.NoValue
+    %e = onnx.Optional(%none) {type_proto = tensor<2xf32>} : (none) -> !onnx.Opt<tensor<2xf32>>
+    onnx.Yield %e : !onnx.Opt<tensor<2xf32>>
+  }, {
+    %t = onnx.Optional(%x) : (tensor<2xf32>) -> !onnx.Opt<tensor<2xf32>>
+    onnx.Yield %t : !onnx.Opt<tensor<2xf32>>
+  }) : (tensor<i1>) -> !onnx.Opt<tensor<2xf32>>
+  %h = onnx.OptionalHasElement(%o) : (!onnx.Opt<tensor<2xf32>>) -> tensor<i1>
+  return %h : tensor<i1>
 }

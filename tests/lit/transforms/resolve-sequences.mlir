@@ -282,3 +282,31 @@ func.func @unrolled_loop(%x: tensor<2xf32>, %y: tensor<2xf32>) -> (tensor<2xf32>
   %last = onnx.SequenceAt(%out#0, %p1) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
   return %last, %out#1 : tensor<2xf32>, tensor<?x2xf32>
 }
+
+// -----
+
+// An If whose branches make sequences of one length becomes an If over
+// their elements (a dim the branches disagree on turns dynamic); the
+// condition stays a run-time value.
+// CHECK-LABEL: func.func @if_of_sequences
+// CHECK-NOT: onnx.Sequence
+// CHECK: %[[R:.*]]:2 = "onnx.If"(%arg0) ({
+// CHECK: %[[E:.*]] = tensor.cast %arg2 : tensor<3xf32> to tensor<?xf32>
+// CHECK: onnx.Yield %arg1, %[[E]] : tensor<2xf32>, tensor<?xf32>
+// CHECK: }, {
+// CHECK: %[[T:.*]] = tensor.cast %arg1 : tensor<2xf32> to tensor<?xf32>
+// CHECK: onnx.Yield %arg1, %[[T]] : tensor<2xf32>, tensor<?xf32>
+// CHECK: }) : (tensor<i1>) -> (tensor<2xf32>, tensor<?xf32>)
+// CHECK: return %[[R]]#1
+func.func @if_of_sequences(%c: tensor<i1>, %x: tensor<2xf32>, %y: tensor<3xf32>) -> tensor<?xf32> {
+  %p1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %s = "onnx.If"(%c) ({
+    %e = onnx.SequenceConstruct(%x, %y) : (tensor<2xf32>, tensor<3xf32>) -> !onnx.Seq<tensor<?xf32>>
+    onnx.Yield %e : !onnx.Seq<tensor<?xf32>>
+  }, {
+    %t = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<?xf32>>
+    onnx.Yield %t : !onnx.Seq<tensor<?xf32>>
+  }) : (tensor<i1>) -> !onnx.Seq<tensor<?xf32>>
+  %r = onnx.SequenceAt(%s, %p1) : (!onnx.Seq<tensor<?xf32>>, tensor<i64>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
