@@ -49,11 +49,19 @@ FailureOr<Value> linearScores(ConversionPatternRewriter &rewriter,
         op, "coefficients must hold one row of features per target");
   int64_t features = coef.size() / targets;
   auto rowsTy = cast<RankedTensorType>(rows.getType());
+  // ONNX Runtime reads the coefficients as [T, F] with F the input's
+  // feature count, whatever their number: a model declaring fewer features
+  // than its coefficients hold (ORT's own logreg_iris example: 2 features,
+  // 12 coefficients for 3 classes) uses the first T * F of them. Kiln does
+  // the same when F is known; fewer coefficients than T * F stay an error.
+  if (!rowsTy.isDynamicDim(1) && rowsTy.getDimSize(1) < features) {
+    features = rowsTy.getDimSize(1);
+    coef = coef.take_front(targets * features);
+  }
   if (!rowsTy.isDynamicDim(1) && rowsTy.getDimSize(1) != features)
-    return rewriter.notifyMatchFailure(op, "the input has " +
-                                               std::to_string(rowsTy.getDimSize(1)) +
-                                               " features, the coefficients " +
-                                               std::to_string(features));
+    return rewriter.notifyMatchFailure(
+        op, "the input has " + std::to_string(rowsTy.getDimSize(1)) +
+                " features, the coefficients " + std::to_string(features));
   if (!intercepts.empty() && (int64_t)intercepts.size() != targets)
     return rewriter.notifyMatchFailure(op, "expected one intercept per target");
   if (!isa<FloatType, IntegerType>(from))

@@ -831,6 +831,10 @@ class InferenceSession:
             for node in graph.node:
                 if node.name:
                     types[node.name] = node.op_type
+                elif node.output:
+                    # The compiler names an unnamed node <op type>_<its
+                    # first output> (nodeDisplayName).
+                    types[f"{node.op_type}_{node.output[0]}"] = node.op_type
                 for attr in node.attribute:
                     if attr.HasField("g"):
                         walk(attr.g)

@@ -6,10 +6,14 @@ kept in the compile cache's folder ($KILN_CACHE_DIR/datasets):
 - ``mul_1.onnx``: Y = X * W, X float [3, 2], W the initializer
   [[1, 2], [3, 4], [5, 6]] (opset 7);
 - ``logreg_iris.onnx``: a logistic regression on the iris data set
-  (LinearClassifier, Normalizer and ZipMap of ai.onnx.ml). Kiln cannot run
-  it yet: ai.onnx.ml operators and sequence-of-map outputs are not
-  supported, so creating a session fails with INVALID_GRAPH naming the
-  first unsupported operator (LinearClassifier).
+  (LinearClassifier, Normalizer and ZipMap of ai.onnx.ml), declared as ORT's
+  example declares it: input float [3, 2] (for 12 coefficients, 4 per class:
+  like ONNX Runtime, Kiln reads the first 6 as [3 classes, 2 features]), the
+  labels int64 [3] and the probabilities as a list of {label: probability}
+  dicts.
+
+A file left in the folder by an older Kiln whose example differed is
+rewritten.
 """
 
 import os
@@ -37,15 +41,17 @@ def _mul_1(oh, TensorProto):
 
 
 def _logreg_iris(oh, TensorProto):
-    # A logistic regression fitted on the iris data set (four features, three
-    # classes: 12 coefficients).
-    coefficients = [0.3857, 1.3805, -2.1314, -0.9928, 0.6428, -1.7489,
-                    0.5151, -1.4053, -1.7241, -1.1595, 2.2479, 2.4284]
+    # A logistic regression fitted on the iris data set (three classes, 12
+    # coefficients), declaring 2 input features as ORT's example does.
+    coefficients = [0.385741144, 1.38054061, -2.13145, -0.992804825,
+                    0.642774522, -1.7489388, 0.515096605, -1.40534759,
+                    -1.72411919, -1.15951371, 2.24788475, 2.42839146]
     nodes = [
         oh.make_node("LinearClassifier", ["float_input"],
                      ["label", "probability_tensor"], domain="ai.onnx.ml",
                      classlabels_ints=[0, 1, 2], coefficients=coefficients,
-                     intercepts=[0.2496, 0.5820, -0.9416], multi_class=0,
+                     intercepts=[0.2496292, 0.582027793, -0.941616654],
+                     multi_class=0,
                      post_transform="LOGISTIC"),
         oh.make_node("Normalizer", ["probability_tensor"],
                      ["probability_tensor_normalized"], domain="ai.onnx.ml",
@@ -61,7 +67,7 @@ def _logreg_iris(oh, TensorProto):
             oh.make_tensor_type_proto(TensorProto.FLOAT, None))))
     graph = oh.make_graph(
         nodes, "logreg_iris",
-        [oh.make_tensor_value_info("float_input", TensorProto.FLOAT, [3, 4])],
+        [oh.make_tensor_value_info("float_input", TensorProto.FLOAT, [3, 2])],
         [oh.make_tensor_value_info("label", TensorProto.INT64, [3]),
          probabilities])
     return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 9),
@@ -92,16 +98,23 @@ def get_example(name):
         raise FileNotFoundError(f"Unable to find example '{name}'")
     folder = _folder()
     full = os.path.join(folder, name)
-    if os.path.exists(full):
-        return full
     try:
         import onnx
         from onnx import TensorProto, helper
     except ImportError:
+        if os.path.exists(full):
+            return full
         raise FileNotFoundError(
             f"Unable to build example '{name}': kiln.datasets needs the "
             "'onnx' Python package") from None
     data = build(helper, TensorProto).SerializeToString()
+    # The file is kept only while it holds this version's example.
+    try:
+        with open(full, "rb") as f:
+            if f.read() == data:
+                return full
+    except OSError:
+        pass
     fd, tmp = tempfile.mkstemp(prefix=".kiln-", suffix=".onnx", dir=folder)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
