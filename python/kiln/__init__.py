@@ -38,6 +38,7 @@ from ._session import (  # noqa: F401
     NodeArg,
 )
 from . import _runtime
+from . import capi  # noqa: F401 (onnxruntime.capi is there after import)
 
 __version__ = _runtime.runtime_version()
 version = __version__

@@ -268,21 +268,28 @@ class SessionOptions(_Strict):
                                   ["list[str]", "list[object]"],
                                   [names, ort_values])
             if not isinstance(value, OrtValue):
+                # ORT's wrapper reads each value's _ortvalue first: anything
+                # else is an AttributeError naming the object's type.
+                getattr(value, "_ortvalue")
                 raise RuntimeError("The provided Python object must be an "
                                    "OrtValue")
             self._external_initializers[name] = value
 
     def register_custom_ops_library(self, library_path):
         """Custom operator libraries hold ORT kernels, which a compiled model
-        cannot call: NOT_IMPLEMENTED (FAIL, as ORT, when the file cannot be
-        loaded at all)."""
+        cannot call: NOT_IMPLEMENTED. A file the dynamic loader refuses (a
+        missing file, no shared object) is FAIL with the loader's words, as
+        ORT reports it: ORT loads the library first, and so does Kiln."""
         (library_path,) = _check_args(self, "register_custom_ops_library",
                                       (str,), (library_path,))
-        if not os.path.isfile(library_path):
+        import ctypes
+
+        try:
+            ctypes.CDLL(library_path)
+        except OSError as e:
             raise _errors.make_error(
                 1, f"Failed to load library {library_path} with error: "
-                f"{library_path}: cannot open shared object file: No such "
-                "file or directory")
+                f"{e}") from None
         raise _errors.make_error(
             9, f"Kiln cannot use the custom operator library {library_path}: "
             "it compiles models ahead of time and cannot call ONNX Runtime "
