@@ -12,8 +12,9 @@
 // kiln::Exception, so `catch (const Ort::Exception &)` catches the runtime's
 // errors. What is covered and what is not: docs/cpp-api.md.
 //
-// Sessions open compiled Kiln artifacts (.so, or their bytes): the C++
-// runtime does not compile .onnx models yet.
+// Sessions open compiled Kiln artifacts (.so, or their bytes) and .onnx
+// models, which the runtime compiles through libkilncompiler (loaded on
+// demand) into the compile cache Python uses.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_ONNXRUNTIME_CXX_API_H
@@ -21,6 +22,7 @@
 
 #include "kiln/kiln.hpp"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -39,50 +41,88 @@ typedef enum OrtLoggingLevel {
   ORT_LOGGING_LEVEL_FATAL = 4,
 } OrtLoggingLevel;
 
-typedef enum OrtErrorCode {
-  ORT_OK = 0,
-  ORT_FAIL = 1,
-  ORT_INVALID_ARGUMENT = 2,
-  ORT_NO_SUCHFILE = 3,
-  ORT_NO_MODEL = 4,
-  ORT_ENGINE_ERROR = 5,
-  ORT_RUNTIME_EXCEPTION = 6,
-  ORT_INVALID_PROTOBUF = 7,
-  ORT_MODEL_LOADED = 8,
-  ORT_NOT_IMPLEMENTED = 9,
-  ORT_INVALID_GRAPH = 10,
-  ORT_EP_FAIL = 11,
-} OrtErrorCode;
+// ORT's OrtErrorCode, ONNXTensorElementDataType and ONNXType are Kiln's
+// scoped enums (same numbers), with ORT's enumerator names as constants: the
+// runtime's getters return them, so ORT code that stores a result in ORT's
+// type compiles (`ONNXTensorElementDataType type = info.GetElementType();`,
+// `OrtErrorCode code = e.GetOrtErrorCode();`), compares it with ORT's
+// names, switches on it and prints it as a number, as ORT's C enums print.
+typedef kiln::ErrorCode OrtErrorCode;
+typedef kiln::ElementType ONNXTensorElementDataType;
+typedef kiln::ONNXType ONNXType;
 
-typedef enum ONNXTensorElementDataType {
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED = 0,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT = 1,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 = 2,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 = 3,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16 = 4,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 = 5,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 = 6,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 = 7,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING = 8,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL = 9,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 = 10,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE = 11,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32 = 12,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64 = 13,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_COMPLEX64 = 14,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_COMPLEX128 = 15,
-  ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16 = 16,
-} ONNXTensorElementDataType;
+#define KILN_ORT_CONSTANT(Type, Name, Value)                                   \
+  inline constexpr Type Name = static_cast<Type>(Value);
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_OK, 0)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_FAIL, 1)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_INVALID_ARGUMENT, 2)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_NO_SUCHFILE, 3)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_NO_MODEL, 4)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_ENGINE_ERROR, 5)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_RUNTIME_EXCEPTION, 6)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_INVALID_PROTOBUF, 7)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_MODEL_LOADED, 8)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_NOT_IMPLEMENTED, 9)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_INVALID_GRAPH, 10)
+KILN_ORT_CONSTANT(OrtErrorCode, ORT_EP_FAIL, 11)
 
-typedef enum ONNXType {
-  ONNX_TYPE_UNKNOWN = 0,
-  ONNX_TYPE_TENSOR = 1,
-  ONNX_TYPE_SEQUENCE = 2,
-  ONNX_TYPE_MAP = 3,
-  ONNX_TYPE_OPAQUE = 4,
-  ONNX_TYPE_SPARSETENSOR = 5,
-  ONNX_TYPE_OPTIONAL = 6,
-} ONNXType;
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED, 0)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, 1)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8, 2)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8,
+                  3)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16, 4)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16, 5)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, 6)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, 7)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING, 8)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType, ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL,
+                  9)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, 10)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, 11)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32, 12)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64, 13)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_COMPLEX64, 14)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_COMPLEX128, 15)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16, 16)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E4M3FN, 17)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E4M3FNUZ, 18)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E5M2, 19)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E5M2FNUZ, 20)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT4, 21)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT4,
+                  22)
+KILN_ORT_CONSTANT(ONNXTensorElementDataType,
+                  ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT4E2M1, 23)
+
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_UNKNOWN, 0)
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_TENSOR, 1)
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_SEQUENCE, 2)
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_MAP, 3)
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_OPAQUE, 4)
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_SPARSETENSOR, 5)
+KILN_ORT_CONSTANT(ONNXType, ONNX_TYPE_OPTIONAL, 6)
+#undef KILN_ORT_CONSTANT
 
 typedef enum GraphOptimizationLevel {
   ORT_DISABLE_ALL = 0,
@@ -110,24 +150,17 @@ typedef enum OrtMemType {
   OrtMemTypeDefault = 0,
 } OrtMemType;
 
-// Kiln's scoped enums compare with ORT's C enums, as ORT code does
-// (`info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT`,
-// `e.GetOrtErrorCode() == ORT_INVALID_ARGUMENT`).
+// ORT's C enums print as numbers (`std::cout << type`); so do these.
 namespace kiln {
-inline bool operator==(ElementType a, ONNXTensorElementDataType b) {
-  return static_cast<int>(a) == static_cast<int>(b);
+inline std::ostream &operator<<(std::ostream &os, ElementType v) {
+  return os << static_cast<int>(v);
 }
-inline bool operator!=(ElementType a, ONNXTensorElementDataType b) {
-  return !(a == b);
+inline std::ostream &operator<<(std::ostream &os, ErrorCode v) {
+  return os << static_cast<int>(v);
 }
-inline bool operator==(ErrorCode a, OrtErrorCode b) {
-  return static_cast<int>(a) == static_cast<int>(b);
+inline std::ostream &operator<<(std::ostream &os, ONNXType v) {
+  return os << static_cast<int>(v);
 }
-inline bool operator!=(ErrorCode a, OrtErrorCode b) { return !(a == b); }
-inline bool operator==(ONNXType a, ::ONNXType b) {
-  return static_cast<int>(a) == static_cast<int>(b);
-}
-inline bool operator!=(ONNXType a, ::ONNXType b) { return !(a == b); }
 } // namespace kiln
 
 namespace Ort {
@@ -149,6 +182,32 @@ using AllocatedStringPtr = kiln::AllocatedStringPtr;
 using Allocator = kiln::Allocator;
 using IoBinding = kiln::IoBinding;
 using ThreadingOptions = kiln::ThreadingOptions;
+// GetTensorMemoryInfo() returns a copy: ORT's non-owning view is the same
+// object here.
+using ConstMemoryInfo = kiln::MemoryInfo;
+
+/// Ort::Status: success (default, nullptr) or an error code and message,
+/// as ORT code builds and inspects it (`Status(e)`, `IsOK()`,
+/// `GetErrorCode()`, `GetErrorMessage()`).
+class Status : public kiln::Status {
+public:
+  Status() = default;
+  explicit Status(std::nullptr_t) noexcept {}
+  explicit Status(kiln_status *status) noexcept : kiln::Status(status) {}
+  Status(const char *message, OrtErrorCode code)
+      : kiln::Status(code, message ? message : "") {}
+  explicit Status(const Exception &e)
+      : kiln::Status(e.GetOrtErrorCode(), e.message()) {}
+  explicit Status(const std::exception &e)
+      : kiln::Status(kiln::ErrorCode::Fail, e.what()) {}
+  bool IsOK() const noexcept { return ok(); }
+  OrtErrorCode GetErrorCode() const { return ok() ? ORT_OK : code(); }
+  std::string GetErrorMessage() const { return ok() ? "" : message(); }
+};
+
+/// Throws Ort::Exception when `status` holds an error (ORT's
+/// Ort::ThrowOnError).
+inline void ThrowOnError(const Status &status) { status.throwIfError(); }
 
 /// Ort::Env: constructed from ORT's logging level.
 class Env : public kiln::Env {
