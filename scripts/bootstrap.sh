@@ -18,9 +18,12 @@ APT_PACKAGES=(
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
   python3 python3-dev python3-venv python3-pip
 )
-PIP_PACKAGES=(numpy onnx onnxruntime nanobind scikit-build-core)
+# scikit-learn and skl2onnx: the Python tests convert classifiers with
+# skl2onnx's defaults (ZipMap's sequences of maps) and compare with ORT.
+PIP_PACKAGES=(numpy onnx onnxruntime nanobind scikit-build-core scikit-learn
+  skl2onnx)
 # The module each pip package is imported as.
-PIP_MODULES=(numpy onnx onnxruntime nanobind scikit_build_core)
+PIP_MODULES=(numpy onnx onnxruntime nanobind scikit_build_core sklearn skl2onnx)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
