@@ -55,3 +55,17 @@ func.func @tree_modes(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
   %r = onnx.ml.TreeEnsembleRegressor(%x) {n_targets = 1 : i64, nodes_falsenodeids = [2, 0, 4, 0, 0], nodes_featureids = [1, 0, 2, 0, 0], nodes_modes = ["BRANCH_EQ", "LEAF", "BRANCH_GTE", "LEAF", "LEAF"], nodes_nodeids = [0, 1, 2, 3, 4], nodes_treeids = [0, 0, 0, 0, 0], nodes_truenodeids = [1, 0, 3, 0, 0], nodes_values = [5.000000e-01 : f32, 0.0 : f32, 1.0 : f32, 0.0 : f32, 0.0 : f32], nodes_missing_value_tracks_true = [0, 0, 1, 0, 0], target_ids = [0, 0, 0], target_nodeids = [1, 3, 4], target_treeids = [0, 0, 0], target_weights = [-1.0 : f32, 1.0 : f32, 2.0 : f32]} : (tensor<?x3xf32>) -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
 }
+
+// -----
+
+// An input with fewer features than the coefficients hold per target reads
+// them as ONNX Runtime does, [T, F] with F the input's: the first T * F
+// (1, 2, 3, 4 of 6 here), as ORT's own logreg_iris example needs.
+// CHECK-LABEL: func.func @linear_regressor_fewer_features
+// CHECK: arith.constant dense_resource<coefficients> : tensor<2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %{{.*}} : tensor<?x2xf32>, tensor<2x2xf32>)
+// CHECK: coefficients: "0x400000000000803F000000400000404000008040"
+func.func @linear_regressor_fewer_features(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %0 = onnx.ml.LinearRegressor(%x) {coefficients = [1.0 : f32, 2.0 : f32, 3.0 : f32, 4.0 : f32, 5.0 : f32, 6.0 : f32], intercepts = [0.5 : f32, -0.5 : f32], targets = 2 : i64} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
