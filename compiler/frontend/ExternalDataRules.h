@@ -89,6 +89,19 @@ inline std::string checkExternalLocation(const std::string &baseDir,
   return "";
 }
 
+/// Why the file at `path` cannot hold external data ("" when it can, or
+/// when nothing is there: opening it reports that): it must be a regular
+/// file once links are followed, as ONNX Runtime requires (a folder opens
+/// as a stream that reads nothing).
+inline std::string checkExternalFile(const std::string &path) {
+  std::error_code error;
+  std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (!error && std::filesystem::exists(status) &&
+      !std::filesystem::is_regular_file(status))
+    return "Random-access reads require a regular file: " + path;
+  return "";
+}
+
 } // namespace kiln
 
 #endif // KILN_COMPILER_FRONTEND_EXTERNALDATARULES_H

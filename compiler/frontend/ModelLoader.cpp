@@ -38,8 +38,67 @@ bool readFile(const std::string &path, std::string &data) {
   return true;
 }
 
+/// The bytes `t`'s dims and element type make, or -1 when they do not say
+/// (strings, unknown types, negative dims, a product past 2^63).
+int64_t tensorByteSize(const onnx::TensorProto &t) {
+  int bits = 0;
+  switch (t.data_type()) {
+  case onnx::TensorProto::UINT2:
+  case onnx::TensorProto::INT2:
+    bits = 2;
+    break;
+  case onnx::TensorProto::UINT4:
+  case onnx::TensorProto::INT4:
+  case onnx::TensorProto::FLOAT4E2M1:
+    bits = 4;
+    break;
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::BOOL:
+  case onnx::TensorProto::FLOAT8E4M3FN:
+  case onnx::TensorProto::FLOAT8E4M3FNUZ:
+  case onnx::TensorProto::FLOAT8E5M2:
+  case onnx::TensorProto::FLOAT8E5M2FNUZ:
+  case onnx::TensorProto::FLOAT8E8M0:
+    bits = 8;
+    break;
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+    bits = 16;
+    break;
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+    bits = 32;
+    break;
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
+  case onnx::TensorProto::DOUBLE:
+  case onnx::TensorProto::COMPLEX64:
+    bits = 64;
+    break;
+  case onnx::TensorProto::COMPLEX128:
+    bits = 128;
+    break;
+  default:
+    return -1;
+  }
+  int64_t count = 1;
+  for (int64_t d : t.dims())
+    if (d < 0 || __builtin_mul_overflow(count, d, &count))
+      return -1;
+  int64_t totalBits;
+  if (__builtin_mul_overflow(count, int64_t(bits), &totalBits))
+    return -1;
+  return (totalBits + 7) / 8;
+}
+
 /// Replaces each external-data tensor's reference by its bytes, so the
-/// importer sees every initializer the same way.
+/// importer sees every initializer the same way. As in ONNX Runtime, a
+/// length must be the tensor's size, and without one the tensor's size is
+/// read (not the rest of the file).
 bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
                       std::string &error) {
   if (t.data_location() != onnx::TensorProto::EXTERNAL)
@@ -51,12 +110,26 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
     return false;
   }
   int64_t offset = ref.offset, length = ref.length;
+  int64_t expected = tensorByteSize(t);
+  if (expected >= 0 && length >= 0 && length != expected) {
+    error = "TensorProto: " + t.name() +
+            " external data size mismatch. Computed size: " +
+            std::to_string(expected) +
+            ", external_data.length: " + std::to_string(length);
+    return false;
+  }
+  if (length < 0)
+    length = expected;
   std::string path;
   if (std::string why = checkExternalLocation(baseDir, ref.location, path);
       !why.empty()) {
     error =
         "External data path validation failed for initializer: " + t.name() +
         ". Error: " + why;
+    return false;
+  }
+  if (std::string why = checkExternalFile(path); !why.empty()) {
+    error = "tensor '" + t.name() + "': " + why;
     return false;
   }
   std::ifstream in(path, std::ios::binary);
@@ -71,7 +144,9 @@ bool loadExternalData(onnx::TensorProto &t, const std::string &baseDir,
     length = size > offset ? size - offset : 0;
   if (offset > size || length > size - offset) {
     error = "external data of tensor '" + t.name() + "' lies outside '" + path +
-            "'";
+            "': offset " + std::to_string(offset) + ", " +
+            std::to_string(length) + " bytes to read, the file holds " +
+            std::to_string(size);
     return false;
   }
   std::string bytes(length, '\0');
@@ -450,17 +525,30 @@ bool loadModel(const std::string &path, const std::string &bytes,
             ", max supported IR version: " + std::to_string(kMaxIrVersion);
     return false;
   }
+  // ONNX Runtime's official opset of each domain it knows (a model stamped
+  // with a newer one is refused, as FAIL; other domains are left to the
+  // importer, which names the operators it does not know).
+  static const std::pair<const char *, int64_t> kMaxDomainOpsets[] = {
+      {"ai.onnx", kMaxOpset},
+      {"ai.onnx.ml", 5},
+      {"ai.onnx.training", 1},
+      {"ai.onnx.preview.training", 1},
+      {"com.microsoft", 1}};
   int defaultOpset = -1;
-  for (const auto &o : out.model->opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx")
+  for (const auto &o : out.model->opset_import()) {
+    std::string domain = o.domain().empty() ? "ai.onnx" : o.domain();
+    if (domain == "ai.onnx")
       defaultOpset = static_cast<int>(o.version());
-  if (defaultOpset > kMaxOpset) {
-    errorCode = 1;
-    error = "Opset " + std::to_string(defaultOpset) +
-            " of domain ai.onnx is newer than Kiln supports: current "
-            "official support for domain ai.onnx is till opset " +
-            std::to_string(kMaxOpset);
-    return false;
+    for (const auto &[known, max] : kMaxDomainOpsets)
+      if (domain == known && o.version() > max) {
+        errorCode = 1;
+        error = "Opset " + std::to_string(o.version()) + " of domain " +
+                domain +
+                " is newer than Kiln supports: current official support "
+                "for domain " +
+                domain + " is till opset " + std::to_string(max);
+        return false;
+      }
   }
   if (std::string name = duplicateDefinition(graph); !name.empty()) {
     errorCode = 1;

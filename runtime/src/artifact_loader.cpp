@@ -243,6 +243,23 @@ std::string elfExtentError(const unsigned char *data, uint64_t size) {
   if (!within(eh.e_phoff, eh.e_phnum, eh.e_phentsize) ||
       !within(eh.e_shoff, eh.e_shnum, eh.e_shentsize))
     return "its headers point past its " + std::to_string(size) + " bytes";
+  // kiln-compile's trailer follows the section headers: found there and
+  // not at the end (or only its start), the copy was extended or cut.
+  uint64_t headersEnd = eh.e_shoff + uint64_t(eh.e_shnum) * eh.e_shentsize;
+  uint64_t after = size - headersEnd;
+  if (eh.e_shnum && after > 0 &&
+      std::memcmp(data + headersEnd, KILN_TRAILER_MAGIC,
+                  after < 8 ? after : 8) == 0)
+    return after < KILN_TRAILER_SIZE
+               ? "it ends " + std::to_string(after) +
+                     " bytes into the trailer kiln-compile wrote (a "
+                     "truncated copy)"
+               : "it holds " + std::to_string(after - KILN_TRAILER_SIZE) +
+                     " bytes after the trailer kiln-compile wrote (an "
+                     "extended copy)";
+  // A trailer's room after the headers, but no trailer's magic there.
+  if (eh.e_shnum && after == KILN_TRAILER_SIZE)
+    return "its integrity trailer is damaged";
   if (eh.e_phentsize >= sizeof(Elf64_Phdr))
     for (uint16_t i = 0; i < eh.e_phnum; ++i) {
       Elf64_Phdr ph;
@@ -263,9 +280,18 @@ bool skipChecksum() {
   return value && std::strcmp(value, "1") == 0;
 }
 
+/// The checksum in the integrity trailer of the `size` bytes at `bytes`, 0
+/// without one.
+uint64_t trailerChecksum(const unsigned char *bytes, uint64_t size) {
+  if (size < KILN_TRAILER_SIZE ||
+      std::memcmp(bytes + size - KILN_TRAILER_SIZE, KILN_TRAILER_MAGIC, 8) != 0)
+    return 0;
+  return readLe64(bytes + size - KILN_TRAILER_SIZE + 16);
+}
+
 /// Refuses the artifact open as `fd`, of `size` bytes, if it is damaged
-/// (artifactDamage).
-void checkIntegrity(const std::string &path, int fd, uint64_t size) {
+/// (artifactDamage); returns its trailer's checksum (trailerChecksum).
+uint64_t checkIntegrity(const std::string &path, int fd, uint64_t size) {
   if (size == 0)
     failLoad(KILN_INVALID_GRAPH, path, "not a Kiln artifact: the file is empty");
   void *map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -275,6 +301,7 @@ void checkIntegrity(const std::string &path, int fd, uint64_t size) {
   bool elf = size >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' &&
              bytes[2] == 'L' && bytes[3] == 'F';
   std::string problem = artifactDamage(bytes, size);
+  uint64_t checksum = trailerChecksum(bytes, size);
   ::munmap(map, size);
   // An ONNX model handed to the runtime (as ORT programs do): say what to
   // do instead of "invalid ELF header".
@@ -289,6 +316,7 @@ void checkIntegrity(const std::string &path, int fd, uint64_t size) {
   if (!problem.empty())
     failLoad(KILN_INVALID_GRAPH, path,
              "the artifact is damaged: " + problem + "; compile the model again");
+  return checksum;
 }
 
 /// Every artifact loaded, by dlopen handle: the identity of the file it was
@@ -301,9 +329,13 @@ struct FileIdentity {
   ino_t ino;
   off_t size;
   struct timespec mtime;
+  /// The integrity trailer's checksum: bytes rewritten keeping the size and
+  /// the modification time (os.utime, cp -p) differ in it.
+  uint64_t checksum;
   bool operator==(const FileIdentity &o) const {
     return dev == o.dev && ino == o.ino && size == o.size &&
-           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
+           checksum == o.checksum;
   }
 };
 std::mutex loadedMutex;
@@ -385,8 +417,9 @@ std::unique_ptr<LoadedArtifact> LoadedArtifact::load(const std::string &path) {
   struct stat st;
   if (::fstat(fd, &st) != 0)
     failLoad(KILN_FAIL, path, std::string("fstat: ") + std::strerror(errno));
-  checkIntegrity(path, fd, static_cast<uint64_t>(st.st_size));
-  FileIdentity identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+  uint64_t checksum =
+      checkIntegrity(path, fd, static_cast<uint64_t>(st.st_size));
+  FileIdentity identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim, checksum};
   std::unique_lock<std::mutex> lock(loadedMutex);
   std::string openPath = unusedProcName(fds);
   if (openPath.empty()) {

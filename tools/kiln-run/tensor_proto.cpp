@@ -60,6 +60,8 @@ void readExternal(const onnx::TensorProto &proto, const std::string &baseDir,
           kiln::checkExternalLocation(baseDir, ref.location, path);
       !why.empty())
     bad(what, "External data path validation failed. Error: " + why);
+  if (std::string why = kiln::checkExternalFile(path); !why.empty())
+    bad(what, why);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     bad(what,
