@@ -7,9 +7,14 @@
 
 #include "test_support.h"
 
+#include "kiln/kiln_integrity.h"
+
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
+#include <iterator>
+#include <sys/stat.h>
 
 using namespace kiln_test;
 
@@ -106,6 +111,71 @@ TEST(LoadErrorsTest, NotASharedObject) {
             0u)
       << error;
   std::remove(path.c_str());
+}
+
+namespace {
+
+std::string readBytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// `bytes` followed by the integrity trailer kiln-compile writes.
+std::string withTrailer(std::string bytes) {
+  uint64_t fields[2] = {bytes.size(), kiln_checksum(bytes.data(), bytes.size())};
+  bytes.append(KILN_TRAILER_MAGIC, 8);
+  for (uint64_t field : fields)
+    for (int i = 0; i < 8; ++i)
+      bytes.push_back(static_cast<char>(field >> (8 * i)));
+  return bytes;
+}
+
+} // namespace
+
+TEST(LoadErrorsTest, DamageAroundTheTrailerIsRefused) {
+  // fake_add with a trailer, as kiln-compile links it: copies cut inside
+  // their trailer, extended past it or with its magic flipped loaded as
+  // files without one (their checksum unchecked).
+  std::string good = withTrailer(readBytes(KILN_FAKE_ADD));
+  std::string path = ::testing::TempDir() + "kiln_trailer.so";
+  std::ofstream(path, std::ios::binary) << good;
+  { SessionHolder loads(path.c_str()); }
+  std::string flipped = good;
+  flipped[good.size() - KILN_TRAILER_SIZE] ^= 1;
+  for (const std::string &damaged :
+       {good.substr(0, good.size() - 1), good.substr(0, good.size() - 12),
+        good.substr(0, good.size() - 20), good + std::string(100, '\0'),
+        flipped}) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
+    std::string error = loadError(path);
+    EXPECT_EQ(error.rfind("INVALID_GRAPH: ", 0), 0u) << error;
+    EXPECT_NE(error.find("the artifact is damaged"), std::string::npos)
+        << damaged.size() << " bytes: " << error;
+  }
+  std::remove(path.c_str());
+}
+
+TEST(LoadErrorsTest, RewrittenInPlaceKeepingSizeAndTimeIsRefused) {
+  // glibc hands out the library it holds for the same inode: new bytes of
+  // the same size and modification time were served as the old model.
+  std::string original = readBytes(KILN_FAKE_ADD);
+  std::string first = withTrailer(original);
+  original[original.size() - 1] ^= 1; // the last section header
+  std::string second = withTrailer(original);
+  std::string path = ::testing::TempDir() + "kiln_in_place.so";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << first;
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  SessionHolder held(path.c_str());
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::in);
+    out << second;
+  }
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  std::string error = loadError(path);
+  EXPECT_EQ(error.rfind("FAIL: ", 0), 0u) << error;
+  EXPECT_NE(error.find("rewritten in place"), std::string::npos) << error;
 }
 
 TEST(LoadErrorsTest, OnnxModelWithoutCompilerSaysToCompileIt) {
