@@ -122,7 +122,8 @@ std::string readBytes(const std::string &path) {
 
 /// `bytes` followed by the integrity trailer kiln-compile writes.
 std::string withTrailer(std::string bytes) {
-  uint64_t fields[2] = {bytes.size(), kiln_checksum(bytes.data(), bytes.size())};
+  uint64_t fields[2] = {bytes.size(),
+                        kiln_checksum(bytes.data(), bytes.size())};
   bytes.append(KILN_TRAILER_MAGIC, 8);
   for (uint64_t field : fields)
     for (int i = 0; i < 8; ++i)
