@@ -106,9 +106,15 @@ struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
     auto gTy = dyn_cast<RankedTensorType>(grid.getType());
     if (!resTy || !xTy || !gTy)
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
-    if (xTy.getRank() != 4 || gTy.getRank() != 4)
+    // 2-D (4-D input, grid [N, H, W, 2]) or volumetric (5-D input, grid
+    // [N, D, H, W, 3]) sampling.
+    int64_t spatial = xTy.getRank() - 2;
+    if ((spatial != 2 && spatial != 3) || gTy.getRank() != xTy.getRank() ||
+        (!gTy.isDynamicDim(spatial + 1) &&
+         gTy.getDimSize(spatial + 1) != spatial))
       return rewriter.notifyMatchFailure(
-          op, "only 2-D sampling (4-D input and grid) is supported");
+          op, "2-D or 3-D sampling expected: a 4-D or 5-D input and a grid "
+              "of the same rank whose last dim holds the coordinates");
     if (!isa<FloatType>(xTy.getElementType()) ||
         !isa<FloatType>(gTy.getElementType()))
       return rewriter.notifyMatchFailure(op, "float input and grid expected");
@@ -118,6 +124,9 @@ struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
     bool cubic = mode == "bicubic" || mode == "cubic";
     if (!nearest && !cubic && mode != "bilinear" && mode != "linear")
       return rewriter.notifyMatchFailure(op, "unknown mode");
+    if (cubic && spatial != 2)
+      return rewriter.notifyMatchFailure(
+          op, "cubic sampling is defined for 2-D inputs only");
     GridPadding pad;
     StringRef padStr = op.getPaddingMode();
     if (padStr == "zeros")
@@ -133,19 +142,20 @@ struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
     Location loc = op.getLoc();
     Type elt = xTy.getElementType();
     FMath top{rewriter, loc, computeTypeFor(elt)};
-    Value hLen = val(rewriter, loc, dimOf(rewriter, loc, x, 2));
-    Value wLen = val(rewriter, loc, dimOf(rewriter, loc, x, 3));
-    Value hF = top.fromIndex(hLen), wF = top.fromIndex(wLen);
-    // The valid coordinate range: pixel centres with align_corners, else
-    // pixel edges.
-    Value xMin = top.c(alignCorners ? 0.0 : -0.5);
-    Value yMin = xMin;
-    Value xMax = top.sub(wF, top.c(alignCorners ? 1.0 : 0.5));
-    Value yMax = top.sub(hF, top.c(alignCorners ? 1.0 : 0.5));
-
-    SmallVector<OpFoldResult> sizes = {
-        dimOf(rewriter, loc, x, 0), dimOf(rewriter, loc, x, 1),
-        dimOf(rewriter, loc, grid, 1), dimOf(rewriter, loc, grid, 2)};
+    // Per spatial dim of x, outermost first (D,) H, W: its length and the
+    // valid coordinate range (pixel centres with align_corners, else pixel
+    // edges).
+    SmallVector<Value> lens, lensF, mins, maxs;
+    for (int64_t d = 0; d < spatial; ++d) {
+      lens.push_back(val(rewriter, loc, dimOf(rewriter, loc, x, 2 + d)));
+      lensF.push_back(top.fromIndex(lens.back()));
+      mins.push_back(top.c(alignCorners ? 0.0 : -0.5));
+      maxs.push_back(top.sub(lensF.back(), top.c(alignCorners ? 1.0 : 0.5)));
+    }
+    SmallVector<OpFoldResult> sizes = {dimOf(rewriter, loc, x, 0),
+                                       dimOf(rewriter, loc, x, 1)};
+    for (int64_t d = 0; d < spatial; ++d)
+      sizes.push_back(dimOf(rewriter, loc, grid, 1 + d));
     sizes = refineSizes(rewriter, resTy, sizes);
 
     auto body = [&](OpBuilder &nb, Location l, ValueRange ivs,
@@ -153,8 +163,11 @@ struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
       FMath m{nb, l, top.t};
       Value n = ivs[0], ch = ivs[1];
       auto gridAt = [&](int64_t k) {
-        return m.cast(tensor::ExtractOp::create(
-            nb, l, grid, ValueRange{n, ivs[2], ivs[3], cIdx(nb, l, k)}));
+        SmallVector<Value> at{n};
+        for (int64_t d = 0; d < spatial; ++d)
+          at.push_back(ivs[2 + d]);
+        at.push_back(cIdx(nb, l, k));
+        return m.cast(tensor::ExtractOp::create(nb, l, grid, at));
       };
       // [-1, 1] to pixel coordinates.
       auto denorm = [&](Value g, Value len) {
@@ -163,86 +176,89 @@ struct GridSampleLowering : OpConversionPattern<OnnxGridSampleOp> {
           return m.mul(m.div(g1, m.c(2.0)), m.sub(len, m.c(1.0)));
         return m.div(m.sub(m.mul(g1, len), m.c(1.0)), m.c(2.0));
       };
-      Value xc = denorm(gridAt(0), wF), yc = denorm(gridAt(1), hF);
-      if (nearest) {
-        xc = math::RoundEvenOp::create(nb, l, xc);
-        yc = math::RoundEvenOp::create(nb, l, yc);
-      }
-      // Coordinates outside [min, max] move in for border and reflection
-      // padding (ONNX reference and PyTorch; this matters for bicubic only,
-      // where ORT instead pads per pixel).
-      if (pad == GridPadding::Border) {
-        auto clampOut = [&](Value v, Value lo, Value hi, Value len) {
-          Value out = m.orI(m.lt(v, lo), m.gt(v, hi));
-          Value clamped = m.min(m.max(v, m.c(0.0)), m.sub(len, m.c(1.0)));
-          return m.sel(out, clamped, v);
-        };
-        xc = clampOut(xc, xMin, xMax, wF);
-        yc = clampOut(yc, yMin, yMax, hF);
-      } else if (pad == GridPadding::Reflection) {
-        xc = reflect(m, xc, xMin, xMax);
-        yc = reflect(m, yc, yMin, yMax);
+      // The grid holds (x, y[, z]): the innermost dim's coordinate first,
+      // read in that order.
+      SmallVector<Value> coord(spatial);
+      for (int64_t d = spatial - 1; d >= 0; --d) {
+        Value v = denorm(gridAt(spatial - 1 - d), lensF[d]);
+        if (nearest)
+          v = math::RoundEvenOp::create(nb, l, v);
+        // Coordinates outside [min, max] move in for border and reflection
+        // padding (ONNX reference and PyTorch; this matters for bicubic
+        // only, where ORT instead pads per pixel).
+        if (pad == GridPadding::Border) {
+          Value out = m.orI(m.lt(v, mins[d]), m.gt(v, maxs[d]));
+          Value clamped =
+              m.min(m.max(v, m.c(0.0)), m.sub(lensF[d], m.c(1.0)));
+          v = m.sel(out, clamped, v);
+        } else if (pad == GridPadding::Reflection) {
+          v = reflect(m, v, mins[d], maxs[d]);
+        }
+        coord[d] = v;
       }
 
-      // The pixel at integer (r, c), which may lie outside the image.
-      auto pixel = [&](Value r, Value c) -> Value {
+      // The pixel at integer `at` (one index per spatial dim), which may
+      // lie outside the image.
+      auto pixel = [&](SmallVector<Value> at) -> Value {
         Value valid;
-        if (pad == GridPadding::Zeros) {
-          auto inside = [&](Value i, Value len) {
-            return arith::AndIOp::create(
+        for (int64_t d = 0; d < spatial; ++d) {
+          if (pad == GridPadding::Zeros) {
+            Value inside = arith::AndIOp::create(
                 nb, l,
-                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, i,
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, at[d],
                                       cIdx(nb, l, 0)),
-                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, i,
-                                      len));
-          };
-          valid =
-              arith::AndIOp::create(nb, l, inside(r, hLen), inside(c, wLen));
-        } else if (pad == GridPadding::Reflection) {
-          c = m.toIdx(reflect(m, m.fromIndex(c), xMin, xMax));
-          r = m.toIdx(reflect(m, m.fromIndex(r), yMin, yMax));
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, at[d],
+                                      lens[d]));
+            valid = valid ? arith::AndIOp::create(nb, l, valid, inside)
+                          : inside;
+          } else if (pad == GridPadding::Reflection) {
+            at[d] = m.toIdx(reflect(m, m.fromIndex(at[d]), mins[d], maxs[d]));
+          }
+          // Clamping also keeps the zero-padded reads in bounds.
+          at[d] = clampIndex(nb, l, at[d], lens[d]);
         }
-        // Clamping also keeps the zero-padded reads in bounds.
-        Value v = tensor::ExtractOp::create(
-            nb, l, x,
-            ValueRange{n, ch, clampIndex(nb, l, r, hLen),
-                       clampIndex(nb, l, c, wLen)});
-        v = m.cast(v);
+        SmallVector<Value> idx{n, ch};
+        idx.append(at);
+        Value v = m.cast(tensor::ExtractOp::create(nb, l, x, idx));
         return valid ? m.sel(valid, v, m.c(0.0)) : v;
       };
 
       Value result;
       if (nearest) {
-        result = pixel(m.toIdx(yc), m.toIdx(xc));
+        SmallVector<Value> at;
+        for (Value v : coord)
+          at.push_back(m.toIdx(v));
+        result = pixel(at);
       } else {
-        Value x0F = m.floor(xc), y0F = m.floor(yc);
-        Value x0 = m.toIdx(x0F), y0 = m.toIdx(y0F);
-        Value dx = m.sub(xc, x0F), dy = m.sub(yc, y0F);
-        // Taps at offsets `first`.. from floor(coordinate), with weights.
-        SmallVector<Value> wx, wy;
-        int64_t first;
-        if (cubic) {
-          wx = cubicWeights(nb, l, dx, -0.75);
-          wy = cubicWeights(nb, l, dy, -0.75);
-          first = -1;
-        } else {
-          wx = {m.sub(m.c(1.0), dx), dx};
-          wy = {m.sub(m.c(1.0), dy), dy};
-          first = 0;
+        // Taps at offsets `first`.. from floor(coordinate), with weights,
+        // per dim; the sum nests with the innermost dim inside.
+        SmallVector<Value> base;
+        SmallVector<SmallVector<Value>> weights;
+        int64_t first = cubic ? -1 : 0;
+        for (Value v : coord) {
+          Value f = m.floor(v);
+          base.push_back(m.toIdx(f));
+          Value frac = m.sub(v, f);
+          if (cubic)
+            weights.emplace_back(cubicWeights(nb, l, frac, -0.75));
+          else
+            weights.push_back({m.sub(m.c(1.0), frac), frac});
         }
-        for (auto [i, wyi] : llvm::enumerate(wy)) {
-          Value r =
-              arith::AddIOp::create(nb, l, y0, cIdx(nb, l, first + (int64_t)i));
-          Value row;
-          for (auto [j, wxj] : llvm::enumerate(wx)) {
-            Value c = arith::AddIOp::create(nb, l, x0,
-                                            cIdx(nb, l, first + (int64_t)j));
-            Value term = m.mul(wxj, pixel(r, c));
-            row = row ? m.add(row, term) : term;
+        std::function<Value(int64_t, SmallVector<Value>)> sum =
+            [&](int64_t d, SmallVector<Value> at) -> Value {
+          if (d == spatial)
+            return pixel(at);
+          Value acc;
+          for (auto [k, w] : llvm::enumerate(weights[d])) {
+            SmallVector<Value> next = at;
+            next.push_back(arith::AddIOp::create(
+                nb, l, base[d], cIdx(nb, l, first + (int64_t)k)));
+            Value term = m.mul(w, sum(d + 1, next));
+            acc = acc ? m.add(acc, term) : term;
           }
-          Value term = m.mul(wyi, row);
-          result = result ? m.add(result, term) : term;
-        }
+          return acc;
+        };
+        result = sum(0, {});
       }
       return result.getType() == elt
                  ? result

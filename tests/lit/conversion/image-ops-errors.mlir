@@ -1,9 +1,18 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-func.func @gridsample_3d(%x: tensor<1x1x2x2x2xf32>, %g: tensor<1x2x2x2x3xf32>) -> tensor<1x1x2x2x2xf32> {
-  // expected-error @+2 {{cannot lower this op: only 2-D sampling (4-D input and grid) is supported}}
+func.func @gridsample_3d_cubic(%x: tensor<1x1x2x2x2xf32>, %g: tensor<1x2x2x2x3xf32>) -> tensor<1x1x2x2x2xf32> {
+  // expected-error @+2 {{cannot lower this op: cubic sampling is defined for 2-D inputs only}}
   // expected-error @+1 {{failed to legalize operation 'onnx.GridSample'}}
-  %0 = onnx.GridSample(%x, %g) : (tensor<1x1x2x2x2xf32>, tensor<1x2x2x2x3xf32>) -> tensor<1x1x2x2x2xf32>
+  %0 = onnx.GridSample(%x, %g) {mode = "cubic"} : (tensor<1x1x2x2x2xf32>, tensor<1x2x2x2x3xf32>) -> tensor<1x1x2x2x2xf32>
+  return %0 : tensor<1x1x2x2x2xf32>
+}
+
+// -----
+
+func.func @gridsample_coordinates(%x: tensor<1x1x2x2x2xf32>, %g: tensor<1x2x2x2x2xf32>) -> tensor<1x1x2x2x2xf32> {
+  // expected-error @+2 {{cannot lower this op: 2-D or 3-D sampling expected: a 4-D or 5-D input and a grid of the same rank whose last dim holds the coordinates}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.GridSample'}}
+  %0 = onnx.GridSample(%x, %g) : (tensor<1x1x2x2x2xf32>, tensor<1x2x2x2x2xf32>) -> tensor<1x1x2x2x2xf32>
   return %0 : tensor<1x1x2x2x2xf32>
 }
 

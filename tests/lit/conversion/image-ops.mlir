@@ -109,3 +109,17 @@ func.func @affine_grid_align(%theta: tensor<2x2x3xf32>, %size: tensor<4xi64>) ->
   %0 = onnx.AffineGrid(%theta, %size) {align_corners = 1 : i64} : (tensor<2x2x3xf32>, tensor<4xi64>) -> tensor<2x?x?x2xf32>
   return %0 : tensor<2x?x?x2xf32>
 }
+
+// -----
+
+// Volumetric GridSample: the grid's (x, y, z) address W, H and D, and
+// trilinear sampling sums 8 taps, the innermost (W) nested inside.
+// CHECK-LABEL: func.func @gridsample_volumetric
+// CHECK: linalg.generic
+// CHECK: tensor.extract %arg1[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2]
+// CHECK-COUNT-8: tensor.extract %arg0[
+// CHECK: linalg.yield
+func.func @gridsample_volumetric(%x: tensor<1x2x3x4x5xf32>, %g: tensor<1x2x3x4x3xf32>) -> tensor<1x2x2x3x4xf32> {
+  %0 = onnx.GridSample(%x, %g) {mode = "linear"} : (tensor<1x2x3x4x5xf32>, tensor<1x2x3x4x3xf32>) -> tensor<1x2x2x3x4xf32>
+  return %0 : tensor<1x2x2x3x4xf32>
+}
