@@ -584,14 +584,23 @@ class InferenceSession:
                                     opts.inter_op_num_threads, config)
 
         try:
+            before = os.stat(so_path)
+        except OSError:
+            before = None
+        try:
             return open_session(so_path), so_path
         except Exception as e:  # noqa: BLE001 (re-raised unless damaged)
             # A cache entry damaged on disk (truncated, flipped bytes) is
-            # compiled again, not loaded.
+            # compiled again, not loaded. It is removed only while it is
+            # still the file that was opened: another process may have
+            # renamed a rebuilt one into place since, and be opening it.
             if not (self.cache_hit and "the artifact is damaged" in str(e)):
                 raise
             try:
-                os.unlink(so_path)
+                now = os.stat(so_path)
+                if before is not None and (now.st_dev, now.st_ino) == (
+                        before.st_dev, before.st_ino):
+                    os.unlink(so_path)
             except OSError:
                 pass
             so_path = recompile()

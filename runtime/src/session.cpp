@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace kiln::rt;
@@ -709,13 +710,20 @@ kiln_status *kiln_session_create(const char *so_path,
   // its artifact opened; anything else is opened as an artifact.
   std::string artifact = artifactForModel(so_path, opts);
   std::unique_ptr<LoadedArtifact> loaded;
+  struct stat before {};
+  bool stated = ::stat(artifact.c_str(), &before) == 0;
   try {
     loaded = LoadedArtifact::load(artifact);
   } catch (const KilnError &e) {
     if (artifact == so_path || e.code() != KILN_INVALID_GRAPH)
       throw;
-    // A damaged cache entry is rebuilt, not loaded.
-    ::unlink(artifact.c_str());
+    // A damaged cache entry is rebuilt, not loaded. It is removed only if
+    // it is still the file that was loaded: another process may have
+    // renamed a rebuilt one into place since, and is about to open it.
+    struct stat now;
+    if (stated && ::stat(artifact.c_str(), &now) == 0 &&
+        now.st_dev == before.st_dev && now.st_ino == before.st_ino)
+      ::unlink(artifact.c_str());
     loaded = LoadedArtifact::load(artifactForModel(so_path, opts));
   }
   *out = new kiln_session(std::move(loaded), opts);

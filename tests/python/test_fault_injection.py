@@ -911,6 +911,54 @@ class CompileCacheTest(FaultCase):
                           if e.startswith(".kiln-")], [])
 
 
+    def test_concurrent_kiln_run_processes_share_the_c_cache(self):
+        # The C runtime's cache (kiln-run and C/C++ sessions on an .onnx):
+        # four processes at once on an empty cache, then on a damaged
+        # entry; each gets the right answer and the entry ends whole.
+        w = onh.from_array(np.full(4, 2.5, np.float32), "w")
+        model = _model([oh.make_node("Mul", ["x", "w"], ["y"])],
+                       [_vi("x", TensorProto.FLOAT, [4])],
+                       [_vi("y", TensorProto.FLOAT, [4])], [w])
+        path = self.save(model, "c_cache.onnx")
+        x = self.path("ones.npy")
+        np.save(x, np.ones(4, np.float32))
+        cache = self.path("c_cache")
+        env = dict(os.environ, KILN_CACHE_DIR=cache)
+
+        def together():
+            start = time.time() + 1.5
+            launcher = ("import os, sys, time\n"
+                        f"time.sleep(max(0, {start} - time.time()))\n"
+                        "os.execv(sys.argv[1], sys.argv[1:])\n")
+            procs = [subprocess.Popen(
+                [sys.executable, "-c", launcher, KILN_RUN, path, "x=" + x,
+                 "-o", self.path(f"out{i}")], env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for i in range(4)]
+            for i, p in enumerate(procs):
+                try:
+                    _, err = p.communicate(timeout=TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    self.fail("a concurrent kiln-run hangs")
+                self.assertEqual(p.returncode, 0, err[-2000:])
+                np.testing.assert_array_equal(
+                    np.load(self.path(f"out{i}/y.npy")), [2.5] * 4)
+
+        together()
+        entries = [e for e in os.listdir(cache) if e.endswith(".so")]
+        self.assertEqual(len(entries), 1, os.listdir(cache))
+        entry = os.path.join(cache, entries[0])
+        with open(entry, "rb") as f:
+            data = f.read()
+        with open(entry, "wb") as f:
+            f.write(data[:len(data) // 2])
+        together()
+        self.assertEqual(os.path.getsize(entry), len(data))
+        self.assertEqual([e for e in os.listdir(cache)
+                          if e.startswith(".kiln-")], [])
+
+
 class GraphValidationTest(FaultCase):
     """Graphs ORT refuses (names defined twice, attributes of the wrong
     type, versions beyond what it knows): the same class from Kiln, and
