@@ -282,13 +282,6 @@ LogicalResult Importer::emitCoercedSoftmax(const onnx::NodeProto &node,
   if (failed(outType))
     return failure();
   std::string name = "onnx." + node.op_type();
-  if (!inType) {
-    return nodeError(node, loc) << "opset < 13 " << node.op_type()
-                                << " needs an input of known rank";
-  }
-  int64_t rank = inType.getRank();
-  if (axis < 0)
-    axis += rank;
   auto build = [&](Value in, Type type, int64_t ax) {
     OperationState s(loc, name);
     s.addOperands(in);
@@ -296,6 +289,33 @@ LogicalResult Importer::emitCoercedSoftmax(const onnx::NodeProto &node,
     s.addAttribute("axis", b.getI64IntegerAttr(ax));
     return b.create(s)->getResult(0);
   };
+  if (!inType) {
+    // A rank ONNX's inference left open (exports with symbolic dims): the
+    // same Flatten -> op -> Reshape(Shape) chain with types Kiln's own
+    // inference fills in once the rank is known (Flatten takes a negative
+    // axis as it is).
+    Type elem = cast<TensorType>(input.getType()).getElementType();
+    auto flatType = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, elem);
+    OperationState flat(loc, "onnx.Flatten");
+    flat.addOperands(input);
+    flat.addTypes(flatType);
+    flat.addAttribute("axis", b.getI64IntegerAttr(axis));
+    Value normalized = build(b.create(flat)->getResult(0), flatType, 1);
+    OperationState shape(loc, "onnx.Shape");
+    shape.addOperands(input);
+    shape.addTypes(RankedTensorType::get({ShapedType::kDynamic},
+                                         b.getI64Type()));
+    Value shapeV = b.create(shape)->getResult(0);
+    OperationState reshape(loc, "onnx.Reshape");
+    reshape.addOperands({normalized, shapeV});
+    reshape.addTypes(*outType);
+    scopes.back()[node.output(0)] = b.create(reshape)->getResult(0);
+    return success();
+  }
+  int64_t rank = inType.getRank();
+  if (axis < 0)
+    axis += rank;
   if (axis == rank - 1) {
     scopes.back()[node.output(0)] = build(input, *outType, -1);
     return success();
