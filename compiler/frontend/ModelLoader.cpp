@@ -616,6 +616,14 @@ bool loadModel(const std::string &path, const std::string &bytes,
   // Runtime, a declared dim with neither a value nor a name takes the
   // inferred one's (an output [?, 3] of an input [N, 3] reports N).
   auto restoreDeclaredOutputs = [&] {
+    // Names the model gives its input dims. ONNX's inference invents
+    // others ("unk__0") for dims it cannot relate to any: ORT reports
+    // those as anonymous (None).
+    std::set<std::string> inputParams;
+    for (const auto &in : graph.input())
+      for (const auto &d : in.type().tensor_type().shape().dim())
+        if (d.has_dim_param())
+          inputParams.insert(d.dim_param());
     for (int i = 0; i < graph.output_size(); ++i) {
       onnx::ValueInfoProto &vi = *graph.mutable_output(i);
       onnx::TypeProto declared = declaredOutputs[i];
@@ -628,7 +636,10 @@ bool loadModel(const std::string &path, const std::string &bytes,
             *declared.mutable_tensor_type()->mutable_shape();
         if (shape.dim_size() == inferred.dim_size())
           for (int d = 0; d < shape.dim_size(); ++d)
-            if (!shape.dim(d).has_dim_value() && !shape.dim(d).has_dim_param())
+            if (!shape.dim(d).has_dim_value() &&
+                !shape.dim(d).has_dim_param() &&
+                (inferred.dim(d).has_dim_value() ||
+                 inputParams.count(inferred.dim(d).dim_param())))
               *shape.mutable_dim(d) = inferred.dim(d);
         onnx::ValueInfoProto *info = graph.add_value_info();
         info->set_name(vi.name());

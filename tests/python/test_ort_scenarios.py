@@ -707,12 +707,10 @@ class ScikitLearnScenarioTest(ScenarioCase):
                 self, mine.run([prob], {inp: x_test[i:i + 1]}),
                 theirs.run([prob], {inp: x_test[i:i + 1]}))
 
-    @unittest.expectedFailure
     def test_logistic_regression_output_shapes(self):
-        # ORT reports output_label's anonymous dim as None; Kiln reports
-        # 'unk__0', the name ONNX's shape inference makes up for it
-        # (ModelLoader's restoreDeclaredOutputs copies an inferred dim_param
-        # into an anonymous declared dim; ORT never sees generated names).
+        # ORT reports output_label's anonymous dim as None, not the name
+        # ONNX's shape inference makes up for it ('unk__0'): a declared
+        # anonymous dim takes only a value or a name the model's inputs use.
         from skl2onnx import convert_sklearn
         from skl2onnx.common.data_types import FloatTensorType
         from sklearn.linear_model import LogisticRegression
