@@ -701,7 +701,8 @@ LogicalResult OnnxRangeOp::inferShapes() {
 
 //===----------------------------------------------------------------------===//
 // Reductions: the reduced dims become 1 (keepdims) or go; with axes known
-// only at run time the rank is still known when keepdims is set.
+// only at run time the rank is still known when keepdims is set, or from
+// the axes tensor's static length when it is not.
 //===----------------------------------------------------------------------===//
 
 namespace {
@@ -724,12 +725,20 @@ LogicalResult inferReduction(ReduceOp op) {
     axes = constInts(op.getAxes());
   }
   if (!axes) {
-    if (!keep)
-      return failure();
+    // Without keepdims the rank drops by the number of axes, which a 1-D
+    // axes tensor of static length gives (ONNX's axes are distinct).
+    int64_t dropped = 0;
+    if (!keep) {
+      auto axesType = ranked(op.getAxes());
+      if (!axesType || axesType.getRank() != 1 ||
+          axesType.isDynamicDim(0) || axesType.getDimSize(0) > rank)
+        return failure();
+      dropped = axesType.getDimSize(0);
+    }
     return refineResultType(
         op, 0,
-        RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
-                              elem));
+        RankedTensorType::get(
+            SmallVector<int64_t>(rank - dropped, ShapedType::kDynamic), elem));
   }
   SmallVector<bool> reduced(rank, false);
   if (axes->empty()) {

@@ -140,14 +140,17 @@ func.func @expand_rank(%x: tensor<3x1xf32>, %s: tensor<4xi64>) -> tensor<*xf32> 
 
 // Reductions: constant axes give the shape (keepdims or not, negative axes,
 // no axes = all, noop_with_empty_axes = identity); run-time axes still give
-// the rank with keepdims.
+// the rank with keepdims, and without it when their count is static; of a
+// count known only at run time, not.
 // CHECK-LABEL: func.func @reductions
 // CHECK: onnx.ReduceMean({{.*}}) -> tensor<2x1x4xf32>
 // CHECK: onnx.ReduceSum({{.*}}) -> tensor<2xf32>
 // CHECK: onnx.ReduceMax({{.*}}) -> tensor<1x1x1xf32>
 // CHECK: onnx.ReduceL2({{.*}}) -> tensor<2x3x4xf32>
 // CHECK: onnx.ReduceProd({{.*}}) -> tensor<?x?x?xf32>
-func.func @reductions(%x: tensor<2x3x4xf32>, %axes: tensor<1xi64>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+// CHECK: onnx.ReduceSum({{.*}}) -> tensor<?x?xf32>
+// CHECK: onnx.ReduceMin({{.*}}) -> tensor<*xf32>
+func.func @reductions(%x: tensor<2x3x4xf32>, %axes: tensor<1xi64>, %any: tensor<?xi64>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
   %n = onnx.NoValue
   %a1 = onnx.Constant() {value = dense<[-2]> : tensor<1xi64>} : () -> tensor<1xi64>
   %a2 = onnx.Constant() {value = dense<[1, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
@@ -156,7 +159,9 @@ func.func @reductions(%x: tensor<2x3x4xf32>, %axes: tensor<1xi64>) -> (tensor<*x
   %2 = onnx.ReduceMax(%x, %n) : (tensor<2x3x4xf32>, none) -> tensor<*xf32>
   %3 = onnx.ReduceL2(%x, %n) {noop_with_empty_axes = 1 : i64} : (tensor<2x3x4xf32>, none) -> tensor<*xf32>
   %4 = onnx.ReduceProd(%x, %axes) : (tensor<2x3x4xf32>, tensor<1xi64>) -> tensor<*xf32>
-  return %0, %1, %2, %3, %4 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+  %5 = onnx.ReduceSum(%x, %axes) {keepdims = 0 : i64} : (tensor<2x3x4xf32>, tensor<1xi64>) -> tensor<*xf32>
+  %6 = onnx.ReduceMin(%x, %any) {keepdims = 0 : i64} : (tensor<2x3x4xf32>, tensor<?xi64>) -> tensor<*xf32>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
 }
 
 // -----
