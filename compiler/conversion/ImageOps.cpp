@@ -1,10 +1,13 @@
-//===- ImageOps.cpp - GridSample, RoiAlign to linalg ----------------------===//
+//===- ImageOps.cpp - GridSample, RoiAlign, DeformConv, AffineGrid --------===//
 //
 // Image sampling ops: every output element reads the input at a fractional
-// location (from a grid, or from a region of interest) with nearest, bilinear
-// or bicubic interpolation. Each becomes one index-driven linalg.generic;
-// RoiAlign's per-bin sampling grid, whose size may depend on the region, is
-// an scf.for nest inside the body. Semantics follow ONNX Runtime's kernels.
+// location (from a grid, a region of interest, or a deformable
+// convolution's offsets) with nearest, (bi/tri)linear or bicubic
+// interpolation. Each becomes one index-driven linalg.generic; RoiAlign's
+// per-bin sampling grid, whose size may depend on the region, is an scf.for
+// nest inside the body; DeformConv reduces over its channels and taps.
+// AffineGrid makes GridSample's grids. Semantics follow ONNX Runtime's
+// kernels and ONNX's reference.
 //
 //===----------------------------------------------------------------------===//
 
@@ -440,6 +443,192 @@ struct RoiAlignLowering : OpConversionPattern<OnnxRoiAlignOp> {
 } // namespace
 
 //===----------------------------------------------------------------------===//
+// DeformConv
+//===----------------------------------------------------------------------===//
+
+/// Y[n, oc, i, j] = B[oc] + sum over the group's channels c and the kernel
+/// taps (kh, kw) of W[oc, c, kh, kw] * mask * X[n, ic] sampled bilinearly
+/// (zero outside the image, as GridSample with align_corners and zero
+/// padding) at (i * sh - pt + kh * dh + offset_h, j * sw - pl + kw * dw +
+/// offset_w), the offsets and the mask of the channel's offset group. One
+/// generic: parallel over Y, reducing over (c, kh, kw) while reading W.
+struct DeformConvLowering : OpConversionPattern<OnnxDeformConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxDeformConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resTy = resultTypeOf(*this, op);
+    Value x = adaptor.getX(), w = adaptor.getW(), off = adaptor.getOffset();
+    Value bias = adaptor.getB(), mask = adaptor.getMask();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    auto wTy = dyn_cast<RankedTensorType>(w.getType());
+    auto offTy = dyn_cast<RankedTensorType>(off.getType());
+    if (!resTy || !xTy || !wTy || !offTy || xTy.getRank() != 4 ||
+        wTy.getRank() != 4 || offTy.getRank() != 4 || resTy.getRank() != 4)
+      return rewriter.notifyMatchFailure(
+          op, "2-D deformable convolution expected (4-D X, W, offset)");
+    if (!isa<FloatType>(xTy.getElementType()))
+      return rewriter.notifyMatchFailure(op, "float input expected");
+    int64_t group = op.getGroup(), offsetGroup = op.getOffsetGroup();
+    // Channel counts and the kernel size may be symbolic (W a graph input):
+    // what is static is checked here.
+    int64_t inC = xTy.getDimSize(1), outC = wTy.getDimSize(0);
+    int64_t kH = wTy.getDimSize(2), kW = wTy.getDimSize(3);
+    auto dyn = [](int64_t v) { return ShapedType::isDynamic(v); };
+    if (group < 1 || offsetGroup < 1 ||
+        (!dyn(inC) && (inC % group || inC % offsetGroup ||
+                       (!dyn(wTy.getDimSize(1)) &&
+                        wTy.getDimSize(1) * group != inC))) ||
+        (!dyn(outC) && outC % group))
+      return rewriter.notifyMatchFailure(
+          op, "the channels do not divide into group and offset_group");
+    auto ints = [&](std::optional<ArrayAttr> a, int64_t n, int64_t dflt) {
+      SmallVector<int64_t> v(n, dflt);
+      if (a && (int64_t)a->size() == n)
+        for (auto [i, e] : llvm::enumerate(*a))
+          v[i] = cast<IntegerAttr>(e).getInt();
+      return v;
+    };
+    SmallVector<int64_t> strides = ints(op.getStrides(), 2, 1);
+    SmallVector<int64_t> dils = ints(op.getDilations(), 2, 1);
+    SmallVector<int64_t> pads = ints(op.getPads(), 4, 0);
+    if (auto k = op.getKernelShape();
+        k && (k->size() != 2 ||
+              (!dyn(kH) && cast<IntegerAttr>((*k)[0]).getInt() != kH) ||
+              (!dyn(kW) && cast<IntegerAttr>((*k)[1]).getInt() != kW)))
+      return rewriter.notifyMatchFailure(op,
+                                         "kernel_shape disagrees with W");
+    if (!dyn(kH) && !dyn(kW) && !offTy.isDynamicDim(1) &&
+        offTy.getDimSize(1) != offsetGroup * 2 * kH * kW)
+      return rewriter.notifyMatchFailure(
+          op, "offset must hold offset_group * 2 * kH * kW channels");
+    bool hasBias = !isa<NoneType>(bias.getType());
+    bool hasMask = !isa<NoneType>(mask.getType());
+
+    Location loc = op.getLoc();
+    Type elt = xTy.getElementType();
+    FMath top{rewriter, loc, computeTypeFor(elt)};
+    auto dimV = [&](Value t, int64_t i) {
+      return val(rewriter, loc, dimOf(rewriter, loc, t, i));
+    };
+    Value hLen = dimV(x, 2), wLen = dimV(x, 3);
+    Value inCV = dimV(x, 1), outCV = dimV(w, 0);
+    Value kHV = dimV(w, 2), kWV = dimV(w, 3);
+    Value tapsV = arith::MulIOp::create(rewriter, loc, kHV, kWV);
+    auto perGroup = [&](Value c, int64_t g) {
+      return arith::DivUIOp::create(rewriter, loc, c,
+                                    cIdx(rewriter, loc, g)).getResult();
+    };
+    Value inPerGroup = perGroup(inCV, group);
+    Value outPerGroup = perGroup(outCV, group);
+    Value inPerOffsetGroup = perGroup(inCV, offsetGroup);
+    SmallVector<OpFoldResult> sizes = {
+        dimOf(rewriter, loc, x, 0), dimOf(rewriter, loc, w, 0),
+        dimOf(rewriter, loc, off, 2), dimOf(rewriter, loc, off, 3)};
+    sizes = refineSizes(rewriter, resTy, sizes);
+    Value init;
+    if (hasBias) {
+      init = generateTensor(
+          rewriter, loc, resTy, sizes, {}, {},
+          [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) -> Value {
+            return tensor::ExtractOp::create(b, l, bias, ValueRange{ivs[1]});
+          });
+    } else {
+      init = createFilled(rewriter, loc, resTy, sizes,
+                          scalarConstant(rewriter, loc, elt, 0));
+    }
+    MLIRContext *ctx = rewriter.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    // Loops: n, oc, i, j | c (in the group), kh, kw.
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx),
+        AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    iters.append(3, utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{w},
+        ValueRange{init}, maps, iters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          FMath m{nb, l, top.t};
+          auto index = [&](unsigned i) {
+            return linalg::IndexOp::create(nb, l, i).getResult();
+          };
+          Value n = index(0), oc = index(1), i = index(2), j = index(3);
+          Value cl = index(4), kh = index(5), kw = index(6);
+          auto mul = [&](Value a, Value b) {
+            return arith::MulIOp::create(nb, l, a, b).getResult();
+          };
+          auto mulC = [&](Value v, int64_t c) { return mul(v, cIdx(nb, l, c)); };
+          auto add = [&](Value a, Value b) {
+            return arith::AddIOp::create(nb, l, a, b);
+          };
+          // Input channel, offset group and tap (kernel position within the
+          // offset group's block of offsets and masks).
+          Value ic = add(
+              mul(arith::DivUIOp::create(nb, l, oc, outPerGroup), inPerGroup),
+              cl);
+          Value og = arith::DivUIOp::create(nb, l, ic, inPerOffsetGroup);
+          Value tap = add(add(mul(og, tapsV), mul(kh, kWV)), kw);
+          auto offsetAt = [&](int64_t part) {
+            Value ch = add(mulC(tap, 2), cIdx(nb, l, part));
+            return m.cast(tensor::ExtractOp::create(nb, l, off,
+                                                    ValueRange{n, ch, i, j}));
+          };
+          auto coordinate = [&](Value o, Value k, int64_t d, int64_t s,
+                                int64_t p, Value shift) {
+            Value base = arith::SubIOp::create(
+                nb, l, add(mulC(o, s), mulC(k, d)), cIdx(nb, l, p));
+            return m.add(m.fromIndex(base), shift);
+          };
+          Value h = coordinate(i, kh, dils[0], strides[0], pads[0],
+                               offsetAt(0));
+          Value wc = coordinate(j, kw, dils[1], strides[1], pads[1],
+                                offsetAt(1));
+          // Bilinear over the four neighbours, each zero outside.
+          Value h0F = m.floor(h), w0F = m.floor(wc);
+          Value h0 = m.toIdx(h0F), w0 = m.toIdx(w0F);
+          Value lh = m.sub(h, h0F), lw = m.sub(wc, w0F);
+          auto pixel = [&](Value r, Value c) {
+            auto inside = [&](Value v, Value len) {
+              return arith::AndIOp::create(
+                  nb, l,
+                  arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, v,
+                                        cIdx(nb, l, 0)),
+                  arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, v,
+                                        len));
+            };
+            Value valid =
+                arith::AndIOp::create(nb, l, inside(r, hLen), inside(c, wLen));
+            Value v = m.cast(tensor::ExtractOp::create(
+                nb, l, x,
+                ValueRange{n, ic, clampIndex(nb, l, r, hLen),
+                           clampIndex(nb, l, c, wLen)}));
+            return m.sel(valid, v, m.c(0.0));
+          };
+          Value h1 = add(h0, cIdx(nb, l, 1)), w1 = add(w0, cIdx(nb, l, 1));
+          Value one = m.c(1.0);
+          Value sample = m.add(
+              m.mul(m.sub(one, lh),
+                    m.add(m.mul(m.sub(one, lw), pixel(h0, w0)),
+                          m.mul(lw, pixel(h0, w1)))),
+              m.mul(lh, m.add(m.mul(m.sub(one, lw), pixel(h1, w0)),
+                              m.mul(lw, pixel(h1, w1)))));
+          Value term = m.mul(m.cast(args[0]), sample);
+          if (hasMask)
+            term = m.mul(term, m.cast(tensor::ExtractOp::create(
+                                   nb, l, mask, ValueRange{n, tap, i, j})));
+          Value acc = m.add(m.cast(args[1]), term);
+          linalg::YieldOp::create(nb, l,
+                                  acc.getType() == elt
+                                      ? acc
+                                      : castFloat(nb, l, acc, elt));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // AffineGrid
 //===----------------------------------------------------------------------===//
 
@@ -533,6 +722,6 @@ struct AffineGridLowering : OpConversionPattern<OnnxAffineGridOp> {
 
 void kiln::populateImageOpsPatterns(TypeConverter &tc,
                                     RewritePatternSet &patterns) {
-  patterns.add<GridSampleLowering, RoiAlignLowering, AffineGridLowering>(
-      tc, patterns.getContext());
+  patterns.add<GridSampleLowering, RoiAlignLowering, AffineGridLowering,
+               DeformConvLowering>(tc, patterns.getContext());
 }

@@ -51,3 +51,13 @@ func.func @affine_grid_rank(%theta: tensor<2x2x3xf32>, %size: tensor<3xi64>) -> 
   %0 = onnx.AffineGrid(%theta, %size) : (tensor<2x2x3xf32>, tensor<3xi64>) -> tensor<2x?x2xf32>
   return %0 : tensor<2x?x2xf32>
 }
+
+// -----
+
+func.func @deform_conv_groups(%x: tensor<1x3x5x5xf32>, %w: tensor<4x1x2x2xf32>, %off: tensor<1x16x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %none = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: the channels do not divide into group and offset_group}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.DeformConv'}}
+  %0 = onnx.DeformConv(%x, %w, %off, %none, %none) {group = 2 : i64, offset_group = 2 : i64} : (tensor<1x3x5x5xf32>, tensor<4x1x2x2xf32>, tensor<1x16x4x4xf32>, none, none) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}

@@ -123,3 +123,23 @@ func.func @gridsample_volumetric(%x: tensor<1x2x3x4x5xf32>, %g: tensor<1x2x3x4x3
   %0 = onnx.GridSample(%x, %g) {mode = "linear"} : (tensor<1x2x3x4x5xf32>, tensor<1x2x3x4x3xf32>) -> tensor<1x2x2x3x4xf32>
   return %0 : tensor<1x2x2x3x4xf32>
 }
+
+// -----
+
+// DeformConv: one generic over Y [N, oC, oH, oW], reducing over the group's
+// channels and the kernel taps while reading W; each tap samples X
+// bilinearly at its offset position (four neighbours, zero outside) and is
+// scaled by the mask.
+// CHECK-LABEL: func.func @deform_conv
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%arg1 : tensor<4x1x2x2xf32>)
+// CHECK: tensor.extract %arg2[
+// CHECK: tensor.extract %arg2[
+// CHECK: math.floor
+// CHECK: math.floor
+// CHECK-COUNT-4: tensor.extract %arg0[
+// CHECK: tensor.extract %arg4[
+// CHECK: linalg.yield
+func.func @deform_conv(%x: tensor<1x2x5x5xf32>, %w: tensor<4x1x2x2xf32>, %off: tensor<1x16x4x4xf32>, %b: tensor<4xf32>, %m: tensor<1x8x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = onnx.DeformConv(%x, %w, %off, %b, %m) {group = 2 : i64, offset_group = 2 : i64, kernel_shape = [2, 2]} : (tensor<1x2x5x5xf32>, tensor<4x1x2x2xf32>, tensor<1x16x4x4xf32>, tensor<4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
