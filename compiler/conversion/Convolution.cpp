@@ -26,6 +26,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -392,7 +393,148 @@ Value kiln::addChannelBias(OpBuilder &b, Location loc, Value conv, Value bias,
       .getResult(0);
 }
 
+namespace {
+
+/// CausalConvWithState (opset 27): a causal depthwise 1-D convolution over
+/// the past state followed by the input, padded[b, c, p] = past[b, c, p]
+/// for p < k - 1 (zero without a past state), input[b, c, p - k + 1] after:
+///   output[b, c, t] = act(bias[c] + sum_j weight[c, 0, j] * padded[t + j])
+///   present_state[b, c, s] = padded[b, c, L + s]   (the last k - 1)
+/// Read in place, without materializing the concatenation; every size may
+/// be symbolic (ONNX's function body needs a static kernel size).
+struct CausalConvWithStateLowering
+    : OpConversionPattern<OnnxCausalConvWithStateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxCausalConvWithStateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto outTy = resultTypeOf(*this, op, 0);
+    auto stateTy = resultTypeOf(*this, op, 1);
+    Value x = adaptor.getInput(), w = adaptor.getWeight();
+    Value bias = adaptor.getBias(), past = adaptor.getPastState();
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    auto wTy = dyn_cast<RankedTensorType>(w.getType());
+    if (!outTy || !stateTy || !xTy || !wTy || xTy.getRank() != 3 ||
+        wTy.getRank() != 3 || outTy.getRank() != 3 || stateTy.getRank() != 3)
+      return rewriter.notifyMatchFailure(
+          op, "rank-3 input, weight [C, 1, k] and results expected");
+    Type elem = xTy.getElementType();
+    if (!isa<FloatType>(elem))
+      return rewriter.notifyMatchFailure(op, "float tensors expected");
+    StringRef act = op.getActivation();
+    bool silu = act == "silu" || act == "swish";
+    if (!silu && act != "none")
+      return rewriter.notifyMatchFailure(
+          op, "activation must be none, silu or swish");
+    bool hasBias = !isa<NoneType>(bias.getType());
+    bool hasPast = !isa<NoneType>(past.getType());
+    Location loc = op.getLoc();
+    auto dimV = [&](Value t, int64_t i) {
+      return tensor::DimOp::create(rewriter, loc, t, i).getResult();
+    };
+    Value len = dimV(x, 2);
+    Value lead = arith::SubIOp::create(rewriter, loc, dimV(w, 2),
+                                       cIdx(rewriter, loc, 1));
+    // padded[b, c, p] as a scalar, p an index into [0, k - 1 + L).
+    auto padded = [&](OpBuilder &b, Location l, Value bi, Value ci,
+                      Value p) -> Value {
+      Value fromX = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, p,
+                                          lead);
+      Value xi = arith::SubIOp::create(b, l, p, lead);
+      Value zero = cIdx(b, l, 0);
+      Value xv = tensor::ExtractOp::create(
+          b, l, x,
+          ValueRange{bi, ci, arith::SelectOp::create(b, l, fromX, xi, zero)});
+      if (!hasPast)
+        return arith::SelectOp::create(b, l, fromX, xv,
+                                       scalarConstant(b, l, elem, 0));
+      // Both reads stay in bounds; the select keeps the right one.
+      Value pi = arith::SelectOp::create(b, l, fromX, zero, p);
+      Value pv = tensor::ExtractOp::create(b, l, past, ValueRange{bi, ci, pi});
+      return arith::SelectOp::create(b, l, fromX, xv, pv);
+    };
+    MLIRContext *ctx = rewriter.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+
+    // The sums over the kernel (reading the weight gives the loop its
+    // size), then bias and activation elementwise.
+    // 16-bit floats accumulate in f32 and round once, as the function
+    // body's Conv does.
+    Type acc = elem.getIntOrFloatBitWidth() < 32 ? rewriter.getF32Type() : elem;
+    auto accTy = outTy.clone(acc);
+    auto widen = [&](OpBuilder &b, Location l, Value v) {
+      return v.getType() == acc ? v : arith::ExtFOp::create(b, l, acc, v);
+    };
+    SmallVector<OpFoldResult> outSizes =
+        refineSizes(rewriter, outTy, sizesOf(rewriter, loc, x));
+    Value zeros = createFilled(rewriter, loc, accTy, outSizes,
+                               scalarConstant(rewriter, loc, acc, 0));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(4, 0, {d(1), getAffineConstantExpr(0, ctx), d(3)},
+                       ctx),
+        AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
+    SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    Value sums =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{accTy}, ValueRange{w}, ValueRange{zeros},
+            maps, iters,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value bi = linalg::IndexOp::create(b, l, 0);
+              Value ci = linalg::IndexOp::create(b, l, 1);
+              Value p = arith::AddIOp::create(
+                  b, l, linalg::IndexOp::create(b, l, 2),
+                  linalg::IndexOp::create(b, l, 3));
+              Value term =
+                  arith::MulFOp::create(b, l, widen(b, l, args[0]),
+                                        widen(b, l, padded(b, l, bi, ci, p)));
+              linalg::YieldOp::create(
+                  b, l, ValueRange{arith::AddFOp::create(b, l, args[1], term)});
+            })
+            .getResult(0);
+    Value output = sums;
+    if (hasBias || silu || acc != elem) {
+      output = generateTensor(
+          rewriter, loc, outTy, outSizes, {sums},
+          {AffineMap::getMultiDimIdentityMap(3, ctx)},
+          [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
+            Value v = args[0];
+            if (hasBias)
+              v = arith::AddFOp::create(
+                  b, l, v,
+                  widen(b, l,
+                        tensor::ExtractOp::create(b, l, bias,
+                                                  ValueRange{ivs[1]})));
+            if (silu) {
+              // v * sigmoid(v) = v / (1 + exp(-v))
+              Value one = scalarConstant(b, l, acc, 1);
+              Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, v));
+              v = arith::DivFOp::create(b, l, v,
+                                        arith::AddFOp::create(b, l, one, e));
+            }
+            return acc == elem ? v
+                               : arith::TruncFOp::create(b, l, elem, v)
+                                     .getResult();
+          });
+    }
+    SmallVector<OpFoldResult> stateSizes = sizesOf(rewriter, loc, x);
+    stateSizes[2] = lead;
+    stateSizes = refineSizes(rewriter, stateTy, stateSizes);
+    Value state = generateTensor(
+        rewriter, loc, stateTy, stateSizes, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          return padded(b, l, ivs[0], ivs[1],
+                        arith::AddIOp::create(b, l, len, ivs[2]));
+        });
+    rewriter.replaceOp(op, {output, state});
+    return success();
+  }
+};
+
+} // namespace
+
 void kiln::populateConvolutionPatterns(TypeConverter &tc,
                                        RewritePatternSet &patterns) {
-  patterns.add<ConvLowering>(tc, patterns.getContext());
+  patterns.add<ConvLowering, CausalConvWithStateLowering>(
+      tc, patterns.getContext());
 }
