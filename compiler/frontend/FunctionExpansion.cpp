@@ -39,6 +39,8 @@ const std::set<std::string> &rewrittenByImporter() {
   return ops;
 }
 
+constexpr const char *kPreviewDomain = "ai.onnx.preview";
+
 bool isDefaultDomain(const std::string &d) {
   return d.empty() || d == "ai.onnx";
 }
@@ -149,16 +151,24 @@ private:
     const onnx::FunctionProto *fn = nullptr;
     const onnx::OpSchema *schema = nullptr;
     auto local = localFunctions.find({node.domain(), node.op_type()});
+    // ai.onnx.preview's operators (FlexAttention) are compiled through
+    // their function bodies, built of default-domain operators.
+    bool preview = node.domain() == kPreviewDomain;
     if (local != localFunctions.end()) {
       fn = local->second;
-    } else if (isDefaultDomain(node.domain()) &&
-               (expandedOps().count(node.op_type()) ||
-                (isLowered && !isLowered(node.op_type()) &&
-                 !rewrittenByImporter().count(node.op_type())))) {
+    } else if (preview ||
+               (isDefaultDomain(node.domain()) &&
+                (expandedOps().count(node.op_type()) ||
+                 (isLowered && !isLowered(node.op_type()) &&
+                  !rewrittenByImporter().count(node.op_type()))))) {
       int64_t opset =
           nodeOpsets.count(node.name()) ? nodeOpsets[node.name()] : modelOpset;
-      schema = onnx::OpSchemaRegistry::Schema(node.op_type(),
-                                              static_cast<int>(opset), "");
+      if (preview)
+        for (const auto &o : model.opset_import())
+          if (o.domain() == kPreviewDomain)
+            opset = o.version();
+      schema = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), static_cast<int>(opset), preview ? kPreviewDomain : "");
       if (!schema)
         return true;
       if (schema->HasFunction()) {

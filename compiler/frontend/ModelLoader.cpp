@@ -311,6 +311,18 @@ std::string unsupportedDomainNode(const onnx::ModelProto &model,
     bool supported = domain.empty() || domain == "ai.onnx" ||
                      domain == "ai.onnx.ml" ||
                      domain == "ai.onnx.preview.training";
+    // ai.onnx.preview's operators with a function body are expanded into
+    // it (FunctionExpansion.cpp).
+    if (domain == "ai.onnx.preview") {
+      int64_t version = 1;
+      for (const auto &o : model.opset_import())
+        if (o.domain() == domain)
+          version = o.version();
+      const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), static_cast<int>(version), domain);
+      supported |= schema && (schema->HasFunction() ||
+                              schema->HasContextDependentFunction());
+    }
     for (const auto &f : model.functions())
       supported |= f.domain() == domain && f.name() == node.op_type();
     if (!supported) {
