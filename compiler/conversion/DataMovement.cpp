@@ -647,20 +647,54 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
       return rewriter.notifyMatchFailure(op, "missing pads");
     }
     SmallVector<int64_t> axes;
+    SmallVector<OpFoldResult> lo(rank, idx(rewriter, 0)),
+        hi(rank, idx(rewriter, 0));
+    auto axesTy = isNoValue(adaptor.getAxes())
+                      ? RankedTensorType()
+                      : dyn_cast<RankedTensorType>(adaptor.getAxes().getType());
     if (isNoValue(adaptor.getAxes())) {
       for (int64_t d = 0; d < rank; ++d)
         axes.push_back(d);
     } else if (auto a = constInts(adaptor.getAxes())) {
       for (int64_t v : *a)
         axes.push_back(normalizeAxis(v, rank));
+    } else if (axesTy && axesTy.getRank() == 1 && !axesTy.isDynamicDim(0) &&
+               (int64_t)pads.size() == 2 * axesTy.getDimSize(0)) {
+      // Axes read at run time (a count the type gives): dim d takes the
+      // pads of the entry naming it, negative entries counting from the
+      // back; dims no entry names stay unpadded.
+      Value rankV = cIdx(rewriter, loc, rank), zero = cIdx(rewriter, loc, 0);
+      for (int64_t i = 0; i < axesTy.getDimSize(0); ++i) {
+        Value a = toIndex(rewriter, loc,
+                          tensor::ExtractOp::create(
+                              rewriter, loc, adaptor.getAxes(),
+                              ValueRange{cIdx(rewriter, loc, i)}));
+        Value neg = arith::CmpIOp::create(rewriter, loc,
+                                          arith::CmpIPredicate::slt, a, zero);
+        a = arith::SelectOp::create(
+            rewriter, loc, neg, arith::AddIOp::create(rewriter, loc, a, rankV),
+            a);
+        int64_t k = axesTy.getDimSize(0);
+        for (int64_t d = 0; d < rank; ++d) {
+          Value hit = arith::CmpIOp::create(rewriter, loc,
+                                            arith::CmpIPredicate::eq, a,
+                                            cIdx(rewriter, loc, d));
+          auto pick = [&](OpFoldResult cur, OpFoldResult pad) {
+            return OpFoldResult(arith::SelectOp::create(
+                rewriter, loc, hit, val(rewriter, loc, pad),
+                val(rewriter, loc, cur)));
+          };
+          lo[d] = pick(lo[d], pads[i]);
+          hi[d] = pick(hi[d], pads[i + k]);
+        }
+      }
     } else {
-      return rewriter.notifyMatchFailure(op, "axes must be a constant");
+      return rewriter.notifyMatchFailure(
+          op, "axes must be a constant or a 1-D tensor of static length");
     }
     int64_t k = axes.size();
-    if ((int64_t)pads.size() != 2 * k)
+    if (!axes.empty() && (int64_t)pads.size() != 2 * k)
       return rewriter.notifyMatchFailure(op, "pads length != 2 * #axes");
-    SmallVector<OpFoldResult> lo(rank, idx(rewriter, 0)),
-        hi(rank, idx(rewriter, 0));
     for (int64_t i = 0; i < k; ++i) {
       if (axes[i] < 0 || axes[i] >= rank)
         return rewriter.notifyMatchFailure(op, "axis out of range");

@@ -61,3 +61,13 @@ func.func @gather_elements_no_rank(%a: tensor<*xf32>, %i: tensor<*xi64>) -> tens
   %0 = onnx.GatherElements(%a, %i) : (tensor<*xf32>, tensor<*xi64>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+func.func @pad_axes_of_unknown_count(%x: tensor<1x3x4x5xf32>, %pads: tensor<4xi64>, %axes: tensor<?xi64>) -> tensor<?x?x?x?xf32> {
+  %none = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: axes must be a constant or a 1-D tensor of static length}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Pad'}}
+  %0 = onnx.Pad(%x, %pads, %none, %axes) {mode = "constant"} : (tensor<1x3x4x5xf32>, tensor<4xi64>, none, tensor<?xi64>) -> tensor<?x?x?x?xf32>
+  return %0 : tensor<?x?x?x?xf32>
+}

@@ -573,3 +573,20 @@ func.func @split_empty(%a: tensor<0xf32>, %s: tensor<2xi64>) -> (tensor<0xf32>, 
   %0:2 = onnx.Split(%a, %s) : (tensor<0xf32>, tensor<2xi64>) -> (tensor<0xf32>, tensor<0xf32>)
   return %0#0, %0#1 : tensor<0xf32>, tensor<0xf32>
 }
+
+// -----
+
+// Pad with axes read at run time (their count from the type): each dim
+// takes the pads of the entry naming it (negative entries count from the
+// back), selected at run time.
+// CHECK-LABEL: func.func @pad_runtime_axes
+// CHECK: %[[A0:.*]] = tensor.extract %arg2[%c0]
+// CHECK: arith.cmpi slt
+// CHECK: arith.cmpi eq
+// CHECK: arith.select
+// CHECK: tensor.pad
+func.func @pad_runtime_axes(%x: tensor<1x3x4x5xf32>, %pads: tensor<4xi64>, %axes: tensor<2xi64>) -> tensor<?x?x?x?xf32> {
+  %none = onnx.NoValue
+  %0 = onnx.Pad(%x, %pads, %none, %axes) {mode = "constant"} : (tensor<1x3x4x5xf32>, tensor<4xi64>, none, tensor<2xi64>) -> tensor<?x?x?x?xf32>
+  return %0 : tensor<?x?x?x?xf32>
+}
