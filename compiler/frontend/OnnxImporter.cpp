@@ -289,29 +289,33 @@ LogicalResult Importer::emitCoercedSoftmax(const onnx::NodeProto &node,
     s.addAttribute("axis", b.getI64IntegerAttr(ax));
     return b.create(s)->getResult(0);
   };
-  if (!inType) {
-    // A rank ONNX's inference left open (exports with symbolic dims): the
-    // same Flatten -> op -> Reshape(Shape) chain with types Kiln's own
-    // inference fills in once the rank is known (Flatten takes a negative
-    // axis as it is).
-    Type elem = cast<TensorType>(input.getType()).getElementType();
-    auto flatType = RankedTensorType::get(
-        {ShapedType::kDynamic, ShapedType::kDynamic}, elem);
+  // Flatten at `axis` -> the op over the 2-D result's last dim ->
+  // Reshape(Shape(input)). With a rank ONNX's inference left open (exports
+  // with symbolic dims) the same chain keeps the axis as given (Flatten
+  // takes it so) and leaves the types for Kiln's own inference to fill in.
+  auto coerce = [&](int64_t flatAxis, RankedTensorType flatType,
+                    int64_t rank) {
     OperationState flat(loc, "onnx.Flatten");
     flat.addOperands(input);
     flat.addTypes(flatType);
-    flat.addAttribute("axis", b.getI64IntegerAttr(axis));
+    flat.addAttribute("axis", b.getI64IntegerAttr(flatAxis));
     Value normalized = build(b.create(flat)->getResult(0), flatType, 1);
     OperationState shape(loc, "onnx.Shape");
     shape.addOperands(input);
-    shape.addTypes(RankedTensorType::get({ShapedType::kDynamic},
-                                         b.getI64Type()));
+    shape.addTypes(RankedTensorType::get({rank}, b.getI64Type()));
     Value shapeV = b.create(shape)->getResult(0);
     OperationState reshape(loc, "onnx.Reshape");
     reshape.addOperands({normalized, shapeV});
     reshape.addTypes(*outType);
     scopes.back()[node.output(0)] = b.create(reshape)->getResult(0);
     return success();
+  };
+  if (!inType) {
+    Type elem = cast<TensorType>(input.getType()).getElementType();
+    return coerce(axis,
+                  RankedTensorType::get(
+                      {ShapedType::kDynamic, ShapedType::kDynamic}, elem),
+                  ShapedType::kDynamic);
   }
   int64_t rank = inType.getRank();
   if (axis < 0)
@@ -329,25 +333,12 @@ LogicalResult Importer::emitCoercedSoftmax(const onnx::NodeProto &node,
     }
     return p;
   };
-  auto flatType =
+  return coerce(
+      axis,
       RankedTensorType::get({product(inType.getShape().take_front(axis)),
                              product(inType.getShape().drop_front(axis))},
-                            inType.getElementType());
-  OperationState flat(loc, "onnx.Flatten");
-  flat.addOperands(input);
-  flat.addTypes(flatType);
-  flat.addAttribute("axis", b.getI64IntegerAttr(axis));
-  Value flattened = b.create(flat)->getResult(0);
-  Value normalized = build(flattened, flatType, 1);
-  OperationState shape(loc, "onnx.Shape");
-  shape.addOperands(input);
-  shape.addTypes(RankedTensorType::get({rank}, b.getI64Type()));
-  Value shapeV = b.create(shape)->getResult(0);
-  OperationState reshape(loc, "onnx.Reshape");
-  reshape.addOperands({normalized, shapeV});
-  reshape.addTypes(*outType);
-  scopes.back()[node.output(0)] = b.create(reshape)->getResult(0);
-  return success();
+                            inType.getElementType()),
+      rank);
 }
 
 /// Rewrites the forms of old opsets into the newest form: attributes that

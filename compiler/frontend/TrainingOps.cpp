@@ -82,19 +82,13 @@ public:
 
   /// A scalar constant of the working element type.
   std::string constant(double value) {
-    onnx::NodeProto &n = addNode("Constant");
-    std::string name = fresh("Constant");
-    n.add_output(name);
-    auto *attr = n.add_attribute();
-    attr->set_name("value");
-    attr->set_type(onnx::AttributeProto::TENSOR);
-    onnx::TensorProto *t = attr->mutable_t();
+    onnx::TensorProto *t = constantNode();
     t->set_data_type(elemType_);
     if (elemType_ == onnx::TensorProto::DOUBLE)
       t->add_double_data(value);
     else
       t->add_float_data(static_cast<float>(value));
-    return name;
+    return out.back().output(0);
   }
 
   /// `name` converted to the working element type; `from` is its element
@@ -130,22 +124,26 @@ public:
   }
   /// A 1-D int64 constant.
   std::string i64s(const std::vector<int64_t> &values) {
-    onnx::NodeProto &n = addNode("Constant");
-    std::string name = fresh("Constant");
-    n.add_output(name);
-    auto *attr = n.add_attribute();
-    attr->set_name("value");
-    attr->set_type(onnx::AttributeProto::TENSOR);
-    onnx::TensorProto *t = attr->mutable_t();
+    onnx::TensorProto *t = constantNode();
     t->set_data_type(onnx::TensorProto::INT64);
     t->add_dims(values.size());
     for (int64_t v : values)
       t->add_int64_data(v);
-    return name;
+    return out.back().output(0);
   }
   int32_t elemType() const { return elemType_; }
 
 private:
+  /// A Constant node with a fresh output; its value is for the caller.
+  onnx::TensorProto *constantNode() {
+    onnx::NodeProto &n = addNode("Constant");
+    n.add_output(fresh("Constant"));
+    auto *attr = n.add_attribute();
+    attr->set_name("value");
+    attr->set_type(onnx::AttributeProto::TENSOR);
+    return attr->mutable_t();
+  }
+
   onnx::NodeProto &addNode(const std::string &opType) {
     out.emplace_back();
     onnx::NodeProto &n = out.back();
