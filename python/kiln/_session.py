@@ -583,10 +583,14 @@ class InferenceSession:
             return _runtime.Session(path, opts.intra_op_num_threads,
                                     opts.inter_op_num_threads, config)
 
-        try:
-            before = os.stat(so_path)
-        except OSError:
-            before = None
+        # Only a cache entry is ever removed below; an artifact given as
+        # bytes has no path to stat.
+        before = None
+        if self.cache_hit:
+            try:
+                before = os.stat(so_path)
+            except (OSError, ValueError):
+                pass
         try:
             return open_session(so_path), so_path
         except Exception as e:  # noqa: BLE001 (re-raised unless damaged)
