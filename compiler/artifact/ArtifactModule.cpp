@@ -187,7 +187,8 @@ enum RunContextField : unsigned {
   kCtxParallelFor = 3,
   kCtxKernelBegin = 4,
   kCtxKernelEnd = 5,
-  kCtxNumFields = 6,
+  kCtxFail = 6,
+  kCtxNumFields = 7,
 };
 
 /// The generated code reaches the run context through a thread-local of the
@@ -354,6 +355,24 @@ void defineOutOfMemory(RunContextAccess &rc) {
   b.CreateRetVoid();
 }
 
+/// kiln_check_failed(ptr message), which the generated code calls when a
+/// run-time check fails (Gather indices, Reshape sizes): the run's `fail`
+/// hook, which leaves the run.
+void defineCheckFailed(RunContextAccess &rc) {
+  llvm::LLVMContext &ctx = rc.ctx;
+  auto *voidTy = llvm::Type::getVoidTy(ctx);
+  llvm::Function *f = rc.defineIfUsed(
+      "kiln_check_failed", llvm::FunctionType::get(voidTy, {rc.i64}, false));
+  if (!f)
+    return;
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+  llvm::Value *run = rc.current(b);
+  llvm::Value *fn = rc.hook(b, run, kCtxFail);
+  b.CreateCall(llvm::FunctionType::get(voidTy, {rc.ptr, rc.ptr}, false), fn,
+               {run, b.CreateIntToPtr(f->getArg(0), rc.ptr)});
+  b.CreateRetVoid();
+}
+
 /// kiln_kernel_begin/kiln_kernel_end(i32 id), which kiln-instrument-kernels
 /// puts around every kernel, call the run's hook of that name when the
 /// session profiles; otherwise the hook is NULL and the cost is this check.
@@ -493,6 +512,7 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   defineAllocationHooks(rc);
   defineParallelFor(rc);
   defineOutOfMemory(rc);
+  defineCheckFailed(rc);
   defineKernelHooks(rc);
   llvm::Function *entry = defineEntry(rc, error);
   if (!entry)

@@ -4,7 +4,10 @@
 #include "dialects/onnx/OnnxDialect.h"
 
 #include "compiler/conversion/ShapeHelpers.h"
+#include "compiler/conversion/StringSupport.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -774,6 +777,63 @@ Value extractScalar(OpBuilder &b, Location loc, Value t) {
 }
 
 /// An index read from a gather-style indices tensor: wrapped when negative.
+std::string nodeNameOf(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (auto n = dyn_cast<NameLoc>(l))
+        return n.getName().str();
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  return "";
+}
+
+Value checkMessage(OpBuilder &b, Operation *op, StringRef what,
+                   int errorCode) {
+  // ONNX Runtime's words for a kernel that fails.
+  StringRef opName = op->getName().getStringRef();
+  opName.consume_front("onnx.");
+  std::string text = "Non-zero status code returned while running " +
+                     opName.str() + " node. Name:'" + nodeNameOf(op) +
+                     "' Status Message: " + what.str();
+  // The first byte is the error code (kiln_abi.h, `fail`).
+  SmallVector<char> bytes{static_cast<char>(errorCode)};
+  bytes.append(text.begin(), text.end());
+  bytes.push_back(0);
+  return constantBytesAddress(b, op->getLoc(), bytes);
+}
+
+void check(OpBuilder &b, Location loc, Operation *anchor, Value ok,
+           Value message) {
+  static constexpr StringLiteral kFailed = "kiln_check_failed";
+  auto module = anchor->getParentOfType<ModuleOp>();
+  if (!module.lookupSymbol<func::FuncOp>(kFailed)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    func::FuncOp::create(b, loc, kFailed,
+                         b.getFunctionType({b.getI64Type()}, {}))
+        .setPrivate();
+  }
+  Value bad = arith::XOrIOp::create(
+      b, loc, ok, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+  scf::IfOp::create(b, loc, bad, [&](OpBuilder &tb, Location tl) {
+    func::CallOp::create(tb, tl, kFailed, TypeRange{}, ValueRange{message});
+    scf::YieldOp::create(tb, tl);
+  });
+}
+
+Value checkedIndex(OpBuilder &b, Location loc, Operation *anchor, Value i,
+                   Value dim, Value message) {
+  Value w = wrapIndex(b, loc, i, dim);
+  Value lo =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, w,
+                            cIdx(b, loc, 0));
+  Value hi = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, w, dim);
+  Value ok = arith::AndIOp::create(b, loc, lo, hi);
+  check(b, loc, anchor, ok, message);
+  // Should the run go on (it does not), the read stays in bounds.
+  return clampIndex(b, loc, w, dim);
+}
+
 Value wrapIndex(OpBuilder &b, Location loc, Value i, Value dim) {
   i = toIndex(b, loc, i);
   Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,

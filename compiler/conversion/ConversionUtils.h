@@ -144,6 +144,31 @@ mlir::Value generateTensor(mlir::OpBuilder &b, mlir::Location loc,
 /// An index constant.
 mlir::Value cIdx(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 
+/// Name of the ONNX node an op came from (the importer puts it in the loc),
+/// or "".
+std::string nodeNameOf(mlir::Location loc);
+inline std::string nodeNameOf(mlir::Operation *op) {
+  return nodeNameOf(op->getLoc());
+}
+
+/// Run-time checks of what only the run can tell (an index, a size): the
+/// run fails with ONNX Runtime's "Non-zero status code returned while
+/// running Op node. Name:'name' Status Message: <what>" instead of reading
+/// out of bounds. checkMessage builds the message's address once,
+/// outside any loop; check fails the run when `ok` (i1) is false, through
+/// the artifact's kiln_check_failed.
+/// `errorCode` is ONNX Runtime's class of the failure (1 FAIL, 2
+/// INVALID_ARGUMENT), as its kernel for the op reports it.
+mlir::Value checkMessage(mlir::OpBuilder &b, mlir::Operation *op,
+                         llvm::StringRef what, int errorCode);
+void check(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *anchor,
+           mlir::Value ok, mlir::Value message);
+/// An index into a dim of `dim` elements, negative ones counting from the
+/// back (wrapIndex), checked to lie in [-dim, dim) and clamped into it.
+mlir::Value checkedIndex(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Operation *anchor, mlir::Value i,
+                         mlir::Value dim, mlir::Value message);
+
 /// Scalar of a rank-0 or one-element tensor.
 mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value t);

@@ -69,18 +69,6 @@ struct EraseNoValue : OpConversionPattern<OnnxNoValueOp> {
   }
 };
 
-/// Name of the ONNX node an op came from (the importer puts it in the loc).
-std::string nodeNameOf(Location loc) {
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (auto n = dyn_cast<NameLoc>(l))
-        return n.getName().str();
-  if (auto n = dyn_cast<NameLoc>(loc))
-    return n.getName().str();
-  return "";
-}
-
-std::string nodeNameOf(Operation *op) { return nodeNameOf(op->getLoc()); }
 
 /// Records the reasons patterns give for not matching, once per location.
 struct ReasonCollector {

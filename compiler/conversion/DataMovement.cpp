@@ -411,6 +411,19 @@ struct SliceLowering : OpConversionPattern<OnnxSliceOp> {
 // Gather, GatherElements
 //===----------------------------------------------------------------------===//
 
+/// The run-time error of an index out of range (of `axis`, or of the
+/// dims an index tuple addresses when axis < 0).
+static Value indexMessage(OpBuilder &b, Operation *op, int64_t axis,
+                          int errorCode = /*INVALID_ARGUMENT*/ 2) {
+  return checkMessage(
+      b, op,
+      axis >= 0 ? "an index lies outside [-s, s-1], s the length of axis " +
+                      std::to_string(axis)
+                : std::string("an index lies outside [-s, s-1], s the "
+                              "length of the dim it addresses"),
+      errorCode);
+}
+
 struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -466,13 +479,27 @@ struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
     AffineMap idxMap =
         AffineMap::get(outRank, 0, idxExprs, rewriter.getContext());
     Value dimV = val(rewriter, loc, axisDim);
+    // Each index is checked once, in a loop nest over the indices, rather
+    // than for every element it gathers (a row of an embedding table).
+    Value message = indexMessage(rewriter, op, axis);
+    SmallVector<Value> lbs(q, cIdx(rewriter, loc, 0)),
+        steps(q, cIdx(rewriter, loc, 1)), ubs;
+    for (int64_t d = 0; d < q; ++d)
+      ubs.push_back(tensor::DimOp::create(rewriter, loc, indices, d));
+    scf::buildLoopNest(rewriter, loc, lbs, ubs, steps,
+                       [&](OpBuilder &b, Location l, ValueRange ivs) {
+                         Value i = tensor::ExtractOp::create(b, l, indices,
+                                                             ivs);
+                         (void)checkedIndex(b, l, op, i, dimV, message);
+                       });
     Value res = generateTensor(
         rewriter, loc, resTy, sizes, {indices}, {idxMap},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
           SmallVector<Value> at;
           for (int64_t d = 0; d < axis; ++d)
             at.push_back(ivs[d]);
-          at.push_back(wrapIndex(b, l, args[0], dimV));
+          at.push_back(
+              clampIndex(b, l, wrapIndex(b, l, args[0], dimV), dimV));
           for (int64_t d = axis + 1; d < r; ++d)
             at.push_back(ivs[d - 1 + q]);
           return tensor::ExtractOp::create(b, l, data, at);
@@ -524,12 +551,14 @@ struct GatherElementsLowering : OpConversionPattern<OnnxGatherElementsOp> {
     Value dimV = val(rewriter, loc, dimOf(rewriter, loc, data, axis));
     SmallVector<OpFoldResult> sizes =
         refineSizes(rewriter, resTy, sizesOf(rewriter, loc, indices));
+    // ONNX Runtime's GatherElements kernel reports it as FAIL.
+    Value message = indexMessage(rewriter, op, axis, /*FAIL*/ 1);
     Value res = generateTensor(
         rewriter, loc, resTy, sizes, {indices},
         {AffineMap::getMultiDimIdentityMap(r, rewriter.getContext())},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {
           SmallVector<Value> at(ivs);
-          at[axis] = wrapIndex(b, l, args[0], dimV);
+          at[axis] = checkedIndex(b, l, op, args[0], dimV, message);
           return tensor::ExtractOp::create(b, l, data, at);
         });
     // An unranked result (its users' view) gets the ranked value cast back.
@@ -962,12 +991,13 @@ struct ScatterElementsLowering : OpConversionPattern<OnnxScatterElementsOp> {
     if (axis < 0 || axis >= r)
       return rewriter.notifyMatchFailure(op, "axis out of range");
     Value dimV = val(rewriter, loc, dimOf(rewriter, loc, data, axis));
+    Value message = indexMessage(rewriter, op, axis);
     Value res =
         scatterLoop(rewriter, loc, data, sizesOf(rewriter, loc, indices), red,
                     onnxElt, [&](OpBuilder &b, Location l, ValueRange ivs) {
                       Value i = tensor::ExtractOp::create(b, l, indices, ivs);
                       SmallVector<Value> at(ivs);
-                      at[axis] = wrapIndex(b, l, i, dimV);
+                      at[axis] = checkedIndex(b, l, op, i, dimV, message);
                       Value u = tensor::ExtractOp::create(b, l, updates, ivs);
                       return std::make_pair(at, u);
                     });
@@ -1012,6 +1042,7 @@ struct ScatterNDLowering : OpConversionPattern<OnnxScatterNDOp> {
     SmallVector<Value> dims;
     for (int64_t d = 0; d < k; ++d)
       dims.push_back(val(rewriter, loc, dimOf(rewriter, loc, data, d)));
+    Value message = indexMessage(rewriter, op, -1);
     Value res =
         scatterLoop(rewriter, loc, data, loop, red, onnxElt,
                     [&](OpBuilder &b, Location l, ValueRange ivs) {
@@ -1021,7 +1052,8 @@ struct ScatterNDLowering : OpConversionPattern<OnnxScatterNDOp> {
                         idxAt.back() = cIdx(b, l, j);
                         Value i =
                             tensor::ExtractOp::create(b, l, indices, idxAt);
-                        at.push_back(wrapIndex(b, l, i, dims[j]));
+                        at.push_back(
+                            checkedIndex(b, l, op, i, dims[j], message));
                       }
                       for (Value iv : ivs.drop_front(q - 1))
                         at.push_back(iv);

@@ -364,6 +364,11 @@ struct GatherNDLowering : OpConversionPattern<OnnxGatherNDOp> {
     SmallVector<Value> dims;
     for (int64_t j = 0; j < k; ++j)
       dims.push_back(val(rewriter, loc, dimOf(rewriter, loc, data, bd + j)));
+    Value message = checkMessage(
+        rewriter, op,
+        "an index lies outside [-s, s-1], s the length of the dim it "
+        "addresses",
+        /*INVALID_ARGUMENT*/ 2);
     Value res = generateTensor(
         rewriter, loc, resTy, sizes, {}, {},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
@@ -373,7 +378,7 @@ struct GatherNDLowering : OpConversionPattern<OnnxGatherNDOp> {
           for (int64_t j = 0; j < k; ++j) {
             idxAt.back() = cIdx(b, l, j);
             Value i = tensor::ExtractOp::create(b, l, indices, idxAt);
-            at.push_back(wrapIndex(b, l, i, dims[j]));
+            at.push_back(checkedIndex(b, l, op, i, dims[j], message));
           }
           for (Value iv : ivs.drop_front(q - 1))
             at.push_back(iv);

@@ -452,6 +452,24 @@ struct ReshapeLowering : OpConversionPattern<OnnxReshapeOp> {
     for (auto [i, d] : llvm::enumerate(dst))
       if (!resTy.isDynamicDim(i) && !getConstantIntValue(d.size))
         d.size = rewriter.getIndexAttr(resTy.getDimSize(i));
+    // The element count must not change; where sizes are only known at run
+    // time, the run checks it (a wrong shape read past the input before).
+    SymDim product = productOf(rewriter, loc, dst);
+    auto have = getConstantIntValue(total.size);
+    auto want = getConstantIntValue(product.size);
+    if (have && want && *have != *want)
+      return rewriter.notifyMatchFailure(
+          op, "the shape holds " + std::to_string(*want) +
+                  " elements, the input " + std::to_string(*have));
+    if (!have || !want)
+      check(rewriter, loc, op,
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                  val(rewriter, loc, total.size),
+                                  val(rewriter, loc, product.size)),
+            checkMessage(rewriter, op,
+                         "the requested shape holds another number of "
+                         "elements than the input",
+                         /*FAIL*/ 1));
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, data, dst, resTy));
     return success();
   }
@@ -834,14 +852,85 @@ struct RangeLowering : OpConversionPattern<OnnxRangeOp> {
           rewriter, loc, arith::SubFOp::create(rewriter, loc, limit, start),
           delta);
       Value c = math::CeilOp::create(rewriter, loc, q);
+      // A zero step, or more elements than an index holds (2^62 and up;
+      // NaN fails too), fails the run: the conversion would be poison.
+      Value fits = arith::CmpFOp::create(
+          rewriter, loc, arith::CmpFPredicate::OLT,
+          castFloat(rewriter, loc, c, rewriter.getF64Type()),
+          arith::ConstantFloatOp::create(rewriter, loc, rewriter.getF64Type(),
+                                         APFloat(0x1p62)));
+      Value nonZero = arith::CmpFOp::create(
+          rewriter, loc, arith::CmpFPredicate::ONE, delta,
+          scalarConstant(rewriter, loc, elt, 0));
+      // ONNX Runtime reports both as INVALID_ARGUMENT for floats.
+      check(rewriter, loc, op, nonZero,
+            checkMessage(rewriter, op,
+                         "delta in Range operator can not be zero!",
+                         /*INVALID_ARGUMENT*/ 2));
+      check(rewriter, loc, op, fits,
+            checkMessage(rewriter, op,
+                         "the range is too large (2^62 elements or more)",
+                         /*INVALID_ARGUMENT*/ 2));
+      c = arith::SelectOp::create(
+          rewriter, loc, fits, c, scalarConstant(rewriter, loc, elt, 0));
       Value i =
           arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), c);
       n = maxI(rewriter, loc, toIndex(rewriter, loc, i), idx(rewriter, 0));
     } else {
-      Value q = arith::CeilDivSIOp::create(
-          rewriter, loc, arith::SubIOp::create(rewriter, loc, limit, start),
-          delta);
-      n = maxI(rewriter, loc, toIndex(rewriter, loc, q), idx(rewriter, 0));
+      // n = ceil(|limit - start| / |delta|) in unsigned arithmetic when
+      // the step goes towards the limit, which stays exact across the whole
+      // range of the type (INT64_MIN to INT64_MAX); the elements then wrap
+      // exactly as start + i * delta. A zero step, or more elements than
+      // an index holds, fails the run.
+      Value zero = scalarConstant(rewriter, loc, elt, 0);
+      auto cmp = [&](arith::CmpIPredicate p, Value a, Value b) {
+        return arith::CmpIOp::create(rewriter, loc, p, a, b).getResult();
+      };
+      auto sel = [&](Value c, Value a, Value b) {
+        return arith::SelectOp::create(rewriter, loc, c, a, b).getResult();
+      };
+      Value up = arith::AndIOp::create(
+          rewriter, loc, cmp(arith::CmpIPredicate::sgt, limit, start),
+          cmp(arith::CmpIPredicate::sgt, delta, zero));
+      Value down = arith::AndIOp::create(
+          rewriter, loc, cmp(arith::CmpIPredicate::slt, limit, start),
+          cmp(arith::CmpIPredicate::slt, delta, zero));
+      Value span = sel(up, arith::SubIOp::create(rewriter, loc, limit, start),
+                       arith::SubIOp::create(rewriter, loc, start, limit));
+      Value step =
+          sel(up, delta, arith::SubIOp::create(rewriter, loc, zero, delta));
+      Value one = scalarConstant(rewriter, loc, elt, 1);
+      Value moves = arith::OrIOp::create(rewriter, loc, up, down);
+      step = sel(moves, step, one);
+      Value count = arith::AddIOp::create(
+          rewriter, loc, arith::DivUIOp::create(rewriter, loc, span, step),
+          arith::ExtUIOp::create(
+              rewriter, loc, elt,
+              cmp(arith::CmpIPredicate::ne,
+                  arith::RemUIOp::create(rewriter, loc, span, step), zero)));
+      count = sel(moves, count, zero);
+      Value wide = elt.getIntOrFloatBitWidth() < 64
+                       ? Value(arith::ExtUIOp::create(
+                             rewriter, loc, rewriter.getI64Type(), count))
+                       : count;
+      Value fits = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::ult, wide,
+          arith::ConstantIntOp::create(rewriter, loc, rewriter.getI64Type(),
+                                       int64_t(1) << 62));
+      // ONNX Runtime: a zero delta is INVALID_ARGUMENT, a count it cannot
+      // allocate FAIL.
+      check(rewriter, loc, op, cmp(arith::CmpIPredicate::ne, delta, zero),
+            checkMessage(rewriter, op,
+                         "delta in Range operator can not be zero!",
+                         /*INVALID_ARGUMENT*/ 2));
+      check(rewriter, loc, op, fits,
+            checkMessage(rewriter, op,
+                         "the range is too large (2^62 elements or more)",
+                         /*FAIL*/ 1));
+      n = toIndex(rewriter, loc,
+                  sel(fits, wide,
+                      arith::ConstantIntOp::create(
+                          rewriter, loc, rewriter.getI64Type(), 0)));
     }
     auto ty = typeWithSizes({n}, elt);
     Value init = createEmpty(rewriter, loc, ty, {n});

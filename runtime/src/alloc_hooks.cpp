@@ -21,6 +21,20 @@ RunContext &runOf(kiln_run_context_t *ctx) {
 /// allocation in it fails (runChunk), or null outside chunks.
 thread_local sigjmp_buf *chunkEscape = nullptr;
 
+/// Leaves the run, or the chunk, after a failed allocation or check.
+/// Nothing with a destructor is live between here and callEntry's
+/// sigsetjmp: the generated code's frames and the hook's. Not from a
+/// worker, nor from the caller inside a parallel loop, whose chunks other
+/// threads may still be running: those leave their chunk (runChunk), and
+/// the caller escapes once the loop is over (hookParallelFor).
+void leave(RunContext &run) {
+  if (run.mayEscape && run.parallelDepth == 0 &&
+      std::this_thread::get_id() == run.caller)
+    siglongjmp(run.allocEscape, 1);
+  if (chunkEscape)
+    siglongjmp(*chunkEscape, 1);
+}
+
 void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
   RunContext &run = runOf(ctx);
   void *ptr = nullptr;
@@ -35,19 +49,16 @@ void *hookAlloc(kiln_run_context_t *ctx, uint64_t size, uint64_t alignment) {
   }
   if (!ptr) {
     run.failedBytes.store(size ? size : 1);
-    // Nothing with a destructor is live between here and callEntry's
-    // sigsetjmp: the generated code's frames and this one (the lock is
-    // released above). Not from a worker, nor from the caller inside a
-    // parallel loop, whose chunks other threads may still be running:
-    // those leave their chunk (runChunk), and the caller escapes once the
-    // loop is over (hookParallelFor).
-    if (run.mayEscape && run.parallelDepth == 0 &&
-        std::this_thread::get_id() == run.caller)
-      siglongjmp(run.allocEscape, 1);
-    if (chunkEscape)
-      siglongjmp(*chunkEscape, 1);
+    leave(run);
   }
   return ptr;
+}
+
+void hookFail(kiln_run_context_t *ctx, const char *message) {
+  RunContext &run = runOf(ctx);
+  const char *none = nullptr;
+  run.failedCheck.compare_exchange_strong(none, message ? message : "?");
+  leave(run);
 }
 
 void hookFree(kiln_run_context_t *ctx, void *ptr) {
@@ -97,8 +108,7 @@ void hookParallelFor(kiln_run_context_t *ctx, int64_t begin, int64_t end,
     --run.parallelDepth;
   // A chunk ran out of memory: the loop's results are incomplete, so the
   // caller leaves the run now that no chunk is running.
-  if (caller && run.parallelDepth == 0 && run.mayEscape &&
-      run.failedBytes.load() != 0)
+  if (caller && run.parallelDepth == 0 && run.mayEscape && run.failed())
     siglongjmp(run.allocEscape, 1);
 }
 
@@ -108,6 +118,7 @@ bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args) {
   ctx.caller = std::this_thread::get_id();
   ctx.parallelDepth = 0;
   ctx.failedBytes.store(0);
+  ctx.failedCheck.store(nullptr);
   if (sigsetjmp(ctx.allocEscape, 0)) {
     ctx.mayEscape = false;
     return false;
@@ -115,7 +126,7 @@ bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args) {
   ctx.mayEscape = true;
   entry(args, &ctx.abi);
   ctx.mayEscape = false;
-  return ctx.failedBytes.load() == 0;
+  return !ctx.failed();
 }
 
 void bindRunContext(RunContext &ctx, ThreadPool &pool) {
@@ -126,6 +137,7 @@ void bindRunContext(RunContext &ctx, ThreadPool &pool) {
   ctx.abi.parallel_for = &hookParallelFor;
   ctx.abi.kernel_begin = nullptr;
   ctx.abi.kernel_end = nullptr;
+  ctx.abi.fail = &hookFail;
 }
 
 } // namespace kiln::rt

@@ -25,7 +25,8 @@ void bindRunContext(RunContext &ctx, ThreadPool &pool);
 /// hook returns here (siglongjmp) instead of handing the code a null
 /// pointer it would write through (a SIGSEGV); in a chunk of a parallel
 /// loop, on any thread, the chunk ends and the caller returns here once the
-/// loop is over. The size is in ctx.failedBytes.
+/// loop is over. The size is in ctx.failedBytes. A failed run-time check
+/// (the `fail` hook) leaves the same ways, its message in ctx.failedCheck.
 bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args);
 
 } // namespace kiln::rt

@@ -46,6 +46,10 @@ struct RunContext {
   bool mayEscape = false;
   int parallelDepth = 0;
   std::atomic<uint64_t> failedBytes{0};
+  /// The message of a failed run-time check of the generated code (the
+  /// first one), which leaves the run as a failed allocation does.
+  std::atomic<const char *> failedCheck{nullptr};
+  bool failed() const { return failedBytes.load() || failedCheck.load(); }
   std::vector<const kiln_value *> byInput;
   std::vector<uint32_t> outputIndices;
   std::vector<int64_t> inputWords;

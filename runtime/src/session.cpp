@@ -554,6 +554,13 @@ void kiln_session::runSlots(const char *const *inputNames,
   const bool allocated = callEntry(*ctx, artifact().entry, ctx->args.data());
   if (profiler)
     profiler->endRun(*ctx);
+  if (const char *check = ctx->failedCheck.load(); !allocated && check) {
+    // The first byte is the error code (kiln_abi.h, `fail`).
+    int code = static_cast<unsigned char>(check[0]);
+    if (code == KILN_FAIL || code == KILN_INVALID_ARGUMENT)
+      fail(static_cast<kiln_error_code>(code), check + 1);
+    fail(KILN_FAIL, check);
+  }
   if (!allocated)
     fail(KILN_FAIL, "Failed to allocate memory for requested buffer of size " +
                         std::to_string(ctx->failedBytes.load()) +

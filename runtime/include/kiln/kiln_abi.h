@@ -144,6 +144,13 @@ struct kiln_run_context_t {
    * when the session does not profile, and then never called. */
   void (*kernel_begin)(kiln_run_context_t *ctx, uint32_t kernel);
   void (*kernel_end)(kiln_run_context_t *ctx, uint32_t kernel);
+  /* ABI 4: a run-time check of the generated code failed (a Gather index
+   * out of range, a Reshape to another element count, a Range of step
+   * 0): the run fails with `message`, a string of the artifact whose
+   * first byte is ONNX Runtime's error code (1 FAIL, 2 INVALID_ARGUMENT)
+   * and the rest the text. Like a failed allocation, the runtime may leave the run (or
+   * the chunk) instead of returning. */
+  void (*fail)(kiln_run_context_t *ctx, const char *message);
 };
 
 /*

@@ -143,6 +143,15 @@ func.func @slice_runtime(%a: tensor<?x8xf32>, %s: tensor<1xi64>, %e: tensor<1xi6
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @gather
 // CHECK: %[[D:.*]] = tensor.dim %arg0, %c1 : tensor<5x?xf32>
+// Each index is checked once (an index outside [-s, s) fails the run
+// through kiln_check_failed), then the gather reads in bounds.
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: tensor.extract %arg1
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: scf.if
+// CHECK: func.call @kiln_check_failed
 // CHECK: linalg.generic {indexing_maps = [#[[IDX]], #[[OUT]]]
 // CHECK-SAME: ins(%arg1 : tensor<2x3xi64>)
 // CHECK: ^bb0(%[[IN:.*]]: i64, %{{.*}}: f32):
@@ -151,7 +160,10 @@ func.func @slice_runtime(%a: tensor<?x8xf32>, %s: tensor<1xi64>, %e: tensor<1xi6
 // CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[X]], %{{.*}}
 // CHECK: %[[W:.*]] = arith.addi %[[X]], %[[D]]
 // CHECK: %[[SEL:.*]] = arith.select %[[NEG]], %[[W]], %[[X]]
-// CHECK: tensor.extract %arg0[%[[I0]], %[[SEL]]] : tensor<5x?xf32>
+// CHECK-NOT: kiln_check_failed
+// CHECK: %[[LO:.*]] = arith.maxsi %[[SEL]]
+// CHECK: %[[C:.*]] = arith.minsi %[[LO]]
+// CHECK: tensor.extract %arg0[%[[I0]], %[[C]]] : tensor<5x?xf32>
 func.func @gather(%a: tensor<5x?xf32>, %i: tensor<2x3xi64>) -> tensor<5x2x3xf32> {
   %0 = onnx.Gather(%a, %i) {axis = 1 : i64} : (tensor<5x?xf32>, tensor<2x3xi64>) -> tensor<5x2x3xf32>
   return %0 : tensor<5x2x3xf32>
@@ -178,7 +190,9 @@ func.func @gather_scalar_const(%a: tensor<3xi64>) -> tensor<i64> {
 // CHECK: %[[X:.*]] = arith.index_cast %[[IN]] : i32 to index
 // CHECK: %[[W:.*]] = arith.addi %[[X]], %c3
 // CHECK: %[[SEL:.*]] = arith.select %{{.*}}, %[[W]], %[[X]]
-// CHECK: tensor.extract %arg0[%[[SEL]], %[[J]]] : tensor<3x3xf32>
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[C:.*]] = arith.minsi
+// CHECK: tensor.extract %arg0[%[[C]], %[[J]]] : tensor<3x3xf32>
 func.func @gather_elements(%a: tensor<3x3xf32>, %i: tensor<2x3xi32>) -> tensor<2x3xf32> {
   %0 = onnx.GatherElements(%a, %i) {axis = 0 : i64} : (tensor<3x3xf32>, tensor<2x3xi32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
@@ -476,7 +490,9 @@ func.func @upsample_nearest(%a: tensor<1x1x2x2xf32>) -> tensor<1x1x4x6xf32> {
 // CHECK: %[[R:.*]] = scf.for %[[I:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args(%[[A0:.*]] = %arg0)
 // CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args(%[[A1:.*]] = %[[A0]])
 // CHECK: %[[IX:.*]] = tensor.extract %arg1[%[[I]], %[[J]]] : tensor<2x3xi64>
-// CHECK: %[[W:.*]] = arith.select
+// CHECK: arith.select
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[W:.*]] = arith.minsi
 // CHECK: %[[U:.*]] = tensor.extract %arg2[%[[I]], %[[J]]] : tensor<2x3xf32>
 // CHECK: %[[OLD:.*]] = tensor.extract %[[A1]][%[[I]], %[[W]]]
 // CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[U]] : f32
@@ -511,7 +527,9 @@ func.func @scatter_nd_max_unsigned(%a: tensor<4x5xui8>, %i: tensor<2x1xi64>, %u:
 // CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[C]]
 // CHECK: tensor.extract %arg1[%[[I]], %c0{{.*}}] : tensor<?x?xi64>
 // CHECK-NOT: tensor.extract %arg1
-// CHECK: %[[W:.*]] = arith.select
+// CHECK: arith.select
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[W:.*]] = arith.minsi
 // CHECK: %[[U:.*]] = tensor.extract %arg2[%[[I]], %[[J]]]
 // CHECK: tensor.insert %[[U]] into %{{.*}}[%[[W]], %[[J]]]
 func.func @scatter_nd_dynamic_depth(%a: tensor<?x?xf32>, %i: tensor<?x?xi64>, %u: tensor<?x?xf32>) -> tensor<?x?xf32> {

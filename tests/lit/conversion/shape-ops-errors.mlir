@@ -28,3 +28,13 @@ func.func @squeeze_all_dynamic(%a: tensor<1x?xf32>) -> tensor<f32> {
   %0 = onnx.Squeeze(%a, %n) : (tensor<1x?xf32>, none) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+func.func @reshape_wrong_count(%x: tensor<2x2xf32>) -> tensor<3x2xf32> {
+  %s = onnx.Constant() {value = dense<[3, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
+  // expected-error @+2 {{cannot lower this op: the shape holds 6 elements, the input 4}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Reshape'}}
+  %0 = onnx.Reshape(%x, %s) : (tensor<2x2xf32>, tensor<2xi64>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

@@ -336,15 +336,20 @@ func.func @constant_of_shape_default() -> tensor<2x3xf32> {
 
 // -----
 
-// n = max(ceil((limit - start) / delta), 0); out[i] = start + i * delta.
+// n = ceil(|limit - start| / |delta|) in unsigned arithmetic when the step
+// goes towards the limit, else 0; a zero delta and a count of 2^62 or more
+// fail the run; out[i] = start + i * delta.
 // CHECK-LABEL: func.func @range_int
 // CHECK: %[[S:.*]] = tensor.extract %arg0[] : tensor<i64>
 // CHECK: %[[L:.*]] = tensor.extract %arg1[] : tensor<i64>
 // CHECK: %[[D:.*]] = tensor.extract %arg2[] : tensor<i64>
-// CHECK: %[[DIFF:.*]] = arith.subi %[[L]], %[[S]] : i64
-// CHECK: %[[Q:.*]] = arith.ceildivsi %[[DIFF]], %[[D]] : i64
-// CHECK: %[[QI:.*]] = arith.index_cast %[[Q]] : i64 to index
-// CHECK: %[[N:.*]] = arith.maxsi %[[QI]], %c0
+// CHECK: arith.divui
+// CHECK: %[[FITS:.*]] = arith.cmpi ult, %{{.*}}, %c4611686018427387904_i64
+// CHECK: arith.cmpi ne, %[[D]], %c0_i64
+// CHECK: func.call @kiln_check_failed
+// CHECK: arith.xori %[[FITS]]
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[N:.*]] = arith.index_cast %{{.*}} : i64 to index
 // CHECK: tensor.empty(%[[N]]) : tensor<?xi64>
 // CHECK: linalg.generic
 // CHECK: %[[I:.*]] = linalg.index 0 : index
@@ -447,4 +452,18 @@ func.func @squeeze_runtime_axes(%a: tensor<1x3x?xf32>, %ax: tensor<1xi64>) -> te
 func.func @unsqueeze_runtime_axes(%a: tensor<3x?xf32>, %ax: tensor<1xi64>) -> tensor<?x?x?xf32> {
   %0 = onnx.Unsqueeze(%a, %ax) : (tensor<3x?xf32>, tensor<1xi64>) -> tensor<?x?x?xf32>
   return %0 : tensor<?x?x?xf32>
+}
+
+// -----
+
+// A shape read at run time: the element count is checked before the
+// reshape (the run fails instead of reading past the input).
+// CHECK-LABEL: func.func @reshape_checked
+// CHECK: arith.cmpi eq
+// CHECK: scf.if
+// CHECK: func.call @kiln_check_failed
+// CHECK: tensor.reshape
+func.func @reshape_checked(%x: tensor<2x2xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = onnx.Reshape(%x, %s) : (tensor<2x2xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
 }
