@@ -28,15 +28,39 @@ using namespace mlir;
 
 namespace {
 
+/// The ops of a producer's body above which it is not fused into a
+/// consumer that reads it broadcast (a bias add or a cast fuses; an index
+/// table computed with divisions and roundings does not).
+constexpr int64_t kMaxRecomputedOps = 4;
+
+/// Whether fusing `fused`'s producer would recompute it for every element
+/// of dims it does not have: the consumer reads it through a map that is
+/// not a permutation (a broadcast), and its body is more than a few ops.
+/// A nearest Resize's source-index tables [OW] and [OH], fused into the
+/// [N, C, OH, OW] gather, computed two divisions and two ceils per output
+/// element: six times the static version's time, whose tables fold.
+bool recomputesBroadcast(OpOperand *fused) {
+  auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
+  auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+  if (!producer || !consumer ||
+      consumer.getMatchingIndexingMap(fused).isPermutation())
+    return false;
+  int64_t ops = 0;
+  for (Operation &op : producer.getBody()->without_terminator())
+    if (!isa<linalg::IndexOp>(op) && !op.hasTrait<OpTrait::ConstantLike>())
+      ++ops;
+  return ops > kMaxRecomputedOps;
+}
+
 struct FuseElementwisePass
     : kiln::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     // As upstream: fuse a producer only into its single user, so no work
-    // is duplicated.
+    // is duplicated; nor one that a broadcast would recompute per element.
     linalg::ControlFusionFn singleUse = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse();
+      return producer && producer->hasOneUse() && !recomputesBroadcast(fused);
     };
     // A reshape moves through a linalg op by expanding it: the op is the
     // operand's owner (a collapse feeding it) or its producer (its result

@@ -122,21 +122,28 @@ constexpr int64_t kWinogradPoints = 36;
 constexpr int64_t kWinogradPanel = 12;
 constexpr int64_t kWinogradMinChannels = 32;
 
-/// Whether a stride-1, undilated 3x3 convolution with output `yType` has
-/// enough tiles (4 x 4 output pixels) per image for Winograd: its
-/// transformed weights are four times the layer's and its GEMMs make 2
-/// flops per tile of each weight read, so with few tiles the products wait
-/// on memory. 14 x 14 pixels (16 tiles) of 256 channels were faster alone
-/// (1.27 ms against 1.44, weights in cache) but cost ResNet-18 2.3 ms more
-/// over its three such layers; from 28 x 28 (49 tiles) on it gains.
-/// Symbolic sizes count as large here; the kernel decides at run time
-/// (KG_WN_MIN_TILES), falling back to the direct convolution below a
-/// vector of tiles.
-bool winogradTiles(MemRefType yType) {
+/// Whether Winograd pays for a stride-1, undilated 3x3 convolution of C
+/// channels and F filters with output `yType`, on vectors of `lanes`
+/// floats: kiln_swino_impl.h's wnPays, which decides the same at run time
+/// for symbolic sizes (and says which layers set the bounds). Its GEMMs
+/// put tiles (4 x 4 output pixels) in the lanes and read weights four
+/// times the layer's once per block of tiles: from 40 tiles per image on
+/// it gains; from 16, only when a block's tiles fill 7/8 of their lanes
+/// and C * F <= 128 * 256. Symbolic sizes count as large here; the kernel
+/// decides at run time.
+bool winogradPays(MemRefType yType, int64_t C, int64_t F, int64_t lanes) {
   int64_t OH = yType.getDimSize(2), OW = yType.getDimSize(3);
   if (ShapedType::isDynamic(OH) || ShapedType::isDynamic(OW))
     return true;
-  return ((OH + 3) / 4) * ((OW + 3) / 4) >= 40;
+  int64_t TH = (OH + 3) / 4, TW = (OW + 3) / 4, tiles = TH * TW;
+  if (tiles >= 40)
+    return true;
+  if (tiles < 16 || C * F > 128 * 256)
+    return false;
+  int64_t nvr = (TW + lanes - 1) / lanes;
+  int64_t rp = 8 * (nvr * lanes - TW) <= nvr * lanes ? nvr * lanes : TW;
+  int64_t used = ((TH - 1) * rp + TW + lanes - 1) / lanes * lanes;
+  return 8 * tiles >= 7 * used;
 }
 
 /// The weights [F, C, 3, 3] of the tile g at `values` transformed for
@@ -244,8 +251,8 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   /// (transformForWinograd) as a constant global, when `op` is an
   /// ungrouped 2-D convolution with stride 1, no dilation and constant
   /// static f32 weights [F, C, 3, 3] enough for it (kWinogradMinChannels,
-  /// winogradTiles); otherwise null.
-  memref::GlobalOp getWinograd(linalg::LinalgOp op) {
+  /// winogradPays on `target`'s vectors); otherwise null.
+  memref::GlobalOp getWinograd(linalg::LinalgOp op, kiln::codegen::Isa target) {
     if (!winogradOption || !isa<linalg::Conv2DNchwFchwOp>(op))
       return nullptr;
     auto all1 = [&](StringRef name) {
@@ -261,8 +268,12 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
         type.getDimSize(2) != 3 || type.getDimSize(3) != 3)
       return nullptr;
     int64_t F = type.getDimSize(0), C = type.getDimSize(1);
+    int64_t lanes = target == kiln::codegen::Isa::avx512 ? 16
+                    : target == kiln::codegen::Isa::avx2 ? 8
+                                                         : 4;
     if (F < kWinogradMinChannels || C < kWinogradMinChannels ||
-        !winogradTiles(cast<MemRefType>(op.getDpsInits()[0].getType())))
+        !winogradPays(cast<MemRefType>(op.getDpsInits()[0].getType()), C, F,
+                      lanes))
       return nullptr;
     memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
@@ -323,14 +334,13 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
     kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, 1);
     // Symbolic image sizes: the kernel decides by the tiles it finds
-    // (KG_WN_MIN_TILES) and then needs the weights as the direct
+    // (wnPays) and then needs the weights as the direct
     // convolution takes them (transposed for the filters-in-lanes path
     // where there is one): on a detector's 10 x 10 maps, with weights four
     // times the layer's, Winograd took twice ONNX Runtime's time. Static
     // sizes were decided here: no fallback (0).
     auto yType = cast<MemRefType>(y.getType());
-    bool decideAtRunTime =
-        yType.isDynamicDim(2) || yType.isDynamicDim(3);
+    bool decideAtRunTime = yType.isDynamicDim(2) || yType.isDynamicDim(3);
     memref::GlobalOp wTransposed =
         decideAtRunTime ? getTransposed(w, /*grouped=*/false, isa) : nullptr;
     Value fallback = index(0), fallbackF = index(0), fallbackK = index(0);
@@ -382,7 +392,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
         kiln::codegen::getLoweringConfig(op,
                                          kiln::codegen::Strategy::conv_ukernel)
             .getIsa();
-    if (memref::GlobalOp u = getWinograd(op))
+    if (memref::GlobalOp u = getWinograd(op, isa))
       return lowerWinograd(op, u, isa);
     // Dims of x and y: (n, [g,] c or f, [h,] w); of w: ([g,] f, c, [kh,]
     // kw). A 1-D convolution is a 2-D one with H = OH = KH = 1.

@@ -7,8 +7,8 @@
 // (the third panel 8 filters and 4 zero ones), and a call with N, F, C, H,
 // W, OH, OW, the padding (none), x and its four strides, the transformed
 // weights, the original ones with their f and k strides (the kernel falls
-// back to the direct convolution on images of fewer than 16 tiles, which
-// only the run knows here; AVX2 has no transposed layout, so the original
+// back to the direct convolution where Winograd does not pay, which only
+// the run knows here; AVX2 has no transposed layout, so the original
 // global stays), no bias (0, 0: y accumulated into), y and its four
 // strides, no epilogue. Every weight 1: point (0, 0) of G g G^T is the sum
 // of G's first row (1/4, 0, 0) squared, 1/16 (0x3D800000).
@@ -88,8 +88,8 @@ func.func @strided_output_shared(%x: memref<1x64x30x30xf32>, %y: memref<1x64x28x
 // -----
 
 // Direct, not Winograd: a stride, a dilation, a 5x5 kernel, 16 channels,
-// a 7 x 7 output (4 tiles), 14 x 14 (16 tiles), and weights that are not
-// a constant.
+// a 7 x 7 output (4 tiles), 20 x 20 (25 tiles in 32 lanes), and weights
+// that are not a constant.
 
 // CHECK-LABEL: func.func @not_winograd(
 // CHECK-NOT:     kiln_swino3x3
@@ -99,7 +99,7 @@ memref.global "private" constant @w5 : memref<32x32x5x5xf32> = dense<0.5>
 memref.global "private" constant @w16 : memref<32x16x3x3xf32> = dense<0.5>
 func.func @not_winograd(%x: memref<1x32x?x?xf32>, %x16: memref<1x16x?x?xf32>, %y: memref<1x32x?x?xf32>,
                         %x9: memref<1x32x9x9xf32>, %y7: memref<1x32x7x7xf32>,
-                        %x16s: memref<1x32x16x16xf32>, %y14: memref<1x32x14x14xf32>, %wv: memref<32x32x3x3xf32>) {
+                        %x22: memref<1x32x22x22xf32>, %y20: memref<1x32x20x20xf32>, %wv: memref<32x32x3x3xf32>) {
   %w = memref.get_global @wk : memref<32x32x3x3xf32>
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
@@ -120,7 +120,7 @@ func.func @not_winograd(%x: memref<1x32x?x?xf32>, %x16: memref<1x16x?x?xf32>, %y
     ins(%x9, %w : memref<1x32x9x9xf32>, memref<32x32x3x3xf32>) outs(%y7 : memref<1x32x7x7xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
-    ins(%x16s, %w : memref<1x32x16x16xf32>, memref<32x32x3x3xf32>) outs(%y14 : memref<1x32x14x14xf32>)
+    ins(%x22, %w : memref<1x32x22x22xf32>, memref<32x32x3x3xf32>) outs(%y20 : memref<1x32x20x20xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
     ins(%x, %wv : memref<1x32x?x?xf32>, memref<32x32x3x3xf32>) outs(%y : memref<1x32x?x?xf32>)
@@ -146,5 +146,31 @@ func.func @symbolic_avx512(%x: memref<1x64x?x?xf32>, %y: memref<1x64x?x?xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
     ins(%x, %w : memref<1x64x?x?xf32>, memref<64x64x3x3xf32>) outs(%y : memref<1x64x?x?xf32>)
+  return
+}
+
+// -----
+
+// Between 16 and 40 tiles Winograd takes a layer whose tiles fill their
+// vectors and whose weights are small: 14 x 14 (16 tiles, one vector) of
+// 32 channels, not of 256 (transformed weights of 9.4 MB, read once per
+// block of 16 tiles).
+
+// CHECK-LABEL: func.func @sixteen_tiles(
+// CHECK:         call @kiln_swino3x3_avx512(
+// CHECK:         call @kiln_sconv2d_avx512(
+// CHECK-NOT:     kiln_swino3x3
+memref.global "private" constant @w32 : memref<32x32x3x3xf32> = dense<0.5>
+memref.global "private" constant @w256 : memref<256x256x3x3xf32> = dense<0.5>
+func.func @sixteen_tiles(%x: memref<1x32x16x16xf32>, %y: memref<1x32x14x14xf32>,
+                         %x2: memref<1x256x16x16xf32>, %y2: memref<1x256x14x14xf32>) {
+  %w = memref.get_global @w32 : memref<32x32x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x, %w : memref<1x32x16x16xf32>, memref<32x32x3x3xf32>) outs(%y : memref<1x32x14x14xf32>)
+  %w2 = memref.get_global @w256 : memref<256x256x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x2, %w2 : memref<1x256x16x16xf32>, memref<256x256x3x3xf32>) outs(%y2 : memref<1x256x14x14xf32>)
   return
 }

@@ -23,16 +23,21 @@
  *===--------------------------------------------------------------------===*/
 
 #define KG_WN_POINTS 36
-/* The tiles (4 x 4 output pixels) per image below which a layer whose sizes
- * were symbolic at compile time goes to the direct convolution: less than
- * a vector of them leaves its GEMMs' lanes partly empty while its weights,
- * four times the layer's, are read as often (a detector's 10 x 10 maps, 9
- * tiles: 0.48 ms against 0.21 direct). At 16 tiles and more Winograd stays
- * ahead in the suite's models (a CRNN's rows of 16 tiles: the whole model
- * 2.26 ms with it, 2.64 without; at 25 tiles a detector's 20 x 20 maps were
- * even). Static sizes are decided at compile time by winogradTiles, whose
- * bound (40) ResNet-18's 14 x 14 layers of 256 channels set. */
+/* Whether Winograd pays for a layer whose sizes were symbolic at compile
+ * time (static ones are decided by kiln-conv-ukernel's winogradPays, the
+ * same rule). Tiles (4 x 4 output pixels) lie in the lanes of its GEMMs,
+ * whose weights U are four times the layer's and read once per block of
+ * tiles. From KG_WN_MANY_TILES tiles per image on, the vectors are mostly
+ * full. Below that it pays only where a block's tiles fill at least 7/8 of
+ * their lanes and U stays small (C * F <= KG_WN_SMALL_WEIGHTS): a CRNN's
+ * rows of 16 tiles of 128 channels (the whole model 1.9 ms with it, 2.3
+ * without), while a detector's 20 x 20 maps (25 tiles in 32 lanes) ran
+ * its 3x3 layers 20-50% slower than the direct convolution (the model
+ * 20.6 ms against 19.3), 10 x 10 maps (9 tiles) twice as slow, and
+ * ResNet-18's 14 x 14 layers of 256 channels (U 9.4 MB) cost it 2.3 ms. */
 #define KG_WN_MIN_TILES 16
+#define KG_WN_MANY_TILES 40
+#define KG_WN_SMALL_WEIGHTS (128 * 256)
 #define KG_WN_PANEL 12
 /* Floats of transformed input a task keeps for a block (640 KiB: with the
  * products of a panel, in L2). */
@@ -55,6 +60,20 @@ typedef struct {
   /* Columns of V between tile rows: TW, or TW rounded up to vectors. */
   int64_t rp;
 } KG_NAME(wnJob);
+
+static int KG_NAME(wnPays)(int64_t OH, int64_t OW, int64_t C, int64_t F) {
+  const int64_t TH = (OH + 3) / 4, TW = (OW + 3) / 4, tiles = TH * TW;
+  if (tiles >= KG_WN_MANY_TILES)
+    return 1;
+  if (tiles < KG_WN_MIN_TILES || C * F > KG_WN_SMALL_WEIGHTS)
+    return 0;
+  /* The lanes of one block of all TH tile rows, as kiln_swino3x3 lays
+   * them out (rows at whole vectors when that wastes at most an eighth). */
+  const int64_t nvr = (TW + KG_W - 1) / KG_W;
+  const int64_t rp = 8 * (nvr * KG_W - TW) <= nvr * KG_W ? nvr * KG_W : TW;
+  const int64_t lanes = ((TH - 1) * rp + TW + KG_W - 1) / KG_W * KG_W;
+  return 8 * tiles >= 7 * lanes;
+}
 
 /* B^T d for the 6 values d of one column (or row) of an input tile. */
 static inline __attribute__((always_inline)) void
@@ -426,10 +445,9 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   if (N <= 0 || F <= 0 || OH <= 0 || OW <= 0)
     return;
   /* Sizes known only now (wf: the weights as the direct convolution takes
-   * them): too few tiles for Winograd go the direct way (see
-   * KG_WN_MIN_TILES), when y's rows are contiguous as it writes them. */
-  if (wf && ((OH + 3) / 4) * ((OW + 3) / 4) < KG_WN_MIN_TILES &&
-      syw == 1 && syh == OW) {
+   * them): layers Winograd does not pay for go the direct way (wnPays),
+   * when y's rows are contiguous as it writes them. */
+  if (wf && !KG_NAME(wnPays)(OH, OW, C, F) && syw == 1 && syh == OW) {
     KG_NAME(kiln_sconv2d)(N, 1, F, C, H, W, OH, OW, 3, 3, 1, 1, 1, 1, padT,
                           padL, x, sxn, 0, sxc, sxh, sxw, wf, 0, swf, swk, b,
                           0, sb, y, syn, 0, syf, act, alpha, beta, res);
