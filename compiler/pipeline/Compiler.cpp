@@ -186,6 +186,14 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   if (options.emit == EmitKind::Onnx)
     return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
                      error) || fail(1, error);
+  if (options.provider == Provider::Cuda) {
+    stageTimer.stop();
+    stageTimer = rootTimer.nest("CUDA code generation and PTX");
+    return compileCudaModule(*module, options, outPath, error, code) ||
+           fail(code, error);
+  }
+  if (options.emit == EmitKind::Ptx)
+    return fail(2, "--emit=ptx needs --provider=cuda");
 
   // The target machine first: code generation picks kernels by its
   // features. The target description the strategy layer reads is the ISA

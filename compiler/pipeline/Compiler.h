@@ -5,9 +5,11 @@
 
 #include "compiler/frontend/ModelLoader.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -22,8 +24,14 @@ enum class EmitKind {
   Llvm,
   Object,
   SharedObject,
-  StaticLibrary
+  StaticLibrary,
+  /// The CUDA provider's kernels as PTX files and its host schedule, in a
+  /// directory (codegen/cuda/PtxEmission.h).
+  Ptx
 };
+
+/// Which execution provider the code is generated for.
+enum class Provider { Cpu, Cuda };
 
 struct CompileOptions {
   /// 0 DISABLE_ALL, 1 BASIC, 2 EXTENDED, 3 ALL (ONNX Runtime's levels).
@@ -53,6 +61,12 @@ struct CompileOptions {
   /// When set, where to write the model's generated C header and C source
   /// (ModelInterface.h) once the artifact is written.
   std::string cHeaderPath, cSourcePath;
+  Provider provider = Provider::Cpu;
+  /// CUDA architectures to make PTX for (sm_80, sm_90), one object each.
+  std::vector<std::string> cudaChips = {"sm_80"};
+  /// The CUDA toolkit whose libdevice is linked into kernels; empty: the
+  /// one found when Kiln was built.
+  std::string cudaToolkit;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.
@@ -60,6 +74,11 @@ void buildGraphPipeline(mlir::OpPassManager &pm, int optLevel);
 
 /// The whole pipeline from the onnx dialect to the LLVM dialect.
 void buildCpuPipeline(mlir::OpPassManager &pm, int optLevel);
+
+/// The CUDA half of compileModel, from linalg on tensors (CudaCompile.cpp).
+bool compileCudaModule(mlir::ModuleOp module, const CompileOptions &options,
+                       const std::string &outPath, std::string &error,
+                       int &code);
 
 /// Compiles an ONNX model (a path, or serialized `bytes` when `modelPath`
 /// is empty) into `outPath`. On failure returns false with a message in

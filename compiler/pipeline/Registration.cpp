@@ -4,6 +4,7 @@
 #include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/common/Passes.h"
 #include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cuda/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/pipeline/Compiler.h"
 #include "compiler/transforms/Passes.h"
@@ -21,6 +22,8 @@ void kiln::registerKilnDialects(mlir::DialectRegistry &registry) {
   kiln::codegen::registerSoftmaxBufferization(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR in kiln-opt too.
+  kiln::registerCudaCodegenDialects(registry);
 }
 
 void kiln::registerKilnPasses() {
@@ -30,6 +33,7 @@ void kiln::registerKilnPasses() {
   kiln::registerKilnCodegenCommonPasses();
   kiln::registerKilnCpuCodegenPasses();
   kiln::registerCpuCodegenPipeline();
+  kiln::registerCudaCodegenPasses();
   mlir::PassPipelineRegistration<>(
       "kiln-cpu-pipeline",
       "The whole CPU pipeline, onnx dialect to LLVM dialect (level ALL)",

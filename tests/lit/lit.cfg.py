@@ -14,3 +14,18 @@ config.environment["PATH"] = os.pathsep.join(
     [tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%python", config.python_executable or "python3"))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+# CUDA checks: PTX needs libdevice for math and ptxas to assemble it. Tests
+# say `REQUIRES: cuda-libdevice` or `REQUIRES: ptxas` and are reported
+# UNSUPPORTED on machines without the toolkit.
+def _found(path):
+    return path and not path.endswith("-NOTFOUND") and os.path.exists(path)
+if _found(getattr(config, "kiln_libdevice", "")):
+    config.available_features.add("cuda-libdevice")
+else:
+    lit_config.note("CUDA libdevice not found: the CUDA pipeline tests are skipped")
+if _found(getattr(config, "kiln_ptxas", "")):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.kiln_ptxas))
+else:
+    lit_config.note("ptxas not found: the PTX assembly tests are skipped")

@@ -5,6 +5,7 @@
 //                [--mcpu=native|x86-64-v3|...] [--mattr=+feat,-feat]
 //                [--profile] [--winograd=false]
 //                [--name=model --c-header=model.h --c-source=model.c]
+//                [--provider=cpu|cuda --cuda-arch=sm_80,sm_90 --emit=ptx]
 //                [--depfile=model.d]
 //
 //===----------------------------------------------------------------------===//
@@ -64,7 +65,9 @@ static cl::opt<bool> dynamic("all-dynamic",
 static cl::opt<std::string>
     emit("emit",
          cl::desc("What to write: onnx, linalg, mlir, llvm, obj, so, or lib "
-                  "(a static library to link into a program; see --name)"),
+                  "(a static library to link into a program; see --name); "
+                  "with --provider=cuda, ptx (a directory: the PTX of every "
+                  "kernel and the host schedule)"),
          cl::init("so"), cl::cat(kilnCategory));
 static cl::opt<std::string> modelName(
     "name",
@@ -114,6 +117,22 @@ static cl::opt<bool>
                       "constant weights with Winograd F(4x4, 3x3) (default "
                       "on; --winograd=false keeps them direct)"),
              cl::init(true), cl::cat(kilnCategory));
+static cl::opt<std::string>
+    provider("provider",
+             cl::desc("Execution provider: cpu (default) or cuda (PTX "
+                      "kernels; for now --emit=ptx, mlir or linalg)"),
+             cl::init("cpu"), cl::cat(kilnCategory));
+static cl::list<std::string>
+    cudaArch("cuda-arch",
+             cl::desc("CUDA architectures to make PTX for, one module each "
+                      "(default sm_80)"),
+             cl::value_desc("sm_80,sm_90"), cl::CommaSeparated,
+             cl::cat(kilnCategory));
+static cl::opt<std::string>
+    cudaToolkit("cuda-toolkit",
+                cl::desc("CUDA toolkit whose libdevice is linked into "
+                         "kernels (default: the one found at build time)"),
+                cl::value_desc("path"), cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -175,6 +194,16 @@ int main(int argc, char **argv) {
   options.timeReport = timeReport;
   options.winograd = winograd;
   options.shapes.allDynamic = dynamic;
+  if (provider == "cuda") {
+    options.provider = kiln::Provider::Cuda;
+  } else if (provider != "cpu") {
+    errs() << "kiln-compile: unknown --provider=" << provider
+           << " (cpu or cuda)\n";
+    return 2;
+  }
+  if (!cudaArch.empty())
+    options.cudaChips.assign(cudaArch.begin(), cudaArch.end());
+  options.cudaToolkit = cudaToolkit;
   std::string specError;
   for (const std::string &s : shapes)
     if (!kiln::addInputShape(s, options.shapes, specError)) {
@@ -197,7 +226,7 @@ int main(int argc, char **argv) {
       {"onnx", kiln::EmitKind::Onnx},   {"linalg", kiln::EmitKind::Linalg},
       {"mlir", kiln::EmitKind::Mlir},   {"llvm", kiln::EmitKind::Llvm},
       {"obj", kiln::EmitKind::Object},  {"so", kiln::EmitKind::SharedObject},
-      {"lib", kiln::EmitKind::StaticLibrary}};
+      {"lib", kiln::EmitKind::StaticLibrary}, {"ptx", kiln::EmitKind::Ptx}};
   auto kind = kinds.find(emit);
   if (kind == kinds.end()) {
     errs() << "kiln-compile: unknown --emit=" << emit << "\n";
@@ -206,7 +235,8 @@ int main(int argc, char **argv) {
   options.emit = kind->second;
   std::string out = output;
   if (out.empty()) {
-    bool text = options.emit != kiln::EmitKind::Object &&
+    bool text = options.emit != kiln::EmitKind::Ptx &&
+                options.emit != kiln::EmitKind::Object &&
                 options.emit != kiln::EmitKind::SharedObject &&
                 options.emit != kiln::EmitKind::StaticLibrary;
     if (text) {
@@ -215,7 +245,8 @@ int main(int argc, char **argv) {
       out = input;
       if (StringRef(out).ends_with(".onnx"))
         out.resize(out.size() - 5);
-      out += options.emit == kiln::EmitKind::Object          ? ".o"
+      out += options.emit == kiln::EmitKind::Ptx             ? ".ptx"
+             : options.emit == kiln::EmitKind::Object        ? ".o"
              : options.emit == kiln::EmitKind::StaticLibrary ? ".a"
                                                              : ".so";
     }

@@ -1,0 +1,125 @@
+//===- CudaPipeline.cpp - linalg on tensors to PTX and a host schedule ----===//
+//
+// Spelled as textual pipelines of registered passes, as the CPU pipeline
+// is: every step replays alone with kiln-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/cuda/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+llvm::StringRef defaultCudaToolkit() {
+#ifdef KILN_CUDA_TOOLKIT
+  return KILN_CUDA_TOOLKIT;
+#else
+  return "";
+#endif
+}
+
+static void addPipeline(OpPassManager &pm, const std::string &text) {
+  if (failed(parsePassPipeline(text, pm, llvm::errs())))
+    llvm::report_fatal_error("kiln: invalid built-in CUDA pass pipeline");
+}
+
+void buildCudaCodegenPipeline(OpPassManager &pm,
+                              const CudaCodegenOptions &options) {
+  addPipeline(pm, "canonicalize,cse");
+  if (options.optLevel >= 1)
+    addPipeline(pm, "func.func(kiln-fuse-elementwise),canonicalize,cse");
+  // Bufferized as for the CPU: the host schedule allocates every buffer
+  // (device memory through the run context) and frees it after its last use.
+  addPipeline(
+      pm,
+      "func.func(kiln-decompose-aggregates),"
+      "kiln-protect-inputs,kiln-untie-empty-tensors,"
+      "one-shot-bufferize{bufferize-function-boundaries=1 "
+      "function-boundary-type-conversion=identity-layout-map "
+      "allow-return-allocs-from-loops=1},"
+      "canonicalize,buffer-deallocation-pipeline,"
+      "convert-bufferization-to-memref,"
+      // Every op and copy one scf.parallel over its output elements.
+      "func.func(kiln-gpu-parallel-dims-outer," +
+          // O1+: a thread's reduction accumulates in a register,
+          // not through the output element in global memory.
+          std::string(options.optLevel >= 1 ? "kiln-reduction-accumulators,"
+                                            : "") +
+          "convert-linalg-to-parallel-loops),canonicalize,cse,"
+          "func.func(kiln-gpu-device-checks,kiln-gpu-map-loops{block-size=" +
+          std::to_string(options.blockSize) +
+          "}),"
+          // Constants folded on the host are sunk into kernels.
+          "canonicalize,cse,gpu-launch-sink-index-computations,"
+          "gpu-kernel-outlining,"
+          "kiln-gpu-attach-targets{chips=" +
+          llvm::join(options.chips, ",") + "}");
+  // Device code: one gpu.module per kernel, to NVVM, then PTX through
+  // LLVM's NVPTX backend in this process. libdevice (the __nv_* math
+  // functions) is linked only when the toolkit path is given.
+  addPipeline(pm,
+              "gpu.module(expand-strided-metadata,lower-affine,"
+              "convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,"
+              "reconcile-unrealized-casts),"
+              "gpu-module-to-binary{format=isa" +
+                  (options.toolkit.empty() ? std::string()
+                                           : " toolkit=" + options.toolkit) +
+                  "}");
+}
+
+namespace {
+/// The options of the kiln-cuda-codegen pipeline: CudaCodegenOptions.
+struct CudaCodegenPipelineOptions
+    : PassPipelineOptions<CudaCodegenPipelineOptions> {
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("Optimization level 0-3"),
+                       llvm::cl::init(3)};
+  ListOption<std::string> chips{
+      *this, "chips", llvm::cl::desc("CUDA architectures (sm_80,sm_90)")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit for libdevice (default: the one CMake "
+                     "found)")};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(256)};
+};
+} // namespace
+
+void registerCudaCodegenPasses() {
+  registerKilnCudaCodegenPasses();
+  PassPipelineRegistration<CudaCodegenPipelineOptions>(
+      "kiln-cuda-codegen",
+      "Lower linalg on tensors to host code launching PTX kernels",
+      [](OpPassManager &pm, const CudaCodegenPipelineOptions &options) {
+        CudaCodegenOptions codegen;
+        codegen.optLevel = options.optLevel;
+        if (!options.chips.empty())
+          codegen.chips.assign(options.chips.begin(), options.chips.end());
+        codegen.toolkit = options.toolkit.empty()
+                              ? defaultCudaToolkit().str()
+                              : std::string(options.toolkit);
+        codegen.blockSize = options.blockSize;
+        buildCudaCodegenPipeline(pm, codegen);
+      });
+}
+
+void registerCudaCodegenDialects(DialectRegistry &registry) {
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+}
+
+} // namespace kiln

@@ -1,0 +1,59 @@
+//===- Passes.h - CUDA code generation --------------------------*- C++ -*-===//
+
+#ifndef KILN_COMPILER_CODEGEN_CUDA_PASSES_H
+#define KILN_COMPILER_CODEGEN_CUDA_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+#define GEN_PASS_DECL
+#include "compiler/codegen/cuda/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/codegen/cuda/Passes.h.inc"
+
+struct CudaCodegenOptions {
+  /// 0: straight lowering; 1+: elementwise fusion on tensors.
+  int optLevel = 3;
+  /// The architectures to make PTX for, one object each.
+  std::vector<std::string> chips = {"sm_80"};
+  /// The CUDA toolkit whose libdevice is linked for math functions.
+  std::string toolkit;
+  /// Threads per block of the grids of parallel loops.
+  int64_t blockSize = 256;
+};
+
+/// linalg on tensors -> host functions launching kernels (gpu.launch_func)
+/// and one gpu.binary per kernel holding its PTX for every chip.
+void buildCudaCodegenPipeline(mlir::OpPassManager &pm,
+                              const CudaCodegenOptions &options);
+
+/// Registers the `kiln-cuda-codegen` pipeline and the CUDA passes.
+void registerCudaCodegenPasses();
+
+/// Registers the translations gpu-module-to-binary needs (LLVM, GPU and
+/// NVVM dialects to LLVM IR) in `registry`.
+void registerCudaCodegenDialects(mlir::DialectRegistry &registry);
+
+/// The PTX ISA version feature ("+ptx78") that `chip` (sm_80, sm_90a)
+/// needs, or nothing when it is not a CUDA architecture Kiln knows.
+std::optional<std::string> ptxFeaturesForChip(llvm::StringRef chip);
+
+/// The toolkit path configured at build time (empty when CMake found none).
+llvm::StringRef defaultCudaToolkit();
+
+} // namespace kiln
+
+#endif

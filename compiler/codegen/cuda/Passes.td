@@ -1,0 +1,95 @@
+//===- Passes.td - CUDA code generation passes -------------*- tablegen -*-===//
+
+#ifndef KILN_CODEGEN_CUDA_PASSES_TD
+#define KILN_CODEGEN_CUDA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def GpuParallelDimsOuter
+    : Pass<"kiln-gpu-parallel-dims-outer", "mlir::func::FuncOp"> {
+  let summary = "Order every linalg op's loops parallel first, reductions "
+                "after";
+  let description = [{
+    On buffers, before `convert-linalg-to-parallel-loops`. A generic
+    reducing a middle axis (softmax's sum along axis 1, a ReduceMean over
+    H) lowers to `scf.parallel { scf.for { scf.parallel } }`: the inner
+    parallel loop would run serially inside a kernel, or each step of the
+    reduction would be a launch. With every parallel loop first, each op
+    becomes one `scf.parallel` over its output elements around `scf.for`
+    reductions, which `kiln-gpu-map-loops` maps to one kernel in which a
+    thread computes one output element. Named ops are generalized first.
+    Every `memref.copy` becomes a `linalg.copy`, so that copies are grids
+    too rather than a memcpy in one thread.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def GpuDeviceChecks : Pass<"kiln-gpu-device-checks", "mlir::func::FuncOp"> {
+  let summary = "Run-time checks in kernels report through a failure word";
+  let description = [{
+    Before `kiln-gpu-map-loops`. A run-time check (a Gather index out of
+    range) calls `kiln_check_failed(message)` on the host, which leaves
+    the run; a kernel cannot call the host. In every host-level
+    `scf.parallel` the call becomes a store of the message (the address of
+    its text, never 0) into a one-word buffer the function allocates and
+    zeroes on entry, and the host reads the word after the loop and makes
+    the call when it is set. The lowerings clamp what they check (indices
+    stay in bounds), so the kernel finishes harmlessly before the run
+    fails; when several threads fail, one of their messages is reported.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GpuMapLoops : Pass<"kiln-gpu-map-loops", "mlir::func::FuncOp"> {
+  let summary = "Map the loops on buffers to gpu.launch grids";
+  let description = [{
+    Every `scf.parallel` of host code (outside other parallel loops and
+    launches) becomes a `gpu.launch`: its iteration space is linearized
+    into one dim of `block-size` threads per block and
+    ceil(elements / block-size) blocks, each thread delinearizes its index
+    and runs one iteration, guarded against the last block's overhang;
+    parallel loops nested in its body run serially in the thread. A
+    launch of no iterations is skipped on the host (CUDA refuses empty
+    grids).
+
+    Other host code that writes memory (a loop with no parallel loop in
+    it, a store) runs in a launch of one thread, so that no host code
+    writes device memory; host code only reads scalars (shape values) and
+    allocates. A reduction that no parallel dim splits (a ReduceSum to a
+    scalar) is such a loop: right, and slow.
+
+    A parallel loop that calls a function (Kiln's string helpers) has no
+    device version and stays on the host, marked `kiln.host_loop`, as ONNX
+    Runtime's CUDA provider leaves string ops to the CPU. Fails on
+    `scf.parallel` with reductions, which no Kiln pass makes.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block of the grids of parallel loops">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GpuAttachTargets : Pass<"kiln-gpu-attach-targets", "mlir::ModuleOp"> {
+  let summary = "Attach an #nvvm.target per CUDA architecture to every "
+                "gpu.module";
+  let description = [{
+    One target per chip in `chips` (sm_80, sm_90, ...), so that
+    `gpu-module-to-binary` makes one PTX object per architecture in one
+    compile. Each gets the PTX ISA version its chip needs (LLVM's default
+    for sm_90 is too old for ptxas). Math functions are linked from the
+    toolkit's libdevice by `gpu-module-to-binary{toolkit=...}`.
+  }];
+  let options = [
+    ListOption<"chips", "chips", "std::string",
+               "CUDA architectures: sm_80, sm_90, ...">,
+    Option<"optLevel", "O", "unsigned", /*default=*/"3",
+           "NVPTX optimization level">,
+  ];
+  let dependentDialects = ["mlir::NVVM::NVVMDialect"];
+}
+
+#endif
