@@ -530,8 +530,14 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       ab.ctx, {ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr, ab.ptr,
                ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr, ab.i32, ab.i32, ab.ptr,
                ab.ptr});
+  // ABI 5 only adds run-time outputs: artifacts without them stay 4, which
+  // older runtimes open.
+  uint32_t abiVersion = 4;
+  for (const ValueSignature &v : sig.outputValues)
+    if (v.flags & KILN_VALUE_FLAG_RUNTIME)
+      abiVersion = KILN_ABI_VERSION;
   llvm::Constant *fields[] = {
-      llvm::ConstantInt::get(ab.i32, KILN_ABI_VERSION),
+      llvm::ConstantInt::get(ab.i32, abiVersion),
       llvm::ConstantInt::get(ab.i32, provider),
       llvm::ConstantInt::get(ab.i32, sig.inputs.size()),
       llvm::ConstantInt::get(ab.i32, sig.outputs.size()),

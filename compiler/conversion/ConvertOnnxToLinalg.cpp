@@ -43,6 +43,14 @@ OnnxTypeConverter::OnnxTypeConverter() {
   addConversion([](StringType t) -> Type {
     return IntegerType::get(t.getContext(), 64);
   });
+  // A run-time sequence or optional is the address of its value
+  // (SequenceOps.cpp, docs/architecture.md).
+  addConversion([](SeqType t) -> Type {
+    return RankedTensorType::get({}, IntegerType::get(t.getContext(), 64));
+  });
+  addConversion([](OptType t) -> Type {
+    return RankedTensorType::get({}, IntegerType::get(t.getContext(), 64));
+  });
   addConversion([this](RankedTensorType t) -> Type {
     return RankedTensorType::get(t.getShape(), convertType(t.getElementType()));
   });
@@ -151,6 +159,7 @@ void kiln::populateOnnxToLinalgPatterns(TypeConverter &tc,
   populateSignalPatterns(tc, patterns);
   populateTextOpsPatterns(tc, patterns);
   populateStringOpsPatterns(tc, patterns);
+  populateSequenceOpsPatterns(tc, patterns);
   populateMlPreprocessingPatterns(tc, patterns);
   populateMlLinearPatterns(tc, patterns);
   populateMlTreeEnsemblePatterns(tc, patterns);

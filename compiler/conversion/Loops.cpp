@@ -420,10 +420,18 @@ struct LoopLowering : OpConversionPattern<OnnxLoopOp> {
               tensor::FromElementsOp::create(rewriter, loc, condArgTy,
                                              ValueRange{state[1]}),
               cast<RankedTensorType>(body.getArgument(1).getType())));
-    for (unsigned k = 0; k < nCarried; ++k)
-      argValues.push_back(
-          adapt(rewriter, loc, state[2 + k],
-                cast<RankedTensorType>(body.getArgument(k + 2).getType())));
+    for (unsigned k = 0; k < nCarried; ++k) {
+      Type argTy = body.getArgument(k + 2).getType();
+      // A run-time sequence or optional (SequenceOps.cpp): the body's ops
+      // are converted later and take the handle back from this cast.
+      if (isSeqOrOpt(argTy))
+        argValues.push_back(UnrealizedConversionCastOp::create(
+                                rewriter, loc, argTy, state[2 + k])
+                                .getResult(0));
+      else
+        argValues.push_back(
+            adapt(rewriter, loc, state[2 + k], cast<RankedTensorType>(argTy)));
+    }
     rewriter.inlineBlockBefore(&body, after, after->end(), argValues);
 
     // The yield: next condition, carried values and stacks.

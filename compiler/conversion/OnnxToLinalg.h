@@ -68,6 +68,8 @@ void populateSignalPatterns(mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &patterns);
 void populateTextOpsPatterns(mlir::TypeConverter &tc,
                              mlir::RewritePatternSet &patterns);
+void populateSequenceOpsPatterns(mlir::TypeConverter &tc,
+                                 mlir::RewritePatternSet &patterns);
 void populateStringOpsPatterns(mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
 // The ai.onnx.ml domain (onnx.ml.* ops).

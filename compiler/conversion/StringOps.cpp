@@ -83,10 +83,7 @@ Value kiln::callSupport(OpBuilder &b, Location loc, StringRef name,
       .getResult(0);
 }
 
-namespace {
-
-/// `bytes` (i64) of memory that lives until the run ends, as an address.
-Value allocRunBytes(OpBuilder &b, Operation *anchor, Value bytes) {
+Value kiln::allocRunBytes(OpBuilder &b, Operation *anchor, Value bytes) {
   static constexpr StringLiteral kAlloc = "_mlir_memref_to_llvm_alloc";
   Location loc = anchor->getLoc();
   auto module = anchor->getParentOfType<ModuleOp>();
@@ -101,8 +98,6 @@ Value allocRunBytes(OpBuilder &b, Operation *anchor, Value bytes) {
   Value ptr = LLVM::CallOp::create(b, loc, fn, ValueRange{bytes}).getResult();
   return LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), ptr);
 }
-
-} // namespace
 
 Value kiln::constantBytesAddress(OpBuilder &b, Location loc,
                                  ArrayRef<char> bytes) {

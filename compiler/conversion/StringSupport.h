@@ -27,6 +27,12 @@ mlir::Value callSupport(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::StringRef name, mlir::Type result,
                         mlir::ValueRange args);
 
+/// `bytes` (i64) of memory that lives until the run ends (the run's arena,
+/// never freed by the generated code), as an address (i64): new strings and
+/// run-time sequences, which the runtime reads after the code returns.
+mlir::Value allocRunBytes(mlir::OpBuilder &b, mlir::Operation *anchor,
+                          mlir::Value bytes);
+
 /// The address (i64) of the bytes of a constant i8 tensor (its global after
 /// bufferization, which is never freed): string constants and the strings
 /// a lowering selects from live as long as the artifact.

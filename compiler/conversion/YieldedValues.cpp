@@ -8,7 +8,11 @@ using namespace mlir;
 namespace kiln {
 
 Value adapt(OpBuilder &b, Location loc, Value v, RankedTensorType to) {
-  auto vt = cast<RankedTensorType>(v.getType());
+  // A run-time sequence or optional not converted yet (SequenceOps.cpp):
+  // the conversion of its producer gives the handle this cast stands for.
+  auto vt = dyn_cast<RankedTensorType>(v.getType());
+  if (!vt)
+    return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
   Type from = vt.getElementType(), elem = to.getElementType();
   auto elemCast = [&](Value x, Type t) {
     return UnrealizedConversionCastOp::create(b, loc, t, x).getResult(0);

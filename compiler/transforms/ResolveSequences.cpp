@@ -8,6 +8,15 @@
 // This needs every position to be a compile-time constant, which ONNX
 // exporters give (initializers, or shape arithmetic folded before this pass).
 //
+// What only the run can decide stays a run-time value: a sequence built by
+// a Loop whose trip count or condition is a run-time value, inserted into
+// or erased from at a run-time position, or yielded by an If whose branches
+// disagree on its length (or on an optional's presence). Those ops keep
+// their onnx.Seq/onnx.Opt values, which the conversion lowers to run-time
+// sequences (docs/architecture.md, "Sequences whose length the run
+// decides"); a sequence known here that flows into one is rebuilt there
+// (SequenceConstruct/SequenceEmpty/Optional of its tensors).
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/frontend/EdgeValues.h"
@@ -109,6 +118,14 @@ private:
   LogicalResult hasElement(OnnxOptionalHasElementOp op);
   LogicalResult getElement(OnnxOptionalGetElementOp op);
   LogicalResult forward(Operation *op, Value from);
+  bool isRuntime(Value v) const {
+    return isSeqOrOpt(v.getType()) && !sequences.count(v) &&
+           !optionals.count(v) && !runtimeSplits.count(v);
+  }
+  FailureOr<Value> materialize(Operation *user, Value v);
+  LogicalResult keepAtRunTime(Operation *op);
+  LogicalResult visitTree(Operation *root);
+  bool skipsBody(Operation *op) const;
   LogicalResult flattenResults(func::ReturnOp ret);
   LogicalResult sequenceMap(OnnxSequenceMapOp op);
   LogicalResult unrollLoop(OnnxLoopOp op);
@@ -145,24 +162,37 @@ private:
   /// Ops replaced (erased at the end, users first) and ops created (erased
   /// when nothing used them, e.g. the pieces of a split only counted).
   SmallVector<Operation *> resolved, created;
+  /// Loops and Ifs kept with run-time sequence or optional values: their
+  /// yields pass run-time values.
+  DenseSet<Operation *> runtimeRegions;
   bool refined = false;
 };
 
-LogicalResult Resolver::run(bool &refinedOut) {
-  WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-    // The function's own arguments are operands of the ops that use them.
-    if (op == func)
-      return WalkResult::advance();
+/// Whether the walk must not enter `op`'s regions after visiting it: a
+/// SequenceMap's body (or an unrolled Loop's) was resolved in its copies and
+/// the original goes; a split If's branches moved to the new If; an If kept
+/// at run time resolved its branches already.
+bool Resolver::skipsBody(Operation *op) const {
+  return isa<OnnxSequenceMapOp>(op) ||
+         (isa<OnnxLoopOp, OnnxIfOp>(op) && llvm::is_contained(resolved, op)) ||
+         (isa<OnnxIfOp>(op) && runtimeRegions.contains(op));
+}
+
+/// Visits `root` and the ops nested in it, in order.
+LogicalResult Resolver::visitTree(Operation *root) {
+  WalkResult walk = root->walk<WalkOrder::PreOrder>([&](Operation *op) {
     if (failed(visit(op)))
       return WalkResult::interrupt();
-    // A SequenceMap's body (or an unrolled Loop's) was resolved in its
-    // copies; the original goes.
-    bool copied = isa<OnnxSequenceMapOp>(op) ||
-                  (isa<OnnxLoopOp>(op) && llvm::is_contained(resolved, op));
-    return copied ? WalkResult::skip() : WalkResult::advance();
+    return skipsBody(op) ? WalkResult::skip() : WalkResult::advance();
   });
-  if (walk.wasInterrupted())
-    return failure();
+  return failure(walk.wasInterrupted());
+}
+
+LogicalResult Resolver::run(bool &refinedOut) {
+  // The function's own arguments are operands of the ops that use them.
+  for (Operation &op : llvm::make_early_inc_range(func.getBody().getOps()))
+    if (failed(visitTree(&op)))
+      return failure();
   for (Operation *op : llvm::reverse(resolved)) {
     if (!op->use_empty())
       return error(op) << "a result is still used after resolution";
@@ -202,6 +232,15 @@ LogicalResult Resolver::visit(Operation *op) {
       .Case([&](OnnxLoopOp op) {
         return touchesSeqOrOpt(op) ? unrollLoop(op) : success();
       })
+      .Case([&](OnnxYieldOp op) -> LogicalResult {
+        if (runtimeRegions.contains(op->getParentOp()))
+          return keepAtRunTime(op);
+        if (!touchesSeqOrOpt(op))
+          return success();
+        return error(op->getParentOp())
+               << "a sequence or optional value crosses the boundary of its "
+                  "subgraph; Kiln carries them through If and Loop only";
+      })
       .Case([&](OnnxIfOp op) {
         return llvm::any_of(op->getResultTypes(), isSeqOrOpt) ? splitIf(op)
                                                               : success();
@@ -209,17 +248,54 @@ LogicalResult Resolver::visit(Operation *op) {
       .Default([&](Operation *op) -> LogicalResult {
         if (!touchesSeqOrOpt(op))
           return success();
-        if (isa<OnnxYieldOp>(op))
-          op = op->getParentOp();
-        if (op->getNumRegions() != 0 || isa<OnnxYieldOp>(op))
+        if (op->getNumRegions() != 0)
           return error(op) << "a sequence or optional value crosses the "
-                              "boundary of its subgraph; Kiln resolves them "
-                              "at compile time and cannot carry them through "
-                              "If/Loop/Scan";
+                              "boundary of its subgraph; Kiln carries them "
+                              "through If and Loop only";
         return error(op) << "takes or returns a sequence or optional value, "
                             "which only sequence and optional operators can "
                             "use in Kiln";
       });
+}
+
+/// `v` as a value the run can use: itself if only the run knows it, else
+/// rebuilt before the insertion point from what is known of it.
+FailureOr<Value> Resolver::materialize(Operation *user, Value v) {
+  if (!isSeqOrOpt(v.getType()) || isRuntime(v))
+    return v;
+  Location loc = user->getLoc();
+  if (runtimeSplits.count(v))
+    return error(user) << "its sequence (a SplitToSequence into a number of "
+                          "pieces only known at run time) would have to be "
+                          "built at run time, which Kiln does not support";
+  if (auto it = sequences.find(v); it != sequences.end()) {
+    SmallVector<Value> elems = it->second;
+    if (elems.empty())
+      return createOp(loc, "onnx.SequenceEmpty", v.getType(), {})->getResult(0);
+    return createOp(loc, "onnx.SequenceConstruct", v.getType(), elems)
+        ->getResult(0);
+  }
+  Value held = optionals.lookup(v);
+  if (!held)
+    held = createOp(loc, "onnx.NoValue", b.getNoneType(), {})->getResult(0);
+  FailureOr<Value> m = materialize(user, held);
+  if (failed(m))
+    return failure();
+  return createOp(loc, "onnx.Optional", v.getType(), *m)->getResult(0);
+}
+
+/// Keeps `op` for the run: its sequence and optional operands become
+/// run-time values, and so do its sequence and optional results.
+LogicalResult Resolver::keepAtRunTime(Operation *op) {
+  b.setInsertionPoint(op);
+  for (OpOperand &operand : op->getOpOperands()) {
+    FailureOr<Value> m = materialize(op, operand.get());
+    if (failed(m))
+      return failure();
+    if (*m != operand.get())
+      operand.set(*m);
+  }
+  return success();
 }
 
 FailureOr<SmallVector<Value> *> Resolver::elementsOf(Operation *op, Value seq) {
@@ -229,9 +305,11 @@ FailureOr<SmallVector<Value> *> Resolver::elementsOf(Operation *op, Value seq) {
                         "supports SequenceLength and SequenceAt on it";
   auto it = sequences.find(seq);
   if (it == sequences.end())
-    return error(op) << "its sequence operand is not built inside the model "
-                        "(a graph input or a subgraph argument), so it "
-                        "cannot be resolved at compile time";
+    return error(op) << "its sequence's length is only known at run time; "
+                        "Kiln supports such sequences in SequenceInsert, "
+                        "SequenceErase, SequenceAt, SequenceLength, the "
+                        "Optional operators, If, Loop and the graph's "
+                        "outputs";
   return &it->second;
 }
 
@@ -297,6 +375,8 @@ Value Resolver::i64Constant(Location loc, ArrayRef<int64_t> values,
 }
 
 LogicalResult Resolver::forward(Operation *op, Value from) {
+  if (isRuntime(from))
+    return keepAtRunTime(op);
   if (auto rs = runtimeSplits.find(from); rs != runtimeSplits.end()) {
     runtimeSplits[op->getResult(0)] = rs->second;
   } else if (isa<SeqType>(from.getType())) {
@@ -324,6 +404,9 @@ LogicalResult Resolver::construct(OnnxSequenceConstructOp op) {
 }
 
 LogicalResult Resolver::insert(OnnxSequenceInsertOp op) {
+  if (isRuntime(op.getInputSequence()) ||
+      (!isNoValue(op.getPosition()) && !constantInt(op.getPosition())))
+    return keepAtRunTime(op);
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
   if (failed(elems))
     return failure();
@@ -343,6 +426,9 @@ LogicalResult Resolver::insert(OnnxSequenceInsertOp op) {
 }
 
 LogicalResult Resolver::erase(OnnxSequenceEraseOp op) {
+  if (isRuntime(op.getInputSequence()) ||
+      (!isNoValue(op.getPosition()) && !constantInt(op.getPosition())))
+    return keepAtRunTime(op);
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
   if (failed(elems))
     return failure();
@@ -364,6 +450,10 @@ LogicalResult Resolver::erase(OnnxSequenceEraseOp op) {
 }
 
 LogicalResult Resolver::at(OnnxSequenceAtOp op) {
+  if (isRuntime(op.getInputSequence()) ||
+      (!runtimeSplits.count(op.getInputSequence()) &&
+       !constantInt(op.getPosition())))
+    return keepAtRunTime(op);
   if (auto rs = runtimeSplits.find(op.getInputSequence());
       rs != runtimeSplits.end()) {
     FailureOr<Value> piece = runtimePiece(op, rs->second, op.getPosition());
@@ -382,6 +472,8 @@ LogicalResult Resolver::at(OnnxSequenceAtOp op) {
 }
 
 LogicalResult Resolver::length(OnnxSequenceLengthOp op) {
+  if (isRuntime(op.getInputSequence()))
+    return keepAtRunTime(op);
   if (auto rs = runtimeSplits.find(op.getInputSequence());
       rs != runtimeSplits.end())
     return replaceByTensor(op, op.getResult(),
@@ -565,6 +657,9 @@ FailureOr<Value> Resolver::runtimePiece(Operation *op,
 }
 
 LogicalResult Resolver::concatFromSequence(OnnxConcatFromSequenceOp op) {
+  if (isRuntime(op.getInputSequence()))
+    return error(op) << "concatenates a sequence whose length only the run "
+                        "decides, which Kiln does not support";
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
   if (failed(elems))
     return failure();
@@ -595,6 +690,8 @@ LogicalResult Resolver::concatFromSequence(OnnxConcatFromSequenceOp op) {
 }
 
 LogicalResult Resolver::optional(OnnxOptionalOp op) {
+  if (isRuntime(op.getInput()))
+    return keepAtRunTime(op);
   optionals[op.getResult()] =
       isNoValue(op.getInput()) ? Value() : op.getInput();
   resolved.push_back(op);
@@ -606,6 +703,8 @@ LogicalResult Resolver::hasElement(OnnxOptionalHasElementOp op) {
   // absent input (never present).
   Value in = op.getInput();
   bool present = !isNoValue(in);
+  if (isRuntime(in) && isa<OptType>(in.getType()))
+    return keepAtRunTime(op);
   if (isa<OptType>(in.getType())) {
     auto it = optionals.find(in);
     if (it == optionals.end())
@@ -622,6 +721,8 @@ LogicalResult Resolver::getElement(OnnxOptionalGetElementOp op) {
   Value in = op.getInput();
   if (!isa<OptType>(in.getType()))
     return forward(op, in); // Opset 18: a tensor or sequence passes through.
+  if (isRuntime(in))
+    return keepAtRunTime(op);
   auto it = optionals.find(in);
   if (it == optionals.end())
     return error(op) << "its optional operand is not built inside the "
@@ -646,13 +747,10 @@ Resolver::resolveCopy(Operation *owner, Block &body, IRMapping &map) {
   auto holder = UnrealizedConversionCastOp::create(b, owner->getLoc(),
                                                    TypeRange{}, yielded);
   for (Operation *copy : copies) {
-    WalkResult walk = copy->walk<WalkOrder::PreOrder>([&](Operation *c) {
-      return failed(visit(c)) ? WalkResult::interrupt()
-                              : WalkResult::advance();
-    });
+    LogicalResult visited = visitTree(copy);
     // visit() moves the insertion point to the op it resolves.
     b.setInsertionPoint(owner);
-    if (walk.wasInterrupted()) {
+    if (failed(visited)) {
       holder->erase();
       return failure();
     }
@@ -686,15 +784,12 @@ LogicalResult Resolver::unrollLoop(OnnxLoopOp op) {
   std::optional<bool> cond =
       isNoValue(op.getCond()) ? std::optional<bool>(true)
                               : constantBool(op.getCond());
-  if (!trips || !cond)
-    return error(op) << "it carries a sequence or optional value and its "
-                        "trip count or condition is only known at run "
-                        "time; Kiln resolves sequences at compile time and "
-                        "unrolls such loops only when both are constants";
-  if (*trips > kMaxUnroll)
-    return error(op) << "it carries a sequence or optional value through "
-                     << *trips << " iterations; Kiln unrolls such loops up "
-                     << "to " << kMaxUnroll;
+  // Unknown or many iterations: the loop runs at run time, carrying
+  // run-time sequences; its body is visited next, in place.
+  if (!trips || !cond || *trips > kMaxUnroll) {
+    runtimeRegions.insert(op);
+    return keepAtRunTime(op);
+  }
   Block &body = op.getBody().front();
   unsigned numCarried = op.getVInitial().size();
   if (body.getNumArguments() != 2 + numCarried)
@@ -790,8 +885,9 @@ LogicalResult Resolver::splitIf(OnnxIfOp op) {
       // The branches' own yields are rewritten below.
       if (isa<OnnxYieldOp>(inner) && inner->getParentOp() == op)
         return WalkResult::advance();
-      return failed(visit(inner)) ? WalkResult::interrupt()
-                                  : WalkResult::advance();
+      if (failed(visit(inner)))
+        return WalkResult::interrupt();
+      return skipsBody(inner) ? WalkResult::skip() : WalkResult::advance();
     });
     if (walk.wasInterrupted())
       return failure();
@@ -800,6 +896,45 @@ LogicalResult Resolver::splitIf(OnnxIfOp op) {
   auto yields = [&](Region *r) {
     return cast<OnnxYieldOp>(r->front().getTerminator());
   };
+  // What only the condition decides (sequences of different lengths, an
+  // optional present in one branch only) or what the branches only know at
+  // run time keeps the If with run-time values.
+  auto lengthOf = [&](Value v) -> int64_t {
+    auto it = sequences.find(v);
+    return it == sequences.end() ? -1 : (int64_t)it->second.size();
+  };
+  bool atRunTime = false;
+  for (auto [j, result] : llvm::enumerate(op->getResults())) {
+    Value t = yields(branches[0])->getOperand(j);
+    Value e = yields(branches[1])->getOperand(j);
+    if (!isSeqOrOpt(result.getType()))
+      continue;
+    if (isRuntime(t) || isRuntime(e) || runtimeSplits.count(t) ||
+        runtimeSplits.count(e)) {
+      atRunTime = true;
+      continue;
+    }
+    if (isa<OptType>(result.getType())) {
+      t = optionals.lookup(t);
+      e = optionals.lookup(e);
+      if (static_cast<bool>(t) != static_cast<bool>(e) ||
+          (t && (isRuntime(t) || isRuntime(e)))) {
+        atRunTime = true;
+        continue;
+      }
+      if (!t || !isa<SeqType>(t.getType()))
+        continue;
+    }
+    if (isa<SeqType>(t.getType()) && lengthOf(t) != lengthOf(e))
+      atRunTime = true;
+  }
+  if (atRunTime) {
+    runtimeRegions.insert(op);
+    for (Region *r : branches)
+      if (failed(keepAtRunTime(yields(r))))
+        return failure();
+    return success();
+  }
   // The values each branch yields for each new result.
   SmallVector<Value> thenVals, elseVals;
   // For each old result: the range of new results that carry it.
@@ -999,6 +1134,28 @@ LogicalResult Resolver::flattenResults(func::ReturnOp ret) {
     DictionaryAttr attrs = func.getResultAttrDict(next++);
     NamedAttrList fields(value);
     StringRef name = cast<StringAttr>(value.get("name")).getValue();
+    // Only the run knows its length or presence: one slot carries the
+    // address of the run-time value (kiln_abi.h, KILN_VALUE_FLAG_RUNTIME).
+    bool atRunTime = isRuntime(v);
+    if (auto it = optionals.find(v); it != optionals.end() && it->second)
+      atRunTime |= isRuntime(it->second);
+    if (atRunTime) {
+      b.setInsertionPoint(ret);
+      FailureOr<Value> m = materialize(ret, v);
+      if (failed(m))
+        return failure();
+      slots.push_back(*m);
+      NamedAttrList named(attrs);
+      named.set("kiln.name", b.getStringAttr(name));
+      named.set("kiln.elem_type", b.getI32IntegerAttr(KILN_ELEM_INT64));
+      named.erase("kiln.dim_params");
+      slotAttrs.push_back(named.getDictionary(b.getContext()));
+      int64_t flags = cast<IntegerAttr>(value.get("flags")).getInt();
+      fields.set("flags", b.getI32IntegerAttr(flags | KILN_VALUE_FLAG_RUNTIME));
+      fields.set("count", b.getI64IntegerAttr(1));
+      newValues.push_back(fields.getDictionary(b.getContext()));
+      continue;
+    }
     Value held = v;
     if (isa<OptType>(v.getType())) {
       auto it = optionals.find(v);

@@ -78,7 +78,8 @@ void checkTensorInfo(const std::string &path, const char *role, uint32_t index,
 /// assemble values from slots that are not there.
 void checkValueTable(const std::string &path, const char *role,
                      const kiln_value_info_t *values, uint32_t count,
-                     const kiln_tensor_info_t *slots, uint32_t numSlots) {
+                     const kiln_tensor_info_t *slots, uint32_t numSlots,
+                     uint32_t abiVersion) {
   if (!values) {
     if (count > 0)
       failLoad(KILN_INVALID_GRAPH, path,
@@ -97,7 +98,11 @@ void checkValueTable(const std::string &path, const char *role,
     if (v.kind > KILN_VALUE_SEQUENCE_OF_MAPS)
       failLoad(KILN_INVALID_GRAPH, path,
                what + " has unknown kind " + std::to_string(v.kind));
-    if (v.flags & ~uint32_t(KILN_VALUE_FLAG_OPTIONAL | KILN_VALUE_FLAG_ABSENT))
+    // Run-time values (ABI 5) only come out of a run.
+    uint32_t known = KILN_VALUE_FLAG_OPTIONAL | KILN_VALUE_FLAG_ABSENT;
+    if (abiVersion >= 5 && std::strcmp(role, "output") == 0)
+      known |= KILN_VALUE_FLAG_RUNTIME;
+    if (v.flags & ~known)
       failLoad(KILN_INVALID_GRAPH, path,
                what + " has unknown flags " + std::to_string(v.flags));
     const bool absent = v.flags & KILN_VALUE_FLAG_ABSENT;
@@ -122,6 +127,19 @@ void checkValueTable(const std::string &path, const char *role,
     }
     if (absent)
       continue;
+    if (v.flags & KILN_VALUE_FLAG_RUNTIME) {
+      // One int64 scalar: the address of the value the run built.
+      const kiln_tensor_info_t &slot = slots[v.first_slot];
+      if (v.num_slots != 1 || slot.rank != 0 ||
+          slot.elem_type != KILN_ELEM_INT64 ||
+          (v.kind != KILN_VALUE_SEQUENCE &&
+           !(v.kind == KILN_VALUE_TENSOR &&
+             (v.flags & KILN_VALUE_FLAG_OPTIONAL))))
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " is decided at run time but is not a sequence or "
+                        "optional tensor carried by one int64 scalar");
+      continue;
+    }
     auto needSlots = [&](uint32_t n) {
       if (v.num_slots != n)
         failLoad(KILN_INVALID_GRAPH, path,
@@ -214,9 +232,9 @@ void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
   // ABI 3 descriptors end before the value tables.
   if (a.abi_version >= 4) {
     checkValueTable(path, "input", a.input_values, a.num_input_values, a.inputs,
-                    a.num_inputs);
+                    a.num_inputs, a.abi_version);
     checkValueTable(path, "output", a.output_values, a.num_output_values,
-                    a.outputs, a.num_outputs);
+                    a.outputs, a.num_outputs, a.abi_version);
   }
 }
 

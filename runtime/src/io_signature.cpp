@@ -134,6 +134,11 @@ IoSignature::IoSignature(const kiln_artifact_t &artifact)
   };
   hasValues = !plain(inputValues, inputs, numInputs) ||
               !plain(outputValues, outputs, numOutputs);
+  for (uint32_t i = 0; i < outputValues.size(); ++i)
+    if (outputValues[i].flags & KILN_VALUE_FLAG_RUNTIME) {
+      runtimeOutputValue.resize(numOutputs, -1);
+      runtimeOutputValue[outputValues[i].firstSlot] = static_cast<int32_t>(i);
+    }
 }
 
 } // namespace kiln::rt

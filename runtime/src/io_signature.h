@@ -65,6 +65,9 @@ struct IoSignature {
   std::vector<ValueInfo> outputValues;
   std::unordered_map<std::string_view, uint32_t> inputValueIndex;
   std::unordered_map<std::string_view, uint32_t> outputValueIndex;
+  /// Per output slot: the output value whose run-time value's address it
+  /// holds (KILN_VALUE_FLAG_RUNTIME), or -1. Empty when there is none.
+  std::vector<int32_t> runtimeOutputValue;
 };
 
 } // namespace kiln::rt

@@ -289,6 +289,9 @@ void permute(void *data, size_t elemSize, const std::vector<size_t> &order,
 std::unique_ptr<kiln_value>
 assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
                std::vector<std::unique_ptr<kiln_value>> parts) {
+  // Read from the run's memory when the run ended (runSlots).
+  if (v.flags & KILN_VALUE_FLAG_RUNTIME)
+    return std::move(parts[0]);
   auto out = std::make_unique<kiln_value>();
   if (v.flags & KILN_VALUE_FLAG_ABSENT) {
     out->kind = KILN_ONNX_TYPE_OPTIONAL;
@@ -375,6 +378,64 @@ assembleOutput(const ValueInfo &v, const kiln_tensor_info_t *slots,
     fail(KILN_INVALID_GRAPH,
          "output '" + std::string(v.name) + "' has an unknown kind");
   }
+}
+
+/// An owning copy of the tensor the run built at `t` (ABI 5).
+std::unique_ptr<kiln_value> copyRunTensor(const std::string &name,
+                                          const kiln_run_tensor_t *t) {
+  if (!t || t->rank < 0 || t->rank > 1024 || (t->rank && !t->dims) ||
+      !elemTypeName(static_cast<int32_t>(t->elem_type)))
+    fail(KILN_ENGINE_ERROR,
+         "the artifact produced a malformed tensor in output '" + name + "'");
+  const auto elemType = static_cast<int32_t>(t->elem_type);
+  std::unique_ptr<kiln_value> out(
+      createOwningTensor(elemType, t->dims, static_cast<size_t>(t->rank),
+                         /*zeroFill=*/false));
+  const size_t count = static_cast<size_t>(out->elementCount);
+  if (isPackedElemType(elemType))
+    packElements(elemType, static_cast<const uint8_t *>(t->data), count,
+                 out->data);
+  else if (count)
+    std::memcpy(out->data, t->data, tensorDataBytes(elemType, count));
+  // Strings point into the run's memory, reset when the run ends.
+  if (elemType == KILN_ELEM_STRING)
+    ownStrings(*out);
+  return out;
+}
+
+/// The value of run-time output `v` (KILN_VALUE_FLAG_RUNTIME) whose
+/// kiln_run_sequence_t the run built at `address`, copied out of the run's
+/// memory: a sequence, None, or an optional's tensor.
+std::unique_ptr<kiln_value> readRunValue(const ValueInfo &v, int64_t address) {
+  const std::string name = v.name;
+  auto out = std::make_unique<kiln_value>();
+  if (address == 0) {
+    if (!(v.flags & KILN_VALUE_FLAG_OPTIONAL))
+      fail(KILN_ENGINE_ERROR,
+           "the artifact produced no value for output '" + name + "'");
+    out->kind = KILN_ONNX_TYPE_OPTIONAL;
+    return out;
+  }
+  const auto *seq = reinterpret_cast<const kiln_run_sequence_t *>(
+      static_cast<uintptr_t>(address));
+  if (seq->length < 0 || (seq->length && !seq->elements))
+    fail(KILN_ENGINE_ERROR,
+         "the artifact produced a malformed sequence for output '" + name +
+             "'");
+  if (v.kind == KILN_VALUE_TENSOR) {
+    // An optional tensor: the sequence of that one tensor.
+    if (seq->length != 1)
+      fail(KILN_ENGINE_ERROR,
+           "the artifact produced " + std::to_string(seq->length) +
+               " tensors for optional output '" + name + "'");
+    return copyRunTensor(name, seq->elements[0]);
+  }
+  out->kind = KILN_ONNX_TYPE_SEQUENCE;
+  out->elemType = static_cast<int32_t>(seq->elem_type);
+  out->elements.reserve(static_cast<size_t>(seq->length));
+  for (int64_t i = 0; i < seq->length; ++i)
+    out->elements.push_back(copyRunTensor(name, seq->elements[i]));
+  return out;
 }
 
 } // namespace
@@ -576,6 +637,20 @@ void kiln_session::runSlots(const char *const *inputNames,
     DescriptorView view(&ctx->resultWords[ctx->resultOffsets[k]], info.rank);
     checkProducedOutput(info, view);
     kiln_value *dst = outputs[o];
+    if (!signature.runtimeOutputValue.empty() &&
+        signature.runtimeOutputValue[k] >= 0) {
+      // A value the run built (ABI 5): read before the run's memory goes.
+      const ValueInfo &v =
+          signature.outputValues[signature.runtimeOutputValue[k]];
+      if (dst)
+        fail(KILN_INVALID_ARGUMENT,
+             "output '" + std::string(v.name) + "' is a " + v.type +
+                 ": only tensor outputs can be preallocated (pass NULL)");
+      int64_t address = 0;
+      copyToDense(view, sizeof(address), &address);
+      created[o] = readRunValue(v, address);
+      continue;
+    }
     if (dst) {
       checkPreallocatedShape(*dst, view);
     } else {

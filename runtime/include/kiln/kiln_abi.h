@@ -27,8 +27,12 @@ extern "C" {
  * 4: graph values (kiln_value_info_t): sequences, maps and optionals at the
  *    model's edges, each carried by consecutive tensor slots of `inputs` and
  *    `outputs`; artifacts of ABI 3 (every slot one tensor value) still
- *    open. */
-#define KILN_ABI_VERSION 4u
+ *    open.
+ * 5: KILN_VALUE_FLAG_RUNTIME: a sequence output whose length, or an
+ *    optional output whose presence, only the run decides comes back as
+ *    the address of a kiln_run_sequence_t. The compiler writes 5 only into
+ *    artifacts that use it; every other artifact stays 4. */
+#define KILN_ABI_VERSION 5u
 #define KILN_ABI_VERSION_MIN 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
@@ -90,7 +94,31 @@ enum {
   /* An optional compiled without a value (no slots): an input must be fed
    * None, an output is None. */
   KILN_VALUE_FLAG_ABSENT = 2u,
+  /* ABI 5, outputs only: the run decides the sequence's length or the
+   * optional's presence. One slot, an int64 scalar, holds the address of a
+   * kiln_run_sequence_t in the run's memory, or 0 for an absent optional;
+   * an optional tensor is a sequence of that one tensor. The runtime reads
+   * it before the run ends (the run's memory is reclaimed then). */
+  KILN_VALUE_FLAG_RUNTIME = 4u,
 };
+
+/* ABI 5: the values of KILN_VALUE_FLAG_RUNTIME outputs, as the generated
+ * code builds them (compiler/artifact/support/kiln_sequences.c). Both are
+ * immutable once built: sequences share their tensors. */
+typedef struct kiln_run_tensor_t {
+  int64_t elem_type; /* KILN_ELEM_* */
+  int64_t rank;
+  const int64_t *dims; /* `rank` entries */
+  /* Dense, row-major, laid out as in `entry`'s memrefs (one byte per
+   * element for the packed types, string addresses for strings). */
+  const void *data;
+} kiln_run_tensor_t;
+
+typedef struct kiln_run_sequence_t {
+  int64_t elem_type; /* KILN_ELEM_* of its tensors */
+  int64_t length;
+  const kiln_run_tensor_t *const *elements; /* `length` entries */
+} kiln_run_sequence_t;
 
 typedef struct kiln_value_info_t {
   /* The graph input or output. */

@@ -1,13 +1,5 @@
 // RUN: kiln-opt %s --kiln-resolve-sequences -split-input-file -verify-diagnostics
 
-func.func @runtime_position(%x: tensor<2xf32>, %p: tensor<i64>) -> tensor<2xf32> {
-  %s = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
-  // expected-error @+1 {{SequenceAt: the position is not a compile-time constant}}
-  %a = onnx.SequenceAt(%s, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
-  return %a : tensor<2xf32>
-}
-
-// -----
 
 func.func @out_of_range(%x: tensor<2xf32>) -> tensor<2xf32> {
   %p = onnx.Constant() {value = dense<-3> : tensor<i64>} : () -> tensor<i64>
@@ -25,28 +17,6 @@ func.func @insert_out_of_range(%x: tensor<2xf32>) -> tensor<i64> {
   // expected-error @+1 {{position 2 is out of range [-1, 1]}}
   %t = onnx.SequenceInsert(%s, %x, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i64>) -> !onnx.Seq<tensor<2xf32>>
   %n = onnx.SequenceLength(%t) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
-  return %n : tensor<i64>
-}
-
-// -----
-
-func.func @sequence_argument(%s: !onnx.Seq<tensor<2xf32>>) -> tensor<i64> {
-  // expected-error @+1 {{its sequence operand is not built inside the model}}
-  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
-  return %n : tensor<i64>
-}
-
-// -----
-
-func.func @through_loop(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
-  %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
-  // expected-error @+1 {{Loop: it carries a sequence or optional value and its trip count or condition is only known at run time}}
-  %r = "onnx.Loop"(%m, %c, %s) ({
-  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<2xf32>>):
-    %t = onnx.SequenceInsert(%si, %x, %ci) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i1>) -> !onnx.Seq<tensor<2xf32>>
-    onnx.Yield %ci, %t : tensor<i1>, !onnx.Seq<tensor<2xf32>>
-  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<2xf32>>) -> !onnx.Seq<tensor<2xf32>>
-  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
   return %n : tensor<i64>
 }
 
@@ -124,31 +94,42 @@ func.func @sequence_map_lengths(%x: tensor<2xf32>) -> tensor<2xf32> {
 
 // -----
 
-func.func @through_if(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i64> {
-  // expected-error @+1 {{If: its branches make sequences of different lengths (2 and 1), which only the run-time condition decides}}
-  %r = "onnx.If"(%c) ({
-    %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
-    onnx.Yield %s : !onnx.Seq<tensor<2xf32>>
-  }, {
-    %s = onnx.SequenceConstruct(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
-    onnx.Yield %s : !onnx.Seq<tensor<2xf32>>
-  }) : (tensor<i1>) -> !onnx.Seq<tensor<2xf32>>
-  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
+// A sequence whose length only the run decides cannot be concatenated yet.
+func.func @concat_runtime(%x: tensor<2xf32>, %p: tensor<i64>) -> tensor<*xf32> {
+  %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  %t = onnx.SequenceInsert(%s, %x, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i64>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{ConcatFromSequence: concatenates a sequence whose length only the run decides, which Kiln does not support}}
+  %c = onnx.ConcatFromSequence(%t) {axis = 0 : i64} : (!onnx.Seq<tensor<2xf32>>) -> tensor<*xf32>
+  return %c : tensor<*xf32>
+}
+
+// -----
+
+// SequenceMap is unrolled per element: it needs a length known here.
+func.func @sequence_map_runtime(%x: tensor<2xf32>, %p: tensor<i64>) -> tensor<i64> {
+  %s = onnx.SequenceConstruct(%x) : (tensor<2xf32>) -> !onnx.Seq<tensor<2xf32>>
+  %t = onnx.SequenceInsert(%s, %x, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i64>) -> !onnx.Seq<tensor<2xf32>>
+  // expected-error @+1 {{SequenceMap: its sequence's length is only known at run time}}
+  %m = "onnx.SequenceMap"(%t) ({
+  ^bb0(%a: tensor<2xf32>):
+    "onnx.Yield"(%a) : (tensor<2xf32>) -> ()
+  }) : (!onnx.Seq<tensor<2xf32>>) -> !onnx.Seq<tensor<2xf32>>
+  %n = onnx.SequenceLength(%m) : (!onnx.Seq<tensor<2xf32>>) -> tensor<i64>
   return %n : tensor<i64>
 }
 
 // -----
 
-func.func @if_optional_presence(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i1> {
-  // expected-error @+1 {{If: one branch yields an empty optional and the other a value, which only the run-time condition decides}}
-  %o = "onnx.If"(%c) ({
-    %none = onnx.NoValue
-    %e = onnx.Optional(%none) {type_proto = tensor<2xf32>} : (none) -> !onnx.Opt<tensor<2xf32>>
-    onnx.Yield %e : !onnx.Opt<tensor<2xf32>>
-  }, {
-    %t = onnx.Optional(%x) : (tensor<2xf32>) -> !onnx.Opt<tensor<2xf32>>
-    onnx.Yield %t : !onnx.Opt<tensor<2xf32>>
-  }) : (tensor<i1>) -> !onnx.Opt<tensor<2xf32>>
-  %h = onnx.OptionalHasElement(%o) : (!onnx.Opt<tensor<2xf32>>) -> tensor<i1>
-  return %h : tensor<i1>
+// The pieces of a split whose count only the run knows cannot be rebuilt
+// as a run-time sequence for a Loop to carry.
+func.func @runtime_split_into_loop(%x: tensor<?x3xf32>, %m: tensor<i64>, %c: tensor<i1>) -> tensor<i64> {
+  %none = onnx.NoValue
+  %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
+  // expected-error @+1 {{Loop: its sequence (a SplitToSequence into a number of pieces only known at run time) would have to be built at run time}}
+  %r = "onnx.Loop"(%m, %c, %s) ({
+  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<1x3xf32>>):
+    onnx.Yield %ci, %si : tensor<i1>, !onnx.Seq<tensor<1x3xf32>>
+  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<1x3xf32>>) -> !onnx.Seq<tensor<1x3xf32>>
+  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
 }

@@ -600,8 +600,8 @@ TEST(ValueTableTest, AbiThreeIgnoresTheTables) {
   // read, and every slot is a tensor value.
   EXPECT_EQ(openWith({{"m", "map(int64,tensor(float))", 7, 0, 0, 2}}, 3), "");
   EXPECT_NE(openWith({}, 2).find("artifact ABI version 2 does not match the "
-                                 "runtime's ABI version 4 (it reads versions "
-                                 "3 to 4)"),
+                                 "runtime's ABI version 5 (it reads versions "
+                                 "3 to 5)"),
             std::string::npos);
 }
 
