@@ -1,6 +1,7 @@
 //===- AbsorbedOperands.cpp - What a convolution kernel takes over --------===//
 
 #include "compiler/codegen/common/AbsorbedOperands.h"
+#include "compiler/codegen/common/KilnCodegen.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -78,7 +79,7 @@ bool keptBetween(Operation *from, Operation *to, Value kept) {
   if (from->getBlock() != to->getBlock() || !from->isBeforeInBlock(to))
     return false;
   for (Operation *op = from->getNextNode(); op != to; op = op->getNextNode()) {
-    if (isMemoryEffectFree(op))
+    if (isMemoryEffectFree(op) || codegen::isProfilingHook(op))
       continue;
     auto iface = dyn_cast<MemoryEffectOpInterface>(op);
     if (!iface)

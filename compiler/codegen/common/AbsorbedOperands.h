@@ -81,7 +81,8 @@ mlir::Value rootBuffer(mlir::Value v);
 /// Whether `from` comes before `to` in one block and every op between them
 /// writes (or frees) only fresh allocations other than `kept`: what is read
 /// from `kept` at `to` is what was there at `from`. Ops with unknown
-/// effects (calls, loops) count as writing anything.
+/// effects (calls, loops) count as writing anything, except the profiling
+/// hooks.
 bool keptBetween(mlir::Operation *from, mlir::Operation *to, mlir::Value kept);
 
 /// Erases what a kernel took over once the op that had them is replaced:

@@ -2,6 +2,7 @@
 
 #include "compiler/codegen/common/KilnCodegen.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -98,6 +99,12 @@ llvm::StringRef isaSuffix(Isa isa) { return stringifyIsa(isa); }
 bool hasReductionLoop(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
+}
+
+bool isProfilingHook(Operation *op) {
+  auto call = dyn_cast_or_null<func::CallOp>(op);
+  return call && (call.getCallee() == kKernelBeginSymbol ||
+                  call.getCallee() == kKernelEndSymbol);
 }
 
 } // namespace kiln::codegen

@@ -48,6 +48,16 @@ llvm::StringRef isaSuffix(Isa isa);
 /// convolution, a reduction).
 bool hasReductionLoop(mlir::Operation *op);
 
+/// The profiling hooks kiln-instrument-kernels brackets each kernel with:
+/// func.calls taking the kernel's i32 id.
+inline constexpr llvm::StringLiteral kKernelBeginSymbol = "kiln_kernel_begin";
+inline constexpr llvm::StringLiteral kKernelEndSymbol = "kiln_kernel_end";
+
+/// Whether `op` is a call to a profiling hook. Such a call reads and writes
+/// no buffer of the model: passes that look for what happens between two
+/// ops skip it, so a profiled artifact runs the code an unprofiled one does.
+bool isProfilingHook(mlir::Operation *op);
+
 } // namespace kiln::codegen
 
 #endif

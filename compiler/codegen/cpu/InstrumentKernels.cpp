@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cpu/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -36,8 +37,8 @@ using namespace mlir;
 
 namespace {
 
-constexpr const char *kBeginSymbol = "kiln_kernel_begin";
-constexpr const char *kEndSymbol = "kiln_kernel_end";
+using kiln::codegen::kKernelBeginSymbol;
+using kiln::codegen::kKernelEndSymbol;
 /// Module attributes: the name of each kernel, and the op doing its work.
 constexpr const char *kKernelsAttr = "kiln.kernels";
 constexpr const char *kKernelOpsAttr = "kiln.kernel_ops";
@@ -86,19 +87,19 @@ struct InstrumentKernelsPass
       return;
 
     OpBuilder b(module.getContext());
-    declare(b, module, kBeginSymbol);
-    declare(b, module, kEndSymbol);
+    declare(b, module, kKernelBeginSymbol);
+    declare(b, module, kKernelEndSymbol);
     // Provisional ids; kiln-name-kernels renumbers the brackets it keeps.
     for (auto [id, op] : llvm::enumerate(kernels)) {
       Location loc = op->getLoc();
       b.setInsertionPoint(op);
       Value idValue = arith::ConstantIntOp::create(b, loc, id, 32);
-      auto begin = func::CallOp::create(b, loc, kBeginSymbol, TypeRange{},
+      auto begin = func::CallOp::create(b, loc, kKernelBeginSymbol, TypeRange{},
                                         ValueRange{idValue});
       begin->setAttr(kKernelOpAttr,
                      b.getStringAttr(op->getName().getStringRef()));
       b.setInsertionPointAfter(op);
-      func::CallOp::create(b, loc, kEndSymbol, TypeRange{},
+      func::CallOp::create(b, loc, kKernelEndSymbol, TypeRange{},
                            ValueRange{idValue});
     }
   }
@@ -162,14 +163,14 @@ struct NameKernelsPass : kiln::impl::NameKernelsBase<NameKernelsPass> {
     for (Block &block : main.getBody()) {
       func::CallOp open;
       for (Operation &op : block) {
-        if (func::CallOp begin = asHookCall(op, kBeginSymbol)) {
+        if (func::CallOp begin = asHookCall(op, kKernelBeginSymbol)) {
           // A begin without its end (not expected) is dropped.
           if (open)
             dead.push_back(open);
           open = begin;
           continue;
         }
-        func::CallOp end = asHookCall(op, kEndSymbol);
+        func::CallOp end = asHookCall(op, kKernelEndSymbol);
         if (!end)
           continue;
         if (!open || open.getOperand(0) != end.getOperand(0)) {
