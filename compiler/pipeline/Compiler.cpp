@@ -4,6 +4,7 @@
 #include "compiler/artifact/Artifact.h"
 #include "compiler/artifact/ModelInterface.h"
 #include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cuda/Passes.h"
 #include "compiler/conversion/OnnxToLinalg.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/pipeline/Registration.h"
@@ -186,7 +187,7 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   if (options.emit == EmitKind::Onnx)
     return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
                      error) || fail(1, error);
-  if (options.provider == Provider::Cuda) {
+  if (options.provider == Provider::Cuda && !options.cudaEmulate) {
     stageTimer.stop();
     stageTimer = rootTimer.nest("CUDA code generation and PTX");
     return compileCudaModule(*module, options, outPath, error, code) ||
@@ -247,7 +248,10 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   codegen.enableTiming(stageTimer);
   if (options.printIRAfterAll)
     codegen.enableIRPrinting();
-  buildCpuCodegenPipeline(codegen, codegenOptions);
+  if (options.provider == Provider::Cuda)
+    buildCudaEmulationPipeline(codegen, cudaCodegenOptions(options));
+  else
+    buildCpuCodegenPipeline(codegen, codegenOptions);
   if (failed(codegen.run(*module)))
     return fail(5, "code generation failed");
   if (options.emit == EmitKind::Mlir)

@@ -3,6 +3,7 @@
 #ifndef KILN_COMPILER_PIPELINE_COMPILER_H
 #define KILN_COMPILER_PIPELINE_COMPILER_H
 
+#include "compiler/codegen/cuda/Passes.h"
 #include "compiler/frontend/ModelLoader.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -67,6 +68,10 @@ struct CompileOptions {
   /// The CUDA toolkit whose libdevice is linked into kernels; empty: the
   /// one found when Kiln was built.
   std::string cudaToolkit;
+  /// With the CUDA provider: a CPU artifact that runs the GPU schedule's
+  /// launches as loops (kiln-cuda-emulation), to check its numerics
+  /// without a GPU.
+  bool cudaEmulate = false;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.
@@ -79,6 +84,9 @@ void buildCpuPipeline(mlir::OpPassManager &pm, int optLevel);
 bool compileCudaModule(mlir::ModuleOp module, const CompileOptions &options,
                        const std::string &outPath, std::string &error,
                        int &code);
+
+/// The CUDA code generation options of `options`.
+CudaCodegenOptions cudaCodegenOptions(const CompileOptions &options);
 
 /// Compiles an ONNX model (a path, or serialized `bytes` when `modelPath`
 /// is empty) into `outPath`. On failure returns false with a message in

@@ -19,6 +19,16 @@
 
 using namespace mlir;
 
+kiln::CudaCodegenOptions
+kiln::cudaCodegenOptions(const CompileOptions &options) {
+  CudaCodegenOptions codegen;
+  codegen.optLevel = options.optLevel;
+  codegen.chips = options.cudaChips;
+  codegen.toolkit = options.cudaToolkit.empty() ? defaultCudaToolkit().str()
+                                                : options.cudaToolkit;
+  return codegen;
+}
+
 bool kiln::compileCudaModule(ModuleOp module, const CompileOptions &options,
                              const std::string &outPath, std::string &error,
                              int &code) {
@@ -51,11 +61,7 @@ bool kiln::compileCudaModule(ModuleOp module, const CompileOptions &options,
   if (options.emit == EmitKind::Linalg)
     return print();
 
-  CudaCodegenOptions codegen;
-  codegen.optLevel = options.optLevel;
-  codegen.chips = options.cudaChips;
-  codegen.toolkit = options.cudaToolkit.empty() ? defaultCudaToolkit().str()
-                                                : options.cudaToolkit;
+  CudaCodegenOptions codegen = cudaCodegenOptions(options);
   // Math in kernels calls libdevice's __nv_* functions: without it the PTX
   // keeps them as unresolved externs that ptxas and the driver refuse.
   llvm::SmallString<256> libdevice(codegen.toolkit);

@@ -12,6 +12,7 @@ the three.
                      [--mode static|dynamic|inputs|both|all] [-j 2] [-O 3]
                      [--filter REGEX] [--sample N]
                      [--expectations FILE] [--update-expectations]
+                     [--cuda-emulate]
 
 The expectations file lists every case that does not pass yet, one per line,
 with the modes it fails in and a reason:
@@ -23,6 +24,12 @@ passes, or a failing case that is not listed. --update-expectations rewrites
 the file from the results, keeping the reasons already written for cases
 that still fail. Prints one summary per suite, mode and folder, and closes
 with `N passed, N failed, N skipped`.
+
+--cuda-emulate compiles for the CUDA provider's GPU schedule run on the CPU
+(`kiln-compile --provider=cuda --cuda-emulate`: every launch as loops over
+its blocks and threads), which checks the numerics of the GPU strategies
+without a GPU; use it with its own expectations file
+(cuda_emulation_expectations.txt).
 """
 import argparse
 import collections
@@ -166,6 +173,8 @@ def main():
     ap.add_argument("--expectations",
                     default=os.path.join(HERE, "expectations.txt"))
     ap.add_argument("--update-expectations", action="store_true")
+    ap.add_argument("--cuda-emulate", action="store_true",
+                    help="the CUDA provider's GPU schedule, run on the CPU")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -218,7 +227,8 @@ def main():
                 why = worker.run({"path": case.path,
                                   "dynamic": mode == "dynamic",
                                   "inputs_dynamic": mode == "inputs",
-                                  "opt_level": args.opt_level})
+                                  "opt_level": args.opt_level,
+                                  "cuda_emulate": args.cuda_emulate})
                 report(case, mode, clean_reason(why) if why else None)
         finally:
             worker.stop()

@@ -303,6 +303,30 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level,
     return None
 
 
+class CudaEmulatingCompiler:
+    """kiln._compiler's compile() for `kiln-compile --provider=cuda
+    --cuda-emulate`: the CUDA provider's GPU schedule as a CPU artifact."""
+
+    def __init__(self, build_dir):
+        self.kiln_compile = os.path.join(build_dir, "bin", "kiln-compile")
+
+    def compile(self, model_path, model_bytes, opt_level, mcpu, mattr, shapes,
+                emit, out, all_dynamic=False, sequence_lengths=(),
+                absent_optionals=()):
+        cmd = [self.kiln_compile, "--provider=cuda", "--cuda-emulate",
+               f"-O{opt_level}", f"--emit={emit}", model_path, "-o", out]
+        if all_dynamic:
+            cmd.append("--all-dynamic")
+        cmd += [f"--sequence-length={name}={n}"
+                for name, n in sequence_lengths]
+        cmd += [f"--optional-absent={name}" for name in absent_optionals]
+        cmd += [f"--shape={name}=" + "x".join("?" if d < 0 else str(d)
+                                              for d in dims)
+                for name, dims in shapes]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        return proc.returncode, proc.stderr + proc.stdout
+
+
 def main():
     build_dir = sys.argv[1]
     sys.path.insert(0, os.path.join(build_dir, "python"))
@@ -313,7 +337,9 @@ def main():
     for line in sys.stdin:
         req = json.loads(line)
         try:
-            why = run_case(kiln, _compiler, req["path"], req["dynamic"],
+            compiler = (CudaEmulatingCompiler(build_dir)
+                        if req.get("cuda_emulate") else _compiler)
+            why = run_case(kiln, compiler, req["path"], req["dynamic"],
                            req["opt_level"], req.get("inputs_dynamic", False))
         except Exception as e:  # noqa: BLE001 - a harness error is a result
             why = f"harness: {type(e).__name__}: {e}"

@@ -6,6 +6,7 @@
 //                [--profile] [--winograd=false]
 //                [--name=model --c-header=model.h --c-source=model.c]
 //                [--provider=cpu|cuda --cuda-arch=sm_80,sm_90 --emit=ptx]
+//                [--provider=cuda --cuda-emulate]
 //                [--depfile=model.d]
 //
 //===----------------------------------------------------------------------===//
@@ -133,6 +134,12 @@ static cl::opt<std::string>
                 cl::desc("CUDA toolkit whose libdevice is linked into "
                          "kernels (default: the one found at build time)"),
                 cl::value_desc("path"), cl::cat(kilnCategory));
+static cl::opt<bool> cudaEmulate(
+    "cuda-emulate",
+    cl::desc("With --provider=cuda: a CPU artifact running the GPU "
+             "schedule's launches as loops (checks its numerics without a "
+             "GPU)"),
+    cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -204,6 +211,11 @@ int main(int argc, char **argv) {
   if (!cudaArch.empty())
     options.cudaChips.assign(cudaArch.begin(), cudaArch.end());
   options.cudaToolkit = cudaToolkit;
+  options.cudaEmulate = cudaEmulate;
+  if (cudaEmulate && options.provider != kiln::Provider::Cuda) {
+    errs() << "kiln-compile: --cuda-emulate needs --provider=cuda\n";
+    return 2;
+  }
   std::string specError;
   for (const std::string &s : shapes)
     if (!kiln::addInputShape(s, options.shapes, specError)) {

@@ -58,8 +58,6 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // temporaries), which convert-vector-to-llvm turns into (masked) loads.
   std::string vectorToScf =
       vectorize ? ",convert-vector-to-scf{full-unroll=1 target-rank=1}" : "";
-  std::string vectorToLLVM =
-      vectorize ? "convert-vector-to-llvm,convert-ub-to-llvm," : "";
   // O1+: parallel dims become scf.parallel, and the outermost parallel
   // loops run on the session's thread pool through the run context.
   bool threads = options.optLevel >= 1;
@@ -96,18 +94,24 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                   "func.func(kiln-shrink-buffer-lifetimes,"
                   "kiln-strided-copy-to-linalg," + loopOrder +
                   reductions + linalgToLoops + vectorToScf + ")," + dispatch + approximate +
-                  // Allocations whose byte size would wrap fail instead.
-                  "func.func(kiln-check-alloc-sizes),"
-                  "kiln-externalize-weights,"
-                  "lower-affine,convert-scf-to-cf,canonicalize,"
-                  "func.func(kiln-lower-dynamic-expand-shape),"
-                  "expand-strided-metadata,lower-affine," +
-                  vectorToLLVM +
-                  "finalize-memref-to-llvm{use-generic-functions=1},"
-                  "convert-math-to-llvm,convert-math-to-libm,"
-                  "convert-arith-to-llvm,convert-index-to-llvm,"
-                  "convert-func-to-llvm,convert-cf-to-llvm,"
-                  "reconcile-unrealized-casts,canonicalize");
+                  cpuLoopsToLLVMPipeline(vectorize));
+}
+
+std::string cpuLoopsToLLVMPipeline(bool vectorize) {
+  std::string vectorToLLVM =
+      vectorize ? "convert-vector-to-llvm,convert-ub-to-llvm," : "";
+  // Allocations whose byte size would wrap fail instead.
+  return "func.func(kiln-check-alloc-sizes),"
+         "kiln-externalize-weights,"
+         "lower-affine,convert-scf-to-cf,canonicalize,"
+         "func.func(kiln-lower-dynamic-expand-shape),"
+         "expand-strided-metadata,lower-affine," +
+         vectorToLLVM +
+         "finalize-memref-to-llvm{use-generic-functions=1},"
+         "convert-math-to-llvm,convert-math-to-libm,"
+         "convert-arith-to-llvm,convert-index-to-llvm,"
+         "convert-func-to-llvm,convert-cf-to-llvm,"
+         "reconcile-unrealized-casts,canonicalize";
 }
 
 codegen::TargetAttr

@@ -12,6 +12,8 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace kiln {
 #define GEN_PASS_DECL
 #include "compiler/codegen/cpu/Passes.h.inc"
@@ -43,6 +45,12 @@ describeCpuTarget(mlir::MLIRContext *ctx,
 /// linalg-on-tensors -> LLVM dialect, ready for translation.
 void buildCpuCodegenPipeline(mlir::OpPassManager &pm,
                              const CpuCodegenOptions &options);
+
+/// The end of the CPU pipeline as a textual pass pipeline: bufferized
+/// loops (vector ops with `vectorize`) -> LLVM dialect, with the weights
+/// externalized and the allocation sizes checked. The CUDA provider's CPU
+/// emulation (codegen/cuda) ends the same way.
+std::string cpuLoopsToLLVMPipeline(bool vectorize);
 
 void registerCpuCodegenPipeline();
 

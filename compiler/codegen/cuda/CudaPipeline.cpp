@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cuda/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
@@ -33,37 +34,41 @@ static void addPipeline(OpPassManager &pm, const std::string &text) {
     llvm::report_fatal_error("kiln: invalid built-in CUDA pass pipeline");
 }
 
-void buildCudaCodegenPipeline(OpPassManager &pm,
-                              const CudaCodegenOptions &options) {
+/// linalg on tensors -> host code with gpu.launch ops: the GPU schedule,
+/// shared by the PTX pipeline and its CPU emulation.
+static void addCudaSchedule(OpPassManager &pm,
+                            const CudaCodegenOptions &options) {
   addPipeline(pm, "canonicalize,cse");
   if (options.optLevel >= 1)
     addPipeline(pm, "func.func(kiln-fuse-elementwise),canonicalize,cse");
   // Bufferized as for the CPU: the host schedule allocates every buffer
   // (device memory through the run context) and frees it after its last use.
-  addPipeline(
-      pm,
-      "func.func(kiln-decompose-aggregates),"
-      "kiln-protect-inputs,kiln-untie-empty-tensors,"
-      "one-shot-bufferize{bufferize-function-boundaries=1 "
-      "function-boundary-type-conversion=identity-layout-map "
-      "allow-return-allocs-from-loops=1},"
-      "canonicalize,buffer-deallocation-pipeline,"
-      "convert-bufferization-to-memref,"
-      // Every op and copy one scf.parallel over its output elements.
-      "func.func(kiln-gpu-parallel-dims-outer," +
-          // O1+: a thread's reduction accumulates in a register,
-          // not through the output element in global memory.
-          std::string(options.optLevel >= 1 ? "kiln-reduction-accumulators,"
-                                            : "") +
-          "convert-linalg-to-parallel-loops),canonicalize,cse,"
-          "func.func(kiln-gpu-device-checks,kiln-gpu-map-loops{block-size=" +
-          std::to_string(options.blockSize) +
-          "}),"
-          // Constants folded on the host are sunk into kernels.
-          "canonicalize,cse,gpu-launch-sink-index-computations,"
-          "gpu-kernel-outlining,"
-          "kiln-gpu-attach-targets{chips=" +
-          llvm::join(options.chips, ",") + "}");
+  addPipeline(pm, "func.func(kiln-decompose-aggregates),"
+                  "kiln-protect-inputs,kiln-untie-empty-tensors,"
+                  "one-shot-bufferize{bufferize-function-boundaries=1 "
+                  "function-boundary-type-conversion=identity-layout-map "
+                  "allow-return-allocs-from-loops=1},"
+                  "canonicalize,buffer-deallocation-pipeline,"
+                  "convert-bufferization-to-memref");
+  // Every op and copy one scf.parallel over its output elements; O1+: a
+  // thread's reduction accumulates in a register, not through the output
+  // element in global memory.
+  std::string accumulators =
+      options.optLevel >= 1 ? "kiln-reduction-accumulators," : "";
+  addPipeline(pm, "func.func(kiln-gpu-parallel-dims-outer," + accumulators +
+                      "convert-linalg-to-parallel-loops),canonicalize,cse,"
+                      "func.func(kiln-gpu-device-checks,"
+                      "kiln-gpu-map-loops{block-size=" +
+                      std::to_string(options.blockSize) + "})");
+}
+
+void buildCudaCodegenPipeline(OpPassManager &pm,
+                              const CudaCodegenOptions &options) {
+  addCudaSchedule(pm, options);
+  // Constants folded on the host are sunk into the kernels.
+  addPipeline(pm, "canonicalize,cse,gpu-launch-sink-index-computations,"
+                  "gpu-kernel-outlining,kiln-gpu-attach-targets{chips=" +
+                      llvm::join(options.chips, ",") + "}");
   // Device code: one gpu.module per kernel, to NVVM, then PTX through
   // LLVM's NVPTX backend in this process. libdevice (the __nv_* math
   // functions) is linked only when the toolkit path is given.
@@ -75,6 +80,15 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
                   (options.toolkit.empty() ? std::string()
                                            : " toolkit=" + options.toolkit) +
                   "}");
+}
+
+void buildCudaEmulationPipeline(OpPassManager &pm,
+                                const CudaCodegenOptions &options) {
+  addCudaSchedule(pm, options);
+  // The launches as loops, then the CPU pipeline's end (libm, not its
+  // approximations: libdevice's functions are accurate too).
+  addPipeline(pm, "func.func(kiln-gpu-launch-to-loops),canonicalize,cse," +
+                      cpuLoopsToLLVMPipeline(/*vectorize=*/false));
 }
 
 namespace {
@@ -94,6 +108,17 @@ struct CudaCodegenPipelineOptions
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
 };
+
+CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
+  CudaCodegenOptions codegen;
+  codegen.optLevel = options.optLevel;
+  if (!options.chips.empty())
+    codegen.chips.assign(options.chips.begin(), options.chips.end());
+  codegen.toolkit = options.toolkit.empty() ? defaultCudaToolkit().str()
+                                            : std::string(options.toolkit);
+  codegen.blockSize = options.blockSize;
+  return codegen;
+}
 } // namespace
 
 void registerCudaCodegenPasses() {
@@ -102,15 +127,14 @@ void registerCudaCodegenPasses() {
       "kiln-cuda-codegen",
       "Lower linalg on tensors to host code launching PTX kernels",
       [](OpPassManager &pm, const CudaCodegenPipelineOptions &options) {
-        CudaCodegenOptions codegen;
-        codegen.optLevel = options.optLevel;
-        if (!options.chips.empty())
-          codegen.chips.assign(options.chips.begin(), options.chips.end());
-        codegen.toolkit = options.toolkit.empty()
-                              ? defaultCudaToolkit().str()
-                              : std::string(options.toolkit);
-        codegen.blockSize = options.blockSize;
-        buildCudaCodegenPipeline(pm, codegen);
+        buildCudaCodegenPipeline(pm, toCodegenOptions(options));
+      });
+  PassPipelineRegistration<CudaCodegenPipelineOptions>(
+      "kiln-cuda-emulation",
+      "Lower linalg on tensors through the GPU schedule to CPU code (its "
+      "launches run as loops)",
+      [](OpPassManager &pm, const CudaCodegenPipelineOptions &options) {
+        buildCudaEmulationPipeline(pm, toCodegenOptions(options));
       });
 }
 

@@ -40,7 +40,14 @@ struct CudaCodegenOptions {
 void buildCudaCodegenPipeline(mlir::OpPassManager &pm,
                               const CudaCodegenOptions &options);
 
-/// Registers the `kiln-cuda-codegen` pipeline and the CUDA passes.
+/// The same GPU schedule with every launch run as loops on the CPU, lowered
+/// as the CPU pipeline ends (an artifact for the CPU runtime): the numerics
+/// of the schedule checked without a GPU.
+void buildCudaEmulationPipeline(mlir::OpPassManager &pm,
+                                const CudaCodegenOptions &options);
+
+/// Registers the `kiln-cuda-codegen` and `kiln-cuda-emulation` pipelines
+/// and the CUDA passes.
 void registerCudaCodegenPasses();
 
 /// Registers the translations gpu-module-to-binary needs (LLVM, GPU and

@@ -73,6 +73,21 @@ def GpuMapLoops : Pass<"kiln-gpu-map-loops", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def GpuLaunchToLoops : Pass<"kiln-gpu-launch-to-loops", "mlir::func::FuncOp"> {
+  let summary = "Run every gpu.launch as loops on the CPU (emulation)";
+  let description = [{
+    The numerics of the GPU schedule checked without a GPU: every
+    `gpu.launch` becomes a loop nest over its grid's blocks and each
+    block's threads (z, y, x order, x innermost) running the body with the
+    block and thread ids of that iteration, so the CPU pipeline's lowering
+    then runs exactly the thread mapping, guards and delinearization that
+    the kernels do. Threads of one block run one after the other: this
+    checks tiling, fusion and indexing, not barriers, shared memory or
+    warp operations, which it refuses.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 def GpuAttachTargets : Pass<"kiln-gpu-attach-targets", "mlir::ModuleOp"> {
   let summary = "Attach an #nvvm.target per CUDA architecture to every "
                 "gpu.module";
