@@ -591,6 +591,17 @@ def cases():
     add(Case("Conv_depthwise_s2_wide", "Conv", [u, wt(16, 1, 3, 3), wt(16)],
              [[(1, 16, 9, 131), None, None], [(1, 16, 3, 3), None, None]],
              attrs={"group": 16, "strides": [2, 2], "pads": [0, 1, 1, 1]}, **cv))
+    # Stride 2 along W from rows split into even and odd columns: a plane
+    # tall enough for the ring of split rows (no bias, stride 1 along H,
+    # dilation 2 along H, a 5x5 kernel's odd taps, wide left padding),
+    # and a 3x3 one with the whole plane split, rows with no tap inside x.
+    add(Case("Conv_depthwise_s2_split_ring", "Conv", [u, wt(6, 1, 5, 5)],
+             [[(1, 6, 120, 118), None], [(2, 6, 7, 9), None]],
+             attrs={"group": 6, "strides": [1, 2], "dilations": [2, 1],
+                    "pads": [2, 3, 1, 2]}, **cv))
+    add(Case("Conv_depthwise_s2_split_plane", "Conv", [u, wt(24, 1, 3, 3), wt(24)],
+             [[(1, 24, 14, 14), None, None], [(1, 24, 2, 33), None, None]],
+             attrs={"group": 24, "strides": [2, 2], "pads": [3, 1, 3, 1]}, **cv))
 
     # Epilogues: the residual Add and activation after a matmul or
     # convolution, which its kernel applies to each finished block (every

@@ -2071,6 +2071,208 @@ static int KG_NAME(dwPlaneEven)(const KG_NAME(dwJob) *j, const float *x,
   }
   return 1;
 }
+/* Vectors [v0, v0 + nvv) of output row yrow of dwPlaneSplit from the
+ * split rows rows[kh] of x's rows ih0 + kh * dh, kh in [khLo, khHi) (the
+ * odd half rl floats after the even one). Inlined per nvv and, for 3x3,
+ * with KW. */
+static inline __attribute__((always_inline)) void
+KG_NAME(dwSplitVectors)(const KG_NAME(dwJob) *j, const float *const *rows,
+                        int64_t rl, const kg_vec *wv, float *yrow,
+                        const float *bias, int64_t v0, int64_t khLo,
+                        int64_t khHi, const int nvv, const int fixedKW) {
+  const int64_t KW = fixedKW ? fixedKW : j->KW, OW = j->OW;
+  kg_vec acc[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < nvv; ++i) {
+    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
+    acc[i] = bias ? KG_SET1(*bias) : kg_loadn(yrow + (v0 + i) * KG_W, n);
+  }
+  for (int64_t kh = khLo; kh < khHi; ++kh) {
+    const float *even = rows[kh] + KG_W * v0;
+#pragma GCC unroll 3
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      /* Tap kw of output column ow reads padded column 2 ow + kw: column
+       * ow + kw / 2 of the even half, or of the odd one. */
+      const float *src = even + (kw & 1) * rl + kw / 2;
+      kg_vec wt = wv[kh * KW + kw];
+#pragma GCC unroll 4
+      for (int i = 0; i < nvv; ++i)
+        acc[i] = KG_FMA(wt, KG_LOADU(src + KG_W * i), acc[i]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < nvv; ++i) {
+    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
+    if (n == KG_W)
+      KG_STOREU(yrow + (v0 + i) * KG_W, acc[i]);
+    else
+      kg_storen(yrow + (v0 + i) * KG_W, acc[i], n);
+  }
+}
+
+/* Row xr of x (from padded column 0, column -padL of x) split into its
+ * even and odd padded columns, rl of each: vectors of pairs from column
+ * 2 q with q in [qLo, qHi) lie wholly inside x, the others are loaded
+ * with the lanes of maskA/maskB[q / KG_W] (the padding reads as zeros). */
+static inline void KG_NAME(dwSplitRow)(const float *xr, float *even,
+                                       float *odd, int64_t rl, int64_t qLo,
+                                       int64_t qHi, const uint32_t *maskA,
+                                       const uint32_t *maskB) {
+  const __m512i evenIdx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
+                                            18, 20, 22, 24, 26, 28, 30);
+  const __m512i oddIdx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
+                                           21, 23, 25, 27, 29, 31);
+  for (int64_t q = 0; q < rl; q += KG_W) {
+    kg_vec a, b;
+    if (q >= qLo && q < qHi) {
+      a = KG_LOADU(xr + 2 * q);
+      b = KG_LOADU(xr + 2 * q + KG_W);
+    } else {
+      a = kg_loadmask(xr + 2 * q, maskA[q / KG_W]);
+      b = kg_loadmask(xr + 2 * q + KG_W, maskB[q / KG_W]);
+    }
+    KG_STOREU(even + q, _mm512_permutex2var_ps(a, evenIdx, b));
+    KG_STOREU(odd + q, _mm512_permutex2var_ps(a, oddIdx, b));
+  }
+}
+
+/* An output row none of whose taps lies inside x: the bias, or y as it
+ * is. */
+static inline void KG_NAME(dwSplitRowStart)(float *yrow, int64_t OW,
+                                            const float *bias) {
+  if (bias)
+    for (int64_t ow = 0; ow < OW; ++ow)
+      yrow[ow] = *bias;
+}
+
+/* One plane of stride 2 along W (no dilation along W, x and y unit-strided
+ * along W, at most 25 taps) from a copy of its rows, each zero-padded and
+ * split into its even and odd columns: every tap of a vector of outputs is
+ * then one plain load and a multiply-add. Read in place (dwPlaneEven) each
+ * tap was two masked loads and a permute, and the permutes share their
+ * port with the multiply-adds: 96 channels of 112 x 112 to 56 x 56 took
+ * twice ONNX Runtime's time. The split costs two permutes per 32 input
+ * floats, once per row instead of once per tap. Narrow planes (14 x 14 to
+ * 7 x 7) go this way rather than in channel blocks, whose transposes in and
+ * out cost five times the convolution. Returns 0 when out of memory. */
+static int KG_NAME(dwPlaneSplit)(const KG_NAME(dwJob) *j, const float *x,
+                                 const float *w, float *y,
+                                 const float *bias) {
+  const int64_t OW = j->OW, W = j->W, KW = j->KW, KH = j->KH, H = j->H;
+  const int64_t padL = j->padL;
+  if (KH * KW > 25)
+    return 0;
+  const int64_t nv = (OW + KG_W - 1) / KG_W;
+  /* Split columns read: up to those of the last vector's last lane and its
+   * last tap, in whole vectors; the padded row is twice that. */
+  const int64_t rl = (nv * KG_W + KW / 2 + KG_W - 1) / KG_W * KG_W;
+  if (rl > 64 * KG_W)
+    return 0;
+  /* The whole plane's split rows where they fit in 32 KiB, else a ring
+   * of the rows an output row reads, split as the rows move down (a whole
+   * 112 x 112 plane split at once left L1; on small planes the ring's
+   * divisions cost more). */
+  const int64_t ahead = 2 * j->sh; /* rows split ahead of their use */
+  const int64_t ring = (KH - 1) * j->dh + 1 + j->sh + ahead;
+  const int64_t S = 2 * rl * H <= 8192 || H <= ring ? H : ring;
+  float *split = KG_NAME(getScratch)((size_t)(2 * rl * S));
+  if (!split)
+    return 0;
+  /* Padded column c is x's column c - padL: each vector of it is a load
+   * of the lanes inside x, the padding masked off as zeros (staged through
+   * a padded copy, every load missed store forwarding). Pairs of vectors
+   * from padded column 2 q, q in [qLo, qHi), lie wholly inside x. */
+  int64_t qLo = (padL + 2 * KG_W - 1) / (2 * KG_W) * KG_W;
+  int64_t qHi = W + padL >= 2 * KG_W
+                    ? (W + padL - 2 * KG_W) / (2 * KG_W) * KG_W + KG_W
+                    : 0;
+  if (qHi > rl)
+    qHi = rl;
+  if (qLo > qHi)
+    qLo = qHi;
+  uint32_t maskA[64], maskB[64];
+  for (int64_t q = 0; q < rl; q += KG_W) {
+    int64_t lo, hi;
+    KG_NAME(inLanes)(2 * q, KG_W, -padL, W, &lo, &hi);
+    maskA[q / KG_W] = ((1u << hi) - 1) & ~((1u << lo) - 1);
+    KG_NAME(inLanes)(2 * q + KG_W, KG_W, -padL, W, &lo, &hi);
+    maskB[q / KG_W] = ((1u << hi) - 1) & ~((1u << lo) - 1);
+  }
+  kg_vec wv[25];
+  for (int64_t t = 0; t < KH * KW; ++t)
+    wv[t] = KG_SET1(w[t / KW * j->swh + t % KW * j->sww]);
+  int64_t nextRow = 0; /* x's rows before it are split */
+  const float *rows[25];
+  for (int64_t oh = 0; oh < j->OH; ++oh) {
+    float *yrow = y + oh * j->syh;
+    int64_t ih0 = oh * j->sh - j->padT;
+    /* Taps [khLo, khHi) inside x. */
+    int64_t khLo = 0, khHi = KH;
+    while (khLo < KH && ih0 + khLo * j->dh < 0)
+      ++khLo;
+    while (khHi > khLo && ih0 + (khHi - 1) * j->dh >= H)
+      --khHi;
+    if (khLo == khHi) {
+      KG_NAME(dwSplitRowStart)(yrow, OW, bias);
+      continue;
+    }
+    /* Split the rows up to the last one this output row reads, and a few
+     * more: a split row read right after it was stored (at another
+     * alignment) waits for the stores to complete. The ring still holds
+     * the rows before (rows only move down); a whole plane is split at
+     * the first output row. */
+    const int64_t last = S == H ? H - 1
+                         : ih0 + (khHi - 1) * j->dh + ahead < H
+                             ? ih0 + (khHi - 1) * j->dh + ahead
+                             : H - 1;
+    if (nextRow < ih0 + khLo * j->dh)
+      nextRow = ih0 + khLo * j->dh;
+    for (; nextRow <= last; ++nextRow) {
+      float *even = split + (S == H ? nextRow : nextRow % S) * 2 * rl;
+      KG_NAME(dwSplitRow)(x + nextRow * j->sxh - padL, even, even + rl, rl,
+                          qLo, qHi, maskA, maskB);
+    }
+    for (int64_t kh = khLo; kh < khHi; ++kh)
+      rows[kh] = split + (S == H ? ih0 + kh * j->dh : (ih0 + kh * j->dh) % S) *
+                             2 * rl;
+    for (int64_t v = 0; v < nv; v += 4) {
+      switch (nv - v < 4 ? nv - v : 4) {
+      case 1:
+        if (KW == 3)
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 1, 3);
+        else
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 1, 0);
+        break;
+      case 2:
+        if (KW == 3)
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 2, 3);
+        else
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 2, 0);
+        break;
+      case 3:
+        if (KW == 3)
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 3, 3);
+        else
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 3, 0);
+        break;
+      default:
+        if (KW == 3)
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 4, 3);
+        else
+          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
+                                  khHi, 4, 0);
+      }
+    }
+  }
+  return 1;
+}
 #endif
 
 /* One plane through a zero-padded copy of x split into phase planes (as
@@ -2307,7 +2509,8 @@ static void KG_NAME(dwPlane)(const KG_NAME(dwJob) *j, const float *x,
    * cannot be allocated. */
 #if KG_W == 16
   if (sw == 2 && dw == 1 && sxw == 1 && syw == 1 &&
-      KG_NAME(dwPlaneEven)(j, x, w, y, bias))
+      (KG_NAME(dwPlaneSplit)(j, x, w, y, bias) ||
+       KG_NAME(dwPlaneEven)(j, x, w, y, bias)))
     return;
 #endif
   if (!unit && syw == 1 && KG_NAME(dwPlanePadded)(j, x, w, y, bias))
@@ -2512,6 +2715,11 @@ static int KG_NAME(dwBlock)(const KG_NAME(dwJob) *j, int64_t n, int64_t c0) {
  * out cost more than the lanes a 14-wide row leaves idle), as 28 x 28
  * always was. */
 static int KG_NAME(dwBlocked)(const KG_NAME(dwJob) *j) {
+#if KG_W == 16
+  /* Stride 2 along W: split rows (dwPlaneSplit) instead. */
+  if (j->sw == 2 && j->dw == 1 && j->sxw == 1 && j->syw == 1)
+    return 0;
+#endif
   return 2 * j->OW <= KG_W;
 }
 
