@@ -105,7 +105,11 @@ def UntieEmptyTensors : Pass<"kiln-untie-empty-tensors", "mlir::ModuleOp"> {
     could not read the input unpadded, and every such layer paid a
     zero-fill and a copy of its input. Run right before bufferization, this
     clones the tensor.empty for each use after the first, so each op gets
-    an allocation of its own (freed after its last use as before).
+    an allocation of its own (freed after its last use as before). A
+    collapse_shape or expand_shape of an empty that CSE shared is cloned
+    per use first: shared, it put the SiLUs after a detector's pointwise
+    convolutions into one buffer, which kept them out of the GEMM's
+    epilogue.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }

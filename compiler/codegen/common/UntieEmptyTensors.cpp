@@ -18,20 +18,48 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
+
+/// Whether `v` is a tensor.empty seen through reshapes.
+bool isReshapedEmpty(Value v) {
+  while (Operation *op = v.getDefiningOp()) {
+    if (isa<tensor::EmptyOp>(op))
+      return true;
+    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
+      return false;
+    v = op->getOperand(0);
+  }
+  return false;
+}
+
+/// Gives each use after the first of `op`'s single result a clone of `op`,
+/// placed right after it (its operands dominate it).
+void untie(Operation *op) {
+  SmallVector<OpOperand *> uses = llvm::map_to_vector(
+      op->getResult(0).getUses(), [](OpOperand &use) { return &use; });
+  OpBuilder b(op->getContext());
+  b.setInsertionPointAfter(op);
+  for (OpOperand *use : llvm::drop_begin(uses))
+    use->set(b.clone(*op)->getResult(0));
+}
+
 struct UntieEmptyTensorsPass
     : kiln::impl::UntieEmptyTensorsBase<UntieEmptyTensorsPass> {
   void runOnOperation() override {
+    // CSE shares the reshapes of an empty too (the [1, 192, 1600] view of
+    // every 1 x 192 x 40 x 40 pointwise convolution's output): untied
+    // users first, so each clone of a reshape then gets its own source.
+    SmallVector<Operation *> reshapes;
+    getOperation().walk([&](Operation *op) {
+      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op) &&
+          isReshapedEmpty(op->getResult(0)))
+        reshapes.push_back(op);
+    });
+    for (Operation *reshape : llvm::reverse(reshapes))
+      untie(reshape);
     SmallVector<tensor::EmptyOp> empties;
     getOperation().walk([&](tensor::EmptyOp op) { empties.push_back(op); });
-    for (tensor::EmptyOp empty : empties) {
-      SmallVector<OpOperand *> uses = llvm::map_to_vector(
-          empty->getUses(), [](OpOperand &use) { return &use; });
-      // The clones go right after the original, whose sizes dominate it.
-      OpBuilder b(empty->getContext());
-      b.setInsertionPointAfter(empty);
-      for (OpOperand *use : llvm::drop_begin(uses))
-        use->set(b.clone(*empty)->getResult(0));
-    }
+    for (tensor::EmptyOp empty : empties)
+      untie(empty);
   }
 };
 } // namespace

@@ -31,3 +31,22 @@ func.func @single() -> tensor<4xf32> {
   %a = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
   return %a : tensor<4xf32>
 }
+
+// A reshape of an empty shared by two ops is untied too: each op writes a
+// view of an empty of its own.
+// CHECK-LABEL: func.func @shared_reshape(
+// CHECK-DAG:     %[[E0:.*]] = tensor.empty() : tensor<2x3x4xf32>
+// CHECK-DAG:     %[[E1:.*]] = tensor.empty() : tensor<2x3x4xf32>
+// CHECK-DAG:     %[[C0:.*]] = tensor.collapse_shape %[[E0]]
+// CHECK-DAG:     %[[C1:.*]] = tensor.collapse_shape %[[E1]]
+// CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[C0]] : tensor<6x4xf32>)
+// CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[C1]] : tensor<6x4xf32>)
+func.func @shared_reshape() -> (tensor<6x4xf32>, tensor<6x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<2x3x4xf32>
+  %c = tensor.collapse_shape %e [[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+  %a = linalg.fill ins(%zero : f32) outs(%c : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %b = linalg.fill ins(%one : f32) outs(%c : tensor<6x4xf32>) -> tensor<6x4xf32>
+  return %a, %b : tensor<6x4xf32>, tensor<6x4xf32>
+}
