@@ -27,6 +27,11 @@ FailureOr<Signature> extractSignature(ModuleOp module) {
   auto describe = [&](Type type, DictionaryAttr attrs,
                       TensorSignature &out) -> LogicalResult {
     auto tensor = dyn_cast<RankedTensorType>(type);
+    // Before the conversion (--emit=onnx) a run-time sequence or optional
+    // output is still an onnx type: its slot is the int64 scalar address.
+    if (!tensor && attrs && type.getDialect().getNamespace() == "onnx")
+      tensor =
+          RankedTensorType::get({}, IntegerType::get(type.getContext(), 64));
     if (!tensor || !attrs)
       return main.emitError("graph inputs and outputs must be ranked "
                             "tensors with kiln.* attributes, got ")

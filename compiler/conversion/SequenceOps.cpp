@@ -162,7 +162,8 @@ Value checkedPosition(OpBuilder &b, Operation *op, Value pos, Value n,
       b, loc, allowEnd ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt,
       wrapped, n);
   check(b, loc, op, arith::AndIOp::create(b, loc, lo, hi),
-        checkMessage(b, op, "Invalid sequence index specified", 1));
+        checkMessage(b, op, "Invalid sequence index specified",
+                     /*INVALID_ARGUMENT*/ 2));
   return wrapped;
 }
 
@@ -309,7 +310,7 @@ struct SequenceEraseLowering : OpConversionPattern<OnnxSequenceEraseOp> {
             checkMessage(rewriter, op,
                          "Invalid sequence index specified (the sequence "
                          "is empty)",
-                         1));
+                         /*INVALID_ARGUMENT*/ 2));
       pos = arith::SubIOp::create(rewriter, loc, n, i64Const(rewriter, loc, 1));
     } else {
       pos = checkedPosition(rewriter, op, adaptor.getPosition(), n,

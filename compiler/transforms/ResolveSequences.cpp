@@ -270,8 +270,13 @@ FailureOr<Value> Resolver::materialize(Operation *user, Value v) {
                           "built at run time, which Kiln does not support";
   if (auto it = sequences.find(v); it != sequences.end()) {
     SmallVector<Value> elems = it->second;
-    if (elems.empty())
-      return createOp(loc, "onnx.SequenceEmpty", v.getType(), {})->getResult(0);
+    if (elems.empty()) {
+      Type elem = cast<SeqType>(v.getType()).getElementType().getElementType();
+      return createOp(loc, "onnx.SequenceEmpty", v.getType(), {},
+                      b.getNamedAttr("dtype",
+                                     b.getI64IntegerAttr(onnxDataTypeOf(elem))))
+          ->getResult(0);
+    }
     return createOp(loc, "onnx.SequenceConstruct", v.getType(), elems)
         ->getResult(0);
   }
@@ -1201,6 +1206,151 @@ LogicalResult Resolver::flattenResults(func::ReturnOp ret) {
   return success();
 }
 
+/// The tensor type of the elements of a sequence type, or of what an
+/// optional type holds (its sequence's elements, or its tensor).
+TensorType elementTypeOf(Type t) {
+  if (auto o = dyn_cast<OptType>(t))
+    t = o.getElementType();
+  if (auto s = dyn_cast<SeqType>(t))
+    return s.getElementType();
+  return dyn_cast<TensorType>(t);
+}
+
+/// `t` (a sequence or optional type) with elements of type `e`.
+Type withElementType(Type t, TensorType e) {
+  if (auto o = dyn_cast<OptType>(t))
+    return OptType::get(t.getContext(), withElementType(o.getElementType(), e));
+  if (isa<SeqType>(t))
+    return SeqType::get(t.getContext(), e);
+  return e;
+}
+
+/// The type both `a` and `b` are (dims they disagree on dynamic, an
+/// unranked tensor if their ranks differ); a null type is no value yet.
+TensorType joinElementTypes(TensorType a, TensorType b) {
+  if (!a || a == b)
+    return b;
+  if (!b)
+    return a;
+  auto ra = dyn_cast<RankedTensorType>(a), rb = dyn_cast<RankedTensorType>(b);
+  if (!ra || !rb || ra.getRank() != rb.getRank())
+    return UnrankedTensorType::get(a.getElementType());
+  SmallVector<int64_t> dims;
+  for (auto [x, y] : llvm::zip(ra.getShape(), rb.getShape()))
+    dims.push_back(x == y ? x : ShapedType::kDynamic);
+  return RankedTensorType::get(dims, a.getElementType());
+}
+
+/// Run-time sequences left by the Resolver carry the types ONNX's shape
+/// inference gave them, which for a sequence a Loop grows is often an
+/// element of unknown rank. Their elements' types are recomputed from the
+/// tensors that flow into them (through SequenceInsert, SequenceConstruct,
+/// Loop and If, to a fixpoint), so that SequenceAt and OptionalGetElement
+/// read tensors of a known rank. Returns whether a type changed.
+bool refineRuntimeTypes(func::FuncOp func) {
+  DenseMap<Value, TensorType> elems;
+  auto elemOf = [&](Value v) -> TensorType {
+    if (!isSeqOrOpt(v.getType()))
+      return dyn_cast<TensorType>(v.getType());
+    return elems.lookup(v);
+  };
+  // What flows into each sequence or optional value, from its producer.
+  auto flowsInto = [&](Value v) -> TensorType {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto loop = dyn_cast<OnnxLoopOp>(arg.getOwner()->getParentOp());
+      if (!loop || arg.getArgNumber() < 2)
+        return elementTypeOf(v.getType());
+      unsigned k = arg.getArgNumber() - 2;
+      Operation *yield = loop.getBody().front().getTerminator();
+      return joinElementTypes(elemOf(loop.getVInitial()[k]),
+                              elemOf(yield->getOperand(k + 1)));
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto loop = dyn_cast<OnnxLoopOp>(def)) {
+      unsigned k = cast<OpResult>(v).getResultNumber();
+      return elemOf(loop.getBody().getArgument(k + 2));
+    }
+    if (auto ifOp = dyn_cast<OnnxIfOp>(def)) {
+      unsigned j = cast<OpResult>(v).getResultNumber();
+      TensorType joined;
+      for (Region *r : {&ifOp.getThenBranch(), &ifOp.getElseBranch()})
+        joined = joinElementTypes(
+            joined, elemOf(r->front().getTerminator()->getOperand(j)));
+      return joined;
+    }
+    if (isa<OnnxSequenceEmptyOp>(def) ||
+        (isa<OnnxOptionalOp>(def) && isNoValue(def->getOperand(0))))
+      return TensorType();
+    if (isa<OnnxSequenceConstructOp>(def)) {
+      TensorType joined;
+      for (Value in : def->getOperands())
+        joined = joinElementTypes(joined, elemOf(in));
+      return joined;
+    }
+    if (auto insert = dyn_cast<OnnxSequenceInsertOp>(def))
+      return joinElementTypes(elemOf(insert.getInputSequence()),
+                              elemOf(insert.getTensor()));
+    if (isa<OnnxSequenceEraseOp, OnnxIdentityOp, OnnxOptionalOp,
+            OnnxOptionalGetElementOp>(def))
+      return elemOf(def->getOperand(0));
+    return elementTypeOf(v.getType());
+  };
+  SmallVector<Value> values;
+  func.walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      if (isSeqOrOpt(r.getType()))
+        values.push_back(r);
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (Value a : block.getArguments())
+          if (isSeqOrOpt(a.getType()))
+            values.push_back(a);
+  });
+  if (values.empty())
+    return false;
+  // Each value's type only moves up the lattice (unknown, a type, dims
+  // made dynamic, unranked): a few rounds reach the fixpoint.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Value v : values) {
+      TensorType t = joinElementTypes(elems.lookup(v), flowsInto(v));
+      if (t != elems.lookup(v)) {
+        elems[v] = t;
+        changed = true;
+      }
+    }
+  }
+  bool refinedAny = false;
+  for (Value v : values)
+    if (TensorType t = elems.lookup(v)) {
+      Type want = withElementType(v.getType(), t);
+      if (want != v.getType()) {
+        v.setType(want);
+        refinedAny = true;
+      }
+    }
+  // Reads of an element of unknown rank take the sequence's.
+  func.walk([&](Operation *op) {
+    if (!isa<OnnxSequenceAtOp, OnnxOptionalGetElementOp>(op) ||
+        isSeqOrOpt(op->getResult(0).getType()) ||
+        isa<RankedTensorType>(op->getResult(0).getType()))
+      return;
+    auto t = dyn_cast_or_null<RankedTensorType>(
+        elementTypeOf(op->getOperand(0).getType()));
+    auto res = cast<TensorType>(op->getResult(0).getType());
+    if (t && t.getElementType() == res.getElementType()) {
+      op->getResult(0).setType(t);
+      refinedAny = true;
+    }
+  });
+  if (refinedAny) {
+    Operation *ret = func.getBody().back().getTerminator();
+    func.setFunctionType(FunctionType::get(
+        func.getContext(), func.getArgumentTypes(), ret->getOperandTypes()));
+  }
+  return refinedAny;
+}
+
 struct OnnxResolveSequencesPass
     : kiln::impl::OnnxResolveSequencesPassBase<OnnxResolveSequencesPass> {
   void runOnOperation() override {
@@ -1217,6 +1367,7 @@ struct OnnxResolveSequencesPass
     bool refined = false;
     if (failed(Resolver(func).run(refined)))
       return signalPassFailure();
+    refined |= refineRuntimeTypes(func);
     // Elements are often more precise than the merged type ONNX inferred
     // for the sequence: let the users (and the function's results) follow.
     if (refined) {

@@ -48,8 +48,10 @@ def Onnx_SeqType : Onnx_Type<"Seq", "Seq"> {
     ONNX's `seq(tensor(T))`: an ordered list of tensors of one element type
     whose shapes may differ. `elementType` is the type every element has in
     common (dims that differ are `?`, an unknown rank is unranked). Kiln
-    resolves sequences at compile time (`kiln-resolve-sequences`): no value
-    of this type reaches the conversion to linalg.
+    resolves sequences at compile time where it can
+    (`kiln-resolve-sequences`); those only the run can decide reach the
+    conversion to linalg, which makes them the address of a run-time
+    sequence (`tensor<i64>`, docs/architecture.md).
 
     Example: `!onnx.Seq<tensor<?x3x4xf32>>`
   }];
@@ -63,7 +65,7 @@ def Onnx_OptType : Onnx_Type<"Opt", "Opt"> {
   let description = [{
     ONNX's `optional(T)` for a tensor or a sequence of tensors: either a
     value of type `elementType` or nothing. Like sequences, optionals are
-    resolved at compile time.
+    resolved at compile time where they can be, run-time values otherwise.
 
     Example: `!onnx.Opt<tensor<2xf32>>`, `!onnx.Opt<!onnx.Seq<tensor<f32>>>`
   }];

@@ -106,3 +106,26 @@ func.func @runtime_output(%x: tensor<2xf32>, %p: tensor<i64>) -> (!onnx.Seq<tens
   %t = onnx.SequenceInsert(%s, %x, %p) : (!onnx.Seq<tensor<2xf32>>, tensor<2xf32>, tensor<i64>) -> !onnx.Seq<tensor<2xf32>>
   return %t : !onnx.Seq<tensor<2xf32>>
 }
+
+// -----
+
+// The elements of a run-time sequence take the types of the tensors that
+// flow into it (here through a Loop, whose carried sequence ONNX left of
+// unknown rank), so SequenceAt reads a tensor of known rank.
+// CHECK-LABEL: func.func @refined_elements
+// CHECK: onnx.SequenceEmpty() {dtype = 1 : i64} : () -> !onnx.Seq<tensor<*xf32>>
+// CHECK: ^bb0(%{{.*}}: tensor<i64>, %{{.*}}: tensor<i1>, %{{.*}}: !onnx.Seq<tensor<?x3xf32>>):
+// CHECK: onnx.SequenceInsert({{.*}}) : (!onnx.Seq<tensor<?x3xf32>>, tensor<?x3xf32>, none) -> !onnx.Seq<tensor<?x3xf32>>
+// CHECK: }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<*xf32>>) -> !onnx.Seq<tensor<?x3xf32>>
+// CHECK: onnx.SequenceAt(%{{.*}}, %{{.*}}) : (!onnx.Seq<tensor<?x3xf32>>, tensor<i64>) -> tensor<?x3xf32>
+func.func @refined_elements(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<?x3xf32>, %p: tensor<i64>) -> tensor<*xf32> {
+  %s = onnx.SequenceEmpty() {dtype = 1 : i64} : () -> !onnx.Seq<tensor<*xf32>>
+  %r = "onnx.Loop"(%m, %c, %s) ({
+  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<*xf32>>):
+    %none = onnx.NoValue
+    %t = onnx.SequenceInsert(%si, %x, %none) : (!onnx.Seq<tensor<*xf32>>, tensor<?x3xf32>, none) -> !onnx.Seq<tensor<*xf32>>
+    onnx.Yield %ci, %t : tensor<i1>, !onnx.Seq<tensor<*xf32>>
+  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<*xf32>>) -> !onnx.Seq<tensor<*xf32>>
+  %a = onnx.SequenceAt(%r, %p) : (!onnx.Seq<tensor<*xf32>>, tensor<i64>) -> tensor<*xf32>
+  return %a : tensor<*xf32>
+}

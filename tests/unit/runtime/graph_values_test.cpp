@@ -595,6 +595,58 @@ TEST(ValueTableTest, BadTablesAreInvalidGraphs) {
             std::string(kPrefix) + "input value 0 has no name");
 }
 
+/// Opens an artifact of one output value `out` over one rank-0 slot of
+/// `elemType` (a run-time value's address when it is int64).
+std::string openWithOutput(kiln_value_info_t out, uint32_t abi,
+                           int32_t elemType = KILN_ELEM_INT64) {
+  const kiln_tensor_info_t slot = {out.name, elemType, 0, nullptr, nullptr};
+  kiln_artifact_t a = {};
+  a.abi_version = abi;
+  a.provider = KILN_PROVIDER_CPU;
+  a.num_inputs = 0;
+  a.num_outputs = 1;
+  a.inputs = kSlots;
+  a.outputs = &slot;
+  a.entry = neverRun;
+  a.metadata = "\0";
+  a.num_output_values = 1;
+  a.output_values = &out;
+  kiln_session *session = nullptr;
+  std::string error = describe(
+      kiln_session_create_from_artifact(&a, "values", nullptr, &session));
+  kiln_session_release(session);
+  return error;
+}
+
+TEST(ValueTableTest, RuntimeValuesNeedAbiFiveAndOneAddressSlot) {
+  const kiln_value_info_t seq = {"s", "seq(tensor(float))",
+                                 KILN_VALUE_SEQUENCE, KILN_VALUE_FLAG_RUNTIME,
+                                 0, 1};
+  const kiln_value_info_t opt = {
+      "o", "optional(tensor(float))", KILN_VALUE_TENSOR,
+      KILN_VALUE_FLAG_RUNTIME | KILN_VALUE_FLAG_OPTIONAL, 0, 1};
+  EXPECT_EQ(openWithOutput(seq, 5), "");
+  EXPECT_EQ(openWithOutput(opt, 5), "");
+  // ABI 4 has no such flag.
+  EXPECT_EQ(openWithOutput(seq, 4),
+            std::string(kPrefix) + "output value 0 ('s') has unknown flags 4");
+  // The slot holds an address: one int64 scalar.
+  EXPECT_EQ(openWithOutput(seq, 5, KILN_ELEM_FLOAT),
+            std::string(kPrefix) +
+                "output value 0 ('s') is decided at run time but is not a "
+                "sequence or optional tensor carried by one int64 scalar");
+  // A plain tensor is never decided at run time.
+  const kiln_value_info_t tensor = {"t", "tensor(float)", KILN_VALUE_TENSOR,
+                                    KILN_VALUE_FLAG_RUNTIME, 0, 1};
+  EXPECT_NE(openWithOutput(tensor, 5).find("is decided at run time"),
+            std::string::npos);
+  // Inputs keep their compiled slots.
+  EXPECT_EQ(openWith({{"k", "seq(tensor(int64))", KILN_VALUE_SEQUENCE,
+                       KILN_VALUE_FLAG_RUNTIME, 0, 1},
+                      {"v", "tensor(float)", KILN_VALUE_TENSOR, 0, 1, 1}}),
+            std::string(kPrefix) + "input value 0 ('k') has unknown flags 4");
+}
+
 TEST(ValueTableTest, AbiThreeIgnoresTheTables) {
   // An ABI 3 descriptor ends before the tables: whatever lies there is not
   // read, and every slot is a tensor value.
