@@ -2235,41 +2235,29 @@ static int KG_NAME(dwPlaneSplit)(const KG_NAME(dwJob) *j, const float *x,
     for (int64_t kh = khLo; kh < khHi; ++kh)
       rows[kh] = split + (S == H ? ih0 + kh * j->dh : (ih0 + kh * j->dh) % S) *
                              2 * rl;
+    /* Four vectors at a time (four independent chains of multiply-adds),
+     * inlined per count and, for 3x3, with KW. */
+#define KG_DW_SPLIT(nvv)                                                       \
+  (KW == 3 ? KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,     \
+                                     khHi, nvv, 3)                             \
+           : KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,     \
+                                     khHi, nvv, 0))
     for (int64_t v = 0; v < nv; v += 4) {
       switch (nv - v < 4 ? nv - v : 4) {
       case 1:
-        if (KW == 3)
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 1, 3);
-        else
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 1, 0);
+        KG_DW_SPLIT(1);
         break;
       case 2:
-        if (KW == 3)
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 2, 3);
-        else
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 2, 0);
+        KG_DW_SPLIT(2);
         break;
       case 3:
-        if (KW == 3)
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 3, 3);
-        else
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 3, 0);
+        KG_DW_SPLIT(3);
         break;
       default:
-        if (KW == 3)
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 4, 3);
-        else
-          KG_NAME(dwSplitVectors)(j, rows, rl, wv, yrow, bias, v, khLo,
-                                  khHi, 4, 0);
+        KG_DW_SPLIT(4);
       }
     }
+#undef KG_DW_SPLIT
   }
   return 1;
 }
