@@ -81,7 +81,14 @@ struct FuseElementwisePass
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
     ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
         patterns);
-    linalg::populateConstantFoldLinalgOperations(patterns, singleUse);
+    // Upstream's constant folding of linalg ops crashes on ops without
+    // loops (a rank-0 linalg.copy of a constant, as a Loop's counter
+    // starts): those are left to canonicalization.
+    linalg::ControlFusionFn foldConstant = [&](OpOperand *fused) {
+      auto op = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return op && op.getNumLoops() > 0 && singleUse(fused);
+    };
+    linalg::populateConstantFoldLinalgOperations(patterns, foldConstant);
     GreedyRewriteConfig config;
     config.setUseTopDownTraversal(true);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),

@@ -104,3 +104,17 @@ func.func @cheap_broadcast_fuses(%x: tensor<8x16xf32>, %b: tensor<8xf32>) -> ten
   } -> tensor<8x16xf32>
   return %y : tensor<8x16xf32>
 }
+
+// -----
+
+// A rank-0 linalg.copy of a constant (a Loop counter's start) is left to
+// canonicalization: upstream's constant folding of linalg ops crashed on
+// ops without loops.
+// CHECK-LABEL: func.func @rank0_copy_of_constant
+// CHECK:         linalg.copy
+func.func @rank0_copy_of_constant() -> tensor<i64> {
+  %c = arith.constant dense<10> : tensor<i64>
+  %e = tensor.empty() : tensor<i64>
+  %r = linalg.copy ins(%c : tensor<i64>) outs(%e : tensor<i64>) -> tensor<i64>
+  return %r : tensor<i64>
+}
