@@ -1970,6 +1970,33 @@ static void KG_NAME(dwPaddedRow)(const float *xr, const int64_t *off,
 }
 
 #if KG_W == 16
+/* Vectors [v0, v0 + nvv) of output row yrow (OW columns, the last vector
+ * partial) of the row kernels below (dwEvenVectors, dwSplitVectors):
+ * started from the bias, or from y when there is none, and stored back.
+ * Inlined per nvv, so acc stays in registers. */
+static inline __attribute__((always_inline)) void
+KG_NAME(dwRowStart)(kg_vec *acc, const float *yrow, int64_t OW,
+                    const float *bias, int64_t v0, const int nvv) {
+#pragma GCC unroll 4
+  for (int i = 0; i < nvv; ++i) {
+    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
+    acc[i] = bias ? KG_SET1(*bias) : kg_loadn(yrow + (v0 + i) * KG_W, n);
+  }
+}
+
+static inline __attribute__((always_inline)) void
+KG_NAME(dwRowStore)(const kg_vec *acc, float *yrow, int64_t OW, int64_t v0,
+                    const int nvv) {
+#pragma GCC unroll 4
+  for (int i = 0; i < nvv; ++i) {
+    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
+    if (n == KG_W)
+      KG_STOREU(yrow + (v0 + i) * KG_W, acc[i]);
+    else
+      kg_storen(yrow + (v0 + i) * KG_W, acc[i], n);
+  }
+}
+
 /* Vectors [v0, v0 + nvv) of an output row of dwPlaneEven: taps
  * [khLo, khHi) of the rows from xrow (x's row ih0, from column -padL).
  * Inlined per nvv. */
@@ -1982,11 +2009,7 @@ KG_NAME(dwEvenVectors)(const KG_NAME(dwJob) *j, const float *xrow,
                                          20, 22, 24, 26, 28, 30);
   const int64_t KW = j->KW, OW = j->OW;
   kg_vec acc[4];
-#pragma GCC unroll 4
-  for (int i = 0; i < nvv; ++i) {
-    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
-    acc[i] = bias ? KG_SET1(*bias) : kg_loadn(yrow + (v0 + i) * KG_W, n);
-  }
+  KG_NAME(dwRowStart)(acc, yrow, OW, bias, v0, nvv);
   for (int64_t kh = khLo; kh < khHi; ++kh) {
     const float *xr = xrow + kh * j->dh * j->sxh + 2 * KG_W * v0;
     for (int64_t kw = 0; kw < KW; ++kw) {
@@ -2001,14 +2024,7 @@ KG_NAME(dwEvenVectors)(const KG_NAME(dwJob) *j, const float *xrow,
       }
     }
   }
-#pragma GCC unroll 4
-  for (int i = 0; i < nvv; ++i) {
-    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
-    if (n == KG_W)
-      KG_STOREU(yrow + (v0 + i) * KG_W, acc[i]);
-    else
-      kg_storen(yrow + (v0 + i) * KG_W, acc[i], n);
-  }
+  KG_NAME(dwRowStore)(acc, yrow, OW, v0, nvv);
 }
 
 /* One plane of stride 2 along W (no dilation along W, x and y unit-strided
@@ -2082,11 +2098,7 @@ KG_NAME(dwSplitVectors)(const KG_NAME(dwJob) *j, const float *const *rows,
                         int64_t khHi, const int nvv, const int fixedKW) {
   const int64_t KW = fixedKW ? fixedKW : j->KW, OW = j->OW;
   kg_vec acc[4];
-#pragma GCC unroll 4
-  for (int i = 0; i < nvv; ++i) {
-    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
-    acc[i] = bias ? KG_SET1(*bias) : kg_loadn(yrow + (v0 + i) * KG_W, n);
-  }
+  KG_NAME(dwRowStart)(acc, yrow, OW, bias, v0, nvv);
   for (int64_t kh = khLo; kh < khHi; ++kh) {
     const float *even = rows[kh] + KG_W * v0;
 #pragma GCC unroll 3
@@ -2100,14 +2112,7 @@ KG_NAME(dwSplitVectors)(const KG_NAME(dwJob) *j, const float *const *rows,
         acc[i] = KG_FMA(wt, KG_LOADU(src + KG_W * i), acc[i]);
     }
   }
-#pragma GCC unroll 4
-  for (int i = 0; i < nvv; ++i) {
-    int64_t n = OW - (v0 + i) * KG_W < KG_W ? OW - (v0 + i) * KG_W : KG_W;
-    if (n == KG_W)
-      KG_STOREU(yrow + (v0 + i) * KG_W, acc[i]);
-    else
-      kg_storen(yrow + (v0 + i) * KG_W, acc[i], n);
-  }
+  KG_NAME(dwRowStore)(acc, yrow, OW, v0, nvv);
 }
 
 /* Row xr of x (from padded column 0, column -padL of x) split into its
