@@ -242,6 +242,7 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   CpuCodegenOptions codegenOptions{options.optLevel, options.profile};
   codegenOptions.selectLowering = true;
   codegenOptions.winograd = options.winograd;
+  codegenOptions.fusePointwiseDepthwise = options.fusePointwiseDepthwise;
   stageTimer.stop();
   stageTimer = rootTimer.nest("code generation (linalg to the LLVM dialect)");
   PassManager codegen(&ctx);

@@ -56,6 +56,9 @@ struct CompileOptions {
   /// Stride-1 3x3 convolutions of constant weights by Winograd F(4x4, 3x3)
   /// where they are large enough (kiln-conv-ukernel's `winograd`).
   bool winograd = true;
+  /// Compute a 1x1 convolution and the depthwise convolution reading it
+  /// as one kernel (kiln-pointwise-depthwise-ukernel).
+  bool fusePointwiseDepthwise = true;
   /// The C identifier of the model in a static library's descriptor symbol
   /// and in the generated C interface (`<modelName>_run`).
   std::string modelName;

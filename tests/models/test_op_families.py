@@ -603,6 +603,42 @@ def cases():
              [[(1, 24, 14, 14), None, None], [(1, 24, 2, 33), None, None]],
              attrs={"group": 24, "strides": [2, 2], "pads": [3, 1, 3, 1]}, **cv))
 
+    # A 1x1 convolution and the depthwise one reading it, as one kernel
+    # (kiln-pointwise-depthwise-ukernel): stride 2 with ReLU6 on both and
+    # symbolic batch and sizes; a 5x5 dilated depthwise layer without
+    # bias (the kernel starts from zero) whose output takes a residual; 100 filters (groups of 4 and 3
+    # vectors, the last partial) on a plane cut into bands, asymmetric
+    # padding and strides; no padding at all; and an expanded tensor that
+    # is also an output, which is not fused.
+    def relu6(src):
+        return ("Clip", [src, np.array(0, np.float32), np.array(6, np.float32)])
+    add(Case("Conv_pw_dw_s2_relu6", "Conv", [u, wt(40, 16, 1, 1), wt(40)],
+             [[(1, 16, 30, 30)] + [None] * 8, [(2, 16, 9, 17)] + [None] * 8],
+             chain=[relu6("y"),
+                    ("Conv", ["p", wt(40, 1, 3, 3), wt(40)],
+                     {"group": 40, "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+                    relu6("p")], **cv))
+    add(Case("Conv_pw_dw_5x5_residual", "Conv", [u, wt(72, 8, 1, 1), wt(72)],
+             [[(1, 8, 19, 23), None, None, None, (1, 72, 19, 23)],
+              [(2, 8, 6, 5), None, None, None, (2, 72, 6, 5)]],
+             chain=[("Relu", ["y"]),
+                    ("Conv", ["p", wt(72, 1, 5, 5)],
+                     {"group": 72, "dilations": [2, 2], "pads": [4, 4, 4, 4]}),
+                    ("Add", ["p", f()])], **cv))
+    add(Case("Conv_pw_dw_bands", "Conv", [u, wt(100, 3, 1, 1), wt(100)],
+             [[(1, 3, 70, 150)] + [None] * 4, [(1, 3, 5, 2)] + [None] * 4],
+             chain=[("Conv", ["y", wt(100, 1, 3, 3), wt(100)],
+                     {"group": 100, "strides": [2, 1], "pads": [0, 1, 2, 1]}),
+                    ("HardSwish", ["p"])], **cv))
+    add(Case("Conv_pw_dw_valid", "Conv", [u, wt(24, 5, 1, 1), wt(24)],
+             [[(1, 5, 12, 9)] + [None] * 4, [(3, 5, 3, 3)] + [None] * 4],
+             chain=[("Conv", ["y", wt(24, 1, 3, 3), wt(24)], {"group": 24})],
+             **cv))
+    add(Case("Conv_pw_dw_kept", "Conv", [u, wt(32, 16, 1, 1), wt(32)],
+             [[(1, 16, 10, 10)] + [None] * 4, [(1, 16, 4, 7)] + [None] * 4],
+             chain=[("Conv", ["y", wt(32, 1, 3, 3), wt(32)],
+                     {"group": 32, "pads": [1, 1, 1, 1]})], keep=True, **cv))
+
     # Epilogues: the residual Add and activation after a matmul or
     # convolution, which its kernel applies to each finished block (every
     # path of the GEMM and depthwise kernels), and forms it must leave
@@ -694,7 +730,9 @@ def cases():
                 "Epilogue_conv_Gelu", "Epilogue_conv_Tanh",
                 "Epilogue_depthwise_clip", "Epilogue_depthwise_narrow_residual_relu",
                 "Epilogue_pointwise_residual_hardswish", "Conv_winograd_edges",
-                "Conv_winograd_no_pad_no_bias", "Conv_winograd_residual_relu")]:
+                "Conv_winograd_no_pad_no_bias", "Conv_winograd_residual_relu",
+                "Conv_pw_dw_s2_relu6", "Conv_pw_dw_5x5_residual",
+                "Conv_pw_dw_bands")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
                      case.atol, args=[*case.args, f"--mcpu={mcpu}"], chain=case.chain,

@@ -4,6 +4,7 @@
 //                [--dim batch=1] [--emit=onnx|linalg|mlir|llvm|obj|so|lib]
 //                [--mcpu=native|x86-64-v3|...] [--mattr=+feat,-feat]
 //                [--profile] [--winograd=false]
+//                [--fuse-pointwise-depthwise=false]
 //                [--name=model --c-header=model.h --c-source=model.c]
 //                [--provider=cpu|cuda --cuda-arch=sm_80,sm_90 --emit=ptx]
 //                [--provider=cuda --cuda-emulate]
@@ -113,6 +114,13 @@ static cl::opt<bool>
                         "selection, linking) and per MLIR pass"),
                cl::cat(kilnCategory));
 static cl::opt<bool>
+    fusePointwiseDepthwise(
+        "fuse-pointwise-depthwise",
+        cl::desc("Compute a 1x1 convolution and the depthwise convolution "
+                 "reading it as one kernel (default on; "
+                 "--fuse-pointwise-depthwise=false keeps them apart)"),
+        cl::init(true), cl::cat(kilnCategory));
+static cl::opt<bool>
     winograd("winograd",
              cl::desc("Compute large enough stride-1 3x3 convolutions of "
                       "constant weights with Winograd F(4x4, 3x3) (default "
@@ -200,6 +208,7 @@ int main(int argc, char **argv) {
   options.profile = profile;
   options.timeReport = timeReport;
   options.winograd = winograd;
+  options.fusePointwiseDepthwise = fusePointwiseDepthwise;
   options.shapes.allDynamic = dynamic;
   if (provider == "cuda") {
     options.provider = kiln::Provider::Cuda;

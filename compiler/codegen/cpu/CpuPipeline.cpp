@@ -49,7 +49,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   if (strategies && vectorize)
     addPipeline(pm, "func.func(kiln-tile-and-vectorize),canonicalize,cse");
   std::string gemm =
-      strategies ? std::string("kiln-gemm-ukernel,kiln-conv-ukernel{winograd=") +
+      strategies ? std::string(options.fusePointwiseDepthwise
+                                      ? "kiln-pointwise-depthwise-ukernel,"
+                                      : "") +
+                       "kiln-gemm-ukernel,kiln-conv-ukernel{winograd=" +
                        (options.winograd ? "1" : "0") +
                        "},kiln-depthwise-ukernel,kiln-pool-ukernel,"
                        "kiln-softmax-ukernel,"

@@ -33,6 +33,8 @@ struct CpuCodegenOptions {
   bool selectLowering = false;
   /// kiln-conv-ukernel's `winograd` option.
   bool winograd = true;
+  /// Run kiln-pointwise-depthwise-ukernel.
+  bool fusePointwiseDepthwise = true;
 };
 
 /// The target description of a CPU with `hasFeature` (LLVM feature names:

@@ -204,6 +204,37 @@ def PoolUkernel : Pass<"kiln-pool-ukernel", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
+def PointwiseDepthwiseUkernel
+    : Pass<"kiln-pointwise-depthwise-ukernel", "mlir::ModuleOp"> {
+  let summary = "A 1x1 convolution and the depthwise one reading it as one "
+                "kernel call";
+  let description = [{
+    Runs after bufferization, before kiln-gemm-ukernel and
+    kiln-depthwise-ukernel. A 1x1 convolution (a gemm_ukernel contraction
+    of constant weights [F, C] with a collapsed image [N, C, H*W], from a
+    bias or zero, with an optional activation and no residual) whose
+    output only a depthwise_ukernel linalg.depthwise_conv_2d_nchw_chw reads
+    (through an optional zero-padded copy), with constant weights, becomes
+
+      func.call @kiln_pwdw_<isa>(N, C, H, W, F, OH, OW, KH, KW, stride_h,
+          stride_w, dilation_h, dilation_w, pad_top, pad_left,
+          x, x strides (n, c, h, w), w1, b1, b1 stride,
+          act1, alpha1, beta1, 0, w2, b2, b2 stride,
+          y, y strides (n, f, oh, ow), act2, alpha2, beta2, residual)
+
+    (index values), the weights stored here with filters in vector lanes
+    (`<global>_pw_lanes` [ceil(F / lanes), C, lanes], `<global>_dw_lanes`
+    [ceil(F / lanes), KH * KW, lanes]). The kernel convolves bands of the
+    expanded rows while they are in L2: the expanded tensor, its padded
+    copy and its buffers are not made. Pairs that do not match are left
+    to the other ukernel passes.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def DepthwiseUkernel : Pass<"kiln-depthwise-ukernel", "mlir::ModuleOp"> {
   let summary = "f32 depthwise 2-D convolutions as calls to a vector kernel";
   let description = [{

@@ -2838,3 +2838,4 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
 }
 
 #include "kiln_swino_impl.h"
+#include "kiln_pwdw_impl.h"
