@@ -630,6 +630,13 @@ def cases():
              chain=[("Conv", ["y", wt(100, 1, 3, 3), wt(100)],
                      {"group": 100, "strides": [2, 1], "pads": [0, 1, 2, 1]}),
                     ("HardSwish", ["p"])], **cv))
+    # EfficientNet's blocks: SiLU (x * sigmoid(x)) after both layers.
+    add(Case("Conv_pw_dw_silu", "Conv", [u, wt(48, 8, 1, 1), wt(48)],
+             [[(1, 8, 21, 19)] + [None] * 4, [(2, 8, 6, 3)] + [None] * 4],
+             chain=[("Sigmoid", ["y"]), ("Mul", ["y", "p"]),
+                    ("Conv", ["p", wt(48, 1, 3, 3), wt(48)],
+                     {"group": 48, "pads": [1, 1, 1, 1]}),
+                    ("Sigmoid", ["p"]), ("Mul", ["c2", "p"])], **cv))
     add(Case("Conv_pw_dw_valid", "Conv", [u, wt(24, 5, 1, 1), wt(24)],
              [[(1, 5, 12, 9)] + [None] * 4, [(3, 5, 3, 3)] + [None] * 4],
              chain=[("Conv", ["y", wt(24, 1, 3, 3), wt(24)], {"group": 24})],
