@@ -560,6 +560,8 @@ void kiln_session::runSlots(const char *const *inputNames,
                             const char *const *outputNames, size_t numRequested,
                             kiln_value **outputs) {
   RunContextPool::Lease ctx(contexts);
+  // The workers come back while the feeds are checked.
+  threads.wake();
   validateFeeds(signature, inputNames, inputs, numFeeds, checkSymbolicDims,
                 ctx->byInput);
   checkStringInputs(signature, ctx->byInput);

@@ -117,8 +117,13 @@ void ThreadPool::workerMain() {
       });
       lock.lock();
       ++sleepers_;
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      uint64_t wakeups = wakeups_;
+      wake_.wait(lock, [&] {
+        return stopping_ || !queue_.empty() || wakeups_ != wakeups;
+      });
       --sleepers_;
+      if (!stopping_ && queue_.empty())
+        continue; // woken by wake(): poll again
     }
     if (stopping_)
       return;
@@ -202,6 +207,18 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   while (seen > prev && !maxParticipants_.compare_exchange_weak(
                             prev, seen, std::memory_order_relaxed))
     ;
+}
+
+void ThreadPool::wake() {
+  if (numThreads_ == 1)
+    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (sleepers_ == 0)
+      return;
+    ++wakeups_;
+  }
+  wake_.notify_all();
 }
 
 ThreadPoolStats ThreadPool::stats() const {

@@ -62,10 +62,11 @@ typedef struct {
   int64_t syn, syc, syh, syw;
   const KG_NAME(epi) * epi;
   int64_t C, H, W, F, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL;
-  /* Vectors of channels, groups of them, output rows per band, bands,
-   * and the scratch's row length in pixels (padL zero columns, W of z,
-   * zeros to the last tap). */
-  int64_t FB, groups, bandRows, bands, rowPixels;
+  /* Vectors of channels, groups of them, vectors per task (a group's or
+   * part of it, so that two threads get enough tasks) and tasks per
+   * group, output rows per band, bands, and the scratch's row length in
+   * pixels (padL zero columns, W of z, zeros to the last tap). */
+  int64_t FB, groups, perTask, parts, bandRows, bands, rowPixels;
 } KG_NAME(pdJob);
 
 /* The lanes of KG_W vectors t[p] (p: pixel, lane: channel) transposed:
@@ -97,13 +98,15 @@ static inline kg_vec KG_NAME(pdChannels)(const float *b, int64_t s,
 }
 
 /* z for n <= P pixels of x from xp (pixel stride sxw, channel stride sxc)
- * and the V vectors of filters of w1 ([C][V KG_W]), from start: stored
+ * and the V vectors of filters of w1 (ldw floats per step of C), from
+ * start: stored
  * activated as V vectors at dst[p]. `full`: n is P and sxw 1, so the
  * pixels' offsets are constants. Inlined per (P, V, full). */
 static inline __attribute__((always_inline)) void
 KG_NAME(pdPointwise)(const KG_NAME(pdJob) *j, const float *xp,
-                     const float *w1, const kg_vec *start, float *const *dst,
-                     int64_t n, const int P, const int V, const int full) {
+                     const float *w1, int64_t ldw, const kg_vec *start,
+                     float *const *dst, int64_t n, const int P, const int V,
+                     const int full) {
   kg_vec acc[KG_PD_MAXPIX][KG_PD_VECS];
   int64_t off[KG_PD_MAXPIX];
 #pragma GCC unroll 16
@@ -118,7 +121,7 @@ KG_NAME(pdPointwise)(const KG_NAME(pdJob) *j, const float *xp,
     kg_vec wk[KG_PD_VECS];
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v)
-      wk[v] = KG_LOADU(w1 + (k * V + v) * KG_W);
+      wk[v] = KG_LOADU(w1 + k * ldw + v * KG_W);
     const float *xk = xp + k * j->sxc;
 #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
@@ -156,7 +159,8 @@ KG_NAME(pdPointwise)(const KG_NAME(pdJob) *j, const float *xp,
 static inline __attribute__((always_inline)) void
 KG_NAME(pdPointwiseRows)(const KG_NAME(pdJob) *j, const float *xn,
                          int64_t i0, int64_t i1, const float *w1,
-                         const kg_vec *start, float *z, const int V) {
+                         int64_t ldw, const kg_vec *start, float *z,
+                         const int V) {
   const int P = KG_PD_PIX(V);
   const int64_t pix = V * KG_W, rowFloats = j->rowPixels * pix;
   float *dst[KG_PD_MAXPIX];
@@ -173,10 +177,10 @@ KG_NAME(pdPointwiseRows)(const KG_NAME(pdJob) *j, const float *xn,
           col = 0, ++row;
       }
       if (cnt == P && j->sxw == 1)
-        KG_NAME(pdPointwise)(j, x0 + q, w1, start, dst, cnt, P, V, 1);
+        KG_NAME(pdPointwise)(j, x0 + q, w1, ldw, start, dst, cnt, P, V, 1);
       else
-        KG_NAME(pdPointwise)(j, x0 + q * j->sxw, w1, start, dst, cnt, P, V,
-                             0);
+        KG_NAME(pdPointwise)(j, x0 + q * j->sxw, w1, ldw, start, dst, cnt, P,
+                             V, 0);
     }
     return;
   }
@@ -185,8 +189,8 @@ KG_NAME(pdPointwiseRows)(const KG_NAME(pdJob) *j, const float *xn,
       const int64_t cnt = j->W - c < P ? j->W - c : P;
       for (int64_t p = 0; p < cnt; ++p)
         dst[p] = z + (r - i0) * rowFloats + (j->padL + c + p) * pix;
-      KG_NAME(pdPointwise)(j, xn + r * j->sxh + c * j->sxw, w1, start, dst,
-                           cnt, P, V, 0);
+      KG_NAME(pdPointwise)(j, xn + r * j->sxh + c * j->sxw, w1, ldw, start,
+                           dst, cnt, P, V, 0);
     }
 }
 
@@ -235,8 +239,16 @@ KG_NAME(pdDepthwise)(const KG_NAME(pdJob) *j, const float *zv, int64_t pix,
 }
 
 static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
-  const int64_t g = t % j->groups, band = t / j->groups % j->bands,
-                n = t / j->groups / j->bands;
+  const int64_t chans = j->groups * j->parts;
+  const int64_t part = t % chans, band = t / chans % j->bands,
+                n = t / chans / j->bands;
+  const int64_t g = part / j->parts;
+  /* The group's vectors, and this task's part of them. */
+  const int64_t g0 = g * KG_PD_VECS;
+  const int64_t inGroup = j->FB - g0 < KG_PD_VECS ? j->FB - g0 : KG_PD_VECS;
+  const int64_t fb0 = g0 + part % j->parts * j->perTask;
+  if (fb0 >= g0 + inGroup)
+    return; /* a part past the last group's vectors */
   const int64_t o0 = band * j->bandRows;
   const int64_t o1 = o0 + j->bandRows < j->OH ? o0 + j->bandRows : j->OH;
   /* Input rows [i0, i1) of the band; the rest of its window is padding. */
@@ -244,8 +256,8 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
   int64_t i1 = (o1 - 1) * j->sh - j->padT + (j->KH - 1) * j->dh + 1;
   i0 = i0 < 0 ? 0 : i0;
   i1 = i1 > j->H ? j->H : i1;
-  const int64_t fb0 = g * KG_PD_VECS;
-  const int V = j->FB - fb0 < KG_PD_VECS ? (int)(j->FB - fb0) : KG_PD_VECS;
+  const int V = (int)(g0 + inGroup - fb0 < j->perTask ? g0 + inGroup - fb0
+                                                      : j->perTask);
   const int64_t pix = V * KG_W, rowFloats = j->rowPixels * pix;
   float *z = NULL;
   if (i1 > i0) {
@@ -263,21 +275,24 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
     for (int v = 0; v < V; ++v)
       start[v] = KG_NAME(pdChannels)(j->b1, j->sb1, (fb0 + v) * KG_W, j->F);
     const float *xn = j->x + n * j->sxn;
-    const float *w1 = j->w1 + fb0 * KG_W * j->C;
+    /* The group's weights are [C][inGroup KG_W]: the part's vectors are
+     * V of each row. */
+    const int64_t ldw = inGroup * KG_W;
+    const float *w1 = j->w1 + g0 * KG_W * j->C + (fb0 - g0) * KG_W;
     switch (V) {
 #if KG_PD_VECS == 4
     case 4:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, start, z, 4);
+      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 4);
       break;
     case 3:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, start, z, 3);
+      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 3);
       break;
 #endif
     case 2:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, start, z, 2);
+      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 2);
       break;
     default:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, start, z, 1);
+      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 1);
     }
   }
 
@@ -367,7 +382,8 @@ KG_HIDDEN void KG_NAME(kiln_pwdw)(
                       z ? z->beta : 0, (float *)y, syn, syc, syh, syw,
                       KG_NAME(makeEpi)(&e2, act2, alpha2, beta2, res2, y),
                       C, H, W, F, OH, OW, KH, KW, sh, sw, dh, dw, padT,
-                      padL, (F + KG_W - 1) / KG_W, 0, 0, 0, 0};
+                      padL, (F + KG_W - 1) / KG_W, 0, KG_PD_VECS, 1, 0, 0,
+                      0};
   j.groups = (j.FB + KG_PD_VECS - 1) / KG_PD_VECS;
   /* Scratch rows: padL zeros, z's W pixels, zeros to the last tap. */
   int64_t need = (OW - 1) * sw + (KW - 1) * dw + 1;
@@ -378,7 +394,15 @@ KG_HIDDEN void KG_NAME(kiln_pwdw)(
   int64_t bandRows = (rows - (KH - 1) * dh - 1) / sh + 1;
   j.bandRows = bandRows < 1 ? 1 : bandRows > OH ? OH : bandRows;
   j.bands = (OH + j.bandRows - 1) / j.bandRows;
-  int64_t tasks = N * j.bands * j.groups;
+  /* Two threads need a few tasks each: groups in parts of half as many
+   * vectors (their weights stay in the group's layout) rather than
+   * narrower bands, which would compute more overlapping rows (a 28 x 28
+   * layer of 192 filters was 3 tasks: 1.3x on two threads). */
+  while (N * j.bands * j.groups * j.parts < 2 * KG_TASKS && j.perTask > 1) {
+    j.perTask /= 2;
+    j.parts = (KG_PD_VECS + j.perTask - 1) / j.perTask;
+  }
+  int64_t tasks = N * j.bands * j.groups * j.parts;
   if ((double)N * F * (H * W * C + OH * OW * KH * KW) < KG_PARALLEL_MIN_FMAS)
     KG_NAME(pdTasks)(&j, 0, tasks);
   else

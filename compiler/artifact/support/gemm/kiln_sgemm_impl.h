@@ -1744,6 +1744,20 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
         K / (j.conv->KH * j.conv->KW) * j.conv->H * j.conv->W <= (1 << 16))
       per = units;
     int64_t nTasks = (units + per - 1) / per;
+    /* Too few tasks for the pool: narrower column tasks first, down to a
+     * packed panel's width (2 x KG_W columns), before any split of M,
+     * which packs B again per task (a 576 -> 96 pointwise layer on 14 x
+     * 14 pixels, 196 columns, ran as three M tasks of 36, 36 and 24
+     * rows: 1.2x on two threads). Twice as many as the bar: the pool
+     * hands them out as threads come free, so an uneven last one costs
+     * less (196 columns: 48, 48, 48, 48, 4 rather than 64, 64, 64, 4). */
+    if (batch * nTasks < KG_TASKS) {
+      int64_t minUnits = (KG_NR + unit - 1) / unit;
+      int64_t most = units / minUnits;
+      int64_t want = (2 * KG_TASKS + batch - 1) / batch;
+      if (most > nTasks)
+        nTasks = want < most ? want : most;
+    }
     if (nTasks > 1 && nTasks % 2)
       ++nTasks;
     per = (units + nTasks - 1) / nTasks;
