@@ -268,40 +268,62 @@ struct SequenceConstructLowering
   }
 };
 
-struct SequenceInsertLowering : OpConversionPattern<OnnxSequenceInsertOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// The preamble of the lowerings that read an input sequence: the operand
+/// must be a run-time sequence; `matchOp` says whether the rest of the op
+/// can be lowered before any IR is built; `rewrite` gets the sequence's
+/// address and length (i64).
+template <typename Op> struct SequenceReader : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  using OpAdaptor = typename Op::Adaptor;
+
   LogicalResult
-  matchAndRewrite(OnnxSequenceInsertOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
+  matchAndRewrite(Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const final {
     if (!isa<SeqType>(op.getInputSequence().getType()))
       return rewriter.notifyMatchFailure(op, "the input is not a sequence");
-    if (failed(checkElement(rewriter, op, adaptor.getTensor().getType())))
+    if (failed(matchOp(op, adaptor, rewriter)))
       return failure();
-    Location loc = op.getLoc();
-    Value seq = addressOf(rewriter, loc, adaptor.getInputSequence());
+    Value seq = addressOf(rewriter, op.getLoc(), adaptor.getInputSequence());
     Value n = callSeq(rewriter, op, "length", seq);
+    return rewrite(op, adaptor, seq, n, rewriter);
+  }
+
+protected:
+  virtual LogicalResult matchOp(Op, OpAdaptor,
+                                ConversionPatternRewriter &) const {
+    return success();
+  }
+  virtual LogicalResult rewrite(Op op, OpAdaptor adaptor, Value seq, Value n,
+                                ConversionPatternRewriter &rewriter) const = 0;
+};
+
+struct SequenceInsertLowering : SequenceReader<OnnxSequenceInsertOp> {
+  using SequenceReader::SequenceReader;
+  LogicalResult matchOp(OnnxSequenceInsertOp op, OpAdaptor adaptor,
+                        ConversionPatternRewriter &rewriter) const override {
+    return checkElement(rewriter, op, adaptor.getTensor().getType());
+  }
+  LogicalResult rewrite(OnnxSequenceInsertOp op, OpAdaptor adaptor, Value seq,
+                        Value n,
+                        ConversionPatternRewriter &rewriter) const override {
     Value pos = isNoValue(op.getPosition())
                     ? n
                     : checkedPosition(rewriter, op, adaptor.getPosition(), n,
                                       /*allowEnd=*/true);
     Value t = storeTensor(rewriter, op, adaptor.getTensor(),
                           elemTypeCodeOf(op.getTensor().getType()));
-    rewriter.replaceOp(
-        op, toHandle(rewriter, loc, insertAt(rewriter, op, seq, pos, t)));
+    rewriter.replaceOp(op, toHandle(rewriter, op.getLoc(),
+                                    insertAt(rewriter, op, seq, pos, t)));
     return success();
   }
 };
 
-struct SequenceEraseLowering : OpConversionPattern<OnnxSequenceEraseOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OnnxSequenceEraseOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (!isa<SeqType>(op.getInputSequence().getType()))
-      return rewriter.notifyMatchFailure(op, "the input is not a sequence");
+struct SequenceEraseLowering : SequenceReader<OnnxSequenceEraseOp> {
+  using SequenceReader::SequenceReader;
+  LogicalResult rewrite(OnnxSequenceEraseOp op, OpAdaptor adaptor, Value seq,
+                        Value n,
+                        ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value seq = addressOf(rewriter, loc, adaptor.getInputSequence());
-    Value n = callSeq(rewriter, op, "length", seq);
     Value pos;
     if (isNoValue(op.getPosition())) {
       check(rewriter, loc, op,
@@ -326,27 +348,23 @@ struct SequenceEraseLowering : OpConversionPattern<OnnxSequenceEraseOp> {
   }
 };
 
-struct SequenceAtLowering : OpConversionPattern<OnnxSequenceAtOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OnnxSequenceAtOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (!isa<SeqType>(op.getInputSequence().getType()))
-      return rewriter.notifyMatchFailure(op, "the input is not a sequence");
-    auto resTy = dyn_cast_or_null<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+struct SequenceAtLowering : SequenceReader<OnnxSequenceAtOp> {
+  using SequenceReader::SequenceReader;
+  LogicalResult matchOp(OnnxSequenceAtOp op, OpAdaptor,
+                        ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType resTy = resultTypeOf(*this, op);
     if (!resTy)
       return rewriter.notifyMatchFailure(
           op, "the element read from a run-time sequence needs a known rank");
-    if (failed(checkElement(rewriter, op, resTy)))
-      return failure();
-    Location loc = op.getLoc();
-    Value seq = addressOf(rewriter, loc, adaptor.getInputSequence());
-    Value n = callSeq(rewriter, op, "length", seq);
+    return checkElement(rewriter, op, resTy);
+  }
+  LogicalResult rewrite(OnnxSequenceAtOp op, OpAdaptor adaptor, Value seq,
+                        Value n,
+                        ConversionPatternRewriter &rewriter) const override {
     Value pos = checkedPosition(rewriter, op, adaptor.getPosition(), n,
                                 /*allowEnd=*/false);
     Value t = callSeq(rewriter, op, "at", {seq, pos});
-    FailureOr<Value> out = loadTensor(rewriter, op, t, resTy);
+    FailureOr<Value> out = loadTensor(rewriter, op, t, resultTypeOf(*this, op));
     if (failed(out))
       return failure();
     rewriter.replaceOp(op, *out);
@@ -354,21 +372,20 @@ struct SequenceAtLowering : OpConversionPattern<OnnxSequenceAtOp> {
   }
 };
 
-struct SequenceLengthLowering : OpConversionPattern<OnnxSequenceLengthOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OnnxSequenceLengthOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (!isa<SeqType>(op.getInputSequence().getType()))
-      return rewriter.notifyMatchFailure(op, "the input is not a sequence");
+struct SequenceLengthLowering : SequenceReader<OnnxSequenceLengthOp> {
+  using SequenceReader::SequenceReader;
+  LogicalResult matchOp(OnnxSequenceLengthOp op, OpAdaptor,
+                        ConversionPatternRewriter &rewriter) const override {
     RankedTensorType resTy = resultTypeOf(*this, op);
     if (!resTy || resTy.getNumElements() != 1)
       return rewriter.notifyMatchFailure(op, "the result must be a scalar");
-    Location loc = op.getLoc();
-    Value n = callSeq(rewriter, op, "length",
-                      addressOf(rewriter, loc, adaptor.getInputSequence()));
-    rewriter.replaceOp(op, tensor::FromElementsOp::create(rewriter, loc, resTy,
-                                                          ValueRange{n}));
+    return success();
+  }
+  LogicalResult rewrite(OnnxSequenceLengthOp op, OpAdaptor, Value, Value n,
+                        ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, tensor::FromElementsOp::create(
+                rewriter, op.getLoc(), resultTypeOf(*this, op), ValueRange{n}));
     return success();
   }
 };
