@@ -159,6 +159,7 @@ void kiln::populateOnnxToLinalgPatterns(TypeConverter &tc,
   populateSignalPatterns(tc, patterns);
   populateTextOpsPatterns(tc, patterns);
   populateStringOpsPatterns(tc, patterns);
+  populateStringSearchPatterns(tc, patterns);
   populateSequenceOpsPatterns(tc, patterns);
   populateMlPreprocessingPatterns(tc, patterns);
   populateMlLinearPatterns(tc, patterns);

@@ -72,6 +72,8 @@ void populateSequenceOpsPatterns(mlir::TypeConverter &tc,
                                  mlir::RewritePatternSet &patterns);
 void populateStringOpsPatterns(mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
+void populateStringSearchPatterns(mlir::TypeConverter &tc,
+                                  mlir::RewritePatternSet &patterns);
 // The ai.onnx.ml domain (onnx.ml.* ops).
 void populateMlPreprocessingPatterns(mlir::TypeConverter &tc,
                                      mlir::RewritePatternSet &patterns);

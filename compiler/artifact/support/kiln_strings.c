@@ -242,3 +242,97 @@ KILN_HIDDEN char *kiln_str_empty(char *dst) {
   dst[0] = 0;
   return dst;
 }
+
+/*--- StringSplit -----------------------------------------------------------*/
+
+/* Python's str.split, which ONNX's reference runs: with a delimiter, the
+ * pieces between its occurrences (empty ones included, at most maxsplit + 1
+ * pieces when maxsplit >= 0); without one (NULL or empty), the runs of
+ * non-whitespace, where the last piece, when maxsplit stops the splitting,
+ * is the rest of the string after its leading whitespace. Whitespace is
+ * ASCII's (ONNX Runtime's; Python also counts Unicode spaces). */
+
+static int isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+         c == '\r';
+}
+
+/* Calls `piece(begin, length, ctx)` for each piece of `s`; returns how
+ * many there are. */
+static int64_t splitPieces(const char *s, const char *delim, int64_t maxsplit,
+                           void (*piece)(const char *, size_t, void *),
+                           void *ctx) {
+  int64_t count = 0;
+  if (delim && *delim) {
+    size_t dl = strlen(delim);
+    const char *start = s;
+    for (;;) {
+      const char *hit =
+          (maxsplit < 0 || count < maxsplit) ? strstr(start, delim) : NULL;
+      if (!hit) {
+        piece(start, strlen(start), ctx);
+        return count + 1;
+      }
+      piece(start, (size_t)(hit - start), ctx);
+      ++count;
+      start = hit + dl;
+    }
+  }
+  const char *p = s;
+  for (;;) {
+    while (isSpace(*p))
+      ++p;
+    if (!*p)
+      return count;
+    if (maxsplit >= 0 && count == maxsplit) {
+      piece(p, strlen(p), ctx);
+      return count + 1;
+    }
+    const char *start = p;
+    while (*p && !isSpace(*p))
+      ++p;
+    piece(start, (size_t)(p - start), ctx);
+    ++count;
+  }
+}
+
+static void ignorePiece(const char *begin, size_t length, void *ctx) {
+  (void)begin, (void)length, (void)ctx;
+}
+
+/* The number of pieces StringSplit makes of `s` (maxsplit < 0: no limit). */
+KILN_HIDDEN int64_t kiln_str_split_count(const char *s, const char *delim,
+                                         int64_t maxsplit) {
+  return splitPieces(s, delim, maxsplit, ignorePiece, NULL);
+}
+
+typedef struct {
+  char *bytes;         /* where the next piece's bytes go */
+  const char **pieces; /* where the next piece's address goes */
+} SplitWriter;
+
+static void writePiece(const char *begin, size_t length, void *ctx) {
+  SplitWriter *w = ctx;
+  memcpy(w->bytes, begin, length);
+  w->bytes[length] = 0;
+  *w->pieces++ = w->bytes;
+  w->bytes += length + 1;
+}
+
+/* Writes the pieces of `s`, each NUL-terminated, one after the other at
+ * `bytes` (at most kiln_str_size(s) + the piece count bytes) and their
+ * addresses at `pieces`; returns the bytes written. */
+KILN_HIDDEN int64_t kiln_str_split_write(const char *s, const char *delim,
+                                         int64_t maxsplit, char *bytes,
+                                         const char **pieces) {
+  SplitWriter w = {bytes, pieces};
+  splitPieces(s, delim, maxsplit, writePiece, &w);
+  return (int64_t)(w.bytes - bytes);
+}
+
+/* Piece `i` of what kiln_str_split_write stored at `pieces`: the generated
+ * code reads the addresses back through this. */
+KILN_HIDDEN const char *kiln_str_split_piece(const char *const *pieces,
+                                             int64_t i) {
+  return pieces[i];
+}
