@@ -12,7 +12,8 @@
 // trailing [re, im] dim of the ONNX result, scales (inverse) and narrows to
 // the element type. Samples are read with tensor.extract in the body, so
 // the frame step, the DFT length and the axis length may all be run-time
-// values.
+// values. A DFT axis known only at run time (an input since opset 20) is
+// lowered once per dim it may name, the run choosing one with scf.if.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,12 +25,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <functional>
 
 using namespace mlir;
 using namespace kiln;
@@ -284,7 +287,6 @@ struct DftLowering : OpConversionPattern<OnnxDFTOp> {
   LogicalResult
   matchAndRewrite(OnnxDFTOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     Value x = adaptor.getInput();
     auto xTy = dyn_cast<RankedTensorType>(x.getType());
     RankedTensorType resTy = resultTypeOf(*this, op);
@@ -301,26 +303,7 @@ struct DftLowering : OpConversionPattern<OnnxDFTOp> {
     if (resTy.getRank() != rank)
       return rewriter.notifyMatchFailure(
           op, "the result must have the rank of the input");
-
-    // Opset 17 had `axis` as an attribute (default 1), which the importer
-    // passes as a constant operand; opset 20 made it an input (default -2).
-    int64_t axis = opsetOf(op) >= 0 && opsetOf(op) < 20 ? 1 : -2;
-    if (!isNoValue(adaptor.getAxis())) {
-      auto c = getConstantInts(adaptor.getAxis());
-      if (!c || c->size() != 1)
-        return rewriter.notifyMatchFailure(
-            op, "the axis input must be a constant scalar");
-      axis = (*c)[0];
-    }
-    if (axis < -rank || axis >= rank)
-      return rewriter.notifyMatchFailure(op, "axis is out of range");
-    axis = normalizeAxis(axis, rank);
-    if (axis == rank - 1)
-      return rewriter.notifyMatchFailure(
-          op, "axis cannot be the last dim (it holds the complex parts)");
-
-    bool inverse = op.getInverse() != 0, onesided = op.getOnesided() != 0;
-    bool hermitian = inverse && onesided;
+    bool hermitian = op.getInverse() != 0 && op.getOnesided() != 0;
     int64_t components = hermitian ? 1 : 2;
     if (!resTy.isDynamicDim(rank - 1) &&
         resTy.getDimSize(rank - 1) != components)
@@ -329,55 +312,167 @@ struct DftLowering : OpConversionPattern<OnnxDFTOp> {
                           "dim 1)"
                         : "the result's last dim must be 2 (re, im)");
 
-    OpFoldResult inLen = dimOf(rewriter, loc, x, axis);
+    // Opset 17 had `axis` as an attribute (default 1), which the importer
+    // passes as a constant operand; opset 20 made it an input (default -2).
+    int64_t axis = opsetOf(op) >= 0 && opsetOf(op) < 20 ? 1 : -2;
+    if (!isNoValue(adaptor.getAxis())) {
+      auto c = getConstantInts(adaptor.getAxis());
+      if (!c)
+        return lowerRuntimeAxis(op, adaptor, resTy, components, rewriter);
+      if (c->size() != 1)
+        return rewriter.notifyMatchFailure(op, "the axis must be a scalar");
+      axis = (*c)[0];
+    }
+    if (axis < -rank || axis >= rank)
+      return rewriter.notifyMatchFailure(op, "axis is out of range");
+    axis = normalizeAxis(axis, rank);
+    if (axis == rank - 1)
+      return rewriter.notifyMatchFailure(
+          op, "axis cannot be the last dim (it holds the complex parts)");
+    std::string why;
+    FailureOr<Value> out = buildDft(rewriter, op, adaptor, axis, resTy, why);
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, why);
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+
+private:
+  /// The DFT along `axis` as a tensor of `resTy`, or why the sizes the
+  /// ONNX formulas give disagree with it.
+  static FailureOr<Value> buildDft(OpBuilder &b, OnnxDFTOp op,
+                                   OpAdaptor adaptor, int64_t axis,
+                                   RankedTensorType resTy, std::string &why) {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    bool inverse = op.getInverse() != 0, onesided = op.getOnesided() != 0;
+    bool hermitian = inverse && onesided;
+    int64_t components = hermitian ? 1 : 2;
+    OpFoldResult inLen = dimOf(b, loc, x, axis);
     OpFoldResult n;
     if (!isNoValue(adaptor.getDftLength())) {
-      auto len = scalarIndex(rewriter, loc, adaptor.getDftLength());
-      if (failed(len))
-        return rewriter.notifyMatchFailure(
-            op, "dft_length must be an integer scalar");
+      auto len = scalarIndex(b, loc, adaptor.getDftLength());
+      if (failed(len)) {
+        why = "dft_length must be an integer scalar";
+        return failure();
+      }
       n = *len;
     } else if (hermitian) {
       // A one-sided spectrum of m bins comes from 2 * (m - 1) samples.
-      n = mulI(rewriter, loc, subI(rewriter, loc, inLen, idx(rewriter, 1)),
-               idx(rewriter, 2));
+      n = mulI(b, loc, subI(b, loc, inLen, idx(b, 1)), idx(b, 2));
     } else {
       n = inLen;
     }
-    if (auto cn = getConstantIntValue(n); cn && *cn < 1)
-      return rewriter.notifyMatchFailure(op, "dft_length must be positive");
+    if (auto cn = getConstantIntValue(n); cn && *cn < 1) {
+      why = "dft_length must be positive";
+      return failure();
+    }
     OpFoldResult half =
-        addI(rewriter, loc, floorDivI(rewriter, loc, n, idx(rewriter, 2)),
-             idx(rewriter, 1));
+        addI(b, loc, floorDivI(b, loc, n, idx(b, 2)), idx(b, 1));
 
-    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
     sizes.pop_back();
     sizes[axis] = onesided && !inverse ? half : n;
     // The result type covers these dims (and the complex one).
-    if (auto why = shapeMismatch("DFT", resTy, sizes))
-      return rewriter.notifyMatchFailure(op, *why);
-    sizes = refineSizes(rewriter, resTy, sizes);
+    if (auto mismatch = shapeMismatch("DFT", resTy, sizes)) {
+      why = *mismatch;
+      return failure();
+    }
+    sizes = refineSizes(b, resTy, sizes);
     // Samples past the input are zero padding and contribute nothing; a
     // Hermitian spectrum is read up to its Nyquist bin.
-    OpFoldResult kLen = minI(rewriter, loc, inLen, hermitian ? half : n);
+    OpFoldResult kLen = minI(b, loc, inLen, hermitian ? half : n);
 
-    ComplexReader reader(rewriter, loc, x);
-    DftSpec spec{axis, kLen, val(rewriter, loc, n), inverse, hermitian};
+    ComplexReader reader(b, loc, x);
+    DftSpec spec{axis, kLen, val(b, loc, n), inverse, hermitian};
     auto [re, im] =
-        buildDftSums(rewriter, loc, sizes, spec,
-                     [&](OpBuilder &b, Location l, ValueRange ivs, Value k) {
+        buildDftSums(b, loc, sizes, spec,
+                     [&](OpBuilder &nb, Location l, ValueRange ivs, Value k) {
                        SmallVector<Value> at(ivs);
                        at[axis] = k;
-                       return reader.read(b, l, at);
+                       return reader.read(nb, l, at);
                      });
     Value scale;
     if (inverse)
-      scale = arith::DivFOp::create(
-          rewriter, loc, f64Const(rewriter, loc, 1),
-          indexToFloat(rewriter, loc, spec.n, rewriter.getF64Type()));
-    Value out =
-        interleave(rewriter, loc, resTy, sizes, re, im, components, scale);
-    rewriter.replaceOp(op, out);
+      scale =
+          arith::DivFOp::create(b, loc, f64Const(b, loc, 1),
+                                indexToFloat(b, loc, spec.n, b.getF64Type()));
+    return interleave(b, loc, resTy, sizes, re, im, components, scale);
+  }
+
+  /// An axis known only at run time (opset 20's input): one DFT per axis
+  /// it may name (every dim but the last), chosen by an scf.if chain on
+  /// the axis, which is checked to be one of them. A branch whose sizes
+  /// cannot have the declared shape fails the run when taken.
+  LogicalResult lowerRuntimeAxis(OnnxDFTOp op, OpAdaptor adaptor,
+                                 RankedTensorType resTy, int64_t components,
+                                 ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    int64_t rank = resTy.getRank();
+    auto axisTy = dyn_cast<RankedTensorType>(adaptor.getAxis().getType());
+    if (!axisTy || !isa<IntegerType>(axisTy.getElementType()) ||
+        axisTy.getNumElements() != 1)
+      return rewriter.notifyMatchFailure(op, "the axis must be an integer "
+                                             "scalar");
+    Value axis = toIndex(b, loc, extractScalar(b, loc, adaptor.getAxis()));
+    Value rankV = cIdx(b, loc, rank);
+    Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                           axis, cIdx(b, loc, 0));
+    axis = arith::SelectOp::create(
+        b, loc, negative, arith::AddIOp::create(b, loc, axis, rankV), axis);
+    Value inRange = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, axis,
+                              cIdx(b, loc, 0)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis,
+                              cIdx(b, loc, rank - 1)));
+    check(b, loc, op, inRange,
+          checkMessage(b, op,
+                       "axis must be in [-rank, rank - 2] (the last dim "
+                       "holds the complex parts)",
+                       /*INVALID_ARGUMENT*/ 2));
+
+    // The branches' common type: the declared one with every dim but the
+    // complex one left to the run.
+    SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+    shape.back() = components;
+    auto anyTy = RankedTensorType::get(shape, resTy.getElementType());
+    std::function<Value(OpBuilder &, Location, int64_t)> branch =
+        [&](OpBuilder &nb, Location l, int64_t a) -> Value {
+      std::string why;
+      FailureOr<Value> out = buildDft(nb, op, adaptor, a, resTy, why);
+      if (succeeded(out))
+        return castTo(nb, l, *out, anyTy);
+      // Never taken by a run whose data fits the model's declared shape.
+      check(nb, l, op, arith::ConstantIntOp::create(nb, l, nb.getI1Type(), 0),
+            checkMessage(nb, op, "axis " + std::to_string(a) + ": " + why,
+                         /*FAIL*/ 1));
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d = 0; d < rank; ++d)
+        sizes.push_back(nb.getIndexAttr(resTy.isDynamicDim(d)
+                                            ? (d == rank - 1 ? components : 0)
+                                            : resTy.getDimSize(d)));
+      return castTo(nb, l, createEmpty(nb, l, resTy, sizes), anyTy);
+    };
+    // if axis == 0 then DFT(0) else if axis == 1 ... else DFT(rank - 2).
+    std::function<Value(OpBuilder &, Location, int64_t)> chain =
+        [&](OpBuilder &nb, Location l, int64_t a) -> Value {
+      if (a == rank - 2)
+        return branch(nb, l, a);
+      Value isA = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, axis,
+                                        cIdx(nb, l, a));
+      auto ifOp = scf::IfOp::create(
+          nb, l, isA,
+          [&](OpBuilder &tb, Location tl) {
+            scf::YieldOp::create(tb, tl, branch(tb, tl, a));
+          },
+          [&](OpBuilder &eb, Location el) {
+            scf::YieldOp::create(eb, el, chain(eb, el, a + 1));
+          });
+      return ifOp.getResult(0);
+    };
+    rewriter.replaceOp(op, castTo(b, loc, chain(b, loc, 0), resTy));
     return success();
   }
 };

@@ -1,11 +1,11 @@
 // RUN: kiln-opt %s --convert-onnx-to-linalg -split-input-file -verify-diagnostics
 
-// The axis must be known when compiling.
-func.func @dft_runtime_axis(%x: tensor<2x8x1xf32>, %axis: tensor<i64>) -> tensor<2x8x2xf32> {
+// A run-time axis is one scalar.
+func.func @dft_runtime_axis_vector(%x: tensor<2x8x1xf32>, %axis: tensor<2xi64>) -> tensor<2x8x2xf32> {
   %none = onnx.NoValue
-  // expected-error @+2 {{cannot lower this op: the axis input must be a constant scalar}}
+  // expected-error @+2 {{cannot lower this op: the axis must be an integer scalar}}
   // expected-error @+1 {{failed to legalize operation 'onnx.DFT'}}
-  %y = onnx.DFT(%x, %none, %axis) : (tensor<2x8x1xf32>, none, tensor<i64>) -> tensor<2x8x2xf32>
+  %y = onnx.DFT(%x, %none, %axis) : (tensor<2x8x1xf32>, none, tensor<2xi64>) -> tensor<2x8x2xf32>
   return %y : tensor<2x8x2xf32>
 }
 

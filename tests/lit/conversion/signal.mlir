@@ -205,3 +205,28 @@ func.func @mel(%a: tensor<i32>, %b: tensor<i32>, %c: tensor<i32>, %d: tensor<f32
   %y = onnx.MelWeightMatrix(%a, %b, %c, %d, %e) : (tensor<i32>, tensor<i32>, tensor<i32>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
   return %y : tensor<?x?xf32>
 }
+
+// -----
+
+// An axis known only at run time (opset 20's input): checked to be one of
+// the dims before the complex one, then one DFT per dim it may name, the
+// run choosing with an scf.if chain; each branch's twiddle table has the
+// length of its own axis (1, 4, 6).
+// CHECK-LABEL: func.func @dft_runtime_axis
+// CHECK: %[[NEG:.*]] = arith.cmpi slt
+// CHECK: %[[AXIS:.*]] = arith.select %[[NEG]]
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[IS0:.*]] = arith.cmpi eq, %[[AXIS]], %{{.*}} : index
+// CHECK: scf.if %[[IS0]] -> (tensor<?x?x?x2xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2xf64>)
+// CHECK: } else {
+// CHECK: %[[IS1:.*]] = arith.cmpi eq, %[[AXIS]], %{{.*}} : index
+// CHECK: scf.if %[[IS1]] -> (tensor<?x?x?x2xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x2xf64>)
+// CHECK: } else {
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<6x2xf64>)
+func.func @dft_runtime_axis(%x: tensor<1x4x6x1xf32>, %axis: tensor<i64>) -> tensor<?x?x?x2xf32> {
+  %none = onnx.NoValue
+  %y = onnx.DFT(%x, %none, %axis) : (tensor<1x4x6x1xf32>, none, tensor<i64>) -> tensor<?x?x?x2xf32>
+  return %y : tensor<?x?x?x2xf32>
+}
