@@ -47,6 +47,7 @@ struct ResizeConfig {
   double cubicA = -0.75;
   bool excludeOutside = false;
   double extrapolation = 0.0;
+  bool antialias = false; // linear and cubic only
 };
 
 /// What the scales/sizes/roi inputs say, per dim of the input.
@@ -63,6 +64,42 @@ struct ResizeParams {
   SmallVector<Value> roiStart, roiEnd;
   SmallVector<bool> roiFull;
 };
+
+/// The antialias filter's kernel at `x` (f32): the tent max(0, 1 - |x|), or
+/// Keys' cubic with coefficient `a` (support 2).
+static Value antialiasKernel(OpBuilder &b, Location l, Value x, bool cubic,
+                             double a) {
+  auto c = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
+  };
+  Value ax = math::AbsFOp::create(b, l, x);
+  if (!cubic)
+    return arith::MaximumFOp::create(
+        b, l, arith::SubFOp::create(b, l, c(1), ax), c(0));
+  Value x2 = arith::MulFOp::create(b, l, ax, ax);
+  Value x3 = arith::MulFOp::create(b, l, x2, ax);
+  // |x| <= 1: (a + 2) x^3 - (a + 3) x^2 + 1
+  Value near = arith::AddFOp::create(
+      b, l,
+      arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, c(a + 2), x3),
+                            arith::MulFOp::create(b, l, c(a + 3), x2)),
+      c(1));
+  // 1 < |x| < 2: a x^3 - 5a x^2 + 8a x - 4a
+  Value far = arith::SubFOp::create(
+      b, l,
+      arith::AddFOp::create(
+          b, l,
+          arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, c(a), x3),
+                                arith::MulFOp::create(b, l, c(5 * a), x2)),
+          arith::MulFOp::create(b, l, c(8 * a), ax)),
+      c(4 * a));
+  Value isNear =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, ax, c(1));
+  Value isFar =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, ax, c(2));
+  return arith::SelectOp::create(
+      b, l, isNear, near, arith::SelectOp::create(b, l, isFar, far, c(0)));
+}
 
 /// Builds the resampling generic shared by Resize and Upsample.
 FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
@@ -220,6 +257,117 @@ FailureOr<Value> buildResize(OpBuilder &b, Location loc, Value x,
     }
     return halfPixel(); // half_pixel
   };
+
+  // Antialiased linear and cubic (downsampling only widens the kernel):
+  // the ONNX reference's separable filter, one resampling generic per
+  // resized axis in turn. Along an axis with scale s' = min(scale, 1) the
+  // kernel (tent of support 1, or the cubic of support 2) is stretched by
+  // 1 / s': output i at coordinate c reads the n = 2 - 2 * start inputs
+  // from ceil(c) + start - 1, start = floor(-support / s') + 1, weighted by
+  // kernel(s' * (input - c)) and normalized by the sum of the weights
+  // (of the inputs inside the axis with exclude_outside); inputs past the
+  // edges repeat the edge. Intermediate axes are kept in the calculation
+  // type.
+  if (cfg.antialias && !nearest) {
+    double support = cubic ? 2.0 : 1.0;
+    Value cur = x;
+    int64_t lastAxis = -1;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!axes[d].identity)
+        lastAxis = d;
+    if (lastAxis < 0)
+      return castTo(b, loc, x, resTy);
+    for (int64_t d = 0; d <= lastAxis; ++d) {
+      const ResizeAxis &ax = axes[d];
+      if (ax.identity)
+        continue;
+      Value s = arith::MinimumFOp::create(b, loc, ax.scale, fconst(b, loc, 1));
+      Value start = floatToIndex(
+          b, loc,
+          arith::AddFOp::create(
+              b, loc,
+              math::FloorOp::create(
+                  b, loc,
+                  arith::DivFOp::create(b, loc, fconst(b, loc, -support), s)),
+              fconst(b, loc, 1)));
+      Value taps = arith::SubIOp::create(
+          b, loc, cIdx(b, loc, 2),
+          arith::MulIOp::create(b, loc, start, cIdx(b, loc, 2)));
+      SmallVector<OpFoldResult> sizes = sizesOf(b, loc, cur);
+      sizes[d] = outSizes[d];
+      Type outElt = d == lastAxis ? elt : calcTy;
+      auto outTy = d == lastAxis
+                       ? resTy
+                       : RankedTensorType::get(staticSizes(sizes), outElt);
+      Value src = cur;
+      cur = generateTensor(
+          b, loc, outTy, sizes, {}, {},
+          [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange) -> Value {
+            Value zeroC = scalarConstant(nb, l, calcTy, 0);
+            Value c = coordOf(nb, l, ax, ivs[d]);
+            Value first = arith::AddIOp::create(
+                nb, l, floatToIndex(nb, l, math::CeilOp::create(nb, l, c)),
+                arith::SubIOp::create(nb, l, start, cIdx(nb, l, 1)));
+            auto loop = scf::ForOp::create(
+                nb, l, cIdx(nb, l, 0), taps, cIdx(nb, l, 1),
+                ValueRange{zeroC, zeroC},
+                [&](OpBuilder &kb, Location kl, Value k, ValueRange acc) {
+                  Value i = arith::AddIOp::create(kb, kl, first, k);
+                  Value arg = arith::MulFOp::create(
+                      kb, kl, s,
+                      arith::SubFOp::create(kb, kl, toF32(kb, kl, i), c));
+                  Value w = antialiasKernel(kb, kl, arg, cubic, cfg.cubicA);
+                  if (cfg.excludeOutside) {
+                    Value inside = arith::AndIOp::create(
+                        kb, kl,
+                        arith::CmpIOp::create(kb, kl, arith::CmpIPredicate::sge,
+                                              i, cIdx(kb, kl, 0)),
+                        arith::CmpIOp::create(kb, kl, arith::CmpIPredicate::slt,
+                                              i, ax.inLen));
+                    w = arith::SelectOp::create(kb, kl, inside, w,
+                                                fconst(kb, kl, 0));
+                  }
+                  if (calcTy != f32)
+                    w = arith::ExtFOp::create(kb, kl, calcTy, w);
+                  SmallVector<Value> at(ivs.begin(), ivs.end());
+                  at[d] = clampIndex(kb, kl, i, ax.inLen);
+                  Value v = tensor::ExtractOp::create(kb, kl, src, at);
+                  if (v.getType() != calcTy)
+                    v = arith::ExtFOp::create(kb, kl, calcTy, v);
+                  scf::YieldOp::create(
+                      kb, kl,
+                      ValueRange{arith::AddFOp::create(
+                                     kb, kl, acc[0],
+                                     arith::MulFOp::create(kb, kl, v, w)),
+                                 arith::AddFOp::create(kb, kl, acc[1], w)});
+                });
+            Value sum = loop.getResult(1);
+            // exclude_outside can leave no weight: the reference keeps 0.
+            Value none = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                               sum, zeroC);
+            sum = arith::SelectOp::create(
+                nb, l, none, scalarConstant(nb, l, calcTy, 1), sum);
+            Value v = arith::DivFOp::create(nb, l, loop.getResult(0), sum);
+            if (crop) {
+              Value lastF =
+                  arith::SubFOp::create(nb, l, ax.inLenF, fconst(nb, l, 1));
+              Value out = arith::OrIOp::create(
+                  nb, l,
+                  arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, c,
+                                        fconst(nb, l, 0)),
+                  arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, c,
+                                        lastF));
+              v = arith::SelectOp::create(
+                  nb, l, out, scalarConstant(nb, l, calcTy, cfg.extrapolation),
+                  v);
+            }
+            return outElt == calcTy
+                       ? v
+                       : arith::TruncFOp::create(nb, l, outElt, v).getResult();
+          });
+    }
+    return cur;
+  }
 
   // The input index nearest to coordinate c along axis `ax`, clamped.
   auto nearestOf = [&](OpBuilder &nb, Location l, const ResizeAxis &ax,
@@ -417,6 +565,46 @@ static Value floatAt(OpBuilder &b, Location loc, Value t,
   return castFloat(b, loc, e, b.getF32Type());
 }
 
+/// keep_aspect_ratio_policy with sizes or resized dims known only at run
+/// time: the one scale of every dim of `axes`, the smallest (`notLarger`)
+/// or largest sizes[i] / in[i], and the sizes round(scale * in), computed
+/// by the run into `p`.
+static LogicalResult runtimeAspectScale(OpBuilder &b, Location loc,
+                                        Value sizesIn, Value x,
+                                        ArrayRef<int64_t> axes, bool notLarger,
+                                        ResizeParams &p) {
+  auto s = intsOrRuntime(b, loc, sizesIn, axes.size());
+  if (!s)
+    return failure();
+  Type f32 = b.getF32Type();
+  SmallVector<Value> inLens;
+  Value scale;
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    Value in = indexToFloat(b, loc, val(b, loc, dimOf(b, loc, x, a)), f32);
+    inLens.push_back(in);
+    Value r = arith::DivFOp::create(
+        b, loc, indexToFloat(b, loc, val(b, loc, (*s)[i]), f32), in);
+    if (!scale)
+      scale = r;
+    else if (notLarger)
+      scale = arith::MinimumFOp::create(b, loc, scale, r);
+    else
+      scale = arith::MaximumFOp::create(b, loc, scale, r);
+  }
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    p.constScales[a] = std::nullopt;
+    p.runtimeScales[a] = scale;
+    Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
+    Value len = math::FloorOp::create(
+        b, loc,
+        arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, scale, inLens[i]), half));
+    p.sizes[a] =
+        toIndex(b, loc, arith::FPToSIOp::create(b, loc, b.getI64Type(), len));
+  }
+  return success();
+}
+
 struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -451,8 +639,8 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
                              "ceil", "simple"},
                             cfg.nearestMode))
       return rewriter.notifyMatchFailure(op, "unknown nearest_mode");
-    if (op.getAntialias() != 0 && cfg.mode != "nearest")
-      return rewriter.notifyMatchFailure(op, "antialias is unsupported");
+    // Nearest has no filter to widen: ONNX Runtime ignores antialias there.
+    cfg.antialias = op.getAntialias() != 0 && cfg.mode != "nearest";
 
     // Dims the scales/sizes talk about (opset 18 `axes`).
     SmallVector<int64_t> axes;
@@ -499,23 +687,25 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
       if (policy != "not_larger" && policy != "not_smaller")
         return rewriter.notifyMatchFailure(op, "unknown aspect ratio policy");
       auto s = constInts(adaptor.getSizes());
-      if (!s)
-        return rewriter.notifyMatchFailure(
-            op, "keep_aspect_ratio_policy needs constant sizes");
-      std::optional<float> scale;
-      for (auto [i, a] : llvm::enumerate(axes)) {
-        if (xTy.isDynamicDim(a))
-          return rewriter.notifyMatchFailure(
-              op, "keep_aspect_ratio_policy needs static resized dims");
-        float r = (float)(*s)[i] / (float)xTy.getDimSize(a);
-        scale = !scale                   ? r
-                : policy == "not_larger" ? std::min(*scale, r)
-                                         : std::max(*scale, r);
-      }
-      for (int64_t a : axes) {
-        p.constScales[a] = *scale;
-        p.sizes[a] = rewriter.getIndexAttr(
-            (int64_t)std::floor(*scale * (float)xTy.getDimSize(a) + 0.5f));
+      bool staticDims =
+          llvm::none_of(axes, [&](int64_t a) { return xTy.isDynamicDim(a); });
+      if (!s || !staticDims) {
+        if (failed(runtimeAspectScale(rewriter, loc, adaptor.getSizes(), x,
+                                      axes, policy == "not_larger", p)))
+          return rewriter.notifyMatchFailure(op, "bad sizes");
+      } else {
+        std::optional<float> scale;
+        for (auto [i, a] : llvm::enumerate(axes)) {
+          float r = (float)(*s)[i] / (float)xTy.getDimSize(a);
+          scale = !scale                   ? r
+                  : policy == "not_larger" ? std::min(*scale, r)
+                                           : std::max(*scale, r);
+        }
+        for (int64_t a : axes) {
+          p.constScales[a] = *scale;
+          p.sizes[a] = rewriter.getIndexAttr(
+              (int64_t)std::floor(*scale * (float)xTy.getDimSize(a) + 0.5f));
+        }
       }
       p.scaleFromSizes = false;
     } else if (haveSizes) {

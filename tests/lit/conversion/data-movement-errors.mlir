@@ -34,17 +34,6 @@ func.func @resize_linear_int(%a: tensor<2xi32>) -> tensor<4xi32> {
 
 // -----
 
-func.func @resize_antialias(%a: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
-  %sc = onnx.Constant() {value = dense<[1.0, 1.0, 0.5, 0.5]> : tensor<4xf32>} : () -> tensor<4xf32>
-  %n = onnx.NoValue
-  // expected-error @+2 {{cannot lower this op: antialias is unsupported}}
-  // expected-error @+1 {{failed to legalize operation 'onnx.Resize'}}
-  %0 = onnx.Resize(%a, %n, %sc, %n) {mode = "linear", antialias = 1 : i64} : (tensor<1x1x4x4xf32>, none, tensor<4xf32>, none) -> tensor<1x1x2x2xf32>
-  return %0 : tensor<1x1x2x2xf32>
-}
-
-// -----
-
 func.func @scatter_bool_add(%a: tensor<4xi1>, %i: tensor<1xi64>, %u: tensor<1xi1>) -> tensor<4xi1> {
   // expected-error @+2 {{cannot lower this op: unsupported reduction}}
   // expected-error @+1 {{failed to legalize operation 'onnx.ScatterElements'}}

@@ -111,3 +111,56 @@ func.func @resize_dynamic_length_scales(%a: tensor<?x?xf32>, %sc: tensor<?xf32>)
   %0 = onnx.Resize(%a, %n, %sc, %n) {mode = "cubic"} : (tensor<?x?xf32>, none, tensor<?xf32>, none) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// Antialiased linear downsampling (scale 0.6): one resampling generic per
+// resized axis, H first into an intermediate [1, 1, 2, 4], then W. Each
+// output sums the taps of the widened tent (scale' = min(scale, 1), start =
+// floor(-1 / scale') + 1, 2 - 2 * start taps from ceil(c) + start - 1) in
+// an scf.for, weights max(0, 1 - |scale' * (i - c)|), edge-clamped reads,
+// normalized by the weights' sum.
+// CHECK-LABEL: func.func @resize_linear_antialias
+// CHECK: %[[S:.*]] = arith.minimumf
+// CHECK: %[[Q:.*]] = arith.divf %{{.*}}, %[[S]] : f32
+// CHECK: math.floor %[[Q]]
+// CHECK: %[[TAPS:.*]] = arith.subi
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x2x4xf32>)
+// CHECK: math.ceil
+// CHECK: %[[SUMS:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[TAPS]]
+// CHECK: math.absf
+// CHECK: arith.maximumf
+// CHECK: tensor.extract %{{.*}} : tensor<1x1x4x4xf32>
+// CHECK: scf.yield
+// CHECK: arith.divf %[[SUMS]]#0
+// CHECK: } -> tensor<1x1x2x4xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x2x2xf32>)
+// CHECK: scf.for
+// CHECK: tensor.extract %{{.*}} : tensor<1x1x2x4xf32>
+func.func @resize_linear_antialias(%a: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
+  %sc = onnx.Constant() {value = dense<[1.0, 1.0, 0.6, 0.6]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %n = onnx.NoValue
+  %0 = onnx.Resize(%a, %n, %sc, %n) {mode = "linear", antialias = 1 : i64} : (tensor<1x1x4x4xf32>, none, tensor<4xf32>, none) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+// keep_aspect_ratio_policy with sizes known only at run time: the one scale
+// is the smallest sizes[i] / in[i] (not_larger), and each resized dim
+// round(scale * in), all computed by the run.
+// CHECK-LABEL: func.func @resize_not_larger_runtime
+// CHECK: %[[H:.*]] = tensor.extract %{{.*}}[%{{.*}}] : tensor<2xi64>
+// CHECK: %[[W:.*]] = tensor.extract %{{.*}}[%{{.*}}] : tensor<2xi64>
+// CHECK: %[[RH:.*]] = arith.divf
+// CHECK: %[[RW:.*]] = arith.divf
+// CHECK: %[[SCALE:.*]] = arith.minimumf %[[RH]], %[[RW]] : f32
+// CHECK: %[[LEN:.*]] = arith.mulf %[[SCALE]]
+// CHECK: %[[ROUND:.*]] = arith.addf %[[LEN]]
+// CHECK: math.floor %[[ROUND]]
+// CHECK: tensor.empty(%{{.*}}, %{{.*}}) : tensor<1x1x?x?xf32>
+func.func @resize_not_larger_runtime(%a: tensor<1x1x4x4xf32>, %sizes: tensor<2xi64>) -> tensor<1x1x?x?xf32> {
+  %n = onnx.NoValue
+  %0 = onnx.Resize(%a, %n, %n, %sizes) {mode = "nearest", axes = [2, 3], keep_aspect_ratio_policy = "not_larger"} : (tensor<1x1x4x4xf32>, none, none, tensor<2xi64>) -> tensor<1x1x?x?xf32>
+  return %0 : tensor<1x1x?x?xf32>
+}
