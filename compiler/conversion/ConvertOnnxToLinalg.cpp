@@ -160,6 +160,7 @@ void kiln::populateOnnxToLinalgPatterns(TypeConverter &tc,
   populateTextOpsPatterns(tc, patterns);
   populateStringOpsPatterns(tc, patterns);
   populateStringSearchPatterns(tc, patterns);
+  populateImageDecoderPatterns(tc, patterns);
   populateSequenceOpsPatterns(tc, patterns);
   populateMlPreprocessingPatterns(tc, patterns);
   populateMlLinearPatterns(tc, patterns);

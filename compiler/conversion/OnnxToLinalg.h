@@ -74,6 +74,8 @@ void populateStringOpsPatterns(mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
 void populateStringSearchPatterns(mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &patterns);
+void populateImageDecoderPatterns(mlir::TypeConverter &tc,
+                                  mlir::RewritePatternSet &patterns);
 // The ai.onnx.ml domain (onnx.ml.* ops).
 void populateMlPreprocessingPatterns(mlir::TypeConverter &tc,
                                      mlir::RewritePatternSet &patterns);
