@@ -820,8 +820,8 @@ static int32_t parseAlternation(Parser *P) {
 static int32_t emit(Parser *P, int32_t op, int32_t a, int32_t b) {
   if (P->instCount >= kMaxInstructions)
     return fail(P,
-                "the pattern is too large (over %d instructions once its "
-                "repetitions are expanded)",
+                "the pattern is too large: its program would exceed %d "
+                "instructions (a repetition counts once per copy)",
                 kMaxInstructions);
   if (reserve(P, (void **)&P->insts, &P->instCap, P->instCount + 1,
               3 * sizeof(int32_t)))
