@@ -1750,8 +1750,12 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
      * 14 pixels, 196 columns, ran as three M tasks of 36, 36 and 24
      * rows: 1.2x on two threads). Twice as many as the bar: the pool
      * hands them out as threads come free, so an uneven last one costs
-     * less (196 columns: 48, 48, 48, 48, 4 rather than 64, 64, 64, 4). */
-    if (batch * nTasks < KG_TASKS) {
+     * less (196 columns: 48, 48, 48, 48, 4 rather than 64, 64, 64, 4).
+     * Only where no task packs A for itself: A packed at compile time, or
+     * a convolution's weights (read transposed in place, or packed once
+     * by prepackA); a 7 x 7 pointwise layer's A^T, the pixels read with
+     * a stride, packed by each of five tasks cost 45% on one thread. */
+    if (batch * nTasks < KG_TASKS && (j.aPacked || j.conv)) {
       int64_t minUnits = (KG_NR + unit - 1) / unit;
       int64_t most = units / minUnits;
       int64_t want = (2 * KG_TASKS + batch - 1) / batch;
