@@ -179,15 +179,8 @@ def main():
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
 
-    cases = []
-    if args.suite in ("debian", "all"):
-        cases += suites.debian_cases()
-    if args.suite in ("onnx-pip", "all"):
-        cases += suites.pip_cases(os.path.join(build_dir, "conformance-data"))
-    if args.filter:
-        cases = [c for c in cases if re.search(args.filter, c.key)]
-    if args.sample > 1:
-        cases = sorted(cases, key=lambda c: c.key)[::args.sample]
+    cases = suites.selected_cases(args.suite, build_dir, args.filter,
+                                  args.sample)
     modes = {"both": BOTH, "all": MODES}.get(args.mode, (args.mode,))
 
     work = queue.Queue()

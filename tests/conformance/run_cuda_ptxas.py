@@ -155,15 +155,8 @@ def main():
               "or give --ptxas): the PTX checks need it")
         return 0
 
-    cases = []
-    if args.suite in ("debian", "all"):
-        cases += suites.debian_cases()
-    if args.suite in ("onnx-pip", "all"):
-        cases += suites.pip_cases(os.path.join(build_dir, "conformance-data"))
-    if args.filter:
-        cases = [c for c in cases if re.search(args.filter, c.key)]
-    if args.sample > 1:
-        cases = sorted(cases, key=lambda c: c.key)[::args.sample]
+    cases = suites.selected_cases(args.suite, build_dir, args.filter,
+                                  args.sample)
     cpu_expected = read_expectations(args.cpu_expectations)
     cpu_failing = {k for (k, mode) in cpu_expected if mode == "static"}
     todo = [c for c in cases if c.path and c.key not in cpu_failing]

@@ -136,3 +136,21 @@ def pip_cases(cache_root):
         cases.append(Case("onnx-pip", "real", os.path.basename(d), None,
                           "model and data are downloaded on demand"))
     return cases
+
+
+def selected_cases(suite, build_dir, pattern=None, sample=1):
+    """The cases of `suite` ("debian", "onnx-pip" or "all") whose key
+    matches the regular expression `pattern`, every `sample`th by key: the
+    selection --suite, --filter and --sample make in every runner."""
+    import re
+
+    cases = []
+    if suite in ("debian", "all"):
+        cases += debian_cases()
+    if suite in ("onnx-pip", "all"):
+        cases += pip_cases(os.path.join(build_dir, "conformance-data"))
+    if pattern:
+        cases = [c for c in cases if re.search(pattern, c.key)]
+    if sample > 1:
+        cases = sorted(cases, key=lambda c: c.key)[::sample]
+    return cases
