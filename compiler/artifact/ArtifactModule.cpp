@@ -193,7 +193,9 @@ enum RunContextField : unsigned {
   kCtxKernelBegin = 4,
   kCtxKernelEnd = 5,
   kCtxFail = 6,
-  kCtxNumFields = 7,
+  kCtxLaunch = 7,
+  kCtxSync = 8,
+  kCtxNumFields = 9,
 };
 
 /// The generated code reaches the run context through a thread-local of the
@@ -407,6 +409,108 @@ void defineKernelHooks(RunContextAccess &rc) {
   }
 }
 
+/// kiln_gpu_launch(i32 kernel, i64 grid x, y, z, i64 block x, y, z,
+/// i32 shared bytes, i64 params address) and kiln_gpu_sync(), which
+/// kiln-gpu-launch-to-runtime calls in a CUDA artifact's host schedule:
+/// the run's launch and sync hooks (ABI 6).
+void defineDeviceHooks(RunContextAccess &rc) {
+  llvm::LLVMContext &ctx = rc.ctx;
+  auto *voidTy = llvm::Type::getVoidTy(ctx);
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *i64 = rc.i64;
+  if (llvm::Function *f = rc.defineIfUsed(
+          "kiln_gpu_launch",
+          llvm::FunctionType::get(
+              voidTy, {i32, i64, i64, i64, i64, i64, i64, i32, i64}, false))) {
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+    llvm::Value *run = rc.current(b);
+    llvm::Value *fn = rc.hook(b, run, kCtxLaunch);
+    llvm::SmallVector<llvm::Value *> args{run};
+    for (unsigned i = 0; i < 8; ++i)
+      args.push_back(f->getArg(i));
+    args.push_back(b.CreateIntToPtr(f->getArg(8), rc.ptr));
+    b.CreateCall(llvm::FunctionType::get(voidTy,
+                                         {rc.ptr, i32, i64, i64, i64, i64, i64,
+                                          i64, i32, rc.ptr},
+                                         false),
+                 fn, args);
+    b.CreateRetVoid();
+  }
+  if (llvm::Function *f = rc.defineIfUsed(
+          "kiln_gpu_sync", llvm::FunctionType::get(voidTy, {}, false))) {
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", f));
+    llvm::Value *run = rc.current(b);
+    llvm::Value *fn = rc.hook(b, run, kCtxSync);
+    b.CreateCall(llvm::FunctionType::get(voidTy, {rc.ptr}, false), fn, {run});
+    b.CreateRetVoid();
+  }
+}
+
+/// The device kernels of a CUDA artifact (kiln.device_kernels, from
+/// kiln-gpu-launch-to-runtime) as kiln_device_kernel_t[count].
+llvm::Constant *deviceKernels(ArtifactBuilder &ab, ModuleOp mlirModule,
+                              uint32_t &count) {
+  auto kernels = mlirModule->getAttrOfType<ArrayAttr>("kiln.device_kernels");
+  count = kernels ? kernels.size() : 0;
+  if (!count)
+    return llvm::ConstantPointerNull::get(ab.ptr);
+  // kiln_device_code_t { ptr chip, text; }
+  auto *codeType = llvm::StructType::get(ab.ctx, {ab.ptr, ab.ptr});
+  // kiln_device_kernel_t { ptr module, function, params; i32 num_codes;
+  //                        ptr codes; }
+  auto *kernelType = llvm::StructType::get(
+      ab.ctx, {ab.ptr, ab.ptr, ab.ptr, ab.i32, ab.ptr});
+  std::vector<llvm::Constant *> entries;
+  for (Attribute attr : kernels) {
+    auto kernel = cast<DictionaryAttr>(attr);
+    std::vector<llvm::Constant *> codes;
+    for (Attribute c : kernel.getAs<ArrayAttr>("codes")) {
+      auto pair = cast<ArrayAttr>(c);
+      codes.push_back(llvm::ConstantStruct::get(
+          codeType, {ab.cString(cast<StringAttr>(pair[0]).str()),
+                     ab.cString(cast<StringAttr>(pair[1]).str())}));
+    }
+    entries.push_back(llvm::ConstantStruct::get(
+        kernelType,
+        {ab.cString(kernel.getAs<StringAttr>("module").str()),
+         ab.cString(kernel.getAs<StringAttr>("function").str()),
+         ab.cString(kernel.getAs<StringAttr>("params").str()),
+         llvm::ConstantInt::get(ab.i32, codes.size()),
+         ab.array(codeType, codes, ".kiln.device_codes")}));
+  }
+  return ab.array(kernelType, entries, ".kiln.device_kernels");
+}
+
+/// The constants a CUDA artifact's kernels may read, as
+/// kiln_device_constant_t[count]: every memref.global kiln.device_constants
+/// names that is still in the module, and the weight blob.
+llvm::Constant *deviceConstants(ArtifactBuilder &ab, ModuleOp mlirModule,
+                                uint32_t &count) {
+  std::vector<std::string> names;
+  if (auto list = mlirModule->getAttrOfType<ArrayAttr>("kiln.device_constants"))
+    for (Attribute a : list)
+      names.push_back(cast<StringAttr>(a).str());
+  names.push_back(kWeightsSymbol);
+  // { ptr host; i64 size; }
+  auto *type = llvm::StructType::get(ab.ctx, {ab.ptr, ab.i64});
+  const llvm::DataLayout &layout = ab.m.getDataLayout();
+  std::vector<llvm::Constant *> entries;
+  for (const std::string &name : names) {
+    llvm::GlobalVariable *g = ab.m.getGlobalVariable(name, true);
+    if (!g || !g->hasInitializer())
+      continue;
+    uint64_t size = layout.getTypeAllocSize(g->getValueType());
+    if (!size)
+      continue;
+    entries.push_back(llvm::ConstantStruct::get(
+        type, {g, llvm::ConstantInt::get(ab.i64, size)}));
+  }
+  count = entries.size();
+  if (!count)
+    return llvm::ConstantPointerNull::get(ab.ptr);
+  return ab.array(type, entries, ".kiln.device_constants");
+}
+
 /// The kernel names kiln-instrument-kernels listed, as `const char *[n]`;
 /// each name is followed, after its NUL, by the kernel's op name and a NUL.
 llvm::Constant *kernelNames(ArtifactBuilder &ab, ModuleOp mlirModule,
@@ -519,28 +623,48 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   defineOutOfMemory(rc);
   defineCheckFailed(rc);
   defineKernelHooks(rc);
+  defineDeviceHooks(rc);
   llvm::Function *entry = defineEntry(rc, error);
   if (!entry)
     return failure();
 
   uint32_t numKernels = 0;
   llvm::Constant *kernelTable = kernelNames(ab, mlirModule, numKernels);
+  uint32_t numDeviceKernels = 0, numDeviceConstants = 0;
+  llvm::Constant *deviceKernelTable = llvm::ConstantPointerNull::get(ab.ptr);
+  llvm::Constant *deviceConstantTable = deviceKernelTable;
+  if (provider == KILN_PROVIDER_CUDA) {
+    deviceKernelTable = deviceKernels(ab, mlirModule, numDeviceKernels);
+    deviceConstantTable = deviceConstants(ab, mlirModule, numDeviceConstants);
+  }
 
   // kiln_artifact_t { i32 abi_version, provider, num_inputs, num_outputs;
   //                   ptr inputs, outputs, entry, kernel_names, metadata,
   //                   compiler_version; i32 num_kernels; ptr cpu_name,
   //                   cpu_features; i32 num_input_values,
-  //                   num_output_values; ptr input_values, output_values; }
+  //                   num_output_values; ptr input_values, output_values;
+  //                   i32 struct_size, features, num_device_kernels,
+  //                   num_device_constants; ptr device_kernels,
+  //                   device_constants; }
+  static_assert(sizeof(kiln_artifact_t) == 144 &&
+                    offsetof(kiln_artifact_t, device_constants) == 136,
+                "kiln_artifact_t changed: update the struct below");
   auto *artifactType = llvm::StructType::get(
       ab.ctx, {ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr, ab.ptr,
                ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr, ab.i32, ab.i32, ab.ptr,
-               ab.ptr});
-  // ABI 5 only adds run-time outputs: artifacts without them stay 4, which
-  // older runtimes open.
+               ab.ptr, ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr});
+  // ABI 5 only adds run-time outputs and 6 device code: artifacts without
+  // them stay 4, which older runtimes open (they read no further than the
+  // value tables).
   uint32_t abiVersion = 4;
   for (const ValueSignature &v : sig.outputValues)
     if (v.flags & KILN_VALUE_FLAG_RUNTIME)
-      abiVersion = KILN_ABI_VERSION;
+      abiVersion = 5;
+  uint32_t features = 0;
+  if (provider == KILN_PROVIDER_CUDA) {
+    abiVersion = 6;
+    features |= KILN_ARTIFACT_FEATURE_DEVICE_CODE;
+  }
   llvm::Constant *fields[] = {
       llvm::ConstantInt::get(ab.i32, abiVersion),
       llvm::ConstantInt::get(ab.i32, provider),
@@ -558,7 +682,13 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       llvm::ConstantInt::get(ab.i32, sig.inputValues.size()),
       llvm::ConstantInt::get(ab.i32, sig.outputValues.size()),
       ab.valueInfos(sig.inputValues),
-      ab.valueInfos(sig.outputValues)};
+      ab.valueInfos(sig.outputValues),
+      llvm::ConstantInt::get(ab.i32, sizeof(kiln_artifact_t)),
+      llvm::ConstantInt::get(ab.i32, features),
+      llvm::ConstantInt::get(ab.i32, numDeviceKernels),
+      llvm::ConstantInt::get(ab.i32, numDeviceConstants),
+      deviceKernelTable,
+      deviceConstantTable};
   new llvm::GlobalVariable(
       m, artifactType, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(artifactType, fields), KILN_ARTIFACT_SYMBOL);

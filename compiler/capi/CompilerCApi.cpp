@@ -10,6 +10,9 @@
 
 #include "compiler/pipeline/Compiler.h"
 
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -59,13 +62,23 @@ bool translate(const kiln_compile_options *in, kiln::CompileOptions &out,
   for (size_t i = 0; i < in->dim_count; ++i)
     if (!kiln::addDimOverride(in->dims[i], out.shapes, message))
       return false;
-  if (in->struct_size < sizeof(kiln_compile_options))
+  if (in->struct_size < offsetof(kiln_compile_options, cuda_archs))
     return true;
   for (size_t i = 0; i < in->sequence_length_count; ++i)
     if (!kiln::addSequenceLength(in->sequence_lengths[i], out.shapes, message))
       return false;
   for (size_t i = 0; i < in->absent_optional_count; ++i)
     out.shapes.absentOptionals.insert(in->absent_optionals[i]);
+  if (in->struct_size < sizeof(kiln_compile_options))
+    return true;
+  if (in->cuda_archs && *in->cuda_archs) {
+    out.provider = kiln::Provider::Cuda;
+    out.cudaChips.clear();
+    llvm::SmallVector<llvm::StringRef> archs;
+    llvm::StringRef(in->cuda_archs).split(archs, ',', -1, false);
+    for (llvm::StringRef arch : archs)
+      out.cudaChips.push_back(arch.trim().str());
+  }
   return true;
 }
 

@@ -187,7 +187,11 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   if (options.emit == EmitKind::Onnx)
     return writeText(outPath, [&](llvm::raw_ostream &os) { module->print(os); },
                      error) || fail(1, error);
-  if (options.provider == Provider::Cuda && !options.cudaEmulate) {
+  const bool cudaArtifact =
+      options.provider == Provider::Cuda && !options.cudaEmulate;
+  if (cudaArtifact &&
+      (options.emit == EmitKind::Linalg || options.emit == EmitKind::Mlir ||
+       options.emit == EmitKind::Ptx)) {
     stageTimer.stop();
     stageTimer = rootTimer.nest("CUDA code generation and PTX");
     return compileCudaModule(*module, options, outPath, error, code) ||
@@ -195,6 +199,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   }
   if (options.emit == EmitKind::Ptx)
     return fail(2, "--emit=ptx needs --provider=cuda");
+  if (std::string bad; cudaArtifact && !checkCudaOptions(options, bad))
+    return fail(2, bad);
 
   // The target machine first: code generation picks kernels by its
   // features. The target description the strategy layer reads is the ISA
@@ -249,7 +255,9 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   codegen.enableTiming(stageTimer);
   if (options.printIRAfterAll)
     codegen.enableIRPrinting();
-  if (options.provider == Provider::Cuda)
+  if (cudaArtifact)
+    buildCudaArtifactPipeline(codegen, cudaCodegenOptions(options));
+  else if (options.provider == Provider::Cuda)
     buildCudaEmulationPipeline(codegen, cudaCodegenOptions(options));
   else
     buildCpuCodegenPipeline(codegen, codegenOptions);
@@ -267,7 +275,8 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
   if (!llvmModule)
     return fail(5, "translation to LLVM IR failed");
   if (failed(finalizeArtifactModule(*llvmModule, *module, *sig,
-                                    KILN_PROVIDER_CPU,
+                                    cudaArtifact ? KILN_PROVIDER_CUDA
+                                                 : KILN_PROVIDER_CPU,
                                     tm->getTargetCPU().str(),
                                     requiredCpuFeatures(*tm), err)))
     return fail(5, err);

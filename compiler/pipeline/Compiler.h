@@ -83,7 +83,12 @@ void buildGraphPipeline(mlir::OpPassManager &pm, int optLevel);
 /// The whole pipeline from the onnx dialect to the LLVM dialect.
 void buildCpuPipeline(mlir::OpPassManager &pm, int optLevel);
 
-/// The CUDA half of compileModel, from linalg on tensors (CudaCompile.cpp).
+/// Whether `options` name CUDA architectures Kiln knows and (beyond
+/// --emit=linalg) a toolkit with libdevice; else the reason in `error`.
+bool checkCudaOptions(const CompileOptions &options, std::string &error);
+
+/// The CUDA provider's --emit=linalg, mlir and ptx, from linalg on tensors
+/// (CudaCompile.cpp).
 bool compileCudaModule(mlir::ModuleOp module, const CompileOptions &options,
                        const std::string &outPath, std::string &error,
                        int &code);

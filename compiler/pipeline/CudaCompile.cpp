@@ -1,10 +1,10 @@
 //===- CudaCompile.cpp - The CUDA provider's half of compileModel ---------===//
 //
-// From linalg on tensors, what compileModel does for the CPU up to the
-// artifact: the strategy here is codegen/cuda's pipeline, the output the
-// PTX of every kernel and the host schedule. The artifact that carries
-// them for the runtime (docs/architecture.md, "The CUDA provider") is not
-// built yet: --emit=ptx, mlir and linalg are what this provider writes.
+// What the CUDA provider writes besides artifacts: the linalg input of its
+// pipeline, the module after code generation, and the PTX directory
+// (--emit=linalg, mlir, ptx). Artifacts (--emit=so, lib, obj, llvm) take
+// compileModel's path with buildCudaArtifactPipeline as their code
+// generation (docs/architecture.md, "The CUDA provider").
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +29,30 @@ kiln::cudaCodegenOptions(const CompileOptions &options) {
   return codegen;
 }
 
+bool kiln::checkCudaOptions(const CompileOptions &options,
+                            std::string &error) {
+  for (const std::string &chip : options.cudaChips)
+    if (!ptxFeaturesForChip(chip)) {
+      error = "unknown CUDA architecture '" + chip +
+              "' (expected sm_50 to sm_121, e.g. sm_80, sm_90)";
+      return false;
+    }
+  if (options.emit == EmitKind::Linalg)
+    return true;
+  // Math in kernels calls libdevice's __nv_* functions: without it the PTX
+  // keeps them as unresolved externs that ptxas and the driver refuse.
+  std::string toolkit = cudaCodegenOptions(options).toolkit;
+  llvm::SmallString<256> libdevice(toolkit);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  if (toolkit.empty() || !llvm::sys::fs::exists(libdevice)) {
+    error = "the CUDA provider needs a CUDA toolkit with libdevice: none at "
+            "'" +
+            toolkit + "' (--cuda-toolkit=PATH)";
+    return false;
+  }
+  return true;
+}
+
 bool kiln::compileCudaModule(ModuleOp module, const CompileOptions &options,
                              const std::string &outPath, std::string &error,
                              int &code) {
@@ -49,27 +73,14 @@ bool kiln::compileCudaModule(ModuleOp module, const CompileOptions &options,
     module.print(os);
     return true;
   };
-  if (options.emit != EmitKind::Linalg && options.emit != EmitKind::Mlir &&
-      options.emit != EmitKind::Ptx)
-    return fail(2, "the CUDA provider writes --emit=ptx, mlir or linalg for "
-                   "now: the artifact that carries PTX for the runtime is "
-                   "not built yet (issue 15)");
-  for (const std::string &chip : options.cudaChips)
-    if (!ptxFeaturesForChip(chip))
-      return fail(2, "unknown CUDA architecture '" + chip +
-                         "' (expected sm_50 to sm_121, e.g. sm_80, sm_90)");
+  if (!checkCudaOptions(options, error)) {
+    code = 2;
+    return false;
+  }
   if (options.emit == EmitKind::Linalg)
     return print();
 
   CudaCodegenOptions codegen = cudaCodegenOptions(options);
-  // Math in kernels calls libdevice's __nv_* functions: without it the PTX
-  // keeps them as unresolved externs that ptxas and the driver refuse.
-  llvm::SmallString<256> libdevice(codegen.toolkit);
-  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
-  if (codegen.toolkit.empty() || !llvm::sys::fs::exists(libdevice))
-    return fail(2, "the CUDA provider needs a CUDA toolkit with libdevice: "
-                   "none at '" +
-                       codegen.toolkit + "' (--cuda-toolkit=PATH)");
 
   PassManager pm(module.getContext());
   if (options.printIRAfterAll)

@@ -2,11 +2,14 @@
 
 #include "alloc_hooks.h"
 
+#include "device/cuda_device.h"
 #include "run_context.h"
+#include "status.h"
 #include "thread_pool.h"
 
 #include <csetjmp>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace kiln::rt {
@@ -70,6 +73,51 @@ void hookFree(kiln_run_context_t *ctx, void *ptr) {
   // already took back: ignoring them makes aliasing outputs and double frees
   // harmless.
   (void)run.arena.deallocate(ptr);
+}
+
+/// Records why a device call of the run failed (`error`, or nothing when
+/// it is empty): the run fails with it (FAIL) as with a failed check.
+/// Returns whether the call succeeded. The caller leaves the run after
+/// this returns, once no string is left to destroy.
+bool deviceCallSucceeded(RunContext &run, const std::string &error) {
+  if (error.empty())
+    return true;
+  if (run.deviceError.empty())
+    run.deviceError = std::string(1, char(KILN_FAIL)) + error;
+  const char *none = nullptr;
+  run.failedCheck.compare_exchange_strong(none, run.deviceError.c_str());
+  return false;
+}
+
+bool launchOnDevice(RunContext &run, uint32_t kernel, const uint64_t grid[3],
+                    const uint64_t block[3], uint32_t sharedBytes,
+                    const uint64_t *params) {
+  run.launched = true;
+  return deviceCallSucceeded(run, run.device->launch(run.stream, kernel, grid,
+                                                     block, sharedBytes,
+                                                     params));
+}
+
+void hookLaunch(kiln_run_context_t *ctx, uint32_t kernel, uint64_t gridX,
+                uint64_t gridY, uint64_t gridZ, uint64_t blockX,
+                uint64_t blockY, uint64_t blockZ, uint32_t sharedBytes,
+                const uint64_t *params) {
+  RunContext &run = runOf(ctx);
+  const uint64_t grid[3] = {gridX, gridY, gridZ};
+  const uint64_t block[3] = {blockX, blockY, blockZ};
+  if (!launchOnDevice(run, kernel, grid, block, sharedBytes, params))
+    leave(run);
+}
+
+bool syncDevice(RunContext &run) {
+  run.launched = false;
+  return deviceCallSucceeded(run, run.device->sync(run.stream));
+}
+
+void hookSync(kiln_run_context_t *ctx) {
+  RunContext &run = runOf(ctx);
+  if (!syncDevice(run))
+    leave(run);
 }
 
 /// What a chunk needs to call back into the artifact.
@@ -138,6 +186,15 @@ void bindRunContext(RunContext &ctx, ThreadPool &pool) {
   ctx.abi.kernel_begin = nullptr;
   ctx.abi.kernel_end = nullptr;
   ctx.abi.fail = &hookFail;
+  ctx.abi.launch = ctx.device ? &hookLaunch : nullptr;
+  ctx.abi.sync = ctx.device ? &hookSync : nullptr;
+}
+
+std::string finishDeviceWork(RunContext &ctx) {
+  if (!ctx.device || !ctx.launched)
+    return "";
+  ctx.launched = false;
+  return ctx.device->sync(ctx.stream);
 }
 
 } // namespace kiln::rt

@@ -11,6 +11,8 @@
 
 #include "kiln/kiln_abi.h"
 
+#include <string>
+
 namespace kiln::rt {
 
 struct RunContext;
@@ -28,6 +30,12 @@ void bindRunContext(RunContext &ctx, ThreadPool &pool);
 /// loop is over. The size is in ctx.failedBytes. A failed run-time check
 /// (the `fail` hook) leaves the same ways, its message in ctx.failedCheck.
 bool callEntry(RunContext &ctx, kiln_entry_fn entry, void **args);
+
+/// CUDA sessions: waits for the kernels the run launched and not yet
+/// waited for (after `entry`, also when it failed: the arena's blocks may
+/// not be reused while a kernel writes them). Returns "" or why the wait
+/// failed. Nothing to do for CPU sessions.
+std::string finishDeviceWork(RunContext &ctx);
 
 } // namespace kiln::rt
 

@@ -44,7 +44,22 @@ Arena::Arena() = default;
 
 Arena::~Arena() {
   for (const Block &block : blocks_)
-    std::free(block.ptr);
+    if (block.ptr)
+      systemFree(block.ptr, block.size);
+}
+
+void *Arena::systemAllocate(uint64_t size, uint64_t alignment) {
+  if (source_)
+    return source_->allocateBlock(size, alignment);
+  void *ptr = nullptr;
+  return posix_memalign(&ptr, alignment, size) == 0 ? ptr : nullptr;
+}
+
+void Arena::systemFree(void *ptr, uint64_t size) noexcept {
+  if (source_)
+    source_->releaseBlock(ptr, size);
+  else
+    std::free(ptr);
 }
 
 void *Arena::allocate(uint64_t size, uint64_t alignment) {
@@ -65,9 +80,10 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
       return ptr;
 
   uint64_t blockSize = sizeOfClass(sizeClass);
-  void *ptr = recycler_ ? recycler_->take(blockSize, alignment) : nullptr;
+  void *ptr = recycler_ && !source_ ? recycler_->take(blockSize, alignment)
+                                    : nullptr;
   const bool recycled = ptr != nullptr;
-  if (!ptr && posix_memalign(&ptr, alignment, blockSize) != 0)
+  if (!ptr && !(ptr = systemAllocate(blockSize, alignment)))
     return nullptr;
   // A slot left by a block handed over (detach) is filled first; it is
   // taken only once the index has the block, so that a failure below
@@ -104,7 +120,7 @@ void *Arena::allocate(uint64_t size, uint64_t alignment) {
       blocks_.pop_back();
     }
     if (!recycled || !recycler_->give(ptr, blockSize, alignment))
-      std::free(ptr);
+      systemFree(ptr, blockSize);
     return nullptr;
   }
   if (recycled)
@@ -168,7 +184,8 @@ bool Arena::deallocate(void *ptr) {
 }
 
 void *Arena::detach(void *ptr, uint64_t &size, uint64_t &alignment) {
-  auto it = ptr ? indexOf_.find(ptr) : indexOf_.end();
+  // A block of a device's memory is not the caller's to std::free.
+  auto it = ptr && !source_ ? indexOf_.find(ptr) : indexOf_.end();
   if (it == indexOf_.end() || !blocks_[it->second].live)
     return nullptr;
   uint32_t index = it->second;
@@ -230,7 +247,7 @@ void Arena::trimIdleBlocks() {
     // Empty slots (blocks handed over) are dropped with no accounting.
     if (!block.ptr || runCounter_ - block.lastUsedRun < kIdleRunsBeforeTrim)
       continue;
-    std::free(block.ptr);
+    systemFree(block.ptr, block.size);
     --blocksInClass_[block.sizeClass];
     ++stats_.systemFrees;
     --stats_.blockCount;

@@ -34,6 +34,17 @@ struct ArenaStats {
   uint64_t recycled = 0; ///< New blocks taken from the recycler, not the system.
 };
 
+/// Where an arena's blocks come from when it is not the host's heap: a
+/// device's memory (device/cuda_device.h). Must outlive the arena.
+class BlockSource {
+public:
+  virtual ~BlockSource() = default;
+  /// A block of `size` bytes aligned to `alignment` (a power of two), or
+  /// nullptr when there is no memory (or the source's limit is reached).
+  virtual void *allocateBlock(uint64_t size, uint64_t alignment) = 0;
+  virtual void releaseBlock(void *ptr, uint64_t size) noexcept = 0;
+};
+
 class Arena {
 public:
   /// Every block is aligned at least this much.
@@ -74,6 +85,12 @@ public:
     recycler_ = std::move(recycler);
   }
   const std::shared_ptr<BlockRecycler> &recycler() const { return recycler_; }
+
+  /// Takes new blocks from `source` instead of the heap (null: the heap).
+  /// Set before the first allocation; an arena with a source hands no
+  /// block over (detach) and takes none from a recycler.
+  void setBlockSource(BlockSource *source) { source_ = source; }
+  BlockSource *blockSource() const { return source_; }
 
   /// Ends a run: every block still live becomes free again, and blocks idle
   /// for kIdleRunsBeforeTrim runs are returned to the system.
@@ -118,6 +135,10 @@ private:
   uint64_t runCounter_ = 0;
   ArenaStats stats_;
   std::shared_ptr<BlockRecycler> recycler_;
+  BlockSource *source_ = nullptr;
+
+  void *systemAllocate(uint64_t size, uint64_t alignment);
+  void systemFree(void *ptr, uint64_t size) noexcept;
 };
 
 } // namespace kiln::rt

@@ -9,6 +9,7 @@
 #include "kiln/kiln_integrity.h"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -178,6 +179,57 @@ void checkValueTable(const std::string &path, const char *role,
                    slots[s].name + "') belongs to no " + role + " value");
 }
 
+/// ABI 6: the descriptor's size and, for a CUDA artifact, its kernels
+/// and constants (kiln_device_kernel_t): what the session loads onto the
+/// device before any code of the artifact runs.
+void checkDeviceTables(const std::string &path, const kiln_artifact_t &a) {
+  const bool cuda = a.provider == KILN_PROVIDER_CUDA;
+  if (a.abi_version < 6) {
+    if (cuda)
+      failLoad(KILN_INVALID_GRAPH, path,
+               "the artifact was compiled for the CUDA execution provider "
+               "before ABI 6, whose device tables this runtime reads; "
+               "recompile it");
+    return;
+  }
+  if (a.struct_size < offsetof(kiln_artifact_t, device_constants) +
+                          sizeof(a.device_constants))
+    failLoad(KILN_INVALID_GRAPH, path,
+             "the artifact's descriptor is " + std::to_string(a.struct_size) +
+                 " bytes, too short for ABI " +
+                 std::to_string(a.abi_version));
+  const bool hasDeviceCode = a.features & KILN_ARTIFACT_FEATURE_DEVICE_CODE;
+  if (cuda != hasDeviceCode)
+    failLoad(KILN_INVALID_GRAPH, path,
+             cuda ? "the CUDA artifact does not declare device code"
+                  : "the CPU artifact declares device code");
+  if (!cuda)
+    return;
+  if (a.num_device_kernels > 0 && !a.device_kernels)
+    failLoad(KILN_INVALID_GRAPH, path, "the artifact has no kernel table");
+  if (a.num_device_constants > 0 && !a.device_constants)
+    failLoad(KILN_INVALID_GRAPH, path, "the artifact has no constant table");
+  for (uint32_t i = 0; i < a.num_device_kernels; ++i) {
+    const kiln_device_kernel_t &k = a.device_kernels[i];
+    const std::string what = "device kernel " + std::to_string(i);
+    if (!k.module || !k.function || !k.params)
+      failLoad(KILN_INVALID_GRAPH, path, what + " has no name or parameters");
+    for (const char *p = k.params; *p; ++p)
+      if (*p != 'p' && *p != 'i' && *p != 'f')
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " (" + k.module + ") has a parameter of unknown kind '" +
+                     std::string(1, *p) + "'");
+    if (k.num_codes == 0 || !k.codes)
+      failLoad(KILN_INVALID_GRAPH, path,
+               what + " (" + k.module + ") has no code");
+    for (uint32_t c = 0; c < k.num_codes; ++c)
+      if (!k.codes[c].chip || !k.codes[c].text)
+        failLoad(KILN_INVALID_GRAPH, path,
+                 what + " (" + k.module + ") has a code without its chip or "
+                 "text");
+  }
+}
+
 void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
   // The version is checked first: with another version every other field
   // may have a different layout.
@@ -190,14 +242,10 @@ void checkArtifact(const std::string &path, const kiln_artifact_t &a) {
                  std::to_string(KILN_ABI_VERSION) +
                  "); recompile the model with a Kiln compiler matching this "
                  "runtime");
-  if (a.provider == KILN_PROVIDER_CUDA)
-    failLoad(KILN_NOT_IMPLEMENTED, path,
-             "the artifact was compiled for the CUDA execution provider, "
-             "which this Kiln runtime does not support yet; compile it for "
-             "CPU");
-  if (a.provider != KILN_PROVIDER_CPU)
+  if (a.provider != KILN_PROVIDER_CPU && a.provider != KILN_PROVIDER_CUDA)
     failLoad(KILN_INVALID_GRAPH, path,
              "unknown provider " + std::to_string(a.provider));
+  checkDeviceTables(path, a);
   // Before anything can call its code: an instruction this CPU lacks
   // would be SIGILL in the first run.
   std::vector<std::string> missing = missingCpuFeatures(a.cpu_features);

@@ -12,6 +12,9 @@
 
 #include "onnx_compile.h"
 
+#include "device/cuda_device.h"
+#include "session.h"
+
 #include "kiln/kiln_compiler.h"
 #include "sha256.h"
 #include "status.h"
@@ -210,6 +213,15 @@ std::string artifactForModel(const std::string &path,
     if (key.rfind(dimPrefix, 0) == 0)
       dims.push_back(key.substr(dimPrefix.size()) + "=" + value);
   bool profile = options.configOr("kiln.enable_profiling", "0") == "1";
+  // ORT's AppendExecutionProvider_CUDA: PTX for the architecture of the
+  // session's device (or kiln.cuda.archs), probed before compiling so that
+  // a machine without one fails with the reason, not after a compile.
+  std::string cudaArchs;
+  if (options.configOr(kConfigExecutionProvider, "") == "cuda") {
+    cudaArchs = options.configOr(kConfigCudaArchs, "");
+    if (cudaArchs.empty())
+      cudaArchs = probeCudaDevice(cudaOptions(options).deviceId);
+  }
 
   Sha256 key;
   key.update("kiln-cache-c-1\n");
@@ -229,6 +241,8 @@ std::string artifactForModel(const std::string &path,
   for (const std::string &d : dims) // config is a std::map: sorted
     key.update("dim " + d + "\n");
   key.update(std::string("profile ") + (profile ? "1" : "0") + "\n");
+  if (!cudaArchs.empty())
+    key.update("cuda " + cudaArchs + "\n");
   key.update("compiler " + c.identity + "\n");
   key.update("cpu native:" + hostCpuIdentity() + "\n");
 
@@ -257,6 +271,7 @@ std::string artifactForModel(const std::string &path,
   compileOptions.profile = profile;
   compileOptions.dims = dimPtrs.data();
   compileOptions.dim_count = dimPtrs.size();
+  compileOptions.cuda_archs = cudaArchs.c_str();
   char *error = nullptr;
   int code = c.compile(path.c_str(), &compileOptions, tmp.c_str(), &error);
   if (code) {

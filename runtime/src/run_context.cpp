@@ -2,7 +2,17 @@
 
 #include "run_context.h"
 
+#include "device/cuda_device.h"
+
 namespace kiln::rt {
+
+RunContext::~RunContext() {
+  if (device) {
+    // The arena's blocks are freed after this, in the device's context.
+    device->enterQuietly();
+    device->destroyStream(stream);
+  }
+}
 
 RunContext *RunContextPool::take() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -11,8 +21,15 @@ RunContext *RunContextPool::take() {
     idle_.pop_back();
     return ctx;
   }
-  all_.push_back(std::make_unique<RunContext>());
-  all_.back()->arena.setRecycler(recycler_);
+  auto ctx = std::make_unique<RunContext>();
+  if (device_) {
+    ctx->stream = device_->createStream();
+    ctx->device = device_;
+    ctx->arena.setBlockSource(device_);
+  } else {
+    ctx->arena.setRecycler(recycler_);
+  }
+  all_.push_back(std::move(ctx));
   // Reserve so that give() never allocates (it runs in a destructor).
   idle_.reserve(all_.size());
   return all_.back().get();

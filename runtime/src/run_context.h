@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 struct kiln_value;
@@ -18,6 +19,10 @@ struct kiln_value;
 namespace kiln::rt {
 
 class ThreadPool;
+class CudaDevice;
+namespace cuda {
+using CUstream = struct CUstream_st *;
+}
 
 /// One kernel execution, as kiln_profile_event.
 struct KernelEvent {
@@ -65,6 +70,23 @@ struct RunContext {
   std::vector<int64_t> kernelStarts;
   std::vector<KernelEvent> kernelEvents;
   uint64_t threadId = 0;
+  /// Sessions of CUDA artifacts: the session's device, whose managed
+  /// memory the arena hands out, and this context's stream, created with
+  /// it and kept (one stream per concurrent run).
+  CudaDevice *device = nullptr;
+  cuda::CUstream stream = nullptr;
+  /// Whether a kernel may have been launched since the last wait.
+  bool launched = false;
+  /// A launch or wait the device refused: the message (its first byte
+  /// KILN_FAIL) that failedCheck then points at.
+  std::string deviceError;
+  /// Inputs copied to device memory, one buffer each (CUDA sessions).
+  std::vector<void *> deviceInputs;
+
+  RunContext() = default;
+  ~RunContext();
+  RunContext(const RunContext &) = delete;
+  RunContext &operator=(const RunContext &) = delete;
 };
 
 /// One RunContext per concurrently running call; contexts are created on
@@ -93,6 +115,10 @@ public:
   /// The output blocks every context's arena shares (see BlockRecycler).
   const std::shared_ptr<BlockRecycler> &recycler() const { return recycler_; }
 
+  /// Contexts made from now on run on `device` (its memory, a stream
+  /// each); set once, before the first run.
+  void setDevice(CudaDevice *device) { device_ = device; }
+
 private:
   RunContext *take();
   void give(RunContext *ctx);
@@ -103,6 +129,7 @@ private:
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<RunContext>> all_;
   std::vector<RunContext *> idle_;
+  CudaDevice *device_ = nullptr;
 };
 
 } // namespace kiln::rt

@@ -29,6 +29,10 @@ kiln_session::kiln_session(std::unique_ptr<LoadedArtifact> loadedArtifact,
       threads(options.intraOpNumThreads) {
   if (options.configOr(kConfigEnableProfiling, "0") == "1")
     profiler = std::make_unique<Profiler>(artifact());
+  if (artifact().provider == KILN_PROVIDER_CUDA) {
+    device = std::make_unique<CudaDevice>(artifact(), cudaOptions(options));
+    contexts.setDevice(device.get());
+  }
   // "key\0value\0key\0value\0\0"
   if (const char *p = artifact().metadata) {
     while (*p) {
@@ -44,11 +48,80 @@ kiln_session::kiln_session(std::unique_ptr<LoadedArtifact> loadedArtifact,
 namespace {
 
 /// Ends the arena's run on every path out of kiln_session::run, so blocks
-/// are returned even when copying the outputs fails.
+/// are returned even when copying the outputs fails; a CUDA run first
+/// waits for its kernels, which may still use them.
 struct EndRunGuard {
-  Arena &arena;
-  ~EndRunGuard() { arena.endRun(); }
+  RunContext &ctx;
+  ~EndRunGuard() {
+    (void)finishDeviceWork(ctx);
+    ctx.arena.endRun();
+  }
 };
+
+/// Parses a non-negative integer option; throws INVALID_ARGUMENT.
+uint64_t parseCount(const std::string &key, const std::string &text) {
+  uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 19;
+  for (char c : text) {
+    ok = ok && c >= '0' && c <= '9';
+    value = value * 10 + uint64_t(c - '0');
+  }
+  if (!ok)
+    fail(KILN_INVALID_ARGUMENT, "session option " + key +
+                                    " must be a non-negative integer, got '" +
+                                    text + "'");
+  return value;
+}
+
+} // namespace
+
+CudaOptions kiln::rt::cudaOptions(const kiln_session_options &options) {
+  CudaOptions out;
+  uint64_t id = parseCount(kConfigCudaDeviceId,
+                           options.configOr(kConfigCudaDeviceId, "0"));
+  if (id > 1u << 20)
+    fail(KILN_INVALID_ARGUMENT, "session option " +
+                                    std::string(kConfigCudaDeviceId) + " " +
+                                    std::to_string(id) + " is out of range");
+  out.deviceId = static_cast<int>(id);
+  out.memoryLimit = parseCount(kConfigCudaMemLimit,
+                               options.configOr(kConfigCudaMemLimit, "0"));
+  return out;
+}
+
+namespace {
+
+/// A CUDA run: every input's elements copied into device memory from the
+/// run's arena, and its descriptor (`words`) pointed there; kernels cannot
+/// read the caller's host buffers. Empty tensors keep their pointer.
+void copyInputsToDevice(RunContext &ctx, const IoSignature &sig) {
+  size_t pos = 0;
+  for (uint32_t i = 0; i < sig.numInputs; ++i) {
+    int64_t *words = &ctx.inputWords[pos];
+    pos += descriptorWords(sig.inputs[i].rank);
+    const kiln_value &input = *ctx.byInput[i];
+    const size_t elemSize = isPackedElemType(input.elemType)
+                                ? 1
+                                : elemTypeSize(input.elemType);
+    const size_t bytes = static_cast<size_t>(input.elementCount) * elemSize;
+    if (bytes == 0)
+      continue;
+    void *copy = ctx.arena.allocate(bytes, Arena::kMinAlignment);
+    if (!copy)
+      fail(KILN_FAIL,
+           "Failed to allocate memory for requested buffer of size " +
+               std::to_string(bytes) + " (input '" + sig.inputs[i].name +
+               "' on the CUDA device)");
+    // The descriptor already points at the dense elements the artifact
+    // reads (the unpacked bytes of a packed type).
+    const void *from = reinterpret_cast<const void *>(
+        static_cast<uintptr_t>(words[1]));
+    std::memcpy(copy, from, bytes);
+    words[0] = words[1] =
+        static_cast<int64_t>(reinterpret_cast<uintptr_t>(copy));
+    words[2] = 0;
+  }
+}
 
 std::string shapeString(const int64_t *dims, size_t rank) {
   // ORT's TensorShape printing: {2,3}
@@ -610,13 +683,22 @@ void kiln_session::runSlots(const char *const *inputNames,
   ctx->resultWords.assign(resultWords, 0);
   ctx->args[0] = ctx->resultWords.data();
 
-  EndRunGuard endRun{ctx->arena};
+  EndRunGuard endRun{*ctx};
   bindRunContext(*ctx, threads);
+  if (device) {
+    device->enter();
+    ctx->deviceError.clear();
+    ctx->launched = false;
+    copyInputsToDevice(*ctx, signature);
+  }
   if (profiler)
     profiler->beginRun(*ctx);
-  const bool allocated = callEntry(*ctx, artifact().entry, ctx->args.data());
+  bool allocated = callEntry(*ctx, artifact().entry, ctx->args.data());
   if (profiler)
     profiler->endRun(*ctx);
+  // The outputs are read on the host: the kernels must be done.
+  if (std::string error = finishDeviceWork(*ctx); !error.empty())
+    fail(KILN_FAIL, error);
   if (const char *check = ctx->failedCheck.load(); !allocated && check) {
     // The first byte is the error code (kiln_abi.h, `fail`).
     int code = static_cast<unsigned char>(check[0]);
@@ -1083,6 +1165,20 @@ kiln_status *kiln_internal_session_thread_stats(const kiln_session *session,
   result.chunks = s.chunks;
   result.worker_chunks = s.workerChunks;
   result.max_participants = s.maxParticipants;
+  KILN_API_END
+}
+
+kiln_status *kiln_cuda_device_chip(int32_t device_id, char *chip,
+                                   size_t chip_size) {
+  KILN_API_BEGIN
+  if (!chip || chip_size == 0)
+    fail(KILN_INVALID_ARGUMENT, "chip is NULL or empty");
+  chip[0] = 0;
+  std::string name = probeCudaDevice(device_id);
+  if (name.size() >= chip_size)
+    fail(KILN_INVALID_ARGUMENT, "chip_size " + std::to_string(chip_size) +
+                                    " cannot hold '" + name + "'");
+  std::memcpy(chip, name.c_str(), name.size() + 1);
   KILN_API_END
 }
 

@@ -3,6 +3,7 @@
 #define KILN_RUNTIME_SESSION_H
 
 #include "artifact_loader.h"
+#include "device/cuda_device.h"
 #include "io_signature.h"
 #include "profiler.h"
 #include "run_context.h"
@@ -45,6 +46,10 @@ public:
   /// Key/value pairs viewing the artifact's metadata string.
   std::vector<std::pair<const char *, const char *>> metadata;
   bool checkSymbolicDims;
+  /// The GPU of a CUDA artifact's session (null for the CPU), opened when
+  /// the session is created; declared before the contexts, whose streams
+  /// and memory it owns, so that it outlives them.
+  std::unique_ptr<kiln::rt::CudaDevice> device;
   kiln::rt::RunContextPool contexts;
   /// intra_op_num_threads threads (the caller included), shared by the
   /// session's concurrent runs.
@@ -52,5 +57,11 @@ public:
   /// Set when the options enable profiling: runs record kernel events.
   std::unique_ptr<kiln::rt::Profiler> profiler;
 };
+
+namespace kiln::rt {
+/// The CUDA device options of `options` (kConfigCudaDeviceId,
+/// kConfigCudaMemLimit); throws INVALID_ARGUMENT on a malformed value.
+CudaOptions cudaOptions(const kiln_session_options &options);
+} // namespace kiln::rt
 
 #endif // KILN_RUNTIME_SESSION_H

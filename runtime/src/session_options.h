@@ -31,6 +31,17 @@ inline constexpr const char *kConfigCheckSymbolicDims =
 /// Config key: "1" makes the session record kernel events
 /// (kiln_session_options_enable_profiling).
 inline constexpr const char *kConfigEnableProfiling = "kiln.enable_profiling";
+/// Config keys of CUDA sessions (ORT's CUDA provider options device_id
+/// and gpu_mem_limit): the device's ordinal (default 0) and the bytes of
+/// device memory the session's runs may hold (default: no limit).
+inline constexpr const char *kConfigCudaDeviceId = "kiln.cuda.device_id";
+inline constexpr const char *kConfigCudaMemLimit = "kiln.cuda.gpu_mem_limit";
+/// Config keys for .onnx models the runtime compiles: "cuda" compiles for
+/// the CUDA provider (ORT's AppendExecutionProvider_CUDA), with PTX for
+/// kConfigCudaArchs ("sm_80,sm_90"; default: the device's architecture).
+inline constexpr const char *kConfigExecutionProvider =
+    "kiln.execution_provider";
+inline constexpr const char *kConfigCudaArchs = "kiln.cuda.archs";
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_SESSION_OPTIONS_H

@@ -24,6 +24,15 @@ if _found(getattr(config, "kiln_libdevice", "")):
     config.available_features.add("cuda-libdevice")
 else:
     lit_config.note("CUDA libdevice not found: the CUDA pipeline tests are skipped")
+_fake_driver = os.path.join(getattr(config, "kiln_fake_cuda_driver_dir", ""),
+                            "libcuda.so.1")
+if _found(_fake_driver):
+    config.available_features.add("cuda-fake-driver")
+    config.substitutions.append(
+        ("%fake_cuda_driver_dir", os.path.dirname(_fake_driver)))
+else:
+    lit_config.note("the fake CUDA driver is not built: the CUDA artifact "
+                    "run tests are skipped")
 if _found(getattr(config, "kiln_ptxas", "")):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.kiln_ptxas))

@@ -129,7 +129,8 @@ static cl::opt<bool>
 static cl::opt<std::string>
     provider("provider",
              cl::desc("Execution provider: cpu (default) or cuda (PTX "
-                      "kernels; for now --emit=ptx, mlir or linalg)"),
+                      "kernels launched by the host code of an x86-64 "
+                      "artifact; --emit=ptx writes the kernels alone)"),
              cl::init("cpu"), cl::cat(kilnCategory));
 static cl::list<std::string>
     cudaArch("cuda-arch",

@@ -82,6 +82,15 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
                   "}");
 }
 
+void buildCudaArtifactPipeline(OpPassManager &pm,
+                               const CudaCodegenOptions &options) {
+  buildCudaCodegenPipeline(pm, options);
+  // The host schedule: launches through the run context, the PTX as
+  // artifact data, then lowered as the CPU pipeline ends.
+  addPipeline(pm, "kiln-gpu-launch-to-runtime,canonicalize,cse," +
+                      cpuLoopsToLLVMPipeline(/*vectorize=*/false));
+}
+
 void buildCudaEmulationPipeline(OpPassManager &pm,
                                 const CudaCodegenOptions &options) {
   addCudaSchedule(pm, options);
@@ -128,6 +137,13 @@ void registerCudaCodegenPasses() {
       "Lower linalg on tensors to host code launching PTX kernels",
       [](OpPassManager &pm, const CudaCodegenPipelineOptions &options) {
         buildCudaCodegenPipeline(pm, toCodegenOptions(options));
+      });
+  PassPipelineRegistration<CudaCodegenPipelineOptions>(
+      "kiln-cuda-artifact",
+      "Lower linalg on tensors to PTX kernels and an LLVM-dialect host "
+      "schedule that launches them through the run context",
+      [](OpPassManager &pm, const CudaCodegenPipelineOptions &options) {
+        buildCudaArtifactPipeline(pm, toCodegenOptions(options));
       });
   PassPipelineRegistration<CudaCodegenPipelineOptions>(
       "kiln-cuda-emulation",

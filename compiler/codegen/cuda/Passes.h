@@ -40,6 +40,13 @@ struct CudaCodegenOptions {
 void buildCudaCodegenPipeline(mlir::OpPassManager &pm,
                               const CudaCodegenOptions &options);
 
+/// buildCudaCodegenPipeline, then the host code of a CUDA artifact: its
+/// launches calls of the run context (kiln-gpu-launch-to-runtime, the PTX
+/// in kiln.device_kernels) and everything lowered to the LLVM dialect as
+/// the CPU pipeline ends.
+void buildCudaArtifactPipeline(mlir::OpPassManager &pm,
+                               const CudaCodegenOptions &options);
+
 /// The same GPU schedule with every launch run as loops on the CPU, lowered
 /// as the CPU pipeline ends (an artifact for the CPU runtime): the numerics
 /// of the schedule checked without a GPU.

@@ -107,4 +107,34 @@ def GpuAttachTargets : Pass<"kiln-gpu-attach-targets", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::NVVM::NVVMDialect"];
 }
 
+def GpuLaunchToRuntime : Pass<"kiln-gpu-launch-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Launches as calls of the run context, kernels' PTX as "
+                "artifact data";
+  let description = [{
+    After `gpu-module-to-binary`, before the host code is lowered as the
+    CPU pipeline ends: the host schedule of a CUDA artifact. Each
+    `gpu.launch_func` becomes a call of `kiln_gpu_launch(kernel, grid x,
+    y, z, block x, y, z, shared bytes, params)`, where `kernel` indexes the
+    artifact's kernel table and `params` is the address of one 8-byte word
+    per kernel parameter (a memref of rank r: allocated, aligned, offset,
+    sizes[r], strides[r]; an index or integer; a float's bits), in a
+    buffer the function allocates once on its stack. Before every host
+    operation that may read or write memory while a launched kernel may
+    still run (a scalar read of a shape, the failure word of a run-time
+    check, a host loop, a call) it calls `kiln_gpu_sync()`; the artifact
+    defines both over the run context's `launch` and `sync` hooks.
+
+    The kernels leave the IR: every `gpu.binary` becomes an entry of the
+    module's `kiln.device_kernels` (module, function, one letter per
+    parameter: 'p' pointer, 'i' integer, 'f' float, and the PTX per chip),
+    and `kiln.device_constants` lists the `memref.global`s, which the
+    runtime copies to the device once per session. Fails on asynchronous
+    launches, clusters and kernel operands of other types.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
+}
+
 #endif

@@ -71,6 +71,13 @@ KILN_API const char *kiln_error_code_name(kiln_error_code code);
 KILN_API const char *kiln_runtime_version(void);
 /* The KILN_ABI_VERSION this runtime accepts. */
 KILN_API uint32_t kiln_runtime_abi_version(void);
+/* Whether this process can run CUDA artifacts on device `device_id`: loads
+ * the CUDA driver (libcuda.so.1, once per process) and writes the device's
+ * architecture ("sm_86", NUL-terminated) into `chip` (`chip_size` bytes).
+ * EP_FAIL, saying why, when there is no driver, no such device, or the
+ * device lacks what Kiln's CUDA provider needs. */
+KILN_API kiln_status *kiln_cuda_device_chip(int32_t device_id, char *chip,
+                                            size_t chip_size);
 /* "float", "int64", ... as in ONNX's "tensor(<name>)"; NULL when unknown. */
 KILN_API const char *kiln_elem_type_name(int32_t elem_type);
 /* Bytes per element; 0 for unknown types and for the packed 4- and 2-bit

@@ -564,6 +564,20 @@ public:
                                                 value.c_str()));
     return *this;
   }
+  /// Runs the session's .onnx model on CUDA device `deviceId`, compiled
+  /// for its architecture (or `archs`, "sm_80,sm_90"), holding at most
+  /// `gpuMemLimit` bytes of device memory (0: no limit). Without a usable
+  /// device, creating the session fails (EP_FAIL) saying why.
+  SessionOptions &appendExecutionProviderCuda(int deviceId = 0,
+                                              uint64_t gpuMemLimit = 0,
+                                              const std::string &archs = "") {
+    addConfigEntry("kiln.execution_provider", "cuda");
+    addConfigEntry("kiln.cuda.device_id", std::to_string(deviceId));
+    addConfigEntry("kiln.cuda.gpu_mem_limit", std::to_string(gpuMemLimit));
+    if (!archs.empty())
+      addConfigEntry("kiln.cuda.archs", archs);
+    return *this;
+  }
   std::optional<std::string> configEntry(const std::string &key) const {
     const char *value = nullptr;
     check(kiln_session_options_get_config_entry(options_, key.c_str(), &value));

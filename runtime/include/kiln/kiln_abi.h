@@ -31,8 +31,14 @@ extern "C" {
  * 5: KILN_VALUE_FLAG_RUNTIME: a sequence output whose length, or an
  *    optional output whose presence, only the run decides comes back as
  *    the address of a kiln_run_sequence_t. The compiler writes 5 only into
- *    artifacts that use it; every other artifact stays 4. */
-#define KILN_ABI_VERSION 5u
+ *    artifacts that use it; every other artifact stays 4.
+ * 6: the CUDA provider: struct_size and feature bits in the descriptor,
+ *    the PTX of a KILN_PROVIDER_CUDA artifact's kernels and the constants
+ *    its kernels read (kiln_device_kernel_t, kiln_device_constant_t), and
+ *    the run context's device hooks `launch` and `sync`. The compiler
+ *    writes 6 only into CUDA artifacts; CPU artifacts stay 4 or 5, and
+ *    the runtime keeps opening 3 to 6. */
+#define KILN_ABI_VERSION 6u
 #define KILN_ABI_VERSION_MIN 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
@@ -179,6 +185,69 @@ struct kiln_run_context_t {
    * and the rest the text. Like a failed allocation, the runtime may leave the run (or
    * the chunk) instead of returning. */
   void (*fail)(kiln_run_context_t *ctx, const char *message);
+  /* ABI 6, set for sessions of CUDA artifacts (NULL otherwise). `alloc`
+   * and `free` then hand out device memory that the host can read and
+   * write too (managed memory): the host schedule's scalar reads and the
+   * host loops of string ops need no copies.
+   *
+   * launch: runs device kernel `kernel` (an index into the descriptor's
+   * device_kernels) on the run's stream over a grid of grid_x * grid_y *
+   * grid_z blocks of block_x * block_y * block_z threads with
+   * `shared_bytes` of dynamic shared memory. `params` holds one 8-byte
+   * word per kernel parameter, in the order of the kernel's `params`
+   * string: a pointer, or a scalar in the word's low bytes (little
+   * endian). It returns once the launch is queued (the words may be
+   * reused); like a failed allocation, a launch the device refuses leaves
+   * the run.
+   * sync: waits until every kernel launched so far in this run has
+   * finished. The host schedule calls it before the host reads or writes
+   * memory a kernel may use (a scalar read of a shape, the failure word of
+   * a run-time check); the runtime calls it after `entry` returns. */
+  void (*launch)(kiln_run_context_t *ctx, uint32_t kernel, uint64_t grid_x,
+                 uint64_t grid_y, uint64_t grid_z, uint64_t block_x,
+                 uint64_t block_y, uint64_t block_z, uint32_t shared_bytes,
+                 const uint64_t *params);
+  void (*sync)(kiln_run_context_t *ctx);
+};
+
+/* ABI 6: one kernel's code for one GPU architecture. */
+typedef struct kiln_device_code_t {
+  /* The architecture: "sm_80", "sm_90", "sm_90a" (the `a` variants run
+   * only on that exact architecture). */
+  const char *chip;
+  /* NUL-terminated PTX text (`.target` is the chip). */
+  const char *text;
+} kiln_device_code_t;
+
+/* ABI 6: one device kernel of a CUDA artifact. */
+typedef struct kiln_device_kernel_t {
+  /* The kernel's module, unique in the artifact ("main_kernel_0"), and
+   * its entry function in that module's PTX ("main_kernel"). */
+  const char *module;
+  const char *function;
+  /* One letter per parameter, in order: 'p' a pointer, 'i' an integer,
+   * 'f' a floating-point value. A memref argument of rank r is
+   * 2 + 1 + 2r parameters, "pp" then 1 + 2r 'i' (allocated, aligned,
+   * offset, sizes, strides); an index is one 'i' (int64). */
+  const char *params;
+  /* The PTX for each architecture compiled, lowest first. */
+  uint32_t num_codes;
+  const kiln_device_code_t *codes;
+} kiln_device_kernel_t;
+
+/* ABI 6: a constant of the artifact that kernels read (the weights, small
+ * constant tensors). The runtime copies each to device memory once per
+ * session, and the launch hook passes the device copy wherever a 'p'
+ * parameter points into [host, host + size). */
+typedef struct kiln_device_constant_t {
+  const void *host;
+  uint64_t size;
+} kiln_device_constant_t;
+
+/* kiln_artifact_t.features (ABI 6). */
+enum {
+  /* The artifact has device kernels and calls the launch and sync hooks. */
+  KILN_ARTIFACT_FEATURE_DEVICE_CODE = 1u,
 };
 
 /*
@@ -226,6 +295,16 @@ typedef struct kiln_artifact_t {
   uint32_t num_output_values;
   const kiln_value_info_t *input_values;
   const kiln_value_info_t *output_values;
+  /* ABI 6: sizeof(kiln_artifact_t) of the compiler that built it (fields
+   * past it are absent) and KILN_ARTIFACT_FEATURE_* bits. */
+  uint32_t struct_size;
+  uint32_t features;
+  /* ABI 6: the device kernels launch() indexes and the constants they
+   * read (0 and NULL for CPU artifacts). */
+  uint32_t num_device_kernels;
+  uint32_t num_device_constants;
+  const kiln_device_kernel_t *device_kernels;
+  const kiln_device_constant_t *device_constants;
 } kiln_artifact_t;
 
 #ifdef __cplusplus

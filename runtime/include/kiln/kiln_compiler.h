@@ -45,6 +45,10 @@ typedef struct kiln_compile_options {
   size_t sequence_length_count;
   const char *const *absent_optionals;
   size_t absent_optional_count;
+  /* Non-empty: compile for the CUDA provider, PTX for these architectures
+   * ("sm_80,sm_90") launched by an x86-64 artifact; NULL or "": the CPU.
+   * Read when struct_size covers it. */
+  const char *cuda_archs;
 } kiln_compile_options;
 
 /* Compiles the ONNX model at `model_path` (its external data beside it)

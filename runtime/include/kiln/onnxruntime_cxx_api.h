@@ -22,6 +22,7 @@
 
 #include "kiln/kiln.hpp"
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -142,6 +143,21 @@ typedef enum OrtAllocatorType {
   OrtDeviceAllocator = 0,
   OrtArenaAllocator = 1,
 } OrtAllocatorType;
+
+/// ORT's OrtCUDAProviderOptions (its leading fields, in its order).
+struct OrtCUDAProviderOptions {
+  int device_id = 0;
+  int cudnn_conv_algo_search = 0;
+  size_t gpu_mem_limit = SIZE_MAX;
+  int arena_extend_strategy = 0;
+  int do_copy_in_default_stream = 1;
+  int has_user_compute_stream = 0;
+  void *user_compute_stream = nullptr;
+  void *default_memory_arena_cfg = nullptr;
+  int tunable_op_enable = 0;
+  int tunable_op_tuning_enable = 0;
+  int tunable_op_max_tuning_duration_ms = 0;
+};
 
 typedef enum OrtMemType {
   OrtMemTypeCPUInput = -2,
@@ -274,6 +290,16 @@ public:
     kiln::SessionOptions::AddInitializer(name, value);
     return *this;
   }
+  /// ORT's CUDA provider: device_id and gpu_mem_limit are honoured (SIZE_MAX
+  /// is no limit), the other fields are Kiln's to ignore.
+  SessionOptions &
+  AppendExecutionProvider_CUDA(const OrtCUDAProviderOptions &options) {
+    uint64_t limit = options.gpu_mem_limit >= (uint64_t(1) << 63)
+                         ? 0
+                         : uint64_t(options.gpu_mem_limit);
+    appendExecutionProviderCuda(options.device_id, limit);
+    return *this;
+  }
 };
 
 /// Ort::RunOptions (default-constructed, or `RunOptions{nullptr}` for "no
@@ -303,9 +329,15 @@ private:
   explicit MemoryInfo(const kiln::MemoryInfo &info) : kiln::MemoryInfo(info) {}
 };
 
-/// The providers this runtime can run artifacts on.
+/// The providers this runtime can run artifacts on: CUDA first when the
+/// CUDA driver loads and device 0 can run Kiln's CUDA artifacts.
 inline std::vector<std::string> GetAvailableProviders() {
-  return {"CPUExecutionProvider"};
+  char chip[32];
+  if (kiln_status *status = kiln_cuda_device_chip(0, chip, sizeof chip)) {
+    kiln_status_release(status);
+    return {"CPUExecutionProvider"};
+  }
+  return {"CUDAExecutionProvider", "CPUExecutionProvider"};
 }
 
 /// The runtime's version string.

@@ -1,5 +1,7 @@
-# Fails when LIBRARY depends (directly or transitively) on LLVM or MLIR:
-# deployed models must not pull the compiler in.
+# Fails when LIBRARY depends (directly or transitively) on LLVM or MLIR, or
+# on a CUDA library: deployed models must not pull the compiler in, and CPU
+# models must run where no CUDA driver is (libcuda is dlopened by CUDA
+# sessions only).
 if(NOT LIBRARY)
   message(FATAL_ERROR "usage: cmake -DLIBRARY=<path> -P check_no_llvm.cmake")
 endif()
@@ -9,8 +11,8 @@ file(GET_RUNTIME_DEPENDENCIES
   UNRESOLVED_DEPENDENCIES_VAR unresolved)
 foreach(dep IN LISTS resolved unresolved)
   get_filename_component(name "${dep}" NAME)
-  if(name MATCHES "(LLVM|MLIR|mlir|llvm|clang)")
+  if(name MATCHES "(LLVM|MLIR|mlir|llvm|clang|cuda|nvrtc|cublas)")
     message(FATAL_ERROR "${LIBRARY} depends on ${dep}")
   endif()
 endforeach()
-message(STATUS "${LIBRARY}: no LLVM/MLIR among ${resolved}")
+message(STATUS "${LIBRARY}: no LLVM/MLIR/CUDA among ${resolved}")

@@ -518,7 +518,7 @@ const kiln_tensor_info_t kSlots[] = {
 };
 
 std::string openWith(std::vector<kiln_value_info_t> inputs,
-                     uint32_t abi = KILN_ABI_VERSION) {
+                     uint32_t abi = 5) {
   static const kiln_value_info_t out = {
       "t", "tensor(float)", KILN_VALUE_TENSOR, 0, 0, 1};
   kiln_artifact_t a = {};
@@ -652,8 +652,8 @@ TEST(ValueTableTest, AbiThreeIgnoresTheTables) {
   // read, and every slot is a tensor value.
   EXPECT_EQ(openWith({{"m", "map(int64,tensor(float))", 7, 0, 0, 2}}, 3), "");
   EXPECT_NE(openWith({}, 2).find("artifact ABI version 2 does not match the "
-                                 "runtime's ABI version 5 (it reads versions "
-                                 "3 to 5)"),
+                                 "runtime's ABI version 6 (it reads versions "
+                                 "3 to 6)"),
             std::string::npos);
 }
 

@@ -34,7 +34,7 @@ static void entry(void **args, kiln_run_context_t *ctx) {
 }
 
 KILN_EXPORT const kiln_artifact_t kiln_artifact = {
-    KILN_ABI_VERSION,
+    KILN_CPU_ABI_VERSION,
     KILN_PROVIDER_CPU,
     1,
     1,

@@ -1,4 +1,5 @@
-/* A well-formed artifact compiled for the CUDA provider. */
+/* An artifact compiled for the CUDA provider before ABI 6, which has no
+ * device tables: the runtime refuses it. */
 #include "fake_memref.h"
 
 static const int64_t dims[1] = {4};
@@ -11,7 +12,7 @@ static void entry(void **args, kiln_run_context_t *ctx) {
   (void)ctx;
 }
 
-KILN_EXPORT const kiln_artifact_t kiln_artifact = {KILN_ABI_VERSION,
+KILN_EXPORT const kiln_artifact_t kiln_artifact = {5,
                                                    KILN_PROVIDER_CUDA,
                                                    1,
                                                    1,

@@ -11,6 +11,10 @@
 
 #define KILN_EXPORT __attribute__((visibility("default")))
 
+/* The ABI version of CPU artifacts: the compiler writes 6 (device tables)
+ * only into CUDA artifacts, and 5 into those with run-time outputs. */
+#define KILN_CPU_ABI_VERSION 5u
+
 typedef struct memref0 {
   void *allocated;
   void *aligned;

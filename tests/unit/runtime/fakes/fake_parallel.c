@@ -78,5 +78,5 @@ static void entry(void **args, kiln_run_context_t *ctx) {
 }
 
 KILN_EXPORT const kiln_artifact_t kiln_artifact = {
-    KILN_ABI_VERSION, KILN_PROVIDER_CPU, 1, 2, inputs, outputs, entry,
+    KILN_CPU_ABI_VERSION, KILN_PROVIDER_CPU, 1, 2, inputs, outputs, entry,
     NULL, "\0", "fake"};

@@ -1,0 +1,380 @@
+//===- cuda_provider_test.cpp - CUDA sessions without a GPU --------------===//
+//
+// Sessions of CUDA artifacts against three drivers, one per ctest test
+// (KILN_TEST_CUDA_DRIVER says which; the driver is loaded once per
+// process): none at all, the CUDA toolkit's stub libcuda.so (which every
+// call answers with CUDA_ERROR_STUB_LIBRARY), and the fake driver of
+// fakes/fake_cuda_driver.c, which records what the runtime asks and runs
+// one kernel for real. The artifacts are descriptors written here, like
+// those of linked_artifact_test.cpp; tests/lit/tools/cuda-artifact.onnxtxt
+// runs a compiled one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test_support.h"
+
+#include "kiln/kiln_abi.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <string>
+#include <vector>
+
+using namespace kiln_test;
+
+namespace {
+
+const int64_t kDims[] = {4};
+const char *const kParams[] = {""};
+const kiln_tensor_info_t kInput = {"x", KILN_ELEM_FLOAT, 1, kDims, kParams};
+const kiln_tensor_info_t kOutput = {"y", KILN_ELEM_FLOAT, 1, kDims, kParams};
+
+// The constant the kernel adds, which the runtime uploads once per session.
+const float kConstant[4] = {10, 20, 30, 40};
+const kiln_device_constant_t kConstants[] = {{kConstant, sizeof(kConstant)}};
+
+// "PTX" the fake driver reads: the target and the entry's 16 parameters.
+#define FAKE_PTX(CHIP)                                                         \
+  ".target " CHIP "\n.entry fake_add_constant(\n"                              \
+  ".param .u64 a0, .param .u64 a1, .param .u64 a2, .param .u64 a3,\n"          \
+  ".param .u64 a4, .param .u64 a5, .param .u64 a6, .param .u64 a7,\n"          \
+  ".param .u64 a8, .param .u64 a9, .param .u64 a10, .param .u64 a11,\n"        \
+  ".param .u64 a12, .param .u64 a13, .param .u64 a14, .param .u64 a15\n)\n{}\n"
+const kiln_device_code_t kCodes[] = {{"sm_70", FAKE_PTX("sm_70")},
+                                     {"sm_80", FAKE_PTX("sm_80")},
+                                     {"sm_90a", FAKE_PTX("sm_90a")}};
+// x, c, y (rank 1: allocated, aligned, offset, size, stride) and n.
+const kiln_device_kernel_t kKernels[] = {
+    {"add_module", "fake_add_constant", "ppiiippiiippiiii", 3, kCodes}};
+
+/// y = x + c in one launch of 1 block of 4 threads, as a compiled host
+/// schedule does it: y from the run's (device) memory, the parameters as
+/// words, a wait before the host reads. An input starting with -1 launches
+/// a kernel the artifact does not have.
+void entry(void **args, kiln_run_context_t *ctx) {
+  const int64_t *x = static_cast<const int64_t *>(args[1]);
+  auto *y = static_cast<float *>(ctx->alloc(ctx, 16, 64));
+  if (!y)
+    return;
+  const float *xData = reinterpret_cast<const float *>(x[1]);
+  uint32_t kernel = xData[x[2]] == -1 ? 5 : 0;
+  uint64_t words[16];
+  uint64_t c = reinterpret_cast<uintptr_t>(kConstant);
+  uint64_t yp = reinterpret_cast<uintptr_t>(y);
+  const uint64_t all[16] = {uint64_t(x[0]), uint64_t(x[1]), uint64_t(x[2]),
+                            uint64_t(x[3]), uint64_t(x[4]), c, c, 0, 4, 1,
+                            yp, yp, 0, 4, 1, 4};
+  std::memcpy(words, all, sizeof(words));
+  ctx->launch(ctx, kernel, 1, 1, 1, 4, 1, 1, 0, words);
+  ctx->sync(ctx);
+  auto *result = static_cast<int64_t *>(args[0]);
+  result[0] = result[1] = static_cast<int64_t>(yp);
+  result[2] = 0;
+  result[3] = 4;
+  result[4] = 1;
+}
+
+kiln_artifact_t descriptor() {
+  kiln_artifact_t a = {};
+  a.abi_version = KILN_ABI_VERSION;
+  a.provider = KILN_PROVIDER_CUDA;
+  a.num_inputs = 1;
+  a.num_outputs = 1;
+  a.inputs = &kInput;
+  a.outputs = &kOutput;
+  a.entry = entry;
+  a.metadata = "\0\0";
+  a.compiler_version = "kiln test";
+  a.struct_size = sizeof(kiln_artifact_t);
+  a.features = KILN_ARTIFACT_FEATURE_DEVICE_CODE;
+  a.num_device_kernels = 1;
+  a.device_kernels = kKernels;
+  a.num_device_constants = 1;
+  a.device_constants = kConstants;
+  return a;
+}
+
+/// Opens `a` with config entries; "" or the error.
+std::string open(const kiln_artifact_t &a, kiln_session **session,
+                 std::vector<std::pair<const char *, const char *>> config =
+                     {}) {
+  kiln_session_options *options = nullptr;
+  EXPECT_EQ(describe(kiln_session_options_create(&options)), "");
+  for (auto &[key, value] : config)
+    EXPECT_EQ(describe(kiln_session_options_add_config_entry(options, key,
+                                                             value)),
+              "");
+  std::string error = describe(
+      kiln_session_create_from_artifact(&a, "cuda", options, session));
+  kiln_session_options_release(options);
+  return error;
+}
+
+/// Runs `session` on x; "" or the error, the output in `y`.
+std::string run(kiln_session *session, std::vector<float> x,
+                std::vector<float> &y) {
+  Wrapped<float> input(KILN_ELEM_FLOAT, std::move(x), {4});
+  const char *inName = "x", *outName = "y";
+  OwnedValues out(1);
+  std::string error = describe(kiln_session_run(
+      session, &inName, &input.value, 1, &outName, 1, out.data()));
+  if (error.empty())
+    y = valuesOf<float>(out[0]);
+  return error;
+}
+
+const char *driverKind() {
+  const char *kind = std::getenv("KILN_TEST_CUDA_DRIVER");
+  return kind ? kind : "";
+}
+
+} // namespace
+
+//--- No driver ---------------------------------------------------------------
+
+TEST(CudaNoDriver, SessionFailsClearly) {
+  if (std::strcmp(driverKind(), "none") != 0)
+    GTEST_SKIP() << "run by the cuda_provider_no_driver test";
+  if (void *real = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+    dlclose(real);
+    GTEST_SKIP() << "this machine has a CUDA driver";
+  }
+  kiln_session *session = nullptr;
+  std::string error = open(descriptor(), &session);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(error.rfind("EP_FAIL: the CUDA driver (libcuda.so.1) cannot be "
+                        "loaded: ",
+                        0),
+            0u)
+      << error;
+  EXPECT_NE(error.find("Is an NVIDIA driver installed?"), std::string::npos)
+      << error;
+}
+
+//--- The toolkit's stub ------------------------------------------------------
+
+TEST(CudaStub, SessionFailsClearly) {
+  if (std::strcmp(driverKind(), "stub") != 0)
+    GTEST_SKIP() << "run by the cuda_provider_stub test";
+  kiln_session *session = nullptr;
+  std::string error = open(descriptor(), &session);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(error.rfind("EP_FAIL: CUDA failure while initializing the driver "
+                        "(cuInit): ",
+                        0),
+            0u)
+      << error;
+  EXPECT_NE(error.find("CUDA_ERROR_STUB_LIBRARY (34)"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("the CUDA toolkit's stub library"), std::string::npos)
+      << error;
+}
+
+//--- The fake driver ---------------------------------------------------------
+
+namespace {
+
+class CudaFake : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (std::strcmp(driverKind(), "fake") != 0)
+      GTEST_SKIP() << "run by the cuda_provider_fake_driver test";
+    driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(driver, nullptr) << dlerror();
+    log = reinterpret_cast<const char *(*)()>(dlsym(driver, "fake_cuda_log"));
+    clear = reinterpret_cast<void (*)()>(dlsym(driver, "fake_cuda_clear_log"));
+    managedBytes = reinterpret_cast<uint64_t (*)()>(
+        dlsym(driver, "fake_cuda_managed_bytes"));
+    ASSERT_TRUE(log && clear && managedBytes)
+        << "libcuda.so.1 is not the fake driver";
+    clear();
+    ::unsetenv("FAKE_CUDA_CC");
+  }
+  void TearDown() override {
+    ::unsetenv("FAKE_CUDA_CC");
+    if (driver)
+      dlclose(driver);
+  }
+
+  /// The lines of the log that start with `prefix`.
+  std::vector<std::string> lines(const std::string &prefix) const {
+    std::vector<std::string> out;
+    std::string text = log();
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      std::string line = text.substr(start, end - start);
+      if (line.rfind(prefix, 0) == 0)
+        out.push_back(line);
+      start = end == std::string::npos ? text.size() : end + 1;
+    }
+    return out;
+  }
+
+  void *driver = nullptr;
+  const char *(*log)() = nullptr;
+  void (*clear)() = nullptr;
+  uint64_t (*managedBytes)() = nullptr;
+};
+
+/// The words of a "launch ..." line of the fake driver's log.
+std::vector<uint64_t> launchWords(const std::string &line) {
+  std::vector<uint64_t> words;
+  size_t at = line.find(" params");
+  if (at == std::string::npos)
+    return words;
+  const char *p = line.c_str() + at + 7;
+  char *end = nullptr;
+  for (;;) {
+    uint64_t w = std::strtoull(p, &end, 10);
+    if (end == p)
+      break;
+    words.push_back(w);
+    p = end;
+  }
+  return words;
+}
+
+} // namespace
+
+TEST_F(CudaFake, RunsTheKernelsOnTheDevice) {
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  uint32_t provider = 99;
+  EXPECT_EQ(describe(kiln_session_get_provider(session, &provider)), "");
+  EXPECT_EQ(provider, uint32_t(KILN_PROVIDER_CUDA));
+  // The highest PTX not above the fake's sm_80, loaded once.
+  EXPECT_EQ(lines("load "), std::vector<std::string>{"load sm_80"});
+  std::vector<float> y;
+  std::vector<float> x = {1, 2, 3, 4};
+  ASSERT_EQ(run(session, x, y), "");
+  EXPECT_EQ(y, (std::vector<float>{11, 22, 33, 44}));
+
+  std::vector<std::string> launches = lines("launch ");
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].find("launch fake_add_constant grid 1 1 1 block 4 1 "
+                             "1 shared 0 stream "),
+            0u)
+      << launches[0];
+  std::vector<uint64_t> words = launchWords(launches[0]);
+  ASSERT_EQ(words.size(), 16u) << launches[0];
+  // The input was copied to device memory; the constant's pointers are its
+  // device copy; offsets, sizes and strides pass as they are.
+  EXPECT_NE(words[1], uint64_t(reinterpret_cast<uintptr_t>(x.data())));
+  EXPECT_EQ(words[0], words[1]);
+  EXPECT_NE(words[6], uint64_t(reinterpret_cast<uintptr_t>(kConstant)));
+  EXPECT_EQ(words[5], words[6]);
+  EXPECT_EQ(std::vector<uint64_t>(words.begin() + 7, words.begin() + 10),
+            (std::vector<uint64_t>{0, 4, 1}));
+  EXPECT_EQ(words[15], 4u);
+  // The run waits for its kernels on the stream it launched them on.
+  std::string stream =
+      launches[0].substr(launches[0].find(" stream ") + 8,
+                         launches[0].find(" params") -
+                             (launches[0].find(" stream ") + 8));
+  std::vector<std::string> syncs = lines("sync ");
+  ASSERT_FALSE(syncs.empty());
+  EXPECT_EQ(syncs[0], "sync " + stream);
+  std::string text = log();
+  EXPECT_LT(text.find("launch "), text.find("sync "));
+  kiln_session_release(session);
+}
+
+TEST_F(CudaFake, UploadsTheWeightsOncePerSession) {
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  std::vector<float> y;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(run(session, {1, 1, 1, 1}, y), "");
+    EXPECT_EQ(y, (std::vector<float>{11, 21, 31, 41}));
+  }
+  EXPECT_EQ(lines("copy to device "),
+            std::vector<std::string>{"copy to device 16"});
+  EXPECT_EQ(lines("alloc "), std::vector<std::string>{"alloc 16"});
+  EXPECT_EQ(lines("launch ").size(), 3u);
+  // One stream for the three runs of one context.
+  EXPECT_EQ(lines("stream create ").size(), 1u);
+  kiln_session_release(session);
+  EXPECT_EQ(lines("stream destroy ").size(), 1u);
+  EXPECT_EQ(managedBytes(), 0u) << "the session's memory was not freed";
+  EXPECT_EQ(lines("unload").size(), 1u);
+}
+
+TEST_F(CudaFake, PicksTheHighestPtxNotAboveTheDevice) {
+  const std::pair<const char *, const char *> cases[] = {
+      {"75", "load sm_70"}, {"86", "load sm_80"}, {"90", "load sm_90a"},
+      {"120", "load sm_80"}};
+  for (auto [cc, loaded] : cases) {
+    ::setenv("FAKE_CUDA_CC", cc, 1);
+    clear();
+    kiln_session *session = nullptr;
+    ASSERT_EQ(open(descriptor(), &session), "") << cc;
+    EXPECT_EQ(lines("load "), std::vector<std::string>{loaded}) << cc;
+    kiln_session_release(session);
+  }
+  ::setenv("FAKE_CUDA_CC", "60", 1);
+  kiln_session *session = nullptr;
+  EXPECT_EQ(open(descriptor(), &session),
+            "EP_FAIL: the artifact has no PTX for CUDA device 0 (sm_60): "
+            "kernel add_module was compiled for sm_70, sm_80, sm_90a; "
+            "recompile with kiln-compile --cuda-arch=sm_60");
+  EXPECT_EQ(session, nullptr);
+}
+
+TEST_F(CudaFake, DeviceIdAndMemoryLimit) {
+  kiln_session *session = nullptr;
+  EXPECT_EQ(open(descriptor(), &session, {{"kiln.cuda.device_id", "3"}}),
+            "EP_FAIL: CUDA device_id 3 is out of range: this machine has 1 "
+            "CUDA device");
+  EXPECT_EQ(open(descriptor(), &session, {{"kiln.cuda.device_id", "x"}}),
+            "INVALID_ARGUMENT: session option kiln.cuda.device_id must be a "
+            "non-negative integer, got 'x'");
+  // 16 bytes of device memory cannot hold the input's 64-byte block.
+  ASSERT_EQ(open(descriptor(), &session, {{"kiln.cuda.gpu_mem_limit", "16"}}),
+            "");
+  std::vector<float> y;
+  EXPECT_EQ(run(session, {1, 2, 3, 4}, y),
+            "FAIL: Failed to allocate memory for requested buffer of size 16 "
+            "(input 'x' on the CUDA device)");
+  kiln_session_release(session);
+  ASSERT_EQ(open(descriptor(), &session, {{"kiln.cuda.gpu_mem_limit", "4096"}}),
+            "");
+  EXPECT_EQ(run(session, {1, 2, 3, 4}, y), "");
+  kiln_session_release(session);
+}
+
+TEST_F(CudaFake, AFailedLaunchFailsTheRun) {
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  std::vector<float> y;
+  EXPECT_EQ(run(session, {-1, 0, 0, 0}, y),
+            "FAIL: the artifact launched kernel 5 of 1");
+  // The session runs on.
+  ASSERT_EQ(run(session, {1, 2, 3, 4}, y), "");
+  EXPECT_EQ(y, (std::vector<float>{11, 22, 33, 44}));
+  kiln_session_release(session);
+}
+
+TEST_F(CudaFake, MalformedTablesAreRefused) {
+  kiln_session *session = nullptr;
+  kiln_artifact_t a = descriptor();
+  kiln_device_kernel_t bad = kKernels[0];
+  bad.params = "ppx";
+  a.device_kernels = &bad;
+  EXPECT_EQ(open(a, &session),
+            "INVALID_GRAPH: Load model from linked-in model 'cuda' "
+            "failed:device kernel 0 (add_module) has a parameter of unknown "
+            "kind 'x'");
+  a = descriptor();
+  a.features = 0;
+  EXPECT_EQ(open(a, &session),
+            "INVALID_GRAPH: Load model from linked-in model 'cuda' failed:the "
+            "CUDA artifact does not declare device code");
+  a = descriptor();
+  a.struct_size = 100;
+  EXPECT_EQ(open(a, &session),
+            "INVALID_GRAPH: Load model from linked-in model 'cuda' failed:the "
+            "artifact's descriptor is 100 bytes, too short for ABI 6");
+  EXPECT_EQ(session, nullptr);
+}

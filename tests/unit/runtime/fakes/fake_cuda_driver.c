@@ -1,0 +1,340 @@
+/*===- fake_cuda_driver.c - A CUDA driver without a GPU, for the tests ----===*
+ *
+ * Built as libcuda.so.1 in a directory of its own: a test that puts the
+ * directory first in LD_LIBRARY_PATH has the runtime's dlopen find it. It
+ * implements the driver calls the runtime makes, with host memory as
+ * "device" memory, and records what it is asked in a log the test reads
+ * (fake_cuda_log, through dlsym on the same library): modules loaded and
+ * for which chip, launches with every parameter word, copies, waits.
+ *
+ * A kernel named "fake_add_constant" runs for real: y[i] = x[i] + c[i]
+ * over its 1-D grid, with the parameters of three rank-1 f32 memrefs
+ * (x, c, y) and the count n, so that a test checks the whole path (inputs
+ * copied to device memory, constants uploaded and their pointers
+ * translated, outputs copied back) by the numbers. Every pointer parameter
+ * of a launch must point into memory this driver handed out; a host
+ * pointer fails the launch (CUDA_ERROR_ILLEGAL_ADDRESS).
+ *
+ * Environment: FAKE_CUDA_DEVICES (default 1), FAKE_CUDA_CC (compute
+ * capability as "86", default "80"), FAKE_CUDA_LOG_FILE (the log, written
+ * at exit).
+ *
+ *===----------------------------------------------------------------------===*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef int CUresult;
+enum {
+  OK = 0,
+  INVALID_VALUE = 1,
+  OUT_OF_MEMORY = 2,
+  NOT_INITIALIZED = 3,
+  INVALID_DEVICE = 101,
+  NOT_FOUND = 500,
+  ILLEGAL_ADDRESS = 700,
+};
+
+static char logText[1 << 20];
+static size_t logSize;
+static int initialized;
+
+static void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
+#include <stdarg.h>
+static void note(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(logText + logSize, sizeof(logText) - logSize, format, args);
+  va_end(args);
+  if (n > 0 && logSize + (size_t)n < sizeof(logText))
+    logSize += (size_t)n;
+}
+
+/* FAKE_CUDA_LOG_FILE: where the log goes when the process exits, for
+ * tests that run a tool (kiln-run) rather than call the runtime. */
+__attribute__((destructor)) static void writeLogFile(void) {
+  const char *path = getenv("FAKE_CUDA_LOG_FILE");
+  FILE *f = path ? fopen(path, "w") : NULL;
+  if (!f)
+    return;
+  fwrite(logText, 1, logSize, f);
+  fclose(f);
+}
+
+/* What the test reads and clears. */
+EXPORT const char *fake_cuda_log(void) { return logText; }
+EXPORT void fake_cuda_clear_log(void) {
+  logSize = 0;
+  logText[0] = 0;
+}
+
+/* Allocations: [begin, end) ranges, to tell device pointers from host. */
+typedef struct Allocation {
+  uintptr_t begin, end;
+  int managed;
+} Allocation;
+static Allocation allocations[4096];
+static int numAllocations;
+static uint64_t managedBytes;
+
+EXPORT uint64_t fake_cuda_managed_bytes(void) { return managedBytes; }
+
+static int isDevicePointer(uintptr_t p) {
+  for (int i = 0; i < numAllocations; ++i)
+    if (p >= allocations[i].begin && p < allocations[i].end)
+      return 1;
+  return 0;
+}
+
+static CUresult allocate(unsigned long long *out, size_t bytes, int managed) {
+  if (numAllocations == 4096)
+    return OUT_OF_MEMORY;
+  void *p = NULL;
+  if (posix_memalign(&p, 256, bytes ? bytes : 1) != 0)
+    return OUT_OF_MEMORY;
+  allocations[numAllocations++] =
+      (Allocation){(uintptr_t)p, (uintptr_t)p + bytes, managed};
+  if (managed)
+    managedBytes += bytes;
+  *out = (unsigned long long)(uintptr_t)p;
+  return OK;
+}
+
+EXPORT CUresult cuInit(unsigned flags) {
+  (void)flags;
+  initialized = 1;
+  note("init\n");
+  return OK;
+}
+
+EXPORT CUresult cuDriverGetVersion(int *v) {
+  *v = 13000;
+  return OK;
+}
+
+static int deviceCount(void) {
+  const char *n = getenv("FAKE_CUDA_DEVICES");
+  return n ? atoi(n) : 1;
+}
+
+EXPORT CUresult cuDeviceGetCount(int *count) {
+  if (!initialized)
+    return NOT_INITIALIZED;
+  *count = deviceCount();
+  return OK;
+}
+
+EXPORT CUresult cuDeviceGet(int *device, int ordinal) {
+  if (ordinal < 0 || ordinal >= deviceCount())
+    return INVALID_DEVICE;
+  *device = ordinal;
+  return OK;
+}
+
+EXPORT CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
+  (void)device;
+  const char *cc = getenv("FAKE_CUDA_CC");
+  int number = cc ? atoi(cc) : 80;
+  switch (attribute) {
+  case 75: /* COMPUTE_CAPABILITY_MAJOR */
+    *value = number / 10;
+    return OK;
+  case 76: /* COMPUTE_CAPABILITY_MINOR */
+    *value = number % 10;
+    return OK;
+  case 83: /* MANAGED_MEMORY */
+  case 89: /* CONCURRENT_MANAGED_ACCESS */
+    *value = 1;
+    return OK;
+  default:
+    *value = 0;
+    return OK;
+  }
+}
+
+EXPORT CUresult cuDeviceGetName(char *name, int length, int device) {
+  snprintf(name, (size_t)length, "Fake GPU %d", device);
+  return OK;
+}
+
+static int contextToken;
+EXPORT CUresult cuDevicePrimaryCtxRetain(void **context, int device) {
+  note("retain %d\n", device);
+  *context = &contextToken;
+  return OK;
+}
+
+EXPORT CUresult cuDevicePrimaryCtxRelease_v2(int device) {
+  note("release %d\n", device);
+  return OK;
+}
+
+EXPORT CUresult cuCtxSetCurrent(void *context) {
+  return context == &contextToken ? OK : INVALID_VALUE;
+}
+
+/* A module: the chip of its PTX (".target sm_XX") and its text, in which
+ * cuModuleGetFunction finds ".entry <name>(" and counts the ".param"s up
+ * to the closing parenthesis: the number of words a launch passes. */
+typedef struct Module {
+  char target[32];
+  char *text;
+} Module;
+typedef struct Function {
+  char name[128];
+  int numParams;
+} Function;
+
+EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image,
+                                   unsigned numOptions, int *options,
+                                   void **values) {
+  (void)numOptions;
+  (void)options;
+  (void)values;
+  Module *m = calloc(1, sizeof(Module));
+  const char *text = image;
+  const char *target = strstr(text, ".target ");
+  if (!target) {
+    free(m);
+    note("error: module without .target\n");
+    return 218; /* CUDA_ERROR_INVALID_PTX */
+  }
+  sscanf(target + 8, "%31[a-z_0-9]", m->target);
+  m->text = strdup(text);
+  note("load %s\n", m->target);
+  *module = m;
+  return OK;
+}
+
+EXPORT CUresult cuModuleGetFunction(void **function, void *module,
+                                    const char *name) {
+  Module *m = module;
+  char entry[160];
+  snprintf(entry, sizeof(entry), ".entry %s(", name);
+  const char *at = strstr(m->text, entry);
+  if (!at) {
+    note("error: no function %s\n", name);
+    return NOT_FOUND;
+  }
+  const char *end = strchr(at, ')');
+  int count = 0;
+  for (const char *p = strstr(at, ".param"); p && p < end;
+       p = strstr(p + 6, ".param"))
+    ++count;
+  Function *f = calloc(1, sizeof(Function));
+  snprintf(f->name, sizeof(f->name), "%s", name);
+  f->numParams = count;
+  *function = f;
+  return OK;
+}
+
+EXPORT CUresult cuModuleUnload(void *module) {
+  Module *m = module;
+  free(m->text);
+  free(m);
+  note("unload\n");
+  return OK;
+}
+
+/* y[i] = x[i] + c[i]: params x (5 words), c (5), y (5), n (1). */
+static CUresult addConstant(const Function *f, unsigned blocks,
+                            unsigned threads, void **params) {
+  if (f->numParams != 16)
+    return INVALID_VALUE;
+  const float *x = *(float **)params[1];
+  int64_t xOffset = *(int64_t *)params[2];
+  const float *c = *(float **)params[6];
+  int64_t cOffset = *(int64_t *)params[7];
+  float *y = *(float **)params[11];
+  int64_t yOffset = *(int64_t *)params[12];
+  int64_t n = *(int64_t *)params[15];
+  for (int k = 0; k < 3; ++k)
+    if (!isDevicePointer(*(uintptr_t *)params[5 * k + 1])) {
+      note("error: parameter %d is a host pointer\n", 5 * k + 1);
+      return ILLEGAL_ADDRESS;
+    }
+  for (int64_t i = 0; i < n && i < (int64_t)blocks * threads; ++i)
+    y[yOffset + i] = x[xOffset + i] + c[cOffset + i];
+  return OK;
+}
+
+EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
+                               unsigned gz, unsigned bx, unsigned by,
+                               unsigned bz, unsigned shared, void *stream,
+                               void **params, void **extra) {
+  (void)extra;
+  Function *f = function;
+  note("launch %s grid %u %u %u block %u %u %u shared %u stream %p params",
+       f->name, gx, gy, gz, bx, by, bz, shared, stream);
+  for (int i = 0; i < f->numParams; ++i)
+    note(" %llu", (unsigned long long)*(uint64_t *)params[i]);
+  note("\n");
+  if (strcmp(f->name, "fake_add_constant") == 0)
+    return addConstant(f, gx, bx, params);
+  return OK;
+}
+
+EXPORT CUresult cuStreamCreate(void **stream, unsigned flags) {
+  static int streams;
+  *stream = (void *)(uintptr_t)(0x1000 + ++streams);
+  note("stream create %p flags %u\n", *stream, flags);
+  return OK;
+}
+
+EXPORT CUresult cuStreamDestroy_v2(void *stream) {
+  note("stream destroy %p\n", stream);
+  return OK;
+}
+
+EXPORT CUresult cuStreamSynchronize(void *stream) {
+  note("sync %p\n", stream);
+  return OK;
+}
+
+EXPORT CUresult cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
+  note("alloc %zu\n", bytes);
+  return allocate(ptr, bytes, 0);
+}
+
+EXPORT CUresult cuMemAllocManaged(unsigned long long *ptr, size_t bytes,
+                                  unsigned flags) {
+  (void)flags;
+  return allocate(ptr, bytes, 1);
+}
+
+EXPORT CUresult cuMemFree_v2(unsigned long long ptr) {
+  for (int i = 0; i < numAllocations; ++i)
+    if (allocations[i].begin == (uintptr_t)ptr) {
+      if (allocations[i].managed)
+        managedBytes -= allocations[i].end - allocations[i].begin;
+      free((void *)(uintptr_t)ptr);
+      allocations[i] = allocations[--numAllocations];
+      return OK;
+    }
+  note("error: free of %llu, never allocated\n", ptr);
+  return INVALID_VALUE;
+}
+
+EXPORT CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src,
+                                size_t bytes) {
+  if (!isDevicePointer((uintptr_t)dst))
+    return INVALID_VALUE;
+  memcpy((void *)(uintptr_t)dst, src, bytes);
+  note("copy to device %zu\n", bytes);
+  return OK;
+}
+
+EXPORT CUresult cuGetErrorName(CUresult error, const char **name) {
+  *name = error == ILLEGAL_ADDRESS ? "CUDA_ERROR_ILLEGAL_ADDRESS"
+                                   : "CUDA_ERROR_FAKE";
+  return OK;
+}
+
+EXPORT CUresult cuGetErrorString(CUresult error, const char **text) {
+  (void)error;
+  *text = "an error of the fake driver";
+  return OK;
+}
