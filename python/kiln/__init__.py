@@ -114,17 +114,31 @@ def enable_telemetry_events():
 
 
 def preload_dlls(cuda=True, cudnn=True, msvc=True, directory=None):
-    """ORT loads CUDA/cuDNN/MSVC libraries here; Kiln's runtime needs none
-    (CUDA artifacts are not run yet), so there is nothing to load."""
+    """ORT loads CUDA/cuDNN/MSVC libraries here; Kiln's runtime needs only
+    the CUDA driver, which a CUDA session loads itself (libcuda.so.1), so
+    there is nothing to load."""
 
 
 def print_debug_info():
     print(f"kiln {__version__}: providers {get_available_providers()}")
 
 
+_CUDA_AVAILABLE = None
+
+
 def get_available_providers():
-    """Providers this build can run on, in priority order (CPU last)."""
-    return ["CPUExecutionProvider"]
+    """Providers this process can run on, in priority order (CPU last):
+    CUDA when the CUDA driver loads and device 0 can run Kiln's CUDA
+    artifacts (probed once)."""
+    global _CUDA_AVAILABLE
+    if _CUDA_AVAILABLE is None:
+        try:
+            _runtime.cuda_device_chip(0)
+            _CUDA_AVAILABLE = True
+        except _runtime.EPFail:
+            _CUDA_AVAILABLE = False
+    return (["CUDAExecutionProvider"] if _CUDA_AVAILABLE else []) + [
+        "CPUExecutionProvider"]
 
 
 def get_all_providers():

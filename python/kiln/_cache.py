@@ -120,7 +120,7 @@ def _external_data_identity(model_bytes, model_path):
 
 def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
               model_path=None, sequence_lengths=(), absent_optionals=(),
-              input_shapes=()):
+              input_shapes=(), cuda_archs=()):
     compiler = _compiler_identity()
     cpu = target_cpu if target_cpu not in ("", "native") else (
         "native:" + _host_cpu_identity()
@@ -145,6 +145,9 @@ def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
                if absent_optionals else {}),
             **({"input_shapes": sorted((n, list(s)) for n, s in input_shapes)}
                if input_shapes else {}),
+            # CUDA artifacts (the PTX architectures they carry); CPU keys
+            # stay what they were.
+            **({"cuda_archs": sorted(cuda_archs)} if cuda_archs else {}),
         },
         sort_keys=True,
     ).encode()
@@ -168,19 +171,22 @@ def _import_compiler():
 
 def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
                   out_path, emit="so", profile=False, sequence_lengths=(),
-                  absent_optionals=(), input_shapes=()):
+                  absent_optionals=(), input_shapes=(), cuda_archs=()):
     """Compiles `model_path` (or `model_bytes` when it is None) to
     `out_path`; raises ORT's exception class for the compiler's code.
     `sequence_lengths` [(input, n)] fixes sequence inputs' lengths,
     `absent_optionals` names optional inputs compiled for None,
     `input_shapes` [(name, dims)] gives shapes (-1: dynamic), such as
-    those of sequence elements ("x[0]") the model leaves unranked."""
+    those of sequence elements ("x[0]") the model leaves unranked;
+    `cuda_archs` (sm_80, ...) compiles for the CUDA provider."""
     compiler = _import_compiler()
     variant = {}
     if sequence_lengths:
         variant["sequence_lengths"] = sorted(sequence_lengths)
     if absent_optionals:
         variant["absent_optionals"] = sorted(absent_optionals)
+    if cuda_archs:
+        variant["cuda_archs"] = list(cuda_archs)
     code, message = compiler.compile(
         model_path or "",
         b"" if model_path else model_bytes,
@@ -217,7 +223,7 @@ def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
 
 def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
                  profile=False, sequence_lengths=(), absent_optionals=(),
-                 input_shapes=()):
+                 input_shapes=(), cuda_archs=()):
     """The cached artifact for the model, compiling it on a miss.
 
     Returns (path of the .so, True when it came from the cache).
@@ -227,7 +233,8 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
     """
     variant = {"sequence_lengths": list(sequence_lengths),
                "absent_optionals": list(absent_optionals),
-               "input_shapes": list(input_shapes)}
+               "input_shapes": list(input_shapes),
+               "cuda_archs": list(cuda_archs)}
     key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile,
                     model_path, **variant)
     directory = cache_dir()

@@ -17,9 +17,10 @@ from ._ortvalue import (VIEWED_ELEMS, IOBinding, OrtValue, bfloat16_dtype,
                         bits_dtype, dtype_of_elem, elem_of, type_string)
 
 CPU_PROVIDER = "CPUExecutionProvider"
-# Names ONNX Runtime knows; Kiln compiles for the CPU only so far, so each of
-# these falls back to the CPU with a warning, as ORT does when a provider
-# cannot start.
+CUDA_PROVIDER = "CUDAExecutionProvider"
+# Names ONNX Runtime knows; Kiln compiles for the CPU and CUDA, so each of
+# the others falls back to the CPU with a warning, as ORT does when a
+# provider cannot start.
 _KNOWN_PROVIDERS = (
     "TensorrtExecutionProvider",
     "CUDAExecutionProvider",
@@ -235,7 +236,9 @@ def _normalize_providers(providers, provider_options):
     returns [(name, {str: str})] in order, warning on unknown names."""
     if providers is None:
         return []
-    available = [CPU_PROVIDER]
+    # CUDA is reported by the session, which falls back or fails (see
+    # InferenceSession._select_providers), not here.
+    available = [CPU_PROVIDER, CUDA_PROVIDER]
     chosen = {}
 
     def add(name, options):
@@ -282,6 +285,29 @@ def _normalize_providers(providers, provider_options):
                     "(string, dict) tuples."
                 )
     return list(chosen.items())
+
+
+# KILN_PROVIDER_CUDA (kiln_abi.h).
+_PROVIDER_CUDA_ID = 1
+
+
+def _cuda_provider_options(given):
+    """ORT's CUDA provider options as get_provider_options() reports them:
+    device_id and gpu_mem_limit (bytes; ORT's default SIZE_MAX is no limit)
+    checked, the others kept as given (Kiln ignores them)."""
+    out = {"device_id": "0", "gpu_mem_limit": str((1 << 64) - 1)}
+    out.update(given)
+    for key in ("device_id", "gpu_mem_limit"):
+        try:
+            value = int(out[key])
+        except ValueError:
+            value = -1
+        if value < 0 or (key == "device_id" and value >= 1 << 20):
+            raise _errors.make_error(
+                2, f"[CUDAExecutionProvider] invalid {key} '{out[key]}': "
+                "expected a non-negative integer")
+        out[key] = str(value)
+    return out
 
 
 class _Profiler:
@@ -478,6 +504,9 @@ class InferenceSession:
             normalized = []
         self._providers, self._provider_options = self._select_providers(
             normalized)
+        # The CUDA architectures the artifact is compiled for: the device's
+        # own when the session runs on CUDA, () for the CPU.
+        self._cuda_archs = self._cuda_device_archs()
 
         self._profiler = (_Profiler(opts.profile_file_prefix, begin)
                           if opts.enable_profiling else None)
@@ -511,8 +540,28 @@ class InferenceSession:
             inputs, outputs, in_kinds, out_kinds = _model_signature(
                 self._model())
         else:
-            self._sess, so_path = self._open(
-                so_path, lambda: self._artifact_path(variant=self._variant))
+            try:
+                self._sess, so_path = self._open(
+                    so_path,
+                    lambda: self._artifact_path(variant=self._variant))
+            except _errors.EPFail as e:
+                # The device would not take the artifact (no PTX for its
+                # architecture, out of memory for the weights).
+                if not (self._cuda_archs and self._cuda_fallback):
+                    raise
+                self._fall_back_to_cpu(e)
+                so_path = self._first_artifact_path()
+                self._sess, so_path = self._open(
+                    so_path,
+                    lambda: self._artifact_path(variant=self._variant))
+            if self._sess.provider() == _PROVIDER_CUDA_ID:
+                # A compiled CUDA artifact runs on CUDA whatever was asked.
+                self._providers = [CUDA_PROVIDER, CPU_PROVIDER]
+                self._provider_options.setdefault(
+                    CUDA_PROVIDER, _cuda_provider_options({}))
+            elif self._providers[0] == CUDA_PROVIDER:
+                self._providers = [CPU_PROVIDER]
+                self._provider_options.pop(CUDA_PROVIDER, None)
             # None for an artifact given as bytes (loaded from memory).
             self._so_path = so_path if isinstance(so_path, str) else None
             inputs, outputs = self._sess.inputs(), self._sess.outputs()
@@ -578,6 +627,13 @@ class InferenceSession:
             # The runtime records kernel events for artifacts compiled with
             # profiling (see _artifact_path).
             config.append(("kiln.enable_profiling", "1"))
+        cuda = self._provider_options.get(CUDA_PROVIDER)
+        if cuda is not None:
+            config.append(("kiln.cuda.device_id", cuda["device_id"]))
+            limit = int(cuda["gpu_mem_limit"])
+            # ORT's default, SIZE_MAX, means no limit.
+            config.append(("kiln.cuda.gpu_mem_limit",
+                           str(limit if limit < 1 << 63 else 0)))
 
         def open_session(path):
             return _runtime.Session(path, opts.intra_op_num_threads,
@@ -615,17 +671,59 @@ class InferenceSession:
             warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     def _select_providers(self, normalized):
-        """Keeps the CPU provider only (the implicit last fallback); every
-        other provider falls back with a warning, as in ORT when a provider
-        cannot start."""
-        for name, _ in normalized:
-            if name != CPU_PROVIDER and name in _KNOWN_PROVIDERS:
+        """CUDA when it comes before the CPU in the list, else the CPU (the
+        implicit last fallback); every other provider falls back with a
+        warning, as in ORT when a provider cannot start. A CUDA session
+        falls back to the CPU only when the CPU is listed too
+        (`self._cuda_fallback`); otherwise a CUDA device that cannot be
+        used is an error (EPFail)."""
+        names = [name for name, _ in normalized]
+        for name in names:
+            if name not in (CPU_PROVIDER, CUDA_PROVIDER) and \
+                    name in _KNOWN_PROVIDERS:
                 self._warn(
-                    f"{name} is not available in Kiln yet (it compiles for "
-                    f"the CPU only); falling back to {CPU_PROVIDER}."
+                    f"{name} is not available in Kiln (it compiles for "
+                    f"the CPU and CUDA); falling back to {CPU_PROVIDER}."
                 )
-        cpu_options = dict(normalized).get(CPU_PROVIDER, {})
+        options = dict(normalized)
+        cpu_options = options.get(CPU_PROVIDER, {})
+        cuda_first = CUDA_PROVIDER in names and (
+            CPU_PROVIDER not in names
+            or names.index(CUDA_PROVIDER) < names.index(CPU_PROVIDER))
+        self._cuda_fallback = CPU_PROVIDER in names
+        if cuda_first:
+            return [CUDA_PROVIDER, CPU_PROVIDER], {
+                CUDA_PROVIDER: _cuda_provider_options(options[CUDA_PROVIDER]),
+                CPU_PROVIDER: cpu_options}
         return [CPU_PROVIDER], {CPU_PROVIDER: cpu_options}
+
+    def _cuda_device_archs(self):
+        """The architectures to compile for when the session runs on CUDA
+        (the device's, or the provider option kiln_cuda_arch: "sm_80,sm_90"),
+        () on the CPU. Falls back to the CPU, or raises EPFail, when the
+        device cannot be used."""
+        cuda = self._provider_options.get(CUDA_PROVIDER)
+        if cuda is None:
+            return ()
+        try:
+            chip = _runtime.cuda_device_chip(int(cuda["device_id"]))
+        except _errors.EPFail as e:
+            if not self._cuda_fallback:
+                raise
+            self._fall_back_to_cpu(e)
+            return ()
+        archs = cuda.get("kiln_cuda_arch") or chip
+        return tuple(a.strip() for a in archs.split(",") if a.strip())
+
+    def _fall_back_to_cpu(self, error):
+        """ORT's fallback when a listed provider cannot start: the session
+        goes on with the CPU provider alone."""
+        reason = str(error).split(" : ")[-1]
+        self._warn(f"{CUDA_PROVIDER} is not available: {reason}; "
+                   f"falling back to {CPU_PROVIDER}.")
+        self._providers = [CPU_PROVIDER]
+        self._provider_options.pop(CUDA_PROVIDER, None)
+        self._cuda_archs = ()
 
     def _is_artifact_model(self):
         """True for a compiled artifact, given by path or by its bytes."""
@@ -717,7 +815,8 @@ class InferenceSession:
         so_path, hit = _cache.get_artifact(
             compile_path, content, level, opts._free_dims, target_cpu,
             profile=opts.enable_profiling, sequence_lengths=lengths,
-            absent_optionals=absent, input_shapes=shapes)
+            absent_optionals=absent, input_shapes=shapes,
+            cuda_archs=self._cuda_archs)
         self.cache_hit = hit
         if self._verbose:
             print(f"kiln: {'loaded' if hit else 'compiled'} "
@@ -817,8 +916,18 @@ class InferenceSession:
 
     def set_providers(self, providers=None, provider_options=None):
         normalized = _normalize_providers(providers, provider_options)
-        self._providers, self._provider_options = self._select_providers(
-            normalized)
+        fallback = self._cuda_fallback
+        chosen, options = self._select_providers(normalized)
+        if chosen[0] != self._providers[0]:
+            # The artifact is compiled for one device: moving needs a new
+            # session (and a compile), which get_providers() must not hide.
+            self._cuda_fallback = fallback
+            self._warn(
+                f"set_providers cannot move a Kiln session from "
+                f"{self._providers[0]} to {chosen[0]}; create a new "
+                "InferenceSession with these providers.")
+            return
+        self._providers, self._provider_options = chosen, options
 
     def disable_fallback(self):
         """ORT's provider fallback switch; Kiln has no fallback to disable."""

@@ -27,7 +27,8 @@ NB_MODULE(_compiler, m) {
          const std::string &emit, const std::string &outPath, bool allDynamic,
          bool profile,
          const std::vector<std::pair<std::string, int64_t>> &sequenceLengths,
-         const std::vector<std::string> &absentOptionals) {
+         const std::vector<std::string> &absentOptionals,
+         const std::vector<std::string> &cudaArchs) {
         kiln::python::CompileRequest request;
         request.modelPath = modelPath;
         request.bytes.assign(bytes.c_str(), bytes.size());
@@ -41,6 +42,7 @@ NB_MODULE(_compiler, m) {
         request.profile = profile;
         request.sequenceLengths = sequenceLengths;
         request.absentOptionals = absentOptionals;
+        request.cudaArchs = cudaArchs;
         std::string error;
         int code;
         {
@@ -60,12 +62,14 @@ NB_MODULE(_compiler, m) {
       nb::arg("sequence_lengths") =
           std::vector<std::pair<std::string, int64_t>>(),
       nb::arg("absent_optionals") = std::vector<std::string>(),
+      nb::arg("cuda_archs") = std::vector<std::string>(),
       "Compiles `model_path` (or `model_bytes` when the path is empty) into "
       "`out_path`; `all_dynamic` makes every input dim symbolic first, "
       "`profile` instruments every kernel for session profiling, "
       "`sequence_lengths` fixes the number of tensors of sequence inputs "
       "and `absent_optionals` names the optional inputs compiled without a "
-      "value. Returns "
+      "value; `cuda_archs` (sm_80, ...) compiles for the CUDA provider. "
+      "Returns "
       "(0, '') on success, else (ONNX Runtime status "
       "code, every diagnostic).");
 }

@@ -47,6 +47,10 @@ int compile(const CompileRequest &request, std::string &error) {
   options.shapes.absentOptionals.insert(request.absentOptionals.begin(),
                                         request.absentOptionals.end());
   options.profile = request.profile;
+  if (!request.cudaArchs.empty()) {
+    options.provider = Provider::Cuda;
+    options.cudaChips = request.cudaArchs;
+  }
   int code = 0;
   if (compileModel(request.modelPath, request.bytes, options, request.outPath,
                    error, code))

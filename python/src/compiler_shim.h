@@ -37,6 +37,9 @@ struct CompileRequest {
   bool allDynamic = false;
   /// Instrument every kernel for session profiling (kiln-compile --profile).
   bool profile = false;
+  /// Non-empty: compile for the CUDA provider, PTX for these architectures
+  /// ("sm_80", "sm_90") in an x86-64 artifact that launches it.
+  std::vector<std::string> cudaArchs;
   /// onnx, linalg, mlir, llvm, obj or so.
   std::string emit = "so";
   std::string outPath;

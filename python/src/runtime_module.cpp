@@ -690,6 +690,16 @@ NB_MODULE(_runtime, m) {
   m.def("runtime_version", [] { return std::string(kiln_runtime_version()); });
   m.def("abi_version", [] { return kiln_runtime_abi_version(); });
   m.def(
+      "cuda_device_chip",
+      [](int32_t deviceId) {
+        char chip[32];
+        check(kiln_cuda_device_chip(deviceId, chip, sizeof chip));
+        return std::string(chip);
+      },
+      nb::arg("device_id") = 0,
+      "The architecture of CUDA device `device_id` ('sm_86'); EPFail, "
+      "saying why, when CUDA artifacts cannot run on it.");
+  m.def(
       "elem_types",
       [] {
         // kiln_elem_types.def, the one table of element types.
