@@ -12,7 +12,7 @@ the three.
                      [--mode static|dynamic|inputs|both|all] [-j 2] [-O 3]
                      [--filter REGEX] [--sample N]
                      [--expectations FILE] [--update-expectations]
-                     [--cuda-emulate]
+                     [--cuda-emulate | --cuda-arch sm_XX]
 
 The expectations file lists every case that does not pass yet, one per line,
 with the modes it fails in and a reason:
@@ -29,7 +29,8 @@ with `N passed, N failed, N skipped`.
 (`kiln-compile --provider=cuda --cuda-emulate`: every launch as loops over
 its blocks and threads), which checks the numerics of the GPU strategies
 without a GPU; use it with its own expectations file
-(cuda_emulation_expectations.txt).
+(cuda_emulation_expectations.txt). --cuda-arch sm_XX compiles CUDA artifacts
+for that architecture and runs them on the GPU (scripts/gpu-check.sh).
 """
 import argparse
 import collections
@@ -175,6 +176,9 @@ def main():
     ap.add_argument("--update-expectations", action="store_true")
     ap.add_argument("--cuda-emulate", action="store_true",
                     help="the CUDA provider's GPU schedule, run on the CPU")
+    ap.add_argument("--cuda-arch", metavar="sm_XX",
+                    help="compile for the CUDA provider with PTX for this "
+                    "architecture and run on the GPU (scripts/gpu-check.sh)")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -221,7 +225,8 @@ def main():
                                   "dynamic": mode == "dynamic",
                                   "inputs_dynamic": mode == "inputs",
                                   "opt_level": args.opt_level,
-                                  "cuda_emulate": args.cuda_emulate})
+                                  "cuda_emulate": args.cuda_emulate,
+                                  "cuda_arch": args.cuda_arch})
                 report(case, mode, clean_reason(why) if why else None)
         finally:
             worker.stop()

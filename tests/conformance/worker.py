@@ -303,17 +303,21 @@ def run_case(kiln, compiler, case_dir, dynamic, opt_level,
     return None
 
 
-class CudaEmulatingCompiler:
-    """kiln._compiler's compile() for `kiln-compile --provider=cuda
-    --cuda-emulate`: the CUDA provider's GPU schedule as a CPU artifact."""
+class CudaCompiler:
+    """kiln._compiler's compile() through `kiln-compile --provider=cuda`:
+    with `--cuda-emulate` (arch None) the CUDA provider's GPU schedule as a
+    CPU artifact; else a CUDA artifact with PTX for `arch` ("sm_90"), which
+    the runtime runs on the GPU."""
 
-    def __init__(self, build_dir):
+    def __init__(self, build_dir, arch=None):
         self.kiln_compile = os.path.join(build_dir, "bin", "kiln-compile")
+        self.target = ([f"--cuda-arch={arch}"] if arch
+                       else ["--cuda-emulate"])
 
     def compile(self, model_path, model_bytes, opt_level, mcpu, mattr, shapes,
                 emit, out, all_dynamic=False, sequence_lengths=(),
                 absent_optionals=()):
-        cmd = [self.kiln_compile, "--provider=cuda", "--cuda-emulate",
+        cmd = [self.kiln_compile, "--provider=cuda", *self.target,
                f"-O{opt_level}", f"--emit={emit}", model_path, "-o", out]
         if all_dynamic:
             cmd.append("--all-dynamic")
@@ -337,8 +341,12 @@ def main():
     for line in sys.stdin:
         req = json.loads(line)
         try:
-            compiler = (CudaEmulatingCompiler(build_dir)
-                        if req.get("cuda_emulate") else _compiler)
+            if req.get("cuda_arch"):
+                compiler = CudaCompiler(build_dir, req["cuda_arch"])
+            elif req.get("cuda_emulate"):
+                compiler = CudaCompiler(build_dir)
+            else:
+                compiler = _compiler
             why = run_case(kiln, compiler, req["path"], req["dynamic"],
                            req["opt_level"], req.get("inputs_dynamic", False))
         except Exception as e:  # noqa: BLE001 - a harness error is a result
