@@ -14,6 +14,7 @@
 #include "test_support.h"
 
 #include "kiln/kiln_abi.h"
+#include "kiln/onnxruntime_cxx_api.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -152,6 +153,29 @@ TEST(CudaNoDriver, SessionFailsClearly) {
       << error;
 }
 
+TEST(CudaNoDriver, CppApi) {
+  if (std::strcmp(driverKind(), "none") != 0)
+    GTEST_SKIP() << "run by the cuda_provider_no_driver test";
+  if (void *real = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+    dlclose(real);
+    GTEST_SKIP() << "this machine has a CUDA driver";
+  }
+  EXPECT_EQ(Ort::GetAvailableProviders(),
+            std::vector<std::string>{"CPUExecutionProvider"});
+  // ORT's options become the session's config: the provider, the device
+  // and the limit (SIZE_MAX, ORT's default, is none).
+  Ort::SessionOptions options;
+  OrtCUDAProviderOptions cuda;
+  cuda.device_id = 1;
+  options.AppendExecutionProvider_CUDA(cuda);
+  EXPECT_EQ(options.configEntry("kiln.execution_provider"), "cuda");
+  EXPECT_EQ(options.configEntry("kiln.cuda.device_id"), "1");
+  EXPECT_EQ(options.configEntry("kiln.cuda.gpu_mem_limit"), "0");
+  cuda.gpu_mem_limit = 1 << 20;
+  options.AppendExecutionProvider_CUDA(cuda);
+  EXPECT_EQ(options.configEntry("kiln.cuda.gpu_mem_limit"), "1048576");
+}
+
 //--- The toolkit's stub ------------------------------------------------------
 
 TEST(CudaStub, SessionFailsClearly) {
@@ -279,6 +303,17 @@ TEST_F(CudaFake, RunsTheKernelsOnTheDevice) {
   std::string text = log();
   EXPECT_LT(text.find("launch "), text.find("sync "));
   kiln_session_release(session);
+}
+
+TEST_F(CudaFake, AvailableProviders) {
+  EXPECT_EQ(Ort::GetAvailableProviders(),
+            (std::vector<std::string>{"CUDAExecutionProvider",
+                                      "CPUExecutionProvider"}));
+  char chip[8];
+  EXPECT_EQ(describe(kiln_cuda_device_chip(0, chip, sizeof chip)), "");
+  EXPECT_STREQ(chip, "sm_80");
+  EXPECT_EQ(describe(kiln_cuda_device_chip(0, chip, 5)),
+            "INVALID_ARGUMENT: chip_size 5 cannot hold 'sm_80'");
 }
 
 TEST_F(CudaFake, UploadsTheWeightsOncePerSession) {
