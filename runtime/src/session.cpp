@@ -693,7 +693,7 @@ void kiln_session::runSlots(const char *const *inputNames,
   }
   if (profiler)
     profiler->beginRun(*ctx);
-  bool allocated = callEntry(*ctx, artifact().entry, ctx->args.data());
+  const bool allocated = callEntry(*ctx, artifact().entry, ctx->args.data());
   if (profiler)
     profiler->endRun(*ctx);
   // The outputs are read on the host: the kernels must be done.
