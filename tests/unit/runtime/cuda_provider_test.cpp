@@ -19,7 +19,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace kiln_test;
@@ -334,6 +336,39 @@ TEST_F(CudaFake, UploadsTheWeightsOncePerSession) {
   EXPECT_EQ(lines("stream destroy ").size(), 1u);
   EXPECT_EQ(managedBytes(), 0u) << "the session's memory was not freed";
   EXPECT_EQ(lines("unload").size(), 1u);
+}
+
+TEST_F(CudaFake, ConcurrentRunsTakeAStreamEach) {
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  auto worker = [&](float base, std::string &error) {
+    for (int i = 0; i < 50 && error.empty(); ++i) {
+      std::vector<float> y;
+      error = run(session, {base, base, base, base}, y);
+      if (error.empty() && y != std::vector<float>{base + 10, base + 20,
+                                                   base + 30, base + 40})
+        error = "wrong output";
+    }
+  };
+  std::string first, second;
+  std::thread a(worker, 1.0f, std::ref(first));
+  std::thread b(worker, 2.0f, std::ref(second));
+  a.join();
+  b.join();
+  EXPECT_EQ(first, "");
+  EXPECT_EQ(second, "");
+  // Every launch is waited for on its own stream.
+  std::set<std::string> launchStreams, syncStreams;
+  for (const std::string &line : lines("launch ")) {
+    size_t at = line.find(" stream ") + 8;
+    launchStreams.insert(line.substr(at, line.find(' ', at) - at));
+  }
+  for (const std::string &line : lines("sync "))
+    syncStreams.insert(line.substr(5));
+  EXPECT_EQ(launchStreams, syncStreams);
+  EXPECT_LE(launchStreams.size(), 2u);
+  EXPECT_EQ(lines("launch ").size(), 100u);
+  kiln_session_release(session);
 }
 
 TEST_F(CudaFake, PicksTheHighestPtxNotAboveTheDevice) {

@@ -20,6 +20,7 @@
  * at exit).
  *
  *===----------------------------------------------------------------------===*/
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +45,19 @@ static int initialized;
 
 static void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 #include <stdarg.h>
+/* Runs of one session may call from several threads: one lock for the
+ * log and the allocation table. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void note(const char *format, ...) {
   va_list args;
   va_start(args, format);
+  pthread_mutex_lock(&lock);
   int n = vsnprintf(logText + logSize, sizeof(logText) - logSize, format, args);
-  va_end(args);
   if (n > 0 && logSize + (size_t)n < sizeof(logText))
     logSize += (size_t)n;
+  pthread_mutex_unlock(&lock);
+  va_end(args);
 }
 
 /* FAKE_CUDA_LOG_FILE: where the log goes when the process exits, for
@@ -67,8 +74,10 @@ __attribute__((destructor)) static void writeLogFile(void) {
 /* What the test reads and clears. */
 EXPORT const char *fake_cuda_log(void) { return logText; }
 EXPORT void fake_cuda_clear_log(void) {
+  pthread_mutex_lock(&lock);
   logSize = 0;
   logText[0] = 0;
+  pthread_mutex_unlock(&lock);
 }
 
 /* Allocations: [begin, end) ranges, to tell device pointers from host. */
@@ -83,24 +92,32 @@ static uint64_t managedBytes;
 EXPORT uint64_t fake_cuda_managed_bytes(void) { return managedBytes; }
 
 static int isDevicePointer(uintptr_t p) {
-  for (int i = 0; i < numAllocations; ++i)
-    if (p >= allocations[i].begin && p < allocations[i].end)
-      return 1;
-  return 0;
+  int found = 0;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < numAllocations && !found; ++i)
+    found = p >= allocations[i].begin && p < allocations[i].end;
+  pthread_mutex_unlock(&lock);
+  return found;
 }
 
 static CUresult allocate(unsigned long long *out, size_t bytes, int managed) {
-  if (numAllocations == 4096)
-    return OUT_OF_MEMORY;
   void *p = NULL;
   if (posix_memalign(&p, 256, bytes ? bytes : 1) != 0)
     return OUT_OF_MEMORY;
-  allocations[numAllocations++] =
-      (Allocation){(uintptr_t)p, (uintptr_t)p + bytes, managed};
-  if (managed)
-    managedBytes += bytes;
+  pthread_mutex_lock(&lock);
+  CUresult result = OUT_OF_MEMORY;
+  if (numAllocations < 4096) {
+    allocations[numAllocations++] =
+        (Allocation){(uintptr_t)p, (uintptr_t)p + bytes, managed};
+    if (managed)
+      managedBytes += bytes;
+    result = OK;
+  }
+  pthread_mutex_unlock(&lock);
+  if (result != OK)
+    free(p);
   *out = (unsigned long long)(uintptr_t)p;
-  return OK;
+  return result;
 }
 
 EXPORT CUresult cuInit(unsigned flags) {
@@ -279,7 +296,9 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
 
 EXPORT CUresult cuStreamCreate(void **stream, unsigned flags) {
   static int streams;
+  pthread_mutex_lock(&lock);
   *stream = (void *)(uintptr_t)(0x1000 + ++streams);
+  pthread_mutex_unlock(&lock);
   note("stream create %p flags %u\n", *stream, flags);
   return OK;
 }
@@ -306,16 +325,22 @@ EXPORT CUresult cuMemAllocManaged(unsigned long long *ptr, size_t bytes,
 }
 
 EXPORT CUresult cuMemFree_v2(unsigned long long ptr) {
-  for (int i = 0; i < numAllocations; ++i)
+  int found = 0;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < numAllocations && !found; ++i)
     if (allocations[i].begin == (uintptr_t)ptr) {
       if (allocations[i].managed)
         managedBytes -= allocations[i].end - allocations[i].begin;
-      free((void *)(uintptr_t)ptr);
       allocations[i] = allocations[--numAllocations];
-      return OK;
+      found = 1;
     }
-  note("error: free of %llu, never allocated\n", ptr);
-  return INVALID_VALUE;
+  pthread_mutex_unlock(&lock);
+  if (!found) {
+    note("error: free of %llu, never allocated\n", ptr);
+    return INVALID_VALUE;
+  }
+  free((void *)(uintptr_t)ptr);
+  return OK;
 }
 
 EXPORT CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src,
