@@ -211,9 +211,13 @@ public:
         op.erase();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
 
+    // Only constants: a kernel's writes to a device copy would never reach
+    // the host's, so a mutable global stays a host address, which a kernel
+    // cannot use (the launch fails loudly instead of losing its writes).
     SmallVector<Attribute> constants;
     for (auto global : module.getOps<memref::GlobalOp>())
-      constants.push_back(b.getStringAttr(global.getSymName()));
+      if (global.getConstant())
+        constants.push_back(b.getStringAttr(global.getSymName()));
     module->setAttr("kiln.device_constants", b.getArrayAttr(constants));
     return success();
   }

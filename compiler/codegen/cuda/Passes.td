@@ -127,8 +127,8 @@ def GpuLaunchToRuntime : Pass<"kiln-gpu-launch-to-runtime", "mlir::ModuleOp"> {
     The kernels leave the IR: every `gpu.binary` becomes an entry of the
     module's `kiln.device_kernels` (module, function, one letter per
     parameter: 'p' pointer, 'i' integer, 'f' float, and the PTX per chip),
-    and `kiln.device_constants` lists the `memref.global`s, which the
-    runtime copies to the device once per session. Fails on asynchronous
+    and `kiln.device_constants` lists the constant `memref.global`s, which
+    the runtime copies to the device once per session. Fails on asynchronous
     launches, clusters and kernel operands of other types.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",

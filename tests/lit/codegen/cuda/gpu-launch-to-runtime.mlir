@@ -13,6 +13,8 @@
 // CHECK: func.func private @kiln_gpu_launch(i32, index, index, index, index, index, index, i32, i64)
 module attributes {gpu.container_module} {
   memref.global "private" constant @__constant_3xf32 : memref<3xf32> = dense<[1.0, 2.0, 3.0]>
+  // A mutable global is no device constant.
+  memref.global "private" @scratch : memref<2xf32> = uninitialized
   gpu.binary @k0 [#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx78">, assembly = "ptx of k0 for sm_90">,
                   #gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx70">, assembly = "ptx of k0 for sm_80">]
   gpu.binary @k1 [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx70">, assembly = "ptx of k1">]
