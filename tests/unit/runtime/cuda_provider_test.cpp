@@ -16,6 +16,7 @@
 #include "kiln/kiln_abi.h"
 #include "kiln/onnxruntime_cxx_api.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -336,6 +337,43 @@ TEST_F(CudaFake, UploadsTheWeightsOncePerSession) {
   EXPECT_EQ(lines("stream destroy ").size(), 1u);
   EXPECT_EQ(managedBytes(), 0u) << "the session's memory was not freed";
   EXPECT_EQ(lines("unload").size(), 1u);
+}
+
+TEST_F(CudaFake, OnnxModelsCompileForTheDevice) {
+  // The runtime compiles an .onnx through libkilncompiler for the fake
+  // device's sm_80 (ORT's AppendExecutionProvider_CUDA), into a private
+  // cache.
+  std::string cache = ::testing::TempDir() + "kiln_cuda_cache_XXXXXX";
+  ASSERT_NE(mkdtemp(cache.data()), nullptr);
+  ::setenv("KILN_CACHE_DIR", cache.c_str(), 1);
+  Ort::Env env;
+  Ort::SessionOptions options;
+  options.AppendExecutionProvider_CUDA(OrtCUDAProviderOptions());
+  try {
+    auto providerOf = [](const Ort::Session &s) {
+      uint32_t provider = 99;
+      EXPECT_EQ(describe(kiln_session_get_provider(s.get(), &provider)), "");
+      return provider;
+    };
+    Ort::Session session(env, KILN_TEST_ONNX_MODEL, options);
+    EXPECT_EQ(providerOf(session), uint32_t(KILN_PROVIDER_CUDA));
+    EXPECT_EQ(lines("load sm_80").size(), lines("load ").size());
+    EXPECT_GT(lines("load ").size(), 1u);
+    // The same options again: the cached artifact, no second compile.
+    Ort::Session again(env, KILN_TEST_ONNX_MODEL, options);
+    EXPECT_EQ(providerOf(again), uint32_t(KILN_PROVIDER_CUDA));
+  } catch (const Ort::Exception &e) {
+    ADD_FAILURE() << e.what();
+  }
+  ::unsetenv("KILN_CACHE_DIR");
+  std::string command = "ls " + cache + " | grep -c '\\.so$'";
+  FILE *ls = popen(command.c_str(), "r");
+  char count[16] = {0};
+  ASSERT_NE(ls, nullptr);
+  EXPECT_NE(fgets(count, sizeof count, ls), nullptr);
+  pclose(ls);
+  EXPECT_STREQ(count, "1\n") << "one CUDA artifact in " << cache;
+  std::system(("rm -rf " + cache).c_str());
 }
 
 TEST_F(CudaFake, ConcurrentRunsTakeAStreamEach) {
