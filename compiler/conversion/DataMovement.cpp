@@ -650,6 +650,61 @@ struct SplitLowering : OpConversionPattern<OnnxSplitOp> {
 
 struct PadLowering : OpConversionPattern<OnnxPadOp> {
   using OpConversionPattern::OpConversionPattern;
+
+  /// Pads by axes whose count only the run knows: the k = len(axes) entries
+  /// are read in an scf.for, dim d taking pads[i] and pads[i + k] of the
+  /// entry i naming it (negative entries count from the back), after a
+  /// check that pads holds 2k values. Dims no entry names stay unpadded.
+  static void runtimePadsPerDim(ConversionPatternRewriter &b, OnnxPadOp op,
+                                Value pads, Value axes, int64_t rank,
+                                SmallVector<OpFoldResult> &lo,
+                                SmallVector<OpFoldResult> &hi) {
+    Location loc = op.getLoc();
+    Value zero = cIdx(b, loc, 0), one = cIdx(b, loc, 1);
+    Value k = tensor::DimOp::create(b, loc, axes, 0);
+    check(b, loc, op,
+          arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::eq,
+              tensor::DimOp::create(b, loc, pads, 0),
+              arith::MulIOp::create(b, loc, k, cIdx(b, loc, 2))),
+          checkMessage(b, op, "pads must hold two values per entry of axes",
+                       /*INVALID_ARGUMENT*/ 2));
+    SmallVector<Value> init(2 * rank, zero);
+    auto loop = scf::ForOp::create(
+        b, loc, zero, k, one, init,
+        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
+          Value a = toIndex(nb, l, tensor::ExtractOp::create(nb, l, axes, i));
+          Value neg =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, a, zero);
+          a = arith::SelectOp::create(
+              nb, l, neg, arith::AddIOp::create(nb, l, a, cIdx(nb, l, rank)),
+              a);
+          Value before =
+              toIndex(nb, l, tensor::ExtractOp::create(nb, l, pads, i));
+          Value after = toIndex(
+              nb, l,
+              tensor::ExtractOp::create(
+                  nb, l, pads, ValueRange{arith::AddIOp::create(nb, l, i, k)}));
+          SmallVector<Value> next;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                              a, cIdx(nb, l, d));
+            next.push_back(arith::SelectOp::create(nb, l, hit, before, acc[d]));
+          }
+          for (int64_t d = 0; d < rank; ++d) {
+            Value hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                              a, cIdx(nb, l, d));
+            next.push_back(
+                arith::SelectOp::create(nb, l, hit, after, acc[rank + d]));
+          }
+          scf::YieldOp::create(nb, l, next);
+        });
+    for (int64_t d = 0; d < rank; ++d) {
+      lo[d] = loop.getResult(d);
+      hi[d] = loop.getResult(rank + d);
+    }
+  }
+
   LogicalResult
   matchAndRewrite(OnnxPadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -663,12 +718,36 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
     Type elt = dataTy.getElementType();
 
     SmallVector<OpFoldResult> pads;
+    // Axes read at run time whose count only the run knows (and pads of
+    // twice that count): paired up in a loop below.
+    bool runtimeCount = false;
+    std::optional<SmallVector<int64_t>> constAxes;
+    if (!isNoValue(adaptor.getAxes()))
+      constAxes = constInts(adaptor.getAxes());
     if (!isNoValue(adaptor.getPads())) {
-      auto p = intsOrRuntime(rewriter, loc, adaptor.getPads(),
-                             isNoValue(adaptor.getAxes()) ? 2 * rank : -1);
-      if (!p)
+      int64_t expected = isNoValue(adaptor.getAxes()) ? 2 * rank
+                         : constAxes ? 2 * (int64_t)constAxes->size()
+                                     : -1;
+      auto p = intsOrRuntime(rewriter, loc, adaptor.getPads(), expected);
+      if (p)
+        pads = *p;
+      else if (!isNoValue(adaptor.getAxes()))
+        runtimeCount = true;
+      else
         return rewriter.notifyMatchFailure(op, "pads must have static length");
-      pads = *p;
+      // A pads tensor whose length the type leaves open is read at the
+      // positions its count implies: check it has them.
+      auto padsTy = dyn_cast<RankedTensorType>(adaptor.getPads().getType());
+      if (p && expected >= 0 && padsTy && padsTy.getRank() == 1 &&
+          padsTy.isDynamicDim(0))
+        check(rewriter, loc, op,
+              arith::CmpIOp::create(
+                  rewriter, loc, arith::CmpIPredicate::eq,
+                  tensor::DimOp::create(rewriter, loc, adaptor.getPads(), 0),
+                  cIdx(rewriter, loc, expected)),
+              checkMessage(rewriter, op,
+                           "pads must hold two values per padded axis",
+                           /*INVALID_ARGUMENT*/ 2));
     } else if (auto attr = op.getPaddings()) {
       for (int64_t v : toInts(attr))
         pads.push_back(idx(rewriter, v));
@@ -684,9 +763,14 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
     if (isNoValue(adaptor.getAxes())) {
       for (int64_t d = 0; d < rank; ++d)
         axes.push_back(d);
-    } else if (auto a = constInts(adaptor.getAxes())) {
-      for (int64_t v : *a)
+    } else if (constAxes) {
+      for (int64_t v : *constAxes)
         axes.push_back(normalizeAxis(v, rank));
+    } else if (runtimeCount) {
+      if (!axesTy || axesTy.getRank() != 1)
+        return rewriter.notifyMatchFailure(op, "axes must be a 1-D tensor");
+      runtimePadsPerDim(rewriter, op, adaptor.getPads(), adaptor.getAxes(),
+                        rank, lo, hi);
     } else if (axesTy && axesTy.getRank() == 1 && !axesTy.isDynamicDim(0) &&
                (int64_t)pads.size() == 2 * axesTy.getDimSize(0)) {
       // Axes read at run time (a count the type gives): dim d takes the

@@ -60,3 +60,14 @@ func.func @pad_axes_of_unknown_count(%x: tensor<1x3x4x5xf32>, %pads: tensor<4xi6
   %0 = onnx.Pad(%x, %pads, %none, %axes) {mode = "constant"} : (tensor<1x3x4x5xf32>, tensor<4xi64>, none, tensor<?xi64>) -> tensor<?x?x?x?xf32>
   return %0 : tensor<?x?x?x?xf32>
 }
+
+// -----
+
+// Run-time axes are a 1-D tensor.
+func.func @pad_axes_matrix(%x: tensor<2x3xf32>, %pads: tensor<?xi64>, %axes: tensor<1x?xi64>) -> tensor<?x?xf32> {
+  %v = onnx.NoValue
+  // expected-error @+2 {{cannot lower this op: axes must be a 1-D tensor}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.Pad'}}
+  %y = onnx.Pad(%x, %pads, %v, %axes) {mode = "constant"} : (tensor<2x3xf32>, tensor<?xi64>, none, tensor<1x?xi64>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}

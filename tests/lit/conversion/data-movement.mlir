@@ -608,3 +608,28 @@ func.func @pad_runtime_axes(%x: tensor<1x3x4x5xf32>, %pads: tensor<4xi64>, %axes
   %0 = onnx.Pad(%x, %pads, %none, %axes) {mode = "constant"} : (tensor<1x3x4x5xf32>, tensor<4xi64>, none, tensor<2xi64>) -> tensor<?x?x?x?xf32>
   return %0 : tensor<?x?x?x?xf32>
 }
+
+// -----
+
+// Pad by axes whose count only the run knows (all dims symbolic): pads is
+// checked to hold two values per axis, then an scf.for over the axes gives
+// each of the 4 dims the pads of the entry naming it (negative entries
+// wrapped), 8 index values in all; the output sizes add them.
+// CHECK-LABEL: func.func @pad_runtime_axes_count
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x4x5xf32>, %[[PADS:.*]]: tensor<?xi64>, %{{.*}}: tensor<f32>, %[[AXES:.*]]: tensor<?xi64>)
+// CHECK: %[[K:.*]] = tensor.dim %[[AXES]]
+// CHECK: %[[TWICE:.*]] = arith.muli %[[K]]
+// CHECK: %[[NPADS:.*]] = tensor.dim %[[PADS]]
+// CHECK: arith.cmpi eq, %[[NPADS]], %[[TWICE]]
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[PER_DIM:.*]]:8 = scf.for %[[I:.*]] = %{{.*}} to %[[K]]
+// CHECK: tensor.extract %[[AXES]][%[[I]]]
+// CHECK: tensor.extract %[[PADS]][%[[I]]]
+// CHECK: %[[AFTER:.*]] = arith.addi %[[I]], %[[K]]
+// CHECK: tensor.extract %[[PADS]][%[[AFTER]]]
+// CHECK: scf.yield
+// CHECK: arith.addi %{{.*}}, %[[PER_DIM]]#0
+func.func @pad_runtime_axes_count(%x: tensor<1x3x4x5xf32>, %pads: tensor<?xi64>, %v: tensor<f32>, %axes: tensor<?xi64>) -> tensor<?x?x?x?xf32> {
+  %y = onnx.Pad(%x, %pads, %v, %axes) {mode = "constant"} : (tensor<1x3x4x5xf32>, tensor<?xi64>, tensor<f32>, tensor<?xi64>) -> tensor<?x?x?x?xf32>
+  return %y : tensor<?x?x?x?xf32>
+}
