@@ -821,6 +821,22 @@ void check(OpBuilder &b, Location loc, Operation *anchor, Value ok,
   });
 }
 
+void checkLength(OpBuilder &b, Operation *op, Value t, int64_t expected,
+                 StringRef what) {
+  auto ty = dyn_cast<RankedTensorType>(t.getType());
+  if (!ty || ty.getRank() != 1 || !ty.isDynamicDim(0))
+    return;
+  Location loc = op->getLoc();
+  Value n = tensor::DimOp::create(b, loc, t, 0);
+  check(b, loc, op,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, n,
+                              cIdx(b, loc, expected)),
+        checkMessage(b, op,
+                     what.str() + " must hold " + std::to_string(expected) +
+                         " values",
+                     /*INVALID_ARGUMENT*/ 2));
+}
+
 Value checkedIndex(OpBuilder &b, Location loc, Operation *anchor, Value i,
                    Value dim, Value message) {
   Value w = wrapIndex(b, loc, i, dim);

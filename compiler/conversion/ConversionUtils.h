@@ -169,6 +169,14 @@ mlir::Value checkedIndex(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Operation *anchor, mlir::Value i,
                          mlir::Value dim, mlir::Value message);
 
+/// Checks at run time that the 1-D tensor `t`, whose length its type
+/// leaves open, holds `expected` values: a lowering that reads such a
+/// tensor at the positions a count implies (intsOrRuntime with an expected
+/// count) would otherwise read past its end. `what` names the operand in
+/// the message. Emits nothing when the length is static.
+void checkLength(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value t,
+                 int64_t expected, llvm::StringRef what);
+
 /// Scalar of a rank-0 or one-element tensor.
 mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value t);

@@ -591,6 +591,7 @@ struct SplitLowering : OpConversionPattern<OnnxSplitOp> {
     OpFoldResult dim = dimOf(rewriter, loc, in, axis);
     SmallVector<OpFoldResult> offsets, lengths;
     if (!isNoValue(adaptor.getSplit())) {
+      checkLength(rewriter, op, adaptor.getSplit(), n, "split");
       auto split = intsOrRuntime(rewriter, loc, adaptor.getSplit(), n);
       if (!split || (int64_t)split->size() != n)
         return rewriter.notifyMatchFailure(
@@ -728,6 +729,10 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
       int64_t expected = isNoValue(adaptor.getAxes()) ? 2 * rank
                          : constAxes ? 2 * (int64_t)constAxes->size()
                                      : -1;
+      // A pads tensor whose length the type leaves open is read at the
+      // positions its count implies.
+      if (expected >= 0)
+        checkLength(rewriter, op, adaptor.getPads(), expected, "pads");
       auto p = intsOrRuntime(rewriter, loc, adaptor.getPads(), expected);
       if (p)
         pads = *p;
@@ -735,19 +740,6 @@ struct PadLowering : OpConversionPattern<OnnxPadOp> {
         runtimeCount = true;
       else
         return rewriter.notifyMatchFailure(op, "pads must have static length");
-      // A pads tensor whose length the type leaves open is read at the
-      // positions its count implies: check it has them.
-      auto padsTy = dyn_cast<RankedTensorType>(adaptor.getPads().getType());
-      if (p && expected >= 0 && padsTy && padsTy.getRank() == 1 &&
-          padsTy.isDynamicDim(0))
-        check(rewriter, loc, op,
-              arith::CmpIOp::create(
-                  rewriter, loc, arith::CmpIPredicate::eq,
-                  tensor::DimOp::create(rewriter, loc, adaptor.getPads(), 0),
-                  cIdx(rewriter, loc, expected)),
-              checkMessage(rewriter, op,
-                           "pads must hold two values per padded axis",
-                           /*INVALID_ARGUMENT*/ 2));
     } else if (auto attr = op.getPaddings()) {
       for (int64_t v : toInts(attr))
         pads.push_back(idx(rewriter, v));
@@ -943,6 +935,7 @@ struct TileLowering : OpConversionPattern<OnnxTileOp> {
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     Location loc = op.getLoc();
     int64_t rank = inTy.getRank();
+    checkLength(rewriter, op, adaptor.getRepeats(), rank, "repeats");
     auto repeats = intsOrRuntime(rewriter, loc, adaptor.getRepeats(), rank);
     if (!repeats || (int64_t)repeats->size() != rank)
       return rewriter.notifyMatchFailure(op, "repeats must have rank entries");

@@ -839,6 +839,7 @@ struct MaxUnpoolLowering : OpConversionPattern<OnnxMaxUnpoolOp> {
     SmallVector<OpFoldResult> sizes = inferred;
     bool explicitShape = !isNoValue(adaptor.getOutputShape());
     if (explicitShape) {
+      checkLength(rewriter, op, adaptor.getOutputShape(), rank, "output_shape");
       auto shape = intsOrRuntime(rewriter, loc, adaptor.getOutputShape(), rank);
       if (!shape || (int64_t)shape->size() != rank)
         return rewriter.notifyMatchFailure(

@@ -690,6 +690,7 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
       bool staticDims =
           llvm::none_of(axes, [&](int64_t a) { return xTy.isDynamicDim(a); });
       if (!s || !staticDims) {
+        checkLength(rewriter, op, adaptor.getSizes(), nAxes, "sizes");
         if (failed(runtimeAspectScale(rewriter, loc, adaptor.getSizes(), x,
                                       axes, policy == "not_larger", p)))
           return rewriter.notifyMatchFailure(op, "bad sizes");
@@ -709,6 +710,7 @@ struct ResizeLowering : OpConversionPattern<OnnxResizeOp> {
       }
       p.scaleFromSizes = false;
     } else if (haveSizes) {
+      checkLength(rewriter, op, adaptor.getSizes(), nAxes, "sizes");
       auto s = intsOrRuntime(rewriter, loc, adaptor.getSizes(), nAxes);
       if (!s)
         return rewriter.notifyMatchFailure(op, "bad sizes");

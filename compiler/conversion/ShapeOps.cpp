@@ -799,6 +799,7 @@ struct ConstantOfShapeLowering : OpConversionPattern<OnnxConstantOfShapeOp> {
     if (!resTy)
       return rewriter.notifyMatchFailure(op, "ranked tensors expected");
     Location loc = op.getLoc();
+    checkLength(rewriter, op, adaptor.getInput(), resTy.getRank(), "shape");
     auto shape =
         intsOrRuntime(rewriter, loc, adaptor.getInput(), resTy.getRank());
     if (!shape || (int64_t)shape->size() != resTy.getRank())

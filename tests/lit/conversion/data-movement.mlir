@@ -633,3 +633,20 @@ func.func @pad_runtime_axes_count(%x: tensor<1x3x4x5xf32>, %pads: tensor<?xi64>,
   %y = onnx.Pad(%x, %pads, %v, %axes) {mode = "constant"} : (tensor<1x3x4x5xf32>, tensor<?xi64>, tensor<f32>, tensor<?xi64>) -> tensor<?x?x?x?xf32>
   return %y : tensor<?x?x?x?xf32>
 }
+
+// -----
+
+// Repeats whose length the type leaves open are read at the positions the
+// input's rank implies: a run-time check first that they hold that many
+// values, so a short tensor fails the run instead of being read past its end.
+// CHECK-LABEL: func.func @tile_runtime_repeats
+// CHECK-SAME: (%{{.*}}: tensor<2x3xf32>, %[[R:.*]]: tensor<?xi64>)
+// CHECK: %[[N:.*]] = tensor.dim %[[R]]
+// CHECK: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: arith.cmpi eq, %[[N]], %[[C2]]
+// CHECK: func.call @kiln_check_failed
+// CHECK: tensor.extract %[[R]]
+func.func @tile_runtime_repeats(%x: tensor<2x3xf32>, %r: tensor<?xi64>) -> tensor<?x?xf32> {
+  %y = onnx.Tile(%x, %r) : (tensor<2x3xf32>, tensor<?xi64>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
