@@ -449,7 +449,8 @@ void defineDeviceHooks(RunContextAccess &rc) {
 /// The device kernels of a CUDA artifact (kiln.device_kernels, from
 /// kiln-gpu-launch-to-runtime) as kiln_device_kernel_t[count].
 llvm::Constant *deviceKernels(ArtifactBuilder &ab, ModuleOp mlirModule,
-                              uint32_t &count) {
+                              uint32_t &count,
+                              std::vector<std::vector<llvm::Constant *>> &texts) {
   auto kernels = mlirModule->getAttrOfType<ArrayAttr>("kiln.device_kernels");
   count = kernels ? kernels.size() : 0;
   if (!count)
@@ -464,11 +465,13 @@ llvm::Constant *deviceKernels(ArtifactBuilder &ab, ModuleOp mlirModule,
   for (Attribute attr : kernels) {
     auto kernel = cast<DictionaryAttr>(attr);
     std::vector<llvm::Constant *> codes;
+    texts.emplace_back();
     for (Attribute c : kernel.getAs<ArrayAttr>("codes")) {
       auto pair = cast<ArrayAttr>(c);
+      llvm::Constant *text = ab.cString(cast<StringAttr>(pair[1]).str());
+      texts.back().push_back(text);
       codes.push_back(llvm::ConstantStruct::get(
-          codeType, {ab.cString(cast<StringAttr>(pair[0]).str()),
-                     ab.cString(cast<StringAttr>(pair[1]).str())}));
+          codeType, {ab.cString(cast<StringAttr>(pair[0]).str()), text}));
     }
     entries.push_back(llvm::ConstantStruct::get(
         kernelType,
@@ -479,6 +482,59 @@ llvm::Constant *deviceKernels(ArtifactBuilder &ab, ModuleOp mlirModule,
          ab.array(codeType, codes, ".kiln.device_codes")}));
   }
   return ab.array(kernelType, entries, ".kiln.device_kernels");
+}
+
+/// With kiln-gpu-host-kernels (kiln-compile --cuda-host-kernels): the
+/// exported table `kiln_host_kernels` of {PTX text, host copy} pairs, one
+/// per code of every kernel, ending with nulls, through which the tests'
+/// fake CUDA driver finds the host copy of the module it is asked to load.
+/// Each copy is called through a wrapper taking the launch's parameter
+/// pointers and the twelve ids: void (void **params, const int64_t *ids).
+void defineHostKernelTable(
+    ArtifactBuilder &ab, ModuleOp mlirModule,
+    const std::vector<std::vector<llvm::Constant *>> &texts) {
+  auto kernels = mlirModule->getAttrOfType<ArrayAttr>("kiln.device_kernels");
+  if (!kernels)
+    return;
+  llvm::Module &m = ab.m;
+  auto *entryType = llvm::StructType::get(ab.ctx, {ab.ptr, ab.ptr});
+  auto *wrapperType = llvm::FunctionType::get(
+      llvm::Type::getVoidTy(ab.ctx), {ab.ptr, ab.ptr}, false);
+  std::vector<llvm::Constant *> entries;
+  for (auto [i, attr] : llvm::enumerate(kernels)) {
+    auto module = cast<DictionaryAttr>(attr).getAs<StringAttr>("module");
+    llvm::Function *host =
+        m.getFunction(("kiln_host_kernel_" + module.getValue()).str());
+    if (!host || host->isDeclaration() || host->arg_size() < 12)
+      continue;
+    auto *wrapper = llvm::Function::Create(
+        wrapperType, llvm::GlobalValue::InternalLinkage,
+        host->getName() + "_packed", m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ab.ctx, "entry", wrapper));
+    std::vector<llvm::Value *> args;
+    for (unsigned a = 0; a < host->arg_size(); ++a) {
+      llvm::Type *type = host->getArg(a)->getType();
+      llvm::Value *at =
+          a < 12 ? b.CreateConstGEP1_64(ab.i64, wrapper->getArg(1), a)
+                 : b.CreateLoad(ab.ptr, b.CreateConstGEP1_64(
+                                            ab.ptr, wrapper->getArg(0),
+                                            a - 12));
+      args.push_back(b.CreateLoad(type, at));
+    }
+    b.CreateCall(host, args);
+    b.CreateRetVoid();
+    for (llvm::Constant *text : texts[i])
+      entries.push_back(llvm::ConstantStruct::get(entryType, {text, wrapper}));
+  }
+  if (entries.empty())
+    return;
+  entries.push_back(llvm::ConstantStruct::get(
+      entryType, {llvm::ConstantPointerNull::get(ab.ptr),
+                  llvm::ConstantPointerNull::get(ab.ptr)}));
+  auto *type = llvm::ArrayType::get(entryType, entries.size());
+  new llvm::GlobalVariable(m, type, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(type, entries),
+                           "kiln_host_kernels");
 }
 
 /// The constants a CUDA artifact's kernels may read, as
@@ -634,8 +690,11 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   llvm::Constant *deviceKernelTable = llvm::ConstantPointerNull::get(ab.ptr);
   llvm::Constant *deviceConstantTable = deviceKernelTable;
   if (provider == KILN_PROVIDER_CUDA) {
-    deviceKernelTable = deviceKernels(ab, mlirModule, numDeviceKernels);
+    std::vector<std::vector<llvm::Constant *>> texts;
+    deviceKernelTable =
+        deviceKernels(ab, mlirModule, numDeviceKernels, texts);
     deviceConstantTable = deviceConstants(ab, mlirModule, numDeviceConstants);
+    defineHostKernelTable(ab, mlirModule, texts);
   }
 
   // kiln_artifact_t { i32 abi_version, provider, num_inputs, num_outputs;

@@ -75,6 +75,10 @@ struct CompileOptions {
   /// launches as loops (kiln-cuda-emulation), to check its numerics
   /// without a GPU.
   bool cudaEmulate = false;
+  /// With the CUDA provider: the artifact also carries a host copy of
+  /// every kernel, which the tests' fake CUDA driver runs (a CUDA artifact
+  /// checked by the numbers on a machine without a GPU).
+  bool cudaHostKernels = false;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.

@@ -24,6 +24,7 @@ kiln::cudaCodegenOptions(const CompileOptions &options) {
   CudaCodegenOptions codegen;
   codegen.optLevel = options.optLevel;
   codegen.chips = options.cudaChips;
+  codegen.hostKernels = options.cudaHostKernels;
   codegen.toolkit = options.cudaToolkit.empty() ? defaultCudaToolkit().str()
                                                 : options.cudaToolkit;
   return codegen;

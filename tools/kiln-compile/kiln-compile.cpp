@@ -149,6 +149,12 @@ static cl::opt<bool> cudaEmulate(
              "schedule's launches as loops (checks its numerics without a "
              "GPU)"),
     cl::cat(kilnCategory));
+static cl::opt<bool> cudaHostKernels(
+    "cuda-host-kernels",
+    cl::desc("With --provider=cuda: the artifact also carries a host copy "
+             "of every kernel, which the tests' fake CUDA driver runs (the "
+             "numbers of a CUDA artifact checked without a GPU)"),
+    cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -222,6 +228,7 @@ int main(int argc, char **argv) {
     options.cudaChips.assign(cudaArch.begin(), cudaArch.end());
   options.cudaToolkit = cudaToolkit;
   options.cudaEmulate = cudaEmulate;
+  options.cudaHostKernels = cudaHostKernels;
   if (cudaEmulate && options.provider != kiln::Provider::Cuda) {
     errs() << "kiln-compile: --cuda-emulate needs --provider=cuda\n";
     return 2;

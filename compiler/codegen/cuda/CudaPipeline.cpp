@@ -63,12 +63,15 @@ static void addCudaSchedule(OpPassManager &pm,
 }
 
 void buildCudaCodegenPipeline(OpPassManager &pm,
-                              const CudaCodegenOptions &options) {
+                              const CudaCodegenOptions &options,
+                              bool hostKernels) {
   addCudaSchedule(pm, options);
   // Constants folded on the host are sunk into the kernels.
   addPipeline(pm, "canonicalize,cse,gpu-launch-sink-index-computations,"
                   "gpu-kernel-outlining,kiln-gpu-attach-targets{chips=" +
                       llvm::join(options.chips, ",") + "}");
+  if (hostKernels)
+    addPipeline(pm, "kiln-gpu-host-kernels");
   // Device code: one gpu.module per kernel, to NVVM, then PTX through
   // LLVM's NVPTX backend in this process. libdevice (the __nv_* math
   // functions) is linked only when the toolkit path is given.
@@ -84,7 +87,7 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
 
 void buildCudaArtifactPipeline(OpPassManager &pm,
                                const CudaCodegenOptions &options) {
-  buildCudaCodegenPipeline(pm, options);
+  buildCudaCodegenPipeline(pm, options, options.hostKernels);
   // The host schedule: launches through the run context, the PTX as
   // artifact data, then lowered as the CPU pipeline ends.
   addPipeline(pm, "kiln-gpu-launch-to-runtime,canonicalize,cse," +

@@ -33,12 +33,18 @@ struct CudaCodegenOptions {
   std::string toolkit;
   /// Threads per block of the grids of parallel loops.
   int64_t blockSize = 256;
+  /// Artifacts only: a host copy of every kernel (kiln-gpu-host-kernels),
+  /// which the tests' fake CUDA driver runs.
+  bool hostKernels = false;
 };
 
 /// linalg on tensors -> host functions launching kernels (gpu.launch_func)
 /// and one gpu.binary per kernel holding its PTX for every chip.
+/// With `hostKernels`, also a host copy of every kernel
+/// (kiln-gpu-host-kernels).
 void buildCudaCodegenPipeline(mlir::OpPassManager &pm,
-                              const CudaCodegenOptions &options);
+                              const CudaCodegenOptions &options,
+                              bool hostKernels = false);
 
 /// buildCudaCodegenPipeline, then the host code of a CUDA artifact: its
 /// launches calls of the run context (kiln-gpu-launch-to-runtime, the PTX

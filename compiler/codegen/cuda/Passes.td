@@ -137,4 +137,24 @@ def GpuLaunchToRuntime : Pass<"kiln-gpu-launch-to-runtime", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect"];
 }
 
+def GpuHostKernels : Pass<"kiln-gpu-host-kernels", "mlir::ModuleOp"> {
+  let summary = "A host function per kernel, for running CUDA artifacts "
+                "without a GPU (tests)";
+  let description = [{
+    After `gpu-kernel-outlining`, for the tests' fake CUDA driver
+    (`kiln-compile --cuda-host-kernels`): every kernel `@F` of a
+    `gpu.module @M` gets a copy `func.func @kiln_host_kernel_M` taking
+    the block id, thread id, grid and block sizes (x, y, z each, as
+    indices) before the kernel's own arguments, with the GPU's id and size
+    ops replaced by those arguments. Lowered as host code, its parameters
+    after the twelve ids are the kernel's, so the fake driver runs a
+    launch by calling it for every block and thread with the launch's
+    parameter words. Symbols the kernel module holds (constants cloned by
+    outlining) are copied to the top module when it lacks them. Fails on
+    kernels that synchronize threads, shuffle or share memory, which
+    serial calls cannot honour.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif

@@ -7,7 +7,10 @@
  * (fake_cuda_log, through dlsym on the same library): modules loaded and
  * for which chip, launches with every parameter word, copies, waits.
  *
- * A kernel named "fake_add_constant" runs for real: y[i] = x[i] + c[i]
+ * Artifacts compiled with kiln-compile --cuda-host-kernels run for real:
+ * their exported table kiln_host_kernels pairs each PTX text with a host
+ * copy of its kernel, which a launch calls for every block and thread.
+ * A kernel named "fake_add_constant" runs for real too: y[i] = x[i] + c[i]
  * over its 1-D grid, with the parameters of three rank-1 f32 memrefs
  * (x, c, y) and the count n, so that a test checks the whole path (inputs
  * copied to device memory, constants uploaded and their pointers
@@ -20,6 +23,9 @@
  * at exit).
  *
  *===----------------------------------------------------------------------===*/
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -196,14 +202,43 @@ EXPORT CUresult cuCtxSetCurrent(void *context) {
 /* A module: the chip of its PTX (".target sm_XX") and its text, in which
  * cuModuleGetFunction finds ".entry <name>(" and counts the ".param"s up
  * to the closing parenthesis: the number of words a launch passes. */
+typedef void (*HostKernel)(void **params, const int64_t *ids);
 typedef struct Module {
   char target[32];
   char *text;
+  const void *image;
+  /* The artifact's host copy of this module's kernel, if it has one. */
+  HostKernel host;
 } Module;
 typedef struct Function {
   char name[128];
   int numParams;
+  HostKernel host;
 } Function;
+
+/* kiln_host_kernels of a loaded artifact: { PTX text, host copy }, ending
+ * with nulls. */
+typedef struct HostKernelEntry {
+  const char *text;
+  HostKernel host;
+} HostKernelEntry;
+
+static int findHostKernel(struct dl_phdr_info *info, size_t size,
+                          void *data) {
+  (void)size;
+  Module *m = data;
+  if (!info->dlpi_name || !info->dlpi_name[0])
+    return 0;
+  void *handle = dlopen(info->dlpi_name, RTLD_NOLOAD | RTLD_LAZY);
+  if (!handle)
+    return 0;
+  const HostKernelEntry *entry = dlsym(handle, "kiln_host_kernels");
+  for (; entry && entry->text; ++entry)
+    if (entry->text == (const char *)m->image)
+      m->host = entry->host;
+  dlclose(handle);
+  return m->host != NULL;
+}
 
 EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image,
                                    unsigned numOptions, int *options,
@@ -221,7 +256,9 @@ EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image,
   }
   sscanf(target + 8, "%31[a-z_0-9]", m->target);
   m->text = strdup(text);
-  note("load %s\n", m->target);
+  m->image = image;
+  dl_iterate_phdr(findHostKernel, m);
+  note("load %s%s\n", m->target, m->host ? " (host copy)" : "");
   *module = m;
   return OK;
 }
@@ -244,6 +281,7 @@ EXPORT CUresult cuModuleGetFunction(void **function, void *module,
   Function *f = calloc(1, sizeof(Function));
   snprintf(f->name, sizeof(f->name), "%s", name);
   f->numParams = count;
+  f->host = m->host;
   *function = f;
   return OK;
 }
@@ -291,6 +329,18 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   note("\n");
   if (strcmp(f->name, "fake_add_constant") == 0)
     return addConstant(f, gx, bx, params);
+  if (f->host) {
+    /* Every thread of every block, one after the other: the kernels of
+     * Kiln's current strategy never wait for each other. */
+    int64_t ids[12] = {0, 0, 0, 0, 0, 0, gx, gy, gz, bx, by, bz};
+    for (ids[2] = 0; ids[2] < gz; ++ids[2])
+      for (ids[1] = 0; ids[1] < gy; ++ids[1])
+        for (ids[0] = 0; ids[0] < gx; ++ids[0])
+          for (ids[5] = 0; ids[5] < bz; ++ids[5])
+            for (ids[4] = 0; ids[4] < by; ++ids[4])
+              for (ids[3] = 0; ids[3] < bx; ++ids[3])
+                f->host(params, ids);
+  }
   return OK;
 }
 
