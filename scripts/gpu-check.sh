@@ -84,10 +84,11 @@ ort_gpu_python() {
 
 # The tests that need no GPU: lit (the CUDA passes, ptxas, the emulation,
 # a compiled artifact against the fake driver), the runtime against no
-# driver, the stub and the fake one, and the Python API's providers. On a
+# driver, the stub and the fake one (which also runs conformance cases by
+# their kernels' host copies), and the Python API's providers. On a
 # machine with a driver the no-driver cases skip themselves.
 ctest_cuda() {
-  (cd "$BUILD_DIR" && ctest -R '^(lit|cuda_provider_.*)$' --output-on-failure) &&
+  (cd "$BUILD_DIR" && ctest -R '^(lit|cuda_provider_.*|conformance_cuda_fake_driver)$' --output-on-failure) &&
     PYTHONPATH=$BUILD_DIR/python KILN_BUILD_DIR=$BUILD_DIR "$python" -m unittest \
       tests.python.test_cuda_provider
 }

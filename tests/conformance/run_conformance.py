@@ -30,7 +30,9 @@ with `N passed, N failed, N skipped`.
 its blocks and threads), which checks the numerics of the GPU strategies
 without a GPU; use it with its own expectations file
 (cuda_emulation_expectations.txt). --cuda-arch sm_XX compiles CUDA artifacts
-for that architecture and runs them on the GPU (scripts/gpu-check.sh).
+for that architecture and runs them on the GPU (scripts/gpu-check.sh); with
+--cuda-host-kernels and the tests' fake libcuda.so.1 first in LD_LIBRARY_PATH
+they run through the whole runtime path on the CPU instead.
 """
 import argparse
 import collections
@@ -179,6 +181,12 @@ def main():
     ap.add_argument("--cuda-arch", metavar="sm_XX",
                     help="compile for the CUDA provider with PTX for this "
                     "architecture and run on the GPU (scripts/gpu-check.sh)")
+    ap.add_argument("--cuda-host-kernels", action="store_true",
+                    help="with --cuda-arch: artifacts that also carry host "
+                    "copies of their kernels, for the tests' fake CUDA "
+                    "driver (LD_LIBRARY_PATH=<build>/tests/unit/runtime/"
+                    "fake_cuda_driver): the runtime path checked without a "
+                    "GPU")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -226,7 +234,9 @@ def main():
                                   "inputs_dynamic": mode == "inputs",
                                   "opt_level": args.opt_level,
                                   "cuda_emulate": args.cuda_emulate,
-                                  "cuda_arch": args.cuda_arch})
+                                  "cuda_arch": args.cuda_arch,
+                                  "cuda_host_kernels":
+                                      args.cuda_host_kernels})
                 report(case, mode, clean_reason(why) if why else None)
         finally:
             worker.stop()

@@ -309,10 +309,12 @@ class CudaCompiler:
     CPU artifact; else a CUDA artifact with PTX for `arch` ("sm_90"), which
     the runtime runs on the GPU."""
 
-    def __init__(self, build_dir, arch=None):
+    def __init__(self, build_dir, arch=None, host_kernels=False):
         self.kiln_compile = os.path.join(build_dir, "bin", "kiln-compile")
         self.target = ([f"--cuda-arch={arch}"] if arch
                        else ["--cuda-emulate"])
+        if host_kernels:
+            self.target.append("--cuda-host-kernels")
 
     def compile(self, model_path, model_bytes, opt_level, mcpu, mattr, shapes,
                 emit, out, all_dynamic=False, sequence_lengths=(),
@@ -342,7 +344,8 @@ def main():
         req = json.loads(line)
         try:
             if req.get("cuda_arch"):
-                compiler = CudaCompiler(build_dir, req["cuda_arch"])
+                compiler = CudaCompiler(build_dir, req["cuda_arch"],
+                                        req.get("cuda_host_kernels"))
             elif req.get("cuda_emulate"):
                 compiler = CudaCompiler(build_dir)
             else:
