@@ -27,6 +27,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,10 +107,21 @@ static int isDevicePointer(uintptr_t p) {
   return found;
 }
 
+static size_t pages(size_t bytes) { return (bytes + 4095) & ~(size_t)4095; }
+
+/* Device memory (cuMemAlloc: the runtime's copies of constants) is mapped
+ * pages of its own, made read-only once copied; managed memory is heap. */
 static CUresult allocate(unsigned long long *out, size_t bytes, int managed) {
   void *p = NULL;
-  if (posix_memalign(&p, 256, bytes ? bytes : 1) != 0)
-    return OUT_OF_MEMORY;
+  if (managed) {
+    if (posix_memalign(&p, 256, bytes ? bytes : 1) != 0)
+      return OUT_OF_MEMORY;
+  } else {
+    p = mmap(NULL, pages(bytes ? bytes : 1), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return OUT_OF_MEMORY;
+  }
   pthread_mutex_lock(&lock);
   CUresult result = OUT_OF_MEMORY;
   if (numAllocations < 4096) {
@@ -120,8 +132,12 @@ static CUresult allocate(unsigned long long *out, size_t bytes, int managed) {
     result = OK;
   }
   pthread_mutex_unlock(&lock);
-  if (result != OK)
-    free(p);
+  if (result != OK) {
+    if (managed)
+      free(p);
+    else
+      munmap(p, pages(bytes ? bytes : 1));
+  }
   *out = (unsigned long long)(uintptr_t)p;
   return result;
 }
@@ -375,12 +391,15 @@ EXPORT CUresult cuMemAllocManaged(unsigned long long *ptr, size_t bytes,
 }
 
 EXPORT CUresult cuMemFree_v2(unsigned long long ptr) {
-  int found = 0;
+  int found = 0, managed = 0;
+  size_t size = 0;
   pthread_mutex_lock(&lock);
   for (int i = 0; i < numAllocations && !found; ++i)
     if (allocations[i].begin == (uintptr_t)ptr) {
-      if (allocations[i].managed)
-        managedBytes -= allocations[i].end - allocations[i].begin;
+      managed = allocations[i].managed;
+      size = allocations[i].end - allocations[i].begin;
+      if (managed)
+        managedBytes -= size;
       allocations[i] = allocations[--numAllocations];
       found = 1;
     }
@@ -389,7 +408,10 @@ EXPORT CUresult cuMemFree_v2(unsigned long long ptr) {
     note("error: free of %llu, never allocated\n", ptr);
     return INVALID_VALUE;
   }
-  free((void *)(uintptr_t)ptr);
+  if (managed)
+    free((void *)(uintptr_t)ptr);
+  else
+    munmap((void *)(uintptr_t)ptr, pages(size ? size : 1));
   return OK;
 }
 
@@ -399,6 +421,9 @@ EXPORT CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src,
     return INVALID_VALUE;
   memcpy((void *)(uintptr_t)dst, src, bytes);
   note("copy to device %zu\n", bytes);
+  /* The runtime copies only the artifact's constants: a kernel that
+   * writes one (the next run would read what it wrote) dies. */
+  mprotect((void *)(uintptr_t)dst, pages(bytes), PROT_READ);
   return OK;
 }
 
