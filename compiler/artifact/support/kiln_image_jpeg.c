@@ -322,10 +322,61 @@ static uint8_t rangeLimit(int64_t x) {
   return (uint8_t)(i - 896);
 }
 
+/* libjpeg's accurate integer 1-D IDCT of x[0..7] (x[k] the k-th
+ * frequency), the eight results before their descale: both passes of
+ * idctIslow run it, on a column and then on a row. */
+static void idct8(const int64_t *x, int64_t *y) {
+  int64_t z1, z2, z3, z4, z5, tmp0, tmp1, tmp2, tmp3, tmp10, tmp11, tmp12,
+      tmp13;
+  z2 = x[2];
+  z3 = x[6];
+  z1 = (z2 + z3) * FIX_0_541196100;
+  tmp2 = z1 + z3 * (-FIX_1_847759065);
+  tmp3 = z1 + z2 * FIX_0_765366865;
+  tmp0 = (x[0] + x[4]) * (1 << CONST_BITS);
+  tmp1 = (x[0] - x[4]) * (1 << CONST_BITS);
+  tmp10 = tmp0 + tmp3;
+  tmp13 = tmp0 - tmp3;
+  tmp11 = tmp1 + tmp2;
+  tmp12 = tmp1 - tmp2;
+  tmp0 = x[7];
+  tmp1 = x[5];
+  tmp2 = x[3];
+  tmp3 = x[1];
+  z1 = tmp0 + tmp3;
+  z2 = tmp1 + tmp2;
+  z3 = tmp0 + tmp2;
+  z4 = tmp1 + tmp3;
+  z5 = (z3 + z4) * FIX_1_175875602;
+  tmp0 = tmp0 * FIX_0_298631336;
+  tmp1 = tmp1 * FIX_2_053119869;
+  tmp2 = tmp2 * FIX_3_072711026;
+  tmp3 = tmp3 * FIX_1_501321110;
+  z1 = z1 * (-FIX_0_899976223);
+  z2 = z2 * (-FIX_2_562915447);
+  z3 = z3 * (-FIX_1_961570560);
+  z4 = z4 * (-FIX_0_390180644);
+  z3 += z5;
+  z4 += z5;
+  tmp0 += z1 + z3;
+  tmp1 += z2 + z4;
+  tmp2 += z2 + z3;
+  tmp3 += z1 + z4;
+  y[0] = tmp10 + tmp3;
+  y[7] = tmp10 - tmp3;
+  y[1] = tmp11 + tmp2;
+  y[6] = tmp11 - tmp2;
+  y[2] = tmp12 + tmp1;
+  y[5] = tmp12 - tmp1;
+  y[3] = tmp13 + tmp0;
+  y[4] = tmp13 - tmp0;
+}
+
 /* The 8x8 samples of dequantized coefficients `in` (natural order) at
  * `out` (rows `stride` apart). */
 static void idctIslow(const int32_t *in, uint8_t *out, int64_t stride) {
   int32_t ws[64];
+  int64_t x[8], y[8];
   for (int col = 0; col < 8; ++col) {
     const int32_t *c = in + col;
     if (!c[8] && !c[16] && !c[24] && !c[32] && !c[40] && !c[48] && !c[56]) {
@@ -334,52 +385,11 @@ static void idctIslow(const int32_t *in, uint8_t *out, int64_t stride) {
         ws[r * 8 + col] = dc;
       continue;
     }
-    int64_t z1, z2, z3, z4, z5, tmp0, tmp1, tmp2, tmp3, tmp10, tmp11, tmp12,
-        tmp13;
-    z2 = c[16];
-    z3 = c[48];
-    z1 = (z2 + z3) * FIX_0_541196100;
-    tmp2 = z1 + z3 * (-FIX_1_847759065);
-    tmp3 = z1 + z2 * FIX_0_765366865;
-    z2 = c[0];
-    z3 = c[32];
-    tmp0 = (z2 + z3) * (1 << CONST_BITS);
-    tmp1 = (z2 - z3) * (1 << CONST_BITS);
-    tmp10 = tmp0 + tmp3;
-    tmp13 = tmp0 - tmp3;
-    tmp11 = tmp1 + tmp2;
-    tmp12 = tmp1 - tmp2;
-    tmp0 = c[56];
-    tmp1 = c[40];
-    tmp2 = c[24];
-    tmp3 = c[8];
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    z4 = tmp1 + tmp3;
-    z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 = tmp0 * FIX_0_298631336;
-    tmp1 = tmp1 * FIX_2_053119869;
-    tmp2 = tmp2 * FIX_3_072711026;
-    tmp3 = tmp3 * FIX_1_501321110;
-    z1 = z1 * (-FIX_0_899976223);
-    z2 = z2 * (-FIX_2_562915447);
-    z3 = z3 * (-FIX_1_961570560);
-    z4 = z4 * (-FIX_0_390180644);
-    z3 += z5;
-    z4 += z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    ws[0 * 8 + col] = (int32_t)DESCALE(tmp10 + tmp3, CONST_BITS - PASS1_BITS);
-    ws[7 * 8 + col] = (int32_t)DESCALE(tmp10 - tmp3, CONST_BITS - PASS1_BITS);
-    ws[1 * 8 + col] = (int32_t)DESCALE(tmp11 + tmp2, CONST_BITS - PASS1_BITS);
-    ws[6 * 8 + col] = (int32_t)DESCALE(tmp11 - tmp2, CONST_BITS - PASS1_BITS);
-    ws[2 * 8 + col] = (int32_t)DESCALE(tmp12 + tmp1, CONST_BITS - PASS1_BITS);
-    ws[5 * 8 + col] = (int32_t)DESCALE(tmp12 - tmp1, CONST_BITS - PASS1_BITS);
-    ws[3 * 8 + col] = (int32_t)DESCALE(tmp13 + tmp0, CONST_BITS - PASS1_BITS);
-    ws[4 * 8 + col] = (int32_t)DESCALE(tmp13 - tmp0, CONST_BITS - PASS1_BITS);
+    for (int k = 0; k < 8; ++k)
+      x[k] = c[k * 8];
+    idct8(x, y);
+    for (int k = 0; k < 8; ++k)
+      ws[k * 8 + col] = (int32_t)DESCALE(y[k], CONST_BITS - PASS1_BITS);
   }
   for (int row = 0; row < 8; ++row) {
     const int32_t *w = ws + row * 8;
@@ -389,51 +399,11 @@ static void idctIslow(const int32_t *in, uint8_t *out, int64_t stride) {
       memset(o, v, 8);
       continue;
     }
-    int64_t z1, z2, z3, z4, z5, tmp0, tmp1, tmp2, tmp3, tmp10, tmp11, tmp12,
-        tmp13;
-    z2 = w[2];
-    z3 = w[6];
-    z1 = (z2 + z3) * FIX_0_541196100;
-    tmp2 = z1 + z3 * (-FIX_1_847759065);
-    tmp3 = z1 + z2 * FIX_0_765366865;
-    tmp0 = ((int64_t)w[0] + w[4]) * (1 << CONST_BITS);
-    tmp1 = ((int64_t)w[0] - w[4]) * (1 << CONST_BITS);
-    tmp10 = tmp0 + tmp3;
-    tmp13 = tmp0 - tmp3;
-    tmp11 = tmp1 + tmp2;
-    tmp12 = tmp1 - tmp2;
-    tmp0 = w[7];
-    tmp1 = w[5];
-    tmp2 = w[3];
-    tmp3 = w[1];
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    z4 = tmp1 + tmp3;
-    z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 = tmp0 * FIX_0_298631336;
-    tmp1 = tmp1 * FIX_2_053119869;
-    tmp2 = tmp2 * FIX_3_072711026;
-    tmp3 = tmp3 * FIX_1_501321110;
-    z1 = z1 * (-FIX_0_899976223);
-    z2 = z2 * (-FIX_2_562915447);
-    z3 = z3 * (-FIX_1_961570560);
-    z4 = z4 * (-FIX_0_390180644);
-    z3 += z5;
-    z4 += z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-    enum { kShift = CONST_BITS + PASS1_BITS + 3 };
-    o[0] = rangeLimit(DESCALE(tmp10 + tmp3, kShift));
-    o[7] = rangeLimit(DESCALE(tmp10 - tmp3, kShift));
-    o[1] = rangeLimit(DESCALE(tmp11 + tmp2, kShift));
-    o[6] = rangeLimit(DESCALE(tmp11 - tmp2, kShift));
-    o[2] = rangeLimit(DESCALE(tmp12 + tmp1, kShift));
-    o[5] = rangeLimit(DESCALE(tmp12 - tmp1, kShift));
-    o[3] = rangeLimit(DESCALE(tmp13 + tmp0, kShift));
-    o[4] = rangeLimit(DESCALE(tmp13 - tmp0, kShift));
+    for (int k = 0; k < 8; ++k)
+      x[k] = w[k];
+    idct8(x, y);
+    for (int k = 0; k < 8; ++k)
+      o[k] = rangeLimit(DESCALE(y[k], CONST_BITS + PASS1_BITS + 3));
   }
 }
 
