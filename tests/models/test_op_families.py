@@ -386,6 +386,19 @@ def cases():
     add(Case("Conv_winograd_tasks", "Conv", [u, wt(32, 32, 3, 3), wt(32)],
              [[(2, 32, 64, 64), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    # One block of 16 tiles (14 x 14) of 256 channels: the filters split in
+    # four near-equal runs of panels (22 panels: 5, 6, 5, 6), the block's
+    # input transformed once for the runs a thread takes in a row; with
+    # symbolic sizes, 20 x 20 (25 tiles in 32 lanes: Winograd) and 10 x 10
+    # (9 tiles: the direct convolution, decided at run time).
+    add(Case("Conv_winograd_filter_chunks", "Conv",
+             [u, wt(256, 256, 3, 3), wt(256)],
+             [[(1, 256, 14, 14), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    add(Case("Conv_winograd_sixteen_tiles", "Conv",
+             [u, wt(96, 128, 3, 3), wt(96)],
+             [[(1, 128, 20, 20), None, None], [(1, 128, 10, 10), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **cv))
     # Pointwise ones: on small images read by runs of pixels straight from
     # x (here with a residual and a Relu), with a stride through the
     # phase-plane copy.

@@ -123,33 +123,25 @@ constexpr int64_t kWinogradPanel = 12;
 constexpr int64_t kWinogradMinChannels = 32;
 
 /// Whether Winograd pays for a stride-1, undilated 3x3 convolution of C
-/// channels and F filters with output `yType`, on vectors of `lanes`
-/// floats: kiln_swino_impl.h's wnPays, which decides the same at run time
-/// for symbolic sizes (and says which layers set the bounds). Its GEMMs
-/// put tiles (4 x 4 output pixels) in the lanes and read weights four
-/// times the layer's once per block of tiles: from 40 tiles per image on
-/// it gains; from 16, only when a block's tiles fill 7/8 of their lanes
-/// and C * F <= 128 * 256. Symbolic sizes count as large here; the kernel
-/// decides at run time.
-bool winogradPays(MemRefType yType, int64_t C, int64_t F, int64_t lanes) {
+/// channels and F filters with output `yType`: kiln_swino_impl.h's wnPays,
+/// which decides the same at run time for symbolic sizes (and says which
+/// layers set the bounds). Its GEMMs put tiles (4 x 4 output pixels) in
+/// the lanes and stream weights four times the layer's from memory once
+/// per block of tiles: from 40 tiles per image on it gains whatever the
+/// weights; from 16, while C * F <= 256 * 256. Symbolic sizes count as
+/// large here; the kernel decides at run time.
+bool winogradPays(MemRefType yType, int64_t C, int64_t F) {
   int64_t OH = yType.getDimSize(2), OW = yType.getDimSize(3);
   if (ShapedType::isDynamic(OH) || ShapedType::isDynamic(OW))
     return true;
-  int64_t TH = (OH + 3) / 4, TW = (OW + 3) / 4, tiles = TH * TW;
-  if (tiles >= 40)
-    return true;
-  if (tiles < 16 || C * F > 128 * 256)
-    return false;
-  int64_t nvr = (TW + lanes - 1) / lanes;
-  int64_t rp = 8 * (nvr * lanes - TW) <= nvr * lanes ? nvr * lanes : TW;
-  int64_t used = ((TH - 1) * rp + TW + lanes - 1) / lanes * lanes;
-  return 8 * tiles >= 7 * used;
+  int64_t tiles = (OH + 3) / 4 * ((OW + 3) / 4);
+  return tiles >= 40 || (tiles >= 16 && C * F <= 256 * 256);
 }
 
 /// The weights [F, C, 3, 3] of the tile g at `values` transformed for
-/// Winograd F(4x4, 3x3), U = G g G^T, in kiln_swino_impl.h's layout [36,
-/// P, C, 12]: per point, panels of 12 filters (the last padded with zero
-/// filters), each C rows of 12 weights. Computed in double.
+/// Winograd F(4x4, 3x3), U = G g G^T, in kiln_swino_impl.h's layout [P,
+/// 36, C, 12]: panels of 12 filters (the last padded with zero filters),
+/// per point C rows of the panel's 12 weights. Computed in double.
 SmallVector<char> transformForWinograd(const float *values, int64_t F,
                                        int64_t C) {
   static constexpr double g[6][3] = {{1.0 / 4, 0, 0},
@@ -174,7 +166,8 @@ SmallVector<char> transformForWinograd(const float *values, int64_t F,
         for (int j = 0; j < 6; ++j) {
           double v = t[i][0] * g[j][0] + t[i][1] * g[j][1] + t[i][2] * g[j][2];
           int64_t point = i * 6 + j;
-          u[((point * P + f / kWinogradPanel) * C + c) * kWinogradPanel +
+          u[((f / kWinogradPanel * kWinogradPoints + point) * C + c) *
+                kWinogradPanel +
             f % kWinogradPanel] = static_cast<float>(v);
         }
     }
@@ -268,12 +261,8 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
         type.getDimSize(2) != 3 || type.getDimSize(3) != 3)
       return nullptr;
     int64_t F = type.getDimSize(0), C = type.getDimSize(1);
-    int64_t lanes = target == kiln::codegen::Isa::avx512 ? 16
-                    : target == kiln::codegen::Isa::avx2 ? 8
-                                                         : 4;
     if (F < kWinogradMinChannels || C < kWinogradMinChannels ||
-        !winogradPays(cast<MemRefType>(op.getDpsInits()[0].getType()), C, F,
-                      lanes))
+        !winogradPays(cast<MemRefType>(op.getDpsInits()[0].getType()), C, F))
       return nullptr;
     memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
@@ -281,7 +270,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     int64_t P = (F + kWinogradPanel - 1) / kWinogradPanel;
     return derivedGlobal(
         winograd, global, "_winograd",
-        MemRefType::get({kWinogradPoints, P, C, kWinogradPanel},
+        MemRefType::get({P, kWinogradPoints, C, kWinogradPanel},
                         type.getElementType()),
         [&](const float *values) {
           return transformForWinograd(values, F, C);

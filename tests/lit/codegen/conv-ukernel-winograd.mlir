@@ -3,7 +3,7 @@
 
 // A stride-1, undilated 3x3 convolution of constant weights with at least
 // 32 channels and filters and symbolic sizes goes to Winograd F(4x4, 3x3):
-// its weights transformed into [36 points, 3 panels of 12 filters, C, 12]
+// its weights transformed into [3 panels of 12 filters, 36 points, C, 12]
 // (the third panel 8 filters and 4 zero ones), and a call with N, F, C, H,
 // W, OH, OW, the padding (none), x and its four strides, the transformed
 // weights, the original ones with their f and k strides (the kernel falls
@@ -11,15 +11,18 @@
 // the run knows here; AVX2 has no transposed layout, so the original
 // global stays), no bias (0, 0: y accumulated into), y and its four
 // strides, no epilogue. Every weight 1: point (0, 0) of G g G^T is the sum
-// of G's first row (1/4, 0, 0) squared, 1/16 (0x3D800000).
+// of G's first row (1/4, 0, 0) squared, 1/16 (0x3D800000), for the first
+// panel's 32 x 12 weights; point (0, 1) follows, the product of the sums
+// of G's first two rows, 1/4 x -1/2 = -1/8 (0xBE000000); the third panel's
+// rows end in four zeros.
 
 // CHECK-LABEL: func.func private @kiln_swino3x3_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
-// CHECK-DAG:   memref.global "private" constant @w_winograd : memref<36x3x32x12xf32> = dense_resource<w_winograd> {alignment = 64 : i64}
+// CHECK-DAG:   memref.global "private" constant @w_winograd : memref<3x36x32x12xf32> = dense_resource<w_winograd> {alignment = 64 : i64}
 // CHECK-DAG:   memref.global "private" constant @w : memref<32x32x3x3xf32>
 // CHECK-NOT:   kiln_sconv2d_avx2
 // CHECK-LABEL: func.func @winograd(
 // CHECK-SAME:      %[[X:.*]]: memref<?x32x?x?xf32>, %[[Y:.*]]: memref<?x32x?x?xf32>
-// CHECK-DAG:     %[[U:.*]] = memref.get_global @w_winograd : memref<36x3x32x12xf32>
+// CHECK-DAG:     %[[U:.*]] = memref.get_global @w_winograd : memref<3x36x32x12xf32>
 // CHECK-DAG:     %[[WO:.*]] = memref.get_global @w : memref<32x32x3x3xf32>
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
@@ -36,7 +39,7 @@
 // CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SW:.*]]:4 = memref.extract_strided_metadata %[[WO]]
 // CHECK:         call @kiln_swino3x3_avx2(%[[N]], %[[C32]], %[[C32]], %[[H]], %[[W]], %[[OH]], %[[OW]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %{{.*}}, %[[SW]]#0, %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
-// CHECK:       w_winograd: "0x40000000{{(0000803D)+}}0000803D0000803D0000803D0000803D0000803D0000803D0000803D0000803D00000000000000000000000000000000{{.*}}"
+// CHECK:       w_winograd: "0x40000000{{(0000803D)+}}000000BE{{.*}}0000803D0000803D0000803D0000803D0000803D0000803D0000803D0000803D00000000000000000000000000000000{{.*}}"
 
 // OFF-LABEL: func.func @winograd(
 // OFF:         memref.get_global @w : memref<32x32x3x3xf32>
@@ -64,7 +67,7 @@ func.func @winograd(%x: memref<?x32x?x?xf32>, %y: memref<?x32x?x?xf32>) {
 // CHECK-SAME:      %[[Y:[a-z0-9]+]]: memref<1x64x28x28xf32, strided<[100352, 1568, 56, 2]>>
 // CHECK-NOT:     memref.alloc
 // CHECK-NOT:     memref.copy
-// CHECK:         %[[U:.*]] = memref.get_global @w64_winograd : memref<36x6x64x12xf32>
+// CHECK:         %[[U:.*]] = memref.get_global @w64_winograd : memref<6x36x64x12xf32>
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %{{.*}}:4 = memref.extract_strided_metadata %[[U]]
 // CHECK:         %[[UP:.*]] = arith.addi
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SY:.*]]:4 = memref.extract_strided_metadata %[[Y]]
@@ -88,8 +91,8 @@ func.func @strided_output_shared(%x: memref<1x64x30x30xf32>, %y: memref<1x64x28x
 // -----
 
 // Direct, not Winograd: a stride, a dilation, a 5x5 kernel, 16 channels,
-// a 7 x 7 output (4 tiles), 20 x 20 (25 tiles in 32 lanes), and weights
-// that are not a constant.
+// a 7 x 7 output (4 tiles), 10 x 10 (9 tiles), and weights that are not a
+// constant.
 
 // CHECK-LABEL: func.func @not_winograd(
 // CHECK-NOT:     kiln_swino3x3
@@ -99,7 +102,7 @@ memref.global "private" constant @w5 : memref<32x32x5x5xf32> = dense<0.5>
 memref.global "private" constant @w16 : memref<32x16x3x3xf32> = dense<0.5>
 func.func @not_winograd(%x: memref<1x32x?x?xf32>, %x16: memref<1x16x?x?xf32>, %y: memref<1x32x?x?xf32>,
                         %x9: memref<1x32x9x9xf32>, %y7: memref<1x32x7x7xf32>,
-                        %x22: memref<1x32x22x22xf32>, %y20: memref<1x32x20x20xf32>, %wv: memref<32x32x3x3xf32>) {
+                        %x12: memref<1x32x12x12xf32>, %y10: memref<1x32x10x10xf32>, %wv: memref<32x32x3x3xf32>) {
   %w = memref.get_global @wk : memref<32x32x3x3xf32>
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
@@ -120,7 +123,7 @@ func.func @not_winograd(%x: memref<1x32x?x?xf32>, %x16: memref<1x16x?x?xf32>, %y
     ins(%x9, %w : memref<1x32x9x9xf32>, memref<32x32x3x3xf32>) outs(%y7 : memref<1x32x7x7xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
-    ins(%x22, %w : memref<1x32x22x22xf32>, memref<32x32x3x3xf32>) outs(%y20 : memref<1x32x20x20xf32>)
+    ins(%x12, %w : memref<1x32x12x12xf32>, memref<32x32x3x3xf32>) outs(%y10 : memref<1x32x10x10xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
     ins(%x, %wv : memref<1x32x?x?xf32>, memref<32x32x3x3xf32>) outs(%y : memref<1x32x?x?xf32>)
@@ -132,7 +135,7 @@ func.func @not_winograd(%x: memref<1x32x?x?xf32>, %x16: memref<1x16x?x?xf32>, %y
 // Symbolic sizes on AVX-512: the fallback weights are the filters-in-lanes
 // layout [1, K, F] (f stride 1, k stride F), and the original global goes.
 
-// CHECK-DAG:   memref.global "private" constant @wd_winograd : memref<36x6x64x12xf32>
+// CHECK-DAG:   memref.global "private" constant @wd_winograd : memref<6x36x64x12xf32>
 // CHECK-DAG:   memref.global "private" constant @wd_chanvec : memref<1x576x64xf32>
 // CHECK-NOT:   memref.global "private" constant @wd :
 // CHECK-LABEL: func.func @symbolic_avx512(
@@ -151,26 +154,33 @@ func.func @symbolic_avx512(%x: memref<1x64x?x?xf32>, %y: memref<1x64x?x?xf32>) {
 
 // -----
 
-// Between 16 and 40 tiles Winograd takes a layer whose tiles fill their
-// vectors and whose weights are small: 14 x 14 (16 tiles, one vector) of
-// 32 channels, not of 256 (transformed weights of 9.4 MB, read once per
-// block of 16 tiles).
+// Between 16 and 40 tiles Winograd takes a layer whose weights are at most
+// 256 x 256: 14 x 14 (16 tiles) of 256 channels and 20 x 20 (25 tiles in 32
+// lanes) of 32, not 14 x 14 of 256 channels and 512 filters (transformed
+// weights of 18.9 MB, streamed once per block of 16 tiles).
 
 // CHECK-LABEL: func.func @sixteen_tiles(
+// CHECK:         call @kiln_swino3x3_avx512(
 // CHECK:         call @kiln_swino3x3_avx512(
 // CHECK:         call @kiln_sconv2d_avx512(
 // CHECK-NOT:     kiln_swino3x3
 memref.global "private" constant @w32 : memref<32x32x3x3xf32> = dense<0.5>
 memref.global "private" constant @w256 : memref<256x256x3x3xf32> = dense<0.5>
-func.func @sixteen_tiles(%x: memref<1x32x16x16xf32>, %y: memref<1x32x14x14xf32>,
-                         %x2: memref<1x256x16x16xf32>, %y2: memref<1x256x14x14xf32>) {
+memref.global "private" constant @w512 : memref<512x256x3x3xf32> = dense<0.5>
+func.func @sixteen_tiles(%x: memref<1x32x22x22xf32>, %y: memref<1x32x20x20xf32>,
+                         %x2: memref<1x256x16x16xf32>, %y2: memref<1x256x14x14xf32>,
+                         %y3: memref<1x512x14x14xf32>) {
   %w = memref.get_global @w32 : memref<32x32x3x3xf32>
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
-    ins(%x, %w : memref<1x32x16x16xf32>, memref<32x32x3x3xf32>) outs(%y : memref<1x32x14x14xf32>)
+    ins(%x, %w : memref<1x32x22x22xf32>, memref<32x32x3x3xf32>) outs(%y : memref<1x32x20x20xf32>)
   %w2 = memref.get_global @w256 : memref<256x256x3x3xf32>
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
                            kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
     ins(%x2, %w2 : memref<1x256x16x16xf32>, memref<256x256x3x3xf32>) outs(%y2 : memref<1x256x14x14xf32>)
+  %w3 = memref.get_global @w512 : memref<512x256x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx512>}
+    ins(%x2, %w3 : memref<1x256x16x16xf32>, memref<512x256x3x3xf32>) outs(%y3 : memref<1x512x14x14xf32>)
   return
 }

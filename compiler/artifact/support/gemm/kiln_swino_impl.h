@@ -17,8 +17,11 @@
  * broadcasts weights against vectors of tiles like the packed GEMM; the
  * output transform writes each lane's 4 x 4 block back into y.
  *
- * U is [36, P, C, 12]: for point xi, panels of 12 filters (P of them, the
- * last one padded with zero filters), each C rows of its 12 weights.
+ * U is [P, 36, C, 12]: panels of 12 filters (P of them, the last one
+ * padded with zero filters), for each point xi C rows of the panel's 12
+ * weights. A task reads a panel's points in turn, so the weights are one
+ * stream from memory (point-major, each point's 12 C floats began a new
+ * stream: ResNet-18's 14 x 14 layers waited on them).
  *
  *===--------------------------------------------------------------------===*/
 
@@ -26,22 +29,25 @@
 /* Whether Winograd pays for a layer whose sizes were symbolic at compile
  * time (static ones are decided by kiln-conv-ukernel's winogradPays, the
  * same rule). Tiles (4 x 4 output pixels) lie in the lanes of its GEMMs,
- * whose weights U are four times the layer's and read once per block of
- * tiles. From KG_WN_MANY_TILES tiles per image on, the vectors are mostly
- * full. Below that it pays only where a block's tiles fill at least 7/8 of
- * their lanes and U stays small (C * F <= KG_WN_SMALL_WEIGHTS): a CRNN's
- * rows of 16 tiles of 128 channels (the whole model 1.9 ms with it, 2.3
- * without), while a detector's 20 x 20 maps (25 tiles in 32 lanes) ran
- * its 3x3 layers 20-50% slower than the direct convolution (the model
- * 20.6 ms against 19.3), 10 x 10 maps (9 tiles) twice as slow, and
- * ResNet-18's 14 x 14 layers of 256 channels (U 9.4 MB) cost it 2.3 ms. */
+ * whose weights U are four times the layer's and stream from memory once
+ * per block of tiles. From KG_WN_MANY_TILES tiles per image on, it pays
+ * whatever the weights; from KG_WN_MIN_TILES while C * F <=
+ * KG_WN_SMALL_WEIGHTS (U at most 9.4 MB). Four chained layers, one thread,
+ * against the direct convolution: 14 x 14 of 256 channels (16 tiles, one
+ * vector) 3.9 ms against 6.3, 20 x 20 of 128 (25 tiles in 32 lanes) 1.8
+ * against 3.4, of 256 7.7 against 12.5; 14 x 14 of 512 (U 37.7 MB) 22.0
+ * against 23.8, where the direct weights are a quarter and stay in cache
+ * better inside a model; 10 x 10 (9 tiles) of 256 3.8 against 3.5. */
 #define KG_WN_MIN_TILES 16
 #define KG_WN_MANY_TILES 40
-#define KG_WN_SMALL_WEIGHTS (128 * 256)
+#define KG_WN_SMALL_WEIGHTS (256 * 256)
 #define KG_WN_PANEL 12
 /* Floats of transformed input a task keeps for a block (640 KiB: with the
  * products of a panel, in L2). */
 #define KG_WN_V_FLOATS (160 * 1024)
+/* Steps of C (48 bytes of U each) the first tile of a point fetches the
+ * weights ahead of its reads. */
+#define KG_WN_AHEAD 128
 
 typedef struct {
   int64_t N, F, C, H, W, OH, OW, padT, padL;
@@ -54,25 +60,18 @@ typedef struct {
   int64_t syn, syf, syh, syw;
   const KG_NAME(epi) * e;
   /* Tiles down and across; tile rows per block, blocks, filter panels,
-   * panels per task; vectors of tiles per tile row; the phase copy's
-   * row length; floats per row of V (and M). */
-  int64_t TH, TW, kr, blocks, panels, panelsPerTask, nvr, pw, ldv;
+   * runs of them (chunks, near-equal) a block's tasks take; vectors of
+   * tiles per tile row; the phase copy's row length; floats per row of V
+   * (and M). */
+  int64_t TH, TW, kr, blocks, panels, chunks, nvr, pw, ldv;
   /* Columns of V between tile rows: TW, or TW rounded up to vectors. */
   int64_t rp;
 } KG_NAME(wnJob);
 
 static int KG_NAME(wnPays)(int64_t OH, int64_t OW, int64_t C, int64_t F) {
-  const int64_t TH = (OH + 3) / 4, TW = (OW + 3) / 4, tiles = TH * TW;
-  if (tiles >= KG_WN_MANY_TILES)
-    return 1;
-  if (tiles < KG_WN_MIN_TILES || C * F > KG_WN_SMALL_WEIGHTS)
-    return 0;
-  /* The lanes of one block of all TH tile rows, as kiln_swino3x3 lays
-   * them out (rows at whole vectors when that wastes at most an eighth). */
-  const int64_t nvr = (TW + KG_W - 1) / KG_W;
-  const int64_t rp = 8 * (nvr * KG_W - TW) <= nvr * KG_W ? nvr * KG_W : TW;
-  const int64_t lanes = ((TH - 1) * rp + TW + KG_W - 1) / KG_W * KG_W;
-  return 8 * tiles >= 7 * lanes;
+  const int64_t tiles = (OH + 3) / 4 * ((OW + 3) / 4);
+  return tiles >= KG_WN_MANY_TILES ||
+         (tiles >= KG_WN_MIN_TILES && C * F <= KG_WN_SMALL_WEIGHTS);
 }
 
 /* B^T d for the 6 values d of one column (or row) of an input tile. */
@@ -207,10 +206,12 @@ static void KG_NAME(wnTransformInput)(const KG_NAME(wnJob) * j,
 
 /* M[0:mr, 0:nv vectors] = U^T V over C steps: u holds mr (<= KG_MR)
  * weights per step (a row of a panel: stride KG_WN_PANEL), v nv vectors of
- * tiles per step (stride ldv). Inlined per (mr, nv). */
+ * tiles per step (stride ldv). With `ahead`, the weights' stream is
+ * fetched into L2 KG_WN_AHEAD steps ahead (the first tile of a point
+ * reads them from memory: a layer's U is MBs). Inlined per (mr, nv). */
 static inline __attribute__((always_inline)) void
 KG_NAME(wnTile)(int64_t C, const float *restrict u,
-                const float *restrict v, int64_t ldv, float *m,
+                const float *restrict v, int64_t ldv, float *m, int ahead,
                 const int mr, const int nv) {
   kg_vec acc[KG_MR][2];
 #pragma GCC unroll 12
@@ -219,6 +220,9 @@ KG_NAME(wnTile)(int64_t C, const float *restrict u,
     for (int n = 0; n < nv; ++n)
       acc[i][n] = KG_SET1(0.0f);
   for (int64_t c = 0; c < C; ++c, u += KG_WN_PANEL, v += ldv) {
+    if (ahead)
+      _mm_prefetch((const char *)(u + KG_WN_AHEAD * KG_WN_PANEL),
+                   _MM_HINT_T1);
     kg_vec b[2];
 #pragma GCC unroll 2
     for (int n = 0; n < nv; ++n)
@@ -240,17 +244,18 @@ KG_NAME(wnTile)(int64_t C, const float *restrict u,
 
 /* M for `rows` filters of a panel (the first KG_MR of them) over `cols`
  * columns: tiles of 2 vectors, then 1; of 4 or 8 rows where fewer filters
- * are left, so a layer of 64 filters does not compute 72. */
+ * are left, so a layer of 64 filters does not compute 72. The first tile
+ * fetches the weights ahead when `ahead` (the panel's first rows). */
 static void KG_NAME(wnPanelRows)(int64_t C, const float *u, const float *v,
                                  int64_t ldv, float *m, int64_t rows,
-                                 int64_t cols) {
+                                 int64_t cols, int ahead) {
 #define KG_WN_COLS(mr)                                                         \
   do {                                                                         \
     int64_t col = 0;                                                           \
     for (; col + 2 * KG_W <= cols; col += 2 * KG_W)                           \
-      KG_NAME(wnTile)(C, u, v + col, ldv, m + col, mr, 2);                     \
+      KG_NAME(wnTile)(C, u, v + col, ldv, m + col, ahead && col == 0, mr, 2);  \
     for (; col < cols; col += KG_W)                                            \
-      KG_NAME(wnTile)(C, u, v + col, ldv, m + col, mr, 1);                     \
+      KG_NAME(wnTile)(C, u, v + col, ldv, m + col, ahead && col == 0, mr, 1);  \
   } while (0)
   if (rows <= 4)
     KG_WN_COLS(4);
@@ -384,8 +389,7 @@ static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
 /* Task t: image n, block of tile rows, run of filter panels. */
 static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(wnJob) *j = (const KG_NAME(wnJob) *)p;
-  const int64_t chunks =
-      (j->panels + j->panelsPerTask - 1) / j->panelsPerTask;
+  const int64_t chunks = j->chunks;
   const int64_t phFloats = (4 * j->kr + 2) * 4 * j->pw;
   const int64_t vFloats = KG_WN_POINTS * KG_NAME(wnPlane)(j);
   const int64_t mFloats = KG_WN_POINTS * KG_WN_PANEL * j->ldv;
@@ -393,21 +397,30 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
   if (!scratch)
     KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* the transformed blocks */
   float *ph = scratch, *v = scratch + phFloats, *m = v + vFloats;
+  /* The block whose transformed input V holds: a run of tasks gets the
+   * chunks of filter panels of a block in a row (all of them on one
+   * thread), and transforms its input once (each chunk transformed it
+   * again: a third of a 14 x 14 layer's time in four chunks). */
+  int64_t haveN = -1, haveBlock = -1;
   for (int64_t t = begin; t < end; ++t) {
     int64_t n = t / (j->blocks * chunks), rest = t % (j->blocks * chunks);
     int64_t block = rest / chunks, chunk = rest % chunks;
     int64_t th0 = block * j->kr;
     int64_t rb = j->TH - th0 < j->kr ? j->TH - th0 : j->kr;
-    int64_t p0 = chunk * j->panelsPerTask;
-    int64_t p1 = p0 + j->panelsPerTask < j->panels ? p0 + j->panelsPerTask
-                                                   : j->panels;
+    int64_t p0 = chunk * j->panels / chunks;
+    int64_t p1 = (chunk + 1) * j->panels / chunks;
     /* Columns of V the GEMM computes: the block's tiles in whole vectors. */
     int64_t cols = ((rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
-    memset(ph, 0, phFloats * sizeof(float));
-    const float *xn = j->x + n * j->sxn;
-    for (int64_t c = 0; c < j->C; ++c) {
-      KG_NAME(wnSplit)(j, xn + c * j->sxc, 4 * th0 - j->padT, 4 * rb + 2, ph);
-      KG_NAME(wnTransformInput)(j, ph, rb, cols, v + c * j->ldv);
+    if (n != haveN || block != haveBlock) {
+      memset(ph, 0, phFloats * sizeof(float));
+      const float *xn = j->x + n * j->sxn;
+      for (int64_t c = 0; c < j->C; ++c) {
+        KG_NAME(wnSplit)(j, xn + c * j->sxc, 4 * th0 - j->padT, 4 * rb + 2,
+                         ph);
+        KG_NAME(wnTransformInput)(j, ph, rb, cols, v + c * j->ldv);
+      }
+      haveN = n;
+      haveBlock = block;
     }
     float *yn = j->y + n * j->syn;
     for (int64_t pnl = p0; pnl < p1; ++pnl) {
@@ -415,12 +428,12 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
       int64_t nf = j->F - f0 < KG_WN_PANEL ? j->F - f0 : KG_WN_PANEL;
       for (int64_t xi = 0; xi < KG_WN_POINTS; ++xi) {
         const float *u =
-            j->u + (xi * j->panels + pnl) * j->C * KG_WN_PANEL;
+            j->u + (pnl * KG_WN_POINTS + xi) * j->C * KG_WN_PANEL;
         const float *vx = v + xi * KG_NAME(wnPlane)(j);
         float *mx = m + xi * KG_WN_PANEL * j->ldv;
         for (int64_t i0 = 0; i0 < nf; i0 += KG_MR)
           KG_NAME(wnPanelRows)(j->C, u + i0, vx, j->ldv, mx + i0 * j->ldv,
-                               nf - i0, cols);
+                               nf - i0, cols, i0 == 0);
       }
       for (int64_t fl = 0; fl < nf; ++fl)
         KG_NAME(wnTransformOutput)(j, m, fl, f0 + fl,
@@ -432,7 +445,7 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
 /* A stride-1, undilated 3x3 convolution of one group (kiln-conv-ukernel):
  * x [N, C, H, W] unpadded (padT rows and padL columns of zeros before it,
  * as many after as OH and OW need), u its weights [F, C, 3, 3] transformed
- * ([36, P, C, 12], see above), y [N, F, OH, OW] computed from the bias b [F]
+ * ([P, 36, C, 12], see above), y [N, F, OH, OW] computed from the bias b [F]
  * (b = 0: accumulated into y), then the epilogue; every buffer with its
  * element strides. */
 KG_HIDDEN void KG_NAME(kiln_swino3x3)(
@@ -507,16 +520,16 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   /* Every block's columns in whole vectors, and a vector for the last
    * one the input transform writes past them. */
   j.ldv = (j.kr * j.rp + KG_W - 1) / KG_W * KG_W + KG_W;
-  /* Filters split when images and blocks give fewer than four tasks (the
-   * input transform is then repeated per task). */
+  /* Filters split, in near-equal runs of panels, when images and blocks
+   * give fewer than four tasks (the input transform is then repeated per
+   * task a thread takes, except in a row: see wnTasks). */
   int64_t chunks = 1, units = N * j.blocks;
   if (units < 4) {
     chunks = (4 + units - 1) / units;
     if (chunks > j.panels)
       chunks = j.panels;
   }
-  j.panelsPerTask = (j.panels + chunks - 1) / chunks;
-  chunks = (j.panels + j.panelsPerTask - 1) / j.panelsPerTask;
+  j.chunks = chunks;
   int64_t tasks = units * chunks;
   if ((double)N * F * C * OH * OW * 4 < KG_PARALLEL_MIN_FMAS)
     KG_NAME(wnTasks)(&j, 0, tasks);
