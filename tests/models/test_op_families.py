@@ -427,6 +427,13 @@ def cases():
     add(Case("Conv_1d_pad_dil_s2", "Conv", [u, wt(21, 3, 5), wt(21)],
              [[(1, 3, 150), None, None], [(2, 3, 11), None, None]],
              attrs={"strides": [2], "dilations": [3], "pads": [4, 1]}, **cv))
+    # A long 1-D row in tasks of whole tiles of columns, each copying only
+    # the input columns it reads (both paddings at the row's two ends),
+    # filters in the lanes over two panels (64 + 16).
+    add(Case("Conv_1d_row_tasks", "Conv", [u, wt(80, 48, 3), wt(80)],
+             [[(1, 48, 1001), None, None], [(2, 48, 300), None, None]],
+             attrs={"strides": [2], "pads": [1, 2]},
+             chain=[("Relu", ["y"])], **cv))
     add(Case("Conv_3x3_s2_wide", "Conv", [u, wt(24, 5, 3, 3), wt(24)],
              [[(1, 5, 41, 99), None, None], [(2, 5, 6, 5), None, None]],
              attrs={"strides": [2, 2], "pads": [1, 1, 1, 1]}, **cv))
