@@ -1422,6 +1422,10 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
   }
 }
 
+/* Floats of A (weights) a GEMM's column tasks may each read whole, where
+ * B is the smaller operand (see run). */
+#define KG_SPLIT_A_FLOATS (160 * 1024)
+
 /* Defined by every artifact that calls this kernel (kiln-gemm-ukernel
  * declares it, compiler/artifact defines it): runs body(captures, b, e) over
  * chunks of [begin, end) on the session's thread pool, inline when the
@@ -1769,16 +1773,18 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
      * a convolution's weights (read transposed in place, or packed once
      * by prepackA); a 7 x 7 pointwise layer's A^T, the pixels read with
      * a stride, packed by each of five tasks cost 45% on one thread. */
-    /* And only where A is the smaller operand: every column task reads
-     * all of A, every row task all of B (a 3 x 3 layer of 192 filters on
-     * 20 x 20 pixels has 1.3 MB of weights against 0.3 MB of input: split
-     * by columns, each core streamed all the weights, 1.5x on two). */
+    /* And only where A is the smaller operand or fits in L2 with room to
+     * spare: every column task reads all of A, every row task all of B (a
+     * 3 x 3 layer of 192 filters on 20 x 20 pixels has 1.3 MB of weights
+     * against 0.3 MB of input: split by columns, each core streamed all
+     * the weights, 1.5x on two; a 3 x 3 layer of 64 filters on 10 x 10,
+     * 0.6 MB of weights against 0.1 MB, ran as one task: no speedup). */
     const double bFloats =
         j.conv ? (double)(K / (j.conv->KH * j.conv->KW)) * j.conv->H *
                      j.conv->W
                : (double)K * N;
     if (batch * nTasks < KG_TASKS && (j.aPacked || j.conv) &&
-        (double)M * K <= bFloats) {
+        ((double)M * K <= bFloats || M * K <= KG_SPLIT_A_FLOATS)) {
       int64_t minUnits = (KG_NR + unit - 1) / unit;
       int64_t most = units / minUnits;
       int64_t want = (2 * KG_TASKS + batch - 1) / batch;
