@@ -1579,6 +1579,9 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
  * (30 us), MobileNetV2's 28 x 28 pointwise layers ran on one thread of two
  * (2 threads: 5.90 -> 5.45 ms at 2^19; 2^17 measured the same). */
 #define KG_PARALLEL_MIN_FMAS (1 << 19)
+/* Multiply-adds that one float streamed from memory costs as much time as
+ * (about 10 GB/s against a core's 16-lane multiply-adds). */
+#define KG_STREAM_FMAS 16
 /* Tasks enough for a few threads: more would repack B on one thread. */
 #define KG_TASKS 4
 
@@ -1734,7 +1737,13 @@ static float *KG_NAME(precopyPhases)(KG_NAME(job) *j, KG_NAME(convB) *conv,
 static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
   KG_NAME(job) j = *jp;
   int64_t M = j.M, N = j.N, K = j.K;
-  if ((double)batch * M * N * K < KG_PARALLEL_MIN_FMAS) {
+  /* A few rows stream all of B for a handful of multiply-adds per float:
+   * each float read counts as KG_STREAM_FMAS of them (a classifier's
+   * 1 x 512 x 1000, 2 MB of weights, ran on one thread of two, just under
+   * the bar in multiply-adds). */
+  const double work = M <= KG_SMALL_M ? (double)batch * N * K * KG_STREAM_FMAS
+                                      : (double)batch * M * N * K;
+  if (work < KG_PARALLEL_MIN_FMAS) {
     KG_NAME(runTasks)(&j, 0, batch);
     return;
   }
