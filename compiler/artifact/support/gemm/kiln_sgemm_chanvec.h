@@ -45,6 +45,24 @@ typedef struct {
   int64_t lines, per;
 } KG_NAME(cvPrefetch);
 
+/* One step of K of a register tile: the pixels' inputs at x against the
+ * vectors of weights at w. */
+static inline __attribute__((always_inline)) void
+KG_NAME(cvStep)(kg_vec acc[KG_CV_PIX][KG_CV_VECS], const float *restrict w,
+                const float *x, const int pixels, const int vecs) {
+  kg_vec b[KG_CV_VECS];
+#pragma GCC unroll 4
+  for (int v = 0; v < vecs; ++v)
+    b[v] = KG_LOADU(w + 16 * v);
+#pragma GCC unroll 8
+  for (int i = 0; i < pixels; ++i) {
+    kg_vec a = KG_BCAST(x + i);
+#pragma GCC unroll 4
+    for (int v = 0; v < vecs; ++v)
+      acc[i][v] = KG_FMA(a, b[v], acc[i][v]);
+  }
+}
+
 /* One register tile: C[0:mr, 0:np] (+)= W^T X over kc steps, with
  * `pixels` = np pixels whose step-k inputs are at src + kOff[k] + i and
  * `vecs` vectors of weights at w + k * ldw. From `start` (16 * vecs
@@ -62,25 +80,21 @@ KG_NAME(cvRows)(int64_t kc, const float *src, const int64_t *restrict kOff,
 #pragma GCC unroll 4
     for (int v = 0; v < vecs; ++v)
       acc[i][v] = start ? KG_LOADU(start + 16 * v) : KG_SET1(0);
-#pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k, w += ldw) {
-    kg_vec b[KG_CV_VECS];
-#pragma GCC unroll 4
-    for (int v = 0; v < vecs; ++v)
-      b[v] = KG_LOADU(w + 16 * v);
-    if (pf && k * pf->per < pf->lines)
-      for (int64_t j = 0; j < pf->per; ++j)
-        _mm_prefetch((const char *)(pf->at + 16 * (k * pf->per + j)),
-                     _MM_HINT_T1);
-    const float *x = src + kOff[k];
-#pragma GCC unroll 8
-    for (int i = 0; i < pixels; ++i) {
-      kg_vec a = KG_BCAST(x + i);
-#pragma GCC unroll 4
-      for (int v = 0; v < vecs; ++v)
-        acc[i][v] = KG_FMA(a, b[v], acc[i][v]);
+  int64_t k = 0;
+  if (pf) {
+    /* The steps that fetch lines in a loop of their own: the checks were
+     * a sixth of the loop's instructions on every step. */
+    const int64_t per = pf->per, steps = (pf->lines + per - 1) / per;
+    const char *at = (const char *)pf->at;
+    for (; k < kc && k < steps; ++k, w += ldw) {
+      for (int64_t j = 0; j < per; ++j)
+        _mm_prefetch(at + 64 * (k * per + j), _MM_HINT_T1);
+      KG_NAME(cvStep)(acc, w, src + kOff[k], pixels, vecs);
     }
   }
+#pragma GCC unroll 2
+  for (; k < kc; ++k, w += ldw)
+    KG_NAME(cvStep)(acc, w, src + kOff[k], pixels, vecs);
 #pragma GCC unroll 4
   for (int v = 0; v < vecs; ++v)
 #pragma GCC unroll 2
