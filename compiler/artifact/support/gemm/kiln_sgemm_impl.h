@@ -1825,8 +1825,21 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
     j.nTasks = (N + j.nChunk - 1) / j.nChunk;
     int64_t tasks = batch * j.nTasks;
     /* Too few tasks: split M too, in chunks of at least 32 rows (each
-     * packs B again, K x N copies against mChunk x K x N multiply-adds). */
-    if (tasks < KG_TASKS && M >= 64) {
+     * packs B again, K x N copies against mChunk x K x N multiply-adds).
+     * B packed at compile time is packed by no task: rows split down to a
+     * register tile's (a 7 x 7 layer's 49 pixels as the rows of a
+     * 960 -> 160 pointwise GEMM ran as one task: 1.0x on two threads). */
+    if (tasks < KG_TASKS && j.bPacked && M > KG_MR) {
+      /* Chunks of whole thirds of a tile (the heights mStepFor gives),
+       * rounded down: 49 rows in 12, 12, 12, 12 and 1 cost the tiles of
+       * one task (13 each cost four more rows a chunk: 7% slower on one
+       * thread). */
+      int64_t want = (KG_TASKS + tasks - 1) / tasks;
+      j.mChunk = M / want / (KG_MR / 3) * (KG_MR / 3);
+      if (j.mChunk < KG_MR / 3)
+        j.mChunk = KG_MR / 3;
+      j.mTasks = (M + j.mChunk - 1) / j.mChunk;
+    } else if (tasks < KG_TASKS && M >= 64) {
       int64_t want = (KG_TASKS + tasks - 1) / tasks;
       int64_t most = M / 32;
       j.mTasks = want < most ? want : most;
