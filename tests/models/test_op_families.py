@@ -406,6 +406,12 @@ def cases():
              [u, wt(128, 96, 1, 1), wt(128)],
              [[(1, 96, 7, 7), None, None, (1, 128, 7, 7)]],
              chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
+    # Few filters on 7 x 7 pixels: the pixels are the rows of a GEMM
+    # against the weights packed at compile time, its 49 rows split into
+    # tasks of 12, 12, 12, 12 and 1.
+    add(Case("Conv_pointwise_pixel_row_tasks", "Conv",
+             [u, wt(160, 480, 1, 1), wt(160)],
+             [[(1, 480, 7, 7), None, None]], static=True, **cv))
     add(Case("Conv_chanvec_pointwise_s2", "Conv", [u, wt(64, 80, 1, 1), wt(64)],
              [[(1, 80, 13, 13), None, None], [(2, 80, 6, 9), None, None]],
              attrs={"strides": [2, 2]}, **cv))
