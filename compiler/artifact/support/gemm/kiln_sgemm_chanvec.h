@@ -33,9 +33,6 @@
 #define KG_CV_VECS 4
 #define KG_CV_LANES (16 * KG_CV_VECS)
 #define KG_CV_KC 1024
-/* Bytes of input a group of runs reads, at most (half of them: see
- * cvConv), against a 2 MiB L2 that also holds a K block's weights. */
-#define KG_CV_INPUT_BYTES (1024 * 1024)
 
 /* Lines of the weights block a tile will read next, fetched into L2 while
  * it computes (see cvConv): `lines` cache lines from `at` on, `per` of
@@ -229,78 +226,58 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
   const int64_t mStep = KG_CV_LANES;
   /* The group's filters rounded up to whole vectors, as stored. */
   const int64_t Mp = (g->aTM + 15) / 16 * 16;
-  /* Runs go in groups whose input stays in L2 while every panel of
-   * filters passes over them: a layer with a large input read it all
-   * again from memory per panel (a 1-D convolution of 256 channels on
-   * 3200 samples, 3.3 MB, four panels: 1.2x ONNX Runtime's time). */
-  const size_t inputBytes =
-      4 * (pointwise ? (size_t)nRuns * K * 8
-                     : (size_t)p.C * p.phases * p.plane);
-  int64_t groupRuns = nRuns;
-  if (M > mStep && inputBytes > KG_CV_INPUT_BYTES) {
-    groupRuns = (int64_t)((double)nRuns * KG_CV_INPUT_BYTES / 2 / inputBytes);
-    if (groupRuns < 4)
-      groupRuns = 4;
-  }
   /* The block of weights a panel's K block (kc x width floats, starting
    * at k0) is at aT + first * K + k0 * width. */
   for (int64_t k0 = 0; k0 < K; k0 += KG_CV_KC) {
     const int64_t kc = K - k0 < KG_CV_KC ? K - k0 : KG_CV_KC;
     const int last = k0 + kc >= K;
-    for (int64_t g0 = 0; g0 < nRuns; g0 += groupRuns) {
-      const int64_t g1 = nRuns - g0 < groupRuns ? nRuns : g0 + groupRuns;
-      for (int64_t m0 = 0; m0 < M; m0 += mStep) {
-        const int64_t mr = M - m0 < mStep ? M - m0 : mStep;
-        /* The weights stream from memory: a layer's are MBs, read once
-         * per run (ResNet-18's 512 x 512 3 x 3 layers: 2.2 ms in the
-         * model against 1.6 alone, while the first run of pixels of each
-         * block waited on them and the others found them in L2). The
-         * runs of a group after its first fetch the next block's lines
-         * into L2 meanwhile (the next panel's, or the next K block's
-         * first: the next group reads this K block's panels again, from
-         * L2). */
-        int64_t nextM0 = m0 + mStep, nextK0 = k0;
-        if (nextM0 >= M) {
-          nextM0 = 0;
-          nextK0 = g1 < nRuns ? K : k0 + kc;
-        }
-        const int64_t nextFirst = g->aTm0 + nextM0;
-        const int64_t nextWidth =
-            Mp - nextFirst < mStep ? Mp - nextFirst : mStep;
-        const int64_t nextKc = K - nextK0 < KG_CV_KC ? K - nextK0 : KG_CV_KC;
-        const float *nextW = g->aT + nextFirst * K + nextK0 * nextWidth;
-        /* The next block is one contiguous run of nextKc x nextWidth
-         * floats: the group's runs after the first share its lines in
-         * equal chunks. */
-        const int64_t nextLines = nextK0 < K ? nextKc * nextWidth / 16 : 0;
-        const int64_t chunk =
-            g1 - g0 > 1 ? (nextLines + g1 - g0 - 2) / (g1 - g0 - 1) : 0;
-        const int64_t per = chunk ? (chunk + kc - 1) / kc : 0;
-        const float *s = NULL;
-        if (bias && k0 == 0) {
-          for (int64_t i = 0; i < mStep; ++i)
-            start[i] = i < mr ? bias[(m0 + i) * sbias] : 0.0f;
-          s = start;
-        }
-        /* The panel of filters aTm0 + m0 on (a multiple of KG_CV_LANES). */
-        const int64_t first = g->aTm0 + m0;
-        const int64_t width = Mp - first < mStep ? Mp - first : mStep;
-        const float *w = g->aT + first * K + k0 * width;
-        for (int64_t i = g0; i < g1; ++i) {
-          const KG_NAME(cvRun) r = runs[i];
-          const float *src = pointwise ? xr + i * K * 8
-                                       : xq + (r.oh - p.ohA) * p.Wq + r.ow -
-                                             p.owA;
-          const int64_t from = i > g0 ? (i - g0 - 1) * chunk : 0;
-          KG_NAME(cvPrefetch) pf = {nextW + 16 * from,
-                                    nextLines - from < chunk ? nextLines - from
-                                                             : chunk,
-                                    per};
-          const int fetch = i > g0 && from < nextLines;
-          KG_NAME(cvTile)(kc, src, kOff + k0, w, width,
-                          c + m0 * scm + r.oh * OW + r.ow - p0, scm, r.np, mr,
-                          s, last ? e : NULL, fetch ? &pf : NULL);
-        }
+    for (int64_t m0 = 0; m0 < M; m0 += mStep) {
+      const int64_t mr = M - m0 < mStep ? M - m0 : mStep;
+      /* The weights stream from memory: a layer's are MBs, read once per
+       * run (ResNet-18's 512 x 512 3 x 3 layers: 2.2 ms in the model
+       * against 1.6 alone, while the first run of pixels of each block
+       * waited on them and the others found them in L2). The runs after
+       * the first fetch the next block's lines (the next panel's, or the
+       * next K block's first) into L2 meanwhile. */
+      int64_t nextM0 = m0 + mStep, nextK0 = k0;
+      if (nextM0 >= M) {
+        nextM0 = 0;
+        nextK0 = k0 + kc;
+      }
+      const int64_t nextFirst = g->aTm0 + nextM0;
+      const int64_t nextWidth =
+          Mp - nextFirst < mStep ? Mp - nextFirst : mStep;
+      const int64_t nextKc = K - nextK0 < KG_CV_KC ? K - nextK0 : KG_CV_KC;
+      const float *nextW = g->aT + nextFirst * K + nextK0 * nextWidth;
+      /* The next block is one contiguous run of nextKc x nextWidth floats:
+       * the runs after the first share its lines in equal chunks. */
+      const int64_t nextLines = nextK0 < K ? nextKc * nextWidth / 16 : 0;
+      const int64_t chunk =
+          nRuns > 1 ? (nextLines + nRuns - 2) / (nRuns - 1) : 0;
+      const int64_t per = chunk ? (chunk + kc - 1) / kc : 0;
+      const float *s = NULL;
+      if (bias && k0 == 0) {
+        for (int64_t i = 0; i < mStep; ++i)
+          start[i] = i < mr ? bias[(m0 + i) * sbias] : 0.0f;
+        s = start;
+      }
+      /* The panel of filters aTm0 + m0 on (a multiple of KG_CV_LANES). */
+      const int64_t first = g->aTm0 + m0;
+      const int64_t width = Mp - first < mStep ? Mp - first : mStep;
+      const float *w = g->aT + first * K + k0 * width;
+      for (int64_t i = 0; i < nRuns; ++i) {
+        const KG_NAME(cvRun) r = runs[i];
+        const float *src = pointwise ? xr + i * K * 8
+                                     : xq + (r.oh - p.ohA) * p.Wq + r.ow -
+                                           p.owA;
+        const int64_t from = i >= 1 ? (i - 1) * chunk : 0;
+        KG_NAME(cvPrefetch) pf = {
+            nextW + 16 * from,
+            nextLines - from < chunk ? nextLines - from : chunk, per};
+        const int fetch = i >= 1 && from < nextLines;
+        KG_NAME(cvTile)(kc, src, kOff + k0, w, width,
+                        c + m0 * scm + r.oh * OW + r.ow - p0, scm, r.np, mr,
+                        s, last ? e : NULL, fetch ? &pf : NULL);
       }
     }
   }
