@@ -311,12 +311,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     Value source = padding ? padding->source : x;
     Value uValue =
         memref::GetGlobalOp::create(b, loc, u.getType(), u.getSymName());
-    auto dim = [&](Value v, int64_t d) -> Value {
-      return memref::DimOp::create(b, loc, v, d);
-    };
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
+    kiln::UkernelArgs call(b, loc);
     auto wType = cast<MemRefType>(w.getType());
     kiln::BufferArg xa = kiln::getBufferArg(b, loc, source);
     kiln::BufferArg ua = kiln::getBufferArg(b, loc, uValue);
@@ -332,7 +327,8 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     bool decideAtRunTime = yType.isDynamicDim(2) || yType.isDynamicDim(3);
     memref::GlobalOp wTransposed =
         decideAtRunTime ? getTransposed(w, /*grouped=*/false, isa) : nullptr;
-    Value fallback = index(0), fallbackF = index(0), fallbackK = index(0);
+    Value fallback = call.index(0), fallbackF = call.index(0),
+          fallbackK = call.index(0);
     if (decideAtRunTime) {
       Value wf = wTransposed ? memref::GetGlobalOp::create(
                                    b, loc, wTransposed.getType(),
@@ -342,21 +338,21 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       kiln::BufferArg fa = kiln::getBufferArg(b, loc, wf);
       fallback = fa.address;
       // Transposed: (g, (c, kh, kw), f); original: (f, c, kh, kw).
-      fallbackF = wTransposed ? index(1) : fa.strides[0];
-      fallbackK = wTransposed ? fa.strides[1] : index(1);
+      fallbackF = wTransposed ? call.index(1) : fa.strides[0];
+      fallbackK = wTransposed ? fa.strides[1] : call.index(1);
     }
     // N, F, C, H, W, OH, OW, padT, padL; x and its n, c, h, w strides; u;
     // the fallback weights and their f and k strides (or 0, 0, 0); the
     // bias and its stride (or 0, 0); y and its n, f, h, w strides.
-    SmallVector<Value> args = {dim(source, 0),
-                               index(wType.getDimSize(0)),
-                               index(wType.getDimSize(1)),
-                               dim(source, 2),
-                               dim(source, 3),
-                               dim(y, 2),
-                               dim(y, 3),
-                               index(padding ? padding->low[0] : 0),
-                               index(padding ? padding->low[1] : 0),
+    SmallVector<Value> args = {call.dim(source, 0),
+                               call.index(wType.getDimSize(0)),
+                               call.index(wType.getDimSize(1)),
+                               call.dim(source, 2),
+                               call.dim(source, 3),
+                               call.dim(y, 2),
+                               call.dim(y, 3),
+                               call.index(padding ? padding->low[0] : 0),
+                               call.index(padding ? padding->low[1] : 0),
                                xa.address};
     args.append(xa.strides.begin(), xa.strides.end());
     args.append({ua.address, fallback, fallbackF, fallbackK, ba.address,
@@ -407,12 +403,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
                         .getResult()
                   : contiguousBuffer(b, loc, wOriginal, oneD ? 2 : 3);
     Value y = contiguousBuffer(b, loc, yOriginal, oneD ? 1 : 2);
-    auto dim = [&](Value v, int64_t d) -> Value {
-      return memref::DimOp::create(b, loc, v, d);
-    };
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
+    kiln::UkernelArgs call(b, loc);
     kiln::WindowGeometry geometry = kiln::getWindowGeometry(
         op, oneD,
         padding ? ArrayRef<int64_t>(padding->low) : ArrayRef<int64_t>());
@@ -422,7 +413,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     kiln::BufferArg xa = kiln::getBufferArg(b, loc, source);
     kiln::BufferArg wa = kiln::getBufferArg(b, loc, w);
     kiln::BufferArg ya = kiln::getBufferArg(b, loc, y);
-    Value zero = index(0);
+    Value zero = call.index(0);
     // x and y are (n, g, ...): their group dim is dim 1.
     auto groupStride = [&](kiln::BufferArg &arg) {
       return grouped ? arg.strides[1] : zero;
@@ -435,22 +426,22 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     // on: 1 for the height of a 1-D convolution.
     auto spatial = [&](Value v, unsigned first, unsigned d) -> Value {
       if (oneD)
-        return d == 0 ? index(1) : dim(v, first);
-      return dim(v, first + d);
+        return d == 0 ? call.index(1) : call.dim(v, first);
+      return call.dim(v, first + d);
     };
     // The weights' sizes as the layer has them (static when transposed).
     auto wDim = [&](int64_t d) -> Value {
       if (!wTransposed)
-        return dim(w, d);
-      return index(cast<MemRefType>(wOriginal.getType()).getDimSize(d));
+        return call.dim(w, d);
+      return call.index(cast<MemRefType>(wOriginal.getType()).getDimSize(d));
     };
     auto wSpatial = [&](unsigned d) -> Value {
       if (oneD)
-        return d == 0 ? index(1) : wDim(lead + 2);
+        return d == 0 ? call.index(1) : wDim(lead + 2);
       return wDim(lead + 2 + d);
     };
-    SmallVector<Value> args = {dim(source, 0),
-                               grouped ? wDim(0) : index(1),
+    SmallVector<Value> args = {call.dim(source, 0),
+                               grouped ? wDim(0) : call.index(1),
                                wDim(lead),
                                wDim(lead + 1),
                                spatial(source, lead + 2, 0),
@@ -459,12 +450,12 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
                                spatial(y, lead + 2, 1),
                                wSpatial(0),
                                wSpatial(1),
-                               index(strides[0]),
-                               index(strides[1]),
-                               index(dilations[0]),
-                               index(dilations[1]),
-                               index(padLow[0]),
-                               index(padLow[1]),
+                               call.index(strides[0]),
+                               call.index(strides[1]),
+                               call.index(dilations[0]),
+                               call.index(dilations[1]),
+                               call.index(padLow[0]),
+                               call.index(padLow[1]),
                                xa.address,
                                xa.strides[0],
                                groupStride(xa)};
@@ -476,10 +467,10 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     // w is (g, f, c, kh, kw): its group dim leads, (c, kh, kw) is
     // contiguous. Transposed, it is (g, (c, kh, kw), f).
     if (wTransposed)
-      args.append({wa.address, wa.strides[0], index(1), wa.strides[1]});
+      args.append({wa.address, wa.strides[0], call.index(1), wa.strides[1]});
     else
-      args.append({wa.address, grouped ? wa.strides[0] : zero,
-                   wa.strides[lead], index(1)});
+      args.append({wa.address, grouped ? wa.strides[0] : zero, wa.strides[lead],
+                   call.index(1)});
     kiln::BufferArg ba = kiln::getBiasArg(b, loc, bias, grouped ? 2 : 1);
     args.append({ba.address, grouped ? ba.strides[0] : zero,
                  ba.strides[grouped ? 1 : 0]});

@@ -36,12 +36,7 @@ struct DepthwiseUkernelPass
     Location loc = op.getLoc();
     Value x = op.getInputs()[0], w = op.getInputs()[1];
     Value y = op.getOutputs()[0];
-    auto dim = [&](Value v, int64_t d) -> Value {
-      return memref::DimOp::create(b, loc, v, d);
-    };
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
+    kiln::UkernelArgs call(b, loc);
     std::optional<kiln::AbsorbedPadding> padding =
         kiln::matchZeroPaddedInput(op, x, /*firstSpatialDim=*/2);
     // The output starts from the bias or from zero without being read.
@@ -52,34 +47,29 @@ struct DepthwiseUkernelPass
     SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
     // N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, then x, w,
     // bias (or 0 and 0) and y, each an address and element strides.
-    SmallVector<Value> args = {dim(source, 0),
-                               dim(source, 1),
-                               dim(source, 2),
-                               dim(source, 3),
-                               dim(y, 2),
-                               dim(y, 3),
-                               dim(w, 1),
-                               dim(w, 2),
-                               index(strides[0]),
-                               index(strides[1]),
-                               index(dilations[0]),
-                               index(dilations[1]),
-                               index(padding ? padding->low[0] : 0),
-                               index(padding ? padding->low[1] : 0)};
-    auto pushBuffer = [&](Value buffer) {
-      kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
-      args.push_back(arg.address);
-      args.append(arg.strides.begin(), arg.strides.end());
-    };
-    pushBuffer(source);
-    pushBuffer(w);
+    call.values = {call.dim(source, 0),
+                   call.dim(source, 1),
+                   call.dim(source, 2),
+                   call.dim(source, 3),
+                   call.dim(y, 2),
+                   call.dim(y, 3),
+                   call.dim(w, 1),
+                   call.dim(w, 2),
+                   call.index(strides[0]),
+                   call.index(strides[1]),
+                   call.index(dilations[0]),
+                   call.index(dilations[1]),
+                   call.index(padding ? padding->low[0] : 0),
+                   call.index(padding ? padding->low[1] : 0)};
+    call.appendBuffer(source);
+    call.appendBuffer(w);
     kiln::BufferArg biasArg = kiln::getBiasArg(b, loc, bias, /*rank=*/1);
-    args.append({biasArg.address, biasArg.strides[0]});
-    pushBuffer(y);
+    call.values.append({biasArg.address, biasArg.strides[0]});
+    call.appendBuffer(y);
     std::optional<kiln::AbsorbedEpilogue> epilogue =
         kiln::matchEpilogue(op, y);
-    kiln::appendEpilogueArgs(b, loc, epilogue, args);
-    func::CallOp::create(b, loc, kernel, args);
+    kiln::appendEpilogueArgs(b, loc, epilogue, call.values);
+    func::CallOp::create(b, loc, kernel, call.values);
     op->erase();
     kiln::eraseAbsorbed(bias, padding);
     kiln::eraseAbsorbed(epilogue);

@@ -326,48 +326,47 @@ struct PointwiseDepthwiseUkernelPass
 
     OpBuilder b(dw);
     Location loc = dw.getLoc();
-    auto dim = [&](Value v, int64_t d) -> Value {
-      return memref::DimOp::create(b, loc, v, d);
-    };
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
+    kiln::UkernelArgs call(b, loc);
     kiln::WindowGeometry window = kiln::getWindowGeometry(
         dw, /*oneD=*/false,
         pair.padding ? ArrayRef<int64_t>(pair.padding->low)
                      : ArrayRef<int64_t>());
-    SmallVector<Value> args = {
-        // z's sizes are x's (z goes).
-        dim(pair.input, 0), index(C), dim(pair.input, 2),
-        dim(pair.input, 3), index(F), dim(y, 2), dim(y, 3), index(KH), index(KW),
-        index(window.strides[0]), index(window.strides[1]),
-        index(window.dilations[0]), index(window.dilations[1]),
-        index(window.padLow[0]), index(window.padLow[1])};
-    auto pushBuffer = [&](Value buffer) {
-      kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
-      args.push_back(arg.address);
-      args.append(arg.strides.begin(), arg.strides.end());
-    };
-    auto pushGlobal = [&](memref::GlobalOp global) {
+    call.values = {// z's sizes are x's (z goes).
+                   call.dim(pair.input, 0),
+                   call.index(C),
+                   call.dim(pair.input, 2),
+                   call.dim(pair.input, 3),
+                   call.index(F),
+                   call.dim(y, 2),
+                   call.dim(y, 3),
+                   call.index(KH),
+                   call.index(KW),
+                   call.index(window.strides[0]),
+                   call.index(window.strides[1]),
+                   call.index(window.dilations[0]),
+                   call.index(window.dilations[1]),
+                   call.index(window.padLow[0]),
+                   call.index(window.padLow[1])};
+    auto appendGlobal = [&](memref::GlobalOp global) {
       Value get = memref::GetGlobalOp::create(b, loc, global.getType(),
                                               global.getSymName());
-      args.push_back(kiln::getBufferArg(b, loc, get).address);
+      call.values.push_back(kiln::getBufferArg(b, loc, get).address);
     };
-    auto pushBias = [&](const std::optional<kiln::AbsorbedBias> &start) {
+    auto appendBias = [&](const std::optional<kiln::AbsorbedBias> &start) {
       kiln::BufferArg bias = kiln::getBiasArg(b, loc, start, /*rank=*/1);
-      args.append({bias.address, bias.strides[0]});
+      call.values.append({bias.address, bias.strides[0]});
     };
-    pushBuffer(pair.input);
-    pushGlobal(w1);
-    pushBias(pair.pointwiseStart);
-    kiln::appendEpilogueArgs(b, loc, pair.pointwiseEpilogue, args);
-    pushGlobal(w2);
-    pushBias(pair.depthwiseStart);
-    pushBuffer(y);
-    kiln::appendEpilogueArgs(b, loc, pair.depthwiseEpilogue, args);
+    call.appendBuffer(pair.input);
+    appendGlobal(w1);
+    appendBias(pair.pointwiseStart);
+    kiln::appendEpilogueArgs(b, loc, pair.pointwiseEpilogue, call.values);
+    appendGlobal(w2);
+    appendBias(pair.depthwiseStart);
+    call.appendBuffer(y);
+    kiln::appendEpilogueArgs(b, loc, pair.depthwiseEpilogue, call.values);
     func::FuncOp kernel = kiln::declareUkernel(
-        module, ("kiln_pwdw_" + isaSuffix(isa)).str(), args.size());
-    func::CallOp::create(b, loc, kernel, args);
+        module, ("kiln_pwdw_" + isaSuffix(isa)).str(), call.values.size());
+    func::CallOp::create(b, loc, kernel, call.values);
 
     // The depthwise layer and what it absorbed, then the pointwise one.
     Operation *w1Read = pair.gemm.getDpsInputOperand(0)->get().getDefiningOp();

@@ -48,12 +48,7 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
                      : matchPattern(v, m_PosZeroFloat());
         });
     Value source = padding ? padding->source : x;
-    auto dim = [&](Value v, int64_t d) -> Value {
-      return memref::DimOp::create(b, loc, v, d);
-    };
-    auto index = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
-    };
+    kiln::UkernelArgs call(b, loc);
     kiln::WindowGeometry geometry = kiln::getWindowGeometry(
         op, oneD,
         padding ? ArrayRef<int64_t>(padding->low) : ArrayRef<int64_t>());
@@ -62,37 +57,35 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
     // Spatial dim `d` (0: h, 1: w) of v: 1 for the height of a 1-D pool.
     auto spatial = [&](Value v, unsigned d) -> Value {
       if (oneD)
-        return d == 0 ? index(1) : dim(v, 2);
-      return dim(v, 2 + d);
+        return d == 0 ? call.index(1) : call.dim(v, 2);
+      return call.dim(v, 2 + d);
     };
     // kind, N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, then x
     // and y, each an address and its (n, c, h, w) element strides (h: 0 for
     // a 1-D pool).
-    SmallVector<Value> args = {index(max ? 0 : 1),
-                               dim(source, 0),
-                               dim(source, 1),
-                               spatial(source, 0),
-                               spatial(source, 1),
-                               spatial(y, 0),
-                               spatial(y, 1),
-                               oneD ? index(1) : dim(window, 0),
-                               dim(window, oneD ? 0 : 1),
-                               index(strides[0]),
-                               index(strides[1]),
-                               index(dilations[0]),
-                               index(dilations[1]),
-                               index(padLow[0]),
-                               index(padLow[1])};
-    auto pushBuffer = [&](Value buffer) {
+    call.values = {call.index(max ? 0 : 1),
+                   call.dim(source, 0),
+                   call.dim(source, 1),
+                   spatial(source, 0),
+                   spatial(source, 1),
+                   spatial(y, 0),
+                   spatial(y, 1),
+                   oneD ? call.index(1) : call.dim(window, 0),
+                   call.dim(window, oneD ? 0 : 1),
+                   call.index(strides[0]),
+                   call.index(strides[1]),
+                   call.index(dilations[0]),
+                   call.index(dilations[1]),
+                   call.index(padLow[0]),
+                   call.index(padLow[1])};
+    for (Value buffer : {source, y}) {
       kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
-      args.append({arg.address, arg.strides[0], arg.strides[1]});
+      call.values.append({arg.address, arg.strides[0], arg.strides[1]});
       if (oneD)
-        args.push_back(index(0));
-      args.append(arg.strides.begin() + 2, arg.strides.end());
-    };
-    pushBuffer(source);
-    pushBuffer(y);
-    func::CallOp::create(b, loc, kernel, args);
+        call.values.push_back(call.index(0));
+      call.values.append(arg.strides.begin() + 2, arg.strides.end());
+    }
+    func::CallOp::create(b, loc, kernel, call.values);
     op->erase();
     kiln::eraseAbsorbed(std::nullopt, padding);
   }

@@ -146,6 +146,20 @@ BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   return arg;
 }
 
+Value UkernelArgs::dim(Value buffer, int64_t d) const {
+  return memref::DimOp::create(b, loc, buffer, d);
+}
+
+Value UkernelArgs::index(int64_t v) const {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+void UkernelArgs::appendBuffer(Value buffer) {
+  BufferArg arg = getBufferArg(b, loc, buffer);
+  values.push_back(arg.address);
+  values.append(arg.strides.begin(), arg.strides.end());
+}
+
 std::optional<SmallVector<char>> readGlobalBytes(memref::GlobalOp global) {
   if (!global.getConstant() || !global.getInitialValue())
     return std::nullopt;

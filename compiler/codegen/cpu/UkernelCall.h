@@ -105,6 +105,22 @@ struct BufferArg {
 BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
 
+/// A ukernel call's arguments, built at `b`'s insertion point: sizes read
+/// from buffers, index constants, and buffers as an address and their
+/// element strides (the preamble every ukernel pass had as lambdas).
+struct UkernelArgs {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  llvm::SmallVector<mlir::Value> values;
+
+  UkernelArgs(mlir::OpBuilder &b, mlir::Location loc) : b(b), loc(loc) {}
+  /// memref.dim of `buffer` at `d`.
+  mlir::Value dim(mlir::Value buffer, int64_t d) const;
+  mlir::Value index(int64_t v) const;
+  /// Appends `buffer`'s address and every element stride.
+  void appendBuffer(mlir::Value buffer);
+};
+
 /// The strides, dilations and leading padding (top, left) of a 1-D or 2-D
 /// sliding-window op (a convolution, a pool) as the 2-D kernels take them:
 /// a 1-D op is a 2-D one of height 1 (stride and dilation 1, no padding on
