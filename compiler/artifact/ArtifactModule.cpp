@@ -490,6 +490,11 @@ llvm::Constant *deviceKernels(ArtifactBuilder &ab, ModuleOp mlirModule,
 /// fake CUDA driver finds the host copy of the module it is asked to load.
 /// Each copy is called through a wrapper taking the launch's parameter
 /// pointers and the twelve ids: void (void **params, const int64_t *ids).
+/// The text's address is the key, so each text stays an object of its own:
+/// kernels whose PTX is the same (fills of buffers of different sizes in
+/// whole blocks: NVVM folds their guards away with the known grid size) may
+/// have host copies that are not, and a merged text would give all of them
+/// one kernel's copy.
 void defineHostKernelTable(
     ArtifactBuilder &ab, ModuleOp mlirModule,
     const std::vector<std::vector<llvm::Constant *>> &texts) {
@@ -523,8 +528,13 @@ void defineHostKernelTable(
     }
     b.CreateCall(host, args);
     b.CreateRetVoid();
-    for (llvm::Constant *text : texts[i])
+    for (llvm::Constant *text : texts[i]) {
+      // Without unnamed_addr, neither LLVM (ConstantMerge) nor the linker
+      // (mergeable string sections) folds equal texts into one.
+      cast<llvm::GlobalVariable>(text)->setUnnamedAddr(
+          llvm::GlobalValue::UnnamedAddr::None);
       entries.push_back(llvm::ConstantStruct::get(entryType, {text, wrapper}));
+    }
   }
   if (entries.empty())
     return;

@@ -32,7 +32,8 @@ without a GPU; use it with its own expectations file
 (cuda_emulation_expectations.txt). --cuda-arch sm_XX compiles CUDA artifacts
 for that architecture and runs them on the GPU (scripts/gpu-check.sh); with
 --cuda-host-kernels and the tests' fake libcuda.so.1 first in LD_LIBRARY_PATH
-they run through the whole runtime path on the CPU instead.
+they run through the whole runtime path on the CPU instead. A CUDA session
+runs every data set twice, and both runs must match the references.
 """
 import argparse
 import collections

@@ -16,7 +16,8 @@
  * copied to device memory, constants uploaded and their pointers
  * translated, outputs copied back) by the numbers. Every pointer parameter
  * of a launch must point into memory this driver handed out; a host
- * pointer fails the launch (CUDA_ERROR_ILLEGAL_ADDRESS).
+ * pointer fails the launch (CUDA_ERROR_ILLEGAL_ADDRESS). Managed memory
+ * comes poisoned with NaN (see allocate).
  *
  * Environment: FAKE_CUDA_DEVICES (default 1), FAKE_CUDA_CC (compute
  * capability as "86", default "80"), FAKE_CUDA_LOG_FILE (the log, written
@@ -42,6 +43,7 @@ enum {
   OUT_OF_MEMORY = 2,
   NOT_INITIALIZED = 3,
   INVALID_DEVICE = 101,
+  INVALID_IMAGE = 200,
   NOT_FOUND = 500,
   ILLEGAL_ADDRESS = 700,
 };
@@ -110,12 +112,17 @@ static int isDevicePointer(uintptr_t p) {
 static size_t pages(size_t bytes) { return (bytes + 4095) & ~(size_t)4095; }
 
 /* Device memory (cuMemAlloc: the runtime's copies of constants) is mapped
- * pages of its own, made read-only once copied; managed memory is heap. */
+ * pages of its own, made read-only once copied; managed memory is heap,
+ * poisoned: every byte 0xff, a NaN in every float type (and -1 in every
+ * integer one), so a kernel or host schedule that reads a buffer before
+ * writing it gives NaN from the first run, not only when a later run finds
+ * what an earlier one left in the runtime's arena. */
 static CUresult allocate(unsigned long long *out, size_t bytes, int managed) {
   void *p = NULL;
   if (managed) {
     if (posix_memalign(&p, 256, bytes ? bytes : 1) != 0)
       return OUT_OF_MEMORY;
+    memset(p, 0xff, bytes);
   } else {
     p = mmap(NULL, pages(bytes ? bytes : 1), PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -225,6 +232,7 @@ typedef struct Module {
   const void *image;
   /* The artifact's host copy of this module's kernel, if it has one. */
   HostKernel host;
+  int ambiguous;
 } Module;
 typedef struct Function {
   char name[128];
@@ -239,6 +247,9 @@ typedef struct HostKernelEntry {
   HostKernel host;
 } HostKernelEntry;
 
+/* The text's address is the key: two entries of one text with different
+ * host copies cannot tell which kernel is being loaded, and the module is
+ * refused rather than run with another kernel's copy. */
 static int findHostKernel(struct dl_phdr_info *info, size_t size,
                           void *data) {
   (void)size;
@@ -249,19 +260,36 @@ static int findHostKernel(struct dl_phdr_info *info, size_t size,
   if (!handle)
     return 0;
   const HostKernelEntry *entry = dlsym(handle, "kiln_host_kernels");
-  for (; entry && entry->text; ++entry)
-    if (entry->text == (const char *)m->image)
-      m->host = entry->host;
+  for (; entry && entry->text; ++entry) {
+    if (entry->text != (const char *)m->image)
+      continue;
+    if (m->host && m->host != entry->host)
+      m->ambiguous = 1;
+    m->host = entry->host;
+  }
   dlclose(handle);
   return m->host != NULL;
+}
+
+/* Writes `message` into the JIT error log the caller passed, if any. */
+static void jitError(unsigned numOptions, const int *options, void **values,
+                     const char *message) {
+  char *log = NULL;
+  size_t size = 0;
+  for (unsigned i = 0; i < numOptions; ++i) {
+    if (options[i] == 5) /* CU_JIT_ERROR_LOG_BUFFER */
+      log = values[i];
+    else if (options[i] == 6) /* CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES */
+      size = (size_t)(uintptr_t)values[i];
+  }
+  if (log && size)
+    snprintf(log, size, "%s", message);
+  note("error: %s\n", message);
 }
 
 EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image,
                                    unsigned numOptions, int *options,
                                    void **values) {
-  (void)numOptions;
-  (void)options;
-  (void)values;
   Module *m = calloc(1, sizeof(Module));
   const char *text = image;
   const char *target = strstr(text, ".target ");
@@ -274,6 +302,14 @@ EXPORT CUresult cuModuleLoadDataEx(void **module, const void *image,
   m->text = strdup(text);
   m->image = image;
   dl_iterate_phdr(findHostKernel, m);
+  if (m->ambiguous) {
+    jitError(numOptions, options, values,
+             "kiln_host_kernels pairs this PTX text with several host "
+             "copies");
+    free(m->text);
+    free(m);
+    return INVALID_IMAGE;
+  }
   note("load %s%s\n", m->target, m->host ? " (host copy)" : "");
   *module = m;
   return OK;
@@ -429,6 +465,7 @@ EXPORT CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src,
 
 EXPORT CUresult cuGetErrorName(CUresult error, const char **name) {
   *name = error == ILLEGAL_ADDRESS ? "CUDA_ERROR_ILLEGAL_ADDRESS"
+          : error == INVALID_IMAGE ? "CUDA_ERROR_INVALID_IMAGE"
                                    : "CUDA_ERROR_FAKE";
   return OK;
 }
