@@ -374,11 +374,17 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
                                void **params, void **extra) {
   (void)extra;
   Function *f = function;
-  note("launch %s grid %u %u %u block %u %u %u shared %u stream %p params",
-       f->name, gx, gy, gz, bx, by, bz, shared, stream);
-  for (int i = 0; i < f->numParams; ++i)
-    note(" %llu", (unsigned long long)*(uint64_t *)params[i]);
-  note("\n");
+  /* One note for the whole line: runs on other threads launch too. */
+  char line[8192];
+  int n = snprintf(line, sizeof(line),
+                   "launch %s grid %u %u %u block %u %u %u shared %u stream "
+                   "%p params",
+                   f->name, gx, gy, gz, bx, by, bz, shared, stream);
+  for (int i = 0; i < f->numParams && n > 0 && (size_t)n < sizeof(line);
+       ++i)
+    n += snprintf(line + n, sizeof(line) - (size_t)n, " %llu",
+                  (unsigned long long)*(uint64_t *)params[i]);
+  note("%s\n", line);
   if (strcmp(f->name, "fake_add_constant") == 0)
     return addConstant(f, gx, bx, params);
   if (f->host) {
