@@ -58,14 +58,17 @@ std::string requiredCpuFeatures(const llvm::TargetMachine &tm);
 /// wrapper around `_mlir_ciface_main`, the weight bytes listed in
 /// `mlirModule`'s kiln.weights attribute, and the target (`cpuName`,
 /// `cpuFeatures`: requiredCpuFeatures) the runtime checks before it runs the
-/// code. Everything but `kiln_artifact` gets internal linkage.
+/// code, and for a CUDA artifact `cpuFallback`, the bytes of the same model's
+/// CPU artifact, if any. Everything but `kiln_artifact` gets internal
+/// linkage.
 mlir::LogicalResult finalizeArtifactModule(llvm::Module &llvm,
                                            mlir::ModuleOp mlirModule,
                                            const Signature &signature,
                                            uint32_t provider,
                                            const std::string &cpuName,
                                            const std::string &cpuFeatures,
-                                           std::string &error);
+                                           std::string &error,
+                                           llvm::StringRef cpuFallback = {});
 
 /// Runs LLVM's optimization pipeline and emits an object file.
 mlir::LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,

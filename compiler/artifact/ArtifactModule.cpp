@@ -117,13 +117,15 @@ public:
     return g;
   }
 
-  /// Raw bytes (NUL-separated records) as a private constant.
-  llvm::Constant *bytes(const std::string &s) {
+  /// Raw bytes (NUL-separated records, a whole file) as a private
+  /// constant.
+  llvm::Constant *bytes(llvm::StringRef s,
+                        llvm::StringRef name = ".kiln.meta") {
     auto *init = llvm::ConstantDataArray::getRaw(s, s.size(),
                                                  llvm::Type::getInt8Ty(ctx));
     return new llvm::GlobalVariable(m, init->getType(), true,
                                     llvm::GlobalValue::PrivateLinkage, init,
-                                    ".kiln.meta");
+                                    name);
   }
 
   template <typename T>
@@ -679,7 +681,12 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
                                      const Signature &sig, uint32_t provider,
                                      const std::string &cpuName,
                                      const std::string &cpuFeatures,
-                                     std::string &error) {
+                                     std::string &error,
+                                     llvm::StringRef cpuFallback) {
+  if (!cpuFallback.empty() && provider != KILN_PROVIDER_CUDA) {
+    error = "only a CUDA artifact carries a CPU copy of its model";
+    return failure();
+  }
   if (failed(defineWeights(m, mlirModule, error)))
     return failure();
   ArtifactBuilder ab(m);
@@ -714,14 +721,16 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   //                   num_output_values; ptr input_values, output_values;
   //                   i32 struct_size, features, num_device_kernels,
   //                   num_device_constants; ptr device_kernels,
-  //                   device_constants; }
-  static_assert(sizeof(kiln_artifact_t) == 144 &&
-                    offsetof(kiln_artifact_t, device_constants) == 136,
+  //                   device_constants, cpu_fallback;
+  //                   i64 cpu_fallback_size; }
+  static_assert(sizeof(kiln_artifact_t) == 160 &&
+                    offsetof(kiln_artifact_t, cpu_fallback_size) == 152,
                 "kiln_artifact_t changed: update the struct below");
   auto *artifactType = llvm::StructType::get(
       ab.ctx, {ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr, ab.ptr,
                ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr, ab.i32, ab.i32, ab.ptr,
-               ab.ptr, ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr});
+               ab.ptr, ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr,
+               ab.i64});
   // ABI 5 only adds run-time outputs and 6 device code: artifacts without
   // them stay 4, which older runtimes open (they read no further than the
   // value tables).
@@ -733,6 +742,11 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   if (provider == KILN_PROVIDER_CUDA) {
     abiVersion = 6;
     features |= KILN_ARTIFACT_FEATURE_DEVICE_CODE;
+  }
+  llvm::Constant *cpuCopy = llvm::ConstantPointerNull::get(ab.ptr);
+  if (!cpuFallback.empty()) {
+    features |= KILN_ARTIFACT_FEATURE_CPU_FALLBACK;
+    cpuCopy = ab.bytes(cpuFallback, ".kiln.cpu_copy");
   }
   llvm::Constant *fields[] = {
       llvm::ConstantInt::get(ab.i32, abiVersion),
@@ -757,7 +771,9 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
       llvm::ConstantInt::get(ab.i32, numDeviceKernels),
       llvm::ConstantInt::get(ab.i32, numDeviceConstants),
       deviceKernelTable,
-      deviceConstantTable};
+      deviceConstantTable,
+      cpuCopy,
+      llvm::ConstantInt::get(ab.i64, cpuFallback.size())};
   new llvm::GlobalVariable(
       m, artifactType, true, llvm::GlobalValue::ExternalLinkage,
       llvm::ConstantStruct::get(artifactType, fields), KILN_ARTIFACT_SYMBOL);

@@ -23,6 +23,8 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <algorithm>
@@ -122,6 +124,41 @@ bool writeText(const std::string &path, llvm::function_ref<void(
   return true;
 }
 
+/// The model compiled for the CPU with `options` otherwise, as the bytes of
+/// its shared object: the copy a CUDA artifact carries for the runtime's
+/// fallback to the CPU.
+bool compileCpuCopy(const std::string &modelPath, const std::string &bytes,
+                    const CompileOptions &options, std::string &copy,
+                    std::string &error, int &code) {
+  CompileOptions cpu = options;
+  cpu.provider = Provider::Cpu;
+  cpu.cudaCpuFallback = cpu.cudaHostKernels = cpu.cudaEmulate = false;
+  cpu.emit = EmitKind::SharedObject;
+  cpu.cHeaderPath.clear();
+  cpu.cSourcePath.clear();
+  cpu.printIRAfterAll = cpu.timeReport = false;
+  llvm::SmallString<128> path;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("kiln-cpu-copy", "so", path)) {
+    code = 1;
+    error = "cannot create a file for the CPU copy: " + ec.message();
+    return false;
+  }
+  llvm::FileRemover remove(path);
+  if (!compileModel(modelPath, bytes, cpu, std::string(path), error, code)) {
+    error = "compiling the CPU copy: " + error;
+    return false;
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    code = 1;
+    error = "cannot read the CPU copy: " + buffer.getError().message();
+    return false;
+  }
+  copy = (*buffer)->getBuffer().str();
+  return true;
+}
+
 } // namespace
 
 bool compileModel(const std::string &modelPath, const std::string &bytes,
@@ -201,6 +238,16 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
     return fail(2, "--emit=ptx needs --provider=cuda");
   if (std::string bad; cudaArtifact && !checkCudaOptions(options, bad))
     return fail(2, bad);
+  if (options.cudaCpuFallback && !cudaArtifact)
+    return fail(2, "a CPU copy of the model is carried only by a CUDA "
+                   "artifact (--provider=cuda,cpu without --cuda-emulate)");
+  // Compiled before the CUDA code, whose module stays in memory meanwhile.
+  std::string cpuCopy;
+  if (options.cudaCpuFallback) {
+    TimingScope copyTimer = rootTimer.nest("the CPU copy (a whole compile)");
+    if (!compileCpuCopy(modelPath, bytes, options, cpuCopy, error, code))
+      return false;
+  }
 
   // The target machine first: code generation picks kernels by its
   // features. The target description the strategy layer reads is the ISA
@@ -278,7 +325,7 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
                                     cudaArtifact ? KILN_PROVIDER_CUDA
                                                  : KILN_PROVIDER_CPU,
                                     tm->getTargetCPU().str(),
-                                    requiredCpuFeatures(*tm), err)))
+                                    requiredCpuFeatures(*tm), err, cpuCopy)))
     return fail(5, err);
   if (options.emit == EmitKind::Llvm) {
     llvmModule->setDataLayout(tm->createDataLayout());

@@ -79,6 +79,11 @@ struct CompileOptions {
   /// every kernel, which the tests' fake CUDA driver runs (a CUDA artifact
   /// checked by the numbers on a machine without a GPU).
   bool cudaHostKernels = false;
+  /// With the CUDA provider: the artifact also carries the model compiled
+  /// for the CPU (with these options otherwise), which the runtime opens
+  /// when the device cannot be used and the session allows the CPU
+  /// (kiln-compile --provider=cuda,cpu).
+  bool cudaCpuFallback = false;
 };
 
 /// Graph passes on the onnx dialect for an optimization level.

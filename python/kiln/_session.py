@@ -502,6 +502,7 @@ class InferenceSession:
             print(f"Falling back to ['{CPU_PROVIDER}'] and retrying.")
             print("****************************************")
             normalized = []
+        self._fell_back = False  # warned once, by _fall_back_to_cpu
         self._providers, self._provider_options = self._select_providers(
             normalized)
         # The CUDA architectures the artifact is compiled for: the device's
@@ -559,6 +560,10 @@ class InferenceSession:
                 self._providers = [CUDA_PROVIDER, CPU_PROVIDER]
                 self._provider_options.setdefault(
                     CUDA_PROVIDER, _cuda_provider_options({}))
+            elif self._sess.cpu_fallback_reason() is not None and \
+                    not self._fell_back:
+                # The runtime opened the CUDA artifact's CPU copy.
+                self._fall_back_to_cpu(self._sess.cpu_fallback_reason())
             elif self._providers[0] == CUDA_PROVIDER:
                 self._providers = [CPU_PROVIDER]
                 self._provider_options.pop(CUDA_PROVIDER, None)
@@ -634,6 +639,10 @@ class InferenceSession:
             # ORT's default, SIZE_MAX, means no limit.
             config.append(("kiln.cuda.gpu_mem_limit",
                            str(limit if limit < 1 << 63 else 0)))
+        if self._cuda_fallback:
+            # A CUDA artifact whose device cannot be used runs its CPU copy
+            # (kiln-compile --provider=cuda,cpu), if it carries one.
+            config.append(("kiln.cuda.cpu_fallback", "1"))
 
         def open_session(path):
             return _runtime.Session(path, opts.intra_op_num_threads,
@@ -674,9 +683,10 @@ class InferenceSession:
         """CUDA when it comes before the CPU in the list, else the CPU (the
         implicit last fallback); every other provider falls back with a
         warning, as in ORT when a provider cannot start. A CUDA session
-        falls back to the CPU only when the CPU is listed too
-        (`self._cuda_fallback`); otherwise a CUDA device that cannot be
-        used is an error (EPFail)."""
+        falls back to the CPU only when the CPU is listed too, or nothing is
+        (`self._cuda_fallback`): an .onnx is then compiled for the CPU, and
+        a CUDA artifact runs its CPU copy if it carries one; otherwise a
+        CUDA device that cannot be used is an error (EPFail)."""
         names = [name for name, _ in normalized]
         for name in names:
             if name not in (CPU_PROVIDER, CUDA_PROVIDER) and \
@@ -690,7 +700,9 @@ class InferenceSession:
         cuda_first = CUDA_PROVIDER in names and (
             CPU_PROVIDER not in names
             or names.index(CUDA_PROVIDER) < names.index(CPU_PROVIDER))
-        self._cuda_fallback = CPU_PROVIDER in names
+        # No list at all is ORT's default: every available provider, the
+        # CPU last.
+        self._cuda_fallback = CPU_PROVIDER in names or not names
         if cuda_first:
             return [CUDA_PROVIDER, CPU_PROVIDER], {
                 CUDA_PROVIDER: _cuda_provider_options(options[CUDA_PROVIDER]),
@@ -721,6 +733,7 @@ class InferenceSession:
         reason = str(error).split(" : ")[-1]
         self._warn(f"{CUDA_PROVIDER} is not available: {reason}; "
                    f"falling back to {CPU_PROVIDER}.")
+        self._fell_back = True
         self._providers = [CPU_PROVIDER]
         self._provider_options.pop(CUDA_PROVIDER, None)
         self._cuda_archs = ()

@@ -15,6 +15,7 @@
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -23,6 +24,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -262,6 +264,16 @@ public:
     uint32_t provider = 0;
     check(kiln_session_get_provider(session_, &provider));
     return provider;
+  }
+
+  /// Why the runtime opened a CUDA artifact's CPU copy; None when it did
+  /// not.
+  std::optional<std::string> cpuFallbackReason() const {
+    const char *reason = nullptr;
+    check(kiln_session_get_cpu_fallback_reason(session_, &reason));
+    if (!reason)
+      return std::nullopt;
+    return std::string(reason);
   }
 
   /// `feeds` are (name, elem_type, C-contiguous array): the Python layer
@@ -730,6 +742,7 @@ NB_MODULE(_runtime, m) {
       .def("metadata", &Session::metadata)
       .def("compiler_version", &Session::compilerVersion)
       .def("provider", &Session::provider)
+      .def("cpu_fallback_reason", &Session::cpuFallbackReason)
       .def("kernels", &Session::kernels)
       .def("take_profile_events", &Session::takeProfileEvents)
       .def("run", &Session::run, nb::arg("output_names"), nb::arg("feeds"),

@@ -203,6 +203,16 @@ void checkDeviceTables(const std::string &path, const kiln_artifact_t &a) {
     failLoad(KILN_INVALID_GRAPH, path,
              cuda ? "the CUDA artifact does not declare device code"
                   : "the CPU artifact declares device code");
+  const bool hasCpuCopy = a.features & KILN_ARTIFACT_FEATURE_CPU_FALLBACK;
+  if (hasCpuCopy && !cuda)
+    failLoad(KILN_INVALID_GRAPH, path,
+             "the CPU artifact declares a CPU copy of itself");
+  if (hasCpuCopy &&
+      (a.struct_size < offsetof(kiln_artifact_t, cpu_fallback_size) +
+                           sizeof(a.cpu_fallback_size) ||
+       !a.cpu_fallback || a.cpu_fallback_size == 0))
+    failLoad(KILN_INVALID_GRAPH, path,
+             "the artifact declares a CPU copy but does not carry one");
   if (!cuda)
     return;
   if (a.num_device_kernels > 0 && !a.device_kernels)

@@ -216,11 +216,20 @@ std::string artifactForModel(const std::string &path,
   // ORT's AppendExecutionProvider_CUDA: PTX for the architecture of the
   // session's device (or kiln.cuda.archs), probed before compiling so that
   // a machine without one fails with the reason, not after a compile.
+  // With the CPU listed too, a device that cannot be used compiles the
+  // model for the CPU instead (ORT's fallback to the next provider).
   std::string cudaArchs;
   if (options.configOr(kConfigExecutionProvider, "") == "cuda") {
     cudaArchs = options.configOr(kConfigCudaArchs, "");
-    if (cudaArchs.empty())
-      cudaArchs = probeCudaDevice(cudaOptions(options).deviceId);
+    if (cudaArchs.empty()) {
+      try {
+        cudaArchs = probeCudaDevice(cudaOptions(options).deviceId);
+      } catch (const KilnError &e) {
+        if (e.code() != KILN_EP_FAIL ||
+            options.configOr(kConfigCudaCpuFallback, "0") != "1")
+          throw;
+      }
+    }
   }
 
   Sha256 key;

@@ -22,17 +22,16 @@
 using namespace kiln::rt;
 
 kiln_session::kiln_session(std::unique_ptr<LoadedArtifact> loadedArtifact,
+                           std::unique_ptr<CudaDevice> cudaDevice,
                            kiln_session_options sessionOptions)
     : loaded(std::move(loadedArtifact)), options(std::move(sessionOptions)),
       signature(loaded->artifact()),
       checkSymbolicDims(options.configOr(kConfigCheckSymbolicDims, "1") != "0"),
-      threads(options.intraOpNumThreads) {
+      device(std::move(cudaDevice)), threads(options.intraOpNumThreads) {
   if (options.configOr(kConfigEnableProfiling, "0") == "1")
     profiler = std::make_unique<Profiler>(artifact());
-  if (artifact().provider == KILN_PROVIDER_CUDA) {
-    device = std::make_unique<CudaDevice>(artifact(), cudaOptions(options));
+  if (device)
     contexts.setDevice(device.get());
-  }
   // "key\0value\0key\0value\0\0"
   if (const char *p = artifact().metadata) {
     while (*p) {
@@ -87,6 +86,61 @@ CudaOptions kiln::rt::cudaOptions(const kiln_session_options &options) {
   out.memoryLimit = parseCount(kConfigCudaMemLimit,
                                options.configOr(kConfigCudaMemLimit, "0"));
   return out;
+}
+
+namespace {
+
+/// Whether `a` and `b` take and give the same tensors (names, element
+/// types, ranks): a CUDA artifact's CPU copy must be the same model.
+bool sameTensors(const kiln_artifact_t &a, const kiln_artifact_t &b) {
+  auto same = [](const kiln_tensor_info_t *x, const kiln_tensor_info_t *y,
+                 uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i)
+      if (std::strcmp(x[i].name, y[i].name) != 0 ||
+          x[i].elem_type != y[i].elem_type || x[i].rank != y[i].rank)
+        return false;
+    return true;
+  };
+  return a.num_inputs == b.num_inputs && a.num_outputs == b.num_outputs &&
+         same(a.inputs, b.inputs, a.num_inputs) &&
+         same(a.outputs, b.outputs, a.num_outputs);
+}
+
+} // namespace
+
+kiln_session *kiln::rt::openSession(std::unique_ptr<LoadedArtifact> loaded,
+                                    kiln_session_options options) {
+  std::unique_ptr<CudaDevice> device;
+  std::string fallbackReason;
+  const kiln_artifact_t &a = loaded->artifact();
+  if (a.provider == KILN_PROVIDER_CUDA) {
+    try {
+      device = std::make_unique<CudaDevice>(a, cudaOptions(options));
+    } catch (const KilnError &e) {
+      if (e.code() != KILN_EP_FAIL ||
+          options.configOr(kConfigCudaCpuFallback, "0") != "1")
+        throw;
+      if (!(a.features & KILN_ARTIFACT_FEATURE_CPU_FALLBACK))
+        fail(KILN_EP_FAIL,
+             std::string(e.what()) +
+                 "; the artifact carries no CPU copy of the model to fall "
+                 "back to (compile it with kiln-compile --provider=cuda,cpu)");
+      // The copy's bytes live in the CUDA artifact, which is unloaded only
+      // once the copy is loaded from a file of its own.
+      std::unique_ptr<LoadedArtifact> copy = loadArtifactFromBytes(
+          a.cpu_fallback, static_cast<size_t>(a.cpu_fallback_size));
+      if (copy->artifact().provider != KILN_PROVIDER_CPU ||
+          !sameTensors(a, copy->artifact()))
+        fail(KILN_INVALID_GRAPH, "the CPU copy the CUDA artifact carries is "
+                                 "not a CPU artifact of the same model");
+      loaded = std::move(copy);
+      fallbackReason = e.what();
+    }
+  }
+  auto *session = new kiln_session(std::move(loaded), std::move(device),
+                                   std::move(options));
+  session->cpuFallbackReason = std::move(fallbackReason);
+  return session;
 }
 
 namespace {
@@ -892,7 +946,7 @@ kiln_status *kiln_session_create(const char *so_path,
       ::unlink(artifact.c_str());
     loaded = LoadedArtifact::load(artifactForModel(so_path, opts));
   }
-  *out = new kiln_session(std::move(loaded), opts);
+  *out = openSession(std::move(loaded), std::move(opts));
   KILN_API_END
 }
 
@@ -902,8 +956,8 @@ kiln_status *kiln_session_create_from_bytes(const void *data, size_t size,
   KILN_API_BEGIN
   requireOut(out) = nullptr;
   auto loaded = loadArtifactFromBytes(data, size);
-  *out = new kiln_session(std::move(loaded),
-                          options ? *options : kiln_session_options());
+  *out = openSession(std::move(loaded),
+                     options ? *options : kiln_session_options());
   KILN_API_END
 }
 
@@ -915,8 +969,8 @@ kiln_status *kiln_session_create_from_artifact(
   std::string label = std::string("linked-in model '") +
                       (name && *name ? name : "?") + "'";
   auto loaded = LoadedArtifact::fromDescriptor(artifact, label);
-  *out = new kiln_session(std::move(loaded),
-                          options ? *options : kiln_session_options());
+  *out = openSession(std::move(loaded),
+                     options ? *options : kiln_session_options());
   KILN_API_END
 }
 
@@ -1104,6 +1158,14 @@ kiln_status *kiln_session_get_compiler_version(const kiln_session *session,
   KILN_API_BEGIN
   const char *version = requireSession(session).artifact().compiler_version;
   requireOut(out) = version ? version : "";
+  KILN_API_END
+}
+
+kiln_status *kiln_session_get_cpu_fallback_reason(const kiln_session *session,
+                                                  const char **out) {
+  KILN_API_BEGIN
+  const std::string &reason = requireSession(session).cpuFallbackReason;
+  requireOut(out) = reason.empty() ? nullptr : reason.c_str();
   KILN_API_END
 }
 

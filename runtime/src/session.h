@@ -16,7 +16,9 @@
 #include <vector>
 
 struct kiln_session {
+  /// `device` is the CUDA device of a CUDA artifact (openSession).
   kiln_session(std::unique_ptr<kiln::rt::LoadedArtifact> loaded,
+               std::unique_ptr<kiln::rt::CudaDevice> device,
                kiln_session_options options);
 
   /// Implements kiln_session_run over graph values; throws KilnError.
@@ -56,12 +58,22 @@ public:
   kiln::rt::ThreadPool threads;
   /// Set when the options enable profiling: runs record kernel events.
   std::unique_ptr<kiln::rt::Profiler> profiler;
+  /// Why a CUDA artifact's CPU copy runs instead (openSession); empty when
+  /// the artifact runs as given.
+  std::string cpuFallbackReason;
 };
 
 namespace kiln::rt {
 /// The CUDA device options of `options` (kConfigCudaDeviceId,
 /// kConfigCudaMemLimit); throws INVALID_ARGUMENT on a malformed value.
 CudaOptions cudaOptions(const kiln_session_options &options);
+
+/// A session on `loaded`, with its CUDA device opened for a CUDA
+/// artifact. When the device cannot be used (EP_FAIL) and `options` allow
+/// the CPU (kConfigCudaCpuFallback), the artifact's CPU copy is opened
+/// instead; without one, the error says how to make one.
+kiln_session *openSession(std::unique_ptr<LoadedArtifact> loaded,
+                          kiln_session_options options);
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_SESSION_H

@@ -42,6 +42,12 @@ inline constexpr const char *kConfigCudaMemLimit = "kiln.cuda.gpu_mem_limit";
 inline constexpr const char *kConfigExecutionProvider =
     "kiln.execution_provider";
 inline constexpr const char *kConfigCudaArchs = "kiln.cuda.archs";
+/// Config key: "1" lists the CPU after CUDA (ORT's providers list
+/// ['CUDAExecutionProvider', 'CPUExecutionProvider']): when the CUDA device
+/// cannot be used, a CUDA artifact that carries a CPU copy of its model
+/// (kiln-compile --provider=cuda,cpu) runs that copy, and an .onnx is
+/// compiled for the CPU.
+inline constexpr const char *kConfigCudaCpuFallback = "kiln.cuda.cpu_fallback";
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_SESSION_OPTIONS_H

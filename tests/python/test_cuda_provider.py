@@ -6,8 +6,13 @@ provider options' checks. In child processes whose LD_LIBRARY_PATH finds
 the tests' fake libcuda.so.1 (tests/unit/runtime/fakes/fake_cuda_driver.c,
 in the build tree): a session that compiles for the fake device's sm_80,
 opens on it, reports CUDA, and launches its kernel; and device_id's
-fallback. The fake driver runs no compiled kernel, so no output is
-compared here (scripts/gpu-check.sh does that on a GPU).
+fallback. The fake driver runs no compiled kernel there, so no output is
+compared (scripts/gpu-check.sh does that on a GPU).
+
+CpuCopyTest: precompiled CUDA artifacts (kiln-compile --provider=cuda,cpu
+carries a CPU copy of the model) without a driver, with the toolkit's stub
+and with the fake driver, which runs their kernels' host copies
+(--cuda-host-kernels), so every output is compared.
 """
 
 import os
@@ -29,6 +34,9 @@ from private_cache import PrivateCacheCase  # noqa: E402
 BUILD_DIR = os.environ.get("KILN_BUILD_DIR", "build")
 FAKE_DRIVER_DIR = os.path.join(BUILD_DIR, "tests", "unit", "runtime",
                                "fake_cuda_driver")
+STUB_DRIVER_DIR = os.path.join(BUILD_DIR, "tests", "unit", "runtime",
+                               "cuda_stub")
+KILN_COMPILE = os.path.join(BUILD_DIR, "bin", "kiln-compile")
 
 
 def exp_model():
@@ -41,6 +49,35 @@ def exp_model():
         [oh.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
         [oh.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
     return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 17)])
+
+
+def run_child(test, driver_dir, body, env=None):
+    """Runs `body` in a Python child whose libcuda.so.1 is `driver_dir`'s,
+    with `model` (exp_model's bytes) and `x` defined; its stdout and the
+    fake driver's log ("" for other drivers)."""
+    script = textwrap.dedent("""
+        import os, sys, warnings
+        import numpy as np
+        sys.path.insert(0, {here!r})
+        import kiln
+        from test_cuda_provider import exp_model
+        model = exp_model().SerializeToString()
+        x = np.zeros((2, 3), np.float32)
+    """).format(here=os.path.dirname(os.path.abspath(__file__)))
+    child_env = dict(os.environ, **(env or {}))
+    child_env["LD_LIBRARY_PATH"] = driver_dir
+    log = os.path.join(test.tmp, "driver.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    child_env["FAKE_CUDA_LOG_FILE"] = log
+    proc = subprocess.run([sys.executable, "-c",
+                           script + textwrap.dedent(body)],
+                          env=child_env, capture_output=True, text=True)
+    test.assertEqual(proc.returncode, 0, proc.stderr)
+    if not os.path.exists(log):
+        return proc.stdout, ""
+    with open(log) as f:
+        return proc.stdout, f.read()
 
 
 def has_cuda_driver():
@@ -112,25 +149,7 @@ class FakeDriverTest(PrivateCacheCase):
     """Each case runs in a child process that loads the fake driver."""
 
     def run_child(self, body):
-        script = textwrap.dedent("""
-            import os, sys, warnings
-            import numpy as np
-            sys.path.insert(0, {here!r})
-            import kiln
-            from test_cuda_provider import exp_model
-            model = exp_model().SerializeToString()
-            x = np.zeros((2, 3), np.float32)
-        """).format(here=os.path.dirname(os.path.abspath(__file__)))
-        env = dict(os.environ)
-        env["LD_LIBRARY_PATH"] = FAKE_DRIVER_DIR
-        log = os.path.join(self.tmp, "driver.log")
-        env["FAKE_CUDA_LOG_FILE"] = log
-        proc = subprocess.run([sys.executable, "-c",
-                               script + textwrap.dedent(body)],
-                              env=env, capture_output=True, text=True)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        with open(log) as f:
-            return proc.stdout, f.read()
+        return run_child(self, FAKE_DRIVER_DIR, body)
 
     def test_session_runs_on_the_device(self):
         out, log = self.run_child("""
@@ -173,6 +192,117 @@ class FakeDriverTest(PrivateCacheCase):
                       "CUDA device", lines[1])
         self.assertEqual(lines[2], "2.0")
 
+
+class CpuCopyTest(PrivateCacheCase):
+    """A precompiled CUDA artifact falls back to the CPU copy it carries
+    when its device cannot be used and the CPU is listed (ORT's fallback
+    to the next provider)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        onnx_path = os.path.join(cls.tmp, "exp.onnx")
+        with open(onnx_path, "wb") as f:
+            f.write(exp_model().SerializeToString())
+        cls.with_copy = os.path.join(cls.tmp, "with_copy.so")
+        cls.without_copy = os.path.join(cls.tmp, "without_copy.so")
+        cls.skip_reason = None
+        for provider, out in (("cuda,cpu", cls.with_copy),
+                              ("cuda", cls.without_copy)):
+            proc = subprocess.run(
+                [KILN_COMPILE, f"--provider={provider}", "--cuda-arch=sm_80",
+                 "--cuda-host-kernels", onnx_path, "-o", out],
+                capture_output=True, text=True)
+            if proc.returncode:
+                cls.skip_reason = f"kiln-compile failed: {proc.stderr}"
+                if "libdevice" not in proc.stderr:
+                    raise RuntimeError(cls.skip_reason)
+
+    def setUp(self):
+        if self.skip_reason:
+            self.skipTest(self.skip_reason)
+
+    def test_the_copy_makes_the_artifact_larger(self):
+        # The copy is a whole CPU artifact, weights included.
+        self.assertGreater(os.path.getsize(self.with_copy),
+                           os.path.getsize(self.without_copy) + 4096)
+
+    def test_without_a_driver(self):
+        if has_cuda_driver():
+            self.skipTest("this machine has a usable CUDA device")
+        x = np.zeros((2, 3), np.float32)
+        for providers in (["CUDAExecutionProvider", "CPUExecutionProvider"],
+                          None):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                sess = kiln.InferenceSession(self.with_copy,
+                                             providers=providers)
+            self.assertEqual(sess.get_providers(), ["CPUExecutionProvider"])
+            text = " ".join(str(w.message) for w in caught)
+            self.assertIn("CUDAExecutionProvider is not available: ", text)
+            self.assertIn("libcuda.so.1", text)
+            np.testing.assert_allclose(sess.run(None, {"x": x})[0], x + 2)
+        with self.assertRaises(kiln.EPFail):
+            kiln.InferenceSession(self.with_copy,
+                                  providers=["CUDAExecutionProvider"])
+        with self.assertRaises(kiln.EPFail) as ctx, \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kiln.InferenceSession(
+                self.without_copy,
+                providers=["CUDAExecutionProvider", "CPUExecutionProvider"])
+        self.assertIn("the artifact carries no CPU copy of the model to fall "
+                      "back to (compile it with kiln-compile "
+                      "--provider=cuda,cpu)", str(ctx.exception))
+
+    def open_in_child(self, driver_dir, env=None):
+        """Opens the artifact with a copy, listing CUDA then the CPU, in a
+        child whose libcuda.so.1 is `driver_dir`'s, and runs it on ones:
+        the providers, the warnings, whether y is exp(1) + 1 (three lines)
+        and the fake driver's log."""
+        out, log = run_child(self, driver_dir, f"""
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                sess = kiln.InferenceSession(
+                    {self.with_copy!r},
+                    providers=["CUDAExecutionProvider",
+                               "CPUExecutionProvider"])
+            print(sess.get_providers())
+            print(" ".join(str(w.message) for w in caught))
+            y = sess.run(None, {{"x": np.ones((2, 3), np.float32)}})[0]
+            print(np.allclose(y, np.e + 1))
+        """, env)
+        return out.splitlines(), log
+
+    @unittest.skipUnless(
+        os.path.exists(os.path.join(STUB_DRIVER_DIR, "libcuda.so.1")),
+        "the CUDA toolkit's stub libcuda.so is not linked in the build tree")
+    def test_with_the_toolkits_stub(self):
+        lines, _ = self.open_in_child(STUB_DRIVER_DIR)
+        self.assertEqual(lines[0], "['CPUExecutionProvider']")
+        self.assertIn("CUDA_ERROR_STUB_LIBRARY", lines[1])
+        self.assertEqual(lines[2], "True")
+
+    @unittest.skipUnless(
+        os.path.exists(os.path.join(FAKE_DRIVER_DIR, "libcuda.so.1")),
+        "the fake CUDA driver is not built")
+    def test_with_the_fake_driver(self):
+        # A device the artifact has PTX for runs it there: its kernels'
+        # host copies, by the numbers.
+        lines, log = self.open_in_child(FAKE_DRIVER_DIR)
+        self.assertEqual(lines[0],
+                         "['CUDAExecutionProvider', 'CPUExecutionProvider']")
+        self.assertEqual(lines[1], "")
+        self.assertEqual(lines[2], "True")
+        self.assertIn("load sm_80 (host copy)", log)
+        # An sm_70 device has no PTX to run: the CPU copy, with a warning.
+        lines, log = self.open_in_child(FAKE_DRIVER_DIR, {"FAKE_CUDA_CC": "70"})
+        self.assertEqual(lines[0], "['CPUExecutionProvider']")
+        self.assertIn("the artifact has no PTX for CUDA device 0 (sm_70)",
+                      lines[1])
+        self.assertIn("falling back to CPUExecutionProvider", lines[1])
+        self.assertEqual(lines[2], "True")
+        self.assertNotIn("launch ", log)
 
 if __name__ == "__main__":
     unittest.main()

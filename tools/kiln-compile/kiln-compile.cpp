@@ -7,7 +7,7 @@
 //                [--fuse-pointwise-depthwise=false]
 //                [--name=model --c-header=model.h --c-source=model.c]
 //                [--provider=cpu|cuda --cuda-arch=sm_80,sm_90 --emit=ptx]
-//                [--provider=cuda --cuda-emulate]
+//                [--provider=cuda --cuda-emulate] [--provider=cuda,cpu]
 //                [--depfile=model.d]
 //
 //===----------------------------------------------------------------------===//
@@ -130,7 +130,11 @@ static cl::opt<std::string>
     provider("provider",
              cl::desc("Execution provider: cpu (default) or cuda (PTX "
                       "kernels launched by the host code of an x86-64 "
-                      "artifact; --emit=ptx writes the kernels alone)"),
+                      "artifact; --emit=ptx writes the kernels alone); "
+                      "cuda,cpu: a CUDA artifact that also carries the model "
+                      "compiled for the CPU, which the runtime runs when "
+                      "the device cannot be used and the session lists the "
+                      "CPU too"),
              cl::init("cpu"), cl::cat(kilnCategory));
 static cl::list<std::string>
     cudaArch("cuda-arch",
@@ -217,11 +221,12 @@ int main(int argc, char **argv) {
   options.winograd = winograd;
   options.fusePointwiseDepthwise = fusePointwiseDepthwise;
   options.shapes.allDynamic = dynamic;
-  if (provider == "cuda") {
+  if (provider == "cuda" || provider == "cuda,cpu") {
     options.provider = kiln::Provider::Cuda;
+    options.cudaCpuFallback = provider == "cuda,cpu";
   } else if (provider != "cpu") {
     errs() << "kiln-compile: unknown --provider=" << provider
-           << " (cpu or cuda)\n";
+           << " (cpu, cuda, or cuda,cpu)\n";
     return 2;
   }
   if (!cudaArch.empty())
@@ -231,6 +236,11 @@ int main(int argc, char **argv) {
   options.cudaHostKernels = cudaHostKernels;
   if (cudaEmulate && options.provider != kiln::Provider::Cuda) {
     errs() << "kiln-compile: --cuda-emulate needs --provider=cuda\n";
+    return 2;
+  }
+  if (cudaEmulate && options.cudaCpuFallback) {
+    errs() << "kiln-compile: --cuda-emulate makes a CPU artifact, which "
+              "carries no CPU copy (--provider=cuda,cpu)\n";
     return 2;
   }
   std::string specError;

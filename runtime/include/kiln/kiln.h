@@ -362,9 +362,16 @@ kiln_session_get_compiler_version(const kiln_session *session,
 KILN_API kiln_status *kiln_session_get_target_cpu(const kiln_session *session,
                                                   const char **cpu,
                                                   const char **features);
-/* KILN_PROVIDER_* the artifact was compiled for. */
+/* KILN_PROVIDER_* the artifact was compiled for: the CPU when the session
+ * runs the CPU copy of a CUDA artifact (see below). */
 KILN_API kiln_status *kiln_session_get_provider(const kiln_session *session,
                                                 uint32_t *out);
+/* Why the session runs the CPU copy of the CUDA artifact it was given
+ * (config entry kiln.cuda.cpu_fallback=1, the device could not be used);
+ * NULL when it runs the artifact as given. Valid while the session lives. */
+KILN_API kiln_status *
+kiln_session_get_cpu_fallback_reason(const kiln_session *session,
+                                     const char **out);
 /* The number of threads the session runs parallel loops on, the calling
  * thread included: intra_op_num_threads, or the hardware's thread count when
  * that was 0. */

@@ -578,6 +578,15 @@ public:
       addConfigEntry("kiln.cuda.archs", archs);
     return *this;
   }
+  /// Lists the CPU after CUDA, as Python's providers=['CUDAExecutionProvider',
+  /// 'CPUExecutionProvider'] does: when the CUDA device cannot be used, an
+  /// .onnx is compiled for the CPU, and a CUDA artifact that carries a CPU
+  /// copy of its model (kiln-compile --provider=cuda,cpu) runs that copy
+  /// (config entry kiln.cuda.cpu_fallback=1). Without it, or for an artifact
+  /// without a copy, such a session fails with EP_FAIL.
+  SessionOptions &appendExecutionProviderCpu() {
+    return addConfigEntry("kiln.cuda.cpu_fallback", "1");
+  }
   std::optional<std::string> configEntry(const std::string &key) const {
     const char *value = nullptr;
     check(kiln_session_options_get_config_entry(options_, key.c_str(), &value));
@@ -772,6 +781,14 @@ public:
     uint32_t provider = 0;
     check(kiln_session_get_provider(session_, &provider));
     return provider;
+  }
+  /// Why the session runs the CPU copy of the CUDA artifact it was given
+  /// (SessionOptions::appendExecutionProviderCpu); empty when it runs the
+  /// artifact as given.
+  std::string cpuFallbackReason() const {
+    const char *reason = nullptr;
+    check(kiln_session_get_cpu_fallback_reason(session_, &reason));
+    return reason ? reason : "";
   }
 
   /// Runs with `inputs[i]` feeding `inputNames[i]`. An empty `outputNames`

@@ -37,7 +37,11 @@ extern "C" {
  *    its kernels read (kiln_device_kernel_t, kiln_device_constant_t), and
  *    the run context's device hooks `launch` and `sync`. The compiler
  *    writes 6 only into CUDA artifacts; CPU artifacts stay 4 or 5, and
- *    the runtime keeps opening 3 to 6. */
+ *    the runtime keeps opening 3 to 6.
+ * Still 6: a CUDA artifact may carry the same model compiled for the CPU
+ *    (cpu_fallback, KILN_ARTIFACT_FEATURE_CPU_FALLBACK), appended to the
+ *    descriptor: struct_size says whether the fields are there, and
+ *    runtimes that read no further ignore them. */
 #define KILN_ABI_VERSION 6u
 #define KILN_ABI_VERSION_MIN 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
@@ -248,6 +252,10 @@ typedef struct kiln_device_constant_t {
 enum {
   /* The artifact has device kernels and calls the launch and sync hooks. */
   KILN_ARTIFACT_FEATURE_DEVICE_CODE = 1u,
+  /* A CUDA artifact that also carries the model compiled for the CPU
+   * (cpu_fallback), which a session that allows the CPU opens when the
+   * CUDA device cannot be used (kiln-compile --provider=cuda,cpu). */
+  KILN_ARTIFACT_FEATURE_CPU_FALLBACK = 2u,
 };
 
 /*
@@ -305,6 +313,11 @@ typedef struct kiln_artifact_t {
   uint32_t num_device_constants;
   const kiln_device_kernel_t *device_kernels;
   const kiln_device_constant_t *device_constants;
+  /* With KILN_ARTIFACT_FEATURE_CPU_FALLBACK: the bytes of a whole CPU
+   * artifact (a shared object) compiled from the same model and options,
+   * opened from memory. */
+  const void *cpu_fallback;
+  uint64_t cpu_fallback_size;
 } kiln_artifact_t;
 
 #ifdef __cplusplus

@@ -133,17 +133,99 @@ const char *driverKind() {
   return kind ? kind : "";
 }
 
+/// The bytes of fakes/fake_cpu_copy.c's artifact: the model of descriptor()
+/// compiled for the CPU.
+std::string cpuCopyBytes(const char *path = KILN_FAKE_CPU_COPY) {
+  std::string bytes;
+  if (FILE *f = std::fopen(path, "rb")) {
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;)
+      bytes.append(buffer, n);
+    std::fclose(f);
+  }
+  EXPECT_FALSE(bytes.empty()) << path;
+  return bytes;
+}
+
+/// descriptor() carrying `copy` as its CPU copy (kiln-compile
+/// --provider=cuda,cpu).
+kiln_artifact_t withCpuCopy(const std::string &copy) {
+  kiln_artifact_t a = descriptor();
+  a.features |= KILN_ARTIFACT_FEATURE_CPU_FALLBACK;
+  a.cpu_fallback = copy.data();
+  a.cpu_fallback_size = copy.size();
+  return a;
+}
+
+const std::pair<const char *, const char *> kAllowTheCpu = {
+    "kiln.cuda.cpu_fallback", "1"};
+
+/// Opens `a` allowing the CPU and runs it on {1, 2, 3, 4}: the provider the
+/// session runs, why it fell back ("" when it did not) and y.
+struct FallbackResult {
+  uint32_t provider = 99;
+  std::string reason;
+  std::vector<float> y;
+};
+FallbackResult openAllowingTheCpu(const kiln_artifact_t &a) {
+  FallbackResult result;
+  kiln_session *session = nullptr;
+  std::string error = open(a, &session, {kAllowTheCpu});
+  EXPECT_EQ(error, "");
+  if (!session)
+    return result;
+  EXPECT_EQ(describe(kiln_session_get_provider(session, &result.provider)),
+            "");
+  const char *reason = nullptr;
+  EXPECT_EQ(
+      describe(kiln_session_get_cpu_fallback_reason(session, &reason)), "");
+  result.reason = reason ? reason : "";
+  EXPECT_EQ(run(session, {1, 2, 3, 4}, result.y), "");
+  kiln_session_release(session);
+  return result;
+}
+
+/// A machine whose CUDA device cannot be used (no driver, the stub): the
+/// CPU copy runs when the CPU is allowed, and only then.
+void checkFallsBackToTheCpuCopy(const std::string &expectedReason) {
+  std::string copy = cpuCopyBytes();
+  FallbackResult r = openAllowingTheCpu(withCpuCopy(copy));
+  EXPECT_EQ(r.provider, uint32_t(KILN_PROVIDER_CPU));
+  EXPECT_NE(r.reason.find(expectedReason), std::string::npos) << r.reason;
+  EXPECT_EQ(r.y, (std::vector<float>{11, 22, 33, 44}));
+  // Without the CPU listed, the device's error as before.
+  kiln_session *session = nullptr;
+  std::string error = open(withCpuCopy(copy), &session);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_NE(error.find(expectedReason), std::string::npos) << error;
+  // Listed, but nothing to fall back to: the error says how to make a copy.
+  error = open(descriptor(), &session, {kAllowTheCpu});
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(error.rfind("EP_FAIL: ", 0), 0u) << error;
+  EXPECT_NE(error.find(expectedReason), std::string::npos) << error;
+  EXPECT_NE(error.find("; the artifact carries no CPU copy of the model to "
+                       "fall back to (compile it with kiln-compile "
+                       "--provider=cuda,cpu)"),
+            std::string::npos)
+      << error;
+}
+
 } // namespace
 
 //--- No driver ---------------------------------------------------------------
 
-TEST(CudaNoDriver, SessionFailsClearly) {
-  if (std::strcmp(driverKind(), "none") != 0)
-    GTEST_SKIP() << "run by the cuda_provider_no_driver test";
-  if (void *real = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
-    dlclose(real);
-    GTEST_SKIP() << "this machine has a CUDA driver";
+// The tests of the cuda_provider_no_driver process, on a machine that has
+// no driver of its own.
+#define SKIP_UNLESS_NO_DRIVER()                                                \
+  if (std::strcmp(driverKind(), "none") != 0)                                  \
+    GTEST_SKIP() << "run by the cuda_provider_no_driver test";                 \
+  if (void *real = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {            \
+    dlclose(real);                                                             \
+    GTEST_SKIP() << "this machine has a CUDA driver";                          \
   }
+
+TEST(CudaNoDriver, SessionFailsClearly) {
+  SKIP_UNLESS_NO_DRIVER();
   kiln_session *session = nullptr;
   std::string error = open(descriptor(), &session);
   EXPECT_EQ(session, nullptr);
@@ -156,13 +238,14 @@ TEST(CudaNoDriver, SessionFailsClearly) {
       << error;
 }
 
+TEST(CudaNoDriver, FallsBackToTheCpuCopy) {
+  SKIP_UNLESS_NO_DRIVER();
+  checkFallsBackToTheCpuCopy("the CUDA driver (libcuda.so.1) cannot be "
+                             "loaded");
+}
+
 TEST(CudaNoDriver, CppApi) {
-  if (std::strcmp(driverKind(), "none") != 0)
-    GTEST_SKIP() << "run by the cuda_provider_no_driver test";
-  if (void *real = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
-    dlclose(real);
-    GTEST_SKIP() << "this machine has a CUDA driver";
-  }
+  SKIP_UNLESS_NO_DRIVER();
   EXPECT_EQ(Ort::GetAvailableProviders(),
             std::vector<std::string>{"CPUExecutionProvider"});
   // ORT's options become the session's config: the provider, the device
@@ -177,6 +260,37 @@ TEST(CudaNoDriver, CppApi) {
   cuda.gpu_mem_limit = 1 << 20;
   options.AppendExecutionProvider_CUDA(cuda);
   EXPECT_EQ(options.configEntry("kiln.cuda.gpu_mem_limit"), "1048576");
+  // ORT's C++ API never falls back; Kiln's lists the CPU after CUDA.
+  EXPECT_EQ(options.configEntry("kiln.cuda.cpu_fallback"), std::nullopt);
+  options.appendExecutionProviderCpu();
+  EXPECT_EQ(options.configEntry("kiln.cuda.cpu_fallback"), "1");
+}
+
+TEST(CudaNoDriver, OnnxModelsCompileForTheListedCpu) {
+  SKIP_UNLESS_NO_DRIVER();
+  std::string cache = ::testing::TempDir() + "kiln_cpu_fallback_XXXXXX";
+  ASSERT_NE(mkdtemp(cache.data()), nullptr);
+  ::setenv("KILN_CACHE_DIR", cache.c_str(), 1);
+  kiln::SessionOptions options;
+  options.appendExecutionProviderCuda();
+  try {
+    kiln::InferenceSession cudaOnly(KILN_TEST_ONNX_MODEL, options);
+    ADD_FAILURE() << "opened without a CUDA driver";
+  } catch (const kiln::Exception &e) {
+    EXPECT_NE(std::string(e.what()).find("libcuda.so.1"), std::string::npos)
+        << e.what();
+  }
+  options.appendExecutionProviderCpu();
+  try {
+    kiln::InferenceSession session(KILN_TEST_ONNX_MODEL, options);
+    EXPECT_EQ(session.provider(), uint32_t(KILN_PROVIDER_CPU));
+    // Compiled for the CPU from the start: nothing fell back at run time.
+    EXPECT_EQ(session.cpuFallbackReason(), "");
+  } catch (const kiln::Exception &e) {
+    ADD_FAILURE() << e.what();
+  }
+  ::unsetenv("KILN_CACHE_DIR");
+  std::system(("rm -rf " + cache).c_str());
 }
 
 //--- The toolkit's stub ------------------------------------------------------
@@ -196,6 +310,12 @@ TEST(CudaStub, SessionFailsClearly) {
       << error;
   EXPECT_NE(error.find("the CUDA toolkit's stub library"), std::string::npos)
       << error;
+}
+
+TEST(CudaStub, FallsBackToTheCpuCopy) {
+  if (std::strcmp(driverKind(), "stub") != 0)
+    GTEST_SKIP() << "run by the cuda_provider_stub test";
+  checkFallsBackToTheCpuCopy("CUDA_ERROR_STUB_LIBRARY (34)");
 }
 
 //--- The fake driver ---------------------------------------------------------
@@ -427,6 +547,45 @@ TEST_F(CudaFake, PicksTheHighestPtxNotAboveTheDevice) {
             "EP_FAIL: the artifact has no PTX for CUDA device 0 (sm_60): "
             "kernel add_module was compiled for sm_70, sm_80, sm_90a; "
             "recompile with kiln-compile --cuda-arch=sm_60");
+  EXPECT_EQ(session, nullptr);
+}
+
+TEST_F(CudaFake, CpuCopyRunsOnlyWhenTheDeviceCannot) {
+  std::string copy = cpuCopyBytes();
+  // A device the artifact has PTX for: CUDA, the copy unused.
+  FallbackResult r = openAllowingTheCpu(withCpuCopy(copy));
+  EXPECT_EQ(r.provider, uint32_t(KILN_PROVIDER_CUDA));
+  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(r.y, (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(lines("launch ").size(), 1u);
+  // An sm_60 device has no PTX to run: the copy, and no launch.
+  ::setenv("FAKE_CUDA_CC", "60", 1);
+  clear();
+  r = openAllowingTheCpu(withCpuCopy(copy));
+  EXPECT_EQ(r.provider, uint32_t(KILN_PROVIDER_CPU));
+  EXPECT_EQ(r.reason.rfind("the artifact has no PTX for CUDA device 0 "
+                           "(sm_60)",
+                           0),
+            0u)
+      << r.reason;
+  EXPECT_EQ(r.y, (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_TRUE(lines("launch ").empty());
+  // Other failures than the device's are not the CPU's to cover.
+  kiln_session *session = nullptr;
+  EXPECT_EQ(open(withCpuCopy(copy), &session,
+                 {kAllowTheCpu, {"kiln.cuda.device_id", "x"}}),
+            "INVALID_ARGUMENT: session option kiln.cuda.device_id must be a "
+            "non-negative integer, got 'x'");
+  // A copy of another model, or not a CPU artifact, is refused.
+  std::string other = cpuCopyBytes(KILN_FAKE_ADD);
+  EXPECT_EQ(open(withCpuCopy(other), &session, {kAllowTheCpu}),
+            "INVALID_GRAPH: the CPU copy the CUDA artifact carries is not a "
+            "CPU artifact of the same model");
+  kiln_artifact_t a = withCpuCopy(copy);
+  a.cpu_fallback_size = 0;
+  EXPECT_EQ(open(a, &session, {kAllowTheCpu}),
+            "INVALID_GRAPH: Load model from linked-in model 'cuda' failed:the "
+            "artifact declares a CPU copy but does not carry one");
   EXPECT_EQ(session, nullptr);
 }
 

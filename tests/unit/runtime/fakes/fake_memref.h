@@ -34,4 +34,13 @@ DEFINE_MEMREF(1)
 DEFINE_MEMREF(2)
 DEFINE_MEMREF(3)
 
+/* Points the rank-1 result `m` at the `n` contiguous elements of `data`. */
+static inline void set_contiguous1(memref1 *m, void *data, int64_t n) {
+  m->allocated = data;
+  m->aligned = data;
+  m->offset = 0;
+  m->sizes[0] = n;
+  m->strides[0] = 1;
+}
+
 #endif /* KILN_TESTS_FAKE_MEMREF_H */

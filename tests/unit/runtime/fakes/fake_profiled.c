@@ -41,11 +41,7 @@ static void entry(void **args, kiln_run_context_t *ctx) {
   for (int i = 0; i < 3; ++i)
     out[i] = out[i] < 0 ? 0 : out[i];
   end(ctx, 1);
-  z->allocated = out;
-  z->aligned = out;
-  z->offset = 0;
-  z->sizes[0] = 3;
-  z->strides[0] = 1;
+  set_contiguous1(z, out, 3);
 }
 
 KILN_EXPORT const kiln_artifact_t kiln_artifact = {
