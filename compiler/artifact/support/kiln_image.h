@@ -4,8 +4,9 @@
  * [H, W, C] uint8 tensor (RGB, BGR or grayscale). The artifact decodes
  * itself, with no library: kiln_image.c recognizes the format and writes
  * the pixels; kiln_image_jpeg.c decodes baseline JPEG, kiln_image_png.c
- * PNG (with its own inflate); BMP, PNM and uncompressed TIFF are read in
- * kiln_image.c. WebP and JPEG 2000 are refused.
+ * PNG (with its own inflate), kiln_image_webp.c WebP (lossy VP8 there,
+ * lossless VP8L in kiln_image_webp_lossless.c); BMP, PNM and uncompressed
+ * TIFF are read in kiln_image.c. JPEG 2000 is refused.
  *
  * ONNX's reference outputs come from Pillow, which decodes JPEG with
  * libjpeg(-turbo)'s defaults: the accurate integer IDCT, "fancy" (triangle
@@ -42,12 +43,17 @@ typedef struct {
   int channels;
 } KilnImageHeader;
 
-/* The header of a JPEG / PNG and the scratch bytes its decoder needs;
+/* The header of a JPEG / PNG / WebP and the scratch bytes its decoder needs;
  * 0 or a KILN_IMAGE_* error. */
 int kiln_jpeg_header(const uint8_t *data, size_t size, KilnImageHeader *h,
                      int64_t *scratch);
 int kiln_png_header(const uint8_t *data, size_t size, KilnImageHeader *h,
                     int64_t *scratch);
+int kiln_webp_header(const uint8_t *data, size_t size, KilnImageHeader *h,
+                     int64_t *scratch);
+/* The VP8L bitstream of a WebP file's lossless chunk. */
+int kiln_webp_lossless_header(const uint8_t *data, size_t size,
+                              KilnImageHeader *h, int64_t *scratch);
 
 /* Decodes into `pixels` (height x width x channels of the header); 0 or a
  * KILN_IMAGE_* error. */
@@ -55,5 +61,9 @@ int kiln_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels,
                      uint8_t *scratch);
 int kiln_png_decode(const uint8_t *data, size_t size, uint8_t *pixels,
                     uint8_t *scratch);
+int kiln_webp_decode(const uint8_t *data, size_t size, uint8_t *pixels,
+                     uint8_t *scratch);
+int kiln_webp_lossless_decode(const uint8_t *data, size_t size, uint8_t *pixels,
+                              uint8_t *scratch);
 
 #endif

@@ -1,10 +1,11 @@
 /* ImageDecoder's decoders (compiler/artifact/support/kiln_image*.c): the
- * conformance suite's JPEG and PNG decode to the very bytes of ONNX's
- * reference (Pillow's libjpeg), checked by their FNV-1a hashes; BMP (bottom-
- * up, padded rows) and PNM made here decode to their pixels; WebP is
- * refused; and no truncation or corruption of the JPEG and PNG may crash
- * or hang a decoder: each prefix, and thousands of single-byte changes,
- * must decode or return an error. */
+ * conformance suite's JPEG, PNG and lossy WebP decode to the very bytes of
+ * ONNX's reference (Pillow's libjpeg and libwebp), checked by their FNV-1a
+ * hashes, and three lossless WebPs to the pixels libwebp encoded; BMP
+ * (bottom-up, padded rows) and PNM made here decode to their pixels; an
+ * animated WebP is refused; and no truncation or corruption of the JPEG,
+ * the PNG or the WebPs may crash or hang a decoder: each prefix, and
+ * thousands of single-byte changes, must decode or return an error. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +48,23 @@ static uint8_t *decode(const uint8_t *data, size_t n, int format, int64_t *h,
 
 static int failures;
 
-static void expectHash(const char *what, const uint8_t *data, size_t n,
-                       int format, int channels, uint64_t want) {
+static void expectImage(const char *what, const uint8_t *data, size_t n,
+                        int format, int channels, int64_t height, int64_t width,
+                        uint64_t want) {
   int64_t h, w, error;
   uint8_t *out = decode(data, n, format, &h, &w, &error);
-  if (!out || h != 32 || w != 32 ||
+  if (!out || h != height || w != width ||
       fnv1a(out, (size_t)(h * w * channels)) != want) {
     fprintf(stderr, "FAIL %s: error %lld, %lld x %lld\n", what,
             (long long)error, (long long)h, (long long)w);
     ++failures;
   }
   free(out);
+}
+
+static void expectHash(const char *what, const uint8_t *data, size_t n,
+                       int format, int channels, uint64_t want) {
+  expectImage(what, data, n, format, channels, 32, 32, want);
 }
 
 /* Every prefix and `flips` single-byte changes of `data` decode or fail
@@ -86,6 +93,16 @@ int main(void) {
   expectHash("jpeg grayscale", kJpeg, sizeof(kJpeg), kGray, 1,
              0xd84f02bdbc09644cull);
   expectHash("png rgb", kPng, sizeof(kPng), kRgb, 3, 0x1a35e7cfc0309e08ull);
+  expectHash("webp lossy rgb", kWebpLossy, sizeof(kWebpLossy), kRgb, 3,
+             0xe9bd65bac2d7c71full);
+  expectHash("webp lossy grayscale", kWebpLossy, sizeof(kWebpLossy), kGray, 1,
+             0x6af0a22d9f18b6a7ull);
+  expectImage("webp palette", kWebpPalette, sizeof(kWebpPalette), kRgb, 3, 24,
+              20, 0x62e6cb62bfa59c85ull);
+  expectImage("webp products", kWebpProducts, sizeof(kWebpProducts), kRgb, 3,
+              23, 24, 0x954505d6dc42daddull);
+  expectImage("webp ramp", kWebpRamp, sizeof(kWebpRamp), kRgb, 3, 21, 24,
+              0xffe80387ab82b972ull);
 
   /* A 3 x 2 24-bit BMP, bottom-up, rows padded to 12 bytes. */
   uint8_t bmp[54 + 24] = {'B', 'M'};
@@ -110,9 +127,11 @@ int main(void) {
   }
   free(px);
 
-  const uint8_t webp[] = "RIFF\x10\0\0\0WEBPVP8 ";
-  if (kiln_image_info(webp, sizeof(webp) - 1, 0) != -2) {
-    fprintf(stderr, "FAIL webp is not refused as unsupported\n");
+  /* An animation: a VP8X header whose flags mark one. */
+  const uint8_t anim[] =
+      "RIFF\x16\0\0\0WEBPVP8X\x0a\0\0\0\x02\0\0\0\0\0\0\0\0\0";
+  if (kiln_image_info(anim, sizeof(anim) - 1, 0) != -2) {
+    fprintf(stderr, "FAIL an animated webp is not refused as unsupported\n");
     ++failures;
   }
   const uint8_t text[] = "not an image";
@@ -123,8 +142,13 @@ int main(void) {
 
   survivesDamage(kJpeg, sizeof(kJpeg), 3000);
   survivesDamage(kPng, sizeof(kPng), 3000);
+  survivesDamage(kWebpLossy, sizeof(kWebpLossy), 3000);
+  survivesDamage(kWebpPalette, sizeof(kWebpPalette), 3000);
+  survivesDamage(kWebpProducts, sizeof(kWebpProducts), 3000);
+  survivesDamage(kWebpRamp, sizeof(kWebpRamp), 3000);
   if (failures)
     return 1;
-  printf("image: JPEG and PNG as ONNX's reference, BMP, PNM, damage\n");
+  printf("image: JPEG, PNG and WebP as ONNX's reference, lossless WebP, BMP, "
+         "PNM, damage\n");
   return 0;
 }
