@@ -11,8 +11,8 @@
 //   a view) and kiln_image_info reads the height, the width and the
 //   scratch bytes the decoder needs; data that is no image Kiln decodes
 //   fails the run with the reason (unknown format; a format or variant
-//   Kiln does not decode such as JPEG 2000, animated WebP or progressive
-//   JPEG;
+//   Kiln does not decode such as lossy JPEG 2000, animated WebP or
+//   progressive JPEG;
 //   corrupt data);
 // - the output buffer is allocated with those dims, kiln_image_decode
 //   writes it (scratch from the run's arena), and the buffer becomes the
@@ -115,12 +115,13 @@ struct ImageDecoderLowering : OpConversionPattern<OnnxImageDecoderOp> {
     check(b, loc, op, fails(kUnknown),
           checkMessage(b, op,
                        "the data is no image format Kiln knows (JPEG, PNG, "
-                       "WebP, BMP, PNM, TIFF)",
+                       "WebP, JPEG 2000, BMP, PNM, TIFF)",
                        /*INVALID_ARGUMENT*/ 2));
     check(b, loc, op, fails(kUnsupported),
           checkMessage(b, op,
                        "Kiln does not decode this image format or variant "
-                       "(JPEG 2000, GIF, animated WebP, progressive, "
+                       "(GIF, irreversible JPEG 2000, animated WebP, "
+                       "progressive, "
                        "lossless or arithmetic-coded JPEG, interlaced or "
                        "16-bit PNG, compressed TIFF, ...)",
                        /*FAIL*/ 1));

@@ -1,9 +1,9 @@
 /*===- kiln_image.c - ImageDecoder: formats and pixel formats ------------===*
  *
  * The entry points generated code calls for ImageDecoder (kiln_image.h):
- * the format is recognized by its signature; JPEG, PNG and WebP go to their
- * decoders, BMP (uncompressed 8-, 24- and 32-bit), binary PNM (P5, P6,
- * maxval 255) and uncompressed 8-bit TIFF (grayscale or RGB, chunky) are
+ * the format is recognized by its signature; JPEG, PNG, WebP and JPEG 2000
+ * go to their decoders, BMP (uncompressed 8-, 24- and 32-bit), binary PNM (P5,
+ *P6, maxval 255) and uncompressed 8-bit TIFF (grayscale or RGB, chunky) are
  * read here. The decoded gray or RGB samples are then written in the
  * requested pixel format: BGR swaps, grayscale is Pillow's convert("L")
  * (ITU-R 601-2 luma in 16-bit fixed point), which made ONNX's reference
@@ -19,7 +19,7 @@
 #define KILN_HIDDEN __attribute__((visibility("hidden")))
 #endif
 
-typedef enum { F_JPEG, F_PNG, F_WEBP, F_BMP, F_PNM, F_TIFF } Format;
+typedef enum { F_JPEG, F_PNG, F_WEBP, F_JPEG2000, F_BMP, F_PNM, F_TIFF } Format;
 
 static int formatOf(const uint8_t *d, size_t n, Format *f) {
   if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
@@ -35,10 +35,11 @@ static int formatOf(const uint8_t *d, size_t n, Format *f) {
   else if (n >= 12 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4))
     *f = F_WEBP;
   else if ((n >= 12 && !memcmp(d, "\0\0\0\x0cjP  ", 8)) ||
-           (n >= 4 && !memcmp(d, "\xff\x4f\xff\x51", 4)) ||
-           (n >= 6 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6))) ||
+           (n >= 4 && !memcmp(d, "\xff\x4f\xff\x51", 4)))
+    *f = F_JPEG2000;
+  else if ((n >= 6 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6))) ||
            (n >= 2 && d[0] == 'P' && d[1] >= '1' && d[1] <= '4'))
-    return KILN_IMAGE_UNSUPPORTED; /* JPEG 2000, GIF, ASCII PNM */
+    return KILN_IMAGE_UNSUPPORTED; /* GIF, ASCII PNM */
   else
     return KILN_IMAGE_UNKNOWN;
   return 0;
@@ -290,6 +291,8 @@ static int headerOf(const uint8_t *d, size_t n, KilnImageHeader *h,
     return kiln_png_header(d, n, h, scratch);
   case F_WEBP:
     return kiln_webp_header(d, n, h, scratch);
+  case F_JPEG2000:
+    return kiln_jpeg2000_header(d, n, h, scratch);
   case F_BMP: {
     Bmp b;
     err = bmpHeader(d, n, &b);
@@ -353,6 +356,9 @@ KILN_HIDDEN int64_t kiln_image_decode(const uint8_t *data, int64_t size,
     break;
   case F_WEBP:
     err = kiln_webp_decode(data, n, samples, scratch);
+    break;
+  case F_JPEG2000:
+    err = kiln_jpeg2000_decode(data, n, samples, scratch);
     break;
   case F_BMP: {
     Bmp b;

@@ -5,8 +5,9 @@
  * itself, with no library: kiln_image.c recognizes the format and writes
  * the pixels; kiln_image_jpeg.c decodes baseline JPEG, kiln_image_png.c
  * PNG (with its own inflate), kiln_image_webp.c WebP (lossy VP8 there,
- * lossless VP8L in kiln_image_webp_lossless.c); BMP, PNM and uncompressed
- * TIFF are read in kiln_image.c. JPEG 2000 is refused.
+ * lossless VP8L in kiln_image_webp_lossless.c), kiln_image_jpeg2000.c
+ * reversible JPEG 2000; BMP, PNM and uncompressed TIFF are read in
+ * kiln_image.c.
  *
  * ONNX's reference outputs come from Pillow, which decodes JPEG with
  * libjpeg(-turbo)'s defaults: the accurate integer IDCT, "fancy" (triangle
@@ -43,14 +44,16 @@ typedef struct {
   int channels;
 } KilnImageHeader;
 
-/* The header of a JPEG / PNG / WebP and the scratch bytes its decoder needs;
- * 0 or a KILN_IMAGE_* error. */
+/* The header of a JPEG / PNG / WebP / JPEG 2000 image and the scratch bytes
+ * its decoder needs; 0 or a KILN_IMAGE_* error. */
 int kiln_jpeg_header(const uint8_t *data, size_t size, KilnImageHeader *h,
                      int64_t *scratch);
 int kiln_png_header(const uint8_t *data, size_t size, KilnImageHeader *h,
                     int64_t *scratch);
 int kiln_webp_header(const uint8_t *data, size_t size, KilnImageHeader *h,
                      int64_t *scratch);
+int kiln_jpeg2000_header(const uint8_t *data, size_t size, KilnImageHeader *h,
+                         int64_t *scratch);
 /* The VP8L bitstream of a WebP file's lossless chunk. */
 int kiln_webp_lossless_header(const uint8_t *data, size_t size,
                               KilnImageHeader *h, int64_t *scratch);
@@ -65,5 +68,7 @@ int kiln_webp_decode(const uint8_t *data, size_t size, uint8_t *pixels,
                      uint8_t *scratch);
 int kiln_webp_lossless_decode(const uint8_t *data, size_t size, uint8_t *pixels,
                               uint8_t *scratch);
+int kiln_jpeg2000_decode(const uint8_t *data, size_t size, uint8_t *pixels,
+                         uint8_t *scratch);
 
 #endif

@@ -266,6 +266,9 @@ static int decodePixels(Decoder *dec, int width, int height, int cacheBits,
   int64_t total = (int64_t)width * height, at = 0;
   int cacheShift = 32 - cacheBits;
   int x = 0, y = 0;
+  /* Each image starts with an empty cache (zeros, as libwebp has it). */
+  if (dec->store && cacheBits)
+    memset(dec->cache, 0, sizeof(uint32_t) << cacheBits);
   while (at < total) {
     const Group *g = groupAt(groups, x, y);
     int code = readSymbol(b, &g->codes[0]);

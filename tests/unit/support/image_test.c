@@ -1,10 +1,11 @@
 /* ImageDecoder's decoders (compiler/artifact/support/kiln_image*.c): the
- * conformance suite's JPEG, PNG and lossy WebP decode to the very bytes of
- * ONNX's reference (Pillow's libjpeg and libwebp), checked by their FNV-1a
- * hashes, and three lossless WebPs to the pixels libwebp encoded; BMP
+ * conformance suite's JPEG, PNG, lossy WebP and JPEG 2000 decode to the very
+ * bytes of ONNX's reference (Pillow's libjpeg, libwebp, OpenJPEG), checked
+ * by their FNV-1a hashes, three lossless WebPs and two more JPEG 2000
+ * images to the pixels that were encoded; BMP
  * (bottom-up, padded rows) and PNM made here decode to their pixels; an
- * animated WebP is refused; and no truncation or corruption of the JPEG,
- * the PNG or the WebPs may crash or hang a decoder: each prefix, and
+ * animated WebP is refused; and no truncation or corruption of any of these
+ * images may crash or hang a decoder: each prefix, and
  * thousands of single-byte changes, must decode or return an error. */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@ static uint8_t *decode(const uint8_t *data, size_t n, int format, int64_t *h,
   if (*error)
     return NULL;
   uint8_t *s = malloc((size_t)scratch);
+  /* The run's arena is not cleared: neither is this. */
+  memset(s, 0xa5, (size_t)scratch);
   uint8_t *out = malloc((size_t)(*h * *w * 3));
   *error = kiln_image_decode(data, (int64_t)n, format, s, out);
   free(s);
@@ -97,6 +100,14 @@ int main(void) {
              0xe9bd65bac2d7c71full);
   expectHash("webp lossy grayscale", kWebpLossy, sizeof(kWebpLossy), kGray, 1,
              0x6af0a22d9f18b6a7ull);
+  expectHash("jpeg 2000 rgb", kJpeg2000, sizeof(kJpeg2000), kRgb, 3,
+             0x1a35e7cfc0309e08ull);
+  expectHash("jpeg 2000 grayscale", kJpeg2000, sizeof(kJpeg2000), kGray, 1,
+             0xe52e2d7793faad32ull);
+  expectImage("jpeg 2000 layers", kJpeg2000Layers, sizeof(kJpeg2000Layers),
+              kRgb, 3, 20, 24, 0x50f970e145b74a9dull);
+  expectImage("jpeg 2000 gray", kJpeg2000Gray, sizeof(kJpeg2000Gray), kGray, 1,
+              20, 24, 0xf125db3470633735ull);
   expectImage("webp palette", kWebpPalette, sizeof(kWebpPalette), kRgb, 3, 24,
               20, 0x62e6cb62bfa59c85ull);
   expectImage("webp products", kWebpProducts, sizeof(kWebpProducts), kRgb, 3,
@@ -146,9 +157,12 @@ int main(void) {
   survivesDamage(kWebpPalette, sizeof(kWebpPalette), 3000);
   survivesDamage(kWebpProducts, sizeof(kWebpProducts), 3000);
   survivesDamage(kWebpRamp, sizeof(kWebpRamp), 3000);
+  survivesDamage(kJpeg2000, sizeof(kJpeg2000), 3000);
+  survivesDamage(kJpeg2000Layers, sizeof(kJpeg2000Layers), 3000);
+  survivesDamage(kJpeg2000Gray, sizeof(kJpeg2000Gray), 3000);
   if (failures)
     return 1;
-  printf("image: JPEG, PNG and WebP as ONNX's reference, lossless WebP, BMP, "
-         "PNM, damage\n");
+  printf("image: JPEG, PNG, WebP and JPEG 2000 as ONNX's reference, lossless "
+         "WebP, more JPEG 2000, BMP, PNM, damage\n");
   return 0;
 }
