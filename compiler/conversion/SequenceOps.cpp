@@ -31,6 +31,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -125,12 +126,17 @@ Value storeTensor(OpBuilder &b, Operation *anchor, Value t, int64_t code) {
                  {block, i64Const(b, loc, code), size, u});
 }
 
+/// A sequence of `length` (i64) tensors of ONNX element type `code`, whose
+/// elements the caller sets (kiln_seq_set) before anything reads them.
+Value newSequence(OpBuilder &b, Operation *anchor, int64_t code, Value length) {
+  Value block = allocRunBytes(b, anchor, callSeq(b, anchor, "bytes", length));
+  return callSeq(b, anchor, "init",
+                 {block, i64Const(b, anchor->getLoc(), code), length});
+}
+
 /// An empty sequence of tensors of ONNX element type `code`.
 Value emptySequence(OpBuilder &b, Operation *anchor, int64_t code) {
-  Location loc = anchor->getLoc();
-  Value block = allocRunBytes(b, anchor,
-                              callSeq(b, anchor, "bytes", i64Const(b, loc, 0)));
-  return callSeq(b, anchor, "init", {block, i64Const(b, loc, code)});
+  return newSequence(b, anchor, code, i64Const(b, anchor->getLoc(), 0));
 }
 
 /// `seq` with the tensor at `tensorAddr` inserted before `pos` (checked).
@@ -479,6 +485,121 @@ struct OptionalGetElementLowering
   }
 };
 
+/// SplitToSequence into pieces that only the run knows: a run-time split (a
+/// scalar chunk size or a list of sizes), or a dim of run-time size.
+/// kiln-resolve-sequences keeps it when such a sequence reaches a graph
+/// output or another op kept for the run. A loop cuts the pieces along the
+/// axis (squeezed for keepdims = 0 without split) and copies each into the
+/// new sequence; the split is checked as ONNX Runtime checks it.
+struct SplitToSequenceLowering : OpConversionPattern<OnnxSplitToSequenceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OnnxSplitToSequenceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+    if (!inTy || inTy.getRank() == 0)
+      return rewriter.notifyMatchFailure(
+          op, "the input needs a known rank of at least 1");
+    if (failed(checkElement(rewriter, op, inTy)))
+      return failure();
+    int64_t rank = inTy.getRank();
+    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    if (axis < 0 || axis >= rank)
+      return rewriter.notifyMatchFailure(op, "the axis is out of range");
+    bool hasSplit = !isNoValue(op.getSplit());
+    auto splitTy =
+        hasSplit ? dyn_cast<RankedTensorType>(adaptor.getSplit().getType())
+                 : RankedTensorType();
+    if (hasSplit && (!splitTy || splitTy.getRank() > 1 ||
+                     !splitTy.getElementType().isInteger()))
+      return rewriter.notifyMatchFailure(
+          op, "split must be an integer scalar or 1-D tensor");
+    bool sizeList = hasSplit && splitTy.getRank() == 1;
+    bool squeeze = !hasSplit && op.getKeepdims() == 0;
+
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value input = adaptor.getInput(), split = adaptor.getSplit();
+    Value dim = tensor::DimOp::create(b, loc, input, axis);
+    Value zero = cIdx(b, loc, 0), one = cIdx(b, loc, 1);
+    Value count, chunk, badSize, badSum;
+    if (sizeList) {
+      count = tensor::DimOp::create(b, loc, split, 0);
+      // Messages are built outside the loop that checks them.
+      badSize = checkMessage(
+          b, op, "Invalid value in 'split' input. All values must be >= 0",
+          /*FAIL*/ 1);
+      badSum = checkMessage(b, op,
+                            "the values of 'split' do not add up to the "
+                            "size of the split dim",
+                            /*INVALID_ARGUMENT*/ 2);
+    } else {
+      chunk = hasSplit ? toIndex(b, loc, extractScalar(b, loc, split)) : one;
+      if (hasSplit)
+        check(b, loc, op,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, chunk,
+                                    zero),
+              checkMessage(b, op, "Split should be > 0", /*FAIL*/ 1));
+      count = arith::CeilDivSIOp::create(b, loc, dim, chunk);
+    }
+    auto asI64 = [&](OpBuilder &ib, Value index) -> Value {
+      return arith::IndexCastOp::create(ib, loc, ib.getI64Type(), index);
+    };
+    int64_t code = elemTypeCodeOf(op.getType());
+    Value seq = newSequence(b, op, code, asI64(b, count));
+
+    // Piece i starts where piece i - 1 ended (the loop's one iter arg).
+    auto cut = [&](OpBuilder &lb, Location, Value i, ValueRange iterArgs) {
+      Value start = iterArgs[0], size;
+      if (sizeList) {
+        size = toIndex(lb, loc, tensor::ExtractOp::create(lb, loc, split, i));
+        check(lb, loc, op,
+              arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::sge, size,
+                                    zero),
+              badSize);
+        check(lb, loc, op,
+              arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::sle,
+                                    arith::AddIOp::create(lb, loc, start, size),
+                                    dim),
+              badSum);
+      } else {
+        size = arith::MinSIOp::create(
+            lb, loc, chunk, arith::SubIOp::create(lb, loc, dim, start));
+      }
+      SmallVector<OpFoldResult> offsets(rank, lb.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = sizesOf(lb, loc, input);
+      SmallVector<OpFoldResult> strides(rank, lb.getIndexAttr(1));
+      offsets[axis] = start;
+      sizes[axis] = size;
+      Value piece;
+      if (squeeze) {
+        // keepdims = 0 without split: size-1 pieces, the axis dropped.
+        SmallVector<int64_t> dims(inTy.getShape());
+        dims.erase(dims.begin() + axis);
+        sizes[axis] = lb.getIndexAttr(1);
+        piece = tensor::ExtractSliceOp::create(lb, loc, inTy.clone(dims), input,
+                                               offsets, sizes, strides);
+      } else {
+        piece = tensor::ExtractSliceOp::create(lb, loc, input, offsets, sizes,
+                                               strides);
+      }
+      callSeq(lb, op, "set",
+              {seq, asI64(lb, i), storeTensor(lb, op, piece, code)});
+      scf::YieldOp::create(
+          lb, loc, ValueRange{arith::AddIOp::create(lb, loc, start, size)});
+    };
+    auto loop =
+        scf::ForOp::create(b, loc, zero, count, one, ValueRange{zero}, cut);
+    if (sizeList)
+      check(b, loc, op,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                  loop.getResult(0), dim),
+            badSum);
+    rewriter.replaceOp(op, toHandle(b, loc, seq));
+    return success();
+  }
+};
+
 /// Identity of a run-time sequence or optional: the same value.
 struct SequenceIdentityLowering : OpConversionPattern<OnnxIdentityOp> {
   SequenceIdentityLowering(const TypeConverter &tc, MLIRContext *ctx)
@@ -497,10 +618,10 @@ struct SequenceIdentityLowering : OpConversionPattern<OnnxIdentityOp> {
 
 void kiln::populateSequenceOpsPatterns(TypeConverter &tc,
                                        RewritePatternSet &patterns) {
-  patterns
-      .add<SequenceEmptyLowering, SequenceConstructLowering,
-           SequenceInsertLowering, SequenceEraseLowering, SequenceAtLowering,
-           SequenceLengthLowering, OptionalLowering, OptionalHasElementLowering,
-           OptionalGetElementLowering, SequenceIdentityLowering>(
-          tc, patterns.getContext());
+  patterns.add<SequenceEmptyLowering, SequenceConstructLowering,
+               SequenceInsertLowering, SequenceEraseLowering,
+               SequenceAtLowering, SequenceLengthLowering, OptionalLowering,
+               OptionalHasElementLowering, OptionalGetElementLowering,
+               SequenceIdentityLowering, SplitToSequenceLowering>(
+      tc, patterns.getContext());
 }

@@ -90,6 +90,7 @@ bool refines(Type have, Type want) {
 /// dynamic split dim, or a 1-D split of dynamic length): its length and its
 /// pieces at constant positions can still be computed.
 struct RuntimeSplit {
+  OnnxSplitToSequenceOp op; // cloned where the whole sequence is needed
   Value input;
   int64_t axis;
   Value split;   // none, a scalar chunk size or a 1-D list of sizes
@@ -122,6 +123,12 @@ private:
     return isSeqOrOpt(v.getType()) && !sequences.count(v) &&
            !optionals.count(v) && !runtimeSplits.count(v);
   }
+  /// Whether the run decides how many elements `v` has: a run-time value,
+  /// or a split into a run-time number of pieces (whose length and pieces
+  /// at constant positions are still computed here).
+  bool lengthIsRuntime(Value v) const {
+    return isRuntime(v) || runtimeSplits.count(v);
+  }
   FailureOr<Value> materialize(Operation *user, Value v);
   LogicalResult keepAtRunTime(Operation *op);
   LogicalResult visitTree(Operation *root);
@@ -133,8 +140,7 @@ private:
   FailureOr<SmallVector<Value>> resolveCopy(Operation *owner, Block &body,
                                             IRMapping &map);
   Value runtimeLength(Location loc, const RuntimeSplit &split);
-  FailureOr<Value> runtimePiece(Operation *op, const RuntimeSplit &split,
-                                Value pos);
+  Value runtimePiece(Operation *op, const RuntimeSplit &split, Value pos);
   Operation *createOp(Location loc, StringRef name, TypeRange types,
                       ValueRange operands, ArrayRef<NamedAttribute> attrs = {});
 
@@ -264,10 +270,13 @@ FailureOr<Value> Resolver::materialize(Operation *user, Value v) {
   if (!isSeqOrOpt(v.getType()) || isRuntime(v))
     return v;
   Location loc = user->getLoc();
-  if (runtimeSplits.count(v))
-    return error(user) << "its sequence (a SplitToSequence into a number of "
-                          "pieces only known at run time) would have to be "
-                          "built at run time, which Kiln does not support";
+  // The whole sequence of a split into a run-time number of pieces: the
+  // split itself, run where the sequence is needed.
+  if (auto rs = runtimeSplits.find(v); rs != runtimeSplits.end()) {
+    Operation *split = b.clone(*rs->second.op);
+    created.push_back(split);
+    return split->getResult(0);
+  }
   if (auto it = sequences.find(v); it != sequences.end()) {
     SmallVector<Value> elems = it->second;
     if (elems.empty()) {
@@ -304,10 +313,6 @@ LogicalResult Resolver::keepAtRunTime(Operation *op) {
 }
 
 FailureOr<SmallVector<Value> *> Resolver::elementsOf(Operation *op, Value seq) {
-  if (runtimeSplits.count(seq))
-    return error(op) << "the number of elements of its sequence (from "
-                        "SplitToSequence) is only known at run time; Kiln "
-                        "supports SequenceLength and SequenceAt on it";
   auto it = sequences.find(seq);
   if (it == sequences.end())
     return error(op) << "its sequence's length is only known at run time; "
@@ -409,7 +414,7 @@ LogicalResult Resolver::construct(OnnxSequenceConstructOp op) {
 }
 
 LogicalResult Resolver::insert(OnnxSequenceInsertOp op) {
-  if (isRuntime(op.getInputSequence()) ||
+  if (lengthIsRuntime(op.getInputSequence()) ||
       (!isNoValue(op.getPosition()) && !constantInt(op.getPosition())))
     return keepAtRunTime(op);
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
@@ -431,7 +436,7 @@ LogicalResult Resolver::insert(OnnxSequenceInsertOp op) {
 }
 
 LogicalResult Resolver::erase(OnnxSequenceEraseOp op) {
-  if (isRuntime(op.getInputSequence()) ||
+  if (lengthIsRuntime(op.getInputSequence()) ||
       (!isNoValue(op.getPosition()) && !constantInt(op.getPosition())))
     return keepAtRunTime(op);
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
@@ -461,10 +466,9 @@ LogicalResult Resolver::at(OnnxSequenceAtOp op) {
     return keepAtRunTime(op);
   if (auto rs = runtimeSplits.find(op.getInputSequence());
       rs != runtimeSplits.end()) {
-    FailureOr<Value> piece = runtimePiece(op, rs->second, op.getPosition());
-    if (failed(piece))
-      return failure();
-    return replaceByTensor(op, op.getResult(), *piece);
+    Value piece = runtimePiece(op, rs->second, op.getPosition());
+    return piece ? replaceByTensor(op, op.getResult(), piece)
+                 : keepAtRunTime(op);
   }
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
   if (failed(elems))
@@ -541,13 +545,18 @@ LogicalResult Resolver::splitToSequence(OnnxSplitToSequenceOp op) {
   int64_t dim = inType.getDimSize(axis);
   Value split = op.getSplit();
   auto splitType = dyn_cast<RankedTensorType>(split.getType());
+  // A scalar split only the run knows: the number of pieces and their sizes
+  // are the run's, and so is the sequence.
+  if (splitType && splitType.getRank() == 0 && !constantInt(split))
+    return keepAtRunTime(op);
   resolved.push_back(op);
 
   // A 1-D split: one piece per entry, whose sizes may be known at run time
   // only (the number of pieces is the static length of `split`).
   if (splitType && splitType.getRank() == 1) {
     if (splitType.isDynamicDim(0)) {
-      runtimeSplits[op.getResult()] = {op.getInput(), axis, split, 0, false};
+      runtimeSplits[op.getResult()] = {op, op.getInput(), axis, split,
+                                       0,  false};
       return success();
     }
     SmallVector<int64_t> sizes(splitType.getDimSize(0), ShapedType::kDynamic);
@@ -565,15 +574,15 @@ LogicalResult Resolver::splitToSequence(OnnxSplitToSequenceOp op) {
   if (!isNoValue(split)) {
     std::optional<int64_t> c = constantInt(split);
     if (!c)
-      return error(op) << "a scalar split must be a compile-time constant";
+      return error(op) << "split needs a known rank (a scalar or a 1-D tensor)";
     if (*c <= 0)
       return error(op) << "split must be positive, got " << *c;
     chunk = *c;
     squeeze = false;
   }
   if (ShapedType::isDynamic(dim)) {
-    runtimeSplits[op.getResult()] = {op.getInput(), axis, split, chunk,
-                                     squeeze};
+    runtimeSplits[op.getResult()] = {op,    op.getInput(), axis,
+                                     split, chunk,         squeeze};
     return success();
   }
   SmallVector<int64_t> sizes;
@@ -622,23 +631,18 @@ Value Resolver::runtimeLength(Location loc, const RuntimeSplit &split) {
       ->getResult(0);
 }
 
-/// Piece `pos` (a constant) of a split whose piece count is only known at
-/// run time: a Slice of the input (squeezed for keepdims = 0). Negative
-/// positions need equal pieces, i.e. size-1 chunks.
-FailureOr<Value> Resolver::runtimePiece(Operation *op,
-                                        const RuntimeSplit &split, Value pos) {
-  if (!isNoValue(split.split) &&
-      cast<RankedTensorType>(split.split.getType()).getRank() == 1)
-    return error(op) << "reading an element of a sequence split by sizes "
-                        "known only at run time is not supported";
+/// Piece `pos` of a split whose piece count is only known at run time, as a
+/// Slice of the input (squeezed for keepdims = 0) where a constant position
+/// into equal chunks tells where it starts (negative positions: size-1
+/// chunks only); null where only the run can tell, and the sequence is
+/// built at run time.
+Value Resolver::runtimePiece(Operation *op, const RuntimeSplit &split,
+                             Value pos) {
   std::optional<int64_t> p = constantInt(pos);
-  if (!p)
-    return error(op) << "the position is not a compile-time constant; Kiln "
-                        "resolves sequences at compile time";
-  if (*p < 0 && split.chunk != 1)
-    return error(op) << "a negative position into chunks of " << split.chunk
-                     << " whose count is only known at run time is not "
-                        "supported";
+  if ((!isNoValue(split.split) &&
+       cast<RankedTensorType>(split.split.getType()).getRank() == 1) ||
+      !p || (*p < 0 && split.chunk != 1))
+    return Value();
   int64_t start = *p * split.chunk;
   int64_t end = *p == -1 ? INT64_MAX : start + split.chunk;
   auto inType = cast<RankedTensorType>(split.input.getType());
@@ -662,7 +666,7 @@ FailureOr<Value> Resolver::runtimePiece(Operation *op,
 }
 
 LogicalResult Resolver::concatFromSequence(OnnxConcatFromSequenceOp op) {
-  if (isRuntime(op.getInputSequence()))
+  if (lengthIsRuntime(op.getInputSequence()))
     return error(op) << "concatenates a sequence whose length only the run "
                         "decides, which Kiln does not support";
   FailureOr<SmallVector<Value> *> elems = elementsOf(op, op.getInputSequence());
@@ -1141,9 +1145,9 @@ LogicalResult Resolver::flattenResults(func::ReturnOp ret) {
     StringRef name = cast<StringAttr>(value.get("name")).getValue();
     // Only the run knows its length or presence: one slot carries the
     // address of the run-time value (kiln_abi.h, KILN_VALUE_FLAG_RUNTIME).
-    bool atRunTime = isRuntime(v);
+    bool atRunTime = lengthIsRuntime(v);
     if (auto it = optionals.find(v); it != optionals.end() && it->second)
-      atRunTime |= isRuntime(it->second);
+      atRunTime |= lengthIsRuntime(it->second);
     if (atRunTime) {
       b.setInsertionPoint(ret);
       FailureOr<Value> m = materialize(ret, v);

@@ -127,6 +127,27 @@ def insert_erase_model():
     return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)])
 
 
+def split_model(split_shape, keepdims=1, data_shape=("n", "m")):
+    """SplitToSequence of a matrix of run-time shape along axis 1 by a
+    run-time split (a scalar chunk size, a list of sizes, or none), with the
+    sequence returned and its length and last element read."""
+    inputs = ["x"] if split_shape is None else ["x", "split"]
+    graph = oh.make_graph(
+        [oh.make_node("SplitToSequence", inputs, ["s"], axis=1,
+                      keepdims=keepdims),
+         oh.make_node("SequenceLength", ["s"], ["n_pieces"]),
+         _const("last", [-1], dims=[]),
+         oh.make_node("SequenceAt", ["s", "last"], ["tail"])],
+        "runtime_split",
+        [oh.make_tensor_value_info("x", FLOAT, list(data_shape))] +
+        ([] if split_shape is None else
+         [oh.make_tensor_value_info("split", INT64, split_shape)]),
+        [oh.make_tensor_sequence_value_info("s", FLOAT, None),
+         oh.make_tensor_value_info("n_pieces", INT64, []),
+         oh.make_tensor_value_info("tail", FLOAT, None)])
+    return oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)])
+
+
 class RuntimeSequencesTest(PrivateCacheCase):
 
     def assert_same(self, sessions, feeds):
@@ -204,6 +225,55 @@ class RuntimeSequencesTest(PrivateCacheCase):
         feeds["q"] = np.array(-3, np.int64)
         got = ours.run(None, feeds)
         self.assertEqual([a.tolist() for a in got[1]], [[1, 2], [3]])
+
+    def test_split_to_sequence_by_runtime_chunk(self):
+        sessions = _sessions(split_model([]))
+        for shape, chunk in (((3, 6), 2), ((2, 7), 3), ((4, 5), 5),
+                             ((1, 4), 9), ((2, 0), 2)):
+            x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+            if shape[1] == 0:
+                # No pieces: ONNX Runtime fails on the SequenceAt; so does
+                # Kiln, with its class.
+                with self.assertRaisesRegex(kiln.InvalidArgument,
+                                            "Invalid sequence index"):
+                    sessions[0].run(None, {"x": x, "split": np.array(chunk)})
+                continue
+            got = self.assert_same(sessions, {"x": x,
+                                              "split": np.array(chunk)})
+            self.assertEqual(int(got[1]), -(-shape[1] // chunk))
+
+    def test_split_to_sequence_by_runtime_sizes(self):
+        sessions = _sessions(split_model(["k"]))
+        x = np.arange(14, dtype=np.float32).reshape(2, 7)
+        for sizes in ([7], [1, 2, 4], [3, 0, 4], [0, 0, 7, 0]):
+            self.assert_same(sessions, {"x": x, "split": np.array(sizes)})
+
+    def test_split_to_sequence_of_runtime_dim(self):
+        for keepdims in (0, 1):
+            sessions = _sessions(split_model(None, keepdims))
+            for shape in ((3, 4), (2, 1), (5, 2)):
+                x = np.random.default_rng(1).standard_normal(
+                    shape).astype(np.float32)
+                got = self.assert_same(sessions, {"x": x})
+                self.assertEqual(len(got[0]), shape[1])
+
+    def test_bad_runtime_split_is_an_error(self):
+        chunk, _ = _sessions(split_model([]))
+        x = np.ones((2, 6), np.float32)
+        for bad in (0, -2):
+            with self.assertRaisesRegex(kiln.Fail,
+                                        "SplitToSequence.*Split should be > 0"):
+                chunk.run(None, {"x": x, "split": np.array(bad)})
+        sizes, _ = _sessions(split_model(["k"]))
+        for bad, error in (([1, 2], kiln.InvalidArgument),
+                           ([4, 4], kiln.InvalidArgument),
+                           ([-1, 7], kiln.Fail)):
+            with self.assertRaises(error) as caught:
+                sizes.run(None, {"x": x, "split": np.array(bad)})
+            self.assertIn("SplitToSequence", str(caught.exception))
+        # The sessions still run.
+        self.assertEqual(len(sizes.run(None, {"x": x,
+                                              "split": np.array([6])})[0]), 1)
 
 
 if __name__ == "__main__":

@@ -50,10 +50,21 @@ static kiln_run_sequence_t *initSeq(int64_t block, int64_t elemType,
   return s;
 }
 
-/* An empty sequence of tensors of `elemType` in `block`. */
-KILN_HIDDEN int64_t kiln_seq_init(int64_t block, int64_t elemType) {
-  initSeq(block, elemType, 0);
+/* A sequence of `length` tensors of `elemType` in `block`
+ * (kiln_seq_bytes(length)); the code that builds it sets every element
+ * (kiln_seq_set) before the sequence is read. */
+KILN_HIDDEN int64_t kiln_seq_init(int64_t block, int64_t elemType,
+                                  int64_t length) {
+  initSeq(block, elemType, length);
   return block;
+}
+
+/* Sets element `pos` (0 <= pos < length) of a sequence being built. */
+KILN_HIDDEN int64_t kiln_seq_set(int64_t seq, int64_t pos, int64_t tensor) {
+  kiln_run_sequence_t *s = seqAt(seq);
+  ((const kiln_run_tensor_t **)s->elements)[pos] =
+      (const kiln_run_tensor_t *)(intptr_t)tensor;
+  return seq;
 }
 
 KILN_HIDDEN int64_t kiln_seq_length(int64_t seq) { return seqAt(seq)->length; }

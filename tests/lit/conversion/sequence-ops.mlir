@@ -83,3 +83,42 @@ func.func @if_optional(%c: tensor<i1>, %x: tensor<2xf32>) -> tensor<i1> {
   %h = onnx.OptionalHasElement(%o) : (!onnx.Opt<tensor<2xf32>>) -> tensor<i1>
   return %h : tensor<i1>
 }
+
+// -----
+
+// SplitToSequence by a run-time list of sizes: a sequence of the list's
+// length, filled by a loop that checks each size and cuts the next piece
+// (its buffer copied into the run's memory); the sum is checked after.
+// CHECK-LABEL: func.func @split_by_sizes
+// CHECK-SAME: (%[[X:.*]]: tensor<3x?xf32>, %[[S:.*]]: tensor<?xi64>) -> tensor<i64>
+// CHECK: %[[D:.*]] = tensor.dim %[[X]], %c1
+// CHECK: %[[N:.*]] = tensor.dim %[[S]], %c0
+// CHECK: call @kiln_seq_bytes
+// CHECK: %[[Q:.*]] = call @kiln_seq_init(%{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: %[[END:.*]] = scf.for %[[I:.*]] = %c0 to %[[N]] step %{{.*}} iter_args(%[[AT:.*]] = %c0) -> (index)
+// CHECK:   tensor.extract %[[S]][%[[I]]]
+// CHECK:   func.call @kiln_check_failed
+// CHECK:   %[[P:.*]] = tensor.extract_slice %[[X]][0, %[[AT]]] [3, %{{.*}}] [1, 1]
+// CHECK:   call @kiln_seq_tensor_store_f32
+// CHECK:   call @kiln_seq_set(%[[Q]], %{{.*}}, %{{.*}})
+// CHECK: arith.cmpi eq, %[[END]], %[[D]]
+// CHECK: tensor.from_elements %[[Q]] : tensor<i64>
+func.func @split_by_sizes(%x: tensor<3x?xf32>, %s: tensor<?xi64>) -> !onnx.Seq<tensor<3x?xf32>> {
+  %q = onnx.SplitToSequence(%x, %s) {axis = 1 : i64} : (tensor<3x?xf32>, tensor<?xi64>) -> !onnx.Seq<tensor<3x?xf32>>
+  return %q : !onnx.Seq<tensor<3x?xf32>>
+}
+
+// -----
+
+// Without split and keepdims = 0: ceil(dim / 1) pieces of one row each,
+// squeezed by a rank-reducing slice.
+// CHECK-LABEL: func.func @split_rows
+// CHECK: arith.ceildivsi
+// CHECK: scf.for
+// CHECK:   tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 4] [1, 1] : tensor<?x4xi64> to tensor<4xi64>
+// CHECK:   call @kiln_seq_tensor_store_i64
+func.func @split_rows(%x: tensor<?x4xi64>) -> !onnx.Seq<tensor<4xi64>> {
+  %none = onnx.NoValue
+  %q = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 0 : i64} : (tensor<?x4xi64>, none) -> !onnx.Seq<tensor<4xi64>>
+  return %q : !onnx.Seq<tensor<4xi64>>
+}

@@ -22,28 +22,6 @@ func.func @insert_out_of_range(%x: tensor<2xf32>) -> tensor<i64> {
 
 // -----
 
-func.func @runtime_count_insert(%x: tensor<?x3xf32>) -> tensor<i64> {
-  %none = onnx.NoValue
-  %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
-  // expected-error @+1 {{the number of elements of its sequence (from SplitToSequence) is only known at run time}}
-  %t = onnx.SequenceErase(%s, %none) : (!onnx.Seq<tensor<1x3xf32>>, none) -> !onnx.Seq<tensor<1x3xf32>>
-  %n = onnx.SequenceLength(%t) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
-  return %n : tensor<i64>
-}
-
-// -----
-
-func.func @runtime_count_negative_chunk(%x: tensor<?xf32>) -> tensor<?xf32> {
-  %two = onnx.Constant() {value = dense<2> : tensor<i64>} : () -> tensor<i64>
-  %last = onnx.Constant() {value = dense<-1> : tensor<i64>} : () -> tensor<i64>
-  %s = onnx.SplitToSequence(%x, %two) {axis = 0 : i64} : (tensor<?xf32>, tensor<i64>) -> !onnx.Seq<tensor<?xf32>>
-  // expected-error @+1 {{a negative position into chunks of 2 whose count is only known at run time is not supported}}
-  %a = onnx.SequenceAt(%s, %last) : (!onnx.Seq<tensor<?xf32>>, tensor<i64>) -> tensor<?xf32>
-  return %a : tensor<?xf32>
-}
-
-// -----
-
 func.func @concat_empty() -> tensor<*xf32> {
   %s = onnx.SequenceEmpty() {dtype = 1 : i64} : () -> !onnx.Seq<tensor<*xf32>>
   // expected-error @+1 {{concatenates an empty sequence}}
@@ -120,16 +98,9 @@ func.func @sequence_map_runtime(%x: tensor<2xf32>, %p: tensor<i64>) -> tensor<i6
 
 // -----
 
-// The pieces of a split whose count only the run knows cannot be rebuilt
-// as a run-time sequence for a Loop to carry.
-func.func @runtime_split_into_loop(%x: tensor<?x3xf32>, %m: tensor<i64>, %c: tensor<i1>) -> tensor<i64> {
-  %none = onnx.NoValue
-  %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
-  // expected-error @+1 {{Loop: its sequence (a SplitToSequence into a number of pieces only known at run time) would have to be built at run time}}
-  %r = "onnx.Loop"(%m, %c, %s) ({
-  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<1x3xf32>>):
-    onnx.Yield %ci, %si : tensor<i1>, !onnx.Seq<tensor<1x3xf32>>
-  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<1x3xf32>>) -> !onnx.Seq<tensor<1x3xf32>>
-  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
+func.func @split_unranked(%x: tensor<4xf32>, %split: tensor<*xi64>) -> tensor<i64> {
+  // expected-error @+1 {{split needs a known rank (a scalar or a 1-D tensor)}}
+  %s = onnx.SplitToSequence(%x, %split) {axis = 0 : i64} : (tensor<4xf32>, tensor<*xi64>) -> !onnx.Seq<tensor<?xf32>>
+  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<?xf32>>) -> tensor<i64>
   return %n : tensor<i64>
 }

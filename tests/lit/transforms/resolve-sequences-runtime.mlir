@@ -129,3 +129,68 @@ func.func @refined_elements(%m: tensor<i64>, %c: tensor<i1>, %x: tensor<?x3xf32>
   %a = onnx.SequenceAt(%r, %p) : (!onnx.Seq<tensor<*xf32>>, tensor<i64>) -> tensor<*xf32>
   return %a : tensor<*xf32>
 }
+
+// -----
+
+// A split into a number of pieces only the run knows, erased from: the
+// split itself is kept for the run right before its user.
+// CHECK-LABEL: func.func @runtime_count_erase
+// CHECK: %[[S:.*]] = onnx.SplitToSequence(%arg0, %{{.*}})
+// CHECK: %[[T:.*]] = onnx.SequenceErase(%[[S]], %{{.*}})
+// CHECK: onnx.SequenceLength(%[[T]])
+func.func @runtime_count_erase(%x: tensor<?x3xf32>) -> tensor<i64> {
+  %none = onnx.NoValue
+  %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
+  %t = onnx.SequenceErase(%s, %none) : (!onnx.Seq<tensor<1x3xf32>>, none) -> !onnx.Seq<tensor<1x3xf32>>
+  %n = onnx.SequenceLength(%t) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
+
+// -----
+
+// Chunks of 2 whose count only the run knows: the first one is a Slice, the
+// last one (a negative position) is read from the run's sequence.
+// CHECK-LABEL: func.func @runtime_count_chunks
+// CHECK: onnx.Slice(%arg0,
+// CHECK: %[[S:.*]] = onnx.SplitToSequence(%arg0, %{{.*}})
+// CHECK: onnx.SequenceAt(%[[S]], %{{.*}})
+func.func @runtime_count_chunks(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %two = onnx.Constant() {value = dense<2> : tensor<i64>} : () -> tensor<i64>
+  %first = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %last = onnx.Constant() {value = dense<-1> : tensor<i64>} : () -> tensor<i64>
+  %s = onnx.SplitToSequence(%x, %two) {axis = 0 : i64} : (tensor<?xf32>, tensor<i64>) -> !onnx.Seq<tensor<?xf32>>
+  %a = onnx.SequenceAt(%s, %first) : (!onnx.Seq<tensor<?xf32>>, tensor<i64>) -> tensor<?xf32>
+  %b = onnx.SequenceAt(%s, %last) : (!onnx.Seq<tensor<?xf32>>, tensor<i64>) -> tensor<?xf32>
+  return %a, %b : tensor<?xf32>, tensor<?xf32>
+}
+
+// -----
+
+// A scalar split only the run knows: the split stays, and so does every
+// reader of its sequence.
+// CHECK-LABEL: func.func @runtime_chunk
+// CHECK: %[[S:.*]] = onnx.SplitToSequence(%arg0, %arg1) {axis = 1 : i64}
+// CHECK: onnx.SequenceLength(%[[S]])
+func.func @runtime_chunk(%x: tensor<3x6xf32>, %split: tensor<i64>) -> tensor<i64> {
+  %s = onnx.SplitToSequence(%x, %split) {axis = 1 : i64} : (tensor<3x6xf32>, tensor<i64>) -> !onnx.Seq<tensor<3x?xf32>>
+  %n = onnx.SequenceLength(%s) : (!onnx.Seq<tensor<3x?xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
+
+// -----
+
+// The pieces of a split whose count only the run knows, carried by a Loop:
+// the split runs before the Loop, which carries its sequence.
+// CHECK-LABEL: func.func @runtime_split_into_loop
+// CHECK: %[[S:.*]] = onnx.SplitToSequence(%arg0, %{{.*}})
+// CHECK: "onnx.Loop"(%arg1, %arg2, %[[S]])
+func.func @runtime_split_into_loop(%x: tensor<?x3xf32>, %m: tensor<i64>, %c: tensor<i1>) -> tensor<i64> {
+  %none = onnx.NoValue
+  %s = onnx.SplitToSequence(%x, %none) {axis = 0 : i64, keepdims = 1 : i64} : (tensor<?x3xf32>, none) -> !onnx.Seq<tensor<1x3xf32>>
+  %r = "onnx.Loop"(%m, %c, %s) ({
+  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %si: !onnx.Seq<tensor<1x3xf32>>):
+    onnx.Yield %ci, %si : tensor<i1>, !onnx.Seq<tensor<1x3xf32>>
+  }) : (tensor<i64>, tensor<i1>, !onnx.Seq<tensor<1x3xf32>>) -> !onnx.Seq<tensor<1x3xf32>>
+  %n = onnx.SequenceLength(%r) : (!onnx.Seq<tensor<1x3xf32>>) -> tensor<i64>
+  return %n : tensor<i64>
+}
