@@ -32,10 +32,17 @@ struct IfLowering : OpConversionPattern<OnnxIfOp> {
     if (failed(
             getTypeConverter()->convertTypes(op.getResultTypes(), resultTypes)))
       return rewriter.notifyMatchFailure(op, "unconvertible result types");
-    for (Type t : resultTypes)
+    for (Type t : resultTypes) {
+      if (isa<UnrankedTensorType>(t))
+        return rewriter.notifyMatchFailure(
+            op, "a result's rank is only known at run time (the branches "
+                "return tensors of different ranks, or of a rank that "
+                "depends on run-time values); Kiln fixes ranks at compile "
+                "time");
       if (!isa<RankedTensorType>(t))
         return rewriter.notifyMatchFailure(
             op, "only tensor results are supported (no sequences/optionals)");
+    }
 
     // The condition is a one-element bool tensor (rank 0 or [1]).
     Value cond = adaptor.getCond();

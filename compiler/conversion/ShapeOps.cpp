@@ -512,12 +512,14 @@ struct SqueezeLowering : OpConversionPattern<OnnxSqueezeOp> {
     int64_t rank = dataTy.getRank();
     SmallVector<bool> squeezed(rank, false);
     if (isNoValue(adaptor.getAxes())) {
-      // Squeeze all unit dims: only decidable where they are static.
+      // Squeeze all unit dims: the static ones; a dim of run-time size is
+      // kept, as shape inference typed the result, and must not be 1.
       for (int64_t d = 0; d < rank; ++d)
         squeezed[d] = dataTy.getDimSize(d) == 1;
       if (rank - llvm::count(squeezed, true) != resTy.getRank())
         return rewriter.notifyMatchFailure(
             op, "Squeeze without axes on dynamic dims that may be 1");
+      checkKeptDimsNotOne(op, data, rewriter);
     } else {
       auto axes = constInts(adaptor.getAxes());
       if (!axes)
@@ -543,6 +545,31 @@ struct SqueezeLowering : OpConversionPattern<OnnxSqueezeOp> {
         dst.push_back(src[d]);
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, data, dst, resTy));
     return success();
+  }
+
+  /// A Squeeze without axes keeps its dims of run-time size (the rank is
+  /// fixed at compile time): the run fails with the reason if one is 1,
+  /// which ONNX would have squeezed.
+  static void checkKeptDimsNotOne(OnnxSqueezeOp op, Value data,
+                                  ConversionPatternRewriter &rewriter) {
+    auto dataTy = cast<RankedTensorType>(data.getType());
+    if (dataTy.hasStaticShape())
+      return;
+    Location loc = op.getLoc();
+    Value message = checkMessage(
+        rewriter, op,
+        "Squeeze without axes on a dim of size 1 that was unknown when the "
+        "model was compiled: Kiln fixes ranks at compile time and kept the "
+        "dim; compile with the input shapes given (--shape) to squeeze it",
+        /*FAIL*/ 1);
+    for (int64_t d = 0; d < dataTy.getRank(); ++d)
+      if (dataTy.isDynamicDim(d))
+        check(
+            rewriter, loc, op,
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                  tensor::DimOp::create(rewriter, loc, data, d),
+                                  cIdx(rewriter, loc, 1)),
+            message);
   }
 
   /// Axes known only at run time: the result rank is static, so the result

@@ -11,7 +11,12 @@ def OnnxShapeInferencePass
   let description = [{
     Visits ops in order and asks each op's OnnxShapeInference interface for
     better result types (fixed dims where there were `?`, ranked where the
-    type was unranked). The function's result types follow its return.
+    type was unranked). Then ranks travel backwards where only the users
+    know them: an unranked result read by a shape-preserving op (unary
+    elementwise, casts, softmax-like, normalizations) whose result is
+    ranked takes that shape (a reduction over run-time axes followed by a
+    Log that is a graph output of declared rank), and the forward walk
+    repeats. The function's result types follow its return.
   }];
 }
 
@@ -139,7 +144,11 @@ def OnnxResolveSequencesPass
     Erase without one drops the last); SequenceAt becomes the element
     (tensor.cast when the declared type is less precise); SequenceLength a
     constant; SplitToSequence onnx.Split (+ Squeeze for keepdims = 0) along
-    a dim of static size, or by a 1-D split of static length;
+    a dim of static size, or by a 1-D split of static length; into a
+    number of pieces only the run knows (a run-time scalar split, a split
+    list of run-time length, a dim of run-time size) its SequenceLength and
+    pieces at constant positions are computed here, and the op itself is
+    kept for the run where the whole sequence is needed;
     ConcatFromSequence onnx.Concat (+ Unsqueeze for new_axis);
     Optional/OptionalHasElement/OptionalGetElement are resolved when the
     optional is built in the model. Anything else (run-time positions,

@@ -116,53 +116,57 @@ LogicalResult inferBroadcast(Operation *op, Type elemOverride = {},
     return inferBroadcast(*this, IntegerType::get(getContext(), 1));           \
   }
 
-SAME_SHAPE(OnnxAbsOp)
-SAME_SHAPE(OnnxAcosOp)
-SAME_SHAPE(OnnxAcoshOp)
-SAME_SHAPE(OnnxAsinOp)
-SAME_SHAPE(OnnxAsinhOp)
-SAME_SHAPE(OnnxAtanOp)
-SAME_SHAPE(OnnxAtanhOp)
-SAME_SHAPE(OnnxCeilOp)
-SAME_SHAPE(OnnxCeluOp)
-SAME_SHAPE(OnnxCosOp)
-SAME_SHAPE(OnnxCoshOp)
-SAME_SHAPE(OnnxEluOp)
-SAME_SHAPE(OnnxErfOp)
-SAME_SHAPE(OnnxExpOp)
-SAME_SHAPE(OnnxFloorOp)
-SAME_SHAPE(OnnxGeluOp)
-SAME_SHAPE(OnnxHardSigmoidOp)
-SAME_SHAPE(OnnxHardSwishOp)
-SAME_SHAPE(OnnxIdentityOp)
-SAME_SHAPE(OnnxLeakyReluOp)
-SAME_SHAPE(OnnxLogOp)
-SAME_SHAPE(OnnxMishOp)
-SAME_SHAPE(OnnxNegOp)
-SAME_SHAPE(OnnxNotOp)
-SAME_SHAPE(OnnxReciprocalOp)
-SAME_SHAPE(OnnxReluOp)
-SAME_SHAPE(OnnxRoundOp)
-SAME_SHAPE(OnnxSeluOp)
-SAME_SHAPE(OnnxShrinkOp)
-SAME_SHAPE(OnnxSigmoidOp)
-SAME_SHAPE(OnnxSignOp)
-SAME_SHAPE(OnnxSinOp)
-SAME_SHAPE(OnnxSinhOp)
-SAME_SHAPE(OnnxSoftplusOp)
-SAME_SHAPE(OnnxSoftsignOp)
-SAME_SHAPE(OnnxSqrtOp)
-SAME_SHAPE(OnnxTanOp)
-SAME_SHAPE(OnnxTanhOp)
-SAME_SHAPE(OnnxThresholdedReluOp)
-SAME_SHAPE(OnnxClipOp)
-SAME_SHAPE(OnnxSoftmaxOp)
-SAME_SHAPE(OnnxLogSoftmaxOp)
-SAME_SHAPE(OnnxHardmaxOp)
-SAME_SHAPE(OnnxLRNOp)
-SAME_SHAPE(OnnxBitwiseNotOp)
-SAME_SHAPE(OnnxBatchNormalizationOp)
-SAME_SHAPE(OnnxLayerNormalizationOp)
+// The ops whose (first) result has the shape of their first operand.
+#define KILN_SAME_SHAPE_OPS(X)                                                 \
+  X(OnnxAbsOp)                                                                 \
+  X(OnnxAcosOp)                                                                \
+  X(OnnxAcoshOp)                                                               \
+  X(OnnxAsinOp)                                                                \
+  X(OnnxAsinhOp)                                                               \
+  X(OnnxAtanOp)                                                                \
+  X(OnnxAtanhOp)                                                               \
+  X(OnnxCeilOp)                                                                \
+  X(OnnxCeluOp)                                                                \
+  X(OnnxCosOp)                                                                 \
+  X(OnnxCoshOp)                                                                \
+  X(OnnxEluOp)                                                                 \
+  X(OnnxErfOp)                                                                 \
+  X(OnnxExpOp)                                                                 \
+  X(OnnxFloorOp)                                                               \
+  X(OnnxGeluOp)                                                                \
+  X(OnnxHardSigmoidOp)                                                         \
+  X(OnnxHardSwishOp)                                                           \
+  X(OnnxIdentityOp)                                                            \
+  X(OnnxLeakyReluOp)                                                           \
+  X(OnnxLogOp)                                                                 \
+  X(OnnxMishOp)                                                                \
+  X(OnnxNegOp)                                                                 \
+  X(OnnxNotOp)                                                                 \
+  X(OnnxReciprocalOp)                                                          \
+  X(OnnxReluOp)                                                                \
+  X(OnnxRoundOp)                                                               \
+  X(OnnxSeluOp)                                                                \
+  X(OnnxShrinkOp)                                                              \
+  X(OnnxSigmoidOp)                                                             \
+  X(OnnxSignOp)                                                                \
+  X(OnnxSinOp)                                                                 \
+  X(OnnxSinhOp)                                                                \
+  X(OnnxSoftplusOp)                                                            \
+  X(OnnxSoftsignOp)                                                            \
+  X(OnnxSqrtOp)                                                                \
+  X(OnnxTanOp)                                                                 \
+  X(OnnxTanhOp)                                                                \
+  X(OnnxThresholdedReluOp)                                                     \
+  X(OnnxClipOp)                                                                \
+  X(OnnxSoftmaxOp)                                                             \
+  X(OnnxLogSoftmaxOp)                                                          \
+  X(OnnxHardmaxOp)                                                             \
+  X(OnnxLRNOp)                                                                 \
+  X(OnnxBitwiseNotOp)                                                          \
+  X(OnnxBatchNormalizationOp)                                                  \
+  X(OnnxLayerNormalizationOp)
+
+KILN_SAME_SHAPE_OPS(SAME_SHAPE)
 
 BROADCAST(OnnxAddOp)
 BROADCAST(OnnxSubOp)
@@ -192,6 +196,14 @@ COMPARE(OnnxXorOp)
 #undef SAME_SHAPE
 #undef BROADCAST
 #undef COMPARE
+
+bool kiln::onnx_ir::keepsShapeOfFirstOperand(Operation *op) {
+#define KILN_ISA(OP) OP,
+  return isa<KILN_SAME_SHAPE_OPS(KILN_ISA) OnnxIsInfOp, OnnxIsNaNOp, OnnxCastOp,
+             OnnxCastLikeOp>(op);
+#undef KILN_ISA
+}
+#undef KILN_SAME_SHAPE_OPS
 
 LogicalResult OnnxIsInfOp::inferShapes() {
   return inferSameShape(*this, IntegerType::get(getContext(), 1));
@@ -610,11 +622,11 @@ LogicalResult OnnxSqueezeOp::inferShapes() {
     return failure();
   SmallVector<bool> drop(in.getRank(), false);
   if (isNoValue(getAxes())) {
-    for (int64_t i = 0; i < in.getRank(); ++i) {
-      if (in.isDynamicDim(i))
-        return failure(); // Whether it is squeezed is a run-time question.
+    // Whether a dim of run-time size is squeezed is a run-time question;
+    // Kiln fixes ranks at compile time and takes such a dim to be other
+    // than 1, which the lowering checks when the run comes.
+    for (int64_t i = 0; i < in.getRank(); ++i)
       drop[i] = in.getDimSize(i) == 1;
-    }
   } else {
     auto axes = constInts(getAxes());
     if (!axes)
@@ -626,6 +638,12 @@ LogicalResult OnnxSqueezeOp::inferShapes() {
   for (int64_t i = 0; i < in.getRank(); ++i)
     if (!drop[i])
       shape.push_back(in.getDimSize(i));
+  // A rank ONNX's inference gave without axes stands (it may have taken a
+  // dim Kiln knows to be 1 as unknown); the lowering checks it.
+  auto declared = dyn_cast<RankedTensorType>(getResult().getType());
+  if (isNoValue(getAxes()) && declared &&
+      declared.getRank() != (int64_t)shape.size())
+    return failure();
   return refineResultType(*this, 0,
                           RankedTensorType::get(shape, in.getElementType()));
 }

@@ -20,6 +20,11 @@ broadcastShapes(llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes);
 llvm::LogicalResult refineResultType(mlir::Operation *op, unsigned idx,
                                      mlir::Type newType);
 
+/// Whether `op`'s first result has the shape of its first operand (unary
+/// elementwise ops, casts, softmax-like and normalization ops), so that a
+/// rank known for the result is also the operand's.
+bool keepsShapeOfFirstOperand(mlir::Operation *op);
+
 } // namespace kiln::onnx_ir
 
 #endif

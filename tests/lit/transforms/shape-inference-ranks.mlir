@@ -207,3 +207,20 @@ func.func @scan(%s: tensor<2x3xf32>, %xs: tensor<5x2x3xf32>) -> (tensor<?x?xf32>
   }) : (tensor<2x3xf32>, tensor<5x2x3xf32>) -> (tensor<?x?xf32>, tensor<*xf32>)
   return %r#0, %r#1 : tensor<?x?xf32>, tensor<*xf32>
 }
+
+// -----
+
+// A reduction over run-time axes without keepdims has a rank only its
+// users know: a Log and a Cast whose result has a declared rank give it
+// back (an expanded ReduceLogSum of a graph output).
+// CHECK-LABEL: func.func @rank_from_users
+// CHECK: onnx.ReduceSum({{.*}}) {{.*}} -> tensor<?xf32>
+// CHECK: onnx.Log({{.*}}) : (tensor<?xf32>) -> tensor<?xf32>
+// CHECK: onnx.Cast({{.*}}) {{.*}} -> tensor<?xf64>
+// CHECK: return {{.*}} : tensor<?xf64>
+func.func @rank_from_users(%x: tensor<?x?x?xf32>, %axes: tensor<?xi64>) -> tensor<?xf64> {
+  %s = onnx.ReduceSum(%x, %axes) {keepdims = 0 : i64} : (tensor<?x?x?xf32>, tensor<?xi64>) -> tensor<*xf32>
+  %l = onnx.Log(%s) : (tensor<*xf32>) -> tensor<*xf32>
+  %c = onnx.Cast(%l) {to = 11 : i64} : (tensor<*xf32>) -> tensor<?xf64>
+  return %c : tensor<?xf64>
+}
