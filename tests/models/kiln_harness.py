@@ -52,7 +52,8 @@ def sanitize(name):
 
 def compare(actual, expected, rtol=1e-3, atol=1e-5, values=True):
     """Returns None when equal, else a one-line reason. Floats within
-    rtol/atol (bfloat16 within ONNX's runner's 2**-6) with NaN == NaN; float8 and float4 exactly
+    rtol/atol (bfloat16 within ONNX's runner's 2**-6, float16 also within
+    two of its ULPs) with NaN == NaN; float8 and float4 exactly
     with NaN == NaN; integers (int4/int2 included), bools and strings
     exactly. With values=False only shape and dtype count (for
     random ops, whose values are implementation-defined)."""
@@ -77,9 +78,19 @@ def compare(actual, expected, rtol=1e-3, atol=1e-5, values=True):
             # (rtol 2**-6): a bfloat16 computation rounds at every op, its
             # float32 reference once.
             rtol = max(rtol, 2.0**-6)
-        ok = np.isclose(actual.astype(np.float64),
-                        expected.astype(np.float64), rtol=rtol, atol=atol,
-                        equal_nan=True)
+        a, e = actual.astype(np.float64), expected.astype(np.float64)
+        ok = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+        if name == "float16":
+            # Two float16 ULPs of the expected value, the bfloat16 rule's
+            # reason reversed: ONNX's reference evaluates a float16 op as
+            # numpy steps that each round to float16 (Softmax: subtract,
+            # exp, sum, divide), Kiln rounds once per op. On
+            # test_attention_4d_causal_fp16 the reference is 5.9e-4 from
+            # the float64 value of the same ops, Kiln 2.4e-4, and ONNX
+            # Runtime's result fails ONNX's own runner (rtol 1e-3) there
+            # too (docs/conformance.md).
+            with np.errstate(invalid="ignore"):  # inf and NaN: not close
+                ok |= np.abs(a - e) <= 2 * np.spacing(np.abs(expected))
     else:
         ok = np.asarray(actual == expected)
     if not ok.all():
