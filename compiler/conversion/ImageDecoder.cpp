@@ -121,9 +121,8 @@ struct ImageDecoderLowering : OpConversionPattern<OnnxImageDecoderOp> {
           checkMessage(b, op,
                        "Kiln does not decode this image format or variant "
                        "(GIF, irreversible JPEG 2000, animated WebP, "
-                       "progressive, "
-                       "lossless or arithmetic-coded JPEG, interlaced or "
-                       "16-bit PNG, compressed TIFF, ...)",
+                       "progressive, lossless or arithmetic-coded JPEG, "
+                       "interlaced or 16-bit PNG, compressed TIFF, ...)",
                        /*FAIL*/ 1));
     Value corrupt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
                                           height, i64Const(b, loc, 0));

@@ -2,9 +2,9 @@
  *
  * The entry points generated code calls for ImageDecoder (kiln_image.h):
  * the format is recognized by its signature; JPEG, PNG, WebP and JPEG 2000
- * go to their decoders, BMP (uncompressed 8-, 24- and 32-bit), binary PNM (P5,
- *P6, maxval 255) and uncompressed 8-bit TIFF (grayscale or RGB, chunky) are
- * read here. The decoded gray or RGB samples are then written in the
+ * go to their decoders, BMP (uncompressed 8-, 24- and 32-bit), binary PNM
+ * (P5, P6, maxval 255) and uncompressed 8-bit TIFF (grayscale or RGB,
+ * chunky) are read here. The decoded gray or RGB samples are then written in the
  * requested pixel format: BGR swaps, grayscale is Pillow's convert("L")
  * (ITU-R 601-2 luma in 16-bit fixed point), which made ONNX's reference
  * outputs.

@@ -1072,18 +1072,23 @@ static int vp8Decode(const uint8_t *d, size_t n, uint8_t *rgb,
 
 /*--- Entry points -----------------------------------------------------------*/
 
+/* The image chunk of a WebP file, or an error. */
+typedef struct {
+  const uint8_t *data;
+  size_t size;
+  int lossless;
+} ImageChunk;
+
 int kiln_webp_header(const uint8_t *data, size_t size, KilnImageHeader *h,
                      int64_t *scratch) {
-  const uint8_t *chunk;
-  size_t chunkSize;
-  int lossless;
-  int err = findImageChunk(data, size, &chunk, &chunkSize, &lossless);
+  ImageChunk c;
+  int err = findImageChunk(data, size, &c.data, &c.size, &c.lossless);
   if (err)
     return err;
-  if (lossless)
-    return kiln_webp_lossless_header(chunk, chunkSize, h, scratch);
+  if (c.lossless)
+    return kiln_webp_lossless_header(c.data, c.size, h, scratch);
   int width, height;
-  err = vp8Size(chunk, chunkSize, &width, &height);
+  err = vp8Size(c.data, c.size, &width, &height);
   if (err)
     return err;
   h->width = width;
@@ -1095,13 +1100,10 @@ int kiln_webp_header(const uint8_t *data, size_t size, KilnImageHeader *h,
 
 int kiln_webp_decode(const uint8_t *data, size_t size, uint8_t *pixels,
                      uint8_t *scratch) {
-  const uint8_t *chunk;
-  size_t chunkSize;
-  int lossless;
-  int err = findImageChunk(data, size, &chunk, &chunkSize, &lossless);
+  ImageChunk c;
+  int err = findImageChunk(data, size, &c.data, &c.size, &c.lossless);
   if (err)
     return err;
-  if (lossless)
-    return kiln_webp_lossless_decode(chunk, chunkSize, pixels, scratch);
-  return vp8Decode(chunk, chunkSize, pixels, scratch);
+  return c.lossless ? kiln_webp_lossless_decode(c.data, c.size, pixels, scratch)
+                    : vp8Decode(c.data, c.size, pixels, scratch);
 }

@@ -596,12 +596,17 @@ static void layout(Decoder *dec, uint8_t *scratch) {
   dec->oneSyms = (uint16_t *)(dec->oneGroup + 1);
 }
 
+/* A decoder at the start of the image's structure, past its header. */
+static int start(Decoder *dec, Vp8l *img, const uint8_t *data, size_t size) {
+  memset(dec, 0, sizeof(*dec));
+  return readHeader(&dec->bits, data, size, img);
+}
+
 int kiln_webp_lossless_header(const uint8_t *data, size_t size,
                               KilnImageHeader *h, int64_t *scratch) {
   Vp8l img;
   Decoder dec;
-  memset(&dec, 0, sizeof(dec));
-  int err = readHeader(&dec.bits, data, size, &img);
+  int err = start(&dec, &img, data, size);
   if (err)
     return err;
   /* A dry run of the structure, with its own small tables on the stack. */
@@ -630,8 +635,7 @@ int kiln_webp_lossless_decode(const uint8_t *data, size_t size, uint8_t *pixels,
                               uint8_t *scratch) {
   Vp8l img;
   Decoder dec;
-  memset(&dec, 0, sizeof(dec));
-  int err = readHeader(&dec.bits, data, size, &img);
+  int err = start(&dec, &img, data, size);
   if (err)
     return err;
   layout(&dec, scratch);
