@@ -43,6 +43,9 @@ void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   OnnxConstantFoldingPassOptions folding;
   folding.integerOnly = optLevel == 0;
   pm.addNestedPass<func::FuncOp>(createOnnxConstantFoldingPass(folding));
+  // After folding, which inlines the Ifs of constant conditions around the
+  // ones of run-time conditions (function bodies nest them).
+  pm.addNestedPass<func::FuncOp>(createOnnxUnifyIfRanksPass());
   pm.addNestedPass<func::FuncOp>(createOnnxResolveSequencesPass());
   if (optLevel >= 1) {
     // BASIC: redundant node elimination and exact-enough folds into Conv

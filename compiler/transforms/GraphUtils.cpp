@@ -5,6 +5,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Diagnostics.h"
 
 #include <cmath>
 #include <cstring>
@@ -116,6 +117,25 @@ Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return OnnxConstantOp::create(b, loc, TypeRange{type}, ValueRange{},
                                 {b.getNamedAttr("value", attr)})
       .getResult();
+}
+
+LogicalResult refineTypesInOrder(func::FuncOp func) {
+  bool failed = false;
+  func.walk([&](OnnxShapeInference op) {
+    // inferShapes fails both when nothing changes and on conflicts; only
+    // conflicts emit a diagnostic, which the handler counts.
+    ScopedDiagnosticHandler handler(func.getContext(), [&](Diagnostic &d) {
+      failed |= d.getSeverity() == DiagnosticSeverity::Error;
+      return mlir::failure(); // Let the diagnostic propagate to the user.
+    });
+    (void)op.inferShapes();
+  });
+  if (failed)
+    return mlir::failure();
+  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  func.setFunctionType(FunctionType::get(
+      func.getContext(), func.getArgumentTypes(), ret.getOperandTypes()));
+  return mlir::success();
 }
 
 } // namespace kiln

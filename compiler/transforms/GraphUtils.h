@@ -10,6 +10,7 @@
 #ifndef KILN_COMPILER_TRANSFORMS_GRAPHUTILS_H
 #define KILN_COMPILER_TRANSFORMS_GRAPHUTILS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
@@ -45,6 +46,13 @@ mlir::Value createFloatConstant(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::RankedTensorType type,
                                 llvm::ArrayRef<double> values,
                                 llvm::StringRef blobName);
+
+/// Asks every op of `func` with an OnnxShapeInference interface, in order,
+/// for better result types (ops are in dominance order, so one walk sees
+/// every operand refined before its users), then makes the function's
+/// result types those of its return. Fails when an inferred type contradicts
+/// a declared one; the op has emitted the error.
+mlir::LogicalResult refineTypesInOrder(mlir::func::FuncOp func);
 
 /// The single-use operation of kind OpTy defining `v`, or null.
 template <typename OpTy> OpTy getSingleUseDef(mlir::Value v) {

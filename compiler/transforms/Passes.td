@@ -133,6 +133,27 @@ def OnnxFuseGemmPass : Pass<"kiln-fuse-gemm", "mlir::func::FuncOp"> {
   ];
 }
 
+def OnnxUnifyIfRanksPass : Pass<"kiln-unify-if-ranks", "mlir::func::FuncOp"> {
+  let summary = "Give If results whose branches return different ranks one "
+                "rank where every user broadcasts it";
+  let description = [{
+    ONNX lets an If's branches return tensors of different ranks (AffineGrid's
+    function body returns a step as a scalar in one branch and as a [1]
+    tensor in the other), and Kiln fixes ranks at compile time. When every
+    user of such a result reads it through numpy broadcasting against an
+    operand of at least the highest branch rank (Add, Mul, Where, ... ;
+    PRelu's slope, Expand's input to a shape of at least that length), or
+    reads only its element type (CastLike's target_type), the lower-ranked
+    branches return their value with leading unit dims (an Unsqueeze before
+    the yield): broadcasting prepends exactly those dims, so every user
+    computes the same values. The If's result takes the join of the branch
+    types and the users are re-typed. An If result of different branch ranks
+    that is a graph output is an error: its rank would depend on the
+    condition. Other users (a Reshape, a Shape, ...) leave the If as it is;
+    its lowering reports the run-time rank.
+  }];
+}
+
 def OnnxResolveSequencesPass
     : Pass<"kiln-resolve-sequences", "mlir::func::FuncOp"> {
   let summary = "Resolve ONNX sequences and optionals at compile time";

@@ -1,5 +1,6 @@
 //===- ShapeInferencePass.cpp - Refine onnx result types ------------------===//
 
+#include "compiler/transforms/GraphUtils.h"
 #include "compiler/transforms/Passes.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/ShapeInferenceUtils.h"
@@ -43,30 +44,12 @@ struct OnnxShapeInferencePass
     : kiln::impl::OnnxShapeInferencePassBase<OnnxShapeInferencePass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    bool failed = false;
-    auto inferForward = [&] {
-      // Ops are in dominance order, so one walk sees every operand refined
-      // before its users.
-      func.walk([&](kiln::onnx_ir::OnnxShapeInference op) {
-        // inferShapes fails both when nothing changes and on conflicts;
-        // only conflicts emit a diagnostic, which the handler counts.
-        ScopedDiagnosticHandler handler(&getContext(), [&](Diagnostic &d) {
-          failed |= d.getSeverity() == DiagnosticSeverity::Error;
-          return failure(); // Let the diagnostic propagate to the user.
-        });
-        (void)op.inferShapes();
-      });
-    };
-    inferForward();
     // A rank learnt backwards may make more known forwards; each round
     // ranks at least one more value, so this ends.
-    while (!failed && rankOperandsFromResults(func))
-      inferForward();
-    if (failed)
-      return signalPassFailure();
-    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
-    func.setFunctionType(FunctionType::get(
-        &getContext(), func.getArgumentTypes(), ret.getOperandTypes()));
+    do {
+      if (failed(kiln::refineTypesInOrder(func)))
+        return signalPassFailure();
+    } while (rankOperandsFromResults(func));
   }
 };
 } // namespace
