@@ -16,7 +16,9 @@
 // the leaves' weights (SUM, AVERAGE, MIN, MAX); and a row-wise finalization
 // adds base values, post-transforms and picks labels as ONNX Runtime does
 // (tree_ensemble_aggregator.h). The (row, tree) walk parallelizes over rows
-// at -O1 and above, and the reduction is a plain contraction-shaped generic.
+// at -O1 and above on the session's thread pool (kiln-dispatch-parallel-
+// loops), with a grain sized from the deepest tree (`kiln.trip_estimate` on
+// the walk), and the reduction is a plain contraction-shaped generic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,11 +71,59 @@ struct Forest {
       missingTrue, memberStart, members;
   std::vector<double> roots;
   int64_t leaves = 0, targets = 0;
+  /// Branch nodes on the longest path from a root to a leaf: the most
+  /// iterations a walk takes.
+  int64_t depth = 0;
   /// (leaf, target, weight) triples.
   std::vector<std::tuple<int64_t, int64_t, double>> weights;
 
   int64_t addLeaf() { return leaves++; }
 };
+
+/// Sets `f.depth`; fails when a tree has a cycle, which would walk forever.
+/// Iterative, so a degenerate tree as deep as it has nodes cannot overflow
+/// the compiler's stack.
+LogicalResult measureDepth(Forest &f, std::string &why) {
+  enum State : int8_t { kNew, kOpen, kDone };
+  size_t n = f.feature.size();
+  std::vector<State> state(n, kNew);
+  std::vector<int64_t> depth(n, 0);
+  auto childDepth = [&](double c) { return c < 0 ? 0 : depth[(size_t)c]; };
+  for (double root : f.roots) {
+    if (root < 0)
+      continue;
+    SmallVector<int64_t> stack{(int64_t)root};
+    while (!stack.empty()) {
+      int64_t node = stack.back();
+      if (state[node] == kDone) {
+        stack.pop_back();
+        continue;
+      }
+      if (state[node] == kOpen) {
+        // Both children are done.
+        depth[node] = 1 + std::max(childDepth(f.trueChild[node]),
+                                   childDepth(f.falseChild[node]));
+        state[node] = kDone;
+        stack.pop_back();
+        continue;
+      }
+      state[node] = kOpen;
+      for (double c : {f.trueChild[node], f.falseChild[node]}) {
+        if (c < 0 || state[(size_t)c] == kDone)
+          continue;
+        if (state[(size_t)c] == kOpen) {
+          why = "the nodes of a tree form a cycle (branch node " +
+                std::to_string((int64_t)c) +
+                " is its own descendant): walking it would never end";
+          return failure();
+        }
+        stack.push_back((int64_t)c);
+      }
+    }
+    f.depth = std::max(f.depth, depth[(size_t)root]);
+  }
+  return success();
+}
 
 /// Builds the forest of the opset 1-3 operators from their node lists and
 /// their (tree, node, target, weight) leaf lists. Fails with a reason.
@@ -173,7 +223,7 @@ LogicalResult buildLegacyForest(
     }
     f.weights.emplace_back(~code[it->second], wTarget[i], wValue[i]);
   }
-  return success();
+  return measureDepth(f, why);
 }
 
 /// Builds the forest of TreeEnsemble-5.
@@ -258,7 +308,7 @@ LogicalResult buildForest5(OnnxMlTreeEnsembleOp op, Forest &f,
     }
     f.weights.emplace_back(i, leafTargets[i], leafWeights[i]);
   }
-  return success();
+  return measureDepth(f, why);
 }
 
 /// The [N, trees] leaf (i32) each row reaches in each tree.
@@ -380,6 +430,10 @@ Value walkTrees(OpBuilder &b, Location loc, const Forest &f, Value rows,
                   tensor::ExtractOp::create(ab, al, falseChild, node));
               scf::YieldOp::create(ab, al, next);
             });
+        // kiln-dispatch-parallel-loops sizes its grain from the work of a
+        // row: a walk takes at most `depth` steps, not the guess it makes
+        // for a loop of unknown trip count.
+        loop->setAttr("kiln.trip_estimate", nb.getI64IntegerAttr(f.depth));
         // The leaf number of the final ~leaf.
         return arith::XOrIOp::create(
                    nb, l, loop.getResult(0),

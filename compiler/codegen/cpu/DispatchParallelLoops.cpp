@@ -62,6 +62,14 @@ std::optional<int64_t> staticTrips(Value lb, Value ub, Value step) {
   return *u <= *l ? 0 : (*u - *l + *s - 1) / *s;
 }
 
+/// The trip count a lowering knows for a loop whose bounds do not say it
+/// (`kiln.trip_estimate`: a tree walk's depth).
+std::optional<int64_t> tripEstimate(Operation &loop) {
+  if (auto trips = loop.getAttrOfType<IntegerAttr>("kiln.trip_estimate"))
+    return std::max<int64_t>(1, trips.getInt());
+  return std::nullopt;
+}
+
 /// Estimated scalar operations of one execution of `region`: ops count 1,
 /// nested loops multiply their body by their trip count.
 int64_t estimateWork(Region &region) {
@@ -80,7 +88,7 @@ int64_t estimateWork(Region &region) {
                                par.getStep()[d])
                        .value_or(kUnknownTrips);
       else if (isa<scf::WhileOp>(op))
-        trips = kUnknownTrips;
+        trips = tripEstimate(op).value_or(kUnknownTrips);
       int64_t inner = 0;
       for (Region &r : op.getRegions())
         inner += estimateWork(r);

@@ -301,7 +301,10 @@ def DispatchParallelLoops
 
     The grain is ceil(min-work / estimated ops per iteration), so the
     runtime keeps small ranges on the calling thread; loops whose static
-    size is below min-work are left alone.
+    size is below min-work are left alone. Ops count 1 and nested loops
+    multiply by their trip count: static bounds, else an scf.while's
+    `kiln.trip_estimate` attribute (set by the lowering that knows it, as
+    the tree ensembles' walk sets its depth), else 32.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",

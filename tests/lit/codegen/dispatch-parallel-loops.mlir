@@ -173,3 +173,59 @@ func.func @rows(%a: memref<?x?x1024xf32>, %b: index, %s: index) {
   }
   return
 }
+
+// -----
+
+// A while loop counts as many trips as its `kiln.trip_estimate` says (a
+// tree walk's depth: 8 here), else as 32: the walk of 100 trees per row is
+// worth ~3.5k operations, so a chunk takes 10 rows, and a batch of up to
+// 10 rows stays on the calling thread. Without the estimate the guess of 32
+// steps would give 3.
+// CHECK-LABEL: func.func @tree_walk(
+// CHECK:         %[[GRAIN:.*]] = llvm.mlir.constant(10 : i64) : i64
+// CHECK:         call @kiln_parallel_for(%{{.*}}, %{{.*}}, %[[GRAIN]],
+// CHECK-LABEL: func.func @unknown_trips(
+// CHECK:         %[[GRAIN:.*]] = llvm.mlir.constant(3 : i64) : i64
+// CHECK:         call @kiln_parallel_for(%{{.*}}, %{{.*}}, %[[GRAIN]],
+func.func @tree_walk(%a: memref<?x100xi32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c100 = arith.constant 100 : index
+  %z = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %t = %c0 to %c100 step %c1 {
+      %r = scf.while (%v = %one) : (i32) -> i32 {
+        %c = arith.cmpi sge, %v, %z : i32
+        scf.condition(%c) %v : i32
+      } do {
+      ^bb0(%v: i32):
+        %w = arith.subi %v, %one : i32
+        scf.yield %w : i32
+      } attributes {kiln.trip_estimate = 8 : i64}
+      memref.store %r, %a[%i, %t] : memref<?x100xi32>
+    }
+  }
+  return
+}
+func.func @unknown_trips(%a: memref<?x100xi32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c100 = arith.constant 100 : index
+  %z = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %t = %c0 to %c100 step %c1 {
+      %r = scf.while (%v = %one) : (i32) -> i32 {
+        %c = arith.cmpi sge, %v, %z : i32
+        scf.condition(%c) %v : i32
+      } do {
+      ^bb0(%v: i32):
+        %w = arith.subi %v, %one : i32
+        scf.yield %w : i32
+      }
+      memref.store %r, %a[%i, %t] : memref<?x100xi32>
+    }
+  }
+  return
+}

@@ -10,6 +10,17 @@ func.func @missing_child(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
 
 // -----
 
+// A tree whose nodes form a cycle (node 2's false child is node 0) would
+// be walked forever: refused.
+func.func @cyclic_tree(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
+  // expected-error @+2 {{cannot lower this op: the nodes of a tree form a cycle (branch node 0 is its own descendant): walking it would never end}}
+  // expected-error @+1 {{failed to legalize operation 'onnx.ml.TreeEnsembleRegressor'}}
+  %r = onnx.ml.TreeEnsembleRegressor(%x) {n_targets = 1 : i64, nodes_falsenodeids = [2, 0, 0, 0], nodes_featureids = [1, 0, 2, 0], nodes_modes = ["BRANCH_LEQ", "LEAF", "BRANCH_LEQ", "LEAF"], nodes_nodeids = [0, 1, 2, 3], nodes_treeids = [0, 0, 0, 0], nodes_truenodeids = [1, 0, 3, 0], nodes_values = [5.000000e-01 : f32, 0.0 : f32, 1.0 : f32, 0.0 : f32], target_ids = [0, 0], target_nodeids = [1, 3], target_treeids = [0, 0], target_weights = [-1.0 : f32, 1.0 : f32]} : (tensor<?x3xf32>) -> tensor<?x1xf32>
+  return %r : tensor<?x1xf32>
+}
+
+// -----
+
 // A feature past the input's columns.
 func.func @feature_out_of_range(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
   // expected-error @+2 {{cannot lower this op: a node reads feature 5 of an input with 3}}

@@ -27,6 +27,7 @@ func.func @binarizer(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // CHECK: scf.condition
 // CHECK: arith.cmpf olt
 // CHECK: scf.yield
+// CHECK: } attributes {kiln.trip_estimate = 1 : i64}
 // CHECK: arith.xori
 // CHECK: dense_resource<leaf_weights> : tensor<2x1xf32>
 // CHECK: arith.constant 0xFF800000 : f32
@@ -43,7 +44,8 @@ func.func @tree_max(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
 // -----
 
 // Mixed modes read a mode array; a node that tracks NaN to its true branch
-// adds the missing-value test.
+// adds the missing-value test. The walk takes at most two steps (node 0,
+// then node 2), which the parallel dispatch sizes its grain with.
 // CHECK-LABEL: func.func @tree_modes
 // CHECK: dense_resource<tree_modes> : tensor<2xi8>
 // CHECK: dense_resource<tree_missing> : tensor<2xi8>
@@ -51,6 +53,7 @@ func.func @tree_max(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
 // CHECK: arith.cmpf une
 // CHECK: arith.cmpf oeq
 // CHECK: arith.cmpf uno
+// CHECK: } attributes {kiln.trip_estimate = 2 : i64}
 func.func @tree_modes(%x: tensor<?x3xf32>) -> tensor<?x1xf32> {
   %r = onnx.ml.TreeEnsembleRegressor(%x) {n_targets = 1 : i64, nodes_falsenodeids = [2, 0, 4, 0, 0], nodes_featureids = [1, 0, 2, 0, 0], nodes_modes = ["BRANCH_EQ", "LEAF", "BRANCH_GTE", "LEAF", "LEAF"], nodes_nodeids = [0, 1, 2, 3, 4], nodes_treeids = [0, 0, 0, 0, 0], nodes_truenodeids = [1, 0, 3, 0, 0], nodes_values = [5.000000e-01 : f32, 0.0 : f32, 1.0 : f32, 0.0 : f32, 0.0 : f32], nodes_missing_value_tracks_true = [0, 0, 1, 0, 0], target_ids = [0, 0, 0], target_nodeids = [1, 3, 4], target_treeids = [0, 0, 0], target_weights = [-1.0 : f32, 1.0 : f32, 2.0 : f32]} : (tensor<?x3xf32>) -> tensor<?x1xf32>
   return %r : tensor<?x1xf32>
