@@ -686,6 +686,37 @@ class RunTest(KilnTestCase):
                 self.assertEqual(g.shape, w.shape)
                 np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
 
+    def test_pads_from_a_concat_of_runtime_values(self):
+        # Issue 11, bug class (b): a recurrent audio model pads its time
+        # axis to a multiple of the kernel with pads built by a Concat of
+        # values computed from the input's shape ('failed to legalize
+        # onnx.Pad' before). The pads are known only at run time.
+        i64 = TensorProto.INT64
+        model = _model(
+            [oh.make_node("Shape", ["x"], ["t"], start=2, end=3),
+             oh.make_node("Constant", [], ["k"],
+                          value=oh.make_tensor("k", i64, [1], [4])),
+             oh.make_node("Mod", ["t", "k"], ["r"]),
+             oh.make_node("Sub", ["k", "r"], ["left"]),
+             oh.make_node("Constant", [], ["z2"],
+                          value=oh.make_tensor("z2", i64, [2], [0, 0])),
+             oh.make_node("Constant", [], ["z3"],
+                          value=oh.make_tensor("z3", i64, [3], [0, 0, 0])),
+             oh.make_node("Concat", ["z2", "left", "z3"], ["pads"], axis=0),
+             oh.make_node("Pad", ["x", "pads"], ["y"])],
+            [oh.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       ["B", 3, "T"])],
+            [oh.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["B", 3, "U"])])
+        sess = kiln.InferenceSession(model.SerializeToString())
+        ref = ort.InferenceSession(model.SerializeToString())
+        for t in (5, 8, 9):
+            x = np.random.default_rng(t).standard_normal(
+                (2, 3, t)).astype(np.float32)
+            got, want = sess.run(None, {"x": x})[0], ref.run(None, {"x": x})[0]
+            self.assertEqual(got.shape, want.shape)
+            np.testing.assert_array_equal(got, want)
+
     def test_masked_softmax_and_sigmoid_have_no_subnormals(self):
         # exp below ln FLT_MIN is 0 in the kernels: a row masked with -1e9
         # (or a sigmoid of a large input feeding a product) gives exact
