@@ -282,6 +282,15 @@ def cases():
     add(Case("MatMul_const_weight_n_tasks", "MatMul",
              [u, RNG.uniform(-1, 1, (160, 960)).astype(np.float32)],
              [[(49, 160), None], [(300, 160), None]], **mm))
+    # One to four rows against weights packed at compile time: panels read
+    # four or two side by side, then one at a time (200 columns: six whole
+    # panels and a part).
+    add(Case("MatMul_const_weight_rows_1_2", "MatMul",
+             [u, RNG.uniform(-1, 1, (300, 200)).astype(np.float32)],
+             [[(1, 300), None], [(2, 300), None]], **mm))
+    add(Case("MatMul_const_weight_rows_3_4", "MatMul",
+             [u, RNG.uniform(-1, 1, (96, 200)).astype(np.float32)],
+             [[(3, 96), None], [(4, 96), None]], **mm))
     add(Case("Gemm_transB_bias", "Gemm", [u, u, u],
              [[(5, 17), (9, 17), (9,)], [(33, 300), (70, 300), (1,)]],
              attrs={"transB": 1, "alpha": 0.5, "beta": 2.0}, **mm))
@@ -425,6 +434,11 @@ def cases():
              chain=[("LeakyRelu", ["y"], {"alpha": 0.1})], **cv))
     add(Case("Conv_pointwise", "Conv", [u, wt(40, 17, 1, 1), wt(40)],
              [[(1, 17, 7, 9), None, None], [(2, 17, 1, 30), None, None]], **cv))
+    # Input rows more than 2 KiB apart (30 x 30 and 23 x 23 pixels): the
+    # GEMM reads them in place, prefetched, past a partial column tile.
+    add(Case("Conv_pointwise_wide_rows", "Conv", [u, wt(20, 24, 1, 1), wt(20)],
+             [[(1, 24, 30, 30), None, None], [(2, 24, 23, 23), None, None]],
+             chain=[("Clip", ["y", np.array(0, np.float32), np.array(6, np.float32)])], **cv))
     add(Case("Conv_pointwise_s2", "Conv", [u, wt(6, 5, 1, 1)],
              [[(1, 5, 7, 9), None], [(2, 5, 4, 4), None]], attrs={"strides": [2, 2]}, **cv))
     add(Case("Conv_1d_long_kernel", "Conv", [u, wt(13, 1, 40), wt(13)],

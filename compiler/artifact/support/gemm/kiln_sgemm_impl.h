@@ -300,12 +300,13 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
  * KG_MR values of A per step (the first `rows` used) and B's row for step
  * k is bp + k * ldb (a packed panel: ldb = KG_NR; B read in place: its row
  * stride) or, with kOff, bp + kOff[k] (a convolution's tap in its input
- * copy); `vecs` vectors of it. Inlined with constant rows, vecs and
- * kOff-ness, so acc0/acc1 stay in registers. */
+ * copy); `vecs` vectors of it. With `prefetch` (floats, 0 for none), each
+ * step prefetches B's row that far ahead. Inlined with constant rows, vecs
+ * and kOff-ness, so acc0/acc1 stay in registers. */
 static inline __attribute__((always_inline)) void
 KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
                     int64_t ldb, const int64_t *restrict kOff, kg_vec *acc0,
-                    kg_vec *acc1, const int prefetch, const int rows,
+                    kg_vec *acc1, const int64_t prefetch, const int rows,
                     const int vecs) {
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i)
@@ -314,10 +315,9 @@ KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
   for (int64_t k = 0; k < kc; ++k) {
     const float *row = kOff ? bp + kOff[k] : bp + k * ldb;
     if (prefetch) {
-      /* B's rows KG_PF_STEPS ahead. */
-      __builtin_prefetch(row + KG_PF_STEPS * ldb);
+      __builtin_prefetch(row + prefetch);
       if (vecs == 2)
-        __builtin_prefetch(row + KG_PF_STEPS * ldb + KG_W);
+        __builtin_prefetch(row + prefetch + KG_W);
     }
     kg_vec b0 = KG_LOADU(row);
     kg_vec b1 = vecs == 2 ? KG_LOADU(row + KG_W) : b0;
@@ -341,7 +341,7 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
                   const float *restrict bp, int64_t ldb, float *c,
                   int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                   const float *bias, int64_t sbias, const KG_NAME(epi) *e,
-                  const int prefetch, const int rows, const int vecs) {
+                  const int64_t prefetch, const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
   KG_NAME(accumulate)(kc, ap, bp, ldb, NULL, acc0, acc1, prefetch, rows,
                       vecs);
@@ -364,13 +364,13 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
 #define KG_TILE1(...) KG_NAME(tileRows)(__VA_ARGS__, 1)
 #define KG_TILE2(...) KG_NAME(tileRows)(__VA_ARGS__, 2)
 /* The tile's row and column variants, with B's rows ldb floats apart and
- * `prefetch` as in accumulate (both constants where inlined). */
+ * `prefetch` as in accumulate. */
 static inline __attribute__((always_inline)) void
 KG_NAME(tileVariant)(int64_t kc, const float *restrict ap,
                      const float *restrict bp, int64_t ldb, float *c,
                      int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                      const float *bias, int64_t sbias, const KG_NAME(epi) *e,
-                     const int prefetch) {
+                     const int64_t prefetch) {
   if (nr > KG_W)
     KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, ldb, c, scm, scn, mr, nr, bias,
                sbias, e, prefetch);
@@ -390,7 +390,7 @@ static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
 }
 
 /* tile() on a panel packed at compile time, all K rows of the weights:
- * streamed from L2 or beyond, so its rows are prefetched KG_PF_STEPS
+ * streamed from L2 or beyond, so its rows are prefetched `ahead` floats
  * ahead (the hardware prefetchers left a tenth of a transformer's GEMM
  * time waiting on them). A panel just packed at run time is in L1, where
  * the prefetches only cost load slots (MobileNetV2: 1.5% slower). */
@@ -398,22 +398,24 @@ static void KG_NAME(tileStreamed)(int64_t kc, const float *restrict ap,
                                   const float *restrict bp, float *c,
                                   int64_t scm, int64_t scn, int64_t mr,
                                   int64_t nr, const float *bias,
-                                  int64_t sbias, const KG_NAME(epi) *e) {
+                                  int64_t sbias, const KG_NAME(epi) *e,
+                                  int64_t ahead) {
   KG_NAME(tileVariant)(kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias, sbias, e,
-                       1);
+                       ahead);
 }
 
-/* tile() with B read in place, a row per step ldb floats apart: every
- * vector the tile loads must lie inside B (nr = KG_NR, or KG_W with one
- * vector). */
+/* tile() with B read in place, a row per step ldb floats apart, rows
+ * prefetched `ahead` floats ahead (0: none): every vector the tile loads
+ * must lie inside B (nr = KG_NR, or KG_W with one vector). */
 static void KG_NAME(tileInPlace)(int64_t kc, const float *restrict ap,
                                  const float *restrict bp, int64_t ldb,
                                  float *c, int64_t scm, int64_t mr,
                                  int64_t nr, const float *bias,
-                                 int64_t sbias, const KG_NAME(epi) *e) {
-  KG_NAME(tileVariant)(kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias, e, 0);
+                                 int64_t sbias, const KG_NAME(epi) *e,
+                                 int64_t ahead) {
+  KG_NAME(tileVariant)(kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias, e,
+                       ahead);
 }
-
 
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
 static void KG_NAME(packB)(int64_t kc, int64_t nc, const float *b,
@@ -1125,36 +1127,71 @@ static int KG_NAME(directConv)(int64_t M, int64_t N, int64_t K,
 
 /* Few rows against B packed at compile time: every panel is read once,
  * straight from the packed constant, with `rows` rows of C in registers
- * (no packing of A, no partly used register tile). Inlined per rows. */
+ * (no packing of A, no partly used register tile). `panels` panels are
+ * read side by side: the weights of a classifier (5 MB for 1280 x 1000)
+ * come from DRAM, and one sequential stream drew 10-14 GB/s of the 15-17
+ * that four streams draw on one core here (MobileNetV2's classifier alone,
+ * cache flushed: 0.37-0.51 ms -> 0.32). Inlined per rows and panels. */
 static inline __attribute__((always_inline)) void
-KG_NAME(smallPackedRows)(int64_t N, int64_t K, const float *a, int64_t sam,
-                         int64_t sak, const float *bPacked, float *c,
-                         int64_t scm, int64_t scn, const int rows) {
-  for (int64_t n0 = 0; n0 < N; n0 += KG_NR) {
-    const float *panel = bPacked + n0 / KG_NR * K * KG_NR;
-    kg_vec acc0[KG_SMALL_M], acc1[KG_SMALL_M];
+KG_NAME(smallPackedPanels)(int64_t K, const float *a, int64_t sam, int64_t sak,
+                           const float *panel0, float *c, int64_t scm,
+                           int64_t scn, int64_t cols, const int rows,
+                           const int panels) {
+  kg_vec acc[4][KG_SMALL_M][2];
+#pragma GCC unroll 4
+  for (int p = 0; p < panels; ++p)
 #pragma GCC unroll 4
     for (int i = 0; i < rows; ++i)
-      acc0[i] = acc1[i] = KG_SET1(0);
-    for (int64_t k = 0; k < K; ++k, panel += KG_NR) {
-      kg_vec b0 = *(const kg_vec *)panel, b1 = *(const kg_vec *)(panel + KG_W);
+      acc[p][i][0] = acc[p][i][1] = KG_SET1(0);
+  const int64_t stride = K * KG_NR;
+  for (int64_t k = 0; k < K; ++k, panel0 += KG_NR) {
+    kg_vec x[KG_SMALL_M];
+#pragma GCC unroll 4
+    for (int i = 0; i < rows; ++i)
+      x[i] = KG_SET1(a[i * sam + k * sak]);
+#pragma GCC unroll 4
+    for (int p = 0; p < panels; ++p) {
+      kg_vec b0 = *(const kg_vec *)(panel0 + p * stride);
+      kg_vec b1 = *(const kg_vec *)(panel0 + p * stride + KG_W);
 #pragma GCC unroll 4
       for (int i = 0; i < rows; ++i) {
-        kg_vec x = KG_SET1(a[i * sam + k * sak]);
-        acc0[i] = KG_FMA(x, b0, acc0[i]);
-        acc1[i] = KG_FMA(x, b1, acc1[i]);
+        acc[p][i][0] = KG_FMA(x[i], b0, acc[p][i][0]);
+        acc[p][i][1] = KG_FMA(x[i], b1, acc[p][i][1]);
       }
     }
-    int64_t nr = N - n0 < KG_NR ? N - n0 : KG_NR;
+  }
+  for (int p = 0; p < panels; ++p) {
+    int64_t nr = cols - p * KG_NR < KG_NR ? cols - p * KG_NR : KG_NR;
     for (int i = 0; i < rows; ++i) {
       float tmp[KG_NR] __attribute__((aligned(64)));
-      *(kg_vec *)tmp = acc0[i];
-      *(kg_vec *)(tmp + KG_W) = acc1[i];
-      float *row = c + i * scm + n0 * scn;
+      *(kg_vec *)tmp = acc[p][i][0];
+      *(kg_vec *)(tmp + KG_W) = acc[p][i][1];
+      float *row = c + i * scm + p * KG_NR * scn;
       for (int64_t j = 0; j < nr; ++j)
         row[j * scn] += tmp[j];
     }
   }
+}
+
+/* As many panels side by side (at most four) as the vector registers
+ * hold with their accumulators, A's broadcasts and B's two vectors (32
+ * registers where KG_MR is 12, 16 where it is 6), then the rest one at a
+ * time. */
+static inline __attribute__((always_inline)) void
+KG_NAME(smallPackedRows)(int64_t N, int64_t K, const float *a, int64_t sam,
+                         int64_t sak, const float *bPacked, float *c,
+                         int64_t scm, int64_t scn, const int rows) {
+  const int regs = 2 * KG_MR + 4;
+  const int wide = 8 * rows + rows + 2 <= regs   ? 4
+                   : 4 * rows + rows + 2 <= regs ? 2
+                                                 : 1;
+  int64_t n0 = 0;
+  for (; n0 + (wide - 1) * KG_NR < N; n0 += wide * KG_NR)
+    KG_NAME(smallPackedPanels)(K, a, sam, sak, bPacked + n0 / KG_NR * K * KG_NR,
+                               c + n0 * scn, scm, scn, N - n0, rows, wide);
+  for (; n0 < N; n0 += KG_NR)
+    KG_NAME(smallPackedPanels)(K, a, sam, sak, bPacked + n0 / KG_NR * K * KG_NR,
+                               c + n0 * scn, scm, scn, N - n0, rows, 1);
 }
 
 static void KG_NAME(smallPacked)(int64_t M, int64_t N, int64_t K,
@@ -1325,13 +1362,21 @@ static int KG_NAME(onePackedB)(int64_t M, int64_t N, int64_t K,
         for (int64_t m0 = 0, t = 0; m0 < mbr; m0 += mStep, ++t) {
           const int64_t mr = mbr - m0 < mStep ? mbr - m0 : mStep;
           const int64_t m = mb + m0;
+          /* The first row tile of a block reads its panels from memory
+           * (a model's weights are not in cache between runs): it
+           * prefetches the next panel, a panel ahead, which hides the
+           * latency the prefetchers could not (MobileNetV2's 7 x 7
+           * projection layers in the model: 0.15 -> 0.14 ms each). The
+           * other tiles find them in L2 and prefetch KG_PF_STEPS rows
+           * ahead. */
+          const int64_t ahead = m0 == 0 ? K * KG_NR : KG_PF_STEPS * KG_NR;
           for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
             const int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
             KG_NAME(tileStreamed)(
                 kc, aPack + t * KG_MR * kc,
                 bPacked + ((n0 + j0) / KG_NR * K + k0) * KG_NR,
                 c + m * scm + (n0 + j0) * scn, scm, scn, mr, nr,
-                bias && k0 == 0 ? bias + m * sbias : NULL, sbias, last);
+                bias && k0 == 0 ? bias + m * sbias : NULL, sbias, last, ahead);
           }
         }
       }
@@ -1479,12 +1524,16 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
   float *bPack = KG_NAME(getScratch)((size_t)KG_KC * (KG_NC + KG_NR));
   if (!bPack)
     KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* 2 MiB */
-  /* Rows of B close together (a pointwise convolution of a 14 x 14 or 7 x 7
-   * image: 784 or 196 bytes apart), contiguous along N, and C contiguous
-   * along N: the tiles read B in place, the prefetchers follow the stride,
-   * and only the columns short of a whole tile are packed. Packing B was
-   * a quarter of such a layer's time. */
-  const int inPlace = sbn == 1 && scn == 1 && sbk <= 512;
+  /* B and C contiguous along N (a pointwise convolution's input and
+   * output): the tiles read B in place and only the columns short of a
+   * whole tile are packed. Packing B was a quarter of a 14 x 14 layer's
+   * time, and 30% of a 28 x 28 one's with 32 filters. Rows up to 2 KiB
+   * apart the prefetchers follow; rows further apart (28 x 28 and larger
+   * images) are prefetched KG_PF_STEPS rows ahead: the blocks of
+   * MobileNetV2 on 56 x 56 and 28 x 28 7-8% faster, 1x1 layers of 256 -> 64
+   * filters on 56 x 56 13%. */
+  const int inPlace = sbn == 1 && scn == 1;
+  const int64_t ahead = sbk > 512 ? KG_PF_STEPS * sbk : 0;
   for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
     int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
     /* Columns [n0, n0 + jIn) are read in place. */
@@ -1507,7 +1556,7 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
           if (j0 + KG_W <= jIn) {
             nr = jIn - j0 < KG_NR ? jIn - j0 : KG_NR;
             KG_NAME(tileInPlace)(kc, ap, b + k0 * sbk + n0 + j0, sbk, ct, scm,
-                                 mr, nr, tileBias, sbias, last);
+                                 mr, nr, tileBias, sbias, last, ahead);
             /* A last half tile read in place leaves the rest packed. */
             if (nr == KG_W && j0 + KG_W < nc)
               KG_NAME(tile)(kc, ap, bPack, ct + KG_W, scm, scn, mr,
