@@ -164,11 +164,14 @@ KG_NAME(storeTileT)(const kg_vec *acc0, const kg_vec *acc1, float *c,
 #endif
 
 /* Stores an edge tile (see storeTile): the padded rows and columns are
- * dropped here, with masked loads and stores when C's rows are contiguous. */
-static inline __attribute__((always_inline)) void
+ * dropped here, with masked loads and stores when C's rows are contiguous,
+ * which also apply the epilogue e (or none) to each vector. Returns
+ * whether it did; C's strided columns leave it to finish. */
+static inline __attribute__((always_inline)) int
 KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                        int64_t scm, int64_t scn, int64_t mr, int64_t nr,
-                       const float *bias, int64_t sbias, const int rows) {
+                       const float *bias, int64_t sbias,
+                       const KG_NAME(epi) *e, const int rows) {
   if (scn == 1) {
     int64_t n0 = nr < KG_W ? nr : KG_W, n1 = nr - n0;
 #pragma GCC unroll 16
@@ -177,18 +180,18 @@ KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
         break;
       float *row = c + i * scm;
       kg_vec s = bias ? KG_SET1(bias[i * sbias]) : KG_SET1(0);
-      if (n0 == KG_W)
-        KG_NAME(store)(row, (bias ? s : KG_NAME(load)(row)) + acc0[i]);
-      else
-        kg_storen(row, (bias ? s : kg_loadn(row, n0)) + acc0[i], n0);
-      if (n1 == KG_W)
-        KG_NAME(store)(row + KG_W,
-                       (bias ? s : KG_NAME(load)(row + KG_W)) + acc1[i]);
-      else if (n1 > 0)
-        kg_storen(row + KG_W, (bias ? s : kg_loadn(row + KG_W, n1)) + acc1[i],
-                  n1);
+      kg_vec v0 = (bias ? s : KG_NAME(loadRun)(row, 1, n0)) + acc0[i];
+      if (e)
+        v0 = KG_NAME(epiVec)(e, v0, row, n0);
+      KG_NAME(storeRun)(row, 1, n0, v0);
+      if (n1 > 0) {
+        kg_vec v1 = (bias ? s : KG_NAME(loadRun)(row + KG_W, 1, n1)) + acc1[i];
+        if (e)
+          v1 = KG_NAME(epiVec)(e, v1, row + KG_W, n1);
+        KG_NAME(storeRun)(row + KG_W, 1, n1, v1);
+      }
     }
-    return;
+    return 1;
   }
   float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
   for (int i = 0; i < rows; ++i) {
@@ -200,6 +203,7 @@ KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
       float *out = c + i * scm + j * scn;
       *out = (bias ? bias[i * sbias] : *out) + tmp[i][j];
     }
+  return 0;
 }
 
 /* A full register tile stored as act(start + tile + residual), start the
@@ -236,8 +240,9 @@ KG_NAME(storeFullTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
  * MobileNetV2 5%, and as a pass over each stored tile more (a SiLU after
  * a 192 -> 192 pointwise layer on 40 x 40 took 0.19 ms that way, finish's
  * setup per tile as long as its arithmetic; 0.08 ms in registers). Edge
- * tiles go through finish on the stored tile (in L1). Inlined into each tile with a constant `rows`, so acc0/acc1 stay
- * in registers. */
+ * tiles apply it per vector where C's rows are contiguous, and go
+ * through finish on the stored tile (in L1) where not. Inlined into each
+ * tile with a constant `rows`, so acc0/acc1 stay in registers. */
 static inline __attribute__((always_inline)) void
 KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                    int64_t scm, int64_t scn, int64_t mr, int64_t nr,
@@ -292,8 +297,9 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
     }
 #undef KG_STORE_FULL
   }
-  KG_NAME(storeEdgeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, rows);
-  KG_NAME(finish)(e, c, scm, scn, mr, nr);
+  if (!KG_NAME(storeEdgeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, e,
+                              rows))
+    KG_NAME(finish)(e, c, scm, scn, mr, nr);
 }
 
 /* The register tile's products over kc steps: acc = Ap * B, where Ap holds
@@ -859,18 +865,25 @@ static void KG_NAME(fillPhases)(float *dst, const float *x, int64_t sxh,
 }
 
 /* Adds the first len floats of src to dst (or with a bias, stores bias
- * plus them), a vector at a time. */
+ * plus them), a vector at a time, with the epilogue e (or none) applied
+ * to each vector before it is stored: a pass of finish per run cost its
+ * setup for a few vectors (a 3 x 3 stride-2 convolution of 3 -> 32
+ * channels on 224 x 224, whose tiles straddle the rows of 112 pixels,
+ * spent 13% of its time in it). */
 static inline void KG_NAME(addRun)(float *dst, const float *src, int64_t len,
-                                   const float *bias) {
+                                   const float *bias, const KG_NAME(epi) *e) {
   for (int64_t q = 0; q < len; q += KG_W) {
     int64_t m = len - q < KG_W ? len - q : KG_W;
     kg_vec v = m == KG_W ? KG_LOADU(src + q) : kg_loadn(src + q, m);
     kg_vec s = bias ? KG_SET1(*bias)
                     : (m == KG_W ? KG_LOADU(dst + q) : kg_loadn(dst + q, m));
+    v = s + v;
+    if (e)
+      v = KG_NAME(epiVec)(e, v, dst + q, m);
     if (m == KG_W)
-      KG_STOREU(dst + q, s + v);
+      KG_STOREU(dst + q, v);
     else
-      kg_storen(dst + q, s + v, m);
+      kg_storen(dst + q, v, m);
   }
 }
 
@@ -909,9 +922,8 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
     int64_t len = (r * o->Wq + o->OW < rowEnd ? r * o->Wq + o->OW : rowEnd) - q;
     for (int64_t i = 0; len > 0 && i < mr; ++i)
       KG_NAME(addRun)(c + i * scm + r * o->OW + col + o->pOff,
-                      &tmp[i][q - o->q0], len, bias ? bias + i * sbias : NULL);
-    if (len > 0)
-      KG_NAME(finish)(e, c + r * o->OW + col + o->pOff, scm, 1, mr, len);
+                      &tmp[i][q - o->q0], len, bias ? bias + i * sbias : NULL,
+                      e);
     q = rowEnd;
   }
 }
