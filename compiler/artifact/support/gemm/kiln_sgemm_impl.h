@@ -164,14 +164,11 @@ KG_NAME(storeTileT)(const kg_vec *acc0, const kg_vec *acc1, float *c,
 #endif
 
 /* Stores an edge tile (see storeTile): the padded rows and columns are
- * dropped here, with masked loads and stores when C's rows are contiguous,
- * which also apply the epilogue e (or none) to each vector. Returns
- * whether it did; C's strided columns leave it to finish. */
-static inline __attribute__((always_inline)) int
+ * dropped here, with masked loads and stores when C's rows are contiguous. */
+static inline __attribute__((always_inline)) void
 KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                        int64_t scm, int64_t scn, int64_t mr, int64_t nr,
-                       const float *bias, int64_t sbias,
-                       const KG_NAME(epi) *e, const int rows) {
+                       const float *bias, int64_t sbias, const int rows) {
   if (scn == 1) {
     int64_t n0 = nr < KG_W ? nr : KG_W, n1 = nr - n0;
 #pragma GCC unroll 16
@@ -180,18 +177,18 @@ KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
         break;
       float *row = c + i * scm;
       kg_vec s = bias ? KG_SET1(bias[i * sbias]) : KG_SET1(0);
-      kg_vec v0 = (bias ? s : KG_NAME(loadRun)(row, 1, n0)) + acc0[i];
-      if (e)
-        v0 = KG_NAME(epiVec)(e, v0, row, n0);
-      KG_NAME(storeRun)(row, 1, n0, v0);
-      if (n1 > 0) {
-        kg_vec v1 = (bias ? s : KG_NAME(loadRun)(row + KG_W, 1, n1)) + acc1[i];
-        if (e)
-          v1 = KG_NAME(epiVec)(e, v1, row + KG_W, n1);
-        KG_NAME(storeRun)(row + KG_W, 1, n1, v1);
-      }
+      if (n0 == KG_W)
+        KG_NAME(store)(row, (bias ? s : KG_NAME(load)(row)) + acc0[i]);
+      else
+        kg_storen(row, (bias ? s : kg_loadn(row, n0)) + acc0[i], n0);
+      if (n1 == KG_W)
+        KG_NAME(store)(row + KG_W,
+                       (bias ? s : KG_NAME(load)(row + KG_W)) + acc1[i]);
+      else if (n1 > 0)
+        kg_storen(row + KG_W, (bias ? s : kg_loadn(row + KG_W, n1)) + acc1[i],
+                  n1);
     }
-    return 1;
+    return;
   }
   float tmp[KG_MR][KG_NR] __attribute__((aligned(64)));
   for (int i = 0; i < rows; ++i) {
@@ -203,7 +200,6 @@ KG_NAME(storeEdgeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
       float *out = c + i * scm + j * scn;
       *out = (bias ? bias[i * sbias] : *out) + tmp[i][j];
     }
-  return 0;
 }
 
 /* A full register tile stored as act(start + tile + residual), start the
@@ -240,9 +236,11 @@ KG_NAME(storeFullTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
  * MobileNetV2 5%, and as a pass over each stored tile more (a SiLU after
  * a 192 -> 192 pointwise layer on 40 x 40 took 0.19 ms that way, finish's
  * setup per tile as long as its arithmetic; 0.08 ms in registers). Edge
- * tiles apply it per vector where C's rows are contiguous, and go
- * through finish on the stored tile (in L1) where not. Inlined into each
- * tile with a constant `rows`, so acc0/acc1 stay in registers. */
+ * tiles go through finish on the stored tile (in L1): applied per vector
+ * there, the activations' code inlined into every tile variant made GCC
+ * spill the accumulators of the hot loop (BERT's GEMMs 2x slower).
+ * Inlined into each tile with a constant `rows`, so acc0/acc1 stay in
+ * registers. */
 static inline __attribute__((always_inline)) void
 KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
                    int64_t scm, int64_t scn, int64_t mr, int64_t nr,
@@ -297,23 +295,23 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
     }
 #undef KG_STORE_FULL
   }
-  if (!KG_NAME(storeEdgeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, e,
-                              rows))
-    KG_NAME(finish)(e, c, scm, scn, mr, nr);
+  KG_NAME(storeEdgeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, rows);
+  KG_NAME(finish)(e, c, scm, scn, mr, nr);
 }
 
 /* The register tile's products over kc steps: acc = Ap * B, where Ap holds
  * KG_MR values of A per step (the first `rows` used) and B's row for step
  * k is bp + k * ldb (a packed panel: ldb = KG_NR; B read in place: its row
  * stride) or, with kOff, bp + kOff[k] (a convolution's tap in its input
- * copy); `vecs` vectors of it. With `prefetch` (floats, 0 for none), each
- * step prefetches B's row that far ahead. Inlined with constant rows, vecs
- * and kOff-ness, so acc0/acc1 stay in registers. */
+ * copy); `vecs` vectors of it. With `prefetch`, each step prefetches B's
+ * row `ahead` floats ahead. Inlined with constant rows, vecs, kOff-ness
+ * and prefetch, so acc0/acc1 stay in registers (with a run-time prefetch
+ * flag GCC spilled half of them). */
 static inline __attribute__((always_inline)) void
 KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
                     int64_t ldb, const int64_t *restrict kOff, kg_vec *acc0,
-                    kg_vec *acc1, const int64_t prefetch, const int rows,
-                    const int vecs) {
+                    kg_vec *acc1, const int prefetch, int64_t ahead,
+                    const int rows, const int vecs) {
 #pragma GCC unroll 16
   for (int i = 0; i < rows; ++i)
     acc0[i] = acc1[i] = KG_SET1(0);
@@ -321,9 +319,9 @@ KG_NAME(accumulate)(int64_t kc, const float *restrict ap, const float *bp,
   for (int64_t k = 0; k < kc; ++k) {
     const float *row = kOff ? bp + kOff[k] : bp + k * ldb;
     if (prefetch) {
-      __builtin_prefetch(row + prefetch);
+      __builtin_prefetch(row + ahead);
       if (vecs == 2)
-        __builtin_prefetch(row + prefetch + KG_W);
+        __builtin_prefetch(row + ahead + KG_W);
     }
     kg_vec b0 = KG_LOADU(row);
     kg_vec b1 = vecs == 2 ? KG_LOADU(row + KG_W) : b0;
@@ -347,10 +345,11 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
                   const float *restrict bp, int64_t ldb, float *c,
                   int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                   const float *bias, int64_t sbias, const KG_NAME(epi) *e,
-                  const int64_t prefetch, const int rows, const int vecs) {
+                  const int prefetch, int64_t ahead, const int rows,
+                  const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
-  KG_NAME(accumulate)(kc, ap, bp, ldb, NULL, acc0, acc1, prefetch, rows,
-                      vecs);
+  KG_NAME(accumulate)(kc, ap, bp, ldb, NULL, acc0, acc1, prefetch, ahead,
+                      rows, vecs);
   KG_NAME(storeTile)(acc0, acc1, c, scm, scn, mr, nr, bias, sbias, e, rows);
 }
 
@@ -370,19 +369,19 @@ KG_NAME(tileRows)(int64_t kc, const float *restrict ap,
 #define KG_TILE1(...) KG_NAME(tileRows)(__VA_ARGS__, 1)
 #define KG_TILE2(...) KG_NAME(tileRows)(__VA_ARGS__, 2)
 /* The tile's row and column variants, with B's rows ldb floats apart and
- * `prefetch` as in accumulate. */
+ * `prefetch` and `ahead` as in accumulate (prefetch a constant). */
 static inline __attribute__((always_inline)) void
 KG_NAME(tileVariant)(int64_t kc, const float *restrict ap,
                      const float *restrict bp, int64_t ldb, float *c,
                      int64_t scm, int64_t scn, int64_t mr, int64_t nr,
                      const float *bias, int64_t sbias, const KG_NAME(epi) *e,
-                     const int64_t prefetch) {
+                     const int prefetch, int64_t ahead) {
   if (nr > KG_W)
     KG_BY_ROWS(KG_TILE2, mr, kc, ap, bp, ldb, c, scm, scn, mr, nr, bias,
-               sbias, e, prefetch);
+               sbias, e, prefetch, ahead);
   else
     KG_BY_ROWS(KG_TILE1, mr, kc, ap, bp, ldb, c, scm, scn, mr, nr, bias,
-               sbias, e, prefetch);
+               sbias, e, prefetch, ahead);
 }
 
 /* A tile on a panel packed at run time (KG_NR floats per step of K). */
@@ -392,7 +391,7 @@ static void KG_NAME(tile)(int64_t kc, const float *restrict ap,
                           const float *bias, int64_t sbias,
                           const KG_NAME(epi) *e) {
   KG_NAME(tileVariant)(kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias, sbias, e,
-                       0);
+                       0, 0);
 }
 
 /* tile() on a panel packed at compile time, all K rows of the weights:
@@ -407,7 +406,7 @@ static void KG_NAME(tileStreamed)(int64_t kc, const float *restrict ap,
                                   int64_t sbias, const KG_NAME(epi) *e,
                                   int64_t ahead) {
   KG_NAME(tileVariant)(kc, ap, bp, KG_NR, c, scm, scn, mr, nr, bias, sbias, e,
-                       ahead);
+                       1, ahead);
 }
 
 /* tile() with B read in place, a row per step ldb floats apart, rows
@@ -419,8 +418,12 @@ static void KG_NAME(tileInPlace)(int64_t kc, const float *restrict ap,
                                  int64_t nr, const float *bias,
                                  int64_t sbias, const KG_NAME(epi) *e,
                                  int64_t ahead) {
-  KG_NAME(tileVariant)(kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias, e,
-                       ahead);
+  if (ahead)
+    KG_NAME(tileVariant)(kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias, e, 1,
+                         ahead);
+  else
+    KG_NAME(tileVariant)(kc, ap, bp, ldb, c, scm, 1, mr, nr, bias, sbias, e, 0,
+                         0);
 }
 
 /* B[k0:k0+kc, n0:n0+nc] into panels of KG_NR columns, zero-padded. */
@@ -902,7 +905,7 @@ KG_NAME(directRows)(int64_t kc, const float *restrict ap, const float *src,
                     const float *bias, int64_t sbias, const KG_NAME(epi) *e,
                     const int rows, const int vecs) {
   kg_vec acc0[KG_MR], acc1[KG_MR];
-  KG_NAME(accumulate)(kc, ap, src, 0, kOff, acc0, acc1, 0, rows, vecs);
+  KG_NAME(accumulate)(kc, ap, src, 0, kOff, acc0, acc1, 0, 0, rows, vecs);
   int64_t r = o->q0 / o->Wq, col = o->q0 % o->Wq;
   if (col + o->nq <= o->OW) {
     /* All in one output row. */
