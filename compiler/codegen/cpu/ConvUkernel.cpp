@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/artifact/support/gemm/kiln_winograd_rule.h"
 #include "compiler/codegen/common/AbsorbedOperands.h"
 #include "compiler/codegen/cpu/Passes.h"
 #include "compiler/codegen/cpu/UkernelCall.h"
@@ -114,28 +115,25 @@ SmallVector<char> transposeForChanVec(const float *values, int64_t G,
 }
 
 /// Winograd F(4x4, 3x3) (kiln_swino_impl.h): points of a transformed
-/// tile, filters per panel of the transformed weights (KG_WN_PANEL), and
-/// the least channels and filters of a layer it takes: with fewer, the
-/// transforms of input and output cost more than the products they save
-/// (32 x 32 on 28 x 28 pixels: 0.121 ms against 0.110 direct).
-constexpr int64_t kWinogradPoints = 36;
-constexpr int64_t kWinogradPanel = 12;
+/// tile and filters per panel of the transformed weights, as the kernel
+/// reads them (kiln_winograd_rule.h), and the least channels and filters
+/// of a layer it takes: with fewer, the transforms of input and output
+/// cost more than the products they save (32 x 32 on 28 x 28 pixels: 0.121
+/// ms against 0.110 direct).
+constexpr int64_t kWinogradPoints = KG_WN_POINTS;
+constexpr int64_t kWinogradPanel = KG_WN_PANEL;
 constexpr int64_t kWinogradMinChannels = 32;
 
 /// Whether Winograd pays for a stride-1, undilated 3x3 convolution of C
-/// channels and F filters with output `yType`: kiln_swino_impl.h's wnPays,
-/// which decides the same at run time for symbolic sizes (and says which
-/// layers set the bounds). Its GEMMs put tiles (4 x 4 output pixels) in
-/// the lanes and stream weights four times the layer's from memory once
-/// per block of tiles: from 40 tiles per image on it gains whatever the
-/// weights; from 16, while C * F <= 256 * 256. Symbolic sizes count as
-/// large here; the kernel decides at run time.
+/// channels and F filters with output `yType`: kiln_winograd_pays, the
+/// rule the kernel applies at run time to sizes that were symbolic here
+/// (kiln_winograd_rule.h says which layers set its bounds). Symbolic sizes
+/// count as paying here; the kernel decides at run time.
 bool winogradPays(MemRefType yType, int64_t C, int64_t F) {
   int64_t OH = yType.getDimSize(2), OW = yType.getDimSize(3);
   if (ShapedType::isDynamic(OH) || ShapedType::isDynamic(OW))
     return true;
-  int64_t tiles = (OH + 3) / 4 * ((OW + 3) / 4);
-  return tiles >= 40 || (tiles >= 16 && C * F <= 256 * 256);
+  return kiln_winograd_pays(OH, OW, C, F);
 }
 
 /// The weights [F, C, 3, 3] of the tile g at `values` transformed for

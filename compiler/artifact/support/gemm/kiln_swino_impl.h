@@ -25,23 +25,11 @@
  *
  *===--------------------------------------------------------------------===*/
 
-#define KG_WN_POINTS 36
-/* Whether Winograd pays for a layer whose sizes were symbolic at compile
- * time (static ones are decided by kiln-conv-ukernel's winogradPays, the
- * same rule). Tiles (4 x 4 output pixels) lie in the lanes of its GEMMs,
- * whose weights U are four times the layer's and stream from memory once
- * per block of tiles. From KG_WN_MANY_TILES tiles per image on, it pays
- * whatever the weights; from KG_WN_MIN_TILES while C * F <=
- * KG_WN_SMALL_WEIGHTS (U at most 9.4 MB). Four chained layers, one thread,
- * against the direct convolution: 14 x 14 of 256 channels (16 tiles, one
- * vector) 3.9 ms against 6.3, 20 x 20 of 128 (25 tiles in 32 lanes) 1.8
- * against 3.4, of 256 7.7 against 12.5; 14 x 14 of 512 (U 37.7 MB) 22.0
- * against 23.8, where the direct weights are a quarter and stay in cache
- * better inside a model; 10 x 10 (9 tiles) of 256 3.8 against 3.5. */
-#define KG_WN_MIN_TILES 16
-#define KG_WN_MANY_TILES 40
-#define KG_WN_SMALL_WEIGHTS (256 * 256)
-#define KG_WN_PANEL 12
+/* KG_WN_POINTS, KG_WN_PANEL and the rule for sizes that were symbolic at
+ * compile time (static ones are decided by kiln-conv-ukernel with the same
+ * rule). */
+#include "kiln_winograd_rule.h"
+
 /* Floats of transformed input a task keeps for a block (640 KiB: with the
  * products of a panel, in L2). */
 #define KG_WN_V_FLOATS (160 * 1024)
@@ -68,11 +56,6 @@ typedef struct {
   int64_t rp;
 } KG_NAME(wnJob);
 
-static int KG_NAME(wnPays)(int64_t OH, int64_t OW, int64_t C, int64_t F) {
-  const int64_t tiles = (OH + 3) / 4 * ((OW + 3) / 4);
-  return tiles >= KG_WN_MANY_TILES ||
-         (tiles >= KG_WN_MIN_TILES && C * F <= KG_WN_SMALL_WEIGHTS);
-}
 
 /* B^T d for the 6 values d of one column (or row) of an input tile. */
 static inline __attribute__((always_inline)) void
@@ -458,9 +441,9 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   if (N <= 0 || F <= 0 || OH <= 0 || OW <= 0)
     return;
   /* Sizes known only now (wf: the weights as the direct convolution takes
-   * them): layers Winograd does not pay for go the direct way (wnPays),
-   * when y's rows are contiguous as it writes them. */
-  if (wf && !KG_NAME(wnPays)(OH, OW, C, F) && syw == 1 && syh == OW) {
+   * them): layers Winograd does not pay for (kiln_winograd_pays) go the
+   * direct way, when y's rows are contiguous as it writes them. */
+  if (wf && !kiln_winograd_pays(OH, OW, C, F) && syw == 1 && syh == OW) {
     KG_NAME(kiln_sconv2d)(N, 1, F, C, H, W, OH, OW, 3, 3, 1, 1, 1, 1, padT,
                           padL, x, sxn, 0, sxc, sxh, sxw, wf, 0, swf, swk, b,
                           0, sb, y, syn, 0, syf, act, alpha, beta, res);
