@@ -116,7 +116,7 @@ static void KG_NAME(cvTile)(int64_t kc, const float *src, const int64_t *kOff,
   const int64_t vecs = (mr + 15) / 16;
 #define KG_CV_CASE(p, v)                                                       \
   case (p - 1) * KG_CV_VECS + v - 1:                                           \
-    KG_NAME(cvRows)(kc, src, kOff, w, ldw, c, scm, mr, start, e, pf, p, v);        \
+    KG_NAME(cvRows)(kc, src, kOff, w, ldw, c, scm, mr, start, e, pf, p, v);    \
     return;
 #define KG_CV_CASES(p)                                                         \
   KG_CV_CASE(p, 1) KG_CV_CASE(p, 2) KG_CV_CASE(p, 3) KG_CV_CASE(p, 4)
@@ -157,6 +157,19 @@ static int64_t KG_NAME(cvRuns)(int64_t ohA, int64_t ohB, int64_t OW,
     }
   }
   return count;
+}
+
+/* The block of g's transposed weights for filters m0 on (of this call's,
+ * which start at panel g->aTm0, a multiple of KG_CV_LANES, Mp filters in
+ * all) and steps k0 on: its first float, and in *width the filters of its
+ * panel (mStep, or fewer in the last). */
+static inline const float *KG_NAME(cvBlock)(const KG_NAME(convB) *g,
+                                            int64_t Mp, int64_t K,
+                                            int64_t mStep, int64_t m0,
+                                            int64_t k0, int64_t *width) {
+  const int64_t first = g->aTm0 + m0;
+  *width = Mp - first < mStep ? Mp - first : mStep;
+  return g->aT + first * K + k0 * *width;
 }
 
 /* C[0:M, pixels pBase .. pBase + N) (+)= A * B of the convolution g with A
@@ -244,11 +257,10 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
         nextM0 = 0;
         nextK0 = k0 + kc;
       }
-      const int64_t nextFirst = g->aTm0 + nextM0;
-      const int64_t nextWidth =
-          Mp - nextFirst < mStep ? Mp - nextFirst : mStep;
+      int64_t nextWidth;
+      const float *nextW =
+          KG_NAME(cvBlock)(g, Mp, K, mStep, nextM0, nextK0, &nextWidth);
       const int64_t nextKc = K - nextK0 < KG_CV_KC ? K - nextK0 : KG_CV_KC;
-      const float *nextW = g->aT + nextFirst * K + nextK0 * nextWidth;
       /* The next block is one contiguous run of nextKc x nextWidth floats:
        * the runs after the first share its lines in equal chunks. */
       const int64_t nextLines = nextK0 < K ? nextKc * nextWidth / 16 : 0;
@@ -261,10 +273,8 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
           start[i] = i < mr ? bias[(m0 + i) * sbias] : 0.0f;
         s = start;
       }
-      /* The panel of filters aTm0 + m0 on (a multiple of KG_CV_LANES). */
-      const int64_t first = g->aTm0 + m0;
-      const int64_t width = Mp - first < mStep ? Mp - first : mStep;
-      const float *w = g->aT + first * K + k0 * width;
+      int64_t width;
+      const float *w = KG_NAME(cvBlock)(g, Mp, K, mStep, m0, k0, &width);
       for (int64_t i = 0; i < nRuns; ++i) {
         const KG_NAME(cvRun) r = runs[i];
         const float *src = pointwise ? xr + i * K * 8
