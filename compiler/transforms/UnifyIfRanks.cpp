@@ -145,8 +145,8 @@ struct UnifyBranchRanks : OpRewritePattern<OnnxIfOp> {
                       "value", DenseIntElementsAttr::get(axesType, axes))})
                   ->getResult(0);
           type = withLeadingUnitDims(type, rank);
-          Value unsqueezed = OnnxUnsqueezeOp::create(
-              rewriter, loc, type, yielded.get(), axesValue);
+          Value unsqueezed = OnnxUnsqueezeOp::create(rewriter, loc, type,
+                                                     yielded.get(), axesValue);
           rewriter.modifyOpInPlace(yield, [&] { yielded.set(unsqueezed); });
         }
         joined = joined ? join(joined, type) : type;
@@ -176,8 +176,9 @@ struct OnnxUnifyIfRanksPass
     FrozenRewritePatternSet frozen(std::move(patterns));
     // This pass runs at every level: it changes no op but the Ifs.
     GreedyRewriteConfig config;
-    config.enableFolding(false).enableConstantCSE(false).setRegionSimplificationLevel(
-        GreedySimplifyRegionLevel::Disabled);
+    config.enableFolding(false)
+        .enableConstantCSE(false)
+        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     // A unified If ranks its users, which may rank the yields of an
     // enclosing If: go again while anything changes (each round unifies at
     // least one more If result, so this ends).
