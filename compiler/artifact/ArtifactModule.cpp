@@ -486,12 +486,19 @@ llvm::Constant *deviceKernels(ArtifactBuilder &ab, ModuleOp mlirModule,
   return ab.array(kernelType, entries, ".kiln.device_kernels");
 }
 
+/// The leading words of a host copy (kiln-gpu-host-kernels): the ids, and
+/// with them the block and the workgroup memory's descriptor.
+constexpr size_t kHostKernelIds = 12, kHostKernelWaitingIds = 18;
+
 /// With kiln-gpu-host-kernels (kiln-compile --cuda-host-kernels): the
-/// exported table `kiln_host_kernels` of {PTX text, host copy} pairs, one
+/// exported table `kiln_host_kernels` of {PTX text, host copy, flags}, one
 /// per code of every kernel, ending with nulls, through which the tests'
 /// fake CUDA driver finds the host copy of the module it is asked to load.
 /// Each copy is called through a wrapper taking the launch's parameter
-/// pointers and the twelve ids: void (void **params, const int64_t *ids).
+/// pointers and the leading words: void (void **params, const int64_t *ids),
+/// the twelve ids, and for a kernel whose threads wait for each other six
+/// more (its block in the driver, the descriptor of its workgroup memory),
+/// which the entry's flags say (1: run the block's threads as fibers).
 /// The text's address is the key, so each text stays an object of its own:
 /// kernels whose PTX is the same (fills of buffers of different sizes in
 /// whole blocks: NVVM folds their guards away with the known grid size) may
@@ -504,16 +511,25 @@ void defineHostKernelTable(
   if (!kernels)
     return;
   llvm::Module &m = ab.m;
-  auto *entryType = llvm::StructType::get(ab.ctx, {ab.ptr, ab.ptr});
+  // { const char *text; wrapper; uint64_t flags; }
+  auto *entryType = llvm::StructType::get(ab.ctx, {ab.ptr, ab.ptr, ab.i64});
   auto *wrapperType = llvm::FunctionType::get(
       llvm::Type::getVoidTy(ab.ctx), {ab.ptr, ab.ptr}, false);
   std::vector<llvm::Constant *> entries;
   for (auto [i, attr] : llvm::enumerate(kernels)) {
-    auto module = cast<DictionaryAttr>(attr).getAs<StringAttr>("module");
+    auto kernel = cast<DictionaryAttr>(attr);
+    auto module = kernel.getAs<StringAttr>("module");
     llvm::Function *host =
         m.getFunction(("kiln_host_kernel_" + module.getValue()).str());
-    if (!host || host->isDeclaration() || host->arg_size() < 12)
+    // The kernel's parameter words come after the leading ones: 12 ids,
+    // or 18 when its threads wait for each other (kiln-gpu-host-kernels).
+    size_t numParams = kernel.getAs<StringAttr>("params").size();
+    if (!host || host->isDeclaration() || host->arg_size() < numParams)
       continue;
+    size_t numLeading = host->arg_size() - numParams;
+    if (numLeading != kHostKernelIds && numLeading != kHostKernelWaitingIds)
+      continue;
+    uint64_t flags = numLeading == kHostKernelWaitingIds ? 1 : 0;
     auto *wrapper = llvm::Function::Create(
         wrapperType, llvm::GlobalValue::InternalLinkage,
         host->getName() + "_packed", m);
@@ -522,10 +538,11 @@ void defineHostKernelTable(
     for (unsigned a = 0; a < host->arg_size(); ++a) {
       llvm::Type *type = host->getArg(a)->getType();
       llvm::Value *at =
-          a < 12 ? b.CreateConstGEP1_64(ab.i64, wrapper->getArg(1), a)
-                 : b.CreateLoad(ab.ptr, b.CreateConstGEP1_64(
-                                            ab.ptr, wrapper->getArg(0),
-                                            a - 12));
+          a < numLeading
+              ? b.CreateConstGEP1_64(ab.i64, wrapper->getArg(1), a)
+              : b.CreateLoad(ab.ptr, b.CreateConstGEP1_64(
+                                         ab.ptr, wrapper->getArg(0),
+                                         a - numLeading));
       args.push_back(b.CreateLoad(type, at));
     }
     b.CreateCall(host, args);
@@ -535,14 +552,16 @@ void defineHostKernelTable(
       // (mergeable string sections) folds equal texts into one.
       cast<llvm::GlobalVariable>(text)->setUnnamedAddr(
           llvm::GlobalValue::UnnamedAddr::None);
-      entries.push_back(llvm::ConstantStruct::get(entryType, {text, wrapper}));
+      entries.push_back(llvm::ConstantStruct::get(
+          entryType, {text, wrapper, llvm::ConstantInt::get(ab.i64, flags)}));
     }
   }
   if (entries.empty())
     return;
   entries.push_back(llvm::ConstantStruct::get(
       entryType, {llvm::ConstantPointerNull::get(ab.ptr),
-                  llvm::ConstantPointerNull::get(ab.ptr)}));
+                  llvm::ConstantPointerNull::get(ab.ptr),
+                  llvm::ConstantInt::get(ab.i64, 0)}));
   auto *type = llvm::ArrayType::get(entryType, entries.size());
   new llvm::GlobalVariable(m, type, true, llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantArray::get(type, entries),

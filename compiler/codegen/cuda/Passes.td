@@ -147,14 +147,26 @@ def GpuHostKernels : Pass<"kiln-gpu-host-kernels", "mlir::ModuleOp"> {
     the block id, thread id, grid and block sizes (x, y, z each, as
     indices) before the kernel's own arguments, with the GPU's id and size
     ops replaced by those arguments. Lowered as host code, its parameters
-    after the twelve ids are the kernel's, so the fake driver runs a
+    after the leading words are the kernel's, so the fake driver runs a
     launch by calling it for every block and thread with the launch's
     parameter words. Symbols the kernel module holds (constants cloned by
-    outlining) are copied to the top module when it lacks them. Fails on
-    kernels that synchronize threads, shuffle or share memory, which
-    serial calls cannot honour.
+    outlining) are copied to the top module when it lacks them.
+
+    A kernel whose threads wait for each other (`gpu.barrier`,
+    `gpu.shuffle`) or share workgroup memory takes two more leading
+    arguments: the address of the block the driver runs its threads in
+    (as fibers) and that block's workgroup memory (`memref<?xi8>`, 48 KiB).
+    Every barrier and shuffle becomes a call through the block's function
+    pointers (the layout is in GpuHostKernels.cpp and the fake driver),
+    every workgroup attribution a `memref.view` of the memory, and the
+    GPU's address spaces are dropped from the copy's types. Fails on
+    `gpu.all_reduce`, `gpu.subgroup_reduce`, dynamic shared memory,
+    private attributions and shuffles of vectors.
   }];
-  let dependentDialects = ["mlir::func::FuncDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 #endif

@@ -1,10 +1,40 @@
 // RUN: kiln-opt %s --split-input-file --verify-diagnostics --kiln-gpu-host-kernels
 
-// Threads that wait for each other have no serial host copy.
+// Reductions across threads reach the harness as shuffles and barriers
+// (their lowering), not as gpu.all_reduce.
 module attributes {gpu.container_module} {
   gpu.module @k {
-    gpu.func @k() kernel {
-      // expected-error @below {{'gpu.barrier' op synchronizes threads: its kernel has no serial host copy}}
+    gpu.func @k(%y: memref<1xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %v = memref.load %y[%c0] : memref<1xf32>
+      // expected-error @below {{'gpu.all_reduce' op has no host copy: reductions across threads must be shuffles and barriers, shared memory attributions}}
+      %s = gpu.all_reduce add %v uniform {} : (f32) -> (f32)
+      memref.store %s, %y[%c0] : memref<1xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Private memory would need a copy per fiber.
+module attributes {gpu.container_module} {
+  gpu.module @k {
+    // expected-error @below {{'gpu.func' op with private attributions or several blocks has no host copy}}
+    gpu.func @k() private(%p : memref<4xf32, #gpu.address_space<private>>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// More workgroup memory than a block may have statically (48 KiB, the
+// size of the driver's buffer).
+module attributes {gpu.container_module} {
+  gpu.module @k {
+    // expected-error @below {{'gpu.func' op needs 49168 bytes of workgroup memory, more than a block's 49152}}
+    gpu.func @k() workgroup(%a : memref<12288xf32, #gpu.address_space<workgroup>>, %b : memref<4xf32, #gpu.address_space<workgroup>>) kernel {
       gpu.barrier
       gpu.return
     }
@@ -13,11 +43,14 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// Memory shared by a block's threads cannot be given to serial calls.
+// The driver moves one scalar word per lane.
 module attributes {gpu.container_module} {
   gpu.module @k {
-    // expected-error @below {{'gpu.func' op with memory attributions or several blocks has no serial host copy}}
-    gpu.func @k() workgroup(%w : memref<4xf32, #gpu.address_space<workgroup>>) kernel {
+    gpu.func @k(%v: vector<2xf32>) kernel {
+      %c1 = arith.constant 1 : i32
+      %c32 = arith.constant 32 : i32
+      // expected-error @below {{'gpu.shuffle' op of a value that is not a scalar of at most 64 bits has no host copy}}
+      %s, %ok = gpu.shuffle xor %v, %c1, %c32 : vector<2xf32>
       gpu.return
     }
   }

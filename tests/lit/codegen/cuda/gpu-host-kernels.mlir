@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-gpu-host-kernels | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-gpu-host-kernels | FileCheck %s
 
 // A host copy of the kernel: the ids and sizes (block id, thread id, grid
 // and block sizes; x, y, z each) come first, then the kernel's arguments;
@@ -31,6 +31,70 @@ module attributes {gpu.container_module} {
         %v = memref.load %g[%c0] : memref<4xf32>
         memref.store %v, %y[%i] : memref<?xf32>
       }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Threads that wait for each other: two more leading arguments, the block
+// the driver runs them in (an address) and its workgroup memory; each
+// workgroup attribution is a view of that memory at its 16-byte aligned
+// offset, without the GPU's address space; a shuffle calls the block's
+// function at byte 8 with the value's bits and the mode (xor: 0) and reads
+// `valid` at byte 16; a barrier calls the function at byte 0.
+// CHECK-LABEL: module attributes {gpu.container_module}
+// CHECK: func.func @kiln_host_kernel_s(%{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %[[TX:[^:]*]]: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %[[H:[^:]*]]: index, %[[WG:[^:]*]]: memref<?xi8>, %[[Y:[^:]*]]: memref<1xf32>)
+// CHECK: %[[HI:.*]] = arith.index_cast %[[H]] : index to i64
+// CHECK: %[[BLOCK:.*]] = llvm.inttoptr %[[HI]] : i64 to !llvm.ptr
+// CHECK: %[[O0:.*]] = arith.constant 0 : index
+// CHECK: %[[A:.*]] = memref.view %[[WG]][%[[O0]]][] : memref<?xi8> to memref<3xf32>
+// CHECK: %[[O16:.*]] = arith.constant 16 : index
+// CHECK: %[[B:.*]] = memref.view %[[WG]][%[[O16]]][] : memref<?xi8> to memref<32xi32>
+// CHECK: %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// CHECK: %[[WORD:.*]] = arith.extui %[[BITS]] : i32 to i64
+// CHECK: %[[MODE:.*]] = arith.constant 0 : i32
+// CHECK: %[[SF:.*]] = llvm.getelementptr %[[BLOCK]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[SHUFFLE:.*]] = llvm.load %[[SF]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[R:.*]] = llvm.call %[[SHUFFLE]](%[[BLOCK]], %[[WORD]], %{{.*}}, %{{.*}}, %[[MODE]]) : !llvm.ptr, (!llvm.ptr, i64, i32, i32, i32) -> i64
+// CHECK: %[[RT:.*]] = arith.trunci %[[R]] : i64 to i32
+// CHECK: %[[RF:.*]] = arith.bitcast %[[RT]] : i32 to f32
+// CHECK: %[[VF:.*]] = llvm.getelementptr %[[BLOCK]][16] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[V:.*]] = llvm.load %[[VF]] : !llvm.ptr -> i32
+// CHECK: %[[OK:.*]] = arith.cmpi ne, %[[V]], %{{.*}} : i32
+// CHECK: %[[OKI:.*]] = arith.extui %[[OK]] : i1 to i32
+// CHECK: memref.store %[[OKI]], %[[B]][%[[TX]]] : memref<32xi32>
+// CHECK: scf.if
+// CHECK: memref.store %[[RF]], %[[A]][%{{.*}}] : memref<3xf32>
+// CHECK: %[[BF:.*]] = llvm.getelementptr %[[BLOCK]][0] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[BARRIER:.*]] = llvm.load %[[BF]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.call %[[BARRIER]](%[[BLOCK]]) : !llvm.ptr, (!llvm.ptr) -> ()
+// CHECK: memref.load %[[A]]
+// CHECK-NOT: gpu.
+// CHECK: return
+module attributes {gpu.container_module} {
+  gpu.module @s {
+    gpu.func @s(%y: memref<1xf32>) workgroup(%a : memref<3xf32, #gpu.address_space<workgroup>>, %b : memref<32xi32, #gpu.address_space<workgroup>>) kernel {
+      %tx = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      %c32 = arith.constant 32 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %i = arith.index_cast %tx : index to i32
+      %v = arith.sitofp %i : i32 to f32
+      %s, %ok = gpu.shuffle xor %v, %one, %width : f32
+      %oki = arith.extui %ok : i1 to i32
+      memref.store %oki, %b[%tx] : memref<32xi32, #gpu.address_space<workgroup>>
+      %lane = arith.remui %tx, %c32 : index
+      %first = arith.cmpi eq, %lane, %c0 : index
+      scf.if %first {
+        %w = arith.divui %tx, %c32 : index
+        memref.store %s, %a[%w] : memref<3xf32, #gpu.address_space<workgroup>>
+      }
+      gpu.barrier
+      %r = memref.load %a[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
+      memref.store %r, %y[%c0] : memref<1xf32>
       gpu.return
     }
   }

@@ -10,6 +10,8 @@
  * Artifacts compiled with kiln-compile --cuda-host-kernels run for real:
  * their exported table kiln_host_kernels pairs each PTX text with a host
  * copy of its kernel, which a launch calls for every block and thread.
+ * A kernel whose threads wait for each other (barriers, warp shuffles,
+ * shared memory) runs each block's threads as fibers (see runFibers).
  * A kernel named "fake_add_constant" runs for real too: y[i] = x[i] + c[i]
  * over its 1-D grid, with the parameters of three rank-1 f32 memrefs
  * (x, c, y) and the count n, so that a test checks the whole path (inputs
@@ -21,7 +23,8 @@
  *
  * Environment: FAKE_CUDA_DEVICES (default 1), FAKE_CUDA_CC (compute
  * capability as "86", default "80"), FAKE_CUDA_LOG_FILE (the log, written
- * at exit).
+ * at exit), FAKE_CUDA_SKIP_BARRIERS=1 (every gpu.barrier returns at once:
+ * the tests show that a kernel which needs its barriers then fails).
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE
@@ -33,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -46,6 +50,7 @@ enum {
   INVALID_IMAGE = 200,
   NOT_FOUND = 500,
   ILLEGAL_ADDRESS = 700,
+  LAUNCH_FAILED = 719,
 };
 
 static char logText[1 << 20];
@@ -226,25 +231,30 @@ EXPORT CUresult cuCtxSetCurrent(void *context) {
  * cuModuleGetFunction finds ".entry <name>(" and counts the ".param"s up
  * to the closing parenthesis: the number of words a launch passes. */
 typedef void (*HostKernel)(void **params, const int64_t *ids);
+/* HostKernelEntry.flags: the kernel's threads wait for each other. */
+enum { HOST_KERNEL_FIBERS = 1 };
 typedef struct Module {
   char target[32];
   char *text;
   const void *image;
   /* The artifact's host copy of this module's kernel, if it has one. */
   HostKernel host;
+  uint64_t hostFlags;
   int ambiguous;
 } Module;
 typedef struct Function {
   char name[128];
   int numParams;
   HostKernel host;
+  uint64_t hostFlags;
 } Function;
 
-/* kiln_host_kernels of a loaded artifact: { PTX text, host copy }, ending
- * with nulls. */
+/* kiln_host_kernels of a loaded artifact: { PTX text, host copy, flags },
+ * ending with nulls. */
 typedef struct HostKernelEntry {
   const char *text;
   HostKernel host;
+  uint64_t flags;
 } HostKernelEntry;
 
 /* The text's address is the key: two entries of one text with different
@@ -266,6 +276,7 @@ static int findHostKernel(struct dl_phdr_info *info, size_t size,
     if (m->host && m->host != entry->host)
       m->ambiguous = 1;
     m->host = entry->host;
+    m->hostFlags = entry->flags;
   }
   dlclose(handle);
   return m->host != NULL;
@@ -334,6 +345,7 @@ EXPORT CUresult cuModuleGetFunction(void **function, void *module,
   snprintf(f->name, sizeof(f->name), "%s", name);
   f->numParams = count;
   f->host = m->host;
+  f->hostFlags = m->hostFlags;
   *function = f;
   return OK;
 }
@@ -368,6 +380,218 @@ static CUresult addConstant(const Function *f, unsigned blocks,
   return OK;
 }
 
+/* Kernels whose threads wait for each other run a block at a time, each of
+ * its threads a fiber (makecontext/swapcontext) on a stack of its own. A
+ * fiber runs until it calls the driver at a barrier or shuffle (or ends),
+ * then the next ready one runs; when none is ready, the waiting threads
+ * are released: a warp whose live threads all wait at a warp step, else
+ * the block when every thread waits at its barrier. Anything else (a
+ * thread that ended or waits elsewhere while others wait at a barrier) is
+ * a deadlock on a GPU too, and fails the launch. The host copy reaches the
+ * driver through the block (HostBlock, at ids[12]; GpuHostKernels.cpp
+ * writes its calls against the same layout), and reads its workgroup
+ * memory from a buffer of 48 KiB (plus the launch's dynamic shared bytes)
+ * described at ids[13..17] as a memref<?xi8>, poisoned with 0xff for
+ * every block like managed memory, so that a value read before its writer
+ * ran is NaN. Warp shuffles go through one slot per thread: each lane
+ * writes its value, the warp waits, each reads its source lane's slot, the
+ * warp waits again before any slot is reused. */
+typedef struct HostBlock HostBlock;
+struct HostBlock {
+  void (*barrier)(HostBlock *);
+  uint64_t (*shuffle)(HostBlock *, uint64_t value, int32_t offset,
+                      int32_t width, int32_t mode);
+  int32_t valid;
+};
+
+enum { FIBER_READY, FIBER_AT_BARRIER, FIBER_AT_WARP_STEP, FIBER_DONE };
+enum { MAX_THREADS = 1024, WARP = 32, WORKGROUP_BYTES = 48 * 1024 };
+enum { FIBER_STACK = 256 * 1024 };
+
+typedef struct Fiber {
+  ucontext_t context;
+  int64_t ids[18];
+  int state;
+} Fiber;
+
+/* The block this OS thread runs (runs of a session launch from several
+ * threads at once). */
+typedef struct FiberBlock {
+  HostBlock block; /* first: the host copy's pointer is the FiberBlock's */
+  ucontext_t scheduler;
+  Fiber fibers[MAX_THREADS];
+  uint64_t slots[MAX_THREADS];
+  unsigned numFibers, current;
+  HostKernel host;
+  void **params;
+  int skipBarriers;
+} FiberBlock;
+
+static __thread FiberBlock *fiberBlock;
+static __thread char *fiberStacks;
+
+static void fiberMain(void) {
+  FiberBlock *b = fiberBlock;
+  Fiber *f = &b->fibers[b->current];
+  b->host(b->params, f->ids);
+  f->state = FIBER_DONE;
+  /* Returning resumes uc_link: the scheduler. */
+}
+
+/* The running fiber waits in `state` until the scheduler releases it. */
+static void fiberWait(FiberBlock *b, int state) {
+  Fiber *f = &b->fibers[b->current];
+  f->state = state;
+  swapcontext(&f->context, &b->scheduler);
+}
+
+static void fiberBarrier(HostBlock *block) {
+  FiberBlock *b = (FiberBlock *)block;
+  if (!b->skipBarriers)
+    fiberWait(b, FIBER_AT_BARRIER);
+}
+
+/* gpu.shuffle: mode 0 xor, 1 down, 2 up, 3 idx (MLIR's ShuffleMode), over
+ * segments of `width` lanes. A source lane outside the segment gives the
+ * lane's own value and valid = 0, as shfl.sync does. */
+static uint64_t fiberShuffle(HostBlock *block, uint64_t value, int32_t offset,
+                             int32_t width, int32_t mode) {
+  FiberBlock *b = (FiberBlock *)block;
+  unsigned thread = b->current;
+  unsigned lane = thread % WARP, first = thread - lane;
+  b->slots[thread] = value;
+  fiberWait(b, FIBER_AT_WARP_STEP);
+  if (width <= 0 || width > WARP)
+    width = WARP;
+  int32_t base = (int32_t)lane / width * width, rel = (int32_t)lane - base;
+  int32_t source = mode == 0   ? (rel ^ offset)
+                   : mode == 1 ? rel + offset
+                   : mode == 2 ? rel - offset
+                               : offset;
+  int valid = source >= 0 && source < width &&
+              first + (unsigned)(base + source) < b->numFibers;
+  uint64_t result = valid ? b->slots[first + (unsigned)(base + source)] : value;
+  fiberWait(b, FIBER_AT_WARP_STEP);
+  /* Read by the copy right after this returns, before it can switch. */
+  block->valid = valid;
+  return result;
+}
+
+/* Releases the waiting threads that may go on: 1 if some were, 0 when the
+ * block is done, -1 on a deadlock. */
+static int releaseFibers(FiberBlock *b) {
+  int released = 0, done = 1, allAtBarrier = 1;
+  for (unsigned first = 0; first < b->numFibers; first += WARP) {
+    unsigned end = first + WARP < b->numFibers ? first + WARP : b->numFibers;
+    int stepping = 0, others = 0;
+    for (unsigned t = first; t < end; ++t) {
+      int state = b->fibers[t].state;
+      stepping += state == FIBER_AT_WARP_STEP;
+      others += state != FIBER_AT_WARP_STEP;
+      done &= state == FIBER_DONE;
+      allAtBarrier &= state == FIBER_AT_BARRIER;
+    }
+    if (stepping && !others) {
+      for (unsigned t = first; t < end; ++t)
+        b->fibers[t].state = FIBER_READY;
+      released = 1;
+    }
+  }
+  if (released)
+    return 1;
+  if (done)
+    return 0;
+  if (!allAtBarrier)
+    return -1;
+  for (unsigned t = 0; t < b->numFibers; ++t)
+    b->fibers[t].state = FIBER_READY;
+  return 1;
+}
+
+static CUresult runFibers(const Function *f, unsigned gx, unsigned gy,
+                          unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                          unsigned shared, void **params) {
+  unsigned threads = bx * by * bz;
+  if (threads == 0 || threads > MAX_THREADS)
+    return INVALID_VALUE;
+  if (!fiberStacks) {
+    void *stacks = mmap(NULL, (size_t)MAX_THREADS * FIBER_STACK,
+                        PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (stacks == MAP_FAILED)
+      return OUT_OF_MEMORY;
+    fiberStacks = stacks;
+  }
+  FiberBlock *b = calloc(1, sizeof(FiberBlock));
+  size_t workgroupBytes = (size_t)WORKGROUP_BYTES + shared;
+  unsigned char *workgroup = NULL;
+  if (!b || posix_memalign((void **)&workgroup, 256, workgroupBytes) != 0) {
+    free(b);
+    return OUT_OF_MEMORY;
+  }
+  b->block.barrier = fiberBarrier;
+  b->block.shuffle = fiberShuffle;
+  b->numFibers = threads;
+  b->host = f->host;
+  b->params = params;
+  const char *skip = getenv("FAKE_CUDA_SKIP_BARRIERS");
+  b->skipBarriers = skip && atoi(skip);
+  fiberBlock = b;
+  CUresult result = OK;
+  unsigned grid[3] = {gx, gy, gz};
+  for (unsigned long long id = 0;
+       result == OK && id < (unsigned long long)gx * gy * gz; ++id) {
+    memset(workgroup, 0xff, workgroupBytes);
+    for (unsigned t = 0; t < threads; ++t) {
+      Fiber *fiber = &b->fibers[t];
+      int64_t *ids = fiber->ids;
+      ids[0] = (int64_t)(id % gx);
+      ids[1] = (int64_t)(id / gx % gy);
+      ids[2] = (int64_t)(id / gx / gy);
+      ids[3] = t % bx;
+      ids[4] = t / bx % by;
+      ids[5] = t / bx / by;
+      for (int d = 0; d < 3; ++d)
+        ids[6 + d] = grid[d];
+      ids[9] = bx;
+      ids[10] = by;
+      ids[11] = bz;
+      ids[12] = (int64_t)(uintptr_t)&b->block;
+      ids[13] = ids[14] = (int64_t)(uintptr_t)workgroup; /* memref<?xi8> */
+      ids[15] = 0;
+      ids[16] = (int64_t)workgroupBytes;
+      ids[17] = 1;
+      getcontext(&fiber->context);
+      fiber->context.uc_stack.ss_sp = fiberStacks + (size_t)t * FIBER_STACK;
+      fiber->context.uc_stack.ss_size = FIBER_STACK;
+      fiber->context.uc_link = &b->scheduler;
+      makecontext(&fiber->context, fiberMain, 0);
+      fiber->state = FIBER_READY;
+    }
+    for (;;) {
+      for (unsigned t = 0; t < threads; ++t)
+        if (b->fibers[t].state == FIBER_READY) {
+          b->current = t;
+          swapcontext(&b->scheduler, &b->fibers[t].context);
+        }
+      int released = releaseFibers(b);
+      if (released == 0)
+        break;
+      if (released < 0) {
+        note("error: %s block %llu: threads wait at different barriers, or "
+             "at a barrier that others left\n",
+             f->name, id);
+        result = LAUNCH_FAILED;
+        break;
+      }
+    }
+  }
+  fiberBlock = NULL;
+  free(workgroup);
+  free(b);
+  return result;
+}
+
 EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
                                unsigned gz, unsigned bx, unsigned by,
                                unsigned bz, unsigned shared, void *stream,
@@ -387,9 +611,11 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   note("%s\n", line);
   if (strcmp(f->name, "fake_add_constant") == 0)
     return addConstant(f, gx, bx, params);
+  if (f->host && (f->hostFlags & HOST_KERNEL_FIBERS))
+    return runFibers(f, gx, gy, gz, bx, by, bz, shared, params);
   if (f->host) {
-    /* Every thread of every block, one after the other: the kernels of
-     * Kiln's current strategy never wait for each other. */
+    /* Every thread of every block, one after the other: these threads
+     * never wait for each other. */
     int64_t ids[12] = {0, 0, 0, 0, 0, 0, gx, gy, gz, bx, by, bz};
     for (ids[2] = 0; ids[2] < gz; ++ids[2])
       for (ids[1] = 0; ids[1] < gy; ++ids[1])
@@ -472,6 +698,7 @@ EXPORT CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src,
 EXPORT CUresult cuGetErrorName(CUresult error, const char **name) {
   *name = error == ILLEGAL_ADDRESS ? "CUDA_ERROR_ILLEGAL_ADDRESS"
           : error == INVALID_IMAGE ? "CUDA_ERROR_INVALID_IMAGE"
+          : error == LAUNCH_FAILED ? "CUDA_ERROR_LAUNCH_FAILED"
                                    : "CUDA_ERROR_FAKE";
   return OK;
 }
