@@ -63,7 +63,25 @@ LogicalResult LoweringConfigAttr::verify(
   return success();
 }
 
+LogicalResult
+GpuLoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                              GpuStrategy strategy, int64_t threads) {
+  if (threads <= 0 || threads > 1024 || threads % 32)
+    return emitError() << "kiln.gpu_lowering_config: threads must be whole "
+                          "warps of 32, at most 1024, not "
+                       << threads;
+  return success();
+}
+
 namespace kiln::codegen {
+
+GpuLoweringConfigAttr getGpuLoweringConfig(Operation *op) {
+  return op->getAttrOfType<GpuLoweringConfigAttr>(kGpuLoweringConfigAttrName);
+}
+
+void setGpuLoweringConfig(Operation *op, GpuLoweringConfigAttr config) {
+  op->setAttr(kGpuLoweringConfigAttrName, config);
+}
 
 LoweringConfigAttr getLoweringConfig(Operation *op) {
   return op->getAttrOfType<LoweringConfigAttr>(kLoweringConfigAttrName);

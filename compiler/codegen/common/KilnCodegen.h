@@ -29,6 +29,12 @@ void setLoweringConfig(mlir::Operation *op, LoweringConfigAttr config);
 /// The configuration of `op` when its strategy is `strategy`, or null.
 LoweringConfigAttr getLoweringConfig(mlir::Operation *op, Strategy strategy);
 
+/// The GPU strategy layer's configuration of `op`, or null.
+inline constexpr llvm::StringLiteral kGpuLoweringConfigAttrName =
+    "kiln.gpu_lowering_config";
+GpuLoweringConfigAttr getGpuLoweringConfig(mlir::Operation *op);
+void setGpuLoweringConfig(mlir::Operation *op, GpuLoweringConfigAttr config);
+
 /// Registers a bufferization model for linalg.softmax that keeps the op's
 /// lowering configuration (MLIR's drops it); call before MLIR's models are
 /// registered (registerAllDialects), since an op keeps its first model.

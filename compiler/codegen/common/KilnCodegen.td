@@ -60,6 +60,32 @@ def Kiln_Strategy : I32EnumAttr<"Strategy", "how a root op is lowered", [
   let genSpecializedAttr = 0;
 }
 
+def Kiln_GpuStrategy : I32EnumAttr<"GpuStrategy",
+                                    "how a root op is lowered on a GPU", [
+  // A block of threads per output element: each thread reduces a strided
+  // share of the reduction, each warp combines its threads' partials with
+  // shuffles, the block its warps' through shared memory.
+  I32EnumAttrCase<"block_reduction", 0>,
+]> {
+  let cppNamespace = "::kiln::codegen";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_GpuLoweringConfigAttr
+    : AttrDef<Kiln_CodegenDialect, "GpuLoweringConfig"> {
+  let mnemonic = "gpu_lowering_config";
+  let summary = "the strategy and block size one op is lowered with on a GPU";
+  let description = [{
+    `#kiln.gpu_lowering_config<block_reduction, threads = 256>`: the GPU
+    strategy layer's choice for one linalg op on buffers, and the threads
+    of each block it launches (whole warps, at most 1024).
+  }];
+  let parameters = (ins EnumParameter<Kiln_GpuStrategy>:$strategy,
+                        "int64_t":$threads);
+  let assemblyFormat = "`<` $strategy `,` `threads` `=` $threads `>`";
+  let genVerifyDecl = 1;
+}
+
 def Kiln_TargetAttr : AttrDef<Kiln_CodegenDialect, "Target"> {
   let mnemonic = "target";
   let summary = "the CPU code is generated for";

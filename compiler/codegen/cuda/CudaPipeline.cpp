@@ -55,7 +55,15 @@ static void addCudaSchedule(OpPassManager &pm,
   // element in global memory.
   std::string accumulators =
       options.optLevel >= 1 ? "kiln-reduction-accumulators," : "";
-  addPipeline(pm, "func.func(kiln-gpu-parallel-dims-outer," + accumulators +
+  // O1+: the strategy layer, then the ops it configured take their
+  // strategies; what is left is the first strategy's.
+  std::string strategies;
+  if (options.optLevel >= 1 && options.blockReductionMin > 0)
+    strategies = "kiln-gpu-select-lowering{block-reduction-min=" +
+                 std::to_string(options.blockReductionMin) +
+                 "},kiln-gpu-block-reduction,";
+  addPipeline(pm, "func.func(kiln-gpu-parallel-dims-outer," + strategies +
+                      accumulators +
                       "convert-linalg-to-parallel-loops),canonicalize,cse,"
                       "func.func(kiln-gpu-device-checks,"
                       "kiln-gpu-map-loops{block-size=" +
@@ -96,7 +104,11 @@ void buildCudaArtifactPipeline(OpPassManager &pm,
 
 void buildCudaEmulationPipeline(OpPassManager &pm,
                                 const CudaCodegenOptions &options) {
-  addCudaSchedule(pm, options);
+  // Loops run a block's threads one after the other: the strategies whose
+  // threads wait for each other are left to the host-kernel harness.
+  CudaCodegenOptions serial = options;
+  serial.blockReductionMin = 0;
+  addCudaSchedule(pm, serial);
   // The launches as loops, then the CPU pipeline's end (libm, not its
   // approximations: libdevice's functions are accurate too).
   addPipeline(pm, "func.func(kiln-gpu-launch-to-loops),canonicalize,cse," +
@@ -119,6 +131,11 @@ struct CudaCodegenPipelineOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<int64_t> blockReductionMin{
+      *this, "block-reduction-min",
+      llvm::cl::desc("Split reductions of at least this many elements per "
+                     "output across a block (0: never)"),
+      llvm::cl::init(64)};
 };
 
 CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
@@ -129,6 +146,7 @@ CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
   codegen.toolkit = options.toolkit.empty() ? defaultCudaToolkit().str()
                                             : std::string(options.toolkit);
   codegen.blockSize = options.blockSize;
+  codegen.blockReductionMin = options.blockReductionMin;
   return codegen;
 }
 } // namespace

@@ -66,6 +66,11 @@ Placement classify(Operation *op) {
     return containsCall(op) ? Placement::HostLoop : Placement::Grid;
   if (isa<gpu::LaunchOp>(op) || !writesMemory(op))
     return Placement::Host;
+  // Host control around a launch a strategy made (the guard against an
+  // empty grid) stays on the host.
+  if (op->walk([](gpu::LaunchOp) { return WalkResult::interrupt(); })
+          .wasInterrupted())
+    return op->getNumRegions() ? Placement::Recurse : Placement::Host;
   // A whole loop nest (or conditional store) that writes memory and needs
   // nothing from the host goes to the device as it is.
   if (op->getNumResults() == 0 && !containsParallelLoop(op) &&

@@ -3,6 +3,8 @@
 #ifndef KILN_COMPILER_CODEGEN_CUDA_PASSES_H
 #define KILN_COMPILER_CODEGEN_CUDA_PASSES_H
 
+#include "compiler/codegen/common/KilnCodegen.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -33,6 +35,11 @@ struct CudaCodegenOptions {
   std::string toolkit;
   /// Threads per block of the grids of parallel loops.
   int64_t blockSize = 256;
+  /// O1+: reductions of at least this many elements per output are split
+  /// across a block (kiln-gpu-select-lowering's block-reduction-min); 0
+  /// keeps every reduction serial in its thread (the emulation does: its
+  /// loops cannot run threads that wait for each other).
+  int64_t blockReductionMin = 64;
   /// Artifacts only: a host copy of every kernel (kiln-gpu-host-kernels),
   /// which the tests' fake CUDA driver runs.
   bool hostKernels = false;

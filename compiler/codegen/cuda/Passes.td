@@ -24,6 +24,50 @@ def GpuParallelDimsOuter
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def GpuSelectLowering
+    : Pass<"kiln-gpu-select-lowering", "mlir::func::FuncOp"> {
+  let summary = "The CUDA strategy layer: a lowering configuration for the "
+                "ops a faster strategy takes";
+  let description = [{
+    On buffers, after `kiln-gpu-parallel-dims-outer`. Gives every op that a
+    GPU strategy takes a `kiln.gpu_lowering_config`: `block_reduction`
+    (`kiln-gpu-block-reduction`) for a reduction of at least
+    `block-reduction-min` elements per output (or a run-time number) that
+    `matchBlockReduction` accepts, with about four elements a thread (32 to
+    256 threads). Ops that have a configuration keep it; the others stay
+    with the first strategy (`kiln-gpu-map-loops`).
+  }];
+  let options = [
+    Option<"blockReductionMin", "block-reduction-min", "int64_t",
+           /*default=*/"64",
+           "Reductions of at least this many elements per output (static "
+           "sizes) are split across a block">,
+  ];
+  let dependentDialects = ["kiln::codegen::KilnCodegenDialect"];
+}
+
+def GpuBlockReduction
+    : Pass<"kiln-gpu-block-reduction", "mlir::func::FuncOp"> {
+  let summary = "Reductions configured block_reduction to a block of threads "
+                "per output element";
+  let description = [{
+    Every linalg.generic with `#kiln.gpu_lowering_config<block_reduction,
+    threads = T>` becomes a `gpu.launch` of one block of T threads per
+    output element (the parallel loops linearized into the grid, the last
+    fastest). Each thread combines the elements thread, thread + T, ... of
+    the linearized reduction, starting from the combiner's neutral
+    element; each warp combines its lanes with `gpu.shuffle xor`; lane 0
+    of every warp writes its warp's result into workgroup memory; after a
+    `gpu.barrier` the first warp combines those and its lane 0 combines
+    them with the output's initial value and stores it. A configured op
+    the strategy cannot follow (see matchBlockReduction) is an error.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def GpuDeviceChecks : Pass<"kiln-gpu-device-checks", "mlir::func::FuncOp"> {
   let summary = "Run-time checks in kernels report through a failure word";
   let description = [{

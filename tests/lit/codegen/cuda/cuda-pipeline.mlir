@@ -2,19 +2,21 @@
 // RUN: kiln-opt %s --kiln-cuda-codegen="chips=sm_80,sm_90" | FileCheck %s
 
 // The whole CUDA pipeline on linalg on tensors: a fused exp(x) + b is one
-// kernel, a row sum another (a thread per row); each kernel is a
-// gpu.binary with one PTX object per chip, expf linked from libdevice (no
-// extern __nv_expf left), and the host function launches them.
+// kernel, a row sum of 64 elements another (block_reduction: a block of 32
+// threads per row, combined with warp shuffles and, across warps, shared
+// memory behind a barrier); each kernel is a gpu.binary with one PTX
+// object per chip, expf linked from libdevice (no extern __nv_expf left),
+// and the host function launches them.
 // CHECK-LABEL: func.func @main
 // CHECK: memref.alloc
 // CHECK: gpu.launch_func @main_kernel::@main_kernel blocks in (%{{.*}}, %c1, %c1) threads in (%c256, %c1, %c1) args(
 // CHECK: gpu.launch_func @main_kernel_0::@main_kernel
-// CHECK: gpu.launch_func @main_kernel_1::@main_kernel
+// CHECK: gpu.launch_func @main_kernel_1::@main_kernel blocks in (%{{.*}}, %c1, %c1) threads in (%c32, %c1, %c1)
 // CHECK-NOT: gpu.launch_func
 // CHECK: gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">, properties = {{.*}}, assembly = "{{.*}}.target sm_80
 // CHECK-SAME: #gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx78">, properties = {{.*}}, assembly = "{{.*}}.target sm_90
 // CHECK: gpu.binary @main_kernel_0
-// CHECK: gpu.binary @main_kernel_1
+// CHECK: gpu.binary @main_kernel_1 {{.*}}.shared {{.*}}__wg_main_kernel{{.*}}shfl.sync.bfly.b32{{.*}}bar.sync{{.*}}shfl.sync.bfly.b32
 // CHECK-NOT: __nv_expf
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>

@@ -1,0 +1,76 @@
+//===- GpuSelectLowering.cpp - The CUDA strategy layer --------------------===//
+//
+// Chooses how an op on buffers is lowered for the GPU and records it as a
+// typed attribute (#kiln.gpu_lowering_config) that the strategy's pass
+// follows; ops without one take the first strategy (a thread per output
+// element, kiln-gpu-map-loops). As on the CPU, a configuration written by
+// hand replays exactly with kiln-opt, and a strategy for a new op class is
+// one more case here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/cuda/BlockReduction.h"
+#include "compiler/codegen/cuda/Passes.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_GPUSELECTLOWERING
+#include "compiler/codegen/cuda/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln::codegen;
+
+namespace {
+
+/// The elements each output element reduces, or nullopt when a size is
+/// known only at run time.
+std::optional<int64_t> reductionLength(linalg::GenericOp op) {
+  int64_t length = 1;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (auto [size, iterator] :
+       llvm::zip(ranges, op.getIteratorTypesArray())) {
+    if (iterator != utils::IteratorType::reduction)
+      continue;
+    if (ShapedType::isDynamic(size))
+      return std::nullopt;
+    length *= size;
+  }
+  return length;
+}
+
+/// Threads for a block reduction of `length` elements: about four elements
+/// a thread before the warps combine, in whole warps, at most 256 (a
+/// run-time length takes 256).
+int64_t blockReductionThreads(std::optional<int64_t> length) {
+  if (!length)
+    return 256;
+  int64_t threads = llvm::alignTo(llvm::divideCeil(*length, 4), 32);
+  return std::clamp<int64_t>(threads, 32, 256);
+}
+
+struct GpuSelectLoweringPass
+    : kiln::impl::GpuSelectLoweringBase<GpuSelectLoweringPass> {
+  using GpuSelectLoweringBase::GpuSelectLoweringBase;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (getGpuLoweringConfig(op))
+        return;
+      std::string why;
+      if (failed(kiln::matchBlockReduction(op, why)))
+        return;
+      std::optional<int64_t> length = reductionLength(op);
+      if (length && *length < blockReductionMin)
+        return;
+      setGpuLoweringConfig(
+          op, GpuLoweringConfigAttr::get(ctx, GpuStrategy::block_reduction,
+                                         blockReductionThreads(length)));
+    });
+  }
+};
+
+} // namespace
