@@ -79,6 +79,10 @@ struct CompileOptions {
   /// every kernel, which the tests' fake CUDA driver runs (a CUDA artifact
   /// checked by the numbers on a machine without a GPU).
   bool cudaHostKernels = false;
+  /// With the CUDA provider at O1+: reductions of at least this many
+  /// elements per output are split across a block (block_reduction); 0
+  /// keeps every reduction serial in its thread.
+  int64_t cudaBlockReductionMin = 64;
   /// With the CUDA provider: the artifact also carries the model compiled
   /// for the CPU (with these options otherwise), which the runtime opens
   /// when the device cannot be used and the session allows the CPU

@@ -25,6 +25,7 @@ kiln::cudaCodegenOptions(const CompileOptions &options) {
   codegen.optLevel = options.optLevel;
   codegen.chips = options.cudaChips;
   codegen.hostKernels = options.cudaHostKernels;
+  codegen.blockReductionMin = options.cudaBlockReductionMin;
   codegen.toolkit = options.cudaToolkit.empty() ? defaultCudaToolkit().str()
                                                 : options.cudaToolkit;
   return codegen;

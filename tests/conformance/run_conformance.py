@@ -188,6 +188,11 @@ def main():
                     "driver (LD_LIBRARY_PATH=<build>/tests/unit/runtime/"
                     "fake_cuda_driver): the runtime path checked without a "
                     "GPU")
+    ap.add_argument("--cuda-block-reduction-min", type=int, metavar="N",
+                    help="with --cuda-arch: split reductions of at least N "
+                    "elements per output across a block (kiln-compile's "
+                    "option; 1 puts every reduction the strategy takes "
+                    "through it)")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -237,7 +242,9 @@ def main():
                                   "cuda_emulate": args.cuda_emulate,
                                   "cuda_arch": args.cuda_arch,
                                   "cuda_host_kernels":
-                                      args.cuda_host_kernels})
+                                      args.cuda_host_kernels,
+                                  "cuda_block_reduction_min":
+                                      args.cuda_block_reduction_min})
                 report(case, mode, clean_reason(why) if why else None)
         finally:
             worker.stop()

@@ -319,12 +319,16 @@ class CudaCompiler:
     CPU artifact; else a CUDA artifact with PTX for `arch` ("sm_90"), which
     the runtime runs on the GPU."""
 
-    def __init__(self, build_dir, arch=None, host_kernels=False):
+    def __init__(self, build_dir, arch=None, host_kernels=False,
+                 block_reduction_min=None):
         self.kiln_compile = os.path.join(build_dir, "bin", "kiln-compile")
         self.target = ([f"--cuda-arch={arch}"] if arch
                        else ["--cuda-emulate"])
         if host_kernels:
             self.target.append("--cuda-host-kernels")
+        if block_reduction_min is not None:
+            self.target.append(
+                f"--cuda-block-reduction-min={block_reduction_min}")
 
     def compile(self, model_path, model_bytes, opt_level, mcpu, mattr, shapes,
                 emit, out, all_dynamic=False, sequence_lengths=(),
@@ -355,7 +359,8 @@ def main():
         try:
             if req.get("cuda_arch"):
                 compiler = CudaCompiler(build_dir, req["cuda_arch"],
-                                        req.get("cuda_host_kernels"))
+                                        req.get("cuda_host_kernels"),
+                                        req.get("cuda_block_reduction_min"))
             elif req.get("cuda_emulate"):
                 compiler = CudaCompiler(build_dir)
             else:

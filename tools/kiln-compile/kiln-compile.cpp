@@ -159,6 +159,12 @@ static cl::opt<bool> cudaHostKernels(
              "of every kernel, which the tests' fake CUDA driver runs (the "
              "numbers of a CUDA artifact checked without a GPU)"),
     cl::cat(kilnCategory));
+static cl::opt<int64_t> cudaBlockReductionMin(
+    "cuda-block-reduction-min",
+    cl::desc("With --provider=cuda at -O1 and above: split reductions of at "
+             "least this many elements per output across a block of threads "
+             "(default 64; 1: every reduction; 0: none)"),
+    cl::init(64), cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -234,6 +240,7 @@ int main(int argc, char **argv) {
   options.cudaToolkit = cudaToolkit;
   options.cudaEmulate = cudaEmulate;
   options.cudaHostKernels = cudaHostKernels;
+  options.cudaBlockReductionMin = cudaBlockReductionMin;
   if (cudaEmulate && options.provider != kiln::Provider::Cuda) {
     errs() << "kiln-compile: --cuda-emulate needs --provider=cuda\n";
     return 2;
