@@ -83,6 +83,9 @@ struct CompileOptions {
   /// elements per output are split across a block (block_reduction); 0
   /// keeps every reduction serial in its thread.
   int64_t cudaBlockReductionMin = 64;
+  /// With the CUDA provider at O1+: contractions whose m, n and k are each
+  /// at least this are computed in shared-memory tiles; 0: never.
+  int64_t cudaTileMin = 16;
   /// With the CUDA provider: the artifact also carries the model compiled
   /// for the CPU (with these options otherwise), which the runtime opens
   /// when the device cannot be used and the session allows the CPU

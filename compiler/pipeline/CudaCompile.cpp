@@ -26,6 +26,7 @@ kiln::cudaCodegenOptions(const CompileOptions &options) {
   codegen.chips = options.cudaChips;
   codegen.hostKernels = options.cudaHostKernels;
   codegen.blockReductionMin = options.cudaBlockReductionMin;
+  codegen.tileMin = options.cudaTileMin;
   codegen.toolkit = options.cudaToolkit.empty() ? defaultCudaToolkit().str()
                                                 : options.cudaToolkit;
   return codegen;

@@ -193,6 +193,10 @@ def main():
                     "elements per output across a block (kiln-compile's "
                     "option; 1 puts every reduction the strategy takes "
                     "through it)")
+    ap.add_argument("--cuda-tile-min", type=int, metavar="N",
+                    help="with --cuda-arch: compute matmuls whose m, n and k "
+                    "are each at least N in shared-memory tiles "
+                    "(kiln-compile's option)")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -244,7 +248,8 @@ def main():
                                   "cuda_host_kernels":
                                       args.cuda_host_kernels,
                                   "cuda_block_reduction_min":
-                                      args.cuda_block_reduction_min})
+                                      args.cuda_block_reduction_min,
+                                  "cuda_tile_min": args.cuda_tile_min})
                 report(case, mode, clean_reason(why) if why else None)
         finally:
             worker.stop()

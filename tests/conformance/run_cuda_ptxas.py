@@ -8,6 +8,7 @@ not linked) fails the case as it would fail to load on a GPU.
   run_cuda_ptxas.py --build-dir build [--suite debian|onnx-pip|all]
                     [--arch sm_80,sm_90] [-j 2] [-O 3] [--filter REGEX]
                     [--sample N] [--expectations FILE]
+                    [--cuda-block-reduction-min N] [--cuda-tile-min N]
                     [--update-expectations] [-v]
 
 Only the static mode (shapes as the model gives them) is compiled; a case
@@ -82,7 +83,7 @@ def sequence_options(model_path):
     return args
 
 
-def check_case(compiler, ptxas, case, archs, opt_level):
+def check_case(compiler, ptxas, case, archs, opt_level, options=()):
     """None when every kernel's PTX assembles for every arch, else why not."""
     model = os.path.join(case.path, "model.onnx")
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +93,8 @@ def check_case(compiler, ptxas, case, archs, opt_level):
         except Exception as e:  # noqa: BLE001 - reported as the reason
             return f"inputs: {e}"
         cmd = [compiler, "--provider=cuda", "--cuda-arch=" + ",".join(archs),
-               "--emit=ptx", f"-O{opt_level}", model, "-o", out] + extra
+               "--emit=ptx", f"-O{opt_level}", *options, model, "-o",
+               out] + extra
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True,
                                   timeout=CASE_TIMEOUT_S)
@@ -145,11 +147,21 @@ def main():
     ap.add_argument("--expectations",
                     default=os.path.join(HERE, "cuda_expectations.txt"))
     ap.add_argument("--update-expectations", action="store_true")
+    ap.add_argument("--cuda-block-reduction-min", type=int, metavar="N",
+                    help="kiln-compile's option: 1 puts every reduction the "
+                    "block_reduction strategy takes through it")
+    ap.add_argument("--cuda-tile-min", type=int, metavar="N",
+                    help="kiln-compile's option: 1 puts every contraction the "
+                    "shared_memory_tiles strategy takes through it")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
     compiler = os.path.join(build_dir, "bin", "kiln-compile")
     archs = [a for a in args.arch.split(",") if a]
+    options = ([f"--cuda-block-reduction-min={args.cuda_block_reduction_min}"]
+               if args.cuda_block_reduction_min is not None else [])
+    if args.cuda_tile_min is not None:
+        options.append(f"--cuda-tile-min={args.cuda_tile_min}")
     if not os.path.exists(args.ptxas):
         print(f"SKIPPED: no ptxas at {args.ptxas} (install the CUDA toolkit "
               "or give --ptxas): the PTX checks need it")
@@ -176,7 +188,7 @@ def main():
             except queue.Empty:
                 return
             why = check_case(compiler, args.ptxas, case, archs,
-                             args.opt_level)
+                             args.opt_level, options)
             why = clean_reason(why) if why else None
             with lock:
                 results[case.key] = why

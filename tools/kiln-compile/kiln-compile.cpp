@@ -165,6 +165,12 @@ static cl::opt<int64_t> cudaBlockReductionMin(
              "least this many elements per output across a block of threads "
              "(default 64; 1: every reduction; 0: none)"),
     cl::init(64), cl::cat(kilnCategory));
+static cl::opt<int64_t> cudaTileMin(
+    "cuda-tile-min",
+    cl::desc("With --provider=cuda at -O1 and above: compute matmuls whose "
+             "m, n and k are each at least this in shared-memory tiles "
+             "(default 16; 1: every one the strategy takes; 0: none)"),
+    cl::init(16), cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -241,6 +247,7 @@ int main(int argc, char **argv) {
   options.cudaEmulate = cudaEmulate;
   options.cudaHostKernels = cudaHostKernels;
   options.cudaBlockReductionMin = cudaBlockReductionMin;
+  options.cudaTileMin = cudaTileMin;
   if (cudaEmulate && options.provider != kiln::Provider::Cuda) {
     errs() << "kiln-compile: --cuda-emulate needs --provider=cuda\n";
     return 2;

@@ -66,6 +66,11 @@ def Kiln_GpuStrategy : I32EnumAttr<"GpuStrategy",
   // share of the reduction, each warp combines its threads' partials with
   // shuffles, the block its warps' through shared memory.
   I32EnumAttrCase<"block_reduction", 0>,
+  // A contraction (one m, n and k dim, any batch dims) in output tiles of
+  // T x T elements, a thread each: the block loads T x T tiles of both
+  // operands into shared memory, waits, multiplies them, waits, T at a
+  // time along k.
+  I32EnumAttrCase<"shared_memory_tiles", 1>,
 ]> {
   let cppNamespace = "::kiln::codegen";
   let genSpecializedAttr = 0;

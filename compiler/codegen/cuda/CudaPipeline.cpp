@@ -58,10 +58,12 @@ static void addCudaSchedule(OpPassManager &pm,
   // O1+: the strategy layer, then the ops it configured take their
   // strategies; what is left is the first strategy's.
   std::string strategies;
-  if (options.optLevel >= 1 && options.blockReductionMin > 0)
+  if (options.optLevel >= 1 &&
+      (options.blockReductionMin > 0 || options.tileMin > 0))
     strategies = "kiln-gpu-select-lowering{block-reduction-min=" +
                  std::to_string(options.blockReductionMin) +
-                 "},kiln-gpu-block-reduction,";
+                 " tile-min=" + std::to_string(options.tileMin) +
+                 "},kiln-gpu-block-reduction,kiln-gpu-shared-memory-tiles,";
   addPipeline(pm, "func.func(kiln-gpu-parallel-dims-outer," + strategies +
                       accumulators +
                       "convert-linalg-to-parallel-loops),canonicalize,cse,"
@@ -108,6 +110,7 @@ void buildCudaEmulationPipeline(OpPassManager &pm,
   // threads wait for each other are left to the host-kernel harness.
   CudaCodegenOptions serial = options;
   serial.blockReductionMin = 0;
+  serial.tileMin = 0;
   addCudaSchedule(pm, serial);
   // The launches as loops, then the CPU pipeline's end (libm, not its
   // approximations: libdevice's functions are accurate too).
@@ -136,6 +139,11 @@ struct CudaCodegenPipelineOptions
       llvm::cl::desc("Split reductions of at least this many elements per "
                      "output across a block (0: never)"),
       llvm::cl::init(64)};
+  Option<int64_t> tileMin{
+      *this, "tile-min",
+      llvm::cl::desc("Compute contractions whose m, n and k are each at "
+                     "least this in shared-memory tiles (0: never)"),
+      llvm::cl::init(16)};
 };
 
 CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
@@ -147,6 +155,7 @@ CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
                                             : std::string(options.toolkit);
   codegen.blockSize = options.blockSize;
   codegen.blockReductionMin = options.blockReductionMin;
+  codegen.tileMin = options.tileMin;
   return codegen;
 }
 } // namespace

@@ -16,10 +16,10 @@
 
 #include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cuda/BlockReduction.h"
+#include "compiler/codegen/cuda/KernelIndexing.h"
 #include "compiler/codegen/cuda/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
-#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
@@ -31,6 +31,7 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln;
 using namespace kiln::codegen;
 
 namespace kiln {
@@ -77,38 +78,6 @@ namespace {
 
 constexpr int64_t kWarpSize = 32;
 
-Value cst(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
-/// The indices of `linear` in a row-major space of `sizes` (the last
-/// fastest), written into `ivs`.
-void delinearize(OpBuilder &b, Location loc, Value linear, ValueRange sizes,
-                 MutableArrayRef<Value> ivs) {
-  Value rest = linear;
-  for (int64_t d = sizes.size() - 1; d >= 0; --d) {
-    ivs[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, sizes[d]);
-    if (d != 0)
-      rest = arith::DivUIOp::create(b, loc, rest, sizes[d]);
-  }
-}
-
-Value product(OpBuilder &b, Location loc, ValueRange sizes) {
-  Value total = cst(b, loc, 1);
-  for (Value size : sizes)
-    total = b.createOrFold<arith::MulIOp>(loc, total, size);
-  return total;
-}
-
-/// The indices `map` gives at the loop indices `ivs`.
-SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map,
-                           ValueRange ivs) {
-  SmallVector<Value> result;
-  for (AffineExpr expr : map.getResults())
-    result.push_back(affine::expandAffineExpr(b, loc, expr, ivs, {}));
-  return result;
-}
-
 /// The combiner applied to `lhs` and `rhs` (it commutes).
 Value combine(OpBuilder &b, Operation *combiner, Value lhs, Value rhs) {
   IRMapping map;
@@ -146,7 +115,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   ValueRange reductionSizes = ValueRange(sizes).drop_front(numParallel);
   Value outputs = product(b, loc, parallelSizes);
   Value length = product(b, loc, reductionSizes);
-  Value zero = cst(b, loc, 0), one = cst(b, loc, 1);
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
 
   // CUDA refuses a grid of no blocks.
   Value any = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt,
@@ -159,7 +128,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
       {warps}, type, MemRefLayoutAttrInterface{},
       gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
   auto launch = gpu::LaunchOp::create(
-      b, loc, outputs, one, one, cst(b, loc, threads), one, one,
+      b, loc, outputs, one, one, indexConstant(b, loc, threads), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/{}, TypeRange{partials});
   b.setInsertionPointToEnd(&launch.getBody().front());
@@ -174,7 +143,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
 
   // Each thread's share: elements thread, thread + threads, ...
   auto share = scf::ForOp::create(
-      b, loc, thread, length, cst(b, loc, threads), ValueRange{neutral},
+      b, loc, thread, length, indexConstant(b, loc, threads), ValueRange{neutral},
       [&](OpBuilder &b, Location loc, Value k, ValueRange acc) {
         SmallVector<Value> loopIvs(ivs);
         delinearize(b, loc, k, reductionSizes,
@@ -185,7 +154,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
           if (isa<MemRefType>(value.getType()))
             value = memref::LoadOp::create(
                 b, loc, value,
-                indices(b, loc, op.getMatchingIndexingMap(input), loopIvs));
+                applyIndexingMap(b, loc, op.getMatchingIndexingMap(input), loopIvs));
           map.map(op.getMatchingBlockArgument(input), value);
         }
         map.map(op.getRegionOutputArgs().front(), acc.front());
@@ -201,7 +170,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   Value partial = reduceWarp(b, loc, combiner, share.getResult(0));
 
   // Lane 0 of each warp leaves its warp's result for the first warp.
-  Value warpSize = cst(b, loc, kWarpSize);
+  Value warpSize = indexConstant(b, loc, kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, thread, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, thread, warpSize);
   Value firstLane =
@@ -221,7 +190,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   // Lanes past the last warp take the neutral element (the load stays in
   // bounds).
   Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                        lane, cst(b, loc, warps));
+                                        lane, indexConstant(b, loc, warps));
   Value slot = arith::SelectOp::create(b, loc, inRange, lane, zero);
   Value total = arith::SelectOp::create(
       b, loc, inRange, memref::LoadOp::create(b, loc, shared, slot), neutral);
@@ -230,7 +199,7 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   b.setInsertionPointToStart(ifWriter.thenBlock());
   OpOperand *init = op.getDpsInitOperand(0);
   SmallVector<Value> at =
-      indices(b, loc, op.getMatchingIndexingMap(init), ivs);
+      applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs);
   Value start = memref::LoadOp::create(b, loc, init->get(), at);
   memref::StoreOp::create(b, loc, combine(b, combiner, start, total),
                           init->get(), at);

@@ -12,6 +12,7 @@
 #include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cuda/BlockReduction.h"
 #include "compiler/codegen/cuda/Passes.h"
+#include "compiler/codegen/cuda/SharedMemoryTiles.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
@@ -51,19 +52,42 @@ int64_t blockReductionThreads(std::optional<int64_t> length) {
   return std::clamp<int64_t>(threads, 32, 256);
 }
 
+/// Whether every static size of `dims` is at least `min`.
+bool atLeast(linalg::LinalgOp op, ArrayRef<unsigned> dims, int64_t min) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  return llvm::all_of(dims, [&](unsigned d) {
+    return ShapedType::isDynamic(ranges[d]) || ranges[d] >= min;
+  });
+}
+
 struct GpuSelectLoweringPass
     : kiln::impl::GpuSelectLoweringBase<GpuSelectLoweringPass> {
   using GpuSelectLoweringBase::GpuSelectLoweringBase;
 
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    getOperation().walk([&](linalg::GenericOp op) {
+    getOperation().walk([&](linalg::LinalgOp op) {
       if (getGpuLoweringConfig(op))
         return;
       std::string why;
-      if (failed(kiln::matchBlockReduction(op, why)))
+      // Matrix-vector products (an m or n below a tile) would leave most
+      // of a tile's threads idle: they keep a thread per output.
+      if (FailureOr<linalg::ContractionDimensions> dims =
+              kiln::matchSharedMemoryTiles(op, why);
+          succeeded(dims) && tileMin > 0 &&
+          atLeast(op, {dims->m.front(), dims->n.front(), dims->k.front()},
+                  tileMin)) {
+        setGpuLoweringConfig(
+            op, GpuLoweringConfigAttr::get(
+                    ctx, GpuStrategy::shared_memory_tiles, 256));
         return;
-      std::optional<int64_t> length = reductionLength(op);
+      }
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (!generic)
+        return;
+      if (failed(kiln::matchBlockReduction(generic, why)))
+        return;
+      std::optional<int64_t> length = reductionLength(generic);
       if (length && *length < blockReductionMin)
         return;
       setGpuLoweringConfig(

@@ -40,6 +40,10 @@ struct CudaCodegenOptions {
   /// keeps every reduction serial in its thread (the emulation does: its
   /// loops cannot run threads that wait for each other).
   int64_t blockReductionMin = 64;
+  /// O1+: contractions whose m, n and k are each at least this are
+  /// computed in shared-memory tiles (kiln-gpu-select-lowering's
+  /// tile-min); 0: a dot product per thread (the emulation's).
+  int64_t tileMin = 16;
   /// Artifacts only: a host copy of every kernel (kiln-gpu-host-kernels),
   /// which the tests' fake CUDA driver runs.
   bool hostKernels = false;

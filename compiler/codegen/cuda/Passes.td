@@ -30,7 +30,10 @@ def GpuSelectLowering
                 "ops a faster strategy takes";
   let description = [{
     On buffers, after `kiln-gpu-parallel-dims-outer`. Gives every op that a
-    GPU strategy takes a `kiln.gpu_lowering_config`: `block_reduction`
+    GPU strategy takes a `kiln.gpu_lowering_config`: `shared_memory_tiles`
+    (`kiln-gpu-shared-memory-tiles`, 256 threads: 16 x 16 tiles) for a
+    contraction that `matchSharedMemoryTiles` accepts whose m, n and k are
+    each at least `tile-min` (or known at run time only); `block_reduction`
     (`kiln-gpu-block-reduction`) for a reduction of at least
     `block-reduction-min` elements per output (or a run-time number) that
     `matchBlockReduction` accepts, with about four elements a thread (32 to
@@ -42,6 +45,9 @@ def GpuSelectLowering
            /*default=*/"64",
            "Reductions of at least this many elements per output (static "
            "sizes) are split across a block">,
+    Option<"tileMin", "tile-min", "int64_t", /*default=*/"16",
+           "Contractions whose m, n and k are each at least this (static "
+           "sizes) are computed in shared-memory tiles (0: none)">,
   ];
   let dependentDialects = ["kiln::codegen::KilnCodegenDialect"];
 }
@@ -61,6 +67,29 @@ def GpuBlockReduction
     `gpu.barrier` the first warp combines those and its lane 0 combines
     them with the output's initial value and stores it. A configured op
     the strategy cannot follow (see matchBlockReduction) is an error.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GpuSharedMemoryTiles
+    : Pass<"kiln-gpu-shared-memory-tiles", "mlir::func::FuncOp"> {
+  let summary = "Contractions configured shared_memory_tiles to blocks of "
+                "output tiles staged through shared memory";
+  let description = [{
+    Every linalg op with `#kiln.gpu_lowering_config<shared_memory_tiles,
+    threads = T * T>` (T = 8, 16 or 32) becomes a `gpu.launch` of one
+    block of T * T threads per T x T tile of the output (batch dims, then
+    m tiles, then n tiles linearized into the grid), a thread per output
+    element. Along k, T elements at a time, each thread loads one element
+    of each operand's tile into workgroup memory (nothing past an edge),
+    the block waits at a `gpu.barrier`, each thread runs the op's body over
+    its row of the first tile and column of the second (up to the last k),
+    and the block waits again. Threads inside the output start from its
+    element and store their result. A configured op the strategy cannot
+    follow (see matchSharedMemoryTiles) is an error.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect",
                            "mlir::memref::MemRefDialect",

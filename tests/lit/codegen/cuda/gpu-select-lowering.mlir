@@ -100,3 +100,24 @@ func.func @not_taken(%a: memref<4x128xf32>, %b: memref<128x4xf32>, %c: memref<4x
   }
   return
 }
+
+// -----
+
+// Matmuls whose m, n and k are each 16 or more (or known at run time
+// only) are computed in 16 x 16 shared-memory tiles; a matrix-vector
+// product keeps a thread per output.
+// CHECK-LABEL: func.func @matmuls
+// MIN-LABEL: func.func @matmuls
+// MIN: shared_memory_tiles
+// CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
+// CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
+// CHECK: linalg.matmul ins
+// CHECK-NOT: kiln.gpu_lowering_config
+func.func @matmuls(%a: memref<32x64xf32>, %b: memref<64x32xf32>, %c: memref<32x32xf32>,
+                   %d: memref<?x?xf32>, %e: memref<?x?xf32>, %f: memref<?x?xf32>,
+                   %g: memref<1x64xf32>, %h: memref<1x32xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x32xf32>) outs(%c : memref<32x32xf32>)
+  linalg.matmul ins(%d, %e : memref<?x?xf32>, memref<?x?xf32>) outs(%f : memref<?x?xf32>)
+  linalg.matmul ins(%g, %b : memref<1x64xf32>, memref<64x32xf32>) outs(%h : memref<1x32xf32>)
+  return
+}

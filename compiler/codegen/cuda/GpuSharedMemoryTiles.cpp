@@ -1,0 +1,262 @@
+//===- GpuSharedMemoryTiles.cpp - Contractions in shared-memory tiles -----===//
+//
+// The first strategy computes a matmul as one dot product per thread,
+// every operand element read from global memory by every thread that
+// needs it: M * N * K * 2 loads. shared_memory_tiles gives each block a
+// T x T tile of the output, a thread per element: along k, T at a time,
+// the block loads a T x T tile of each operand into shared memory (one
+// element a thread, neighbouring threads reading neighbouring elements of
+// row-major operands), waits at a barrier, each thread combines its row
+// of the first tile with its column of the second, and the block waits
+// again before the tiles are overwritten: each loaded element serves T
+// threads. Edges load nothing past the operands and the k loop stops at
+// the last element, so any body (integer products with zero points too)
+// sees only real elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/cuda/KernelIndexing.h"
+#include "compiler/codegen/cuda/Passes.h"
+#include "compiler/codegen/cuda/SharedMemoryTiles.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_GPUSHAREDMEMORYTILES
+#include "compiler/codegen/cuda/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::codegen;
+
+namespace kiln {
+
+FailureOr<linalg::ContractionDimensions>
+matchSharedMemoryTiles(linalg::LinalgOp op, std::string &why) {
+  auto fail = [&](const char *reason) {
+    why = reason;
+    return FailureOr<linalg::ContractionDimensions>(failure());
+  };
+  if (!op.hasPureBufferSemantics())
+    return fail("it is not on buffers");
+  if (!linalg::isaContractionOpInterface(op) || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return fail("it is not a contraction of two operands");
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1)
+    return fail("it has not one m, one n and one k dim");
+  unsigned numParallel = op.getNumParallelLoops();
+  for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+    if ((i < numParallel) != (iterator == utils::IteratorType::parallel))
+      return fail("its parallel loops are not all outside its reductions");
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !type.getElementType().isIntOrFloat() ||
+        type.getElementTypeBitWidth() > 64)
+      return fail("an operand is not a memref of scalars of at most 64 bits");
+  }
+  for (Operation &inner : op.getBlock()->without_terminator())
+    if (!isMemoryEffectFree(&inner) || isa<linalg::IndexOp>(inner))
+      return fail("its body has side effects or index ops");
+  return dims;
+}
+
+int64_t sharedMemoryTileSize(int64_t threads) {
+  switch (threads) {
+  case 64:
+    return 8;
+  case 256:
+    return 16;
+  case 1024:
+    return 32;
+  default:
+    return 0;
+  }
+}
+
+} // namespace kiln
+
+namespace {
+
+LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
+  std::string why;
+  FailureOr<linalg::ContractionDimensions> dims =
+      matchSharedMemoryTiles(op, why);
+  if (failed(dims))
+    return op.emitOpError("cannot be lowered in shared-memory tiles: ")
+           << why;
+  int64_t tile = sharedMemoryTileSize(config.getThreads());
+  if (!tile)
+    return op.emitOpError("shared_memory_tiles takes 64, 256 or 1024 "
+                          "threads (square tiles), not ")
+           << config.getThreads();
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  SmallVector<Value> sizes;
+  for (Range range : op.createLoopRanges(b, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
+  unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  Value tileSize = indexConstant(b, loc, tile);
+  // The grid: batch dims, then tiles of m, then tiles of n (the fastest).
+  SmallVector<Value> gridSizes;
+  for (unsigned d : dims->batch)
+    gridSizes.push_back(sizes[d]);
+  gridSizes.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[m], tileSize));
+  gridSizes.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[n], tileSize));
+  Value blocks = product(b, loc, gridSizes);
+  Value any = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt,
+                                            blocks, zero);
+  auto ifAny = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(ifAny.thenBlock());
+
+  OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto tileType = [&](OpOperand *operand) {
+    return MemRefType::get(
+        {tile, tile}, cast<MemRefType>(operand->get().getType()).getElementType(),
+        MemRefLayoutAttrInterface{}, workgroup);
+  };
+  auto launch = gpu::LaunchOp::create(
+      b, loc, blocks, one, one, indexConstant(b, loc, tile * tile), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, TypeRange{tileType(lhs), tileType(rhs)});
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(launch.getBody().front().getTerminator());
+  Value lhsTile = launch.getWorkgroupAttributions()[0];
+  Value rhsTile = launch.getWorkgroupAttributions()[1];
+
+  // The block's tile and the thread's element of it (column fastest).
+  SmallVector<Value> blockIds(gridSizes.size());
+  delinearize(b, loc, launch.getBlockIds().x, gridSizes, blockIds);
+  Value thread = launch.getThreadIds().x;
+  Value row = arith::DivUIOp::create(b, loc, thread, tileSize);
+  Value col = arith::RemUIOp::create(b, loc, thread, tileSize);
+  SmallVector<Value> ivs(op.getNumLoops(), zero);
+  for (auto [d, id] : llvm::zip(dims->batch, blockIds))
+    ivs[d] = id;
+  Value m0 = arith::MulIOp::create(b, loc, blockIds[dims->batch.size()],
+                                   tileSize);
+  Value n0 = arith::MulIOp::create(b, loc, blockIds.back(), tileSize);
+  ivs[m] = arith::AddIOp::create(b, loc, m0, row);
+  ivs[n] = arith::AddIOp::create(b, loc, n0, col);
+  auto below = [&](Value index, Value size) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, index,
+                                 size);
+  };
+  auto both = [&](Value x, Value y) {
+    return arith::AndIOp::create(b, loc, x, y);
+  };
+  Value inOutput = both(below(ivs[m], sizes[m]), below(ivs[n], sizes[n]));
+
+  // The element of `operand` at `at` when `inside`, else zero (never used:
+  // the k loop stops at the last element, outputs past the edge are not
+  // stored).
+  auto guardedLoad = [&](OpOperand *operand, ArrayRef<Value> at,
+                         Value inside) {
+    Type type = cast<MemRefType>(operand->get().getType()).getElementType();
+    auto ifInside = scf::IfOp::create(b, loc, TypeRange{type}, inside,
+                                      /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifInside.thenBlock());
+    Value loaded = memref::LoadOp::create(
+        b, loc, operand->get(),
+        applyIndexingMap(b, loc, op.getMatchingIndexingMap(operand), at));
+    scf::YieldOp::create(b, loc, loaded);
+    b.setInsertionPointToStart(ifInside.elseBlock());
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+    scf::YieldOp::create(b, loc, zero);
+    return ifInside.getResult(0);
+  };
+  Value start = guardedLoad(init, ivs, inOutput);
+
+  Value length = sizes[k];
+  auto steps = scf::ForOp::create(
+      b, loc, zero, length, tileSize, ValueRange{start},
+      [&](OpBuilder &nb, Location loc, Value k0, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(nb.getInsertionBlock());
+        // This thread's element of each operand tile: (row, k0 + col) of
+        // the first, (k0 + row, col) of the second.
+        SmallVector<Value> at(ivs);
+        at[k] = arith::AddIOp::create(b, loc, k0, col);
+        memref::StoreOp::create(
+            b, loc,
+            guardedLoad(lhs, at,
+                        both(below(ivs[m], sizes[m]), below(at[k], length))),
+            lhsTile, ValueRange{row, col});
+        at[k] = arith::AddIOp::create(b, loc, k0, row);
+        memref::StoreOp::create(
+            b, loc,
+            guardedLoad(rhs, at,
+                        both(below(at[k], length), below(ivs[n], sizes[n]))),
+            rhsTile, ValueRange{row, col});
+        gpu::BarrierOp::create(b, loc);
+        Value count = arith::MinUIOp::create(
+            b, loc, tileSize, arith::SubIOp::create(b, loc, length, k0));
+        auto products = scf::ForOp::create(
+            b, loc, zero, count, one, acc,
+            [&](OpBuilder &ib, Location loc, Value kk, ValueRange acc) {
+              IRMapping map;
+              map.map(op.getMatchingBlockArgument(lhs),
+                      memref::LoadOp::create(ib, loc, lhsTile,
+                                             ValueRange{row, kk}));
+              map.map(op.getMatchingBlockArgument(rhs),
+                      memref::LoadOp::create(ib, loc, rhsTile,
+                                             ValueRange{kk, col}));
+              map.map(op.getMatchingBlockArgument(init), acc.front());
+              for (Operation &inner : op.getBlock()->without_terminator())
+                ib.clone(inner, map);
+              scf::YieldOp::create(
+                  ib, loc,
+                  map.lookup(op.getBlock()->getTerminator()->getOperand(0)));
+            });
+        // No thread loads the next tiles before every thread is done
+        // with these.
+        gpu::BarrierOp::create(b, loc);
+        scf::YieldOp::create(b, loc, products.getResult(0));
+      });
+  auto ifInOutput = scf::IfOp::create(b, loc, inOutput, false);
+  b.setInsertionPointToStart(ifInOutput.thenBlock());
+  memref::StoreOp::create(
+      b, loc, steps.getResult(0), init->get(),
+      applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs));
+  op->erase();
+  return success();
+}
+
+struct GpuSharedMemoryTilesPass
+    : kiln::impl::GpuSharedMemoryTilesBase<GpuSharedMemoryTilesPass> {
+  void runOnOperation() override {
+    SmallVector<std::pair<Operation *, GpuLoweringConfigAttr>> configured;
+    getOperation().walk([&](Operation *op) {
+      if (GpuLoweringConfigAttr config = getGpuLoweringConfig(op);
+          config && config.getStrategy() == GpuStrategy::shared_memory_tiles)
+        configured.emplace_back(op, config);
+    });
+    for (auto [op, config] : configured) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp) {
+        op->emitOpError("is configured for shared_memory_tiles but is not a "
+                        "linalg op");
+        return signalPassFailure();
+      }
+      if (failed(lower(linalgOp, config)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
