@@ -17,6 +17,7 @@
 #include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cuda/BlockReduction.h"
 #include "compiler/codegen/cuda/KernelIndexing.h"
+#include "compiler/codegen/cuda/LowerConfigured.h"
 #include "compiler/codegen/cuda/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
@@ -210,22 +211,10 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
 struct GpuBlockReductionPass
     : kiln::impl::GpuBlockReductionBase<GpuBlockReductionPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<Operation *, GpuLoweringConfigAttr>> configured;
-    getOperation().walk([&](Operation *op) {
-      if (GpuLoweringConfigAttr config = getGpuLoweringConfig(op);
-          config && config.getStrategy() == GpuStrategy::block_reduction)
-        configured.emplace_back(op, config);
-    });
-    for (auto [op, config] : configured) {
-      auto generic = dyn_cast<linalg::GenericOp>(op);
-      if (!generic) {
-        op->emitOpError("is configured for block_reduction but is not a "
-                        "linalg.generic");
-        return signalPassFailure();
-      }
-      if (failed(lower(generic, config)))
-        return signalPassFailure();
-    }
+    if (failed(lowerGpuConfigured<linalg::GenericOp>(
+            getOperation(), GpuStrategy::block_reduction, "a linalg.generic",
+            lower)))
+      signalPassFailure();
   }
 };
 

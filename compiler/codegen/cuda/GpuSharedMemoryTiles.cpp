@@ -17,6 +17,7 @@
 
 #include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cuda/KernelIndexing.h"
+#include "compiler/codegen/cuda/LowerConfigured.h"
 #include "compiler/codegen/cuda/Passes.h"
 #include "compiler/codegen/cuda/SharedMemoryTiles.h"
 
@@ -240,22 +241,10 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
 struct GpuSharedMemoryTilesPass
     : kiln::impl::GpuSharedMemoryTilesBase<GpuSharedMemoryTilesPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<Operation *, GpuLoweringConfigAttr>> configured;
-    getOperation().walk([&](Operation *op) {
-      if (GpuLoweringConfigAttr config = getGpuLoweringConfig(op);
-          config && config.getStrategy() == GpuStrategy::shared_memory_tiles)
-        configured.emplace_back(op, config);
-    });
-    for (auto [op, config] : configured) {
-      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-      if (!linalgOp) {
-        op->emitOpError("is configured for shared_memory_tiles but is not a "
-                        "linalg op");
-        return signalPassFailure();
-      }
-      if (failed(lower(linalgOp, config)))
-        return signalPassFailure();
-    }
+    if (failed(lowerGpuConfigured<linalg::LinalgOp>(
+            getOperation(), GpuStrategy::shared_memory_tiles, "a linalg op",
+            lower)))
+      signalPassFailure();
   }
 };
 
