@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -41,7 +42,16 @@ struct ThreadPool::Loop {
   Body body;
   void *arg;
   int64_t begin, end, chunkSize, numChunks;
-  std::atomic<int64_t> nextChunk{0};
+  /// Chunks not yet claimed: slice t holds [lo, hi) of them (lo in the low
+  /// 32 bits), thread t's own. A thread takes its chunks from the front of
+  /// its slice and, once that is empty, steals from the back of the others'.
+  /// Consecutive loops over the same range give each thread the same part
+  /// of it, so a kernel reads what the same core's previous kernel wrote.
+  struct alignas(64) Slice {
+    std::atomic<uint64_t> range{0};
+  };
+  std::unique_ptr<Slice[]> slices;
+  int32_t numSlices = 0;
   std::atomic<uint64_t> participants{0};
   // Guarded by doneMutex: chunks not yet finished, and workers that hold a
   // pointer to the loop. Workers only enter while the loop is queued (under
@@ -63,7 +73,7 @@ ThreadPool::ThreadPool(int32_t numThreads) {
   numThreads_ = numThreads;
   workers_.reserve(numThreads_ - 1);
   for (int32_t i = 1; i < numThreads_; ++i)
-    workers_.emplace_back([this] { workerMain(); });
+    workers_.emplace_back([this, i] { workerMain(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -76,11 +86,52 @@ ThreadPool::~ThreadPool() {
     t.join();
 }
 
-uint64_t ThreadPool::runChunks(Loop &loop) {
+namespace {
+constexpr uint64_t packRange(uint64_t lo, uint64_t hi) { return lo | hi << 32; }
+
+/// Claims a chunk of `slice` from its front (owner) or back; -1 if empty.
+int64_t claimFrom(std::atomic<uint64_t> &slice, bool front) {
+  uint64_t r = slice.load(std::memory_order_relaxed);
+  for (;;) {
+    uint64_t lo = r & 0xffffffffu, hi = r >> 32;
+    if (lo >= hi)
+      return -1;
+    uint64_t next = front ? packRange(lo + 1, hi) : packRange(lo, hi - 1);
+    if (slice.compare_exchange_weak(r, next, std::memory_order_relaxed))
+      return static_cast<int64_t>(front ? lo : hi - 1);
+  }
+}
+} // namespace
+
+int64_t ThreadPool::claimChunk(Loop &loop, int32_t self) {
+  if (self < loop.numSlices) {
+    int64_t c = claimFrom(loop.slices[self].range, /*front=*/true);
+    if (c >= 0)
+      return c;
+  }
+  for (int32_t i = 1; i <= loop.numSlices; ++i) {
+    int32_t victim = (self + i) % loop.numSlices;
+    int64_t c = claimFrom(loop.slices[victim].range, /*front=*/false);
+    if (c >= 0)
+      return c;
+  }
+  return -1;
+}
+
+bool ThreadPool::exhausted(Loop &loop) {
+  for (int32_t i = 0; i < loop.numSlices; ++i) {
+    uint64_t r = loop.slices[i].range.load(std::memory_order_relaxed);
+    if ((r & 0xffffffffu) < (r >> 32))
+      return false;
+  }
+  return true;
+}
+
+uint64_t ThreadPool::runChunks(Loop &loop, int32_t self) {
   uint64_t ran = 0;
   for (;;) {
-    int64_t chunk = loop.nextChunk.fetch_add(1, std::memory_order_relaxed);
-    if (chunk >= loop.numChunks)
+    int64_t chunk = claimChunk(loop, self);
+    if (chunk < 0)
       break;
     if (ran == 0)
       loop.participants.fetch_add(1, std::memory_order_relaxed);
@@ -104,7 +155,7 @@ void ThreadPool::finishChunks(Loop &loop, uint64_t count, bool worker) {
   }
 }
 
-void ThreadPool::workerMain() {
+void ThreadPool::workerMain(int32_t self) {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     if (!stopping_ && queue_.empty()) {
@@ -130,7 +181,7 @@ void ThreadPool::workerMain() {
     Loop *loop = queue_.front();
     // The loop stays queued while it has unclaimed chunks so that other
     // idle workers join it; whoever finds it exhausted dequeues it.
-    if (loop->nextChunk.load(std::memory_order_relaxed) >= loop->numChunks) {
+    if (exhausted(*loop)) {
       queue_.pop_front();
       continue;
     }
@@ -139,7 +190,7 @@ void ThreadPool::workerMain() {
       ++loop->workersInside;
     }
     lock.unlock();
-    uint64_t ran = runChunks(*loop);
+    uint64_t ran = runChunks(*loop, self);
     workerChunks_.fetch_add(ran, std::memory_order_relaxed);
     // After this the caller may return and `loop` may be gone.
     finishChunks(*loop, ran, /*worker=*/true);
@@ -158,9 +209,12 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
     body(arg, begin, end);
     return;
   }
-  // A few chunks per thread balance uneven chunks and busy workers without
-  // making chunks smaller than the grain the compiler asked for.
-  int64_t maxChunks = static_cast<int64_t>(numThreads_) * 4;
+  // Up to 16 chunks per thread balance uneven chunks and busy workers
+  // without making chunks smaller than the grain the compiler asked for.
+  // Kernels cut their work into a few even tasks with grain 1: with 4 per
+  // thread, 14 column tasks of a pointwise convolution went in 7 chunks of
+  // two, 8 tasks against 6 on two threads (1.33x over one; 1.8x now).
+  int64_t maxChunks = static_cast<int64_t>(numThreads_) * 16;
   int64_t numChunks = std::min(maxChunks, (range + grain - 1) / grain);
   Loop loop;
   loop.body = body;
@@ -170,6 +224,14 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   loop.chunkSize = (range + numChunks - 1) / numChunks;
   loop.numChunks = (range + loop.chunkSize - 1) / loop.chunkSize;
   loop.pending = loop.numChunks;
+  loop.numSlices = static_cast<int32_t>(
+      std::min<int64_t>(numThreads_, loop.numChunks));
+  loop.slices = std::make_unique<Loop::Slice[]>(loop.numSlices);
+  for (int32_t t = 0; t < loop.numSlices; ++t)
+    loop.slices[t].range.store(
+        packRange(loop.numChunks * t / loop.numSlices,
+                  loop.numChunks * (t + 1) / loop.numSlices),
+        std::memory_order_relaxed);
   parallelLoops_.fetch_add(1, std::memory_order_relaxed);
   int64_t sleeping;
   {
@@ -183,7 +245,7 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   for (int64_t i = 0; i < helpers; ++i)
     wake_.notify_one();
 
-  finishChunks(loop, runChunks(loop), /*worker=*/false);
+  finishChunks(loop, runChunks(loop, 0), /*worker=*/false);
   {
     // Dequeue it ourselves if no worker did, so none picks it up later.
     std::lock_guard<std::mutex> lock(mutex_);

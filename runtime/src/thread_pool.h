@@ -56,9 +56,14 @@ public:
 
 private:
   struct Loop;
-  void workerMain();
-  /// Claims and runs chunks of `loop` until none are left; returns how many.
-  static uint64_t runChunks(Loop &loop);
+  /// Worker `self` (1 to numThreads - 1; the caller of a loop is 0).
+  void workerMain(int32_t self);
+  /// Claims and runs chunks of `loop` as thread `self` until none are
+  /// left; returns how many.
+  static uint64_t runChunks(Loop &loop, int32_t self);
+  /// The next chunk thread `self` runs, or -1 when all are claimed.
+  static int64_t claimChunk(Loop &loop, int32_t self);
+  static bool exhausted(Loop &loop);
   void finishChunks(Loop &loop, uint64_t count, bool worker);
 
   int32_t numThreads_;
