@@ -1502,8 +1502,11 @@ typedef struct {
   int64_t sbb, sbk, sbn;
   float *c;
   int64_t scb, scm, scn;
-  /* Tasks: batch x mTasks x nTasks blocks of mChunk x nChunk of C. */
-  int64_t mTasks, nTasks, mChunk, nChunk;
+  /* Tasks: batch x mTasks x nTasks blocks of C, mChunk rows by the columns
+   * of units [t * nUnits / nTasks, (t + 1) * nUnits / nTasks) of nUnit
+   * columns each (the last unit cut at N): sizes that differ by at most a
+   * unit, so that two threads taking half the tasks each finish together. */
+  int64_t mTasks, nTasks, mChunk, nUnit, nUnits;
   /* A convolution: B is implicit, one image per batch (x moves by sbb). */
   const KG_NAME(convB) *conv;
   /* C starts from bias[m] (shared by every batch) instead of its value. */
@@ -1591,9 +1594,11 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
   for (int64_t t = begin; t < end; ++t) {
     int64_t bi = t / (j->mTasks * j->nTasks);
     int64_t r = t % (j->mTasks * j->nTasks);
-    int64_t m0 = r / j->nTasks * j->mChunk, n0 = r % j->nTasks * j->nChunk;
+    int64_t m0 = r / j->nTasks * j->mChunk, nt = r % j->nTasks;
+    int64_t n0 = nt * j->nUnits / j->nTasks * j->nUnit;
+    int64_t n1 = (nt + 1) * j->nUnits / j->nTasks * j->nUnit;
     int64_t mc = j->M - m0 < j->mChunk ? j->M - m0 : j->mChunk;
-    int64_t nc = j->N - n0 < j->nChunk ? j->N - n0 : j->nChunk;
+    int64_t nc = (n1 < j->N ? n1 : j->N) - n0;
     int64_t g = 0;
     if (j->groups > 1) {
       g = bi % j->groups;
@@ -1674,7 +1679,7 @@ KG_HIDDEN void KG_NAME(kiln_sgemm)(
     return;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
-                    scn, 1, 1, M, N, NULL, NULL, 0, NULL};
+                    scn, 1, 1, M, N, 1, NULL, NULL, 0, NULL};
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
@@ -1691,7 +1696,7 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_bias)(
     return;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak,
                     (const float *)b, sbb, sbk, sbn, (float *)c, scb, scm,
-                    scn, 1, 1, M, N, NULL, (const float *)bias, sbias, NULL};
+                    scn, 1, 1, M, N, 1, NULL, (const float *)bias, sbias, NULL};
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
@@ -1712,7 +1717,7 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
-                    (float *)c, scb, scm, scn, 1, 1, M, N, NULL,
+                    (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
                     (const float *)bias, sbias, (const float *)bPacked};
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
@@ -1733,7 +1738,7 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_apacked)(
   if (batch <= 0 || M <= 0 || N <= 0)
     return;
   KG_NAME(job) j = {M, N, K, NULL, 0, 0, 0, (const float *)b, sbb, sbk, sbn,
-                    (float *)c, scb, scm, scn, 1, 1, M, N, NULL,
+                    (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
                     (const float *)bias, sbias, NULL};
   j.aPacked = (const float *)aPacked;
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
@@ -1812,12 +1817,15 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
     return;
   }
   {
-    /* Columns in tasks of about KG_NC, in whole units: vectors, or for a
+    /* Columns in tasks of about KG_NC, in whole units: a register tile's
+     * columns (whole panels of B packed at compile time: a task starting
+     * inside one read it from the wrong column), or for a
      * convolution output rows (the direct path then has no partial rows,
      * and copies each input row into fewer tasks). An even number of
-     * tasks of near-equal size, so that two threads finish together
-     * (784 columns: 208, 208, 208, 160 rather than 256, 256, 256, 16). */
-    int64_t unit = j.conv ? j.conv->OW : KG_W;
+     * tasks of near-equal size (see the job), so that two threads finish
+     * together (784 columns: 192, 192, 192, 208 rather than 256, 256, 256,
+     * 16). */
+    int64_t unit = j.conv ? j.conv->OW : KG_NR;
     /* A single output row (1-D convolutions) in runs of whole tiles
      * instead: as one unit it was split by filters, each task copying the
      * whole input (an audio front end's 256 channels of 3200 samples,
@@ -1836,16 +1844,15 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
       per = units;
     int64_t nTasks = (units + per - 1) / per;
     /* Too few tasks for the pool: narrower column tasks first, down to a
-     * packed panel's width (2 x KG_W columns), before any split of M,
-     * which packs B again per task (a 576 -> 96 pointwise layer on 14 x
-     * 14 pixels, 196 columns, ran as three M tasks of 36, 36 and 24
-     * rows: 1.2x on two threads). Twice as many as the bar: the pool
-     * hands them out as threads come free, so an uneven last one costs
-     * less (196 columns: 48, 48, 48, 48, 4 rather than 64, 64, 64, 4).
-     * Only where no task packs A for itself: A packed at compile time, or
-     * a convolution's weights (read transposed in place, or packed once
-     * by prepackA); a 7 x 7 pointwise layer's A^T, the pixels read with
-     * a stride, packed by each of five tasks cost 45% on one thread. */
+     * register tile's width, before any split of M, which packs B again
+     * per task (a 576 -> 96 pointwise layer on 14 x 14 pixels, 196
+     * columns, ran as three M tasks of 36, 36 and 24 rows: 1.2x on two
+     * threads). Twice as many as the bar: the pool hands them out as
+     * threads come free, so an uneven last one costs less. Only where no
+     * task packs A for itself: A packed at compile time, or a
+     * convolution's weights (read transposed in place, or packed once by
+     * prepackA); a 7 x 7 pointwise layer's A^T, the pixels read with a
+     * stride, packed by each of five tasks cost 45% on one thread. */
     /* And only where A is the smaller operand or fits in L2 with room to
      * spare: every column task reads all of A, every row task all of B (a
      * 3 x 3 layer of 192 filters on 20 x 20 pixels has 1.3 MB of weights
@@ -1858,35 +1865,19 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
                : (double)K * N;
     if (batch * nTasks < KG_TASKS && (j.aPacked || j.conv) &&
         ((double)M * K <= bFloats || M * K <= KG_SPLIT_A_FLOATS)) {
-      int64_t minUnits = (KG_NR + unit - 1) / unit;
-      int64_t most = units / minUnits;
+      int64_t most = units / ((KG_NR + unit - 1) / unit);
       int64_t want = (2 * KG_TASKS + batch - 1) / batch;
-      if (most > nTasks) {
+      if (most > nTasks)
         nTasks = want < most ? want : most;
-        /* An even number of near-equal tasks where a size gives one: 20
-         * rows in 8 tasks are 3, 3, 3, 3, 3, 3, 2 (two threads: 12 rows
-         * against 8, 1.6x on a 3 x 3 layer of 192 filters on 20 x 20);
-         * in 10 they are 2 each. */
-        for (int64_t size = (units + nTasks - 1) / nTasks; size >= minUnits;
-             --size) {
-          int64_t t = (units + size - 1) / size;
-          if (t % 2 == 0 && 2 * (units - (t - 1) * size) >= size) {
-            nTasks = t;
-            break;
-          }
-        }
-      }
     }
-    if (nTasks > 1 && nTasks % 2)
+    /* Even where the units allow: the 576 -> 96 layer's 196 columns went
+     * in 5 tasks of 48, 48, 48, 48 and 4 columns, 3 : 2 on two threads
+     * (1.4x over one). */
+    if (nTasks > 1 && nTasks % 2 && nTasks < units)
       ++nTasks;
-    per = (units + nTasks - 1) / nTasks;
-    j.nChunk = per * unit;
-    /* B packed at compile time: whole panels (a task's columns start at
-     * a panel's first; 960 columns in tasks of 240 read panel 7 from
-     * column 240 on, a silently wrong half of C). */
-    if (j.bPacked)
-      j.nChunk = (j.nChunk + KG_NR - 1) / KG_NR * KG_NR;
-    j.nTasks = (N + j.nChunk - 1) / j.nChunk;
+    j.nTasks = nTasks;
+    j.nUnit = unit;
+    j.nUnits = units;
     int64_t tasks = batch * j.nTasks;
     /* Too few tasks: split M too, in chunks of at least 32 rows (each
      * packs B again, K x N copies against mChunk x K x N multiply-adds).
@@ -2988,7 +2979,7 @@ KG_HIDDEN void KG_NAME(kiln_sconv2d)(
                              transposed ? (const float *)w : NULL, 0, F};
   KG_NAME(job) j = {F, P, K, (const float *)w, 0, swf, swk,
                     (const float *)x, sxn, 0, 0, (float *)y, syn, syf,
-                    1, 1, 1, F, P, &geometry, (const float *)b, sb, NULL,
+                    1, 1, 1, F, P, 1, &geometry, (const float *)b, sb, NULL,
                     G, swg, sxg, syg, sbg};
   KG_NAME(runWithEpilogue)(&j, N * G, act, alpha, beta, res);
 }
