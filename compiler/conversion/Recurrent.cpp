@@ -220,11 +220,11 @@ public:
 
   /// Runs every direction and returns Y, Y_h, Y_c (null where unused).
   SmallVector<Value> build() {
-    int64_t dirs = s.direction == "bidirectional" ? 2 : 1;
     SmallVector<Value> ys, hs, cs;
-    for (int64_t d = 0; d < dirs; ++d) {
-      bool reverse = s.direction == "reverse" || d == 1;
-      auto [y, h, c] = direction(d, reverse);
+    if (s.direction == "bidirectional") {
+      bothDirections(ys, hs, cs);
+    } else {
+      auto [y, h, c] = direction(0, s.direction == "reverse");
       ys.push_back(y);
       hs.push_back(h);
       cs.push_back(c);
@@ -657,6 +657,78 @@ private:
       return arith::SelectOp::create(nb, nl, valid, a[0], old ? a[1] : c(nb, 0))
           .getResult();
     });
+  }
+
+  /// The two directions of a bidirectional layer as the two iterations of
+  /// an scf.forall, each an scf.index_switch case holding one direction's
+  /// loop: they share nothing but their inputs, so the session's threads
+  /// run them side by side (kiln-dispatch-parallel-loops dispatches such a
+  /// loop whatever its trip count). Each step of a direction is too small
+  /// to share between threads (a [1, 128] x [128, 512] product and the
+  /// gates: 4 us, which two threads made slower), while the sequence of
+  /// steps is long. The results come back through [2, ...] shared outputs,
+  /// one slice per direction.
+  void bothDirections(SmallVectorImpl<Value> &ys, SmallVectorImpl<Value> &hs,
+                      SmallVectorImpl<Value> &cs) {
+    bool lstm = s.cell == Cell::LSTM;
+    SmallVector<SmallVector<OpFoldResult>> shapes;
+    if (useY())
+      shapes.push_back({seq, batch, hidden});
+    shapes.push_back({batch, hidden});
+    if (lstm)
+      shapes.push_back({batch, hidden});
+    SmallVector<Type> types;
+    SmallVector<Value> outs;
+    for (ArrayRef<OpFoldResult> shape : shapes) {
+      types.push_back(typeOf(shape));
+      SmallVector<OpFoldResult> both{idx(2)};
+      both.append(shape.begin(), shape.end());
+      outs.push_back(createEmpty(b, loc, typeOf(both), both));
+    }
+    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{idx(2)},
+                                        outs, std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(forall.getTerminator());
+      Value d = forall.getInductionVars()[0];
+      auto sw = scf::IndexSwitchOp::create(b, loc, types, d,
+                                           ArrayRef<int64_t>{0}, 1);
+      for (int64_t dir = 0; dir < 2; ++dir) {
+        Region &region = dir == 0 ? sw.getCaseRegions()[0]
+                                  : sw.getDefaultRegion();
+        b.createBlock(&region);
+        auto [y, h, c] = direction(dir, /*reverse=*/dir == 1);
+        SmallVector<Value> results;
+        if (useY())
+          results.push_back(y);
+        results.push_back(h);
+        if (lstm)
+          results.push_back(c);
+        scf::YieldOp::create(b, loc, results);
+      }
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      for (auto [k, shape] : llvm::enumerate(shapes)) {
+        SmallVector<OpFoldResult> offsets{d}, sizes{idx(1)};
+        offsets.append(shape.size(), idx(0));
+        sizes.append(shape.begin(), shape.end());
+        tensor::ParallelInsertSliceOp::create(
+            b, loc, sw.getResult(k), forall.getRegionIterArgs()[k], offsets,
+            sizes, SmallVector<OpFoldResult>(sizes.size(), idx(1)));
+      }
+    }
+    // Direction d's slice of each result.
+    auto part = [&](unsigned k, int64_t dir) {
+      SmallVector<OpFoldResult> offsets{idx(dir)}, sizes{idx(1)};
+      offsets.append(shapes[k].size(), idx(0));
+      sizes.append(shapes[k].begin(), shapes[k].end());
+      return slice(forall.getResult(k), offsets, sizes, {0});
+    };
+    for (int64_t dir = 0; dir < 2; ++dir) {
+      unsigned k = 0;
+      ys.push_back(useY() ? part(k++, dir) : Value());
+      hs.push_back(part(k++, dir));
+      cs.push_back(lstm ? part(k, dir) : Value());
+    }
   }
 
   /// One direction: (Y [T, batch, hidden] or null, last H, last C).

@@ -89,7 +89,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               // Loops whose carried tensors change size (a Loop's growing
               // scan outputs) yield new buffers.
               "allow-return-allocs-from-loops=1},"
-              "canonicalize,"
+              // Foralls (the directions of a bidirectional recurrence) are
+              // parallel loops once their outputs are buffers.
+              "scf-forall-to-parallel,canonicalize,"
               "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
                   gemm + profile +
                   // Once the kernels are calls: buffers live from their

@@ -151,7 +151,7 @@ struct DispatchParallelLoopsPass
     if (par.getNumResults() != 0)
       return;
     int64_t trips = totalStaticTrips(par, par.getNumLoops());
-    if (trips < kMinDispatchTrips) {
+    if (trips < kMinDispatchTrips && !isConcurrentRegions(par)) {
       SmallVector<scf::ParallelOp> inner;
       par.getBody()->walk<WalkOrder::PreOrder>([&](scf::ParallelOp nested) {
         inner.push_back(nested);
@@ -164,6 +164,20 @@ struct DispatchParallelLoopsPass
       }
     }
     out.push_back(par);
+  }
+
+  /// A 1-D loop whose iterations are the cases of an scf.index_switch on
+  /// its induction variable (a bidirectional recurrence's two directions):
+  /// each is a long serial region, so the loop is dispatched however few
+  /// its iterations, and the loops inside stay on the region's thread.
+  static bool isConcurrentRegions(scf::ParallelOp par) {
+    if (par.getNumLoops() != 1)
+      return false;
+    Value iv = par.getInductionVars()[0];
+    return llvm::any_of(par.getBody()->getOperations(), [&](Operation &op) {
+      auto sw = dyn_cast<scf::IndexSwitchOp>(op);
+      return sw && sw.getArg() == iv;
+    });
   }
 
   /// Product of the static trip counts of the first `n` dims (unknown ones

@@ -229,3 +229,60 @@ func.func @unknown_trips(%a: memref<?x100xi32>, %n: index) {
   }
   return
 }
+
+// -----
+
+// Two iterations that are the cases of an scf.index_switch on the induction
+// variable (a bidirectional recurrence's directions, after
+// scf-forall-to-parallel) are dispatched although they are fewer than 8;
+// the parallel loop inside each case stays in the outlined body, and
+// without the switch the inner loop is the one dispatched (@two_halves).
+// CHECK-LABEL: func.func private @directions_parallel_0(
+// CHECK:         scf.index_switch
+// CHECK:           scf.parallel
+// CHECK-NOT:       call @kiln_parallel_for
+// CHECK-LABEL: func.func @directions(
+// CHECK-NOT:     scf.index_switch
+// CHECK:         call @kiln_parallel_for
+// CHECK-NOT:     scf.index_switch
+// CHECK-LABEL: func.func private @two_halves_parallel_0(
+// CHECK-LABEL: func.func @two_halves(
+// CHECK:         scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// CHECK:           call @kiln_parallel_for
+func.func @directions(%a: memref<2x100000xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c100000 = arith.constant 100000 : index
+  %f = arith.constant 1.0 : f32
+  %g = arith.constant 2.0 : f32
+  scf.parallel (%d) = (%c0) to (%c2) step (%c1) {
+    scf.index_switch %d
+    case 0 {
+      scf.parallel (%i) = (%c0) to (%c100000) step (%c1) {
+        memref.store %f, %a[%d, %i] : memref<2x100000xf32>
+      }
+      scf.yield
+    }
+    default {
+      scf.parallel (%i) = (%c0) to (%c100000) step (%c1) {
+        memref.store %g, %a[%d, %i] : memref<2x100000xf32>
+      }
+      scf.yield
+    }
+  }
+  return
+}
+func.func @two_halves(%a: memref<2x100000xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c100000 = arith.constant 100000 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%d) = (%c0) to (%c2) step (%c1) {
+    scf.parallel (%i) = (%c0) to (%c100000) step (%c1) {
+      memref.store %f, %a[%d, %i] : memref<2x100000xf32>
+    }
+  }
+  return
+}

@@ -31,17 +31,25 @@ func.func @rnn(%x: tensor<?x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf3
 
 // -----
 
-// Bidirectional LSTM with peepholes: X * W^T for every step before each
-// direction's loop, which carries H, C and the direction's Y; the reverse
-// loop reads and writes step T-1-t. Y and Y_c pick
-// their direction with a select on the direction index.
+// Bidirectional LSTM with peepholes: the two directions are the two
+// iterations of an scf.forall, cases of an scf.index_switch on its index,
+// so that threads run them side by side. Each computes X * W^T for every
+// step before its loop, which carries H, C and the direction's Y; the
+// reverse loop reads and writes step T-1-t. The directions' results go
+// into [2, ...] shared outputs; Y and Y_c pick their direction from slices
+// of them with a select on the direction index.
 // CHECK-LABEL: func.func @lstm_bidirectional
+// CHECK: %[[ALL:.+]]:3 = scf.forall (%[[D:.+]]) in (2) shared_outs(%[[YS:.+]] = %{{.+}}, %[[HS:.+]] = %{{.+}}, %[[CS:.+]] = %{{.+}}) -> (tensor<2x5x2x4xf32>, tensor<2x2x4xf32>, tensor<2x2x4xf32>)
+// CHECK: %[[DIR:.+]]:3 = scf.index_switch %[[D]] -> tensor<5x2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+// CHECK: case 0 {
 // CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<10x3xf32>, tensor<3x16xf32>)
 // CHECK: %[[FWD:.+]]:3 = scf.for %[[I:[^ ]+]] = {{.+}} iter_args(%[[H:[^ ]+]] = %{{.+}}, %[[C:[^ ]+]] = %{{.+}}, %[[Y:[^ ]+]] = %{{.+}}) -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<5x2x4xf32>)
 // CHECK: linalg.matmul ins(%[[H]], %{{.+}} : tensor<2x4xf32>, tensor<4x16xf32>)
 // CHECK: bufferization.materialize_in_destination %{{.+}} in %[[H]]
 // CHECK: bufferization.materialize_in_destination %{{.+}} in %[[C]]
 // CHECK: tensor.insert %{{.+}} into %{{.+}}[%[[I]], %{{.+}}, %{{.+}}] : tensor<5x2x4xf32>
+// CHECK: scf.yield %[[FWD]]#2, %[[FWD]]#0, %[[FWD]]#1
+// CHECK: default {
 // CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<10x3xf32>, tensor<3x16xf32>)
 // CHECK: %[[BWD:.+]]:3 = scf.for %[[J:[^ ]+]] = {{.+}} -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<5x2x4xf32>)
 // CHECK: %[[LAST:.+]] = arith.subi %{{.+}}, %{{.+}} : index
@@ -50,9 +58,16 @@ func.func @rnn(%x: tensor<?x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf3
 // CHECK: %[[LAST2:.+]] = arith.subi %{{.+}}, %{{.+}} : index
 // CHECK: %[[POS2:.+]] = arith.subi %[[LAST2]], %[[J]] : index
 // CHECK: tensor.insert %{{.+}} into %{{.+}}[%[[POS2]], %{{.+}}, %{{.+}}] : tensor<5x2x4xf32>
-// CHECK: linalg.generic {{.+}} ins(%[[FWD]]#2, %[[BWD]]#2 : tensor<5x2x4xf32>, tensor<5x2x4xf32>) outs(%{{.+}} : tensor<5x2x2x4xf32>)
+// CHECK: scf.yield %[[BWD]]#2, %[[BWD]]#0, %[[BWD]]#1
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[DIR]]#0 into %[[YS]][%[[D]], 0, 0, 0] [1, 5, 2, 4]
+// CHECK: tensor.parallel_insert_slice %[[DIR]]#1 into %[[HS]][%[[D]], 0, 0] [1, 2, 4]
+// CHECK: tensor.parallel_insert_slice %[[DIR]]#2 into %[[CS]][%[[D]], 0, 0] [1, 2, 4]
+// CHECK: %[[YF:.+]] = tensor.extract_slice %[[ALL]]#0[0, 0, 0, 0] [1, 5, 2, 4]
+// CHECK: %[[YB:.+]] = tensor.extract_slice %[[ALL]]#0[1, 0, 0, 0] [1, 5, 2, 4]
+// CHECK: linalg.generic {{.+}} ins(%[[YF]], %[[YB]] : tensor<5x2x4xf32>, tensor<5x2x4xf32>) outs(%{{.+}} : tensor<5x2x2x4xf32>)
 // CHECK: arith.select
-// CHECK: linalg.generic {{.+}} ins(%[[FWD]]#1, %[[BWD]]#1 : tensor<2x4xf32>, tensor<2x4xf32>) outs(%{{.+}} : tensor<2x2x4xf32>)
+// CHECK: linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : tensor<2x4xf32>, tensor<2x4xf32>) outs(%{{.+}} : tensor<2x2x4xf32>)
 func.func @lstm_bidirectional(%x: tensor<5x2x3xf32>, %w: tensor<2x16x3xf32>, %r: tensor<2x16x4xf32>, %b: tensor<2x32xf32>, %p: tensor<2x12xf32>) -> (tensor<5x2x2x4xf32>, tensor<2x2x4xf32>) {
   %none = onnx.NoValue
   %y, %yh, %yc = onnx.LSTM(%x, %w, %r, %b, %none, %none, %none, %p) {hidden_size = 4 : i64, direction = "bidirectional"} : (tensor<5x2x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32>, tensor<2x32xf32>, none, none, none, tensor<2x12xf32>) -> (tensor<5x2x2x4xf32>, none, tensor<2x2x4xf32>)
