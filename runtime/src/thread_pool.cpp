@@ -22,6 +22,9 @@ namespace {
 /// cores at once (ONNX Runtime's pool spins too, for about 2^20 pauses).
 constexpr std::chrono::microseconds kSpin{100};
 
+/// Chunks this thread is running (loops nested in a chunk count twice).
+thread_local int chunkDepth = 0;
+
 /// Polls `ready` until it returns true or kSpin has passed.
 template <typename Ready> bool spinUntil(Ready ready) {
   auto start = std::chrono::steady_clock::now();
@@ -137,7 +140,9 @@ uint64_t ThreadPool::runChunks(Loop &loop, int32_t self) {
       loop.participants.fetch_add(1, std::memory_order_relaxed);
     int64_t b = loop.begin + chunk * loop.chunkSize;
     int64_t e = std::min(loop.end, b + loop.chunkSize);
+    ++chunkDepth;
     loop.body(loop.arg, b, e);
+    --chunkDepth;
     ++ran;
   }
   return ran;
@@ -190,10 +195,12 @@ void ThreadPool::workerMain(int32_t self) {
       ++loop->workersInside;
     }
     lock.unlock();
+    busyWorkers_.fetch_add(1, std::memory_order_relaxed);
     uint64_t ran = runChunks(*loop, self);
     workerChunks_.fetch_add(ran, std::memory_order_relaxed);
     // After this the caller may return and `loop` may be gone.
     finishChunks(*loop, ran, /*worker=*/true);
+    busyWorkers_.fetch_sub(1, std::memory_order_relaxed);
     lock.lock();
   }
 }
@@ -204,7 +211,14 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
     return;
   grain = std::max<int64_t>(grain, 1);
   int64_t range = end - begin;
-  if (numThreads_ == 1 || range <= grain) {
+  // A loop inside a chunk while every worker is busy (a GEMM inside one
+  // direction of a bidirectional LSTM, the other direction on the other
+  // thread) runs inline: nobody could join it, and posting it cost a
+  // lock and a wait per step.
+  bool nestedAndAlone =
+      chunkDepth > 0 && busyWorkers_.load(std::memory_order_relaxed) >=
+                            numThreads_ - 1;
+  if (numThreads_ == 1 || range <= grain || nestedAndAlone) {
     inlineLoops_.fetch_add(1, std::memory_order_relaxed);
     body(arg, begin, end);
     return;

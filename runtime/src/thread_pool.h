@@ -80,6 +80,8 @@ private:
   /// sleeps, so that the next loop of a run (often microseconds later)
   /// starts without a futex wake-up.
   std::atomic<uint64_t> posted_{0};
+  /// Workers running chunks of a loop.
+  std::atomic<int32_t> busyWorkers_{0};
 
   std::atomic<uint64_t> parallelLoops_{0}, inlineLoops_{0}, chunks_{0},
       workerChunks_{0}, maxParticipants_{0};

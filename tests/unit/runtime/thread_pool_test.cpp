@@ -15,31 +15,27 @@ namespace {
 using kiln::rt::ThreadPool;
 
 /// Records which thread ran each iteration, in the order each thread ran
-/// them. Iteration 0 (the caller's first) waits until another thread has
-/// run one, so that the worker is inside the loop before the caller could
-/// take its part.
+/// them. A thread's first iteration waits until the other thread has
+/// started one, so that both are inside the loop before either could take
+/// the other's part (on a loaded machine one thread can otherwise run
+/// everything before the other is scheduled).
 struct Recorder {
   std::thread::id caller = std::this_thread::get_id();
   std::mutex mutex;
   std::vector<int64_t> byCaller, byWorker;
-  std::atomic<bool> workerStarted{false};
+  std::atomic<bool> callerStarted{false}, workerStarted{false};
 
   static void body(void *arg, int64_t begin, int64_t end) {
     auto *r = static_cast<Recorder *>(arg);
     bool onCaller = std::this_thread::get_id() == r->caller;
-    for (int64_t i = begin; i < end; ++i) {
-      if (i == 0 && onCaller) {
-        auto deadline =
-            std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!r->workerStarted.load() &&
-               std::chrono::steady_clock::now() < deadline)
-          std::this_thread::yield();
-      }
-      if (!onCaller)
-        r->workerStarted.store(true);
-      std::lock_guard<std::mutex> lock(r->mutex);
+    (onCaller ? r->callerStarted : r->workerStarted).store(true);
+    std::atomic<bool> &other = onCaller ? r->workerStarted : r->callerStarted;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!other.load() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
+    std::lock_guard<std::mutex> lock(r->mutex);
+    for (int64_t i = begin; i < end; ++i)
       (onCaller ? r->byCaller : r->byWorker).push_back(i);
-    }
   }
 };
 
@@ -51,6 +47,7 @@ TEST(ThreadPoolTest, TwoThreadsTakeContiguousHalvesOfFewTasks) {
   Recorder r;
   pool.parallelFor(0, 14, 1, &Recorder::body, &r);
   ASSERT_FALSE(r.byWorker.empty());
+  ASSERT_FALSE(r.byCaller.empty());
   // The worker starts at the front of its half, the caller at 0.
   EXPECT_EQ(r.byWorker.front(), 7);
   EXPECT_EQ(r.byCaller.front(), 0);
@@ -96,6 +93,54 @@ TEST(ThreadPoolTest, EveryIterationRunsOnce) {
       }
     }
   }
+}
+
+// A loop issued inside a chunk while every worker is busy (the GEMMs of a
+// bidirectional LSTM's two directions, one per thread) runs inline on its
+// thread instead of going through the queue where nobody could join it.
+TEST(ThreadPoolTest, NestedLoopsRunInlineWhenEveryWorkerIsBusy) {
+  ThreadPool pool(2);
+  struct Outer {
+    ThreadPool *pool;
+    std::atomic<int> started{0}, finished{0};
+    std::atomic<int> foreign{0}; // inner iterations on another thread
+  } outer{&pool};
+  pool.parallelFor(
+      0, 2, 1,
+      [](void *p, int64_t, int64_t) {
+        auto *o = static_cast<Outer *>(p);
+        // Both chunks run at once: each waits for the other to start.
+
+        o->started.fetch_add(1);
+        auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (o->started.load() < 2 &&
+               std::chrono::steady_clock::now() < deadline)
+          std::this_thread::yield();
+        struct Inner {
+          std::thread::id owner = std::this_thread::get_id();
+          std::atomic<int> *foreign;
+        } inner{std::this_thread::get_id(), &o->foreign};
+        o->pool->parallelFor(
+            0, 64, 1,
+            [](void *q, int64_t b, int64_t e) {
+              auto *in = static_cast<Inner *>(q);
+              if (std::this_thread::get_id() != in->owner)
+                in->foreign->fetch_add(static_cast<int>(e - b));
+            },
+            &inner);
+        // Neither leaves its chunk before both inner loops are done.
+        o->finished.fetch_add(1);
+        while (o->finished.load() < 2 &&
+               std::chrono::steady_clock::now() < deadline)
+          std::this_thread::yield();
+      },
+      &outer);
+  EXPECT_EQ(outer.started.load(), 2);
+  EXPECT_EQ(outer.foreign.load(), 0);
+  kiln::rt::ThreadPoolStats stats = pool.stats();
+  EXPECT_EQ(stats.parallelLoops, 1u);
+  EXPECT_EQ(stats.inlineLoops, 2u);
 }
 
 } // namespace
