@@ -229,6 +229,34 @@ def cases():
     add(Case("Softmax_rank5", "Softmax", [f()], [[(2, 3, 2, 4, 35)], [(1, 1, 1, 1, 1)]]))
     add(Case("Softmax_long_rows", "Softmax", [f(lo=-50, hi=50)], [[(40, 1000)], [(3, 4099)]]))
     add(Case("Softmax_special", "Softmax", [special], [[(2, 5, 21)], [(1, 4, 19)]]))
+    # Pooling windows sliding one row per output row take the separable
+    # path (each input row reduced over the window's columns once, a ring
+    # of them reduced per output row): YOLO's SPPF 5 x 5 max pool on small
+    # planes and wider than a vector, -inf inside windows and rows, a 3 x 3
+    # average with and without the padding counted, a window taller than
+    # the plane, stride 2 across (taps of even lanes), dilation down (the
+    # plain path). (NaN: Kiln's max propagates it as the ONNX reference
+    # does, ONNX Runtime's skips it; the conformance suite checks ours.)
+    def pool_special(shape):
+        x = rand(shape, np.float32, -5.0, 5.0)
+        x[..., 1, 3] = -np.inf
+        x[..., 4, :] = -np.inf
+        return x
+    add(Case("MaxPool_sppf", "MaxPool", [f()], [[(1, 24, 10, 10)], [(2, 5, 20, 37)]],
+             attrs={"kernel_shape": [5, 5], "pads": [2, 2, 2, 2]}))
+    add(Case("MaxPool_separable_special", "MaxPool", [pool_special],
+             [[(1, 3, 9, 21)], [(2, 2, 6, 17)]],
+             attrs={"kernel_shape": [3, 5], "pads": [1, 2, 1, 2]}))
+    add(Case("MaxPool_tall_window_s2_across", "MaxPool", [f()],
+             [[(1, 4, 3, 40)], [(1, 2, 4, 9)]],
+             attrs={"kernel_shape": [5, 3], "pads": [2, 1, 2, 1], "strides": [1, 2]}))
+    add(Case("MaxPool_dilated_rows", "MaxPool", [f()], [[(1, 3, 12, 12)]],
+             attrs={"kernel_shape": [3, 3], "dilations": [2, 1], "pads": [2, 1, 2, 1]},
+             opset=12))
+    add(Case("AveragePool_3x3_pads", "AveragePool", [f()], [[(1, 6, 9, 23)], [(2, 3, 5, 5)]],
+             attrs={"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}))
+    add(Case("AveragePool_3x3_count_pad", "AveragePool", [f()], [[(1, 6, 9, 23)]],
+             attrs={"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "count_include_pad": 1}))
     C = lambda s: rand(s, np.float32, 0.5, 1.5)  # noqa: E731
     add(Case("BatchNormalization", "BatchNormalization", [f(), C, f(), f(), C],
              [[(2, 3, 4, 5), (3,), (3,), (3,), (3,)], [(1, 2, 3, 1), (2,), (2,), (2,), (2,)]],
