@@ -436,6 +436,15 @@ def cases():
              [u, wt(96, 128, 3, 3), wt(96)],
              [[(1, 128, 20, 20), None, None], [(1, 128, 10, 10), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
+    # Weights too large to stay in cache (U of 140 x 140: 2.8 MB): one
+    # block of all 5 tile rows per image, two images, each block's input
+    # transformed once by both threads' shares of its channels and its
+    # filter chunks (12 panels, the last of 8 rows) reading that shared
+    # V; a residual and a Relu on the tiles.
+    add(Case("Conv_winograd_shared_input", "Conv", [u, wt(140, 140, 3, 3), wt(140)],
+             [[(2, 140, 20, 19), None, None, (2, 140, 20, 19)]],
+             attrs={"pads": [1, 1, 1, 1]},
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     # Pointwise ones: on small images read by runs of pixels straight from
     # x (here with a residual and a Relu), with a stride through the
     # phase-plane copy.

@@ -97,14 +97,33 @@ static __thread size_t KG_NAME(scratchFloats);
 /* The bytes of this thread's last request for scratch that failed. */
 static __thread uint64_t KG_NAME(scratchRequest);
 
-static float *KG_NAME(getScratch)(size_t floats) {
-  if (KG_NAME(scratchFloats) < floats) {
+/* A buffer of `floats` in *buf (grown on demand and kept), or NULL with
+ * the request's size in scratchRequest. */
+static float *KG_NAME(growScratch)(float **buf, size_t *have, size_t floats) {
+  if (*have < floats) {
     KG_NAME(scratchRequest) = (uint64_t)floats * sizeof(float);
-    free(KG_NAME(scratch));
-    KG_NAME(scratch) = (float *)aligned_alloc(64, (floats * 4 + 63) & ~63ul);
-    KG_NAME(scratchFloats) = KG_NAME(scratch) ? floats : 0;
+    free(*buf);
+    *buf = (float *)aligned_alloc(64, (floats * 4 + 63) & ~63ul);
+    *have = *buf ? floats : 0;
   }
-  return KG_NAME(scratch);
+  return *buf;
+}
+
+static float *KG_NAME(getScratch)(size_t floats) {
+  return KG_NAME(growScratch)(&KG_NAME(scratch), &KG_NAME(scratchFloats),
+                              floats);
+}
+
+/* A second scratch of the calling thread that the tasks of its parallel
+ * loops share (they use their own getScratch meanwhile, which may be the
+ * caller's): a block's transformed input, which a fresh allocation of
+ * every call mapped and faulted in anew (1.2 MB: 6% of a 14 x 14 layer). */
+static __thread float *KG_NAME(sharedScratch);
+static __thread size_t KG_NAME(sharedScratchFloats);
+
+static float *KG_NAME(getSharedScratch)(size_t floats) {
+  return KG_NAME(growScratch)(&KG_NAME(sharedScratch),
+                              &KG_NAME(sharedScratchFloats), floats);
 }
 
 /* Every other float of p[0, 2 * KG_W) (a stride-2 row of taps) whose index

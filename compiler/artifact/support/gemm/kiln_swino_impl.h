@@ -33,6 +33,10 @@
 /* Floats of transformed input a task keeps for a block (640 KiB: with the
  * products of a panel, in L2). */
 #define KG_WN_V_FLOATS (160 * 1024)
+/* Floats of U (KG_WN_POINTS * C * F) above which it streams from memory
+ * rather than staying in cache between calls (2 MiB: L2; 96 channels and
+ * filters, 1.3 MB, ran as fast from four blocks as from one). */
+#define KG_WN_U_CACHED (512 * 1024)
 /* Steps of C (48 bytes of U each) the first tile of a point fetches the
  * weights ahead of its reads. */
 #define KG_WN_AHEAD 128
@@ -369,14 +373,75 @@ static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
   KG_NAME(finish)(j->e, yf + oh0 * j->syh, j->syh, j->syw, oh1 - oh0, j->OW);
 }
 
-/* Task t: image n, block of tile rows, run of filter panels. */
+/* The block's tile rows: from th0, rb of them; its columns of V in whole
+ * vectors (the GEMM computes them all). */
+static inline void KG_NAME(wnBlockRows)(const KG_NAME(wnJob) * j,
+                                        int64_t block, int64_t *th0,
+                                        int64_t *rb, int64_t *cols) {
+  *th0 = block * j->kr;
+  *rb = j->TH - *th0 < j->kr ? j->TH - *th0 : j->kr;
+  *cols = ((*rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
+}
+
+/* Floats of a phase copy (see wnSplit). */
+static inline int64_t KG_NAME(wnPhaseFloats)(const KG_NAME(wnJob) * j) {
+  return (4 * j->kr + 2) * 4 * j->pw;
+}
+
+/* V for channels [c0, c1) of image n's block, through the phase copy ph
+ * (zeroed here: wnSplit writes only positions inside x). */
+static void KG_NAME(wnInputChannels)(const KG_NAME(wnJob) * j, int64_t n,
+                                     int64_t block, int64_t c0, int64_t c1,
+                                     float *ph, float *v) {
+  int64_t th0, rb, cols;
+  KG_NAME(wnBlockRows)(j, block, &th0, &rb, &cols);
+  memset(ph, 0, KG_NAME(wnPhaseFloats)(j) * sizeof(float));
+  const float *xn = j->x + n * j->sxn;
+  for (int64_t c = c0; c < c1; ++c) {
+    KG_NAME(wnSplit)(j, xn + c * j->sxc, 4 * th0 - j->padT, 4 * rb + 2, ph);
+    KG_NAME(wnTransformInput)(j, ph, rb, cols, v + c * j->ldv);
+  }
+}
+
+/* Filter panels [p0, p1) of image n's block from its V: the 36 products
+ * per panel into m, then the output transform. */
+static void KG_NAME(wnPanels)(const KG_NAME(wnJob) * j, int64_t n,
+                              int64_t block, int64_t p0, int64_t p1,
+                              const float *v, float *m) {
+  int64_t th0, rb, cols;
+  KG_NAME(wnBlockRows)(j, block, &th0, &rb, &cols);
+  float *yn = j->y + n * j->syn;
+  for (int64_t pnl = p0; pnl < p1; ++pnl) {
+    int64_t f0 = pnl * KG_WN_PANEL;
+    int64_t nf = j->F - f0 < KG_WN_PANEL ? j->F - f0 : KG_WN_PANEL;
+    for (int64_t xi = 0; xi < KG_WN_POINTS; ++xi) {
+      const float *u = j->u + (pnl * KG_WN_POINTS + xi) * j->C * KG_WN_PANEL;
+      const float *vx = v + xi * KG_NAME(wnPlane)(j);
+      float *mx = m + xi * KG_WN_PANEL * j->ldv;
+      for (int64_t i0 = 0; i0 < nf; i0 += KG_MR)
+        KG_NAME(wnPanelRows)(j->C, u + i0, vx, j->ldv, mx + i0 * j->ldv,
+                             nf - i0, cols, i0 == 0);
+    }
+    for (int64_t fl = 0; fl < nf; ++fl)
+      KG_NAME(wnTransformOutput)(j, m, fl, f0 + fl,
+                                 yn + (f0 + fl) * j->syf, th0, rb);
+  }
+}
+
+/* Floats of the products of one panel (M). */
+static inline int64_t KG_NAME(wnProductFloats)(const KG_NAME(wnJob) * j) {
+  return KG_WN_POINTS * KG_WN_PANEL * j->ldv;
+}
+
+/* Task t: image n, block of tile rows, run of filter panels; each task
+ * transforms its block's input into its own V. */
 static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(wnJob) *j = (const KG_NAME(wnJob) *)p;
   const int64_t chunks = j->chunks;
-  const int64_t phFloats = (4 * j->kr + 2) * 4 * j->pw;
+  const int64_t phFloats = KG_NAME(wnPhaseFloats)(j);
   const int64_t vFloats = KG_WN_POINTS * KG_NAME(wnPlane)(j);
-  const int64_t mFloats = KG_WN_POINTS * KG_WN_PANEL * j->ldv;
-  float *scratch = KG_NAME(getScratch)(phFloats + vFloats + mFloats);
+  float *scratch =
+      KG_NAME(getScratch)(phFloats + vFloats + KG_NAME(wnProductFloats)(j));
   if (!scratch)
     KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* the transformed blocks */
   float *ph = scratch, *v = scratch + phFloats, *m = v + vFloats;
@@ -388,41 +453,42 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
   for (int64_t t = begin; t < end; ++t) {
     int64_t n = t / (j->blocks * chunks), rest = t % (j->blocks * chunks);
     int64_t block = rest / chunks, chunk = rest % chunks;
-    int64_t th0 = block * j->kr;
-    int64_t rb = j->TH - th0 < j->kr ? j->TH - th0 : j->kr;
-    int64_t p0 = chunk * j->panels / chunks;
-    int64_t p1 = (chunk + 1) * j->panels / chunks;
-    /* Columns of V the GEMM computes: the block's tiles in whole vectors. */
-    int64_t cols = ((rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
     if (n != haveN || block != haveBlock) {
-      memset(ph, 0, phFloats * sizeof(float));
-      const float *xn = j->x + n * j->sxn;
-      for (int64_t c = 0; c < j->C; ++c) {
-        KG_NAME(wnSplit)(j, xn + c * j->sxc, 4 * th0 - j->padT, 4 * rb + 2,
-                         ph);
-        KG_NAME(wnTransformInput)(j, ph, rb, cols, v + c * j->ldv);
-      }
+      KG_NAME(wnInputChannels)(j, n, block, 0, j->C, ph, v);
       haveN = n;
       haveBlock = block;
     }
-    float *yn = j->y + n * j->syn;
-    for (int64_t pnl = p0; pnl < p1; ++pnl) {
-      int64_t f0 = pnl * KG_WN_PANEL;
-      int64_t nf = j->F - f0 < KG_WN_PANEL ? j->F - f0 : KG_WN_PANEL;
-      for (int64_t xi = 0; xi < KG_WN_POINTS; ++xi) {
-        const float *u =
-            j->u + (pnl * KG_WN_POINTS + xi) * j->C * KG_WN_PANEL;
-        const float *vx = v + xi * KG_NAME(wnPlane)(j);
-        float *mx = m + xi * KG_WN_PANEL * j->ldv;
-        for (int64_t i0 = 0; i0 < nf; i0 += KG_MR)
-          KG_NAME(wnPanelRows)(j->C, u + i0, vx, j->ldv, mx + i0 * j->ldv,
-                               nf - i0, cols, i0 == 0);
-      }
-      for (int64_t fl = 0; fl < nf; ++fl)
-        KG_NAME(wnTransformOutput)(j, m, fl, f0 + fl,
-                                   yn + (f0 + fl) * j->syf, th0, rb);
-    }
+    KG_NAME(wnPanels)(j, n, block, chunk * j->panels / chunks,
+                      (chunk + 1) * j->panels / chunks, v, m);
   }
+}
+
+/* One block shared by its tasks (see kiln_swino3x3): V in `shared`, the
+ * block being (n, block). */
+typedef struct {
+  const KG_NAME(wnJob) * j;
+  int64_t n, block;
+  float *v;
+} KG_NAME(wnShared);
+
+/* Tasks [begin, end) of channels (one each) transforming the shared V. */
+static void KG_NAME(wnSharedInput)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(wnShared) *s = (const KG_NAME(wnShared) *)p;
+  float *ph = KG_NAME(getScratch)(KG_NAME(wnPhaseFloats)(s->j));
+  if (!ph)
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
+  KG_NAME(wnInputChannels)(s->j, s->n, s->block, begin, end, ph, s->v);
+}
+
+/* Tasks [begin, end) of filter chunks reading the shared V. */
+static void KG_NAME(wnSharedPanels)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(wnShared) *s = (const KG_NAME(wnShared) *)p;
+  const KG_NAME(wnJob) *j = s->j;
+  float *m = KG_NAME(getScratch)(KG_NAME(wnProductFloats)(j));
+  if (!m)
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
+  KG_NAME(wnPanels)(j, s->n, s->block, begin * j->panels / j->chunks,
+                    end * j->panels / j->chunks, s->v, m);
 }
 
 /* A stride-1, undilated 3x3 convolution of one group (kiln-conv-ukernel):
@@ -488,23 +554,34 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
    * cost as much in the GEMM as full ones. */
   if (most < (KG_W + j.TW - 1) / j.TW)
     most = (KG_W + j.TW - 1) / j.TW;
+  /* Every block streams all of U: where U is larger than L2 holds beside
+   * V, as few blocks as V allows at twice its budget (192 channels and
+   * filters on 20 x 20: 5.3 MB of U, which blocks of 3 and 2 tile rows
+   * read twice from memory; 1.4 ms in a detector, 0.8 alone). */
+  const int uStreamed = (double)KG_WN_POINTS * C * F > KG_WN_U_CACHED;
+  if (uStreamed && perRow * j.TH <= 2 * KG_WN_V_FLOATS)
+    most = j.TH;
   if (most > j.TH)
     most = j.TH;
   /* Blocks enough for four tasks where rows of a vector of tiles allow
    * it: each task then transforms only its own input, where splitting a
    * block's filters repeats the transform per task (a 32-channel layer
    * on 40 x 40, one block of 10 tile rows in three filter chunks, ran
-   * 1.25x on two threads). */
+   * 1.25x on two threads). Not where U streams: its filters are split. */
   const int64_t vectorRows = (KG_W + j.TW - 1) / j.TW;
   const int64_t wantBlocks = (4 + N - 1) / N;
-  if ((j.TH + most - 1) / most < wantBlocks) {
+  if (!uStreamed && (j.TH + most - 1) / most < wantBlocks) {
     int64_t rows = (j.TH + wantBlocks - 1) / wantBlocks;
     most = rows > vectorRows ? rows : vectorRows;
     if (most > j.TH)
       most = j.TH;
   }
   j.kr = most;
+  const int64_t fewestBlocks = (j.TH + most - 1) / most;
   for (int64_t kr = most, best = 0; kr >= 1 && 2 * kr >= most; --kr) {
+    /* Streamed U: only heights that keep the fewest blocks. */
+    if (uStreamed && (j.TH + kr - 1) / kr > fewestBlocks)
+      break;
     int64_t tiles = kr * j.TW;
     int64_t lanes = ((kr - 1) * j.rp + j.TW + KG_W - 1) / KG_W * KG_W;
     /* tiles / lanes, compared as fractions over 1024. */
@@ -527,8 +604,24 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   }
   j.chunks = chunks;
   int64_t tasks = units * chunks;
-  if ((double)N * F * C * OH * OW * 4 < KG_PARALLEL_MIN_FMAS)
+  if ((double)N * F * C * OH * OW * 4 < KG_PARALLEL_MIN_FMAS) {
     KG_NAME(wnTasks)(&j, 0, tasks);
-  else
+  } else if (chunks == 1) {
     kiln_parallel_for(0, tasks, 1, KG_NAME(wnTasks), &j);
+  } else {
+    /* Few blocks, their filters split: each block's input is transformed
+     * once by every thread's share of its channels, then its filter
+     * chunks read that V, where each thread transformed all of it for its
+     * own chunks (a fifth of a 192-channel layer on 20 x 20 on two
+     * threads, done twice). */
+    float *v = KG_NAME(getSharedScratch)(KG_WN_POINTS * KG_NAME(wnPlane)(&j));
+    if (!v)
+      KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
+    for (int64_t unit = 0; unit < units; ++unit) {
+      KG_NAME(wnShared) sh = {&j, unit / j.blocks, unit % j.blocks, v};
+      /* Channels per task: about 16 tiles' worth of transform each. */
+      kiln_parallel_for(0, C, 8, KG_NAME(wnSharedInput), &sh);
+      kiln_parallel_for(0, chunks, 1, KG_NAME(wnSharedPanels), &sh);
+    }
+  }
 }
