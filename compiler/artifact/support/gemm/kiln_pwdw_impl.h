@@ -406,6 +406,12 @@ KG_HIDDEN void KG_NAME(kiln_pwdw)(
     j.perTask /= 2;
     j.parts = (KG_PD_VECS + j.perTask - 1) / j.perTask;
   }
+  /* And an even number of them: 576 channels on 14 x 14 were 9 tasks of
+   * 4 vectors, 5 : 4 on two threads. */
+  if (N * j.bands * j.groups * j.parts % 2 && j.perTask > 1) {
+    j.perTask /= 2;
+    j.parts = (KG_PD_VECS + j.perTask - 1) / j.perTask;
+  }
   int64_t tasks = N * j.bands * j.groups * j.parts;
   if ((double)N * F * (H * W * C + OH * OW * KH * KW) < KG_PARALLEL_MIN_FMAS)
     KG_NAME(pdTasks)(&j, 0, tasks);
