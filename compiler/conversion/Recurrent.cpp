@@ -15,6 +15,10 @@
 // positions after the loop. Without sequence_lens, the reverse direction
 // reads and writes step T-1-t directly.
 //
+// A bidirectional layer's two directions are the two iterations of an
+// scf.forall (an scf.index_switch case each), so that two threads run them
+// side by side (bothDirections).
+//
 // Layout 1 ([batch, seq, ...]) is handled by the slice offsets of X, the
 // maps reading the initial states and those writing the results, so nothing
 // is transposed but the weights.
