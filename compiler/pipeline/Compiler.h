@@ -86,6 +86,10 @@ struct CompileOptions {
   /// With the CUDA provider at O1+: contractions whose m, n and k are each
   /// at least this are computed in shared-memory tiles; 0: never.
   int64_t cudaTileMin = 16;
+  /// With the CUDA provider at O1+ and every chip sm_80 or newer: f32
+  /// contractions may run on the tensor cores in TF32 (10 mantissa bits);
+  /// off unless asked, as the f32 products then round differently.
+  bool cudaTf32 = false;
   /// With the CUDA provider: the artifact also carries the model compiled
   /// for the CPU (with these options otherwise), which the runtime opens
   /// when the device cannot be used and the session allows the CPU

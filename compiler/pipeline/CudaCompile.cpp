@@ -27,6 +27,7 @@ kiln::cudaCodegenOptions(const CompileOptions &options) {
   codegen.hostKernels = options.cudaHostKernels;
   codegen.blockReductionMin = options.cudaBlockReductionMin;
   codegen.tileMin = options.cudaTileMin;
+  codegen.tf32 = options.cudaTf32;
   codegen.toolkit = options.cudaToolkit.empty() ? defaultCudaToolkit().str()
                                                 : options.cudaToolkit;
   return codegen;

@@ -197,6 +197,11 @@ def main():
                     help="with --cuda-arch: compute matmuls whose m, n and k "
                     "are each at least N in shared-memory tiles "
                     "(kiln-compile's option)")
+    ap.add_argument("--cuda-tf32", action="store_true",
+                    help="with --cuda-arch sm_80+: f32 matmuls on the tensor "
+                    "cores in TF32 (kiln-compile's option; TF32 rounds "
+                    "operands to 10 mantissa bits, past rtol 1e-3 on some "
+                    "cases)")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -249,7 +254,8 @@ def main():
                                       args.cuda_host_kernels,
                                   "cuda_block_reduction_min":
                                       args.cuda_block_reduction_min,
-                                  "cuda_tile_min": args.cuda_tile_min})
+                                  "cuda_tile_min": args.cuda_tile_min,
+                                  "cuda_tf32": args.cuda_tf32})
                 report(case, mode, clean_reason(why) if why else None)
         finally:
             worker.stop()

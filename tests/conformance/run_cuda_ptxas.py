@@ -9,7 +9,7 @@ not linked) fails the case as it would fail to load on a GPU.
                     [--arch sm_80,sm_90] [-j 2] [-O 3] [--filter REGEX]
                     [--sample N] [--expectations FILE]
                     [--cuda-block-reduction-min N] [--cuda-tile-min N]
-                    [--update-expectations] [-v]
+                    [--cuda-tf32] [--update-expectations] [-v]
 
 Only the static mode (shapes as the model gives them) is compiled; a case
 counts when it passes on the CPU in that mode, that is when
@@ -153,6 +153,9 @@ def main():
     ap.add_argument("--cuda-tile-min", type=int, metavar="N",
                     help="kiln-compile's option: 1 puts every contraction the "
                     "shared_memory_tiles strategy takes through it")
+    ap.add_argument("--cuda-tf32", action="store_true",
+                    help="kiln-compile's option: f32 matmuls on the tensor "
+                    "cores in TF32 too (sm_80+)")
     ap.add_argument("-v", action="store_true", help="print every result")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
@@ -162,6 +165,8 @@ def main():
                if args.cuda_block_reduction_min is not None else [])
     if args.cuda_tile_min is not None:
         options.append(f"--cuda-tile-min={args.cuda_tile_min}")
+    if args.cuda_tf32:
+        options.append("--cuda-tf32")
     if not os.path.exists(args.ptxas):
         print(f"SKIPPED: no ptxas at {args.ptxas} (install the CUDA toolkit "
               "or give --ptxas): the PTX checks need it")

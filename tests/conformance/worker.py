@@ -320,7 +320,7 @@ class CudaCompiler:
     the runtime runs on the GPU."""
 
     def __init__(self, build_dir, arch=None, host_kernels=False,
-                 block_reduction_min=None, tile_min=None):
+                 block_reduction_min=None, tile_min=None, tf32=False):
         self.kiln_compile = os.path.join(build_dir, "bin", "kiln-compile")
         self.target = ([f"--cuda-arch={arch}"] if arch
                        else ["--cuda-emulate"])
@@ -331,6 +331,8 @@ class CudaCompiler:
                 f"--cuda-block-reduction-min={block_reduction_min}")
         if tile_min is not None:
             self.target.append(f"--cuda-tile-min={tile_min}")
+        if tf32:
+            self.target.append("--cuda-tf32")
 
     def compile(self, model_path, model_bytes, opt_level, mcpu, mattr, shapes,
                 emit, out, all_dynamic=False, sequence_lengths=(),
@@ -363,7 +365,8 @@ def main():
                 compiler = CudaCompiler(build_dir, req["cuda_arch"],
                                         req.get("cuda_host_kernels"),
                                         req.get("cuda_block_reduction_min"),
-                                        req.get("cuda_tile_min"))
+                                        req.get("cuda_tile_min"),
+                                        req.get("cuda_tf32"))
             elif req.get("cuda_emulate"):
                 compiler = CudaCompiler(build_dir)
             else:

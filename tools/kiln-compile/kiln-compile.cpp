@@ -171,6 +171,12 @@ static cl::opt<int64_t> cudaTileMin(
              "m, n and k are each at least this in shared-memory tiles "
              "(default 16; 1: every one the strategy takes; 0: none)"),
     cl::init(16), cl::cat(kilnCategory));
+static cl::opt<bool> cudaTf32(
+    "cuda-tf32",
+    cl::desc("With --provider=cuda at -O1 and above, sm_80 and newer: f32 "
+             "matmuls may run on the tensor cores in TF32 (operands rounded "
+             "to 10 mantissa bits; off by default)"),
+    cl::cat(kilnCategory));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(kilnCategory));
@@ -248,6 +254,7 @@ int main(int argc, char **argv) {
   options.cudaHostKernels = cudaHostKernels;
   options.cudaBlockReductionMin = cudaBlockReductionMin;
   options.cudaTileMin = cudaTileMin;
+  options.cudaTf32 = cudaTf32;
   if (cudaEmulate && options.provider != kiln::Provider::Cuda) {
     errs() << "kiln-compile: --cuda-emulate needs --provider=cuda\n";
     return 2;

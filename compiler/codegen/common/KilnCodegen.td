@@ -71,6 +71,12 @@ def Kiln_GpuStrategy : I32EnumAttr<"GpuStrategy",
   // operands into shared memory, waits, multiplies them, waits, T at a
   // time along k.
   I32EnumAttrCase<"shared_memory_tiles", 1>,
+  // A multiply-accumulate contraction on the tensor cores (sm_80+): a
+  // block of 4 warps per 32 x 32 output tile, operand tiles staged in
+  // shared memory, each warp's 16 x 16 quarter two 16 x 8 accumulators of
+  // mma.sync (f16 operands: m16n8k16; f32 operands: m16n8k8 in TF32, only
+  // where the user allowed TF32), accumulating in f32.
+  I32EnumAttrCase<"tensor_core_mma", 2>,
 ]> {
   let cppNamespace = "::kiln::codegen";
   let genSpecializedAttr = 0;

@@ -34,6 +34,21 @@ static void addPipeline(OpPassManager &pm, const std::string &text) {
     llvm::report_fatal_error("kiln: invalid built-in CUDA pass pipeline");
 }
 
+/// The lowest of `chips`' architectures as a number (80 for sm_80, 90 for
+/// sm_90a), 0 when one is not sm_<digits>: the strategies that need an
+/// architecture's instructions must run on every chip compiled for.
+static int64_t lowestSm(const std::vector<std::string> &chips) {
+  int64_t lowest = 0;
+  for (llvm::StringRef chip : chips) {
+    int64_t sm = 0;
+    if (!chip.consume_front("sm_") ||
+        chip.take_while(llvm::isDigit).getAsInteger(10, sm))
+      return 0;
+    lowest = lowest ? std::min(lowest, sm) : sm;
+  }
+  return lowest;
+}
+
 /// linalg on tensors -> host code with gpu.launch ops: the GPU schedule,
 /// shared by the PTX pipeline and its CPU emulation.
 static void addCudaSchedule(OpPassManager &pm,
@@ -63,7 +78,10 @@ static void addCudaSchedule(OpPassManager &pm,
     strategies = "kiln-gpu-select-lowering{block-reduction-min=" +
                  std::to_string(options.blockReductionMin) +
                  " tile-min=" + std::to_string(options.tileMin) +
-                 "},kiln-gpu-block-reduction,kiln-gpu-shared-memory-tiles,";
+                 " sm=" + std::to_string(lowestSm(options.chips)) +
+                 " tf32=" + (options.tf32 ? "1" : "0") +
+                 "},kiln-gpu-block-reduction,kiln-gpu-shared-memory-tiles,"
+                 "kiln-gpu-tensor-core-mma,";
   addPipeline(pm, "func.func(kiln-gpu-parallel-dims-outer," + strategies +
                       accumulators +
                       "convert-linalg-to-parallel-loops),canonicalize,cse,"
@@ -87,7 +105,8 @@ void buildCudaCodegenPipeline(OpPassManager &pm,
   // functions) is linked only when the toolkit path is given.
   addPipeline(pm,
               "gpu.module(expand-strided-metadata,lower-affine,"
-              "convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,"
+              "convert-scf-to-cf,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
+              "canonicalize,cse,"
               "reconcile-unrealized-casts),"
               "gpu-module-to-binary{format=isa" +
                   (options.toolkit.empty() ? std::string()
@@ -100,8 +119,10 @@ void buildCudaArtifactPipeline(OpPassManager &pm,
   buildCudaCodegenPipeline(pm, options, options.hostKernels);
   // The host schedule: launches through the run context, the PTX as
   // artifact data, then lowered as the CPU pipeline ends.
+  // Host copies of tensor-core kernels build their fragments as vectors.
   addPipeline(pm, "kiln-gpu-launch-to-runtime,canonicalize,cse," +
-                      cpuLoopsToLLVMPipeline(/*vectorize=*/false));
+                      cpuLoopsToLLVMPipeline(
+                          /*vectorize=*/options.hostKernels));
 }
 
 void buildCudaEmulationPipeline(OpPassManager &pm,
@@ -144,6 +165,10 @@ struct CudaCodegenPipelineOptions
       llvm::cl::desc("Compute contractions whose m, n and k are each at "
                      "least this in shared-memory tiles (0: never)"),
       llvm::cl::init(16)};
+  Option<bool> tf32{*this, "tf32",
+                    llvm::cl::desc("f32 contractions may run on the tensor "
+                                   "cores in TF32 (sm_80+)"),
+                    llvm::cl::init(false)};
 };
 
 CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
@@ -156,6 +181,7 @@ CudaCodegenOptions toCodegenOptions(const CudaCodegenPipelineOptions &options) {
   codegen.blockSize = options.blockSize;
   codegen.blockReductionMin = options.blockReductionMin;
   codegen.tileMin = options.tileMin;
+  codegen.tf32 = options.tf32;
   return codegen;
 }
 } // namespace

@@ -19,6 +19,8 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -43,11 +45,41 @@ constexpr unsigned kNumIds = 12;
 ///                         int32_t width, int32_t mode);  // byte 8
 ///     int32_t valid;                                // byte 16
 ///   };
+///     void (*mma)(HostBlock *, int32_t kind, const void *a, const void *b,
+///                 const void *c, void *d);      // byte 24
+///   };
 /// `shuffle` takes the value's bits in the low bytes of a word, gpu.shuffle's
 /// mode as ShuffleMode numbers it (xor 0, down 1, up 2, idx 3), and leaves
 /// whether the source lane was in range in `valid`, which the copy reads
 /// before it calls the driver again (fibers switch only inside calls).
-constexpr int64_t kBarrierOffset = 0, kShuffleOffset = 8, kValidOffset = 16;
+/// `mma` is a warp's nvgpu.mma.sync: each lane passes its fragments of A,
+/// B and C (the vectors' elements in row-major order, as the PTX ISA
+/// numbers them) and receives its fragment of D; the driver computes D
+/// from the whole warp's fragments.
+constexpr int64_t kBarrierOffset = 0, kShuffleOffset = 8, kValidOffset = 16,
+                  kMmaOffset = 24;
+
+/// The mma.sync shapes the driver computes, as `mma`'s kind argument.
+enum HostMmaKind : int32_t {
+  /// m16n8k8, TF32 A (4 f32) and B (2 f32), f32 C and D (4 each).
+  kHostMmaTf32 = 0,
+  /// m16n8k16, f16 A (8) and B (4), f32 C and D (4 each).
+  kHostMmaF16 = 1,
+};
+
+/// The driver's kind for `mma`, or nullopt when it computes no such shape.
+std::optional<HostMmaKind> hostMmaKind(nvgpu::MmaSyncOp mma) {
+  std::array<int64_t, 3> shape = mma.getMmaShapeAsArray();
+  Type a = mma.getMatrixA().getType().getElementType();
+  Type c = mma.getMatrixC().getType().getElementType();
+  if (!c.isF32() || shape[0] != 16 || shape[1] != 8)
+    return std::nullopt;
+  if (a.isF32() && shape[2] == 8 && mma.getTf32Enabled())
+    return kHostMmaTf32;
+  if (a.isF16() && shape[2] == 16)
+    return kHostMmaF16;
+  return std::nullopt;
+}
 
 /// Static shared memory a CUDA block may have: a kernel asking for more
 /// does not assemble, and the driver's per-block buffer is this size.
@@ -60,7 +92,7 @@ bool threadsWait(gpu::GPUFuncOp kernel) {
   return !kernel.getWorkgroupAttributions().empty() ||
          kernel
              .walk([](Operation *op) {
-               return isa<gpu::BarrierOp, gpu::ShuffleOp>(op)
+               return isa<gpu::BarrierOp, gpu::ShuffleOp, nvgpu::MmaSyncOp>(op)
                           ? WalkResult::interrupt()
                           : WalkResult::advance();
              })
@@ -74,6 +106,16 @@ LogicalResult checkRunnable(gpu::GPUFuncOp kernel) {
             gpu::DynamicSharedMemoryOp>(op)) {
       op->emitOpError("has no host copy: reductions across threads must be "
                       "shuffles and barriers, shared memory attributions");
+      return WalkResult::interrupt();
+    }
+    if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op); mma && !hostMmaKind(mma)) {
+      op->emitOpError("has no host copy: the fake driver computes m16n8k8 "
+                      "TF32 and m16n8k16 f16 with f32 accumulators");
+      return WalkResult::interrupt();
+    }
+    if (isa<nvgpu::NVGPUDialect>(op->getDialect()) &&
+        !isa<nvgpu::MmaSyncOp>(op)) {
+      op->emitOpError("has no host copy");
       return WalkResult::interrupt();
     }
     if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op);
@@ -149,7 +191,78 @@ Value loadField(OpBuilder &b, Location loc, Value block, int64_t offset,
   return LLVM::LoadOp::create(b, loc, type, at);
 }
 
-/// Every barrier and shuffle of `host` a call into the driver.
+/// The address of `buffer`'s first element, as an LLVM pointer.
+Value bufferAddress(OpBuilder &b, Location loc, Value buffer) {
+  Value address =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+  address = arith::IndexCastOp::create(b, loc, b.getI64Type(), address);
+  return LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), address);
+}
+
+/// `mma` as a call of the block's `mma`: the lane's fragments written to
+/// buffers of the function's entry (one per element type and operand, reused
+/// by every call: a loop must not grow the fiber's stack), D read back.
+void lowerMma(nvgpu::MmaSyncOp mma, Value block,
+              DenseMap<std::pair<Type, int64_t>, Value> &buffers) {
+  OpBuilder b(mma);
+  Location loc = mma.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  Block &entry = mma->getParentOfType<func::FuncOp>().getBody().front();
+  auto position = [](VectorType type, int64_t i) {
+    return SmallVector<int64_t>{i / type.getDimSize(1), i % type.getDimSize(1)};
+  };
+  auto buffer = [&](VectorType type, unsigned slot) {
+    // One shape per element type and operand: f32 and f16 fragments
+    // differ in type.
+    Value &found = buffers[{type.getElementType(), slot}];
+    if (!found) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&entry);
+      found = memref::AllocaOp::create(
+          b, loc,
+          MemRefType::get({type.getNumElements()}, type.getElementType()));
+    }
+    return found;
+  };
+  auto spill = [&](Value vector, unsigned slot) {
+    auto type = cast<VectorType>(vector.getType());
+    Value memory = buffer(type, slot);
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      memref::StoreOp::create(
+          b, loc, vector::ExtractOp::create(b, loc, vector, position(type, i)),
+          memory, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+    return bufferAddress(b, loc, memory);
+  };
+  Value a = spill(mma.getMatrixA(), 0), bFragment = spill(mma.getMatrixB(), 1);
+  Value c = spill(mma.getMatrixC(), 2);
+  VectorType dType = mma.getRes().getType();
+  Value dMemory = buffer(dType, 3);
+  Value kind =
+      arith::ConstantIntOp::create(b, loc, b.getI32Type(), *hostMmaKind(mma));
+  Value function = loadField(b, loc, block, kMmaOffset, ptr);
+  LLVM::CallOp::create(b, loc,
+                       LLVM::LLVMFunctionType::get(
+                           voidType, {ptr, b.getI32Type(), ptr, ptr, ptr, ptr}),
+                       ValueRange{function, block, kind, a, bFragment, c,
+                                  bufferAddress(b, loc, dMemory)});
+  Value d = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(dType, b.getZeroAttr(dType.getElementType())));
+  for (int64_t i = 0; i < dType.getNumElements(); ++i)
+    d = vector::InsertOp::create(
+        b, loc,
+        memref::LoadOp::create(
+            b, loc, dMemory,
+            ValueRange{arith::ConstantIndexOp::create(b, loc, i)}),
+        d, position(dType, i));
+  mma.replaceAllUsesWith(d);
+  mma.erase();
+}
+
+/// Every barrier, shuffle and mma.sync of `host` a call into the driver.
 void lowerSynchronization(func::FuncOp host, Value block) {
   MLIRContext *ctx = host.getContext();
   auto ptr = LLVM::LLVMPointerType::get(ctx);
@@ -157,10 +270,15 @@ void lowerSynchronization(func::FuncOp host, Value block) {
   auto voidType = LLVM::LLVMVoidType::get(ctx);
   SmallVector<Operation *> ops;
   host.walk([&](Operation *op) {
-    if (isa<gpu::BarrierOp, gpu::ShuffleOp>(op))
+    if (isa<gpu::BarrierOp, gpu::ShuffleOp, nvgpu::MmaSyncOp>(op))
       ops.push_back(op);
   });
+  DenseMap<std::pair<Type, int64_t>, Value> mmaBuffers;
   for (Operation *op : ops) {
+    if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
+      lowerMma(mma, block, mmaBuffers);
+      continue;
+    }
     OpBuilder b(op);
     Location loc = op->getLoc();
     if (isa<gpu::BarrierOp>(op)) {

@@ -13,6 +13,7 @@
 #include "compiler/codegen/cuda/BlockReduction.h"
 #include "compiler/codegen/cuda/Passes.h"
 #include "compiler/codegen/cuda/SharedMemoryTiles.h"
+#include "compiler/codegen/cuda/TensorCoreMma.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
@@ -77,9 +78,15 @@ struct GpuSelectLoweringPass
           succeeded(dims) && tileMin > 0 &&
           atLeast(op, {dims->m.front(), dims->n.front(), dims->k.front()},
                   tileMin)) {
+        // mma.sync (m16n8k8 TF32, m16n8k16 f16) is sm_80's and later's.
+        bool mma =
+            sm >= 80 && succeeded(kiln::matchTensorCoreMma(op, tf32, why));
         setGpuLoweringConfig(
-            op, GpuLoweringConfigAttr::get(
-                    ctx, GpuStrategy::shared_memory_tiles, 256));
+            op,
+            mma ? GpuLoweringConfigAttr::get(ctx, GpuStrategy::tensor_core_mma,
+                                             kiln::kTensorCoreMmaThreads)
+                : GpuLoweringConfigAttr::get(
+                      ctx, GpuStrategy::shared_memory_tiles, 256));
         return;
       }
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());

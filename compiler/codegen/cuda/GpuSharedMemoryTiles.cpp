@@ -108,34 +108,19 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
   Value tileSize = indexConstant(b, loc, tile);
   // The grid: batch dims, then tiles of m, then tiles of n (the fastest).
-  SmallVector<Value> gridSizes;
-  for (unsigned d : dims->batch)
-    gridSizes.push_back(sizes[d]);
-  gridSizes.push_back(
-      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[m], tileSize));
-  gridSizes.push_back(
-      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[n], tileSize));
-  Value blocks = product(b, loc, gridSizes);
-  Value any = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt,
-                                            blocks, zero);
-  auto ifAny = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
-  b.setInsertionPointToStart(ifAny.thenBlock());
-
+  SmallVector<Value> gridSizes = outputTileGrid(b, loc, sizes, *dims, tileSize);
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   OpOperand *init = op.getDpsInitOperand(0);
-  auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand) {
     return MemRefType::get(
-        {tile, tile}, cast<MemRefType>(operand->get().getType()).getElementType(),
+        {tile, tile},
+        cast<MemRefType>(operand->get().getType()).getElementType(),
         MemRefLayoutAttrInterface{}, workgroup);
   };
-  auto launch = gpu::LaunchOp::create(
-      b, loc, blocks, one, one, indexConstant(b, loc, tile * tile), one, one,
-      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-      /*asyncDependencies=*/{}, TypeRange{tileType(lhs), tileType(rhs)});
-  b.setInsertionPointToEnd(&launch.getBody().front());
-  gpu::TerminatorOp::create(b, loc);
-  b.setInsertionPoint(launch.getBody().front().getTerminator());
+  gpu::LaunchOp launch = launchTileGrid(b, loc, gridSizes, tile * tile,
+                                        {tileType(lhs), tileType(rhs)});
   Value lhsTile = launch.getWorkgroupAttributions()[0];
   Value rhsTile = launch.getWorkgroupAttributions()[1];
 
@@ -162,24 +147,11 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   };
   Value inOutput = both(below(ivs[m], sizes[m]), below(ivs[n], sizes[n]));
 
-  // The element of `operand` at `at` when `inside`, else zero (never used:
-  // the k loop stops at the last element, outputs past the edge are not
-  // stored).
+  // Zero past an edge, never used: the k loop stops at the last element,
+  // outputs past the edge are not stored.
   auto guardedLoad = [&](OpOperand *operand, ArrayRef<Value> at,
                          Value inside) {
-    Type type = cast<MemRefType>(operand->get().getType()).getElementType();
-    auto ifInside = scf::IfOp::create(b, loc, TypeRange{type}, inside,
-                                      /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifInside.thenBlock());
-    Value loaded = memref::LoadOp::create(
-        b, loc, operand->get(),
-        applyIndexingMap(b, loc, op.getMatchingIndexingMap(operand), at));
-    scf::YieldOp::create(b, loc, loaded);
-    b.setInsertionPointToStart(ifInside.elseBlock());
-    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
-    scf::YieldOp::create(b, loc, zero);
-    return ifInside.getResult(0);
+    return loadIfInside(b, loc, op, operand, at, inside);
   };
   Value start = guardedLoad(init, ivs, inOutput);
 

@@ -4,6 +4,8 @@
 
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
@@ -36,6 +38,55 @@ SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
   for (AffineExpr expr : map.getResults())
     result.push_back(affine::expandAffineExpr(b, loc, expr, ivs, {}));
   return result;
+}
+
+Value loadIfInside(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                   OpOperand *operand, ValueRange ivs, Value inside) {
+  Type type = cast<MemRefType>(operand->get().getType()).getElementType();
+  auto ifInside = scf::IfOp::create(b, loc, TypeRange{type}, inside,
+                                    /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifInside.thenBlock());
+  Value loaded = memref::LoadOp::create(
+      b, loc, operand->get(),
+      applyIndexingMap(b, loc, op.getMatchingIndexingMap(operand), ivs));
+  scf::YieldOp::create(b, loc, loaded);
+  b.setInsertionPointToStart(ifInside.elseBlock());
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  scf::YieldOp::create(b, loc, zero);
+  return ifInside.getResult(0);
+}
+
+SmallVector<Value> outputTileGrid(OpBuilder &b, Location loc,
+                                  ArrayRef<Value> sizes,
+                                  const linalg::ContractionDimensions &dims,
+                                  Value tileSize) {
+  SmallVector<Value> gridSizes;
+  for (unsigned d : dims.batch)
+    gridSizes.push_back(sizes[d]);
+  gridSizes.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[dims.m.front()], tileSize));
+  gridSizes.push_back(
+      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[dims.n.front()], tileSize));
+  return gridSizes;
+}
+
+gpu::LaunchOp launchTileGrid(OpBuilder &b, Location loc, ValueRange gridSizes,
+                             int64_t threads, TypeRange workgroup) {
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  Value blocks = product(b, loc, gridSizes);
+  Value any = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt,
+                                            blocks, zero);
+  auto ifAny = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(ifAny.thenBlock());
+  auto launch = gpu::LaunchOp::create(
+      b, loc, blocks, one, one, indexConstant(b, loc, threads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, workgroup);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(launch.getBody().front().getTerminator());
+  return launch;
 }
 
 } // namespace kiln

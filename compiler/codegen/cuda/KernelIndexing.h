@@ -1,13 +1,16 @@
 //===- KernelIndexing.h - Index arithmetic of the GPU strategies -*- C++ -*-===//
 //
 // What the strategies that build their own launches share: linearized
-// iteration spaces, their indices, and a linalg operand's element at them.
+// iteration spaces, their indices, a linalg operand's element at them, and
+// the grid of a contraction's output tiles.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_COMPILER_CODEGEN_CUDA_KERNELINDEXING_H
 #define KILN_COMPILER_CODEGEN_CUDA_KERNELINDEXING_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
 
@@ -31,6 +34,27 @@ llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b,
                                                 mlir::Location loc,
                                                 mlir::AffineMap map,
                                                 mlir::ValueRange ivs);
+
+/// The element of `operand` of `op` at the loop indices `ivs` when
+/// `inside`, else zero (for indices past an operand's edge, which must not
+/// be read).
+mlir::Value loadIfInside(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::linalg::LinalgOp op, mlir::OpOperand *operand,
+                         mlir::ValueRange ivs, mlir::Value inside);
+
+/// The grid of a contraction's `tile` x `tile` output tiles (an index): its
+/// batch sizes, then the number of m tiles, then of n tiles (the fastest).
+llvm::SmallVector<mlir::Value> outputTileGrid(
+    mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<mlir::Value> sizes,
+    const mlir::linalg::ContractionDimensions &dims, mlir::Value tile);
+
+/// A launch of the product of `gridSizes` blocks of `threads` threads with
+/// the `workgroup` arrays, inside a guard that skips it when the grid is
+/// empty (CUDA refuses empty grids). `b` is left before the body's
+/// terminator.
+mlir::gpu::LaunchOp launchTileGrid(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::ValueRange gridSizes, int64_t threads,
+                                   mlir::TypeRange workgroup);
 
 } // namespace kiln
 

@@ -10,7 +10,9 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -44,6 +46,11 @@ struct CudaCodegenOptions {
   /// computed in shared-memory tiles (kiln-gpu-select-lowering's
   /// tile-min); 0: a dot product per thread (the emulation's).
   int64_t tileMin = 16;
+  /// O1+, with every chip sm_80 or newer: f32 contractions that the
+  /// tensor-core strategy takes are computed in TF32 (kiln-compile
+  /// --cuda-tf32). Off by default: TF32 keeps 10 of f32's 23 mantissa
+  /// bits. f16 contractions take the tensor cores regardless.
+  bool tf32 = false;
   /// Artifacts only: a host copy of every kernel (kiln-gpu-host-kernels),
   /// which the tests' fake CUDA driver runs.
   bool hostKernels = false;

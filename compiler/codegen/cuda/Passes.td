@@ -30,7 +30,11 @@ def GpuSelectLowering
                 "ops a faster strategy takes";
   let description = [{
     On buffers, after `kiln-gpu-parallel-dims-outer`. Gives every op that a
-    GPU strategy takes a `kiln.gpu_lowering_config`: `shared_memory_tiles`
+    GPU strategy takes a `kiln.gpu_lowering_config`: `tensor_core_mma`
+    (`kiln-gpu-tensor-core-mma`, 128 threads) for a contraction that
+    `matchTensorCoreMma` accepts (f16 operands; f32 ones only with `tf32`)
+    whose m, n and k are each at least `tile-min`, when every architecture
+    has mma.sync (`sm` 80 or more); else `shared_memory_tiles`
     (`kiln-gpu-shared-memory-tiles`, 256 threads: 16 x 16 tiles) for a
     contraction that `matchSharedMemoryTiles` accepts whose m, n and k are
     each at least `tile-min` (or known at run time only); `block_reduction`
@@ -48,6 +52,12 @@ def GpuSelectLowering
     Option<"tileMin", "tile-min", "int64_t", /*default=*/"16",
            "Contractions whose m, n and k are each at least this (static "
            "sizes) are computed in shared-memory tiles (0: none)">,
+    Option<"sm", "sm", "int64_t", /*default=*/"0",
+           "The lowest architecture the kernels are compiled for (80 for "
+           "sm_80): tensor_core_mma needs 80 or more (0: unknown, none)">,
+    Option<"tf32", "tf32", "bool", /*default=*/"false",
+           "f32 contractions may run on the tensor cores in TF32 (their "
+           "operands rounded to 10 mantissa bits)">,
   ];
   let dependentDialects = ["kiln::codegen::KilnCodegenDialect"];
 }
@@ -92,6 +102,34 @@ def GpuSharedMemoryTiles
     follow (see matchSharedMemoryTiles) is an error.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GpuTensorCoreMma
+    : Pass<"kiln-gpu-tensor-core-mma", "mlir::func::FuncOp"> {
+  let summary = "Contractions configured tensor_core_mma to warp-level "
+                "mma.sync on the tensor cores";
+  let description = [{
+    Every linalg op with `#kiln.gpu_lowering_config<tensor_core_mma,
+    threads = 128>` becomes a `gpu.launch` of one block of 4 warps per
+    32 x 32 tile of the output (batch dims, then m tiles, then n tiles
+    linearized into the grid). Along k, 16 at a time, the block stages a
+    32 x 16 tile of the first operand and a 16 x 32 tile of the second in
+    workgroup memory (zero past an edge; f32 elements rounded to TF32),
+    waits at a `gpu.barrier`, and each warp loads its lanes' fragments of
+    its 16 x 16 quarter as the PTX ISA lays them out and issues two
+    `nvgpu.mma.sync` per k8 (TF32, m16n8k8) or k16 (f16, m16n8k16) step,
+    accumulating in f32 vectors that start from the output's elements;
+    the block waits again; at the end each lane stores its accumulators
+    that lie inside the output (rounded to f16 for an f16 output). A
+    configured op the strategy cannot follow (see matchTensorCoreMma) is
+    an error; the configuration allows TF32 for f32 operands.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::vector::VectorDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect"];
@@ -232,13 +270,18 @@ def GpuHostKernels : Pass<"kiln-gpu-host-kernels", "mlir::ModuleOp"> {
     Every barrier and shuffle becomes a call through the block's function
     pointers (the layout is in GpuHostKernels.cpp and the fake driver),
     every workgroup attribution a `memref.view` of the memory, and the
-    GPU's address spaces are dropped from the copy's types. Fails on
+    GPU's address spaces are dropped from the copy's types. An
+    `nvgpu.mma.sync` (m16n8k8 TF32 or m16n8k16 f16, f32 accumulators)
+    becomes a call through the block too: the lane's fragments go to the
+    driver, which computes the warp's product from all of its lanes'
+    fragments as the PTX ISA lays them out. Fails on other nvgpu ops,
     `gpu.all_reduce`, `gpu.subgroup_reduce`, dynamic shared memory,
     private attributions and shuffles of vectors.
   }];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect",
                            "mlir::arith::ArithDialect"];
 }
 

@@ -55,3 +55,23 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// The fake driver computes the two mma.sync shapes the tensor-core
+// strategy issues, not others (here f16 m16n8k8).
+module attributes {gpu.container_module} {
+  gpu.module @mma {
+    gpu.func @mma(%y: memref<4xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %a = arith.constant dense<1.0> : vector<2x2xf16>
+      %b = arith.constant dense<1.0> : vector<1x2xf16>
+      %c = arith.constant dense<0.0> : vector<2x2xf32>
+      // expected-error @below {{'nvgpu.mma.sync' op has no host copy: the fake driver computes m16n8k8 TF32 and m16n8k16 f16 with f32 accumulators}}
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 8]} : (vector<2x2xf16>, vector<1x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      %r = vector.extract %d[1, 1] : f32 from vector<2x2xf32>
+      memref.store %r, %y[%c0] : memref<4xf32>
+      gpu.return
+    }
+  }
+}

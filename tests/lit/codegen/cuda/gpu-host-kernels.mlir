@@ -99,3 +99,47 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A warp's mma.sync: the lane's A, B and C fragments are written to
+// buffers the copy allocates once on entry (row-major, as the PTX ISA
+// numbers fragment elements), their addresses passed with the shape's kind
+// (0: m16n8k8 TF32) through the block's function at byte 24, and D read
+// back from its buffer into the vector.
+// CHECK-LABEL: func.func @kiln_host_kernel_mma
+// CHECK-SAME: memref<?xi8>, %{{.*}}: memref<4xf32>)
+// CHECK-COUNT-4: memref.alloca()
+// CHECK: %[[A3:.*]] = vector.extract %{{.*}}[3, 0] : f32 from vector<4x1xf32>
+// CHECK: memref.store %[[A3]], %[[ABUF:.*]][%c3{{.*}}] : memref<4xf32>
+// CHECK: memref.extract_aligned_pointer_as_index %[[ABUF]]
+// CHECK: vector.extract %{{.*}}[1, 0] : f32 from vector<2x1xf32>
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: vector.extract %{{.*}}[1, 1] : f32 from vector<2x2xf32>
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: %[[KIND:.*]] = arith.constant 0 : i32
+// CHECK: %[[MF:.*]] = llvm.getelementptr %[[BLOCK:.*]][24] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[MMA:.*]] = llvm.load %[[MF]] : !llvm.ptr -> !llvm.ptr
+// CHECK: memref.extract_aligned_pointer_as_index %[[DBUF:[^ ]*]] : memref<4xf32>
+// CHECK: llvm.call %[[MMA]](%[[BLOCK]], %[[KIND]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : !llvm.ptr, (!llvm.ptr, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> ()
+// CHECK: memref.load %[[DBUF]][%c0{{.*}}] : memref<4xf32>
+// CHECK: %[[D:.*]] = vector.insert %{{.*}} [1, 1] : f32 into vector<2x2xf32>
+// CHECK: vector.extract %[[D]][1, 1]
+// CHECK-NOT: nvgpu.
+// CHECK: return
+module attributes {gpu.container_module} {
+  gpu.module @mma {
+    gpu.func @mma(%y: memref<4xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %x = memref.load %y[%c0] : memref<4xf32>
+      %za = arith.constant dense<0.0> : vector<4x1xf32>
+      %a = vector.insert %x, %za [3, 0] : f32 into vector<4x1xf32>
+      %b = arith.constant dense<1.0> : vector<2x1xf32>
+      %c = arith.constant dense<0.0> : vector<2x2xf32>
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 8], tf32Enabled} : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+      %r = vector.extract %d[1, 1] : f32 from vector<2x2xf32>
+      memref.store %r, %y[%c0] : memref<4xf32>
+      gpu.return
+    }
+  }
+}

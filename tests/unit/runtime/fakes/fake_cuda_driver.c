@@ -24,7 +24,10 @@
  * Environment: FAKE_CUDA_DEVICES (default 1), FAKE_CUDA_CC (compute
  * capability as "86", default "80"), FAKE_CUDA_LOG_FILE (the log, written
  * at exit), FAKE_CUDA_SKIP_BARRIERS=1 (every gpu.barrier returns at once:
- * the tests show that a kernel which needs its barriers then fails).
+ * the tests show that a kernel which needs its barriers then fails),
+ * FAKE_CUDA_MMA_SWAP_A=1 (mma.sync reads each lane's A fragment in
+ * another order, a0 as a3, a1 as a2 and so on: the tests show that a
+ * kernel whose fragments are not laid out as the PTX ISA says fails).
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE
@@ -395,13 +398,16 @@ static CUresult addConstant(const Function *f, unsigned blocks,
  * every block like managed memory, so that a value read before its writer
  * ran is NaN. Warp shuffles go through one slot per thread: each lane
  * writes its value, the warp waits, each reads its source lane's slot, the
- * warp waits again before any slot is reused. */
+ * warp waits again before any slot is reused. A warp's mma.sync works the
+ * same way with the addresses of each lane's fragments (fiberMma). */
 typedef struct HostBlock HostBlock;
 struct HostBlock {
   void (*barrier)(HostBlock *);
   uint64_t (*shuffle)(HostBlock *, uint64_t value, int32_t offset,
                       int32_t width, int32_t mode);
   int32_t valid;
+  void (*mma)(HostBlock *, int32_t kind, const void *a, const void *b,
+              const void *c, void *d);
 };
 
 enum { FIBER_READY, FIBER_AT_BARRIER, FIBER_AT_WARP_STEP, FIBER_DONE };
@@ -421,7 +427,9 @@ typedef struct FiberBlock {
   ucontext_t scheduler;
   Fiber fibers[MAX_THREADS];
   uint64_t slots[MAX_THREADS];
+  const void *mmaSlots[MAX_THREADS][2]; /* each lane's A and B fragments */
   unsigned numFibers, current;
+  int failed; /* a warp op the block cannot do: the launch fails */
   HostKernel host;
   void **params;
   int skipBarriers;
@@ -475,6 +483,99 @@ static uint64_t fiberShuffle(HostBlock *block, uint64_t value, int32_t offset,
   /* Read by the copy right after this returns, before it can switch. */
   block->valid = valid;
   return result;
+}
+
+/* The value of an IEEE half's bits. */
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 0x1f;
+  uint32_t mantissa = h & 0x3ff, bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else { /* subnormal: mantissa * 2^-24 */
+    float value = (float)mantissa / 16777216.0f;
+    return sign ? -value : value;
+  }
+  float value;
+  memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+/* What the tensor cores read of a TF32 operand: its sign, exponent and top
+ * 10 mantissa bits (the low 13 bits are ignored). */
+static float tf32Value(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  bits &= 0xffffe000u;
+  memcpy(&x, &bits, sizeof(x));
+  return x;
+}
+
+/* mma.sync of a warp, per the PTX ISA's "Matrix Fragments for
+ * mma.m16n8k8" (kind 0: .tf32 A and B, .f32 C and D) and "for
+ * mma.m16n8k16" (kind 1: .f16 A and B, .f32 C and D). With
+ * groupID = laneid >> 2 and threadID_in_group = laneid % 4 (g and t):
+ *   m16n8k8 .tf32  A (16 x 8): a0..a3 at row g for a0, a2 and g + 8 for
+ *                  a1, a3; col t for a0, a1 and t + 4 for a2, a3.
+ *                  B (8 x 8): b0, b1 at row t, t + 4; col g.
+ *   m16n8k16 .f16  A (16 x 16): a0..a7 at row g for a0, a1, a4, a5 and
+ *                  g + 8 otherwise; col 2t + (i & 1), plus 8 for i >= 4.
+ *                  B (16 x 8): b0..b3 at row 2t + (i & 1), plus 8 for
+ *                  i >= 2; col g.
+ *   C, D (16 x 8, .f32): c0..c3 at row g for c0, c1 and g + 8 for c2,
+ *                  c3; col 2t + (i & 1).
+ * Every lane publishes the addresses of its A and B fragments and waits
+ * for the warp; each then builds A and B from all 32 lanes and computes
+ * its own D elements (products exact in f32, summed in k order after C),
+ * and the warp waits again before the fragments may change. A warp with
+ * a lane missing fails the launch, as mma.sync needs all 32. */
+static void fiberMma(HostBlock *block, int32_t kind, const void *a,
+                     const void *b, const void *c, void *d) {
+  FiberBlock *fb = (FiberBlock *)block;
+  unsigned thread = fb->current;
+  unsigned lane = thread % WARP, first = thread - lane;
+  fb->mmaSlots[thread][0] = a;
+  fb->mmaSlots[thread][1] = b;
+  fiberWait(fb, FIBER_AT_WARP_STEP);
+  const char *swap = getenv("FAKE_CUDA_MMA_SWAP_A");
+  int swapA = swap && atoi(swap);
+  int k = kind == 0 ? 8 : 16;
+  float A[16][16], B[16][8];
+  if (first + WARP > fb->numFibers || (kind != 0 && kind != 1)) {
+    fb->failed = 1;
+  } else {
+    for (unsigned l = 0; l < WARP; ++l) {
+      int g = (int)l >> 2, t = (int)l % 4;
+      const void *fa = fb->mmaSlots[first + l][0];
+      const void *fbk = fb->mmaSlots[first + l][1];
+      for (int i = 0; i < k / 2; ++i) { /* 4 (tf32) or 8 (f16) elements */
+        int source = swapA ? (i ^ 3) % (k / 2) : i;
+        float value = kind == 0 ? tf32Value(((const float *)fa)[source])
+                                : halfToFloat(((const uint16_t *)fa)[source]);
+        int row = kind == 0 ? g + 8 * (i % 2) : g + 8 * (i / 2 % 2);
+        int col = kind == 0 ? t + 4 * (i / 2) : 2 * t + (i & 1) + 8 * (i / 4);
+        A[row][col] = value;
+      }
+      for (int i = 0; i < k / 4; ++i) { /* 2 (tf32) or 4 (f16) elements */
+        float value = kind == 0 ? tf32Value(((const float *)fbk)[i])
+                                : halfToFloat(((const uint16_t *)fbk)[i]);
+        int row = kind == 0 ? t + 4 * i : 2 * t + (i & 1) + 8 * (i / 2);
+        B[row][g] = value;
+      }
+    }
+    int g = (int)lane >> 2, t = (int)lane % 4;
+    for (int i = 0; i < 4; ++i) {
+      int row = g + 8 * (i / 2), col = 2 * t + (i & 1);
+      float sum = ((const float *)c)[i];
+      for (int kk = 0; kk < k; ++kk)
+        sum += A[row][kk] * B[kk][col];
+      ((float *)d)[i] = sum;
+    }
+  }
+  fiberWait(fb, FIBER_AT_WARP_STEP);
 }
 
 /* Releases the waiting threads that may go on: 1 if some were, 0 when the
@@ -531,6 +632,7 @@ static CUresult runFibers(const Function *f, unsigned gx, unsigned gy,
   }
   b->block.barrier = fiberBarrier;
   b->block.shuffle = fiberShuffle;
+  b->block.mma = fiberMma;
   b->numFibers = threads;
   b->host = f->host;
   b->params = params;
@@ -574,6 +676,13 @@ static CUresult runFibers(const Function *f, unsigned gx, unsigned gy,
           b->current = t;
           swapcontext(&b->scheduler, &b->fibers[t].context);
         }
+      if (b->failed) {
+        note("error: %s block %llu: mma.sync of a warp without all 32 "
+             "lanes, or of an unknown shape\n",
+             f->name, id);
+        result = LAUNCH_FAILED;
+        break;
+      }
       int released = releaseFibers(b);
       if (released == 0)
         break;

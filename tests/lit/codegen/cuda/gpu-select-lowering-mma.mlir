@@ -1,0 +1,42 @@
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-gpu-select-lowering{sm=80}))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-gpu-select-lowering{sm=80 tf32=1}))" | FileCheck %s --check-prefix=TF32
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-gpu-select-lowering{sm=75 tf32=1}))" | FileCheck %s --check-prefix=OLD
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(kiln-gpu-select-lowering{tf32=1}))" | FileCheck %s --check-prefix=OLD
+
+// On sm_80 and later an f16 matmul takes the tensor cores; an f32 one only
+// where TF32 is allowed (else shared-memory tiles); an integer one keeps
+// shared-memory tiles; a max of products is no contraction and a
+// matrix-vector product keeps a thread per output either way. Below sm_80
+// (or with no architecture given) nothing takes the tensor cores.
+// CHECK-LABEL: func.func @matmuls
+// CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
+// CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
+// CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
+// CHECK: linalg.generic {indexing_maps
+// CHECK-NOT: kiln.gpu_lowering_config
+// TF32-LABEL: func.func @matmuls
+// TF32: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
+// TF32: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
+// TF32: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
+// TF32: linalg.generic {indexing_maps
+// TF32-NOT: kiln.gpu_lowering_config
+// OLD-LABEL: func.func @matmuls
+// OLD-NOT: tensor_core_mma
+func.func @matmuls(%a: memref<32x64xf16>, %b: memref<64x32xf16>, %c: memref<32x32xf16>,
+                   %d: memref<32x64xf32>, %e: memref<64x32xf32>, %f: memref<32x32xf32>,
+                   %g: memref<32x64xi8>, %h: memref<64x32xi8>, %i: memref<32x32xi32>,
+                   %v: memref<1x64xf16>, %w: memref<1x32xf16>) {
+  linalg.matmul ins(%a, %b : memref<32x64xf16>, memref<64x32xf16>) outs(%c : memref<32x32xf16>)
+  linalg.matmul ins(%d, %e : memref<32x64xf32>, memref<64x32xf32>) outs(%f : memref<32x32xf32>)
+  linalg.matmul ins(%g, %h : memref<32x64xi8>, memref<64x32xi8>) outs(%i : memref<32x32xi32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x64xf16>, memref<64x32xf16>) outs(%c : memref<32x32xf16>) {
+  ^bb0(%x: f16, %y: f16, %o: f16):
+    %p = arith.mulf %x, %y : f16
+    %s = arith.maximumf %o, %p : f16
+    linalg.yield %s : f16
+  }
+  linalg.matmul ins(%v, %b : memref<1x64xf16>, memref<64x32xf16>) outs(%w : memref<1x32xf16>)
+  return
+}
