@@ -623,6 +623,50 @@ TEST_F(CudaFake, AFailedLaunchFailsTheRun) {
   kiln_session_release(session);
 }
 
+namespace {
+/// Launches kernel 0 (fake_deadlock: one parameter) as 1 block of 32
+/// threads and waits; y is never written.
+void deadlockEntry(void **args, kiln_run_context_t *ctx) {
+  (void)args;
+  uint64_t word = 0;
+  ctx->launch(ctx, 0, 1, 1, 1, 32, 1, 1, 0, &word);
+  ctx->sync(ctx);
+}
+} // namespace
+
+// Threads waiting at different barriers (or at one that others left) hang
+// a GPU: the fiber harness fails the launch instead, so a wrong schedule
+// cannot pass by running on. The host copy comes from a module, as from an
+// artifact compiled with --cuda-host-kernels.
+TEST_F(CudaFake, ThreadsAtDifferentBarriersFailTheLaunch) {
+  void *module = dlopen(KILN_FAKE_HOST_KERNELS, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(module, nullptr) << dlerror();
+  const char *ptx =
+      static_cast<const char *>(dlsym(module, "fake_deadlock_ptx"));
+  ASSERT_NE(ptx, nullptr);
+  const kiln_device_code_t codes[] = {{"sm_80", ptx}};
+  const kiln_device_kernel_t kernels[] = {
+      {"deadlock_module", "fake_deadlock", "i", 1, codes}};
+  kiln_artifact_t a = descriptor();
+  a.entry = deadlockEntry;
+  a.device_kernels = kernels;
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(a, &session), "");
+  EXPECT_EQ(lines("load "),
+            std::vector<std::string>{"load sm_80 (host copy)"});
+  std::vector<float> y;
+  std::string error = run(session, {1, 2, 3, 4}, y);
+  EXPECT_NE(error.find("CUDA_ERROR_LAUNCH_FAILED"), std::string::npos)
+      << error;
+  EXPECT_EQ(lines("error: fake_deadlock block 0: threads wait at different "
+                  "barriers")
+                .size(),
+            1u)
+      << log();
+  kiln_session_release(session);
+  dlclose(module);
+}
+
 TEST_F(CudaFake, MalformedTablesAreRefused) {
   kiln_session *session = nullptr;
   kiln_artifact_t a = descriptor();
