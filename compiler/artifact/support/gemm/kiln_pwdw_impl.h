@@ -398,17 +398,16 @@ KG_HIDDEN void KG_NAME(kiln_pwdw)(
    * tasks of a third the size at the end, which two threads took unevenly
    * (1.64x on two threads; 19, 19 and 18 rows now). */
   j.bandRows = (OH + j.bands - 1) / j.bands;
-  /* Two threads need a few tasks each: groups in parts of half as many
-   * vectors (their weights stay in the group's layout) rather than
-   * narrower bands, which would compute more overlapping rows (a 28 x 28
-   * layer of 192 filters was 3 tasks: 1.3x on two threads). */
-  while (N * j.bands * j.groups * j.parts < 2 * KG_TASKS && j.perTask > 1) {
-    j.perTask /= 2;
-    j.parts = (KG_PD_VECS + j.perTask - 1) / j.perTask;
-  }
-  /* And an even number of them: 576 channels on 14 x 14 were 9 tasks of
-   * 4 vectors, 5 : 4 on two threads. */
-  if (N * j.bands * j.groups * j.parts % 2 && j.perTask > 1) {
+  /* Two threads need a few tasks each, an even number of them: groups in
+   * parts of half as many vectors (their weights stay in the group's
+   * layout) rather than narrower bands, which would compute more
+   * overlapping rows (a 28 x 28 layer of 192 filters was 3 tasks: 1.3x on
+   * two threads; 576 channels on 14 x 14 were 9 tasks of 4 vectors, 5 : 4).
+   * Halving a part doubles the tasks, so an odd count is even after one. */
+  for (;;) {
+    const int64_t have = N * j.bands * j.groups * j.parts;
+    if ((have >= 2 * KG_TASKS && have % 2 == 0) || j.perTask == 1)
+      break;
     j.perTask /= 2;
     j.parts = (KG_PD_VECS + j.perTask - 1) / j.perTask;
   }
