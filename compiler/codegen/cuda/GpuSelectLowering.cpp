@@ -53,11 +53,19 @@ int64_t blockReductionThreads(std::optional<int64_t> length) {
   return std::clamp<int64_t>(threads, 32, 256);
 }
 
-/// Whether every static size of `dims` is at least `min`.
-bool atLeast(linalg::LinalgOp op, ArrayRef<unsigned> dims, int64_t min) {
+/// Whether each of `groups` (a contraction's m, n and k loops) has at
+/// least `min` elements, counting a run-time size as enough.
+bool atLeast(linalg::LinalgOp op,
+             ArrayRef<ArrayRef<unsigned>> groups, int64_t min) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  return llvm::all_of(dims, [&](unsigned d) {
-    return ShapedType::isDynamic(ranges[d]) || ranges[d] >= min;
+  return llvm::all_of(groups, [&](ArrayRef<unsigned> group) {
+    int64_t elements = 1;
+    for (unsigned d : group) {
+      if (ShapedType::isDynamic(ranges[d]))
+        return true;
+      elements *= ranges[d];
+    }
+    return elements >= min;
   });
 }
 
@@ -76,8 +84,7 @@ struct GpuSelectLoweringPass
       if (FailureOr<linalg::ContractionDimensions> dims =
               kiln::matchSharedMemoryTiles(op, why);
           succeeded(dims) && tileMin > 0 &&
-          atLeast(op, {dims->m.front(), dims->n.front(), dims->k.front()},
-                  tileMin)) {
+          atLeast(op, {dims->m, dims->n, dims->k}, tileMin)) {
         // mma.sync (m16n8k8 TF32, m16n8k16 f16) is sm_80's and later's.
         bool mma =
             sm >= 80 && succeeded(kiln::matchTensorCoreMma(op, tf32, why));

@@ -13,6 +13,12 @@
 // the last element, so any body (integer products with zero points too)
 // sees only real elements.
 //
+// m, n and k may each be several loops, linearized (the last fastest): a
+// convolution is then an implicit GEMM, a thread's row delinearized into
+// its output pixel and its k index into an input channel and window
+// position, the input element read through the op's own map. The body
+// runs in the serial loop's k order, so any body is computed alike.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/KilnCodegen.h"
@@ -45,14 +51,33 @@ matchSharedMemoryTiles(linalg::LinalgOp op, std::string &why) {
   };
   if (!op.hasPureBufferSemantics())
     return fail("it is not on buffers");
-  if (!linalg::isaContractionOpInterface(op) || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1)
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
     return fail("it is not a contraction of two operands");
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1)
-    return fail("it has not one m, one n and one k dim");
+  // Each loop's role from the operands it indexes: a parallel loop of
+  // both operands is a batch dim, of the first only an m dim, of the
+  // second only an n dim; a reduction of both is a k dim. A convolution
+  // is one too (an implicit GEMM): its image and output pixels are m
+  // dims, its output channels n dims, its input channels and window k
+  // dims.
+  AffineMap lhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap rhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  linalg::ContractionDimensions dims;
+  for (auto [d, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
+    bool inLhs = lhsMap.isFunctionOfDim(d), inRhs = rhsMap.isFunctionOfDim(d);
+    bool inOut = outMap.isFunctionOfDim(d);
+    if (iterator == utils::IteratorType::reduction) {
+      if (!inLhs || !inRhs || inOut)
+        return fail("a reduction does not index both operands alone");
+      dims.k.push_back(d);
+    } else if (!inOut || (!inLhs && !inRhs)) {
+      return fail("a parallel loop indexes the output alone");
+    } else {
+      (inLhs && inRhs ? dims.batch : inLhs ? dims.m : dims.n).push_back(d);
+    }
+  }
+  if (dims.m.empty() || dims.n.empty() || dims.k.empty())
+    return fail("it has no m, n or k dim");
   unsigned numParallel = op.getNumParallelLoops();
   for (auto [i, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
     if ((i < numParallel) != (iterator == utils::IteratorType::parallel))
@@ -104,11 +129,14 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   SmallVector<Value> sizes;
   for (Range range : op.createLoopRanges(b, loc))
     sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
-  unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
   Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
   Value tileSize = indexConstant(b, loc, tile);
+  // The tiles' m, n and k: each group of loops linearized, the last
+  // fastest (a convolution's output pixels along m, its input channels
+  // and window along k).
+  ContractionGroups groups(b, loc, *dims, sizes);
   // The grid: batch dims, then tiles of m, then tiles of n (the fastest).
-  SmallVector<Value> gridSizes = outputTileGrid(b, loc, sizes, *dims, tileSize);
+  SmallVector<Value> gridSizes = outputTileGrid(b, loc, groups, tileSize);
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   OpOperand *init = op.getDpsInitOperand(0);
   auto workgroup =
@@ -136,8 +164,10 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   Value m0 = arith::MulIOp::create(b, loc, blockIds[dims->batch.size()],
                                    tileSize);
   Value n0 = arith::MulIOp::create(b, loc, blockIds.back(), tileSize);
-  ivs[m] = arith::AddIOp::create(b, loc, m0, row);
-  ivs[n] = arith::AddIOp::create(b, loc, n0, col);
+  Value mIndex = arith::AddIOp::create(b, loc, m0, row);
+  Value nIndex = arith::AddIOp::create(b, loc, n0, col);
+  groups.setM(b, loc, ivs, mIndex);
+  groups.setN(b, loc, ivs, nIndex);
   auto below = [&](Value index, Value size) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, index,
                                  size);
@@ -145,7 +175,7 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   auto both = [&](Value x, Value y) {
     return arith::AndIOp::create(b, loc, x, y);
   };
-  Value inOutput = both(below(ivs[m], sizes[m]), below(ivs[n], sizes[n]));
+  Value inOutput = both(below(mIndex, groups.m), below(nIndex, groups.n));
 
   // Zero past an edge, never used: the k loop stops at the last element,
   // outputs past the edge are not stored.
@@ -155,7 +185,7 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   };
   Value start = guardedLoad(init, ivs, inOutput);
 
-  Value length = sizes[k];
+  Value length = groups.k;
   auto steps = scf::ForOp::create(
       b, loc, zero, length, tileSize, ValueRange{start},
       [&](OpBuilder &nb, Location loc, Value k0, ValueRange acc) {
@@ -164,17 +194,19 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
         // This thread's element of each operand tile: (row, k0 + col) of
         // the first, (k0 + row, col) of the second.
         SmallVector<Value> at(ivs);
-        at[k] = arith::AddIOp::create(b, loc, k0, col);
+        Value lhsK = arith::AddIOp::create(b, loc, k0, col);
+        groups.setK(b, loc, at, lhsK);
         memref::StoreOp::create(
             b, loc,
             guardedLoad(lhs, at,
-                        both(below(ivs[m], sizes[m]), below(at[k], length))),
+                        both(below(mIndex, groups.m), below(lhsK, length))),
             lhsTile, ValueRange{row, col});
-        at[k] = arith::AddIOp::create(b, loc, k0, row);
+        Value rhsK = arith::AddIOp::create(b, loc, k0, row);
+        groups.setK(b, loc, at, rhsK);
         memref::StoreOp::create(
             b, loc,
             guardedLoad(rhs, at,
-                        both(below(at[k], length), below(ivs[n], sizes[n]))),
+                        both(below(rhsK, length), below(nIndex, groups.n))),
             rhsTile, ValueRange{row, col});
         gpu::BarrierOp::create(b, loc);
         Value count = arith::MinUIOp::create(

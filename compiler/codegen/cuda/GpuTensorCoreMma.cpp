@@ -56,12 +56,18 @@ namespace kiln {
 
 FailureOr<MmaKind> matchTensorCoreMma(linalg::LinalgOp op, bool allowTf32,
                                       std::string &why) {
-  if (failed(matchSharedMemoryTiles(op, why)))
+  FailureOr<linalg::ContractionDimensions> dims =
+      matchSharedMemoryTiles(op, why);
+  if (failed(dims))
     return failure();
   auto fail = [&](const char *reason) {
     why = reason;
     return FailureOr<MmaKind>(failure());
   };
+  // Convolutions and other contractions of several m, n or k loops keep
+  // the shared-memory tiles for now.
+  if (dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1)
+    return fail("it has not one m, one n and one k dim");
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   OpOperand *init = op.getDpsInitOperand(0);
   auto elementType = [](OpOperand *operand) {
@@ -205,8 +211,8 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
   auto index = [&](int64_t v) { return indexConstant(b, loc, v); };
   Value blockTile = index(kBlockTile);
-  SmallVector<Value> gridSizes =
-      outputTileGrid(b, loc, sizes, *dims, blockTile);
+  SmallVector<Value> gridSizes = outputTileGrid(
+      b, loc, ContractionGroups(b, loc, *dims, sizes), blockTile);
 
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   OpOperand *init = op.getDpsInitOperand(0);

@@ -57,17 +57,61 @@ Value loadIfInside(OpBuilder &b, Location loc, linalg::LinalgOp op,
   return ifInside.getResult(0);
 }
 
+ContractionGroups::ContractionGroups(OpBuilder &b, Location loc,
+                                     const linalg::ContractionDimensions &dims,
+                                     ArrayRef<Value> loopSizes)
+    : dims(dims) {
+  auto gather = [&](ArrayRef<unsigned> group, SmallVector<Value> &out) {
+    for (unsigned d : group)
+      out.push_back(loopSizes[d]);
+  };
+  gather(dims.batch, batchSizes);
+  gather(dims.m, mSizes);
+  gather(dims.n, nSizes);
+  gather(dims.k, kSizes);
+  // One loop a group, as a matmul has: its size itself.
+  auto total = [&](ArrayRef<Value> groupSizes) {
+    return groupSizes.size() == 1 ? groupSizes.front()
+                                  : product(b, loc, groupSizes);
+  };
+  m = total(mSizes);
+  n = total(nSizes);
+  k = total(kSizes);
+}
+
+/// `ivs` of `group` from `linear`, an index into the group's sizes.
+static void setGroup(OpBuilder &b, Location loc, MutableArrayRef<Value> ivs,
+                     ArrayRef<unsigned> group, ValueRange sizes,
+                     Value linear) {
+  SmallVector<Value> parts(group.size());
+  delinearize(b, loc, linear, sizes, parts);
+  for (auto [d, part] : llvm::zip(group, parts))
+    ivs[d] = part;
+}
+
+void ContractionGroups::setM(OpBuilder &b, Location loc,
+                             MutableArrayRef<Value> ivs, Value linear) const {
+  setGroup(b, loc, ivs, dims.m, mSizes, linear);
+}
+
+void ContractionGroups::setN(OpBuilder &b, Location loc,
+                             MutableArrayRef<Value> ivs, Value linear) const {
+  setGroup(b, loc, ivs, dims.n, nSizes, linear);
+}
+
+void ContractionGroups::setK(OpBuilder &b, Location loc,
+                             MutableArrayRef<Value> ivs, Value linear) const {
+  setGroup(b, loc, ivs, dims.k, kSizes, linear);
+}
+
 SmallVector<Value> outputTileGrid(OpBuilder &b, Location loc,
-                                  ArrayRef<Value> sizes,
-                                  const linalg::ContractionDimensions &dims,
+                                  const ContractionGroups &groups,
                                   Value tileSize) {
-  SmallVector<Value> gridSizes;
-  for (unsigned d : dims.batch)
-    gridSizes.push_back(sizes[d]);
+  SmallVector<Value> gridSizes(groups.batchSizes);
   gridSizes.push_back(
-      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[dims.m.front()], tileSize));
+      b.createOrFold<arith::CeilDivUIOp>(loc, groups.m, tileSize));
   gridSizes.push_back(
-      b.createOrFold<arith::CeilDivUIOp>(loc, sizes[dims.n.front()], tileSize));
+      b.createOrFold<arith::CeilDivUIOp>(loc, groups.n, tileSize));
   return gridSizes;
 }
 

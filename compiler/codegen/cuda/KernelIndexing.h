@@ -42,11 +42,34 @@ mlir::Value loadIfInside(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::linalg::LinalgOp op, mlir::OpOperand *operand,
                          mlir::ValueRange ivs, mlir::Value inside);
 
+/// A contraction's loops as the strategies tile them: its batch loops, and
+/// its m, n and k groups of loops each linearized (the last fastest).
+struct ContractionGroups {
+  ContractionGroups(mlir::OpBuilder &b, mlir::Location loc,
+                    const mlir::linalg::ContractionDimensions &dims,
+                    llvm::ArrayRef<mlir::Value> loopSizes);
+
+  /// Sets the loop indices of the m (n, k) group in `ivs` from the index
+  /// `linear` into it.
+  void setM(mlir::OpBuilder &b, mlir::Location loc,
+            llvm::MutableArrayRef<mlir::Value> ivs, mlir::Value linear) const;
+  void setN(mlir::OpBuilder &b, mlir::Location loc,
+            llvm::MutableArrayRef<mlir::Value> ivs, mlir::Value linear) const;
+  void setK(mlir::OpBuilder &b, mlir::Location loc,
+            llvm::MutableArrayRef<mlir::Value> ivs, mlir::Value linear) const;
+
+  mlir::linalg::ContractionDimensions dims;
+  llvm::SmallVector<mlir::Value> batchSizes, mSizes, nSizes, kSizes;
+  /// The products of the groups' sizes.
+  mlir::Value m, n, k;
+};
+
 /// The grid of a contraction's `tile` x `tile` output tiles (an index): its
 /// batch sizes, then the number of m tiles, then of n tiles (the fastest).
-llvm::SmallVector<mlir::Value> outputTileGrid(
-    mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<mlir::Value> sizes,
-    const mlir::linalg::ContractionDimensions &dims, mlir::Value tile);
+llvm::SmallVector<mlir::Value> outputTileGrid(mlir::OpBuilder &b,
+                                              mlir::Location loc,
+                                              const ContractionGroups &groups,
+                                              mlir::Value tile);
 
 /// A launch of the product of `gridSizes` blocks of `threads` threads with
 /// the `workgroup` arrays, inside a guard that skips it when the grid is

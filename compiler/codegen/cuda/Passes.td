@@ -93,7 +93,9 @@ def GpuSharedMemoryTiles
     threads = T * T>` (T = 8, 16 or 32) becomes a `gpu.launch` of one
     block of T * T threads per T x T tile of the output (batch dims, then
     m tiles, then n tiles linearized into the grid), a thread per output
-    element. Along k, T elements at a time, each thread loads one element
+    element. m, n and k may each be several loops, linearized (a
+    convolution's output pixels, its channels and window: an implicit
+    GEMM). Along k, T elements at a time, each thread loads one element
     of each operand's tile into workgroup memory (nothing past an edge),
     the block waits at a `gpu.barrier`, each thread runs the op's body over
     its row of the first tile and column of the second (up to the last k),

@@ -14,11 +14,16 @@
 
 namespace kiln {
 
-/// `op` as a contraction a block computes in tiles: on buffers, a
-/// contraction (linalg::isaContractionOpInterface) of one m, one n and one
-/// k dim and any batch dims, its parallel loops first, two operands of
-/// scalars of at most 64 bits, a body without side effects or index ops.
-/// Otherwise failure, with `why`.
+/// `op` as a contraction a block computes in tiles: on buffers, two
+/// operands and an output of scalars of at most 64 bits, its parallel
+/// loops first, a body without side effects or index ops, and its loops
+/// in four roles by the operands they index: batch (parallel, both
+/// operands), m (parallel, the first only), n (parallel, the second only),
+/// k (reductions of both operands, not the output), with at least one m,
+/// n and k loop. Matmuls, batched and transposed, have one of each; a
+/// convolution's image and output pixels are m loops, its output channels
+/// n, its input channels and window k (an implicit GEMM). Otherwise
+/// failure, with `why`.
 mlir::FailureOr<mlir::linalg::ContractionDimensions>
 matchSharedMemoryTiles(mlir::linalg::LinalgOp op, std::string &why);
 

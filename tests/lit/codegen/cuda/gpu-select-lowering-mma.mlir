@@ -5,20 +5,25 @@
 
 // On sm_80 and later an f16 matmul takes the tensor cores; an f32 one only
 // where TF32 is allowed (else shared-memory tiles); an integer one keeps
-// shared-memory tiles; a max of products is no contraction and a
-// matrix-vector product keeps a thread per output either way. Below sm_80
+// shared-memory tiles, as does a max of products (the tiles run any body
+// in the serial loop's k order); a matrix-vector product keeps a thread
+// per output either way. Below sm_80
 // (or with no architecture given) nothing takes the tensor cores.
 // CHECK-LABEL: func.func @matmuls
 // CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
 // CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
 // CHECK: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
-// CHECK: linalg.generic {indexing_maps
+// CHECK: linalg.generic
+// CHECK-SAME: #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>
+// CHECK: linalg.matmul ins
 // CHECK-NOT: kiln.gpu_lowering_config
 // TF32-LABEL: func.func @matmuls
 // TF32: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
 // TF32: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
 // TF32: linalg.matmul {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
-// TF32: linalg.generic {indexing_maps
+// TF32: linalg.generic
+// TF32-SAME: #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>
+// TF32: linalg.matmul ins
 // TF32-NOT: kiln.gpu_lowering_config
 // OLD-LABEL: func.func @matmuls
 // OLD-NOT: tensor_core_mma

@@ -25,12 +25,30 @@ func.func @reduction(%x: memref<4x128xf32>, %y: memref<4xf32>) {
 
 // -----
 
-// Two k dims (a contraction over two axes) are not one tile loop.
-func.func @two_k(%a: memref<16x4x8xf32>, %b: memref<4x8x16xf32>, %c: memref<16x16xf32>) {
-  // expected-error @below {{cannot be lowered in shared-memory tiles: it has not one m, one n and one k dim}}
-  linalg.generic {indexing_maps = [affine_map<(m, n, k1, k2) -> (m, k1, k2)>, affine_map<(m, n, k1, k2) -> (k1, k2, n)>, affine_map<(m, n, k1, k2) -> (m, n)>],
+// A reduction loop that indexes one operand only (a sum over B's rows
+// times A) is no k dim: the tiles stage both operands along k.
+func.func @reduction_of_one(%a: memref<16x16xf32>, %b: memref<16x16x16xf32>, %c: memref<16x16xf32>) {
+  // expected-error @below {{cannot be lowered in shared-memory tiles: a reduction does not index both operands alone}}
+  linalg.generic {indexing_maps = [affine_map<(m, n, k, r) -> (m, k)>, affine_map<(m, n, k, r) -> (k, n, r)>, affine_map<(m, n, k, r) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
-      ins(%a, %b : memref<16x4x8xf32>, memref<4x8x16xf32>) outs(%c : memref<16x16xf32>)
+      ins(%a, %b : memref<16x16xf32>, memref<16x16x16xf32>) outs(%c : memref<16x16xf32>)
+      attrs = {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A parallel loop only the output has (a broadcast) is neither m nor n.
+func.func @broadcast(%a: memref<16x16xf32>, %b: memref<16x16xf32>, %c: memref<4x16x16xf32>) {
+  // expected-error @below {{cannot be lowered in shared-memory tiles: a parallel loop indexes the output alone}}
+  linalg.generic {indexing_maps = [affine_map<(r, m, n, k) -> (m, k)>, affine_map<(r, m, n, k) -> (k, n)>, affine_map<(r, m, n, k) -> (r, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x16xf32>, memref<16x16xf32>) outs(%c : memref<4x16x16xf32>)
       attrs = {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>} {
   ^bb0(%x: f32, %y: f32, %o: f32):
     %p = arith.mulf %x, %y : f32

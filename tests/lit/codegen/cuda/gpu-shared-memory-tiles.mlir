@@ -84,3 +84,48 @@ func.func @batch_transposed(%a: memref<3x32x64xi8>, %b: memref<3x32x64xi8>, %c: 
   }
   return
 }
+
+// -----
+
+// A convolution is an implicit GEMM: its image and output pixels are the
+// m loops (2 x 10 x 10 = 200 rows, 13 tiles), its output channels the n
+// loop (8, one tile), its input channels and 3 x 3 window the k loops
+// (27, two steps). A thread's row of the tile delinearizes into (image,
+// row, column) of the output, its k index into (channel, window row,
+// window column), and the input element is read through the op's map.
+// CHECK-LABEL: func.func @conv
+// CHECK-SAME: (%[[X:.*]]: memref<2x3x12x12xf32>, %[[W:.*]]: memref<8x3x3x3xf32>, %[[Y:.*]]: memref<2x8x10x10xf32>)
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c13{{.*}}, %{{.*}}) threads
+// CHECK: %[[ROW:.*]] = arith.divui %{{.*}}, %c16
+// CHECK: %[[COL:.*]] = arith.remui %{{.*}}, %c16
+// CHECK: %[[I:.*]] = arith.addi %{{.*}}, %[[ROW]]
+// CHECK: %[[F:.*]] = arith.addi %{{.*}}, %[[COL]]
+// CHECK: %[[OW:.*]] = arith.remui %[[I]], %c10{{.*}}
+// CHECK: %[[I1:.*]] = arith.divui %[[I]], %c10{{.*}}
+// CHECK: %[[OH:.*]] = arith.remui %[[I1]], %c10
+// CHECK: %[[N:.*]] = arith.divui %[[I1]], %c10
+// CHECK: arith.cmpi ult, %[[F]], %c8
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[I]], %c200
+// CHECK: memref.load %[[Y]][%[[N]], %[[F]], %[[OH]], %[[OW]]]
+// CHECK: scf.for %[[K0:.*]] = %{{.*}} to %c27{{.*}} step %c16
+// CHECK: %[[KA:.*]] = arith.addi %[[K0]], %[[COL]]
+// CHECK: %[[KW:.*]] = arith.remui %[[KA]], %c3{{.*}}
+// CHECK: %[[KA1:.*]] = arith.divui %[[KA]], %c3{{.*}}
+// CHECK: %[[KH:.*]] = arith.remui %[[KA1]], %c3{{.*}}
+// CHECK: %[[C:.*]] = arith.divui %[[KA1]], %c3{{.*}}
+// CHECK: arith.cmpi ult, %[[KA]], %c27
+// CHECK: %[[H:.*]] = arith.addi %[[OH]], %[[KH]]
+// CHECK: %[[V:.*]] = arith.addi %[[OW]], %[[KW]]
+// CHECK: memref.load %[[X]][%[[N]], %[[C]], %[[H]], %[[V]]]
+// CHECK: memref.load %[[W]][%[[F]], %{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK: gpu.barrier
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: gpu.barrier
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[N]], %[[F]], %[[OH]], %[[OW]]]
+func.func @conv(%x: memref<2x3x12x12xf32>, %w: memref<8x3x3x3xf32>, %y: memref<2x8x10x10xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                            kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>}
+      ins(%x, %w : memref<2x3x12x12xf32>, memref<8x3x3x3xf32>) outs(%y : memref<2x8x10x10xf32>)
+  return
+}
