@@ -120,7 +120,7 @@ def _external_data_identity(model_bytes, model_path):
 
 def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
               model_path=None, sequence_lengths=(), absent_optionals=(),
-              input_shapes=(), cuda_archs=()):
+              input_shapes=(), cuda_archs=(), cuda_tf32=False):
     compiler = _compiler_identity()
     cpu = target_cpu if target_cpu not in ("", "native") else (
         "native:" + _host_cpu_identity()
@@ -148,6 +148,8 @@ def cache_key(model_bytes, opt_level, free_dims, target_cpu, profile=False,
             # CUDA artifacts (the PTX architectures they carry); CPU keys
             # stay what they were.
             **({"cuda_archs": sorted(cuda_archs)} if cuda_archs else {}),
+            # TF32 matmuls (provider option use_tf32=1) are other code.
+            **({"cuda_tf32": True} if cuda_archs and cuda_tf32 else {}),
         },
         sort_keys=True,
     ).encode()
@@ -171,14 +173,16 @@ def _import_compiler():
 
 def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
                   out_path, emit="so", profile=False, sequence_lengths=(),
-                  absent_optionals=(), input_shapes=(), cuda_archs=()):
+                  absent_optionals=(), input_shapes=(), cuda_archs=(),
+                  cuda_tf32=False):
     """Compiles `model_path` (or `model_bytes` when it is None) to
     `out_path`; raises ORT's exception class for the compiler's code.
     `sequence_lengths` [(input, n)] fixes sequence inputs' lengths,
     `absent_optionals` names optional inputs compiled for None,
     `input_shapes` [(name, dims)] gives shapes (-1: dynamic), such as
     those of sequence elements ("x[0]") the model leaves unranked;
-    `cuda_archs` (sm_80, ...) compiles for the CUDA provider."""
+    `cuda_archs` (sm_80, ...) compiles for the CUDA provider, `cuda_tf32`
+    lets its f32 matmuls run on the tensor cores in TF32."""
     compiler = _import_compiler()
     variant = {}
     if sequence_lengths:
@@ -187,6 +191,8 @@ def compile_model(model_path, model_bytes, opt_level, free_dims, target_cpu,
         variant["absent_optionals"] = sorted(absent_optionals)
     if cuda_archs:
         variant["cuda_archs"] = list(cuda_archs)
+        if cuda_tf32:
+            variant["cuda_tf32"] = True
     code, message = compiler.compile(
         model_path or "",
         b"" if model_path else model_bytes,
@@ -223,7 +229,7 @@ def _atomic_compile(directory, final, model_path, model_bytes, opt_level,
 
 def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
                  profile=False, sequence_lengths=(), absent_optionals=(),
-                 input_shapes=(), cuda_archs=()):
+                 input_shapes=(), cuda_archs=(), cuda_tf32=False):
     """The cached artifact for the model, compiling it on a miss.
 
     Returns (path of the .so, True when it came from the cache).
@@ -234,7 +240,8 @@ def get_artifact(model_path, model_bytes, opt_level, free_dims, target_cpu,
     variant = {"sequence_lengths": list(sequence_lengths),
                "absent_optionals": list(absent_optionals),
                "input_shapes": list(input_shapes),
-               "cuda_archs": list(cuda_archs)}
+               "cuda_archs": list(cuda_archs),
+               "cuda_tf32": bool(cuda_tf32)}
     key = cache_key(model_bytes, opt_level, free_dims, target_cpu, profile,
                     model_path, **variant)
     directory = cache_dir()

@@ -727,6 +727,14 @@ class InferenceSession:
         archs = cuda.get("kiln_cuda_arch") or chip
         return tuple(a.strip() for a in archs.split(",") if a.strip())
 
+    def _cuda_tf32(self):
+        """Whether the CUDA provider option use_tf32 (ONNX Runtime's name)
+        is 1: f32 matmuls may then run on the tensor cores in TF32. Kiln
+        keeps TF32 off unless asked."""
+        cuda = self._provider_options.get(CUDA_PROVIDER) or {}
+        return bool(self._cuda_archs) and \
+            str(cuda.get("use_tf32", "0")).strip() == "1"
+
     def _fall_back_to_cpu(self, error):
         """ORT's fallback when a listed provider cannot start: the session
         goes on with the CPU provider alone."""
@@ -829,7 +837,7 @@ class InferenceSession:
             compile_path, content, level, opts._free_dims, target_cpu,
             profile=opts.enable_profiling, sequence_lengths=lengths,
             absent_optionals=absent, input_shapes=shapes,
-            cuda_archs=self._cuda_archs)
+            cuda_archs=self._cuda_archs, cuda_tf32=self._cuda_tf32())
         self.cache_hit = hit
         if self._verbose:
             print(f"kiln: {'loaded' if hit else 'compiled'} "

@@ -28,7 +28,7 @@ NB_MODULE(_compiler, m) {
          bool profile,
          const std::vector<std::pair<std::string, int64_t>> &sequenceLengths,
          const std::vector<std::string> &absentOptionals,
-         const std::vector<std::string> &cudaArchs) {
+         const std::vector<std::string> &cudaArchs, bool cudaTf32) {
         kiln::python::CompileRequest request;
         request.modelPath = modelPath;
         request.bytes.assign(bytes.c_str(), bytes.size());
@@ -43,6 +43,7 @@ NB_MODULE(_compiler, m) {
         request.sequenceLengths = sequenceLengths;
         request.absentOptionals = absentOptionals;
         request.cudaArchs = cudaArchs;
+        request.cudaTf32 = cudaTf32;
         std::string error;
         int code;
         {
@@ -63,12 +64,14 @@ NB_MODULE(_compiler, m) {
           std::vector<std::pair<std::string, int64_t>>(),
       nb::arg("absent_optionals") = std::vector<std::string>(),
       nb::arg("cuda_archs") = std::vector<std::string>(),
+      nb::arg("cuda_tf32") = false,
       "Compiles `model_path` (or `model_bytes` when the path is empty) into "
       "`out_path`; `all_dynamic` makes every input dim symbolic first, "
       "`profile` instruments every kernel for session profiling, "
       "`sequence_lengths` fixes the number of tensors of sequence inputs "
       "and `absent_optionals` names the optional inputs compiled without a "
-      "value; `cuda_archs` (sm_80, ...) compiles for the CUDA provider. "
+      "value; `cuda_archs` (sm_80, ...) compiles for the CUDA provider, "
+      "`cuda_tf32` lets its f32 matmuls run on the tensor cores in TF32. "
       "Returns "
       "(0, '') on success, else (ONNX Runtime status "
       "code, every diagnostic).");

@@ -50,6 +50,7 @@ int compile(const CompileRequest &request, std::string &error) {
   if (!request.cudaArchs.empty()) {
     options.provider = Provider::Cuda;
     options.cudaChips = request.cudaArchs;
+    options.cudaTf32 = request.cudaTf32;
   }
   int code = 0;
   if (compileModel(request.modelPath, request.bytes, options, request.outPath,

@@ -40,6 +40,9 @@ struct CompileRequest {
   /// Non-empty: compile for the CUDA provider, PTX for these architectures
   /// ("sm_80", "sm_90") in an x86-64 artifact that launches it.
   std::vector<std::string> cudaArchs;
+  /// With cudaArchs (sm_80+): f32 matmuls may run on the tensor cores in
+  /// TF32 (kiln-compile --cuda-tf32).
+  bool cudaTf32 = false;
   /// onnx, linalg, mlir, llvm, obj or so.
   std::string emit = "so";
   std::string outPath;

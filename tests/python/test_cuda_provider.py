@@ -174,6 +174,38 @@ class FakeDriverTest(PrivateCacheCase):
         self.assertIn("load sm_80\n", log)
         self.assertIn("launch main_kernel grid 1 1 1 block 256 1 1", log)
 
+    def test_use_tf32_puts_f32_matmuls_on_the_tensor_cores(self):
+        # ONNX Runtime's provider option; Kiln keeps TF32 off unless it is
+        # 1. A [32, 32] x [32, 32] f32 MatMul is one block of 4 warps on
+        # the tensor cores (sm_80), else 16 x 16 shared-memory tiles of 256
+        # threads; the three sessions must not share an artifact.
+        out, log = self.run_child("""
+            import onnx.helper as oh
+            from onnx import TensorProto
+            info = lambda n: oh.make_tensor_value_info(n, TensorProto.FLOAT,
+                                                       [32, 32])
+            mm = oh.make_model(
+                oh.make_graph([oh.make_node("MatMul", ["a", "b"], ["y"])],
+                              "g", [info("a"), info("b")], [info("y")]),
+                opset_imports=[oh.make_opsetid("", 17)]).SerializeToString()
+            a = np.ones((32, 32), np.float32)
+            for options in ({}, {"use_tf32": "1"}, {"use_tf32": "0"}):
+                sess = kiln.InferenceSession(
+                    mm, providers=[("CUDAExecutionProvider", options),
+                                   "CPUExecutionProvider"])
+                sess.run(None, {"a": a, "b": a})
+                print(sess.get_providers()[0])
+        """)
+        self.assertEqual(out.split(), ["CUDAExecutionProvider"] * 3)
+        launches = [line.split(" shared")[0] for line in log.splitlines()
+                    if line.startswith("launch ")]
+        self.assertEqual(
+            [line for line in launches if "block 128 " in line],
+            ["launch main_kernel grid 1 1 1 block 128 1 1"], launches)
+        self.assertEqual(len([line for line in launches
+                              if "grid 4 1 1 block 256 " in line]), 5,
+                         launches)
+
     def test_a_device_id_out_of_range_falls_back(self):
         out, _ = self.run_child("""
             with warnings.catch_warnings(record=True) as caught:
