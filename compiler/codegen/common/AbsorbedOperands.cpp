@@ -230,14 +230,21 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
   return AbsorbedBias{bias, init};
 }
 
-std::optional<AbsorbedBias> matchZeroInit(Operation *conv, Value y) {
-  auto fill = dyn_cast_or_null<linalg::FillOp>(soleWriterBefore(conv, y));
+std::optional<AbsorbedBias>
+matchConstantInit(Operation *op, Value y,
+                  function_ref<bool(const APFloat &)> isStart) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(soleWriterBefore(op, y));
   FloatAttr value;
   if (!fill || fill.getOutputs()[0] != y ||
       !matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
-      !value.getValue().isPosZero())
+      !isStart(value.getValue()))
     return std::nullopt;
   return AbsorbedBias{Value(), fill};
+}
+
+std::optional<AbsorbedBias> matchZeroInit(Operation *conv, Value y) {
+  return matchConstantInit(conv, y,
+                           [](const APFloat &v) { return v.isPosZero(); });
 }
 
 std::optional<AbsorbedBias> matchStart(Operation *conv, Value y,

@@ -20,6 +20,8 @@
 #ifndef KILN_COMPILER_CODEGEN_COMMON_ABSORBEDOPERANDS_H
 #define KILN_COMPILER_CODEGEN_COMMON_ABSORBEDOPERANDS_H
 
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 
@@ -70,6 +72,14 @@ std::optional<AbsorbedBias> matchBiasInit(mlir::Operation *conv, mlir::Value y,
 /// null and its `init` the fill.
 std::optional<AbsorbedBias> matchZeroInit(mlir::Operation *conv,
                                           mlir::Value y);
+
+/// The output `y` of `op` is a fresh buffer whose only writer before `op`
+/// fills it with a constant `isStart` accepts (the identity of a pooling's
+/// reduction): the kernel can start from that value without reading y.
+/// The result's `bias` is null and its `init` the fill.
+std::optional<AbsorbedBias>
+matchConstantInit(mlir::Operation *op, mlir::Value y,
+                  llvm::function_ref<bool(const llvm::APFloat &)> isStart);
 
 /// matchBiasInit, or else matchZeroInit.
 std::optional<AbsorbedBias> matchStart(mlir::Operation *conv, mlir::Value y,

@@ -6,7 +6,9 @@
 // planes on the session's thread pool. As loops, the innermost one reduced
 // a row of the window into one element (5 taps of a 5 x 5 max pool): a
 // scalar loop. The kernel skips taps outside the input, so the padded copy
-// of the input is absorbed when its padding is the reduction's identity.
+// of the input is absorbed when its padding is the reduction's identity;
+// and it starts from that identity itself, so the fill of the output with
+// it is absorbed too (a pass over the output less, and no read of it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +50,11 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
                      : matchPattern(v, m_PosZeroFloat());
         });
     Value source = padding ? padding->source : x;
+    auto isIdentity = [&](const APFloat &v) {
+      return max ? v.isInfinity() && v.isNegative() : v.isPosZero();
+    };
+    std::optional<kiln::AbsorbedBias> start =
+        kiln::matchConstantInit(op, y, isIdentity);
     kiln::UkernelArgs call(b, loc);
     kiln::WindowGeometry geometry = kiln::getWindowGeometry(
         op, oneD,
@@ -60,10 +67,10 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
         return d == 0 ? call.index(1) : call.dim(v, 2);
       return call.dim(v, 2 + d);
     };
-    // kind, N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL, then x
-    // and y, each an address and its (n, c, h, w) element strides (h: 0 for
-    // a 1-D pool).
-    call.values = {call.index(max ? 0 : 1),
+    // kind (0 max, 1 sum; | 2: y is not read), N, C, H, W, OH, OW, KH, KW,
+    // sh, sw, dh, dw, padT, padL, then x and y, each an address and its (n,
+    // c, h, w) element strides (h: 0 for a 1-D pool).
+    call.values = {call.index((max ? 0 : 1) | (start ? 2 : 0)),
                    call.dim(source, 0),
                    call.dim(source, 1),
                    spatial(source, 0),
@@ -87,7 +94,7 @@ struct PoolUkernelPass : kiln::impl::PoolUkernelBase<PoolUkernelPass> {
     }
     func::CallOp::create(b, loc, kernel, call.values);
     op->erase();
-    kiln::eraseAbsorbed(std::nullopt, padding);
+    kiln::eraseAbsorbed(start, padding);
   }
 
   void runOnOperation() override {

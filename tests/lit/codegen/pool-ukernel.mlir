@@ -99,3 +99,51 @@ func.func @ncw_sum(%x: memref<2x3x20xf32>, %w: memref<4xf32>, %y: memref<2x3x9xf
     ins(%x, %w : memref<2x3x20xf32>, memref<4xf32>) outs(%y : memref<2x3x9xf32>)
   return
 }
+
+// -----
+
+// The output's fill with the reduction's identity (-inf for max, +0.0 for
+// sum) is absorbed: the kernel starts from it itself (kind | 2) and does
+// not read y. A max pool's output filled with +0.0 keeps its fill (that is
+// not the identity), and so does a sum's filled with 1.
+
+// CHECK-LABEL: func.func @identity_fills(
+// CHECK-NOT:     linalg.fill
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-NOT:     linalg.fill
+// CHECK:         call @kiln_pool2d_avx512(%[[C2]],
+// CHECK-NOT:     linalg.fill
+// CHECK:         call @kiln_pool2d_avx512(%[[C3]],
+// CHECK:         linalg.fill
+// CHECK:         call @kiln_pool2d_avx512(%[[C0]],
+// CHECK:         linalg.fill
+// CHECK:         call @kiln_pool2d_avx512(%[[C1]],
+func.func @identity_fills(%x: memref<1x4x6x6xf32>, %w: memref<2x2xf32>) -> (memref<1x4x3x3xf32>, memref<1x4x3x3xf32>, memref<1x4x3x3xf32>, memref<1x4x3x3xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %ymax = memref.alloc() : memref<1x4x3x3xf32>
+  linalg.fill ins(%ninf : f32) outs(%ymax : memref<1x4x3x3xf32>)
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<pool_ukernel, avx512>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<2x2xf32>) outs(%ymax : memref<1x4x3x3xf32>)
+  %ysum = memref.alloc() : memref<1x4x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%ysum : memref<1x4x3x3xf32>)
+  linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<pool_ukernel, avx512>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<2x2xf32>) outs(%ysum : memref<1x4x3x3xf32>)
+  %yzero = memref.alloc() : memref<1x4x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%yzero : memref<1x4x3x3xf32>)
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<pool_ukernel, avx512>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<2x2xf32>) outs(%yzero : memref<1x4x3x3xf32>)
+  %yone = memref.alloc() : memref<1x4x3x3xf32>
+  linalg.fill ins(%one : f32) outs(%yone : memref<1x4x3x3xf32>)
+  linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<pool_ukernel, avx512>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<2x2xf32>) outs(%yone : memref<1x4x3x3xf32>)
+  return %ymax, %ysum, %yzero, %yone : memref<1x4x3x3xf32>, memref<1x4x3x3xf32>, memref<1x4x3x3xf32>, memref<1x4x3x3xf32>
+}

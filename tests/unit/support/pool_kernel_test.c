@@ -1,7 +1,9 @@
 /* kiln_pool2d_<isa> against a scalar reference: random max and sum pools
  * with every stride, dilation, padding and window up to 3, 2, 2 and 5, a
- * strided input row now and then and NaNs in some inputs (max propagates
- * them, as arith.maximumf does), on each ISA this CPU runs. */
+ * strided input row now and then, NaNs in some inputs (max propagates
+ * them, as arith.maximumf does), and half the time y left to the kernel
+ * (kind | 2: y holds garbage the kernel must not read), on each ISA this
+ * CPU runs. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,7 +48,7 @@ int main(void) {
     int kind = rand() % 2, N = 1 + rand() % 2, C = 1 + rand() % 3;
     /* Rows up to 80 wide: chunks of 16 outputs whose taps all read whole
      * vectors (the kernel's uniform path) at strides 1 and 2. */
-    int H = 1 + rand() % 20, W = 1 + rand() % 80;
+    int H = 1 + rand() % 20, W = 1 + rand() % (rand() % 4 ? 80 : 300);
     int KH = 1 + rand() % 5, KW = 1 + rand() % 5;
     int sh = 1 + rand() % 3, sw = 1 + rand() % 3;
     int dh = 1 + rand() % 2, dw = 1 + rand() % 2;
@@ -62,8 +64,9 @@ int main(void) {
     float *want = malloc(sizeof(float) * yn), *y = malloc(sizeof(float) * yn);
     for (int i = 0; i < xn; ++i)
       x[i] = (rand() % 1000) / 100.f - 5;
-    if (rand() % 5 == 0)
+    for (int nans = rand() % 5 == 0 ? 1 + rand() % 3 : 0; nans > 0; --nans)
       x[rand() % xn] = NAN;
+    int fresh = rand() % 2;
     for (int p = 0; p < N * C; ++p)
       for (int oh = 0; oh < OH; ++oh)
         for (int ow = 0; ow < OW; ++ow) {
@@ -86,10 +89,10 @@ int main(void) {
     for (int f = 0; f < 3; ++f) {
       if (!isas[f].runs)
         continue;
-      /* The op accumulates into y's fill. */
+      /* The op accumulates into y's fill, or ignores what y holds. */
       for (int i = 0; i < yn; ++i)
-        y[i] = kind == 0 ? -INFINITY : 0;
-      isas[f].fn(kind, N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL,
+        y[i] = fresh ? (i % 2 ? NAN : 1e30f) : kind == 0 ? -INFINITY : 0;
+      isas[f].fn(kind | (fresh ? 2 : 0), N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL,
                  (intptr_t)x, (int64_t)C * H * W * xs, (int64_t)H * W * xs,
                  (int64_t)W * xs, xs, (intptr_t)y, (int64_t)C * OH * OW,
                  OH * OW, OW, 1);

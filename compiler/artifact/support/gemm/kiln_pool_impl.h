@@ -3,8 +3,9 @@
  * Included after kiln_sgemm_impl.h by each ISA's source file, with its
  * vector operations (kiln_sgemm_impl.h) and these:
  *
- *   KG_NANMASK(v), KG_OR(a, b)
- *               all-ones lanes where v is NaN; bitwise or
+ *   KG_NANMASK(v), KG_ANYNAN(v), KG_OR(a, b)
+ *               all-ones lanes where v is NaN; whether any lane is;
+ *               bitwise or
  *
  * kiln_pool2d_<isa> reduces every window of a pooling (linalg.pooling_nchw_
  * max / sum, and the 1-D forms with H = 1) into its output element, a row
@@ -31,6 +32,8 @@ typedef struct {
   int64_t syn, syc, syh, syw;
   int64_t C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, padT, padL;
   int max;
+  /* y holds garbage: start from the reduction's identity, not from y. */
+  int fresh;
   /* taps[chunk * KW + kw] for the chunks of KG_W output columns. */
   const KG_NAME(poolTap) * taps;
 } KG_NAME(poolJob);
@@ -87,10 +90,13 @@ static inline kg_vec KG_NAME(loadTap)(const KG_NAME(poolJob) * j,
 }
 
 /* The output's current values (the op accumulates into them) at columns
- * [ow0, ow0 + cols) of output row yr, `fill` beyond. */
+ * [ow0, ow0 + cols) of output row yr, `fill` beyond (and everywhere when
+ * y is fresh). */
 static inline kg_vec KG_NAME(loadOut)(const KG_NAME(poolJob) * j,
                                       const float *yr, int64_t ow0,
                                       int64_t cols, kg_vec fill) {
+  if (j->fresh)
+    return fill;
   if (j->syw == 1)
     return cols == KG_W ? KG_LOADU(yr + ow0)
                         : kg_loadrange_or(yr + ow0, 0, cols, fill);
@@ -196,70 +202,186 @@ static void KG_NAME(poolPlanes)(void *p, int64_t begin, int64_t end) {
   }
 }
 
-/* Floats of the ring of reduced input rows poolPlanesSeparable keeps on
- * the stack: KH rows of the output's width. */
-#define KG_POOL_RING_FLOATS 4096
+/* Floats of the stack buffer poolPlanesRows works in: the staged input
+ * row and the ring of KH reduced rows. */
+#define KG_POOL_STACK_FLOATS 6144
 
-/* poolPlanes for windows of consecutive rows sliding one row per output
- * row (sh = dh = 1): each input row is reduced over the window's columns
- * once, into a ring of the last KH such rows, and each output row reduces
- * its KH rows of the ring. KH + KW vector operations per output vector
- * instead of KH * KW: YOLO's SPPF max pools (5 x 5 over 10 x 10 planes)
- * took 4.5 times ONNX Runtime's time. */
-static void KG_NAME(poolPlanesSeparable)(void *p, int64_t begin,
-                                         int64_t end) {
+/* Floats of poolPlanesRows's staged row: what the taps of every chunk of
+ * output columns read (a stride-2 tap reads two vectors), and a vector
+ * for the last store of the copy. */
+static inline int64_t KG_NAME(stagedFloats)(const KG_NAME(poolJob) * j) {
+  const int64_t chunks = (j->OW + KG_W - 1) / KG_W;
+  return chunks * KG_W * j->sw + (j->KW - 1) * j->dw + KG_W;
+}
+
+/* Copies input row `row` into the staged row s (len floats) from column
+ * padL on, as far as the taps read; s keeps its fill around it. Whether
+ * the copy holds a NaN (max pools only: they must propagate it). */
+static int KG_NAME(stageRow)(const KG_NAME(poolJob) * j, const float *row,
+                             float *s, int64_t len, kg_vec fill) {
+  const int64_t room = len - KG_W - j->padL;
+  const int64_t n = j->W < room ? j->W : room;
+  float *d = s + j->padL;
+  if (n <= 0)
+    return 0;
+  if (j->sxw != 1) {
+    int nan = 0;
+    for (int64_t c = 0; c < n; ++c) {
+      float v = row[c * j->sxw];
+      nan |= v != v;
+      d[c] = v;
+    }
+    return j->max && nan;
+  }
+  int nan = 0;
+  int64_t c = 0;
+  for (; c + KG_W <= n; c += KG_W) {
+    kg_vec v = KG_LOADU(row + c);
+    nan |= KG_ANYNAN(v);
+    KG_STOREU(d + c, v);
+  }
+  if (c < n) {
+    /* The lanes past the row store the fill that was there. */
+    kg_vec v = kg_loadrange_or(row + c, 0, n - c, fill);
+    nan |= KG_ANYNAN(v);
+    KG_STOREU(d + c, v);
+  }
+  return j->max && nan;
+}
+
+/* The staged row s reduced over the window's columns into out, a vector of
+ * output columns at a time; `careful` collects NaN lanes (a NaN-free row
+ * folds with the plain vector max). Inlined per (sw, max, careful). */
+static inline __attribute__((always_inline)) void
+KG_NAME(reduceRow)(const KG_NAME(poolJob) * j, const float *s, float *out,
+                   int64_t chunks, const int sw, const int max,
+                   const int careful) {
+  const kg_vec fill = KG_SET1(max ? -__builtin_inff() : 0.0f);
+  const int64_t KW = j->KW, dw = j->dw;
+#define KG_POOL_TAP(p) (sw == 1 ? KG_LOADU(p) : kg_load_even(p))
+#define KG_POOL_FOLD(a, v)                                                     \
+  (careful ? KG_NAME(poolFold)(1, a, v, &nan)                                  \
+           : max ? KG_MAX(a, v) : KG_ADD(a, v))
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    const float *p = s + chunk * KG_W * sw;
+    kg_vec a0 = fill, a1 = fill, nan = KG_SET1(0.0f);
+    int64_t kw = 0;
+    for (; kw + 1 < KW; kw += 2) {
+      kg_vec v0 = KG_POOL_TAP(p + kw * dw), v1 = KG_POOL_TAP(p + (kw + 1) * dw);
+      a0 = KG_POOL_FOLD(a0, v0);
+      a1 = KG_POOL_FOLD(a1, v1);
+    }
+    if (kw < KW)
+      a0 = KG_POOL_FOLD(a0, KG_POOL_TAP(p + kw * dw));
+    KG_STOREU(out + chunk * KG_W, careful ? KG_NAME(poolResult)(1, a0, a1, nan)
+                                  : max   ? KG_MAX(a0, a1)
+                                          : KG_ADD(a0, a1));
+  }
+#undef KG_POOL_TAP
+#undef KG_POOL_FOLD
+}
+
+/* Pooling of undilated window rows (dh = 1) at column stride 1 or 2, the
+ * planes [begin, end): each input row is staged once into a row with the
+ * fill around it (every tap of every chunk is then a whole vector load, at
+ * constant offsets), reduced over the window's columns into a ring of the
+ * last KH such rows, and each output row reduces its rows of the ring.
+ * Per tap, the general path chose between five kinds of load, and the
+ * chunks at the borders read lanes through a staging store: ResNet-18's
+ * 3 x 3 stride-2 max pool took 2.3 times ONNX Runtime's time. Windows
+ * sliding one row per output row (sh = 1) take KH + KW vector operations
+ * per output vector instead of KH * KW (YOLO's SPPF 5 x 5 max pools took
+ * 4.5 times ONNX Runtime's time). */
+static void KG_NAME(poolPlanesRows)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(poolJob) *j = (const KG_NAME(poolJob) *)p;
-  const kg_vec fill = KG_SET1(j->max ? -__builtin_inff() : 0.0f);
+  const int max = j->max;
+  const kg_vec fill = KG_SET1(max ? -__builtin_inff() : 0.0f);
   const int64_t chunks = (j->OW + KG_W - 1) / KG_W, ld = chunks * KG_W;
-  float ring[KG_POOL_RING_FLOATS] __attribute__((aligned(64)));
+  const int64_t len = KG_NAME(stagedFloats)(j);
+  float buf[KG_POOL_STACK_FLOATS] __attribute__((aligned(64)));
+  float *s = buf, *ring = buf + (len + KG_W - 1) / KG_W * KG_W;
+  for (int64_t i = 0; i < len; i += KG_W)
+    KG_STOREU(s + i, fill);
   for (int64_t plane = begin; plane < end; ++plane) {
     int64_t n = plane / j->C, c = plane % j->C;
     const float *x = j->x + n * j->sxn + c * j->sxc;
     float *y = j->y + n * j->syn + c * j->syc;
-    /* Input rows [0, next) are reduced; row r lies in ring slot r % KH. */
-    int64_t next = 0;
+    /* Input rows [0, next) are reduced, row r into ring slot r % KH; the
+     * last of them holding a NaN (max pools). */
+    int64_t next = 0, lastNaN = -1;
     for (int64_t oh = 0; oh < j->OH; ++oh) {
       int64_t kh0, kh1;
       KG_NAME(windowRows)(j, oh, &kh0, &kh1);
-      int64_t r0 = oh - j->padT + kh0, r1 = oh - j->padT + kh1;
+      int64_t r0 = oh * j->sh - j->padT + kh0, r1 = oh * j->sh - j->padT + kh1;
       if (next < r0)
         next = r0;
-      for (; next < r1; ++next)
-        for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-          int64_t cols =
-              j->OW - chunk * KG_W < KG_W ? j->OW - chunk * KG_W : KG_W;
-          kg_vec a0 = fill, a1 = fill, nan = KG_SET1(0.0f);
-          KG_NAME(poolRowTaps)(j, j->taps + chunk * j->KW,
-                               x + next * j->sxh, cols, fill, &a0, &a1,
-                               &nan);
-          KG_STOREU(ring + next % j->KH * ld + chunk * KG_W,
-                    KG_NAME(poolResult)(j->max, a0, a1, nan));
+      for (; next < r1; ++next) {
+        int nanRow = KG_NAME(stageRow)(j, x + next * j->sxh, s, len, fill);
+        if (nanRow)
+          lastNaN = next;
+        float *out = ring + next % j->KH * ld;
+        if (j->sw == 1) {
+          if (!max)
+            KG_NAME(reduceRow)(j, s, out, chunks, 1, 0, 0);
+          else if (!nanRow)
+            KG_NAME(reduceRow)(j, s, out, chunks, 1, 1, 0);
+          else
+            KG_NAME(reduceRow)(j, s, out, chunks, 1, 1, 1);
+        } else {
+          if (!max)
+            KG_NAME(reduceRow)(j, s, out, chunks, 2, 0, 0);
+          else if (!nanRow)
+            KG_NAME(reduceRow)(j, s, out, chunks, 2, 1, 0);
+          else
+            KG_NAME(reduceRow)(j, s, out, chunks, 2, 1, 1);
         }
+      }
+      /* The window's rows: folded with NaN lanes collected only where one
+       * of them held a NaN. */
+      const int careful = max && lastNaN >= r0;
+      /* The window's first row's slot (a division per row and vector was
+       * a fifth of the time). */
+      const int64_t slot0 = r1 > r0 ? r0 % j->KH : 0;
       float *yr = y + oh * j->syh;
       for (int64_t chunk = 0; chunk < chunks; ++chunk) {
         int64_t ow0 = chunk * KG_W;
         int64_t cols = j->OW - ow0 < KG_W ? j->OW - ow0 : KG_W;
         kg_vec a0 = KG_NAME(loadOut)(j, yr, ow0, cols, fill);
         kg_vec a1 = fill, nan = KG_SET1(0.0f);
+        const float *row = ring + slot0 * ld + ow0;
+        const float *const wrap = ring + j->KH * ld;
+#define KG_POOL_NEXT_ROW(p) ((p) + ld < wrap ? (p) + ld : (p) + ld - j->KH * ld)
         int64_t r = r0;
         for (; r + 1 < r1; r += 2) {
-          a0 = KG_NAME(poolFold)(j->max, a0,
-                                 KG_LOADU(ring + r % j->KH * ld + ow0), &nan);
-          a1 = KG_NAME(poolFold)(
-              j->max, a1, KG_LOADU(ring + (r + 1) % j->KH * ld + ow0), &nan);
+          kg_vec v0 = KG_LOADU(row);
+          row = KG_POOL_NEXT_ROW(row);
+          kg_vec v1 = KG_LOADU(row);
+          row = KG_POOL_NEXT_ROW(row);
+          if (careful) {
+            a0 = KG_NAME(poolFold)(1, a0, v0, &nan);
+            a1 = KG_NAME(poolFold)(1, a1, v1, &nan);
+          } else {
+            a0 = max ? KG_MAX(a0, v0) : KG_ADD(a0, v0);
+            a1 = max ? KG_MAX(a1, v1) : KG_ADD(a1, v1);
+          }
         }
-        if (r < r1)
-          a0 = KG_NAME(poolFold)(j->max, a0,
-                                 KG_LOADU(ring + r % j->KH * ld + ow0), &nan);
+#undef KG_POOL_NEXT_ROW
+        if (r < r1) {
+          kg_vec v = KG_LOADU(row);
+          a0 = careful ? KG_NAME(poolFold)(1, a0, v, &nan)
+               : max   ? KG_MAX(a0, v)
+                       : KG_ADD(a0, v);
+        }
         KG_NAME(storeOut)(j, yr, ow0, cols,
-                          KG_NAME(poolResult)(j->max, a0, a1, nan));
+                          KG_NAME(poolResult)(max, a0, a1, nan));
       }
     }
   }
 }
 
 /* Max (kind 0) or sum (kind 1) pooling of x [N, C, H, W] into y [N, C, OH,
- * OW], accumulating into y's values: window KH x KW, strides sh, sw,
+ * OW], accumulating into y's values (with kind | 2: into the reduction's
+ * identity, y's values unread): window KH x KW, strides sh, sw,
  * dilations dh, dw; taps outside x (padT rows above, padL columns left, and
  * whatever the output size implies below and right) are skipped, as a
  * padding of -inf (max) or 0 (sum) would leave them. Every buffer with its
@@ -274,10 +396,22 @@ KG_HIDDEN void KG_NAME(kiln_pool2d)(
     return;
   KG_NAME(poolJob) j = {(const float *)x, sxn, sxc, sxh, sxw, (float *)y,
                         syn, syc, syh, syw, C, H, W, OH, OW, KH, KW, sh, sw,
-                        dh, dw, padT, padL, kind == 0, NULL};
+                        dh, dw, padT, padL, (kind & 1) == 0, (kind & 2) != 0,
+                        NULL};
   if (KW <= 0)
     return;
   int64_t chunks = (OW + KG_W - 1) / KG_W;
+  /* Planes per task: about 2^15 taps each, so a thread is not woken for
+   * less work than that. */
+  int64_t perPlane = OH * OW * KH * KW;
+  int64_t grain =
+      perPlane >= (1 << 15) ? 1 : (1 << 15) / (perPlane > 0 ? perPlane : 1);
+  if (dh == 1 && sw <= 2 && KH >= 1 &&
+      KG_NAME(stagedFloats)(&j) + KG_W + KH * chunks * KG_W <=
+          KG_POOL_STACK_FLOATS) {
+    kiln_parallel_for(0, N * C, grain, KG_NAME(poolPlanesRows), &j);
+    return;
+  }
   KG_NAME(poolTap) *taps =
       (KG_NAME(poolTap) *)malloc(sizeof(KG_NAME(poolTap)) * chunks * KW);
   if (!taps)
@@ -286,16 +420,6 @@ KG_HIDDEN void KG_NAME(kiln_pool2d)(
     for (int64_t kw = 0; kw < KW; ++kw)
       taps[chunk * KW + kw] = KG_NAME(planTap)(&j, chunk * KG_W, kw);
   j.taps = taps;
-  /* Planes per task: about 2^15 taps each, so a thread is not woken for
-   * less work than that. */
-  int64_t perPlane = OH * OW * KH * KW;
-  int64_t grain =
-      perPlane >= (1 << 15) ? 1 : (1 << 15) / (perPlane > 0 ? perPlane : 1);
-  const int separable = sh == 1 && dh == 1 && KH >= 3 &&
-                        KH * chunks * KG_W <= KG_POOL_RING_FLOATS;
-  kiln_parallel_for(0, N * C, grain,
-                    separable ? KG_NAME(poolPlanesSeparable)
-                              : KG_NAME(poolPlanes),
-                    &j);
+  kiln_parallel_for(0, N * C, grain, KG_NAME(poolPlanes), &j);
   free(taps);
 }

@@ -64,6 +64,8 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 }
 #define KG_ADD(a, b) _mm256_add_ps(a, b)
 #define KG_OR(a, b) _mm256_or_ps(a, b)
+/* Whether any lane of v is NaN. */
+#define KG_ANYNAN(v) (_mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0)
 #define KG_NANMASK(v) _mm256_cmp_ps(v, v, _CMP_UNORD_Q)
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"

@@ -52,6 +52,8 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 #define KG_OR(a, b)                                                            \
   _mm512_castsi512_ps(                                                         \
       _mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
+/* Whether any lane of v is NaN. */
+#define KG_ANYNAN(v) (_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) != 0)
 #define KG_NANMASK(v)                                                          \
   _mm512_castsi512_ps(_mm512_maskz_mov_epi32(                                  \
       _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_epi32(-1)))

@@ -197,8 +197,11 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
       (p.ohB - p.ohA + 1) * ((OW + KG_CV_PIX - 1) / KG_CV_PIX);
   /* The copy precopyPhases made for every task, or this task's own. */
   const float *shared = g->xPre;
+  /* Rounded up to a cache line: the runs' 8-float rows follow it. */
   const size_t xFloats =
-      fromX || shared ? 0 : (size_t)(p.C * p.phases * p.plane + 2 * KG_NR);
+      fromX || shared
+          ? 0
+          : ((size_t)(p.C * p.phases * p.plane + 2 * KG_NR) + 15) / 16 * 16;
   const size_t runFloats = pointwise ? (size_t)(maxRuns * K * 8) : 0;
   /* The copy, its rearrangement, K offsets and the runs (int64s, two
    * floats each). */

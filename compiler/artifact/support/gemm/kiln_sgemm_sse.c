@@ -63,6 +63,8 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 }
 #define KG_ADD(a, b) _mm_add_ps(a, b)
 #define KG_OR(a, b) _mm_or_ps(a, b)
+/* Whether any lane of v is NaN. */
+#define KG_ANYNAN(v) (_mm_movemask_ps(_mm_cmpunord_ps(v, v)) != 0)
 #define KG_NANMASK(v) _mm_cmpunord_ps(v, v)
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"

@@ -383,9 +383,12 @@ static inline void KG_NAME(wnBlockRows)(const KG_NAME(wnJob) * j,
   *cols = ((*rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
 }
 
-/* Floats of a phase copy (see wnSplit). */
+/* Floats of a phase copy (see wnSplit), rounded up to a cache line: V
+ * follows it in a task's scratch, and V's vectors split across two lines
+ * each when the copy's odd row length left it unaligned (64 channels on
+ * 56 x 56: 3.0 ms against 2.5 for four layers). */
 static inline int64_t KG_NAME(wnPhaseFloats)(const KG_NAME(wnJob) * j) {
-  return (4 * j->kr + 2) * 4 * j->pw;
+  return ((4 * j->kr + 2) * 4 * j->pw + 15) / 16 * 16;
 }
 
 /* V for channels [c0, c1) of image n's block, through the phase copy ph
