@@ -208,6 +208,27 @@ def cases():
                      attrs={"axis": axis, "keepdims": kd, "select_last_index": last}))
         add(Case(f"{op}_f32", op, [f()], R, attrs={"axis": 2}))
 
+    # Transposes (the transpose kernel for f32): K^T of attention heads
+    # ([B, S, 4, 64] -> [B, 4, 64, S]: 8 x 8 blocks with edges), heads
+    # split (rows copied whole), a plain 2-D one of odd sizes, rank 6, an
+    # int32 one (loops), and one fed by a Slice (x strided).
+    add(Case("Transpose_k_heads", "Transpose", [f()],
+             [[(2, 37, 4, 64)], [(1, 8, 4, 64)]], attrs={"perm": [0, 2, 3, 1]}))
+    add(Case("Transpose_split_heads", "Transpose", [f()],
+             [[(2, 37, 4, 64)], [(1, 5, 4, 64)]], attrs={"perm": [0, 2, 1, 3]}))
+    add(Case("Transpose_2d_odd", "Transpose", [f()], [[(13, 29)], [(17, 8)]],
+             attrs={"perm": [1, 0]}))
+    add(Case("Transpose_rank6", "Transpose", [f()],
+             [[(2, 3, 9, 2, 11, 3)], [(1, 2, 8, 1, 16, 2)]],
+             attrs={"perm": [4, 0, 5, 2, 1, 3]}))
+    add(Case("Transpose_i32", "Transpose", [f(np.int32, -50, 50)],
+             [[(3, 17, 9)], [(2, 8, 8)]], attrs={"perm": [2, 0, 1]}))
+    add(Case("Transpose_of_slice", "Slice",
+             [f(), np.array([1, 2], np.int64), np.array([1000, 1000], np.int64),
+              np.array([0, 1], np.int64)],
+             [[(19, 45)], [(10, 20)]],
+             chain=[("Transpose", ["y"], {"perm": [1, 0]})]))
+
     # Normalizations.
     for op in ["Softmax", "LogSoftmax", "Hardmax"]:
         for axis in [0, 1, -1]:

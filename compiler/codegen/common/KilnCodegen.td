@@ -55,6 +55,9 @@ def Kiln_Strategy : I32EnumAttr<"Strategy", "how a root op is lowered", [
   I32EnumAttrCase<"im2col_gemm_pixels", 6>,
   // Max and sum pooling over NCHW / NCW planes (kiln_pool2d_<isa>).
   I32EnumAttrCase<"pool_ukernel", 7>,
+  // An f32 linalg.transpose of rank up to 6 (kiln_transpose_<isa>): rows
+  // copied whole, or 8 x 8 blocks transposed in registers.
+  I32EnumAttrCase<"transpose_ukernel", 8>,
 ]> {
   let cppNamespace = "::kiln::codegen";
   let genSpecializedAttr = 0;

@@ -55,6 +55,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                        "kiln-gemm-ukernel,kiln-conv-ukernel{winograd=" +
                        (options.winograd ? "1" : "0") +
                        "},kiln-depthwise-ukernel,kiln-pool-ukernel,"
+                       "kiln-transpose-ukernel,"
                        "kiln-softmax-ukernel,"
                  : "";
   // n-D vector transfers on buffers are unrolled to 1-D ones (no stack

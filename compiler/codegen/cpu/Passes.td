@@ -193,10 +193,12 @@ def PoolUkernel : Pass<"kiln-pool-ukernel", "mlir::ModuleOp"> {
           x, x strides (n, c, h, w), y, y strides (n, c, oh, ow))
 
     (index values; kind 0 is max, 1 sum). The kernel accumulates into y
-    (its fill stays) and reduces a row of output pixels at a time in
-    vector lanes. It skips taps outside the input, so a padded copy of the
-    input is absorbed when its padding is what the reduction would ignore:
-    -inf for max, +0.0 for sum.
+    and reduces a row of output pixels at a time in vector lanes. It skips
+    taps outside the input, so a padded copy of the input is absorbed when
+    its padding is what the reduction would ignore: -inf for max, +0.0 for
+    sum; and where y's only writer before is a fill with that identity,
+    the fill is absorbed too (kind | 2: the kernel starts from the
+    identity and does not read y).
   }];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::memref::MemRefDialect",
@@ -351,6 +353,28 @@ def NameKernels : Pass<"kiln-name-kernels", "mlir::ModuleOp"> {
     gets the op each bracket was made for (the `kiln.kernel_op` attribute
     of its begin call: "linalg.matmul", "scf.for"), else that first op.
   }];
+}
+
+def TransposeUkernel : Pass<"kiln-transpose-ukernel", "mlir::ModuleOp"> {
+  let summary = "f32 transposes as calls to a blocked kernel";
+  let description = [{
+    Runs after bufferization, beside kiln-pool-ukernel. Every
+    linalg.transpose whose lowering configuration is transpose_ukernel
+    (f32 buffers of rank up to 6; anything else is an error) becomes
+
+      func.call @kiln_transpose_<isa>(n0, ..., n5, x, x strides per y dim,
+          y, y strides)
+
+    (index values): y's dims in order, padded in front with dims of size
+    1 (and stride 0) to six, and for each the element stride of the x dim
+    the permutation maps to it. The kernel copies whole rows where y's
+    innermost dim is contiguous in x, and otherwise transposes 8 x 8
+    blocks in registers along the two dims contiguous in x and in y.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::LLVM::LLVMDialect"];
 }
 
 #endif // KILN_CODEGEN_CPU_PASSES_TD

@@ -66,6 +66,18 @@ bool takesPool(Candidate c, SmallVector<int64_t> &, SmallVector<int64_t> &) {
          allF32(c.op);
 }
 
+/// f32 transposes of rank up to 6 (the kernel's), not the identity (which
+/// canonicalization leaves to a copy).
+bool takesTranspose(Candidate c, SmallVector<int64_t> &,
+                    SmallVector<int64_t> &) {
+  auto transpose = dyn_cast<linalg::TransposeOp>(c.op.getOperation());
+  if (!transpose || !allF32(c.op))
+    return false;
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  return perm.size() <= 6 && !llvm::equal(perm, llvm::seq<int64_t>(
+                                                    0, (int64_t)perm.size()));
+}
+
 bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
   auto w = cast<RankedTensorType>(conv.getInputs()[1].getType());
   return w.getDimSize(2) == 1 && w.getDimSize(3) == 1 &&
@@ -186,6 +198,7 @@ bool takesTileAndVectorize(Candidate c, SmallVector<int64_t> &parallel,
 const CpuStrategy kCpuStrategies[] = {
     {Strategy::depthwise_ukernel, takesDepthwise},
     {Strategy::pool_ukernel, takesPool},
+    {Strategy::transpose_ukernel, takesTranspose},
     {Strategy::im2col_gemm_pixels, takesIm2colGemmPixels},
     {Strategy::conv_ukernel, takesConvUkernel},
     {Strategy::im2col_gemm, takesIm2colGemm},

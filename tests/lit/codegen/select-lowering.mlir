@@ -257,3 +257,35 @@ module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, v
     return %0, %1, %2 : tensor<1x8x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8x8xf64>
   }
 }
+
+// -----
+
+// Transposes of f32 up to rank 6 take the transpose kernel; an i32 one and
+// one of rank 7 stay loops.
+
+// CHECK-LABEL: func.func @transposes(
+// CHECK:         linalg.transpose {{.*}}permutation = [0, 2, 3, 1] {kiln.lowering_config = #kiln.lowering_config<transpose_ukernel, avx512>}
+// CHECK:         linalg.transpose {{.*}}permutation = [1, 0] {kiln.lowering_config = #kiln.lowering_config<transpose_ukernel, avx512>}
+// CHECK:         linalg.transpose
+// CHECK-NOT:       kiln.lowering_config
+// CHECK:         linalg.transpose
+// CHECK-NOT:       kiln.lowering_config
+// CHECK:         return
+module attributes {kiln.target = #kiln.target<isa = avx512, vector_bits = 512, vector_registers = 32, l1_bytes = 49152, l2_bytes = 1048576>} {
+  func.func @transposes(%k: tensor<?x?x4x64xf32>, %m: tensor<3x5xf32>, %i: tensor<3x5xi32>, %r7: tensor<1x2x1x2x1x2x3xf32>)
+      -> (tensor<?x4x64x?xf32>, tensor<5x3xf32>, tensor<5x3xi32>, tensor<3x2x1x2x1x2x1xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %b = tensor.dim %k, %c0 : tensor<?x?x4x64xf32>
+    %s = tensor.dim %k, %c1 : tensor<?x?x4x64xf32>
+    %e0 = tensor.empty(%b, %s) : tensor<?x4x64x?xf32>
+    %t0 = linalg.transpose ins(%k : tensor<?x?x4x64xf32>) outs(%e0 : tensor<?x4x64x?xf32>) permutation = [0, 2, 3, 1]
+    %e1 = tensor.empty() : tensor<5x3xf32>
+    %t1 = linalg.transpose ins(%m : tensor<3x5xf32>) outs(%e1 : tensor<5x3xf32>) permutation = [1, 0]
+    %e2 = tensor.empty() : tensor<5x3xi32>
+    %t2 = linalg.transpose ins(%i : tensor<3x5xi32>) outs(%e2 : tensor<5x3xi32>) permutation = [1, 0]
+    %e3 = tensor.empty() : tensor<3x2x1x2x1x2x1xf32>
+    %t3 = linalg.transpose ins(%r7 : tensor<1x2x1x2x1x2x3xf32>) outs(%e3 : tensor<3x2x1x2x1x2x1xf32>) permutation = [6, 5, 4, 3, 2, 1, 0]
+    return %t0, %t1, %t2, %t3 : tensor<?x4x64x?xf32>, tensor<5x3xf32>, tensor<5x3xi32>, tensor<3x2x1x2x1x2x1xf32>
+  }
+}
