@@ -35,13 +35,7 @@ static int same(float got, float want) {
 }
 
 int main(void) {
-  struct {
-    const char *name;
-    PoolFn fn;
-    int runs;
-  } isas[] = {{"avx512", kiln_pool2d_avx512, runsAvx512()},
-              {"avx2", kiln_pool2d_avx2, runsAvx2()},
-              {"sse", kiln_pool2d_sse, 1}};
+  KILN_KERNEL_ISAS(PoolFn, kiln_pool2d_);
   int failures = 0, cases = 0;
   srand(7);
   for (int t = 0; t < 2000; ++t) {

@@ -24,13 +24,7 @@ DECLARE(avx2)
 DECLARE(sse)
 
 int main(void) {
-  struct {
-    const char *name;
-    GemmFn fn;
-    int runs;
-  } isas[] = {{"avx512", kiln_sgemm_avx512, runsAvx512()},
-              {"avx2", kiln_sgemm_avx2, runsAvx2()},
-              {"sse", kiln_sgemm_sse, 1}};
+  KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
   int failures = 0, cases = 0;
   srand(3);
   for (int t = 0; t < 200; ++t) {

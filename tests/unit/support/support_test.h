@@ -31,4 +31,15 @@ static inline int runsAvx2(void) {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+/* `isas`: the three builds of kernel <prefix><isa> as function type Fn,
+ * each with whether this CPU runs it. */
+#define KILN_KERNEL_ISAS(Fn, prefix)                                           \
+  struct {                                                                     \
+    const char *name;                                                          \
+    Fn fn;                                                                     \
+    int runs;                                                                  \
+  } isas[] = {{"avx512", prefix##avx512, runsAvx512()},                        \
+              {"avx2", prefix##avx2, runsAvx2()},                              \
+              {"sse", prefix##sse, 1}}
+
 #endif

@@ -23,13 +23,7 @@ DECLARE(avx2)
 DECLARE(sse)
 
 int main(void) {
-  struct {
-    const char *name;
-    TransposeFn fn;
-    int runs;
-  } isas[] = {{"avx512", kiln_transpose_avx512, runsAvx512()},
-              {"avx2", kiln_transpose_avx2, runsAvx2()},
-              {"sse", kiln_transpose_sse, 1}};
+  KILN_KERNEL_ISAS(TransposeFn, kiln_transpose_);
   int failures = 0, cases = 0;
   srand(11);
   for (int t = 0; t < 3000; ++t) {

@@ -320,21 +320,16 @@ static void KG_NAME(poolPlanesRows)(void *p, int64_t begin, int64_t end) {
         if (nanRow)
           lastNaN = next;
         float *out = ring + next % j->KH * ld;
-        if (j->sw == 1) {
-          if (!max)
-            KG_NAME(reduceRow)(j, s, out, chunks, 1, 0, 0);
-          else if (!nanRow)
-            KG_NAME(reduceRow)(j, s, out, chunks, 1, 1, 0);
-          else
-            KG_NAME(reduceRow)(j, s, out, chunks, 1, 1, 1);
-        } else {
-          if (!max)
-            KG_NAME(reduceRow)(j, s, out, chunks, 2, 0, 0);
-          else if (!nanRow)
-            KG_NAME(reduceRow)(j, s, out, chunks, 2, 1, 0);
-          else
-            KG_NAME(reduceRow)(j, s, out, chunks, 2, 1, 1);
-        }
+        /* reduceRow inlined for this (sw, max, careful). */
+#define KG_POOL_REDUCE(sw)                                                     \
+  (!max      ? KG_NAME(reduceRow)(j, s, out, chunks, sw, 0, 0)                 \
+   : !nanRow ? KG_NAME(reduceRow)(j, s, out, chunks, sw, 1, 0)                 \
+             : KG_NAME(reduceRow)(j, s, out, chunks, sw, 1, 1))
+        if (j->sw == 1)
+          KG_POOL_REDUCE(1);
+        else
+          KG_POOL_REDUCE(2);
+#undef KG_POOL_REDUCE
       }
       /* The window's rows: folded with NaN lanes collected only where one
        * of them held a NaN. */
