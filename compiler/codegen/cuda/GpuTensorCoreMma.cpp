@@ -15,6 +15,12 @@
 // they stand for and are stored back at the end, so the op's init (a
 // Gemm's bias, zeros) is kept.
 //
+// m, n and k may each be several loops, linearized as shared_memory_tiles
+// does (KernelIndexing's ContractionGroups): a convolution is an implicit
+// GEMM whose A tile is gathered from the image (output pixels x input
+// channels and window) through the op's own map. The fragments are laid
+// out in the linear indices, so nothing else changes.
+//
 // Where each lane's fragment elements sit in the tiles is the PTX ISA's
 // ("Matrix Fragments for mma.m16n8k8" and "for mma.m16n8k16", row-major
 // A, column-major B): with g = lane / 4 and t = lane % 4, element i of a
@@ -64,10 +70,6 @@ FailureOr<MmaKind> matchTensorCoreMma(linalg::LinalgOp op, bool allowTf32,
     why = reason;
     return FailureOr<MmaKind>(failure());
   };
-  // Convolutions and other contractions of several m, n or k loops keep
-  // the shared-memory tiles for now.
-  if (dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1)
-    return fail("it has not one m, one n and one k dim");
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   OpOperand *init = op.getDpsInitOperand(0);
   auto elementType = [](OpOperand *operand) {
@@ -208,11 +210,14 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   SmallVector<Value> sizes;
   for (Range range : op.createLoopRanges(b, loc))
     sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
-  unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
   auto index = [&](int64_t v) { return indexConstant(b, loc, v); };
   Value blockTile = index(kBlockTile);
-  SmallVector<Value> gridSizes = outputTileGrid(
-      b, loc, ContractionGroups(b, loc, *dims, sizes), blockTile);
+  // m, n and k each linearized (a convolution's output pixels along m,
+  // its input channels and window along k): the tiles, fragments and
+  // edges below are in these linear indices, and only the loads and
+  // stores delinearize them into the op's loops.
+  ContractionGroups groups(b, loc, *dims, sizes);
+  SmallVector<Value> gridSizes = outputTileGrid(b, loc, groups, blockTile);
 
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   OpOperand *init = op.getDpsInitOperand(0);
@@ -270,13 +275,17 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
     return arith::AndIOp::create(b, loc, x, y);
   };
 
-  // The output element accumulator `i` of strip `j` stands for.
+  // The output element accumulator `i` of strip `j` stands for: its
+  // loop indices, and whether it is inside the output.
   auto outputAt = [&](int64_t j, int64_t i) {
     auto [rowOffset, colOffset] = cOffsets(i);
+    Value mIndex = addValues(m0, add(laneRow, rowOffset));
+    Value nIndex = addValues(n0, add(laneCol, 8 * j + colOffset));
     SmallVector<Value> ivs(base);
-    ivs[m] = addValues(m0, add(laneRow, rowOffset));
-    ivs[n] = addValues(n0, add(laneCol, 8 * j + colOffset));
-    return ivs;
+    groups.setM(b, loc, ivs, mIndex);
+    groups.setN(b, loc, ivs, nIndex);
+    return std::make_pair(
+        ivs, both(below(mIndex, groups.m), below(nIndex, groups.n)));
   };
   Type f32 = b.getF32Type();
   SmallVector<Value> starts;
@@ -284,10 +293,8 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
     Value acc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(shape.c, b.getZeroAttr(f32)));
     for (int64_t i = 0; i < 4; ++i) {
-      SmallVector<Value> ivs = outputAt(j, i);
-      Value element =
-          loadIfInside(b, loc, op, init, ivs,
-                       both(below(ivs[m], sizes[m]), below(ivs[n], sizes[n])));
+      auto [ivs, inside] = outputAt(j, i);
+      Value element = loadIfInside(b, loc, op, init, ivs, inside);
       if (outType != f32)
         element = arith::ExtFOp::create(b, loc, f32, element);
       acc = vector::InsertOp::create(b, loc, element, acc,
@@ -296,25 +303,33 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
     starts.push_back(acc);
   }
 
-  Value length = sizes[k];
+  Value length = groups.k;
   auto steps = scf::ForOp::create(
       b, loc, index(0), length, index(kKStep), starts,
       [&](OpBuilder &nb, Location, Value k0, ValueRange accs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToEnd(nb.getInsertionBlock());
         // Each thread stages elements thread + 128 e of both tiles, the
-        // tiles' last dim fastest (k of the first, n of the second).
+        // tiles' last dim fastest (k of the first, n of the second); a
+        // tile's rows and columns are linear indices into the groups
+        // (`setRow` and `setCol` set their loops), bounded by `rows` and
+        // `cols`.
+        using SetGroup = void (ContractionGroups::*)(
+            OpBuilder &, Location, MutableArrayRef<Value>, Value) const;
         auto stage = [&](OpOperand *operand, Value tile, int64_t cols,
-                         unsigned rowDim, Value rowStart, unsigned colDim,
-                         Value colStart, Value at) {
+                         SetGroup setRow, Value rowStart, Value rows,
+                         SetGroup setCol, Value colStart, Value colsTotal,
+                         Value at) {
           Value row = arith::DivUIOp::create(b, loc, at, index(cols));
           Value col = arith::RemUIOp::create(b, loc, at, index(cols));
+          Value rowIndex = addValues(rowStart, row);
+          Value colIndex = addValues(colStart, col);
           SmallVector<Value> ivs(base);
-          ivs[rowDim] = addValues(rowStart, row);
-          ivs[colDim] = addValues(colStart, col);
-          Value element = loadIfInside(b, loc, op, operand, ivs,
-                                       both(below(ivs[rowDim], sizes[rowDim]),
-                                            below(ivs[colDim], sizes[colDim])));
+          (groups.*setRow)(b, loc, ivs, rowIndex);
+          (groups.*setCol)(b, loc, ivs, colIndex);
+          Value element = loadIfInside(
+              b, loc, op, operand, ivs,
+              both(below(rowIndex, rows), below(colIndex, colsTotal)));
           if (*kind == MmaKind::Tf32)
             element = roundToTf32(b, loc, element);
           memref::StoreOp::create(b, loc, element, tile, ValueRange{row, col});
@@ -322,8 +337,10 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
         for (int64_t e = 0; e < kBlockTile * kKStep / kTensorCoreMmaThreads;
              ++e) {
           Value at = add(thread, e * kTensorCoreMmaThreads);
-          stage(lhs, lhsTile, kKStep, m, m0, k, k0, at);
-          stage(rhs, rhsTile, kBlockTile, k, k0, n, n0, at);
+          stage(lhs, lhsTile, kKStep, &ContractionGroups::setM, m0, groups.m,
+                &ContractionGroups::setK, k0, groups.k, at);
+          stage(rhs, rhsTile, kBlockTile, &ContractionGroups::setK, k0,
+                groups.k, &ContractionGroups::setN, n0, groups.n, at);
         }
         gpu::BarrierOp::create(b, loc);
 
@@ -368,8 +385,7 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
 
   for (int64_t j = 0; j < kStrips; ++j)
     for (int64_t i = 0; i < 4; ++i) {
-      SmallVector<Value> ivs = outputAt(j, i);
-      Value inside = both(below(ivs[m], sizes[m]), below(ivs[n], sizes[n]));
+      auto [ivs, inside] = outputAt(j, i);
       auto ifInside = scf::IfOp::create(b, loc, inside, false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifInside.thenBlock());

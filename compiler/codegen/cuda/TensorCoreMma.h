@@ -24,8 +24,9 @@ enum class MmaKind {
 };
 
 /// `op` as a contraction the tensor cores compute: one that
-/// matchSharedMemoryTiles accepts, of one m, one n and one k loop, whose
-/// body is exactly out + a * b (the
+/// matchSharedMemoryTiles accepts (m, n and k possibly several loops each,
+/// as a convolution's implicit GEMM has), whose body is exactly out + a * b
+/// (the
 /// operands possibly extended to the output's type first), with f16
 /// operands and an f16 or f32 output, or (when `allowTf32`) f32 operands
 /// and output. Otherwise failure, with `why`.

@@ -45,3 +45,29 @@ func.func @matmuls(%a: memref<32x64xf16>, %b: memref<64x32xf16>, %c: memref<32x3
   linalg.matmul ins(%v, %b : memref<1x64xf16>, memref<64x32xf16>) outs(%w : memref<1x32xf16>)
   return
 }
+
+// Convolutions are implicit GEMMs of several m and k loops: an f16 one of
+// 16 output channels takes the tensor cores, an f32 one only where TF32 is
+// allowed; a depthwise one has no n loop and keeps a thread per output.
+// CHECK-LABEL: func.func @convs
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}}kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}}kiln.gpu_lowering_config = #kiln.gpu_lowering_config<shared_memory_tiles, threads = 256>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw
+// CHECK-NOT: kiln.gpu_lowering_config
+// CHECK-SAME: ins
+// TF32-LABEL: func.func @convs
+// TF32: linalg.conv_2d_nchw_fchw {{.*}}kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>
+// TF32: linalg.conv_2d_nchw_fchw {{.*}}kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>
+// OLD-LABEL: func.func @convs
+// OLD-NOT: tensor_core_mma
+func.func @convs(%x: memref<1x8x10x10xf16>, %w: memref<16x8x3x3xf16>, %y: memref<1x16x8x8xf16>,
+                 %u: memref<1x8x10x10xf32>, %v: memref<16x8x3x3xf32>, %z: memref<1x16x8x8xf32>,
+                 %d: memref<8x3x3xf16>, %e: memref<1x8x8x8xf16>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : memref<1x8x10x10xf16>, memref<16x8x3x3xf16>) outs(%y : memref<1x16x8x8xf16>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%u, %v : memref<1x8x10x10xf32>, memref<16x8x3x3xf32>) outs(%z : memref<1x16x8x8xf32>)
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %d : memref<1x8x10x10xf16>, memref<8x3x3xf16>) outs(%e : memref<1x8x8x8xf16>)
+  return
+}

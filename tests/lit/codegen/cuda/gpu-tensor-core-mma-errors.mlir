@@ -46,3 +46,34 @@ func.func @copy(%x: memref<32x32xf16>, %y: memref<32x32xf16>) {
       ins(%x : memref<32x32xf16>) outs(%y : memref<32x32xf16>)
   return
 }
+
+// -----
+
+// A convolution is taken as an implicit GEMM, but only with out + a * b as
+// its body: a max of products over the window is refused.
+func.func @conv_max(%x: memref<1x8x10x10xf16>, %w: memref<16x8x3x3xf16>, %y: memref<1x16x8x8xf16>) {
+  // expected-error @below {{cannot be lowered on the tensor cores: its body does not end in an addition}}
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>,
+                                   affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>,
+                                   affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x8x10x10xf16>, memref<16x8x3x3xf16>) outs(%y : memref<1x16x8x8xf16>)
+      attrs = {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>} {
+  ^bb0(%a: f16, %b: f16, %o: f16):
+    %p = arith.mulf %a, %b : f16
+    %s = arith.maximumf %o, %p : f16
+    linalg.yield %s : f16
+  }
+  return
+}
+
+// -----
+
+// A depthwise convolution has no n loop (its channels index both operands).
+func.func @depthwise(%x: memref<1x8x10x10xf16>, %w: memref<8x3x3xf16>, %y: memref<1x8x8x8xf16>) {
+  // expected-error @below {{cannot be lowered on the tensor cores: it has no m, n or k dim}}
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
+                                     kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>}
+      ins(%x, %w : memref<1x8x10x10xf16>, memref<8x3x3xf16>) outs(%y : memref<1x8x8x8xf16>)
+  return
+}

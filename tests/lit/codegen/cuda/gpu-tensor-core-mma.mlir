@@ -151,3 +151,85 @@ func.func @batch_f16_to_f32(%a: memref<2x64x16xf16>, %b: memref<2x16x33xf16>, %c
   }
   return
 }
+
+// -----
+
+// A convolution on the tensor cores is an implicit GEMM: its image and
+// output pixels are m (2 x 10 x 10 = 200 rows: 7 tiles of 32), its output
+// channels n (20: one tile with an edge), its input channels and 3 x 3
+// window k (27: two steps, the last short). A staged element of the A tile
+// delinearizes its row into (image, row, column) of the output and its k
+// into (channel, window row, window column), is bounded by the linear
+// sizes (200 rows, 27 k) and read from the image through the conv's map;
+// one of the B tile delinearizes its k the same way. The accumulators
+// start from, and are stored to, the output element of the lane's row and
+// column, delinearized alike.
+// CHECK-LABEL: func.func @conv
+// CHECK-SAME: (%[[X:.*]]: memref<2x3x12x12xf16>, %[[W:.*]]: memref<20x3x3x3xf16>, %[[Y:.*]]: memref<2x20x10x10xf32>)
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c7{{.*}}, %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c128{{.*}}, %{{.*}}) workgroup(%[[AT:.*]] : memref<32x16xf16, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<16x32xf16, #gpu.address_space<workgroup>>)
+// CHECK: %[[M0:.*]] = arith.muli %{{.*}}, %c32
+// CHECK: %[[N0:.*]] = arith.muli %{{.*}}, %c32
+// CHECK: %[[I:.*]] = arith.addi %[[M0]], %{{.*}}
+// CHECK: %[[F:.*]] = arith.addi %[[N0]], %{{.*}}
+// CHECK: %[[OW:.*]] = arith.remui %[[I]], %c10
+// CHECK: %[[I1:.*]] = arith.divui %[[I]], %c10
+// CHECK: %[[OH:.*]] = arith.remui %[[I1]], %c10
+// CHECK: %[[N:.*]] = arith.divui %[[I1]], %c10
+// CHECK: arith.cmpi ult, %[[F]], %c20
+// CHECK: arith.cmpi ult, %[[I]], %c200
+// CHECK: memref.load %[[Y]][%[[N]], %[[F]], %[[OH]], %[[OW]]]
+// CHECK: scf.for %[[K0:.*]] = %{{.*}} to %c27{{.*}} step %c16
+// CHECK: %[[AROW:.*]] = arith.divui %[[TX]], %c16
+// CHECK: %[[ACOL:.*]] = arith.remui %[[TX]], %c16
+// CHECK: %[[SI:.*]] = arith.addi %[[M0]], %[[AROW]]
+// CHECK: %[[SK:.*]] = arith.addi %[[K0]], %[[ACOL]]
+// CHECK: %[[SOW:.*]] = arith.remui %[[SI]], %c10
+// CHECK: %[[SI1:.*]] = arith.divui %[[SI]], %c10
+// CHECK: %[[SOH:.*]] = arith.remui %[[SI1]], %c10
+// CHECK: %[[SN:.*]] = arith.divui %[[SI1]], %c10
+// CHECK: %[[KW:.*]] = arith.remui %[[SK]], %c3
+// CHECK: %[[SK1:.*]] = arith.divui %[[SK]], %c3
+// CHECK: %[[KH:.*]] = arith.remui %[[SK1]], %c3
+// CHECK: %[[C:.*]] = arith.divui %[[SK1]], %c3
+// CHECK: arith.cmpi ult, %[[SK]], %c27
+// CHECK: arith.cmpi ult, %[[SI]], %c200
+// CHECK: %[[H:.*]] = arith.addi %[[SOH]], %[[KH]]
+// CHECK: %[[V:.*]] = arith.addi %[[SOW]], %[[KW]]
+// CHECK: memref.load %[[X]][%[[SN]], %[[C]], %[[H]], %[[V]]]
+// CHECK: memref.store %{{.*}}, %[[AT]][%[[AROW]], %[[ACOL]]]
+// CHECK: %[[BROW:.*]] = arith.divui %[[TX]], %c32
+// CHECK: %[[BCOL:.*]] = arith.remui %[[TX]], %c32
+// CHECK: %[[BK:.*]] = arith.addi %[[K0]], %[[BROW]]
+// CHECK: %[[BF:.*]] = arith.addi %[[N0]], %[[BCOL]]
+// CHECK: %[[BKW:.*]] = arith.remui %[[BK]], %c3
+// CHECK: %[[BK1:.*]] = arith.divui %[[BK]], %c3
+// CHECK: %[[BKH:.*]] = arith.remui %[[BK1]], %c3
+// CHECK: %[[BC:.*]] = arith.divui %[[BK1]], %c3
+// CHECK: arith.cmpi ult, %[[BF]], %c20
+// CHECK: arith.cmpi ult, %[[BK]], %c27
+// CHECK: memref.load %[[W]][%[[BF]], %[[BC]], %[[BKH]], %[[BKW]]]
+// CHECK: memref.store %{{.*}}, %[[BT]][%[[BROW]], %[[BCOL]]]
+// CHECK: gpu.barrier
+// CHECK: nvgpu.mma.sync(%{{.*}}, %{{.*}}, %{{.*}}) {mmaShape = [16, 8, 16]}
+// CHECK: nvgpu.mma.sync(%{{.*}}, %{{.*}}, %{{.*}}) {mmaShape = [16, 8, 16]}
+// CHECK-NOT: nvgpu.mma.sync
+// CHECK: gpu.barrier
+// CHECK: arith.remui %{{.*}}, %c10
+// CHECK: memref.store %{{.*}}, %[[Y]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK-NOT: linalg.conv
+func.func @conv(%x: memref<2x3x12x12xf16>, %w: memref<20x3x3x3xf16>, %y: memref<2x20x10x10xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>,
+                                   affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>,
+                                   affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : memref<2x3x12x12xf16>, memref<20x3x3x3xf16>) outs(%y : memref<2x20x10x10xf32>)
+      attrs = {kiln.gpu_lowering_config = #kiln.gpu_lowering_config<tensor_core_mma, threads = 128>} {
+  ^bb0(%a: f16, %b: f16, %o: f32):
+    %ae = arith.extf %a : f16 to f32
+    %be = arith.extf %b : f16 to f32
+    %p = arith.mulf %ae, %be : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
