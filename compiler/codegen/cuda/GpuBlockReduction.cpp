@@ -16,6 +16,7 @@
 
 #include "compiler/codegen/common/KilnCodegen.h"
 #include "compiler/codegen/cuda/BlockReduction.h"
+#include "compiler/codegen/cuda/GpuEpilogue.h"
 #include "compiler/codegen/cuda/KernelIndexing.h"
 #include "compiler/codegen/cuda/LowerConfigured.h"
 #include "compiler/codegen/cuda/Passes.h"
@@ -103,6 +104,10 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   FailureOr<kiln::BlockReduction> match = kiln::matchBlockReduction(op, why);
   if (failed(match))
     return op.emitOpError("cannot be lowered as a block reduction: ") << why;
+  FailureOr<std::optional<GpuEpilogue>> epilogue =
+      configuredEpilogue(cast<linalg::LinalgOp>(op.getOperation()));
+  if (failed(epilogue))
+    return failure();
   Operation *combiner = match->combiner;
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
@@ -144,7 +149,8 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
 
   // Each thread's share: elements thread, thread + threads, ...
   auto share = scf::ForOp::create(
-      b, loc, thread, length, indexConstant(b, loc, threads), ValueRange{neutral},
+      b, loc, thread, length, indexConstant(b, loc, threads),
+      ValueRange{neutral},
       [&](OpBuilder &b, Location loc, Value k, ValueRange acc) {
         SmallVector<Value> loopIvs(ivs);
         delinearize(b, loc, k, reductionSizes,
@@ -155,7 +161,8 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
           if (isa<MemRefType>(value.getType()))
             value = memref::LoadOp::create(
                 b, loc, value,
-                applyIndexingMap(b, loc, op.getMatchingIndexingMap(input), loopIvs));
+                applyIndexingMap(b, loc, op.getMatchingIndexingMap(input),
+                                 loopIvs));
           map.map(op.getMatchingBlockArgument(input), value);
         }
         map.map(op.getRegionOutputArgs().front(), acc.front());
@@ -190,8 +197,8 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   b.setInsertionPointToStart(ifFirstWarp.thenBlock());
   // Lanes past the last warp take the neutral element (the load stays in
   // bounds).
-  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                        lane, indexConstant(b, loc, warps));
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lane,
+                                        indexConstant(b, loc, warps));
   Value slot = arith::SelectOp::create(b, loc, inRange, lane, zero);
   Value total = arith::SelectOp::create(
       b, loc, inRange, memref::LoadOp::create(b, loc, shared, slot), neutral);
@@ -202,8 +209,10 @@ LogicalResult lower(linalg::GenericOp op, GpuLoweringConfigAttr config) {
   SmallVector<Value> at =
       applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs);
   Value start = memref::LoadOp::create(b, loc, init->get(), at);
-  memref::StoreOp::create(b, loc, combine(b, combiner, start, total),
-                          init->get(), at);
+  storeOutput(b, loc, *epilogue, combine(b, combiner, start, total),
+              init->get(), at);
+  if (*epilogue)
+    (*epilogue)->erase();
   op.erase();
   return success();
 }

@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/cuda/GpuEpilogue.h"
 #include "compiler/codegen/cuda/KernelIndexing.h"
 #include "compiler/codegen/cuda/LowerConfigured.h"
 #include "compiler/codegen/cuda/Passes.h"
@@ -116,13 +117,15 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   FailureOr<linalg::ContractionDimensions> dims =
       matchSharedMemoryTiles(op, why);
   if (failed(dims))
-    return op.emitOpError("cannot be lowered in shared-memory tiles: ")
-           << why;
+    return op.emitOpError("cannot be lowered in shared-memory tiles: ") << why;
   int64_t tile = sharedMemoryTileSize(config.getThreads());
   if (!tile)
     return op.emitOpError("shared_memory_tiles takes 64, 256 or 1024 "
                           "threads (square tiles), not ")
            << config.getThreads();
+  FailureOr<std::optional<GpuEpilogue>> epilogue = configuredEpilogue(op);
+  if (failed(epilogue))
+    return failure();
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   OpBuilder b(op);
@@ -161,8 +164,8 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
   SmallVector<Value> ivs(op.getNumLoops(), zero);
   for (auto [d, id] : llvm::zip(dims->batch, blockIds))
     ivs[d] = id;
-  Value m0 = arith::MulIOp::create(b, loc, blockIds[dims->batch.size()],
-                                   tileSize);
+  Value m0 =
+      arith::MulIOp::create(b, loc, blockIds[dims->batch.size()], tileSize);
   Value n0 = arith::MulIOp::create(b, loc, blockIds.back(), tileSize);
   Value mIndex = arith::AddIOp::create(b, loc, m0, row);
   Value nIndex = arith::AddIOp::create(b, loc, n0, col);
@@ -179,8 +182,7 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
 
   // Zero past an edge, never used: the k loop stops at the last element,
   // outputs past the edge are not stored.
-  auto guardedLoad = [&](OpOperand *operand, ArrayRef<Value> at,
-                         Value inside) {
+  auto guardedLoad = [&](OpOperand *operand, ArrayRef<Value> at, Value inside) {
     return loadIfInside(b, loc, op, operand, at, inside);
   };
   Value start = guardedLoad(init, ivs, inOutput);
@@ -235,9 +237,10 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
       });
   auto ifInOutput = scf::IfOp::create(b, loc, inOutput, false);
   b.setInsertionPointToStart(ifInOutput.thenBlock());
-  memref::StoreOp::create(
-      b, loc, steps.getResult(0), init->get(),
-      applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs));
+  storeOutput(b, loc, *epilogue, steps.getResult(0), init->get(),
+              applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs));
+  if (*epilogue)
+    (*epilogue)->erase();
   op->erase();
   return success();
 }

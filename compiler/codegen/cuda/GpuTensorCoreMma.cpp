@@ -38,6 +38,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/codegen/cuda/GpuEpilogue.h"
 #include "compiler/codegen/cuda/KernelIndexing.h"
 #include "compiler/codegen/cuda/LowerConfigured.h"
 #include "compiler/codegen/cuda/Passes.h"
@@ -201,6 +202,9 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
     return op.emitOpError("tensor_core_mma takes ")
            << kTensorCoreMmaThreads << " threads (4 warps), not "
            << config.getThreads();
+  FailureOr<std::optional<GpuEpilogue>> epilogue = configuredEpilogue(op);
+  if (failed(epilogue))
+    return failure();
   FailureOr<linalg::ContractionDimensions> dims =
       matchSharedMemoryTiles(op, why);
   MLIRContext *ctx = op.getContext();
@@ -393,10 +397,12 @@ LogicalResult lower(linalg::LinalgOp op, GpuLoweringConfigAttr config) {
                                                 fragmentPosition(shape.c, i));
       if (outType != f32)
         element = arith::TruncFOp::create(b, loc, outType, element);
-      memref::StoreOp::create(
-          b, loc, element, init->get(),
+      storeOutput(
+          b, loc, *epilogue, element, init->get(),
           applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs));
     }
+  if (*epilogue)
+    (*epilogue)->erase();
   op->erase();
   return success();
 }

@@ -42,7 +42,11 @@ def GpuSelectLowering
     `block-reduction-min` elements per output (or a run-time number) that
     `matchBlockReduction` accepts, with about four elements a thread (32 to
     256 threads). Ops that have a configuration keep it; the others stay
-    with the first strategy (`kiln-gpu-map-loops`).
+    with the first strategy (`kiln-gpu-map-loops`). With `fuse-epilogues`,
+    an op given a strategy whose elementwise consumer `GpuEpilogue::match`
+    accepts (a Relu, a residual Add, a mean's division) is also marked
+    `kiln.gpu_fused_epilogue`: the strategy's kernel applies that consumer
+    to each element before storing it, and the consumer is erased.
   }];
   let options = [
     Option<"blockReductionMin", "block-reduction-min", "int64_t",
@@ -58,6 +62,9 @@ def GpuSelectLowering
     Option<"tf32", "tf32", "bool", /*default=*/"false",
            "f32 contractions may run on the tensor cores in TF32 (their "
            "operands rounded to 10 mantissa bits)">,
+    Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
+           "The strategies' kernels apply the elementwise consumers they "
+           "can to each output element before storing it">,
   ];
   let dependentDialects = ["kiln::codegen::KilnCodegenDialect"];
 }
