@@ -48,13 +48,15 @@ void runHonouringTerminate(kiln_session &session,
                            const char *const *inputNames,
                            const kiln_value *const *inputs, size_t numInputs,
                            const char *const *outputNames, size_t numOutputs,
-                           kiln_value **outputs) {
+                           kiln_value **outputs,
+                           const int32_t *outputDevices = nullptr) {
   if (terminating(options))
     failTerminated();
   std::vector<bool> allocatedHere(numOutputs);
   for (size_t o = 0; outputs && o < numOutputs; ++o)
     allocatedHere[o] = outputs[o] == nullptr;
-  session.run(inputNames, inputs, numInputs, outputNames, numOutputs, outputs);
+  session.run(inputNames, inputs, numInputs, outputNames, numOutputs, outputs,
+              outputDevices);
   if (!terminating(options))
     return;
   for (size_t o = 0; o < numOutputs; ++o)
@@ -170,6 +172,19 @@ kiln_status *kiln_session_run_with_options(kiln_session *session,
     fail(KILN_INVALID_ARGUMENT, "session is NULL");
   runHonouringTerminate(*session, run_options, input_names, inputs, n_in,
                         output_names, n_out, outputs);
+  KILN_API_END
+}
+
+kiln_status *kiln_session_run_with_output_devices(
+    kiln_session *session, const kiln_run_options *run_options,
+    const char *const *input_names, const kiln_value *const *inputs,
+    size_t n_in, const char *const *output_names, size_t n_out,
+    const int32_t *output_devices, kiln_value **outputs) {
+  KILN_API_BEGIN
+  if (!session)
+    fail(KILN_INVALID_ARGUMENT, "session is NULL");
+  runHonouringTerminate(*session, run_options, input_names, inputs, n_in,
+                        output_names, n_out, outputs, output_devices);
   KILN_API_END
 }
 

@@ -147,13 +147,18 @@ namespace {
 
 /// A CUDA run: every input's elements copied into device memory from the
 /// run's arena, and its descriptor (`words`) pointed there; kernels cannot
-/// read the caller's host buffers. Empty tensors keep their pointer.
+/// read the caller's host buffers. Empty tensors keep their pointer, and
+/// device values in managed memory are read in place.
 void copyInputsToDevice(RunContext &ctx, const IoSignature &sig) {
   size_t pos = 0;
   for (uint32_t i = 0; i < sig.numInputs; ++i) {
     int64_t *words = &ctx.inputWords[pos];
     pos += descriptorWords(sig.inputs[i].rank);
     const kiln_value &input = *ctx.byInput[i];
+    // A device value the host schedule may read (managed memory) goes to
+    // the launches as it is: no copy at all.
+    if (input.device && input.hostAccessible)
+      continue;
     const size_t elemSize = isPackedElemType(input.elemType)
                                 ? 1
                                 : elemTypeSize(input.elemType);
@@ -170,11 +175,52 @@ void copyInputsToDevice(RunContext &ctx, const IoSignature &sig) {
     // reads (the unpacked bytes of a packed type).
     const void *from = reinterpret_cast<const void *>(
         static_cast<uintptr_t>(words[1]));
-    std::memcpy(copy, from, bytes);
+    // Plain device memory (bound by the caller) is copied on the device.
+    if (input.device)
+      input.device->copy(copy, from, bytes);
+    else
+      std::memcpy(copy, from, bytes);
     words[0] = words[1] =
         static_cast<int64_t>(reinterpret_cast<uintptr_t>(copy));
     words[2] = 0;
   }
+}
+
+/// Device values meet only a CUDA session on their own device: `what`
+/// ("input 'x'") is on the device of `value`, or none.
+void checkValueDevice(const CudaDevice *device, const kiln_value &value,
+                      const std::string &what) {
+  if (!value.device)
+    return;
+  if (!device)
+    fail(KILN_INVALID_ARGUMENT,
+         what + " is on " + deviceDescription(value) +
+             ", but the session runs on the CPU (CPUExecutionProvider): "
+             "copy it to the host, or open the session with "
+             "CUDAExecutionProvider");
+  if (value.device->deviceId() != device->memory().deviceId())
+    fail(KILN_INVALID_ARGUMENT,
+         what + " is on " + deviceDescription(value) +
+             ", but the session runs on CUDA device " +
+             std::to_string(device->memory().deviceId()));
+}
+
+/// Copies a run's output `view` (in host-readable memory: the run's
+/// managed arena, an input, a host constant) into device value `dst`:
+/// straight from where it lies when it is dense, else gathered on the host
+/// first (an output that is a strided view of another tensor).
+void copyOutputToDevice(const DescriptorView &view, size_t elemSize,
+                        kiln_value &dst) {
+  if (isDenseRowMajor(view)) {
+    dst.device->copy(dst.data,
+                     static_cast<const char *>(view.aligned()) +
+                         view.offset() * static_cast<int64_t>(elemSize),
+                     dst.byteSize);
+    return;
+  }
+  std::vector<uint8_t> dense(dst.byteSize);
+  copyToDense(view, elemSize, dense.data());
+  dst.device->copy(dst.data, dense.data(), dense.size());
 }
 
 std::string shapeString(const int64_t *dims, size_t rank) {
@@ -235,13 +281,21 @@ size_t denseBytes(const DescriptorView &view, size_t elemSize) {
 void kiln_session::run(const char *const *inputNames,
                        const kiln_value *const *inputs, size_t numFeeds,
                        const char *const *outputNames, size_t numRequested,
-                       kiln_value **outputs) {
+                       kiln_value **outputs, const int32_t *outputDevices) {
   // Models of tensors only (nearly all) go straight to the slots: nothing
   // is added to their runs.
-  if (!signature.hasValues)
-    runSlots(inputNames, inputs, numFeeds, outputNames, numRequested, outputs);
-  else
-    runValues(inputNames, inputs, numFeeds, outputNames, numRequested, outputs);
+  if (!signature.hasValues) {
+    runSlots(inputNames, inputs, numFeeds, outputNames, numRequested, outputs,
+             outputDevices);
+    return;
+  }
+  for (size_t o = 0; outputDevices && o < numRequested; ++o)
+    if (outputDevices[o] != KILN_DEVICE_CPU)
+      fail(KILN_NOT_IMPLEMENTED,
+           "the outputs of a model with sequences, maps or optionals at its "
+           "edges are allocated on the host only (bind a device tensor to "
+           "a tensor output instead)");
+  runValues(inputNames, inputs, numFeeds, outputNames, numRequested, outputs);
 }
 
 namespace {
@@ -685,7 +739,8 @@ void kiln_session::runValues(const char *const *inputNames,
 void kiln_session::runSlots(const char *const *inputNames,
                             const kiln_value *const *inputs, size_t numFeeds,
                             const char *const *outputNames, size_t numRequested,
-                            kiln_value **outputs) {
+                            kiln_value **outputs,
+                            const int32_t *outputDevices) {
   RunContextPool::Lease ctx(contexts);
   // The workers come back while the feeds are checked.
   threads.wake();
@@ -695,12 +750,28 @@ void kiln_session::runSlots(const char *const *inputNames,
   resolveOutputs(signature, outputNames, numRequested, ctx->outputIndices);
   if (!outputs)
     fail(KILN_INVALID_ARGUMENT, "outputs must not be NULL");
-  for (size_t o = 0; o < numRequested; ++o)
+  for (size_t o = 0; o < numRequested; ++o) {
+    const std::string name = signature.outputs[ctx->outputIndices[o]].name;
     if (outputs[o]) {
       validatePreallocatedOutputType(signature, ctx->outputIndices[o],
                                      *outputs[o]);
       rejectPreallocatedString(*outputs[o]);
+      checkValueDevice(device.get(), *outputs[o], "output '" + name + "'");
+    } else if (outputDevices && outputDevices[o] != KILN_DEVICE_CPU) {
+      if (outputDevices[o] != KILN_DEVICE_CUDA)
+        fail(KILN_INVALID_ARGUMENT, "unknown device type " +
+                                        std::to_string(outputDevices[o]) +
+                                        " for output '" + name + "'");
+      if (!device)
+        fail(KILN_INVALID_ARGUMENT,
+             "output '" + name +
+                 "' cannot be allocated on a CUDA device: "
+                 "the session runs on the CPU (CPUExecutionProvider)");
     }
+  }
+  for (uint32_t i = 0; i < signature.numInputs; ++i)
+    checkValueDevice(device.get(), *ctx->byInput[i],
+                     "input '" + std::string(signature.inputs[i].name) + "'");
 
   // args[0] -> result block, args[1 + i] -> descriptor of input i.
   const uint32_t numInputs = signature.numInputs;
@@ -789,8 +860,16 @@ void kiln_session::runSlots(const char *const *inputNames,
       created[o] = readRunValue(v, address);
       continue;
     }
+    const bool toDevice =
+        dst ? dst->device != nullptr
+            : outputDevices && outputDevices[o] == KILN_DEVICE_CUDA;
     if (dst) {
       checkPreallocatedShape(*dst, view);
+    } else if (toDevice) {
+      created[o].reset(createDeviceTensor(info.elem_type, view.sizes(),
+                                          static_cast<size_t>(info.rank),
+                                          device->memory().deviceId()));
+      dst = created[o].get();
     } else {
       // An output that is a whole dense block of the run's arena leaves the
       // run as it is, without a copy: the arena takes a new block in its
@@ -824,7 +903,9 @@ void kiln_session::runSlots(const char *const *inputNames,
                                           /*zeroFill=*/false));
       dst = created[o].get();
     }
-    if (isPackedElemType(info.elem_type)) {
+    if (toDevice) {
+      copyOutputToDevice(view, elemTypeSize(info.elem_type), *dst);
+    } else if (isPackedElemType(info.elem_type)) {
       // One byte per element in the artifact, packed in the value.
       size_t count = static_cast<size_t>(dst->elementCount);
       std::vector<uint8_t> bytes(count + 1);

@@ -22,16 +22,19 @@ struct kiln_session {
                kiln_session_options options);
 
   /// Implements kiln_session_run over graph values; throws KilnError.
+  /// `outputDevices` (may be null) says where NULL outputs are allocated
+  /// (kiln_session_run_with_output_devices).
   void run(const char *const *inputNames, const kiln_value *const *inputs,
            size_t numInputs, const char *const *outputNames, size_t numOutputs,
-           kiln_value **outputs);
+           kiln_value **outputs, const int32_t *outputDevices = nullptr);
 
   /// Runs over the artifact's tensor slots: the whole run of a model whose
   /// values are all tensors, and what `run` does for the others once it has
   /// taken their values apart.
   void runSlots(const char *const *inputNames, const kiln_value *const *inputs,
                 size_t numInputs, const char *const *outputNames,
-                size_t numOutputs, kiln_value **outputs);
+                size_t numOutputs, kiln_value **outputs,
+                const int32_t *outputDevices = nullptr);
 
 private:
   /// `run` for models with sequences, maps or optionals at their edges.

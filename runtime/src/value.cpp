@@ -3,6 +3,7 @@
 #include "value.h"
 
 #include "block_recycler.h"
+#include "device/cuda_memory.h"
 
 #include "elem_type.h"
 #include "status.h"
@@ -22,7 +23,11 @@ constexpr size_t kTensorAlignment = 64;
 } // namespace
 
 kiln_value::~kiln_value() {
-  if (owning && !(recycler && recycler->give(data, blockSize, blockAlignment)))
+  if (!owning)
+    return;
+  if (device)
+    device->release(data);
+  else if (!(recycler && recycler->give(data, blockSize, blockAlignment)))
     std::free(data);
 }
 
@@ -100,7 +105,37 @@ kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
   return value.release();
 }
 
+void requireDeviceElemType(int32_t elemType) {
+  if (elemType == KILN_ELEM_STRING || isPackedElemType(elemType))
+    fail(KILN_NOT_IMPLEMENTED,
+         std::string("tensors of ") + tensorTypeString(elemType) +
+             " cannot live on a CUDA device in Kiln (the runtime reads "
+             "them on the host)");
+}
+
+kiln_value *createDeviceTensor(int32_t elemType, const int64_t *shape,
+                               size_t rank, int32_t deviceId) {
+  std::unique_ptr<kiln_value> value = newTensor(elemType, shape, rank);
+  requireDeviceElemType(elemType);
+  std::shared_ptr<CudaMemory> device = CudaMemory::forDevice(deviceId);
+  value->data = device->allocate(value->byteSize);
+  value->owning = true;
+  value->device = std::move(device);
+  return value.release();
+}
+
+std::string deviceDescription(const kiln_value &value) {
+  return value.device
+             ? "CUDA device " + std::to_string(value.device->deviceId())
+             : std::string("the host");
+}
+
 std::unique_ptr<kiln_value> cloneValue(const kiln_value &value) {
+  // Sequences and maps are taken apart and read on the host.
+  if (value.device)
+    fail(KILN_INVALID_ARGUMENT,
+         "a sequence or map holds tensors in host memory, not on " +
+             deviceDescription(value) + ": copy the tensor to the host first");
   if (value.kind != KILN_ONNX_TYPE_TENSOR) {
     auto copy = std::make_unique<kiln_value>();
     copy->kind = value.kind;
@@ -196,6 +231,39 @@ const std::shared_ptr<kiln_value> &partOf(const kiln_value *value, size_t index,
   return v.elements[index];
 }
 
+/// A tensor viewing `data` (kiln_value_create_tensor_with_data).
+std::unique_ptr<kiln_value> viewTensor(int32_t elemType, void *data,
+                                       size_t dataBytes, const int64_t *shape,
+                                       size_t rank) {
+  requireSupportedElemType(elemType);
+  size_t elemSize = elemTypeSize(elemType);
+  int64_t count = checkedElementCount(shape, rank, elemSize);
+  size_t needed = tensorDataBytes(elemType, static_cast<size_t>(count));
+  // Same wording as ONNX Runtime's CreateTensorWithDataAsOrtValue.
+  if (dataBytes < needed)
+    fail(KILN_INVALID_ARGUMENT, "not enough space: expected " +
+                                    std::to_string(needed) + ", got " +
+                                    std::to_string(dataBytes));
+  if (!data && needed > 0)
+    fail(KILN_INVALID_ARGUMENT, "data is NULL for a non-empty tensor");
+  auto value = std::make_unique<kiln_value>();
+  value->elemType = elemType;
+  value->shape.assign(shape, shape + rank);
+  value->elementCount = count;
+  value->byteSize = needed;
+  value->data = data;
+  value->owning = false;
+  return value;
+}
+
+int32_t requireDeviceType(int32_t deviceType) {
+  if (deviceType != KILN_DEVICE_CPU && deviceType != KILN_DEVICE_CUDA)
+    fail(KILN_INVALID_ARGUMENT, "unknown device type " +
+                                    std::to_string(deviceType) +
+                                    " (KILN_DEVICE_CPU or KILN_DEVICE_CUDA)");
+  return deviceType;
+}
+
 } // namespace
 
 extern "C" {
@@ -216,25 +284,85 @@ kiln_status *kiln_value_create_tensor_with_data(int32_t elem_type, void *data,
   KILN_API_BEGIN
   if (!out)
     fail(KILN_INVALID_ARGUMENT, "out is NULL");
-  requireSupportedElemType(elem_type);
-  size_t elemSize = elemTypeSize(elem_type);
-  int64_t count = checkedElementCount(shape, rank, elemSize);
-  size_t needed = tensorDataBytes(elem_type, static_cast<size_t>(count));
-  // Same wording as ONNX Runtime's CreateTensorWithDataAsOrtValue.
-  if (data_bytes < needed)
-    fail(KILN_INVALID_ARGUMENT, "not enough space: expected " +
-                                    std::to_string(needed) + ", got " +
-                                    std::to_string(data_bytes));
-  if (!data && needed > 0)
-    fail(KILN_INVALID_ARGUMENT, "data is NULL for a non-empty tensor");
-  auto value = std::make_unique<kiln_value>();
-  value->elemType = elem_type;
-  value->shape.assign(shape, shape + rank);
-  value->elementCount = count;
-  value->byteSize = needed;
-  value->data = data;
-  value->owning = false;
+  *out = viewTensor(elem_type, data, data_bytes, shape, rank).release();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_create_device_tensor(int32_t elem_type,
+                                             const int64_t *shape, size_t rank,
+                                             int32_t device_type,
+                                             int32_t device_id,
+                                             kiln_value **out) {
+  KILN_API_BEGIN
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  *out = requireDeviceType(device_type) == KILN_DEVICE_CPU
+             ? createOwningTensor(elem_type, shape, rank)
+             : createDeviceTensor(elem_type, shape, rank, device_id);
+  KILN_API_END
+}
+
+kiln_status *kiln_value_create_device_tensor_with_data(
+    int32_t elem_type, void *data, size_t data_bytes, const int64_t *shape,
+    size_t rank, int32_t device_type, int32_t device_id, kiln_value **out) {
+  KILN_API_BEGIN
+  if (!out)
+    fail(KILN_INVALID_ARGUMENT, "out is NULL");
+  // A device that cannot be used is the first thing to say.
+  std::shared_ptr<CudaMemory> device;
+  if (requireDeviceType(device_type) == KILN_DEVICE_CUDA)
+    device = CudaMemory::forDevice(device_id);
+  std::unique_ptr<kiln_value> value =
+      viewTensor(elem_type, data, data_bytes, shape, rank);
+  if (device) {
+    requireDeviceElemType(elem_type);
+    value->device = std::move(device);
+    // The driver says whose memory it is and whether the host can read it
+    // (an empty tensor's pointer is never read).
+    if (value->byteSize) {
+      CudaMemory::PointerInfo info = value->device->describe(data);
+      if (info.deviceId != device_id)
+        fail(KILN_INVALID_ARGUMENT, "the buffer is memory of CUDA device " +
+                                        std::to_string(info.deviceId) +
+                                        ", not of device " +
+                                        std::to_string(device_id));
+      value->hostAccessible = info.managed;
+    }
+  }
   *out = value.release();
+  KILN_API_END
+}
+
+kiln_status *kiln_value_get_device(const kiln_value *value,
+                                   int32_t *device_type, int32_t *device_id) {
+  KILN_API_BEGIN
+  const kiln_value &v = requireValue(value);
+  if (!device_type || !device_id)
+    fail(KILN_INVALID_ARGUMENT, "device_type and device_id must not be NULL");
+  *device_type = v.device ? KILN_DEVICE_CUDA : KILN_DEVICE_CPU;
+  *device_id = v.device ? v.device->deviceId() : 0;
+  KILN_API_END
+}
+
+kiln_status *kiln_value_copy_tensor_data(const kiln_value *src,
+                                         kiln_value *dst) {
+  KILN_API_BEGIN
+  const kiln_value &from = requireValue(src);
+  kiln_value &to = const_cast<kiln_value &>(requireValue(dst));
+  if (from.kind != KILN_ONNX_TYPE_TENSOR || to.kind != KILN_ONNX_TYPE_TENSOR)
+    fail(KILN_INVALID_ARGUMENT, "Argument is not a tensor");
+  if (from.elemType == KILN_ELEM_STRING || to.elemType == KILN_ELEM_STRING)
+    fail(KILN_INVALID_ARGUMENT, "string tensors cannot be copied as bytes");
+  if (from.elemType != to.elemType || from.elementCount != to.elementCount)
+    fail(KILN_INVALID_ARGUMENT,
+         "cannot copy " + std::to_string(from.elementCount) + " elements of " +
+             tensorTypeString(from.elemType) + " into " +
+             std::to_string(to.elementCount) + " elements of " +
+             tensorTypeString(to.elemType));
+  if (const auto &device = to.device ? to.device : from.device)
+    device->copy(to.data, from.data, from.byteSize);
+  else if (from.byteSize)
+    std::memmove(to.data, from.data, from.byteSize);
   KILN_API_END
 }
 

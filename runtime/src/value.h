@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace kiln::rt {
 class BlockRecycler;
+class CudaMemory;
 } // namespace kiln::rt
 
 /// A value at a model's edge, as ORT's OrtValue: a dense row-major tensor
@@ -32,6 +34,14 @@ struct kiln_value {
   /// is released (null: std::free), with its size and alignment.
   std::shared_ptr<kiln::rt::BlockRecycler> recycler;
   uint64_t blockSize = 0, blockAlignment = 0;
+  /// A tensor in a CUDA device's memory (an OrtValue on 'cuda'): that
+  /// device, which an owning value's memory goes back to. Null for host
+  /// memory.
+  std::shared_ptr<kiln::rt::CudaMemory> device;
+  /// Whether the host may read `data`: host memory, or a device's managed
+  /// memory (everything Kiln allocates there; see cuda_memory.h). A run
+  /// passes a device input it may read to its launches as it is.
+  bool hostAccessible = true;
   /// KILN_ONNX_TYPE_TENSOR (the fields above), _SEQUENCE (its elements),
   /// _MAP (elements[0] the keys, elements[1] the values, both rank 1) or
   /// _OPTIONAL (none: no value at all).
@@ -66,6 +76,22 @@ kiln_value *adoptTensor(int32_t elemType, const int64_t *shape, size_t rank,
 /// data (strings included) is copied, sequences and maps are cloned part
 /// by part. What kiln_value_create_sequence/_map do to their arguments.
 std::unique_ptr<kiln_value> cloneValue(const kiln_value &value);
+
+/// Throws NOT_IMPLEMENTED for the element types that cannot live on a CUDA
+/// device: strings and the packed types, which the runtime reads on the
+/// host.
+void requireDeviceElemType(int32_t elemType);
+
+/// A new tensor in the memory of CUDA device `deviceId` (managed memory,
+/// not initialised). Throws on invalid type or shape, KilnError EP_FAIL
+/// when the device cannot be used, NOT_IMPLEMENTED for strings and the
+/// packed types (the runtime reads those on the host).
+kiln_value *createDeviceTensor(int32_t elemType, const int64_t *shape,
+                               size_t rank, int32_t deviceId);
+
+/// "CUDA device 0": where a value lives, for messages ("the host" for
+/// host memory).
+std::string deviceDescription(const kiln_value &value);
 
 /// "a tensor", "a sequence", "a map", "None": for messages.
 const char *kindDescription(const kiln_value &value);

@@ -147,6 +147,48 @@ kiln_value_create_tensor_with_data(int32_t elem_type, void *data,
                                    size_t rank, kiln_value **out);
 KILN_API void kiln_value_release(kiln_value *value);
 
+/* Where a tensor's elements live: host memory, or the memory of a CUDA
+ * device (ORT's OrtMemoryInfo "Cpu" and "Cuda"). */
+typedef enum kiln_device_type {
+  KILN_DEVICE_CPU = 0,
+  KILN_DEVICE_CUDA = 1,
+} kiln_device_type;
+
+/* A tensor owning new memory on `device_type` (KILN_DEVICE_CPU: as
+ * kiln_value_create_tensor; KILN_DEVICE_CUDA: managed memory of CUDA device
+ * `device_id`, not initialised, as ORT's ortvalue_from_shape_and_type(...,
+ * 'cuda', id)). Such a device value is independent of any session: it is
+ * fed to, or bound as the output of, runs of CUDA sessions on the same
+ * device, which pass it to their kernels without a copy. EP_FAIL when the
+ * device cannot be used (no driver, the toolkit's stub, no such device),
+ * NOT_IMPLEMENTED for strings and the packed 4- and 2-bit types. */
+KILN_API kiln_status *
+kiln_value_create_device_tensor(int32_t elem_type, const int64_t *shape,
+                                size_t rank, int32_t device_type,
+                                int32_t device_id, kiln_value **out);
+/* A tensor viewing `data` on `device_type` without copying it (ORT's
+ * IOBinding.bind_input with a buffer pointer): for KILN_DEVICE_CUDA, memory
+ * of CUDA device `device_id` that the caller allocated (cuMemAlloc,
+ * cudaMalloc, cuMemAllocManaged, ...) and keeps alive while the value is
+ * used. A pointer the driver does not know as that device's memory is
+ * INVALID_ARGUMENT. A run reads managed memory in place and copies other
+ * device memory into its own on the device first (its host schedule may
+ * read inputs on the host). */
+KILN_API kiln_status *kiln_value_create_device_tensor_with_data(
+    int32_t elem_type, void *data, size_t data_bytes, const int64_t *shape,
+    size_t rank, int32_t device_type, int32_t device_id, kiln_value **out);
+/* Where a tensor's elements live: KILN_DEVICE_CPU (device id 0) or
+ * KILN_DEVICE_CUDA and the device's ordinal. */
+KILN_API kiln_status *kiln_value_get_device(const kiln_value *value,
+                                            int32_t *device_type,
+                                            int32_t *device_id);
+/* Copies the elements of tensor `src` into tensor `dst` (same element type
+ * and count; the shapes may differ), wherever each lives: host to device,
+ * device to host, on the device, or on the host. Synchronous. Strings are
+ * INVALID_ARGUMENT. */
+KILN_API kiln_status *kiln_value_copy_tensor_data(const kiln_value *src,
+                                                  kiln_value *dst);
+
 /* Accessors; a NULL value yields 0 / NULL. */
 KILN_API int32_t kiln_value_elem_type(const kiln_value *value);
 KILN_API size_t kiln_value_rank(const kiln_value *value);
@@ -537,6 +579,22 @@ KILN_API kiln_status *kiln_session_run_with_options(
     const char *const *input_names, const kiln_value *const *inputs,
     size_t n_in, const char *const *output_names, size_t n_out,
     kiln_value **outputs);
+
+/* kiln_session_run_with_options() where `output_devices[i]` (when
+ * `output_devices` is not NULL) says where a NULL `outputs[i]` is allocated:
+ * KILN_DEVICE_CPU (host memory, as kiln_session_run) or KILN_DEVICE_CUDA
+ * (the session's CUDA device, ORT's IOBinding.bind_output(name, 'cuda'): the
+ * result is copied there on the device, never through the host). Inputs
+ * and preallocated outputs may be device values (kiln_value_create_device_
+ * tensor*) of the session's device; a device value or output on a CPU
+ * session, or on another device, is INVALID_ARGUMENT. Models with
+ * sequences, maps or optionals at their edges take device tensors only
+ * where a tensor is fed. */
+KILN_API kiln_status *kiln_session_run_with_output_devices(
+    kiln_session *session, const kiln_run_options *run_options,
+    const char *const *input_names, const kiln_value *const *inputs,
+    size_t n_in, const char *const *output_names, size_t n_out,
+    const int32_t *output_devices, kiln_value **outputs);
 
 /*===------------------------------------------------------------------===*
  * Profiling

@@ -1073,23 +1073,45 @@ private:
   ThreadingOptions threading_;
 };
 
-/// Where tensor memory lives (Ort::MemoryInfo): always host memory here.
+/// Where a tensor's elements live (kiln_device_type; ORT's
+/// OrtMemoryInfoDeviceType numbers them the same: CPU 0, GPU 1).
+enum class DeviceType : int32_t {
+  Cpu = KILN_DEVICE_CPU,
+  Cuda = KILN_DEVICE_CUDA
+};
+
+/// Where tensor memory lives (Ort::MemoryInfo): host memory, or the memory
+/// of a CUDA device ("Cuda", as ORT names its CUDA allocator).
 class MemoryInfo {
 public:
   static MemoryInfo CreateCpu(AllocatorType type = AllocatorType::Arena,
                               MemType memType = MemType::Default) {
-    return MemoryInfo(type, memType);
+    return MemoryInfo(type, memType, DeviceType::Cpu, 0);
+  }
+  /// CUDA device `deviceId`'s memory (ORT's MemoryInfo("Cuda",
+  /// OrtDeviceAllocator, id, OrtMemTypeDefault)).
+  static MemoryInfo CreateCuda(int deviceId = 0) {
+    return MemoryInfo(AllocatorType::Device, MemType::Default, DeviceType::Cuda,
+                      deviceId);
   }
   AllocatorType GetAllocatorType() const { return type_; }
   MemType GetMemoryType() const { return memType_; }
-  /// "Cpu", as ORT names its CPU allocator.
-  std::string GetAllocatorName() const { return "Cpu"; }
+  DeviceType GetDeviceType() const { return deviceType_; }
+  int GetDeviceId() const { return deviceId_; }
+  /// "Cpu" or "Cuda", as ORT names its allocators.
+  std::string GetAllocatorName() const {
+    return deviceType_ == DeviceType::Cuda ? "Cuda" : "Cpu";
+  }
 
 private:
-  MemoryInfo(AllocatorType type, MemType memType)
-      : type_(type), memType_(memType) {}
+  MemoryInfo(AllocatorType type, MemType memType, DeviceType deviceType,
+             int deviceId)
+      : type_(type), memType_(memType), deviceType_(deviceType),
+        deviceId_(deviceId) {}
   AllocatorType type_;
   MemType memType_;
+  DeviceType deviceType_;
+  int deviceId_;
 };
 
 /// Frees strings handed out by the *Allocated getters.
@@ -1321,19 +1343,23 @@ public:
   /// Wraps `count` elements at `data` without copying: the tensor's data
   /// pointer is `data`, and runs read or write it in place. The caller keeps
   /// the memory alive while the value is used. Fails with INVALID_ARGUMENT
-  /// ("not enough space: expected N, got M") if `count` is too small.
+  /// ("not enough space: expected N, got M") if `count` is too small. With
+  /// a CUDA MemoryInfo, `data` is memory of that device (see
+  /// kiln_value_create_device_tensor_with_data).
   template <typename T>
   static Value CreateTensor(const MemoryInfo &info, T *data, size_t count,
                             const int64_t *shape, size_t shapeLen) {
     return CreateTensor(info, static_cast<void *>(data), count * sizeof(T),
                         shape, shapeLen, elementTypeOf<T>());
   }
-  static Value CreateTensor(const MemoryInfo &, void *data, size_t byteCount,
-                            const int64_t *shape, size_t shapeLen,
-                            ElementType type) {
+  static Value CreateTensor(const MemoryInfo &info, void *data,
+                            size_t byteCount, const int64_t *shape,
+                            size_t shapeLen, ElementType type) {
     kiln_value *value = nullptr;
-    check(kiln_value_create_tensor_with_data(
-        static_cast<int32_t>(type), data, byteCount, shape, shapeLen, &value));
+    check(kiln_value_create_device_tensor_with_data(
+        static_cast<int32_t>(type), data, byteCount, shape, shapeLen,
+        static_cast<int32_t>(info.GetDeviceType()), info.GetDeviceId(),
+        &value));
     return Value(value);
   }
   /// A zero-filled tensor owning 64-byte aligned memory.
@@ -1359,6 +1385,23 @@ public:
     check(kiln_value_create_tensor(static_cast<int32_t>(type), shape, shapeLen,
                                    &value));
     return Value(value);
+  }
+  /// A tensor owning new memory where `info` says: zero-filled host
+  /// memory, or a CUDA device's (not initialised), as ORT's CreateTensor
+  /// with an allocator of that MemoryInfo.
+  static Value CreateTensor(const MemoryInfo &info, const int64_t *shape,
+                            size_t shapeLen, ElementType type) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_device_tensor(
+        static_cast<int32_t>(type), shape, shapeLen,
+        static_cast<int32_t>(info.GetDeviceType()), info.GetDeviceId(),
+        &value));
+    return Value(value);
+  }
+  template <typename T>
+  static Value CreateTensor(const MemoryInfo &info, const int64_t *shape,
+                            size_t shapeLen) {
+    return CreateTensor(info, shape, shapeLen, elementTypeOf<T>());
   }
 
   /// A sequence of `values` (tensors of one element type, or maps), as
@@ -1419,10 +1462,19 @@ public:
     check(kiln_value_get_element(value_, static_cast<size_t>(index), &value));
     return Value(value);
   }
-  /// Host memory, always (Ort::Value::GetTensorMemoryInfo).
+  /// Where the tensor's elements live (Ort::Value::GetTensorMemoryInfo).
   MemoryInfo GetTensorMemoryInfo() const {
     requireValue();
-    return MemoryInfo::CreateCpu();
+    int32_t type = KILN_DEVICE_CPU, id = 0;
+    check(kiln_value_get_device(value_, &type, &id));
+    return type == KILN_DEVICE_CUDA ? MemoryInfo::CreateCuda(id)
+                                    : MemoryInfo::CreateCpu();
+  }
+  /// Copies the elements of `src` into this tensor, wherever each lives
+  /// (host, device): how a device tensor is filled and read back. A Kiln
+  /// addition (ORT users call cudaMemcpy).
+  void CopyFrom(const Value &src) {
+    check(kiln_value_copy_tensor_data(src.value_, value_));
   }
   /// The element at `location` (one index per dim, row-major), as
   /// Ort::Value::At; an index outside the shape is INVALID_ARGUMENT.
@@ -1721,12 +1773,14 @@ private:
 class Session;
 
 /// Inputs and outputs bound ahead of Session::Run (Ort::IoBinding), on the
-/// host. Bound values are borrowed, not copied: keep them alive until the
-/// last run using them. An input is read in place; an output bound to a
-/// value receives the result in that value's memory (one copy out of the
-/// run's arena: the artifact ABI returns outputs in its own memory); an
-/// output bound to a MemoryInfo is allocated by the runtime at each run and
-/// handed over without a copy, kept by the binding until the next run or
+/// host or a CUDA device. Bound values are borrowed, not copied: keep them
+/// alive until the last run using them. An input is read in place (a CUDA
+/// session passes device memory straight to its kernels); an output bound
+/// to a value receives the result in that value's memory (one copy out of
+/// the run's arena, on the device for a device value: the artifact ABI
+/// returns outputs in its own memory); an output bound to a MemoryInfo is
+/// allocated by the runtime at each run (on the session's CUDA device for
+/// a CUDA MemoryInfo) and kept by the binding until the next run or
 /// ClearBoundOutputs().
 class IoBinding {
 public:
@@ -1738,8 +1792,8 @@ public:
   void BindOutput(const char *name, const Value &value) {
     bind(outputs_, name, value.get());
   }
-  void BindOutput(const char *name, const MemoryInfo &) {
-    bind(outputs_, name, nullptr);
+  void BindOutput(const char *name, const MemoryInfo &info) {
+    bind(outputs_, name, nullptr, static_cast<int32_t>(info.GetDeviceType()));
   }
   void ClearBoundInputs() { inputs_.clear(); }
   void ClearBoundOutputs() {
@@ -1752,8 +1806,8 @@ public:
 
   std::vector<std::string> GetOutputNames() const {
     std::vector<std::string> names;
-    for (const auto &entry : outputs_)
-      names.push_back(entry.first);
+    for (const Binding &entry : outputs_)
+      names.push_back(entry.name);
     return names;
   }
   /// The last run's outputs in binding order, as values viewing their
@@ -1762,18 +1816,20 @@ public:
   std::vector<Value> GetOutputValues() const {
     std::vector<Value> out;
     for (size_t o = 0; o < outputs_.size(); ++o) {
-      const kiln_value *value = outputs_[o].second     ? outputs_[o].second
+      const kiln_value *value = outputs_[o].value      ? outputs_[o].value
                                 : o < produced_.size() ? produced_[o].get()
                                                        : nullptr;
       if (!value) {
         out.emplace_back(nullptr);
         continue;
       }
+      int32_t device = KILN_DEVICE_CPU, deviceId = 0;
+      check(kiln_value_get_device(value, &device, &deviceId));
       kiln_value *view = nullptr;
-      check(kiln_value_create_tensor_with_data(
+      check(kiln_value_create_device_tensor_with_data(
           kiln_value_elem_type(value), kiln_value_data(value),
           kiln_value_byte_size(value), kiln_value_shape(value),
-          kiln_value_rank(value), &view));
+          kiln_value_rank(value), device, deviceId, &view));
       out.emplace_back(view);
     }
     return out;
@@ -1781,17 +1837,23 @@ public:
 
 private:
   friend class Session;
-  using Binding = std::pair<std::string, kiln_value *>;
+  /// A bound name: its value, or (null) where the runtime allocates it.
+  struct Binding {
+    std::string name;
+    kiln_value *value;
+    int32_t device;
+  };
   static void bind(std::vector<Binding> &bindings, const char *name,
-                   kiln_value *value) {
+                   kiln_value *value, int32_t device = KILN_DEVICE_CPU) {
     if (!name)
       throw Exception(ErrorCode::InvalidArgument, "name is NULL");
     for (Binding &b : bindings)
-      if (b.first == name) {
-        b.second = value;
+      if (b.name == name) {
+        b.value = value;
+        b.device = device;
         return;
       }
-    bindings.emplace_back(name, value);
+    bindings.push_back({name, value, device});
   }
 
   Session *session_;
@@ -1956,24 +2018,26 @@ public:
   void Run(const RunOptions &runOptions, const IoBinding &binding) {
     std::vector<const char *> inNames, outNames;
     std::vector<const kiln_value *> inputs;
-    for (const auto &b : binding.inputs_) {
-      inNames.push_back(b.first.c_str());
-      inputs.push_back(b.second);
+    for (const IoBinding::Binding &b : binding.inputs_) {
+      inNames.push_back(b.name.c_str());
+      inputs.push_back(b.value);
     }
     std::vector<kiln_value *> slots;
-    for (const auto &b : binding.outputs_) {
-      outNames.push_back(b.first.c_str());
-      slots.push_back(b.second);
+    std::vector<int32_t> devices;
+    for (const IoBinding::Binding &b : binding.outputs_) {
+      outNames.push_back(b.name.c_str());
+      slots.push_back(b.value);
+      devices.push_back(b.device);
     }
     if (outNames.empty())
       throw Exception(ErrorCode::InvalidArgument,
                       "At least one output should be requested.");
     run(runOptions, inNames.data(), inputs.data(), inputs.size(),
-        outNames.data(), outNames.size(), slots.data());
+        outNames.data(), outNames.size(), slots.data(), devices.data());
     binding.produced_.clear();
     for (size_t o = 0; o < slots.size(); ++o)
-      binding.produced_.emplace_back(binding.outputs_[o].second ? nullptr
-                                                                : slots[o]);
+      binding.produced_.emplace_back(binding.outputs_[o].value ? nullptr
+                                                               : slots[o]);
   }
 
   /// Convenience: names as strings, every output when `outputNames` is
@@ -2085,11 +2149,11 @@ private:
   void run(const RunOptions &runOptions, const char *const *inputNames,
            const kiln_value *const *inputs, size_t inputCount,
            const char *const *outputNames, size_t outputCount,
-           kiln_value **slots) {
+           kiln_value **slots, const int32_t *outputDevices = nullptr) {
     int64_t begin = profile_ ? monotonicNs() : 0;
-    check(kiln_session_run_with_options(session_, runOptions.get(), inputNames,
-                                        inputs, inputCount, outputNames,
-                                        outputCount, slots));
+    check(kiln_session_run_with_output_devices(
+        session_, runOptions.get(), inputNames, inputs, inputCount, outputNames,
+        outputCount, outputDevices, slots));
     if (profile_) {
       int64_t end = monotonicNs();
       std::lock_guard<std::mutex> lock(profile_->mutex);
@@ -2184,11 +2248,18 @@ private:
 };
 
 /// An allocator of a session's memory (Ort::Allocator): host memory, 64-byte
-/// aligned, whatever the MemoryInfo.
+/// aligned. Raw device memory is not handed out: a CUDA tensor is made with
+/// Value::CreateTensor(MemoryInfo::CreateCuda(id), shape, ...).
 class Allocator {
 public:
   Allocator(const Session &, const MemoryInfo &info) : info_(info) {}
-  void *Alloc(size_t size) const { return base_.Alloc(size); }
+  void *Alloc(size_t size) const {
+    if (info_.GetDeviceType() != DeviceType::Cpu)
+      throw Exception(ErrorCode::NotImplemented,
+                      "Kiln allocates CUDA memory as tensors only: use "
+                      "Value::CreateTensor with the CUDA MemoryInfo");
+    return base_.Alloc(size);
+  }
   void Free(void *p) const { base_.Free(p); }
   MemoryInfo GetInfo() const { return info_; }
 

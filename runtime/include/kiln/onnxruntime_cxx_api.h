@@ -306,8 +306,8 @@ public:
 /// options", as ORT programs write it).
 using RunOptions = kiln::RunOptions;
 
-/// Ort::MemoryInfo with ORT's enums and its 4-argument constructor (a
-/// "Cpu" allocator on device 0 only: Kiln runs on the host).
+/// Ort::MemoryInfo with ORT's enums and its 4-argument constructor: a "Cpu"
+/// allocator on device 0, or "Cuda" on a CUDA device.
 class MemoryInfo : public kiln::MemoryInfo {
 public:
   static MemoryInfo CreateCpu(OrtAllocatorType type, OrtMemType memType) {
@@ -318,15 +318,21 @@ public:
   }
   MemoryInfo(const char *name, OrtAllocatorType type, int id,
              OrtMemType memType)
-      : kiln::MemoryInfo(CreateCpu(type, memType)) {
-    if (id != 0 || !name ||
-        (std::string(name) != "Cpu" && std::string(name) != "CPU"))
-      throw Exception("Kiln has host (\"Cpu\", device 0) memory only",
+      : kiln::MemoryInfo(isCuda(name) ? kiln::MemoryInfo::CreateCuda(id)
+                                      : CreateCpu(type, memType)) {
+    if (!isCuda(name) &&
+        (id != 0 || !name ||
+         (std::string(name) != "Cpu" && std::string(name) != "CPU")))
+      throw Exception("Kiln has host (\"Cpu\", device 0) and CUDA "
+                      "(\"Cuda\") memory only",
                       kiln::ErrorCode::NotImplemented);
   }
 
 private:
   explicit MemoryInfo(const kiln::MemoryInfo &info) : kiln::MemoryInfo(info) {}
+  static bool isCuda(const char *name) {
+    return name && std::string(name) == "Cuda";
+  }
 };
 
 /// The providers this runtime can run artifacts on: CUDA first when the

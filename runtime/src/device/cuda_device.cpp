@@ -32,10 +32,6 @@ int chipNumber(const char *chip, bool &archSpecific) {
   return *p ? -1 : n;
 }
 
-std::string chipName(int major, int minor) {
-  return "sm_" + std::to_string(major) + std::to_string(minor);
-}
-
 } // namespace
 
 int selectCode(const kiln_device_code_t *codes, uint32_t numCodes, int major,
@@ -56,73 +52,19 @@ int selectCode(const kiln_device_code_t *codes, uint32_t numCodes, int major,
   return best;
 }
 
-namespace {
-
-/// Opens device `deviceId` and checks what the provider needs of it;
-/// returns its compute capability.
-CUdevice openDevice(const Driver &d, int deviceId, int &major, int &minor) {
-  int count = 0;
-  check(d, d.cuDeviceGetCount(&count), "counting devices (cuDeviceGetCount)");
-  if (count == 0)
-    fail(KILN_EP_FAIL, "CUDA failure: no CUDA device is present");
-  if (deviceId < 0 || deviceId >= count)
-    fail(KILN_EP_FAIL, "CUDA device_id " + std::to_string(deviceId) +
-                           " is out of range: this machine has " +
-                           std::to_string(count) + " CUDA device" +
-                           (count == 1 ? "" : "s"));
-  CUdevice device = 0;
-  check(d, d.cuDeviceGet(&device, deviceId),
-        "opening the device (cuDeviceGet)");
-  check(d,
-        d.cuDeviceGetAttribute(
-            &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
-        "reading the compute capability");
-  check(d,
-        d.cuDeviceGetAttribute(
-            &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
-        "reading the compute capability");
-  const std::string chip = chipName(major, minor);
-  int managed = 0;
-  check(d,
-        d.cuDeviceGetAttribute(&managed, CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY,
-                               device),
-        "reading whether the device has managed memory");
-  if (!managed)
-    fail(KILN_EP_FAIL, "CUDA device " + std::to_string(deviceId) + " (" +
-                           chip + ") has no managed memory, which Kiln's CUDA "
-                           "provider allocates from");
-  // The host reads and writes managed memory while other runs' kernels
-  // may be running (every Linux GPU since Pascal can).
-  int concurrent = 0;
-  check(d,
-        d.cuDeviceGetAttribute(&concurrent,
-                               CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS,
-                               device),
-        "reading whether the host may use managed memory concurrently");
-  if (!concurrent)
-    fail(KILN_EP_FAIL, "CUDA device " + std::to_string(deviceId) + " (" +
-                           chip + ") cannot share managed memory with the host "
-                           "while kernels run, which Kiln's CUDA provider "
-                           "needs");
-  return device;
-}
-
-} // namespace
-
 std::string probeCudaDevice(int deviceId) {
   int major = 0, minor = 0;
-  openDevice(driver(), deviceId, major, minor);
-  return chipName(major, minor);
+  openCudaDevice(driver(), deviceId, major, minor);
+  return cudaChipName(major, minor);
 }
 
 CudaDevice::CudaDevice(const kiln_artifact_t &artifact,
                        const CudaOptions &options)
-    : driver_(driver()), options_(options) {
-  const Driver &d = driver_;
-  device_ = openDevice(d, options.deviceId, major_, minor_);
-  deviceChip_ = chipName(major_, minor_);
-  check(d, d.cuDevicePrimaryCtxRetain(&context_, device_),
-        "creating the device's context (cuDevicePrimaryCtxRetain)");
+    : driver_(driver()), options_(options),
+      memory_(CudaMemory::forDevice(options.deviceId)),
+      context_(memory_->context()) {
+  memory_->capability(major_, minor_);
+  deviceChip_ = memory_->chip();
   try {
     enter();
     loadKernels(artifact);
@@ -146,7 +88,6 @@ void CudaDevice::releaseAll() noexcept {
     if (k.module)
       driver_.cuModuleUnload(k.module);
   kernels_.clear();
-  driver_.cuDevicePrimaryCtxRelease(device_);
   context_ = nullptr;
 }
 

@@ -14,10 +14,12 @@
 
 #include "arena.h"
 #include "device/cuda_driver.h"
+#include "device/cuda_memory.h"
 #include "kiln/kiln_abi.h"
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,6 +71,10 @@ public:
 
   uint64_t bytesInUse() const { return bytesInUse_.load(); }
 
+  /// The device's memory outside the session's arenas: device values
+  /// (OrtValues on 'cuda') and the runs' copies to and from them.
+  CudaMemory &memory() const { return *memory_; }
+
 private:
   struct Kernel {
     cuda::CUmodule module = nullptr;
@@ -92,9 +98,10 @@ private:
 
   const cuda::Driver &driver_;
   CudaOptions options_;
-  cuda::CUdevice device_ = 0;
-  int major_ = 0, minor_ = 0;
+  /// Holds the device's primary context for the session.
+  std::shared_ptr<CudaMemory> memory_;
   cuda::CUcontext context_ = nullptr;
+  int major_ = 0, minor_ = 0;
   std::string deviceChip_, loadedChip_;
   std::vector<Kernel> kernels_;
   /// Sorted by host address, disjoint.

@@ -63,6 +63,8 @@ Loaded load() {
   resolve(handle, "cuMemAllocManaged", d.cuMemAllocManaged, e);
   resolve(handle, "cuMemFree_v2", d.cuMemFree, e);
   resolve(handle, "cuMemcpyHtoD_v2", d.cuMemcpyHtoD, e);
+  resolve(handle, "cuMemcpy", d.cuMemcpy, e);
+  resolve(handle, "cuPointerGetAttribute", d.cuPointerGetAttribute, e);
   resolve(handle, "cuGetErrorName", d.cuGetErrorName, e);
   resolve(handle, "cuGetErrorString", d.cuGetErrorString, e);
   if (!e.empty())

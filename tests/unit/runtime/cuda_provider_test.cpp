@@ -79,24 +79,30 @@ void entry(void **args, kiln_run_context_t *ctx) {
   result[4] = 1;
 }
 
-kiln_artifact_t descriptor() {
-  kiln_artifact_t a = {};
-  a.abi_version = KILN_ABI_VERSION;
-  a.provider = KILN_PROVIDER_CUDA;
-  a.num_inputs = 1;
-  a.num_outputs = 1;
-  a.inputs = &kInput;
-  a.outputs = &kOutput;
-  a.entry = entry;
-  a.metadata = "\0\0";
-  a.compiler_version = "kiln test";
-  a.struct_size = sizeof(kiln_artifact_t);
-  a.features = KILN_ARTIFACT_FEATURE_DEVICE_CODE;
-  a.num_device_kernels = 1;
-  a.device_kernels = kKernels;
-  a.num_device_constants = 1;
-  a.device_constants = kConstants;
-  return a;
+/// The artifact; a session keeps a pointer to the descriptor it was opened
+/// from (kiln_session_create_from_artifact), so it lives as long as the
+/// process. Tests that change it change a copy.
+const kiln_artifact_t &descriptor() {
+  static const kiln_artifact_t artifact = [] {
+    kiln_artifact_t a = {};
+    a.abi_version = KILN_ABI_VERSION;
+    a.provider = KILN_PROVIDER_CUDA;
+    a.num_inputs = 1;
+    a.num_outputs = 1;
+    a.inputs = &kInput;
+    a.outputs = &kOutput;
+    a.entry = entry;
+    a.metadata = "\0\0";
+    a.compiler_version = "kiln test";
+    a.struct_size = sizeof(kiln_artifact_t);
+    a.features = KILN_ARTIFACT_FEATURE_DEVICE_CODE;
+    a.num_device_kernels = 1;
+    a.device_kernels = kKernels;
+    a.num_device_constants = 1;
+    a.device_constants = kConstants;
+    return a;
+  }();
+  return artifact;
 }
 
 /// Opens `a` with config entries; "" or the error.
@@ -210,6 +216,17 @@ void checkFallsBackToTheCpuCopy(const std::string &expectedReason) {
       << error;
 }
 
+/// What making a value on CUDA device 0 says: "" or the error (ORT's
+/// ortvalue_from_shape_and_type(..., 'cuda', 0)).
+std::string deviceValueError() {
+  kiln_value *value = nullptr;
+  std::string error = describe(kiln_value_create_device_tensor(
+      KILN_ELEM_FLOAT, kDims, 1, KILN_DEVICE_CUDA, 0, &value));
+  EXPECT_EQ(value, nullptr);
+  kiln_value_release(value);
+  return error;
+}
+
 } // namespace
 
 //--- No driver ---------------------------------------------------------------
@@ -234,6 +251,25 @@ TEST(CudaNoDriver, SessionFailsClearly) {
                         0),
             0u)
       << error;
+  EXPECT_NE(error.find("Is an NVIDIA driver installed?"), std::string::npos)
+      << error;
+}
+
+TEST(CudaNoDriver, DeviceValuesFailClearly) {
+  SKIP_UNLESS_NO_DRIVER();
+  std::string error = deviceValueError();
+  EXPECT_EQ(error.rfind("EP_FAIL: the CUDA driver (libcuda.so.1) cannot be "
+                        "loaded: ",
+                        0),
+            0u)
+      << error;
+  // A view of an address is refused the same way, before the address is
+  // looked at.
+  float host[4] = {};
+  kiln_value *value = nullptr;
+  error = describe(kiln_value_create_device_tensor_with_data(
+      KILN_ELEM_FLOAT, host, sizeof host, kDims, 1, KILN_DEVICE_CUDA, 0,
+      &value));
   EXPECT_NE(error.find("Is an NVIDIA driver installed?"), std::string::npos)
       << error;
 }
@@ -309,6 +345,17 @@ TEST(CudaStub, SessionFailsClearly) {
   EXPECT_NE(error.find("CUDA_ERROR_STUB_LIBRARY (34)"), std::string::npos)
       << error;
   EXPECT_NE(error.find("the CUDA toolkit's stub library"), std::string::npos)
+      << error;
+}
+
+TEST(CudaStub, DeviceValuesFailClearly) {
+  if (std::strcmp(driverKind(), "stub") != 0)
+    GTEST_SKIP() << "run by the cuda_provider_stub test";
+  std::string error = deviceValueError();
+  EXPECT_EQ(error.rfind("EP_FAIL: CUDA failure while initializing the driver "
+                        "(cuInit): CUDA_ERROR_STUB_LIBRARY (34)",
+                        0),
+            0u)
       << error;
 }
 
@@ -688,4 +735,299 @@ TEST_F(CudaFake, MalformedTablesAreRefused) {
             "INVALID_GRAPH: Load model from linked-in model 'cuda' failed:the "
             "artifact's descriptor is 100 bytes, too short for ABI 6");
   EXPECT_EQ(session, nullptr);
+}
+
+//--- Values on the device (ORT's OrtValue on 'cuda' and IOBinding) -----------
+
+namespace {
+
+/// A new tensor of 4 floats on CUDA device `deviceId` holding `x`
+/// (uploaded with kiln_value_copy_tensor_data); null on failure, `error`
+/// saying why.
+kiln_value *deviceTensor(const std::vector<float> &x, std::string &error,
+                         int32_t deviceId = 0) {
+  kiln_value *value = nullptr;
+  error = describe(kiln_value_create_device_tensor(
+      KILN_ELEM_FLOAT, kDims, 1, KILN_DEVICE_CUDA, deviceId, &value));
+  if (!error.empty())
+    return nullptr;
+  Wrapped<float> host(KILN_ELEM_FLOAT, x, {4});
+  error = describe(kiln_value_copy_tensor_data(host.value, value));
+  return value;
+}
+
+/// The elements of a device tensor of floats, copied to the host.
+std::vector<float> hostCopy(const kiln_value *device) {
+  Wrapped<float> host(KILN_ELEM_FLOAT, std::vector<float>(4, -1), {4});
+  EXPECT_EQ(describe(kiln_value_copy_tensor_data(device, host.value)), "");
+  return host.data;
+}
+
+/// Runs `session` on `x` with output y in `out` (preallocated or, when
+/// null, allocated on `outputDevice`); "" or the error.
+std::string runValues(kiln_session *session, const kiln_value *x,
+                      kiln_value *&out,
+                      int32_t outputDevice = KILN_DEVICE_CPU) {
+  const char *inName = "x", *outName = "y";
+  return describe(kiln_session_run_with_output_devices(
+      session, nullptr, &inName, &x, 1, &outName, 1, &outputDevice, &out));
+}
+
+/// Whether `value` lives on CUDA device `deviceId`.
+bool onDevice(const kiln_value *value, int32_t deviceId = 0) {
+  int32_t type = -1, id = -1;
+  EXPECT_EQ(describe(kiln_value_get_device(value, &type, &id)), "");
+  return type == KILN_DEVICE_CUDA && id == deviceId;
+}
+
+} // namespace
+
+TEST_F(CudaFake, DeviceValuesGoStraightToTheLaunches) {
+  std::string error;
+  kiln_value *x = deviceTensor({1, 2, 3, 4}, error);
+  ASSERT_EQ(error, "");
+  EXPECT_TRUE(onDevice(x));
+  // Uploaded into the fake's managed memory, which a launch accepts.
+  EXPECT_EQ(lines("memcpy "),
+            std::vector<std::string>{"memcpy host to device 16"});
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  clear();
+  kiln_value *y = nullptr;
+  ASSERT_EQ(runValues(session, x, y, KILN_DEVICE_CUDA), "");
+  ASSERT_NE(y, nullptr);
+  EXPECT_TRUE(onDevice(y));
+  // The input's device memory is the launch's parameter: no copy in; the
+  // output is copied from the run's arena on the device, never through
+  // the host.
+  std::vector<std::string> launches = lines("launch ");
+  ASSERT_EQ(launches.size(), 1u);
+  std::vector<uint64_t> words = launchWords(launches[0]);
+  ASSERT_EQ(words.size(), 16u);
+  EXPECT_EQ(words[1],
+            uint64_t(reinterpret_cast<uintptr_t>(kiln_value_data(x))));
+  EXPECT_NE(words[11],
+            uint64_t(reinterpret_cast<uintptr_t>(kiln_value_data(y))));
+  EXPECT_EQ(lines("memcpy "),
+            std::vector<std::string>{"memcpy device to device 16"});
+  EXPECT_EQ(hostCopy(y), (std::vector<float>{11, 22, 33, 44}));
+  // A host output from a device input: one copy out, as for host inputs.
+  kiln_value *hostY = nullptr;
+  ASSERT_EQ(runValues(session, x, hostY), "");
+  EXPECT_FALSE(onDevice(hostY));
+  EXPECT_EQ(valuesOf<float>(hostY), (std::vector<float>{11, 22, 33, 44}));
+  kiln_value_release(hostY);
+  kiln_value_release(y);
+  kiln_value_release(x);
+  kiln_session_release(session);
+  EXPECT_EQ(managedBytes(), 0u) << "a device value's memory was not freed";
+}
+
+TEST_F(CudaFake, BoundDeviceOutputsReceiveTheResultOnTheDevice) {
+  std::string error;
+  kiln_value *x = deviceTensor({5, 6, 7, 8}, error);
+  ASSERT_EQ(error, "");
+  kiln_value *bound = deviceTensor({0, 0, 0, 0}, error);
+  ASSERT_EQ(error, "");
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  clear();
+  kiln_value *y = bound;
+  ASSERT_EQ(runValues(session, x, y), "");
+  EXPECT_EQ(y, bound);
+  EXPECT_EQ(lines("memcpy "),
+            std::vector<std::string>{"memcpy device to device 16"});
+  EXPECT_EQ(hostCopy(bound), (std::vector<float>{15, 26, 37, 48}));
+  // A bound host buffer on a CUDA session, fed a host input, as before.
+  Wrapped<float> hostX(KILN_ELEM_FLOAT, {1, 1, 1, 1}, {4});
+  ASSERT_EQ(runValues(session, hostX.value, y), "");
+  EXPECT_EQ(hostCopy(bound), (std::vector<float>{11, 21, 31, 41}));
+  kiln_value_release(bound);
+  kiln_value_release(x);
+  kiln_session_release(session);
+}
+
+TEST_F(CudaFake, BoundDevicePointers) {
+  using Alloc = int (*)(unsigned long long *, size_t);
+  using AllocManaged = int (*)(unsigned long long *, size_t, unsigned);
+  using Upload = int (*)(unsigned long long, const void *, size_t);
+  using Free = int (*)(unsigned long long);
+  auto cuMemAlloc = reinterpret_cast<Alloc>(dlsym(driver, "cuMemAlloc_v2"));
+  auto cuMemAllocManaged =
+      reinterpret_cast<AllocManaged>(dlsym(driver, "cuMemAllocManaged"));
+  auto cuMemcpyHtoD =
+      reinterpret_cast<Upload>(dlsym(driver, "cuMemcpyHtoD_v2"));
+  auto cuMemFree = reinterpret_cast<Free>(dlsym(driver, "cuMemFree_v2"));
+  ASSERT_TRUE(cuMemAlloc && cuMemAllocManaged && cuMemcpyHtoD && cuMemFree);
+  const float x[4] = {1, 2, 3, 4};
+  // Memory the caller allocated: plain device memory (cudaMalloc's) and
+  // managed memory.
+  unsigned long long plain = 0, managed = 0;
+  ASSERT_EQ(cuMemAlloc(&plain, sizeof x), 0);
+  ASSERT_EQ(cuMemcpyHtoD(plain, x, sizeof x), 0);
+  ASSERT_EQ(cuMemAllocManaged(&managed, sizeof x, 1), 0);
+  std::memcpy(reinterpret_cast<void *>(uintptr_t(managed)), x, sizeof x);
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  for (unsigned long long ptr : {plain, managed}) {
+    SCOPED_TRACE(ptr == plain ? "plain" : "managed");
+    kiln_value *bound = nullptr;
+    ASSERT_EQ(describe(kiln_value_create_device_tensor_with_data(
+                  KILN_ELEM_FLOAT, reinterpret_cast<void *>(uintptr_t(ptr)),
+                  sizeof x, kDims, 1, KILN_DEVICE_CUDA, 0, &bound)),
+              "");
+    EXPECT_TRUE(onDevice(bound));
+    EXPECT_EQ(kiln_value_is_owning(bound), 0);
+    clear();
+    kiln_value *y = nullptr;
+    ASSERT_EQ(runValues(session, bound, y, KILN_DEVICE_CUDA), "");
+    EXPECT_EQ(hostCopy(y), (std::vector<float>{11, 22, 33, 44}));
+    std::vector<uint64_t> words = launchWords(lines("launch ").at(0));
+    ASSERT_EQ(words.size(), 16u);
+    // The host cannot read plain device memory, which the host schedule
+    // may do: it is copied into the run's memory on the device first.
+    // Managed memory is read in place.
+    std::vector<std::string> expected = {"memcpy device to device 16",
+                                         "memcpy device to device 16",
+                                         "memcpy device to host 16"};
+    if (ptr == managed) {
+      EXPECT_EQ(words[1], ptr);
+      expected.erase(expected.begin());
+    } else {
+      EXPECT_NE(words[1], ptr);
+    }
+    EXPECT_EQ(lines("memcpy "), expected);
+    kiln_value_release(y);
+    kiln_value_release(bound);
+  }
+  // Host memory is not the device's.
+  float host[4] = {};
+  kiln_value *bad = nullptr;
+  std::string error = describe(kiln_value_create_device_tensor_with_data(
+      KILN_ELEM_FLOAT, host, sizeof host, kDims, 1, KILN_DEVICE_CUDA, 0, &bad));
+  EXPECT_EQ(error.rfind("INVALID_ARGUMENT: the buffer at ", 0), 0u) << error;
+  EXPECT_NE(error.find("is not CUDA device memory (cuPointerGetAttribute does "
+                       "not know it): bind host memory with device_type "
+                       "'cpu'"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(bad, nullptr);
+  kiln_session_release(session);
+  EXPECT_EQ(cuMemFree(plain), 0);
+  EXPECT_EQ(cuMemFree(managed), 0);
+}
+
+TEST_F(CudaFake, DeviceValuesMeetOnlySessionsOnTheirDevice) {
+  std::string error;
+  kiln_value *x = deviceTensor({1, 2, 3, 4}, error);
+  ASSERT_EQ(error, "");
+  // The model's CPU artifact: a CPU session.
+  std::string copy = cpuCopyBytes();
+  kiln_session *cpu = nullptr;
+  ASSERT_EQ(describe(kiln_session_create_from_bytes(copy.data(), copy.size(),
+                                                    nullptr, &cpu)),
+            "");
+  kiln_value *y = nullptr;
+  EXPECT_EQ(runValues(cpu, x, y),
+            "INVALID_ARGUMENT: input 'x' is on CUDA device 0, but the "
+            "session runs on the CPU (CPUExecutionProvider): copy it to the "
+            "host, or open the session with CUDAExecutionProvider");
+  Wrapped<float> hostX(KILN_ELEM_FLOAT, {1, 2, 3, 4}, {4});
+  EXPECT_EQ(runValues(cpu, hostX.value, y, KILN_DEVICE_CUDA),
+            "INVALID_ARGUMENT: output 'y' cannot be allocated on a CUDA "
+            "device: the session runs on the CPU (CPUExecutionProvider)");
+  kiln_value *bound = x;
+  EXPECT_EQ(runValues(cpu, hostX.value, bound),
+            "INVALID_ARGUMENT: output 'y' is on CUDA device 0, but the "
+            "session runs on the CPU (CPUExecutionProvider): copy it to the "
+            "host, or open the session with CUDAExecutionProvider");
+  EXPECT_EQ(runValues(cpu, hostX.value, y, 7),
+            "INVALID_ARGUMENT: unknown device type 7 for output 'y'");
+  EXPECT_EQ(y, nullptr);
+  kiln_session_release(cpu);
+  // A value on device 1 meets a session on device 0.
+  ::setenv("FAKE_CUDA_DEVICES", "2", 1);
+  kiln_value *other = deviceTensor({1, 2, 3, 4}, error, 1);
+  ASSERT_EQ(error, "");
+  EXPECT_TRUE(onDevice(other, 1));
+  kiln_session *session = nullptr;
+  ASSERT_EQ(open(descriptor(), &session), "");
+  EXPECT_EQ(runValues(session, other, y),
+            "INVALID_ARGUMENT: input 'x' is on CUDA device 1, but the "
+            "session runs on CUDA device 0");
+  ::unsetenv("FAKE_CUDA_DEVICES");
+  // Sequences and maps are read on the host.
+  kiln_value *seq = nullptr;
+  const kiln_value *elements[] = {x};
+  EXPECT_EQ(describe(kiln_value_create_sequence(elements, 1, &seq)),
+            "INVALID_ARGUMENT: a sequence or map holds tensors in host "
+            "memory, not on CUDA device 0: copy the tensor to the host first");
+  // Strings cannot be on the device; copies check their operands.
+  kiln_value *text = nullptr;
+  EXPECT_EQ(describe(kiln_value_create_device_tensor(
+                KILN_ELEM_STRING, kDims, 1, KILN_DEVICE_CUDA, 0, &text)),
+            "NOT_IMPLEMENTED: tensors of tensor(string) cannot live on a CUDA "
+            "device in Kiln (the runtime reads them on the host)");
+  Wrapped<float> shortHost(KILN_ELEM_FLOAT, {1, 2}, {2});
+  EXPECT_EQ(describe(kiln_value_copy_tensor_data(shortHost.value, x)),
+            "INVALID_ARGUMENT: cannot copy 2 elements of tensor(float) into "
+            "4 elements of tensor(float)");
+  EXPECT_EQ(describe(kiln_value_create_device_tensor(KILN_ELEM_FLOAT, kDims, 1,
+                                                     5, 0, &text)),
+            "INVALID_ARGUMENT: unknown device type 5 (KILN_DEVICE_CPU or "
+            "KILN_DEVICE_CUDA)");
+  kiln_session_release(session);
+  kiln_value_release(other);
+  kiln_value_release(x);
+}
+
+// The same through the C++ API (Ort::MemoryInfo("Cuda", ...), Ort::Value
+// on the device, Ort::IoBinding), on fakes/fake_cuda_add.c's artifact.
+TEST_F(CudaFake, CppIoBindingOnTheDevice) {
+  try {
+    Ort::Env env;
+    Ort::SessionOptions options;
+    Ort::Session session(env, KILN_FAKE_CUDA_ADD, options);
+    Ort::MemoryInfo cuda("Cuda", OrtDeviceAllocator, 0, OrtMemTypeDefault);
+    EXPECT_EQ(cuda.GetAllocatorName(), "Cuda");
+    EXPECT_EQ(cuda.GetDeviceId(), 0);
+    const int64_t shape[] = {4};
+    Ort::Value x = Ort::Value::CreateTensor<float>(cuda, shape, 1);
+    EXPECT_EQ(x.GetTensorMemoryInfo().GetAllocatorName(), "Cuda");
+    std::vector<float> host = {1, 2, 3, 4};
+    Ort::MemoryInfo cpu =
+        Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    Ort::Value hostX =
+        Ort::Value::CreateTensor<float>(cpu, host.data(), 4, shape, 1);
+    x.CopyFrom(hostX);
+    clear();
+    Ort::IoBinding binding(session);
+    binding.BindInput("x", x);
+    binding.BindOutput("y", cuda);
+    session.Run(Ort::RunOptions{nullptr}, binding);
+    std::vector<Ort::Value> outputs = binding.GetOutputValues();
+    ASSERT_EQ(outputs.size(), 1u);
+    EXPECT_EQ(outputs[0].GetTensorMemoryInfo().GetAllocatorName(), "Cuda");
+    // The input in place, the output copied on the device.
+    std::vector<uint64_t> words = launchWords(lines("launch ").at(0));
+    ASSERT_EQ(words.size(), 16u);
+    EXPECT_EQ(words[1], uint64_t(reinterpret_cast<uintptr_t>(
+                            x.GetTensorMutableData<float>())));
+    EXPECT_EQ(lines("memcpy "),
+              std::vector<std::string>{"memcpy device to device 16"});
+    hostX.CopyFrom(outputs[0]);
+    EXPECT_EQ(host, (std::vector<float>{11, 22, 33, 44}));
+    // An output bound to a device value receives the result there.
+    Ort::Value y = Ort::Value::CreateTensor<float>(cuda, shape, 1);
+    binding.BindOutput("y", y);
+    session.Run(Ort::RunOptions{nullptr}, binding);
+    host.assign(4, 0);
+    hostX.CopyFrom(y);
+    EXPECT_EQ(host, (std::vector<float>{11, 22, 33, 44}));
+    // Raw device memory is handed out as tensors only.
+    Ort::Allocator allocator(session, cuda);
+    EXPECT_THROW(allocator.Alloc(16), Ort::Exception);
+  } catch (const Ort::Exception &e) {
+    ADD_FAILURE() << e.what();
+  }
 }

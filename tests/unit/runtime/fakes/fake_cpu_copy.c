@@ -1,14 +1,7 @@
 /* The CPU copy that cuda_provider_test.cpp's CUDA artifact carries (as
  * kiln-compile --provider=cuda,cpu embeds one): the same signature and the
  * same function, y[4] = x[4] + {10, 20, 30, 40}, on the host. */
-#include "fake_memref.h"
-
-static const int64_t dims[1] = {4};
-static const char *const params[1] = {""};
-static const kiln_tensor_info_t input = {"x", KILN_ELEM_FLOAT, 1, dims,
-                                         params};
-static const kiln_tensor_info_t output = {"y", KILN_ELEM_FLOAT, 1, dims,
-                                          params};
+#include "fake_add4_signature.h"
 
 static void entry(void **args, kiln_run_context_t *ctx) {
   static const float constant[4] = {10, 20, 30, 40};

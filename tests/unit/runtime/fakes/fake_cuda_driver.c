@@ -108,14 +108,18 @@ static uint64_t managedBytes;
 
 EXPORT uint64_t fake_cuda_managed_bytes(void) { return managedBytes; }
 
-static int isDevicePointer(uintptr_t p) {
+/* 1 + whether the allocation holding `p` is managed, or 0 when none does. */
+static int findAllocation(uintptr_t p) {
   int found = 0;
   pthread_mutex_lock(&lock);
   for (int i = 0; i < numAllocations && !found; ++i)
-    found = p >= allocations[i].begin && p < allocations[i].end;
+    if (p >= allocations[i].begin && p < allocations[i].end)
+      found = 1 + allocations[i].managed;
   pthread_mutex_unlock(&lock);
   return found;
 }
+
+static int isDevicePointer(uintptr_t p) { return findAllocation(p) != 0; }
 
 static size_t pages(size_t bytes) { return (bytes + 4095) & ~(size_t)4095; }
 
@@ -798,10 +802,48 @@ EXPORT CUresult cuMemcpyHtoD_v2(unsigned long long dst, const void *src,
     return INVALID_VALUE;
   memcpy((void *)(uintptr_t)dst, src, bytes);
   note("copy to device %zu\n", bytes);
-  /* The runtime copies only the artifact's constants: a kernel that
-   * writes one (the next run would read what it wrote) dies. */
-  mprotect((void *)(uintptr_t)dst, pages(bytes), PROT_READ);
+  /* The runtime copies only the artifact's constants into plain device
+   * memory: a kernel that writes one (the next run would read what it
+   * wrote) dies. */
+  if (findAllocation((uintptr_t)dst) == 1)
+    mprotect((void *)(uintptr_t)dst, pages(bytes), PROT_READ);
   return OK;
+}
+
+/* Unified addressing: the direction comes from the pointers, and the log
+ * says it ("memcpy host to device 16"), so that a test can count the
+ * copies a run makes, and through where. */
+EXPORT CUresult cuMemcpy(unsigned long long dst, unsigned long long src,
+                         size_t bytes) {
+  int toDevice = isDevicePointer((uintptr_t)dst);
+  int fromDevice = isDevicePointer((uintptr_t)src);
+  if (toDevice && findAllocation((uintptr_t)(dst + bytes - 1)) == 0)
+    return INVALID_VALUE;
+  if (fromDevice && findAllocation((uintptr_t)(src + bytes - 1)) == 0)
+    return INVALID_VALUE;
+  memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes);
+  note("memcpy %s to %s %zu\n", fromDevice ? "device" : "host",
+       toDevice ? "device" : "host", bytes);
+  return OK;
+}
+
+/* What the runtime asks of a pointer it is given: whose memory it is and
+ * whether it is managed. Host memory is unknown, as to a real driver. */
+EXPORT CUresult cuPointerGetAttribute(void *data, int attribute,
+                                      unsigned long long ptr) {
+  int found = findAllocation((uintptr_t)ptr);
+  if (!found)
+    return INVALID_VALUE;
+  switch (attribute) {
+  case 8: /* CU_POINTER_ATTRIBUTE_IS_MANAGED */
+    *(unsigned *)data = found == 2;
+    return OK;
+  case 9: /* CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL */
+    *(int *)data = 0;
+    return OK;
+  default:
+    return INVALID_VALUE;
+  }
 }
 
 EXPORT CUresult cuGetErrorName(CUresult error, const char **name) {
