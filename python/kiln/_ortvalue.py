@@ -1,10 +1,14 @@
-"""OrtValue and IOBinding, as ONNX Runtime has them, on the CPU.
+"""OrtValue and IOBinding, as ONNX Runtime has them, on the CPU and CUDA.
 
-An OrtValue here is a tensor whose storage is a numpy array: one made with
-ortvalue_from_numpy views the caller's array (no copy, as ORT on the CPU),
-and one returned by a run owns the runtime's buffer (handed to numpy without
-a copy by kiln._runtime). Kiln runs on the CPU only: any other device is
-refused with ORT's message for a package built without that device.
+An OrtValue on the CPU is a tensor whose storage is a numpy array: one made
+with ortvalue_from_numpy views the caller's array (no copy, as ORT on the
+CPU), and one returned by a run owns the runtime's buffer (handed to numpy
+without a copy by kiln._runtime). An OrtValue on 'cuda' holds a
+kiln._runtime.DeviceTensor: memory of a CUDA device, made through the
+runtime's device layer without a session (the C API's device values), which
+runs of CUDA sessions on that device read and write in place; numpy() copies
+it back. Other devices are refused with ORT's message for a package built
+without them.
 """
 
 import ctypes
@@ -108,6 +112,31 @@ def _check_cpu(device_type):
         raise _device_error(device_type)
 
 
+def _is_cuda(device_type):
+    """True for 'cuda' (ORT's name; 'gpu' too), False for 'cpu'; other
+    devices are refused."""
+    name = str(device_type).lower()
+    if name in ("cuda", "gpu"):
+        return True
+    _check_cpu(device_type)
+    return False
+
+
+def _runtime_call(call, *args):
+    """A call of kiln._runtime whose errors ORT's Python raises as plain
+    RuntimeErrors (its OrtValue and IOBinding methods do)."""
+    try:
+        return call(*args)
+    except tuple(_errors._BY_CODE.values()) as e:
+        raise RuntimeError(_raw_message(e)) from None
+
+
+def _bits_array(array, elem):
+    """`array` as the runtime reads element type `elem` (the bits of the
+    types numpy lacks)."""
+    return array.view(bits_dtype(elem)) if elem in VIEWED_ELEMS else array
+
+
 def _to_dtype(element_type):
     """numpy dtype from what ORT accepts: a numpy type or dtype, a type
     name, or an ONNX element type number."""
@@ -115,6 +144,11 @@ def _to_dtype(element_type):
             element_type, bool):
         return dtype_of_elem(int(element_type))
     return np.dtype(element_type)
+
+
+def _elem_of_dtype(dtype):
+    """The ONNX element type of numpy dtype `dtype`."""
+    return elem_of(np.empty(0, dtype))
 
 
 def _wrap_address(address, dtype, shape):
@@ -135,7 +169,7 @@ class OrtValue:
     from a model's edge (held as the list, dict or None run() returns, with
     ORT's type string in `_type`)."""
 
-    __slots__ = ("_array", "_elem", "_numpy_obj", "_type")
+    __slots__ = ("_array", "_device", "_elem", "_numpy_obj", "_type")
 
     def __init__(self, ortvalue, numpy_obj=None):
         if not isinstance(ortvalue, OrtValue):
@@ -143,6 +177,7 @@ class OrtValue:
                 "`Provided ortvalue` needs to be of type "
                 "`kiln.capi.onnxruntime_pybind11_state.OrtValue`")
         self._array = ortvalue._array
+        self._device = ortvalue._device
         self._elem = ortvalue._elem
         self._type = ortvalue._type
         # ORT keeps the numpy object alive as long as the value.
@@ -153,9 +188,17 @@ class OrtValue:
     def _wrap(cls, array, elem, owner=None):
         value = object.__new__(cls)
         value._array = array
+        value._device = None
         value._elem = elem
         value._numpy_obj = owner
         value._type = None
+        return value
+
+    @classmethod
+    def _wrap_device(cls, device_tensor):
+        """A value on a CUDA device (a kiln._runtime.DeviceTensor)."""
+        value = cls._wrap(None, device_tensor.elem_type)
+        value._device = device_tensor
         return value
 
     @classmethod
@@ -179,10 +222,11 @@ class OrtValue:
     @staticmethod
     def ortvalue_from_numpy(numpy_obj, device_type="cpu", device_id=0,
                             vendor_id=-1):
-        """Views `numpy_obj` without copying it when it is C-contiguous in
-        native byte order (else a contiguous copy is taken); the value keeps
-        the array alive."""
-        _check_cpu(device_type)
+        """On the CPU, views `numpy_obj` without copying it when it is
+        C-contiguous in native byte order (else a contiguous copy is taken);
+        the value keeps the array alive. On 'cuda', copies it into the
+        memory of CUDA device `device_id`."""
+        cuda = _is_cuda(device_type)
         array = np.asarray(numpy_obj)
         elem = elem_of(array)
         if elem == 8:
@@ -195,6 +239,10 @@ class OrtValue:
             array = array.astype(array.dtype.newbyteorder("="))
         if not array.flags.c_contiguous:
             array = np.ascontiguousarray(array)
+        if cuda:
+            return OrtValue._wrap_device(_runtime_call(
+                _runtime.DeviceTensor.from_array, elem,
+                _bits_array(array, elem), int(device_id)))
         return OrtValue._wrap(array, elem, numpy_obj)
 
     @staticmethod
@@ -214,24 +262,34 @@ class OrtValue:
     def ortvalue_from_shape_and_type(shape, element_type, device_type="cpu",
                                      device_id=0, vendor_id=-1):
         """A new tensor of `shape` and `element_type` (a numpy type or an
-        ONNX element type number); its content is not initialised."""
-        _check_cpu(device_type)
+        ONNX element type number), on the CPU or CUDA device `device_id`;
+        its content is not initialised."""
+        cuda = _is_cuda(device_type)
         dtype = _to_dtype(element_type)
-        array = np.empty([int(d) for d in shape], dtype=dtype)
+        shape = [int(d) for d in shape]
+        if cuda:
+            return OrtValue._wrap_device(_runtime_call(
+                _runtime.DeviceTensor.empty, _elem_of_dtype(dtype), shape,
+                int(device_id)))
+        array = np.empty(shape, dtype=dtype)
         return OrtValue._wrap(array, elem_of(array))
 
     # ----------------------------------------------------------- queries
     def data_ptr(self):
         if self._type is not None:
             self._not_tensor()
+        if self._device is not None:
+            return self._device.data_ptr
         return self._array.ctypes.data
 
     def device_name(self):
-        return "cpu"
+        return "cuda" if self._device is not None else "cpu"
 
     def shape(self):
         if self._type is not None:
             self._not_tensor()
+        if self._device is not None:
+            return list(self._device.shape)
         return list(self._array.shape)
 
     def data_type(self):
@@ -243,7 +301,7 @@ class OrtValue:
         return self._elem
 
     def has_value(self):
-        return self._array is not None
+        return self._array is not None or self._device is not None
 
     def is_tensor(self):
         return self._type is None
@@ -257,6 +315,8 @@ class OrtValue:
     def tensor_size_in_bytes(self):
         if self._elem == 8:
             raise RuntimeError("string tensors have no fixed size in bytes")
+        if self._device is not None:
+            return int(self._device.nbytes)
         return int(self._array.nbytes)
 
     def as_sparse_tensor(self):
@@ -265,9 +325,14 @@ class OrtValue:
 
     def numpy(self):
         """The tensor as a numpy array sharing its memory (as ORT on the
-        CPU)."""
+        CPU), or a host copy of a tensor on a CUDA device."""
         if self._type is not None:
             self._not_tensor()
+        if self._device is not None:
+            array = _runtime_call(self._device.numpy)
+            if self._elem in VIEWED_ELEMS and self._elem in _DTYPES:
+                return array.view(_DTYPES[self._elem])
+            return array
         if self._elem == 16:
             bf16 = bfloat16_dtype()
             if bf16 is not None and self._array.dtype != bf16:
@@ -275,8 +340,17 @@ class OrtValue:
         return self._array
 
     def update_inplace(self, np_arr):
-        """Copies `np_arr` into the value's memory (same element count)."""
+        """Copies `np_arr` into the value's memory (same element count), on
+        the host or to the device."""
         src = np.asarray(np_arr)
+        if self._device is not None:
+            if elem_of(src) != self._elem:
+                raise RuntimeError(
+                    f"The numpy array's type {type_string(elem_of(src))} "
+                    f"does not match the OrtValue's {self.data_type()}")
+            _runtime_call(self._device.update, _bits_array(
+                np.ascontiguousarray(src), self._elem))
+            return
         if src.size != self._array.size:
             raise RuntimeError("The input size of numpy arrays does not match "
                                "the size of the OrtValue.")
@@ -305,14 +379,30 @@ def _raw_message(error):
     return text
 
 
+# IOBinding.bind_output(name, 'cuda'): the slot the runtime allocates on the
+# session's device (kiln._runtime.Session.run's preallocated "cuda").
+_CUDA_OUTPUT = "cuda"
+
+
+def _device_view(dtype, address, shape, device_id):
+    """An OrtValue viewing memory of CUDA device `device_id` at `address`
+    (the runtime asks the driver whose memory it is)."""
+    return OrtValue._wrap_device(_runtime_call(
+        _runtime.DeviceTensor.view, _elem_of_dtype(np.dtype(dtype)),
+        int(address), [int(d) for d in shape], int(device_id)))
+
+
 class IOBinding:
-    """ORT's IOBinding on the CPU: inputs are bound without copies (numpy
-    arrays, OrtValues or raw addresses are viewed in place); an output bound
-    to a device is allocated by the runtime and handed over without a copy;
-    an output bound to a buffer (an OrtValue or an address) receives the
-    result in that buffer: the compiled model writes it in the run's arena
-    and the runtime copies it there once (the artifact ABI returns outputs
-    in its own memory)."""
+    """ORT's IOBinding: inputs are bound without copies (numpy arrays,
+    OrtValues or raw addresses are viewed in place, on the CPU or a CUDA
+    device, whose runs pass device memory straight to their kernels); an
+    output bound to the CPU is allocated by the runtime and handed over
+    without a copy, one bound to 'cuda' is allocated on the session's device
+    at each run; an output bound to a buffer (an OrtValue or an address, on
+    either device) receives the result in that buffer: the compiled model
+    writes it in the run's arena and the runtime copies it there once, on
+    the device for a CUDA session (the artifact ABI returns outputs in its
+    own memory)."""
 
     def __init__(self, session):
         self._session = session
@@ -333,10 +423,14 @@ class IOBinding:
 
     def bind_input(self, name, device_type, device_id, element_type, shape,
                    buffer_ptr):
-        """Binds memory at `buffer_ptr` (on the CPU) as the input."""
+        """Binds memory at `buffer_ptr` (on the CPU, or of CUDA device
+        `device_id`) as the input."""
         self._check_input(name)
-        _check_cpu(device_type)
         dtype = _to_dtype(element_type)
+        if _is_cuda(device_type):
+            self._inputs[name] = _device_view(dtype, buffer_ptr, shape,
+                                              device_id)
+            return
         array = _wrap_address(buffer_ptr, dtype, shape)
         self._inputs[name] = OrtValue._wrap(array, elem_of(array))
 
@@ -354,15 +448,20 @@ class IOBinding:
     def bind_output(self, name, device_type="cpu", device_id=0,
                     element_type=None, shape=None, buffer_ptr=None):
         """Without `buffer_ptr`, the runtime allocates the output at each
-        run; with it, the output is written to that memory."""
-        _check_cpu(device_type)
+        run (on the session's CUDA device for 'cuda'); with it, the output
+        is written to that memory."""
+        cuda = _is_cuda(device_type)
         if buffer_ptr is None:
-            self._outputs[name] = None
+            self._outputs[name] = _CUDA_OUTPUT if cuda else None
             return
         if element_type is None or shape is None:
             raise RuntimeError("element_type and shape are required with "
                                "buffer_ptr")
         dtype = _to_dtype(element_type)
+        if cuda:
+            self._outputs[name] = _device_view(dtype, buffer_ptr, shape,
+                                               device_id)
+            return
         array = _wrap_address(buffer_ptr, dtype, shape)
         self._outputs[name] = OrtValue._wrap(array, elem_of(array))
 
@@ -385,8 +484,10 @@ class IOBinding:
         return list(self._results)
 
     def copy_outputs_to_cpu(self):
-        """Copies of the last run's outputs as numpy arrays."""
-        return [np.array(v.numpy(), copy=True) for v in self._results]
+        """Copies of the last run's outputs as numpy arrays (numpy() of a
+        value on the device is a copy already)."""
+        return [v.numpy() if v._device is not None
+                else np.array(v.numpy(), copy=True) for v in self._results]
 
     # ---------------------------------------------------------------- run
     def _run(self, run_options):
@@ -405,7 +506,9 @@ class IOBinding:
                 from None
         results = []
         for value, array, name in zip(bound, arrays, names):
-            if value is not None:
+            if value is _CUDA_OUTPUT:
+                results.append(OrtValue._wrap_device(array))
+            elif value is not None:
                 results.append(value)
             elif not isinstance(array, np.ndarray):
                 # A sequence, map or None (bound to the device).

@@ -1231,7 +1231,9 @@ class InferenceSession:
     def _run_values(self, output_names, feeds, bound=None, run_options=None):
         """Runs with `feeds` (name -> numpy array or OrtValue) and returns
         numpy arrays, one per output name; `bound[i]`, when not None, is
-        the OrtValue output i is written into (and returned as)."""
+        the OrtValue output i is written into (and returned as), or "cuda"
+        for an output allocated on the session's CUDA device (returned as
+        a kiln._runtime.DeviceTensor)."""
         begin = time.perf_counter_ns()
         expected = self._input_elems
         sess = self._sess
@@ -1266,6 +1268,10 @@ class InferenceSession:
                     values[name] = value
             feeds = values
         for name, value in feeds.items():
+            if isinstance(value, OrtValue) and value._device is not None:
+                # On a CUDA device: the runtime reads it there.
+                converted.append((name, ("device", value._device)))
+                continue
             if isinstance(value, OrtValue):
                 elem, array = value._elem, value._array
                 if elem in VIEWED_ELEMS:
@@ -1283,8 +1289,10 @@ class InferenceSession:
         if bound is not None and any(v is not None for v in bound):
             preallocated = []
             for v in bound:
-                if v is None:
-                    preallocated.append(None)
+                if v is None or isinstance(v, str):
+                    preallocated.append(v)  # allocated by the runtime
+                elif v._device is not None:
+                    preallocated.append(v._device)
                 else:
                     array = v._array.view(np.uint16) if v._elem == 16 else (
                         v._array)

@@ -168,6 +168,94 @@ private:
   kiln_run_options *options_ = nullptr;
 };
 
+/// A tensor in a CUDA device's memory (the C API's device values), owned:
+/// what a Python OrtValue on 'cuda' holds. The Python layer never reads its
+/// memory: numpy() and update() copy through the runtime.
+class DeviceTensor {
+public:
+  explicit DeviceTensor(kiln_value *value) : value_(value) {}
+  ~DeviceTensor() { kiln_value_release(value_); }
+  DeviceTensor(const DeviceTensor &) = delete;
+  DeviceTensor &operator=(const DeviceTensor &) = delete;
+
+  /// A new tensor on device `deviceId`, not initialised.
+  static DeviceTensor *
+  empty(int32_t elemType, const std::vector<int64_t> &shape, int32_t deviceId) {
+    kiln_value *value = nullptr;
+    check(kiln_value_create_device_tensor(elemType, shape.data(), shape.size(),
+                                          KILN_DEVICE_CUDA, deviceId, &value));
+    return new DeviceTensor(value);
+  }
+
+  /// A copy of `array` on device `deviceId`.
+  static DeviceTensor *
+  fromArray(int32_t elemType,
+            const nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu> &array,
+            int32_t deviceId) {
+    std::unique_ptr<DeviceTensor> out(
+        empty(elemType, shapeOf(array), deviceId));
+    out->update(array);
+    return out.release();
+  }
+
+  /// A view of device memory at `address` that the caller allocated.
+  static DeviceTensor *view(int32_t elemType, uintptr_t address,
+                            const std::vector<int64_t> &shape,
+                            int32_t deviceId) {
+    size_t count = 1;
+    for (int64_t d : shape)
+      count *= d > 0 ? static_cast<size_t>(d) : 0;
+    kiln_value *value = nullptr;
+    check(kiln_value_create_device_tensor_with_data(
+        elemType, reinterpret_cast<void *>(address),
+        kiln_tensor_data_bytes(elemType, count), shape.data(), shape.size(),
+        KILN_DEVICE_CUDA, deviceId, &value));
+    return new DeviceTensor(value);
+  }
+
+  /// Copies `array` (as many elements of the same type) into the tensor.
+  void update(const nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu> &array) {
+    std::vector<int64_t> shape = shapeOf(array);
+    kiln_value *host = nullptr;
+    check(kiln_value_create_tensor_with_data(
+        kiln_value_elem_type(value_), const_cast<void *>(array.data()),
+        array.nbytes(), shape.data(), shape.size(), &host));
+    std::unique_ptr<kiln_value, void (*)(kiln_value *)> owned(
+        host, kiln_value_release);
+    check(kiln_value_copy_tensor_data(host, value_));
+  }
+
+  /// A host copy as a numpy array (defined after Session).
+  nb::object numpy() const;
+
+  int32_t elemType() const { return kiln_value_elem_type(value_); }
+  std::vector<int64_t> shape() const {
+    const int64_t *dims = kiln_value_shape(value_);
+    return std::vector<int64_t>(dims, dims + kiln_value_rank(value_));
+  }
+  uintptr_t dataPtr() const {
+    return reinterpret_cast<uintptr_t>(kiln_value_data(value_));
+  }
+  size_t nbytes() const { return kiln_value_byte_size(value_); }
+  int32_t deviceId() const {
+    int32_t type = 0, id = 0;
+    check(kiln_value_get_device(value_, &type, &id));
+    return id;
+  }
+  kiln_value *get() const { return value_; }
+
+private:
+  template <typename Array>
+  static std::vector<int64_t> shapeOf(const Array &a) {
+    std::vector<int64_t> shape(a.ndim());
+    for (size_t d = 0; d < shape.size(); ++d)
+      shape[d] = static_cast<int64_t>(a.shape(d));
+    return shape;
+  }
+
+  kiln_value *value_;
+};
+
 class Session {
 public:
   /// Loads the artifact at `path`, or, when `path` is a bytes object, the
@@ -205,6 +293,7 @@ public:
     check(status);
   }
   ~Session() { kiln_session_release(session_); }
+  friend class DeviceTensor;
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
 
@@ -321,6 +410,7 @@ public:
     // Views of the caller's output buffers (released with the inputs) and
     // the Python objects they return as.
     std::vector<nb::object> bound(outNames.size());
+    std::vector<int32_t> outputDevices(outNames.size(), KILN_DEVICE_CPU);
     if (!preallocated.is_none()) {
       nb::sequence slots = nb::borrow<nb::sequence>(preallocated);
       if (nb::len(slots) != outNames.size())
@@ -330,6 +420,16 @@ public:
         nb::handle slot = slots[o];
         if (slot.is_none())
           continue;
+        if (nb::isinstance<nb::str>(slot)) {
+          // "cuda": allocated on the session's device at this run.
+          outputDevices[o] = KILN_DEVICE_CUDA;
+          continue;
+        }
+        if (nb::isinstance<DeviceTensor>(slot)) {
+          results[o] = nb::cast<DeviceTensor &>(slot).get();
+          bound[o] = nb::borrow(slot);
+          continue;
+        }
         auto [elemType, array] = nb::cast<
             std::pair<int32_t, nb::ndarray<nb::c_contig, nb::device::cpu>>>(
             slot);
@@ -352,10 +452,10 @@ public:
     kiln_status *status;
     {
       nb::gil_scoped_release noGil;
-      status = kiln_session_run_with_options(
+      status = kiln_session_run_with_output_devices(
           session_, runOptions ? runOptions->get() : nullptr, inNames.data(),
           fedValues.data(), feeds.size(), outNames.data(), outNames.size(),
-          results.data());
+          outputDevices.data(), results.data());
     }
     check(status);
 
@@ -372,7 +472,11 @@ public:
         continue;
       }
       auto &value = owned[o];
-      out.append(toPython(value.release()));
+      if (outputDevices[o] == KILN_DEVICE_CUDA)
+        out.append(nb::cast(new DeviceTensor(value.release()),
+                            nb::rv_policy::take_ownership));
+      else
+        out.append(toPython(value.release()));
     }
     return out;
   }
@@ -446,6 +550,9 @@ private:
           elements.push_back(feedValue(element, made, packed));
         check(kiln_value_create_sequence(elements.data(), elements.size(),
                                          &value));
+      } else if (tag == "device") {
+        // Borrowed: the OrtValue owns it and outlives the run.
+        return nb::cast<DeviceTensor &>(parts[1]).get();
       } else if (tag == "map") {
         kiln_value *keys = feedValue(parts[1], made, packed);
         kiln_value *vals = feedValue(parts[2], made, packed);
@@ -651,6 +758,16 @@ private:
   kiln_session *session_ = nullptr;
 };
 
+nb::object DeviceTensor::numpy() const {
+  std::vector<int64_t> dims = shape();
+  kiln_value *host = nullptr;
+  check(kiln_value_create_tensor(elemType(), dims.data(), dims.size(), &host));
+  std::unique_ptr<kiln_value, void (*)(kiln_value *)> owned(host,
+                                                            kiln_value_release);
+  check(kiln_value_copy_tensor_data(value_, host));
+  return Session::tensorToNumpy(owned.release());
+}
+
 struct ErrorName {
   int code;
   const char *name;
@@ -748,6 +865,24 @@ NB_MODULE(_runtime, m) {
       .def("run", &Session::run, nb::arg("output_names"), nb::arg("feeds"),
            nb::arg("preallocated") = nb::none(),
            nb::arg("run_options").none() = nullptr);
+
+  nb::class_<DeviceTensor>(m, "DeviceTensor")
+      .def_static("empty", &DeviceTensor::empty, nb::arg("elem_type"),
+                  nb::arg("shape"), nb::arg("device_id"),
+                  nb::rv_policy::take_ownership)
+      .def_static("from_array", &DeviceTensor::fromArray, nb::arg("elem_type"),
+                  nb::arg("array"), nb::arg("device_id"),
+                  nb::rv_policy::take_ownership)
+      .def_static("view", &DeviceTensor::view, nb::arg("elem_type"),
+                  nb::arg("address"), nb::arg("shape"), nb::arg("device_id"),
+                  nb::rv_policy::take_ownership)
+      .def("numpy", &DeviceTensor::numpy)
+      .def("update", &DeviceTensor::update)
+      .def_prop_ro("elem_type", &DeviceTensor::elemType)
+      .def_prop_ro("shape", &DeviceTensor::shape)
+      .def_prop_ro("data_ptr", &DeviceTensor::dataPtr)
+      .def_prop_ro("nbytes", &DeviceTensor::nbytes)
+      .def_prop_ro("device_id", &DeviceTensor::deviceId);
 
   nb::class_<RunOptions>(m, "RunOptions")
       .def(nb::init<>())

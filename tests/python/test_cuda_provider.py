@@ -225,6 +225,25 @@ class FakeDriverTest(PrivateCacheCase):
         self.assertEqual(lines[2], "2.0")
 
 
+def compile_exp_model(tmp, outputs):
+    """Compiles exp_model for sm_80 with its kernels' host copies (which the
+    fake driver runs) into each path of `outputs` ({path: provider}); None,
+    or why it could not (no libdevice)."""
+    onnx_path = os.path.join(tmp, "exp.onnx")
+    with open(onnx_path, "wb") as f:
+        f.write(exp_model().SerializeToString())
+    for out, provider in outputs.items():
+        proc = subprocess.run(
+            [KILN_COMPILE, f"--provider={provider}", "--cuda-arch=sm_80",
+             "--cuda-host-kernels", onnx_path, "-o", out],
+            capture_output=True, text=True)
+        if proc.returncode:
+            if "libdevice" not in proc.stderr:
+                raise RuntimeError(f"kiln-compile failed: {proc.stderr}")
+            return f"kiln-compile failed: {proc.stderr}"
+    return None
+
+
 class CpuCopyTest(PrivateCacheCase):
     """A precompiled CUDA artifact falls back to the CPU copy it carries
     when its device cannot be used and the CPU is listed (ORT's fallback
@@ -233,22 +252,10 @@ class CpuCopyTest(PrivateCacheCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        onnx_path = os.path.join(cls.tmp, "exp.onnx")
-        with open(onnx_path, "wb") as f:
-            f.write(exp_model().SerializeToString())
         cls.with_copy = os.path.join(cls.tmp, "with_copy.so")
         cls.without_copy = os.path.join(cls.tmp, "without_copy.so")
-        cls.skip_reason = None
-        for provider, out in (("cuda,cpu", cls.with_copy),
-                              ("cuda", cls.without_copy)):
-            proc = subprocess.run(
-                [KILN_COMPILE, f"--provider={provider}", "--cuda-arch=sm_80",
-                 "--cuda-host-kernels", onnx_path, "-o", out],
-                capture_output=True, text=True)
-            if proc.returncode:
-                cls.skip_reason = f"kiln-compile failed: {proc.stderr}"
-                if "libdevice" not in proc.stderr:
-                    raise RuntimeError(cls.skip_reason)
+        cls.skip_reason = compile_exp_model(
+            cls.tmp, {cls.with_copy: "cuda,cpu", cls.without_copy: "cuda"})
 
     def setUp(self):
         if self.skip_reason:
@@ -335,6 +342,169 @@ class CpuCopyTest(PrivateCacheCase):
         self.assertIn("falling back to CPUExecutionProvider", lines[1])
         self.assertEqual(lines[2], "True")
         self.assertNotIn("launch ", log)
+
+class DeviceValueTest(PrivateCacheCase):
+    """OrtValues and IOBinding on the device (ORT's ortvalue_from_numpy(x,
+    'cuda', 0), bind_output(name, 'cuda'), ...) through a CUDA artifact
+    whose kernels' host copies the fake driver runs, so every number
+    travels through the fake's device memory; its log shows the copies and
+    each launch's parameters."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.so = os.path.join(cls.tmp, "exp_cuda.so")
+        cls.skip_reason = compile_exp_model(cls.tmp, {cls.so: "cuda"})
+
+    def setUp(self):
+        if self.skip_reason:
+            self.skipTest(self.skip_reason)
+
+    def run_fake(self, body):
+        """Runs `body` against the fake driver with `sess` a CUDA session of
+        the artifact, `xs` a [2, 3] input, `want` its outputs, `run_log()`
+        the driver's log since the last `clear_log()`; its stdout."""
+        if not os.path.exists(os.path.join(FAKE_DRIVER_DIR, "libcuda.so.1")):
+            self.skipTest("the fake CUDA driver is not built")
+        out, _ = run_child(self, FAKE_DRIVER_DIR, textwrap.dedent(f"""
+            import ctypes
+            driver = ctypes.CDLL("libcuda.so.1")
+            driver.fake_cuda_log.restype = ctypes.c_char_p
+            def clear_log():
+                driver.fake_cuda_clear_log()
+            def run_log():
+                return driver.fake_cuda_log().decode()
+            def copies():
+                return [l for l in run_log().splitlines()
+                        if l.startswith(("memcpy ", "copy to device "))]
+            def launch_words():
+                return [[int(w) for w in l.split(" params ")[1].split()]
+                        for l in run_log().splitlines()
+                        if l.startswith("launch ")]
+            sess = kiln.InferenceSession({self.so!r},
+                                         providers=["CUDAExecutionProvider"])
+            assert sess.get_providers()[0] == "CUDAExecutionProvider"
+            xs = (np.arange(6, dtype=np.float32).reshape(2, 3) - 2) / 4
+            want = np.exp(xs) + 1
+        """) + textwrap.dedent(body))
+        return out.splitlines()
+
+    def test_values_on_the_device(self):
+        lines = self.run_fake("""
+            clear_log()
+            xv = kiln.OrtValue.ortvalue_from_numpy(xs, "cuda", 0)
+            print(xv.device_name(), xv.shape(), xv.data_type(),
+                  xv.tensor_size_in_bytes())
+            # Uploaded once; numpy() copies back, and is not the memory.
+            print(copies())
+            back = xv.numpy()
+            print(np.array_equal(back, xs), back.ctypes.data != xv.data_ptr())
+            xv.update_inplace(xs * 2)
+            print(np.array_equal(xv.numpy(), xs * 2))
+            e = kiln.OrtValue.ortvalue_from_shape_and_type([4, 5], np.int64,
+                                                           "cuda", 0)
+            print(e.device_name(), e.shape(), e.data_type())
+        """)
+        self.assertEqual(lines[0], "cuda [2, 3] tensor(float) 24")
+        self.assertEqual(lines[1], "['memcpy host to device 24']")
+        self.assertEqual(lines[2:4], ["True True", "True"])
+        self.assertEqual(lines[4], "cuda [4, 5] tensor(int64)")
+
+    def test_run_with_iobinding_stays_on_the_device(self):
+        lines = self.run_fake("""
+            xv = kiln.OrtValue.ortvalue_from_numpy(xs, "cuda", 0)
+            binding = sess.io_binding()
+            binding.bind_ortvalue_input("x", xv)
+            binding.bind_output("y", "cuda")
+            clear_log()
+            sess.run_with_iobinding(binding)
+            # In place: the input's memory is a launch's parameter, no
+            # copy to or from the host during the run.
+            print(copies())
+            print(any(xv.data_ptr() in w for w in launch_words()))
+            y = binding.get_outputs()[0]
+            print(y.device_name(), y.shape())
+            print(np.allclose(binding.copy_outputs_to_cpu()[0], want))
+            # Bound to a device OrtValue: the result is written there.
+            yv = kiln.OrtValue.ortvalue_from_shape_and_type([2, 3],
+                                                            np.float32,
+                                                            "cuda", 0)
+            binding.bind_ortvalue_output("y", yv)
+            clear_log()
+            sess.run_with_iobinding(binding)
+            print(copies(), binding.get_outputs()[0] is yv)
+            print(np.allclose(yv.numpy(), want))
+            # A device pointer bound by address (managed memory, read in
+            # place), the output to a device pointer.
+            binding.bind_input("x", "cuda", 0, np.float32, [2, 3],
+                               xv.data_ptr())
+            binding.bind_output("y", "cuda", 0, np.float32, [2, 3],
+                                yv.data_ptr())
+            yv.update_inplace(np.zeros((2, 3), np.float32))
+            clear_log()
+            sess.run_with_iobinding(binding)
+            print(copies(), any(xv.data_ptr() in w for w in launch_words()))
+            print(np.allclose(yv.numpy(), want))
+            # run_with_ort_values takes device inputs, gives host outputs.
+            out = sess.run_with_ort_values(None, {"x": xv})[0]
+            print(out.device_name(), np.allclose(out.numpy(), want))
+        """)
+        self.assertEqual(lines[0], "['memcpy device to device 24']")
+        self.assertEqual(lines[1], "True")
+        self.assertEqual(lines[2], "cuda [2, 3]")
+        self.assertEqual(lines[3], "True")
+        self.assertEqual(lines[4], "['memcpy device to device 24'] True")
+        self.assertEqual(lines[5], "True")
+        self.assertEqual(lines[6], "['memcpy device to device 24'] True")
+        self.assertEqual(lines[7], "True")
+        self.assertEqual(lines[8], "cpu True")
+
+    def test_clear_errors(self):
+        lines = self.run_fake("""
+            xv = kiln.OrtValue.ortvalue_from_numpy(xs, "cuda", 0)
+            cpu = kiln.InferenceSession(model)
+            for call in (lambda: cpu.run_with_ort_values(None, {"x": xv}),
+                         lambda: kiln.OrtValue.ortvalue_from_numpy(
+                             xs, "cuda", 3),
+                         lambda: sess.io_binding().bind_input(
+                             "x", "cuda", 0, np.float32, [2, 3],
+                             xs.ctypes.data)):
+                try:
+                    call()
+                    print("no error")
+                except Exception as e:
+                    print(type(e).__name__, str(e).replace("\\n", " "))
+        """)
+        self.assertIn("InvalidArgument", lines[0])
+        self.assertIn("input 'x' is on CUDA device 0, but the session runs "
+                      "on the CPU (CPUExecutionProvider)", lines[0])
+        self.assertEqual(lines[1], "RuntimeError CUDA device_id 3 is out of "
+                                   "range: this machine has 1 CUDA device")
+        self.assertIn("RuntimeError the buffer at ", lines[2])
+        self.assertIn("is not CUDA device memory", lines[2])
+
+    def test_without_a_driver(self):
+        if has_cuda_driver():
+            self.skipTest("this machine has a usable CUDA device")
+        x = np.zeros((2, 3), np.float32)
+        with self.assertRaisesRegex(RuntimeError, "libcuda.so.1"):
+            kiln.OrtValue.ortvalue_from_numpy(x, "cuda", 0)
+        with self.assertRaisesRegex(RuntimeError, "libcuda.so.1"):
+            kiln.OrtValue.ortvalue_from_shape_and_type([2], np.float32,
+                                                       "cuda", 0)
+
+    @unittest.skipUnless(
+        os.path.exists(os.path.join(STUB_DRIVER_DIR, "libcuda.so.1")),
+        "the CUDA toolkit's stub libcuda.so is not linked in the build tree")
+    def test_with_the_toolkits_stub(self):
+        out, _ = run_child(self, STUB_DRIVER_DIR, """
+            try:
+                kiln.OrtValue.ortvalue_from_numpy(x, "cuda", 0)
+            except RuntimeError as e:
+                print(e)
+        """)
+        self.assertIn("CUDA_ERROR_STUB_LIBRARY", out)
+
 
 if __name__ == "__main__":
     unittest.main()
