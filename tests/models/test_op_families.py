@@ -448,7 +448,9 @@ def cases():
     # four near-equal runs of panels (22 panels: 5, 6, 5, 6), the block's
     # input transformed once for the runs a thread takes in a row; with
     # symbolic sizes, 20 x 20 (25 tiles in 32 lanes: Winograd) and 10 x 10
-    # (9 tiles: the direct convolution, decided at run time).
+    # (9 tiles: the direct convolution, decided at run time). At 20 x 20
+    # U (128 x 96) stays in cache: two blocks of tile rows (3 and 2), one
+    # task each with all the filters, no V shared between threads.
     add(Case("Conv_winograd_filter_chunks", "Conv",
              [u, wt(256, 256, 3, 3), wt(256)],
              [[(1, 256, 14, 14), None, None]],

@@ -2,7 +2,11 @@
  * padded (lda > K) so that A is packed from a strided source, every ISA
  * this CPU runs, small and large M (the few-row paths and the packed
  * panels, whose A is packed eight steps at a time with register
- * transposes where the ISA has them). */
+ * transposes where the ISA has them). Then kiln_sgemm_apacked (A packed
+ * as the compiler packs it) on shapes large enough for tasks, among them
+ * pointwise layers whose column tasks are uneven, which run as tasks of
+ * equal area that split a unit of columns by rows: C starts from ones,
+ * so a block computed twice or never is seen. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +26,60 @@ typedef void (*GemmFn)(int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t,
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(sse)
+
+typedef void (*PackedFn)(int64_t, int64_t, int64_t, int64_t, intptr_t,
+                         intptr_t, int64_t, int64_t, int64_t, intptr_t,
+                         int64_t, int64_t, int64_t, intptr_t, int64_t, int64_t,
+                         int64_t, int64_t, intptr_t);
+#define DECLARE_PACKED(isa)                                                    \
+  void kiln_sgemm_apacked_##isa(int64_t, int64_t, int64_t, int64_t, intptr_t, \
+                                intptr_t, int64_t, int64_t, int64_t, intptr_t, \
+                                int64_t, int64_t, int64_t, intptr_t, int64_t,  \
+                                int64_t, int64_t, int64_t, intptr_t);
+DECLARE_PACKED(avx512)
+DECLARE_PACKED(avx2)
+DECLARE_PACKED(sse)
+
+/* Rows per panel of packed A, as each ISA's kernel reads it. */
+static int panelRows(const char *isa) { return isa[3] == '5' ? 12 : 6; }
+
+/* C = 1 + A B with A packed in panels of `mr` rows (the last zero-padded):
+ * aPacked[(m / mr * K + k) * mr + m % mr] = A[m, k]. Returns failures. */
+static int checkPacked(const char *isa, PackedFn fn, int M, int N, int K) {
+  const int mr = panelRows(isa), panels = (M + mr - 1) / mr;
+  float *a = malloc(sizeof(float) * M * K);
+  float *ap = calloc((size_t)panels * mr * K, sizeof(float));
+  float *b = malloc(sizeof(float) * K * N), *c = malloc(sizeof(float) * M * N);
+  int failures = 0;
+  for (int i = 0; i < M * K; ++i)
+    a[i] = (float)(rand() % 7 - 3);
+  for (int i = 0; i < K * N; ++i)
+    b[i] = (float)(rand() % 5 - 2);
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k)
+      ap[(m / mr * K + k) * mr + m % mr] = a[m * K + k];
+  for (int i = 0; i < M * N; ++i)
+    c[i] = 1.0f;
+  fn(1, M, N, K, (intptr_t)ap, (intptr_t)b, 0, N, 1, (intptr_t)c, 0, N, 1, 0,
+     0, 0, 0, 0, 0);
+  for (int m = 0; m < M && !failures; ++m)
+    for (int n = 0; n < N; ++n) {
+      double s = 1;
+      for (int k = 0; k < K; ++k)
+        s += (double)a[m * K + k] * b[k * N + n];
+      if (c[m * N + n] != (float)s) {
+        printf("FAIL apacked %s: %d x %d x %d: c[%d, %d] = %g, want %g\n", isa,
+               M, N, K, m, n, c[m * N + n], s);
+        failures = 1;
+        break;
+      }
+    }
+  free(a);
+  free(ap);
+  free(b);
+  free(c);
+  return failures;
+}
 
 int main(void) {
   KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
@@ -66,6 +124,28 @@ int main(void) {
     free(b);
     free(c);
     free(want);
+  }
+  {
+    KILN_KERNEL_ISAS(PackedFn, kiln_sgemm_apacked_);
+    /* MobileNetV2's projections on 14 x 14 (196 columns: six tiles and
+     * four columns) and 7 x 7, then random shapes around them. */
+    static const int fixed[][3] = {{96, 196, 64},  {64, 196, 48},
+                                   {160, 49, 96},  {32, 784, 40},
+                                   {24, 3136, 16}, {100, 200, 33}};
+    for (int t = 0; t < 46; ++t) {
+      int M = 8 + rand() % 130, N = 17 + rand() % 300, K = 16 + rand() % 80;
+      if (t < 6) {
+        M = fixed[t][0];
+        N = fixed[t][1];
+        K = fixed[t][2];
+      }
+      for (int f = 0; f < 3; ++f) {
+        if (!isas[f].runs)
+          continue;
+        ++cases;
+        failures += checkPacked(isas[f].name, isas[f].fn, M, N, K);
+      }
+    }
   }
   printf("%d cases, %d failed\n", cases, failures);
   return failures != 0 || cases == 0;
