@@ -481,6 +481,18 @@ def cases():
     add(Case("Conv_pointwise_pixel_row_tasks", "Conv",
              [u, wt(160, 480, 1, 1), wt(160)],
              [[(1, 480, 7, 7), None, None]], static=True, **cv))
+    # Tasks of equal area (kiln_sgemm's linear split): 320 filters in five
+    # panels of 64 as two tasks of two and a half panels, the middle one
+    # split by rows of pixels (with a residual and a Relu on each part);
+    # and 196 columns of a 14 x 14 layer with its A packed at compile time
+    # as four tasks, units of 32 columns split by rows where they meet.
+    add(Case("Conv_chanvec_pointwise_panel_halves", "Conv",
+             [u, wt(320, 96, 1, 1), wt(320)],
+             [[(1, 96, 7, 7), None, None, (1, 320, 7, 7)]],
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
+    add(Case("Conv_pointwise_equal_area_tasks", "Conv",
+             [u, wt(96, 192, 1, 1), wt(96)],
+             [[(1, 192, 14, 14), None, None]], static=True, **cv))
     add(Case("Conv_chanvec_pointwise_s2", "Conv", [u, wt(64, 80, 1, 1), wt(64)],
              [[(1, 80, 13, 13), None, None], [(2, 80, 6, 9), None, None]],
              attrs={"strides": [2, 2]}, **cv))

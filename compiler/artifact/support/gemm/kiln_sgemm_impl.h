@@ -1548,10 +1548,12 @@ typedef struct {
   int64_t aPreGroup;
   /* Or, where linTasks > 0 (set by run), batch x linTasks tasks of equal
    * area in place of the mTasks x nTasks blocks: C's blocks of mChunk rows
-   * by nUnit columns, numbered along the rows of blocks, cut into linTasks
-   * runs of near-equal rows x columns (see linBound), so that a task may
-   * end inside a row of blocks. */
+   * by nUnit columns, numbered along units of columns (or with
+   * linRowsOuter, along chunks of rows), cut into linTasks runs of
+   * near-equal rows x columns (see linBound), so that a task may end
+   * inside a unit (a chunk). */
   int64_t linTasks;
+  int linRowsOuter;
 } KG_NAME(job);
 
 /* C[0:M, 0:N] += A * B (from bias[m] with one) with A packed at compile
@@ -1660,52 +1662,78 @@ static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
   }
 }
 
-/* Columns of C a task's cost counts: N with a partial last vector whole
- * (a tile's masked columns cost as much as live ones). */
-static double KG_NAME(linColumns)(const KG_NAME(job) * j) {
-  return (double)((j->N + KG_W - 1) / KG_W * KG_W);
+/* One axis of a linear split: `count` steps of `step` rows or columns,
+ * `size` of them in all (the last step may be short), costing as `cost`
+ * would (columns: a partial last vector costs a whole one, its columns
+ * masked). */
+typedef struct {
+  int64_t count, step, size, cost;
+} KG_NAME(linAxis);
+
+/* The axes of a linear split, the outer one first. */
+static void KG_NAME(linAxes)(const KG_NAME(job) * j, KG_NAME(linAxis) * outer,
+                             KG_NAME(linAxis) * inner) {
+  const KG_NAME(linAxis) rows = {(j->M + j->mChunk - 1) / j->mChunk,
+                                 j->mChunk, j->M, j->M};
+  const KG_NAME(linAxis) cols = {j->nUnits, j->nUnit, j->N,
+                                 (j->N + KG_W - 1) / KG_W * KG_W};
+  *outer = j->linRowsOuter ? rows : cols;
+  *inner = j->linRowsOuter ? cols : rows;
 }
 
-/* Where linear task t starts: a block position u * mBlocks + b (unit of
- * columns u, block of rows b), the first whose area before it reaches t /
- * linTasks of C's. */
+/* Where linear task t starts: a position o * inner.count + i (step o of
+ * the outer axis, step i of the inner one), the first whose area before
+ * it reaches t / linTasks of C's. */
 static int64_t KG_NAME(linBound)(const KG_NAME(job) * j, int64_t t) {
-  const int64_t mBlocks = (j->M + j->mChunk - 1) / j->mChunk;
+  KG_NAME(linAxis) outer, inner;
+  KG_NAME(linAxes)(j, &outer, &inner);
   if (t >= j->linTasks)
-    return j->nUnits * mBlocks;
-  const double area =
-      (double)t * j->M * KG_NAME(linColumns)(j) / j->linTasks;
-  int64_t u = (int64_t)(area / ((double)j->M * j->nUnit));
-  if (u >= j->nUnits)
-    u = j->nUnits - 1;
-  const double rest = area - (double)u * j->M * j->nUnit;
-  int64_t b = (int64_t)(rest / ((double)j->mChunk * j->nUnit) + 0.5);
-  if (b > mBlocks)
-    b = mBlocks;
-  return u * mBlocks + b;
+    return outer.count * inner.count;
+  const double area = (double)t * outer.cost * inner.cost / j->linTasks;
+  int64_t o = (int64_t)(area / ((double)outer.step * inner.cost));
+  if (o >= outer.count)
+    o = outer.count - 1;
+  const int64_t span = outer.cost - o * outer.step < outer.step
+                           ? outer.cost - o * outer.step
+                           : outer.step;
+  const double rest = area - (double)o * outer.step * inner.cost;
+  int64_t i = (int64_t)(rest / ((double)span * inner.step) + 0.5);
+  if (i > inner.count)
+    i = inner.count;
+  return o * inner.count + i;
+}
+
+/* Linear task lt of batch bi: whole steps of the outer axis in one call,
+ * a partial one's inner steps apart. */
+static void KG_NAME(runLinear)(const KG_NAME(job) * j, int64_t bi,
+                               int64_t lt) {
+  KG_NAME(linAxis) outer, inner;
+  KG_NAME(linAxes)(j, &outer, &inner);
+  const int64_t lo = KG_NAME(linBound)(j, lt);
+  const int64_t hi = KG_NAME(linBound)(j, lt + 1);
+  const int64_t oHi = hi / inner.count, iHi = hi % inner.count;
+  for (int64_t pos = lo; pos < hi;) {
+    const int64_t o = pos / inner.count, i0 = pos % inner.count;
+    const int64_t i1 = o < oHi ? inner.count : iHi;
+    const int64_t o1 = i0 == 0 && i1 == inner.count ? oHi : o + 1;
+    const int64_t a0 = o * outer.step, b0 = i0 * inner.step;
+    const int64_t a1 = o1 * outer.step < outer.size ? o1 * outer.step
+                                                    : outer.size;
+    const int64_t b1 = i1 * inner.step < inner.size ? i1 * inner.step
+                                                    : inner.size;
+    if (j->linRowsOuter)
+      KG_NAME(runBlock)(j, bi, a0, a1 - a0, b0, b1 - b0);
+    else
+      KG_NAME(runBlock)(j, bi, b0, b1 - b0, a0, a1 - a0);
+    pos = i1 == inner.count ? o1 * inner.count : o * inner.count + i1;
+  }
 }
 
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(job) *j = (const KG_NAME(job) *)p;
   for (int64_t t = begin; t < end; ++t) {
     if (j->linTasks > 0) {
-      /* Whole units of columns in one call; a partial one's rows apart. */
-      const int64_t bi = t / j->linTasks, lt = t % j->linTasks;
-      const int64_t mBlocks = (j->M + j->mChunk - 1) / j->mChunk;
-      const int64_t lo = KG_NAME(linBound)(j, lt);
-      const int64_t hi = KG_NAME(linBound)(j, lt + 1);
-      const int64_t uHi = hi / mBlocks, bHi = hi % mBlocks;
-      for (int64_t pos = lo; pos < hi;) {
-        const int64_t u = pos / mBlocks, b0 = pos % mBlocks;
-        const int64_t b1 = u < uHi ? mBlocks : bHi;
-        const int64_t u1 = b0 == 0 && b1 == mBlocks ? uHi : u + 1;
-        const int64_t m0 = b0 * j->mChunk;
-        const int64_t m1 = b1 * j->mChunk < j->M ? b1 * j->mChunk : j->M;
-        const int64_t n0 = u * j->nUnit;
-        const int64_t n1 = u1 * j->nUnit < j->N ? u1 * j->nUnit : j->N;
-        KG_NAME(runBlock)(j, bi, m0, m1 - m0, n0, n1 - n0);
-        pos = b1 == mBlocks ? u1 * mBlocks : u * mBlocks + b1;
-      }
+      KG_NAME(runLinear)(j, t / j->linTasks, t % j->linTasks);
       continue;
     }
     int64_t bi = t / (j->mTasks * j->nTasks);
@@ -2028,19 +2056,39 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
     }
   }
   /* Tasks of equal area instead where those leave one of two threads
-   * idle for a twentieth of the call or more: they split a unit of
-   * columns by rows where they meet. 196 columns of a pointwise layer on
+   * idle for a twentieth of the call or more: they split a step of the
+   * other axis where they meet. 196 columns of a pointwise layer on
    * 14 x 14 in 7 tasks, six of 32 columns and one of 4 (a vector's work),
    * went 3 : 3.5 (MobileNetV2's 576 -> 96 projections lost 12 us of 65 on
-   * two threads). Only for A packed at compile time (whose B is read in
-   * place): other blocks copy or pack B per call, more of it for more
-   * blocks. */
+   * two threads): four tasks along the columns, a unit split by rows.
+   * Only for A packed at compile time (whose B is read in place): other
+   * blocks copy or pack B per call, more of it for more blocks. And a
+   * filters-in-lanes pointwise convolution's panels of 64 filters (320
+   * filters on 7 x 7 in tasks of two, two and one went 3 : 2, 34 us of 95
+   * lost): two tasks along the panels, one split by rows of pixels, which
+   * each copy only their rows (four, each copying them, copied 5/3 as
+   * much: 18% slower on one thread). */
   j.linTasks = 0;
-  if (j.aPacked && batch == 1 && j.mTasks * j.nTasks > 1 &&
-      (M + KG_MR - 1) / KG_MR * j.nUnits >= KG_TASKS &&
-      KG_NAME(twoThreadSpan)(&j) > 1.05) {
-    j.mChunk = KG_MR;
-    j.linTasks = KG_TASKS;
+  j.linRowsOuter = 0;
+  {
+    int64_t grain = 0, lin = KG_TASKS;
+    if (j.aPacked) {
+      grain = KG_MR;
+#if KG_W == 16
+    } else if (j.conv && j.conv->aT && j.conv->KH == 1 && j.conv->KW == 1) {
+      grain = KG_CV_LANES;
+      lin = 2;
+      j.linRowsOuter = 1;
+#endif
+    }
+    if (grain && batch == 1 && !j.bPacked && j.mTasks * j.nTasks > 1 &&
+        (M + grain - 1) / grain * j.nUnits >= lin &&
+        KG_NAME(twoThreadSpan)(&j) > 1.05) {
+      j.mChunk = grain;
+      j.linTasks = lin;
+    } else {
+      j.linRowsOuter = 0;
+    }
   }
   int64_t tasks = batch * (j.linTasks ? j.linTasks : j.mTasks * j.nTasks);
   float *aPre = KG_NAME(prepackA)(&j, tasks);
