@@ -132,12 +132,16 @@ KG_NAME(pdPointwise)(const KG_NAME(pdJob) *j, const float *xp,
     }
   }
   const kg_vec alpha = KG_SET1(j->alpha1), beta = KG_SET1(j->beta1);
-  /* The usual activations with their case inlined, no switch per vector. */
+  /* The usual activations with their case inlined, no switch per vector.
+   * Pixels counted to the constant P, those past n skipped: a loop to n
+   * indexed the accumulators with a variable, so they lived on the stack
+   * (stored before the loop over C and after it, and loaded to be
+   * stored: as many moves as multiply-adds where C is 16 or 24). */
 #define KG_PD_STORE(act)                                                       \
-  for (int p = 0; p < n; ++p)                                                  \
-    for (int v = 0; v < V; ++v)                                                \
-      KG_STOREU(dst[p] + v * KG_W,                                             \
-                KG_NAME(activate)(acc[p][v], act, alpha, beta));
+  _Pragma("GCC unroll 16") for (int p = 0; p < P; ++p) if (p < n)              \
+      _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v)                      \
+          KG_STOREU(dst[p] + v * KG_W,                                         \
+                    KG_NAME(activate)(acc[p][v], act, alpha, beta));
   switch (j->act1) {
   case KILN_ACT_NONE:
     KG_PD_STORE(KILN_ACT_NONE)
@@ -212,7 +216,11 @@ KG_NAME(pdDepthwise)(const KG_NAME(pdJob) *j, const float *zv, int64_t pix,
     acc[p] = start;
     col[p] = (p < n ? p : n - 1) * step;
   }
-  const int whole = stride && n == KG_W;
+  /* Pixels past n read on past the row (into the next one, or the slack
+   * after the band's rows: see pdTask) and are dropped: constant offsets
+   * rather than one per pixel from memory (col), which made every tap 32
+   * loads for 16 multiply-adds on rows of 14, 7 or 28 pixels. */
+  const int whole = stride != 0;
   const float *zx = zv + ox * step;
   for (int64_t ky = 0; ky < j->KH; ++ky) {
     const int64_t r = o * j->sh - j->padT + ky * j->dh;
@@ -261,9 +269,15 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
   const int64_t pix = V * KG_W, rowFloats = j->rowPixels * pix;
   float *z = NULL;
   if (i1 > i0) {
-    z = KG_NAME(getScratch)((size_t)((i1 - i0) * rowFloats));
+    /* A row of output pixels reads whole vectors of KG_W of them (see
+     * pdDepthwise): at stride 2 up to 2 (KG_W - 1) pixels past the last
+     * row's end, zeroed. */
+    const int64_t slack = 2 * KG_W * pix;
+    z = KG_NAME(getScratch)((size_t)((i1 - i0) * rowFloats + slack));
     if (!z)
       KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
+    for (int64_t q = 0; q < slack; q += KG_W)
+      KG_STOREU(z + (i1 - i0) * rowFloats + q, KG_SET1(0.0f));
     for (int64_t r = 0; r < i1 - i0; ++r) {
       float *zr = z + r * rowFloats;
       for (int64_t q = 0; q < j->padL * pix; q += KG_W)
