@@ -246,6 +246,67 @@ KG_NAME(pdDepthwise)(const KG_NAME(pdJob) *j, const float *zv, int64_t pix,
     KG_STOREU(tile + p * KG_W, acc[p]);
 }
 
+/* The depthwise convolution of a band (output rows [o0, o1) of image n,
+ * from the scratch z of its input rows [i0, i1), V vectors of channels
+ * from fb0 on), a vector of channels and KG_W output pixels at a time,
+ * transposed into y's planes. Inlined per V: a pixel's offsets in z are
+ * then constants (as variables, the sixteen of a row of pixels lived on
+ * the stack, a load per multiply-add). */
+static inline __attribute__((always_inline)) void
+KG_NAME(pdDepthwiseBand)(const KG_NAME(pdJob) *j, const float *z, int64_t n,
+                         int64_t fb0, int64_t o0, int64_t o1, int64_t i0,
+                         int64_t i1, const int V) {
+  const int64_t pix = V * KG_W;
+  const int64_t taps = j->KH * j->KW;
+  float tile[KG_W * KG_W] __attribute__((aligned(64)));
+  for (int v = 0; v < V; ++v) {
+    const int64_t f0 = (fb0 + v) * KG_W;
+    const float *w2 = j->w2 + (fb0 + v) * taps * KG_W;
+    const kg_vec start = KG_NAME(pdChannels)(j->b2, j->sb2, f0, j->F);
+    const int64_t channels = j->F - f0 < KG_W ? j->F - f0 : KG_W;
+    const float *zv = z ? z + v * KG_W : NULL;
+    for (int64_t o = o0; o < o1; ++o) {
+      for (int64_t ox = 0; ox < j->OW; ox += KG_W) {
+        const int64_t cnt = j->OW - ox < KG_W ? j->OW - ox : KG_W;
+        if (j->sw == 1)
+          KG_NAME(pdDepthwise)(j, zv, pix, i0, i1, w2, start, o, ox, cnt,
+                               tile, 1);
+        else if (j->sw == 2)
+          KG_NAME(pdDepthwise)(j, zv, pix, i0, i1, w2, start, o, ox, cnt,
+                               tile, 2);
+        else
+          KG_NAME(pdDepthwise)(j, zv, pix, i0, i1, w2, start, o, ox, cnt,
+                               tile, 0);
+        float *yo =
+            j->y + n * j->syn + f0 * j->syc + o * j->syh + ox * j->syw;
+#if KG_W >= 8
+        /* Contiguous rows of y: 8 x 8 blocks transposed in registers and
+         * stored with masks (what the gather below costs twice over). */
+        if (j->syw == 1) {
+          for (int64_t h = 0; h < channels; h += 8)
+            for (int64_t p0 = 0; p0 < cnt; p0 += 8) {
+              __m256 r[8];
+              for (int i = 0; i < 8; ++i)
+                r[i] = _mm256_loadu_ps(tile + (p0 + i) * KG_W + h);
+              KG_NAME(storeT8)(r, yo + h * j->syc + p0, j->syc,
+                               cnt - p0 < 8 ? cnt - p0 : 8, channels - h,
+                               /*add=*/0, j->epi);
+            }
+          continue;
+        }
+#endif
+        for (int64_t c = 0; c < channels; ++c) {
+          float *yc = yo + c * j->syc;
+          kg_vec r = KG_NAME(pdColumn)(tile, c);
+          if (j->epi)
+            r = KG_NAME(epiVec)(j->epi, r, yc, cnt);
+          KG_NAME(storeRun)(yc, j->syw, cnt, r);
+        }
+      }
+    }
+  }
+}
+
 static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
   const int64_t chans = j->groups * j->parts;
   const int64_t part = t % chans, band = t / chans % j->bands,
@@ -310,55 +371,20 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
     }
   }
 
-  /* The depthwise convolution of the band, a vector of channels and KG_W
-   * output pixels at a time, transposed into y's planes. */
-  const int64_t taps = j->KH * j->KW;
-  float tile[KG_W * KG_W] __attribute__((aligned(64)));
-  for (int v = 0; v < V; ++v) {
-    const int64_t f0 = (fb0 + v) * KG_W;
-    const float *w2 = j->w2 + (fb0 + v) * taps * KG_W;
-    const kg_vec start = KG_NAME(pdChannels)(j->b2, j->sb2, f0, j->F);
-    const int64_t channels = j->F - f0 < KG_W ? j->F - f0 : KG_W;
-    const float *zv = z ? z + v * KG_W : NULL;
-    for (int64_t o = o0; o < o1; ++o) {
-      for (int64_t ox = 0; ox < j->OW; ox += KG_W) {
-        const int64_t cnt = j->OW - ox < KG_W ? j->OW - ox : KG_W;
-        if (j->sw == 1)
-          KG_NAME(pdDepthwise)(j, zv, pix, i0, i1, w2, start, o, ox, cnt,
-                               tile, 1);
-        else if (j->sw == 2)
-          KG_NAME(pdDepthwise)(j, zv, pix, i0, i1, w2, start, o, ox, cnt,
-                               tile, 2);
-        else
-          KG_NAME(pdDepthwise)(j, zv, pix, i0, i1, w2, start, o, ox, cnt,
-                               tile, 0);
-        float *yo =
-            j->y + n * j->syn + f0 * j->syc + o * j->syh + ox * j->syw;
-#if KG_W >= 8
-        /* Contiguous rows of y: 8 x 8 blocks transposed in registers and
-         * stored with masks (what the gather below costs twice over). */
-        if (j->syw == 1) {
-          for (int64_t h = 0; h < channels; h += 8)
-            for (int64_t p0 = 0; p0 < cnt; p0 += 8) {
-              __m256 r[8];
-              for (int i = 0; i < 8; ++i)
-                r[i] = _mm256_loadu_ps(tile + (p0 + i) * KG_W + h);
-              KG_NAME(storeT8)(r, yo + h * j->syc + p0, j->syc,
-                               cnt - p0 < 8 ? cnt - p0 : 8, channels - h,
-                               /*add=*/0, j->epi);
-            }
-          continue;
-        }
+  switch (V) {
+#if KG_PD_VECS == 4
+  case 4:
+    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 4);
+    break;
+  case 3:
+    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 3);
+    break;
 #endif
-        for (int64_t c = 0; c < channels; ++c) {
-          float *yc = yo + c * j->syc;
-          kg_vec r = KG_NAME(pdColumn)(tile, c);
-          if (j->epi)
-            r = KG_NAME(epiVec)(j->epi, r, yc, cnt);
-          KG_NAME(storeRun)(yc, j->syw, cnt, r);
-        }
-      }
-    }
+  case 2:
+    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 2);
+    break;
+  default:
+    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 1);
   }
 }
 
