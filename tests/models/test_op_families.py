@@ -808,6 +808,14 @@ def cases():
     add(Case("Epilogue_matmul_bias_relu", "MatMul", [u, wt(70, 37)],
              [[(5, 70), None], [(1, 70), None]],
              chain=[("Add", ["y", wt(37)]), ("Relu", ["p"])], **cv))
+    # A Linear layer on [B, S, K] (PyTorch's erf GELU): the GEMM runs on the
+    # collapsed rows, starts C from the bias per column, applies the GELU
+    # and stands for the [B, S, N] buffer the GELU wrote.
+    add(Case("Epilogue_linear_bias_gelu", "MatMul", [u, wt(40, 70)],
+             [[(2, 9, 40), None], [(1, 3, 40), None]],
+             chain=[("Add", ["y", wt(70)]), ("Div", ["p", c32(1.4142135)]), ("Erf", ["p"]),
+                    ("Add", ["p", c32(1)]), ("Mul", ["c0", "p"]), ("Mul", ["p", c32(0.5)])],
+             **cv))
     add(Case("Epilogue_gemm_residual_gelu", "Gemm", [u, wt(33, 50), wt(33)],
              [[(20, 50), None, None, (20, 33)], [(3, 50), None, None, (3, 33)]],
              attrs={"transB": 1},

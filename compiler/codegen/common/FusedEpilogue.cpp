@@ -196,8 +196,17 @@ bool touches(Operation *op, Value v) {
 /// `fresh`, the buffer `generic` writes: `fresh` is an allocation of the
 /// same type that nothing touches before `generic`, and nothing but
 /// deallocations touches `root` after it.
-bool canTakeOver(Value root, Value fresh, linalg::GenericOp generic) {
-  if (fresh.getType() != root.getType() ||
+/// `fresh` may also have another shape when the generic writes it through
+/// `view`, one collapse of it to root's type, and root is allocated before
+/// it (the output then replaces it expanded back: see eraseAbsorbed).
+bool canTakeOver(Value root, Value fresh, linalg::GenericOp generic,
+                 Value view) {
+  auto collapse = view.getDefiningOp<memref::CollapseShapeOp>();
+  bool reshaped = fresh.getType() != root.getType();
+  if ((reshaped && (!collapse || collapse.getSrc() != fresh ||
+                    view.getType() != root.getType() ||
+                    !DominanceInfo().properlyDominates(
+                        root, fresh.getDefiningOp()))) ||
       !fresh.getDefiningOp<memref::AllocOp>() ||
       !root.getDefiningOp<memref::AllocOp>())
     return false;
@@ -262,7 +271,7 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
   Value init = generic.getDpsInits()[0];
   Value fresh = reshapeSource(init);
   Type viewType = init.getType();
-  if (fresh != root && !canTakeOver(root, fresh, generic))
+  if (fresh != root && !canTakeOver(root, fresh, generic, init))
     return std::nullopt;
   Block *body = generic.getBlock();
   Value x, residual, residualArg;
@@ -326,8 +335,11 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
   epilogue->residual = residual;
   epilogue->generic = generic;
   epilogue->output = root;
-  if (fresh != root)
+  if (fresh != root) {
     epilogue->replaced = fresh;
+    if (fresh.getType() != root.getType())
+      epilogue->replacedView = init.getDefiningOp();
+  }
   return epilogue;
 }
 
@@ -342,8 +354,28 @@ void eraseAbsorbed(const std::optional<AbsorbedEpilogue> &epilogue) {
     for (Operation *user : llvm::make_early_inc_range(output.getUsers()))
       if (isa<memref::DeallocOp>(user))
         user->erase();
-    Operation *alloc = replaced.getDefiningOp();
-    replaced.replaceAllUsesWith(output);
+    auto alloc = cast<memref::AllocOp>(replaced.getDefiningOp());
+    Value taken = output;
+    if (auto collapse = dyn_cast_or_null<memref::CollapseShapeOp>(
+            epilogue->replacedView)) {
+      // The output seen in the shape `replaced` had (the sizes it was
+      // allocated with), where it was allocated.
+      OpBuilder b(alloc);
+      auto type = cast<MemRefType>(replaced.getType());
+      SmallVector<OpFoldResult> sizes;
+      auto dynamic = alloc.getDynamicSizes().begin();
+      for (int64_t size : type.getShape())
+        sizes.push_back(ShapedType::isDynamic(size) ? OpFoldResult(*dynamic++)
+                                                    : b.getIndexAttr(size));
+      taken = memref::ExpandShapeOp::create(
+          b, alloc.getLoc(), type, output,
+          collapse.getReassociationIndices(), sizes);
+      // Its deallocation frees the output itself, not a view.
+      for (Operation *user : llvm::make_early_inc_range(replaced.getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->setOperand(0, output);
+    }
+    replaced.replaceAllUsesWith(taken);
     alloc->erase();
   }
 }

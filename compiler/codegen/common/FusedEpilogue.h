@@ -42,6 +42,10 @@ struct AbsorbedEpilogue {
   /// The fresh buffer the generic wrote, when not the output in place:
   /// replaced by the output, which is dead after the generic.
   mlir::Value replaced;
+  /// The collapse of `replaced` the generic wrote through, when
+  /// `replaced` has another shape than the output (which then replaces it
+  /// expanded back to that shape), or null.
+  mlir::Operation *replacedView = nullptr;
 };
 
 /// The epilogue of `op`, which writes `output` (or a reshaped view of it),

@@ -173,6 +173,30 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     return kiln::matchZeroInit(op, y);
   }
 
+  /// A bias broadcast along C's columns into C before `op` (a Linear
+  /// layer's, which the ONNX lowering adds by starting the MatMul from it):
+  /// the kernel can start each row from it (kiln_sgemm_packed_cbias) and
+  /// the broadcast, a pass over C, goes.
+  std::optional<kiln::AbsorbedBias>
+  matchColumnStart(linalg::LinalgOp op, std::array<int64_t, 4> loopDims) {
+    OpOperand *c = op.getDpsInitOperand(0);
+    AffineMap map = op.getMatchingIndexingMap(c);
+    Value y = c->get();
+    auto collapse = y.getDefiningOp<memref::CollapseShapeOp>();
+    if (collapse)
+      y = collapse.getSrc();
+    for (unsigned r = 0; r < map.getNumResults(); ++r) {
+      if (map.getDimPosition(r) != loopDims[2])
+        continue;
+      ReassociationIndices group = collapse
+                                       ? collapse.getReassociationIndices()[r]
+                                       : ReassociationIndices{r};
+      if (group.size() == 1)
+        return kiln::matchBiasInit(op, y, {(unsigned)group[0]});
+    }
+    return std::nullopt;
+  }
+
   /// The call to `kernel` replacing `op`: sizes, then A, B and C as
   /// addresses with their strides per (batch, row, column) dim; with
   /// `bPacked`, B is that packed global's address alone
@@ -324,11 +348,24 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
         continue;
       }
       Operation *get = op.getDpsInputOperand(1)->get().getDefiningOp();
+      std::optional<kiln::AbsorbedBias> start = matchRowStart(op, dims);
+      if (!start)
+        if (std::optional<kiln::AbsorbedBias> columns =
+                matchColumnStart(op, dims)) {
+          lower(op, dims,
+                kiln::declareUkernel(
+                    module,
+                    ("kiln_sgemm_packed_cbias_" + isaSuffix(isa)).str(),
+                    /*numArgs=*/19),
+                bPacked, columns);
+          kiln::eraseUnusedGlobalRead(get);
+          continue;
+        }
       lower(op, dims,
             kiln::declareUkernel(module,
                                  ("kiln_sgemm_packed_" + isaSuffix(isa)).str(),
                                  /*numArgs=*/19),
-            bPacked, matchRowStart(op, dims));
+            bPacked, start);
       kiln::eraseUnusedGlobalRead(get);
     }
     // A weight read only packed is not kept twice.

@@ -334,3 +334,46 @@ func.func @int16_packed(%a: memref<?x3xi16>, %c: memref<?x2xi32>) {
   linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, sse>} ins(%a, %w : memref<?x3xi16>, memref<3x2xi16>) outs(%c : memref<?x2xi32>)
   return
 }
+
+// -----
+
+// A Linear layer: its bias broadcast along C's columns before a MatMul by a
+// constant (packed) B starts C instead (kiln_sgemm_packed_cbias, its address
+// and stride last), the broadcast goes; the activation after it, written
+// into a fresh [B, S, N] buffer through a collapse to C's shape, becomes the
+// kernel's epilogue and C expanded back stands for that buffer.
+
+// CHECK-LABEL: func.func private @kiln_sgemm_packed_cbias_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-LABEL: func.func @linear_relu(
+// CHECK-SAME:      %[[A:.*]]: memref<?x3xf32>, %[[B:.*]]: memref<8xf32>, %[[S0:.*]]: index, %[[S1:.*]]: index
+// CHECK:         %[[Y:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}, %[[SB:.*]] = memref.extract_strided_metadata %[[B]]
+// CHECK:         call @kiln_sgemm_packed_cbias_avx2(%[[ONE:[^,]+]], {{.*}}, %[[SB]], %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NEXT:    %[[Z:.*]] = memref.expand_shape %[[Y]] {{\[}}[0, 1], [2]] output_shape [%[[S0]], %[[S1]], 8]
+// CHECK-NOT:     linalg.generic
+// CHECK-NOT:     memref.dealloc
+// CHECK-NEXT:    return %[[Z]]
+memref.global "private" constant @lw : memref<3x8xf32> = dense<1.0> {alignment = 64 : i64}
+#lb = affine_map<(m, n) -> (n)>
+#lid = affine_map<(m, n) -> (m, n)>
+func.func @linear_relu(%a: memref<?x3xf32>, %b: memref<8xf32>, %s0: index, %s1: index) -> memref<?x?x8xf32> {
+  %rows = arith.muli %s0, %s1 : index
+  %y = memref.alloc(%rows) : memref<?x8xf32>
+  linalg.generic {indexing_maps = [#lb, #lid], iterator_types = ["parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<?x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %w = memref.get_global @lw : memref<3x8xf32>
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %w : memref<?x3xf32>, memref<3x8xf32>) outs(%y : memref<?x8xf32>)
+  %z = memref.alloc(%s0, %s1) : memref<?x?x8xf32>
+  %zc = memref.collapse_shape %z [[0, 1], [2]] : memref<?x?x8xf32> into memref<?x8xf32>
+  linalg.generic {indexing_maps = [#lid, #lid], iterator_types = ["parallel", "parallel"]} ins(%y : memref<?x8xf32>) outs(%zc : memref<?x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %zero = arith.constant 0.0 : f32
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %y : memref<?x8xf32>
+  return %z : memref<?x?x8xf32>
+}

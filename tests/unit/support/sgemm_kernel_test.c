@@ -6,7 +6,10 @@
  * as the compiler packs it) on shapes large enough for tasks, among them
  * pointwise layers whose column tasks are uneven, which run as tasks of
  * equal area that split a unit of columns by rows: C starts from ones,
- * so a block computed twice or never is seen. */
+ * so a block computed twice or never is seen. And kiln_sgemm_packed_cbias
+ * (B packed as the compiler packs it, C from a bias per column, C's
+ * contents garbage that must not be read), with and without an
+ * activation. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +42,73 @@ typedef void (*PackedFn)(int64_t, int64_t, int64_t, int64_t, intptr_t,
 DECLARE_PACKED(avx512)
 DECLARE_PACKED(avx2)
 DECLARE_PACKED(sse)
+
+#define DECLARE_CBIAS(isa)                                                     \
+  void kiln_sgemm_packed_cbias_##isa(                                          \
+      int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t, \
+      intptr_t, intptr_t, int64_t, int64_t, int64_t, intptr_t, int64_t,        \
+      int64_t, int64_t, int64_t, intptr_t);
+typedef void (*CbiasFn)(int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t,
+                        int64_t, int64_t, intptr_t, intptr_t, int64_t,
+                        int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t,
+                        int64_t, intptr_t);
+DECLARE_CBIAS(avx512)
+DECLARE_CBIAS(avx2)
+DECLARE_CBIAS(sse)
+
+/* Columns per panel of packed B: two vectors of the ISA. */
+static int panelColumns(const char *isa) {
+  return isa[3] == '5' ? 32 : isa[3] == '2' ? 16 : 8;
+}
+
+/* C = relu?(bias[n] + A B) over `batch` products (A and C per batch, B and
+ * the bias shared), B packed in panels of two vectors of columns (the last
+ * zero-padded): bPacked[(n / nr * K + k) * nr + n % nr] = B[k, n]. */
+static int checkCbias(const char *isa, CbiasFn fn, int batch, int M, int N,
+                      int K, int relu) {
+  const int nr = panelColumns(isa), panels = (N + nr - 1) / nr;
+  float *a = malloc(sizeof(float) * batch * M * K);
+  float *b = malloc(sizeof(float) * K * N);
+  float *bp = calloc((size_t)panels * nr * K, sizeof(float));
+  float *bias = malloc(sizeof(float) * N);
+  float *c = malloc(sizeof(float) * batch * M * N);
+  int failures = 0;
+  for (int i = 0; i < batch * M * K; ++i)
+    a[i] = (float)(rand() % 7 - 3);
+  for (int i = 0; i < K * N; ++i)
+    b[i] = (float)(rand() % 5 - 2);
+  for (int n = 0; n < N; ++n)
+    bias[n] = (float)(rand() % 9 - 4);
+  for (int k = 0; k < K; ++k)
+    for (int n = 0; n < N; ++n)
+      bp[(n / nr * K + k) * nr + n % nr] = b[k * N + n];
+  for (int i = 0; i < batch * M * N; ++i)
+    c[i] = 1e30f; /* not read */
+  fn(batch, M, N, K, (intptr_t)a, M * K, K, 1, (intptr_t)bp, (intptr_t)c,
+     M * N, N, 1, (intptr_t)bias, 1, relu ? 1 : 0, 0, 0, 0);
+  for (int i = 0; i < batch && !failures; ++i)
+    for (int m = 0; m < M && !failures; ++m)
+      for (int n = 0; n < N; ++n) {
+        double s = bias[n];
+        for (int k = 0; k < K; ++k)
+          s += (double)a[(i * M + m) * K + k] * b[k * N + n];
+        if (relu && s < 0)
+          s = 0;
+        if (c[(i * M + m) * N + n] != (float)s) {
+          printf("FAIL cbias %s: %d x %d x %d x %d: c[%d, %d, %d] = %g, want "
+                 "%g\n",
+                 isa, batch, M, N, K, i, m, n, c[(i * M + m) * N + n], s);
+          failures = 1;
+          break;
+        }
+      }
+  free(a);
+  free(b);
+  free(bp);
+  free(bias);
+  free(c);
+  return failures;
+}
 
 /* Rows per panel of packed A, as each ISA's kernel reads it. */
 static int panelRows(const char *isa) { return isa[3] == '5' ? 12 : 6; }
@@ -144,6 +214,29 @@ int main(void) {
           continue;
         ++cases;
         failures += checkPacked(isas[f].name, isas[f].fn, M, N, K);
+      }
+    }
+  }
+  {
+    KILN_KERNEL_ISAS(CbiasFn, kiln_sgemm_packed_cbias_);
+    /* A BERT layer's first FFN GEMM (tokens x 1024 x 256), few rows (the
+     * small-M path), a batch, then random shapes. */
+    static const int fixed[][4] = {
+        {1, 128, 1024, 64}, {1, 3, 50, 40}, {2, 17, 33, 20}, {1, 1, 7, 5}};
+    for (int t = 0; t < 30; ++t) {
+      int batch = 1 + rand() % 2, M = 1 + rand() % 80, N = 1 + rand() % 200,
+          K = 1 + rand() % 90;
+      if (t < 4) {
+        batch = fixed[t][0];
+        M = fixed[t][1];
+        N = fixed[t][2];
+        K = fixed[t][3];
+      }
+      for (int f = 0; f < 3; ++f) {
+        if (!isas[f].runs)
+          continue;
+        ++cases;
+        failures += checkCbias(isas[f].name, isas[f].fn, batch, M, N, K, t % 2);
       }
     }
   }

@@ -1554,6 +1554,10 @@ typedef struct {
    * inside a unit (a chunk). */
   int64_t linTasks;
   int linRowsOuter;
+  /* C starts from colBias[n * sColBias] in every row (or colBias is
+   * NULL): written into each block before its products accumulate. */
+  const float *colBias;
+  int64_t sColBias;
 } KG_NAME(job);
 
 /* C[0:M, 0:N] += A * B (from bias[m] with one) with A packed at compile
@@ -1638,6 +1642,10 @@ static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
     image.aTm0 = m0;
   }
   float *block = c + m0 * j->scm + n0 * j->scn;
+  if (j->colBias)
+    for (int64_t m = 0; m < mc; ++m)
+      for (int64_t n = 0; n < nc; ++n)
+        block[m * j->scm + n * j->scn] = j->colBias[(n0 + n) * j->sColBias];
   if (j->K > 0 && j->aPacked)
     KG_NAME(onePackedA)(mc, nc, j->K,
                         j->aPacked + m0 / KG_MR * j->K * KG_MR,
@@ -1823,6 +1831,25 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(
   KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
                     (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
                     (const float *)bias, sbias, (const float *)bPacked};
+  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
+}
+
+/* kiln_sgemm_packed with C starting from bias[n * sbias] in every row
+ * instead (a Linear layer's bias, added after the MatMul in the model,
+ * which kiln-gemm-ukernel took over with the activation after it: C is
+ * not read). */
+KG_HIDDEN void KG_NAME(kiln_sgemm_packed_cbias)(
+    int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t a, int64_t sab,
+    int64_t sam, int64_t sak, intptr_t bPacked, intptr_t c, int64_t scb,
+    int64_t scm, int64_t scn, intptr_t bias, int64_t sbias, int64_t act,
+    int64_t alpha, int64_t beta, intptr_t res) {
+  if (batch <= 0 || M <= 0 || N <= 0)
+    return;
+  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
+                    (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
+                    NULL, 0, (const float *)bPacked};
+  j.colBias = (const float *)bias;
+  j.sColBias = sbias;
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
