@@ -775,7 +775,13 @@ def cases():
             ("SiLU", [("Add", ["y", f()]), ("Sigmoid", ["p"]), ("Mul", ["p", "c0"])]),
             ("Tanh", [("Tanh", ["y"])]),
             ("Gelu", [("Div", ["y", c32(1.4142135)]), ("Erf", ["p"]), ("Add", ["p", c32(1)]),
-                      ("Mul", ["y", "p"]), ("Mul", ["p", c32(0.5)])])]:
+                      ("Mul", ["y", "p"]), ("Mul", ["p", c32(0.5)])]),
+            # GPT-2's tanh approximation as it exports it.
+            ("GeluTanh", [("Mul", ["y", "y"]), ("Mul", ["p", "y"]),
+                          ("Mul", ["p", c32(0.044715)]), ("Add", ["y", "p"]),
+                          ("Mul", ["p", c32((2 / np.pi) ** 0.5)]), ("Tanh", ["p"]),
+                          ("Add", ["p", c32(1)]), ("Mul", ["y", c32(0.5)]),
+                          ("Mul", ["p", "c6"])])]:
         extra = sum(1 for _, ins, *r in chain for i in ins if callable(i))
         add(Case(f"Epilogue_conv_{act}", "Conv", *conv3[:1],
                  [[(1, 6, 17, 45), None, None] + [(1, 13, 17, 45)] * extra,

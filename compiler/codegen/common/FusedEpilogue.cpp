@@ -71,6 +71,8 @@ public:
       return with(KILN_ACT_TANH);
     if (gelu(v))
       return with(KILN_ACT_GELU);
+    if (geluTanh(v))
+      return with(KILN_ACT_GELU_TANH);
     return std::nullopt;
   }
 
@@ -166,6 +168,36 @@ private:
       });
     };
     return binary<arith::MulFOp>(v, half, onePlusErf);
+  }
+
+  /// (0.5 * pre) * (1 + tanh(sqrt(2/pi) * (pre + 0.044715 * pre^3))), the
+  /// tanh approximation as the ONNX lowering writes it (pre^3 as
+  /// (pre * pre) * pre).
+  bool geluTanh(Value v) {
+    Pred half = [&](Value h) {
+      return binary<arith::MulFOp>(h, isPre, constant(0.5f));
+    };
+    Pred cube = [&](Value c) {
+      return binary<arith::MulFOp>(c, isPre, [&](Value sq) {
+        auto mul = sq.getDefiningOp<arith::MulFOp>();
+        return mul && mul.getLhs() == pre && mul.getRhs() == pre;
+      });
+    };
+    Pred inner = [&](Value i) {
+      return binary<arith::MulFOp>(
+          i, constant(static_cast<float>(0.7978845608028654)), [&](Value s) {
+            return binary<arith::AddFOp>(s, isPre, [&](Value t) {
+              return binary<arith::MulFOp>(t, constant(0.044715f), cube);
+            });
+          });
+    };
+    Pred onePlusTanh = [&](Value s) {
+      return binary<arith::AddFOp>(s, constant(1.0f), [&](Value t) {
+        auto tanh = t.getDefiningOp<math::TanhOp>();
+        return tanh && inner(tanh.getOperand());
+      });
+    };
+    return binary<arith::MulFOp>(v, half, onePlusTanh);
   }
 };
 

@@ -377,3 +377,75 @@ func.func @linear_relu(%a: memref<?x3xf32>, %b: memref<8xf32>, %s0: index, %s1: 
   memref.dealloc %y : memref<?x8xf32>
   return %z : memref<?x?x8xf32>
 }
+
+// -----
+
+// The tanh GELU as the ONNX lowering writes it (GPT-2's) is the kernel's
+// KILN_ACT_GELU_TANH (10); with one constant off (0.04 for 0.044715) it is
+// no activation the kernels know and stays a generic.
+
+// CHECK-LABEL: func.func @linear_gelu_tanh(
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[TEN:.*]] = arith.constant 10 : index
+// CHECK:         call @kiln_sgemm_packed_cbias_avx2({{.*}}, %[[TEN]], %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT:     linalg.generic
+// CHECK-LABEL: func.func @linear_gelu_tanh_off(
+// CHECK:         call @kiln_sgemm_packed_cbias_avx2(
+// CHECK:         linalg.generic
+memref.global "private" constant @gw : memref<3x8xf32> = dense<1.0> {alignment = 64 : i64}
+#gb = affine_map<(m, n) -> (n)>
+#gid = affine_map<(m, n) -> (m, n)>
+func.func @linear_gelu_tanh(%a: memref<5x3xf32>, %b: memref<8xf32>) -> memref<5x8xf32> {
+  %y = memref.alloc() : memref<5x8xf32>
+  linalg.generic {indexing_maps = [#gb, #gid], iterator_types = ["parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<5x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %w = memref.get_global @gw : memref<3x8xf32>
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %w : memref<5x3xf32>, memref<3x8xf32>) outs(%y : memref<5x8xf32>)
+  linalg.generic {indexing_maps = [#gid], iterator_types = ["parallel", "parallel"]} outs(%y : memref<5x8xf32>) {
+  ^bb0(%x: f32):
+    %c = arith.constant 0.044715 : f32
+    %k = arith.constant 0.797884583 : f32
+    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %x2 = arith.mulf %x, %x : f32
+    %x3 = arith.mulf %x2, %x : f32
+    %t = arith.mulf %c, %x3 : f32
+    %s = arith.addf %x, %t : f32
+    %i = arith.mulf %k, %s : f32
+    %th = math.tanh %i : f32
+    %h = arith.mulf %half, %x : f32
+    %p = arith.addf %one, %th : f32
+    %r = arith.mulf %h, %p : f32
+    linalg.yield %r : f32
+  }
+  return %y : memref<5x8xf32>
+}
+func.func @linear_gelu_tanh_off(%a: memref<5x3xf32>, %b: memref<8xf32>) -> memref<5x8xf32> {
+  %y = memref.alloc() : memref<5x8xf32>
+  linalg.generic {indexing_maps = [#gb, #gid], iterator_types = ["parallel", "parallel"]} ins(%b : memref<8xf32>) outs(%y : memref<5x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  %w = memref.get_global @gw : memref<3x8xf32>
+  linalg.matmul {kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%a, %w : memref<5x3xf32>, memref<3x8xf32>) outs(%y : memref<5x8xf32>)
+  linalg.generic {indexing_maps = [#gid], iterator_types = ["parallel", "parallel"]} outs(%y : memref<5x8xf32>) {
+  ^bb0(%x: f32):
+    %c = arith.constant 0.04 : f32
+    %k = arith.constant 0.797884583 : f32
+    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %x2 = arith.mulf %x, %x : f32
+    %x3 = arith.mulf %x2, %x : f32
+    %t = arith.mulf %c, %x3 : f32
+    %s = arith.addf %x, %t : f32
+    %i = arith.mulf %k, %s : f32
+    %th = math.tanh %i : f32
+    %h = arith.mulf %half, %x : f32
+    %p = arith.addf %one, %th : f32
+    %r = arith.mulf %h, %p : f32
+    linalg.yield %r : f32
+  }
+  return %y : memref<5x8xf32>
+}

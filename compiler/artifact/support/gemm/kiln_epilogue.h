@@ -29,7 +29,8 @@ enum kiln_activation {
   KILN_ACT_SILU = 7,         /* y * sigmoid(y) */
   KILN_ACT_TANH = 8,
   KILN_ACT_GELU = 9,         /* y / 2 * (1 + erf(y / sqrt(2))) */
-  KILN_ACT_COUNT = 10
+  KILN_ACT_GELU_TANH = 10,   /* y / 2 * (1 + tanh(sqrt(2/pi) (y + 0.044715 y^3))) */
+  KILN_ACT_COUNT = 11
 };
 
 #endif

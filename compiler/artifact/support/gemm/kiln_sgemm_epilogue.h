@@ -120,6 +120,14 @@ KG_NAME(activate)(kg_vec y, const int act, kg_vec alpha, kg_vec beta) {
     return KG_NAME(vtanh)(y);
   case KILN_ACT_GELU:
     return KG_NAME(vgelu)(y);
+  case KILN_ACT_GELU_TANH: {
+    /* As the ONNX lowering computes it (Gelu with approximate = "tanh",
+     * or GPT-2's exported chain). */
+    const kg_vec cube = y * y * y;
+    const kg_vec inner =
+        KG_SET1(0.7978845608028654f) * (y + KG_SET1(0.044715f) * cube);
+    return KG_SET1(0.5f) * y * (one + KG_NAME(vtanh)(inner));
+  }
   default:
     return y;
   }
@@ -240,6 +248,7 @@ static void KG_NAME(finish)(const KG_NAME(epi) *e, float *c, int64_t scm,
     KG_FINISH_CASE(KILN_ACT_SILU)
     KG_FINISH_CASE(KILN_ACT_TANH)
     KG_FINISH_CASE(KILN_ACT_GELU)
+    KG_FINISH_CASE(KILN_ACT_GELU_TANH)
   }
 #undef KG_FINISH_CASE
 }
