@@ -46,6 +46,34 @@
 #endif
 #define KG_PD_MAXPIX 16
 
+/* call(v) with v the constant count of channel vectors V (1 ..
+ * KG_PD_VECS): a kernel inlined per count. */
+#if KG_PD_VECS == 4
+#define KG_PD_BY_VECS(V, call)                                                 \
+  switch (V) {                                                                 \
+  case 4:                                                                      \
+    call(4);                                                                   \
+    break;                                                                     \
+  case 3:                                                                      \
+    call(3);                                                                   \
+    break;                                                                     \
+  case 2:                                                                      \
+    call(2);                                                                   \
+    break;                                                                     \
+  default:                                                                     \
+    call(1);                                                                   \
+  }
+#else
+#define KG_PD_BY_VECS(V, call)                                                 \
+  switch (V) {                                                                 \
+  case 2:                                                                      \
+    call(2);                                                                   \
+    break;                                                                     \
+  default:                                                                     \
+    call(1);                                                                   \
+  }
+#endif
+
 typedef struct {
   const float *x;
   int64_t sxn, sxc, sxh, sxw;
@@ -354,38 +382,15 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
      * V of each row. */
     const int64_t ldw = inGroup * KG_W;
     const float *w1 = j->w1 + g0 * KG_W * j->C + (fb0 - g0) * KG_W;
-    switch (V) {
-#if KG_PD_VECS == 4
-    case 4:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 4);
-      break;
-    case 3:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 3);
-      break;
-#endif
-    case 2:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 2);
-      break;
-    default:
-      KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, 1);
-    }
+#define KG_PD_ROWS(v)                                                          \
+  KG_NAME(pdPointwiseRows)(j, xn, i0, i1, w1, ldw, start, z, v)
+    KG_PD_BY_VECS(V, KG_PD_ROWS);
+#undef KG_PD_ROWS
   }
 
-  switch (V) {
-#if KG_PD_VECS == 4
-  case 4:
-    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 4);
-    break;
-  case 3:
-    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 3);
-    break;
-#endif
-  case 2:
-    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 2);
-    break;
-  default:
-    KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, 1);
-  }
+#define KG_PD_BAND(v) KG_NAME(pdDepthwiseBand)(j, z, n, fb0, o0, o1, i0, i1, v)
+  KG_PD_BY_VECS(V, KG_PD_BAND);
+#undef KG_PD_BAND
 }
 
 static void KG_NAME(pdTasks)(void *p, int64_t begin, int64_t end) {

@@ -1815,6 +1815,28 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_bias)(
   KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
 }
 
+/* The packed-B entries: C from bias[m * sbias] (or with `columns`, from
+ * bias[n * sbias] in every row), or read where bias is 0. */
+static void KG_NAME(runPacked)(int64_t batch, int64_t M, int64_t N, int64_t K,
+                               intptr_t a, int64_t sab, int64_t sam,
+                               int64_t sak, intptr_t bPacked, intptr_t c,
+                               int64_t scb, int64_t scm, int64_t scn,
+                               intptr_t bias, int64_t sbias, int columns,
+                               int64_t act, int64_t alpha, int64_t beta,
+                               intptr_t res) {
+  if (batch <= 0 || M <= 0 || N <= 0)
+    return;
+  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
+                    (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
+                    columns ? NULL : (const float *)bias, columns ? 0 : sbias,
+                    (const float *)bPacked};
+  if (columns) {
+    j.colBias = (const float *)bias;
+    j.sColBias = sbias;
+  }
+  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
+}
+
 /* kiln_sgemm with B a constant packed at compile time by kiln-gemm-ukernel:
  * for each panel of KG_NR columns (the last zero-padded), all K rows of
  * it, KG_NR floats per row:
@@ -1829,31 +1851,20 @@ KG_HIDDEN void KG_NAME(kiln_sgemm_packed)(
     int64_t sam, int64_t sak, intptr_t bPacked, intptr_t c, int64_t scb,
     int64_t scm, int64_t scn, intptr_t bias, int64_t sbias, int64_t act,
     int64_t alpha, int64_t beta, intptr_t res) {
-  if (batch <= 0 || M <= 0 || N <= 0)
-    return;
-  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
-                    (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
-                    (const float *)bias, sbias, (const float *)bPacked};
-  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
+  KG_NAME(runPacked)(batch, M, N, K, a, sab, sam, sak, bPacked, c, scb, scm,
+                     scn, bias, sbias, /*columns=*/0, act, alpha, beta, res);
 }
 
 /* kiln_sgemm_packed with C starting from bias[n * sbias] in every row
- * instead (a Linear layer's bias, added after the MatMul in the model,
- * which kiln-gemm-ukernel took over with the activation after it: C is
- * not read). */
+ * instead (a Linear layer's bias, which the ONNX lowering broadcast into C
+ * before the MatMul and kiln-gemm-ukernel took over: C is not read). */
 KG_HIDDEN void KG_NAME(kiln_sgemm_packed_cbias)(
     int64_t batch, int64_t M, int64_t N, int64_t K, intptr_t a, int64_t sab,
     int64_t sam, int64_t sak, intptr_t bPacked, intptr_t c, int64_t scb,
     int64_t scm, int64_t scn, intptr_t bias, int64_t sbias, int64_t act,
     int64_t alpha, int64_t beta, intptr_t res) {
-  if (batch <= 0 || M <= 0 || N <= 0)
-    return;
-  KG_NAME(job) j = {M, N, K, (const float *)a, sab, sam, sak, NULL, 0, 0, 0,
-                    (float *)c, scb, scm, scn, 1, 1, M, N, 1, NULL,
-                    NULL, 0, (const float *)bPacked};
-  j.colBias = (const float *)bias;
-  j.sColBias = sbias;
-  KG_NAME(runWithEpilogue)(&j, batch, act, alpha, beta, res);
+  KG_NAME(runPacked)(batch, M, N, K, a, sab, sam, sak, bPacked, c, scb, scm,
+                     scn, bias, sbias, /*columns=*/1, act, alpha, beta, res);
 }
 
 /* kiln_sgemm with A a constant packed at compile time by
