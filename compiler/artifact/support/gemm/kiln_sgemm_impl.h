@@ -306,9 +306,6 @@ KG_NAME(storeTile)(const kg_vec *acc0, const kg_vec *acc1, float *c,
     case KILN_ACT_GELU:
       KG_STORE_FULL(KILN_ACT_GELU);
       return;
-    case KILN_ACT_GELU_TANH:
-      KG_STORE_FULL(KILN_ACT_GELU_TANH);
-      return;
     default:
       KG_NAME(storeFullTile)(acc0, acc1, c, scm, bias, sbias, NULL, NULL,
                              KILN_ACT_NONE, rows);
