@@ -141,6 +141,29 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     return result;
   }
 
+  /// C's buffer (under a collapse of C) and the bias broadcast into it
+  /// before `op` along the buffer's dim that loop `loopDim` indexes (one
+  /// dim of the buffer, not a collapsed group), if any.
+  static std::pair<Value, std::optional<kiln::AbsorbedBias>>
+  matchBiasAlong(linalg::LinalgOp op, int64_t loopDim) {
+    OpOperand *c = op.getDpsInitOperand(0);
+    AffineMap map = op.getMatchingIndexingMap(c);
+    Value y = c->get();
+    auto collapse = y.getDefiningOp<memref::CollapseShapeOp>();
+    if (collapse)
+      y = collapse.getSrc();
+    for (unsigned r = 0; r < map.getNumResults(); ++r) {
+      if (map.getDimPosition(r) != loopDim)
+        continue;
+      ReassociationIndices group = collapse
+                                       ? collapse.getReassociationIndices()[r]
+                                       : ReassociationIndices{r};
+      if (group.size() == 1)
+        return {y, kiln::matchBiasInit(op, y, {(unsigned)group[0]})};
+    }
+    return {y, std::nullopt};
+  }
+
   /// What C starts from instead of its contents, which the kernel then
   /// does not read: a bias broadcast along C's rows (a convolution turned
   /// into a contraction by kiln-conv-to-gemm: C is a collapsed view of the
@@ -149,28 +172,8 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   /// broadcast or fill goes.
   std::optional<kiln::AbsorbedBias>
   matchRowStart(linalg::LinalgOp op, std::array<int64_t, 4> loopDims) {
-    OpOperand *c = op.getDpsInitOperand(0);
-    AffineMap map = op.getMatchingIndexingMap(c);
-    // C's dim that the m loop indexes.
-    std::optional<unsigned> mDim;
-    for (unsigned r = 0; r < map.getNumResults(); ++r)
-      if (map.getDimPosition(r) == loopDims[1])
-        mDim = r;
-    Value y = c->get();
-    auto collapse = y.getDefiningOp<memref::CollapseShapeOp>();
-    if (collapse)
-      y = collapse.getSrc();
-    if (mDim) {
-      unsigned channelDim = *mDim;
-      // With a collapsed C, the m dim must be one dim of the buffer.
-      ReassociationIndices group =
-          collapse ? collapse.getReassociationIndices()[channelDim]
-                   : ReassociationIndices{channelDim};
-      if (group.size() == 1)
-        if (auto bias = kiln::matchBiasInit(op, y, {(unsigned)group[0]}))
-          return bias;
-    }
-    return kiln::matchZeroInit(op, y);
+    auto [y, bias] = matchBiasAlong(op, loopDims[1]);
+    return bias ? bias : kiln::matchZeroInit(op, y);
   }
 
   /// A bias broadcast along C's columns into C before `op` (a Linear
@@ -179,22 +182,7 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
   /// the broadcast, a pass over C, goes.
   std::optional<kiln::AbsorbedBias>
   matchColumnStart(linalg::LinalgOp op, std::array<int64_t, 4> loopDims) {
-    OpOperand *c = op.getDpsInitOperand(0);
-    AffineMap map = op.getMatchingIndexingMap(c);
-    Value y = c->get();
-    auto collapse = y.getDefiningOp<memref::CollapseShapeOp>();
-    if (collapse)
-      y = collapse.getSrc();
-    for (unsigned r = 0; r < map.getNumResults(); ++r) {
-      if (map.getDimPosition(r) != loopDims[2])
-        continue;
-      ReassociationIndices group = collapse
-                                       ? collapse.getReassociationIndices()[r]
-                                       : ReassociationIndices{r};
-      if (group.size() == 1)
-        return kiln::matchBiasInit(op, y, {(unsigned)group[0]});
-    }
-    return std::nullopt;
+    return matchBiasAlong(op, loopDims[2]).second;
   }
 
   /// The call to `kernel` replacing `op`: sizes, then A, B and C as

@@ -244,11 +244,6 @@ KG_NAME(pdDepthwise)(const KG_NAME(pdJob) *j, const float *zv, int64_t pix,
     acc[p] = start;
     col[p] = (p < n ? p : n - 1) * step;
   }
-  /* Pixels past n read on past the row (into the next one, or the slack
-   * after the band's rows: see pdTask) and are dropped: constant offsets
-   * rather than one per pixel from memory (col), which made every tap 32
-   * loads for 16 multiply-adds on rows of 14, 7 or 28 pixels. */
-  const int whole = stride != 0;
   const float *zx = zv + ox * step;
   for (int64_t ky = 0; ky < j->KH; ++ky) {
     const int64_t r = o * j->sh - j->padT + ky * j->dh;
@@ -258,7 +253,12 @@ KG_NAME(pdDepthwise)(const KG_NAME(pdJob) *j, const float *zv, int64_t pix,
     for (int64_t kx = 0; kx < j->KW; ++kx) {
       const kg_vec wk = KG_LOADU(w2 + (ky * j->KW + kx) * KG_W);
       const float *zt = zr + kx * j->dw * pix;
-      if (whole) {
+      /* A known stride: pixels past n read on past the row (into the
+       * next one, or the slack after the band's rows: see pdTask) and are
+       * dropped, at constant offsets; col's offsets, one per pixel from
+       * memory, made every tap 32 loads for 16 multiply-adds on rows of
+       * 14, 7 or 28 pixels. */
+      if (stride) {
 #pragma GCC unroll 16
         for (int p = 0; p < KG_W; ++p, zt += step)
           acc[p] = KG_FMA(KG_LOADU(zt), wk, acc[p]);

@@ -1737,6 +1737,17 @@ static void KG_NAME(runLinear)(const KG_NAME(job) * j, int64_t bi,
   }
 }
 
+/* Task r of an image's mTasks x nTasks: C[m0 : m0 + mc, n0 : n0 + nc]. */
+static void KG_NAME(taskBlock)(const KG_NAME(job) * j, int64_t r, int64_t *m0,
+                               int64_t *mc, int64_t *n0, int64_t *nc) {
+  const int64_t nt = r % j->nTasks;
+  const int64_t n1 = (nt + 1) * j->nUnits / j->nTasks * j->nUnit;
+  *m0 = r / j->nTasks * j->mChunk;
+  *mc = j->M - *m0 < j->mChunk ? j->M - *m0 : j->mChunk;
+  *n0 = nt * j->nUnits / j->nTasks * j->nUnit;
+  *nc = (n1 < j->N ? n1 : j->N) - *n0;
+}
+
 static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(job) *j = (const KG_NAME(job) *)p;
   for (int64_t t = begin; t < end; ++t) {
@@ -1744,14 +1755,9 @@ static void KG_NAME(runTasks)(void *p, int64_t begin, int64_t end) {
       KG_NAME(runLinear)(j, t / j->linTasks, t % j->linTasks);
       continue;
     }
-    int64_t bi = t / (j->mTasks * j->nTasks);
-    int64_t r = t % (j->mTasks * j->nTasks);
-    int64_t m0 = r / j->nTasks * j->mChunk, nt = r % j->nTasks;
-    int64_t n0 = nt * j->nUnits / j->nTasks * j->nUnit;
-    int64_t n1 = (nt + 1) * j->nUnits / j->nTasks * j->nUnit;
-    int64_t mc = j->M - m0 < j->mChunk ? j->M - m0 : j->mChunk;
-    int64_t nc = (n1 < j->N ? n1 : j->N) - n0;
-    KG_NAME(runBlock)(j, bi, m0, mc, n0, nc);
+    int64_t m0, mc, n0, nc;
+    KG_NAME(taskBlock)(j, t % (j->mTasks * j->nTasks), &m0, &mc, &n0, &nc);
+    KG_NAME(runBlock)(j, t / (j->mTasks * j->nTasks), m0, mc, n0, nc);
   }
 }
 
@@ -1945,16 +1951,12 @@ static float *KG_NAME(precopyPhases)(KG_NAME(job) *j, KG_NAME(convB) *conv,
   return xq;
 }
 
-/* The cost of the block of C a task computes: rows times vectors of
+/* The cost of the block of C task r computes: rows times vectors of
  * columns (a partial vector costs a whole one). */
-static double KG_NAME(blockCost)(const KG_NAME(job) * j, int64_t t) {
-  const int64_t m0 = t / j->nTasks * j->mChunk, nt = t % j->nTasks;
-  const int64_t n0 = nt * j->nUnits / j->nTasks * j->nUnit;
-  int64_t n1 = (nt + 1) * j->nUnits / j->nTasks * j->nUnit;
-  if (n1 > j->N)
-    n1 = j->N;
-  const int64_t mc = j->M - m0 < j->mChunk ? j->M - m0 : j->mChunk;
-  return (double)mc * (double)((n1 - n0 + KG_W - 1) / KG_W);
+static double KG_NAME(blockCost)(const KG_NAME(job) * j, int64_t r) {
+  int64_t m0, mc, n0, nc;
+  KG_NAME(taskBlock)(j, r, &m0, &mc, &n0, &nc);
+  return (double)mc * (double)((nc + KG_W - 1) / KG_W);
 }
 
 /* How long two threads of the pool take over the mTasks x nTasks tasks of
@@ -2110,13 +2112,14 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
   j.linRowsOuter = 0;
   {
     int64_t grain = 0, lin = KG_TASKS;
+    int rowsOuter = 0;
     if (j.aPacked) {
       grain = KG_MR;
 #if KG_W == 16
     } else if (j.conv && j.conv->aT && j.conv->KH == 1 && j.conv->KW == 1) {
       grain = KG_CV_LANES;
       lin = 2;
-      j.linRowsOuter = 1;
+      rowsOuter = 1;
 #endif
     }
     if (grain && batch == 1 && !j.bPacked && j.mTasks * j.nTasks > 1 &&
@@ -2124,8 +2127,7 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
         KG_NAME(twoThreadSpan)(&j) > 1.05) {
       j.mChunk = grain;
       j.linTasks = lin;
-    } else {
-      j.linRowsOuter = 0;
+      j.linRowsOuter = rowsOuter;
     }
   }
   int64_t tasks = batch * (j.linTasks ? j.linTasks : j.mTasks * j.nTasks);
