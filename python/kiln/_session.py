@@ -663,7 +663,11 @@ class InferenceSession:
             # compiled again, not loaded. It is removed only while it is
             # still the file that was opened: another process may have
             # renamed a rebuilt one into place since, and be opening it.
-            if not (self.cache_hit and "the artifact is damaged" in str(e)):
+            # Or gone: another process found it damaged and removed it
+            # between this one's lookup and its open (it is rebuilding it).
+            gone = self.cache_hit and not os.path.exists(so_path)
+            if not gone and not (self.cache_hit and
+                                 "the artifact is damaged" in str(e)):
                 raise
             try:
                 now = os.stat(so_path)
