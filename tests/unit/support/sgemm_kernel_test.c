@@ -9,12 +9,13 @@
  * so a block computed twice or never is seen. And kiln_sgemm_packed_cbias
  * (B packed as the compiler packs it, C from a bias per column, C's
  * contents garbage that must not be read), with and without an
- * activation. */
+ * activation. Last, the transcendental activations against libm. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kiln_epilogue.h"
 #include "support_test.h"
 
 typedef void (*GemmFn)(int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t,
@@ -239,6 +240,64 @@ int main(void) {
         failures += checkCbias(isas[f].name, isas[f].fn, batch, M, N, K, t % 2);
       }
     }
+  }
+  {
+    /* The transcendental activations of the epilogue (C = x exactly: K = 1,
+     * A = 1) against double precision on x in [-20, 20], relative to the
+     * larger of the value and 0.1 (erf's approximation is 1.5e-7
+     * absolute, which GELU's tail of 1e-3 shows); the bound catches a
+     * reciprocal estimate left without its Newton step (2^-14) or a tanh
+     * branch off by a term. */
+    KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
+    enum { N = 801 };
+    static const int acts[] = {KILN_ACT_SIGMOID, KILN_ACT_SILU, KILN_ACT_TANH,
+                               KILN_ACT_GELU, KILN_ACT_GELU_TANH};
+    static const char *names[] = {"sigmoid", "silu", "tanh", "gelu",
+                                  "gelu_tanh"};
+    float one = 1.0f, x[N], c[N];
+    for (int n = 0; n < N; ++n)
+      x[n] = (float)(n - N / 2) / 20.0f;
+    for (int i = 0; i < 5; ++i)
+      for (int f = 0; f < 3; ++f) {
+        if (!isas[f].runs)
+          continue;
+        ++cases;
+        for (int n = 0; n < N; ++n)
+          c[n] = 0; /* the GEMM accumulates into C */
+        isas[f].fn(1, 1, N, 1, (intptr_t)&one, 0, 1, 1, (intptr_t)x, 0, N, 1,
+                   (intptr_t)c, 0, N, 1, acts[i], 0, 0, 0);
+        double worst = 0;
+        int at = 0;
+        for (int n = 0; n < N; ++n) {
+          double v = x[n], want;
+          switch (acts[i]) {
+          case KILN_ACT_SIGMOID:
+            want = 1 / (1 + exp(-v));
+            break;
+          case KILN_ACT_SILU:
+            want = v / (1 + exp(-v));
+            break;
+          case KILN_ACT_TANH:
+            want = tanh(v);
+            break;
+          case KILN_ACT_GELU:
+            want = v / 2 * (1 + erf(v / sqrt(2.0)));
+            break;
+          default:
+            want =
+                v / 2 * (1 + tanh(sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+          }
+          double err =
+              fabs(c[n] - want) / (fabs(want) > 0.1 ? fabs(want) : 0.1);
+          if (err > worst)
+            worst = err, at = n;
+        }
+        if (getenv("KILN_TEST_VERBOSE"))
+          printf("%s %s: %g at %g\n", isas[f].name, names[i], worst, x[at]);
+        if (worst > 4e-6 && failures++ < 10)
+          printf("FAIL %s %s: relative error %g at x = %g\n", isas[f].name,
+                 names[i], worst, x[at]);
+      }
   }
   printf("%d cases, %d failed\n", cases, failures);
   return failures != 0 || cases == 0;

@@ -16,6 +16,8 @@ typedef __m256 kg_vec;
  * a, a NaN in b stays NaN. */
 #define KG_MAX(a, b) _mm256_max_ps(a, b)
 #define KG_MIN(a, b) _mm256_min_ps(a, b)
+/* 1 / d (the estimates of this ISA have 12 bits). */
+#define KG_RECIP(d) (KG_SET1(1.0f) / (d))
 /* The first n (< 8) floats at p, the rest zero; and their store. */
 static inline __m256i kg_mask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n),

@@ -49,7 +49,7 @@ static inline kg_vec KG_NAME(vexp)(kg_vec x) {
 }
 
 static inline kg_vec KG_NAME(vsigmoid)(kg_vec x) {
-  return KG_SET1(1.0f) / (KG_SET1(1.0f) + KG_NAME(vexp)(-x));
+  return KG_RECIP(KG_SET1(1.0f) + KG_NAME(vexp)(-x));
 }
 
 /* tanh: below |x| = 1/2 its odd Taylor polynomial to x^15 (the next term
@@ -121,12 +121,16 @@ KG_NAME(activate)(kg_vec y, const int act, kg_vec alpha, kg_vec beta) {
   case KILN_ACT_GELU:
     return KG_NAME(vgelu)(y);
   case KILN_ACT_GELU_TANH: {
-    /* As the ONNX lowering computes it (Gelu with approximate = "tanh",
-     * or GPT-2's exported chain). */
-    const kg_vec cube = y * y * y;
-    const kg_vec inner =
-        KG_SET1(0.7978845608028654f) * (y + KG_SET1(0.044715f) * cube);
-    return KG_SET1(0.5f) * y * (one + KG_NAME(vtanh)(inner));
+    /* Gelu with approximate = "tanh" (or GPT-2's exported chain), y / 2 *
+     * (1 + tanh(u)) with u = sqrt(2/pi) (y + 0.044715 y^3), as y *
+     * sigmoid(2u): the same function, one exp and one division where
+     * tanh took both branches of vtanh (GPT's up-projections spent 0.13
+     * ms of 0.57 in the epilogue), and no cancellation in 1 + tanh(u)
+     * for negative y. */
+    const kg_vec u2 = y * (KG_SET1(2 * 0.7978845608028654f) +
+                           KG_SET1(2 * 0.7978845608028654f * 0.044715f) *
+                               (y * y));
+    return y * KG_NAME(vsigmoid)(u2);
   }
   default:
     return y;

@@ -16,6 +16,8 @@ typedef __m128 kg_vec;
  * a, a NaN in b stays NaN. */
 #define KG_MAX(a, b) _mm_max_ps(a, b)
 #define KG_MIN(a, b) _mm_min_ps(a, b)
+/* 1 / d (the estimates of this ISA have 12 bits). */
+#define KG_RECIP(d) (KG_SET1(1.0f) / (d))
 #include <string.h>
 /* The first n (< 4) floats at p, the rest zero; and their store (SSE2 has
  * no masked moves: through a copy). */
