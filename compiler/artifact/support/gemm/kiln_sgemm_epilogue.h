@@ -82,7 +82,7 @@ static inline kg_vec KG_NAME(vgelu)(kg_vec y) {
   const kg_ivec signBit = (kg_ivec)KG_SET1(-0.0f);
   kg_vec z = y * KG_SET1(0.70710678118654752f);
   kg_vec a = (kg_vec)((kg_ivec)z & ~signBit);
-  kg_vec t = KG_SET1(1.0f) / (KG_SET1(1.0f) + KG_SET1(0.3275911f) * a);
+  kg_vec t = KG_RECIP(KG_SET1(1.0f) + KG_SET1(0.3275911f) * a);
   kg_vec p = KG_SET1(1.061405429f);
   p = p * t + KG_SET1(-1.453152027f);
   p = p * t + KG_SET1(1.421413741f);
