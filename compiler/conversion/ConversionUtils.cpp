@@ -776,7 +776,6 @@ Value extractScalar(OpBuilder &b, Location loc, Value t) {
   return tensor::ExtractOp::create(b, loc, t, zeros);
 }
 
-/// An index read from a gather-style indices tensor: wrapped when negative.
 std::string nodeNameOf(Location loc) {
   if (auto fused = dyn_cast<FusedLoc>(loc))
     for (Location l : fused.getLocations())

@@ -424,6 +424,61 @@ static Value indexMessage(OpBuilder &b, Operation *op, int64_t axis,
       errorCode);
 }
 
+/// Gather as one copy of data's trailing dims per gathered position, or
+/// null where those are not static and at least a vector's worth. The
+/// element-wise form loads, wraps and clamps the index for every element
+/// and LLVM cannot vectorize it (the index might alias the output): an
+/// embedding table's rows of 256 floats took 3.5 times ONNX Runtime's
+/// time. Positions are a forall (the run's pool copies them in parallel);
+/// the indices were checked before.
+static Value gatherRows(OpBuilder &b, Location loc, Value data,
+                        Value indices, int64_t axis, RankedTensorType resTy,
+                        ArrayRef<OpFoldResult> sizes, Value dim) {
+  auto dataTy = cast<RankedTensorType>(data.getType());
+  auto idxTy = cast<RankedTensorType>(indices.getType());
+  int64_t r = dataTy.getRank(), q = idxTy.getRank();
+  ArrayRef<int64_t> row = dataTy.getShape().drop_front(axis + 1);
+  if (!dataTy.getElementType().isIntOrFloat() || row.empty() ||
+      ShapedType::isDynamicShape(row))
+    return Value();
+  int64_t rowElements = 1;
+  for (int64_t d : row)
+    rowElements *= d;
+  if (rowElements * dataTy.getElementTypeBitWidth() < 512)
+    return Value();
+  auto ty = RankedTensorType::get(staticSizes(sizes), resTy.getElementType());
+  Value init = createEmpty(b, loc, ty, sizes);
+  // The positions: data's dims before axis, then the indices' dims.
+  SmallVector<OpFoldResult> ubs(sizes.begin(), sizes.begin() + axis + q);
+  SmallVector<OpFoldResult> lbs(ubs.size(), idx(b, 0)),
+      steps(ubs.size(), idx(b, 1));
+  auto forall =
+      scf::ForallOp::create(b, loc, lbs, ubs, steps, init, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  ValueRange ivs = forall.getInductionVars();
+  Value i = tensor::ExtractOp::create(b, loc, indices, ivs.drop_front(axis));
+  SmallVector<OpFoldResult> from(ivs.take_front(axis)), fromSizes(axis + 1,
+                                                                  idx(b, 1));
+  from.push_back(clampIndex(b, loc, wrapIndex(b, loc, i, dim), dim));
+  from.append(row.size(), idx(b, 0));
+  for (int64_t d : row)
+    fromSizes.push_back(idx(b, d));
+  auto rowTy = RankedTensorType::get(row, dataTy.getElementType());
+  Value slice = tensor::ExtractSliceOp::create(
+      b, loc, rowTy, data, from, fromSizes,
+      SmallVector<OpFoldResult>(r, idx(b, 1)));
+  SmallVector<OpFoldResult> to(ivs), toSizes(axis + q, idx(b, 1));
+  to.append(row.size(), idx(b, 0));
+  for (int64_t d : row)
+    toSizes.push_back(idx(b, d));
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, slice, forall.getRegionIterArgs()[0], to, toSizes,
+      SmallVector<OpFoldResult>(to.size(), idx(b, 1)));
+  return castTo(b, loc, forall.getResult(0), resTy);
+}
+
 struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -492,6 +547,11 @@ struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
                                                              ivs);
                          (void)checkedIndex(b, l, op, i, dimV, message);
                        });
+    if (Value rows = gatherRows(rewriter, loc, data, indices, axis, resTy,
+                                sizes, dimV)) {
+      rewriter.replaceOp(op, rows);
+      return success();
+    }
     Value res = generateTensor(
         rewriter, loc, resTy, sizes, {indices}, {idxMap},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {

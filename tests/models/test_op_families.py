@@ -840,6 +840,22 @@ def cases():
              [[(1, 6, 17, 45), None, None, (1, 13, 17, 45)], [(2, 6, 4, 7), None, None, (2, 13, 4, 7)]],
              attrs=conv3[1], chain=[("Add", ["y", f()]), ("Relu", ["p"])], keep=True, static=True, **cv))
 
+    # Gather of whole rows (static trailing dims of a vector or more): one
+    # copy per index, negative indices wrapped; a short row stays
+    # element-wise. The tables are constants (static rows), the indices
+    # have symbolic dims.
+    table = lambda shape, dt=np.float32: rand(shape, dt, -9, 9)
+    add(Case("Gather_embedding_rows", "Gather", [table((50, 24)), f(np.int64, -50, 49)],
+             [[None, (2, 7)], [None, (1, 3)]], chain=[("Add", ["y", table((24,))])]))
+    add(Case("Gather_rows_axis1", "Gather", [table((3, 20, 2, 8)), f(np.int32, -20, 19)],
+             [[None, (4,)], [None, (1,)]], attrs={"axis": 1}))
+    add(Case("Gather_rows_int64", "Gather", [table((30, 8), np.int64), f(np.int32, -30, 29)],
+             [[None, (3, 2, 2)], [None, (5, 1, 1)]]))
+    add(Case("Gather_rows_f16", "Gather", [table((30, 32), np.float16), f(np.int64, 0, 29)],
+             [[None, (6,)], [None, (2,)]]))
+    add(Case("Gather_short_rows", "Gather", [table((30, 3)), f(np.int64, -30, 29)],
+             [[None, (2, 4)], [None, (3, 1)]]))
+
     # The kernels of the other ISAs, whatever this CPU has: AVX2 (haswell)
     # and baseline x86-64 (SSE2) variants of the GEMM and depthwise cases.
     for mcpu in ["haswell", "x86-64"]:

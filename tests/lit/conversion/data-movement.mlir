@@ -171,6 +171,46 @@ func.func @gather(%a: tensor<5x?xf32>, %i: tensor<2x3xi64>) -> tensor<5x2x3xf32>
 
 // -----
 
+// Whole rows of 16 floats or more (an embedding table's): one copy per
+// gathered position in a forall, the index wrapped and clamped once per
+// row; the indices are checked in a loop of their own before.
+// CHECK-LABEL: func.func @gather_rows
+// CHECK: scf.for
+// CHECK: func.call @kiln_check_failed
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<2x3x?x16xf32>
+// CHECK: scf.forall (%[[A:.*]], %[[I:.*]], %[[J:.*]]) in (2, 3, %{{.*}}) shared_outs(%[[O:.*]] = %[[E]])
+// CHECK: %[[X:.*]] = tensor.extract %arg1[%[[I]], %[[J]]] : tensor<3x?xi32>
+// CHECK: arith.index_cast %[[X]]
+// CHECK: %[[C:.*]] = arith.minsi
+// CHECK: %[[R:.*]] = tensor.extract_slice %arg0[%[[A]], %[[C]], 0] [1, 1, 16] [1, 1, 1] : tensor<2x50x16xf32> to tensor<16xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[R]] into %[[O]][%[[A]], %[[I]], %[[J]], 0] [1, 1, 1, 16] [1, 1, 1, 1] : tensor<16xf32> into tensor<2x3x?x16xf32>
+// CHECK-NOT: linalg.generic
+func.func @gather_rows(%a: tensor<2x50x16xf32>, %i: tensor<3x?xi32>) -> tensor<2x3x?x16xf32> {
+  %0 = onnx.Gather(%a, %i) {axis = 1 : i64} : (tensor<2x50x16xf32>, tensor<3x?xi32>) -> tensor<2x3x?x16xf32>
+  return %0 : tensor<2x3x?x16xf32>
+}
+
+// -----
+
+// Rows short of a vector, or of a dynamic length, stay element-wise.
+// CHECK-LABEL: func.func @gather_short_rows
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic
+// CHECK-LABEL: func.func @gather_dynamic_rows
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic
+func.func @gather_short_rows(%a: tensor<50x15xf32>, %i: tensor<4xi64>) -> tensor<4x15xf32> {
+  %0 = onnx.Gather(%a, %i) {axis = 0 : i64} : (tensor<50x15xf32>, tensor<4xi64>) -> tensor<4x15xf32>
+  return %0 : tensor<4x15xf32>
+}
+func.func @gather_dynamic_rows(%a: tensor<50x?xf32>, %i: tensor<4xi64>) -> tensor<4x?xf32> {
+  %0 = onnx.Gather(%a, %i) {axis = 0 : i64} : (tensor<50x?xf32>, tensor<4xi64>) -> tensor<4x?xf32>
+  return %0 : tensor<4x?xf32>
+}
+
+// -----
+
 // A constant scalar index is a rank-reducing slice (-1 -> 2).
 // CHECK-LABEL: func.func @gather_scalar_const
 // CHECK: tensor.extract_slice %arg0[2] [1] [1] : tensor<3xi64> to tensor<i64>
