@@ -160,6 +160,20 @@ def StridedCopyToLinalg
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ByteBools : Pass<"kiln-byte-bools", "mlir::ModuleOp"> {
+  let summary = "Load and store scalar i1 values as the bytes that hold them";
+  let description = [{
+    A bool tensor holds one byte per element; the LLVM lowering of memref
+    loads and stores of i1 accesses them as `load i1`, a type whose size in
+    memory (8 bits) is not its width, and LLVM's loop vectorizer leaves
+    every loop with such an access scalar (a Where over a causal mask,
+    comparisons, And/Or). As `load i8` + `icmp ne 0` and `zext` +
+    `store i8` the loops vectorize; a byte other than 0 reads as true, as
+    in C. Vector accesses are left alone.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def CollapseContiguousDims
     : Pass<"kiln-collapse-contiguous-dims", "mlir::func::FuncOp"> {
   let summary = "Merge the loops of elementwise ops over contiguous buffers";

@@ -117,7 +117,7 @@ std::string cpuLoopsToLLVMPipeline(bool vectorize) {
          "convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,convert-index-to-llvm,"
          "convert-func-to-llvm,convert-cf-to-llvm,"
-         "reconcile-unrealized-casts,canonicalize";
+         "reconcile-unrealized-casts,kiln-byte-bools,canonicalize";
 }
 
 codegen::TargetAttr
