@@ -212,18 +212,61 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
       continue;
     }
     // Each input's dim is 1 or the result dim, so the max is the result.
+    // Dims of one source are equal: the first stands for them all (and
+    // keeps the result's dim traceable to that source, see dimSource).
     Value size;
+    std::optional<std::pair<Value, int64_t>> source;
     for (Value in : inputs) {
       auto t = cast<RankedTensorType>(in.getType());
       int64_t id = d - (rank - t.getRank());
       if (id < 0 || t.getDimSize(id) == 1)
         continue;
+      if (size && t.isDynamicDim(id) && source &&
+          dimSource(in, id) == *source)
+        continue;
       Value dim = tensor::DimOp::create(b, loc, in, id);
+      if (!size && t.isDynamicDim(id))
+        source = dimSource(in, id);
+      else
+        source.reset();
       size = size ? arith::MaxUIOp::create(b, loc, size, dim).getResult() : dim;
     }
     sizes.push_back(size ? OpFoldResult(size) : b.getIndexAttr(1));
   }
   return sizes;
+}
+
+/// The first dim of the function's inputs that shares `arg`'s dim `d`'s
+/// dim_param (the importer's `kiln.dim_params`), or (arg, d). The runtime
+/// rejects a run whose inputs give one name two values
+/// (checkSymbolicDims), so such dims are one: BERT's input_ids and
+/// attention_mask are both [B, S], and the mask's B reaches the attention
+/// scores that input_ids' B reaches too.
+static std::pair<Value, int64_t> namedDimSource(Value v, int64_t d) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : nullptr;
+  if (!func || arg.getOwner() != &func.getBody().front())
+    return {v, d};
+  auto nameOf = [&](unsigned i, int64_t axis) -> StringRef {
+    auto params = func.getArgAttrOfType<ArrayAttr>(i, "kiln.dim_params");
+    if (!params || axis < 0 || axis >= int64_t(params.size()))
+      return {};
+    auto name = dyn_cast<StringAttr>(params[axis]);
+    return name ? name.getValue() : StringRef();
+  };
+  StringRef name = nameOf(arg.getArgNumber(), d);
+  if (name.empty())
+    return {v, d};
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto t = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+    if (!t)
+      continue;
+    for (int64_t axis = 0; axis < t.getRank(); ++axis)
+      if (t.isDynamicDim(axis) && nameOf(i, axis) == name)
+        return {func.getArgument(i), axis};
+  }
+  return {v, d};
 }
 
 std::pair<Value, int64_t> dimSource(Value v, int64_t d) {
@@ -280,7 +323,7 @@ std::pair<Value, int64_t> dimSource(Value v, int64_t d) {
     }
     break;
   }
-  return {v, d};
+  return namedDimSource(v, d);
 }
 
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,

@@ -109,9 +109,12 @@ def UntieEmptyTensors : Pass<"kiln-untie-empty-tensors", "mlir::ModuleOp"> {
     collapse_shape or expand_shape of an empty that CSE shared is cloned
     per use first: shared, it put the SiLUs after a detector's pointwise
     convolutions into one buffer, which kept them out of the GEMM's
-    epilogue.
+    epilogue. A linalg.fill of such an empty (the zero start of a GEMM's
+    C) is cloned per use as well: two GEMMs accumulating into one shared
+    fill made bufferization copy it for the second.
   }];
-  let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let dependentDialects = ["mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
 }
 
 def DecomposeAggregates

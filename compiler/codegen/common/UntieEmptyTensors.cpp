@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/Passes.h"
-
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
@@ -56,6 +56,17 @@ struct UntieEmptyTensorsPass
     });
     for (Operation *reshape : llvm::reverse(reshapes))
       untie(reshape);
+    // And the zero fills of an empty: two GEMMs accumulating into one
+    // shared fill made bufferization copy it for the second (BERT's four
+    // attention-score GEMMs each copied 256 KB of zeros once their sizes
+    // were known to be equal).
+    SmallVector<linalg::FillOp> fills;
+    getOperation().walk([&](linalg::FillOp fill) {
+      if (fill.getNumResults() == 1 && isReshapedEmpty(fill.getOutputs()[0]))
+        fills.push_back(fill);
+    });
+    for (linalg::FillOp fill : fills)
+      untie(fill);
     SmallVector<tensor::EmptyOp> empties;
     getOperation().walk([&](tensor::EmptyOp op) { empties.push_back(op); });
     for (tensor::EmptyOp empty : empties)

@@ -50,3 +50,21 @@ func.func @shared_reshape() -> (tensor<6x4xf32>, tensor<6x4xf32>) {
   %b = linalg.fill ins(%one : f32) outs(%c : tensor<6x4xf32>) -> tensor<6x4xf32>
   return %a, %b : tensor<6x4xf32>, tensor<6x4xf32>
 }
+
+// A zero fill CSE shared between two GEMMs: each gets its own fill of its
+// own empty, so neither accumulates into a copy of the other's start.
+// CHECK-LABEL: func.func @shared_fill(
+// CHECK-DAG:     %[[E0:.*]] = tensor.empty() : tensor<4x5xf32>
+// CHECK-DAG:     %[[E1:.*]] = tensor.empty() : tensor<4x5xf32>
+// CHECK-DAG:     %[[F0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E0]] : tensor<4x5xf32>)
+// CHECK-DAG:     %[[F1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E1]] : tensor<4x5xf32>)
+// CHECK-DAG:     linalg.matmul ins(%arg0, %arg1 : tensor<4x3xf32>, tensor<3x5xf32>) outs(%[[F0]] : tensor<4x5xf32>)
+// CHECK-DAG:     linalg.matmul ins(%arg2, %arg1 : tensor<4x3xf32>, tensor<3x5xf32>) outs(%[[F1]] : tensor<4x5xf32>)
+func.func @shared_fill(%a: tensor<4x3xf32>, %b: tensor<3x5xf32>, %c: tensor<4x3xf32>) -> (tensor<4x5xf32>, tensor<4x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x5xf32>) -> tensor<4x5xf32>
+  %x = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x5xf32>) outs(%f : tensor<4x5xf32>) -> tensor<4x5xf32>
+  %y = linalg.matmul ins(%c, %b : tensor<4x3xf32>, tensor<3x5xf32>) outs(%f : tensor<4x5xf32>) -> tensor<4x5xf32>
+  return %x, %y : tensor<4x5xf32>, tensor<4x5xf32>
+}

@@ -619,3 +619,29 @@ func.func @same_source_dims(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> (tensor
   %2 = onnx.Add(%1, %b) : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
   return %1, %2 : tensor<?x3xf32>, tensor<?x3xf32>
 }
+
+// -----
+
+// Inputs whose dims share a dim_param are equal (the runtime rejects a run
+// that gives one name two values): BERT's attention mask [B, 1, 1, S] on
+// scores computed from input_ids [B, S] adds with plain maps, and the
+// result's B is input_ids' own dim, not a max of both. A dim of another
+// name still broadcasts at run time.
+// CHECK-DAG: #[[MASK:.+]] = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
+// CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @named_dims
+// CHECK-NOT:   arith.maxui
+// CHECK:       linalg.generic {indexing_maps = [#[[ID3]], #[[MASK]], #[[ID3]]]
+// CHECK-NOT:     tensor.extract
+// CHECK:       linalg.yield
+// CHECK-LABEL: func.func @other_names
+// CHECK:       arith.maxui
+// CHECK:       tensor.extract
+func.func @named_dims(%s: tensor<?x8x?xf32> {kiln.dim_params = ["B", "", "S"]}, %mask: tensor<?x1x?xf32> {kiln.dim_params = ["B", "", "S"]}) -> tensor<?x8x?xf32> {
+  %0 = onnx.Add(%s, %mask) : (tensor<?x8x?xf32>, tensor<?x1x?xf32>) -> tensor<?x8x?xf32>
+  return %0 : tensor<?x8x?xf32>
+}
+func.func @other_names(%s: tensor<?x8x?xf32> {kiln.dim_params = ["B", "", "S"]}, %mask: tensor<?x1x?xf32> {kiln.dim_params = ["N", "", "S"]}) -> tensor<?x8x?xf32> {
+  %0 = onnx.Add(%s, %mask) : (tensor<?x8x?xf32>, tensor<?x1x?xf32>) -> tensor<?x8x?xf32>
+  return %0 : tensor<?x8x?xf32>
+}
