@@ -16,6 +16,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
+#include "llvm/ADT/MapVector.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -267,6 +269,51 @@ static std::pair<Value, int64_t> namedDimSource(Value v, int64_t d) {
         return {func.getArgument(i), axis};
   }
   return {v, d};
+}
+
+void checkNamedDims(func::FuncOp func) {
+  if (func.isExternal())
+    return;
+  // The first dim of each name, and the others that must equal it.
+  llvm::MapVector<StringRef, SmallVector<std::pair<unsigned, int64_t>>> named;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto t = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+    auto params = func.getArgAttrOfType<ArrayAttr>(i, "kiln.dim_params");
+    if (!t || !params)
+      continue;
+    for (int64_t axis = 0; axis < t.getRank(); ++axis) {
+      auto name = axis < int64_t(params.size())
+                      ? dyn_cast<StringAttr>(params[axis])
+                      : StringAttr();
+      if (t.isDynamicDim(axis) && name && !name.getValue().empty())
+        named[name.getValue()].push_back({i, axis});
+    }
+  }
+  OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+  Location loc = func.getLoc();
+  for (auto &[name, dims] : named) {
+    if (dims.size() < 2)
+      continue;
+    Value first = tensor::DimOp::create(
+        b, loc, func.getArgument(dims[0].first), dims[0].second);
+    Value ok;
+    for (auto [i, axis] : llvm::drop_begin(dims)) {
+      Value dim = tensor::DimOp::create(b, loc, func.getArgument(i), axis);
+      Value eq =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, first, dim);
+      ok = ok ? arith::AndIOp::create(b, loc, ok, eq).getResult() : eq;
+    }
+    std::string text = "Inconsistent values for symbolic dimension '" +
+                       name.str() +
+                       "' among the inputs: the compiled model relies on "
+                       "inputs that share a dim_param agreeing on it";
+    // The first byte is the error code (kiln_abi.h, `fail`): 2,
+    // INVALID_ARGUMENT, as the runtime's own check says it.
+    SmallVector<char> bytes{2};
+    bytes.append(text.begin(), text.end());
+    bytes.push_back(0);
+    check(b, loc, func, ok, constantBytesAddress(b, loc, bytes));
+  }
 }
 
 std::pair<Value, int64_t> dimSource(Value v, int64_t d) {

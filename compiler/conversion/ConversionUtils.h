@@ -4,6 +4,7 @@
 #define KILN_COMPILER_CONVERSION_CONVERSIONUTILS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -75,6 +76,13 @@ mlir::Type signlessType(mlir::Type t);
 /// convolutions and activations into both inputs of an Add, or through
 /// reshapes and transposes into both operands of attention's MatMuls.
 std::pair<mlir::Value, int64_t> dimSource(mlir::Value v, int64_t d);
+
+/// At the start of `func`, a run-time check that its inputs' dims sharing
+/// a dim_param (`kiln.dim_params`) are equal, which dimSource assumes: the
+/// runtime checks it too, but a session may turn that off
+/// (kiln.check_symbolic_dims), and the code must then fail the run rather
+/// than read past a shorter input.
+void checkNamedDims(mlir::func::FuncOp func);
 
 /// An arith.constant of `type` holding `bytes` (row-major elements) as a
 /// 64-byte aligned resource blob named after `name`, like the importer's

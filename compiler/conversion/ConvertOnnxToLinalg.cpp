@@ -224,6 +224,8 @@ struct ConvertOnnxToLinalgPass
     });
     if (unsupported)
       return signalPassFailure();
+    // dimSource takes inputs' dims of one dim_param as one.
+    module.walk([](func::FuncOp f) { checkNamedDims(f); });
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,

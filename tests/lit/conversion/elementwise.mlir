@@ -625,11 +625,16 @@ func.func @same_source_dims(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> (tensor
 // Inputs whose dims share a dim_param are equal (the runtime rejects a run
 // that gives one name two values): BERT's attention mask [B, 1, 1, S] on
 // scores computed from input_ids [B, S] adds with plain maps, and the
-// result's B is input_ids' own dim, not a max of both. A dim of another
-// name still broadcasts at run time.
+// result's B is input_ids' own dim, not a max of both. The function starts
+// by checking that the inputs agree (the runtime's own check can be turned
+// off). A dim of another name still broadcasts at run time.
 // CHECK-DAG: #[[MASK:.+]] = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
 // CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @named_dims
+// CHECK:       %[[B0:.+]] = tensor.dim %arg0, %c0
+// CHECK:       %[[B1:.+]] = tensor.dim %arg1, %c0
+// CHECK:       arith.cmpi eq, %[[B0]], %[[B1]]
+// CHECK:       func.call @kiln_check_failed
 // CHECK-NOT:   arith.maxui
 // CHECK:       linalg.generic {indexing_maps = [#[[ID3]], #[[MASK]], #[[ID3]]]
 // CHECK-NOT:     tensor.extract
