@@ -244,31 +244,44 @@ SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
 /// (checkSymbolicDims), so such dims are one: BERT's input_ids and
 /// attention_mask are both [B, S], and the mask's B reaches the attention
 /// scores that input_ids' B reaches too.
+/// The dim_param of input `i`'s dim `axis` (the importer's
+/// `kiln.dim_params`), or "" where the dim is static or has none.
+static StringRef dimParamOf(func::FuncOp func, unsigned i, int64_t axis) {
+  auto t = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+  auto params = func.getArgAttrOfType<ArrayAttr>(i, "kiln.dim_params");
+  if (!t || !params || axis < 0 || axis >= int64_t(params.size()) ||
+      axis >= t.getRank() || !t.isDynamicDim(axis))
+    return {};
+  auto name = dyn_cast<StringAttr>(params[axis]);
+  return name ? name.getValue() : StringRef();
+}
+
 static std::pair<Value, int64_t> namedDimSource(Value v, int64_t d) {
   auto arg = dyn_cast<BlockArgument>(v);
   auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
                   : nullptr;
   if (!func || arg.getOwner() != &func.getBody().front())
     return {v, d};
-  auto nameOf = [&](unsigned i, int64_t axis) -> StringRef {
-    auto params = func.getArgAttrOfType<ArrayAttr>(i, "kiln.dim_params");
-    if (!params || axis < 0 || axis >= int64_t(params.size()))
-      return {};
-    auto name = dyn_cast<StringAttr>(params[axis]);
-    return name ? name.getValue() : StringRef();
-  };
-  StringRef name = nameOf(arg.getArgNumber(), d);
+  StringRef name = dimParamOf(func, arg.getArgNumber(), d);
   if (name.empty())
     return {v, d};
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     auto t = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
-    if (!t)
-      continue;
-    for (int64_t axis = 0; axis < t.getRank(); ++axis)
-      if (t.isDynamicDim(axis) && nameOf(i, axis) == name)
+    for (int64_t axis = 0; t && axis < t.getRank(); ++axis)
+      if (dimParamOf(func, i, axis) == name)
         return {func.getArgument(i), axis};
   }
   return {v, d};
+}
+
+/// The address of a run-time failure's message: `text` after its error
+/// code's byte (kiln_abi.h, `fail`), NUL-terminated.
+static Value failureMessage(OpBuilder &b, Location loc, const std::string &text,
+                            int errorCode) {
+  SmallVector<char> bytes{static_cast<char>(errorCode)};
+  bytes.append(text.begin(), text.end());
+  bytes.push_back(0);
+  return constantBytesAddress(b, loc, bytes);
 }
 
 void checkNamedDims(func::FuncOp func) {
@@ -278,15 +291,10 @@ void checkNamedDims(func::FuncOp func) {
   llvm::MapVector<StringRef, SmallVector<std::pair<unsigned, int64_t>>> named;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     auto t = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
-    auto params = func.getArgAttrOfType<ArrayAttr>(i, "kiln.dim_params");
-    if (!t || !params)
-      continue;
-    for (int64_t axis = 0; axis < t.getRank(); ++axis) {
-      auto name = axis < int64_t(params.size())
-                      ? dyn_cast<StringAttr>(params[axis])
-                      : StringAttr();
-      if (t.isDynamicDim(axis) && name && !name.getValue().empty())
-        named[name.getValue()].push_back({i, axis});
+    for (int64_t axis = 0; t && axis < t.getRank(); ++axis) {
+      StringRef name = dimParamOf(func, i, axis);
+      if (!name.empty())
+        named[name].push_back({i, axis});
     }
   }
   OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
@@ -303,16 +311,15 @@ void checkNamedDims(func::FuncOp func) {
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, first, dim);
       ok = ok ? arith::AndIOp::create(b, loc, ok, eq).getResult() : eq;
     }
-    std::string text = "Inconsistent values for symbolic dimension '" +
-                       name.str() +
-                       "' among the inputs: the compiled model relies on "
-                       "inputs that share a dim_param agreeing on it";
-    // The first byte is the error code (kiln_abi.h, `fail`): 2,
     // INVALID_ARGUMENT, as the runtime's own check says it.
-    SmallVector<char> bytes{2};
-    bytes.append(text.begin(), text.end());
-    bytes.push_back(0);
-    check(b, loc, func, ok, constantBytesAddress(b, loc, bytes));
+    check(b, loc, func, ok,
+          failureMessage(b, loc,
+                         "Inconsistent values for symbolic dimension '" +
+                             name.str() +
+                             "' among the inputs: the compiled model "
+                             "relies on inputs that share a dim_param "
+                             "agreeing on it",
+                         /*INVALID_ARGUMENT*/ 2));
   }
 }
 
@@ -881,14 +888,11 @@ Value checkMessage(OpBuilder &b, Operation *op, StringRef what,
   // ONNX Runtime's words for a kernel that fails.
   StringRef opName = op->getName().getStringRef();
   opName.consume_front("onnx.");
-  std::string text = "Non-zero status code returned while running " +
-                     opName.str() + " node. Name:'" + nodeNameOf(op) +
-                     "' Status Message: " + what.str();
-  // The first byte is the error code (kiln_abi.h, `fail`).
-  SmallVector<char> bytes{static_cast<char>(errorCode)};
-  bytes.append(text.begin(), text.end());
-  bytes.push_back(0);
-  return constantBytesAddress(b, op->getLoc(), bytes);
+  return failureMessage(b, op->getLoc(),
+                        "Non-zero status code returned while running " +
+                            opName.str() + " node. Name:'" + nodeNameOf(op) +
+                            "' Status Message: " + what.str(),
+                        errorCode);
 }
 
 void check(OpBuilder &b, Location loc, Operation *anchor, Value ok,

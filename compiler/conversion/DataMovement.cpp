@@ -441,10 +441,7 @@ static Value gatherRows(OpBuilder &b, Location loc, Value data,
   if (!dataTy.getElementType().isIntOrFloat() || row.empty() ||
       ShapedType::isDynamicShape(row))
     return Value();
-  int64_t rowElements = 1;
-  for (int64_t d : row)
-    rowElements *= d;
-  if (rowElements * dataTy.getElementTypeBitWidth() < 512)
+  if (ShapedType::getNumElements(row) * dataTy.getElementTypeBitWidth() < 512)
     return Value();
   auto ty = RankedTensorType::get(staticSizes(sizes), resTy.getElementType());
   Value init = createEmpty(b, loc, ty, sizes);
@@ -458,20 +455,21 @@ static Value gatherRows(OpBuilder &b, Location loc, Value data,
   b.setInsertionPoint(forall.getTerminator());
   ValueRange ivs = forall.getInductionVars();
   Value i = tensor::ExtractOp::create(b, loc, indices, ivs.drop_front(axis));
+  SmallVector<OpFoldResult> rowSizes;
+  for (int64_t d : row)
+    rowSizes.push_back(idx(b, d));
   SmallVector<OpFoldResult> from(ivs.take_front(axis)), fromSizes(axis + 1,
                                                                   idx(b, 1));
   from.push_back(clampIndex(b, loc, wrapIndex(b, loc, i, dim), dim));
   from.append(row.size(), idx(b, 0));
-  for (int64_t d : row)
-    fromSizes.push_back(idx(b, d));
+  fromSizes.append(rowSizes);
   auto rowTy = RankedTensorType::get(row, dataTy.getElementType());
   Value slice = tensor::ExtractSliceOp::create(
       b, loc, rowTy, data, from, fromSizes,
       SmallVector<OpFoldResult>(r, idx(b, 1)));
   SmallVector<OpFoldResult> to(ivs), toSizes(axis + q, idx(b, 1));
   to.append(row.size(), idx(b, 0));
-  for (int64_t d : row)
-    toSizes.push_back(idx(b, d));
+  toSizes.append(rowSizes);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(
       b, loc, slice, forall.getRegionIterArgs()[0], to, toSizes,
@@ -527,12 +525,6 @@ struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
     for (int64_t d = axis + 1; d < r; ++d)
       sizes.push_back(dimOf(rewriter, loc, data, d));
     sizes = refineSizes(rewriter, resTy, sizes);
-    int64_t outRank = r - 1 + q;
-    SmallVector<AffineExpr> idxExprs;
-    for (int64_t d = 0; d < q; ++d)
-      idxExprs.push_back(rewriter.getAffineDimExpr(axis + d));
-    AffineMap idxMap =
-        AffineMap::get(outRank, 0, idxExprs, rewriter.getContext());
     Value dimV = val(rewriter, loc, axisDim);
     // Each index is checked once, in a loop nest over the indices, rather
     // than for every element it gathers (a row of an embedding table).
@@ -552,6 +544,11 @@ struct GatherLowering : OpConversionPattern<OnnxGatherOp> {
       rewriter.replaceOp(op, rows);
       return success();
     }
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t d = 0; d < q; ++d)
+      idxExprs.push_back(rewriter.getAffineDimExpr(axis + d));
+    AffineMap idxMap =
+        AffineMap::get(r - 1 + q, 0, idxExprs, rewriter.getContext());
     Value res = generateTensor(
         rewriter, loc, resTy, sizes, {indices}, {idxMap},
         [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange args) {

@@ -46,9 +46,8 @@ constexpr const char *kKernelOpsAttr = "kiln.kernel_ops";
 /// kernel's kind better than the vector code it may have become.
 constexpr const char *kKernelOpAttr = "kiln.kernel_op";
 
-/// Work at the top level of main. An scf.if is one too: an ONNX If, or an
-/// elementwise op's two versions (dims that broadcast at run time or not),
-/// whose generics are not at the top level.
+/// Work at the top level of main. An scf.if (an ONNX If) is one too: its
+/// branches' ops are not at the top level.
 bool isKernel(Operation &op) {
   return isa<linalg::LinalgOp, linalg::SoftmaxOp, scf::ForOp, scf::ParallelOp,
              scf::ForallOp, scf::WhileOp, scf::IfOp>(op);
