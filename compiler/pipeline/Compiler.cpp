@@ -49,9 +49,11 @@ void buildGraphPipeline(OpPassManager &pm, int optLevel) {
   pm.addNestedPass<func::FuncOp>(createOnnxResolveSequencesPass());
   if (optLevel >= 1) {
     // BASIC: redundant node elimination and exact-enough folds into Conv
+    // and of scalar factors into constant weights
     // (and, in codegen, elementwise fusion).
     pm.addNestedPass<func::FuncOp>(createOnnxSimplifyGraphPass());
     pm.addNestedPass<func::FuncOp>(createOnnxFoldIntoConvPass());
+    pm.addNestedPass<func::FuncOp>(createOnnxFoldScalePass());
     pm.addPass(createCSEPass());
     pm.addPass(createCanonicalizerPass());
   }

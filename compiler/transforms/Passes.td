@@ -84,6 +84,22 @@ def OnnxFoldIntoConvPass
   ];
 }
 
+def OnnxFoldScalePass : Pass<"kiln-fold-scale", "mlir::func::FuncOp"> {
+  let summary = "Fold a scalar factor into the constants its operand is "
+                "computed from";
+  let description = [{
+    Mul(x, c) or Div(x, c) with c a scalar float constant disappears when x
+    is computed linearly from constants: through single-use Transpose,
+    Reshape, Squeeze, Unsqueeze, Flatten and Identity, into one side of a
+    MatMul or Mul, the dividend of a Div, both sides of an Add or Sub, or a
+    Gemm's alpha and beta. The constants reached are replaced by scaled
+    copies (computed in double, rounded once; a constant with other users
+    is copied only up to 4096 elements). Attention's scale of its scores
+    then goes into the query or key projection's weights and bias. f32 and
+    f64 only; results change by rounding only.
+  }];
+}
+
 def OnnxFuseGeluPass : Pass<"kiln-fuse-gelu", "mlir::func::FuncOp"> {
   let summary = "Fuse the exporters' GELU subgraphs into onnx.Gelu (EXTENDED)";
   let description = [{

@@ -856,6 +856,48 @@ def cases():
     add(Case("Gather_short_rows", "Gather", [table((30, 3)), f(np.int64, -30, 29)],
              [[None, (2, 4)], [None, (3, 1)]]))
 
+    # Attention's scale folded into the projections' constants
+    # (kiln-fold-scale): Div of the scores by sqrt(d) through the heads'
+    # Reshape and Transpose; the dynamo form, Q and K^T each times
+    # d^-1/4; a factor after a Gemm (its alpha and beta). Symbolic batch
+    # and sequence.
+    heads = [0, 0, 2, 4]
+
+    def attention(scale_q=None, scale_k=None, scale_scores=None):
+        def proj(perm):
+            return [("MatMul", ["x0", wt(8, 8)]), ("Add", ["p", wt(8)]),
+                    ("Reshape", ["p", np.array(heads, np.int64)]),
+                    ("Transpose", ["p"], {"perm": perm})]
+        chain = [("Add", ["y", wt(8)]),
+                 ("Reshape", ["p", np.array(heads, np.int64)]),
+                 ("Transpose", ["p"], {"perm": [0, 2, 1, 3]})]
+        if scale_q:
+            chain.append(("Mul", ["p", c32(scale_q)]))
+        q = len(chain) - 1
+        chain += proj([0, 2, 3, 1])
+        if scale_k:
+            chain.append(("Mul", [c32(scale_k), "p"]))
+        chain.append(("MatMul", [f"c{q}", "p"]))
+        if scale_scores:
+            chain.append(("Div", ["p", c32(scale_scores)]))
+        chain.append(("Softmax", ["p"], {"axis": -1}))
+        s = len(chain) - 1
+        chain += proj([0, 2, 1, 3])
+        chain.append(("MatMul", [f"c{s}", "p"]))
+        return chain
+    for name, kw in [("div", {"scale_scores": 2.0}),
+                     ("q_k", {"scale_q": 0.5 ** 0.5, "scale_k": 0.5 ** 0.5})]:
+        chain = attention(**kw)
+        consts = sum(1 for _, ins, *r in chain for i in ins
+                     if isinstance(i, np.ndarray))
+        add(Case(f"FoldScale_attention_{name}", "MatMul", [f(), wt(8, 8)],
+                 [[(1, 5, 8)] + [None] * (1 + consts),
+                  [(2, 3, 8)] + [None] * (1 + consts)], chain=chain))
+    add(Case("FoldScale_gemm", "Gemm", [f(), wt(8, 6), wt(6)],
+             [[(4, 8), None, None, None], [(1, 8), None, None, None]],
+             attrs={"alpha": 1.5, "beta": 0.5},
+             chain=[("Mul", ["y", c32(0.3)])]))
+
     # The kernels of the other ISAs, whatever this CPU has: AVX2 (haswell)
     # and baseline x86-64 (SSE2) variants of the GEMM and depthwise cases.
     for mcpu in ["haswell", "x86-64"]:
