@@ -387,9 +387,24 @@ def bench_model(args, name, build, tmp):
                "compile_s": compile_s, "compile_mb": compile_mb}
         if rc != 0:
             row["error"] = "compile failed: " + err.strip().splitlines()[-1]
-        else:
-            run_model(args, row, d, path, so, feed, threads)
         rows.append(row)
+    # Rounds of Kiln and ORT at every thread count in turn: a shared host
+    # that slows down for a minute then slows both sides and every count
+    # of some rounds, and the median over rounds leaves those out (one
+    # round per count and side let a slow minute land on one of them).
+    samples = {id(r): {"kiln_ms": [], "ort_ms": []} for r in rows}
+    for _ in range(args.rounds):
+        for row in rows:
+            if "error" in row:
+                continue
+            run_model(args, row, d, path, so, feed, row["threads"])
+            if "error" not in row:
+                for key, got in samples[id(row)].items():
+                    got.append(row[key])
+    for row in rows:
+        if "error" not in row:
+            for key, got in samples[id(row)].items():
+                row[key] = float(np.median(got))
     return rows
 
 
@@ -428,6 +443,8 @@ def run_model(args, row, d, path, so, feed, threads):
 
     names = out.split("output names: ")[1].splitlines()[0].split(",")
     expected = np.load(oout)
+    if row.get("ok", "yes") != "yes":
+        return  # an earlier round's mismatch stands
     row["ok"] = "yes"
     for i, oname in enumerate(names):
         p = os.path.join(kout, sanitize(oname) + ".npy")
@@ -527,6 +544,10 @@ def main():
     ap.add_argument("--threads", default="1",
                     help="intra-op threads, or a comma-separated list of "
                     "counts (a row per model and count, and the speedups)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure each model this many times, Kiln and ORT "
+                    "at every thread count in turn, and report the median "
+                    "of the rounds' medians (for a noisy shared host)")
     ap.add_argument("--keep", help="keep models, artifacts and outputs here")
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)
@@ -549,7 +570,9 @@ def main():
     peak = fma_peak(args.build_dir)
     print(f"Kiln -O{args.opt} vs onnxruntime, "
           f"{','.join(map(str, args.threads))} thread(s), "
-          f"median of {args.runs} runs after {args.warmup} warm-up; "
+          f"median of {args.runs} runs after {args.warmup} warm-up"
+          + (f", median of {args.rounds} interleaved rounds"
+             if args.rounds > 1 else "") + "; "
           f"ort base RSS (python+numpy+onnxruntime import) {base_mb:.1f} MB")
     print(f"CPU: {cpu_model()}; fp32 FMA peak of one core, measured now: "
           + (f"{peak:.1f} GFLOP/s" if peak else "unknown"))
