@@ -555,10 +555,14 @@ def main():
                     "of the rounds' medians (for a noisy shared host)")
     ap.add_argument("--rt-priority", type=int, default=0,
                     help="run Kiln and ORT (not this script) SCHED_FIFO at "
-                    "this priority. Do not start the script itself under "
-                    "chrt: its RSS sampler, every 10 ms at the same "
-                    "priority, then takes a core from the threads it "
-                    "measures (Kiln's GPT on two threads 4.6 -> 6.0-8.3 ms)")
+                    "this priority. Best left off for two threads: with the "
+                    "sampler of this script runnable beside them, the "
+                    "kernel's real-time throttling stops one core's thread "
+                    "at a time (MobileNetV2 on two threads 3.9 ms without, "
+                    "5.2 ms with). Never start the script itself under "
+                    "chrt: its sampler then takes a core from the threads "
+                    "it measures (Kiln's GPT on two threads 4.6 -> 6.0-8.3 "
+                    "ms)")
     ap.add_argument("--keep", help="keep models, artifacts and outputs here")
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)
