@@ -396,31 +396,36 @@ def bench_model(args, name, build, tmp):
     # that slows down for a minute then slows both sides and every count
     # of some rounds, and the median over rounds leaves those out (one
     # round per count and side let a slow minute land on one of them).
-    samples = {id(r): {"kiln_ms": [], "ort_ms": []} for r in rows}
-    for _ in range(args.rounds):
-        for row in rows:
-            if "error" in row:
-                continue
-            run_model(args, row, d, path, so, feed, row["threads"])
-            if "error" not in row:
-                for key, got in samples[id(row)].items():
-                    got.append(row[key])
-    for row in rows:
-        if "error" not in row:
-            for key, got in samples[id(row)].items():
-                row[key] = float(np.median(got))
-    return rows
-
-
-def run_model(args, row, d, path, so, feed, threads):
-    """Runs the compiled model and ONNX Runtime at `threads` threads; fills
-    row (latencies, memory, whether the outputs agree) or row["error"]."""
-    from kiln_harness import compare, sanitize
     inputs = []
     for i, (k, v) in enumerate(feed.items()):
         p = os.path.join(d, f"in{i}.npy")
         np.save(p, v)
         inputs.append(f"{k}={p}")
+    npz = os.path.join(d, "inputs.npz")
+    np.savez(npz, **feed)
+    keys = ("kiln_ms", "ort_ms")
+    samples = [{key: [] for key in keys} for _ in rows]
+    for _ in range(args.rounds):
+        for row, got in zip(rows, samples):
+            if "error" in row:
+                continue
+            run_model(args, row, d, path, so, inputs, npz, row["threads"])
+            if "error" not in row:
+                for key in keys:
+                    got[key].append(row[key])
+    for row, got in zip(rows, samples):
+        if "error" not in row:
+            for key in keys:
+                row[key] = float(np.median(got[key]))
+    return rows
+
+
+def run_model(args, row, d, path, so, inputs, npz, threads):
+    """Runs the compiled model (its feeds: kiln-run's NAME=FILE arguments
+    and the same in one .npz for ORT) and ONNX Runtime at `threads`
+    threads; fills row (latencies, memory, whether the outputs agree) or
+    row["error"]."""
+    from kiln_harness import compare, sanitize
     kout = os.path.join(d, "kiln_out")
     os.makedirs(kout, exist_ok=True)
     rc, out, err, rss = run_measured(
@@ -433,8 +438,6 @@ def run_model(args, row, d, path, so, feed, threads):
         return
     row["kiln_ms"], row["kiln_mb"] = float(m.group(1)), peak_mb(out, rss)
 
-    npz = os.path.join(d, "inputs.npz")
-    np.savez(npz, **feed)
     oout = os.path.join(d, "ort_out.npz")
     rc, out, err, rss = run_measured(
         [sys.executable, os.path.abspath(__file__), "--ort-worker", path, npz,

@@ -40,11 +40,24 @@ namespace {
 /// this many elements; above it only a constant with no other user is.
 constexpr int64_t kSharedConstantLimit = 4096;
 
-/// Where a factor on a value is absorbed: constant operands to replace by
-/// scaled copies, and Gemms whose alpha and beta take it.
+/// How many ops the walk from the factor to the constants may cross.
+constexpr int kMaxDepth = 12;
+
+/// Where a factor on a value is absorbed: constant operands (with their
+/// values, read once) to replace by scaled copies, and Gemms whose alpha
+/// and beta take it.
 struct ScaleSites {
-  SmallVector<OpOperand *> constants;
+  SmallVector<std::pair<OpOperand *, FloatConstant>> constants;
   SmallVector<OnnxGemmOp> gemms;
+
+  /// What has been collected so far, to go back to when a branch fails.
+  std::pair<size_t, size_t> mark() const {
+    return {constants.size(), gemms.size()};
+  }
+  void rollback(std::pair<size_t, size_t> m) {
+    constants.truncate(m.first);
+    gemms.truncate(m.second);
+  }
 };
 
 /// Whether `v` is a float value of the types the factor may be folded into:
@@ -60,12 +73,12 @@ bool isWideFloat(Value v) {
 /// way has a single use, so nothing else sees the scaled values.
 bool collectSites(OpOperand &use, ScaleSites &sites, int depth) {
   Value v = use.get();
-  if (depth > 12 || !isWideFloat(v))
+  if (depth > kMaxDepth || !isWideFloat(v))
     return false;
   if (std::optional<FloatConstant> k = readFloatConstant(v)) {
     if (!v.hasOneUse() && k->type.getNumElements() > kSharedConstantLimit)
       return false;
-    sites.constants.push_back(&use);
+    sites.constants.push_back({&use, std::move(*k)});
     return true;
   }
   Operation *def = v.getDefiningOp();
@@ -79,11 +92,10 @@ bool collectSites(OpOperand &use, ScaleSites &sites, int depth) {
   // (usually the weights).
   auto eitherSide = [&](Operation *op) {
     for (unsigned i : {1u, 0u}) {
-      ScaleSites trial = sites;
-      if (collectSites(op->getOpOperand(i), trial, depth + 1)) {
-        sites = std::move(trial);
+      auto m = sites.mark();
+      if (collectSites(op->getOpOperand(i), sites, depth + 1))
         return true;
-      }
+      sites.rollback(m);
     }
     return false;
   };
@@ -94,12 +106,12 @@ bool collectSites(OpOperand &use, ScaleSites &sites, int depth) {
     return collectSites(def->getOpOperand(0), sites, depth + 1);
   // A sum takes it on both sides (a projection's bias).
   if (isa<OnnxAddOp, OnnxSubOp>(def)) {
-    ScaleSites trial = sites;
-    if (!collectSites(def->getOpOperand(0), trial, depth + 1) ||
-        !collectSites(def->getOpOperand(1), trial, depth + 1))
-      return false;
-    sites = std::move(trial);
-    return true;
+    auto m = sites.mark();
+    if (collectSites(def->getOpOperand(0), sites, depth + 1) &&
+        collectSites(def->getOpOperand(1), sites, depth + 1))
+      return true;
+    sites.rollback(m);
+    return false;
   }
   if (auto gemm = dyn_cast<OnnxGemmOp>(def)) {
     sites.gemms.push_back(gemm);
@@ -121,7 +133,8 @@ struct FoldScalarFactor : OpRewritePattern<OpTy> {
       std::optional<double> factor = getSplatFloat(c);
       auto cType = dyn_cast<RankedTensorType>(c.getType());
       if (!factor || !cType || cType.getNumElements() != 1 ||
-          x.getType() != op->getResult(0).getType() || readFloatConstant(x))
+          x.getType() != op->getResult(0).getType() ||
+          x.getDefiningOp<OnnxConstantOp>())
         continue;
       double s = isDiv ? 1.0 / *factor : *factor;
       if (!std::isfinite(s) || s == 0.0)
@@ -129,8 +142,9 @@ struct FoldScalarFactor : OpRewritePattern<OpTy> {
       ScaleSites sites;
       if (!collectSites(op->getOpOperand(i), sites, 0))
         continue;
-      for (OpOperand *use : sites.constants) {
-        FloatConstant k = *readFloatConstant(use->get());
+      for (auto &site : sites.constants) {
+        OpOperand *use = site.first;
+        FloatConstant &k = site.second;
         for (double &w : k.values)
           w *= s;
         rewriter.setInsertionPoint(use->getOwner());

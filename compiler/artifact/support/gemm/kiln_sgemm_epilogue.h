@@ -20,9 +20,14 @@ static inline kg_vec KG_NAME(select)(kg_ivec mask, kg_vec a, kg_vec b) {
   return (kg_vec)(((kg_ivec)a & mask) | ((kg_ivec)b & ~mask));
 }
 
-/* exp(r) on |r| <= ln 2 / 2: its Taylor polynomial of degree 7
+/* ln FLT_MIN: below it exp is 0 (see vexp). */
+#define KG_EXP_LN_MIN (-87.3365447f)
+
+/* exp(x) / 2^n for n = round(x / ln 2): r = x - n ln 2, ln 2 in two parts
+ * so r is exact, and exp's Taylor polynomial of degree 7 on |r| <= ln 2 / 2
  * (truncation below 1e-8 relative). */
-static inline kg_vec KG_NAME(expPoly)(kg_vec r) {
+static inline kg_vec KG_NAME(expReduced)(kg_vec x, kg_vec n) {
+  kg_vec r = x - n * KG_SET1(0.693359375f) + n * KG_SET1(2.12194440e-4f);
   kg_vec p = KG_SET1(1.0f / 5040);
   p = p * r + KG_SET1(1.0f / 720);
   p = p * r + KG_SET1(1.0f / 120);
@@ -34,8 +39,7 @@ static inline kg_vec KG_NAME(expPoly)(kg_vec r) {
 }
 
 /* exp(x), x clamped to [ln FLT_MIN, 88] (where 2^n stays a normal float):
- * 2^n * p(r) with n = round(x / ln 2), r = x - n ln 2 with ln 2 in two
- * parts so r is exact. Below ln FLT_MIN it is 0, not a subnormal: a
+ * 2^n * expReduced(x, n). Below ln FLT_MIN it is 0, not a subnormal: a
  * softmax row under a mask of -1e9 would otherwise hold 1e-38s that the
  * next product multiplies, and Intel cores take microcode assists on
  * subnormal operands (a GPT decoder's attention ran 3.5 times slower).
@@ -50,26 +54,25 @@ static inline kg_vec KG_NAME(expPoly)(kg_vec r) {
  * and softmax goes through it. */
 static inline kg_vec KG_NAME(vexp)(kg_vec x) {
   const __mmask16 keep =
-      _mm512_cmp_ps_mask(x, KG_SET1(-87.3365447f), _CMP_NLT_UQ);
+      _mm512_cmp_ps_mask(x, KG_SET1(KG_EXP_LN_MIN), _CMP_NLT_UQ);
   x = _mm512_min_ps(KG_SET1(88.0f), x);
   kg_vec n = _mm512_roundscale_ps(x * KG_SET1(1.44269504088896341f),
                                   _MM_FROUND_TO_NEAREST_INT |
                                       _MM_FROUND_NO_EXC);
-  kg_vec r = x - n * KG_SET1(0.693359375f) + n * KG_SET1(2.12194440e-4f);
-  return _mm512_maskz_scalef_ps(keep, KG_NAME(expPoly)(r), n);
+  return _mm512_maskz_scalef_ps(keep, KG_NAME(expReduced)(x, n), n);
 }
 #else
 static inline kg_vec KG_NAME(vexp)(kg_vec x) {
   const kg_vec magic = KG_SET1(12582912.0f);
-  const kg_vec lnMin = KG_SET1(-87.3365447f);
+  const kg_vec lnMin = KG_SET1(KG_EXP_LN_MIN);
   kg_ivec under = (kg_ivec)(x < lnMin);
   x = KG_MIN(KG_SET1(88.0f), KG_MAX(lnMin, x));
   /* n by the 1.5 * 2^23 trick: t's low mantissa bits hold it. */
   kg_vec t = x * KG_SET1(1.44269504088896341f) + magic;
   kg_vec n = t - magic;
-  kg_vec r = x - n * KG_SET1(0.693359375f) + n * KG_SET1(2.12194440e-4f);
   kg_ivec bits = ((kg_ivec)t - (kg_ivec)magic + 127) << 23;
-  return (kg_vec)((kg_ivec)(KG_NAME(expPoly)(r) * (kg_vec)bits) & ~under);
+  return (kg_vec)((kg_ivec)(KG_NAME(expReduced)(x, n) * (kg_vec)bits) &
+                  ~under);
 }
 #endif
 
