@@ -36,7 +36,7 @@ using namespace mlir;
 
 namespace kiln {
 
-void buildGraphPipeline(OpPassManager &pm, int optLevel) {
+void buildGraphPipeline(OpPassManager &pm, int optLevel, bool cpu) {
   pm.addNestedPass<func::FuncOp>(createOnnxShapeInferencePass());
   // Even DISABLE_ALL evaluates the small integer shape arithmetic exporters
   // emit: without it some tensors have no rank and cannot be compiled.
@@ -63,12 +63,15 @@ void buildGraphPipeline(OpPassManager &pm, int optLevel) {
     pm.addNestedPass<func::FuncOp>(createOnnxFuseGeluPass());
     pm.addNestedPass<func::FuncOp>(createOnnxFuseLayerNormPass());
     pm.addNestedPass<func::FuncOp>(createOnnxFuseGemmPass());
+    // kiln.attention has a CPU kernel only.
+    if (cpu)
+      pm.addNestedPass<func::FuncOp>(createOnnxFuseAttentionPass());
   }
   // ALL (O3) adds tile-and-vectorize in the CPU codegen.
 }
 
 void buildCpuPipeline(OpPassManager &pm, int optLevel) {
-  buildGraphPipeline(pm, optLevel);
+  buildGraphPipeline(pm, optLevel, /*cpu=*/true);
   pm.addPass(createConvertOnnxToLinalg());
   buildCpuCodegenPipeline(pm, CpuCodegenOptions{optLevel});
 }
@@ -214,12 +217,10 @@ bool compileModel(const std::string &modelPath, const std::string &bytes,
     ctx.disableMultithreading();
     pm.enableIRPrinting();
   }
-  if (options.emit == EmitKind::Onnx) {
-    buildGraphPipeline(pm, options.optLevel);
-  } else {
-    buildGraphPipeline(pm, options.optLevel);
+  buildGraphPipeline(pm, options.optLevel,
+                     options.provider == Provider::Cpu);
+  if (options.emit != EmitKind::Onnx)
     pm.addPass(createConvertOnnxToLinalg());
-  }
   // The signature is read before lowering erases the kiln.* attributes.
   if (failed(pm.run(*module)))
     return fail(9, "");

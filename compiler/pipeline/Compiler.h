@@ -98,7 +98,8 @@ struct CompileOptions {
 };
 
 /// Graph passes on the onnx dialect for an optimization level.
-void buildGraphPipeline(mlir::OpPassManager &pm, int optLevel);
+/// `cpu`: the CPU provider, which alone has a kernel for kiln.attention.
+void buildGraphPipeline(mlir::OpPassManager &pm, int optLevel, bool cpu);
 
 /// The whole pipeline from the onnx dialect to the LLVM dialect.
 void buildCpuPipeline(mlir::OpPassManager &pm, int optLevel);

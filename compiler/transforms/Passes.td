@@ -132,6 +132,23 @@ def OnnxFuseLayerNormPass
   }];
 }
 
+def OnnxFuseAttentionPass
+    : Pass<"kiln-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Fuse scaled dot-product attention into kiln.attention "
+                "(EXTENDED, CPU)";
+  let description = [{
+    Matches MatMul(Softmax(s, axis = -1), V) where s is MatMul(Q, K^T),
+    optionally times or divided by a scalar constant, then optionally plus
+    an f32 mask or Where(i1 mask, s, scalar fill), over rank-4 f32 tensors
+    whose intermediates have no other users, into one kiln.attention. Q, K
+    and V are read through the Transposes that split their heads and the
+    result is written through the one that merges them, where those keep
+    the feature dim last. The CPU lowers the op to one kernel
+    (kiln-attention-ukernel); other providers do not run this pass.
+  }];
+  let dependentDialects = ["kiln::codegen::KilnCodegenDialect"];
+}
+
 def OnnxFuseGemmPass : Pass<"kiln-fuse-gemm", "mlir::func::FuncOp"> {
   let summary = "MatMul + Add into Gemm, Transposes into transA/transB "
                 "(EXTENDED)";

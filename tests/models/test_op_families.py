@@ -863,7 +863,8 @@ def cases():
     # and sequence.
     heads = [0, 0, 2, 4]
 
-    def attention(scale_q=None, scale_k=None, scale_scores=None):
+    def attention(scale_q=None, scale_k=None, scale_scores=None, mask=None,
+                  where=None):
         def proj(perm):
             return [("MatMul", ["x0", wt(8, 8)]), ("Add", ["p", wt(8)]),
                     ("Reshape", ["p", np.array(heads, np.int64)]),
@@ -880,6 +881,10 @@ def cases():
         chain.append(("MatMul", [f"c{q}", "p"]))
         if scale_scores:
             chain.append(("Div", ["p", c32(scale_scores)]))
+        if mask is not None:
+            chain.append(("Add", ["p", mask]))
+        if where is not None:
+            chain.append(("Where", [where, "p", c32(-1e9)]))
         chain.append(("Softmax", ["p"], {"axis": -1}))
         s = len(chain) - 1
         chain += proj([0, 2, 1, 3])
@@ -893,6 +898,24 @@ def cases():
         add(Case(f"FoldScale_attention_{name}", "MatMul", [f(), wt(8, 8)],
                  [[(1, 5, 8)] + [None] * (1 + consts),
                   [(2, 3, 8)] + [None] * (1 + consts)], chain=chain))
+    # (kiln-fuse-attention, the fused kernel): a padding mask added, a
+    # causal Where over two blocks of 256 keys (the upper one skipped), a
+    # long sequence of symbolic length, against ORT's unfused graph.
+    rng = np.random.default_rng(3)
+    for name, seq, kw in [
+            ("padding_mask", 40, {"mask": np.where(
+                rng.random((1, 1, 1, 40)) < 0.2, -1e4, 0.0).astype(np.float32)}),
+            ("causal_where", 300, {"where": np.tril(
+                np.ones((1, 1, 300, 300), bool))}),
+            ("long", None, {"scale_scores": 2.0})]:
+        chain = attention(**kw)
+        consts = sum(1 for _, ins, *r in chain for i in ins
+                     if isinstance(i, np.ndarray))
+        shapes = ([[(1, seq, 8)] + [None] * (1 + consts)] if seq else
+                  [[(1, 600, 8)] + [None] * (1 + consts),
+                   [(2, 37, 8)] + [None] * (1 + consts)])
+        add(Case(f"Attention_{name}", "MatMul", [f(), wt(8, 8)], shapes,
+                 chain=chain, static=seq is not None))
     add(Case("FoldScale_gemm", "Gemm", [f(), wt(8, 6), wt(6)],
              [[(4, 8), None, None, None], [(1, 8), None, None, None]],
              attrs={"alpha": 1.5, "beta": 0.5},

@@ -16,10 +16,17 @@ using namespace kiln::codegen;
 #define GET_ATTRDEF_CLASSES
 #include "compiler/codegen/common/KilnCodegenAttrs.cpp.inc"
 
+#define GET_OP_CLASSES
+#include "compiler/codegen/common/KilnCodegenOps.cpp.inc"
+
 void KilnCodegenDialect::initialize() {
   addAttributes<
 #define GET_ATTRDEF_LIST
 #include "compiler/codegen/common/KilnCodegenAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "compiler/codegen/common/KilnCodegenOps.cpp.inc"
       >();
 }
 

@@ -15,6 +15,13 @@
 #define GET_ATTRDEF_CLASSES
 #include "compiler/codegen/common/KilnCodegenAttrs.h.inc"
 
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "compiler/codegen/common/KilnCodegenOps.h.inc"
+
 namespace kiln::codegen {
 
 /// The discardable attributes the strategy layer uses.

@@ -14,14 +14,18 @@
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/DialectBase.td"
 include "mlir/IR/EnumAttr.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 def Kiln_CodegenDialect : Dialect {
   let name = "kiln";
   let cppNamespace = "::kiln::codegen";
-  let summary = "Kiln's code generation attributes";
+  let summary = "Kiln's code generation attributes and fused ops";
   let description = [{
-    Attributes only: `#kiln.target<...>` describes the machine code is
-    generated for, `#kiln.lowering_config<...>` says how one op is lowered.
+    `#kiln.target<...>` describes the machine code is generated for,
+    `#kiln.lowering_config<...>` says how one op is lowered, and
+    `kiln.attention` is a fusion no upstream dialect has an op for.
   }];
   let useDefaultAttributePrinterParser = 1;
 }
@@ -132,6 +136,49 @@ def Kiln_LoweringConfigAttr : AttrDef<Kiln_CodegenDialect, "LoweringConfig"> {
         (`,` `reduction` `=` `[` $reduction_tiles^ `]`)? `>`
   }];
   let genVerifyDecl = 1;
+}
+
+def Kiln_AttentionOp : Op<Kiln_CodegenDialect, "attention", [
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, [
+      "bufferizesToAllocation", "getBufferType", "bufferize",
+      "bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+      "getAliasingValues"]>]> {
+  let summary = "softmax(mask(scale * Q K^T)) V per batch and head, fused";
+  let description = [{
+    Scaled dot-product attention as one op (kiln-fuse-attention builds it
+    from the exporters' MatMul, scale, mask, Softmax, MatMul), lowered on
+    the CPU to one kernel with an online softmax (kiln-attention-ukernel):
+    the Sq x Skv scores are never stored.
+
+    Every operand and the result has rank 4; `query_dims`, `key_dims`,
+    `value_dims` and `result_dims` name the operand dim holding each logical
+    dim (batch, head, sequence, feature), so the heads' transposes of a
+    [B, S, H, D] projection are read in place; the feature dim is the last
+    one. Batch and head dims of size 1 broadcast. The mask is optional and
+    broadcasts to [B, H, Sq, Skv] from the right: f32 values are added to
+    the scaled scores; i1 values select the score (true) or `mask_fill`
+    (false), as Where(mask, scores, fill).
+
+    On tensors the op returns its result; on buffers it writes `output`.
+  }];
+  let arguments = (ins AnyShaped:$query, AnyShaped:$key, AnyShaped:$value,
+                       Optional<AnyShaped>:$mask,
+                       Optional<AnyMemRef>:$output,
+                       F32Attr:$scale,
+                       OptionalAttr<F32Attr>:$mask_fill,
+                       DenseI64ArrayAttr:$query_dims,
+                       DenseI64ArrayAttr:$key_dims,
+                       DenseI64ArrayAttr:$value_dims,
+                       DenseI64ArrayAttr:$result_dims);
+  let results = (outs Optional<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`outs` `(` $output^ `:` type($output) `)`)? attr-dict `:`
+    type($query) `,` type($key) `,` type($value) (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
 }
 
 #endif

@@ -93,7 +93,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               // Foralls (the directions of a bidirectional recurrence) are
               // parallel loops once their outputs are buffers.
               "scf-forall-to-parallel,canonicalize,"
-              "buffer-deallocation-pipeline,convert-bufferization-to-memref," +
+              "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+              // kiln.attention has no other lowering: at every level.
+              "kiln-attention-ukernel," +
                   gemm + profile +
                   // Once the kernels are calls: buffers live from their
                   // first use to their last, so the arena reuses them.

@@ -284,6 +284,28 @@ def SoftmaxUkernel : Pass<"kiln-softmax-ukernel", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def AttentionUkernel : Pass<"kiln-attention-ukernel", "mlir::ModuleOp"> {
+  let summary = "kiln.attention on buffers as calls to the fused kernel";
+  let description = [{
+    Runs after bufferization. Every kiln.attention on buffers becomes
+
+      func.call @kiln_attention_<isa>(B, H, Sq, Skv, D, Dv,
+          q, q strides (batch, head, row), k, ..., v, ...,
+          mask, mask strides (batch, head, query, key), kind, fill, scale,
+          y, y strides (batch, head, row))
+
+    (index values; the ISA is the module's kiln.target's), the strides
+    those of the logical dims the op's *_dims attributes name, 0 where a
+    dim of size 1 broadcasts; kind 0 no mask, 1 f32 added, 2 i1 selecting
+    the score or fill (f32 bits, as scale). An operand whose feature dim
+    is not contiguous is copied first.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def DispatchParallelLoops
     : Pass<"kiln-dispatch-parallel-loops", "mlir::ModuleOp"> {
   let summary = "Run the outermost parallel loops on the runtime's thread pool";

@@ -134,10 +134,11 @@ WindowGeometry getWindowGeometry(Operation *op, bool oneD,
 BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   auto meta = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
   Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-  unsigned bytes = cast<MemRefType>(buffer.getType())
-                       .getElementType()
-                       .getIntOrFloatBitWidth() /
-                   8;
+  // i1 elements are bytes in memory (kiln-byte-bools).
+  unsigned bytes = std::max(1u, cast<MemRefType>(buffer.getType())
+                                        .getElementType()
+                                        .getIntOrFloatBitWidth() /
+                                    8);
   Value size = arith::ConstantIndexOp::create(b, loc, bytes);
   Value offset = arith::MulIOp::create(b, loc, meta.getOffset(), size);
   BufferArg arg;

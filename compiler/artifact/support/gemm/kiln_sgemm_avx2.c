@@ -71,6 +71,7 @@ static inline kg_vec kg_loadrange_or(const float *p, int64_t lo, int64_t hi,
 #define KG_NANMASK(v) _mm256_cmp_ps(v, v, _CMP_UNORD_Q)
 #include "kiln_sgemm_impl.h"
 #include "kiln_softmax_impl.h"
+#include "kiln_attention_impl.h"
 #include "kiln_pool_impl.h"
 #include "kiln_transpose_impl.h"
 /* The int16 GEMM's integer vectors (kiln_igemm_impl.h). */

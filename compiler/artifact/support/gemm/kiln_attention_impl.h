@@ -1,0 +1,455 @@
+/*===- kiln_attention_impl.h - Fused attention, once per ISA -------------===*
+ *
+ * Included by the ISA files after kiln_sgemm_impl.h (its vector operations,
+ * vexp, scratch and the thread-pool entry). kiln-attention-ukernel calls
+ *
+ *   kiln_attention_<isa>(B, H, Sq, Skv, D, Dv,
+ *                        q, sqb, sqh, sqs,  k, skb, skh, sks,
+ *                        v, svb, svh, svs,
+ *                        mask, smb, smh, smq, smk, kind, fillBits, scaleBits,
+ *                        y, syb, syh, sys)
+ *
+ * for y[b, h] = softmax(mask(scale * q[b, h] k[b, h]^T)) v[b, h], every
+ * operand with element strides over (batch, head, row) and its last dim
+ * (D or Dv) contiguous; a stride of 0 broadcasts. `kind` says what the mask
+ * is: 0 none, 1 floats added to the scaled scores, 2 bytes (ONNX bools)
+ * where a zero replaces the score by `fill` (Where(mask, s, fill)). fill
+ * and scale are float bit patterns.
+ *
+ * One pass over the keys per block of query rows with an online softmax
+ * (Milakov and Gimelshein; Dao's FlashAttention-2): per block of
+ * KG_AT_NK keys, the scores of a tile of KG_AT_R rows are computed into
+ * registers and scratch, the rows' running max and sum are updated, the
+ * accumulated outputs rescaled by exp(old max - new max) and the block's
+ * exp(s - max) . v added; y = accumulator / sum at the end. The scores
+ * never exist as a Sq x Skv tensor, so memory does not grow with the
+ * square of the sequence. A block every row of a tile has masked out by a
+ * bool mask is skipped when its exp would be 0 anyway (the rows' max already
+ * 104 above fill, where exp underflows): a causal mask's upper triangle
+ * costs nothing, and the result is the same bit for bit.
+ *
+ * A row whose scores are all -inf is NaN (0 / 0), as the reference's
+ * softmax; NaN in a score makes its row NaN.
+ *
+ *===--------------------------------------------------------------------===*/
+
+/* Rows of a register tile and vectors of its columns (AVX-512: 24 of 32
+ * registers accumulate; the others: 12 of 16). */
+#undef KG_AT_R
+#if KG_W == 16
+#define KG_AT_R 6
+#else
+#define KG_AT_R 3
+#endif
+#define KG_AT_NV 4
+/* Keys per block: a tile's scores (R x 256 floats) and the block's packed
+ * keys and values (256 x D each) stay in L1 and L2. */
+#define KG_AT_NK 256
+/* Query rows per task at most: its packed queries and accumulators. */
+#define KG_AT_QB 128
+
+typedef struct {
+  int64_t B, H, Sq, Skv, D, Dv;
+  const float *q;
+  int64_t sqb, sqh, sqs;
+  const float *k;
+  int64_t skb, skh, sks;
+  const float *v;
+  int64_t svb, svh, svs;
+  const char *mask;
+  int64_t smb, smh, smq, smk;
+  int kind;
+  float fill, scale;
+  float *y;
+  int64_t syb, syh, sys;
+  /* Query rows per task and tasks per (batch, head). */
+  int64_t qb, qBlocks;
+} KG_NAME(atJob);
+
+static inline int64_t KG_NAME(atRound)(int64_t n, int64_t m) {
+  return (n + m - 1) / m * m;
+}
+
+/* s[r][c] = sum_d q[r][d] kt[d][c] for the tile's KG_AT_R rows (q packed
+ * [R][D]) and NV vectors of columns of kt (packed [D][ldk]). */
+#define KG_AT_QK(NV)                                                           \
+  static inline void KG_NAME(atQK##NV)(const float *q, int64_t D,              \
+                                       const float *kt, int64_t ldk,           \
+                                       float *s, int64_t lds) {                \
+    kg_vec acc[KG_AT_R][NV];                                                   \
+    for (int r = 0; r < KG_AT_R; ++r)                                          \
+      for (int c = 0; c < NV; ++c)                                             \
+        acc[r][c] = KG_SET1(0.0f);                                             \
+    for (int64_t d = 0; d < D; ++d) {                                          \
+      kg_vec b[NV];                                                            \
+      for (int c = 0; c < NV; ++c)                                             \
+        b[c] = KG_LOADU(kt + d * ldk + c * KG_W);                              \
+      for (int r = 0; r < KG_AT_R; ++r) {                                      \
+        kg_vec a = KG_SET1(q[r * D + d]);                                      \
+        for (int c = 0; c < NV; ++c)                                           \
+          acc[r][c] = KG_FMA(a, b[c], acc[r][c]);                              \
+      }                                                                        \
+    }                                                                          \
+    for (int r = 0; r < KG_AT_R; ++r)                                          \
+      for (int c = 0; c < NV; ++c)                                             \
+        KG_STOREU(s + r * lds + c * KG_W, acc[r][c]);                          \
+  }
+KG_AT_QK(1)
+KG_AT_QK(2)
+KG_AT_QK(3)
+KG_AT_QK(4)
+
+/* o[r][c] += sum_j p[r][j] v[j][c] over the block's n keys, for the tile's
+ * rows and NV vectors of columns of v (packed [n][ldv]). */
+#define KG_AT_PV(NV)                                                           \
+  static inline void KG_NAME(atPV##NV)(const float *p, int64_t lds,            \
+                                       int64_t n, const float *v, int64_t ldv, \
+                                       float *o, int64_t ldo) {                \
+    kg_vec acc[KG_AT_R][NV];                                                   \
+    for (int r = 0; r < KG_AT_R; ++r)                                          \
+      for (int c = 0; c < NV; ++c)                                             \
+        acc[r][c] = KG_LOADU(o + r * ldo + c * KG_W);                          \
+    for (int64_t j = 0; j < n; ++j) {                                          \
+      kg_vec b[NV];                                                            \
+      for (int c = 0; c < NV; ++c)                                             \
+        b[c] = KG_LOADU(v + j * ldv + c * KG_W);                               \
+      for (int r = 0; r < KG_AT_R; ++r) {                                      \
+        kg_vec a = KG_SET1(p[r * lds + j]);                                    \
+        for (int c = 0; c < NV; ++c)                                           \
+          acc[r][c] = KG_FMA(a, b[c], acc[r][c]);                              \
+      }                                                                        \
+    }                                                                          \
+    for (int r = 0; r < KG_AT_R; ++r)                                          \
+      for (int c = 0; c < NV; ++c)                                             \
+        KG_STOREU(o + r * ldo + c * KG_W, acc[r][c]);                          \
+  }
+KG_AT_PV(1)
+KG_AT_PV(2)
+KG_AT_PV(3)
+KG_AT_PV(4)
+
+/* The scores of a tile against a block: columns in runs of KG_AT_NV
+ * vectors, the last run narrower. */
+static void KG_NAME(atScores)(const float *q, int64_t D, const float *kt,
+                              int64_t cols, float *s) {
+  for (int64_t c = 0; c < cols; c += KG_AT_NV * KG_W) {
+    int64_t nv = (cols - c) / KG_W;
+    switch (nv > KG_AT_NV ? KG_AT_NV : nv) {
+    case 1: KG_NAME(atQK1)(q, D, kt + c, cols, s + c, cols); break;
+    case 2: KG_NAME(atQK2)(q, D, kt + c, cols, s + c, cols); break;
+    case 3: KG_NAME(atQK3)(q, D, kt + c, cols, s + c, cols); break;
+    default: KG_NAME(atQK4)(q, D, kt + c, cols, s + c, cols); break;
+    }
+  }
+}
+
+static void KG_NAME(atAccumulate)(const float *p, int64_t lds, int64_t n,
+                                  const float *v, int64_t ldv, int64_t dvp,
+                                  float *o) {
+  for (int64_t c = 0; c < dvp; c += KG_AT_NV * KG_W) {
+    int64_t nv = (dvp - c) / KG_W;
+    switch (nv > KG_AT_NV ? KG_AT_NV : nv) {
+    case 1: KG_NAME(atPV1)(p, lds, n, v + c, ldv, o + c, dvp); break;
+    case 2: KG_NAME(atPV2)(p, lds, n, v + c, ldv, o + c, dvp); break;
+    case 3: KG_NAME(atPV3)(p, lds, n, v + c, ldv, o + c, dvp); break;
+    default: KG_NAME(atPV4)(p, lds, n, v + c, ldv, o + c, dvp); break;
+    }
+  }
+}
+
+/* Whether the bool mask's bytes for rows [i0, i1) and keys [j0, j0 + n)
+ * are all zero (*none) or all non-zero (*all). */
+static void KG_NAME(atMaskBlock)(const KG_NAME(atJob) * j, const char *m,
+                                 int64_t i0, int64_t i1, int64_t j0,
+                                 int64_t n, int *none, int *all) {
+  int anySet = 0, anyClear = 0;
+  for (int64_t i = i0; i < i1 && !(anySet && anyClear); ++i) {
+    const char *row = m + i * j->smq + j0 * j->smk;
+    if (j->smk == 0) {
+      anySet |= row[0] != 0;
+      anyClear |= row[0] == 0;
+      continue;
+    }
+    int64_t c = 0;
+    if (j->smk == 1)
+      for (; c + 8 <= n; c += 8) {
+        uint64_t w;
+        memcpy(&w, row + c, 8);
+        /* ONNX bools are bytes 0 and 1. */
+        anySet |= w != 0;
+        anyClear |= w != 0x0101010101010101ull;
+      }
+    for (; c < n; ++c) {
+      char b = row[c * j->smk];
+      anySet |= b != 0;
+      anyClear |= b == 0;
+    }
+  }
+  *none = !anySet;
+  *all = !anyClear;
+}
+
+/* s where the mask's bytes m[0, KG_W) are non-zero, fill elsewhere. */
+static inline kg_vec KG_NAME(atSelect)(kg_vec s, const char *m, kg_vec fill) {
+#if KG_W == 16
+  __m512i b = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)m));
+  return _mm512_mask_blend_ps(_mm512_test_epi32_mask(b, b), fill, s);
+#elif KG_W == 8
+  __m256i b = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)m));
+  __m256 clear = _mm256_castsi256_ps(
+      _mm256_cmpeq_epi32(b, _mm256_setzero_si256()));
+  return _mm256_blendv_ps(s, fill, clear);
+#else
+  float t[KG_W] __attribute__((aligned(64))), f[KG_W];
+  KG_STOREU(t, s);
+  KG_STOREU(f, fill);
+  for (int i = 0; i < KG_W; ++i)
+    t[i] = m[i] ? t[i] : f[i];
+  return KG_LOADU(t);
+#endif
+}
+
+/* kt[d][c] = k[c * sk + d] for c < n (zero up to cols), d < D: 8 x 8
+ * blocks transposed in registers where the ISA has them. */
+static void KG_NAME(atPackKeys)(const float *k, int64_t sk, int64_t n,
+                                int64_t D, float *kt, int64_t cols) {
+  int64_t c0 = 0;
+#ifdef __AVX__
+  for (; c0 + 8 <= n; c0 += 8) {
+    int64_t d = 0;
+    for (; d + 8 <= D; d += 8)
+      KG_NAME(transpose8)(k + c0 * sk + d, sk, kt + d * cols + c0, cols);
+    for (; d < D; ++d)
+      for (int64_t c = c0; c < c0 + 8; ++c)
+        kt[d * cols + c] = k[c * sk + d];
+  }
+#endif
+  for (int64_t d = 0; d < D; ++d) {
+    for (int64_t c = c0; c < n; ++c)
+      kt[d * cols + c] = k[c * sk + d];
+    for (int64_t c = n; c < cols; ++c)
+      kt[d * cols + c] = 0.0f;
+  }
+}
+
+/* Horizontal max and sum of a vector. */
+static inline float KG_NAME(atHmax)(kg_vec v) {
+  float t[KG_W] __attribute__((aligned(64)));
+  KG_STOREU(t, v);
+  float m = t[0];
+  for (int i = 1; i < KG_W; ++i)
+    m = t[i] > m || t[i] != t[i] ? t[i] : m;
+  return m;
+}
+static inline float KG_NAME(atHsum)(kg_vec v) {
+  float t[KG_W] __attribute__((aligned(64)));
+  KG_STOREU(t, v);
+  float s = 0.0f;
+  for (int i = 0; i < KG_W; ++i)
+    s += t[i];
+  return s;
+}
+static inline float KG_NAME(atExp)(float x) {
+  float t[KG_W] __attribute__((aligned(64)));
+  KG_STOREU(t, KG_NAME(vexp)(KG_SET1(x)));
+  return t[0];
+}
+
+/* Tasks [begin, end): (batch, head, block of query rows). */
+static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
+  const KG_NAME(atJob) *j = (const KG_NAME(atJob) *)p;
+  const int64_t R = KG_AT_R, D = j->D, Dv = j->Dv;
+  const int64_t dvp = KG_NAME(atRound)(Dv, KG_W);
+  const int64_t nkMax = j->Skv < KG_AT_NK ? j->Skv : KG_AT_NK;
+  const int64_t nkp = KG_NAME(atRound)(nkMax, KG_W);
+  const int64_t qbp = KG_NAME(atRound)(j->qb, R);
+  const size_t floats = (size_t)(qbp * D + qbp * dvp + 2 * qbp + D * nkp +
+                                 nkp * dvp + R * nkp + qbp / R);
+  float *scratch = KG_NAME(getScratch)(floats);
+  if (!scratch)
+    KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
+  float *qp = scratch, *o = qp + qbp * D, *mx = o + qbp * dvp,
+        *sum = mx + qbp, *kt = sum + qbp, *vp = kt + D * nkp,
+        *s = vp + nkp * dvp, *need = s + R * nkp;
+  const float ninf = -__builtin_inff();
+  for (int64_t t = begin; t < end; ++t) {
+    const int64_t bh = t / j->qBlocks, i0 = t % j->qBlocks * j->qb;
+    const int64_t b = bh / j->H, h = bh % j->H;
+    const int64_t rows = j->Sq - i0 < j->qb ? j->Sq - i0 : j->qb;
+    const int64_t tiles = (rows + R - 1) / R;
+    const float *q = j->q + b * j->sqb + h * j->sqh + i0 * j->sqs;
+    const float *k = j->k + b * j->skb + h * j->skh;
+    const float *v = j->v + b * j->svb + h * j->svh;
+    const char *m = NULL;
+    if (j->kind)
+      m = j->mask + (b * j->smb + h * j->smh + i0 * j->smq) *
+                        (j->kind == 1 ? (int64_t)sizeof(float) : 1);
+    /* The queries times scale, padded with zero rows to whole tiles. */
+    for (int64_t r = 0; r < tiles * R; ++r)
+      for (int64_t d = 0; d < D; ++d)
+        qp[r * D + d] = r < rows ? q[r * j->sqs + d] * j->scale : 0.0f;
+    for (int64_t r = 0; r < tiles * R; ++r) {
+      mx[r] = ninf;
+      sum[r] = 0.0f;
+      for (int64_t c = 0; c < dvp; ++c)
+        o[r * dvp + c] = 0.0f;
+    }
+    for (int64_t j0 = 0; j0 < j->Skv; j0 += KG_AT_NK) {
+      const int64_t n = j->Skv - j0 < KG_AT_NK ? j->Skv - j0 : KG_AT_NK;
+      const int64_t cols = KG_NAME(atRound)(n, KG_W);
+      /* need[ti]: 0 skip the block, 1 compute, 2 compute and apply the
+       * bool mask element by element. */
+      int any = 0;
+      for (int64_t ti = 0; ti < tiles; ++ti) {
+        need[ti] = 1;
+        if (j->kind != 2)
+          continue;
+        int64_t r0 = ti * R, r1 = r0 + R < rows ? r0 + R : rows;
+        int none, all;
+        KG_NAME(atMaskBlock)(j, m, r0, r1, j0, n, &none, &all);
+        if (all)
+          continue;
+        need[ti] = 2;
+        if (!none)
+          continue;
+        int skip = 1;
+        for (int64_t r = r0; r < r1 && skip; ++r)
+          skip = mx[r] > ninf && j->fill - mx[r] < -104.0f;
+        if (skip)
+          need[ti] = 0;
+      }
+      for (int64_t ti = 0; ti < tiles; ++ti)
+        any |= need[ti] != 0;
+      if (!any)
+        continue;
+      /* The block's keys transposed [D][cols] and values [n][dvp], zero
+       * padded. */
+      KG_NAME(atPackKeys)(k + j0 * j->sks, j->sks, n, D, kt, cols);
+      /* Values in place when their rows are whole vectors. */
+      const float *vb = v + j0 * j->svs;
+      int64_t ldv = j->svs;
+      if (Dv != dvp) {
+        for (int64_t c = 0; c < n; ++c) {
+          memcpy(vp + c * dvp, vb + c * j->svs, sizeof(float) * Dv);
+          memset(vp + c * dvp + Dv, 0, sizeof(float) * (dvp - Dv));
+        }
+        vb = vp;
+        ldv = dvp;
+      }
+      for (int64_t ti = 0; ti < tiles; ++ti) {
+        if (!need[ti])
+          continue;
+        KG_NAME(atScores)(qp + ti * R * D, D, kt, cols, s);
+        for (int64_t rr = 0; rr < R; ++rr) {
+          const int64_t r = ti * R + rr;
+          float *sr = s + rr * cols;
+          if (r < rows && j->kind == 1) {
+            const float *mr = (const float *)m + r * j->smq + j0 * j->smk;
+            int64_t c = 0;
+            if (j->smk == 1)
+              for (; c + KG_W <= n; c += KG_W)
+                KG_STOREU(sr + c, KG_LOADU(sr + c) + KG_LOADU(mr + c));
+            for (; c < n; ++c)
+              sr[c] += mr[c * j->smk];
+          } else if (r < rows && need[ti] == 2) {
+            const char *mr = m + r * j->smq + j0 * j->smk;
+            int64_t c = 0;
+            if (j->smk == 1) {
+              const kg_vec fv = KG_SET1(j->fill);
+              for (; c + KG_W <= n; c += KG_W)
+                KG_STOREU(sr + c,
+                          KG_NAME(atSelect)(KG_LOADU(sr + c), mr + c, fv));
+            }
+            for (; c < n; ++c)
+              if (!mr[c * j->smk])
+                sr[c] = j->fill;
+          }
+          for (int64_t c = n; c < cols; ++c)
+            sr[c] = ninf;
+          kg_vec mv = KG_SET1(ninf);
+          for (int64_t c = 0; c < cols; c += KG_W)
+            mv = KG_MAX(mv, KG_LOADU(sr + c));
+          float bm = KG_NAME(atHmax)(mv);
+          float mnew = bm > mx[r] || bm != bm ? bm : mx[r];
+          if (mnew == ninf) {
+            /* Every score so far -inf: nothing to add yet. */
+            for (int64_t c = 0; c < cols; c += KG_W)
+              KG_STOREU(sr + c, KG_SET1(0.0f));
+            continue;
+          }
+          const kg_vec mb = KG_SET1(mnew);
+          kg_vec sv = KG_SET1(0.0f);
+          for (int64_t c = 0; c < cols; c += KG_W) {
+            kg_vec e = KG_NAME(vexp)(KG_LOADU(sr + c) - mb);
+            KG_STOREU(sr + c, e);
+            sv = sv + e;
+          }
+          float alpha = mx[r] == mnew ? 1.0f : KG_NAME(atExp)(mx[r] - mnew);
+          sum[r] = sum[r] * alpha + KG_NAME(atHsum)(sv);
+          mx[r] = mnew;
+          if (alpha != 1.0f) {
+            const kg_vec av = KG_SET1(alpha);
+            for (int64_t c = 0; c < dvp; c += KG_W)
+              KG_STOREU(o + r * dvp + c, KG_LOADU(o + r * dvp + c) * av);
+          }
+        }
+        KG_NAME(atAccumulate)(s, cols, n, vb, ldv, dvp, o + ti * R * dvp);
+      }
+    }
+    float *y = j->y + b * j->syb + h * j->syh + i0 * j->sys;
+    for (int64_t r = 0; r < rows; ++r) {
+      /* A row of -inf scores: 0 * inf, NaN. */
+      const float inv = 1.0f / sum[r];
+      const kg_vec iv = KG_SET1(inv);
+      int64_t c = 0;
+      for (; c + KG_W <= Dv; c += KG_W)
+        KG_STOREU(y + r * j->sys + c, KG_LOADU(o + r * dvp + c) * iv);
+      for (; c < Dv; ++c)
+        y[r * j->sys + c] = o[r * dvp + c] * inv;
+    }
+  }
+}
+
+KG_HIDDEN void KG_NAME(kiln_attention)(
+    int64_t B, int64_t H, int64_t Sq, int64_t Skv, int64_t D, int64_t Dv,
+    intptr_t q, int64_t sqb, int64_t sqh, int64_t sqs, intptr_t k,
+    int64_t skb, int64_t skh, int64_t sks, intptr_t v, int64_t svb,
+    int64_t svh, int64_t svs, intptr_t mask, int64_t smb, int64_t smh,
+    int64_t smq, int64_t smk, int64_t kind, int64_t fillBits,
+    int64_t scaleBits, intptr_t y, int64_t syb, int64_t syh, int64_t sys) {
+  if (B <= 0 || H <= 0 || Sq <= 0 || Dv <= 0)
+    return;
+  KG_NAME(atJob) j = {B,   H,   Sq,  Skv, D,   Dv,  (const float *)q,
+                      sqb, sqh, sqs, (const float *)k, skb, skh, sks,
+                      (const float *)v, svb, svh, svs, (const char *)mask,
+                      smb, smh, smq, smk, (int)kind, 0.0f, 1.0f, (float *)y,
+                      syb, syh, sys, 0, 0};
+  uint32_t fb = (uint32_t)fillBits, sb = (uint32_t)scaleBits;
+  memcpy(&j.fill, &fb, sizeof fb);
+  memcpy(&j.scale, &sb, sizeof sb);
+  if (Skv <= 0) {
+    /* No keys: softmax over nothing, 0 / 0. */
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < Sq; ++i)
+          for (int64_t c = 0; c < Dv; ++c)
+            j.y[b * syb + h * syh + i * sys + c] = __builtin_nanf("");
+    return;
+  }
+  /* Blocks of query rows: at most KG_AT_QB, halved (down to four tiles)
+   * until the heads give eight tasks, so two threads share them evenly. */
+  int64_t qb = KG_AT_QB;
+  while (qb > 4 * KG_AT_R && B * H * ((Sq + qb - 1) / qb) < 8)
+    qb /= 2;
+  if (qb > Sq)
+    qb = Sq;
+  j.qb = qb;
+  j.qBlocks = (Sq + qb - 1) / qb;
+  const int64_t tasks = B * H * j.qBlocks;
+  const double work = (double)B * H * Sq * Skv * (D + Dv);
+  if (tasks == 1 || work < KG_PARALLEL_MIN_FMAS) {
+    KG_NAME(atTasks)(&j, 0, tasks);
+    return;
+  }
+  kiln_parallel_for(0, tasks, 1, KG_NAME(atTasks), &j);
+}

@@ -1,0 +1,162 @@
+//===- AttentionUkernel.cpp - kiln.attention as a fused kernel call -------===//
+//
+// kiln.attention on buffers becomes one call to kiln_attention_<isa> of the
+// support library (kiln_attention_impl.h): per block of query rows the
+// scores, the mask, an online softmax and the product with the values in
+// registers and L1-sized scratch. The decomposed form ran five kernels a
+// layer (QK^T, the mask, softmax, P.V and the heads' transposes) through
+// two Sq x Skv tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/cpu/Passes.h"
+#include "compiler/codegen/cpu/UkernelCall.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_ATTENTIONUKERNEL
+#include "compiler/codegen/cpu/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using kiln::codegen::AttentionOp;
+
+namespace {
+
+/// The kernel's arguments: 6 sizes, q/k/v as an address and 3 strides,
+/// the mask as an address, 4 strides, kind, fill and scale, y likewise.
+constexpr unsigned kNumArgs = 6 + 3 * 4 + 8 + 4;
+
+/// The index holding the bits of the f32 `value`.
+Value floatBits(OpBuilder &b, Location loc, float value) {
+  return arith::ConstantIndexOp::create(
+      b, loc, llvm::APFloat(value).bitcastToAPInt().getZExtValue());
+}
+
+/// `buffer`, or a copy with an identity layout when its last dim is not
+/// contiguous (set in `copied`, which the caller frees).
+Value contiguousLastDim(OpBuilder &b, Location loc, Value buffer, bool read,
+                        Value &copied) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (succeeded(type.getStridesAndOffset(strides, offset)) &&
+      strides.back() == 1)
+    return buffer;
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(b, loc, buffer, d));
+  copied = memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), sizes);
+  if (read)
+    memref::CopyOp::create(b, loc, buffer, copied);
+  return copied;
+}
+
+struct AttentionUkernelPass
+    : kiln::impl::AttentionUkernelBase<AttentionUkernelPass> {
+  void lower(AttentionOp op, func::FuncOp kernel) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    kiln::UkernelArgs args(b, loc);
+    Value zero = args.index(0), one = args.index(1);
+    SmallVector<Value> copies;
+    auto prepare = [&](Value buffer, bool read) {
+      Value copied;
+      Value v = contiguousLastDim(b, loc, buffer, read, copied);
+      if (copied)
+        copies.push_back(copied);
+      return v;
+    };
+    Value q = prepare(op.getQuery(), true), k = prepare(op.getKey(), true),
+          v = prepare(op.getValue(), true);
+    Value y = prepare(op.getOutput(), false);
+    ArrayRef<int64_t> qDims = op.getQueryDims(), kDims = op.getKeyDims(),
+                      vDims = op.getValueDims(), yDims = op.getResultDims();
+    // Sizes: batch and heads of the result (their broadcast), rows of the
+    // queries and keys, features of the queries and values.
+    args.values = {args.dim(y, yDims[0]), args.dim(y, yDims[1]),
+                   args.dim(q, qDims[2]), args.dim(k, kDims[2]),
+                   args.dim(q, qDims[3]), args.dim(v, vDims[3])};
+    // Stride 0 where a dim of size 1 broadcasts.
+    auto broadcastStride = [&](Value buffer, int64_t d, Value stride) {
+      Value unit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         args.dim(buffer, d), one);
+      return arith::SelectOp::create(b, loc, unit, zero, stride).getResult();
+    };
+    auto append = [&](Value buffer, ArrayRef<int64_t> dims, bool broadcast) {
+      kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
+      args.values.push_back(arg.address);
+      for (int logical = 0; logical < 3; ++logical) {
+        Value stride = arg.strides[dims[logical]];
+        args.values.push_back(broadcast && logical < 2
+                                  ? broadcastStride(buffer, dims[logical],
+                                                    stride)
+                                  : stride);
+      }
+    };
+    append(q, qDims, true);
+    append(k, kDims, true);
+    append(v, vDims, true);
+    int64_t kind = 0;
+    if (Value mask = op.getMask()) {
+      auto type = cast<MemRefType>(mask.getType());
+      kind = type.getElementType().isInteger(1) ? 2 : 1;
+      kiln::BufferArg arg = kiln::getBufferArg(b, loc, mask);
+      args.values.push_back(arg.address);
+      // Right-aligned to (batch, head, query, key).
+      int64_t missing = 4 - type.getRank();
+      for (int64_t logical = 0; logical < 4; ++logical)
+        args.values.push_back(
+            logical < missing
+                ? zero
+                : broadcastStride(mask, logical - missing,
+                                  arg.strides[logical - missing]));
+    } else {
+      args.values.append(5, zero);
+    }
+    args.values.push_back(args.index(kind));
+    args.values.push_back(
+        floatBits(b, loc, op.getMaskFill() ? op.getMaskFill()->convertToFloat()
+                                           : 0.0f));
+    args.values.push_back(floatBits(b, loc, op.getScale().convertToFloat()));
+    append(y, yDims, false);
+    func::CallOp::create(b, loc, kernel, args.values);
+    if (y != op.getOutput())
+      memref::CopyOp::create(b, loc, y, op.getOutput());
+    for (Value copy : copies)
+      memref::DeallocOp::create(b, loc, copy);
+    op->erase();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<AttentionOp> ops;
+    module.walk([&](AttentionOp op) { ops.push_back(op); });
+    if (ops.empty())
+      return;
+    kiln::codegen::TargetAttr target = kiln::codegen::getTarget(module);
+    if (!target) {
+      ops.front().emitOpError("needs the module's kiln.target to choose its "
+                              "kernel");
+      return signalPassFailure();
+    }
+    for (AttentionOp op : ops)
+      if (!op.getOutput()) {
+        op.emitOpError("must be bufferized before kiln-attention-ukernel");
+        return signalPassFailure();
+      }
+    func::FuncOp kernel = kiln::declareUkernel(
+        module,
+        ("kiln_attention_" + kiln::codegen::isaSuffix(target.getIsa())).str(),
+        kNumArgs);
+    for (AttentionOp op : ops)
+      lower(op, kernel);
+  }
+};
+
+} // namespace

@@ -1,0 +1,234 @@
+//===- FuseAttention.cpp - The exporters' attention into one op -----------===//
+//
+// EXTENDED level, CPU provider. Exporters spell scaled dot-product
+// attention as
+//
+//   s = MatMul(Q, K^T)            [B, H, Sq, Skv]
+//   s = Mul(s, c) | Div(s, c)     optional, c a scalar constant
+//   s = Add(s, mask) | Where(bool mask, s, fill)     optional
+//   y = MatMul(Softmax(s, axis = -1), V)
+//
+// each node a kernel with its own Sq x Skv tensor, and the heads'
+// Transposes around it copies of their own. kiln.attention computes the
+// whole chain per block of query rows with an online softmax, and reads Q,
+// K and V through the Transposes of the head split ([B, S, H, D] -> [B, H,
+// S, D]) and writes its result through the merge's: its *_dims attributes
+// say where each logical dim lies. Only f32 and rank-4 operands; every
+// intermediate must have no other user.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/codegen/common/KilnCodegen.h"
+#include "compiler/transforms/GraphUtils.h"
+#include "compiler/transforms/Passes.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_ONNXFUSEATTENTIONPASS
+#include "compiler/transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_ir;
+
+namespace {
+
+/// A rank-4 f32 tensor.
+bool isF32Rank4(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 4 && t.getElementType().isF32();
+}
+
+/// The permutation of `transpose` (its default reverses the dims).
+SmallVector<int64_t> permOf(OnnxTransposeOp transpose, int64_t rank) {
+  SmallVector<int64_t> perm;
+  if (auto attr = transpose.getPermAttr())
+    for (Attribute a : attr)
+      perm.push_back(cast<IntegerAttr>(a).getInt());
+  else
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  return perm;
+}
+
+/// An operand of kiln.attention: the value read and where its logical
+/// (batch, head, sequence, feature) dims lie.
+struct Operand {
+  Value value;
+  SmallVector<int64_t> dims;
+};
+
+/// `v`, whose dims in order are the logical dims `order` names, read
+/// through the Transpose producing it when that keeps the feature dim last
+/// (the head split of a projection).
+Operand readThrough(Value v, ArrayRef<int64_t> order) {
+  Operand o{v, SmallVector<int64_t>(4)};
+  for (int64_t d = 0; d < 4; ++d)
+    o.dims[order[d]] = d;
+  if (auto transpose = v.getDefiningOp<OnnxTransposeOp>()) {
+    Value input = transpose.getData();
+    SmallVector<int64_t> perm = permOf(transpose, 4);
+    if (isF32Rank4(input) && perm.size() == 4 && perm[o.dims[3]] == 3) {
+      Operand through{input, SmallVector<int64_t>(4)};
+      for (int64_t l = 0; l < 4; ++l)
+        through.dims[l] = perm[o.dims[l]];
+      return through;
+    }
+  }
+  return o;
+}
+
+struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OnnxMatMulOp pv,
+                                PatternRewriter &rewriter) const override {
+    auto fail = [&](const char *why) {
+      return rewriter.notifyMatchFailure(pv, why);
+    };
+    auto softmax = getSingleUseDef<OnnxSoftmaxOp>(pv.getA());
+    if (!softmax)
+      return fail("not a product of a Softmax");
+    Value s = softmax.getInput();
+    if (!isF32Rank4(s) || !isF32Rank4(pv.getB()) || !isF32Rank4(pv.getY()))
+      return fail("not rank-4 f32 attention");
+    int64_t axis = softmax.getAxis();
+    if (axis != -1 && axis != 3)
+      return fail("Softmax not along the keys");
+    auto scoresType = cast<RankedTensorType>(s.getType());
+
+    // The mask: Add(s, m) in either order, or Where(m, s, fill).
+    Value mask;
+    FloatAttr fill;
+    Operation *maskOp = s.hasOneUse() ? s.getDefiningOp() : nullptr;
+    auto isScores = [](Value v) {
+      if (!v.hasOneUse())
+        return false;
+      Operation *def = v.getDefiningOp();
+      return isa_and_nonnull<OnnxMatMulOp, OnnxMulOp, OnnxDivOp>(def);
+    };
+    auto broadcastsToScores = [&](Value m) {
+      auto t = dyn_cast<RankedTensorType>(m.getType());
+      if (!t || t.getRank() > 4)
+        return false;
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        int64_t md = t.getDimSize(d),
+                sd = scoresType.getDimSize(4 - t.getRank() + d);
+        if (!ShapedType::isDynamic(md) && md != 1 &&
+            !ShapedType::isDynamic(sd) && md != sd)
+          return false;
+        // A mask dim the scores broadcast to would widen the result.
+        if (sd == 1 && md != 1)
+          return false;
+      }
+      return true;
+    };
+    if (auto add = dyn_cast_or_null<OnnxAddOp>(maskOp)) {
+      Value a = add.getA(), b = add.getB();
+      if (isScores(b) && !isScores(a))
+        std::swap(a, b);
+      if (isScores(a) && a.getType() == s.getType() && broadcastsToScores(b) &&
+          cast<RankedTensorType>(b.getType()).getElementType().isF32()) {
+        mask = b;
+        s = a;
+      }
+    } else if (auto where = dyn_cast_or_null<OnnxWhereOp>(maskOp)) {
+      std::optional<double> f = getSplatFloat(where.getY());
+      auto condType = dyn_cast<RankedTensorType>(where.getCondition().getType());
+      if (f && condType && condType.getElementType().isInteger(1) &&
+          isScores(where.getX()) && where.getX().getType() == s.getType() &&
+          broadcastsToScores(where.getCondition())) {
+        mask = where.getCondition();
+        fill = rewriter.getF32FloatAttr(static_cast<float>(*f));
+        s = where.getX();
+      }
+    }
+
+    // The scale: Mul(s, c), Mul(c, s) or Div(s, c).
+    double scale = 1.0;
+    if (auto mul = getSingleUseDef<OnnxMulOp>(s)) {
+      std::optional<double> c = getSplatFloat(mul.getB());
+      Value other = mul.getA();
+      if (!c) {
+        c = getSplatFloat(mul.getA());
+        other = mul.getB();
+      }
+      if (c && other.getType() == s.getType()) {
+        scale = *c;
+        s = other;
+      }
+    } else if (auto div = getSingleUseDef<OnnxDivOp>(s)) {
+      std::optional<double> c = getSplatFloat(div.getB());
+      if (c && *c != 0.0 && div.getA().getType() == s.getType()) {
+        scale = 1.0 / *c;
+        s = div.getA();
+      }
+    }
+    auto qk = getSingleUseDef<OnnxMatMulOp>(s);
+    if (!qk || !isF32Rank4(qk.getA()) || !isF32Rank4(qk.getB()))
+      return fail("scores are not a rank-4 f32 MatMul");
+    if (qk.getY().getType() != scoresType && mask)
+      return fail("the mask changes the scores' type");
+
+    Location loc = pv.getLoc();
+    Operand q = readThrough(qk.getA(), {0, 1, 2, 3});
+    // K^T's dims are (batch, head, feature, key).
+    Operand k = readThrough(qk.getB(), {0, 1, 3, 2});
+    if (k.dims[3] != 3) {
+      // K^T computed some other way: its transpose, which the graph's
+      // Transpose lowering copies.
+      auto kType = cast<RankedTensorType>(qk.getB().getType());
+      auto swapped = RankedTensorType::get(
+          {kType.getDimSize(0), kType.getDimSize(1), kType.getDimSize(3),
+           kType.getDimSize(2)},
+          kType.getElementType());
+      rewriter.setInsertionPoint(qk);
+      k.value = OnnxTransposeOp::create(rewriter, loc, swapped, qk.getB(),
+                                        rewriter.getI64ArrayAttr({0, 1, 3, 2}));
+      k.dims = {0, 1, 2, 3};
+    }
+    Operand v = readThrough(pv.getB(), {0, 1, 2, 3});
+
+    // The result, through the heads' merge when that is its only user.
+    Value replaced = pv.getY();
+    SmallVector<int64_t> resultDims = {0, 1, 2, 3};
+    if (replaced.hasOneUse())
+      if (auto merge = dyn_cast<OnnxTransposeOp>(*replaced.getUsers().begin())) {
+        SmallVector<int64_t> perm = permOf(merge, 4);
+        if (isF32Rank4(merge.getTransposed()) && perm.size() == 4 &&
+            perm[3] == 3) {
+          for (int64_t d = 0; d < 4; ++d)
+            resultDims[perm[d]] = d;
+          replaced = merge.getTransposed();
+        }
+      }
+    rewriter.setInsertionPoint(replaced.getDefiningOp());
+    auto attention = codegen::AttentionOp::create(
+        rewriter, loc, replaced.getType(), q.value, k.value, v.value, mask,
+        /*output=*/Value(), rewriter.getF32FloatAttr(static_cast<float>(scale)),
+        fill, rewriter.getDenseI64ArrayAttr(q.dims),
+        rewriter.getDenseI64ArrayAttr(k.dims),
+        rewriter.getDenseI64ArrayAttr(v.dims),
+        rewriter.getDenseI64ArrayAttr(resultDims));
+    rewriter.replaceAllUsesWith(replaced, attention.getResult());
+    // The chain is dead now; the driver erases it.
+    rewriter.eraseOp(replaced.getDefiningOp());
+    return success();
+  }
+};
+
+struct OnnxFuseAttentionPass
+    : kiln::impl::OnnxFuseAttentionPassBase<OnnxFuseAttentionPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseAttention>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

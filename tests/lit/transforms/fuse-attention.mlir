@@ -1,0 +1,101 @@
+// RUN: kiln-opt %s --kiln-fuse-attention -split-input-file | FileCheck %s
+
+// BERT's form: Q, K, V split into heads by Reshape and Transpose (K^T by
+// perm [0, 2, 3, 1]), the scores divided by a constant, a padding mask
+// added, the heads merged by a Transpose: one kiln.attention reading the
+// [B, S, H, D] projections in place and writing the merged layout.
+// CHECK-LABEL: func.func @bert
+// CHECK: %[[Y:.*]] = kiln.attention %arg0, %arg1, %arg2 mask(%arg3 : tensor<?x1x1x?xf32>)
+// CHECK-SAME: key_dims = array<i64: 0, 2, 1, 3>
+// CHECK-SAME: query_dims = array<i64: 0, 2, 1, 3>
+// CHECK-SAME: result_dims = array<i64: 0, 2, 1, 3>
+// CHECK-SAME: scale = 1.250000e-01 : f32
+// CHECK-SAME: value_dims = array<i64: 0, 2, 1, 3>
+// CHECK-SAME: -> tensor<?x?x4x16xf32>
+// CHECK-NOT: onnx.Softmax
+// CHECK-NOT: onnx.MatMul
+// CHECK: return %[[Y]]
+func.func @bert(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>, %v: tensor<?x?x4x16xf32>, %mask: tensor<?x1x1x?xf32>) -> tensor<?x?x4x16xf32> {
+  %c = onnx.Constant() {value = dense<8.0> : tensor<f32>} : () -> tensor<f32>
+  %qt = onnx.Transpose(%q) {perm = [0, 2, 1, 3]} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+  %kt = onnx.Transpose(%k) {perm = [0, 2, 3, 1]} : (tensor<?x?x4x16xf32>) -> tensor<?x4x16x?xf32>
+  %vt = onnx.Transpose(%v) {perm = [0, 2, 1, 3]} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+  %s = onnx.MatMul(%qt, %kt) : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %d = onnx.Div(%s, %c) : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %m = onnx.Add(%d, %mask) : (tensor<?x4x?x?xf32>, tensor<?x1x1x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = onnx.Softmax(%m) {axis = -1 : i64} : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %o = onnx.MatMul(%p, %vt) : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %y = onnx.Transpose(%o) {perm = [0, 2, 1, 3]} : (tensor<?x4x?x16xf32>) -> tensor<?x?x4x16xf32>
+  return %y : tensor<?x?x4x16xf32>
+}
+
+// -----
+
+// GPT's causal mask as Where(mask, scores, -1e9) with the scale as a Mul
+// on the left: an i1 mask and its fill. K^T given directly (no Transpose
+// to read through) is transposed once so its features are last; no merge.
+// CHECK-LABEL: func.func @causal_where
+// CHECK: %[[K:.*]] = onnx.Transpose(%arg1) {perm = [0, 1, 3, 2]}
+// CHECK: kiln.attention %arg0, %[[K]], %arg2 mask(%arg3 : tensor<1x1x8x8xi1>)
+// CHECK-SAME: key_dims = array<i64: 0, 1, 2, 3>
+// CHECK-SAME: mask_fill = -1.000000e+09 : f32
+// CHECK-SAME: result_dims = array<i64: 0, 1, 2, 3>
+// CHECK-SAME: scale = 5.000000e-01 : f32
+// CHECK-NOT: onnx.Where
+func.func @causal_where(%q: tensor<2x3x8x4xf32>, %kt: tensor<2x3x4x8xf32>, %v: tensor<2x3x8x4xf32>, %mask: tensor<1x1x8x8xi1>) -> tensor<2x3x8x4xf32> {
+  %c = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %fill = onnx.Constant() {value = dense<-1.0e9> : tensor<f32>} : () -> tensor<f32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<2x3x8x4xf32>, tensor<2x3x4x8xf32>) -> tensor<2x3x8x8xf32>
+  %m = onnx.Mul(%c, %s) : (tensor<f32>, tensor<2x3x8x8xf32>) -> tensor<2x3x8x8xf32>
+  %w = onnx.Where(%mask, %m, %fill) : (tensor<1x1x8x8xi1>, tensor<2x3x8x8xf32>, tensor<f32>) -> tensor<2x3x8x8xf32>
+  %p = onnx.Softmax(%w) {axis = 3 : i64} : (tensor<2x3x8x8xf32>) -> tensor<2x3x8x8xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<2x3x8x8xf32>, tensor<2x3x8x4xf32>) -> tensor<2x3x8x4xf32>
+  return %o : tensor<2x3x8x4xf32>
+}
+
+// -----
+
+// Not fused: the scores have another user (returned), the Softmax is not
+// along the keys, the tensors are f16, or rank 3.
+// CHECK-LABEL: func.func @scores_used
+// CHECK-NOT: kiln.attention
+// CHECK: onnx.Softmax
+func.func @scores_used(%q: tensor<1x2x8x4xf32>, %kt: tensor<1x2x4x8xf32>, %v: tensor<1x2x8x4xf32>) -> (tensor<1x2x8x4xf32>, tensor<1x2x8x8xf32>) {
+  %s = onnx.MatMul(%q, %kt) : (tensor<1x2x8x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = onnx.Softmax(%s) {axis = -1 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return %o, %s : tensor<1x2x8x4xf32>, tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @softmax_axis
+// CHECK-NOT: kiln.attention
+func.func @softmax_axis(%q: tensor<1x2x8x4xf32>, %kt: tensor<1x2x4x8xf32>, %v: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  %s = onnx.MatMul(%q, %kt) : (tensor<1x2x8x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = onnx.Softmax(%s) {axis = 2 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @f16
+// CHECK-NOT: kiln.attention
+func.func @f16(%q: tensor<1x2x8x4xf16>, %kt: tensor<1x2x4x8xf16>, %v: tensor<1x2x8x4xf16>) -> tensor<1x2x8x4xf16> {
+  %s = onnx.MatMul(%q, %kt) : (tensor<1x2x8x4xf16>, tensor<1x2x4x8xf16>) -> tensor<1x2x8x8xf16>
+  %p = onnx.Softmax(%s) {axis = -1 : i64} : (tensor<1x2x8x8xf16>) -> tensor<1x2x8x8xf16>
+  %o = onnx.MatMul(%p, %v) : (tensor<1x2x8x8xf16>, tensor<1x2x8x4xf16>) -> tensor<1x2x8x4xf16>
+  return %o : tensor<1x2x8x4xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @rank3
+// CHECK-NOT: kiln.attention
+func.func @rank3(%q: tensor<2x8x4xf32>, %kt: tensor<2x4x8xf32>, %v: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
+  %s = onnx.MatMul(%q, %kt) : (tensor<2x8x4xf32>, tensor<2x4x8xf32>) -> tensor<2x8x8xf32>
+  %p = onnx.Softmax(%s) {axis = -1 : i64} : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<2x8x8xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4xf32>
+  return %o : tensor<2x8x4xf32>
+}
