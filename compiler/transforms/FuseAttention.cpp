@@ -174,7 +174,12 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
     if (qk.getY().getType() != scoresType && mask)
       return fail("the mask changes the scores' type");
 
-    Location loc = pv.getLoc();
+    // Named after the nodes it fuses (the profiler's kernel names).
+    SmallVector<Location> locs = {qk.getLoc()};
+    if (mask)
+      locs.push_back(maskOp->getLoc());
+    locs.append({softmax.getLoc(), pv.getLoc()});
+    Location loc = rewriter.getFusedLoc(locs);
     Operand q = readThrough(qk.getA(), {0, 1, 2, 3});
     // K^T's dims are (batch, head, feature, key).
     Operand k = readThrough(qk.getB(), {0, 1, 3, 2});

@@ -63,7 +63,7 @@ struct AttentionUkernelPass
     OpBuilder b(op);
     Location loc = op.getLoc();
     kiln::UkernelArgs args(b, loc);
-    Value zero = args.index(0), one = args.index(1);
+    Value zero = args.index(0);
     SmallVector<Value> copies;
     auto prepare = [&](Value buffer, bool read) {
       Value copied;
@@ -78,16 +78,28 @@ struct AttentionUkernelPass
     ArrayRef<int64_t> qDims = op.getQueryDims(), kDims = op.getKeyDims(),
                       vDims = op.getValueDims(), yDims = op.getResultDims();
     // Sizes: batch and heads of the result (their broadcast), rows of the
-    // queries and keys, features of the queries and values.
-    args.values = {args.dim(y, yDims[0]), args.dim(y, yDims[1]),
-                   args.dim(q, qDims[2]), args.dim(k, kDims[2]),
-                   args.dim(q, qDims[3]), args.dim(v, vDims[3])};
-    // Stride 0 where a dim of size 1 broadcasts.
-    auto broadcastStride = [&](Value buffer, int64_t d, Value stride) {
-      Value unit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         args.dim(buffer, d), one);
-      return arith::SelectOp::create(b, loc, unit, zero, stride).getResult();
+    // queries, keys and features. Shapes that disagree at run time (an
+    // invalid model input) read in bounds, as the elementwise lowering's
+    // clamped broadcasts do: the fewer keys of K and V, the fewer features
+    // of Q and K, and below a dim that is not the result's read as if it
+    // broadcast.
+    auto minimum = [&](Value x, Value y) -> Value {
+      return arith::MinSIOp::create(b, loc, x, y);
     };
+    Value batch = args.dim(y, yDims[0]), heads = args.dim(y, yDims[1]),
+          rows = args.dim(q, qDims[2]),
+          keys = minimum(args.dim(k, kDims[2]), args.dim(v, vDims[2]));
+    args.values = {batch, heads, rows, keys,
+                   minimum(args.dim(q, qDims[3]), args.dim(k, kDims[3])),
+                   args.dim(v, vDims[3])};
+    // Stride 0 where a dim is not the full size: 1, broadcast.
+    auto broadcastStride = [&](Value buffer, int64_t d, Value full,
+                               Value stride) {
+      Value same = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         args.dim(buffer, d), full);
+      return arith::SelectOp::create(b, loc, same, stride, zero).getResult();
+    };
+    Value full[4] = {batch, heads, rows, keys};
     auto append = [&](Value buffer, ArrayRef<int64_t> dims, bool broadcast) {
       kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
       args.values.push_back(arg.address);
@@ -95,7 +107,7 @@ struct AttentionUkernelPass
         Value stride = arg.strides[dims[logical]];
         args.values.push_back(broadcast && logical < 2
                                   ? broadcastStride(buffer, dims[logical],
-                                                    stride)
+                                                    full[logical], stride)
                                   : stride);
       }
     };
@@ -114,7 +126,7 @@ struct AttentionUkernelPass
         args.values.push_back(
             logical < missing
                 ? zero
-                : broadcastStride(mask, logical - missing,
+                : broadcastStride(mask, logical - missing, full[logical],
                                   arg.strides[logical - missing]));
     } else {
       args.values.append(5, zero);

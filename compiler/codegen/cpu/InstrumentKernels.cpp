@@ -49,8 +49,9 @@ constexpr const char *kKernelOpAttr = "kiln.kernel_op";
 /// Work at the top level of main. An scf.if (an ONNX If) is one too: its
 /// branches' ops are not at the top level.
 bool isKernel(Operation &op) {
-  return isa<linalg::LinalgOp, linalg::SoftmaxOp, scf::ForOp, scf::ParallelOp,
-             scf::ForallOp, scf::WhileOp, scf::IfOp>(op);
+  return isa<linalg::LinalgOp, linalg::SoftmaxOp, kiln::codegen::AttentionOp,
+             scf::ForOp, scf::ParallelOp, scf::ForallOp, scf::WhileOp,
+             scf::IfOp>(op);
 }
 
 void declare(OpBuilder &b, ModuleOp module, StringRef name) {

@@ -296,9 +296,10 @@ def AttentionUkernel : Pass<"kiln-attention-ukernel", "mlir::ModuleOp"> {
 
     (index values; the ISA is the module's kiln.target's), the strides
     those of the logical dims the op's *_dims attributes name, 0 where a
-    dim of size 1 broadcasts; kind 0 no mask, 1 f32 added, 2 i1 selecting
-    the score or fill (f32 bits, as scale). An operand whose feature dim
-    is not contiguous is copied first.
+    dim is not the full size (1: it broadcasts; anything else is an invalid
+    input, read in bounds as the clamped elementwise broadcasts do); kind 0
+    no mask, 1 f32 added, 2 i1 selecting the score or fill (f32 bits, as
+    scale). An operand whose feature dim is not contiguous is copied first.
   }];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect",

@@ -131,9 +131,9 @@ KG_AT_PV(4)
 /* The scores of a tile against a block: columns in runs of KG_AT_NV
  * vectors, the last run narrower. */
 static void KG_NAME(atScores)(const float *q, int64_t D, const float *kt,
-                              int64_t cols, float *s) {
-  for (int64_t c = 0; c < cols; c += KG_AT_NV * KG_W) {
-    int64_t nv = (cols - c) / KG_W;
+                              int64_t cols, int64_t count, float *s) {
+  for (int64_t c = 0; c < count; c += KG_AT_NV * KG_W) {
+    int64_t nv = (count - c) / KG_W;
     switch (nv > KG_AT_NV ? KG_AT_NV : nv) {
     case 1: KG_NAME(atQK1)(q, D, kt + c, cols, s + c, cols); break;
     case 2: KG_NAME(atQK2)(q, D, kt + c, cols, s + c, cols); break;
@@ -141,6 +141,31 @@ static void KG_NAME(atScores)(const float *q, int64_t D, const float *kt,
     default: KG_NAME(atQK4)(q, D, kt + c, cols, s + c, cols); break;
     }
   }
+}
+
+/* One past the last key of [j0, j0 + n) (counted from j0) that the bool
+ * mask keeps for any of rows [i0, i1); 0 when it keeps none. */
+static int64_t KG_NAME(atLastKept)(const KG_NAME(atJob) * j, const char *m,
+                                   int64_t i0, int64_t i1, int64_t j0,
+                                   int64_t n) {
+  if (j->smk != 1)
+    return n;
+  int64_t last = 0;
+  for (int64_t i = i0; i < i1 && last < n; ++i) {
+    const char *row = m + i * j->smq + j0;
+    int64_t c = n;
+    while (c - 8 >= last) {
+      uint64_t w;
+      memcpy(&w, row + c - 8, 8);
+      if (w)
+        break;
+      c -= 8;
+    }
+    while (c > last && !row[c - 1])
+      --c;
+    last = c > last ? c : last;
+  }
+  return last;
 }
 
 static void KG_NAME(atAccumulate)(const float *p, int64_t lds, int64_t n,
@@ -339,10 +364,22 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
       for (int64_t ti = 0; ti < tiles; ++ti) {
         if (!need[ti])
           continue;
-        KG_NAME(atScores)(qp + ti * R * D, D, kt, cols, s);
+        /* Under a bool mask, the keys past the last one any row of the
+         * tile keeps are fill whatever their scores: not computed, and
+         * left out of the product with the values where their exp is 0
+         * for every row (a causal mask's upper triangle). */
+        int64_t used = n;
+        if (need[ti] == 2) {
+          int64_t r0 = ti * R, r1 = r0 + R < rows ? r0 + R : rows;
+          used = KG_NAME(atLastKept)(j, m, r0, r1, j0, n);
+        }
+        const int64_t computed = KG_NAME(atRound)(used, KG_W);
+        KG_NAME(atScores)(qp + ti * R * D, D, kt, cols, computed, s);
         for (int64_t rr = 0; rr < R; ++rr) {
           const int64_t r = ti * R + rr;
           float *sr = s + rr * cols;
+          for (int64_t c = computed; c < cols; ++c)
+            sr[c] = r < rows && c < n ? j->fill : ninf;
           if (r < rows && j->kind == 1) {
             const float *mr = (const float *)m + r * j->smq + j0 * j->smk;
             int64_t c = 0;
@@ -353,14 +390,15 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
               sr[c] += mr[c * j->smk];
           } else if (r < rows && need[ti] == 2) {
             const char *mr = m + r * j->smq + j0 * j->smk;
+            const int64_t end = computed < n ? computed : n;
             int64_t c = 0;
             if (j->smk == 1) {
               const kg_vec fv = KG_SET1(j->fill);
-              for (; c + KG_W <= n; c += KG_W)
+              for (; c + KG_W <= end; c += KG_W)
                 KG_STOREU(sr + c,
                           KG_NAME(atSelect)(KG_LOADU(sr + c), mr + c, fv));
             }
-            for (; c < n; ++c)
+            for (; c < end; ++c)
               if (!mr[c * j->smk])
                 sr[c] = j->fill;
           }
@@ -393,7 +431,15 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
               KG_STOREU(o + r * dvp + c, KG_LOADU(o + r * dvp + c) * av);
           }
         }
-        KG_NAME(atAccumulate)(s, cols, n, vb, ldv, dvp, o + ti * R * dvp);
+        int64_t product = n;
+        if (used < n) {
+          product = used;
+          for (int64_t r = ti * R; r < ti * R + R && r < rows; ++r)
+            if (!(j->fill - mx[r] < -104.0f))
+              product = n;
+        }
+        KG_NAME(atAccumulate)(s, cols, product, vb, ldv, dvp,
+                              o + ti * R * dvp);
       }
     }
     float *y = j->y + b * j->syb + h * j->syh + i0 * j->sys;
