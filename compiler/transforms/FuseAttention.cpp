@@ -37,10 +37,28 @@ using namespace kiln::onnx_ir;
 
 namespace {
 
-/// A rank-4 f32 tensor.
-bool isF32Rank4(Value v) {
+/// A rank-`rank` f32 tensor.
+bool isF32Rank(Value v, int64_t rank) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && t.getRank() == 4 && t.getElementType().isF32();
+  return t && t.getRank() == rank && t.getElementType().isF32();
+}
+
+/// `v` times the splat constant of a single-use Mul producing it: the
+/// other factor (and `scale` multiplied), or v.
+Value peelScale(Value v, double &scale) {
+  auto mul = getSingleUseDef<OnnxMulOp>(v);
+  if (!mul)
+    return v;
+  Value other = mul.getA();
+  std::optional<double> c = getSplatFloat(mul.getB());
+  if (!c) {
+    other = mul.getB();
+    c = getSplatFloat(mul.getA());
+  }
+  if (!c || other.getType() != v.getType())
+    return v;
+  scale *= *c;
+  return other;
 }
 
 /// The permutation of `transpose` (its default reverses the dims).
@@ -56,30 +74,58 @@ SmallVector<int64_t> permOf(OnnxTransposeOp transpose, int64_t rank) {
 }
 
 /// An operand of kiln.attention: the value read and where its logical
-/// (batch, head, sequence, feature) dims lie.
+/// (batch, head, sequence, feature) dims lie; of rank 3, it has no batch
+/// dim (-1) until `withBatch` gives it one.
 struct Operand {
   Value value;
   SmallVector<int64_t> dims;
 };
 
-/// `v`, whose dims in order are the logical dims `order` names, read
-/// through the Transpose producing it when that keeps the feature dim last
-/// (the head split of a projection).
+/// `v`, whose dims in order are the logical dims `order` names (the last
+/// three, or all four), read through the Transpose producing it when that
+/// keeps the feature dim last (the head split of a projection).
 Operand readThrough(Value v, ArrayRef<int64_t> order) {
-  Operand o{v, SmallVector<int64_t>(4)};
-  for (int64_t d = 0; d < 4; ++d)
+  const int64_t rank = order.size();
+  Operand o{v, SmallVector<int64_t>(4, -1)};
+  for (int64_t d = 0; d < rank; ++d)
     o.dims[order[d]] = d;
   if (auto transpose = v.getDefiningOp<OnnxTransposeOp>()) {
     Value input = transpose.getData();
-    SmallVector<int64_t> perm = permOf(transpose, 4);
-    if (isF32Rank4(input) && perm.size() == 4 && perm[o.dims[3]] == 3) {
-      Operand through{input, SmallVector<int64_t>(4)};
-      for (int64_t l = 0; l < 4; ++l)
+    SmallVector<int64_t> perm = permOf(transpose, rank);
+    if (isF32Rank(input, rank) && (int64_t)perm.size() == rank &&
+        perm[o.dims[3]] == rank - 1) {
+      Operand through{input, SmallVector<int64_t>(4, -1)};
+      for (int64_t l = 4 - rank; l < 4; ++l)
         through.dims[l] = perm[o.dims[l]];
       return through;
     }
   }
   return o;
+}
+
+/// A rank-3 operand as rank 4: Unsqueeze (a view once lowered) adds the
+/// batch dim in front.
+void withBatch(PatternRewriter &rewriter, Location loc, Operand &o) {
+  if (o.dims[0] >= 0)
+    return;
+  auto type = cast<RankedTensorType>(o.value.getType());
+  SmallVector<int64_t> shape = {1};
+  shape.append(type.getShape().begin(), type.getShape().end());
+  auto axesType = RankedTensorType::get({1}, rewriter.getI64Type());
+  Value axes = OnnxConstantOp::create(
+                   rewriter, loc, TypeRange{axesType}, ValueRange{},
+                   ArrayRef<NamedAttribute>{rewriter.getNamedAttr(
+                       "value", DenseElementsAttr::get(
+                                    axesType, ArrayRef<int64_t>{0}))})
+                   ->getResult(0);
+  o.value = OnnxUnsqueezeOp::create(rewriter, loc,
+                                    TypeRange{type.clone(shape)},
+                                    ValueRange{o.value, axes},
+                                    ArrayRef<NamedAttribute>{})
+                ->getResult(0);
+  for (int64_t l = 1; l < 4; ++l)
+    o.dims[l] += 1;
+  o.dims[0] = 0;
 }
 
 struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
@@ -94,10 +140,13 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
     if (!softmax)
       return fail("not a product of a Softmax");
     Value s = softmax.getInput();
-    if (!isF32Rank4(s) || !isF32Rank4(pv.getB()) || !isF32Rank4(pv.getY()))
-      return fail("not rank-4 f32 attention");
+    auto sType = dyn_cast<RankedTensorType>(s.getType());
+    const int64_t rank = sType ? sType.getRank() : 0;
+    if ((rank != 3 && rank != 4) || !isF32Rank(s, rank) ||
+        !isF32Rank(pv.getB(), rank) || !isF32Rank(pv.getY(), rank))
+      return fail("not rank-3 or rank-4 f32 attention");
     int64_t axis = softmax.getAxis();
-    if (axis != -1 && axis != 3)
+    if (axis != -1 && axis != rank - 1)
       return fail("Softmax not along the keys");
     auto scoresType = cast<RankedTensorType>(s.getType());
 
@@ -115,9 +164,11 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
       auto t = dyn_cast<RankedTensorType>(m.getType());
       if (!t || t.getRank() > 4)
         return false;
+      if (t.getRank() > rank)
+        return false;
       for (int64_t d = 0; d < t.getRank(); ++d) {
         int64_t md = t.getDimSize(d),
-                sd = scoresType.getDimSize(4 - t.getRank() + d);
+                sd = scoresType.getDimSize(rank - t.getRank() + d);
         if (!ShapedType::isDynamic(md) && md != 1 &&
             !ShapedType::isDynamic(sd) && md != sd)
           return false;
@@ -169,8 +220,8 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
       }
     }
     auto qk = getSingleUseDef<OnnxMatMulOp>(s);
-    if (!qk || !isF32Rank4(qk.getA()) || !isF32Rank4(qk.getB()))
-      return fail("scores are not a rank-4 f32 MatMul");
+    if (!qk || !isF32Rank(qk.getA(), rank) || !isF32Rank(qk.getB(), rank))
+      return fail("scores are not an f32 MatMul of the same rank");
     if (qk.getY().getType() != scoresType && mask)
       return fail("the mask changes the scores' type");
 
@@ -180,31 +231,41 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
       locs.push_back(maskOp->getLoc());
     locs.append({softmax.getLoc(), pv.getLoc()});
     Location loc = rewriter.getFusedLoc(locs);
-    Operand q = readThrough(qk.getA(), {0, 1, 2, 3});
-    // K^T's dims are (batch, head, feature, key).
-    Operand k = readThrough(qk.getB(), {0, 1, 3, 2});
-    if (k.dims[3] != 3) {
+    // Scalar factors on Q or K^T (ONNX's Attention scales both by
+    // scale^1/2) join the scale.
+    Value qValue = peelScale(qk.getA(), scale);
+    Value ktValue = peelScale(qk.getB(), scale);
+    // Logical dims of each operand dim: Q and V (batch, head, row,
+    // feature), K^T (batch, head, feature, key); rank 3 has no batch.
+    auto order = [&](ArrayRef<int64_t> four) {
+      return SmallVector<int64_t>(four.drop_front(4 - rank));
+    };
+    Operand q = readThrough(qValue, order({0, 1, 2, 3}));
+    Operand k = readThrough(ktValue, order({0, 1, 3, 2}));
+    if (k.dims[3] != rank - 1) {
       // K^T computed some other way: its transpose, which the graph's
       // Transpose lowering copies.
-      auto kType = cast<RankedTensorType>(qk.getB().getType());
-      auto swapped = RankedTensorType::get(
-          {kType.getDimSize(0), kType.getDimSize(1), kType.getDimSize(3),
-           kType.getDimSize(2)},
-          kType.getElementType());
+      auto kType = cast<RankedTensorType>(ktValue.getType());
+      SmallVector<int64_t> perm, shape;
+      for (int64_t d = 0; d < rank; ++d)
+        perm.push_back(d < rank - 2 ? d : 2 * rank - 3 - d);
+      for (int64_t d : perm)
+        shape.push_back(kType.getDimSize(d));
       rewriter.setInsertionPoint(qk);
-      k.value = OnnxTransposeOp::create(rewriter, loc, swapped, qk.getB(),
-                                        rewriter.getI64ArrayAttr({0, 1, 3, 2}));
-      k.dims = {0, 1, 2, 3};
+      k.value = OnnxTransposeOp::create(rewriter, loc, kType.clone(shape),
+                                        ktValue, rewriter.getI64ArrayAttr(perm));
+      for (int64_t l = 4 - rank; l < 4; ++l)
+        k.dims[l] = l - (4 - rank);
     }
-    Operand v = readThrough(pv.getB(), {0, 1, 2, 3});
+    Operand v = readThrough(pv.getB(), order({0, 1, 2, 3}));
 
     // The result, through the heads' merge when that is its only user.
     Value replaced = pv.getY();
     SmallVector<int64_t> resultDims = {0, 1, 2, 3};
-    if (replaced.hasOneUse())
+    if (rank == 4 && replaced.hasOneUse())
       if (auto merge = dyn_cast<OnnxTransposeOp>(*replaced.getUsers().begin())) {
         SmallVector<int64_t> perm = permOf(merge, 4);
-        if (isF32Rank4(merge.getTransposed()) && perm.size() == 4 &&
+        if (isF32Rank(merge.getTransposed(), 4) && perm.size() == 4 &&
             perm[3] == 3) {
           for (int64_t d = 0; d < 4; ++d)
             resultDims[perm[d]] = d;
@@ -212,14 +273,39 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
         }
       }
     rewriter.setInsertionPoint(replaced.getDefiningOp());
+    for (Operand *o : {&q, &k, &v})
+      withBatch(rewriter, loc, *o);
+    auto replacedType = cast<RankedTensorType>(replaced.getType());
+    RankedTensorType resultType = replacedType;
+    if (rank == 3) {
+      SmallVector<int64_t> shape = {1};
+      shape.append(replacedType.getShape().begin(),
+                   replacedType.getShape().end());
+      resultType = replacedType.clone(shape);
+    }
     auto attention = codegen::AttentionOp::create(
-        rewriter, loc, replaced.getType(), q.value, k.value, v.value, mask,
+        rewriter, loc, resultType, q.value, k.value, v.value, mask,
         /*output=*/Value(), rewriter.getF32FloatAttr(static_cast<float>(scale)),
         fill, rewriter.getDenseI64ArrayAttr(q.dims),
         rewriter.getDenseI64ArrayAttr(k.dims),
         rewriter.getDenseI64ArrayAttr(v.dims),
         rewriter.getDenseI64ArrayAttr(resultDims));
-    rewriter.replaceAllUsesWith(replaced, attention.getResult());
+    Value result = attention.getResult();
+    if (rank == 3) {
+      auto axesType = RankedTensorType::get({1}, rewriter.getI64Type());
+      Value axes =
+          OnnxConstantOp::create(
+              rewriter, loc, TypeRange{axesType}, ValueRange{},
+              ArrayRef<NamedAttribute>{rewriter.getNamedAttr(
+                  "value",
+                  DenseElementsAttr::get(axesType, ArrayRef<int64_t>{0}))})
+              ->getResult(0);
+      result = OnnxSqueezeOp::create(rewriter, loc, TypeRange{replacedType},
+                                     ValueRange{result, axes},
+                                     ArrayRef<NamedAttribute>{})
+                   ->getResult(0);
+    }
+    rewriter.replaceAllUsesWith(replaced, result);
     // The chain is dead now; the driver erases it.
     rewriter.eraseOp(replaced.getDefiningOp());
     return success();

@@ -47,7 +47,8 @@ def OnnxSimplifyGraphPass
   let summary = "Remove redundant onnx nodes (BASIC)";
   let description = [{
     Exact rewrites only, so results are bit-identical:
-    - Identity, and Dropout in inference (no training_mode or a false one,
+    - Identity, Cast to the type its input has, and Dropout in inference
+      (no training_mode or a false one,
       mask unused), forward their input;
     - Reshape of a Reshape reshapes the original input (when the outer
       shape needs no copied `0` dims), a Reshape to the input's own static

@@ -35,6 +35,19 @@ struct RemoveIdentity : OpRewritePattern<OnnxIdentityOp> {
   }
 };
 
+/// Cast(x) -> x when x already has the type (function bodies cast to the
+/// type they have: ONNX's Attention casts its f32 scores to f32 twice).
+struct RemoveNoOpCast : OpRewritePattern<OnnxCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(OnnxCastOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getInput().getType() != op.getOutput().getType())
+      return rewriter.notifyMatchFailure(op, "Cast changes the type");
+    rewriter.replaceOp(op, op.getInput());
+    return success();
+  }
+};
+
 /// Dropout(x) -> x when it cannot be in training mode and its mask is unused.
 struct RemoveInferenceDropout : OpRewritePattern<OnnxDropoutOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -153,8 +166,8 @@ struct OnnxSimplifyGraphPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RemoveIdentity, FoldReshapeChain, FoldTransposeChain>(
-        &getContext());
+    patterns.add<RemoveIdentity, RemoveNoOpCast, FoldReshapeChain,
+                 FoldTransposeChain>(&getContext());
     if (removeDropout)
       patterns.add<RemoveInferenceDropout>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -916,6 +916,15 @@ def cases():
                    [(2, 37, 8)] + [None] * (1 + consts)])
         add(Case(f"Attention_{name}", "MatMul", [f(), wt(8, 8)], shapes,
                  chain=chain, static=seq is not None))
+    # Heads folded into the batch (rank 3) with Q and K^T each scaled
+    # (ONNX's Attention function's form), symbolic sizes, two key blocks.
+    add(Case("Attention_rank3_scaled", "Mul", [f(), c32(0.5)],
+             [[(6, 20, 16), None, (6, 30, 16), None, (6, 30, 24)],
+              [(4, 5, 16), None, (4, 300, 16), None, (4, 300, 24)]],
+             chain=[("Transpose", [f()], {"perm": [0, 2, 1]}),
+                    ("Mul", ["p", c32(0.5)]), ("MatMul", ["y", "p"]),
+                    ("Softmax", ["p"], {"axis": -1}),
+                    ("MatMul", ["p", f()])]))
     add(Case("FoldScale_gemm", "Gemm", [f(), wt(8, 6), wt(6)],
              [[(4, 8), None, None, None], [(1, 8), None, None, None]],
              attrs={"alpha": 1.5, "beta": 0.5},

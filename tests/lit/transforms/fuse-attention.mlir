@@ -56,7 +56,7 @@ func.func @causal_where(%q: tensor<2x3x8x4xf32>, %kt: tensor<2x3x4x8xf32>, %v: t
 // -----
 
 // Not fused: the scores have another user (returned), the Softmax is not
-// along the keys, the tensors are f16, or rank 3.
+// along the keys, the tensors are f16.
 // CHECK-LABEL: func.func @scores_used
 // CHECK-NOT: kiln.attention
 // CHECK: onnx.Softmax
@@ -91,11 +91,24 @@ func.func @f16(%q: tensor<1x2x8x4xf16>, %kt: tensor<1x2x4x8xf16>, %v: tensor<1x2
 
 // -----
 
+// Heads folded into the batch (rank 3), K^T a Transpose of K, Q and K^T
+// each scaled by 0.5 (ONNX's Attention function scales both by
+// scale^1/2): a batch of 1 by Unsqueeze, the scales' product, K read in
+// place, the result squeezed back.
 // CHECK-LABEL: func.func @rank3
-// CHECK-NOT: kiln.attention
-func.func @rank3(%q: tensor<2x8x4xf32>, %kt: tensor<2x4x8xf32>, %v: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
-  %s = onnx.MatMul(%q, %kt) : (tensor<2x8x4xf32>, tensor<2x4x8xf32>) -> tensor<2x8x8xf32>
-  %p = onnx.Softmax(%s) {axis = -1 : i64} : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
-  %o = onnx.MatMul(%p, %v) : (tensor<2x8x8xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4xf32>
-  return %o : tensor<2x8x4xf32>
+// CHECK-DAG: %[[Q:.*]] = onnx.Unsqueeze(%arg0, %{{.*}}) : (tensor<6x8x4xf32>, tensor<1xi64>) -> tensor<1x6x8x4xf32>
+// CHECK-DAG: %[[K:.*]] = onnx.Unsqueeze(%arg1, %{{.*}}) : (tensor<6x10x4xf32>, tensor<1xi64>) -> tensor<1x6x10x4xf32>
+// CHECK-DAG: %[[V:.*]] = onnx.Unsqueeze(%arg2, %{{.*}}) : (tensor<6x10x4xf32>, tensor<1xi64>) -> tensor<1x6x10x4xf32>
+// CHECK: %[[A:.*]] = kiln.attention %[[Q]], %[[K]], %[[V]] {key_dims = array<i64: 0, 1, 2, 3>, query_dims = array<i64: 0, 1, 2, 3>, result_dims = array<i64: 0, 1, 2, 3>, scale = 2.500000e-01 : f32, value_dims = array<i64: 0, 1, 2, 3>}
+// CHECK: %[[Y:.*]] = onnx.Squeeze(%[[A]], %{{.*}}) : (tensor<1x6x8x4xf32>, tensor<1xi64>) -> tensor<6x8x4xf32>
+// CHECK: return %[[Y]]
+func.func @rank3(%q: tensor<6x8x4xf32>, %k: tensor<6x10x4xf32>, %v: tensor<6x10x4xf32>) -> tensor<6x8x4xf32> {
+  %c = onnx.Constant() {value = dense<0.5> : tensor<1xf32>} : () -> tensor<1xf32>
+  %kt = onnx.Transpose(%k) {perm = [0, 2, 1]} : (tensor<6x10x4xf32>) -> tensor<6x4x10xf32>
+  %qs = onnx.Mul(%q, %c) : (tensor<6x8x4xf32>, tensor<1xf32>) -> tensor<6x8x4xf32>
+  %ks = onnx.Mul(%kt, %c) : (tensor<6x4x10xf32>, tensor<1xf32>) -> tensor<6x4x10xf32>
+  %s = onnx.MatMul(%qs, %ks) : (tensor<6x8x4xf32>, tensor<6x4x10xf32>) -> tensor<6x8x10xf32>
+  %p = onnx.Softmax(%s) {axis = 2 : i64} : (tensor<6x8x10xf32>) -> tensor<6x8x10xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<6x8x10xf32>, tensor<6x10x4xf32>) -> tensor<6x8x4xf32>
+  return %o : tensor<6x8x4xf32>
 }

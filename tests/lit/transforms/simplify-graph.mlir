@@ -92,3 +92,19 @@ func.func @transpose_chain(%x: tensor<2x3x4xf32>) -> (tensor<4x3x2xf32>, tensor<
   %3 = onnx.Transpose(%2) : (tensor<4x3x2xf32>) -> tensor<2x3x4xf32>
   return %1, %3 : tensor<4x3x2xf32>, tensor<2x3x4xf32>
 }
+
+// -----
+
+// A Cast to the type its input has forwards it; one that changes the
+// element type (or only refines the shape) stays.
+// CHECK-LABEL: func.func @noop_cast
+// CHECK-NEXT: %[[C:.*]] = onnx.Cast(%arg0) {to = 7 : i64} : (tensor<2x3xf32>) -> tensor<2x3xi64>
+// CHECK-NEXT: %[[R:.*]] = onnx.Cast(%arg1) {to = 1 : i64} : (tensor<?x3xf32>) -> tensor<2x3xf32>
+// CHECK-NEXT: return %arg0, %[[C]], %[[R]]
+func.func @noop_cast(%x: tensor<2x3xf32>, %y: tensor<?x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) {
+  %0 = onnx.Cast(%x) {to = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %1 = onnx.Cast(%0) {to = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %2 = onnx.Cast(%x) {to = 7 : i64} : (tensor<2x3xf32>) -> tensor<2x3xi64>
+  %3 = onnx.Cast(%y) {to = 1 : i64} : (tensor<?x3xf32>) -> tensor<2x3xf32>
+  return %1, %2, %3 : tensor<2x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>
+}
