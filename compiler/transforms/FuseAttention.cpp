@@ -103,6 +103,17 @@ Operand readThrough(Value v, ArrayRef<int64_t> order) {
   return o;
 }
 
+/// The axes [0]: the batch dim rank-3 operands are given and the result
+/// loses again.
+Value batchAxis(PatternRewriter &rewriter, Location loc) {
+  auto type = RankedTensorType::get({1}, rewriter.getI64Type());
+  return OnnxConstantOp::create(
+             rewriter, loc, TypeRange{type}, ValueRange{},
+             ArrayRef<NamedAttribute>{rewriter.getNamedAttr(
+                 "value", DenseElementsAttr::get(type, ArrayRef<int64_t>{0}))})
+      ->getResult(0);
+}
+
 /// A rank-3 operand as rank 4: Unsqueeze (a view once lowered) adds the
 /// batch dim in front.
 void withBatch(PatternRewriter &rewriter, Location loc, Operand &o) {
@@ -111,17 +122,10 @@ void withBatch(PatternRewriter &rewriter, Location loc, Operand &o) {
   auto type = cast<RankedTensorType>(o.value.getType());
   SmallVector<int64_t> shape = {1};
   shape.append(type.getShape().begin(), type.getShape().end());
-  auto axesType = RankedTensorType::get({1}, rewriter.getI64Type());
-  Value axes = OnnxConstantOp::create(
-                   rewriter, loc, TypeRange{axesType}, ValueRange{},
-                   ArrayRef<NamedAttribute>{rewriter.getNamedAttr(
-                       "value", DenseElementsAttr::get(
-                                    axesType, ArrayRef<int64_t>{0}))})
-                   ->getResult(0);
-  o.value = OnnxUnsqueezeOp::create(rewriter, loc,
-                                    TypeRange{type.clone(shape)},
-                                    ValueRange{o.value, axes},
-                                    ArrayRef<NamedAttribute>{})
+  o.value = OnnxUnsqueezeOp::create(
+                rewriter, loc, TypeRange{type.clone(shape)},
+                ValueRange{o.value, batchAxis(rewriter, loc)},
+                ArrayRef<NamedAttribute>{})
                 ->getResult(0);
   for (int64_t l = 1; l < 4; ++l)
     o.dims[l] += 1;
@@ -291,20 +295,12 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
         rewriter.getDenseI64ArrayAttr(v.dims),
         rewriter.getDenseI64ArrayAttr(resultDims));
     Value result = attention.getResult();
-    if (rank == 3) {
-      auto axesType = RankedTensorType::get({1}, rewriter.getI64Type());
-      Value axes =
-          OnnxConstantOp::create(
-              rewriter, loc, TypeRange{axesType}, ValueRange{},
-              ArrayRef<NamedAttribute>{rewriter.getNamedAttr(
-                  "value",
-                  DenseElementsAttr::get(axesType, ArrayRef<int64_t>{0}))})
-              ->getResult(0);
+    if (rank == 3)
       result = OnnxSqueezeOp::create(rewriter, loc, TypeRange{replacedType},
-                                     ValueRange{result, axes},
+                                     ValueRange{result,
+                                                batchAxis(rewriter, loc)},
                                      ArrayRef<NamedAttribute>{})
                    ->getResult(0);
-    }
     rewriter.replaceAllUsesWith(replaced, result);
     // The chain is dead now; the driver erases it.
     rewriter.eraseOp(replaced.getDefiningOp());

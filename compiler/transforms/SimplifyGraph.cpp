@@ -23,26 +23,15 @@ using namespace kiln::onnx_ir;
 
 namespace {
 
-/// Identity(x) -> x.
-struct RemoveIdentity : OpRewritePattern<OnnxIdentityOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxIdentityOp op,
+/// Identity(x) -> x, and Cast(x) -> x when x already has the type
+/// (function bodies cast to the type they have: ONNX's Attention casts its
+/// f32 scores to f32 twice). Not when the op refines the type.
+template <typename OpTy> struct ForwardSameType : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     if (op.getInput().getType() != op.getOutput().getType())
-      return rewriter.notifyMatchFailure(op, "Identity refines the type");
-    rewriter.replaceOp(op, op.getInput());
-    return success();
-  }
-};
-
-/// Cast(x) -> x when x already has the type (function bodies cast to the
-/// type they have: ONNX's Attention casts its f32 scores to f32 twice).
-struct RemoveNoOpCast : OpRewritePattern<OnnxCastOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(OnnxCastOp op,
-                                PatternRewriter &rewriter) const override {
-    if (op.getInput().getType() != op.getOutput().getType())
-      return rewriter.notifyMatchFailure(op, "Cast changes the type");
+      return rewriter.notifyMatchFailure(op, "the op changes the type");
     rewriter.replaceOp(op, op.getInput());
     return success();
   }
@@ -166,8 +155,8 @@ struct OnnxSimplifyGraphPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RemoveIdentity, RemoveNoOpCast, FoldReshapeChain,
-                 FoldTransposeChain>(&getContext());
+    patterns.add<ForwardSameType<OnnxIdentityOp>, ForwardSameType<OnnxCastOp>,
+                 FoldReshapeChain, FoldTransposeChain>(&getContext());
     if (removeDropout)
       patterns.add<RemoveInferenceDropout>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -70,75 +70,50 @@ static inline int64_t KG_NAME(atRound)(int64_t n, int64_t m) {
   return (n + m - 1) / m * m;
 }
 
-/* s[r][c] = sum_d q[r][d] kt[d][c] for the tile's KG_AT_R rows (q packed
- * [R][D]) and NV vectors of columns of kt (packed [D][ldk]). */
-#define KG_AT_QK(NV)                                                           \
-  static inline void KG_NAME(atQK##NV)(const float *q, int64_t D,              \
-                                       const float *kt, int64_t ldk,           \
-                                       float *s, int64_t lds) {                \
+/* c[r][v] (+)= sum_k a[r * lda + k] b[k * ldb + v] for the tile's KG_AT_R
+ * rows and NV vectors of columns: the scores (a the packed queries, b the
+ * transposed keys, c zeroed first) and the product with the values (a the
+ * exps, b the values, c the accumulated outputs). */
+#define KG_AT_TILE(NV)                                                         \
+  static inline void KG_NAME(atTile##NV)(                                      \
+      const float *a, int64_t lda, int64_t K, const float *b, int64_t ldb,     \
+      float *c, int64_t ldc, int accumulate) {                                 \
     kg_vec acc[KG_AT_R][NV];                                                   \
     for (int r = 0; r < KG_AT_R; ++r)                                          \
-      for (int c = 0; c < NV; ++c)                                             \
-        acc[r][c] = KG_SET1(0.0f);                                             \
-    for (int64_t d = 0; d < D; ++d) {                                          \
-      kg_vec b[NV];                                                            \
-      for (int c = 0; c < NV; ++c)                                             \
-        b[c] = KG_LOADU(kt + d * ldk + c * KG_W);                              \
+      for (int v = 0; v < NV; ++v)                                             \
+        acc[r][v] = accumulate ? KG_LOADU(c + r * ldc + v * KG_W)              \
+                               : KG_SET1(0.0f);                                \
+    for (int64_t k = 0; k < K; ++k) {                                          \
+      kg_vec bv[NV];                                                           \
+      for (int v = 0; v < NV; ++v)                                             \
+        bv[v] = KG_LOADU(b + k * ldb + v * KG_W);                              \
       for (int r = 0; r < KG_AT_R; ++r) {                                      \
-        kg_vec a = KG_SET1(q[r * D + d]);                                      \
-        for (int c = 0; c < NV; ++c)                                           \
-          acc[r][c] = KG_FMA(a, b[c], acc[r][c]);                              \
+        kg_vec av = KG_SET1(a[r * lda + k]);                                   \
+        for (int v = 0; v < NV; ++v)                                           \
+          acc[r][v] = KG_FMA(av, bv[v], acc[r][v]);                            \
       }                                                                        \
     }                                                                          \
     for (int r = 0; r < KG_AT_R; ++r)                                          \
-      for (int c = 0; c < NV; ++c)                                             \
-        KG_STOREU(s + r * lds + c * KG_W, acc[r][c]);                          \
+      for (int v = 0; v < NV; ++v)                                             \
+        KG_STOREU(c + r * ldc + v * KG_W, acc[r][v]);                          \
   }
-KG_AT_QK(1)
-KG_AT_QK(2)
-KG_AT_QK(3)
-KG_AT_QK(4)
+KG_AT_TILE(1)
+KG_AT_TILE(2)
+KG_AT_TILE(3)
+KG_AT_TILE(4)
 
-/* o[r][c] += sum_j p[r][j] v[j][c] over the block's n keys, for the tile's
- * rows and NV vectors of columns of v (packed [n][ldv]). */
-#define KG_AT_PV(NV)                                                           \
-  static inline void KG_NAME(atPV##NV)(const float *p, int64_t lds,            \
-                                       int64_t n, const float *v, int64_t ldv, \
-                                       float *o, int64_t ldo) {                \
-    kg_vec acc[KG_AT_R][NV];                                                   \
-    for (int r = 0; r < KG_AT_R; ++r)                                          \
-      for (int c = 0; c < NV; ++c)                                             \
-        acc[r][c] = KG_LOADU(o + r * ldo + c * KG_W);                          \
-    for (int64_t j = 0; j < n; ++j) {                                          \
-      kg_vec b[NV];                                                            \
-      for (int c = 0; c < NV; ++c)                                             \
-        b[c] = KG_LOADU(v + j * ldv + c * KG_W);                               \
-      for (int r = 0; r < KG_AT_R; ++r) {                                      \
-        kg_vec a = KG_SET1(p[r * lds + j]);                                    \
-        for (int c = 0; c < NV; ++c)                                           \
-          acc[r][c] = KG_FMA(a, b[c], acc[r][c]);                              \
-      }                                                                        \
-    }                                                                          \
-    for (int r = 0; r < KG_AT_R; ++r)                                          \
-      for (int c = 0; c < NV; ++c)                                             \
-        KG_STOREU(o + r * ldo + c * KG_W, acc[r][c]);                          \
-  }
-KG_AT_PV(1)
-KG_AT_PV(2)
-KG_AT_PV(3)
-KG_AT_PV(4)
-
-/* The scores of a tile against a block: columns in runs of KG_AT_NV
+/* The tile over `width` columns (whole vectors) in runs of KG_AT_NV
  * vectors, the last run narrower. */
-static void KG_NAME(atScores)(const float *q, int64_t D, const float *kt,
-                              int64_t cols, int64_t count, float *s) {
-  for (int64_t c = 0; c < count; c += KG_AT_NV * KG_W) {
-    int64_t nv = (count - c) / KG_W;
+static void KG_NAME(atTiles)(const float *a, int64_t lda, int64_t K,
+                             const float *b, int64_t ldb, float *c,
+                             int64_t ldc, int64_t width, int accumulate) {
+  for (int64_t v = 0; v < width; v += KG_AT_NV * KG_W) {
+    int64_t nv = (width - v) / KG_W;
     switch (nv > KG_AT_NV ? KG_AT_NV : nv) {
-    case 1: KG_NAME(atQK1)(q, D, kt + c, cols, s + c, cols); break;
-    case 2: KG_NAME(atQK2)(q, D, kt + c, cols, s + c, cols); break;
-    case 3: KG_NAME(atQK3)(q, D, kt + c, cols, s + c, cols); break;
-    default: KG_NAME(atQK4)(q, D, kt + c, cols, s + c, cols); break;
+    case 1: KG_NAME(atTile1)(a, lda, K, b + v, ldb, c + v, ldc, accumulate); break;
+    case 2: KG_NAME(atTile2)(a, lda, K, b + v, ldb, c + v, ldc, accumulate); break;
+    case 3: KG_NAME(atTile3)(a, lda, K, b + v, ldb, c + v, ldc, accumulate); break;
+    default: KG_NAME(atTile4)(a, lda, K, b + v, ldb, c + v, ldc, accumulate); break;
     }
   }
 }
@@ -166,20 +141,6 @@ static int64_t KG_NAME(atLastKept)(const KG_NAME(atJob) * j, const char *m,
     last = c > last ? c : last;
   }
   return last;
-}
-
-static void KG_NAME(atAccumulate)(const float *p, int64_t lds, int64_t n,
-                                  const float *v, int64_t ldv, int64_t dvp,
-                                  float *o) {
-  for (int64_t c = 0; c < dvp; c += KG_AT_NV * KG_W) {
-    int64_t nv = (dvp - c) / KG_W;
-    switch (nv > KG_AT_NV ? KG_AT_NV : nv) {
-    case 1: KG_NAME(atPV1)(p, lds, n, v + c, ldv, o + c, dvp); break;
-    case 2: KG_NAME(atPV2)(p, lds, n, v + c, ldv, o + c, dvp); break;
-    case 3: KG_NAME(atPV3)(p, lds, n, v + c, ldv, o + c, dvp); break;
-    default: KG_NAME(atPV4)(p, lds, n, v + c, ldv, o + c, dvp); break;
-    }
-  }
 }
 
 /* Whether the bool mask's bytes for rows [i0, i1) and keys [j0, j0 + n)
@@ -374,7 +335,8 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
           used = KG_NAME(atLastKept)(j, m, r0, r1, j0, n);
         }
         const int64_t computed = KG_NAME(atRound)(used, KG_W);
-        KG_NAME(atScores)(qp + ti * R * D, D, kt, cols, computed, s);
+        KG_NAME(atTiles)(qp + ti * R * D, D, D, kt, cols, s, cols, computed,
+                         /*accumulate=*/0);
         for (int64_t rr = 0; rr < R; ++rr) {
           const int64_t r = ti * R + rr;
           float *sr = s + rr * cols;
@@ -438,8 +400,8 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
             if (!(j->fill - mx[r] < -104.0f))
               product = n;
         }
-        KG_NAME(atAccumulate)(s, cols, product, vb, ldv, dvp,
-                              o + ti * R * dvp);
+        KG_NAME(atTiles)(s, cols, product, vb, ldv, o + ti * R * dvp, dvp, dvp,
+                         /*accumulate=*/1);
       }
     }
     float *y = j->y + b * j->syb + h * j->syh + i0 * j->sys;
