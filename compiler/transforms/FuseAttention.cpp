@@ -103,6 +103,47 @@ Operand readThrough(Value v, ArrayRef<int64_t> order) {
   return o;
 }
 
+/// Whether dims `a` and `b` are known equal or both symbolic.
+bool sameDim(int64_t a, int64_t b) {
+  return a == b || (ShapedType::isDynamic(a) && ShapedType::isDynamic(b));
+}
+
+/// K or V [B, H, S, D] in its logical layout as the exporters' repeat_kv
+/// makes it from x [B, Hkv, S, D] for grouped-query attention,
+/// Reshape(Expand(Unsqueeze(x, axes = [2]), [B, Hkv, g, S, D]),
+/// [B, Hkv * g, S, D]), is read as x: kiln.attention shares each of x's
+/// heads between g query heads without the copy.
+void readThroughRepeat(Operand &o) {
+  if (o.dims != SmallVector<int64_t>{0, 1, 2, 3})
+    return;
+  auto reshape = o.value.getDefiningOp<OnnxReshapeOp>();
+  auto expand =
+      reshape ? reshape.getData().getDefiningOp<OnnxExpandOp>() : nullptr;
+  auto unsqueeze =
+      expand ? expand.getInput().getDefiningOp<OnnxUnsqueezeOp>() : nullptr;
+  if (!unsqueeze)
+    return;
+  Value x = unsqueeze.getData();
+  auto axes = readIntConstant(unsqueeze.getAxes());
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto eType = dyn_cast<RankedTensorType>(expand.getType());
+  auto rType = cast<RankedTensorType>(o.value.getType());
+  if (!axes || *axes != SmallVector<int64_t>{2} || !isF32Rank(x, 4) ||
+      !eType || eType.getRank() != 5)
+    return;
+  for (auto [e, xd] : {std::pair{0, 0}, {1, 1}, {3, 2}, {4, 3}})
+    if (!sameDim(eType.getDimSize(e), xType.getDimSize(xd)))
+      return;
+  for (int64_t d : {0, 2, 3})
+    if (!sameDim(rType.getDimSize(d), xType.getDimSize(d)))
+      return;
+  int64_t heads = rType.getDimSize(1), kvHeads = xType.getDimSize(1);
+  if (!ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads) &&
+      (kvHeads == 0 || heads % kvHeads != 0))
+    return;
+  o = readThrough(x, {0, 1, 2, 3});
+}
+
 /// The axes [0]: the batch dim rank-3 operands are given and the result
 /// loses again.
 Value batchAxis(PatternRewriter &rewriter, Location loc) {
@@ -246,6 +287,8 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
     };
     Operand q = readThrough(qValue, order({0, 1, 2, 3}));
     Operand k = readThrough(ktValue, order({0, 1, 3, 2}));
+    if (rank == 4)
+      readThroughRepeat(k);
     if (k.dims[3] != rank - 1) {
       // K^T computed some other way: its transpose, which the graph's
       // Transpose lowering copies.
@@ -262,6 +305,8 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
         k.dims[l] = l - (4 - rank);
     }
     Operand v = readThrough(pv.getB(), order({0, 1, 2, 3}));
+    if (rank == 4)
+      readThroughRepeat(v);
 
     // The result, through the heads' merge when that is its only user.
     Value replaced = pv.getY();

@@ -925,6 +925,22 @@ def cases():
                     ("Mul", ["p", c32(0.5)]), ("MatMul", ["y", "p"]),
                     ("Softmax", ["p"], {"axis": -1}),
                     ("MatMul", ["p", f()])]))
+    # Grouped-query attention as repeat_kv exports it (2 key and value
+    # heads, each repeated for 3 query heads by Unsqueeze, Expand and
+    # Reshape), read unrepeated by the fused kernel.
+    ax = np.array([2], np.int64)
+    kv5 = np.array([1, 2, 3, 300, 16], np.int64)
+    kv4 = np.array([1, 6, 300, 16], np.int64)
+    add(Case("Attention_repeat_kv", "Unsqueeze", [f(), ax],
+             [[(1, 2, 300, 16), None, None, None, (1, 6, 20, 16), None,
+               (1, 2, 300, 16), None, None, None]],
+             chain=[("Expand", ["y", kv5]), ("Reshape", ["p", kv4]),
+                    ("Transpose", ["p"], {"perm": [0, 1, 3, 2]}),
+                    ("MatMul", [f(), "p"]), ("Mul", ["p", c32(0.25)]),
+                    ("Softmax", ["p"], {"axis": -1}),
+                    ("Unsqueeze", [f(), ax]), ("Expand", ["p", kv5]),
+                    ("Reshape", ["p", kv4]), ("MatMul", ["c5", "p"])],
+             static=True))
     add(Case("FoldScale_gemm", "Gemm", [f(), wt(8, 6), wt(6)],
              [[(4, 8), None, None, None], [(1, 8), None, None, None]],
              attrs={"alpha": 1.5, "beta": 0.5},

@@ -94,12 +94,22 @@ LogicalResult AttentionOp::verify() {
       !compatible(size(2, 3), size(3, 3), false))
     return emitOpError("needs a result of the queries' rows and the "
                        "values' features");
-  for (int logical = 0; logical < 2; ++logical)
-    for (int i = 0; i < 3; ++i)
-      if (!compatible(size(i, logical), size(3, logical), true))
-        return emitOpError() << "has " << named[i].name
-                             << " and result batch or head dims that do not "
-                                "broadcast";
+  for (int i = 0; i < 3; ++i)
+    if (!compatible(size(i, 0), size(3, 0), true))
+      return emitOpError() << "has " << named[i].name
+                           << " and result batch dims that do not broadcast";
+  // Heads: the query's broadcast; the key's and the value's may be fewer,
+  // each shared by a group of query heads (grouped-query attention).
+  if (!compatible(size(0, 1), size(3, 1), true))
+    return emitOpError("has query and result head dims that do not "
+                       "broadcast");
+  for (int i = 1; i < 3; ++i) {
+    int64_t own = size(i, 1), all = size(3, 1);
+    if (!ShapedType::isDynamic(own) && !ShapedType::isDynamic(all) &&
+        (own == 0 || all % own != 0))
+      return emitOpError() << "has " << named[i].name
+                           << " heads that do not divide the result's";
+  }
   if (Value mask = getMask()) {
     auto type = cast<ShapedType>(mask.getType());
     Type element = type.getElementType();

@@ -156,7 +156,9 @@ def Kiln_AttentionOp : Op<Kiln_CodegenDialect, "attention", [
     `value_dims` and `result_dims` name the operand dim holding each logical
     dim (batch, head, sequence, feature), so the heads' transposes of a
     [B, S, H, D] projection are read in place; the feature dim is the last
-    one. Batch and head dims of size 1 broadcast. The mask is optional and
+    one. Batch and head dims of size 1 broadcast, and the key's and the
+    value's heads may divide the query's: each is shared by a group of
+    query heads (grouped-query attention). The mask is optional and
     broadcasts to [B, H, Sq, Skv] from the right: f32 values are added to
     the scaled scores; i1 values select the score (true) or `mask_fill`
     (false), as Where(mask, scores, fill).

@@ -26,9 +26,10 @@ using kiln::codegen::AttentionOp;
 
 namespace {
 
-/// The kernel's arguments: 6 sizes, q/k/v as an address and 3 strides,
-/// the mask as an address, 4 strides, kind, fill and scale, y likewise.
-constexpr unsigned kNumArgs = 6 + 3 * 4 + 8 + 4;
+/// The kernel's arguments: 6 sizes, q/k/v as an address and 3 strides
+/// (k and v with their head groups), the mask as an address, 4 strides,
+/// kind, fill and scale, y likewise.
+constexpr unsigned kNumArgs = 6 + 3 * 4 + 2 + 8 + 4;
 
 /// The index holding the bits of the f32 `value`.
 Value floatBits(OpBuilder &b, Location loc, float value) {
@@ -100,20 +101,35 @@ struct AttentionUkernelPass
       return arith::SelectOp::create(b, loc, same, stride, zero).getResult();
     };
     Value full[4] = {batch, heads, rows, keys};
-    auto append = [&](Value buffer, ArrayRef<int64_t> dims, bool broadcast) {
+    // Query heads per key or value head (grouped-query attention): heads /
+    // its heads where they divide, else all heads read its first.
+    auto group = [&](Value buffer, int64_t d) -> Value {
+      Value own = arith::MaxSIOp::create(b, loc, args.dim(buffer, d),
+                                         args.index(1));
+      Value rem = arith::RemUIOp::create(b, loc, heads, own);
+      Value divides = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            rem, zero);
+      return arith::SelectOp::create(
+          b, loc, divides, arith::DivUIOp::create(b, loc, heads, own), heads);
+    };
+    enum class Role { Query, KeyValue, Result };
+    auto append = [&](Value buffer, ArrayRef<int64_t> dims, Role role) {
       kiln::BufferArg arg = kiln::getBufferArg(b, loc, buffer);
       args.values.push_back(arg.address);
       for (int logical = 0; logical < 3; ++logical) {
         Value stride = arg.strides[dims[logical]];
-        args.values.push_back(broadcast && logical < 2
-                                  ? broadcastStride(buffer, dims[logical],
-                                                    full[logical], stride)
-                                  : stride);
+        bool broadcast = (role == Role::Query && logical < 2) ||
+                         (role == Role::KeyValue && logical == 0);
+        args.values.push_back(broadcast ? broadcastStride(buffer, dims[logical],
+                                                          full[logical], stride)
+                                        : stride);
       }
+      if (role == Role::KeyValue)
+        args.values.push_back(group(buffer, dims[1]));
     };
-    append(q, qDims, true);
-    append(k, kDims, true);
-    append(v, vDims, true);
+    append(q, qDims, Role::Query);
+    append(k, kDims, Role::KeyValue);
+    append(v, vDims, Role::KeyValue);
     int64_t kind = 0;
     if (Value mask = op.getMask()) {
       auto type = cast<MemRefType>(mask.getType());
@@ -136,7 +152,7 @@ struct AttentionUkernelPass
         floatBits(b, loc, op.getMaskFill() ? op.getMaskFill()->convertToFloat()
                                            : 0.0f));
     args.values.push_back(floatBits(b, loc, op.getScale().convertToFloat()));
-    append(y, yDims, false);
+    append(y, yDims, Role::Result);
     func::CallOp::create(b, loc, kernel, args.values);
     if (y != op.getOutput())
       memref::CopyOp::create(b, loc, y, op.getOutput());

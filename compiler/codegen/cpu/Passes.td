@@ -290,14 +290,17 @@ def AttentionUkernel : Pass<"kiln-attention-ukernel", "mlir::ModuleOp"> {
     Runs after bufferization. Every kiln.attention on buffers becomes
 
       func.call @kiln_attention_<isa>(B, H, Sq, Skv, D, Dv,
-          q, q strides (batch, head, row), k, ..., v, ...,
+          q, q strides (batch, head, row), k, ..., k's head group,
+          v, ..., v's head group,
           mask, mask strides (batch, head, query, key), kind, fill, scale,
           y, y strides (batch, head, row))
 
     (index values; the ISA is the module's kiln.target's), the strides
     those of the logical dims the op's *_dims attributes name, 0 where a
     dim is not the full size (1: it broadcasts; anything else is an invalid
-    input, read in bounds as the clamped elementwise broadcasts do); kind 0
+    input, read in bounds as the clamped elementwise broadcasts do); a
+    head group is how many query heads share one of k's or v's heads (all
+    of them where its heads do not divide the query's); kind 0
     no mask, 1 f32 added, 2 i1 selecting the score or fill (f32 bits, as
     scale). An operand whose feature dim is not contiguous is copied first.
   }];

@@ -47,3 +47,11 @@ func.func @mixed(%q: memref<1x2x8x4xf32>, %t: tensor<1x2x8x4xf32>) {
   kiln.attention %q, %t, %q outs(%q : memref<1x2x8x4xf32>) {query_dims = array<i64: 0, 1, 2, 3>, key_dims = array<i64: 0, 1, 2, 3>, value_dims = array<i64: 0, 1, 2, 3>, result_dims = array<i64: 0, 1, 2, 3>, scale = 1.0 : f32} : memref<1x2x8x4xf32>, tensor<1x2x8x4xf32>, memref<1x2x8x4xf32>
   return
 }
+
+// -----
+
+func.func @kv_heads(%q: tensor<1x6x8x4xf32>, %k: tensor<1x4x8x4xf32>) -> tensor<1x6x8x4xf32> {
+  // expected-error @+1 {{has key heads that do not divide the result's}}
+  %y = kiln.attention %q, %k, %k {query_dims = array<i64: 0, 1, 2, 3>, key_dims = array<i64: 0, 1, 2, 3>, value_dims = array<i64: 0, 1, 2, 3>, result_dims = array<i64: 0, 1, 2, 3>, scale = 1.0 : f32} : tensor<1x6x8x4xf32>, tensor<1x4x8x4xf32>, tensor<1x4x8x4xf32> -> tensor<1x6x8x4xf32>
+  return %y : tensor<1x6x8x4xf32>
+}

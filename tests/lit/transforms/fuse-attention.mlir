@@ -112,3 +112,30 @@ func.func @rank3(%q: tensor<6x8x4xf32>, %k: tensor<6x10x4xf32>, %v: tensor<6x10x
   %o = onnx.MatMul(%p, %v) : (tensor<6x8x10xf32>, tensor<6x10x4xf32>) -> tensor<6x8x4xf32>
   return %o : tensor<6x8x4xf32>
 }
+
+// -----
+
+// Grouped-query attention as repeat_kv exports it: K and V [1, 2, 10, 4]
+// repeated to 6 heads by Unsqueeze, Expand and Reshape (K then
+// transposed): kiln.attention reads the two heads in place, each shared by
+// three query heads.
+// CHECK-LABEL: func.func @repeat_kv
+// CHECK: kiln.attention %arg0, %arg1, %arg2 {key_dims = array<i64: 0, 1, 2, 3>
+// CHECK-SAME: tensor<1x6x8x4xf32>, tensor<1x2x10x4xf32>, tensor<1x2x10x4xf32> -> tensor<1x6x8x4xf32>
+// CHECK-NOT: onnx.Expand
+func.func @repeat_kv(%q: tensor<1x6x8x4xf32>, %k: tensor<1x2x10x4xf32>, %v: tensor<1x2x10x4xf32>) -> tensor<1x6x8x4xf32> {
+  %axes = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %shape5 = onnx.Constant() {value = dense<[1, 2, 3, 10, 4]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %shape4 = onnx.Constant() {value = dense<[1, 6, 10, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %ku = onnx.Unsqueeze(%k, %axes) : (tensor<1x2x10x4xf32>, tensor<1xi64>) -> tensor<1x2x1x10x4xf32>
+  %ke = onnx.Expand(%ku, %shape5) : (tensor<1x2x1x10x4xf32>, tensor<5xi64>) -> tensor<1x2x3x10x4xf32>
+  %kr = onnx.Reshape(%ke, %shape4) : (tensor<1x2x3x10x4xf32>, tensor<4xi64>) -> tensor<1x6x10x4xf32>
+  %vu = onnx.Unsqueeze(%v, %axes) : (tensor<1x2x10x4xf32>, tensor<1xi64>) -> tensor<1x2x1x10x4xf32>
+  %ve = onnx.Expand(%vu, %shape5) : (tensor<1x2x1x10x4xf32>, tensor<5xi64>) -> tensor<1x2x3x10x4xf32>
+  %vr = onnx.Reshape(%ve, %shape4) : (tensor<1x2x3x10x4xf32>, tensor<4xi64>) -> tensor<1x6x10x4xf32>
+  %kt = onnx.Transpose(%kr) {perm = [0, 1, 3, 2]} : (tensor<1x6x10x4xf32>) -> tensor<1x6x4x10xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<1x6x8x4xf32>, tensor<1x6x4x10xf32>) -> tensor<1x6x8x10xf32>
+  %p = onnx.Softmax(%s) {axis = -1 : i64} : (tensor<1x6x8x10xf32>) -> tensor<1x6x8x10xf32>
+  %o = onnx.MatMul(%p, %vr) : (tensor<1x6x8x10xf32>, tensor<1x6x10x4xf32>) -> tensor<1x6x8x4xf32>
+  return %o : tensor<1x6x8x4xf32>
+}

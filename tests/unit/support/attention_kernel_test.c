@@ -4,7 +4,8 @@
  * the strides of a [B, S, H, D] projection or of [B, H, S, D], no mask, an
  * additive float mask broadcast over heads and rows, and a bool mask (a
  * causal one, whose upper blocks the kernel skips, or random) with a finite
- * or -inf fill, on each ISA this CPU runs. Rows masked out entirely must be
+ * or -inf fill, groups of query heads sharing a key and value head, on
+ * each ISA this CPU runs. Rows masked out entirely must be
  * NaN under -inf and uniform under a finite fill, as the reference's. */
 #include <math.h>
 #include <stdint.h>
@@ -16,17 +17,18 @@
 
 typedef void (*AttentionFn)(int64_t, int64_t, int64_t, int64_t, int64_t,
                             int64_t, intptr_t, int64_t, int64_t, int64_t,
-                            intptr_t, int64_t, int64_t, int64_t, intptr_t,
+                            intptr_t, int64_t, int64_t, int64_t, int64_t,
+                            intptr_t, int64_t, int64_t, int64_t, int64_t,
+                            intptr_t, int64_t, int64_t, int64_t, int64_t,
                             int64_t, int64_t, int64_t, intptr_t, int64_t,
-                            int64_t, int64_t, int64_t, int64_t, int64_t,
-                            int64_t, intptr_t, int64_t, int64_t, int64_t);
+                            int64_t, int64_t);
 #define DECLARE(isa)                                                           \
   void kiln_attention_##isa(                                                   \
       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, intptr_t,         \
       int64_t, int64_t, int64_t, intptr_t, int64_t, int64_t, int64_t,         \
-      intptr_t, int64_t, int64_t, int64_t, intptr_t, int64_t, int64_t,        \
-      int64_t, int64_t, int64_t, int64_t, int64_t, intptr_t, int64_t,         \
-      int64_t, int64_t);
+      int64_t, intptr_t, int64_t, int64_t, int64_t, int64_t, intptr_t,        \
+      int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,          \
+      intptr_t, int64_t, int64_t, int64_t);
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(sse)
@@ -44,7 +46,9 @@ int main(void) {
   int failures = 0, cases = 0;
   srand(5);
   for (int t = 0; t < 160; ++t) {
-    int64_t B = 1 + rand() % 2, H = 1 + rand() % 3;
+    /* Hkv key and value heads, each shared by g query heads. */
+    int64_t B = 1 + rand() % 2, Hkv = 1 + rand() % 2, g = 1 + rand() % 2;
+    int64_t H = Hkv * g;
     int64_t Sq = rand() % 4 == 0 ? 1 + rand() % 4 : 1 + rand() % 300;
     int64_t Skv = rand() % 3 == 0 ? Sq : 1 + rand() % 600;
     int64_t D = 1 + rand() % 80, Dv = 1 + rand() % 80;
@@ -55,24 +59,25 @@ int main(void) {
     /* Layout: [B, S, H, D] (projection) or [B, H, S, D]. */
     int proj = rand() % 2;
     int64_t s_b, s_h, s_s;
-#define STRIDES(S, W)                                                          \
-  (s_b = (S) * H * (W), s_h = proj ? (W) : (S) * (W), s_s = proj ? H * (W) : (W))
+#define STRIDES(S, W, NH)                                                      \
+  (s_b = (S) * (NH) * (W), s_h = proj ? (W) : (S) * (W),                       \
+   s_s = proj ? (NH) * (W) : (W))
     float *q = malloc(sizeof(float) * B * H * Sq * D);
-    float *k = malloc(sizeof(float) * B * H * Skv * D);
-    float *v = malloc(sizeof(float) * B * H * Skv * Dv);
+    float *k = malloc(sizeof(float) * B * Hkv * Skv * D);
+    float *v = malloc(sizeof(float) * B * Hkv * Skv * Dv);
     for (int64_t i = 0; i < B * H * Sq * D; ++i)
       q[i] = 2.0f * frand();
-    for (int64_t i = 0; i < B * H * Skv * D; ++i)
+    for (int64_t i = 0; i < B * Hkv * Skv * D; ++i)
       k[i] = 2.0f * frand();
-    for (int64_t i = 0; i < B * H * Skv * Dv; ++i)
+    for (int64_t i = 0; i < B * Hkv * Skv * Dv; ++i)
       v[i] = frand();
-    STRIDES(Sq, D);
+    STRIDES(Sq, D, H);
     int64_t sqb = s_b, sqh = s_h, sqs = s_s;
-    STRIDES(Skv, D);
+    STRIDES(Skv, D, Hkv);
     int64_t skb = s_b, skh = s_h, sks = s_s;
-    STRIDES(Skv, Dv);
+    STRIDES(Skv, Dv, Hkv);
     int64_t svb = s_b, svh = s_h, svs = s_s;
-    STRIDES(Sq, Dv);
+    STRIDES(Sq, Dv, H);
     int64_t syb = s_b, syh = s_h, sys = s_s;
     /* Masks: floats [B, 1, 1, Skv] (padding), bytes [1, 1, Sq, Skv]. */
     float *fm = NULL;
@@ -102,7 +107,7 @@ int main(void) {
             double s = 0;
             for (int64_t d = 0; d < D; ++d)
               s += (double)q[b * sqb + h * sqh + i * sqs + d] *
-                   k[b * skb + h * skh + j * sks + d];
+                   k[b * skb + h / g * skh + j * sks + d];
             s *= scale;
             if (kind == 1)
               s += fm[b * smb + j];
@@ -117,7 +122,7 @@ int main(void) {
           for (int64_t c = 0; c < Dv; ++c) {
             double acc = 0;
             for (int64_t j = 0; j < Skv; ++j)
-              acc += srow[j] * v[b * svb + h * svh + j * svs + c];
+              acc += srow[j] * v[b * svb + h / g * svh + j * svs + c];
             ref[b * syb + h * syh + i * sys + c] = (float)(acc / sum);
           }
         }
@@ -128,7 +133,7 @@ int main(void) {
       ++cases;
       memset(y, 0, sizeof(float) * B * H * Sq * Dv);
       isas[a].fn(B, H, Sq, Skv, D, Dv, (intptr_t)q, sqb, sqh, sqs,
-                 (intptr_t)k, skb, skh, sks, (intptr_t)v, svb, svh, svs,
+                 (intptr_t)k, skb, skh, sks, g, (intptr_t)v, svb, svh, svs, g,
                  (intptr_t)(kind == 1 ? (void *)fm : (void *)bm), smb, smh,
                  smq, smk, kind, bits(fill), bits(scale), (intptr_t)y, syb,
                  syh, sys);

@@ -4,14 +4,16 @@
  * vexp, scratch and the thread-pool entry). kiln-attention-ukernel calls
  *
  *   kiln_attention_<isa>(B, H, Sq, Skv, D, Dv,
- *                        q, sqb, sqh, sqs,  k, skb, skh, sks,
- *                        v, svb, svh, svs,
+ *                        q, sqb, sqh, sqs,  k, skb, skh, sks, kGroup,
+ *                        v, svb, svh, svs, vGroup,
  *                        mask, smb, smh, smq, smk, kind, fillBits, scaleBits,
  *                        y, syb, syh, sys)
  *
  * for y[b, h] = softmax(mask(scale * q[b, h] k[b, h]^T)) v[b, h], every
  * operand with element strides over (batch, head, row) and its last dim
- * (D or Dv) contiguous; a stride of 0 broadcasts. `kind` says what the mask
+ * (D or Dv) contiguous; a stride of 0 broadcasts. Head h reads head
+ * h / kGroup of k and h / vGroup of v (grouped-query attention: groups of
+ * query heads share a key and value head). `kind` says what the mask
  * is: 0 none, 1 floats added to the scaled scores, 2 bytes (ONNX bools)
  * where a zero replaces the score by `fill` (Where(mask, s, fill)). fill
  * and scale are float bit patterns.
@@ -53,9 +55,9 @@ typedef struct {
   const float *q;
   int64_t sqb, sqh, sqs;
   const float *k;
-  int64_t skb, skh, sks;
+  int64_t skb, skh, sks, kGroup;
   const float *v;
-  int64_t svb, svh, svs;
+  int64_t svb, svh, svs, vGroup;
   const char *mask;
   int64_t smb, smh, smq, smk;
   int kind;
@@ -264,8 +266,8 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
     const int64_t rows = j->Sq - i0 < j->qb ? j->Sq - i0 : j->qb;
     const int64_t tiles = (rows + R - 1) / R;
     const float *q = j->q + b * j->sqb + h * j->sqh + i0 * j->sqs;
-    const float *k = j->k + b * j->skb + h * j->skh;
-    const float *v = j->v + b * j->svb + h * j->svh;
+    const float *k = j->k + b * j->skb + h / j->kGroup * j->skh;
+    const float *v = j->v + b * j->svb + h / j->vGroup * j->svh;
     const char *m = NULL;
     if (j->kind)
       m = j->mask + (b * j->smb + h * j->smh + i0 * j->smq) *
@@ -421,15 +423,16 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
 KG_HIDDEN void KG_NAME(kiln_attention)(
     int64_t B, int64_t H, int64_t Sq, int64_t Skv, int64_t D, int64_t Dv,
     intptr_t q, int64_t sqb, int64_t sqh, int64_t sqs, intptr_t k,
-    int64_t skb, int64_t skh, int64_t sks, intptr_t v, int64_t svb,
-    int64_t svh, int64_t svs, intptr_t mask, int64_t smb, int64_t smh,
+    int64_t skb, int64_t skh, int64_t sks, int64_t kGroup, intptr_t v,
+    int64_t svb, int64_t svh, int64_t svs, int64_t vGroup, intptr_t mask, int64_t smb, int64_t smh,
     int64_t smq, int64_t smk, int64_t kind, int64_t fillBits,
     int64_t scaleBits, intptr_t y, int64_t syb, int64_t syh, int64_t sys) {
   if (B <= 0 || H <= 0 || Sq <= 0 || Dv <= 0)
     return;
   KG_NAME(atJob) j = {B,   H,   Sq,  Skv, D,   Dv,  (const float *)q,
                       sqb, sqh, sqs, (const float *)k, skb, skh, sks,
-                      (const float *)v, svb, svh, svs, (const char *)mask,
+                      kGroup < 1 ? 1 : kGroup, (const float *)v, svb, svh,
+                      svs, vGroup < 1 ? 1 : vGroup, (const char *)mask,
                       smb, smh, smq, smk, (int)kind, 0.0f, 1.0f, (float *)y,
                       syb, syh, sys, 0, 0};
   uint32_t fb = (uint32_t)fillBits, sb = (uint32_t)scaleBits;
