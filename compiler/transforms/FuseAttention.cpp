@@ -246,18 +246,9 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
 
     // The scale: Mul(s, c), Mul(c, s) or Div(s, c).
     double scale = 1.0;
-    if (auto mul = getSingleUseDef<OnnxMulOp>(s)) {
-      std::optional<double> c = getSplatFloat(mul.getB());
-      Value other = mul.getA();
-      if (!c) {
-        c = getSplatFloat(mul.getA());
-        other = mul.getB();
-      }
-      if (c && other.getType() == s.getType()) {
-        scale = *c;
-        s = other;
-      }
-    } else if (auto div = getSingleUseDef<OnnxDivOp>(s)) {
+    Value scaled = s;
+    s = peelScale(s, scale);
+    if (auto div = s == scaled ? getSingleUseDef<OnnxDivOp>(s) : nullptr) {
       std::optional<double> c = getSplatFloat(div.getB());
       if (c && *c != 0.0 && div.getA().getType() == s.getType()) {
         scale = 1.0 / *c;

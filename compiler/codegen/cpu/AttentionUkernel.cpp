@@ -37,27 +37,6 @@ Value floatBits(OpBuilder &b, Location loc, float value) {
       b, loc, llvm::APFloat(value).bitcastToAPInt().getZExtValue());
 }
 
-/// `buffer`, or a copy with an identity layout when its last dim is not
-/// contiguous (set in `copied`, which the caller frees).
-Value contiguousLastDim(OpBuilder &b, Location loc, Value buffer, bool read,
-                        Value &copied) {
-  auto type = cast<MemRefType>(buffer.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (succeeded(type.getStridesAndOffset(strides, offset)) &&
-      strides.back() == 1)
-    return buffer;
-  SmallVector<Value> sizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      sizes.push_back(memref::DimOp::create(b, loc, buffer, d));
-  copied = memref::AllocOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), sizes);
-  if (read)
-    memref::CopyOp::create(b, loc, buffer, copied);
-  return copied;
-}
-
 struct AttentionUkernelPass
     : kiln::impl::AttentionUkernelBase<AttentionUkernelPass> {
   void lower(AttentionOp op, func::FuncOp kernel) {
@@ -66,12 +45,12 @@ struct AttentionUkernelPass
     kiln::UkernelArgs args(b, loc);
     Value zero = args.index(0);
     SmallVector<Value> copies;
+    // An operand whose feature dim is not contiguous goes through a copy.
     auto prepare = [&](Value buffer, bool read) {
-      Value copied;
-      Value v = contiguousLastDim(b, loc, buffer, read, copied);
-      if (copied)
-        copies.push_back(copied);
-      return v;
+      if (kiln::innerDimsContiguous(buffer, 1))
+        return buffer;
+      copies.push_back(kiln::allocIdentityCopy(b, loc, buffer, read));
+      return copies.back();
     };
     Value q = prepare(op.getQuery(), true), k = prepare(op.getKey(), true),
           v = prepare(op.getValue(), true);

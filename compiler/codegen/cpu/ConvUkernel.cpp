@@ -43,44 +43,12 @@ using namespace mlir;
 
 namespace {
 
-/// Whether the innermost `dims` dims of `v` are contiguous (row-major with
-/// unit stride), as far as its type says.
-bool innerDimsContiguous(Value v, unsigned dims) {
-  auto type = cast<MemRefType>(v.getType());
-  if (type.getLayout().isIdentity())
-    return true;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  int64_t expected = 1;
-  for (unsigned i = 0; i < dims; ++i) {
-    unsigned d = type.getRank() - 1 - i;
-    if (strides[d] != expected)
-      return false;
-    if (i + 1 < dims) {
-      if (ShapedType::isDynamic(type.getDimSize(d)))
-        return false;
-      expected *= type.getDimSize(d);
-    }
-  }
-  return true;
-}
-
 /// `v` itself when its inner `dims` dims are contiguous, else a fresh
 /// contiguous copy of it (copied back to `v` by the caller where written).
 Value contiguousBuffer(OpBuilder &b, Location loc, Value v, unsigned dims) {
-  if (innerDimsContiguous(v, dims))
+  if (kiln::innerDimsContiguous(v, dims))
     return v;
-  auto type = cast<MemRefType>(v.getType());
-  SmallVector<Value> dynamicSizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      dynamicSizes.push_back(memref::DimOp::create(b, loc, v, d));
-  auto copyType = MemRefType::get(type.getShape(), type.getElementType());
-  Value copy = memref::AllocOp::create(b, loc, copyType, dynamicSizes);
-  memref::CopyOp::create(b, loc, v, copy);
-  return copy;
+  return kiln::allocIdentityCopy(b, loc, v, /*copyIn=*/true);
 }
 
 /// The least filters (per group) and steps of K (c, kh, kw) for which
@@ -390,7 +358,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     // copied output is accumulated into (it holds the bias already). A
     // grouped convolution's bias is [G, F], along y's dims 1 and 2.
     std::optional<kiln::AbsorbedBias> bias;
-    if (innerDimsContiguous(yOriginal, 2))
+    if (kiln::innerDimsContiguous(yOriginal, 2))
       bias = grouped ? kiln::matchStart(op, yOriginal, {1, 2})
                      : kiln::matchStart(op, yOriginal, {1});
     Value source = padding ? padding->source : x;

@@ -46,15 +46,7 @@ Value collapseLeading(OpBuilder &b, Location loc, Value v, bool read,
   for (int64_t d = rank - kMaxRank + 1; d < rank; ++d)
     groups.push_back({d});
   if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, groups)) {
-    SmallVector<Value> dynamicSizes;
-    for (int64_t d = 0; d < rank; ++d)
-      if (type.isDynamicDim(d))
-        dynamicSizes.push_back(memref::DimOp::create(b, loc, v, d));
-    copied = memref::AllocOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()),
-        dynamicSizes);
-    if (read)
-      memref::CopyOp::create(b, loc, v, copied);
+    copied = kiln::allocIdentityCopy(b, loc, v, /*copyIn=*/read);
     v = copied;
   }
   return memref::CollapseShapeOp::create(b, loc, v, groups);

@@ -147,6 +147,42 @@ BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   return arg;
 }
 
+bool innerDimsContiguous(Value v, unsigned dims) {
+  auto type = cast<MemRefType>(v.getType());
+  if (type.getLayout().isIdentity())
+    return true;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  int64_t expected = 1;
+  for (unsigned i = 0; i < dims; ++i) {
+    unsigned d = type.getRank() - 1 - i;
+    if (strides[d] != expected)
+      return false;
+    if (i + 1 < dims) {
+      if (ShapedType::isDynamic(type.getDimSize(d)))
+        return false;
+      expected *= type.getDimSize(d);
+    }
+  }
+  return true;
+}
+
+Value allocIdentityCopy(OpBuilder &b, Location loc, Value v, bool copyIn) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(memref::DimOp::create(b, loc, v, d));
+  Value copy = memref::AllocOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()),
+      dynamicSizes);
+  if (copyIn)
+    memref::CopyOp::create(b, loc, v, copy);
+  return copy;
+}
+
 Value UkernelArgs::dim(Value buffer, int64_t d) const {
   return memref::DimOp::create(b, loc, buffer, d);
 }

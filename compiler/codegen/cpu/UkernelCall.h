@@ -105,6 +105,17 @@ struct BufferArg {
 BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
 
+/// Whether the innermost `dims` dims of the buffer `v` are contiguous
+/// (row-major with unit stride), as far as its type says.
+bool innerDimsContiguous(mlir::Value v, unsigned dims);
+
+/// A fresh buffer of `v`'s shape with an identity layout, holding a copy of
+/// v's values when `copyIn`: what a kernel reads or writes instead of a
+/// buffer whose layout it cannot take (the caller copies an output back
+/// and frees it).
+mlir::Value allocIdentityCopy(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value v, bool copyIn);
+
 /// A ukernel call's arguments, built at `b`'s insertion point: sizes read
 /// from buffers, index constants, and buffers as an address and their
 /// element strides (the preamble every ukernel pass had as lambdas).

@@ -25,10 +25,11 @@
  * accumulated outputs rescaled by exp(old max - new max) and the block's
  * exp(s - max) . v added; y = accumulator / sum at the end. The scores
  * never exist as a Sq x Skv tensor, so memory does not grow with the
- * square of the sequence. A block every row of a tile has masked out by a
- * bool mask is skipped when its exp would be 0 anyway (the rows' max already
- * 104 above fill, where exp underflows): a causal mask's upper triangle
- * costs nothing, and the result is the same bit for bit.
+ * square of the sequence. Under a bool mask, the keys past the last one a
+ * tile's rows keep are not scored, and are skipped altogether when their
+ * exp would be 0 anyway (every row's max more than -ln FLT_MIN above fill):
+ * a causal mask's upper triangle costs nothing, and the result is the same
+ * bit for bit.
  *
  * A row whose scores are all -inf is NaN (0 / 0), as the reference's
  * softmax; NaN in a score makes its row NaN.
@@ -120,61 +121,49 @@ static void KG_NAME(atTiles)(const float *a, int64_t lda, int64_t K,
   }
 }
 
-/* One past the last key of [j0, j0 + n) (counted from j0) that the bool
- * mask keeps for any of rows [i0, i1); 0 when it keeps none. */
-static int64_t KG_NAME(atLastKept)(const KG_NAME(atJob) * j, const char *m,
+/* Of the bool mask's bytes for rows [i0, i1) and keys [j0, j0 + n): one
+ * past the last key any of the rows keeps (0: none), and in *all whether
+ * every row keeps every key. */
+static int64_t KG_NAME(atMaskSpan)(const KG_NAME(atJob) * j, const char *m,
                                    int64_t i0, int64_t i1, int64_t j0,
-                                   int64_t n) {
-  if (j->smk != 1)
-    return n;
+                                   int64_t n, int *all) {
   int64_t last = 0;
-  for (int64_t i = i0; i < i1 && last < n; ++i) {
-    const char *row = m + i * j->smq + j0;
-    int64_t c = n;
-    while (c - 8 >= last) {
-      uint64_t w;
-      memcpy(&w, row + c - 8, 8);
-      if (w)
-        break;
-      c -= 8;
-    }
-    while (c > last && !row[c - 1])
-      --c;
-    last = c > last ? c : last;
-  }
-  return last;
-}
-
-/* Whether the bool mask's bytes for rows [i0, i1) and keys [j0, j0 + n)
- * are all zero (*none) or all non-zero (*all). */
-static void KG_NAME(atMaskBlock)(const KG_NAME(atJob) * j, const char *m,
-                                 int64_t i0, int64_t i1, int64_t j0,
-                                 int64_t n, int *none, int *all) {
-  int anySet = 0, anyClear = 0;
-  for (int64_t i = i0; i < i1 && !(anySet && anyClear); ++i) {
+  int clear = 0;
+  for (int64_t i = i0; i < i1; ++i) {
     const char *row = m + i * j->smq + j0 * j->smk;
-    if (j->smk == 0) {
-      anySet |= row[0] != 0;
-      anyClear |= row[0] == 0;
-      continue;
-    }
-    int64_t c = 0;
+    int64_t c = 0, rowLast = 0;
     if (j->smk == 1)
       for (; c + 8 <= n; c += 8) {
         uint64_t w;
         memcpy(&w, row + c, 8);
         /* ONNX bools are bytes 0 and 1. */
-        anySet |= w != 0;
-        anyClear |= w != 0x0101010101010101ull;
+        if (w)
+          rowLast = c + 8;
+        clear |= w != 0x0101010101010101ull;
       }
     for (; c < n; ++c) {
-      char b = row[c * j->smk];
-      anySet |= b != 0;
-      anyClear |= b == 0;
+      if (row[c * j->smk])
+        rowLast = c + 1;
+      else
+        clear = 1;
     }
+    /* A word's trailing zero bytes. */
+    while (rowLast > 0 && !row[(rowLast - 1) * j->smk])
+      --rowLast;
+    last = rowLast > last ? rowLast : last;
   }
-  *none = !anySet;
-  *all = !anyClear;
+  *all = !clear;
+  return last;
+}
+
+/* Whether exp(fill - max) is 0 for each of rows [r0, r1) (vexp is 0 below
+ * ln FLT_MIN): keys the bool mask removes then add nothing to them. */
+static int KG_NAME(atFillVanishes)(const KG_NAME(atJob) * j,
+                                   const float *mx, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r)
+    if (!(j->fill - mx[r] < KG_EXP_LN_MIN))
+      return 0;
+  return 1;
 }
 
 /* s where the mask's bytes m[0, KG_W) are non-zero, fill elsewhere. */
@@ -220,23 +209,7 @@ static void KG_NAME(atPackKeys)(const float *k, int64_t sk, int64_t n,
   }
 }
 
-/* Horizontal max and sum of a vector. */
-static inline float KG_NAME(atHmax)(kg_vec v) {
-  float t[KG_W] __attribute__((aligned(64)));
-  KG_STOREU(t, v);
-  float m = t[0];
-  for (int i = 1; i < KG_W; ++i)
-    m = t[i] > m || t[i] != t[i] ? t[i] : m;
-  return m;
-}
-static inline float KG_NAME(atHsum)(kg_vec v) {
-  float t[KG_W] __attribute__((aligned(64)));
-  KG_STOREU(t, v);
-  float s = 0.0f;
-  for (int i = 0; i < KG_W; ++i)
-    s += t[i];
-  return s;
-}
+/* exp(x) of one float. */
 static inline float KG_NAME(atExp)(float x) {
   float t[KG_W] __attribute__((aligned(64)));
   KG_STOREU(t, KG_NAME(vexp)(KG_SET1(x)));
@@ -251,14 +224,18 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
   const int64_t nkMax = j->Skv < KG_AT_NK ? j->Skv : KG_AT_NK;
   const int64_t nkp = KG_NAME(atRound)(nkMax, KG_W);
   const int64_t qbp = KG_NAME(atRound)(j->qb, R);
-  const size_t floats = (size_t)(qbp * D + qbp * dvp + 2 * qbp + D * nkp +
-                                 nkp * dvp + R * nkp + qbp / R);
+  const size_t floats =
+      (size_t)(qbp * D + qbp * dvp + 2 * qbp + D * nkp + nkp * dvp + R * nkp);
   float *scratch = KG_NAME(getScratch)(floats);
   if (!scratch)
     KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
   float *qp = scratch, *o = qp + qbp * D, *mx = o + qbp * dvp,
         *sum = mx + qbp, *kt = sum + qbp, *vp = kt + D * nkp,
-        *s = vp + nkp * dvp, *need = s + R * nkp;
+        *s = vp + nkp * dvp;
+  /* Per tile of a block: 0 skip it, 1 compute it, 2 compute it and apply
+   * the bool mask element by element; and the keys it needs (see below). */
+  signed char need[(KG_AT_QB + KG_AT_R - 1) / KG_AT_R];
+  int64_t used[(KG_AT_QB + KG_AT_R - 1) / KG_AT_R];
   const float ninf = -__builtin_inff();
   for (int64_t t = begin; t < end; ++t) {
     const int64_t bh = t / j->qBlocks, i0 = t % j->qBlocks * j->qb;
@@ -285,29 +262,26 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
     for (int64_t j0 = 0; j0 < j->Skv; j0 += KG_AT_NK) {
       const int64_t n = j->Skv - j0 < KG_AT_NK ? j->Skv - j0 : KG_AT_NK;
       const int64_t cols = KG_NAME(atRound)(n, KG_W);
-      /* need[ti]: 0 skip the block, 1 compute, 2 compute and apply the
-       * bool mask element by element. */
+      /* Under a bool mask, the keys past the last one any row of a tile
+       * keeps are fill whatever their scores: not computed, and left out
+       * of the product with the values where their exp is 0 for every row
+       * (a causal mask's upper triangle); a block the tile's rows remove
+       * entirely is skipped on the same condition. */
       int any = 0;
       for (int64_t ti = 0; ti < tiles; ++ti) {
         need[ti] = 1;
-        if (j->kind != 2)
-          continue;
-        int64_t r0 = ti * R, r1 = r0 + R < rows ? r0 + R : rows;
-        int none, all;
-        KG_NAME(atMaskBlock)(j, m, r0, r1, j0, n, &none, &all);
-        if (all)
-          continue;
-        need[ti] = 2;
-        if (!none)
-          continue;
-        int skip = 1;
-        for (int64_t r = r0; r < r1 && skip; ++r)
-          skip = mx[r] > ninf && j->fill - mx[r] < -104.0f;
-        if (skip)
-          need[ti] = 0;
-      }
-      for (int64_t ti = 0; ti < tiles; ++ti)
+        used[ti] = n;
+        if (j->kind == 2) {
+          int64_t r0 = ti * R, r1 = r0 + R < rows ? r0 + R : rows;
+          int all;
+          used[ti] = KG_NAME(atMaskSpan)(j, m, r0, r1, j0, n, &all);
+          if (!all)
+            need[ti] = used[ti] == 0 && KG_NAME(atFillVanishes)(j, mx, r0, r1)
+                           ? 0
+                           : 2;
+        }
         any |= need[ti] != 0;
+      }
       if (!any)
         continue;
       /* The block's keys transposed [D][cols] and values [n][dvp], zero
@@ -327,16 +301,7 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
       for (int64_t ti = 0; ti < tiles; ++ti) {
         if (!need[ti])
           continue;
-        /* Under a bool mask, the keys past the last one any row of the
-         * tile keeps are fill whatever their scores: not computed, and
-         * left out of the product with the values where their exp is 0
-         * for every row (a causal mask's upper triangle). */
-        int64_t used = n;
-        if (need[ti] == 2) {
-          int64_t r0 = ti * R, r1 = r0 + R < rows ? r0 + R : rows;
-          used = KG_NAME(atLastKept)(j, m, r0, r1, j0, n);
-        }
-        const int64_t computed = KG_NAME(atRound)(used, KG_W);
+        const int64_t computed = KG_NAME(atRound)(used[ti], KG_W);
         KG_NAME(atTiles)(qp + ti * R * D, D, D, kt, cols, s, cols, computed,
                          /*accumulate=*/0);
         for (int64_t rr = 0; rr < R; ++rr) {
@@ -371,7 +336,7 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
           kg_vec mv = KG_SET1(ninf);
           for (int64_t c = 0; c < cols; c += KG_W)
             mv = KG_MAX(mv, KG_LOADU(sr + c));
-          float bm = KG_NAME(atHmax)(mv);
+          float bm = KG_NAME(vhmax)(mv);
           float mnew = bm > mx[r] || bm != bm ? bm : mx[r];
           if (mnew == ninf) {
             /* Every score so far -inf: nothing to add yet. */
@@ -379,15 +344,9 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
               KG_STOREU(sr + c, KG_SET1(0.0f));
             continue;
           }
-          const kg_vec mb = KG_SET1(mnew);
-          kg_vec sv = KG_SET1(0.0f);
-          for (int64_t c = 0; c < cols; c += KG_W) {
-            kg_vec e = KG_NAME(vexp)(KG_LOADU(sr + c) - mb);
-            KG_STOREU(sr + c, e);
-            sv = sv + e;
-          }
+          kg_vec sv = KG_NAME(vexpShifted)(sr, sr, cols, mnew);
           float alpha = mx[r] == mnew ? 1.0f : KG_NAME(atExp)(mx[r] - mnew);
-          sum[r] = sum[r] * alpha + KG_NAME(atHsum)(sv);
+          sum[r] = sum[r] * alpha + KG_NAME(vhsum)(sv);
           mx[r] = mnew;
           if (alpha != 1.0f) {
             const kg_vec av = KG_SET1(alpha);
@@ -395,13 +354,12 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
               KG_STOREU(o + r * dvp + c, KG_LOADU(o + r * dvp + c) * av);
           }
         }
-        int64_t product = n;
-        if (used < n) {
-          product = used;
-          for (int64_t r = ti * R; r < ti * R + R && r < rows; ++r)
-            if (!(j->fill - mx[r] < -104.0f))
-              product = n;
-        }
+        const int64_t product =
+            used[ti] < n && KG_NAME(atFillVanishes)(
+                                j, mx, ti * R, ti * R + R < rows ? ti * R + R
+                                                                 : rows)
+                ? used[ti]
+                : n;
         KG_NAME(atTiles)(s, cols, product, vb, ldv, o + ti * R * dvp, dvp, dvp,
                          /*accumulate=*/1);
       }

@@ -27,33 +27,54 @@ typedef struct {
   int64_t sy0, sy1, sy2, syn;
 } KG_NAME(softmaxJob);
 
-/* One row of n floats, unit strides. */
-static void KG_NAME(softmaxRow)(const float *x, float *y, int64_t n) {
-  const int64_t full = n - n % KG_W, rest = n - full;
-  float tail[KG_W] __attribute__((aligned(64)));
-  /* Max: KG_MAX keeps its first operand's NaN, and a NaN it misses makes
-   * the sum below NaN anyway. */
-  kg_vec mv = KG_SET1(-__builtin_inff());
-  for (int64_t i = 0; i < full; i += KG_W)
-    mv = KG_MAX(mv, KG_LOADU(x + i));
-  KG_STOREU(tail, mv);
-  float m = tail[0];
+/* The largest lane of v, NaN if any lane is. */
+static inline float KG_NAME(vhmax)(kg_vec v) {
+  float t[KG_W] __attribute__((aligned(64)));
+  KG_STOREU(t, v);
+  float m = t[0];
   for (int i = 1; i < KG_W; ++i)
-    m = tail[i] > m ? tail[i] : m;
-  for (int64_t i = full; i < n; ++i)
-    m = x[i] > m ? x[i] : m;
-  /* exp(x - max) into y, summed. */
-  const kg_vec mb = KG_SET1(m);
+    m = t[i] > m || t[i] != t[i] ? t[i] : m;
+  return m;
+}
+
+/* The sum of v's lanes, in lane order. */
+static inline float KG_NAME(vhsum)(kg_vec v) {
+  float t[KG_W] __attribute__((aligned(64)));
+  KG_STOREU(t, v);
+  float s = 0.0f;
+  for (int i = 0; i < KG_W; ++i)
+    s += t[i];
+  return s;
+}
+
+/* y[i] = exp(x[i] - max) for the `full` (whole vectors) floats of x (y may
+ * be x), and their sum lane by lane: softmax's and attention's exp pass. */
+static inline kg_vec KG_NAME(vexpShifted)(const float *x, float *y,
+                                          int64_t full, float max) {
+  const kg_vec mb = KG_SET1(max);
   kg_vec sv = KG_SET1(0.0f);
   for (int64_t i = 0; i < full; i += KG_W) {
     kg_vec e = KG_NAME(vexp)(KG_LOADU(x + i) - mb);
     KG_STOREU(y + i, e);
     sv = sv + e;
   }
-  KG_STOREU(tail, sv);
-  float sum = 0.0f;
-  for (int i = 0; i < KG_W; ++i)
-    sum += tail[i];
+  return sv;
+}
+
+/* One row of n floats, unit strides. */
+static void KG_NAME(softmaxRow)(const float *x, float *y, int64_t n) {
+  const int64_t full = n - n % KG_W, rest = n - full;
+  float tail[KG_W] __attribute__((aligned(64)));
+  /* Max: a NaN makes the row NaN, as through the sum below. */
+  kg_vec mv = KG_SET1(-__builtin_inff());
+  for (int64_t i = 0; i < full; i += KG_W)
+    mv = KG_MAX(mv, KG_LOADU(x + i));
+  float m = KG_NAME(vhmax)(mv);
+  for (int64_t i = full; i < n; ++i)
+    m = x[i] > m ? x[i] : m;
+  /* exp(x - max) into y, summed. */
+  const kg_vec mb = KG_SET1(m);
+  float sum = KG_NAME(vhsum)(KG_NAME(vexpShifted)(x, y, full, m));
   if (rest) {
     for (int64_t i = 0; i < KG_W; ++i)
       tail[i] = i < rest ? x[full + i] : m;
