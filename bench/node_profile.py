@@ -13,7 +13,7 @@ ORT events of those nodes are summed against it, so a Kiln kernel that
 fused a Conv, its bias and its activation lines up with ORT's FusedConv.
 ORT's own nodes (layout reorders, its fusions' new names) are listed as
 "ort only". Each figure is the median over the timed runs of the kernel's
-time in one run.
+time in one run (or another quantile, --quantile).
 
 With `--vs-threads T`, Kiln also runs at T threads and every row gets the
 speedup and the time lost against perfect scaling (t_T - t_1 * 1/T ...),
@@ -37,8 +37,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
-def kernel_times(trace_path, runs):
-    """{kernel name: median over the last `runs` runs of its summed
+def quantile(values, q):
+    """The q-quantile of values (nearest rank): 0.5 the median, a low one
+    the time of a run that a slow spell of the host did not hit."""
+    v = sorted(values)
+    return v[min(len(v) - 1, int(q * len(v)))]
+
+
+def kernel_times(trace_path, runs, q=0.5):
+    """{kernel name: q-quantile over the last `runs` runs of its summed
     duration (ms)}, from a Chrome trace in ORT's format."""
     with open(trace_path) as f:
         events = json.load(f)
@@ -55,11 +62,11 @@ def kernel_times(trace_path, runs):
                 per_run[i][e["name"][:-len("_kernel_time")]] += e["dur"] / 1e3
                 break
     names = set().union(*per_run) if per_run else set()
-    return {n: statistics.median(r.get(n, 0.0) for r in per_run)
-            for n in names}
+    return {n: quantile([r.get(n, 0.0) for r in per_run], q) for n in names}
 
 
-def profile(module, model_path, feed, threads, runs, warmup, tmp, tag):
+def profile(module, model_path, feed, threads, runs, warmup, tmp, tag,
+            q=0.5):
     opts = module.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.enable_profiling = True
@@ -73,7 +80,7 @@ def profile(module, model_path, feed, threads, runs, warmup, tmp, tag):
         sess.run(None, feed)
     for _ in range(runs):
         sess.run(None, feed)
-    return kernel_times(sess.end_profiling(), runs)
+    return kernel_times(sess.end_profiling(), runs, q)
 
 
 def load_model(args, tmp):
@@ -108,6 +115,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--no-ort", action="store_true")
+    ap.add_argument("--quantile", type=float, default=0.5,
+                    help="of each kernel's times over the runs (0.5: the "
+                    "median; 0.1 resists a noisy host's slow spells)")
     args = ap.parse_args()
     if not args.m and not args.model:
         ap.error("name a suite model (-m) or a file (--model)")
@@ -117,16 +127,17 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kiln-prof-")
     path, feed = load_model(args, tmp)
 
+    q = args.quantile
     kiln_t = profile(kiln, path, feed, args.threads, args.runs, args.warmup,
-                     tmp, "kiln")
+                     tmp, "kiln", q)
     kiln_t2 = (profile(kiln, path, feed, args.vs_threads, args.runs,
-                       args.warmup, tmp, "kiln2")
+                       args.warmup, tmp, "kiln2", q)
                if args.vs_threads else None)
     ort_t = {}
     if not args.no_ort:
         import onnxruntime
         ort_t = profile(onnxruntime, path, feed, args.threads, args.runs,
-                        args.warmup, tmp, "ort")
+                        args.warmup, tmp, "ort", q)
 
     # ORT's events against the Kiln kernel covering their node. ORT names
     # the nodes its NCHWc pass rewrites after their output ("clip_7_nchwc"

@@ -197,8 +197,12 @@ enum RunContextField : unsigned {
   kCtxFail = 6,
   kCtxLaunch = 7,
   kCtxSync = 8,
-  kCtxNumFields = 9,
+  kCtxNumThreads = 9, // an int64_t, the only field that is not a hook
+  kCtxNumFields = 10,
 };
+static_assert(offsetof(kiln_run_context_t, num_threads) ==
+                  kCtxNumThreads * sizeof(void *),
+              "kiln_run_context_t changed: update the fields above");
 
 /// The generated code reaches the run context through a thread-local of the
 /// artifact: the allocation functions MLIR's memref lowering calls take no
@@ -210,12 +214,19 @@ public:
   RunContextAccess(llvm::Module &m)
       : m(m), ctx(m.getContext()), ptr(llvm::PointerType::get(ctx, 0)),
         i64(llvm::Type::getInt64Ty(ctx)),
-        ctxType(llvm::StructType::get(
-            ctx, llvm::SmallVector<llvm::Type *>(kCtxNumFields, ptr))) {
+        ctxType(contextType(ctx, ptr, i64)) {
     tls = new llvm::GlobalVariable(
         m, ptr, false, llvm::GlobalValue::InternalLinkage,
         llvm::ConstantPointerNull::get(ptr), "kiln_current_run");
     tls->setThreadLocal(true);
+  }
+
+  /// kiln_run_context_t: the hooks, then num_threads.
+  static llvm::StructType *contextType(llvm::LLVMContext &ctx,
+                                       llvm::Type *ptr, llvm::Type *i64) {
+    llvm::SmallVector<llvm::Type *> fields(kCtxNumThreads, ptr);
+    fields.push_back(i64);
+    return llvm::StructType::get(ctx, fields);
   }
 
   llvm::Value *current(llvm::IRBuilder<> &b) { return b.CreateLoad(ptr, tls); }
@@ -232,6 +243,9 @@ public:
 
   llvm::Value *hook(llvm::IRBuilder<> &b, llvm::Value *run, unsigned field) {
     return b.CreateLoad(ptr, b.CreateStructGEP(ctxType, run, field));
+  }
+  llvm::Value *numThreads(llvm::IRBuilder<> &b, llvm::Value *run) {
+    return b.CreateLoad(i64, b.CreateStructGEP(ctxType, run, kCtxNumThreads));
   }
 
   /// The function `name` with internal linkage if the module declares it
@@ -340,6 +354,19 @@ void defineParallelFor(RunContextAccess &rc) {
       llvm::FunctionType::get(voidTy, {ptr, i64, i64, i64, ptr, ptr}, false),
       fn, {run, f->getArg(0), f->getArg(1), f->getArg(2), trampoline, closure});
   b.CreateRetVoid();
+}
+
+/// kiln_num_threads(), which the support library's kernels call to cut
+/// their work by thread: the run's num_threads (ABI 7). Returns whether the
+/// module uses it.
+bool defineNumThreads(RunContextAccess &rc) {
+  llvm::Function *f = rc.defineIfUsed(
+      "kiln_num_threads", llvm::FunctionType::get(rc.i64, {}, false));
+  if (!f)
+    return false;
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(rc.ctx, "entry", f));
+  b.CreateRet(rc.numThreads(b, rc.current(b)));
+  return true;
 }
 
 /// kiln_out_of_memory(bytes), which the support library's kernels call when
@@ -713,6 +740,7 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   defineAllocationHooks(rc);
   defineParallelFor(rc);
   defineOutOfMemory(rc);
+  bool readsNumThreads = defineNumThreads(rc);
   defineCheckFailed(rc);
   defineKernelHooks(rc);
   defineDeviceHooks(rc);
@@ -750,9 +778,9 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
                ab.ptr, ab.ptr, ab.i32, ab.ptr, ab.ptr, ab.i32, ab.i32, ab.ptr,
                ab.ptr, ab.i32, ab.i32, ab.i32, ab.i32, ab.ptr, ab.ptr, ab.ptr,
                ab.i64});
-  // ABI 5 only adds run-time outputs and 6 device code: artifacts without
-  // them stay 4, which older runtimes open (they read no further than the
-  // value tables).
+  // ABI 5 only adds run-time outputs, 6 device code and 7 the run
+  // context's num_threads: artifacts without them stay 4, which older
+  // runtimes open (they read no further than the value tables).
   uint32_t abiVersion = 4;
   for (const ValueSignature &v : sig.outputValues)
     if (v.flags & KILN_VALUE_FLAG_RUNTIME)
@@ -762,6 +790,9 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
     abiVersion = 6;
     features |= KILN_ARTIFACT_FEATURE_DEVICE_CODE;
   }
+  // 7 adds the run context's num_threads, which older runtimes do not set.
+  if (readsNumThreads)
+    abiVersion = 7;
   llvm::Constant *cpuCopy = llvm::ConstantPointerNull::get(ab.ptr);
   if (!cpuFallback.empty()) {
     features |= KILN_ARTIFACT_FEATURE_CPU_FALLBACK;
@@ -801,10 +832,11 @@ LogicalResult finalizeArtifactModule(llvm::Module &m, ModuleOp mlirModule,
   for (llvm::Function &f : m)
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
-  // The support library's kernels call kiln_parallel_for and
-  // kiln_out_of_memory: they stay visible to the linker, but hidden, so the
-  // artifact still exports only its descriptor.
-  for (const char *name : {"kiln_parallel_for", "kiln_out_of_memory"})
+  // The support library's kernels call kiln_parallel_for,
+  // kiln_num_threads and kiln_out_of_memory: they stay visible to the
+  // linker, but hidden, so the artifact still exports only its descriptor.
+  for (const char *name :
+       {"kiln_parallel_for", "kiln_num_threads", "kiln_out_of_memory"})
     if (llvm::Function *f = m.getFunction(name); f && !f->isDeclaration()) {
       f->setLinkage(llvm::GlobalValue::ExternalLinkage);
       f->setVisibility(llvm::GlobalValue::HiddenVisibility);

@@ -188,6 +188,7 @@ void bindRunContext(RunContext &ctx, ThreadPool &pool) {
   ctx.abi.fail = &hookFail;
   ctx.abi.launch = ctx.device ? &hookLaunch : nullptr;
   ctx.abi.sync = ctx.device ? &hookSync : nullptr;
+  ctx.abi.num_threads = pool.numThreads();
 }
 
 std::string finishDeviceWork(RunContext &ctx) {

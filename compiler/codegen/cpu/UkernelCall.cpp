@@ -100,6 +100,18 @@ void declareOutOfMemory(ModuleOp module) {
       .setPrivate();
 }
 
+/// `func.func private @kiln_num_threads() -> i64`, declared once per
+/// module: the run's thread count, which the kernels cut their work by (the
+/// artifact defines it only when the module declares it).
+static void declareNumThreads(ModuleOp module) {
+  if (module.lookupSymbol("kiln_num_threads"))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  func::FuncOp::create(b, module.getLoc(), "kiln_num_threads",
+                       b.getFunctionType({}, {b.getI64Type()}))
+      .setPrivate();
+}
+
 func::FuncOp declareUkernel(ModuleOp module, llvm::StringRef name,
                             unsigned numArgs) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
@@ -108,6 +120,7 @@ func::FuncOp declareUkernel(ModuleOp module, llvm::StringRef name,
   declareOutOfMemory(module);
   // The kernels run their tasks through the session's thread pool.
   declareParallelFor(module);
+  declareNumThreads(module);
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   SmallVector<Type> args(numArgs, b.getIndexType());
   auto f = func::FuncOp::create(b, module.getLoc(), name,

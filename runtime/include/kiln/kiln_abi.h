@@ -41,8 +41,12 @@ extern "C" {
  * Still 6: a CUDA artifact may carry the same model compiled for the CPU
  *    (cpu_fallback, KILN_ARTIFACT_FEATURE_CPU_FALLBACK), appended to the
  *    descriptor: struct_size says whether the fields are there, and
- *    runtimes that read no further ignore them. */
-#define KILN_ABI_VERSION 6u
+ *    runtimes that read no further ignore them.
+ * 7: the run context's num_threads, which the CPU kernels read to cut
+ *    their work by thread. The compiler writes 7 only into artifacts that
+ *    read it (those with kernels of the support library); the others keep
+ *    their version. */
+#define KILN_ABI_VERSION 7u
 #define KILN_ABI_VERSION_MIN 3u
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact"
 
@@ -212,6 +216,11 @@ struct kiln_run_context_t {
                  uint64_t block_y, uint64_t block_z, uint32_t shared_bytes,
                  const uint64_t *params);
   void (*sync)(kiln_run_context_t *ctx);
+  /* ABI 7: the threads parallel_for runs a loop's chunks on, the caller
+   * included (the session's intra-op threads; 1: every loop runs inline).
+   * A kernel may cut its work by it: a GEMM whose threads each sum a part
+   * of K, for instance, has as many partial sums to add. */
+  int64_t num_threads;
 };
 
 /* ABI 6: one kernel's code for one GPU architecture. */

@@ -733,7 +733,7 @@ TEST_F(CudaFake, MalformedTablesAreRefused) {
   a.struct_size = 100;
   EXPECT_EQ(open(a, &session),
             "INVALID_GRAPH: Load model from linked-in model 'cuda' failed:the "
-            "artifact's descriptor is 100 bytes, too short for ABI 6");
+            "artifact's descriptor is 100 bytes, too short for ABI 7");
   EXPECT_EQ(session, nullptr);
 }
 

@@ -652,8 +652,8 @@ TEST(ValueTableTest, AbiThreeIgnoresTheTables) {
   // read, and every slot is a tensor value.
   EXPECT_EQ(openWith({{"m", "map(int64,tensor(float))", 7, 0, 0, 2}}, 3), "");
   EXPECT_NE(openWith({}, 2).find("artifact ABI version 2 does not match the "
-                                 "runtime's ABI version 6 (it reads versions "
-                                 "3 to 6)"),
+                                 "runtime's ABI version 7 (it reads versions "
+                                 "3 to 7)"),
             std::string::npos);
 }
 

@@ -87,8 +87,8 @@ TEST(LinkedArtifactTest, OtherAbiVersion) {
   EXPECT_EQ(
       open(&a, nullptr),
       "INVALID_GRAPH: Load model from linked-in model '?' failed:artifact "
-      "ABI version 2 does not match the runtime's ABI version 6 (it "
-      "reads versions 3 to 6); "
+      "ABI version 2 does not match the runtime's ABI version 7 (it "
+      "reads versions 3 to 7); "
       "recompile the model with a Kiln compiler matching this runtime");
 }
 

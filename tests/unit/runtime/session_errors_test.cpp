@@ -70,7 +70,7 @@ TEST(LoadErrorsTest, AbiMismatchNamesBothVersions) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_BAD_ABI) +
                        " failed:artifact ABI version 999 does not match the "
-                       "runtime's ABI version 6 (it reads versions 3 to 6); "
+                       "runtime's ABI version 7 (it reads versions 3 to 7); "
                        "recompile the model with a "
                        "Kiln compiler matching this runtime");
 }
@@ -82,7 +82,7 @@ TEST(LoadErrorsTest, AbiV1ArtifactIsRejected) {
   EXPECT_EQ(error, "INVALID_GRAPH: Load model from " +
                        std::string(KILN_FAKE_ABI_V1) +
                        " failed:artifact ABI version 1 does not match the "
-                       "runtime's ABI version 6 (it reads versions 3 to 6); "
+                       "runtime's ABI version 7 (it reads versions 3 to 7); "
                        "recompile the model with a "
                        "Kiln compiler matching this runtime");
 }

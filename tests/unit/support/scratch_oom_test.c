@@ -32,6 +32,8 @@ void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
   body(captures, begin, end);
 }
 
+int64_t kiln_num_threads(void) { return 1; }
+
 void kiln_swino3x3_sse(int64_t N, int64_t F, int64_t C, int64_t H, int64_t W,
                        int64_t OH, int64_t OW, int64_t padT, int64_t padL,
                        intptr_t x, int64_t sxn, int64_t sxc, int64_t sxh,

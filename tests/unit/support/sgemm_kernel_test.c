@@ -9,7 +9,8 @@
  * so a block computed twice or never is seen. And kiln_sgemm_packed_cbias
  * (B packed as the compiler packs it, C from a bias per column, C's
  * contents garbage that must not be read), with and without an
- * activation. Last, the transcendental activations against libm. */
+ * activation. Then both split by K for a pool of threads (checkSplitK).
+ * Last, the transcendental activations against libm. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,6 +153,109 @@ static int checkPacked(const char *isa, PackedFn fn, int M, int N, int K) {
   return failures;
 }
 
+/* A pointwise layer's GEMM, its weights packed at compile time, for
+ * `threads` threads: y = relu(bias + W x + residual), in whole numbers so
+ * that any order of the sums is exact. Either kiln_sgemm_apacked (A the
+ * weights, B the image [K, N], C [M, N], a bias per row or, with no bias,
+ * C's contents: ones) or, `transposed`, kiln_sgemm_packed_cbias on a small
+ * image (A the image's transpose, read down its columns, B the weights, C
+ * written as its transpose [N, M], a bias per column). With two threads or
+ * more, K >= 256 and work for the pool the kernel splits K by thread (a
+ * part of at least 128 steps each): checked here by its two loops, `parts`
+ * sums then the reduction. Returns failures. */
+static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
+                       int transposed, int threads, int M, int N, int K,
+                       int withBias) {
+  const int mr = panelRows(isa), nr = panelColumns(isa);
+  const int rowPanels = (M + mr - 1) / mr, colPanels = (N + nr - 1) / nr;
+  float *a = malloc(sizeof(float) * M * K), *b = malloc(sizeof(float) * K * N);
+  /* Packed operands are aligned, as the compiler places them. */
+  const size_t apFloats = (size_t)rowPanels * mr * K,
+               bpFloats = (size_t)colPanels * nr * K;
+  float *ap = aligned_alloc(64, (apFloats * sizeof(float) + 63) / 64 * 64);
+  float *bp = aligned_alloc(64, (bpFloats * sizeof(float) + 63) / 64 * 64);
+  for (size_t i = 0; i < apFloats; ++i)
+    ap[i] = 0;
+  for (size_t i = 0; i < bpFloats; ++i)
+    bp[i] = 0;
+  float *bias = malloc(sizeof(float) * (M > N ? M : N));
+  float *c = malloc(sizeof(float) * M * N);
+  float *res = malloc(sizeof(float) * M * N);
+  int failures = 0;
+  for (int i = 0; i < M * K; ++i)
+    a[i] = (float)(rand() % 7 - 3);
+  for (int i = 0; i < K * N; ++i)
+    b[i] = (float)(rand() % 5 - 2);
+  for (int i = 0; i < (M > N ? M : N); ++i)
+    bias[i] = (float)(rand() % 9 - 4);
+  for (int i = 0; i < M * N; ++i) {
+    res[i] = (float)(rand() % 41 - 20);
+    c[i] = 1.0f;
+  }
+  /* C's element (m, n), in C and in the residual. */
+#define AT(m, n) (transposed ? (n) * M + (m) : (m) * N + (n))
+  kiln_test_threads = threads;
+  const int64_t loopsBefore = kiln_test_loops;
+  if (transposed) {
+    float *at = malloc(sizeof(float) * M * K); /* A^T: [K, M] */
+    for (int m = 0; m < M; ++m)
+      for (int k = 0; k < K; ++k)
+        at[k * M + m] = a[m * K + k];
+    for (int k = 0; k < K; ++k)
+      for (int n = 0; n < N; ++n)
+        bp[(n / nr * K + k) * nr + n % nr] = b[k * N + n];
+    cbias(1, M, N, K, (intptr_t)at, 0, 1, M, (intptr_t)bp, (intptr_t)c, 0, 1,
+          M, (intptr_t)bias, 1, KILN_ACT_RELU, 0, 0, (intptr_t)res);
+    free(at);
+  } else {
+    for (int m = 0; m < M; ++m)
+      for (int k = 0; k < K; ++k)
+        ap[(m / mr * K + k) * mr + m % mr] = a[m * K + k];
+    apacked(1, M, N, K, (intptr_t)ap, (intptr_t)b, 0, N, 1, (intptr_t)c, 0, N,
+            1, withBias ? (intptr_t)bias : 0, withBias ? 1 : 0, KILN_ACT_RELU,
+            0, 0, (intptr_t)res);
+  }
+  kiln_test_threads = 1;
+  /* Below 2^19 multiply-adds a GEMM runs inline, unsplit. */
+  int parts =
+      K >= 256 && M > 4 && (double)M * N * K >= (1 << 19) ? K / 128 : 1;
+  parts = parts < threads ? parts : threads;
+  const int64_t loops = kiln_test_loops - loopsBefore;
+  if (parts > 1 && (loops != 2 || kiln_test_loop_sizes[0] != parts)) {
+    printf("FAIL split-K %s%s: %d x %d x %d on %d threads: %lld loops, the "
+           "first of %lld, want 2, the first of %d parts\n",
+           isa, transposed ? " transposed" : "", M, N, K, threads,
+           (long long)loops, (long long)kiln_test_loop_sizes[0], parts);
+    failures = 1;
+  }
+  for (int m = 0; m < M && !failures; ++m)
+    for (int n = 0; n < N; ++n) {
+      double s = transposed ? bias[n] : withBias ? bias[m] : 1.0;
+      for (int k = 0; k < K; ++k)
+        s += (double)a[m * K + k] * b[k * N + n];
+      s += res[AT(m, n)];
+      if (s < 0)
+        s = 0;
+      if (c[AT(m, n)] != (float)s) {
+        printf("FAIL split-K %s%s: %d x %d x %d on %d threads: c[%d, %d] = "
+               "%g, want %g\n",
+               isa, transposed ? " transposed" : "", M, N, K, threads, m, n,
+               c[AT(m, n)], s);
+        failures = 1;
+        break;
+      }
+    }
+#undef AT
+  free(a);
+  free(b);
+  free(ap);
+  free(bp);
+  free(bias);
+  free(c);
+  free(res);
+  return failures;
+}
+
 int main(void) {
   KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
   int failures = 0, cases = 0;
@@ -239,6 +343,36 @@ int main(void) {
         ++cases;
         failures += checkCbias(isas[f].name, isas[f].fn, batch, M, N, K, t % 2);
       }
+    }
+  }
+  {
+    /* Split K: MobileNetV2's projections (576 -> 96 and 384 -> 64 on 14 x
+     * 14, 960 -> 160 and 576 -> 160 on 7 x 7, transposed), K just past the
+     * bar, then random shapes; on one to four threads. */
+    KILN_KERNEL_ISAS(PackedFn, kiln_sgemm_apacked_);
+    CbiasFn cbias[3] = {kiln_sgemm_packed_cbias_avx512,
+                        kiln_sgemm_packed_cbias_avx2,
+                        kiln_sgemm_packed_cbias_sse};
+    static const int fixed[][4] = {{0, 96, 196, 576}, {0, 64, 196, 384},
+                                   {1, 49, 160, 960}, {1, 49, 160, 576},
+                                   {0, 24, 100, 256}, {1, 7, 400, 300}};
+    for (int t = 0; t < 18; ++t) {
+      int transposed = t % 2, M = 5 + rand() % 150, N = 5 + rand() % 250,
+          K = 200 + rand() % 900;
+      if (t < 6) {
+        transposed = fixed[t][0];
+        M = fixed[t][1];
+        N = fixed[t][2];
+        K = fixed[t][3];
+      }
+      for (int threads = 1; threads <= 4; ++threads)
+        for (int f = 0; f < 3; ++f) {
+          if (!isas[f].runs)
+            continue;
+          ++cases;
+          failures += checkSplitK(isas[f].name, isas[f].fn, cbias[f],
+                                  transposed, threads, M, N, K, t % 3 != 0);
+        }
     }
   }
   {

@@ -1,7 +1,8 @@
 /* What an artifact defines for the support library's kernels, as the
  * kernel tests link them: kiln_out_of_memory aborts with the size, and
  * kiln_parallel_for runs the range in chunks of the grain on the calling
- * thread (as a pool would cut it). And which ISAs this CPU runs. */
+ * thread (as a pool would cut it), kiln_num_threads says kiln_test_threads.
+ * And which ISAs this CPU runs. */
 #ifndef KILN_TESTS_SUPPORT_TEST_H
 #define KILN_TESTS_SUPPORT_TEST_H
 
@@ -14,8 +15,22 @@ void kiln_out_of_memory(uint64_t bytes) {
   abort();
 }
 
+/* The thread count kiln_num_threads reports: the kernels cut their work
+ * for it (a test sets it to reach the cuts made for a pool of threads; the
+ * chunks still run here, one after the other). */
+static int64_t kiln_test_threads = 1;
+
+int64_t kiln_num_threads(void) { return kiln_test_threads; }
+
+/* The parallel loops run so far, and the iterations of the last two:
+ * what a test reads to see how a kernel cut its work. */
+static int64_t kiln_test_loops, kiln_test_loop_sizes[2];
+
 void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
                        void (*body)(void *, int64_t, int64_t), void *captures) {
+  ++kiln_test_loops;
+  kiln_test_loop_sizes[0] = kiln_test_loop_sizes[1];
+  kiln_test_loop_sizes[1] = end - begin;
   if (grain < 1)
     grain = 1;
   for (int64_t b = begin; b < end; b += grain)
