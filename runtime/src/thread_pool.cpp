@@ -39,8 +39,7 @@ template <typename Ready> bool spinUntil(Ready ready) {
 } // namespace
 
 /// One parallel_for in flight. Lives on the caller's stack: the caller does
-/// not return before `pending` reaches zero, and workers stop touching the
-/// loop once they have reported their chunks.
+/// not return before every chunk is done and no worker holds the loop.
 struct ThreadPool::Loop {
   Body body;
   void *arg;
@@ -53,20 +52,19 @@ struct ThreadPool::Loop {
   struct alignas(64) Slice {
     std::atomic<uint64_t> range{0};
   };
-  std::unique_ptr<Slice[]> slices;
+  /// The slices: in place for the usual few threads (a heap block per loop
+  /// cost its caller an allocation and a free), else on the heap.
+  static constexpr int32_t kInlineSlices = 4;
+  Slice inlineSlices[kInlineSlices];
+  std::unique_ptr<Slice[]> heapSlices;
+  Slice *slices = nullptr;
   int32_t numSlices = 0;
   std::atomic<uint64_t> participants{0};
-  // Guarded by doneMutex: chunks not yet finished, and workers that hold a
-  // pointer to the loop. Workers only enter while the loop is queued (under
-  // the pool's mutex), so once the caller dequeued it and both are zero
-  // nobody touches it again.
-  std::mutex doneMutex;
-  std::condition_variable done;
-  int64_t pending;
-  int64_t workersInside = 0;
-  /// Set (under doneMutex) when pending and workersInside reach zero: the
-  /// caller polls it before it blocks on `done`.
-  std::atomic<bool> finished{false};
+  /// Chunks not finished, and workers that may still touch the loop; the
+  /// caller returns once both are 0, and a worker's last access to the
+  /// loop is its decrement of holders.
+  alignas(64) std::atomic<int64_t> pending{0};
+  std::atomic<int32_t> holders{0};
 };
 
 ThreadPool::ThreadPool(int32_t numThreads) {
@@ -148,60 +146,80 @@ uint64_t ThreadPool::runChunks(Loop &loop, int32_t self) {
   return ran;
 }
 
-void ThreadPool::finishChunks(Loop &loop, uint64_t count, bool worker) {
-  chunks_.fetch_add(count, std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(loop.doneMutex);
-  loop.pending -= static_cast<int64_t>(count);
-  if (worker)
-    --loop.workersInside;
-  if (loop.pending == 0 && loop.workersInside == 0) {
-    loop.finished.store(true, std::memory_order_release);
-    loop.done.notify_one();
+ThreadPool::Loop *ThreadPool::acquireLoop() {
+  // The slot, without a lock: inside the readers_ window the loop it names
+  // cannot be gone (its caller waits for the window to close after it
+  // clears the slot), so it is safe to look at and to hold.
+  readers_.fetch_add(1, std::memory_order_seq_cst);
+  Loop *loop = slot_.load(std::memory_order_seq_cst);
+  if (loop && !exhausted(*loop))
+    loop->holders.fetch_add(1, std::memory_order_relaxed);
+  else
+    loop = nullptr;
+  readers_.fetch_sub(1, std::memory_order_release);
+  if (loop || queued_.load(std::memory_order_acquire) == 0)
+    return loop;
+  // The queue: a loop stays in it while it has unclaimed chunks so that
+  // other idle workers join it; whoever finds it exhausted dequeues it.
+  // Its caller dequeues it under the lock before it waits for its holders.
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (!queue_.empty()) {
+    Loop *front = queue_.front();
+    if (!exhausted(*front)) {
+      front->holders.fetch_add(1, std::memory_order_relaxed);
+      return front;
+    }
+    queue_.pop_front();
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return nullptr;
+}
+
+void ThreadPool::work(Loop &loop, int32_t self) {
+  busyWorkers_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t ran = runChunks(loop, self);
+  chunks_.fetch_add(ran, std::memory_order_relaxed);
+  workerChunks_.fetch_add(ran, std::memory_order_relaxed);
+  if (ran)
+    loop.pending.fetch_sub(static_cast<int64_t>(ran),
+                           std::memory_order_acq_rel);
+  // The last access to the loop: after it the caller may return.
+  loop.holders.fetch_sub(1, std::memory_order_seq_cst);
+  busyWorkers_.fetch_sub(1, std::memory_order_relaxed);
+  // A caller past its spin sleeps on done_ (not on the loop, which may be
+  // gone by now).
+  if (waitingCallers_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_.notify_all();
   }
 }
 
 void ThreadPool::workerMain(int32_t self) {
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    if (!stopping_ && queue_.empty()) {
-      // Poll a while before sleeping: the next loop is usually close.
-      uint64_t seen = posted_.load(std::memory_order_acquire);
-      lock.unlock();
-      spinUntil([&] {
-        return posted_.load(std::memory_order_acquire) != seen ||
-               stopping_.load(std::memory_order_acquire);
-      });
-      lock.lock();
-      ++sleepers_;
-      uint64_t wakeups = wakeups_;
-      wake_.wait(lock, [&] {
-        return stopping_ || !queue_.empty() || wakeups_ != wakeups;
-      });
-      --sleepers_;
-      if (!stopping_ && queue_.empty())
-        continue; // woken by wake(): poll again
-    }
-    if (stopping_)
+    if (stopping_.load(std::memory_order_acquire))
       return;
-    Loop *loop = queue_.front();
-    // The loop stays queued while it has unclaimed chunks so that other
-    // idle workers join it; whoever finds it exhausted dequeues it.
-    if (exhausted(*loop)) {
-      queue_.pop_front();
+    uint64_t seen = posted_.load(std::memory_order_acquire);
+    if (Loop *loop = acquireLoop()) {
+      work(*loop, self);
       continue;
     }
-    {
-      std::lock_guard<std::mutex> inside(loop->doneMutex);
-      ++loop->workersInside;
-    }
-    lock.unlock();
-    busyWorkers_.fetch_add(1, std::memory_order_relaxed);
-    uint64_t ran = runChunks(*loop, self);
-    workerChunks_.fetch_add(ran, std::memory_order_relaxed);
-    // After this the caller may return and `loop` may be gone.
-    finishChunks(*loop, ran, /*worker=*/true);
-    busyWorkers_.fetch_sub(1, std::memory_order_relaxed);
-    lock.lock();
+    // Poll a while before sleeping: the next loop is usually close.
+    if (spinUntil([&] {
+          return posted_.load(std::memory_order_acquire) != seen ||
+                 stopping_.load(std::memory_order_acquire);
+        }))
+      continue;
+    std::unique_lock<std::mutex> lock(mutex_);
+    // Counted before the last look at posted_: a caller that posts after
+    // that look sees the count and wakes us under the lock.
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    uint64_t wakeups = wakeups_;
+    wake_.wait(lock, [&] {
+      return stopping_.load(std::memory_order_relaxed) ||
+             posted_.load(std::memory_order_seq_cst) != seen ||
+             wakeups_ != wakeups;
+    });
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -237,46 +255,66 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   loop.end = end;
   loop.chunkSize = (range + numChunks - 1) / numChunks;
   loop.numChunks = (range + loop.chunkSize - 1) / loop.chunkSize;
-  loop.pending = loop.numChunks;
+  loop.pending.store(loop.numChunks, std::memory_order_relaxed);
   loop.numSlices = static_cast<int32_t>(
       std::min<int64_t>(numThreads_, loop.numChunks));
-  loop.slices = std::make_unique<Loop::Slice[]>(loop.numSlices);
+  loop.slices = loop.inlineSlices;
+  if (loop.numSlices > Loop::kInlineSlices) {
+    loop.heapSlices = std::make_unique<Loop::Slice[]>(loop.numSlices);
+    loop.slices = loop.heapSlices.get();
+  }
   for (int32_t t = 0; t < loop.numSlices; ++t)
     loop.slices[t].range.store(
         packRange(loop.numChunks * t / loop.numSlices,
                   loop.numChunks * (t + 1) / loop.numSlices),
         std::memory_order_relaxed);
   parallelLoops_.fetch_add(1, std::memory_order_relaxed);
-  int64_t sleeping;
-  {
+  // Into the slot if it is free, else the queue.
+  Loop *empty = nullptr;
+  const bool inSlot = slot_.compare_exchange_strong(
+      empty, &loop, std::memory_order_seq_cst, std::memory_order_relaxed);
+  if (!inSlot) {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(&loop);
-    posted_.fetch_add(1, std::memory_order_release);
-    sleeping = sleepers_;
+    queued_.fetch_add(1, std::memory_order_release);
   }
-  // Spinning workers see posted_ change; only sleeping ones need a wake-up.
-  int64_t helpers = std::min<int64_t>(loop.numChunks - 1, sleeping);
-  for (int64_t i = 0; i < helpers; ++i)
-    wake_.notify_one();
+  posted_.fetch_add(1, std::memory_order_seq_cst);
+  // Spinning workers see posted_ change; sleeping ones need a wake-up,
+  // under the lock (see workerMain).
+  if (int32_t sleeping = sleepers_.load(std::memory_order_seq_cst)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (std::min<int64_t>(loop.numChunks - 1, sleeping) > 1)
+      wake_.notify_all();
+    else
+      wake_.notify_one();
+  }
 
-  finishChunks(loop, runChunks(loop, 0), /*worker=*/false);
-  {
-    // Dequeue it ourselves if no worker did, so none picks it up later.
+  uint64_t ran = runChunks(loop, 0);
+  chunks_.fetch_add(ran, std::memory_order_relaxed);
+  loop.pending.fetch_sub(static_cast<int64_t>(ran), std::memory_order_acq_rel);
+  // No new holders from here on: out of the slot (then wait for the
+  // readers' window to close) or out of the queue.
+  if (inSlot) {
+    slot_.store(nullptr, std::memory_order_seq_cst);
+    while (readers_.load(std::memory_order_seq_cst) != 0)
+      KILN_CPU_RELAX();
+  } else {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = std::find(queue_.begin(), queue_.end(), &loop);
-    if (it != queue_.end())
+    if (it != queue_.end()) {
       queue_.erase(it);
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+    }
   }
-  if (!spinUntil(
-          [&] { return loop.finished.load(std::memory_order_acquire); })) {
-    std::unique_lock<std::mutex> lock(loop.doneMutex);
-    loop.done.wait(
-        lock, [&] { return loop.pending == 0 && loop.workersInside == 0; });
-  }
-  {
-    // The last finisher may still hold doneMutex (it notifies under it):
-    // take it once, so `loop` outlives that critical section.
-    std::lock_guard<std::mutex> lock(loop.doneMutex);
+  auto finished = [&] {
+    return loop.holders.load(std::memory_order_acquire) == 0 &&
+           loop.pending.load(std::memory_order_acquire) == 0;
+  };
+  if (!spinUntil(finished)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    waitingCallers_.fetch_add(1, std::memory_order_seq_cst);
+    done_.wait(lock, finished);
+    waitingCallers_.fetch_sub(1, std::memory_order_relaxed);
   }
   uint64_t seen = loop.participants.load(std::memory_order_relaxed);
   uint64_t prev = maxParticipants_.load(std::memory_order_relaxed);
@@ -286,12 +324,10 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
 }
 
 void ThreadPool::wake() {
-  if (numThreads_ == 1)
+  if (numThreads_ == 1 || sleepers_.load(std::memory_order_seq_cst) == 0)
     return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (sleepers_ == 0)
-      return;
     ++wakeups_;
   }
   wake_.notify_all();

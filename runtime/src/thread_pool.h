@@ -58,23 +58,41 @@ private:
   struct Loop;
   /// Worker `self` (1 to numThreads - 1; the caller of a loop is 0).
   void workerMain(int32_t self);
+  /// A loop with unclaimed chunks that this worker now holds (see
+  /// Loop::holders), or null.
+  Loop *acquireLoop();
+  /// Runs chunks of `loop` as worker `self` and lets go of it.
+  void work(Loop &loop, int32_t self);
   /// Claims and runs chunks of `loop` as thread `self` until none are
   /// left; returns how many.
   static uint64_t runChunks(Loop &loop, int32_t self);
   /// The next chunk thread `self` runs, or -1 when all are claimed.
   static int64_t claimChunk(Loop &loop, int32_t self);
   static bool exhausted(Loop &loop);
-  void finishChunks(Loop &loop, uint64_t count, bool worker);
 
   int32_t numThreads_;
   std::vector<std::thread> workers_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Loop *> queue_; ///< loops that may still have unclaimed chunks
+  /// Where a caller waits (rarely: past its spin) for the workers to let go
+  /// of its loop, under mutex_.
+  std::condition_variable done_;
+  /// The loop of the run in progress: posted and joined without a lock. A
+  /// worker takes it inside a window counted by readers_, and the caller
+  /// that clears it waits for readers_ to be 0, after which every worker
+  /// that will touch the loop has counted itself in its holders.
+  std::atomic<Loop *> slot_{nullptr};
+  std::atomic<int32_t> readers_{0};
+  /// Loops posted while slot_ held another (concurrent runs, a loop nested
+  /// in a chunk), guarded by mutex_; queued_ counts them for a look
+  /// without the lock.
+  std::deque<Loop *> queue_;
+  std::atomic<int32_t> queued_{0};
   /// Set (under mutex_) when the pool is destroyed; atomic so that a
   /// polling worker sees it without the lock.
   std::atomic<bool> stopping_{false};
-  int32_t sleepers_ = 0; ///< workers blocked on wake_ (guarded by mutex_)
+  /// Workers blocked on wake_ (changed under mutex_), and callers on done_.
+  std::atomic<int32_t> sleepers_{0}, waitingCallers_{0};
   uint64_t wakeups_ = 0; ///< wake() calls so far (guarded by mutex_)
   /// Loops posted so far: an idle worker spins on it for a while before it
   /// sleeps, so that the next loop of a run (often microseconds later)

@@ -143,4 +143,83 @@ TEST(ThreadPoolTest, NestedLoopsRunInlineWhenEveryWorkerIsBusy) {
   EXPECT_EQ(stats.inlineLoops, 2u);
 }
 
+// Several callers at once (runs sharing a session's pool), each issuing
+// loops, some with loops nested in their chunks: one loop at a time holds
+// the pool's lock-free slot, the others go through the queue, and every
+// iteration of every loop runs exactly once.
+TEST(ThreadPoolTest, ConcurrentCallersAndNestedLoopsEachRunOnce) {
+  ThreadPool pool(3);
+  struct Count {
+    ThreadPool *pool;
+    std::vector<std::atomic<int>> seen;
+    bool nest;
+    explicit Count(ThreadPool *p, int64_t n, bool nest)
+        : pool(p), seen(n), nest(nest) {}
+    static void body(void *arg, int64_t b, int64_t e) {
+      auto *c = static_cast<Count *>(arg);
+      for (int64_t i = b; i < e; ++i) {
+        c->seen[i].fetch_add(1);
+        if (c->nest && i % 16 == 0) {
+          Count inner(c->pool, 40, false);
+          c->pool->parallelFor(0, 40, 1, &Count::body, &inner);
+          for (auto &v : inner.seen)
+            if (v.load() != 1)
+              c->seen[i].fetch_add(100); // reported by the caller
+        }
+      }
+    }
+  };
+  std::atomic<int> bad{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 3; ++t)
+    callers.emplace_back([&, t] {
+      for (int round = 0; round < 300; ++round) {
+        int64_t n = 1 + (round * 7 + t * 13) % 97;
+        Count c(&pool, n, round % 3 == 0);
+        pool.parallelFor(0, n, 1 + round % 3, &Count::body, &c);
+        for (auto &v : c.seen)
+          if (v.load() != 1)
+            bad.fetch_add(1);
+      }
+    });
+  for (std::thread &t : callers)
+    t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+// A caller whose worker takes long past the caller's spin sleeps until the
+// worker lets go of the loop, and is woken by it (the loop it would have
+// slept on may be gone by then: it sleeps on the pool's).
+TEST(ThreadPoolTest, CallerSleepsUntilASlowWorkerFinishes) {
+  ThreadPool pool(2);
+  struct Slow {
+    std::thread::id caller = std::this_thread::get_id();
+    std::atomic<int> done{0};
+    std::atomic<bool> workerIn{false};
+    static void body(void *arg, int64_t b, int64_t e) {
+      auto *s = static_cast<Slow *>(arg);
+      if (std::this_thread::get_id() != s->caller) {
+        s->workerIn.store(true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      } else {
+        // The worker takes its chunk before the caller could steal it.
+        auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!s->workerIn.load() &&
+               std::chrono::steady_clock::now() < deadline)
+          std::this_thread::yield();
+      }
+      s->done.fetch_add(static_cast<int>(e - b));
+    }
+  };
+  int sharedWithWorker = 0;
+  for (int round = 0; round < 20; ++round) {
+    Slow s;
+    pool.parallelFor(0, 2, 1, &Slow::body, &s);
+    EXPECT_EQ(s.done.load(), 2);
+    sharedWithWorker += s.workerIn.load();
+  }
+  EXPECT_GT(sharedWithWorker, 0);
+}
+
 } // namespace
