@@ -95,6 +95,10 @@ typedef struct {
    * group, output rows per band, bands, and the scratch's row length in
    * pixels (padL zero columns, W of z, zeros to the last tap). */
   int64_t FB, groups, perTask, parts, bandRows, bands, rowPixels;
+  /* With threads: this call's number, and whether each thread's first
+   * task on a band pulls the band's rows of x (see pull). */
+  uint64_t call;
+  int pull;
 } KG_NAME(pdJob);
 
 /* The lanes of KG_W vectors t[p] (p: pixel, lane: channel) transposed:
@@ -378,6 +382,8 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
     for (int v = 0; v < V; ++v)
       start[v] = KG_NAME(pdChannels)(j->b1, j->sb1, (fb0 + v) * KG_W, j->F);
     const float *xn = j->x + n * j->sxn;
+    if (j->pull && KG_NAME(firstPull)(j->call, (uint64_t)(n * j->bands + band)))
+      KG_NAME(pull)(xn + i0 * j->sxh, j->C, (i1 - i0) * j->W, j->sxc);
     /* The group's weights are [C][inGroup KG_W]: the part's vectors are
      * V of each row. */
     const int64_t ldw = inGroup * KG_W;
@@ -457,8 +463,14 @@ KG_HIDDEN void KG_NAME(kiln_pwdw)(
     j.parts = (KG_PD_VECS + j.perTask - 1) / j.perTask;
   }
   int64_t tasks = N * j.bands * j.groups * j.parts;
-  if ((double)N * F * (H * W * C + OH * OW * KH * KW) < KG_PARALLEL_MIN_FMAS)
+  if ((double)N * F * (H * W * C + OH * OW * KH * KW) < KG_PARALLEL_MIN_FMAS) {
     KG_NAME(pdTasks)(&j, 0, tasks);
-  else
-    kiln_parallel_for(0, tasks, 1, KG_NAME(pdTasks), &j);
+    return;
+  }
+  /* Rows of x one after the other: a band's channels are runs to pull. */
+  if (kiln_num_threads() > 1 && sxw == 1 && sxh == W) {
+    j.call = KG_NAME(newCall)();
+    j.pull = 1;
+  }
+  kiln_parallel_for(0, tasks, 1, KG_NAME(pdTasks), &j);
 }

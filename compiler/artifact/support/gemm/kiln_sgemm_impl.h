@@ -126,6 +126,49 @@ static float *KG_NAME(getSharedScratch)(size_t floats) {
                               &KG_NAME(sharedScratchFloats), floats);
 }
 
+/* Another core's output, pulled. With threads, a kernel's input was
+ * written by the kernel before it on several cores, cut its own way: a
+ * depthwise layer by channels, a pointwise one split by K by rows of C
+ * (channels too), while a pointwise-depthwise task reads every channel of
+ * a band of pixels. The lines the other core wrote come over one at a time
+ * as the task's register tiles meet them (one pixel run's broadcasts per
+ * channel: about 4 GB/s), the first task of each thread 8-12 us slower
+ * than the others on 14 x 14. Read in address order first, a line per
+ * load, they stream in at 24 GB/s. A number per kernel call tells a
+ * thread's first task of a call (or of a band) from the others. */
+static uint64_t KG_NAME(calls);
+static __thread uint64_t KG_NAME(pulledCall), KG_NAME(pulledPart);
+
+/* A number for a kernel call whose tasks pull their input. */
+static inline uint64_t KG_NAME(newCall)(void) {
+  return __atomic_add_fetch(&KG_NAME(calls), 1, __ATOMIC_RELAXED);
+}
+
+/* Whether this thread has not pulled part `part` of call `call` yet (and
+ * now counts it as pulled). */
+static inline int KG_NAME(firstPull)(uint64_t call, uint64_t part) {
+  if (KG_NAME(pulledCall) == call && KG_NAME(pulledPart) == part)
+    return 0;
+  KG_NAME(pulledCall) = call;
+  KG_NAME(pulledPart) = part;
+  return 1;
+}
+
+/* Touches rows x n floats (rows `stride` floats apart) a cache line at a
+ * time, in address order. */
+static void KG_NAME(pull)(const float *p, int64_t rows, int64_t n,
+                          int64_t stride) {
+  float sum = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = p + r * stride;
+    for (int64_t i = 0; i < n; i += 16)
+      sum += row[i];
+    sum += row[n - 1];
+  }
+  /* Kept: the loads are the point. */
+  __asm__ volatile("" : : "x"(sum));
+}
+
 /* Every other float of p[0, 2 * KG_W) (a stride-2 row of taps) whose index
  * lies in [lo, hi), `fill` in the other lanes; nothing outside [lo, hi) is
  * read. The two vectors are loaded masked into a staging pair and its even
