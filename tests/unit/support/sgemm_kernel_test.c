@@ -160,9 +160,10 @@ static int checkPacked(const char *isa, PackedFn fn, int M, int N, int K) {
  * C's contents: ones) or, `transposed`, kiln_sgemm_packed_cbias on a small
  * image (A the image's transpose, read down its columns, B the weights, C
  * written as its transpose [N, M], a bias per column). With two threads or
- * more, K >= 256 and work for the pool the kernel splits K by thread (a
- * part of at least 128 steps each): checked here by its two loops, `parts`
- * sums then the reduction. Returns failures. */
+ * more, K >= 128, an image of at most 1024 pixels and work for the pool
+ * the kernel splits K by thread (a part of at least 64 steps each):
+ * checked here by its two loops, `parts` sums then the reduction. Returns
+ * failures. */
 static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
                        int transposed, int threads, int M, int N, int K,
                        int withBias) {
@@ -216,9 +217,13 @@ static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
             0, 0, (intptr_t)res);
   }
   kiln_test_threads = 1;
-  /* Below 2^19 multiply-adds a GEMM runs inline, unsplit. */
-  int parts =
-      K >= 256 && M > 4 && (double)M * N * K >= (1 << 19) ? K / 128 : 1;
+  /* Below 2^19 multiply-adds a GEMM runs inline, unsplit; images of more
+   * than 1024 pixels are not split either. */
+  const int pixels = transposed ? M : N;
+  int parts = K >= 128 && M > 4 && pixels <= 1024 &&
+                      (double)M * N * K >= (1 << 19)
+                  ? K / 64
+                  : 1;
   parts = parts < threads ? parts : threads;
   const int64_t loops = kiln_test_loops - loopsBefore;
   if (parts > 1 && (loops != 2 || kiln_test_loop_sizes[0] != parts)) {
@@ -347,19 +352,21 @@ int main(void) {
   }
   {
     /* Split K: MobileNetV2's projections (576 -> 96 and 384 -> 64 on 14 x
-     * 14, 960 -> 160 and 576 -> 160 on 7 x 7, transposed), K just past the
-     * bar, then random shapes; on one to four threads. */
+     * 14, 960 -> 160 and 576 -> 160 on 7 x 7, transposed, 192 -> 32 on
+     * 28 x 28, 144 -> 24 on 56 x 56, which is too large to split), K just
+     * past the bar, then random shapes; on one to four threads. */
     KILN_KERNEL_ISAS(PackedFn, kiln_sgemm_apacked_);
     CbiasFn cbias[3] = {kiln_sgemm_packed_cbias_avx512,
                         kiln_sgemm_packed_cbias_avx2,
                         kiln_sgemm_packed_cbias_sse};
-    static const int fixed[][4] = {{0, 96, 196, 576}, {0, 64, 196, 384},
-                                   {1, 49, 160, 960}, {1, 49, 160, 576},
-                                   {0, 24, 100, 256}, {1, 7, 400, 300}};
-    for (int t = 0; t < 18; ++t) {
+    static const int fixed[][4] = {
+        {0, 96, 196, 576}, {0, 64, 196, 384}, {1, 49, 160, 960},
+        {1, 49, 160, 576}, {0, 32, 784, 192}, {1, 7, 400, 300},
+        {0, 24, 3136, 144}, {0, 24, 100, 130}};
+    for (int t = 0; t < 20; ++t) {
       int transposed = t % 2, M = 5 + rand() % 150, N = 5 + rand() % 250,
-          K = 200 + rand() % 900;
-      if (t < 6) {
+          K = 100 + rand() % 900;
+      if (t < 8) {
         transposed = fixed[t][0];
         M = fixed[t][1];
         N = fixed[t][2];
