@@ -9,8 +9,9 @@
  * so a block computed twice or never is seen. And kiln_sgemm_packed_cbias
  * (B packed as the compiler packs it, C from a bias per column, C's
  * contents garbage that must not be read), with and without an
- * activation. Then both split by K for a pool of threads (checkSplitK).
- * Last, the transcendental activations against libm. */
+ * activation. Then both split by K for a pool of threads (checkSplitK),
+ * and the AVX-512 pointwise convolution (checkPointwiseSplitK). Last, the
+ * transcendental activations against libm. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -261,6 +262,86 @@ static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
   return failures;
 }
 
+void kiln_sconv2d_avx512(int64_t, int64_t, int64_t, int64_t, int64_t,
+                         int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                         int64_t, int64_t, int64_t, int64_t, int64_t, intptr_t,
+                         int64_t, int64_t, int64_t, int64_t, int64_t, intptr_t,
+                         int64_t, int64_t, int64_t, intptr_t, int64_t, int64_t,
+                         intptr_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                         int64_t, intptr_t);
+
+/* The AVX-512 channel-vector path's pointwise layer, y = relu(b + W x +
+ * residual) with F filters over C channels of H x W pixels, its weights
+ * transposed in panels of 64 filters as kiln-conv-ukernel stores them
+ * (panel p: filters 64p on, rounded up to 16 with zeros, as C rows of its
+ * width), on `threads` threads: split by channels as a GEMM's K (two loops,
+ * `parts` sums) on images of at most 1024 pixels. Returns failures. */
+static int checkPointwiseSplitK(int threads, int F, int C, int H, int W) {
+  const int P = H * W, Fp = (F + 15) / 16 * 16;
+  float *wt = aligned_alloc(64, sizeof(float) * (size_t)Fp * C);
+  float *w = malloc(sizeof(float) * F * C), *x = malloc(sizeof(float) * C * P);
+  float *b = malloc(sizeof(float) * F), *y = malloc(sizeof(float) * F * P);
+  float *res = malloc(sizeof(float) * F * P);
+  int failures = 0;
+  for (int i = 0; i < F * C; ++i)
+    w[i] = (float)(rand() % 7 - 3);
+  for (int i = 0; i < C * P; ++i)
+    x[i] = (float)(rand() % 5 - 2);
+  for (int f = 0; f < F; ++f)
+    b[f] = (float)(rand() % 9 - 4);
+  for (int i = 0; i < F * P; ++i)
+    res[i] = (float)(rand() % 41 - 20);
+  for (int i = 0; i < Fp * C; ++i)
+    wt[i] = 0;
+  for (int first = 0; first < Fp; first += 64) {
+    const int width = Fp - first < 64 ? Fp - first : 64;
+    for (int f = first; f < F && f < first + width; ++f)
+      for (int c = 0; c < C; ++c)
+        wt[first * C + c * width + f - first] = w[f * C + c];
+  }
+  kiln_test_threads = threads;
+  const int64_t loopsBefore = kiln_test_loops;
+  kiln_sconv2d_avx512(1, 1, F, C, H, W, H, W, 1, 1, 1, 1, 1, 1, 0, 0,
+                      (intptr_t)x, C * P, 0, P, W, 1, (intptr_t)wt, 0, 1, 64,
+                      (intptr_t)b, 0, 1, (intptr_t)y, F * P, 0, P,
+                      KILN_ACT_RELU, 0, 0, (intptr_t)res);
+  kiln_test_threads = 1;
+  int parts = C >= 128 && P <= 1024 && (double)F * P * C >= (1 << 19)
+                  ? C / 64
+                  : 1;
+  parts = parts < threads ? parts : threads;
+  const int64_t loops = kiln_test_loops - loopsBefore;
+  if (parts > 1 && (loops != 2 || kiln_test_loop_sizes[0] != parts)) {
+    printf("FAIL split-K pointwise: %d -> %d on %d x %d, %d threads: %lld "
+           "loops, the first of %lld, want 2, the first of %d parts\n",
+           C, F, H, W, threads, (long long)loops,
+           (long long)kiln_test_loop_sizes[0], parts);
+    failures = 1;
+  }
+  for (int f = 0; f < F && !failures; ++f)
+    for (int q = 0; q < P; ++q) {
+      double s = b[f] + res[f * P + q];
+      for (int c = 0; c < C; ++c)
+        s += (double)w[f * C + c] * x[c * P + q];
+      if (s < 0)
+        s = 0;
+      if (y[f * P + q] != (float)s) {
+        printf("FAIL split-K pointwise: %d -> %d on %d x %d, %d threads: "
+               "y[%d, %d] = %g, want %g\n",
+               C, F, H, W, threads, f, q, y[f * P + q], s);
+        failures = 1;
+        break;
+      }
+    }
+  free(wt);
+  free(w);
+  free(x);
+  free(b);
+  free(y);
+  free(res);
+  return failures;
+}
+
 int main(void) {
   KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
   int failures = 0, cases = 0;
@@ -381,6 +462,20 @@ int main(void) {
                                   transposed, threads, M, N, K, t % 3 != 0);
         }
     }
+  }
+  if (runsAvx512()) {
+    /* The channel-vector path's pointwise layers: MobileNetV2's 960 -> 320
+     * on 7 x 7, 384 -> 64 on 14 x 14, filters short of a panel and of a
+     * vector, and a 40 x 40 image, too large to split. */
+    static const int shapes[][4] = {{320, 960, 7, 7},  {64, 384, 14, 14},
+                                    {50, 300, 10, 10}, {100, 200, 9, 11},
+                                    {24, 256, 40, 40}};
+    for (int t = 0; t < 5; ++t)
+      for (int threads = 1; threads <= 3; ++threads) {
+        ++cases;
+        failures += checkPointwiseSplitK(threads, shapes[t][0], shapes[t][1],
+                                         shapes[t][2], shapes[t][3]);
+      }
   }
   {
     /* The transcendental activations of the epilogue (C = x exactly: K = 1,

@@ -169,6 +169,9 @@ static inline const float *KG_NAME(cvBlock)(const KG_NAME(convB) *g,
                                             int64_t k0, int64_t *width) {
   const int64_t first = g->aTm0 + m0;
   *width = Mp - first < mStep ? Mp - first : mStep;
+  /* A part of the channels: the panels hold all kAll of them. */
+  if (g->kAll)
+    return g->aT + first * g->kAll + (g->kBase + k0) * *width;
   return g->aT + first * K + k0 * *width;
 }
 
@@ -216,7 +219,7 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
   const int64_t nRuns = KG_NAME(cvRuns)(p.ohA, p.ohB, OW, p0, N, runs);
   if (fromX) {
     for (int64_t k = 0; k < K; ++k)
-      kOff[k] = k * g->sxc;
+      kOff[k] = (g->kBase + k) * g->sxc;
   } else {
     if (!shared)
       KG_NAME(copyPhases)(g, &p, scratch, xFloats);

@@ -699,6 +699,10 @@ typedef struct {
    * tasks that split the filters over the same pixels (see precopyPhases),
    * or NULL: each task copies its own. */
   const float *xPre;
+  /* A part of the channels (split K, pointwise layers read from x only):
+   * channels kBase .. kBase + K of kAll, the transposed weights' rows per
+   * panel; kAll 0: all of them. */
+  int64_t kBase, kAll;
 } KG_NAME(convB);
 
 /* dst[0, n) = src[0, n) with n <= 2 * KG_W, or zeros with src NULL. */
@@ -2056,8 +2060,9 @@ static double KG_NAME(twoThreadSpan)(const KG_NAME(job) * j) {
  * operand is such an input: A the weights and B the image (B's rows
  * contiguous, a pointwise layer), or B the weights and A the image
  * transposed (A's columns contiguous, a pointwise layer on a small image,
- * see kiln-gemm-ukernel). A transformer's activations are rows (A's rows
- * contiguous): its layers keep their cut. */
+ * see kiln-gemm-ukernel), and the channel-vector path's pointwise layers
+ * (AVX-512, kiln_sgemm_chanvec.h). A transformer's activations are rows
+ * (A's rows contiguous): its layers keep their cut. */
 #define KG_SPLITK_MIN_K 128
 /* Steps of K each thread's part has at least (a 28 x 28 layer's 144 or
  * 192 channels in two parts): the parts' extra passes over C are paid for
@@ -2115,6 +2120,23 @@ static void KG_NAME(skParts)(void *arg, int64_t begin, int64_t end) {
         for (int64_t m = 0; m < M; ++m)
           c[m * scm + n * scn] = j->colBias[n * j->sColBias];
     }
+#if KG_W == 16
+    if (j->conv) {
+      /* A pointwise layer's channels k0 .. k0 + kc, read from x, against
+       * its transposed weights (kiln_sgemm_chanvec.h). */
+      KG_NAME(convB) image = *j->conv;
+      image.x = j->b;
+      image.pBase = 0;
+      image.aPre = NULL;
+      image.aT = j->a;
+      image.aTm0 = 0;
+      image.kBase = k0;
+      image.kAll = K;
+      if (!KG_NAME(cvConv)(M, N, kc, &image, c, scm, bias, sbias, NULL))
+        KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
+      continue;
+    }
+#endif
     if (j->aPacked)
       KG_NAME(onePackedA)(M, N, kc, K, j->aPacked + k0 * KG_MR,
                           j->b + k0 * j->sbk, j->sbk, j->sbn, c, scm, scn,
@@ -2162,14 +2184,27 @@ static void KG_NAME(skReduce)(void *arg, int64_t begin, int64_t end) {
 static int KG_NAME(runSplitK)(const KG_NAME(job) * j, int64_t batch,
                               int64_t threads) {
   const int64_t M = j->M, N = j->N, K = j->K;
-  if (threads < 2 || batch != 1 || j->groups > 1 || j->conv ||
-      K < KG_SPLITK_MIN_K || M <= KG_SMALL_M)
+  if (threads < 2 || batch != 1 || j->groups > 1 || K < KG_SPLITK_MIN_K ||
+      M <= KG_SMALL_M)
+    return 0;
+  const KG_NAME(convB) *g = j->conv;
+  /* The channel-vector path's pointwise layers read straight from x (see
+   * cvConv): their channels split as a GEMM's K. */
+  const int pointwise =
+      g && g->aT && g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 &&
+      g->padT == 0 && g->padL == 0 && g->sxw == 1 && g->sxh == g->OW &&
+      N == g->H * g->W && N <= KG_SPLITK_MAX_PIXELS;
+#if KG_W != 16
+  if (g)
+    return 0;
+#endif
+  if (g && !pointwise)
     return 0;
   const int imageB = j->aPacked && j->sbn == 1 && j->sbk >= N &&
                      N <= KG_SPLITK_MAX_PIXELS;
   const int imageA = j->bPacked && j->sam == 1 && j->sak >= M &&
                      M <= KG_SPLITK_MAX_PIXELS;
-  if (!imageB && !imageA)
+  if (!imageB && !imageA && !pointwise)
     return 0;
   KG_NAME(splitK) sk = {j, K / KG_SPLITK_MIN_STEPS, NULL, 0, 0, 0, 0, 0};
   if (sk.parts > threads)
