@@ -65,6 +65,9 @@ struct ThreadPool::Loop {
   /// loop is its decrement of holders.
   alignas(64) std::atomic<int64_t> pending{0};
   std::atomic<int32_t> holders{0};
+  /// The pool's trace (or null) and the loop's number in it.
+  PoolTrace *trace = nullptr;
+  uint64_t id = 0;
 };
 
 ThreadPool::ThreadPool(int32_t numThreads) {
@@ -72,6 +75,7 @@ ThreadPool::ThreadPool(int32_t numThreads) {
     numThreads =
         static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
   numThreads_ = numThreads;
+  trace_ = PoolTrace::fromEnvironment(numThreads_);
   workers_.reserve(numThreads_ - 1);
   for (int32_t i = 1; i < numThreads_; ++i)
     workers_.emplace_back([this, i] { workerMain(i); });
@@ -139,7 +143,14 @@ uint64_t ThreadPool::runChunks(Loop &loop, int32_t self) {
     int64_t b = loop.begin + chunk * loop.chunkSize;
     int64_t e = std::min(loop.end, b + loop.chunkSize);
     ++chunkDepth;
-    loop.body(loop.arg, b, e);
+    if (loop.trace) {
+      uint64_t t0 = PoolTrace::now();
+      loop.body(loop.arg, b, e);
+      loop.trace->record(PoolTrace::kChunk, loop.id, self, b - loop.begin,
+                         e - b, t0, PoolTrace::now());
+    } else {
+      loop.body(loop.arg, b, e);
+    }
     --chunkDepth;
     ++ran;
   }
@@ -238,9 +249,14 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
                             numThreads_ - 1;
   if (numThreads_ == 1 || range <= grain || nestedAndAlone) {
     inlineLoops_.fetch_add(1, std::memory_order_relaxed);
+    uint64_t t0 = trace_ ? PoolTrace::now() : 0;
     body(arg, begin, end);
+    if (trace_)
+      trace_->record(PoolTrace::kInline, trace_->newLoop(), 0, 0, range, t0,
+                     PoolTrace::now());
     return;
   }
+  const uint64_t posted = trace_ ? PoolTrace::now() : 0;
   // Up to 16 chunks per thread balance uneven chunks and busy workers
   // without making chunks smaller than the grain the compiler asked for.
   // Kernels cut their work into a few even tasks with grain 1: with 4 per
@@ -249,6 +265,10 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   int64_t maxChunks = static_cast<int64_t>(numThreads_) * 16;
   int64_t numChunks = std::min(maxChunks, (range + grain - 1) / grain);
   Loop loop;
+  if (trace_) {
+    loop.trace = trace_.get();
+    loop.id = trace_->newLoop();
+  }
   loop.body = body;
   loop.arg = arg;
   loop.begin = begin;
@@ -316,6 +336,9 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
     done_.wait(lock, finished);
     waitingCallers_.fetch_sub(1, std::memory_order_relaxed);
   }
+  if (trace_)
+    trace_->record(PoolTrace::kLoop, loop.id, 0, 0, range, posted,
+                   PoolTrace::now());
   uint64_t seen = loop.participants.load(std::memory_order_relaxed);
   uint64_t prev = maxParticipants_.load(std::memory_order_relaxed);
   while (seen > prev && !maxParticipants_.compare_exchange_weak(
@@ -324,6 +347,10 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
 }
 
 void ThreadPool::wake() {
+  if (trace_) {
+    uint64_t t = PoolTrace::now();
+    trace_->record(PoolTrace::kRun, 0, 0, 0, 0, t, t);
+  }
   if (numThreads_ == 1 || sleepers_.load(std::memory_order_seq_cst) == 0)
     return;
   {

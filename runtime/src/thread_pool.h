@@ -9,6 +9,8 @@
 #ifndef KILN_RUNTIME_THREAD_POOL_H
 #define KILN_RUNTIME_THREAD_POOL_H
 
+#include "pool_trace.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -48,7 +50,7 @@ public:
   ThreadPoolStats stats() const;
 
   /// Wakes the sleeping workers so that they poll for the next loop: a run
-  /// calls it when it starts, so that its first parallel loop does not
+  /// calls it when it starts (and a trace marks the run there), so that its first parallel loop does not
   /// wait for a wake-up (on a virtual machine an idle vCPU takes tens of
   /// microseconds to come back; the first convolution of a run scaled
   /// 1.1x on two threads for it).
@@ -100,6 +102,9 @@ private:
   std::atomic<uint64_t> posted_{0};
   /// Workers running chunks of a loop.
   std::atomic<int32_t> busyWorkers_{0};
+
+  /// Set by KILN_POOL_TRACE (see pool_trace.h), else null.
+  std::unique_ptr<PoolTrace> trace_;
 
   std::atomic<uint64_t> parallelLoops_{0}, inlineLoops_{0}, chunks_{0},
       workerChunks_{0}, maxParticipants_{0};

@@ -4,9 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -220,6 +227,87 @@ TEST(ThreadPoolTest, CallerSleepsUntilASlowWorkerFinishes) {
     sharedWithWorker += s.workerIn.load();
   }
   EXPECT_GT(sharedWithWorker, 0);
+}
+
+// KILN_POOL_TRACE: a pool made with it writes, when destroyed, every run
+// start, every loop from post to join, every chunk on its thread and every
+// inline loop, with times that nest (chunks inside their loop).
+TEST(ThreadPoolTest, TraceRecordsRunsLoopsAndChunks) {
+  char dir[] = "/tmp/kiln-pool-trace-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string base = std::string(dir) + "/t";
+  setenv("KILN_POOL_TRACE", base.c_str(), 1);
+  {
+    ThreadPool pool(2);
+    unsetenv("KILN_POOL_TRACE");
+    pool.wake();
+    std::atomic<int64_t> sum{0};
+    auto add = [](void *p, int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        static_cast<std::atomic<int64_t> *>(p)->fetch_add(i);
+    };
+    pool.parallelFor(0, 10, 1, add, &sum);  // a loop of 10 chunks
+    pool.parallelFor(0, 3, 64, add, &sum);  // inline: below the grain
+    EXPECT_EQ(sum.load(), 45 + 3);
+  }
+  // The first traced pool of this process.
+  std::string path = base + "." + std::to_string(getpid()) + ".";
+  std::ifstream in;
+  std::string file;
+  for (int n = 0; n < 64 && !in.is_open(); ++n)
+    in.open(file = path + std::to_string(n));
+  ASSERT_TRUE(in.is_open());
+  struct Cleanup {
+    std::string file, dir;
+    ~Cleanup() {
+      std::remove(file.c_str());
+      rmdir(dir.c_str());
+    }
+  } cleanup{file, dir};
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("# kiln pool trace 1: threads 2,", 0), 0u) << line;
+  std::getline(in, line);
+  int runs = 0, loops = 0, inlines = 0, chunks = 0;
+  int64_t iterations = 0;
+  uint64_t loopT0 = 0, loopT1 = 0, firstChunk = ~0ull, lastChunk = 0;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    int kind, thread;
+    uint64_t loop, t0, t1;
+    int64_t first, count;
+    ASSERT_TRUE(f >> kind >> loop >> thread >> first >> count >> t0 >> t1)
+        << line;
+    EXPECT_LE(t0, t1);
+    switch (kind) {
+    case 0:
+      ++chunks;
+      iterations += count;
+      EXPECT_EQ(loop, 0u);
+      firstChunk = std::min(firstChunk, t0);
+      lastChunk = std::max(lastChunk, t1);
+      break;
+    case 1:
+      ++loops;
+      EXPECT_EQ(count, 10);
+      loopT0 = t0;
+      loopT1 = t1;
+      break;
+    case 2:
+      ++inlines;
+      EXPECT_EQ(count, 3);
+      break;
+    default:
+      ++runs;
+    }
+  }
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(loops, 1);
+  EXPECT_EQ(inlines, 1);
+  EXPECT_EQ(chunks, 10);
+  EXPECT_EQ(iterations, 10);
+  EXPECT_LE(loopT0, firstChunk);
+  EXPECT_GE(loopT1, lastChunk);
 }
 
 } // namespace
