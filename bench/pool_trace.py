@@ -106,8 +106,8 @@ def main():
         else:
             print(f"# {args.vs} has {len(vloops)} loops a run, this trace "
                   f"{len(loops)}: totals only")
-            print(f"# {vthreads} thread(s): {sum(l['span'] for l in vloops):.1f}"
-                  f" us in loops a run")
+            spans = sum(l["span"] for l in vloops)
+            print(f"# {vthreads} thread(s): {spans:.1f} us in loops a run")
     print(f"# {threads} thread(s), medians of {n} runs, us")
     head = f"{'loop':>4} {'kind':>6} {'iters':>6} {'chunks':>6} {'span':>8}"
     head += "".join(f" {'busy' + str(t):>7}" for t in range(threads))
@@ -138,8 +138,9 @@ def main():
     summary = f"# in loops {total:.1f} us a run, idle {idle:.1f} us"
     if base:
         total1 = sum(l["span"] for l in base[1])
+        lost = total - total1 * base[0] / threads
         summary += (f"; {base[0]} thread(s) {total1:.1f} us: "
-                    f"{total1 / total:.2f}x, lost {total - total1 * base[0] / threads:.1f} us")
+                    f"{total1 / total:.2f}x, lost {lost:.1f} us")
     print(summary)
 
 

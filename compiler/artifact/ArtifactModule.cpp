@@ -198,7 +198,6 @@ enum RunContextField : unsigned {
   kCtxLaunch = 7,
   kCtxSync = 8,
   kCtxNumThreads = 9, // an int64_t, the only field that is not a hook
-  kCtxNumFields = 10,
 };
 static_assert(offsetof(kiln_run_context_t, num_threads) ==
                   kCtxNumThreads * sizeof(void *),

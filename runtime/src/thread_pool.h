@@ -50,10 +50,10 @@ public:
   ThreadPoolStats stats() const;
 
   /// Wakes the sleeping workers so that they poll for the next loop: a run
-  /// calls it when it starts (and a trace marks the run there), so that its first parallel loop does not
-  /// wait for a wake-up (on a virtual machine an idle vCPU takes tens of
-  /// microseconds to come back; the first convolution of a run scaled
-  /// 1.1x on two threads for it).
+  /// calls it when it starts (where a trace marks the run), so that its
+  /// first parallel loop does not wait for a wake-up (on a virtual machine
+  /// an idle vCPU takes tens of microseconds to come back; the first
+  /// convolution of a run scaled 1.1x on two threads for it).
   void wake();
 
 private:

@@ -175,6 +175,14 @@ static inline const float *KG_NAME(cvBlock)(const KG_NAME(convB) *g,
   return g->aT + first * K + k0 * *width;
 }
 
+/* Whether the pointwise layer g reads its input straight from x (1x1,
+ * unit strides, no padding, contiguous rows): cvConv then makes no
+ * phase-plane copy, and its channels can be split as a GEMM's K. */
+static inline int KG_NAME(cvFromX)(const KG_NAME(convB) *g) {
+  return g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 &&
+         g->padT == 0 && g->padL == 0 && g->sxw == 1;
+}
+
 /* C[0:M, pixels pBase .. pBase + N) (+)= A * B of the convolution g with A
  * transposed in panels (g->aT), a bias as in one() and the epilogue e.
  * Returns 0 when out of memory.
@@ -194,8 +202,7 @@ static int KG_NAME(cvConv)(int64_t M, int64_t N, int64_t K,
   /* Unit strides, no padding, contiguous rows: the rearranged copy comes
    * straight from x (the phase-plane copy of 960 channels of 7 x 7 cost
    * as much as the products). */
-  const int fromX = pointwise && g->sh == 1 && g->sw == 1 && g->padT == 0 &&
-                    g->padL == 0 && g->sxw == 1;
+  const int fromX = KG_NAME(cvFromX)(g);
   const int64_t maxRuns =
       (p.ohB - p.ohA + 1) * ((OW + KG_CV_PIX - 1) / KG_CV_PIX);
   /* The copy precopyPhases made for every task, or this task's own. */

@@ -1673,6 +1673,15 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
   }
 }
 
+/* A block of C (mc x nc, at `block`, its first column n0) from the bias
+ * of its columns, which a GEMM with colBias starts from. */
+static void KG_NAME(fillColBias)(const KG_NAME(job) * j, float *block,
+                                 int64_t n0, int64_t mc, int64_t nc) {
+  for (int64_t m = 0; m < mc; ++m)
+    for (int64_t n = 0; n < nc; ++n)
+      block[m * j->scm + n * j->scn] = j->colBias[(n0 + n) * j->sColBias];
+}
+
 /* C[m0 : m0 + mc, n0 : n0 + nc] of batch bi. */
 static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
                               int64_t mc, int64_t n0, int64_t nc) {
@@ -1696,9 +1705,7 @@ static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
   }
   float *block = c + m0 * j->scm + n0 * j->scn;
   if (j->colBias)
-    for (int64_t m = 0; m < mc; ++m)
-      for (int64_t n = 0; n < nc; ++n)
-        block[m * j->scm + n * j->scn] = j->colBias[(n0 + n) * j->sColBias];
+    KG_NAME(fillColBias)(j, block, n0, mc, nc);
   if (j->K > 0 && j->aPacked)
     KG_NAME(onePackedA)(mc, nc, j->K, j->K,
                         j->aPacked + m0 / KG_MR * j->K * KG_MR,
@@ -2115,10 +2122,7 @@ static void KG_NAME(skParts)(void *arg, int64_t begin, int64_t end) {
       bias = &zero;
       sbias = 0;
     } else if (j->colBias) {
-      /* C from the bias of its columns, as runBlock starts a block. */
-      for (int64_t n = 0; n < N; ++n)
-        for (int64_t m = 0; m < M; ++m)
-          c[m * scm + n * scn] = j->colBias[n * j->sColBias];
+      KG_NAME(fillColBias)(j, c, 0, M, N);
     }
 #if KG_W == 16
     if (j->conv) {
@@ -2188,15 +2192,12 @@ static int KG_NAME(runSplitK)(const KG_NAME(job) * j, int64_t batch,
       M <= KG_SMALL_M)
     return 0;
   const KG_NAME(convB) *g = j->conv;
+  int pointwise = 0;
+#if KG_W == 16
   /* The channel-vector path's pointwise layers read straight from x (see
    * cvConv): their channels split as a GEMM's K. */
-  const int pointwise =
-      g && g->aT && g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 &&
-      g->padT == 0 && g->padL == 0 && g->sxw == 1 && g->sxh == g->OW &&
-      N == g->H * g->W && N <= KG_SPLITK_MAX_PIXELS;
-#if KG_W != 16
-  if (g)
-    return 0;
+  pointwise = g && g->aT && KG_NAME(cvFromX)(g) && g->sxh == g->OW &&
+              N == g->H * g->W && N <= KG_SPLITK_MAX_PIXELS;
 #endif
   if (g && !pointwise)
     return 0;
