@@ -444,16 +444,29 @@ def cases():
     add(Case("Conv_winograd_tasks", "Conv", [u, wt(32, 32, 3, 3), wt(32)],
              [[(2, 32, 64, 64), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    # 14 tile rows (56 x 56) in four near-equal blocks (3, 4, 3, 4 rows).
+    add(Case("Conv_winograd_near_equal_blocks", "Conv",
+             [u, wt(64, 64, 3, 3), wt(64)], [[(1, 64, 56, 56), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
     # One block of 16 tiles (14 x 14) of 256 channels: the filters split in
     # four near-equal runs of panels (22 panels: 5, 6, 5, 6), the block's
     # input transformed once for the runs a thread takes in a row; with
     # symbolic sizes, 20 x 20 (25 tiles in 32 lanes: Winograd) and 10 x 10
     # (9 tiles: the direct convolution, decided at run time). At 20 x 20
-    # U (128 x 96) stays in cache: two blocks of tile rows (3 and 2), one
+    # U (128 x 96) stays in cache: two blocks of tile rows (2 and 3), one
     # task each with all the filters, no V shared between threads.
+    # (Sums of 2304 products of magnitude ~16: Winograd's rounding reaches
+    # 1e-3 there, 6e-5 of the outputs' scale.)
     add(Case("Conv_winograd_filter_chunks", "Conv",
              [u, wt(256, 256, 3, 3), wt(256)],
              [[(1, 256, 14, 14), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, static=True,
+             **dict(cv, atol=2e-3)))
+    # U streamed (128 x 128) on one image of 7 tile rows: on two threads a
+    # block of 3 and one of 4 rows (32 lanes each, as many as one block of
+    # 64), a task each, no V shared.
+    add(Case("Conv_winograd_streamed_row_blocks", "Conv",
+             [u, wt(128, 128, 3, 3), wt(128)], [[(1, 128, 28, 28), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
     add(Case("Conv_winograd_sixteen_tiles", "Conv",
              [u, wt(96, 128, 3, 3), wt(96)],

@@ -51,11 +51,13 @@ typedef struct {
   float *y;
   int64_t syn, syf, syh, syw;
   const KG_NAME(epi) * e;
-  /* Tiles down and across; tile rows per block, blocks, filter panels,
-   * runs of them (chunks, near-equal) a block's tasks take; vectors of
-   * tiles per tile row; the phase copy's row length; floats per row of V
-   * (and M). */
+  /* Tiles down and across; tile rows of the tallest block, blocks, filter
+   * panels, runs of them (chunks, near-equal) a block's tasks take;
+   * vectors of tiles per tile row; the phase copy's row length; floats per
+   * row of V (and M). */
   int64_t TH, TW, kr, blocks, panels, chunks, nvr, pw, ldv;
+  /* Blocks near-equal (else kr rows each and the rest last). */
+  int even;
   /* Columns of V between tile rows: TW, or TW rounded up to vectors. */
   int64_t rp;
 } KG_NAME(wnJob);
@@ -373,14 +375,42 @@ static void KG_NAME(wnTransformOutput)(const KG_NAME(wnJob) * j,
   KG_NAME(finish)(j->e, yf + oh0 * j->syh, j->syh, j->syw, oh1 - oh0, j->OW);
 }
 
+/* Lanes the GEMM computes for a block of rb tile rows: its columns of V in
+ * whole vectors. */
+static inline int64_t KG_NAME(wnLanes)(const KG_NAME(wnJob) * j,
+                                       int64_t rb) {
+  return ((rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
+}
+
+/* The first tile row of block b of the tile rows cut in blocks of at most
+ * kr: near-equal blocks (even) or blocks of kr and the rest last. */
+static inline int64_t KG_NAME(wnBlockStart)(const KG_NAME(wnJob) * j,
+                                            int64_t kr, int even,
+                                            int64_t b) {
+  int64_t blocks = (j->TH + kr - 1) / kr;
+  if (even)
+    return b * j->TH / blocks;
+  return b * kr < j->TH ? b * kr : j->TH;
+}
+
+/* Lanes of all the blocks of at most kr tile rows. */
+static inline int64_t KG_NAME(wnSplitLanes)(const KG_NAME(wnJob) * j,
+                                            int64_t kr, int even) {
+  int64_t lanes = 0;
+  for (int64_t b = 0, blocks = (j->TH + kr - 1) / kr; b < blocks; ++b)
+    lanes += KG_NAME(wnLanes)(j, KG_NAME(wnBlockStart)(j, kr, even, b + 1) -
+                                     KG_NAME(wnBlockStart)(j, kr, even, b));
+  return lanes;
+}
+
 /* The block's tile rows: from th0, rb of them; its columns of V in whole
  * vectors (the GEMM computes them all). */
 static inline void KG_NAME(wnBlockRows)(const KG_NAME(wnJob) * j,
                                         int64_t block, int64_t *th0,
                                         int64_t *rb, int64_t *cols) {
-  *th0 = block * j->kr;
-  *rb = j->TH - *th0 < j->kr ? j->TH - *th0 : j->kr;
-  *cols = ((*rb - 1) * j->rp + j->TW + KG_W - 1) / KG_W * KG_W;
+  *th0 = KG_NAME(wnBlockStart)(j, j->kr, j->even, block);
+  *rb = KG_NAME(wnBlockStart)(j, j->kr, j->even, block + 1) - *th0;
+  *cols = KG_NAME(wnLanes)(j, *rb);
 }
 
 /* Floats of a phase copy (see wnSplit), rounded up to a cache line: V
@@ -568,6 +598,23 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
     most = j.TH;
   if (most > j.TH)
     most = j.TH;
+  /* On two threads or more, an image whose U streams is cut into a block
+   * of tile rows per thread where that costs no lanes: each thread then
+   * reads all of U (L3 serves two such streams) but transforms and reads
+   * only its own V, where one block's filters split across the threads
+   * had each read half of V from the other's cache (128 channels on
+   * 28 x 28, 49 tiles in 64 lanes, three layers: 1.55 -> 1.06 ms on two
+   * threads; 192 on 20 x 20 the same). On one thread U is read once. */
+  int rowSplit = 0;
+  const int64_t perThread = (kiln_num_threads() + N - 1) / N;
+  if (uStreamed && perThread > 1 && (j.TH + most - 1) / most < perThread) {
+    int64_t rows = (j.TH + perThread - 1) / perThread;
+    if (KG_NAME(wnSplitLanes)(&j, rows, 1) <=
+        KG_NAME(wnSplitLanes)(&j, most, 0)) {
+      most = rows;
+      rowSplit = 1;
+    }
+  }
   /* Blocks enough for four tasks where rows of a vector of tiles allow
    * it: each task then transforms only its own input, where splitting a
    * block's filters repeats the transform per task (a 32-channel layer
@@ -588,13 +635,20 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
     if (uStreamed && (j.TH + kr - 1) / kr > fewestBlocks)
       break;
     int64_t tiles = kr * j.TW;
-    int64_t lanes = ((kr - 1) * j.rp + j.TW + KG_W - 1) / KG_W * KG_W;
     /* tiles / lanes, compared as fractions over 1024. */
-    int64_t fill = tiles * 1024 / lanes;
+    int64_t fill = tiles * 1024 / KG_NAME(wnLanes)(&j, kr);
     if (fill > best)
       best = fill, j.kr = kr;
   }
   j.blocks = (j.TH + j.kr - 1) / j.kr;
+  /* Near-equal blocks where they cost no more lanes than blocks of kr and
+   * the rest: 14 tile rows of 16 lanes in blocks of 4, 4, 4 and 2 took
+   * 2 : 2 : 2 : 1 of the time, 4 : 3 on two threads (ResNet-18's four
+   * 64-channel layers on 56 x 56 each lost ~90 us); 3, 4, 3 and 4 rows
+   * take as many lanes. Not 14 rows of 7 tiles in 4, 4, 4 and 2 (32, 32,
+   * 32 and 16 lanes): 3, 4, 3 and 4 take 32 each. */
+  j.even = KG_NAME(wnSplitLanes)(&j, j.kr, 1) <=
+           KG_NAME(wnSplitLanes)(&j, j.kr, 0);
   /* Every block's columns in whole vectors, and a vector for the last
    * one the input transform writes past them. */
   j.ldv = (j.kr * j.rp + KG_W - 1) / KG_W * KG_W + KG_W;
@@ -610,7 +664,7 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
    * 0.122 -> 0.077 ms on two threads (1.13x -> 1.8x over one); the
    * detector's four such layers 0.14-0.15 -> 0.10 ms each. U cached
    * only: streamed, it is read once per block. */
-  if (units < 4 && (uStreamed || units % 2)) {
+  if (!rowSplit && units < 4 && (uStreamed || units % 2)) {
     chunks = (4 + units - 1) / units;
     if (chunks > j.panels)
       chunks = j.panels;
