@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
+
 namespace kiln {
 #define GEN_PASS_DEF_ONNXCONSTANTFOLDINGPASS
 #include "compiler/transforms/Passes.h.inc"
@@ -208,6 +210,57 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
     for (int64_t i = 0; i < resultType.getNumElements(); ++i)
       out.push_back(start + i * delta);
     (void)limit;
+    return out;
+  }
+  // Elementwise ops of one input. Float results are rounded to their type
+  // when the constant is made (sqrt rounded from double is sqrt rounded):
+  // ONNX's Attention computes its scale as Sqrt(1 / Sqrt(head size)).
+  if (isa<OnnxSqrtOp, OnnxNegOp, OnnxReciprocalOp, OnnxNotOp>(op)) {
+    if (isa<OnnxSqrtOp, OnnxReciprocalOp>(op) && args[0].isInt())
+      return std::nullopt;
+    SmallVector<double> out;
+    for (double x : args[0].values)
+      out.push_back(isa<OnnxSqrtOp>(op)         ? std::sqrt(x)
+                    : isa<OnnxNegOp>(op)        ? -x
+                    : isa<OnnxReciprocalOp>(op) ? 1.0 / x
+                                                : (double)(x == 0));
+    return out;
+  }
+  // Where with numpy broadcasting of a scalar or equal shapes.
+  if (isa<OnnxWhereOp>(op)) {
+    size_t n = resultType.getNumElements();
+    for (const Const &c : args)
+      if (c.values.size() != n && c.values.size() != 1)
+        return std::nullopt;
+    auto at = [](const Const &c, size_t i) {
+      return c.values[c.values.size() == 1 ? 0 : i];
+    };
+    SmallVector<double> out;
+    for (size_t i = 0; i < n; ++i)
+      out.push_back(at(args[0], i) != 0 ? at(args[1], i) : at(args[2], i));
+    return out;
+  }
+  // Logic and comparisons, broadcast as the arithmetic below.
+  if (isa<OnnxAndOp, OnnxOrOp, OnnxXorOp, OnnxLessOp, OnnxLessOrEqualOp,
+          OnnxGreaterOp, OnnxGreaterOrEqualOp>(op)) {
+    const Const &a = args[0], &b = args[1];
+    size_t n = resultType.getNumElements();
+    if ((a.values.size() != n && a.values.size() != 1) ||
+        (b.values.size() != n && b.values.size() != 1))
+      return std::nullopt;
+    SmallVector<double> out;
+    for (size_t i = 0; i < n; ++i) {
+      double x = a.values[a.values.size() == 1 ? 0 : i];
+      double y = b.values[b.values.size() == 1 ? 0 : i];
+      bool r = isa<OnnxAndOp>(op)             ? x != 0 && y != 0
+               : isa<OnnxOrOp>(op)            ? x != 0 || y != 0
+               : isa<OnnxXorOp>(op)           ? (x != 0) != (y != 0)
+               : isa<OnnxLessOp>(op)          ? x < y
+               : isa<OnnxLessOrEqualOp>(op)   ? x <= y
+               : isa<OnnxGreaterOp>(op)       ? x > y
+                                              : x >= y;
+      out.push_back(r);
+    }
     return out;
   }
   // Binary arithmetic with numpy broadcasting of a scalar or equal shapes.

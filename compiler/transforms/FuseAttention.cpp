@@ -26,6 +26,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <limits>
+
 namespace kiln {
 #define GEN_PASS_DEF_ONNXFUSEATTENTIONPASS
 #include "compiler/transforms/Passes.h.inc"
@@ -144,6 +146,84 @@ void readThroughRepeat(Operand &o) {
   o = readThrough(x, {0, 1, 2, 3});
 }
 
+/// Whether `v` is zero everywhere: a splat 0 constant, or a ConstantOfShape
+/// of 0 (ONNX's Attention adds such a mask when it has none).
+bool isZeros(Value v) {
+  if (std::optional<double> c = getSplatFloat(v))
+    return *c == 0.0;
+  auto fill = v.getDefiningOp<OnnxConstantOfShapeOp>();
+  if (!fill)
+    return false;
+  auto value = dyn_cast_or_null<DenseElementsAttr>(fill.getValueAttr());
+  if (!value)
+    return !fill.getValueAttr(); // its default, a float 0
+  return value.isSplat() && isa<FloatType>(value.getElementType()) &&
+         value.getSplatValue<APFloat>().isZero();
+}
+
+/// The additive mask `m` of ONNX's Attention read as what it was made of:
+/// none for zeros; `a` for zeros + a; for Where(c, 0, -inf) the bool mask c
+/// (and Not(c) for Where(c, -inf, 0), a causal mask's Less: `invert`), with
+/// fill -inf, which the kernel reads as bytes and skips the keys past the
+/// last one a tile keeps. Creates nothing.
+struct MaskRead {
+  Value value;
+  bool isBool = false, invert = false;
+};
+MaskRead readAdditiveMask(Value m) {
+  if (isZeros(m))
+    return {};
+  if (auto add = m.getDefiningOp<OnnxAddOp>()) {
+    Value a = add.getA(), b = add.getB();
+    if (isZeros(a) && b.getType() == m.getType())
+      m = b;
+    else if (isZeros(b) && a.getType() == m.getType())
+      m = a;
+  }
+  auto where = m.getDefiningOp<OnnxWhereOp>();
+  if (!where)
+    return {m};
+  std::optional<double> x = getSplatFloat(where.getX());
+  std::optional<double> y = getSplatFloat(where.getY());
+  const double ninf = -std::numeric_limits<double>::infinity();
+  auto type = cast<RankedTensorType>(where.getType());
+  if (!x || !y ||
+      where.getCondition().getType() != type.clone(IntegerType::get(
+                                            type.getContext(), 1)))
+    return {m};
+  if (*x == 0.0 && *y == ninf)
+    return {where.getCondition(), true, false};
+  if (*x == ninf && *y == 0.0)
+    return {where.getCondition(), true, true};
+  return {m};
+}
+
+/// The mask whose entirely removed rows `where` sets to 0 after the
+/// Softmax, as ONNX's Attention does:
+/// Where(Equal(ReduceMax(mask, axes = [-1], keepdims), -inf), 0, p).
+Value maskOfZeroedRows(OnnxWhereOp where) {
+  std::optional<double> zero = getSplatFloat(where.getX());
+  auto equal = where.getCondition().getDefiningOp<OnnxEqualOp>();
+  if (!zero || *zero != 0.0 || !equal)
+    return Value();
+  Value a = equal.getA(), b = equal.getB();
+  std::optional<double> c = getSplatFloat(b);
+  if (!c) {
+    std::swap(a, b);
+    c = getSplatFloat(b);
+  }
+  auto reduce = a.getDefiningOp<OnnxReduceMaxOp>();
+  if (!c || *c != -std::numeric_limits<double>::infinity() || !reduce ||
+      !reduce.getKeepdims())
+    return Value();
+  auto type = dyn_cast<RankedTensorType>(reduce.getData().getType());
+  auto axes = readIntConstant(reduce.getAxes());
+  if (!type || !axes || axes->size() != 1 ||
+      ((*axes)[0] != -1 && (*axes)[0] != type.getRank() - 1))
+    return Value();
+  return reduce.getData();
+}
+
 /// The axes [0]: the batch dim rank-3 operands are given and the result
 /// loses again.
 Value batchAxis(PatternRewriter &rewriter, Location loc) {
@@ -181,7 +261,14 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
     auto fail = [&](const char *why) {
       return rewriter.notifyMatchFailure(pv, why);
     };
-    auto softmax = getSingleUseDef<OnnxSoftmaxOp>(pv.getA());
+    // ONNX's Attention zeroes, after the Softmax, the rows its mask
+    // removes entirely.
+    Value probs = pv.getA();
+    Value zeroedRowsOf;
+    if (auto where = getSingleUseDef<OnnxWhereOp>(probs))
+      if ((zeroedRowsOf = maskOfZeroedRows(where)))
+        probs = where.getY();
+    auto softmax = getSingleUseDef<OnnxSoftmaxOp>(probs);
     if (!softmax)
       return fail("not a product of a Softmax");
     Value s = softmax.getInput();
@@ -260,6 +347,8 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
       return fail("scores are not an f32 MatMul of the same rank");
     if (qk.getY().getType() != scoresType && mask)
       return fail("the mask changes the scores' type");
+    if (zeroedRowsOf && (zeroedRowsOf != mask || fill))
+      return fail("rows zeroed after the Softmax by another mask");
 
     // Named after the nodes it fuses (the profiler's kernel names).
     SmallVector<Location> locs = {qk.getLoc()};
@@ -267,6 +356,21 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
       locs.push_back(maskOp->getLoc());
     locs.append({softmax.getLoc(), pv.getLoc()});
     Location loc = rewriter.getFusedLoc(locs);
+    bool zeroMaskedRows = false;
+    if (mask && !fill) {
+      MaskRead read = readAdditiveMask(mask);
+      mask = read.value;
+      if (read.isBool)
+        fill = rewriter.getF32FloatAttr(-std::numeric_limits<float>::infinity());
+      if (read.invert) {
+        rewriter.setInsertionPoint(qk);
+        mask = OnnxNotOp::create(rewriter, loc, TypeRange{mask.getType()},
+                                 ValueRange{mask}, ArrayRef<NamedAttribute>{})
+                   ->getResult(0);
+      }
+      // A mask of zeros removes no row.
+      zeroMaskedRows = zeroedRowsOf && mask;
+    }
     // Scalar factors on Q or K^T (ONNX's Attention scales both by
     // scale^1/2) join the scale.
     Value qValue = peelScale(qk.getA(), scale);
@@ -329,7 +433,8 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
         fill, rewriter.getDenseI64ArrayAttr(q.dims),
         rewriter.getDenseI64ArrayAttr(k.dims),
         rewriter.getDenseI64ArrayAttr(v.dims),
-        rewriter.getDenseI64ArrayAttr(resultDims));
+        rewriter.getDenseI64ArrayAttr(resultDims),
+        zeroMaskedRows ? rewriter.getUnitAttr() : UnitAttr());
     Value result = attention.getResult();
     if (rank == 3)
       result = OnnxSqueezeOp::create(rewriter, loc, TypeRange{replacedType},

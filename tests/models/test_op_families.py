@@ -103,7 +103,9 @@ class Case:
         graph = helper.make_graph(nodes, self.name, vis,
                                   [onnx.ValueInfoProto(name=o) for o in outs], inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
-        model.ir_version = 8
+        # Opsets past 20 need the IR version of their release (ONNX
+        # Runtime refuses them with 8).
+        model.ir_version = 8 if self.opset <= 20 else 11
         model = onnx.shape_inference.infer_shapes(model)
         # Outputs need a type for the importer; take the inferred one.
         inferred = {v.name: v for v in model.graph.value_info}
@@ -954,6 +956,45 @@ def cases():
                     ("Unsqueeze", [f(), ax]), ("Expand", ["p", kv5]),
                     ("Reshape", ["p", kv4]), ("MatMul", ["c5", "p"])],
              static=True))
+    # ONNX's own Attention (opset 23), whose function body the importer
+    # expands and kiln-fuse-attention fuses: its scale (Sqrt of the head
+    # size, folded), K and V through the grouped heads' Unsqueeze, Expand
+    # and Reshape, and its mask made additive and then zeroing the rows it
+    # removes entirely after the Softmax (kiln.attention's
+    # zero_masked_rows). No mask; a float mask with whole rows -inf; a
+    # bool mask with whole rows false (read back as bytes, fill -inf);
+    # is_causal over two blocks of 256 keys (Where(Less, -inf, 0): Not of
+    # the Less); 3-D inputs with 6 query heads sharing 2 key and value
+    # heads, a scale attribute and a mask broadcast over the heads.
+    def removed_rows(shape, dtype):
+        def make(s):
+            if dtype == np.bool_:
+                m = RNG.random(s) > 0.3
+                m[..., ::3, :] = False
+            else:
+                m = np.where(RNG.random(s) > 0.3, RNG.uniform(-2, 2, s),
+                             -np.inf).astype(np.float32)
+                m[..., ::3, :] = -np.inf
+            return m
+        return make
+    qkv = [f(lo=-1, hi=1)] * 3
+    add(Case("Attention_onnx_no_mask", "Attention", qkv,
+             [[(2, 3, 20, 16)] * 3], opset=23, static=True))
+    add(Case("Attention_onnx_float_mask_removed_rows", "Attention",
+             qkv + [removed_rows(None, np.float32)],
+             [[(2, 3, 20, 16), (2, 3, 30, 16), (2, 3, 30, 16),
+               (2, 1, 20, 30)]], opset=23, static=True))
+    add(Case("Attention_onnx_bool_mask_removed_rows", "Attention",
+             qkv + [removed_rows(None, np.bool_)],
+             [[(1, 2, 24, 16)] * 3 + [(24, 24)]], opset=23, static=True))
+    add(Case("Attention_onnx_causal", "Attention", qkv,
+             [[(1, 2, 300, 16)] * 3], attrs={"is_causal": 1}, opset=23,
+             static=True))
+    add(Case("Attention_onnx_3d_grouped", "Attention",
+             qkv + [removed_rows(None, np.float32)],
+             [[(2, 20, 96), (2, 30, 32), (2, 30, 32), (20, 30)]],
+             attrs={"q_num_heads": 6, "kv_num_heads": 2, "scale": 0.3},
+             opset=23, static=True))
     add(Case("FoldScale_gemm", "Gemm", [f(), wt(8, 6), wt(6)],
              [[(4, 8), None, None, None], [(1, 8), None, None, None]],
              attrs={"alpha": 1.5, "beta": 0.5},

@@ -125,6 +125,8 @@ LogicalResult AttentionOp::verify() {
                            "heads, queries, keys]");
   } else if (getMaskFillAttr()) {
     return emitOpError("has a mask_fill but no mask");
+  } else if (getZeroMaskedRows()) {
+    return emitOpError("has zero_masked_rows but no mask");
   }
   return success();
 }
@@ -215,7 +217,7 @@ LogicalResult AttentionOp::bufferize(RewriterBase &rewriter,
       rewriter, loc, TypeRange(), buffers[0], buffers[1], buffers[2],
       buffers[3], *alloc, getScaleAttr(), getMaskFillAttr(),
       getQueryDimsAttr(), getKeyDimsAttr(), getValueDimsAttr(),
-      getResultDimsAttr());
+      getResultDimsAttr(), getZeroMaskedRowsAttr());
   replacement->setDiscardableAttrs(
       getOperation()->getDiscardableAttrDictionary());
   replaceOpWithBufferizedValues(rewriter, getOperation(), *alloc);

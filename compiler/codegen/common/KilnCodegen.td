@@ -161,7 +161,10 @@ def Kiln_AttentionOp : Op<Kiln_CodegenDialect, "attention", [
     query heads (grouped-query attention). The mask is optional and
     broadcasts to [B, H, Sq, Skv] from the right: f32 values are added to
     the scaled scores; i1 values select the score (true) or `mask_fill`
-    (false), as Where(mask, scores, fill).
+    (false), as Where(mask, scores, fill). With `zero_masked_rows`, a row
+    the mask removes entirely (every f32 value -inf, every i1 false) is 0,
+    as ONNX's Attention makes it; without, it is NaN, as a Softmax of -inf
+    scores.
 
     On tensors the op returns its result; on buffers it writes `output`.
   }];
@@ -173,7 +176,8 @@ def Kiln_AttentionOp : Op<Kiln_CodegenDialect, "attention", [
                        DenseI64ArrayAttr:$query_dims,
                        DenseI64ArrayAttr:$key_dims,
                        DenseI64ArrayAttr:$value_dims,
-                       DenseI64ArrayAttr:$result_dims);
+                       DenseI64ArrayAttr:$result_dims,
+                       UnitAttr:$zero_masked_rows);
   let results = (outs Optional<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?

@@ -113,6 +113,9 @@ struct AttentionUkernelPass
     if (Value mask = op.getMask()) {
       auto type = cast<MemRefType>(mask.getType());
       kind = type.getElementType().isInteger(1) ? 2 : 1;
+      // The kernel's flag for rows the mask removes entirely: 0, not NaN.
+      if (op.getZeroMaskedRows())
+        kind |= 4;
       kiln::BufferArg arg = kiln::getBufferArg(b, loc, mask);
       args.values.push_back(arg.address);
       // Right-aligned to (batch, head, query, key).

@@ -26,6 +26,14 @@ func.func @bool_without_fill(%q: tensor<1x2x8x4xf32>, %m: tensor<8x8xi1>) -> ten
 
 // -----
 
+func.func @zeroed_rows_without_mask(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{has zero_masked_rows but no mask}}
+  %y = kiln.attention %q, %q, %q {query_dims = array<i64: 0, 1, 2, 3>, key_dims = array<i64: 0, 1, 2, 3>, value_dims = array<i64: 0, 1, 2, 3>, result_dims = array<i64: 0, 1, 2, 3>, scale = 1.0 : f32, zero_masked_rows} : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  return %y : tensor<1x2x8x4xf32>
+}
+
+// -----
+
 func.func @mask_shape(%q: tensor<1x2x8x4xf32>, %m: tensor<1x3x8x8xf32>) -> tensor<1x2x8x4xf32> {
   // expected-error @+1 {{has a mask that does not broadcast to [batch, heads, queries, keys]}}
   %y = kiln.attention %q, %q, %q mask(%m : tensor<1x3x8x8xf32>) {query_dims = array<i64: 0, 1, 2, 3>, key_dims = array<i64: 0, 1, 2, 3>, value_dims = array<i64: 0, 1, 2, 3>, result_dims = array<i64: 0, 1, 2, 3>, scale = 1.0 : f32} : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>

@@ -32,3 +32,17 @@ module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vec
     return
   }
 }
+
+// -----
+
+// zero_masked_rows adds 4 to the kind: an f32 mask's rows whose values
+// are all -inf are 0 (ONNX's Attention), kind 1 | 4.
+// CHECK-LABEL: func.func @zeroed_rows
+// CHECK: call @kiln_attention_avx2(
+// CHECK-SAME: %c5, %c0, %c1065353216,
+module attributes {kiln.target = #kiln.target<isa = avx2, vector_bits = 256, vector_registers = 16, l1_bytes = 32768, l2_bytes = 1048576>} {
+  func.func @zeroed_rows(%q: memref<2x3x8x4xf32>, %mask: memref<8x8xf32>, %y: memref<2x3x8x4xf32>) {
+    kiln.attention %q, %q, %q mask(%mask : memref<8x8xf32>) outs(%y : memref<2x3x8x4xf32>) {query_dims = array<i64: 0, 1, 2, 3>, key_dims = array<i64: 0, 1, 2, 3>, value_dims = array<i64: 0, 1, 2, 3>, result_dims = array<i64: 0, 1, 2, 3>, scale = 1.0 : f32, zero_masked_rows} : memref<2x3x8x4xf32>, memref<2x3x8x4xf32>, memref<2x3x8x4xf32>
+    return
+  }
+}

@@ -139,3 +139,137 @@ func.func @repeat_kv(%q: tensor<1x6x8x4xf32>, %k: tensor<1x2x10x4xf32>, %v: tens
   %o = onnx.MatMul(%p, %vr) : (tensor<1x6x8x10xf32>, tensor<1x6x10x4xf32>) -> tensor<1x6x8x4xf32>
   return %o : tensor<1x6x8x4xf32>
 }
+
+// -----
+
+// ONNX's Attention (opset 23) as its function body imports, once folded:
+// Q and K^T each times scale^1/2, the mask added, and after the Softmax
+// the rows the mask removes entirely (ReduceMax -inf) set to 0: one
+// kiln.attention with zero_masked_rows.
+// CHECK-LABEL: func.func @onnx_attention_float_mask
+// CHECK: %[[Y:.*]] = kiln.attention %arg0, %arg1, %arg2 mask(%arg3 : tensor<1x1x16x16xf32>)
+// CHECK-SAME: zero_masked_rows
+// CHECK-NOT: onnx.Softmax
+// CHECK-NOT: onnx.Where
+// CHECK: return %[[Y]]
+func.func @onnx_attention_float_mask(%q: tensor<1x4x16x8xf32>, %k: tensor<1x4x16x8xf32>, %v: tensor<1x4x16x8xf32>, %m: tensor<1x1x16x16xf32>) -> tensor<1x4x16x8xf32> {
+  %c = onnx.Constant() {value = dense<0.594603539> : tensor<1xf32>} : () -> tensor<1xf32>
+  %axes = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ninf = onnx.Constant() {value = dense<0xFF800000> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %kt = onnx.Transpose(%k) {perm = [0, 1, 3, 2]} : (tensor<1x4x16x8xf32>) -> tensor<1x4x8x16xf32>
+  %qs = onnx.Mul(%q, %c) : (tensor<1x4x16x8xf32>, tensor<1xf32>) -> tensor<1x4x16x8xf32>
+  %ks = onnx.Mul(%kt, %c) : (tensor<1x4x8x16xf32>, tensor<1xf32>) -> tensor<1x4x8x16xf32>
+  %s = onnx.MatMul(%qs, %ks) : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x16x16xf32>
+  %a = onnx.Add(%s, %m) : (tensor<1x4x16x16xf32>, tensor<1x1x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %p = onnx.Softmax(%a) : (tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %r = onnx.ReduceMax(%m, %axes) : (tensor<1x1x16x16xf32>, tensor<1xi64>) -> tensor<1x1x16x1xf32>
+  %e = onnx.Equal(%r, %ninf) : (tensor<1x1x16x1xf32>, tensor<1xf32>) -> tensor<1x1x16x1xi1>
+  %w = onnx.Where(%e, %zero, %p) : (tensor<1x1x16x1xi1>, tensor<1xf32>, tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %y = onnx.MatMul(%w, %v) : (tensor<1x4x16x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32>
+  return %y : tensor<1x4x16x8xf32>
+}
+
+// -----
+
+// Its bool mask made additive, Where(keep, 0, -inf): read back as the
+// bool mask with fill -inf (the kernel then skips the keys a tile drops).
+// CHECK-LABEL: func.func @onnx_attention_bool_mask
+// CHECK: kiln.attention %arg0, %arg1, %arg2 mask(%arg3 : tensor<16x16xi1>)
+// CHECK-SAME: mask_fill = 0xFF800000 : f32
+// CHECK-SAME: zero_masked_rows
+// CHECK-NOT: onnx.Softmax
+func.func @onnx_attention_bool_mask(%q: tensor<1x4x16x8xf32>, %k: tensor<1x4x16x8xf32>, %v: tensor<1x4x16x8xf32>, %keep: tensor<16x16xi1>) -> tensor<1x4x16x8xf32> {
+  %c = onnx.Constant() {value = dense<0.594603539> : tensor<1xf32>} : () -> tensor<1xf32>
+  %axes = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ninf = onnx.Constant() {value = dense<0xFF800000> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %m = onnx.Where(%keep, %zero, %ninf) : (tensor<16x16xi1>, tensor<1xf32>, tensor<1xf32>) -> tensor<16x16xf32>
+  %kt = onnx.Transpose(%k) {perm = [0, 1, 3, 2]} : (tensor<1x4x16x8xf32>) -> tensor<1x4x8x16xf32>
+  %qs = onnx.Mul(%q, %c) : (tensor<1x4x16x8xf32>, tensor<1xf32>) -> tensor<1x4x16x8xf32>
+  %ks = onnx.Mul(%kt, %c) : (tensor<1x4x8x16xf32>, tensor<1xf32>) -> tensor<1x4x8x16xf32>
+  %s = onnx.MatMul(%qs, %ks) : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x16x16xf32>
+  %a = onnx.Add(%s, %m) : (tensor<1x4x16x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16x16xf32>
+  %p = onnx.Softmax(%a) : (tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %r = onnx.ReduceMax(%m, %axes) : (tensor<16x16xf32>, tensor<1xi64>) -> tensor<16x1xf32>
+  %e = onnx.Equal(%r, %ninf) : (tensor<16x1xf32>, tensor<1xf32>) -> tensor<16x1xi1>
+  %w = onnx.Where(%e, %zero, %p) : (tensor<16x1xi1>, tensor<1xf32>, tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %y = onnx.MatMul(%w, %v) : (tensor<1x4x16x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32>
+  return %y : tensor<1x4x16x8xf32>
+}
+
+// -----
+
+// is_causal: zeros (ConstantOfShape) plus Where(Less(row, key), -inf, 0):
+// the bool mask Not(Less); no zeroing Where here (opset 23 always has
+// one; the kernel's flag is set only when it is there).
+// CHECK-LABEL: func.func @onnx_attention_causal
+// CHECK: %[[KEEP:.*]] = onnx.Not(%arg3)
+// CHECK: kiln.attention %arg0, %arg1, %arg2 mask(%[[KEEP]] : tensor<16x16xi1>)
+// CHECK-SAME: mask_fill = 0xFF800000 : f32
+// CHECK-NOT: zero_masked_rows
+func.func @onnx_attention_causal(%q: tensor<1x4x16x8xf32>, %k: tensor<1x4x16x8xf32>, %v: tensor<1x4x16x8xf32>, %later: tensor<16x16xi1>) -> tensor<1x4x16x8xf32> {
+  %c = onnx.Constant() {value = dense<0.353553385> : tensor<1xf32>} : () -> tensor<1xf32>
+  %shape = onnx.Constant() {value = dense<16> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ninf = onnx.Constant() {value = dense<0xFF800000> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zeros = onnx.ConstantOfShape(%shape) : (tensor<2xi64>) -> tensor<16x16xf32>
+  %tri = onnx.Where(%later, %ninf, %zero) : (tensor<16x16xi1>, tensor<1xf32>, tensor<1xf32>) -> tensor<16x16xf32>
+  %m = onnx.Add(%zeros, %tri) : (tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<16x16xf32>
+  %kt = onnx.Transpose(%k) {perm = [0, 1, 3, 2]} : (tensor<1x4x16x8xf32>) -> tensor<1x4x8x16xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x16x16xf32>
+  %ss = onnx.Mul(%s, %c) : (tensor<1x4x16x16xf32>, tensor<1xf32>) -> tensor<1x4x16x16xf32>
+  %a = onnx.Add(%ss, %m) : (tensor<1x4x16x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16x16xf32>
+  %p = onnx.Softmax(%a) : (tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %y = onnx.MatMul(%p, %v) : (tensor<1x4x16x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32>
+  return %y : tensor<1x4x16x8xf32>
+}
+
+// -----
+
+// No mask: the zeros it adds are dropped, and so is the zeroing Where
+// (zeros remove no row).
+// CHECK-LABEL: func.func @onnx_attention_no_mask
+// CHECK: kiln.attention %arg0, %arg1, %arg2 {
+// CHECK-NOT: zero_masked_rows
+// CHECK-NOT: onnx.Where
+func.func @onnx_attention_no_mask(%q: tensor<1x4x16x8xf32>, %k: tensor<1x4x16x8xf32>, %v: tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32> {
+  %c = onnx.Constant() {value = dense<0.594603539> : tensor<1xf32>} : () -> tensor<1xf32>
+  %shape = onnx.Constant() {value = dense<16> : tensor<2xi64>} : () -> tensor<2xi64>
+  %axes = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ninf = onnx.Constant() {value = dense<0xFF800000> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %m = onnx.ConstantOfShape(%shape) : (tensor<2xi64>) -> tensor<16x16xf32>
+  %kt = onnx.Transpose(%k) {perm = [0, 1, 3, 2]} : (tensor<1x4x16x8xf32>) -> tensor<1x4x8x16xf32>
+  %qs = onnx.Mul(%q, %c) : (tensor<1x4x16x8xf32>, tensor<1xf32>) -> tensor<1x4x16x8xf32>
+  %ks = onnx.Mul(%kt, %c) : (tensor<1x4x8x16xf32>, tensor<1xf32>) -> tensor<1x4x8x16xf32>
+  %s = onnx.MatMul(%qs, %ks) : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x16x16xf32>
+  %a = onnx.Add(%s, %m) : (tensor<1x4x16x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16x16xf32>
+  %p = onnx.Softmax(%a) : (tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %r = onnx.ReduceMax(%m, %axes) : (tensor<16x16xf32>, tensor<1xi64>) -> tensor<16x1xf32>
+  %e = onnx.Equal(%r, %ninf) : (tensor<16x1xf32>, tensor<1xf32>) -> tensor<16x1xi1>
+  %w = onnx.Where(%e, %zero, %p) : (tensor<16x1xi1>, tensor<1xf32>, tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %y = onnx.MatMul(%w, %v) : (tensor<1x4x16x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32>
+  return %y : tensor<1x4x16x8xf32>
+}
+
+// -----
+
+// Rows zeroed after the Softmax by a mask other than the one added: not
+// ONNX's Attention, left alone.
+// CHECK-LABEL: func.func @zeroed_by_another_mask
+// CHECK-NOT: kiln.attention
+// CHECK: onnx.Softmax
+func.func @zeroed_by_another_mask(%q: tensor<1x4x16x8xf32>, %kt: tensor<1x4x8x16xf32>, %v: tensor<1x4x16x8xf32>, %m: tensor<16x16xf32>, %other: tensor<16x16xf32>) -> tensor<1x4x16x8xf32> {
+  %axes = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ninf = onnx.Constant() {value = dense<0xFF800000> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x16x16xf32>
+  %a = onnx.Add(%s, %m) : (tensor<1x4x16x16xf32>, tensor<16x16xf32>) -> tensor<1x4x16x16xf32>
+  %p = onnx.Softmax(%a) : (tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %r = onnx.ReduceMax(%other, %axes) : (tensor<16x16xf32>, tensor<1xi64>) -> tensor<16x1xf32>
+  %e = onnx.Equal(%r, %ninf) : (tensor<16x1xf32>, tensor<1xf32>) -> tensor<16x1xi1>
+  %w = onnx.Where(%e, %zero, %p) : (tensor<16x1xi1>, tensor<1xf32>, tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+  %y = onnx.MatMul(%w, %v) : (tensor<1x4x16x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x16x8xf32>
+  return %y : tensor<1x4x16x8xf32>
+}

@@ -15,8 +15,10 @@
  * h / kGroup of k and h / vGroup of v (grouped-query attention: groups of
  * query heads share a key and value head). `kind` says what the mask
  * is: 0 none, 1 floats added to the scaled scores, 2 bytes (ONNX bools)
- * where a zero replaces the score by `fill` (Where(mask, s, fill)). fill
- * and scale are float bit patterns.
+ * where a zero replaces the score by `fill` (Where(mask, s, fill)); plus
+ * 4 where a row the mask removes entirely (every float -inf, every byte
+ * 0) is 0 rather than NaN (ONNX's Attention). fill and scale are float
+ * bit patterns.
  *
  * One pass over the keys per block of query rows with an online softmax
  * (Milakov and Gimelshein; Dao's FlashAttention-2): per block of
@@ -61,7 +63,7 @@ typedef struct {
   int64_t svb, svh, svs, vGroup;
   const char *mask;
   int64_t smb, smh, smq, smk;
-  int kind;
+  int kind, zeroMaskedRows;
   float fill, scale;
   float *y;
   int64_t syb, syh, sys;
@@ -207,6 +209,24 @@ static void KG_NAME(atPackKeys)(const float *k, int64_t sk, int64_t n,
     for (int64_t c = n; c < cols; ++c)
       kt[d * cols + c] = 0.0f;
   }
+}
+
+/* Whether row r of the task's mask rows m keeps any of the Skv keys (a
+ * float above -inf, a non-zero byte). */
+static int KG_NAME(atRowKeeps)(const KG_NAME(atJob) * j, const char *m,
+                               int64_t r) {
+  if (j->kind == 1) {
+    const float *mr = (const float *)m + r * j->smq;
+    for (int64_t c = 0; c < j->Skv; ++c)
+      if (!(mr[c * j->smk] == -__builtin_inff()))
+        return 1;
+    return 0;
+  }
+  const char *mr = m + r * j->smq;
+  for (int64_t c = 0; c < j->Skv; ++c)
+    if (mr[c * j->smk])
+      return 1;
+  return 0;
 }
 
 /* exp(x) of one float. */
@@ -366,6 +386,11 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
     }
     float *y = j->y + b * j->syb + h * j->syh + i0 * j->sys;
     for (int64_t r = 0; r < rows; ++r) {
+      /* 0 where the mask removed all the row's keys and the op says so. */
+      if (j->zeroMaskedRows && !KG_NAME(atRowKeeps)(j, m, r)) {
+        memset(y + r * j->sys, 0, sizeof(float) * Dv);
+        continue;
+      }
       /* A row of -inf scores: 0 * inf, NaN. */
       const float inv = 1.0f / sum[r];
       const kg_vec iv = KG_SET1(inv);
@@ -391,18 +416,20 @@ KG_HIDDEN void KG_NAME(kiln_attention)(
                       sqb, sqh, sqs, (const float *)k, skb, skh, sks,
                       kGroup < 1 ? 1 : kGroup, (const float *)v, svb, svh,
                       svs, vGroup < 1 ? 1 : vGroup, (const char *)mask,
-                      smb, smh, smq, smk, (int)kind, 0.0f, 1.0f, (float *)y,
+                      smb, smh, smq, smk, (int)(kind & 3),
+                      (int)(kind & 3) && (kind & 4), 0.0f, 1.0f, (float *)y,
                       syb, syh, sys, 0, 0};
   uint32_t fb = (uint32_t)fillBits, sb = (uint32_t)scaleBits;
   memcpy(&j.fill, &fb, sizeof fb);
   memcpy(&j.scale, &sb, sizeof sb);
   if (Skv <= 0) {
-    /* No keys: softmax over nothing, 0 / 0. */
+    /* No keys: softmax over nothing, 0 / 0 (or every row removed). */
     for (int64_t b = 0; b < B; ++b)
       for (int64_t h = 0; h < H; ++h)
         for (int64_t i = 0; i < Sq; ++i)
           for (int64_t c = 0; c < Dv; ++c)
-            j.y[b * syb + h * syh + i * sys + c] = __builtin_nanf("");
+            j.y[b * syb + h * syh + i * sys + c] =
+                j.zeroMaskedRows ? 0.0f : __builtin_nanf("");
     return;
   }
   /* Blocks of query rows: at most KG_AT_QB, halved (down to four tiles)
