@@ -161,8 +161,8 @@ static int checkPacked(const char *isa, PackedFn fn, int M, int N, int K) {
  * C's contents: ones) or, `transposed`, kiln_sgemm_packed_cbias on a small
  * image (A the image's transpose, read down its columns, B the weights, C
  * written as its transpose [N, M], a bias per column). With two threads or
- * more, K >= 128, an image of at most 1024 pixels and work for the pool
- * the kernel splits K by thread (a part of at least 64 steps each):
+ * more, K >= 128, an image of at most 1024 pixels, at most K / 2 filters
+ * and work for the pool the kernel splits K by thread (a part of at least 64 steps each):
  * checked here by its two loops, `parts` sums then the reduction. Returns
  * failures. */
 static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
@@ -219,19 +219,22 @@ static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
   }
   kiln_test_threads = 1;
   /* Below 2^19 multiply-adds a GEMM runs inline, unsplit; images of more
-   * than 1024 pixels are not split either. */
-  const int pixels = transposed ? M : N;
-  int parts = K >= 128 && M > 4 && pixels <= 1024 &&
+   * than 1024 pixels are not split either, nor layers with more than half
+   * as many filters as channels (expansions, cut by filters: one loop). */
+  const int pixels = transposed ? M : N, filters = transposed ? N : M;
+  int parts = K >= 128 && M > 4 && pixels <= 1024 && 2 * filters <= K &&
                       (double)M * N * K >= (1 << 19)
                   ? K / 64
                   : 1;
   parts = parts < threads ? parts : threads;
   const int64_t loops = kiln_test_loops - loopsBefore;
-  if (parts > 1 && (loops != 2 || kiln_test_loop_sizes[0] != parts)) {
+  if (parts > 1 ? loops != 2 || kiln_test_loop_sizes[0] != parts
+                : loops > 1) {
     printf("FAIL split-K %s%s: %d x %d x %d on %d threads: %lld loops, the "
-           "first of %lld, want 2, the first of %d parts\n",
+           "first of %lld, want %s %d parts\n",
            isa, transposed ? " transposed" : "", M, N, K, threads,
-           (long long)loops, (long long)kiln_test_loop_sizes[0], parts);
+           (long long)loops, (long long)kiln_test_loop_sizes[0],
+           parts > 1 ? "2, the first of" : "at most 1, not split in", parts);
     failures = 1;
   }
   for (int m = 0; m < M && !failures; ++m)
@@ -306,16 +309,19 @@ static int checkPointwiseSplitK(int threads, int F, int C, int H, int W) {
                       (intptr_t)b, 0, 1, (intptr_t)y, F * P, 0, P,
                       KILN_ACT_RELU, 0, 0, (intptr_t)res);
   kiln_test_threads = 1;
-  int parts = C >= 128 && P <= 1024 && (double)F * P * C >= (1 << 19)
+  int parts = C >= 128 && P <= 1024 && 2 * F <= C &&
+                      (double)F * P * C >= (1 << 19)
                   ? C / 64
                   : 1;
   parts = parts < threads ? parts : threads;
   const int64_t loops = kiln_test_loops - loopsBefore;
-  if (parts > 1 && (loops != 2 || kiln_test_loop_sizes[0] != parts)) {
+  if (parts > 1 ? loops != 2 || kiln_test_loop_sizes[0] != parts
+                : loops > 1) {
     printf("FAIL split-K pointwise: %d -> %d on %d x %d, %d threads: %lld "
-           "loops, the first of %lld, want 2, the first of %d parts\n",
+           "loops, the first of %lld, want %s %d parts\n",
            C, F, H, W, threads, (long long)loops,
-           (long long)kiln_test_loop_sizes[0], parts);
+           (long long)kiln_test_loop_sizes[0],
+           parts > 1 ? "2, the first of" : "at most 1, not split in", parts);
     failures = 1;
   }
   for (int f = 0; f < F && !failures; ++f)
@@ -443,11 +449,12 @@ int main(void) {
     static const int fixed[][4] = {
         {0, 96, 196, 576}, {0, 64, 196, 384}, {1, 49, 160, 960},
         {1, 49, 160, 576}, {0, 32, 784, 192}, {1, 7, 400, 300},
-        {0, 24, 3136, 144}, {0, 24, 100, 130}};
+        {0, 24, 3136, 144}, {0, 24, 100, 130}, {0, 960, 49, 160},
+        {1, 49, 1280, 320}};
     for (int t = 0; t < 20; ++t) {
       int transposed = t % 2, M = 5 + rand() % 150, N = 5 + rand() % 250,
           K = 100 + rand() % 900;
-      if (t < 8) {
+      if (t < 10) {
         transposed = fixed[t][0];
         M = fixed[t][1];
         N = fixed[t][2];
@@ -466,11 +473,12 @@ int main(void) {
   if (runsAvx512()) {
     /* The channel-vector path's pointwise layers: MobileNetV2's 960 -> 320
      * on 7 x 7, 384 -> 64 on 14 x 14, filters short of a panel and of a
-     * vector, and a 40 x 40 image, too large to split. */
+     * vector, a 40 x 40 image, too large to split, and an expansion (160
+     * -> 960 on 7 x 7), cut by filters. */
     static const int shapes[][4] = {{320, 960, 7, 7},  {64, 384, 14, 14},
                                     {50, 300, 10, 10}, {100, 200, 9, 11},
-                                    {24, 256, 40, 40}};
-    for (int t = 0; t < 5; ++t)
+                                    {24, 256, 40, 40}, {960, 160, 7, 7}};
+    for (int t = 0; t < 6; ++t)
       for (int threads = 1; threads <= 3; ++threads) {
         ++cases;
         failures += checkPointwiseSplitK(threads, shapes[t][0], shapes[t][1],
