@@ -16,6 +16,12 @@
 // say where each logical dim lies. Only f32 and rank-4 operands; every
 // intermediate must have no other user.
 //
+// ONNX's own Attention (opset 23) arrives as its function body: its mask
+// made additive (a bool one as Where(keep, 0, -inf), is_causal's as
+// Where(later, -inf, 0), none as zeros), read back here as what it was made
+// of, and after the Softmax Where(Equal(ReduceMax(mask), -inf), 0, p),
+// which becomes kiln.attention's zero_masked_rows.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/codegen/common/KilnCodegen.h"
@@ -360,8 +366,9 @@ struct FuseAttention : OpRewritePattern<OnnxMatMulOp> {
     if (mask && !fill) {
       MaskRead read = readAdditiveMask(mask);
       mask = read.value;
+      const float ninf = -std::numeric_limits<float>::infinity();
       if (read.isBool)
-        fill = rewriter.getF32FloatAttr(-std::numeric_limits<float>::infinity());
+        fill = rewriter.getF32FloatAttr(ninf);
       if (read.invert) {
         rewriter.setInsertionPoint(qk);
         mask = OnnxNotOp::create(rewriter, loc, TypeRange{mask.getType()},

@@ -162,9 +162,9 @@ static int checkPacked(const char *isa, PackedFn fn, int M, int N, int K) {
  * image (A the image's transpose, read down its columns, B the weights, C
  * written as its transpose [N, M], a bias per column). With two threads or
  * more, K >= 128, an image of at most 1024 pixels, at most K / 2 filters
- * and work for the pool the kernel splits K by thread (a part of at least 64 steps each):
- * checked here by its two loops, `parts` sums then the reduction. Returns
- * failures. */
+ * and work for the pool the kernel splits K by thread (a part of at least
+ * 64 steps each): checked here by its two loops, `parts` sums then the
+ * reduction. Returns failures. */
 static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
                        int transposed, int threads, int M, int N, int K,
                        int withBias) {
