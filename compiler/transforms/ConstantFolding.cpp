@@ -240,32 +240,11 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
       out.push_back(at(args[0], i) != 0 ? at(args[1], i) : at(args[2], i));
     return out;
   }
-  // Logic and comparisons, broadcast as the arithmetic below.
-  if (isa<OnnxAndOp, OnnxOrOp, OnnxXorOp, OnnxLessOp, OnnxLessOrEqualOp,
-          OnnxGreaterOp, OnnxGreaterOrEqualOp>(op)) {
-    const Const &a = args[0], &b = args[1];
-    size_t n = resultType.getNumElements();
-    if ((a.values.size() != n && a.values.size() != 1) ||
-        (b.values.size() != n && b.values.size() != 1))
-      return std::nullopt;
-    SmallVector<double> out;
-    for (size_t i = 0; i < n; ++i) {
-      double x = a.values[a.values.size() == 1 ? 0 : i];
-      double y = b.values[b.values.size() == 1 ? 0 : i];
-      bool r = isa<OnnxAndOp>(op)             ? x != 0 && y != 0
-               : isa<OnnxOrOp>(op)            ? x != 0 || y != 0
-               : isa<OnnxXorOp>(op)           ? (x != 0) != (y != 0)
-               : isa<OnnxLessOp>(op)          ? x < y
-               : isa<OnnxLessOrEqualOp>(op)   ? x <= y
-               : isa<OnnxGreaterOp>(op)       ? x > y
-                                              : x >= y;
-      out.push_back(r);
-    }
-    return out;
-  }
-  // Binary arithmetic with numpy broadcasting of a scalar or equal shapes.
-  if (isa<OnnxAddOp, OnnxSubOp, OnnxMulOp, OnnxDivOp, OnnxEqualOp,
-          OnnxModOp>(op)) {
+  // Binary arithmetic, comparisons and logic with numpy broadcasting of a
+  // scalar or equal shapes.
+  if (isa<OnnxAddOp, OnnxSubOp, OnnxMulOp, OnnxDivOp, OnnxEqualOp, OnnxModOp,
+          OnnxLessOp, OnnxLessOrEqualOp, OnnxGreaterOp, OnnxGreaterOrEqualOp,
+          OnnxAndOp, OnnxOrOp, OnnxXorOp>(op)) {
     const Const &a = args[0], &b = args[1];
     size_t n = resultType.getNumElements();
     if ((a.values.size() != n && a.values.size() != 1) ||
@@ -284,6 +263,20 @@ std::optional<SmallVector<double>> evaluate(Operation *op,
         out.push_back(x * y);
       else if (isa<OnnxEqualOp>(op))
         out.push_back(x == y);
+      else if (isa<OnnxLessOp>(op))
+        out.push_back(x < y);
+      else if (isa<OnnxLessOrEqualOp>(op))
+        out.push_back(x <= y);
+      else if (isa<OnnxGreaterOp>(op))
+        out.push_back(x > y);
+      else if (isa<OnnxGreaterOrEqualOp>(op))
+        out.push_back(x >= y);
+      else if (isa<OnnxAndOp>(op))
+        out.push_back(x != 0 && y != 0);
+      else if (isa<OnnxOrOp>(op))
+        out.push_back(x != 0 || y != 0);
+      else if (isa<OnnxXorOp>(op))
+        out.push_back((x != 0) != (y != 0));
       else if (isa<OnnxModOp>(op)) {
         // Integer Mod without fmod takes the divisor's sign (like Python).
         if (!integer || y == 0 || cast<OnnxModOp>(op).getFmod())

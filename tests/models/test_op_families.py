@@ -966,7 +966,7 @@ def cases():
     # is_causal over two blocks of 256 keys (Where(Less, -inf, 0): Not of
     # the Less); 3-D inputs with 6 query heads sharing 2 key and value
     # heads, a scale attribute and a mask broadcast over the heads.
-    def removed_rows(shape, dtype):
+    def removed_rows(dtype):
         def make(s):
             if dtype == np.bool_:
                 m = RNG.random(s) > 0.3
@@ -981,17 +981,17 @@ def cases():
     add(Case("Attention_onnx_no_mask", "Attention", qkv,
              [[(2, 3, 20, 16)] * 3], opset=23, static=True))
     add(Case("Attention_onnx_float_mask_removed_rows", "Attention",
-             qkv + [removed_rows(None, np.float32)],
+             qkv + [removed_rows(np.float32)],
              [[(2, 3, 20, 16), (2, 3, 30, 16), (2, 3, 30, 16),
                (2, 1, 20, 30)]], opset=23, static=True))
     add(Case("Attention_onnx_bool_mask_removed_rows", "Attention",
-             qkv + [removed_rows(None, np.bool_)],
+             qkv + [removed_rows(np.bool_)],
              [[(1, 2, 24, 16)] * 3 + [(24, 24)]], opset=23, static=True))
     add(Case("Attention_onnx_causal", "Attention", qkv,
              [[(1, 2, 300, 16)] * 3], attrs={"is_causal": 1}, opset=23,
              static=True))
     add(Case("Attention_onnx_3d_grouped", "Attention",
-             qkv + [removed_rows(None, np.float32)],
+             qkv + [removed_rows(np.float32)],
              [[(2, 20, 96), (2, 30, 32), (2, 30, 32), (20, 30)]],
              attrs={"q_num_heads": 6, "kv_num_heads": 2, "scale": 0.3},
              opset=23, static=True))

@@ -154,6 +154,30 @@ static int checkPacked(const char *isa, PackedFn fn, int M, int N, int K) {
   return failures;
 }
 
+/* Whether the kernel's loops since loopsBefore are not the split by K it
+ * makes of a GEMM of M x N x K on `threads` threads (`pixels` and
+ * `filters`: the image's dim and the weights'), printing `what` then. Below
+ * 2^19 multiply-adds a GEMM runs inline, unsplit; images of more than 1024
+ * pixels are not split either, nor layers with more than half as many
+ * filters as channels (expansions, cut by filters: one loop). Split, it
+ * runs two loops, the first of min(K / 64, threads) parts. */
+static int wrongSplit(const char *what, int M, int N, int K, int pixels,
+                      int filters, int threads, int64_t loopsBefore) {
+  int parts = K >= 128 && M > 4 && pixels <= 1024 && 2 * filters <= K &&
+                      (double)M * N * K >= (1 << 19)
+                  ? K / 64
+                  : 1;
+  parts = parts < threads ? parts : threads;
+  const int64_t loops = kiln_test_loops - loopsBefore;
+  if (parts > 1 ? loops == 2 && kiln_test_loop_sizes[0] == parts
+                : loops <= 1)
+    return 0;
+  printf("FAIL split-K %s: %lld loops, the first of %lld, want %s %d parts\n",
+         what, (long long)loops, (long long)kiln_test_loop_sizes[0],
+         parts > 1 ? "2, the first of" : "at most 1, not split in", parts);
+  return 1;
+}
+
 /* A pointwise layer's GEMM, its weights packed at compile time, for
  * `threads` threads: y = relu(bias + W x + residual), in whole numbers so
  * that any order of the sums is exact. Either kiln_sgemm_apacked (A the
@@ -218,25 +242,11 @@ static int checkSplitK(const char *isa, PackedFn apacked, CbiasFn cbias,
             0, 0, (intptr_t)res);
   }
   kiln_test_threads = 1;
-  /* Below 2^19 multiply-adds a GEMM runs inline, unsplit; images of more
-   * than 1024 pixels are not split either, nor layers with more than half
-   * as many filters as channels (expansions, cut by filters: one loop). */
-  const int pixels = transposed ? M : N, filters = transposed ? N : M;
-  int parts = K >= 128 && M > 4 && pixels <= 1024 && 2 * filters <= K &&
-                      (double)M * N * K >= (1 << 19)
-                  ? K / 64
-                  : 1;
-  parts = parts < threads ? parts : threads;
-  const int64_t loops = kiln_test_loops - loopsBefore;
-  if (parts > 1 ? loops != 2 || kiln_test_loop_sizes[0] != parts
-                : loops > 1) {
-    printf("FAIL split-K %s%s: %d x %d x %d on %d threads: %lld loops, the "
-           "first of %lld, want %s %d parts\n",
-           isa, transposed ? " transposed" : "", M, N, K, threads,
-           (long long)loops, (long long)kiln_test_loop_sizes[0],
-           parts > 1 ? "2, the first of" : "at most 1, not split in", parts);
-    failures = 1;
-  }
+  char what[96];
+  snprintf(what, sizeof what, "%s%s: %d x %d x %d on %d threads", isa,
+           transposed ? " transposed" : "", M, N, K, threads);
+  failures = wrongSplit(what, M, N, K, transposed ? M : N,
+                        transposed ? N : M, threads, loopsBefore);
   for (int m = 0; m < M && !failures; ++m)
     for (int n = 0; n < N; ++n) {
       double s = transposed ? bias[n] : withBias ? bias[m] : 1.0;
@@ -309,21 +319,10 @@ static int checkPointwiseSplitK(int threads, int F, int C, int H, int W) {
                       (intptr_t)b, 0, 1, (intptr_t)y, F * P, 0, P,
                       KILN_ACT_RELU, 0, 0, (intptr_t)res);
   kiln_test_threads = 1;
-  int parts = C >= 128 && P <= 1024 && 2 * F <= C &&
-                      (double)F * P * C >= (1 << 19)
-                  ? C / 64
-                  : 1;
-  parts = parts < threads ? parts : threads;
-  const int64_t loops = kiln_test_loops - loopsBefore;
-  if (parts > 1 ? loops != 2 || kiln_test_loop_sizes[0] != parts
-                : loops > 1) {
-    printf("FAIL split-K pointwise: %d -> %d on %d x %d, %d threads: %lld "
-           "loops, the first of %lld, want %s %d parts\n",
-           C, F, H, W, threads, (long long)loops,
-           (long long)kiln_test_loop_sizes[0],
-           parts > 1 ? "2, the first of" : "at most 1, not split in", parts);
-    failures = 1;
-  }
+  char what[96];
+  snprintf(what, sizeof what, "pointwise: %d -> %d on %d x %d, %d threads", C,
+           F, H, W, threads);
+  failures = wrongSplit(what, F, P, C, P, F, threads, loopsBefore);
   for (int f = 0; f < F && !failures; ++f)
     for (int q = 0; q < P; ++q) {
       double s = b[f] + res[f * P + q];
