@@ -995,6 +995,22 @@ def cases():
              [[(2, 20, 96), (2, 30, 32), (2, 30, 32), (20, 30)]],
              attrs={"q_num_heads": 6, "kv_num_heads": 2, "scale": 0.3},
              opset=23, static=True))
+    # A decoder's step (one or two query rows against the keys so far:
+    # the kernel's rows path): a padding mask of -inf over two blocks of
+    # 256 keys; a bool mask removing each head's first row; grouped heads.
+    def padding(s):
+        return np.where(RNG.random(s) > 0.2, 0.0, -np.inf).astype(np.float32)
+    add(Case("Attention_onnx_decode_step", "Attention", qkv + [padding],
+             [[(1, 4, 1, 32), (1, 4, 300, 32), (1, 4, 300, 32),
+               (1, 1, 1, 300)]], opset=23, static=True))
+    add(Case("Attention_onnx_decode_removed_rows", "Attention",
+             qkv + [removed_rows(np.bool_)],
+             [[(2, 3, 2, 16), (2, 3, 40, 16), (2, 3, 40, 16), (2, 1, 2, 40)]],
+             opset=23, static=True))
+    add(Case("Attention_onnx_decode_grouped", "Attention", qkv + [padding],
+             [[(2, 1, 96), (2, 30, 32), (2, 30, 32), (1, 30)]],
+             attrs={"q_num_heads": 6, "kv_num_heads": 2}, opset=23,
+             static=True))
     add(Case("FoldScale_gemm", "Gemm", [f(), wt(8, 6), wt(6)],
              [[(4, 8), None, None, None], [(1, 8), None, None, None]],
              attrs={"alpha": 1.5, "beta": 0.5},

@@ -236,6 +236,33 @@ static inline float KG_NAME(atExp)(float x) {
   return t[0];
 }
 
+/* Row r's scores s of keys [j0, j0 + n) under the task's mask rows m: the
+ * floats added (kind 1), or fill where a byte is 0 (kind 2). */
+static void KG_NAME(atMaskScores)(const KG_NAME(atJob) * j, const char *m,
+                                  int64_t r, int64_t j0, float *s, int64_t n) {
+  int64_t c = 0;
+  if (j->kind == 1) {
+    const float *mr = (const float *)m + r * j->smq + j0 * j->smk;
+    if (j->smk == 1)
+      for (; c + KG_W <= n; c += KG_W)
+        KG_STOREU(s + c, KG_LOADU(s + c) + KG_LOADU(mr + c));
+    for (; c < n; ++c)
+      s[c] += mr[c * j->smk];
+    return;
+  }
+  const char *mr = m + r * j->smq + j0 * j->smk;
+  if (j->smk == 1) {
+    const kg_vec fv = KG_SET1(j->fill);
+    for (; c + KG_W <= n; c += KG_W)
+      KG_STOREU(s + c, KG_NAME(atSelect)(KG_LOADU(s + c), mr + c, fv));
+  }
+  for (; c < n; ++c)
+    if (!mr[c * j->smk])
+      s[c] = j->fill;
+}
+
+#include "kiln_attention_rows.h"
+
 /* Tasks [begin, end): (batch, head, block of query rows). */
 static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(atJob) *j = (const KG_NAME(atJob) *)p;
@@ -244,8 +271,11 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
   const int64_t nkMax = j->Skv < KG_AT_NK ? j->Skv : KG_AT_NK;
   const int64_t nkp = KG_NAME(atRound)(nkMax, KG_W);
   const int64_t qbp = KG_NAME(atRound)(j->qb, R);
-  const size_t floats =
+  size_t floats =
       (size_t)(qbp * D + qbp * dvp + 2 * qbp + D * nkp + nkp * dvp + R * nkp);
+  /* Or a few rows' scores (see atRows). */
+  const size_t rowFloats = (size_t)(KG_NAME(atRound)(j->Skv, KG_W) + D);
+  floats = floats > rowFloats ? floats : rowFloats;
   float *scratch = KG_NAME(getScratch)(floats);
   if (!scratch)
     KG_OUT_OF_MEMORY(KG_NAME(scratchRequest));
@@ -269,6 +299,12 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
     if (j->kind)
       m = j->mask + (b * j->smb + h * j->smh + i0 * j->smq) *
                         (j->kind == 1 ? (int64_t)sizeof(float) : 1);
+    if (KG_NAME(atFewRows)(j, rows)) {
+      KG_NAME(atRows)(j, q, k, v, m,
+                      j->y + b * j->syb + h * j->syh + i0 * j->sys, rows,
+                      scratch + D, scratch);
+      continue;
+    }
     /* The queries times scale, padded with zero rows to whole tiles. */
     for (int64_t r = 0; r < tiles * R; ++r)
       for (int64_t d = 0; d < D; ++d)
@@ -329,28 +365,11 @@ static void KG_NAME(atTasks)(void *p, int64_t begin, int64_t end) {
           float *sr = s + rr * cols;
           for (int64_t c = computed; c < cols; ++c)
             sr[c] = r < rows && c < n ? j->fill : ninf;
-          if (r < rows && j->kind == 1) {
-            const float *mr = (const float *)m + r * j->smq + j0 * j->smk;
-            int64_t c = 0;
-            if (j->smk == 1)
-              for (; c + KG_W <= n; c += KG_W)
-                KG_STOREU(sr + c, KG_LOADU(sr + c) + KG_LOADU(mr + c));
-            for (; c < n; ++c)
-              sr[c] += mr[c * j->smk];
-          } else if (r < rows && need[ti] == 2) {
-            const char *mr = m + r * j->smq + j0 * j->smk;
-            const int64_t end = computed < n ? computed : n;
-            int64_t c = 0;
-            if (j->smk == 1) {
-              const kg_vec fv = KG_SET1(j->fill);
-              for (; c + KG_W <= end; c += KG_W)
-                KG_STOREU(sr + c,
-                          KG_NAME(atSelect)(KG_LOADU(sr + c), mr + c, fv));
-            }
-            for (; c < end; ++c)
-              if (!mr[c * j->smk])
-                sr[c] = j->fill;
-          }
+          if (r < rows && j->kind == 1)
+            KG_NAME(atMaskScores)(j, m, r, j0, sr, n);
+          else if (r < rows && need[ti] == 2)
+            KG_NAME(atMaskScores)(j, m, r, j0, sr,
+                                  computed < n ? computed : n);
           for (int64_t c = n; c < cols; ++c)
             sr[c] = ninf;
           kg_vec mv = KG_SET1(ninf);
