@@ -16,6 +16,9 @@ the convolutions and matrix products (x2), enough for GFLOP/s columns.
                       and an attention mask; LayerNormalization, Erf GELU
   gpt_decoder         4 layers, hidden 256, 4 heads, sequence 128, causal
                       mask by Where, tanh GELU, a 2000-token LM head
+  gpt_decode_step     the same decoder generating one token with a cache
+                      of 511 keys and values per layer (inputs past_*,
+                      outputs present_* as exporters "with past" emit)
   crnn_lstm           a text-recognition CRNN: conv stack on a 32-pixel-high
                       line of symbolic width (fed 256), then a bidirectional
                       LSTM of 128 and a classifier
@@ -368,6 +371,70 @@ def gpt_decoder(seq=128, hidden=256, heads=4, layers=4, vocab=2000):
     return model, feed, g.flops
 
 
+def gpt_decode_step(past=511, hidden=256, heads=4, layers=4, vocab=2000):
+    """One step of generation with a key-value cache, as exporters emit a
+    decoder "with past": one token's ids, each layer's cached keys and
+    values [B, heads, P, d] in, the logits and the caches grown by the
+    token's keys and values (Concat along the sequence) out."""
+    g = Graph(6)
+    ids = "input_ids"
+    d = hidden // heads
+    split = g.const([0, 0, heads, d])
+    merge = g.const([0, 0, hidden])
+    pasts = [(f"past_key_values.{i}.key", f"past_key_values.{i}.value")
+             for i in range(layers)]
+    # The token's position: the cache's length.
+    start = g.op("Slice", [g.op("Shape", [pasts[0][0]]), g.const([2]),
+                           g.const([3])])
+    pos = g.op("Slice", [g.weight(1024, hidden, scale=0.02), start,
+                         g.op("Add", [start, g.const([1])]), g.const([0])])
+    x = g.op("Add", [g.op("Gather", [g.weight(vocab, hidden, scale=0.02),
+                                     ids], axis=0), pos])
+    outputs = [_out("logits")]
+
+    def present(t, name):
+        g.nodes[-1].output[0] = name
+        outputs.append(_out(name))
+        return name
+    for i, (past_k, past_v) in enumerate(pasts):
+        h = g.layernorm(x, hidden)
+
+        def head(perm):
+            t = g.op("Reshape", [g.matmul(h, hidden, hidden, 1), split])
+            return g.op("Transpose", [t], perm=perm)
+        q = head([0, 2, 1, 3])
+        k = present(g.op("Concat", [past_k, head([0, 2, 1, 3])], axis=2),
+                    f"present.{i}.key")
+        v = present(g.op("Concat", [past_v, head([0, 2, 1, 3])], axis=2),
+                    f"present.{i}.value")
+        scores = g.op("MatMul", [q, g.op("Transpose", [k],
+                                         perm=[0, 1, 3, 2])])
+        scores = g.op("Div", [scores, g.const(float(d) ** 0.5, np.float32)])
+        ctx = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
+        g.flops += 4.0 * (past + 1) * hidden
+        ctx = g.op("Reshape", [g.op("Transpose", [ctx], perm=[0, 2, 1, 3]),
+                               merge])
+        x = g.op("Add", [x, g.matmul(ctx, hidden, hidden, 1)])
+        f = g.matmul(g.layernorm(x, hidden), hidden, 4 * hidden, 1)
+        f = g.gelu_erf(f)
+        x = g.op("Add", [x, g.matmul(f, 4 * hidden, hidden, 1)])
+    x = g.layernorm(x, hidden)
+    g.matmul(x, hidden, vocab, 1, bias=False)
+    g.nodes[-1].output[0] = "logits"
+    inputs = [helper.make_tensor_value_info(ids, TensorProto.INT64, ["B", 1])]
+    for pk, pv in pasts:
+        inputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT,
+                                                 ["B", heads, "P", d])
+                   for n in (pk, pv)]
+    model = _model(g, "gpt_decode_step", inputs, outputs)
+    feed = {ids: g.rng.integers(0, vocab, (1, 1)).astype(np.int64)}
+    for pk, pv in pasts:
+        for n in (pk, pv):
+            feed[n] = g.rng.standard_normal((1, heads, past, d)).astype(
+                np.float32)
+    return model, feed, g.flops
+
+
 # Sequence models ------------------------------------------------------------
 
 def crnn_lstm(width=256, hidden=128, classes=80):
@@ -428,6 +495,7 @@ SUITE = [
     ("yolo_like", yolo_like),
     ("bert_encoder", bert_encoder),
     ("gpt_decoder", gpt_decoder),
+    ("gpt_decode_step", gpt_decode_step),
     ("crnn_lstm", crnn_lstm),
     ("audio_frontend", audio_frontend),
 ]

@@ -26,7 +26,8 @@ from model_suite import SUITE  # noqa: E402
 
 def second_feed(feed):
     """The feed at another size of its symbolic dims where a model has
-    them: images at 256x192 (YOLO) or 32x128 (CRNN), sequences of 77."""
+    them: images at 256x192 (YOLO) or 32x128 (CRNN), sequences (or a
+    decoder step's cache) of 77."""
     import numpy as np
     rng = np.random.default_rng(7)
     out = {}
@@ -36,8 +37,10 @@ def second_feed(feed):
             shape[2:] = [256, 192]
         elif name == "line":
             shape[3] = 128
-        elif name in ("input_ids", "attention_mask"):
+        elif name in ("input_ids", "attention_mask") and shape[1] > 1:
             shape[1] = 77
+        elif name.startswith("past_key_values."):
+            shape[2] = 77  # a decoder step's cache
         elif name == "audio":
             shape[1] = 8000
         if value.dtype == np.int64:

@@ -253,14 +253,23 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
     return trips;
   };
 
-  // Work: per dispatched iteration, and in total when known.
-  int64_t innerTrips = blocked ? block : 1;
-  for (unsigned d = numDispatched; d < numLoops; ++d)
-    innerTrips *= staticTrips(par.getLowerBound()[d], par.getUpperBound()[d],
-                              par.getStep()[d])
-                      .value_or(kUnknownTrips);
-  int64_t perIteration =
-      std::max<int64_t>(1, innerTrips * estimateWork(par.getRegion()));
+  // Work: per dispatched iteration, and in total when known. The inner
+  // dims known only at run time count kUnknownTrips here; the grain is
+  // then computed at the call from their sizes (below).
+  int64_t staticInner = std::max<int64_t>(
+      1, (blocked ? block : 1) * estimateWork(par.getRegion()));
+  SmallVector<unsigned> symbolicInner;
+  for (unsigned d = numDispatched; d < numLoops; ++d) {
+    std::optional<int64_t> trips = staticTrips(
+        par.getLowerBound()[d], par.getUpperBound()[d], par.getStep()[d]);
+    if (trips)
+      staticInner *= *trips;
+    else
+      symbolicInner.push_back(d);
+  }
+  int64_t perIteration = staticInner;
+  for (size_t i = 0; i < symbolicInner.size(); ++i)
+    perIteration *= kUnknownTrips;
   bool allStatic = true;
   int64_t dispatchedTrips = 1;
   for (unsigned d = 0; d < numDispatched; ++d) {
@@ -478,8 +487,33 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
   }
   Value begin = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
   Value end = arith::IndexCastOp::create(b, loc, i64, trips);
-  Value grainValue =
-      LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(grain));
+  Value grainValue;
+  if (symbolicInner.empty()) {
+    grainValue =
+        LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(grain));
+  } else {
+    // ceil(min-work / work per iteration) with the inner dims' sizes of
+    // this run: a decoder step's cache of 511 keys copied by Concat, four
+    // heads of 32704 floats each, counted 32 floats a head at compile
+    // time, ran inline on one thread.
+    Value work = arith::ConstantIndexOp::create(b, loc, staticInner);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    for (unsigned d : symbolicInner) {
+      Value span = arith::SubIOp::create(b, loc, par.getUpperBound()[d],
+                                         par.getLowerBound()[d]);
+      Value n = arith::CeilDivUIOp::create(b, loc, span, par.getStep()[d]);
+      Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                          par.getUpperBound()[d],
+                                          par.getLowerBound()[d]);
+      work = arith::MulIOp::create(
+          b, loc, work, arith::SelectOp::create(b, loc, empty, zero, n));
+    }
+    work = arith::MaxUIOp::create(b, loc, work,
+                                  arith::ConstantIndexOp::create(b, loc, 1));
+    Value runGrain = arith::CeilDivUIOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, minWork), work);
+    grainValue = arith::IndexCastOp::create(b, loc, i64, runGrain);
+  }
   Value fn = func::ConstantOp::create(b, loc, bodyType, name);
   Value fnPtr =
       UnrealizedConversionCastOp::create(b, loc, ptrType, fn).getResult(0);

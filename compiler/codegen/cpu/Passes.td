@@ -332,7 +332,9 @@ def DispatchParallelLoops
     size is below min-work are left alone. Ops count 1 and nested loops
     multiply by their trip count: static bounds, else an scf.while's
     `kiln.trip_estimate` attribute (set by the lowering that knows it, as
-    the tree ensembles' walk sets its depth), else 32.
+    the tree ensembles' walk sets its depth), else 32. Where the loop's own
+    inner (not dispatched) dims are known only at run time, the grain is
+    computed at the call from their sizes.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",

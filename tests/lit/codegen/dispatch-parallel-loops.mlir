@@ -286,3 +286,33 @@ func.func @two_halves(%a: memref<2x100000xf32>) {
   }
   return
 }
+
+// -----
+
+// An inner dim known only at run time (a decoder step's cache copied by
+// Concat: batch and heads dispatched, each iteration a row of the cache):
+// the grain is min-work over the work of an iteration at this run's sizes,
+// not at the 32 iterations assumed for an unknown dim, which kept a copy
+// of four rows of 32704 floats on one thread.
+// CHECK-LABEL: func.func @symbolic_inner(
+// CHECK-SAME:      %[[A:.*]]: memref<?x4x?xf32>, %[[B:.*]]: memref<?x4x?xf32>, %[[N:.*]]: index, %[[L:.*]]: index)
+// CHECK:         %[[EMPTY:.*]] = arith.cmpi sle, %[[L]], %{{.*}} : index
+// CHECK:         %[[TRIPS:.*]] = arith.select %[[EMPTY]]
+// A load and a store and the loop's own op: 3 ops per element of the row.
+// CHECK:         %[[WORK:.*]] = arith.muli %c3, %[[TRIPS]] : index
+// CHECK:         %[[SOME:.*]] = arith.maxui %[[WORK]], %{{.*}} : index
+// CHECK:         %[[G:.*]] = arith.ceildivui %c32768, %[[SOME]] : index
+// CHECK:         %[[GRAIN:.*]] = arith.index_cast %[[G]] : index to i64
+// CHECK:         call @kiln_parallel_for(%{{.*}}, %{{.*}}, %[[GRAIN]],
+func.func @symbolic_inner(%a: memref<?x4x?xf32>, %b: memref<?x4x?xf32>,
+                          %n: index, %l: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.parallel (%i, %h, %j) = (%c0, %c0, %c0) to (%n, %c4, %l)
+      step (%c1, %c1, %c1) {
+    %x = memref.load %a[%i, %h, %j] : memref<?x4x?xf32>
+    memref.store %x, %b[%i, %h, %j] : memref<?x4x?xf32>
+  }
+  return
+}

@@ -417,12 +417,16 @@ int main(void) {
     KILN_KERNEL_ISAS(CbiasFn, kiln_sgemm_packed_cbias_);
     /* A BERT layer's first FFN GEMM (tokens x 1024 x 256), few rows (the
      * small-M path), a batch, then random shapes. */
+    /* ... and a decoder step's projections (one or two rows, the columns
+     * cut into tasks of four panels, the last one partial). */
     static const int fixed[][4] = {
-        {1, 128, 1024, 64}, {1, 3, 50, 40}, {2, 17, 33, 20}, {1, 1, 7, 5}};
+        {1, 128, 1024, 64}, {1, 3, 50, 40}, {2, 17, 33, 20}, {1, 1, 7, 5},
+        {1, 1, 256, 1024},  {1, 2, 300, 600}};
+    const int numFixed = sizeof fixed / sizeof fixed[0];
     for (int t = 0; t < 30; ++t) {
       int batch = 1 + rand() % 2, M = 1 + rand() % 80, N = 1 + rand() % 200,
           K = 1 + rand() % 90;
-      if (t < 4) {
+      if (t < numFixed) {
         batch = fixed[t][0];
         M = fixed[t][1];
         N = fixed[t][2];

@@ -2309,6 +2309,17 @@ static void KG_NAME(run)(KG_NAME(job) *jp, int64_t batch) {
       if (most > nTasks)
         nTasks = want < most ? want : most;
     }
+    /* A few rows against B packed at compile time (a decoder step's
+     * projections, M = 1): each task reads only its panels of B, in place,
+     * and its rows need no copy, so columns split for free; in groups of
+     * four panels, which smallPackedRows streams side by side (a 1024 ->
+     * 256 projection ran as one task: no faster on two threads). */
+    if (M <= KG_SMALL_M && j.bPacked && !j.conv && batch * nTasks < KG_TASKS) {
+      int64_t most = units / 4;
+      int64_t want = (KG_TASKS + batch - 1) / batch;
+      if (most > nTasks)
+        nTasks = want < most ? want : most;
+    }
     /* Even where the units allow: the 576 -> 96 layer's 196 columns went
      * in 5 tasks of 48, 48, 48, 48 and 4 columns, 3 : 2 on two threads
      * (1.4x over one). */
