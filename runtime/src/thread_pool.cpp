@@ -76,6 +76,7 @@ ThreadPool::ThreadPool(int32_t numThreads) {
         static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
   numThreads_ = numThreads;
   trace_ = PoolTrace::fromEnvironment(numThreads_);
+  workerChunks_ = std::make_unique<WorkerCounter[]>(numThreads_);
   workers_.reserve(numThreads_ - 1);
   for (int32_t i = 1; i < numThreads_; ++i)
     workers_.emplace_back([this, i] { workerMain(i); });
@@ -189,8 +190,7 @@ ThreadPool::Loop *ThreadPool::acquireLoop() {
 void ThreadPool::work(Loop &loop, int32_t self) {
   busyWorkers_.fetch_add(1, std::memory_order_relaxed);
   uint64_t ran = runChunks(loop, self);
-  chunks_.fetch_add(ran, std::memory_order_relaxed);
-  workerChunks_.fetch_add(ran, std::memory_order_relaxed);
+  workerChunks_[self].chunks.fetch_add(ran, std::memory_order_relaxed);
   if (ran)
     loop.pending.fetch_sub(static_cast<int64_t>(ran),
                            std::memory_order_acq_rel);
@@ -310,7 +310,7 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   }
 
   uint64_t ran = runChunks(loop, 0);
-  chunks_.fetch_add(ran, std::memory_order_relaxed);
+  callerChunks_.fetch_add(ran, std::memory_order_relaxed);
   loop.pending.fetch_sub(static_cast<int64_t>(ran), std::memory_order_acq_rel);
   // No new holders from here on: out of the slot (then wait for the
   // readers' window to close) or out of the queue.
@@ -364,8 +364,9 @@ ThreadPoolStats ThreadPool::stats() const {
   ThreadPoolStats s;
   s.parallelLoops = parallelLoops_.load(std::memory_order_relaxed);
   s.inlineLoops = inlineLoops_.load(std::memory_order_relaxed);
-  s.chunks = chunks_.load(std::memory_order_relaxed);
-  s.workerChunks = workerChunks_.load(std::memory_order_relaxed);
+  for (int32_t t = 1; t < numThreads_; ++t)
+    s.workerChunks += workerChunks_[t].chunks.load(std::memory_order_relaxed);
+  s.chunks = callerChunks_.load(std::memory_order_relaxed) + s.workerChunks;
   s.maxParticipants = maxParticipants_.load(std::memory_order_relaxed);
   return s;
 }

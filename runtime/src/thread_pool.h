@@ -79,35 +79,53 @@ private:
   /// Where a caller waits (rarely: past its spin) for the workers to let go
   /// of its loop, under mutex_.
   std::condition_variable done_;
-  /// The loop of the run in progress: posted and joined without a lock. A
-  /// worker takes it inside a window counted by readers_, and the caller
-  /// that clears it waits for readers_ to be 0, after which every worker
-  /// that will touch the loop has counted itself in its holders.
-  std::atomic<Loop *> slot_{nullptr};
-  std::atomic<int32_t> readers_{0};
   /// Loops posted while slot_ held another (concurrent runs, a loop nested
   /// in a chunk), guarded by mutex_; queued_ counts them for a look
   /// without the lock.
   std::deque<Loop *> queue_;
-  std::atomic<int32_t> queued_{0};
-  /// Set (under mutex_) when the pool is destroyed; atomic so that a
-  /// polling worker sees it without the lock.
-  std::atomic<bool> stopping_{false};
-  /// Workers blocked on wake_ (changed under mutex_), and callers on done_.
-  std::atomic<int32_t> sleepers_{0}, waitingCallers_{0};
   uint64_t wakeups_ = 0; ///< wake() calls so far (guarded by mutex_)
+  /// Set by KILN_POOL_TRACE (see pool_trace.h), else null.
+  std::unique_ptr<PoolTrace> trace_;
+
+  // The atomics, a cache line for each set written by the same threads at
+  // the same times: a write to a line the other core holds costs a
+  // transfer (a few hundred nanoseconds between these vCPUs), and with
+  // the callers' and workers' counters on the lines idle workers poll,
+  // each loop's fork and join moved them back and forth several times.
+
+  /// The loop of the run in progress: posted and joined without a lock. A
+  /// worker takes it inside a window counted by readers_, and the caller
+  /// that clears it waits for readers_ to be 0, after which every worker
+  /// that will touch the loop has counted itself in its holders.
+  alignas(64) std::atomic<Loop *> slot_{nullptr};
   /// Loops posted so far: an idle worker spins on it for a while before it
   /// sleeps, so that the next loop of a run (often microseconds later)
   /// starts without a futex wake-up.
   std::atomic<uint64_t> posted_{0};
-  /// Workers running chunks of a loop.
+  std::atomic<int32_t> queued_{0};
+  /// Set (under mutex_) when the pool is destroyed; atomic so that a
+  /// polling worker sees it without the lock.
+  std::atomic<bool> stopping_{false};
+
+  /// Written by the workers as they take and leave a loop: the window
+  /// above, and the workers running chunks of a loop.
+  alignas(64) std::atomic<int32_t> readers_{0};
   std::atomic<int32_t> busyWorkers_{0};
 
-  /// Set by KILN_POOL_TRACE (see pool_trace.h), else null.
-  std::unique_ptr<PoolTrace> trace_;
+  /// Workers blocked on wake_ (changed under mutex_), and callers on done_:
+  /// written rarely, read at every post and at the end of every loop.
+  alignas(64) std::atomic<int32_t> sleepers_{0};
+  std::atomic<int32_t> waitingCallers_{0};
 
-  std::atomic<uint64_t> parallelLoops_{0}, inlineLoops_{0}, chunks_{0},
-      workerChunks_{0}, maxParticipants_{0};
+  /// ThreadPoolStats: the callers' counters, and each worker's chunks on a
+  /// line of its own (index 0 unused).
+  alignas(64) std::atomic<uint64_t> parallelLoops_{0};
+  std::atomic<uint64_t> inlineLoops_{0}, callerChunks_{0},
+      maxParticipants_{0};
+  struct alignas(64) WorkerCounter {
+    std::atomic<uint64_t> chunks{0};
+  };
+  std::unique_ptr<WorkerCounter[]> workerChunks_;
 };
 
 } // namespace kiln::rt
