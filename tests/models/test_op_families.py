@@ -1007,6 +1007,14 @@ def cases():
              qkv + [removed_rows(np.bool_)],
              [[(2, 3, 2, 16), (2, 3, 40, 16), (2, 3, 40, 16), (2, 1, 2, 40)]],
              opset=23, static=True))
+    # ... and with the op's own cache (past_key, past_value in; present_key,
+    # present_value out: the Concat before the kernel), every size symbolic
+    # and two cache lengths.
+    add(Case("Attention_onnx_decode_past", "Attention",
+             qkv + [None, f(lo=-1, hi=1), f(lo=-1, hi=1)],
+             [[(1, 4, 1, 32)] * 3 + [(1, 4, 300, 32)] * 2,
+              [(2, 4, 1, 32)] * 3 + [(2, 4, 77, 32)] * 2],
+             outputs=3, opset=23))
     add(Case("Attention_onnx_decode_grouped", "Attention", qkv + [padding],
              [[(2, 1, 96), (2, 30, 32), (2, 30, 32), (1, 30)]],
              attrs={"q_num_heads": 6, "kv_num_heads": 2}, opset=23,
