@@ -469,20 +469,23 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
     LLVM::StoreOp::create(b, loc, packed, capturesPtr);
   }
   b.setInsertionPoint(par);
-  Value trips = arith::ConstantIndexOp::create(b, loc, 1);
-  for (unsigned d = 0; d < numDispatched; ++d) {
+  // Dim d's iterations in this run; an empty range (ub < lb) has none.
+  auto runTripsOf = [&](unsigned d) -> Value {
     Value span = arith::SubIOp::create(b, loc, par.getUpperBound()[d],
                                        par.getLowerBound()[d]);
     Value n = arith::CeilDivUIOp::create(b, loc, span, par.getStep()[d]);
-    if (blocked && d == innermost)
-      n = arith::CeilDivUIOp::create(
-          b, loc, n, arith::ConstantIndexOp::create(b, loc, block));
-    // An empty range (ub < lb) has no iterations.
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value empty =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                               par.getUpperBound()[d], par.getLowerBound()[d]);
-    n = arith::SelectOp::create(b, loc, empty, zero, n);
+    return arith::SelectOp::create(
+        b, loc, empty, arith::ConstantIndexOp::create(b, loc, 0), n);
+  };
+  Value trips = arith::ConstantIndexOp::create(b, loc, 1);
+  for (unsigned d = 0; d < numDispatched; ++d) {
+    Value n = runTripsOf(d);
+    if (blocked && d == innermost)
+      n = arith::CeilDivUIOp::create(
+          b, loc, n, arith::ConstantIndexOp::create(b, loc, block));
     trips = arith::MulIOp::create(b, loc, trips, n);
   }
   Value begin = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
@@ -497,17 +500,8 @@ LogicalResult DispatchParallelLoopsPass::dispatch(OpBuilder &b, ModuleOp module,
     // heads of 32704 floats each, counted 32 floats a head at compile
     // time, ran inline on one thread.
     Value work = arith::ConstantIndexOp::create(b, loc, staticInner);
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    for (unsigned d : symbolicInner) {
-      Value span = arith::SubIOp::create(b, loc, par.getUpperBound()[d],
-                                         par.getLowerBound()[d]);
-      Value n = arith::CeilDivUIOp::create(b, loc, span, par.getStep()[d]);
-      Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                          par.getUpperBound()[d],
-                                          par.getLowerBound()[d]);
-      work = arith::MulIOp::create(
-          b, loc, work, arith::SelectOp::create(b, loc, empty, zero, n));
-    }
+    for (unsigned d : symbolicInner)
+      work = arith::MulIOp::create(b, loc, work, runTripsOf(d));
     work = arith::MaxUIOp::create(b, loc, work,
                                   arith::ConstantIndexOp::create(b, loc, 1));
     Value runGrain = arith::CeilDivUIOp::create(
