@@ -268,10 +268,13 @@ def yolo_like(size=320):
 # Transformers ---------------------------------------------------------------
 
 def _attention_layer(g, x, rows, seq, hidden, heads, mask_add=None,
-                     causal=None, pre_norm=False, gelu="erf"):
+                     causal=None, pre_norm=False, gelu="erf", cache=None):
     """One transformer layer on x [B, S, hidden]: multi-head attention with
     an additive mask (mask_add, [B, 1, 1, S]) or a causal one (causal: a
-    bool [1, 1, S, S] keep-mask), then the feed-forward network."""
+    bool [1, 1, S, S] keep-mask), then the feed-forward network. cache:
+    (past keys, past values, names of the present ones), a decoder step's,
+    to which the rows' keys and values are appended (Concat along the
+    sequence) before attention reads them."""
     d = hidden // heads
     split = g.const([0, 0, heads, d])
     merge = g.const([0, 0, hidden])
@@ -281,8 +284,17 @@ def _attention_layer(g, x, rows, seq, hidden, heads, mask_add=None,
         t = g.op("Reshape", [g.matmul(h, hidden, hidden, rows), split])
         return g.op("Transpose", [t], perm=perm)
     q = project([0, 2, 1, 3])
-    k = project([0, 2, 3, 1])
-    v = project([0, 2, 1, 3])
+    if cache is None:
+        k = project([0, 2, 3, 1])
+        v = project([0, 2, 1, 3])
+    else:
+        def append(past, name):
+            g.op("Concat", [past, project([0, 2, 1, 3])], axis=2)
+            g.nodes[-1].output[0] = name
+            return name
+        past_k, past_v, (present_k, present_v) = cache
+        k = g.op("Transpose", [append(past_k, present_k)], perm=[0, 1, 3, 2])
+        v = append(past_v, present_v)
     scores = g.op("MatMul", [q, k])
     g.flops += 2.0 * rows * seq * hidden
     scores = g.op("Div", [scores, g.const(float(d) ** 0.5, np.float32)])
@@ -379,8 +391,6 @@ def gpt_decode_step(past=511, hidden=256, heads=4, layers=4, vocab=2000):
     g = Graph(6)
     ids = "input_ids"
     d = hidden // heads
-    split = g.const([0, 0, heads, d])
-    merge = g.const([0, 0, hidden])
     pasts = [(f"past_key_values.{i}.key", f"past_key_values.{i}.value")
              for i in range(layers)]
     # The token's position: the cache's length.
@@ -391,33 +401,11 @@ def gpt_decode_step(past=511, hidden=256, heads=4, layers=4, vocab=2000):
     x = g.op("Add", [g.op("Gather", [g.weight(vocab, hidden, scale=0.02),
                                      ids], axis=0), pos])
     outputs = [_out("logits")]
-
-    def present(t, name):
-        g.nodes[-1].output[0] = name
-        outputs.append(_out(name))
-        return name
     for i, (past_k, past_v) in enumerate(pasts):
-        h = g.layernorm(x, hidden)
-
-        def head(perm):
-            t = g.op("Reshape", [g.matmul(h, hidden, hidden, 1), split])
-            return g.op("Transpose", [t], perm=perm)
-        q = head([0, 2, 1, 3])
-        k = present(g.op("Concat", [past_k, head([0, 2, 1, 3])], axis=2),
-                    f"present.{i}.key")
-        v = present(g.op("Concat", [past_v, head([0, 2, 1, 3])], axis=2),
-                    f"present.{i}.value")
-        scores = g.op("MatMul", [q, g.op("Transpose", [k],
-                                         perm=[0, 1, 3, 2])])
-        scores = g.op("Div", [scores, g.const(float(d) ** 0.5, np.float32)])
-        ctx = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
-        g.flops += 4.0 * (past + 1) * hidden
-        ctx = g.op("Reshape", [g.op("Transpose", [ctx], perm=[0, 2, 1, 3]),
-                               merge])
-        x = g.op("Add", [x, g.matmul(ctx, hidden, hidden, 1)])
-        f = g.matmul(g.layernorm(x, hidden), hidden, 4 * hidden, 1)
-        f = g.gelu_erf(f)
-        x = g.op("Add", [x, g.matmul(f, 4 * hidden, hidden, 1)])
+        present = (f"present.{i}.key", f"present.{i}.value")
+        outputs += [_out(n) for n in present]
+        x = _attention_layer(g, x, 1, past + 1, hidden, heads, pre_norm=True,
+                             cache=(past_k, past_v, present))
     x = g.layernorm(x, hidden)
     g.matmul(x, hidden, vocab, 1, bias=False)
     g.nodes[-1].output[0] = "logits"
