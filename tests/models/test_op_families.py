@@ -587,6 +587,14 @@ def cases():
                  attrs={"group": 12, "strides": [stride, stride],
                         "dilations": [dil, dil], "pads": [1, 1, 1, 1]}, **cv))
 
+    # On two threads tall planes go in bands of rows, one per thread: the
+    # second band's first input row is inside x (stride 2, dilation 2,
+    # asymmetric padding), two images, a residual and a Relu on each band.
+    add(Case("Conv_depthwise_row_bands", "Conv", [u, wt(10, 1, 3, 3), wt(10)],
+             [[(2, 10, 45, 38), None, None, (2, 10, 22, 19)]],
+             attrs={"group": 10, "strides": [2, 2], "dilations": [2, 2],
+                    "pads": [1, 2, 2, 1]},
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     # Padding the kernel skips (asymmetric, wider than the kernel reach on
     # small inputs) and no bias: the output accumulates from zeros.
     add(Case("Conv_depthwise_5x5_asym", "Conv", [u, wt(8, 1, 5, 5)],

@@ -1674,9 +1674,25 @@ static void KG_NAME(onePackedA)(int64_t M, int64_t N, int64_t K,
 }
 
 /* A block of C (mc x nc, at `block`, its first column n0) from the bias
- * of its columns, which a GEMM with colBias starts from. */
+ * of its columns, which a GEMM with colBias starts from. C transposed
+ * (scm = 1: a pointwise layer's pixels as the rows, NCHW output) is
+ * filled a column at a time, each a run of one value: row by row, every
+ * store went to another line (49 x 160 of MobileNetV2's 7 x 7 projections:
+ * 7 us, the first of its split-K parts that much slower than the other). */
 static void KG_NAME(fillColBias)(const KG_NAME(job) * j, float *block,
                                  int64_t n0, int64_t mc, int64_t nc) {
+  if (j->scm == 1) {
+    for (int64_t n = 0; n < nc; ++n) {
+      const kg_vec v = KG_SET1(j->colBias[(n0 + n) * j->sColBias]);
+      float *col = block + n * j->scn;
+      int64_t m = 0;
+      for (; m + KG_W <= mc; m += KG_W)
+        KG_STOREU(col + m, v);
+      if (m < mc)
+        kg_storen(col + m, v, mc - m);
+    }
+    return;
+  }
   for (int64_t m = 0; m < mc; ++m)
     for (int64_t n = 0; n < nc; ++n)
       block[m * j->scm + n * j->scn] = j->colBias[(n0 + n) * j->sColBias];
@@ -2429,6 +2445,8 @@ typedef struct {
    * pixel's) and in w: flatOff[t], flatOff[taps + t]; NULL otherwise. */
   const uint32_t *flatMask;
   const int64_t *flatOff;
+  /* Images, and bands of output rows per plane (dwTasks). */
+  int64_t N, bands;
 } KG_NAME(dwJob);
 
 /* Lanes [*lo, *hi) of the n output columns from ow whose tap reads input
@@ -3371,10 +3389,36 @@ static void KG_NAME(dwBlockTasks)(void *p, int64_t begin, int64_t end) {
   }
 }
 
+/* Tasks of planes, or with bands of output rows (dwBands), band-major:
+ * task t is band t / (N C) of plane t % (N C). */
 static void KG_NAME(dwTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(dwJob) *j = (const KG_NAME(dwJob) *)p;
-  for (int64_t t = begin; t < end; ++t)
-    KG_NAME(dwOnePlane)(j, t / j->C, t % j->C);
+  const int64_t planes = j->N * j->C;
+  for (int64_t t = begin; t < end; ++t) {
+    const int64_t n = t % planes / j->C, c = t % planes % j->C;
+    if (j->bands <= 1) {
+      KG_NAME(dwOnePlane)(j, n, c);
+      continue;
+    }
+    /* The band as a plane of its own: its first input row (or the top
+     * padding, for the first band) is the band's row 0. */
+    const int64_t rows = (j->OH + j->bands - 1) / j->bands;
+    const int64_t o0 = t / planes * rows;
+    if (o0 >= j->OH)
+      continue;
+    KG_NAME(dwJob) b = *j;
+    b.OH = j->OH - o0 < rows ? j->OH - o0 : rows;
+    b.y = j->y + o0 * j->syh;
+    const int64_t i0 = o0 * j->sh - j->padT;
+    if (i0 > 0) {
+      b.x = j->x + i0 * j->sxh;
+      b.H = j->H - i0;
+      b.padT = 0;
+    } else {
+      b.padT = -i0;
+    }
+    KG_NAME(dwOnePlane)(&b, n, c);
+  }
 }
 
 /* linalg.depthwise_conv_2d_nchw_chw on buffers (kiln-depthwise-ukernel):
@@ -3397,7 +3441,7 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
   KG_NAME(dwJob) j = {(const float *)x, sxn, sxc, sxh, sxw, (const float *)w,
                       swc, swh, sww, (const float *)b, sbc, (float *)y, syn,
                       syc, syh, syw, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw,
-                      padT, padL, NULL, NULL, NULL};
+                      padT, padL, NULL, NULL, NULL, N, 1};
   j.epi = KG_NAME(makeEpi)(&e, act, alpha, beta, res, y);
   int64_t planes = N * C;
   int64_t *flat = KG_NAME(dwFlat)(&j) ? KG_NAME(dwFlatTables)(&j) : NULL;
@@ -3408,9 +3452,19 @@ KG_HIDDEN void KG_NAME(kiln_dwconv2d)(
   /* Tasks: pairs of flat planes, blocks of KG_W channels on other narrow
    * planes, or planes. */
   const int blocked = !flat && KG_NAME(dwBlocked)(&j);
+  /* With threads, tall planes go in as many bands as threads, band-major:
+   * the pool gives thread t the t-th slice of a loop's tasks, so each
+   * convolves the rows its own core wrote when the layer before was split
+   * by rows or pixels, as convolutions and GEMMs on large images are. By
+   * planes, each read half its input from the other core's cache
+   * (MobileNetV2's 112 x 112 depthwise layer after its first convolution:
+   * tasks 14% slower on two threads than on one). */
+  const int64_t threads = kiln_num_threads();
+  if (!flat && !blocked && threads > 1 && OH >= 8 * threads)
+    j.bands = threads;
   int64_t tasks = flat      ? N * ((C + 1) / 2)
                   : blocked ? N * ((C + KG_W - 1) / KG_W)
-                            : planes;
+                            : planes * j.bands;
   void (*body)(void *, int64_t, int64_t) =
       flat      ? KG_NAME(dwFlatTasks)
       : blocked ? KG_NAME(dwBlockTasks)
