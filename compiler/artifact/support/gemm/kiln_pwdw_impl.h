@@ -350,8 +350,8 @@ static void KG_NAME(pdTask)(const KG_NAME(pdJob) *j, int64_t t) {
   const int64_t fb0 = g0 + part % j->parts * j->perTask;
   if (fb0 >= g0 + inGroup)
     return; /* a part past the last group's vectors */
-  const int64_t o0 = band * j->bandRows;
-  const int64_t o1 = o0 + j->bandRows < j->OH ? o0 + j->bandRows : j->OH;
+  const int64_t o0 = band * j->OH / j->bands;
+  const int64_t o1 = (band + 1) * j->OH / j->bands;
   /* Input rows [i0, i1) of the band; the rest of its window is padding. */
   int64_t i0 = o0 * j->sh - j->padT;
   int64_t i1 = (o1 - 1) * j->sh - j->padT + (j->KH - 1) * j->dh + 1;
@@ -445,9 +445,25 @@ KG_HIDDEN void KG_NAME(kiln_pwdw)(
   int64_t bandRows = (rows - (KH - 1) * dh - 1) / sh + 1;
   j.bandRows = bandRows < 1 ? 1 : bandRows > OH ? OH : bandRows;
   j.bands = (OH + j.bandRows - 1) / j.bandRows;
-  /* As many bands of near-equal height: 56 rows in 24, 24 and 8 left
-   * tasks of a third the size at the end, which two threads took unevenly
-   * (1.64x on two threads; 19, 19 and 18 rows now). */
+  /* The pool gives thread t the t-th slice of a loop's tasks: with as
+   * many bands as a multiple of the threads each takes whole bands (of all
+   * channels), and the layer after this one, cut by pixels, reads the rows
+   * its own core wrote here. 56 x 56 in three bands gave one thread half
+   * of the middle band's channels, which the other then read; in four, of
+   * 4 vectors each (no part of 2 or 1), two threads took 212-214 us where
+   * they took 230, and the 144 -> 24 projection after it 79 where 83. By
+   * channels with the bands inside (so that a projection split by K reads
+   * its own channels) the 28 x 28 one took 160 us, the input pulled by
+   * both threads whole; 132 in four bands, 145 in three. */
+  const int64_t threads = kiln_num_threads();
+  if (threads > 1 && j.bands > 1 && j.bands % threads != 0)
+    j.bands = (j.bands + threads - 1) / threads * threads;
+  if (j.bands > OH)
+    j.bands = OH;
+  /* Bands of near-equal height (band b: rows b OH / bands on, see pdTask):
+   * 56 rows in 24, 24 and 8 left tasks of a third the size at the end,
+   * which two threads took unevenly (1.64x on two threads; 19, 19 and 18
+   * rows now). bandRows is the tallest. */
   j.bandRows = (OH + j.bands - 1) / j.bands;
   /* Two threads need a few tasks each, an even number of them: groups in
    * parts of half as many vectors (their weights stay in the group's
