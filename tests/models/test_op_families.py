@@ -474,6 +474,13 @@ def cases():
              [u, wt(96, 128, 3, 3), wt(96)],
              [[(1, 128, 20, 20), None, None], [(1, 128, 10, 10), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, **cv))
+    # One tile row (a CRNN's last layers: 2 and 4 rows of a long image)
+    # with U streamed: no cut by rows, so on two threads its filters split
+    # in chunks reading one shared V.
+    add(Case("Conv_winograd_one_tile_row", "Conv",
+             [u, wt(256, 128, 3, 3), wt(256)],
+             [[(1, 128, 2, 64), None, None], [(1, 128, 4, 37), None, None]],
+             attrs={"pads": [1, 1, 1, 1]}, **dict(cv, atol=2e-3)))
     # Weights too large to stay in cache (U of 140 x 140: 2.8 MB): one
     # block of all 5 tile rows per image, two images, each block's input
     # transformed once by both threads' shares of its channels and its

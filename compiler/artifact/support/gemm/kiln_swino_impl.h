@@ -604,10 +604,14 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
    * only its own V, where one block's filters split across the threads
    * had each read half of V from the other's cache (128 channels on
    * 28 x 28, 49 tiles in 64 lanes, three layers: 1.55 -> 1.06 ms on two
-   * threads; 192 on 20 x 20 the same). On one thread U is read once. */
+   * threads; 192 on 20 x 20 the same). On one thread U is read once.
+   * Not an image of one tile row, which no cut by rows shares: as one
+   * task it left the other thread idle (a CRNN's 128 -> 256 on 2 x 64:
+   * 1.02x on two threads); its filters are split below. */
   int rowSplit = 0;
   const int64_t perThread = (kiln_num_threads() + N - 1) / N;
-  if (uStreamed && perThread > 1 && (j.TH + most - 1) / most < perThread) {
+  if (uStreamed && perThread > 1 && j.TH > 1 &&
+      (j.TH + most - 1) / most < perThread) {
     int64_t rows = (j.TH + perThread - 1) / perThread;
     if (KG_NAME(wnSplitLanes)(&j, rows, 1) <=
         KG_NAME(wnSplitLanes)(&j, most, 0)) {

@@ -1,0 +1,72 @@
+/* How the Winograd kernel (kiln_swino3x3) cuts its work for a pool of two
+ * threads, through support_test.h's kiln_parallel_for, which records the
+ * loops a call runs. An image of one tile row whose transformed weights U
+ * stream from memory (a CRNN's 128 -> 256 on 2 x 64: 36 x 128 x 256
+ * floats) cannot be cut by tile rows: its filters are split, a loop of at
+ * least two chunks. As one task it had left the second thread idle. With
+ * zero input and U, y is the bias. */
+#include "support_test.h"
+
+#include <string.h>
+
+void kiln_swino3x3_sse(int64_t N, int64_t F, int64_t C, int64_t H, int64_t W,
+                       int64_t OH, int64_t OW, int64_t padT, int64_t padL,
+                       intptr_t x, int64_t sxn, int64_t sxc, int64_t sxh,
+                       int64_t sxw, intptr_t u, intptr_t wf, int64_t swf,
+                       int64_t swk, intptr_t b, int64_t sb, intptr_t y,
+                       int64_t syn, int64_t syf, int64_t syh, int64_t syw,
+                       int64_t act, int64_t alpha, int64_t beta,
+                       intptr_t res);
+
+/* Runs the layer on `threads` threads; returns failures. */
+static int check(int C, int F, int H, int W, int threads) {
+  /* U: 36 points of C x 12 filters per panel (kiln_winograd_rule.h). */
+  const size_t panels = (size_t)(F + 11) / 12;
+  float *x = calloc((size_t)C * H * W, sizeof(float));
+  float *u = calloc(panels * 36 * C * 12, sizeof(float));
+  float *y = malloc(sizeof(float) * F * H * W);
+  float *bias = malloc(sizeof(float) * F);
+  for (int f = 0; f < F; ++f)
+    bias[f] = (float)(f % 7);
+  kiln_test_threads = threads;
+  const int64_t before = kiln_test_loops;
+  kiln_swino3x3_sse(1, F, C, H, W, H, W, 1, 1, (intptr_t)x, C * H * W, H * W,
+                    W, 1, (intptr_t)u, 0, 0, 0, (intptr_t)bias, 1,
+                    (intptr_t)y, F * H * W, H * W, W, 1, 0, 0, 0, 0);
+  kiln_test_threads = 1;
+  int failures = 0;
+  const int64_t loops = kiln_test_loops - before;
+  if (loops < 1 || kiln_test_loop_sizes[1] < threads) {
+    printf("FAIL %d -> %d on %d x %d, %d threads: %lld loops, the last of "
+           "%lld tasks\n",
+           C, F, H, W, threads, (long long)loops,
+           (long long)kiln_test_loop_sizes[1]);
+    ++failures;
+  }
+  for (int f = 0; f < F && !failures; ++f)
+    for (int p = 0; p < H * W; ++p)
+      if (y[f * H * W + p] != bias[f]) {
+        printf("FAIL %d -> %d on %d x %d: y[%d, %d] = %g, want %g\n", C, F,
+               H, W, f, p, y[f * H * W + p], bias[f]);
+        ++failures;
+        break;
+      }
+  free(x);
+  free(u);
+  free(y);
+  free(bias);
+  return failures;
+}
+
+int main(void) {
+  int failures = 0;
+  /* One tile row (2 and 4 rows of output), U streamed. */
+  failures += check(128, 256, 2, 64, 2);
+  failures += check(128, 128, 4, 64, 2);
+  /* Two tile rows: a block of rows per thread. */
+  failures += check(128, 256, 8, 32, 2);
+  if (failures)
+    return 1;
+  printf("ok\n");
+  return 0;
+}
