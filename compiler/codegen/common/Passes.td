@@ -179,18 +179,21 @@ def ByteBools : Pass<"kiln-byte-bools", "mlir::ModuleOp"> {
 
 def CollapseContiguousDims
     : Pass<"kiln-collapse-contiguous-dims", "mlir::func::FuncOp"> {
-  let summary = "Merge the loops of elementwise ops over contiguous buffers";
+  let summary = "Merge the loops of generics over contiguous buffers";
   let description = [{
-    An elementwise linalg.generic or linalg.copy on buffers becomes one loop
-    per dim, so its innermost loop is the innermost dim: 40 iterations on a
+    A linalg.generic or linalg.copy on buffers becomes one loop per dim, so
+    its innermost loop is the innermost dim: 40 iterations on a
     [1, 192, 40, 40] activation, where LLVM's vectorizer picks 8-float
     vectors (no remainder) and pays the loop overhead every 40 floats. This
-    pass merges every run of consecutive loops that each operand reads or
-    writes contiguously (identity layouts, or strides that prove it) and
-    whose dims appear together in every indexing map, collapsing the
-    buffers with memref.collapse_shape: the op above becomes one loop over
-    307200 floats, a bias add over [N, C, H*W]. Dims whose strides are
-    only known at run time are left as they are.
+    pass merges every run of consecutive loops of one kind (parallel or
+    reduction) that each operand reads or writes contiguously (identity
+    layouts, or strides that prove it) and whose dims appear together in
+    every indexing map, collapsing the buffers with memref.collapse_shape:
+    the op above becomes one loop over 307200 floats, a bias add over
+    [N, C, H*W], a global average pool's sum over [N, C, H*W] with one
+    reduction (which kiln-reduction-accumulators then keeps in a
+    register). Dims whose strides are only known at run time are left as
+    they are.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::memref::MemRefDialect",

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "winograd_kernel.h"
+
 static int failAllocs;
 static jmp_buf escape;
 static uint64_t reported;
@@ -33,15 +35,6 @@ void kiln_parallel_for(int64_t begin, int64_t end, int64_t grain,
 }
 
 int64_t kiln_num_threads(void) { return 1; }
-
-void kiln_swino3x3_sse(int64_t N, int64_t F, int64_t C, int64_t H, int64_t W,
-                       int64_t OH, int64_t OW, int64_t padT, int64_t padL,
-                       intptr_t x, int64_t sxn, int64_t sxc, int64_t sxh,
-                       int64_t sxw, intptr_t u, intptr_t wf, int64_t swf,
-                       int64_t swk, intptr_t b, int64_t sb, intptr_t y,
-                       int64_t syn, int64_t syf, int64_t syh, int64_t syw,
-                       int64_t act, int64_t alpha, int64_t beta,
-                       intptr_t res);
 
 int main(void) {
   enum { C = 32, F = 32, H = 28, W = 28 };
