@@ -470,6 +470,15 @@ def cases():
     add(Case("Conv_winograd_streamed_row_blocks", "Conv",
              [u, wt(128, 128, 3, 3), wt(128)], [[(1, 128, 28, 28), None, None]],
              attrs={"pads": [1, 1, 1, 1]}, static=True, **cv))
+    # 10 tile rows of 10 tiles (40 x 40) in blocks of 3, 3, 3 and 1 rows
+    # (32, 32, 32 and 16 lanes): on two threads a task each, cut across
+    # the blocks and their filter panels (the second block's first 7
+    # panels and its last), the second block's input transformed by both;
+    # a residual and a Relu on the tiles.
+    add(Case("Conv_winograd_cut_blocks", "Conv", [u, wt(96, 96, 3, 3), wt(96)],
+             [[(1, 96, 40, 40), None, None, (1, 96, 40, 40)]],
+             attrs={"pads": [1, 1, 1, 1]},
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     add(Case("Conv_winograd_sixteen_tiles", "Conv",
              [u, wt(96, 128, 3, 3), wt(96)],
              [[(1, 128, 20, 20), None, None], [(1, 128, 10, 10), None, None]],

@@ -5,6 +5,8 @@
  * floats) cannot be cut by tile rows: its filters are split, a loop of at
  * least two chunks. As one task it had left the second thread idle. With
  * zero input and U, y is the bias. */
+#include <string.h>
+
 #include "support_test.h"
 #include "winograd_kernel.h"
 
@@ -48,8 +50,62 @@ static int check(int C, int F, int H, int W, int threads) {
   return failures;
 }
 
+/* A layer whose blocks leave one of two threads more than its share
+ * (SSE: 10 tile rows in 5 blocks of 2) is cut into a task per thread
+ * across blocks and filter panels, a block cut between the two tasks
+ * transformed by both. Every output must come out as on one thread, bit
+ * for bit (each filter's products are the same sums either way). Returns
+ * failures. */
+static int checkCuts(int C, int F, int H, int W) {
+  const size_t panels = (size_t)(F + 11) / 12;
+  const size_t xs = (size_t)C * H * W, us = panels * 36 * C * 12;
+  float *x = malloc(sizeof(float) * xs), *u = malloc(sizeof(float) * us);
+  float *y1 = malloc(sizeof(float) * F * H * W);
+  float *y2 = malloc(sizeof(float) * F * H * W);
+  float *bias = malloc(sizeof(float) * F);
+  uint32_t r = 12345;
+  for (size_t i = 0; i < xs; ++i)
+    x[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+  for (size_t i = 0; i < us; ++i)
+    u[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+  for (int f = 0; f < F; ++f)
+    bias[f] = (float)(f % 5);
+  float *ys[2] = {y1, y2};
+  for (int threads = 1; threads <= 2; ++threads) {
+    kiln_test_threads = threads;
+    kiln_swino3x3_sse(1, F, C, H, W, H, W, 1, 1, (intptr_t)x, C * H * W,
+                      H * W, W, 1, (intptr_t)u, 0, 0, 0, (intptr_t)bias, 1,
+                      (intptr_t)ys[threads - 1], F * H * W, H * W, W, 1, 0, 0,
+                      0, 0);
+  }
+  kiln_test_threads = 1;
+  int failures = 0;
+  if (kiln_test_loop_sizes[1] != 2) {
+    printf("FAIL cuts %d -> %d on %d x %d: the last loop had %lld tasks, "
+           "want 2\n",
+           C, F, H, W, (long long)kiln_test_loop_sizes[1]);
+    ++failures;
+  }
+  for (size_t i = 0; i < (size_t)F * H * W && !failures; ++i)
+    if (memcmp(&y1[i], &y2[i], sizeof(float))) {
+      printf("FAIL cuts %d -> %d on %d x %d: y[%zu] = %g on two threads, %g "
+             "on one\n",
+             C, F, H, W, i, y2[i], y1[i]);
+      ++failures;
+    }
+  free(x);
+  free(u);
+  free(y1);
+  free(y2);
+  free(bias);
+  return failures;
+}
+
 int main(void) {
   int failures = 0;
+  /* Cut across blocks and panels: whole panels of 12; a last one of 4. */
+  failures += checkCuts(96, 96, 40, 40);
+  failures += checkCuts(64, 64, 40, 40);
   /* One tile row (2 and 4 rows of output), U streamed. */
   failures += check(128, 256, 2, 64, 2);
   failures += check(128, 128, 4, 64, 2);

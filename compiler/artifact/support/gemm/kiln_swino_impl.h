@@ -60,6 +60,9 @@ typedef struct {
   int even;
   /* Columns of V between tile rows: TW, or TW rounded up to vectors. */
   int64_t rp;
+  /* Tasks of near-equal work cut across blocks and their filter panels
+   * (see wnCut); 0: a task per block and chunk. */
+  int64_t cuts;
 } KG_NAME(wnJob);
 
 
@@ -466,8 +469,100 @@ static inline int64_t KG_NAME(wnProductFloats)(const KG_NAME(wnJob) * j) {
   return KG_WN_POINTS * KG_WN_PANEL * j->ldv;
 }
 
+/* Filter panels [p0, p1) of unit (image, block) = (unit / blocks, unit %
+ * blocks), its input transformed into v unless v holds it (*have). */
+static void KG_NAME(wnUnitPanels)(const KG_NAME(wnJob) * j, int64_t unit,
+                                  int64_t p0, int64_t p1, int64_t *have,
+                                  float *ph, float *v, float *m) {
+  if (unit != *have) {
+    KG_NAME(wnInputChannels)(j, unit / j->blocks, unit % j->blocks, 0, j->C,
+                             ph, v);
+    *have = unit;
+  }
+  KG_NAME(wnPanels)(j, unit / j->blocks, unit % j->blocks, p0, p1, v, m);
+}
+
+/* The time of a unit (image, block) in multiply-adds of its products over
+ * a lane: its input transform and, per filter, its products and output
+ * transform. The input transform takes as long as ~36 multiply-adds a
+ * lane and channel, the output one ~3 a lane and filter (96 channels on
+ * 40 x 40, a block of 3 tile rows in 32 lanes: input 56 us, products and
+ * output 148). */
+static inline void KG_NAME(wnUnitWork)(const KG_NAME(wnJob) * j,
+                                       int64_t unit, int64_t *input,
+                                       int64_t *perFilter) {
+  const int64_t block = unit % j->blocks;
+  const int64_t lanes =
+      KG_NAME(wnLanes)(j, KG_NAME(wnBlockStart)(j, j->kr, j->even, block + 1) -
+                              KG_NAME(wnBlockStart)(j, j->kr, j->even, block));
+  *input = 36 * lanes * j->C;
+  *perFilter = lanes * (j->C + 3);
+}
+
+static inline int64_t KG_NAME(wnUnitTotal)(const KG_NAME(wnJob) * j,
+                                           int64_t unit) {
+  int64_t input, perFilter;
+  KG_NAME(wnUnitWork)(j, unit, &input, &perFilter);
+  return input + j->F * perFilter;
+}
+
+/* Cut c of `cuts` near-equal runs of work over the units and their filter
+ * panels in order: from unit *unit's panel *panel on, the panel boundary
+ * nearest the cut's share of the work (cut `cuts` is (units, 0)). */
+static void KG_NAME(wnCut)(const KG_NAME(wnJob) * j, int64_t c,
+                           int64_t *unit, int64_t *panel) {
+  const int64_t units = j->N * j->blocks;
+  int64_t total = 0;
+  for (int64_t u = 0; u < units; ++u)
+    total += KG_NAME(wnUnitTotal)(j, u);
+  const int64_t target = total * c / j->cuts;
+  int64_t done = 0;
+  for (int64_t u = 0; u < units; ++u) {
+    int64_t input, perFilter;
+    KG_NAME(wnUnitWork)(j, u, &input, &perFilter);
+    if (done + input + j->F * perFilter > target) {
+      /* Filters before the cut, to the nearest panel boundary (the last
+       * panel may be short). Both tasks transform the unit's input: for
+       * equal shares, half of it is counted on each side of the cut. */
+      const int64_t rest = target - done - input / 2;
+      const int64_t f = rest > 0 ? rest / perFilter : 0;
+      int64_t p = f / KG_WN_PANEL;
+      const int64_t hi =
+          (p + 1) * KG_WN_PANEL < j->F ? (p + 1) * KG_WN_PANEL : j->F;
+      if (2 * f > p * KG_WN_PANEL + hi)
+        ++p;
+      *unit = p >= j->panels ? u + 1 : u;
+      *panel = p >= j->panels ? 0 : p;
+      return;
+    }
+    done += input + j->F * perFilter;
+  }
+  *unit = units;
+  *panel = 0;
+}
+
+/* The work of task t of cuts: each unit's input transform and filters in
+ * it. */
+static int64_t KG_NAME(wnCutWork)(const KG_NAME(wnJob) * j, int64_t t) {
+  int64_t u0, p0, u1, p1, work = 0;
+  KG_NAME(wnCut)(j, t, &u0, &p0);
+  KG_NAME(wnCut)(j, t + 1, &u1, &p1);
+  for (int64_t unit = u0; unit <= u1 && unit < j->N * j->blocks; ++unit) {
+    const int64_t pa = unit == u0 ? p0 : 0;
+    const int64_t pb = unit == u1 ? p1 : j->panels;
+    if (pa >= pb)
+      continue;
+    int64_t input, perFilter;
+    KG_NAME(wnUnitWork)(j, unit, &input, &perFilter);
+    const int64_t f1 = pb * KG_WN_PANEL < j->F ? pb * KG_WN_PANEL : j->F;
+    work += input + (f1 - pa * KG_WN_PANEL) * perFilter;
+  }
+  return work;
+}
+
 /* Task t: image n, block of tile rows, run of filter panels; each task
- * transforms its block's input into its own V. */
+ * transforms its block's input into its own V. With cuts, task t runs the
+ * units from cut t to cut t + 1 (see wnCut). */
 static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
   const KG_NAME(wnJob) *j = (const KG_NAME(wnJob) *)p;
   const int64_t chunks = j->chunks;
@@ -482,17 +577,26 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
    * chunks of filter panels of a block in a row (all of them on one
    * thread), and transforms its input once (each chunk transformed it
    * again: a third of a 14 x 14 layer's time in four chunks). */
-  int64_t haveN = -1, haveBlock = -1;
+  int64_t have = -1;
   for (int64_t t = begin; t < end; ++t) {
-    int64_t n = t / (j->blocks * chunks), rest = t % (j->blocks * chunks);
-    int64_t block = rest / chunks, chunk = rest % chunks;
-    if (n != haveN || block != haveBlock) {
-      KG_NAME(wnInputChannels)(j, n, block, 0, j->C, ph, v);
-      haveN = n;
-      haveBlock = block;
+    if (!j->cuts) {
+      const int64_t unit = t / chunks, chunk = t % chunks;
+      KG_NAME(wnUnitPanels)(j, unit, chunk * j->panels / chunks,
+                            (chunk + 1) * j->panels / chunks, &have, ph, v,
+                            m);
+      continue;
     }
-    KG_NAME(wnPanels)(j, n, block, chunk * j->panels / chunks,
-                      (chunk + 1) * j->panels / chunks, v, m);
+    /* The units from cut t to cut t + 1, the first and last in part. */
+    int64_t u0, p0, u1, p1;
+    KG_NAME(wnCut)(j, t, &u0, &p0);
+    KG_NAME(wnCut)(j, t + 1, &u1, &p1);
+    for (int64_t unit = u0; unit <= u1 && unit < j->N * j->blocks; ++unit) {
+      const int64_t pa = unit == u0 ? p0 : 0;
+      const int64_t pb = unit == u1 ? p1 : j->panels;
+      if (pa >= pb)
+        continue;
+      KG_NAME(wnUnitPanels)(j, unit, pa, pb, &have, ph, v, m);
+    }
   }
 }
 
@@ -609,7 +713,8 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
    * task it left the other thread idle (a CRNN's 128 -> 256 on 2 x 64:
    * 1.02x on two threads); its filters are split below. */
   int rowSplit = 0;
-  const int64_t perThread = (kiln_num_threads() + N - 1) / N;
+  const int64_t threads = kiln_num_threads();
+  const int64_t perThread = (threads + N - 1) / N;
   if (uStreamed && perThread > 1 && j.TH > 1 &&
       (j.TH + most - 1) / most < perThread) {
     int64_t rows = (j.TH + perThread - 1) / perThread;
@@ -675,7 +780,35 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   }
   j.chunks = chunks;
   int64_t tasks = units * chunks;
-  if ((double)N * F * C * OH * OW * 4 < KG_PARALLEL_MIN_FMAS) {
+  const int serial = (double)N * F * C * OH * OW * 4 < KG_PARALLEL_MIN_FMAS;
+  if (!serial && chunks == 1 && threads > 1 && tasks > 1 && j.panels > 1) {
+    /* The pool gives thread t the tasks [t tasks / slices, (t + 1) tasks /
+     * slices) (stealing only tasks not begun). Where blocks of unequal
+     * lanes, or too few of them, leave a thread more than its share, the
+     * work is cut in a task per thread across blocks and their filters
+     * instead, a block cut between two tasks transformed by both: 96
+     * channels on 40 x 40 in blocks of 3, 3, 3 and 1 tile rows (32, 32, 32
+     * and 16 lanes) gave one thread 407 us and the other 300. */
+    const int64_t slices = threads < tasks ? threads : tasks;
+    int64_t most = 0, cutMost = 0;
+    for (int64_t t = 0; t < slices; ++t) {
+      int64_t work = 0;
+      for (int64_t u = tasks * t / slices; u < tasks * (t + 1) / slices; ++u)
+        work += KG_NAME(wnUnitTotal)(&j, u);
+      most = work > most ? work : most;
+    }
+    j.cuts = threads;
+    for (int64_t t = 0; t < threads; ++t) {
+      const int64_t work = KG_NAME(wnCutWork)(&j, t);
+      cutMost = work > cutMost ? work : cutMost;
+    }
+    /* Where the longest task is shorter by more than a thirty-second. */
+    if (32 * cutMost < 31 * most)
+      tasks = threads;
+    else
+      j.cuts = 0;
+  }
+  if (serial) {
     KG_NAME(wnTasks)(&j, 0, tasks);
   } else if (chunks == 1) {
     kiln_parallel_for(0, tasks, 1, KG_NAME(wnTasks), &j);
