@@ -210,6 +210,10 @@ static void KG_NAME(wnTransformInput)(const KG_NAME(wnJob) * j,
         KG_NAME(wnInput6)(d, t[a]);
       }
       float *dst = v + r * j->rp + jv * KG_W;
+      /* A vector past the end of V's row (the last row's last one, or a
+       * row of few tiles past the block's columns) is stored in part: the
+       * next channel's row may be another task's. */
+      const int64_t room = j->ldv - (r * j->rp + jv * KG_W);
 #pragma GCC unroll 6
       for (int b = 0; b < 6; ++b) {
         kg_vec col[6], out[6];
@@ -217,9 +221,14 @@ static void KG_NAME(wnTransformInput)(const KG_NAME(wnJob) * j,
         for (int a = 0; a < 6; ++a)
           col[a] = t[a][b];
         KG_NAME(wnInput6)(col, out);
+        if (room >= KG_W) {
 #pragma GCC unroll 6
-        for (int a = 0; a < 6; ++a)
-          KG_STOREU(dst + (a * 6 + b) * plane, out[a]);
+          for (int a = 0; a < 6; ++a)
+            KG_STOREU(dst + (a * 6 + b) * plane, out[a]);
+        } else {
+          for (int a = 0; a < 6; ++a)
+            kg_storen(dst + (a * 6 + b) * plane, out[a], room);
+        }
       }
     }
   }
@@ -493,9 +502,11 @@ static void KG_NAME(wnPanels)(const KG_NAME(wnJob) * j, int64_t n,
   }
 }
 
-/* Floats of the products of one panel (M). */
+/* Floats of the products of one panel (M), and a vector the output
+ * transform reads past the last row (lanes past the block's tiles, which
+ * it drops). */
 static inline int64_t KG_NAME(wnProductFloats)(const KG_NAME(wnJob) * j) {
-  return KG_WN_POINTS * KG_WN_PANEL * j->ldv;
+  return KG_WN_POINTS * KG_WN_PANEL * j->ldv + KG_W;
 }
 
 /* Filter panels [p0, p1) of unit (image, block) = (unit / blocks, unit %
@@ -787,9 +798,11 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
    * 32 and 16 lanes): 3, 4, 3 and 4 take 32 each. */
   j.even = KG_NAME(wnSplitLanes)(&j, j.kr, 1) <=
            KG_NAME(wnSplitLanes)(&j, j.kr, 0);
-  /* Every block's columns in whole vectors, and a vector for the last
-   * one the input transform writes past them. */
-  j.ldv = (j.kr * j.rp + KG_W - 1) / KG_W * KG_W + KG_W;
+  /* Every block's columns in whole vectors (the input transform's
+   * vectors past them stored in part): 96 channels on 40 x 40 in blocks
+   * of 3 tile rows, 30 tiles in 32 lanes, had rows of V and M of 48
+   * floats, three lines where two hold the tiles. */
+  j.ldv = KG_NAME(wnLanes)(&j, j.kr);
   /* Filters split, in near-equal runs of panels, when images and blocks
    * give fewer than four tasks (the input transform is then repeated per
    * task a thread takes, except in a row: see wnTasks). */
