@@ -581,16 +581,29 @@ static void KG_NAME(wnCut)(const KG_NAME(wnJob) * j, int64_t c,
   *panel = 0;
 }
 
+/* The panels [*pa, *pb) of unit `unit` in a task of cuts `cut` (see
+ * wnTaskCuts; its first and last unit in part); whether there are any. */
+static int KG_NAME(wnCutPanels)(const KG_NAME(wnJob) * j, const int64_t *cut,
+                                int64_t unit, int64_t *pa, int64_t *pb) {
+  *pa = unit == cut[0] ? cut[1] : 0;
+  *pb = unit == cut[2] ? cut[3] : j->panels;
+  return unit < j->N * j->blocks && *pa < *pb;
+}
+
+/* Task t's cuts: unit and panel it starts at, unit and panel it ends at. */
+static void KG_NAME(wnTaskCuts)(const KG_NAME(wnJob) * j, int64_t t,
+                                int64_t *cut) {
+  KG_NAME(wnCut)(j, t, &cut[0], &cut[1]);
+  KG_NAME(wnCut)(j, t + 1, &cut[2], &cut[3]);
+}
+
 /* The work of task t of cuts: each unit's input transform and filters in
  * it. */
 static int64_t KG_NAME(wnCutWork)(const KG_NAME(wnJob) * j, int64_t t) {
-  int64_t u0, p0, u1, p1, work = 0;
-  KG_NAME(wnCut)(j, t, &u0, &p0);
-  KG_NAME(wnCut)(j, t + 1, &u1, &p1);
-  for (int64_t unit = u0; unit <= u1 && unit < j->N * j->blocks; ++unit) {
-    const int64_t pa = unit == u0 ? p0 : 0;
-    const int64_t pb = unit == u1 ? p1 : j->panels;
-    if (pa >= pb)
+  int64_t cut[4], pa, pb, work = 0;
+  KG_NAME(wnTaskCuts)(j, t, cut);
+  for (int64_t unit = cut[0]; unit <= cut[2]; ++unit) {
+    if (!KG_NAME(wnCutPanels)(j, cut, unit, &pa, &pb))
       continue;
     int64_t input, perFilter;
     KG_NAME(wnUnitWork)(j, unit, &input, &perFilter);
@@ -626,17 +639,11 @@ static void KG_NAME(wnTasks)(void *p, int64_t begin, int64_t end) {
                             m);
       continue;
     }
-    /* The units from cut t to cut t + 1, the first and last in part. */
-    int64_t u0, p0, u1, p1;
-    KG_NAME(wnCut)(j, t, &u0, &p0);
-    KG_NAME(wnCut)(j, t + 1, &u1, &p1);
-    for (int64_t unit = u0; unit <= u1 && unit < j->N * j->blocks; ++unit) {
-      const int64_t pa = unit == u0 ? p0 : 0;
-      const int64_t pb = unit == u1 ? p1 : j->panels;
-      if (pa >= pb)
-        continue;
-      KG_NAME(wnUnitPanels)(j, unit, pa, pb, &have, ph, v, m);
-    }
+    int64_t cut[4], pa, pb;
+    KG_NAME(wnTaskCuts)(j, t, cut);
+    for (int64_t unit = cut[0]; unit <= cut[2]; ++unit)
+      if (KG_NAME(wnCutPanels)(j, cut, unit, &pa, &pb))
+        KG_NAME(wnUnitPanels)(j, unit, pa, pb, &have, ph, v, m);
   }
 }
 
