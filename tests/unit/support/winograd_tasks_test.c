@@ -56,6 +56,12 @@ static int check(int C, int F, int H, int W, int threads) {
  * transformed by both. Every output must come out as on one thread, bit
  * for bit (each filter's products are the same sums either way). Returns
  * failures. */
+/* The next of a fixed sequence of values in [-0.5, 0.5). */
+static float nextValue(uint32_t *r) {
+  *r = *r * 1664525u + 1013904223u;
+  return (float)(*r >> 8) / 16777216.0f - 0.5f;
+}
+
 static int checkCuts(int C, int F, int H, int W) {
   const size_t panels = (size_t)(F + 11) / 12;
   const size_t xs = (size_t)C * H * W, us = panels * 36 * C * 12;
@@ -65,9 +71,9 @@ static int checkCuts(int C, int F, int H, int W) {
   float *bias = malloc(sizeof(float) * F);
   uint32_t r = 12345;
   for (size_t i = 0; i < xs; ++i)
-    x[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+    x[i] = nextValue(&r);
   for (size_t i = 0; i < us; ++i)
-    u[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+    u[i] = nextValue(&r);
   for (int f = 0; f < F; ++f)
     bias[f] = (float)(f % 5);
   float *ys[2] = {y1, y2};

@@ -531,10 +531,8 @@ static void KG_NAME(wnUnitPanels)(const KG_NAME(wnJob) * j, int64_t unit,
 static inline void KG_NAME(wnUnitWork)(const KG_NAME(wnJob) * j,
                                        int64_t unit, int64_t *input,
                                        int64_t *perFilter) {
-  const int64_t block = unit % j->blocks;
-  const int64_t lanes =
-      KG_NAME(wnLanes)(j, KG_NAME(wnBlockStart)(j, j->kr, j->even, block + 1) -
-                              KG_NAME(wnBlockStart)(j, j->kr, j->even, block));
+  int64_t th0, rb, lanes;
+  KG_NAME(wnBlockRows)(j, unit % j->blocks, &th0, &rb, &lanes);
   *input = 36 * lanes * j->C;
   *perFilter = lanes * (j->C + 3);
 }
