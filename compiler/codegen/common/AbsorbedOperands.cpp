@@ -1,6 +1,8 @@
 //===- AbsorbedOperands.cpp - What a convolution kernel takes over --------===//
 
 #include "compiler/codegen/common/AbsorbedOperands.h"
+
+#include <functional>
 #include "compiler/codegen/common/KilnCodegen.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -8,6 +10,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <functional>
 
 using namespace mlir;
 
@@ -175,18 +179,24 @@ matchPaddedInput(Operation *conv, Value x, unsigned firstSpatialDim,
 /// The one op that writes the fresh buffer `y` before `conv` (which may
 /// write it through a view read otherwise only after `conv`), or null.
 static Operation *soleWriterBefore(Operation *conv, Value y) {
-  if (!y.getDefiningOp<memref::AllocOp>())
+  // y is an allocation, or a slice of one (a Concat's, where
+  // kiln-forward-copied-buffers put it).
+  Value buffer = y;
+  if (auto slice = y.getDefiningOp<memref::SubViewOp>())
+    buffer = slice.getSource();
+  if (!buffer.getDefiningOp<memref::AllocOp>())
     return nullptr;
   Block *block = conv->getBlock();
   Operation *init = nullptr;
-  // A view of y that conv writes through, read otherwise only after conv
-  // (the expand back to y's shape that is returned), is conv's access to y.
-  auto viewForConv = [&](Operation *user) {
+  // A view of y that conv writes through (maybe through more views), read
+  // otherwise only after conv (the expand back to y's shape that is
+  // returned), is conv's access to y.
+  std::function<bool(Operation *)> viewForConv = [&](Operation *user) {
     if (!isa<ViewLikeOpInterface>(user) || user->getBlock() != block)
       return false;
     bool usedByConv = false;
     for (Operation *viewUser : user->getUsers()) {
-      if (viewUser == conv) {
+      if (viewUser == conv || viewForConv(viewUser)) {
         usedByConv = true;
         continue;
       }
@@ -208,6 +218,21 @@ static Operation *soleWriterBefore(Operation *conv, Value y) {
       return nullptr;
     init = user;
   }
+  // The rest of a sliced buffer is not touched between the two either.
+  if (init && buffer != y)
+    for (Operation *op = init->getNextNode(); op != conv;
+         op = op->getNextNode()) {
+      if (isMemoryEffectFree(op))
+        continue;
+      bool touched = false;
+      op->walk([&](Operation *nested) {
+        for (Value operand : nested->getOperands())
+          if (rootBuffer(operand) == buffer)
+            touched = true;
+      });
+      if (touched)
+        return nullptr;
+    }
   return init;
 }
 

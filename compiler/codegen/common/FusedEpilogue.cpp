@@ -202,10 +202,11 @@ private:
 };
 
 /// The buffer `view` reshapes (through collapse_shape and expand_shape, which
-/// keep every element's offset), or `view` itself.
+/// keep every element's offset, and casts), or `view` itself.
 Value reshapeSource(Value view) {
   while (Operation *def = view.getDefiningOp()) {
-    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(def))
+    if (!isa<memref::CollapseShapeOp, memref::ExpandShapeOp, memref::CastOp>(
+            def))
       break;
     view = def->getOperand(0);
   }
@@ -280,13 +281,17 @@ bool canTakeOver(Value root, Value fresh, linalg::GenericOp generic,
 std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
   Value root = reshapeSource(output);
   auto type = dyn_cast<MemRefType>(root.getType());
-  if (!type || !type.getLayout().isIdentity() ||
-      !type.getElementType().isF32())
+  if (!type || !type.getElementType().isF32())
     return std::nullopt;
-  // The first op after `op` that touches the output.
+  // The output may be a slice of a larger buffer (a Concat's, where
+  // kiln-forward-copied-buffers put it): computed in place only, without a
+  // residual, which would have to share its strides.
+  bool identity = type.getLayout().isIdentity();
+  // The first op after `op` that touches the output (any part of the
+  // buffer it is a slice of).
   auto generic = [&]() -> linalg::GenericOp {
     for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
-      if (touches(next, root))
+      if (!isMemoryEffectFree(next) && touches(next, rootBuffer(root)))
         return dyn_cast<linalg::GenericOp>(next);
     return nullptr;
   }();
@@ -303,7 +308,7 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
   Value init = generic.getDpsInits()[0];
   Value fresh = reshapeSource(init);
   Type viewType = init.getType();
-  if (fresh != root && !canTakeOver(root, fresh, generic, init))
+  if (fresh != root && (!identity || !canTakeOver(root, fresh, generic, init)))
     return std::nullopt;
   Block *body = generic.getBlock();
   Value x, residual, residualArg;
@@ -336,7 +341,7 @@ std::optional<AbsorbedEpilogue> matchEpilogue(Operation *op, Value output) {
     // output, so it must be another buffer holding at the kernel what it
     // holds at the generic.
     Value residualRoot = rootBuffer(v);
-    if (residual || residualRoot == root ||
+    if (!identity || residual || residualRoot == root ||
         !DominanceInfo().properlyDominates(v, op) ||
         !keptBetween(op, generic, residualRoot))
       return std::nullopt;

@@ -53,6 +53,8 @@ struct AbsorbedEpilogue {
 /// generic computing act(output + residual) into `output` in place (or into
 /// a fresh buffer `output` can replace), with `output` and the residual in
 /// identity layouts of one type and the residual not written in between.
+/// An output that is a slice of a larger buffer (strided) takes an
+/// activation computed in place only, without a residual.
 std::optional<AbsorbedEpilogue> matchEpilogue(mlir::Operation *op,
                                               mlir::Value output);
 

@@ -80,6 +80,29 @@ def ShrinkBufferLifetimes
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def ForwardCopiedBuffers
+    : Pass<"kiln-forward-copied-buffers", "mlir::func::FuncOp"> {
+  let summary = "Let a buffer copied into a slice of another be that slice";
+  let description = [{
+    Bufferized, a Concat is a buffer for its result and a memref.copy of
+    each input into its slice: every input is computed into a buffer of its
+    own, then copied (a detector's C2f blocks copy the halves of a Split
+    back next to the bottlenecks' outputs). Run after One-Shot Bufferize and
+    before deallocation, this replaces an allocation S whose copies land in
+    a box of another allocation D, all at one offset, by a subview of D
+    there (strided), rebuilding S's views on it, and erases the copies, which
+    would then copy memory onto itself. Taken only where no op can tell:
+    S is not written after the first copy reads it, nothing but those
+    copies writes D's box, nothing reads it before the last copy, S does
+    not escape, and every use of S takes a strided layout (views, linalg
+    ops, copies, loads and stores). D's allocation moves up to S's where
+    its sizes allow. Reshapes that bufferization leaves in pairs (an
+    expand_shape of a collapse_shape) are seen through; a collapse of the
+    new view is taken only where its groups span D.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def ProtectInputs : Pass<"kiln-protect-inputs", "mlir::ModuleOp"> {
   let summary = "Mark the tensor arguments of public functions read-only";
   let description = [{

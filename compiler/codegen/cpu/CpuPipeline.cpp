@@ -81,6 +81,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   std::string approximate =
       options.optLevel >= 1 ? "kiln-approximate-math," : "";
   std::string profile = options.profile ? "kiln-name-kernels," : "";
+  // O1+: a Concat's inputs are computed into its slices instead of being
+  // copied there.
+  std::string forward =
+      options.optLevel >= 1 ? "func.func(kiln-forward-copied-buffers)," : "";
   // Function boundaries use identity layouts: the runtime passes and
   // receives plain strided buffers.
   addPipeline(pm,
@@ -92,8 +96,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
               "allow-return-allocs-from-loops=1},"
               // Foralls (the directions of a bidirectional recurrence) are
               // parallel loops once their outputs are buffers.
-              "scf-forall-to-parallel,canonicalize,"
-              "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+              "scf-forall-to-parallel,canonicalize," +
+                  forward +
+                  "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
               // kiln.attention has no other lowering: at every level.
               "kiln-attention-ukernel," +
                   gemm + profile +

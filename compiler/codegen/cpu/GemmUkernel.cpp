@@ -149,6 +149,9 @@ struct GemmUkernelPass : kiln::impl::GemmUkernelBase<GemmUkernelPass> {
     OpOperand *c = op.getDpsInitOperand(0);
     AffineMap map = op.getMatchingIndexingMap(c);
     Value y = c->get();
+    // A slice of a Concat's buffer is collapsed, then cast to its strides.
+    while (auto cast = y.getDefiningOp<memref::CastOp>())
+      y = cast.getSource();
     auto collapse = y.getDefiningOp<memref::CollapseShapeOp>();
     if (collapse)
       y = collapse.getSrc();

@@ -9,6 +9,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 #include <cstring>
 
@@ -160,8 +162,8 @@ BufferArg getBufferArg(OpBuilder &b, Location loc, Value buffer) {
   return arg;
 }
 
-bool innerDimsContiguous(Value v, unsigned dims) {
-  auto type = cast<MemRefType>(v.getType());
+/// Whether the innermost `dims` dims of `v` are contiguous by its type.
+static bool innerDimsContiguousByType(MemRefType type, unsigned dims) {
   if (type.getLayout().isIdentity())
     return true;
   SmallVector<int64_t> strides;
@@ -180,6 +182,33 @@ bool innerDimsContiguous(Value v, unsigned dims) {
     }
   }
   return true;
+}
+
+bool innerDimsContiguous(Value v, unsigned dims) {
+  auto type = cast<MemRefType>(v.getType());
+  if (innerDimsContiguousByType(type, dims))
+    return true;
+  // A slice of a buffer with those dims contiguous (a Concat's, where
+  // kiln-forward-copied-buffers put an output of symbolic size) that spans
+  // it along all of them but the outermost: the type cannot say so.
+  if (auto cast = v.getDefiningOp<memref::CastOp>())
+    return innerDimsContiguous(cast.getSource(), dims);
+  auto view = v.getDefiningOp<memref::SubViewOp>();
+  if (!view || view.getSourceType().getRank() != type.getRank() ||
+      !llvm::all_of(view.getMixedStrides(),
+                    [](OpFoldResult s) { return isConstantIntValue(s, 1); }))
+    return false;
+  for (unsigned i = 0; i + 1 < dims; ++i) {
+    int64_t d = type.getRank() - 1 - i;
+    if (!isConstantIntValue(view.getMixedOffsets()[d], 0))
+      return false;
+    FailureOr<bool> full = ValueBoundsConstraintSet::areEqual(
+        ValueBoundsConstraintSet::Variable(view.getMixedSizes()[d]),
+        ValueBoundsConstraintSet::Variable(view.getSource(), d));
+    if (failed(full) || !*full)
+      return false;
+  }
+  return innerDimsContiguous(view.getSource(), dims);
 }
 
 Value allocIdentityCopy(OpBuilder &b, Location loc, Value v, bool copyIn) {

@@ -106,7 +106,8 @@ BufferArg getBufferArg(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value buffer);
 
 /// Whether the innermost `dims` dims of the buffer `v` are contiguous
-/// (row-major with unit stride), as far as its type says.
+/// (row-major with unit stride), as far as its type says or, for a slice
+/// of a buffer, as its offsets and sizes show.
 bool innerDimsContiguous(mlir::Value v, unsigned dims);
 
 /// A fresh buffer of `v`'s shape with an identity layout, holding a copy of

@@ -1,0 +1,235 @@
+// RUN: kiln-opt %s --split-input-file \
+// RUN:   --pass-pipeline="builtin.module(func.func(kiln-forward-copied-buffers))" \
+// RUN:   | FileCheck %s
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// A Concat of two computed inputs: each is computed into its slice of the
+// result, and the copies go.
+// CHECK-LABEL: func @concat
+// CHECK:         %[[D:.*]] = memref.alloc(%{{.*}}) : memref<2x48x?xf32>
+// CHECK:         %[[A:.*]] = memref.subview %[[D]][0, 0, 0] [2, 16, %{{.*}}] [1, 1, 1]
+// CHECK:         linalg.generic {{.*}} outs(%[[A]] : memref<2x16x?xf32, strided<[?, ?, 1]>>)
+// CHECK:         %[[B:.*]] = memref.subview %[[D]][0, 16, 0] [2, 32, %{{.*}}] [1, 1, 1]
+// CHECK:         linalg.generic {{.*}} outs(%[[B]] : memref<2x32x?xf32, strided<[?, ?, 1], offset: ?>>)
+// CHECK-NOT:     memref.copy
+// CHECK:         return %[[D]]
+func.func @concat(%x: memref<2x16x?xf32>, %y: memref<2x32x?xf32>, %n: index)
+    -> memref<2x48x?xf32> {
+  %a = memref.alloc(%n) : memref<2x16x?xf32>
+  linalg.generic {indexing_maps = [#id, #id],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x16x?xf32>) outs(%a : memref<2x16x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  %b = memref.alloc(%n) : memref<2x32x?xf32>
+  linalg.generic {indexing_maps = [#id, #id],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%y : memref<2x32x?xf32>) outs(%b : memref<2x32x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.exp %in : f32
+    linalg.yield %r : f32
+  }
+  %d = memref.alloc(%n) : memref<2x48x?xf32>
+  %d0 = memref.subview %d[0, 0, 0] [2, 16, %n] [1, 1, 1]
+      : memref<2x48x?xf32> to memref<2x16x?xf32, strided<[?, ?, 1]>>
+  memref.copy %a, %d0 : memref<2x16x?xf32> to memref<2x16x?xf32, strided<[?, ?, 1]>>
+  %d1 = memref.subview %d[0, 16, 0] [2, 32, %n] [1, 1, 1]
+      : memref<2x48x?xf32> to memref<2x32x?xf32, strided<[?, ?, 1], offset: ?>>
+  memref.copy %b, %d1 : memref<2x32x?xf32> to memref<2x32x?xf32, strided<[?, ?, 1], offset: ?>>
+  return %d : memref<2x48x?xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// The halves of a Split copied side by side (a C2f block) land at one
+// offset: the buffer they split becomes that slice, read there afterwards
+// too. The Concat's buffer is allocated before it.
+// CHECK-LABEL: func @split_halves
+// CHECK:         %[[D:.*]] = memref.alloc() : memref<1x24x8xf32>
+// CHECK:         %[[S:.*]] = memref.subview %[[D]][0, 8, 0] [1, 16, 8] [1, 1, 1]
+// CHECK:         linalg.generic {{.*}} outs(%[[S]] :
+// CHECK:         %[[H1:.*]] = memref.subview %[[S]][0, 8, 0] [1, 8, 8] [1, 1, 1]
+// CHECK:         linalg.generic {{.*}} ins(%[[H1]] :
+// CHECK-NOT:     memref.copy
+// CHECK:         return %[[D]]
+func.func @split_halves(%x: memref<1x16x8xf32>) -> memref<1x24x8xf32> {
+  %s = memref.alloc() : memref<1x16x8xf32>
+  linalg.generic {indexing_maps = [#id, #id],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x16x8xf32>) outs(%s : memref<1x16x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  %h0 = memref.subview %s[0, 0, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  %h1 = memref.subview %s[0, 8, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>
+  %t = memref.alloc() : memref<1x8x8xf32>
+  linalg.generic {indexing_maps = [#id, #id],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%h1 : memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>)
+      outs(%t : memref<1x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.exp %in : f32
+    linalg.yield %r : f32
+  }
+  %d = memref.alloc() : memref<1x24x8xf32>
+  %d0 = memref.subview %d[0, 8, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x24x8xf32> to memref<1x8x8xf32, strided<[192, 8, 1], offset: 64>>
+  memref.copy %h0, %d0 : memref<1x8x8xf32, strided<[128, 8, 1]>>
+      to memref<1x8x8xf32, strided<[192, 8, 1], offset: 64>>
+  %d1 = memref.subview %d[0, 16, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x24x8xf32> to memref<1x8x8xf32, strided<[192, 8, 1], offset: 128>>
+  memref.copy %h1, %d1 : memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>
+      to memref<1x8x8xf32, strided<[192, 8, 1], offset: 128>>
+  %d2 = memref.subview %d[0, 0, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x24x8xf32> to memref<1x8x8xf32, strided<[192, 8, 1]>>
+  memref.copy %t, %d2 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[192, 8, 1]>>
+  return %d : memref<1x24x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// A kernel's output R and its activation into S, which is copied: the
+// activation is made to run in place on R, and R lands in the Concat, so
+// the kernel can take the activation over (kiln-gemm-ukernel).
+// CHECK-LABEL: func @activation_in_place
+// CHECK:         %[[D:.*]] = memref.alloc() : memref<1x32x8xf32>
+// CHECK:         %[[R:.*]] = memref.subview %[[D]][0, 0, 0] [1, 16, 8] [1, 1, 1]
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : memref<16x4xf32>, memref<4x8xf32>) outs(%[[C:.*]] :
+// CHECK:         linalg.generic {{.*}} ins(%[[C]] : {{.*}}) outs(%[[C]] :
+// CHECK-NOT:     memref.copy {{.*}} strided<[256, 8, 1]>>
+// CHECK:         memref.copy %{{.*}}, %{{.*}} : memref<1x16x8xf32> to memref<1x16x8xf32, strided<[256, 8, 1], offset: 128>>
+func.func @activation_in_place(%w: memref<16x4xf32>, %x: memref<4x8xf32>,
+                               %z: memref<1x16x8xf32>) -> memref<1x32x8xf32> {
+  %r = memref.alloc() : memref<1x16x8xf32>
+  %s = memref.alloc() : memref<1x16x8xf32>
+  %rc = memref.collapse_shape %r [[0, 1], [2]]
+      : memref<1x16x8xf32> into memref<16x8xf32>
+  linalg.matmul ins(%w, %x : memref<16x4xf32>, memref<4x8xf32>)
+      outs(%rc : memref<16x8xf32>)
+  %sc = memref.collapse_shape %s [[0, 1], [2]]
+      : memref<1x16x8xf32> into memref<16x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
+                                   affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%rc : memref<16x8xf32>) outs(%sc : memref<16x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %in : f32
+    linalg.yield %m : f32
+  }
+  %d = memref.alloc() : memref<1x32x8xf32>
+  %d0 = memref.subview %d[0, 0, 0] [1, 16, 8] [1, 1, 1]
+      : memref<1x32x8xf32> to memref<1x16x8xf32, strided<[256, 8, 1]>>
+  memref.copy %s, %d0 : memref<1x16x8xf32> to memref<1x16x8xf32, strided<[256, 8, 1]>>
+  %d1 = memref.subview %d[0, 16, 0] [1, 16, 8] [1, 1, 1]
+      : memref<1x32x8xf32> to memref<1x16x8xf32, strided<[256, 8, 1], offset: 128>>
+  memref.copy %z, %d1 : memref<1x16x8xf32> to memref<1x16x8xf32, strided<[256, 8, 1], offset: 128>>
+  return %d : memref<1x32x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// Not taken: S is written after the copy read it (the Concat holds the
+// value before), D's slice is written by something else first (a padded
+// input's fill), or read before the copy.
+// CHECK-LABEL: func @written_after_copy
+// CHECK:         memref.copy
+// CHECK-LABEL: func @slice_filled
+// CHECK:         memref.copy
+// CHECK-LABEL: func @slice_read_before
+// CHECK:         memref.copy
+func.func @written_after_copy(%x: memref<1x8x8xf32>) -> memref<1x16x8xf32> {
+  %s = memref.alloc() : memref<1x8x8xf32>
+  linalg.copy ins(%x : memref<1x8x8xf32>) outs(%s : memref<1x8x8xf32>)
+  %d = memref.alloc() : memref<1x16x8xf32>
+  %d0 = memref.subview %d[0, 0, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  memref.copy %s, %d0 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  %c = arith.constant 0.0 : f32
+  linalg.fill ins(%c : f32) outs(%s : memref<1x8x8xf32>)
+  %d1 = memref.subview %d[0, 8, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>
+  memref.copy %s, %d1 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>
+  return %d : memref<1x16x8xf32>
+}
+
+func.func @slice_filled(%x: memref<1x8x8xf32>) -> memref<1x8x10xf32> {
+  %s = memref.alloc() : memref<1x8x8xf32>
+  linalg.copy ins(%x : memref<1x8x8xf32>) outs(%s : memref<1x8x8xf32>)
+  %d = memref.alloc() : memref<1x8x10xf32>
+  %c = arith.constant 0.0 : f32
+  linalg.fill ins(%c : f32) outs(%d : memref<1x8x10xf32>)
+  %d0 = memref.subview %d[0, 0, 1] [1, 8, 8] [1, 1, 1]
+      : memref<1x8x10xf32> to memref<1x8x8xf32, strided<[80, 10, 1], offset: 1>>
+  memref.copy %s, %d0 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[80, 10, 1], offset: 1>>
+  return %d : memref<1x8x10xf32>
+}
+
+func.func @slice_read_before(%x: memref<1x8x8xf32>, %y: memref<1x16x8xf32>)
+    -> memref<1x16x8xf32> {
+  %s = memref.alloc() : memref<1x8x8xf32>
+  linalg.copy ins(%x : memref<1x8x8xf32>) outs(%s : memref<1x8x8xf32>)
+  %d = memref.alloc() : memref<1x16x8xf32>
+  linalg.copy ins(%d : memref<1x16x8xf32>) outs(%y : memref<1x16x8xf32>)
+  %d0 = memref.subview %d[0, 0, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  memref.copy %s, %d0 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  return %d : memref<1x16x8xf32>
+}
+
+// -----
+
+// Not taken: S is returned (its layout is the function's), S is copied to
+// two places (Concat(x, x)), or S is seen collapsed across the Concat's
+// axis, which a slice does not keep contiguous.
+// CHECK-LABEL: func @returned
+// CHECK:         memref.copy
+// CHECK-LABEL: func @copied_twice
+// CHECK-COUNT-2: memref.copy
+// CHECK-LABEL: func @collapsed_across_slice
+// CHECK:         memref.copy
+func.func @returned(%x: memref<1x8x8xf32>)
+    -> (memref<1x8x8xf32>, memref<1x16x8xf32>) {
+  %s = memref.alloc() : memref<1x8x8xf32>
+  linalg.copy ins(%x : memref<1x8x8xf32>) outs(%s : memref<1x8x8xf32>)
+  %d = memref.alloc() : memref<1x16x8xf32>
+  %d0 = memref.subview %d[0, 0, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  memref.copy %s, %d0 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  return %s, %d : memref<1x8x8xf32>, memref<1x16x8xf32>
+}
+
+func.func @copied_twice(%x: memref<1x8x8xf32>) -> memref<1x16x8xf32> {
+  %s = memref.alloc() : memref<1x8x8xf32>
+  linalg.copy ins(%x : memref<1x8x8xf32>) outs(%s : memref<1x8x8xf32>)
+  %d = memref.alloc() : memref<1x16x8xf32>
+  %d0 = memref.subview %d[0, 0, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  memref.copy %s, %d0 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1]>>
+  %d1 = memref.subview %d[0, 8, 0] [1, 8, 8] [1, 1, 1]
+      : memref<1x16x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>
+  memref.copy %s, %d1 : memref<1x8x8xf32> to memref<1x8x8xf32, strided<[128, 8, 1], offset: 64>>
+  return %d : memref<1x16x8xf32>
+}
+
+func.func @collapsed_across_slice(%x: memref<64xf32>) -> memref<2x8x8xf32> {
+  %s = memref.alloc() : memref<2x4x8xf32>
+  %c = memref.collapse_shape %s [[0, 1, 2]] : memref<2x4x8xf32> into memref<64xf32>
+  linalg.copy ins(%x : memref<64xf32>) outs(%c : memref<64xf32>)
+  %d = memref.alloc() : memref<2x8x8xf32>
+  %d0 = memref.subview %d[0, 0, 0] [2, 4, 8] [1, 1, 1]
+      : memref<2x8x8xf32> to memref<2x4x8xf32, strided<[64, 8, 1]>>
+  memref.copy %s, %d0 : memref<2x4x8xf32> to memref<2x4x8xf32, strided<[64, 8, 1]>>
+  return %d : memref<2x8x8xf32>
+}
