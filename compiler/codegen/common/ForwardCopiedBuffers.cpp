@@ -67,6 +67,26 @@ struct Box {
   SmallVector<OpFoldResult> offsets, sizes;
 };
 
+/// The box `view` takes of `source`, a box of an allocation: for a
+/// subview of the same rank with unit strides.
+std::optional<Box> subviewBox(memref::SubViewOp view,
+                              const std::optional<Box> &source) {
+  if (!source || view.getType().getRank() != view.getSourceType().getRank() ||
+      !llvm::all_of(view.getMixedStrides(),
+                    [](OpFoldResult s) { return isConstantIntValue(s, 1); }))
+    return std::nullopt;
+  Builder b(view);
+  Box box = *source;
+  for (auto [d, offset] : llvm::enumerate(view.getMixedOffsets())) {
+    std::optional<OpFoldResult> sum = addWithoutOps(b, box.offsets[d], offset);
+    if (!sum)
+      return std::nullopt;
+    box.offsets[d] = *sum;
+  }
+  box.sizes = view.getMixedSizes();
+  return box;
+}
+
 /// `v` before the memref.casts this pass puts after collapse_shapes.
 Value stripCasts(Value v) {
   while (auto cast = v.getDefiningOp<memref::CastOp>())
@@ -90,25 +110,8 @@ std::optional<Box> traceBox(Value v) {
   // The casts this pass puts after a collapse_shape.
   if (auto cast = v.getDefiningOp<memref::CastOp>())
     return traceBox(cast.getSource());
-  if (auto view = v.getDefiningOp<memref::SubViewOp>()) {
-    if (view.getType().getRank() != view.getSourceType().getRank() ||
-        !llvm::all_of(view.getMixedStrides(),
-                      [](OpFoldResult s) { return isConstantIntValue(s, 1); }))
-      return std::nullopt;
-    std::optional<Box> box = traceBox(view.getSource());
-    if (!box)
-      return std::nullopt;
-    Builder b(view);
-    for (auto [d, offset] : llvm::enumerate(view.getMixedOffsets())) {
-      std::optional<OpFoldResult> sum =
-          addWithoutOps(b, box->offsets[d], offset);
-      if (!sum)
-        return std::nullopt;
-      box->offsets[d] = *sum;
-    }
-    box->sizes = view.getMixedSizes();
-    return box;
-  }
+  if (auto view = v.getDefiningOp<memref::SubViewOp>())
+    return subviewBox(view, traceBox(view.getSource()));
   if (auto expand = v.getDefiningOp<memref::ExpandShapeOp>()) {
     auto collapse =
         stripCasts(expand.getSrc()).getDefiningOp<memref::CollapseShapeOp>();
@@ -356,25 +359,6 @@ private:
     return memref::SubViewOp::inferResultType(source, view.getMixedOffsets(),
                                               view.getMixedSizes(),
                                               view.getMixedStrides());
-  }
-
-  static std::optional<Box> subviewBox(memref::SubViewOp view,
-                                       const std::optional<Box> &box) {
-    if (!box || view.getType().getRank() != view.getSourceType().getRank() ||
-        !llvm::all_of(view.getMixedStrides(),
-                      [](OpFoldResult s) { return isConstantIntValue(s, 1); }))
-      return std::nullopt;
-    Builder b(view);
-    Box result = *box;
-    for (auto [d, offset] : llvm::enumerate(view.getMixedOffsets())) {
-      std::optional<OpFoldResult> sum =
-          addWithoutOps(b, result.offsets[d], offset);
-      if (!sum)
-        return std::nullopt;
-      result.offsets[d] = *sum;
-    }
-    result.sizes = view.getMixedSizes();
-    return result;
   }
 
   /// A collapse_shape's groups are contiguous in the new layout when, past
