@@ -1,8 +1,6 @@
 //===- AbsorbedOperands.cpp - What a convolution kernel takes over --------===//
 
 #include "compiler/codegen/common/AbsorbedOperands.h"
-
-#include <functional>
 #include "compiler/codegen/common/KilnCodegen.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -77,6 +75,17 @@ Value rootBuffer(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();
   return v;
+}
+
+bool touches(Operation *op, Value v) {
+  bool found = false;
+  op->walk([&](Operation *nested) {
+    for (Value operand : nested->getOperands())
+      if (rootBuffer(operand) == v)
+        found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
 }
 
 bool keptBetween(Operation *from, Operation *to, Value kept) {
@@ -222,15 +231,7 @@ static Operation *soleWriterBefore(Operation *conv, Value y) {
   if (init && buffer != y)
     for (Operation *op = init->getNextNode(); op != conv;
          op = op->getNextNode()) {
-      if (isMemoryEffectFree(op))
-        continue;
-      bool touched = false;
-      op->walk([&](Operation *nested) {
-        for (Value operand : nested->getOperands())
-          if (rootBuffer(operand) == buffer)
-            touched = true;
-      });
-      if (touched)
+      if (!isMemoryEffectFree(op) && touches(op, buffer))
         return nullptr;
     }
   return init;

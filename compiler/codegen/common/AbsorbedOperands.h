@@ -88,6 +88,9 @@ std::optional<AbsorbedBias> matchStart(mlir::Operation *conv, mlir::Value y,
 /// The buffer a view was taken from (through subviews, reshapes, casts).
 mlir::Value rootBuffer(mlir::Value v);
 
+/// Whether `op` or an op nested in it uses the buffer `v` or a view of it.
+bool touches(mlir::Operation *op, mlir::Value v);
+
 /// Whether `from` comes before `to` in one block and every op between them
 /// writes (or frees) only fresh allocations other than `kept`: what is read
 /// from `kept` at `to` is what was there at `from`. Ops with unknown

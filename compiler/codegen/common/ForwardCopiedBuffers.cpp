@@ -385,6 +385,19 @@ private:
   Box image;
 };
 
+/// Whether `alloc` (no layout symbols) is before `op` in their block, or
+/// could move there: its sizes are known at `op`.
+bool allocatableBefore(memref::AllocOp alloc, Operation *op) {
+  if (!alloc.getSymbolOperands().empty())
+    return false;
+  if (alloc->isBeforeInBlock(op))
+    return true;
+  DominanceInfo dominance(op->getParentOp());
+  return llvm::all_of(alloc.getDynamicSizes(), [&](Value size) {
+    return dominance.properlyDominates(size, op);
+  });
+}
+
 /// `v` seen through at most one collapse_shape: the allocation and the
 /// collapse (or null).
 std::pair<Value, memref::CollapseShapeOp> collapsedAllocation(Value v) {
@@ -471,14 +484,10 @@ memref::AllocOp computeInPlace(memref::AllocOp s, Block *block) {
   for (const Access &a : accesses)
     if (a.anchor != writer && a.anchor->isBeforeInBlock(writer))
       return nullptr;
-  if (!r->isBeforeInBlock(s)) {
-    DominanceInfo dominance(block->getParentOp());
-    if (!llvm::all_of(r.getDynamicSizes(), [&](Value size) {
-          return dominance.properlyDominates(size, s);
-        }))
-      return nullptr;
+  if (!allocatableBefore(r, s))
+    return nullptr;
+  if (!r->isBeforeInBlock(s))
     r->moveBefore(s);
-  }
   init->set(input->get());
   s.getResult().replaceAllUsesWith(r.getResult());
   s->erase();
@@ -592,29 +601,23 @@ struct ForwardCopiedBuffersPass
         return failure();
     }
 
-    // D is allocated before S's first use; its sizes must be known there.
-    DominanceInfo dominance(getOperation());
-    if (!d->isBeforeInBlock(s) &&
-        !llvm::all_of(d.getDynamicSizes(), [&](Value size) {
-          return dominance.properlyDominates(size, s);
-        }))
-      return failure();
-    if (!d.getSymbolOperands().empty())
+    // D is allocated before S's first use.
+    if (!allocatableBefore(d, s))
       return failure();
 
     Retyper retyper(image);
+    SmallVector<OpFoldResult> unitStrides(rank, b.getIndexAttr(1));
     MemRefType viewType = memref::SubViewOp::inferResultType(
-        d.getType(), image.offsets, image.sizes,
-        SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+        d.getType(), image.offsets, image.sizes, unitStrides);
     if (!retyper.accepts(s.getResult(), viewType, image))
       return failure();
 
     if (!d->isBeforeInBlock(s))
       d->moveBefore(s);
     OpBuilder builder(s);
-    Value view = memref::SubViewOp::create(
-        builder, s.getLoc(), viewType, d.getResult(), image.offsets,
-        image.sizes, SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+    Value view =
+        memref::SubViewOp::create(builder, s.getLoc(), viewType, d.getResult(),
+                                  image.offsets, image.sizes, unitStrides);
     // The copies now read and write the same memory.
     for (memref::CopyOp c : group)
       c->erase();

@@ -213,18 +213,6 @@ Value reshapeSource(Value view) {
   return view;
 }
 
-/// Whether `op` or an op nested in it uses `v` or a view of it.
-bool touches(Operation *op, Value v) {
-  bool found = false;
-  op->walk([&](Operation *nested) {
-    for (Value operand : nested->getOperands())
-      if (rootBuffer(operand) == v)
-        found = true;
-    return found ? WalkResult::interrupt() : WalkResult::advance();
-  });
-  return found;
-}
-
 /// Whether `root`, written by an op before `generic`, can stand for
 /// `fresh`, the buffer `generic` writes: `fresh` is an allocation of the
 /// same type that nothing touches before `generic`, and nothing but

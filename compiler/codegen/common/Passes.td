@@ -98,7 +98,11 @@ def ForwardCopiedBuffers
     ops, copies, loads and stores). D's allocation moves up to S's where
     its sizes allow. Reshapes that bufferization leaves in pairs (an
     expand_shape of a collapse_shape) are seen through; a collapse of the
-    new view is taken only where its groups span D.
+    new view is taken only where its groups span D. Where S is computed
+    by an elementwise generic from an allocation R of its type that dies
+    there (a kernel's output and its activation), the generic first runs
+    in place on R, which replaces S: the kernel then still takes the
+    activation over as an epilogue.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
