@@ -40,7 +40,6 @@ bool allParallelWithIdentityInit(linalg::LinalgOp op, Value buffer) {
          op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
 }
 
-/// Whether `op` writes +0.0 to every element of `buffer` and nothing else.
 /// Whether `op` fills all of `buffer` with one scalar that `isPad` accepts.
 bool isPadFill(Operation *op, Value buffer,
                llvm::function_ref<bool(Value)> isPad) {
@@ -186,8 +185,15 @@ matchPaddedInput(Operation *conv, Value x, unsigned firstSpatialDim,
 }
 
 /// The one op that writes the fresh buffer `y` before `conv` (which may
-/// write it through a view read otherwise only after `conv`), or null.
-static Operation *soleWriterBefore(Operation *conv, Value y) {
+/// write it through a view read otherwise only after `conv`), or null. It
+/// may write all of y through an expand_shape (a detection head's output,
+/// a slice of the Concat of its maps reshaped to rows of anchors, has its
+/// bias broadcast over the map's height and width): `written` is then that
+/// expand_shape, else y.
+static Operation *soleWriterBefore(Operation *conv, Value y,
+                                   Value *written = nullptr) {
+  if (written)
+    *written = y;
   // y is an allocation, or a slice of one (a Concat's, where
   // kiln-forward-copied-buffers put it).
   Value buffer = y;
@@ -223,6 +229,14 @@ static Operation *soleWriterBefore(Operation *conv, Value y) {
       return nullptr;
     if (conv->isBeforeInBlock(ancestor))
       continue;
+    if (auto expand = dyn_cast<memref::ExpandShapeOp>(user);
+        expand && written && expand->hasOneUse()) {
+      user = *expand->getUsers().begin();
+      ancestor = block->findAncestorOpInBlock(*user);
+      if (!ancestor || !ancestor->isBeforeInBlock(conv))
+        return nullptr;
+      *written = expand.getResult();
+    }
     if (init || user != ancestor)
       return nullptr;
     init = user;
@@ -239,10 +253,22 @@ static Operation *soleWriterBefore(Operation *conv, Value y) {
 
 std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
                                           ArrayRef<unsigned> channelDims) {
-  auto init = dyn_cast_or_null<linalg::GenericOp>(soleWriterBefore(conv, y));
-  if (!init || !allParallelWithIdentityInit(init, y) ||
+  Value written;
+  auto init =
+      dyn_cast_or_null<linalg::GenericOp>(soleWriterBefore(conv, y, &written));
+  if (!init || !allParallelWithIdentityInit(init, written) ||
       init.getNumDpsInputs() != 1)
     return std::nullopt;
+  // Through an expand_shape, each channel dim is a group of one dim there.
+  SmallVector<unsigned> dims(channelDims);
+  if (auto expand = written.getDefiningOp<memref::ExpandShapeOp>()) {
+    for (unsigned &dim : dims) {
+      ReassociationIndices group = expand.getReassociationIndices()[dim];
+      if (group.size() != 1)
+        return std::nullopt;
+      dim = group[0];
+    }
+  }
   Value bias = init.getDpsInputs()[0];
   auto biasType = dyn_cast<MemRefType>(bias.getType());
   AffineMap map = init.getMatchingIndexingMap(init.getDpsInputOperand(0));
@@ -250,7 +276,7 @@ std::optional<AbsorbedBias> matchBiasInit(Operation *conv, Value y,
       map.getNumResults() != channelDims.size() ||
       yieldedValue(init) != bias || !keptBetween(init, conv, rootBuffer(bias)))
     return std::nullopt;
-  for (auto [expr, dim] : llvm::zip(map.getResults(), channelDims))
+  for (auto [expr, dim] : llvm::zip(map.getResults(), dims))
     if (expr != getAffineDimExpr(dim, init.getContext()))
       return std::nullopt;
   return AbsorbedBias{bias, init};

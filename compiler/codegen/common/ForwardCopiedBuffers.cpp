@@ -11,10 +11,12 @@
 
 #include "compiler/codegen/common/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
@@ -247,15 +249,74 @@ LogicalResult collectAccesses(Value root, Block *block,
   return success();
 }
 
-/// Whether two boxes of one buffer provably do not overlap: apart along
-/// some dim where both are constant.
+/// Whether index `v` cannot be negative: a constant that is not, a size
+/// (a memref.dim, an allocation's size: a negative one would be undefined
+/// behaviour), or sums and products of such.
+bool nonNegative(Value v, int depth = 0) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return *c >= 0;
+  if (v.getDefiningOp<memref::DimOp>())
+    return true;
+  if (llvm::any_of(v.getUsers(), [&](Operation *user) {
+        auto alloc = dyn_cast<memref::AllocOp>(user);
+        return alloc && llvm::is_contained(alloc.getDynamicSizes(), v);
+      }))
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (depth < 8 && def && isa<arith::AddIOp, arith::MulIOp>(def))
+    return nonNegative(def->getOperand(0), depth + 1) &&
+           nonNegative(def->getOperand(1), depth + 1);
+  return false;
+}
+
+/// An index as a constant plus a sum of other values (through arith.addi).
+struct Sum {
+  int64_t constant = 0;
+  SmallVector<Value> terms;
+
+  void add(OpFoldResult ofr, int depth = 0) {
+    if (std::optional<int64_t> c = getConstantIntValue(ofr)) {
+      constant += *c;
+      return;
+    }
+    Value v = cast<Value>(ofr);
+    if (auto sum = v.getDefiningOp<arith::AddIOp>(); sum && depth < 16) {
+      add(sum.getLhs(), depth + 1);
+      add(sum.getRhs(), depth + 1);
+      return;
+    }
+    terms.push_back(v);
+  }
+};
+
+/// Whether `lhs` <= `rhs` for any values: `rhs` has every term of `lhs`,
+/// and what it has more cannot be negative. A Concat along a dynamic axis
+/// puts its k-th input at the sum of the sizes before it, so one input's
+/// end is at most the next one's start.
+bool provablyAtMost(const Sum &lhs, const Sum &rhs) {
+  SmallVector<Value> rest(rhs.terms);
+  for (Value term : lhs.terms) {
+    auto *it = llvm::find(rest, term);
+    if (it == rest.end())
+      return false;
+    rest.erase(it);
+  }
+  return lhs.constant <= rhs.constant &&
+         llvm::all_of(rest, [](Value v) { return nonNegative(v); });
+}
+
+/// Whether two boxes of one buffer provably do not overlap: one ends before
+/// the other starts along some dim.
 bool disjoint(const Box &a, const Box &b) {
   for (size_t d = 0; d < a.offsets.size(); ++d) {
-    std::optional<int64_t> ao = getConstantIntValue(a.offsets[d]),
-                           as = getConstantIntValue(a.sizes[d]),
-                           bo = getConstantIntValue(b.offsets[d]),
-                           bs = getConstantIntValue(b.sizes[d]);
-    if (ao && as && bo && bs && (*ao + *as <= *bo || *bo + *bs <= *ao))
+    auto endsBefore = [&](const Box &x, const Box &y) {
+      Sum end, start;
+      end.add(x.offsets[d]);
+      end.add(x.sizes[d]);
+      start.add(y.offsets[d]);
+      return provablyAtMost(end, start);
+    };
+    if (endsBefore(a, b) || endsBefore(b, a))
       return true;
   }
   return false;
@@ -265,12 +326,22 @@ bool disjoint(const Box &a, const Box &b) {
 /// uses of S's views are rebuilt on the box with its strided layout.
 class Retyper {
 public:
-  explicit Retyper(Box image) : image(std::move(image)) {}
+  /// `groups`: S is the image (of type `imageType`) expanded by them.
+  Retyper(Box image, MemRefType imageType,
+          std::optional<SmallVector<ReassociationIndices>> groups)
+      : image(std::move(image)), imageType(imageType),
+        groups(std::move(groups)) {}
 
   /// Whether every use of `v` (S or a view of it, replaced by a value of
   /// type `type`, `box` of D when it is one) takes the new layout.
-  bool accepts(Value v, MemRefType type, std::optional<Box> box) const {
+  bool accepts(Value v, MemRefType type, std::optional<Box> box,
+               bool isS = false) const {
     for (Operation *user : v.getUsers()) {
+      if (isS && undoesExpansion(user)) {
+        if (!accepts(user->getResult(0), imageType, image))
+          return false;
+        continue;
+      }
       if (auto view = dyn_cast<memref::SubViewOp>(user)) {
         if (view.getSource() != v)
           return false;
@@ -312,12 +383,15 @@ public:
   }
 
   /// Rebuilds the uses of `oldValue` on `newValue`.
-  void retype(Value oldValue, Value newValue) {
+  void retype(Value oldValue, Value newValue, bool isS = false) {
     for (OpOperand &use : llvm::make_early_inc_range(oldValue.getUses())) {
       Operation *user = use.getOwner();
       OpBuilder b(user);
       Value rebuilt;
-      if (auto view = dyn_cast<memref::SubViewOp>(user)) {
+      if (isS && undoesExpansion(user)) {
+        // The image itself.
+        rebuilt = newValue.getDefiningOp<memref::ExpandShapeOp>().getSrc();
+      } else if (auto view = dyn_cast<memref::SubViewOp>(user)) {
         rebuilt = memref::SubViewOp::create(
             b, view.getLoc(),
             subviewType(view, cast<MemRefType>(newValue.getType())), newValue,
@@ -351,6 +425,13 @@ public:
   }
 
 private:
+  /// A collapse_shape of S by the groups S was expanded by: the image.
+  bool undoesExpansion(Operation *user) const {
+    auto collapse = dyn_cast<memref::CollapseShapeOp>(user);
+    return collapse && groups &&
+           collapse.getReassociationIndices() == *groups;
+  }
+
   static MemRefType subviewType(memref::SubViewOp view, MemRefType source) {
     if (view.getType().getRank() != source.getRank())
       return memref::SubViewOp::inferRankReducedResultType(
@@ -383,19 +464,149 @@ private:
   }
 
   Box image;
+  MemRefType imageType;
+  std::optional<SmallVector<ReassociationIndices>> groups;
+};
+
+/// Index values as values available before an op: themselves where they
+/// are, else computed there again from what is (index arithmetic, and the
+/// sizes of allocations and of views of them, which `memref.dim`s read). A
+/// Concat's result along a dynamic axis is as long as its inputs together,
+/// read off their buffers after they are computed; its buffer moves up to
+/// the first input's, whose sizes it then adds itself. Without a builder it
+/// only says whether it can; with one, each value computed again replaces
+/// the old one everywhere (every use of which comes after the op), so what
+/// the IR proves of the boxes' offsets (see disjoint) still holds.
+class ValuesBefore {
+public:
+  ValuesBefore(Operation *op, OpBuilder *builder)
+      : op(op), builder(builder), dominance(op->getParentOp()) {}
+
+  FailureOr<Value> get(Value v, int depth = 0) {
+    if (dominance.properlyDominates(v, op))
+      return v;
+    if (Value known = rebuilt.lookup(v))
+      return known;
+    Operation *def = v.getDefiningOp();
+    if (!def || depth > 16 || def->getBlock() != op->getBlock())
+      return failure();
+    FailureOr<Value> result = failure();
+    if (auto dim = dyn_cast<memref::DimOp>(def))
+      if (std::optional<int64_t> index = dim.getConstantIndex())
+        result = dimOf(dim.getSource(), *index, def->getLoc(), depth);
+    if (failed(result) && isPure(def) && def->getNumResults() == 1 &&
+        def->getNumRegions() == 0) {
+      IRMapping mapping;
+      bool all = true;
+      for (Value operand : def->getOperands()) {
+        FailureOr<Value> at = get(operand, depth + 1);
+        if (failed(at)) {
+          all = false;
+          break;
+        }
+        if (builder)
+          mapping.map(operand, *at);
+      }
+      if (all)
+        result = builder ? builder->clone(*def, mapping)->getResult(0) : Value();
+    }
+    if (succeeded(result) && builder) {
+      v.replaceAllUsesWith(*result);
+      rebuilt[v] = *result;
+    }
+    return result;
+  }
+
+  FailureOr<OpFoldResult> get(OpFoldResult ofr) {
+    auto value = dyn_cast<Value>(ofr);
+    if (!value)
+      return ofr;
+    FailureOr<Value> at = get(value);
+    if (failed(at))
+      return failure();
+    return builder ? OpFoldResult(*at) : ofr;
+  }
+
+private:
+  /// Size `d` of `shaped`, an allocation or a view of one.
+  FailureOr<Value> dimOf(Value shaped, int64_t d, Location loc, int depth) {
+    auto type = cast<MemRefType>(shaped.getType());
+    auto size = [&](OpFoldResult ofr) -> FailureOr<Value> {
+      if (auto value = dyn_cast<Value>(ofr))
+        return get(value, depth + 1);
+      if (!builder)
+        return Value();
+      return arith::ConstantIndexOp::create(*builder, loc,
+                                            *getConstantIntValue(ofr))
+          .getResult();
+    };
+    if (!type.isDynamicDim(d))
+      return size(Builder(op).getIndexAttr(type.getDimSize(d)));
+    if (auto alloc = shaped.getDefiningOp<memref::AllocOp>())
+      return size(alloc.getDynamicSizes()[type.getDynamicDimIndex(d)]);
+    if (auto cast = shaped.getDefiningOp<memref::CastOp>())
+      return dimOf(cast.getSource(), d, loc, depth);
+    if (auto view = shaped.getDefiningOp<memref::SubViewOp>();
+        view && view.getType().getRank() == view.getSourceType().getRank())
+      return size(view.getMixedSizes()[d]);
+    auto collapse = shaped.getDefiningOp<memref::CollapseShapeOp>();
+    if (!collapse)
+      return failure();
+    Value product;
+    for (int64_t inner : collapse.getReassociationIndices()[d]) {
+      FailureOr<Value> part = dimOf(collapse.getSrc(), inner, loc, depth);
+      if (failed(part))
+        return failure();
+      if (builder)
+        product = product ? arith::MulIOp::create(*builder, loc, product, *part)
+                                .getResult()
+                          : *part;
+    }
+    return product;
+  }
+
+  Operation *op;
+  OpBuilder *builder;
+  DominanceInfo dominance;
+  DenseMap<Value, Value> rebuilt;
 };
 
 /// Whether `alloc` (no layout symbols) is before `op` in their block, or
-/// could move there: its sizes are known at `op`.
+/// could move there: its sizes are known at `op`, or can be computed there
+/// (see sizeBefore).
 bool allocatableBefore(memref::AllocOp alloc, Operation *op) {
   if (!alloc.getSymbolOperands().empty())
     return false;
   if (alloc->isBeforeInBlock(op))
     return true;
-  DominanceInfo dominance(op->getParentOp());
+  ValuesBefore before(op, nullptr);
   return llvm::all_of(alloc.getDynamicSizes(), [&](Value size) {
-    return dominance.properlyDominates(size, op);
+    return succeeded(before.get(size));
   });
+}
+
+/// `box` in values available before the op of `before`.
+FailureOr<Box> boxBefore(const Box &box, ValuesBefore &before) {
+  Box at{box.root, {}, {}};
+  for (auto [offset, size] : llvm::zip(box.offsets, box.sizes)) {
+    FailureOr<OpFoldResult> o = before.get(offset), s = before.get(size);
+    if (failed(o) || failed(s))
+      return failure();
+    at.offsets.push_back(*o);
+    at.sizes.push_back(*s);
+  }
+  return at;
+}
+
+/// Moves `alloc` right before `op` (see allocatableBefore), its sizes
+/// computed there again by `before` where they were not known yet.
+void moveAllocBefore(memref::AllocOp alloc, Operation *op,
+                     ValuesBefore &before) {
+  if (alloc->isBeforeInBlock(op))
+    return;
+  for (OpOperand &size : alloc.getDynamicSizesMutable())
+    size.set(*before.get(size.get()));
+  alloc->moveBefore(op);
 }
 
 /// `v` seen through at most one collapse_shape: the allocation and the
@@ -486,8 +697,9 @@ memref::AllocOp computeInPlace(memref::AllocOp s, Block *block) {
       return nullptr;
   if (!allocatableBefore(r, s))
     return nullptr;
-  if (!r->isBeforeInBlock(s))
-    r->moveBefore(s);
+  OpBuilder builder(s);
+  ValuesBefore before(s, &builder);
+  moveAllocBefore(r, s, before);
   init->set(input->get());
   s.getResult().replaceAllUsesWith(r.getResult());
   s->erase();
@@ -518,67 +730,32 @@ struct ForwardCopiedBuffersPass
   /// Makes S, the allocation `copy` reads, a box of D, the one it writes,
   /// where that changes nothing any op sees.
   LogicalResult forward(memref::CopyOp copy, Block *block) {
-    std::optional<Box> from = traceBox(copy.getSource()),
-                       to = traceBox(copy.getTarget());
-    if (!from || !to || from->root == to->root ||
-        from->root->getBlock() != block || to->root->getBlock() != block)
+    std::optional<Box> to = traceBox(copy.getTarget());
+    if (!to || to->root->getBlock() != block)
       return failure();
-    memref::AllocOp s = from->root, d = to->root;
+    std::optional<Box> from = traceBox(copy.getSource());
+    auto [whole, collapse] = collapsedAllocation(copy.getSource());
+    memref::AllocOp s =
+        from ? from->root
+             : (whole ? whole.getDefiningOp<memref::AllocOp>() : nullptr);
+    memref::AllocOp d = to->root;
+    if (!s || s == d || s->getBlock() != block)
+      return failure();
     // The copy now reads R: judge it again.
     if (computeInPlace(s, block))
       return forward(copy, block);
-    Builder b(copy);
-    int64_t rank = s.getType().getRank();
-    if (d.getType().getRank() != rank ||
-        s.getType().getElementType() != d.getType().getElementType() ||
+    if (s.getType().getElementType() != d.getType().getElementType() ||
         s.getType().getMemorySpace() != d.getType().getMemorySpace())
       return failure();
 
-    // Where S lands in D: the offset between the two boxes, the same for
-    // every copy from S to D.
-    auto offsetOf = [&](const Box &src,
-                        const Box &dst) -> std::optional<SmallVector<int64_t>> {
-      SmallVector<int64_t> delta;
-      for (int64_t i = 0; i < rank; ++i) {
-        std::optional<int64_t> so = getConstantIntValue(src.offsets[i]),
-                               dO = getConstantIntValue(dst.offsets[i]);
-        if (so && dO && *dO >= *so)
-          delta.push_back(*dO - *so);
-        else if (!so && !dO && src.offsets[i] == dst.offsets[i])
-          delta.push_back(0);
-        else
-          return std::nullopt;
-      }
-      return delta;
-    };
-    std::optional<SmallVector<int64_t>> delta = offsetOf(*from, *to);
-    if (!delta)
+    // Where S lands in D (a box of D of S's rank, or of its rank collapsed),
+    // and the copies that put it there.
+    Placement place;
+    if (!(from && placeByOffset(*from, *to, s, d, block, place)) &&
+        !(whole && placeWhole(copy, *to, s, collapse, place)))
       return failure();
-    Box image{d, {}, {}};
-    for (int64_t i = 0; i < rank; ++i) {
-      OpFoldResult sizeS = allocSize(s, i), sizeD = allocSize(d, i);
-      std::optional<int64_t> cs = getConstantIntValue(sizeS),
-                             cd = getConstantIntValue(sizeD);
-      bool fits = (*delta)[i] == 0 ? provablyEqual(sizeS, sizeD) ||
-                                         (cs && cd && *cs <= *cd)
-                                   : cs && cd && (*delta)[i] + *cs <= *cd;
-      if (!fits)
-        return failure();
-      image.offsets.push_back(b.getIndexAttr((*delta)[i]));
-      image.sizes.push_back(sizeS);
-    }
-
-    // The copies from S to D, all by that offset.
-    SmallVector<memref::CopyOp> group;
-    for (auto other : block->getOps<memref::CopyOp>()) {
-      std::optional<Box> src = traceBox(other.getSource()),
-                         dst = traceBox(other.getTarget());
-      if (!src || !dst || src->root != s || dst->root != d)
-        continue;
-      if (offsetOf(*src, *dst) != delta)
-        return failure();
-      group.push_back(other);
-    }
+    const Box &image = place.image;
+    SmallVector<memref::CopyOp> &group = place.group;
     Operation *first = group.front(), *last = group.back();
     auto inGroup = [&](Operation *op) { return llvm::is_contained(group, op); };
 
@@ -601,29 +778,137 @@ struct ForwardCopiedBuffersPass
         return failure();
     }
 
-    // D is allocated before S's first use.
-    if (!allocatableBefore(d, s))
+    // D is allocated before S's first use, and the box is known there.
+    ValuesBefore dryRun(s, nullptr);
+    if (!allocatableBefore(d, s) || failed(boxBefore(image, dryRun)))
       return failure();
 
-    Retyper retyper(image);
-    SmallVector<OpFoldResult> unitStrides(rank, b.getIndexAttr(1));
+    Builder b(copy);
+    SmallVector<OpFoldResult> unitStrides(image.offsets.size(),
+                                          b.getIndexAttr(1));
     MemRefType viewType = memref::SubViewOp::inferResultType(
         d.getType(), image.offsets, image.sizes, unitStrides);
-    if (!retyper.accepts(s.getResult(), viewType, image))
+    // S is the slice itself, or the slice expanded back to S's shape.
+    MemRefType sType = viewType;
+    if (place.groups) {
+      FailureOr<MemRefType> expanded =
+          memref::ExpandShapeOp::computeExpandedType(
+              viewType, s.getType().getShape(), *place.groups);
+      if (failed(expanded))
+        return failure();
+      sType = *expanded;
+    }
+    Retyper retyper(image, viewType, place.groups);
+    if (!retyper.accepts(s.getResult(), sType, place.groups ? std::nullopt
+                                                          : std::optional(image),
+                         /*isS=*/true))
       return failure();
 
-    if (!d->isBeforeInBlock(s))
-      d->moveBefore(s);
     OpBuilder builder(s);
+    ValuesBefore before(s, &builder);
+    moveAllocBefore(d, s, before);
+    Box at = *boxBefore(image, before);
     Value view =
         memref::SubViewOp::create(builder, s.getLoc(), viewType, d.getResult(),
-                                  image.offsets, image.sizes, unitStrides);
+                                  at.offsets, at.sizes, unitStrides);
+    if (place.groups) {
+      SmallVector<OpFoldResult> shape;
+      for (int64_t i = 0, e = s.getType().getRank(); i < e; ++i)
+        shape.push_back(allocSize(s, i));
+      view = memref::ExpandShapeOp::create(builder, s.getLoc(), sType, view,
+                                           *place.groups, shape);
+    }
     // The copies now read and write the same memory.
     for (memref::CopyOp c : group)
       c->erase();
-    retyper.retype(s.getResult(), view);
+    retyper.retype(s.getResult(), view, /*isS=*/true);
     s->erase();
     return success();
+  }
+
+  /// Where S goes in D and the copies that put it there.
+  struct Placement {
+    Box image;
+    SmallVector<memref::CopyOp> group;
+    /// Set where S is the image expanded by these groups (it was copied
+    /// through a collapse_shape).
+    std::optional<SmallVector<ReassociationIndices>> groups;
+  };
+
+  /// Boxes of S copied into D, all by one constant offset (the halves of a
+  /// Split side by side, a padded input): S is the box of D that offset
+  /// makes of all of S.
+  bool placeByOffset(const Box &from, const Box &to, memref::AllocOp s,
+                     memref::AllocOp d, Block *block, Placement &place) {
+    int64_t rank = s.getType().getRank();
+    if (d.getType().getRank() != rank)
+      return false;
+    auto offsetOf = [&](const Box &src,
+                        const Box &dst) -> std::optional<SmallVector<int64_t>> {
+      SmallVector<int64_t> delta;
+      for (int64_t i = 0; i < rank; ++i) {
+        std::optional<int64_t> so = getConstantIntValue(src.offsets[i]),
+                               dO = getConstantIntValue(dst.offsets[i]);
+        if (so && dO && *dO >= *so)
+          delta.push_back(*dO - *so);
+        else if (!so && !dO && src.offsets[i] == dst.offsets[i])
+          delta.push_back(0);
+        else
+          return std::nullopt;
+      }
+      return delta;
+    };
+    std::optional<SmallVector<int64_t>> delta = offsetOf(from, to);
+    if (!delta)
+      return false;
+    Builder b(s);
+    Box image{d, {}, {}};
+    for (int64_t i = 0; i < rank; ++i) {
+      OpFoldResult sizeS = allocSize(s, i), sizeD = allocSize(d, i);
+      std::optional<int64_t> cs = getConstantIntValue(sizeS),
+                             cd = getConstantIntValue(sizeD);
+      bool fits = (*delta)[i] == 0 ? provablyEqual(sizeS, sizeD) ||
+                                         (cs && cd && *cs <= *cd)
+                                   : cs && cd && (*delta)[i] + *cs <= *cd;
+      if (!fits)
+        return false;
+      image.offsets.push_back(b.getIndexAttr((*delta)[i]));
+      image.sizes.push_back(sizeS);
+    }
+    SmallVector<memref::CopyOp> group;
+    for (auto other : block->getOps<memref::CopyOp>()) {
+      std::optional<Box> src = traceBox(other.getSource()),
+                         dst = traceBox(other.getTarget());
+      if (!src || !dst || src->root != s || dst->root != d)
+        continue;
+      if (offsetOf(*src, *dst) != delta)
+        return false;
+      group.push_back(other);
+    }
+    place = {std::move(image), std::move(group), std::nullopt};
+    return true;
+  }
+
+  /// All of S copied, as it is or through a collapse_shape, into a box of D
+  /// at any offset (a Concat's input along a dynamic axis, a detection
+  /// head's maps reshaped to rows of anchors): S is that box, expanded
+  /// back to S's shape where it was collapsed. The box lies inside D
+  /// because the copy's target does.
+  bool placeWhole(memref::CopyOp copy, const Box &to, memref::AllocOp s,
+                  memref::CollapseShapeOp collapse, Placement &place) {
+    auto sourceType = cast<MemRefType>(copy.getSource().getType());
+    if (static_cast<int64_t>(to.offsets.size()) != sourceType.getRank())
+      return false;
+    Builder b(copy);
+    Box image = to;
+    // S's static sizes rather than the copy's values for them.
+    for (int64_t i = 0, e = sourceType.getRank(); i < e; ++i)
+      if (!sourceType.isDynamicDim(i))
+        image.sizes[i] = b.getIndexAttr(sourceType.getDimSize(i));
+    place = {std::move(image), {copy}, std::nullopt};
+    if (collapse)
+      place.groups = collapse.getReassociationIndices();
+    return true;
   }
 };
 

@@ -190,13 +190,19 @@ func.func @slice_read_before(%x: memref<1x8x8xf32>, %y: memref<1x16x8xf32>)
 
 // -----
 
-// Not taken: S is returned (its layout is the function's), S is copied to
-// two places (Concat(x, x)), or S is seen collapsed across the Concat's
-// axis, which a slice does not keep contiguous.
+// Not taken: S is returned (its layout is the function's), or S is seen
+// collapsed across the Concat's axis, which a slice does not keep
+// contiguous. S copied to two places (Concat(x, x)) becomes the first
+// slice, which the second copy then reads.
 // CHECK-LABEL: func @returned
 // CHECK:         memref.copy
 // CHECK-LABEL: func @copied_twice
-// CHECK-COUNT-2: memref.copy
+// CHECK:         %[[D:.*]] = memref.alloc() : memref<1x16x8xf32>
+// CHECK:         %[[S:.*]] = memref.subview %[[D]][0, 0, 0] [1, 8, 8]
+// CHECK:         linalg.copy ins(%{{.*}} : memref<1x8x8xf32>) outs(%[[S]] :
+// CHECK:         %[[D1:.*]] = memref.subview %[[D]][0, 8, 0] [1, 8, 8]
+// CHECK:         memref.copy %[[S]], %[[D1]]
+// CHECK-NOT:     memref.copy
 // CHECK-LABEL: func @collapsed_across_slice
 // CHECK:         memref.copy
 func.func @returned(%x: memref<1x8x8xf32>)
@@ -232,4 +238,107 @@ func.func @collapsed_across_slice(%x: memref<64xf32>) -> memref<2x8x8xf32> {
       : memref<2x8x8xf32> to memref<2x4x8xf32, strided<[64, 8, 1]>>
   memref.copy %s, %d0 : memref<2x4x8xf32> to memref<2x4x8xf32, strided<[64, 8, 1]>>
   return %d : memref<2x8x8xf32>
+}
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// A detection head: each scale's map [1, 8, h, w] is reshaped to rows of
+// anchors [1, 8, h * w] and concatenated along that dynamic axis. Each map
+// becomes its slice of the result, expanded back to [1, 8, h, w]; the
+// slices are apart because each starts where the sum of the sizes before
+// it ends. The result's buffer moves up to the first map's, its length
+// computed there from the maps' sizes.
+// CHECK-LABEL: func @anchors
+// CHECK-DAG:     %[[H0:.*]] = memref.dim %arg0, %c2
+// CHECK-DAG:     %[[W0:.*]] = memref.dim %arg0, %c3
+// CHECK-DAG:     %[[H1:.*]] = memref.dim %arg1, %c2
+// CHECK-DAG:     %[[W1:.*]] = memref.dim %arg1, %c3
+// CHECK-DAG:     %[[N0:.*]] = arith.muli %[[H0]], %[[W0]]
+// CHECK-DAG:     %[[N1:.*]] = arith.muli %[[H1]], %[[W1]]
+// CHECK:         %[[N:.*]] = arith.addi %[[N0]], %[[N1]]
+// CHECK:         %[[D:.*]] = memref.alloc(%[[N]]) : memref<1x8x?xf32>
+// CHECK:         %[[A:.*]] = memref.subview %[[D]][0, 0, 0] [1, 8, %[[N0]]]
+// CHECK:         %[[A4:.*]] = memref.expand_shape %[[A]] {{\[}}[0], [1], [2, 3]] output_shape [1, 8, %[[H0]], %[[W0]]]
+// CHECK:         linalg.generic {{.*}} outs(%[[A4]] :
+// CHECK:         %[[B:.*]] = memref.subview %[[D]][0, 0, %[[N0]]] [1, 8, %[[N1]]]
+// CHECK:         %[[B4:.*]] = memref.expand_shape %[[B]] {{\[}}[0], [1], [2, 3]] output_shape [1, 8, %[[H1]], %[[W1]]]
+// CHECK:         linalg.generic {{.*}} outs(%[[B4]] :
+// CHECK-NOT:     memref.copy
+// CHECK:         return %[[D]]
+func.func @anchors(%x: memref<1x8x?x?xf32>, %y: memref<1x8x?x?xf32>)
+    -> memref<1x8x?xf32> {
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %h0 = memref.dim %x, %c2 : memref<1x8x?x?xf32>
+  %w0 = memref.dim %x, %c3 : memref<1x8x?x?xf32>
+  %a = memref.alloc(%h0, %w0) : memref<1x8x?x?xf32>
+  linalg.generic {indexing_maps = [#id4, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x8x?x?xf32>) outs(%a : memref<1x8x?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  %ca = memref.collapse_shape %a [[0], [1], [2, 3]]
+      : memref<1x8x?x?xf32> into memref<1x8x?xf32>
+  %h1 = memref.dim %y, %c2 : memref<1x8x?x?xf32>
+  %w1 = memref.dim %y, %c3 : memref<1x8x?x?xf32>
+  %b = memref.alloc(%h1, %w1) : memref<1x8x?x?xf32>
+  linalg.generic {indexing_maps = [#id4, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x8x?x?xf32>) outs(%b : memref<1x8x?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.exp %in : f32
+    linalg.yield %r : f32
+  }
+  %cb = memref.collapse_shape %b [[0], [1], [2, 3]]
+      : memref<1x8x?x?xf32> into memref<1x8x?xf32>
+  %na = memref.dim %ca, %c2 : memref<1x8x?xf32>
+  %nb = memref.dim %cb, %c2 : memref<1x8x?xf32>
+  %n = arith.addi %na, %nb : index
+  %d = memref.alloc(%n) : memref<1x8x?xf32>
+  %da = memref.subview %d[0, 0, 0] [1, 8, %na] [1, 1, 1]
+      : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1]>>
+  memref.copy %ca, %da : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1]>>
+  %db = memref.subview %d[0, 0, %na] [1, 8, %nb] [1, 1, 1]
+      : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1], offset: ?>>
+  memref.copy %cb, %db : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1], offset: ?>>
+  return %d : memref<1x8x?xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// Not taken: slices at offsets nothing relates (a function argument, and
+// a size that may be more than it) may overlap, and the first is filled
+// after S is computed.
+// CHECK-LABEL: func @offsets_unrelated
+// CHECK:         linalg.generic {{.*}} outs(%[[S:.*]] : memref<1x8x?xf32>)
+// CHECK:         linalg.fill
+// CHECK:         memref.copy %[[S]],
+func.func @offsets_unrelated(%x: memref<1x8x?xf32>, %o: index, %m: index)
+    -> memref<1x8x?xf32> {
+  %c2 = arith.constant 2 : index
+  %n = memref.dim %x, %c2 : memref<1x8x?xf32>
+  %s = memref.alloc(%n) : memref<1x8x?xf32>
+  linalg.generic {indexing_maps = [#id, #id],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x8x?xf32>) outs(%s : memref<1x8x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  %t = arith.addi %o, %n : index
+  %d = memref.alloc(%t) : memref<1x8x?xf32>
+  %zero = arith.constant 0.0 : f32
+  %d0 = memref.subview %d[0, 0, 0] [1, 8, %m] [1, 1, 1]
+      : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1]>>
+  linalg.fill ins(%zero : f32) outs(%d0 : memref<1x8x?xf32, strided<[?, ?, 1]>>)
+  %d1 = memref.subview %d[0, 0, %o] [1, 8, %n] [1, 1, 1]
+      : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1], offset: ?>>
+  memref.copy %s, %d1 : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1], offset: ?>>
+  return %d : memref<1x8x?xf32>
 }

@@ -193,6 +193,35 @@ func.func @conv_bias(%w: memref<4x3xf32>, %x: memref<1x3x36xf32>, %b: memref<4xf
 
 // -----
 
+// A detection head's pointwise convolution computed into its slice of the
+// Concat of the heads' anchors (kiln-forward-copied-buffers): C is the
+// slice, and the bias was broadcast into it expanded back to the map's
+// height and width. The kernel still starts C from the bias.
+// CHECK-LABEL: func.func @conv_bias_in_slice(
+// CHECK-NOT:     linalg.generic
+// CHECK:         call @kiln_sgemm_bias_avx2(
+// CHECK-NOT:     linalg.generic
+#bcasts = affine_map<(n, f, h, w) -> (f)>
+#id4s = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @conv_bias_in_slice(%w: memref<4x3xf32>, %x: memref<1x3x36xf32>, %b: memref<4xf32>, %o: index, %t: index) -> memref<1x4x?xf32> {
+  %d = memref.alloc(%t) : memref<1x4x?xf32>
+  %c = memref.subview %d[0, 0, %o] [1, 4, 36] [1, 1, 1] : memref<1x4x?xf32> to memref<1x4x36xf32, strided<[?, ?, 1], offset: ?>>
+  %y = memref.expand_shape %c [[0], [1], [2, 3]] output_shape [1, 4, 6, 6] : memref<1x4x36xf32, strided<[?, ?, 1], offset: ?>> into memref<1x4x6x6xf32, strided<[?, ?, 6, 1], offset: ?>>
+  linalg.generic {indexing_maps = [#bcasts, #id4s], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<4xf32>) outs(%y : memref<1x4x6x6xf32, strided<[?, ?, 6, 1], offset: ?>>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(n, f, p, k) -> (f, k)>, affine_map<(n, f, p, k) -> (n, k, p)>, affine_map<(n, f, p, k) -> (n, f, p)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"], kiln.lowering_config = #kiln.lowering_config<gemm_ukernel, avx2>} ins(%w, %x : memref<4x3xf32>, memref<1x3x36xf32>) outs(%c : memref<1x4x36xf32, strided<[?, ?, 1], offset: ?>>) {
+  ^bb0(%a: f32, %bb: f32, %acc: f32):
+    %m = arith.mulf %a, %bb : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return %d : memref<1x4x?xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @col_bias(
 // CHECK:         linalg.generic
 // CHECK:         call @kiln_sgemm_avx2(
