@@ -103,6 +103,16 @@ def ForwardCopiedBuffers
     there (a kernel's output and its activation), the generic first runs
     in place on R, which replaces S: the kernel then still takes the
     activation over as an epilogue.
+
+    S copied whole, as it is or through a collapse_shape, becomes the box
+    its copy writes at any offset, expanded back to S's shape where it was
+    collapsed: a detection head's maps [N, C, h, w] reshaped to rows of
+    anchors and concatenated along that dynamic axis are computed into
+    their rows of the result. Boxes at symbolic offsets are apart where one
+    ends (a sum of values) at most where the other starts, what the start
+    has more being sizes (dims, allocation sizes, their sums and products);
+    D's sizes, and the box, are computed again before S where they were
+    read off the inputs' buffers after it.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
