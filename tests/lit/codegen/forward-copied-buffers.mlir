@@ -342,3 +342,51 @@ func.func @offsets_unrelated(%x: memref<1x8x?xf32>, %o: index, %m: index)
   memref.copy %s, %d1 : memref<1x8x?xf32> to memref<1x8x?xf32, strided<[?, ?, 1], offset: ?>>
   return %d : memref<1x8x?xf32>
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// The same with static sizes: the maps are copied through collapse_shapes
+// at constant offsets.
+// CHECK-LABEL: func @anchors_static
+// CHECK:         %[[D:.*]] = memref.alloc() : memref<1x8x20xf32>
+// CHECK:         %[[A:.*]] = memref.subview %[[D]][0, 0, 0] [1, 8, 16] [1, 1, 1]
+// CHECK:         %[[A4:.*]] = memref.expand_shape %[[A]] {{\[}}[0], [1], [2, 3]] output_shape [1, 8, 4, 4]
+// CHECK-SAME:      into memref<1x8x4x4xf32, strided<[160, 20, 4, 1]>>
+// CHECK:         linalg.generic {{.*}} outs(%[[A4]] :
+// CHECK:         %[[B:.*]] = memref.subview %[[D]][0, 0, 16] [1, 8, 4] [1, 1, 1]
+// CHECK:         %[[B4:.*]] = memref.expand_shape %[[B]] {{\[}}[0], [1], [2, 3]] output_shape [1, 8, 2, 2]
+// CHECK:         linalg.generic {{.*}} outs(%[[B4]] :
+// CHECK-NOT:     memref.copy
+func.func @anchors_static(%x: memref<1x8x4x4xf32>, %y: memref<1x8x2x2xf32>)
+    -> memref<1x8x20xf32> {
+  %a = memref.alloc() : memref<1x8x4x4xf32>
+  linalg.generic {indexing_maps = [#id4, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x8x4x4xf32>) outs(%a : memref<1x8x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  }
+  %ca = memref.collapse_shape %a [[0], [1], [2, 3]]
+      : memref<1x8x4x4xf32> into memref<1x8x16xf32>
+  %b = memref.alloc() : memref<1x8x2x2xf32>
+  linalg.generic {indexing_maps = [#id4, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x8x2x2xf32>) outs(%b : memref<1x8x2x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.exp %in : f32
+    linalg.yield %r : f32
+  }
+  %cb = memref.collapse_shape %b [[0], [1], [2, 3]]
+      : memref<1x8x2x2xf32> into memref<1x8x4xf32>
+  %d = memref.alloc() : memref<1x8x20xf32>
+  %da = memref.subview %d[0, 0, 0] [1, 8, 16] [1, 1, 1]
+      : memref<1x8x20xf32> to memref<1x8x16xf32, strided<[160, 20, 1]>>
+  memref.copy %ca, %da : memref<1x8x16xf32> to memref<1x8x16xf32, strided<[160, 20, 1]>>
+  %db = memref.subview %d[0, 0, 16] [1, 8, 4] [1, 1, 1]
+      : memref<1x8x20xf32> to memref<1x8x4xf32, strided<[160, 20, 1], offset: 16>>
+  memref.copy %cb, %db : memref<1x8x4xf32> to memref<1x8x4xf32, strided<[160, 20, 1], offset: 16>>
+  return %d : memref<1x8x20xf32>
+}
