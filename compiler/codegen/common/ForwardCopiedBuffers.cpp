@@ -540,10 +540,10 @@ private:
                                             *getConstantIntValue(ofr))
           .getResult();
     };
+    if (auto alloc = shaped.getDefiningOp<memref::AllocOp>())
+      return size(allocSize(alloc, d));
     if (!type.isDynamicDim(d))
       return size(Builder(op).getIndexAttr(type.getDimSize(d)));
-    if (auto alloc = shaped.getDefiningOp<memref::AllocOp>())
-      return size(alloc.getDynamicSizes()[type.getDynamicDimIndex(d)]);
     if (auto cast = shaped.getDefiningOp<memref::CastOp>())
       return dimOf(cast.getSource(), d, loc, depth);
     if (auto view = shaped.getDefiningOp<memref::SubViewOp>();
@@ -573,7 +573,7 @@ private:
 
 /// Whether `alloc` (no layout symbols) is before `op` in their block, or
 /// could move there: its sizes are known at `op`, or can be computed there
-/// (see sizeBefore).
+/// (see ValuesBefore).
 bool allocatableBefore(memref::AllocOp alloc, Operation *op) {
   if (!alloc.getSymbolOperands().empty())
     return false;
