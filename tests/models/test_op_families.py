@@ -1086,7 +1086,8 @@ def check(kiln, case, opt_level):
     return check_against_onnxruntime(
         kiln, model, feeds,
         [f"-O{opt_level}", *([] if case.static else ["--all-dynamic"]), *case.args],
-        rtol=case.rtol, atol=case.atol, name="m")
+        rtol=case.rtol, atol=case.atol, name="m",
+        exact_reference=case.op in ("MatMulInteger", "QLinearMatMul"))
 
 
 def main():

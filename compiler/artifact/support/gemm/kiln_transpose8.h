@@ -63,8 +63,7 @@ static inline void KG_NAME(store8n)(float *p, __m256 v, int64_t n) {
 #if KG_W == 16
   _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), _mm512_castps256_ps512(v));
 #else
-  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), idx), v);
+  kg_storen(p, v, n); /* not a masked store: see kiln_sgemm_avx2.c */
 #endif
 }
 
