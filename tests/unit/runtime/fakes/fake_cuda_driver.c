@@ -414,12 +414,67 @@ struct HostBlock {
               const void *c, void *d);
 };
 
+/* A fiber's saved context. On x86-64 a stack pointer, switched by a few
+ * instructions (fiberSwitch below): glibc's swapcontext saves and restores
+ * the signal mask with a system call on every switch, and with a switch
+ * per thread per barrier a convolution in shared-memory tiles made
+ * millions of them (light_zfnet512 ran past the conformance runner's 300 s
+ * on a VM whose system calls are slow, in swapcontext 80% of its time).
+ * Elsewhere ucontext. */
+#if defined(__x86_64__)
+typedef struct {
+  void *sp;
+} FiberContext;
+/* Saves the callee-saved registers, MXCSR and the x87 control word on the
+ * current stack and its pointer in *from, then resumes `to`. */
+void kilnFakeFiberSwitch(void **from, void *to);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type kilnFakeFiberSwitch, @function\n"
+        "kilnFakeFiberSwitch:\n"
+        "  pushq %rbp\n"
+        "  pushq %rbx\n"
+        "  pushq %r12\n"
+        "  pushq %r13\n"
+        "  pushq %r14\n"
+        "  pushq %r15\n"
+        "  subq $8, %rsp\n"
+        "  stmxcsr (%rsp)\n"
+        "  fnstcw 4(%rsp)\n"
+        "  movq %rsp, (%rdi)\n"
+        "  movq %rsi, %rsp\n"
+        "  ldmxcsr (%rsp)\n"
+        "  fldcw 4(%rsp)\n"
+        "  addq $8, %rsp\n"
+        "  popq %r15\n"
+        "  popq %r14\n"
+        "  popq %r13\n"
+        "  popq %r12\n"
+        "  popq %rbx\n"
+        "  popq %rbp\n"
+        "  ret\n"
+        ".size kilnFakeFiberSwitch, .-kilnFakeFiberSwitch\n");
+/* Where a new fiber's first switch returns to: fiberStart (below) with the
+ * stack aligned as after a call. */
+void kilnFakeFiberEntry(void);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type kilnFakeFiberEntry, @function\n"
+        "kilnFakeFiberEntry:\n"
+        "  subq $8, %rsp\n"
+        "  call kilnFakeFiberStart\n"
+        "  ud2\n"
+        ".size kilnFakeFiberEntry, .-kilnFakeFiberEntry\n");
+#else
+typedef ucontext_t FiberContext;
+#endif
+
 enum { FIBER_READY, FIBER_AT_BARRIER, FIBER_AT_WARP_STEP, FIBER_DONE };
 enum { MAX_THREADS = 1024, WARP = 32, WORKGROUP_BYTES = 48 * 1024 };
 enum { FIBER_STACK = 256 * 1024 };
 
 typedef struct Fiber {
-  ucontext_t context;
+  FiberContext context;
   int64_t ids[18];
   int state;
 } Fiber;
@@ -428,7 +483,7 @@ typedef struct Fiber {
  * threads at once). */
 typedef struct FiberBlock {
   HostBlock block; /* first: the host copy's pointer is the FiberBlock's */
-  ucontext_t scheduler;
+  FiberContext scheduler;
   Fiber fibers[MAX_THREADS];
   uint64_t slots[MAX_THREADS];
   const void *mmaSlots[MAX_THREADS][2]; /* each lane's A and B fragments */
@@ -442,19 +497,69 @@ typedef struct FiberBlock {
 static __thread FiberBlock *fiberBlock;
 static __thread char *fiberStacks;
 
+/* Switches from context `from` to `to`. */
+static void fiberSwap(FiberContext *from, FiberContext *to) {
+#if defined(__x86_64__)
+  kilnFakeFiberSwitch(&from->sp, to->sp);
+#else
+  swapcontext(from, to);
+#endif
+}
+
 static void fiberMain(void) {
   FiberBlock *b = fiberBlock;
   Fiber *f = &b->fibers[b->current];
   b->host(b->params, f->ids);
   f->state = FIBER_DONE;
+#if defined(__x86_64__)
+  /* Never resumed: the scheduler makes the next block's fibers anew. */
+  fiberSwap(&f->context, &b->scheduler);
+  abort();
+#endif
   /* Returning resumes uc_link: the scheduler. */
+}
+
+#if defined(__x86_64__)
+/* Static (a local symbol the assembly above calls directly); `used`
+ * keeps it under that name. */
+__attribute__((used)) static void kilnFakeFiberStart(void) { fiberMain(); }
+#endif
+
+/* Makes `c` a fiber that runs fiberMain on `stack` (`bytes` long), and
+ * returns to the scheduler when it ends. */
+static void fiberMake(FiberBlock *b, FiberContext *c, char *stack,
+                      size_t bytes) {
+#if defined(__x86_64__)
+  (void)b;
+  /* What kilnFakeFiberSwitch pops: MXCSR and the control word, six
+   * registers, then the return address; kilnFakeFiberEntry then finds
+   * the stack as a function does after a call (8 mod 16). */
+  uintptr_t top = ((uintptr_t)(stack + bytes) & ~(uintptr_t)15) - 8;
+  uint64_t *sp = (uint64_t *)top;
+  *--sp = (uint64_t)(uintptr_t)kilnFakeFiberEntry;
+  for (int r = 0; r < 6; ++r)
+    *--sp = 0;
+  uint32_t csr[2];
+  __asm__ volatile("stmxcsr %0" : "=m"(csr[0]));
+  __asm__ volatile("fnstcw %0" : "=m"(*(uint16_t *)&csr[1]));
+  csr[1] &= 0xffff;
+  --sp;
+  memcpy(sp, csr, sizeof csr);
+  c->sp = sp;
+#else
+  getcontext(c);
+  c->uc_stack.ss_sp = stack;
+  c->uc_stack.ss_size = bytes;
+  c->uc_link = &b->scheduler;
+  makecontext(c, fiberMain, 0);
+#endif
 }
 
 /* The running fiber waits in `state` until the scheduler releases it. */
 static void fiberWait(FiberBlock *b, int state) {
   Fiber *f = &b->fibers[b->current];
   f->state = state;
-  swapcontext(&f->context, &b->scheduler);
+  fiberSwap(&f->context, &b->scheduler);
 }
 
 static void fiberBarrier(HostBlock *block) {
@@ -667,18 +772,15 @@ static CUresult runFibers(const Function *f, unsigned gx, unsigned gy,
       ids[15] = 0;
       ids[16] = (int64_t)workgroupBytes;
       ids[17] = 1;
-      getcontext(&fiber->context);
-      fiber->context.uc_stack.ss_sp = fiberStacks + (size_t)t * FIBER_STACK;
-      fiber->context.uc_stack.ss_size = FIBER_STACK;
-      fiber->context.uc_link = &b->scheduler;
-      makecontext(&fiber->context, fiberMain, 0);
+      fiberMake(b, &fiber->context, fiberStacks + (size_t)t * FIBER_STACK,
+                FIBER_STACK);
       fiber->state = FIBER_READY;
     }
     for (;;) {
       for (unsigned t = 0; t < threads; ++t)
         if (b->fibers[t].state == FIBER_READY) {
           b->current = t;
-          swapcontext(&b->scheduler, &b->fibers[t].context);
+          fiberSwap(&b->scheduler, &b->fibers[t].context);
         }
       if (b->failed) {
         note("error: %s block %llu: mma.sync of a warp without all 32 "
