@@ -156,7 +156,7 @@ KG_NAME(pdPointwise)(const KG_NAME(pdJob) *j, const float *xp,
     for (int v = 0; v < V; ++v)
       wk[v] = KG_LOADU(w1 + k * ldw + v * KG_W);
     /* The pixels as constant displacements from one pointer a step: left
-     * to itself, clang folded xp's offset into each pixel's index and
+     * to itself, GCC folded xp's offset into each pixel's index and
      * kept the twelve indices (AVX2's 12 x 1 tile) on the stack, a load
      * and an add per broadcast (a third of the kernel's time on an EPYC). */
     if (full)

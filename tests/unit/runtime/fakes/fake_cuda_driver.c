@@ -415,7 +415,7 @@ struct HostBlock {
 };
 
 /* A fiber's saved context. On x86-64 a stack pointer, switched by a few
- * instructions (fiberSwitch below): glibc's swapcontext saves and restores
+ * instructions (kilnFakeFiberSwitch below): glibc's swapcontext saves and restores
  * the signal mask with a system call on every switch, and with a switch
  * per thread per barrier a convolution in shared-memory tiles made
  * millions of them (light_zfnet512 ran past the conformance runner's 300 s
@@ -454,15 +454,15 @@ __asm__(".text\n"
         "  popq %rbp\n"
         "  ret\n"
         ".size kilnFakeFiberSwitch, .-kilnFakeFiberSwitch\n");
-/* Where a new fiber's first switch returns to: fiberStart (below) with the
- * stack aligned as after a call. */
+/* Where a new fiber's first switch returns to: it calls fiberMain (below)
+ * with the stack aligned as for a call. */
 void kilnFakeFiberEntry(void);
 __asm__(".text\n"
         ".p2align 4\n"
         ".type kilnFakeFiberEntry, @function\n"
         "kilnFakeFiberEntry:\n"
         "  subq $8, %rsp\n"
-        "  call kilnFakeFiberStart\n"
+        "  call fiberMain\n"
         "  ud2\n"
         ".size kilnFakeFiberEntry, .-kilnFakeFiberEntry\n");
 #else
@@ -506,7 +506,9 @@ static void fiberSwap(FiberContext *from, FiberContext *to) {
 #endif
 }
 
-static void fiberMain(void) {
+/* `used`: on x86-64 only kilnFakeFiberEntry's assembly calls it, by this
+ * name and with the usual convention. */
+__attribute__((used)) static void fiberMain(void) {
   FiberBlock *b = fiberBlock;
   Fiber *f = &b->fibers[b->current];
   b->host(b->params, f->ids);
@@ -518,12 +520,6 @@ static void fiberMain(void) {
 #endif
   /* Returning resumes uc_link: the scheduler. */
 }
-
-#if defined(__x86_64__)
-/* Static (a local symbol the assembly above calls directly); `used`
- * keeps it under that name. */
-__attribute__((used)) static void kilnFakeFiberStart(void) { fiberMain(); }
-#endif
 
 /* Makes `c` a fiber that runs fiberMain on `stack` (`bytes` long), and
  * returns to the scheduler when it ends. */
@@ -539,10 +535,9 @@ static void fiberMake(FiberBlock *b, FiberContext *c, char *stack,
   *--sp = (uint64_t)(uintptr_t)kilnFakeFiberEntry;
   for (int r = 0; r < 6; ++r)
     *--sp = 0;
-  uint32_t csr[2];
+  uint32_t csr[2] = {0, 0};
   __asm__ volatile("stmxcsr %0" : "=m"(csr[0]));
   __asm__ volatile("fnstcw %0" : "=m"(*(uint16_t *)&csr[1]));
-  csr[1] &= 0xffff;
   --sp;
   memcpy(sp, csr, sizeof csr);
   c->sp = sp;
