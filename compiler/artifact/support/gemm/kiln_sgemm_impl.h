@@ -624,6 +624,29 @@ static void KG_NAME(packA)(int64_t mr, int64_t kc, const float *a,
     return;
   }
 #endif
+#if defined(__AVX__) && KG_W == 8 && KG_MR == 6
+  if (sak == 1) {
+    /* AVX2's panels of 6 rows: eight steps at a time, the rows (zeros
+     * past mr) transposed in registers and each step's 8 lanes stored 6
+     * floats apart, the next store overwriting the two lanes past the
+     * step (the last stores its 6 alone). The scalar gather took 4% of a
+     * transformer's time on an EPYC. */
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+      __m256 r[8], o[8];
+      for (int i = 0; i < 8; ++i)
+        r[i] = i < mr ? _mm256_loadu_ps(a + i * sam + k)
+                      : _mm256_setzero_ps();
+      KG_NAME(transpose8x8)(r, o);
+      float *step = out + k * KG_MR;
+      for (int s = 0; s < 7; ++s)
+        _mm256_storeu_ps(step + s * KG_MR, o[s]);
+      kg_storen(step + 7 * KG_MR, o[7], KG_MR);
+    }
+    KG_NAME(packAScalar)(mr, k, kc, a, sam, 1, out);
+    return;
+  }
+#endif
   if (mr == KG_MR && sak == 1) {
     for (int64_t k = 0; k < kc; ++k, out += KG_MR)
 #pragma GCC unroll 16
@@ -1456,6 +1479,29 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
  * read). Then the epilogue e (or none): the packed and direct paths apply
  * it with each register tile's last products (storeTile), the few-row
  * paths to the finished block. */
+/* rows x n floats at c (rows scm apart), each row a copy of src's n: in
+ * vectors (GCC's memcpy of a tile's 16 floats was a `rep movsq`, its
+ * start-up as long as the tile's products). */
+static inline void KG_NAME(fillRows)(float *c, int64_t scm, const float *src,
+                                     int64_t rows, int64_t n) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float *row = c + i * scm;
+    int64_t j = 0;
+    for (; j + KG_W <= n; j += KG_W)
+      KG_STOREU(row + j, KG_LOADU(src + j));
+    if (j < n)
+      kg_storen(row + j, kg_loadn(src + j, n - j), n - j);
+  }
+}
+
+/* Columns of B in a block of kc rows that fit half the L2 (KG_NC at
+ * most, whole panels, one at least). */
+static int64_t KG_NAME(ncForL2)(int64_t kc) {
+  int64_t nc = kg_l2_bytes() / 2 / ((int64_t)sizeof(float) * kc);
+  nc = nc / KG_NR * KG_NR;
+  return nc < KG_NR ? KG_NR : nc > KG_NC ? KG_NC : nc;
+}
+
 /* Rows of A packed at once by onePackedB: 1 MiB of panels at KG_KC steps. */
 #define KG_PB_ROWS 512
 
@@ -1464,14 +1510,23 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
  * rows is packed once per KG_KC steps for all of N, not once per KG_NC
  * columns: a transformer's [128, 256] x [256, 1024] packed every row panel
  * four times. Its panels hold ldb rows of K each, the first K of them used
- * (a part of K: see splitK). */
+ * (a part of K: see splitK). With cbias (C's rows contiguous), C starts
+ * from cbias[n] in every row, each tile's block of C filled just before
+ * the tile's first products: filled whole before the GEMM, C went to
+ * memory and came back (a transformer's biases 3% of its time). */
 static int KG_NAME(onePackedB)(int64_t M, int64_t N, int64_t K,
                                int64_t ldb, const float *a, int64_t sam,
                                int64_t sak, float *c, int64_t scm,
                                int64_t scn, const float *bias, int64_t sbias,
-                               const float *bPacked, const KG_NAME(epi) *e) {
+                               const float *cbias, const float *bPacked,
+                               const KG_NAME(epi) *e) {
   const int64_t mStep = KG_NAME(mStepFor)(M);
   const int64_t rows = KG_PB_ROWS / mStep * mStep;
+  /* Every row tile sweeps a block of kc x nc of B: at most half the L2,
+   * so it stays there beside A's panels. 512 x 256 floats filled Zen 3's
+   * 512 KB, and each tile read its block from L3 (a transformer's
+   * [128, 1024] x [1024, 256] at 66 GF/s, 80 with a quarter of it). */
+  const int64_t ncMax = KG_NAME(ncForL2)(K < KG_KC ? K : KG_KC);
   float *aPack =
       KG_NAME(getScratch)((size_t)(rows / mStep * KG_MR) * KG_KC);
   if (!aPack)
@@ -1485,8 +1540,8 @@ static int KG_NAME(onePackedB)(int64_t M, int64_t N, int64_t K,
                        a + (mb + m0) * sam + k0 * sak, sam, sak,
                        aPack + t * KG_MR * kc);
       const KG_NAME(epi) *last = k0 + kc >= K ? e : NULL;
-      for (int64_t n0 = 0; n0 < N; n0 += KG_NC) {
-        const int64_t nc = N - n0 < KG_NC ? N - n0 : KG_NC;
+      for (int64_t n0 = 0; n0 < N; n0 += ncMax) {
+        const int64_t nc = N - n0 < ncMax ? N - n0 : ncMax;
         for (int64_t m0 = 0, t = 0; m0 < mbr; m0 += mStep, ++t) {
           const int64_t mr = mbr - m0 < mStep ? mbr - m0 : mStep;
           const int64_t m = mb + m0;
@@ -1500,6 +1555,9 @@ static int KG_NAME(onePackedB)(int64_t M, int64_t N, int64_t K,
           const int64_t ahead = m0 == 0 ? ldb * KG_NR : KG_PF_STEPS * KG_NR;
           for (int64_t j0 = 0; j0 < nc; j0 += KG_NR) {
             const int64_t nr = nc - j0 < KG_NR ? nc - j0 : KG_NR;
+            if (cbias && k0 == 0)
+              KG_NAME(fillRows)(c + m * scm + n0 + j0, scm, cbias + n0 + j0,
+                                mr, nr);
             KG_NAME(tileStreamed)(
                 kc, aPack + t * KG_MR * kc,
                 bPacked + ((n0 + j0) / KG_NR * ldb + k0) * KG_NR,
@@ -1546,7 +1604,7 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
 #endif
   if (bPacked && !conv) {
     if (!KG_NAME(onePackedB)(M, N, K, K, a, sam, sak, c, scm, scn, bias,
-                             sbias, bPacked, e))
+                             sbias, NULL, bPacked, e))
       KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* A's panels */
     return;
   }
@@ -1739,6 +1797,13 @@ static void KG_NAME(fillColBias)(const KG_NAME(job) * j, float *block,
     }
     return;
   }
+  if (j->scn == 1 && j->sColBias == 1) {
+    /* Rows of C (a Linear layer's): each a copy of the bias. Element by
+     * element, GCC's scalar stores took 3% of a transformer's time. */
+    for (int64_t m = 0; m < mc; ++m)
+      memcpy(block + m * j->scm, j->colBias + n0, (size_t)nc * sizeof(float));
+    return;
+  }
   for (int64_t m = 0; m < mc; ++m)
     for (int64_t n = 0; n < nc; ++n)
       block[m * j->scm + n * j->scn] = j->colBias[(n0 + n) * j->sColBias];
@@ -1766,6 +1831,17 @@ static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
     image.aTm0 = m0;
   }
   float *block = c + m0 * j->scm + n0 * j->scn;
+  if (j->colBias && !bias && j->bPacked && !j->conv && !j->aPacked &&
+      j->K > 0 && mc > KG_SMALL_M && j->scn == 1 && j->sColBias == 1) {
+    /* A Linear layer's GEMM: its bias goes into each tile (onePackedB),
+     * as one() would run it. */
+    if (!KG_NAME(onePackedB)(mc, nc, j->K, j->K, a + m0 * j->sam, j->sam,
+                             j->sak, block, j->scm, 1, NULL, 0,
+                             j->colBias + n0,
+                             j->bPacked + n0 / KG_NR * j->K * KG_NR, j->epi))
+      KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* A's panels */
+    return;
+  }
   if (j->colBias)
     KG_NAME(fillColBias)(j, block, n0, mc, nc);
   if (j->K > 0 && j->aPacked)
@@ -2208,7 +2284,7 @@ static void KG_NAME(skParts)(void *arg, int64_t begin, int64_t end) {
                           j->b + k0 * j->sbk, j->sbk, j->sbn, c, scm, scn,
                           bias, sbias, NULL);
     else if (!KG_NAME(onePackedB)(M, N, kc, K, j->a + k0 * j->sak, j->sam,
-                                  j->sak, c, scm, scn, bias, sbias,
+                                  j->sak, c, scm, scn, bias, sbias, NULL,
                                   j->bPacked + k0 * KG_NR, NULL))
       KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* A's panels */
   }
