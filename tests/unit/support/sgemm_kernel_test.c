@@ -494,56 +494,121 @@ int main(void) {
      * larger of the value and 0.1 (erf's approximation is 1.5e-7
      * absolute, which GELU's tail of 1e-3 shows); the bound catches a
      * reciprocal estimate left without its Newton step (2^-14) or a tanh
-     * branch off by a term. */
+     * branch off by a term. Two layouts: one row of 801 (the few-row
+     * path, finish's vector at a time) and six rows of 800 with C's rows
+     * 808 apart (register tiles: their stores, or finish over a tile, two
+     * rows and four vectors at a time). */
     KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
-    enum { N = 801 };
+    enum { N = 801, LDC = 808 };
     static const int acts[] = {KILN_ACT_SIGMOID, KILN_ACT_SILU, KILN_ACT_TANH,
                                KILN_ACT_GELU, KILN_ACT_GELU_TANH};
     static const char *names[] = {"sigmoid", "silu", "tanh", "gelu",
                                   "gelu_tanh"};
-    float one = 1.0f, x[N], c[N];
+    static const int layouts[][3] = {{1, N, N}, {6, N - 1, LDC}}; /* M N ldc */
+    static float c[6 * LDC];
+    float ones[6] = {1, 1, 1, 1, 1, 1}, x[N];
     for (int n = 0; n < N; ++n)
       x[n] = (float)(n - N / 2) / 20.0f;
-    for (int i = 0; i < 5; ++i)
+    for (int l = 0; l < 2; ++l)
+      for (int i = 0; i < 5; ++i)
+        for (int f = 0; f < 3; ++f) {
+          if (!isas[f].runs)
+            continue;
+          const int M = layouts[l][0], cols = layouts[l][1],
+                    ldc = layouts[l][2];
+          ++cases;
+          for (int n = 0; n < 6 * LDC; ++n)
+            c[n] = 0; /* the GEMM accumulates into C */
+          isas[f].fn(1, M, cols, 1, (intptr_t)ones, 0, 1, 1, (intptr_t)x, 0,
+                     cols, 1, (intptr_t)c, 0, ldc, 1, acts[i], 0, 0, 0);
+          double worst = 0;
+          int at = 0;
+          for (int m = 0; m < M; ++m)
+            for (int n = 0; n < cols; ++n) {
+              double v = x[n], want;
+              switch (acts[i]) {
+              case KILN_ACT_SIGMOID:
+                want = 1 / (1 + exp(-v));
+                break;
+              case KILN_ACT_SILU:
+                want = v / (1 + exp(-v));
+                break;
+              case KILN_ACT_TANH:
+                want = tanh(v);
+                break;
+              case KILN_ACT_GELU:
+                want = v / 2 * (1 + erf(v / sqrt(2.0)));
+                break;
+              default:
+                want = v / 2 *
+                       (1 + tanh(sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+              }
+              double err = fabs(c[m * ldc + n] - want) /
+                           (fabs(want) > 0.1 ? fabs(want) : 0.1);
+              if (!(err <= worst))
+                worst = err, at = n;
+            }
+          if (getenv("KILN_TEST_VERBOSE"))
+            printf("%s %s (%d rows): %g at %g\n", isas[f].name, names[i], M,
+                   worst, x[at]);
+          if (!(worst <= 4e-6) && failures++ < 10)
+            printf("FAIL %s %s (%d rows): relative error %g at x = %g\n",
+                   isas[f].name, names[i], M, worst, x[at]);
+        }
+  }
+  {
+    /* The activations at the ends of the line and on NaN, where the
+     * reciprocal estimate's Newton step would make 0 * inf (GELU(inf) was
+     * NaN on AVX-512): sigmoid(-inf) = 0, sigmoid(inf) = 1, tanh(+-inf) =
+     * +-1, GELU and the tanh GELU at inf are inf, GELU(-inf) NaN (-inf *
+     * 0, as ONNX Runtime's), and NaN stays NaN. */
+    KILN_KERNEL_ISAS(GemmFn, kiln_sgemm_);
+    static const struct {
+      int act;
+      const char *name;
+      float x, want; /* want NaN: NaN wanted */
+    } ends[] = {{KILN_ACT_SIGMOID, "sigmoid", -INFINITY, 0.0f},
+                {KILN_ACT_SIGMOID, "sigmoid", INFINITY, 1.0f},
+                {KILN_ACT_SIGMOID, "sigmoid", NAN, NAN},
+                {KILN_ACT_SILU, "silu", INFINITY, INFINITY},
+                {KILN_ACT_SILU, "silu", NAN, NAN},
+                {KILN_ACT_TANH, "tanh", -INFINITY, -1.0f},
+                {KILN_ACT_TANH, "tanh", INFINITY, 1.0f},
+                {KILN_ACT_TANH, "tanh", NAN, NAN},
+                {KILN_ACT_GELU, "gelu", INFINITY, INFINITY},
+                {KILN_ACT_GELU, "gelu", -INFINITY, NAN},
+                {KILN_ACT_GELU, "gelu", NAN, NAN},
+                {KILN_ACT_GELU_TANH, "gelu_tanh", INFINITY, INFINITY},
+                {KILN_ACT_GELU_TANH, "gelu_tanh", NAN, NAN}};
+    enum { W = 33 }; /* full vectors and a partial one of every ISA */
+    float one = 1.0f, x[W], c[W];
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; ++i)
       for (int f = 0; f < 3; ++f) {
         if (!isas[f].runs)
           continue;
         ++cases;
-        for (int n = 0; n < N; ++n)
-          c[n] = 0; /* the GEMM accumulates into C */
-        isas[f].fn(1, 1, N, 1, (intptr_t)&one, 0, 1, 1, (intptr_t)x, 0, N, 1,
-                   (intptr_t)c, 0, N, 1, acts[i], 0, 0, 0);
-        double worst = 0;
-        int at = 0;
-        for (int n = 0; n < N; ++n) {
-          double v = x[n], want;
-          switch (acts[i]) {
-          case KILN_ACT_SIGMOID:
-            want = 1 / (1 + exp(-v));
-            break;
-          case KILN_ACT_SILU:
-            want = v / (1 + exp(-v));
-            break;
-          case KILN_ACT_TANH:
-            want = tanh(v);
-            break;
-          case KILN_ACT_GELU:
-            want = v / 2 * (1 + erf(v / sqrt(2.0)));
-            break;
-          default:
-            want =
-                v / 2 * (1 + tanh(sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
-          }
-          double err =
-              fabs(c[n] - want) / (fabs(want) > 0.1 ? fabs(want) : 0.1);
-          if (err > worst)
-            worst = err, at = n;
+        for (int n = 0; n < W; ++n) {
+          x[n] = ends[i].x;
+          c[n] = 0;
         }
-        if (getenv("KILN_TEST_VERBOSE"))
-          printf("%s %s: %g at %g\n", isas[f].name, names[i], worst, x[at]);
-        if (worst > 4e-6 && failures++ < 10)
-          printf("FAIL %s %s: relative error %g at x = %g\n", isas[f].name,
-                 names[i], worst, x[at]);
+        isas[f].fn(1, 1, W, 1, (intptr_t)&one, 0, 1, 1, (intptr_t)x, 0, W, 1,
+                   (intptr_t)c, 0, W, 1, ends[i].act, 0, 0, 0);
+        for (int n = 0; n < W; ++n) {
+          float want = ends[i].want, got = c[n];
+          /* Finite values within the bound above (sigmoid(inf) from a
+           * reciprocal estimate is 1 - 2^-24). */
+          int ok = isnan(want)   ? isnan(got)
+                   : isinf(want) ? got == want
+                                 : fabsf(got - want) <= 4e-6f *
+                                       (fabsf(want) > 0.1f ? fabsf(want)
+                                                           : 0.1f);
+          if (!ok) {
+            if (failures++ < 10)
+              printf("FAIL %s %s(%g) = %g at %d, want %g\n", isas[f].name,
+                     ends[i].name, ends[i].x, got, n, want);
+            break;
+          }
+        }
       }
   }
   printf("%d cases, %d failed\n", cases, failures);

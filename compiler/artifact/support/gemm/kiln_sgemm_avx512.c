@@ -20,6 +20,9 @@ typedef __m512 kg_vec;
  * relative), a fraction of a division's time. */
 #define KG_RECIP(d) kg_recip(d)
 static inline kg_vec kg_recip(kg_vec d) {
+  /* d above FLT_MAX as FLT_MAX: the estimate of 1 / inf is 0, and the
+   * Newton step's 0 * inf NaN (GELU(inf) was NaN). NaN stays NaN. */
+  d = _mm512_min_ps(_mm512_set1_ps(3.40282347e38f), d);
   kg_vec r = _mm512_rcp14_ps(d);
   return _mm512_fmadd_ps(_mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r, r);
 }
