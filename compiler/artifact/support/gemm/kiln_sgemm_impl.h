@@ -1438,7 +1438,8 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
                          int64_t scn, const KG_NAME(convB) *conv,
                          const float *bias, int64_t sbias,
-                         const float *bPacked, const KG_NAME(epi) *e);
+                         const float *cbias, const float *bPacked,
+                         const KG_NAME(epi) *e);
 
 #if KG_W == 16
 #include "kiln_sgemm_chanvec.h"
@@ -1470,7 +1471,7 @@ static int KG_NAME(transposed)(int64_t M, int64_t N, int64_t K,
       for (int64_t n = 0; n < N; ++n)
         c[m * scm + n * scn] = bias[m * sbias];
   KG_NAME(one)(N, M, K, b, sbn, sbk, a, sak, sam, c, scn, scm, NULL, NULL, 0,
-               NULL, e);
+               NULL, NULL, e);
   return 1;
 }
 
@@ -1568,15 +1569,23 @@ static int KG_NAME(onePackedB)(int64_t M, int64_t N, int64_t K,
 
 /* C[0:M, 0:N] += A * B, B either strided (b, sbk, sbn) or, with conv set,
  * the implicit convolution B. With a bias, C = bias[m] + A * B (C is not
- * read). Then the epilogue e (or none): the packed and direct paths apply
- * it with each register tile's last products (storeTile), the few-row
- * paths to the finished block. */
+ * read). With cbias (C's rows contiguous), C starts from cbias[n] in
+ * every row: written into each tile's block where B is packed
+ * (onePackedB), before the products elsewhere. Then the epilogue e (or
+ * none): the packed and direct paths apply it with each register tile's
+ * last products (storeTile), the few-row paths to the finished block. */
 static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
                          int64_t sam, int64_t sak, const float *b,
                          int64_t sbk, int64_t sbn, float *c, int64_t scm,
                          int64_t scn, const KG_NAME(convB) *conv,
                          const float *bias, int64_t sbias,
-                         const float *bPacked, const KG_NAME(epi) *e) {
+                         const float *cbias, const float *bPacked,
+                         const KG_NAME(epi) *e) {
+  if (cbias && (bias || conv || !bPacked || M <= KG_SMALL_M)) {
+    /* Not onePackedB's path below. */
+    KG_NAME(fillRows)(c, scm, cbias, M, N);
+    cbias = NULL;
+  }
   if (bias && !conv && M <= KG_SMALL_M) {
     /* The few-row paths accumulate: C starts from the bias here. */
     for (int64_t m = 0; m < M; ++m)
@@ -1604,7 +1613,7 @@ static void KG_NAME(one)(int64_t M, int64_t N, int64_t K, const float *a,
 #endif
   if (bPacked && !conv) {
     if (!KG_NAME(onePackedB)(M, N, K, K, a, sam, sak, c, scm, scn, bias,
-                             sbias, NULL, bPacked, e))
+                             sbias, cbias, bPacked, e))
       KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* A's panels */
     return;
   }
@@ -1800,8 +1809,7 @@ static void KG_NAME(fillColBias)(const KG_NAME(job) * j, float *block,
   if (j->scn == 1 && j->sColBias == 1) {
     /* Rows of C (a Linear layer's): each a copy of the bias. Element by
      * element, GCC's scalar stores took 3% of a transformer's time. */
-    for (int64_t m = 0; m < mc; ++m)
-      memcpy(block + m * j->scm, j->colBias + n0, (size_t)nc * sizeof(float));
+    KG_NAME(fillRows)(block, j->scm, j->colBias + n0, mc, nc);
     return;
   }
   for (int64_t m = 0; m < mc; ++m)
@@ -1831,18 +1839,13 @@ static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
     image.aTm0 = m0;
   }
   float *block = c + m0 * j->scm + n0 * j->scn;
-  if (j->colBias && !bias && j->bPacked && !j->conv && !j->aPacked &&
-      j->K > 0 && mc > KG_SMALL_M && j->scn == 1 && j->sColBias == 1) {
-    /* A Linear layer's GEMM: its bias goes into each tile (onePackedB),
-     * as one() would run it. */
-    if (!KG_NAME(onePackedB)(mc, nc, j->K, j->K, a + m0 * j->sam, j->sam,
-                             j->sak, block, j->scm, 1, NULL, 0,
-                             j->colBias + n0,
-                             j->bPacked + n0 / KG_NR * j->K * KG_NR, j->epi))
-      KG_OUT_OF_MEMORY(KG_NAME(scratchRequest)); /* A's panels */
-    return;
-  }
-  if (j->colBias)
+  /* A Linear layer's bias along C's rows goes to one(), which writes it
+   * into each tile where it can; any other starts C here. */
+  const float *cbias = j->colBias && j->K > 0 && !j->aPacked &&
+                               j->scn == 1 && j->sColBias == 1
+                           ? j->colBias + n0
+                           : NULL;
+  if (j->colBias && !cbias)
     KG_NAME(fillColBias)(j, block, n0, mc, nc);
   if (j->K > 0 && j->aPacked)
     KG_NAME(onePackedA)(mc, nc, j->K, j->K,
@@ -1854,7 +1857,7 @@ static void KG_NAME(runBlock)(const KG_NAME(job) * j, int64_t bi, int64_t m0,
     KG_NAME(one)(mc, nc, j->K, a + m0 * j->sam, j->sam, j->sak,
                  b + n0 * j->sbn, j->sbk, j->sbn, block, j->scm, j->scn,
                  j->conv ? &image : NULL,
-                 bias ? bias + m0 * j->sbias : NULL, j->sbias,
+                 bias ? bias + m0 * j->sbias : NULL, j->sbias, cbias,
                  j->bPacked ? j->bPacked + n0 / KG_NR * j->K * KG_NR
                             : NULL,
                  j->epi);
