@@ -415,9 +415,9 @@ struct HostBlock {
 };
 
 /* A fiber's saved context. On x86-64 a stack pointer, switched by a few
- * instructions (kilnFakeFiberSwitch below): glibc's swapcontext saves and restores
- * the signal mask with a system call on every switch, and with a switch
- * per thread per barrier a convolution in shared-memory tiles made
+ * instructions (kilnFakeFiberSwitch below): glibc's swapcontext saves and
+ * restores the signal mask with a system call on every switch, and with a
+ * switch per thread per barrier a convolution in shared-memory tiles made
  * millions of them (light_zfnet512 ran past the conformance runner's 300 s
  * on a VM whose system calls are slow, in swapcontext 80% of its time).
  * Elsewhere ucontext. */
