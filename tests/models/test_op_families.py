@@ -776,6 +776,14 @@ def cases():
                     ("Conv", ["p", wt(72, 1, 5, 5)],
                      {"group": 72, "dilations": [2, 2], "pads": [4, 4, 4, 4]}),
                     ("Add", ["p", f()])], **cv))
+    # ReLU after the residual: both on the depthwise layer's stored runs
+    # (14 pixels a row: a full run of 8 and a partial one of 6).
+    add(Case("Conv_pw_dw_residual_relu", "Conv", [u, wt(20, 6, 1, 1), wt(20)],
+             [[(1, 6, 9, 14), None, None, None, None, (1, 20, 9, 14)],
+              [(2, 6, 4, 3), None, None, None, None, (2, 20, 4, 3)]],
+             chain=[("Conv", ["y", wt(20, 1, 3, 3), wt(20)],
+                     {"group": 20, "pads": [1, 1, 1, 1]}),
+                    ("Add", ["p", f()]), ("Relu", ["p"])], **cv))
     add(Case("Conv_pw_dw_bands", "Conv", [u, wt(100, 3, 1, 1), wt(100)],
              [[(1, 3, 70, 150)] + [None] * 4, [(1, 3, 5, 2)] + [None] * 4],
              chain=[("Conv", ["y", wt(100, 1, 3, 3), wt(100)],
@@ -1073,7 +1081,8 @@ def cases():
                 "Epilogue_pointwise_residual_hardswish", "Conv_winograd_edges",
                 "Conv_winograd_no_pad_no_bias", "Conv_winograd_residual_relu",
                 "Conv_pw_dw_s2_relu6", "Conv_pw_dw_5x5_residual",
-                "Conv_pw_dw_bands")]:
+                "Conv_pw_dw_bands", "Conv_pw_dw_residual_relu",
+                "Conv_pw_dw_silu")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
                      case.atol, args=[*case.args, f"--mcpu={mcpu}"], chain=case.chain,
