@@ -455,16 +455,35 @@ def run_model(args, row, d, path, so, inputs, npz, threads):
 
     names = out.split("output names: ")[1].splitlines()[0].split(",")
     expected = np.load(oout)
-    if row.get("ok", "yes") != "yes":
+    if not row.get("ok", "yes").startswith("yes"):
         return  # an earlier round's mismatch stands
     row["ok"] = "yes"
     for i, oname in enumerate(names):
         p = os.path.join(kout, sanitize(oname) + ".npy")
         why = (compare(np.load(p), expected[f"o{i}"], rtol=1e-3, atol=1e-4)
                if os.path.exists(p) else "missing")
-        if why:
+        if why and why != "missing":
+            row["ok"] = arbitrate(path, npz, i, oname, np.load(p), why,
+                                  compare)
+        elif why:
             row["ok"] = f"NO ({oname}: {why[:60]})"
+        if not row["ok"].startswith("yes"):
             break
+
+
+def arbitrate(path, npz, i, oname, got, why, compare):
+    """The verdict on output i where Kiln and ORT disagree (`why`): ONNX's
+    reference evaluator decides. ORT is not always right: its u8 x s8
+    MatMulInteger on AVX2 without VNNI saturates pairs of products in 16
+    bits (128 x 768 x 768: 98300 of 98304 values off, Kiln's exact)."""
+    try:
+        from onnx.reference import ReferenceEvaluator
+        ref = ReferenceEvaluator(path).run(None, dict(np.load(npz)))[i]
+    except Exception as e:  # an op the evaluator lacks: ORT's word stands
+        return f"NO ({oname}: {why[:60]}; no reference: {type(e).__name__})"
+    if compare(got, ref, rtol=1e-3, atol=1e-4):
+        return f"NO ({oname}: {why[:60]})"
+    return "yes (ORT off the ONNX reference)"
 
 
 def fma_peak(build_dir):
@@ -616,7 +635,7 @@ def main():
                   f"(worst {max(ratios):.2f})")
     if len(args.threads) > 1:
         print(fmt_speedups(rows, args.threads))
-    return 1 if any("error" in r or r.get("ok") != "yes" for r in rows) else 0
+    return 1 if any("error" in r or not r.get("ok", "").startswith("yes") for r in rows) else 0
 
 
 if __name__ == "__main__":
