@@ -763,8 +763,14 @@ KG_HIDDEN void KG_NAME(kiln_swino3x3)(
   if (uStreamed && perThread > 1 && j.TH > 1 &&
       (j.TH + most - 1) / most < perThread) {
     int64_t rows = (j.TH + perThread - 1) / perThread;
-    if (KG_NAME(wnSplitLanes)(&j, rows, 1) <=
-        KG_NAME(wnSplitLanes)(&j, most, 0)) {
+    /* Nor where the blocks would be narrower than a register tile's two
+     * vectors while the whole one is not: AVX2's 16 tiles of 14 x 14 in
+     * two blocks of 8 ran 6 x 1 tiles, latency-bound, each thread as long
+     * as one thread on all of them (256 channels: 1.01x on two threads). */
+    const int narrow = KG_NAME(wnLanes)(&j, rows) < 2 * KG_W &&
+                       KG_NAME(wnLanes)(&j, most) >= 2 * KG_W;
+    if (!narrow && KG_NAME(wnSplitLanes)(&j, rows, 1) <=
+                       KG_NAME(wnSplitLanes)(&j, most, 0)) {
       most = rows;
       rowSplit = 1;
     }
