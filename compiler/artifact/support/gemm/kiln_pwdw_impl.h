@@ -322,11 +322,11 @@ KG_NAME(pdDepthwise)(const KG_NAME(pdJob) *j, const float *zv, int64_t pix,
   }
 
 /* The depthwise results of `cnt` pixels times `channels` channels in
- * tile[p][lane] stored into y's planes at yo through 8 x 8 transposes,
- * j->epi's residual added and act (its activation, a constant for the
- * usual ones) applied to each run of up to 8 pixels. Its switch and its
- * broadcasts of alpha and beta, once per run in storeT8's epilogue, took
- * a fifth of a 24 -> 144 layer's time on 56 x 56 on an EPYC. */
+ * tile[p][lane] stored into y's planes at yo through 8 x 8 transposes
+ * (storeT8Act), j->epi applied to each run of up to 8 pixels with act its
+ * activation, a constant for the usual ones. storeT8's switch on it and
+ * its broadcasts of alpha and beta, once per run, took a fifth of a 24 ->
+ * 144 layer's time on 56 x 56 on an EPYC. */
 static inline __attribute__((always_inline)) void
 KG_NAME(pdStoreTile)(const KG_NAME(pdJob) *j, const float *tile, float *yo,
                      int64_t cnt, int64_t channels, const int act) {
@@ -335,24 +335,12 @@ KG_NAME(pdStoreTile)(const KG_NAME(pdJob) *j, const float *tile, float *yo,
   const kg_vec beta = KG_SET1(e ? e->beta : 0.0f);
   for (int64_t h = 0; h < channels; h += 8)
     for (int64_t p0 = 0; p0 < cnt; p0 += 8) {
-      const int64_t n = cnt - p0 < 8 ? cnt - p0 : 8;
-      __m256 r[8], t[8];
+      __m256 r[8];
       for (int i = 0; i < 8; ++i)
         r[i] = _mm256_loadu_ps(tile + (p0 + i) * KG_W + h);
-      KG_NAME(transpose8x8)(r, t);
-      for (int i = 0; i < 8 && h + i < channels; ++i) {
-        float *row = yo + (h + i) * j->syc + p0;
-        __m256 v = t[i];
-        if (e && e->res)
-          v = _mm256_add_ps(v, KG_NAME(load8n)(e->res + (row - e->c0), n));
-#if KG_W == 16
-        v = _mm512_castps512_ps256(KG_NAME(activate)(
-            _mm512_zextps256_ps512(v), act, alpha, beta));
-#else
-        v = KG_NAME(activate)(v, act, alpha, beta);
-#endif
-        KG_NAME(store8n)(row, v, n);
-      }
+      KG_NAME(storeT8Act)(r, yo + h * j->syc + p0, j->syc,
+                          cnt - p0 < 8 ? cnt - p0 : 8, channels - h,
+                          /*add=*/0, e, act, alpha, beta);
     }
 }
 #endif

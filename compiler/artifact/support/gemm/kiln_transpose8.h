@@ -78,25 +78,31 @@ static inline __m256 KG_NAME(lanes8)(kg_vec v, int g) {
 #endif
 }
 
-/* e applied to the n <= 8 outputs v at y (epiVec on 8 lanes). */
-static inline __m256 KG_NAME(epi8)(const KG_NAME(epi) *e, __m256 v,
-                                   const float *y, int64_t n) {
+/* e applied to the n <= 8 outputs v at y: its residual added, then act
+ * (e's activation; a constant where the caller dispatched on it) with
+ * alpha and beta. */
+static inline __attribute__((always_inline)) __m256
+KG_NAME(epi8)(const KG_NAME(epi) *e, __m256 v, const float *y, int64_t n,
+              const int act, kg_vec alpha, kg_vec beta) {
+  if (e->res) {
+    const float *r = e->res + (y - e->c0);
+    v = _mm256_add_ps(v, n == 8 ? _mm256_loadu_ps(r) : KG_NAME(load8n)(r, n));
+  }
 #if KG_W == 16
   return _mm512_castps512_ps256(
-      KG_NAME(epiVec)(e, _mm512_zextps256_ps512(v), y, n));
+      KG_NAME(activate)(_mm512_zextps256_ps512(v), act, alpha, beta));
 #else
-  return KG_NAME(epiVec)(e, v, y, n);
+  return KG_NAME(activate)(v, act, alpha, beta);
 #endif
 }
 
-/* dst[i * ds + 0 .. n) (+)= lane i of r[0 .. n) for i < rows (rows may
- * exceed 8: only 8 are stored): the block transposed, each of its rows
- * one masked store of n <= 8 floats, added to dst with `add`, then the
- * epilogue e (or none) applied before the store: after the tile, a pass
- * over 64 rows of 7 pixels cost ResNet-18 5%. */
+/* storeT8 with e's activation given as act, alpha and beta: inlined with a
+ * constant act where the caller switched on it once for many blocks (the
+ * pointwise-depthwise kernel's stores, see pdStoreTile). */
 static inline __attribute__((always_inline)) void
-KG_NAME(storeT8)(const __m256 *r, float *dst, int64_t ds, int64_t n,
-                 int64_t rows, int add, const KG_NAME(epi) *e) {
+KG_NAME(storeT8Act)(const __m256 *r, float *dst, int64_t ds, int64_t n,
+                    int64_t rows, int add, const KG_NAME(epi) *e,
+                    const int act, kg_vec alpha, kg_vec beta) {
   __m256 t[8];
   KG_NAME(transpose8x8)(r, t);
   for (int i = 0; i < 8; ++i) {
@@ -107,8 +113,21 @@ KG_NAME(storeT8)(const __m256 *r, float *dst, int64_t ds, int64_t n,
     if (add)
       v = _mm256_add_ps(v, KG_NAME(load8n)(row, n));
     if (e)
-      v = KG_NAME(epi8)(e, v, row, n);
+      v = KG_NAME(epi8)(e, v, row, n, act, alpha, beta);
     KG_NAME(store8n)(row, v, n);
   }
+}
+
+/* dst[i * ds + 0 .. n) (+)= lane i of r[0 .. n) for i < rows (rows may
+ * exceed 8: only 8 are stored): the block transposed, each of its rows
+ * one masked store of n <= 8 floats, added to dst with `add`, then the
+ * epilogue e (or none) applied before the store: after the tile, a pass
+ * over 64 rows of 7 pixels cost ResNet-18 5%. */
+static inline __attribute__((always_inline)) void
+KG_NAME(storeT8)(const __m256 *r, float *dst, int64_t ds, int64_t n,
+                 int64_t rows, int add, const KG_NAME(epi) *e) {
+  KG_NAME(storeT8Act)(r, dst, ds, n, rows, add, e,
+                      e ? e->act : KILN_ACT_NONE, KG_SET1(e ? e->alpha : 0.0f),
+                      KG_SET1(e ? e->beta : 0.0f));
 }
 #endif
