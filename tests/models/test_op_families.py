@@ -527,6 +527,16 @@ def cases():
     add(Case("Conv_chanvec_pointwise_s2", "Conv", [u, wt(64, 80, 1, 1), wt(64)],
              [[(1, 80, 13, 13), None, None], [(2, 80, 6, 9), None, None]],
              attrs={"strides": [2, 2]}, **cv))
+    # AVX2 puts the filters in the lanes for strided layers only: tiles of
+    # up to 6 pixels by two vectors of 8 filters, panels of 16 (here two and
+    # a last one of one vector: 40 filters); rows of 13 output pixels in
+    # runs of 5, 4 and 4, and 3 in one run; a residual and a Relu.
+    add(Case("Conv_chanvec_s2_residual_relu", "Conv",
+             [u, wt(40, 24, 3, 3), wt(40)],
+             [[(1, 24, 23, 25), None, None, (1, 40, 12, 13)],
+              [(1, 24, 5, 6), None, None, (1, 40, 3, 3)]],
+             attrs={"pads": [1, 1, 1, 1], "strides": [2, 2]},
+             chain=[("Add", ["y", f()]), ("Relu", ["p"])], static=True, **cv))
     add(Case("Conv_chanvec_residual_relu", "Conv", [u, wt(48, 16, 3, 3), wt(48)],
              [[(2, 16, 15, 19), None, None, (2, 48, 15, 19)]],
              attrs={"pads": [1, 1, 1, 1]},
@@ -1082,7 +1092,9 @@ def cases():
                 "Conv_winograd_no_pad_no_bias", "Conv_winograd_residual_relu",
                 "Conv_pw_dw_s2_relu6", "Conv_pw_dw_5x5_residual",
                 "Conv_pw_dw_bands", "Conv_pw_dw_residual_relu",
-                "Conv_pw_dw_silu")]:
+                "Conv_pw_dw_silu", "Conv_chanvec_panels_s2_dil",
+                "Conv_chanvec_filter_tasks_s2", "Conv_1d_row_tasks",
+                "Conv_chanvec_s2_residual_relu")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
                      case.atol, args=[*case.args, f"--mcpu={mcpu}"], chain=case.chain,

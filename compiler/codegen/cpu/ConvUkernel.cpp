@@ -17,6 +17,7 @@
 // of K are stored transposed here, (g, (c, kh, kw), f) with f padded to
 // whole vectors: the kernel then puts output channels in its vector lanes
 // (kiln_sgemm_chanvec.h), reading each step's weights as whole vectors.
+// AVX2 too, in narrower panels (chanVecShape).
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,23 +59,31 @@ Value contiguousBuffer(OpBuilder &b, Location loc, Value v, unsigned dims) {
 /// tile cost too much of it.
 constexpr int64_t kChanVecMinFilters = 32;
 constexpr int64_t kChanVecMinSteps = 64;
-/// Output channels per vector of the channel-vector path (AVX-512 floats),
-/// and per panel of its transposed weights (its register tile's filters:
-/// KG_CV_LANES of kiln_sgemm_chanvec.h).
-constexpr int64_t kChanVecLanes = 16;
-constexpr int64_t kChanVecPanel = 64;
+/// Output channels per vector of the channel-vector path (the ISA's
+/// floats), and per panel of its transposed weights (its register tile's
+/// filters: KG_CV_LANES of kiln_sgemm_chanvec.h): AVX-512 16 and 64, AVX2
+/// 8 and 16.
+struct ChanVecShape {
+  int64_t lanes, panel;
+};
+ChanVecShape chanVecShape(kiln::codegen::Isa isa) {
+  if (isa == kiln::codegen::Isa::avx512)
+    return {16, 64};
+  return {8, 16};
+}
 
 /// The weights [G, F, K] at `values` for the channel-vector path: per group,
-/// panels of kChanVecPanel filters (the last narrower) of Fp = F rounded up
+/// panels of `panel` filters (the last narrower) of Fp = F rounded up
 /// to whole vectors (zeros), each K rows of its width in turn.
 SmallVector<char> transposeForChanVec(const float *values, int64_t G,
-                                      int64_t F, int64_t K, int64_t Fp) {
+                                      int64_t F, int64_t K, int64_t Fp,
+                                      int64_t panel) {
   SmallVector<char> bytes(G * K * Fp * sizeof(float), 0);
   auto *out = reinterpret_cast<float *>(bytes.data());
   for (int64_t g = 0; g < G; ++g)
     for (int64_t f = 0; f < F; ++f) {
-      int64_t first = f / kChanVecPanel * kChanVecPanel;
-      int64_t width = std::min(kChanVecPanel, Fp - first);
+      int64_t first = f / panel * panel;
+      int64_t width = std::min(panel, Fp - first);
       for (int64_t k = 0; k < K; ++k)
         out[g * K * Fp + first * K + k * width + f - first] =
             values[(g * F + f) * K + k];
@@ -170,11 +179,11 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
   /// The weights `w` of a convolution ([G,] F, C, [KH,] KW) transposed for
   /// the channel-vector path as a constant global [G, K, Fp], K = C * KH *
   /// KW and Fp = F rounded up to whole vectors (zeros), laid out per group
-  /// in panels of kChanVecPanel filters (the last one narrower), each K
+  /// in panels of filters (chanVecShape; the last one narrower), each K
   /// rows of its width in turn, when `w` is a
   /// whole constant f32 global with a static shape (or a reshape of one: a
-  /// grouped convolution's [G, F, ...] view), the ISA AVX-512 and the
-  /// layer large enough (kChanVecMin*); otherwise null.
+  /// grouped convolution's [G, F, ...] view), the ISA AVX-512 or AVX2 and
+  /// the layer large enough (kChanVecMin*); otherwise null.
   memref::GlobalOp getTransposed(Value w, bool grouped,
                                  kiln::codegen::Isa isa) {
     Value source = w;
@@ -184,7 +193,7 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
       source = collapse.getSrc();
     auto get = source.getDefiningOp<memref::GetGlobalOp>();
     auto type = cast<MemRefType>(w.getType());
-    if (isa != kiln::codegen::Isa::avx512 || !get ||
+    if (isa == kiln::codegen::Isa::sse || !get ||
         !type.hasStaticShape() || !type.getLayout().isIdentity() ||
         !cast<MemRefType>(source.getType()).getLayout().isIdentity())
       return nullptr;
@@ -197,12 +206,13 @@ struct ConvUkernelPass : kiln::impl::ConvUkernelBase<ConvUkernelPass> {
     memref::GlobalOp global = kiln::globalOf(get);
     if (!global)
       return nullptr;
-    int64_t Fp = (F + kChanVecLanes - 1) / kChanVecLanes * kChanVecLanes;
+    ChanVecShape vecs = chanVecShape(isa);
+    int64_t Fp = (F + vecs.lanes - 1) / vecs.lanes * vecs.lanes;
     return derivedGlobal(
         transposed, global, "_chanvec",
         MemRefType::get({G, K, Fp}, type.getElementType()),
         [&](const float *values) {
-          return transposeForChanVec(values, G, F, K, Fp);
+          return transposeForChanVec(values, G, F, K, Fp, vecs.panel);
         });
   }
 

@@ -8,22 +8,24 @@
 // W, OH, OW, the padding (none), x and its four strides, the transformed
 // weights, the original ones with their f and k strides (the kernel falls
 // back to the direct convolution where Winograd does not pay, which only
-// the run knows here; AVX2 has no transposed layout, so the original
-// global stays), no bias (0, 0: y accumulated into), y and its four
+// the run knows here: in the filters-in-lanes layout [1, K, F], f stride 1
+// and k stride F, and the original global goes), no bias (0, 0: y
+// accumulated into), y and its four
 // strides, no epilogue. Every weight 1: point (0, 0) of G g G^T is the sum
 // of G's first row (1/4, 0, 0) squared, 1/16 (0x3D800000), for the first
 // panel's 32 x 12 weights; point (0, 1) follows, the product of the sums
 // of G's first two rows, 1/4 x -1/2 = -1/8 (0xBE000000); the third panel's
 // rows end in four zeros.
 
+// CHECK:       memref.global "private" constant @w_chanvec : memref<1x288x32xf32>
 // CHECK-LABEL: func.func private @kiln_swino3x3_avx2(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // CHECK-DAG:   memref.global "private" constant @w_winograd : memref<3x36x32x12xf32> = dense_resource<w_winograd> {alignment = 64 : i64}
-// CHECK-DAG:   memref.global "private" constant @w : memref<32x32x3x3xf32>
+// CHECK-NOT:   memref.global "private" constant @w :
 // CHECK-NOT:   kiln_sconv2d_avx2
 // CHECK-LABEL: func.func @winograd(
 // CHECK-SAME:      %[[X:.*]]: memref<?x32x?x?xf32>, %[[Y:.*]]: memref<?x32x?x?xf32>
 // CHECK-DAG:     %[[U:.*]] = memref.get_global @w_winograd : memref<3x36x32x12xf32>
-// CHECK-DAG:     %[[WO:.*]] = memref.get_global @w : memref<32x32x3x3xf32>
+// CHECK-DAG:     %[[WO:.*]] = memref.get_global @w_chanvec : memref<1x288x32xf32>
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
@@ -36,14 +38,14 @@
 // CHECK-DAG:     %[[OW:.*]] = memref.dim %[[Y]], %[[C3]]
 // CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SX:.*]]:4 = memref.extract_strided_metadata %[[X]]
 // CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SY:.*]]:4 = memref.extract_strided_metadata %[[Y]]
-// CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SW:.*]]:4 = memref.extract_strided_metadata %[[WO]]
-// CHECK:         call @kiln_swino3x3_avx2(%[[N]], %[[C32]], %[[C32]], %[[H]], %[[W]], %[[OH]], %[[OW]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %{{.*}}, %[[SW]]#0, %[[C1]], %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-DAG:     %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SW:.*]]:3 = memref.extract_strided_metadata %[[WO]]
+// CHECK:         call @kiln_swino3x3_avx2(%[[N]], %[[C32]], %[[C32]], %[[H]], %[[W]], %[[OH]], %[[OW]], %[[C0]], %[[C0]], %{{.*}}, %[[SX]]#0, %[[SX]]#1, %[[SX]]#2, %[[SX]]#3, %{{.*}}, %{{.*}}, %[[C1]], %[[SW]]#1, %[[C0]], %[[C0]], %{{.*}}, %[[SY]]#0, %[[SY]]#1, %[[SY]]#2, %[[SY]]#3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 // CHECK:       w_winograd: "0x40000000{{(0000803D)+}}000000BE
 // CHECK-SAME:  0000803D0000803D0000803D0000803D0000803D0000803D0000803D0000803D00000000000000000000000000000000
 
 // OFF-LABEL: func.func @winograd(
-// OFF:         memref.get_global @w : memref<32x32x3x3xf32>
+// OFF:         memref.get_global @w_chanvec : memref<1x288x32xf32>
 // OFF:         call @kiln_sconv2d_avx2(
 // OFF-NOT:     kiln_swino3x3
 memref.global "private" constant @w : memref<32x32x3x3xf32> = dense<1.0>

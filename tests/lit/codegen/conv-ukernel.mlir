@@ -274,7 +274,29 @@ func.func @chanvec_grouped(%x: memref<1x2x8x9x9xf32>, %y: memref<1x2x32x7x7xf32>
 
 // -----
 
-// Not transposed: for AVX2 (no channel-vector path), with fewer than 32
+// With AVX2: f padded to whole vectors of 8 (36 -> 40),
+// in panels of 16 filters, each 72 steps of its width in turn: two panels
+// of 16 halves, then one of 8 whose last 4 are zeros.
+
+// CHECK:       memref.global "private" constant @w36_chanvec : memref<1x72x40xf32> = dense_resource<w36_chanvec> {alignment = 64 : i64}
+// CHECK-NOT:   memref.global "private" constant @w36 :
+// CHECK-LABEL: func.func @chanvec_avx2(
+// CHECK:         %[[WT:.*]] = memref.get_global @w36_chanvec : memref<1x72x40xf32>
+// CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:3, %[[SWT:.*]]:3 = memref.extract_strided_metadata %[[WT]]
+// CHECK:         call @kiln_sconv2d_avx2({{.*}}, %[[SWT]]#0, %{{.*}}, %[[SWT]]#1, %{{.*}}, %{{.*}}, %{{.*}},
+// CHECK:       w36_chanvec: "0x40000000{{(0000003F)+}}{{(0000003F0000003F0000003F0000003F00000000000000000000000000000000)+}}"
+memref.global "private" constant @w36 : memref<36x8x3x3xf32> = dense<0.5>
+func.func @chanvec_avx2(%x: memref<1x8x9x9xf32>, %y: memref<1x36x4x4xf32>) {
+  %w = memref.get_global @w36 : memref<36x8x3x3xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>,
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>}
+    ins(%x, %w : memref<1x8x9x9xf32>, memref<36x8x3x3xf32>) outs(%y : memref<1x36x4x4xf32>)
+  return
+}
+
+// -----
+
+// Not transposed: for SSE (no channel-vector path), with fewer than 32
 // filters, or with fewer than 64 steps of K; the weights stay as they are
 // (k stride 1).
 
@@ -282,7 +304,7 @@ func.func @chanvec_grouped(%x: memref<1x2x8x9x9xf32>, %y: memref<1x2x32x7x7xf32>
 // CHECK:         %[[W1:.*]] = memref.get_global @wa :
 // CHECK:         %{{.*}}, %{{.*}}, %{{.*}}:4, %[[SW1:.*]]:4 = memref.extract_strided_metadata %[[W1]]
 // CHECK:         %[[C1:.*]] = arith.constant 1 : index
-// CHECK:         call @kiln_sconv2d_avx2({{.*}}, %[[SW1]]#0, %[[C1]], %{{.*}}, %{{.*}}, %{{.*}},
+// CHECK:         call @kiln_sconv2d_sse({{.*}}, %[[SW1]]#0, %[[C1]], %{{.*}}, %{{.*}}, %{{.*}},
 // CHECK-NOT:     _chanvec
 // CHECK:         memref.get_global @wb :
 // CHECK-NOT:     _chanvec
@@ -298,7 +320,7 @@ memref.global "private" constant @wc : memref<40x7x3x3xf32> = dense<0.5>
 func.func @not_chanvec(%x: memref<1x8x9x9xf32>, %x7: memref<1x7x9x9xf32>, %y: memref<1x40x7x7xf32>, %y16: memref<1x16x7x7xf32>) {
   %wa = memref.get_global @wa : memref<40x8x3x3xf32>
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
-                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, avx2>}
+                           kiln.lowering_config = #kiln.lowering_config<conv_ukernel, sse>}
     ins(%x, %wa : memref<1x8x9x9xf32>, memref<40x8x3x3xf32>) outs(%y : memref<1x40x7x7xf32>)
   %wb = memref.get_global @wb : memref<16x8x3x3xf32>
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>,
