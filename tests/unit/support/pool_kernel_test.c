@@ -3,7 +3,7 @@
  * strided input row now and then, NaNs in some inputs (max propagates
  * them, as arith.maximumf does), and half the time y left to the kernel
  * (kind | 2: y holds garbage the kernel must not read), on each ISA this
- * CPU runs. */
+ * CPU runs; a quarter of them max pools whose windows tile the plane. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +48,17 @@ int main(void) {
     int dh = 1 + rand() % 2, dw = 1 + rand() % 2;
     int padT = rand() % 3, padL = rand() % 3, padB = rand() % 3,
         padR = rand() % 3;
+    int tile = t % 4 == 0;
+    if (tile) {
+      /* Max pools whose windows tile the plane (2 x 2 stride 2, 2 x 1, 1 x
+       * 2, no padding: the kernel's whole-vector path, which hands a plane
+       * holding a NaN or an inf - inf to the general one), widths odd and
+       * even, up to 300. */
+      kind = 0;
+      KH = 1 + rand() % 2, KW = 1 + rand() % 2;
+      sh = KH, sw = KW, dh = dw = 1;
+      padT = padL = padB = padR = 0;
+    }
     int OH = (H + padT + padB - dh * (KH - 1) - 1) / sh + 1;
     int OW = (W + padL + padR - dw * (KW - 1) - 1) / sw + 1;
     if (OH <= 0 || OW <= 0)
@@ -60,7 +71,11 @@ int main(void) {
       x[i] = (rand() % 1000) / 100.f - 5;
     for (int nans = rand() % 5 == 0 ? 1 + rand() % 3 : 0; nans > 0; --nans)
       x[rand() % xn] = NAN;
-    int fresh = rand() % 2;
+    if (tile && rand() % 5 == 0) {
+      x[rand() % xn] = INFINITY;
+      x[rand() % xn] = -INFINITY;
+    }
+    int fresh = tile ? rand() % 4 != 0 : rand() % 2;
     for (int p = 0; p < N * C; ++p)
       for (int oh = 0; oh < OH; ++oh)
         for (int ow = 0; ow < OW; ++ow) {
