@@ -394,9 +394,8 @@ static inline float KG_NAME(tileMax1)(const float *r0, const float *r1,
   float v[3] = {KW == 2 ? r0[ow * KW + 1] : m, r1[ow * KW],
                 KW == 2 ? r1[ow * KW + 1] : m};
   for (int i = 0; i < 3; ++i)
-    if (v[i] > m || v[i] != v[i])
-      if (m == m)
-        m = v[i];
+    if (m == m && (v[i] > m || v[i] != v[i]))
+      m = v[i];
   return m;
 }
 
@@ -424,21 +423,24 @@ static void KG_NAME(poolPlanesTiles)(void *p, int64_t begin, int64_t end) {
       float *yr = y + oh * j->syh;
       int64_t ow = 0;
       for (; ow < vecEnd; ow += KG_W) {
-        kg_vec a, b;
+        /* The taps: the even and odd floats of each row (stride 2), or
+         * its vector. */
+        kg_vec a, b, check;
         if (KW == 2) {
-          a = KG_MAX(kg_load_even(r0 + 2 * ow), kg_load_even(r0 + 2 * ow + 1));
-          b = KG_MAX(kg_load_even(r1 + 2 * ow), kg_load_even(r1 + 2 * ow + 1));
+          const kg_vec e0 = kg_load_even(r0 + 2 * ow),
+                       o0 = kg_load_even(r0 + 2 * ow + 1),
+                       e1 = kg_load_even(r1 + 2 * ow),
+                       o1 = kg_load_even(r1 + 2 * ow + 1);
+          a = KG_MAX(e0, o0);
+          b = KG_MAX(e1, o1);
+          check = KG_ADD(KG_ADD(e0, o0), KG_ADD(e1, o1));
         } else {
           a = KG_LOADU(r0 + ow);
           b = KG_LOADU(r1 + ow);
+          check = KG_ADD(a, b);
         }
-        /* Any NaN among the taps makes the sum of the two maxima's
-         * operands NaN; the maxima alone may have dropped it. */
-        kg_vec check = KW == 2 ? KG_ADD(KG_ADD(kg_load_even(r0 + 2 * ow),
-                                               kg_load_even(r0 + 2 * ow + 1)),
-                                        KG_ADD(kg_load_even(r1 + 2 * ow),
-                                               kg_load_even(r1 + 2 * ow + 1)))
-                               : KG_ADD(a, b);
+        /* Any NaN among the taps makes their sum NaN; the maxima may
+         * have dropped it. */
         if (KG_ANYNAN(check)) {
           nan = 1;
           break;
