@@ -563,6 +563,10 @@ def cases():
     # A long 1-D row in tasks of whole tiles of columns, each copying only
     # the input columns it reads (both paddings at the row's two ends),
     # filters in the lanes over two panels (64 + 16).
+    # A pointwise 1-D layer with the filters in the lanes: its input read by
+    # runs of pixels straight from x (cvFromX), rearranged run by run.
+    add(Case("Conv_1d_pointwise_runs", "Conv", [u, wt(40, 72, 1), wt(40)],
+             [[(1, 72, 23), None, None], [(2, 72, 5), None, None]], **cv))
     add(Case("Conv_1d_row_tasks", "Conv", [u, wt(80, 48, 3), wt(80)],
              [[(1, 48, 1001), None, None], [(2, 48, 300), None, None]],
              attrs={"strides": [2], "pads": [1, 2]},
@@ -1094,6 +1098,7 @@ def cases():
                 "Conv_pw_dw_bands", "Conv_pw_dw_residual_relu",
                 "Conv_pw_dw_silu", "Conv_chanvec_panels_s2_dil",
                 "Conv_chanvec_filter_tasks_s2", "Conv_1d_row_tasks",
+                "Conv_1d_pointwise_runs",
                 "Conv_chanvec_s2_residual_relu")]:
             add(Case(f"{case.name}_{mcpu}", case.op, case.inputs, case.shapes,
                      case.attrs, case.opset, case.outputs, case.rtol,
